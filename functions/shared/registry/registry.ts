@@ -1,0 +1,111 @@
+// The registry port: departments, systems, API keys, contracts, subscriptions and the audit trail.
+// Use cases depend on this abstract class; the DynamoDB adapter (dynamodb-registry.ts) implements it.
+export type Sharing = 'open' | 'conditional' | 'restricted';
+
+/** Who is calling, as resolved from an API key. */
+export type Principal =
+  | { readonly kind: 'admin' }
+  | { readonly kind: 'system'; readonly departmentId: string; readonly systemId: string };
+
+export interface Department {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+export interface SystemRecord {
+  readonly departmentId: string;
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+/** One immutable version of a contract. */
+export interface ContractVersion {
+  /** Dot-separated lowercase segments, e.g. `housing-fund.account.opened`. */
+  readonly type: string;
+  /** `MAJOR.MINOR.PATCH`. */
+  readonly version: string;
+  readonly major: number;
+  readonly description: string;
+  readonly sharing: Sharing;
+  /** JSON Schema (draft 2020-12 or 07) of the event's `data`. */
+  readonly schema: Record<string, unknown>;
+  readonly ownerDepartment: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface Subscription {
+  readonly id: string;
+  readonly type: string;
+  /** Events of every version with this major version are delivered. */
+  readonly major: number;
+  /** The version the subscriber named (or the latest at subscription time). */
+  readonly version: string;
+  /** EventBridge content filter over the event's `data`. */
+  readonly filter?: Record<string, unknown>;
+  readonly endpoint: { readonly url: string };
+  readonly departmentId: string;
+  readonly systemId: string;
+  readonly ruleName: string;
+  readonly status: 'active';
+  readonly createdAt: string;
+}
+
+/** An audit record, written in the same transaction as the change it records. */
+export interface AuditEntry {
+  readonly id: string;
+  readonly at: string;
+  readonly actor: Principal;
+  readonly action: string;
+  /** What was changed, e.g. `department:tax` or `contract:tax.registration.completed@1.0.0`. */
+  readonly target: string;
+}
+
+export class RegistryConflictError extends Error {
+  override name = 'RegistryConflictError';
+  constructor(
+    message: string,
+    readonly entity: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export abstract class Registry {
+  /** Throws RegistryConflictError when the department exists. */
+  abstract createDepartment(department: Department, audit: AuditEntry): Promise<void>;
+  abstract getDepartment(id: string): Promise<Department | undefined>;
+  abstract listDepartments(): Promise<Department[]>;
+
+  /** Stores the system and the hash of its API key together. Throws RegistryConflictError when the system exists. */
+  abstract createSystem(system: SystemRecord, apiKeyHash: string, audit: AuditEntry): Promise<void>;
+  abstract listSystems(departmentId: string): Promise<SystemRecord[]>;
+
+  /** Stores (or replaces) the hash of a platform-admin key. */
+  abstract putAdminKey(apiKeyHash: string): Promise<void>;
+  abstract findPrincipalByKeyHash(apiKeyHash: string): Promise<Principal | undefined>;
+
+  /**
+   * Stores a contract version. Versions are immutable: when the same type and version exist with an identical
+   * schema, description and sharing the answer is `unchanged`; when they differ, RegistryConflictError.
+   */
+  abstract putContractVersion(contract: ContractVersion, audit: AuditEntry): Promise<'created' | 'unchanged'>;
+  abstract getContractVersion(type: string, version: string): Promise<ContractVersion | undefined>;
+  /** All versions of a type, oldest first by semver. */
+  abstract listContractVersions(type: string): Promise<ContractVersion[]>;
+  /** Every version of every contract, by type then semver. */
+  abstract listContracts(): Promise<ContractVersion[]>;
+
+  abstract createSubscription(subscription: Subscription, audit: AuditEntry): Promise<void>;
+  abstract getSubscription(id: string): Promise<Subscription | undefined>;
+  /** A department's subscriptions, or all of them when no department is given. */
+  abstract listSubscriptions(departmentId?: string): Promise<Subscription[]>;
+  /** Returns false when there was nothing to delete. */
+  abstract deleteSubscription(id: string, audit: AuditEntry): Promise<boolean>;
+
+  /** Newest first. */
+  abstract listAudit(limit?: number): Promise<AuditEntry[]>;
+}
