@@ -26,7 +26,9 @@ describe('DynamoDB Local launcher', () => {
     const saved = process.env.JAVA_HOME;
     process.env.JAVA_HOME = '/nonexistent-java-home';
     try {
-      await expect(startDynamoDbLocal()).rejects.toThrow(/needs Java 17 or newer.*apt-get install openjdk-17/);
+      await expect(startDynamoDbLocal()).rejects.toThrow(
+        /needs Java 17 or newer.*apt-get install openjdk-17/,
+      );
     } finally {
       if (saved === undefined) delete process.env.JAVA_HOME;
       else process.env.JAVA_HOME = saved;

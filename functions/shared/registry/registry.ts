@@ -74,13 +74,28 @@ export class RegistryConflictError extends Error {
   }
 }
 
+/** A change needs a record that is not there, e.g. a system whose department does not exist. */
+export class RegistryNotFoundError extends Error {
+  override name = 'RegistryNotFoundError';
+  constructor(
+    message: string,
+    readonly entity: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export abstract class Registry {
   /** Throws RegistryConflictError when the department exists. */
   abstract createDepartment(department: Department, audit: AuditEntry): Promise<void>;
   abstract getDepartment(id: string): Promise<Department | undefined>;
   abstract listDepartments(): Promise<Department[]>;
 
-  /** Stores the system and the hash of its API key together. Throws RegistryConflictError when the system exists. */
+  /**
+   * Stores the system and the hash of its API key together. Throws RegistryConflictError when the system (or
+   * the key hash) exists, RegistryNotFoundError when the department does not.
+   */
   abstract createSystem(system: SystemRecord, apiKeyHash: string, audit: AuditEntry): Promise<void>;
   abstract listSystems(departmentId: string): Promise<SystemRecord[]>;
 

@@ -1,0 +1,175 @@
+// The CloudEvents 1.0 (JSON) envelope every event on the bus travels in, the URN that names a contract
+// version inside it, and how an envelope maps onto an EventBridge entry.
+import * as z from 'zod';
+import { InvalidDataschemaError, InvalidEnvelopeError } from './errors.js';
+import {
+  ContractTypeSchema,
+  DepartmentIdSchema,
+  parseContractType,
+  parseDepartmentId,
+  parseSemver,
+  SemverSchema,
+} from './naming.js';
+
+export const DATASCHEMA_PREFIX = 'urn:sharebus:contract:';
+
+const DATASCHEMA_PATTERN =
+  /^urn:sharebus:contract:([a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)+):((?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*))$/;
+
+/** The URN naming one contract version, e.g. `urn:sharebus:contract:tax.registration.completed:1.2.0`. */
+export function dataschemaFor(type: string, version: string): string {
+  return `${DATASCHEMA_PREFIX}${parseContractType(type)}:${parseSemver(version)}`;
+}
+
+/** Splits a dataschema URN back into the contract type and version it names. */
+export function parseDataschema(uri: string): { type: string; version: string } {
+  const match = DATASCHEMA_PATTERN.exec(uri);
+  if (!match) {
+    throw new InvalidDataschemaError(uri, `must look like ${DATASCHEMA_PREFIX}<type>:<MAJOR.MINOR.PATCH>`);
+  }
+  const [, type = '', version = ''] = match;
+  const checkedType = ContractTypeSchema.safeParse(type);
+  if (!checkedType.success) {
+    throw new InvalidDataschemaError(uri, checkedType.error.issues[0]?.message ?? 'has a bad type', {
+      cause: checkedType.error,
+    });
+  }
+  const checkedVersion = SemverSchema.safeParse(version);
+  if (!checkedVersion.success) {
+    throw new InvalidDataschemaError(uri, checkedVersion.error.issues[0]?.message ?? 'has a bad version', {
+      cause: checkedVersion.error,
+    });
+  }
+  return { type, version };
+}
+
+/**
+ * The dataschema prefix shared by every minor and patch release of one major version, for an EventBridge
+ * `prefix` filter. The trailing dot keeps major 1 from also matching 10, 11, ...
+ */
+export function majorPrefix(type: string, major: number): string {
+  if (!Number.isSafeInteger(major) || major < 0) {
+    throw new RangeError(`major version ${major} must be a non-negative integer`);
+  }
+  return `${DATASCHEMA_PREFIX}${parseContractType(type)}:${major}.`;
+}
+
+const CloudEventShape = {
+  specversion: z.literal('1.0', { error: 'specversion must be "1.0"' }),
+  id: z.string().min(1, { error: 'id must not be empty' }),
+  source: DepartmentIdSchema,
+  type: ContractTypeSchema,
+  time: z.iso.datetime({
+    offset: true,
+    error: (issue) => `time ${JSON.stringify(issue.input)} must be an RFC 3339 timestamp with a zone`,
+  }),
+  datacontenttype: z.literal('application/json', { error: 'datacontenttype must be "application/json"' }),
+  dataschema: z.string().regex(DATASCHEMA_PATTERN, {
+    error: (issue) =>
+      `dataschema ${JSON.stringify(issue.input)} must look like ${DATASCHEMA_PREFIX}<type>:<MAJOR.MINOR.PATCH>`,
+  }),
+  subject: z.string().min(1, { error: 'subject must not be empty when present' }).optional(),
+  correlationid: z.string().min(1, { error: 'correlationid must not be empty when present' }).optional(),
+};
+
+// A dataschema naming another contract than `type` would let an event be validated against the wrong
+// schema and routed by the wrong rule, so the two must agree.
+function typeMatchesDataschema(
+  event: { type: string; dataschema: string },
+  ctx: z.RefinementCtx<{ type: string; dataschema: string }>,
+): void {
+  const named = DATASCHEMA_PATTERN.exec(event.dataschema)?.[1];
+  if (named !== undefined && named !== event.type) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dataschema'],
+      message: `dataschema names contract "${named}" but type is "${event.type}"`,
+    });
+  }
+}
+
+// Strict: an unknown attribute is rejected rather than silently dropped, and the JSON Schema says the same.
+/** A CloudEvents 1.0 envelope whose `data` is not yet checked against its contract. */
+export const CloudEventSchema = z
+  .strictObject({ ...CloudEventShape, data: z.unknown() })
+  .superRefine(typeMatchesDataschema);
+
+/** The envelope with `data` checked by a contract's schema. */
+export function cloudEventSchemaFor<TData extends z.ZodType>(data: TData) {
+  return z.strictObject({ ...CloudEventShape, data }).superRefine(typeMatchesDataschema);
+}
+
+export type CloudEvent<TData = unknown> = Omit<z.infer<typeof CloudEventSchema>, 'data'> & { data: TData };
+
+/** JSON Schema (draft 2020-12) of the envelope, for the API and documentation. */
+export const ENVELOPE_JSON_SCHEMA = z.toJSONSchema(CloudEventSchema, { target: 'draft-2020-12' });
+
+export interface BuildEnvelopeInput<TData> {
+  readonly id: string;
+  /** The owning department's id. */
+  readonly source: string;
+  /** The contract type. */
+  readonly type: string;
+  /** The contract version the data conforms to. */
+  readonly version: string;
+  /** When the fact happened: an RFC 3339 string or a Date. */
+  readonly time: string | Date;
+  readonly subject?: string;
+  readonly correlationId?: string;
+  readonly data: TData;
+}
+
+/** Builds a checked envelope; throws `InvalidEnvelopeError` naming the first bad attribute. */
+export function buildEnvelope<TData>(input: BuildEnvelopeInput<TData>): CloudEvent<TData> {
+  const envelope: CloudEvent<TData> = {
+    specversion: '1.0',
+    id: input.id,
+    source: input.source,
+    type: input.type,
+    time: input.time instanceof Date ? input.time.toISOString() : input.time,
+    datacontenttype: 'application/json',
+    dataschema: `${DATASCHEMA_PREFIX}${input.type}:${input.version}`,
+    ...(input.subject === undefined ? {} : { subject: input.subject }),
+    ...(input.correlationId === undefined ? {} : { correlationid: input.correlationId }),
+    data: input.data,
+  };
+  const checked = CloudEventSchema.safeParse(envelope);
+  if (!checked.success) throw new InvalidEnvelopeError(checked.error);
+  return envelope;
+}
+
+/** Parses an untrusted value as an envelope; throws `InvalidEnvelopeError` naming the first bad attribute. */
+export function parseEnvelope(input: unknown): CloudEvent {
+  const checked = CloudEventSchema.safeParse(input);
+  if (!checked.success) throw new InvalidEnvelopeError(checked.error);
+  return checked.data;
+}
+
+/** Every department publishes under its own EventBridge source, so rules can match on the owner. */
+export const BUS_SOURCE_PREFIX = 'sharebus.';
+
+export function busSource(departmentId: string): string {
+  return `${BUS_SOURCE_PREFIX}${parseDepartmentId(departmentId)}`;
+}
+
+/** The department id behind a bus source, or undefined when the source is not one of ours. */
+export function departmentOfBusSource(source: string): string | undefined {
+  if (!source.startsWith(BUS_SOURCE_PREFIX)) return undefined;
+  const id = source.slice(BUS_SOURCE_PREFIX.length);
+  return DepartmentIdSchema.safeParse(id).success ? id : undefined;
+}
+
+/** The PutEvents entry fields for an envelope: source from the owner, detail-type = contract type. */
+export interface BusEntry {
+  readonly Source: string;
+  readonly DetailType: string;
+  readonly Detail: string;
+}
+
+export function toBusEntry(envelope: CloudEvent): BusEntry {
+  return {
+    Source: busSource(envelope.source),
+    DetailType: envelope.type,
+    Detail: JSON.stringify(envelope),
+  };
+}

@@ -1,0 +1,22 @@
+// API Gateway HTTP API Lambda authorizer (simple responses). It never denies; it labels the request with the
+// caller's identity or what is wrong with the key, and the functions answer 401 as problem+json.
+import middy from '@middy/core';
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { createRegistry } from '../shared/clients.js';
+import type { AuthorizerContext } from '../shared/http.js';
+import { authorize, KeyCache } from './authorize.js';
+
+const registry = createRegistry();
+const cache = new KeyCache();
+
+export interface SimpleAuthorizerResult {
+  readonly isAuthorized: boolean;
+  readonly context: AuthorizerContext;
+}
+
+export const handler = middy<APIGatewayRequestAuthorizerEventV2, SimpleAuthorizerResult>().handler(
+  async (event) => ({
+    isAuthorized: true,
+    context: await authorize({ registry, now: Date.now }, cache, event.headers?.authorization),
+  }),
+);

@@ -1,0 +1,140 @@
+// Use cases: registering immutable contract versions and reading the catalogue.
+import { z } from 'zod';
+import { ContractTypeSchema, majorOf, SemverSchema, SharingSchema } from '../../contracts/naming.js';
+import { requireSystem } from '../shared/access.js';
+import { auditEntry } from '../shared/audit.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { parseRequest } from '../shared/http.js';
+import {
+  type ContractVersion,
+  type Principal,
+  type Registry,
+  RegistryConflictError,
+} from '../shared/registry/registry.js';
+import { InvalidSchemaError, type SchemaValidator } from '../shared/schema-validator.js';
+
+export interface ContractPorts {
+  readonly registry: Registry;
+  readonly validator: SchemaValidator;
+  readonly now: () => Date;
+}
+
+export const RegisterContractSchema = z.strictObject({
+  type: ContractTypeSchema,
+  version: SemverSchema,
+  description: z.string().trim().min(1, 'must not be empty').max(2_000, 'must be at most 2,000 characters'),
+  sharing: SharingSchema,
+  schema: z.record(z.string(), z.unknown(), { error: 'must be a JSON Schema object' }),
+});
+
+export async function registerContract(
+  ports: ContractPorts,
+  principal: Principal,
+  body: unknown,
+): Promise<{ contract: ContractVersion; created: boolean }> {
+  const caller = requireSystem(principal, 'register a contract');
+  const input = parseRequest(RegisterContractSchema, body);
+  try {
+    ports.validator.check(input.schema);
+  } catch (error) {
+    if (error instanceof InvalidSchemaError) {
+      throw new BadRequestError('invalid_schema', error.message, { fields: error.fields, cause: error });
+    }
+    throw error;
+  }
+  const existing = await ports.registry.listContractVersions(input.type);
+  const owner = existing[0]?.ownerDepartment;
+  if (owner !== undefined && owner !== caller.departmentId) {
+    throw new ForbiddenError(
+      'not_owner',
+      `Contract type ${input.type} is owned by department ${owner}, not ${caller.departmentId}.`,
+      {
+        fields: [{ field: '/type', message: `owned by ${owner}` }],
+      },
+    );
+  }
+  const now = ports.now();
+  const contract: ContractVersion = {
+    type: input.type,
+    version: input.version,
+    major: majorOf(input.version),
+    description: input.description,
+    sharing: input.sharing,
+    schema: input.schema,
+    ownerDepartment: caller.departmentId,
+    createdBy: caller.systemId,
+    createdAt: now.toISOString(),
+  };
+  try {
+    const outcome = await ports.registry.putContractVersion(
+      contract,
+      auditEntry(principal, 'contract.registered', `contract:${input.type}@${input.version}`, now),
+    );
+    if (outcome === 'created') return { contract, created: true };
+    const stored = await ports.registry.getContractVersion(input.type, input.version);
+    return { contract: stored ?? contract, created: false };
+  } catch (error) {
+    if (error instanceof RegistryConflictError) {
+      throw new ConflictError(
+        'contract_version_conflict',
+        `${input.type} ${input.version} is already registered with a different definition; versions are immutable, register a new version instead.`,
+        {
+          fields: [{ field: '/version', message: 'already registered with a different schema' }],
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}
+
+/** The public view of a contract version. */
+export function contractView(contract: ContractVersion) {
+  return {
+    type: contract.type,
+    version: contract.version,
+    description: contract.description,
+    sharing: contract.sharing,
+    owner: contract.ownerDepartment,
+    schema: contract.schema,
+    createdAt: contract.createdAt,
+  };
+}
+
+export interface ContractSummary {
+  readonly type: string;
+  readonly owner: string;
+  readonly sharing: string;
+  readonly description: string;
+  readonly latestVersion: string;
+  readonly versions: readonly string[];
+}
+
+/** One entry per type, versions in semver order; the description and sharing are the latest version's. */
+export async function listContracts(ports: Pick<ContractPorts, 'registry'>): Promise<ContractSummary[]> {
+  const byType = new Map<string, ContractVersion[]>();
+  for (const version of await ports.registry.listContracts()) {
+    const list = byType.get(version.type) ?? [];
+    list.push(version);
+    byType.set(version.type, list);
+  }
+  return [...byType.values()].map((versions) => {
+    const latest = versions[versions.length - 1]!;
+    return {
+      type: latest.type,
+      owner: latest.ownerDepartment,
+      sharing: latest.sharing,
+      description: latest.description,
+      latestVersion: latest.version,
+      versions: versions.map((v) => v.version),
+    };
+  });
+}
+
+export async function getContract(ports: Pick<ContractPorts, 'registry'>, type: string) {
+  const versions = await ports.registry.listContractVersions(type);
+  if (versions.length === 0) {
+    throw new NotFoundError('unknown_contract', `No contract of type ${JSON.stringify(type)} is registered.`);
+  }
+  return { type, owner: versions[0]!.ownerDepartment, versions: versions.map(contractView) };
+}

@@ -1,0 +1,28 @@
+// POST /contracts, GET /contracts, GET /contracts/{type}.
+import middy from '@middy/core';
+import { createRegistry } from '../shared/clients.js';
+import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
+import { SchemaValidator } from '../shared/schema-validator.js';
+import { contractView, getContract, listContracts, registerContract } from './contracts.js';
+
+const ports = { registry: createRegistry(), validator: new SchemaValidator(), now: () => new Date() };
+
+export const handler = middy()
+  .use(httpErrors())
+  .handler(
+    router({
+      'POST /contracts': async (event) => {
+        const principal = principalOf(event);
+        const { contract, created } = await registerContract(ports, principal, parseJsonBody(event));
+        return json(created ? 201 : 200, contractView(contract));
+      },
+      'GET /contracts': async (event) => {
+        principalOf(event);
+        return json(200, { contracts: await listContracts(ports) });
+      },
+      'GET /contracts/{type}': async (event) => {
+        principalOf(event);
+        return json(200, await getContract(ports, decodeURIComponent(event.pathParameters?.type ?? '')));
+      },
+    }),
+  );

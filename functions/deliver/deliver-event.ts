@@ -1,0 +1,64 @@
+// Use case: hand one matched event to the subscriber's endpoint. A failed POST throws, so the bus's retry
+// policy and dead-letter queue take over; an event for a subscription that no longer exists is dropped.
+import { z } from 'zod';
+import { CloudEventSchema } from '../../contracts/envelope.js';
+import type { Registry } from '../shared/registry/registry.js';
+
+export const DeliveryInputSchema = z.object({ subscriptionId: z.string().min(1), event: CloudEventSchema });
+export type DeliveryInput = z.infer<typeof DeliveryInputSchema>;
+
+export class DeliveryFailedError extends Error {
+  override name = 'DeliveryFailedError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface DeliverPorts {
+  readonly registry: Registry;
+  readonly fetch: typeof fetch;
+  readonly timeoutMs: number;
+}
+
+export type DeliveryOutcome =
+  | { readonly delivered: true; readonly status: number }
+  | { readonly delivered: false; readonly reason: 'subscription_gone' };
+
+export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise<DeliveryOutcome> {
+  const { subscriptionId, event } = DeliveryInputSchema.parse(input);
+  const subscription = await ports.registry.getSubscription(subscriptionId);
+  if (!subscription) return { delivered: false, reason: 'subscription_gone' };
+  let response: Response;
+  try {
+    response = await ports.fetch(subscription.endpoint.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/cloudevents+json; charset=utf-8',
+        'user-agent': 'sharebus-deliver/1',
+      },
+      body: JSON.stringify(event),
+      signal: AbortSignal.timeout(ports.timeoutMs),
+      redirect: 'manual',
+    });
+  } catch (error) {
+    throw new DeliveryFailedError(
+      `POST ${subscription.endpoint.url} failed: ${(error as Error).message}`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+  await response.body?.cancel();
+  if (response.status < 200 || response.status >= 300) {
+    throw new DeliveryFailedError(
+      `POST ${subscription.endpoint.url} answered ${response.status}`,
+      response.status,
+    );
+  }
+  return { delivered: true, status: response.status };
+}

@@ -1,0 +1,18 @@
+// Target of every subscription rule: POSTs the CloudEvent to the subscriber. Errors are rethrown so that
+// the retry policy and the dead-letter queue apply.
+import middy from '@middy/core';
+import { createRegistry } from '../shared/clients.js';
+import { ENV, optionalEnv } from '../shared/config.js';
+import { logger } from '../shared/logger.js';
+import { deliverEvent } from './deliver-event.js';
+
+const ports = {
+  registry: createRegistry(),
+  fetch: globalThis.fetch,
+  timeoutMs: Number(optionalEnv(ENV.deliveryTimeoutMs) ?? 10_000),
+};
+
+export const handler = middy<unknown, void>().handler(async (input) => {
+  const outcome = await deliverEvent(ports, input);
+  if (!outcome.delivered) logger.info('dropped an event for a deleted subscription', { input });
+});

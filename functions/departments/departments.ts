@@ -1,0 +1,107 @@
+// Use cases: onboarding departments and their systems (the API key holders).
+import { z } from 'zod';
+import { DepartmentIdSchema, SystemIdSchema } from '../../contracts/naming.js';
+import { requireAdmin } from '../shared/access.js';
+import { generateApiKey, hashApiKey } from '../shared/api-keys.js';
+import { auditEntry } from '../shared/audit.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { parseRequest } from '../shared/http.js';
+import {
+  type Department,
+  type Principal,
+  type Registry,
+  RegistryConflictError,
+  RegistryNotFoundError,
+  type SystemRecord,
+} from '../shared/registry/registry.js';
+
+export interface DepartmentPorts {
+  readonly registry: Registry;
+  readonly now: () => Date;
+}
+
+const NameSchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+export const CreateDepartmentSchema = z.strictObject({ id: DepartmentIdSchema, name: NameSchema });
+export const CreateSystemSchema = z.strictObject({ id: SystemIdSchema, name: NameSchema });
+
+export async function createDepartment(
+  ports: DepartmentPorts,
+  principal: Principal,
+  body: unknown,
+): Promise<Department> {
+  requireAdmin(principal);
+  const input = parseRequest(CreateDepartmentSchema, body);
+  const now = ports.now();
+  const department: Department = { id: input.id, name: input.name, createdAt: now.toISOString() };
+  try {
+    await ports.registry.createDepartment(
+      department,
+      auditEntry(principal, 'department.created', `department:${input.id}`, now),
+    );
+  } catch (error) {
+    if (error instanceof RegistryConflictError) {
+      throw new ConflictError('department_exists', `Department ${input.id} already exists.`, {
+        fields: [{ field: '/id', message: 'already exists' }],
+      });
+    }
+    throw error;
+  }
+  return department;
+}
+
+export interface CreatedSystem extends SystemRecord {
+  /** Shown once; only its hash is stored. */
+  readonly apiKey: string;
+}
+
+/** The platform admin, or a system of the same department, adds a system and receives its API key once. */
+export async function createSystem(
+  ports: DepartmentPorts,
+  principal: Principal,
+  departmentId: string,
+  body: unknown,
+): Promise<CreatedSystem> {
+  if (!DepartmentIdSchema.safeParse(departmentId).success) {
+    throw new BadRequestError(
+      'invalid_request',
+      `Department id ${JSON.stringify(departmentId)} in the path is not valid.`,
+      {
+        fields: [{ field: 'path:id', message: 'must match ^[a-z][a-z0-9-]{1,62}$' }],
+      },
+    );
+  }
+  if (principal.kind === 'system' && principal.departmentId !== departmentId) {
+    throw new ForbiddenError(
+      'forbidden',
+      `Only the platform admin or a system of ${departmentId} may add systems to it.`,
+    );
+  }
+  const input = parseRequest(CreateSystemSchema, body);
+  if (!(await ports.registry.getDepartment(departmentId))) {
+    throw new NotFoundError('unknown_department', `Department ${departmentId} does not exist.`);
+  }
+  const now = ports.now();
+  const system: SystemRecord = { departmentId, id: input.id, name: input.name, createdAt: now.toISOString() };
+  const apiKey = generateApiKey();
+  try {
+    await ports.registry.createSystem(
+      system,
+      hashApiKey(apiKey),
+      auditEntry(principal, 'system.created', `system:${departmentId}/${input.id}`, now),
+    );
+  } catch (error) {
+    if (error instanceof RegistryNotFoundError) {
+      throw new NotFoundError('unknown_department', `Department ${departmentId} does not exist.`, {
+        cause: error,
+      });
+    }
+    if (error instanceof RegistryConflictError) {
+      throw new ConflictError('system_exists', `System ${input.id} already exists in ${departmentId}.`, {
+        fields: [{ field: '/id', message: 'already exists' }],
+      });
+    }
+    throw error;
+  }
+  return { ...system, apiKey };
+}

@@ -1,0 +1,26 @@
+// POST /events: one event or a batch, answered 202 once the bus has accepted every event.
+import middy from '@middy/core';
+import { createBus, createRegistry } from '../shared/clients.js';
+import { ContractResolver } from '../shared/contract-resolver.js';
+import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
+import { SchemaValidator } from '../shared/schema-validator.js';
+import { publishEvents } from './publish-events.js';
+
+const ports = {
+  bus: createBus(),
+  contracts: new ContractResolver(createRegistry()),
+  validator: new SchemaValidator(),
+  now: () => new Date(),
+};
+
+export const handler = middy()
+  .use(httpErrors())
+  .handler(
+    router({
+      'POST /events': async (event) => {
+        const principal = principalOf(event);
+        const result = await publishEvents(ports, principal, parseJsonBody(event));
+        return json(202, result.batch ? { events: result.events } : result.events[0]);
+      },
+    }),
+  );

@@ -1,0 +1,279 @@
+// The bus port and its EventBridge adapter: publishing envelopes and managing the one rule per
+// subscription. Publishing never drops an entry silently: failed entries are retried, and whatever
+// still fails is reported back by event id.
+import {
+  DeleteRuleCommand,
+  type EventBridgeClient,
+  ListRulesCommand,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-eventbridge';
+import { ConfigurationError } from './config.js';
+
+export interface BusEntry {
+  /** Our event id, used to report which entries failed. */
+  readonly eventId: string;
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: string;
+  readonly time: Date;
+}
+
+export interface PublishFailure {
+  readonly eventId: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface PublishResult {
+  readonly accepted: readonly string[];
+  readonly failed: readonly PublishFailure[];
+}
+
+export interface SubscriptionRule {
+  readonly ruleName: string;
+  readonly subscriptionId: string;
+  readonly description: string;
+  /** The full EventBridge pattern (JSON). */
+  readonly eventPattern: string;
+}
+
+export class InvalidRulePatternError extends Error {
+  override name = 'InvalidRulePatternError';
+}
+
+export abstract class Bus {
+  abstract publish(entries: readonly BusEntry[]): Promise<PublishResult>;
+  /** Creates or updates the rule and its deliver target. Throws InvalidRulePatternError for a pattern EventBridge refuses. */
+  abstract putSubscriptionRule(rule: SubscriptionRule): Promise<void>;
+  /** Removes the target and the rule; a rule that is already gone is fine. */
+  abstract deleteSubscriptionRule(ruleName: string): Promise<void>;
+  /** Names of the rules on the bus with the given prefix. */
+  abstract listRuleNames(prefix: string): Promise<string[]>;
+}
+
+/** PutEvents quotas: 10 entries and 256 KB per request. */
+export const MAX_ENTRIES_PER_PUT = 10;
+export const MAX_PUT_BYTES = 256 * 1024;
+/** AWS's documented entry-size calculation (Time counts 14 bytes). */
+export function entrySize(entry: { source: string; detailType: string; detail: string }): number {
+  return (
+    14 +
+    Buffer.byteLength(entry.source, 'utf8') +
+    Buffer.byteLength(entry.detailType, 'utf8') +
+    Buffer.byteLength(entry.detail, 'utf8')
+  );
+}
+
+/** Entry codes that will not succeed if sent again. */
+const PERMANENT_CODES = new Set([
+  'MalformedDetail',
+  'InvalidArgument',
+  'NotAuthorizedForSourceException',
+  'AccessDeniedException',
+]);
+
+export interface EventBridgeBusOptions {
+  readonly client: EventBridgeClient;
+  readonly busName: string;
+  /** The deliver function, target of every subscription rule; needed only to manage rules. */
+  readonly deliverFunctionArn?: string;
+  /** Where EventBridge puts deliveries it could not hand to the deliver function. */
+  readonly deadLetterArn?: string;
+  readonly maxRetries?: number;
+  readonly maxEventAgeSeconds?: number;
+  /** Attempts per entry before it is reported failed. @default 5 */
+  readonly publishAttempts?: number;
+  /** Base of the exponential backoff between attempts, in ms. @default 50 */
+  readonly backoffBaseMs?: number;
+}
+
+export const DELIVER_TARGET_ID = 'deliver';
+
+export class EventBridgeBus extends Bus {
+  readonly #options: EventBridgeBusOptions;
+
+  constructor(options: EventBridgeBusOptions) {
+    super();
+    this.#options = options;
+  }
+
+  override async publish(entries: readonly BusEntry[]): Promise<PublishResult> {
+    const accepted: string[] = [];
+    const failed: PublishFailure[] = [];
+    for (const chunk of chunkEntries(entries)) {
+      const result = await this.#putWithRetries(chunk);
+      accepted.push(...result.accepted);
+      failed.push(...result.failed);
+    }
+    return { accepted, failed };
+  }
+
+  async #putWithRetries(chunk: readonly BusEntry[]): Promise<PublishResult> {
+    const attempts = this.#options.publishAttempts ?? 5;
+    const base = this.#options.backoffBaseMs ?? 50;
+    const accepted: string[] = [];
+    const failed: PublishFailure[] = [];
+    let pending = chunk;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const retry: BusEntry[] = [];
+      let lastFailures: PublishFailure[] = [];
+      try {
+        const output = await this.#options.client.send(
+          new PutEventsCommand({ Entries: pending.map((entry) => this.#toRequestEntry(entry)) }),
+        );
+        const results = output.Entries ?? [];
+        pending.forEach((entry, index) => {
+          const result = results[index];
+          if (result?.EventId && !result.ErrorCode) {
+            accepted.push(entry.eventId);
+            return;
+          }
+          const failure = {
+            eventId: entry.eventId,
+            code: result?.ErrorCode ?? 'MissingResult',
+            message: result?.ErrorMessage ?? 'EventBridge returned no result for this entry',
+          };
+          if (PERMANENT_CODES.has(failure.code)) failed.push(failure);
+          else {
+            retry.push(entry);
+            lastFailures.push(failure);
+          }
+        });
+      } catch (error) {
+        // The whole call failed (after the SDK's own retries): every entry of it is still pending.
+        retry.push(...pending);
+        lastFailures = pending.map((entry) => ({
+          eventId: entry.eventId,
+          code: (error as Error).name,
+          message: (error as Error).message,
+        }));
+      }
+      if (retry.length === 0) break;
+      if (attempt >= attempts) {
+        failed.push(...lastFailures);
+        break;
+      }
+      await sleep(base * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      pending = retry;
+    }
+    return { accepted, failed };
+  }
+
+  #toRequestEntry(entry: BusEntry): PutEventsRequestEntry {
+    return {
+      EventBusName: this.#options.busName,
+      Source: entry.source,
+      DetailType: entry.detailType,
+      Detail: entry.detail,
+      Time: entry.time,
+    };
+  }
+
+  override async putSubscriptionRule(rule: SubscriptionRule): Promise<void> {
+    const { client, busName, deliverFunctionArn, deadLetterArn } = this.#options;
+    if (!deliverFunctionArn) throw new ConfigurationError('the deliver function ARN is not configured');
+    try {
+      await client.send(
+        new PutRuleCommand({
+          EventBusName: busName,
+          Name: rule.ruleName,
+          Description: rule.description.slice(0, 512),
+          EventPattern: rule.eventPattern,
+          State: 'ENABLED',
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'InvalidEventPatternException') {
+        throw new InvalidRulePatternError((error as Error).message, { cause: error });
+      }
+      throw error;
+    }
+    const output = await client.send(
+      new PutTargetsCommand({
+        EventBusName: busName,
+        Rule: rule.ruleName,
+        Targets: [
+          {
+            Id: DELIVER_TARGET_ID,
+            Arn: deliverFunctionArn,
+            // The deliver function needs to know which subscription matched; the envelope travels as is.
+            InputTransformer: {
+              InputPathsMap: { detail: '$.detail' },
+              InputTemplate: `{"subscriptionId": ${JSON.stringify(rule.subscriptionId)}, "event": <detail>}`,
+            },
+            RetryPolicy: {
+              MaximumRetryAttempts: this.#options.maxRetries ?? 185,
+              MaximumEventAgeInSeconds: this.#options.maxEventAgeSeconds ?? 86_400,
+            },
+            ...(deadLetterArn ? { DeadLetterConfig: { Arn: deadLetterArn } } : {}),
+          },
+        ],
+      }),
+    );
+    if (output.FailedEntryCount) {
+      const entry = output.FailedEntries?.[0];
+      throw new Error(
+        `PutTargets failed for rule ${rule.ruleName}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`,
+      );
+    }
+  }
+
+  override async deleteSubscriptionRule(ruleName: string): Promise<void> {
+    const { client, busName } = this.#options;
+    try {
+      await client.send(
+        new RemoveTargetsCommand({ EventBusName: busName, Rule: ruleName, Ids: [DELIVER_TARGET_ID] }),
+      );
+      await client.send(new DeleteRuleCommand({ EventBusName: busName, Name: ruleName }));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException')
+        return;
+      throw error;
+    }
+  }
+
+  override async listRuleNames(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#options.client.send(
+        new ListRulesCommand({
+          EventBusName: this.#options.busName,
+          NamePrefix: prefix,
+          NextToken: nextToken,
+        }),
+      );
+      for (const rule of page.Rules ?? []) if (rule.Name) names.push(rule.Name);
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return names;
+  }
+}
+
+/** Splits entries into PutEvents calls of at most 10 entries and 256 KB. */
+export function chunkEntries(entries: readonly BusEntry[]): BusEntry[][] {
+  const chunks: BusEntry[][] = [];
+  let current: BusEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = entrySize(entry);
+    if (current.length > 0 && (current.length === MAX_ENTRIES_PER_PUT || bytes + size > MAX_PUT_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

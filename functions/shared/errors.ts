@@ -1,0 +1,94 @@
+// Every error a client can cause has a stable machine code, an HTTP status and a message naming the field
+// or value at fault. Anything else is a server error: logged in full, answered with a generic 500.
+
+/** One field at fault; `field` is a JSON Pointer into the request body (`/events/2/data/companyName`). */
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface SharebusErrorOptions {
+  readonly cause?: unknown;
+  readonly fields?: readonly FieldProblem[];
+  /** Extra members of the problem document. */
+  readonly extensions?: Readonly<Record<string, unknown>>;
+}
+
+export class SharebusError extends Error {
+  override name = 'SharebusError';
+  /** Client errors are shown to the caller; server errors are not (middy's `expose`). */
+  readonly expose: boolean;
+  readonly fields: readonly FieldProblem[];
+  readonly extensions: Readonly<Record<string, unknown>>;
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options: SharebusErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.expose = status < 500;
+    this.fields = options.fields ?? [];
+    this.extensions = options.extensions ?? {};
+  }
+}
+
+export class BadRequestError extends SharebusError {
+  override name = 'BadRequestError';
+  constructor(code: string, message: string, options?: SharebusErrorOptions) {
+    super(400, code, message, options);
+  }
+}
+
+export class UnauthorizedError extends SharebusError {
+  override name = 'UnauthorizedError';
+  constructor(code: 'missing_api_key' | 'unknown_api_key', message: string) {
+    super(401, code, message);
+  }
+}
+
+export class ForbiddenError extends SharebusError {
+  override name = 'ForbiddenError';
+  constructor(code: string, message: string, options?: SharebusErrorOptions) {
+    super(403, code, message, options);
+  }
+}
+
+export class NotFoundError extends SharebusError {
+  override name = 'NotFoundError';
+  constructor(code: string, message: string, options?: SharebusErrorOptions) {
+    super(404, code, message, options);
+  }
+}
+
+export class ConflictError extends SharebusError {
+  override name = 'ConflictError';
+  constructor(code: string, message: string, options?: SharebusErrorOptions) {
+    super(409, code, message, options);
+  }
+}
+
+export class PayloadTooLargeError extends SharebusError {
+  override name = 'PayloadTooLargeError';
+  constructor(code: string, message: string, options?: SharebusErrorOptions) {
+    super(413, code, message, options);
+  }
+}
+
+/** The request is well-formed but names something that cannot be used (a contract that does not exist, data that fails its schema). */
+export class UnprocessableError extends SharebusError {
+  override name = 'UnprocessableError';
+  constructor(code: string, message: string, options?: SharebusErrorOptions) {
+    super(422, code, message, options);
+  }
+}
+
+/** The bus did not accept every event after retries. Exposed, so the caller knows which events to resend. */
+export class BusUnavailableError extends SharebusError {
+  override name = 'BusUnavailableError';
+  override readonly expose = true;
+  constructor(message: string, options?: SharebusErrorOptions) {
+    super(503, 'bus_unavailable', message, options);
+  }
+}

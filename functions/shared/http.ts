@@ -1,0 +1,115 @@
+// The HTTP edge of every API function: JSON in, JSON or problem+json out, the caller's identity from the
+// authorizer, and routing by API Gateway route key. Use cases never see an API Gateway event.
+import type { MiddlewareObj } from '@middy/core';
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import { BadRequestError, type FieldProblem, NotFoundError, UnauthorizedError } from './errors.js';
+import { logger } from './logger.js';
+import { problemOf, problemResponse } from './problem.js';
+import type { Principal } from './registry/registry.js';
+
+/**
+ * What the authorizer attaches to every request. It never denies: an HTTP API authorizer's denial cannot
+ * carry a problem+json body, so it labels the request and the function refuses it (see docs/architecture.md).
+ */
+export type AuthorizerContext =
+  | { readonly kind: 'admin' }
+  | { readonly kind: 'system'; readonly departmentId: string; readonly systemId: string }
+  | { readonly kind: 'anonymous'; readonly authError: 'missing_api_key' | 'unknown_api_key' };
+
+export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+export type RouteHandler = (event: ApiEvent) => Promise<ApiResult>;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function noContent(): ApiResult {
+  return { statusCode: 204, headers: {}, body: '' };
+}
+
+/** The caller, or a 401 naming what is wrong with the key. */
+export function principalOf(event: ApiEvent): Principal {
+  const context = event.requestContext.authorizer?.lambda;
+  if (context?.kind === 'admin') return { kind: 'admin' };
+  if (context?.kind === 'system') {
+    return { kind: 'system', departmentId: context.departmentId, systemId: context.systemId };
+  }
+  if (context?.kind === 'anonymous' && context.authError === 'unknown_api_key') {
+    throw new UnauthorizedError('unknown_api_key', 'The API key in the Authorization header is not known.');
+  }
+  throw new UnauthorizedError(
+    'missing_api_key',
+    'This request needs an API key: send the header `Authorization: Bearer <api key>`.',
+  );
+}
+
+export function parseJsonBody(event: ApiEvent): unknown {
+  if (event.body === undefined || event.body === '') {
+    throw new BadRequestError('malformed_json', 'The request body is empty; a JSON document is expected.');
+  }
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BadRequestError(
+      'malformed_json',
+      `The request body is not valid JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** `['events', 2, 'data']` → `/events/2/data` (RFC 6901). */
+export function jsonPointer(path: readonly PropertyKey[]): string {
+  return path.map((part) => `/${String(part).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
+export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
+  return error.issues.map((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const field = prefix + jsonPointer(issue.path) + (keys.length === 1 ? jsonPointer(keys) : '');
+    return { field: field || '/', message: issue.message };
+  });
+}
+
+/** Parses a request body with its zod schema, or a 400 `invalid_request` naming every field at fault. */
+export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const fields = zodProblems(result.error);
+  const first = fields[0]!;
+  throw new BadRequestError('invalid_request', `${first.field}: ${first.message}`, { fields });
+}
+
+/** Picks the route handler by API Gateway route key (`POST /contracts`), the same key locally and in AWS. */
+export function router(routes: Record<string, RouteHandler>): (event: ApiEvent) => Promise<ApiResult> {
+  return async (event) => {
+    const route = routes[event.routeKey];
+    if (!route) throw new NotFoundError('route_not_found', `No route ${event.routeKey} in this function.`);
+    return route(event);
+  };
+}
+
+/** Turns thrown errors into problem+json answers; server errors are logged with their cause and shown generically. */
+export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
+  return {
+    onError: async (request) => {
+      const problem = problemOf(request.error);
+      if (problem.status >= 500)
+        logger.error('request failed', { error: request.error, routeKey: request.event.routeKey });
+      request.response = problemResponse(problem);
+    },
+  };
+}

@@ -1,0 +1,681 @@
+// The registry port on one DynamoDB table (keys and access patterns: docs/registry.md). Every change and its
+// audit entry are written in one transaction whose conditions enforce the registry's rules.
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type AuditEntry,
+  type ContractVersion,
+  type Department,
+  type Principal,
+  Registry,
+  RegistryConflictError,
+  RegistryNotFoundError,
+  type Sharing,
+  type Subscription,
+  type SystemRecord,
+} from './registry.js';
+import { GSI1 } from './table.js';
+
+/** A value cannot be stored under the table's key scheme (e.g. an id with `#`, a version that is not semver). */
+export class RegistryKeyError extends Error {
+  override name = 'RegistryKeyError';
+  constructor(
+    message: string,
+    readonly field: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An item read from the table does not have the shape this adapter writes. */
+export class RegistryItemError extends Error {
+  override name = 'RegistryItemError';
+}
+
+export interface DynamoDbRegistryOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /**
+   * Most items one Query page evaluates. Tests set it low to prove that every page is read.
+   * @default DynamoDB's own limit (1 MB per page)
+   */
+  readonly pageSize?: number;
+}
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const SEMVER = /^(0|[1-9]\d{0,9})\.(0|[1-9]\d{0,9})\.(0|[1-9]\d{0,9})$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Ten digits hold any version part SEMVER accepts, so padded parts sort as numbers. */
+const VERSION_PART_WIDTH = 10;
+
+// Key builders: the one place that knows the key scheme.
+const keys = {
+  department: (id: string) => ({ pk: `DEPT#${id}`, sk: 'DEPT' }),
+  system: (departmentId: string, id: string) => ({ pk: `DEPT#${departmentId}`, sk: `SYSTEM#${id}` }),
+  apiKey: (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' }),
+  adminKey: () => ({ pk: 'ADMINKEY', sk: 'ADMINKEY' }),
+  contract: (type: string, sortableVersion: string) => ({
+    pk: `CONTRACT#${type}`,
+    sk: `VERSION#${sortableVersion}`,
+  }),
+  subscription: (id: string) => ({ pk: `SUB#${id}`, sk: 'SUB' }),
+  audit: (day: string, sortableAt: string, id: string) => ({ pk: `AUDIT#${day}`, sk: `${sortableAt}#${id}` }),
+  auditDay: (day: string) => ({ pk: 'AUDITDAYS', sk: day }),
+};
+
+const COLLECTION = { departments: 'DEPTS', contracts: 'CONTRACTS', subscriptions: 'SUBS' } as const;
+
+export class DynamoDbRegistry extends Registry {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #pageSize: number | undefined;
+  /** Days already in the audit-day index; saves one write per change once a day is known. */
+  readonly #knownAuditDays = new Set<string>();
+
+  constructor(options: DynamoDbRegistryOptions) {
+    super();
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+    this.#pageSize = options.pageSize;
+  }
+
+  override async createDepartment(department: Department, audit: AuditEntry): Promise<void> {
+    const id = keyPart(department.id, 'department.id');
+    const failed = await this.#transact(
+      [
+        {
+          Put: {
+            TableName: this.#tableName,
+            Item: {
+              ...keys.department(id),
+              gsi1pk: COLLECTION.departments,
+              gsi1sk: id,
+              entity: 'department',
+              id,
+              name: department.name,
+              createdAt: department.createdAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+      audit,
+    );
+    if (failed === 0) throw new RegistryConflictError(`department ${id} exists`, `department:${id}`);
+  }
+
+  override async getDepartment(id: string): Promise<Department | undefined> {
+    if (!isKeyPart(id)) return undefined;
+    const item = await this.#get(keys.department(id));
+    return item && toDepartment(item);
+  }
+
+  override async listDepartments(): Promise<Department[]> {
+    const items = await this.#queryAll({
+      IndexName: GSI1.indexName,
+      KeyConditionExpression: 'gsi1pk = :collection',
+      ExpressionAttributeValues: { ':collection': COLLECTION.departments },
+    });
+    return items.map(toDepartment);
+  }
+
+  override async createSystem(system: SystemRecord, apiKeyHash: string, audit: AuditEntry): Promise<void> {
+    const departmentId = keyPart(system.departmentId, 'system.departmentId');
+    const id = keyPart(system.id, 'system.id');
+    const hash = keyHash(apiKeyHash);
+    const failed = await this.#transact(
+      [
+        {
+          Put: {
+            TableName: this.#tableName,
+            Item: {
+              ...keys.system(departmentId, id),
+              entity: 'system',
+              departmentId,
+              id,
+              name: system.name,
+              createdAt: system.createdAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          ConditionCheck: {
+            TableName: this.#tableName,
+            Key: keys.department(departmentId),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.#tableName,
+            Item: { ...keys.apiKey(hash), entity: 'apiKey', kind: 'system', departmentId, systemId: id },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+      audit,
+    );
+    const entity = `system:${departmentId}/${id}`;
+    if (failed === 0)
+      throw new RegistryConflictError(`system ${id} of department ${departmentId} exists`, entity);
+    if (failed === 1) {
+      throw new RegistryNotFoundError(
+        `department ${departmentId} does not exist`,
+        `department:${departmentId}`,
+      );
+    }
+    if (failed === 2)
+      throw new RegistryConflictError(`the API key of system ${id} is already in use`, 'apiKey');
+  }
+
+  override async listSystems(departmentId: string): Promise<SystemRecord[]> {
+    if (!isKeyPart(departmentId)) return [];
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.department(departmentId).pk, ':prefix': 'SYSTEM#' },
+    });
+    return items.map(toSystem);
+  }
+
+  /**
+   * There is one admin key: storing a new hash revokes the previous one in the same transaction. Storing the
+   * current hash again changes nothing.
+   */
+  override async putAdminKey(apiKeyHash: string): Promise<void> {
+    const hash = keyHash(apiKeyHash);
+    const current = await this.#get(keys.adminKey());
+    const previous = current === undefined ? undefined : str(current, 'keyHash');
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.#tableName,
+          Item: { ...keys.adminKey(), entity: 'adminKey', keyHash: hash },
+          // Two rotations racing must not leave two admin keys behind.
+          ...(previous === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'keyHash = :previous',
+                ExpressionAttributeValues: { ':previous': previous },
+              }),
+        },
+      },
+      {
+        Put: {
+          TableName: this.#tableName,
+          Item: { ...keys.apiKey(hash), entity: 'apiKey', kind: 'admin' },
+          ConditionExpression: 'attribute_not_exists(pk) OR kind = :admin',
+          ExpressionAttributeValues: { ':admin': 'admin' },
+        },
+      },
+    ];
+    if (previous !== undefined && previous !== hash) {
+      items.push({ Delete: { TableName: this.#tableName, Key: keys.apiKey(previous) } });
+    }
+    const failed = await this.#transact(items);
+    if (failed === 0) throw new RegistryConflictError('the admin key was replaced concurrently', 'adminKey');
+    if (failed === 1) throw new RegistryConflictError('this key hash belongs to a system', 'apiKey');
+  }
+
+  override async findPrincipalByKeyHash(apiKeyHash: string): Promise<Principal | undefined> {
+    if (!SHA256_HEX.test(apiKeyHash)) return undefined;
+    const item = await this.#get(keys.apiKey(apiKeyHash));
+    if (item === undefined) return undefined;
+    if (item.kind === 'admin') return { kind: 'admin' };
+    return { kind: 'system', departmentId: str(item, 'departmentId'), systemId: str(item, 'systemId') };
+  }
+
+  override async putContractVersion(
+    contract: ContractVersion,
+    audit: AuditEntry,
+  ): Promise<'created' | 'unchanged'> {
+    const type = keyPart(contract.type, 'contract.type');
+    const version = sortableVersion(contract.version, 'contract.version');
+    if (version.major !== contract.major) {
+      throw new RegistryKeyError(
+        `contract.major ${contract.major} does not match version ${contract.version}`,
+        'contract.major',
+      );
+    }
+    const key = keys.contract(type, version.sortable);
+    const failed = await this.#transact(
+      [
+        {
+          Put: {
+            TableName: this.#tableName,
+            Item: {
+              ...key,
+              gsi1pk: COLLECTION.contracts,
+              gsi1sk: `${type}#${version.sortable}`,
+              entity: 'contract',
+              type,
+              version: contract.version,
+              major: contract.major,
+              description: contract.description,
+              sharing: contract.sharing,
+              // A string keeps the schema byte-exact and spares DynamoDB keys such as `$ref` or empty names.
+              schemaJson: JSON.stringify(contract.schema),
+              ownerDepartment: contract.ownerDepartment,
+              createdBy: contract.createdBy,
+              createdAt: contract.createdAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+      audit,
+    );
+    if (failed === undefined) return 'created';
+    const entity = `contract:${type}@${contract.version}`;
+    if (failed !== 0) throw new RegistryConflictError(`audit entry ${audit.id} exists`, `audit:${audit.id}`);
+    const existingItem = await this.#get(key);
+    // Only a concurrent delete could empty the key, and versions are never deleted.
+    if (existingItem === undefined) throw new RegistryConflictError(`${entity} changed concurrently`, entity);
+    const existing = toContract(existingItem);
+    const same =
+      existing.description === contract.description &&
+      existing.sharing === contract.sharing &&
+      isDeepStrictEqual(existing.schema, JSON.parse(JSON.stringify(contract.schema)));
+    if (same) return 'unchanged';
+    throw new RegistryConflictError(
+      `${type} ${contract.version} exists with a different schema, description or sharing; publish a new version`,
+      entity,
+    );
+  }
+
+  override async getContractVersion(type: string, version: string): Promise<ContractVersion | undefined> {
+    if (!isKeyPart(type) || !SEMVER.test(version)) return undefined;
+    const item = await this.#get(keys.contract(type, sortableVersion(version, 'version').sortable));
+    return item && toContract(item);
+  }
+
+  override async listContractVersions(type: string): Promise<ContractVersion[]> {
+    if (!isKeyPart(type)) return [];
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `CONTRACT#${type}`, ':prefix': 'VERSION#' },
+    });
+    return items.map(toContract);
+  }
+
+  override async listContracts(): Promise<ContractVersion[]> {
+    const items = await this.#queryAll({
+      IndexName: GSI1.indexName,
+      KeyConditionExpression: 'gsi1pk = :collection',
+      ExpressionAttributeValues: { ':collection': COLLECTION.contracts },
+    });
+    return items.map(toContract);
+  }
+
+  override async createSubscription(subscription: Subscription, audit: AuditEntry): Promise<void> {
+    const id = keyPart(subscription.id, 'subscription.id');
+    const departmentId = keyPart(subscription.departmentId, 'subscription.departmentId');
+    const failed = await this.#transact(
+      [
+        {
+          Put: {
+            TableName: this.#tableName,
+            Item: {
+              ...keys.subscription(id),
+              gsi1pk: COLLECTION.subscriptions,
+              gsi1sk: `${departmentId}#${id}`,
+              entity: 'subscription',
+              id,
+              type: subscription.type,
+              major: subscription.major,
+              version: subscription.version,
+              // Event patterns use keys such as `$or` and may be empty objects: kept as JSON like schemas.
+              ...(subscription.filter === undefined
+                ? {}
+                : { filterJson: JSON.stringify(subscription.filter) }),
+              endpoint: { url: subscription.endpoint.url },
+              departmentId,
+              systemId: subscription.systemId,
+              ruleName: subscription.ruleName,
+              status: subscription.status,
+              createdAt: subscription.createdAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+      audit,
+    );
+    if (failed === 0) throw new RegistryConflictError(`subscription ${id} exists`, `subscription:${id}`);
+  }
+
+  override async getSubscription(id: string): Promise<Subscription | undefined> {
+    if (!isKeyPart(id)) return undefined;
+    const item = await this.#get(keys.subscription(id));
+    return item && toSubscription(item);
+  }
+
+  override async listSubscriptions(departmentId?: string): Promise<Subscription[]> {
+    if (departmentId !== undefined && !isKeyPart(departmentId)) return [];
+    const items = await this.#queryAll({
+      IndexName: GSI1.indexName,
+      KeyConditionExpression:
+        departmentId === undefined
+          ? 'gsi1pk = :collection'
+          : 'gsi1pk = :collection AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':collection': COLLECTION.subscriptions,
+        ...(departmentId === undefined ? {} : { ':prefix': `${departmentId}#` }),
+      },
+    });
+    return items.map(toSubscription);
+  }
+
+  override async deleteSubscription(id: string, audit: AuditEntry): Promise<boolean> {
+    if (!isKeyPart(id)) return false;
+    const failed = await this.#transact(
+      [
+        {
+          Delete: {
+            TableName: this.#tableName,
+            Key: keys.subscription(id),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+      ],
+      audit,
+    );
+    return failed !== 0;
+  }
+
+  override async listAudit(limit?: number): Promise<AuditEntry[]> {
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+      throw new RangeError(`audit limit must be a whole number of zero or more, got ${limit}`);
+    }
+    const entries: AuditEntry[] = [];
+    const wanted = limit ?? Number.POSITIVE_INFINITY;
+    if (wanted === 0) return entries;
+    // Newest day first, then newest entry first within the day, stopping as soon as enough are read.
+    for await (const dayPage of this.#pages({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'AUDITDAYS' },
+      ScanIndexForward: false,
+    })) {
+      for (const dayItem of dayPage) {
+        const day = str(dayItem, 'sk');
+        for await (const page of this.#pages(
+          {
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `AUDIT#${day}` },
+            ScanIndexForward: false,
+          },
+          () => wanted - entries.length,
+        )) {
+          for (const item of page) {
+            entries.push(toAudit(item));
+            if (entries.length >= wanted) return entries;
+          }
+        }
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * Runs one transaction: the given items, then the audit entry when there is one. Answers the index of the
+   * item whose condition failed, or undefined when everything was written.
+   */
+  async #transact(items: TransactItem[], audit?: AuditEntry): Promise<number | undefined> {
+    const all = [...items];
+    let token: string | undefined;
+    if (audit !== undefined) {
+      all.push(await this.#auditPut(audit));
+      // An SDK retry of a transaction that did commit must not come back as a false conflict.
+      token = createHash('sha256').update(audit.id).digest('hex').slice(0, 36);
+    }
+    try {
+      await this.#client.send(
+        new TransactWriteCommand({
+          TransactItems: all,
+          ...(token === undefined ? {} : { ClientRequestToken: token }),
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      // The token is derived from the audit id, so DynamoDB itself says the id was used for another change.
+      if (audit !== undefined && isNamed(error, 'IdempotentParameterMismatchException')) {
+        throw new RegistryConflictError(`audit entry ${audit.id} exists`, `audit:${audit.id}`, {
+          cause: error,
+        });
+      }
+      if (!isTransactionCanceled(error)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+      // Other reasons (TransactionConflict, throttling) are transient: the caller's retry policy decides.
+      if (failed < 0) throw error;
+      if (audit !== undefined && failed === all.length - 1) {
+        throw new RegistryConflictError(`audit entry ${audit.id} exists`, `audit:${audit.id}`, {
+          cause: error,
+        });
+      }
+      return failed;
+    }
+  }
+
+  async #auditPut(audit: AuditEntry): Promise<TransactItem> {
+    const at = new Date(audit.at);
+    if (Number.isNaN(at.getTime()))
+      throw new RegistryKeyError(`audit.at ${audit.at} is not a date`, 'audit.at');
+    const sortableAt = at.toISOString();
+    const day = sortableAt.slice(0, 10);
+    await this.#rememberAuditDay(day);
+    return {
+      Put: {
+        TableName: this.#tableName,
+        Item: {
+          ...keys.audit(day, sortableAt, keyPart(audit.id, 'audit.id')),
+          entity: 'audit',
+          id: audit.id,
+          at: audit.at,
+          actor: audit.actor,
+          action: audit.action,
+          target: audit.target,
+        },
+        // Append-only: an entry is never overwritten.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /**
+   * Audit entries live in one partition per day; this index of days lets listAudit walk back over gaps. It
+   * is written before the transaction (an empty day is harmless) and outside it, so that changes on the same
+   * day do not all contend for one item.
+   */
+  async #rememberAuditDay(day: string): Promise<void> {
+    if (this.#knownAuditDays.has(day)) return;
+    await this.#client.send(
+      new PutCommand({ TableName: this.#tableName, Item: { ...keys.auditDay(day), entity: 'auditDay' } }),
+    );
+    this.#knownAuditDays.add(day);
+  }
+
+  async #get(key: { pk: string; sk: string }): Promise<Item | undefined> {
+    const result = await this.#client.send(
+      new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }),
+    );
+    return result.Item;
+  }
+
+  async #queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    for await (const page of this.#pages(input)) items.push(...page);
+    return items;
+  }
+
+  /** Every page of a Query; `remaining` caps a page's Limit when the caller stops early. */
+  async *#pages(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    remaining?: () => number,
+  ): AsyncGenerator<Item[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const limit = Math.min(
+        this.#pageSize ?? Number.POSITIVE_INFINITY,
+        remaining?.() ?? Number.POSITIVE_INFINITY,
+      );
+      const result = await this.#client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.#tableName,
+          ...(Number.isFinite(limit) ? { Limit: limit } : {}),
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      yield result.Items ?? [];
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+}
+
+function isTransactionCanceled(error: unknown): error is TransactionCanceledException {
+  return error instanceof TransactionCanceledException || isNamed(error, 'TransactionCanceledException');
+}
+
+/** By `name` rather than instanceof alone: a second copy of the SDK in node_modules has its own classes. */
+function isNamed(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
+}
+
+function isKeyPart(value: string): boolean {
+  return value.length > 0 && !value.includes('#');
+}
+
+/** `#` separates key parts, so a value holding one could read as another item's key. */
+function keyPart(value: string, field: string): string {
+  if (!isKeyPart(value))
+    throw new RegistryKeyError(`${field} must be non-empty and without '#', got '${value}'`, field);
+  return value;
+}
+
+function keyHash(value: string): string {
+  // Only hashes are stored: anything else here is most likely a raw key passed by mistake.
+  if (!SHA256_HEX.test(value)) {
+    throw new RegistryKeyError('an API key hash must be 64 lowercase hex digits (sha256)', 'apiKeyHash');
+  }
+  return value;
+}
+
+function sortableVersion(version: string, field: string): { major: number; sortable: string } {
+  const parts = SEMVER.exec(version);
+  if (parts === null)
+    throw new RegistryKeyError(`${field} must be MAJOR.MINOR.PATCH, got '${version}'`, field);
+  const [, major = '', minor = '', patch = ''] = parts;
+  const pad = (part: string) => part.padStart(VERSION_PART_WIDTH, '0');
+  return { major: Number(major), sortable: `${pad(major)}.${pad(minor)}.${pad(patch)}` };
+}
+
+function str(item: Item, name: string): string {
+  const value = item[name];
+  if (typeof value !== 'string') throw new RegistryItemError(`item ${describe(item)} has no string ${name}`);
+  return value;
+}
+
+function num(item: Item, name: string): number {
+  const value = item[name];
+  if (typeof value !== 'number') throw new RegistryItemError(`item ${describe(item)} has no number ${name}`);
+  return value;
+}
+
+function json(item: Item, name: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(str(item, name));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RegistryItemError(`item ${describe(item)} has no JSON object in ${name}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function describe(item: Item): string {
+  return `${String(item.pk)} / ${String(item.sk)}`;
+}
+
+function toDepartment(item: Item): Department {
+  return { id: str(item, 'id'), name: str(item, 'name'), createdAt: str(item, 'createdAt') };
+}
+
+function toSystem(item: Item): SystemRecord {
+  return {
+    departmentId: str(item, 'departmentId'),
+    id: str(item, 'id'),
+    name: str(item, 'name'),
+    createdAt: str(item, 'createdAt'),
+  };
+}
+
+const SHARING: readonly Sharing[] = ['open', 'conditional', 'restricted'];
+
+function toContract(item: Item): ContractVersion {
+  const sharing = str(item, 'sharing');
+  if (!SHARING.includes(sharing as Sharing))
+    throw new RegistryItemError(`item ${describe(item)} has sharing ${sharing}`);
+  return {
+    type: str(item, 'type'),
+    version: str(item, 'version'),
+    major: num(item, 'major'),
+    description: str(item, 'description'),
+    sharing: sharing as Sharing,
+    schema: json(item, 'schemaJson'),
+    ownerDepartment: str(item, 'ownerDepartment'),
+    createdBy: str(item, 'createdBy'),
+    createdAt: str(item, 'createdAt'),
+  };
+}
+
+function toSubscription(item: Item): Subscription {
+  const endpoint = item.endpoint;
+  if (typeof endpoint !== 'object' || endpoint === null) {
+    throw new RegistryItemError(`item ${describe(item)} has no endpoint`);
+  }
+  const status = str(item, 'status');
+  if (status !== 'active') throw new RegistryItemError(`item ${describe(item)} has status ${status}`);
+  return {
+    id: str(item, 'id'),
+    type: str(item, 'type'),
+    major: num(item, 'major'),
+    version: str(item, 'version'),
+    ...(item.filterJson === undefined ? {} : { filter: json(item, 'filterJson') }),
+    endpoint: { url: str(endpoint as Item, 'url') },
+    departmentId: str(item, 'departmentId'),
+    systemId: str(item, 'systemId'),
+    ruleName: str(item, 'ruleName'),
+    status,
+    createdAt: str(item, 'createdAt'),
+  };
+}
+
+function toPrincipal(value: unknown): Principal {
+  if (typeof value !== 'object' || value === null)
+    throw new RegistryItemError('audit actor is not an object');
+  const actor = value as Item;
+  if (actor.kind === 'admin') return { kind: 'admin' };
+  if (actor.kind !== 'system') throw new RegistryItemError(`audit actor has kind ${String(actor.kind)}`);
+  return { kind: 'system', departmentId: str(actor, 'departmentId'), systemId: str(actor, 'systemId') };
+}
+
+function toAudit(item: Item): AuditEntry {
+  return {
+    id: str(item, 'id'),
+    at: str(item, 'at'),
+    actor: toPrincipal(item.actor),
+    action: str(item, 'action'),
+    target: str(item, 'target'),
+  };
+}

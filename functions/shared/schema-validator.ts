@@ -1,0 +1,127 @@
+// JSON Schema validation of event data. Each contract version's schema is compiled once per function
+// instance and cached by `type@version` — safe because versions are immutable — so publishing never
+// re-compiles a schema per event.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { FieldProblem } from './errors.js';
+
+const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
+const DRAFT_07 = 'http://json-schema.org/draft-07/schema';
+
+export class InvalidSchemaError extends Error {
+  override name = 'InvalidSchemaError';
+  constructor(
+    message: string,
+    readonly fields: readonly FieldProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+type AnyAjv = Ajv | Ajv2020;
+
+function configure<T extends AnyAjv>(ajv: T): T {
+  addFormats.default(ajv);
+  return ajv;
+}
+
+export class SchemaValidator {
+  // strict:false because unknown keywords are legal JSON Schema (annotations); the meta-schema check still runs.
+  readonly #draft2020 = configure(new Ajv2020({ allErrors: true, strict: false, addUsedSchema: false }));
+  readonly #draft07 = configure(new Ajv({ allErrors: true, strict: false, addUsedSchema: false }));
+  readonly #cache = new Map<string, ValidateFunction>();
+
+  #engineFor(schema: Record<string, unknown>): AnyAjv {
+    const declared = schema.$schema;
+    if (declared === undefined) return this.#draft2020;
+    if (typeof declared === 'string') {
+      const uri = declared.replace(/#$/, '');
+      if (uri === DRAFT_2020_12) return this.#draft2020;
+      if (uri === DRAFT_07) return this.#draft07;
+    }
+    throw new InvalidSchemaError(
+      `The schema's $schema ${JSON.stringify(declared)} is not supported: use "${DRAFT_2020_12}" or "${DRAFT_07}#".`,
+      [{ field: '/schema/$schema', message: 'unsupported JSON Schema dialect' }],
+    );
+  }
+
+  /** Compiles without caching; throws InvalidSchemaError naming the fault. Used when a contract is registered. */
+  check(schema: unknown): void {
+    this.#compile(schema);
+  }
+
+  #compile(schema: unknown): ValidateFunction {
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+      throw new InvalidSchemaError('The schema must be a JSON Schema object.', [
+        { field: '/schema', message: 'must be an object' },
+      ]);
+    }
+    const record = schema as Record<string, unknown>;
+    const ajv = this.#engineFor(record);
+    if (!ajv.validateSchema(record)) {
+      const fields = (ajv.errors ?? []).map((e) => ({
+        field: `/schema${e.instancePath}`,
+        message: e.message ?? 'is invalid',
+      }));
+      const first = fields[0] ?? { field: '/schema', message: 'is invalid' };
+      throw new InvalidSchemaError(
+        `The schema is not valid JSON Schema: ${first.field} ${first.message}.`,
+        fields,
+      );
+    }
+    try {
+      return ajv.compile(record);
+    } catch (error) {
+      const message = (error as Error).message;
+      throw new InvalidSchemaError(
+        `The schema cannot be compiled: ${message}`,
+        [{ field: '/schema', message }],
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /** The cached validator of an immutable contract version. */
+  validatorFor(type: string, version: string, schema: unknown): ValidateFunction {
+    const key = `${type}@${version}`;
+    let validate = this.#cache.get(key);
+    if (!validate) {
+      validate = this.#compile(schema);
+      this.#cache.set(key, validate);
+    }
+    return validate;
+  }
+
+  /** How many schemas are compiled and cached (tests prove validation does not re-compile). */
+  get cachedCount(): number {
+    return this.#cache.size;
+  }
+
+  /** Validates data; returns the problems, each naming the field (JSON Pointer under `prefix`) and why. */
+  validate(type: string, version: string, schema: unknown, data: unknown, prefix = '/data'): FieldProblem[] {
+    const validate = this.validatorFor(type, version, schema);
+    if (validate(data)) return [];
+    return (validate.errors ?? []).map((error) => describe(error, prefix));
+  }
+}
+
+function describe(error: ErrorObject, prefix: string): FieldProblem {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') {
+    return {
+      field: `${prefix}${error.instancePath}/${String(params.missingProperty)}`,
+      message: 'is required',
+    };
+  }
+  if (error.keyword === 'additionalProperties') {
+    return {
+      field: `${prefix}${error.instancePath}/${String(params.additionalProperty)}`,
+      message: 'is not allowed by the contract',
+    };
+  }
+  return { field: `${prefix}${error.instancePath}` || '/', message: error.message ?? 'is invalid' };
+}

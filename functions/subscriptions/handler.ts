@@ -1,0 +1,44 @@
+// POST /subscriptions, GET /subscriptions, DELETE /subscriptions/{id}.
+import middy from '@middy/core';
+import { createBus, createRegistry } from '../shared/clients.js';
+import { ENV, optionalEnv } from '../shared/config.js';
+import { ContractResolver } from '../shared/contract-resolver.js';
+import { httpErrors, json, noContent, parseJsonBody, principalOf, router } from '../shared/http.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  listSubscriptions,
+  subscriptionView,
+} from './subscriptions.js';
+
+const registry = createRegistry();
+const ports = {
+  registry,
+  bus: createBus(),
+  contracts: new ContractResolver(registry),
+  now: () => new Date(),
+  endpointPolicy:
+    optionalEnv(ENV.endpointPolicy) === 'allow-http' ? ('allow-http' as const) : ('https-only' as const),
+};
+
+export const handler = middy()
+  .use(httpErrors())
+  .handler(
+    router({
+      'POST /subscriptions': async (event) => {
+        const principal = principalOf(event);
+        return json(201, subscriptionView(await createSubscription(ports, principal, parseJsonBody(event))));
+      },
+      'GET /subscriptions': async (event) => {
+        const principal = principalOf(event);
+        return json(200, {
+          subscriptions: (await listSubscriptions(ports, principal)).map(subscriptionView),
+        });
+      },
+      'DELETE /subscriptions/{id}': async (event) => {
+        const principal = principalOf(event);
+        await deleteSubscription(ports, principal, event.pathParameters?.id ?? '');
+        return noContent();
+      },
+    }),
+  );

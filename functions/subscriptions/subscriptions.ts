@@ -1,0 +1,224 @@
+// Use cases: subscribing a system's endpoint to a contract, listing and removing subscriptions, and
+// reconciling the bus's rules with the registry. Each active subscription is exactly one EventBridge rule
+// whose target is the deliver function.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { busSource, majorPrefix } from '../../contracts/envelope.js';
+import { ContractTypeSchema, SemverSchema } from '../../contracts/naming.js';
+import { SUBSCRIPTION_RULE_PREFIX } from '../routes.js';
+import { requireSystem } from '../shared/access.js';
+import { auditEntry } from '../shared/audit.js';
+import { type Bus, InvalidRulePatternError } from '../shared/bus.js';
+import type { ContractResolver } from '../shared/contract-resolver.js';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { parseRequest } from '../shared/http.js';
+import type { ContractVersion, Principal, Registry, Subscription } from '../shared/registry/registry.js';
+
+export type EndpointPolicy = 'https-only' | 'allow-http';
+
+export interface SubscriptionPorts {
+  readonly registry: Registry;
+  readonly bus: Bus;
+  readonly contracts: ContractResolver;
+  readonly now: () => Date;
+  readonly endpointPolicy: EndpointPolicy;
+  readonly newId?: () => string;
+}
+
+const FilterSchema = z
+  .record(z.string(), z.unknown(), { error: 'must be an EventBridge content filter: a JSON object' })
+  .refine(
+    (filter) => Object.keys(filter).length > 0,
+    'must not be empty; leave it out to receive every event',
+  );
+
+export const CreateSubscriptionSchema = z.strictObject({
+  type: ContractTypeSchema,
+  version: SemverSchema.optional(),
+  filter: FilterSchema.optional(),
+  endpoint: z.strictObject({ url: z.string().max(2_048, 'must be at most 2,048 characters') }),
+});
+
+function checkEndpoint(url: string, policy: EndpointPolicy): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new BadRequestError(
+      'invalid_endpoint',
+      `The endpoint ${JSON.stringify(url)} is not an absolute URL.`,
+      {
+        fields: [{ field: '/endpoint/url', message: 'must be an absolute http(s) URL' }],
+      },
+    );
+  }
+  const allowed = policy === 'allow-http' ? ['https:', 'http:'] : ['https:'];
+  if (!allowed.includes(parsed.protocol)) {
+    throw new BadRequestError(
+      'invalid_endpoint',
+      `The endpoint must use ${allowed.join(' or ')}, not ${parsed.protocol}`,
+      {
+        fields: [{ field: '/endpoint/url', message: `must use ${allowed.join(' or ')}` }],
+      },
+    );
+  }
+  if (parsed.username || parsed.password) {
+    throw new BadRequestError('invalid_endpoint', 'The endpoint URL must not carry credentials.', {
+      fields: [{ field: '/endpoint/url', message: 'must not contain user:password@' }],
+    });
+  }
+}
+
+export function ruleNameFor(subscriptionId: string): string {
+  return `${SUBSCRIPTION_RULE_PREFIX}${subscriptionId}`;
+}
+
+/** The rule's event pattern: the owner's source, the contract type, its major version, and the content filter over `data`. */
+export function eventPatternFor(
+  contract: Pick<ContractVersion, 'type' | 'ownerDepartment' | 'major'>,
+  filter?: Record<string, unknown>,
+): string {
+  return JSON.stringify({
+    source: [busSource(contract.ownerDepartment)],
+    'detail-type': [contract.type],
+    detail: {
+      dataschema: [{ prefix: majorPrefix(contract.type, contract.major) }],
+      ...(filter ? { data: filter } : {}),
+    },
+  });
+}
+
+export async function createSubscription(
+  ports: SubscriptionPorts,
+  principal: Principal,
+  body: unknown,
+): Promise<Subscription> {
+  const caller = requireSystem(principal, 'subscribe');
+  const input = parseRequest(CreateSubscriptionSchema, body);
+  checkEndpoint(input.endpoint.url, ports.endpointPolicy);
+  const contract = await ports.contracts.resolve(input.type, input.version);
+  if (contract.sharing !== 'open') {
+    throw new ForbiddenError(
+      'approval_required',
+      `${contract.type} is shared as "${contract.sharing}": subscribing needs the approval of department ${contract.ownerDepartment}, which sharebus does not support yet.`,
+      { fields: [{ field: '/type', message: `sharing is ${contract.sharing}` }] },
+    );
+  }
+  const id = (ports.newId ?? randomUUID)();
+  const now = ports.now();
+  const subscription: Subscription = {
+    id,
+    type: contract.type,
+    major: contract.major,
+    version: contract.version,
+    ...(input.filter ? { filter: input.filter } : {}),
+    endpoint: { url: input.endpoint.url },
+    departmentId: caller.departmentId,
+    systemId: caller.systemId,
+    ruleName: ruleNameFor(id),
+    status: 'active',
+    createdAt: now.toISOString(),
+  };
+  // The rule first: EventBridge is the judge of the filter, and a refused filter must leave nothing behind.
+  try {
+    await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
+  } catch (error) {
+    if (error instanceof InvalidRulePatternError) {
+      throw new BadRequestError('invalid_filter', `EventBridge refuses the filter: ${error.message}`, {
+        fields: [{ field: '/filter', message: error.message }],
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  try {
+    await ports.registry.createSubscription(
+      subscription,
+      auditEntry(principal, 'subscription.created', `subscription:${id}`, now),
+    );
+  } catch (error) {
+    await ports.bus.deleteSubscriptionRule(subscription.ruleName);
+    throw error;
+  }
+  return subscription;
+}
+
+function ruleFor(
+  subscription: Subscription,
+  contract: Pick<ContractVersion, 'type' | 'ownerDepartment' | 'major'>,
+) {
+  return {
+    ruleName: subscription.ruleName,
+    subscriptionId: subscription.id,
+    description: `sharebus: ${subscription.departmentId}/${subscription.systemId} receives ${subscription.type} v${subscription.major}.x`,
+    eventPattern: eventPatternFor(contract, subscription.filter),
+  };
+}
+
+export async function listSubscriptions(ports: Pick<SubscriptionPorts, 'registry'>, principal: Principal) {
+  if (principal.kind === 'admin') return ports.registry.listSubscriptions();
+  return ports.registry.listSubscriptions(principal.departmentId);
+}
+
+/** Removes the subscription first, then its rule: once the record is gone the deliver function drops anything in flight. */
+export async function deleteSubscription(
+  ports: Pick<SubscriptionPorts, 'registry' | 'bus' | 'now'>,
+  principal: Principal,
+  id: string,
+): Promise<void> {
+  const subscription = await ports.registry.getSubscription(id);
+  const visible =
+    subscription &&
+    (principal.kind === 'admin' ||
+      (principal.kind === 'system' && principal.departmentId === subscription.departmentId));
+  if (!subscription || !visible) {
+    throw new NotFoundError(
+      'subscription_not_found',
+      `There is no subscription ${JSON.stringify(id)} of the caller's department.`,
+    );
+  }
+  const now = ports.now();
+  await ports.registry.deleteSubscription(
+    id,
+    auditEntry(principal, 'subscription.deleted', `subscription:${id}`, now),
+  );
+  await ports.bus.deleteSubscriptionRule(subscription.ruleName);
+}
+
+/**
+ * Makes the bus's sharebus rules match the registry: every subscription has its rule (re-created as stored),
+ * and rules with our prefix but no subscription are removed. The local runtime runs it at start, because the
+ * embedded EventBridge keeps no rules across restarts.
+ */
+export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' | 'bus' | 'contracts'>) {
+  const subscriptions = await ports.registry.listSubscriptions();
+  const wanted = new Set<string>();
+  for (const subscription of subscriptions) {
+    const contract = await ports.contracts.resolve(subscription.type, subscription.version);
+    await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
+    wanted.add(subscription.ruleName);
+  }
+  let removed = 0;
+  for (const name of await ports.bus.listRuleNames(SUBSCRIPTION_RULE_PREFIX)) {
+    if (!wanted.has(name)) {
+      await ports.bus.deleteSubscriptionRule(name);
+      removed++;
+    }
+  }
+  return { rules: wanted.size, removed };
+}
+
+export function subscriptionView(subscription: Subscription) {
+  return {
+    id: subscription.id,
+    type: subscription.type,
+    version: subscription.version,
+    major: subscription.major,
+    ...(subscription.filter ? { filter: subscription.filter } : {}),
+    endpoint: subscription.endpoint,
+    department: subscription.departmentId,
+    system: subscription.systemId,
+    status: subscription.status,
+    createdAt: subscription.createdAt,
+  };
+}

@@ -1,0 +1,52 @@
+// Seeds the demo catalogue (the enterprise-establishment case) through the same use cases the API runs,
+// so a fresh `npm start` has departments, systems with API keys, and contracts to try. Idempotent: what
+// exists is left alone. System keys are shown once by the API, so the local runtime keeps the demo keys in
+// a file beside its data (never in AWS) to print them again on the next start.
+import { DEMO_CONTRACTS, DEMO_DEPARTMENTS, DEMO_SYSTEMS } from '../contracts/index.js';
+import { registerContract } from '../functions/contracts/contracts.js';
+import { createDepartment, createSystem } from '../functions/departments/departments.js';
+import { ConflictError } from '../functions/shared/errors.js';
+import type { Registry } from '../functions/shared/registry/registry.js';
+import type { SchemaValidator } from '../functions/shared/schema-validator.js';
+
+export interface DemoSeedPorts {
+  readonly registry: Registry;
+  readonly validator: SchemaValidator;
+  readonly now: () => Date;
+}
+
+/** `department/system` → API key, for the systems whose key is known. */
+export type DemoKeys = Record<string, string>;
+
+export async function seedDemo(ports: DemoSeedPorts, knownKeys: DemoKeys): Promise<DemoKeys> {
+  const admin = { kind: 'admin' } as const;
+  const keys: DemoKeys = { ...knownKeys };
+  for (const department of DEMO_DEPARTMENTS) {
+    await ignoreConflict(() => createDepartment(ports, admin, department));
+  }
+  for (const system of DEMO_SYSTEMS) {
+    const created = await ignoreConflict(() =>
+      createSystem(ports, admin, system.departmentId, { id: system.id, name: system.name }),
+    );
+    if (created) keys[`${system.departmentId}/${system.id}`] = created.apiKey;
+  }
+  for (const contract of DEMO_CONTRACTS) {
+    const owner = DEMO_SYSTEMS.find((system) => system.departmentId === contract.owner);
+    if (!owner) throw new Error(`the demo catalogue has no system for ${contract.owner}`);
+    await registerContract(
+      ports,
+      { kind: 'system', departmentId: owner.departmentId, systemId: owner.id },
+      contract.registration(),
+    );
+  }
+  return keys;
+}
+
+async function ignoreConflict<T>(action: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof ConflictError) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,218 @@
+// The local HTTP front door: what API Gateway's HTTP API does in AWS. It matches a request to a route of
+// functions/routes.ts, runs the Lambda authorizer for authorized routes, builds the payload-2.0 event and
+// turns the handler's result back into an HTTP answer. Unmatched requests get API Gateway's own answers.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+} from 'aws-lambda';
+import { ROUTES, type Route } from '../functions/routes.js';
+import { invoke, type LocalHandlers } from './lambda/invoker.js';
+
+/** API Gateway's payload limit for HTTP APIs. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface FrontDoorOptions {
+  readonly handlers: LocalHandlers;
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+}
+
+export interface FrontDoor {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly pattern: RegExp;
+  readonly params: readonly string[];
+}
+
+const compiled: readonly CompiledRoute[] = ROUTES.map((route) => {
+  const params: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), params };
+});
+
+export function matchRoute(
+  method: string,
+  path: string,
+): { route: Route; pathParameters: Record<string, string> } | undefined {
+  for (const candidate of compiled) {
+    if (candidate.route.method !== method) continue;
+    const match = candidate.pattern.exec(path);
+    if (!match) continue;
+    const pathParameters: Record<string, string> = {};
+    candidate.params.forEach((name, index) => {
+      pathParameters[name] = decodeURIComponent(match[index + 1]!);
+    });
+    return { route: candidate.route, pathParameters };
+  }
+  return undefined;
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'cookie') continue;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return headers;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isTextual(contentType: string | undefined): boolean {
+  return !contentType || /^(text\/|application\/([\w.+-]*json|xml|x-www-form-urlencoded))/i.test(contentType);
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    ...headers,
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+async function handle(handlers: LocalHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = req.method ?? 'GET';
+  const matched = matchRoute(method, url.pathname);
+  if (!matched) {
+    send(res, 404, JSON.stringify({ message: 'Not Found' }));
+    return;
+  }
+  const raw = await readBody(req);
+  if (raw === 'too-large') {
+    send(res, 413, JSON.stringify({ message: 'Request Entity Too Large' }));
+    return;
+  }
+  const headers = headersOf(req);
+  const textual = isTextual(headers['content-type']);
+  const now = new Date();
+  const requestId = randomUUID();
+  const queryStringParameters = Object.fromEntries(url.searchParams);
+  const requestContext = {
+    accountId: '000000000000',
+    apiId: 'local',
+    domainName: headers.host ?? 'localhost',
+    domainPrefix: 'localhost',
+    http: {
+      method,
+      path: url.pathname,
+      protocol: `HTTP/${req.httpVersion}`,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: headers['user-agent'] ?? '',
+    },
+    requestId,
+    routeKey: matched.route.routeKey,
+    stage: '$default',
+    time: now.toUTCString(),
+    timeEpoch: now.getTime(),
+  };
+  const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda: unknown } } } = {
+    version: '2.0',
+    routeKey: matched.route.routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(req.headers.cookie ? { cookies: req.headers.cookie.split(/;\s*/) } : {}),
+    headers,
+    ...(url.search ? { queryStringParameters } : {}),
+    ...(Object.keys(matched.pathParameters).length > 0 ? { pathParameters: matched.pathParameters } : {}),
+    requestContext,
+    ...(raw.length > 0 ? { body: textual ? raw.toString('utf8') : raw.toString('base64') } : {}),
+    isBase64Encoded: raw.length > 0 && !textual,
+  };
+
+  if (matched.route.authorized) {
+    const authorizerEvent: APIGatewayRequestAuthorizerEventV2 = {
+      version: '2.0',
+      type: 'REQUEST',
+      routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${method}${url.pathname}`,
+      identitySource: [],
+      routeKey: matched.route.routeKey,
+      rawPath: url.pathname,
+      rawQueryString: event.rawQueryString,
+      cookies: event.cookies ?? [],
+      headers,
+      queryStringParameters,
+      requestContext,
+      pathParameters: matched.pathParameters,
+      stageVariables: {},
+    };
+    const decision = (await invoke(handlers, 'authorizer', authorizerEvent)) as {
+      isAuthorized?: boolean;
+      context?: unknown;
+    };
+    if (!decision?.isAuthorized) {
+      send(res, 403, JSON.stringify({ message: 'Forbidden' }));
+      return;
+    }
+    event.requestContext.authorizer = { lambda: decision.context ?? {} };
+  }
+
+  const result = (await invoke(handlers, matched.route.function, event)) as
+    | APIGatewayProxyStructuredResultV2
+    | string
+    | object;
+  if (typeof result === 'object' && result !== null && 'statusCode' in result) {
+    const structured = result as APIGatewayProxyStructuredResultV2;
+    const body = structured.body ?? '';
+    const payload = structured.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+    const headersOut: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(structured.headers ?? {})) headersOut[name] = String(value);
+    if (structured.cookies?.length) headersOut['set-cookie'] = structured.cookies;
+    res.writeHead(structured.statusCode ?? 200, { ...headersOut, 'content-length': payload.length });
+    res.end(payload);
+    return;
+  }
+  // Payload 2.0: a result without statusCode is sent as a 200 JSON body.
+  send(res, 200, typeof result === 'string' ? result : JSON.stringify(result));
+}
+
+export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
+  const server: Server = createServer((req, res) => {
+    handle(options.handlers, req, res).catch((error: unknown) => {
+      // What API Gateway answers when the integration itself fails.
+      console.error('front door: handler failed', error);
+      if (!res.headersSent) send(res, 500, JSON.stringify({ message: 'Internal Server Error' }));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
+  };
+}

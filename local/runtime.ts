@@ -1,0 +1,200 @@
+// The whole bus on one machine: DynamoDB Local, the embedded EventBridge, the Lambda handlers of functions/
+// (unchanged, in this process) and the HTTP front door. The handlers are configured exactly as in Lambda,
+// through environment variables, so one process hosts one runtime.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  ResourceAlreadyExistsException,
+} from '@aws-sdk/client-eventbridge';
+import { generateApiKey, hashApiKey } from '../functions/shared/api-keys.js';
+import { createBus, createRegistry } from '../functions/shared/clients.js';
+import { ENV } from '../functions/shared/config.js';
+import { ContractResolver } from '../functions/shared/contract-resolver.js';
+import { ensureTable } from '../functions/shared/registry/table.js';
+import { SchemaValidator } from '../functions/shared/schema-validator.js';
+import { reconcileRules } from '../functions/subscriptions/subscriptions.js';
+import { type DemoKeys, seedDemo } from './demo.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/launcher.js';
+import { type EmbeddedEventBridge, startEventBridge } from './eventbridge/server.js';
+import { type FrontDoor, startFrontDoor } from './front-door.js';
+import { invoke, loadHandlers, localFunctionArn } from './lambda/invoker.js';
+
+export const DEFAULT_PORTS = { api: 4510, eventBridge: 4511, dynamoDb: 4512 } as const;
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+
+export interface SharebusOptions {
+  /** @default 4510, or SHAREBUS_PORT; 0 picks a free port */
+  readonly apiPort?: number;
+  /** @default 4511, or SHAREBUS_EVENTBRIDGE_PORT */
+  readonly eventBridgePort?: number;
+  /** @default 4512, or SHAREBUS_DYNAMODB_PORT */
+  readonly dynamoDbPort?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Keep nothing: DynamoDB Local in memory, no files written. @default false */
+  readonly inMemory?: boolean;
+  /** Where state persists between starts. @default `.sharebus` in the working directory */
+  readonly dataDir?: string;
+  /** @default SHAREBUS_ADMIN_KEY, else the key kept in the data directory, else a new one */
+  readonly adminKey?: string;
+  /** Register the demo departments, systems and contracts. @default true */
+  readonly seedDemo?: boolean;
+  /** Scales the embedded EventBridge's retry delays (tests use a small value). @default 1 */
+  readonly delayScale?: number;
+}
+
+export interface RunningSharebus {
+  readonly apiUrl: string;
+  readonly eventBridgeEndpoint: string;
+  readonly dynamoDbEndpoint: string;
+  readonly adminKey: string;
+  /** `department/system` → API key of the demo systems whose key is known. */
+  readonly demoKeys: DemoKeys;
+  readonly eventBridge: EmbeddedEventBridge;
+  stop(): Promise<void>;
+}
+
+function portFrom(option: number | undefined, variable: string, fallback: number): number {
+  if (option !== undefined) return option;
+  const value = process.env[variable];
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(`${variable}=${JSON.stringify(value)} is not a TCP port (0-65535)`);
+  }
+  return port;
+}
+
+function setDefault(name: string, value: string): void {
+  if (!process.env[name]) process.env[name] = value;
+}
+
+function readJson<T>(file: string): T | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+function writeSecret(file: string, content: string): void {
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+export async function startSharebus(options: SharebusOptions = {}): Promise<RunningSharebus> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = options.inMemory ? undefined : (options.dataDir ?? join(process.cwd(), '.sharebus'));
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    stops.length = 0;
+  };
+
+  try {
+    const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
+      host,
+      port: portFrom(options.dynamoDbPort, 'SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
+      ...(dataDir ? { dbPath: join(dataDir, 'dynamodb') } : {}),
+    });
+    stops.push(() => dynamodb.stop());
+
+    // The standard AWS environment is all the handlers read. Fixed credentials: DynamoDB Local keeps one
+    // database per access key unless it runs with -sharedDb (our launcher does), and takes only letters and digits.
+    process.env.AWS_REGION = REGION;
+    process.env.AWS_ACCESS_KEY_ID = 'sharebuslocal';
+    process.env.AWS_SECRET_ACCESS_KEY = 'sharebuslocal';
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
+    setDefault(ENV.tableName, 'sharebus');
+    setDefault(ENV.busName, 'sharebus');
+    process.env[ENV.deliverFunctionArn] = localFunctionArn('deliver', REGION, ACCOUNT);
+    process.env[ENV.deliveryDlqArn] = `arn:aws:sqs:${REGION}:${ACCOUNT}:sharebus-delivery-dlq`;
+    setDefault(ENV.endpointPolicy, 'allow-http');
+    // Locally a failing webhook reaches the dead-letter store in minutes rather than AWS's 24 hours.
+    setDefault(ENV.deliveryMaxRetries, '3');
+    setDefault(ENV.deliveryMaxEventAgeSeconds, '3600');
+    setDefault('POWERTOOLS_LOG_LEVEL', 'WARN');
+    // Node 20 is what these machines run; the SDK's notice about its 2027 plans is not for our users.
+    setDefault('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
+
+    let handlers: Awaited<ReturnType<typeof loadHandlers>> | undefined;
+    const eventBridge = await startEventBridge({
+      host,
+      port: portFrom(options.eventBridgePort, 'SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge),
+      region: REGION,
+      accountId: ACCOUNT,
+      delayScale: options.delayScale ?? 1,
+      ...(dataDir ? { dataDir: join(dataDir, 'eventbridge') } : {}),
+      invokeLambda: async (functionArn, payload) => {
+        if (!handlers) throw new Error('handlers are not loaded yet');
+        if (functionArn !== process.env[ENV.deliverFunctionArn]) {
+          throw new Error(`no local Lambda function ${functionArn}`);
+        }
+        await invoke(handlers, 'deliver', JSON.parse(payload));
+      },
+    });
+    stops.push(() => eventBridge.stop());
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = eventBridge.endpoint;
+
+    const tableName = process.env[ENV.tableName]!;
+    const ddb = new DynamoDBClient({});
+    await ensureTable(ddb, tableName);
+    ddb.destroy();
+    const eventBridgeClient = new EventBridgeClient({});
+    try {
+      await eventBridgeClient.send(new CreateEventBusCommand({ Name: process.env[ENV.busName]! }));
+    } catch (error) {
+      if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+    } finally {
+      eventBridgeClient.destroy();
+    }
+
+    handlers = await loadHandlers();
+    const registry = createRegistry();
+    const validator = new SchemaValidator();
+    const now = () => new Date();
+
+    const keyFile = dataDir ? join(dataDir, 'admin-key') : undefined;
+    const adminKey =
+      options.adminKey ??
+      (process.env.SHAREBUS_ADMIN_KEY || undefined) ??
+      (keyFile && existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined) ??
+      generateApiKey();
+    await registry.putAdminKey(hashApiKey(adminKey));
+    if (keyFile && !process.env.SHAREBUS_ADMIN_KEY && !options.adminKey) writeSecret(keyFile, adminKey);
+
+    let demoKeys: DemoKeys = {};
+    if (options.seedDemo ?? true) {
+      const demoKeyFile = dataDir ? join(dataDir, 'demo-keys.json') : undefined;
+      const known = (demoKeyFile && readJson<DemoKeys>(demoKeyFile)) || {};
+      demoKeys = await seedDemo({ registry, validator, now }, known);
+      if (demoKeyFile) writeSecret(demoKeyFile, `${JSON.stringify(demoKeys, null, 2)}\n`);
+    }
+
+    // The embedded EventBridge keeps no rules across restarts: rebuild them from the registry.
+    await reconcileRules({ registry, bus: createBus(), contracts: new ContractResolver(registry) });
+
+    const frontDoor: FrontDoor = await startFrontDoor({
+      handlers,
+      host,
+      port: portFrom(options.apiPort, 'SHAREBUS_PORT', DEFAULT_PORTS.api),
+    });
+    stops.push(() => frontDoor.stop());
+
+    return {
+      apiUrl: frontDoor.url,
+      eventBridgeEndpoint: eventBridge.endpoint,
+      dynamoDbEndpoint: dynamodb.endpoint,
+      adminKey,
+      demoKeys,
+      eventBridge,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+// `npm start`: the whole bus on this machine until Ctrl-C. `npm start -- --in-memory` keeps nothing.
+import { parseArgs } from 'node:util';
+import { JavaNotFoundError } from './dynamodb/launcher.js';
+import { startSharebus } from './runtime.js';
+
+const { values } = parseArgs({
+  options: {
+    'in-memory': { type: 'boolean', default: false },
+    'no-demo': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`Usage: npm start [-- --in-memory] [-- --no-demo]
+
+  --in-memory   start empty and keep nothing (default: state persists under .sharebus/)
+  --no-demo     do not register the demo departments, systems and contracts
+
+Environment: SHAREBUS_PORT (4510), SHAREBUS_EVENTBRIDGE_PORT (4511), SHAREBUS_DYNAMODB_PORT (4512),
+SHAREBUS_ADMIN_KEY (the platform admin key; generated and printed when unset),
+SHAREBUS_EVENTBRIDGE_DELAY_SCALE (multiplies retry delays of the embedded EventBridge; 1).`);
+  process.exit(0);
+}
+
+try {
+  const started = Date.now();
+  const delayScale = Number(process.env.SHAREBUS_EVENTBRIDGE_DELAY_SCALE ?? 1);
+  const bus = await startSharebus({
+    inMemory: values['in-memory'],
+    seedDemo: !values['no-demo'],
+    delayScale,
+  });
+  const lines = [
+    '',
+    `  HTTP API            ${bus.apiUrl}`,
+    `  EventBridge         ${bus.eventBridgeEndpoint}   (aws --endpoint-url ${bus.eventBridgeEndpoint} events list-rules --event-bus-name sharebus)`,
+    `  DynamoDB Local      ${bus.dynamoDbEndpoint}   (table: sharebus)`,
+    `  Dead letters        ${bus.eventBridgeEndpoint}/_local/dead-letters`,
+    `  State               ${values['in-memory'] ? 'in memory (nothing kept)' : '.sharebus/'}`,
+    '',
+    `  Admin API key       ${bus.adminKey}`,
+  ];
+  const demo = Object.entries(bus.demoKeys);
+  if (demo.length > 0) {
+    lines.push('  Demo system API keys:');
+    for (const [system, key] of demo) lines.push(`    ${system.padEnd(42)} ${key}`);
+  }
+  lines.push('', `sharebus ready in ${Date.now() - started} ms — Ctrl-C to stop`);
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping sharebus…`);
+    await bus.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (error) {
+  if (error instanceof JavaNotFoundError) {
+    console.error(`sharebus: ${error.message}`);
+  } else {
+    console.error('sharebus: could not start:', error);
+  }
+  process.exit(1);
+}

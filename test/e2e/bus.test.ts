@@ -1,0 +1,226 @@
+// The whole local runtime, as `npm start` runs it, over real HTTP: onboarding, a contract, webhook
+// subscriptions with and without a content filter, publishing, deletion, batches, and dead letters.
+import {
+  call,
+  type LocalSharebus,
+  type Receiver,
+  sleep,
+  startLocalSharebus,
+  startReceiver,
+} from './harness.js';
+
+const TYPE = 'civil-affairs.marriage.registered';
+const SCHEMA = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  required: ['registrationId', 'district'],
+  properties: {
+    registrationId: { type: 'string', minLength: 1 },
+    district: { type: 'string', enum: ['east', 'west', 'north'] },
+    couples: { type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+};
+/** Time for a delivery that should NOT happen to show up, after one that should has arrived. */
+const SETTLE_MS = 400;
+
+describe('sharebus on one machine', () => {
+  let bus: LocalSharebus;
+  let publisherKey: string;
+  let subscriberKey: string;
+  const receivers: Receiver[] = [];
+
+  beforeAll(async () => {
+    bus = await startLocalSharebus({
+      SHAREBUS_DELIVERY_MAX_RETRIES: '2',
+      SHAREBUS_DELIVERY_TIMEOUT_MS: '2000',
+    });
+    for (const [id, name] of [
+      ['civil-affairs', 'Civil Affairs Bureau'],
+      ['statistics', 'Statistics Bureau'],
+    ]) {
+      expect((await call(bus.apiUrl, 'POST', '/departments', bus.adminKey, { id, name })).status).toBe(201);
+    }
+    const publisher = await call(bus.apiUrl, 'POST', '/departments/civil-affairs/systems', bus.adminKey, {
+      id: 'marriage-registry',
+      name: 'Marriage Registry',
+    });
+    const subscriber = await call(bus.apiUrl, 'POST', '/departments/statistics/systems', bus.adminKey, {
+      id: 'population-stats',
+      name: 'Population Statistics',
+    });
+    publisherKey = String(publisher.body.apiKey);
+    subscriberKey = String(subscriber.body.apiKey);
+    const contract = await call(bus.apiUrl, 'POST', '/contracts', publisherKey, {
+      type: TYPE,
+      version: '1.0.0',
+      description: 'A marriage was registered',
+      sharing: 'open',
+      schema: SCHEMA,
+    });
+    expect(contract.status).toBe(201);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const receiver of receivers) await receiver.close();
+    await bus?.stop();
+  });
+
+  async function receiver(): Promise<Receiver> {
+    const created = await startReceiver();
+    receivers.push(created);
+    return created;
+  }
+
+  async function subscribe(url: string, filter?: Record<string, unknown>): Promise<string> {
+    const answer = await call(bus.apiUrl, 'POST', '/subscriptions', subscriberKey, {
+      type: TYPE,
+      endpoint: { url },
+      ...(filter ? { filter } : {}),
+    });
+    expect(answer.status).toBe(201);
+    return String(answer.body.id);
+  }
+
+  const publish = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    call(bus.apiUrl, 'POST', '/events', publisherKey, { type: TYPE, data, ...extra });
+
+  it('answers /health without a key', async () => {
+    const health = await call(bus.apiUrl, 'GET', '/health');
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('seeds the demo catalogue and prints a key for each demo system', async () => {
+    expect(Object.keys(bus.demoKeys)).toHaveLength(6);
+    const contracts = await call(bus.apiUrl, 'GET', '/contracts', bus.demoKeys['tax/taxpayer-registration']);
+    const types = (contracts.body.contracts as Array<{ type: string }>).map((c) => c.type);
+    expect(types).toEqual(
+      expect.arrayContaining(['establishment.application.submitted', 'housing-fund.account.opened', TYPE]),
+    );
+  });
+
+  it('delivers exactly one CloudEvent with the envelope fields to a subscribed webhook', async () => {
+    // Prepare
+    const hook = await receiver();
+    await subscribe(hook.url);
+    const data = { registrationId: 'MR-2026-000123', district: 'east', couples: 1 };
+    // Act
+    const accepted = await publish(data, { subject: 'MR-2026-000123', correlationId: 'case-77' });
+    // Assess
+    expect(accepted.status).toBe(202);
+    const [delivery] = await hook.waitFor(1);
+    await sleep(SETTLE_MS);
+    expect(hook.received).toHaveLength(1);
+    expect(delivery!.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
+    expect(delivery!.json).toEqual({
+      specversion: '1.0',
+      id: accepted.body.id,
+      source: 'civil-affairs',
+      type: TYPE,
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
+      datacontenttype: 'application/json',
+      dataschema: `urn:sharebus:contract:${TYPE}:1.0.0`,
+      subject: 'MR-2026-000123',
+      correlationid: 'case-77',
+      data,
+    });
+  });
+
+  it('does not deliver an event that the content filter does not match', async () => {
+    // Prepare
+    const westOnly = await receiver();
+    const everything = await receiver();
+    await subscribe(westOnly.url, { district: ['west'] });
+    await subscribe(everything.url);
+    // Act
+    const east = await publish({ registrationId: 'MR-1', district: 'east' });
+    const west = await publish({ registrationId: 'MR-2', district: 'west' });
+    // Assess
+    await everything.waitFor(2);
+    await westOnly.waitFor(1);
+    await sleep(SETTLE_MS);
+    expect(westOnly.received.map((r) => r.json.id)).toEqual([west.body.id]);
+    expect(everything.received.map((r) => r.json.id).sort()).toEqual([east.body.id, west.body.id].sort());
+  });
+
+  it('delivers nothing more to a subscription after its DELETE answered 204', async () => {
+    // Prepare
+    const removed = await receiver();
+    const witness = await receiver();
+    const id = await subscribe(removed.url);
+    await subscribe(witness.url);
+    await publish({ registrationId: 'MR-3', district: 'north' });
+    await removed.waitFor(1);
+    await witness.waitFor(1);
+    // Act
+    const deleted = await call(bus.apiUrl, 'DELETE', `/subscriptions/${id}`, subscriberKey);
+    await publish({ registrationId: 'MR-4', district: 'north' });
+    // Assess
+    expect(deleted.status).toBe(204);
+    await witness.waitFor(2);
+    await sleep(SETTLE_MS);
+    expect(removed.received).toHaveLength(1);
+    const listed = await call(bus.apiUrl, 'GET', '/subscriptions', subscriberKey);
+    expect((listed.body.subscriptions as Array<{ id: string }>).map((s) => s.id)).not.toContain(id);
+    const rules = await fetch(bus.eventBridgeUrl, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSEvents.ListRules', 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({ EventBusName: 'sharebus', NamePrefix: `sharebus-sub-${id}` }),
+    });
+    expect(((await rules.json()) as { Rules: unknown[] }).Rules).toEqual([]);
+  });
+
+  it('publishes a batch of 25 events in PutEvents calls of at most 10 and delivers each once', async () => {
+    // Prepare
+    const hook = await receiver();
+    await subscribe(hook.url, { district: ['north'] });
+    const events = Array.from({ length: 25 }, (_, i) => ({
+      type: TYPE,
+      data: { registrationId: `B-${i}`, district: 'north' },
+    }));
+    // Act
+    const accepted = await call(bus.apiUrl, 'POST', '/events', publisherKey, { events });
+    // Assess
+    expect(accepted.status).toBe(202);
+    const ids = (accepted.body.events as Array<{ id: string }>).map((e) => e.id);
+    expect(new Set(ids).size).toBe(25);
+    await hook.waitFor(25);
+    await sleep(SETTLE_MS);
+    expect(hook.received.map((r) => r.json.id).sort()).toEqual([...ids].sort());
+  });
+
+  it('retries a failing webhook and then dead-letters the delivery', async () => {
+    // Prepare
+    const failing = await receiver();
+    failing.status = 500;
+    const id = await subscribe(failing.url, { district: ['east'], registrationId: ['DLQ-1'] });
+    // Act
+    const accepted = await publish({ registrationId: 'DLQ-1', district: 'east' });
+    // Assess: the first attempt and the two retries the runtime was started with, then the dead letter.
+    await failing.waitFor(3);
+    let deadLetters: Array<{ ruleArn: string; body: string }> = [];
+    for (let i = 0; i < 100 && deadLetters.length === 0; i++) {
+      const answer = await fetch(`${bus.eventBridgeUrl}/_local/dead-letters`);
+      deadLetters = ((await answer.json()) as { deadLetters: typeof deadLetters }).deadLetters.filter((d) =>
+        d.ruleArn.endsWith(`/sharebus-sub-${id}`),
+      );
+      if (deadLetters.length === 0) await sleep(50);
+    }
+    expect(deadLetters).toHaveLength(1);
+    // As in AWS, the dead letter holds the original EventBridge event; its rule names the subscription.
+    expect(JSON.parse(deadLetters[0]!.body)).toMatchObject({
+      source: 'sharebus.civil-affairs',
+      'detail-type': TYPE,
+      detail: { id: accepted.body.id },
+    });
+    expect(failing.received).toHaveLength(3);
+  });
+
+  it('stops DynamoDB Local and every server on Ctrl-C', async () => {
+    const dynamoDbUrl = bus.dynamoDbUrl;
+    const code = await bus.stop();
+    expect(code).toBe(0);
+    await expect(fetch(dynamoDbUrl)).rejects.toThrow();
+    await expect(fetch(`${bus.apiUrl}/health`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,202 @@
+// Runs `npm start`'s program as a child process, exactly as a user would, on free ports and in memory,
+// and reads what it prints. A webhook receiver records what the deliver function POSTs.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface LocalSharebus {
+  readonly apiUrl: string;
+  readonly eventBridgeUrl: string;
+  readonly dynamoDbUrl: string;
+  readonly adminKey: string;
+  readonly demoKeys: Readonly<Record<string, string>>;
+  readonly output: () => string;
+  /** Sends SIGINT (Ctrl-C) and waits for the process to exit; returns its exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startLocalSharebus(
+  env: Record<string, string> = {},
+  args: string[] = ['--in-memory'],
+): Promise<LocalSharebus> {
+  const adminKey = `test-admin-${randomBytes(16).toString('hex')}`;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'local/start.ts'), ...args],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        SHAREBUS_PORT: '0',
+        SHAREBUS_EVENTBRIDGE_PORT: '0',
+        SHAREBUS_DYNAMODB_PORT: '0',
+        SHAREBUS_ADMIN_KEY: adminKey,
+        SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '0.001',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+
+  const deadline = Date.now() + 90_000;
+  while (!/sharebus ready/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`sharebus exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`sharebus did not print "sharebus ready" in time:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const field = (label: string) => {
+    const match = new RegExp(`${label}\\s+(http://\\S+)`).exec(output);
+    if (!match?.[1]) throw new Error(`no ${label} line in:\n${output}`);
+    return match[1];
+  };
+  const demoKeys: Record<string, string> = {};
+  for (const match of output.matchAll(/^\s+([a-z][a-z0-9-]+\/[a-z][a-z0-9-]+)\s+(sbk_\S+)$/gm)) {
+    demoKeys[match[1]!] = match[2]!;
+  }
+  return {
+    apiUrl: field('HTTP API'),
+    eventBridgeUrl: field('EventBridge'),
+    dynamoDbUrl: field('DynamoDB Local'),
+    adminKey,
+    demoKeys,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export interface ApiAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Record<string, unknown>;
+}
+
+/** Calls the HTTP API. `body` may be a string to send it verbatim (malformed JSON). */
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  key?: string,
+  body?: unknown,
+): Promise<ApiAnswer> {
+  const headers: Record<string, string> = {};
+  if (key) headers.authorization = `Bearer ${key}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+export interface ReceivedRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly json: Record<string, unknown>;
+}
+
+export interface Receiver {
+  readonly url: string;
+  readonly received: ReceivedRequest[];
+  /** Status the receiver answers with. */
+  status: number;
+  /** Resolves once `count` requests have arrived; rejects after `timeoutMs`. */
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(path = '/hook'): Promise<Receiver> {
+  const received: ReceivedRequest[] = [];
+  const waiters: Array<() => void> = [];
+  const receiver: Receiver = {
+    url: '',
+    received,
+    status: 204,
+    waitFor(count, timeoutMs = 15_000) {
+      return new Promise((resolveWait, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`expected ${count} deliveries, got ${received.length} in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        const check = () => {
+          if (received.length >= count) {
+            clearTimeout(timer);
+            resolveWait(received.slice(0, count));
+            return true;
+          }
+          return false;
+        };
+        if (!check()) waiters.push(() => void check());
+      });
+    },
+    close: () =>
+      new Promise((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.url === path) {
+        const body = Buffer.concat(chunks).toString('utf8');
+        received.push({ headers: req.headers, body, json: JSON.parse(body) as Record<string, unknown> });
+        for (const waiter of waiters) waiter();
+      }
+      res.writeHead(receiver.status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  (receiver as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  return receiver;
+}
+
+/** Every item of the registry table, sorted: two snapshots are equal when nothing was written. */
+export async function tableSnapshot(dynamoDbUrl: string, tableName = 'sharebus'): Promise<string[]> {
+  const client = new DynamoDBClient({
+    endpoint: dynamoDbUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'snapshot', secretAccessKey: 'snapshot' },
+  });
+  const items: string[] = [];
+  let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? []) items.push(JSON.stringify(item));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  client.destroy();
+  return items.sort();
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,163 @@
+import {
+  CreateEventBusCommand,
+  DeleteEventBusCommand,
+  DescribeEventBusCommand,
+  ListEventBusesCommand,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, startHarness } from './harness.js';
+
+describe('embedded EventBridge: event buses', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('always has the default bus', async () => {
+    // Act
+    const bus = await harness.client.send(new DescribeEventBusCommand({}));
+    // Assess
+    expect(bus.Name).toBe('default');
+    expect(bus.Arn).toBe('arn:aws:events:us-east-1:111111111111:event-bus/default');
+    expect(bus.CreationTime).toBeInstanceOf(Date);
+  });
+
+  it('creates, describes, lists and deletes a custom bus', async () => {
+    // Act
+    const created = await harness.client.send(
+      new CreateEventBusCommand({ Name: 'orders', Description: 'Orders' }),
+    );
+    const described = await harness.client.send(new DescribeEventBusCommand({ Name: created.EventBusArn }));
+    const listed = await harness.client.send(new ListEventBusesCommand({}));
+    await harness.client.send(new DeleteEventBusCommand({ Name: 'orders' }));
+    const afterDelete = await harness.client.send(new ListEventBusesCommand({}));
+    // Assess
+    expect(created.EventBusArn).toBe('arn:aws:events:us-east-1:111111111111:event-bus/orders');
+    expect(described).toMatchObject({ Name: 'orders', Arn: created.EventBusArn, Description: 'Orders' });
+    expect(listed.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
+    expect(afterDelete.EventBuses?.map((b) => b.Name)).toEqual(['default']);
+  });
+
+  it('lists buses by name prefix and in pages', async () => {
+    // Prepare
+    for (const name of ['team-a', 'team-b', 'team-c', 'other']) {
+      await harness.client.send(new CreateEventBusCommand({ Name: name }));
+    }
+    // Act
+    const byPrefix = await harness.client.send(new ListEventBusesCommand({ NamePrefix: 'team-' }));
+    const first = await harness.client.send(new ListEventBusesCommand({ NamePrefix: 'team-', Limit: 2 }));
+    const second = await harness.client.send(
+      new ListEventBusesCommand({ NamePrefix: 'team-', Limit: 2, NextToken: first.NextToken }),
+    );
+    // Assess
+    expect(byPrefix.EventBuses?.map((b) => b.Name)).toEqual(['team-a', 'team-b', 'team-c']);
+    expect(first.EventBuses?.map((b) => b.Name)).toEqual(['team-a', 'team-b']);
+    expect(second.EventBuses?.map((b) => b.Name)).toEqual(['team-c']);
+    expect(second.NextToken).toBeUndefined();
+  });
+
+  it('refuses a bus whose name is taken, as ResourceAlreadyExistsException', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const error = await caught(() => harness.client.send(new CreateEventBusCommand({ Name: 'orders' })));
+    const defaultError = await caught(() =>
+      harness.client.send(new CreateEventBusCommand({ Name: 'default' })),
+    );
+    // Assess
+    expect(error.name).toBe('ResourceAlreadyExistsException');
+    expect(error.message).toBe('Event bus orders already exists.');
+    expect(defaultError.name).toBe('ResourceAlreadyExistsException');
+  });
+
+  it('answers ResourceNotFoundException for a bus that does not exist', async () => {
+    // Act
+    const error = await caught(() => harness.client.send(new DescribeEventBusCommand({ Name: 'missing' })));
+    // Assess
+    expect(error.name).toBe('ResourceNotFoundException');
+    expect(error.message).toBe('Event bus missing does not exist.');
+    expect(error.$metadata?.httpStatusCode).toBe(400);
+  });
+
+  it('refuses to delete the default bus and accepts deleting a missing one, as AWS does', async () => {
+    // Act
+    const error = await caught(() => harness.client.send(new DeleteEventBusCommand({ Name: 'default' })));
+    const missing = await harness.client.send(new DeleteEventBusCommand({ Name: 'never-created' }));
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe('Cannot delete event bus default.');
+    expect(missing.$metadata.httpStatusCode).toBe(200);
+    const buses = await harness.client.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default']);
+  });
+
+  it('validates the bus name with AWS constraint messages', async () => {
+    // Act
+    const error = await caught(() => harness.client.send(new CreateEventBusCommand({ Name: 'bad name!' })));
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe(
+      "1 validation error detected: Value 'bad name!' at 'name' failed to satisfy constraint: " +
+        'Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+',
+    );
+    const buses = await harness.client.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses).toHaveLength(1);
+  });
+});
+
+describe('embedded EventBridge: protocol', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  it('answers errors as awsJson1.1 bodies with __type and message', async () => {
+    // Act
+    const res = await fetch(harness.eventBridge.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.DescribeRule' },
+      body: JSON.stringify({ Name: 'nope' }),
+    });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await res.json()).toEqual({
+      __type: 'ResourceNotFoundException',
+      message: 'Rule nope does not exist on EventBus default.',
+    });
+  });
+
+  it('answers UnknownOperationException for an operation it does not implement', async () => {
+    // Act
+    const res = await fetch(harness.eventBridge.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.CreateConnection' },
+      body: '{}',
+    });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+
+  it('answers SerializationException for a body that is not JSON', async () => {
+    // Act
+    const res = await fetch(harness.eventBridge.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.ListRules' },
+      body: '{not json',
+    });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ __type: 'SerializationException' });
+  });
+});

@@ -1,0 +1,226 @@
+import {
+  CreateEventBusCommand,
+  DisableRuleCommand,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+
+const entry = (detail: unknown = { orderId: 1 }): PutEventsRequestEntry => ({
+  Source: 'sharebus.orders',
+  DetailType: 'OrderPlaced',
+  Detail: JSON.stringify(detail),
+});
+
+describe('embedded EventBridge: PutEvents', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    harness = await startHarness();
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'orders', EventPattern: JSON.stringify({ source: ['sharebus.orders'] }) }),
+    );
+    await harness.client.send(new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }));
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('delivers the EventBridge event to the Lambda target of a matching rule, in process', async () => {
+    // Act
+    const put = await harness.client.send(
+      new PutEventsCommand({
+        Entries: [{ ...entry({ orderId: 7 }), Resources: ['arn:aws:s3:::bucket'], Time: new Date('2024-01-01T00:00:00.250Z') }],
+      }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(put.FailedEntryCount).toBe(0);
+    expect(harness.invocations).toHaveLength(1);
+    expect(harness.invocations[0]?.functionArn).toBe(LAMBDA_ARN);
+    expect(JSON.parse(harness.invocations[0]?.payload ?? '')).toEqual({
+      version: '0',
+      id: put.Entries?.[0]?.EventId,
+      'detail-type': 'OrderPlaced',
+      source: 'sharebus.orders',
+      account: '111111111111',
+      time: '2024-01-01T00:00:00Z',
+      region: 'us-east-1',
+      resources: ['arn:aws:s3:::bucket'],
+      detail: { orderId: 7 },
+    });
+  });
+
+  it('stamps events without Time with the current time, without milliseconds', async () => {
+    // Act
+    await harness.client.send(new PutEventsCommand({ Entries: [entry()] }));
+    await harness.eventBridge.idle();
+    // Assess
+    const event = JSON.parse(harness.invocations[0]?.payload ?? '{}') as { time: string };
+    expect(event.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(Math.abs(Date.parse(event.time) - Date.now())).toBeLessThan(5_000);
+  });
+
+  it('answers before delivering, as AWS does', async () => {
+    // Prepare
+    let release: () => void = () => {};
+    harness.lambda = () => new Promise((resolve) => (release = resolve));
+    // Act
+    const put = await harness.client.send(new PutEventsCommand({ Entries: [entry()] }));
+    // Assess
+    expect(put.FailedEntryCount).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(harness.eventBridge.deadLetters.list()).toEqual([]);
+    release();
+    await harness.eventBridge.idle();
+    expect(harness.invocations).toHaveLength(1);
+  });
+
+  it('delivers only to enabled rules whose pattern matches, on the bus the entry names', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'custom' }));
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'custom-rule', EventBusName: 'custom', EventPattern: '{"source":["sharebus.orders"]}' }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'custom-rule', EventBusName: 'custom', Targets: [{ Id: 'q', Arn: queueArn('custom') }] }),
+    );
+    await harness.client.send(new PutRuleCommand({ Name: 'off', EventPattern: '{"source":["sharebus.orders"]}' }));
+    await harness.client.send(new PutTargetsCommand({ Rule: 'off', Targets: [{ Id: 'q', Arn: queueArn('off') }] }));
+    await harness.client.send(new DisableRuleCommand({ Name: 'off' }));
+    // Act
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [
+          { ...entry(), EventBusName: 'custom' },
+          { ...entry(), Source: 'someone.else' },
+        ],
+      }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.invocations).toHaveLength(0);
+    expect(harness.eventBridge.queues.receive(queueArn('custom'))).toHaveLength(1);
+    expect(harness.eventBridge.queues.receive(queueArn('off'))).toHaveLength(0);
+  });
+
+  it('passes Input as the Lambda payload when the target sets it', async () => {
+    // Prepare
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, Input: '{"fixed":true}' }] }),
+    );
+    // Act
+    await harness.client.send(new PutEventsCommand({ Entries: [entry()] }));
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.invocations.map((i) => i.payload)).toEqual(['{"fixed":true}']);
+  });
+
+  it('reports each bad entry in Entries with AWS codes and delivers the good ones', async () => {
+    // Act
+    const put = await harness.client.send(
+      new PutEventsCommand({
+        Entries: [
+          { DetailType: 'x', Detail: '{}' },
+          { Source: 's', Detail: '{}' },
+          { Source: 's', DetailType: 'x' },
+          { Source: 's', DetailType: 'x', Detail: '"a string"' },
+          { Source: 's', DetailType: 'x', Detail: '[1]' },
+          { Source: 's', DetailType: 'x', Detail: '{oops' },
+          { Source: 'aws.s3', DetailType: 'x', Detail: '{}' },
+          entry(),
+        ],
+      }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(put.FailedEntryCount).toBe(7);
+    expect(put.Entries).toEqual([
+      { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Source is not valid. Reason: Source is a required argument.' },
+      {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
+      },
+      { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Detail is not valid. Reason: Detail is a required argument.' },
+      { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
+      { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
+      { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
+      { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' },
+      { EventId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    ]);
+    expect(harness.invocations).toHaveLength(1);
+  });
+
+  it('refuses more than 10 entries with a ValidationException and delivers none', async () => {
+    // Act
+    const error = await caught(() =>
+      harness.client.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => entry()) })),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toMatch(
+      /^1 validation error detected: Value '\[PutEventsRequestEntry\(time=null, source=sharebus\.orders, .*\)\]' at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10$/,
+    );
+    expect(harness.invocations).toHaveLength(0);
+  });
+
+  it('refuses entries whose total size, counted as AWS documents, is over the limit', async () => {
+    // Prepare: Source + DetailType + Detail + Time (14) + a resource; exactly the limit passes
+    const source = 'sharebus.orders';
+    const detailType = 'OrderPlaced';
+    const resource = 'arn:aws:s3:::b';
+    const fixed = 14 + source.length + detailType.length + resource.length + '{"pad":""}'.length;
+    const limit = 262_144;
+    const atLimit = { Source: source, DetailType: detailType, Resources: [resource], Time: new Date(), Detail: JSON.stringify({ pad: 'x'.repeat(limit - fixed) }) };
+    const overLimit = { ...atLimit, Detail: JSON.stringify({ pad: 'x'.repeat(limit - fixed - 1) + 'é' }) };
+    // Act
+    const ok = await harness.client.send(new PutEventsCommand({ Entries: [atLimit] }));
+    const error = await caught(() => harness.client.send(new PutEventsCommand({ Entries: [overLimit] })));
+    await harness.eventBridge.idle();
+    // Assess
+    expect(ok.FailedEntryCount).toBe(0);
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe('Total size of the entries in the request is over the limit.');
+    expect(harness.invocations).toHaveLength(1);
+  });
+
+  it('takes a raised size limit', async () => {
+    // Prepare
+    const big = await startHarness({ maxEntrySizeBytes: 1_048_576 });
+    try {
+      // Act
+      const put = await big.client.send(
+        new PutEventsCommand({ Entries: [{ ...entry(), Detail: JSON.stringify({ pad: 'x'.repeat(500_000) }) }] }),
+      );
+      // Assess
+      expect(put.FailedEntryCount).toBe(0);
+    } finally {
+      await big.close();
+    }
+  });
+
+  it('accepts events for a bus that does not exist, as AWS does, but warns that they went nowhere', async () => {
+    // Act
+    const put = await harness.client.send(new PutEventsCommand({ Entries: [{ ...entry(), EventBusName: 'ghost' }] }));
+    await harness.eventBridge.idle();
+    // Assess
+    expect(put.FailedEntryCount).toBe(0);
+    expect(put.Entries?.[0]?.EventId).toBeDefined();
+    expect(harness.invocations).toHaveLength(0);
+    expect(harness.warnings.join('\n')).toMatch(/event bus ghost, which does not exist/);
+  });
+
+  it('keeps the precision of numbers in Detail', async () => {
+    // Act
+    await harness.client.send(
+      new PutEventsCommand({ Entries: [{ ...entry(), Detail: '{"big": 12345678901234567890123, "f": 1.0}' }] }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.invocations[0]?.payload).toContain('"detail":{"big": 12345678901234567890123, "f": 1.0}');
+  });
+});

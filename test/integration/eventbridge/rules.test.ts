@@ -1,0 +1,277 @@
+import {
+  CreateEventBusCommand,
+  DeleteRuleCommand,
+  DescribeRuleCommand,
+  DisableRuleCommand,
+  EnableRuleCommand,
+  ListRulesCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  TestEventPatternCommand,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, LAMBDA_ARN, startHarness } from './harness.js';
+
+const PATTERN = JSON.stringify({ source: ['sharebus.test'] });
+
+describe('embedded EventBridge: rules', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('puts and describes a rule on the default bus with an ARN without bus segment', async () => {
+    // Act
+    const put = await harness.client.send(
+      new PutRuleCommand({ Name: 'r1', EventPattern: PATTERN, Description: 'first' }),
+    );
+    const described = await harness.client.send(new DescribeRuleCommand({ Name: 'r1' }));
+    // Assess
+    expect(put.RuleArn).toBe('arn:aws:events:us-east-1:111111111111:rule/r1');
+    expect(described).toMatchObject({
+      Name: 'r1',
+      Arn: put.RuleArn,
+      EventPattern: PATTERN,
+      State: 'ENABLED',
+      Description: 'first',
+      EventBusName: 'default',
+      CreatedBy: '111111111111',
+    });
+  });
+
+  it('puts a rule on a custom bus, named by ARN, with the bus in the rule ARN', async () => {
+    // Prepare
+    const bus = await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const put = await harness.client.send(
+      new PutRuleCommand({ Name: 'r1', EventBusName: bus.EventBusArn, EventPattern: PATTERN }),
+    );
+    const listed = await harness.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
+    // Assess
+    expect(put.RuleArn).toBe('arn:aws:events:us-east-1:111111111111:rule/orders/r1');
+    expect(listed.Rules).toEqual([
+      { Name: 'r1', Arn: put.RuleArn, EventPattern: PATTERN, State: 'ENABLED', EventBusName: 'orders' },
+    ]);
+  });
+
+  it('replaces a rule on a second PutRule and keeps its targets', async () => {
+    // Prepare
+    await harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: PATTERN, Description: 'old' }));
+    await harness.client.send(new PutTargetsCommand({ Rule: 'r1', Targets: [{ Id: 't', Arn: LAMBDA_ARN }] }));
+    const newPattern = JSON.stringify({ source: ['other'] });
+    // Act
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'r1', EventPattern: newPattern, State: 'DISABLED' }),
+    );
+    const described = await harness.client.send(new DescribeRuleCommand({ Name: 'r1' }));
+    // Assess
+    expect(described.EventPattern).toBe(newPattern);
+    expect(described.State).toBe('DISABLED');
+    expect(described.Description).toBeUndefined();
+    const deleteError = await caught(() => harness.client.send(new DeleteRuleCommand({ Name: 'r1' })));
+    expect(deleteError.message).toBe("Rule can't be deleted since it has targets.");
+  });
+
+  it('lists rules by name prefix and in pages', async () => {
+    // Prepare
+    for (const name of ['a-1', 'a-2', 'a-3', 'b-1']) {
+      await harness.client.send(new PutRuleCommand({ Name: name, EventPattern: PATTERN }));
+    }
+    // Act
+    const first = await harness.client.send(new ListRulesCommand({ NamePrefix: 'a-', Limit: 2 }));
+    const second = await harness.client.send(
+      new ListRulesCommand({ NamePrefix: 'a-', Limit: 2, NextToken: first.NextToken }),
+    );
+    // Assess
+    expect(first.Rules?.map((r) => r.Name)).toEqual(['a-1', 'a-2']);
+    expect(second.Rules?.map((r) => r.Name)).toEqual(['a-3']);
+    expect(second.NextToken).toBeUndefined();
+  });
+
+  it('refuses a NextToken it did not issue', async () => {
+    // Act
+    const error = await caught(() => harness.client.send(new ListRulesCommand({ NextToken: 'bogus!' })));
+    // Assess
+    expect(error.name).toBe('ValidationException');
+  });
+
+  it('disables and enables a rule', async () => {
+    // Prepare
+    await harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: PATTERN }));
+    // Act
+    await harness.client.send(new DisableRuleCommand({ Name: 'r1' }));
+    const disabled = await harness.client.send(new DescribeRuleCommand({ Name: 'r1' }));
+    await harness.client.send(new EnableRuleCommand({ Name: 'r1' }));
+    const enabled = await harness.client.send(new DescribeRuleCommand({ Name: 'r1' }));
+    // Assess
+    expect(disabled.State).toBe('DISABLED');
+    expect(enabled.State).toBe('ENABLED');
+  });
+
+  it('deletes a rule without targets, and deleting a missing rule succeeds as in AWS', async () => {
+    // Prepare
+    await harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: PATTERN }));
+    // Act
+    await harness.client.send(new DeleteRuleCommand({ Name: 'r1' }));
+    await harness.client.send(new DeleteRuleCommand({ Name: 'r1' }));
+    // Assess
+    const rules = await harness.client.send(new ListRulesCommand({}));
+    expect(rules.Rules).toEqual([]);
+  });
+
+  it('answers ResourceNotFoundException naming the rule and bus for a missing rule', async () => {
+    // Act
+    const describe = await caught(() => harness.client.send(new DescribeRuleCommand({ Name: 'nope' })));
+    const enable = await caught(() => harness.client.send(new EnableRuleCommand({ Name: 'nope' })));
+    // Assess
+    expect(describe.name).toBe('ResourceNotFoundException');
+    expect(describe.message).toBe('Rule nope does not exist on EventBus default.');
+    expect(enable.name).toBe('ResourceNotFoundException');
+  });
+
+  it('refuses a rule on a bus that does not exist', async () => {
+    // Act
+    const error = await caught(() =>
+      harness.client.send(new PutRuleCommand({ Name: 'r1', EventBusName: 'missing', EventPattern: PATTERN })),
+    );
+    // Assess
+    expect(error.name).toBe('ResourceNotFoundException');
+    expect(error.message).toBe('Event bus missing does not exist.');
+  });
+
+  it('refuses a rule with neither EventPattern nor ScheduleExpression', async () => {
+    // Act
+    const error = await caught(() => harness.client.send(new PutRuleCommand({ Name: 'r1' })));
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+    expect((await harness.client.send(new ListRulesCommand({}))).Rules).toEqual([]);
+  });
+
+  it('refuses an invalid event pattern as InvalidEventPatternException', async () => {
+    // Act
+    const notJson = await caught(() =>
+      harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: '{' })),
+    );
+    const emptyList = await caught(() =>
+      harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: '{"source": []}' })),
+    );
+    // Assess
+    expect(notJson.name).toBe('InvalidEventPatternException');
+    expect(notJson.message).toMatch(/^Event pattern is not valid\. Reason: /);
+    expect(emptyList.name).toBe('InvalidEventPatternException');
+    expect((await harness.client.send(new ListRulesCommand({}))).Rules).toEqual([]);
+  });
+
+  it('refuses an event pattern longer than 2048 characters', async () => {
+    // Prepare
+    const pattern = JSON.stringify({ source: ['x'.repeat(2100)] });
+    // Act
+    const error = await caught(() =>
+      harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: pattern })),
+    );
+    // Assess
+    expect(error.name).toBe('InvalidEventPatternException');
+    expect(error.message).toMatch(/maximum is 2048/);
+  });
+
+  it('validates the rule name with the AWS constraint message', async () => {
+    // Act
+    const error = await caught(() =>
+      harness.client.send(new PutRuleCommand({ Name: 'x'.repeat(65), EventPattern: PATTERN })),
+    );
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe(
+      `1 validation error detected: Value '${'x'.repeat(65)}' at 'name' failed to satisfy constraint: ` +
+        'Member must have length less than or equal to 64',
+    );
+  });
+
+  it('stores a schedule rule on the default bus only, and warns that schedules never fire', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const put = await harness.client.send(
+      new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(5 minutes)' }),
+    );
+    const custom = await caught(() =>
+      harness.client.send(
+        new PutRuleCommand({ Name: 'tick', EventBusName: 'orders', ScheduleExpression: 'rate(5 minutes)' }),
+      ),
+    );
+    const invalid = await caught(() =>
+      harness.client.send(new PutRuleCommand({ Name: 'bad', ScheduleExpression: 'soon' })),
+    );
+    // Assess
+    expect(put.RuleArn).toBe('arn:aws:events:us-east-1:111111111111:rule/tick');
+    expect(custom.message).toBe('ScheduleExpression is supported only on the default event bus.');
+    expect(invalid.message).toBe('Parameter ScheduleExpression is not valid.');
+    expect(harness.warnings.join('\n')).toMatch(/never fires schedules/);
+  });
+});
+
+describe('embedded EventBridge: TestEventPattern', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  const event = {
+    id: '1',
+    source: 'order',
+    'detail-type': 'Test',
+    account: '111111111111',
+    region: 'us-east-1',
+    time: '2024-01-01T00:00:00Z',
+    detail: {},
+  };
+
+  it('answers whether the event matches', async () => {
+    // Act
+    const match = await harness.client.send(
+      new TestEventPatternCommand({ Event: JSON.stringify(event), EventPattern: '{"source":["order"]}' }),
+    );
+    const noMatch = await harness.client.send(
+      new TestEventPatternCommand({ Event: JSON.stringify(event), EventPattern: '{"source":["shipment"]}' }),
+    );
+    // Assess
+    expect(match.Result).toBe(true);
+    expect(noMatch.Result).toBe(false);
+  });
+
+  it('refuses an event missing a mandatory field', async () => {
+    // Prepare
+    const { id: _id, ...withoutId } = event;
+    // Act
+    const error = await caught(() =>
+      harness.client.send(
+        new TestEventPatternCommand({
+          Event: JSON.stringify(withoutId),
+          EventPattern: '{"source":["order"]}',
+        }),
+      ),
+    );
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe('Parameter Event is not valid.');
+  });
+
+  it('refuses an invalid pattern as InvalidEventPatternException', async () => {
+    // Act
+    const error = await caught(() =>
+      harness.client.send(new TestEventPatternCommand({ Event: JSON.stringify(event), EventPattern: '[1]' })),
+    );
+    // Assess
+    expect(error.name).toBe('InvalidEventPatternException');
+  });
+});

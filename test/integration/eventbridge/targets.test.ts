@@ -1,0 +1,216 @@
+import {
+  ListTargetsByRuleCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+
+describe('embedded EventBridge: targets', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    harness = await startHarness();
+    await harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: '{"source":["s"]}' }));
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('puts, lists and removes targets, echoing them as given', async () => {
+    // Prepare
+    const lambdaTarget = {
+      Id: 'lambda',
+      Arn: LAMBDA_ARN,
+      RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 120 },
+      DeadLetterConfig: { Arn: queueArn('dlq') },
+    };
+    const queueTarget = { Id: 'queue', Arn: queueArn('q'), InputPath: '$.detail' };
+    // Act
+    const put = await harness.client.send(
+      new PutTargetsCommand({ Rule: 'r1', Targets: [lambdaTarget, queueTarget] }),
+    );
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    const removed = await harness.client.send(new RemoveTargetsCommand({ Rule: 'r1', Ids: ['lambda'] }));
+    const after = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    // Assess
+    expect(put).toMatchObject({ FailedEntryCount: 0, FailedEntries: [] });
+    expect(listed.Targets).toEqual([lambdaTarget, queueTarget]);
+    expect(removed).toMatchObject({ FailedEntryCount: 0, FailedEntries: [] });
+    expect(after.Targets).toEqual([queueTarget]);
+  });
+
+  it('lists targets in pages', async () => {
+    // Prepare
+    const targets = [0, 1, 2, 3, 4].map((i) => ({ Id: `t${i}`, Arn: queueArn('q') }));
+    await harness.client.send(new PutTargetsCommand({ Rule: 'r1', Targets: targets }));
+    // Act
+    const first = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1', Limit: 3 }));
+    const second = await harness.client.send(
+      new ListTargetsByRuleCommand({ Rule: 'r1', Limit: 3, NextToken: first.NextToken }),
+    );
+    // Assess
+    expect(first.Targets?.map((t) => t.Id)).toEqual(['t0', 't1', 't2']);
+    expect(second.Targets?.map((t) => t.Id)).toEqual(['t3', 't4']);
+  });
+
+  it('refuses a sixth target per rule with LimitExceededException', async () => {
+    // Prepare
+    const five = [0, 1, 2, 3, 4].map((i) => ({ Id: `t${i}`, Arn: queueArn('q') }));
+    await harness.client.send(new PutTargetsCommand({ Rule: 'r1', Targets: five }));
+    // Act
+    const error = await caught(() =>
+      harness.client.send(new PutTargetsCommand({ Rule: 'r1', Targets: [{ Id: 't5', Arn: queueArn('q') }] })),
+    );
+    // Assess
+    expect(error.name).toBe('LimitExceededException');
+    expect(error.message).toBe('The requested resource exceeds the maximum number allowed.');
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets).toHaveLength(5);
+  });
+
+  it('replaces a target with the same Id without counting it twice', async () => {
+    // Prepare
+    const five = [0, 1, 2, 3, 4].map((i) => ({ Id: `t${i}`, Arn: queueArn('q') }));
+    await harness.client.send(new PutTargetsCommand({ Rule: 'r1', Targets: five }));
+    // Act
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'r1', Targets: [{ Id: 't4', Arn: LAMBDA_ARN }] }),
+    );
+    // Assess
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets?.find((t) => t.Id === 't4')?.Arn).toBe(LAMBDA_ARN);
+  });
+
+  it('validates RetryPolicy ranges with AWS constraint messages', async () => {
+    // Act
+    const error = await caught(() =>
+      harness.client.send(
+        new PutTargetsCommand({
+          Rule: 'r1',
+          Targets: [
+            { Id: 'ok', Arn: LAMBDA_ARN },
+            {
+              Id: 't',
+              Arn: LAMBDA_ARN,
+              RetryPolicy: { MaximumRetryAttempts: 186, MaximumEventAgeInSeconds: 59 },
+            },
+          ],
+        }),
+      ),
+    );
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe(
+      "2 validation errors detected: Value '186' at 'targets.2.member.retryPolicy.maximumRetryAttempts' " +
+        'failed to satisfy constraint: Member must have value less than or equal to 185; ' +
+        "Value '59' at 'targets.2.member.retryPolicy.maximumEventAgeInSeconds' failed to satisfy constraint: " +
+        'Member must have value greater than or equal to 60',
+    );
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets).toEqual([]);
+  });
+
+  it('validates the target Id with the AWS constraint message', async () => {
+    // Act
+    const error = await caught(() =>
+      harness.client.send(
+        new PutTargetsCommand({ Rule: 'r1', Targets: [{ Id: '!@#$@!#$', Arn: LAMBDA_ARN }] }),
+      ),
+    );
+    // Assess
+    expect(error.message).toBe(
+      "1 validation error detected: Value '!@#$@!#$' at 'targets.1.member.id' failed to satisfy constraint: " +
+        'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+',
+    );
+  });
+
+  it('reports a malformed ARN or a non-SQS dead-letter queue per target in FailedEntries', async () => {
+    // Act
+    const put = await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'r1',
+        Targets: [
+          { Id: 'good', Arn: LAMBDA_ARN },
+          { Id: 'bad-arn', Arn: 'not-an-arn' },
+          { Id: 'bad-dlq', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: LAMBDA_ARN } },
+        ],
+      }),
+    );
+    // Assess
+    expect(put.FailedEntryCount).toBe(2);
+    expect(put.FailedEntries).toEqual([
+      {
+        TargetId: 'bad-arn',
+        ErrorCode: 'ValidationException',
+        ErrorMessage: 'Parameter not-an-arn is not valid. Reason: Provided Arn is not in correct format.',
+      },
+      {
+        TargetId: 'bad-dlq',
+        ErrorCode: 'ValidationException',
+        ErrorMessage: expect.stringMatching(/DeadLetterConfig/),
+      },
+    ]);
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets?.map((t) => t.Id)).toEqual(['good']);
+  });
+
+  it('refuses Input that is not JSON and an InputTransformer with an undefined placeholder', async () => {
+    // Act
+    const input = await caught(() =>
+      harness.client.send(
+        new PutTargetsCommand({ Rule: 'r1', Targets: [{ Id: 't', Arn: LAMBDA_ARN, Input: 'nope' }] }),
+      ),
+    );
+    const placeholder = await caught(() =>
+      harness.client.send(
+        new PutTargetsCommand({
+          Rule: 'r1',
+          Targets: [{ Id: 't', Arn: LAMBDA_ARN, InputTransformer: { InputTemplate: '{"a": <missing>}' } }],
+        }),
+      ),
+    );
+    // Assess
+    expect(input.name).toBe('ValidationException');
+    expect(placeholder.message).toBe('InputTemplate for target t contains invalid placeholder missing.');
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets).toEqual([]);
+  });
+
+  it('accepts a target type it cannot deliver to, and warns', async () => {
+    // Act
+    const put = await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'r1',
+        Targets: [{ Id: 'sfn', Arn: 'arn:aws:states:us-east-1:111111111111:stateMachine:flow' }],
+      }),
+    );
+    // Assess
+    expect(put.FailedEntryCount).toBe(0);
+    expect(harness.warnings.join('\n')).toMatch(/cannot be delivered to locally/);
+  });
+
+  it('reports removing an unknown target Id in FailedEntries', async () => {
+    // Act
+    const removed = await harness.client.send(new RemoveTargetsCommand({ Rule: 'r1', Ids: ['ghost'] }));
+    // Assess
+    expect(removed.FailedEntryCount).toBe(1);
+    expect(removed.FailedEntries?.[0]).toMatchObject({
+      TargetId: 'ghost',
+      ErrorCode: 'ResourceNotFoundException',
+    });
+  });
+
+  it('answers ResourceNotFoundException for targets of a missing rule', async () => {
+    // Act
+    const put = await caught(() =>
+      harness.client.send(new PutTargetsCommand({ Rule: 'nope', Targets: [{ Id: 't', Arn: LAMBDA_ARN }] })),
+    );
+    const list = await caught(() => harness.client.send(new ListTargetsByRuleCommand({ Rule: 'nope' })));
+    // Assess
+    expect(put.name).toBe('ResourceNotFoundException');
+    expect(put.message).toBe('Rule nope does not exist on EventBus default.');
+    expect(list.name).toBe('ResourceNotFoundException');
+  });
+});

@@ -1,0 +1,529 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { RegistryKeyError } from '../../../functions/shared/registry/dynamodb-registry.js';
+import {
+  type AuditEntry,
+  type ContractVersion,
+  RegistryConflictError,
+  RegistryNotFoundError,
+} from '../../../functions/shared/registry/registry.js';
+import {
+  audit,
+  closeClients,
+  contract,
+  department,
+  freshRegistry,
+  keyHash,
+  subscription,
+  system,
+} from './harness.js';
+
+afterAll(() => closeClients());
+
+describe('DynamoDbRegistry departments', () => {
+  it('stores a department with its audit entry and finds it by id and in the list', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const entry = audit({ action: 'department.create', target: 'department:tax' });
+    // Act
+    await registry.createDepartment(department('tax'), entry);
+    // Assess
+    expect(await registry.getDepartment('tax')).toEqual(department('tax'));
+    expect(await registry.listDepartments()).toEqual([department('tax')]);
+    expect(await registry.listAudit()).toEqual([entry]);
+  });
+
+  it('answers undefined for a department that does not exist', async () => {
+    const { registry } = await freshRegistry();
+    expect(await registry.getDepartment('nobody')).toBeUndefined();
+    expect(await registry.getDepartment('bad#id')).toBeUndefined();
+  });
+
+  it('refuses a department that exists and writes neither it nor an audit entry', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const first = audit();
+    await registry.createDepartment(department('tax'), first);
+    // Act
+    const attempt = registry.createDepartment(department('tax', { name: 'Impostor' }), audit());
+    // Assess
+    await expect(attempt).rejects.toThrow(RegistryConflictError);
+    await expect(attempt).rejects.toMatchObject({ entity: 'department:tax' });
+    expect(await registry.getDepartment('tax')).toEqual(department('tax'));
+    expect(await registry.listAudit()).toEqual([first]);
+  });
+
+  it('lists departments by id', async () => {
+    const { registry } = await freshRegistry();
+    for (const id of ['health', 'tax', 'housing']) await registry.createDepartment(department(id), audit());
+    expect((await registry.listDepartments()).map((d) => d.id)).toEqual(['health', 'housing', 'tax']);
+  });
+
+  it('refuses an id that would break the key scheme', async () => {
+    const { registry } = await freshRegistry();
+    await expect(registry.createDepartment(department('a#b'), audit())).rejects.toThrow(RegistryKeyError);
+    expect(await registry.listAudit()).toEqual([]);
+  });
+});
+
+describe('DynamoDbRegistry systems and API keys', () => {
+  it('stores a system with its key hash and resolves the hash to the system', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.createDepartment(department('tax'), audit());
+    const entry = audit({ action: 'system.create', target: 'system:tax/filing' });
+    // Act
+    await registry.createSystem(system('tax', 'filing'), keyHash('key-1'), entry);
+    // Assess
+    expect(await registry.listSystems('tax')).toEqual([system('tax', 'filing')]);
+    expect(await registry.findPrincipalByKeyHash(keyHash('key-1'))).toEqual({
+      kind: 'system',
+      departmentId: 'tax',
+      systemId: 'filing',
+    });
+    expect((await registry.listAudit(1))[0]).toEqual(entry);
+  });
+
+  it('lists only the systems of the department asked for, by id', async () => {
+    const { registry } = await freshRegistry();
+    await registry.createDepartment(department('tax'), audit());
+    await registry.createDepartment(department('health'), audit());
+    await registry.createSystem(system('tax', 'web'), keyHash('1'), audit());
+    await registry.createSystem(system('tax', 'filing'), keyHash('2'), audit());
+    await registry.createSystem(system('health', 'clinic'), keyHash('3'), audit());
+    expect((await registry.listSystems('tax')).map((s) => s.id)).toEqual(['filing', 'web']);
+    expect(await registry.listSystems('nobody')).toEqual([]);
+  });
+
+  it('refuses a system that exists and stores neither the new key nor an audit entry', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.createDepartment(department('tax'), audit());
+    await registry.createSystem(system('tax', 'filing'), keyHash('key-1'), audit());
+    const before = await registry.listAudit();
+    // Act
+    const attempt = registry.createSystem(system('tax', 'filing'), keyHash('key-2'), audit());
+    // Assess
+    await expect(attempt).rejects.toThrow(RegistryConflictError);
+    await expect(attempt).rejects.toMatchObject({ entity: 'system:tax/filing' });
+    expect(await registry.findPrincipalByKeyHash(keyHash('key-2'))).toBeUndefined();
+    expect(await registry.listAudit()).toEqual(before);
+  });
+
+  it('refuses a system of a department that does not exist and writes nothing', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    // Act
+    const attempt = registry.createSystem(system('ghost', 'filing'), keyHash('key-1'), audit());
+    // Assess
+    await expect(attempt).rejects.toThrow(RegistryNotFoundError);
+    await expect(attempt).rejects.toMatchObject({ entity: 'department:ghost' });
+    expect(await registry.listSystems('ghost')).toEqual([]);
+    expect(await registry.findPrincipalByKeyHash(keyHash('key-1'))).toBeUndefined();
+    expect(await registry.listAudit()).toEqual([]);
+  });
+
+  it('refuses a key hash that another system already has', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.createDepartment(department('tax'), audit());
+    await registry.createSystem(system('tax', 'filing'), keyHash('shared'), audit());
+    const before = await registry.listAudit();
+    // Act
+    const attempt = registry.createSystem(system('tax', 'web'), keyHash('shared'), audit());
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'RegistryConflictError', entity: 'apiKey' });
+    expect(await registry.listSystems('tax')).toEqual([system('tax', 'filing')]);
+    expect(await registry.findPrincipalByKeyHash(keyHash('shared'))).toMatchObject({ systemId: 'filing' });
+    expect(await registry.listAudit()).toEqual(before);
+  });
+
+  it('refuses a raw API key where a sha256 hash belongs', async () => {
+    const { registry } = await freshRegistry();
+    await registry.createDepartment(department('tax'), audit());
+    await expect(registry.createSystem(system('tax', 'filing'), 'sb_live_raw_key', audit())).rejects.toThrow(
+      RegistryKeyError,
+    );
+    await expect(registry.putAdminKey('sb_admin_raw_key')).rejects.toThrow(RegistryKeyError);
+    expect(await registry.findPrincipalByKeyHash('sb_live_raw_key')).toBeUndefined();
+  });
+
+  it('stores the key only as its hash', async () => {
+    // Prepare
+    const { registry, documentClient, tableName } = await freshRegistry();
+    await registry.createDepartment(department('tax'), audit());
+    // Act
+    await registry.createSystem(system('tax', 'filing'), keyHash('secret-key'), audit());
+    // Assess
+    const item = await documentClient.send(
+      new GetCommand({ TableName: tableName, Key: { pk: `APIKEY#${keyHash('secret-key')}`, sk: 'APIKEY' } }),
+    );
+    expect(item.Item).toBeDefined();
+    expect(JSON.stringify(item.Item)).not.toContain('secret-key');
+  });
+
+  it('resolves the admin key hash to the admin principal', async () => {
+    const { registry } = await freshRegistry();
+    await registry.putAdminKey(keyHash('admin-1'));
+    expect(await registry.findPrincipalByKeyHash(keyHash('admin-1'))).toEqual({ kind: 'admin' });
+  });
+
+  it('keeps the admin key when the same hash is stored again', async () => {
+    const { registry } = await freshRegistry();
+    await registry.putAdminKey(keyHash('admin-1'));
+    await registry.putAdminKey(keyHash('admin-1'));
+    expect(await registry.findPrincipalByKeyHash(keyHash('admin-1'))).toEqual({ kind: 'admin' });
+  });
+
+  it('revokes the previous admin key when a new one is stored', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.putAdminKey(keyHash('admin-1'));
+    // Act
+    await registry.putAdminKey(keyHash('admin-2'));
+    // Assess
+    expect(await registry.findPrincipalByKeyHash(keyHash('admin-1'))).toBeUndefined();
+    expect(await registry.findPrincipalByKeyHash(keyHash('admin-2'))).toEqual({ kind: 'admin' });
+  });
+
+  it('refuses an admin key hash that belongs to a system and keeps the previous admin key', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.putAdminKey(keyHash('admin-1'));
+    await registry.createDepartment(department('tax'), audit());
+    await registry.createSystem(system('tax', 'filing'), keyHash('system-key'), audit());
+    // Act
+    const attempt = registry.putAdminKey(keyHash('system-key'));
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'RegistryConflictError', entity: 'apiKey' });
+    expect(await registry.findPrincipalByKeyHash(keyHash('system-key'))).toMatchObject({ kind: 'system' });
+    expect(await registry.findPrincipalByKeyHash(keyHash('admin-1'))).toEqual({ kind: 'admin' });
+  });
+
+  it('answers undefined for an unknown key hash', async () => {
+    const { registry } = await freshRegistry();
+    expect(await registry.findPrincipalByKeyHash(keyHash('nobody'))).toBeUndefined();
+  });
+});
+
+describe('DynamoDbRegistry contracts', () => {
+  const type = 'tax.registration.completed';
+
+  it('stores a contract version with its audit entry and reads it back', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const entry = audit({ action: 'contract.publish', target: `contract:${type}@1.0.0` });
+    // Act
+    const outcome = await registry.putContractVersion(contract(type, '1.0.0'), entry);
+    // Assess
+    expect(outcome).toBe('created');
+    expect(await registry.getContractVersion(type, '1.0.0')).toEqual(contract(type, '1.0.0'));
+    expect(await registry.listAudit()).toEqual([entry]);
+  });
+
+  it('keeps a schema byte-exact, including keys DynamoDB would not take as attribute names', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const schema = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { '': { type: 'string' }, 'a.b#c': { const: null }, 'é—名': { enum: [1.5, true, [], {}] } },
+      $defs: { z: {}, a: { type: 'integer' } },
+    };
+    // Act
+    await registry.putContractVersion(contract(type, '1.0.0', { schema }), audit());
+    // Assess
+    const stored = await registry.getContractVersion(type, '1.0.0');
+    expect(JSON.stringify(stored?.schema)).toBe(JSON.stringify(schema));
+  });
+
+  it('answers unchanged for the same version with the same content and writes no audit entry', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const first = audit();
+    await registry.putContractVersion(contract(type, '1.0.0'), first);
+    // Keys in another order are the same schema.
+    const reordered = contract(type, '1.0.0', {
+      schema: { required: ['id'], properties: { id: { type: 'string' } }, type: 'object' },
+      createdAt: '2030-01-01T00:00:00.000Z',
+    });
+    // Act
+    const outcome = await registry.putContractVersion(reordered, audit());
+    // Assess
+    expect(outcome).toBe('unchanged');
+    expect(await registry.getContractVersion(type, '1.0.0')).toEqual(contract(type, '1.0.0'));
+    expect(await registry.listAudit()).toEqual([first]);
+  });
+
+  it.each<[string, Partial<ContractVersion>]>([
+    ['schema', { schema: { type: 'object', properties: { id: { type: 'integer' } } } }],
+    ['description', { description: 'something else' }],
+    ['sharing', { sharing: 'restricted' }],
+  ])('refuses the same version with a different %s and writes no audit entry', async (_field, change) => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const first = audit();
+    await registry.putContractVersion(contract(type, '1.0.0'), first);
+    // Act
+    const attempt = registry.putContractVersion(contract(type, '1.0.0', change), audit());
+    // Assess
+    await expect(attempt).rejects.toThrow(RegistryConflictError);
+    await expect(attempt).rejects.toMatchObject({ entity: `contract:${type}@1.0.0` });
+    expect(await registry.getContractVersion(type, '1.0.0')).toEqual(contract(type, '1.0.0'));
+    expect(await registry.listAudit()).toEqual([first]);
+  });
+
+  it('lists the versions of a type in semver order, 1.10.0 after 1.9.0', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const versions = ['1.10.0', '0.1.0', '1.9.0', '10.0.0', '1.9.10', '2.0.0', '1.9.2'];
+    for (const version of versions) await registry.putContractVersion(contract(type, version), audit());
+    await registry.putContractVersion(contract(`${type}.detail`, '1.0.0'), audit());
+    // Act
+    const listed = await registry.listContractVersions(type);
+    // Assess
+    expect(listed.map((c) => c.version)).toEqual([
+      '0.1.0',
+      '1.9.0',
+      '1.9.2',
+      '1.9.10',
+      '1.10.0',
+      '2.0.0',
+      '10.0.0',
+    ]);
+  });
+
+  it('lists every contract by type, then semver', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const stored: Array<[string, string]> = [
+      ['tax.registration', '1.10.0'],
+      ['health.visit', '2.0.0'],
+      ['tax.registration.completed', '1.0.0'],
+      ['tax.registration', '1.9.0'],
+      ['health.visit', '1.0.0'],
+      ['tax-office.opened', '1.0.0'],
+    ];
+    for (const [t, v] of stored) await registry.putContractVersion(contract(t, v), audit());
+    // Act
+    const listed = await registry.listContracts();
+    // Assess
+    expect(listed.map((c) => `${c.type}@${c.version}`)).toEqual([
+      'health.visit@1.0.0',
+      'health.visit@2.0.0',
+      'tax-office.opened@1.0.0',
+      'tax.registration@1.9.0',
+      'tax.registration@1.10.0',
+      'tax.registration.completed@1.0.0',
+    ]);
+  });
+
+  it('answers undefined or empty for a type or version that does not exist', async () => {
+    const { registry } = await freshRegistry();
+    await registry.putContractVersion(contract(type, '1.0.0'), audit());
+    expect(await registry.getContractVersion(type, '1.0.1')).toBeUndefined();
+    expect(await registry.getContractVersion(type, 'not-a-version')).toBeUndefined();
+    expect(await registry.listContractVersions('nothing.here')).toEqual([]);
+  });
+
+  it('refuses a version that is not MAJOR.MINOR.PATCH or whose major does not match', async () => {
+    const { registry } = await freshRegistry();
+    await expect(registry.putContractVersion(contract(type, '1.0'), audit())).rejects.toThrow(
+      RegistryKeyError,
+    );
+    await expect(registry.putContractVersion(contract(type, '1.0.0-beta.1'), audit())).rejects.toThrow(
+      RegistryKeyError,
+    );
+    await expect(registry.putContractVersion(contract(type, '2.0.0', { major: 1 }), audit())).rejects.toThrow(
+      RegistryKeyError,
+    );
+    expect(await registry.listContracts()).toEqual([]);
+    expect(await registry.listAudit()).toEqual([]);
+  });
+});
+
+describe('DynamoDbRegistry subscriptions', () => {
+  it('stores a subscription with its audit entry and finds it by id', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const filter = { $or: [{ amount: [{ numeric: ['>', 100] }] }, { region: ['north'] }] };
+    const entry = audit({ action: 'subscription.create', target: 'subscription:s1' });
+    // Act
+    await registry.createSubscription(subscription('s1', 'health', { filter }), entry);
+    // Assess
+    expect(await registry.getSubscription('s1')).toEqual(subscription('s1', 'health', { filter }));
+    expect(await registry.listAudit()).toEqual([entry]);
+  });
+
+  it('leaves filter out of a subscription stored without one', async () => {
+    const { registry } = await freshRegistry();
+    await registry.createSubscription(subscription('s1', 'health'), audit());
+    const stored = await registry.getSubscription('s1');
+    expect(stored).toEqual(subscription('s1', 'health'));
+    expect(stored && 'filter' in stored).toBe(false);
+  });
+
+  it('refuses a subscription id that exists and writes no audit entry', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const first = audit();
+    await registry.createSubscription(subscription('s1', 'health'), first);
+    // Act
+    const attempt = registry.createSubscription(subscription('s1', 'tax'), audit());
+    // Assess
+    await expect(attempt).rejects.toThrow(RegistryConflictError);
+    await expect(attempt).rejects.toMatchObject({ entity: 'subscription:s1' });
+    expect(await registry.getSubscription('s1')).toEqual(subscription('s1', 'health'));
+    expect(await registry.listAudit()).toEqual([first]);
+  });
+
+  it("lists a department's subscriptions, and all of them when no department is given", async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.createSubscription(subscription('s2', 'health'), audit());
+    await registry.createSubscription(subscription('s1', 'tax'), audit());
+    await registry.createSubscription(subscription('s3', 'health'), audit());
+    // A department whose id starts with another's must not leak into its list.
+    await registry.createSubscription(subscription('s4', 'health-x'), audit());
+    // Act
+    const health = await registry.listSubscriptions('health');
+    const all = await registry.listSubscriptions();
+    // Assess
+    expect(health.map((s) => s.id)).toEqual(['s2', 's3']);
+    expect(all.map((s) => `${s.departmentId}/${s.id}`)).toEqual([
+      'health/s2',
+      'health/s3',
+      'health-x/s4',
+      'tax/s1',
+    ]);
+    expect(await registry.listSubscriptions('nobody')).toEqual([]);
+  });
+
+  it('deletes a subscription with its audit entry', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.createSubscription(subscription('s1', 'health'), audit());
+    const entry = audit({ action: 'subscription.delete', target: 'subscription:s1' });
+    // Act
+    const deleted = await registry.deleteSubscription('s1', entry);
+    // Assess
+    expect(deleted).toBe(true);
+    expect(await registry.getSubscription('s1')).toBeUndefined();
+    expect(await registry.listSubscriptions()).toEqual([]);
+    expect((await registry.listAudit(1))[0]).toEqual(entry);
+  });
+
+  it('answers false and writes no audit entry when there is no subscription to delete', async () => {
+    const { registry } = await freshRegistry();
+    expect(await registry.deleteSubscription('s1', audit())).toBe(false);
+    expect(await registry.listAudit()).toEqual([]);
+  });
+});
+
+describe('DynamoDbRegistry audit', () => {
+  it('lists entries newest first across days, over gaps of days with none', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const at = ['2024-01-01T10:00:00.000Z', '2025-06-30T08:00:00.000Z', '2024-03-15T23:59:59.999Z'];
+    const entries = at.map((time, i) => audit({ at: time, target: `department:d${i}` }));
+    for (const [i, entry] of entries.entries()) await registry.createDepartment(department(`d${i}`), entry);
+    const sameDay = audit({ at: '2025-06-30T09:00:00.000Z' });
+    await registry.createDepartment(department('d3'), sameDay);
+    // Act
+    const listed = await registry.listAudit();
+    // Assess
+    expect(listed.map((e) => e.at)).toEqual([
+      '2025-06-30T09:00:00.000Z',
+      '2025-06-30T08:00:00.000Z',
+      '2024-03-15T23:59:59.999Z',
+      '2024-01-01T10:00:00.000Z',
+    ]);
+  });
+
+  it('answers at most the number of entries asked for, the newest', async () => {
+    const { registry } = await freshRegistry();
+    for (let i = 0; i < 5; i++) {
+      await registry.createDepartment(department(`d${i}`), audit({ at: `2025-0${i + 1}-01T00:00:00.000Z` }));
+    }
+    expect((await registry.listAudit(2)).map((e) => e.at)).toEqual([
+      '2025-05-01T00:00:00.000Z',
+      '2025-04-01T00:00:00.000Z',
+    ]);
+    expect(await registry.listAudit(0)).toEqual([]);
+    await expect(registry.listAudit(-1)).rejects.toThrow(RangeError);
+  });
+
+  it('keeps the actor of a system', async () => {
+    const { registry } = await freshRegistry();
+    const entry: AuditEntry = audit({
+      actor: { kind: 'system', departmentId: 'health', systemId: 'clinic' },
+    });
+    await registry.createSubscription(subscription('s1', 'health'), entry);
+    expect(await registry.listAudit()).toEqual([entry]);
+  });
+
+  it('refuses a change whose audit id is taken, so entries are never overwritten', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const entry = audit();
+    await registry.createDepartment(department('tax'), entry);
+    // Act
+    const attempt = registry.createDepartment(department('health'), { ...entry, action: 'rewrite' });
+    // Assess
+    await expect(attempt).rejects.toMatchObject({
+      name: 'RegistryConflictError',
+      entity: `audit:${entry.id}`,
+    });
+    expect(await registry.getDepartment('health')).toBeUndefined();
+    expect(await registry.listAudit()).toEqual([entry]);
+  });
+});
+
+describe('DynamoDbRegistry paging', () => {
+  it('reads every page of every list', async () => {
+    // Prepare
+    const { registry, queries } = await freshRegistry({ pageSize: 2 });
+    for (let i = 0; i < 5; i++) {
+      await registry.createDepartment(department(`d${i}`), audit({ at: `2025-01-0${i + 1}T00:00:00.000Z` }));
+      await registry.createSystem(system('d0', `s${i}`), keyHash(`k${i}`), audit());
+      await registry.putContractVersion(contract('a.b', `1.${i}.0`), audit());
+      await registry.createSubscription(subscription(`sub${i}`, 'd0'), audit());
+    }
+    const before = queries();
+    // Act
+    const lists = {
+      departments: await registry.listDepartments(),
+      systems: await registry.listSystems('d0'),
+      versions: await registry.listContractVersions('a.b'),
+      contracts: await registry.listContracts(),
+      subscriptions: await registry.listSubscriptions(),
+      ofDepartment: await registry.listSubscriptions('d0'),
+      audit: await registry.listAudit(),
+    };
+    // Assess
+    expect(lists.departments).toHaveLength(5);
+    expect(lists.systems).toHaveLength(5);
+    expect(lists.versions).toHaveLength(5);
+    expect(lists.contracts).toHaveLength(5);
+    expect(lists.subscriptions).toHaveLength(5);
+    expect(lists.ofDepartment).toHaveLength(5);
+    expect(lists.audit).toHaveLength(20);
+    // Six lists of five need at least three pages each; the audit reads pages of days and of entries.
+    expect(queries() - before).toBeGreaterThanOrEqual(6 * 3 + 3);
+  });
+
+  it('reads past the first 1 MB page of a Query', async () => {
+    // Prepare: six versions of ~380 KB each are more than DynamoDB returns in one page.
+    const { registry, queries } = await freshRegistry();
+    const big = { type: 'object', description: 'x'.repeat(380_000) };
+    for (let i = 0; i < 6; i++) {
+      await registry.putContractVersion(contract('big.contract', `1.0.${i}`, { schema: big }), audit());
+    }
+    const before = queries();
+    // Act
+    const versions = await registry.listContractVersions('big.contract');
+    // Assess
+    expect(versions.map((c) => c.version)).toEqual(['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5']);
+    expect(queries() - before).toBeGreaterThan(1);
+    expect(await registry.listContracts()).toHaveLength(6);
+  });
+});
