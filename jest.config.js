@@ -17,6 +17,7 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.mjs',
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
+  reporters: ['default', '<rootDir>/test/summary-reporter.mjs'],
   maxWorkers: 2,
   testTimeout: 30_000,
 };

@@ -79,13 +79,9 @@ export const applicationSubmittedContract = defineContract({
     companyName: z.string().min(1).max(200),
     unifiedSocialCreditCode: UnifiedSocialCreditCodeSchema,
     registeredAddress: z.string().min(1).max(500),
-    legalRepresentative: z.object({
-      name: z.string().min(1).max(100),
-      // Resident identity card number: 17 digits and a check digit or X.
-      idNumber: z.string().regex(/^\d{17}[\dX]$/, {
-        error: 'legalRepresentative.idNumber must be 17 digits followed by a digit or X',
-      }),
-    }),
+    // The representative's identity number is personal data and stays out of an open contract: it will
+    // travel in a conditional contract once approval workflows exist.
+    legalRepresentative: z.object({ name: z.string().min(1).max(100) }),
     businessScope: z.string().min(1).max(2000),
     registeredCapital: z.object({
       amount: z.number().int().positive().describe('In whole yuan'),
@@ -219,7 +215,7 @@ export const DEMO_SAMPLE_DATA: {
     companyName: COMPANY_NAME,
     unifiedSocialCreditCode: CREDIT_CODE,
     registeredAddress: 'Room 1203, No. 18 Qingshan Lane, Xihu District, Hangzhou, Zhejiang 310012',
-    legalRepresentative: { name: 'Lin Xiaoyu', idNumber: '330106198504120038' },
+    legalRepresentative: { name: 'Lin Xiaoyu' },
     businessScope:
       'Software development; technical services for bamboo product design; sale of bamboo products.',
     registeredCapital: { amount: 1_000_000, currency: 'CNY' },

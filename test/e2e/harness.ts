@@ -200,3 +200,14 @@ export async function tableSnapshot(dynamoDbUrl: string, tableName = 'sharebus')
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Names of the rules on the sharebus bus of the embedded EventBridge, asked over its own API. */
+export async function ruleNames(eventBridgeUrl: string): Promise<string[]> {
+  const answer = await fetch(eventBridgeUrl, {
+    method: 'POST',
+    headers: { 'x-amz-target': 'AWSEvents.ListRules', 'content-type': 'application/x-amz-json-1.1' },
+    body: JSON.stringify({ EventBusName: 'sharebus' }),
+  });
+  const body = (await answer.json()) as { Rules: Array<{ Name: string }> };
+  return body.Rules.map((rule) => rule.Name).sort();
+}

@@ -1,0 +1,412 @@
+// Every client error of the HTTP API, over real HTTP against the local runtime: the status, the stable code,
+// the field named, a problem+json body — and that the refused request stored nothing and published nothing.
+import {
+  call,
+  type LocalSharebus,
+  type Receiver,
+  ruleNames,
+  startLocalSharebus,
+  startReceiver,
+  tableSnapshot,
+} from './harness.js';
+
+const TYPE = 'land.parcel.registered';
+const SCHEMA = {
+  type: 'object',
+  required: ['parcelId', 'areaM2'],
+  properties: {
+    parcelId: { type: 'string', pattern: '^P-\\d+$' },
+    areaM2: { type: 'number', exclusiveMinimum: 0 },
+  },
+  additionalProperties: false,
+};
+
+describe('refused requests', () => {
+  let bus: LocalSharebus;
+  let landKey: string;
+  let otherKey: string;
+  let hook: Receiver;
+  let sentinels = 0;
+
+  beforeAll(async () => {
+    bus = await startLocalSharebus({}, ['--in-memory', '--no-demo']);
+    for (const id of ['land', 'planning']) {
+      await call(bus.apiUrl, 'POST', '/departments', bus.adminKey, { id, name: id });
+    }
+    landKey = String(
+      (
+        await call(bus.apiUrl, 'POST', '/departments/land/systems', bus.adminKey, {
+          id: 'cadastre',
+          name: 'Cadastre',
+        })
+      ).body.apiKey,
+    );
+    otherKey = String(
+      (
+        await call(bus.apiUrl, 'POST', '/departments/planning/systems', bus.adminKey, {
+          id: 'zoning',
+          name: 'Zoning',
+        })
+      ).body.apiKey,
+    );
+    const registered = await call(bus.apiUrl, 'POST', '/contracts', landKey, {
+      type: TYPE,
+      version: '1.0.0',
+      description: 'A land parcel was registered',
+      sharing: 'open',
+      schema: SCHEMA,
+    });
+    expect(registered.status).toBe(201);
+    await call(bus.apiUrl, 'POST', '/contracts', landKey, {
+      type: 'land.owner.identified',
+      version: '1.0.0',
+      description: 'Personal data of a parcel owner',
+      sharing: 'conditional',
+      schema: { type: 'object' },
+    });
+    hook = await startReceiver();
+    expect(
+      (
+        await call(bus.apiUrl, 'POST', '/subscriptions', otherKey, {
+          type: TYPE,
+          endpoint: { url: hook.url },
+        })
+      ).status,
+    ).toBe(201);
+  }, 120_000);
+
+  afterAll(async () => {
+    await hook?.close();
+    await bus?.stop();
+  });
+
+  /** Publishes a valid event and waits for it: anything delivered before it was published by the refused request. */
+  async function expectNothingPublished(): Promise<void> {
+    const sentinel = await call(bus.apiUrl, 'POST', '/events', landKey, {
+      type: TYPE,
+      data: { parcelId: `P-${sentinels}`, areaM2: 1 },
+    });
+    expect(sentinel.status).toBe(202);
+    sentinels++;
+    await hook.waitFor(sentinels);
+    expect(hook.received.map((r) => (r.json.data as { parcelId: string }).parcelId)).toEqual(
+      Array.from({ length: sentinels }, (_, i) => `P-${i}`),
+    );
+  }
+
+  interface Case {
+    readonly name: string;
+    readonly method: string;
+    readonly path: string;
+    readonly key: () => string | undefined;
+    readonly body?: () => unknown;
+    readonly status: number;
+    readonly code: string;
+    readonly field?: string;
+    readonly detail?: RegExp;
+    readonly publishes?: boolean;
+  }
+
+  const cases: Case[] = [
+    {
+      name: 'malformed JSON',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () => '{"type": "x",',
+      status: 400,
+      code: 'malformed_json',
+      detail: /not valid JSON/,
+    },
+    {
+      name: 'a missing API key',
+      method: 'POST',
+      path: '/events',
+      key: () => undefined,
+      body: () => ({ type: TYPE, data: {} }),
+      status: 401,
+      code: 'missing_api_key',
+      detail: /Authorization: Bearer/,
+      publishes: true,
+    },
+    {
+      name: 'an unknown API key',
+      method: 'GET',
+      path: '/contracts',
+      key: () => 'sbk_not-a-key',
+      status: 401,
+      code: 'unknown_api_key',
+    },
+    {
+      name: 'a department created by a system key',
+      method: 'POST',
+      path: '/departments',
+      key: () => landKey,
+      body: () => ({ id: 'water', name: 'Water' }),
+      status: 403,
+      code: 'forbidden',
+    },
+    {
+      name: 'a department id that breaks the naming rule',
+      method: 'POST',
+      path: '/departments',
+      key: () => bus.adminKey,
+      body: () => ({ id: 'Water_Board', name: 'Water' }),
+      status: 400,
+      code: 'invalid_request',
+      field: '/id',
+    },
+    {
+      name: 'an existing department',
+      method: 'POST',
+      path: '/departments',
+      key: () => bus.adminKey,
+      body: () => ({ id: 'land', name: 'Again' }),
+      status: 409,
+      code: 'department_exists',
+      field: '/id',
+    },
+    {
+      name: 'a system in an unknown department',
+      method: 'POST',
+      path: '/departments/nowhere/systems',
+      key: () => bus.adminKey,
+      body: () => ({ id: 'x1', name: 'X' }),
+      status: 404,
+      code: 'unknown_department',
+    },
+    {
+      name: 'a schema that is not JSON Schema',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () => ({
+        type: 'land.survey.done',
+        version: '1.0.0',
+        description: 'd',
+        sharing: 'open',
+        schema: { type: 'banana' },
+      }),
+      status: 400,
+      code: 'invalid_schema',
+      field: '/schema/type',
+    },
+    {
+      name: 'a version that is not semver',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () => ({
+        type: 'land.survey.done',
+        version: '1.0',
+        description: 'd',
+        sharing: 'open',
+        schema: {},
+      }),
+      status: 400,
+      code: 'invalid_request',
+      field: '/version',
+    },
+    {
+      name: 'a contract type owned by another department',
+      method: 'POST',
+      path: '/contracts',
+      key: () => otherKey,
+      body: () => ({ type: TYPE, version: '2.0.0', description: 'd', sharing: 'open', schema: {} }),
+      status: 403,
+      code: 'not_owner',
+      field: '/type',
+    },
+    {
+      name: 'a changed schema under an existing version',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () => ({
+        type: TYPE,
+        version: '1.0.0',
+        description: 'A land parcel was registered',
+        sharing: 'open',
+        schema: { type: 'object' },
+      }),
+      status: 409,
+      code: 'contract_version_conflict',
+      field: '/version',
+    },
+    {
+      name: 'an event of an unknown type',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({ type: 'land.parcel.sold', data: {} }),
+      status: 422,
+      code: 'unknown_contract',
+      field: '/type',
+      publishes: true,
+    },
+    {
+      name: 'an event of an unknown version',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({ type: TYPE, version: '9.9.9', data: { parcelId: 'P-9', areaM2: 2 } }),
+      status: 422,
+      code: 'unknown_contract_version',
+      field: '/version',
+      publishes: true,
+    },
+    {
+      name: 'data that fails the schema',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({ type: TYPE, data: { parcelId: 'lot 7', areaM2: 10 } }),
+      status: 422,
+      code: 'invalid_data',
+      field: '/data/parcelId',
+      detail: /\/data\/parcelId must match pattern/,
+      publishes: true,
+    },
+    {
+      name: 'data missing a required field',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({ type: TYPE, data: { parcelId: 'P-77' } }),
+      status: 422,
+      code: 'invalid_data',
+      field: '/data/areaM2',
+      detail: /\/data\/areaM2 is required/,
+      publishes: true,
+    },
+    {
+      name: 'an event published by another department',
+      method: 'POST',
+      path: '/events',
+      key: () => otherKey,
+      body: () => ({ type: TYPE, data: { parcelId: 'P-8', areaM2: 3 } }),
+      status: 403,
+      code: 'not_owner',
+      field: '/type',
+      publishes: true,
+    },
+    {
+      name: 'an event over 256 KB',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({ type: 'land.owner.identified', data: { blob: 'x'.repeat(262_144) } }),
+      status: 413,
+      code: 'event_too_large',
+      field: '/data',
+      publishes: true,
+    },
+    {
+      name: 'a batch with one bad event among good ones',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({
+        events: [
+          { type: TYPE, data: { parcelId: 'P-100', areaM2: 5 } },
+          { type: TYPE, data: { parcelId: 'P-101', areaM2: -1 } },
+        ],
+      }),
+      status: 422,
+      code: 'invalid_data',
+      field: '/events/1/data/areaM2',
+      publishes: true,
+    },
+    {
+      name: 'an unknown field in an event',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({ type: TYPE, data: { parcelId: 'P-5', areaM2: 5 }, priority: 'high' }),
+      status: 400,
+      code: 'invalid_request',
+      field: '/priority',
+      publishes: true,
+    },
+    {
+      name: 'a subscription to conditional data',
+      method: 'POST',
+      path: '/subscriptions',
+      key: () => otherKey,
+      body: () => ({ type: 'land.owner.identified', endpoint: { url: 'http://127.0.0.1:1/x' } }),
+      status: 403,
+      code: 'approval_required',
+      detail: /approval/,
+    },
+    {
+      name: 'a content filter EventBridge refuses',
+      method: 'POST',
+      path: '/subscriptions',
+      key: () => otherKey,
+      body: () => ({
+        type: TYPE,
+        filter: { areaM2: [{ numeric: ['>', 'ten'] }] },
+        endpoint: { url: 'http://127.0.0.1:1/x' },
+      }),
+      status: 400,
+      code: 'invalid_filter',
+      field: '/filter',
+    },
+    {
+      name: 'an endpoint that is not a URL',
+      method: 'POST',
+      path: '/subscriptions',
+      key: () => otherKey,
+      body: () => ({ type: TYPE, endpoint: { url: 'hook' } }),
+      status: 400,
+      code: 'invalid_endpoint',
+      field: '/endpoint/url',
+    },
+    {
+      name: 'a subscription to an unknown type',
+      method: 'POST',
+      path: '/subscriptions',
+      key: () => otherKey,
+      body: () => ({ type: 'land.nothing.here', endpoint: { url: 'http://127.0.0.1:1/x' } }),
+      status: 422,
+      code: 'unknown_contract',
+      field: '/type',
+    },
+    {
+      name: 'deleting a subscription that does not exist',
+      method: 'DELETE',
+      path: '/subscriptions/nope',
+      key: () => otherKey,
+      status: 404,
+      code: 'subscription_not_found',
+    },
+  ];
+
+  it.each(cases)('refuses $name with $status $code and changes nothing', async (c) => {
+    // Prepare
+    const before = await tableSnapshot(bus.dynamoDbUrl);
+    const rulesBefore = await ruleNames(bus.eventBridgeUrl);
+    // Act
+    const answer = await call(bus.apiUrl, c.method, c.path, c.key(), c.body?.());
+    // Assess
+    expect(answer.status).toBe(c.status);
+    expect(answer.contentType).toBe('application/problem+json');
+    expect(answer.body).toMatchObject({
+      status: c.status,
+      code: c.code,
+      type: `urn:sharebus:problem:${c.code}`,
+    });
+    expect(typeof answer.body.detail).toBe('string');
+    if (c.field)
+      expect((answer.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(c.field);
+    if (c.detail) expect(answer.body.detail).toMatch(c.detail);
+    expect(await tableSnapshot(bus.dynamoDbUrl)).toEqual(before);
+    expect(await ruleNames(bus.eventBridgeUrl)).toEqual(rulesBefore);
+    if (c.publishes) await expectNothingPublished();
+  });
+
+  it('answers an unknown route as API Gateway does', async () => {
+    const answer = await call(bus.apiUrl, 'GET', '/nothing', landKey);
+    expect(answer).toMatchObject({ status: 404, body: { message: 'Not Found' } });
+  });
+});
