@@ -78,26 +78,31 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
 
-  const child: ChildProcess = spawn(
-    java,
-    [
-      // C1 only and the serial collector: DynamoDB Local starts in about half the time (measured 5.3 s
-      // against 12.4 s on a loaded 2-core machine), which is what a dev server and a test suite wait on.
-      ...(process.env.SHAREBUS_DYNAMODB_JAVA_OPTS ?? '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto')
-        .split(/\s+/)
-        .filter(Boolean),
-      `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(jarDir, 'DynamoDBLocal.jar'),
-      '-port',
-      String(port),
-      '-disableTelemetry',
-      // One database whatever the caller's credentials, so the AWS CLI sees what the handlers wrote.
-      '-sharedDb',
-      ...storage,
-    ],
-    { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const javaArgs = [
+    // C1 only and the serial collector: DynamoDB Local starts in about half the time (measured 5.3 s
+    // against 12.4 s on a loaded 2-core machine), which is what a dev server and a test suite wait on.
+    ...(process.env.SHAREBUS_DYNAMODB_JAVA_OPTS ?? '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto')
+      .split(/\s+/)
+      .filter(Boolean),
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(jarDir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-disableTelemetry',
+    // One database whatever the caller's credentials, so the AWS CLI sees what the handlers wrote.
+    '-sharedDb',
+    ...storage,
+  ];
+  // Java is started under a small shell watchdog that stops it when our end of its stdin closes: on
+  // stop(), and also when this process dies without cleaning up (SIGKILL, a crashed test worker), so no
+  // orphaned DynamoDB Local keeps the port.
+  const watchdog =
+    'exec 3<&0; "$@" </dev/null & pid=$!; (cat <&3 >/dev/null; kill "$pid" 2>/dev/null) & wait "$pid"';
+  const child: ChildProcess = spawn('sh', ['-c', watchdog, 'sharebus-dynamodb-local', java, ...javaArgs], {
+    cwd: jarDir,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);
@@ -119,7 +124,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       throw new DynamoDbLocalStartError(`DynamoDB Local exited (code ${exited}) on port ${port}: ${output}`);
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      child.stdin?.end();
       throw new DynamoDbLocalStartError(`DynamoDB Local did not answer on ${endpoint} in time: ${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -131,8 +136,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     pid: child.pid ?? -1,
     async stop() {
       if (exited !== undefined) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exit;
       clearTimeout(timer);
     },

@@ -26,9 +26,10 @@ export async function startLocalSharebus(
   args: string[] = ['--in-memory'],
 ): Promise<LocalSharebus> {
   const adminKey = `test-admin-${randomBytes(16).toString('hex')}`;
+  // tsx as a loader rather than its CLI, so the signal reaches our process itself, as Ctrl-C would.
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'local/start.ts'), ...args],
+    ['--import', 'tsx', join(root, 'local/start.ts'), ...args],
     {
       cwd: root,
       env: {
