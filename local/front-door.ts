@@ -97,7 +97,14 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 async function handle(handlers: LocalHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
-  const matched = matchRoute(method, url.pathname);
+  let matched: ReturnType<typeof matchRoute>;
+  try {
+    matched = matchRoute(method, url.pathname);
+  } catch (error) {
+    if (!(error instanceof URIError)) throw error;
+    send(res, 400, JSON.stringify({ message: 'Bad Request' }));
+    return;
+  }
   if (!matched) {
     send(res, 404, JSON.stringify({ message: 'Not Found' }));
     return;

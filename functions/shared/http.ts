@@ -8,6 +8,7 @@ import type {
 } from 'aws-lambda';
 import type { z } from 'zod';
 import { BadRequestError, type FieldProblem, NotFoundError, UnauthorizedError } from './errors.js';
+import { jsonPointer } from './json-pointer.js';
 import { logger } from './logger.js';
 import { problemOf, problemResponse } from './problem.js';
 import type { Principal } from './registry/registry.js';
@@ -71,16 +72,16 @@ export function parseJsonBody(event: ApiEvent): unknown {
   }
 }
 
-/** `['events', 2, 'data']` → `/events/2/data` (RFC 6901). */
-export function jsonPointer(path: readonly PropertyKey[]): string {
-  return path.map((part) => `/${String(part).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
-}
+export { jsonPointer };
 
 export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
-  return error.issues.map((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const field = prefix + jsonPointer(issue.path) + (keys.length === 1 ? jsonPointer(keys) : '');
-    return { field: field || '/', message: issue.message };
+  return error.issues.flatMap((issue) => {
+    const base = prefix + jsonPointer(issue.path);
+    // One issue lists every unknown key; each is a field at fault of its own.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: base + jsonPointer([key]), message: 'is not a known field' }));
+    }
+    return [{ field: base || '/', message: issue.message }];
   });
 }
 

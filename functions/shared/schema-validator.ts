@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { FieldProblem } from './errors.js';
+import { escapePointerSegment } from './json-pointer.js';
 
 const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema';
@@ -61,10 +62,11 @@ export class SchemaValidator {
     const record = schema as Record<string, unknown>;
     const ajv = this.#engineFor(record);
     if (!ajv.validateSchema(record)) {
-      const fields = (ajv.errors ?? []).map((e) => ({
-        field: `/schema${e.instancePath}`,
-        message: e.message ?? 'is invalid',
-      }));
+      // The meta-schema's anyOf branches repeat the same complaint; name each fault once.
+      const seen = new Set<string>();
+      const fields = (ajv.errors ?? [])
+        .map((e) => ({ field: `/schema${e.instancePath}`, message: e.message ?? 'is invalid' }))
+        .filter((f) => !seen.has(`${f.field} ${f.message}`) && Boolean(seen.add(`${f.field} ${f.message}`)));
       const first = fields[0] ?? { field: '/schema', message: 'is invalid' };
       throw new InvalidSchemaError(
         `The schema is not valid JSON Schema: ${first.field} ${first.message}.`,
@@ -113,13 +115,13 @@ function describe(error: ErrorObject, prefix: string): FieldProblem {
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required') {
     return {
-      field: `${prefix}${error.instancePath}/${String(params.missingProperty)}`,
+      field: `${prefix}${error.instancePath}/${escapePointerSegment(String(params.missingProperty))}`,
       message: 'is required',
     };
   }
   if (error.keyword === 'additionalProperties') {
     return {
-      field: `${prefix}${error.instancePath}/${String(params.additionalProperty)}`,
+      field: `${prefix}${error.instancePath}/${escapePointerSegment(String(params.additionalProperty))}`,
       message: 'is not allowed by the contract',
     };
   }

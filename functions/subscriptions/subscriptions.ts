@@ -12,6 +12,7 @@ import { type Bus, InvalidRulePatternError } from '../shared/bus.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
+import { logger } from '../shared/logger.js';
 import type { ContractVersion, Principal, Registry, Subscription } from '../shared/registry/registry.js';
 
 export type EndpointPolicy = 'https-only' | 'allow-http';
@@ -137,7 +138,13 @@ export async function createSubscription(
       auditEntry(principal, 'subscription.created', `subscription:${id}`, now),
     );
   } catch (error) {
-    await ports.bus.deleteSubscriptionRule(subscription.ruleName);
+    // Undo the rule; if even that fails, the next reconcile removes it, and the caller hears the first error.
+    await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((cleanup: unknown) => {
+      logger.error('could not remove the rule of a subscription that was not stored', {
+        cleanup,
+        ruleName: subscription.ruleName,
+      });
+    });
     throw error;
   }
   return subscription;
