@@ -1,0 +1,110 @@
+import { registerContract } from '../../../functions/contracts/contracts.js';
+import { ContractResolver } from '../../../functions/shared/contract-resolver.js';
+import type { Principal } from '../../../functions/shared/registry/registry.js';
+import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
+import {
+  CountingRegistry,
+  caught,
+  clockAt,
+  closeClients,
+  freshRegistry,
+  onboard,
+  type TestRegistry,
+} from './harness.js';
+
+let test: TestRegistry;
+let owner: Principal;
+const validator = new SchemaValidator();
+
+async function register(type: string, version: string): Promise<void> {
+  const ports = {
+    registry: test.registry,
+    validator,
+    now: clockAt('2025-01-01T00:00:00Z'),
+  };
+  await registerContract(ports, owner, {
+    type,
+    version,
+    description: `${type} ${version}`,
+    sharing: 'open',
+    schema: { type: 'object' },
+  });
+}
+
+beforeAll(async () => {
+  test = await freshRegistry();
+  owner = (await onboard(test.registry, 'tax', ['filing'])).principals.filing!;
+  await register('tax.resolve.named', '1.0.0');
+  await register('tax.resolve.named', '1.1.0');
+});
+afterAll(() => closeClients());
+
+describe('ContractResolver', () => {
+  it('reads a named version from the registry once and then from its cache', async () => {
+    // Prepare
+    const registry = CountingRegistry.on(test);
+    const resolver = new ContractResolver(registry);
+    // Act
+    const first = await resolver.resolve('tax.resolve.named', '1.0.0');
+    const second = await resolver.resolve('tax.resolve.named', '1.0.0');
+    // Assess
+    expect(first).toMatchObject({ type: 'tax.resolve.named', version: '1.0.0', ownerDepartment: 'tax' });
+    expect(second).toEqual(first);
+    expect(registry.reads).toMatchObject({ getContractVersion: 1, listContractVersions: 0 });
+  });
+
+  it('looks the latest version up every time, so a version registered since is found', async () => {
+    // Prepare
+    await register('tax.resolve.latest', '1.0.0');
+    const registry = CountingRegistry.on(test);
+    const resolver = new ContractResolver(registry);
+    const before = await resolver.resolve('tax.resolve.latest', undefined);
+    await register('tax.resolve.latest', '1.10.0');
+    await register('tax.resolve.latest', '1.9.0');
+    // Act
+    const after = await resolver.resolve('tax.resolve.latest', undefined);
+    // Assess
+    expect(before.version).toBe('1.0.0');
+    expect(after.version).toBe('1.10.0');
+    expect(registry.reads.listContractVersions).toBe(2);
+  });
+
+  it('caches the versions it listed, so naming one of them later costs no read', async () => {
+    // Prepare
+    const registry = CountingRegistry.on(test);
+    const resolver = new ContractResolver(registry);
+    await resolver.resolve('tax.resolve.named', undefined);
+    // Act
+    const named = await resolver.resolve('tax.resolve.named', '1.0.0');
+    // Assess
+    expect(named.version).toBe('1.0.0');
+    expect(registry.reads).toMatchObject({ getContractVersion: 0, listContractVersions: 1 });
+  });
+
+  it('answers 422 unknown_contract naming the type field under the given pointer', async () => {
+    // Prepare
+    const resolver = new ContractResolver(test.registry);
+    // Act
+    const error = await caught(() => resolver.resolve('tax.resolve.nobody', undefined, '/events/3'));
+    // Assess
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'unknown_contract',
+      fields: [{ field: '/events/3/type' }],
+    });
+  });
+
+  it('answers 422 unknown_contract_version listing the versions that exist', async () => {
+    // Prepare
+    const resolver = new ContractResolver(test.registry);
+    // Act
+    const error = await caught(() => resolver.resolve('tax.resolve.named', '9.9.9'));
+    // Assess
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'unknown_contract_version',
+      fields: [{ field: '/version' }],
+    });
+    expect(error.message).toContain('1.0.0, 1.1.0');
+  });
+});

@@ -1,0 +1,246 @@
+import { getContract, listContracts, registerContract } from '../../../functions/contracts/contracts.js';
+import type { SharebusError } from '../../../functions/shared/errors.js';
+import type { Principal } from '../../../functions/shared/registry/registry.js';
+import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
+import {
+  admin,
+  caught,
+  clockAt,
+  closeClients,
+  freshRegistry,
+  onboard,
+  type TestRegistry,
+  tableSnapshot,
+} from './harness.js';
+
+let test: TestRegistry;
+let owner: Principal;
+let sibling: Principal;
+let stranger: Principal;
+
+const validator = new SchemaValidator();
+const ports = () => ({ registry: test.registry, validator, now: clockAt('2025-03-01T09:00:00.000Z') });
+
+const schema = {
+  type: 'object',
+  properties: { companyId: { type: 'string' } },
+  required: ['companyId'],
+};
+
+function body(type: string, version: string, overrides: Record<string, unknown> = {}) {
+  return { type, version, description: `${type} ${version}`, sharing: 'open', schema, ...overrides };
+}
+
+beforeAll(async () => {
+  test = await freshRegistry();
+  const tax = await onboard(test.registry, 'tax', ['filing', 'refunds']);
+  const housing = await onboard(test.registry, 'housing', ['grants']);
+  owner = tax.principals.filing!;
+  sibling = tax.principals.refunds!;
+  stranger = housing.principals.grants!;
+});
+afterAll(() => closeClients());
+
+describe('registerContract', () => {
+  it('creates a version owned by the caller’s department', async () => {
+    // Act
+    const result = await registerContract(ports(), owner, body('tax.filing.created', '1.0.0'));
+    // Assess
+    expect(result).toEqual({
+      created: true,
+      contract: {
+        type: 'tax.filing.created',
+        version: '1.0.0',
+        major: 1,
+        description: 'tax.filing.created 1.0.0',
+        sharing: 'open',
+        schema,
+        ownerDepartment: 'tax',
+        createdBy: 'filing',
+        createdAt: '2025-03-01T09:00:00.000Z',
+      },
+    });
+    expect(await test.registry.getContractVersion('tax.filing.created', '1.0.0')).toEqual(result.contract);
+  });
+
+  it('answers unchanged with the stored version when the same definition is registered again', async () => {
+    // Prepare
+    await registerContract(ports(), owner, body('tax.filing.repeated', '1.0.0'));
+    const later = { ...ports(), now: clockAt('2025-04-01T00:00:00.000Z') };
+    const before = await tableSnapshot(test);
+    // Act
+    const again = await registerContract(later, sibling, body('tax.filing.repeated', '1.0.0'));
+    // Assess
+    expect(again.created).toBe(false);
+    expect(again.contract).toMatchObject({ createdAt: '2025-03-01T09:00:00.000Z', createdBy: 'filing' });
+    expect(await tableSnapshot(test)).toEqual(before);
+  });
+
+  it('answers 409 contract_version_conflict when the version exists with another schema', async () => {
+    // Prepare
+    await registerContract(ports(), owner, body('tax.filing.immutable', '1.0.0'));
+    const before = await tableSnapshot(test);
+    const changed = body('tax.filing.immutable', '1.0.0', { schema: { type: 'object' } });
+    // Act
+    const error = await caught(() => registerContract(ports(), owner, changed));
+    // Assess
+    expect(error).toMatchObject({
+      status: 409,
+      code: 'contract_version_conflict',
+      fields: [{ field: '/version' }],
+    });
+    expect(await tableSnapshot(test)).toEqual(before);
+    expect((await test.registry.getContractVersion('tax.filing.immutable', '1.0.0'))?.schema).toEqual(schema);
+  });
+
+  it('refuses another department’s new version of a type with 403 not_owner and writes nothing', async () => {
+    // Prepare
+    await registerContract(ports(), owner, body('tax.filing.owned', '1.0.0'));
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() => registerContract(ports(), stranger, body('tax.filing.owned', '2.0.0')));
+    // Assess
+    expect(error).toMatchObject({
+      status: 403,
+      code: 'not_owner',
+      fields: [{ field: '/type', message: 'owned by tax' }],
+    });
+    expect(await tableSnapshot(test)).toEqual(before);
+  });
+
+  it('refuses the admin key, which belongs to no department', async () => {
+    // Act
+    const error = await caught(() => registerContract(ports(), admin, body('tax.filing.admin', '1.0.0')));
+    // Assess
+    expect(error).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(await test.registry.listContractVersions('tax.filing.admin')).toEqual([]);
+  });
+
+  it.each([
+    {
+      name: 'a draft-07 schema with an unknown type',
+      bad: {
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        type: 'object',
+        properties: { companyId: { type: 'strin' } },
+      },
+      field: '/schema/properties/companyId/type',
+    },
+    {
+      name: 'a 2020-12 schema whose required is not a list',
+      bad: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: 'companyId' },
+      field: '/schema/required',
+    },
+    {
+      name: 'a draft-04 schema',
+      bad: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+      field: '/schema/$schema',
+    },
+  ])('refuses $name with 400 invalid_schema naming $field', async ({ bad, field }) => {
+    // Prepare
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      registerContract(ports(), owner, body('tax.filing.invalid', '1.0.0', { schema: bad })),
+    );
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'invalid_schema' });
+    expect((error as SharebusError).fields.map((f) => f.field)).toContain(field);
+    expect(await tableSnapshot(test)).toEqual(before);
+  });
+
+  it.each([
+    {
+      dialect: 'draft-07',
+      type: 'tax.dialect.draft-seven',
+      schema: {
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        definitions: { id: { type: 'string' } },
+        // Tuple `items` is draft-07 only: 2020-12 refuses it, so this proves the dialect is honoured.
+        properties: { pair: { items: [{ $ref: '#/definitions/id' }] } },
+      },
+    },
+    {
+      dialect: '2020-12',
+      type: 'tax.dialect.twenty-twenty',
+      schema: {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $defs: { id: { type: 'string' } },
+        properties: { pair: { prefixItems: [{ $ref: '#/$defs/id' }] } },
+      },
+    },
+  ])('accepts a valid $dialect schema', async ({ type, schema: valid }) => {
+    // Act
+    const result = await registerContract(ports(), owner, body(type, '1.0.0', { schema: valid }));
+    // Assess
+    expect(result.created).toBe(true);
+    expect(result.contract.schema).toEqual(valid);
+  });
+});
+
+describe('listContracts and getContract', () => {
+  it('lists one entry per type with versions in semver order and the latest version’s description', async () => {
+    // Prepare
+    for (const version of ['1.10.0', '1.2.0', '1.9.3']) {
+      await registerContract(
+        ports(),
+        owner,
+        body('tax.order.listed', version, {
+          description: `described at ${version}`,
+          sharing: version === '1.10.0' ? 'conditional' : 'open',
+        }),
+      );
+    }
+    await registerContract(ports(), owner, body('tax.order.another', '1.0.0'));
+    // Act
+    const listed = (await listContracts(ports())).filter((c) => c.type.startsWith('tax.order.'));
+    // Assess
+    expect(listed).toEqual([
+      {
+        type: 'tax.order.another',
+        owner: 'tax',
+        sharing: 'open',
+        description: 'tax.order.another 1.0.0',
+        latestVersion: '1.0.0',
+        versions: ['1.0.0'],
+      },
+      {
+        type: 'tax.order.listed',
+        owner: 'tax',
+        sharing: 'conditional',
+        description: 'described at 1.10.0',
+        latestVersion: '1.10.0',
+        versions: ['1.2.0', '1.9.3', '1.10.0'],
+      },
+    ]);
+  });
+
+  it('shows every version of a type, oldest first, in its public view', async () => {
+    // Prepare
+    await registerContract(ports(), owner, body('tax.order.shown', '2.0.0'));
+    await registerContract(ports(), owner, body('tax.order.shown', '1.0.0'));
+    // Act
+    const shown = await getContract(ports(), 'tax.order.shown');
+    // Assess
+    expect(shown).toEqual({
+      type: 'tax.order.shown',
+      owner: 'tax',
+      versions: ['1.0.0', '2.0.0'].map((version) => ({
+        type: 'tax.order.shown',
+        version,
+        description: `tax.order.shown ${version}`,
+        sharing: 'open',
+        owner: 'tax',
+        schema,
+        createdAt: '2025-03-01T09:00:00.000Z',
+      })),
+    });
+  });
+
+  it('answers 404 unknown_contract for a type nobody registered', async () => {
+    // Act
+    const error = await caught(() => getContract(ports(), 'tax.order.missing'));
+    // Assess
+    expect(error).toMatchObject({ status: 404, code: 'unknown_contract' });
+  });
+});

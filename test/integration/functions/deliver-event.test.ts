@@ -1,0 +1,174 @@
+// The deliver use case against the real registry and a real HTTP receiver on this machine.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildEnvelope } from '../../../contracts/envelope.js';
+import { DeliveryFailedError, deliverEvent } from '../../../functions/deliver/deliver-event.js';
+import { audit, subscription } from '../registry/harness.js';
+import { caught, closeClients, freshRegistry, type TestRegistry } from './harness.js';
+
+interface Received {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Answers every POST with `reply`; records what it was sent. */
+interface Receiver {
+  readonly baseUrl: string;
+  readonly received: Received[];
+  reply: (res: import('node:http').ServerResponse) => void;
+  close(): Promise<void>;
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const received: Received[] = [];
+  const receiver = {
+    baseUrl: '',
+    received,
+    reply: (res: import('node:http').ServerResponse) => {
+      res.writeHead(204).end();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      receiver.reply(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  receiver.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return receiver;
+}
+
+let test: TestRegistry;
+let receiver: Receiver;
+
+const event = buildEnvelope({
+  id: 'evt-1',
+  source: 'tax',
+  type: 'tax.company.registered',
+  version: '1.0.0',
+  time: '2025-01-01T00:00:00.000Z',
+  data: { companyId: '42' },
+});
+
+/** Stores an active subscription whose endpoint is `url`, and the deliver ports. */
+async function subscribed(id: string, url: string, timeoutMs = 2_000) {
+  await test.registry.createSubscription(subscription(id, 'housing', { endpoint: { url } }), audit());
+  return { registry: test.registry, fetch: globalThis.fetch, timeoutMs };
+}
+
+beforeAll(async () => {
+  test = await freshRegistry();
+  receiver = await startReceiver();
+});
+beforeEach(() => {
+  receiver.received.length = 0;
+  receiver.reply = (res) => res.writeHead(204).end();
+});
+afterAll(async () => {
+  await receiver.close();
+  closeClients();
+});
+
+describe('deliverEvent', () => {
+  it('POSTs the CloudEvent as application/cloudevents+json and reports the 2xx status', async () => {
+    // Prepare
+    const ports = await subscribed('sub-ok', `${receiver.baseUrl}/hook`);
+    receiver.reply = (res) => res.writeHead(202).end('queued');
+    // Act
+    const outcome = await deliverEvent(ports, { subscriptionId: 'sub-ok', event });
+    // Assess
+    expect(outcome).toEqual({ delivered: true, status: 202 });
+    expect(receiver.received).toHaveLength(1);
+    const [request] = receiver.received;
+    expect(request?.path).toBe('/hook');
+    expect(request?.headers['content-type']).toMatch(/^application\/cloudevents\+json\b/);
+    expect(JSON.parse(request!.body)).toEqual(event);
+  });
+
+  it.each([400, 404, 500, 503])(
+    'throws DeliveryFailedError carrying the status when the endpoint answers %i',
+    async (status) => {
+      // Prepare
+      const ports = await subscribed(`sub-${status}`, `${receiver.baseUrl}/hook`);
+      receiver.reply = (res) => res.writeHead(status).end('nope');
+      // Act
+      const error = await caught(() => deliverEvent(ports, { subscriptionId: `sub-${status}`, event }));
+      // Assess
+      expect(error).toBeInstanceOf(DeliveryFailedError);
+      expect((error as DeliveryFailedError).status).toBe(status);
+      expect(receiver.received).toHaveLength(1);
+    },
+  );
+
+  it('does not follow a redirect: a 3xx answer is a failed delivery', async () => {
+    // Prepare
+    const ports = await subscribed('sub-redirect', `${receiver.baseUrl}/hook`);
+    receiver.reply = (res) => res.writeHead(302, { location: `${receiver.baseUrl}/elsewhere` }).end();
+    // Act
+    const error = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-redirect', event }));
+    // Assess
+    expect(error).toMatchObject({ name: 'DeliveryFailedError', status: 302 });
+    expect(receiver.received.map((r) => r.path)).toEqual(['/hook']);
+  });
+
+  it('throws DeliveryFailedError without a status when the endpoint is unreachable', async () => {
+    // Prepare
+    const closed = await startReceiver();
+    const url = `${closed.baseUrl}/hook`;
+    await closed.close();
+    const ports = await subscribed('sub-unreachable', url);
+    // Act
+    const error = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-unreachable', event }));
+    // Assess
+    expect(error).toBeInstanceOf(DeliveryFailedError);
+    expect((error as DeliveryFailedError).status).toBeUndefined();
+    expect(error.cause).toBeDefined();
+  });
+
+  it('gives up with DeliveryFailedError when the endpoint does not answer within the timeout', async () => {
+    // Prepare
+    const ports = await subscribed('sub-slow', `${receiver.baseUrl}/hook`, 100);
+    receiver.reply = () => {};
+    // Act
+    const error = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-slow', event }));
+    // Assess
+    expect(error).toBeInstanceOf(DeliveryFailedError);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('drops an event for a subscription that no longer exists, without any POST', async () => {
+    // Prepare
+    const ports = await subscribed('sub-gone', `${receiver.baseUrl}/hook`);
+    await test.registry.deleteSubscription('sub-gone', audit());
+    // Act
+    const outcome = await deliverEvent(ports, { subscriptionId: 'sub-gone', event });
+    // Assess
+    expect(outcome).toEqual({ delivered: false, reason: 'subscription_gone' });
+    expect(receiver.received).toEqual([]);
+  });
+
+  it('refuses input that does not carry a CloudEvent, without any POST', async () => {
+    // Prepare
+    const ports = await subscribed('sub-bad-input', `${receiver.baseUrl}/hook`);
+    // Act
+    const error = await caught(() =>
+      deliverEvent(ports, { subscriptionId: 'sub-bad-input', event: { ...event, specversion: '0.3' } }),
+    );
+    // Assess
+    expect(error.name).toBe('ZodError');
+    expect(receiver.received).toEqual([]);
+  });
+});

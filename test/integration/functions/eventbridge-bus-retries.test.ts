@@ -1,0 +1,203 @@
+// How the EventBridge adapter handles entries EventBridge does not take. The embedded EventBridge never fails
+// an entry by chance, so a tiny server speaking the same JSON protocol fails the entries each test picks.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { type BusEntry, EventBridgeBus } from '../../../functions/shared/bus.js';
+
+interface EntryFault {
+  readonly code: string;
+  readonly message: string;
+}
+
+interface FaultyEventBridge {
+  readonly endpoint: string;
+  /** Event ids of each PutEvents request, in order. */
+  readonly calls: string[][];
+  /** Decides the fate of an entry on its n-th attempt (1-based); undefined means accepted. */
+  failEntry: (eventId: string, attempt: number) => EntryFault | undefined;
+  /** Fails the whole n-th request (1-based) with HTTP 500 when true. */
+  failCall: (call: number) => boolean;
+  /** Leaves the last entries of the answer out when true. */
+  truncateAnswer: (call: number) => boolean;
+  close(): Promise<void>;
+}
+
+async function startFaultyEventBridge(): Promise<FaultyEventBridge> {
+  const calls: string[][] = [];
+  const attempts = new Map<string, number>();
+  const fake = {
+    endpoint: '',
+    calls,
+    failEntry: (): EntryFault | undefined => undefined,
+    failCall: () => false,
+    truncateAnswer: () => false,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  } as FaultyEventBridge;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
+      };
+      if (req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
+        reply(400, { __type: 'UnknownOperationException', message: 'only PutEvents here' });
+        return;
+      }
+      const { Entries } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        Entries: Array<{ Detail: string }>;
+      };
+      const ids = Entries.map((entry) => (JSON.parse(entry.Detail) as { id: string }).id);
+      calls.push(ids);
+      if (fake.failCall(calls.length)) {
+        reply(500, { __type: 'InternalException', message: 'simulated outage' });
+        return;
+      }
+      const results = ids.map((id) => {
+        const attempt = (attempts.get(id) ?? 0) + 1;
+        attempts.set(id, attempt);
+        const fault = fake.failEntry(id, attempt);
+        return fault
+          ? { ErrorCode: fault.code, ErrorMessage: fault.message }
+          : { EventId: `eb-${id}-${attempt}` };
+      });
+      const answered = fake.truncateAnswer(calls.length) ? results.slice(0, -1) : results;
+      reply(200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: answered });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  (fake as { endpoint: string }).endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return fake;
+}
+
+function entries(count: number): BusEntry[] {
+  return Array.from({ length: count }, (_, n) => ({
+    eventId: `e${n}`,
+    source: 'sharebus.tax',
+    detailType: 'tax.company.registered',
+    detail: JSON.stringify({ id: `e${n}` }),
+    time: new Date('2025-01-01T00:00:00.000Z'),
+  }));
+}
+
+let fake: FaultyEventBridge;
+let client: EventBridgeClient;
+
+beforeEach(async () => {
+  fake = await startFaultyEventBridge();
+  // One SDK attempt per call, so every retry seen here is the adapter's own.
+  client = new EventBridgeClient({
+    endpoint: fake.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+});
+afterEach(async () => {
+  client.destroy();
+  await fake.close();
+});
+
+const busWith = (publishAttempts = 5) =>
+  new EventBridgeBus({ client, busName: 'sharebus', publishAttempts, backoffBaseMs: 1 });
+
+describe('EventBridgeBus.publish retries', () => {
+  it('re-sends only the entries that failed until EventBridge takes them', async () => {
+    // Prepare
+    fake.failEntry = (id, attempt) =>
+      (id === 'e1' || id === 'e3') && attempt <= 2 ? { code: 'InternalFailure', message: 'busy' } : undefined;
+    // Act
+    const result = await busWith().publish(entries(5));
+    // Assess
+    expect(fake.calls).toEqual([
+      ['e0', 'e1', 'e2', 'e3', 'e4'],
+      ['e1', 'e3'],
+      ['e1', 'e3'],
+    ]);
+    expect([...result.accepted].sort()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+    expect(result.failed).toEqual([]);
+  });
+
+  it('reports an entry that keeps failing with its last code after the last attempt, never dropping it', async () => {
+    // Prepare
+    fake.failEntry = (id, attempt) =>
+      id === 'e2' ? { code: 'ThrottlingException', message: `throttled ${attempt}` } : undefined;
+    // Act
+    const result = await busWith(3).publish(entries(4));
+    // Assess
+    expect(fake.calls).toEqual([['e0', 'e1', 'e2', 'e3'], ['e2'], ['e2']]);
+    expect(result.failed).toEqual([{ eventId: 'e2', code: 'ThrottlingException', message: 'throttled 3' }]);
+    expect(result.accepted).toEqual(['e0', 'e1', 'e3']);
+  });
+
+  it.each(['MalformedDetail', 'InvalidArgument', 'NotAuthorizedForSourceException', 'AccessDeniedException'])(
+    'does not resend an entry refused with the permanent code %s',
+    async (code) => {
+      // Prepare
+      fake.failEntry = (id) => (id === 'e1' ? { code, message: 'refused' } : undefined);
+      // Act
+      const result = await busWith().publish(entries(3));
+      // Assess
+      expect(fake.calls).toEqual([['e0', 'e1', 'e2']]);
+      expect(result).toEqual({
+        accepted: ['e0', 'e2'],
+        failed: [{ eventId: 'e1', code, message: 'refused' }],
+      });
+    },
+  );
+
+  it('re-sends every entry of a request that failed as a whole', async () => {
+    // Prepare
+    fake.failCall = (call) => call === 1;
+    // Act
+    const result = await busWith().publish(entries(3));
+    // Assess
+    expect(fake.calls).toEqual([
+      ['e0', 'e1', 'e2'],
+      ['e0', 'e1', 'e2'],
+    ]);
+    expect(result).toEqual({ accepted: ['e0', 'e1', 'e2'], failed: [] });
+  });
+
+  it('reports every entry of requests that keep failing, with the error’s name as code', async () => {
+    // Prepare
+    fake.failCall = () => true;
+    // Act
+    const result = await busWith(2).publish(entries(2));
+    // Assess
+    expect(fake.calls).toHaveLength(2);
+    expect(result.accepted).toEqual([]);
+    expect(result.failed).toEqual([
+      { eventId: 'e0', code: 'InternalException', message: 'simulated outage' },
+      { eventId: 'e1', code: 'InternalException', message: 'simulated outage' },
+    ]);
+  });
+
+  it('treats an entry the answer leaves out as failed and re-sends it', async () => {
+    // Prepare
+    fake.truncateAnswer = (call) => call === 1;
+    // Act
+    const result = await busWith().publish(entries(3));
+    // Assess
+    expect(fake.calls).toEqual([['e0', 'e1', 'e2'], ['e2']]);
+    expect(result).toEqual({ accepted: ['e0', 'e1', 'e2'], failed: [] });
+  });
+
+  it('retries within each chunk of ten, re-sending only the failed entry of the second chunk', async () => {
+    // Prepare
+    fake.failEntry = (id, attempt) =>
+      id === 'e11' && attempt === 1 ? { code: 'InternalFailure', message: 'busy' } : undefined;
+    // Act
+    const result = await busWith().publish(entries(12));
+    // Assess
+    expect(fake.calls.map((call) => call.length)).toEqual([10, 2, 1]);
+    expect(fake.calls[2]).toEqual(['e11']);
+    expect(result.accepted).toHaveLength(12);
+    expect(result.failed).toEqual([]);
+  });
+});

@@ -1,0 +1,276 @@
+// The EventBridge adapter of the bus port against the embedded EventBridge, through the real AWS SDK.
+import { randomUUID } from 'node:crypto';
+import {
+  CreateEventBusCommand,
+  DescribeRuleCommand,
+  EventBridgeClient,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+  type PutEventsRequestEntry,
+  PutRuleCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  type BusEntry,
+  EventBridgeBus,
+  type EventBridgeBusOptions,
+  entrySize,
+  InvalidRulePatternError,
+} from '../../../functions/shared/bus.js';
+import { ConfigurationError } from '../../../functions/shared/config.js';
+import { type Harness, LAMBDA_ARN, queueArn, startHarness } from '../eventbridge/harness.js';
+import { caught } from './harness.js';
+
+const SOURCE = 'sharebus.tax';
+const DETAIL_TYPE = 'tax.company.registered';
+const PATTERN = JSON.stringify({ source: [SOURCE] });
+
+let harness: Harness;
+const clients: EventBridgeClient[] = [];
+
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await harness.close();
+});
+
+/** A bus of its own on the embedded EventBridge, and a client that records every PutEvents request. */
+async function setUp(options: Partial<Omit<EventBridgeBusOptions, 'client' | 'busName'>> = {}) {
+  const busName = `bus-${randomUUID()}`;
+  await harness.client.send(new CreateEventBusCommand({ Name: busName }));
+  const client = new EventBridgeClient({
+    endpoint: harness.eventBridge.endpoint,
+    region: harness.eventBridge.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  clients.push(client);
+  const putEvents: PutEventsRequestEntry[][] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutEventsCommand') {
+        putEvents.push([...((args.input as { Entries?: PutEventsRequestEntry[] }).Entries ?? [])]);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordPutEvents' },
+  );
+  const bus = new EventBridgeBus({
+    client,
+    busName,
+    deliverFunctionArn: LAMBDA_ARN,
+    backoffBaseMs: 1,
+    ...options,
+  });
+  return { busName, bus, putEvents };
+}
+
+function entries(count: number, detailBytes = 20): BusEntry[] {
+  return Array.from({ length: count }, (_, n) => ({
+    eventId: `evt-${n}`,
+    source: SOURCE,
+    detailType: DETAIL_TYPE,
+    detail: JSON.stringify({ n, pad: 'x'.repeat(Math.max(0, detailBytes - 20)) }),
+    time: new Date('2025-01-01T00:00:00.000Z'),
+  }));
+}
+
+const rule = (ruleName: string, eventPattern = PATTERN) => ({
+  ruleName,
+  subscriptionId: `id-of-${ruleName}`,
+  description: `rule ${ruleName}`,
+  eventPattern,
+});
+
+describe('EventBridgeBus.publish', () => {
+  it('sends 25 entries in PutEvents calls of 10, 10 and 5, and every one reaches the rule’s target', async () => {
+    // Prepare
+    const { bus, busName, putEvents } = await setUp();
+    await bus.putSubscriptionRule(rule('sharebus-sub-all'));
+    harness.invocations.length = 0;
+    // Act
+    const result = await bus.publish(entries(25));
+    await harness.eventBridge.idle();
+    // Assess
+    expect(result).toEqual({ accepted: entries(25).map((e) => e.eventId), failed: [] });
+    expect(putEvents.map((call) => call.length)).toEqual([10, 10, 5]);
+    expect(putEvents.flat().every((entry) => entry.EventBusName === busName)).toBe(true);
+    expect(harness.invocations).toHaveLength(25);
+    const payloads = harness.invocations.map(
+      (i) => JSON.parse(i.payload) as { subscriptionId: string; event: { n: number } },
+    );
+    expect(new Set(payloads.map((p) => p.subscriptionId))).toEqual(new Set(['id-of-sharebus-sub-all']));
+    expect(payloads.map((p) => p.event.n).sort((a, b) => a - b)).toEqual([...Array(25).keys()]);
+  });
+
+  it('splits entries into calls of at most 256 KB, which EventBridge accepts', async () => {
+    // Prepare
+    const { bus, putEvents } = await setUp();
+    const big = entries(3, 100 * 1024);
+    // Act
+    const result = await bus.publish(big);
+    // Assess
+    expect(result.failed).toEqual([]);
+    expect(result.accepted).toEqual(['evt-0', 'evt-1', 'evt-2']);
+    expect(putEvents.map((call) => call.length)).toEqual([2, 1]);
+    for (const call of putEvents) {
+      const bytes = call.reduce(
+        (sum, e) => sum + entrySize({ source: e.Source!, detailType: e.DetailType!, detail: e.Detail! }),
+        0,
+      );
+      expect(bytes).toBeLessThanOrEqual(256 * 1024);
+    }
+  });
+
+  it('reports an entry EventBridge refuses as failed with its code, without resending it', async () => {
+    // Prepare
+    const { bus, putEvents } = await setUp();
+    const [good, bad] = entries(2);
+    const malformed = { ...bad!, detail: 'not json' };
+    // Act
+    const result = await bus.publish([good!, malformed]);
+    // Assess
+    expect(result.accepted).toEqual(['evt-0']);
+    expect(result.failed).toEqual([
+      { eventId: 'evt-1', code: 'MalformedDetail', message: expect.any(String) },
+    ]);
+    expect(putEvents).toHaveLength(1);
+  });
+});
+
+describe('EventBridgeBus subscription rules', () => {
+  it('puts the rule with its pattern and one target: the deliver function with transformer, retries and DLQ', async () => {
+    // Prepare
+    const dlq = queueArn('delivery-dlq');
+    const { bus, busName } = await setUp({ deadLetterArn: dlq, maxRetries: 3, maxEventAgeSeconds: 600 });
+    const pattern = JSON.stringify({ source: [SOURCE], 'detail-type': [DETAIL_TYPE] });
+    // Act
+    await bus.putSubscriptionRule(rule('sharebus-sub-one', pattern));
+    // Assess
+    const described = await harness.client.send(
+      new DescribeRuleCommand({ EventBusName: busName, Name: 'sharebus-sub-one' }),
+    );
+    expect(described).toMatchObject({
+      EventPattern: pattern,
+      State: 'ENABLED',
+      Description: 'rule sharebus-sub-one',
+    });
+    const { Targets } = await harness.client.send(
+      new ListTargetsByRuleCommand({ EventBusName: busName, Rule: 'sharebus-sub-one' }),
+    );
+    expect(Targets).toEqual([
+      {
+        Id: 'deliver',
+        Arn: LAMBDA_ARN,
+        InputTransformer: {
+          InputPathsMap: { detail: '$.detail' },
+          InputTemplate: '{"subscriptionId": "id-of-sharebus-sub-one", "event": <detail>}',
+        },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 },
+        DeadLetterConfig: { Arn: dlq },
+      },
+    ]);
+  });
+
+  it('uses AWS’s longest retry policy and no DLQ when none is configured', async () => {
+    // Prepare
+    const { bus, busName } = await setUp();
+    // Act
+    await bus.putSubscriptionRule(rule('sharebus-sub-defaults'));
+    // Assess
+    const { Targets } = await harness.client.send(
+      new ListTargetsByRuleCommand({ EventBusName: busName, Rule: 'sharebus-sub-defaults' }),
+    );
+    expect(Targets?.[0]?.RetryPolicy).toEqual({
+      MaximumRetryAttempts: 185,
+      MaximumEventAgeInSeconds: 86_400,
+    });
+    expect(Targets?.[0]?.DeadLetterConfig).toBeUndefined();
+  });
+
+  it('updates the rule in place when it is put again, keeping one target', async () => {
+    // Prepare
+    const { bus, busName } = await setUp();
+    await bus.putSubscriptionRule(rule('sharebus-sub-update'));
+    const changed = JSON.stringify({ source: ['sharebus.housing'] });
+    // Act
+    await bus.putSubscriptionRule(rule('sharebus-sub-update', changed));
+    // Assess
+    const described = await harness.client.send(
+      new DescribeRuleCommand({ EventBusName: busName, Name: 'sharebus-sub-update' }),
+    );
+    expect(described.EventPattern).toBe(changed);
+    const { Targets } = await harness.client.send(
+      new ListTargetsByRuleCommand({ EventBusName: busName, Rule: 'sharebus-sub-update' }),
+    );
+    expect(Targets?.map((t) => t.Id)).toEqual(['deliver']);
+  });
+
+  it('cuts a description to EventBridge’s 512 characters', async () => {
+    // Prepare
+    const { bus, busName } = await setUp();
+    // Act
+    await bus.putSubscriptionRule({ ...rule('sharebus-sub-long'), description: 'd'.repeat(600) });
+    // Assess
+    const described = await harness.client.send(
+      new DescribeRuleCommand({ EventBusName: busName, Name: 'sharebus-sub-long' }),
+    );
+    expect(described.Description).toBe('d'.repeat(512));
+  });
+
+  it('throws InvalidRulePatternError for a pattern EventBridge refuses, and creates no rule', async () => {
+    // Prepare
+    const { bus, busName } = await setUp();
+    // Act
+    const error = await caught(() =>
+      bus.putSubscriptionRule(rule('sharebus-sub-bad', JSON.stringify({ source: 'not-a-list' }))),
+    );
+    // Assess
+    expect(error).toBeInstanceOf(InvalidRulePatternError);
+    expect(error.cause).toMatchObject({ name: 'InvalidEventPatternException' });
+    const listed = await harness.client.send(new ListRulesCommand({ EventBusName: busName }));
+    expect(listed.Rules).toEqual([]);
+  });
+
+  it('refuses to put a rule without the deliver function’s ARN, creating nothing', async () => {
+    // Prepare
+    const busName = `bus-${randomUUID()}`;
+    await harness.client.send(new CreateEventBusCommand({ Name: busName }));
+    const bus = new EventBridgeBus({ client: harness.client, busName });
+    // Act
+    const error = await caught(() => bus.putSubscriptionRule(rule('sharebus-sub-unconfigured')));
+    // Assess
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const listed = await harness.client.send(new ListRulesCommand({ EventBusName: busName }));
+    expect(listed.Rules).toEqual([]);
+  });
+
+  it('deletes the target and the rule, and takes a rule that is already gone as done', async () => {
+    // Prepare
+    const { bus, busName } = await setUp();
+    await bus.putSubscriptionRule(rule('sharebus-sub-delete'));
+    // Act
+    await bus.deleteSubscriptionRule('sharebus-sub-delete');
+    const again = bus.deleteSubscriptionRule('sharebus-sub-delete');
+    // Assess
+    await expect(again).resolves.toBeUndefined();
+    const listed = await harness.client.send(new ListRulesCommand({ EventBusName: busName }));
+    expect(listed.Rules).toEqual([]);
+  });
+
+  it('lists the names with the prefix over every page, and no others', async () => {
+    // Prepare
+    const { bus, busName } = await setUp();
+    const ours = Array.from({ length: 101 }, (_, n) => `sharebus-sub-${String(n).padStart(3, '0')}`);
+    await Promise.all(
+      [...ours, 'archive-all'].map((name) =>
+        harness.client.send(new PutRuleCommand({ EventBusName: busName, Name: name, EventPattern: PATTERN })),
+      ),
+    );
+    // Act
+    const names = await bus.listRuleNames('sharebus-sub-');
+    // Assess
+    expect(names.sort()).toEqual(ours);
+  });
+});

@@ -1,0 +1,146 @@
+// Shared set-up for the use-case tests: the real registry on a DynamoDB Local table of the test file,
+// departments and systems onboarded through the use cases themselves, a table snapshot that proves a refused
+// request wrote nothing, and an in-memory stand-in for the bus port (the EventBridge adapter has its own tests).
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDepartment, createSystem } from '../../../functions/departments/departments.js';
+import {
+  Bus,
+  type BusEntry,
+  type PublishFailure,
+  type PublishResult,
+  type SubscriptionRule,
+} from '../../../functions/shared/bus.js';
+import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
+import type { Principal } from '../../../functions/shared/registry/registry.js';
+import type { TestRegistry } from '../registry/harness.js';
+
+export { closeClients, freshRegistry, type TestRegistry } from '../registry/harness.js';
+
+export const admin: Principal = { kind: 'admin' };
+
+/** A clock that answers the given instant, so stored timestamps can be asserted exactly. */
+export function clockAt(iso: string): () => Date {
+  return () => new Date(iso);
+}
+
+/** A system's identity as the authorizer would resolve it. */
+export function systemPrincipal(departmentId: string, systemId: string): Principal {
+  return { kind: 'system', departmentId, systemId };
+}
+
+/**
+ * Every item of the table except the audit-day index, sorted: two snapshots are equal when nothing was
+ * written. The day index is left out because the registry writes it ahead of a change, by design.
+ */
+export async function tableSnapshot(test: TestRegistry): Promise<string[]> {
+  const items: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await test.documentClient.send(
+      new ScanCommand({ TableName: test.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+    );
+    for (const item of page.Items ?? []) if (item.entity !== 'auditDay') items.push(JSON.stringify(item));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return items.sort();
+}
+
+export interface Onboarded {
+  readonly principals: Readonly<Record<string, Principal>>;
+  readonly apiKeys: Readonly<Record<string, string>>;
+}
+
+/** Creates a department and its systems through the use cases, as the admin would. */
+export async function onboard(
+  registry: DynamoDbRegistry,
+  departmentId: string,
+  systemIds: readonly string[],
+): Promise<Onboarded> {
+  const ports = { registry, now: clockAt('2025-01-01T00:00:00.000Z') };
+  await createDepartment(ports, admin, { id: departmentId, name: `Department ${departmentId}` });
+  const principals: Record<string, Principal> = {};
+  const apiKeys: Record<string, string> = {};
+  for (const systemId of systemIds) {
+    const created = await createSystem(ports, admin, departmentId, {
+      id: systemId,
+      name: `System ${systemId}`,
+    });
+    principals[systemId] = systemPrincipal(departmentId, systemId);
+    apiKeys[systemId] = created.apiKey;
+  }
+  return { principals, apiKeys };
+}
+
+/** The registry with a count of the reads that caches are meant to spare. */
+export class CountingRegistry extends DynamoDbRegistry {
+  readonly reads = { getContractVersion: 0, listContractVersions: 0, findPrincipalByKeyHash: 0 };
+
+  static on(test: TestRegistry): CountingRegistry {
+    return new CountingRegistry({ client: test.documentClient, tableName: test.tableName });
+  }
+
+  override async getContractVersion(type: string, version: string) {
+    this.reads.getContractVersion += 1;
+    return super.getContractVersion(type, version);
+  }
+
+  override async listContractVersions(type: string) {
+    this.reads.listContractVersions += 1;
+    return super.listContractVersions(type);
+  }
+
+  override async findPrincipalByKeyHash(apiKeyHash: string) {
+    this.reads.findPrincipalByKeyHash += 1;
+    return super.findPrincipalByKeyHash(apiKeyHash);
+  }
+}
+
+/**
+ * The bus port in memory: records every publish call and rule, and reports the entries `failWith` picks as
+ * failed, as the EventBridge adapter does after its retries.
+ */
+export class RecordingBus extends Bus {
+  readonly publishCalls: BusEntry[][] = [];
+  readonly rules = new Map<string, SubscriptionRule>();
+  failWith: (entry: BusEntry) => PublishFailure | undefined = () => undefined;
+
+  override async publish(entries: readonly BusEntry[]): Promise<PublishResult> {
+    this.publishCalls.push([...entries]);
+    const accepted: string[] = [];
+    const failed: PublishFailure[] = [];
+    for (const entry of entries) {
+      const failure = this.failWith(entry);
+      if (failure) failed.push(failure);
+      else accepted.push(entry.eventId);
+    }
+    return { accepted, failed };
+  }
+
+  override async putSubscriptionRule(rule: SubscriptionRule): Promise<void> {
+    this.rules.set(rule.ruleName, rule);
+  }
+
+  override async deleteSubscriptionRule(ruleName: string): Promise<void> {
+    this.rules.delete(ruleName);
+  }
+
+  override async listRuleNames(prefix: string): Promise<string[]> {
+    return [...this.rules.keys()].filter((name) => name.startsWith(prefix));
+  }
+
+  /** Every entry of every publish call, in order. */
+  get entries(): BusEntry[] {
+    return this.publishCalls.flat();
+  }
+}
+
+/** Runs `act` and returns what it throws, failing the test when it does not throw. */
+export async function caught(act: () => Promise<unknown>): Promise<Error> {
+  try {
+    await act();
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail, it succeeded');
+}

@@ -1,0 +1,397 @@
+// The subscription use cases on the real registry and the real EventBridge adapter over the embedded
+// EventBridge, so that the rules they build are judged and matched by EventBridge itself.
+import { randomUUID } from 'node:crypto';
+import {
+  CreateEventBusCommand,
+  DeleteRuleCommand,
+  DescribeRuleCommand,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+  PutRuleCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { registerContract } from '../../../functions/contracts/contracts.js';
+import { DeliveryInputSchema } from '../../../functions/deliver/deliver-event.js';
+import { publishEvents } from '../../../functions/publish/publish-events.js';
+import { EventBridgeBus } from '../../../functions/shared/bus.js';
+import { ContractResolver } from '../../../functions/shared/contract-resolver.js';
+import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
+import {
+  type AuditEntry,
+  type Principal,
+  RegistryConflictError,
+  type Subscription,
+} from '../../../functions/shared/registry/registry.js';
+import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  type EndpointPolicy,
+  listSubscriptions,
+  reconcileRules,
+  type SubscriptionPorts,
+} from '../../../functions/subscriptions/subscriptions.js';
+import { type Harness, LAMBDA_ARN, startHarness } from '../eventbridge/harness.js';
+import {
+  admin,
+  caught,
+  clockAt,
+  closeClients,
+  freshRegistry,
+  onboard,
+  type TestRegistry,
+  tableSnapshot,
+} from './harness.js';
+
+const TYPE = 'tax.company.registered';
+const NOW = '2025-06-07T08:09:10.000Z';
+const HOOK = 'https://receiver.example.org/hook';
+
+let test: TestRegistry;
+let harness: Harness;
+let filing: Principal;
+let grants: Principal;
+let benefits: Principal;
+const validator = new SchemaValidator();
+
+const schema = {
+  type: 'object',
+  properties: { companyId: { type: 'string' }, employees: { type: 'integer' } },
+  required: ['companyId'],
+};
+
+/** A bus of its own for each test, so the rules a test sees are its own. */
+async function setUp(options: { policy?: EndpointPolicy; registry?: DynamoDbRegistry } = {}) {
+  const busName = `bus-${randomUUID()}`;
+  await harness.client.send(new CreateEventBusCommand({ Name: busName }));
+  const bus = new EventBridgeBus({
+    client: harness.client,
+    busName,
+    deliverFunctionArn: LAMBDA_ARN,
+    backoffBaseMs: 1,
+  });
+  const registry = options.registry ?? test.registry;
+  const ports: SubscriptionPorts = {
+    registry,
+    bus,
+    contracts: new ContractResolver(registry),
+    now: clockAt(NOW),
+    endpointPolicy: options.policy ?? 'https-only',
+  };
+  const ruleNames = async () =>
+    ((await harness.client.send(new ListRulesCommand({ EventBusName: busName }))).Rules ?? []).map(
+      (r) => r.Name,
+    );
+  return { busName, bus, ports, ruleNames };
+}
+
+beforeAll(async () => {
+  test = await freshRegistry();
+  harness = await startHarness();
+  filing = (await onboard(test.registry, 'tax', ['filing'])).principals.filing!;
+  grants = (await onboard(test.registry, 'housing', ['grants'])).principals.grants!;
+  benefits = (await onboard(test.registry, 'welfare', ['benefits'])).principals.benefits!;
+  const ports = { registry: test.registry, validator, now: clockAt(NOW) };
+  const register = (type: string, version: string, sharing: string) =>
+    registerContract(ports, filing, { type, version, description: type, sharing, schema });
+  for (const version of ['1.0.0', '1.2.0', '10.0.0']) await register(TYPE, version, 'open');
+  await register('tax.company.audited', '1.0.0', 'conditional');
+  await register('tax.company.investigated', '1.0.0', 'restricted');
+});
+afterAll(async () => {
+  await harness.close();
+  closeClients();
+});
+
+describe('createSubscription', () => {
+  it('stores the subscription and puts one rule whose target is the deliver function', async () => {
+    // Prepare
+    const { busName, ports } = await setUp();
+    const filter = { employees: [{ numeric: ['>', 10] }] };
+    // Act
+    const subscription = await createSubscription(ports, grants, {
+      type: TYPE,
+      version: '1.0.0',
+      filter,
+      endpoint: { url: HOOK },
+    });
+    // Assess
+    expect(subscription).toEqual({
+      id: expect.any(String),
+      type: TYPE,
+      major: 1,
+      version: '1.0.0',
+      filter,
+      endpoint: { url: HOOK },
+      departmentId: 'housing',
+      systemId: 'grants',
+      ruleName: `sharebus-sub-${subscription.id}`,
+      status: 'active',
+      createdAt: NOW,
+    });
+    expect(await test.registry.getSubscription(subscription.id)).toEqual(subscription);
+    const rule = await harness.client.send(
+      new DescribeRuleCommand({ EventBusName: busName, Name: subscription.ruleName }),
+    );
+    expect(JSON.parse(rule.EventPattern ?? '')).toEqual({
+      source: ['sharebus.tax'],
+      'detail-type': [TYPE],
+      detail: { dataschema: [{ prefix: `urn:sharebus:contract:${TYPE}:1.` }], data: filter },
+    });
+    const targets = await harness.client.send(
+      new ListTargetsByRuleCommand({ EventBusName: busName, Rule: subscription.ruleName }),
+    );
+    expect(targets.Targets?.map((t) => t.Arn)).toEqual([LAMBDA_ARN]);
+    const audit = (await test.registry.listAudit()).find(
+      (e) => e.target === `subscription:${subscription.id}`,
+    );
+    expect(audit).toMatchObject({ action: 'subscription.created', actor: grants });
+  });
+
+  it('subscribes to the latest version’s major when no version is named', async () => {
+    // Prepare
+    const { ports } = await setUp();
+    // Act
+    const subscription = await createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } });
+    // Assess
+    expect(subscription).toMatchObject({ version: '10.0.0', major: 10 });
+    expect(subscription.filter).toBeUndefined();
+  });
+
+  it('delivers events of the same major version that pass the filter, and no others', async () => {
+    // Prepare
+    const { bus, ports } = await setUp();
+    const subscription = await createSubscription(ports, grants, {
+      type: TYPE,
+      version: '1.0.0',
+      filter: { employees: [{ numeric: ['>', 10] }] },
+      endpoint: { url: HOOK },
+    });
+    const publish = { bus, contracts: ports.contracts, validator, now: clockAt(NOW) };
+    const events = [
+      { type: TYPE, version: '1.2.0', data: { companyId: 'big-minor', employees: 50 } },
+      { type: TYPE, version: '1.0.0', data: { companyId: 'small', employees: 5 } },
+      { type: TYPE, version: '10.0.0', data: { companyId: 'big-other-major', employees: 50 } },
+    ];
+    harness.invocations.length = 0;
+    // Act
+    await publishEvents(publish, filing, { events });
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.invocations).toHaveLength(1);
+    const delivered = DeliveryInputSchema.parse(JSON.parse(harness.invocations[0]!.payload));
+    expect(delivered.subscriptionId).toBe(subscription.id);
+    expect(delivered.event).toMatchObject({ type: TYPE, data: { companyId: 'big-minor' } });
+  });
+
+  it.each([
+    { policy: 'https-only' as const, url: 'http://receiver.example.org/hook', why: 'plain http' },
+    { policy: 'allow-http' as const, url: 'ftp://receiver.example.org/hook', why: 'another scheme' },
+    { policy: 'allow-http' as const, url: '/hook', why: 'a relative URL' },
+    { policy: 'allow-http' as const, url: 'https://user:secret@receiver.example.org/', why: 'credentials' },
+  ])('refuses an endpoint with $why under $policy with 400 invalid_endpoint, leaving nothing', async (c) => {
+    // Prepare
+    const { ports, ruleNames } = await setUp({ policy: c.policy });
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: c.url } }),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_endpoint',
+      fields: [{ field: '/endpoint/url' }],
+    });
+    expect(await tableSnapshot(test)).toEqual(before);
+    expect(await ruleNames()).toEqual([]);
+  });
+
+  it('accepts a plain http endpoint when the policy allows it', async () => {
+    // Prepare
+    const { ports } = await setUp({ policy: 'allow-http' });
+    // Act
+    const subscription = await createSubscription(ports, grants, {
+      type: TYPE,
+      endpoint: { url: 'http://127.0.0.1:9/hook' },
+    });
+    // Assess
+    expect(subscription.endpoint.url).toBe('http://127.0.0.1:9/hook');
+  });
+
+  it.each([
+    { type: 'tax.company.audited', sharing: 'conditional' },
+    { type: 'tax.company.investigated', sharing: 'restricted' },
+  ])('refuses a $sharing contract with 403 approval_required, leaving nothing', async ({ type, sharing }) => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() => createSubscription(ports, grants, { type, endpoint: { url: HOOK } }));
+    // Assess
+    expect(error).toMatchObject({
+      status: 403,
+      code: 'approval_required',
+      fields: [{ field: '/type', message: `sharing is ${sharing}` }],
+    });
+    expect(await tableSnapshot(test)).toEqual(before);
+    expect(await ruleNames()).toEqual([]);
+  });
+
+  it('refuses a filter EventBridge refuses with 400 invalid_filter, leaving nothing', async () => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, {
+        type: TYPE,
+        filter: { employees: [{ numeric: ['>>', 10] }] },
+        endpoint: { url: HOOK },
+      }),
+    );
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field: '/filter' }] });
+    expect(await tableSnapshot(test)).toEqual(before);
+    expect(await ruleNames()).toEqual([]);
+  });
+
+  it('deletes the rule it put when the registry write fails, and passes the failure on', async () => {
+    // Prepare
+    const failure = new RegistryConflictError('simulated write failure', 'subscription:x');
+    let rulesAtWrite: Array<string | undefined> = [];
+    let listRules = async (): Promise<Array<string | undefined>> => [];
+    class FailingRegistry extends DynamoDbRegistry {
+      override async createSubscription(_subscription: Subscription, _audit: AuditEntry): Promise<void> {
+        rulesAtWrite = await listRules();
+        throw failure;
+      }
+    }
+    const registry = new FailingRegistry({ client: test.documentClient, tableName: test.tableName });
+    const { ports, ruleNames } = await setUp({ registry });
+    listRules = ruleNames;
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } }),
+    );
+    // Assess
+    expect(error).toBe(failure);
+    expect(rulesAtWrite).toEqual([expect.stringMatching(/^sharebus-sub-/)]);
+    expect(await ruleNames()).toEqual([]);
+  });
+
+  it('refuses the admin key, which has no endpoint of its own', async () => {
+    // Prepare
+    const { ports } = await setUp();
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, admin, { type: TYPE, endpoint: { url: HOOK } }),
+    );
+    // Assess
+    expect(error).toMatchObject({ status: 403, code: 'forbidden' });
+  });
+});
+
+describe('listSubscriptions and deleteSubscription', () => {
+  it('shows a system its own department’s subscriptions and the admin all of them', async () => {
+    // Prepare
+    const { ports } = await setUp();
+    const mine = await createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } });
+    const theirs = await createSubscription(ports, benefits, { type: TYPE, endpoint: { url: HOOK } });
+    // Act
+    const forGrants = await listSubscriptions(ports, grants);
+    const forAdmin = await listSubscriptions(ports, admin);
+    // Assess
+    expect(forGrants.map((s) => s.departmentId)).not.toContain('welfare');
+    expect(forGrants.map((s) => s.id)).toContain(mine.id);
+    expect(forAdmin.map((s) => s.id)).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+  });
+
+  it('answers 404 to another department and leaves the subscription and its rule in place', async () => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    const subscription = await createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } });
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() => deleteSubscription(ports, benefits, subscription.id));
+    // Assess
+    expect(error).toMatchObject({ status: 404, code: 'subscription_not_found' });
+    expect(await tableSnapshot(test)).toEqual(before);
+    expect(await ruleNames()).toEqual([subscription.ruleName]);
+  });
+
+  it('answers 404 for an id that does not exist', async () => {
+    // Prepare
+    const { ports } = await setUp();
+    // Act
+    const error = await caught(() => deleteSubscription(ports, grants, 'no-such-subscription'));
+    // Assess
+    expect(error).toMatchObject({ status: 404, code: 'subscription_not_found' });
+  });
+
+  it.each([
+    { who: 'its own department', principal: () => grants },
+    { who: 'the admin', principal: () => admin },
+  ])('lets $who remove the subscription, its rule and audit the removal', async ({ principal }) => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    const subscription = await createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } });
+    // Act
+    await deleteSubscription(ports, principal(), subscription.id);
+    // Assess
+    expect(await test.registry.getSubscription(subscription.id)).toBeUndefined();
+    expect(await ruleNames()).toEqual([]);
+    const audit = (await test.registry.listAudit()).find(
+      (e) => e.target === `subscription:${subscription.id}` && e.action === 'subscription.deleted',
+    );
+    expect(audit?.actor).toEqual(principal());
+  });
+});
+
+describe('reconcileRules', () => {
+  it('re-creates missing rules, removes orphaned sharebus rules and leaves other rules alone', async () => {
+    // Prepare
+    const own = await freshRegistry();
+    await onboard(own.registry, 'tax', ['filing']);
+    const ownFiling: Principal = { kind: 'system', departmentId: 'tax', systemId: 'filing' };
+    await registerContract({ registry: own.registry, validator, now: clockAt(NOW) }, ownFiling, {
+      type: TYPE,
+      version: '1.0.0',
+      description: TYPE,
+      sharing: 'open',
+      schema,
+    });
+    const { busName, ports, ruleNames } = await setUp({ registry: own.registry });
+    const kept = await createSubscription(ports, ownFiling, { type: TYPE, endpoint: { url: HOOK } });
+    const lost = await createSubscription(ports, ownFiling, {
+      type: TYPE,
+      filter: { companyId: ['42'] },
+      endpoint: { url: HOOK },
+    });
+    // The embedded EventBridge forgets rules on restart: simulate it for one subscription.
+    await harness.client.send(
+      new RemoveTargetsCommand({ EventBusName: busName, Rule: lost.ruleName, Ids: ['deliver'] }),
+    );
+    await harness.client.send(new DeleteRuleCommand({ EventBusName: busName, Name: lost.ruleName }));
+    const pattern = '{"source":["elsewhere"]}';
+    await harness.client.send(
+      new PutRuleCommand({ EventBusName: busName, Name: 'sharebus-sub-orphan', EventPattern: pattern }),
+    );
+    await harness.client.send(
+      new PutRuleCommand({ EventBusName: busName, Name: 'archive-all', EventPattern: pattern }),
+    );
+    // Act
+    const result = await reconcileRules(ports);
+    // Assess
+    expect(result).toEqual({ rules: 2, removed: 1 });
+    expect((await ruleNames()).sort()).toEqual(['archive-all', kept.ruleName, lost.ruleName].sort());
+    const restored = await harness.client.send(
+      new DescribeRuleCommand({ EventBusName: busName, Name: lost.ruleName }),
+    );
+    expect(JSON.parse(restored.EventPattern ?? '').detail.data).toEqual({ companyId: ['42'] });
+    const targets = await harness.client.send(
+      new ListTargetsByRuleCommand({ EventBusName: busName, Rule: lost.ruleName }),
+    );
+    expect(targets.Targets?.map((t) => t.Arn)).toEqual([LAMBDA_ARN]);
+  });
+});

@@ -1,0 +1,231 @@
+import { jest } from '@jest/globals';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { BadRequestError, SharebusError } from '../../../functions/shared/errors.js';
+import {
+  type ApiEvent,
+  type ApiResult,
+  type AuthorizerContext,
+  httpErrors,
+  json,
+  jsonPointer,
+  parseJsonBody,
+  parseRequest,
+  principalOf,
+  router,
+} from '../../../functions/shared/http.js';
+import { logger } from '../../../functions/shared/logger.js';
+
+/** A payload-2.0 event as API Gateway sends it, with the authorizer's label. */
+function apiEvent(
+  overrides: { body?: string; isBase64Encoded?: boolean; routeKey?: string; auth?: AuthorizerContext } = {},
+): ApiEvent {
+  const routeKey = overrides.routeKey ?? 'POST /things';
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: '/things',
+    rawQueryString: '',
+    headers: {},
+    isBase64Encoded: overrides.isBase64Encoded ?? false,
+    ...(overrides.body === undefined ? {} : { body: overrides.body }),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: 'POST',
+        path: '/things',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'test',
+      },
+      requestId: 'req-1',
+      routeKey,
+      stage: '$default',
+      time: '01/Jan/2025:00:00:00 +0000',
+      timeEpoch: 0,
+      authorizer: { lambda: overrides.auth ?? { kind: 'anonymous', authError: 'missing_api_key' } },
+    },
+  };
+}
+
+function thrown(act: () => unknown): SharebusError {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof SharebusError) return error;
+    throw error;
+  }
+  throw new Error('expected a SharebusError, nothing was thrown');
+}
+
+describe('jsonPointer', () => {
+  it('joins path parts, escaping "~" as ~0 and "/" as ~1 (RFC 6901)', () => {
+    // Act
+    const pointer = jsonPointer(['events', 2, 'data', 'a/b', 'c~d', '~/']);
+    // Assess
+    expect(pointer).toBe('/events/2/data/a~1b/c~0d/~0~1');
+  });
+
+  it('answers the empty pointer for the whole document', () => {
+    // Act
+    const pointer = jsonPointer([]);
+    // Assess
+    expect(pointer).toBe('');
+  });
+});
+
+describe('parseRequest', () => {
+  const Schema = z.strictObject({
+    name: z.string().min(1, 'must not be empty'),
+    endpoint: z.strictObject({ url: z.string() }),
+    tags: z.array(z.string()).optional(),
+  });
+
+  it('answers the parsed body when it is valid', () => {
+    // Act
+    const parsed = parseRequest(Schema, { name: 'n', endpoint: { url: 'u' } });
+    // Assess
+    expect(parsed).toEqual({ name: 'n', endpoint: { url: 'u' } });
+  });
+
+  it('names every field at fault as a JSON Pointer, nested and in arrays', () => {
+    // Act
+    const error = thrown(() => parseRequest(Schema, { name: '', endpoint: {}, tags: ['ok', 7] }));
+    // Assess
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(error.fields.map((f) => f.field).sort()).toEqual(['/endpoint/url', '/name', '/tags/1']);
+    expect(error.message).toMatch(/^\/(name|endpoint\/url|tags\/1): /);
+  });
+
+  it('names an unrecognized key by its own pointer, also inside a nested object', () => {
+    // Act
+    const top = thrown(() => parseRequest(Schema, { name: 'n', endpoint: { url: 'u' }, colour: 'red' }));
+    const nested = thrown(() => parseRequest(Schema, { name: 'n', endpoint: { url: 'u', 'a/b': 1 } }));
+    // Assess
+    expect(top.fields).toEqual([{ field: '/colour', message: expect.any(String) }]);
+    expect(nested.fields).toEqual([{ field: '/endpoint/a~1b', message: expect.any(String) }]);
+  });
+
+  it('names each of several unrecognized keys by its own pointer', () => {
+    // Act
+    const error = thrown(() =>
+      parseRequest(Schema, { name: 'n', endpoint: { url: 'u' }, colour: 'red', size: 9 }),
+    );
+    // Assess
+    expect(error.fields.map((f) => f.field).sort()).toEqual(['/colour', '/size']);
+  });
+
+  it('names the body itself "/" when it is not an object at all', () => {
+    // Act
+    const error = thrown(() => parseRequest(Schema, [1, 2]));
+    // Assess
+    expect(error.fields).toEqual([{ field: '/', message: expect.any(String) }]);
+  });
+});
+
+describe('parseJsonBody', () => {
+  it('parses a JSON body, also when API Gateway sent it base64-encoded', () => {
+    // Act
+    const plain = parseJsonBody(apiEvent({ body: '{"a":1}' }));
+    const encoded = parseJsonBody(
+      apiEvent({ body: Buffer.from('{"a":"é"}').toString('base64'), isBase64Encoded: true }),
+    );
+    // Assess
+    expect(plain).toEqual({ a: 1 });
+    expect(encoded).toEqual({ a: 'é' });
+  });
+
+  it.each([
+    { case: 'a missing body', body: undefined },
+    { case: 'an empty body', body: '' },
+    { case: 'a body that is not JSON', body: '{"a":' },
+  ])('answers 400 malformed_json for $case', ({ body }) => {
+    // Act
+    const error = thrown(() => parseJsonBody(apiEvent(body === undefined ? {} : { body })));
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'malformed_json' });
+  });
+});
+
+describe('principalOf', () => {
+  it('answers the admin and a system as the authorizer labelled them', () => {
+    // Act
+    const adminCaller = principalOf(apiEvent({ auth: { kind: 'admin' } }));
+    const systemCaller = principalOf(
+      apiEvent({ auth: { kind: 'system', departmentId: 'tax', systemId: 'filing' } }),
+    );
+    // Assess
+    expect(adminCaller).toEqual({ kind: 'admin' });
+    expect(systemCaller).toEqual({ kind: 'system', departmentId: 'tax', systemId: 'filing' });
+  });
+
+  it.each(['missing_api_key', 'unknown_api_key'] as const)(
+    'answers 401 %s for an anonymous request',
+    (authError) => {
+      // Act
+      const error = thrown(() => principalOf(apiEvent({ auth: { kind: 'anonymous', authError } })));
+      // Assess
+      expect(error).toMatchObject({ status: 401, code: authError });
+    },
+  );
+});
+
+describe('router and httpErrors', () => {
+  const context = {} as Context;
+  const handler = middy<ApiEvent, ApiResult>()
+    .use(httpErrors())
+    .handler(
+      router({
+        'POST /things': async (event) => json(201, { got: parseJsonBody(event) }),
+        'GET /boom': async () => {
+          throw new Error('secret connection string');
+        },
+      }),
+    );
+
+  it('runs the handler of the route key', async () => {
+    // Act
+    const result = await handler(apiEvent({ body: '{"a":1}' }), context);
+    // Assess
+    expect(result).toEqual({
+      statusCode: 201,
+      headers: { 'content-type': 'application/json' },
+      body: '{"got":{"a":1}}',
+    });
+  });
+
+  it('answers a client error as problem+json', async () => {
+    // Act
+    const result = await handler(apiEvent({ body: 'nope' }), context);
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(result.headers).toEqual({ 'content-type': 'application/problem+json' });
+    expect(JSON.parse(result.body ?? '')).toMatchObject({ code: 'malformed_json' });
+  });
+
+  it('answers 404 route_not_found for a route key the function does not serve', async () => {
+    // Act
+    const result = await handler(apiEvent({ routeKey: 'DELETE /things' }), context);
+    // Assess
+    expect(result.statusCode).toBe(404);
+    expect(JSON.parse(result.body ?? '')).toMatchObject({ code: 'route_not_found' });
+  });
+
+  it('logs a server error and answers a generic 500 that does not leak it', async () => {
+    // Prepare
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    // Act
+    const result = await handler(apiEvent({ routeKey: 'GET /boom' }), context);
+    // Assess
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toContain('secret');
+    expect(JSON.parse(result.body ?? '')).toMatchObject({ code: 'internal_error' });
+    expect(logged).toHaveBeenCalledTimes(1);
+    logged.mockRestore();
+  });
+});

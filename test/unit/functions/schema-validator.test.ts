@@ -1,0 +1,176 @@
+import { InvalidSchemaError, SchemaValidator } from '../../../functions/shared/schema-validator.js';
+
+const TYPE = 'tax.company.registered';
+/** For the tests that do not count the cache: building a validator is the slow part. */
+const shared = new SchemaValidator();
+
+const schema = {
+  type: 'object',
+  properties: {
+    companyId: { type: 'string' },
+    employees: { type: 'integer', minimum: 0 },
+    founded: { type: 'string', format: 'date' },
+    address: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
+  },
+  required: ['companyId'],
+  additionalProperties: false,
+};
+
+function thrown(act: () => unknown): InvalidSchemaError {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof InvalidSchemaError) return error;
+    throw error;
+  }
+  throw new Error('expected InvalidSchemaError, nothing was thrown');
+}
+
+describe('SchemaValidator.validate', () => {
+  it('compiles a contract version once however many events it validates', () => {
+    // Prepare
+    const validator = new SchemaValidator();
+    const first = validator.validatorFor(TYPE, '1.0.0', schema);
+    // Act
+    for (let n = 0; n < 50; n++) validator.validate(TYPE, '1.0.0', schema, { companyId: `c${n}` });
+    // Assess
+    expect(validator.cachedCount).toBe(1);
+    expect(validator.validatorFor(TYPE, '1.0.0', schema)).toBe(first);
+  });
+
+  it('keeps one compiled validator per type and version', () => {
+    // Prepare
+    const validator = new SchemaValidator();
+    // Act
+    validator.validate(TYPE, '1.0.0', schema, { companyId: 'a' });
+    validator.validate(TYPE, '1.1.0', schema, { companyId: 'a' });
+    validator.validate('tax.company.dissolved', '1.0.0', schema, { companyId: 'a' });
+    validator.validate(TYPE, '1.0.0', schema, { companyId: 'b' });
+    // Assess
+    expect(validator.cachedCount).toBe(3);
+  });
+
+  it('does not cache the schemas it only checks', () => {
+    // Prepare
+    const validator = new SchemaValidator();
+    // Act
+    validator.check(schema);
+    // Assess
+    expect(validator.cachedCount).toBe(0);
+  });
+
+  it('answers no problems for data that matches', () => {
+    // Act
+    const problems = shared.validate(TYPE, '1.0.0', schema, {
+      companyId: 'c1',
+      employees: 3,
+      founded: '2020-02-29',
+      address: { city: 'Tallinn' },
+    });
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('names every field at fault: missing, not allowed, wrong type and bad format, nested too', () => {
+    // Act
+    const problems = shared.validate(TYPE, '1.0.0', schema, {
+      employees: 'many',
+      founded: '2021-02-30',
+      extra: true,
+      address: { street: 'Main' },
+    });
+    // Assess
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { field: '/data/companyId', message: 'is required' },
+        { field: '/data/extra', message: 'is not allowed by the contract' },
+        { field: '/data/employees', message: 'must be integer' },
+        { field: '/data/founded', message: 'must match format "date"' },
+        { field: '/data/address/city', message: 'is required' },
+        { field: '/data/address/street', message: 'is not allowed by the contract' },
+      ]),
+    );
+    expect(problems).toHaveLength(6);
+  });
+
+  it('puts the pointers under the given prefix, and names the root "/" when there is none', () => {
+    // Act
+    const batched = shared.validate(TYPE, '1.0.0', schema, {}, '/events/4/data');
+    const root = shared.validate('tax.scalar.value', '1.0.0', { type: 'string' }, 5, '');
+    // Assess
+    expect(batched).toEqual([{ field: '/events/4/data/companyId', message: 'is required' }]);
+    expect(root).toEqual([{ field: '/', message: 'must be string' }]);
+  });
+
+  it('escapes "/" and "~" in the names of missing and unexpected fields as JSON Pointer requires', () => {
+    // Prepare
+    const odd = { type: 'object', required: ['a/b', 'c~d'], additionalProperties: false };
+    // Act
+    const problems = shared.validate(TYPE, '9.0.0', odd, { 'e/f': 1 });
+    // Assess
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { field: '/data/a~1b', message: 'is required' },
+        { field: '/data/c~0d', message: 'is required' },
+        { field: '/data/e~1f', message: 'is not allowed by the contract' },
+      ]),
+    );
+  });
+});
+
+describe('SchemaValidator.check', () => {
+  it('takes a schema without $schema as draft 2020-12', () => {
+    // Act
+    const tuple = () => shared.check({ prefixItems: [{ type: 'string' }], items: false });
+    const draft07Tuple = () => shared.check({ items: [{ type: 'string' }] });
+    // Assess
+    expect(tuple).not.toThrow();
+    expect(draft07Tuple).toThrow(InvalidSchemaError);
+  });
+
+  it('validates a draft-07 schema by the draft-07 rules', () => {
+    // Prepare
+    const draft07 = { $schema: 'http://json-schema.org/draft-07/schema#', items: [{ type: 'string' }] };
+    // Act
+    const act = () => shared.check(draft07);
+    // Assess
+    expect(act).not.toThrow();
+    expect(shared.validate(TYPE, '7.0.0', draft07, [1])).toEqual([
+      { field: '/data/0', message: 'must be string' },
+    ]);
+  });
+
+  it('refuses an unsupported $schema, naming /schema/$schema', () => {
+    // Act
+    const error = thrown(() => shared.check({ $schema: 'http://json-schema.org/draft-04/schema#' }));
+    // Assess
+    expect(error.fields).toEqual([{ field: '/schema/$schema', message: 'unsupported JSON Schema dialect' }]);
+  });
+
+  it('refuses a schema that breaks its meta-schema, pointing into /schema', () => {
+    // Act
+    const error = thrown(() => shared.check({ properties: { n: { minimum: 'zero' } } }));
+    // Assess
+    expect(error.fields.map((f) => f.field)).toContain('/schema/properties/n/minimum');
+    expect(error.message).toContain('/schema/properties/n/minimum');
+  });
+
+  it('refuses a schema whose reference cannot be resolved', () => {
+    // Act
+    const error = thrown(() => shared.check({ $ref: '#/$defs/missing' }));
+    // Assess
+    expect(error.fields).toEqual([{ field: '/schema', message: expect.stringContaining('#/$defs/missing') }]);
+  });
+
+  it.each([null, [], 'schema', 3])('refuses %p, which is not a schema object', (value) => {
+    // Act
+    const error = thrown(() => shared.check(value));
+    // Assess
+    expect(error.fields).toEqual([{ field: '/schema', message: 'must be an object' }]);
+  });
+});
