@@ -37,7 +37,7 @@ export interface SharebusOptions {
   readonly host?: string;
   /** Keep nothing: DynamoDB Local in memory, no files written. @default false */
   readonly inMemory?: boolean;
-  /** Where state persists between starts. @default `.sharebus` in the working directory */
+  /** Where state persists between starts. @default SHAREBUS_DATA_DIR, else `.sharebus` in the working directory */
   readonly dataDir?: string;
   /** @default SHAREBUS_ADMIN_KEY, else the key kept in the data directory, else a new one */
   readonly adminKey?: string;
@@ -84,7 +84,9 @@ function writeSecret(file: string, content: string): void {
 
 export async function startSharebus(options: SharebusOptions = {}): Promise<RunningSharebus> {
   const host = options.host ?? '127.0.0.1';
-  const dataDir = options.inMemory ? undefined : (options.dataDir ?? join(process.cwd(), '.sharebus'));
+  const dataDir = options.inMemory
+    ? undefined
+    : (options.dataDir ?? (process.env.SHAREBUS_DATA_DIR || join(process.cwd(), '.sharebus')));
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {

@@ -19,6 +19,7 @@ if (values.help) {
 
 Environment: SHAREBUS_PORT (4510), SHAREBUS_EVENTBRIDGE_PORT (4511), SHAREBUS_DYNAMODB_PORT (4512),
 SHAREBUS_ADMIN_KEY (the platform admin key; generated and printed when unset),
+SHAREBUS_DATA_DIR (where state persists; .sharebus),
 SHAREBUS_EVENTBRIDGE_DELAY_SCALE (multiplies retry delays of the embedded EventBridge; 1).`);
   process.exit(0);
 }
@@ -37,7 +38,7 @@ try {
     `  EventBridge         ${bus.eventBridgeEndpoint}   (aws --endpoint-url ${bus.eventBridgeEndpoint} events list-rules --event-bus-name sharebus)`,
     `  DynamoDB Local      ${bus.dynamoDbEndpoint}   (table: sharebus)`,
     `  Dead letters        ${bus.eventBridgeEndpoint}/_local/dead-letters`,
-    `  State               ${values['in-memory'] ? 'in memory (nothing kept)' : '.sharebus/'}`,
+    `  State               ${values['in-memory'] ? 'in memory (nothing kept)' : (process.env.SHAREBUS_DATA_DIR ?? '.sharebus/')}`,
     '',
     `  Admin API key       ${bus.adminKey}`,
   ];

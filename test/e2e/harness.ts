@@ -71,11 +71,12 @@ export async function startLocalSharebus(
   for (const match of output.matchAll(/^\s+([a-z][a-z0-9-]+\/[a-z][a-z0-9-]+)\s+(sbk_\S+)$/gm)) {
     demoKeys[match[1]!] = match[2]!;
   }
+  const printedAdminKey = /Admin API key\s+(\S+)/.exec(output)?.[1];
   return {
     apiUrl: field('HTTP API'),
     eventBridgeUrl: field('EventBridge'),
     dynamoDbUrl: field('DynamoDB Local'),
-    adminKey,
+    adminKey: printedAdminKey ?? adminKey,
     demoKeys,
     output: () => output,
     async stop() {
