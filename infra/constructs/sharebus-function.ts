@@ -1,0 +1,100 @@
+// One sharebus Lambda function: a handler file bundled locally by esbuild into an ES module, on the newest
+// Node.js runtime, with its own log group, X-Ray tracing and a role that holds no managed policy.
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/**
+ * The newest Node.js runtime this aws-cdk-lib knows. cdk-nag's AwsSolutions-L1 compares against the newest
+ * entry of `Runtime.ALL`, so this must move when aws-cdk-lib adds a runtime.
+ */
+export const SHAREBUS_RUNTIME = Runtime.NODEJS_24_X;
+
+// esbuild writes one ES module; a CommonJS dependency bundled into it still calls `require`, which an ES
+// module lacks, so the bundle makes one.
+const CREATE_REQUIRE_BANNER =
+  "import { createRequire as __sharebusCreateRequire } from 'node:module'; const require = __sharebusCreateRequire(import.meta.url);";
+
+export interface SharebusFunctionProps {
+  /** Absolute path of the handler file; it exports `handler`. */
+  readonly entry: string;
+  /** Directory that holds package.json and package-lock.json. */
+  readonly projectRoot: string;
+  readonly environment: Readonly<Record<string, string>>;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /** Queue for asynchronous invocations that failed after their retries. @default - none */
+  readonly deadLetterQueue?: IQueue;
+  /** Retries of a failed asynchronous invocation. @default 2 (the Lambda default) */
+  readonly retryAttempts?: number;
+  /** @default `sharebus <id>` */
+  readonly description?: string;
+}
+
+export class SharebusFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: SharebusFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    });
+    // Our own role instead of the default one: the default attaches the managed
+    // AWSLambdaBasicExecutionRole, which lets the function write to every log group in the account.
+    // This role may write only to the function's own log group.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the sharebus ${id} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      runtime: SHAREBUS_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      description: props.description ?? `sharebus ${id}`,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      tracing: Tracing.ACTIVE,
+      // Stack traces in the logs point into the TypeScript sources, through the bundled source map.
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: CREATE_REQUIRE_BANNER,
+        minify: true,
+        // Class and function names survive minification, so stack traces in the logs stay readable.
+        keepNames: true,
+        sourceMap: true,
+        sourcesContent: false,
+        externalModules: ['@aws-sdk/*'],
+        logLevel: LogLevel.WARNING,
+      },
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only for xray:PutTraceSegments and xray:PutTelemetryRecords, added by Tracing.ACTIVE: these X-Ray ' +
+        'actions support no resource-level permissions, so IAM accepts only "*" for them.',
+    });
+  }
+}

@@ -1,0 +1,258 @@
+// The whole of sharebus in AWS: the bus and its archive, the registry table, one function per entry of
+// FUNCTIONS, the HTTP API over ROUTES, and the dead-letter queue for deliveries.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import type { EventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionName, ROUTES, SUBSCRIPTION_RULE_PREFIX } from '../functions/routes.js';
+import { ENV } from '../functions/shared/config.js';
+import { DeliveryDeadLetterQueue } from './constructs/delivery-dead-letter-queue.js';
+import { RegistryTable } from './constructs/registry-table.js';
+import { SharebusEventBus } from './constructs/sharebus-event-bus.js';
+import { SharebusFunction, type SharebusFunctionProps } from './constructs/sharebus-function.js';
+import { SharebusHttpApi } from './constructs/sharebus-http-api.js';
+
+export interface SharebusStackProps extends StackProps {
+  /** @default 'sharebus' */
+  readonly busName?: string;
+  /** @default Duration.days(30) */
+  readonly archiveRetention?: Duration;
+  /** Retention of every function's log group and of the API access log. @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /** @default { rateLimit: 100, burstLimit: 200 } */
+  readonly apiThrottle?: ThrottleSettings;
+  /**
+   * Timeout of one webhook POST. The deliver function may run this plus 20 seconds.
+   * @default Duration.seconds(10)
+   */
+  readonly webhookTimeout?: Duration;
+  /** Retries EventBridge makes to hand an event to the deliver function. @default - the subscriptions handler's default */
+  readonly deliveryMaxRetries?: number;
+  /** How long EventBridge keeps trying to hand over an event. @default - the subscriptions handler's default */
+  readonly deliveryMaxEventAge?: Duration;
+  /** @default true */
+  readonly tableDeletionProtection?: boolean;
+  /**
+   * Directory holding package.json, package-lock.json and functions/.
+   * @default - the parent directory of infra/
+   */
+  readonly projectRoot?: string;
+}
+
+export class SharebusStackError extends Error {
+  override name = 'SharebusStackError';
+}
+
+/** What a function may do with the registry table. */
+type TableAccess = 'none' | 'read' | 'readWrite';
+
+interface FunctionWiring extends Pick<SharebusFunctionProps, 'memorySize' | 'timeout' | 'retryAttempts'> {
+  readonly description: string;
+  readonly table: TableAccess;
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Failed asynchronous invocations go to the delivery dead-letter queue. */
+  readonly deadLetters?: boolean;
+}
+
+const DEFAULT_PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export class SharebusStack extends Stack {
+  readonly bus: EventBus;
+  readonly busName: string;
+  readonly registry: RegistryTable;
+  readonly deliveryDlq: Queue;
+  readonly functions: Readonly<Record<FunctionName, NodejsFunction>>;
+  readonly httpApi: SharebusHttpApi;
+  /** ARN pattern of every rule the subscriptions function manages. */
+  readonly subscriptionRuleArnPattern: string;
+
+  constructor(scope: Construct, id: string, props: SharebusStackProps = {}) {
+    super(scope, id, props);
+    const webhookTimeout = props.webhookTimeout ?? Duration.seconds(10);
+    if (webhookTimeout.toMilliseconds() < 1000) {
+      throw new SharebusStackError(
+        `webhookTimeout ${webhookTimeout.toHumanString()} must be at least 1 second`,
+      );
+    }
+    const projectRoot = props.projectRoot ?? DEFAULT_PROJECT_ROOT;
+
+    const events = new SharebusEventBus(this, 'EventBus', {
+      ...(props.busName === undefined ? {} : { busName: props.busName }),
+      ...(props.archiveRetention === undefined ? {} : { archiveRetention: props.archiveRetention }),
+    });
+    this.bus = events.bus;
+    this.busName = events.busName;
+    this.subscriptionRuleArnPattern = this.formatArn({
+      service: 'events',
+      resource: 'rule',
+      resourceName: `${this.busName}/${SUBSCRIPTION_RULE_PREFIX}*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+
+    this.registry = new RegistryTable(this, 'Registry', {
+      ...(props.tableDeletionProtection === undefined
+        ? {}
+        : { deletionProtection: props.tableDeletionProtection }),
+    });
+    const table = this.registry.table;
+
+    this.deliveryDlq = new DeliveryDeadLetterQueue(this, 'DeliveryDeadLetters', {
+      ruleArnPattern: this.subscriptionRuleArnPattern,
+    }).queue;
+
+    // What each function needs beyond the common defaults. Keyed by FunctionName, so a function added to
+    // FUNCTIONS does not compile until it is wired here.
+    const wiring: Record<FunctionName, FunctionWiring> = {
+      authorizer: {
+        description: 'Resolves the API key of a request to a principal, or labels why it cannot',
+        table: 'read',
+        timeout: Duration.seconds(5),
+      },
+      health: {
+        description: 'Answers the liveness probe',
+        table: 'none',
+        memorySize: 256,
+        timeout: Duration.seconds(3),
+      },
+      departments: { description: 'Registers departments and their systems', table: 'readWrite' },
+      contracts: { description: 'Registers and lists event contracts', table: 'readWrite' },
+      publish: {
+        description: 'Validates events against their contract and puts them on the bus',
+        table: 'read',
+      },
+      subscriptions: {
+        description: 'Creates, lists and deletes subscriptions and their EventBridge rules',
+        table: 'readWrite',
+        environment: {
+          ...(props.deliveryMaxRetries === undefined
+            ? {}
+            : { [ENV.deliveryMaxRetries]: String(props.deliveryMaxRetries) }),
+          ...(props.deliveryMaxEventAge === undefined
+            ? {}
+            : { [ENV.deliveryMaxEventAgeSeconds]: String(props.deliveryMaxEventAge.toSeconds()) }),
+        },
+      },
+      deliver: {
+        description: 'POSTs an event to a subscriber webhook',
+        table: 'read',
+        environment: { [ENV.deliveryTimeoutMs]: String(webhookTimeout.toMilliseconds()) },
+        timeout: webhookTimeout.plus(Duration.seconds(20)),
+        deadLetters: true,
+        retryAttempts: 2,
+      },
+    };
+    const commonEnvironment = {
+      [ENV.tableName]: table.tableName,
+      [ENV.busName]: this.busName,
+      [ENV.endpointPolicy]: 'https-only',
+      POWERTOOLS_SERVICE_NAME: 'sharebus',
+    };
+
+    const made = {} as Record<FunctionName, SharebusFunction>;
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const { description, table: access, environment, deadLetters, ...sizing } = wiring[name];
+      const fn = new SharebusFunction(this, pascalCase(name), {
+        entry: join(projectRoot, FUNCTIONS[name]),
+        projectRoot,
+        description,
+        environment: { ...commonEnvironment, ...environment },
+        ...sizing,
+        ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+        ...(deadLetters ? { deadLetterQueue: this.deliveryDlq } : {}),
+      });
+      if (access === 'read') table.grantReadData(fn.function);
+      if (access === 'readWrite') table.grantReadWriteData(fn.function);
+      if (access !== 'none') {
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${this.tableLogicalId()}.Arn>/index/*]`,
+          reason:
+            'Covers the indexes of the registry table only (<table ARN>/index/*), which is how the DynamoDB ' +
+            'grant names them; the registry lists departments, contracts and subscriptions through its GSI.',
+        });
+      }
+      made[name] = fn;
+    }
+    this.functions = {
+      authorizer: made.authorizer.function,
+      health: made.health.function,
+      departments: made.departments.function,
+      contracts: made.contracts.function,
+      publish: made.publish.function,
+      subscriptions: made.subscriptions.function,
+      deliver: made.deliver.function,
+    };
+    const { publish, subscriptions, deliver } = this.functions;
+
+    this.bus.grantPutEventsTo(publish);
+
+    // Every subscription rule targets the deliver function. Granting the rule ARN pattern once here means
+    // the subscriptions function never changes the deliver function's policy at runtime.
+    deliver.addPermission('InvokeFromSubscriptionRules', {
+      principal: new ServicePrincipal('events.amazonaws.com'),
+      sourceArn: this.subscriptionRuleArnPattern,
+      sourceAccount: this.account,
+    });
+
+    subscriptions.addEnvironment(ENV.deliverFunctionArn, deliver.functionArn);
+    subscriptions.addEnvironment(ENV.deliveryDlqArn, this.deliveryDlq.queueArn);
+    // No grant method exists for managing the rules of a bus, so the statement is written out, scoped to
+    // the rules that carry the subscription prefix on this bus: no other rule can be touched.
+    subscriptions.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ManageSubscriptionRules',
+        actions: [
+          'events:PutRule',
+          'events:DeleteRule',
+          'events:DescribeRule',
+          'events:PutTargets',
+          'events:RemoveTargets',
+          'events:ListTargetsByRule',
+        ],
+        resources: [this.subscriptionRuleArnPattern],
+      }),
+    );
+    Validations.of(made.subscriptions.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${this.busName}/${SUBSCRIPTION_RULE_PREFIX}*]`,
+      reason:
+        `Subscription rules are created at runtime, one per subscription, so only their name prefix ` +
+        `(${SUBSCRIPTION_RULE_PREFIX} on the ${this.busName} bus) is known here; no other rule matches it.`,
+    });
+
+    this.httpApi = new SharebusHttpApi(this, 'HttpApi', {
+      routes: ROUTES,
+      functions: this.functions,
+      authorizer: this.functions.authorizer,
+      ...(props.apiThrottle === undefined ? {} : { throttle: props.apiThrottle }),
+      ...(props.logRetention === undefined ? {} : { accessLogRetention: props.logRetention }),
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the sharebus HTTP API',
+      value: this.httpApi.url,
+    });
+    new CfnOutput(this, 'BusName', { description: 'The sharebus event bus', value: this.bus.eventBusName });
+    new CfnOutput(this, 'TableName', { description: 'The registry table', value: table.tableName });
+    new CfnOutput(this, 'DeliveryDlqUrl', {
+      description: 'Dead-letter queue of failed deliveries',
+      value: this.deliveryDlq.queueUrl,
+    });
+  }
+
+  /** How cdk-nag names the table in its findings, e.g. `RegistryTableDB777839`. */
+  private tableLogicalId(): string {
+    const cfnTable = this.registry.table.node.defaultChild;
+    if (!(cfnTable instanceof CfnTable)) throw new SharebusStackError('the registry table has no CfnTable');
+    return this.resolve(cfnTable.logicalId);
+  }
+}
+
+function pascalCase(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -1,0 +1,646 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CfnResource } from 'aws-cdk-lib';
+import { Duration, Stage } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FUNCTIONS, type FunctionName, ROUTES, SUBSCRIPTION_RULE_PREFIX } from '../../functions/routes.js';
+import { ENV } from '../../functions/shared/config.js';
+import { GSI1, PARTITION_KEY, SORT_KEY } from '../../functions/shared/registry/table.js';
+import { EventBusPropsError } from '../../infra/constructs/sharebus-event-bus.js';
+import { SHAREBUS_RUNTIME } from '../../infra/constructs/sharebus-function.js';
+import { type SharebusStack, SharebusStackError } from '../../infra/sharebus-stack.js';
+import { logicalIdOf, PROJECT_ROOT, removeAssemblies, synthesizeStack } from './synthesize.js';
+
+const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+/** The ARN pattern of the subscription rules on a bus, as the template spells it. */
+const ruleArnPattern = (busName: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':events:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:rule/${busName}/${SUBSCRIPTION_RULE_PREFIX}*`,
+    ],
+  ],
+});
+const TABLE_WRITES = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+interface StatementJson {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Principal?: unknown;
+  readonly Condition?: unknown;
+}
+
+let stack: SharebusStack;
+let template: Template;
+let outdir: string;
+
+beforeAll(() => {
+  // Bundled, as `cdk synth` does, so the bundles can be checked too.
+  ({ stack, template } = synthesizeStack({ bundle: true }));
+  outdir = Stage.of(stack)?.outdir ?? '';
+  // Lambda provides @aws-sdk/* to the bundles, which leave it out; here the project's node_modules does.
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(outdir, 'node_modules'));
+}, 120_000);
+
+afterAll(removeAssemblies);
+
+const functionId = (name: FunctionName) =>
+  logicalIdOf(stack, stack.functions[name].node.defaultChild as CfnResource);
+const tableId = () => logicalIdOf(stack, stack.registry.table.node.defaultChild as CfnResource);
+const queueId = () => logicalIdOf(stack, stack.deliveryDlq.node.defaultChild as CfnResource);
+const resource = (id: string) => template.toJSON().Resources[id];
+
+/** Where the function's bundle is in the cloud assembly. */
+const bundleOf = (name: FunctionName): string =>
+  join(outdir, resource(functionId(name)).Metadata['aws:asset:path']);
+
+/** Every statement of the identity policies attached to a function's role. */
+function statementsOf(name: FunctionName): StatementJson[] {
+  const role = stack.functions[name].role;
+  if (!role) throw new Error(`function ${name} has no role`);
+  const roleId = logicalIdOf(stack, role.node.defaultChild as CfnResource);
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => policy.Properties.Roles.some((ref: { Ref?: string }) => ref.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as StatementJson[]);
+}
+
+const actionsOf = (statement: StatementJson) => [statement.Action].flat();
+const allowedActions = (name: FunctionName) => statementsOf(name).flatMap(actionsOf);
+const onTable = (statement: StatementJson) => JSON.stringify(statement.Resource).includes(tableId());
+
+describe('SharebusStack', () => {
+  describe('event bus', () => {
+    it('creates the custom bus named sharebus by default', () => {
+      // THEN
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: 'sharebus' });
+    });
+
+    it('archives every event the account puts on the bus for 30 days by default', () => {
+      // THEN
+      template.hasResourceProperties('AWS::Events::Archive', {
+        SourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.bus.node.defaultChild as CfnResource), 'Arn'] },
+        EventPattern: { account: [{ Ref: 'AWS::AccountId' }] },
+        RetentionDays: 30,
+      });
+    });
+
+    it('rejects a bus name EventBridge would refuse, naming it', () => {
+      // WHEN / THEN
+      expect(() => synthesizeStack({ stackProps: { busName: 'gov bus' } })).toThrow(EventBusPropsError);
+      expect(() => synthesizeStack({ stackProps: { busName: 'default' } })).toThrow(/busName 'default'/);
+    });
+
+    it('rejects an archive retention that is not a whole number of days', () => {
+      // WHEN / THEN
+      expect(() => synthesizeStack({ stackProps: { archiveRetention: Duration.hours(36) } })).toThrow(
+        /archiveRetention 1 day 12 hours must be a whole number of days/,
+      );
+    });
+  });
+
+  describe('registry table', () => {
+    it('builds the keys and the GSI from functions/shared/registry/table.ts', () => {
+      // THEN
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+          { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: GSI1.indexName,
+            KeySchema: [
+              { AttributeName: GSI1.partitionKey, KeyType: 'HASH' },
+              { AttributeName: GSI1.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      });
+    });
+
+    it('is on demand, recoverable to a point in time, encrypted with a KMS key and protected from deletion', () => {
+      // THEN
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        // SSEEnabled without a key ID is the AWS managed key aws/dynamodb.
+        SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent() },
+        DeletionProtectionEnabled: true,
+      });
+    });
+
+    it('is kept when the stack is deleted or the table replaced', () => {
+      // THEN
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it('makes exactly one function per FUNCTIONS entry', () => {
+      // THEN
+      template.resourceCountIs('AWS::Lambda::Function', FUNCTION_NAMES.length);
+      expect(Object.keys(stack.functions).sort()).toEqual([...FUNCTION_NAMES].sort());
+    });
+
+    it.each(FUNCTION_NAMES)(
+      'runs %s as an ES module on the newest Node.js runtime, on ARM, traced',
+      (name) => {
+        // THEN
+        expect(resource(functionId(name)).Properties).toMatchObject({
+          Runtime: SHAREBUS_RUNTIME.name,
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          TracingConfig: { Mode: 'Active' },
+          LoggingConfig: { LogFormat: 'JSON' },
+        });
+      },
+    );
+
+    it('uses the newest Node.js runtime this aws-cdk-lib knows, as cdk-nag AwsSolutions-L1 requires', () => {
+      // GIVEN
+      const nodeVersions = Runtime.ALL.map((runtime) => runtime.name.match(/^nodejs(\d+)/)?.[1])
+        .filter((major) => major !== undefined)
+        .map(Number);
+      // THEN
+      expect(SHAREBUS_RUNTIME.name).toBe(`nodejs${Math.max(...nodeVersions)}.x`);
+    });
+
+    it.each(FUNCTION_NAMES)('writes %s logs to its own log group, kept 90 days', (name) => {
+      // GIVEN
+      const logGroupRef = resource(functionId(name)).Properties.LoggingConfig.LogGroup.Ref;
+      // THEN
+      expect(resource(logGroupRef)).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 90 },
+      });
+      const others = FUNCTION_NAMES.filter((other) => other !== name);
+      for (const other of others) {
+        expect(resource(functionId(other)).Properties.LoggingConfig.LogGroup.Ref).not.toBe(logGroupRef);
+      }
+    });
+
+    it.each(FUNCTION_NAMES)('configures %s with the table, the bus and https-only endpoints', (name) => {
+      // THEN
+      expect(resource(functionId(name)).Properties.Environment.Variables).toMatchObject({
+        [ENV.tableName]: { Ref: tableId() },
+        [ENV.busName]: 'sharebus',
+        [ENV.endpointPolicy]: 'https-only',
+        POWERTOOLS_SERVICE_NAME: 'sharebus',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    });
+
+    it('tells subscriptions the deliver function and the dead-letter queue its rules target', () => {
+      // THEN
+      expect(resource(functionId('subscriptions')).Properties.Environment.Variables).toMatchObject({
+        [ENV.deliverFunctionArn]: { 'Fn::GetAtt': [functionId('deliver'), 'Arn'] },
+        [ENV.deliveryDlqArn]: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+      });
+    });
+
+    it('gives the deliver function more time than one webhook POST may take', () => {
+      // GIVEN
+      const deliver = resource(functionId('deliver')).Properties;
+      // THEN
+      expect(deliver.Environment.Variables[ENV.deliveryTimeoutMs]).toBe('10000');
+      expect(deliver.Timeout).toBeGreaterThan(10);
+    });
+  });
+
+  describe('HTTP API', () => {
+    const authorizerId = () => {
+      const [id] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+      if (!id) throw new Error('no authorizer in the template');
+      return id;
+    };
+
+    it('has exactly the routes of ROUTES', () => {
+      // THEN
+      const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+        (route) => route.Properties.RouteKey,
+      );
+      expect(routeKeys.sort()).toEqual(ROUTES.map((route) => route.routeKey).sort());
+    });
+
+    it.each(ROUTES.map((route) => [route.routeKey, route] as const))(
+      'sends %s to the function routes.ts names, through the authorizer when it is authorized',
+      (_key, route) => {
+        // GIVEN
+        const [cfnRoute] = Object.values(
+          template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: route.routeKey } }),
+        );
+        const integrationId = cfnRoute?.Properties.Target['Fn::Join'][1][1].Ref;
+        // THEN
+        expect(resource(integrationId).Properties).toMatchObject({
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: { 'Fn::GetAtt': [functionId(route.function), 'Arn'] },
+        });
+        if (route.authorized) {
+          expect(cfnRoute?.Properties).toMatchObject({
+            AuthorizationType: 'CUSTOM',
+            AuthorizerId: { Ref: authorizerId() },
+          });
+        } else {
+          expect(cfnRoute?.Properties.AuthorizationType).toBe('NONE');
+          expect(cfnRoute?.Properties.AuthorizerId).toBeUndefined();
+        }
+      },
+    );
+
+    it('leaves GET /health open', () => {
+      // THEN
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'GET /health',
+        AuthorizationType: 'NONE',
+      });
+    });
+
+    it('asks the authorizer function for a simple answer on every request, with no identity source and no cache', () => {
+      // THEN
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        AuthorizerResultTtlInSeconds: 0,
+        IdentitySource: Match.absent(),
+        AuthorizerUri: {
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [functionId('authorizer'), 'Arn'] }])],
+        },
+      });
+    });
+
+    it('logs every request of the default stage to a log group and throttles it', () => {
+      // GIVEN
+      const accessLogId = logicalIdOf(stack, stack.httpApi.accessLogGroup.node.defaultChild as CfnResource);
+      // THEN
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        AccessLogSettings: {
+          DestinationArn: { 'Fn::GetAtt': [accessLogId, 'Arn'] },
+          Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+        },
+        DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      });
+    });
+
+    it('logs each request as one JSON line naming the route, the status and the caller the authorizer saw', () => {
+      // GIVEN
+      const [cfnStage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+      // WHEN
+      const format = JSON.parse(cfnStage?.Properties.AccessLogSettings.Format);
+      // THEN
+      expect(format).toMatchObject({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        caller: '$context.authorizer.kind',
+        authError: '$context.authorizer.authError',
+      });
+    });
+  });
+
+  describe('delivery dead-letter queue', () => {
+    it('keeps failed deliveries 14 days, encrypted', () => {
+      // THEN
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        SqsManagedSseEnabled: true,
+      });
+    });
+
+    it('refuses requests without TLS and admits only subscription rules of the sharebus bus', () => {
+      // GIVEN
+      const [policy] = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+      const statements = policy?.Properties.PolicyDocument.Statement as StatementJson[];
+      // THEN
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+      const allows = statements.filter((statement) => statement.Effect === 'Allow');
+      expect(allows).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+          Condition: {
+            ArnLike: { 'aws:SourceArn': ruleArnPattern('sharebus') },
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          },
+        }),
+      ]);
+    });
+
+    it('alarms as soon as one failed delivery waits in the queue', () => {
+      // THEN
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId(), 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+      });
+    });
+
+    it('receives deliver invocations that failed after two retries', () => {
+      // THEN
+      expect(resource(functionId('deliver')).Properties.DeadLetterConfig).toEqual({
+        TargetArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionId('deliver') },
+        MaximumRetryAttempts: 2,
+      });
+      expect(statementsOf('deliver')).toContainEqual(
+        expect.objectContaining({
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+        }),
+      );
+    });
+
+    it('gives no other function access to the queue', () => {
+      // THEN
+      for (const name of FUNCTION_NAMES.filter((other) => other !== 'deliver')) {
+        expect(allowedActions(name).filter((action) => action.startsWith('sqs:'))).toEqual([]);
+      }
+    });
+  });
+
+  describe('permissions', () => {
+    it('lets subscription rules of this bus, in this account, invoke the deliver function', () => {
+      // THEN
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [functionId('deliver'), 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: ruleArnPattern('sharebus'),
+      });
+    });
+
+    it('lets publish put events on the bus but not write the registry', () => {
+      // GIVEN
+      const busArn = {
+        'Fn::GetAtt': [logicalIdOf(stack, stack.bus.node.defaultChild as CfnResource), 'Arn'],
+      };
+      // THEN
+      expect(statementsOf('publish')).toContainEqual(
+        expect.objectContaining({ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn }),
+      );
+      expect(allowedActions('publish')).toContain('dynamodb:GetItem');
+      for (const write of TABLE_WRITES) expect(allowedActions('publish')).not.toContain(write);
+    });
+
+    it.each([
+      ['authorizer', 'read'],
+      ['deliver', 'read'],
+      ['publish', 'read'],
+      ['departments', 'readWrite'],
+      ['contracts', 'readWrite'],
+      ['subscriptions', 'readWrite'],
+      ['health', 'none'],
+    ] as const)('gives %s %s access to the registry table', (name, access) => {
+      // GIVEN
+      const tableActions = statementsOf(name).filter(onTable).flatMap(actionsOf);
+      // THEN
+      if (access === 'none') expect(tableActions).toEqual([]);
+      else expect(tableActions).toContain('dynamodb:Query');
+      for (const write of TABLE_WRITES) {
+        if (access === 'readWrite') expect(tableActions).toContain(write);
+        else expect(tableActions).not.toContain(write);
+      }
+    });
+
+    it('lets only publish put events', () => {
+      // THEN
+      for (const name of FUNCTION_NAMES) {
+        if (name === 'publish') continue;
+        expect(allowedActions(name)).not.toContain('events:PutEvents');
+      }
+    });
+
+    it('lets subscriptions manage only the rules named with the subscription prefix on its bus', () => {
+      // GIVEN
+      const eventsStatements = statementsOf('subscriptions').filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('events:')),
+      );
+      // THEN
+      expect(eventsStatements).toHaveLength(1);
+      expect(actionsOf(eventsStatements[0]!).sort()).toEqual(
+        [
+          'events:DeleteRule',
+          'events:DescribeRule',
+          'events:ListTargetsByRule',
+          'events:PutRule',
+          'events:PutTargets',
+          'events:RemoveTargets',
+        ].sort(),
+      );
+      expect(eventsStatements[0]!.Resource).toEqual(ruleArnPattern('sharebus'));
+    });
+
+    it('grants "*" to no function except for the X-Ray actions, which take no resource', () => {
+      // THEN
+      for (const name of FUNCTION_NAMES) {
+        const onEverything = statementsOf(name).filter((statement) => statement.Resource === '*');
+        expect(onEverything.flatMap(actionsOf).sort()).toEqual([
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+        ]);
+      }
+    });
+
+    it('attaches no managed policy to any function role, so each may write only its own log group', () => {
+      // THEN
+      for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+      for (const name of FUNCTION_NAMES) {
+        const logGroupRef = resource(functionId(name)).Properties.LoggingConfig.LogGroup.Ref;
+        expect(statementsOf(name)).toContainEqual(
+          expect.objectContaining({
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [logGroupRef, 'Arn'] },
+          }),
+        );
+      }
+    });
+  });
+
+  describe('with every prop set', () => {
+    let custom: SharebusStack;
+    let customTemplate: Template;
+    const customFunction = (name: FunctionName) =>
+      customTemplate.toJSON().Resources[
+        logicalIdOf(custom, custom.functions[name].node.defaultChild as CfnResource)
+      ].Properties;
+
+    beforeAll(() => {
+      ({ stack: custom, template: customTemplate } = synthesizeStack({
+        stackProps: {
+          busName: 'gov-bus',
+          archiveRetention: Duration.days(90),
+          webhookTimeout: Duration.seconds(25),
+          deliveryMaxRetries: 5,
+          deliveryMaxEventAge: Duration.hours(2),
+          logRetention: RetentionDays.ONE_YEAR,
+          apiThrottle: { rateLimit: 10, burstLimit: 20 },
+          tableDeletionProtection: false,
+        },
+      }));
+    }, 120_000);
+
+    it('names the bus, scopes the subscription rule permissions to it and keeps the archive as long as asked', () => {
+      // THEN
+      customTemplate.hasResourceProperties('AWS::Events::EventBus', { Name: 'gov-bus' });
+      customTemplate.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 90 });
+      customTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 'events.amazonaws.com',
+        SourceArn: ruleArnPattern('gov-bus'),
+      });
+      customTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': ruleArnPattern('gov-bus') } }),
+            }),
+          ]),
+        },
+      });
+      expect(customFunction('publish').Environment.Variables[ENV.busName]).toBe('gov-bus');
+    });
+
+    it('gives the deliver function the webhook timeout plus 20 seconds', () => {
+      // THEN
+      expect(customFunction('deliver')).toMatchObject({
+        Timeout: 45,
+        Environment: { Variables: { [ENV.deliveryTimeoutMs]: '25000' } },
+      });
+    });
+
+    it('passes the delivery retry policy to subscriptions, which otherwise keeps its own default', () => {
+      // THEN
+      expect(customFunction('subscriptions').Environment.Variables).toMatchObject({
+        [ENV.deliveryMaxRetries]: '5',
+        [ENV.deliveryMaxEventAgeSeconds]: '7200',
+      });
+      expect(resource(functionId('subscriptions')).Properties.Environment.Variables).not.toHaveProperty(
+        ENV.deliveryMaxRetries,
+      );
+      expect(resource(functionId('subscriptions')).Properties.Environment.Variables).not.toHaveProperty(
+        ENV.deliveryMaxEventAgeSeconds,
+      );
+    });
+
+    it('keeps every log as long as asked, throttles as asked and may drop deletion protection', () => {
+      // THEN
+      for (const logGroup of Object.values(customTemplate.findResources('AWS::Logs::LogGroup'))) {
+        expect(logGroup.Properties.RetentionInDays).toBe(365);
+      }
+      customTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      });
+      customTemplate.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+      customTemplate.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    });
+
+    it('rejects a webhook timeout under one second, naming it', () => {
+      // WHEN / THEN
+      expect(() => synthesizeStack({ stackProps: { webhookTimeout: Duration.millis(500) } })).toThrow(
+        new SharebusStackError('webhookTimeout 500 millis must be at least 1 second'),
+      );
+    });
+  });
+
+  describe('function bundles', () => {
+    it.each(FUNCTION_NAMES)(
+      'bundles %s into one ES module that can require its CommonJS dependencies',
+      (name) => {
+        // GIVEN
+        const code = readFileSync(join(bundleOf(name), 'index.mjs'), 'utf8');
+        // THEN
+        expect(
+          code.startsWith("import { createRequire as __sharebusCreateRequire } from 'node:module';"),
+        ).toBe(true);
+        expect(existsSync(join(bundleOf(name), 'index.mjs.map'))).toBe(true);
+      },
+    );
+
+    it.each(FUNCTION_NAMES)('leaves the AWS SDK out of %s: the Lambda runtime provides it', (name) => {
+      // GIVEN
+      const map: { sources: string[] } = JSON.parse(
+        readFileSync(join(bundleOf(name), 'index.mjs.map'), 'utf8'),
+      );
+      // THEN
+      expect(map.sources.filter((source) => source.includes('node_modules/@aws-sdk/'))).toEqual([]);
+      expect(map.sources.some((source) => source.endsWith(FUNCTIONS[name].replace(/^functions\//, '')))).toBe(
+        true,
+      );
+    });
+
+    it('loads every bundle in Node.js as Lambda would, each exporting `handler`', () => {
+      // GIVEN
+      const entries = FUNCTION_NAMES.map((name) => [name, join(bundleOf(name), 'index.mjs')]);
+      const script = `
+        const entries = ${JSON.stringify(entries)};
+        const exported = {};
+        for (const [name, file] of entries) exported[name] = typeof (await import(file)).handler;
+        process.stdout.write(JSON.stringify(exported));`;
+      // WHEN
+      const child = spawnSync(
+        process.execPath,
+        ['--input-type=module', '--enable-source-maps', '-e', script],
+        {
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            AWS_REGION: 'eu-west-1',
+            SHAREBUS_TABLE_NAME: 'registry',
+            SHAREBUS_BUS_NAME: 'sharebus',
+            SHAREBUS_ENDPOINT_POLICY: 'https-only',
+          },
+        },
+      );
+      // THEN
+      expect(child.status).toBe(0);
+      expect(JSON.parse(child.stdout)).toEqual(
+        Object.fromEntries(FUNCTION_NAMES.map((name) => [name, 'function'])),
+      );
+    });
+  });
+
+  it('outputs the API URL, the bus name, the table name and the dead-letter queue URL', () => {
+    // THEN
+    template.hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    template.hasOutput('BusName', {
+      Value: { Ref: logicalIdOf(stack, stack.bus.node.defaultChild as CfnResource) },
+    });
+    template.hasOutput('TableName', { Value: { Ref: tableId() } });
+    template.hasOutput('DeliveryDlqUrl', { Value: { Ref: queueId() } });
+  });
+});
