@@ -22,7 +22,9 @@ describe('embedded EventBridge: PutEvents', () => {
     await harness.client.send(
       new PutRuleCommand({ Name: 'orders', EventPattern: JSON.stringify({ source: ['sharebus.orders'] }) }),
     );
-    await harness.client.send(new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }));
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+    );
   });
 
   afterEach(async () => {
@@ -33,7 +35,13 @@ describe('embedded EventBridge: PutEvents', () => {
     // Act
     const put = await harness.client.send(
       new PutEventsCommand({
-        Entries: [{ ...entry({ orderId: 7 }), Resources: ['arn:aws:s3:::bucket'], Time: new Date('2024-01-01T00:00:00.250Z') }],
+        Entries: [
+          {
+            ...entry({ orderId: 7 }),
+            Resources: ['arn:aws:s3:::bucket'],
+            Time: new Date('2024-01-01T00:00:00.250Z'),
+          },
+        ],
       }),
     );
     await harness.eventBridge.idle();
@@ -83,13 +91,25 @@ describe('embedded EventBridge: PutEvents', () => {
     // Prepare
     await harness.client.send(new CreateEventBusCommand({ Name: 'custom' }));
     await harness.client.send(
-      new PutRuleCommand({ Name: 'custom-rule', EventBusName: 'custom', EventPattern: '{"source":["sharebus.orders"]}' }),
+      new PutRuleCommand({
+        Name: 'custom-rule',
+        EventBusName: 'custom',
+        EventPattern: '{"source":["sharebus.orders"]}',
+      }),
     );
     await harness.client.send(
-      new PutTargetsCommand({ Rule: 'custom-rule', EventBusName: 'custom', Targets: [{ Id: 'q', Arn: queueArn('custom') }] }),
+      new PutTargetsCommand({
+        Rule: 'custom-rule',
+        EventBusName: 'custom',
+        Targets: [{ Id: 'q', Arn: queueArn('custom') }],
+      }),
     );
-    await harness.client.send(new PutRuleCommand({ Name: 'off', EventPattern: '{"source":["sharebus.orders"]}' }));
-    await harness.client.send(new PutTargetsCommand({ Rule: 'off', Targets: [{ Id: 'q', Arn: queueArn('off') }] }));
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'off', EventPattern: '{"source":["sharebus.orders"]}' }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'off', Targets: [{ Id: 'q', Arn: queueArn('off') }] }),
+    );
     await harness.client.send(new DisableRuleCommand({ Name: 'off' }));
     // Act
     await harness.client.send(
@@ -110,7 +130,10 @@ describe('embedded EventBridge: PutEvents', () => {
   it('passes Input as the Lambda payload when the target sets it', async () => {
     // Prepare
     await harness.client.send(
-      new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, Input: '{"fixed":true}' }] }),
+      new PutTargetsCommand({
+        Rule: 'orders',
+        Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, Input: '{"fixed":true}' }],
+      }),
     );
     // Act
     await harness.client.send(new PutEventsCommand({ Entries: [entry()] }));
@@ -139,12 +162,18 @@ describe('embedded EventBridge: PutEvents', () => {
     // Assess
     expect(put.FailedEntryCount).toBe(7);
     expect(put.Entries).toEqual([
-      { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Source is not valid. Reason: Source is a required argument.' },
+      {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameter Source is not valid. Reason: Source is a required argument.',
+      },
       {
         ErrorCode: 'InvalidArgument',
         ErrorMessage: 'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
       },
-      { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Detail is not valid. Reason: Detail is a required argument.' },
+      {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameter Detail is not valid. Reason: Detail is a required argument.',
+      },
       { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
       { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
       { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
@@ -175,8 +204,14 @@ describe('embedded EventBridge: PutEvents', () => {
     const resource = 'arn:aws:s3:::b';
     const fixed = 14 + source.length + detailType.length + resource.length + '{"pad":""}'.length;
     const limit = 262_144;
-    const atLimit = { Source: source, DetailType: detailType, Resources: [resource], Time: new Date(), Detail: JSON.stringify({ pad: 'x'.repeat(limit - fixed) }) };
-    const overLimit = { ...atLimit, Detail: JSON.stringify({ pad: 'x'.repeat(limit - fixed - 1) + 'é' }) };
+    const atLimit = {
+      Source: source,
+      DetailType: detailType,
+      Resources: [resource],
+      Time: new Date(),
+      Detail: JSON.stringify({ pad: 'x'.repeat(limit - fixed) }),
+    };
+    const overLimit = { ...atLimit, Detail: JSON.stringify({ pad: `${'x'.repeat(limit - fixed - 1)}é` }) };
     // Act
     const ok = await harness.client.send(new PutEventsCommand({ Entries: [atLimit] }));
     const error = await caught(() => harness.client.send(new PutEventsCommand({ Entries: [overLimit] })));
@@ -194,7 +229,9 @@ describe('embedded EventBridge: PutEvents', () => {
     try {
       // Act
       const put = await big.client.send(
-        new PutEventsCommand({ Entries: [{ ...entry(), Detail: JSON.stringify({ pad: 'x'.repeat(500_000) }) }] }),
+        new PutEventsCommand({
+          Entries: [{ ...entry(), Detail: JSON.stringify({ pad: 'x'.repeat(500_000) }) }],
+        }),
       );
       // Assess
       expect(put.FailedEntryCount).toBe(0);
@@ -205,7 +242,9 @@ describe('embedded EventBridge: PutEvents', () => {
 
   it('accepts events for a bus that does not exist, as AWS does, but warns that they went nowhere', async () => {
     // Act
-    const put = await harness.client.send(new PutEventsCommand({ Entries: [{ ...entry(), EventBusName: 'ghost' }] }));
+    const put = await harness.client.send(
+      new PutEventsCommand({ Entries: [{ ...entry(), EventBusName: 'ghost' }] }),
+    );
     await harness.eventBridge.idle();
     // Assess
     expect(put.FailedEntryCount).toBe(0);
@@ -217,7 +256,9 @@ describe('embedded EventBridge: PutEvents', () => {
   it('keeps the precision of numbers in Detail', async () => {
     // Act
     await harness.client.send(
-      new PutEventsCommand({ Entries: [{ ...entry(), Detail: '{"big": 12345678901234567890123, "f": 1.0}' }] }),
+      new PutEventsCommand({
+        Entries: [{ ...entry(), Detail: '{"big": 12345678901234567890123, "f": 1.0}' }],
+      }),
     );
     await harness.eventBridge.idle();
     // Assess

@@ -1,4 +1,5 @@
 import {
+  ListRuleNamesByTargetCommand,
   ListTargetsByRuleCommand,
   PutRuleCommand,
   PutTargetsCommand,
@@ -39,6 +40,21 @@ describe('embedded EventBridge: targets', () => {
     expect(listed.Targets).toEqual([lambdaTarget, queueTarget]);
     expect(removed).toMatchObject({ FailedEntryCount: 0, FailedEntries: [] });
     expect(after.Targets).toEqual([queueTarget]);
+  });
+
+  it('lists the rules that send to a target ARN', async () => {
+    // Prepare
+    await harness.client.send(new PutRuleCommand({ Name: 'r2', EventPattern: '{"source":["t"]}' }));
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'r1', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'r2', Targets: [{ Id: 'q', Arn: queueArn('q') }] }),
+    );
+    // Act
+    const names = await harness.client.send(new ListRuleNamesByTargetCommand({ TargetArn: LAMBDA_ARN }));
+    // Assess
+    expect(names.RuleNames).toEqual(['r1']);
   });
 
   it('lists targets in pages', async () => {

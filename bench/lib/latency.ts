@@ -1,0 +1,216 @@
+// Measures what the embedded EventBridge adds between a client's PutEvents and the in-process Lambda call:
+// N rules on the default bus, events sent over the AWS SDK at a fixed rate (open loop), each matching one rule.
+// The client runs in a worker thread, as a separate client process would, so its SDK work (serialising,
+// signing) does not sit on the server's event loop.
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { startEventBridge } from '../../local/eventbridge/index.js';
+
+export interface LatencyOptions {
+  /** Rules on the bus, each with one Lambda target. */
+  readonly rules: number;
+  /** Send rate; events go out on schedule whether or not earlier ones were answered. */
+  readonly eventsPerSecond: number;
+  /** Events measured (after a warm-up of a tenth as many, at least 200). */
+  readonly events: number;
+}
+
+export interface LatencyResult {
+  /** Request handed to HTTP by the SDK -> Lambda invoked: loopback HTTP plus everything the server does. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly meanMs: number;
+  /** PutEvents called on the SDK client -> Lambda invoked (adds the SDK's serialising and signing). */
+  readonly clientP50Ms: number;
+  readonly clientP99Ms: number;
+  /** PutEvents round trip as the client sees it (called -> answered). */
+  readonly putEventsP50Ms: number;
+  readonly putEventsP99Ms: number;
+  readonly rules: number;
+  readonly events: number;
+  readonly achievedEventsPerSecond: number;
+}
+
+interface ClientJob {
+  readonly role: 'sharebus-latency-client';
+  readonly endpoint: string;
+  readonly rules: number;
+  readonly eventsPerSecond: number;
+  readonly total: number;
+}
+
+interface ClientTimes {
+  /** Absolute times (performance.timeOrigin + now), comparable across threads. */
+  readonly calledAt: Float64Array;
+  readonly wireAt: Float64Array;
+  readonly answeredAt: Float64Array;
+  readonly elapsedMs: number;
+}
+
+const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:bench';
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** Rule i: an exact source, a choice of detail types, a tenant and a numeric condition in detail. */
+function rulePattern(i: number): string {
+  return JSON.stringify({
+    source: [`bench.department-${i}`],
+    'detail-type': [`Record${i % 10}Changed`, 'RecordDeleted'],
+    detail: { tenant: [`tenant-${i}`], version: [{ numeric: ['>=', 1] }] },
+  });
+}
+
+function newClient(endpoint: string): EventBridgeClient {
+  return new EventBridgeClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 1,
+  });
+}
+
+async function runClient(job: ClientJob): Promise<ClientTimes> {
+  const calledAt = new Float64Array(job.total);
+  const wireAt = new Float64Array(job.total);
+  const answeredAt = new Float64Array(job.total);
+  const client = newClient(job.endpoint);
+  // Innermost middleware: runs just before the HTTP handler writes the signed request.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const detail = (args.input as { Entries?: Array<{ Detail?: string }> }).Entries?.[0]?.Detail ?? '';
+      const seq = Number(/"seq":(\d+)/.exec(detail)?.[1] ?? -1);
+      if (seq >= 0) wireAt[seq] = now();
+      return next(args);
+    },
+    { step: 'deserialize', priority: 'low', name: 'sharebusLatencyStamp' },
+  );
+  const intervalMs = 1000 / job.eventsPerSecond;
+  const sends: Array<Promise<unknown>> = [];
+  const start = performance.now();
+  for (let seq = 0; seq < job.total; seq++) {
+    const due = start + seq * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1.5) await new Promise((resolve) => setTimeout(resolve, wait - 1));
+    else await new Promise((resolve) => setImmediate(resolve));
+    const rule = (seq * 7919) % job.rules;
+    const entry = {
+      Source: `bench.department-${rule}`,
+      DetailType: `Record${rule % 10}Changed`,
+      Detail: JSON.stringify({
+        tenant: `tenant-${rule}`,
+        version: 1,
+        seq,
+        payload: { name: 'x'.repeat(200) },
+      }),
+    };
+    calledAt[seq] = now();
+    sends.push(
+      client.send(new PutEventsCommand({ Entries: [entry] })).then(() => {
+        answeredAt[seq] = now();
+      }),
+    );
+  }
+  const elapsedMs = performance.now() - start;
+  await Promise.all(sends);
+  client.destroy();
+  return { calledAt, wireAt, answeredAt, elapsedMs };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? Number.NaN;
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export async function measureDeliveryLatency(options: LatencyOptions): Promise<LatencyResult> {
+  const warmup = Math.max(200, Math.floor(options.events / 10));
+  const total = warmup + options.events;
+  const invokedAt = new Float64Array(total);
+  let invoked = 0;
+  let allInvoked: () => void = () => {};
+  const done = new Promise<void>((resolve) => (allInvoked = resolve));
+
+  const eventBridge = await startEventBridge({
+    invokeLambda: async (_arn, payload) => {
+      const at = now();
+      const seq = Number(/"seq":(\d+)/.exec(payload)?.[1] ?? -1);
+      if (seq >= 0 && seq < total && invokedAt[seq] === 0) {
+        invokedAt[seq] = at;
+        if (++invoked === total) allInvoked();
+      }
+    },
+    logger: { warn: () => {}, error: (message, ...rest) => console.error(message, ...rest) },
+  });
+  const setup = newClient(eventBridge.endpoint);
+  try {
+    for (let i = 0; i < options.rules; i++) {
+      await setup.send(new PutRuleCommand({ Name: `rule-${i}`, EventPattern: rulePattern(i) }));
+      await setup.send(
+        new PutTargetsCommand({ Rule: `rule-${i}`, Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+      );
+    }
+    const job: ClientJob = {
+      role: 'sharebus-latency-client',
+      endpoint: eventBridge.endpoint,
+      rules: options.rules,
+      eventsPerSecond: options.eventsPerSecond,
+      total,
+    };
+    const times = await new Promise<ClientTimes>((resolve, reject) => {
+      // Worker threads do not inherit tsx's loader, so the worker registers it before loading this file.
+      const bootstrap = `(async () => {
+        const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
+        register();
+        await import(${JSON.stringify(import.meta.url)});
+      })();`;
+      const worker = new Worker(bootstrap, { eval: true, workerData: job });
+      worker.once('message', (message: ClientTimes) => resolve(message));
+      worker.once('error', reject);
+      worker.once('exit', (code) => {
+        if (code !== 0) reject(new Error(`latency client exited with ${code}`));
+      });
+    });
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    await eventBridge.idle();
+
+    const wire: number[] = [];
+    const client: number[] = [];
+    const roundTrip: number[] = [];
+    for (let seq = warmup; seq < total; seq++) {
+      const invokedTime = invokedAt[seq] ?? 0;
+      if (invokedTime === 0) throw new Error(`event ${seq} was never delivered`);
+      wire.push(invokedTime - (times.wireAt[seq] ?? 0));
+      client.push(invokedTime - (times.calledAt[seq] ?? 0));
+      roundTrip.push((times.answeredAt[seq] ?? 0) - (times.calledAt[seq] ?? 0));
+    }
+    for (const list of [wire, client, roundTrip]) list.sort((a, b) => a - b);
+    return {
+      p50Ms: round(percentile(wire, 50)),
+      p99Ms: round(percentile(wire, 99)),
+      maxMs: round(wire[wire.length - 1] ?? Number.NaN),
+      meanMs: round(wire.reduce((a, b) => a + b, 0) / wire.length),
+      clientP50Ms: round(percentile(client, 50)),
+      clientP99Ms: round(percentile(client, 99)),
+      putEventsP50Ms: round(percentile(roundTrip, 50)),
+      putEventsP99Ms: round(percentile(roundTrip, 99)),
+      rules: options.rules,
+      events: options.events,
+      achievedEventsPerSecond: Math.round((total / times.elapsedMs) * 1000),
+    };
+  } finally {
+    setup.destroy();
+    await eventBridge.stop();
+  }
+}
+
+// In the client worker: send the events and hand the timings back.
+if (!isMainThread && (workerData as Partial<ClientJob> | null)?.role === 'sharebus-latency-client') {
+  void runClient(workerData as ClientJob).then((times) => parentPort?.postMessage(times));
+}

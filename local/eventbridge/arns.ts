@@ -1,0 +1,52 @@
+// ARNs as Amazon EventBridge spells them, and the reverse: names out of ARNs given in requests.
+
+export interface AccountScope {
+  readonly region: string;
+  readonly accountId: string;
+}
+
+export const DEFAULT_BUS = 'default';
+
+const prefix = (scope: AccountScope): string => `arn:aws:events:${scope.region}:${scope.accountId}`;
+
+export const busArn = (scope: AccountScope, bus: string): string => `${prefix(scope)}:event-bus/${bus}`;
+
+/** Rules on the default bus have no bus segment (`rule/NAME`); others do (`rule/BUS/NAME`). */
+export const ruleArn = (scope: AccountScope, bus: string, rule: string): string =>
+  bus === DEFAULT_BUS ? `${prefix(scope)}:rule/${rule}` : `${prefix(scope)}:rule/${bus}/${rule}`;
+
+export const archiveArn = (scope: AccountScope, archive: string): string =>
+  `${prefix(scope)}:archive/${archive}`;
+
+export const replayArn = (scope: AccountScope, replay: string): string => `${prefix(scope)}:replay/${replay}`;
+
+/** `EventBusName` parameters take a name or an ARN; undefined means the default bus. */
+export function busNameOf(nameOrArn: string | undefined): string {
+  if (nameOrArn === undefined || nameOrArn === '') return DEFAULT_BUS;
+  if (!nameOrArn.startsWith('arn:')) return nameOrArn;
+  const match = /:event-bus\/(.+)$/.exec(nameOrArn);
+  return match?.[1] ?? nameOrArn;
+}
+
+/** Parses a rule ARN into bus and rule names, or undefined when it is not one. */
+export function parseRuleArn(arn: string): { bus: string; rule: string } | undefined {
+  const match = /^arn:[^:]+:events:[^:]*:[^:]*:rule\/(.+)$/.exec(arn);
+  const path = match?.[1];
+  if (path === undefined) return undefined;
+  const slash = path.indexOf('/');
+  return slash < 0
+    ? { bus: DEFAULT_BUS, rule: path }
+    : { bus: path.slice(0, slash), rule: path.slice(slash + 1) };
+}
+
+export function parseArchiveArn(arn: string): string | undefined {
+  return /^arn:[^:]+:events:[^:]*:[^:]*:archive\/(.+)$/.exec(arn)?.[1];
+}
+
+export function parseBusArn(arn: string): string | undefined {
+  return /^arn:[^:]+:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(arn)?.[1];
+}
+
+export const isLambdaArn = (arn: string): boolean => /^arn:[^:]+:lambda:[^:]*:[^:]*:function:.+/.test(arn);
+
+export const isSqsArn = (arn: string): boolean => /^arn:[^:]+:sqs:[^:]*:[^:]*:[^:]+$/.test(arn);

@@ -1,0 +1,760 @@
+// The EventBridge resources (buses, rules, targets) and the operations on them, including PutEvents and
+// TestEventPattern, with AWS's request validation, error codes and messages.
+import { randomUUID } from 'node:crypto';
+import {
+  type AccountScope,
+  busArn,
+  busNameOf,
+  DEFAULT_BUS,
+  isLambdaArn,
+  isSqsArn,
+  parseRuleArn,
+  ruleArn,
+} from './arns.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  type DeliveredEvent,
+  type DeliveryTarget,
+  type Dispatcher,
+  isoSeconds,
+  type Logger,
+  type RetryPolicy,
+} from './delivery.js';
+import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
+import {
+  type CompiledPattern,
+  compilePattern,
+  InvalidEventPatternError,
+  MAX_PATTERN_LENGTH,
+  matchesPatternJson,
+  RuleMatcher,
+} from './patterns/index.js';
+import {
+  BUS_NAME_PATTERN,
+  BUS_NAME_PATTERN_TEXT,
+  isObject,
+  type JsonObject,
+  NAME_PATTERN,
+  NAME_PATTERN_TEXT,
+  page,
+  RequestReader,
+} from './request.js';
+import { compileTargetInput } from './target-input.js';
+
+export const MAX_TARGETS_PER_RULE = 5;
+export const MAX_ENTRIES_PER_PUT_EVENTS = 10;
+const RULE_STATES = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'] as const;
+type RuleState = (typeof RULE_STATES)[number];
+
+interface StoredTarget extends DeliveryTarget {
+  /** The target as given to PutTargets, echoed by ListTargetsByRule. */
+  readonly raw: JsonObject;
+}
+
+interface Rule {
+  readonly name: string;
+  readonly arn: string;
+  readonly busName: string;
+  readonly eventPattern?: string;
+  readonly compiled?: CompiledPattern;
+  readonly scheduleExpression?: string;
+  readonly state: RuleState;
+  readonly description?: string;
+  readonly roleArn?: string;
+  readonly targets: Map<string, StoredTarget>;
+}
+
+interface Bus {
+  readonly name: string;
+  readonly arn: string;
+  readonly description?: string;
+  readonly creationTime: Date;
+  lastModifiedTime: Date;
+  readonly rules: Map<string, Rule>;
+  readonly matcher: RuleMatcher<string>;
+}
+
+/** An event on its way through a bus: the envelope as delivered, and its JSON text. */
+export interface BusEvent extends DeliveredEvent {
+  readonly event: Readonly<Record<string, unknown>>;
+}
+
+/** Hook for archives: sees every event put on a bus (not replays). */
+export type EventSink = (busName: string, event: BusEvent) => void;
+
+export interface ControlPlaneOptions {
+  readonly scope: AccountScope;
+  readonly dispatcher: Dispatcher;
+  readonly maxEntrySizeBytes: number;
+  readonly logger: Logger;
+}
+
+const epochSeconds = (date: Date): number => date.getTime() / 1000;
+
+export class ControlPlane {
+  readonly #buses = new Map<string, Bus>();
+  readonly #sinks: EventSink[] = [];
+  #warnedSchedule = false;
+
+  constructor(private readonly options: ControlPlaneOptions) {
+    this.#buses.set(DEFAULT_BUS, this.#newBus(DEFAULT_BUS, undefined));
+  }
+
+  get scope(): AccountScope {
+    return this.options.scope;
+  }
+
+  onEventPut(sink: EventSink): void {
+    this.#sinks.push(sink);
+  }
+
+  hasBus(name: string): boolean {
+    return this.#buses.has(name);
+  }
+
+  #newBus(name: string, description: string | undefined): Bus {
+    const now = new Date();
+    return {
+      name,
+      arn: busArn(this.scope, name),
+      ...(description !== undefined ? { description } : {}),
+      creationTime: now,
+      lastModifiedTime: now,
+      rules: new Map(),
+      matcher: new RuleMatcher<string>(),
+    };
+  }
+
+  #bus(nameOrArn: string | undefined): Bus {
+    const name = busNameOf(nameOrArn);
+    const bus = this.#buses.get(name);
+    if (!bus) throw notFound(`Event bus ${name} does not exist.`);
+    return bus;
+  }
+
+  #rule(bus: Bus, name: string): Rule {
+    const rule = bus.rules.get(name);
+    if (!rule) throw notFound(`Rule ${name} does not exist on EventBus ${bus.name}.`);
+    return rule;
+  }
+
+  // ---- event buses ----
+
+  createEventBus(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const name = req.string('Name', {
+      required: true,
+      min: 1,
+      max: 256,
+      pattern: /^[/.\-_A-Za-z0-9]+$/,
+      patternText: '[/\\.\\-_A-Za-z0-9]+',
+    });
+    const description = req.string('Description', { max: 512 });
+    const eventSourceName = req.string('EventSourceName', { min: 1, max: 256 });
+    req.check();
+    if (name === undefined) throw validationError('Name is required.');
+    if (eventSourceName !== undefined) {
+      throw validationError(
+        'Partner event buses (EventSourceName) are not supported by the embedded EventBridge.',
+      );
+    }
+    if (this.#buses.has(name)) throw alreadyExists(`Event bus ${name} already exists.`);
+    if (name.includes('/')) throw validationError(`Event bus name ${name} must not contain '/'.`);
+    const bus = this.#newBus(name, description);
+    this.#buses.set(name, bus);
+    return { EventBusArn: bus.arn, ...(description !== undefined ? { Description: description } : {}) };
+  }
+
+  describeEventBus(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const name = req.string('Name', {
+      min: 1,
+      max: 1600,
+      pattern: BUS_NAME_PATTERN,
+      patternText: BUS_NAME_PATTERN_TEXT,
+    });
+    req.check();
+    return this.#busSummary(this.#bus(name));
+  }
+
+  #busSummary(bus: Bus): JsonObject {
+    return {
+      Name: bus.name,
+      Arn: bus.arn,
+      ...(bus.description !== undefined ? { Description: bus.description } : {}),
+      CreationTime: epochSeconds(bus.creationTime),
+      LastModifiedTime: epochSeconds(bus.lastModifiedTime),
+    };
+  }
+
+  listEventBuses(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const prefix = req.string('NamePrefix', { min: 1, max: 256 });
+    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
+    const limit = req.integer('Limit', { min: 1, max: 100 });
+    req.check();
+    const buses = [...this.#buses.values()]
+      .filter((b) => prefix === undefined || b.name.startsWith(prefix))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const { items, nextToken: next } = page(buses, nextToken, limit);
+    return { EventBuses: items.map((b) => this.#busSummary(b)), ...(next ? { NextToken: next } : {}) };
+  }
+
+  deleteEventBus(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const name = req.string('Name', { required: true, min: 1, max: 256 });
+    req.check();
+    if (name === DEFAULT_BUS) throw validationError('Cannot delete event bus default.');
+    // Deleting a bus that is not there succeeds in AWS too.
+    if (name !== undefined) this.#buses.delete(name);
+    return {};
+  }
+
+  // ---- rules ----
+
+  putRule(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const name = req.string('Name', {
+      required: true,
+      min: 1,
+      max: 64,
+      pattern: NAME_PATTERN,
+      patternText: NAME_PATTERN_TEXT,
+    });
+    const scheduleExpression = req.string('ScheduleExpression', { max: 256 });
+    const eventPattern = req.string('EventPattern', { max: 4096 });
+    const state = req.enumValue('State', RULE_STATES);
+    const description = req.string('Description', { max: 512 });
+    const roleArn = req.string('RoleArn', { min: 1, max: 1600 });
+    const busName = req.string('EventBusName', {
+      min: 1,
+      max: 1600,
+      pattern: BUS_NAME_PATTERN,
+      patternText: BUS_NAME_PATTERN_TEXT,
+    });
+    req.check();
+    if (name === undefined) throw validationError('Name is required.');
+    if (eventPattern === undefined && scheduleExpression === undefined) {
+      throw validationError('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+    }
+    const bus = this.#bus(busName);
+    let compiled: CompiledPattern | undefined;
+    if (eventPattern !== undefined) compiled = compileRulePattern(eventPattern);
+    if (scheduleExpression !== undefined) {
+      if (bus.name !== DEFAULT_BUS) {
+        throw validationError('ScheduleExpression is supported only on the default event bus.');
+      }
+      if (
+        !/^(rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)|cron\(.+\))$/.test(scheduleExpression)
+      ) {
+        throw validationError('Parameter ScheduleExpression is not valid.');
+      }
+      if (!this.#warnedSchedule) {
+        this.#warnedSchedule = true;
+        this.options.logger.warn(
+          `[eventbridge] rule ${name}: ScheduleExpression is stored but the embedded EventBridge never fires schedules`,
+        );
+      }
+    }
+    const existing = bus.rules.get(name);
+    const rule: Rule = {
+      name,
+      arn: ruleArn(this.scope, bus.name, name),
+      busName: bus.name,
+      ...(eventPattern !== undefined ? { eventPattern } : {}),
+      ...(compiled ? { compiled } : {}),
+      ...(scheduleExpression !== undefined ? { scheduleExpression } : {}),
+      // PutRule replaces the rule: arguments left out are not kept (AWS documents this), targets are.
+      state: state ?? 'ENABLED',
+      ...(description !== undefined ? { description } : {}),
+      ...(roleArn !== undefined ? { roleArn } : {}),
+      targets: existing?.targets ?? new Map(),
+    };
+    bus.rules.set(name, rule);
+    if (compiled) bus.matcher.add(name, compiled);
+    else bus.matcher.remove(name);
+    return { RuleArn: rule.arn };
+  }
+
+  #ruleSummary(rule: Rule): JsonObject {
+    return {
+      Name: rule.name,
+      Arn: rule.arn,
+      ...(rule.eventPattern !== undefined ? { EventPattern: rule.eventPattern } : {}),
+      ...(rule.scheduleExpression !== undefined ? { ScheduleExpression: rule.scheduleExpression } : {}),
+      State: rule.state,
+      ...(rule.description !== undefined ? { Description: rule.description } : {}),
+      ...(rule.roleArn !== undefined ? { RoleArn: rule.roleArn } : {}),
+      EventBusName: rule.busName,
+    };
+  }
+
+  #readRuleRef(body: JsonObject, key = 'Name'): { bus: Bus; name: string } {
+    const req = new RequestReader(body);
+    const name = req.string(key, {
+      required: true,
+      min: 1,
+      max: 64,
+      pattern: NAME_PATTERN,
+      patternText: NAME_PATTERN_TEXT,
+    });
+    const busName = req.string('EventBusName', {
+      min: 1,
+      max: 1600,
+      pattern: BUS_NAME_PATTERN,
+      patternText: BUS_NAME_PATTERN_TEXT,
+    });
+    req.check();
+    return { bus: this.#bus(busName), name: name ?? '' };
+  }
+
+  describeRule(body: JsonObject): JsonObject {
+    const { bus, name } = this.#readRuleRef(body);
+    return { ...this.#ruleSummary(this.#rule(bus, name)), CreatedBy: this.scope.accountId };
+  }
+
+  listRules(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const prefix = req.string('NamePrefix', {
+      min: 1,
+      max: 64,
+      pattern: NAME_PATTERN,
+      patternText: NAME_PATTERN_TEXT,
+    });
+    const busName = req.string('EventBusName', {
+      min: 1,
+      max: 1600,
+      pattern: BUS_NAME_PATTERN,
+      patternText: BUS_NAME_PATTERN_TEXT,
+    });
+    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
+    const limit = req.integer('Limit', { min: 1, max: 100 });
+    req.check();
+    const rules = [...this.#bus(busName).rules.values()]
+      .filter((r) => prefix === undefined || r.name.startsWith(prefix))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const { items, nextToken: next } = page(rules, nextToken, limit);
+    return { Rules: items.map((r) => this.#ruleSummary(r)), ...(next ? { NextToken: next } : {}) };
+  }
+
+  deleteRule(body: JsonObject): JsonObject {
+    const { bus, name } = this.#readRuleRef(body);
+    const rule = bus.rules.get(name);
+    // Deleting a rule that is not there succeeds, as in AWS.
+    if (!rule) return {};
+    if (rule.targets.size > 0) throw validationError("Rule can't be deleted since it has targets.");
+    bus.rules.delete(name);
+    bus.matcher.remove(name);
+    return {};
+  }
+
+  enableRule(body: JsonObject): JsonObject {
+    return this.#setState(body, 'ENABLED');
+  }
+
+  disableRule(body: JsonObject): JsonObject {
+    return this.#setState(body, 'DISABLED');
+  }
+
+  #setState(body: JsonObject, state: RuleState): JsonObject {
+    const { bus, name } = this.#readRuleRef(body);
+    const rule = this.#rule(bus, name);
+    bus.rules.set(name, { ...rule, state });
+    return {};
+  }
+
+  // ---- targets ----
+
+  putTargets(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const ruleName = req.string('Rule', {
+      required: true,
+      min: 1,
+      max: 64,
+      pattern: NAME_PATTERN,
+      patternText: NAME_PATTERN_TEXT,
+    });
+    const busName = req.string('EventBusName', {
+      min: 1,
+      max: 1600,
+      pattern: BUS_NAME_PATTERN,
+      patternText: BUS_NAME_PATTERN_TEXT,
+    });
+    const targets = req.array('Targets', { required: true, min: 1, max: 10 }) ?? [];
+    const readers = targets.map((t, i) => {
+      const reader = req.nested(t, 'Targets', `targets.${i + 1}.member.`);
+      if (!reader) throw validationError(`Target ${i + 1} must be an object.`);
+      return readTarget(reader);
+    });
+    req.check();
+    const rule = this.#rule(this.#bus(busName), ruleName ?? '');
+    const compiled = readers.map((t) => ({ ...t, render: compileTargetInput(t.input) }));
+    const ids = new Set([...rule.targets.keys(), ...compiled.map((t) => t.id)]);
+    if (ids.size > MAX_TARGETS_PER_RULE) throw limitExceeded();
+    const failed: JsonObject[] = [];
+    for (const t of compiled) {
+      const problem = targetProblem(t.arn, t.deadLetterArn);
+      if (problem) {
+        failed.push({ TargetId: t.id, ErrorCode: 'ValidationException', ErrorMessage: problem });
+        continue;
+      }
+      const stored: StoredTarget = {
+        id: t.id,
+        arn: t.arn,
+        render: t.render,
+        retryPolicy: t.retryPolicy,
+        ...(t.deadLetterArn !== undefined ? { deadLetterArn: t.deadLetterArn } : {}),
+        raw: t.raw,
+      };
+      rule.targets.set(t.id, stored);
+      if (!isLambdaArn(t.arn) && !isSqsArn(t.arn)) {
+        this.options.logger.warn(
+          `[eventbridge] target ${t.id} of rule ${rule.name}: ${t.arn} cannot be delivered to locally; ` +
+            'its events will be recorded as failed deliveries',
+        );
+      }
+    }
+    return { FailedEntryCount: failed.length, FailedEntries: failed };
+  }
+
+  removeTargets(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const ruleName = req.string('Rule', {
+      required: true,
+      min: 1,
+      max: 64,
+      pattern: NAME_PATTERN,
+      patternText: NAME_PATTERN_TEXT,
+    });
+    const busName = req.string('EventBusName', {
+      min: 1,
+      max: 1600,
+      pattern: BUS_NAME_PATTERN,
+      patternText: BUS_NAME_PATTERN_TEXT,
+    });
+    const ids = req.array('Ids', { required: true, min: 1, max: 100 }) ?? [];
+    req.check();
+    const rule = this.#rule(this.#bus(busName), ruleName ?? '');
+    const failed: JsonObject[] = [];
+    for (const id of ids) {
+      if (typeof id !== 'string') throw validationError('Ids must be strings.');
+      if (!rule.targets.delete(id)) {
+        failed.push({
+          TargetId: id,
+          ErrorCode: 'ResourceNotFoundException',
+          ErrorMessage: `Rule '${rule.name}' does not have a target with the Id '${id}'.`,
+        });
+      }
+    }
+    return { FailedEntryCount: failed.length, FailedEntries: failed };
+  }
+
+  listTargetsByRule(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const ruleName = req.string('Rule', {
+      required: true,
+      min: 1,
+      max: 64,
+      pattern: NAME_PATTERN,
+      patternText: NAME_PATTERN_TEXT,
+    });
+    const busName = req.string('EventBusName', {
+      min: 1,
+      max: 1600,
+      pattern: BUS_NAME_PATTERN,
+      patternText: BUS_NAME_PATTERN_TEXT,
+    });
+    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
+    const limit = req.integer('Limit', { min: 1, max: 100 });
+    req.check();
+    const rule = this.#rule(this.#bus(busName), ruleName ?? '');
+    const { items, nextToken: next } = page([...rule.targets.values()], nextToken, limit);
+    return { Targets: items.map((t) => t.raw), ...(next ? { NextToken: next } : {}) };
+  }
+
+  listRuleNamesByTarget(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const targetArn = req.string('TargetArn', { required: true, min: 1, max: 1600 });
+    const busName = req.string('EventBusName', {
+      min: 1,
+      max: 1600,
+      pattern: BUS_NAME_PATTERN,
+      patternText: BUS_NAME_PATTERN_TEXT,
+    });
+    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
+    const limit = req.integer('Limit', { min: 1, max: 100 });
+    req.check();
+    const names = [...this.#bus(busName).rules.values()]
+      .filter((r) => [...r.targets.values()].some((t) => t.arn === targetArn))
+      .map((r) => r.name)
+      .sort();
+    const { items, nextToken: next } = page(names, nextToken, limit);
+    return { RuleNames: items, ...(next ? { NextToken: next } : {}) };
+  }
+
+  /** The current target for a dead letter's origin, if the rule and target still exist. */
+  findTarget(busName: string, ruleName: string, targetId: string) {
+    const rule = this.#buses.get(busName)?.rules.get(ruleName);
+    const target = rule?.targets.get(targetId);
+    return rule && target ? { rule: { busName, name: rule.name, arn: rule.arn }, target } : undefined;
+  }
+
+  // ---- events ----
+
+  putEvents(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const entries =
+      req.array('Entries', {
+        required: true,
+        min: 1,
+        max: MAX_ENTRIES_PER_PUT_EVENTS,
+        describe: describeEntries,
+      }) ?? [];
+    req.check();
+    let total = 0;
+    for (const entry of entries) if (isObject(entry)) total += entrySize(entry);
+    if (total > this.options.maxEntrySizeBytes) {
+      throw validationError('Total size of the entries in the request is over the limit.');
+    }
+    const results: JsonObject[] = [];
+    let failedCount = 0;
+    const now = Date.now();
+    for (const entry of entries) {
+      const outcome = this.#putEntry(isObject(entry) ? entry : {}, now);
+      if ('ErrorCode' in outcome) failedCount++;
+      results.push(outcome);
+    }
+    return { FailedEntryCount: failedCount, Entries: results };
+  }
+
+  #putEntry(entry: JsonObject, now: number): JsonObject {
+    const source = entry.Source;
+    const detailType = entry.DetailType;
+    const detail = entry.Detail;
+    if (typeof source !== 'string' || source === '') {
+      return invalidArgument('Source');
+    }
+    if (typeof detailType !== 'string' || detailType === '') return invalidArgument('DetailType');
+    if (typeof detail !== 'string' || detail === '') return invalidArgument('Detail');
+    let parsedDetail: unknown;
+    try {
+      parsedDetail = JSON.parse(detail);
+    } catch {
+      parsedDetail = undefined;
+    }
+    if (!isObject(parsedDetail))
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    if (source.startsWith('aws.')) {
+      return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
+    }
+    const resources = Array.isArray(entry.Resources)
+      ? entry.Resources.filter((r) => typeof r === 'string')
+      : [];
+    const time = entryTime(entry.Time) ?? now;
+    const id = randomUUID();
+    const event = {
+      version: '0',
+      id,
+      'detail-type': detailType,
+      source,
+      account: this.scope.accountId,
+      time: isoSeconds(time),
+      region: this.scope.region,
+      resources,
+      detail: parsedDetail,
+    };
+    const busName = busNameOf(typeof entry.EventBusName === 'string' ? entry.EventBusName : undefined);
+    const bus = this.#buses.get(busName);
+    if (!bus) {
+      // AWS answers success and the event goes nowhere; we do the same, but say so.
+      this.options.logger.warn(
+        `[eventbridge] event ${id} put on event bus ${busName}, which does not exist: dropped`,
+      );
+      return { EventId: id };
+    }
+    const busEvent: BusEvent = { event, json: eventJson(event, detail), ingestedAt: now };
+    for (const sink of this.#sinks) sink(bus.name, busEvent);
+    this.route(bus.name, busEvent);
+    return { EventId: id };
+  }
+
+  /**
+   * Matches an event against the enabled rules of a bus and queues a delivery per target.
+   * `onlyRules` narrows to those rule ARNs (replays with FilterArns).
+   */
+  route(busName: string, busEvent: BusEvent, onlyRules?: ReadonlySet<string>): number {
+    const bus = this.#buses.get(busName);
+    if (!bus) return 0;
+    let deliveries = 0;
+    // The JSON text keeps numbers as sent, which AWS compares by text beyond double precision.
+    for (const ruleName of bus.matcher.matchJson(busEvent.json)) {
+      const rule = bus.rules.get(ruleName);
+      if (!rule || rule.state === 'DISABLED') continue;
+      if (onlyRules && !onlyRules.has(rule.arn)) continue;
+      const ruleRef = { busName: bus.name, name: rule.name, arn: rule.arn };
+      for (const target of rule.targets.values()) {
+        this.options.dispatcher.deliver(busEvent, ruleRef, target);
+        deliveries++;
+      }
+    }
+    return deliveries;
+  }
+
+  testEventPattern(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const pattern = req.string('EventPattern', { required: true, max: 4096 });
+    const event = req.string('Event', { required: true });
+    req.check();
+    const compiled = compileRulePattern(pattern ?? '');
+    const text = event ?? '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw validationError('Parameter Event is not valid.');
+    }
+    if (!isObject(parsed)) throw validationError('Parameter Event is not valid.');
+    for (const field of ['id', 'account', 'source', 'time', 'region', 'detail-type']) {
+      if (!(field in parsed)) throw validationError('Parameter Event is not valid.');
+    }
+    return { Result: matchesPatternJson(compiled, text) };
+  }
+
+  /** Rule ARNs must name existing rules of the bus (replay FilterArns). */
+  ruleExists(arn: string, busName: string): boolean {
+    const ref = parseRuleArn(arn);
+    return ref !== undefined && ref.bus === busName && this.#buses.get(busName)?.rules.has(ref.rule) === true;
+  }
+}
+
+/** Compiles a rule pattern, answering AWS's InvalidEventPatternException on bad or too long ones. */
+export function compileRulePattern(pattern: string): CompiledPattern {
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new EventBridgeApiError(
+      'InvalidEventPatternException',
+      `Event pattern is not valid. Reason: Event pattern is ${pattern.length} characters long; the maximum is ${MAX_PATTERN_LENGTH}.`,
+    );
+  }
+  try {
+    return compilePattern(pattern);
+  } catch (error) {
+    if (error instanceof InvalidEventPatternError) {
+      throw new EventBridgeApiError('InvalidEventPatternException', error.message, 400, { cause: error });
+    }
+    throw error;
+  }
+}
+
+interface ParsedTarget {
+  readonly id: string;
+  readonly arn: string;
+  readonly retryPolicy: RetryPolicy;
+  readonly deadLetterArn?: string;
+  readonly input: Parameters<typeof compileTargetInput>[0];
+  readonly raw: JsonObject;
+}
+
+function readTarget(t: RequestReader): ParsedTarget {
+  const id = t.string('Id', {
+    required: true,
+    min: 1,
+    max: 64,
+    pattern: NAME_PATTERN,
+    patternText: NAME_PATTERN_TEXT,
+  });
+  const arn = t.string('Arn', { required: true, min: 1, max: 1600 });
+  t.string('RoleArn', { min: 1, max: 1600 });
+  const input = t.string('Input', { max: 8192 });
+  const inputPath = t.string('InputPath', { max: 256 });
+  const transformer = t.nested(t.body.InputTransformer, 'InputTransformer', `${t.path}inputTransformer.`);
+  const template = transformer?.string('InputTemplate', { required: true, min: 1, max: 8192 });
+  const pathsMap = transformer?.stringMap('InputPathsMap');
+  const retry = t.nested(t.body.RetryPolicy, 'RetryPolicy', `${t.path}retryPolicy.`);
+  const maxRetries = retry?.integer('MaximumRetryAttempts', { min: 0, max: 185 });
+  const maxAge = retry?.integer('MaximumEventAgeInSeconds', { min: 60, max: 86_400 });
+  const dlq = t.nested(t.body.DeadLetterConfig, 'DeadLetterConfig', `${t.path}deadLetterConfig.`);
+  const deadLetterArn = dlq?.string('Arn', { min: 1, max: 1600 });
+  const targetId = id ?? '';
+  return {
+    id: targetId,
+    arn: arn ?? '',
+    retryPolicy: {
+      maximumRetryAttempts: maxRetries ?? DEFAULT_RETRY_POLICY.maximumRetryAttempts,
+      maximumEventAgeInSeconds: maxAge ?? DEFAULT_RETRY_POLICY.maximumEventAgeInSeconds,
+    },
+    ...(deadLetterArn !== undefined ? { deadLetterArn } : {}),
+    input: {
+      Id: targetId,
+      ...(input !== undefined ? { Input: input } : {}),
+      ...(inputPath !== undefined ? { InputPath: inputPath } : {}),
+      ...(transformer
+        ? {
+            InputTransformer: {
+              InputTemplate: template ?? '',
+              ...(pathsMap ? { InputPathsMap: pathsMap } : {}),
+            },
+          }
+        : {}),
+    },
+    raw: t.body,
+  };
+}
+
+function targetProblem(arn: string, deadLetterArn: string | undefined): string | undefined {
+  if (!/^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/.test(arn))
+    return `Parameter ${arn} is not valid. Reason: Provided Arn is not in correct format.`;
+  if (deadLetterArn !== undefined && !isSqsArn(deadLetterArn)) {
+    return `Parameter ${deadLetterArn} is not valid. Reason: DeadLetterConfig.Arn must be the ARN of an SQS queue.`;
+  }
+  return undefined;
+}
+
+const invalidArgument = (parameter: string): JsonObject => ({
+  ErrorCode: 'InvalidArgument',
+  ErrorMessage: `Parameter ${parameter} is not valid. Reason: ${parameter} is a required argument.`,
+});
+
+/** Entry size as AWS documents it: Time counts 14 bytes, the rest their UTF-8 bytes. */
+export function entrySize(entry: JsonObject): number {
+  let size = entry.Time !== undefined && entry.Time !== null ? 14 : 0;
+  for (const key of ['Source', 'DetailType', 'Detail'] as const) {
+    const value = entry[key];
+    if (typeof value === 'string') size += Buffer.byteLength(value, 'utf8');
+  }
+  if (Array.isArray(entry.Resources)) {
+    for (const r of entry.Resources) if (typeof r === 'string') size += Buffer.byteLength(r, 'utf8');
+  }
+  return size;
+}
+
+function entryTime(value: unknown): number | undefined {
+  if (typeof value === 'number') return value * 1000;
+  if (typeof value === 'string') {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  return undefined;
+}
+
+/** The event's JSON with the Detail text as sent (keeps number precision beyond JavaScript's). */
+function eventJson(event: Record<string, unknown>, detailText: string): string {
+  const { detail: _detail, ...envelope } = event;
+  const head = JSON.stringify(envelope);
+  return `${head.slice(0, -1)},"detail":${detailText.trim()}}`;
+}
+
+/** How AWS prints the entries list in its "at 'entries'" validation message. */
+function describeEntries(entries: unknown[]): string {
+  const show = (v: unknown): string => (v === undefined || v === null ? 'null' : String(v));
+  return `[${entries
+    .map((e) => {
+      const x = isObject(e) ? e : {};
+      const resources = Array.isArray(x.Resources) ? `[${x.Resources.join(', ')}]` : 'null';
+      return (
+        `PutEventsRequestEntry(time=${show(x.Time)}, source=${show(x.Source)}, resources=${resources}, ` +
+        `detailType=${show(x.DetailType)}, detail=${show(x.Detail)}, eventBusName=${show(x.EventBusName)}, ` +
+        'traceHeader=null, kmsKeyIdentifier=null, internalMetadata=null)'
+      );
+    })
+    .join(', ')}]`;
+}

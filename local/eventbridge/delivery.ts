@@ -1,0 +1,234 @@
+// Asynchronous delivery of matched events to targets, after PutEvents has answered (as in AWS): Lambda in
+// process, SQS into the local queue store; failures retried per RetryPolicy with exponential backoff and
+// jitter, then sent to the DLQ with AWS's message attributes, or kept among dropped deliveries.
+import { isLambdaArn, isSqsArn } from './arns.js';
+import type { DeadLetterOrigin, MessageAttribute, QueueStore } from './queue-store.js';
+import { DROPPED_DELIVERIES } from './queue-store.js';
+import type { RenderContext, TargetInputRenderer } from './target-input.js';
+
+export interface RetryPolicy {
+  readonly maximumRetryAttempts: number;
+  readonly maximumEventAgeInSeconds: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maximumRetryAttempts: 185,
+  maximumEventAgeInSeconds: 86_400,
+};
+
+/** What the dispatcher needs of a target; the control plane keeps the full PutTargets shape. */
+export interface DeliveryTarget {
+  readonly id: string;
+  readonly arn: string;
+  readonly render: TargetInputRenderer;
+  readonly retryPolicy: RetryPolicy;
+  readonly deadLetterArn?: string;
+}
+
+export interface DeliveryRule {
+  readonly busName: string;
+  readonly name: string;
+  readonly arn: string;
+}
+
+export interface DeliveredEvent {
+  readonly event: Readonly<Record<string, unknown>>;
+  readonly json: string;
+  /** Epoch ms EventBridge took the event in (or redrive time). */
+  readonly ingestedAt: number;
+}
+
+export type InvokeLambda = (functionArn: string, payload: string) => Promise<void>;
+
+export interface Logger {
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
+
+interface Job {
+  readonly event: DeliveredEvent;
+  readonly rule: DeliveryRule;
+  readonly target: DeliveryTarget;
+  payload?: string;
+  retries: number;
+}
+
+/** First retry waits about this long (before delayScale); each next one doubles, up to the cap. */
+const BASE_DELAY_MS = 1_000;
+const MAX_DELAY_MS = 5 * 60_000;
+
+class DeliveryFailureError extends Error {
+  override name = 'DeliveryFailureError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class Dispatcher {
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #idleWaiters: Array<() => void> = [];
+  #pending = 0;
+  #stopped = false;
+
+  constructor(
+    private readonly options: {
+      readonly invokeLambda: InvokeLambda;
+      readonly queues: QueueStore;
+      readonly delayScale: number;
+      readonly logger: Logger;
+    },
+  ) {}
+
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Queues one delivery; the first attempt runs after the current I/O (so PutEvents answers first). */
+  deliver(event: DeliveredEvent, rule: DeliveryRule, target: DeliveryTarget): void {
+    if (this.#stopped) return;
+    const job: Job = { event, rule, target, retries: 0 };
+    this.#pending++;
+    setImmediate(() => void this.#attempt(job));
+  }
+
+  /** Resolves when no delivery is queued, in flight or waiting for a retry. */
+  idle(): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Cancels waiting retries; they are logged, not delivered. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timers.size > 0) {
+      this.options.logger.warn(
+        `[eventbridge] stopped with ${this.#timers.size} deliveries waiting for a retry`,
+      );
+    }
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#pending = 0;
+    this.#notifyIdle();
+  }
+
+  async #attempt(job: Job): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      if (job.payload === undefined) {
+        const rendered = job.target.render(this.#renderContext(job));
+        if (!rendered.ok) throw new DeliveryFailureError(rendered.errorCode, rendered.errorMessage, false);
+        job.payload = rendered.payload;
+      }
+      await this.#send(job.target.arn, job.payload);
+      this.#done();
+    } catch (error) {
+      const failure =
+        error instanceof DeliveryFailureError
+          ? error
+          : new DeliveryFailureError('ERROR_FROM_TARGET', errorText(error), true, { cause: error });
+      this.#handleFailure(job, failure);
+    }
+  }
+
+  #renderContext(job: Job): RenderContext {
+    return {
+      event: job.event.event,
+      eventJson: job.event.json,
+      ruleArn: job.rule.arn,
+      ruleName: job.rule.name,
+      ingestionTime: isoSeconds(job.event.ingestedAt),
+    };
+  }
+
+  async #send(arn: string, payload: string): Promise<void> {
+    if (isLambdaArn(arn)) {
+      await this.options.invokeLambda(arn, payload);
+    } else if (isSqsArn(arn)) {
+      this.options.queues.send(arn, payload);
+    } else {
+      throw new DeliveryFailureError(
+        'NO_RESOURCE',
+        `The embedded EventBridge delivers only to Lambda functions and SQS queues, not to ${arn}.`,
+        false,
+      );
+    }
+  }
+
+  #handleFailure(job: Job, failure: DeliveryFailureError): void {
+    if (this.#stopped) return;
+    const { maximumRetryAttempts, maximumEventAgeInSeconds } = job.target.retryPolicy;
+    if (!failure.retryable) {
+      this.#deadLetter(job, failure, undefined);
+      return;
+    }
+    if (job.retries >= maximumRetryAttempts) {
+      this.#deadLetter(job, failure, 'MaximumRetryAttempts');
+      return;
+    }
+    const exponential = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** job.retries);
+    // Equal jitter: at least half the backoff, so retries spread out but never bunch up at zero.
+    const delay = (exponential / 2 + Math.random() * (exponential / 2)) * this.options.delayScale;
+    const maxAgeMs = maximumEventAgeInSeconds * 1000 * this.options.delayScale;
+    if (Date.now() + delay - job.event.ingestedAt > maxAgeMs) {
+      this.#deadLetter(job, failure, 'MaximumEventAgeInSeconds');
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      job.retries++;
+      void this.#attempt(job);
+    }, delay);
+    this.#timers.add(timer);
+  }
+
+  #deadLetter(job: Job, failure: DeliveryFailureError, exhausted: string | undefined): void {
+    const { rule, target } = job;
+    const attributes: Record<string, MessageAttribute> = {
+      RULE_ARN: { DataType: 'String', StringValue: rule.arn },
+      TARGET_ARN: { DataType: 'String', StringValue: target.arn },
+      ERROR_CODE: { DataType: 'String', StringValue: failure.code },
+      ERROR_MESSAGE: { DataType: 'String', StringValue: failure.message },
+      RETRY_ATTEMPTS: { DataType: 'Number', StringValue: String(job.retries) },
+      ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: { DataType: 'String', StringValue: exhausted } } : {}),
+    };
+    const origin: DeadLetterOrigin = {
+      busName: rule.busName,
+      ruleName: rule.name,
+      ruleArn: rule.arn,
+      targetId: target.id,
+      targetArn: target.arn,
+    };
+    const queue = target.deadLetterArn ?? DROPPED_DELIVERIES;
+    this.options.queues.send(queue, job.event.json, attributes, origin);
+    this.options.logger.warn(
+      `[eventbridge] event ${String(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}): ` +
+        `${failure.code}: ${failure.message}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
+    );
+    this.#done();
+  }
+
+  #done(): void {
+    // After stop() the count was reset; calls still in flight then finish without counting.
+    if (this.#stopped) return;
+    this.#pending--;
+    if (this.#pending === 0) this.#notifyIdle();
+  }
+
+  #notifyIdle(): void {
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** EventBridge's time format: ISO 8601 in UTC without milliseconds. */
+export const isoSeconds = (epochMs: number): string =>
+  new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

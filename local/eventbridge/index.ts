@@ -1,0 +1,13 @@
+// Public face of the embedded Amazon EventBridge used by `npm start`, tests and demos.
+
+export { EventBridgeApiError } from './errors.js';
+export { DROPPED_DELIVERIES, type MessageAttribute, type QueueMessage } from './queue-store.js';
+export {
+  type DeadLetter,
+  type DeadLetters,
+  type EmbeddedEventBridge,
+  type EmbeddedEventBridgeOptions,
+  type LocalQueues,
+  type RedriveResult,
+  startEventBridge,
+} from './server.js';

@@ -1,0 +1,59 @@
+// The JSONPath subset that EventBridge accepts in InputPath and InputPathsMap: `$`, `.name` (any characters
+// but `.` and `[`, so `$.detail-type` works), `['name']` and `[index]`.
+
+export type PathSegment = string | number;
+
+export class InvalidJsonPathError extends Error {
+  override name = 'InvalidJsonPathError';
+}
+
+/** Splits a path into segments; throws InvalidJsonPathError on anything outside the subset. */
+export function parseJsonPath(path: string): PathSegment[] {
+  if (!path.startsWith('$')) throw new InvalidJsonPathError(`JSONPath must start with $: ${path}`);
+  const segments: PathSegment[] = [];
+  let i = 1;
+  while (i < path.length) {
+    const c = path[i];
+    if (c === '.') {
+      let j = i + 1;
+      while (j < path.length && path[j] !== '.' && path[j] !== '[') j++;
+      const name = path.slice(i + 1, j);
+      if (name === '') throw new InvalidJsonPathError(`empty name in JSONPath: ${path}`);
+      segments.push(name);
+      i = j;
+    } else if (c === '[') {
+      const close = path.indexOf(']', i);
+      if (close < 0) throw new InvalidJsonPathError(`unclosed [ in JSONPath: ${path}`);
+      const inner = path.slice(i + 1, close).trim();
+      const quoted = /^'(.*)'$|^"(.*)"$/.exec(inner);
+      if (quoted) segments.push(quoted[1] ?? quoted[2] ?? '');
+      else if (/^\d+$/.test(inner)) segments.push(Number(inner));
+      else throw new InvalidJsonPathError(`unsupported selector [${inner}] in JSONPath: ${path}`);
+      i = close + 1;
+    } else {
+      throw new InvalidJsonPathError(`unexpected character ${c} in JSONPath: ${path}`);
+    }
+  }
+  return segments;
+}
+
+/** Reads the value at `segments`; `found` is false where any step is missing. */
+export function readJsonPath(
+  root: unknown,
+  segments: readonly PathSegment[],
+): { found: boolean; value: unknown } {
+  let current: unknown = root;
+  for (const segment of segments) {
+    if (typeof segment === 'number') {
+      if (!Array.isArray(current) || segment >= current.length) return { found: false, value: undefined };
+      current = current[segment];
+    } else {
+      if (typeof current !== 'object' || current === null || Array.isArray(current)) {
+        return { found: false, value: undefined };
+      }
+      if (!Object.hasOwn(current, segment)) return { found: false, value: undefined };
+      current = (current as Record<string, unknown>)[segment];
+    }
+  }
+  return { found: true, value: current };
+}

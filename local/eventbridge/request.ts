@@ -1,0 +1,216 @@
+// Reads request members the way EventBridge's front end checks them: wrong JSON types are a
+// SerializationException, model constraints are collected into one ValidationException with AWS's
+// "N validation errors detected: Value ... at 'member' failed to satisfy constraint: ..." text.
+import { EventBridgeApiError, serializationError, validationError } from './errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** AWS names members in messages in camelCase: `EventBusName` -> `eventBusName`. */
+const camel = (key: string): string => key.charAt(0).toLowerCase() + key.slice(1);
+
+export interface StringRule {
+  readonly required?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly pattern?: RegExp;
+  /** Pattern as AWS prints it in the message; defaults to the RegExp source. */
+  readonly patternText?: string;
+}
+
+export const NAME_PATTERN = /^[.\-_A-Za-z0-9]+$/;
+export const NAME_PATTERN_TEXT = '[\\.\\-_A-Za-z0-9]+';
+export const BUS_NAME_PATTERN =
+  /^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/.\-_A-Za-z0-9]+$/;
+export const BUS_NAME_PATTERN_TEXT =
+  '(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\/\\.\\-_A-Za-z0-9]+';
+
+export class RequestReader {
+  readonly #errors: string[];
+
+  constructor(
+    readonly body: JsonObject,
+    /** Prefix for member paths in messages, e.g. `targets.1.member.` */
+    readonly path = '',
+    /** Shared with the parent reader, so one check() reports all. */
+    errors: string[] = [],
+  ) {
+    this.#errors = errors;
+  }
+
+  /** A reader for a nested structure (or list element) whose violations count with this one's. */
+  nested(value: unknown, key: string, pathPrefix: string): RequestReader | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (!isObject(value)) throw serializationError(`Expected an object for ${key}.`);
+    return new RequestReader(value, pathPrefix, this.#errors);
+  }
+
+  string(key: string, rule: StringRule = {}): string | undefined {
+    const value = this.body[key];
+    const at = `${this.path}${camel(key)}`;
+    if (value === undefined || value === null) {
+      if (rule.required)
+        this.#errors.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`);
+      return undefined;
+    }
+    if (typeof value !== 'string') throw serializationError(`Expected a string for ${key}.`);
+    if (rule.min !== undefined && value.length < rule.min) {
+      this.#errors.push(
+        `Value '${value}' at '${at}' failed to satisfy constraint: Member must have length greater than or equal to ${rule.min}`,
+      );
+    }
+    if (rule.max !== undefined && value.length > rule.max) {
+      this.#errors.push(
+        `Value '${value}' at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${rule.max}`,
+      );
+    }
+    if (rule.pattern && !rule.pattern.test(value)) {
+      const text = rule.patternText ?? rule.pattern.source;
+      this.#errors.push(
+        `Value '${value}' at '${at}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${text}`,
+      );
+    }
+    return value;
+  }
+
+  integer(key: string, range: { min?: number; max?: number; required?: boolean } = {}): number | undefined {
+    const value = this.body[key];
+    const at = `${this.path}${camel(key)}`;
+    if (value === undefined || value === null) {
+      if (range.required)
+        this.#errors.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`);
+      return undefined;
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      throw serializationError(`Expected an integer for ${key}.`);
+    }
+    if (range.min !== undefined && value < range.min) {
+      this.#errors.push(
+        `Value '${value}' at '${at}' failed to satisfy constraint: Member must have value greater than or equal to ${range.min}`,
+      );
+    }
+    if (range.max !== undefined && value > range.max) {
+      this.#errors.push(
+        `Value '${value}' at '${at}' failed to satisfy constraint: Member must have value less than or equal to ${range.max}`,
+      );
+    }
+    return value;
+  }
+
+  boolean(key: string): boolean | undefined {
+    const value = this.body[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'boolean') throw serializationError(`Expected a boolean for ${key}.`);
+    return value;
+  }
+
+  /** Timestamps arrive as epoch seconds (SDK and CLI); ISO strings are accepted too. */
+  timestamp(key: string, required = false): Date | undefined {
+    const value = this.body[key];
+    if (value === undefined || value === null) {
+      if (required)
+        this.#errors.push(
+          `Value null at '${this.path}${camel(key)}' failed to satisfy constraint: Member must not be null`,
+        );
+      return undefined;
+    }
+    const date =
+      typeof value === 'number'
+        ? new Date(value * 1000)
+        : typeof value === 'string'
+          ? new Date(value)
+          : undefined;
+    if (!date || Number.isNaN(date.getTime())) throw serializationError(`Expected a timestamp for ${key}.`);
+    return date;
+  }
+
+  array(
+    key: string,
+    range: { min?: number; max?: number; required?: boolean; describe?: (v: unknown[]) => string } = {},
+  ): unknown[] | undefined {
+    const value = this.body[key];
+    const at = `${this.path}${camel(key)}`;
+    if (value === undefined || value === null) {
+      if (range.required)
+        this.#errors.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`);
+      return undefined;
+    }
+    if (!Array.isArray(value)) throw serializationError(`Expected a list for ${key}.`);
+    // Printing the list is costly (PutEvents entries); only do it for the message.
+    const shown = (): string => (range.describe ? range.describe(value) : JSON.stringify(value));
+    if (range.min !== undefined && value.length < range.min) {
+      this.#errors.push(
+        `Value '${shown()}' at '${at}' failed to satisfy constraint: Member must have length greater than or equal to ${range.min}`,
+      );
+    }
+    if (range.max !== undefined && value.length > range.max) {
+      this.#errors.push(
+        `Value '${shown()}' at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${range.max}`,
+      );
+    }
+    return value;
+  }
+
+  stringMap(key: string): Record<string, string> | undefined {
+    const value = this.body[key];
+    if (value === undefined || value === null) return undefined;
+    if (!isObject(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+      throw serializationError(`Expected a map of strings for ${key}.`);
+    }
+    return value as Record<string, string>;
+  }
+
+  enumValue<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    const value = this.string(key);
+    if (value !== undefined && !(allowed as readonly string[]).includes(value)) {
+      this.#errors.push(
+        `Value '${value}' at '${this.path}${camel(key)}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
+      );
+    }
+    return value as T | undefined;
+  }
+
+  /** Throws the collected constraint violations, if any. */
+  check(): void {
+    const n = this.#errors.length;
+    if (n === 0) return;
+    throw validationError(`${n} validation error${n === 1 ? '' : 's'} detected: ${this.#errors.join('; ')}`);
+  }
+}
+
+export function parseBody(text: string): JsonObject {
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new EventBridgeApiError('SerializationException', 'Request body is not valid JSON.', 400, {
+      cause,
+    });
+  }
+  if (!isObject(parsed)) throw serializationError('Request body must be a JSON object.');
+  return parsed;
+}
+
+/** Paging as EventBridge does it: an opaque NextToken, Limit 1..100. */
+export function page<T>(items: readonly T[], nextToken: string | undefined, limit: number | undefined) {
+  let start = 0;
+  if (nextToken !== undefined) {
+    const decoded = Number(
+      Buffer.from(nextToken, 'base64url')
+        .toString('utf8')
+        .replace(/^offset:/, ''),
+    );
+    if (!Number.isInteger(decoded) || decoded < 0 || !nextToken) {
+      throw validationError('The NextToken provided is invalid.');
+    }
+    start = decoded;
+  }
+  const size = limit ?? 100;
+  const slice = items.slice(start, start + size);
+  const end = start + slice.length;
+  const token = end < items.length ? Buffer.from(`offset:${end}`).toString('base64url') : undefined;
+  return { items: slice, nextToken: token };
+}

@@ -1,0 +1,327 @@
+// The embedded Amazon EventBridge: an HTTP server speaking EventBridge's awsJson1.1 protocol, so the AWS
+// SDK and CLI work against it unchanged, plus local-only endpoints under /_local/ for dead letters and queues.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ArchiveStore } from './archives.js';
+import { ControlPlane } from './control-plane.js';
+import { Dispatcher, type InvokeLambda, type Logger } from './delivery.js';
+import { EventBridgeApiError } from './errors.js';
+import { CoalescingWriter } from './persistence.js';
+import { type QueueMessage, QueueStore } from './queue-store.js';
+import { type JsonObject, parseBody } from './request.js';
+
+export interface EmbeddedEventBridgeOptions {
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '000000000000' */
+  readonly accountId?: string;
+  /**
+   * Invokes a Lambda target in process; throwing/rejecting means the invocation failed (retried per the
+   * target's RetryPolicy). `payload` is the target input text.
+   */
+  readonly invokeLambda: InvokeLambda;
+  /** Multiplies every retry/backoff delay and the event age limit; tests use e.g. 0.001. @default 1 */
+  readonly delayScale?: number;
+  /** Largest total PutEvents entry size, computed as AWS documents it. @default 262_144 */
+  readonly maxEntrySizeBytes?: number;
+  /** When set, archives and queues (dead letters included) persist here across restarts; else in memory. */
+  readonly dataDir?: string;
+  /** Where warnings (failed deliveries, dropped events) go. @default console */
+  readonly logger?: Logger;
+}
+
+/** A failed delivery kept for inspection and redrive (in a DLQ, or among dropped deliveries). */
+export interface DeadLetter {
+  readonly id: string;
+  /** The SQS ARN of the target's DLQ, or `local:dropped-deliveries` when the target had none. */
+  readonly queueArn: string;
+  /** The event as JSON text (what AWS puts in the DLQ message body). */
+  readonly body: string;
+  readonly ruleArn: string;
+  readonly targetId: string;
+  readonly targetArn: string;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  readonly exhaustedRetryCondition?: string;
+  readonly retryAttempts: number;
+  /** ISO time it was dead-lettered. */
+  readonly failedAt: string;
+}
+
+export interface RedriveResult {
+  /** Ids handed back to their target (delivery is asynchronous; await idle() to see it land). */
+  readonly redriven: string[];
+  /** Ids that stay dead letters, with why (e.g. the rule or target was removed). */
+  readonly failed: Array<{ readonly id: string; readonly reason: string }>;
+}
+
+export interface DeadLetters {
+  list(): DeadLetter[];
+  /** Re-delivers the given dead letters (all when `ids` is omitted) to their original targets. */
+  redrive(ids?: readonly string[]): RedriveResult;
+}
+
+export interface LocalQueues {
+  /** Messages in a local queue (by SQS ARN), left in place. */
+  peek(queueArn: string): QueueMessage[];
+  /** Takes every message out of a local queue. */
+  receive(queueArn: string): QueueMessage[];
+  /** ARNs of the queues holding messages. */
+  list(): string[];
+}
+
+export interface EmbeddedEventBridge {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly region: string;
+  readonly accountId: string;
+  readonly deadLetters: DeadLetters;
+  readonly queues: LocalQueues;
+  /** Resolves when no delivery, replay or disk write is pending. For tests. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type Operation = (body: JsonObject) => JsonObject | Promise<JsonObject>;
+
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+const LOCAL_PREFIX = '/_local/';
+
+export async function startEventBridge(options: EmbeddedEventBridgeOptions): Promise<EmbeddedEventBridge> {
+  const host = options.host ?? '127.0.0.1';
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const delayScale = options.delayScale ?? 1;
+  const logger = options.logger ?? console;
+  if (!(delayScale > 0)) throw new RangeError(`delayScale must be a positive number, got ${delayScale}`);
+  const scope = { region, accountId };
+  const writer = new CoalescingWriter();
+  const queues = new QueueStore(writer, options.dataDir);
+  const dispatcher = new Dispatcher({ invokeLambda: options.invokeLambda, queues, delayScale, logger });
+  const control = new ControlPlane({
+    scope,
+    dispatcher,
+    maxEntrySizeBytes: options.maxEntrySizeBytes ?? 262_144,
+    logger,
+  });
+  const archives = new ArchiveStore(control, writer, options.dataDir);
+
+  const operations: Record<string, Operation> = {
+    CreateEventBus: (b) => control.createEventBus(b),
+    DescribeEventBus: (b) => control.describeEventBus(b),
+    ListEventBuses: (b) => control.listEventBuses(b),
+    DeleteEventBus: (b) => control.deleteEventBus(b),
+    PutRule: (b) => control.putRule(b),
+    DescribeRule: (b) => control.describeRule(b),
+    ListRules: (b) => control.listRules(b),
+    DeleteRule: (b) => control.deleteRule(b),
+    EnableRule: (b) => control.enableRule(b),
+    DisableRule: (b) => control.disableRule(b),
+    PutTargets: (b) => control.putTargets(b),
+    RemoveTargets: (b) => control.removeTargets(b),
+    ListTargetsByRule: (b) => control.listTargetsByRule(b),
+    ListRuleNamesByTarget: (b) => control.listRuleNamesByTarget(b),
+    PutEvents: (b) => control.putEvents(b),
+    TestEventPattern: (b) => control.testEventPattern(b),
+    CreateArchive: (b) => archives.createArchive(b),
+    DescribeArchive: (b) => archives.describeArchive(b),
+    ListArchives: (b) => archives.listArchives(b),
+    UpdateArchive: (b) => archives.updateArchive(b),
+    DeleteArchive: (b) => archives.deleteArchive(b),
+    StartReplay: (b) => archives.startReplay(b),
+    DescribeReplay: (b) => archives.describeReplay(b),
+    ListReplays: (b) => archives.listReplays(b),
+    CancelReplay: (b) => archives.cancelReplay(b),
+  };
+
+  const deadLetters: DeadLetters = {
+    list: () => queues.deadLetters().map(toDeadLetter),
+    redrive: (ids) => {
+      const all = queues.deadLetters();
+      const wanted = ids ? new Set(ids) : new Set(all.map((m) => m.messageId));
+      const known = new Set(all.map((m) => m.messageId));
+      const redriven: string[] = [];
+      const failed: Array<{ id: string; reason: string }> = [];
+      for (const id of wanted) if (!known.has(id)) failed.push({ id, reason: 'no dead letter with this id' });
+      for (const message of all) {
+        if (!wanted.has(message.messageId) || !message.deadLetter) continue;
+        const origin = message.deadLetter;
+        const found = control.findTarget(origin.busName, origin.ruleName, origin.targetId);
+        if (!found) {
+          failed.push({
+            id: message.messageId,
+            reason: `target ${origin.targetId} of rule ${origin.ruleArn} no longer exists`,
+          });
+          continue;
+        }
+        const event = JSON.parse(message.body) as Record<string, unknown>;
+        queues.take(new Set([message.messageId]));
+        dispatcher.deliver({ event, json: message.body, ingestedAt: Date.now() }, found.rule, found.target);
+        redriven.push(message.messageId);
+      }
+      return { redriven, failed };
+    },
+  };
+
+  const localQueues: LocalQueues = {
+    peek: (arn) => queues.peek(arn),
+    receive: (arn) => queues.receive(arn),
+    list: () => queues.queueArns(),
+  };
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    try {
+      const text = await readBody(req);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname.startsWith(LOCAL_PREFIX)) {
+        handleLocal(req.method ?? 'GET', url, text, res);
+        return;
+      }
+      const target = req.headers['x-amz-target'];
+      const operationName =
+        typeof target === 'string' && target.startsWith('AWSEvents.') ? target.slice(10) : '';
+      if (req.method !== 'POST') {
+        throw new EventBridgeApiError('UnknownOperationException', 'EventBridge operations are POSTed to /.');
+      }
+      const operation = operations[operationName];
+      if (!operation) {
+        throw new EventBridgeApiError(
+          'UnknownOperationException',
+          operationName
+            ? `Operation ${operationName} is not supported by the embedded EventBridge.`
+            : 'Missing or unknown X-Amz-Target header.',
+        );
+      }
+      const output = await operation(parseBody(text));
+      send(res, 200, requestId, output);
+    } catch (error) {
+      if (error instanceof EventBridgeApiError) {
+        send(res, error.statusCode, requestId, { __type: error.code, message: error.message });
+      } else {
+        logger.error('[eventbridge] internal error:', error);
+        send(res, 500, requestId, {
+          __type: 'InternalException',
+          message: 'Internal error in the embedded EventBridge.',
+        });
+      }
+    }
+  }
+
+  function handleLocal(method: string, url: URL, text: string, res: ServerResponse): void {
+    const { status, body } = localAnswer(method, url, text);
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  function localAnswer(method: string, url: URL, text: string): { status: number; body: unknown } {
+    const path = url.pathname.slice(LOCAL_PREFIX.length).replace(/\/$/, '');
+    if (method === 'GET' && path === 'dead-letters')
+      return { status: 200, body: { deadLetters: deadLetters.list() } };
+    if (method === 'POST' && path === 'dead-letters/redrive') {
+      let parsed: { ids?: unknown };
+      try {
+        parsed = text.trim() === '' ? {} : (JSON.parse(text) as { ids?: unknown });
+      } catch {
+        return { status: 400, body: { error: 'body must be JSON: {"ids": [...]}, or empty to redrive all' } };
+      }
+      const ids = parsed.ids;
+      if (ids !== undefined && (!Array.isArray(ids) || ids.some((i) => typeof i !== 'string'))) {
+        return { status: 400, body: { error: 'ids must be a list of dead-letter ids' } };
+      }
+      return { status: 200, body: deadLetters.redrive(ids as string[] | undefined) };
+    }
+    if (method === 'GET' && path === 'queues') {
+      const arn = url.searchParams.get('arn');
+      if (arn === null) return { status: 200, body: { queues: localQueues.list() } };
+      return { status: 200, body: { messages: localQueues.peek(arn) } };
+    }
+    return { status: 404, body: { error: `no local endpoint ${method} ${url.pathname}` } };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // Node's 5 s default closes pooled SDK sockets while clients still reuse them (ECONNRESET under load);
+  // a local server can keep idle connections much longer. stop() closes them all anyway.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
+  const port = (server.address() as AddressInfo).port;
+  const displayHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    endpoint: `http://${displayHost}:${port}`,
+    port,
+    region,
+    accountId,
+    deadLetters,
+    queues: localQueues,
+    async idle() {
+      // Deliveries can start replays' follow-ups and disk writes; loop until all three are quiet together.
+      for (;;) {
+        await dispatcher.idle();
+        await archives.idle();
+        await writer.flush();
+        if (dispatcher.pending === 0 && !archives.busy && !writer.pending) return;
+      }
+    },
+    async stop() {
+      archives.stop();
+      dispatcher.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await writer.flush();
+    },
+  };
+}
+
+function toDeadLetter(message: QueueMessage): DeadLetter {
+  const attr = (name: string): string | undefined => message.attributes[name]?.StringValue;
+  const origin = message.deadLetter;
+  const exhausted = attr('EXHAUSTED_RETRY_CONDITION');
+  return {
+    id: message.messageId,
+    queueArn: message.queueArn,
+    body: message.body,
+    ruleArn: origin?.ruleArn ?? attr('RULE_ARN') ?? '',
+    targetId: origin?.targetId ?? '',
+    targetArn: origin?.targetArn ?? attr('TARGET_ARN') ?? '',
+    errorCode: attr('ERROR_CODE') ?? '',
+    errorMessage: attr('ERROR_MESSAGE') ?? '',
+    ...(exhausted !== undefined ? { exhaustedRetryCondition: exhausted } : {}),
+    retryAttempts: Number(attr('RETRY_ATTEMPTS') ?? 0),
+    failedAt: message.sentAt,
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, requestId: string, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': CONTENT_TYPE,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': requestId,
+  });
+  res.end(text);
+}

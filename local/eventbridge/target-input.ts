@@ -1,0 +1,233 @@
+// What a target receives: the whole event, a constant Input, an InputPath selection, or an InputTransformer
+// rendering — validated at PutTargets and rendered per event with the rules AWS applies (recorded in
+// shared/conformance/eventbridge/input-transformer.json).
+import { validationError } from './errors.js';
+import { InvalidJsonPathError, type PathSegment, parseJsonPath, readJsonPath } from './json-path.js';
+
+export interface InputTransformerConfig {
+  readonly InputPathsMap?: Readonly<Record<string, string>>;
+  readonly InputTemplate: string;
+}
+
+export interface TargetInputConfig {
+  readonly Id: string;
+  readonly Input?: string;
+  readonly InputPath?: string;
+  readonly InputTransformer?: InputTransformerConfig;
+}
+
+/** The event being delivered, and the rule that matched it. */
+export interface RenderContext {
+  readonly event: Readonly<Record<string, unknown>>;
+  readonly eventJson: string;
+  readonly ruleArn: string;
+  readonly ruleName: string;
+  /** ISO time EventBridge took the event in. */
+  readonly ingestionTime: string;
+}
+
+export type RenderResult =
+  | { readonly ok: true; readonly payload: string }
+  | { readonly ok: false; readonly errorCode: string; readonly errorMessage: string };
+
+export type TargetInputRenderer = (ctx: RenderContext) => RenderResult;
+
+const PREDEFINED = new Set([
+  'aws.events.rule-arn',
+  'aws.events.rule-name',
+  'aws.events.event.ingestion-time',
+  'aws.events.event',
+  'aws.events.event.json',
+]);
+
+const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/g;
+const MAX_PATHS = 100;
+
+function compilePath(path: string, what: string, targetId: string): PathSegment[] {
+  try {
+    return parseJsonPath(path);
+  } catch (cause) {
+    if (cause instanceof InvalidJsonPathError) {
+      throw validationError(`${what} for target ${targetId} is not a valid JSONPath: ${path}`);
+    }
+    throw cause;
+  }
+}
+
+/**
+ * Validates a target's input settings as PutTargets does and returns the renderer for its events.
+ * Throws EventBridgeApiError (ValidationException) with AWS's message.
+ */
+export function compileTargetInput(target: TargetInputConfig): TargetInputRenderer {
+  const id = target.Id;
+  const given = [target.Input, target.InputPath, target.InputTransformer].filter((v) => v !== undefined);
+  if (given.length > 1) {
+    throw validationError(
+      `Only one of Input, InputPath, or InputTransformer must be provided for target ${id}.`,
+    );
+  }
+  if (target.Input !== undefined) {
+    const input = target.Input;
+    try {
+      JSON.parse(input);
+    } catch {
+      throw validationError(`Input for target ${id} is not a valid JSON text.`);
+    }
+    return () => ({ ok: true, payload: input });
+  }
+  if (target.InputPath !== undefined) {
+    const segments = compilePath(target.InputPath, 'InputPath', id);
+    return (ctx) => {
+      if (segments.length === 0) return { ok: true, payload: ctx.eventJson };
+      const { found, value } = readJsonPath(ctx.event, segments);
+      // A path that selects nothing delivers JSON null rather than an empty (non-JSON) body.
+      return { ok: true, payload: found ? JSON.stringify(value) : 'null' };
+    };
+  }
+  if (target.InputTransformer !== undefined) return compileTransformer(target.InputTransformer, id);
+  return (ctx) => ({ ok: true, payload: ctx.eventJson });
+}
+
+type Lookup = (ctx: RenderContext) => { found: boolean; value: unknown; json?: string };
+
+function compileTransformer(transformer: InputTransformerConfig, id: string): TargetInputRenderer {
+  const template = transformer.InputTemplate;
+  if (typeof template !== 'string' || template.length === 0) {
+    throw validationError(`InputTemplate for target ${id} must be provided.`);
+  }
+  const pathsMap = transformer.InputPathsMap ?? {};
+  const keys = Object.keys(pathsMap);
+  if (keys.length > MAX_PATHS) {
+    throw validationError(`InputPathsMap for target ${id} has more than ${MAX_PATHS} entries.`);
+  }
+  const lookups = new Map<string, Lookup>();
+  for (const key of keys) {
+    if (key.startsWith('aws.')) {
+      throw validationError(`InputTransformer for target ${id} contains a reserved key ${key}.`);
+    }
+    const segments = compilePath(pathsMap[key] ?? '', 'InputPathsMap', id);
+    lookups.set(key, (ctx) => readJsonPath(ctx.event, segments));
+  }
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const name = match[1] ?? '';
+    if (!lookups.has(name) && !PREDEFINED.has(name)) {
+      throw validationError(`InputTemplate for target ${id} contains invalid placeholder ${name}.`);
+    }
+  }
+  lookups.set('aws.events.rule-arn', (ctx) => ({ found: true, value: ctx.ruleArn }));
+  lookups.set('aws.events.rule-name', (ctx) => ({ found: true, value: ctx.ruleName }));
+  lookups.set('aws.events.event.ingestion-time', (ctx) => ({ found: true, value: ctx.ingestionTime }));
+  lookups.set('aws.events.event', (ctx) => ({ found: true, value: eventWithoutDetail(ctx.event) }));
+  lookups.set('aws.events.event.json', (ctx) => ({ found: true, value: ctx.event, json: ctx.eventJson }));
+
+  const trimmed = template.trim();
+  const jsonTemplate = trimmed.startsWith('{') || trimmed.startsWith('[');
+  const singlePlaceholder = /^<[A-Za-z0-9_.-]+>$/.test(trimmed);
+  if (jsonTemplate || singlePlaceholder) {
+    const parts = splitTemplate(template);
+    return (ctx) => {
+      let out = '';
+      for (const part of parts) {
+        if (typeof part === 'string') {
+          out += part;
+          continue;
+        }
+        const lookup = lookups.get(part.name);
+        const result = lookup ? lookup(ctx) : { found: false, value: undefined };
+        out += part.inString ? renderInString(result) : renderAsJson(result);
+      }
+      if (jsonTemplate) {
+        try {
+          JSON.parse(out);
+        } catch {
+          return {
+            ok: false,
+            errorCode: 'INVALID_JSON',
+            errorMessage: `InputTemplate of target ${id} rendered invalid JSON: ${truncate(out)}`,
+          };
+        }
+      }
+      return { ok: true, payload: out };
+    };
+  }
+  // A string template: every value goes in as text, objects and lists without quotes (AWS renders
+  // {"a":"b"} as {a:b}); inside a quoted JSON string the text is escaped so the result stays a string.
+  const insideJsonString = trimmed.startsWith('"');
+  return (ctx) => {
+    const out = template.replace(PLACEHOLDER, (_whole, name: string) => {
+      const lookup = lookups.get(name);
+      const result = lookup ? lookup(ctx) : { found: false, value: undefined };
+      if (!result.found) return '';
+      const text = typeof result.value === 'string' ? result.value : unquoted(result.value);
+      return insideJsonString ? JSON.stringify(text).slice(1, -1) : text;
+    });
+    return { ok: true, payload: out };
+  };
+}
+
+type TemplatePart = string | { readonly name: string; readonly inString: boolean };
+
+/** Cuts a JSON-ish template into literal text and placeholders, noting which sit inside a JSON string. */
+function splitTemplate(template: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let literal = '';
+  let inString = false;
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i];
+    if (c === '<') {
+      const match = /^<([A-Za-z0-9_.-]+)>/.exec(template.slice(i));
+      if (match?.[1] !== undefined) {
+        parts.push(literal);
+        literal = '';
+        parts.push({ name: match[1], inString });
+        i += match[0].length - 1;
+        continue;
+      }
+    }
+    if (c === '\\' && inString) {
+      literal += c + (template[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (c === '"') inString = !inString;
+    literal += c;
+  }
+  parts.push(literal);
+  return parts;
+}
+
+function renderAsJson(result: { found: boolean; value: unknown; json?: string }): string {
+  if (!result.found || result.value === undefined) return '""';
+  return result.json ?? JSON.stringify(result.value);
+}
+
+function renderInString(result: { found: boolean; value: unknown; json?: string }): string {
+  if (!result.found || result.value === undefined) return '';
+  const v = result.value;
+  if (typeof v === 'string') return JSON.stringify(v).slice(1, -1);
+  // Objects and lists keep their quotes here, so the template no longer parses and AWS delivers nothing.
+  return result.json ?? JSON.stringify(v);
+}
+
+/** AWS's rendering of a value inside a string template: JSON without quotes. */
+function unquoted(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(unquoted).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}:${unquoted(v)}`)
+      .join(',')}}`;
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** `<aws.events.event>`: the event without `detail`, with `detailType` for `detail-type`. */
+function eventWithoutDetail(event: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (key === 'detail') continue;
+    out[key === 'detail-type' ? 'detailType' : key] = value;
+  }
+  return out;
+}
+
+const truncate = (text: string): string => (text.length > 200 ? `${text.slice(0, 200)}...` : text);

@@ -1,0 +1,269 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+  type Target,
+} from '@aws-sdk/client-eventbridge';
+import { DROPPED_DELIVERIES } from '../../../local/eventbridge/index.js';
+import { type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+
+const RULE_ARN = 'arn:aws:events:us-east-1:111111111111:rule/orders';
+const DLQ = queueArn('orders-dlq');
+
+async function setUp(harness: Harness, target: Partial<Target>): Promise<void> {
+  await harness.client.send(
+    new PutRuleCommand({ Name: 'orders', EventPattern: '{"source":["sharebus.orders"]}' }),
+  );
+  await harness.client.send(
+    new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, ...target }] }),
+  );
+}
+
+async function putOrder(harness: Harness, orderId = 1): Promise<string> {
+  const put = await harness.client.send(
+    new PutEventsCommand({
+      Entries: [
+        { Source: 'sharebus.orders', DetailType: 'OrderPlaced', Detail: JSON.stringify({ orderId }) },
+      ],
+    }),
+  );
+  return put.Entries?.[0]?.EventId ?? '';
+}
+
+const failing = async (): Promise<void> => {
+  throw new Error('database unavailable');
+};
+
+describe('embedded EventBridge: delivery, retries and dead letters', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('retries a failing Lambda and succeeds when it recovers', async () => {
+    // Prepare
+    await setUp(harness, {});
+    let calls = 0;
+    harness.lambda = async () => {
+      calls++;
+      if (calls < 3) throw new Error('not yet');
+    };
+    // Act
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    // Assess
+    expect(calls).toBe(3);
+    expect(harness.eventBridge.deadLetters.list()).toEqual([]);
+  });
+
+  it('sends an event that exhausts MaximumRetryAttempts to the DLQ with the attributes AWS adds', async () => {
+    // Prepare
+    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: DLQ } });
+    harness.lambda = failing;
+    // Act
+    const eventId = await putOrder(harness);
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.invocations).toHaveLength(3);
+    const [message, ...rest] = harness.eventBridge.queues.peek(DLQ);
+    expect(rest).toEqual([]);
+    expect(JSON.parse(message?.body ?? '{}')).toMatchObject({ id: eventId, detail: { orderId: 1 } });
+    expect(message?.attributes).toEqual({
+      RULE_ARN: { DataType: 'String', StringValue: RULE_ARN },
+      TARGET_ARN: { DataType: 'String', StringValue: LAMBDA_ARN },
+      ERROR_CODE: { DataType: 'String', StringValue: 'ERROR_FROM_TARGET' },
+      ERROR_MESSAGE: { DataType: 'String', StringValue: 'Error: database unavailable' },
+      EXHAUSTED_RETRY_CONDITION: { DataType: 'String', StringValue: 'MaximumRetryAttempts' },
+      RETRY_ATTEMPTS: { DataType: 'Number', StringValue: '2' },
+    });
+    expect(harness.eventBridge.deadLetters.list()).toEqual([
+      expect.objectContaining({
+        queueArn: DLQ,
+        targetId: 'fn',
+        errorCode: 'ERROR_FROM_TARGET',
+        retryAttempts: 2,
+      }),
+    ]);
+  });
+
+  it('gives up on an event older than MaximumEventAgeInSeconds (scaled by delayScale)', async () => {
+    // Prepare: 60 s scaled by 0.001 is 60 ms of retrying
+    await setUp(harness, { RetryPolicy: { MaximumEventAgeInSeconds: 60 }, DeadLetterConfig: { Arn: DLQ } });
+    harness.lambda = failing;
+    // Act
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    // Assess
+    const [deadLetter] = harness.eventBridge.deadLetters.list();
+    expect(deadLetter?.exhaustedRetryCondition).toBe('MaximumEventAgeInSeconds');
+    expect(harness.invocations.length).toBeGreaterThan(1);
+  });
+
+  it('keeps a failed event among dropped deliveries, and logs it, when the target has no DLQ', async () => {
+    // Prepare
+    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    harness.lambda = failing;
+    // Act
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.invocations).toHaveLength(1);
+    expect(harness.eventBridge.deadLetters.list()).toEqual([
+      expect.objectContaining({
+        queueArn: DROPPED_DELIVERIES,
+        errorCode: 'ERROR_FROM_TARGET',
+        retryAttempts: 0,
+      }),
+    ]);
+    expect(harness.warnings.join('\n')).toMatch(
+      /not delivered to .*function:consumer.*dropped-deliveries store/,
+    );
+  });
+
+  it('dead-letters events for a target type it cannot call at once, without retrying', async () => {
+    // Prepare
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'orders', EventPattern: '{"source":["sharebus.orders"]}' }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'orders',
+        Targets: [
+          {
+            Id: 'sfn',
+            Arn: 'arn:aws:states:us-east-1:111111111111:stateMachine:flow',
+            DeadLetterConfig: { Arn: DLQ },
+          },
+        ],
+      }),
+    );
+    // Act
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.eventBridge.deadLetters.list()).toEqual([
+      expect.objectContaining({ queueArn: DLQ, errorCode: 'NO_RESOURCE', retryAttempts: 0 }),
+    ]);
+  });
+
+  it('redrives dead letters to their original target', async () => {
+    // Prepare
+    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+    harness.lambda = failing;
+    const eventId = await putOrder(harness);
+    await harness.eventBridge.idle();
+    harness.lambda = async () => {};
+    const [deadLetter] = harness.eventBridge.deadLetters.list();
+    // Act
+    const result = harness.eventBridge.deadLetters.redrive();
+    await harness.eventBridge.idle();
+    // Assess
+    expect(result).toEqual({ redriven: [deadLetter?.id], failed: [] });
+    expect(harness.invocations).toHaveLength(2);
+    expect(JSON.parse(harness.invocations[1]?.payload ?? '{}')).toMatchObject({ id: eventId });
+    expect(harness.eventBridge.deadLetters.list()).toEqual([]);
+    expect(harness.eventBridge.queues.peek(DLQ)).toEqual([]);
+  });
+
+  it('lists and redrives dead letters over HTTP under /_local/', async () => {
+    // Prepare
+    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    harness.lambda = failing;
+    await putOrder(harness, 1);
+    await putOrder(harness, 2);
+    await harness.eventBridge.idle();
+    harness.lambda = async () => {};
+    // Act
+    const listed = (await (await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters`)).json()) as {
+      deadLetters: Array<{ id: string; errorCode: string }>;
+    };
+    const firstId = listed.deadLetters[0]?.id ?? '';
+    const redrive = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+      method: 'POST',
+      body: JSON.stringify({ ids: [firstId, 'unknown-id'] }),
+    });
+    await harness.eventBridge.idle();
+    // Assess
+    expect(listed.deadLetters).toHaveLength(2);
+    expect(redrive.status).toBe(200);
+    expect(await redrive.json()).toEqual({
+      redriven: [firstId],
+      failed: [{ id: 'unknown-id', reason: 'no dead letter with this id' }],
+    });
+    expect(harness.eventBridge.deadLetters.list()).toHaveLength(1);
+    expect(harness.invocations).toHaveLength(3);
+  });
+
+  it('answers 400 to a malformed redrive request and leaves the dead letters alone', async () => {
+    // Prepare
+    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    harness.lambda = failing;
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    // Act
+    const res = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+      method: 'POST',
+      body: '{"ids": "all"}',
+    });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(harness.eventBridge.deadLetters.list()).toHaveLength(1);
+  });
+
+  it('keeps a dead letter whose target was removed, and says why', async () => {
+    // Prepare
+    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    harness.lambda = failing;
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    await harness.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
+    // Act
+    const result = harness.eventBridge.deadLetters.redrive();
+    // Assess
+    expect(result.redriven).toEqual([]);
+    expect(result.failed[0]?.reason).toMatch(/target fn of rule .*orders no longer exists/);
+    expect(harness.eventBridge.deadLetters.list()).toHaveLength(1);
+  });
+});
+
+describe('embedded EventBridge: dead letters in dataDir', () => {
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sharebus-eventbridge-'));
+  });
+
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps dead letters and queue messages across a restart', async () => {
+    // Prepare
+    const first = await startHarness({ dataDir });
+    await setUp(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+    first.lambda = failing;
+    await putOrder(first);
+    await first.eventBridge.idle();
+    await first.close();
+    // Act
+    const second = await startHarness({ dataDir });
+    try {
+      // Assess
+      expect(second.eventBridge.deadLetters.list()).toEqual([
+        expect.objectContaining({ queueArn: DLQ, ruleArn: RULE_ARN, errorCode: 'ERROR_FROM_TARGET' }),
+      ]);
+      expect(second.eventBridge.queues.list()).toEqual([DLQ]);
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import { parseJsonPath, readJsonPath } from '../../../local/eventbridge/json-path.js';
+import { compileTargetInput, type RenderContext } from '../../../local/eventbridge/target-input.js';
+
+const event = {
+  version: '0',
+  id: 'e1',
+  'detail-type': 'OrderPlaced',
+  source: 'sharebus.orders',
+  account: '111111111111',
+  time: '2024-01-01T00:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: { id: 7, tags: ['a', 'b'], name: 'say "hi"', 'odd-key': true },
+};
+const ctx: RenderContext = {
+  event,
+  eventJson: JSON.stringify(event),
+  ruleArn: 'arn:aws:events:us-east-1:111111111111:rule/r',
+  ruleName: 'r',
+  ingestionTime: '2024-01-01T00:00:01Z',
+};
+
+const render = (target: Parameters<typeof compileTargetInput>[0]) => compileTargetInput(target)(ctx);
+
+describe('JSONPath subset', () => {
+  it('reads dotted names with dashes, quoted names and list indexes', () => {
+    // Act
+    const dashed = readJsonPath(event, parseJsonPath('$.detail-type'));
+    const quoted = readJsonPath(event, parseJsonPath("$.detail['odd-key']"));
+    const indexed = readJsonPath(event, parseJsonPath('$.detail.tags[1]'));
+    const missing = readJsonPath(event, parseJsonPath('$.detail.tags[5]'));
+    // Assess
+    expect(dashed).toEqual({ found: true, value: 'OrderPlaced' });
+    expect(quoted).toEqual({ found: true, value: true });
+    expect(indexed).toEqual({ found: true, value: 'b' });
+    expect(missing.found).toBe(false);
+  });
+
+  it('refuses paths outside the subset', () => {
+    // Act / Assess
+    expect(() => parseJsonPath('detail')).toThrow('JSONPath must start with $');
+    expect(() => parseJsonPath('$.detail[*]')).toThrow('unsupported selector');
+    expect(() => parseJsonPath('$..x')).toThrow('empty name');
+  });
+});
+
+describe('target input rendering', () => {
+  it('delivers the whole event when no input is set', () => {
+    // Act / Assess
+    expect(render({ Id: 't' })).toEqual({ ok: true, payload: ctx.eventJson });
+  });
+
+  it('delivers JSON null for an InputPath that selects nothing', () => {
+    // Act / Assess
+    expect(render({ Id: 't', InputPath: '$.detail.nothing' })).toEqual({ ok: true, payload: 'null' });
+  });
+
+  it('escapes strings placed inside a JSON string of the template', () => {
+    // Act
+    const result = render({
+      Id: 't',
+      InputTransformer: {
+        InputPathsMap: { name: '$.detail.name' },
+        InputTemplate: '{"greeting": "<name>!"}',
+      },
+    });
+    // Assess
+    expect(result.ok && JSON.parse(result.payload)).toEqual({ greeting: 'say "hi"!' });
+  });
+
+  it('renders a template that is a single placeholder as JSON', () => {
+    // Act
+    const result = render({ Id: 't', InputTransformer: { InputTemplate: '<aws.events.event.json>' } });
+    // Assess
+    expect(result).toEqual({ ok: true, payload: ctx.eventJson });
+  });
+
+  it('renders a plain-text template with values as text', () => {
+    // Act
+    const result = render({
+      Id: 't',
+      InputTransformer: {
+        InputPathsMap: { id: '$.detail.id', tags: '$.detail.tags' },
+        InputTemplate: 'order <id> <tags>',
+      },
+    });
+    // Assess
+    expect(result).toEqual({ ok: true, payload: 'order 7 [a,b]' });
+  });
+
+  it('refuses a bad InputPathsMap path and a reserved key at PutTargets', () => {
+    // Act / Assess
+    expect(() =>
+      compileTargetInput({
+        Id: 't',
+        InputTransformer: { InputPathsMap: { a: 'detail' }, InputTemplate: '<a>' },
+      }),
+    ).toThrow('InputPathsMap for target t is not a valid JSONPath: detail');
+    expect(() =>
+      compileTargetInput({
+        Id: 't',
+        InputTransformer: { InputPathsMap: { 'aws.events.x': '$.id' }, InputTemplate: '"x"' },
+      }),
+    ).toThrow('reserved key');
+  });
+});
