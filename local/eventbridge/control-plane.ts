@@ -43,6 +43,20 @@ import { compileTargetInput } from './target-input.js';
 
 export const MAX_TARGETS_PER_RULE = 5;
 export const MAX_ENTRIES_PER_PUT_EVENTS = 10;
+/** Field rules repeated by most operations (AWS's API model: names up to 64, bus names or ARNs up to 1,600). */
+const BUS_NAME_FIELD = {
+  min: 1,
+  max: 1600,
+  pattern: BUS_NAME_PATTERN,
+  patternText: BUS_NAME_PATTERN_TEXT,
+} as const;
+const RULE_NAME_FIELD = {
+  required: true,
+  min: 1,
+  max: 64,
+  pattern: NAME_PATTERN,
+  patternText: NAME_PATTERN_TEXT,
+} as const;
 const RULE_STATES = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'] as const;
 type RuleState = (typeof RULE_STATES)[number];
 
@@ -214,24 +228,13 @@ export class ControlPlane {
 
   putRule(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const name = req.string('Name', {
-      required: true,
-      min: 1,
-      max: 64,
-      pattern: NAME_PATTERN,
-      patternText: NAME_PATTERN_TEXT,
-    });
+    const name = req.string('Name', RULE_NAME_FIELD);
     const scheduleExpression = req.string('ScheduleExpression', { max: 256 });
     const eventPattern = req.string('EventPattern', { max: 4096 });
     const state = req.enumValue('State', RULE_STATES);
     const description = req.string('Description', { max: 512 });
     const roleArn = req.string('RoleArn', { min: 1, max: 1600 });
-    const busName = req.string('EventBusName', {
-      min: 1,
-      max: 1600,
-      pattern: BUS_NAME_PATTERN,
-      patternText: BUS_NAME_PATTERN_TEXT,
-    });
+    const busName = req.string('EventBusName', BUS_NAME_FIELD);
     req.check();
     if (name === undefined) throw validationError('Name is required.');
     if (eventPattern === undefined && scheduleExpression === undefined) {
@@ -298,12 +301,7 @@ export class ControlPlane {
       pattern: NAME_PATTERN,
       patternText: NAME_PATTERN_TEXT,
     });
-    const busName = req.string('EventBusName', {
-      min: 1,
-      max: 1600,
-      pattern: BUS_NAME_PATTERN,
-      patternText: BUS_NAME_PATTERN_TEXT,
-    });
+    const busName = req.string('EventBusName', BUS_NAME_FIELD);
     req.check();
     return { bus: this.#bus(busName), name: name ?? '' };
   }
@@ -321,12 +319,7 @@ export class ControlPlane {
       pattern: NAME_PATTERN,
       patternText: NAME_PATTERN_TEXT,
     });
-    const busName = req.string('EventBusName', {
-      min: 1,
-      max: 1600,
-      pattern: BUS_NAME_PATTERN,
-      patternText: BUS_NAME_PATTERN_TEXT,
-    });
+    const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const nextToken = req.string('NextToken', { min: 1, max: 2048 });
     const limit = req.integer('Limit', { min: 1, max: 100 });
     req.check();
@@ -367,19 +360,8 @@ export class ControlPlane {
 
   putTargets(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const ruleName = req.string('Rule', {
-      required: true,
-      min: 1,
-      max: 64,
-      pattern: NAME_PATTERN,
-      patternText: NAME_PATTERN_TEXT,
-    });
-    const busName = req.string('EventBusName', {
-      min: 1,
-      max: 1600,
-      pattern: BUS_NAME_PATTERN,
-      patternText: BUS_NAME_PATTERN_TEXT,
-    });
+    const ruleName = req.string('Rule', RULE_NAME_FIELD);
+    const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const targets = req.array('Targets', { required: true, min: 1, max: 10 }) ?? [];
     const readers = targets.map((t, i) => {
       const reader = req.nested(t, 'Targets', `targets.${i + 1}.member.`);
@@ -419,19 +401,8 @@ export class ControlPlane {
 
   removeTargets(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const ruleName = req.string('Rule', {
-      required: true,
-      min: 1,
-      max: 64,
-      pattern: NAME_PATTERN,
-      patternText: NAME_PATTERN_TEXT,
-    });
-    const busName = req.string('EventBusName', {
-      min: 1,
-      max: 1600,
-      pattern: BUS_NAME_PATTERN,
-      patternText: BUS_NAME_PATTERN_TEXT,
-    });
+    const ruleName = req.string('Rule', RULE_NAME_FIELD);
+    const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const ids = req.array('Ids', { required: true, min: 1, max: 100 }) ?? [];
     req.check();
     const rule = this.#rule(this.#bus(busName), ruleName ?? '');
@@ -451,19 +422,8 @@ export class ControlPlane {
 
   listTargetsByRule(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const ruleName = req.string('Rule', {
-      required: true,
-      min: 1,
-      max: 64,
-      pattern: NAME_PATTERN,
-      patternText: NAME_PATTERN_TEXT,
-    });
-    const busName = req.string('EventBusName', {
-      min: 1,
-      max: 1600,
-      pattern: BUS_NAME_PATTERN,
-      patternText: BUS_NAME_PATTERN_TEXT,
-    });
+    const ruleName = req.string('Rule', RULE_NAME_FIELD);
+    const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const nextToken = req.string('NextToken', { min: 1, max: 2048 });
     const limit = req.integer('Limit', { min: 1, max: 100 });
     req.check();
@@ -475,12 +435,7 @@ export class ControlPlane {
   listRuleNamesByTarget(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
     const targetArn = req.string('TargetArn', { required: true, min: 1, max: 1600 });
-    const busName = req.string('EventBusName', {
-      min: 1,
-      max: 1600,
-      pattern: BUS_NAME_PATTERN,
-      patternText: BUS_NAME_PATTERN_TEXT,
-    });
+    const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const nextToken = req.string('NextToken', { min: 1, max: 2048 });
     const limit = req.integer('Limit', { min: 1, max: 100 });
     req.check();
