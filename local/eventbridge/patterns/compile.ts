@@ -1,0 +1,468 @@
+// Turns pattern JSON into branches of field conditions, refusing what AWS refuses with AWS's words.
+// The walk follows event-ruler's JsonRuleCompiler token by token so that, of several faults, the one AWS
+// reports first is the one we report; `$or` is expanded into branches (disjunctive normal form) as it does.
+
+import { InvalidEventPatternError } from './errors.js';
+import { type CaseAlternatives, caseAlternatives } from './ignore-case.js';
+import { type CidrRange, CidrSyntaxError, ipHex, looksLikeIp, parseCidr, parseIp } from './ip-address.js';
+import { type JsonNode, JsonTextError, parseJsonText } from './json-text.js';
+import { comparableKey, MAX_KEY, MIN_KEY, NUMBER_RANGE_MESSAGE } from './numbers.js';
+import {
+  MAX_WILDCARD_COMPLEXITY,
+  parseWildcard,
+  type Wildcard,
+  WildcardSyntaxError,
+  wildcardComplexity,
+} from './wildcard.js';
+
+/** One way a single event value can satisfy a field's condition. */
+export type ValueMatcher =
+  | { readonly kind: 'exact-string'; readonly value: string }
+  | { readonly kind: 'exact-ip'; readonly hex: string }
+  /** `key` is set when the number is comparable; otherwise AWS compares the number's text. */
+  | { readonly kind: 'exact-number'; readonly text: string; readonly key: number | undefined }
+  | { readonly kind: 'exact-literal'; readonly literal: 'true' | 'false' | 'null' }
+  | { readonly kind: 'prefix'; readonly value: string }
+  | { readonly kind: 'suffix'; readonly value: string }
+  | {
+      readonly kind: 'equals-ignore-case';
+      readonly value: string;
+      readonly alts: readonly CaseAlternatives[];
+    }
+  | {
+      readonly kind: 'prefix-ignore-case';
+      readonly value: string;
+      readonly alts: readonly CaseAlternatives[];
+    }
+  | {
+      readonly kind: 'suffix-ignore-case';
+      readonly value: string;
+      readonly alts: readonly CaseAlternatives[];
+    }
+  | { readonly kind: 'wildcard'; readonly value: string; readonly wildcard: Wildcard }
+  | {
+      readonly kind: 'numeric';
+      readonly low: number;
+      readonly lowOpen: boolean;
+      readonly high: number;
+      readonly highOpen: boolean;
+    }
+  | { readonly kind: 'cidr'; readonly range: CidrRange }
+  | { readonly kind: 'exists' }
+  | {
+      readonly kind: 'anything-but';
+      readonly strings: ReadonlySet<string>;
+      readonly numbers: ReadonlySet<number>;
+    }
+  | { readonly kind: 'anything-but-prefix'; readonly values: readonly string[] }
+  | { readonly kind: 'anything-but-suffix'; readonly values: readonly string[] }
+  | {
+      readonly kind: 'anything-but-ignore-case';
+      readonly values: readonly string[];
+      readonly alts: ReadonlyArray<readonly CaseAlternatives[]>;
+    }
+  | {
+      readonly kind: 'anything-but-wildcard';
+      readonly values: readonly string[];
+      readonly wildcards: readonly Wildcard[];
+    };
+
+/** What one dotted path of an event must satisfy: any matcher on any value, or (if `absent`) no value at all. */
+export interface FieldCondition {
+  readonly path: string;
+  readonly matchers: readonly ValueMatcher[];
+  /** Contains `{"exists": false}`. */
+  readonly absent: boolean;
+}
+
+/** One alternative of the pattern: every condition must hold. */
+export type Branch = ReadonlyMap<string, FieldCondition>;
+
+/** The AWS reason for refusing a too-complex wildcard. */
+export const TOO_COMPLEX_MESSAGE =
+  'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character';
+
+/** Field names a `$or` branch may not use (event-ruler reserves them). */
+const RESERVED_IN_OR = new Set([
+  'exactly',
+  'equals-ignore-case',
+  'prefix',
+  'suffix',
+  'anything-but',
+  'exists',
+  'wildcard',
+  'numeric',
+  'cidr',
+  '=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'regex',
+  'not-wildcard',
+  'not-equals-ignore-case',
+  'date-after',
+  'date-on-or-after',
+  'date-before',
+  'date-on-or-before',
+  'in-date-range',
+  'ip-address-in-range',
+  'ip-address-not-in-range',
+]);
+
+function refuse(reason: string): never {
+  throw new InvalidEventPatternError(reason);
+}
+
+/** The text Jackson reports for a token in "Invalid member"/"Bad value" messages. */
+function tokenText(node: JsonNode | undefined): string {
+  if (node === undefined) return ']';
+  switch (node.kind) {
+    case 'object':
+      return '{';
+    case 'array':
+      return '[';
+    case 'string':
+      return node.value;
+    case 'number':
+      return node.text;
+    default:
+      return node.kind;
+  }
+}
+
+function comparable(text: string): number {
+  const key = comparableKey(Number(text));
+  return key === undefined ? refuse(NUMBER_RANGE_MESSAGE) : key;
+}
+
+function wildcardOf(text: string): Wildcard {
+  try {
+    return parseWildcard(text);
+  } catch (e) {
+    if (e instanceof WildcardSyntaxError) refuse(e.message);
+    throw e;
+  }
+}
+
+/** Only one member is allowed in a match expression; `message` is what AWS says when there are more. */
+function expectSingle(entries: ReadonlyArray<readonly [string, JsonNode]>, message: string): void {
+  if (entries.length > 1) refuse(message);
+}
+
+const ONE_KEY = 'Only one key allowed in match expression';
+const TOO_MANY = 'Too many elements in numeric expression';
+
+function numericMatcher(items: readonly JsonNode[]): ValueMatcher {
+  const first = items[0];
+  if (first?.kind !== 'string') refuse(`Invalid member in numeric match: ${tokenText(first)}`);
+  const op = first.value;
+  const operand = items[1];
+  const numericOperand = (label: string): string =>
+    operand?.kind === 'number' ? operand.text : refuse(`Value of ${label} must be numeric`);
+  switch (op) {
+    case '=': {
+      const text = numericOperand('equals');
+      if (items.length > 2) refuse(TOO_MANY);
+      return { kind: 'exact-number', text, key: comparable(text) };
+    }
+    case '>':
+    case '>=': {
+      const lowText = numericOperand(op);
+      const next = items[2];
+      if (next === undefined) {
+        return {
+          kind: 'numeric',
+          low: comparable(lowText),
+          lowOpen: op === '>',
+          high: MAX_KEY,
+          highOpen: false,
+        };
+      }
+      if (next.kind !== 'string') refuse(`Bad value in numeric range: ${tokenText(next)}`);
+      const op2 = next.value;
+      if (op2 !== '<' && op2 !== '<=') refuse(`Bad numeric range operator: ${op2}`);
+      const top = items[3];
+      if (top?.kind !== 'number') refuse(`Value of ${op2} must be numeric`);
+      if (items.length > 4) refuse('Too many terms in numeric range expression');
+      const low = comparable(lowText);
+      const high = comparable(top.text);
+      if (low >= high) refuse('Bottom must be less than top');
+      return { kind: 'numeric', low, lowOpen: op === '>', high, highOpen: op2 === '<' };
+    }
+    case '<':
+    case '<=': {
+      const text = numericOperand(op);
+      if (items.length > 2) refuse(TOO_MANY);
+      return { kind: 'numeric', low: MIN_KEY, lowOpen: false, high: comparable(text), highOpen: op === '<' };
+    }
+    default:
+      return refuse(`Unrecognized numeric range operator: ${op}`);
+  }
+}
+
+type AnythingButSetKind = 'equals-ignore-case' | 'prefix' | 'suffix' | 'wildcard';
+
+function anythingButSet(kind: AnythingButSetKind, operand: JsonNode): ValueMatcher {
+  const typeMessage =
+    kind === 'equals-ignore-case'
+      ? 'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.'
+      : kind === 'wildcard'
+        ? 'wildcard match pattern must be a string'
+        : 'prefix/suffix match pattern must be a string';
+  const items = operand.kind === 'array' ? operand.items : [operand];
+  const values: string[] = [];
+  for (const item of items) {
+    if (item.kind !== 'string') refuse(typeMessage);
+    if ((kind === 'prefix' || kind === 'suffix') && item.value === '')
+      refuse('Null prefix/suffix not allowed');
+    values.push(item.value);
+  }
+  switch (kind) {
+    case 'prefix':
+      return { kind: 'anything-but-prefix', values };
+    case 'suffix':
+      return { kind: 'anything-but-suffix', values };
+    case 'equals-ignore-case':
+      return { kind: 'anything-but-ignore-case', values, alts: values.map(caseAlternatives) };
+    case 'wildcard':
+      return { kind: 'anything-but-wildcard', values, wildcards: values.map(wildcardOf) };
+  }
+}
+
+function anythingButMatcher(
+  operand: JsonNode,
+  entries: ReadonlyArray<readonly [string, JsonNode]>,
+): ValueMatcher {
+  const single = 'Value of anything-but must be an array or single string/number value.';
+  if (operand.kind === 'object') {
+    const inner = operand.entries[0];
+    if (inner === undefined) refuse('Anything-But expression name not found');
+    const [op, value] = inner;
+    if (op !== 'equals-ignore-case' && op !== 'prefix' && op !== 'suffix' && op !== 'wildcard') {
+      refuse(`Unsupported anything-but pattern: ${op}`);
+    }
+    if (value.kind !== 'array' && value.kind !== 'string' && value.kind !== 'number') refuse(single);
+    const matcher = anythingButSet(op, value);
+    expectSingle(operand.entries, TOO_MANY);
+    expectSingle(entries, TOO_MANY);
+    return matcher;
+  }
+  if (operand.kind !== 'array' && operand.kind !== 'string' && operand.kind !== 'number') refuse(single);
+  const strings = new Set<string>();
+  const numbers = new Set<number>();
+  if (operand.kind === 'array') {
+    for (const item of operand.items) {
+      if (item.kind === 'string') strings.add(item.value);
+      else if (item.kind === 'number') numbers.add(comparable(item.text));
+      else refuse('Inside anything but list, start|null|boolean is not supported.');
+    }
+    if (strings.size > 0 === numbers.size > 0) {
+      refuse('Inside anything but list, either all values are number or string, mixed type is not supported');
+    }
+  } else if (operand.kind === 'string') strings.add(operand.value);
+  else numbers.add(comparable(operand.text));
+  expectSingle(entries, TOO_MANY);
+  return { kind: 'anything-but', strings, numbers };
+}
+
+/** `prefix`/`suffix` accept a string or `{"equals-ignore-case": string}`. */
+function affixMatcher(
+  which: 'prefix' | 'suffix',
+  value: JsonNode,
+  entries: ReadonlyArray<readonly [string, JsonNode]>,
+): ValueMatcher {
+  if (value.kind === 'object') {
+    const inner = value.entries[0];
+    const label = which === 'prefix' ? 'Prefix' : 'Suffix';
+    if (inner === undefined) refuse(`${label} expression name not found`);
+    if (inner[0] !== 'equals-ignore-case') refuse(`Unsupported ${which} pattern: ${inner[0]}`);
+    if (inner[1].kind !== 'string') refuse('equals-ignore-case match pattern must be a string');
+    const text = inner[1].value;
+    expectSingle(value.entries, ONE_KEY);
+    expectSingle(entries, ONE_KEY);
+    return which === 'prefix'
+      ? { kind: 'prefix-ignore-case', value: text, alts: caseAlternatives(text) }
+      : { kind: 'suffix-ignore-case', value: text, alts: caseAlternatives(text) };
+  }
+  if (value.kind !== 'string') refuse(`${which} match pattern must be a string`);
+  expectSingle(entries, ONE_KEY);
+  return { kind: which, value: value.value };
+}
+
+function matchExpression(node: { entries: ReadonlyArray<readonly [string, JsonNode]> }): {
+  matcher?: ValueMatcher;
+  absent?: true;
+} {
+  const entries = node.entries;
+  const first = entries[0];
+  if (first === undefined) refuse('Match expression name not found');
+  const [name, value] = first;
+  switch (name) {
+    case 'exactly':
+      if (value.kind !== 'string') refuse('exact match pattern must be a string');
+      expectSingle(entries, ONE_KEY);
+      return { matcher: { kind: 'exact-string', value: value.value } };
+    case 'prefix':
+    case 'suffix':
+      return { matcher: affixMatcher(name, value, entries) };
+    case 'numeric': {
+      if (value.kind !== 'array') refuse('Value of numeric must be an array.');
+      const matcher = numericMatcher(value.items);
+      expectSingle(entries, TOO_MANY);
+      return { matcher };
+    }
+    case 'anything-but':
+      return { matcher: anythingButMatcher(value, entries) };
+    case 'exists': {
+      if (value.kind !== 'true' && value.kind !== 'false')
+        refuse('exists match pattern must be either true or false.');
+      expectSingle(entries, ONE_KEY);
+      return value.kind === 'true' ? { matcher: { kind: 'exists' } } : { absent: true };
+    }
+    case 'cidr': {
+      if (value.kind !== 'string') refuse('prefix match pattern must be a string');
+      let range: CidrRange;
+      try {
+        range = parseCidr(value.value);
+      } catch (e) {
+        if (e instanceof CidrSyntaxError) refuse(e.message);
+        throw e;
+      }
+      expectSingle(entries, ONE_KEY);
+      return { matcher: { kind: 'cidr', range } };
+    }
+    case 'equals-ignore-case':
+      if (value.kind !== 'string') refuse('equals-ignore-case match pattern must be a string');
+      expectSingle(entries, ONE_KEY);
+      return {
+        matcher: { kind: 'equals-ignore-case', value: value.value, alts: caseAlternatives(value.value) },
+      };
+    case 'wildcard': {
+      if (value.kind !== 'string') refuse('wildcard match pattern must be a string');
+      const wildcard = wildcardOf(value.value);
+      expectSingle(entries, ONE_KEY);
+      return { matcher: { kind: 'wildcard', value: value.value, wildcard } };
+    }
+    default:
+      return refuse(`Unrecognized match type ${name}`);
+  }
+}
+
+function fieldCondition(path: string, items: readonly JsonNode[]): FieldCondition {
+  const matchers: ValueMatcher[] = [];
+  let absent = false;
+  for (const item of items) {
+    switch (item.kind) {
+      case 'object': {
+        const m = matchExpression(item);
+        if (m.matcher !== undefined) matchers.push(m.matcher);
+        if (m.absent) absent = true;
+        break;
+      }
+      case 'string': {
+        // AWS treats a literal that reads as an IP address as that address, so 10.0.0.1 also matches 010.0.0.1.
+        const ip = looksLikeIp(item.value) ? parseIp(item.value) : undefined;
+        matchers.push(
+          ip === undefined
+            ? { kind: 'exact-string', value: item.value }
+            : { kind: 'exact-ip', hex: ipHex(ip) },
+        );
+        break;
+      }
+      case 'number':
+        matchers.push({ kind: 'exact-number', text: item.text, key: comparableKey(Number(item.text)) });
+        break;
+      case 'true':
+      case 'false':
+      case 'null':
+        matchers.push({ kind: 'exact-literal', literal: item.kind });
+        break;
+      case 'array':
+        refuse('Match value must be String, number, true, false, or null');
+    }
+  }
+  if (items.length === 0) refuse('Empty arrays are not allowed');
+  return { path, matchers, absent };
+}
+
+type MutableBranch = Map<string, FieldCondition>;
+
+function parseObject(
+  branches: MutableBranch[],
+  path: readonly string[],
+  entries: ReadonlyArray<readonly [string, JsonNode]>,
+  insideOr: boolean,
+): void {
+  for (const [key, value] of entries) {
+    if (key === '$or') {
+      parseOr(branches, path, value);
+      continue;
+    }
+    if (insideOr && RESERVED_IN_OR.has(key)) {
+      refuse(`${key} is Ruler reserved fieldName which cannot be used inside $or.`);
+    }
+    if (value.kind === 'object') parseObject(branches, [...path, key], value.entries, insideOr);
+    else if (value.kind === 'array') {
+      const condition = fieldCondition([...path, key].join('.'), value.items);
+      if (branches.length === 0) branches.push(new Map());
+      // A repeated key replaces the earlier one, as in AWS (its parser keeps the last occurrence).
+      for (const branch of branches) branch.set(condition.path, condition);
+    } else refuse(`"${key}" must be an object or an array`);
+  }
+  if (entries.length === 0) refuse('Empty objects are not allowed');
+}
+
+function parseOr(branches: MutableBranch[], path: readonly string[], value: JsonNode): void {
+  const before = branches.map((b) => new Map(b));
+  branches.length = 0;
+  if (value.kind !== 'array') refuse('It must be an Array followed with $or.');
+  for (const item of value.items) {
+    if (item.kind !== 'object') refuse('Only JSON object is allowed in array of $or relationship.');
+    const forked = before.map((b) => new Map(b));
+    if (forked.length === 0) forked.push(new Map());
+    parseObject(forked, path, item.entries, true);
+    branches.push(...forked);
+  }
+  if (value.items.length < 2) refuse('There must have at least 2 Objects in $or relationship.');
+}
+
+function checkWildcardComplexity(branches: readonly Branch[]): void {
+  const byPath = new Map<string, Wildcard[]>();
+  for (const branch of branches) {
+    for (const condition of branch.values()) {
+      for (const m of condition.matchers) {
+        if (m.kind !== 'wildcard') continue;
+        const list = byPath.get(condition.path) ?? [];
+        // Branches share one automaton per field, and the same wildcard in two branches is one pattern there.
+        if (!list.some((w) => w === m.wildcard)) list.push(m.wildcard);
+        byPath.set(condition.path, list);
+      }
+    }
+  }
+  for (const wildcards of byPath.values()) {
+    if (
+      wildcards.some((w) => w.segments.length > 1) &&
+      wildcardComplexity(wildcards) > MAX_WILDCARD_COMPLEXITY
+    ) {
+      refuse(TOO_COMPLEX_MESSAGE);
+    }
+  }
+}
+
+/** Parses and validates pattern JSON into its branches. Throws InvalidEventPatternError. */
+export function compileBranches(patternJson: string): Branch[] {
+  let root: JsonNode;
+  try {
+    root = parseJsonText(patternJson);
+  } catch (e) {
+    if (e instanceof JsonTextError)
+      throw new InvalidEventPatternError(`Filter is not valid JSON: ${e.message}`);
+    throw e;
+  }
+  if (root.kind !== 'object') refuse('Filter is not an object');
+  const branches: MutableBranch[] = [];
+  parseObject(branches, [], root.entries, false);
+  checkWildcardComplexity(branches);
+  return branches;
+}

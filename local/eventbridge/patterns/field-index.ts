@@ -1,0 +1,385 @@
+// Index of the matchers that apply to one path, so one lookup per event value finds every matcher it satisfies:
+// hash maps for exact values, character tries for prefixes and suffixes (case-folded ones too), an interval tree
+// for numeric ranges. Rare matchers (cidr, odd case mappings, wildcards with no literal end) are scanned, and so
+// is everything while the index is small. Entries an index only narrows down are re-checked exactly.
+
+import type { ValueMatcher } from './compile.js';
+import { foldCase, isFoldSafe } from './ignore-case.js';
+import { ipHex, looksLikeIp, parseIp } from './ip-address.js';
+import { type Leaf, leafMatches } from './leaf-match.js';
+import { comparableKey } from './numbers.js';
+
+/** What a hit yields, with the matcher to re-check when the index only narrows candidates. */
+interface Entry<T> {
+  readonly item: T;
+  readonly verify: ValueMatcher | undefined;
+}
+
+class CharTrie<T> {
+  private readonly root: TrieNode<T> = { next: undefined, entries: undefined };
+  /** Number of entries; walks are skipped while it is zero. */
+  size = 0;
+
+  add(key: string, entry: Entry<T>): void {
+    this.size++;
+    let node = this.root;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      node.next ??= new Map();
+      let child = node.next.get(c);
+      if (child === undefined) {
+        child = { next: undefined, entries: undefined };
+        node.next.set(c, child);
+      }
+      node = child;
+    }
+    node.entries ??= [];
+    node.entries.push(entry);
+  }
+
+  remove(key: string, item: T): void {
+    const path: Array<TrieNode<T>> = [this.root];
+    let node = this.root;
+    for (let i = 0; i < key.length; i++) {
+      const child = node.next?.get(key.charCodeAt(i));
+      if (child === undefined) return;
+      node = child;
+      path.push(node);
+    }
+    if (removeEntry(node.entries, item)) this.size--;
+    // Prune nodes left with nothing, bottom-up.
+    for (let i = path.length - 1; i > 0; i--) {
+      const n = path[i] as TrieNode<T>;
+      if ((n.entries?.length ?? 0) > 0 || (n.next?.size ?? 0) > 0) break;
+      (path[i - 1] as TrieNode<T>).next?.delete(key.charCodeAt(i - 1));
+    }
+  }
+
+  /** Reports the entries of every key that is a prefix of s (+ `tail` appended), walking forwards. */
+  walk(s: string, tail: number, leaf: Leaf, sink: ProbeSink<T>): void {
+    let node: TrieNode<T> | undefined = this.root;
+    emit(node, leaf, sink);
+    for (let i = 0; i < s.length && node !== undefined; i++) {
+      node = node.next?.get(s.charCodeAt(i));
+      if (node !== undefined) emit(node, leaf, sink);
+    }
+    if (node !== undefined && tail >= 0) {
+      node = node.next?.get(tail);
+      if (node !== undefined) emit(node, leaf, sink);
+    }
+  }
+
+  /** Reports the entries of every key that is a prefix of reverse(s) (+ `tail`), i.e. a suffix of tail+s. */
+  walkBackwards(s: string, tail: number, leaf: Leaf, sink: ProbeSink<T>): void {
+    let node: TrieNode<T> | undefined = this.root;
+    emit(node, leaf, sink);
+    for (let i = s.length - 1; i >= 0 && node !== undefined; i--) {
+      node = node.next?.get(s.charCodeAt(i));
+      if (node !== undefined) emit(node, leaf, sink);
+    }
+    if (node !== undefined && tail >= 0) {
+      node = node.next?.get(tail);
+      if (node !== undefined) emit(node, leaf, sink);
+    }
+  }
+}
+
+/** Receives probe hits. An object rather than a callback: no closure per probe on the hot path. */
+export interface ProbeSink<T> {
+  hit(item: T): void;
+}
+
+interface TrieNode<T> {
+  next: Map<number, TrieNode<T>> | undefined;
+  entries: Array<Entry<T>> | undefined;
+}
+
+function emit<T>(node: TrieNode<T>, leaf: Leaf, sink: ProbeSink<T>): void {
+  const entries = node.entries;
+  if (entries !== undefined) for (const e of entries) check(e, leaf, sink);
+}
+
+function check<T>(e: Entry<T>, leaf: Leaf, sink: ProbeSink<T>): void {
+  if (e.verify === undefined || leafMatches(e.verify, leaf)) sink.hit(e.item);
+}
+
+function removeEntry<T>(list: Array<Entry<T>> | undefined, item: T): boolean {
+  if (list === undefined) return false;
+  const i = list.findIndex((e) => e.item === item);
+  if (i >= 0) list.splice(i, 1);
+  return i >= 0;
+}
+
+function reversed(s: string): string {
+  let out = '';
+  for (let i = s.length - 1; i >= 0; i--) out += s[i];
+  return out;
+}
+
+interface Interval<T> {
+  readonly low: number;
+  readonly lowOpen: boolean;
+  readonly high: number;
+  readonly highOpen: boolean;
+  readonly item: T;
+}
+
+/** Centered interval tree: intervals holding `center` sit at the node, sorted both ways for early exit. */
+interface IntervalNode<T> {
+  readonly center: number;
+  readonly byLow: ReadonlyArray<Interval<T>>;
+  readonly byHighDesc: ReadonlyArray<Interval<T>>;
+  readonly left: IntervalNode<T> | undefined;
+  readonly right: IntervalNode<T> | undefined;
+}
+
+function buildIntervalTree<T>(intervals: ReadonlyArray<Interval<T>>): IntervalNode<T> | undefined {
+  if (intervals.length === 0) return undefined;
+  const ends = intervals.flatMap((i) => [i.low, i.high]).sort((a, b) => a - b);
+  const center = ends[ends.length >> 1] as number;
+  const here: Array<Interval<T>> = [];
+  const left: Array<Interval<T>> = [];
+  const right: Array<Interval<T>> = [];
+  for (const i of intervals) {
+    if (i.high < center) left.push(i);
+    else if (i.low > center) right.push(i);
+    else here.push(i);
+  }
+  return {
+    center,
+    byLow: [...here].sort((a, b) => a.low - b.low),
+    byHighDesc: [...here].sort((a, b) => b.high - a.high),
+    left: buildIntervalTree(left),
+    right: buildIntervalTree(right),
+  };
+}
+
+function holds<T>(i: Interval<T>, x: number): boolean {
+  return (i.lowOpen ? x > i.low : x >= i.low) && (i.highOpen ? x < i.high : x <= i.high);
+}
+
+function stab<T>(node: IntervalNode<T> | undefined, x: number, sink: ProbeSink<T>): void {
+  while (node !== undefined) {
+    if (x <= node.center) {
+      for (const i of node.byLow) {
+        if (i.low > x) break;
+        if (holds(i, x)) sink.hit(i.item);
+      }
+      if (x === node.center) return;
+      node = node.left;
+    } else {
+      for (const i of node.byHighDesc) {
+        if (i.high < x) break;
+        if (holds(i, x)) sink.hit(i.item);
+      }
+      node = node.right;
+    }
+  }
+}
+
+const QUOTE = 0x22;
+
+function exactEntry<V, T>(map: Map<V, T[]>, key: V, item: T, adding: boolean): true {
+  const list = map.get(key);
+  if (adding) {
+    if (list === undefined) map.set(key, [item]);
+    else list.push(item);
+  } else if (list !== undefined) {
+    const i = list.indexOf(item);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) map.delete(key);
+  }
+  return true;
+}
+
+function hitAll<T>(items: readonly T[] | undefined, sink: ProbeSink<T>): void {
+  if (items !== undefined) for (let i = 0; i < items.length; i++) sink.hit(items[i] as T);
+}
+
+/** Up to this many matchers, a linear scan beats the index structures. */
+const SCAN_LIMIT = 4;
+
+/** The matchers applying to one path, each yielding an item (for the bus matcher: the next trie node). */
+export class FieldIndex<T> {
+  private readonly all: Array<Entry<T>> = [];
+  /** Built only once the index outgrows a scan: most trie nodes lead on through a few matchers only. */
+  private parts: IndexParts<T> | undefined;
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  add(m: ValueMatcher, item: T): void {
+    this.all.push({ item, verify: m });
+    if (this.parts !== undefined) this.parts.apply(m, item, true);
+    else if (this.all.length > SCAN_LIMIT) {
+      this.parts = new IndexParts<T>();
+      for (const e of this.all) this.parts.apply(e.verify as ValueMatcher, e.item, true);
+    }
+  }
+
+  remove(m: ValueMatcher, item: T): void {
+    const i = this.all.findIndex((e) => e.item === item && e.verify === m);
+    if (i >= 0) this.all.splice(i, 1);
+    this.parts?.apply(m, item, false);
+  }
+
+  /** The first item satisfying `test` (for maintenance, not matching). */
+  findItem(test: (item: T) => boolean): T | undefined {
+    return this.all.find((e) => test(e.item))?.item;
+  }
+
+  /** Reports the item of every matcher this value satisfies to `sink` (an item may come more than once). */
+  probe(leaf: Leaf, sink: ProbeSink<T>): void {
+    if (this.parts !== undefined) {
+      this.parts.probe(leaf, sink);
+      return;
+    }
+    const all = this.all;
+    for (let i = 0; i < all.length; i++) {
+      const e = all[i] as Entry<T>;
+      if (leafMatches(e.verify as ValueMatcher, leaf)) sink.hit(e.item);
+    }
+  }
+}
+
+/** The index structures of a FieldIndex that outgrew scanning. */
+class IndexParts<T> {
+  // Exact values by type, keyed without building strings on the probe path.
+  private readonly strings = new Map<string, T[]>();
+  private readonly numbers = new Map<number, T[]>();
+  private readonly numberTexts = new Map<string, T[]>();
+  private readonly literals = new Map<string, T[]>();
+  private readonly addresses = new Map<string, T[]>();
+  private readonly prefix = new CharTrie<T>();
+  private readonly suffix = new CharTrie<T>();
+  private readonly foldExact = new Map<string, Array<Entry<T>>>();
+  private foldExactEntries = 0;
+  private readonly foldPrefix = new CharTrie<T>();
+  private readonly foldSuffix = new CharTrie<T>();
+  private readonly wildPrefix = new CharTrie<T>();
+  private readonly wildSuffix = new CharTrie<T>();
+  private readonly intervals: Array<Interval<T>> = [];
+  private intervalTree: IntervalNode<T> | undefined;
+  private intervalsDirty = false;
+  private readonly exists: T[] = [];
+  private readonly scan: Array<Entry<T>> = [];
+
+  apply(m: ValueMatcher, item: T, adding: boolean): void {
+    if (this.place(m, item, adding)) return;
+    if (adding) this.scan.push({ item, verify: m });
+    else removeEntry(this.scan, item);
+  }
+
+  /** Adds or removes the matcher in the structure for its kind; false when it has none and is scanned. */
+  private place(m: ValueMatcher, item: T, adding: boolean): boolean {
+    const entry: Entry<T> = { item, verify: undefined };
+    const checked: Entry<T> = { item, verify: m };
+    const inTrie = (trie: CharTrie<T>, key: string, e: Entry<T>): true => {
+      if (adding) trie.add(key, e);
+      else trie.remove(key, item);
+      return true;
+    };
+    switch (m.kind) {
+      case 'exact-string':
+        return exactEntry(this.strings, m.value, item, adding);
+      case 'exact-number':
+        return m.key !== undefined
+          ? exactEntry(this.numbers, m.key, item, adding)
+          : exactEntry(this.numberTexts, m.text, item, adding);
+      case 'exact-literal':
+        return exactEntry(this.literals, m.literal, item, adding);
+      case 'exact-ip':
+        return exactEntry(this.addresses, m.hex, item, adding);
+      case 'prefix':
+        return inTrie(this.prefix, m.value, entry);
+      case 'suffix':
+        return inTrie(this.suffix, reversed(m.value), entry);
+      case 'exists':
+        if (adding) this.exists.push(item);
+        else {
+          const i = this.exists.indexOf(item);
+          if (i >= 0) this.exists.splice(i, 1);
+        }
+        return true;
+      case 'numeric':
+        if (adding) this.intervals.push({ ...m, item });
+        else {
+          const i = this.intervals.findIndex(
+            (x) =>
+              x.item === item &&
+              x.low === m.low &&
+              x.high === m.high &&
+              x.lowOpen === m.lowOpen &&
+              x.highOpen === m.highOpen,
+          );
+          if (i >= 0) this.intervals.splice(i, 1);
+        }
+        this.intervalsDirty = true;
+        return true;
+      case 'equals-ignore-case':
+      case 'prefix-ignore-case':
+      case 'suffix-ignore-case':
+        if (isFoldSafe(m.value)) {
+          const key = foldCase(m.value);
+          if (m.kind === 'prefix-ignore-case') return inTrie(this.foldPrefix, key, checked);
+          if (m.kind === 'suffix-ignore-case') return inTrie(this.foldSuffix, reversed(key), checked);
+          this.foldExactEntries += adding ? 1 : -1;
+          const list = this.foldExact.get(key) ?? [];
+          if (adding) list.push(checked);
+          else removeEntry(list, item);
+          if (list.length > 0) this.foldExact.set(key, list);
+          else this.foldExact.delete(key);
+          return true;
+        }
+        break;
+      case 'wildcard': {
+        const segs = m.wildcard.segments;
+        const first = segs[0] as string;
+        const last = segs[segs.length - 1] as string;
+        if (first !== '') return inTrie(this.wildPrefix, first, checked);
+        if (last !== '') return inTrie(this.wildSuffix, reversed(last), checked);
+        break;
+      }
+      default:
+        break;
+    }
+    return false;
+  }
+
+  probe(leaf: Leaf, sink: ProbeSink<T>): void {
+    hitAll(this.exists, sink);
+    if (typeof leaf === 'string') {
+      hitAll(this.strings.get(leaf), sink);
+      if (this.addresses.size > 0 && looksLikeIp(leaf)) {
+        const bytes = parseIp(leaf);
+        if (bytes !== undefined) hitAll(this.addresses.get(ipHex(bytes)), sink);
+      }
+      // The matcher compares quoted text, so a prefix may run into the closing quote, a suffix into the opening.
+      if (this.prefix.size > 0) this.prefix.walk(leaf, QUOTE, leaf, sink);
+      if (this.suffix.size > 0) this.suffix.walkBackwards(leaf, QUOTE, leaf, sink);
+      if (this.wildPrefix.size > 0) this.wildPrefix.walk(leaf, -1, leaf, sink);
+      if (this.wildSuffix.size > 0) this.wildSuffix.walkBackwards(leaf, -1, leaf, sink);
+      if (this.foldExactEntries + this.foldPrefix.size + this.foldSuffix.size > 0) {
+        const folded = foldCase(leaf);
+        const same = this.foldExact.get(folded);
+        if (same !== undefined) for (const e of same) check(e, leaf, sink);
+        if (this.foldPrefix.size > 0) this.foldPrefix.walk(folded, QUOTE, leaf, sink);
+        if (this.foldSuffix.size > 0) this.foldSuffix.walkBackwards(folded, QUOTE, leaf, sink);
+      }
+    } else if (typeof leaf === 'number') {
+      const key = comparableKey(leaf) as number;
+      hitAll(this.numbers.get(key), sink);
+      if (this.intervals.length > 0) {
+        if (this.intervalsDirty) {
+          this.intervalTree = buildIntervalTree(this.intervals);
+          this.intervalsDirty = false;
+        }
+        stab(this.intervalTree, key, sink);
+      }
+    } else if (leaf === null) hitAll(this.literals.get('null'), sink);
+    else if (typeof leaf === 'boolean') hitAll(this.literals.get(leaf ? 'true' : 'false'), sink);
+    else hitAll(this.numberTexts.get(leaf.text), sink);
+    for (const e of this.scan) check(e, leaf, sink);
+  }
+}

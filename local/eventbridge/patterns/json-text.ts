@@ -1,0 +1,192 @@
+// A small strict JSON reader that keeps what JSON.parse throws away and AWS's matcher (Jackson, streaming)
+// still sees: the original text of every number and every occurrence of a repeated object key.
+
+export type JsonNode =
+  | { readonly kind: 'object'; readonly entries: ReadonlyArray<readonly [string, JsonNode]> }
+  | { readonly kind: 'array'; readonly items: readonly JsonNode[] }
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'number'; readonly text: string }
+  | { readonly kind: 'true' | 'false' | 'null' };
+
+/** Thrown for text that is not one JSON document. */
+export class JsonTextError extends Error {
+  override name = 'JsonTextError';
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/** Parses one JSON document (surrounding whitespace allowed). Throws JsonTextError. */
+export function parseJsonText(text: string): JsonNode {
+  let pos = 0;
+
+  const fail = (what: string): never => {
+    throw new JsonTextError(`${what} at offset ${pos}`);
+  };
+  const skipSpace = (): void => {
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
+      else return;
+    }
+  };
+  const expect = (ch: string): void => {
+    if (text[pos] !== ch) fail(`expected '${ch}'`);
+    pos++;
+  };
+
+  const readString = (): string => {
+    expect('"');
+    let out = '';
+    let start = pos;
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (Number.isNaN(c)) fail('unterminated string');
+      if (c === 0x22) {
+        out += text.slice(start, pos);
+        pos++;
+        return out;
+      }
+      if (c < 0x20) fail('control character in string');
+      if (c !== 0x5c) {
+        pos++;
+        continue;
+      }
+      out += text.slice(start, pos);
+      const e = text[pos + 1];
+      pos += 2;
+      switch (e) {
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          const hex = text.slice(pos, pos + 4);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('bad \\u escape');
+          out += String.fromCharCode(Number.parseInt(hex, 16));
+          pos += 4;
+          break;
+        }
+        default:
+          pos -= 2;
+          fail('bad escape');
+      }
+      start = pos;
+    }
+  };
+
+  const readValue = (depth: number): JsonNode => {
+    if (depth > 512) fail('nesting too deep');
+    skipSpace();
+    const c = text[pos];
+    if (c === '{') {
+      pos++;
+      const entries: Array<readonly [string, JsonNode]> = [];
+      skipSpace();
+      if (text[pos] === '}') {
+        pos++;
+        return { kind: 'object', entries };
+      }
+      for (;;) {
+        skipSpace();
+        const key = readString();
+        skipSpace();
+        expect(':');
+        entries.push([key, readValue(depth + 1)]);
+        skipSpace();
+        if (text[pos] === ',') {
+          pos++;
+          continue;
+        }
+        expect('}');
+        return { kind: 'object', entries };
+      }
+    }
+    if (c === '[') {
+      pos++;
+      const items: JsonNode[] = [];
+      skipSpace();
+      if (text[pos] === ']') {
+        pos++;
+        return { kind: 'array', items };
+      }
+      for (;;) {
+        items.push(readValue(depth + 1));
+        skipSpace();
+        if (text[pos] === ',') {
+          pos++;
+          continue;
+        }
+        expect(']');
+        return { kind: 'array', items };
+      }
+    }
+    if (c === '"') return { kind: 'string', value: readString() };
+    if (text.startsWith('true', pos)) {
+      pos += 4;
+      return { kind: 'true' };
+    }
+    if (text.startsWith('false', pos)) {
+      pos += 5;
+      return { kind: 'false' };
+    }
+    if (text.startsWith('null', pos)) {
+      pos += 4;
+      return { kind: 'null' };
+    }
+    NUMBER.lastIndex = pos;
+    const m = NUMBER.exec(text);
+    if (m === null) return fail('unexpected character');
+    pos += m[0].length;
+    return { kind: 'number', text: m[0] };
+  };
+
+  const root = readValue(0);
+  skipSpace();
+  if (pos !== text.length) fail('unexpected text after the JSON value');
+  return root;
+}
+
+/** Converts a plain JavaScript value (as from JSON.parse) to a JsonNode; numbers get JavaScript's shortest text. */
+export function jsonNodeFromValue(value: unknown): JsonNode {
+  if (value === null) return { kind: 'null' };
+  if (value === true) return { kind: 'true' };
+  if (value === false) return { kind: 'false' };
+  if (typeof value === 'string') return { kind: 'string', value };
+  if (typeof value === 'number') return { kind: 'number', text: numberText(value) };
+  if (Array.isArray(value)) return { kind: 'array', items: value.map(jsonNodeFromValue) };
+  if (typeof value === 'object') {
+    return {
+      kind: 'object',
+      entries: Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, jsonNodeFromValue(v)] as const),
+    };
+  }
+  // undefined, functions, symbols, bigints: JSON.stringify would drop or refuse them; treat as null leaf.
+  return { kind: 'null' };
+}
+
+/** The text JSON.stringify would write for a number (non-finite numbers become null there; keep them visible). */
+export function numberText(n: number): string {
+  return Number.isFinite(n) ? JSON.stringify(n) : String(n);
+}

@@ -1,0 +1,582 @@
+// All rules of one bus in one structure, walked once per event, in the manner of AWS's event-ruler.
+//
+// Each rule branch is a list of field conditions in a fixed order (indexable ones first, source and detail-type
+// leading), inserted in a trie so that rules sharing conditions share a path. The conditions leaving a trie node
+// are indexed by path (FieldIndex: hash maps, tries, interval trees), so at each node reached, each event value
+// is looked up once and leads straight to the next nodes; only rules whose earlier conditions held are ever
+// looked at. Work per event therefore follows the rules the event (partly) matches, not the rules on the bus.
+// Conditions a lookup cannot answer (anything-but, exists:false) are evaluated where the walk reaches them, and
+// events with arrays of objects get AWS's same-element check on each matching branch.
+
+import type { FieldCondition, ValueMatcher } from './compile.js';
+import type { CompiledPattern } from './compiled-pattern.js';
+import type { Membership } from './event-fields.js';
+import { FieldIndex, type ProbeSink } from './field-index.js';
+import { type JsonNode, parseJsonText } from './json-text.js';
+import { type Leaf, leafMatches, numberLeaf } from './leaf-match.js';
+import { comparableKey } from './numbers.js';
+
+/** The values at one event path for the event being matched (valid while `epoch` is the matcher's). */
+interface Slot {
+  epoch: number;
+  /** Number of valid entries in `values`/`memberships` (arrays are reused, not truncated: that is slow). */
+  count: number;
+  readonly values: Leaf[];
+  readonly chains: Array<Chain | undefined>;
+  anyMembership: boolean;
+}
+
+/**
+ * The array elements a value sits in, innermost first. A linked chain, so that descending into an array element
+ * allocates one small object rather than copying the outer membership.
+ */
+interface Chain {
+  readonly array: number;
+  readonly index: number;
+  readonly up: Chain | undefined;
+}
+
+/** `membership` plus the chain's elements, or null when they disagree on an array (different elements). */
+function mergeChain(membership: Membership, chain: Chain | undefined): Membership | null {
+  let merged: number[] | undefined;
+  for (let link = chain; link !== undefined; link = link.up) {
+    const current = merged ?? membership ?? [];
+    let found = false;
+    for (let i = 0; i < current.length; i += 2) {
+      if (current[i] === link.array) {
+        if (current[i + 1] !== link.index) return null;
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      merged ??= [...(membership ?? [])];
+      merged.push(link.array, link.index);
+    }
+  }
+  return merged ?? membership;
+}
+
+interface Cond {
+  readonly id: number;
+  readonly key: string;
+  readonly condition: FieldCondition;
+  /** Satisfied by some value found through an index (no anything-but, no exists:false). */
+  readonly positive: boolean;
+  /** Position of the condition in every branch's trie path. */
+  readonly order: string;
+  readonly slot: Slot;
+  refs: number;
+}
+
+interface RuleEntry<K> {
+  readonly key: K;
+  readonly serial: number;
+  readonly branches: BranchEntry<K>[];
+  matchedEpoch: number;
+}
+
+interface BranchEntry<K> {
+  readonly rule: RuleEntry<K>;
+  /** In trie order. */
+  readonly conds: readonly Cond[];
+  /** In path order, the order AWS evaluates array consistency in. */
+  readonly byPath: readonly Cond[];
+}
+
+/** The positive conditions leaving a trie node on one path, indexed to the nodes they lead to. */
+interface EdgeGroup<K> {
+  readonly slot: Slot;
+  readonly index: FieldIndex<TrieNode<K>>;
+}
+
+/** Shared by nodes without terminals or edges of a kind, so that most nodes (leaves) stay small. */
+const NONE: readonly never[] = [];
+
+class TrieNode<K> {
+  terminals: readonly BranchEntry<K>[] = NONE;
+  /** Positive edges grouped by path (a plain array: nodes have few paths, and scanning it allocates nothing). */
+  groups: readonly (readonly [string, EdgeGroup<K>])[] = NONE;
+  /** Negative edges, evaluated one by one. */
+  negative: readonly TrieNode<K>[] = NONE;
+  /** Marks the node as already reached from its parent during one probe, to visit it once. */
+  stamp = -1;
+
+  constructor(readonly via: Cond | undefined) {}
+
+  isEmpty(): boolean {
+    return this.terminals.length === 0 && this.groups.length === 0 && this.negative.length === 0;
+  }
+
+  group(path: string): EdgeGroup<K> | undefined {
+    for (const [p, g] of this.groups) if (p === path) return g;
+    return undefined;
+  }
+}
+
+interface PathNode {
+  readonly children: Map<string, PathNode>;
+  slot: Slot | undefined;
+  slotRefs: number;
+  refs: number;
+}
+
+function matcherKey(m: ValueMatcher): string {
+  switch (m.kind) {
+    case 'exact-string':
+    case 'prefix':
+    case 'suffix':
+    case 'equals-ignore-case':
+    case 'prefix-ignore-case':
+    case 'suffix-ignore-case':
+    case 'wildcard':
+      return `${m.kind}:${m.value}`;
+    case 'exact-ip':
+      return `ip:${m.hex}`;
+    case 'exact-number':
+      return m.key !== undefined ? `n:${m.key}` : `t:${m.text}`;
+    case 'exact-literal':
+      return `l:${m.literal}`;
+    case 'numeric':
+      return `r:${m.low}:${m.lowOpen}:${m.high}:${m.highOpen}`;
+    case 'cidr':
+      return `c:${m.range.low}:${m.range.high}`;
+    case 'exists':
+      return 'e';
+    case 'anything-but':
+      return `ab:${JSON.stringify([[...m.strings].sort(), [...m.numbers].sort((a, b) => a - b)])}`;
+    case 'anything-but-prefix':
+    case 'anything-but-suffix':
+    case 'anything-but-ignore-case':
+    case 'anything-but-wildcard':
+      return `${m.kind}:${JSON.stringify([...m.values].sort())}`;
+  }
+}
+
+function conditionKey(c: FieldCondition): string {
+  const parts = c.matchers.map(matcherKey).sort();
+  return JSON.stringify([c.path, c.absent, parts]);
+}
+
+function isPositive(c: FieldCondition): boolean {
+  return !c.absent && c.matchers.every((m) => !m.kind.startsWith('anything-but'));
+}
+
+function anyMatcher(matchers: readonly ValueMatcher[], leaf: Leaf): boolean {
+  for (const m of matchers) if (leafMatches(m, leaf)) return true;
+  return false;
+}
+
+function pathRank(path: string): string {
+  // Most rules name a source and a detail-type; putting them first lets rules share the top of the trie.
+  return path === 'source' ? '0' : path === 'detail-type' ? '1' : '2';
+}
+
+/** Collects the nodes one edge-group probe reaches, each once (nested visits stack theirs above). */
+class Reach<K> implements ProbeSink<TrieNode<K>> {
+  readonly reached: TrieNode<K>[] = [];
+  top = 0;
+  stamp = 0;
+
+  hit(child: TrieNode<K>): void {
+    if (child.stamp !== this.stamp) {
+      child.stamp = this.stamp;
+      this.reached[this.top++] = child;
+    }
+  }
+}
+
+/** All rules of one bus compiled into one matcher; match() returns the keys of the matching rules. */
+export class RuleMatcher<K> {
+  private readonly rules = new Map<K, RuleEntry<K>>();
+  private readonly conds = new Map<string, Cond>();
+  private readonly freeIds: number[] = [];
+  private nextCondId = 0;
+  private readonly root = new TrieNode<K>(undefined);
+  private readonly paths: PathNode = { children: new Map(), slot: undefined, slotRefs: 0, refs: 0 };
+  private nextSerial = 0;
+
+  // Per-event scratch state; matching is synchronous, so one set per matcher suffices.
+  private epoch = 0;
+  private stamp = 0;
+  private readonly negativeEpoch: number[] = [];
+  private readonly negativeResult: boolean[] = [];
+  private readonly matched: RuleEntry<K>[] = [];
+  private readonly reach = new Reach<K>();
+  private hasMembership = false;
+  private uncomparableNumber = false;
+  private nextArrayId = 0;
+
+  get size(): number {
+    return this.rules.size;
+  }
+
+  /** Adds a rule, replacing any rule with the same key. */
+  add(key: K, pattern: CompiledPattern): void {
+    this.remove(key);
+    const rule: RuleEntry<K> = { key, serial: this.nextSerial++, branches: [], matchedEpoch: -1 };
+    for (const branch of pattern.branches) {
+      const conds = [...branch.values()].map((c) => this.acquire(c));
+      conds.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+      const byPath = [...conds].sort((a, b) => {
+        const x = a.condition.path;
+        const y = b.condition.path;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      const entry: BranchEntry<K> = { rule, conds, byPath };
+      let node = this.root;
+      for (const cond of conds) node = this.edge(node, cond);
+      node.terminals = [...node.terminals, entry];
+      rule.branches.push(entry);
+    }
+    this.rules.set(key, rule);
+  }
+
+  remove(key: K): void {
+    const rule = this.rules.get(key);
+    if (rule === undefined) return;
+    this.rules.delete(key);
+    for (const entry of rule.branches) {
+      const trail: TrieNode<K>[] = [this.root];
+      let node = this.root;
+      for (const cond of entry.conds) {
+        node = this.next(node, cond) as TrieNode<K>;
+        trail.push(node);
+      }
+      node.terminals = node.terminals.filter((t) => t !== entry);
+      for (let i = trail.length - 1; i > 0 && (trail[i] as TrieNode<K>).isEmpty(); i--) {
+        this.cut(trail[i - 1] as TrieNode<K>, entry.conds[i - 1] as Cond, trail[i] as TrieNode<K>);
+      }
+      for (const cond of entry.conds) this.release(cond);
+    }
+  }
+
+  /** Keys of the rules matching an already-parsed event (the full EventBridge event object). */
+  match(event: unknown): K[] {
+    this.begin();
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) return [];
+    this.walkObject(event as Record<string, unknown>, this.paths, undefined);
+    return this.finish();
+  }
+
+  /**
+   * Keys of the rules matching an event given as JSON text. Equivalent to `match(JSON.parse(text))` except that
+   * numbers AWS cannot compare numerically (beyond ±5e9) are compared by their original text, as AWS does.
+   * Throws SyntaxError for invalid JSON.
+   */
+  matchJson(eventJson: string): K[] {
+    const parsed: unknown = JSON.parse(eventJson);
+    this.begin();
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return [];
+    this.walkObject(parsed as Record<string, unknown>, this.paths, undefined);
+    if (this.uncomparableNumber) {
+      // Rare: JSON.parse lost the number's spelling and it matters; read the text ourselves.
+      this.begin();
+      this.walkNode(parseJsonText(eventJson), this.paths, undefined);
+    }
+    return this.finish();
+  }
+
+  private begin(): void {
+    this.epoch++;
+    this.matched.length = 0;
+    this.hasMembership = false;
+    this.uncomparableNumber = false;
+    this.nextArrayId = 0;
+  }
+
+  private finish(): K[] {
+    this.visit(this.root);
+    const matched = this.matched;
+    if (matched.length === 0) return [];
+    if (matched.length > 1) matched.sort((a, b) => a.serial - b.serial);
+    return matched.map((r) => r.key);
+  }
+
+  /** Follows every edge out of `node` that the event satisfies (as event-ruler walks its name states). */
+  private visit(node: TrieNode<K>): void {
+    const terminals = node.terminals;
+    for (let i = 0; i < terminals.length; i++) this.accept(terminals[i] as BranchEntry<K>);
+    const groups = node.groups;
+    for (let g = 0; g < groups.length; g++) {
+      const group = (groups[g] as readonly [string, EdgeGroup<K>])[1];
+      const slot = group.slot;
+      if (slot.epoch !== this.epoch) continue;
+      const reach = this.reach;
+      const start = reach.top;
+      reach.stamp = ++this.stamp;
+      const values = slot.values;
+      for (let i = 0; i < slot.count; i++) group.index.probe(values[i] as Leaf, reach);
+      const end = reach.top;
+      for (let i = start; i < end; i++) this.visit(reach.reached[i] as TrieNode<K>);
+      reach.top = start;
+    }
+    const negative = node.negative;
+    for (let i = 0; i < negative.length; i++) {
+      const child = negative[i] as TrieNode<K>;
+      const cond = child.via as Cond;
+      if (this.negativeHolds(cond.id, cond)) this.visit(child);
+    }
+  }
+
+  private accept(entry: BranchEntry<K>): void {
+    const rule = entry.rule;
+    if (rule.matchedEpoch === this.epoch) return;
+    if (this.hasMembership && this.usesArrays(entry) && !this.arrayConsistent(entry)) return;
+    rule.matchedEpoch = this.epoch;
+    this.matched.push(rule);
+  }
+
+  /** Necessary condition for a non-indexed condition; exact unless arrays of objects are involved. */
+  private negativeHolds(id: number, cond: Cond): boolean {
+    if (this.negativeEpoch[id] === this.epoch) return this.negativeResult[id] as boolean;
+    const slot = cond.slot;
+    const count = slot.epoch === this.epoch ? slot.count : 0;
+    // exists:false may still hold when every value sits in another array element; the exact check decides.
+    let result = cond.condition.absent && (count === 0 || slot.anyMembership);
+    for (let i = 0; i < count && !result; i++)
+      result = anyMatcher(cond.condition.matchers, slot.values[i] as Leaf);
+    this.negativeEpoch[id] = this.epoch;
+    this.negativeResult[id] = result;
+    return result;
+  }
+
+  /** Whether any value at the branch's paths sits in an array of objects (else the trie walk was exact). */
+  private usesArrays(entry: BranchEntry<K>): boolean {
+    for (const cond of entry.byPath)
+      if (cond.slot.epoch === this.epoch && cond.slot.anyMembership) return true;
+    return false;
+  }
+
+  /** The branch holds with values drawn from consistent array elements (AWS's array-consistent matching). */
+  private arrayConsistent(entry: BranchEntry<K>): boolean {
+    return this.consistentFrom(entry.byPath, 0, undefined);
+  }
+
+  /** Conditions conds[i..] hold with values agreeing with `membership`, choosing values in path order. */
+  private consistentFrom(conds: readonly Cond[], i: number, membership: Membership): boolean {
+    const cond = conds[i];
+    if (cond === undefined) return true;
+    const slot = cond.slot;
+    const n = slot.epoch === this.epoch ? slot.count : 0;
+    if (cond.condition.absent) {
+      let present = false;
+      for (let j = 0; j < n && !present; j++) present = mergeChain(membership, slot.chains[j]) !== null;
+      if (!present && this.consistentFrom(conds, i + 1, membership)) return true;
+    }
+    for (let j = 0; j < n; j++) {
+      const merged = mergeChain(membership, slot.chains[j]);
+      if (merged === null) continue;
+      if (
+        anyMatcher(cond.condition.matchers, slot.values[j] as Leaf) &&
+        this.consistentFrom(conds, i + 1, merged)
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private record(node: PathNode, leaf: Leaf, chain: Chain | undefined): void {
+    const slot = node.slot;
+    if (slot === undefined) return;
+    if (slot.epoch !== this.epoch) {
+      slot.epoch = this.epoch;
+      slot.count = 0;
+      slot.anyMembership = false;
+    }
+    slot.values[slot.count] = leaf;
+    slot.chains[slot.count] = chain;
+    slot.count++;
+    if (chain !== undefined) {
+      slot.anyMembership = true;
+      this.hasMembership = true;
+    }
+  }
+
+  private child(node: PathNode, key: string): PathNode | undefined {
+    const direct = node.children.get(key);
+    if (direct !== undefined || key.indexOf('.') < 0) return direct;
+    // A dotted event key is the same path as nested keys: {"a.b": 1} matches a pattern on a.b.
+    let current: PathNode | undefined = node;
+    for (const step of key.split('.')) {
+      current = current.children.get(step);
+      if (current === undefined) return undefined;
+    }
+    return current;
+  }
+
+  private walkObject(obj: Record<string, unknown>, node: PathNode, chain: Chain | undefined): void {
+    if (node.children.size === 0) return;
+    for (const key in obj) {
+      const next = this.child(node, key);
+      if (next !== undefined) this.walkValue(obj[key], next, chain);
+    }
+  }
+
+  private walkValue(value: unknown, node: PathNode, chain: Chain | undefined): void {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        this.record(node, value, chain);
+        return;
+      case 'number': {
+        const leaf = comparableKey(value) === undefined ? this.uncomparable(String(value)) : value;
+        this.record(node, leaf, chain);
+        return;
+      }
+      case 'object':
+        if (value === null) this.record(node, null, chain);
+        else if (Array.isArray(value)) {
+          const array = this.nextArrayId++;
+          for (let index = 0; index < value.length; index++) {
+            const item: unknown = value[index];
+            // Scalars in an array carry no membership of it, as in AWS; objects and arrays do.
+            this.walkValue(
+              item,
+              node,
+              item !== null && typeof item === 'object' ? { array, index, up: chain } : chain,
+            );
+          }
+        } else this.walkObject(value as Record<string, unknown>, node, chain);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private uncomparable(text: string): Leaf {
+    this.uncomparableNumber = true;
+    return { text };
+  }
+
+  private walkNode(json: JsonNode, node: PathNode, chain: Chain | undefined): void {
+    switch (json.kind) {
+      case 'object':
+        if (node.children.size === 0) return;
+        for (const [key, value] of json.entries) {
+          const next = this.child(node, key);
+          if (next !== undefined) this.walkNode(value, next, chain);
+        }
+        return;
+      case 'array': {
+        const array = this.nextArrayId++;
+        json.items.forEach((item, index) => {
+          const inner = item.kind === 'object' || item.kind === 'array' ? { array, index, up: chain } : chain;
+          this.walkNode(item, node, inner);
+        });
+        return;
+      }
+      case 'string':
+        this.record(node, json.value, chain);
+        return;
+      case 'number':
+        this.record(node, numberLeaf(json.text), chain);
+        return;
+      case 'true':
+        this.record(node, true, chain);
+        return;
+      case 'false':
+        this.record(node, false, chain);
+        return;
+      case 'null':
+        this.record(node, null, chain);
+        return;
+    }
+  }
+
+  /** The node reached from `node` through `cond`, created (and indexed) if new. */
+  private edge(node: TrieNode<K>, cond: Cond): TrieNode<K> {
+    const existing = this.next(node, cond);
+    if (existing !== undefined) return existing;
+    const child = new TrieNode<K>(cond);
+    if (!cond.positive) {
+      node.negative = [...node.negative, child];
+      return child;
+    }
+    const path = cond.condition.path;
+    let group = node.group(path);
+    if (group === undefined) {
+      group = { slot: cond.slot, index: new FieldIndex<TrieNode<K>>() };
+      node.groups = [...node.groups, [path, group]];
+    }
+    for (const m of cond.condition.matchers) group.index.add(m, child);
+    return child;
+  }
+
+  private next(node: TrieNode<K>, cond: Cond): TrieNode<K> | undefined {
+    if (!cond.positive) return node.negative.find((child) => child.via === cond);
+    return node.group(cond.condition.path)?.index.findItem((child) => child.via === cond);
+  }
+
+  /** Removes the edge from `node` through `cond` to the now empty `child`. */
+  private cut(node: TrieNode<K>, cond: Cond, child: TrieNode<K>): void {
+    if (!cond.positive) {
+      node.negative = node.negative.filter((c) => c !== child);
+      return;
+    }
+    const path = cond.condition.path;
+    const group = node.group(path) as EdgeGroup<K>;
+    for (const m of cond.condition.matchers) group.index.remove(m, child);
+    if (group.index.size === 0) node.groups = node.groups.filter(([p]) => p !== path);
+  }
+
+  private acquire(condition: FieldCondition): Cond {
+    const key = conditionKey(condition);
+    const existing = this.conds.get(key);
+    if (existing !== undefined) {
+      existing.refs++;
+      return existing;
+    }
+    const id = this.freeIds.pop() ?? this.nextCondId++;
+    const positive = isPositive(condition);
+    const cond: Cond = {
+      id,
+      key,
+      condition,
+      positive,
+      order: `${positive ? 0 : 1}${pathRank(condition.path)}${condition.path}\u0000${key}`,
+      slot: this.acquirePath(condition.path),
+      refs: 1,
+    };
+    this.conds.set(key, cond);
+    this.negativeEpoch[id] = -1;
+    return cond;
+  }
+
+  private release(cond: Cond): void {
+    if (--cond.refs > 0) return;
+    this.releasePath(cond.condition.path);
+    this.conds.delete(cond.key);
+    this.freeIds.push(cond.id);
+  }
+
+  private acquirePath(path: string): Slot {
+    let node = this.paths;
+    for (const step of path.split('.')) {
+      let next = node.children.get(step);
+      if (next === undefined) {
+        next = { children: new Map(), slot: undefined, slotRefs: 0, refs: 0 };
+        node.children.set(step, next);
+      }
+      next.refs++;
+      node = next;
+    }
+    node.slot ??= { epoch: -1, count: 0, values: [], chains: [], anyMembership: false };
+    node.slotRefs++;
+    return node.slot;
+  }
+
+  private releasePath(path: string): void {
+    let node = this.paths;
+    for (const step of path.split('.')) {
+      const next = node.children.get(step) as PathNode;
+      if (--next.refs === 0) {
+        node.children.delete(step);
+        return;
+      }
+      node = next;
+    }
+    if (--node.slotRefs === 0) node.slot = undefined;
+  }
+}

@@ -1,0 +1,499 @@
+// AWS pattern semantics the recorded conformance cases do not cover, taken from the AWS documentation on event
+// patterns and from event-ruler, the matcher AWS publishes: array elements, nested $or, wildcard escapes,
+// IPv6 cidr, numeric limits, and the bus-wide matcher's bookkeeping.
+
+import {
+  compilePattern,
+  InvalidEventPatternError,
+  matchesPattern,
+  matchesPatternJson,
+  RuleMatcher,
+} from '../../../local/eventbridge/patterns/index.js';
+import { referenceMatchesJson } from '../../../local/eventbridge/patterns/reference.js';
+
+/** Matches with the fast path, from text and from the parsed object, and checks the reference agrees. */
+function matches(pattern: unknown, eventJson: string): boolean {
+  const compiled = compilePattern(typeof pattern === 'string' ? pattern : JSON.stringify(pattern));
+  const fromText = matchesPatternJson(compiled, eventJson);
+  expect(referenceMatchesJson(compiled, eventJson)).toBe(fromText);
+  return fromText;
+}
+
+function refusal(pattern: unknown): string {
+  try {
+    compilePattern(typeof pattern === 'string' ? pattern : JSON.stringify(pattern));
+  } catch (e) {
+    if (e instanceof InvalidEventPatternError) return e.message;
+    throw e;
+  }
+  throw new Error('pattern was accepted');
+}
+
+const event = (detail: unknown): string =>
+  JSON.stringify({ source: 'app.orders', 'detail-type': 'OrderPlaced', detail });
+
+describe('conditions on fields of one array of objects', () => {
+  const pattern = { detail: { items: { sku: ['A-1'], qty: [{ numeric: ['>', 5] }] } } };
+
+  it('matches when one element satisfies both conditions', () => {
+    // Prepare
+    const e = event({
+      items: [
+        { sku: 'B-2', qty: 1 },
+        { sku: 'A-1', qty: 9 },
+      ],
+    });
+
+    // Act
+    const result = matches(pattern, e);
+
+    // Assess
+    expect(result).toBe(true);
+  });
+
+  it('does not match when the conditions hold only on different elements', () => {
+    // Prepare
+    const e = event({
+      items: [
+        { sku: 'A-1', qty: 1 },
+        { sku: 'B-2', qty: 9 },
+      ],
+    });
+
+    // Act
+    const result = matches(pattern, e);
+
+    // Assess
+    expect(result).toBe(false);
+  });
+
+  it('applies the same-element rule through nested arrays', () => {
+    // Prepare
+    const nested = { detail: { orders: { lines: { sku: ['A-1'], gift: [true] } } } };
+    const apart = event({ orders: [{ lines: [{ sku: 'A-1' }, { gift: true }] }] });
+    const together = event({ orders: [{ lines: [{ sku: 'A-1', gift: true }] }] });
+
+    // Act
+    const results = [matches(nested, apart), matches(nested, together)];
+
+    // Assess
+    expect(results).toEqual([false, true]);
+  });
+
+  it('lets a field outside the array combine with any element', () => {
+    // Prepare
+    const mixed = { detail: { region: ['eu'], items: { sku: ['A-1'] } } };
+
+    // Act
+    const result = matches(mixed, event({ region: 'eu', items: [{ sku: 'X' }, { sku: 'A-1' }] }));
+
+    // Assess
+    expect(result).toBe(true);
+  });
+
+  it('judges exists:false against the element chosen by fields that sort before it, as AWS does', () => {
+    // Prepare: "kind" sorts before "note", so the element with kind=x is chosen first and has no note.
+    const absentAfter = { detail: { items: { kind: ['x'], note: [{ exists: false }] } } };
+    const e = event({ items: [{ kind: 'x' }, { note: 'n' }] });
+
+    // Act
+    const result = matches(absentAfter, e);
+
+    // Assess
+    expect(result).toBe(true);
+  });
+
+  it('treats scalars in an array as values of one field, any of which may match', () => {
+    // Prepare
+    const e = event({ tags: ['red', 'green'] });
+
+    // Act
+    const results = [
+      matches({ detail: { tags: ['green'] } }, e),
+      matches({ detail: { tags: [{ 'anything-but': 'red' }] } }, e),
+      matches({ detail: { tags: [{ 'anything-but': ['red', 'green'] }] } }, e),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, true, false]);
+  });
+});
+
+describe('$or', () => {
+  it('matches when any branch holds, with fields outside $or required in every branch', () => {
+    // Prepare
+    const pattern = {
+      source: ['app.orders'],
+      detail: { $or: [{ state: ['paid'] }, { amount: [{ numeric: ['>', 100] }] }] },
+    };
+
+    // Act
+    const results = [
+      matches(pattern, event({ state: 'paid', amount: 1 })),
+      matches(pattern, event({ state: 'new', amount: 500 })),
+      matches(pattern, event({ state: 'new', amount: 5 })),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, true, false]);
+  });
+
+  it('expands a $or nested inside a $or branch', () => {
+    // Prepare
+    const pattern = {
+      $or: [
+        {
+          source: ['app.orders'],
+          $or: [{ detail: { state: ['paid'] } }, { detail: { state: ['refunded'] } }],
+        },
+        { source: ['app.billing'] },
+      ],
+    };
+
+    // Act
+    const results = [
+      matches(pattern, event({ state: 'refunded' })),
+      matches(pattern, event({ state: 'new' })),
+      matches(pattern, JSON.stringify({ source: 'app.billing' })),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, false, true]);
+  });
+
+  it('refuses a $or with fewer than two objects or with a reserved field name', () => {
+    // Act
+    const messages = [
+      refusal({ $or: [{ source: ['a'] }] }),
+      refusal({ $or: { source: ['a'] } }),
+      refusal({ $or: [{ source: ['a'] }, 'b'] }),
+      refusal({ $or: [{ source: ['a'] }, { numeric: ['b'] }] }),
+    ];
+
+    // Assess
+    expect(messages).toEqual([
+      'Event pattern is not valid. Reason: There must have at least 2 Objects in $or relationship.',
+      'Event pattern is not valid. Reason: It must be an Array followed with $or.',
+      'Event pattern is not valid. Reason: Only JSON object is allowed in array of $or relationship.',
+      'Event pattern is not valid. Reason: numeric is Ruler reserved fieldName which cannot be used inside $or.',
+    ]);
+  });
+});
+
+describe('wildcard', () => {
+  it('reads \\* as a literal star and \\\\ as a literal backslash', () => {
+    // Prepare
+    const star = { detail: { path: [{ wildcard: 'a\\*b*' }] } };
+    const slash = { detail: { path: [{ wildcard: 'c:\\\\*' }] } };
+
+    // Act
+    const results = [
+      matches(star, event({ path: 'a*bcd' })),
+      matches(star, event({ path: 'axbcd' })),
+      matches(slash, event({ path: 'c:\\temp' })),
+      matches(slash, event({ path: 'c:/temp' })),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, false, true, false]);
+  });
+
+  it('refuses other escapes and consecutive stars, naming the position AWS names', () => {
+    // Act
+    const messages = [refusal({ path: [{ wildcard: 'a\\b' }] }), refusal({ path: [{ wildcard: 'ab**' }] })];
+
+    // Assess: AWS counts UTF-8 bytes of the quoted value.
+    expect(messages).toEqual([
+      'Event pattern is not valid. Reason: Invalid escape character at pos 2',
+      'Event pattern is not valid. Reason: Consecutive wildcard characters at pos 3',
+    ]);
+  });
+
+  it('matches only strings, and the empty wildcard only the empty string', () => {
+    // Act
+    const results = [
+      matches({ detail: { v: [{ wildcard: '*' }] } }, event({ v: 12 })),
+      matches({ detail: { v: [{ wildcard: '' }] } }, event({ v: '' })),
+      matches({ detail: { v: [{ wildcard: '' }] } }, event({ v: 'x' })),
+    ];
+
+    // Assess
+    expect(results).toEqual([false, true, false]);
+  });
+});
+
+describe('cidr', () => {
+  it('matches IPv6 addresses in range however they are written', () => {
+    // Prepare
+    const pattern = { detail: { ip: [{ cidr: '2001:db8::/32' }] } };
+
+    // Act
+    const results = [
+      matches(pattern, event({ ip: '2001:0db8:ffff:0000:0000:0000:0000:0001' })),
+      matches(pattern, event({ ip: '2001:db8::1' })),
+      matches(pattern, event({ ip: '2001:db9::1' })),
+      matches(pattern, event({ ip: '10.0.0.1' })),
+      matches(pattern, event({ ip: 'not-an-ip' })),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, true, false, false, false]);
+  });
+
+  it('reads an IPv4-mapped IPv6 address as IPv4, as AWS does', () => {
+    // Act
+    const result = matches({ detail: { ip: [{ cidr: '10.0.0.0/8' }] } }, event({ ip: '::ffff:a00:1' }));
+
+    // Assess
+    expect(result).toBe(true);
+  });
+
+  it('matches an exact IP literal against other spellings of the same address', () => {
+    // Act
+    const results = [
+      matches({ detail: { ip: ['2001:db8::1'] } }, event({ ip: '2001:0DB8:0:0:0:0:0:1' })),
+      matches({ detail: { ip: ['10.0.0.1'] } }, event({ ip: '10.0.0.2' })),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, false]);
+  });
+
+  it('refuses mask bits out of range with AWS messages', () => {
+    // Act
+    const messages = [
+      refusal({ ip: [{ cidr: '10.0.0.0/32' }] }),
+      refusal({ ip: [{ cidr: '::/128' }] }),
+      refusal({ ip: [{ cidr: '10.0.0.0/-1' }] }),
+      refusal({ ip: [{ cidr: '10.0.0.300/8' }] }),
+    ];
+
+    // Assess
+    expect(messages).toEqual([
+      'Event pattern is not valid. Reason: IPv4 mask bits must be < 32',
+      'Event pattern is not valid. Reason: IPv6 mask bits must be < 128',
+      'Event pattern is not valid. Reason: Malformed CIDR, mask bits must not be negative',
+      'Event pattern is not valid. Reason: Invalid IP address: 10.0.0.300',
+    ]);
+  });
+});
+
+describe('numbers', () => {
+  it('compares numbers by value, however they are spelled, within ±5e9', () => {
+    // Act
+    const results = [
+      matches({ detail: { n: [300] } }, '{"detail":{"n":3e2}}'),
+      matches({ detail: { n: [{ numeric: ['=', 3e2] }] } }, '{"detail":{"n":300.000}}'),
+      matches({ detail: { n: [-0] } }, '{"detail":{"n":0}}'),
+      matches({ detail: { n: ['300'] } }, '{"detail":{"n":300}}'),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, true, true, false]);
+  });
+
+  it('includes both limits and refuses numeric bounds beyond them', () => {
+    // Act
+    const results = [
+      matches({ detail: { n: [{ numeric: ['<=', 5e9] }] } }, '{"detail":{"n":5000000000}}'),
+      matches({ detail: { n: [{ numeric: ['>=', -5e9] }] } }, '{"detail":{"n":-5000000000}}'),
+      matches({ detail: { n: [{ numeric: ['>', 0] }] } }, '{"detail":{"n":5000000001}}'),
+    ];
+    const message = refusal({ n: [{ numeric: ['>', 5000000001] }] });
+
+    // Assess
+    expect(results).toEqual([true, true, false]);
+    expect(message).toBe(
+      'Event pattern is not valid. Reason: Value must be between -5.0E9 and 5.0E9, inclusive',
+    );
+  });
+
+  it('compares numbers beyond ±5e9 by their text, as AWS does', () => {
+    // Prepare
+    const pattern = compilePattern('{"detail":{"account":[123456789012]}}');
+
+    // Act
+    const results = [
+      matchesPatternJson(pattern, '{"detail":{"account":123456789012}}'),
+      matchesPatternJson(pattern, '{"detail":{"account":1.23456789012e11}}'),
+      matchesPattern(pattern, { detail: { account: 123456789012 } }),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, false, true]);
+  });
+
+  it('is precise to six decimal places', () => {
+    // Act
+    const results = [
+      matches({ detail: { n: [{ numeric: ['>', 1.000001] }] } }, '{"detail":{"n":1.000002}}'),
+      matches({ detail: { n: [{ numeric: ['>', 1.000001] }] } }, '{"detail":{"n":1.0000012}}'),
+      matches({ detail: { n: [1.5] } }, '{"detail":{"n":1.5000001}}'),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, false, true]);
+  });
+
+  it('respects open and closed range ends', () => {
+    // Prepare
+    const closed = { detail: { n: [{ numeric: ['>=', 10, '<=', 20] }] } };
+    const open = { detail: { n: [{ numeric: ['>', 10, '<', 20] }] } };
+    const at = (n: number): string => `{"detail":{"n":${n}}}`;
+
+    // Act
+    const results = [10, 20].flatMap((n) => [matches(closed, at(n)), matches(open, at(n))]);
+
+    // Assess
+    expect(results).toEqual([true, false, true, false]);
+  });
+
+  it('refuses malformed numeric expressions with AWS messages', () => {
+    // Act
+    const messages = [
+      refusal({ n: [{ numeric: ['>=', 5, '<=', 5] }] }),
+      refusal({ n: [{ numeric: ['<', 5, '>', 1] }] }),
+      refusal({ n: [{ numeric: [5] }] }),
+      refusal({ n: [{ numeric: ['!=', 5] }] }),
+      refusal({ n: [{ numeric: ['>', 1, '<', 5, 6] }] }),
+    ];
+
+    // Assess
+    expect(messages).toEqual([
+      'Event pattern is not valid. Reason: Bottom must be less than top',
+      'Event pattern is not valid. Reason: Too many elements in numeric expression',
+      'Event pattern is not valid. Reason: Invalid member in numeric match: 5',
+      'Event pattern is not valid. Reason: Unrecognized numeric range operator: !=',
+      'Event pattern is not valid. Reason: Too many terms in numeric range expression',
+    ]);
+  });
+});
+
+describe('string operators', () => {
+  it('matches dotted keys in the event and in the pattern as the same path', () => {
+    // Act
+    const results = [
+      matches({ detail: { 'a.b': ['x'] } }, event({ a: { b: 'x' } })),
+      matches({ detail: { a: { b: ['x'] } } }, event({ 'a.b': 'x' })),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, true]);
+  });
+
+  it('folds case per character with Unicode case mappings', () => {
+    // Act
+    const results = [
+      matches({ detail: { v: [{ 'equals-ignore-case': 'ÉTÉ' }] } }, event({ v: 'été' })),
+      matches({ detail: { v: [{ prefix: { 'equals-ignore-case': 'straße' } }] } }, event({ v: 'STRAßE-1' })),
+      matches(
+        { detail: { v: [{ 'anything-but': { 'equals-ignore-case': ['Été'] } }] } },
+        event({ v: 'ÉTÉ' }),
+      ),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, true, false]);
+  });
+
+  it('compares quoted text, so a prefix ending in a quote reaches the end of the value', () => {
+    // Act
+    const results = [
+      matches({ detail: { v: [{ prefix: 'done"' }] } }, event({ v: 'done' })),
+      matches({ detail: { v: [{ prefix: 'done"' }] } }, event({ v: 'done-1' })),
+      matches({ detail: { v: [{ suffix: '"done' }] } }, event({ v: 'done' })),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, false, true]);
+  });
+
+  it('keeps the last of repeated keys in pattern text, as AWS does', () => {
+    // Act
+    const result = matches('{"detail":{"v":["a"],"v":["b"]}}', event({ v: 'b' }));
+
+    // Assess
+    expect(result).toBe(true);
+  });
+});
+
+describe('InvalidEventPatternError', () => {
+  it('carries the AWS error code and names the fault', () => {
+    // Act
+    let caught: unknown;
+    try {
+      compilePattern('{"source": "aws.ec2"}');
+    } catch (e) {
+      caught = e;
+    }
+
+    // Assess
+    expect(caught).toBeInstanceOf(InvalidEventPatternError);
+    expect(caught).toMatchObject({
+      name: 'InvalidEventPatternError',
+      code: 'InvalidEventPatternException',
+      reason: '"source" must be an object or an array',
+    });
+  });
+
+  it('refuses text that is not a JSON object', () => {
+    // Act
+    const messages = [refusal('["source"]'), refusal('{"source": [')];
+
+    // Assess
+    expect(messages[0]).toBe('Event pattern is not valid. Reason: Filter is not an object');
+    expect(messages[1]).toMatch(/^Event pattern is not valid\. Reason: Filter is not valid JSON/);
+  });
+});
+
+describe('RuleMatcher', () => {
+  const paid = compilePattern('{"source":["app.orders"],"detail":{"state":["paid"]}}');
+  const anyOrder = compilePattern('{"source":["app.orders"]}');
+  const billing = compilePattern('{"source":["app.billing"]}');
+
+  it('returns the keys of all matching rules in the order they were added', () => {
+    // Prepare
+    const bus = new RuleMatcher<string>();
+    bus.add('paid', paid);
+    bus.add('billing', billing);
+    bus.add('any-order', anyOrder);
+
+    // Act
+    const keys = bus.match({ source: 'app.orders', detail: { state: 'paid' } });
+
+    // Assess
+    expect(keys).toEqual(['paid', 'any-order']);
+    expect(bus.size).toBe(3);
+  });
+
+  it('forgets removed rules and replaces a rule added again under the same key', () => {
+    // Prepare
+    const bus = new RuleMatcher<string>();
+    bus.add('r1', paid);
+    bus.add('r2', anyOrder);
+    bus.remove('r2');
+    bus.add('r1', billing);
+
+    // Act
+    const results = [
+      bus.match({ source: 'app.orders', detail: { state: 'paid' } }),
+      bus.match({ source: 'app.billing' }),
+    ];
+
+    // Assess
+    expect(results).toEqual([[], ['r1']]);
+    expect(bus.size).toBe(1);
+  });
+
+  it('matches nothing for an event that is not a JSON object', () => {
+    // Prepare
+    const bus = new RuleMatcher<string>();
+    bus.add('absent', compilePattern('{"detail":{"x":[{"exists":false}]}}'));
+
+    // Act
+    const results = [bus.match('text'), bus.match(null), bus.match([1]), bus.match({})];
+
+    // Assess
+    expect(results).toEqual([[], [], [], ['absent']]);
+  });
+});

@@ -1,0 +1,242 @@
+// fast-check generators of events and patterns. Each run first draws a small vocabulary from awkward values
+// (case variants, IPs, quotes, number spellings, big numbers), then builds patterns and events from it only, so
+// random patterns meet values they are about often enough for the rare rules to be exercised.
+
+import fc from 'fast-check';
+import { type CompiledPattern, compilePattern } from '../../../../local/eventbridge/patterns/index.js';
+
+const STRINGS = [
+  '',
+  'a',
+  'A',
+  'ab',
+  'aB',
+  'b',
+  'x',
+  'x"',
+  '"b',
+  'x*y',
+  '10.0.0.1',
+  '10.0.1.7',
+  '::1',
+  'ß',
+  'SS',
+  'É',
+  'é',
+];
+// Number spellings: same values written differently, and values beyond AWS's ±5e9 where spelling matters.
+const NUMBERS = [
+  '0',
+  '1',
+  '-1',
+  '1.5',
+  '300',
+  '300.0',
+  '3e2',
+  '5000000000',
+  '6000000000',
+  '6e9',
+  '1.0000001',
+  '-7.25',
+];
+const WILDCARDS = ['a*', '*b', 'a*c', '*', 'x\\*y', '*a*', '', 'ab', 'x\\\\*', '*.0.*', 'É*', '*"'];
+const CIDRS = ['10.0.0.0/24', '10.0.0.5/30', '::/120', '10.0.0.1/31'];
+const PATHS = ['source', 'detail.a', 'detail.n', 'detail.arr.x', 'detail.arr.y', 'detail.d.e'];
+
+export interface Vocabulary {
+  readonly strings: readonly string[];
+  readonly numbers: readonly string[];
+  readonly wildcards: readonly string[];
+}
+
+export const vocabulary: fc.Arbitrary<Vocabulary> = fc.record({
+  strings: fc.subarray(STRINGS, { minLength: 2, maxLength: 5 }),
+  numbers: fc.subarray(NUMBERS, { minLength: 2, maxLength: 4 }),
+  wildcards: fc.subarray(WILDCARDS, { minLength: 1, maxLength: 3 }),
+});
+
+/** A JSON value whose numbers keep a chosen spelling. */
+type Tree =
+  | { readonly k: 'str'; readonly v: string }
+  | { readonly k: 'num'; readonly text: string }
+  | { readonly k: 'lit'; readonly v: 'true' | 'false' | 'null' }
+  | { readonly k: 'arr'; readonly items: readonly Tree[] }
+  | { readonly k: 'obj'; readonly entries: ReadonlyArray<readonly [string, Tree]> };
+
+function treeText(t: Tree): string {
+  switch (t.k) {
+    case 'str':
+      return JSON.stringify(t.v);
+    case 'num':
+      return t.text;
+    case 'lit':
+      return t.v;
+    case 'arr':
+      return `[${t.items.map(treeText).join(',')}]`;
+    case 'obj':
+      return `{${t.entries.map(([k, v]) => `${JSON.stringify(k)}:${treeText(v)}`).join(',')}}`;
+  }
+}
+
+/** Random events as JSON text, numbers spelled as drawn. */
+export function eventText(v: Vocabulary): fc.Arbitrary<string> {
+  const str = fc.constantFrom(...v.strings).map((s): Tree => ({ k: 'str', v: s }));
+  const num = fc.constantFrom(...v.numbers).map((text): Tree => ({ k: 'num', text }));
+  const lit = fc.constantFrom('true', 'false', 'null').map((s): Tree => ({ k: 'lit', v: s }) as Tree);
+  const leaf = fc.oneof(
+    { weight: 4, arbitrary: str },
+    { weight: 3, arbitrary: num },
+    { weight: 1, arbitrary: lit },
+  );
+  const leafOrList = fc.oneof(
+    { weight: 4, arbitrary: leaf },
+    { weight: 1, arbitrary: fc.array(leaf, { maxLength: 3 }).map((items): Tree => ({ k: 'arr', items })) },
+  );
+  const obj = (parts: Record<string, fc.Arbitrary<Tree>>): fc.Arbitrary<Tree> =>
+    fc.record(parts, { requiredKeys: [] }).map(
+      (r): Tree => ({
+        k: 'obj',
+        entries: Object.entries(r).filter((e): e is [string, Tree] => e[1] !== undefined),
+      }),
+    );
+  const element = obj({ x: leafOrList, y: leafOrList });
+  const arrayOfObjects = fc
+    .array(fc.oneof({ weight: 4, arbitrary: element }, { weight: 1, arbitrary: leaf }), { maxLength: 3 })
+    .map((items): Tree => ({ k: 'arr', items }));
+  // "d.e" as one dotted key and as nested keys are the same path to AWS.
+  const dotted = fc.oneof(
+    leafOrList.map((x) => ['d.e', x] as const),
+    leafOrList.map((x) => ['d', { k: 'obj', entries: [['e', x]] } as Tree] as const),
+  );
+  return fc
+    .tuple(
+      obj({ source: str, 'detail-type': str }),
+      obj({ a: leafOrList, n: leafOrList, arr: arrayOfObjects }),
+      fc.option(dotted, { nil: undefined }),
+    )
+    .map(([top, detail, d]) => {
+      const detailEntries = detail.k === 'obj' ? [...detail.entries] : [];
+      if (d !== undefined) detailEntries.push(d);
+      const entries = top.k === 'obj' ? [...top.entries] : [];
+      entries.push(['detail', { k: 'obj', entries: detailEntries }]);
+      return treeText({ k: 'obj', entries });
+    });
+}
+
+type J = string | number | boolean | null | J[] | { [key: string]: J };
+
+function matcher(v: Vocabulary): fc.Arbitrary<J> {
+  const strVal = fc.constantFrom(...v.strings);
+  const nonEmpty = fc.constantFrom(...v.strings.map((s) => (s === '' ? 'a' : s)));
+  const numVal = fc.constantFrom(...v.numbers.map(Number));
+  const wildcardVal = fc.constantFrom(...v.wildcards);
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.oneof(strVal, numVal, fc.constantFrom(true, false, null)) },
+    {
+      weight: 3,
+      arbitrary: fc.oneof(
+        strVal.map((s) => ({ prefix: s })),
+        strVal.map((s) => ({ suffix: s })),
+        strVal.map((s) => ({ 'equals-ignore-case': s })),
+        strVal.map((s) => ({ prefix: { 'equals-ignore-case': s } })),
+        strVal.map((s) => ({ suffix: { 'equals-ignore-case': s } })),
+        wildcardVal.map((w) => ({ wildcard: w })),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .oneof(
+          strVal,
+          numVal,
+          fc.array(strVal, { minLength: 1, maxLength: 2 }),
+          fc.array(numVal, { minLength: 1, maxLength: 2 }),
+          nonEmpty.map((s) => ({ prefix: s })),
+          nonEmpty.map((s) => ({ suffix: s })),
+          strVal.map((s) => ({ 'equals-ignore-case': [s] })),
+          wildcardVal.map((w) => ({ wildcard: w })),
+        )
+        .map((x) => ({ 'anything-but': x })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.oneof(
+        fc.tuple(fc.constantFrom('<', '<=', '>', '>=', '='), numVal).map(([op, n]) => ({ numeric: [op, n] })),
+        // A vocabulary may hold one value only (300 and 3e2), so widen an empty range instead of filtering.
+        fc
+          .tuple(fc.constantFrom('>', '>='), fc.constantFrom('<', '<='), numVal, numVal)
+          .map(([lo, hi, a, b]) => ({ numeric: [lo, Math.min(a, b), hi, a === b ? a + 1 : Math.max(a, b)] })),
+      ),
+    },
+    { weight: 2, arbitrary: fc.boolean().map((b) => ({ exists: b })) },
+    { weight: 1, arbitrary: fc.constantFrom(...CIDRS).map((c) => ({ cidr: c })) },
+  );
+}
+
+function put(target: { [key: string]: J }, path: string, value: J, dottedLeaf: boolean): void {
+  const steps = path.split('.');
+  // Sometimes spell the last two steps as one dotted key, which AWS treats as the same path.
+  if (dottedLeaf && steps.length > 2) steps.splice(steps.length - 2, 2, steps.slice(-2).join('.'));
+  let node = target;
+  for (const step of steps.slice(0, -1)) {
+    const next = node[step];
+    if (next === undefined || typeof next !== 'object' || next === null || Array.isArray(next))
+      node[step] = {};
+    node = node[step] as { [key: string]: J };
+  }
+  node[steps[steps.length - 1] as string] = value;
+}
+
+type Field = readonly [string, J[], boolean];
+
+function conjunction(fields: readonly Field[]): { [key: string]: J } {
+  const out: { [key: string]: J } = {};
+  for (const [path, matchers, dottedLeaf] of fields) put(out, path, matchers, dottedLeaf);
+  return out;
+}
+
+/** Pattern JSON: a conjunction, sometimes with a `$or` (possibly nested) beside it. */
+export function patternText(v: Vocabulary): fc.Arbitrary<string> {
+  const fieldAt = (path: fc.Arbitrary<string>): fc.Arbitrary<Field> =>
+    fc.tuple(path, fc.array(matcher(v), { minLength: 1, maxLength: 2 }), fc.boolean());
+  const field = fieldAt(fc.constantFrom(...PATHS));
+  const fields = fc.oneof(
+    { weight: 3, arbitrary: fc.array(field, { minLength: 1, maxLength: 1 }) },
+    { weight: 2, arbitrary: fc.array(field, { minLength: 2, maxLength: 3 }) },
+    // Two conditions on the same array of objects, where AWS requires one element to satisfy both.
+    {
+      weight: 2,
+      arbitrary: fc.tuple(fieldAt(fc.constant('detail.arr.x')), fieldAt(fc.constant('detail.arr.y'))),
+    },
+  );
+  const sometimes = <T>(arb: fc.Arbitrary<T>, weight: number): fc.Arbitrary<T | undefined> =>
+    fc.oneof({ weight, arbitrary: arb }, { weight: 10 - weight, arbitrary: fc.constant(undefined) });
+  return fc
+    .tuple(
+      fields,
+      sometimes(fc.array(fields, { minLength: 2, maxLength: 3 }), 3),
+      sometimes(fc.array(fields, { minLength: 2, maxLength: 2 }), 3),
+    )
+    .map(([base, or, nestedOr]) => {
+      const pattern = conjunction(base);
+      if (or !== undefined) {
+        const branches = or.map(conjunction);
+        if (nestedOr !== undefined) (branches[0] as { [key: string]: J }).$or = nestedOr.map(conjunction);
+        pattern.$or = branches;
+      }
+      return JSON.stringify(pattern);
+    });
+}
+
+/** Patterns that compile (a few random ones are refused, e.g. a too-complex wildcard set). */
+export function compiledPattern(v: Vocabulary): fc.Arbitrary<CompiledPattern> {
+  return patternText(v)
+    .map((text) => {
+      try {
+        return compilePattern(text);
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((p): p is CompiledPattern => p !== undefined);
+}

@@ -1,0 +1,33 @@
+// Loads the AWS-recorded pattern cases (shared/conformance/eventbridge/patterns.json) that sit beside the repo.
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface PatternCase {
+  readonly name: string;
+  readonly event: unknown;
+  readonly pattern: unknown;
+  readonly expected: boolean | 'InvalidEventPatternException';
+  readonly awsErrorMessage?: string;
+  readonly eventJson?: string;
+  readonly patternJson?: string;
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/** Directory of the conformance data: $SHAREBUS_CONFORMANCE_DIR, else ../shared/conformance/eventbridge. */
+export const conformanceDir =
+  process.env.SHAREBUS_CONFORMANCE_DIR ?? resolve(repoRoot, '../shared/conformance/eventbridge');
+
+export function loadPatternCases(): PatternCase[] {
+  return JSON.parse(readFileSync(resolve(conformanceDir, 'patterns.json'), 'utf8')) as PatternCase[];
+}
+
+/** The exact texts AWS received (the parsed copies lose number spelling and repeated keys). */
+export function textsOf(c: PatternCase): { patternJson: string; eventJson: string } {
+  return {
+    patternJson: c.patternJson ?? JSON.stringify(c.pattern),
+    eventJson: c.eventJson ?? JSON.stringify(c.event),
+  };
+}
