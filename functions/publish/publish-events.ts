@@ -15,7 +15,7 @@ import {
   UnprocessableError,
 } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
-import type { Principal } from '../shared/registry/registry.js';
+import type { ContractVersion, Principal } from '../shared/registry/registry.js';
 import type { SchemaValidator } from '../shared/schema-validator.js';
 
 export interface PublishPorts {
@@ -71,9 +71,17 @@ export async function publishEvents(
 
   const entries: BusEntry[] = [];
   const published: PublishedEvent[] = [];
+  const resolved = new Map<string, Promise<ContractVersion>>();
   for (const [index, input] of inputs.entries()) {
     const pointer = batch ? `/events/${index}` : '';
-    const contract = await ports.contracts.resolve(input.type, input.version, pointer);
+    // A batch usually repeats one type: resolve each (type, version) once per request.
+    const key = `${input.type}@${input.version ?? 'latest'}`;
+    let resolving = resolved.get(key);
+    if (!resolving) {
+      resolving = ports.contracts.resolve(input.type, input.version, pointer);
+      resolved.set(key, resolving);
+    }
+    const contract = await resolving;
     if (contract.ownerDepartment !== caller.departmentId) {
       throw new ForbiddenError(
         'not_owner',
