@@ -72,8 +72,6 @@ export function parseJsonBody(event: ApiEvent): unknown {
   }
 }
 
-export { jsonPointer };
-
 export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
   return error.issues.flatMap((issue) => {
     const base = prefix + jsonPointer(issue.path);

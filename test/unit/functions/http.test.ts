@@ -9,12 +9,12 @@ import {
   type AuthorizerContext,
   httpErrors,
   json,
-  jsonPointer,
   parseJsonBody,
   parseRequest,
   principalOf,
   router,
 } from '../../../functions/shared/http.js';
+import { jsonPointer } from '../../../functions/shared/json-pointer.js';
 import { logger } from '../../../functions/shared/logger.js';
 
 /** A payload-2.0 event as API Gateway sends it, with the authorizer's label. */
