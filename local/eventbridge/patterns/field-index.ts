@@ -16,7 +16,7 @@ interface Entry<T> {
 }
 
 class CharTrie<T> {
-  private readonly root: TrieNode<T> = { next: undefined, entries: undefined };
+  private readonly root: TrieNode<T> = newTrieNode();
   /** Number of entries; walks are skipped while it is zero. */
   size = 0;
 
@@ -25,11 +25,16 @@ class CharTrie<T> {
     let node = this.root;
     for (let i = 0; i < key.length; i++) {
       const c = key.charCodeAt(i);
-      node.next ??= new Map();
-      let child = node.next.get(c);
+      let child = childOf(node, c);
       if (child === undefined) {
-        child = { next: undefined, entries: undefined };
-        node.next.set(c, child);
+        child = newTrieNode();
+        if (node.first === undefined) {
+          node.firstChar = c;
+          node.first = child;
+        } else {
+          node.next ??= new Map();
+          node.next.set(c, child);
+        }
       }
       node = child;
     }
@@ -41,7 +46,7 @@ class CharTrie<T> {
     const path: Array<TrieNode<T>> = [this.root];
     let node = this.root;
     for (let i = 0; i < key.length; i++) {
-      const child = node.next?.get(key.charCodeAt(i));
+      const child = childOf(node, key.charCodeAt(i));
       if (child === undefined) return;
       node = child;
       path.push(node);
@@ -50,8 +55,13 @@ class CharTrie<T> {
     // Prune nodes left with nothing, bottom-up.
     for (let i = path.length - 1; i > 0; i--) {
       const n = path[i] as TrieNode<T>;
-      if ((n.entries?.length ?? 0) > 0 || (n.next?.size ?? 0) > 0) break;
-      (path[i - 1] as TrieNode<T>).next?.delete(key.charCodeAt(i - 1));
+      if ((n.entries?.length ?? 0) > 0 || n.first !== undefined || (n.next?.size ?? 0) > 0) break;
+      const parent = path[i - 1] as TrieNode<T>;
+      const c = key.charCodeAt(i - 1);
+      if (parent.first === n) {
+        parent.first = undefined;
+        parent.firstChar = -1;
+      } else parent.next?.delete(c);
     }
   }
 
@@ -60,11 +70,11 @@ class CharTrie<T> {
     let node: TrieNode<T> | undefined = this.root;
     emit(node, leaf, sink);
     for (let i = 0; i < s.length && node !== undefined; i++) {
-      node = node.next?.get(s.charCodeAt(i));
+      node = childOf(node, s.charCodeAt(i));
       if (node !== undefined) emit(node, leaf, sink);
     }
     if (node !== undefined && tail >= 0) {
-      node = node.next?.get(tail);
+      node = childOf(node, tail);
       if (node !== undefined) emit(node, leaf, sink);
     }
   }
@@ -74,11 +84,11 @@ class CharTrie<T> {
     let node: TrieNode<T> | undefined = this.root;
     emit(node, leaf, sink);
     for (let i = s.length - 1; i >= 0 && node !== undefined; i--) {
-      node = node.next?.get(s.charCodeAt(i));
+      node = childOf(node, s.charCodeAt(i));
       if (node !== undefined) emit(node, leaf, sink);
     }
     if (node !== undefined && tail >= 0) {
-      node = node.next?.get(tail);
+      node = childOf(node, tail);
       if (node !== undefined) emit(node, leaf, sink);
     }
   }
@@ -89,9 +99,24 @@ export interface ProbeSink<T> {
   hit(item: T): void;
 }
 
+/**
+ * One character step. Most nodes have a single child (keys share a start, then run on alone), so the first child
+ * sits inline and a walk follows it without a map lookup; further children go in `next`.
+ */
 interface TrieNode<T> {
+  firstChar: number;
+  first: TrieNode<T> | undefined;
   next: Map<number, TrieNode<T>> | undefined;
   entries: Array<Entry<T>> | undefined;
+}
+
+function newTrieNode<T>(): TrieNode<T> {
+  return { firstChar: -1, first: undefined, next: undefined, entries: undefined };
+}
+
+function childOf<T>(node: TrieNode<T>, c: number): TrieNode<T> | undefined {
+  if (node.firstChar === c) return node.first;
+  return node.next?.get(c);
 }
 
 function emit<T>(node: TrieNode<T>, leaf: Leaf, sink: ProbeSink<T>): void {
@@ -124,11 +149,32 @@ interface Interval<T> {
   readonly item: T;
 }
 
+/**
+ * Intervals packed in typed arrays, so that a stab reads bounds from a few contiguous blocks rather than one heap
+ * object (and two boxed numbers) per interval: with thousands of ranges on a bus, cache misses dominate.
+ */
+interface PackedIntervals<T> {
+  readonly lows: Float64Array;
+  readonly highs: Float64Array;
+  /** Bit 0: low open; bit 1: high open. */
+  readonly flags: Uint8Array;
+  readonly items: readonly T[];
+}
+
+function pack<T>(intervals: ReadonlyArray<Interval<T>>): PackedIntervals<T> {
+  return {
+    lows: Float64Array.from(intervals, (i) => i.low),
+    highs: Float64Array.from(intervals, (i) => i.high),
+    flags: Uint8Array.from(intervals, (i) => (i.lowOpen ? 1 : 0) | (i.highOpen ? 2 : 0)),
+    items: intervals.map((i) => i.item),
+  };
+}
+
 /** Centered interval tree: intervals holding `center` sit at the node, sorted both ways for early exit. */
 interface IntervalNode<T> {
   readonly center: number;
-  readonly byLow: ReadonlyArray<Interval<T>>;
-  readonly byHighDesc: ReadonlyArray<Interval<T>>;
+  readonly byLow: PackedIntervals<T>;
+  readonly byHighDesc: PackedIntervals<T>;
   readonly left: IntervalNode<T> | undefined;
   readonly right: IntervalNode<T> | undefined;
 }
@@ -147,30 +193,34 @@ function buildIntervalTree<T>(intervals: ReadonlyArray<Interval<T>>): IntervalNo
   }
   return {
     center,
-    byLow: [...here].sort((a, b) => a.low - b.low),
-    byHighDesc: [...here].sort((a, b) => b.high - a.high),
+    byLow: pack([...here].sort((a, b) => a.low - b.low)),
+    byHighDesc: pack([...here].sort((a, b) => b.high - a.high)),
     left: buildIntervalTree(left),
     right: buildIntervalTree(right),
   };
 }
 
-function holds<T>(i: Interval<T>, x: number): boolean {
-  return (i.lowOpen ? x > i.low : x >= i.low) && (i.highOpen ? x < i.high : x <= i.high);
+function holds(low: number, high: number, flags: number, x: number): boolean {
+  return ((flags & 1) !== 0 ? x > low : x >= low) && ((flags & 2) !== 0 ? x < high : x <= high);
 }
 
 function stab<T>(node: IntervalNode<T> | undefined, x: number, sink: ProbeSink<T>): void {
   while (node !== undefined) {
     if (x <= node.center) {
-      for (const i of node.byLow) {
-        if (i.low > x) break;
-        if (holds(i, x)) sink.hit(i.item);
+      const { lows, highs, flags, items } = node.byLow;
+      for (let i = 0; i < lows.length; i++) {
+        const low = lows[i] as number;
+        if (low > x) break;
+        if (holds(low, highs[i] as number, flags[i] as number, x)) sink.hit(items[i] as T);
       }
       if (x === node.center) return;
       node = node.left;
     } else {
-      for (const i of node.byHighDesc) {
-        if (i.high < x) break;
-        if (holds(i, x)) sink.hit(i.item);
+      const { lows, highs, flags, items } = node.byHighDesc;
+      for (let i = 0; i < highs.length; i++) {
+        const high = highs[i] as number;
+        if (high < x) break;
+        if (holds(lows[i] as number, high, flags[i] as number, x)) sink.hit(items[i] as T);
       }
       node = node.right;
     }
@@ -244,7 +294,24 @@ export class FieldIndex<T> {
 }
 
 /** The index structures of a FieldIndex that outgrew scanning. */
+// Bits of IndexParts.used: the structures that ever held an entry. A probe consults only those, so it reads this
+// object's own fields rather than touching (and missing the cache on) a dozen empty maps and tries.
+const STRINGS = 1;
+const NUMBERS = 2;
+const NUMBER_TEXTS = 4;
+const LITERALS = 8;
+const ADDRESSES = 16;
+const PREFIX = 32;
+const SUFFIX = 64;
+const FOLDED = 128;
+const WILD_PREFIX = 256;
+const WILD_SUFFIX = 512;
+const INTERVALS = 1024;
+const EXISTS = 2048;
+const SCAN = 4096;
+
 class IndexParts<T> {
+  private used = 0;
   // Exact values by type, keyed without building strings on the probe path.
   private readonly strings = new Map<string, T[]>();
   private readonly numbers = new Map<number, T[]>();
@@ -267,6 +334,7 @@ class IndexParts<T> {
 
   apply(m: ValueMatcher, item: T, adding: boolean): void {
     if (this.place(m, item, adding)) return;
+    this.used |= SCAN;
     if (adding) this.scan.push({ item, verify: m });
     else removeEntry(this.scan, item);
   }
@@ -275,27 +343,33 @@ class IndexParts<T> {
   private place(m: ValueMatcher, item: T, adding: boolean): boolean {
     const entry: Entry<T> = { item, verify: undefined };
     const checked: Entry<T> = { item, verify: m };
-    const inTrie = (trie: CharTrie<T>, key: string, e: Entry<T>): true => {
+    const inTrie = (trie: CharTrie<T>, bit: number, key: string, e: Entry<T>): true => {
+      this.used |= bit;
       if (adding) trie.add(key, e);
       else trie.remove(key, item);
       return true;
     };
     switch (m.kind) {
       case 'exact-string':
+        this.used |= STRINGS;
         return exactEntry(this.strings, m.value, item, adding);
       case 'exact-number':
+        this.used |= m.key !== undefined ? NUMBERS : NUMBER_TEXTS;
         return m.key !== undefined
           ? exactEntry(this.numbers, m.key, item, adding)
           : exactEntry(this.numberTexts, m.text, item, adding);
       case 'exact-literal':
+        this.used |= LITERALS;
         return exactEntry(this.literals, m.literal, item, adding);
       case 'exact-ip':
+        this.used |= ADDRESSES;
         return exactEntry(this.addresses, m.hex, item, adding);
       case 'prefix':
-        return inTrie(this.prefix, m.value, entry);
+        return inTrie(this.prefix, PREFIX, m.value, entry);
       case 'suffix':
-        return inTrie(this.suffix, reversed(m.value), entry);
+        return inTrie(this.suffix, SUFFIX, reversed(m.value), entry);
       case 'exists':
+        this.used |= EXISTS;
         if (adding) this.exists.push(item);
         else {
           const i = this.exists.indexOf(item);
@@ -303,6 +377,7 @@ class IndexParts<T> {
         }
         return true;
       case 'numeric':
+        this.used |= INTERVALS;
         if (adding) this.intervals.push({ ...m, item });
         else {
           const i = this.intervals.findIndex(
@@ -322,8 +397,9 @@ class IndexParts<T> {
       case 'suffix-ignore-case':
         if (isFoldSafe(m.value)) {
           const key = foldCase(m.value);
-          if (m.kind === 'prefix-ignore-case') return inTrie(this.foldPrefix, key, checked);
-          if (m.kind === 'suffix-ignore-case') return inTrie(this.foldSuffix, reversed(key), checked);
+          if (m.kind === 'prefix-ignore-case') return inTrie(this.foldPrefix, FOLDED, key, checked);
+          if (m.kind === 'suffix-ignore-case') return inTrie(this.foldSuffix, FOLDED, reversed(key), checked);
+          this.used |= FOLDED;
           this.foldExactEntries += adding ? 1 : -1;
           const list = this.foldExact.get(key) ?? [];
           if (adding) list.push(checked);
@@ -337,8 +413,8 @@ class IndexParts<T> {
         const segs = m.wildcard.segments;
         const first = segs[0] as string;
         const last = segs[segs.length - 1] as string;
-        if (first !== '') return inTrie(this.wildPrefix, first, checked);
-        if (last !== '') return inTrie(this.wildSuffix, reversed(last), checked);
+        if (first !== '') return inTrie(this.wildPrefix, WILD_PREFIX, first, checked);
+        if (last !== '') return inTrie(this.wildSuffix, WILD_SUFFIX, reversed(last), checked);
         break;
       }
       default:
@@ -348,19 +424,21 @@ class IndexParts<T> {
   }
 
   probe(leaf: Leaf, sink: ProbeSink<T>): void {
-    hitAll(this.exists, sink);
+    const used = this.used;
+    if ((used & EXISTS) !== 0) hitAll(this.exists, sink);
     if (typeof leaf === 'string') {
-      hitAll(this.strings.get(leaf), sink);
-      if (this.addresses.size > 0 && looksLikeIp(leaf)) {
+      if ((used & STRINGS) !== 0) hitAll(this.strings.get(leaf), sink);
+      if ((used & ADDRESSES) !== 0 && this.addresses.size > 0 && looksLikeIp(leaf)) {
         const bytes = parseIp(leaf);
         if (bytes !== undefined) hitAll(this.addresses.get(ipHex(bytes)), sink);
       }
       // The matcher compares quoted text, so a prefix may run into the closing quote, a suffix into the opening.
-      if (this.prefix.size > 0) this.prefix.walk(leaf, QUOTE, leaf, sink);
-      if (this.suffix.size > 0) this.suffix.walkBackwards(leaf, QUOTE, leaf, sink);
-      if (this.wildPrefix.size > 0) this.wildPrefix.walk(leaf, -1, leaf, sink);
-      if (this.wildSuffix.size > 0) this.wildSuffix.walkBackwards(leaf, -1, leaf, sink);
-      if (this.foldExactEntries + this.foldPrefix.size + this.foldSuffix.size > 0) {
+      if ((used & PREFIX) !== 0 && this.prefix.size > 0) this.prefix.walk(leaf, QUOTE, leaf, sink);
+      if ((used & SUFFIX) !== 0 && this.suffix.size > 0) this.suffix.walkBackwards(leaf, QUOTE, leaf, sink);
+      if ((used & WILD_PREFIX) !== 0 && this.wildPrefix.size > 0) this.wildPrefix.walk(leaf, -1, leaf, sink);
+      if ((used & WILD_SUFFIX) !== 0 && this.wildSuffix.size > 0)
+        this.wildSuffix.walkBackwards(leaf, -1, leaf, sink);
+      if ((used & FOLDED) !== 0 && this.foldExactEntries + this.foldPrefix.size + this.foldSuffix.size > 0) {
         const folded = foldCase(leaf);
         const same = this.foldExact.get(folded);
         if (same !== undefined) for (const e of same) check(e, leaf, sink);
@@ -369,17 +447,19 @@ class IndexParts<T> {
       }
     } else if (typeof leaf === 'number') {
       const key = comparableKey(leaf) as number;
-      hitAll(this.numbers.get(key), sink);
-      if (this.intervals.length > 0) {
+      if ((used & NUMBERS) !== 0) hitAll(this.numbers.get(key), sink);
+      if ((used & INTERVALS) !== 0 && this.intervals.length > 0) {
         if (this.intervalsDirty) {
           this.intervalTree = buildIntervalTree(this.intervals);
           this.intervalsDirty = false;
         }
         stab(this.intervalTree, key, sink);
       }
-    } else if (leaf === null) hitAll(this.literals.get('null'), sink);
-    else if (typeof leaf === 'boolean') hitAll(this.literals.get(leaf ? 'true' : 'false'), sink);
-    else hitAll(this.numberTexts.get(leaf.text), sink);
-    for (const e of this.scan) check(e, leaf, sink);
+    } else if (leaf === null) {
+      if ((used & LITERALS) !== 0) hitAll(this.literals.get('null'), sink);
+    } else if (typeof leaf === 'boolean') {
+      if ((used & LITERALS) !== 0) hitAll(this.literals.get(leaf ? 'true' : 'false'), sink);
+    } else if ((used & NUMBER_TEXTS) !== 0) hitAll(this.numberTexts.get(leaf.text), sink);
+    if ((used & SCAN) !== 0) for (const e of this.scan) check(e, leaf, sink);
   }
 }

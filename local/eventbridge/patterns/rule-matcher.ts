@@ -1,12 +1,13 @@
 // All rules of one bus in one structure, walked once per event, in the manner of AWS's event-ruler.
 //
 // Each rule branch is a list of field conditions in a fixed order (indexable ones first, source and detail-type
-// leading), inserted in a trie so that rules sharing conditions share a path. The conditions leaving a trie node
-// are indexed by path (FieldIndex: hash maps, tries, interval trees), so at each node reached, each event value
-// is looked up once and leads straight to the next nodes; only rules whose earlier conditions held are ever
-// looked at. Work per event therefore follows the rules the event (partly) matches, not the rules on the bus.
-// Conditions a lookup cannot answer (anything-but, exists:false) are evaluated where the walk reaches them, and
-// events with arrays of objects get AWS's same-element check on each matching branch.
+// leading). Its leading positive source and detail-type conditions (its anchors) are inserted in a trie, so that
+// rules sharing them share a path; the conditions leaving a trie node are indexed by path (FieldIndex: hash maps,
+// tries, interval trees), so each event value is looked up once per node reached and leads straight to the next
+// nodes. Where the walk ends, the branches held there are checked against their other conditions, each distinct
+// condition (interned, with an integer id) evaluated at most once per event and memoized in typed arrays, however
+// many rules share it. Work per event thus follows the rules whose anchors the event matches, not the rules on
+// the bus. Events with arrays of objects get AWS's same-element check on each matching branch.
 
 import type { FieldCondition, ValueMatcher } from './compile.js';
 import type { CompiledPattern } from './compiled-pattern.js';
@@ -19,7 +20,7 @@ import { comparableKey } from './numbers.js';
 /** The values at one event path for the event being matched (valid while `epoch` is the matcher's). */
 interface Slot {
   epoch: number;
-  /** Number of valid entries in `values`/`memberships` (arrays are reused, not truncated: that is slow). */
+  /** Number of valid entries in `values`/`chains` (the arrays are reused, not truncated: that is slow). */
   count: number;
   readonly values: Leaf[];
   readonly chains: Array<Chain | undefined>;
@@ -61,6 +62,9 @@ interface Cond {
   readonly id: number;
   readonly key: string;
   readonly condition: FieldCondition;
+  // Copied from `condition` so that evaluating a condition reads one object less.
+  readonly matchers: readonly ValueMatcher[];
+  readonly absent: boolean;
   /** Satisfied by some value found through an index (no anything-but, no exists:false). */
   readonly positive: boolean;
   /** Position of the condition in every branch's trie path. */
@@ -78,8 +82,10 @@ interface RuleEntry<K> {
 
 interface BranchEntry<K> {
   readonly rule: RuleEntry<K>;
-  /** In trie order. */
+  /** The leading conditions, in trie order: the path to the node holding the branch. */
   readonly conds: readonly Cond[];
+  /** The other conditions, checked one by one (each evaluated at most once per event) where the walk ends. */
+  readonly rest: readonly Cond[];
   /** In path order, the order AWS evaluates array consistency in. */
   readonly byPath: readonly Cond[];
 }
@@ -92,20 +98,30 @@ interface EdgeGroup<K> {
 
 /** Shared by nodes without terminals or edges of a kind, so that most nodes (leaves) stay small. */
 const NONE: readonly never[] = [];
+const EMPTY_RESTS = new Int32Array(0);
+
+function packRests(terminals: readonly BranchEntry<unknown>[]): Int32Array {
+  const packed: number[] = [];
+  for (const t of terminals) packed.push(t.rest.length, ...t.rest.map((c) => c.id));
+  return packed.length === 0 ? EMPTY_RESTS : Int32Array.from(packed);
+}
 
 class TrieNode<K> {
   terminals: readonly BranchEntry<K>[] = NONE;
+  /**
+   * The terminals' remaining conditions as ids, packed as [restCount, id...] per terminal: the walk checks them
+   * against the per-event memo reading one small contiguous array, and only touches a branch that holds.
+   */
+  rests: Int32Array = EMPTY_RESTS;
   /** Positive edges grouped by path (a plain array: nodes have few paths, and scanning it allocates nothing). */
   groups: readonly (readonly [string, EdgeGroup<K>])[] = NONE;
-  /** Negative edges, evaluated one by one. */
-  negative: readonly TrieNode<K>[] = NONE;
   /** Marks the node as already reached from its parent during one probe, to visit it once. */
   stamp = -1;
 
   constructor(readonly via: Cond | undefined) {}
 
   isEmpty(): boolean {
-    return this.terminals.length === 0 && this.groups.length === 0 && this.negative.length === 0;
+    return this.terminals.length === 0 && this.groups.length === 0;
   }
 
   group(path: string): EdgeGroup<K> | undefined {
@@ -167,6 +183,18 @@ function anyMatcher(matchers: readonly ValueMatcher[], leaf: Leaf): boolean {
   return false;
 }
 
+/**
+ * How many leading conditions of a branch (in trie order) go into the trie: its positive source and detail-type
+ * conditions, or else its first positive condition. Those select, through hash lookups, the few branches worth
+ * looking at; below them a trie would mostly hold one branch per node, and walking such sparse nodes costs more
+ * (one cache miss after another on a large bus) than checking the rest against per-event memoized results.
+ */
+function anchorCount(conds: readonly Cond[]): number {
+  let n = 0;
+  while (n < conds.length && (conds[n] as Cond).positive && (conds[n] as Cond).order[1] !== '2') n++;
+  return n === 0 && conds[0]?.positive === true ? 1 : n;
+}
+
 function pathRank(path: string): string {
   // Most rules name a source and a detail-type; putting them first lets rules share the top of the trie.
   return path === 'source' ? '0' : path === 'detail-type' ? '1' : '2';
@@ -199,8 +227,10 @@ export class RuleMatcher<K> {
   // Per-event scratch state; matching is synchronous, so one set per matcher suffices.
   private epoch = 0;
   private stamp = 0;
-  private readonly negativeEpoch: number[] = [];
-  private readonly negativeResult: boolean[] = [];
+  // Per-event memo of condition results by id; doubles so that the epoch never wraps.
+  private condEpoch = new Float64Array(64);
+  private condResult = new Uint8Array(64);
+  private readonly condById: Array<Cond | undefined> = [];
   private readonly matched: RuleEntry<K>[] = [];
   private readonly reach = new Reach<K>();
   private hasMembership = false;
@@ -223,10 +253,17 @@ export class RuleMatcher<K> {
         const y = b.condition.path;
         return x < y ? -1 : x > y ? 1 : 0;
       });
-      const entry: BranchEntry<K> = { rule, conds, byPath };
+      const anchors = anchorCount(conds);
+      const entry: BranchEntry<K> = {
+        rule,
+        conds: conds.slice(0, anchors),
+        rest: conds.slice(anchors),
+        byPath,
+      };
       let node = this.root;
-      for (const cond of conds) node = this.edge(node, cond);
+      for (const cond of entry.conds) node = this.edge(node, cond);
       node.terminals = [...node.terminals, entry];
+      node.rests = packRests(node.terminals);
       rule.branches.push(entry);
     }
     this.rules.set(key, rule);
@@ -244,10 +281,11 @@ export class RuleMatcher<K> {
         trail.push(node);
       }
       node.terminals = node.terminals.filter((t) => t !== entry);
+      node.rests = packRests(node.terminals);
       for (let i = trail.length - 1; i > 0 && (trail[i] as TrieNode<K>).isEmpty(); i--) {
         this.cut(trail[i - 1] as TrieNode<K>, entry.conds[i - 1] as Cond, trail[i] as TrieNode<K>);
       }
-      for (const cond of entry.conds) this.release(cond);
+      for (const cond of entry.byPath) this.release(cond);
     }
   }
 
@@ -295,8 +333,14 @@ export class RuleMatcher<K> {
 
   /** Follows every edge out of `node` that the event satisfies (as event-ruler walks its name states). */
   private visit(node: TrieNode<K>): void {
-    const terminals = node.terminals;
-    for (let i = 0; i < terminals.length; i++) this.accept(terminals[i] as BranchEntry<K>);
+    const rests = node.rests;
+    for (let t = 0, at = 0; at < rests.length; t++) {
+      const end = at + 1 + (rests[at] as number);
+      let holds = true;
+      for (at++; at < end && holds; at++) holds = this.holds(rests[at] as number);
+      at = end;
+      if (holds) this.accept(node.terminals[t] as BranchEntry<K>);
+    }
     const groups = node.groups;
     for (let g = 0; g < groups.length; g++) {
       const group = (groups[g] as readonly [string, EdgeGroup<K>])[1];
@@ -311,12 +355,6 @@ export class RuleMatcher<K> {
       for (let i = start; i < end; i++) this.visit(reach.reached[i] as TrieNode<K>);
       reach.top = start;
     }
-    const negative = node.negative;
-    for (let i = 0; i < negative.length; i++) {
-      const child = negative[i] as TrieNode<K>;
-      const cond = child.via as Cond;
-      if (this.negativeHolds(cond.id, cond)) this.visit(child);
-    }
   }
 
   private accept(entry: BranchEntry<K>): void {
@@ -327,17 +365,20 @@ export class RuleMatcher<K> {
     this.matched.push(rule);
   }
 
-  /** Necessary condition for a non-indexed condition; exact unless arrays of objects are involved. */
-  private negativeHolds(id: number, cond: Cond): boolean {
-    if (this.negativeEpoch[id] === this.epoch) return this.negativeResult[id] as boolean;
+  /**
+   * Whether the event satisfies a condition, evaluated at most once per event however many rules share it.
+   * Exact unless arrays of objects are involved; then it is a necessary condition and accept() decides.
+   */
+  private holds(id: number): boolean {
+    if (this.condEpoch[id] === this.epoch) return this.condResult[id] === 1;
+    const cond = this.condById[id] as Cond;
     const slot = cond.slot;
     const count = slot.epoch === this.epoch ? slot.count : 0;
     // exists:false may still hold when every value sits in another array element; the exact check decides.
-    let result = cond.condition.absent && (count === 0 || slot.anyMembership);
-    for (let i = 0; i < count && !result; i++)
-      result = anyMatcher(cond.condition.matchers, slot.values[i] as Leaf);
-    this.negativeEpoch[id] = this.epoch;
-    this.negativeResult[id] = result;
+    let result = cond.absent && (count === 0 || slot.anyMembership);
+    for (let i = 0; i < count && !result; i++) result = anyMatcher(cond.matchers, slot.values[i] as Leaf);
+    this.condEpoch[id] = this.epoch;
+    this.condResult[id] = result ? 1 : 0;
     return result;
   }
 
@@ -359,7 +400,7 @@ export class RuleMatcher<K> {
     if (cond === undefined) return true;
     const slot = cond.slot;
     const n = slot.epoch === this.epoch ? slot.count : 0;
-    if (cond.condition.absent) {
+    if (cond.absent) {
       let present = false;
       for (let j = 0; j < n && !present; j++) present = mergeChain(membership, slot.chains[j]) !== null;
       if (!present && this.consistentFrom(conds, i + 1, membership)) return true;
@@ -367,10 +408,7 @@ export class RuleMatcher<K> {
     for (let j = 0; j < n; j++) {
       const merged = mergeChain(membership, slot.chains[j]);
       if (merged === null) continue;
-      if (
-        anyMatcher(cond.condition.matchers, slot.values[j] as Leaf) &&
-        this.consistentFrom(conds, i + 1, merged)
-      ) {
+      if (anyMatcher(cond.matchers, slot.values[j] as Leaf) && this.consistentFrom(conds, i + 1, merged)) {
         return true;
       }
     }
@@ -490,10 +528,6 @@ export class RuleMatcher<K> {
     const existing = this.next(node, cond);
     if (existing !== undefined) return existing;
     const child = new TrieNode<K>(cond);
-    if (!cond.positive) {
-      node.negative = [...node.negative, child];
-      return child;
-    }
     const path = cond.condition.path;
     let group = node.group(path);
     if (group === undefined) {
@@ -505,16 +539,11 @@ export class RuleMatcher<K> {
   }
 
   private next(node: TrieNode<K>, cond: Cond): TrieNode<K> | undefined {
-    if (!cond.positive) return node.negative.find((child) => child.via === cond);
     return node.group(cond.condition.path)?.index.findItem((child) => child.via === cond);
   }
 
   /** Removes the edge from `node` through `cond` to the now empty `child`. */
   private cut(node: TrieNode<K>, cond: Cond, child: TrieNode<K>): void {
-    if (!cond.positive) {
-      node.negative = node.negative.filter((c) => c !== child);
-      return;
-    }
     const path = cond.condition.path;
     const group = node.group(path) as EdgeGroup<K>;
     for (const m of cond.condition.matchers) group.index.remove(m, child);
@@ -534,13 +563,24 @@ export class RuleMatcher<K> {
       id,
       key,
       condition,
+      matchers: condition.matchers,
+      absent: condition.absent,
       positive,
       order: `${positive ? 0 : 1}${pathRank(condition.path)}${condition.path}\u0000${key}`,
       slot: this.acquirePath(condition.path),
       refs: 1,
     };
     this.conds.set(key, cond);
-    this.negativeEpoch[id] = -1;
+    if (id >= this.condEpoch.length) {
+      const epochs = new Float64Array(this.condEpoch.length * 2);
+      epochs.set(this.condEpoch);
+      this.condEpoch = epochs;
+      const results = new Uint8Array(this.condResult.length * 2);
+      results.set(this.condResult);
+      this.condResult = results;
+    }
+    this.condEpoch[id] = -1;
+    this.condById[id] = cond;
     return cond;
   }
 
@@ -548,6 +588,7 @@ export class RuleMatcher<K> {
     if (--cond.refs > 0) return;
     this.releasePath(cond.condition.path);
     this.conds.delete(cond.key);
+    this.condById[cond.id] = undefined;
     this.freeIds.push(cond.id);
   }
 
