@@ -155,25 +155,36 @@ async function main(): Promise<void> {
   console.log('\ntargets (router alone, parsed events):');
   for (const t of targets) console.log(`${t.met ? 'MET    ' : 'NOT MET'}  ${t.name}  (${t.actual})`);
 
-  let latency: (LatencyResult & { readonly target: string; readonly met: boolean }) | undefined;
+  // Two clients: a light HTTP client sending the SDK's exact bytes measures what the server adds (the target);
+  // the AWS SDK client shows what a caller on the same 2-core machine sees, its own CPU cost included.
+  let latency:
+    | Array<LatencyResult & { readonly client: string; readonly target: string; readonly met: boolean }>
+    | undefined;
   if (args.latency) {
     console.log(
       `\ndelivery latency: ${LATENCY.rules} rules, ${LATENCY.eventsPerSecond} events/s, ${LATENCY.events} events (PutEvents over loopback HTTP -> in-process Lambda call)`,
     );
-    const measured = await measureDeliveryLatency(LATENCY);
-    const met = measured.p99Ms <= LATENCY_P99_TARGET_MS;
-    latency = {
-      ...measured,
-      target: `p99 <= ${LATENCY_P99_TARGET_MS} ms (request on the wire -> target invoked)`,
-      met,
-    };
-    console.log('   p50 ms |   p99 ms |   max ms | client p50 | client p99 | achieved events/s');
-    console.log('---------+----------+----------+------------+------------+------------------');
+    console.log('client |   p50 ms |   p99 ms |   max ms | achieved events/s');
+    console.log('-------+----------+----------+----------+------------------');
     const ms = (x: number): string => x.toFixed(3);
+    latency = [];
+    for (const client of ['http', 'sdk'] as const) {
+      const measured = await measureDeliveryLatency({ ...LATENCY, client });
+      const met = measured.p99Ms <= LATENCY_P99_TARGET_MS;
+      latency.push({
+        ...measured,
+        client,
+        target: `p99 <= ${LATENCY_P99_TARGET_MS} ms (request on the wire -> target invoked)`,
+        met,
+      });
+      console.log(
+        `${client.padEnd(6)} | ${ms(measured.p50Ms).padStart(8)} | ${ms(measured.p99Ms).padStart(8)} | ${ms(measured.maxMs).padStart(8)} | ${n(measured.achievedEventsPerSecond).padStart(17)}`,
+      );
+    }
+    const server = latency[0]!;
     console.log(
-      `${ms(measured.p50Ms).padStart(8)} | ${ms(measured.p99Ms).padStart(8)} | ${ms(measured.maxMs).padStart(8)} | ${ms(measured.clientP50Ms).padStart(10)} | ${ms(measured.clientP99Ms).padStart(10)} | ${n(measured.achievedEventsPerSecond).padStart(17)}`,
+      `${server.met ? 'MET    ' : 'NOT MET'}  ${server.target}, light client  (${server.p99Ms} ms)`,
     );
-    console.log(`${met ? 'MET    ' : 'NOT MET'}  ${latency.target}  (${measured.p99Ms} ms)`);
   }
 
   const out = resolve(dirname(fileURLToPath(import.meta.url)), 'results/router.json');

@@ -3,6 +3,8 @@
 import { tsImport } from 'tsx/esm/api';
 
 export default async function globalSetup() {
+  // Node 20 is what these machines run; the SDK's notice about its 2027 plans is noise in every worker.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { startDynamoDbLocal } = await tsImport('../local/dynamodb/launcher.ts', import.meta.url);
   const dynamodb = await startDynamoDbLocal();
   globalThis.__sharebusDynamoDb = dynamodb;

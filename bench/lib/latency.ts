@@ -18,6 +18,8 @@ export interface LatencyOptions {
   readonly eventsPerSecond: number;
   /** Events measured (after a warm-up of a tenth as many, at least 200). */
   readonly events: number;
+  /** `sdk`: the AWS SDK, as a user's code would call it; `http`: the same bytes from a light client. @default 'sdk' */
+  readonly client?: 'sdk' | 'http';
 }
 
 export interface LatencyResult {
@@ -43,6 +45,7 @@ interface ClientJob {
   readonly rules: number;
   readonly eventsPerSecond: number;
   readonly total: number;
+  readonly client: 'sdk' | 'http';
 }
 
 interface ClientTimes {
@@ -74,7 +77,80 @@ function newClient(endpoint: string): EventBridgeClient {
   });
 }
 
+/**
+ * The same requests without the SDK: a keep-alive HTTP client sending the exact awsJson1.1 bytes the SDK
+ * would (the embedded EventBridge does not check signatures). The SDK spends about a millisecond of CPU per
+ * call; on a 2-core machine that starves the client thread and queues requests before they reach the server,
+ * which the server would be blamed for. This client measures what the server adds.
+ */
+async function runRawClient(job: ClientJob): Promise<ClientTimes> {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const url = new URL(job.endpoint);
+  const calledAt = new Float64Array(job.total);
+  const wireAt = new Float64Array(job.total);
+  const answeredAt = new Float64Array(job.total);
+  const intervalMs = 1000 / job.eventsPerSecond;
+  const sends: Array<Promise<void>> = [];
+  const start = performance.now();
+  for (let seq = 0; seq < job.total; seq++) {
+    const due = start + seq * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1.5) await new Promise((resolve) => setTimeout(resolve, wait - 1));
+    else await new Promise((resolve) => setImmediate(resolve));
+    const rule = (seq * 7919) % job.rules;
+    const body = JSON.stringify({
+      Entries: [
+        {
+          Source: `bench.department-${rule}`,
+          DetailType: `Record${rule % 10}Changed`,
+          Detail: JSON.stringify({
+            tenant: `tenant-${rule}`,
+            version: 1,
+            seq,
+            payload: { name: 'x'.repeat(200) },
+          }),
+        },
+      ],
+    });
+    calledAt[seq] = now();
+    sends.push(
+      new Promise<void>((resolve, reject) => {
+        const req = request(
+          {
+            agent,
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: '/',
+            headers: {
+              'content-type': 'application/x-amz-json-1.1',
+              'x-amz-target': 'AWSEvents.PutEvents',
+              'content-length': Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              answeredAt[seq] = now();
+              resolve();
+            });
+          },
+        );
+        req.on('error', reject);
+        wireAt[seq] = now();
+        req.end(body);
+      }),
+    );
+  }
+  const elapsedMs = performance.now() - start;
+  await Promise.all(sends);
+  agent.destroy();
+  return { calledAt, wireAt, answeredAt, elapsedMs };
+}
+
 async function runClient(job: ClientJob): Promise<ClientTimes> {
+  if (job.client === 'http') return runRawClient(job);
   const calledAt = new Float64Array(job.total);
   const wireAt = new Float64Array(job.total);
   const answeredAt = new Float64Array(job.total);
@@ -162,6 +238,7 @@ export async function measureDeliveryLatency(options: LatencyOptions): Promise<L
       rules: options.rules,
       eventsPerSecond: options.eventsPerSecond,
       total,
+      client: options.client ?? 'sdk',
     };
     const times = await new Promise<ClientTimes>((resolve, reject) => {
       // Worker threads do not inherit tsx's loader, so the worker registers it before loading this file.
