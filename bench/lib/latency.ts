@@ -2,6 +2,7 @@
 // N rules on the default bus, events sent over the AWS SDK at a fixed rate (open loop), each matching one rule.
 // The client runs in a worker thread, as a separate client process would, so its SDK work (serialising,
 // signing) does not sit on the server's event loop.
+import { Agent, request } from 'node:http';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
   EventBridgeClient,
@@ -53,7 +54,7 @@ interface ClientTimes {
   readonly calledAt: Float64Array;
   readonly wireAt: Float64Array;
   readonly answeredAt: Float64Array;
-  readonly elapsedMs: number;
+  elapsedMs: number;
 }
 
 const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:bench';
@@ -77,45 +78,82 @@ function newClient(endpoint: string): EventBridgeClient {
   });
 }
 
-/**
- * The same requests without the SDK: a keep-alive HTTP client sending the exact awsJson1.1 bytes the SDK
- * would (the embedded EventBridge does not check signatures). The SDK spends about a millisecond of CPU per
- * call; on a 2-core machine that starves the client thread and queues requests before they reach the server,
- * which the server would be blamed for. This client measures what the server adds.
- */
-async function runRawClient(job: ClientJob): Promise<ClientTimes> {
-  const { Agent, request } = await import('node:http');
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const url = new URL(job.endpoint);
-  const calledAt = new Float64Array(job.total);
-  const wireAt = new Float64Array(job.total);
-  const answeredAt = new Float64Array(job.total);
+/** One PutEvents entry per send: event `seq` matches exactly one rule, spread over all of them. */
+function entryFor(seq: number, rules: number) {
+  const rule = (seq * 7919) % rules;
+  return {
+    Source: `bench.department-${rule}`,
+    DetailType: `Record${rule % 10}Changed`,
+    Detail: JSON.stringify({ tenant: `tenant-${rule}`, version: 1, seq, payload: { name: 'x'.repeat(200) } }),
+  };
+}
+
+type Sender = (seq: number, entry: ReturnType<typeof entryFor>) => Promise<void>;
+
+const newTimes = (total: number): ClientTimes => ({
+  calledAt: new Float64Array(total),
+  wireAt: new Float64Array(total),
+  answeredAt: new Float64Array(total),
+  elapsedMs: 0,
+});
+
+/** Sends `job.total` events on schedule (open loop: whether or not earlier ones were answered). */
+async function paced(job: ClientJob, times: ClientTimes, send: Sender): Promise<ClientTimes> {
   const intervalMs = 1000 / job.eventsPerSecond;
   const sends: Array<Promise<void>> = [];
   const start = performance.now();
   for (let seq = 0; seq < job.total; seq++) {
-    const due = start + seq * intervalMs;
-    const wait = due - performance.now();
+    const wait = start + seq * intervalMs - performance.now();
     if (wait > 1.5) await new Promise((resolve) => setTimeout(resolve, wait - 1));
     else await new Promise((resolve) => setImmediate(resolve));
-    const rule = (seq * 7919) % job.rules;
-    const body = JSON.stringify({
-      Entries: [
-        {
-          Source: `bench.department-${rule}`,
-          DetailType: `Record${rule % 10}Changed`,
-          Detail: JSON.stringify({
-            tenant: `tenant-${rule}`,
-            version: 1,
-            seq,
-            payload: { name: 'x'.repeat(200) },
-          }),
-        },
-      ],
-    });
-    calledAt[seq] = now();
+    times.calledAt[seq] = now();
     sends.push(
+      send(seq, entryFor(seq, job.rules)).then(() => {
+        times.answeredAt[seq] = now();
+      }),
+    );
+  }
+  times.elapsedMs = performance.now() - start;
+  await Promise.all(sends);
+  return times;
+}
+
+/** The AWS SDK, as a user's code would call it; the wire time is stamped by its innermost middleware. */
+async function runSdkClient(job: ClientJob): Promise<ClientTimes> {
+  const client = newClient(job.endpoint);
+  const times = newTimes(job.total);
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const detail = (args.input as { Entries?: Array<{ Detail?: string }> }).Entries?.[0]?.Detail ?? '';
+      const seq = Number(/"seq":(\d+)/.exec(detail)?.[1] ?? -1);
+      if (seq >= 0) times.wireAt[seq] = now();
+      return next(args);
+    },
+    { step: 'deserialize', priority: 'low', name: 'sharebusLatencyStamp' },
+  );
+  await paced(job, times, async (_seq, entry) => {
+    await client.send(new PutEventsCommand({ Entries: [entry] }));
+  });
+  client.destroy();
+  return times;
+}
+
+/**
+ * The same requests without the SDK: a keep-alive HTTP client sending the awsJson1.1 bytes the SDK would
+ * (the embedded EventBridge does not check signatures). The SDK spends about a millisecond of CPU per call;
+ * on a 2-core machine that starves the client thread and queues requests before they reach the server, which
+ * the server would be blamed for. This client measures what the server adds.
+ */
+async function runHttpClient(job: ClientJob): Promise<ClientTimes> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const url = new URL(job.endpoint);
+  const times = newTimes(job.total);
+  await paced(
+    job,
+    times,
+    (seq, entry) =>
       new Promise<void>((resolve, reject) => {
+        const body = JSON.stringify({ Entries: [entry] });
         const req = request(
           {
             agent,
@@ -131,71 +169,20 @@ async function runRawClient(job: ClientJob): Promise<ClientTimes> {
           },
           (res) => {
             res.resume();
-            res.on('end', () => {
-              answeredAt[seq] = now();
-              resolve();
-            });
+            res.on('end', resolve);
           },
         );
         req.on('error', reject);
-        wireAt[seq] = now();
+        times.wireAt[seq] = now();
         req.end(body);
       }),
-    );
-  }
-  const elapsedMs = performance.now() - start;
-  await Promise.all(sends);
+  );
   agent.destroy();
-  return { calledAt, wireAt, answeredAt, elapsedMs };
+  return times;
 }
 
-async function runClient(job: ClientJob): Promise<ClientTimes> {
-  if (job.client === 'http') return runRawClient(job);
-  const calledAt = new Float64Array(job.total);
-  const wireAt = new Float64Array(job.total);
-  const answeredAt = new Float64Array(job.total);
-  const client = newClient(job.endpoint);
-  // Innermost middleware: runs just before the HTTP handler writes the signed request.
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const detail = (args.input as { Entries?: Array<{ Detail?: string }> }).Entries?.[0]?.Detail ?? '';
-      const seq = Number(/"seq":(\d+)/.exec(detail)?.[1] ?? -1);
-      if (seq >= 0) wireAt[seq] = now();
-      return next(args);
-    },
-    { step: 'deserialize', priority: 'low', name: 'sharebusLatencyStamp' },
-  );
-  const intervalMs = 1000 / job.eventsPerSecond;
-  const sends: Array<Promise<unknown>> = [];
-  const start = performance.now();
-  for (let seq = 0; seq < job.total; seq++) {
-    const due = start + seq * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 1.5) await new Promise((resolve) => setTimeout(resolve, wait - 1));
-    else await new Promise((resolve) => setImmediate(resolve));
-    const rule = (seq * 7919) % job.rules;
-    const entry = {
-      Source: `bench.department-${rule}`,
-      DetailType: `Record${rule % 10}Changed`,
-      Detail: JSON.stringify({
-        tenant: `tenant-${rule}`,
-        version: 1,
-        seq,
-        payload: { name: 'x'.repeat(200) },
-      }),
-    };
-    calledAt[seq] = now();
-    sends.push(
-      client.send(new PutEventsCommand({ Entries: [entry] })).then(() => {
-        answeredAt[seq] = now();
-      }),
-    );
-  }
-  const elapsedMs = performance.now() - start;
-  await Promise.all(sends);
-  client.destroy();
-  return { calledAt, wireAt, answeredAt, elapsedMs };
-}
+const runClient = (job: ClientJob): Promise<ClientTimes> =>
+  job.client === 'http' ? runHttpClient(job) : runSdkClient(job);
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
