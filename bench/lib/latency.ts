@@ -2,7 +2,8 @@
 // N rules on the default bus, events sent over the AWS SDK at a fixed rate (open loop), each matching one rule.
 // The client runs in a worker thread, as a separate client process would, so its SDK work (serialising,
 // signing) does not sit on the server's event loop.
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
   EventBridgeClient,
@@ -21,6 +22,34 @@ export interface LatencyOptions {
   readonly events: number;
   /** `sdk`: the AWS SDK, as a user's code would call it; `http`: the same bytes from a light client. @default 'sdk' */
   readonly client?: 'sdk' | 'http';
+  /**
+   * `bare`: instead of the embedded EventBridge, a Node HTTP server that answers PutEvents at once and "invokes"
+   * on the next turn of the event loop — the floor this machine sets, to subtract. @default 'eventbridge'
+   */
+  readonly server?: 'eventbridge' | 'bare';
+}
+
+/** The floor: loopback HTTP, body read and parsed, answer, invoke on setImmediate, as the real server does. */
+async function startBareServer(invoke: (payload: string) => void) {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        Entries: Array<{ Detail: string }>;
+      };
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end('{"FailedEntryCount":0,"Entries":[{"EventId":"bare"}]}');
+      setImmediate(() => invoke(body.Entries[0]?.Detail ?? ''));
+    });
+  });
+  server.keepAliveTimeout = 120_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    idle: async () => undefined,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 export interface LatencyResult {
@@ -200,20 +229,24 @@ export async function measureDeliveryLatency(options: LatencyOptions): Promise<L
   let allInvoked: () => void = () => {};
   const done = new Promise<void>((resolve) => (allInvoked = resolve));
 
-  const eventBridge = await startEventBridge({
-    invokeLambda: async (_arn, payload) => {
-      const at = now();
-      const seq = Number(/"seq":(\d+)/.exec(payload)?.[1] ?? -1);
-      if (seq >= 0 && seq < total && invokedAt[seq] === 0) {
-        invokedAt[seq] = at;
-        if (++invoked === total) allInvoked();
-      }
-    },
-    logger: { warn: () => {}, error: (message, ...rest) => console.error(message, ...rest) },
-  });
+  const record = (payload: string) => {
+    const at = now();
+    const seq = Number(/"seq":(\d+)/.exec(payload)?.[1] ?? -1);
+    if (seq >= 0 && seq < total && invokedAt[seq] === 0) {
+      invokedAt[seq] = at;
+      if (++invoked === total) allInvoked();
+    }
+  };
+  const eventBridge =
+    options.server === 'bare'
+      ? await startBareServer(record)
+      : await startEventBridge({
+          invokeLambda: async (_arn, payload) => record(payload),
+          logger: { warn: () => {}, error: (message, ...rest) => console.error(message, ...rest) },
+        });
   const setup = newClient(eventBridge.endpoint);
   try {
-    for (let i = 0; i < options.rules; i++) {
+    for (let i = 0; options.server !== 'bare' && i < options.rules; i++) {
       await setup.send(new PutRuleCommand({ Name: `rule-${i}`, EventPattern: rulePattern(i) }));
       await setup.send(
         new PutTargetsCommand({ Rule: `rule-${i}`, Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
