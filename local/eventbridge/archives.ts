@@ -211,8 +211,7 @@ export class ArchiveStore {
       'CREATE_FAILED',
       'UPDATE_FAILED',
     ] as const);
-    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
-    const limit = req.integer('Limit', { min: 1, max: 100 });
+    const { nextToken, limit } = req.paging();
     req.check();
     if (sourceArn !== undefined) {
       const busName = parseBusArn(sourceArn) ?? busNameOf(sourceArn);
@@ -430,8 +429,7 @@ export class ArchiveStore {
       'FAILED',
     ] as const);
     const sourceArn = req.string('EventSourceArn', { min: 1, max: 1600 });
-    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
-    const limit = req.integer('Limit', { min: 1, max: 100 });
+    const { nextToken, limit } = req.paging();
     req.check();
     const replays = [...this.#replays.values()]
       .filter((r) => prefix === undefined || r.name.startsWith(prefix))

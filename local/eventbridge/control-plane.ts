@@ -204,8 +204,7 @@ export class ControlPlane {
   listEventBuses(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
     const prefix = req.string('NamePrefix', { min: 1, max: 256 });
-    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
-    const limit = req.integer('Limit', { min: 1, max: 100 });
+    const { nextToken, limit } = req.paging();
     req.check();
     const buses = [...this.#buses.values()]
       .filter((b) => prefix === undefined || b.name.startsWith(prefix))
@@ -320,8 +319,7 @@ export class ControlPlane {
       patternText: NAME_PATTERN_TEXT,
     });
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
-    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
-    const limit = req.integer('Limit', { min: 1, max: 100 });
+    const { nextToken, limit } = req.paging();
     req.check();
     const rules = [...this.#bus(busName).rules.values()]
       .filter((r) => prefix === undefined || r.name.startsWith(prefix))
@@ -424,8 +422,7 @@ export class ControlPlane {
     const req = new RequestReader(body);
     const ruleName = req.string('Rule', RULE_NAME_FIELD);
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
-    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
-    const limit = req.integer('Limit', { min: 1, max: 100 });
+    const { nextToken, limit } = req.paging();
     req.check();
     const rule = this.#rule(this.#bus(busName), ruleName ?? '');
     const { items, nextToken: next } = page([...rule.targets.values()], nextToken, limit);
@@ -436,8 +433,7 @@ export class ControlPlane {
     const req = new RequestReader(body);
     const targetArn = req.string('TargetArn', { required: true, min: 1, max: 1600 });
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
-    const nextToken = req.string('NextToken', { min: 1, max: 2048 });
-    const limit = req.integer('Limit', { min: 1, max: 100 });
+    const { nextToken, limit } = req.paging();
     req.check();
     const names = [...this.#bus(busName).rules.values()]
       .filter((r) => [...r.targets.values()].some((t) => t.arn === targetArn))

@@ -56,16 +56,7 @@ export class RequestReader {
       return undefined;
     }
     if (typeof value !== 'string') throw serializationError(`Expected a string for ${key}.`);
-    if (rule.min !== undefined && value.length < rule.min) {
-      this.#errors.push(
-        `Value '${value}' at '${at}' failed to satisfy constraint: Member must have length greater than or equal to ${rule.min}`,
-      );
-    }
-    if (rule.max !== undefined && value.length > rule.max) {
-      this.#errors.push(
-        `Value '${value}' at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${rule.max}`,
-      );
-    }
+    this.#checkLength(value.length, rule, at, () => value);
     if (rule.pattern && !rule.pattern.test(value)) {
       const text = rule.patternText ?? rule.pattern.source;
       this.#errors.push(
@@ -140,17 +131,29 @@ export class RequestReader {
     if (!Array.isArray(value)) throw serializationError(`Expected a list for ${key}.`);
     // Printing the list is costly (PutEvents entries); only do it for the message.
     const shown = (): string => (range.describe ? range.describe(value) : JSON.stringify(value));
-    if (range.min !== undefined && value.length < range.min) {
+    this.#checkLength(value.length, range, at, shown);
+    return value;
+  }
+
+  /** AWS's length constraint messages, shared by strings and lists; `shown` prints the value only when needed. */
+  #checkLength(length: number, range: { min?: number; max?: number }, at: string, shown: () => string): void {
+    if (range.min !== undefined && length < range.min) {
       this.#errors.push(
         `Value '${shown()}' at '${at}' failed to satisfy constraint: Member must have length greater than or equal to ${range.min}`,
       );
     }
-    if (range.max !== undefined && value.length > range.max) {
+    if (range.max !== undefined && length > range.max) {
       this.#errors.push(
         `Value '${shown()}' at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${range.max}`,
       );
     }
-    return value;
+  }
+
+  /** The `NextToken` and `Limit` that every List operation takes, with their constraints. */
+  paging(): { nextToken: string | undefined; limit: number | undefined } {
+    const nextToken = this.string('NextToken', { min: 1, max: 2048 });
+    const limit = this.integer('Limit', { min: 1, max: 100 });
+    return { nextToken, limit };
   }
 
   stringMap(key: string): Record<string, string> | undefined {
