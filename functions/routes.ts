@@ -12,6 +12,34 @@ export const FUNCTIONS = {
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
+/** Timeout of one webhook POST by the deliver function, unless configured otherwise. */
+export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
+/** What the deliver function may run beyond its webhook POST: reading the subscription, logging. */
+export const DELIVER_TIMEOUT_MARGIN_SECONDS = 20;
+
+/**
+ * Each function's Lambda timeout, in seconds. CDK deploys these and the local invoker enforces them. The
+ * deliver function's follows the webhook timeout (see functionTimeoutMs); this is it for the default one.
+ */
+export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<FunctionName, number>> = {
+  authorizer: 5,
+  health: 3,
+  departments: 10,
+  contracts: 10,
+  publish: 10,
+  subscriptions: 10,
+  deliver: DEFAULT_WEBHOOK_TIMEOUT_SECONDS + DELIVER_TIMEOUT_MARGIN_SECONDS,
+};
+
+/** A function's timeout in milliseconds, the deliver function's for the webhook timeout it runs with. */
+export function functionTimeoutMs(
+  name: FunctionName,
+  webhookTimeoutMs = DEFAULT_WEBHOOK_TIMEOUT_SECONDS * 1000,
+): number {
+  if (name === 'deliver') return webhookTimeoutMs + DELIVER_TIMEOUT_MARGIN_SECONDS * 1000;
+  return FUNCTION_TIMEOUT_SECONDS[name] * 1000;
+}
+
 export interface Route {
   /** API Gateway route key, e.g. `POST /departments/{id}/systems`. */
   readonly routeKey: string;

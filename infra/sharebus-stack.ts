@@ -11,7 +11,15 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionName, ROUTES, SUBSCRIPTION_RULE_PREFIX } from '../functions/routes.js';
+import {
+  DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+  DELIVER_TIMEOUT_MARGIN_SECONDS,
+  FUNCTION_TIMEOUT_SECONDS,
+  FUNCTIONS,
+  type FunctionName,
+  ROUTES,
+  SUBSCRIPTION_RULE_PREFIX,
+} from '../functions/routes.js';
 import { ENV } from '../functions/shared/config.js';
 import { DeliveryDeadLetterQueue } from './constructs/delivery-dead-letter-queue.js';
 import { RegistryTable } from './constructs/registry-table.js';
@@ -75,7 +83,7 @@ export class SharebusStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SharebusStackProps = {}) {
     super(scope, id, props);
-    const webhookTimeout = props.webhookTimeout ?? Duration.seconds(10);
+    const webhookTimeout = props.webhookTimeout ?? Duration.seconds(DEFAULT_WEBHOOK_TIMEOUT_SECONDS);
     if (webhookTimeout.toMilliseconds() < 1000) {
       throw new SharebusStackError(
         `webhookTimeout ${webhookTimeout.toHumanString()} must be at least 1 second`,
@@ -113,23 +121,33 @@ export class SharebusStack extends Stack {
       authorizer: {
         description: 'Resolves the API key of a request to a principal, or labels why it cannot',
         table: 'read',
-        timeout: Duration.seconds(5),
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.authorizer),
       },
       health: {
         description: 'Answers the liveness probe',
         table: 'none',
         memorySize: 256,
-        timeout: Duration.seconds(3),
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.health),
       },
-      departments: { description: 'Registers departments and their systems', table: 'readWrite' },
-      contracts: { description: 'Registers and lists event contracts', table: 'readWrite' },
+      departments: {
+        description: 'Registers departments and their systems',
+        table: 'readWrite',
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.departments),
+      },
+      contracts: {
+        description: 'Registers and lists event contracts',
+        table: 'readWrite',
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.contracts),
+      },
       publish: {
         description: 'Validates events against their contract and puts them on the bus',
         table: 'read',
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.publish),
       },
       subscriptions: {
         description: 'Creates, lists and deletes subscriptions and their EventBridge rules',
         table: 'readWrite',
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.subscriptions),
         environment: {
           ...(props.deliveryMaxRetries === undefined
             ? {}
@@ -143,7 +161,7 @@ export class SharebusStack extends Stack {
         description: 'POSTs an event to a subscriber webhook',
         table: 'read',
         environment: { [ENV.deliveryTimeoutMs]: String(webhookTimeout.toMilliseconds()) },
-        timeout: webhookTimeout.plus(Duration.seconds(20)),
+        timeout: webhookTimeout.plus(Duration.seconds(DELIVER_TIMEOUT_MARGIN_SECONDS)),
         deadLetters: true,
         retryAttempts: 2,
       },

@@ -1,6 +1,7 @@
 // Target of every subscription rule: POSTs the CloudEvent to the subscriber. Errors are rethrown so that
 // the retry policy and the dead-letter queue apply.
 import middy from '@middy/core';
+import { DEFAULT_WEBHOOK_TIMEOUT_SECONDS } from '../routes.js';
 import { createRegistry } from '../shared/clients.js';
 import { ENV, optionalEnv } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
@@ -9,7 +10,7 @@ import { deliverEvent } from './deliver-event.js';
 const ports = {
   registry: createRegistry(),
   fetch: globalThis.fetch,
-  timeoutMs: Number(optionalEnv(ENV.deliveryTimeoutMs) ?? 10_000),
+  timeoutMs: Number(optionalEnv(ENV.deliveryTimeoutMs) ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS * 1000),
 };
 
 export const handler = middy<unknown, void>().handler(async (input) => {

@@ -1,10 +1,12 @@
 // Runs the Lambda handlers of functions/ in this process, unchanged: each is imported from its entry file
-// (the same file CDK bundles) and called with an event and a Lambda-shaped context.
+// (the same file CDK bundles) and called with an event and a Lambda-shaped context, within the timeout the
+// function has in AWS.
 import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { FUNCTIONS, type FunctionName } from '../../functions/routes.js';
+import { FUNCTIONS, type FunctionName, functionTimeoutMs } from '../../functions/routes.js';
+import { ENV } from '../../functions/shared/config.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -35,8 +37,25 @@ export async function loadHandlers(): Promise<LocalHandlers> {
   return Object.fromEntries(entries) as LocalHandlers;
 }
 
+/** An invocation that did not settle within the function's timeout; Lambda's words, with the function named. */
+export class LambdaTimeoutError extends Error {
+  override name = 'LambdaTimeoutError';
+  constructor(
+    readonly functionName: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${functionName}: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+  }
+}
+
+/** The timeout the function has in AWS; the deliver function's follows the webhook timeout it is given. */
+export function localTimeoutMs(name: FunctionName): number {
+  const webhookTimeoutMs = Number(process.env[ENV.deliveryTimeoutMs]);
+  return webhookTimeoutMs > 0 ? functionTimeoutMs(name, webhookTimeoutMs) : functionTimeoutMs(name);
+}
+
 /** A Lambda context good enough for middy and Powertools: name, request id, remaining time. */
-export function lambdaContext(name: FunctionName, timeoutMs = 30_000): Context {
+export function lambdaContext(name: FunctionName, timeoutMs = localTimeoutMs(name)): Context {
   const deadline = Date.now() + timeoutMs;
   const functionName = localFunctionName(name);
   return {
@@ -55,6 +74,31 @@ export function lambdaContext(name: FunctionName, timeoutMs = 30_000): Context {
   };
 }
 
-export async function invoke(handlers: LocalHandlers, name: FunctionName, event: unknown): Promise<unknown> {
-  return handlers[name](event, lambdaContext(name));
+export interface InvokeOptions {
+  /** Replaces the function's timeout, e.g. so a test of a handler that never settles takes milliseconds. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Calls a handler as Lambda does; rejects with LambdaTimeoutError when it has not settled within the timeout.
+ * Lambda would then stop the function. In process nothing can stop it: its promise keeps running and what it
+ * does later is ignored, but the invocation has failed (for EventBridge targets: retries, then the DLQ).
+ */
+export async function invoke(
+  handlers: LocalHandlers,
+  name: FunctionName,
+  event: unknown,
+  options: InvokeOptions = {},
+): Promise<unknown> {
+  const timeoutMs = options.timeoutMs ?? localTimeoutMs(name);
+  const context = lambdaContext(name, timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LambdaTimeoutError(context.functionName, timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([handlers[name](event, context), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
