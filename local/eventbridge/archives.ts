@@ -1,10 +1,22 @@
 // Archives (events of a bus kept as they are put, optionally filtered by a pattern, for RetentionDays)
 // and replays (archived events of a time window put back on the bus, marked with `replay-name`).
+// Each archive shows on its bus as the managed rule `Events-Archive-<name>`, as in AWS; the rule is a view
+// of the archive (events are captured by the onEventPut hook, not by routing), so nothing is archived twice.
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AccountScope, archiveArn, busNameOf, parseArchiveArn, parseBusArn, replayArn } from './arns.js';
+import {
+  type AccountScope,
+  archiveArn,
+  busNameOf,
+  parseArchiveArn,
+  parseBusArn,
+  replayArn,
+  ruleArn,
+} from './arns.js';
 import { type BusEvent, type ControlPlane, compileRulePattern } from './control-plane.js';
 import { alreadyExists, EventBridgeApiError, notFound, validationError } from './errors.js';
+import { ARCHIVE_RULE_MANAGED_BY, type ManagedRule, type ManagedRuleOwner } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternJson } from './patterns/index.js';
 import type { CoalescingWriter } from './persistence.js';
 import { type JsonObject, NAME_PATTERN, NAME_PATTERN_TEXT, page, RequestReader } from './request.js';
@@ -16,9 +28,15 @@ interface ArchivedEvent {
   readonly ingestedAt: number;
 }
 
+type ArchiveState = 'ENABLED' | 'DISABLED';
+/** What is left of the archive's managed rule after RemoveTargets or DeleteRule with `Force: true`. */
+type ManagedRuleLeft = 'whole' | 'noTarget' | 'deleted';
+
 interface Archive {
   readonly name: string;
   readonly arn: string;
+  /** Names this incarnation of the archive in its managed rule's target, as AWS does. */
+  readonly incarnation: string;
   readonly sourceArn: string;
   readonly busName: string;
   description?: string;
@@ -28,6 +46,9 @@ interface Archive {
   readonly creationTime: number;
   events: ArchivedEvent[];
   sizeBytes: number;
+  state: ArchiveState;
+  stateReason?: string;
+  managedRule: ManagedRuleLeft;
 }
 
 type ReplayState = 'STARTING' | 'RUNNING' | 'CANCELLING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
@@ -55,14 +76,21 @@ interface SavedArchive {
   readonly eventPattern?: string;
   readonly retentionDays: number;
   readonly creationTime: number;
+  // Absent in files written before archives had managed rules.
+  readonly incarnation?: string;
+  readonly state?: ArchiveState;
+  readonly stateReason?: string;
+  readonly managedRule?: ManagedRuleLeft;
 }
 
 const DAY_MS = 86_400_000;
+const ARCHIVE_RULE_PREFIX = 'Events-Archive-';
+const FORCED_REASON = 'Managed rule for the archive was forcefully deleted.';
 /** Events replayed per macrotask, so a large replay does not starve the HTTP server. */
 const REPLAY_BATCH = 100;
 const seconds = (ms: number): number => ms / 1000;
 
-export class ArchiveStore {
+export class ArchiveStore implements ManagedRuleOwner {
   readonly #archives = new Map<string, Archive>();
   readonly #replays = new Map<string, Replay>();
   readonly #idleWaiters: Array<() => void> = [];
@@ -78,6 +106,7 @@ export class ArchiveStore {
     this.#dir = dataDir;
     this.#load();
     control.onEventPut((busName, event) => this.#archive(busName, event));
+    control.setManagedRuleOwner(this);
   }
 
   get busy(): boolean {
@@ -99,7 +128,7 @@ export class ArchiveStore {
 
   #archive(busName: string, event: BusEvent): void {
     for (const archive of this.#archives.values()) {
-      if (archive.busName !== busName) continue;
+      if (archive.busName !== busName || archive.state !== 'ENABLED') continue;
       if (archive.compiled && !matchesPatternJson(archive.compiled, event.json)) continue;
       this.#prune(archive);
       const stored: ArchivedEvent = {
@@ -143,10 +172,17 @@ export class ArchiveStore {
     const busName = parseBusArn(sourceArn) ?? busNameOf(sourceArn);
     if (!this.control.hasBus(busName)) throw notFound(`Event bus ${busName} does not exist.`);
     if (this.#archives.has(name)) throw alreadyExists(`Archive ${name} already exists.`);
+    // The archive's managed rule takes this name on the bus; AWS's documentation does not say what happens
+    // when a rule of that name exists, so we refuse rather than let two rules share a name.
+    const ruleName = `${ARCHIVE_RULE_PREFIX}${name}`;
+    if (this.control.ruleExists(ruleArn(this.#scope, busName, ruleName), busName)) {
+      throw alreadyExists(`Rule ${ruleName} already exists.`);
+    }
     const compiled = eventPattern !== undefined ? compileRulePattern(eventPattern) : undefined;
     const archive: Archive = {
       name,
       arn: archiveArn(this.#scope, name),
+      incarnation: randomUUID(),
       sourceArn,
       busName,
       ...(description !== undefined ? { description } : {}),
@@ -156,11 +192,13 @@ export class ArchiveStore {
       creationTime: Date.now(),
       events: [],
       sizeBytes: 0,
+      state: 'ENABLED',
+      managedRule: 'whole',
     };
     this.#archives.set(name, archive);
     this.#saveIndex();
     this.#saveEvents(archive);
-    return { ArchiveArn: archive.arn, State: 'ENABLED', CreationTime: seconds(archive.creationTime) };
+    return { ArchiveArn: archive.arn, State: archive.state, CreationTime: seconds(archive.creationTime) };
   }
 
   #archiveNamed(name: string | undefined): Archive {
@@ -191,7 +229,8 @@ export class ArchiveStore {
       EventSourceArn: archive.sourceArn,
       ...(archive.description !== undefined ? { Description: archive.description } : {}),
       ...(archive.eventPattern !== undefined ? { EventPattern: archive.eventPattern } : {}),
-      State: 'ENABLED',
+      State: archive.state,
+      ...(archive.stateReason !== undefined ? { StateReason: archive.stateReason } : {}),
       RetentionDays: archive.retentionDays,
       SizeBytes: archive.sizeBytes,
       EventCount: archive.events.length,
@@ -220,7 +259,7 @@ export class ArchiveStore {
     const archives = [...this.#archives.values()]
       .filter((a) => prefix === undefined || a.name.startsWith(prefix))
       .filter((a) => sourceArn === undefined || a.sourceArn === sourceArn)
-      .filter(() => state === undefined || state === 'ENABLED')
+      .filter((a) => state === undefined || state === a.state)
       .sort((a, b) => a.name.localeCompare(b.name));
     const { items, nextToken: next } = page(archives, nextToken, limit);
     return {
@@ -229,7 +268,8 @@ export class ArchiveStore {
         return {
           ArchiveName: a.name,
           EventSourceArn: a.sourceArn,
-          State: 'ENABLED',
+          State: a.state,
+          ...(a.stateReason !== undefined ? { StateReason: a.stateReason } : {}),
           RetentionDays: a.retentionDays,
           SizeBytes: a.sizeBytes,
           EventCount: a.events.length,
@@ -261,7 +301,7 @@ export class ArchiveStore {
     if (description !== undefined) archive.description = description;
     if (retentionDays !== undefined) archive.retentionDays = retentionDays;
     this.#saveIndex();
-    return { ArchiveArn: archive.arn, State: 'ENABLED', CreationTime: seconds(archive.creationTime) };
+    return { ArchiveArn: archive.arn, State: archive.state, CreationTime: seconds(archive.creationTime) };
   }
 
   deleteArchive(body: JsonObject): JsonObject {
@@ -271,6 +311,64 @@ export class ArchiveStore {
     this.#saveIndex();
     this.#saveEvents(archive);
     return {};
+  }
+
+  // ---- managed rules ----
+
+  managedRulesOf(busName: string): ManagedRule[] {
+    return [...this.#archives.values()]
+      .filter((a) => a.busName === busName && a.managedRule !== 'deleted')
+      .map((a) => this.#managedRule(a));
+  }
+
+  #managedRule(archive: Archive): ManagedRule {
+    const name = `${ARCHIVE_RULE_PREFIX}${archive.name}`;
+    // The target AWS shows: no real ARN, the event wrapped with the archive incarnation and ingestion time.
+    const target = {
+      Id: name,
+      Arn: `arn:aws:events:${this.#scope.region}:::`,
+      InputTransformer: {
+        InputPathsMap: {},
+        InputTemplate: `{"archive-arn": "${archive.arn}:${archive.incarnation}","event": <aws.events.event.json>,"ingestion-time": <aws.events.event.ingestion-time>}`,
+      },
+    };
+    return {
+      name,
+      arn: ruleArn(this.#scope, archive.busName, name),
+      busName: archive.busName,
+      eventPattern: archiveRulePattern(archive.eventPattern),
+      managedBy: ARCHIVE_RULE_MANAGED_BY,
+      targets: archive.managedRule === 'whole' ? [target] : [],
+    };
+  }
+
+  #archiveOfRule(rule: ManagedRule): Archive | undefined {
+    const archive = this.#archives.get(rule.name.slice(ARCHIVE_RULE_PREFIX.length));
+    return archive?.busName === rule.busName ? archive : undefined;
+  }
+
+  forceRemoveTargets(rule: ManagedRule, ids: readonly string[]): string[] {
+    const archive = this.#archiveOfRule(rule);
+    const known = new Set(rule.targets.map((t) => String(t.Id)));
+    if (archive && ids.some((id) => known.has(id))) {
+      // Without its target the rule no longer feeds the archive: it stops archiving, as in AWS.
+      archive.managedRule = 'noTarget';
+      this.#disable(archive);
+    }
+    return ids.filter((id) => !known.has(id));
+  }
+
+  forceDeleteRule(rule: ManagedRule): void {
+    const archive = this.#archiveOfRule(rule);
+    if (!archive) return;
+    archive.managedRule = 'deleted';
+    this.#disable(archive);
+  }
+
+  #disable(archive: Archive): void {
+    archive.state = 'DISABLED';
+    archive.stateReason = FORCED_REASON;
+    this.#saveIndex();
   }
 
   // ---- replays ----
@@ -484,6 +582,10 @@ export class ArchiveStore {
         ...(a.eventPattern !== undefined ? { eventPattern: a.eventPattern } : {}),
         retentionDays: a.retentionDays,
         creationTime: a.creationTime,
+        incarnation: a.incarnation,
+        state: a.state,
+        ...(a.stateReason !== undefined ? { stateReason: a.stateReason } : {}),
+        managedRule: a.managedRule,
       }));
       return JSON.stringify({ archives: saved }, null, 1);
     });
@@ -513,6 +615,7 @@ export class ArchiveStore {
       const archive: Archive = {
         name: s.name,
         arn: archiveArn(this.#scope, s.name),
+        incarnation: s.incarnation ?? randomUUID(),
         sourceArn: s.sourceArn,
         busName: s.busName,
         ...(s.description !== undefined ? { description: s.description } : {}),
@@ -523,11 +626,23 @@ export class ArchiveStore {
         creationTime: s.creationTime,
         events,
         sizeBytes: events.reduce((n, e) => n + Buffer.byteLength(e.json), 0),
+        state: s.state ?? 'ENABLED',
+        ...(s.stateReason !== undefined ? { stateReason: s.stateReason } : {}),
+        managedRule: s.managedRule ?? 'whole',
       };
       this.#archives.set(s.name, archive);
       this.#prune(archive);
     }
   }
+}
+
+/**
+ * The managed rule's pattern: the archive's, plus the exclusion of replayed events (which the archive never
+ * takes). AWS's exact spacing and key order here are not documented; the members are.
+ */
+function archiveRulePattern(pattern: string | undefined): string {
+  const fields = pattern === undefined ? {} : (JSON.parse(pattern) as Record<string, unknown>);
+  return JSON.stringify({ ...fields, 'replay-name': [{ exists: false }] });
 }
 
 /** Replayed events carry `replay-name` right after `region`, where AWS puts it. */

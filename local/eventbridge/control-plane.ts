@@ -22,6 +22,12 @@ import {
 } from './delivery.js';
 import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
 import {
+  type ManagedRule,
+  type ManagedRuleOwner,
+  managedRuleError,
+  managedRuleSummary,
+} from './managed-rules.js';
+import {
   type CompiledPattern,
   compilePattern,
   InvalidEventPatternError,
@@ -39,6 +45,7 @@ import {
   page,
   RequestReader,
 } from './request.js';
+import { parseScheduleExpression, type Scheduler } from './schedule.js';
 import { compileTargetInput } from './target-input.js';
 
 export const MAX_TARGETS_PER_RULE = 5;
@@ -101,6 +108,8 @@ export interface ControlPlaneOptions {
   readonly dispatcher: Dispatcher;
   readonly maxEntrySizeBytes: number;
   readonly logger: Logger;
+  /** Runs the schedules of enabled rules with a ScheduleExpression. */
+  readonly scheduler: Scheduler;
 }
 
 const epochSeconds = (date: Date): number => date.getTime() / 1000;
@@ -108,7 +117,7 @@ const epochSeconds = (date: Date): number => date.getTime() / 1000;
 export class ControlPlane {
   readonly #buses = new Map<string, Bus>();
   readonly #sinks: EventSink[] = [];
-  #warnedSchedule = false;
+  #managedRuleOwner: ManagedRuleOwner | undefined;
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.#buses.set(DEFAULT_BUS, this.#newBus(DEFAULT_BUS, undefined));
@@ -120,6 +129,15 @@ export class ControlPlane {
 
   onEventPut(sink: EventSink): void {
     this.#sinks.push(sink);
+  }
+
+  /** Who keeps the managed rules (archives' `Events-Archive-*`): shown with the others, changed only by it. */
+  setManagedRuleOwner(owner: ManagedRuleOwner): void {
+    this.#managedRuleOwner = owner;
+  }
+
+  #managedRule(busName: string, name: string): ManagedRule | undefined {
+    return this.#managedRuleOwner?.managedRulesOf(busName).find((r) => r.name === name);
   }
 
   hasBus(name: string): boolean {
@@ -240,22 +258,15 @@ export class ControlPlane {
       throw validationError('Parameter(s) EventPattern or ScheduleExpression must be specified.');
     }
     const bus = this.#bus(busName);
+    if (this.#managedRule(bus.name, name)) throw managedRuleError(name, false);
     let compiled: CompiledPattern | undefined;
     if (eventPattern !== undefined) compiled = compileRulePattern(eventPattern);
     if (scheduleExpression !== undefined) {
       if (bus.name !== DEFAULT_BUS) {
         throw validationError('ScheduleExpression is supported only on the default event bus.');
       }
-      if (
-        !/^(rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)|cron\(.+\))$/.test(scheduleExpression)
-      ) {
+      if (!parseScheduleExpression(scheduleExpression)) {
         throw validationError('Parameter ScheduleExpression is not valid.');
-      }
-      if (!this.#warnedSchedule) {
-        this.#warnedSchedule = true;
-        this.options.logger.warn(
-          `[eventbridge] rule ${name}: ScheduleExpression is stored but the embedded EventBridge never fires schedules`,
-        );
       }
     }
     const existing = bus.rules.get(name);
@@ -275,7 +286,40 @@ export class ControlPlane {
     bus.rules.set(name, rule);
     if (compiled) bus.matcher.add(name, compiled);
     else bus.matcher.remove(name);
+    this.#syncSchedule(rule);
     return { RuleArn: rule.arn };
+  }
+
+  /** Starts, changes or stops a rule's schedule to match the rule: only enabled rules fire. */
+  #syncSchedule(rule: Rule): void {
+    const expression = rule.scheduleExpression;
+    const schedule = expression === undefined ? undefined : parseScheduleExpression(expression);
+    if (schedule && rule.state !== 'DISABLED') this.options.scheduler.set(rule.arn, schedule);
+    else this.options.scheduler.remove(rule.arn);
+  }
+
+  /**
+   * A rule's schedule fired: AWS's "Scheduled Event" goes to that rule's targets only (it is not put on
+   * the bus, so no other rule or archive sees it), through the same delivery, retries and DLQ as any event.
+   */
+  fireScheduledRule(arn: string, scheduledAt: number): void {
+    const ref = parseRuleArn(arn);
+    const rule = ref && this.#buses.get(ref.bus)?.rules.get(ref.rule);
+    if (!rule || rule.state === 'DISABLED') return;
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: this.scope.accountId,
+      time: isoSeconds(scheduledAt),
+      region: this.scope.region,
+      resources: [rule.arn],
+      detail: {},
+    };
+    const busEvent: BusEvent = { event, json: JSON.stringify(event), ingestedAt: Date.now() };
+    const ruleRef = { busName: rule.busName, name: rule.name, arn: rule.arn };
+    for (const target of rule.targets.values()) this.options.dispatcher.deliver(busEvent, ruleRef, target);
   }
 
   #ruleSummary(rule: Rule): JsonObject {
@@ -307,7 +351,9 @@ export class ControlPlane {
 
   describeRule(body: JsonObject): JsonObject {
     const { bus, name } = this.#readRuleRef(body);
-    return { ...this.#ruleSummary(this.#rule(bus, name)), CreatedBy: this.scope.accountId };
+    const managed = this.#managedRule(bus.name, name);
+    const summary = managed ? managedRuleSummary(managed) : this.#ruleSummary(this.#rule(bus, name));
+    return { ...summary, CreatedBy: this.scope.accountId };
   }
 
   listRules(body: JsonObject): JsonObject {
@@ -321,21 +367,34 @@ export class ControlPlane {
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const { nextToken, limit } = req.paging();
     req.check();
-    const rules = [...this.#bus(busName).rules.values()]
+    const bus = this.#bus(busName);
+    const managed = this.#managedRuleOwner?.managedRulesOf(bus.name) ?? [];
+    const rules = [...bus.rules.values(), ...managed]
       .filter((r) => prefix === undefined || r.name.startsWith(prefix))
       .sort((a, b) => a.name.localeCompare(b.name));
     const { items, nextToken: next } = page(rules, nextToken, limit);
-    return { Rules: items.map((r) => this.#ruleSummary(r)), ...(next ? { NextToken: next } : {}) };
+    const summary = (r: Rule | ManagedRule) =>
+      'managedBy' in r ? managedRuleSummary(r) : this.#ruleSummary(r);
+    return { Rules: items.map(summary), ...(next ? { NextToken: next } : {}) };
   }
 
   deleteRule(body: JsonObject): JsonObject {
     const { bus, name } = this.#readRuleRef(body);
+    const managed = this.#managedRule(bus.name, name);
+    if (managed) {
+      // Force lets a managed rule go, but like any rule only once its targets are removed (with Force too).
+      if (new RequestReader(body).boolean('Force') !== true) throw managedRuleError(name, true);
+      if (managed.targets.length > 0) throw validationError("Rule can't be deleted since it has targets.");
+      this.#managedRuleOwner?.forceDeleteRule(managed);
+      return {};
+    }
     const rule = bus.rules.get(name);
     // Deleting a rule that is not there succeeds, as in AWS.
     if (!rule) return {};
     if (rule.targets.size > 0) throw validationError("Rule can't be deleted since it has targets.");
     bus.rules.delete(name);
     bus.matcher.remove(name);
+    this.options.scheduler.remove(rule.arn);
     return {};
   }
 
@@ -349,8 +408,10 @@ export class ControlPlane {
 
   #setState(body: JsonObject, state: RuleState): JsonObject {
     const { bus, name } = this.#readRuleRef(body);
-    const rule = this.#rule(bus, name);
-    bus.rules.set(name, { ...rule, state });
+    if (this.#managedRule(bus.name, name)) throw managedRuleError(name, false);
+    const rule: Rule = { ...this.#rule(bus, name), state };
+    bus.rules.set(name, rule);
+    this.#syncSchedule(rule);
     return {};
   }
 
@@ -367,7 +428,9 @@ export class ControlPlane {
       return readTarget(reader);
     });
     req.check();
-    const rule = this.#rule(this.#bus(busName), ruleName ?? '');
+    const bus = this.#bus(busName);
+    if (this.#managedRule(bus.name, ruleName ?? '')) throw managedRuleError(ruleName ?? '', false);
+    const rule = this.#rule(bus, ruleName ?? '');
     const compiled = readers.map((t) => ({ ...t, render: compileTargetInput(t.input) }));
     const ids = new Set([...rule.targets.keys(), ...compiled.map((t) => t.id)]);
     if (ids.size > MAX_TARGETS_PER_RULE) throw limitExceeded();
@@ -402,7 +465,10 @@ export class ControlPlane {
     const ruleName = req.string('Rule', RULE_NAME_FIELD);
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const ids = req.array('Ids', { required: true, min: 1, max: 100 }) ?? [];
+    const force = req.boolean('Force');
     req.check();
+    const managed = this.#managedRule(this.#bus(busName).name, ruleName ?? '');
+    if (managed) return this.#forceRemoveTargets(managed, ids, force);
     const rule = this.#rule(this.#bus(busName), ruleName ?? '');
     const failed: JsonObject[] = [];
     for (const id of ids) {
@@ -418,15 +484,31 @@ export class ControlPlane {
     return { FailedEntryCount: failed.length, FailedEntries: failed };
   }
 
+  #forceRemoveTargets(rule: ManagedRule, ids: unknown[], force: boolean | undefined): JsonObject {
+    if (force !== true) throw managedRuleError(rule.name, true);
+    if (ids.some((id) => typeof id !== 'string')) throw validationError('Ids must be strings.');
+    const missing = this.#managedRuleOwner?.forceRemoveTargets(rule, ids as string[]) ?? [];
+    const failed = missing.map((id) => ({
+      TargetId: id,
+      ErrorCode: 'ResourceNotFoundException',
+      ErrorMessage: `Rule '${rule.name}' does not have a target with the Id '${id}'.`,
+    }));
+    return { FailedEntryCount: failed.length, FailedEntries: failed };
+  }
+
   listTargetsByRule(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
     const ruleName = req.string('Rule', RULE_NAME_FIELD);
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const { nextToken, limit } = req.paging();
     req.check();
-    const rule = this.#rule(this.#bus(busName), ruleName ?? '');
-    const { items, nextToken: next } = page([...rule.targets.values()], nextToken, limit);
-    return { Targets: items.map((t) => t.raw), ...(next ? { NextToken: next } : {}) };
+    const bus = this.#bus(busName);
+    const managed = this.#managedRule(bus.name, ruleName ?? '');
+    const targets = managed
+      ? managed.targets
+      : [...this.#rule(bus, ruleName ?? '').targets.values()].map((t) => t.raw);
+    const { items, nextToken: next } = page(targets, nextToken, limit);
+    return { Targets: items, ...(next ? { NextToken: next } : {}) };
   }
 
   listRuleNamesByTarget(body: JsonObject): JsonObject {
@@ -574,7 +656,8 @@ export class ControlPlane {
   /** Rule ARNs must name existing rules of the bus (replay FilterArns). */
   ruleExists(arn: string, busName: string): boolean {
     const ref = parseRuleArn(arn);
-    return ref !== undefined && ref.bus === busName && this.#buses.get(busName)?.rules.has(ref.rule) === true;
+    if (ref === undefined || ref.bus !== busName) return false;
+    return this.#buses.get(busName)?.rules.has(ref.rule) === true || !!this.#managedRule(busName, ref.rule);
   }
 }
 

@@ -10,6 +10,7 @@ import { EventBridgeApiError } from './errors.js';
 import { CoalescingWriter } from './persistence.js';
 import { type QueueMessage, QueueStore } from './queue-store.js';
 import { type JsonObject, parseBody } from './request.js';
+import { Scheduler } from './schedule.js';
 
 export interface EmbeddedEventBridgeOptions {
   /** @default 0 (a free port) */
@@ -25,13 +26,18 @@ export interface EmbeddedEventBridgeOptions {
    * target's RetryPolicy). `payload` is the target input text.
    */
   readonly invokeLambda: InvokeLambda;
-  /** Multiplies every retry/backoff delay and the event age limit; tests use e.g. 0.001. @default 1 */
+  /**
+   * Multiplies every retry/backoff delay, the event age limit and rate(...) schedule periods; tests use
+   * e.g. 0.001. @default 1
+   */
   readonly delayScale?: number;
+  /** The clock schedules run on (epoch ms); cron(...) fires at its whole UTC minutes. @default Date.now */
+  readonly now?: () => number;
   /** Largest total PutEvents entry size, computed as AWS documents it. @default 262_144 */
   readonly maxEntrySizeBytes?: number;
   /** When set, archives and queues (dead letters included) persist here across restarts; else in memory. */
   readonly dataDir?: string;
-  /** Where warnings (failed deliveries, dropped events) go. @default console */
+  /** Where warnings (failed deliveries, dropped events, schedules that fail to fire) go. @default console */
   readonly logger?: Logger;
 }
 
@@ -103,11 +109,19 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   const writer = new CoalescingWriter();
   const queues = new QueueStore(writer, options.dataDir);
   const dispatcher = new Dispatcher({ invokeLambda: options.invokeLambda, queues, delayScale, logger });
+  const scheduler = new Scheduler({
+    delayScale,
+    ...(options.now ? { now: options.now } : {}),
+    logger,
+    // Only rules put over HTTP fire, so `control` exists by then.
+    fire: (ruleArn, scheduledAt) => control.fireScheduledRule(ruleArn, scheduledAt),
+  });
   const control = new ControlPlane({
     scope,
     dispatcher,
     maxEntrySizeBytes: options.maxEntrySizeBytes ?? 262_144,
     logger,
+    scheduler,
   });
   const archives = new ArchiveStore(control, writer, options.dataDir);
 
@@ -279,6 +293,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
       }
     },
     async stop() {
+      scheduler.stop();
       archives.stop();
       dispatcher.stop();
       server.closeAllConnections();

@@ -5,14 +5,22 @@ import {
   CreateArchiveCommand,
   CreateEventBusCommand,
   DeleteArchiveCommand,
+  DeleteRuleCommand,
   DescribeArchiveCommand,
   DescribeReplayCommand,
+  DescribeRuleCommand,
+  DisableRuleCommand,
+  EnableRuleCommand,
   ListArchivesCommand,
   ListReplaysCommand,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
   PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
+  RemoveTargetsCommand,
   StartReplayCommand,
+  UpdateArchiveCommand,
 } from '@aws-sdk/client-eventbridge';
 import { caught, type Harness, queueArn, startHarness } from './harness.js';
 
@@ -157,6 +165,212 @@ describe('embedded EventBridge: archives', () => {
     expect(badPattern.name).toBe('InvalidEventPatternException');
     const archives = await harness.client.send(new ListArchivesCommand({}));
     expect(archives.Archives?.map((a) => a.ArchiveName)).toEqual(['orders-archive']);
+  });
+});
+
+describe('embedded EventBridge: the managed rule of an archive', () => {
+  const RULE = 'Events-Archive-orders-archive';
+  const RULE_ARN = `arn:aws:events:us-east-1:111111111111:rule/orders/${RULE}`;
+  const MANAGED_BY = 'prod.vhs.events.aws.internal';
+  let harness: Harness;
+
+  const ruleNames = async (prefix?: string) =>
+    (
+      await harness.client.send(
+        new ListRulesCommand({ EventBusName: 'orders', ...(prefix ? { NamePrefix: prefix } : {}) }),
+      )
+    ).Rules?.map((r) => r.Name);
+  const eventCount = async () =>
+    (await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }))).EventCount;
+
+  beforeEach(async () => {
+    harness = await startHarness();
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await harness.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'orders-archive',
+        EventSourceArn: BUS_ARN,
+        EventPattern: '{"source":["sharebus.orders"]}',
+      }),
+    );
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('lists, describes and shows the target of the Events-Archive rule as AWS does', async () => {
+    // Prepare
+    await addQueueRule(harness, 'live');
+    // Act
+    const all = await harness.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
+    const byPrefix = await ruleNames('Events-Archive-');
+    const subscriptions = await ruleNames('sharebus-sub-');
+    const described = await harness.client.send(
+      new DescribeRuleCommand({ Name: RULE, EventBusName: 'orders' }),
+    );
+    const targets = await harness.client.send(
+      new ListTargetsByRuleCommand({ Rule: RULE, EventBusName: 'orders' }),
+    );
+    // Assess
+    expect(all.Rules?.map((r) => [r.Name, r.ManagedBy])).toEqual([
+      [RULE, MANAGED_BY],
+      ['live', undefined],
+    ]);
+    expect(byPrefix).toEqual([RULE]);
+    expect(subscriptions).toEqual([]);
+    expect(described).toMatchObject({
+      Name: RULE,
+      Arn: RULE_ARN,
+      State: 'ENABLED',
+      ManagedBy: MANAGED_BY,
+      EventBusName: 'orders',
+      CreatedBy: '111111111111',
+    });
+    expect(described.Description).toBeUndefined();
+    expect(JSON.parse(described.EventPattern ?? '{}')).toEqual({
+      source: ['sharebus.orders'],
+      'replay-name': [{ exists: false }],
+    });
+    expect(targets.Targets).toEqual([
+      {
+        Id: RULE,
+        Arn: 'arn:aws:events:us-east-1:::',
+        InputTransformer: {
+          InputPathsMap: {},
+          InputTemplate: expect.stringMatching(
+            /^\{"archive-arn": "arn:aws:events:us-east-1:111111111111:archive\/orders-archive:[0-9a-f-]{36}","event": <aws\.events\.event\.json>,"ingestion-time": <aws\.events\.event\.ingestion-time>\}$/,
+          ),
+        },
+      },
+    ]);
+  });
+
+  it('follows UpdateArchive and goes with DeleteArchive', async () => {
+    // Act
+    await harness.client.send(
+      new UpdateArchiveCommand({
+        ArchiveName: 'orders-archive',
+        EventPattern: '{"detail-type":["OrderPlaced"]}',
+      }),
+    );
+    const updated = await harness.client.send(
+      new DescribeRuleCommand({ Name: RULE, EventBusName: 'orders' }),
+    );
+    await harness.client.send(new DeleteArchiveCommand({ ArchiveName: 'orders-archive' }));
+    const gone = await caught(() =>
+      harness.client.send(new DescribeRuleCommand({ Name: RULE, EventBusName: 'orders' })),
+    );
+    // Assess
+    expect(JSON.parse(updated.EventPattern ?? '{}')).toEqual({
+      'detail-type': ['OrderPlaced'],
+      'replay-name': [{ exists: false }],
+    });
+    expect(gone.name).toBe('ResourceNotFoundException');
+    expect(gone.message).toBe(`Rule ${RULE} does not exist on EventBus orders.`);
+    expect(await ruleNames()).toEqual([]);
+  });
+
+  it('refuses to change the managed rule with ManagedRuleException and keeps archiving', async () => {
+    // Act
+    const ref = { EventBusName: 'orders' };
+    const refusals = await Promise.all([
+      caught(() =>
+        harness.client.send(new PutRuleCommand({ Name: RULE, ...ref, EventPattern: '{"source":["x"]}' })),
+      ),
+      caught(() => harness.client.send(new DisableRuleCommand({ Name: RULE, ...ref }))),
+      caught(() => harness.client.send(new EnableRuleCommand({ Name: RULE, ...ref }))),
+      caught(() =>
+        harness.client.send(
+          new PutTargetsCommand({ Rule: RULE, ...ref, Targets: [{ Id: 'q', Arn: queueArn('q') }] }),
+        ),
+      ),
+    ]);
+    const forceRequired = await Promise.all([
+      caught(() => harness.client.send(new DeleteRuleCommand({ Name: RULE, ...ref }))),
+      caught(() => harness.client.send(new RemoveTargetsCommand({ Rule: RULE, ...ref, Ids: [RULE] }))),
+    ]);
+    await putOrders(harness, [1]);
+    // Assess
+    for (const error of refusals) {
+      expect([error.name, error.message]).toEqual(['ManagedRuleException', `${RULE} is a managed rule.`]);
+    }
+    for (const error of forceRequired) {
+      expect([error.name, error.message]).toEqual([
+        'ManagedRuleException',
+        `${RULE} is a managed rule. Set 'force' parameter to true to override.`,
+      ]);
+    }
+    const targets = await harness.client.send(new ListTargetsByRuleCommand({ Rule: RULE, ...ref }));
+    expect(targets.Targets?.map((t) => t.Id)).toEqual([RULE]);
+    expect(await eventCount()).toBe(1);
+  });
+
+  it('lets Force remove the target and then the rule, which disables the archive', async () => {
+    // Prepare
+    const ref = { EventBusName: 'orders' };
+    await putOrders(harness, [1]);
+    // Act
+    const withTargets = await caught(() =>
+      harness.client.send(new DeleteRuleCommand({ Name: RULE, ...ref, Force: true })),
+    );
+    const removed = await harness.client.send(
+      new RemoveTargetsCommand({ Rule: RULE, ...ref, Ids: [RULE, 'other'], Force: true }),
+    );
+    await putOrders(harness, [2]);
+    await harness.client.send(new DeleteRuleCommand({ Name: RULE, ...ref, Force: true }));
+    // Assess
+    expect([withTargets.name, withTargets.message]).toEqual([
+      'ValidationException',
+      "Rule can't be deleted since it has targets.",
+    ]);
+    expect(removed.FailedEntries).toEqual([
+      {
+        TargetId: 'other',
+        ErrorCode: 'ResourceNotFoundException',
+        ErrorMessage: `Rule '${RULE}' does not have a target with the Id 'other'.`,
+      },
+    ]);
+    expect(await ruleNames()).toEqual([]);
+    const archive = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }));
+    expect(archive).toMatchObject({
+      State: 'DISABLED',
+      StateReason: 'Managed rule for the archive was forcefully deleted.',
+      EventCount: 1,
+    });
+  });
+
+  it('archives each event once and delivers nothing to the managed target', async () => {
+    // Act
+    await putOrders(harness, [1, 2, 3]);
+    await harness.eventBridge.idle();
+    // Assess
+    expect(await eventCount()).toBe(3);
+    expect(harness.eventBridge.deadLetters.list()).toEqual([]);
+    expect(harness.warnings).toEqual([]);
+  });
+
+  it('refuses an archive whose rule name a rule of the bus already has', async () => {
+    // Prepare
+    await harness.client.send(
+      new PutRuleCommand({
+        Name: 'Events-Archive-second',
+        EventBusName: 'orders',
+        EventPattern: '{"source":["x"]}',
+      }),
+    );
+    // Act
+    const error = await caught(() =>
+      harness.client.send(new CreateArchiveCommand({ ArchiveName: 'second', EventSourceArn: BUS_ARN })),
+    );
+    // Assess
+    expect([error.name, error.message]).toEqual([
+      'ResourceAlreadyExistsException',
+      'Rule Events-Archive-second already exists.',
+    ]);
+    expect(
+      (await harness.client.send(new ListArchivesCommand({}))).Archives?.map((a) => a.ArchiveName),
+    ).toEqual(['orders-archive']);
   });
 });
 
@@ -372,8 +586,10 @@ describe('embedded EventBridge: archives in dataDir', () => {
         }),
       );
       await second.eventBridge.idle();
+      const rules = await second.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
       // Assess
       expect(described.EventCount).toBe(3);
+      expect(rules.Rules?.map((r) => r.Name)).toEqual(['after-restart', 'Events-Archive-orders-archive']);
       const replayed = bodies(second, 'after-restart');
       expect(replayed.map((e) => (e.detail as { orderId: number }).orderId)).toEqual([1, 2, 3]);
     } finally {

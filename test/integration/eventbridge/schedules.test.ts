@@ -1,0 +1,275 @@
+import {
+  CreateEventBusCommand,
+  DeleteRuleCommand,
+  DescribeRuleCommand,
+  DisableRuleCommand,
+  EnableRuleCommand,
+  ListRulesCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+  type Target,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+
+// The harness runs at delayScale 0.001: rate(1 minute) fires every 60 ms, rate(1 day) every 86.4 s.
+const RULE_ARN = 'arn:aws:events:us-east-1:111111111111:rule/tick';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Several scaled minutes: long enough for a live schedule to fire a few times. */
+const QUIET_MS = 400;
+
+async function putScheduledRule(
+  harness: Harness,
+  scheduleExpression: string,
+  targets: Target[] = [{ Id: 'fn', Arn: LAMBDA_ARN }],
+): Promise<void> {
+  // Created disabled and enabled once its targets are in, so no fire happens before they are.
+  await harness.client.send(
+    new PutRuleCommand({ Name: 'tick', ScheduleExpression: scheduleExpression, State: 'DISABLED' }),
+  );
+  await harness.client.send(new PutTargetsCommand({ Rule: 'tick', Targets: targets }));
+  await harness.client.send(new EnableRuleCommand({ Name: 'tick' }));
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await sleep(10);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const payloads = (harness: Harness): Array<Record<string, unknown>> =>
+  harness.invocations.map((i) => JSON.parse(i.payload) as Record<string, unknown>);
+
+describe('embedded EventBridge: scheduled rules', () => {
+  let harness: Harness;
+
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it("delivers AWS's Scheduled Event to the targets of a rate rule, once per scaled period", async () => {
+    // Prepare
+    await putScheduledRule(harness, 'rate(1 minute)');
+    // Act
+    await waitFor(() => harness.invocations.length >= 2);
+    // Assess
+    const [first, second] = payloads(harness);
+    expect(Object.keys(first ?? {})).toEqual([
+      'version',
+      'id',
+      'detail-type',
+      'source',
+      'account',
+      'time',
+      'region',
+      'resources',
+      'detail',
+    ]);
+    expect(first).toEqual({
+      version: '0',
+      id: expect.stringMatching(UUID),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '111111111111',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      region: 'us-east-1',
+      resources: [RULE_ARN],
+      detail: {},
+    });
+    expect(second?.id).not.toBe(first?.id);
+    expect(harness.invocations[0]?.functionArn).toBe(LAMBDA_ARN);
+  });
+
+  it('renders Input and InputTransformer for scheduled events as for any other event', async () => {
+    // Prepare
+    const queue = queueArn('ticks');
+    await putScheduledRule(harness, 'rate(1 minute)', [
+      { Id: 'fn', Arn: LAMBDA_ARN, Input: '{"job":"nightly-report"}' },
+      {
+        Id: 'queue',
+        Arn: queue,
+        InputTransformer: {
+          InputPathsMap: { rule: '$.resources[0]', type: '$.detail-type' },
+          InputTemplate: '{"rule": <rule>, "type": <type>, "name": <aws.events.rule-name>}',
+        },
+      },
+    ]);
+    // Act
+    await waitFor(
+      () => harness.invocations.length >= 1 && harness.eventBridge.queues.peek(queue).length >= 1,
+    );
+    // Assess
+    expect(harness.invocations[0]?.payload).toBe('{"job":"nightly-report"}');
+    expect(JSON.parse(harness.eventBridge.queues.peek(queue)[0]?.body ?? '{}')).toEqual({
+      rule: RULE_ARN,
+      type: 'Scheduled Event',
+      name: 'tick',
+    });
+  });
+
+  it('stops firing while the rule is disabled, and fires again once it is enabled', async () => {
+    // Prepare
+    await putScheduledRule(harness, 'rate(1 minute)');
+    await waitFor(() => harness.invocations.length >= 1);
+    // Act
+    await harness.client.send(new DisableRuleCommand({ Name: 'tick' }));
+    await harness.eventBridge.idle();
+    const whenDisabled = harness.invocations.length;
+    await sleep(QUIET_MS);
+    const whileDisabled = harness.invocations.length;
+    await harness.client.send(new EnableRuleCommand({ Name: 'tick' }));
+    await waitFor(() => harness.invocations.length > whileDisabled);
+    // Assess
+    expect(whileDisabled).toBe(whenDisabled);
+  });
+
+  it('follows the rule when it is put again: another expression, then none', async () => {
+    // Prepare: rate(1 day) is 86.4 s at this scale, so it does not fire during the test
+    await putScheduledRule(harness, 'rate(1 day)');
+    await sleep(QUIET_MS);
+    const underDailyRate = harness.invocations.length;
+    // Act
+    await harness.client.send(new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 minute)' }));
+    await waitFor(() => harness.invocations.length >= 1);
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'tick', EventPattern: '{"source":["sharebus.x"]}' }),
+    );
+    await harness.eventBridge.idle();
+    const whenScheduleRemoved = harness.invocations.length;
+    await sleep(QUIET_MS);
+    // Assess
+    expect(underDailyRate).toBe(0);
+    expect(harness.invocations.length).toBe(whenScheduleRemoved);
+    const described = await harness.client.send(new DescribeRuleCommand({ Name: 'tick' }));
+    expect(described.ScheduleExpression).toBeUndefined();
+  });
+
+  it('stops the schedule of a deleted rule, even when a rule of that name comes back', async () => {
+    // Prepare
+    await putScheduledRule(harness, 'rate(1 minute)');
+    await waitFor(() => harness.invocations.length >= 1);
+    // Act
+    await harness.client.send(new RemoveTargetsCommand({ Rule: 'tick', Ids: ['fn'] }));
+    await harness.client.send(new DeleteRuleCommand({ Name: 'tick' }));
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'tick', EventPattern: '{"source":["sharebus.x"]}' }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'tick', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+    );
+    await harness.eventBridge.idle();
+    const whenRecreated = harness.invocations.length;
+    await sleep(QUIET_MS);
+    // Assess
+    expect(harness.invocations.length).toBe(whenRecreated);
+  });
+
+  it('retries a failing target and dead-letters the scheduled event with the attributes AWS adds', async () => {
+    // Prepare
+    const dlq = queueArn('tick-dlq');
+    harness.lambda = async () => {
+      throw new Error('report service down');
+    };
+    await putScheduledRule(harness, 'rate(1 minute)', [
+      { Id: 'fn', Arn: LAMBDA_ARN, RetryPolicy: { MaximumRetryAttempts: 1 }, DeadLetterConfig: { Arn: dlq } },
+    ]);
+    // Act
+    await waitFor(() => harness.eventBridge.queues.peek(dlq).length >= 1);
+    await harness.client.send(new DisableRuleCommand({ Name: 'tick' }));
+    await harness.eventBridge.idle();
+    // Assess
+    const [message] = harness.eventBridge.queues.peek(dlq);
+    expect(JSON.parse(message?.body ?? '{}')).toMatchObject({
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      resources: [RULE_ARN],
+    });
+    expect(message?.attributes).toMatchObject({
+      RULE_ARN: { DataType: 'String', StringValue: RULE_ARN },
+      ERROR_CODE: { DataType: 'String', StringValue: 'ERROR_FROM_TARGET' },
+      EXHAUSTED_RETRY_CONDITION: { DataType: 'String', StringValue: 'MaximumRetryAttempts' },
+      RETRY_ATTEMPTS: { DataType: 'Number', StringValue: '1' },
+    });
+  });
+
+  it('refuses schedules AWS refuses, writing nothing, and keeps them to the default bus', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const invalid = await Promise.all(
+      ['soon', 'rate(1 minutes)', 'rate(0 minutes)', 'cron(0 10 * * * *)', 'cron(0 10 ? * 3#1,6#3 *)'].map(
+        (expression) =>
+          caught(() =>
+            harness.client.send(new PutRuleCommand({ Name: 'bad', ScheduleExpression: expression })),
+          ),
+      ),
+    );
+    const custom = await caught(() =>
+      harness.client.send(
+        new PutRuleCommand({ Name: 'tick', EventBusName: 'orders', ScheduleExpression: 'rate(5 minutes)' }),
+      ),
+    );
+    // Assess
+    for (const error of invalid) {
+      expect(error.name).toBe('ValidationException');
+      expect(error.$metadata?.httpStatusCode).toBe(400);
+      expect(error.message).toBe('Parameter ScheduleExpression is not valid.');
+    }
+    expect(custom.name).toBe('ValidationException');
+    expect(custom.message).toBe('ScheduleExpression is supported only on the default event bus.');
+    expect((await harness.client.send(new ListRulesCommand({}))).Rules).toEqual([]);
+    expect((await harness.client.send(new ListRulesCommand({ EventBusName: 'orders' }))).Rules).toEqual([]);
+  });
+
+  it('stores an accepted schedule as given and warns about nothing', async () => {
+    // Act
+    const put = await harness.client.send(
+      new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'cron(0 10 ? * 6#3 *)' }),
+    );
+    const described = await harness.client.send(new DescribeRuleCommand({ Name: 'tick' }));
+    // Assess
+    expect(put.RuleArn).toBe(RULE_ARN);
+    expect(described).toMatchObject({ ScheduleExpression: 'cron(0 10 ? * 6#3 *)', State: 'ENABLED' });
+    expect(harness.warnings).toEqual([]);
+  });
+});
+
+describe('embedded EventBridge: scheduled rules on an injected clock and after close', () => {
+  it('fires a cron rule at its whole UTC minute, with that minute as the event time', async () => {
+    // Prepare: a clock frozen 50 ms before 10:00 on the third Friday of March 2024
+    const harness = await startHarness({ now: () => Date.parse('2024-03-15T09:59:59.950Z') });
+    try {
+      // Act
+      await putScheduledRule(harness, 'cron(0 10 ? * 6#3 *)');
+      await waitFor(() => harness.invocations.length >= 1);
+      await harness.eventBridge.idle();
+      // Assess
+      expect(payloads(harness)).toEqual([
+        expect.objectContaining({ 'detail-type': 'Scheduled Event', time: '2024-03-15T10:00:00Z' }),
+      ]);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('fires nothing once the server is stopped', async () => {
+    // Prepare
+    const harness = await startHarness();
+    await putScheduledRule(harness, 'rate(1 minute)');
+    await waitFor(() => harness.invocations.length >= 1);
+    // Act
+    await harness.close();
+    const whenClosed = harness.invocations.length;
+    await sleep(QUIET_MS);
+    // Assess
+    expect(harness.invocations.length).toBe(whenClosed);
+  });
+});
