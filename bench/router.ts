@@ -9,7 +9,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compilePattern, RuleMatcher } from '../local/eventbridge/patterns/index.js';
 import { type Corpus, createCorpus } from './lib/corpus.js';
-import { type LatencyOptions, type LatencyResult, measureDeliveryLatency } from './lib/latency.js';
+import {
+  type LatencyOptions,
+  type LatencyResult,
+  measureDeliveryLatency,
+  measureStalls,
+  type StallResult,
+} from './lib/latency.js';
 
 const RULE_COUNTS = [10, 100, 1_000, 10_000] as const;
 const EVENT_COUNT = 5_000;
@@ -155,47 +161,58 @@ async function main(): Promise<void> {
   console.log('\ntargets (router alone, parsed events):');
   for (const t of targets) console.log(`${t.met ? 'MET    ' : 'NOT MET'}  ${t.name}  (${t.actual})`);
 
-  // A light HTTP client sending the SDK's exact bytes measures what the server adds (the target), against a
-  // bare Node HTTP server as the floor of this machine; the AWS SDK client shows what a caller on the same
-  // 2-core machine sees, its own CPU cost included.
+  // The target is what the server adds: from the request reaching it (Node has parsed its headers) to the
+  // Lambda call, light client. The wire columns add loopback HTTP and both threads' scheduling on this 2-core
+  // machine; the bare row is a Node HTTP server that only answers and invokes, the floor those set. The AWS SDK
+  // row shows what a caller on the same machine sees, the SDK's own CPU cost included.
   type LatencyRow = LatencyResult & {
     readonly client: string;
     readonly target: string;
-    readonly met: boolean;
+    readonly met: boolean | null;
   };
   let latency: LatencyRow[] | undefined;
+  let stalls: StallResult | undefined;
   if (args.latency) {
     console.log(
       `\ndelivery latency: ${LATENCY.rules} rules, ${LATENCY.eventsPerSecond} events/s, ${LATENCY.events} events (PutEvents over loopback HTTP -> in-process Lambda call)`,
     );
-    console.log('client |   p50 ms |   p99 ms |   max ms | achieved events/s');
-    console.log('-------+----------+----------+----------+------------------');
+    console.log(
+      'server          | in server p50 | in server p99 | wire p50 | wire p99 | wire max | achieved events/s',
+    );
+    console.log(
+      '----------------+---------------+---------------+----------+----------+----------+------------------',
+    );
     const ms = (x: number): string => x.toFixed(3);
     latency = [];
     const runs = [
-      { label: 'bare', client: 'http', server: 'bare' },
-      { label: 'http', client: 'http', server: 'eventbridge' },
-      { label: 'sdk', client: 'sdk', server: 'eventbridge' },
+      { label: 'bare, http', client: 'http', server: 'bare' },
+      { label: 'sharebus, http', client: 'http', server: 'eventbridge' },
+      { label: 'sharebus, sdk', client: 'sdk', server: 'eventbridge' },
     ] as const;
     for (const run of runs) {
       const measured = await measureDeliveryLatency({ ...LATENCY, client: run.client, server: run.server });
-      const met = measured.p99Ms <= LATENCY_P99_TARGET_MS;
+      const judged = run.server === 'eventbridge' && run.client === 'http';
       latency.push({
         ...measured,
         client: run.label,
-        target: `p99 <= ${LATENCY_P99_TARGET_MS} ms (request on the wire -> target invoked)`,
-        met,
+        target: `p99 <= ${LATENCY_P99_TARGET_MS} ms added by the server (request reached it -> target invoked)`,
+        met: judged ? measured.serverP99Ms <= LATENCY_P99_TARGET_MS : null,
       });
       console.log(
-        `${run.label.padEnd(6)} | ${ms(measured.p50Ms).padStart(8)} | ${ms(measured.p99Ms).padStart(8)} | ${ms(measured.maxMs).padStart(8)} | ${n(measured.achievedEventsPerSecond).padStart(17)}`,
+        `${run.label.padEnd(15)} | ${ms(measured.serverP50Ms).padStart(13)} | ${ms(measured.serverP99Ms).padStart(13)} | ${ms(measured.p50Ms).padStart(8)} | ${ms(measured.p99Ms).padStart(8)} | ${ms(measured.maxMs).padStart(8)} | ${n(measured.achievedEventsPerSecond).padStart(17)}`,
       );
     }
     const [bare, server] = latency as [LatencyRow, LatencyRow];
-    console.log('bare = a Node HTTP server that only answers and invokes: the floor loopback HTTP sets here');
+    stalls = measureStalls();
     console.log(
-      `${server.met ? 'MET    ' : 'NOT MET'}  ${server.target}, light client  (${server.p99Ms} ms)`,
+      `machine floor: a thread spinning alone for ${stalls.spinMs} ms lost ${stalls.lostPercent}% of it to preemption, with ${stalls.over1msPerSecond} pauses > 1 ms per second (longest ${stalls.longestMs} ms)`,
     );
-    console.log(`         p99 added over the bare server: ${(server.p99Ms - bare.p99Ms).toFixed(3)} ms`);
+    console.log(
+      'in server = request headers parsed -> Lambda invoked; wire = client sent it -> Lambda invoked (ms)',
+    );
+    console.log(
+      `${server.met ? 'MET    ' : 'NOT MET'}  ${server.target}  (${server.serverP99Ms} ms; wire p99 ${server.p99Ms} ms against ${bare.p99Ms} ms for the bare server)`,
+    );
   }
 
   const out = resolve(dirname(fileURLToPath(import.meta.url)), 'results/router.json');
@@ -218,6 +235,7 @@ async function main(): Promise<void> {
     ratios,
     targets,
     latency: latency ?? 'not measured (--no-latency)',
+    machineStalls: stalls ?? 'not measured (--no-latency)',
   };
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${out}`);

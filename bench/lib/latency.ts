@@ -2,7 +2,8 @@
 // N rules on the default bus, events sent over the AWS SDK at a fixed rate (open loop), each matching one rule.
 // The client runs in a worker thread, as a separate client process would, so its SDK work (serialising,
 // signing) does not sit on the server's event loop.
-import { Agent, createServer, request } from 'node:http';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Agent, createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
@@ -53,7 +54,15 @@ async function startBareServer(invoke: (payload: string) => void) {
 }
 
 export interface LatencyResult {
-  /** Request handed to HTTP by the SDK -> Lambda invoked: loopback HTTP plus everything the server does. */
+  /**
+   * Inside the server: the request's headers parsed (Node's http.server.request.start) -> Lambda invoked. What
+   * the server itself adds: reading the body, PutEvents, matching, dispatch. Time a request waits for the
+   * server's event loop before that point is not in it; it is in the wire figures below.
+   */
+  readonly serverP50Ms: number;
+  readonly serverP99Ms: number;
+  readonly serverMaxMs: number;
+  /** Request handed to HTTP by the client -> Lambda invoked: loopback HTTP plus everything the server does. */
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -87,6 +96,8 @@ interface ClientTimes {
 }
 
 const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:bench';
+/** Carries the event's sequence number, so the server side can stamp a request's arrival without its body. */
+const SEQ_HEADER = 'x-sharebus-bench-seq';
 const now = (): number => performance.timeOrigin + performance.now();
 
 /** Rule i: an exact source, a choice of detail types, a tenant and a numeric condition in detail. */
@@ -155,7 +166,10 @@ async function runSdkClient(job: ClientJob): Promise<ClientTimes> {
     (next) => async (args) => {
       const detail = (args.input as { Entries?: Array<{ Detail?: string }> }).Entries?.[0]?.Detail ?? '';
       const seq = Number(/"seq":(\d+)/.exec(detail)?.[1] ?? -1);
-      if (seq >= 0) times.wireAt[seq] = now();
+      if (seq >= 0) {
+        (args.request as { headers: Record<string, string> }).headers[SEQ_HEADER] = String(seq);
+        times.wireAt[seq] = now();
+      }
       return next(args);
     },
     { step: 'deserialize', priority: 'low', name: 'sharebusLatencyStamp' },
@@ -194,6 +208,7 @@ async function runHttpClient(job: ClientJob): Promise<ClientTimes> {
               'content-type': 'application/x-amz-json-1.1',
               'x-amz-target': 'AWSEvents.PutEvents',
               'content-length': Buffer.byteLength(body),
+              [SEQ_HEADER]: String(seq),
             },
           },
           (res) => {
@@ -213,6 +228,43 @@ async function runHttpClient(job: ClientJob): Promise<ClientTimes> {
 const runClient = (job: ClientJob): Promise<ClientTimes> =>
   job.client === 'http' ? runHttpClient(job) : runSdkClient(job);
 
+export interface StallResult {
+  readonly spinMs: number;
+  /** Share of a busy thread's time it was not running (another thread, the OS, or the hypervisor had the core). */
+  readonly lostPercent: number;
+  /** Pauses longer than 1 ms per second, and the longest seen. */
+  readonly over1msPerSecond: number;
+  readonly longestMs: number;
+}
+
+/**
+ * The machine's own floor for tail latency: a thread spinning on the clock, with nothing else to do, records
+ * every pause above 50 µs. No server on this machine can answer faster than its thread is allowed to run.
+ */
+export function measureStalls(spinMs = 2000): StallResult {
+  const end = performance.now() + spinMs;
+  let last = performance.now();
+  let lost = 0;
+  let over1ms = 0;
+  let longest = 0;
+  while (last < end) {
+    const at = performance.now();
+    const gap = at - last;
+    if (gap > 0.05) {
+      lost += gap;
+      if (gap > 1) over1ms++;
+      longest = Math.max(longest, gap);
+    }
+    last = at;
+  }
+  return {
+    spinMs,
+    lostPercent: round((lost / spinMs) * 100),
+    over1msPerSecond: round(over1ms / (spinMs / 1000)),
+    longestMs: round(longest),
+  };
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
@@ -229,6 +281,13 @@ export async function measureDeliveryLatency(options: LatencyOptions): Promise<L
   let allInvoked: () => void = () => {};
   const done = new Promise<void>((resolve) => (allInvoked = resolve));
 
+  // Stamped as Node hands the request to the server (headers parsed), before the server's own code runs.
+  const arrivedAt = new Float64Array(total);
+  const onRequestStart = (message: unknown) => {
+    const seq = Number((message as { request: IncomingMessage }).request.headers[SEQ_HEADER] ?? -1);
+    if (seq >= 0 && seq < total) arrivedAt[seq] = now();
+  };
+  subscribe('http.server.request.start', onRequestStart);
   const record = (payload: string) => {
     const at = now();
     const seq = Number(/"seq":(\d+)/.exec(payload)?.[1] ?? -1);
@@ -277,18 +336,24 @@ export async function measureDeliveryLatency(options: LatencyOptions): Promise<L
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 30_000))]);
     await eventBridge.idle();
 
+    const inServer: number[] = [];
     const wire: number[] = [];
     const client: number[] = [];
     const roundTrip: number[] = [];
     for (let seq = warmup; seq < total; seq++) {
       const invokedTime = invokedAt[seq] ?? 0;
       if (invokedTime === 0) throw new Error(`event ${seq} was never delivered`);
+      if (arrivedAt[seq] === 0) throw new Error(`event ${seq}'s request was never stamped on arrival`);
+      inServer.push(invokedTime - (arrivedAt[seq] ?? 0));
       wire.push(invokedTime - (times.wireAt[seq] ?? 0));
       client.push(invokedTime - (times.calledAt[seq] ?? 0));
       roundTrip.push((times.answeredAt[seq] ?? 0) - (times.calledAt[seq] ?? 0));
     }
-    for (const list of [wire, client, roundTrip]) list.sort((a, b) => a - b);
+    for (const list of [inServer, wire, client, roundTrip]) list.sort((a, b) => a - b);
     return {
+      serverP50Ms: round(percentile(inServer, 50)),
+      serverP99Ms: round(percentile(inServer, 99)),
+      serverMaxMs: round(inServer[inServer.length - 1] ?? Number.NaN),
       p50Ms: round(percentile(wire, 50)),
       p99Ms: round(percentile(wire, 99)),
       maxMs: round(wire[wire.length - 1] ?? Number.NaN),
@@ -302,6 +367,7 @@ export async function measureDeliveryLatency(options: LatencyOptions): Promise<L
       achievedEventsPerSecond: Math.round((total / times.elapsedMs) * 1000),
     };
   } finally {
+    unsubscribe('http.server.request.start', onRequestStart);
     setup.destroy();
     await eventBridge.stop();
   }
