@@ -45,6 +45,27 @@ describe('local Lambda invoker: timeouts', () => {
     });
   });
 
+  it('leaves no timer behind once an invocation settles, in time or not', async () => {
+    // Prepare
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    // Act
+    await invoke(
+      handlersOf(async () => 'ok'),
+      'publish',
+      {},
+      { timeoutMs: 60_000 },
+    );
+    await rejection(invoke(handlersOf(neverSettles), 'publish', {}, { timeoutMs: 5 }));
+    await invoke(
+      handlersOf(async () => 'ok'),
+      'deliver',
+      {},
+    );
+    // Assess: a leaked 60 s or 30 s timer would keep `npm start` from exiting after Ctrl-C
+    expect(timers()).toBe(before);
+  });
+
   it('answers what a handler returns in time, and passes on the error of one that fails', async () => {
     // Prepare
     const failure = new Error('registry unavailable');
