@@ -5,15 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type AccountScope,
-  archiveArn,
-  busNameOf,
-  parseArchiveArn,
-  parseBusArn,
-  replayArn,
-  ruleArn,
-} from './arns.js';
+import { type AccountScope, archiveArn, parseArchiveArn, parseBusArn, replayArn, ruleArn } from './arns.js';
 import { type BusEvent, type ControlPlane, compileRulePattern } from './control-plane.js';
 import { alreadyExists, EventBridgeApiError, notFound, validationError } from './errors.js';
 import { ARCHIVE_RULE_MANAGED_BY, type ManagedRule, type ManagedRuleOwner } from './managed-rules.js';
@@ -86,6 +78,24 @@ interface SavedArchive {
 const DAY_MS = 86_400_000;
 const ARCHIVE_RULE_PREFIX = 'Events-Archive-';
 const FORCED_REASON = 'Managed rule for the archive was forcefully deleted.';
+/** AWS keeps RetentionDays in an int32: a larger value is stored as this (recorded). */
+const MAX_RETENTION_DAYS = 2_147_483_647;
+/** The EventSourceArn constraint of the archive operations, and its text in AWS's messages. */
+const SOURCE_ARN_FIELD = {
+  min: 1,
+  max: 1600,
+  pattern: /^arn:aws([a-z]|-)*:events:([a-z]|\d|-)*:([0-9]{12})?:.+\/.+$/,
+  patternText: '^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$',
+} as const;
+const KMS_KEY_FIELD = { max: 2048, pattern: /^[a-zA-Z0-9_\-/:]*$/, patternText: '^[a-zA-Z0-9_\\-/:]*$' };
+const ARCHIVE_STATES = [
+  'CREATE_FAILED',
+  'ENABLED',
+  'UPDATING',
+  'UPDATE_FAILED',
+  'CREATING',
+  'DISABLED',
+] as const;
 /** Events replayed per macrotask, so a large replay does not starve the HTTP server. */
 const REPLAY_BATCH = 100;
 const seconds = (ms: number): number => ms / 1000;
@@ -162,21 +172,22 @@ export class ArchiveStore implements ManagedRuleOwner {
       pattern: NAME_PATTERN,
       patternText: NAME_PATTERN_TEXT,
     });
-    const sourceArn = req.string('EventSourceArn', { required: true, min: 1, max: 1600 });
-    const description = req.string('Description', { max: 512 });
-    const eventPattern = req.string('EventPattern', { max: 4096 });
+    const sourceArn = req.string('EventSourceArn', { required: true, ...SOURCE_ARN_FIELD });
+    // AWS stores an empty Description or EventPattern as none (recorded).
+    const description = nonEmpty(req.string('Description', { max: 512 }));
+    const eventPattern = nonEmpty(req.string('EventPattern', { max: 4096 }));
     const retentionDays = req.integer('RetentionDays', { min: 0 });
+    // Checked for form only: there is no KMS here, so nothing is encrypted and no key is looked up.
+    req.string('KmsKeyIdentifier', KMS_KEY_FIELD);
     req.check();
     if (name === undefined || sourceArn === undefined)
       throw validationError('ArchiveName and EventSourceArn are required.');
-    const busName = parseBusArn(sourceArn) ?? busNameOf(sourceArn);
+    const busName = this.#sourceBus(sourceArn);
     if (!this.control.hasBus(busName)) throw notFound(`Event bus ${busName} does not exist.`);
     if (this.#archives.has(name)) throw alreadyExists(`Archive ${name} already exists.`);
-    // The archive's managed rule takes this name on the bus; AWS's documentation does not say what happens
-    // when a rule of that name exists, so we refuse rather than let two rules share a name.
-    const ruleName = `${ARCHIVE_RULE_PREFIX}${name}`;
-    if (this.control.ruleExists(ruleArn(this.#scope, busName, ruleName), busName)) {
-      throw alreadyExists(`Rule ${ruleName} already exists.`);
+    // The archive's managed rule takes this name on the bus, so a rule already named so refuses it.
+    if (this.control.ruleExists(ruleArn(this.#scope, busName, archiveRuleName(name)), busName)) {
+      throw ruleCollision(name);
     }
     const compiled = eventPattern !== undefined ? compileRulePattern(eventPattern) : undefined;
     const archive: Archive = {
@@ -188,7 +199,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       ...(description !== undefined ? { description } : {}),
       ...(eventPattern !== undefined ? { eventPattern } : {}),
       ...(compiled ? { compiled } : {}),
-      retentionDays: retentionDays ?? 0,
+      retentionDays: Math.min(retentionDays ?? 0, MAX_RETENTION_DAYS),
       creationTime: Date.now(),
       events: [],
       sizeBytes: 0,
@@ -205,6 +216,19 @@ export class ArchiveStore implements ManagedRuleOwner {
     const archive = name === undefined ? undefined : this.#archives.get(name);
     if (!archive) throw notFound(`Archive ${name} does not exist.`);
     return archive;
+  }
+
+  /** The bus an archive's EventSourceArn names, refused with AWS's reasons when it is not a bus here. */
+  #sourceBus(sourceArn: string): string {
+    const invalid = (reason: string) =>
+      validationError(`Parameter EventSourceArn is not valid. Reason: ${reason}`);
+    const arn = /^arn:([^:]+):events:([^:]*):([0-9]{12}):event-bus\/(.+)$/.exec(sourceArn);
+    const [, partition, region, account, busName] = arn ?? [];
+    if (busName === undefined) throw invalid('Must contain an event bus ARN.');
+    if (partition !== 'aws') throw invalid('Creating cross-partition archive is not permitted.');
+    if (region !== this.#scope.region) throw invalid('Creating cross-region archive is not permitted.');
+    if (account !== this.#scope.accountId) throw invalid('Creating cross-account archive is not permitted.');
+    return busName;
   }
 
   #readName(body: JsonObject): string | undefined {
@@ -240,20 +264,23 @@ export class ArchiveStore implements ManagedRuleOwner {
 
   listArchives(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const prefix = req.string('NamePrefix', { min: 1, max: 48 });
-    const sourceArn = req.string('EventSourceArn', { min: 1, max: 1600 });
-    const state = req.enumValue('State', [
-      'ENABLED',
-      'DISABLED',
-      'CREATING',
-      'UPDATING',
-      'CREATE_FAILED',
-      'UPDATE_FAILED',
-    ] as const);
+    const prefix = req.string('NamePrefix', {
+      min: 1,
+      max: 48,
+      pattern: NAME_PATTERN,
+      patternText: NAME_PATTERN_TEXT,
+    });
+    const sourceArn = req.string('EventSourceArn', SOURCE_ARN_FIELD);
+    const state = req.enumValue('State', ARCHIVE_STATES);
     const { nextToken, limit } = req.paging();
     req.check();
+    if ([prefix, sourceArn, state].filter((f) => f !== undefined).length > 1) {
+      throw validationError(
+        'At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.',
+      );
+    }
     if (sourceArn !== undefined) {
-      const busName = parseBusArn(sourceArn) ?? busNameOf(sourceArn);
+      const busName = parseBusArn(sourceArn) ?? sourceArn;
       if (!this.control.hasBus(busName)) throw notFound(`Event bus ${busName} does not exist.`);
     }
     const archives = [...this.#archives.values()]
@@ -261,7 +288,10 @@ export class ArchiveStore implements ManagedRuleOwner {
       .filter((a) => sourceArn === undefined || a.sourceArn === sourceArn)
       .filter((a) => state === undefined || state === a.state)
       .sort((a, b) => a.name.localeCompare(b.name));
-    const { items, nextToken: next } = page(archives, nextToken, limit);
+    const { items, nextToken: next } = filteredPage(archives, JSON.stringify([prefix, sourceArn, state]), {
+      nextToken,
+      limit,
+    });
     return {
       Archives: items.map((a) => {
         this.#prune(a);
@@ -292,14 +322,44 @@ export class ArchiveStore implements ManagedRuleOwner {
     const description = req.string('Description', { max: 512 });
     const eventPattern = req.string('EventPattern', { max: 4096 });
     const retentionDays = req.integer('RetentionDays', { min: 0 });
+    const kmsKey = req.string('KmsKeyIdentifier', KMS_KEY_FIELD);
     req.check();
-    const archive = this.#archiveNamed(name);
-    if (eventPattern !== undefined) {
-      archive.compiled = compileRulePattern(eventPattern);
-      archive.eventPattern = eventPattern;
+    // AWS asks for a change before it looks the archive up; a KmsKeyIdentifier alone counts (recorded).
+    if ([description, eventPattern, retentionDays, kmsKey].every((v) => v === undefined)) {
+      throw validationError('At least one of EventPattern, RetentionDays or Description must be provided.');
     }
-    if (description !== undefined) archive.description = description;
-    if (retentionDays !== undefined) archive.retentionDays = retentionDays;
+    const archive = this.#archiveNamed(name);
+    const compiled = eventPattern ? compileRulePattern(eventPattern) : undefined;
+    // Every update puts the managed rule and its target back (recorded, even for a description only);
+    // with the source bus gone there is nowhere to put it.
+    if (!this.control.hasBus(archive.busName)) {
+      throw notFound(`Archive ${archive.name} managed rule does not exist.`);
+    }
+    const ruleName = archiveRuleName(archive.name);
+    if (
+      archive.managedRule === 'deleted' &&
+      this.control.ruleExists(ruleArn(this.#scope, archive.busName, ruleName), archive.busName)
+    ) {
+      // A rule took the name while the managed one was gone; AWS's answer is not recorded, so we refuse as
+      // CreateArchive does rather than let two rules share a name.
+      throw ruleCollision(archive.name);
+    }
+    if (eventPattern !== undefined) {
+      // An empty pattern removes the archive's filter (recorded).
+      if (compiled) {
+        archive.compiled = compiled;
+        archive.eventPattern = eventPattern;
+      } else {
+        delete archive.compiled;
+        delete archive.eventPattern;
+      }
+    }
+    if (description === '') delete archive.description;
+    else if (description !== undefined) archive.description = description;
+    if (retentionDays !== undefined) archive.retentionDays = Math.min(retentionDays, MAX_RETENTION_DAYS);
+    archive.managedRule = 'whole';
+    archive.state = 'ENABLED';
+    delete archive.stateReason;
     this.#saveIndex();
     return { ArchiveArn: archive.arn, State: archive.state, CreationTime: seconds(archive.creationTime) };
   }
@@ -322,7 +382,7 @@ export class ArchiveStore implements ManagedRuleOwner {
   }
 
   #managedRule(archive: Archive): ManagedRule {
-    const name = `${ARCHIVE_RULE_PREFIX}${archive.name}`;
+    const name = archiveRuleName(archive.name);
     // The target AWS shows: no real ARN, the event wrapped with the archive incarnation and ingestion time.
     const target = {
       Id: name,
@@ -347,7 +407,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     return archive?.busName === rule.busName ? archive : undefined;
   }
 
-  forceRemoveTargets(rule: ManagedRule, ids: readonly string[]): string[] {
+  forceRemoveTargets(rule: ManagedRule, ids: readonly string[]): void {
     const archive = this.#archiveOfRule(rule);
     const known = new Set(rule.targets.map((t) => String(t.Id)));
     if (archive && ids.some((id) => known.has(id))) {
@@ -355,7 +415,6 @@ export class ArchiveStore implements ManagedRuleOwner {
       archive.managedRule = 'noTarget';
       this.#disable(archive);
     }
-    return ids.filter((id) => !known.has(id));
   }
 
   forceDeleteRule(rule: ManagedRule): void {
@@ -636,13 +695,59 @@ export class ArchiveStore implements ManagedRuleOwner {
   }
 }
 
+const archiveRuleName = (archive: string): string => `${ARCHIVE_RULE_PREFIX}${archive}`;
+
+const nonEmpty = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
+
+/** CreateArchive's refusal when the managed rule's name is taken (AWS's code and text, recorded). */
+const ruleCollision = (archive: string): EventBridgeApiError =>
+  alreadyExists(
+    `A rule with the pattern '${archiveRuleName(archive)}' already exists. Please choose a different archive name or delete your rule, then, try again.`,
+  );
+
 /**
- * The managed rule's pattern: the archive's, plus the exclusion of replayed events (which the archive never
- * takes). AWS's exact spacing and key order here are not documented; the members are.
+ * The managed rule's pattern as AWS writes it (recorded): compact JSON, the exclusion of replayed events
+ * first (it overrides any `replay-name` of the archive's pattern), then the archive's pattern members.
  */
 function archiveRulePattern(pattern: string | undefined): string {
   const fields = pattern === undefined ? {} : (JSON.parse(pattern) as Record<string, unknown>);
-  return JSON.stringify({ ...fields, 'replay-name': [{ exists: false }] });
+  const { 'replay-name': _replaced, ...rest } = fields;
+  return JSON.stringify({ 'replay-name': [{ exists: false }], ...rest });
+}
+
+/**
+ * ListArchives paging as AWS does it (recorded): a token holds its place and the filter it was made for, so it
+ * serves again and with another Limit, but not with another filter.
+ */
+function filteredPage<T>(
+  items: readonly T[],
+  filter: string,
+  { nextToken, limit }: { nextToken: string | undefined; limit: number | undefined },
+): { items: T[]; nextToken: string | undefined } {
+  let start = 0;
+  if (nextToken !== undefined) {
+    const invalid = (reason: string) =>
+      validationError(`Parameter NextToken is not valid. Reason: ${reason}`);
+    let token: unknown;
+    try {
+      token = JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8'));
+    } catch {
+      throw invalid('Malformed request.');
+    }
+    const { offset, filter: tokenFilter } = (token ?? {}) as { offset?: unknown; filter?: unknown };
+    if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
+      throw invalid('Malformed request.');
+    }
+    if (tokenFilter !== filter) throw invalid('Token invalid.');
+    start = offset;
+  }
+  const slice = items.slice(start, start + (limit ?? 100));
+  const end = start + slice.length;
+  const next =
+    end < items.length
+      ? Buffer.from(JSON.stringify({ offset: end, filter })).toString('base64url')
+      : undefined;
+  return { items: slice, nextToken: next };
 }
 
 /** Replayed events carry `replay-name` right after `region`, where AWS puts it. */

@@ -237,7 +237,13 @@ export class ControlPlane {
     req.check();
     if (name === DEFAULT_BUS) throw validationError('Cannot delete event bus default.');
     // Deleting a bus that is not there succeeds in AWS too.
-    if (name !== undefined) this.#buses.delete(name);
+    const bus = name === undefined ? undefined : this.#buses.get(name);
+    if (!bus) return {};
+    // AWS keeps a bus that still has rules, its archives' managed rules included (recorded).
+    if (bus.rules.size > 0 || (this.#managedRuleOwner?.managedRulesOf(bus.name).length ?? 0) > 0) {
+      throw validationError("EventBus can't be deleted since it has rules.");
+    }
+    this.#buses.delete(bus.name);
     return {};
   }
 
@@ -254,19 +260,27 @@ export class ControlPlane {
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
     req.check();
     if (name === undefined) throw validationError('Name is required.');
-    if (eventPattern === undefined && scheduleExpression === undefined) {
+    // AWS counts an empty EventPattern or ScheduleExpression as not given, yet keeps it and describes it as
+    // "" (recorded: a schedule with EventPattern "", or a pattern with ScheduleExpression "", is accepted).
+    if (!eventPattern && !scheduleExpression) {
       throw validationError('Parameter(s) EventPattern or ScheduleExpression must be specified.');
     }
     const bus = this.#bus(busName);
     if (this.#managedRule(bus.name, name)) throw managedRuleError(name, false);
     let compiled: CompiledPattern | undefined;
-    if (eventPattern !== undefined) compiled = compileRulePattern(eventPattern);
-    if (scheduleExpression !== undefined) {
-      if (bus.name !== DEFAULT_BUS) {
-        throw validationError('ScheduleExpression is supported only on the default event bus.');
-      }
+    if (eventPattern) compiled = compileRulePattern(eventPattern);
+    // Off the default bus even an empty ScheduleExpression is refused (recorded).
+    if (scheduleExpression !== undefined && bus.name !== DEFAULT_BUS) {
+      throw validationError('ScheduleExpression is supported only on the default event bus.');
+    }
+    if (scheduleExpression) {
       if (!parseScheduleExpression(scheduleExpression)) {
         throw validationError('Parameter ScheduleExpression is not valid.');
+      }
+      if (state === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS') {
+        throw validationError(
+          'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS rule state is not supported with scheduled rule expressions.',
+        );
       }
     }
     const existing = bus.rules.get(name);
@@ -487,13 +501,9 @@ export class ControlPlane {
   #forceRemoveTargets(rule: ManagedRule, ids: unknown[], force: boolean | undefined): JsonObject {
     if (force !== true) throw managedRuleError(rule.name, true);
     if (ids.some((id) => typeof id !== 'string')) throw validationError('Ids must be strings.');
-    const missing = this.#managedRuleOwner?.forceRemoveTargets(rule, ids as string[]) ?? [];
-    const failed = missing.map((id) => ({
-      TargetId: id,
-      ErrorCode: 'ResourceNotFoundException',
-      ErrorMessage: `Rule '${rule.name}' does not have a target with the Id '${id}'.`,
-    }));
-    return { FailedEntryCount: failed.length, FailedEntries: failed };
+    this.#managedRuleOwner?.forceRemoveTargets(rule, ids as string[]);
+    // AWS reports no failure for an id the managed rule has no target for (recorded).
+    return { FailedEntryCount: 0, FailedEntries: [] };
   }
 
   listTargetsByRule(body: JsonObject): JsonObject {

@@ -23,8 +23,8 @@ export interface ManagedRule {
 /** The owner of a bus's managed rules: lists them and carries out what `Force: true` allows. */
 export interface ManagedRuleOwner {
   managedRulesOf(busName: string): ManagedRule[];
-  /** RemoveTargets with Force; answers the ids the rule has no target for. */
-  forceRemoveTargets(rule: ManagedRule, ids: readonly string[]): string[];
+  /** RemoveTargets with Force; ids the rule has no target for are passed over, as AWS does. */
+  forceRemoveTargets(rule: ManagedRule, ids: readonly string[]): void;
   /** DeleteRule with Force, once the rule has no targets left. */
   forceDeleteRule(rule: ManagedRule): void;
 }

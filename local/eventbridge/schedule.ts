@@ -1,5 +1,5 @@
-// Scheduled rules: parses EventBridge's rate(...) and cron(...) expressions as AWS documents them, computes
-// when a cron expression next matches (UTC, minute precision), and keeps one unref'd timer per active rule.
+// Scheduled rules: parses EventBridge's rate(...) and cron(...) expressions as AWS accepts them (recorded),
+// computes when a cron expression next matches (UTC, minute precision), and keeps one unref'd timer per rule.
 import type { Logger } from './delivery.js';
 
 export interface RateSchedule {
@@ -16,14 +16,22 @@ export interface CronSchedule {
   readonly minutes: readonly number[];
   readonly hours: readonly number[];
   readonly months: readonly number[];
-  readonly years: readonly number[];
+  /** Years are kept as ranges: AWS accepts any year up to 2,147,483,647, too many to list. */
+  readonly years: readonly ValueRange[];
   readonly days: DaySpec;
+}
+
+/** The values `from`, `from + step`, ... up to `to`; in small fields `to` below `from` runs over the end. */
+export interface ValueRange {
+  readonly from: number;
+  readonly to: number;
+  readonly step: number;
 }
 
 /** Which days of a month match: exactly one of Day-of-month and Day-of-week is `?`, so one spec decides. */
 export type DaySpec =
   | { readonly kind: 'monthDays'; readonly days: readonly number[] }
-  | { readonly kind: 'lastDayOfMonth' }
+  | { readonly kind: 'lastDayOfMonth'; readonly offset: number }
   | { readonly kind: 'lastWeekdayOfMonth' }
   | { readonly kind: 'nearestWeekday'; readonly day: number }
   | { readonly kind: 'weekDays'; readonly weekDays: readonly number[] }
@@ -34,22 +42,30 @@ export type Schedule = RateSchedule | CronSchedule;
 
 const MINUTE_MS = 60_000;
 const UNIT_MS = { minute: MINUTE_MS, hour: 60 * MINUTE_MS, day: 24 * 60 * MINUTE_MS } as const;
+/** AWS reads rate values, years and steps as 32-bit integers: 2147483647 is accepted, 2147483648 refused. */
+const INT32_MAX = 2_147_483_647;
 
 /**
  * Parses a ScheduleExpression; `undefined` means PutRule answers "Parameter ScheduleExpression is not valid.".
- * Everything accepted here can be computed by {@link nextFireTime}.
+ * Everything accepted here can be computed by {@link nextCronTime}; some accepted expressions never fire
+ * (30 February, a year before 1970), as in AWS, which accepts them too.
+ *
+ * What AWS accepts and refuses is taken from a recording against AWS (test/fixtures/eventbridge/
+ * schedule-expressions.json): lower-case `rate`/`cron` and units only, one ASCII space between parts and
+ * none inside the parentheses or around the expression.
  */
 export function parseScheduleExpression(text: string): Schedule | undefined {
-  const rate = /^rate\(\s*(\d+)\s+(minute|hour|day)(s?)\s*\)$/.exec(text);
+  const rate = /^rate\((\d+) (minute|hour|day)(s?)\)$/.exec(text);
   if (rate) {
     const value = Number(rate[1]);
     const unit = rate[2] as keyof typeof UNIT_MS;
     // AWS: singular for 1, plural above ("rate(1 hours)" and "rate(5 hour)" are not valid); 0 is not positive.
-    if (value < 1 || (value === 1) !== (rate[3] === '')) return undefined;
+    // The value is read as a number, so "rate(01 minute)" is singular and "rate(01 minutes)" refused.
+    if (value < 1 || value > INT32_MAX || (value === 1) !== (rate[3] === '')) return undefined;
     return { kind: 'rate', expression: text, periodMs: value * UNIT_MS[unit] };
   }
-  const cron = /^cron\((.*)\)$/s.exec(text);
-  return cron ? parseCron(text, cron[1] ?? '') : undefined;
+  const cron = /^cron\(([^ ]+(?: [^ ]+){5})\)$/.exec(text);
+  return cron ? parseCron(text, (cron[1] ?? '').split(' ')) : undefined;
 }
 
 interface FieldRange {
@@ -75,95 +91,117 @@ const WEEK_DAYS: FieldRange = {
   names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
   wraps: true,
 };
-const YEARS: FieldRange = { min: 1970, max: 2199, wraps: false };
+/** AWS documents 1970-2199 but accepts 0 to 2147483647 (recorded); years before 1970 simply never come. */
+const YEARS: FieldRange = { min: 0, max: INT32_MAX, wraps: false };
 
-function parseCron(expression: string, body: string): CronSchedule | undefined {
-  // Names and L/W are matched without regard to case, as Quartz (the syntax AWS documents) does.
-  const fields = body.trim().toUpperCase().split(/\s+/);
-  if (fields.length !== 6) return undefined;
-  const [minuteText, hourText, dayText, monthText, weekDayText, yearText] = fields as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+function parseCron(expression: string, fields: string[]): CronSchedule | undefined {
+  // Names and L/W are matched without regard to case (AWS accepts "jan" and "mon"); only ASCII letters are
+  // folded, so no other character can turn into one.
+  const [minuteText, hourText, dayText, monthText, weekDayText, yearText] = fields.map((f) =>
+    f.replace(/[a-z]/g, (c) => c.toUpperCase()),
+  ) as [string, string, string, string, string, string];
   // AWS: one of Day-of-month and Day-of-week must be `?`, never both.
   if ((dayText === '?') === (weekDayText === '?')) return undefined;
-  const minutes = parseList(minuteText, MINUTES);
-  const hours = parseList(hourText, HOURS);
-  const months = parseList(monthText, MONTHS);
+  const minutes = expand(parseList(minuteText, MINUTES), MINUTES);
+  const hours = expand(parseList(hourText, HOURS), HOURS);
+  const months = expand(parseList(monthText, MONTHS), MONTHS);
   const years = parseList(yearText, YEARS);
   const days = dayText === '?' ? parseWeekDays(weekDayText) : parseMonthDays(dayText);
   if (!minutes || !hours || !months || !years || !days) return undefined;
   return { kind: 'cron', expression, minutes, hours, months, years, days };
 }
 
-/** Day-of-month: `, - * /` lists, or alone `L` (last day), `LW` (last weekday), `nW` (weekday nearest n). */
+/**
+ * Day-of-month: `, - * /` lists, or alone `L` (last day), `L-n` (n days before it, n up to 30, as in Quartz;
+ * AWS accepts L-3 and fires L-15 on the 15th of a 30-day month), `LW` (last weekday), `nW` (the weekday
+ * nearest day n, 1-31).
+ */
 function parseMonthDays(text: string): DaySpec | undefined {
-  if (text === 'L') return { kind: 'lastDayOfMonth' };
+  if (text === 'L') return { kind: 'lastDayOfMonth', offset: 0 };
   if (text === 'LW') return { kind: 'lastWeekdayOfMonth' };
-  const weekday = /^(\d{1,2})W$/.exec(text);
+  const beforeLast = /^L-(\d+)$/.exec(text);
+  if (beforeLast) {
+    const offset = Number(beforeLast[1]);
+    return offset <= 30 ? { kind: 'lastDayOfMonth', offset } : undefined;
+  }
+  const weekday = /^(\d+)W$/.exec(text);
   if (weekday) {
     const day = Number(weekday[1]);
     return day >= 1 && day <= 31 ? { kind: 'nearestWeekday', day } : undefined;
   }
-  const days = parseList(text, MONTH_DAYS);
+  const days = expand(parseList(text, MONTH_DAYS), MONTH_DAYS);
   return days ? { kind: 'monthDays', days } : undefined;
 }
 
 /**
- * Day-of-week (1-7 or SUN-SAT, 1 = Sunday): `, - *` lists, or alone `L` (Saturday, the week's last day),
- * `nL` (the month's last day n) or `n#k` (the k-th day n of the month; AWS allows one such expression only).
- * AWS lists no `/` for this field.
+ * Day-of-week (1-7 or SUN-SAT, 1 = Sunday): `, - * /` lists (AWS accepts `1/2`, though it documents no `/`
+ * here), or alone `L` (Saturday, the week's last day), `nL` (the month's last day n) or `n#k` (the k-th day
+ * n of the month, k 1-5; AWS allows one such expression only).
  */
 function parseWeekDays(text: string): DaySpec | undefined {
   if (text === 'L') return { kind: 'weekDays', weekDays: [7] };
-  const last = /^(\w+)L$/.exec(text);
+  const last = /^(\d+|[A-Z]{3})L$/.exec(text);
   if (last) {
     const weekDay = parseValue(last[1] ?? '', WEEK_DAYS);
     return weekDay === undefined ? undefined : { kind: 'lastWeekDayOfMonth', weekDay };
   }
-  const nth = /^(\w+)#(\d)$/.exec(text);
+  const nth = /^(\d+|[A-Z]{3})#(\d+)$/.exec(text);
   if (nth) {
     const weekDay = parseValue(nth[1] ?? '', WEEK_DAYS);
     const n = Number(nth[2]);
     return weekDay === undefined || n < 1 || n > 5 ? undefined : { kind: 'nthWeekDay', weekDay, nth: n };
   }
-  if (text.includes('/')) return undefined;
-  const weekDays = parseList(text, WEEK_DAYS);
+  const weekDays = expand(parseList(text, WEEK_DAYS), WEEK_DAYS);
   return weekDays ? { kind: 'weekDays', weekDays } : undefined;
 }
 
-/** A `, - * /` list: items `*`, `v`, `a-b`, each optionally `/step` (`v/step` runs from v to the end). */
-function parseList(text: string, range: FieldRange): number[] | undefined {
-  const values = new Set<number>();
+/**
+ * A `, - * /` list. Items: `*`, `v`, `a-b`, each optionally `/step`; `v/step` runs from v to the field's end.
+ * Where AWS's documentation is silent the recording shows Quartz's reading, which we follow:
+ * - a step may exceed the field (`0/60` is minute 0 only), and a zero step after a value or range keeps
+ *   only its start (`0/0` is minute 0: AWS fired `33/0` at minute 33); `*` needs a step of at least 1;
+ * - letters after a value or range are ignored: AWS accepts `0x` (fired `33x` at minute 33), `MONDAY`
+ *   (fired `TUESDAY` on a Tuesday) and `1-5W` (days 1-5; fired `1-31W` on a Tuesday the 15th). After a
+ *   single value they may not start with L or W, which mean something (refused where they do not apply).
+ */
+function parseList(text: string, range: FieldRange): ValueRange[] | undefined {
+  const value = range.names ? '(\\d+|[A-Z]{3})' : '(\\d+)';
+  const itemPattern = new RegExp(`^(?:(\\*)|${value}(?:-${value})?)(?:\\/(\\d+)|([A-Z]+))?$`);
+  const items: ValueRange[] = [];
   for (const item of text.split(',')) {
-    const match = /^(\*|\w+|\w+-\w+)(?:\/(\d+))?$/.exec(item);
+    const match = itemPattern.exec(item);
     if (!match) return undefined;
-    const base = match[1] ?? '';
-    const step = match[2] === undefined ? undefined : Number(match[2]);
-    // Quartz refuses steps larger than the field's largest value (e.g. /60 for minutes); years have no cap.
-    if (step !== undefined && (step < 1 || (range !== YEARS && step > range.max))) return undefined;
-    let from: number | undefined;
-    let to: number | undefined;
-    if (base === '*') {
-      from = range.min;
-      to = range.max;
-    } else if (base.includes('-')) {
-      const [a, b] = base.split('-');
-      from = parseValue(a ?? '', range);
-      to = parseValue(b ?? '', range);
-      if (from !== undefined && to !== undefined && from > to && !range.wraps) return undefined;
-    } else {
-      from = parseValue(base, range);
-      to = step === undefined ? from : range.max;
+    const [, star, fromText, toText, stepText, ignored] = match;
+    const step = stepText === undefined ? undefined : Number(stepText);
+    if (step !== undefined && step > INT32_MAX) return undefined;
+    if (star !== undefined) {
+      if (ignored !== undefined || step === 0) return undefined;
+      items.push({ from: range.min, to: range.max, step: step ?? 1 });
+      continue;
     }
-    if (from === undefined || to === undefined) return undefined;
-    const span = range.max - range.min + 1;
+    const from = parseValue(fromText ?? '', range);
+    if (from === undefined) return undefined;
+    if (toText === undefined) {
+      if (ignored !== undefined && /^[LW]/.test(ignored)) return undefined;
+      if (step === undefined || step === 0) items.push({ from, to: from, step: 1 });
+      else items.push({ from, to: range.max, step });
+      continue;
+    }
+    const to = parseValue(toText, range);
+    if (to === undefined || (from > to && !range.wraps)) return undefined;
+    items.push(step === 0 ? { from, to: from, step: 1 } : { from, to, step: step ?? 1 });
+  }
+  return items;
+}
+
+/** The sorted values of a small field's ranges; a range whose end is below its start runs over the end. */
+function expand(items: readonly ValueRange[] | undefined, range: FieldRange): number[] | undefined {
+  if (!items) return undefined;
+  const span = range.max - range.min + 1;
+  const values = new Set<number>();
+  for (const { from, to, step } of items) {
     const count = (((to - from) % span) + span) % span;
-    for (let offset = 0; offset <= count; offset += step ?? 1) {
+    for (let offset = 0; offset <= count; offset += step) {
       values.add(range.min + ((from - range.min + offset) % span));
     }
   }
@@ -178,6 +216,21 @@ function parseValue(text: string, range: FieldRange): number | undefined {
   return value >= range.min && value <= range.max ? value : undefined;
 }
 
+/** The first year at or after `year` that the ranges hold, if any. */
+function nextYear(ranges: readonly ValueRange[], year: number): number | undefined {
+  let best: number | undefined;
+  for (const { from, to, step } of ranges) {
+    const candidate = year <= from ? from : from + Math.ceil((year - from) / step) * step;
+    if (candidate <= to && (best === undefined || candidate < best)) best = candidate;
+  }
+  return best;
+}
+
+/** The last year whose every minute the clock (epoch ms up to 8.64e15, in September 275760) can hold. */
+const LAST_YEAR = 275_759;
+/** The Gregorian calendar repeats every 400 years, weekdays included (146,097 days = 20,871 weeks). */
+const CALENDAR_CYCLE_YEARS = 400;
+
 /**
  * The first minute strictly after `afterMs` (epoch ms) that a cron schedule matches, in UTC; `undefined`
  * when it never matches again (e.g. its years are past, or it names 30 February).
@@ -185,28 +238,46 @@ function parseValue(text: string, range: FieldRange): number | undefined {
 export function nextCronTime(cron: CronSchedule, afterMs: number): number | undefined {
   const start = new Date(Math.floor(afterMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS);
   const startYear = start.getUTCFullYear();
-  const startMonth = start.getUTCMonth() + 1;
-  const startDay = start.getUTCDate();
-  const startHour = start.getUTCHours();
-  const startMinute = start.getUTCMinutes();
+  // A year with no match proves every year of its place in the 400-year cycle has none, so an expression
+  // that can never match (31 February, any year) is recognised after at most 400 years, not 270,000.
+  const emptyInCycle = new Set<number>();
+  for (
+    let year = nextYear(cron.years, startYear);
+    year !== undefined && year <= LAST_YEAR;
+    year = nextYear(cron.years, year + 1)
+  ) {
+    const place = year % CALENDAR_CYCLE_YEARS;
+    if (emptyInCycle.has(place)) continue;
+    const found = firstInYear(cron, year, year === startYear ? start : undefined);
+    if (found !== undefined) return found;
+    if (year !== startYear) {
+      emptyInCycle.add(place);
+      if (emptyInCycle.size === CALENDAR_CYCLE_YEARS) return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The first matching minute of `year`, at or after `start` when given (a moment in that year). */
+function firstInYear(cron: CronSchedule, year: number, start: Date | undefined): number | undefined {
+  const startMonth = start ? start.getUTCMonth() + 1 : 0;
+  const startDay = start?.getUTCDate() ?? 0;
+  const startHour = start?.getUTCHours() ?? 0;
+  const startMinute = start?.getUTCMinutes() ?? 0;
   // Walk the fields from the largest down; a field is held at or after the start only while every larger
   // field still equals the start's, so the first hit is the earliest.
-  for (const year of cron.years) {
-    if (year < startYear) continue;
-    const inStartYear = year === startYear;
-    for (const month of cron.months) {
-      if (inStartYear && month < startMonth) continue;
-      const inStartMonth = inStartYear && month === startMonth;
-      for (const day of matchingDays(cron.days, year, month)) {
-        if (inStartMonth && day < startDay) continue;
-        const onStartDay = inStartMonth && day === startDay;
-        for (const hour of cron.hours) {
-          if (onStartDay && hour < startHour) continue;
-          const inStartHour = onStartDay && hour === startHour;
-          for (const minute of cron.minutes) {
-            if (inStartHour && minute < startMinute) continue;
-            return Date.UTC(year, month - 1, day, hour, minute);
-          }
+  for (const month of cron.months) {
+    if (month < startMonth) continue;
+    const inStartMonth = month === startMonth;
+    for (const day of matchingDays(cron.days, year, month)) {
+      if (inStartMonth && day < startDay) continue;
+      const onStartDay = inStartMonth && day === startDay;
+      for (const hour of cron.hours) {
+        if (onStartDay && hour < startHour) continue;
+        const inStartHour = onStartDay && hour === startHour;
+        for (const minute of cron.minutes) {
+          if (inStartHour && minute < startMinute) continue;
+          return utc(year, month, day) + hour * 3_600_000 + minute * MINUTE_MS;
         }
       }
     }
@@ -214,17 +285,25 @@ export function nextCronTime(cron: CronSchedule, afterMs: number): number | unde
   return undefined;
 }
 
+/** Midnight UTC of a date; unlike Date.UTC, years 0-99 are not read as 1900-1999. */
+function utc(year: number, month: number, day: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime();
+}
+
 /** Days of `month` (1-12) of `year` that match, ascending. */
 export function matchingDays(spec: DaySpec, year: number, month: number): number[] {
-  const length = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const length = new Date(utc(year, month + 1, 0)).getUTCDate();
+  const firstWeekDay = new Date(utc(year, month, 1)).getUTCDay();
   // Day of the week as cron numbers it: 1 = Sunday ... 7 = Saturday.
-  const weekDayOf = (day: number): number => new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 1;
+  const weekDayOf = (day: number): number => ((firstWeekDay + day - 1) % 7) + 1;
   const isWeekday = (day: number): boolean => weekDayOf(day) >= 2 && weekDayOf(day) <= 6;
   switch (spec.kind) {
     case 'monthDays':
       return spec.days.filter((d) => d <= length);
     case 'lastDayOfMonth':
-      return [length];
+      return length - spec.offset >= 1 ? [length - spec.offset] : [];
     case 'lastWeekdayOfMonth': {
       let day = length;
       while (!isWeekday(day)) day--;
@@ -259,6 +338,9 @@ export function matchingDays(spec: DaySpec, year: number, month: number): number
 }
 
 // ---- the scheduler ----
+
+/** The latest instant a Date can hold (epoch ms). */
+const MAX_CLOCK_MS = 8.64e15;
 
 /** setTimeout's largest delay; longer waits are taken in hops. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -353,6 +435,8 @@ export class Scheduler {
     const { schedule } = entry;
     if (schedule.kind === 'cron') return nextCronTime(schedule, after);
     const period = schedule.periodMs * this.options.delayScale;
-    return entry.anchor + (Math.floor((after - entry.anchor) / period) + 1) * period;
+    const next = entry.anchor + (Math.floor((after - entry.anchor) / period) + 1) * period;
+    // AWS accepts rate(2147483647 days), some 5.9 million years: past what the clock can hold, so never.
+    return next <= MAX_CLOCK_MS ? next : undefined;
   }
 }

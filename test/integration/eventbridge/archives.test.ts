@@ -5,13 +5,17 @@ import {
   CreateArchiveCommand,
   CreateEventBusCommand,
   DeleteArchiveCommand,
+  DeleteEventBusCommand,
   DeleteRuleCommand,
   DescribeArchiveCommand,
+  DescribeEventBusCommand,
   DescribeReplayCommand,
   DescribeRuleCommand,
   DisableRuleCommand,
   EnableRuleCommand,
   ListArchivesCommand,
+  type ListArchivesCommandInput,
+  type ListArchivesCommandOutput,
   ListReplaysCommand,
   ListRulesCommand,
   ListTargetsByRuleCommand,
@@ -166,6 +170,204 @@ describe('embedded EventBridge: archives', () => {
     const archives = await harness.client.send(new ListArchivesCommand({}));
     expect(archives.Archives?.map((a) => a.ArchiveName)).toEqual(['orders-archive']);
   });
+
+  it('stores an empty Description or EventPattern as none, and clamps RetentionDays to an int32', async () => {
+    // Act
+    await harness.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'empty-fields',
+        EventSourceArn: BUS_ARN,
+        Description: '',
+        EventPattern: '',
+        RetentionDays: 0,
+        KmsKeyIdentifier: '',
+      }),
+    );
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'long-kept', EventSourceArn: BUS_ARN, RetentionDays: 2 ** 31 }),
+    );
+    const empty = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'empty-fields' }));
+    const longKept = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'long-kept' }));
+    const rule = await harness.client.send(
+      new DescribeRuleCommand({ Name: 'Events-Archive-empty-fields', EventBusName: 'orders' }),
+    );
+    // Assess
+    expect(empty).toMatchObject({ ArchiveName: 'empty-fields', State: 'ENABLED', RetentionDays: 0 });
+    expect(empty.Description).toBeUndefined();
+    expect(empty.EventPattern).toBeUndefined();
+    expect(rule.EventPattern).toBe('{"replay-name":[{"exists":false}]}');
+    expect(longKept.RetentionDays).toBe(2_147_483_647);
+  });
+
+  it('clears the Description and EventPattern an UpdateArchive sets to empty', async () => {
+    // Prepare
+    await harness.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'orders-archive',
+        EventSourceArn: BUS_ARN,
+        Description: 'all orders',
+        EventPattern: '{"source":["sharebus.orders"]}',
+        RetentionDays: 3,
+      }),
+    );
+    // Act
+    await harness.client.send(
+      new UpdateArchiveCommand({
+        ArchiveName: 'orders-archive',
+        Description: '',
+        EventPattern: '',
+        RetentionDays: 0,
+      }),
+    );
+    await putOrders(harness, [1], 'someone.else');
+    // Assess
+    const described = await harness.client.send(
+      new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }),
+    );
+    expect(described).toMatchObject({ State: 'ENABLED', RetentionDays: 0, EventCount: 1 });
+    expect(described.Description).toBeUndefined();
+    expect(described.EventPattern).toBeUndefined();
+    const rule = await harness.client.send(
+      new DescribeRuleCommand({ Name: 'Events-Archive-orders-archive', EventBusName: 'orders' }),
+    );
+    expect(rule.EventPattern).toBe('{"replay-name":[{"exists":false}]}');
+  });
+
+  it('asks UpdateArchive for a change before it looks the archive up, and changes nothing on a bad one', async () => {
+    // Prepare
+    await harness.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'orders-archive',
+        EventSourceArn: BUS_ARN,
+        Description: 'kept',
+      }),
+    );
+    // Act
+    const noChange = await caught(() =>
+      harness.client.send(new UpdateArchiveCommand({ ArchiveName: 'missing' })),
+    );
+    const missing = await caught(() =>
+      harness.client.send(new UpdateArchiveCommand({ ArchiveName: 'missing', Description: 'x' })),
+    );
+    const badPattern = await caught(() =>
+      harness.client.send(
+        new UpdateArchiveCommand({
+          ArchiveName: 'orders-archive',
+          Description: 'must-not-save',
+          RetentionDays: 99,
+          EventPattern: '{bad',
+        }),
+      ),
+    );
+    const badKey = await caught(() =>
+      harness.client.send(
+        new UpdateArchiveCommand({ ArchiveName: 'orders-archive', KmsKeyIdentifier: 'invalid!' }),
+      ),
+    );
+    const keyOnly = await harness.client.send(
+      new UpdateArchiveCommand({ ArchiveName: 'orders-archive', KmsKeyIdentifier: '' }),
+    );
+    // Assess
+    expect([noChange.name, noChange.message]).toEqual([
+      'ValidationException',
+      'At least one of EventPattern, RetentionDays or Description must be provided.',
+    ]);
+    expect([missing.name, missing.message]).toEqual([
+      'ResourceNotFoundException',
+      'Archive missing does not exist.',
+    ]);
+    expect(badPattern.name).toBe('InvalidEventPatternException');
+    expect([badKey.name, badKey.message]).toEqual([
+      'ValidationException',
+      "1 validation error detected: Value 'invalid!' at 'kmsKeyIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9_\\-/:]*$",
+    ]);
+    expect(keyOnly.State).toBe('ENABLED');
+    const described = await harness.client.send(
+      new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }),
+    );
+    expect(described).toMatchObject({ Description: 'kept', RetentionDays: 0 });
+    expect(described.EventPattern).toBeUndefined();
+  });
+
+  it('refuses an EventSourceArn that is not an event bus of this account and region with AWS messages', async () => {
+    // Prepare
+    const create = (source: string) =>
+      caught(() =>
+        harness.client.send(new CreateArchiveCommand({ ArchiveName: 'bad-source', EventSourceArn: source })),
+      );
+    // Act
+    const answers = await Promise.all(
+      [
+        'orders',
+        'arn:aws:events:us-east-1:111111111111:rule/orders/some-rule',
+        'arn:aws:events:us-east-1::event-bus/orders',
+        'arn:aws:events:us-west-2:111111111111:event-bus/orders',
+        'arn:aws:events:us-east-1:999000999000:event-bus/orders',
+        'arn:aws-cn:events:us-east-1:111111111111:event-bus/orders',
+      ].map(async (source) => {
+        const error = await create(source);
+        return [error.name, error.message];
+      }),
+    );
+    // Assess
+    const invalid = (reason: string) => [
+      'ValidationException',
+      `Parameter EventSourceArn is not valid. Reason: ${reason}`,
+    ];
+    expect(answers).toEqual([
+      [
+        'ValidationException',
+        "1 validation error detected: Value 'orders' at 'eventSourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$",
+      ],
+      invalid('Must contain an event bus ARN.'),
+      invalid('Must contain an event bus ARN.'),
+      invalid('Creating cross-region archive is not permitted.'),
+      invalid('Creating cross-account archive is not permitted.'),
+      invalid('Creating cross-partition archive is not permitted.'),
+    ]);
+    expect((await harness.client.send(new ListArchivesCommand({}))).Archives).toEqual([]);
+  });
+
+  it('lists archives by at most one filter, in pages whose token holds to its filter', async () => {
+    // Prepare
+    for (const name of ['orders-a', 'orders-b', 'orders-c']) {
+      await harness.client.send(new CreateArchiveCommand({ ArchiveName: name, EventSourceArn: BUS_ARN }));
+    }
+    const list = (input: ListArchivesCommandInput) => harness.client.send(new ListArchivesCommand(input));
+    // Act
+    const first = await list({ NamePrefix: 'orders', Limit: 1 });
+    const second = await list({ NamePrefix: 'orders', Limit: 1, NextToken: first.NextToken });
+    const again = await list({ NamePrefix: 'orders', Limit: 1, NextToken: first.NextToken });
+    const wider = await list({ NamePrefix: 'orders', Limit: 2, NextToken: first.NextToken });
+    const otherPrefix = await caught(() =>
+      list({ NamePrefix: 'orders-b', Limit: 1, NextToken: first.NextToken }),
+    );
+    const otherFilter = await caught(() =>
+      list({ EventSourceArn: BUS_ARN, Limit: 1, NextToken: first.NextToken }),
+    );
+    const bogus = await caught(() => list({ NamePrefix: 'orders', NextToken: 'bogus' }));
+    const twoFilters = await caught(() => list({ NamePrefix: 'orders', State: 'ENABLED' }));
+    const badState = await caught(() => list({ State: 'INVALID' as 'ENABLED' }));
+    const busName = await caught(() => list({ EventSourceArn: 'orders' }));
+    // Assess
+    const names = (r: ListArchivesCommandOutput) => r.Archives?.map((a) => a.ArchiveName);
+    expect(names(first)).toEqual(['orders-a']);
+    expect(names(second)).toEqual(['orders-b']);
+    expect(names(again)).toEqual(['orders-b']);
+    expect(names(wider)).toEqual(['orders-b', 'orders-c']);
+    expect(wider.NextToken).toBeUndefined();
+    expect(otherPrefix.message).toBe('Parameter NextToken is not valid. Reason: Token invalid.');
+    expect(otherFilter.message).toBe('Parameter NextToken is not valid. Reason: Token invalid.');
+    expect(bogus.message).toBe('Parameter NextToken is not valid. Reason: Malformed request.');
+    expect([twoFilters.name, twoFilters.message]).toEqual([
+      'ValidationException',
+      'At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.',
+    ]);
+    expect(badState.message).toBe(
+      "1 validation error detected: Value 'INVALID' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [CREATE_FAILED, ENABLED, UPDATING, UPDATE_FAILED, CREATING, DISABLED]",
+    );
+    expect(busName.name).toBe('ValidationException');
+  });
 });
 
 describe('embedded EventBridge: the managed rule of an archive', () => {
@@ -228,10 +430,7 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
       CreatedBy: '111111111111',
     });
     expect(described.Description).toBeUndefined();
-    expect(JSON.parse(described.EventPattern ?? '{}')).toEqual({
-      source: ['sharebus.orders'],
-      'replay-name': [{ exists: false }],
-    });
+    expect(described.EventPattern).toBe('{"replay-name":[{"exists":false}],"source":["sharebus.orders"]}');
     expect(targets.Targets).toEqual([
       {
         Id: RULE,
@@ -262,10 +461,7 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
       harness.client.send(new DescribeRuleCommand({ Name: RULE, EventBusName: 'orders' })),
     );
     // Assess
-    expect(JSON.parse(updated.EventPattern ?? '{}')).toEqual({
-      'detail-type': ['OrderPlaced'],
-      'replay-name': [{ exists: false }],
-    });
+    expect(updated.EventPattern).toBe('{"replay-name":[{"exists":false}],"detail-type":["OrderPlaced"]}');
     expect(gone.name).toBe('ResourceNotFoundException');
     expect(gone.message).toBe(`Rule ${RULE} does not exist on EventBus orders.`);
     expect(await ruleNames()).toEqual([]);
@@ -324,13 +520,7 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
       'ValidationException',
       "Rule can't be deleted since it has targets.",
     ]);
-    expect(removed.FailedEntries).toEqual([
-      {
-        TargetId: 'other',
-        ErrorCode: 'ResourceNotFoundException',
-        ErrorMessage: `Rule '${RULE}' does not have a target with the Id 'other'.`,
-      },
-    ]);
+    expect(removed).toMatchObject({ FailedEntryCount: 0, FailedEntries: [] });
     expect(await ruleNames()).toEqual([]);
     const archive = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }));
     expect(archive).toMatchObject({
@@ -366,11 +556,218 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
     // Assess
     expect([error.name, error.message]).toEqual([
       'ResourceAlreadyExistsException',
-      'Rule Events-Archive-second already exists.',
+      "A rule with the pattern 'Events-Archive-second' already exists. Please choose a different archive name or delete your rule, then, try again.",
     ]);
+    const rule = await harness.client.send(
+      new DescribeRuleCommand({ Name: 'Events-Archive-second', EventBusName: 'orders' }),
+    );
+    expect(rule.EventPattern).toBe('{"source":["x"]}');
+    expect(rule.ManagedBy).toBeUndefined();
     expect(
       (await harness.client.send(new ListArchivesCommand({}))).Archives?.map((a) => a.ArchiveName),
     ).toEqual(['orders-archive']);
+  });
+
+  it('puts the target back and enables the archive again on any UpdateArchive after a forced removal', async () => {
+    // Prepare
+    const ref = { Rule: RULE, EventBusName: 'orders' };
+    const before = await harness.client.send(new ListTargetsByRuleCommand(ref));
+    await harness.client.send(new RemoveTargetsCommand({ ...ref, Ids: [RULE], Force: true }));
+    await putOrders(harness, [1]);
+    // Act
+    const updated = await harness.client.send(
+      new UpdateArchiveCommand({ ArchiveName: 'orders-archive', Description: 'repair-target' }),
+    );
+    await putOrders(harness, [2]);
+    // Assess
+    expect(updated.State).toBe('ENABLED');
+    const archive = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }));
+    expect(archive).toMatchObject({ State: 'ENABLED', Description: 'repair-target', EventCount: 1 });
+    expect(archive.StateReason).toBeUndefined();
+    const after = await harness.client.send(new ListTargetsByRuleCommand(ref));
+    expect(after.Targets).toEqual(before.Targets);
+    expect(after.Targets).toHaveLength(1);
+  });
+
+  it('creates a forcefully deleted managed rule again on UpdateArchive', async () => {
+    // Prepare
+    const ref = { EventBusName: 'orders' };
+    const before = await harness.client.send(new ListTargetsByRuleCommand({ Rule: RULE, ...ref }));
+    await harness.client.send(new RemoveTargetsCommand({ Rule: RULE, ...ref, Ids: [RULE], Force: true }));
+    await harness.client.send(new DeleteRuleCommand({ Name: RULE, ...ref, Force: true }));
+    // Act
+    await harness.client.send(
+      new UpdateArchiveCommand({
+        ArchiveName: 'orders-archive',
+        Description: 'repair-check',
+        EventPattern: '{"source":["repaired"]}',
+      }),
+    );
+    // Assess
+    const rules = await harness.client.send(new ListRulesCommand(ref));
+    expect(rules.Rules).toEqual([
+      {
+        Name: RULE,
+        Arn: RULE_ARN,
+        EventPattern: '{"replay-name":[{"exists":false}],"source":["repaired"]}',
+        State: 'ENABLED',
+        ManagedBy: MANAGED_BY,
+        EventBusName: 'orders',
+      },
+    ]);
+    const targets = await harness.client.send(new ListTargetsByRuleCommand({ Rule: RULE, ...ref }));
+    expect(targets.Targets).toEqual(before.Targets);
+    const archive = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }));
+    expect(archive).toMatchObject({ State: 'ENABLED', EventPattern: '{"source":["repaired"]}' });
+    expect(archive.StateReason).toBeUndefined();
+  });
+
+  it('answers no failure when Force removes an id the managed rule has no target for', async () => {
+    // Act
+    const removed = await harness.client.send(
+      new RemoveTargetsCommand({ Rule: RULE, EventBusName: 'orders', Ids: ['nonexistent'], Force: true }),
+    );
+    // Assess
+    expect(removed).toMatchObject({ FailedEntryCount: 0, FailedEntries: [] });
+    const archive = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }));
+    expect(archive.State).toBe('ENABLED');
+    const targets = await harness.client.send(
+      new ListTargetsByRuleCommand({ Rule: RULE, EventBusName: 'orders' }),
+    );
+    expect(targets.Targets?.map((t) => t.Id)).toEqual([RULE]);
+  });
+
+  it('keeps a bus that has rules, its archive rule or ordinary ones, from DeleteEventBus', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'plain' }));
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'ordinary', EventBusName: 'plain', EventPattern: '{"source":["x"]}' }),
+    );
+    // Act
+    const withArchive = await caught(() =>
+      harness.client.send(new DeleteEventBusCommand({ Name: 'orders' })),
+    );
+    const withRule = await caught(() => harness.client.send(new DeleteEventBusCommand({ Name: 'plain' })));
+    // Assess
+    for (const error of [withArchive, withRule]) {
+      expect([error.name, error.message]).toEqual([
+        'ValidationException',
+        "EventBus can't be deleted since it has rules.",
+      ]);
+    }
+    await harness.client.send(new DescribeEventBusCommand({ Name: 'orders' }));
+    await harness.client.send(new DescribeEventBusCommand({ Name: 'plain' }));
+    expect(await ruleNames()).toEqual([RULE]);
+    const archive = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }));
+    expect(archive.State).toBe('ENABLED');
+  });
+
+  it('deletes the bus once its managed rule is gone, keeping the archive, which can no longer be updated', async () => {
+    // Prepare
+    const ref = { EventBusName: 'orders' };
+    await harness.client.send(new RemoveTargetsCommand({ Rule: RULE, ...ref, Ids: [RULE], Force: true }));
+    await harness.client.send(new DeleteRuleCommand({ Name: RULE, ...ref, Force: true }));
+    // Act
+    await harness.client.send(new DeleteEventBusCommand({ Name: 'orders' }));
+    const update = await caught(() =>
+      harness.client.send(
+        new UpdateArchiveCommand({ ArchiveName: 'orders-archive', Description: 'must-not-save' }),
+      ),
+    );
+    // Assess
+    expect([update.name, update.message]).toEqual([
+      'ResourceNotFoundException',
+      'Archive orders-archive managed rule does not exist.',
+    ]);
+    const archive = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }));
+    expect(archive).toMatchObject({
+      State: 'DISABLED',
+      StateReason: 'Managed rule for the archive was forcefully deleted.',
+    });
+    expect(archive.Description).toBeUndefined();
+    const listed = await harness.client.send(new ListArchivesCommand({ NamePrefix: 'orders' }));
+    expect(listed.Archives?.map((a) => [a.ArchiveName, a.State])).toEqual([['orders-archive', 'DISABLED']]);
+  });
+
+  it('writes the managed rule pattern as AWS does: compact, replay-name first and overriding', async () => {
+    // Prepare
+    const spaced = '{ "source" : [ "control.updated" ] }';
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'spaced', EventSourceArn: BUS_ARN, EventPattern: spaced }),
+    );
+    await harness.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'replays-only',
+        EventSourceArn: BUS_ARN,
+        EventPattern: '{"replay-name":[{"exists":true}],"source":["probe"]}',
+      }),
+    );
+    // Act
+    const rules = await harness.client.send(
+      new ListRulesCommand({ EventBusName: 'orders', NamePrefix: 'Events-Archive-' }),
+    );
+    const archive = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'spaced' }));
+    // Assess
+    expect(rules.Rules?.map((r) => [r.Name, r.EventPattern])).toEqual([
+      [RULE, '{"replay-name":[{"exists":false}],"source":["sharebus.orders"]}'],
+      ['Events-Archive-replays-only', '{"replay-name":[{"exists":false}],"source":["probe"]}'],
+      ['Events-Archive-spaced', '{"replay-name":[{"exists":false}],"source":["control.updated"]}'],
+    ]);
+    expect(archive.EventPattern).toBe(spaced);
+  });
+
+  it('shows the managed rule on its own bus only', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'elsewhere' }));
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'default-rule', EventPattern: '{"source":["sharebus.orders"]}' }),
+    );
+    // Act
+    const onDefault = await harness.client.send(new ListRulesCommand({}));
+    const onOther = await harness.client.send(new ListRulesCommand({ EventBusName: 'elsewhere' }));
+    const describedElsewhere = await caught(() =>
+      harness.client.send(new DescribeRuleCommand({ Name: RULE, EventBusName: 'elsewhere' })),
+    );
+    // Assess
+    expect(onDefault.Rules?.map((r) => r.Name)).toEqual(['default-rule']);
+    expect(onOther.Rules).toEqual([]);
+    expect([describedElsewhere.name, describedElsewhere.message]).toEqual([
+      'ResourceNotFoundException',
+      `Rule ${RULE} does not exist on EventBus elsewhere.`,
+    ]);
+  });
+
+  it('pages ListRules through the managed rule with Limit and NextToken', async () => {
+    // Prepare
+    for (const name of ['a-rule', 'f-rule', 'z-rule']) {
+      await harness.client.send(
+        new PutRuleCommand({ Name: name, EventBusName: 'orders', EventPattern: '{"source":["x"]}' }),
+      );
+    }
+    // Act
+    const pages: (string | undefined)[][] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await harness.client.send(
+        new ListRulesCommand({
+          EventBusName: 'orders',
+          Limit: 1,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      );
+      pages.push(page.Rules?.map((r) => r.Name) ?? []);
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined && pages.length < 10);
+    const managedPage = await harness.client.send(
+      new ListRulesCommand({ EventBusName: 'orders', NamePrefix: 'Events-', Limit: 1 }),
+    );
+    const unpaged = await harness.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
+    // Assess
+    expect(pages.every((names) => names.length === 1)).toBe(true);
+    expect(pages.flat()).toEqual(unpaged.Rules?.map((r) => r.Name));
+    expect([...pages.flat()].sort()).toEqual([RULE, 'a-rule', 'f-rule', 'z-rule']);
+    expect(managedPage.Rules?.map((r) => [r.Name, r.ManagedBy])).toEqual([[RULE, MANAGED_BY]]);
+    expect(managedPage.NextToken).toBeUndefined();
   });
 });
 

@@ -205,11 +205,18 @@ describe('embedded EventBridge: scheduled rules', () => {
     await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
     // Act
     const invalid = await Promise.all(
-      ['soon', 'rate(1 minutes)', 'rate(0 minutes)', 'cron(0 10 * * * *)', 'cron(0 10 ? * 3#1,6#3 *)'].map(
-        (expression) =>
-          caught(() =>
-            harness.client.send(new PutRuleCommand({ Name: 'bad', ScheduleExpression: expression })),
-          ),
+      [
+        'soon',
+        'rate(1 minutes)',
+        'rate(0 minutes)',
+        'cron(0 10 * * * *)',
+        'cron(0 10 ? * 3#1,6#3 *)',
+        'cron(0  10 * * ? *)',
+        'cron( 0 10 * * ? * )',
+      ].map((expression) =>
+        caught(() =>
+          harness.client.send(new PutRuleCommand({ Name: 'bad', ScheduleExpression: expression })),
+        ),
       ),
     );
     const custom = await caught(() =>
@@ -227,6 +234,51 @@ describe('embedded EventBridge: scheduled rules', () => {
     expect(custom.message).toBe('ScheduleExpression is supported only on the default event bus.');
     expect((await harness.client.send(new ListRulesCommand({}))).Rules).toEqual([]);
     expect((await harness.client.send(new ListRulesCommand({ EventBusName: 'orders' }))).Rules).toEqual([]);
+  });
+
+  it('refuses ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS with a schedule, but not with an empty one', async () => {
+    // Prepare
+    const State = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+    const EventPattern = '{"source":["sharebus.x"]}';
+    // Act
+    const refused = await caught(() =>
+      harness.client.send(new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 day)', State })),
+    );
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'audit', ScheduleExpression: '', EventPattern, State }),
+    );
+    const described = await harness.client.send(new DescribeRuleCommand({ Name: 'audit' }));
+    // Assess
+    expect(refused.name).toBe('ValidationException');
+    expect(refused.message).toBe(
+      'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS rule state is not supported with scheduled rule expressions.',
+    );
+    expect((await harness.client.send(new ListRulesCommand({}))).Rules?.map((r) => r.Name)).toEqual([
+      'audit',
+    ]);
+    expect(described).toMatchObject({ ScheduleExpression: '', EventPattern, State });
+  });
+
+  it('runs a rule whose expression can never match without firing it, and keeps the others running', async () => {
+    // Prepare: AWS accepts 31 February and a year before 1970 (recorded); they simply never come
+    for (const [name, expression] of [
+      ['february-31', 'cron(0 0 31 FEB ? *)'],
+      ['year-1969', 'cron(0 0 1 1 ? 1969)'],
+      ['far-future', 'rate(2147483647 days)'],
+    ]) {
+      await harness.client.send(new PutRuleCommand({ Name: name, ScheduleExpression: expression }));
+      await harness.client.send(
+        new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, Input: `"${name}"` }] }),
+      );
+    }
+    // Act
+    await putScheduledRule(harness, 'rate(1 minute)');
+    await waitFor(() => harness.invocations.length >= 2);
+    // Assess
+    expect(harness.invocations.map((i) => JSON.parse(i.payload)['detail-type'])).toEqual(
+      harness.invocations.map(() => 'Scheduled Event'),
+    );
+    expect(harness.warnings).toEqual([]);
   });
 
   it('stores an accepted schedule as given and warns about nothing', async () => {
@@ -255,6 +307,48 @@ describe('embedded EventBridge: scheduled rules on an injected clock and after c
       expect(payloads(harness)).toEqual([
         expect.objectContaining({ 'detail-type': 'Scheduled Event', time: '2024-03-15T10:00:00Z' }),
       ]);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('fires what AWS fired on Tuesday 15 September 2026 at 22:33 UTC, and not the rule for the 16th', async () => {
+    // Prepare: the expressions AWS was given at 22:32:59 that day (radkawar/stackd scheduled_delivery.json)
+    const harness = await startHarness({ now: () => Date.parse('2026-09-15T22:32:59.950Z') });
+    const expressions = {
+      baseline: 'cron(33 22 * * ? *)',
+      'minute-suffix': 'cron(33x 22 * * ? *)',
+      'zero-increment': 'cron(33/0 22 * * ? *)',
+      'oversize-increment': 'cron(33/61 22 * * ? *)',
+      'nearest-weekday': 'cron(33 22 15W * ? *)',
+      'weekday-range': 'cron(33 22 1-31W * ? *)',
+      'nth-weekday': 'cron(33 22 ? * TUE#3 *)',
+      'last-day-offset': 'cron(33 22 L-15 * ? *)',
+      'weekday-suffix': 'cron(33 22 ? * TUESDAY *)',
+      'nonmatching-day': 'cron(33 22 16 * ? *)',
+    };
+    try {
+      for (const [name, expression] of Object.entries(expressions)) {
+        await harness.client.send(
+          new PutRuleCommand({ Name: name, ScheduleExpression: expression, State: 'DISABLED' }),
+        );
+        await harness.client.send(
+          new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+        );
+        await harness.client.send(new EnableRuleCommand({ Name: name }));
+      }
+      // Act
+      await waitFor(() => harness.invocations.length >= 9);
+      await sleep(QUIET_MS);
+      await harness.eventBridge.idle();
+      // Assess
+      const fired = payloads(harness).map((p) => [(p.resources as string[])[0]?.split('/')[1], p.time]);
+      expect(fired.sort()).toEqual(
+        Object.keys(expressions)
+          .filter((name) => name !== 'nonmatching-day')
+          .sort()
+          .map((name) => [name, '2026-09-15T22:33:00Z']),
+      );
     } finally {
       await harness.close();
     }
