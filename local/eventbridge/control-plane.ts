@@ -334,6 +334,10 @@ export class ControlPlane {
     const busEvent: BusEvent = { event, json: JSON.stringify(event), ingestedAt: Date.now() };
     const ruleRef = { busName: rule.busName, name: rule.name, arn: rule.arn };
     for (const target of rule.targets.values()) this.options.dispatcher.deliver(busEvent, ruleRef, target);
+    // In AWS the event is on the default bus: other rules whose pattern matches it receive it too, and so do
+    // archives (recorded). The schedule rule itself has no pattern, so routing cannot deliver it twice.
+    for (const sink of this.#sinks) sink(rule.busName, busEvent);
+    this.route(rule.busName, busEvent);
   }
 
   #ruleSummary(rule: Rule): JsonObject {

@@ -1,6 +1,8 @@
 import {
+  CreateArchiveCommand,
   CreateEventBusCommand,
   DeleteRuleCommand,
+  DescribeArchiveCommand,
   DescribeRuleCommand,
   DisableRuleCommand,
   EnableRuleCommand,
@@ -86,6 +88,47 @@ describe('embedded EventBridge: scheduled rules', () => {
     });
     expect(second?.id).not.toBe(first?.id);
     expect(harness.invocations[0]?.functionArn).toBe(LAMBDA_ARN);
+  });
+
+  it('puts the scheduled event on the default bus, where other matching rules and archives see it', async () => {
+    // Prepare: a rule for every scheduled event, and one for something else
+    const watcher = queueArn('watcher');
+    const other = queueArn('other');
+    await harness.client.send(
+      new PutRuleCommand({
+        Name: 'watch-schedules',
+        EventPattern: JSON.stringify({ source: ['aws.events'], 'detail-type': ['Scheduled Event'] }),
+      }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'watch-schedules', Targets: [{ Id: 'q', Arn: watcher }] }),
+    );
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'orders', EventPattern: JSON.stringify({ source: ['sharebus.orders'] }) }),
+    );
+    await harness.client.send(new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'q', Arn: other }] }));
+    await harness.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'everything',
+        EventSourceArn: 'arn:aws:events:us-east-1:111111111111:event-bus/default',
+      }),
+    );
+    await putScheduledRule(harness, 'rate(1 minute)');
+    // Act
+    await waitFor(() => harness.eventBridge.queues.peek(watcher).length >= 2);
+    await harness.client.send(new DisableRuleCommand({ Name: 'tick' }));
+    await harness.eventBridge.idle();
+    // Assess: the watcher got the same events as the rule's own target, once each; the other rule none
+    const watched = harness.eventBridge.queues
+      .peek(watcher)
+      .map((m) => JSON.parse(m.body) as { id: string; resources: string[] });
+    const own = new Set(payloads(harness).map((p) => p.id));
+    expect(watched.every((e) => own.has(e.id))).toBe(true);
+    expect(new Set(watched.map((e) => e.id)).size).toBe(watched.length);
+    expect(watched[0]?.resources).toEqual([RULE_ARN]);
+    expect(harness.eventBridge.queues.peek(other)).toEqual([]);
+    const archive = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'everything' }));
+    expect(archive.EventCount).toBeGreaterThanOrEqual(2);
   });
 
   it('renders Input and InputTransformer for scheduled events as for any other event', async () => {
