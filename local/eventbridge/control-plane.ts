@@ -634,7 +634,7 @@ export class ControlPlane {
     if (!bus) return 0;
     let deliveries = 0;
     // The JSON text keeps numbers as sent, which AWS compares by text beyond double precision.
-    for (const ruleName of bus.matcher.matchJson(busEvent.json)) {
+    for (const ruleName of bus.matcher.matchParsed(busEvent.event, busEvent.json)) {
       const rule = bus.rules.get(ruleName);
       if (!rule || rule.state === 'DISABLED') continue;
       if (onlyRules && !onlyRules.has(rule.arn)) continue;

@@ -196,9 +196,9 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     const requestId = randomUUID();
     try {
       const text = await readBody(req);
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname.startsWith(LOCAL_PREFIX)) {
-        handleLocal(req.method ?? 'GET', url, text, res);
+      // Only the local endpoints need the URL parsed; EventBridge's operations all POST to / (hot path).
+      if (req.url?.startsWith(LOCAL_PREFIX)) {
+        handleLocal(req.method ?? 'GET', new URL(req.url, 'http://localhost'), text, res);
         return;
       }
       const target = req.headers['x-amz-target'];

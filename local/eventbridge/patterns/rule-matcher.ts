@@ -303,7 +303,11 @@ export class RuleMatcher<K> {
    * Throws SyntaxError for invalid JSON.
    */
   matchJson(eventJson: string): K[] {
-    const parsed: unknown = JSON.parse(eventJson);
+    return this.matchParsed(JSON.parse(eventJson), eventJson);
+  }
+
+  /** matchJson for an event already parsed (with JSON.parse) from `eventJson`: the same answer, one parse less. */
+  matchParsed(parsed: unknown, eventJson: string): K[] {
     this.begin();
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return [];
     this.walkObject(parsed as Record<string, unknown>, this.paths, undefined);
