@@ -143,15 +143,24 @@ const newTimes = (total: number): ClientTimes => ({
   elapsedMs: 0,
 });
 
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
 /** Sends `job.total` events on schedule (open loop: whether or not earlier ones were answered). */
 async function paced(job: ClientJob, times: ClientTimes, send: Sender): Promise<ClientTimes> {
   const intervalMs = 1000 / job.eventsPerSecond;
   const sends: Array<Promise<void>> = [];
   const start = performance.now();
   for (let seq = 0; seq < job.total; seq++) {
-    const wait = start + seq * intervalMs - performance.now();
-    if (wait > 1.5) await new Promise((resolve) => setTimeout(resolve, wait - 1));
+    const due = start + seq * intervalMs;
+    // Timers are millisecond-coarse: sleep on them to within 2 ms of the send time, then block this thread
+    // for the rest (Atomics.wait sleeps without spinning a core). Answers wait for the next turn of the loop,
+    // which only delays the round-trip stamps. (Sending as soon as less than a timer's tick remained sent the
+    // events in pairs, and the second of each pair queued behind the first in the server.)
+    const wait = due - performance.now();
+    if (wait > 2) await new Promise((resolve) => setTimeout(resolve, wait - 2));
     else await new Promise((resolve) => setImmediate(resolve));
+    const rest = due - performance.now();
+    if (rest > 0) Atomics.wait(sleeper, 0, 0, rest);
     times.calledAt[seq] = now();
     sends.push(
       send(seq, entryFor(seq, job.rules)).then(() => {
