@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { type AccountScope, archiveArn, parseArchiveArn, parseBusArn, replayArn, ruleArn } from './arns.js';
 import { type BusEvent, type ControlPlane, compileRulePattern } from './control-plane.js';
 import { alreadyExists, EventBridgeApiError, notFound, validationError } from './errors.js';
-import { ARCHIVE_RULE_MANAGED_BY, type ManagedRule, type ManagedRuleOwner } from './managed-rules.js';
+import {
+  ARCHIVE_RULE_MANAGED_BY,
+  archiveTargetArn,
+  type ManagedRule,
+  type ManagedRuleOwner,
+} from './managed-rules.js';
 import { type CompiledPattern, matchesPatternJson } from './patterns/index.js';
 import type { CoalescingWriter } from './persistence.js';
 import { type JsonObject, NAME_PATTERN, NAME_PATTERN_TEXT, page, RequestReader } from './request.js';
@@ -386,7 +391,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     // The target AWS shows: no real ARN, the event wrapped with the archive incarnation and ingestion time.
     const target = {
       Id: name,
-      Arn: `arn:aws:events:${this.#scope.region}:::`,
+      Arn: archiveTargetArn(this.#scope.region),
       InputTransformer: {
         InputPathsMap: {},
         InputTemplate: `{"archive-arn": "${archive.arn}:${archive.incarnation}","event": <aws.events.event.json>,"ingestion-time": <aws.events.event.ingestion-time>}`,

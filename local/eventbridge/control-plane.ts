@@ -22,10 +22,12 @@ import {
 } from './delivery.js';
 import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
 import {
+  archiveTargetArn,
   type ManagedRule,
   type ManagedRuleOwner,
   managedRuleError,
   managedRuleSummary,
+  ownTargetError,
 } from './managed-rules.js';
 import {
   type CompiledPattern,
@@ -447,7 +449,12 @@ export class ControlPlane {
     });
     req.check();
     const bus = this.#bus(busName);
-    if (this.#managedRule(bus.name, ruleName ?? '')) throw managedRuleError(ruleName ?? '', false);
+    const managed = this.#managedRule(bus.name, ruleName ?? '');
+    if (managed) {
+      const ownArn = archiveTargetArn(this.scope.region);
+      if (readers.some((t) => t.id === managed.name && t.arn === ownArn)) throw ownTargetError(ownArn);
+      throw managedRuleError(managed.name, false);
+    }
     const rule = this.#rule(bus, ruleName ?? '');
     const compiled = readers.map((t) => ({ ...t, render: compileTargetInput(t.input) }));
     const ids = new Set([...rule.targets.keys(), ...compiled.map((t) => t.id)]);
@@ -531,9 +538,15 @@ export class ControlPlane {
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const { nextToken, limit } = req.paging();
     req.check();
-    const names = [...this.#bus(busName).rules.values()]
+    const bus = this.#bus(busName);
+    // As in AWS, an archive's managed rule is listed for the target ListTargetsByRule shows for it.
+    const managed = (this.#managedRuleOwner?.managedRulesOf(bus.name) ?? []).filter((r) =>
+      r.targets.some((t) => t.Arn === targetArn),
+    );
+    const names = [...bus.rules.values()]
       .filter((r) => [...r.targets.values()].some((t) => t.arn === targetArn))
       .map((r) => r.name)
+      .concat(managed.map((r) => r.name))
       .sort();
     const { items, nextToken: next } = page(names, nextToken, limit);
     return { RuleNames: items, ...(next ? { NextToken: next } : {}) };

@@ -10,6 +10,9 @@ import type { JsonObject } from './request.js';
  */
 export const ARCHIVE_RULE_MANAGED_BY = 'prod.vhs.events.aws.internal';
 
+/** The target ARN of an archive's managed rule, as ListTargetsByRule shows it: no account, no resource. */
+export const archiveTargetArn = (region: string): string => `arn:aws:events:${region}:::`;
+
 export interface ManagedRule {
   readonly name: string;
   readonly arn: string;
@@ -47,4 +50,16 @@ export function managedRuleSummary(rule: ManagedRule): JsonObject {
 export function managedRuleError(name: string, forceHint: boolean): EventBridgeApiError {
   const hint = forceHint ? " Set 'force' parameter to true to override." : '';
   return new EventBridgeApiError('ManagedRuleException', `${name} is a managed rule.${hint}`);
+}
+
+/**
+ * AWS's answer to PutTargets of the managed rule's own target by anyone but its owner (recorded): the ARN
+ * is refused before the rule is found to be managed.
+ */
+export function ownTargetError(arn: string): EventBridgeApiError {
+  return new EventBridgeApiError(
+    'ValidationException',
+    `Parameter ${arn} is not valid. Reason: Service as target config for ARN: ${arn} not found. ` +
+      "The API call hasn't been recognized as managed rules call",
+  );
 }

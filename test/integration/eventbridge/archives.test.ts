@@ -17,6 +17,7 @@ import {
   type ListArchivesCommandInput,
   type ListArchivesCommandOutput,
   ListReplaysCommand,
+  ListRuleNamesByTargetCommand,
   ListRulesCommand,
   ListTargetsByRuleCommand,
   PutEventsCommand,
@@ -500,6 +501,75 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
     const targets = await harness.client.send(new ListTargetsByRuleCommand({ Rule: RULE, ...ref }));
     expect(targets.Targets?.map((t) => t.Id)).toEqual([RULE]);
     expect(await eventCount()).toBe(1);
+  });
+
+  it('refuses PutTargets of its own target with AWS ValidationException, any other with ManagedRuleException', async () => {
+    // Prepare
+    const ref = { EventBusName: 'orders' };
+    const own = await harness.client.send(new ListTargetsByRuleCommand({ Rule: RULE, ...ref }));
+    const ownTarget = own.Targets?.[0];
+    // Act
+    const ownRefused = await caught(() =>
+      harness.client.send(
+        new PutTargetsCommand({ Rule: RULE, ...ref, Targets: ownTarget ? [ownTarget] : [] }),
+      ),
+    );
+    const otherRefused = await caught(() =>
+      harness.client.send(
+        new PutTargetsCommand({ Rule: RULE, ...ref, Targets: [{ Id: RULE, Arn: queueArn('q') }] }),
+      ),
+    );
+    // Assess
+    expect(ownTarget?.Arn).toBe('arn:aws:events:us-east-1:::');
+    expect([ownRefused.name, ownRefused.message]).toEqual([
+      'ValidationException',
+      'Parameter arn:aws:events:us-east-1::: is not valid. Reason: Service as target config for ARN: ' +
+        "arn:aws:events:us-east-1::: not found. The API call hasn't been recognized as managed rules call",
+    ]);
+    expect([otherRefused.name, otherRefused.message]).toEqual([
+      'ManagedRuleException',
+      `${RULE} is a managed rule.`,
+    ]);
+    const after = await harness.client.send(new ListTargetsByRuleCommand({ Rule: RULE, ...ref }));
+    expect(after.Targets).toEqual(own.Targets);
+  });
+
+  it('lists the managed rules of the bus by their target ARN in ListRuleNamesByTarget, in pages', async () => {
+    // Prepare
+    const RULE2 = 'Events-Archive-orders-archive-2';
+    const MANAGED_TARGET = 'arn:aws:events:us-east-1:::';
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive-2', EventSourceArn: BUS_ARN }),
+    );
+    await addQueueRule(harness, 'live');
+    const byTarget = (
+      TargetArn: string,
+      more: { EventBusName?: string; Limit?: number; NextToken?: string },
+    ) => harness.client.send(new ListRuleNamesByTargetCommand({ TargetArn, ...more }));
+    // Act
+    const all = await byTarget(MANAGED_TARGET, { EventBusName: 'orders' });
+    const first = await byTarget(MANAGED_TARGET, { EventBusName: 'orders', Limit: 1 });
+    const second = await byTarget(MANAGED_TARGET, {
+      EventBusName: 'orders',
+      Limit: 1,
+      ...(first.NextToken ? { NextToken: first.NextToken } : {}),
+    });
+    const byQueue = await byTarget(queueArn('live'), { EventBusName: 'orders' });
+    const onDefault = await byTarget(MANAGED_TARGET, {});
+    await harness.client.send(
+      new RemoveTargetsCommand({ Rule: RULE2, EventBusName: 'orders', Ids: [RULE2], Force: true }),
+    );
+    const afterRemoval = await byTarget(MANAGED_TARGET, { EventBusName: 'orders' });
+    // Assess
+    expect(all.RuleNames).toEqual([RULE, RULE2]);
+    expect(all.NextToken).toBeUndefined();
+    expect(first.RuleNames).toEqual([RULE]);
+    expect(first.NextToken).toBeDefined();
+    expect(second.RuleNames).toEqual([RULE2]);
+    expect(second.NextToken).toBeUndefined();
+    expect(byQueue.RuleNames).toEqual(['live']);
+    expect(onDefault.RuleNames).toEqual([]);
+    expect(afterRemoval.RuleNames).toEqual([RULE]);
   });
 
   it('lets Force remove the target and then the rule, which disables the archive', async () => {
