@@ -293,9 +293,12 @@ export class ArchiveStore implements ManagedRuleOwner {
       .filter((a) => sourceArn === undefined || a.sourceArn === sourceArn)
       .filter((a) => state === undefined || state === a.state)
       .sort((a, b) => a.name.localeCompare(b.name));
-    const { items, nextToken: next } = filteredPage(archives, JSON.stringify([prefix, sourceArn, state]), {
-      nextToken,
-      limit,
+    const { items, nextToken: next } = page(archives, nextToken, limit, {
+      filter: JSON.stringify([prefix, sourceArn, state]),
+      invalid: (reason) =>
+        validationError(
+          `Parameter NextToken is not valid. Reason: ${reason === 'malformed' ? 'Malformed request.' : 'Token invalid.'}`,
+        ),
     });
     return {
       Archives: items.map((a) => {
@@ -718,41 +721,6 @@ function archiveRulePattern(pattern: string | undefined): string {
   const fields = pattern === undefined ? {} : (JSON.parse(pattern) as Record<string, unknown>);
   const { 'replay-name': _replaced, ...rest } = fields;
   return JSON.stringify({ 'replay-name': [{ exists: false }], ...rest });
-}
-
-/**
- * ListArchives paging as AWS does it (recorded): a token holds its place and the filter it was made for, so it
- * serves again and with another Limit, but not with another filter.
- */
-function filteredPage<T>(
-  items: readonly T[],
-  filter: string,
-  { nextToken, limit }: { nextToken: string | undefined; limit: number | undefined },
-): { items: T[]; nextToken: string | undefined } {
-  let start = 0;
-  if (nextToken !== undefined) {
-    const invalid = (reason: string) =>
-      validationError(`Parameter NextToken is not valid. Reason: ${reason}`);
-    let token: unknown;
-    try {
-      token = JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8'));
-    } catch {
-      throw invalid('Malformed request.');
-    }
-    const { offset, filter: tokenFilter } = (token ?? {}) as { offset?: unknown; filter?: unknown };
-    if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
-      throw invalid('Malformed request.');
-    }
-    if (tokenFilter !== filter) throw invalid('Token invalid.');
-    start = offset;
-  }
-  const slice = items.slice(start, start + (limit ?? 100));
-  const end = start + slice.length;
-  const next =
-    end < items.length
-      ? Buffer.from(JSON.stringify({ offset: end, filter })).toString('base64url')
-      : undefined;
-  return { items: slice, nextToken: next };
 }
 
 /** Replayed events carry `replay-name` right after `region`, where AWS puts it. */

@@ -197,23 +197,44 @@ export function parseBody(text: string): JsonObject {
   return parsed;
 }
 
+/**
+ * Tokens bound to the filters of the request that made them (ListArchives, recorded): such a token serves
+ * again, with another Limit too, but not with other filters, and is refused in the operation's own words.
+ */
+export interface PageFilter {
+  /** The request's filters, in any stable form. */
+  readonly filter: string;
+  readonly invalid: (reason: 'malformed' | 'other-filter') => EventBridgeApiError;
+}
+
 /** Paging as EventBridge does it: an opaque NextToken, Limit 1..100. */
-export function page<T>(items: readonly T[], nextToken: string | undefined, limit: number | undefined) {
+export function page<T>(
+  items: readonly T[],
+  nextToken: string | undefined,
+  limit: number | undefined,
+  scope?: PageFilter,
+) {
+  const filter = scope?.filter;
   let start = 0;
   if (nextToken !== undefined) {
-    const decoded = Number(
-      Buffer.from(nextToken, 'base64url')
-        .toString('utf8')
-        .replace(/^offset:/, ''),
-    );
-    if (!Number.isInteger(decoded) || decoded < 0 || !nextToken) {
-      throw validationError('The NextToken provided is invalid.');
+    const refuse = (reason: 'malformed' | 'other-filter') =>
+      scope?.invalid(reason) ?? validationError('The NextToken provided is invalid.');
+    let token: { offset?: unknown; filter?: unknown } | null;
+    try {
+      token = JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8'));
+    } catch {
+      throw refuse('malformed');
     }
-    start = decoded;
+    const offset = token?.offset;
+    if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw refuse('malformed');
+    if (token?.filter !== filter) throw refuse('other-filter');
+    start = offset;
   }
-  const size = limit ?? 100;
-  const slice = items.slice(start, start + size);
+  const slice = items.slice(start, start + (limit ?? 100));
   const end = start + slice.length;
-  const token = end < items.length ? Buffer.from(`offset:${end}`).toString('base64url') : undefined;
+  const token =
+    end < items.length
+      ? Buffer.from(JSON.stringify({ offset: end, filter })).toString('base64url')
+      : undefined;
   return { items: slice, nextToken: token };
 }
