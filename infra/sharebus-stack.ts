@@ -13,10 +13,10 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
-  DELIVER_TIMEOUT_MARGIN_SECONDS,
   FUNCTION_TIMEOUT_SECONDS,
   FUNCTIONS,
   type FunctionName,
+  functionTimeoutMs,
   ROUTES,
   SUBSCRIPTION_RULE_PREFIX,
 } from '../functions/routes.js';
@@ -161,7 +161,7 @@ export class SharebusStack extends Stack {
         description: 'POSTs an event to a subscriber webhook',
         table: 'read',
         environment: { [ENV.deliveryTimeoutMs]: String(webhookTimeout.toMilliseconds()) },
-        timeout: webhookTimeout.plus(Duration.seconds(DELIVER_TIMEOUT_MARGIN_SECONDS)),
+        timeout: Duration.millis(functionTimeoutMs('deliver', webhookTimeout.toMilliseconds())),
         deadLetters: true,
         retryAttempts: 2,
       },

@@ -315,8 +315,8 @@ export class ControlPlane {
   }
 
   /**
-   * A rule's schedule fired: AWS's "Scheduled Event" goes to that rule's targets only (it is not put on
-   * the bus, so no other rule or archive sees it), through the same delivery, retries and DLQ as any event.
+   * A rule's schedule fired: AWS's "Scheduled Event" goes to that rule's targets, through the same delivery,
+   * retries and DLQ as any event, and onto the default bus for its other rules and archives.
    */
   fireScheduledRule(arn: string, scheduledAt: number): void {
     const ref = parseRuleArn(arn);
@@ -336,8 +336,8 @@ export class ControlPlane {
     const busEvent: BusEvent = { event, json: JSON.stringify(event), ingestedAt: Date.now() };
     const ruleRef = { busName: rule.busName, name: rule.name, arn: rule.arn };
     for (const target of rule.targets.values()) this.options.dispatcher.deliver(busEvent, ruleRef, target);
-    // In AWS the event is on the default bus: other rules whose pattern matches it receive it too, and so do
-    // archives (recorded). The schedule rule itself has no pattern, so routing cannot deliver it twice.
+    // Other rules whose pattern matches receive it too (recorded). The schedule rule itself has no pattern,
+    // so routing cannot deliver it twice.
     for (const sink of this.#sinks) sink(rule.busName, busEvent);
     this.route(rule.busName, busEvent);
   }
