@@ -132,9 +132,25 @@ class TrieNode<K> {
 
 interface PathNode {
   readonly children: Map<string, PathNode>;
+  /**
+   * The children, when none of them has children of its own: then only those keys of an event object can lead
+   * anywhere (a dotted key such as "a.b" names a path two steps down, and there is none), so the walk reads
+   * them directly instead of enumerating the object. Undefined otherwise.
+   */
+  leaves: ReadonlyArray<readonly [string, PathNode]> | undefined;
   slot: Slot | undefined;
   slotRefs: number;
   refs: number;
+}
+
+function newPathNode(): PathNode {
+  return { children: new Map(), leaves: undefined, slot: undefined, slotRefs: 0, refs: 0 };
+}
+
+function leavesOf(node: PathNode): PathNode['leaves'] {
+  if (node.children.size === 0) return undefined;
+  for (const child of node.children.values()) if (child.children.size > 0) return undefined;
+  return [...node.children];
 }
 
 function matcherKey(m: ValueMatcher): string {
@@ -221,7 +237,7 @@ export class RuleMatcher<K> {
   private readonly freeIds: number[] = [];
   private nextCondId = 0;
   private readonly root = new TrieNode<K>(undefined);
-  private readonly paths: PathNode = { children: new Map(), slot: undefined, slotRefs: 0, refs: 0 };
+  private readonly paths: PathNode = newPathNode();
   private nextSerial = 0;
 
   // Per-event scratch state; matching is synchronous, so one set per matcher suffices.
@@ -449,6 +465,17 @@ export class RuleMatcher<K> {
   }
 
   private walkObject(obj: Record<string, unknown>, node: PathNode, chain: Chain | undefined): void {
+    const leaves = node.leaves;
+    if (leaves !== undefined) {
+      // Event objects are plain: a key they lack reads as undefined, or as an inherited function or object,
+      // neither of which is a leaf, so reading a key the object lacks records nothing.
+      for (let i = 0; i < leaves.length; i++) {
+        const [key, next] = leaves[i] as readonly [string, PathNode];
+        const value = obj[key];
+        if (value !== undefined) this.walkValue(value, next, chain);
+      }
+      return;
+    }
     if (node.children.size === 0) return;
     for (const key in obj) {
       const next = this.child(node, key);
@@ -598,15 +625,18 @@ export class RuleMatcher<K> {
 
   private acquirePath(path: string): Slot {
     let node = this.paths;
+    const trail = [node];
     for (const step of path.split('.')) {
       let next = node.children.get(step);
       if (next === undefined) {
-        next = { children: new Map(), slot: undefined, slotRefs: 0, refs: 0 };
+        next = newPathNode();
         node.children.set(step, next);
       }
       next.refs++;
       node = next;
+      trail.push(node);
     }
+    for (const n of trail) n.leaves = leavesOf(n);
     node.slot ??= { epoch: -1, count: 0, values: [], chains: [], anyMembership: false };
     node.slotRefs++;
     return node.slot;
@@ -614,14 +644,17 @@ export class RuleMatcher<K> {
 
   private releasePath(path: string): void {
     let node = this.paths;
+    const trail = [node];
     for (const step of path.split('.')) {
       const next = node.children.get(step) as PathNode;
       if (--next.refs === 0) {
         node.children.delete(step);
-        return;
+        break;
       }
       node = next;
+      trail.push(node);
     }
-    if (--node.slotRefs === 0) node.slot = undefined;
+    for (const n of trail) n.leaves = leavesOf(n);
+    if (trail.length > path.split('.').length && --node.slotRefs === 0) node.slot = undefined;
   }
 }

@@ -485,6 +485,59 @@ describe('RuleMatcher', () => {
     expect(bus.size).toBe(1);
   });
 
+  it('reads only own keys of event objects, whatever Object.prototype holds', () => {
+    // Prepare: paths whose last step is a name every plain object inherits
+    const patterns: Record<string, string> = {
+      'has-to-string': '{"detail":{"a":{"toString":[{"exists":true}]}}}',
+      'no-constructor': '{"detail":{"a":{"constructor":[{"exists":false}]}}}',
+      'proto-x': '{"detail":{"a":{"__proto__":["x"]}}}',
+      'proto-exists': '{"detail":{"a":{"__proto__":[{"exists":true}]}}}',
+    };
+    const bus = new RuleMatcher<string>();
+    for (const [name, pattern] of Object.entries(patterns)) bus.add(name, compilePattern(pattern));
+    const inherited = '{"detail":{"a":{"b":1}}}';
+    const own = '{"detail":{"a":{"toString":"t","constructor":"c","__proto__":"x"}}}';
+
+    // Act
+    const results = [inherited, own].map((text) => ({
+      parsed: bus.match(JSON.parse(text)),
+      text: bus.matchJson(text),
+      reference: Object.keys(patterns).filter((name) =>
+        referenceMatchesJson(compilePattern(patterns[name] as string), text),
+      ),
+    }));
+
+    // Assess: inherited members are not event fields; own keys of those names are
+    const none = ['no-constructor'];
+    const all = ['has-to-string', 'proto-x', 'proto-exists'];
+    expect(results).toEqual([
+      { parsed: none, text: none, reference: none },
+      { parsed: all, text: all, reference: all },
+    ]);
+  });
+
+  it('keeps reading dotted event keys when a path grows below a former leaf and after it is removed', () => {
+    // Prepare: detail.a is first a leaf, then detail.a.b makes it a parent, then detail.a.b goes again
+    const bus = new RuleMatcher<string>();
+    bus.add('a', compilePattern('{"detail":{"a":["v"]}}'));
+    bus.add('ab', compilePattern('{"detail":{"a":{"b":["w"]}}}'));
+    const dotted = { detail: { 'a.b': 'w', a: 'v' } };
+    const before = bus.match(dotted);
+    bus.remove('ab');
+    bus.add('c', compilePattern('{"detail":{"c":{"d":["z"]}}}'));
+
+    // Act
+    const after = [
+      bus.match(dotted),
+      bus.match({ detail: { a: 'v', 'c.d': 'z' } }),
+      bus.match({ 'detail.a': 'v' }),
+    ];
+
+    // Assess
+    expect(before).toEqual(['a', 'ab']);
+    expect(after).toEqual([['a'], ['a', 'c'], ['a']]);
+  });
+
   it('matches nothing for an event that is not a JSON object', () => {
     // Prepare
     const bus = new RuleMatcher<string>();
