@@ -198,9 +198,9 @@ class TrieNode<K> {
 interface PathNode {
   readonly children: Map<string, PathNode>;
   /**
-   * The keys of the children, when none of them has children of its own: then only those keys of an event object can lead
-   * anywhere (a dotted key such as "a.b" names a path two steps down, and there is none), so the walk reads
-   * them directly instead of enumerating the object. Undefined otherwise.
+   * The keys of the children, when none of them has children of its own: then only those keys of an event
+   * object can lead anywhere (a dotted key such as "a.b" names a path two steps down, and there is none), so the
+   * walk reads them directly instead of enumerating the object. Undefined otherwise.
    */
   leafKeys: readonly string[] | undefined;
   /** The nodes of `leafKeys`, in the same order. */
@@ -312,7 +312,8 @@ export class RuleMatcher<K> {
   // Per-event scratch state; matching is synchronous, so one set per matcher suffices.
   private epoch = 0;
   private stamp = 0;
-  // Per-event memo of condition results by id; doubles so that the epoch never wraps.
+  // Per condition id, a row (see ROW): this event's memoized result and how to test the condition. Doubles, so
+  // that the epoch never wraps.
   private rows = new Float64Array(64 * ROW);
   /** By condition id: the text of its row's test. */
   private readonly condText: string[] = [];
