@@ -3,13 +3,12 @@
 // Usage (after bundling, see router-counts.sh): node router-work.mjs RULES PASSES [SEED]
 
 import { compilePattern, RuleMatcher } from '../local/eventbridge/patterns/index.js';
-import { createCorpus } from './lib/corpus.js';
+import { createCorpus, DEFAULT_SEED } from './lib/corpus.js';
 
-const [rules, passes, seed] = process.argv.slice(2).map(Number);
-if (!Number.isSafeInteger(rules) || !Number.isSafeInteger(passes)) {
+const [rules, passes, seed = DEFAULT_SEED] = process.argv.slice(2).map(Number);
+if (![rules, passes, seed].every(Number.isSafeInteger))
   throw new Error('usage: router-work RULES PASSES [SEED]');
-}
-const corpus = createCorpus({ seed: seed ?? 20250917, ruleCount: rules as number, eventCount: 5_000 });
+const corpus = createCorpus({ seed, ruleCount: rules as number, eventCount: 5_000 });
 const matcher = new RuleMatcher<string>();
 for (const rule of corpus.rules) matcher.add(rule.name, compilePattern(rule.pattern));
 // Collect the building's garbage now; with a young generation larger than the passes allocate

@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compilePattern, RuleMatcher } from '../local/eventbridge/patterns/index.js';
-import { type Corpus, createCorpus } from './lib/corpus.js';
+import { type Corpus, createCorpus, DEFAULT_SEED } from './lib/corpus.js';
 import {
   type LatencyOptions,
   type LatencyResult,
@@ -19,7 +19,6 @@ import {
 
 const RULE_COUNTS = [10, 100, 1_000, 10_000] as const;
 const EVENT_COUNT = 5_000;
-const DEFAULT_SEED = 20250917;
 // Rounds of one short trial per rule count, interleaved so that noise from other work on a shared machine hits
 // every rule count alike; each keeps its best trial, the least disturbed one.
 const ROUNDS = 8;
