@@ -27,7 +27,7 @@ import {
   StartReplayCommand,
   UpdateArchiveCommand,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, queueArn, startHarness } from './harness.js';
+import { caught, type Harness, queueArn, startHarness, useHarness } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
 const ARCHIVE_ARN = 'arn:aws:events:us-east-1:111111111111:archive/orders-archive';
@@ -69,15 +69,10 @@ const bodies = (harness: Harness, queue: string) =>
     .map((m) => JSON.parse(m.body) as Record<string, unknown>);
 
 describe('embedded EventBridge: archives', () => {
-  let harness: Harness;
+  const harness = useHarness();
 
   beforeEach(async () => {
-    harness = await startHarness();
     await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-  });
-
-  afterEach(async () => {
-    await harness.close();
   });
 
   it('creates, describes, lists and deletes an archive', async () => {
@@ -375,7 +370,7 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
   const RULE = 'Events-Archive-orders-archive';
   const RULE_ARN = `arn:aws:events:us-east-1:111111111111:rule/orders/${RULE}`;
   const MANAGED_BY = 'prod.vhs.events.aws.internal';
-  let harness: Harness;
+  const harness = useHarness();
 
   const ruleNames = async (prefix?: string) =>
     (
@@ -387,7 +382,6 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
     (await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }))).EventCount;
 
   beforeEach(async () => {
-    harness = await startHarness();
     await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
     await harness.client.send(
       new CreateArchiveCommand({
@@ -396,10 +390,6 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
         EventPattern: '{"source":["sharebus.orders"]}',
       }),
     );
-  });
-
-  afterEach(async () => {
-    await harness.close();
   });
 
   it('lists, describes and shows the target of the Events-Archive rule as AWS does', async () => {
@@ -842,18 +832,13 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
 });
 
 describe('embedded EventBridge: replays', () => {
-  let harness: Harness;
+  const harness = useHarness();
 
   beforeEach(async () => {
-    harness = await startHarness();
     await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
     await harness.client.send(
       new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
     );
-  });
-
-  afterEach(async () => {
-    await harness.close();
   });
 
   it('replays the archived events of a window to the bus rules, marked with replay-name', async () => {

@@ -9,7 +9,7 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { DROPPED_DELIVERIES } from '../../../local/eventbridge/index.js';
-import { type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+import { type Harness, LAMBDA_ARN, queueArn, startHarness, useHarness } from './harness.js';
 
 const RULE_ARN = 'arn:aws:events:us-east-1:111111111111:rule/orders';
 const DLQ = queueArn('orders-dlq');
@@ -39,15 +39,7 @@ const failing = async (): Promise<void> => {
 };
 
 describe('embedded EventBridge: delivery, retries and dead letters', () => {
-  let harness: Harness;
-
-  beforeEach(async () => {
-    harness = await startHarness();
-  });
-
-  afterEach(async () => {
-    await harness.close();
-  });
+  const harness = useHarness();
 
   it('retries a failing Lambda and succeeds when it recovers', async () => {
     // Prepare

@@ -4,18 +4,10 @@ import {
   DescribeEventBusCommand,
   ListEventBusesCommand,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, startHarness } from './harness.js';
+import { caught, useHarness, useSharedHarness } from './harness.js';
 
 describe('embedded EventBridge: event buses', () => {
-  let harness: Harness;
-
-  beforeEach(async () => {
-    harness = await startHarness();
-  });
-
-  afterEach(async () => {
-    await harness.close();
-  });
+  const harness = useHarness();
 
   it('always has the default bus', async () => {
     // Act
@@ -110,15 +102,7 @@ describe('embedded EventBridge: event buses', () => {
 });
 
 describe('embedded EventBridge: protocol', () => {
-  let harness: Harness;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-  });
-
-  afterAll(async () => {
-    await harness.close();
-  });
+  const harness = useSharedHarness();
 
   it('answers errors as awsJson1.1 bodies with __type and message', async () => {
     // Act

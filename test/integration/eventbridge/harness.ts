@@ -25,9 +25,9 @@ export interface Harness {
 export const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:111111111111:function:consumer';
 export const queueArn = (name: string): string => `arn:aws:sqs:us-east-1:111111111111:${name}`;
 
-export async function startHarness(
-  options: Partial<Omit<EmbeddedEventBridgeOptions, 'invokeLambda'>> = {},
-): Promise<Harness> {
+export type HarnessOptions = Partial<Omit<EmbeddedEventBridgeOptions, 'invokeLambda'>>;
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const invocations: Invocation[] = [];
   const warnings: string[] = [];
   const harness: { lambda: Harness['lambda'] } = { lambda: async () => {} };
@@ -61,6 +61,48 @@ export async function startHarness(
       client.destroy();
       await eventBridge.stop();
     },
+  });
+}
+
+/**
+ * Starts a harness before each test of the calling `describe` and closes it after, returning a handle that
+ * always refers to the running test's harness. Jest runs a block's hooks in declaration order (`afterEach`
+ * too), so declare extra set-up after this call and extra clean-up that needs the harness before it.
+ */
+export function useHarness(options: HarnessOptions = {}): Harness {
+  return liveHarness(beforeEach, afterEach, options);
+}
+
+/** As `useHarness`, but one harness shared by all the tests of the block (`beforeAll`/`afterAll`). */
+export function useSharedHarness(options: HarnessOptions = {}): Harness {
+  return liveHarness(beforeAll, afterAll, options);
+}
+
+function liveHarness(
+  start: (hook: () => Promise<void>) => void,
+  stop: (hook: () => Promise<void>) => void,
+  options: HarnessOptions,
+): Harness {
+  let current: Harness | undefined;
+  start(async () => {
+    current = await startHarness(options);
+  });
+  stop(async () => {
+    const closing = current;
+    current = undefined;
+    await closing?.close();
+  });
+  const live = (): Harness => {
+    if (!current) throw new Error('the harness is only available inside a test (or a hook after useHarness)');
+    return current;
+  };
+  return new Proxy({} as Harness, {
+    get: (_, key) => {
+      const value = Reflect.get(live(), key);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+    set: (_, key, value) => Reflect.set(live(), key, value),
+    has: (_, key) => Reflect.has(live(), key),
   });
 }
 

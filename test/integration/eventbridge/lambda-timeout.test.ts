@@ -3,7 +3,7 @@
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { FUNCTIONS } from '../../../functions/routes.js';
 import { invoke, type LocalHandler, type LocalHandlers } from '../../../local/lambda/invoker.js';
-import { type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+import { LAMBDA_ARN, queueArn, useHarness } from './harness.js';
 
 const DLQ = queueArn('orders-dlq');
 const TIMEOUT_MS = 20;
@@ -12,7 +12,7 @@ const handlersOf = (handler: LocalHandler): LocalHandlers =>
   Object.fromEntries(Object.keys(FUNCTIONS).map((name) => [name, handler])) as LocalHandlers;
 
 describe('embedded EventBridge: a Lambda target that times out', () => {
-  let harness: Harness;
+  const harness = useHarness();
   let calls: number;
 
   /** The deliver handler: hangs on the calls listed, answers on the others. */
@@ -28,7 +28,6 @@ describe('embedded EventBridge: a Lambda target that times out', () => {
   };
 
   beforeEach(async () => {
-    harness = await startHarness();
     await harness.client.send(
       new PutRuleCommand({ Name: 'orders', EventPattern: '{"source":["sharebus.orders"]}' }),
     );
@@ -45,10 +44,6 @@ describe('embedded EventBridge: a Lambda target that times out', () => {
         ],
       }),
     );
-  });
-
-  afterEach(async () => {
-    await harness.close();
   });
 
   const putOrder = () =>

@@ -6,7 +6,7 @@ import {
   PutRuleCommand,
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+import { caught, LAMBDA_ARN, queueArn, startHarness, useHarness } from './harness.js';
 
 const entry = (detail: unknown = { orderId: 1 }): PutEventsRequestEntry => ({
   Source: 'sharebus.orders',
@@ -15,20 +15,15 @@ const entry = (detail: unknown = { orderId: 1 }): PutEventsRequestEntry => ({
 });
 
 describe('embedded EventBridge: PutEvents', () => {
-  let harness: Harness;
+  const harness = useHarness();
 
   beforeEach(async () => {
-    harness = await startHarness();
     await harness.client.send(
       new PutRuleCommand({ Name: 'orders', EventPattern: JSON.stringify({ source: ['sharebus.orders'] }) }),
     );
     await harness.client.send(
       new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
     );
-  });
-
-  afterEach(async () => {
-    await harness.close();
   });
 
   it('delivers the EventBridge event to the Lambda target of a matching rule, in process', async () => {

@@ -9,20 +9,12 @@ import {
   PutTargetsCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, LAMBDA_ARN, startHarness } from './harness.js';
+import { caught, LAMBDA_ARN, useHarness, useSharedHarness } from './harness.js';
 
 const PATTERN = JSON.stringify({ source: ['sharebus.test'] });
 
 describe('embedded EventBridge: rules', () => {
-  let harness: Harness;
-
-  beforeEach(async () => {
-    harness = await startHarness();
-  });
-
-  afterEach(async () => {
-    await harness.close();
-  });
+  const harness = useHarness();
 
   it('puts and describes a rule on the default bus with an ARN without bus segment', async () => {
     // Act
@@ -215,15 +207,7 @@ describe('embedded EventBridge: rules', () => {
 });
 
 describe('embedded EventBridge: TestEventPattern', () => {
-  let harness: Harness;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-  });
-
-  afterAll(async () => {
-    await harness.close();
-  });
+  const harness = useSharedHarness();
 
   const event = {
     id: '1',

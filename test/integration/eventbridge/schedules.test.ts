@@ -12,7 +12,7 @@ import {
   RemoveTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness, useHarness } from './harness.js';
 
 // The harness runs at delayScale 0.001: rate(1 minute) fires every 60 ms, rate(1 day) every 86.4 s.
 const RULE_ARN = 'arn:aws:events:us-east-1:111111111111:rule/tick';
@@ -47,15 +47,7 @@ const payloads = (harness: Harness): Array<Record<string, unknown>> =>
   harness.invocations.map((i) => JSON.parse(i.payload) as Record<string, unknown>);
 
 describe('embedded EventBridge: scheduled rules', () => {
-  let harness: Harness;
-
-  beforeEach(async () => {
-    harness = await startHarness();
-  });
-
-  afterEach(async () => {
-    await harness.close();
-  });
+  const harness = useHarness();
 
   it("delivers AWS's Scheduled Event to the targets of a rate rule, once per scaled period", async () => {
     // Prepare

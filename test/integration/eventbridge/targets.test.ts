@@ -5,18 +5,13 @@ import {
   PutTargetsCommand,
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+import { caught, LAMBDA_ARN, queueArn, useHarness } from './harness.js';
 
 describe('embedded EventBridge: targets', () => {
-  let harness: Harness;
+  const harness = useHarness();
 
   beforeEach(async () => {
-    harness = await startHarness();
     await harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: '{"source":["s"]}' }));
-  });
-
-  afterEach(async () => {
-    await harness.close();
   });
 
   it('puts, lists and removes targets, echoing them as given', async () => {
