@@ -538,6 +538,89 @@ describe('RuleMatcher', () => {
     expect(after).toEqual([['a'], ['a', 'c'], ['a']]);
   });
 
+  it('tests each kind of condition as the reference does when another condition selects the rule', () => {
+    // Prepare: the source selects every rule, so the bus tests detail.a itself, with the edge cases of each kind
+    const conditions: unknown[] = [
+      'ab',
+      '',
+      'x"',
+      { prefix: 'a' },
+      { prefix: 'ab"' },
+      { prefix: '"' },
+      { suffix: 'b' },
+      { suffix: '"ab' },
+      { suffix: '"' },
+      { 'equals-ignore-case': 'aB' },
+      { 'equals-ignore-case': '' },
+      { 'equals-ignore-case': 'x"' },
+      { 'equals-ignore-case': 'ß' },
+      { 'anything-but': 'ab' },
+      { 'anything-but': ['ab', ''] },
+      { 'anything-but': ['ab', 'x', 'b'] },
+      { 'anything-but': [1, 2] },
+      { 'anything-but': { prefix: 'a' } },
+      { 'anything-but': { prefix: 'ab"' } },
+      { 'anything-but': { suffix: 'b' } },
+      { wildcard: 'a*b' },
+      { wildcard: '*b' },
+      { wildcard: 'a*' },
+      { wildcard: '*' },
+      { wildcard: 'ab*b' },
+      { wildcard: 'a*b*' },
+      { wildcard: 'a*xb' },
+      { exists: true },
+      { exists: false },
+      { numeric: ['>', 0, '<=', 2] },
+    ];
+    const values: unknown[] = [
+      'ab',
+      'AB',
+      'aB',
+      'Ab',
+      'a',
+      'b',
+      '',
+      'x"',
+      'X"',
+      '"ab',
+      'ab"',
+      'abb',
+      'axb',
+      'ß',
+      'SS',
+    ];
+    const others: unknown[] = [0, 1, 2, 2.5, null, true, ['a', 'AB'], ['x', 'b'], [], [{ a: 1 }]];
+    const events = [
+      '{"source":"s","detail":{}}',
+      ...[...values, ...others].map((a) => JSON.stringify({ source: 's', detail: { a } })),
+      // values only inside array elements: exists:false holds on an element k=1 chose that lacks the field
+      '{"source":"s","detail":{"arr":[{"k":1},{"x":1}]}}',
+      '{"source":"s","detail":{"arr":[{"k":1,"x":1}]}}',
+    ];
+    const bus = new RuleMatcher<number>();
+    const patterns = [
+      ...conditions.map((c) => JSON.stringify({ source: ['s'], detail: { a: [c] } })),
+      '{"source":["s"],"detail":{"arr":{"k":[1],"x":[{"exists":false}]}}}',
+    ].map((p) => compilePattern(p));
+    for (const [i, p] of patterns.entries()) bus.add(i, p);
+
+    // Act
+    const results = events.map((text) => ({
+      event: text,
+      parsed: bus.match(JSON.parse(text)),
+      text: bus.matchJson(text),
+    }));
+
+    // Assess
+    const expected = events.map((text) => {
+      const keys = patterns.flatMap((p, i) => (referenceMatchesJson(p, text) ? [i] : []));
+      return { event: text, parsed: keys, text: keys };
+    });
+    expect(results).toEqual(expected);
+    // and the cases discriminate: every event matches some rules and fails others
+    expect(expected.every((e) => e.parsed.length > 0 && e.parsed.length < patterns.length)).toBe(true);
+  });
+
   it('matches nothing for an event that is not a JSON object', () => {
     // Prepare
     const bus = new RuleMatcher<string>();
