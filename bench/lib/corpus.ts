@@ -308,3 +308,54 @@ export function createCorpus(options: CorpusOptions): Corpus {
   const events = Array.from({ length: options.eventCount }, (_, n) => makeEvent(eventRandom, n));
   return { seed: options.seed, rules, events };
 }
+
+interface Selector {
+  readonly source: readonly string[];
+  readonly detailType: ReadonlyArray<string | { readonly prefix: string }> | undefined;
+}
+
+function selectorOf(rule: BenchRule): Selector {
+  const pattern = JSON.parse(rule.pattern) as {
+    source: string[];
+    'detail-type'?: Array<string | { prefix: string }>;
+  };
+  return { source: pattern.source, detailType: pattern['detail-type'] };
+}
+
+/**
+ * Per event, the average number of rules whose source and detail-type conditions the event meets: the rules any
+ * engine has to look further at (their detail conditions) to decide. A property of the corpus, not of a matcher.
+ */
+export function rulesConcerningPerEvent(rules: readonly BenchRule[], events: readonly BenchEvent[]): number {
+  const bySource = new Map<string, Selector[]>();
+  for (const selector of rules.map(selectorOf)) {
+    for (const source of selector.source) {
+      const list = bySource.get(source) ?? [];
+      list.push(selector);
+      bySource.set(source, list);
+    }
+  }
+  let concerned = 0;
+  for (const event of events) {
+    for (const { detailType } of bySource.get(event.source) ?? []) {
+      const type = event['detail-type'];
+      if (
+        detailType === undefined ||
+        detailType.some((t) => (typeof t === 'string' ? t === type : type.startsWith(t.prefix)))
+      ) {
+        concerned++;
+      }
+    }
+  }
+  return concerned / events.length;
+}
+
+/**
+ * The same rule on a source no corpus event carries (one of 200 per department, chosen by `n`): such rules
+ * concern no event, so they measure what rules that are merely present on the bus cost.
+ */
+export function onOtherSource(rule: BenchRule, n: number): BenchRule {
+  const pattern = JSON.parse(rule.pattern) as { source: string[] };
+  const source = pattern.source.map((s) => `${s}.elsewhere-${n % 200}`);
+  return { name: rule.name, pattern: JSON.stringify({ ...pattern, source }) };
+}
