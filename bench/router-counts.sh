@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Repeatable cost of the router's matching per event, for judging matcher changes on a machine whose timings
-# wander (this 2-core VM's do by +-20% between runs of one build). Runs bench/router-work.ts under valgrind's
-# cachegrind twice per rule count, with 6 and 10 passes over the corpus's 5,000 events, and prints the difference
-# per event: instructions, L1 data misses, and misses of a 512 KB last level (this VM's per-core L2), so that
+# Steadier cost of the router's matching per event, for judging matcher changes on a machine whose timings
+# wander (this 2-core VM's do by +-20% between runs of one build). Two runs of one build agree within 1.5% at
+# 1,000 rules; at 10,000 rules they spread by about 10% (docs/eventbridge.md), so judge only larger changes
+# there. Runs bench/router-work.ts under valgrind's cachegrind twice per rule count, with 6 and 10 passes over
+# the corpus's 5,000 events, and prints the difference per event: instructions, L1 data misses, and misses of a 512 KB last level (this VM's per-core L2), so that
 # start-up, rule building and JIT warm-up (6 passes: with fewer, code still being optimized lands in the
 # difference) cancel out. 5 to 10 minutes; the rule counts run in parallel.
 # Usage: npm run bench:router:counts [-- RULES...]   (default 10 1000 10000). Needs valgrind (apt-get install valgrind).
@@ -15,8 +16,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 npx esbuild bench/router-work.ts --bundle --platform=node --format=esm --outfile="$work/router-work.mjs" --log-level=warning
 
-# Prints "instructions l1-misses ll-misses" for one run, made repeatable: no address randomization, V8 in predictable
-# mode (JIT and collector on the measured thread, fixed seeds, no collections timed by the clock);
+# Prints "instructions l1-misses ll-misses" for one run, made as repeatable as we could: no address
+# randomization, V8 in predictable mode (JIT and collector on the measured thread, fixed seeds, no collections
+# timed by the clock);
 # router-work.ts collects garbage before its passes, and the young generation is made large enough
 # that none is collected during them.
 measure() {
