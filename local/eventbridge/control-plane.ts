@@ -47,7 +47,7 @@ import {
   page,
   RequestReader,
 } from './request.js';
-import { parseScheduleExpression, type Scheduler } from './schedule.js';
+import { parseScheduleExpression, type Schedule, type Scheduler } from './schedule.js';
 import { compileTargetInput } from './target-input.js';
 
 export const MAX_TARGETS_PER_RULE = 5;
@@ -81,6 +81,8 @@ interface Rule {
   readonly eventPattern?: string;
   readonly compiled?: CompiledPattern;
   readonly scheduleExpression?: string;
+  /** `scheduleExpression` parsed, when it is not empty (PutRule refuses one that does not parse). */
+  readonly schedule?: Schedule;
   readonly state: RuleState;
   readonly description?: string;
   readonly roleArn?: string;
@@ -275,10 +277,9 @@ export class ControlPlane {
     if (scheduleExpression !== undefined && bus.name !== DEFAULT_BUS) {
       throw validationError('ScheduleExpression is supported only on the default event bus.');
     }
+    const schedule = scheduleExpression ? parseScheduleExpression(scheduleExpression) : undefined;
     if (scheduleExpression) {
-      if (!parseScheduleExpression(scheduleExpression)) {
-        throw validationError('Parameter ScheduleExpression is not valid.');
-      }
+      if (!schedule) throw validationError('Parameter ScheduleExpression is not valid.');
       if (state === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS') {
         throw validationError(
           'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS rule state is not supported with scheduled rule expressions.',
@@ -293,6 +294,7 @@ export class ControlPlane {
       ...(eventPattern !== undefined ? { eventPattern } : {}),
       ...(compiled ? { compiled } : {}),
       ...(scheduleExpression !== undefined ? { scheduleExpression } : {}),
+      ...(schedule ? { schedule } : {}),
       // PutRule replaces the rule: arguments left out are not kept (AWS documents this), targets are.
       state: state ?? 'ENABLED',
       ...(description !== undefined ? { description } : {}),
@@ -308,8 +310,7 @@ export class ControlPlane {
 
   /** Starts, changes or stops a rule's schedule to match the rule: only enabled rules fire. */
   #syncSchedule(rule: Rule): void {
-    const expression = rule.scheduleExpression;
-    const schedule = expression === undefined ? undefined : parseScheduleExpression(expression);
+    const schedule = rule.schedule;
     if (schedule && rule.state !== 'DISABLED') this.options.scheduler.set(rule.arn, schedule);
     else this.options.scheduler.remove(rule.arn);
   }
