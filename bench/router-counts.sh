@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Steadier cost of the router's matching per event, for judging matcher changes on a machine whose timings
 # wander (this 2-core VM's do by +-20% between runs of one build). Two runs of one build agree within 1.5% at
-# 1,000 rules; at 10,000 rules they spread by about 10% (docs/eventbridge.md), so judge only larger changes
-# there. Runs bench/router-work.ts under valgrind's cachegrind twice per rule count, with 6 and 10 passes over
-# the corpus's 5,000 events, and prints the difference per event: instructions, L1 data misses, and misses of
-# a 512 KB last level (this VM's per-core L2), so that start-up, rule building and JIT warm-up (6 passes: with
-# fewer, code still being optimized lands in the difference) cancel out. 5 to 10 minutes; the rule counts run in parallel.
+# 1,000 rules (L1 misses within 6%); at 10,000 rules they spread by 14% (instructions) to 27% (L1 misses), see
+# docs/eventbridge.md, so judge only larger changes there. Runs bench/router-work.ts under valgrind's
+# cachegrind twice per rule count, with 6 and 10 passes over the corpus's 5,000 events, and prints the
+# difference per event: instructions, L1 data misses, and misses of a 512 KB last level (this VM's per-core
+# L2), so that start-up, rule building and JIT warm-up (6 passes: with fewer, code still being optimized lands
+# in the difference) cancel out. 5 to 10 minutes; the rule counts run in parallel.
 # Usage: npm run bench:router:counts [-- RULES...]   (default 10 1000 10000). Needs valgrind (apt-get install valgrind).
 set -euo pipefail
 cd "$(dirname "$0")/.."

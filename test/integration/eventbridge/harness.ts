@@ -67,7 +67,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 /**
  * Starts a harness before each test of the calling `describe` and closes it after, returning a handle that
  * always refers to the running test's harness. Jest runs a block's hooks in declaration order (`afterEach`
- * too), so declare extra set-up after this call and extra clean-up that needs the harness before it.
+ * too), so declare extra set-up after this call and extra clean-up that needs the harness before it. Reads,
+ * writes and `in` reach the running harness; enumerating the handle (spread, Object.keys) does not.
  */
 export function useHarness(options: HarnessOptions = {}): Harness {
   return liveHarness(beforeEach, afterEach, options);

@@ -52,8 +52,14 @@ describe('benchmark corpus', () => {
     // Assess
     expect(matched.some((m) => m.home > 0)).toBe(true);
     expect(matched.every((m) => m.away === 0)).toBe(true);
-    const moved = JSON.parse(onOtherSource(rules[0] as { name: string; pattern: string }, 5).pattern);
-    const original = JSON.parse((rules[0] as { pattern: string }).pattern);
-    expect(moved).toEqual({ ...original, source: [`${original.source[0]}.elsewhere-5`] });
+    // every rule keeps its name and all but its source
+    for (const [n, rule] of rules.entries()) {
+      const moved = onOtherSource(rule, n);
+      const original = JSON.parse(rule.pattern) as { source: string[] };
+      expect({ name: moved.name, pattern: JSON.parse(moved.pattern) }).toEqual({
+        name: rule.name,
+        pattern: { ...original, source: original.source.map((s) => `${s}.elsewhere-${n % 200}`) },
+      });
+    }
   });
 });
