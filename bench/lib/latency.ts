@@ -31,12 +31,12 @@ export interface LatencyOptions {
   readonly client?: 'sdk' | 'http';
   /**
    * `bare`: instead of the embedded EventBridge, a Node HTTP server that answers PutEvents at once and "invokes"
-   * on the next turn of the event loop — the floor this machine sets, to subtract. @default 'eventbridge'
+   * right after answering — the floor this machine sets, to subtract. @default 'eventbridge'
    */
   readonly server?: 'eventbridge' | 'bare';
 }
 
-/** The floor: loopback HTTP, body read and parsed, answer, invoke on setImmediate, as the real server does. */
+/** The floor: loopback HTTP, body read and parsed, answer, then invoke at once, as the real server does. */
 async function startBareServer(invoke: (payload: string) => void) {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -47,7 +47,7 @@ async function startBareServer(invoke: (payload: string) => void) {
       };
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
       res.end('{"FailedEntryCount":0,"Entries":[{"EventId":"bare"}]}');
-      setImmediate(() => invoke(body.Entries[0]?.Detail ?? ''));
+      invoke(body.Entries[0]?.Detail ?? '');
     });
   });
   server.keepAliveTimeout = 120_000;

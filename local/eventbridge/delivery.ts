@@ -74,6 +74,9 @@ export class Dispatcher {
   readonly #idleWaiters: Array<() => void> = [];
   #pending = 0;
   #stopped = false;
+  /** Deliveries whose first attempt has not started. */
+  #fresh: Job[] = [];
+  #flushScheduled = false;
 
   constructor(
     private readonly options: {
@@ -88,12 +91,31 @@ export class Dispatcher {
     return this.#pending;
   }
 
-  /** Queues one delivery; the first attempt runs after the current I/O (so PutEvents answers first). */
+  /**
+   * Queues one delivery. Its first attempt runs at flush(), which the server calls once it has answered the
+   * request that caused the delivery, or else after the current I/O: PutEvents answers first either way.
+   */
   deliver(event: DeliveredEvent, rule: DeliveryRule, target: DeliveryTarget): void {
     if (this.#stopped) return;
-    const job: Job = { event, rule, target, retries: 0 };
     this.#pending++;
-    setImmediate(() => void this.#attempt(job));
+    this.#fresh.push({ event, rule, target, retries: 0 });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /**
+   * Starts the first attempt of every delivery queued so far. Called as soon as the request that queued them
+   * is answered, so that one request's deliveries do not wait for the other requests read in the same turn of
+   * the event loop.
+   */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#fresh.length === 0) return;
+    const jobs = this.#fresh;
+    this.#fresh = [];
+    for (const job of jobs) void this.#attempt(job);
   }
 
   /** Resolves when no delivery is queued, in flight or waiting for a retry. */
@@ -112,6 +134,7 @@ export class Dispatcher {
     }
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    this.#fresh = [];
     this.#pending = 0;
     this.#notifyIdle();
   }

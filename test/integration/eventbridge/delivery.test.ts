@@ -1,4 +1,6 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -40,6 +42,57 @@ const failing = async (): Promise<void> => {
 
 describe('embedded EventBridge: delivery, retries and dead letters', () => {
   const harness = useHarness();
+
+  it('starts the deliveries of a request once it is answered, before reading the next request', async () => {
+    // Prepare: two kept-alive connections, so that two PutEvents sent together are read in one turn of the
+    // event loop; Node reports each request as the server starts on it
+    await setUp(harness, {});
+    const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+    const put = (orderId: number) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({
+          Entries: [
+            { Source: 'sharebus.orders', DetailType: 'OrderPlaced', Detail: JSON.stringify({ orderId }) },
+          ],
+        });
+        const req = request(
+          harness.eventBridge.endpoint,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    await Promise.all([put(0), put(0)]);
+    await harness.eventBridge.idle();
+    const order: string[] = [];
+    const started = () => order.push('request');
+    harness.lambda = async ({ payload }) => {
+      order.push(`deliver ${(JSON.parse(payload) as { detail: { orderId: number } }).detail.orderId}`);
+    };
+    subscribe('http.server.request.start', started);
+
+    // Act
+    try {
+      expect(await Promise.all([put(1), put(2)])).toEqual([200, 200]);
+      await harness.eventBridge.idle();
+    } finally {
+      unsubscribe('http.server.request.start', started);
+      agent.destroy();
+    }
+
+    // Assess: each request's delivery comes before the next request is read
+    expect(order).toHaveLength(4);
+    expect(order.filter((_, i) => i % 2 === 0)).toEqual(['request', 'request']);
+    expect(order.filter((_, i) => i % 2 === 1).sort()).toEqual(['deliver 1', 'deliver 2']);
+  });
 
   it('retries a failing Lambda and succeeds when it recovers', async () => {
     // Prepare
