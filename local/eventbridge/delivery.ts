@@ -76,7 +76,8 @@ export class Dispatcher {
   #stopped = false;
   /** Deliveries whose first attempt has not started. */
   #fresh: Job[] = [];
-  #flushScheduled = false;
+  /** The flush() at the end of this turn of the event loop, for deliveries no request flushes. */
+  #flushLater: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly options: {
@@ -99,10 +100,7 @@ export class Dispatcher {
     if (this.#stopped) return;
     this.#pending++;
     this.#fresh.push({ event, rule, target, retries: 0 });
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.#flushLater ??= setImmediate(() => this.flush());
   }
 
   /**
@@ -111,7 +109,8 @@ export class Dispatcher {
    * the event loop.
    */
   flush(): void {
-    this.#flushScheduled = false;
+    if (this.#flushLater !== undefined) clearImmediate(this.#flushLater);
+    this.#flushLater = undefined;
     if (this.#fresh.length === 0) return;
     const jobs = this.#fresh;
     this.#fresh = [];

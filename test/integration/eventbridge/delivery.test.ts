@@ -43,7 +43,7 @@ const failing = async (): Promise<void> => {
 describe('embedded EventBridge: delivery, retries and dead letters', () => {
   const harness = useHarness();
 
-  it('starts the deliveries of a request once it is answered, before reading the next request', async () => {
+  it('starts the deliveries of a request once it is answered, before handling the next request', async () => {
     // Prepare: two kept-alive connections, so that two PutEvents sent together are read in one turn of the
     // event loop; Node reports each request as the server starts on it
     await setUp(harness, {});
@@ -88,7 +88,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       agent.destroy();
     }
 
-    // Assess: each request's delivery comes before the next request is read
+    // Assess: each request's delivery comes before the next request is handled
     expect(order).toHaveLength(4);
     expect(order.filter((_, i) => i % 2 === 0)).toEqual(['request', 'request']);
     expect(order.filter((_, i) => i % 2 === 1).sort()).toEqual(['deliver 1', 'deliver 2']);
