@@ -337,8 +337,8 @@ export function rulesConcerningPerEvent(rules: readonly BenchRule[], events: rea
   }
   let concerned = 0;
   for (const event of events) {
+    const type = event['detail-type'];
     for (const { detailType } of bySource.get(event.source) ?? []) {
-      const type = event['detail-type'];
       if (
         detailType === undefined ||
         detailType.some((t) => (typeof t === 'string' ? t === type : type.startsWith(t.prefix)))
