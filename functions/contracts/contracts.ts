@@ -10,6 +10,7 @@ import {
   type Principal,
   type Registry,
   RegistryConflictError,
+  RegistryOwnershipError,
 } from '../shared/registry/registry.js';
 import { InvalidSchemaError, type SchemaValidator } from '../shared/schema-validator.js';
 
@@ -42,17 +43,11 @@ export async function registerContract(
     }
     throw error;
   }
+  // A quick refusal for the common case; the registry enforces ownership atomically with the write.
   const existing = await ports.registry.listContractVersions(input.type);
   const owner = existing[0]?.ownerDepartment;
-  if (owner !== undefined && owner !== caller.departmentId) {
-    throw new ForbiddenError(
-      'not_owner',
-      `Contract type ${input.type} is owned by department ${owner}, not ${caller.departmentId}.`,
-      {
-        fields: [{ field: '/type', message: `owned by ${owner}` }],
-      },
-    );
-  }
+  if (owner !== undefined && owner !== caller.departmentId)
+    throw notOwner(input.type, owner, caller.departmentId);
   const now = ports.now();
   const contract: ContractVersion = {
     type: input.type,
@@ -74,6 +69,9 @@ export async function registerContract(
     const stored = await ports.registry.getContractVersion(input.type, input.version);
     return { contract: stored ?? contract, created: false };
   } catch (error) {
+    if (error instanceof RegistryOwnershipError) {
+      throw notOwner(input.type, error.owner, caller.departmentId, error);
+    }
     if (error instanceof RegistryConflictError) {
       throw new ConflictError(
         'contract_version_conflict',
@@ -86,6 +84,17 @@ export async function registerContract(
     }
     throw error;
   }
+}
+
+function notOwner(type: string, owner: string, caller: string, cause?: unknown): ForbiddenError {
+  return new ForbiddenError(
+    'not_owner',
+    `Contract type ${type} is owned by department ${owner}, not ${caller}.`,
+    {
+      fields: [{ field: '/type', message: `owned by ${owner}` }],
+      cause,
+    },
+  );
 }
 
 /** The public view of a contract version. */

@@ -20,6 +20,7 @@ import {
   Registry,
   RegistryConflictError,
   RegistryNotFoundError,
+  RegistryOwnershipError,
   type Sharing,
   type Subscription,
   type SystemRecord,
@@ -71,6 +72,8 @@ const keys = {
     pk: `CONTRACT#${type}`,
     sk: `VERSION#${sortableVersion}`,
   }),
+  /** Who owns a contract type; written with the type's first version, checked with every later one. */
+  contractOwner: (type: string) => ({ pk: `CONTRACT#${type}`, sk: 'OWNER' }),
   subscription: (id: string) => ({ pk: `SUB#${id}`, sk: 'SUB' }),
   audit: (day: string, sortableAt: string, id: string) => ({ pk: `AUDIT#${day}`, sk: `${sortableAt}#${id}` }),
   auditDay: (day: string) => ({ pk: 'AUDITDAYS', sk: day }),
@@ -254,6 +257,29 @@ export class DynamoDbRegistry extends Registry {
     const failed = await this.#transact(
       [
         {
+          // Claims the type for the caller's department, or checks that it already owns it. Idempotent: a
+          // type registered before this item existed gets it with its next version.
+          Update: {
+            TableName: this.#tableName,
+            Key: keys.contractOwner(type),
+            UpdateExpression:
+              'SET #entity = :entity, #type = :type, #owner = :owner, #since = if_not_exists(#since, :at)',
+            ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
+            ExpressionAttributeNames: {
+              '#entity': 'entity',
+              '#type': 'type',
+              '#owner': 'ownerDepartment',
+              '#since': 'claimedAt',
+            },
+            ExpressionAttributeValues: {
+              ':entity': 'contractOwner',
+              ':type': type,
+              ':owner': contract.ownerDepartment,
+              ':at': contract.createdAt,
+            },
+          },
+        },
+        {
           Put: {
             TableName: this.#tableName,
             Item: {
@@ -279,8 +305,14 @@ export class DynamoDbRegistry extends Registry {
       audit,
     );
     if (failed === undefined) return 'created';
+    if (failed === 0) {
+      // Owner items are never deleted: the one that refused the claim is there to read.
+      const owner = await this.#get(keys.contractOwner(type));
+      if (owner === undefined)
+        throw new RegistryConflictError(`${type} changed concurrently`, `contract:${type}`);
+      throw new RegistryOwnershipError(type, str(owner, 'ownerDepartment'));
+    }
     const entity = `contract:${type}@${contract.version}`;
-    if (failed !== 0) throw new RegistryConflictError(`audit entry ${audit.id} exists`, `audit:${audit.id}`);
     const existingItem = await this.#get(key);
     // Only a concurrent delete could empty the key, and versions are never deleted.
     if (existingItem === undefined) throw new RegistryConflictError(`${entity} changed concurrently`, entity);

@@ -86,6 +86,19 @@ export class RegistryNotFoundError extends Error {
   }
 }
 
+/** A contract version from a department other than the one that owns its type. */
+export class RegistryOwnershipError extends Error {
+  override name = 'RegistryOwnershipError';
+  constructor(
+    readonly type: string,
+    /** The department that owns the type. */
+    readonly owner: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`contract type ${type} is owned by department ${owner}`, options);
+  }
+}
+
 export abstract class Registry {
   /** Throws RegistryConflictError when the department exists. */
   abstract createDepartment(department: Department, audit: AuditEntry): Promise<void>;
@@ -106,6 +119,9 @@ export abstract class Registry {
   /**
    * Stores a contract version. Versions are immutable: when the same type and version exist with an identical
    * schema, description and sharing the answer is `unchanged`; when they differ, RegistryConflictError.
+   * The first department to store a version of a type owns the type: a version from another department throws
+   * RegistryOwnershipError. The claim is part of the same write, so two departments racing to register a new
+   * type cannot both win.
    */
   abstract putContractVersion(contract: ContractVersion, audit: AuditEntry): Promise<'created' | 'unchanged'>;
   abstract getContractVersion(type: string, version: string): Promise<ContractVersion | undefined>;

@@ -108,6 +108,33 @@ describe('registerContract', () => {
     expect(await tableSnapshot(test)).toEqual(before);
   });
 
+  it('lets exactly one of two departments registering the same new type at once own it', async () => {
+    // Both requests read the type as unregistered before either writes, so only the registry's claim decides.
+    for (const round of [1, 2, 3, 4, 5]) {
+      // Prepare
+      const type = `tax.race.round-${round}`;
+      // Act
+      const outcomes = await Promise.allSettled([
+        registerContract(ports(), owner, body(type, '1.0.0')),
+        registerContract(ports(), stranger, body(type, '1.0.0')),
+      ]);
+      // Assess
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      const lost = outcomes.filter((o) => o.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      const winner = (won[0] as PromiseFulfilledResult<{ contract: { ownerDepartment: string } }>).value
+        .contract;
+      expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({
+        status: 403,
+        code: 'not_owner',
+        fields: [{ field: '/type', message: `owned by ${winner.ownerDepartment}` }],
+      });
+      const stored = await test.registry.listContractVersions(type);
+      expect(stored.map((c) => c.ownerDepartment)).toEqual([winner.ownerDepartment]);
+    }
+  });
+
   it('refuses the admin key, which belongs to no department', async () => {
     // Act
     const error = await caught(() => registerContract(ports(), admin, body('tax.filing.admin', '1.0.0')));

@@ -5,6 +5,7 @@ import {
   type ContractVersion,
   RegistryConflictError,
   RegistryNotFoundError,
+  RegistryOwnershipError,
 } from '../../../functions/shared/registry/registry.js';
 import {
   audit,
@@ -270,6 +271,32 @@ describe('DynamoDbRegistry contracts', () => {
     await expect(attempt).rejects.toMatchObject({ entity: `contract:${type}@1.0.0` });
     expect(await registry.getContractVersion(type, '1.0.0')).toEqual(contract(type, '1.0.0'));
     expect(await registry.listAudit()).toEqual([first]);
+  });
+
+  it('refuses a version of a type another department owns, naming the owner, and writes nothing', async () => {
+    // Prepare: no use-case check in front, so the registry alone must hold the type's ownership.
+    const { registry } = await freshRegistry();
+    const first = audit();
+    await registry.putContractVersion(contract(type, '1.0.0'), first);
+    const intruder = contract(type, '2.0.0', { ownerDepartment: 'housing', createdBy: 'housing/grants' });
+    // Act
+    const attempt = registry.putContractVersion(intruder, audit());
+    // Assess
+    await expect(attempt).rejects.toThrow(RegistryOwnershipError);
+    await expect(attempt).rejects.toMatchObject({ type, owner: 'tax' });
+    expect(await registry.listContractVersions(type)).toEqual([contract(type, '1.0.0')]);
+    expect(await registry.listAudit()).toEqual([first]);
+  });
+
+  it('keeps the owner of a type across its later versions', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.putContractVersion(contract(type, '1.0.0'), audit());
+    // Act
+    const outcome = await registry.putContractVersion(contract(type, '1.1.0'), audit());
+    // Assess
+    expect(outcome).toBe('created');
+    expect((await registry.listContractVersions(type)).map((c) => c.version)).toEqual(['1.0.0', '1.1.0']);
   });
 
   it('lists the versions of a type in semver order, 1.10.0 after 1.9.0', async () => {
