@@ -51,6 +51,8 @@ export interface RunningSharebus {
   readonly apiUrl: string;
   readonly eventBridgeEndpoint: string;
   readonly dynamoDbEndpoint: string;
+  /** Why DynamoDB Local listens on every interface rather than the runtime's host; undefined when it does not. */
+  readonly dynamoDbUnbound: string | undefined;
   readonly adminKey: string;
   /** `department/system` → API key of the demo systems whose key is known. */
   readonly demoKeys: DemoKeys;
@@ -190,6 +192,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       apiUrl: frontDoor.url,
       eventBridgeEndpoint: eventBridge.endpoint,
       dynamoDbEndpoint: dynamodb.endpoint,
+      dynamoDbUnbound: dynamodb.whyUnbound,
       adminKey,
       demoKeys,
       eventBridge,

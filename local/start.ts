@@ -47,6 +47,14 @@ try {
     lines.push('  Demo system API keys:');
     for (const [system, key] of demo) lines.push(`    ${system.padEnd(42)} ${key}`);
   }
+  if (bus.dynamoDbUnbound !== undefined) {
+    lines.push(
+      '',
+      `  Warning: DynamoDB Local listens on every interface (${bus.dynamoDbUnbound}). A JDK 17 (javac) lets it`,
+      '  listen on 127.0.0.1 alone (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless); until then keep its',
+      '  port closed to other hosts.',
+    );
+  }
   lines.push('', `sharebus ready in ${Date.now() - started} ms — Ctrl-C to stop`);
   console.log(lines.join('\n'));
 

@@ -1,7 +1,7 @@
 // Starts AWS's DynamoDB Local (the jar fetched at install by fetch-jar.mjs) as a child process on a
 // known port, waits until it answers, and stops it again.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../net.js';
@@ -32,12 +32,18 @@ export interface DynamoDbLocalOptions {
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /**
+   * The address it listens on: the host asked for, or undefined when it listens on every interface because no
+   * `javac` was found to build the small launcher that binds it (`whyUnbound` says why).
+   */
+  readonly boundTo: string | undefined;
+  readonly whyUnbound: string | undefined;
   readonly pid: number;
   stop(): Promise<void>;
 }
 
 const INSTALL_HINT =
-  'DynamoDB Local needs Java 17 or newer. Install it (Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`; ' +
+  'DynamoDB Local needs Java 17 or newer. Install it (Debian/Ubuntu: `apt-get install openjdk-17-jdk-headless`; ' +
   'macOS: `brew install openjdk@17`; others: https://adoptium.net), or point JAVA_HOME at one.';
 
 function javaBinary(): string {
@@ -52,6 +58,39 @@ function javaBinary(): string {
     throw new JavaNotFoundError(`\`${candidate}\` is Java ${major}. ${INSTALL_HINT}`);
   }
   return candidate;
+}
+
+const BINDER = 'LoopbackDynamoDbLocal';
+const BINDER_SOURCE = join(root, 'local', 'dynamodb', `${BINDER}.java`);
+
+/**
+ * The directory holding the compiled binder (see LoopbackDynamoDbLocal.java), compiling it on first use with the
+ * JDK's `javac` next to `java`; a string saying why not when there is none or it fails (then DynamoDB Local
+ * listens on every interface, as its own jar does).
+ */
+function binderClasses(jarDir: string, java: string): { dir: string } | { why: string } {
+  const dir = join(jarDir, 'binder');
+  const built = join(dir, `${BINDER}.class`);
+  const newest = Math.max(
+    statSync(BINDER_SOURCE).mtimeMs,
+    statSync(join(jarDir, 'DynamoDBLocal.jar')).mtimeMs,
+  );
+  if (existsSync(built) && statSync(built).mtimeMs >= newest) return { dir };
+  const javac = java === 'java' ? 'javac' : join(dirname(java), 'javac');
+  // Compiled aside and renamed into place, so that processes starting at once never load a half-written class.
+  const scratch = mkdtempSync(join(jarDir, 'binder-'));
+  try {
+    const classpath = [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*')].join(':');
+    const run = spawnSync(javac, ['-d', scratch, '-cp', classpath, BINDER_SOURCE], { encoding: 'utf8' });
+    if (run.error || run.status !== 0) {
+      return { why: `\`${javac}\` ${run.error ? 'could not be run' : `failed: ${run.stderr.trim()}`}` };
+    }
+    mkdirSync(dir, { recursive: true });
+    renameSync(join(scratch, `${BINDER}.class`), built);
+    return { dir };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 async function answers(endpoint: string): Promise<boolean> {
@@ -75,6 +114,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const java = javaBinary();
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
+  const binder = binderClasses(jarDir, java);
   const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
 
@@ -85,8 +125,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       .split(/\s+/)
       .filter(Boolean),
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(jarDir, 'DynamoDBLocal.jar'),
+    // DynamoDB Local's own main listens on every interface; the binder runs it on `host` alone.
+    ...('dir' in binder
+      ? [
+          `-Dsharebus.host=${host}`,
+          '-cp',
+          [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*'), binder.dir].join(':'),
+          BINDER,
+        ]
+      : ['-jar', join(jarDir, 'DynamoDBLocal.jar')]),
     '-port',
     String(port),
     '-disableTelemetry',
@@ -133,6 +180,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   return {
     endpoint,
     port,
+    boundTo: 'dir' in binder ? host : undefined,
+    whyUnbound: 'why' in binder ? binder.why : undefined,
     pid: child.pid ?? -1,
     async stop() {
       if (exited !== undefined) return;

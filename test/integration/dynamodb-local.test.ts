@@ -1,6 +1,33 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal } from '../../local/dynamodb/launcher.js';
+
+const jarDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.dynamodb-local');
+
+/** The addresses of the sockets listening on `port`, as the kernel lists them (Linux). */
+function listeningOn(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const named: Record<string, string> = {
+    '00000000': '0.0.0.0',
+    '0100007F': '127.0.0.1',
+    '00000000000000000000000000000000': '::',
+    '0000000000000000FFFF00000100007F': '127.0.0.1',
+    '00000000000000000000000001000000': '::1',
+  };
+  const found: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      const [address, localPort] = (local ?? '').split(':');
+      if (state === '0A' && localPort === hexPort) found.push(named[address ?? ''] ?? (address as string));
+    }
+  }
+  return found;
+}
 
 describe('DynamoDB Local launcher', () => {
   it('serves the DynamoDB API on the port it picked and stops cleanly', async () => {
@@ -21,6 +48,48 @@ describe('DynamoDB Local launcher', () => {
       await dynamodb.stop();
     }
     await expect(fetch(dynamodb.endpoint)).rejects.toThrow();
+  });
+
+  it('listens on 127.0.0.1 alone, not on every interface as its own jar does', async () => {
+    const dynamodb = await startDynamoDbLocal();
+    try {
+      expect(dynamodb.boundTo).toBe('127.0.0.1');
+      expect(listeningOn(dynamodb.port)).toEqual(['127.0.0.1']);
+    } finally {
+      await dynamodb.stop();
+    }
+  });
+
+  it('falls back to every interface, and says why, when the Java found has no javac', async () => {
+    // Prepare: a Java home with java alone, and a copy of the jar directory with no binder compiled yet.
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
+    const java = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    mkdirSync(join(scratch, 'home', 'bin'), { recursive: true });
+    symlinkSync(java, join(scratch, 'home', 'bin', 'java'));
+    mkdirSync(join(scratch, 'jars'));
+    for (const entry of ['DynamoDBLocal.jar', 'DynamoDBLocal_lib']) {
+      symlinkSync(join(jarDir, entry), join(scratch, 'jars', entry));
+    }
+    const saved = process.env.JAVA_HOME;
+    process.env.JAVA_HOME = join(scratch, 'home');
+    try {
+      // Act
+      const dynamodb = await startDynamoDbLocal({ jarDir: join(scratch, 'jars') });
+      try {
+        // Assess
+        expect(dynamodb.boundTo).toBeUndefined();
+        expect(dynamodb.whyUnbound).toMatch(/javac. could not be run/);
+        expect(listeningOn(dynamodb.port).some((a) => a === '::' || a === '0.0.0.0')).toBe(true);
+      } finally {
+        await dynamodb.stop();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.JAVA_HOME;
+      else process.env.JAVA_HOME = saved;
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it('stops DynamoDB Local when the process that started it is killed', async () => {
