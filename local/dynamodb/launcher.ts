@@ -1,8 +1,18 @@
 // Starts AWS's DynamoDB Local (the jar fetched at install by fetch-jar.mjs) as a child process on a
 // known port, waits until it answers, and stops it again.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../net.js';
 
@@ -46,18 +56,27 @@ const INSTALL_HINT =
   'DynamoDB Local needs Java 17 or newer. Install it (Debian/Ubuntu: `apt-get install openjdk-17-jdk-headless`; ' +
   'macOS: `brew install openjdk@17`; others: https://adoptium.net), or point JAVA_HOME at one.';
 
-function javaBinary(): string {
+/** The Java to run DynamoDB Local with, and its major version. */
+function javaBinary(): { path: string; major: number } {
   const home = process.env.JAVA_HOME;
   const candidate = home ? join(home, 'bin', 'java') : 'java';
   const probe = spawnSync(candidate, ['-version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new JavaNotFoundError(`\`${candidate}\` could not be run. ${INSTALL_HINT}`);
   }
-  const major = /version "(\d+)/.exec(probe.stderr)?.[1];
-  if (major && Number(major) < 17) {
-    throw new JavaNotFoundError(`\`${candidate}\` is Java ${major}. ${INSTALL_HINT}`);
+  const major = Number(/version "(\d+)/.exec(probe.stderr)?.[1] ?? Number.NaN);
+  if (major < 17) throw new JavaNotFoundError(`\`${candidate}\` is Java ${major}. ${INSTALL_HINT}`);
+  return { path: candidate, major: Number.isNaN(major) ? 17 : major };
+}
+
+/** `java` as run (a path, or a name looked up on PATH), with symbolic links resolved; undefined if not found. */
+function realJava(java: string): string | undefined {
+  const dirs = java.includes('/') ? [''] : (process.env.PATH ?? '').split(delimiter);
+  for (const dir of dirs) {
+    const path = dir === '' ? java : join(dir, java);
+    if (existsSync(path)) return realpathSync(path);
   }
-  return candidate;
+  return undefined;
 }
 
 const BINDER = 'LoopbackDynamoDbLocal';
@@ -65,23 +84,35 @@ const BINDER_SOURCE = join(root, 'local', 'dynamodb', `${BINDER}.java`);
 
 /**
  * The directory holding the compiled binder (see LoopbackDynamoDbLocal.java), compiling it on first use with the
- * JDK's `javac` next to `java`; a string saying why not when there is none or it fails (then DynamoDB Local
- * listens on every interface, as its own jar does).
+ * `javac` of the JDK that `java` belongs to, for that Java's release; or why not, when there is no such `javac`
+ * or it fails (then DynamoDB Local listens on every interface, as its own jar does). Each build sits in a
+ * directory named after what it was built from (source, jar, Java release), so a change of any of them builds
+ * anew rather than reuse a class that no longer fits.
  */
-function binderClasses(jarDir: string, java: string): { dir: string } | { why: string } {
-  const dir = join(jarDir, 'binder');
+function binderClasses(
+  jarDir: string,
+  java: { path: string; major: number },
+): { dir: string } | { why: string } {
+  const jarId = existsSync(join(jarDir, 'sha256'))
+    ? readFileSync(join(jarDir, 'sha256'), 'utf8')
+    : String(statSync(join(jarDir, 'DynamoDBLocal.jar')).size);
+  const key = createHash('sha256')
+    .update(readFileSync(BINDER_SOURCE))
+    .update(`\0${jarId}\0${java.major}`)
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(jarDir, 'binder', key);
   const built = join(dir, `${BINDER}.class`);
-  const newest = Math.max(
-    statSync(BINDER_SOURCE).mtimeMs,
-    statSync(join(jarDir, 'DynamoDBLocal.jar')).mtimeMs,
-  );
-  if (existsSync(built) && statSync(built).mtimeMs >= newest) return { dir };
-  const javac = java === 'java' ? 'javac' : join(dirname(java), 'javac');
+  if (existsSync(built)) return { dir };
+  const real = realJava(java.path);
+  if (real === undefined) return { why: `\`${java.path}\` was not found on PATH to find its javac` };
+  const javac = join(dirname(real), 'javac');
   // Compiled aside and renamed into place, so that processes starting at once never load a half-written class.
   const scratch = mkdtempSync(join(jarDir, 'binder-'));
   try {
     const classpath = [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*')].join(':');
-    const run = spawnSync(javac, ['-d', scratch, '-cp', classpath, BINDER_SOURCE], { encoding: 'utf8' });
+    const args = ['--release', String(java.major), '-d', scratch, '-cp', classpath, BINDER_SOURCE];
+    const run = spawnSync(javac, args, { encoding: 'utf8' });
     if (run.error || run.status !== 0) {
       return { why: `\`${javac}\` ${run.error ? 'could not be run' : `failed: ${run.stderr.trim()}`}` };
     }
@@ -146,10 +177,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // orphaned DynamoDB Local keeps the port.
   const watchdog =
     'exec 3<&0; "$@" </dev/null & pid=$!; (cat <&3 >/dev/null; kill "$pid" 2>/dev/null) & wait "$pid"';
-  const child: ChildProcess = spawn('sh', ['-c', watchdog, 'sharebus-dynamodb-local', java, ...javaArgs], {
-    cwd: jarDir,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    'sh',
+    ['-c', watchdog, 'sharebus-dynamodb-local', java.path, ...javaArgs],
+    {
+      cwd: jarDir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);

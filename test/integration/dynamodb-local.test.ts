@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,13 +61,14 @@ describe('DynamoDB Local launcher', () => {
   });
 
   it('falls back to every interface, and says why, when the Java found has no javac', async () => {
-    // Prepare: a Java home with java alone, and a copy of the jar directory with no binder compiled yet.
+    // Prepare: a Java home whose java (a script running the real one) has no javac beside it, and a copy of the
+    // jar directory with no binder compiled yet.
     const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
     const java = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], {
       encoding: 'utf8',
     }).stdout.trim();
     mkdirSync(join(scratch, 'home', 'bin'), { recursive: true });
-    symlinkSync(java, join(scratch, 'home', 'bin', 'java'));
+    writeFileSync(join(scratch, 'home', 'bin', 'java'), `#!/bin/sh\nexec '${java}' "$@"\n`, { mode: 0o755 });
     mkdirSync(join(scratch, 'jars'));
     for (const entry of ['DynamoDBLocal.jar', 'DynamoDBLocal_lib']) {
       symlinkSync(join(jarDir, entry), join(scratch, 'jars', entry));

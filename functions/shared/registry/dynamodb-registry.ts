@@ -254,6 +254,12 @@ export class DynamoDbRegistry extends Registry {
       );
     }
     const key = keys.contract(type, version.sortable);
+    // A type registered before owner items existed has none yet: its first version names the owner. Versions
+    // never change, so this read cannot race; the owner item below settles types that have no version yet.
+    const first = await this.#firstVersion(type);
+    if (first !== undefined && first.ownerDepartment !== contract.ownerDepartment) {
+      throw new RegistryOwnershipError(type, first.ownerDepartment);
+    }
     const failed = await this.#transact(
       [
         {
@@ -275,7 +281,7 @@ export class DynamoDbRegistry extends Registry {
               ':entity': 'contractOwner',
               ':type': type,
               ':owner': contract.ownerDepartment,
-              ':at': contract.createdAt,
+              ':at': first?.createdAt ?? contract.createdAt,
             },
           },
         },
@@ -326,6 +332,20 @@ export class DynamoDbRegistry extends Registry {
       `${type} ${contract.version} exists with a different schema, description or sharing; publish a new version`,
       entity,
     );
+  }
+
+  async #firstVersion(type: string): Promise<ContractVersion | undefined> {
+    const result = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `CONTRACT#${type}`, ':prefix': 'VERSION#' },
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = result.Items?.[0];
+    return item && toContract(item);
   }
 
   override async getContractVersion(type: string, version: string): Promise<ContractVersion | undefined> {

@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { RegistryKeyError } from '../../../functions/shared/registry/dynamodb-registry.js';
 import {
   type AuditEntry,
@@ -286,6 +286,31 @@ describe('DynamoDbRegistry contracts', () => {
     await expect(attempt).rejects.toMatchObject({ type, owner: 'tax' });
     expect(await registry.listContractVersions(type)).toEqual([contract(type, '1.0.0')]);
     expect(await registry.listAudit()).toEqual([first]);
+  });
+
+  it('holds a type registered before owner items existed to the department of its first version', async () => {
+    // Prepare: a version stored the way the registry stored them before, with no owner item.
+    const test = await freshRegistry();
+    const { registry, documentClient, tableName } = test;
+    await registry.putContractVersion(contract(type, '1.0.0'), audit());
+    const ownerKey = { pk: `CONTRACT#${type}`, sk: 'OWNER' };
+    await documentClient.send(new DeleteCommand({ TableName: tableName, Key: ownerKey }));
+    const intruder = contract(type, '2.0.0', { ownerDepartment: 'housing', createdBy: 'housing/grants' });
+    // Act
+    const attempt = registry.putContractVersion(intruder, audit());
+    const next = await registry.putContractVersion(
+      contract(type, '1.1.0', { createdAt: '2026-01-01T00:00:00.000Z' }),
+      audit(),
+    );
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'RegistryOwnershipError', owner: 'tax' });
+    expect(next).toBe('created');
+    expect((await registry.listContractVersions(type)).map((c) => c.version)).toEqual(['1.0.0', '1.1.0']);
+    const owner = await documentClient.send(new GetCommand({ TableName: tableName, Key: ownerKey }));
+    expect(owner.Item).toMatchObject({
+      ownerDepartment: 'tax',
+      claimedAt: contract(type, '1.0.0').createdAt,
+    });
   });
 
   it('keeps the owner of a type across its later versions', async () => {
