@@ -309,9 +309,24 @@ const WILD_SUFFIX = 512;
 const INTERVALS = 1024;
 const EXISTS = 2048;
 const SCAN = 4096;
+/** The structures a string probe walks beyond one hash lookup: only then is its result worth remembering. */
+const STRING_WALKS = ADDRESSES | PREFIX | SUFFIX | FOLDED | WILD_PREFIX | WILD_SUFFIX | SCAN;
+
+/**
+ * Most distinct string values whose probe results one index remembers, and the longest such value (EventBridge
+ * caps a source at 256 characters): a field of long or ever-new values must not pin them in memory.
+ */
+const REMEMBERED_VALUES = 4_096;
+const REMEMBERED_LENGTH = 256;
 
 class IndexParts<T> {
   private used = 0;
+  /**
+   * What a probe found for each string value, while the index is unchanged. The fields the bus's trie indexes most
+   * (source, detail-type) take few distinct values, and probing one otherwise walks up to five character tries
+   * and folds its case; this turns that into one map lookup. Cleared by any change to the index.
+   */
+  private readonly remembered = new Map<string, T[]>();
   // Exact values by type, keyed without building strings on the probe path.
   private readonly strings = new Map<string, T[]>();
   private readonly numbers = new Map<number, T[]>();
@@ -333,6 +348,7 @@ class IndexParts<T> {
   private readonly scan: Array<Entry<T>> = [];
 
   apply(m: ValueMatcher, item: T, adding: boolean): void {
+    this.remembered.clear();
     if (this.place(m, item, adding)) return;
     this.used |= SCAN;
     if (adding) this.scan.push({ item, verify: m });
@@ -424,6 +440,21 @@ class IndexParts<T> {
   }
 
   probe(leaf: Leaf, sink: ProbeSink<T>): void {
+    if (typeof leaf === 'string' && leaf.length <= REMEMBERED_LENGTH && (this.used & STRING_WALKS) !== 0) {
+      let items = this.remembered.get(leaf);
+      if (items === undefined) {
+        const found: T[] = [];
+        this.probeAll(leaf, { hit: (item) => found.push(item) });
+        if (this.remembered.size < REMEMBERED_VALUES) this.remembered.set(leaf, found);
+        items = found;
+      }
+      hitAll(items, sink);
+      return;
+    }
+    this.probeAll(leaf, sink);
+  }
+
+  private probeAll(leaf: Leaf, sink: ProbeSink<T>): void {
     const used = this.used;
     if ((used & EXISTS) !== 0) hitAll(this.exists, sink);
     if (typeof leaf === 'string') {

@@ -49,9 +49,16 @@ describe('fast matcher against the reference interpreter', () => {
     );
     fc.assert(
       fc.property(cases, ([patterns, events, removals]) => {
-        // Prepare
+        // Prepare: the whole bus matches the events once first, so that removing rules must undo what the
+        // matcher remembered from those matches.
         const bus = new RuleMatcher<number>();
         for (const [i, p] of patterns.entries()) bus.add(i, p);
+        for (const text of events) {
+          expect({ event: text, before: bus.matchJson(text) }).toEqual({
+            event: text,
+            before: patterns.flatMap((p, i) => (referenceMatchesJson(p, text) ? [i] : [])),
+          });
+        }
         const removed = new Set(removals.map((r) => r % patterns.length));
         for (const i of removed) bus.remove(i);
         const live = patterns.map((p, i) => [i, p] as const).filter(([i]) => !removed.has(i));
@@ -69,6 +76,20 @@ describe('fast matcher against the reference interpreter', () => {
           expect({ event: text, fromText, fromObject }).toEqual({ event: text, ...expected });
         }
         expect(bus.size).toBe(live.length);
+
+        // The removed rules come back under new keys, added after the matcher has seen the events.
+        const back = [...removed].sort((a, b) => a - b);
+        for (const i of back) bus.add(patterns.length + i, patterns[i] as (typeof patterns)[number]);
+        for (const text of events) {
+          const matchedBack = back.filter((i) => referenceMatchesJson(patterns[i]!, text));
+          expect({ event: text, after: bus.matchJson(text) }).toEqual({
+            event: text,
+            after: [
+              ...live.filter(([, p]) => referenceMatchesJson(p, text)).map(([i]) => i),
+              ...matchedBack.map((i) => patterns.length + i),
+            ],
+          });
+        }
       }),
       // Shrinking a whole bus is slow; the single-pattern property above yields the small counterexample.
       { numRuns: 150, endOnFailure: true },

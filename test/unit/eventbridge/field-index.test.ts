@@ -1,0 +1,93 @@
+// FieldIndex remembers what it found for each string value; a change to the index must show at once.
+
+import { compileBranches, type ValueMatcher } from '../../../local/eventbridge/patterns/compile.js';
+import { FieldIndex } from '../../../local/eventbridge/patterns/field-index.js';
+import { leafMatches } from '../../../local/eventbridge/patterns/leaf-match.js';
+
+/** The matcher of one condition on `source`, given as the JSON of one pattern array element. */
+function matcher(condition: string): ValueMatcher {
+  const [branch] = compileBranches(`{"source":[${condition}]}`);
+  return branch?.get('source')?.matchers[0] as ValueMatcher;
+}
+
+function probe(index: FieldIndex<string>, value: string | number): string[] {
+  const hits = new Set<string>();
+  index.probe(value, { hit: (item) => hits.add(item) });
+  return [...hits].sort();
+}
+
+// More than FieldIndex scans linearly, and of every kind a string probe walks.
+const kinds: Record<string, string> = {
+  exact: '"gov.tax"',
+  prefix: '{"prefix":"gov."}',
+  suffix: '{"suffix":".tax"}',
+  folded: '{"equals-ignore-case":"GOV.TAX"}',
+  foldedPrefix: '{"prefix":{"equals-ignore-case":"GOV.T"}}',
+  wildcard: '{"wildcard":"gov.*x"}',
+  exists: '{"exists":true}',
+};
+
+describe('FieldIndex', () => {
+  it('finds matchers added after a value was probed, and not those removed since', () => {
+    // Prepare
+    const index = new FieldIndex<string>();
+    const matchers = Object.fromEntries(Object.entries(kinds).map(([name, m]) => [name, matcher(m)]));
+    for (const [name, m] of Object.entries(matchers)) index.add(m, name);
+    const before = probe(index, 'gov.tax');
+    const long = probe(index, `gov.${'x'.repeat(300)}.tax`);
+    const late = matcher('{"prefix":"gov.ta"}');
+    // Act
+    index.add(late, 'late');
+    const added = probe(index, 'gov.tax');
+    index.remove(matchers.prefix as ValueMatcher, 'prefix');
+    index.remove(matchers.folded as ValueMatcher, 'folded');
+    const removed = probe(index, 'gov.tax');
+    // Assess
+    expect(before).toEqual(Object.keys(kinds).sort());
+    expect(long).toEqual(['exists', 'prefix', 'suffix', 'wildcard']);
+    expect(added).toEqual([...Object.keys(kinds), 'late'].sort());
+    expect(removed).toEqual(['exact', 'exists', 'foldedPrefix', 'late', 'suffix', 'wildcard']);
+    expect(probe(index, 12)).toEqual(['exists']);
+  });
+
+  it('answers as each matcher does for more distinct values than it remembers, probed twice', () => {
+    // Prepare
+    const index = new FieldIndex<string>();
+    const matchers = Object.entries({
+      a: '{"prefix":"a"}',
+      ab: '{"prefix":"ab"}',
+      z: '{"suffix":"z"}',
+      folded: '{"equals-ignore-case":"AB7Z"}',
+      wildcard: '{"wildcard":"a*7*z"}',
+      exact: '"ab12z"',
+    }).map(([name, m]) => [name, matcher(m)] as const);
+    for (const [name, m] of matchers) index.add(m, name);
+    const letters = ['a', 'b', 'z', 'A', 'Z'];
+    // All distinct (each holds its index), some matching each matcher.
+    const values = [
+      'AB7Z',
+      'ab7z',
+      'ab12z',
+      ...Array.from(
+        { length: 6_000 },
+        (_, i) =>
+          `${letters[i % 5]}${letters[(i >> 3) % 5]}${i % 7 === 0 ? '7' : ''}${i}${i % 3 === 0 ? 'z' : ''}`,
+      ),
+    ];
+    const expected = values.map((v) =>
+      matchers
+        .filter(([, m]) => leafMatches(m, v))
+        .map(([name]) => name)
+        .sort(),
+    );
+    // Act
+    const first = values.map((v) => probe(index, v));
+    const second = values.map((v) => probe(index, v));
+    // Assess
+    expect(first).toEqual(expected);
+    expect(second).toEqual(expected);
+    expect(new Set(values).size).toBeGreaterThan(4_096);
+    for (const name of ['a', 'ab', 'z', 'folded', 'wildcard', 'exact'])
+      expect(expected.flat()).toContain(name);
+  });
+});
