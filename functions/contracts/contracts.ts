@@ -43,11 +43,6 @@ export async function registerContract(
     }
     throw error;
   }
-  // A quick refusal for the common case; the registry enforces ownership atomically with the write.
-  const existing = await ports.registry.listContractVersions(input.type);
-  const owner = existing[0]?.ownerDepartment;
-  if (owner !== undefined && owner !== caller.departmentId)
-    throw notOwner(input.type, owner, caller.departmentId);
   const now = ports.now();
   const contract: ContractVersion = {
     type: input.type,
@@ -69,6 +64,7 @@ export async function registerContract(
     const stored = await ports.registry.getContractVersion(input.type, input.version);
     return { contract: stored ?? contract, created: false };
   } catch (error) {
+    // The registry decides ownership, atomically with the write: another department's version is refused there.
     if (error instanceof RegistryOwnershipError) {
       throw notOwner(input.type, error.owner, caller.departmentId, error);
     }

@@ -79,6 +79,12 @@ const keys = {
   auditDay: (day: string) => ({ pk: 'AUDITDAYS', sk: day }),
 };
 
+/** A Query's key condition for the versions of a contract type, in semver order. */
+const versionsOf = (type: string) => ({
+  KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+  ExpressionAttributeValues: { ':pk': `CONTRACT#${type}`, ':prefix': 'VERSION#' },
+});
+
 const COLLECTION = { departments: 'DEPTS', contracts: 'CONTRACTS', subscriptions: 'SUBS' } as const;
 
 export class DynamoDbRegistry extends Registry {
@@ -338,8 +344,7 @@ export class DynamoDbRegistry extends Registry {
     const result = await this.#client.send(
       new QueryCommand({
         TableName: this.#tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `CONTRACT#${type}`, ':prefix': 'VERSION#' },
+        ...versionsOf(type),
         Limit: 1,
         ConsistentRead: true,
       }),
@@ -356,10 +361,7 @@ export class DynamoDbRegistry extends Registry {
 
   override async listContractVersions(type: string): Promise<ContractVersion[]> {
     if (!isKeyPart(type)) return [];
-    const items = await this.#queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': `CONTRACT#${type}`, ':prefix': 'VERSION#' },
-    });
+    const items = await this.#queryAll(versionsOf(type));
     return items.map(toContract);
   }
 
