@@ -79,6 +79,11 @@ function realJava(java: string): string | undefined {
   return undefined;
 }
 
+/** DynamoDB Local's jar and its libraries, as a Java class path. */
+function jarClasspath(jarDir: string): string {
+  return [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*')].join(':');
+}
+
 const BINDER = 'LoopbackDynamoDbLocal';
 const BINDER_SOURCE = join(root, 'local', 'dynamodb', `${BINDER}.java`);
 
@@ -110,8 +115,7 @@ function binderClasses(
   // Compiled aside and renamed into place, so that processes starting at once never load a half-written class.
   const scratch = mkdtempSync(join(jarDir, 'binder-'));
   try {
-    const classpath = [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*')].join(':');
-    const args = ['--release', String(java.major), '-d', scratch, '-cp', classpath, BINDER_SOURCE];
+    const args = ['--release', String(java.major), '-d', scratch, '-cp', jarClasspath(jarDir), BINDER_SOURCE];
     const run = spawnSync(javac, args, { encoding: 'utf8' });
     if (run.error || run.status !== 0) {
       return { why: `\`${javac}\` ${run.error ? 'could not be run' : `failed: ${run.stderr.trim()}`}` };
@@ -158,12 +162,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
     // DynamoDB Local's own main listens on every interface; the binder runs it on `host` alone.
     ...('dir' in binder
-      ? [
-          `-Dsharebus.host=${host}`,
-          '-cp',
-          [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*'), binder.dir].join(':'),
-          BINDER,
-        ]
+      ? [`-Dsharebus.host=${host}`, '-cp', `${jarClasspath(jarDir)}:${binder.dir}`, BINDER]
       : ['-jar', join(jarDir, 'DynamoDBLocal.jar')]),
     '-port',
     String(port),

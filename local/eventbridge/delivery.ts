@@ -133,6 +133,8 @@ export class Dispatcher {
     }
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    if (this.#flushLater !== undefined) clearImmediate(this.#flushLater);
+    this.#flushLater = undefined;
     this.#fresh = [];
     this.#pending = 0;
     this.#notifyIdle();
