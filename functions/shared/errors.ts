@@ -92,3 +92,12 @@ export class BusUnavailableError extends SharebusError {
     super(503, 'bus_unavailable', message, options);
   }
 }
+
+/** The registry stayed busy with concurrent changes to the same records, after retries; nothing was written. */
+export class RegistryBusyProblem extends SharebusError {
+  override name = 'RegistryBusyProblem';
+  override readonly expose = true;
+  constructor(message: string, options?: SharebusErrorOptions) {
+    super(503, 'registry_busy', message, options);
+  }
+}

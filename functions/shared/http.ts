@@ -7,11 +7,17 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
-import { BadRequestError, type FieldProblem, NotFoundError, UnauthorizedError } from './errors.js';
+import {
+  BadRequestError,
+  type FieldProblem,
+  NotFoundError,
+  RegistryBusyProblem,
+  UnauthorizedError,
+} from './errors.js';
 import { jsonPointer } from './json-pointer.js';
 import { logger } from './logger.js';
 import { problemOf, problemResponse } from './problem.js';
-import type { Principal } from './registry/registry.js';
+import { type Principal, RegistryBusyError } from './registry/registry.js';
 
 /**
  * What the authorizer attaches to every request. It never denies: an HTTP API authorizer's denial cannot
@@ -101,14 +107,24 @@ export function router(routes: Record<string, RouteHandler>): (event: ApiEvent) 
   };
 }
 
-/** Turns thrown errors into problem+json answers; server errors are logged with their cause and shown generically. */
+/**
+ * Turns thrown errors into problem+json answers; server errors are logged with their cause and shown generically.
+ * A registry that stayed busy is a 503 the caller can act on, so it is shown, with a Retry-After.
+ */
 export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   return {
     onError: async (request) => {
-      const problem = problemOf(request.error);
-      if (problem.status >= 500)
-        logger.error('request failed', { error: request.error, routeKey: request.event.routeKey });
-      request.response = problemResponse(problem);
+      const error =
+        request.error instanceof RegistryBusyError
+          ? new RegistryBusyProblem(request.error.message, { cause: request.error })
+          : request.error;
+      const problem = problemOf(error);
+      if (problem.status >= 500) logger.error('request failed', { error, routeKey: request.event.routeKey });
+      const response = problemResponse(problem);
+      request.response =
+        problem.code === 'registry_busy'
+          ? { ...response, headers: { ...response.headers, 'retry-after': '1' } }
+          : response;
     },
   };
 }

@@ -18,6 +18,7 @@ import {
   type Department,
   type Principal,
   Registry,
+  RegistryBusyError,
   RegistryConflictError,
   RegistryNotFoundError,
   RegistryOwnershipError,
@@ -52,6 +53,12 @@ export interface DynamoDbRegistryOptions {
    * @default DynamoDB's own limit (1 MB per page)
    */
   readonly pageSize?: number;
+  /**
+   * Base of the jittered exponential wait between attempts of a transaction that DynamoDB cancelled for a
+   * transient reason (see TRANSIENT_CANCELLATIONS). Tests set it low.
+   * @default 25
+   */
+  readonly retryBaseMs?: number;
 }
 
 type Item = Record<string, unknown>;
@@ -85,12 +92,25 @@ const versionsOf = (type: string) => ({
   ExpressionAttributeValues: { ':pk': `CONTRACT#${type}`, ':prefix': 'VERSION#' },
 });
 
+/**
+ * Cancellation reasons that say nothing about the change itself: another transaction held one of its items at
+ * that moment, or the table was throttled. The adapter retries those (TRANSACT_ATTEMPTS in all) before giving up
+ * with RegistryBusyError; a retry re-evaluates every condition, so a race lost meanwhile reads as what it is.
+ */
+const TRANSIENT_CANCELLATIONS = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+]);
+const TRANSACT_ATTEMPTS = 4;
+
 const COLLECTION = { departments: 'DEPTS', contracts: 'CONTRACTS', subscriptions: 'SUBS' } as const;
 
 export class DynamoDbRegistry extends Registry {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #pageSize: number | undefined;
+  readonly #retryBaseMs: number;
   /** Days already in the audit-day index; saves one write per change once a day is known. */
   readonly #knownAuditDays = new Set<string>();
 
@@ -99,6 +119,7 @@ export class DynamoDbRegistry extends Registry {
     this.#client = options.client;
     this.#tableName = options.tableName;
     this.#pageSize = options.pageSize;
+    this.#retryBaseMs = options.retryBaseMs ?? 25;
   }
 
   override async createDepartment(department: Department, audit: AuditEntry): Promise<void> {
@@ -489,12 +510,42 @@ export class DynamoDbRegistry extends Registry {
    */
   async #transact(items: TransactItem[], audit?: AuditEntry): Promise<number | undefined> {
     const all = [...items];
-    let token: string | undefined;
-    if (audit !== undefined) {
-      all.push(await this.#auditPut(audit));
-      // An SDK retry of a transaction that did commit must not come back as a false conflict.
-      token = createHash('sha256').update(audit.id).digest('hex').slice(0, 36);
+    if (audit !== undefined) all.push(await this.#auditPut(audit));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#transactOnce(all, audit, attempt);
+      } catch (error) {
+        if (!isTransactionCanceled(error) || !isTransient(error)) throw error;
+        if (attempt === TRANSACT_ATTEMPTS) {
+          throw new RegistryBusyError(
+            `the registry cancelled the change ${attempt} times because other changes touched the same records at the same moment; nothing was written, retry`,
+            { cause: error },
+          );
+        }
+        // Full jitter: two writers that collided do not collide again in step.
+        await sleep(Math.random() * this.#retryBaseMs * 2 ** (attempt - 1));
+      }
     }
+  }
+
+  /**
+   * One TransactWriteItems: undefined when it committed, or the index of the item whose condition failed.
+   * Throws the cancellation when no condition failed (a transient reason: #transact decides).
+   */
+  async #transactOnce(
+    all: TransactItem[],
+    audit: AuditEntry | undefined,
+    attempt: number,
+  ): Promise<number | undefined> {
+    // An SDK retry of a transaction that did commit must not come back as a false conflict. Each of our own
+    // attempts follows a cancellation, which committed nothing, and gets a token of its own.
+    const token =
+      audit === undefined
+        ? undefined
+        : createHash('sha256')
+            .update(attempt === 1 ? audit.id : `${audit.id}#${attempt}`)
+            .digest('hex')
+            .slice(0, 36);
     try {
       await this.#client.send(
         new TransactWriteCommand({
@@ -513,7 +564,6 @@ export class DynamoDbRegistry extends Registry {
       if (!isTransactionCanceled(error)) throw error;
       const reasons = error.CancellationReasons ?? [];
       const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
-      // Other reasons (TransactionConflict, throttling) are transient: the caller's retry policy decides.
       if (failed < 0) throw error;
       if (audit !== undefined && failed === all.length - 1) {
         throw new RegistryConflictError(`audit entry ${audit.id} exists`, `audit:${audit.id}`, {
@@ -599,6 +649,17 @@ export class DynamoDbRegistry extends Registry {
     } while (startKey !== undefined);
   }
 }
+
+/** A cancellation whose reasons are all transient or None (no condition failed): worth another attempt. */
+function isTransient(error: TransactionCanceledException): boolean {
+  const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+  return (
+    codes.some((code) => TRANSIENT_CANCELLATIONS.has(code)) &&
+    codes.every((code) => code === 'None' || TRANSIENT_CANCELLATIONS.has(code))
+  );
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function isTransactionCanceled(error: unknown): error is TransactionCanceledException {
   return error instanceof TransactionCanceledException || isNamed(error, 'TransactionCanceledException');

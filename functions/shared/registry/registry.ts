@@ -86,6 +86,14 @@ export class RegistryNotFoundError extends Error {
   }
 }
 
+/**
+ * The store kept cancelling the change because other transactions were touching the same items at the same
+ * moment (or throttled it), after the adapter's own retries. Nothing was written; the caller may retry.
+ */
+export class RegistryBusyError extends Error {
+  override name = 'RegistryBusyError';
+}
+
 /** A contract version from a department other than the one that owns its type. */
 export class RegistryOwnershipError extends Error {
   override name = 'RegistryOwnershipError';

@@ -1,8 +1,10 @@
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { RegistryKeyError } from '../../../functions/shared/registry/dynamodb-registry.js';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRegistry, RegistryKeyError } from '../../../functions/shared/registry/dynamodb-registry.js';
 import {
   type AuditEntry,
   type ContractVersion,
+  RegistryBusyError,
   RegistryConflictError,
   RegistryNotFoundError,
   RegistryOwnershipError,
@@ -12,6 +14,7 @@ import {
   closeClients,
   contract,
   department,
+  dynamoDbClient,
   freshRegistry,
   keyHash,
   subscription,
@@ -577,5 +580,124 @@ describe('DynamoDbRegistry paging', () => {
     expect(versions.map((c) => c.version)).toEqual(['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5']);
     expect(queries() - before).toBeGreaterThan(1);
     expect(await registry.listContracts()).toHaveLength(6);
+  });
+});
+
+describe('DynamoDbRegistry transient cancellations', () => {
+  const type = 'tax.registration.completed';
+
+  /**
+   * DynamoDB Local runs transactions one at a time, so it never cancels one for a conflict. This stands in
+   * for AWS in front of the real table: the next `cancellations` TransactWriteItems calls are cancelled with
+   * `reason` for their second item (the contract Put, after the owner item) without reaching the table, after
+   * `meanwhile` runs, as another writer's transaction would have.
+   */
+  async function busyRegistry(options: {
+    cancellations: number;
+    reason?: string;
+    meanwhile?: () => Promise<void>;
+  }) {
+    const test = await freshRegistry();
+    const registry = new DynamoDbRegistry({
+      client: test.documentClient,
+      tableName: test.tableName,
+      retryBaseMs: 1,
+    });
+    const tokens: Array<string | undefined> = [];
+    let left = options.cancellations;
+    test.documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!String(context.commandName).startsWith('TransactWrite')) return next(args);
+        const input = args.input as { ClientRequestToken?: string; TransactItems: unknown[] };
+        tokens.push(input.ClientRequestToken);
+        if (left === 0) return next(args);
+        left -= 1;
+        await options.meanwhile?.();
+        throw new TransactionCanceledException({
+          message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
+          $metadata: {},
+          CancellationReasons: input.TransactItems.map((_, i) => ({
+            Code: i === 1 ? (options.reason ?? 'TransactionConflict') : 'None',
+          })),
+        });
+      },
+      { step: 'initialize', name: 'cancelTransactions' },
+    );
+    return { test, registry, tokens };
+  }
+
+  it('retries a transaction cancelled for a conflict, each attempt with a token of its own', async () => {
+    // Prepare
+    const { registry, tokens } = await busyRegistry({ cancellations: 2 });
+    const entry = audit();
+    // Act
+    const outcome = await registry.putContractVersion(contract(type, '1.0.0'), entry);
+    // Assess
+    expect(outcome).toBe('created');
+    expect(tokens).toHaveLength(3);
+    expect(new Set(tokens).size).toBe(3);
+    expect(await registry.listContractVersions(type)).toEqual([contract(type, '1.0.0')]);
+    expect(await registry.listAudit()).toEqual([entry]);
+  });
+
+  it('retries throttling cancellations too', async () => {
+    // Prepare
+    const { registry, tokens } = await busyRegistry({ cancellations: 1, reason: 'ThrottlingError' });
+    // Act
+    const outcome = await registry.putContractVersion(contract(type, '1.0.0'), audit());
+    // Assess
+    expect(outcome).toBe('created');
+    expect(tokens).toHaveLength(2);
+  });
+
+  it('gives up with RegistryBusyError after four attempts, having written nothing', async () => {
+    // Prepare
+    const { registry, tokens } = await busyRegistry({ cancellations: Number.POSITIVE_INFINITY });
+    // Act
+    const error = await registry
+      .putContractVersion(contract(type, '1.0.0'), audit())
+      .catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(RegistryBusyError);
+    expect((error as Error).message).toMatch(/cancelled the change 4 times.*nothing was written, retry/);
+    expect(tokens).toHaveLength(4);
+    expect(await registry.listContractVersions(type)).toEqual([]);
+    expect(await registry.listAudit()).toEqual([]);
+  });
+
+  it('answers the race it lost on retry: another department claimed the type meanwhile', async () => {
+    // Prepare: housing's version commits while tax's first attempt is cancelled, as in AWS.
+    let rival: DynamoDbRegistry | undefined;
+    const { test, registry } = await busyRegistry({
+      cancellations: 1,
+      meanwhile: async () => {
+        await rival?.putContractVersion(contract(type, '1.0.0', { ownerDepartment: 'housing' }), audit());
+      },
+    });
+    rival = new DynamoDbRegistry({
+      client: DynamoDBDocumentClient.from(dynamoDbClient()),
+      tableName: test.tableName,
+    });
+    // Act
+    const error = await registry
+      .putContractVersion(contract(type, '1.1.0', { ownerDepartment: 'tax' }), audit())
+      .catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(RegistryOwnershipError);
+    expect(error).toMatchObject({ type, owner: 'housing' });
+    expect((await registry.listContractVersions(type)).map((c) => c.version)).toEqual(['1.0.0']);
+  });
+
+  it('does not retry a cancellation for a reason that retrying cannot cure', async () => {
+    // Prepare
+    const { registry, tokens } = await busyRegistry({ cancellations: 1, reason: 'ValidationError' });
+    // Act
+    const error = await registry
+      .putContractVersion(contract(type, '1.0.0'), audit())
+      .catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(TransactionCanceledException);
+    expect(tokens).toHaveLength(1);
+    expect(await registry.listContractVersions(type)).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import {
 } from '../../../functions/shared/http.js';
 import { jsonPointer } from '../../../functions/shared/json-pointer.js';
 import { logger } from '../../../functions/shared/logger.js';
+import { RegistryBusyError } from '../../../functions/shared/registry/registry.js';
 
 /** A payload-2.0 event as API Gateway sends it, with the authorizer's label. */
 function apiEvent(
@@ -185,6 +186,11 @@ describe('router and httpErrors', () => {
         'GET /boom': async () => {
           throw new Error('secret connection string');
         },
+        'PUT /busy': async () => {
+          throw new RegistryBusyError(
+            'the registry cancelled the change 4 times; nothing was written, retry',
+          );
+        },
       }),
     );
 
@@ -225,6 +231,25 @@ describe('router and httpErrors', () => {
     expect(result.statusCode).toBe(500);
     expect(result.body).not.toContain('secret');
     expect(JSON.parse(result.body ?? '')).toMatchObject({ code: 'internal_error' });
+    expect(logged).toHaveBeenCalledTimes(1);
+    logged.mockRestore();
+  });
+
+  it('answers a registry that stayed busy as a 503 registry_busy with Retry-After, and logs it', async () => {
+    // Prepare
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    // Act
+    const result = await handler(apiEvent({ routeKey: 'PUT /busy' }), context);
+    // Assess
+    expect(result.statusCode).toBe(503);
+    expect(result.headers).toEqual({ 'content-type': 'application/problem+json', 'retry-after': '1' });
+    expect(JSON.parse(result.body ?? '')).toEqual({
+      type: 'urn:sharebus:problem:registry_busy',
+      title: 'Service Unavailable',
+      status: 503,
+      code: 'registry_busy',
+      detail: 'the registry cancelled the change 4 times; nothing was written, retry',
+    });
     expect(logged).toHaveBeenCalledTimes(1);
     logged.mockRestore();
   });
