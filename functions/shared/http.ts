@@ -119,7 +119,11 @@ export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context>
           ? new RegistryBusyProblem(request.error.message, { cause: request.error })
           : request.error;
       const problem = problemOf(error);
-      if (problem.status >= 500) logger.error('request failed', { error, routeKey: request.event.routeKey });
+      // Contention is expected under load and the caller is told to retry: a warning, not an error that pages.
+      if (problem.code === 'registry_busy')
+        logger.warn('registry busy', { error, routeKey: request.event.routeKey });
+      else if (problem.status >= 500)
+        logger.error('request failed', { error, routeKey: request.event.routeKey });
       const response = problemResponse(problem);
       request.response =
         problem.code === 'registry_busy'

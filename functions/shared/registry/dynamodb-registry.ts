@@ -518,7 +518,7 @@ export class DynamoDbRegistry extends Registry {
         if (!isTransactionCanceled(error) || !isTransient(error)) throw error;
         if (attempt === TRANSACT_ATTEMPTS) {
           throw new RegistryBusyError(
-            `the registry cancelled the change ${attempt} times because other changes touched the same records at the same moment; nothing was written, retry`,
+            `the registry cancelled the change ${attempt} times, because other changes held the same records at the same moment or the table was throttled; nothing was written, retry`,
             { cause: error },
           );
         }

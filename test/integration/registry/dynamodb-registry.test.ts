@@ -588,9 +588,10 @@ describe('DynamoDbRegistry transient cancellations', () => {
 
   /**
    * DynamoDB Local runs transactions one at a time, so it never cancels one for a conflict. This stands in
-   * for AWS in front of the real table: the next `cancellations` TransactWriteItems calls are cancelled with
-   * `reason` for their second item (the contract Put, after the owner item) without reaching the table, after
-   * `meanwhile` runs, as another writer's transaction would have.
+   * for AWS in front of the real table: the next `cancellations` TransactWriteItems calls are cancelled without
+   * reaching the table, after `meanwhile` runs, as another writer's transaction would have. `reason` is the
+   * cancellation reason of the second item (the contract Put, after the owner item); `A+B` gives the second
+   * item A and the third B.
    */
   async function busyRegistry(options: {
     cancellations: number;
@@ -605,6 +606,7 @@ describe('DynamoDbRegistry transient cancellations', () => {
     });
     const tokens: Array<string | undefined> = [];
     let left = options.cancellations;
+    const reasons = (options.reason ?? 'TransactionConflict').split('+');
     test.documentClient.middlewareStack.add(
       (next, context) => async (args) => {
         if (!String(context.commandName).startsWith('TransactWrite')) return next(args);
@@ -617,7 +619,7 @@ describe('DynamoDbRegistry transient cancellations', () => {
           message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
           $metadata: {},
           CancellationReasons: input.TransactItems.map((_, i) => ({
-            Code: i === 1 ? (options.reason ?? 'TransactionConflict') : 'None',
+            Code: reasons[i - 1] ?? 'None',
           })),
         });
       },
@@ -640,15 +642,18 @@ describe('DynamoDbRegistry transient cancellations', () => {
     expect(await registry.listAudit()).toEqual([entry]);
   });
 
-  it('retries throttling cancellations too', async () => {
-    // Prepare
-    const { registry, tokens } = await busyRegistry({ cancellations: 1, reason: 'ThrottlingError' });
-    // Act
-    const outcome = await registry.putContractVersion(contract(type, '1.0.0'), audit());
-    // Assess
-    expect(outcome).toBe('created');
-    expect(tokens).toHaveLength(2);
-  });
+  it.each(['ThrottlingError', 'ProvisionedThroughputExceeded'])(
+    'retries %s cancellations too',
+    async (reason) => {
+      // Prepare
+      const { registry, tokens } = await busyRegistry({ cancellations: 1, reason });
+      // Act
+      const outcome = await registry.putContractVersion(contract(type, '1.0.0'), audit());
+      // Assess
+      expect(outcome).toBe('created');
+      expect(tokens).toHaveLength(2);
+    },
+  );
 
   it('gives up with RegistryBusyError after four attempts, having written nothing', async () => {
     // Prepare
@@ -674,11 +679,11 @@ describe('DynamoDbRegistry transient cancellations', () => {
         await rival?.putContractVersion(contract(type, '1.0.0', { ownerDepartment: 'housing' }), audit());
       },
     });
+    const rivalClient = dynamoDbClient();
     rival = new DynamoDbRegistry({
-      client: DynamoDBDocumentClient.from(dynamoDbClient()),
+      client: DynamoDBDocumentClient.from(rivalClient),
       tableName: test.tableName,
-    });
-    // Act
+    }); // Act
     const error = await registry
       .putContractVersion(contract(type, '1.1.0', { ownerDepartment: 'tax' }), audit())
       .catch((e: unknown) => e);
@@ -686,11 +691,15 @@ describe('DynamoDbRegistry transient cancellations', () => {
     expect(error).toBeInstanceOf(RegistryOwnershipError);
     expect(error).toMatchObject({ type, owner: 'housing' });
     expect((await registry.listContractVersions(type)).map((c) => c.version)).toEqual(['1.0.0']);
+    rivalClient.destroy();
   });
 
-  it('does not retry a cancellation for a reason that retrying cannot cure', async () => {
+  it.each([
+    ['ValidationError', 'ValidationError'],
+    ['a conflict together with a ValidationError', 'TransactionConflict+ValidationError'],
+  ])('does not retry a cancellation for %s, which retrying cannot cure', async (_, reason) => {
     // Prepare
-    const { registry, tokens } = await busyRegistry({ cancellations: 1, reason: 'ValidationError' });
+    const { registry, tokens } = await busyRegistry({ cancellations: 1, reason });
     // Act
     const error = await registry
       .putContractVersion(contract(type, '1.0.0'), audit())

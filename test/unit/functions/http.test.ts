@@ -235,9 +235,9 @@ describe('router and httpErrors', () => {
     logged.mockRestore();
   });
 
-  it('answers a registry that stayed busy as a 503 registry_busy with Retry-After, and logs it', async () => {
+  it('answers a registry that stayed busy as a 503 registry_busy with Retry-After, and warns', async () => {
     // Prepare
-    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const logged = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     // Act
     const result = await handler(apiEvent({ routeKey: 'PUT /busy' }), context);
     // Assess
