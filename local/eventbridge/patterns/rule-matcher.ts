@@ -4,10 +4,12 @@
 // leading). Its leading positive source and detail-type conditions (its anchors) are inserted in a trie, so that
 // rules sharing them share a path; the conditions leaving a trie node are indexed by path (FieldIndex: hash maps,
 // tries, interval trees), so each event value is looked up once per node reached and leads straight to the next
-// nodes. Where the walk ends, the branches held there are checked against their other conditions, each distinct
-// condition (interned, with an integer id) evaluated at most once per event and memoized in typed arrays, however
-// many rules share it. Work per event thus follows the rules whose anchors the event matches, not the rules on
-// the bus. Events with arrays of objects get AWS's same-element check on each matching branch.
+// nodes. Where the walk ends, the branches held there are checked against their other conditions by a compact
+// program per node (see Program): the common kinds are tested inline, the others (interned, with an integer id)
+// evaluated at most once per event and memoized, however many rules share them. The programs of all nodes sit
+// end to end in one arena, so an event's checks read a few short stretches of one array rather than objects
+// scattered over the heap. Work per event thus follows the rules whose anchors the event matches, not the rules
+// on the bus. Events with arrays of objects get AWS's same-element check on each matching branch.
 
 import type { FieldCondition, ValueMatcher } from './compile.js';
 import type { CompiledPattern } from './compiled-pattern.js';
@@ -60,64 +62,175 @@ function mergeChain(membership: Membership, chain: Chain | undefined): Membershi
   return merged ?? membership;
 }
 
-// The per-condition data holds() reads, one row of 8 doubles (64 bytes, a cache line) per condition id: the
-// memo of this event's result, then how to test it. The kinds most rules use, as a condition's only matcher, are
-// tested from the row (and, for strings, the condition's text) without touching the condition object or its
-// matchers: on a large bus those sit in memory that one event's walk finds cold. Other conditions are GENERAL.
-const ROW = 8;
-/** The epoch of the event the row's result is for (-1: none). */
-const R_EPOCH = 0;
-/** 1 when the condition held. */
-const R_RESULT = 1;
-/** GENERAL, EXACT, NUMERIC, PREFIX, SUFFIX or EXISTS. */
-const R_OP = 2;
-/** The condition's path, as an index into the matcher's slot list. */
-const R_SLOT = 3;
-/** EXACT: the text's length; NUMERIC: the low bound (comparable key). */
-const R_A = 4;
-/** EXACT: the text's first UTF-16 unit (-1 if empty); NUMERIC: the high bound. */
-const R_B = 5;
-/** NUMERIC: openness, bit 0 the low bound, bit 1 the high one. */
-const R_OPEN = 6;
-
+// How each terminal's remaining conditions are tested, in its node's Program. The kinds most rules use, as a
+// condition's only matcher, carry their test inline; other conditions are GENERAL, evaluated from their matchers
+// once per event (memoized by condition id in `memo`), however many rules share them.
 const GENERAL = 0;
 const EXACT = 1;
 const NUMERIC = 2;
 const PREFIX = 3;
 const SUFFIX = 4;
 const EXISTS = 5;
+/** exists:false alone. */
+const ABSENT = 6;
+/** anything-but with strings only. */
+const ANYTHING_BUT = 7;
+/** equals-ignore-case with a pattern of ASCII units, which accept exactly their ASCII lower or upper case. */
+const IGNORE_CASE = 8;
+/** Ops take the low 4 bits of a condition's first number in a program; its slot index the rest. */
+const OP_BITS = 4;
+const OP_MASK = 15;
+/** Numbers per condition in a program: op and slot, then two operands (see Program). */
+const C_WIDTH = 3;
+/** Order of conditions within a terminal: a terminal stops at its first failing one, so cheap selective first. */
+const OP_RANK = [5, 0, 1, 3, 4, 2, 2, 6, 3];
 
-/** Writes a condition's test into its row; returns the text EXACT, PREFIX and SUFFIX compare with. */
-function fillRow(rows: Float64Array, at: number, c: FieldCondition, slot: number): string {
-  rows.fill(0, at, at + ROW);
-  rows[at + R_EPOCH] = -1;
-  rows[at + R_OP] = GENERAL;
-  rows[at + R_SLOT] = slot;
+function opOf(c: FieldCondition): number {
   const m = c.matchers[0];
-  if (c.absent || c.matchers.length !== 1 || m === undefined) return '';
+  if (m === undefined) return c.absent ? ABSENT : GENERAL;
+  if (c.absent || c.matchers.length !== 1) return GENERAL;
   switch (m.kind) {
     case 'exact-string':
-      rows[at + R_OP] = EXACT;
-      rows[at + R_A] = m.value.length;
-      rows[at + R_B] = m.value.length > 0 ? m.value.charCodeAt(0) : -1;
-      return m.value;
+      return EXACT;
     case 'prefix':
-      rows[at + R_OP] = PREFIX;
-      return m.value;
+      return PREFIX;
     case 'suffix':
-      rows[at + R_OP] = SUFFIX;
-      return m.value;
+      return SUFFIX;
     case 'exists':
-      rows[at + R_OP] = EXISTS;
-      return '';
+      return EXISTS;
     case 'numeric':
-      rows[at + R_OP] = NUMERIC;
-      rows[at + R_A] = m.low;
-      rows[at + R_B] = m.high;
-      rows[at + R_OPEN] = (m.lowOpen ? 1 : 0) | (m.highOpen ? 2 : 0);
-      return '';
+      return NUMERIC;
+    case 'anything-but':
+      return m.numbers.size === 0 ? ANYTHING_BUT : GENERAL;
+    case 'equals-ignore-case':
+      return isAscii(m.value) ? IGNORE_CASE : GENERAL;
     default:
-      return '';
+      return GENERAL;
+  }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** ASCII lower case of one UTF-16 unit (other units unchanged). */
+const lowerAscii = (unit: number): number => (unit >= 0x41 && unit <= 0x5a ? unit + 32 : unit);
+
+/** A string's length and first unit in one number, as EXACT and the others compare them: -1 as first if empty. */
+const textKey = (text: string): number => text.length + 4096 * (text.length > 0 ? text.charCodeAt(0) + 1 : 0);
+
+/** Numbers before a terminal's conditions: condition count, index in the node's terminals, rule index, slot count. */
+const T_HEAD = 4;
+
+/**
+ * A node's terminals as one compact program that the walk runs without touching branches or rules: per terminal
+ * [condCount, terminal index, rule index, slotCount, the branch's slots..., then C_WIDTH numbers per condition:
+ * op | slot << OP_BITS, x, y], where
+ * - EXACT: x = textKey (length and first UTF-16 unit; patterns are at most 2,048 characters), y = text index;
+ * - PREFIX, SUFFIX: x = the text's first (last) unit or -1 if empty, y = text index;
+ * - NUMERIC: x = index of [low, high, openness] in `bounds`;
+ * - ANYTHING_BUT: x = index of [count, textKey of each string] in `bounds`, y = index of the first string;
+ * - IGNORE_CASE: x = textKey of the pattern in ASCII lower case, y = index of that text;
+ * - EXISTS, ABSENT: nothing;
+ * - GENERAL: x = condition id.
+ * Deciding a terminal thus reads this small contiguous array and the event's slots, and reaches a condition's
+ * text only when the value's length and first or last unit already agree; a terminal that holds is accepted by
+ * its rule index, and its branch is read only when its values sit in arrays of objects. Conditions are not
+ * memoized across terminals (recomputing these is cheaper than the memo's reads), GENERAL ones are.
+ */
+interface Program {
+  readonly code: Int32Array;
+  readonly bounds: Float64Array;
+  readonly texts: readonly string[];
+}
+
+const EMPTY_PROGRAM: Program = { code: new Int32Array(0), bounds: new Float64Array(0), texts: [] };
+
+/** The program of one terminal (a branch's `rest` for rule `rule`), as terminal 0, its texts and bounds its own. */
+function packTerminal(rest: readonly Cond[], slots: readonly Slot[], rule: number): Program {
+  const code: number[] = [];
+  const bounds: number[] = [];
+  const texts: string[] = [];
+  const ordered = rest
+    .map((cond) => ({ cond, op: opOf(cond.condition) }))
+    .sort((p, q) => (OP_RANK[p.op] as number) - (OP_RANK[q.op] as number));
+  code.push(ordered.length, 0, rule, slots.length, ...slots.map((slot) => slot.index));
+  for (const { cond, op } of ordered) {
+    const m = cond.condition.matchers[0];
+    let x = 0;
+    let y = 0;
+    if (op === GENERAL) x = cond.id;
+    else if (m?.kind === 'exact-string') {
+      x = textKey(m.value);
+      y = texts.push(m.value) - 1;
+    } else if (m?.kind === 'prefix' || m?.kind === 'suffix') {
+      x = m.value.length === 0 ? -1 : m.value.charCodeAt(m.kind === 'prefix' ? 0 : m.value.length - 1);
+      y = texts.push(m.value) - 1;
+    } else if (m?.kind === 'numeric') {
+      x = bounds.length;
+      bounds.push(m.low, m.high, (m.lowOpen ? 1 : 0) | (m.highOpen ? 2 : 0));
+    } else if (m?.kind === 'anything-but' && op === ANYTHING_BUT) {
+      x = bounds.length;
+      y = texts.length;
+      bounds.push(m.strings.size);
+      for (const text of m.strings) {
+        bounds.push(textKey(text));
+        texts.push(text);
+      }
+    } else if (m?.kind === 'equals-ignore-case' && op === IGNORE_CASE) {
+      const lower = m.value.replace(/[A-Z]/g, (c) => c.toLowerCase());
+      x = textKey(lower);
+      y = texts.push(lower) - 1;
+    }
+    code.push(op | (cond.slot.index << OP_BITS), x, y);
+  }
+  return { code: Int32Array.from(code), bounds: Float64Array.from(bounds), texts };
+}
+
+/**
+ * Programs end to end, their references into bounds and texts shifted to match; `starts` receives where each
+ * begins. With `numberTerminals`, each program is one terminal and gets its position as terminal index.
+ */
+function concatPrograms(programs: readonly Program[], numberTerminals: boolean, starts?: number[]): Program {
+  if (programs.length === 0) return EMPTY_PROGRAM;
+  let codeLength = 0;
+  let boundsLength = 0;
+  for (const p of programs) {
+    codeLength += p.code.length;
+    boundsLength += p.bounds.length;
+  }
+  const code = new Int32Array(codeLength);
+  const bounds = new Float64Array(boundsLength);
+  const texts: string[] = [];
+  let at = 0;
+  let boundsAt = 0;
+  programs.forEach((p, n) => {
+    code.set(p.code, at);
+    relocate(code, at, at + p.code.length, boundsAt, texts.length);
+    if (numberTerminals) code[at + 1] = n;
+    bounds.set(p.bounds, boundsAt);
+    for (const text of p.texts) texts.push(text);
+    starts?.push(at);
+    at += p.code.length;
+    boundsAt += p.bounds.length;
+  });
+  return { code, bounds, texts };
+}
+
+/** Shifts the indexes into `bounds` (x of NUMERIC, ANYTHING_BUT) and `texts` (y of the text kinds) in code[from..to]. */
+function relocate(code: Int32Array, from: number, to: number, boundsBase: number, textsBase: number): void {
+  if (boundsBase === 0 && textsBase === 0) return;
+  for (let at = from; at < to; ) {
+    const conds = code[at] as number;
+    at += T_HEAD + (code[at + 3] as number);
+    for (const end = at + conds * C_WIDTH; at < end; at += C_WIDTH) {
+      const op = (code[at] as number) & OP_MASK;
+      if (op === NUMERIC || op === ANYTHING_BUT) code[at + 1] = (code[at + 1] as number) + boundsBase;
+      if (op === EXACT || op === PREFIX || op === SUFFIX || op === ANYTHING_BUT || op === IGNORE_CASE) {
+        code[at + 2] = (code[at + 2] as number) + textsBase;
+      }
+    }
   }
 }
 
@@ -138,9 +251,9 @@ interface Cond {
 
 interface RuleEntry<K> {
   readonly key: K;
-  readonly serial: number;
+  /** The rule's place in the matcher's per-rule arrays (ruleEpoch, ruleSerial, ruleKeys). */
+  readonly index: number;
   readonly branches: BranchEntry<K>[];
-  matchedEpoch: number;
 }
 
 interface BranchEntry<K> {
@@ -153,6 +266,8 @@ interface BranchEntry<K> {
   readonly byPath: readonly Cond[];
   /** The slots of `byPath`, distinct: whether arrays of objects are involved reads these alone. */
   readonly slots: readonly Slot[];
+  /** The branch's part of its node's program (see Program), with terminal index 0: packed once, when added. */
+  readonly program: Program;
 }
 
 /** The positive conditions leaving a trie node on one path, indexed to the nodes they lead to. */
@@ -163,21 +278,15 @@ interface EdgeGroup<K> {
 
 /** Shared by nodes without terminals or edges of a kind, so that most nodes (leaves) stay small. */
 const NONE: readonly never[] = [];
-const EMPTY_RESTS = new Int32Array(0);
-
-function packRests(terminals: readonly BranchEntry<unknown>[]): Int32Array {
-  const packed: number[] = [];
-  for (const t of terminals) packed.push(t.rest.length, ...t.rest.map((c) => c.id));
-  return packed.length === 0 ? EMPTY_RESTS : Int32Array.from(packed);
-}
 
 class TrieNode<K> {
   terminals: readonly BranchEntry<K>[] = NONE;
-  /**
-   * The terminals' remaining conditions as ids, packed as [restCount, id...] per terminal: the walk checks them
-   * against the per-event memo reading one small contiguous array, and only touches a branch that holds.
-   */
-  rests: Int32Array = EMPTY_RESTS;
+  /** How to decide the terminals, without touching them until one holds. */
+  program: Program = EMPTY_PROGRAM;
+  /** Whether the matcher's arena holds the current program, from pc to pcEnd. */
+  inArena = false;
+  pc = 0;
+  pcEnd = 0;
   /** Positive edges grouped by path (a plain array: nodes have few paths, and scanning it allocates nothing). */
   groups: readonly (readonly [string, EdgeGroup<K>])[] = NONE;
   /** Marks the node as already reached from its parent during one probe, to visit it once. */
@@ -312,16 +421,32 @@ export class RuleMatcher<K> {
   // Per-event scratch state; matching is synchronous, so one set per matcher suffices.
   private epoch = 0;
   private stamp = 0;
-  // Per condition id, a row (see ROW): this event's memoized result and how to test the condition. Doubles, so
-  // that the epoch never wraps.
-  private rows = new Float64Array(64 * ROW);
-  /** By condition id: the text of its row's test. */
-  private readonly condText: string[] = [];
+  // Per condition id, the epoch of the event its result is memoized for (-1: none) and the result (1: held), for
+  // GENERAL conditions. Doubles, so that the epoch never wraps.
+  private memo = new Float64Array(128);
   private readonly condById: Array<Cond | undefined> = [];
-  /** Slots by index (R_SLOT), and the indices free for reuse. */
+  /** Slots by index (as programs name them), and the indices free for reuse. */
   private readonly slotList: Array<Slot | undefined> = [];
   private readonly freeSlots: number[] = [];
-  private readonly matched: RuleEntry<K>[] = [];
+  /** Indexes of the rules matched by this event. */
+  private readonly matched: number[] = [];
+  /**
+   * The programs of all nodes with terminals end to end, so that deciding an event's candidate rules reads a few
+   * stretches of one compact array: on a large bus that stays in cache far better than one small array per node
+   * scattered over the heap. Nodes new or changed since it was built run their own program; it is rebuilt, in
+   * time linear in the bus's rules, once they are more than an eighth of the nodes, so a change costs a
+   * constant amount of rebuilding on average.
+   */
+  private arena: Program = EMPTY_PROGRAM;
+  /** Nodes with terminals, and how many of them are new or changed since the arena was built (and run their own). */
+  private readonly programmed = new Set<TrieNode<K>>();
+  private outsideArena = 0;
+  // Per rule index: the epoch of the event the rule last matched (doubles: the epoch never wraps), the order it
+  // was added in, and its key.
+  private ruleEpoch = new Float64Array(64);
+  private ruleSerial = new Float64Array(64);
+  private readonly ruleKeys: Array<K | undefined> = [];
+  private readonly freeRuleIndexes: number[] = [];
   private readonly reach = new Reach<K>();
   private hasMembership = false;
   private uncomparableNumber = false;
@@ -334,7 +459,7 @@ export class RuleMatcher<K> {
   /** Adds a rule, replacing any rule with the same key. */
   add(key: K, pattern: CompiledPattern): void {
     this.remove(key);
-    const rule: RuleEntry<K> = { key, serial: this.nextSerial++, branches: [], matchedEpoch: -1 };
+    const rule: RuleEntry<K> = { key, index: this.acquireRuleIndex(key), branches: [] };
     for (const branch of pattern.branches) {
       const conds = [...branch.values()].map((c) => this.acquire(c));
       conds.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
@@ -344,17 +469,20 @@ export class RuleMatcher<K> {
         return x < y ? -1 : x > y ? 1 : 0;
       });
       const anchors = anchorCount(conds);
+      const rest = conds.slice(anchors);
+      const slots = [...new Set(byPath.map((c) => c.slot))];
       const entry: BranchEntry<K> = {
         rule,
         conds: conds.slice(0, anchors),
-        rest: conds.slice(anchors),
+        rest,
         byPath,
-        slots: [...new Set(byPath.map((c) => c.slot))],
+        slots,
+        program: packTerminal(rest, slots, rule.index),
       };
       let node = this.root;
       for (const cond of entry.conds) node = this.edge(node, cond);
       node.terminals = [...node.terminals, entry];
-      node.rests = packRests(node.terminals);
+      this.reprogram(node);
       rule.branches.push(entry);
     }
     this.rules.set(key, rule);
@@ -364,6 +492,8 @@ export class RuleMatcher<K> {
     const rule = this.rules.get(key);
     if (rule === undefined) return;
     this.rules.delete(key);
+    this.ruleKeys[rule.index] = undefined;
+    this.freeRuleIndexes.push(rule.index);
     for (const entry of rule.branches) {
       const trail: TrieNode<K>[] = [this.root];
       let node = this.root;
@@ -372,7 +502,7 @@ export class RuleMatcher<K> {
         trail.push(node);
       }
       node.terminals = node.terminals.filter((t) => t !== entry);
-      node.rests = packRests(node.terminals);
+      this.reprogram(node);
       for (let i = trail.length - 1; i > 0 && (trail[i] as TrieNode<K>).isEmpty(); i--) {
         this.cut(trail[i - 1] as TrieNode<K>, entry.conds[i - 1] as Cond, trail[i] as TrieNode<K>);
       }
@@ -411,6 +541,7 @@ export class RuleMatcher<K> {
   }
 
   private begin(): void {
+    if (this.outsideArena > this.programmed.size >> 3) this.rebuildArena();
     this.epoch++;
     this.matched.length = 0;
     this.hasMembership = false;
@@ -424,27 +555,31 @@ export class RuleMatcher<K> {
     const n = matched.length;
     if (n === 0) return [];
     // In the order the rules were added. Few rules match one event: an insertion sort, no comparator calls.
+    const serial = this.ruleSerial;
     for (let i = 1; i < n; i++) {
-      const rule = matched[i] as RuleEntry<K>;
+      const rule = matched[i] as number;
       let j = i - 1;
-      for (; j >= 0 && (matched[j] as RuleEntry<K>).serial > rule.serial; j--)
-        matched[j + 1] = matched[j] as RuleEntry<K>;
+      for (; j >= 0 && (serial[matched[j] as number] as number) > (serial[rule] as number); j--)
+        matched[j + 1] = matched[j] as number;
       matched[j + 1] = rule;
     }
     const keys = new Array<K>(n);
-    for (let i = 0; i < n; i++) keys[i] = (matched[i] as RuleEntry<K>).key;
+    for (let i = 0; i < n; i++) keys[i] = this.ruleKeys[matched[i] as number] as K;
     return keys;
   }
 
   /** Follows every edge out of `node` that the event satisfies (as event-ruler walks its name states). */
   private visit(node: TrieNode<K>): void {
-    const rests = node.rests;
-    for (let t = 0, at = 0; at < rests.length; t++) {
-      const end = at + 1 + (rests[at] as number);
+    const program = node.inArena ? this.arena : node.program;
+    const code = program.code;
+    for (let at = node.inArena ? node.pc : 0, stop = node.inArena ? node.pcEnd : code.length; at < stop; ) {
+      const head = at;
+      at += T_HEAD + (code[at + 3] as number);
+      const end = at + (code[head] as number) * C_WIDTH;
       let holds = true;
-      for (at++; at < end && holds; at++) holds = this.holds(rests[at] as number);
+      for (; at < end && holds; at += C_WIDTH) holds = this.test(program, at);
       at = end;
-      if (holds) this.accept(node.terminals[t] as BranchEntry<K>);
+      if (holds) this.accept(node, code, head);
     }
     const groups = node.groups;
     for (let g = 0; g < groups.length; g++) {
@@ -462,87 +597,169 @@ export class RuleMatcher<K> {
     }
   }
 
-  private accept(entry: BranchEntry<K>): void {
-    const rule = entry.rule;
-    if (rule.matchedEpoch === this.epoch) return;
-    if (this.hasMembership && this.usesArrays(entry) && !this.arrayConsistent(entry)) return;
-    rule.matchedEpoch = this.epoch;
+  private reprogram(node: TrieNode<K>): void {
+    const wasOutside = this.programmed.has(node) && !node.inArena;
+    node.program = concatPrograms(
+      node.terminals.map((t) => t.program),
+      true,
+    );
+    node.inArena = false;
+    if (node.terminals.length > 0) this.programmed.add(node);
+    else this.programmed.delete(node);
+    this.outsideArena += (node.terminals.length > 0 ? 1 : 0) - (wasOutside ? 1 : 0);
+  }
+
+  private rebuildArena(): void {
+    const nodes = [...this.programmed];
+    const starts: number[] = [];
+    this.arena = concatPrograms(
+      nodes.map((node) => node.program),
+      false,
+      starts,
+    );
+    nodes.forEach((node, n) => {
+      node.pc = starts[n] as number;
+      node.pcEnd = node.pc + node.program.code.length;
+      node.inArena = true;
+    });
+    this.outsideArena = 0;
+  }
+
+  /** A terminal whose conditions hold (`head` is its start in `code`): its rule matches, arrays permitting. */
+  private accept(node: TrieNode<K>, code: Int32Array, head: number): void {
+    const rule = code[head + 2] as number;
+    if (this.ruleEpoch[rule] === this.epoch) return;
+    if (this.hasMembership) {
+      let arrays = false;
+      const slots = head + T_HEAD;
+      for (let i = slots, end = slots + (code[head + 3] as number); i < end && !arrays; i++) {
+        const slot = this.slotList[code[i] as number] as Slot;
+        arrays = slot.epoch === this.epoch && slot.anyMembership;
+      }
+      if (arrays && !this.arrayConsistent(node.terminals[code[head + 1] as number] as BranchEntry<K>)) return;
+    }
+    this.ruleEpoch[rule] = this.epoch;
     this.matched.push(rule);
   }
 
-  /**
-   * Whether the event satisfies a condition, evaluated at most once per event however many rules share it.
-   * Exact unless arrays of objects are involved; then it is a necessary condition and accept() decides.
-   */
-  private holds(id: number): boolean {
-    const at = id * ROW;
-    const rows = this.rows;
-    return rows[at + R_EPOCH] === this.epoch ? rows[at + R_RESULT] === 1 : this.evaluate(id, at);
+  private acquireRuleIndex(key: K): number {
+    const index = this.freeRuleIndexes.pop() ?? this.ruleKeys.length;
+    if (index >= this.ruleEpoch.length) {
+      const epochs = new Float64Array(this.ruleEpoch.length * 2);
+      epochs.set(this.ruleEpoch);
+      this.ruleEpoch = epochs;
+      const serials = new Float64Array(this.ruleSerial.length * 2);
+      serials.set(this.ruleSerial);
+      this.ruleSerial = serials;
+    }
+    this.ruleEpoch[index] = -1;
+    this.ruleSerial[index] = this.nextSerial++;
+    this.ruleKeys[index] = key;
+    return index;
   }
 
-  /** holds() for a condition not yet evaluated for this event: a larger function, kept out of the walk's loop. */
-  private evaluate(id: number, at: number): boolean {
-    const rows = this.rows;
-    const epoch = this.epoch;
-    const slot = this.slotList[rows[at + R_SLOT] as number] as Slot;
-    const count = slot.epoch === epoch ? slot.count : 0;
+  /**
+   * Whether the event has values satisfying the condition at `at` of a program (see Program). Exact unless arrays
+   * of objects are involved; then it is a necessary condition and accept() decides.
+   */
+  private test(program: Program, at: number): boolean {
+    const code = program.code;
+    const head = code[at] as number;
+    const op = head & OP_MASK;
+    const x = code[at + 1] as number;
+    if (op === GENERAL) {
+      const memo = this.memo;
+      return memo[2 * x] === this.epoch ? memo[2 * x + 1] === 1 : this.evaluate(x);
+    }
+    const slot = this.slotList[head >> OP_BITS] as Slot;
+    const count = slot.epoch === this.epoch ? slot.count : 0;
+    if (op === EXISTS) return count > 0;
+    if (op === ABSENT) return count === 0 || slot.anyMembership;
     const values = slot.values;
-    const op = rows[at + R_OP];
-    let result = false;
     if (op === EXACT) {
       // Length and first unit first: most values that differ do so there, without reading the text.
-      const length = rows[at + R_A];
-      const first = rows[at + R_B];
-      for (let i = 0; i < count && !result; i++) {
+      const length = x & 4095;
+      const first = (x >> 12) - 1;
+      for (let i = 0; i < count; i++) {
         const v = values[i];
-        result =
+        if (
           typeof v === 'string' &&
           v.length === length &&
           (length === 0 || v.charCodeAt(0) === first) &&
-          v === this.condText[id];
+          v === program.texts[code[at + 2] as number]
+        ) {
+          return true;
+        }
       }
-    } else if (op === NUMERIC) {
-      const low = rows[at + R_A] as number;
-      const high = rows[at + R_B] as number;
-      const open = rows[at + R_OPEN] as number;
-      for (let i = 0; i < count && !result; i++) {
+      return false;
+    }
+    if (op === NUMERIC) {
+      const bounds = program.bounds;
+      const low = bounds[x] as number;
+      const high = bounds[x + 1] as number;
+      const open = bounds[x + 2] as number;
+      for (let i = 0; i < count; i++) {
         const v = values[i];
         if (typeof v !== 'number') continue;
         const k = comparableKey(v) as number;
-        result = ((open & 1) !== 0 ? k > low : k >= low) && ((open & 2) !== 0 ? k < high : k <= high);
+        if (((open & 1) !== 0 ? k > low : k >= low) && ((open & 2) !== 0 ? k < high : k <= high)) return true;
       }
-    } else if (op === PREFIX) {
-      const text = this.condText[id] as string;
-      for (let i = 0; i < count && !result; i++) {
-        const v = values[i];
-        result = typeof v === 'string' && quotedStartsWith(v, text);
-      }
-    } else if (op === SUFFIX) {
-      const text = this.condText[id] as string;
-      for (let i = 0; i < count && !result; i++) {
-        const v = values[i];
-        result = typeof v === 'string' && quotedEndsWith(v, text);
-      }
-    } else if (op === EXISTS) result = count > 0;
-    else {
-      const cond = this.condById[id] as Cond;
-      // exists:false may still hold when every value sits in another array element; the exact check decides.
-      result = cond.absent && (count === 0 || slot.anyMembership);
-      for (let i = 0; i < count && !result; i++) result = anyMatcher(cond.matchers, values[i] as Leaf);
+      return false;
     }
-    rows[at + R_EPOCH] = epoch;
-    rows[at + R_RESULT] = result ? 1 : 0;
-    return result;
-  }
-
-  /** Whether any value at the branch's paths sits in an array of objects (else the trie walk was exact). */
-  private usesArrays(entry: BranchEntry<K>): boolean {
-    const slots = entry.slots;
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i] as Slot;
-      if (slot.epoch === this.epoch && slot.anyMembership) return true;
+    if (op === ANYTHING_BUT) {
+      // Holds when some value is not one of the strings (a non-string never is).
+      const bounds = program.bounds;
+      const n = bounds[x] as number;
+      const texts = code[at + 2] as number;
+      for (let i = 0; i < count; i++) {
+        const v = values[i];
+        if (typeof v !== 'string') return true;
+        const key = textKey(v);
+        let listed = false;
+        for (let j = 0; j < n && !listed; j++) {
+          listed = bounds[x + 1 + j] === key && v === program.texts[texts + j];
+        }
+        if (!listed) return true;
+      }
+      return false;
+    }
+    if (op === IGNORE_CASE) {
+      const length = x & 4095;
+      const first = (x >> 12) - 1;
+      for (let i = 0; i < count; i++) {
+        const v = values[i];
+        if (typeof v !== 'string' || v.length !== length) continue;
+        if (length > 0 && lowerAscii(v.charCodeAt(0)) !== first) continue;
+        const text = program.texts[code[at + 2] as number] as string;
+        let same = true;
+        for (let j = 1; j < length && same; j++) same = lowerAscii(v.charCodeAt(j)) === text.charCodeAt(j);
+        if (same) return true;
+      }
+      return false;
+    }
+    // PREFIX, SUFFIX: a non-empty value matching starts (ends) with the text's first (last) unit, also in AWS's
+    // quoted forms (see quotedStartsWith), so only values that do are compared with the text.
+    for (let i = 0; i < count; i++) {
+      const v = values[i];
+      if (typeof v !== 'string') continue;
+      if (x >= 0 && v.length > 0 && v.charCodeAt(op === PREFIX ? 0 : v.length - 1) !== x) continue;
+      const text = program.texts[code[at + 2] as number] as string;
+      if (op === PREFIX ? quotedStartsWith(v, text) : quotedEndsWith(v, text)) return true;
     }
     return false;
+  }
+
+  /** A GENERAL condition not yet evaluated for this event, from its matchers; memoized for the event. */
+  private evaluate(id: number): boolean {
+    const cond = this.condById[id] as Cond;
+    const slot = cond.slot;
+    const count = slot.epoch === this.epoch ? slot.count : 0;
+    // exists:false may still hold when every value sits in another array element; the exact check decides.
+    let result = cond.absent && (count === 0 || slot.anyMembership);
+    for (let i = 0; i < count && !result; i++) result = anyMatcher(cond.matchers, slot.values[i] as Leaf);
+    this.memo[2 * id] = this.epoch;
+    this.memo[2 * id + 1] = result ? 1 : 0;
+    return result;
   }
 
   /** The branch holds with values drawn from consistent array elements (AWS's array-consistent matching). */
@@ -737,12 +954,12 @@ export class RuleMatcher<K> {
       refs: 1,
     };
     this.conds.set(key, cond);
-    if ((id + 1) * ROW > this.rows.length) {
-      const rows = new Float64Array(this.rows.length * 2);
-      rows.set(this.rows);
-      this.rows = rows;
+    if (2 * (id + 1) > this.memo.length) {
+      const memo = new Float64Array(this.memo.length * 2);
+      memo.set(this.memo);
+      this.memo = memo;
     }
-    this.condText[id] = fillRow(this.rows, id * ROW, condition, cond.slot.index);
+    this.memo[2 * id] = -1;
     this.condById[id] = cond;
     return cond;
   }
@@ -752,7 +969,6 @@ export class RuleMatcher<K> {
     this.releasePath(cond.condition.path);
     this.conds.delete(cond.key);
     this.condById[cond.id] = undefined;
-    this.condText[cond.id] = '';
     this.freeIds.push(cond.id);
   }
 

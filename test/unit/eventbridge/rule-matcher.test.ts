@@ -1,0 +1,158 @@
+// The bus-wide matcher keeps its rules' checks in compact programs: one per node, and all of them end to end in
+// an arena rebuilt after enough changes. These tests hold it to the reference interpreter through those states,
+// and pin the inline tests (anything-but, ASCII equals-ignore-case) on the values where they could go wrong.
+
+import {
+  type CompiledPattern,
+  compilePattern,
+  RuleMatcher,
+} from '../../../local/eventbridge/patterns/index.js';
+import { referenceMatches } from '../../../local/eventbridge/patterns/reference.js';
+
+const KINDS = [
+  (n: number) => ({ status: [`s${n % 5}`] }),
+  (n: number) => ({ amount: [{ numeric: ['>=', n, '<', n + 40] }] }),
+  (n: number) => ({ status: [{ 'anything-but': [`s${n % 5}`, `s${(n + 1) % 5}`] }] }),
+  (n: number) => ({ tier: [{ 'equals-ignore-case': n % 2 === 0 ? 'GOLD' : 'Silver-2' }] }),
+  (n: number) => ({ region: [{ prefix: n % 2 === 0 ? 'eu-' : 'us-' }] }),
+  (n: number) => ({ email: [{ suffix: n % 2 === 0 ? '@a.example' : '@b.example' }] }),
+  (n: number) => ({ file: [{ wildcard: `f${n % 3}-*.pdf` }] }),
+  () => ({ gone: [{ exists: false }], status: [{ exists: true }] }),
+];
+
+function pattern(n: number): string {
+  const detail = { ...KINDS[n % KINDS.length]!(n), ...KINDS[(n * 7 + 3) % KINDS.length]!(n + 1) };
+  // A few types carry many rules (crowded nodes), the rest one or two.
+  return JSON.stringify({ source: ['gov.test'], 'detail-type': [`T${n % 4 === 0 ? 0 : n % 97}`], detail });
+}
+
+function events(): unknown[] {
+  const out: unknown[] = [];
+  for (let n = 0; n < 200; n++) {
+    out.push({
+      source: 'gov.test',
+      'detail-type': n % 4 === 0 ? 'T0' : `T${(n * 5) % 97}`,
+      detail: {
+        status: n % 9 === 0 ? [`s${n % 5}`, 7] : `s${n % 6}`,
+        amount: (n * 37) % 300,
+        tier: ['gold', 'GOLD', 'Gold', 'silver-2', 'SILVER-2', 'gol', '\u212Aold'][n % 7],
+        region: n % 3 === 0 ? 'eu-west-1' : 'us-east-2',
+        email: `x${n}@${n % 2 === 0 ? 'a' : 'b'}.example`,
+        file: `f${n % 4}-${n}.pdf`,
+        ...(n % 5 === 0 ? { gone: 1 } : {}),
+      },
+    });
+  }
+  return out;
+}
+
+function expected(rules: ReadonlyMap<number, CompiledPattern>, event: unknown): number[] {
+  return [...rules].filter(([, p]) => referenceMatches(p, event)).map(([key]) => key);
+}
+
+describe('RuleMatcher programs and arena', () => {
+  it('answers as the reference through arena rebuilds and changes made between them', () => {
+    // Prepare
+    const bus = new RuleMatcher<number>();
+    const rules = new Map<number, CompiledPattern>();
+    for (let n = 0; n < 160; n++) {
+      rules.set(n, compilePattern(pattern(n)));
+      bus.add(n, rules.get(n) as CompiledPattern);
+    }
+    const sample = events();
+    const check = (stage: string) => {
+      for (const event of sample) {
+        expect({ stage, event, matched: bus.match(event) }).toEqual({
+          stage,
+          event,
+          // In the order the rules were added, as the matcher answers: re-added keys come last.
+          matched: expected(rules, event),
+        });
+      }
+    };
+    check('first match builds the arena');
+
+    // Act and assess: a few changes leave most nodes in the arena and the changed ones on their own program;
+    // then many changes make it rebuild. Keys are reused, as a bus reuses rule names.
+    const rounds = [
+      { removes: [4, 8, 3, 17], adds: [200, 201] },
+      { removes: [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44], adds: [3, 17, 202, 203] },
+      { removes: [201, 202, 203, 1, 2, 5, 6, 7, 9, 10, 11, 13, 14, 15, 18, 19], adds: [0, 4, 8, 12, 16] },
+    ];
+    for (const [r, { removes, adds }] of rounds.entries()) {
+      for (const key of removes) {
+        bus.remove(key);
+        rules.delete(key);
+      }
+      for (const key of adds) {
+        rules.set(key, compilePattern(pattern(key + 5)));
+        bus.add(key, rules.get(key) as CompiledPattern);
+      }
+      check(`round ${r + 1}`);
+      // The premise: after the first round, changed nodes ran their own programs beside the arena's.
+      if (r === 0) expect((bus as unknown as { outsideArena: number }).outsideArena).toBeGreaterThan(0);
+    }
+    expect(bus.size).toBe(rules.size);
+  });
+
+  it('tests anything-but and ASCII equals-ignore-case inline as AWS does', () => {
+    // Prepare
+    const bus = new RuleMatcher<string>();
+    bus.add('not-listed', compilePattern('{"detail":{"status":[{"anything-but":["a","b"]}]}}'));
+    bus.add('gold', compilePattern('{"detail":{"tier":[{"equals-ignore-case":"GoLd-1"}]}}'));
+    bus.add('empty', compilePattern('{"detail":{"tier":[{"equals-ignore-case":""}]}}'));
+    const cases: Array<[unknown, string[]]> = [
+      [{ status: 'c' }, ['not-listed']],
+      [{ status: 'a' }, []],
+      [{ status: ['a', 'b'] }, []],
+      [{ status: ['a', 'x'] }, ['not-listed']],
+      // A number is never one of the strings, so it satisfies anything-but.
+      [{ status: 7 }, ['not-listed']],
+      [{ status: null }, ['not-listed']],
+      [{}, []],
+      [{ tier: 'gold-1' }, ['gold']],
+      [{ tier: 'GOLD-1' }, ['gold']],
+      [{ tier: 'gold-2' }, []],
+      [{ tier: 'gold-1 ' }, []],
+      // Each pattern unit accepts exactly its own lower or upper case: not the Kelvin sign, which lower-cases to k.
+      [{ tier: 'GOLD\u20141' }, []],
+      [{ tier: '' }, ['empty']],
+      [{ tier: 5 }, []],
+    ];
+    for (const [detail, keys] of cases) {
+      const event = { detail };
+      // Act
+      const matched = bus.match(event);
+      // Assess
+      expect({ detail, matched }).toEqual({ detail, matched: keys });
+      const reference = ['not-listed', 'gold', 'empty'].filter((_, i) =>
+        referenceMatches(
+          compilePattern(
+            [
+              '{"detail":{"status":[{"anything-but":["a","b"]}]}}',
+              '{"detail":{"tier":[{"equals-ignore-case":"GoLd-1"}]}}',
+              '{"detail":{"tier":[{"equals-ignore-case":""}]}}',
+            ][i] as string,
+          ),
+          event,
+        ),
+      );
+      expect({ detail, matched }).toEqual({ detail, matched: reference });
+    }
+  });
+
+  it('does not let a non-ASCII letter stand for an ASCII one in equals-ignore-case', () => {
+    // Prepare: U+212A KELVIN SIGN lower-cases to "k", U+017F LONG S upper-cases to "S".
+    const bus = new RuleMatcher<string>();
+    bus.add('kiss', compilePattern('{"word":[{"equals-ignore-case":"KISS"}]}'));
+    // Act
+    const kelvin = bus.match({ word: '\u212Aiss' });
+    const longS = bus.match({ word: 'ki\u017F\u017F' });
+    const plain = bus.match({ word: 'kIsS' });
+    // Assess
+    expect({ kelvin, longS, plain }).toEqual({ kelvin: [], longS: [], plain: ['kiss'] });
+    expect(
+      referenceMatches(compilePattern('{"word":[{"equals-ignore-case":"KISS"}]}'), { word: '\u212Aiss' }),
+    ).toBe(false);
+  });
+});
