@@ -91,7 +91,9 @@ function opOf(c: FieldCondition): number {
   if (c.absent || c.matchers.length !== 1) return GENERAL;
   switch (m.kind) {
     case 'exact-string':
-      return EXACT;
+      // textKey keeps 12 bits of length: longer texts (the API refuses patterns over 2,048 characters, the
+      // library does not) are tested from their matchers.
+      return m.value.length < 4096 ? EXACT : GENERAL;
     case 'prefix':
       return PREFIX;
     case 'suffix':
@@ -103,7 +105,7 @@ function opOf(c: FieldCondition): number {
     case 'anything-but':
       return m.numbers.size === 0 ? ANYTHING_BUT : GENERAL;
     case 'equals-ignore-case':
-      return isAscii(m.value) ? IGNORE_CASE : GENERAL;
+      return isAscii(m.value) && m.value.length < 4096 ? IGNORE_CASE : GENERAL;
     default:
       return GENERAL;
   }
@@ -188,11 +190,8 @@ function packTerminal(rest: readonly Cond[], slots: readonly Slot[], rule: numbe
   return { code: Int32Array.from(code), bounds: Float64Array.from(bounds), texts };
 }
 
-/**
- * Programs end to end, their references into bounds and texts shifted to match; `starts` receives where each
- * begins. With `numberTerminals`, each program is one terminal and gets its position as terminal index.
- */
-function concatPrograms(programs: readonly Program[], numberTerminals: boolean, starts?: number[]): Program {
+/** Programs end to end, their references into bounds and texts shifted to match; `starts` receives where each begins. */
+function concatPrograms(programs: readonly Program[], starts: number[]): Program {
   if (programs.length === 0) return EMPTY_PROGRAM;
   let codeLength = 0;
   let boundsLength = 0;
@@ -205,16 +204,15 @@ function concatPrograms(programs: readonly Program[], numberTerminals: boolean, 
   const texts: string[] = [];
   let at = 0;
   let boundsAt = 0;
-  programs.forEach((p, n) => {
+  for (const p of programs) {
     code.set(p.code, at);
     relocate(code, at, at + p.code.length, boundsAt, texts.length);
-    if (numberTerminals) code[at + 1] = n;
     bounds.set(p.bounds, boundsAt);
     for (const text of p.texts) texts.push(text);
-    starts?.push(at);
+    starts.push(at);
     at += p.code.length;
     boundsAt += p.bounds.length;
-  });
+  }
   return { code, bounds, texts };
 }
 
@@ -279,10 +277,15 @@ interface EdgeGroup<K> {
 /** Shared by nodes without terminals or edges of a kind, so that most nodes (leaves) stay small. */
 const NONE: readonly never[] = [];
 
-class TrieNode<K> {
+class TrieNode<K> implements Program {
   terminals: readonly BranchEntry<K>[] = NONE;
-  /** How to decide the terminals, without touching them until one holds. */
-  program: Program = EMPTY_PROGRAM;
+  // How to decide the terminals, without touching them until one holds: the node's own program, its terminals'
+  // programs appended as they come (arrays with room to grow; `codeLength` and `boundsLength` are in use).
+  code = EMPTY_PROGRAM.code;
+  codeLength = 0;
+  bounds = EMPTY_PROGRAM.bounds;
+  boundsLength = 0;
+  texts: string[] = [];
   /** Whether the matcher's arena holds the current program, from pc to pcEnd. */
   inArena = false;
   pc = 0;
@@ -434,13 +437,14 @@ export class RuleMatcher<K> {
    * The programs of all nodes with terminals end to end, so that deciding an event's candidate rules reads a few
    * stretches of one compact array: on a large bus that stays in cache far better than one small array per node
    * scattered over the heap. Nodes new or changed since it was built run their own program; it is rebuilt, in
-   * time linear in the bus's rules, once they are more than an eighth of the nodes, so a change costs a
-   * constant amount of rebuilding on average.
+   * time linear in the bus's rules, after changes to more than an eighth of the terminals, so a change costs a
+   * constant amount of rebuilding on average, however the rules are spread over nodes.
    */
   private arena: Program = EMPTY_PROGRAM;
-  /** Nodes with terminals, and how many of them are new or changed since the arena was built (and run their own). */
+  /** Nodes with terminals; changes to terminals since the arena was built (changed nodes run their own program). */
   private readonly programmed = new Set<TrieNode<K>>();
-  private outsideArena = 0;
+  private changesSinceArena = 0;
+  private terminalCount = 0;
   // Per rule index: the epoch of the event the rule last matched (doubles: the epoch never wraps), the order it
   // was added in, and its key.
   private ruleEpoch = new Float64Array(64);
@@ -481,8 +485,11 @@ export class RuleMatcher<K> {
       };
       let node = this.root;
       for (const cond of entry.conds) node = this.edge(node, cond);
-      node.terminals = [...node.terminals, entry];
-      this.reprogram(node);
+      this.terminalCount++;
+      if (node.terminals === NONE) node.terminals = [entry];
+      else (node.terminals as BranchEntry<K>[]).push(entry);
+      this.append(node, entry, node.terminals.length - 1);
+      this.changed(node);
       rule.branches.push(entry);
     }
     this.rules.set(key, rule);
@@ -502,7 +509,12 @@ export class RuleMatcher<K> {
         trail.push(node);
       }
       node.terminals = node.terminals.filter((t) => t !== entry);
-      this.reprogram(node);
+      this.terminalCount--;
+      node.codeLength = 0;
+      node.boundsLength = 0;
+      node.texts = [];
+      for (const [index, t] of node.terminals.entries()) this.append(node, t, index);
+      this.changed(node);
       for (let i = trail.length - 1; i > 0 && (trail[i] as TrieNode<K>).isEmpty(); i--) {
         this.cut(trail[i - 1] as TrieNode<K>, entry.conds[i - 1] as Cond, trail[i] as TrieNode<K>);
       }
@@ -541,7 +553,7 @@ export class RuleMatcher<K> {
   }
 
   private begin(): void {
-    if (this.outsideArena > this.programmed.size >> 3) this.rebuildArena();
+    if (this.changesSinceArena > this.terminalCount >> 3) this.rebuildArena();
     this.epoch++;
     this.matched.length = 0;
     this.hasMembership = false;
@@ -570,9 +582,12 @@ export class RuleMatcher<K> {
 
   /** Follows every edge out of `node` that the event satisfies (as event-ruler walks its name states). */
   private visit(node: TrieNode<K>): void {
-    const program = node.inArena ? this.arena : node.program;
+    const program: Program = node.inArena ? this.arena : node;
     const code = program.code;
-    for (let at = node.inArena ? node.pc : 0, stop = node.inArena ? node.pcEnd : code.length; at < stop; ) {
+    for (
+      let at = node.inArena ? node.pc : 0, stop = node.inArena ? node.pcEnd : node.codeLength;
+      at < stop;
+    ) {
       const head = at;
       at += T_HEAD + (code[at + 3] as number);
       const end = at + (code[head] as number) * C_WIDTH;
@@ -597,32 +612,52 @@ export class RuleMatcher<K> {
     }
   }
 
-  private reprogram(node: TrieNode<K>): void {
-    const wasOutside = this.programmed.has(node) && !node.inArena;
-    node.program = concatPrograms(
-      node.terminals.map((t) => t.program),
-      true,
-    );
+  /** Appends a terminal's program to its node's, as terminal `index`. */
+  private append(node: TrieNode<K>, entry: BranchEntry<K>, index: number): void {
+    const piece = entry.program;
+    const at = node.codeLength;
+    if (at + piece.code.length > node.code.length) {
+      const code = new Int32Array(Math.max(16, 2 * (at + piece.code.length)));
+      code.set(node.code.subarray(0, at));
+      node.code = code;
+    }
+    if (node.boundsLength + piece.bounds.length > node.bounds.length) {
+      const bounds = new Float64Array(Math.max(8, 2 * (node.boundsLength + piece.bounds.length)));
+      bounds.set(node.bounds.subarray(0, node.boundsLength));
+      node.bounds = bounds;
+    }
+    node.code.set(piece.code, at);
+    node.codeLength = at + piece.code.length;
+    relocate(node.code, at, node.codeLength, node.boundsLength, node.texts.length);
+    node.code[at + 1] = index;
+    node.bounds.set(piece.bounds, node.boundsLength);
+    node.boundsLength += piece.bounds.length;
+    for (const text of piece.texts) node.texts.push(text);
+  }
+
+  /** After a node's terminals changed: it runs its own program until the arena is rebuilt. */
+  private changed(node: TrieNode<K>): void {
     node.inArena = false;
     if (node.terminals.length > 0) this.programmed.add(node);
     else this.programmed.delete(node);
-    this.outsideArena += (node.terminals.length > 0 ? 1 : 0) - (wasOutside ? 1 : 0);
+    this.changesSinceArena++;
   }
 
   private rebuildArena(): void {
     const nodes = [...this.programmed];
     const starts: number[] = [];
-    this.arena = concatPrograms(
-      nodes.map((node) => node.program),
-      false,
-      starts,
-    );
+    const programs = nodes.map((node) => ({
+      code: node.code.subarray(0, node.codeLength),
+      bounds: node.bounds.subarray(0, node.boundsLength),
+      texts: node.texts,
+    }));
+    this.arena = concatPrograms(programs, starts);
     nodes.forEach((node, n) => {
       node.pc = starts[n] as number;
-      node.pcEnd = node.pc + node.program.code.length;
+      node.pcEnd = node.pc + node.codeLength;
       node.inArena = true;
     });
-    this.outsideArena = 0;
+    this.changesSinceArena = 0;
   }
 
   /** A terminal whose conditions hold (`head` is its start in `code`): its rule matches, arrays permitting. */

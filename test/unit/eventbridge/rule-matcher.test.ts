@@ -90,7 +90,8 @@ describe('RuleMatcher programs and arena', () => {
       }
       check(`round ${r + 1}`);
       // The premise: after the first round, changed nodes ran their own programs beside the arena's.
-      if (r === 0) expect((bus as unknown as { outsideArena: number }).outsideArena).toBeGreaterThan(0);
+      if (r === 0)
+        expect((bus as unknown as { changesSinceArena: number }).changesSinceArena).toBeGreaterThan(0);
     }
     expect(bus.size).toBe(rules.size);
   });
@@ -142,17 +143,55 @@ describe('RuleMatcher programs and arena', () => {
   });
 
   it('does not let a non-ASCII letter stand for an ASCII one in equals-ignore-case', () => {
-    // Prepare: U+212A KELVIN SIGN lower-cases to "k", U+017F LONG S upper-cases to "S".
+    // Prepare: U+212A KELVIN SIGN lower-cases to "k", U+017F LONG S upper-cases to "S". With a source, the
+    // equals-ignore-case condition is checked by the node's program rather than looked up in the trie.
     const bus = new RuleMatcher<string>();
-    bus.add('kiss', compilePattern('{"word":[{"equals-ignore-case":"KISS"}]}'));
+    bus.add('kiss', compilePattern('{"source":["s"],"word":[{"equals-ignore-case":"KISS"}]}'));
+    bus.add('task', compilePattern('{"source":["s"],"word":[{"equals-ignore-case":"TASK"}]}'));
+    const words = ['\u212Aiss', 'ki\u017F\u017F', 'kIsS', 'XISS', 'KISX', 'KIS', '', 'tas\u212A', 'tAsK'];
     // Act
-    const kelvin = bus.match({ word: '\u212Aiss' });
-    const longS = bus.match({ word: 'ki\u017F\u017F' });
-    const plain = bus.match({ word: 'kIsS' });
+    const matched = words.map((word) => bus.match({ source: 's', word }));
     // Assess
-    expect({ kelvin, longS, plain }).toEqual({ kelvin: [], longS: [], plain: ['kiss'] });
+    expect(matched).toEqual([[], [], ['kiss'], [], [], [], [], [], ['task']]);
     expect(
       referenceMatches(compilePattern('{"word":[{"equals-ignore-case":"KISS"}]}'), { word: '\u212Aiss' }),
     ).toBe(false);
+  });
+
+  it('matches exact and equals-ignore-case texts of 4,096 characters and more', () => {
+    // Prepare: the API refuses patterns over 2,048 characters, the library does not.
+    const long = 'x'.repeat(4096);
+    const bus = new RuleMatcher<string>();
+    bus.add('exact', compilePattern(JSON.stringify({ source: ['s'], a: [long] })));
+    bus.add(
+      'case',
+      compilePattern(JSON.stringify({ source: ['s'], b: [{ 'equals-ignore-case': long.toUpperCase() }] })),
+    );
+    // Act
+    const both = bus.match({ source: 's', a: long, b: long });
+    const neither = bus.match({ source: 's', a: `${long}x`, b: long.slice(1) });
+    // Assess
+    expect({ both, neither }).toEqual({ both: ['exact', 'case'], neither: [] });
+  });
+
+  it('lets an empty string meet a prefix or suffix of one quote, as AWS compares quoted text', () => {
+    // Prepare
+    const patterns = {
+      prefix: '{"source":["s"],"a":[{"prefix":"\\""}]}',
+      suffix: '{"source":["s"],"a":[{"suffix":"\\""}]}',
+    };
+    const bus = new RuleMatcher<string>();
+    for (const [key, pattern] of Object.entries(patterns)) bus.add(key, compilePattern(pattern));
+    for (const a of ['', 'x', '"']) {
+      const event = { source: 's', a };
+      // Act
+      const matched = bus.match(event);
+      // Assess
+      const reference = Object.entries(patterns)
+        .filter(([, pattern]) => referenceMatches(compilePattern(pattern), event))
+        .map(([key]) => key);
+      expect({ a, matched }).toEqual({ a, matched: reference });
+      if (a === '') expect(matched).toEqual(['prefix', 'suffix']);
+    }
   });
 });
