@@ -109,7 +109,7 @@ export function router(routes: Record<string, RouteHandler>): (event: ApiEvent) 
 
 /**
  * Turns thrown errors into problem+json answers; server errors are logged with their cause and shown generically.
- * A registry that stayed busy is a 503 the caller can act on, so it is shown, with a Retry-After.
+ * A registry that stayed busy is a 503 the caller can act on, so it is shown; every shown 503 has a Retry-After.
  */
 export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   return {
@@ -125,8 +125,9 @@ export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context>
       else if (problem.status >= 500)
         logger.error('request failed', { error, routeKey: request.event.routeKey });
       const response = problemResponse(problem);
+      // Every 503 shown (registry_busy, bus_unavailable) says what to resend; Retry-After says when.
       request.response =
-        problem.code === 'registry_busy'
+        problem.status === 503
           ? { ...response, headers: { ...response.headers, 'retry-after': '1' } }
           : response;
     },

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { BadRequestError, SharebusError } from '../../../functions/shared/errors.js';
+import { BadRequestError, BusUnavailableError, SharebusError } from '../../../functions/shared/errors.js';
 import {
   type ApiEvent,
   type ApiResult,
@@ -186,6 +186,11 @@ describe('router and httpErrors', () => {
         'GET /boom': async () => {
           throw new Error('secret connection string');
         },
+        'POST /events': async () => {
+          throw new BusUnavailableError('1 of 2 events was not accepted', {
+            extensions: { accepted: ['evt-1'], failed: [{ eventId: 'evt-2', code: 'InternalFailure' }] },
+          });
+        },
         'PUT /busy': async () => {
           throw new RegistryBusyError(
             'the registry cancelled the change 4 times; nothing was written, retry',
@@ -251,6 +256,32 @@ describe('router and httpErrors', () => {
       detail: 'the registry cancelled the change 4 times; nothing was written, retry',
     });
     expect(logged).toHaveBeenCalledTimes(1);
+    logged.mockRestore();
+  });
+
+  it('answers bus_unavailable with Retry-After too, listing what to resend', async () => {
+    // Prepare
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    // Act
+    const result = await handler(apiEvent({ routeKey: 'POST /events' }), context);
+    // Assess
+    expect(result.statusCode).toBe(503);
+    expect(result.headers).toEqual({ 'content-type': 'application/problem+json', 'retry-after': '1' });
+    expect(JSON.parse(result.body ?? '')).toMatchObject({
+      code: 'bus_unavailable',
+      accepted: ['evt-1'],
+      failed: [{ eventId: 'evt-2' }],
+    });
+    logged.mockRestore();
+  });
+
+  it('gives no Retry-After to a 500', async () => {
+    // Prepare
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    // Act
+    const result = await handler(apiEvent({ routeKey: 'GET /boom' }), context);
+    // Assess
+    expect(result.headers).toEqual({ 'content-type': 'application/problem+json' });
     logged.mockRestore();
   });
 });
