@@ -109,12 +109,16 @@ export class Dispatcher {
    * the event loop.
    */
   flush(): void {
-    if (this.#flushLater !== undefined) clearImmediate(this.#flushLater);
-    this.#flushLater = undefined;
+    this.#cancelFlushLater();
     if (this.#fresh.length === 0) return;
     const jobs = this.#fresh;
     this.#fresh = [];
     for (const job of jobs) void this.#attempt(job);
+  }
+
+  #cancelFlushLater(): void {
+    if (this.#flushLater !== undefined) clearImmediate(this.#flushLater);
+    this.#flushLater = undefined;
   }
 
   /** Resolves when no delivery is queued, in flight or waiting for a retry. */
@@ -133,8 +137,7 @@ export class Dispatcher {
     }
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    if (this.#flushLater !== undefined) clearImmediate(this.#flushLater);
-    this.#flushLater = undefined;
+    this.#cancelFlushLater();
     this.#fresh = [];
     this.#pending = 0;
     this.#notifyIdle();

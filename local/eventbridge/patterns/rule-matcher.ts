@@ -15,6 +15,7 @@ import type { FieldCondition, ValueMatcher } from './compile.js';
 import type { CompiledPattern } from './compiled-pattern.js';
 import type { Membership } from './event-fields.js';
 import { FieldIndex, type ProbeSink } from './field-index.js';
+import { foldCase } from './ignore-case.js';
 import { type JsonNode, parseJsonText } from './json-text.js';
 import { type Leaf, leafMatches, numberLeaf, quotedEndsWith, quotedStartsWith } from './leaf-match.js';
 import { comparableKey } from './numbers.js';
@@ -93,7 +94,7 @@ function opOf(c: FieldCondition): number {
     case 'exact-string':
       // textKey keeps 12 bits of length: longer texts (the API refuses patterns over 2,048 characters, the
       // library does not) are tested from their matchers.
-      return m.value.length < 4096 ? EXACT : GENERAL;
+      return m.value.length < KEY_LENGTHS ? EXACT : GENERAL;
     case 'prefix':
       return PREFIX;
     case 'suffix':
@@ -105,7 +106,7 @@ function opOf(c: FieldCondition): number {
     case 'anything-but':
       return m.numbers.size === 0 ? ANYTHING_BUT : GENERAL;
     case 'equals-ignore-case':
-      return isAscii(m.value) && m.value.length < 4096 ? IGNORE_CASE : GENERAL;
+      return isAscii(m.value) && m.value.length < KEY_LENGTHS ? IGNORE_CASE : GENERAL;
     default:
       return GENERAL;
   }
@@ -119,8 +120,25 @@ function isAscii(text: string): boolean {
 /** ASCII lower case of one UTF-16 unit (other units unchanged). */
 const lowerAscii = (unit: number): number => (unit >= 0x41 && unit <= 0x5a ? unit + 32 : unit);
 
+/** The low bits of a text key hold the text's length: texts as long as KEY_LENGTHS or longer are GENERAL. */
+const KEY_BITS = 12;
+const KEY_LENGTHS = 1 << KEY_BITS;
+
 /** A string's length and first unit in one number, as EXACT and the others compare them: -1 as first if empty. */
-const textKey = (text: string): number => text.length + 4096 * (text.length > 0 ? text.charCodeAt(0) + 1 : 0);
+const textKey = (text: string): number =>
+  text.length + KEY_LENGTHS * (text.length > 0 ? text.charCodeAt(0) + 1 : 0);
+/** The length a text key holds (for a text shorter than KEY_LENGTHS). */
+const keyLength = (key: number): number => key & (KEY_LENGTHS - 1);
+/** The first unit a text key holds, -1 for the empty text. */
+const keyFirst = (key: number): number => (key >> KEY_BITS) - 1;
+
+/** `array` when it holds `length` numbers, else a copy of its first `used` in one with room to grow. */
+function withRoom<T extends Int32Array | Float64Array>(array: T, length: number, used = array.length): T {
+  if (length <= array.length) return array;
+  const grown = new (array.constructor as new (size: number) => T)(Math.max(16, 2 * length));
+  grown.set(array.subarray(0, used));
+  return grown;
+}
 
 /** Numbers before a terminal's conditions: condition count, index in the node's terminals, rule index, slot count. */
 const T_HEAD = 4;
@@ -129,7 +147,7 @@ const T_HEAD = 4;
  * A node's terminals as one compact program that the walk runs without touching branches or rules: per terminal
  * [condCount, terminal index, rule index, slotCount, the branch's slots..., then C_WIDTH numbers per condition:
  * op | slot << OP_BITS, x, y], where
- * - EXACT: x = textKey (length and first UTF-16 unit; patterns are at most 2,048 characters), y = text index;
+ * - EXACT: x = textKey (length and first UTF-16 unit; texts of KEY_LENGTHS or more are GENERAL), y = text index;
  * - PREFIX, SUFFIX: x = the text's first (last) unit or -1 if empty, y = text index;
  * - NUMERIC: x = index of [low, high, openness] in `bounds`;
  * - ANYTHING_BUT: x = index of [count, textKey of each string] in `bounds`, y = index of the first string;
@@ -181,7 +199,7 @@ function packTerminal(rest: readonly Cond[], slots: readonly Slot[], rule: numbe
         texts.push(text);
       }
     } else if (m?.kind === 'equals-ignore-case' && op === IGNORE_CASE) {
-      const lower = m.value.replace(/[A-Z]/g, (c) => c.toLowerCase());
+      const lower = foldCase(m.value);
       x = textKey(lower);
       y = texts.push(lower) - 1;
     }
@@ -616,16 +634,8 @@ export class RuleMatcher<K> {
   private append(node: TrieNode<K>, entry: BranchEntry<K>, index: number): void {
     const piece = entry.program;
     const at = node.codeLength;
-    if (at + piece.code.length > node.code.length) {
-      const code = new Int32Array(Math.max(16, 2 * (at + piece.code.length)));
-      code.set(node.code.subarray(0, at));
-      node.code = code;
-    }
-    if (node.boundsLength + piece.bounds.length > node.bounds.length) {
-      const bounds = new Float64Array(Math.max(8, 2 * (node.boundsLength + piece.bounds.length)));
-      bounds.set(node.bounds.subarray(0, node.boundsLength));
-      node.bounds = bounds;
-    }
+    node.code = withRoom(node.code, at + piece.code.length, at);
+    node.bounds = withRoom(node.bounds, node.boundsLength + piece.bounds.length, node.boundsLength);
     node.code.set(piece.code, at);
     node.codeLength = at + piece.code.length;
     relocate(node.code, at, node.codeLength, node.boundsLength, node.texts.length);
@@ -679,14 +689,8 @@ export class RuleMatcher<K> {
 
   private acquireRuleIndex(key: K): number {
     const index = this.freeRuleIndexes.pop() ?? this.ruleKeys.length;
-    if (index >= this.ruleEpoch.length) {
-      const epochs = new Float64Array(this.ruleEpoch.length * 2);
-      epochs.set(this.ruleEpoch);
-      this.ruleEpoch = epochs;
-      const serials = new Float64Array(this.ruleSerial.length * 2);
-      serials.set(this.ruleSerial);
-      this.ruleSerial = serials;
-    }
+    this.ruleEpoch = withRoom(this.ruleEpoch, index + 1);
+    this.ruleSerial = withRoom(this.ruleSerial, index + 1);
     this.ruleEpoch[index] = -1;
     this.ruleSerial[index] = this.nextSerial++;
     this.ruleKeys[index] = key;
@@ -713,8 +717,8 @@ export class RuleMatcher<K> {
     const values = slot.values;
     if (op === EXACT) {
       // Length and first unit first: most values that differ do so there, without reading the text.
-      const length = x & 4095;
-      const first = (x >> 12) - 1;
+      const length = keyLength(x);
+      const first = keyFirst(x);
       for (let i = 0; i < count; i++) {
         const v = values[i];
         if (
@@ -759,8 +763,8 @@ export class RuleMatcher<K> {
       return false;
     }
     if (op === IGNORE_CASE) {
-      const length = x & 4095;
-      const first = (x >> 12) - 1;
+      const length = keyLength(x);
+      const first = keyFirst(x);
       for (let i = 0; i < count; i++) {
         const v = values[i];
         if (typeof v !== 'string' || v.length !== length) continue;
@@ -989,11 +993,7 @@ export class RuleMatcher<K> {
       refs: 1,
     };
     this.conds.set(key, cond);
-    if (2 * (id + 1) > this.memo.length) {
-      const memo = new Float64Array(this.memo.length * 2);
-      memo.set(this.memo);
-      this.memo = memo;
-    }
+    this.memo = withRoom(this.memo, 2 * (id + 1));
     this.memo[2 * id] = -1;
     this.condById[id] = cond;
     return cond;
