@@ -23,6 +23,7 @@ import {
   measureStalls,
   type StallResult,
 } from './lib/latency.js';
+import { measureMemoryLatency } from './lib/memory.js';
 
 const RULE_COUNTS = [10, 100, 1_000, 10_000] as const;
 // One more bus: the 1,000-rule bus plus the next 9,000 rules moved to sources no event carries. Against the
@@ -206,6 +207,10 @@ async function main(): Promise<void> {
       met: ratios.at10000Vs1000 >= 0.85,
     },
   ];
+  const memory = measureMemoryLatency();
+  console.log(
+    `machine: a random read costs ${memory.nsByBytes['256 KB']} ns within 256 KB and ${memory.nsByBytes['16 MB']} ns over 16 MB (pointer chase: what reaching data outside the core's cache costs; see docs/eventbridge.md)`,
+  );
   console.log('\ntargets (router alone, parsed events):');
   for (const t of targets) console.log(`${t.met ? 'MET    ' : 'NOT MET'}  ${t.name}  (${t.actual})`);
   console.log(
@@ -288,6 +293,7 @@ async function main(): Promise<void> {
     targets,
     latency: latency ?? 'not measured (--no-latency)',
     machineStalls: stalls ?? 'not measured (--no-latency)',
+    memoryLatencyNs: memory.nsByBytes,
   };
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${out}`);
