@@ -8,7 +8,7 @@
 // Usage: npx tsx bench/dense-prototype.ts
 
 import { compilePattern, RuleMatcher } from '../local/eventbridge/patterns/index.js';
-import { type BenchEvent, createCorpus, DEFAULT_SEED } from './lib/corpus.js';
+import { type BenchEvent, createCorpus, DEFAULT_SEED, STATUSES } from './lib/corpus.js';
 
 interface ShapedRule {
   readonly name: string;
@@ -17,16 +17,6 @@ interface ShapedRule {
   readonly status: string;
 }
 
-const STATUSES = [
-  'created',
-  'submitted',
-  'in-review',
-  'approved',
-  'rejected',
-  'paid',
-  'cancelled',
-  'archived',
-];
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 16777619;
 /** Numbers per rule in `rules`: its name's index, where its status's characters start, their count. */

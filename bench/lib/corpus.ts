@@ -123,7 +123,8 @@ const ACTIONS = [
   'Assigned',
   'Closed',
 ];
-const STATUSES = [
+/** The statuses events carry in detail.status. */
+export const STATUSES = [
   'created',
   'submitted',
   'in-review',
