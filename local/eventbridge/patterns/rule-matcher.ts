@@ -276,13 +276,13 @@ interface BranchEntry<K> {
   readonly rule: RuleEntry<K>;
   /** The leading conditions, in trie order: the path to the node holding the branch. */
   readonly conds: readonly Cond[];
-  /** The other conditions, checked one by one (each evaluated at most once per event) where the walk ends. */
-  readonly rest: readonly Cond[];
   /** In path order, the order AWS evaluates array consistency in. */
   readonly byPath: readonly Cond[];
-  /** The slots of `byPath`, distinct: whether arrays of objects are involved reads these alone. */
-  readonly slots: readonly Slot[];
-  /** The branch's part of its node's program (see Program), with terminal index 0: packed once, when added. */
+  /**
+   * The branch's part of its node's program (see Program), with terminal index 0: packed once, when added, from
+   * the conditions after the anchors. It lists the branch's distinct slots, which are all accept() reads to tell
+   * whether arrays of objects are involved.
+   */
   readonly program: Program;
 }
 
@@ -491,15 +491,12 @@ export class RuleMatcher<K> {
         return x < y ? -1 : x > y ? 1 : 0;
       });
       const anchors = anchorCount(conds);
-      const rest = conds.slice(anchors);
       const slots = [...new Set(byPath.map((c) => c.slot))];
       const entry: BranchEntry<K> = {
         rule,
         conds: conds.slice(0, anchors),
-        rest,
         byPath,
-        slots,
-        program: packTerminal(rest, slots, rule.index),
+        program: packTerminal(conds.slice(anchors), slots, rule.index),
       };
       let node = this.root;
       for (const cond of entry.conds) node = this.edge(node, cond);
