@@ -24,6 +24,13 @@ const RULE_WIDTH = 3;
 
 const fnv = (hash: number, unit: number): number => Math.imul(hash ^ unit, FNV_PRIME);
 
+/** `hash` continued over the UTF-16 units of `text`. */
+function fnvText(hash: number, text: string): number {
+  let h = hash;
+  for (let i = 0; i < text.length; i++) h = fnv(h, text.charCodeAt(i));
+  return h;
+}
+
 class DensePrototype {
   private readonly chars = new Uint16Array(1 << 20);
   private charTop = 0;
@@ -66,9 +73,7 @@ class DensePrototype {
         at += RULE_WIDTH;
       }
       this.groupEnd[group] = at;
-      let hash = FNV_OFFSET;
-      for (let i = 0; i < key.length; i++) hash = fnv(hash, key.charCodeAt(i));
-      let slot = (hash >>> 0) & this.mask;
+      let slot = (fnvText(FNV_OFFSET, key) >>> 0) & this.mask;
       while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
       this.table[slot] = ++group;
     }
@@ -78,10 +83,8 @@ class DensePrototype {
     const source = event.source;
     const detailType = event['detail-type'];
     const status = event.detail.status;
-    let hash = FNV_OFFSET;
-    for (let i = 0; i < source.length; i++) hash = fnv(hash, source.charCodeAt(i));
-    hash = fnv(hash, 0);
-    for (let i = 0; i < detailType.length; i++) hash = fnv(hash, detailType.charCodeAt(i));
+    // The group key is source, U+0000, detail-type: hashed in parts, without building it.
+    const hash = fnvText(fnv(fnvText(FNV_OFFSET, source), 0), detailType);
     const chars = this.chars;
     const length = source.length + 1 + detailType.length;
     for (let slot = (hash >>> 0) & this.mask; ; slot = (slot + 1) & this.mask) {

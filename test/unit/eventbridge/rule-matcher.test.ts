@@ -98,10 +98,13 @@ describe('RuleMatcher programs and arena', () => {
 
   it('tests anything-but and ASCII equals-ignore-case inline as AWS does', () => {
     // Prepare
+    const patterns = {
+      'not-listed': '{"detail":{"status":[{"anything-but":["a","b"]}]}}',
+      gold: '{"detail":{"tier":[{"equals-ignore-case":"GoLd-1"}]}}',
+      empty: '{"detail":{"tier":[{"equals-ignore-case":""}]}}',
+    };
     const bus = new RuleMatcher<string>();
-    bus.add('not-listed', compilePattern('{"detail":{"status":[{"anything-but":["a","b"]}]}}'));
-    bus.add('gold', compilePattern('{"detail":{"tier":[{"equals-ignore-case":"GoLd-1"}]}}'));
-    bus.add('empty', compilePattern('{"detail":{"tier":[{"equals-ignore-case":""}]}}'));
+    for (const [key, pattern] of Object.entries(patterns)) bus.add(key, compilePattern(pattern));
     const cases: Array<[unknown, string[]]> = [
       [{ status: 'c' }, ['not-listed']],
       [{ status: 'a' }, []],
@@ -126,18 +129,9 @@ describe('RuleMatcher programs and arena', () => {
       const matched = bus.match(event);
       // Assess
       expect({ detail, matched }).toEqual({ detail, matched: keys });
-      const reference = ['not-listed', 'gold', 'empty'].filter((_, i) =>
-        referenceMatches(
-          compilePattern(
-            [
-              '{"detail":{"status":[{"anything-but":["a","b"]}]}}',
-              '{"detail":{"tier":[{"equals-ignore-case":"GoLd-1"}]}}',
-              '{"detail":{"tier":[{"equals-ignore-case":""}]}}',
-            ][i] as string,
-          ),
-          event,
-        ),
-      );
+      const reference = Object.entries(patterns)
+        .filter(([, pattern]) => referenceMatches(compilePattern(pattern), event))
+        .map(([key]) => key);
       expect({ detail, matched }).toEqual({ detail, matched: reference });
     }
   });
