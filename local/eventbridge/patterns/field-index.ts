@@ -251,32 +251,40 @@ const SCAN_LIMIT = 4;
 
 /** The matchers applying to one path, each yielding an item (for the bus matcher: the next trie node). */
 export class FieldIndex<T> {
-  private readonly all: Array<Entry<T>> = [];
+  /** The entries while the index is scanned; once `parts` is built, they live there only. */
+  private all: Array<Entry<T>> = [];
+  private count = 0;
   /** Built only once the index outgrows a scan: most trie nodes lead on through a few matchers only. */
   private parts: IndexParts<T> | undefined;
 
   get size(): number {
-    return this.all.length;
+    return this.count;
   }
 
   add(m: ValueMatcher, item: T): void {
+    this.count++;
+    if (this.parts !== undefined) {
+      this.parts.apply(m, item, true);
+      return;
+    }
     this.all.push({ item, verify: m });
-    if (this.parts !== undefined) this.parts.apply(m, item, true);
-    else if (this.all.length > SCAN_LIMIT) {
+    if (this.all.length > SCAN_LIMIT) {
       this.parts = new IndexParts<T>();
       for (const e of this.all) this.parts.apply(e.verify as ValueMatcher, e.item, true);
+      // Removing from a list of every entry would cost O(entries) per removal on a large index.
+      this.all = [];
     }
   }
 
+  /** Removes a matcher added with `item` (the caller knows it is there). */
   remove(m: ValueMatcher, item: T): void {
+    this.count--;
+    if (this.parts !== undefined) {
+      this.parts.apply(m, item, false);
+      return;
+    }
     const i = this.all.findIndex((e) => e.item === item && e.verify === m);
     if (i >= 0) this.all.splice(i, 1);
-    this.parts?.apply(m, item, false);
-  }
-
-  /** The first item satisfying `test` (for maintenance, not matching). */
-  findItem(test: (item: T) => boolean): T | undefined {
-    return this.all.find((e) => test(e.item))?.item;
   }
 
   /** Reports the item of every matcher this value satisfies to `sink` (an item may come more than once). */

@@ -284,19 +284,29 @@ interface BranchEntry<K> {
    * whether arrays of objects are involved.
    */
   readonly program: Program;
+  /** Its place among its node's terminals, and where its program starts in the node's code (see append). */
+  terminal: number;
+  head: number;
 }
 
 /** The positive conditions leaving a trie node on one path, indexed to the nodes they lead to. */
 interface EdgeGroup<K> {
   readonly slot: Slot;
   readonly index: FieldIndex<TrieNode<K>>;
+  /** The same edges by condition, to find a rule's path when it is added or removed. */
+  readonly children: Map<Cond, TrieNode<K>>;
 }
 
 /** Shared by nodes without terminals or edges of a kind, so that most nodes (leaves) stay small. */
 const NONE: readonly never[] = [];
 
 class TrieNode<K> implements Program {
-  terminals: readonly BranchEntry<K>[] = NONE;
+  /**
+   * The branches ending here, by terminal index. A removed one leaves a hole (and its program a tombstone, see
+   * RuleMatcher.detach) until holes outnumber the live terminals and the node is compacted.
+   */
+  terminals: readonly (BranchEntry<K> | undefined)[] = NONE;
+  live = 0;
   // How to decide the terminals, without touching them until one holds: the node's own program, its terminals'
   // programs appended as they come (arrays with room to grow; `codeLength` and `boundsLength` are in use).
   code = EMPTY_PROGRAM.code;
@@ -316,7 +326,7 @@ class TrieNode<K> implements Program {
   constructor(readonly via: Cond | undefined) {}
 
   isEmpty(): boolean {
-    return this.terminals.length === 0 && this.groups.length === 0;
+    return this.live === 0 && this.groups.length === 0;
   }
 
   group(path: string): EdgeGroup<K> | undefined {
@@ -497,13 +507,13 @@ export class RuleMatcher<K> {
         conds: conds.slice(0, anchors),
         byPath,
         program: packTerminal(conds.slice(anchors), slots, rule.index),
+        terminal: -1,
+        head: -1,
       };
       let node = this.root;
       for (const cond of entry.conds) node = this.edge(node, cond);
       this.terminalCount++;
-      if (node.terminals === NONE) node.terminals = [entry];
-      else (node.terminals as BranchEntry<K>[]).push(entry);
-      this.append(node, entry, node.terminals.length - 1);
+      this.append(node, entry);
       this.changed(node);
       rule.branches.push(entry);
     }
@@ -523,13 +533,8 @@ export class RuleMatcher<K> {
         node = this.next(node, cond) as TrieNode<K>;
         trail.push(node);
       }
-      node.terminals = node.terminals.filter((t) => t !== entry);
       this.terminalCount--;
-      node.codeLength = 0;
-      node.boundsLength = 0;
-      node.texts = [];
-      for (const [index, t] of node.terminals.entries()) this.append(node, t, index);
-      this.changed(node);
+      this.detach(node, entry);
       for (let i = trail.length - 1; i > 0 && (trail[i] as TrieNode<K>).isEmpty(); i--) {
         this.cut(trail[i - 1] as TrieNode<K>, entry.conds[i - 1] as Cond, trail[i] as TrieNode<K>);
       }
@@ -606,7 +611,8 @@ export class RuleMatcher<K> {
       const head = at;
       at += T_HEAD + (code[at + 3] as number);
       const end = at + (code[head] as number) * C_WIDTH;
-      let holds = true;
+      // A removed terminal's rule index is -1 (a tombstone, see detach). Its conditions and slots may be gone.
+      let holds = (code[head + 2] as number) >= 0;
       for (; at < end && holds; at += C_WIDTH) holds = this.test(program, at);
       at = end;
       if (holds) this.accept(node, code, head);
@@ -627,10 +633,15 @@ export class RuleMatcher<K> {
     }
   }
 
-  /** Appends a terminal's program to its node's, as terminal `index`. */
-  private append(node: TrieNode<K>, entry: BranchEntry<K>, index: number): void {
+  /** Makes `entry` the node's last terminal, its program appended to the node's. */
+  private append(node: TrieNode<K>, entry: BranchEntry<K>): void {
+    if (node.terminals === NONE) node.terminals = [];
+    const index = (node.terminals as (BranchEntry<K> | undefined)[]).push(entry) - 1;
+    node.live++;
     const piece = entry.program;
     const at = node.codeLength;
+    entry.terminal = index;
+    entry.head = at;
     node.code = withRoom(node.code, at + piece.code.length, at);
     node.bounds = withRoom(node.bounds, node.boundsLength + piece.bounds.length, node.boundsLength);
     node.code.set(piece.code, at);
@@ -642,10 +653,32 @@ export class RuleMatcher<K> {
     for (const text of piece.texts) node.texts.push(text);
   }
 
+  /**
+   * Takes a removed branch out of its node in constant time: its terminal becomes a hole and its program a
+   * tombstone (rule index -1), in the node's code and in the arena's copy, so the node stays in the arena. Once the
+   * holes outnumber the live terminals, the node is compacted (its live terminals re-appended), which costs as much
+   * as the removals since the last compaction did: emptying a node of n rules costs O(n), not O(n²).
+   */
+  private detach(node: TrieNode<K>, entry: BranchEntry<K>): void {
+    (node.terminals as (BranchEntry<K> | undefined)[])[entry.terminal] = undefined;
+    node.live--;
+    node.code[entry.head + 2] = -1;
+    if (node.inArena) this.arena.code[node.pc + entry.head + 2] = -1;
+    if (node.terminals.length - node.live <= node.live) return;
+    const live = node.terminals.filter((t): t is BranchEntry<K> => t !== undefined);
+    node.terminals = NONE;
+    node.live = 0;
+    node.codeLength = 0;
+    node.boundsLength = 0;
+    node.texts = [];
+    for (const t of live) this.append(node, t);
+    this.changed(node);
+  }
+
   /** After a node's terminals changed: it runs its own program until the arena is rebuilt. */
   private changed(node: TrieNode<K>): void {
     node.inArena = false;
-    if (node.terminals.length > 0) this.programmed.add(node);
+    if (node.live > 0) this.programmed.add(node);
     else this.programmed.delete(node);
     this.changesSinceArena++;
   }
@@ -950,15 +983,16 @@ export class RuleMatcher<K> {
     const path = cond.condition.path;
     let group = node.group(path);
     if (group === undefined) {
-      group = { slot: cond.slot, index: new FieldIndex<TrieNode<K>>() };
+      group = { slot: cond.slot, index: new FieldIndex<TrieNode<K>>(), children: new Map() };
       node.groups = [...node.groups, [path, group]];
     }
     for (const m of cond.condition.matchers) group.index.add(m, child);
+    group.children.set(cond, child);
     return child;
   }
 
   private next(node: TrieNode<K>, cond: Cond): TrieNode<K> | undefined {
-    return node.group(cond.condition.path)?.index.findItem((child) => child.via === cond);
+    return node.group(cond.condition.path)?.children.get(cond);
   }
 
   /** Removes the edge from `node` through `cond` to the now empty `child`. */
@@ -966,6 +1000,7 @@ export class RuleMatcher<K> {
     const path = cond.condition.path;
     const group = node.group(path) as EdgeGroup<K>;
     for (const m of cond.condition.matchers) group.index.remove(m, child);
+    group.children.delete(cond);
     if (group.index.size === 0) node.groups = node.groups.filter(([p]) => p !== path);
   }
 

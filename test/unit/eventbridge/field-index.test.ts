@@ -50,6 +50,25 @@ describe('FieldIndex', () => {
     expect(probe(index, 12)).toEqual(['exists']);
   });
 
+  it('counts its matchers through growth past a scan and removal of every one', () => {
+    // Prepare
+    const index = new FieldIndex<string>();
+    const matchers = Object.entries(kinds).map(([name, m]) => [name, matcher(m)] as const);
+    const sizes: number[] = [];
+    for (const [name, m] of matchers) {
+      index.add(m, name);
+      sizes.push(index.size);
+    }
+    // Act
+    for (const [name, m] of matchers) {
+      index.remove(m, name);
+      sizes.push(index.size);
+    }
+    // Assess
+    expect(sizes).toEqual([1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0]);
+    expect(probe(index, 'gov.tax')).toEqual([]);
+  });
+
   it('answers as each matcher does for more distinct values than it remembers, probed twice', () => {
     // Prepare
     const index = new FieldIndex<string>();

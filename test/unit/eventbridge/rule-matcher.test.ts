@@ -46,7 +46,7 @@ function events(): unknown[] {
   return out;
 }
 
-function expected(rules: ReadonlyMap<number, CompiledPattern>, event: unknown): number[] {
+function expected<K>(rules: ReadonlyMap<K, CompiledPattern>, event: unknown): K[] {
   return [...rules].filter(([, p]) => referenceMatches(p, event)).map(([key]) => key);
 }
 
@@ -94,6 +94,68 @@ describe('RuleMatcher programs and arena', () => {
         expect((bus as unknown as { changesSinceArena: number }).changesSinceArena).toBeGreaterThan(0);
     }
     expect(bus.size).toBe(rules.size);
+  });
+
+  it('removes rules from a crowded node in place, then compacts it once removed ones outnumber the rest', () => {
+    // Prepare: 41 rules on one node (one source and detail-type, as subscriptions to one contract are), 40 of them
+    // two to an office, and one elsewhere; the first match puts every node in the arena.
+    const bus = new RuleMatcher<string>();
+    const rules = new Map<string, CompiledPattern>();
+    const put = (key: string, pattern: object) => {
+      rules.set(key, compilePattern(JSON.stringify(pattern)));
+      bus.add(key, rules.get(key) as CompiledPattern);
+    };
+    for (let n = 0; n < 40; n++) {
+      put(`r${n}`, { source: ['gov.tax'], 'detail-type': ['Filed'], detail: { office: [`o${n % 20}`] } });
+    }
+    put('other', { source: ['gov.tax'], 'detail-type': ['Closed'] });
+    // Alone on its path and condition: removing it releases both, while its program stays as a tombstone.
+    put('solo', { source: ['gov.tax'], 'detail-type': ['Filed'], detail: { desk: [{ wildcard: 'd*' }] } });
+    const offices = Array.from({ length: 20 }, (_, n) => ({
+      source: 'gov.tax',
+      'detail-type': 'Filed',
+      detail: { office: `o${n}`, desk: `d${n}` },
+    }));
+    const check = (stage: string) => {
+      for (const event of [...offices, { source: 'gov.tax', 'detail-type': 'Closed', detail: {} }]) {
+        expect({ stage, event, matched: bus.match(event) }).toEqual({
+          stage,
+          event,
+          matched: expected(rules, event),
+        });
+      }
+    };
+    const changes = () => (bus as unknown as { changesSinceArena: number }).changesSinceArena;
+    check('all rules');
+    expect(changes()).toBe(0);
+
+    // Act and assess: removing up to half of the node's rules leaves it in the arena, each removal matched at once.
+    bus.remove('solo');
+    rules.delete('solo');
+    check('removed solo');
+    for (let n = 0; n < 19; n++) {
+      bus.remove(`r${n}`);
+      rules.delete(`r${n}`);
+      check(`removed r0 to r${n}`);
+    }
+    expect(changes()).toBe(0);
+    // One more removal and the removed outnumber the rest: the node is compacted and runs its own program.
+    bus.remove('r19');
+    rules.delete('r19');
+    check('compacted');
+    expect(changes()).toBe(1);
+    // Removed keys come back, after the rules still there; the rest go, and the node with them.
+    put('r3', { source: ['gov.tax'], 'detail-type': ['Filed'], detail: { office: ['o3'] } });
+    check('one back');
+    for (let n = 20; n < 40; n++) {
+      bus.remove(`r${n}`);
+      rules.delete(`r${n}`);
+    }
+    check('one left');
+    bus.remove('r3');
+    rules.delete('r3');
+    check('node gone');
+    expect(bus.size).toBe(1);
   });
 
   it('tests anything-but and ASCII equals-ignore-case inline as AWS does', () => {
