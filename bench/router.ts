@@ -24,6 +24,7 @@ import {
   type StallResult,
 } from './lib/latency.js';
 import { measureMemoryLatency } from './lib/memory.js';
+import { measureRuleChanges, type RuleChangeResult } from './lib/rule-changes.js';
 
 const RULE_COUNTS = [10, 100, 1_000, 10_000] as const;
 // One more bus: the 1,000-rule bus plus the next 9,000 rules moved to sources no event carries. Against the
@@ -40,6 +41,8 @@ const TRIAL_MS = 500;
 // 10,000 measured events (after 5 s of warm-up) give 100 samples beyond the p99.
 const LATENCY: LatencyOptions = { rules: 1_000, eventsPerSecond: 1_000, events: 10_000 };
 const LATENCY_P99_TARGET_MS = 1;
+// Rule changes at two sizes: the cost per removal should not grow with the rules already on the bus.
+const RULE_CHANGE_COUNTS = [10_000, 20_000] as const;
 
 interface Args {
   readonly seed: number;
@@ -217,6 +220,23 @@ async function main(): Promise<void> {
     `not a target: ${n(elsewhere.rules)} rules, ${n(elsewhere.onOtherSources)} of them elsewhere, against ${n(ELSEWHERE_BASE)} rules: ${ratios.elsewhereVs1000.toFixed(3)}`,
   );
 
+  console.log('\nrule changes (PutRule, DeleteRule on the matcher), one at a time:');
+  console.log('shape      |  rules | add all ms | remove all ms | us per removal');
+  console.log('-----------+--------+------------+---------------+---------------');
+  const ruleChanges: RuleChangeResult[] = [];
+  for (const shape of ['one node', 'one source'] as const) {
+    for (const count of RULE_CHANGE_COUNTS) {
+      const r = measureRuleChanges(shape, count);
+      ruleChanges.push(r);
+      console.log(
+        `${shape.padEnd(10)} | ${n(r.rules).padStart(6)} | ${r.addMs.toFixed(0).padStart(10)} | ${r.removeMs.toFixed(0).padStart(13)} | ${r.microsecondsPerRemoval.toFixed(2).padStart(14)}`,
+      );
+    }
+  }
+  console.log(
+    'one node: one source and detail-type (subscriptions to one contract); one source: a detail-type per rule',
+  );
+
   // The target is what the server adds: from the request reaching it (Node has parsed its headers) to the
   // Lambda call, light client. The wire columns add loopback HTTP and both threads' scheduling on this 2-core
   // machine; the bare row is a Node HTTP server that only answers and invokes, the floor those set. The AWS SDK
@@ -294,6 +314,7 @@ async function main(): Promise<void> {
     latency: latency ?? 'not measured (--no-latency)',
     machineStalls: stalls ?? 'not measured (--no-latency)',
     memoryLatencyNs: memory.nsByBytes,
+    ruleChanges,
   };
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${out}`);

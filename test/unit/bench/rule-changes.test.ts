@@ -1,0 +1,48 @@
+// bench/lib/rule-changes.ts times rule changes on two bus shapes; its figures mean something only if the shapes are
+// what it says: every rule of "one node" on the same source and detail-type, every rule of "one source" on its own
+// detail-type, and removing all of them leaving the bus empty.
+
+import { measureRuleChanges, ruleChangePattern } from '../../../bench/lib/rule-changes.js';
+import { compilePattern, RuleMatcher } from '../../../local/eventbridge/patterns/index.js';
+
+describe('bench/lib/rule-changes', () => {
+  it.each([
+    ['one node', 1],
+    ['one source', 50],
+  ] as const)('gives %s rules the shape it names (%i detail-types for 50 rules)', (shape, detailTypes) => {
+    // Act
+    const patterns = Array.from({ length: 50 }, (_, n) => JSON.parse(ruleChangePattern(shape, n)));
+
+    // Assess
+    expect(new Set(patterns.map((p) => JSON.stringify(p.source))).size).toBe(1);
+    expect(new Set(patterns.map((p) => JSON.stringify(p['detail-type']))).size).toBe(detailTypes);
+    expect(new Set(patterns.map((p) => JSON.stringify(p.detail))).size).toBe(50);
+  });
+
+  it('builds rules that each match their own office only', () => {
+    // Prepare
+    const bus = new RuleMatcher<number>();
+    for (let n = 0; n < 5; n++) bus.add(n, compilePattern(ruleChangePattern('one node', n)));
+
+    // Act
+    const matched = bus.match({
+      source: 'gov.tax',
+      'detail-type': 'FilingOpened',
+      detail: { office: 'office-3' },
+    });
+
+    // Assess
+    expect(matched).toEqual([3]);
+  });
+
+  it('reports the rules it added and removed, with times', () => {
+    // Act
+    const result = measureRuleChanges('one source', 200);
+
+    // Assess
+    expect(result).toMatchObject({ shape: 'one source', rules: 200 });
+    expect(result.addMs).toBeGreaterThan(0);
+    expect(result.removeMs).toBeGreaterThan(0);
+    expect(result.microsecondsPerRemoval).toBeCloseTo((1000 * result.removeMs) / 200, 0);
+  });
+});
