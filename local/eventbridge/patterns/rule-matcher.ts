@@ -664,6 +664,8 @@ export class RuleMatcher<K> {
     node.live--;
     node.code[entry.head + 2] = -1;
     if (node.inArena) this.arena.code[node.pc + entry.head + 2] = -1;
+    entry.terminal = -1;
+    entry.head = -1;
     if (node.terminals.length - node.live <= node.live) return;
     const live = node.terminals.filter((t): t is BranchEntry<K> => t !== undefined);
     node.terminals = NONE;
