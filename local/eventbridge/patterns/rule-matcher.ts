@@ -223,15 +223,30 @@ function concatPrograms(programs: readonly Program[], starts: number[]): Program
   let at = 0;
   let boundsAt = 0;
   for (const p of programs) {
-    code.set(p.code, at);
-    relocate(code, at, at + p.code.length, boundsAt, texts.length);
-    bounds.set(p.bounds, boundsAt);
-    for (const text of p.texts) texts.push(text);
+    place(p, code, at, bounds, boundsAt, texts);
     starts.push(at);
     at += p.code.length;
     boundsAt += p.bounds.length;
   }
   return { code, bounds, texts };
+}
+
+/**
+ * Copies `piece` into `code` from `at` and into `bounds` from `boundsAt`, and appends its texts to `texts`, its
+ * references into bounds and texts shifted to match. The arrays must have room.
+ */
+function place(
+  piece: Program,
+  code: Int32Array,
+  at: number,
+  bounds: Float64Array,
+  boundsAt: number,
+  texts: string[],
+): void {
+  code.set(piece.code, at);
+  relocate(code, at, at + piece.code.length, boundsAt, texts.length);
+  bounds.set(piece.bounds, boundsAt);
+  for (const text of piece.texts) texts.push(text);
 }
 
 /** Shifts the indexes into `bounds` (x of NUMERIC, ANYTHING_BUT) and `texts` (y of the text kinds) in code[from..to]. */
@@ -322,8 +337,6 @@ class TrieNode<K> implements Program {
   groups: readonly (readonly [string, EdgeGroup<K>])[] = NONE;
   /** Marks the node as already reached from its parent during one probe, to visit it once. */
   stamp = -1;
-
-  constructor(readonly via: Cond | undefined) {}
 
   isEmpty(): boolean {
     return this.live === 0 && this.groups.length === 0;
@@ -445,7 +458,7 @@ export class RuleMatcher<K> {
   private readonly conds = new Map<string, Cond>();
   private readonly freeIds: number[] = [];
   private nextCondId = 0;
-  private readonly root = new TrieNode<K>(undefined);
+  private readonly root = new TrieNode<K>();
   private readonly paths: PathNode = newPathNode();
   private nextSerial = 0;
 
@@ -644,13 +657,10 @@ export class RuleMatcher<K> {
     entry.head = at;
     node.code = withRoom(node.code, at + piece.code.length, at);
     node.bounds = withRoom(node.bounds, node.boundsLength + piece.bounds.length, node.boundsLength);
-    node.code.set(piece.code, at);
-    node.codeLength = at + piece.code.length;
-    relocate(node.code, at, node.codeLength, node.boundsLength, node.texts.length);
+    place(piece, node.code, at, node.bounds, node.boundsLength, node.texts);
     node.code[at + 1] = index;
-    node.bounds.set(piece.bounds, node.boundsLength);
+    node.codeLength = at + piece.code.length;
     node.boundsLength += piece.bounds.length;
-    for (const text of piece.texts) node.texts.push(text);
   }
 
   /**
@@ -981,7 +991,7 @@ export class RuleMatcher<K> {
   private edge(node: TrieNode<K>, cond: Cond): TrieNode<K> {
     const existing = this.next(node, cond);
     if (existing !== undefined) return existing;
-    const child = new TrieNode<K>(cond);
+    const child = new TrieNode<K>();
     const path = cond.condition.path;
     let group = node.group(path);
     if (group === undefined) {
