@@ -172,8 +172,9 @@ async function main(): Promise<void> {
 
   const texts = corpus.events.map((e) => JSON.stringify(e));
   const results = measureAll(corpus, texts);
-  const at = (n: number): number =>
-    results.find((r) => r.rules === n && r.onOtherSources === 0)?.eventsPerSecond ?? 0;
+  const plain = (count: number): Measurement | undefined =>
+    results.find((r) => r.rules === count && r.onOtherSources === 0);
+  const at = (count: number): number => plain(count)?.eventsPerSecond ?? 0;
   const elsewhere = results.find((r) => r.onOtherSources > 0) as Measurement;
 
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -201,8 +202,7 @@ async function main(): Promise<void> {
     at10000Vs1000: at(10_000) / at(1_000),
     elsewhereVs1000: elsewhere.eventsPerSecond / at(ELSEWHERE_BASE),
   };
-  const rounds = (count: number): readonly number[] =>
-    results.find((r) => r.rules === count && r.onOtherSources === 0)?.roundEventsPerSecond ?? [];
+  const rounds = (count: number): readonly number[] => plain(count)?.roundEventsPerSecond ?? [];
   // The same ratios round by round: how firmly each is met or missed (see bench/lib/ratio-spread.ts).
   const ratiosByRound: Record<keyof typeof ratios, RatioSpread> = {
     at1000Vs10: ratioSpread(rounds(1_000), rounds(10)),
