@@ -246,7 +246,7 @@ async function main(): Promise<void> {
   console.log('shape      |  rules | add all ms | remove all ms | us per removal');
   console.log('-----------+--------+------------+---------------+---------------');
   const ruleChanges: RuleChangeResult[] = [];
-  for (const shape of ['one node', 'one source'] as const) {
+  for (const shape of ['one node', 'one source', 'numeric'] as const) {
     for (const count of RULE_CHANGE_COUNTS) {
       const r = measureRuleChanges(shape, count);
       ruleChanges.push(r);
@@ -256,8 +256,9 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    'one node: one source and detail-type (subscriptions to one contract); one source: a detail-type per rule',
+    'one node: one source and detail-type (subscriptions to one contract); one source: a detail-type per rule;',
   );
+  console.log('numeric: a numeric range and nothing else per rule, with an event matched after every change');
 
   // The target is what the server adds: from the request reaching it (Node has parsed its headers) to the
   // Lambda call, light client. The wire columns add loopback HTTP and both threads' scheduling on this 2-core

@@ -8,6 +8,7 @@ import { foldCase, isFoldSafe } from './ignore-case.js';
 import { ipHex, looksLikeIp, parseIp } from './ip-address.js';
 import { type Leaf, leafMatches } from './leaf-match.js';
 import { comparableKey } from './numbers.js';
+import { NumericRanges } from './numeric-ranges.js';
 
 /** What a hit yields, with the matcher to re-check when the index only narrows candidates. */
 interface Entry<T> {
@@ -141,92 +142,6 @@ function reversed(s: string): string {
   return out;
 }
 
-interface Interval<T> {
-  readonly low: number;
-  readonly lowOpen: boolean;
-  readonly high: number;
-  readonly highOpen: boolean;
-  readonly item: T;
-}
-
-/**
- * Intervals packed in typed arrays, so that a stab reads bounds from a few contiguous blocks rather than one heap
- * object (and two boxed numbers) per interval: with thousands of ranges on a bus, cache misses dominate.
- */
-interface PackedIntervals<T> {
-  readonly lows: Float64Array;
-  readonly highs: Float64Array;
-  /** Bit 0: low open; bit 1: high open. */
-  readonly flags: Uint8Array;
-  readonly items: readonly T[];
-}
-
-function pack<T>(intervals: ReadonlyArray<Interval<T>>): PackedIntervals<T> {
-  return {
-    lows: Float64Array.from(intervals, (i) => i.low),
-    highs: Float64Array.from(intervals, (i) => i.high),
-    flags: Uint8Array.from(intervals, (i) => (i.lowOpen ? 1 : 0) | (i.highOpen ? 2 : 0)),
-    items: intervals.map((i) => i.item),
-  };
-}
-
-/** Centered interval tree: intervals holding `center` sit at the node, sorted both ways for early exit. */
-interface IntervalNode<T> {
-  readonly center: number;
-  readonly byLow: PackedIntervals<T>;
-  readonly byHighDesc: PackedIntervals<T>;
-  readonly left: IntervalNode<T> | undefined;
-  readonly right: IntervalNode<T> | undefined;
-}
-
-function buildIntervalTree<T>(intervals: ReadonlyArray<Interval<T>>): IntervalNode<T> | undefined {
-  if (intervals.length === 0) return undefined;
-  const ends = intervals.flatMap((i) => [i.low, i.high]).sort((a, b) => a - b);
-  const center = ends[ends.length >> 1] as number;
-  const here: Array<Interval<T>> = [];
-  const left: Array<Interval<T>> = [];
-  const right: Array<Interval<T>> = [];
-  for (const i of intervals) {
-    if (i.high < center) left.push(i);
-    else if (i.low > center) right.push(i);
-    else here.push(i);
-  }
-  return {
-    center,
-    byLow: pack([...here].sort((a, b) => a.low - b.low)),
-    byHighDesc: pack([...here].sort((a, b) => b.high - a.high)),
-    left: buildIntervalTree(left),
-    right: buildIntervalTree(right),
-  };
-}
-
-function holds(low: number, high: number, flags: number, x: number): boolean {
-  return ((flags & 1) !== 0 ? x > low : x >= low) && ((flags & 2) !== 0 ? x < high : x <= high);
-}
-
-function stab<T>(node: IntervalNode<T> | undefined, x: number, sink: ProbeSink<T>): void {
-  while (node !== undefined) {
-    if (x <= node.center) {
-      const { lows, highs, flags, items } = node.byLow;
-      for (let i = 0; i < lows.length; i++) {
-        const low = lows[i] as number;
-        if (low > x) break;
-        if (holds(low, highs[i] as number, flags[i] as number, x)) sink.hit(items[i] as T);
-      }
-      if (x === node.center) return;
-      node = node.left;
-    } else {
-      const { lows, highs, flags, items } = node.byHighDesc;
-      for (let i = 0; i < highs.length; i++) {
-        const high = highs[i] as number;
-        if (high < x) break;
-        if (holds(lows[i] as number, high, flags[i] as number, x)) sink.hit(items[i] as T);
-      }
-      node = node.right;
-    }
-  }
-}
-
 const QUOTE = 0x22;
 
 function exactEntry<V, T>(map: Map<V, T[]>, key: V, item: T, adding: boolean): true {
@@ -349,9 +264,7 @@ class IndexParts<T> {
   private readonly foldSuffix = new CharTrie<T>();
   private readonly wildPrefix = new CharTrie<T>();
   private readonly wildSuffix = new CharTrie<T>();
-  private readonly intervals: Array<Interval<T>> = [];
-  private intervalTree: IntervalNode<T> | undefined;
-  private intervalsDirty = false;
+  private readonly ranges = new NumericRanges<T>();
   private readonly exists: T[] = [];
   private readonly scan: Array<Entry<T>> = [];
 
@@ -402,19 +315,8 @@ class IndexParts<T> {
         return true;
       case 'numeric':
         this.used |= INTERVALS;
-        if (adding) this.intervals.push({ ...m, item });
-        else {
-          const i = this.intervals.findIndex(
-            (x) =>
-              x.item === item &&
-              x.low === m.low &&
-              x.high === m.high &&
-              x.lowOpen === m.lowOpen &&
-              x.highOpen === m.highOpen,
-          );
-          if (i >= 0) this.intervals.splice(i, 1);
-        }
-        this.intervalsDirty = true;
+        if (adding) this.ranges.add(m, item);
+        else this.ranges.remove(m, item);
         return true;
       case 'equals-ignore-case':
       case 'prefix-ignore-case':
@@ -487,13 +389,7 @@ class IndexParts<T> {
     } else if (typeof leaf === 'number') {
       const key = comparableKey(leaf) as number;
       if ((used & NUMBERS) !== 0) hitAll(this.numbers.get(key), sink);
-      if ((used & INTERVALS) !== 0 && this.intervals.length > 0) {
-        if (this.intervalsDirty) {
-          this.intervalTree = buildIntervalTree(this.intervals);
-          this.intervalsDirty = false;
-        }
-        stab(this.intervalTree, key, sink);
-      }
+      if ((used & INTERVALS) !== 0 && this.ranges.size > 0) this.ranges.stab(key, sink);
     } else if (leaf === null) {
       if ((used & LITERALS) !== 0) hitAll(this.literals.get('null'), sink);
     } else if (typeof leaf === 'boolean') {

@@ -1,6 +1,7 @@
-// bench/lib/rule-changes.ts times rule changes on two bus shapes; its figures mean something only if the shapes are
-// what it says: every rule of "one node" on the same source and detail-type, every rule of "one source" on its own
-// detail-type, and removing all of them leaving the bus empty.
+// bench/lib/rule-changes.ts times rule changes on three bus shapes; its figures mean something only if the shapes
+// are what it says: every rule of "one node" on the same source and detail-type, every rule of "one source" on its
+// own detail-type, every "numeric" rule on its own range and nothing else, and removing all of them leaving the bus
+// empty.
 
 import { measureRuleChanges, ruleChangePattern } from '../../../bench/lib/rule-changes.js';
 import { compilePattern, RuleMatcher } from '../../../local/eventbridge/patterns/index.js';
@@ -35,14 +36,30 @@ describe('bench/lib/rule-changes', () => {
     expect(matched).toEqual([3]);
   });
 
-  it('reports the rules it added and removed, with times', () => {
+  it('builds numeric rules that test a range of the amount and nothing else', () => {
+    // Prepare
+    const bus = new RuleMatcher<number>();
+    for (let n = 0; n < 20; n++) bus.add(n, compilePattern(ruleChangePattern('numeric', n)));
+
     // Act
-    const result = measureRuleChanges('one source', 200);
+    const matched = bus.match({ source: 'anything', detail: { amount: 10 } });
 
     // Assess
-    expect(result).toMatchObject({ shape: 'one source', rules: 200 });
-    expect(result.addMs).toBeGreaterThan(0);
-    expect(result.removeMs).toBeGreaterThan(0);
-    expect(result.microsecondsPerRemoval).toBeCloseTo((1000 * result.removeMs) / 200, 0);
+    expect(Object.keys(JSON.parse(ruleChangePattern('numeric', 3)))).toEqual(['detail']);
+    expect(matched.sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7, 8, 9]);
   });
+
+  it.each(['one source', 'numeric'] as const)(
+    'reports the %s rules it added and removed, with times',
+    (shape) => {
+      // Act
+      const result = measureRuleChanges(shape, 200);
+
+      // Assess
+      expect(result).toMatchObject({ shape, rules: 200 });
+      expect(result.addMs).toBeGreaterThan(0);
+      expect(result.removeMs).toBeGreaterThan(0);
+      expect(result.microsecondsPerRemoval).toBeCloseTo((1000 * result.removeMs) / 200, 0);
+    },
+  );
 });
