@@ -1,7 +1,7 @@
 // Index of the matchers that apply to one path, so one lookup per event value finds every matcher it satisfies:
 // hash maps for exact values, character tries for prefixes and suffixes (case-folded ones too), an interval tree
-// for numeric ranges. Rare matchers (cidr, odd case mappings, wildcards with no literal end) are scanned, and so
-// is everything while the index is small. Entries an index only narrows down are re-checked exactly.
+// for numeric and CIDR ranges. Rare matchers (odd case mappings, wildcards with no literal text) are scanned, and
+// so is everything while the index is small. Entries an index only narrows down are re-checked exactly.
 
 import type { ValueMatcher } from './compile.js';
 import { foldCase, isFoldSafe } from './ignore-case.js';
@@ -77,6 +77,17 @@ class CharTrie<T> {
     if (node !== undefined && tail >= 0) {
       node = childOf(node, tail);
       if (node !== undefined) emit(node, leaf, sink);
+    }
+  }
+
+  /** Reports the entries of every non-empty key found anywhere in s (once per place it is found). */
+  walkInside(s: string, leaf: Leaf, sink: ProbeSink<T>): void {
+    for (let start = 0; start < s.length; start++) {
+      let node: TrieNode<T> | undefined = this.root;
+      for (let i = start; i < s.length && node !== undefined; i++) {
+        node = childOf(node, s.charCodeAt(i));
+        if (node !== undefined) emit(node, leaf, sink);
+      }
     }
   }
 
@@ -232,8 +243,16 @@ const WILD_SUFFIX = 512;
 const INTERVALS = 1024;
 const EXISTS = 2048;
 const SCAN = 4096;
+const CIDRS = 8192;
+const WILD_INSIDE = 16384;
 /** The structures a string probe walks beyond one hash lookup: only then is its result worth remembering. */
-const STRING_WALKS = ADDRESSES | PREFIX | SUFFIX | FOLDED | WILD_PREFIX | WILD_SUFFIX | SCAN;
+const STRING_WALKS =
+  ADDRESSES | CIDRS | PREFIX | SUFFIX | FOLDED | WILD_PREFIX | WILD_SUFFIX | WILD_INSIDE | SCAN;
+
+/** An address's hex digits as a number: all of an IPv4 address, the top 48 bits of an IPv6 one. */
+function addressKey(hex: string): number {
+  return Number.parseInt(hex.slice(0, 12), 16);
+}
 
 /**
  * Most distinct string values whose probe results one index remembers, and the longest such value (EventBridge
@@ -264,7 +283,14 @@ class IndexParts<T> {
   private readonly foldSuffix = new CharTrie<T>();
   private readonly wildPrefix = new CharTrie<T>();
   private readonly wildSuffix = new CharTrie<T>();
+  /** Wildcards starting and ending with a star (`*-7-*`), by their longest literal segment, which a match contains. */
+  private readonly wildInside = new CharTrie<T>();
   private readonly ranges = new NumericRanges<T>();
+  // CIDR ranges as ranges of address keys, one set per address length; an IPv6 key keeps only the top 48 bits, so
+  // its hits are narrowed down and checked against the item's exact ranges.
+  private readonly cidr4 = new NumericRanges<T>();
+  private readonly cidr6 = new NumericRanges<T>();
+  private readonly cidr6Exact = new Map<T, ValueMatcher[]>();
   private readonly exists: T[] = [];
   private readonly scan: Array<Entry<T>> = [];
 
@@ -313,6 +339,22 @@ class IndexParts<T> {
           if (i >= 0) this.exists.splice(i, 1);
         }
         return true;
+      case 'cidr': {
+        this.used |= CIDRS;
+        const { low, high } = m.range;
+        const keys = { low: addressKey(low), lowOpen: false, high: addressKey(high), highOpen: false };
+        const set = low.length === 8 ? this.cidr4 : this.cidr6;
+        if (adding) set.add(keys, item);
+        else set.remove(keys, item);
+        if (set === this.cidr6) {
+          const exact = this.cidr6Exact.get(item) ?? [];
+          if (adding) exact.push(m);
+          else exact.splice(exact.indexOf(m), 1);
+          if (exact.length > 0) this.cidr6Exact.set(item, exact);
+          else this.cidr6Exact.delete(item);
+        }
+        return true;
+      }
       case 'numeric':
         this.used |= INTERVALS;
         if (adding) this.ranges.add(m, item);
@@ -341,6 +383,8 @@ class IndexParts<T> {
         const last = segs[segs.length - 1] as string;
         if (first !== '') return inTrie(this.wildPrefix, WILD_PREFIX, first, checked);
         if (last !== '') return inTrie(this.wildSuffix, WILD_SUFFIX, reversed(last), checked);
+        const longest = segs.reduce((a, b) => (b.length > a.length ? b : a));
+        if (longest !== '') return inTrie(this.wildInside, WILD_INSIDE, longest, checked);
         break;
       }
       default:
@@ -364,14 +408,28 @@ class IndexParts<T> {
     this.probeAll(leaf, sink);
   }
 
+  private probeAddress(hex: string, leaf: string, sink: ProbeSink<T>): void {
+    hitAll(this.addresses.get(hex), sink);
+    if (hex.length === 8) {
+      if (this.cidr4.size > 0) this.cidr4.stab(addressKey(hex), sink);
+    } else if (this.cidr6.size > 0) {
+      const exact = this.cidr6Exact;
+      this.cidr6.stab(addressKey(hex), {
+        hit(item) {
+          if (exact.get(item)?.some((m) => leafMatches(m, leaf))) sink.hit(item);
+        },
+      });
+    }
+  }
+
   private probeAll(leaf: Leaf, sink: ProbeSink<T>): void {
     const used = this.used;
     if ((used & EXISTS) !== 0) hitAll(this.exists, sink);
     if (typeof leaf === 'string') {
       if ((used & STRINGS) !== 0) hitAll(this.strings.get(leaf), sink);
-      if ((used & ADDRESSES) !== 0 && this.addresses.size > 0 && looksLikeIp(leaf)) {
+      if ((used & (ADDRESSES | CIDRS)) !== 0 && looksLikeIp(leaf)) {
         const bytes = parseIp(leaf);
-        if (bytes !== undefined) hitAll(this.addresses.get(ipHex(bytes)), sink);
+        if (bytes !== undefined) this.probeAddress(ipHex(bytes), leaf, sink);
       }
       // The matcher compares quoted text, so a prefix may run into the closing quote, a suffix into the opening.
       if ((used & PREFIX) !== 0 && this.prefix.size > 0) this.prefix.walk(leaf, QUOTE, leaf, sink);
@@ -379,6 +437,8 @@ class IndexParts<T> {
       if ((used & WILD_PREFIX) !== 0 && this.wildPrefix.size > 0) this.wildPrefix.walk(leaf, -1, leaf, sink);
       if ((used & WILD_SUFFIX) !== 0 && this.wildSuffix.size > 0)
         this.wildSuffix.walkBackwards(leaf, -1, leaf, sink);
+      if ((used & WILD_INSIDE) !== 0 && this.wildInside.size > 0)
+        this.wildInside.walkInside(leaf, leaf, sink);
       if ((used & FOLDED) !== 0 && this.foldExactEntries + this.foldPrefix.size + this.foldSuffix.size > 0) {
         const folded = foldCase(leaf);
         const same = this.foldExact.get(folded);

@@ -109,4 +109,120 @@ describe('FieldIndex', () => {
     for (const name of ['a', 'ab', 'z', 'folded', 'wildcard', 'exact'])
       expect(expected.flat()).toContain(name);
   });
+
+  it('finds the CIDR ranges holding an address as each matcher does, IPv4 and IPv6, through removals', () => {
+    // Prepare: IPv6 ranges that share their top 48 bits and differ below, host bits left in (AWS keeps them),
+    // IPv4 ranges nested in each other, and an IPv4-mapped address, which AWS reads as IPv4.
+    const cidrs = [
+      '10.0.0.0/8',
+      '10.1.0.0/16',
+      '10.1.2.0/24',
+      '10.1.2.200/29',
+      '10.1.2.7/31',
+      '192.168.0.0/30',
+      '0.0.0.0/0',
+      '2001:db8::/32',
+      '2001:db8:1:2::/64',
+      '2001:db8:1:2:8000::/65',
+      '2001:db8:1:2::ff00/120',
+      '2001:db8:1:3::/64',
+      '::/0',
+    ];
+    const index = new FieldIndex<string>();
+    const matchers = cidrs.map((c) => [c, matcher(`{"cidr":"${c}"}`)] as const);
+    for (const [name, m] of matchers) index.add(m, name);
+    const addresses = [
+      '10.1.2.7',
+      '10.1.2.6',
+      '10.1.2.203',
+      '10.1.3.1',
+      '10.200.0.1',
+      '11.0.0.0',
+      '192.168.0.3',
+      '192.168.0.4',
+      '::ffff:a01:207',
+      '2001:db8:1:2::1',
+      '2001:db8:1:2:8000::1',
+      '2001:db8:1:2::ff7f',
+      '2001:db8:1:3:ffff::',
+      '2001:db8:1:4::',
+      '2001:db9::',
+      'fe80::1',
+      '10.1.2',
+      'not an address',
+    ];
+    const expected = (live: ReadonlyArray<readonly [string, ValueMatcher]>) =>
+      addresses.map((a) => [
+        a,
+        live
+          .filter(([, m]) => leafMatches(m, a))
+          .map(([name]) => name)
+          .sort(),
+      ]);
+    // Act
+    const before = addresses.map((a) => [a, probe(index, a)]);
+    const gone = new Set(['10.1.2.0/24', '2001:db8:1:2::/64', '::/0']);
+    for (const [name, m] of matchers) if (gone.has(name)) index.remove(m, name);
+    const after = addresses.map((a) => [a, probe(index, a)]);
+    // Assess
+    expect(before).toEqual(expected(matchers));
+    expect(after).toEqual(expected(matchers.filter(([name]) => !gone.has(name))));
+    // Same top 48 bits as every 2001:db8:1:... range, inside only some of them.
+    expect(before.find(([a]) => a === '2001:db8:1:2::1')?.[1]).toEqual([
+      '2001:db8:1:2::/64',
+      '2001:db8::/32',
+      '::/0',
+    ]);
+    expect(before.find(([a]) => a === '::ffff:a01:207')?.[1]).toEqual([
+      '0.0.0.0/0',
+      '10.0.0.0/8',
+      '10.1.0.0/16',
+      '10.1.2.0/24',
+      '10.1.2.7/31',
+    ]);
+    expect(index.size).toBe(cidrs.length - gone.size);
+  });
+
+  it('finds wildcards that start and end with a star wherever their text sits in the value', () => {
+    // Prepare: the longest segment of each is what the index looks for; the others must still be checked.
+    const wildcards = ['*-7-*', '*a*b*', '*ab*', '*b*ab*', '*\\**', '*x*y*x*', '*', '*ééé*'];
+    const index = new FieldIndex<string>();
+    const matchers = wildcards.map((w) => [w, matcher(`{"wildcard":${JSON.stringify(w)}}`)] as const);
+    for (const [name, m] of matchers) index.add(m, name);
+    const values = [
+      '',
+      'a',
+      'ab',
+      'ba',
+      'bab',
+      'bxab',
+      'x-7-',
+      '-7-7-',
+      'x-77-',
+      'xyx',
+      'xxyyxx',
+      'yxy',
+      '*',
+      'é',
+      'aééé',
+    ];
+    const expected = (live: ReadonlyArray<readonly [string, ValueMatcher]>) =>
+      values.map((v) => [
+        v,
+        live
+          .filter(([, m]) => leafMatches(m, v))
+          .map(([name]) => name)
+          .sort(),
+      ]);
+    // Act
+    const before = values.map((v) => [v, probe(index, v)]);
+    const gone = new Set(['*ab*', '*']);
+    for (const [name, m] of matchers) if (gone.has(name)) index.remove(m, name);
+    const after = values.map((v) => [v, probe(index, v)]);
+    // Assess
+    expect(before).toEqual(expected(matchers));
+    expect(after).toEqual(expected(matchers.filter(([name]) => !gone.has(name))));
+    expect(before.find(([v]) => v === 'bxab')?.[1]).toEqual(['*', '*a*b*', '*ab*', '*b*ab*']);
+    expect(after.find(([v]) => v === 'xxyyxx')?.[1]).toEqual(['*x*y*x*']);
+  });
 });
