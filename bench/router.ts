@@ -24,6 +24,7 @@ import {
   type StallResult,
 } from './lib/latency.js';
 import { measureMemoryLatency } from './lib/memory.js';
+import { measureOneContract, type OneContractResult } from './lib/one-contract.js';
 import { type RatioSpread, ratioSpread } from './lib/ratio-spread.js';
 import { measureRuleChanges, type RuleChangeResult } from './lib/rule-changes.js';
 
@@ -44,6 +45,7 @@ const LATENCY: LatencyOptions = { rules: 1_000, eventsPerSecond: 1_000, events: 
 const LATENCY_P99_TARGET_MS = 1;
 // Rule changes at two sizes: the cost per removal should not grow with the rules already on the bus.
 const RULE_CHANGE_COUNTS = [10_000, 20_000] as const;
+const ONE_CONTRACT_COUNTS = [10, 1_000, 10_000] as const;
 
 interface Args {
   readonly seed: number;
@@ -260,6 +262,20 @@ async function main(): Promise<void> {
   );
   console.log('numeric: a numeric range and nothing else per rule, with an event matched after every change');
 
+  console.log(
+    '\none contract: rules on one source and detail-type, each with its own detail filter (subscriptions)',
+  );
+  console.log('  rules | events/s (match) | matches/event');
+  console.log('--------+------------------+--------------');
+  const oneContract: OneContractResult[] = [];
+  for (const count of ONE_CONTRACT_COUNTS) {
+    const r = measureOneContract(count);
+    oneContract.push(r);
+    console.log(
+      `${n(r.rules).padStart(7)} | ${n(r.eventsPerSecond).padStart(16)} | ${r.matchesPerEvent.toFixed(3).padStart(13)}`,
+    );
+  }
+
   // The target is what the server adds: from the request reaching it (Node has parsed its headers) to the
   // Lambda call, light client. The wire columns add loopback HTTP and both threads' scheduling on this 2-core
   // machine; the bare row is a Node HTTP server that only answers and invokes, the floor those set. The AWS SDK
@@ -340,6 +356,7 @@ async function main(): Promise<void> {
     machineStalls: stalls ?? 'not measured (--no-latency)',
     memoryLatencyNs: memory.nsByBytes,
     ruleChanges,
+    oneContract,
   };
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${out}`);

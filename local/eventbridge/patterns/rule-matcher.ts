@@ -2,7 +2,7 @@
 //
 // Each rule branch is a list of field conditions in a fixed order (indexable ones first, source and detail-type
 // leading). Its leading positive source and detail-type conditions (its anchors) are inserted in a trie, so that
-// rules sharing them share a path; the conditions leaving a trie node are indexed by path (FieldIndex: hash maps,
+// rules sharing them share a path (on a crowded node, more of its positive conditions: see CROWDED); the conditions leaving a trie node are indexed by path (FieldIndex: hash maps,
 // tries, interval trees), so each event value is looked up once per node reached and leads straight to the next
 // nodes. Where the walk ends, the branches held there are checked against their other conditions by a compact
 // program per node (see Program): the common kinds are tested inline, the others (interned, with an integer id)
@@ -433,6 +433,12 @@ function anchorCount(conds: readonly Cond[]): number {
   return n === 0 && conds[0]?.positive === true ? 1 : n;
 }
 
+/**
+ * Live terminals from which a node takes no more: a branch that would end there goes on by its next positive
+ * condition, so an event reaching the node checks at most this many terminals and looks the rest up.
+ */
+const CROWDED = 32;
+
 function pathRank(path: string): string {
   // Most rules name a source and a detail-type; putting them first lets rules share the top of the trie.
   return path === 'source' ? '0' : path === 'detail-type' ? '1' : '2';
@@ -513,7 +519,13 @@ export class RuleMatcher<K> {
         const y = b.condition.path;
         return x < y ? -1 : x > y ? 1 : 0;
       });
-      const anchors = anchorCount(conds);
+      let anchors = anchorCount(conds);
+      let node = this.root;
+      for (let i = 0; i < anchors; i++) node = this.edge(node, conds[i] as Cond);
+      // A crowded node (many subscriptions to one contract, each with its own content filter) would have every
+      // event check all its terminals: the branch goes on down the trie by its next positive conditions instead.
+      while (node.live >= CROWDED && anchors < conds.length && (conds[anchors] as Cond).positive)
+        node = this.edge(node, conds[anchors++] as Cond);
       const slots = [...new Set(byPath.map((c) => c.slot))];
       const entry: BranchEntry<K> = {
         rule,
@@ -523,8 +535,6 @@ export class RuleMatcher<K> {
         terminal: -1,
         head: -1,
       };
-      let node = this.root;
-      for (const cond of entry.conds) node = this.edge(node, cond);
       this.terminalCount++;
       this.append(node, entry);
       this.changed(node);

@@ -2,12 +2,14 @@
 
 import fc from 'fast-check';
 import {
+  type CompiledPattern,
+  compilePattern,
   matchesPattern,
   matchesPatternJson,
   RuleMatcher,
 } from '../../../local/eventbridge/patterns/index.js';
 import { referenceMatches, referenceMatchesJson } from '../../../local/eventbridge/patterns/reference.js';
-import { compiledPattern, eventText, vocabulary } from './patterns/arbitraries.js';
+import { compiledPattern, eventText, patternText, vocabulary } from './patterns/arbitraries.js';
 
 describe('fast matcher against the reference interpreter', () => {
   it('agrees on every pattern for generated events, from text and from parsed objects', () => {
@@ -93,6 +95,59 @@ describe('fast matcher against the reference interpreter', () => {
       }),
       // Shrinking a whole bus is slow; the single-pattern property above yields the small counterexample.
       { numRuns: 150, endOnFailure: true },
+    );
+  });
+
+  it('returns exactly the rules the reference matches when more rules share a source and detail-type than a node keeps', () => {
+    // Subscriptions to one contract, each with its own content filter: past a few dozen on one trie node, the
+    // matcher files the next ones further down by their detail conditions.
+    const pinned = (text: string): CompiledPattern | undefined => {
+      try {
+        return compilePattern(JSON.stringify({ ...JSON.parse(text), source: ['S'], 'detail-type': ['D'] }));
+      } catch {
+        return undefined;
+      }
+    };
+    const cases = vocabulary.chain((v) =>
+      fc.tuple(
+        fc.array(patternText(v), { minLength: 40, maxLength: 90, size: 'max' }),
+        fc.array(
+          eventText(v).map((text) =>
+            JSON.stringify({ ...JSON.parse(text), source: 'S', 'detail-type': 'D' }),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.array(fc.nat(), { maxLength: 40, size: 'max' }),
+      ),
+    );
+    fc.assert(
+      fc.property(cases, ([texts, events, removals]) => {
+        // Prepare
+        const patterns = texts.map(pinned).filter((p): p is CompiledPattern => p !== undefined);
+        const bus = new RuleMatcher<number>();
+        for (const [i, p] of patterns.entries()) bus.add(i, p);
+        const removed = new Set(removals.map((r) => r % patterns.length));
+        const reference = (keys: ReadonlyArray<readonly [number, CompiledPattern]>, text: string) =>
+          keys.filter(([, p]) => referenceMatchesJson(p, text)).map(([i]) => i);
+        // Act: match, remove some rules and match again, put them back under new keys and match again.
+        const all = events.map((text) => bus.matchJson(text));
+        for (const i of removed) bus.remove(i);
+        const fewer = events.map((text) => bus.matchJson(text));
+        const back = [...removed].sort((a, b) => a - b);
+        for (const i of back) bus.add(patterns.length + i, patterns[i] as CompiledPattern);
+        const again = events.map((text) => bus.matchJson(text));
+        // Assess
+        const keyed = patterns.map((p, i) => [i, p] as const);
+        const live = keyed.filter(([i]) => !removed.has(i));
+        const returned = back.map((i) => [patterns.length + i, patterns[i] as CompiledPattern] as const);
+        expect({ events, all, fewer, again }).toEqual({
+          events,
+          all: events.map((text) => reference(keyed, text)),
+          fewer: events.map((text) => reference(live, text)),
+          again: events.map((text) => reference([...live, ...returned], text)),
+        });
+      }),
+      { numRuns: 100, endOnFailure: true },
     );
   });
 });
