@@ -5,8 +5,7 @@
 
 import type { ValueMatcher } from './compile.js';
 import { foldCase, isFoldSafe } from './ignore-case.js';
-import { ipHex, looksLikeIp, parseIp } from './ip-address.js';
-import { type Leaf, leafMatches } from './leaf-match.js';
+import { type Leaf, leafIpHex, leafMatches } from './leaf-match.js';
 import { comparableKey } from './numbers.js';
 import { NumericRanges } from './numeric-ranges.js';
 
@@ -427,9 +426,9 @@ class IndexParts<T> {
     if ((used & EXISTS) !== 0) hitAll(this.exists, sink);
     if (typeof leaf === 'string') {
       if ((used & STRINGS) !== 0) hitAll(this.strings.get(leaf), sink);
-      if ((used & (ADDRESSES | CIDRS)) !== 0 && looksLikeIp(leaf)) {
-        const bytes = parseIp(leaf);
-        if (bytes !== undefined) this.probeAddress(ipHex(bytes), leaf, sink);
+      if ((used & (ADDRESSES | CIDRS)) !== 0) {
+        const hex = leafIpHex(leaf);
+        if (hex !== undefined) this.probeAddress(hex, leaf, sink);
       }
       // The matcher compares quoted text, so a prefix may run into the closing quote, a suffix into the opening.
       if ((used & PREFIX) !== 0 && this.prefix.size > 0) this.prefix.walk(leaf, QUOTE, leaf, sink);

@@ -33,11 +33,19 @@ export function numberLeaf(text: string): Leaf {
   return comparableKey(n) === undefined ? { text } : n;
 }
 
+// The last value leafIpHex read: the rules on a node that test one address field against their own CIDR ranges
+// each ask about the same value, and parsing it costs a microsecond or two.
+let lastIpLeaf = '';
+let lastIpHex: string | undefined;
+
 /** Hex of the address a string value reads as, or undefined. */
 export function leafIpHex(leaf: Leaf): string | undefined {
-  if (typeof leaf !== 'string' || !looksLikeIp(leaf)) return undefined;
-  const bytes = parseIp(leaf);
-  return bytes === undefined ? undefined : ipHex(bytes);
+  if (typeof leaf !== 'string') return undefined;
+  if (leaf === lastIpLeaf) return lastIpHex;
+  const bytes = looksLikeIp(leaf) ? parseIp(leaf) : undefined;
+  lastIpLeaf = leaf;
+  lastIpHex = bytes === undefined ? undefined : ipHex(bytes);
+  return lastIpHex;
 }
 
 /** `"s"` starts with `"p`  <=>  s + '"' starts with p. */
