@@ -16,6 +16,34 @@ function probe(index: FieldIndex<string>, value: string | number): string[] {
   return [...hits].sort();
 }
 
+/**
+ * Indexes one matcher per name (`condition` gives its pattern element), probes every value, removes the `gone`
+ * ones and probes again; `expected` is what the matchers say on their own, before and after.
+ */
+function probeAroundRemoval(
+  names: readonly string[],
+  condition: (name: string) => string,
+  values: readonly string[],
+  gone: readonly string[],
+) {
+  const index = new FieldIndex<string>();
+  const matchers = names.map((name) => [name, matcher(condition(name))] as const);
+  for (const [name, m] of matchers) index.add(m, name);
+  const answers = (live: typeof matchers) =>
+    values.map((v) => [
+      v,
+      live
+        .filter(([, m]) => leafMatches(m, v))
+        .map(([name]) => name)
+        .sort(),
+    ]);
+  const before = values.map((v) => [v, probe(index, v)]);
+  for (const [name, m] of matchers) if (gone.includes(name)) index.remove(m, name);
+  const after = values.map((v) => [v, probe(index, v)]);
+  const left = matchers.filter(([name]) => !gone.includes(name));
+  return { before, after, size: index.size, expected: { before: answers(matchers), after: answers(left) } };
+}
+
 // More than FieldIndex scans linearly, and of every kind a string probe walks.
 const kinds: Record<string, string> = {
   exact: '"gov.tax"',
@@ -128,9 +156,6 @@ describe('FieldIndex', () => {
       '2001:db8:1:3::/64',
       '::/0',
     ];
-    const index = new FieldIndex<string>();
-    const matchers = cidrs.map((c) => [c, matcher(`{"cidr":"${c}"}`)] as const);
-    for (const [name, m] of matchers) index.add(m, name);
     const addresses = [
       '10.1.2.7',
       '10.1.2.6',
@@ -151,22 +176,14 @@ describe('FieldIndex', () => {
       '10.1.2',
       'not an address',
     ];
-    const expected = (live: ReadonlyArray<readonly [string, ValueMatcher]>) =>
-      addresses.map((a) => [
-        a,
-        live
-          .filter(([, m]) => leafMatches(m, a))
-          .map(([name]) => name)
-          .sort(),
-      ]);
     // Act
-    const before = addresses.map((a) => [a, probe(index, a)]);
-    const gone = new Set(['10.1.2.0/24', '2001:db8:1:2::/64', '::/0']);
-    for (const [name, m] of matchers) if (gone.has(name)) index.remove(m, name);
-    const after = addresses.map((a) => [a, probe(index, a)]);
+    const { before, after, size, expected } = probeAroundRemoval(cidrs, (c) => `{"cidr":"${c}"}`, addresses, [
+      '10.1.2.0/24',
+      '2001:db8:1:2::/64',
+      '::/0',
+    ]);
     // Assess
-    expect(before).toEqual(expected(matchers));
-    expect(after).toEqual(expected(matchers.filter(([name]) => !gone.has(name))));
+    expect({ before, after }).toEqual(expected);
     // Same top 48 bits as every 2001:db8:1:... range, inside only some of them.
     expect(before.find(([a]) => a === '2001:db8:1:2::1')?.[1]).toEqual([
       '2001:db8:1:2::/64',
@@ -180,15 +197,12 @@ describe('FieldIndex', () => {
       '10.1.2.0/24',
       '10.1.2.7/31',
     ]);
-    expect(index.size).toBe(cidrs.length - gone.size);
+    expect(size).toBe(cidrs.length - 3);
   });
 
   it('finds wildcards that start and end with a star wherever their text sits in the value', () => {
     // Prepare: the longest segment of each is what the index looks for; the others must still be checked.
     const wildcards = ['*-7-*', '*a*b*', '*ab*', '*b*ab*', '*\\**', '*x*y*x*', '*', '*ééé*'];
-    const index = new FieldIndex<string>();
-    const matchers = wildcards.map((w) => [w, matcher(`{"wildcard":${JSON.stringify(w)}}`)] as const);
-    for (const [name, m] of matchers) index.add(m, name);
     const values = [
       '',
       'a',
@@ -206,22 +220,15 @@ describe('FieldIndex', () => {
       'é',
       'aééé',
     ];
-    const expected = (live: ReadonlyArray<readonly [string, ValueMatcher]>) =>
-      values.map((v) => [
-        v,
-        live
-          .filter(([, m]) => leafMatches(m, v))
-          .map(([name]) => name)
-          .sort(),
-      ]);
     // Act
-    const before = values.map((v) => [v, probe(index, v)]);
-    const gone = new Set(['*ab*', '*']);
-    for (const [name, m] of matchers) if (gone.has(name)) index.remove(m, name);
-    const after = values.map((v) => [v, probe(index, v)]);
+    const { before, after, expected } = probeAroundRemoval(
+      wildcards,
+      (w) => `{"wildcard":${JSON.stringify(w)}}`,
+      values,
+      ['*ab*', '*'],
+    );
     // Assess
-    expect(before).toEqual(expected(matchers));
-    expect(after).toEqual(expected(matchers.filter(([name]) => !gone.has(name))));
+    expect({ before, after }).toEqual(expected);
     expect(before.find(([v]) => v === 'bxab')?.[1]).toEqual(['*', '*a*b*', '*ab*', '*b*ab*']);
     expect(after.find(([v]) => v === 'xxyyxx')?.[1]).toEqual(['*x*y*x*']);
   });
