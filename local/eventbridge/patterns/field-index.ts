@@ -348,7 +348,7 @@ class IndexParts<T> {
         if (set === this.cidr6) {
           const exact = this.cidr6Exact.get(item) ?? [];
           if (adding) exact.push(m);
-          else exact.splice(exact.indexOf(m), 1);
+          else if (exact.includes(m)) exact.splice(exact.indexOf(m), 1);
           if (exact.length > 0) this.cidr6Exact.set(item, exact);
           else this.cidr6Exact.delete(item);
         }
