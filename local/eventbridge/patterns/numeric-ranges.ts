@@ -128,6 +128,8 @@ export class NumericRanges<T> {
   /** Ranges added since the build, some removed since: scanned on every stab until the next build. */
   private pending: Array<Held<T>> = [];
   private removedFromPending = 0;
+  /** Pending ranges scanned by stabs since the build. */
+  private scanned = 0;
   /** Builds so far: tests read it to know the paths beside the tree were taken. */
   builds = 0;
 
@@ -179,7 +181,14 @@ export class NumericRanges<T> {
 
   /** Reports the item of every range holding `x` (a comparable key). */
   stab(x: number, sink: ProbeSink<T>): void {
-    if (this.pending.length > PENDING_MIN + (this.built >> 4) || this.removedFromTree > this.built >> 1)
+    // Rebuild once the additions waiting outgrow the tree's sixteenth, or scanning them has cost as much as a
+    // rebuild would, or half the tree is gone.
+    this.scanned += this.pending.length;
+    if (
+      this.pending.length > PENDING_MIN + (this.built >> 4) ||
+      this.scanned > PENDING_MIN * 8 + this.built ||
+      this.removedFromTree > this.built >> 1
+    )
       this.rebuild();
     stabTree(this.tree, x, sink);
     const pending = this.pending;
@@ -200,6 +209,7 @@ export class NumericRanges<T> {
     this.removedFromTree = 0;
     this.pending = [];
     this.removedFromPending = 0;
+    this.scanned = 0;
     this.builds++;
   }
 }

@@ -2,9 +2,9 @@
 //
 // Each rule branch is a list of field conditions in a fixed order (indexable ones first, source and detail-type
 // leading). Its leading positive source and detail-type conditions (its anchors) are inserted in a trie, so that
-// rules sharing them share a path (on a crowded node, more of its positive conditions: see CROWDED); the conditions leaving a trie node are indexed by path (FieldIndex: hash maps,
-// tries, interval trees), so each event value is looked up once per node reached and leads straight to the next
-// nodes. Where the walk ends, the branches held there are checked against their other conditions by a compact
+// rules sharing them share a path (past a crowded node, more of its positive conditions: see CROWDED); the
+// conditions leaving a trie node are indexed by path (FieldIndex: hash maps, tries, interval trees), so each
+// event value is looked up once per node reached and leads straight to the next nodes. Where the walk ends, the branches held there are checked against their other conditions by a compact
 // program per node (see Program): the common kinds are tested inline, the others (interned, with an integer id)
 // evaluated at most once per event and memoized, however many rules share them. The programs of all nodes sit
 // end to end in one arena, so an event's checks read a few short stretches of one array rather than objects

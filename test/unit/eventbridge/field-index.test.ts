@@ -139,7 +139,7 @@ describe('FieldIndex', () => {
   });
 
   it('finds the CIDR ranges holding an address as each matcher does, IPv4 and IPv6, through removals', () => {
-    // Prepare: IPv6 ranges that share their top 48 bits and differ below, host bits left in (AWS keeps them),
+    // Prepare: IPv6 ranges that share their top 52 bits and differ below, host bits left in (AWS keeps them),
     // IPv4 ranges nested in each other, and an IPv4-mapped address, which AWS reads as IPv4.
     const cidrs = [
       '10.0.0.0/8',
@@ -184,7 +184,7 @@ describe('FieldIndex', () => {
     ]);
     // Assess
     expect({ before, after }).toEqual(expected);
-    // Same top 48 bits as every 2001:db8:1:... range, inside only some of them.
+    // Same top 52 bits as every 2001:db8:1:... range, inside only some of them.
     expect(before.find(([a]) => a === '2001:db8:1:2::1')?.[1]).toEqual([
       '2001:db8:1:2::/64',
       '2001:db8::/32',
@@ -231,5 +231,17 @@ describe('FieldIndex', () => {
     expect({ before, after }).toEqual(expected);
     expect(before.find(([v]) => v === 'bxab')?.[1]).toEqual(['*', '*a*b*', '*ab*', '*b*ab*']);
     expect(after.find(([v]) => v === 'xxyyxx')?.[1]).toEqual(['*x*y*x*']);
+  });
+
+  it('reports a star-ended wildcard once however often its text occurs in a long value', () => {
+    // Prepare: past the scan limit, and a value too long to be remembered.
+    const index = new FieldIndex<string>();
+    for (const w of ['*a*', '*ab*', '*b*a*', '*q*', '*r*', '*s*'])
+      index.add(matcher(`{"wildcard":"${w}"}`), w);
+    // Act
+    const hits: string[] = [];
+    index.probe('ab'.repeat(5_000), { hit: (item) => hits.push(item) });
+    // Assess
+    expect(hits.sort()).toEqual(['*a*', '*ab*', '*b*a*']);
   });
 });

@@ -190,6 +190,47 @@ describe('RuleMatcher programs and arena', () => {
     expect(bus.size).toBe(1);
   });
 
+  it('keeps at most 32 terminals that could go further on a node, and every one that could not', () => {
+    // Prepare: subscriptions to one contract (one source and detail-type): 20 without a filter, 100 each with its
+    // own office, then 20 more without and 10 whose only filter is anything-but, which no index can look up.
+    const bus = new RuleMatcher<string>();
+    const rules = new Map<string, CompiledPattern>();
+    const put = (key: string, detail?: object) => {
+      const p = {
+        source: ['gov.tax'],
+        'detail-type': ['Filed'],
+        ...(detail === undefined ? {} : { detail }),
+      };
+      rules.set(key, compilePattern(JSON.stringify(p)));
+      bus.add(key, rules.get(key) as CompiledPattern);
+    };
+    for (let n = 0; n < 20; n++) put(`all${n}`);
+    for (let n = 0; n < 100; n++) put(`office${n}`, { office: [`o${n}`], desk: [{ prefix: 'd' }] });
+    for (let n = 20; n < 40; n++) put(`all${n}`);
+    for (let n = 0; n < 10; n++) put(`but${n}`, { office: [{ 'anything-but': [`o${n}`] }] });
+    type Node = { live: number; group(path: string): { children: Map<unknown, Node> } | undefined };
+    const only = (node: Node, path: string) => [...(node.group(path)?.children.values() ?? [])];
+    const root = (bus as unknown as { root: Node }).root;
+    const [sourceNode] = only(root, 'source');
+    const [contract] = only(sourceNode as Node, 'detail-type');
+    // Act
+    const events = [0, 11, 12, 57, 99, 100].map((n) => ({
+      source: 'gov.tax',
+      'detail-type': 'Filed',
+      detail: { office: `o${n}`, desk: n === 57 ? 'x1' : 'd1' },
+    }));
+    // Assess: the first 12 filtered rules filled the node to 32; the other 88 went on by their first positive
+    // condition in path order, the desk prefix they share, where 32 more stopped and 56 went on by their office.
+    expect(contract?.live).toBe(20 + 12 + 20 + 10);
+    const [desk] = only(contract as Node, 'detail.desk');
+    expect(only(contract as Node, 'detail.desk')).toHaveLength(1);
+    expect(desk?.live).toBe(32);
+    expect(only(desk as Node, 'detail.office')).toHaveLength(56);
+    for (const event of events)
+      expect({ event, matched: bus.match(event) }).toEqual({ event, matched: expected(rules, event) });
+    expect(bus.match(events[4] as object)).toContain('office99');
+  });
+
   it('removes a rule whose $or branches share a node, when the node is compacted between the two', () => {
     // Prepare: terminals x, y, the rule's two branches, then b, all on one node; x and y removed leave two holes.
     const bus = new RuleMatcher<string>();

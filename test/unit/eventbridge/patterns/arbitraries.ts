@@ -19,6 +19,9 @@ const STRINGS = [
   '10.0.0.1',
   '10.0.1.7',
   '::1',
+  '2001:db8:1:2::1',
+  '2001:db8:1:3::ff01',
+  '::ffff:a00:1',
   'ß',
   'SS',
   'É',
@@ -40,7 +43,16 @@ const NUMBERS = [
   '-7.25',
 ];
 const WILDCARDS = ['a*', '*b', 'a*c', '*', 'x\\*y', '*a*', '', 'ab', 'x\\\\*', '*.0.*', 'É*', '*"'];
-const CIDRS = ['10.0.0.0/24', '10.0.0.5/30', '::/120', '10.0.0.1/31'];
+// IPv6 ranges that share their top 52 bits (the index's key) and differ below, and addresses among them.
+const CIDRS = [
+  '10.0.0.0/24',
+  '10.0.0.5/30',
+  '::/120',
+  '10.0.0.1/31',
+  '2001:db8::/32',
+  '2001:db8:1:2::/64',
+  '2001:db8:1:3::ff00/120',
+];
 const PATHS = ['source', 'detail.a', 'detail.n', 'detail.arr.x', 'detail.arr.y', 'detail.d.e'];
 
 export interface Vocabulary {
