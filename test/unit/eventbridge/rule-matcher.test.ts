@@ -231,6 +231,54 @@ describe('RuleMatcher programs and arena', () => {
     expect(bus.match(events[4] as object)).toContain('office99');
   });
 
+  it('answers as the reference when rules each test a field of their own, through removals', () => {
+    // Prepare: 80 fields under one node of the trie (more edge groups than it scans), 64 of them under one path of
+    // the event walk (more keys than it reads one by one), some reached through a dotted event key.
+    const bus = new RuleMatcher<string>();
+    const rules = new Map<string, CompiledPattern>();
+    const conditions = [['x'], [{ exists: true }], [{ prefix: 'x' }], [{ numeric: ['>', 1] }]];
+    for (let n = 0; n < 80; n++) {
+      const field =
+        n % 5 === 0 ? { g: { [`h${n}`]: conditions[n % 4] } } : { flat: { [`f${n}`]: conditions[n % 4] } };
+      rules.set(`own${n}`, compilePattern(JSON.stringify({ source: ['gov.tax'], detail: field })));
+      bus.add(`own${n}`, rules.get(`own${n}`) as CompiledPattern);
+    }
+    const events = Array.from({ length: 40 }, (_, e) => {
+      const flat: Record<string, unknown> = {};
+      const detail: Record<string, unknown> = { g: {}, flat };
+      for (let n = e % 7; n < 80; n += 7) {
+        const value = n % 3 === 0 ? 'xy' : n % 3 === 1 ? 2 : 'y';
+        if (n % 5 !== 0 && e % 3 !== 0) flat[`f${n}`] = value;
+        else if (n % 5 !== 0) detail[`flat.f${n}`] = value;
+        else if (e % 2 === 0) (detail.g as Record<string, unknown>)[`h${n}`] = value;
+        else detail[`g.h${n}`] = value;
+      }
+      return { source: 'gov.tax', 'detail-type': 'Filed', detail };
+    });
+    const check = (stage: string) => {
+      for (const event of events)
+        expect({ stage, event, matched: bus.match(event) }).toEqual({
+          stage,
+          event,
+          matched: expected(rules, event),
+        });
+    };
+    // Act and assess
+    check('all rules');
+    expect(events.some((event) => bus.match(event).length > 3)).toBe(true);
+    for (let n = 0; n < 80; n += 2) {
+      bus.remove(`own${n}`);
+      rules.delete(`own${n}`);
+    }
+    check('half removed');
+    for (let n = 0; n < 80; n += 2) {
+      const detail = { flat: { [`f${n}`]: ['y'] } };
+      rules.set(`own${n}`, compilePattern(JSON.stringify({ source: ['gov.tax'], detail })));
+      bus.add(`own${n}`, rules.get(`own${n}`) as CompiledPattern);
+    }
+    check('put back on other conditions');
+  });
+
   it('removes a rule whose $or branches share a node, when the node is compacted between the two', () => {
     // Prepare: terminals x, y, the rule's two branches, then b, all on one node; x and y removed leave two holes.
     const bus = new RuleMatcher<string>();
