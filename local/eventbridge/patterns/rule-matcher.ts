@@ -310,6 +310,8 @@ interface EdgeGroup<K> {
   readonly index: FieldIndex<TrieNode<K>>;
   /** The same edges by condition, to find a rule's path when it is added or removed. */
   readonly children: Map<Cond, TrieNode<K>>;
+  /** Its place in its node's `groups`, so that it leaves them in constant time. */
+  at: number;
 }
 
 /** Shared by nodes without terminals or edges of a kind, so that most nodes (leaves) stay small. */
@@ -1045,7 +1047,8 @@ export class RuleMatcher<K> {
     const path = cond.condition.path;
     let group = node.groupOf(cond.slot);
     if (group === undefined) {
-      group = { slot: cond.slot, index: new FieldIndex<TrieNode<K>>(), children: new Map() };
+      const at = node.groups.length;
+      group = { slot: cond.slot, index: new FieldIndex<TrieNode<K>>(), children: new Map(), at };
       if (node.groups === NONE) node.groups = [];
       (node.groups as Array<readonly [string, EdgeGroup<K>]>).push([path, group]);
       if (node.bySlot !== undefined) node.bySlot.set(cond.slot, group);
@@ -1065,14 +1068,18 @@ export class RuleMatcher<K> {
 
   /** Removes the edge from `node` through `cond` to the now empty `child`. */
   private cut(node: TrieNode<K>, cond: Cond, child: TrieNode<K>): void {
-    const path = cond.condition.path;
     const group = node.groupOf(cond.slot) as EdgeGroup<K>;
     for (const m of cond.condition.matchers) group.index.remove(m, child);
     group.children.delete(cond);
-    if (group.index.size === 0) {
-      node.groups = node.groups.filter(([p]) => p !== path);
-      node.bySlot?.delete(cond.slot);
+    if (group.index.size > 0) return;
+    // The last group takes its place: the order of groups decides nothing, and a node may have thousands.
+    const groups = node.groups as Array<readonly [string, EdgeGroup<K>]>;
+    const last = groups.pop() as readonly [string, EdgeGroup<K>];
+    if (last[1] !== group) {
+      groups[group.at] = last;
+      last[1].at = group.at;
     }
+    node.bySlot?.delete(cond.slot);
   }
 
   private acquire(condition: FieldCondition): Cond {

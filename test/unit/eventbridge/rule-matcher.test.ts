@@ -232,51 +232,81 @@ describe('RuleMatcher programs and arena', () => {
   });
 
   it('answers as the reference when rules each test a field of their own, through removals', () => {
-    // Prepare: 80 fields under one node of the trie (more edge groups than it scans), 64 of them under one path of
-    // the event walk (more keys than it reads one by one), some reached through a dotted event key.
+    // Prepare: 80 fields under one node of the trie (more edge groups than it scans) and 30 more under its root
+    // (rules without a source), 64 of them under one path of the event walk (more keys than it reads one by one),
+    // some reached through a dotted event key, and a number too large to compare, which makes the matcher read the
+    // event's text again.
     const bus = new RuleMatcher<string>();
     const rules = new Map<string, CompiledPattern>();
+    const put = (key: string, pattern: object) => {
+      rules.set(key, compilePattern(JSON.stringify(pattern)));
+      bus.add(key, rules.get(key) as CompiledPattern);
+    };
     const conditions = [['x'], [{ exists: true }], [{ prefix: 'x' }], [{ numeric: ['>', 1] }]];
     for (let n = 0; n < 80; n++) {
       const field =
         n % 5 === 0 ? { g: { [`h${n}`]: conditions[n % 4] } } : { flat: { [`f${n}`]: conditions[n % 4] } };
-      rules.set(`own${n}`, compilePattern(JSON.stringify({ source: ['gov.tax'], detail: field })));
-      bus.add(`own${n}`, rules.get(`own${n}`) as CompiledPattern);
+      put(`own${n}`, { source: ['gov.tax'], detail: field });
     }
+    for (let n = 0; n < 30; n++) put(`root${n}`, { detail: { other: { [`o${n}`]: conditions[n % 4] } } });
+    put('big', { detail: { big: [10000000000] } });
     const events = Array.from({ length: 40 }, (_, e) => {
       const flat: Record<string, unknown> = {};
-      const detail: Record<string, unknown> = { g: {}, flat };
+      const other: Record<string, unknown> = {};
+      const detail: Record<string, unknown> = { g: {}, flat, other, big: e % 4 === 0 ? 1e10 : 5 };
       for (let n = e % 7; n < 80; n += 7) {
         const value = n % 3 === 0 ? 'xy' : n % 3 === 1 ? 2 : 'y';
+        if (n < 30) other[`o${n}`] = value;
         if (n % 5 !== 0 && e % 3 !== 0) flat[`f${n}`] = value;
         else if (n % 5 !== 0) detail[`flat.f${n}`] = value;
         else if (e % 2 === 0) (detail.g as Record<string, unknown>)[`h${n}`] = value;
         else detail[`g.h${n}`] = value;
       }
-      return { source: 'gov.tax', 'detail-type': 'Filed', detail };
+      return { source: e % 5 === 0 ? 'gov.other' : 'gov.tax', 'detail-type': 'Filed', detail };
     });
+    // Every node's groups know their place in its list, and its map by slot holds exactly them.
+    type Group = { at: number; slot: unknown; children: Map<unknown, TrieNode> };
+    type TrieNode = { groups: ReadonlyArray<readonly [string, Group]>; bySlot?: Map<unknown, Group> };
+    const misplaced = (node: TrieNode): string[] => [
+      ...node.groups.flatMap(([path, g], i) =>
+        g.at === i && (node.bySlot?.get(g.slot) ?? g) === g ? [] : [path],
+      ),
+      ...(node.bySlot !== undefined && node.bySlot.size !== node.groups.length ? ['bySlot'] : []),
+      ...node.groups.flatMap(([, g]) => [...g.children.values()].flatMap(misplaced)),
+    ];
+    const root = (bus as unknown as { root: TrieNode }).root;
     const check = (stage: string) => {
-      for (const event of events)
-        expect({ stage, event, matched: bus.match(event) }).toEqual({
+      expect({ stage, misplaced: misplaced(root) }).toEqual({ stage, misplaced: [] });
+      for (const event of events) {
+        const matched = { parsed: bus.match(event), text: bus.matchJson(JSON.stringify(event)) };
+        const reference = expected(rules, event);
+        expect({ stage, event, matched }).toEqual({
           stage,
           event,
-          matched: expected(rules, event),
+          matched: { parsed: reference, text: reference },
         });
+      }
     };
     // Act and assess
     check('all rules');
     expect(events.some((event) => bus.match(event).length > 3)).toBe(true);
+    expect(events.some((event) => bus.match(event).includes('big'))).toBe(true);
     for (let n = 0; n < 80; n += 2) {
       bus.remove(`own${n}`);
       rules.delete(`own${n}`);
     }
     check('half removed');
-    for (let n = 0; n < 80; n += 2) {
-      const detail = { flat: { [`f${n}`]: ['y'] } };
-      rules.set(`own${n}`, compilePattern(JSON.stringify({ source: ['gov.tax'], detail })));
-      bus.add(`own${n}`, rules.get(`own${n}`) as CompiledPattern);
-    }
+    for (let n = 0; n < 80; n += 2)
+      put(`own${n}`, { source: ['gov.tax'], detail: { flat: { [`f${n}`]: ['y'] } } });
     check('put back on other conditions');
+    for (const key of [...rules.keys()]) {
+      bus.remove(key);
+      rules.delete(key);
+    }
+    check('all removed');
+    for (let n = 0; n < 30; n += 3) put(`again${n}`, { detail: { other: { [`o${n}`]: ['xy', 'y'] } } });
+    check('some back');
+    expect(bus.size).toBe(10);
   });
 
   it('removes a rule whose $or branches share a node, when the node is compacted between the two', () => {
