@@ -181,12 +181,13 @@ export class NumericRanges<T> {
 
   /** Reports the item of every range holding `x` (a comparable key). */
   stab(x: number, sink: ProbeSink<T>): void {
-    // Rebuild once the additions waiting outgrow the tree's sixteenth, or scanning them has cost as much as a
-    // rebuild would, or half the tree is gone.
+    // Rebuild once the additions waiting outgrow the tree's sixteenth, or scanning them has cost about what a
+    // rebuild would (16 steps per range: n log n for the sizes buses have), or half the tree is gone. A budget of
+    // one step per range made adding 20,000 ranges, an event after each, take 5.9 s instead of 1.7 s.
     this.scanned += this.pending.length;
     if (
       this.pending.length > PENDING_MIN + (this.built >> 4) ||
-      this.scanned > PENDING_MIN * 8 + this.built ||
+      this.scanned > 16 * (this.built + PENDING_MIN) ||
       this.removedFromTree > this.built >> 1
     )
       this.rebuild();
