@@ -50,6 +50,17 @@ function expected<K>(rules: ReadonlyMap<K, CompiledPattern>, event: unknown): K[
   return [...rules].filter(([, p]) => referenceMatches(p, event)).map(([key]) => key);
 }
 
+/** A bus and the patterns put on it, to hold its answers to the reference's. */
+function busWithRules() {
+  const bus = new RuleMatcher<string>();
+  const rules = new Map<string, CompiledPattern>();
+  const put = (key: string, pattern: object) => {
+    rules.set(key, compilePattern(JSON.stringify(pattern)));
+    bus.add(key, rules.get(key) as CompiledPattern);
+  };
+  return { bus, rules, put };
+}
+
 describe('RuleMatcher programs and arena', () => {
   it('answers as the reference through arena rebuilds and changes made between them', () => {
     // Prepare
@@ -104,12 +115,7 @@ describe('RuleMatcher programs and arena', () => {
     // Prepare: 42 rules on one node (one source and detail-type, as subscriptions to one contract are), 40 of them
     // two to an office, and one elsewhere; the first match puts every node in the arena. The 40 test their office
     // with anything-but, which no index can look up, so they stay on the node however many there are.
-    const bus = new RuleMatcher<string>();
-    const rules = new Map<string, CompiledPattern>();
-    const put = (key: string, pattern: object) => {
-      rules.set(key, compilePattern(JSON.stringify(pattern)));
-      bus.add(key, rules.get(key) as CompiledPattern);
-    };
+    const { bus, rules, put } = busWithRules();
     // First, so that the crowded node's program does not start the arena.
     put('other', { source: ['gov.tax'], 'detail-type': ['Closed'] });
     // Its two conditions must hold on one element of `items` (AWS's same-element check, made on acceptance).
@@ -193,17 +199,13 @@ describe('RuleMatcher programs and arena', () => {
   it('keeps at most 32 terminals that could go further on a node, and every one that could not', () => {
     // Prepare: subscriptions to one contract (one source and detail-type): 20 without a filter, 100 each with its
     // own office, then 20 more without and 10 whose only filter is anything-but, which no index can look up.
-    const bus = new RuleMatcher<string>();
-    const rules = new Map<string, CompiledPattern>();
-    const put = (key: string, detail?: object) => {
-      const p = {
+    const { bus, rules, put: putPattern } = busWithRules();
+    const put = (key: string, detail?: object) =>
+      putPattern(key, {
         source: ['gov.tax'],
         'detail-type': ['Filed'],
         ...(detail === undefined ? {} : { detail }),
-      };
-      rules.set(key, compilePattern(JSON.stringify(p)));
-      bus.add(key, rules.get(key) as CompiledPattern);
-    };
+      });
     for (let n = 0; n < 20; n++) put(`all${n}`);
     for (let n = 0; n < 100; n++) put(`office${n}`, { office: [`o${n}`], desk: [{ prefix: 'd' }] });
     for (let n = 20; n < 40; n++) put(`all${n}`);
@@ -236,12 +238,7 @@ describe('RuleMatcher programs and arena', () => {
     // (rules without a source), 64 of them under one path of the event walk (more keys than it reads one by one),
     // some reached through a dotted event key, and a number too large to compare, which makes the matcher read the
     // event's text again.
-    const bus = new RuleMatcher<string>();
-    const rules = new Map<string, CompiledPattern>();
-    const put = (key: string, pattern: object) => {
-      rules.set(key, compilePattern(JSON.stringify(pattern)));
-      bus.add(key, rules.get(key) as CompiledPattern);
-    };
+    const { bus, rules, put } = busWithRules();
     const conditions = [['x'], [{ exists: true }], [{ prefix: 'x' }], [{ numeric: ['>', 1] }]];
     for (let n = 0; n < 80; n++) {
       const field =
