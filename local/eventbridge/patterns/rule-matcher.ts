@@ -463,6 +463,17 @@ function anchorCount(conds: readonly Cond[]): number {
  */
 const CROWDED = 32;
 
+/**
+ * How widely an index lookup on a positive condition lets events through, for choosing which to file a branch
+ * under past a crowded node: exact values 0, ranges, prefixes and patterns 1, `exists` 2 (any value).
+ */
+function narrowness(cond: Cond): number {
+  let rank = 0;
+  for (const m of cond.matchers)
+    rank = Math.max(rank, m.kind.startsWith('exact') ? 0 : m.kind === 'exists' ? 2 : 1);
+  return rank;
+}
+
 function pathRank(path: string): string {
   // Most rules name a source and a detail-type; putting them first lets rules share the top of the trie.
   return path === 'source' ? '0' : path === 'detail-type' ? '1' : '2';
@@ -550,9 +561,15 @@ export class RuleMatcher<K> {
       let node = this.root;
       for (let i = 0; i < anchors; i++) node = this.edge(node, conds[i] as Cond);
       // A crowded node (many subscriptions to one contract, each with its own content filter) would have every
-      // event check all its terminals: the branch goes on down the trie by its next positive conditions instead.
-      while (node.live >= CROWDED && anchors < conds.length && (conds[anchors] as Cond).positive)
+      // event check all its terminals: the branch goes on down the trie by its other positive conditions instead,
+      // the narrowest first.
+      while (node.live >= CROWDED && anchors < conds.length && (conds[anchors] as Cond).positive) {
+        let best = anchors;
+        for (let i = anchors + 1; i < conds.length && (conds[i] as Cond).positive; i++)
+          if (narrowness(conds[i] as Cond) < narrowness(conds[best] as Cond)) best = i;
+        [conds[anchors], conds[best]] = [conds[best] as Cond, conds[anchors] as Cond];
         node = this.edge(node, conds[anchors++] as Cond);
+      }
       const slots = [...new Set(byPath.map((c) => c.slot))];
       const entry: BranchEntry<K> = {
         rule,
