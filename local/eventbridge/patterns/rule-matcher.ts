@@ -349,11 +349,6 @@ class TrieNode<K> implements Program {
     return this.live === 0 && this.groups.length === 0;
   }
 
-  group(path: string): EdgeGroup<K> | undefined {
-    for (const [p, g] of this.groups) if (p === path) return g;
-    return undefined;
-  }
-
   /** The group of a path, by the path's slot. */
   groupOf(slot: Slot): EdgeGroup<K> | undefined {
     if (this.bySlot !== undefined) return this.bySlot.get(slot);

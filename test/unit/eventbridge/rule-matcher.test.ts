@@ -210,8 +210,10 @@ describe('RuleMatcher programs and arena', () => {
     for (let n = 0; n < 100; n++) put(`office${n}`, { office: [`o${n}`], desk: [{ prefix: 'd' }] });
     for (let n = 20; n < 40; n++) put(`all${n}`);
     for (let n = 0; n < 10; n++) put(`but${n}`, { office: [{ 'anything-but': [`o${n}`] }] });
-    type Node = { live: number; group(path: string): { children: Map<unknown, Node> } | undefined };
-    const only = (node: Node, path: string) => [...(node.group(path)?.children.values() ?? [])];
+    type Node = { live: number; groups: ReadonlyArray<readonly [string, { children: Map<unknown, Node> }]> };
+    const only = (node: Node, path: string) => [
+      ...(node.groups.find(([p]) => p === path)?.[1].children.values() ?? []),
+    ];
     const root = (bus as unknown as { root: Node }).root;
     const [sourceNode] = only(root, 'source');
     const [contract] = only(sourceNode as Node, 'detail-type');
