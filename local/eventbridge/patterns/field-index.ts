@@ -358,8 +358,9 @@ class IndexParts<T> {
       case 'cidr': {
         this.used |= CIDRS;
         const { low, high } = m.range;
+        const v6 = low.length > 8;
         const top = addressKey(low);
-        const block = low.length > 8 && top === addressKey(high);
+        const block = v6 && top === addressKey(high);
         const from = block ? 13 : 0;
         const keys = {
           low: addressKey(low, from),
@@ -367,15 +368,16 @@ class IndexParts<T> {
           high: addressKey(high, from),
           highOpen: false,
         };
-        let set = low.length === 8 ? this.cidr4 : this.cidr6;
-        if (block) {
-          set = this.cidr6Blocks.get(top) ?? new NumericRanges<T>();
-          this.cidr6Blocks.set(top, set);
-        }
+        const set = !v6
+          ? this.cidr4
+          : !block
+            ? this.cidr6
+            : (this.cidr6Blocks.get(top) ?? new NumericRanges<T>());
+        if (block) this.cidr6Blocks.set(top, set);
         if (adding) set.add(keys, item);
         else set.remove(keys, item);
         if (block && set.size === 0) this.cidr6Blocks.delete(top);
-        if (low.length > 8) {
+        if (v6) {
           const exact = this.cidr6Exact.get(item) ?? [];
           if (adding) exact.push(m);
           else if (exact.includes(m)) exact.splice(exact.indexOf(m), 1);

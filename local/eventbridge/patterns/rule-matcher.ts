@@ -4,12 +4,13 @@
 // leading). Its leading positive source and detail-type conditions (its anchors) are inserted in a trie, so that
 // rules sharing them share a path (past a crowded node, more of its positive conditions: see CROWDED); the
 // conditions leaving a trie node are indexed by path (FieldIndex: hash maps, tries, interval trees), so each
-// event value is looked up once per node reached and leads straight to the next nodes. Where the walk ends, the branches held there are checked against their other conditions by a compact
-// program per node (see Program): the common kinds are tested inline, the others (interned, with an integer id)
-// evaluated at most once per event and memoized, however many rules share them. The programs of all nodes sit
-// end to end in one arena, so an event's checks read a few short stretches of one array rather than objects
-// scattered over the heap. Work per event thus follows the rules whose anchors the event matches, not the rules
-// on the bus. Events with arrays of objects get AWS's same-element check on each matching branch.
+// event value is looked up once per node reached and leads straight to the next nodes. Where the walk ends, the
+// branches held there are checked against their other conditions by a compact program per node (see Program):
+// the common kinds are tested inline, the others (interned, with an integer id) evaluated at most once per event
+// and memoized, however many rules share them. The programs of all nodes sit end to end in one arena, so an
+// event's checks read a few short stretches of one array rather than objects scattered over the heap. Work per
+// event thus follows the rules whose anchors the event matches, not the rules on the bus. Events with arrays of
+// objects get AWS's same-element check on each matching branch.
 
 import type { FieldCondition, ValueMatcher } from './compile.js';
 import type { CompiledPattern } from './compiled-pattern.js';
@@ -453,8 +454,9 @@ function anchorCount(conds: readonly Cond[]): number {
 }
 
 /**
- * Live terminals from which a node takes no more: a branch that would end there goes on by its next positive
- * condition, so an event reaching the node checks at most this many terminals and looks the rest up.
+ * Live terminals from which a node takes no more: a branch that would end there goes on by another of its positive
+ * conditions (see narrowness), so an event reaching the node checks at most this many terminals that could have
+ * gone on, and looks the rest up.
  */
 const CROWDED = 32;
 
