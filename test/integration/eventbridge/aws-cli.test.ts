@@ -1,0 +1,234 @@
+// The real AWS CLI (`aws --endpoint-url ... events ...`) against the embedded EventBridge, unchanged: the issue's
+// promise beside the SDK tests. Each call starts the CLI (about a second), so this file tries one walk through
+// the operations a user reaches for first, not every case the SDK tests cover.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateEventBusCommand,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { LAMBDA_ARN, queueArn, useSharedHarness } from './harness.js';
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const MISSING_CLI =
+  "the AWS CLI (`aws`) is not on PATH: install Debian's awscli package (apt-get install awscli); " +
+  '.ci/run does this when it is missing';
+
+describe('embedded EventBridge: the AWS CLI', () => {
+  const harness = useSharedHarness();
+  let home: string;
+
+  beforeAll(async () => {
+    // An empty config and credentials file, so that a developer's own profile cannot change what is tested.
+    home = await mkdtemp(join(tmpdir(), 'sharebus-aws-cli-'));
+  });
+
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+  });
+
+  function aws(...args: string[]): Promise<CliResult> {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_CONFIG_FILE: join(home, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+      AWS_MAX_ATTEMPTS: '1',
+      AWS_PAGER: '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    for (const name of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN']) delete env[name];
+    const base = ['--endpoint-url', harness.eventBridge.endpoint, '--region', harness.eventBridge.region];
+    return new Promise((resolve, reject) => {
+      execFile('aws', [...base, '--output', 'json', 'events', ...args], { env }, (error, stdout, stderr) => {
+        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') reject(new Error(MISSING_CLI));
+        else resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  async function ok(...args: string[]): Promise<Record<string, unknown>> {
+    const result = await aws(...args);
+    if (result.code !== 0)
+      throw new Error(`aws events ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+    return result.stdout.trim() === '' ? {} : (JSON.parse(result.stdout) as Record<string, unknown>);
+  }
+
+  it('creates a bus and a rule, tests a pattern, and delivers put-events to the rule target', async () => {
+    // Prepare
+    const pattern = JSON.stringify({
+      source: ['sharebus.cli'],
+      detail: { amount: [{ numeric: ['>', 100] }] },
+    });
+    // Act
+    const bus = await ok('create-event-bus', '--name', 'cli-orders');
+    const rule = await ok(
+      'put-rule',
+      '--name',
+      'big',
+      '--event-bus-name',
+      'cli-orders',
+      '--event-pattern',
+      pattern,
+    );
+    const targets = await ok(
+      'put-targets',
+      '--rule',
+      'big',
+      '--event-bus-name',
+      'cli-orders',
+      '--targets',
+      JSON.stringify([{ Id: 'fn', Arn: LAMBDA_ARN }]),
+    );
+    const tested = await ok(
+      'test-event-pattern',
+      '--event-pattern',
+      pattern,
+      '--event',
+      JSON.stringify({
+        id: '1',
+        account: '111111111111',
+        source: 'sharebus.cli',
+        time: '2026-12-02T10:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        'detail-type': 'Order',
+        detail: { amount: 250 },
+      }),
+    );
+    const before = harness.invocations.length;
+    const put = await ok(
+      'put-events',
+      '--entries',
+      JSON.stringify([
+        { Source: 'sharebus.cli', DetailType: 'Order', Detail: '{"amount":250}', EventBusName: 'cli-orders' },
+        { Source: 'sharebus.cli', DetailType: 'Order', Detail: '{"amount":5}', EventBusName: 'cli-orders' },
+      ]),
+    );
+    // Assess
+    expect(bus).toEqual({ EventBusArn: 'arn:aws:events:us-east-1:111111111111:event-bus/cli-orders' });
+    expect(rule).toEqual({ RuleArn: 'arn:aws:events:us-east-1:111111111111:rule/cli-orders/big' });
+    expect(targets).toEqual({ FailedEntryCount: 0, FailedEntries: [] });
+    expect(tested).toEqual({ Result: true });
+    expect(put.FailedEntryCount).toBe(0);
+    expect(put.Entries).toEqual([
+      { EventId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+      { EventId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    ]);
+    const delivered = harness.invocations
+      .slice(before)
+      .map((i) => JSON.parse(i.payload) as { detail: unknown });
+    expect(delivered.map((event) => event.detail)).toEqual([{ amount: 250 }]);
+  });
+
+  it('answers a bad pattern, a missing rule and too many entries with AWS error codes and a non-zero exit', async () => {
+    // Act
+    const badPattern = await aws(
+      'put-rule',
+      '--name',
+      'bad',
+      '--event-pattern',
+      '{"detail":{"amount":[{"numeric":[">"]}]}}',
+    );
+    const missing = await aws('describe-rule', '--name', 'no-such-rule');
+    const tooMany = await aws(
+      'put-events',
+      '--entries',
+      JSON.stringify(Array.from({ length: 11 }, () => ({ Source: 's', DetailType: 'd', Detail: '{}' }))),
+    );
+    const rules = await ok('list-rules', '--name-prefix', 'bad');
+    // Assess
+    expect(badPattern.code).not.toBe(0);
+    expect(badPattern.stderr).toMatch(
+      /\(InvalidEventPatternException\) when calling the PutRule operation: .+/,
+    );
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(
+      '(ResourceNotFoundException) when calling the DescribeRule operation: Rule no-such-rule does not exist',
+    );
+    expect(tooMany.code).not.toBe(0);
+    expect(tooMany.stderr).toContain('(ValidationException) when calling the PutEvents operation');
+    expect(rules).toEqual({ Rules: [] });
+  });
+
+  it('pages through list-rules with NextToken, as the CLI does by itself', async () => {
+    // Prepare (through the SDK: the CLI's part here is the paging)
+    const names = ['page-a', 'page-b', 'page-c', 'page-d', 'page-e'];
+    for (const name of names) {
+      await harness.client.send(new PutRuleCommand({ Name: name, EventPattern: '{"source":["paged"]}' }));
+    }
+    // Act: pages of two, which the CLI follows to the end; then one page by hand.
+    const all = await ok('list-rules', '--name-prefix', 'page-', '--page-size', '2');
+    const first = await ok('list-rules', '--name-prefix', 'page-', '--max-items', '2');
+    // Assess
+    expect((all.Rules as { Name: string }[]).map((r) => r.Name)).toEqual(names);
+    expect((first.Rules as { Name: string }[]).map((r) => r.Name)).toEqual(['page-a', 'page-b']);
+    expect(first.NextToken).toEqual(expect.any(String));
+  });
+
+  it('archives events and replays them, the replayed copy carrying replay-name', async () => {
+    // Prepare: the bus, its rule and the event through the SDK; the archive through the CLI.
+    const client = harness.client;
+    await client.send(new CreateEventBusCommand({ Name: 'cli-archived' }));
+    const archive = await ok(
+      'create-archive',
+      '--archive-name',
+      'cli-archive',
+      '--event-source-arn',
+      'arn:aws:events:us-east-1:111111111111:event-bus/cli-archived',
+    );
+    const onBus = { EventBusName: 'cli-archived' };
+    await client.send(
+      new PutRuleCommand({ ...onBus, Name: 'to-queue', EventPattern: '{"source":["arch"]}' }),
+    );
+    await client.send(
+      new PutTargetsCommand({
+        ...onBus,
+        Rule: 'to-queue',
+        Targets: [{ Id: 'q', Arn: queueArn('cli-replayed') }],
+      }),
+    );
+    const start = new Date(Date.now() - 60_000).toISOString();
+    await client.send(
+      new PutEventsCommand({ Entries: [{ ...onBus, Source: 'arch', DetailType: 'd', Detail: '{"n":1}' }] }),
+    );
+    harness.eventBridge.queues.receive(queueArn('cli-replayed'));
+    // Act
+    const replay = await ok(
+      'start-replay',
+      '--replay-name',
+      'cli-replay',
+      '--event-source-arn',
+      archive.ArchiveArn as string,
+      '--event-start-time',
+      start,
+      '--event-end-time',
+      new Date(Date.now() + 60_000).toISOString(),
+      '--destination',
+      JSON.stringify({ Arn: 'arn:aws:events:us-east-1:111111111111:event-bus/cli-archived' }),
+    );
+    let described = await ok('describe-replay', '--replay-name', 'cli-replay');
+    for (let i = 0; i < 50 && described.State !== 'COMPLETED'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      described = await ok('describe-replay', '--replay-name', 'cli-replay');
+    }
+    // Assess
+    expect(archive).toMatchObject({ State: 'ENABLED' });
+    expect(replay).toMatchObject({ State: 'STARTING' });
+    expect(described.State).toBe('COMPLETED');
+    const replayed = harness.eventBridge.queues
+      .receive(queueArn('cli-replayed'))
+      .map((m) => JSON.parse(m.body) as Record<string, unknown>);
+    expect(replayed).toEqual([expect.objectContaining({ 'replay-name': 'cli-replay', detail: { n: 1 } })]);
+  });
+});
