@@ -39,6 +39,8 @@ interface Archive {
   description?: string;
   eventPattern?: string;
   compiled?: CompiledPattern;
+  /** Kept and shown, never used: there is no KMS here and archives are not encrypted. */
+  kmsKeyIdentifier?: string;
   retentionDays: number;
   readonly creationTime: number;
   events: ArchivedEvent[];
@@ -71,6 +73,7 @@ interface SavedArchive {
   readonly busName: string;
   readonly description?: string;
   readonly eventPattern?: string;
+  readonly kmsKeyIdentifier?: string;
   readonly retentionDays: number;
   readonly creationTime: number;
   // Absent in files written before archives had managed rules.
@@ -85,7 +88,10 @@ const ARCHIVE_RULE_PREFIX = 'Events-Archive-';
 const FORCED_REASON = 'Managed rule for the archive was forcefully deleted.';
 /** AWS keeps RetentionDays in an int32: a larger value is stored as this (recorded). */
 const MAX_RETENTION_DAYS = 2_147_483_647;
-/** The EventSourceArn constraint of the archive operations, and its text in AWS's messages. */
+/**
+ * The constraint on the archive and replay operations' EventSourceArn (a bus ARN for archives, an archive ARN for
+ * replays: AWS's model gives both one pattern), and its text in AWS's messages.
+ */
 const SOURCE_ARN_FIELD = {
   min: 1,
   max: 1600,
@@ -182,8 +188,9 @@ export class ArchiveStore implements ManagedRuleOwner {
     const description = nonEmpty(req.string('Description', { max: 512 }));
     const eventPattern = nonEmpty(req.string('EventPattern', { max: 4096 }));
     const retentionDays = req.integer('RetentionDays', { min: 0 });
-    // Checked for form only: there is no KMS here, so nothing is encrypted and no key is looked up.
-    req.string('KmsKeyIdentifier', KMS_KEY_FIELD);
+    // Checked for form only: there is no KMS here, so nothing is encrypted and no key is looked up. An empty
+    // identifier means AWS's own key, as leaving it out does.
+    const kmsKey = nonEmpty(req.string('KmsKeyIdentifier', KMS_KEY_FIELD));
     req.check();
     if (name === undefined || sourceArn === undefined)
       throw validationError('ArchiveName and EventSourceArn are required.');
@@ -204,6 +211,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       ...(description !== undefined ? { description } : {}),
       ...(eventPattern !== undefined ? { eventPattern } : {}),
       ...(compiled ? { compiled } : {}),
+      ...(kmsKey !== undefined ? { kmsKeyIdentifier: kmsKey } : {}),
       retentionDays: Math.min(retentionDays ?? 0, MAX_RETENTION_DAYS),
       creationTime: Date.now(),
       events: [],
@@ -260,6 +268,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       ...(archive.eventPattern !== undefined ? { EventPattern: archive.eventPattern } : {}),
       State: archive.state,
       ...(archive.stateReason !== undefined ? { StateReason: archive.stateReason } : {}),
+      ...(archive.kmsKeyIdentifier !== undefined ? { KmsKeyIdentifier: archive.kmsKeyIdentifier } : {}),
       RetentionDays: archive.retentionDays,
       SizeBytes: archive.sizeBytes,
       EventCount: archive.events.length,
@@ -364,6 +373,9 @@ export class ArchiveStore implements ManagedRuleOwner {
     }
     if (description === '') delete archive.description;
     else if (description !== undefined) archive.description = description;
+    // An empty identifier goes back to AWS's own key, as leaving it out at CreateArchive does.
+    if (kmsKey === '') delete archive.kmsKeyIdentifier;
+    else if (kmsKey !== undefined) archive.kmsKeyIdentifier = kmsKey;
     if (retentionDays !== undefined) archive.retentionDays = Math.min(retentionDays, MAX_RETENTION_DAYS);
     archive.managedRule = 'whole';
     archive.state = 'ENABLED';
@@ -450,7 +462,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       patternText: NAME_PATTERN_TEXT,
     });
     const description = req.string('Description', { max: 512 });
-    const sourceArn = req.string('EventSourceArn', { required: true, min: 1, max: 1600 });
+    const sourceArn = req.string('EventSourceArn', { required: true, ...SOURCE_ARN_FIELD });
     const start = req.timestamp('EventStartTime', true);
     const end = req.timestamp('EventEndTime', true);
     const destination = req.nested(body.Destination, 'Destination', 'destination.');
@@ -473,7 +485,8 @@ export class ArchiveStore implements ManagedRuleOwner {
     }
     const destinationBus = parseBusArn(destinationArn ?? '');
     if (destinationBus === undefined) {
-      throw validationError('Parameter Destination.Arn is not valid. Reason: it is not an event bus ARN.');
+      // CreateArchive's recorded reason for a source that is not a bus.
+      throw validationError('Parameter Destination.Arn is not valid. Reason: Must contain an event bus ARN.');
     }
     if (!this.control.hasBus(destinationBus)) throw notFound(`Event bus ${destinationBus} does not exist.`);
     if (destinationBus !== archive.busName) {
@@ -514,9 +527,11 @@ export class ArchiveStore implements ManagedRuleOwner {
   }
 
   #run(replay: Replay, archive: Archive, busName: string, onlyRules: ReadonlySet<string> | undefined): void {
-    const selected = archive.events.filter(
-      (e) => e.time >= replay.eventStartTime && e.time <= replay.eventEndTime,
-    );
+    // By the time in the event, as AWS documents (StartReplay: "based on the time in the event"), not in the
+    // order archived: an event put with an earlier Time comes first, and EventLastReplayedTime only grows.
+    const selected = archive.events
+      .filter((e) => e.time >= replay.eventStartTime && e.time <= replay.eventEndTime)
+      .sort((a, b) => a.time - b.time);
     this.#running++;
     let index = 0;
     const step = (): void => {
@@ -584,7 +599,12 @@ export class ArchiveStore implements ManagedRuleOwner {
 
   listReplays(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const prefix = req.string('NamePrefix', { min: 1, max: 64 });
+    const prefix = req.string('NamePrefix', {
+      min: 1,
+      max: 64,
+      pattern: NAME_PATTERN,
+      patternText: NAME_PATTERN_TEXT,
+    });
     const state = req.enumValue('State', [
       'STARTING',
       'RUNNING',
@@ -593,9 +613,15 @@ export class ArchiveStore implements ManagedRuleOwner {
       'CANCELLED',
       'FAILED',
     ] as const);
-    const sourceArn = req.string('EventSourceArn', { min: 1, max: 1600 });
+    const sourceArn = req.string('EventSourceArn', SOURCE_ARN_FIELD);
     const { nextToken, limit } = req.paging();
     req.check();
+    // "Filter parameters are exclusive" (ListReplays reference); the words are ListArchives' recorded ones.
+    if ([prefix, sourceArn, state].filter((f) => f !== undefined).length > 1) {
+      throw validationError(
+        'At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.',
+      );
+    }
     const replays = [...this.#replays.values()]
       .filter((r) => prefix === undefined || r.name.startsWith(prefix))
       .filter((r) => state === undefined || r.state === state)
@@ -647,6 +673,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         busName: a.busName,
         ...(a.description !== undefined ? { description: a.description } : {}),
         ...(a.eventPattern !== undefined ? { eventPattern: a.eventPattern } : {}),
+        ...(a.kmsKeyIdentifier !== undefined ? { kmsKeyIdentifier: a.kmsKeyIdentifier } : {}),
         retentionDays: a.retentionDays,
         creationTime: a.creationTime,
         incarnation: a.incarnation,
@@ -689,6 +716,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         ...(s.eventPattern !== undefined
           ? { eventPattern: s.eventPattern, compiled: compileRulePattern(s.eventPattern) }
           : {}),
+        ...(s.kmsKeyIdentifier !== undefined ? { kmsKeyIdentifier: s.kmsKeyIdentifier } : {}),
         retentionDays: s.retentionDays,
         creationTime: s.creationTime,
         events,

@@ -17,6 +17,7 @@ import {
   type ListArchivesCommandInput,
   type ListArchivesCommandOutput,
   ListReplaysCommand,
+  type ListReplaysCommandInput,
   ListRuleNamesByTargetCommand,
   ListRulesCommand,
   ListTargetsByRuleCommand,
@@ -191,8 +192,41 @@ describe('embedded EventBridge: archives', () => {
     expect(empty).toMatchObject({ ArchiveName: 'empty-fields', State: 'ENABLED', RetentionDays: 0 });
     expect(empty.Description).toBeUndefined();
     expect(empty.EventPattern).toBeUndefined();
+    expect(empty.KmsKeyIdentifier).toBeUndefined();
     expect(rule.EventPattern).toBe('{"replay-name":[{"exists":false}]}');
     expect(longKept.RetentionDays).toBe(2_147_483_647);
+  });
+
+  it('shows the KmsKeyIdentifier it was given, which UpdateArchive changes, keeps or clears with ""', async () => {
+    // Prepare
+    const key = 'arn:aws:kms:us-east-1:111111111111:key/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
+    await harness.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'keyed',
+        EventSourceArn: BUS_ARN,
+        KmsKeyIdentifier: 'alias/first',
+      }),
+    );
+    const describe = () => harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'keyed' }));
+    const created = await describe();
+    // Act
+    await harness.client.send(new UpdateArchiveCommand({ ArchiveName: 'keyed', KmsKeyIdentifier: key }));
+    const changed = await describe();
+    await harness.client.send(
+      new UpdateArchiveCommand({ ArchiveName: 'keyed', Description: 'key untouched' }),
+    );
+    const kept = await describe();
+    await harness.client.send(new UpdateArchiveCommand({ ArchiveName: 'keyed', KmsKeyIdentifier: '' }));
+    const cleared = await describe();
+    const listed = await harness.client.send(new ListArchivesCommand({ NamePrefix: 'keyed' }));
+    // Assess
+    expect(created.KmsKeyIdentifier).toBe('alias/first');
+    expect(changed.KmsKeyIdentifier).toBe(key);
+    expect(kept).toMatchObject({ KmsKeyIdentifier: key, Description: 'key untouched' });
+    expect(cleared.KmsKeyIdentifier).toBeUndefined();
+    expect(cleared.Description).toBe('key untouched');
+    // ListArchives' entries have no such field in AWS's model.
+    expect(listed.Archives?.[0]).not.toHaveProperty('KmsKeyIdentifier');
   });
 
   it('clears the Description and EventPattern an UpdateArchive sets to empty', async () => {
@@ -959,6 +993,8 @@ describe('embedded EventBridge: replays', () => {
       EventStartTime: window.EventEndTime,
       EventEndTime: window.EventStartTime,
     });
+    const notAnArn = await start('e', { EventSourceArn: 'not-an-arn' });
+    const notABus = await start('f', { Destination: { Arn: ARCHIVE_ARN } });
     // Assess
     expect(unknownArchive.message).toBe(
       'Parameter EventSourceArn is not valid. Reason: Archive ghost does not exist.',
@@ -971,7 +1007,93 @@ describe('embedded EventBridge: replays', () => {
     expect(backwards.message).toBe(
       'Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.',
     );
+    expect([notAnArn.name, notAnArn.message]).toEqual([
+      'ValidationException',
+      "1 validation error detected: Value 'not-an-arn' at 'eventSourceArn' failed to satisfy constraint: " +
+        'Member must satisfy regular expression pattern: ' +
+        '^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$',
+    ]);
+    expect([notABus.name, notABus.message]).toEqual([
+      'ValidationException',
+      'Parameter Destination.Arn is not valid. Reason: Must contain an event bus ARN.',
+    ]);
     expect((await harness.client.send(new ListReplaysCommand({}))).Replays).toEqual([]);
+  });
+
+  it('replays by the time in the event, not in the order the events were archived', async () => {
+    // Prepare: put with times 10 and 20 minutes ago, then now.
+    await addQueueRule(harness, 'ordered');
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    for (const [orderId, time] of [
+      [1, minutesAgo(10)],
+      [2, minutesAgo(20)],
+      [3, undefined],
+    ] as const) {
+      await harness.client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'sharebus.orders',
+              DetailType: 'OrderPlaced',
+              Detail: JSON.stringify({ orderId }),
+              EventBusName: 'orders',
+              ...(time ? { Time: time } : {}),
+            },
+          ],
+        }),
+      );
+    }
+    await harness.eventBridge.idle();
+    bodies(harness, 'ordered');
+    // Act
+    await harness.client.send(
+      new StartReplayCommand({
+        ReplayName: 'by-time',
+        EventSourceArn: ARCHIVE_ARN,
+        EventStartTime: minutesAgo(30),
+        EventEndTime: new Date(Date.now() + 60_000),
+        Destination: { Arn: BUS_ARN },
+      }),
+    );
+    await harness.eventBridge.idle();
+    const described = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'by-time' }));
+    // Assess
+    const replayed = bodies(harness, 'ordered').map((e) => (e.detail as { orderId: number }).orderId);
+    expect(replayed).toEqual([2, 1, 3]);
+    // The last event replayed is the latest in the window: the one put without a Time, less than a minute ago.
+    expect(Date.now() - (described.EventLastReplayedTime?.getTime() ?? 0)).toBeLessThan(60_000);
+  });
+
+  it('lists replays by at most one filter, and refuses a malformed one', async () => {
+    // Prepare
+    await harness.client.send(
+      new StartReplayCommand({
+        ReplayName: 'listed',
+        EventSourceArn: ARCHIVE_ARN,
+        EventStartTime: new Date(Date.now() - 60_000),
+        EventEndTime: new Date(),
+        Destination: { Arn: BUS_ARN },
+      }),
+    );
+    await harness.eventBridge.idle();
+    const list = (input: ListReplaysCommandInput) => harness.client.send(new ListReplaysCommand(input));
+    // Act
+    const byArchive = await list({ EventSourceArn: ARCHIVE_ARN });
+    const twoFilters = await caught(() => list({ NamePrefix: 'listed', State: 'COMPLETED' }));
+    const badPrefix = await caught(() => list({ NamePrefix: 'a b' }));
+    const badArn = await caught(() => list({ EventSourceArn: 'zzz' }));
+    // Assess
+    expect(byArchive.Replays?.map((r) => r.ReplayName)).toEqual(['listed']);
+    expect([twoFilters.name, twoFilters.message]).toEqual([
+      'ValidationException',
+      'At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.',
+    ]);
+    expect(badPrefix.message).toBe(
+      "1 validation error detected: Value 'a b' at 'namePrefix' failed to satisfy constraint: " +
+        'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+',
+    );
+    expect(badArn.name).toBe('ValidationException');
+    expect(badArn.message).toContain("Value 'zzz' at 'eventSourceArn' failed to satisfy constraint");
   });
 
   it('refuses a second replay of the same name', async () => {
@@ -1015,7 +1137,11 @@ describe('embedded EventBridge: archives in dataDir', () => {
     const first = await startHarness({ dataDir });
     await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
     await first.client.send(
-      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+      new CreateArchiveCommand({
+        ArchiveName: 'orders-archive',
+        EventSourceArn: BUS_ARN,
+        KmsKeyIdentifier: 'alias/k',
+      }),
     );
     await putOrders(first, [1, 2, 3]);
     await first.eventBridge.idle();
@@ -1040,7 +1166,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
       await second.eventBridge.idle();
       const rules = await second.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
       // Assess
-      expect(described.EventCount).toBe(3);
+      expect(described).toMatchObject({ EventCount: 3, KmsKeyIdentifier: 'alias/k' });
       expect(rules.Rules?.map((r) => r.Name)).toEqual(['after-restart', 'Events-Archive-orders-archive']);
       const replayed = bodies(second, 'after-restart');
       expect(replayed.map((e) => (e.detail as { orderId: number }).orderId)).toEqual([1, 2, 3]);
