@@ -16,7 +16,14 @@ import {
 } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternJson } from './patterns/index.js';
 import type { CoalescingWriter } from './persistence.js';
-import { type JsonObject, NAME_PATTERN, NAME_PATTERN_TEXT, page, RequestReader } from './request.js';
+import {
+  type JsonObject,
+  KMS_KEY_FIELD,
+  NAME_PATTERN,
+  NAME_PATTERN_TEXT,
+  page,
+  RequestReader,
+} from './request.js';
 
 interface ArchivedEvent {
   readonly json: string;
@@ -98,7 +105,6 @@ const SOURCE_ARN_FIELD = {
   pattern: /^arn:aws([a-z]|-)*:events:([a-z]|\d|-)*:([0-9]{12})?:.+\/.+$/,
   patternText: '^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$',
 } as const;
-const KMS_KEY_FIELD = { max: 2048, pattern: /^[a-zA-Z0-9_\-/:]*$/, patternText: '^[a-zA-Z0-9_\\-/:]*$' };
 const ARCHIVE_STATES = [
   'CREATE_FAILED',
   'ENABLED',

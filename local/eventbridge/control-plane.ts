@@ -42,6 +42,7 @@ import {
   BUS_NAME_PATTERN_TEXT,
   isObject,
   type JsonObject,
+  KMS_KEY_FIELD,
   NAME_PATTERN,
   NAME_PATTERN_TEXT,
   page,
@@ -59,6 +60,25 @@ const BUS_NAME_FIELD = {
   pattern: BUS_NAME_PATTERN,
   patternText: BUS_NAME_PATTERN_TEXT,
 } as const;
+/** A bus name where AWS's model takes a name only (EventBusName): CreateEventBus, DeleteEventBus, ... */
+const EVENT_BUS_NAME_FIELD = {
+  min: 1,
+  max: 256,
+  pattern: /^[/.\-_A-Za-z0-9]+$/,
+  patternText: '[/\\.\\-_A-Za-z0-9]+',
+} as const;
+/** PutEvents entries name a bus or its ARN, never a partner bus (NonPartnerEventBusNameOrArn). */
+const ENTRY_BUS_NAME_FIELD = {
+  min: 1,
+  max: 1600,
+  pattern: /^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[.\-_A-Za-z0-9]+$/,
+  patternText: '(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\.\\-_A-Za-z0-9]+',
+} as const;
+const TARGET_ID_FIELD = { min: 1, max: 64, pattern: NAME_PATTERN, patternText: NAME_PATTERN_TEXT } as const;
+/** Services whose targets AWS invokes through their resource policies, without a RoleArn (see #needsRole). */
+const ROLELESS_TARGET_SERVICES = new Set(['lambda', 'sqs', 'sns', 'logs', 'execute-api']);
+/** PutEvents' documented limit on an entry's DetailType. */
+const MAX_DETAIL_TYPE_LENGTH = 128;
 const RULE_NAME_FIELD = {
   required: true,
   min: 1,
@@ -92,11 +112,19 @@ interface Rule {
 interface Bus {
   readonly name: string;
   readonly arn: string;
-  readonly description?: string;
+  /** CreateEventBus's settings, kept and shown: nothing here encrypts, logs, or dead-letters for a bus. */
+  readonly settings: BusSettings;
   readonly creationTime: Date;
   lastModifiedTime: Date;
   readonly rules: Map<string, Rule>;
   readonly matcher: RuleMatcher<string>;
+}
+
+interface BusSettings {
+  readonly Description?: string;
+  readonly KmsKeyIdentifier?: string;
+  readonly DeadLetterConfig?: { readonly Arn?: string };
+  readonly LogConfig?: { readonly IncludeDetail?: string; readonly Level?: string };
 }
 
 /** An event on its way through a bus: the envelope as delivered, and its JSON text. */
@@ -148,12 +176,12 @@ export class ControlPlane {
     return this.#buses.has(name);
   }
 
-  #newBus(name: string, description: string | undefined): Bus {
+  #newBus(name: string, settings: BusSettings = {}): Bus {
     const now = new Date();
     return {
       name,
       arn: busArn(this.scope, name),
-      ...(description !== undefined ? { description } : {}),
+      settings,
       creationTime: now,
       lastModifiedTime: now,
       rules: new Map(),
@@ -178,15 +206,9 @@ export class ControlPlane {
 
   createEventBus(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const name = req.string('Name', {
-      required: true,
-      min: 1,
-      max: 256,
-      pattern: /^[/.\-_A-Za-z0-9]+$/,
-      patternText: '[/\\.\\-_A-Za-z0-9]+',
-    });
-    const description = req.string('Description', { max: 512 });
+    const name = req.string('Name', { required: true, ...EVENT_BUS_NAME_FIELD });
     const eventSourceName = req.string('EventSourceName', { min: 1, max: 256 });
+    const settings = readBusSettings(req);
     req.check();
     if (name === undefined) throw validationError('Name is required.');
     if (eventSourceName !== undefined) {
@@ -194,11 +216,13 @@ export class ControlPlane {
         'Partner event buses (EventSourceName) are not supported by the embedded EventBridge.',
       );
     }
+    // Recorded (terraform-provider-aws#35065), for partner-looking names with '/' too.
+    if (name.startsWith('aws.')) throw validationError("EventBus name starting with 'aws.' is not valid.");
     if (this.#buses.has(name)) throw alreadyExists(`Event bus ${name} already exists.`);
     if (name.includes('/')) throw validationError(`Event bus name ${name} must not contain '/'.`);
-    const bus = this.#newBus(name, description);
+    const bus = this.#newBus(name, settings);
     this.#buses.set(name, bus);
-    return { EventBusArn: bus.arn, ...(description !== undefined ? { Description: description } : {}) };
+    return { EventBusArn: bus.arn, ...settings };
   }
 
   describeEventBus(body: JsonObject): JsonObject {
@@ -210,14 +234,28 @@ export class ControlPlane {
       patternText: BUS_NAME_PATTERN_TEXT,
     });
     req.check();
-    return this.#busSummary(this.#bus(name));
-  }
-
-  #busSummary(bus: Bus): JsonObject {
+    const bus = this.#bus(name);
+    const { Description, KmsKeyIdentifier, DeadLetterConfig, LogConfig } = bus.settings;
+    // In the order of AWS's DescribeEventBus response.
     return {
       Name: bus.name,
       Arn: bus.arn,
-      ...(bus.description !== undefined ? { Description: bus.description } : {}),
+      ...(Description !== undefined ? { Description } : {}),
+      ...(KmsKeyIdentifier !== undefined ? { KmsKeyIdentifier } : {}),
+      ...(DeadLetterConfig !== undefined ? { DeadLetterConfig } : {}),
+      ...(LogConfig !== undefined ? { LogConfig } : {}),
+      CreationTime: epochSeconds(bus.creationTime),
+      LastModifiedTime: epochSeconds(bus.lastModifiedTime),
+    };
+  }
+
+  /** A bus as ListEventBuses shows it: AWS's EventBus shape has the description but not the other settings. */
+  #busSummary(bus: Bus): JsonObject {
+    const description = bus.settings.Description;
+    return {
+      Name: bus.name,
+      Arn: bus.arn,
+      ...(description !== undefined ? { Description: description } : {}),
       CreationTime: epochSeconds(bus.creationTime),
       LastModifiedTime: epochSeconds(bus.lastModifiedTime),
     };
@@ -225,7 +263,7 @@ export class ControlPlane {
 
   listEventBuses(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const prefix = req.string('NamePrefix', { min: 1, max: 256 });
+    const prefix = req.string('NamePrefix', EVENT_BUS_NAME_FIELD);
     const { nextToken, limit } = req.paging();
     req.check();
     const buses = [...this.#buses.values()]
@@ -237,7 +275,7 @@ export class ControlPlane {
 
   deleteEventBus(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const name = req.string('Name', { required: true, min: 1, max: 256 });
+    const name = req.string('Name', { required: true, ...EVENT_BUS_NAME_FIELD });
     req.check();
     if (name === DEFAULT_BUS) throw validationError('Cannot delete event bus default.');
     // Deleting a bus that is not there succeeds in AWS too.
@@ -457,6 +495,8 @@ export class ControlPlane {
       throw managedRuleError(managed.name, false);
     }
     const rule = this.#rule(bus, ruleName ?? '');
+    const roleless = readers.find((t) => t.roleArn === undefined && this.#needsRole(t.arn));
+    if (roleless) throw validationError(`RoleArn is required for target ${roleless.arn}.`);
     const compiled = readers.map((t) => ({ ...t, render: compileTargetInput(t.input) }));
     const ids = new Set([...rule.targets.keys(), ...compiled.map((t) => t.id)]);
     if (ids.size > MAX_TARGETS_PER_RULE) throw limitExceeded();
@@ -486,11 +526,27 @@ export class ControlPlane {
     return { FailedEntryCount: failed.length, FailedEntries: failed };
   }
 
+  /**
+   * Whether AWS takes a target of this ARN only with a RoleArn: "Amazon SQS, Amazon SNS, Lambda, CloudWatch Logs,
+   * and EventBridge bus targets do not use roles ... API Gateway targets can use either" (the user guide's "IAM
+   * roles for sending events to targets"); every other target needs one, and so does a bus of another account
+   * (recorded) or region. A malformed ARN is left to targetProblem.
+   */
+  #needsRole(arn: string): boolean {
+    const parts = /^arn:[^:]+:([^:]+):([^:]*):([^:]*):(.+)$/.exec(arn);
+    if (!parts) return false;
+    const [, service, region, account, resource] = parts;
+    if (service === 'events' && resource?.startsWith('event-bus/')) {
+      return account !== this.scope.accountId || region !== this.scope.region;
+    }
+    return !ROLELESS_TARGET_SERVICES.has(service ?? '');
+  }
+
   removeTargets(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
     const ruleName = req.string('Rule', RULE_NAME_FIELD);
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
-    const ids = req.array('Ids', { required: true, min: 1, max: 100 }) ?? [];
+    const ids = req.stringList('Ids', { required: true, min: 1, max: 100 }, TARGET_ID_FIELD) ?? [];
     const force = req.boolean('Force');
     req.check();
     const managed = this.#managedRule(this.#bus(busName).name, ruleName ?? '');
@@ -498,7 +554,6 @@ export class ControlPlane {
     const rule = this.#rule(this.#bus(busName), ruleName ?? '');
     const failed: JsonObject[] = [];
     for (const id of ids) {
-      if (typeof id !== 'string') throw validationError('Ids must be strings.');
       if (!rule.targets.delete(id)) {
         failed.push({
           TargetId: id,
@@ -510,10 +565,9 @@ export class ControlPlane {
     return { FailedEntryCount: failed.length, FailedEntries: failed };
   }
 
-  #forceRemoveTargets(rule: ManagedRule, ids: unknown[], force: boolean | undefined): JsonObject {
+  #forceRemoveTargets(rule: ManagedRule, ids: string[], force: boolean | undefined): JsonObject {
     if (force !== true) throw managedRuleError(rule.name, true);
-    if (ids.some((id) => typeof id !== 'string')) throw validationError('Ids must be strings.');
-    this.#managedRuleOwner?.forceRemoveTargets(rule, ids as string[]);
+    this.#managedRuleOwner?.forceRemoveTargets(rule, ids);
     // AWS reports no failure for an id the managed rule has no target for (recorded).
     return { FailedEntryCount: 0, FailedEntries: [] };
   }
@@ -571,6 +625,11 @@ export class ControlPlane {
         max: MAX_ENTRIES_PER_PUT_EVENTS,
         describe: describeEntries,
       }) ?? [];
+    entries.forEach((entry, i) => {
+      const member = isObject(entry) ? req.nested(entry, 'Entries', `entries.${i + 1}.member.`) : undefined;
+      member?.string('EventBusName', ENTRY_BUS_NAME_FIELD);
+      member?.string('TraceHeader', { min: 1, max: 500 });
+    });
     req.check();
     let total = 0;
     for (const entry of entries) if (isObject(entry)) total += entrySize(entry);
@@ -596,6 +655,13 @@ export class ControlPlane {
       return invalidArgument('Source');
     }
     if (typeof detailType !== 'string' || detailType === '') return invalidArgument('DetailType');
+    if (detailType.length > MAX_DETAIL_TYPE_LENGTH) {
+      // AWS fails the entry (its text is not recorded; this one is ours).
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: `Parameter DetailType is not valid. Reason: DetailType is longer than ${MAX_DETAIL_TYPE_LENGTH} characters.`,
+      };
+    }
     if (typeof detail !== 'string' || detail === '') return invalidArgument('Detail');
     let parsedDetail: unknown;
     try {
@@ -712,20 +778,40 @@ interface ParsedTarget {
   readonly arn: string;
   readonly retryPolicy: RetryPolicy;
   readonly deadLetterArn?: string;
+  readonly roleArn?: string;
   readonly input: Parameters<typeof compileTargetInput>[0];
   readonly raw: JsonObject;
 }
 
+/** CreateEventBus's optional settings, held to AWS's model. */
+function readBusSettings(req: RequestReader): BusSettings {
+  const description = req.string('Description', { max: 512 });
+  const kmsKey = req.string('KmsKeyIdentifier', KMS_KEY_FIELD);
+  const dlq = req.nested(req.body.DeadLetterConfig, 'DeadLetterConfig', 'deadLetterConfig.');
+  const dlqArn = dlq?.string('Arn', { min: 1, max: 1600 });
+  const log = req.nested(req.body.LogConfig, 'LogConfig', 'logConfig.');
+  const includeDetail = log?.enumValue('IncludeDetail', ['NONE', 'FULL'] as const);
+  const level = log?.enumValue('Level', ['OFF', 'ERROR', 'INFO', 'TRACE'] as const);
+  return {
+    ...(description !== undefined ? { Description: description } : {}),
+    // An empty identifier means AWS's own key, as leaving it out does.
+    ...(kmsKey ? { KmsKeyIdentifier: kmsKey } : {}),
+    ...(dlq ? { DeadLetterConfig: dlqArn !== undefined ? { Arn: dlqArn } : {} } : {}),
+    ...(log
+      ? {
+          LogConfig: {
+            ...(includeDetail !== undefined ? { IncludeDetail: includeDetail } : {}),
+            ...(level !== undefined ? { Level: level } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 function readTarget(t: RequestReader): ParsedTarget {
-  const id = t.string('Id', {
-    required: true,
-    min: 1,
-    max: 64,
-    pattern: NAME_PATTERN,
-    patternText: NAME_PATTERN_TEXT,
-  });
+  const id = t.string('Id', { required: true, ...TARGET_ID_FIELD });
   const arn = t.string('Arn', { required: true, min: 1, max: 1600 });
-  t.string('RoleArn', { min: 1, max: 1600 });
+  const roleArn = t.string('RoleArn', { min: 1, max: 1600 });
   const input = t.string('Input', { max: 8192 });
   const inputPath = t.string('InputPath', { max: 256 });
   const transformer = t.nested(t.body.InputTransformer, 'InputTransformer', `${t.path}inputTransformer.`);
@@ -745,6 +831,7 @@ function readTarget(t: RequestReader): ParsedTarget {
       maximumEventAgeInSeconds: maxAge ?? DEFAULT_RETRY_POLICY.maximumEventAgeInSeconds,
     },
     ...(deadLetterArn !== undefined ? { deadLetterArn } : {}),
+    ...(roleArn !== undefined ? { roleArn } : {}),
     input: {
       Id: targetId,
       ...(input !== undefined ? { Input: input } : {}),

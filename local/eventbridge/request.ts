@@ -27,6 +27,13 @@ export const BUS_NAME_PATTERN =
 export const BUS_NAME_PATTERN_TEXT =
   '(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\/\\.\\-_A-Za-z0-9]+';
 
+/** A KmsKeyIdentifier (archives, buses) as AWS's model constrains it. */
+export const KMS_KEY_FIELD = {
+  max: 2048,
+  pattern: /^[a-zA-Z0-9_\-/:]*$/,
+  patternText: '^[a-zA-Z0-9_\\-/:]*$',
+} as const;
+
 export class RequestReader {
   readonly #errors: string[];
 
@@ -133,6 +140,40 @@ export class RequestReader {
     const shown = (): string => (range.describe ? range.describe(value) : JSON.stringify(value));
     this.#checkLength(value.length, range, at, shown);
     return value;
+  }
+
+  /**
+   * A list of strings, each held to `item`: a member breaking it is reported for the whole list, in AWS's
+   * "Member must satisfy constraint: [...]" form, as AWS's front end reports list members.
+   */
+  stringList(
+    key: string,
+    range: { min?: number; max?: number; required?: boolean },
+    item: StringRule,
+  ): string[] | undefined {
+    const value = this.array(key, range);
+    if (value === undefined) return undefined;
+    if (value.some((v) => typeof v !== 'string'))
+      throw serializationError(`Expected a list of strings for ${key}.`);
+    const items = value as string[];
+    const broken: string[] = [];
+    if (item.max !== undefined && items.some((v) => v.length > (item.max as number))) {
+      broken.push(`Member must have length less than or equal to ${item.max}`);
+    }
+    if (item.min !== undefined && items.some((v) => v.length < (item.min as number))) {
+      broken.push(`Member must have length greater than or equal to ${item.min}`);
+    }
+    const pattern = item.pattern;
+    if (pattern && items.some((v) => !pattern.test(v))) {
+      broken.push(`Member must satisfy regular expression pattern: ${item.patternText ?? pattern.source}`);
+    }
+    if (broken.length > 0) {
+      this.#errors.push(
+        `Value '[${items.join(', ')}]' at '${this.path}${camel(key)}' failed to satisfy constraint: ` +
+          `Member must satisfy constraint: [${broken.join(', ')}]`,
+      );
+    }
+    return items;
   }
 
   /** AWS's length constraint messages, shared by strings and lists; `shown` prints the value only when needed. */

@@ -186,6 +186,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
           {
             Id: 'sfn',
             Arn: 'arn:aws:states:us-east-1:111111111111:stateMachine:flow',
+            RoleArn: 'arn:aws:iam::111111111111:role/events-to-flow',
             DeadLetterConfig: { Arn: DLQ },
           },
         ],

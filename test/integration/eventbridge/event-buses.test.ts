@@ -99,6 +99,95 @@ describe('embedded EventBridge: event buses', () => {
     const buses = await harness.client.send(new ListEventBusesCommand({}));
     expect(buses.EventBuses).toHaveLength(1);
   });
+
+  it("refuses a bus name starting with 'aws.', even one shaped like a partner bus", async () => {
+    // Act
+    const errors = await Promise.all(
+      ['aws.orders', 'aws.partner/acme.com/orders'].map((Name) =>
+        caught(() => harness.client.send(new CreateEventBusCommand({ Name }))),
+      ),
+    );
+    // Assess
+    for (const error of errors) {
+      expect([error.name, error.message]).toEqual([
+        'ValidationException',
+        "EventBus name starting with 'aws.' is not valid.",
+      ]);
+    }
+    const buses = await harness.client.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default']);
+  });
+
+  it('keeps the KMS key, dead-letter and log settings a bus is created with, and shows them as AWS does', async () => {
+    // Prepare
+    const settings = {
+      Description: 'Orders',
+      KmsKeyIdentifier: 'alias/orders',
+      DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:111111111111:orders-bus-dlq' },
+      LogConfig: { IncludeDetail: 'FULL' as const, Level: 'INFO' as const },
+    };
+    // Act
+    const created = await harness.client.send(new CreateEventBusCommand({ Name: 'orders', ...settings }));
+    const described = await harness.client.send(new DescribeEventBusCommand({ Name: 'orders' }));
+    const listed = await harness.client.send(new ListEventBusesCommand({ NamePrefix: 'orders' }));
+    const badLevel = await caught(() =>
+      harness.client.send(
+        new CreateEventBusCommand({
+          Name: 'noisy',
+          LogConfig: { Level: 'LOUD' as 'INFO' },
+          KmsKeyIdentifier: 'k!',
+        }),
+      ),
+    );
+    // Assess
+    expect(created).toMatchObject({
+      EventBusArn: 'arn:aws:events:us-east-1:111111111111:event-bus/orders',
+      ...settings,
+    });
+    expect(described).toMatchObject({ Name: 'orders', ...settings });
+    // ListEventBuses' EventBus shape has the description only.
+    expect(listed.EventBuses?.[0]).toEqual({
+      Name: 'orders',
+      Arn: created.EventBusArn,
+      Description: 'Orders',
+      CreationTime: expect.any(Date),
+      LastModifiedTime: expect.any(Date),
+    });
+    expect([badLevel.name, badLevel.message]).toEqual([
+      'ValidationException',
+      "2 validation errors detected: Value 'k!' at 'kmsKeyIdentifier' failed to satisfy constraint: " +
+        'Member must satisfy regular expression pattern: ^[a-zA-Z0-9_\\-/:]*$; ' +
+        "Value 'LOUD' at 'logConfig.level' failed to satisfy constraint: " +
+        'Member must satisfy enum value set: [OFF, ERROR, INFO, TRACE]',
+    ]);
+    const buses = await harness.client.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
+  });
+
+  it('holds DeleteEventBus and the ListEventBuses prefix to the bus name pattern', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const byArn = await caught(() =>
+      harness.client.send(
+        new DeleteEventBusCommand({ Name: 'arn:aws:events:us-east-1:111111111111:event-bus/orders' }),
+      ),
+    );
+    const badPrefix = await caught(() =>
+      harness.client.send(new ListEventBusesCommand({ NamePrefix: 'a b' })),
+    );
+    // Assess
+    expect(byArn.message).toBe(
+      "1 validation error detected: Value 'arn:aws:events:us-east-1:111111111111:event-bus/orders' at 'name' " +
+        'failed to satisfy constraint: Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+',
+    );
+    expect(badPrefix.message).toBe(
+      "1 validation error detected: Value 'a b' at 'namePrefix' failed to satisfy constraint: " +
+        'Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+',
+    );
+    const buses = await harness.client.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
+  });
 });
 
 describe('embedded EventBridge: protocol', () => {

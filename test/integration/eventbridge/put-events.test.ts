@@ -178,6 +178,52 @@ describe('embedded EventBridge: PutEvents', () => {
     expect(harness.invocations).toHaveLength(1);
   });
 
+  it('fails an entry whose DetailType is over 128 characters, and delivers the others', async () => {
+    // Act
+    const put = await harness.client.send(
+      new PutEventsCommand({
+        Entries: [
+          { ...entry(), DetailType: 'x'.repeat(129) },
+          { ...entry(), DetailType: 'x'.repeat(128) },
+        ],
+      }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(put.FailedEntryCount).toBe(1);
+    expect(put.Entries?.[0]).toEqual({
+      ErrorCode: 'InvalidArgument',
+      ErrorMessage: 'Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.',
+    });
+    expect(put.Entries?.[1]?.EventId).toEqual(expect.any(String));
+  });
+
+  it("refuses the whole request for an entry's malformed EventBusName or TraceHeader, and delivers none", async () => {
+    // Act
+    const error = await caught(() =>
+      harness.client.send(
+        new PutEventsCommand({
+          Entries: [
+            entry(),
+            { ...entry(), EventBusName: 'bad name!' },
+            { ...entry(), TraceHeader: 't'.repeat(501) },
+          ],
+        }),
+      ),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe(
+      "2 validation errors detected: Value 'bad name!' at 'entries.2.member.eventBusName' failed to satisfy " +
+        'constraint: Member must satisfy regular expression pattern: ' +
+        '(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\.\\-_A-Za-z0-9]+; ' +
+        `Value '${'t'.repeat(501)}' at 'entries.3.member.traceHeader' failed to satisfy constraint: ` +
+        'Member must have length less than or equal to 500',
+    );
+    expect(harness.invocations).toHaveLength(0);
+  });
+
   it('refuses more than 10 entries with a ValidationException and delivers none', async () => {
     // Act
     const error = await caught(() =>

@@ -194,12 +194,71 @@ describe('embedded EventBridge: targets', () => {
     const put = await harness.client.send(
       new PutTargetsCommand({
         Rule: 'r1',
-        Targets: [{ Id: 'sfn', Arn: 'arn:aws:states:us-east-1:111111111111:stateMachine:flow' }],
+        Targets: [
+          {
+            Id: 'sfn',
+            Arn: 'arn:aws:states:us-east-1:111111111111:stateMachine:flow',
+            RoleArn: 'arn:aws:iam::111111111111:role/events-to-flow',
+          },
+        ],
       }),
     );
     // Assess
     expect(put.FailedEntryCount).toBe(0);
     expect(harness.warnings.join('\n')).toMatch(/cannot be delivered to locally/);
+  });
+
+  it('asks a RoleArn of targets that are not called through a resource policy, as AWS does', async () => {
+    // Prepare
+    await harness.client.send(new PutRuleCommand({ Name: 'r2', EventPattern: '{"source":["s"]}' }));
+    const put = (Rule: string, Id: string, Arn: string, RoleArn?: string) =>
+      harness.client.send(
+        new PutTargetsCommand({ Rule, Targets: [{ Id, Arn, ...(RoleArn ? { RoleArn } : {}) }] }),
+      );
+    const role = 'arn:aws:iam::111111111111:role/events-invoke';
+    const pipeline = 'arn:aws:codepipeline:us-east-1:111111111111:release';
+    const otherAccountBus = 'arn:aws:events:us-east-1:222222222222:event-bus/default';
+    // Act
+    const withoutRole = await caught(() => put('r1', 'pipe', pipeline));
+    const crossAccount = await caught(() => put('r1', 'bus', otherAccountBus));
+    const roleless = await Promise.all([
+      put('r1', 'queue', 'arn:aws:sqs:us-east-1:111111111111:q'),
+      put('r1', 'topic', 'arn:aws:sns:us-east-1:111111111111:t'),
+      put('r1', 'logs', 'arn:aws:logs:us-east-1:111111111111:log-group:/aws/events/x'),
+      put('r1', 'api', 'arn:aws:execute-api:us-east-1:111111111111:abc123/prod/POST/orders'),
+      put('r1', 'bus-here', 'arn:aws:events:us-east-1:111111111111:event-bus/default'),
+    ]);
+    const withRole = await put('r2', 'pipe', pipeline, role);
+    // Assess
+    expect([withoutRole.name, withoutRole.message]).toEqual([
+      'ValidationException',
+      `RoleArn is required for target ${pipeline}.`,
+    ]);
+    expect(crossAccount.message).toBe(`RoleArn is required for target ${otherAccountBus}.`);
+    for (const answer of [...roleless, withRole]) expect(answer.FailedEntryCount).toBe(0);
+    const first = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    const second = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r2' }));
+    expect(first.Targets?.map((t) => t.Id).sort()).toEqual(['api', 'bus-here', 'logs', 'queue', 'topic']);
+    expect(second.Targets).toEqual([{ Id: 'pipe', Arn: pipeline, RoleArn: role }]);
+  });
+
+  it('holds the Ids of RemoveTargets to the target Id pattern, and removes none of a bad list', async () => {
+    // Prepare
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'r1', Targets: [{ Id: 'keep', Arn: LAMBDA_ARN }] }),
+    );
+    // Act
+    const error = await caught(() =>
+      harness.client.send(new RemoveTargetsCommand({ Rule: 'r1', Ids: ['keep', 'a b'] })),
+    );
+    // Assess
+    expect([error.name, error.message]).toEqual([
+      'ValidationException',
+      "1 validation error detected: Value '[keep, a b]' at 'ids' failed to satisfy constraint: " +
+        'Member must satisfy constraint: [Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+]',
+    ]);
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets?.map((t) => t.Id)).toEqual(['keep']);
   });
 
   it('reports removing an unknown target Id in FailedEntries', async () => {
