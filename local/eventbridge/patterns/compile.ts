@@ -78,6 +78,13 @@ export interface FieldCondition {
 /** One alternative of the pattern: every condition must hold. */
 export type Branch = ReadonlyMap<string, FieldCondition>;
 
+/**
+ * Most branches the `$or`s of one pattern may expand to. AWS documents no limit, but each `$or` beside another
+ * multiplies the branches: 18 two-way `$or`s (711 characters) make 262,144, which would take minutes to add to a
+ * bus and overflowed the stack here. 4,096 (twelve such `$or`s) takes about a quarter of a second.
+ */
+export const MAX_OR_BRANCHES = 4_096;
+
 /** The AWS reason for refusing a too-complex wildcard. */
 export const TOO_COMPLEX_MESSAGE =
   'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character';
@@ -422,25 +429,30 @@ function parseOr(branches: MutableBranch[], path: readonly string[], value: Json
     const forked = before.map((b) => new Map(b));
     if (forked.length === 0) forked.push(new Map());
     parseObject(forked, path, item.entries, true);
-    branches.push(...forked);
+    for (const branch of forked) branches.push(branch);
+    if (branches.length > MAX_OR_BRANCHES) {
+      refuse(`The $or conditions combine into more than ${MAX_OR_BRANCHES} alternatives`);
+    }
   }
   if (value.items.length < 2) refuse('There must have at least 2 Objects in $or relationship.');
 }
 
 function checkWildcardComplexity(branches: readonly Branch[]): void {
-  const byPath = new Map<string, Wildcard[]>();
+  // Wildcards by path, then by text: branches share one automaton per field, and a wildcard written twice (in
+  // one list or in two branches) is one pattern there, as event-ruler's complexity check counts a set of them.
+  const byPath = new Map<string, Map<string, Wildcard>>();
   for (const branch of branches) {
     for (const condition of branch.values()) {
       for (const m of condition.matchers) {
         if (m.kind !== 'wildcard') continue;
-        const list = byPath.get(condition.path) ?? [];
-        // Branches share one automaton per field, and the same wildcard in two branches is one pattern there.
-        if (!list.some((w) => w === m.wildcard)) list.push(m.wildcard);
-        byPath.set(condition.path, list);
+        const texts = byPath.get(condition.path) ?? new Map<string, Wildcard>();
+        texts.set(m.value, m.wildcard);
+        byPath.set(condition.path, texts);
       }
     }
   }
-  for (const wildcards of byPath.values()) {
+  for (const texts of byPath.values()) {
+    const wildcards = [...texts.values()];
     if (
       wildcards.some((w) => w.segments.length > 1) &&
       wildcardComplexity(wildcards) > MAX_WILDCARD_COMPLEXITY

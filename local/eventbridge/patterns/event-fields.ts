@@ -2,7 +2,7 @@
 // Membership records, for every array whose object/array elements the value sits inside, which element it is;
 // values of two conditions may only be combined when they agree on the arrays they share.
 
-import type { JsonNode } from './json-text.js';
+import { eventEntries, type JsonNode } from './json-text.js';
 import { type Leaf, numberLeaf } from './leaf-match.js';
 
 /** Pairs [arrayId, index, arrayId, index, ...]; undefined when the value is inside no array of objects. */
@@ -38,7 +38,9 @@ export function flattenEvent(root: JsonNode): EventField[] {
   let nextArrayId = 0;
   const visit = (node: JsonNode, path: string, membership: Membership): void => {
     if (node.kind === 'object') {
-      for (const [key, child] of node.entries) visit(child, path === '' ? key : `${path}.${key}`, membership);
+      for (const [key, child] of eventEntries(node)) {
+        visit(child, path === '' ? key : `${path}.${key}`, membership);
+      }
       return;
     }
     if (node.kind === 'array') {

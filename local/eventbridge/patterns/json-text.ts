@@ -166,6 +166,20 @@ export function parseJsonText(text: string): JsonNode {
   return root;
 }
 
+/**
+ * An event object's members as an event is matched: a repeated key keeps its last value (in its first place), as
+ * JSON.parse and the target's own parser see it. Patterns are read entry by entry instead (see compile.ts).
+ */
+export function eventEntries(node: {
+  readonly entries: ReadonlyArray<readonly [string, JsonNode]>;
+}): Iterable<readonly [string, JsonNode]> {
+  const entries = node.entries;
+  if (entries.length < 2) return entries;
+  const keys = new Set<string>();
+  for (const [key] of entries) keys.add(key);
+  return keys.size === entries.length ? entries : new Map(entries);
+}
+
 /** Converts a plain JavaScript value (as from JSON.parse) to a JsonNode; numbers get JavaScript's shortest text. */
 export function jsonNodeFromValue(value: unknown): JsonNode {
   if (value === null) return { kind: 'null' };

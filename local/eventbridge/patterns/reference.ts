@@ -43,7 +43,7 @@ export function referenceMatches(pattern: CompiledPattern, event: unknown): bool
   return matchesNode(pattern, jsonNodeFromValue(event));
 }
 
-/** Reference answer for an event given as JSON text (numbers keep their text, repeated keys all count). */
+/** Reference answer for an event given as JSON text (numbers keep their text; a repeated key's last value counts). */
 export function referenceMatchesJson(pattern: CompiledPattern, eventJson: string): boolean {
   return matchesNode(pattern, parseJsonText(eventJson));
 }

@@ -17,7 +17,7 @@ import type { CompiledPattern } from './compiled-pattern.js';
 import type { Membership } from './event-fields.js';
 import { FieldIndex, type ProbeSink } from './field-index.js';
 import { foldCase } from './ignore-case.js';
-import { type JsonNode, parseJsonText } from './json-text.js';
+import { eventEntries, type JsonNode, parseJsonText } from './json-text.js';
 import { type Leaf, leafMatches, numberLeaf, quotedEndsWith, quotedStartsWith } from './leaf-match.js';
 import { comparableKey } from './numbers.js';
 
@@ -1022,7 +1022,7 @@ export class RuleMatcher<K> {
     switch (json.kind) {
       case 'object':
         if (node.children.size === 0) return;
-        for (const [key, value] of json.entries) {
+        for (const [key, value] of eventEntries(json)) {
           const next = this.child(node, key);
           if (next !== undefined) this.walkNode(value, next, chain);
         }

@@ -178,6 +178,24 @@ describe('$or', () => {
       'Event pattern is not valid. Reason: numeric is Ruler reserved fieldName which cannot be used inside $or.',
     ]);
   });
+
+  it('takes twelve sibling $or of two objects, and refuses thirteen, which combine into 8,192 branches', () => {
+    // Prepare
+    const siblings = (n: number) =>
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [`k${i}`, { $or: [{ a: ['1'] }, { b: ['1'] }] }]),
+      );
+
+    // Act
+    const twelve = compilePattern(JSON.stringify(siblings(12)));
+    const thirteen = refusal(siblings(13));
+
+    // Assess
+    expect(twelve.branches).toHaveLength(4_096);
+    expect(thirteen).toBe(
+      'Event pattern is not valid. Reason: The $or conditions combine into more than 4096 alternatives',
+    );
+  });
 });
 
 describe('wildcard', () => {
@@ -207,6 +225,22 @@ describe('wildcard', () => {
       'Event pattern is not valid. Reason: Invalid escape character at pos 2',
       'Event pattern is not valid. Reason: Consecutive wildcard characters at pos 3',
     ]);
+  });
+
+  it('counts a wildcard written twice once toward "too complex", as event-ruler counts a set of them', () => {
+    // Prepare: alone, *a*a*a* is within the limit; two different such wildcards are not.
+    const twice = { detail: { v: [{ wildcard: '*a*a*a*' }, { wildcard: '*a*a*a*' }] } };
+    const inTwoBranches = {
+      $or: [{ detail: { v: [{ wildcard: '*a*a*a*' }] } }, { detail: { v: [{ wildcard: '*a*a*a*' }] } }],
+    };
+    const different = { detail: { v: [{ wildcard: '*a*a*a*' }, { wildcard: '*a*a*b*' }] } };
+
+    // Act
+    const results = [matches(twice, event({ v: 'banana' })), matches(inTwoBranches, event({ v: 'banana' }))];
+
+    // Assess
+    expect(results).toEqual([true, true]);
+    expect(refusal(different)).toMatch(/Reason: Rule is too complex/);
   });
 
   it('matches only strings, and the empty wildcard only the empty string', () => {
@@ -414,6 +448,26 @@ describe('string operators', () => {
 
     // Assess
     expect(result).toBe(true);
+  });
+
+  it('matches the last of repeated keys in event text, the value a target parses, on both paths', () => {
+    // Prepare: the second event has a number only its text can compare, which sends the fast matcher down its
+    // own text walk rather than JSON.parse.
+    const plain = '{"source":"s","detail":{"v":"first","v":"last"}}';
+    const withBigNumber = '{"source":"s","detail":{"v":"first","big":12345678901234567890,"v":"last"}}';
+    const big = { numeric: ['>', 0] };
+
+    // Act
+    const results = [
+      matches({ detail: { v: ['first'] } }, plain),
+      matches({ detail: { v: ['last'] } }, plain),
+      matches('{"detail":{"v":["first"],"big":[12345678901234567890]}}', withBigNumber),
+      matches('{"detail":{"v":["last"],"big":[12345678901234567890]}}', withBigNumber),
+      matches({ detail: { v: ['last'], big: [big] } }, withBigNumber),
+    ];
+
+    // Assess
+    expect(results).toEqual([false, true, false, true, false]);
   });
 });
 
