@@ -497,6 +497,10 @@ export class ControlPlane {
     const rule = this.#rule(bus, ruleName ?? '');
     const roleless = readers.find((t) => t.roleArn === undefined && this.#needsRole(t.arn));
     if (roleless) throw validationError(`RoleArn is required for target ${roleless.arn}.`);
+    // A FIFO queue takes a message only with its group (recorded: hashicorp/terraform#20263).
+    const groupless = readers.find((t) => isSqsArn(t.arn) && t.arn.endsWith('.fifo') && !t.messageGroupId);
+    if (groupless)
+      throw validationError(`Parameter(s) SqsParameters must be specified for target: ${groupless.id}.`);
     const compiled = readers.map((t) => ({ ...t, render: compileTargetInput(t.input) }));
     const ids = new Set([...rule.targets.keys(), ...compiled.map((t) => t.id)]);
     if (ids.size > MAX_TARGETS_PER_RULE) throw limitExceeded();
@@ -779,6 +783,7 @@ interface ParsedTarget {
   readonly retryPolicy: RetryPolicy;
   readonly deadLetterArn?: string;
   readonly roleArn?: string;
+  readonly messageGroupId?: string;
   readonly input: Parameters<typeof compileTargetInput>[0];
   readonly raw: JsonObject;
 }
@@ -816,12 +821,18 @@ function readTarget(t: RequestReader): ParsedTarget {
   const inputPath = t.string('InputPath', { max: 256 });
   const transformer = t.nested(t.body.InputTransformer, 'InputTransformer', `${t.path}inputTransformer.`);
   const template = transformer?.string('InputTemplate', { required: true, min: 1, max: 8192 });
-  const pathsMap = transformer?.stringMap('InputPathsMap');
+  const pathsMap = transformer?.stringMap('InputPathsMap', {
+    max: 100,
+    keys: { min: 1, max: 256, pattern: /^[A-Za-z0-9_-]+$/, patternText: '[A-Za-z0-9\\_\\-]+' },
+    values: { max: 256 },
+  });
   const retry = t.nested(t.body.RetryPolicy, 'RetryPolicy', `${t.path}retryPolicy.`);
   const maxRetries = retry?.integer('MaximumRetryAttempts', { min: 0, max: 185 });
   const maxAge = retry?.integer('MaximumEventAgeInSeconds', { min: 60, max: 86_400 });
   const dlq = t.nested(t.body.DeadLetterConfig, 'DeadLetterConfig', `${t.path}deadLetterConfig.`);
   const deadLetterArn = dlq?.string('Arn', { min: 1, max: 1600 });
+  const sqs = t.nested(t.body.SqsParameters, 'SqsParameters', `${t.path}sqsParameters.`);
+  const messageGroupId = sqs?.string('MessageGroupId');
   const targetId = id ?? '';
   return {
     id: targetId,
@@ -832,6 +843,7 @@ function readTarget(t: RequestReader): ParsedTarget {
     },
     ...(deadLetterArn !== undefined ? { deadLetterArn } : {}),
     ...(roleArn !== undefined ? { roleArn } : {}),
+    ...(messageGroupId !== undefined ? { messageGroupId } : {}),
     input: {
       Id: targetId,
       ...(input !== undefined ? { Input: input } : {}),

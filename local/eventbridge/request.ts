@@ -34,6 +34,26 @@ export const KMS_KEY_FIELD = {
   patternText: '^[a-zA-Z0-9_\\-/:]*$',
 } as const;
 
+/** Whether a string meets a rule's length and pattern. */
+function satisfies(value: string, rule: StringRule): boolean {
+  return (
+    (rule.min === undefined || value.length >= rule.min) &&
+    (rule.max === undefined || value.length <= rule.max) &&
+    (rule.pattern === undefined || rule.pattern.test(value))
+  );
+}
+
+/** Every constraint of a member shape, in the order AWS lists them inside "must satisfy constraint: [...]". */
+function memberConstraints(rule: StringRule): string {
+  return [
+    ...(rule.max !== undefined ? [`Member must have length less than or equal to ${rule.max}`] : []),
+    ...(rule.min !== undefined ? [`Member must have length greater than or equal to ${rule.min}`] : []),
+    ...(rule.pattern
+      ? [`Member must satisfy regular expression pattern: ${rule.patternText ?? rule.pattern.source}`]
+      : []),
+  ].join(', ');
+}
+
 export class RequestReader {
   readonly #errors: string[];
 
@@ -143,8 +163,8 @@ export class RequestReader {
   }
 
   /**
-   * A list of strings, each held to `item`: a member breaking it is reported for the whole list, in AWS's
-   * "Member must satisfy constraint: [...]" form, as AWS's front end reports list members.
+   * A list of strings, each held to `item`: a member breaking it is reported for the whole list, naming every
+   * constraint of the member, in AWS's "Member must satisfy constraint: [...]" form.
    */
   stringList(
     key: string,
@@ -156,21 +176,10 @@ export class RequestReader {
     if (value.some((v) => typeof v !== 'string'))
       throw serializationError(`Expected a list of strings for ${key}.`);
     const items = value as string[];
-    const broken: string[] = [];
-    if (item.max !== undefined && items.some((v) => v.length > (item.max as number))) {
-      broken.push(`Member must have length less than or equal to ${item.max}`);
-    }
-    if (item.min !== undefined && items.some((v) => v.length < (item.min as number))) {
-      broken.push(`Member must have length greater than or equal to ${item.min}`);
-    }
-    const pattern = item.pattern;
-    if (pattern && items.some((v) => !pattern.test(v))) {
-      broken.push(`Member must satisfy regular expression pattern: ${item.patternText ?? pattern.source}`);
-    }
-    if (broken.length > 0) {
+    if (items.some((v) => !satisfies(v, item))) {
       this.#errors.push(
         `Value '[${items.join(', ')}]' at '${this.path}${camel(key)}' failed to satisfy constraint: ` +
-          `Member must satisfy constraint: [${broken.join(', ')}]`,
+          `Member must satisfy constraint: [${memberConstraints(item)}]`,
       );
     }
     return items;
@@ -197,13 +206,42 @@ export class RequestReader {
     return { nextToken, limit };
   }
 
-  stringMap(key: string): Record<string, string> | undefined {
+  /**
+   * A map of strings, its size, keys and values held to AWS's model. As AWS reports them (recorded for
+   * InputPathsMap), a broken key or value names every constraint of its shape, and the map is shown as Java
+   * prints one: `{key=value, ...}`.
+   */
+  stringMap(
+    key: string,
+    rules: { readonly max?: number; readonly keys?: StringRule; readonly values?: StringRule } = {},
+  ): Record<string, string> | undefined {
     const value = this.body[key];
     if (value === undefined || value === null) return undefined;
     if (!isObject(value) || Object.values(value).some((v) => typeof v !== 'string')) {
       throw serializationError(`Expected a map of strings for ${key}.`);
     }
-    return value as Record<string, string>;
+    const map = value as Record<string, string>;
+    const at = `${this.path}${camel(key)}`;
+    const shown = (): string =>
+      `{${Object.entries(map)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}}`;
+    const entries = Object.entries(map);
+    if (rules.max !== undefined) this.#checkLength(entries.length, { max: rules.max }, at, shown);
+    const { keys, values } = rules;
+    if (keys && entries.some(([k]) => !satisfies(k, keys))) {
+      this.#errors.push(
+        `Value '${shown()}' at '${at}' failed to satisfy constraint: Map keys must satisfy constraint: ` +
+          `[${memberConstraints(keys)}]`,
+      );
+    }
+    if (values && entries.some(([, v]) => !satisfies(v, values))) {
+      this.#errors.push(
+        `Value '${shown()}' at '${at}' failed to satisfy constraint: Map value must satisfy constraint: ` +
+          `[${memberConstraints(values)}]`,
+      );
+    }
+    return map;
   }
 
   enumValue<T extends string>(key: string, allowed: readonly T[]): T | undefined {

@@ -189,6 +189,62 @@ describe('embedded EventBridge: targets', () => {
     expect(listed.Targets).toEqual([]);
   });
 
+  it('holds InputPathsMap keys and values to AWS model, naming every constraint of the key as AWS does', async () => {
+    // Prepare
+    const put = (InputPathsMap: Record<string, string>) =>
+      caught(() =>
+        harness.client.send(
+          new PutTargetsCommand({
+            Rule: 'r1',
+            Targets: [
+              { Id: 't', Arn: LAMBDA_ARN, InputTransformer: { InputPathsMap, InputTemplate: '"x"' } },
+            ],
+          }),
+        ),
+      );
+    // Act: the first is the map a user recorded AWS refusing.
+    const badKey = await put({ 'de onde?': '$.detail.sourceIPAddress', quem: '$.detail.user' });
+    const longValue = await put({ v: `$.detail.${'x'.repeat(250)}` });
+    const tooMany = await put(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, '$.id'])));
+    // Assess
+    expect([badKey.name, badKey.message]).toEqual([
+      'ValidationException',
+      "1 validation error detected: Value '{de onde?=$.detail.sourceIPAddress, quem=$.detail.user}' at " +
+        "'targets.1.member.inputTransformer.inputPathsMap' failed to satisfy constraint: Map keys must satisfy " +
+        'constraint: [Member must have length less than or equal to 256, Member must have length greater than ' +
+        'or equal to 1, Member must satisfy regular expression pattern: [A-Za-z0-9\\_\\-]+]',
+    ]);
+    expect(longValue.message).toMatch(
+      /failed to satisfy constraint: Map value must satisfy constraint: \[Member must have length less than or equal to 256\]$/,
+    );
+    expect(tooMany.message).toMatch(
+      /at 'targets\.1\.member\.inputTransformer\.inputPathsMap' failed to satisfy constraint: Member must have length less than or equal to 100$/,
+    );
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets).toEqual([]);
+  });
+
+  it('asks a FIFO queue target for its SqsParameters.MessageGroupId', async () => {
+    // Prepare
+    const fifo = queueArn('orders.fifo');
+    // Act
+    const without = await caught(() =>
+      harness.client.send(new PutTargetsCommand({ Rule: 'r1', Targets: [{ Id: 'fifo', Arn: fifo }] })),
+    );
+    const withGroup = await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'r1',
+        Targets: [{ Id: 'fifo', Arn: fifo, SqsParameters: { MessageGroupId: 'orders' } }],
+      }),
+    );
+    // Assess
+    expect([without.name, without.message]).toEqual([
+      'ValidationException',
+      'Parameter(s) SqsParameters must be specified for target: fifo.',
+    ]);
+    expect(withGroup.FailedEntryCount).toBe(0);
+  });
+
   it('accepts a target type it cannot deliver to, and warns', async () => {
     // Act
     const put = await harness.client.send(
@@ -255,7 +311,9 @@ describe('embedded EventBridge: targets', () => {
     expect([error.name, error.message]).toEqual([
       'ValidationException',
       "1 validation error detected: Value '[keep, a b]' at 'ids' failed to satisfy constraint: " +
-        'Member must satisfy constraint: [Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+]',
+        'Member must satisfy constraint: [Member must have length less than or equal to 64, ' +
+        'Member must have length greater than or equal to 1, ' +
+        'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+]',
     ]);
     const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
     expect(listed.Targets?.map((t) => t.Id)).toEqual(['keep']);
