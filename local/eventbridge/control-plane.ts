@@ -76,7 +76,16 @@ const ENTRY_BUS_NAME_FIELD = {
 } as const;
 const TARGET_ID_FIELD = { min: 1, max: 64, pattern: NAME_PATTERN, patternText: NAME_PATTERN_TEXT } as const;
 /** Services whose targets AWS invokes through their resource policies, without a RoleArn (see #needsRole). */
-const ROLELESS_TARGET_SERVICES = new Set(['lambda', 'sqs', 'sns', 'logs', 'execute-api']);
+const ROLELESS_TARGET_SERVICES = new Set([
+  'lambda',
+  'sqs',
+  'sns',
+  'logs',
+  'execute-api',
+  // EC2 Stop/Reboot/Terminate built-in targets (arn:aws:automation:REGION:ACCOUNT:action/...): AWS refuses a
+  // RoleArn on them (hashicorp/terraform#16929).
+  'automation',
+]);
 /** PutEvents' documented limit on an entry's DetailType. */
 const MAX_DETAIL_TYPE_LENGTH = 128;
 const RULE_NAME_FIELD = {
@@ -533,15 +542,20 @@ export class ControlPlane {
   /**
    * Whether AWS takes a target of this ARN only with a RoleArn: "Amazon SQS, Amazon SNS, Lambda, CloudWatch Logs,
    * and EventBridge bus targets do not use roles ... API Gateway targets can use either" (the user guide's "IAM
-   * roles for sending events to targets"); every other target needs one, and so does a bus of another account
-   * (recorded) or region. A malformed ARN is left to targetProblem.
+   * roles for sending events to targets"); nor do EC2's built-in actions. Every other service's target needs
+   * one, and so do a bus of another account (recorded) or region and an API destination. A malformed ARN is left
+   * to targetProblem.
    */
   #needsRole(arn: string): boolean {
     const parts = /^arn:[^:]+:([^:]+):([^:]*):([^:]*):(.+)$/.exec(arn);
     if (!parts) return false;
-    const [, service, region, account, resource] = parts;
-    if (service === 'events' && resource?.startsWith('event-bus/')) {
-      return account !== this.scope.accountId || region !== this.scope.region;
+    const [, service, region, account, resource = ''] = parts;
+    if (service === 'events') {
+      // Buses elsewhere and API destinations need a role; EventBridge's built-in targets (target/...) are
+      // left alone, as their needs are not documented.
+      if (resource.startsWith('event-bus/'))
+        return account !== this.scope.accountId || region !== this.scope.region;
+      return resource.startsWith('api-destination/');
     }
     return !ROLELESS_TARGET_SERVICES.has(service ?? '');
   }

@@ -171,7 +171,8 @@ export class RequestReader {
     range: { min?: number; max?: number; required?: boolean },
     item: StringRule,
   ): string[] | undefined {
-    const value = this.array(key, range);
+    // Java prints the list the same way in both messages: [a, b].
+    const value = this.array(key, { ...range, describe: (v) => `[${v.join(', ')}]` });
     if (value === undefined) return undefined;
     if (value.some((v) => typeof v !== 'string'))
       throw serializationError(`Expected a list of strings for ${key}.`);

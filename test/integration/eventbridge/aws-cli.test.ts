@@ -167,13 +167,26 @@ describe('embedded EventBridge: the AWS CLI', () => {
     for (const name of names) {
       await harness.client.send(new PutRuleCommand({ Name: name, EventPattern: '{"source":["paged"]}' }));
     }
-    // Act: pages of two, which the CLI follows to the end; then one page by hand.
+    // Act: pages of two, which the CLI follows to the end; then one page of two, whose token the CLI builds
+    // around the server's NextToken (a server that ignored Limit would leave the CLI to truncate by itself).
     const all = await ok('list-rules', '--name-prefix', 'page-', '--page-size', '2');
-    const first = await ok('list-rules', '--name-prefix', 'page-', '--max-items', '2');
+    const first = await ok('list-rules', '--name-prefix', 'page-', '--page-size', '2', '--max-items', '2');
+    const cliToken = JSON.parse(Buffer.from(String(first.NextToken), 'base64').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const rest = await ok(
+      'list-rules',
+      '--name-prefix',
+      'page-',
+      '--starting-token',
+      String(first.NextToken),
+    );
     // Assess
     expect((all.Rules as { Name: string }[]).map((r) => r.Name)).toEqual(names);
     expect((first.Rules as { Name: string }[]).map((r) => r.Name)).toEqual(['page-a', 'page-b']);
-    expect(first.NextToken).toEqual(expect.any(String));
+    expect(cliToken).toEqual({ NextToken: expect.any(String) });
+    expect((rest.Rules as { Name: string }[]).map((r) => r.Name)).toEqual(['page-c', 'page-d', 'page-e']);
   });
 
   it('archives events and replays them, the replayed copy carrying replay-name', async () => {

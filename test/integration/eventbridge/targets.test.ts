@@ -284,18 +284,29 @@ describe('embedded EventBridge: targets', () => {
       put('r1', 'api', 'arn:aws:execute-api:us-east-1:111111111111:abc123/prod/POST/orders'),
       put('r1', 'bus-here', 'arn:aws:events:us-east-1:111111111111:event-bus/default'),
     ]);
+    const apiDestination = await caught(() =>
+      put('r2', 'api', 'arn:aws:events:us-east-1:111111111111:api-destination/orders/0a1b'),
+    );
     const withRole = await put('r2', 'pipe', pipeline, role);
+    const ec2Action = 'arn:aws:automation:us-east-1:111111111111:action/EC2StopInstance/StopInstance_1';
+    const builtIn = await put('r2', 'ec2', ec2Action);
     // Assess
     expect([withoutRole.name, withoutRole.message]).toEqual([
       'ValidationException',
       `RoleArn is required for target ${pipeline}.`,
     ]);
     expect(crossAccount.message).toBe(`RoleArn is required for target ${otherAccountBus}.`);
-    for (const answer of [...roleless, withRole]) expect(answer.FailedEntryCount).toBe(0);
+    expect(apiDestination.message).toMatch(
+      /^RoleArn is required for target arn:aws:events:.*:api-destination\//,
+    );
+    for (const answer of [...roleless, withRole, builtIn]) expect(answer.FailedEntryCount).toBe(0);
     const first = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
     const second = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r2' }));
     expect(first.Targets?.map((t) => t.Id).sort()).toEqual(['api', 'bus-here', 'logs', 'queue', 'topic']);
-    expect(second.Targets).toEqual([{ Id: 'pipe', Arn: pipeline, RoleArn: role }]);
+    expect(second.Targets).toEqual([
+      { Id: 'pipe', Arn: pipeline, RoleArn: role },
+      { Id: 'ec2', Arn: ec2Action },
+    ]);
   });
 
   it('holds the Ids of RemoveTargets to the target Id pattern, and removes none of a bad list', async () => {
