@@ -20,7 +20,14 @@ import {
   type Logger,
   type RetryPolicy,
 } from './delivery.js';
-import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
+import {
+  alreadyExists,
+  EventBridgeApiError,
+  limitExceeded,
+  notFound,
+  serializationError,
+  validationError,
+} from './errors.js';
 import {
   archiveTargetArn,
   type ManagedRule,
@@ -644,9 +651,15 @@ export class ControlPlane {
         describe: describeEntries,
       }) ?? [];
     entries.forEach((entry, i) => {
-      const member = isObject(entry) ? req.nested(entry, 'Entries', `entries.${i + 1}.member.`) : undefined;
-      member?.string('EventBusName', ENTRY_BUS_NAME_FIELD);
-      member?.string('TraceHeader', { min: 1, max: 500 });
+      // A member of the wrong JSON type is a SerializationException, as everywhere else; a missing or empty
+      // Source, DetailType or Detail fails only its entry (below), as AWS answers.
+      const member = req.nested(entry, 'Entries', `entries.${i + 1}.member.`);
+      if (!member) throw serializationError('Expected an object for each of Entries.');
+      for (const key of ['Source', 'DetailType', 'Detail']) member.string(key);
+      member.stringList('Resources', {}, {});
+      member.timestamp('Time');
+      member.string('EventBusName', ENTRY_BUS_NAME_FIELD);
+      member.string('TraceHeader', { min: 1, max: 500 });
     });
     req.check();
     let total = 0;

@@ -224,6 +224,32 @@ describe('embedded EventBridge: PutEvents', () => {
     expect(harness.invocations).toHaveLength(0);
   });
 
+  it('answers SerializationException for an entry member of the wrong JSON type, and delivers none', async () => {
+    // Prepare: what only a raw HTTP client can send (the SDK and CLI type every member).
+    const good = { Source: 'sharebus.orders', DetailType: 'OrderPlaced', Detail: '{"orderId":1}' };
+    const put = async (entries: unknown[]) => {
+      const res = await fetch(harness.eventBridge.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' },
+        body: JSON.stringify({ Entries: entries }),
+      });
+      return [res.status, ((await res.json()) as { __type?: string }).__type];
+    };
+    // Act
+    const answers = [
+      await put([good, { ...good, Source: 1 }]),
+      await put([good, { ...good, Detail: { orderId: 1 } }]),
+      await put([good, { ...good, Resources: 'arn:aws:s3:::b' }]),
+      await put([good, { ...good, Resources: [1] }]),
+      await put([good, { ...good, Time: 'yesterday' }]),
+      await put([good, 'entry']),
+    ];
+    await harness.eventBridge.idle();
+    // Assess
+    for (const answer of answers) expect(answer).toEqual([400, 'SerializationException']);
+    expect(harness.invocations).toHaveLength(0);
+  });
+
   it('refuses more than 10 entries with a ValidationException and delivers none', async () => {
     // Act
     const error = await caught(() =>
