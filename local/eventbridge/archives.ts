@@ -14,7 +14,7 @@ import {
   type ManagedRule,
   type ManagedRuleOwner,
 } from './managed-rules.js';
-import { type CompiledPattern, matchesPatternJson } from './patterns/index.js';
+import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
 import type { CoalescingWriter } from './persistence.js';
 import {
   type JsonObject,
@@ -156,7 +156,7 @@ export class ArchiveStore implements ManagedRuleOwner {
   #archive(busName: string, event: BusEvent): void {
     for (const archive of this.#archives.values()) {
       if (archive.busName !== busName || archive.state !== 'ENABLED') continue;
-      if (archive.compiled && !matchesPatternJson(archive.compiled, event.json)) continue;
+      if (archive.compiled && !matchesPatternParsed(archive.compiled, event.event, event.json)) continue;
       this.#prune(archive);
       const stored: ArchivedEvent = {
         json: event.json,

@@ -43,3 +43,8 @@ export function matchesPattern(pattern: CompiledPattern, event: unknown): boolea
 export function matchesPatternJson(pattern: CompiledPattern, eventJson: string): boolean {
   return matcherFor(pattern).matchJson(eventJson).length > 0;
 }
+
+/** As `matchesPatternJson`, for an event already parsed (with JSON.parse) from `eventJson`: one parse less. */
+export function matchesPatternParsed(pattern: CompiledPattern, parsed: unknown, eventJson: string): boolean {
+  return matcherFor(pattern).matchParsed(parsed, eventJson).length > 0;
+}

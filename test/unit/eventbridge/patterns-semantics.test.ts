@@ -7,15 +7,17 @@ import {
   InvalidEventPatternError,
   matchesPattern,
   matchesPatternJson,
+  matchesPatternParsed,
   RuleMatcher,
 } from '../../../local/eventbridge/patterns/index.js';
 import { referenceMatchesJson } from '../../../local/eventbridge/patterns/reference.js';
 
-/** Matches with the fast path, from text and from the parsed object, and checks the reference agrees. */
+/** Matches with the fast path from text, checks the reference and the parsed-with-text path agree. */
 function matches(pattern: unknown, eventJson: string): boolean {
   const compiled = compilePattern(typeof pattern === 'string' ? pattern : JSON.stringify(pattern));
   const fromText = matchesPatternJson(compiled, eventJson);
   expect(referenceMatchesJson(compiled, eventJson)).toBe(fromText);
+  expect(matchesPatternParsed(compiled, JSON.parse(eventJson), eventJson)).toBe(fromText);
   return fromText;
 }
 
