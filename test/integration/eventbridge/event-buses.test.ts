@@ -4,6 +4,7 @@ import {
   DescribeEventBusCommand,
   ListEventBusesCommand,
 } from '@aws-sdk/client-eventbridge';
+import { MAX_REQUEST_BYTES } from '../../../local/eventbridge/server.js';
 import { caught, useHarness, useSharedHarness } from './harness.js';
 
 describe('embedded EventBridge: event buses', () => {
@@ -220,6 +221,20 @@ describe('embedded EventBridge: protocol', () => {
     // Assess
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+
+  it("answers a bare HTTP 413 to a body over 10 MB, as AWS's front end does, and keeps serving", async () => {
+    // Act
+    const res = await fetch(harness.eventBridge.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.ListRules' },
+      body: `{"NamePrefix":"${'x'.repeat(MAX_REQUEST_BYTES)}"}`,
+    });
+    const body = await res.text();
+    const after = await harness.client.send(new ListEventBusesCommand({}));
+    // Assess
+    expect([res.status, body]).toEqual([413, '']);
+    expect(after.EventBuses?.map((b) => b.Name)).toEqual(['default']);
   });
 
   it('answers SerializationException for a body that is not JSON', async () => {
