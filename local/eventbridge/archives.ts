@@ -5,7 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AccountScope, archiveArn, parseArchiveArn, parseBusArn, replayArn, ruleArn } from './arns.js';
+import {
+  type AccountScope,
+  archiveArn,
+  parseArchiveArn,
+  parseBusArn,
+  parseRuleArn,
+  replayArn,
+  ruleArn,
+} from './arns.js';
 import { type BusEvent, type ControlPlane, compileRulePattern } from './control-plane.js';
 import { alreadyExists, EventBridgeApiError, notFound, validationError } from './errors.js';
 import {
@@ -505,13 +513,19 @@ export class ArchiveStore implements ManagedRuleOwner {
         'Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.',
       );
     }
+    // A rule of another bus is invalid, a missing one not found (AWS's words are not recorded; these are another
+    // emulator's, the second being AWS's usual answer for a missing rule).
     const filters = (filterArns ?? []).map((arn) => {
-      if (typeof arn !== 'string' || !this.control.ruleExists(arn, destinationBus)) {
+      const ref = typeof arn === 'string' ? parseRuleArn(arn) : undefined;
+      if (ref === undefined || ref.bus !== destinationBus) {
         throw validationError(
-          `Parameter Destination.FilterArns is not valid. Reason: Rule ${String(arn)} does not exist on EventBus ${destinationBus}.`,
+          'Parameter Destination.FilterArns is not valid. Reason: Rule must be on the destination event bus.',
         );
       }
-      return arn;
+      if (!this.control.ruleExists(arn as string, destinationBus)) {
+        throw notFound(`Rule ${ref.rule} does not exist on EventBus ${destinationBus}.`);
+      }
+      return arn as string;
     });
     const replay: Replay = {
       name,

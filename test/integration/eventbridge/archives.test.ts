@@ -993,6 +993,12 @@ describe('embedded EventBridge: replays', () => {
       EventStartTime: window.EventEndTime,
       EventEndTime: window.EventStartTime,
     });
+    const missingRule = await start('g', {
+      Destination: { Arn: BUS_ARN, FilterArns: ['arn:aws:events:us-east-1:111111111111:rule/orders/ghost'] },
+    });
+    const otherBusRule = await start('h', {
+      Destination: { Arn: BUS_ARN, FilterArns: ['arn:aws:events:us-east-1:111111111111:rule/elsewhere/r'] },
+    });
     const notAnArn = await start('e', { EventSourceArn: 'not-an-arn' });
     const notABus = await start('f', { Destination: { Arn: ARCHIVE_ARN } });
     // Assess
@@ -1012,6 +1018,14 @@ describe('embedded EventBridge: replays', () => {
       "1 validation error detected: Value 'not-an-arn' at 'eventSourceArn' failed to satisfy constraint: " +
         'Member must satisfy regular expression pattern: ' +
         '^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:.+\\/.+$',
+    ]);
+    expect([missingRule.name, missingRule.message]).toEqual([
+      'ResourceNotFoundException',
+      'Rule ghost does not exist on EventBus orders.',
+    ]);
+    expect([otherBusRule.name, otherBusRule.message]).toEqual([
+      'ValidationException',
+      'Parameter Destination.FilterArns is not valid. Reason: Rule must be on the destination event bus.',
     ]);
     expect([notABus.name, notABus.message]).toEqual([
       'ValidationException',
