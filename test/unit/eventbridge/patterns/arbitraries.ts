@@ -125,10 +125,13 @@ export function eventText(v: Vocabulary): fc.Arbitrary<string> {
       obj({ source: str, 'detail-type': str }),
       obj({ a: leafOrList, n: leafOrList, arr: arrayOfObjects }),
       fc.option(dotted, { nil: undefined }),
+      // Sometimes "a" again: a repeated key counts with its last value (JSON.parse's), on every path.
+      fc.option(leafOrList, { nil: undefined, freq: 4 }),
     )
-    .map(([top, detail, d]) => {
+    .map(([top, detail, d, again]) => {
       const detailEntries = detail.k === 'obj' ? [...detail.entries] : [];
       if (d !== undefined) detailEntries.push(d);
+      if (again !== undefined) detailEntries.push(['a', again]);
       const entries = top.k === 'obj' ? [...top.entries] : [];
       entries.push(['detail', { k: 'obj', entries: detailEntries }]);
       return treeText({ k: 'obj', entries });
