@@ -427,9 +427,17 @@ function matcherKey(m: ValueMatcher): string {
   }
 }
 
+// The branches a pattern's `$or`s expand into share their conditions' objects: 4,096 branches of twelve
+// conditions have 24 distinct ones, so each is keyed once.
+const conditionKeys = new WeakMap<FieldCondition, string>();
+
 function conditionKey(c: FieldCondition): string {
-  const parts = c.matchers.map(matcherKey).sort();
-  return JSON.stringify([c.path, c.absent, parts]);
+  let key = conditionKeys.get(c);
+  if (key === undefined) {
+    key = JSON.stringify([c.path, c.absent, c.matchers.map(matcherKey).sort()]);
+    conditionKeys.set(c, key);
+  }
+  return key;
 }
 
 function isPositive(c: FieldCondition): boolean {
