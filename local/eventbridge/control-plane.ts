@@ -496,7 +496,7 @@ export class ControlPlane {
     const req = new RequestReader(body);
     const ruleName = req.string('Rule', RULE_NAME_FIELD);
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
-    const targets = req.array('Targets', { required: true, min: 1, max: 10 }) ?? [];
+    const targets = req.array('Targets', { required: true, min: 1, max: 100 }) ?? [];
     const readers = targets.map((t, i) => {
       const reader = req.nested(t, 'Targets', `targets.${i + 1}.member.`);
       if (!reader) throw validationError(`Target ${i + 1} must be an object.`);

@@ -81,6 +81,26 @@ describe('embedded EventBridge: targets', () => {
     expect(listed.Targets).toHaveLength(5);
   });
 
+  it('takes up to 100 targets in one request, as the AWS model does, and still keeps 5 per rule', async () => {
+    // Prepare
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ Id: `t${i}`, Arn: queueArn('q') }));
+    // Act
+    const eleven = await caught(() =>
+      harness.client.send(new PutTargetsCommand({ Rule: 'r1', Targets: many(11) })),
+    );
+    const tooMany = await caught(() =>
+      harness.client.send(new PutTargetsCommand({ Rule: 'r1', Targets: many(101) })),
+    );
+    // Assess
+    expect(eleven.name).toBe('LimitExceededException');
+    expect(tooMany.name).toBe('ValidationException');
+    expect(tooMany.message).toMatch(
+      /^1 validation error detected: Value '.*' at 'targets' failed to satisfy constraint: Member must have length less than or equal to 100$/,
+    );
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets).toEqual([]);
+  });
+
   it('replaces a target with the same Id without counting it twice', async () => {
     // Prepare
     const five = [0, 1, 2, 3, 4].map((i) => ({ Id: `t${i}`, Arn: queueArn('q') }));
