@@ -223,7 +223,12 @@ export class ControlPlane {
   createEventBus(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
     const name = req.string('Name', { required: true, ...EVENT_BUS_NAME_FIELD });
-    const eventSourceName = req.string('EventSourceName', { min: 1, max: 256 });
+    const eventSourceName = req.string('EventSourceName', {
+      min: 1,
+      max: 256,
+      pattern: /^aws\.partner(\/[.\-_A-Za-z0-9]+){2,}$/,
+      patternText: 'aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}',
+    });
     const settings = readBusSettings(req);
     req.check();
     if (name === undefined) throw validationError('Name is required.');
@@ -650,6 +655,13 @@ export class ControlPlane {
         max: MAX_ENTRIES_PER_PUT_EVENTS,
         describe: describeEntries,
       }) ?? [];
+    // A global endpoint's id: there are no endpoints here, so a well-formed one is ignored.
+    req.string('EndpointId', {
+      min: 1,
+      max: 50,
+      pattern: /^[A-Za-z0-9-]+[.][A-Za-z0-9-]+$/,
+      patternText: '^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$',
+    });
     entries.forEach((entry, i) => {
       // A member of the wrong JSON type is a SerializationException, as everywhere else; a missing or empty
       // Source, DetailType or Detail fails only its entry (below), as AWS answers.
@@ -815,6 +827,44 @@ interface ParsedTarget {
   readonly raw: JsonObject;
 }
 
+/**
+ * The parameters of targets nothing here calls (ECS, Batch, Kinesis, Redshift, ...), held to AWS's model so that
+ * a rule set up locally is refused where AWS would refuse it. Their deeper members are not checked.
+ */
+function checkTargetParameters(t: RequestReader): void {
+  const part = (key: string) =>
+    t.nested(t.body[key], key, `${t.path}${key.charAt(0).toLowerCase()}${key.slice(1)}.`);
+  part('KinesisParameters')?.string('PartitionKeyPath', { required: true, max: 256 });
+  const ecs = part('EcsParameters');
+  ecs?.string('TaskDefinitionArn', { required: true, min: 1, max: 1600 });
+  ecs?.integer('TaskCount', { min: 1 });
+  ecs?.enumValue('LaunchType', ['EC2', 'FARGATE', 'EXTERNAL'] as const);
+  ecs?.enumValue('PropagateTags', ['TASK_DEFINITION'] as const);
+  ecs?.string('ReferenceId', { max: 1024 });
+  ecs?.array('CapacityProviderStrategy', { max: 6 });
+  ecs?.array('PlacementConstraints', { max: 10 });
+  ecs?.array('PlacementStrategy', { max: 5 });
+  const batch = part('BatchParameters');
+  batch?.string('JobDefinition', { required: true });
+  batch?.string('JobName', { required: true });
+  part('RunCommandParameters')?.array('RunCommandTargets', { required: true, min: 1, max: 5 });
+  const redshift = part('RedshiftDataParameters');
+  redshift?.string('SecretManagerArn', {
+    min: 1,
+    max: 1600,
+    pattern: /^(?:(arn:aws([a-z]|-)*:secretsmanager:[a-z0-9-.]+:.*)|(\$(\.[\w_-]+(\[(\d+|\*)\])*)*))$/,
+    patternText:
+      '(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)',
+  });
+  redshift?.string('Database', { required: true, min: 1, max: 64 });
+  redshift?.string('DbUser', { min: 1, max: 128 });
+  redshift?.string('Sql', { min: 1, max: 100_000 });
+  redshift?.string('StatementName', { min: 1, max: 500 });
+  redshift?.array('Sqls', { max: 40 });
+  part('SageMakerPipelineParameters')?.array('PipelineParameterList', { max: 200 });
+  part('AppSyncParameters')?.string('GraphQLOperation', { min: 1, max: 1_048_576 });
+}
+
 /** CreateEventBus's optional settings, held to AWS's model. */
 function readBusSettings(req: RequestReader): BusSettings {
   const description = req.string('Description', { max: 512 });
@@ -859,7 +909,8 @@ function readTarget(t: RequestReader): ParsedTarget {
   const dlq = t.nested(t.body.DeadLetterConfig, 'DeadLetterConfig', `${t.path}deadLetterConfig.`);
   const deadLetterArn = dlq?.string('Arn', { min: 1, max: 1600 });
   const sqs = t.nested(t.body.SqsParameters, 'SqsParameters', `${t.path}sqsParameters.`);
-  const messageGroupId = sqs?.string('MessageGroupId');
+  const messageGroupId = sqs?.string('MessageGroupId', { max: 100 });
+  checkTargetParameters(t);
   const targetId = id ?? '';
   return {
     id: targetId,
