@@ -482,7 +482,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     const destination = req.nested(body.Destination, 'Destination', 'destination.');
     if (!destination) req.string('Destination', { required: true });
     const destinationArn = destination?.string('Arn', { required: true, min: 1, max: 1600 });
-    const filterArns = destination?.array('FilterArns');
+    const filterArns = destination?.stringList('FilterArns', {}, { min: 1, max: 1600 });
     req.check();
     if (name === undefined || sourceArn === undefined || start === undefined || end === undefined) {
       throw validationError(
@@ -516,16 +516,16 @@ export class ArchiveStore implements ManagedRuleOwner {
     // A rule of another bus is invalid, a missing one not found (AWS's words are not recorded; these are another
     // emulator's, the second being AWS's usual answer for a missing rule).
     const filters = (filterArns ?? []).map((arn) => {
-      const ref = typeof arn === 'string' ? parseRuleArn(arn) : undefined;
+      const ref = parseRuleArn(arn);
       if (ref === undefined || ref.bus !== destinationBus) {
         throw validationError(
           'Parameter Destination.FilterArns is not valid. Reason: Rule must be on the destination event bus.',
         );
       }
-      if (!this.control.ruleExists(arn as string, destinationBus)) {
+      if (!this.control.ruleExists(arn, destinationBus)) {
         throw notFound(`Rule ${ref.rule} does not exist on EventBus ${destinationBus}.`);
       }
-      return arn as string;
+      return arn;
     });
     const replay: Replay = {
       name,

@@ -519,7 +519,9 @@ export class ControlPlane {
     const roleless = readers.find((t) => t.roleArn === undefined && this.#needsRole(t.arn));
     if (roleless) throw validationError(`RoleArn is required for target ${roleless.arn}.`);
     // A FIFO queue takes a message only with its group (recorded: hashicorp/terraform#20263).
-    const groupless = readers.find((t) => isSqsArn(t.arn) && t.arn.endsWith('.fifo') && !t.messageGroupId);
+    const groupless = readers.find(
+      (t) => isSqsArn(t.arn) && t.arn.endsWith('.fifo') && t.messageGroupId === undefined,
+    );
     if (groupless)
       throw validationError(`Parameter(s) SqsParameters must be specified for target: ${groupless.id}.`);
     const compiled = readers.map((t) => ({ ...t, render: compileTargetInput(t.input) }));
@@ -554,20 +556,16 @@ export class ControlPlane {
   /**
    * Whether AWS takes a target of this ARN only with a RoleArn: "Amazon SQS, Amazon SNS, Lambda, CloudWatch Logs,
    * and EventBridge bus targets do not use roles ... API Gateway targets can use either" (the user guide's "IAM
-   * roles for sending events to targets"); nor do EC2's built-in actions. Every other service's target needs
-   * one, and so do a bus of another account (recorded) or region and an API destination. A malformed ARN is left
-   * to targetProblem.
+   * roles for sending events to targets"); nor do EC2's built-in actions. Every other target needs one: other
+   * services', a bus of another account (recorded) or region, an API destination and EventBridge's built-in
+   * targets (target/create-snapshot, ...). A malformed ARN is left to targetProblem.
    */
   #needsRole(arn: string): boolean {
     const parts = /^arn:[^:]+:([^:]+):([^:]*):([^:]*):(.+)$/.exec(arn);
     if (!parts) return false;
     const [, service, region, account, resource = ''] = parts;
-    if (service === 'events') {
-      // Buses elsewhere and API destinations need a role; EventBridge's built-in targets (target/...) are
-      // left alone, as their needs are not documented.
-      if (resource.startsWith('event-bus/'))
-        return account !== this.scope.accountId || region !== this.scope.region;
-      return resource.startsWith('api-destination/');
+    if (service === 'events' && resource.startsWith('event-bus/')) {
+      return account !== this.scope.accountId || region !== this.scope.region;
     }
     return !ROLELESS_TARGET_SERVICES.has(service ?? '');
   }
@@ -668,7 +666,7 @@ export class ControlPlane {
       const member = req.nested(entry, 'Entries', `entries.${i + 1}.member.`);
       if (!member) throw serializationError('Expected an object for each of Entries.');
       for (const key of ['Source', 'DetailType', 'Detail']) member.string(key);
-      member.stringList('Resources', {}, {});
+      member.stringList('Resources', {}, { max: 2048 });
       member.timestamp('Time');
       member.string('EventBusName', ENTRY_BUS_NAME_FIELD);
       member.string('TraceHeader', { min: 1, max: 500 });
@@ -860,9 +858,11 @@ function checkTargetParameters(t: RequestReader): void {
   redshift?.string('DbUser', { min: 1, max: 128 });
   redshift?.string('Sql', { min: 1, max: 100_000 });
   redshift?.string('StatementName', { min: 1, max: 500 });
-  redshift?.array('Sqls', { max: 40 });
+  redshift?.stringList('Sqls', { max: 40 }, { min: 1, max: 100_000 });
   part('SageMakerPipelineParameters')?.array('PipelineParameterList', { max: 200 });
   part('AppSyncParameters')?.string('GraphQLOperation', { min: 1, max: 1_048_576 });
+  // Read only for its JSON type: a string or a list where the object goes is a SerializationException.
+  part('HttpParameters');
 }
 
 /** CreateEventBus's optional settings, held to AWS's model. */

@@ -25,7 +25,7 @@ export const NAME_PATTERN_TEXT = '[\\.\\-_A-Za-z0-9]+';
 export const BUS_NAME_PATTERN =
   /^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/.\-_A-Za-z0-9]+$/;
 export const BUS_NAME_PATTERN_TEXT =
-  '(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\/\\.\\-_A-Za-z0-9]+';
+  '(arn:aws[\\w-]*:events:[a-z]+-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+';
 
 /** A KmsKeyIdentifier (archives, buses) as AWS's model constrains it. */
 export const KMS_KEY_FIELD = {

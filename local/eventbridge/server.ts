@@ -332,10 +332,11 @@ function toDeadLetter(message: QueueMessage): DeadLetter {
 
 /**
  * Largest request body read. AWS's front end answers a body too large with a bare HTTP 413 (recorded in
- * boto/boto3#3411; its threshold is not documented); this one is well above any valid request (ten PutEvents
- * entries of 1 MB, the most the entry size limit can be raised to, even with every character escaped).
+ * boto/boto3#3411; its threshold is not documented). This one is above any request of the sizes AWS takes:
+ * ten PutEvents entries of 1 MB (the most the entry size limit can be raised to) even with every character
+ * escaped, or five Redshift targets of forty 100,000-character statements (about 20 MB).
  */
-export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
 /** The request body as text, or `undefined` when it is over `MAX_REQUEST_BYTES` (the rest is read and dropped). */
 function readBody(req: IncomingMessage): Promise<string | undefined> {

@@ -41,7 +41,6 @@ const PREDEFINED = new Set([
 ]);
 
 const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/g;
-const MAX_PATHS = 100;
 
 function compilePath(path: string, what: string, targetId: string): PathSegment[] {
   try {
@@ -97,14 +96,8 @@ function compileTransformer(transformer: InputTransformerConfig, id: string): Ta
   }
   const pathsMap = transformer.InputPathsMap ?? {};
   const keys = Object.keys(pathsMap);
-  if (keys.length > MAX_PATHS) {
-    throw validationError(`InputPathsMap for target ${id} has more than ${MAX_PATHS} entries.`);
-  }
   const lookups = new Map<string, Lookup>();
   for (const key of keys) {
-    if (key.startsWith('aws.')) {
-      throw validationError(`InputTransformer for target ${id} contains a reserved key ${key}.`);
-    }
     const segments = compilePath(pathsMap[key] ?? '', 'InputPathsMap', id);
     lookups.set(key, (ctx) => readJsonPath(ctx.event, segments));
   }

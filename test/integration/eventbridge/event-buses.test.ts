@@ -223,7 +223,7 @@ describe('embedded EventBridge: protocol', () => {
     expect(await res.json()).toMatchObject({ __type: 'UnknownOperationException' });
   });
 
-  it("answers a bare HTTP 413 to a body over 10 MB, as AWS's front end does, and keeps serving", async () => {
+  it("answers a bare HTTP 413 to a body over 32 MB, as AWS's front end does, and keeps serving", async () => {
     // Act
     const res = await fetch(harness.eventBridge.endpoint, {
       method: 'POST',

@@ -307,6 +307,9 @@ describe('embedded EventBridge: targets', () => {
     const apiDestination = await caught(() =>
       put('r2', 'api', 'arn:aws:events:us-east-1:111111111111:api-destination/orders/0a1b'),
     );
+    const snapshot = await caught(() =>
+      put('r2', 'snap', 'arn:aws:events:us-east-1:111111111111:target/create-snapshot'),
+    );
     const withRole = await put('r2', 'pipe', pipeline, role);
     const ec2Action = 'arn:aws:automation:us-east-1:111111111111:action/EC2StopInstance/StopInstance_1';
     const builtIn = await put('r2', 'ec2', ec2Action);
@@ -318,6 +321,9 @@ describe('embedded EventBridge: targets', () => {
     expect(crossAccount.message).toBe(`RoleArn is required for target ${otherAccountBus}.`);
     expect(apiDestination.message).toMatch(
       /^RoleArn is required for target arn:aws:events:.*:api-destination\//,
+    );
+    expect(snapshot.message).toMatch(
+      /^RoleArn is required for target arn:aws:events:.*:target\/create-snapshot\.$/,
     );
     for (const answer of [...roleless, withRole, builtIn]) expect(answer.FailedEntryCount).toBe(0);
     const first = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
