@@ -60,6 +60,8 @@ interface Archive {
   readonly creationTime: number;
   events: ArchivedEvent[];
   sizeBytes: number;
+  /** When retention may next drop events (see PRUNE_EVERY_MS); not kept across restarts. */
+  nextPruneAt: number;
   state: ArchiveState;
   stateReason?: string;
   managedRule: ManagedRuleLeft;
@@ -99,6 +101,12 @@ interface SavedArchive {
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * Retention drops expired events at most this often per archive: under steady traffic an event expires with
+ * nearly every put, and cutting (and, with dataDir, rewriting) the whole archive each time cost O(archive) per
+ * PutEvents. Retention is counted in days, so an event kept a minute longer is nothing to see.
+ */
+const PRUNE_EVERY_MS = 60_000;
 const ARCHIVE_RULE_PREFIX = 'Events-Archive-';
 const FORCED_REASON = 'Managed rule for the archive was forcefully deleted.';
 /** AWS keeps RetentionDays in an int32: a larger value is stored as this (recorded). */
@@ -179,10 +187,22 @@ export class ArchiveStore implements ManagedRuleOwner {
 
   #prune(archive: Archive): void {
     if (archive.retentionDays <= 0) return;
-    const oldest = Date.now() - archive.retentionDays * DAY_MS;
-    if (archive.events.length === 0 || (archive.events[0]?.ingestedAt ?? oldest) >= oldest) return;
-    archive.events = archive.events.filter((e) => e.ingestedAt >= oldest);
-    archive.sizeBytes = archive.events.reduce((n, e) => n + Buffer.byteLength(e.json), 0);
+    const now = Date.now();
+    if (now < archive.nextPruneAt) return;
+    archive.nextPruneAt = now + PRUNE_EVERY_MS;
+    const oldest = now - archive.retentionDays * DAY_MS;
+    const events = archive.events;
+    if (events.length === 0 || (events[0] as ArchivedEvent).ingestedAt >= oldest) return;
+    // Archived in the order they came, so the expired events lead: find where they end.
+    let low = 0;
+    let high = events.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((events[mid] as ArchivedEvent).ingestedAt < oldest) low = mid + 1;
+      else high = mid;
+    }
+    for (let i = 0; i < low; i++) archive.sizeBytes -= Buffer.byteLength((events[i] as ArchivedEvent).json);
+    archive.events = events.slice(low);
     this.#saveEvents(archive);
   }
 
@@ -230,6 +250,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       creationTime: Date.now(),
       events: [],
       sizeBytes: 0,
+      nextPruneAt: 0,
       state: 'ENABLED',
       managedRule: 'whole',
     };
@@ -720,12 +741,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     const saved = JSON.parse(readFileSync(index, 'utf8')) as { archives?: SavedArchive[] };
     for (const s of saved.archives ?? []) {
       const file = this.#eventsFile(s.name);
-      const events: ArchivedEvent[] = existsSync(file)
-        ? readFileSync(file, 'utf8')
-            .split('\n')
-            .filter((line) => line.trim() !== '')
-            .map((line) => JSON.parse(line) as ArchivedEvent)
-        : [];
+      const { events, skipped } = existsSync(file) ? readArchivedEvents(file) : { events: [], skipped: 0 };
       const archive: Archive = {
         name: s.name,
         arn: archiveArn(this.#scope, s.name),
@@ -741,14 +757,48 @@ export class ArchiveStore implements ManagedRuleOwner {
         creationTime: s.creationTime,
         events,
         sizeBytes: events.reduce((n, e) => n + Buffer.byteLength(e.json), 0),
+        nextPruneAt: 0,
         state: s.state ?? 'ENABLED',
         ...(s.stateReason !== undefined ? { stateReason: s.stateReason } : {}),
         managedRule: s.managedRule ?? 'whole',
       };
       this.#archives.set(s.name, archive);
+      if (skipped > 0) {
+        // A line cut short by a crash mid-write: the rest loads, and the file is rewritten without it, so that
+        // the next event is not appended to the broken line.
+        console.warn(`[eventbridge] archive ${s.name}: skipped ${skipped} unreadable line(s) in ${file}`);
+        this.#saveEvents(archive);
+      }
       this.#prune(archive);
     }
   }
+}
+
+/**
+ * An archive's events file, one JSON object per line, read line by line from its bytes: a file past the longest
+ * string JavaScript holds (about 512 MiB) still loads, and a line that does not parse (torn by a crash) is
+ * counted and left out rather than stopping the start.
+ */
+function readArchivedEvents(file: string): { events: ArchivedEvent[]; skipped: number } {
+  const bytes = readFileSync(file);
+  const events: ArchivedEvent[] = [];
+  let skipped = 0;
+  for (let start = 0; start < bytes.length; ) {
+    const newline = bytes.indexOf(10, start);
+    const end = newline < 0 ? bytes.length : newline;
+    const line = bytes.toString('utf8', start, end);
+    start = end + 1;
+    if (line.trim() === '') continue;
+    try {
+      const e = JSON.parse(line) as Partial<ArchivedEvent>;
+      if (typeof e.json === 'string' && typeof e.time === 'number' && typeof e.ingestedAt === 'number') {
+        events.push({ json: e.json, time: e.time, ingestedAt: e.ingestedAt });
+      } else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  return { events, skipped };
 }
 
 const archiveRuleName = (archive: string): string => `${ARCHIVE_RULE_PREFIX}${archive}`;

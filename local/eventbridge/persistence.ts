@@ -52,8 +52,17 @@ export class CoalescingWriter {
   }
 
   async #writeAll(): Promise<void> {
-    // Take every snapshot now, before any await, so appends arriving meanwhile are written once, after.
-    const snapshots = [...this.#snapshots].map(([path, content]) => [path, content()] as const);
+    // Take every snapshot now, before any await, so appends arriving meanwhile are written once, after. One that
+    // cannot be built (a file past the longest string JavaScript holds, about 512 MiB) is reported like a failed
+    // write rather than thrown where nothing would catch it.
+    const snapshots: Array<readonly [string, string]> = [];
+    for (const [path, content] of this.#snapshots) {
+      try {
+        snapshots.push([path, content()]);
+      } catch (error) {
+        this.#failed(path, error);
+      }
+    }
     const appends = [...this.#appends];
     this.#snapshots.clear();
     this.#appends.clear();
@@ -77,9 +86,13 @@ export class CoalescingWriter {
     try {
       await write();
     } catch (error) {
-      // The in-memory state stays right; only the copy on disk is behind, so say so and carry on.
-      this.#failures++;
-      console.error(`[eventbridge] could not write ${path}:`, error);
+      this.#failed(path, error);
     }
+  }
+
+  #failed(path: string, error: unknown): void {
+    // The in-memory state stays right; only the copy on disk is behind, so say so and carry on.
+    this.#failures++;
+    console.error(`[eventbridge] could not write ${path}:`, error);
   }
 }

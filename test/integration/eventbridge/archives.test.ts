@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -1144,6 +1144,41 @@ describe('embedded EventBridge: archives in dataDir', () => {
 
   afterEach(async () => {
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts after a crash tore the last line of an archive, keeping the rest and the events after', async () => {
+    // Prepare: three events on disk, then half a line, as a kill mid-write leaves it.
+    const first = await startHarness({ dataDir });
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+    await putOrders(first, [1, 2, 3]);
+    await first.eventBridge.idle();
+    await first.close();
+    await appendFile(join(dataDir, 'archives', 'orders-archive.jsonl'), '{"json":"{\\"version\\":');
+    // Act
+    const second = await startHarness({ dataDir });
+    let afterTear: number | undefined;
+    try {
+      await second.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+      afterTear = (await second.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' })))
+        .EventCount;
+      await putOrders(second, [4]);
+      await second.eventBridge.idle();
+    } finally {
+      await second.close();
+    }
+    const third = await startHarness({ dataDir });
+    let afterMore: number | undefined;
+    try {
+      afterMore = (await third.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' })))
+        .EventCount;
+    } finally {
+      await third.close();
+    }
+    // Assess
+    expect({ afterTear, afterMore }).toEqual({ afterTear: 3, afterMore: 4 });
   });
 
   it('keeps archives and their events across a restart and replays them', async () => {

@@ -1,0 +1,38 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { CoalescingWriter } from '../../../local/eventbridge/persistence.js';
+
+describe('CoalescingWriter', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sharebus-writer-'));
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports a snapshot that cannot be built as a failed write, and writes the others', async () => {
+    // Prepare: what building a file past JavaScript's longest string throws.
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const writer = new CoalescingWriter();
+    writer.replace(join(dir, 'huge.json'), () => {
+      throw new RangeError('Invalid string length');
+    });
+    writer.replace(join(dir, 'small.json'), () => '{"ok":true}');
+    writer.append(join(dir, 'log.jsonl'), '{"n":1}');
+    // Act
+    await writer.flush();
+    writer.append(join(dir, 'log.jsonl'), '{"n":2}');
+    await writer.flush();
+    // Assess
+    expect(writer.failures).toBe(1);
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('huge.json'), expect.any(RangeError));
+    expect(await readFile(join(dir, 'small.json'), 'utf8')).toBe('{"ok":true}');
+    expect(await readFile(join(dir, 'log.jsonl'), 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+  });
+});
