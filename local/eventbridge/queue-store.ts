@@ -33,21 +33,110 @@ export interface QueueMessage {
 /** Pseudo-queue holding failed events of targets that have no DeadLetterConfig. */
 export const DROPPED_DELIVERIES = 'local:dropped-deliveries';
 
+/**
+ * A line of the queues' log (`queues.jsonl` in dataDir): a message stored, messages taken by id, or a queue
+ * emptied. The log is appended to as they happen and rewritten as `send` lines of what is left (compacted) at
+ * start and once it holds twice as many lines as messages, so a change costs O(1), not a rewrite of every queue.
+ */
+type LogLine =
+  | { readonly send: QueueMessage }
+  | { readonly take: readonly string[] }
+  | { readonly receive: string };
+
+/** Lines a log may hold beyond twice its messages before it is compacted. */
+const LOG_SLACK = 1_000;
+
 export class QueueStore {
   readonly #queues = new Map<string, QueueMessage[]>();
-  readonly #file: string | undefined;
+  readonly #log: string | undefined;
+  #logLines = 0;
 
   constructor(
     readonly writer: CoalescingWriter,
     dataDir: string | undefined,
   ) {
-    this.#file = dataDir === undefined ? undefined : join(dataDir, 'queues.json');
-    if (this.#file && existsSync(this.#file)) {
-      const saved = JSON.parse(readFileSync(this.#file, 'utf8')) as {
-        queues?: Record<string, QueueMessage[]>;
-      };
-      for (const [arn, messages] of Object.entries(saved.queues ?? {})) this.#queues.set(arn, messages);
+    this.#log = dataDir === undefined ? undefined : join(dataDir, 'queues.jsonl');
+    if (dataDir === undefined || this.#log === undefined) return;
+    const legacy = join(dataDir, 'queues.json');
+    if (existsSync(this.#log)) this.#replay(readFileSync(this.#log));
+    else if (existsSync(legacy)) {
+      // Written whole by versions before the log; read once, then the log takes over.
+      const saved = JSON.parse(readFileSync(legacy, 'utf8')) as { queues?: Record<string, QueueMessage[]> };
+      for (const [arn, messages] of Object.entries(saved.queues ?? {})) this.#queues.set(arn, [...messages]);
     }
+    this.#compact();
+  }
+
+  /** Applies the log's lines in order; a line a crash cut short (the last) is left out. */
+  #replay(bytes: Buffer): void {
+    let skipped = 0;
+    for (let start = 0; start < bytes.length; ) {
+      const newline = bytes.indexOf(10, start);
+      const end = newline < 0 ? bytes.length : newline;
+      const text = bytes.toString('utf8', start, end);
+      start = end + 1;
+      if (text.trim() === '') continue;
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        skipped++;
+        continue;
+      }
+      if ('send' in line) this.#add(line.send);
+      else if ('take' in line) this.#remove(new Set(line.take));
+      else if ('receive' in line) this.#queues.delete(line.receive);
+    }
+    if (skipped > 0)
+      console.warn(`[eventbridge] queues: skipped ${skipped} unreadable line(s) in ${this.#log}`);
+  }
+
+  #add(message: QueueMessage): void {
+    const queue = this.#queues.get(message.queueArn);
+    if (queue) queue.push(message);
+    else this.#queues.set(message.queueArn, [message]);
+  }
+
+  #remove(messageIds: ReadonlySet<string>): QueueMessage[] {
+    const taken: QueueMessage[] = [];
+    for (const [arn, messages] of this.#queues) {
+      const kept = messages.filter((m) => {
+        if (!messageIds.has(m.messageId)) return true;
+        taken.push(m);
+        return false;
+      });
+      if (kept.length !== messages.length) {
+        if (kept.length === 0) this.#queues.delete(arn);
+        else this.#queues.set(arn, kept);
+      }
+    }
+    return taken;
+  }
+
+  #write(line: LogLine): void {
+    if (this.#log === undefined) return;
+    this.#logLines++;
+    if (this.#logLines > 2 * this.#count() + LOG_SLACK) this.#compact();
+    else this.writer.append(this.#log, JSON.stringify(line));
+  }
+
+  #count(): number {
+    let n = 0;
+    for (const messages of this.#queues.values()) n += messages.length;
+    return n;
+  }
+
+  /** Rewrites the log as one `send` line per message left. */
+  #compact(): void {
+    const log = this.#log;
+    if (log === undefined) return;
+    this.#logLines = this.#count();
+    this.writer.replace(log, () => {
+      const lines: string[] = [];
+      for (const messages of this.#queues.values())
+        for (const m of messages) lines.push(JSON.stringify({ send: m }));
+      return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+    });
   }
 
   send(
@@ -64,10 +153,8 @@ export class QueueStore {
       sentAt: new Date().toISOString(),
       ...(deadLetter ? { deadLetter } : {}),
     };
-    const queue = this.#queues.get(queueArn);
-    if (queue) queue.push(message);
-    else this.#queues.set(queueArn, [message]);
-    this.#save();
+    this.#add(message);
+    this.#write({ send: message });
     return message;
   }
 
@@ -81,7 +168,7 @@ export class QueueStore {
     const messages = this.#queues.get(queueArn) ?? [];
     if (messages.length > 0) {
       this.#queues.delete(queueArn);
-      this.#save();
+      this.#write({ receive: queueArn });
     }
     return messages;
   }
@@ -99,26 +186,8 @@ export class QueueStore {
 
   /** Removes and returns the messages with these ids (any queue). */
   take(messageIds: ReadonlySet<string>): QueueMessage[] {
-    const taken: QueueMessage[] = [];
-    for (const [arn, messages] of this.#queues) {
-      const kept = messages.filter((m) => {
-        if (!messageIds.has(m.messageId)) return true;
-        taken.push(m);
-        return false;
-      });
-      if (kept.length !== messages.length) {
-        if (kept.length === 0) this.#queues.delete(arn);
-        else this.#queues.set(arn, kept);
-      }
-    }
-    if (taken.length > 0) this.#save();
+    const taken = this.#remove(messageIds);
+    if (taken.length > 0) this.#write({ take: taken.map((m) => m.messageId) });
     return taken;
-  }
-
-  #save(): void {
-    if (!this.#file) return;
-    this.writer.replace(this.#file, () =>
-      JSON.stringify({ queues: Object.fromEntries(this.#queues) }, null, 1),
-    );
   }
 }

@@ -1,0 +1,88 @@
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { CoalescingWriter } from '../../../local/eventbridge/persistence.js';
+import { QueueStore } from '../../../local/eventbridge/queue-store.js';
+
+const DLQ = 'arn:aws:sqs:us-east-1:111111111111:dlq';
+const OTHER = 'arn:aws:sqs:us-east-1:111111111111:other';
+
+describe('QueueStore in a dataDir', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sharebus-queues-'));
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A store on `dir`, and what it holds once everything it wrote is on disk. */
+  async function reopened(): Promise<Record<string, string[]>> {
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    await store.writer.flush();
+    return Object.fromEntries(store.queueArns().map((arn) => [arn, store.peek(arn).map((m) => m.body)]));
+  }
+
+  it('keeps what is sent, taken and received across a restart', async () => {
+    // Prepare
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    const [a] = [store.send(DLQ, 'a'), store.send(DLQ, 'b'), store.send(OTHER, 'x'), store.send(DLQ, 'c')];
+    // Act
+    store.take(new Set([a.messageId]));
+    store.receive(OTHER);
+    await store.writer.flush();
+    // Assess
+    expect(await reopened()).toEqual({ [DLQ]: ['b', 'c'] });
+  });
+
+  it('appends a line per change and compacts the log once it outgrows the messages', async () => {
+    // Prepare
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    // Act: 3,000 messages in, all but 10 out, one at a time.
+    const sent = Array.from({ length: 3_000 }, (_, i) => store.send(DLQ, `m${i}`));
+    await store.writer.flush();
+    for (const m of sent.slice(10)) store.take(new Set([m.messageId]));
+    await store.writer.flush();
+    // Assess: without compaction the log would hold 5,990 lines.
+    const lines = (await readFile(join(dir, 'queues.jsonl'), 'utf8')).split('\n').filter((l) => l !== '');
+    expect(lines.length).toBeLessThanOrEqual(2 * 10 + 1_000);
+    expect(await reopened()).toEqual({ [DLQ]: sent.slice(0, 10).map((m) => m.body) });
+  });
+
+  it('starts after a crash tore the last line, without it, and goes on from there', async () => {
+    // Prepare
+    const warned = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    store.send(DLQ, 'kept');
+    await store.writer.flush();
+    await appendFile(join(dir, 'queues.jsonl'), '{"send":{"messageId":"torn","queueA');
+    // Act
+    const after = new QueueStore(new CoalescingWriter(), dir);
+    after.send(DLQ, 'next');
+    await after.writer.flush();
+    // Assess
+    expect(warned).toHaveBeenCalledWith(expect.stringContaining('skipped 1 unreadable line'));
+    expect(await reopened()).toEqual({ [DLQ]: ['kept', 'next'] });
+  });
+
+  it('reads the queues.json of earlier versions when there is no log yet', async () => {
+    // Prepare
+    const old = {
+      messageId: 'old-1',
+      queueArn: DLQ,
+      body: 'from before',
+      attributes: {},
+      sentAt: '2026-11-01T00:00:00Z',
+    };
+    await writeFile(join(dir, 'queues.json'), JSON.stringify({ queues: { [DLQ]: [old] } }));
+    // Act
+    const held = await reopened();
+    // Assess
+    expect(held).toEqual({ [DLQ]: ['from before'] });
+    expect(await readFile(join(dir, 'queues.jsonl'), 'utf8')).toContain('"old-1"');
+  });
+});
