@@ -411,7 +411,10 @@ export class ArchiveStore implements ManagedRuleOwner {
     // An empty identifier goes back to AWS's own key, as leaving it out at CreateArchive does.
     if (kmsKey === '') delete archive.kmsKeyIdentifier;
     else if (kmsKey !== undefined) archive.kmsKeyIdentifier = kmsKey;
-    if (retentionDays !== undefined) archive.retentionDays = Math.min(retentionDays, MAX_RETENTION_DAYS);
+    if (retentionDays !== undefined) {
+      archive.retentionDays = Math.min(retentionDays, MAX_RETENTION_DAYS);
+      archive.nextPruneAt = 0; // a shorter retention takes effect now, not within the minute
+    }
     archive.managedRule = 'whole';
     archive.state = 'ENABLED';
     delete archive.stateReason;
@@ -741,7 +744,9 @@ export class ArchiveStore implements ManagedRuleOwner {
     const saved = JSON.parse(readFileSync(index, 'utf8')) as { archives?: SavedArchive[] };
     for (const s of saved.archives ?? []) {
       const file = this.#eventsFile(s.name);
-      const { events, skipped } = existsSync(file) ? readArchivedEvents(file) : { events: [], skipped: 0 };
+      const { events, skipped, unterminated } = existsSync(file)
+        ? readArchivedEvents(file)
+        : { events: [], skipped: 0, unterminated: false };
       const archive: Archive = {
         name: s.name,
         arn: archiveArn(this.#scope, s.name),
@@ -764,11 +769,11 @@ export class ArchiveStore implements ManagedRuleOwner {
       };
       this.#archives.set(s.name, archive);
       if (skipped > 0) {
-        // A line cut short by a crash mid-write: the rest loads, and the file is rewritten without it, so that
-        // the next event is not appended to the broken line.
         console.warn(`[eventbridge] archive ${s.name}: skipped ${skipped} unreadable line(s) in ${file}`);
-        this.#saveEvents(archive);
       }
+      // A line cut short by a crash mid-write: the rest loads, and the file is rewritten without it (or with the
+      // newline it lacks), so that the next event is not appended to the broken line.
+      if (skipped > 0 || unterminated) this.#saveEvents(archive);
       this.#prune(archive);
     }
   }
@@ -779,8 +784,14 @@ export class ArchiveStore implements ManagedRuleOwner {
  * string JavaScript holds (about 512 MiB) still loads, and a line that does not parse (torn by a crash) is
  * counted and left out rather than stopping the start.
  */
-function readArchivedEvents(file: string): { events: ArchivedEvent[]; skipped: number } {
+function readArchivedEvents(file: string): {
+  events: ArchivedEvent[];
+  skipped: number;
+  unterminated: boolean;
+} {
   const bytes = readFileSync(file);
+  // A crash just before a line's newline leaves a line that parses, but the next event would join it.
+  const unterminated = bytes.length > 0 && bytes[bytes.length - 1] !== 10;
   const events: ArchivedEvent[] = [];
   let skipped = 0;
   for (let start = 0; start < bytes.length; ) {
@@ -798,7 +809,7 @@ function readArchivedEvents(file: string): { events: ArchivedEvent[]; skipped: n
       skipped++;
     }
   }
-  return { events, skipped };
+  return { events, skipped, unterminated };
 }
 
 const archiveRuleName = (archive: string): string => `${ARCHIVE_RULE_PREFIX}${archive}`;

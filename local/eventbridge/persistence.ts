@@ -3,23 +3,39 @@
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** First wait before a failed rewrite is tried again; it doubles up to a minute. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MOST_MS = 60_000;
+
 export class CoalescingWriter {
   readonly #snapshots = new Map<string, () => string>();
   readonly #appends = new Map<string, string[]>();
+  /** Rewrites that failed, waiting to be tried again. */
+  readonly #retrying = new Map<string, { content: () => string; timer: NodeJS.Timeout }>();
+  /** The wait before a path's next retry, until one of its rewrites lands. */
+  readonly #backoffs = new Map<string, number>();
   #scheduled: Promise<void> | undefined;
   #failures = 0;
 
-  /** Rewrites `path` with `content()` soon (atomically, through a temporary file). */
+  /**
+   * Rewrites `path` with `content()` soon (atomically, through a temporary file). A rewrite that fails is tried
+   * again later (after 1 s, doubling up to a minute) until one lands: the appends it replaced are in it, so
+   * dropping it would leave the file behind for good.
+   */
   replace(path: string, content: () => string): void {
     // The snapshot is taken at write time, so it already holds whatever was to be appended.
     this.#appends.delete(path);
+    const retry = this.#retrying.get(path);
+    if (retry) clearTimeout(retry.timer);
+    this.#retrying.delete(path);
     this.#snapshots.set(path, content);
     this.#schedule();
   }
 
   /** Appends `line` plus a newline to `path` soon. */
   append(path: string, line: string): void {
-    if (this.#snapshots.has(path)) return;
+    // A rewrite on its way (or waiting to be tried again) is built from the live state, this line included.
+    if (this.#snapshots.has(path) || this.#retrying.has(path)) return;
     const lines = this.#appends.get(path);
     if (lines) lines.push(line);
     else this.#appends.set(path, [line]);
@@ -34,7 +50,18 @@ export class CoalescingWriter {
     return this.#failures;
   }
 
-  /** Resolves once everything asked for so far is on disk. */
+  /** Paths whose last rewrite failed and waits to be tried again. */
+  get behind(): string[] {
+    return [...this.#retrying.keys()];
+  }
+
+  /** Stops trying failed rewrites again (at stop: those files stay behind, as already reported). */
+  close(): void {
+    for (const { timer } of this.#retrying.values()) clearTimeout(timer);
+    this.#retrying.clear();
+  }
+
+  /** Resolves once everything asked for so far is on disk (failed rewrites waiting to be tried again aside). */
   async flush(): Promise<void> {
     while (this.#scheduled) await this.#scheduled;
   }
@@ -55,24 +82,27 @@ export class CoalescingWriter {
     // Take every snapshot now, before any await, so appends arriving meanwhile are written once, after. One that
     // cannot be built (a file past the longest string JavaScript holds, about 512 MiB) is reported like a failed
     // write rather than thrown where nothing would catch it.
-    const snapshots: Array<readonly [string, string]> = [];
+    const snapshots: Array<readonly [string, () => string, string]> = [];
     for (const [path, content] of this.#snapshots) {
       try {
-        snapshots.push([path, content()]);
+        snapshots.push([path, content, content()]);
       } catch (error) {
         this.#failed(path, error);
+        this.#retryLater(path, content);
       }
     }
     const appends = [...this.#appends];
     this.#snapshots.clear();
     this.#appends.clear();
-    for (const [path, content] of snapshots) {
-      await this.#guard(path, async () => {
+    for (const [path, content, text] of snapshots) {
+      const written = await this.#guard(path, async () => {
         await mkdir(dirname(path), { recursive: true });
         const tmp = `${path}.${process.pid}.tmp`;
-        await writeFile(tmp, content);
+        await writeFile(tmp, text);
         await rename(tmp, path);
       });
+      if (written) this.#backoffs.delete(path);
+      else if (!this.#snapshots.has(path)) this.#retryLater(path, content);
     }
     for (const [path, lines] of appends) {
       await this.#guard(path, async () => {
@@ -82,12 +112,27 @@ export class CoalescingWriter {
     }
   }
 
-  async #guard(path: string, write: () => Promise<void>): Promise<void> {
+  /** Runs a write; a failure is reported (the in-memory state stays right) and answered false. */
+  async #guard(path: string, write: () => Promise<void>): Promise<boolean> {
     try {
       await write();
+      return true;
     } catch (error) {
       this.#failed(path, error);
+      return false;
     }
+  }
+
+  #retryLater(path: string, content: () => string): void {
+    const backoff = this.#backoffs.get(path) ?? RETRY_FIRST_MS;
+    this.#backoffs.set(path, Math.min(backoff * 2, RETRY_MOST_MS));
+    const timer = setTimeout(() => {
+      this.#retrying.delete(path);
+      if (!this.#snapshots.has(path)) this.#snapshots.set(path, content);
+      this.#schedule();
+    }, backoff);
+    timer.unref();
+    this.#retrying.set(path, { content, timer });
   }
 
   #failed(path: string, error: unknown): void {

@@ -316,6 +316,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await writer.flush();
+      writer.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -28,6 +28,7 @@ import {
   StartReplayCommand,
   UpdateArchiveCommand,
 } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
 import { caught, type Harness, queueArn, startHarness, useHarness } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
@@ -71,6 +72,10 @@ const bodies = (harness: Harness, queue: string) =>
 
 describe('embedded EventBridge: archives', () => {
   const harness = useHarness();
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   beforeEach(async () => {
     await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
@@ -166,6 +171,35 @@ describe('embedded EventBridge: archives', () => {
     expect(badPattern.name).toBe('InvalidEventPatternException');
     const archives = await harness.client.send(new ListArchivesCommand({}));
     expect(archives.Archives?.map((a) => a.ArchiveName)).toEqual(['orders-archive']);
+  });
+
+  it('drops events past RetentionDays, and at once when UpdateArchive shortens it', async () => {
+    // Prepare: the server's clock, moved by hand.
+    const start = Date.now();
+    let offset = 0;
+    jest.spyOn(Date, 'now').mockImplementation(() => start + offset);
+    const day = 86_400_000;
+    const count = async () =>
+      (await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'kept-two-days' }))).EventCount;
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'kept-two-days', EventSourceArn: BUS_ARN, RetentionDays: 2 }),
+    );
+    await putOrders(harness, [1, 2]);
+    offset = 1.5 * day;
+    await putOrders(harness, [3]);
+    // Act
+    offset = 2 * day + 60_000;
+    const afterTwoDays = await count();
+    offset = 2.6 * day;
+    const beforeUpdate = await count();
+    await harness.client.send(new UpdateArchiveCommand({ ArchiveName: 'kept-two-days', RetentionDays: 1 }));
+    const afterUpdate = await count();
+    // Assess: the third event was 1.1 days old when retention became one day.
+    expect({ afterTwoDays, beforeUpdate, afterUpdate }).toEqual({
+      afterTwoDays: 1,
+      beforeUpdate: 1,
+      afterUpdate: 0,
+    });
   });
 
   it('stores an empty Description or EventPattern as none, and clamps RetentionDays to an int32', async () => {
@@ -1179,6 +1213,37 @@ describe('embedded EventBridge: archives in dataDir', () => {
     }
     // Assess
     expect({ afterTear, afterMore }).toEqual({ afterTear: 3, afterMore: 4 });
+  });
+
+  it('starts after a crash cut the last newline, and appends the next event on a line of its own', async () => {
+    // Prepare
+    const file = join(dataDir, 'archives', 'orders-archive.jsonl');
+    const first = await startHarness({ dataDir });
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+    await putOrders(first, [1, 2]);
+    await first.eventBridge.idle();
+    await first.close();
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/\n$/, ''));
+    // Act
+    const counts: Array<number | undefined> = [];
+    for (const orders of [[3], []]) {
+      const h = await startHarness({ dataDir });
+      try {
+        await h.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+        if (orders.length > 0) await putOrders(h, orders);
+        await h.eventBridge.idle();
+        counts.push(
+          (await h.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }))).EventCount,
+        );
+      } finally {
+        await h.close();
+      }
+    }
+    // Assess
+    expect(counts).toEqual([3, 3]);
   });
 
   it('keeps archives and their events across a restart and replays them', async () => {

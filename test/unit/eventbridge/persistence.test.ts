@@ -29,10 +29,36 @@ describe('CoalescingWriter', () => {
     await writer.flush();
     writer.append(join(dir, 'log.jsonl'), '{"n":2}');
     await writer.flush();
+    writer.close();
     // Assess
     expect(writer.failures).toBe(1);
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('huge.json'), expect.any(RangeError));
     expect(await readFile(join(dir, 'small.json'), 'utf8')).toBe('{"ok":true}');
     expect(await readFile(join(dir, 'log.jsonl'), 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+  });
+
+  it('tries a failed rewrite again until it lands, the lines appended meanwhile in it', async () => {
+    // Prepare: a rewrite that fails once, then writes the live state.
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const path = join(dir, 'queues.jsonl');
+    const lines = ['a'];
+    let fails = 1;
+    const writer = new CoalescingWriter();
+    writer.replace(path, () => {
+      if (fails-- > 0) throw new Error('disk full');
+      return `${lines.join('\n')}\n`;
+    });
+    // Act
+    await writer.flush();
+    const behind = writer.behind;
+    lines.push('b');
+    writer.append(path, 'b');
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(behind).toEqual([path]);
+    expect({ failures: writer.failures, behind: writer.behind }).toEqual({ failures: 1, behind: [] });
+    expect(await readFile(path, 'utf8')).toBe('a\nb\n');
   });
 });
