@@ -23,7 +23,7 @@ import {
   type ManagedRuleOwner,
 } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
-import type { CoalescingWriter } from './persistence.js';
+import { type CoalescingWriter, jsonLines } from './persistence.js';
 import {
   type JsonObject,
   KMS_KEY_FIELD,
@@ -794,12 +794,7 @@ function readArchivedEvents(file: string): {
   const unterminated = bytes.length > 0 && bytes[bytes.length - 1] !== 10;
   const events: ArchivedEvent[] = [];
   let skipped = 0;
-  for (let start = 0; start < bytes.length; ) {
-    const newline = bytes.indexOf(10, start);
-    const end = newline < 0 ? bytes.length : newline;
-    const line = bytes.toString('utf8', start, end);
-    start = end + 1;
-    if (line.trim() === '') continue;
+  for (const line of jsonLines(bytes)) {
     try {
       const e = JSON.parse(line) as Partial<ArchivedEvent>;
       if (typeof e.json === 'string' && typeof e.time === 'number' && typeof e.ingestedAt === 'number') {

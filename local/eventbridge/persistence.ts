@@ -141,3 +141,17 @@ export class CoalescingWriter {
     console.error(`[eventbridge] could not write ${path}:`, error);
   }
 }
+
+/**
+ * The non-blank lines of a file of JSON lines, read from its bytes one line at a time: a file past the longest
+ * string JavaScript holds (about 512 MiB) still reads, as long as each line fits.
+ */
+export function* jsonLines(bytes: Buffer): Generator<string> {
+  for (let start = 0; start < bytes.length; ) {
+    const newline = bytes.indexOf(10, start);
+    const end = newline < 0 ? bytes.length : newline;
+    const line = bytes.toString('utf8', start, end);
+    start = end + 1;
+    if (line.trim() !== '') yield line;
+  }
+}

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CoalescingWriter } from './persistence.js';
+import { type CoalescingWriter, jsonLines } from './persistence.js';
 
 export interface MessageAttribute {
   readonly DataType: 'String' | 'Number';
@@ -72,12 +72,7 @@ export class QueueStore {
     // By id while replaying, so a take costs O(1), not a pass over every message.
     const byId = new Map<string, QueueMessage>();
     let skipped = 0;
-    for (let start = 0; start < bytes.length; ) {
-      const newline = bytes.indexOf(10, start);
-      const end = newline < 0 ? bytes.length : newline;
-      const text = bytes.toString('utf8', start, end);
-      start = end + 1;
-      if (text.trim() === '') continue;
+    for (const text of jsonLines(bytes)) {
       let line: LogLine;
       try {
         line = JSON.parse(text) as LogLine;
