@@ -193,16 +193,14 @@ export class ArchiveStore implements ManagedRuleOwner {
     const oldest = now - archive.retentionDays * DAY_MS;
     const events = archive.events;
     if (events.length === 0 || (events[0] as ArchivedEvent).ingestedAt >= oldest) return;
-    // Archived in the order they came, so the expired events lead: find where they end.
-    let low = 0;
-    let high = events.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if ((events[mid] as ArchivedEvent).ingestedAt < oldest) low = mid + 1;
-      else high = mid;
+    // Archived in the order they came, so the expired events lead. Only that leading run goes: should the clock
+    // have stepped back, an event inside the window is never dropped, and a later expired one goes once it leads.
+    let expired = 0;
+    while (expired < events.length && (events[expired] as ArchivedEvent).ingestedAt < oldest) {
+      archive.sizeBytes -= Buffer.byteLength((events[expired] as ArchivedEvent).json);
+      expired++;
     }
-    for (let i = 0; i < low; i++) archive.sizeBytes -= Buffer.byteLength((events[i] as ArchivedEvent).json);
-    archive.events = events.slice(low);
+    archive.events = events.slice(expired);
     this.#saveEvents(archive);
   }
 
