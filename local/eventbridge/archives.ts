@@ -501,7 +501,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     const sourceArn = req.string('EventSourceArn', { required: true, ...SOURCE_ARN_FIELD });
     const start = req.timestamp('EventStartTime', true);
     const end = req.timestamp('EventEndTime', true);
-    const destination = req.nested(body.Destination, 'Destination', 'destination.');
+    const destination = req.member('Destination');
     if (!destination) req.string('Destination', { required: true });
     const destinationArn = destination?.string('Arn', { required: true, min: 1, max: 1600 });
     const filterArns = destination?.stringList('FilterArns', {}, { min: 1, max: 1600 });

@@ -830,10 +830,8 @@ interface ParsedTarget {
  * a rule set up locally is refused where AWS would refuse it. Their deeper members are not checked.
  */
 function checkTargetParameters(t: RequestReader): void {
-  const part = (key: string) =>
-    t.nested(t.body[key], key, `${t.path}${key.charAt(0).toLowerCase()}${key.slice(1)}.`);
-  part('KinesisParameters')?.string('PartitionKeyPath', { required: true, max: 256 });
-  const ecs = part('EcsParameters');
+  t.member('KinesisParameters')?.string('PartitionKeyPath', { required: true, max: 256 });
+  const ecs = t.member('EcsParameters');
   ecs?.string('TaskDefinitionArn', { required: true, min: 1, max: 1600 });
   ecs?.integer('TaskCount', { min: 1 });
   ecs?.enumValue('LaunchType', ['EC2', 'FARGATE', 'EXTERNAL'] as const);
@@ -842,11 +840,11 @@ function checkTargetParameters(t: RequestReader): void {
   ecs?.array('CapacityProviderStrategy', { max: 6 });
   ecs?.array('PlacementConstraints', { max: 10 });
   ecs?.array('PlacementStrategy', { max: 5 });
-  const batch = part('BatchParameters');
+  const batch = t.member('BatchParameters');
   batch?.string('JobDefinition', { required: true });
   batch?.string('JobName', { required: true });
-  part('RunCommandParameters')?.array('RunCommandTargets', { required: true, min: 1, max: 5 });
-  const redshift = part('RedshiftDataParameters');
+  t.member('RunCommandParameters')?.array('RunCommandTargets', { required: true, min: 1, max: 5 });
+  const redshift = t.member('RedshiftDataParameters');
   redshift?.string('SecretManagerArn', {
     min: 1,
     max: 1600,
@@ -859,19 +857,19 @@ function checkTargetParameters(t: RequestReader): void {
   redshift?.string('Sql', { min: 1, max: 100_000 });
   redshift?.string('StatementName', { min: 1, max: 500 });
   redshift?.stringList('Sqls', { max: 40 }, { min: 1, max: 100_000 });
-  part('SageMakerPipelineParameters')?.array('PipelineParameterList', { max: 200 });
-  part('AppSyncParameters')?.string('GraphQLOperation', { min: 1, max: 1_048_576 });
+  t.member('SageMakerPipelineParameters')?.array('PipelineParameterList', { max: 200 });
+  t.member('AppSyncParameters')?.string('GraphQLOperation', { min: 1, max: 1_048_576 });
   // Read only for its JSON type: a string or a list where the object goes is a SerializationException.
-  part('HttpParameters');
+  t.member('HttpParameters');
 }
 
 /** CreateEventBus's optional settings, held to AWS's model. */
 function readBusSettings(req: RequestReader): BusSettings {
   const description = req.string('Description', { max: 512 });
   const kmsKey = req.string('KmsKeyIdentifier', KMS_KEY_FIELD);
-  const dlq = req.nested(req.body.DeadLetterConfig, 'DeadLetterConfig', 'deadLetterConfig.');
+  const dlq = req.member('DeadLetterConfig');
   const dlqArn = dlq?.string('Arn', { min: 1, max: 1600 });
-  const log = req.nested(req.body.LogConfig, 'LogConfig', 'logConfig.');
+  const log = req.member('LogConfig');
   const includeDetail = log?.enumValue('IncludeDetail', ['NONE', 'FULL'] as const);
   const level = log?.enumValue('Level', ['OFF', 'ERROR', 'INFO', 'TRACE'] as const);
   return {
@@ -896,19 +894,19 @@ function readTarget(t: RequestReader): ParsedTarget {
   const roleArn = t.string('RoleArn', { min: 1, max: 1600 });
   const input = t.string('Input', { max: 8192 });
   const inputPath = t.string('InputPath', { max: 256 });
-  const transformer = t.nested(t.body.InputTransformer, 'InputTransformer', `${t.path}inputTransformer.`);
+  const transformer = t.member('InputTransformer');
   const template = transformer?.string('InputTemplate', { required: true, min: 1, max: 8192 });
   const pathsMap = transformer?.stringMap('InputPathsMap', {
     max: 100,
     keys: { min: 1, max: 256, pattern: /^[A-Za-z0-9_-]+$/, patternText: '[A-Za-z0-9\\_\\-]+' },
     values: { max: 256 },
   });
-  const retry = t.nested(t.body.RetryPolicy, 'RetryPolicy', `${t.path}retryPolicy.`);
+  const retry = t.member('RetryPolicy');
   const maxRetries = retry?.integer('MaximumRetryAttempts', { min: 0, max: 185 });
   const maxAge = retry?.integer('MaximumEventAgeInSeconds', { min: 60, max: 86_400 });
-  const dlq = t.nested(t.body.DeadLetterConfig, 'DeadLetterConfig', `${t.path}deadLetterConfig.`);
+  const dlq = t.member('DeadLetterConfig');
   const deadLetterArn = dlq?.string('Arn', { min: 1, max: 1600 });
-  const sqs = t.nested(t.body.SqsParameters, 'SqsParameters', `${t.path}sqsParameters.`);
+  const sqs = t.member('SqsParameters');
   const messageGroupId = sqs?.string('MessageGroupId', { max: 100 });
   checkTargetParameters(t);
   const targetId = id ?? '';

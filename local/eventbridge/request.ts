@@ -74,6 +74,11 @@ export class RequestReader {
     return new RequestReader(value, pathPrefix, this.#errors);
   }
 
+  /** A reader for the structure member `key` of this one (`RetryPolicy` -> `...retryPolicy.`), if present. */
+  member(key: string): RequestReader | undefined {
+    return this.nested(this.body[key], key, `${this.path}${camel(key)}.`);
+  }
+
   string(key: string, rule: StringRule = {}): string | undefined {
     const value = this.body[key];
     const at = `${this.path}${camel(key)}`;
