@@ -256,15 +256,11 @@ export class ControlPlane {
     });
     req.check();
     const bus = this.#bus(name);
-    const { Description, KmsKeyIdentifier, DeadLetterConfig, LogConfig } = bus.settings;
-    // In the order of AWS's DescribeEventBus response.
+    // The settings hold only what was given, in the order of AWS's DescribeEventBus response (readBusSettings).
     return {
       Name: bus.name,
       Arn: bus.arn,
-      ...(Description !== undefined ? { Description } : {}),
-      ...(KmsKeyIdentifier !== undefined ? { KmsKeyIdentifier } : {}),
-      ...(DeadLetterConfig !== undefined ? { DeadLetterConfig } : {}),
-      ...(LogConfig !== undefined ? { LogConfig } : {}),
+      ...bus.settings,
       CreationTime: epochSeconds(bus.creationTime),
       LastModifiedTime: epochSeconds(bus.lastModifiedTime),
     };
@@ -863,7 +859,7 @@ function checkTargetParameters(t: RequestReader): void {
   t.member('HttpParameters');
 }
 
-/** CreateEventBus's optional settings, held to AWS's model. */
+/** CreateEventBus's optional settings, held to AWS's model: only those given, in AWS's response order. */
 function readBusSettings(req: RequestReader): BusSettings {
   const description = req.string('Description', { max: 512 });
   const kmsKey = req.string('KmsKeyIdentifier', KMS_KEY_FIELD);

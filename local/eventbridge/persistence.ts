@@ -11,7 +11,7 @@ export class CoalescingWriter {
   readonly #snapshots = new Map<string, () => string>();
   readonly #appends = new Map<string, string[]>();
   /** Rewrites that failed, waiting to be tried again. */
-  readonly #retrying = new Map<string, { content: () => string; timer: NodeJS.Timeout }>();
+  readonly #retrying = new Map<string, NodeJS.Timeout>();
   /** The wait before a path's next retry, until one of its rewrites lands. */
   readonly #backoffs = new Map<string, number>();
   #scheduled: Promise<void> | undefined;
@@ -25,8 +25,7 @@ export class CoalescingWriter {
   replace(path: string, content: () => string): void {
     // The snapshot is taken at write time, so it already holds whatever was to be appended.
     this.#appends.delete(path);
-    const retry = this.#retrying.get(path);
-    if (retry) clearTimeout(retry.timer);
+    clearTimeout(this.#retrying.get(path));
     this.#retrying.delete(path);
     this.#snapshots.set(path, content);
     this.#schedule();
@@ -57,7 +56,7 @@ export class CoalescingWriter {
 
   /** Stops trying failed rewrites again (at stop: those files stay behind, as already reported). */
   close(): void {
-    for (const { timer } of this.#retrying.values()) clearTimeout(timer);
+    for (const timer of this.#retrying.values()) clearTimeout(timer);
     this.#retrying.clear();
   }
 
@@ -132,7 +131,7 @@ export class CoalescingWriter {
       this.#schedule();
     }, backoff);
     timer.unref();
-    this.#retrying.set(path, { content, timer });
+    this.#retrying.set(path, timer);
   }
 
   #failed(path: string, error: unknown): void {

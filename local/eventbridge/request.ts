@@ -228,11 +228,8 @@ export class RequestReader {
     }
     const map = value as Record<string, string>;
     const at = `${this.path}${camel(key)}`;
-    const shown = (): string =>
-      `{${Object.entries(map)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')}}`;
     const entries = Object.entries(map);
+    const shown = (): string => `{${entries.map(([k, v]) => `${k}=${v}`).join(', ')}}`;
     if (rules.max !== undefined) this.#checkLength(entries.length, { max: rules.max }, at, shown);
     const { keys, values } = rules;
     if (keys && entries.some(([k]) => !satisfies(k, keys))) {
