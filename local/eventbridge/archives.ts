@@ -321,11 +321,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     const state = req.enumValue('State', ARCHIVE_STATES);
     const { nextToken, limit } = req.paging();
     req.check();
-    if ([prefix, sourceArn, state].filter((f) => f !== undefined).length > 1) {
-      throw validationError(
-        'At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.',
-      );
-    }
+    atMostOneFilter('ListArchives', [prefix, sourceArn, state]);
     if (sourceArn !== undefined) {
       const busName = parseBusArn(sourceArn) ?? sourceArn;
       if (!this.control.hasBus(busName)) throw notFound(`Event bus ${busName} does not exist.`);
@@ -659,11 +655,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     const { nextToken, limit } = req.paging();
     req.check();
     // "Filter parameters are exclusive" (ListReplays reference); the words are ListArchives' recorded ones.
-    if ([prefix, sourceArn, state].filter((f) => f !== undefined).length > 1) {
-      throw validationError(
-        'At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.',
-      );
-    }
+    atMostOneFilter('ListReplays', [prefix, sourceArn, state]);
     const replays = [...this.#replays.values()]
       .filter((r) => prefix === undefined || r.name.startsWith(prefix))
       .filter((r) => state === undefined || r.state === state)
@@ -803,6 +795,15 @@ function readArchivedEvents(file: string): {
     }
   }
   return { events, skipped, unterminated };
+}
+
+/** ListArchives and ListReplays take one of NamePrefix, EventSourceArn and State (AWS's words, recorded). */
+function atMostOneFilter(operation: string, filters: readonly unknown[]): void {
+  if (filters.filter((f) => f !== undefined).length > 1) {
+    throw validationError(
+      `At most one filter is allowed for ${operation}. Use either : State, EventSourceArn, or NamePrefix.`,
+    );
+  }
 }
 
 const archiveRuleName = (archive: string): string => `${ARCHIVE_RULE_PREFIX}${archive}`;
