@@ -307,6 +307,8 @@ interface BranchEntry<K> {
 
 /** The positive conditions leaving a trie node on one path, indexed to the nodes they lead to. */
 interface EdgeGroup<K> {
+  /** The event path its conditions test (for inspection; lookups go by `slot`). */
+  readonly path: string;
   readonly slot: Slot;
   readonly index: FieldIndex<TrieNode<K>>;
   /** The same edges by condition, to find a rule's path when it is added or removed. */
@@ -337,7 +339,7 @@ class TrieNode<K> implements Program {
   pc = 0;
   pcEnd = 0;
   /** Positive edges grouped by path (a plain array: nodes have few paths, and scanning it allocates nothing). */
-  groups: readonly (readonly [string, EdgeGroup<K>])[] = NONE;
+  groups: readonly EdgeGroup<K>[] = NONE;
   /**
    * The same groups by their slot, once there are more than MANY_GROUPS (rules each on a field of their own): a
    * group is then found without a scan, and an event visits only the groups of the fields it has.
@@ -353,7 +355,7 @@ class TrieNode<K> implements Program {
   /** The group of a path, by the path's slot. */
   groupOf(slot: Slot): EdgeGroup<K> | undefined {
     if (this.bySlot !== undefined) return this.bySlot.get(slot);
-    for (const [, g] of this.groups) if (g.slot === slot) return g;
+    for (const g of this.groups) if (g.slot === slot) return g;
     return undefined;
   }
 }
@@ -701,7 +703,7 @@ export class RuleMatcher<K> {
       return;
     }
     for (let g = 0; g < groups.length; g++) {
-      const group = (groups[g] as readonly [string, EdgeGroup<K>])[1];
+      const group = groups[g] as EdgeGroup<K>;
       if (group.slot.epoch === this.epoch) this.follow(group);
     }
   }
@@ -1070,12 +1072,12 @@ export class RuleMatcher<K> {
     let group = node.groupOf(cond.slot);
     if (group === undefined) {
       const at = node.groups.length;
-      group = { slot: cond.slot, index: new FieldIndex<TrieNode<K>>(), children: new Map(), at };
+      group = { path, slot: cond.slot, index: new FieldIndex<TrieNode<K>>(), children: new Map(), at };
       if (node.groups === NONE) node.groups = [];
-      (node.groups as Array<readonly [string, EdgeGroup<K>]>).push([path, group]);
+      (node.groups as EdgeGroup<K>[]).push(group);
       if (node.bySlot !== undefined) node.bySlot.set(cond.slot, group);
       else if (node.groups.length > MANY_GROUPS) {
-        node.bySlot = new Map(node.groups.map(([, g]) => [g.slot, g]));
+        node.bySlot = new Map(node.groups.map((g) => [g.slot, g]));
         this.manyGroups = true;
       }
     }
@@ -1095,11 +1097,11 @@ export class RuleMatcher<K> {
     group.children.delete(cond);
     if (group.index.size > 0) return;
     // The last group takes its place: the order of groups decides nothing, and a node may have thousands.
-    const groups = node.groups as Array<readonly [string, EdgeGroup<K>]>;
-    const last = groups.pop() as readonly [string, EdgeGroup<K>];
-    if (last[1] !== group) {
+    const groups = node.groups as EdgeGroup<K>[];
+    const last = groups.pop() as EdgeGroup<K>;
+    if (last !== group) {
       groups[group.at] = last;
-      last[1].at = group.at;
+      last.at = group.at;
     }
     node.bySlot?.delete(cond.slot);
   }

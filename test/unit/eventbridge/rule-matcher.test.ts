@@ -210,9 +210,9 @@ describe('RuleMatcher programs and arena', () => {
     for (let n = 0; n < 100; n++) put(`office${n}`, { office: [`o${n}`], desk: [{ prefix: 'd' }] });
     for (let n = 20; n < 40; n++) put(`all${n}`);
     for (let n = 0; n < 10; n++) put(`but${n}`, { office: [{ 'anything-but': [`o${n}`] }] });
-    type Node = { live: number; groups: ReadonlyArray<readonly [string, { children: Map<unknown, Node> }]> };
+    type Node = { live: number; groups: ReadonlyArray<{ path: string; children: Map<unknown, Node> }> };
     const only = (node: Node, path: string) => [
-      ...(node.groups.find(([p]) => p === path)?.[1].children.values() ?? []),
+      ...(node.groups.find((g) => g.path === path)?.children.values() ?? []),
     ];
     const root = (bus as unknown as { root: Node }).root;
     const [sourceNode] = only(root, 'source');
@@ -262,14 +262,12 @@ describe('RuleMatcher programs and arena', () => {
       return { source: e % 5 === 0 ? 'gov.other' : 'gov.tax', 'detail-type': 'Filed', detail };
     });
     // Every node's groups know their place in its list, and its map by slot holds exactly them.
-    type Group = { at: number; slot: unknown; children: Map<unknown, TrieNode> };
-    type TrieNode = { groups: ReadonlyArray<readonly [string, Group]>; bySlot?: Map<unknown, Group> };
+    type Group = { path: string; at: number; slot: unknown; children: Map<unknown, TrieNode> };
+    type TrieNode = { groups: ReadonlyArray<Group>; bySlot?: Map<unknown, Group> };
     const misplaced = (node: TrieNode): string[] => [
-      ...node.groups.flatMap(([path, g], i) =>
-        g.at === i && (node.bySlot?.get(g.slot) ?? g) === g ? [] : [path],
-      ),
+      ...node.groups.flatMap((g, i) => (g.at === i && (node.bySlot?.get(g.slot) ?? g) === g ? [] : [g.path])),
       ...(node.bySlot !== undefined && node.bySlot.size !== node.groups.length ? ['bySlot'] : []),
-      ...node.groups.flatMap(([, g]) => [...g.children.values()].flatMap(misplaced)),
+      ...node.groups.flatMap((g) => [...g.children.values()].flatMap(misplaced)),
     ];
     const root = (bus as unknown as { root: TrieNode }).root;
     const check = (stage: string) => {
