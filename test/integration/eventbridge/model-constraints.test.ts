@@ -3,6 +3,12 @@
 // covers) is checked by the server: a value breaking one is refused with a ValidationException naming the member
 // and the constraint as AWS's front end does, and a value just inside it is not.
 import { readFileSync } from 'node:fs';
+import {
+  ListArchivesCommand,
+  ListEventBusesCommand,
+  ListReplaysCommand,
+  ListRulesCommand,
+} from '@aws-sdk/client-eventbridge';
 import { LAMBDA_ARN, useSharedHarness } from './harness.js';
 
 interface Constraint {
@@ -140,6 +146,25 @@ describe("embedded EventBridge: AWS's model constraints", () => {
     expect(all.filter((c) => c.words !== undefined).length).toBeGreaterThan(200);
     expect(all.filter((c) => c.words === undefined).length).toBeGreaterThan(40);
     expect(new Set(all.map((c) => c.operation)).size).toBe(Object.keys(model.operations).length);
+  });
+
+  it('changes nothing when it refuses: no bus, rule, archive or replay is left behind', async () => {
+    // Act: every breaking case, before the cases with values just inside (which may create things).
+    for (const c of all.filter((x) => x.words !== undefined)) {
+      await fetch(harness.eventBridge.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSEvents.${c.operation}` },
+        body: JSON.stringify(c.body),
+      });
+    }
+    // Assess
+    const { client } = harness;
+    expect({
+      buses: (await client.send(new ListEventBusesCommand({}))).EventBuses?.map((b) => b.Name),
+      rules: (await client.send(new ListRulesCommand({}))).Rules,
+      archives: (await client.send(new ListArchivesCommand({}))).Archives,
+      replays: (await client.send(new ListReplaysCommand({}))).Replays,
+    }).toEqual({ buses: ['default'], rules: [], archives: [], replays: [] });
   });
 
   it.each(all.map((c) => [c.operation, c.member, c.label, c] as const))(

@@ -196,6 +196,9 @@ describe('embedded EventBridge: PutEvents', () => {
       ErrorMessage: 'Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.',
     });
     expect(put.Entries?.[1]?.EventId).toEqual(expect.any(String));
+    expect(
+      harness.invocations.map((i) => (JSON.parse(i.payload) as { 'detail-type': string })['detail-type']),
+    ).toEqual(['x'.repeat(128)]);
   });
 
   it("refuses the whole request for an entry's malformed EventBusName or TraceHeader, and delivers none", async () => {

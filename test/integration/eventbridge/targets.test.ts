@@ -251,6 +251,7 @@ describe('embedded EventBridge: targets', () => {
     const without = await caught(() =>
       harness.client.send(new PutTargetsCommand({ Rule: 'r1', Targets: [{ Id: 'fifo', Arn: fifo }] })),
     );
+    const afterRefusal = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
     const withGroup = await harness.client.send(
       new PutTargetsCommand({
         Rule: 'r1',
@@ -262,6 +263,7 @@ describe('embedded EventBridge: targets', () => {
       'ValidationException',
       'Parameter(s) SqsParameters must be specified for target: fifo.',
     ]);
+    expect(afterRefusal.Targets).toEqual([]);
     expect(withGroup.FailedEntryCount).toBe(0);
   });
 
