@@ -178,7 +178,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       if (demoKeyFile) writeSecret(demoKeyFile, `${JSON.stringify(demoKeys, null, 2)}\n`);
     }
 
-    // The embedded EventBridge keeps no rules across restarts: rebuild them from the registry.
+    // The registry is the truth for subscription rules: with --in-memory the bus starts empty, and with a dataDir
+    // its kept rules may lag the registry (a crash between the two writes), so put what it says and drop the rest.
     await reconcileRules({ registry, bus: createBus(), contracts: new ContractResolver(registry) });
 
     const frontDoor: FrontDoor = await startFrontDoor({

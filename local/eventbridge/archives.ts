@@ -100,6 +100,9 @@ interface SavedArchive {
   readonly managedRule?: ManagedRuleLeft;
 }
 
+/** A replay as archives.json keeps it (its ARN follows from its name). */
+type SavedReplay = Omit<Replay, 'arn'>;
+
 const DAY_MS = 86_400_000;
 /**
  * Retention drops expired events at most this often per archive: under steady traffic an event expires with
@@ -560,6 +563,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       state: 'STARTING',
     };
     this.#replays.set(name, replay);
+    this.#saveIndex();
     this.#run(replay, archive, destinationBus, filterArns !== undefined ? new Set(filters) : undefined);
     return { ReplayArn: replay.arn, State: 'STARTING', ReplayStartTime: seconds(replay.replayStartTime) };
   }
@@ -596,6 +600,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     replay.state = state;
     if (reason !== undefined) replay.stateReason = reason;
     replay.replayEndTime = Date.now();
+    this.#saveIndex();
     this.#running--;
     if (this.#running === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
@@ -689,6 +694,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       );
     }
     replay.state = 'CANCELLING';
+    this.#saveIndex();
     return { ReplayArn: replay.arn, State: 'CANCELLING' };
   }
 
@@ -715,7 +721,9 @@ export class ArchiveStore implements ManagedRuleOwner {
         ...(a.stateReason !== undefined ? { stateReason: a.stateReason } : {}),
         managedRule: a.managedRule,
       }));
-      return JSON.stringify({ archives: saved }, null, 1);
+      // A replay's progress (EventLastReplayedTime) is written with whatever change comes next, not per batch.
+      const replays: SavedReplay[] = [...this.#replays.values()].map(({ arn: _arn, ...r }) => r);
+      return JSON.stringify({ archives: saved, replays }, null, 1);
     });
   }
 
@@ -731,7 +739,10 @@ export class ArchiveStore implements ManagedRuleOwner {
     if (!this.#dir) return;
     const index = join(this.#dir, 'archives.json');
     if (!existsSync(index)) return;
-    const saved = JSON.parse(readFileSync(index, 'utf8')) as { archives?: SavedArchive[] };
+    const saved = JSON.parse(readFileSync(index, 'utf8')) as {
+      archives?: SavedArchive[];
+      replays?: SavedReplay[];
+    };
     for (const s of saved.archives ?? []) {
       const file = this.#eventsFile(s.name);
       const { events, skipped, unterminated } = existsSync(file)
@@ -766,6 +777,23 @@ export class ArchiveStore implements ManagedRuleOwner {
       if (skipped > 0 || unterminated) this.#saveEvents(archive);
       this.#prune(archive);
     }
+    let interrupted = 0;
+    for (const r of saved.replays ?? []) {
+      const replay: Replay = { ...r, arn: replayArn(this.#scope, r.name) };
+      // A replay the process stopped in the middle of does not go on: one being cancelled is cancelled, one
+      // running failed (a stop() in the middle cancels it and says so; this is a crash's).
+      if (replay.state === 'CANCELLING' || replay.state === 'STARTING' || replay.state === 'RUNNING') {
+        interrupted++;
+        if (replay.state === 'CANCELLING') replay.state = 'CANCELLED';
+        else {
+          replay.state = 'FAILED';
+          replay.stateReason = 'The embedded EventBridge stopped during the replay.';
+        }
+        replay.replayEndTime = Date.now();
+      }
+      this.#replays.set(replay.name, replay);
+    }
+    if (interrupted > 0) this.#saveIndex();
   }
 }
 

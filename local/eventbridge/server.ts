@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ArchiveStore } from './archives.js';
+import { ControlJournal } from './control-journal.js';
 import { ControlPlane } from './control-plane.js';
 import { Dispatcher, type InvokeLambda, type Logger } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
@@ -35,7 +36,10 @@ export interface EmbeddedEventBridgeOptions {
   readonly now?: () => number;
   /** Largest total PutEvents entry size, computed as AWS documents it. @default 262_144 */
   readonly maxEntrySizeBytes?: number;
-  /** When set, archives and queues (dead letters included) persist here across restarts; else in memory. */
+  /**
+   * When set, buses, rules, targets, archives, replays and queues (dead letters included) persist here across
+   * restarts; else in memory.
+   */
   readonly dataDir?: string;
   /** Where warnings (failed deliveries, dropped events, schedules that fail to fire) go. @default console */
   readonly logger?: Logger;
@@ -113,7 +117,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     delayScale,
     ...(options.now ? { now: options.now } : {}),
     logger,
-    // Only rules put over HTTP fire, so `control` exists by then.
+    // Schedules fire on timers, so `control` exists by then (restored rules included).
     fire: (ruleArn, scheduledAt) => control.fireScheduledRule(ruleArn, scheduledAt),
   });
   const control = new ControlPlane({
@@ -122,8 +126,11 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     maxEntrySizeBytes: options.maxEntrySizeBytes ?? 262_144,
     logger,
     scheduler,
+    ...(options.dataDir !== undefined ? { journal: new ControlJournal(writer, options.dataDir) } : {}),
   });
   const archives = new ArchiveStore(control, writer, options.dataDir);
+  // After the archives: a restored rule's name is checked against their managed rules.
+  control.restore();
 
   const operations: Record<string, Operation> = {
     CreateEventBus: (b) => control.createEventBus(b),

@@ -1195,7 +1195,6 @@ describe('embedded EventBridge: archives in dataDir', () => {
     const second = await startHarness({ dataDir });
     let afterTear: number | undefined;
     try {
-      await second.client.send(new CreateEventBusCommand({ Name: 'orders' }));
       afterTear = (await second.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' })))
         .EventCount;
       await putOrders(second, [4]);
@@ -1232,7 +1231,6 @@ describe('embedded EventBridge: archives in dataDir', () => {
     for (const orders of [[3], []]) {
       const h = await startHarness({ dataDir });
       try {
-        await h.client.send(new CreateEventBusCommand({ Name: 'orders' }));
         if (orders.length > 0) await putOrders(h, orders);
         await h.eventBridge.idle();
         counts.push(
@@ -1262,7 +1260,6 @@ describe('embedded EventBridge: archives in dataDir', () => {
     await first.close();
     const second = await startHarness({ dataDir });
     try {
-      await second.client.send(new CreateEventBusCommand({ Name: 'orders' }));
       await addQueueRule(second, 'after-restart');
       // Act
       const described = await second.client.send(

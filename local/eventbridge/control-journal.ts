@@ -1,0 +1,90 @@
+// Keeps the control plane's resources (buses, rules, targets) across restarts with dataDir: a log of the
+// requests that changed them, replayed through the same operations at start. Replaying the requests, rather than
+// saving a shape of our own, keeps one path (and one set of checks) for a rule put over HTTP and one restored.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CoalescingWriter, jsonLines } from './persistence.js';
+import { isObject, type JsonObject } from './request.js';
+
+/** The operations whose success changes buses, rules or targets, and so is logged. */
+export const CHANGE_OPERATIONS = [
+  'CreateEventBus',
+  'DeleteEventBus',
+  'PutRule',
+  'DeleteRule',
+  'EnableRule',
+  'DisableRule',
+  'PutTargets',
+  'RemoveTargets',
+] as const;
+export type ChangeOperation = (typeof CHANGE_OPERATIONS)[number];
+
+/** A line of the log: a request that succeeded, and when (epoch ms: a bus keeps its CreationTime). */
+export interface JournalEntry {
+  readonly at: number;
+  readonly op: ChangeOperation;
+  readonly body: JsonObject;
+}
+
+/** Lines a log may hold beyond twice the lines that rebuild its state before it is compacted. */
+const LOG_SLACK = 1_000;
+const OPERATIONS: ReadonlySet<string> = new Set(CHANGE_OPERATIONS);
+
+export class ControlJournal {
+  readonly #file: string;
+  #lines = 0;
+
+  constructor(
+    private readonly writer: CoalescingWriter,
+    dataDir: string,
+  ) {
+    this.#file = join(dataDir, 'control-plane.jsonl');
+  }
+
+  get file(): string {
+    return this.#file;
+  }
+
+  /** The log's entries in order; a line a crash cut short (or otherwise unreadable) is counted and left out. */
+  read(): { entries: JournalEntry[]; skipped: number } {
+    if (!existsSync(this.#file)) return { entries: [], skipped: 0 };
+    const entries: JournalEntry[] = [];
+    let skipped = 0;
+    for (const text of jsonLines(readFileSync(this.#file))) {
+      try {
+        const line: unknown = JSON.parse(text);
+        if (
+          isObject(line) &&
+          typeof line.at === 'number' &&
+          typeof line.op === 'string' &&
+          OPERATIONS.has(line.op) &&
+          isObject(line.body)
+        ) {
+          entries.push({ at: line.at, op: line.op as ChangeOperation, body: line.body });
+        } else skipped++;
+      } catch {
+        skipped++;
+      }
+    }
+    return { entries, skipped };
+  }
+
+  /**
+   * Appends an entry. Once the log holds more than twice the lines that would rebuild the state (`size`, counted
+   * cheaply) plus some slack, it is rewritten from `snapshot` instead, so a change costs O(1) on average.
+   */
+  record(entry: JournalEntry, size: number, snapshot: () => JournalEntry[]): void {
+    this.#lines++;
+    if (this.#lines > 2 * size + LOG_SLACK) this.compact(size, snapshot);
+    else this.writer.append(this.#file, JSON.stringify(entry));
+  }
+
+  /** Rewrites the log as the entries that rebuild the state as it is when the write happens. */
+  compact(size: number, snapshot: () => JournalEntry[]): void {
+    this.#lines = size;
+    this.writer.replace(this.#file, () => {
+      const lines = snapshot().map((e) => JSON.stringify(e));
+      return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+    });
+  }
+}

@@ -1,0 +1,395 @@
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateArchiveCommand,
+  CreateEventBusCommand,
+  DeleteEventBusCommand,
+  DeleteRuleCommand,
+  DescribeEventBusCommand,
+  DescribeReplayCommand,
+  DescribeRuleCommand,
+  type EventBridgeClient,
+  ListEventBusesCommand,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+  StartReplayCommand,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+
+const DLQ = queueArn('orders-dlq');
+const ARCHIVE_ARN = 'arn:aws:events:us-east-1:111111111111:archive/orders-archive';
+const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
+
+async function putOrder(client: EventBridgeClient, orderId: number, bus = 'orders'): Promise<void> {
+  const answer = await client.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: bus,
+          Source: 'sharebus.orders',
+          DetailType: 'OrderPlaced',
+          Detail: JSON.stringify({ orderId }),
+        },
+      ],
+    }),
+  );
+  expect(answer.FailedEntryCount).toBe(0);
+}
+
+/** What a user sees of the buses, rules and targets: everything the read operations answer. */
+async function readState(client: EventBridgeClient) {
+  const buses = (await client.send(new ListEventBusesCommand({}))).EventBuses ?? [];
+  const state: Record<string, unknown> = {};
+  for (const bus of buses) {
+    const name = bus.Name ?? '';
+    const { $metadata: _m, ...described } = await client.send(new DescribeEventBusCommand({ Name: name }));
+    const rules = (await client.send(new ListRulesCommand({ EventBusName: name }))).Rules ?? [];
+    const targets: Record<string, unknown> = {};
+    for (const rule of rules) {
+      const { $metadata: _r, ...ruleDescribed } = await client.send(
+        new DescribeRuleCommand({ Name: rule.Name, EventBusName: name }),
+      );
+      const listed = await client.send(new ListTargetsByRuleCommand({ Rule: rule.Name, EventBusName: name }));
+      targets[rule.Name ?? ''] = { rule: ruleDescribed, targets: listed.Targets };
+    }
+    state[name] = { bus: described, rules: targets };
+  }
+  return state;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await sleep(10);
+  }
+}
+
+async function logLines(dataDir: string): Promise<Array<{ op: string; body: Record<string, unknown> }>> {
+  const text = await readFile(join(dataDir, 'control-plane.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { op: string; body: Record<string, unknown> });
+}
+
+describe('embedded EventBridge: buses, rules, targets and replays in dataDir', () => {
+  let dataDir: string;
+  const open: Harness[] = [];
+
+  const start = async (): Promise<Harness> => {
+    const harness = await startHarness({ dataDir });
+    open.push(harness);
+    return harness;
+  };
+
+  const restart = async (harness: Harness): Promise<Harness> => {
+    await harness.eventBridge.idle();
+    await harness.close();
+    open.splice(open.indexOf(harness), 1);
+    return start();
+  };
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sharebus-eventbridge-'));
+  });
+
+  afterEach(async () => {
+    for (const harness of open.splice(0)) await harness.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps buses, rules and targets as the read operations show them, and delivers to them', async () => {
+    // Prepare: a bus with settings; an enabled rule with a transformed, retried target; a disabled rule; a rule
+    // and a bus deleted; a target removed; a bus deleted and made again.
+    const first = await start();
+    const c = first.client;
+    await c.send(
+      new CreateEventBusCommand({ Name: 'orders', Description: 'orders', KmsKeyIdentifier: 'alias/orders' }),
+    );
+    await sleep(5);
+    await c.send(
+      new PutRuleCommand({
+        Name: 'placed',
+        EventBusName: 'orders',
+        EventPattern: JSON.stringify({ source: ['sharebus.orders'] }),
+        Description: 'each order placed',
+      }),
+    );
+    await c.send(
+      new PutTargetsCommand({
+        Rule: 'placed',
+        EventBusName: 'orders',
+        Targets: [
+          {
+            Id: 'fn',
+            Arn: LAMBDA_ARN,
+            InputTransformer: { InputPathsMap: { id: '$.detail.orderId' }, InputTemplate: '{"order": <id>}' },
+            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 },
+            DeadLetterConfig: { Arn: DLQ },
+          },
+          { Id: 'removed', Arn: queueArn('removed') },
+        ],
+      }),
+    );
+    await c.send(new RemoveTargetsCommand({ Rule: 'placed', EventBusName: 'orders', Ids: ['removed'] }));
+    await c.send(
+      new PutRuleCommand({
+        Name: 'paused',
+        EventBusName: 'orders',
+        EventPattern: JSON.stringify({ source: ['sharebus.orders'] }),
+        State: 'DISABLED',
+      }),
+    );
+    await c.send(
+      new PutTargetsCommand({
+        Rule: 'paused',
+        EventBusName: 'orders',
+        Targets: [{ Id: 'q', Arn: queueArn('paused') }],
+      }),
+    );
+    await c.send(
+      new PutRuleCommand({ Name: 'gone', EventBusName: 'orders', EventPattern: '{"source":["x"]}' }),
+    );
+    await c.send(new DeleteRuleCommand({ Name: 'gone', EventBusName: 'orders' }));
+    await c.send(new CreateEventBusCommand({ Name: 'scratch' }));
+    await c.send(new DeleteEventBusCommand({ Name: 'scratch' }));
+    await c.send(new CreateEventBusCommand({ Name: 'again' }));
+    await c.send(new DeleteEventBusCommand({ Name: 'again' }));
+    await c.send(new CreateEventBusCommand({ Name: 'again', Description: 'second' }));
+    const before = await readState(c);
+    // Act
+    const second = await restart(first);
+    const after = await readState(second.client);
+    await putOrder(second.client, 7);
+    await second.eventBridge.idle();
+    // Assess
+    expect(Object.keys(after)).toEqual(['again', 'default', 'orders']);
+    expect(after).toEqual(before);
+    expect(after.orders).toMatchObject({
+      bus: { Description: 'orders', KmsKeyIdentifier: 'alias/orders' },
+      rules: { paused: { rule: { State: 'DISABLED' } }, placed: { targets: [{ Id: 'fn' }] } },
+    });
+    expect(second.invocations.map((i) => JSON.parse(i.payload))).toEqual([{ order: 7 }]);
+    expect(second.eventBridge.queues.list()).toEqual([]);
+  });
+
+  it('restores a scheduled rule, which fires again after the restart', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(
+      new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 minute)', State: 'DISABLED' }),
+    );
+    await first.client.send(
+      new PutTargetsCommand({ Rule: 'tick', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+    );
+    await first.client.send(new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 minute)' }));
+    // Act
+    const second = await restart(first);
+    await waitFor(() => second.invocations.length > 0);
+    // Assess
+    expect(JSON.parse(second.invocations[0]?.payload ?? '{}')).toMatchObject({
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      resources: ['arn:aws:events:us-east-1:111111111111:rule/tick'],
+    });
+  });
+
+  it('redrives a dead letter kept across a restart to its restored target', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.client.send(
+      new PutRuleCommand({
+        Name: 'placed',
+        EventBusName: 'orders',
+        EventPattern: '{"source":["sharebus.orders"]}',
+      }),
+    );
+    await first.client.send(
+      new PutTargetsCommand({
+        Rule: 'placed',
+        EventBusName: 'orders',
+        Targets: [
+          {
+            Id: 'fn',
+            Arn: LAMBDA_ARN,
+            RetryPolicy: { MaximumRetryAttempts: 0 },
+            DeadLetterConfig: { Arn: DLQ },
+          },
+        ],
+      }),
+    );
+    first.lambda = async () => {
+      throw new Error('down');
+    };
+    await putOrder(first.client, 1);
+    // Act
+    const second = await restart(first);
+    const result = second.eventBridge.deadLetters.redrive();
+    await second.eventBridge.idle();
+    // Assess
+    expect(result.failed).toEqual([]);
+    expect(result.redriven).toHaveLength(1);
+    expect(second.invocations.map((i) => JSON.parse(i.payload).detail)).toEqual([{ orderId: 1 }]);
+    expect(second.eventBridge.deadLetters.list()).toEqual([]);
+  });
+
+  it('compacts its log: 1,200 changes to one rule leave a bounded log, and the rule as last put', async () => {
+    // Prepare
+    const first = await start();
+    for (let i = 1; i <= 1_200; i++) {
+      await first.client.send(
+        new PutRuleCommand({ Name: 'busy', EventPattern: '{"source":["a"]}', Description: `version ${i}` }),
+      );
+    }
+    await first.eventBridge.idle();
+    const grown = (await logLines(dataDir)).length;
+    // Act
+    const second = await restart(first);
+    await second.eventBridge.idle();
+    const described = await second.client.send(new DescribeRuleCommand({ Name: 'busy' }));
+    // Assess
+    expect(grown).toBeLessThan(1_100);
+    expect(described.Description).toBe('version 1200');
+    expect(await logLines(dataDir)).toEqual([
+      { at: expect.any(Number), op: 'CreateEventBus', body: { Name: 'default' } },
+      {
+        at: expect.any(Number),
+        op: 'PutRule',
+        body: {
+          Name: 'busy',
+          EventPattern: '{"source":["a"]}',
+          State: 'ENABLED',
+          Description: 'version 1200',
+          EventBusName: 'default',
+        },
+      },
+    ]);
+  });
+
+  it('starts after a crash tore the last line of its log, keeping the changes before it', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.client.send(
+      new PutRuleCommand({ Name: 'kept', EventBusName: 'orders', EventPattern: '{"source":["a"]}' }),
+    );
+    await first.eventBridge.idle();
+    await first.close();
+    open.splice(0);
+    await appendFile(
+      join(dataDir, 'control-plane.jsonl'),
+      '{"at":1,"op":"Forget","body":{}}\n{"at":1,"op":"PutRule","body":{"Name":"tor',
+    );
+    // Act
+    const second = await start();
+    await second.eventBridge.idle();
+    const rules = await second.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
+    // Assess
+    expect(rules.Rules?.map((r) => r.Name)).toEqual(['kept']);
+    expect(second.warnings).toContainEqual(expect.stringContaining('skipped 2 unreadable line(s)'));
+    expect((await logLines(dataDir)).map((l) => [l.op, l.body.Name])).toEqual([
+      ['CreateEventBus', 'default'],
+      ['CreateEventBus', 'orders'],
+      ['PutRule', 'kept'],
+    ]);
+  });
+
+  it('logs nothing for a change it refuses', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.eventBridge.idle();
+    const before = await readFile(join(dataDir, 'control-plane.jsonl'), 'utf8');
+    // Act
+    const refusals = [
+      await caught(() => first.client.send(new CreateEventBusCommand({ Name: 'orders' }))),
+      await caught(() =>
+        first.client.send(
+          new PutRuleCommand({ Name: 'bad', EventBusName: 'orders', EventPattern: '{"source":"x"}' }),
+        ),
+      ),
+      await caught(() =>
+        first.client.send(
+          new PutRuleCommand({ Name: 'lost', EventBusName: 'nowhere', EventPattern: '{"source":["x"]}' }),
+        ),
+      ),
+      await caught(() =>
+        first.client.send(
+          new PutTargetsCommand({
+            Rule: 'missing',
+            EventBusName: 'orders',
+            Targets: [{ Id: 'q', Arn: DLQ }],
+          }),
+        ),
+      ),
+    ];
+    await first.eventBridge.idle();
+    // Assess
+    expect(refusals.map((e) => e.name)).toEqual([
+      'ResourceAlreadyExistsException',
+      'InvalidEventPatternException',
+      'ResourceNotFoundException',
+      'ResourceNotFoundException',
+    ]);
+    expect(await readFile(join(dataDir, 'control-plane.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('keeps replays: a finished one reads the same and keeps its name; one a crash cut short has failed', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+    await putOrder(first.client, 1);
+    await first.eventBridge.idle();
+    const replay = {
+      ReplayName: 'done',
+      EventSourceArn: ARCHIVE_ARN,
+      EventStartTime: new Date(Date.now() - 60_000),
+      EventEndTime: new Date(Date.now() + 60_000),
+      Destination: { Arn: BUS_ARN },
+    };
+    await first.client.send(new StartReplayCommand(replay));
+    await first.eventBridge.idle();
+    const { $metadata: _m, ...done } = await first.client.send(
+      new DescribeReplayCommand({ ReplayName: 'done' }),
+    );
+    await first.close();
+    open.splice(0);
+    // A crash mid-replay leaves it RUNNING in the index.
+    const indexFile = join(dataDir, 'archives.json');
+    const index = JSON.parse(await readFile(indexFile, 'utf8')) as {
+      replays: Array<Record<string, unknown>>;
+    };
+    const running: Record<string, unknown> = { ...index.replays[0], name: 'cut', state: 'RUNNING' };
+    delete running.replayEndTime;
+    index.replays.push(running);
+    await writeFile(indexFile, JSON.stringify(index));
+    // Act
+    const second = await start();
+    const { $metadata: _n, ...doneAfter } = await second.client.send(
+      new DescribeReplayCommand({ ReplayName: 'done' }),
+    );
+    const cut = await second.client.send(new DescribeReplayCommand({ ReplayName: 'cut' }));
+    const again = await caught(() => second.client.send(new StartReplayCommand(replay)));
+    // Assess
+    expect(done.State).toBe('COMPLETED');
+    expect(doneAfter).toEqual(done);
+    expect(cut).toMatchObject({
+      State: 'FAILED',
+      StateReason: 'The embedded EventBridge stopped during the replay.',
+      ReplayEndTime: expect.any(Date),
+    });
+    expect(again.name).toBe('ResourceAlreadyExistsException');
+  });
+});
