@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type CoalescingWriter, jsonLines } from './persistence.js';
 import { isObject, type JsonObject } from './request.js';
 
-/** The operations whose success changes buses, rules or targets, and so is logged. */
+/** The operations whose success changes buses, rules, targets or their tags, and so is logged. */
 export const CHANGE_OPERATIONS = [
   'CreateEventBus',
   'DeleteEventBus',
@@ -16,6 +16,8 @@ export const CHANGE_OPERATIONS = [
   'DisableRule',
   'PutTargets',
   'RemoveTargets',
+  'TagResource',
+  'UntagResource',
 ] as const;
 export type ChangeOperation = (typeof CHANGE_OPERATIONS)[number];
 

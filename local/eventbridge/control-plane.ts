@@ -8,6 +8,7 @@ import {
   DEFAULT_BUS,
   isLambdaArn,
   isSqsArn,
+  parseBusArn,
   parseRuleArn,
   ruleArn,
 } from './arns.js';
@@ -57,6 +58,7 @@ import {
   RequestReader,
 } from './request.js';
 import { parseScheduleExpression, type Schedule, type Scheduler } from './schedule.js';
+import { addTags, readTags, type Tags, tagList } from './tags.js';
 import { compileTargetInput } from './target-input.js';
 
 export const MAX_TARGETS_PER_RULE = 5;
@@ -124,6 +126,7 @@ interface Rule {
   readonly description?: string;
   readonly roleArn?: string;
   readonly targets: Map<string, StoredTarget>;
+  readonly tags: Tags;
 }
 
 interface Bus {
@@ -135,6 +138,7 @@ interface Bus {
   lastModifiedTime: Date;
   readonly rules: Map<string, Rule>;
   readonly matcher: RuleMatcher<string>;
+  readonly tags: Tags;
 }
 
 interface BusSettings {
@@ -190,7 +194,16 @@ export class ControlPlane {
   }
 
   #managedRule(busName: string, name: string): ManagedRule | undefined {
+    // The journal holds only changes made to ordinary rules, in their order; the archives are loaded as they are
+    // now, so a managed rule of today must not turn a replayed change into a refusal or a forced removal.
+    if (this.#restoringAt !== undefined) return undefined;
     return this.#managedRuleOwner?.managedRulesOf(busName).find((r) => r.name === name);
+  }
+
+  /** The managed rules of a bus, none while the journal is replayed (see #managedRule). */
+  #managedRulesOf(busName: string): readonly ManagedRule[] {
+    if (this.#restoringAt !== undefined) return [];
+    return this.#managedRuleOwner?.managedRulesOf(busName) ?? [];
   }
 
   hasBus(name: string): boolean {
@@ -207,6 +220,7 @@ export class ControlPlane {
       lastModifiedTime: now,
       rules: new Map(),
       matcher: new RuleMatcher<string>(),
+      tags: new Map(),
     };
   }
 
@@ -235,6 +249,7 @@ export class ControlPlane {
       patternText: 'aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}',
     });
     const settings = readBusSettings(req);
+    const tags = readTags(req);
     req.check();
     if (name === undefined) throw validationError('Name is required.');
     if (eventSourceName !== undefined) {
@@ -247,8 +262,10 @@ export class ControlPlane {
     if (this.#buses.has(name)) throw alreadyExists(`Event bus ${name} already exists.`);
     if (name.includes('/')) throw validationError(`Event bus name ${name} must not contain '/'.`);
     const bus = this.#newBus(name, settings);
+    if (tags) addTags(bus.tags, tags);
     this.#buses.set(name, bus);
-    this.#changed('CreateEventBus', body);
+    // Logged at the bus's own time, to the millisecond: it is its CreationTime after a restart.
+    this.#changed('CreateEventBus', body, bus.creationTime.getTime());
     return { EventBusArn: bus.arn, ...settings };
   }
 
@@ -305,7 +322,7 @@ export class ControlPlane {
     const bus = name === undefined ? undefined : this.#buses.get(name);
     if (!bus) return {};
     // AWS keeps a bus that still has rules, its archives' managed rules included (recorded).
-    if (bus.rules.size > 0 || (this.#managedRuleOwner?.managedRulesOf(bus.name).length ?? 0) > 0) {
+    if (bus.rules.size > 0 || this.#managedRulesOf(bus.name).length > 0) {
       throw validationError("EventBus can't be deleted since it has rules.");
     }
     this.#buses.delete(bus.name);
@@ -324,6 +341,7 @@ export class ControlPlane {
     const description = req.string('Description', { max: 512 });
     const roleArn = req.string('RoleArn', { min: 1, max: 1600 });
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
+    const tags = readTags(req);
     req.check();
     if (name === undefined) throw validationError('Name is required.');
     // AWS counts an empty EventPattern or ScheduleExpression as not given, yet keeps it and describes it as
@@ -349,6 +367,9 @@ export class ControlPlane {
       }
     }
     const existing = bus.rules.get(name);
+    // "If you are updating an existing rule, any tags you specify in the PutRule operation are ignored" (PutRule).
+    const ruleTags: Tags = existing?.tags ?? new Map();
+    if (!existing && tags) addTags(ruleTags, tags);
     const rule: Rule = {
       name,
       arn: ruleArn(this.scope, bus.name, name),
@@ -362,6 +383,7 @@ export class ControlPlane {
       ...(description !== undefined ? { description } : {}),
       ...(roleArn !== undefined ? { roleArn } : {}),
       targets: existing?.targets ?? new Map(),
+      tags: ruleTags,
     };
     bus.rules.set(name, rule);
     if (compiled) bus.matcher.add(name, compiled);
@@ -452,7 +474,7 @@ export class ControlPlane {
     const { nextToken, limit } = req.paging();
     req.check();
     const bus = this.#bus(busName);
-    const managed = this.#managedRuleOwner?.managedRulesOf(bus.name) ?? [];
+    const managed = this.#managedRulesOf(bus.name);
     const rules = [...bus.rules.values(), ...managed]
       .filter((r) => prefix === undefined || r.name.startsWith(prefix))
       .sort((a, b) => a.name.localeCompare(b.name));
@@ -632,9 +654,7 @@ export class ControlPlane {
     req.check();
     const bus = this.#bus(busName);
     // As in AWS, an archive's managed rule is listed for the target ListTargetsByRule shows for it.
-    const managed = (this.#managedRuleOwner?.managedRulesOf(bus.name) ?? []).filter((r) =>
-      r.targets.some((t) => t.Arn === targetArn),
-    );
+    const managed = this.#managedRulesOf(bus.name).filter((r) => r.targets.some((t) => t.Arn === targetArn));
     const names = [...bus.rules.values()]
       .filter((r) => [...r.targets.values()].some((t) => t.arn === targetArn))
       .map((r) => r.name)
@@ -649,6 +669,63 @@ export class ControlPlane {
     const rule = this.#buses.get(busName)?.rules.get(ruleName);
     const target = rule?.targets.get(targetId);
     return rule && target ? { rule: { busName, name: rule.name, arn: rule.arn }, target } : undefined;
+  }
+
+  // ---- tags ----
+
+  /**
+   * The tags of the bus or rule an ARN names (exactly: another account's or region's is not found), or the managed
+   * rule it names, whose tags are AWS's to keep.
+   */
+  #tagsOf(arn: string): Tags | ManagedRule {
+    const busName = parseBusArn(arn);
+    if (busName !== undefined) {
+      const bus = this.#buses.get(busName);
+      if (!bus || bus.arn !== arn) throw notFound(`Event bus ${busName} does not exist.`);
+      return bus.tags;
+    }
+    const ref = parseRuleArn(arn);
+    // AWS's words for an ARN of neither are not recorded.
+    if (ref === undefined) throw notFound(`Resource ${arn} does not exist.`);
+    const bus = this.#bus(ref.bus);
+    const managed = this.#managedRule(bus.name, ref.rule);
+    if (managed) return managed;
+    const rule = this.#rule(bus, ref.rule);
+    if (rule.arn !== arn) throw notFound(`Rule ${ref.rule} does not exist on EventBus ${bus.name}.`);
+    return rule.tags;
+  }
+
+  tagResource(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const arn = req.string('ResourceARN', { required: true, min: 1, max: 1600 });
+    const tags = readTags(req, true) ?? [];
+    req.check();
+    const target = this.#tagsOf(arn ?? '');
+    if (!(target instanceof Map)) throw managedRuleError(target.name, false);
+    addTags(target, tags);
+    this.#changed('TagResource', body);
+    return {};
+  }
+
+  untagResource(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const arn = req.string('ResourceARN', { required: true, min: 1, max: 1600 });
+    const keys = req.stringList('TagKeys', { required: true }, { min: 1, max: 128 }) ?? [];
+    req.check();
+    const target = this.#tagsOf(arn ?? '');
+    if (!(target instanceof Map)) throw managedRuleError(target.name, false);
+    // A key the resource does not have is no error (the reference lists none for it).
+    for (const key of keys) target.delete(key);
+    this.#changed('UntagResource', body);
+    return {};
+  }
+
+  listTagsForResource(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const arn = req.string('ResourceARN', { required: true, min: 1, max: 1600 });
+    req.check();
+    const target = this.#tagsOf(arn ?? '');
+    return { Tags: target instanceof Map ? tagList(target) : [] };
   }
 
   // ---- events ----
@@ -800,16 +877,16 @@ export class ControlPlane {
   // ---- kept across restarts (dataDir) ----
 
   /** Logs a change that succeeded, unless it is one restore() is replaying. */
-  #changed(op: ChangeOperation, body: JsonObject): void {
+  #changed(op: ChangeOperation, body: JsonObject, at = Date.now()): void {
     const journal = this.options.journal;
     if (!journal || this.#restoringAt !== undefined) return;
-    journal.record({ at: Date.now(), op, body }, this.#stateLines(), () => this.#snapshot());
+    journal.record({ at, op, body }, this.#stateLines(), () => this.#snapshot());
   }
 
   /**
    * Rebuilds the buses, rules and targets the journal kept, through the operations that made them (so a restored
    * rule is compiled, matched and scheduled exactly as one put over HTTP), then rewrites the journal as what it
-   * rebuilt. Call it once the managed-rule owner is set: a rule's name is checked against its managed rules.
+   * rebuilt. Managed rules (the archives', kept apart) take no part in the replay.
    */
   restore(): void {
     const journal = this.options.journal;
@@ -828,8 +905,8 @@ export class ControlPlane {
     }
     const log = this.options.logger;
     if (skipped > 0) log.warn(`[eventbridge] skipped ${skipped} unreadable line(s) in ${journal.file}`);
-    // A change can be refused on replay where the archives (kept apart, as they are now) disagree with the
-    // moment it was made, e.g. deleting a bus whose name a later archive uses. What is left is what was there.
+    // Every logged change succeeded once, in this order, and managed rules are out of the replay (#managedRule),
+    // so a refusal means a log edited or written by another version.
     if (refused.length > 0) {
       log.warn(
         `[eventbridge] ${refused.length} logged change(s) in ${journal.file} were refused on replay; first: ${refused[0]}`,
@@ -856,6 +933,10 @@ export class ControlPlane {
         return this.putTargets(body);
       case 'RemoveTargets':
         return this.removeTargets(body);
+      case 'TagResource':
+        return this.tagResource(body);
+      case 'UntagResource':
+        return this.untagResource(body);
     }
   }
 
@@ -870,10 +951,10 @@ export class ControlPlane {
     return {};
   }
 
-  /** About the number of lines #snapshot writes, counted in O(buses): a rule and its targets are two. */
+  /** About the number of lines #snapshot writes, counted in O(buses): a rule, its targets and its tags are three. */
   #stateLines(): number {
     let lines = 0;
-    for (const bus of this.#buses.values()) lines += 1 + 2 * bus.rules.size;
+    for (const bus of this.#buses.values()) lines += 2 + 3 * bus.rules.size;
     return lines;
   }
 
@@ -887,9 +968,16 @@ export class ControlPlane {
         op: 'CreateEventBus',
         body: { Name: bus.name, ...bus.settings },
       });
+      const tagged = (arn: string, tags: Tags): void => {
+        if (tags.size > 0) {
+          entries.push({ at: now, op: 'TagResource', body: { ResourceARN: arn, Tags: tagList(tags) } });
+        }
+      };
+      tagged(bus.arn, bus.tags);
       for (const rule of bus.rules.values()) {
         const { Arn: _arn, ...putRule } = this.#ruleSummary(rule);
         entries.push({ at: now, op: 'PutRule', body: putRule });
+        tagged(rule.arn, rule.tags);
         if (rule.targets.size === 0) continue;
         const targets = [...rule.targets.values()].map((t) => t.raw);
         entries.push({

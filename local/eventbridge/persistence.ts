@@ -123,6 +123,9 @@ export class CoalescingWriter {
   }
 
   #retryLater(path: string, content: () => string): void {
+    // Lines appended while the failed rewrite was on its way would land after the old content, leaving a file
+    // with a gap where the rewrite's lines should be; the retried rewrite is built from the live state, them included.
+    this.#appends.delete(path);
     const backoff = this.#backoffs.get(path) ?? RETRY_FIRST_MS;
     this.#backoffs.set(path, Math.min(backoff * 2, RETRY_MOST_MS));
     const timer = setTimeout(() => {

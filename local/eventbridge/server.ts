@@ -129,7 +129,6 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     ...(options.dataDir !== undefined ? { journal: new ControlJournal(writer, options.dataDir) } : {}),
   });
   const archives = new ArchiveStore(control, writer, options.dataDir);
-  // After the archives: a restored rule's name is checked against their managed rules.
   control.restore();
 
   const operations: Record<string, Operation> = {
@@ -149,6 +148,9 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     ListRuleNamesByTarget: (b) => control.listRuleNamesByTarget(b),
     PutEvents: (b) => control.putEvents(b),
     TestEventPattern: (b) => control.testEventPattern(b),
+    TagResource: (b) => control.tagResource(b),
+    UntagResource: (b) => control.untagResource(b),
+    ListTagsForResource: (b) => control.listTagsForResource(b),
     CreateArchive: (b) => archives.createArchive(b),
     DescribeArchive: (b) => archives.describeArchive(b),
     ListArchives: (b) => archives.listArchives(b),

@@ -102,7 +102,7 @@ interface Case {
   readonly words: readonly string[] | undefined;
 }
 
-/** A request per probe; members of Targets and Entries go in the first element of an otherwise valid list. */
+/** A request per probe; members of Targets, Entries and Tags go in the first element of an otherwise valid list. */
 function cases(): Case[] {
   const all: Case[] = [];
   for (const [operation, members] of Object.entries(model.operations)) {
@@ -124,7 +124,9 @@ function cases(): Case[] {
             const item: Record<string, unknown> =
               list === 'Targets'
                 ? { Id: 't', Arn: LAMBDA_ARN }
-                : { Source: 's', DetailType: 'd', Detail: '{}' };
+                : list === 'Tags'
+                  ? { Key: 'k', Value: 'v' }
+                  : { Source: 's', DetailType: 'd', Detail: '{}' };
             place(item, path, value);
             body = { ...(list === 'Targets' ? { Rule: 'r' } : {}), [list]: [item] };
             at = `${camel(list)}.1.member.${path.map(camel).join('.')}`;

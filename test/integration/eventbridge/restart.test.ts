@@ -6,18 +6,22 @@ import {
   CreateEventBusCommand,
   DeleteEventBusCommand,
   DeleteRuleCommand,
+  DescribeArchiveCommand,
   DescribeEventBusCommand,
   DescribeReplayCommand,
   DescribeRuleCommand,
   type EventBridgeClient,
   ListEventBusesCommand,
   ListRulesCommand,
+  ListTagsForResourceCommand,
   ListTargetsByRuleCommand,
   PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
   RemoveTargetsCommand,
   StartReplayCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-eventbridge';
 import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
 
@@ -41,8 +45,10 @@ async function putOrder(client: EventBridgeClient, orderId: number, bus = 'order
   expect(answer.FailedEntryCount).toBe(0);
 }
 
-/** What a user sees of the buses, rules and targets: everything the read operations answer. */
+/** What a user sees of the buses, rules, targets and tags: everything the read operations answer. */
 async function readState(client: EventBridgeClient) {
+  const tagsOf = async (arn: string | undefined) =>
+    (await client.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags;
   const buses = (await client.send(new ListEventBusesCommand({}))).EventBuses ?? [];
   const state: Record<string, unknown> = {};
   for (const bus of buses) {
@@ -55,9 +61,13 @@ async function readState(client: EventBridgeClient) {
         new DescribeRuleCommand({ Name: rule.Name, EventBusName: name }),
       );
       const listed = await client.send(new ListTargetsByRuleCommand({ Rule: rule.Name, EventBusName: name }));
-      targets[rule.Name ?? ''] = { rule: ruleDescribed, targets: listed.Targets };
+      targets[rule.Name ?? ''] = {
+        rule: ruleDescribed,
+        targets: listed.Targets,
+        tags: await tagsOf(rule.Arn),
+      };
     }
-    state[name] = { bus: described, rules: targets };
+    state[name] = { bus: described, rules: targets, tags: await tagsOf(bus.Arn) };
   }
   return state;
 }
@@ -112,7 +122,15 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const first = await start();
     const c = first.client;
     await c.send(
-      new CreateEventBusCommand({ Name: 'orders', Description: 'orders', KmsKeyIdentifier: 'alias/orders' }),
+      new CreateEventBusCommand({
+        Name: 'orders',
+        Description: 'orders',
+        KmsKeyIdentifier: 'alias/orders',
+        Tags: [
+          { Key: 'team', Value: 'tax' },
+          { Key: 'gone', Value: 'soon' },
+        ],
+      }),
     );
     await sleep(5);
     await c.send(
@@ -121,8 +139,16 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
         EventBusName: 'orders',
         EventPattern: JSON.stringify({ source: ['sharebus.orders'] }),
         Description: 'each order placed',
+        Tags: [{ Key: 'owner', Value: 'housing-fund' }],
       }),
     );
+    await c.send(
+      new TagResourceCommand({
+        ResourceARN: 'arn:aws:events:us-east-1:111111111111:event-bus/default',
+        Tags: [{ Key: 'stage', Value: 'dev' }],
+      }),
+    );
+    await c.send(new UntagResourceCommand({ ResourceARN: BUS_ARN, TagKeys: ['gone'] }));
     await c.send(
       new PutTargetsCommand({
         Rule: 'placed',
@@ -170,15 +196,79 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const after = await readState(second.client);
     await putOrder(second.client, 7);
     await second.eventBridge.idle();
+    // The second start rewrote the log as what it rebuilt: a third reads that.
+    const third = await restart(second);
+    const compacted = await readState(third.client);
     // Assess
     expect(Object.keys(after)).toEqual(['again', 'default', 'orders']);
     expect(after).toEqual(before);
+    expect(compacted).toEqual(before);
     expect(after.orders).toMatchObject({
       bus: { Description: 'orders', KmsKeyIdentifier: 'alias/orders' },
-      rules: { paused: { rule: { State: 'DISABLED' } }, placed: { targets: [{ Id: 'fn' }] } },
+      tags: [{ Key: 'team', Value: 'tax' }],
+      rules: {
+        paused: { rule: { State: 'DISABLED' } },
+        placed: { targets: [{ Id: 'fn' }], tags: [{ Key: 'owner', Value: 'housing-fund' }] },
+      },
     });
+    expect(after.default).toMatchObject({ tags: [{ Key: 'stage', Value: 'dev' }] });
     expect(second.invocations.map((i) => JSON.parse(i.payload))).toEqual([{ order: 7 }]);
     expect(second.eventBridge.queues.list()).toEqual([]);
+  });
+
+  it('replays the changes to a rule named as a later archive names its managed rule, leaving the archive be', async () => {
+    // Prepare: an ordinary rule Events-Archive-a, its target removed with Force and the rule deleted, then archive a.
+    const first = await start();
+    const name = 'Events-Archive-a';
+    await first.client.send(new PutRuleCommand({ Name: name, EventPattern: '{"source":["x"]}' }));
+    await first.client.send(new PutTargetsCommand({ Rule: name, Targets: [{ Id: name, Arn: DLQ }] }));
+    await first.client.send(new RemoveTargetsCommand({ Rule: name, Ids: [name], Force: true }));
+    await first.client.send(new DeleteRuleCommand({ Name: name, Force: true }));
+    await first.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'a',
+        EventSourceArn: 'arn:aws:events:us-east-1:111111111111:event-bus/default',
+      }),
+    );
+    const { $metadata: _m, ...before } = await first.client.send(
+      new DescribeArchiveCommand({ ArchiveName: 'a' }),
+    );
+    // Act
+    const second = await restart(first);
+    const { $metadata: _n, ...after } = await second.client.send(
+      new DescribeArchiveCommand({ ArchiveName: 'a' }),
+    );
+    const managed = await second.client.send(new ListTargetsByRuleCommand({ Rule: name }));
+    // Assess
+    expect(before.State).toBe('ENABLED');
+    expect(after).toEqual(before);
+    expect(managed.Targets).toHaveLength(1);
+    expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
+  });
+
+  it('replays a bus deleted and made again under a name a later archive uses, keeping the second', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders', Description: 'old' }));
+    await first.client.send(new DeleteEventBusCommand({ Name: 'orders' }));
+    await sleep(5);
+    await first.client.send(
+      new CreateEventBusCommand({ Name: 'orders', Description: 'new', KmsKeyIdentifier: 'alias/new' }),
+    );
+    await first.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+    const { $metadata: _m, ...before } = await first.client.send(
+      new DescribeEventBusCommand({ Name: 'orders' }),
+    );
+    // Act
+    const second = await restart(first);
+    const { $metadata: _n, ...after } = await second.client.send(
+      new DescribeEventBusCommand({ Name: 'orders' }),
+    );
+    // Assess
+    expect(after).toEqual(before);
+    expect(after).toMatchObject({ Description: 'new', KmsKeyIdentifier: 'alias/new' });
   });
 
   it('restores a scheduled rule, which fires again after the restart', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -59,6 +59,31 @@ describe('CoalescingWriter', () => {
     // Assess
     expect(behind).toEqual([path]);
     expect({ failures: writer.failures, behind: writer.behind }).toEqual({ failures: 1, behind: [] });
+    expect(await readFile(path, 'utf8')).toBe('a\nb\n');
+  });
+
+  it('leaves no gap when a rewrite fails on disk: lines appended while it was on its way wait for the retry', async () => {
+    // Prepare: a log on disk, and a directory where the rewrite's temporary file goes, so the write fails.
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const path = join(dir, 'control-plane.jsonl');
+    await writeFile(path, 'old\n');
+    const blocker = `${path}.${process.pid}.tmp`;
+    await mkdir(blocker);
+    const lines = ['a'];
+    const writer = new CoalescingWriter();
+    writer.replace(path, () => `${lines.join('\n')}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Act: a line arrives while the rewrite is on its way.
+    lines.push('b');
+    writer.append(path, 'b');
+    await writer.flush();
+    const afterFailure = await readFile(path, 'utf8');
+    await rm(blocker, { recursive: true });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await writer.flush();
+    writer.close();
+    // Assess: behind (the old file, whole) but never a mix of the two.
+    expect(afterFailure).toBe('old\n');
     expect(await readFile(path, 'utf8')).toBe('a\nb\n');
   });
 });

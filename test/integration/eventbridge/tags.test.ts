@@ -1,0 +1,197 @@
+import {
+  CreateArchiveCommand,
+  CreateEventBusCommand,
+  DeleteEventBusCommand,
+  DeleteRuleCommand,
+  ListTagsForResourceCommand,
+  PutRuleCommand,
+  type Tag,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, useHarness } from './harness.js';
+
+const ACCOUNT_ARN = 'arn:aws:events:us-east-1:111111111111';
+const BUS_ARN = `${ACCOUNT_ARN}:event-bus/orders`;
+const RULE_ARN = `${ACCOUNT_ARN}:rule/orders/placed`;
+const PATTERN = '{"source":["sharebus.orders"]}';
+
+const tagsOf = async (harness: Harness, arn: string): Promise<Tag[] | undefined> =>
+  (await harness.client.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags;
+
+describe('embedded EventBridge: tags on buses and rules', () => {
+  const harness = useHarness();
+
+  it('keeps the tags a bus and a rule are created with, and lists them', async () => {
+    // Act
+    await harness.client.send(
+      new CreateEventBusCommand({ Name: 'orders', Tags: [{ Key: 'team', Value: 'tax' }] }),
+    );
+    await harness.client.send(
+      new PutRuleCommand({
+        Name: 'placed',
+        EventBusName: 'orders',
+        EventPattern: PATTERN,
+        Tags: [
+          { Key: 'owner', Value: 'housing-fund' },
+          { Key: 'empty', Value: '' },
+        ],
+      }),
+    );
+    // Assess
+    expect(await tagsOf(harness, BUS_ARN)).toEqual([{ Key: 'team', Value: 'tax' }]);
+    expect(await tagsOf(harness, RULE_ARN)).toEqual([
+      { Key: 'owner', Value: 'housing-fund' },
+      { Key: 'empty', Value: '' },
+    ]);
+    expect(await tagsOf(harness, `${ACCOUNT_ARN}:event-bus/default`)).toEqual([]);
+  });
+
+  it('ignores the tags of a PutRule that updates a rule, as the reference says, and forgets them with the rule', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    const put = (tags: Tag[]) =>
+      harness.client.send(
+        new PutRuleCommand({ Name: 'placed', EventBusName: 'orders', EventPattern: PATTERN, Tags: tags }),
+      );
+    await put([{ Key: 'first', Value: '1' }]);
+    // Act
+    await put([{ Key: 'second', Value: '2' }]);
+    const afterUpdate = await tagsOf(harness, RULE_ARN);
+    await harness.client.send(new DeleteRuleCommand({ Name: 'placed', EventBusName: 'orders' }));
+    await put([{ Key: 'third', Value: '3' }]);
+    // Assess
+    expect(afterUpdate).toEqual([{ Key: 'first', Value: '1' }]);
+    expect(await tagsOf(harness, RULE_ARN)).toEqual([{ Key: 'third', Value: '3' }]);
+  });
+
+  it('adds and replaces tags with TagResource and removes them with UntagResource', async () => {
+    // Prepare
+    await harness.client.send(
+      new CreateEventBusCommand({ Name: 'orders', Tags: [{ Key: 'team', Value: 'tax' }] }),
+    );
+    // Act
+    await harness.client.send(
+      new TagResourceCommand({
+        ResourceARN: BUS_ARN,
+        Tags: [
+          { Key: 'team', Value: 'market-regulation' },
+          { Key: 'stage', Value: 'dev' },
+        ],
+      }),
+    );
+    const tagged = await tagsOf(harness, BUS_ARN);
+    await harness.client.send(
+      new UntagResourceCommand({ ResourceARN: BUS_ARN, TagKeys: ['team', 'absent'] }),
+    );
+    // Assess
+    expect(tagged).toEqual([
+      { Key: 'team', Value: 'market-regulation' },
+      { Key: 'stage', Value: 'dev' },
+    ]);
+    expect(await tagsOf(harness, BUS_ARN)).toEqual([{ Key: 'stage', Value: 'dev' }]);
+  });
+
+  it('refuses a 51st tag with LimitExceededException and keeps the 50 it had', async () => {
+    // Prepare
+    const fifty = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: `${i}` }));
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders', Tags: fifty }));
+    // Act
+    const more = await caught(() =>
+      harness.client.send(
+        new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: [{ Key: 'k50', Value: 'x' }] }),
+      ),
+    );
+    const replacing = await harness.client.send(
+      new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: [{ Key: 'k0', Value: 'again' }] }),
+    );
+    const created = await caught(() =>
+      harness.client.send(
+        new CreateEventBusCommand({ Name: 'crowded', Tags: [...fifty, { Key: 'k50', Value: 'x' }] }),
+      ),
+    );
+    // Assess
+    expect(more.name).toBe('LimitExceededException');
+    expect(more.message).toContain('at most 50 tags');
+    expect(replacing.$metadata.httpStatusCode).toBe(200);
+    const tags = await tagsOf(harness, BUS_ARN);
+    expect(tags).toHaveLength(50);
+    expect(tags?.[0]).toEqual({ Key: 'k0', Value: 'again' });
+    expect(created.name).toBe('LimitExceededException');
+    const missing = await caught(() => tagsOf(harness, `${ACCOUNT_ARN}:event-bus/crowded`));
+    expect(missing.name).toBe('ResourceNotFoundException');
+  });
+
+  it('refuses a tag whose key breaks the model, naming the member, and changes nothing', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const error = await caught(() =>
+      harness.client.send(
+        new TagResourceCommand({
+          ResourceARN: BUS_ARN,
+          Tags: [
+            { Key: 'fine', Value: 'v' },
+            { Key: '', Value: 'v' },
+          ],
+        }),
+      ),
+    );
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe(
+      "1 validation error detected: Value '' at 'tags.2.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+    expect(await tagsOf(harness, BUS_ARN)).toEqual([]);
+  });
+
+  it('answers ResourceNotFoundException for a bus or rule that is not there, or of another account', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const errors = await Promise.all(
+      [
+        `${ACCOUNT_ARN}:event-bus/nowhere`,
+        `${ACCOUNT_ARN}:rule/orders/nothing`,
+        `${ACCOUNT_ARN}:rule/nowhere/nothing`,
+        'arn:aws:events:us-east-1:222222222222:event-bus/orders',
+        'arn:aws:sqs:us-east-1:111111111111:queue',
+      ].map((arn) => caught(() => tagsOf(harness, arn))),
+    );
+    const deleted = await (async () => {
+      await harness.client.send(new DeleteEventBusCommand({ Name: 'orders' }));
+      return caught(() =>
+        harness.client.send(
+          new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: [{ Key: 'k', Value: 'v' }] }),
+        ),
+      );
+    })();
+    // Assess
+    expect([...errors, deleted].map((e) => e.name)).toEqual(Array(6).fill('ResourceNotFoundException'));
+    expect(errors.map((e) => e.message)).toEqual([
+      'Event bus nowhere does not exist.',
+      'Rule nothing does not exist on EventBus orders.',
+      'Event bus nowhere does not exist.',
+      'Event bus orders does not exist.',
+      'Resource arn:aws:sqs:us-east-1:111111111111:queue does not exist.',
+    ]);
+  });
+
+  it("refuses to tag an archive's managed rule, which lists no tags", async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await harness.client.send(new CreateArchiveCommand({ ArchiveName: 'kept', EventSourceArn: BUS_ARN }));
+    const managed = `${ACCOUNT_ARN}:rule/orders/Events-Archive-kept`;
+    // Act
+    const tag = await caught(() =>
+      harness.client.send(new TagResourceCommand({ ResourceARN: managed, Tags: [{ Key: 'k', Value: 'v' }] })),
+    );
+    const untag = await caught(() =>
+      harness.client.send(new UntagResourceCommand({ ResourceARN: managed, TagKeys: ['k'] })),
+    );
+    // Assess
+    expect([tag.name, untag.name]).toEqual(['ManagedRuleException', 'ManagedRuleException']);
+    expect(tag.message).toBe('Events-Archive-kept is a managed rule.');
+    expect(await tagsOf(harness, managed)).toEqual([]);
+  });
+});
