@@ -9,6 +9,7 @@ import { isObject, type JsonObject } from './request.js';
 /** The operations whose success changes buses, rules, targets or their tags, and so is logged. */
 export const CHANGE_OPERATIONS = [
   'CreateEventBus',
+  'UpdateEventBus',
   'DeleteEventBus',
   'PutRule',
   'DeleteRule',

@@ -132,14 +132,17 @@ interface Rule {
 interface Bus {
   readonly name: string;
   readonly arn: string;
-  /** CreateEventBus's settings, kept and shown: nothing here encrypts, logs, or dead-letters for a bus. */
-  readonly settings: BusSettings;
+  /** CreateEventBus's settings (UpdateEventBus's since), kept and shown: nothing here encrypts, logs, or dead-letters. */
+  settings: BusSettings;
   readonly creationTime: Date;
   lastModifiedTime: Date;
   readonly rules: Map<string, Rule>;
   readonly matcher: RuleMatcher<string>;
   readonly tags: Tags;
 }
+
+/** A bus's settings in the order of AWS's DescribeEventBus response. */
+const BUS_SETTINGS = ['Description', 'KmsKeyIdentifier', 'DeadLetterConfig', 'LogConfig'] as const;
 
 interface BusSettings {
   readonly Description?: string;
@@ -287,6 +290,28 @@ export class ControlPlane {
       CreationTime: epochSeconds(bus.creationTime),
       LastModifiedTime: epochSeconds(bus.lastModifiedTime),
     };
+  }
+
+  updateEventBus(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const name = req.string('Name', EVENT_BUS_NAME_FIELD);
+    const given = readBusSettings(req);
+    req.check();
+    const bus = this.#bus(name);
+    // A member given replaces the bus's and one left out is kept (Terraform's provider: "To unset the description,
+    // the only way is to explicitly set it to the empty string"); an empty KmsKeyIdentifier goes back to AWS's own
+    // key, as it means at CreateEventBus.
+    const { KmsKeyIdentifier: key, ...rest } = { ...bus.settings, ...given };
+    const merged: BusSettings = {
+      ...rest,
+      ...(key !== undefined && body.KmsKeyIdentifier !== '' ? { KmsKeyIdentifier: key } : {}),
+    };
+    bus.settings = Object.fromEntries(
+      BUS_SETTINGS.flatMap((k) => (merged[k] !== undefined ? [[k, merged[k]]] : [])),
+    ) as BusSettings;
+    bus.lastModifiedTime = new Date(this.#restoringAt ?? Date.now());
+    this.#changed('UpdateEventBus', body, bus.lastModifiedTime.getTime());
+    return { Arn: bus.arn, Name: bus.name, ...bus.settings };
   }
 
   /** A bus as ListEventBuses shows it: AWS's EventBus shape has the description but not the other settings. */
@@ -921,6 +946,8 @@ export class ControlPlane {
         return body.Name === DEFAULT_BUS ? this.#restoreDefaultBus(at) : this.createEventBus(body);
       case 'DeleteEventBus':
         return this.deleteEventBus(body);
+      case 'UpdateEventBus':
+        return this.updateEventBus(body);
       case 'PutRule':
         return this.putRule(body);
       case 'DeleteRule':
@@ -951,10 +978,10 @@ export class ControlPlane {
     return {};
   }
 
-  /** About the number of lines #snapshot writes, counted in O(buses): a rule, its targets and its tags are three. */
+  /** About the number of lines #snapshot writes, counted in O(buses): a bus and a rule are up to three each. */
   #stateLines(): number {
     let lines = 0;
-    for (const bus of this.#buses.values()) lines += 2 + 3 * bus.rules.size;
+    for (const bus of this.#buses.values()) lines += 3 + 3 * bus.rules.size;
     return lines;
   }
 
@@ -963,11 +990,21 @@ export class ControlPlane {
     const entries: JournalEntry[] = [];
     const now = Date.now();
     for (const bus of this.#buses.values()) {
+      const isDefault = bus.name === DEFAULT_BUS;
       entries.push({
         at: bus.creationTime.getTime(),
         op: 'CreateEventBus',
-        body: { Name: bus.name, ...bus.settings },
+        body: { Name: bus.name, ...(isDefault ? {} : bus.settings) },
       });
+      // The default bus takes its settings, and any bus its LastModifiedTime, from an update of its own.
+      const modified = bus.lastModifiedTime.getTime();
+      if (modified !== bus.creationTime.getTime() || (isDefault && Object.keys(bus.settings).length > 0)) {
+        entries.push({
+          at: modified,
+          op: 'UpdateEventBus',
+          body: { Name: bus.name, ...(isDefault ? bus.settings : {}) },
+        });
+      }
       const tagged = (arn: string, tags: Tags): void => {
         if (tags.size > 0) {
           entries.push({ at: now, op: 'TagResource', body: { ResourceARN: arn, Tags: tagList(tags) } });

@@ -134,6 +134,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   const operations: Record<string, Operation> = {
     CreateEventBus: (b) => control.createEventBus(b),
     DescribeEventBus: (b) => control.describeEventBus(b),
+    UpdateEventBus: (b) => control.updateEventBus(b),
     ListEventBuses: (b) => control.listEventBuses(b),
     DeleteEventBus: (b) => control.deleteEventBus(b),
     PutRule: (b) => control.putRule(b),

@@ -3,6 +3,7 @@ import {
   DeleteEventBusCommand,
   DescribeEventBusCommand,
   ListEventBusesCommand,
+  UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
 import { MAX_REQUEST_BYTES } from '../../../local/eventbridge/server.js';
 import { caught, useHarness, useSharedHarness } from './harness.js';
@@ -163,6 +164,102 @@ describe('embedded EventBridge: event buses', () => {
     ]);
     const buses = await harness.client.send(new ListEventBusesCommand({}));
     expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
+  });
+
+  it('updates a bus: members given replace, members left out stay, and its LastModifiedTime moves', async () => {
+    // Prepare
+    await harness.client.send(
+      new CreateEventBusCommand({
+        Name: 'orders',
+        Description: 'old',
+        KmsKeyIdentifier: 'alias/orders',
+        DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:111111111111:bus-dlq' },
+      }),
+    );
+    const created = await harness.client.send(new DescribeEventBusCommand({ Name: 'orders' }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Act
+    const { $metadata: _m, ...answer } = await harness.client.send(
+      new UpdateEventBusCommand({ Name: 'orders', Description: 'new', LogConfig: { Level: 'INFO' } }),
+    );
+    const updated = await harness.client.send(new DescribeEventBusCommand({ Name: 'orders' }));
+    // Assess
+    expect(answer).toEqual({
+      Arn: 'arn:aws:events:us-east-1:111111111111:event-bus/orders',
+      Name: 'orders',
+      Description: 'new',
+      KmsKeyIdentifier: 'alias/orders',
+      DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:111111111111:bus-dlq' },
+      LogConfig: { Level: 'INFO' },
+    });
+    expect(updated).toMatchObject(answer);
+    expect(updated.CreationTime).toEqual(created.CreationTime);
+    expect(updated.LastModifiedTime?.getTime()).toBeGreaterThan(
+      created.LastModifiedTime?.getTime() ?? Infinity,
+    );
+  });
+
+  it("clears a description with an empty one and goes back to AWS's key with an empty KmsKeyIdentifier", async () => {
+    // Prepare
+    await harness.client.send(
+      new CreateEventBusCommand({ Name: 'orders', Description: 'old', KmsKeyIdentifier: 'alias/orders' }),
+    );
+    // Act
+    await harness.client.send(
+      new UpdateEventBusCommand({ Name: 'orders', Description: '', KmsKeyIdentifier: '' }),
+    );
+    const {
+      $metadata: _m,
+      CreationTime: _c,
+      LastModifiedTime: _l,
+      ...described
+    } = await harness.client.send(new DescribeEventBusCommand({ Name: 'orders' }));
+    // Assess
+    expect(described).toEqual({
+      Name: 'orders',
+      Arn: 'arn:aws:events:us-east-1:111111111111:event-bus/orders',
+      Description: '',
+    });
+  });
+
+  it('updates the default bus when no name is given', async () => {
+    // Act
+    await harness.client.send(new UpdateEventBusCommand({ Description: 'everything AWS sends' }));
+    const described = await harness.client.send(new DescribeEventBusCommand({}));
+    // Assess
+    expect(described).toMatchObject({ Name: 'default', Description: 'everything AWS sends' });
+  });
+
+  it('refuses to update a bus that is not there, or with a setting AWS does not take, changing nothing', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders', Description: 'kept' }));
+    const { $metadata: _m, ...before } = await harness.client.send(
+      new DescribeEventBusCommand({ Name: 'orders' }),
+    );
+    // Act
+    const missing = await caught(() =>
+      harness.client.send(new UpdateEventBusCommand({ Name: 'nowhere', Description: 'x' })),
+    );
+    const invalid = await caught(() =>
+      harness.client.send(
+        new UpdateEventBusCommand({
+          Name: 'orders',
+          Description: 'not this',
+          LogConfig: { Level: 'LOUD' as never },
+        }),
+      ),
+    );
+    // Assess
+    expect([missing.name, missing.message]).toEqual([
+      'ResourceNotFoundException',
+      'Event bus nowhere does not exist.',
+    ]);
+    expect(invalid.name).toBe('ValidationException');
+    expect(invalid.message).toContain("Value 'LOUD' at 'logConfig.level' failed to satisfy constraint");
+    const { $metadata: _n, ...after } = await harness.client.send(
+      new DescribeEventBusCommand({ Name: 'orders' }),
+    );
+    expect(after).toEqual(before);
   });
 
   it('holds DeleteEventBus and the ListEventBuses prefix to the bus name pattern', async () => {

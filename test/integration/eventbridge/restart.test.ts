@@ -22,6 +22,7 @@ import {
   StartReplayCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
 import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
 
@@ -149,6 +150,11 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       }),
     );
     await c.send(new UntagResourceCommand({ ResourceARN: BUS_ARN, TagKeys: ['gone'] }));
+    await sleep(5);
+    await c.send(new UpdateEventBusCommand({ Name: 'orders', LogConfig: { Level: 'ERROR' } }));
+    await c.send(
+      new UpdateEventBusCommand({ Description: 'the default', KmsKeyIdentifier: 'alias/default' }),
+    );
     await c.send(
       new PutTargetsCommand({
         Rule: 'placed',
@@ -211,7 +217,11 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
         placed: { targets: [{ Id: 'fn' }], tags: [{ Key: 'owner', Value: 'housing-fund' }] },
       },
     });
-    expect(after.default).toMatchObject({ tags: [{ Key: 'stage', Value: 'dev' }] });
+    expect(after.default).toMatchObject({
+      tags: [{ Key: 'stage', Value: 'dev' }],
+      bus: { Description: 'the default', KmsKeyIdentifier: 'alias/default' },
+    });
+    expect(after.orders).toMatchObject({ bus: { LogConfig: { Level: 'ERROR' } } });
     expect(second.invocations.map((i) => JSON.parse(i.payload))).toEqual([{ order: 7 }]);
     expect(second.eventBridge.queues.list()).toEqual([]);
   });
