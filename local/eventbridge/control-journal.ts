@@ -11,6 +11,8 @@ export const CHANGE_OPERATIONS = [
   'CreateEventBus',
   'UpdateEventBus',
   'DeleteEventBus',
+  'PutPermission',
+  'RemovePermission',
   'PutRule',
   'DeleteRule',
   'EnableRule',

@@ -12,6 +12,7 @@ import {
   parseRuleArn,
   ruleArn,
 } from './arns.js';
+import { applyPermission, type PolicyDocument, readPermission, removeStatement } from './bus-policy.js';
 import type { ChangeOperation, ControlJournal, JournalEntry } from './control-journal.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -77,6 +78,13 @@ const EVENT_BUS_NAME_FIELD = {
   pattern: /^[/.\-_A-Za-z0-9]+$/,
   patternText: '[/\\.\\-_A-Za-z0-9]+',
 } as const;
+/** Where AWS's model takes the name of a bus that is not a partner bus (NonPartnerEventBusName): PutPermission, ... */
+const NON_PARTNER_BUS_NAME_FIELD = {
+  min: 1,
+  max: 256,
+  pattern: NAME_PATTERN,
+  patternText: NAME_PATTERN_TEXT,
+} as const;
 /** PutEvents entries name a bus or its ARN, never a partner bus (NonPartnerEventBusNameOrArn). */
 const ENTRY_BUS_NAME_FIELD = {
   min: 1,
@@ -139,6 +147,8 @@ interface Bus {
   readonly rules: Map<string, Rule>;
   readonly matcher: RuleMatcher<string>;
   readonly tags: Tags;
+  /** PutPermission's resource policy, shown by DescribeEventBus and ListEventBuses; never enforced. */
+  policy: PolicyDocument | undefined;
 }
 
 /** A bus's settings in the order of AWS's DescribeEventBus response. */
@@ -224,6 +234,7 @@ export class ControlPlane {
       rules: new Map(),
       matcher: new RuleMatcher<string>(),
       tags: new Map(),
+      policy: undefined,
     };
   }
 
@@ -283,10 +294,13 @@ export class ControlPlane {
     req.check();
     const bus = this.#bus(name);
     // The settings hold only what was given, in the order of AWS's DescribeEventBus response (readBusSettings).
+    const { LogConfig, ...settings } = bus.settings;
     return {
       Name: bus.name,
       Arn: bus.arn,
-      ...bus.settings,
+      ...settings,
+      ...(bus.policy ? { Policy: JSON.stringify(bus.policy) } : {}),
+      ...(LogConfig ? { LogConfig } : {}),
       CreationTime: epochSeconds(bus.creationTime),
       LastModifiedTime: epochSeconds(bus.lastModifiedTime),
     };
@@ -314,6 +328,41 @@ export class ControlPlane {
     return { Arn: bus.arn, Name: bus.name, ...bus.settings };
   }
 
+  putPermission(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const name = req.string('EventBusName', NON_PARTNER_BUS_NAME_FIELD);
+    const permission = readPermission(req);
+    req.check();
+    const bus = this.#bus(name);
+    bus.policy = applyPermission(bus.policy, permission(), bus.arn);
+    this.#policyChanged(bus, 'PutPermission', body);
+    return {};
+  }
+
+  removePermission(body: JsonObject): JsonObject {
+    const req = new RequestReader(body);
+    const statementId = req.string('StatementId', {
+      min: 1,
+      max: 64,
+      pattern: /^[a-zA-Z0-9-_]+$/,
+      patternText: '[a-zA-Z0-9-_]+',
+    });
+    const all = req.boolean('RemoveAllPermissions');
+    const name = req.string('EventBusName', NON_PARTNER_BUS_NAME_FIELD);
+    req.check();
+    const bus = this.#bus(name);
+    if (all === true) bus.policy = undefined;
+    else if (statementId === undefined) throw validationError('Parameter StatementId must be specified.');
+    else bus.policy = removeStatement(bus.policy, statementId);
+    this.#policyChanged(bus, 'RemovePermission', body);
+    return {};
+  }
+
+  #policyChanged(bus: Bus, op: ChangeOperation, body: JsonObject): void {
+    bus.lastModifiedTime = new Date(this.#restoringAt ?? Date.now());
+    this.#changed(op, body, bus.lastModifiedTime.getTime());
+  }
+
   /** A bus as ListEventBuses shows it: AWS's EventBus shape has the description but not the other settings. */
   #busSummary(bus: Bus): JsonObject {
     const description = bus.settings.Description;
@@ -321,6 +370,7 @@ export class ControlPlane {
       Name: bus.name,
       Arn: bus.arn,
       ...(description !== undefined ? { Description: description } : {}),
+      ...(bus.policy ? { Policy: JSON.stringify(bus.policy) } : {}),
       CreationTime: epochSeconds(bus.creationTime),
       LastModifiedTime: epochSeconds(bus.lastModifiedTime),
     };
@@ -948,6 +998,10 @@ export class ControlPlane {
         return this.deleteEventBus(body);
       case 'UpdateEventBus':
         return this.updateEventBus(body);
+      case 'PutPermission':
+        return this.putPermission(body);
+      case 'RemovePermission':
+        return this.removePermission(body);
       case 'PutRule':
         return this.putRule(body);
       case 'DeleteRule':
@@ -978,10 +1032,10 @@ export class ControlPlane {
     return {};
   }
 
-  /** About the number of lines #snapshot writes, counted in O(buses): a bus and a rule are up to three each. */
+  /** About the number of lines #snapshot writes, counted in O(buses): up to four a bus, three a rule. */
   #stateLines(): number {
     let lines = 0;
-    for (const bus of this.#buses.values()) lines += 3 + 3 * bus.rules.size;
+    for (const bus of this.#buses.values()) lines += 4 + 3 * bus.rules.size;
     return lines;
   }
 
@@ -998,6 +1052,13 @@ export class ControlPlane {
       });
       // The default bus takes its settings, and any bus its LastModifiedTime, from an update of its own.
       const modified = bus.lastModifiedTime.getTime();
+      if (bus.policy) {
+        entries.push({
+          at: modified,
+          op: 'PutPermission',
+          body: { EventBusName: bus.name, Policy: JSON.stringify(bus.policy) },
+        });
+      }
       if (modified !== bus.creationTime.getTime() || (isDefault && Object.keys(bus.settings).length > 0)) {
         entries.push({
           at: modified,

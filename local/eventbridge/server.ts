@@ -135,6 +135,8 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     CreateEventBus: (b) => control.createEventBus(b),
     DescribeEventBus: (b) => control.describeEventBus(b),
     UpdateEventBus: (b) => control.updateEventBus(b),
+    PutPermission: (b) => control.putPermission(b),
+    RemovePermission: (b) => control.removePermission(b),
     ListEventBuses: (b) => control.listEventBuses(b),
     DeleteEventBus: (b) => control.deleteEventBus(b),
     PutRule: (b) => control.putRule(b),

@@ -16,6 +16,7 @@ import {
   ListTagsForResourceCommand,
   ListTargetsByRuleCommand,
   PutEventsCommand,
+  PutPermissionCommand,
   PutRuleCommand,
   PutTargetsCommand,
   RemoveTargetsCommand,
@@ -153,6 +154,14 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     await sleep(5);
     await c.send(new UpdateEventBusCommand({ Name: 'orders', LogConfig: { Level: 'ERROR' } }));
     await c.send(
+      new PutPermissionCommand({
+        EventBusName: 'orders',
+        Action: 'events:PutEvents',
+        Principal: '222222222222',
+        StatementId: 'tax-office',
+      }),
+    );
+    await c.send(
       new UpdateEventBusCommand({ Description: 'the default', KmsKeyIdentifier: 'alias/default' }),
     );
     await c.send(
@@ -221,7 +230,9 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       tags: [{ Key: 'stage', Value: 'dev' }],
       bus: { Description: 'the default', KmsKeyIdentifier: 'alias/default' },
     });
-    expect(after.orders).toMatchObject({ bus: { LogConfig: { Level: 'ERROR' } } });
+    expect(after.orders).toMatchObject({
+      bus: { LogConfig: { Level: 'ERROR' }, Policy: expect.stringContaining('tax-office') },
+    });
     expect(second.invocations.map((i) => JSON.parse(i.payload))).toEqual([{ order: 7 }]);
     expect(second.eventBridge.queues.list()).toEqual([]);
   });

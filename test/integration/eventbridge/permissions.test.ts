@@ -1,0 +1,191 @@
+import {
+  CreateEventBusCommand,
+  DescribeEventBusCommand,
+  ListEventBusesCommand,
+  PutPermissionCommand,
+  RemovePermissionCommand,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, useHarness } from './harness.js';
+
+const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
+
+const policyOf = async (harness: Harness, bus = 'orders'): Promise<unknown> => {
+  const { Policy } = await harness.client.send(new DescribeEventBusCommand({ Name: bus }));
+  return Policy === undefined ? undefined : JSON.parse(Policy);
+};
+
+const grant = (harness: Harness, statementId: string, principal = '222222222222') =>
+  harness.client.send(
+    new PutPermissionCommand({
+      EventBusName: 'orders',
+      Action: 'events:PutEvents',
+      Principal: principal,
+      StatementId: statementId,
+    }),
+  );
+
+describe("embedded EventBridge: a bus's resource policy", () => {
+  const harness = useHarness();
+
+  beforeEach(async () => {
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+  });
+
+  it('grants an account PutEvents with the statement AWS builds, shown by DescribeEventBus and ListEventBuses', async () => {
+    // Act
+    await grant(harness, 'tax-office');
+    const listed = await harness.client.send(new ListEventBusesCommand({ NamePrefix: 'orders' }));
+    // Assess
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'tax-office',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::222222222222:root' },
+          Action: 'events:PutEvents',
+          Resource: BUS_ARN,
+        },
+      ],
+    };
+    expect(await policyOf(harness)).toEqual(policy);
+    expect(JSON.parse(listed.EventBuses?.[0]?.Policy ?? '{}')).toEqual(policy);
+  });
+
+  it('grants every account of an organization with "*" and a condition', async () => {
+    // Act
+    await harness.client.send(
+      new PutPermissionCommand({
+        EventBusName: 'orders',
+        Action: 'events:PutEvents',
+        Principal: '*',
+        StatementId: 'government',
+        Condition: { Type: 'StringEquals', Key: 'aws:PrincipalOrgID', Value: 'o-1234567890' },
+      }),
+    );
+    // Assess
+    expect(await policyOf(harness)).toMatchObject({
+      Statement: [
+        {
+          Sid: 'government',
+          Principal: '*',
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-1234567890' } },
+        },
+      ],
+    });
+  });
+
+  it('replaces a statement given again under its id, removes one by id, and all at once', async () => {
+    // Prepare
+    await grant(harness, 'tax-office');
+    await grant(harness, 'housing-fund', '333333333333');
+    // Act
+    await grant(harness, 'tax-office', '444444444444');
+    const replaced = await policyOf(harness);
+    await harness.client.send(
+      new RemovePermissionCommand({ EventBusName: 'orders', StatementId: 'housing-fund' }),
+    );
+    const removed = await policyOf(harness);
+    await harness.client.send(
+      new RemovePermissionCommand({ EventBusName: 'orders', RemoveAllPermissions: true }),
+    );
+    // Assess
+    expect(replaced).toMatchObject({
+      Statement: [
+        { Sid: 'housing-fund', Principal: { AWS: 'arn:aws:iam::333333333333:root' } },
+        { Sid: 'tax-office', Principal: { AWS: 'arn:aws:iam::444444444444:root' } },
+      ],
+    });
+    expect(removed).toMatchObject({ Statement: [{ Sid: 'tax-office' }] });
+    expect(await policyOf(harness)).toBeUndefined();
+  });
+
+  it('takes a whole policy, which later statements join; the last one removed leaves no policy', async () => {
+    // Prepare
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'mine', Effect: 'Allow', Principal: '*', Action: 'events:PutEvents', Resource: BUS_ARN },
+      ],
+    };
+    // Act
+    await harness.client.send(
+      new PutPermissionCommand({ EventBusName: 'orders', Policy: JSON.stringify(policy) }),
+    );
+    const whole = await policyOf(harness);
+    await harness.client.send(new RemovePermissionCommand({ EventBusName: 'orders', StatementId: 'mine' }));
+    // Assess
+    expect(whole).toEqual(policy);
+    expect(await policyOf(harness)).toBeUndefined();
+  });
+
+  it('answers ResourceNotFoundException for a policy or statement that is not there, with the words AWS uses', async () => {
+    // Act
+    const none = await caught(() =>
+      harness.client.send(new RemovePermissionCommand({ EventBusName: 'orders', StatementId: 'x' })),
+    );
+    await grant(harness, 'tax-office');
+    const other = await caught(() =>
+      harness.client.send(new RemovePermissionCommand({ EventBusName: 'orders', StatementId: 'x' })),
+    );
+    const noBus = await caught(() =>
+      harness.client.send(
+        new PutPermissionCommand({
+          EventBusName: 'nowhere',
+          Action: 'events:PutEvents',
+          Principal: '*',
+          StatementId: 'x',
+        }),
+      ),
+    );
+    // Assess
+    expect([none, other, noBus].map((e) => [e.name, e.message])).toEqual([
+      ['ResourceNotFoundException', 'EventBus does not have a policy.'],
+      ['ResourceNotFoundException', 'Statement with the provided id does not exist.'],
+      ['ResourceNotFoundException', 'Event bus nowhere does not exist.'],
+    ]);
+  });
+
+  it('refuses a permission it cannot grant, changing nothing', async () => {
+    // Prepare
+    await grant(harness, 'kept');
+    const before = await policyOf(harness);
+    const put = (input: Partial<ConstructorParameters<typeof PutPermissionCommand>[0]>) =>
+      caught(() =>
+        harness.client.send(
+          new PutPermissionCommand({
+            EventBusName: 'orders',
+            Action: 'events:PutEvents',
+            Principal: '222222222222',
+            StatementId: 'new',
+            ...input,
+          }),
+        ),
+      );
+    // Act
+    const refusals = [
+      await put({ Action: 'events:PutRule' }),
+      await put({
+        Principal: '222222222222',
+        Condition: { Type: 'StringEquals', Key: 'aws:PrincipalOrgID', Value: 'o-1' },
+      }),
+      await put({ Principal: 'someone' }),
+      await put({ Policy: '{not json' }),
+      await put({
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'x'.repeat(10_300) }] }),
+      }),
+    ];
+    // Assess
+    expect(refusals.map((e) => e.name)).toEqual([
+      'ValidationException',
+      'ValidationException',
+      'ValidationException',
+      'ValidationException',
+      'PolicyLengthExceededException',
+    ]);
+    expect(refusals[0]?.message).toBe("Provided value in parameter 'action' is not supported.");
+    expect(refusals[2]?.message).toContain("Value 'someone' at 'principal' failed to satisfy constraint");
+    expect(refusals[3]?.message).toBe('This policy contains invalid Json');
+    expect(await policyOf(harness)).toEqual(before);
+  });
+});
