@@ -184,7 +184,9 @@ export class ArchiveStore implements ManagedRuleOwner {
       };
       archive.events.push(stored);
       archive.sizeBytes += Buffer.byteLength(stored.json);
-      if (this.#dir) this.writer.append(this.#eventsFile(archive.name), JSON.stringify(stored));
+      if (this.#dir) {
+        this.writer.append(this.#eventsFile(archive.name), JSON.stringify(stored), () => eventsText(archive));
+      }
     }
   }
 
@@ -730,9 +732,7 @@ export class ArchiveStore implements ManagedRuleOwner {
   #saveEvents(archive: Archive): void {
     if (!this.#dir) return;
     const events = archive.events;
-    this.writer.replace(this.#eventsFile(archive.name), () =>
-      events.length === 0 ? '' : `${events.map((e) => JSON.stringify(e)).join('\n')}\n`,
-    );
+    this.writer.replace(this.#eventsFile(archive.name), () => eventsText({ events }));
   }
 
   #load(): void {
@@ -795,6 +795,12 @@ export class ArchiveStore implements ManagedRuleOwner {
     }
     if (interrupted > 0) this.#saveIndex();
   }
+}
+
+/** An archive's events file as it is rewritten: one JSON object per event. */
+function eventsText(archive: { readonly events: readonly ArchivedEvent[] }): string {
+  const events = archive.events;
+  return events.length === 0 ? '' : `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
 }
 
 /**

@@ -81,15 +81,16 @@ export class ControlJournal {
   record(entry: JournalEntry, size: number, snapshot: () => JournalEntry[]): void {
     this.#lines++;
     if (this.#lines > 2 * size + LOG_SLACK) this.compact(size, snapshot);
-    else this.writer.append(this.#file, JSON.stringify(entry));
+    else this.writer.append(this.#file, JSON.stringify(entry), () => ControlJournal.#text(snapshot()));
   }
 
   /** Rewrites the log as the entries that rebuild the state as it is when the write happens. */
   compact(size: number, snapshot: () => JournalEntry[]): void {
     this.#lines = size;
-    this.writer.replace(this.#file, () => {
-      const lines = snapshot().map((e) => JSON.stringify(e));
-      return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-    });
+    this.writer.replace(this.#file, () => ControlJournal.#text(snapshot()));
+  }
+
+  static #text(entries: readonly JournalEntry[]): string {
+    return entries.length === 0 ? '' : `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`;
   }
 }

@@ -59,7 +59,7 @@ import {
   RequestReader,
 } from './request.js';
 import { parseScheduleExpression, type Schedule, type Scheduler } from './schedule.js';
-import { addTags, readTags, type Tags, tagList } from './tags.js';
+import { addTags, readTags, refuseReservedKeys, type Tags, tagList } from './tags.js';
 import { compileTargetInput } from './target-input.js';
 
 export const MAX_TARGETS_PER_RULE = 5;
@@ -312,13 +312,15 @@ export class ControlPlane {
     const given = readBusSettings(req);
     req.check();
     const bus = this.#bus(name);
-    // A member given replaces the bus's and one left out is kept (Terraform's provider: "To unset the description,
-    // the only way is to explicitly set it to the empty string"); an empty KmsKeyIdentifier goes back to AWS's own
-    // key, as it means at CreateEventBus.
-    const { KmsKeyIdentifier: key, ...rest } = { ...bus.settings, ...given };
+    // The settings given replace the bus's, and those left out go, except the description, which an empty one
+    // clears: "If you do not specify a customer managed key identifier, EventBridge uses an Amazon Web Services owned
+    // key" (UpdateEventBus's reference), and Terraform's provider leaves out a dead-letter or log config it removes
+    // but sends "" for a description ("To unset the description, the only way is to explicitly set it to the empty
+    // string").
+    const description = given.Description ?? bus.settings.Description;
     const merged: BusSettings = {
-      ...rest,
-      ...(key !== undefined && body.KmsKeyIdentifier !== '' ? { KmsKeyIdentifier: key } : {}),
+      ...given,
+      ...(description !== undefined ? { Description: description } : {}),
     };
     bus.settings = Object.fromEntries(
       BUS_SETTINGS.flatMap((k) => (merged[k] !== undefined ? [[k, merged[k]]] : [])),
@@ -753,10 +755,13 @@ export class ControlPlane {
    * rule it names, whose tags are AWS's to keep.
    */
   #tagsOf(arn: string): Tags | ManagedRule {
+    // Replaying the journal, an ARN names its resource whatever its region and account: the same dataDir may
+    // start with others, and the buses and rules come back under them.
+    const exact = (own: string): boolean => own === arn || this.#restoringAt !== undefined;
     const busName = parseBusArn(arn);
     if (busName !== undefined) {
       const bus = this.#buses.get(busName);
-      if (!bus || bus.arn !== arn) throw notFound(`Event bus ${busName} does not exist.`);
+      if (!bus || !exact(bus.arn)) throw notFound(`Event bus ${busName} does not exist.`);
       return bus.tags;
     }
     const ref = parseRuleArn(arn);
@@ -764,10 +769,9 @@ export class ControlPlane {
     if (ref === undefined) throw notFound(`Resource ${arn} does not exist.`);
     const bus = this.#bus(ref.bus);
     const managed = this.#managedRule(bus.name, ref.rule);
-    if (managed) return managed;
-    const rule = this.#rule(bus, ref.rule);
-    if (rule.arn !== arn) throw notFound(`Rule ${ref.rule} does not exist on EventBus ${bus.name}.`);
-    return rule.tags;
+    const rule = managed ?? this.#rule(bus, ref.rule);
+    if (!exact(rule.arn)) throw notFound(`Rule ${ref.rule} does not exist on EventBus ${bus.name}.`);
+    return managed ?? (rule as Rule).tags;
   }
 
   tagResource(body: JsonObject): JsonObject {
@@ -790,6 +794,7 @@ export class ControlPlane {
     const target = this.#tagsOf(arn ?? '');
     if (!(target instanceof Map)) throw managedRuleError(target.name, false);
     // A key the resource does not have is no error (the reference lists none for it).
+    refuseReservedKeys(keys);
     for (const key of keys) target.delete(key);
     this.#changed('UntagResource', body);
     return {};
@@ -1063,7 +1068,8 @@ export class ControlPlane {
         entries.push({
           at: modified,
           op: 'UpdateEventBus',
-          body: { Name: bus.name, ...(isDefault ? bus.settings : {}) },
+          // All of them: settings an update leaves out go.
+          body: { Name: bus.name, ...bus.settings },
         });
       }
       const tagged = (arn: string, tags: Tags): void => {

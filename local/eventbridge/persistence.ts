@@ -9,7 +9,7 @@ const RETRY_MOST_MS = 60_000;
 
 export class CoalescingWriter {
   readonly #snapshots = new Map<string, () => string>();
-  readonly #appends = new Map<string, string[]>();
+  readonly #appends = new Map<string, { readonly lines: string[]; rebuild: () => string }>();
   /** Rewrites that failed, waiting to be tried again. */
   readonly #retrying = new Map<string, NodeJS.Timeout>();
   /** The wait before a path's next retry, until one of its rewrites lands. */
@@ -31,13 +31,19 @@ export class CoalescingWriter {
     this.#schedule();
   }
 
-  /** Appends `line` plus a newline to `path` soon. */
-  append(path: string, line: string): void {
+  /**
+   * Appends `line` plus a newline to `path` soon. Should the append fail, the file is rewritten with `rebuild()`
+   * instead (the whole live state, as `replace` would), tried again like a failed rewrite: appending the lines
+   * after it to a file that lacks it would leave a gap, a state that never was.
+   */
+  append(path: string, line: string, rebuild: () => string): void {
     // A rewrite on its way (or waiting to be tried again) is built from the live state, this line included.
     if (this.#snapshots.has(path) || this.#retrying.has(path)) return;
-    const lines = this.#appends.get(path);
-    if (lines) lines.push(line);
-    else this.#appends.set(path, [line]);
+    const pending = this.#appends.get(path);
+    if (pending) {
+      pending.lines.push(line);
+      pending.rebuild = rebuild;
+    } else this.#appends.set(path, { lines: [line], rebuild });
     this.#schedule();
   }
 
@@ -49,7 +55,7 @@ export class CoalescingWriter {
     return this.#failures;
   }
 
-  /** Paths whose last rewrite failed and waits to be tried again. */
+  /** Paths whose last write failed and that wait to be rewritten. */
   get behind(): string[] {
     return [...this.#retrying.keys()];
   }
@@ -60,7 +66,7 @@ export class CoalescingWriter {
     this.#retrying.clear();
   }
 
-  /** Resolves once everything asked for so far is on disk (failed rewrites waiting to be tried again aside). */
+  /** Resolves once everything asked for so far is on disk (failed writes waiting to be tried again aside). */
   async flush(): Promise<void> {
     while (this.#scheduled) await this.#scheduled;
   }
@@ -103,11 +109,13 @@ export class CoalescingWriter {
       if (written) this.#backoffs.delete(path);
       else if (!this.#snapshots.has(path)) this.#retryLater(path, content);
     }
-    for (const [path, lines] of appends) {
-      await this.#guard(path, async () => {
+    for (const [path, { lines, rebuild }] of appends) {
+      const written = await this.#guard(path, async () => {
         await mkdir(dirname(path), { recursive: true });
         await appendFile(path, `${lines.join('\n')}\n`);
       });
+      if (!written && !this.#snapshots.has(path) && !this.#retrying.has(path))
+        this.#retryLater(path, rebuild);
     }
   }
 

@@ -117,7 +117,7 @@ export class QueueStore {
     if (this.#log === undefined) return;
     this.#logLines++;
     if (this.#logLines > 2 * this.#count() + LOG_SLACK) this.#compact();
-    else this.writer.append(this.#log, JSON.stringify(line));
+    else this.writer.append(this.#log, JSON.stringify(line), () => this.#text());
   }
 
   #count(): number {
@@ -131,12 +131,15 @@ export class QueueStore {
     const log = this.#log;
     if (log === undefined) return;
     this.#logLines = this.#count();
-    this.writer.replace(log, () => {
-      const lines: string[] = [];
-      for (const messages of this.#queues.values())
-        for (const m of messages) lines.push(JSON.stringify({ send: m }));
-      return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-    });
+    this.writer.replace(log, () => this.#text());
+  }
+
+  /** The log as `send` lines of the messages left: what it is rewritten as. */
+  #text(): string {
+    const lines: string[] = [];
+    for (const messages of this.#queues.values())
+      for (const m of messages) lines.push(JSON.stringify({ send: m }));
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
 
   send(

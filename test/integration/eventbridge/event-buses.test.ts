@@ -166,7 +166,7 @@ describe('embedded EventBridge: event buses', () => {
     expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
   });
 
-  it('updates a bus: members given replace, members left out stay, and its LastModifiedTime moves', async () => {
+  it('updates a bus: the settings given replace its own, a description left out stays, and LastModifiedTime moves', async () => {
     // Prepare
     await harness.client.send(
       new CreateEventBusCommand({
@@ -183,23 +183,27 @@ describe('embedded EventBridge: event buses', () => {
       new UpdateEventBusCommand({ Name: 'orders', Description: 'new', LogConfig: { Level: 'INFO' } }),
     );
     const updated = await harness.client.send(new DescribeEventBusCommand({ Name: 'orders' }));
-    // Assess
+    const kept = await harness.client.send(
+      new UpdateEventBusCommand({ Name: 'orders', LogConfig: { Level: 'ERROR' } }),
+    );
+    // Assess: the key and dead-letter config left out are gone (AWS's own key, no DLQ); the description stays.
     expect(answer).toEqual({
       Arn: 'arn:aws:events:us-east-1:111111111111:event-bus/orders',
       Name: 'orders',
       Description: 'new',
-      KmsKeyIdentifier: 'alias/orders',
-      DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:111111111111:bus-dlq' },
       LogConfig: { Level: 'INFO' },
     });
     expect(updated).toMatchObject(answer);
+    expect(updated.KmsKeyIdentifier).toBeUndefined();
+    expect(updated.DeadLetterConfig).toBeUndefined();
+    expect(kept).toMatchObject({ Description: 'new', LogConfig: { Level: 'ERROR' } });
     expect(updated.CreationTime).toEqual(created.CreationTime);
     expect(updated.LastModifiedTime?.getTime()).toBeGreaterThan(
       created.LastModifiedTime?.getTime() ?? Infinity,
     );
   });
 
-  it("clears a description with an empty one and goes back to AWS's key with an empty KmsKeyIdentifier", async () => {
+  it("clears a description with an empty one, and goes back to AWS's key with an empty KmsKeyIdentifier", async () => {
     // Prepare
     await harness.client.send(
       new CreateEventBusCommand({ Name: 'orders', Description: 'old', KmsKeyIdentifier: 'alias/orders' }),

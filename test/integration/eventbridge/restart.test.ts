@@ -152,7 +152,13 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     );
     await c.send(new UntagResourceCommand({ ResourceARN: BUS_ARN, TagKeys: ['gone'] }));
     await sleep(5);
-    await c.send(new UpdateEventBusCommand({ Name: 'orders', LogConfig: { Level: 'ERROR' } }));
+    await c.send(
+      new UpdateEventBusCommand({
+        Name: 'orders',
+        KmsKeyIdentifier: 'alias/orders',
+        LogConfig: { Level: 'ERROR' },
+      }),
+    );
     await c.send(
       new PutPermissionCommand({
         EventBusName: 'orders',
@@ -290,6 +296,34 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     // Assess
     expect(after).toEqual(before);
     expect(after).toMatchObject({ Description: 'new', KmsKeyIdentifier: 'alias/new' });
+  });
+
+  it('keeps tags when the same dataDir starts under another account, as it keeps the buses and rules', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(
+      new CreateEventBusCommand({ Name: 'orders', Tags: [{ Key: 'team', Value: 'tax' }] }),
+    );
+    await first.client.send(
+      new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: [{ Key: 'stage', Value: 'dev' }] }),
+    );
+    await first.eventBridge.idle();
+    await first.close();
+    open.splice(0);
+    // Act
+    const second = await startHarness({ dataDir, accountId: '333333333333' });
+    open.push(second);
+    const tags = await second.client.send(
+      new ListTagsForResourceCommand({
+        ResourceARN: 'arn:aws:events:us-east-1:333333333333:event-bus/orders',
+      }),
+    );
+    // Assess
+    expect(tags.Tags).toEqual([
+      { Key: 'team', Value: 'tax' },
+      { Key: 'stage', Value: 'dev' },
+    ]);
+    expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
   });
 
   it('restores a scheduled rule, which fires again after the restart', async () => {

@@ -92,7 +92,7 @@ describe('embedded EventBridge: tags on buses and rules', () => {
     expect(await tagsOf(harness, BUS_ARN)).toEqual([{ Key: 'stage', Value: 'dev' }]);
   });
 
-  it('refuses a 51st tag with LimitExceededException and keeps the 50 it had', async () => {
+  it('refuses a 51st tag with ValidationException and keeps the 50 it had', async () => {
     // Prepare
     const fifty = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: `${i}` }));
     await harness.client.send(new CreateEventBusCommand({ Name: 'orders', Tags: fifty }));
@@ -111,13 +111,13 @@ describe('embedded EventBridge: tags on buses and rules', () => {
       ),
     );
     // Assess
-    expect(more.name).toBe('LimitExceededException');
+    expect(more.name).toBe('ValidationException');
     expect(more.message).toContain('at most 50 tags');
     expect(replacing.$metadata.httpStatusCode).toBe(200);
     const tags = await tagsOf(harness, BUS_ARN);
     expect(tags).toHaveLength(50);
     expect(tags?.[0]).toEqual({ Key: 'k0', Value: 'again' });
-    expect(created.name).toBe('LimitExceededException');
+    expect(created.name).toBe('ValidationException');
     const missing = await caught(() => tagsOf(harness, `${ACCOUNT_ARN}:event-bus/crowded`));
     expect(missing.name).toBe('ResourceNotFoundException');
   });
@@ -143,6 +143,44 @@ describe('embedded EventBridge: tags on buses and rules', () => {
       "1 validation error detected: Value '' at 'tags.2.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1",
     );
     expect(await tagsOf(harness, BUS_ARN)).toEqual([]);
+  });
+
+  it('refuses tag keys AWS reserves (aws:, in any case), on every operation that takes tags, changing nothing', async () => {
+    // Prepare
+    await harness.client.send(
+      new CreateEventBusCommand({ Name: 'orders', Tags: [{ Key: 'team', Value: 'tax' }] }),
+    );
+    const reserved = [{ Key: 'AWS:cloudformation:stack-name', Value: 'x' }];
+    // Act
+    const errors = [
+      await caught(() =>
+        harness.client.send(new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: reserved })),
+      ),
+      await caught(() => harness.client.send(new CreateEventBusCommand({ Name: 'other', Tags: reserved }))),
+      await caught(() =>
+        harness.client.send(
+          new PutRuleCommand({
+            Name: 'placed',
+            EventBusName: 'orders',
+            EventPattern: PATTERN,
+            Tags: reserved,
+          }),
+        ),
+      ),
+      await caught(() =>
+        harness.client.send(new UntagResourceCommand({ ResourceARN: BUS_ARN, TagKeys: ['aws:createdBy'] })),
+      ),
+    ];
+    // Assess
+    expect(errors.map((e) => e.name)).toEqual(Array(4).fill('ValidationException'));
+    expect(errors[0]?.message).toBe(
+      "Tag key AWS:cloudformation:stack-name is not valid: the aws: prefix is reserved for AWS's use.",
+    );
+    expect(await tagsOf(harness, BUS_ARN)).toEqual([{ Key: 'team', Value: 'tax' }]);
+    const gone = await Promise.all(
+      [`${ACCOUNT_ARN}:event-bus/other`, RULE_ARN].map((arn) => caught(() => tagsOf(harness, arn))),
+    );
+    expect(gone.map((e) => e.name)).toEqual(['ResourceNotFoundException', 'ResourceNotFoundException']);
   });
 
   it('answers ResourceNotFoundException for a bus or rule that is not there, or of another account', async () => {
@@ -189,8 +227,12 @@ describe('embedded EventBridge: tags on buses and rules', () => {
     const untag = await caught(() =>
       harness.client.send(new UntagResourceCommand({ ResourceARN: managed, TagKeys: ['k'] })),
     );
+    const elsewhere = await caught(() =>
+      tagsOf(harness, 'arn:aws:events:us-east-1:222222222222:rule/orders/Events-Archive-kept'),
+    );
     // Assess
     expect([tag.name, untag.name]).toEqual(['ManagedRuleException', 'ManagedRuleException']);
+    expect(elsewhere.name).toBe('ResourceNotFoundException');
     expect(tag.message).toBe('Events-Archive-kept is a managed rule.');
     expect(await tagsOf(harness, managed)).toEqual([]);
   });

@@ -24,10 +24,13 @@ describe('CoalescingWriter', () => {
       throw new RangeError('Invalid string length');
     });
     writer.replace(join(dir, 'small.json'), () => '{"ok":true}');
-    writer.append(join(dir, 'log.jsonl'), '{"n":1}');
+    const never = () => {
+      throw new Error('the log never needs rebuilding here');
+    };
+    writer.append(join(dir, 'log.jsonl'), '{"n":1}', never);
     // Act
     await writer.flush();
-    writer.append(join(dir, 'log.jsonl'), '{"n":2}');
+    writer.append(join(dir, 'log.jsonl'), '{"n":2}', never);
     await writer.flush();
     writer.close();
     // Assess
@@ -52,7 +55,7 @@ describe('CoalescingWriter', () => {
     await writer.flush();
     const behind = writer.behind;
     lines.push('b');
-    writer.append(path, 'b');
+    writer.append(path, 'b', () => `${lines.join('\n')}\n`);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     await writer.flush();
     writer.close();
@@ -75,7 +78,7 @@ describe('CoalescingWriter', () => {
     await new Promise((resolve) => setImmediate(resolve));
     // Act: a line arrives while the rewrite is on its way.
     lines.push('b');
-    writer.append(path, 'b');
+    writer.append(path, 'b', () => `${lines.join('\n')}\n`);
     await writer.flush();
     const afterFailure = await readFile(path, 'utf8');
     await rm(blocker, { recursive: true });
@@ -84,6 +87,33 @@ describe('CoalescingWriter', () => {
     writer.close();
     // Assess: behind (the old file, whole) but never a mix of the two.
     expect(afterFailure).toBe('old\n');
+    expect(await readFile(path, 'utf8')).toBe('a\nb\n');
+  });
+
+  it('rewrites a log whole after an append fails, so the lines after it never land without it', async () => {
+    // Prepare: a directory where the log goes, so appending to it fails.
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const path = join(dir, 'queues.jsonl');
+    await mkdir(path);
+    const lines: string[] = [];
+    const rebuild = () => `${lines.join('\n')}\n`;
+    const writer = new CoalescingWriter();
+    // Act
+    lines.push('a');
+    writer.append(path, 'a', rebuild);
+    await writer.flush();
+    const behind = writer.behind;
+    await rm(path, { recursive: true });
+    lines.push('b');
+    writer.append(path, 'b', rebuild);
+    await writer.flush();
+    const beforeRetry = await readFile(path, 'utf8').catch(() => 'no file');
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await writer.flush();
+    writer.close();
+    // Assess: 'b' waited for the rewrite rather than landing alone.
+    expect(behind).toEqual([path]);
+    expect(beforeRetry).toBe('no file');
     expect(await readFile(path, 'utf8')).toBe('a\nb\n');
   });
 });
