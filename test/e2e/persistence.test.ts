@@ -1,15 +1,18 @@
-// State under the data directory survives a restart: the registry, the admin key, the demo keys, and the
-// subscriptions, whose rules the embedded EventBridge gets back from the registry at start.
+// State under the data directory survives a restart: the registry, the admin key, the demo keys, the
+// subscriptions, and whatever was made on the embedded EventBridge with its own API.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { call, ruleNames, startLocalSharebus, startReceiver } from './harness.js';
+
+const COPY_QUEUE = 'arn:aws:sqs:us-east-1:000000000000:license-copies';
 
 describe('a restarted sharebus', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-state-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('keeps departments, keys and subscriptions, and delivers to the old subscription', async () => {
+  it('keeps departments, keys, subscriptions and rules made with the AWS SDK, and delivers to both', async () => {
     // Prepare: a first run registers everything, then stops.
     const env = { SHAREBUS_DATA_DIR: dataDir, SHAREBUS_ADMIN_KEY: '' };
     const hook = await startReceiver();
@@ -25,6 +28,27 @@ describe('a restarted sharebus', () => {
       endpoint: { url: hook.url },
     });
     expect(subscribed.status).toBe(201);
+    // A rule of the user's own on the bus, as `aws events put-rule` would make it.
+    const client = new EventBridgeClient({
+      endpoint: first.eventBridgeUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await client.send(
+      new PutRuleCommand({
+        Name: 'copy-licenses',
+        EventBusName: 'sharebus',
+        EventPattern: JSON.stringify({ 'detail-type': ['market-regulation.business-license.issued'] }),
+      }),
+    );
+    await client.send(
+      new PutTargetsCommand({
+        Rule: 'copy-licenses',
+        EventBusName: 'sharebus',
+        Targets: [{ Id: 'q', Arn: COPY_QUEUE }],
+      }),
+    );
+    client.destroy();
     expect(await first.stop()).toBe(0);
     expect(statSync(join(dataDir, 'admin-key')).mode & 0o777).toBe(0o600);
 
@@ -45,10 +69,18 @@ describe('a restarted sharebus', () => {
         (await call(second.apiUrl, 'POST', '/departments', second.adminKey, { id: 'archives', name: 'x' }))
           .body.code,
       ).toBe('department_exists');
-      expect(await ruleNames(second.eventBridgeUrl)).toEqual([`sharebus-sub-${subscribed.body.id}`]);
+      expect(await ruleNames(second.eventBridgeUrl)).toEqual([
+        'copy-licenses',
+        `sharebus-sub-${subscribed.body.id}`,
+      ]);
       expect(published.status).toBe(202);
       const [delivery] = await hook.waitFor(1);
       expect(delivery!.json.id).toBe(published.body.id);
+      const copies = await fetch(
+        `${second.eventBridgeUrl}/_local/queues?arn=${encodeURIComponent(COPY_QUEUE)}`,
+      );
+      const { messages } = (await copies.json()) as { messages: Array<{ body: string }> };
+      expect(messages.map((m) => JSON.parse(m.body).detail.id)).toEqual([published.body.id]);
     } finally {
       await second.stop();
       await hook.close();
