@@ -244,4 +244,48 @@ describe('embedded EventBridge: the AWS CLI', () => {
       .map((m) => JSON.parse(m.body) as Record<string, unknown>);
     expect(replayed).toEqual([expect.objectContaining({ 'replay-name': 'cli-replay', detail: { n: 1 } })]);
   });
+
+  it("updates a bus, tags it and grants another account PutEvents, as the CLI's own shorthand sends them", async () => {
+    // Prepare
+    await ok('create-event-bus', '--name', 'cli-settings', '--tags', 'Key=team,Value=tax');
+    const arn = `arn:aws:events:${harness.eventBridge.region}:111111111111:event-bus/cli-settings`;
+    // Act
+    const updated = await ok(
+      'update-event-bus',
+      '--name',
+      'cli-settings',
+      '--description',
+      'by the CLI',
+      '--log-config',
+      'IncludeDetail=FULL,Level=INFO',
+    );
+    await ok('tag-resource', '--resource-arn', arn, '--tags', 'Key=stage,Value=dev');
+    await ok('untag-resource', '--resource-arn', arn, '--tag-keys', 'team');
+    await ok(
+      'put-permission',
+      '--event-bus-name',
+      'cli-settings',
+      '--action',
+      'events:PutEvents',
+      '--principal',
+      '222222222222',
+      '--statement-id',
+      'tax-office',
+    );
+    const tags = await ok('list-tags-for-resource', '--resource-arn', arn);
+    const described = await ok('describe-event-bus', '--name', 'cli-settings');
+    const reserved = await aws('tag-resource', '--resource-arn', arn, '--tags', 'Key=aws:x,Value=y');
+    // Assess
+    expect(updated).toMatchObject({
+      Description: 'by the CLI',
+      LogConfig: { IncludeDetail: 'FULL', Level: 'INFO' },
+    });
+    expect(tags).toEqual({ Tags: [{ Key: 'stage', Value: 'dev' }] });
+    expect(described).toMatchObject({ Description: 'by the CLI', LogConfig: { Level: 'INFO' } });
+    expect(JSON.parse(String(described.Policy))).toMatchObject({
+      Statement: [{ Sid: 'tax-office', Principal: { AWS: 'arn:aws:iam::222222222222:root' } }],
+    });
+    expect(reserved.code).not.toBe(0);
+    expect(reserved.stderr).toContain('(ValidationException) when calling the TagResource operation');
+  });
 });
