@@ -11,6 +11,14 @@ export interface PolicyDocument extends JsonObject {
   readonly Statement?: JsonObject[];
 }
 
+/** A statement's id, as PutPermission and RemovePermission take it (AWS's model). */
+export const STATEMENT_ID_FIELD = {
+  min: 1,
+  max: 64,
+  pattern: /^[a-zA-Z0-9-_]+$/,
+  patternText: '[a-zA-Z0-9-_]+',
+} as const;
+
 /** What a PutPermission request asks for: a whole policy, or one statement to add (or replace) by its Sid. */
 export type PermissionRequest =
   | { readonly policy: PolicyDocument }
@@ -30,12 +38,7 @@ export function readPermission(req: RequestReader): () => PermissionRequest {
     pattern: /^(\d{12}|\*)$/,
     patternText: '(\\d{12}|\\*)',
   });
-  const statementId = req.string('StatementId', {
-    min: 1,
-    max: 64,
-    pattern: /^[a-zA-Z0-9-_]+$/,
-    patternText: '[a-zA-Z0-9-_]+',
-  });
+  const statementId = req.string('StatementId', STATEMENT_ID_FIELD);
   const condition = req.member('Condition');
   const type = condition?.string('Type', { required: true });
   const key = condition?.string('Key', { required: true });

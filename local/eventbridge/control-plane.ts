@@ -12,7 +12,13 @@ import {
   parseRuleArn,
   ruleArn,
 } from './arns.js';
-import { applyPermission, type PolicyDocument, readPermission, removeStatement } from './bus-policy.js';
+import {
+  applyPermission,
+  type PolicyDocument,
+  readPermission,
+  removeStatement,
+  STATEMENT_ID_FIELD,
+} from './bus-policy.js';
 import type { ChangeOperation, ControlJournal, JournalEntry } from './control-journal.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -343,12 +349,7 @@ export class ControlPlane {
 
   removePermission(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
-    const statementId = req.string('StatementId', {
-      min: 1,
-      max: 64,
-      pattern: /^[a-zA-Z0-9-_]+$/,
-      patternText: '[a-zA-Z0-9-_]+',
-    });
+    const statementId = req.string('StatementId', STATEMENT_ID_FIELD);
     const all = req.boolean('RemoveAllPermissions');
     const name = req.string('EventBusName', NON_PARTNER_BUS_NAME_FIELD);
     req.check();
