@@ -23,8 +23,9 @@ import {
   type ManagedRuleOwner,
 } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
-import { type CoalescingWriter, jsonLines } from './persistence.js';
+import { type CoalescingWriter, jsonLines, reasonOf } from './persistence.js';
 import {
+  isObject,
   type JsonObject,
   KMS_KEY_FIELD,
   NAME_PATTERN,
@@ -739,10 +740,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     if (!this.#dir) return;
     const index = join(this.#dir, 'archives.json');
     if (!existsSync(index)) return;
-    const saved = JSON.parse(readFileSync(index, 'utf8')) as {
-      archives?: SavedArchive[];
-      replays?: SavedReplay[];
-    };
+    const saved = readIndex(index);
     for (const s of saved.archives ?? []) {
       const file = this.#eventsFile(s.name);
       const { events, skipped, unterminated } = existsSync(file)
@@ -794,6 +792,25 @@ export class ArchiveStore implements ManagedRuleOwner {
       this.#replays.set(replay.name, replay);
     }
     if (interrupted > 0) this.#saveIndex();
+  }
+}
+
+/**
+ * archives.json, or an error that names it: a start that cannot read it stops rather than start without the
+ * archives (and rewrite the file without them).
+ */
+function readIndex(file: string): { archives?: SavedArchive[]; replays?: SavedReplay[] } {
+  try {
+    const saved: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!isObject(saved)) throw new Error('it holds no JSON object');
+    for (const key of ['archives', 'replays']) {
+      if (saved[key] !== undefined && !Array.isArray(saved[key]))
+        throw new Error(`its ${key} are not a list`);
+    }
+    return saved as { archives?: SavedArchive[]; replays?: SavedReplay[] };
+  } catch (error) {
+    const reason = reasonOf(error);
+    throw new Error(`[eventbridge] cannot read ${file}: ${reason}`, { cause: error });
   }
 }
 

@@ -78,6 +78,11 @@ function parsePolicy(text: string): PolicyDocument {
     throw validationError('This policy contains invalid Json');
   }
   if (!isObject(parsed)) throw validationError('This policy contains invalid Json');
+  // Statements are added and removed by their Sid later, so the list must be one (the words are ours).
+  const statements = parsed.Statement;
+  if (statements !== undefined && !(Array.isArray(statements) && statements.every(isObject))) {
+    throw validationError('The policy is not valid: its Statement must be a list of statements.');
+  }
   return parsed as PolicyDocument;
 }
 

@@ -3,7 +3,7 @@
 // saving a shape of our own, keeps one path (and one set of checks) for a rule put over HTTP and one restored.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CoalescingWriter, jsonLines } from './persistence.js';
+import { type CoalescingWriter, jsonLines, reasonOf } from './persistence.js';
 import { isObject, type JsonObject } from './request.js';
 
 /** The operations whose success changes buses, rules, targets or their tags, and so is logged. */
@@ -55,7 +55,15 @@ export class ControlJournal {
     if (!existsSync(this.#file)) return { entries: [], skipped: 0 };
     const entries: JournalEntry[] = [];
     let skipped = 0;
-    for (const text of jsonLines(readFileSync(this.#file))) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.#file);
+    } catch (error) {
+      // A start that cannot read it stops rather than start empty (and rewrite the log as empty).
+      const reason = reasonOf(error);
+      throw new Error(`[eventbridge] cannot read ${this.#file}: ${reason}`, { cause: error });
+    }
+    for (const text of jsonLines(bytes)) {
       try {
         const line: unknown = JSON.parse(text);
         if (

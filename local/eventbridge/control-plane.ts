@@ -622,7 +622,12 @@ export class ControlPlane {
       throw managedRuleError(managed.name, false);
     }
     const rule = this.#rule(bus, ruleName ?? '');
-    const roleless = readers.find((t) => t.roleArn === undefined && this.#needsRole(t.arn));
+    // Not on replay: the request passed once, and the same dataDir may start under another account or region,
+    // which would make a target on the old account's bus look like another account's.
+    const replaying = this.#restoringAt !== undefined;
+    const roleless = replaying
+      ? undefined
+      : readers.find((t) => t.roleArn === undefined && this.#needsRole(t.arn));
     if (roleless) throw validationError(`RoleArn is required for target ${roleless.arn}.`);
     // A FIFO queue takes a message only with its group (recorded: hashicorp/terraform#20263).
     const groupless = readers.find(
@@ -649,7 +654,7 @@ export class ControlPlane {
         raw: t.raw,
       };
       rule.targets.set(t.id, stored);
-      if (!isLambdaArn(t.arn) && !isSqsArn(t.arn)) {
+      if (!replaying && !isDeliverable(t.arn)) {
         this.options.logger.warn(
           `[eventbridge] target ${t.id} of rule ${rule.name}: ${t.arn} cannot be delivered to locally; ` +
             'its events will be recorded as failed deliveries',
@@ -986,8 +991,19 @@ export class ControlPlane {
     }
     const log = this.options.logger;
     if (skipped > 0) log.warn(`[eventbridge] skipped ${skipped} unreadable line(s) in ${journal.file}`);
-    // Every logged change succeeded once, in this order, and managed rules are out of the replay (#managedRule),
-    // so a refusal means a log edited or written by another version.
+    // Once, rather than PutTargets' warning for each target at every start.
+    let undeliverable = 0;
+    for (const bus of this.#buses.values())
+      for (const rule of bus.rules.values())
+        for (const target of rule.targets.values()) if (!isDeliverable(target.arn)) undeliverable++;
+    if (undeliverable > 0) {
+      log.warn(
+        `[eventbridge] ${undeliverable} restored target(s) cannot be delivered to locally (only Lambda and SQS are); ` +
+          'their events will be recorded as failed deliveries',
+      );
+    }
+    // Every logged change succeeded once, in this order, and managed rules (#managedRule) and the account's own
+    // checks (#needsRole) are out of the replay, so a refusal means a log edited or written by another version.
     if (refused.length > 0) {
       log.warn(
         `[eventbridge] ${refused.length} logged change(s) in ${journal.file} were refused on replay; first: ${refused[0]}`,
@@ -1102,6 +1118,9 @@ export class ControlPlane {
     return this.#buses.get(busName)?.rules.has(ref.rule) === true || !!this.#managedRule(busName, ref.rule);
   }
 }
+
+/** Whether a target's events can be delivered here: only Lambda (in process) and SQS (local queues) are. */
+const isDeliverable = (arn: string): boolean => isLambdaArn(arn) || isSqsArn(arn);
 
 /** Compiles a rule pattern, answering AWS's InvalidEventPatternException on bad or too long ones. */
 export function compileRulePattern(pattern: string): CompiledPattern {

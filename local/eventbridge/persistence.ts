@@ -165,3 +165,9 @@ export function* jsonLines(bytes: Buffer): Generator<string> {
     if (line.trim() !== '') yield line;
   }
 }
+
+/** An error's message, also for errors from another realm (where `instanceof Error` is false). */
+export function reasonOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
+}

@@ -171,6 +171,7 @@ describe("embedded EventBridge: a bus's resource policy", () => {
       }),
       await put({ Principal: 'someone' }),
       await put({ Policy: '{not json' }),
+      await put({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: { Sid: 'lone' } }) }),
       await put({
         Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'x'.repeat(10_300) }] }),
       }),
@@ -181,11 +182,15 @@ describe("embedded EventBridge: a bus's resource policy", () => {
       'ValidationException',
       'ValidationException',
       'ValidationException',
+      'ValidationException',
       'PolicyLengthExceededException',
     ]);
     expect(refusals[0]?.message).toBe("Provided value in parameter 'action' is not supported.");
     expect(refusals[2]?.message).toContain("Value 'someone' at 'principal' failed to satisfy constraint");
     expect(refusals[3]?.message).toBe('This policy contains invalid Json');
+    expect(refusals[4]?.message).toBe('The policy is not valid: its Statement must be a list of statements.');
     expect(await policyOf(harness)).toEqual(before);
+    await grant(harness, 'after');
+    expect(await policyOf(harness)).toMatchObject({ Statement: [{ Sid: 'kept' }, { Sid: 'after' }] });
   });
 });

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -298,11 +298,21 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(after).toMatchObject({ Description: 'new', KmsKeyIdentifier: 'alias/new' });
   });
 
-  it('keeps tags when the same dataDir starts under another account, as it keeps the buses and rules', async () => {
-    // Prepare
+  it('keeps tags and targets when the same dataDir starts under another account, as it keeps the buses and rules', async () => {
+    // Prepare: a target on the account's own bus needs no role, which it would under another account.
     const first = await start();
     await first.client.send(
       new CreateEventBusCommand({ Name: 'orders', Tags: [{ Key: 'team', Value: 'tax' }] }),
+    );
+    await first.client.send(new PutRuleCommand({ Name: 'forward', EventPattern: '{"source":["x"]}' }));
+    await first.client.send(
+      new PutTargetsCommand({
+        Rule: 'forward',
+        Targets: [
+          { Id: 'bus', Arn: BUS_ARN },
+          { Id: 'q', Arn: DLQ },
+        ],
+      }),
     );
     await first.client.send(
       new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: [{ Key: 'stage', Value: 'dev' }] }),
@@ -318,7 +328,9 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
         ResourceARN: 'arn:aws:events:us-east-1:333333333333:event-bus/orders',
       }),
     );
+    const targets = await second.client.send(new ListTargetsByRuleCommand({ Rule: 'forward' }));
     // Assess
+    expect(targets.Targets?.map((t) => t.Id)).toEqual(['bus', 'q']);
     expect(tags.Tags).toEqual([
       { Key: 'team', Value: 'tax' },
       { Key: 'stage', Value: 'dev' },
@@ -446,6 +458,49 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       ['CreateEventBus', 'orders'],
       ['PutRule', 'kept'],
     ]);
+  });
+
+  it('warns once at start about restored targets it cannot deliver to, not once per target', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(new PutRuleCommand({ Name: 'notify', EventPattern: '{"source":["x"]}' }));
+    await first.client.send(
+      new PutTargetsCommand({
+        Rule: 'notify',
+        Targets: [
+          { Id: 'sns', Arn: 'arn:aws:sns:us-east-1:111111111111:topic' },
+          { Id: 'logs', Arn: 'arn:aws:logs:us-east-1:111111111111:log-group:/x' },
+        ],
+      }),
+    );
+    // Act
+    const second = await restart(first);
+    // Assess
+    expect(second.warnings).toEqual([
+      '[eventbridge] 2 restored target(s) cannot be delivered to locally (only Lambda and SQS are); ' +
+        'their events will be recorded as failed deliveries',
+    ]);
+  });
+
+  it('refuses to start on an archive index or a journal it cannot read, naming the file', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.eventBridge.idle();
+    await first.close();
+    open.splice(0);
+    const index = join(dataDir, 'archives.json');
+    const journal = join(dataDir, 'control-plane.jsonl');
+    // Act
+    await writeFile(index, '{"archives": [], "replays": {}}');
+    const badIndex = await caught(() => start());
+    await rm(index);
+    await rm(journal);
+    await mkdir(journal);
+    const badJournal = await caught(() => start());
+    // Assess
+    expect(badIndex.message).toBe(`[eventbridge] cannot read ${index}: its replays are not a list`);
+    expect(badJournal.message).toMatch(`[eventbridge] cannot read ${journal}: EISDIR`);
   });
 
   it('logs nothing for a change it refuses', async () => {
