@@ -4,6 +4,17 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoalescingWriter } from '../../../local/eventbridge/persistence.js';
 
+/** Fakes the writer's retry timers (1 s after a failure), leaving setImmediate, which schedules writes, real. */
+function fakeRetryTimers(): void {
+  jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+}
+
+/** Fires the writer's first retry at once rather than a second later. */
+async function firstRetry(): Promise<void> {
+  jest.advanceTimersByTime(1_000);
+  jest.useRealTimers();
+}
+
 describe('CoalescingWriter', () => {
   let dir: string;
 
@@ -12,6 +23,7 @@ describe('CoalescingWriter', () => {
   });
 
   afterEach(async () => {
+    jest.useRealTimers();
     jest.restoreAllMocks();
     await rm(dir, { recursive: true, force: true });
   });
@@ -42,6 +54,7 @@ describe('CoalescingWriter', () => {
 
   it('tries a failed rewrite again until it lands, the lines appended meanwhile in it', async () => {
     // Prepare: a rewrite that fails once, then writes the live state.
+    fakeRetryTimers();
     jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const path = join(dir, 'queues.jsonl');
     const lines = ['a'];
@@ -56,7 +69,7 @@ describe('CoalescingWriter', () => {
     const behind = writer.behind;
     lines.push('b');
     writer.append(path, 'b', () => `${lines.join('\n')}\n`);
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await firstRetry();
     await writer.flush();
     writer.close();
     // Assess
@@ -67,6 +80,7 @@ describe('CoalescingWriter', () => {
 
   it('leaves no gap when a rewrite fails on disk: lines appended while it was on its way wait for the retry', async () => {
     // Prepare: a log on disk, and a directory where the rewrite's temporary file goes, so the write fails.
+    fakeRetryTimers();
     jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const path = join(dir, 'control-plane.jsonl');
     await writeFile(path, 'old\n');
@@ -82,7 +96,7 @@ describe('CoalescingWriter', () => {
     await writer.flush();
     const afterFailure = await readFile(path, 'utf8');
     await rm(blocker, { recursive: true });
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await firstRetry();
     await writer.flush();
     writer.close();
     // Assess: behind (the old file, whole) but never a mix of the two.
@@ -92,6 +106,7 @@ describe('CoalescingWriter', () => {
 
   it('rewrites a log whole after an append fails, so the lines after it never land without it', async () => {
     // Prepare: a directory where the log goes, so appending to it fails.
+    fakeRetryTimers();
     jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const path = join(dir, 'queues.jsonl');
     await mkdir(path);
@@ -108,7 +123,7 @@ describe('CoalescingWriter', () => {
     writer.append(path, 'b', rebuild);
     await writer.flush();
     const beforeRetry = await readFile(path, 'utf8').catch(() => 'no file');
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await firstRetry();
     await writer.flush();
     writer.close();
     // Assess: 'b' waited for the rewrite rather than landing alone.
