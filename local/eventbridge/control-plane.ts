@@ -53,6 +53,7 @@ import {
   matchesPatternJson,
   RuleMatcher,
 } from './patterns/index.js';
+import { reasonOf } from './persistence.js';
 import {
   BUS_NAME_PATTERN,
   BUS_NAME_PATTERN_TEXT,
@@ -318,8 +319,8 @@ export class ControlPlane {
     const given = readBusSettings(req);
     req.check();
     const bus = this.#bus(name);
-    // The settings given replace the bus's, and those left out go, except the description, which an empty one
-    // clears: "If you do not specify a customer managed key identifier, EventBridge uses an Amazon Web Services owned
+    // The settings given replace the bus's, and those left out go, except the description, which stays unless one
+    // is given (an empty one too): "If you do not specify a customer managed key identifier, EventBridge uses an Amazon Web Services owned
     // key" (UpdateEventBus's reference), and Terraform's provider leaves out a dead-letter or log config it removes
     // but sends "" for a description ("To unset the description, the only way is to explicitly set it to the empty
     // string").
@@ -774,10 +775,15 @@ export class ControlPlane {
     // AWS's words for an ARN of neither are not recorded.
     if (ref === undefined) throw notFound(`Resource ${arn} does not exist.`);
     const bus = this.#bus(ref.bus);
+    const missing = () => notFound(`Rule ${ref.rule} does not exist on EventBus ${bus.name}.`);
     const managed = this.#managedRule(bus.name, ref.rule);
-    const rule = managed ?? this.#rule(bus, ref.rule);
-    if (!exact(rule.arn)) throw notFound(`Rule ${ref.rule} does not exist on EventBus ${bus.name}.`);
-    return managed ?? (rule as Rule).tags;
+    if (managed) {
+      if (!exact(managed.arn)) throw missing();
+      return managed;
+    }
+    const rule = this.#rule(bus, ref.rule);
+    if (!exact(rule.arn)) throw missing();
+    return rule.tags;
   }
 
   tagResource(body: JsonObject): JsonObject {
@@ -799,8 +805,8 @@ export class ControlPlane {
     req.check();
     const target = this.#tagsOf(arn ?? '');
     if (!(target instanceof Map)) throw managedRuleError(target.name, false);
-    // A key the resource does not have is no error (the reference lists none for it).
     refuseReservedKeys(keys);
+    // A key the resource does not have is no error (the reference lists none for it).
     for (const key of keys) target.delete(key);
     this.#changed('UntagResource', body);
     return {};
@@ -984,7 +990,7 @@ export class ControlPlane {
       try {
         this.#apply(entry);
       } catch (error) {
-        refused.push(`${entry.op}: ${error instanceof Error ? error.message : String(error)}`);
+        refused.push(`${entry.op}: ${reasonOf(error)}`);
       } finally {
         this.#restoringAt = undefined;
       }
