@@ -23,7 +23,7 @@ import {
   type ManagedRuleOwner,
 } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
-import { type CoalescingWriter, jsonLines, reasonOf } from './persistence.js';
+import { type CoalescingWriter, cannotRead, jsonLinesText, readJsonLines } from './persistence.js';
 import {
   isObject,
   type JsonObject,
@@ -186,7 +186,9 @@ export class ArchiveStore implements ManagedRuleOwner {
       archive.events.push(stored);
       archive.sizeBytes += Buffer.byteLength(stored.json);
       if (this.#dir) {
-        this.writer.append(this.#eventsFile(archive.name), JSON.stringify(stored), () => eventsText(archive));
+        this.writer.append(this.#eventsFile(archive.name), JSON.stringify(stored), () =>
+          jsonLinesText(archive.events),
+        );
       }
     }
   }
@@ -733,7 +735,7 @@ export class ArchiveStore implements ManagedRuleOwner {
   #saveEvents(archive: Archive): void {
     if (!this.#dir) return;
     const events = archive.events;
-    this.writer.replace(this.#eventsFile(archive.name), () => eventsText({ events }));
+    this.writer.replace(this.#eventsFile(archive.name), () => jsonLinesText(events));
   }
 
   #load(): void {
@@ -743,9 +745,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     const saved = readIndex(index);
     for (const s of saved.archives ?? []) {
       const file = this.#eventsFile(s.name);
-      const { events, skipped, unterminated } = existsSync(file)
-        ? readArchivedEvents(file)
-        : { events: [], skipped: 0, unterminated: false };
+      const { events, skipped, unterminated } = readArchivedEvents(file);
       const archive: Archive = {
         name: s.name,
         arn: archiveArn(this.#scope, s.name),
@@ -809,43 +809,25 @@ function readIndex(file: string): { archives?: SavedArchive[]; replays?: SavedRe
     }
     return saved as { archives?: SavedArchive[]; replays?: SavedReplay[] };
   } catch (error) {
-    const reason = reasonOf(error);
-    throw new Error(`[eventbridge] cannot read ${file}: ${reason}`, { cause: error });
+    throw cannotRead(file, error);
   }
 }
 
-/** An archive's events file as it is rewritten: one JSON object per event. */
-function eventsText(archive: { readonly events: readonly ArchivedEvent[] }): string {
-  const events = archive.events;
-  return events.length === 0 ? '' : `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
-}
-
-/**
- * An archive's events file, one JSON object per line, read line by line from its bytes: a file past the longest
- * string JavaScript holds (about 512 MiB) still loads, and a line that does not parse (torn by a crash) is
- * counted and left out rather than stopping the start.
- */
+/** An archive's events file, one JSON object per line (see readJsonLines); a line that is not an event is skipped. */
 function readArchivedEvents(file: string): {
   events: ArchivedEvent[];
   skipped: number;
   unterminated: boolean;
 } {
-  const bytes = readFileSync(file);
-  // A crash just before a line's newline leaves a line that parses, but the next event would join it.
-  const unterminated = bytes.length > 0 && bytes[bytes.length - 1] !== 10;
+  const { values, skipped, unterminated } = readJsonLines(file);
   const events: ArchivedEvent[] = [];
-  let skipped = 0;
-  for (const line of jsonLines(bytes)) {
-    try {
-      const e = JSON.parse(line) as Partial<ArchivedEvent>;
-      if (typeof e.json === 'string' && typeof e.time === 'number' && typeof e.ingestedAt === 'number') {
-        events.push({ json: e.json, time: e.time, ingestedAt: e.ingestedAt });
-      } else skipped++;
-    } catch {
-      skipped++;
+  for (const value of values) {
+    const e = value as Partial<ArchivedEvent> | null;
+    if (typeof e?.json === 'string' && typeof e.time === 'number' && typeof e.ingestedAt === 'number') {
+      events.push({ json: e.json, time: e.time, ingestedAt: e.ingestedAt });
     }
   }
-  return { events, skipped, unterminated };
+  return { events, skipped: skipped + values.length - events.length, unterminated };
 }
 
 /** ListArchives and ListReplays take one of NamePrefix, EventSourceArn and State (AWS's words, recorded). */

@@ -1,6 +1,7 @@
 // The EventBridge resources (buses, rules, targets) and the operations on them, including PutEvents and
 // TestEventPattern, with AWS's request validation, error codes and messages.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import {
   type AccountScope,
   busArn,
@@ -19,7 +20,7 @@ import {
   removeStatement,
   STATEMENT_ID_FIELD,
 } from './bus-policy.js';
-import type { ChangeOperation, ControlJournal, JournalEntry } from './control-journal.js';
+import { type ChangeOperation, JOURNAL_FILE, type JournalEntry, readJournal } from './control-journal.js';
 import {
   DEFAULT_RETRY_POLICY,
   type DeliveredEvent,
@@ -53,7 +54,7 @@ import {
   matchesPatternJson,
   RuleMatcher,
 } from './patterns/index.js';
-import { reasonOf } from './persistence.js';
+import { type CoalescingWriter, CompactedLog, reasonOf } from './persistence.js';
 import {
   BUS_NAME_PATTERN,
   BUS_NAME_PATTERN_TEXT,
@@ -183,8 +184,8 @@ export interface ControlPlaneOptions {
   readonly logger: Logger;
   /** Runs the schedules of enabled rules with a ScheduleExpression. */
   readonly scheduler: Scheduler;
-  /** Where changes to buses, rules and targets are logged, to be restored at the next start (dataDir). */
-  readonly journal?: ControlJournal;
+  /** Where changes to buses, rules and targets are logged, to be restored at the next start. */
+  readonly persistence?: { readonly writer: CoalescingWriter; readonly dataDir: string };
 }
 
 const epochSeconds = (date: Date): number => date.getTime() / 1000;
@@ -195,9 +196,15 @@ export class ControlPlane {
   #managedRuleOwner: ManagedRuleOwner | undefined;
   /** While restore() replays the journal: the time of the entry being replayed (a bus keeps its CreationTime). */
   #restoringAt: number | undefined;
+  /** The journal of changes (JOURNAL_FILE), with a dataDir. */
+  readonly #journal: CompactedLog | undefined;
 
   constructor(private readonly options: ControlPlaneOptions) {
     this.#buses.set(DEFAULT_BUS, this.#newBus(DEFAULT_BUS, undefined));
+    const persistence = options.persistence;
+    this.#journal = persistence
+      ? new CompactedLog(persistence.writer, join(persistence.dataDir, JOURNAL_FILE), () => this.#snapshot())
+      : undefined;
   }
 
   get scope(): AccountScope {
@@ -231,7 +238,7 @@ export class ControlPlane {
   }
 
   #newBus(name: string, settings: BusSettings = {}): Bus {
-    const now = new Date(this.#restoringAt ?? Date.now());
+    const now = this.#now();
     return {
       name,
       arn: busArn(this.scope, name),
@@ -332,8 +339,7 @@ export class ControlPlane {
     bus.settings = Object.fromEntries(
       BUS_SETTINGS.flatMap((k) => (merged[k] !== undefined ? [[k, merged[k]]] : [])),
     ) as BusSettings;
-    bus.lastModifiedTime = new Date(this.#restoringAt ?? Date.now());
-    this.#changed('UpdateEventBus', body, bus.lastModifiedTime.getTime());
+    this.#busChanged(bus, 'UpdateEventBus', body);
     return { Arn: bus.arn, Name: bus.name, ...bus.settings };
   }
 
@@ -344,7 +350,7 @@ export class ControlPlane {
     req.check();
     const bus = this.#bus(name);
     bus.policy = applyPermission(bus.policy, permission(), bus.arn);
-    this.#policyChanged(bus, 'PutPermission', body);
+    this.#busChanged(bus, 'PutPermission', body);
     return {};
   }
 
@@ -358,13 +364,19 @@ export class ControlPlane {
     if (all === true) bus.policy = undefined;
     else if (statementId === undefined) throw validationError('Parameter StatementId must be specified.');
     else bus.policy = removeStatement(bus.policy, statementId);
-    this.#policyChanged(bus, 'RemovePermission', body);
+    this.#busChanged(bus, 'RemovePermission', body);
     return {};
   }
 
-  #policyChanged(bus: Bus, op: ChangeOperation, body: JsonObject): void {
-    bus.lastModifiedTime = new Date(this.#restoringAt ?? Date.now());
+  /** A change to a bus itself (its settings or policy): its LastModifiedTime moves, and the change is logged then. */
+  #busChanged(bus: Bus, op: ChangeOperation, body: JsonObject): void {
+    bus.lastModifiedTime = this.#now();
     this.#changed(op, body, bus.lastModifiedTime.getTime());
+  }
+
+  /** Now, or while the journal is replayed the time of the entry being replayed. */
+  #now(): Date {
+    return new Date(this.#restoringAt ?? Date.now());
   }
 
   /** A bus as ListEventBuses shows it: AWS's EventBus shape has the description but not the other settings. */
@@ -970,9 +982,8 @@ export class ControlPlane {
 
   /** Logs a change that succeeded, unless it is one restore() is replaying. */
   #changed(op: ChangeOperation, body: JsonObject, at = Date.now()): void {
-    const journal = this.options.journal;
-    if (!journal || this.#restoringAt !== undefined) return;
-    journal.record({ at, op, body }, this.#stateLines(), () => this.#snapshot());
+    if (this.#restoringAt !== undefined) return;
+    this.#journal?.append({ at, op, body }, this.#stateLines());
   }
 
   /**
@@ -981,9 +992,9 @@ export class ControlPlane {
    * rebuilt. Managed rules (the archives', kept apart) take no part in the replay.
    */
   restore(): void {
-    const journal = this.options.journal;
+    const journal = this.#journal;
     if (!journal) return;
-    const { entries, skipped } = journal.read();
+    const { entries, skipped } = readJournal(journal.file);
     const refused: string[] = [];
     for (const entry of entries) {
       this.#restoringAt = entry.at;
@@ -1015,7 +1026,7 @@ export class ControlPlane {
         `[eventbridge] ${refused.length} logged change(s) in ${journal.file} were refused on replay; first: ${refused[0]}`,
       );
     }
-    journal.compact(this.#stateLines(), () => this.#snapshot());
+    journal.compact(this.#stateLines());
   }
 
   #apply({ op, body, at }: JournalEntry): JsonObject {

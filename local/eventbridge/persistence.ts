@@ -1,5 +1,6 @@
 // Coalescing file writer for the optional dataDir: many changes in one tick become one write, so keeping
 // queues and archives on disk costs little at event rates, and flush() lets stop()/idle() wait for the disk.
+import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -152,22 +153,83 @@ export class CoalescingWriter {
   }
 }
 
+/** Lines a log may hold beyond twice the lines that rebuild its state before it is rewritten as them. */
+const LOG_SLACK = 1_000;
+
 /**
- * The non-blank lines of a file of JSON lines, read from its bytes one line at a time: a file past the longest
- * string JavaScript holds (about 512 MiB) still reads, as long as each line fits.
+ * A file of JSON lines kept as a log (the queues', the control plane's): each change is appended as a line, and
+ * the whole is rewritten as the lines that rebuild the state (compacted) once it holds more than twice as many plus
+ * 1,000, so a change costs O(1) on average however large the state. `state()` gives those lines, read when the
+ * file is written; the `size` given with each change is about their number, counted cheaply by the owner.
  */
-export function* jsonLines(bytes: Buffer): Generator<string> {
+export class CompactedLog {
+  #lines = 0;
+  readonly #text = (): string => jsonLinesText(this.state());
+
+  constructor(
+    private readonly writer: CoalescingWriter,
+    readonly file: string,
+    private readonly state: () => Iterable<unknown>,
+  ) {}
+
+  append(line: unknown, size: number): void {
+    this.#lines++;
+    if (this.#lines > 2 * size + LOG_SLACK) this.compact(size);
+    else this.writer.append(this.file, JSON.stringify(line), this.#text);
+  }
+
+  /** Rewrites the log as the lines that rebuild the state as it is when the write happens. */
+  compact(size: number): void {
+    this.#lines = size;
+    this.writer.replace(this.file, this.#text);
+  }
+}
+
+/** Values as a file of JSON lines: one a line, each ended by a newline; nothing for none. */
+export function jsonLinesText(values: Iterable<unknown>): string {
+  const lines = Array.from(values, (value) => JSON.stringify(value));
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * The values of a file of JSON lines (none when there is no file), read line by line from its bytes: a file past
+ * the longest string JavaScript holds (about 512 MiB) still loads, as long as each line fits. A line that does not
+ * parse (a crash cut it short) is counted and left out; `unterminated` says the last line lacks its newline, which
+ * the next append would join. A file that cannot be read stops the start with an error that names it, rather
+ * than the state starting empty and the file being rewritten without it.
+ */
+export function readJsonLines(file: string): { values: unknown[]; skipped: number; unterminated: boolean } {
+  if (!existsSync(file)) return { values: [], skipped: 0, unterminated: false };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw cannotRead(file, error);
+  }
+  const values: unknown[] = [];
+  let skipped = 0;
   for (let start = 0; start < bytes.length; ) {
     const newline = bytes.indexOf(10, start);
     const end = newline < 0 ? bytes.length : newline;
     const line = bytes.toString('utf8', start, end);
     start = end + 1;
-    if (line.trim() !== '') yield line;
+    if (line.trim() === '') continue;
+    try {
+      values.push(JSON.parse(line));
+    } catch {
+      skipped++;
+    }
   }
+  return { values, skipped, unterminated: bytes.length > 0 && bytes[bytes.length - 1] !== 10 };
 }
 
 /** An error's message, also for errors from another realm (where `instanceof Error` is false). */
 export function reasonOf(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : String(error);
+}
+
+/** The error that stops a start on a state file it cannot read (rather than start without that state). */
+export function cannotRead(file: string, error: unknown): Error {
+  return new Error(`[eventbridge] cannot read ${file}: ${reasonOf(error)}`, { cause: error });
 }

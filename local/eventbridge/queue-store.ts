@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CoalescingWriter, jsonLines } from './persistence.js';
+import { type CoalescingWriter, CompactedLog, readJsonLines } from './persistence.js';
 
 export interface MessageAttribute {
   readonly DataType: 'String' | 'Number';
@@ -34,52 +34,41 @@ export interface QueueMessage {
 export const DROPPED_DELIVERIES = 'local:dropped-deliveries';
 
 /**
- * A line of the queues' log (`queues.jsonl` in dataDir): a message stored, messages taken by id, or a queue
- * emptied. The log is appended to as they happen and rewritten as `send` lines of what is left (compacted) at
- * start and once it holds twice as many lines as messages, so a change costs O(1), not a rewrite of every queue.
+ * A line of the queues' log (`queues.jsonl` in dataDir, a CompactedLog): a message stored, messages taken by id,
+ * or a queue emptied. It is rewritten as `send` lines of the messages left at start and once it holds twice as
+ * many lines as messages (plus 1,000), so a change costs O(1), not a rewrite of every queue.
  */
 type LogLine =
   | { readonly send: QueueMessage }
   | { readonly take: readonly string[] }
   | { readonly receive: string };
 
-/** Lines a log may hold beyond twice its messages before it is compacted. */
-const LOG_SLACK = 1_000;
-
 export class QueueStore {
   readonly #queues = new Map<string, QueueMessage[]>();
-  readonly #log: string | undefined;
-  #logLines = 0;
+  readonly #log: CompactedLog | undefined;
 
   constructor(
     readonly writer: CoalescingWriter,
     dataDir: string | undefined,
   ) {
-    this.#log = dataDir === undefined ? undefined : join(dataDir, 'queues.jsonl');
-    if (dataDir === undefined || this.#log === undefined) return;
+    if (dataDir === undefined) return;
+    this.#log = new CompactedLog(writer, join(dataDir, 'queues.jsonl'), () => this.#sends());
     const legacy = join(dataDir, 'queues.json');
-    if (existsSync(this.#log)) this.#replay(readFileSync(this.#log));
+    if (existsSync(this.#log.file)) this.#replay(this.#log.file);
     else if (existsSync(legacy)) {
       // Written whole by versions before the log; read once, then the log takes over.
       const saved = JSON.parse(readFileSync(legacy, 'utf8')) as { queues?: Record<string, QueueMessage[]> };
       for (const [arn, messages] of Object.entries(saved.queues ?? {})) this.#queues.set(arn, [...messages]);
     }
-    this.#compact();
+    this.#log.compact(this.#count());
   }
 
   /** Applies the log's lines in order; a line a crash cut short (the last) is left out. */
-  #replay(bytes: Buffer): void {
+  #replay(file: string): void {
     // By id while replaying, so a take costs O(1), not a pass over every message.
     const byId = new Map<string, QueueMessage>();
-    let skipped = 0;
-    for (const text of jsonLines(bytes)) {
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        skipped++;
-        continue;
-      }
+    const { values, skipped } = readJsonLines(file);
+    for (const line of values as LogLine[]) {
       if ('send' in line) byId.set(line.send.messageId, line.send);
       else if ('take' in line) for (const id of line.take) byId.delete(id);
       else if ('receive' in line) {
@@ -87,8 +76,7 @@ export class QueueStore {
       }
     }
     for (const message of byId.values()) this.#add(message);
-    if (skipped > 0)
-      console.warn(`[eventbridge] queues: skipped ${skipped} unreadable line(s) in ${this.#log}`);
+    if (skipped > 0) console.warn(`[eventbridge] queues: skipped ${skipped} unreadable line(s) in ${file}`);
   }
 
   #add(message: QueueMessage): void {
@@ -114,10 +102,7 @@ export class QueueStore {
   }
 
   #write(line: LogLine): void {
-    if (this.#log === undefined) return;
-    this.#logLines++;
-    if (this.#logLines > 2 * this.#count() + LOG_SLACK) this.#compact();
-    else this.writer.append(this.#log, JSON.stringify(line), () => this.#text());
+    this.#log?.append(line, this.#count());
   }
 
   #count(): number {
@@ -126,20 +111,9 @@ export class QueueStore {
     return n;
   }
 
-  /** Rewrites the log as one `send` line per message left. */
-  #compact(): void {
-    const log = this.#log;
-    if (log === undefined) return;
-    this.#logLines = this.#count();
-    this.writer.replace(log, () => this.#text());
-  }
-
-  /** The log as `send` lines of the messages left: what it is rewritten as. */
-  #text(): string {
-    const lines: string[] = [];
-    for (const messages of this.#queues.values())
-      for (const m of messages) lines.push(JSON.stringify({ send: m }));
-    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  /** The log as it is rewritten: a `send` line per message left. */
+  *#sends(): Generator<LogLine> {
+    for (const messages of this.#queues.values()) for (const m of messages) yield { send: m };
   }
 
   send(

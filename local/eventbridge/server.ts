@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ArchiveStore } from './archives.js';
-import { ControlJournal } from './control-journal.js';
 import { ControlPlane } from './control-plane.js';
 import { Dispatcher, type InvokeLambda, type Logger } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
@@ -126,7 +125,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     maxEntrySizeBytes: options.maxEntrySizeBytes ?? 262_144,
     logger,
     scheduler,
-    ...(options.dataDir !== undefined ? { journal: new ControlJournal(writer, options.dataDir) } : {}),
+    ...(options.dataDir !== undefined ? { persistence: { writer, dataDir: options.dataDir } } : {}),
   });
   const archives = new ArchiveStore(control, writer, options.dataDir);
   control.restore();
