@@ -119,7 +119,7 @@ describe("embedded EventBridge: a bus's resource policy", () => {
     expect(await policyOf(harness)).toBeUndefined();
   });
 
-  it('answers ResourceNotFoundException for a policy or statement that is not there, with the words AWS uses', async () => {
+  it('refuses to remove a policy or statement that is not there, or one not named, with the words AWS uses', async () => {
     // Act
     const none = await caught(() =>
       harness.client.send(new RemovePermissionCommand({ EventBusName: 'orders', StatementId: 'x' })),
@@ -138,12 +138,21 @@ describe("embedded EventBridge: a bus's resource policy", () => {
         }),
       ),
     );
+    const unnamed = await caught(() =>
+      harness.client.send(new RemovePermissionCommand({ EventBusName: 'orders' })),
+    );
     // Assess
-    expect([none, other, noBus].map((e) => [e.name, e.message])).toEqual([
+    expect([none, other, noBus, unnamed].map((e) => [e.name, e.message])).toEqual([
       ['ResourceNotFoundException', 'EventBus does not have a policy.'],
       ['ResourceNotFoundException', 'Statement with the provided id does not exist.'],
       ['ResourceNotFoundException', 'Event bus nowhere does not exist.'],
+      ['ValidationException', 'Parameter StatementId must be specified.'],
     ]);
+    // Nothing was changed by the refusals: the one statement granted is still there, alone.
+    expect(await policyOf(harness)).toMatchObject({ Statement: [{ Sid: 'tax-office' }] });
+    expect(((await policyOf(harness)) as { Statement: unknown[] }).Statement).toHaveLength(1);
+    const buses = await harness.client.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
   });
 
   it('refuses a permission it cannot grant, changing nothing', async () => {
