@@ -18,6 +18,13 @@ export const ruleArn = (scope: AccountScope, bus: string, rule: string): string 
 export const archiveArn = (scope: AccountScope, archive: string): string =>
   `${prefix(scope)}:archive/${archive}`;
 
+/** A connection's or API destination's ARN ends in a UUID of its own, so one made again under the name differs. */
+export const connectionArn = (scope: AccountScope, name: string, id: string): string =>
+  `${prefix(scope)}:connection/${name}/${id}`;
+
+export const apiDestinationArn = (scope: AccountScope, name: string, id: string): string =>
+  `${prefix(scope)}:api-destination/${name}/${id}`;
+
 export const replayArn = (scope: AccountScope, replay: string): string => `${prefix(scope)}:replay/${replay}`;
 
 /** `EventBusName` parameters take a name or an ARN; undefined means the default bus. */
@@ -50,3 +57,6 @@ export function parseBusArn(arn: string): string | undefined {
 export const isLambdaArn = (arn: string): boolean => /^arn:[^:]+:lambda:[^:]*:[^:]*:function:.+/.test(arn);
 
 export const isSqsArn = (arn: string): boolean => /^arn:[^:]+:sqs:[^:]*:[^:]*:[^:]+$/.test(arn);
+
+export const isApiDestinationArn = (arn: string): boolean =>
+  /^arn:[^:]+:events:[^:]*:[^:]*:api-destination\/[^/]+\/[^/]+$/.test(arn);

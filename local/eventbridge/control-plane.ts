@@ -7,6 +7,7 @@ import {
   busArn,
   busNameOf,
   DEFAULT_BUS,
+  isApiDestinationArn,
   isLambdaArn,
   isSqsArn,
   parseBusArn,
@@ -20,12 +21,15 @@ import {
   removeStatement,
   STATEMENT_ID_FIELD,
 } from './bus-policy.js';
+import { HEADER_KEY_FIELD, HEADER_VALUE_FIELD, QUERY_KEY_FIELD, QUERY_VALUE_FIELD } from './connections.js';
 import { type ChangeOperation, JOURNAL_FILE, type JournalEntry, readJournal } from './control-journal.js';
 import {
   DEFAULT_RETRY_POLICY,
   type DeliveredEvent,
+  DeliveryFailureError,
   type DeliveryTarget,
   type Dispatcher,
+  type HttpParameters,
   isoSeconds,
   type Logger,
   type RetryPolicy,
@@ -664,10 +668,11 @@ export class ControlPlane {
         render: t.render,
         retryPolicy: t.retryPolicy,
         ...(t.deadLetterArn !== undefined ? { deadLetterArn: t.deadLetterArn } : {}),
+        ...(t.httpParameters !== undefined ? { httpParameters: t.httpParameters } : {}),
         raw: t.raw,
       };
       rule.targets.set(t.id, stored);
-      if (!replaying && !isDeliverable(t.arn)) {
+      if (!replaying && !this.#isDeliverable(t.arn)) {
         this.options.logger.warn(
           `[eventbridge] target ${t.id} of rule ${rule.name}: ${t.arn} cannot be delivered to locally; ` +
             'its events will be recorded as failed deliveries',
@@ -958,6 +963,36 @@ export class ControlPlane {
     return deliveries;
   }
 
+  /**
+   * A bus target's input arrives on its bus: the event as the sending rule's target rendered it, keeping its id and
+   * time, archived and routed like one put there, and marked as forwarded (it goes no further to a third bus).
+   */
+  forwardEvent(busName: string, payload: string, from: string): void {
+    const bus = this.#buses.get(busName);
+    if (!bus) throw new DeliveryFailureError('NO_RESOURCE', `Event bus ${busName} does not exist.`, false);
+    let event: unknown;
+    try {
+      event = JSON.parse(payload);
+    } catch {
+      event = undefined;
+    }
+    if (
+      !isObject(event) ||
+      typeof event.source !== 'string' ||
+      typeof event['detail-type'] !== 'string' ||
+      !isObject(event.detail)
+    ) {
+      throw new DeliveryFailureError(
+        'INVALID_PARAMETER',
+        `The input for event bus ${busName} is not an event with a source, a detail-type and a detail object.`,
+        false,
+      );
+    }
+    const busEvent: BusEvent = { event, json: payload, ingestedAt: Date.now(), forwardedFrom: from };
+    for (const sink of this.#sinks) sink(bus.name, busEvent);
+    this.route(bus.name, busEvent);
+  }
+
   testEventPattern(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
     const pattern = req.string('EventPattern', { required: true, max: 4096 });
@@ -1012,10 +1047,11 @@ export class ControlPlane {
     let undeliverable = 0;
     for (const bus of this.#buses.values())
       for (const rule of bus.rules.values())
-        for (const target of rule.targets.values()) if (!isDeliverable(target.arn)) undeliverable++;
+        for (const target of rule.targets.values()) if (!this.#isDeliverable(target.arn)) undeliverable++;
     if (undeliverable > 0) {
       log.warn(
-        `[eventbridge] ${undeliverable} restored target(s) cannot be delivered to locally (only Lambda and SQS are); ` +
+        `[eventbridge] ${undeliverable} restored target(s) cannot be delivered to locally (only Lambda, SQS, API ` +
+          'destinations and the buses of this account and region are); ' +
           'their events will be recorded as failed deliveries',
       );
     }
@@ -1128,6 +1164,16 @@ export class ControlPlane {
     return entries;
   }
 
+  /**
+   * Whether a target's events can be delivered here: Lambda (in process), SQS (local queues), API destinations
+   * (over HTTP) and the buses of this account and region are.
+   */
+  #isDeliverable(arn: string): boolean {
+    return (
+      isLambdaArn(arn) || isSqsArn(arn) || isApiDestinationArn(arn) || arn.startsWith(busArn(this.scope, ''))
+    );
+  }
+
   /** Rule ARNs must name existing rules of the bus (replay FilterArns). */
   ruleExists(arn: string, busName: string): boolean {
     const ref = parseRuleArn(arn);
@@ -1135,9 +1181,6 @@ export class ControlPlane {
     return this.#buses.get(busName)?.rules.has(ref.rule) === true || !!this.#managedRule(busName, ref.rule);
   }
 }
-
-/** Whether a target's events can be delivered here: only Lambda (in process) and SQS (local queues) are. */
-const isDeliverable = (arn: string): boolean => isLambdaArn(arn) || isSqsArn(arn);
 
 /** Compiles a rule pattern, answering AWS's InvalidEventPatternException on bad or too long ones. */
 export function compileRulePattern(pattern: string): CompiledPattern {
@@ -1164,6 +1207,7 @@ interface ParsedTarget {
   readonly deadLetterArn?: string;
   readonly roleArn?: string;
   readonly messageGroupId?: string;
+  readonly httpParameters?: HttpParameters;
   readonly input: Parameters<typeof compileTargetInput>[0];
   readonly raw: JsonObject;
 }
@@ -1202,8 +1246,24 @@ function checkTargetParameters(t: RequestReader): void {
   redshift?.stringList('Sqls', { max: 40 }, { min: 1, max: 100_000 });
   t.member('SageMakerPipelineParameters')?.array('PipelineParameterList', { max: 200 });
   t.member('AppSyncParameters')?.string('GraphQLOperation', { min: 1, max: 1_048_576 });
-  // Read only for its JSON type: a string or a list where the object goes is a SerializationException.
-  t.member('HttpParameters');
+}
+
+/** A target's HttpParameters, held to AWS's model: API destinations use them (API Gateway targets too, in AWS). */
+function readHttpParameters(t: RequestReader): HttpParameters | undefined {
+  const http = t.member('HttpParameters');
+  if (!http) return undefined;
+  const path = http.stringList(
+    'PathParameterValues',
+    {},
+    { pattern: /^(?!\s*$).+$/, patternText: '^(?!\\s*$).+' },
+  );
+  const headers = http.stringMap('HeaderParameters', { keys: HEADER_KEY_FIELD, values: HEADER_VALUE_FIELD });
+  const query = http.stringMap('QueryStringParameters', { keys: QUERY_KEY_FIELD, values: QUERY_VALUE_FIELD });
+  return {
+    ...(path !== undefined ? { PathParameterValues: path } : {}),
+    ...(headers !== undefined ? { HeaderParameters: headers } : {}),
+    ...(query !== undefined ? { QueryStringParameters: query } : {}),
+  };
 }
 
 /** CreateEventBus's optional settings, held to AWS's model: only those given, in AWS's response order. */
@@ -1251,6 +1311,7 @@ function readTarget(t: RequestReader): ParsedTarget {
   const deadLetterArn = dlq?.string('Arn', { min: 1, max: 1600 });
   const sqs = t.member('SqsParameters');
   const messageGroupId = sqs?.string('MessageGroupId', { max: 100 });
+  const httpParameters = readHttpParameters(t);
   checkTargetParameters(t);
   const targetId = id ?? '';
   return {
@@ -1263,6 +1324,7 @@ function readTarget(t: RequestReader): ParsedTarget {
     ...(deadLetterArn !== undefined ? { deadLetterArn } : {}),
     ...(roleArn !== undefined ? { roleArn } : {}),
     ...(messageGroupId !== undefined ? { messageGroupId } : {}),
+    ...(httpParameters !== undefined ? { httpParameters } : {}),
     input: {
       Id: targetId,
       ...(input !== undefined ? { Input: input } : {}),

@@ -1,7 +1,8 @@
 // Asynchronous delivery of matched events to targets, after PutEvents has answered (as in AWS): Lambda in
-// process, SQS into the local queue store; failures retried per RetryPolicy with exponential backoff and
-// jitter, then sent to the DLQ with AWS's message attributes, or kept among dropped deliveries.
-import { isLambdaArn, isSqsArn } from './arns.js';
+// process, SQS into the local queue store, another bus of this account, an API destination over HTTP; failures
+// retried per RetryPolicy with exponential backoff and jitter, then sent to the DLQ with AWS's message
+// attributes, or kept among dropped deliveries.
+import { isApiDestinationArn, isLambdaArn, isSqsArn, parseBusArn } from './arns.js';
 import type { DeadLetterOrigin, MessageAttribute, QueueStore } from './queue-store.js';
 import { DROPPED_DELIVERIES } from './queue-store.js';
 import type { RenderContext, TargetInputRenderer } from './target-input.js';
@@ -16,6 +17,13 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maximumEventAgeInSeconds: 86_400,
 };
 
+/** A target's HttpParameters (API destinations): values may be JSON paths into the event (`$.detail.id`). */
+export interface HttpParameters {
+  readonly PathParameterValues?: readonly string[];
+  readonly HeaderParameters?: Readonly<Record<string, string>>;
+  readonly QueryStringParameters?: Readonly<Record<string, string>>;
+}
+
 /** What the dispatcher needs of a target; the control plane keeps the full PutTargets shape. */
 export interface DeliveryTarget {
   readonly id: string;
@@ -23,6 +31,7 @@ export interface DeliveryTarget {
   readonly render: TargetInputRenderer;
   readonly retryPolicy: RetryPolicy;
   readonly deadLetterArn?: string;
+  readonly httpParameters?: HttpParameters;
 }
 
 export interface DeliveryRule {
@@ -36,9 +45,22 @@ export interface DeliveredEvent {
   readonly json: string;
   /** Epoch ms EventBridge took the event in (or redrive time). */
   readonly ingestedAt: number;
+  /** The bus ARN of the rule that forwarded this event to its bus, if a bus target brought it. */
+  readonly forwardedFrom?: string;
 }
 
 export type InvokeLambda = (functionArn: string, payload: string) => Promise<void>;
+
+/** Puts a bus target's input on that bus (of this account and region), as an event forwarded by `from`. */
+export type ForwardToBus = (busName: string, payload: string, from: string) => void;
+
+/** Calls an API destination target; throws DeliveryFailureError when the call failed. */
+export type CallApiDestination = (
+  arn: string,
+  payload: string,
+  event: DeliveredEvent,
+  httpParameters: HttpParameters | undefined,
+) => Promise<void>;
 
 export interface Logger {
   warn(message: string, ...rest: unknown[]): void;
@@ -57,15 +79,19 @@ interface Job {
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 5 * 60_000;
 
-class DeliveryFailureError extends Error {
+/** A failed delivery attempt, with the ERROR_CODE a dead letter carries and whether a retry may help. */
+export class DeliveryFailureError extends Error {
   override name = 'DeliveryFailureError';
+  /** The least wait before a retry the target asked for (HTTP Retry-After), in ms before delayScale. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: string,
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -82,6 +108,10 @@ export class Dispatcher {
   constructor(
     private readonly options: {
       readonly invokeLambda: InvokeLambda;
+      readonly forwardToBus: ForwardToBus;
+      readonly callApiDestination: CallApiDestination;
+      /** `arn:aws:events:REGION:ACCOUNT:event-bus/`: the buses a bus target can reach, those of this account and region. */
+      readonly busArnPrefix: string;
       readonly queues: QueueStore;
       readonly delayScale: number;
       readonly logger: Logger;
@@ -151,7 +181,7 @@ export class Dispatcher {
         if (!rendered.ok) throw new DeliveryFailureError(rendered.errorCode, rendered.errorMessage, false);
         job.payload = rendered.payload;
       }
-      await this.#send(job.target.arn, job.payload);
+      await this.#send(job, job.payload);
       this.#done();
     } catch (error) {
       const failure =
@@ -172,15 +202,33 @@ export class Dispatcher {
     };
   }
 
-  async #send(arn: string, payload: string): Promise<void> {
+  async #send(job: Job, payload: string): Promise<void> {
+    const { arn } = job.target;
     if (isLambdaArn(arn)) {
       await this.options.invokeLambda(arn, payload);
     } else if (isSqsArn(arn)) {
       this.options.queues.send(arn, payload);
+    } else if (isApiDestinationArn(arn)) {
+      await this.options.callApiDestination(arn, payload, job.event, job.target.httpParameters);
+    } else if (arn.startsWith(this.options.busArnPrefix)) {
+      if (job.event.forwardedFrom !== undefined) {
+        // AWS's user guide: "EventBridge can't route events received from a sender event bus to a third event bus."
+        throw new DeliveryFailureError(
+          'INVALID_PARAMETER',
+          `The event came to this bus from ${job.event.forwardedFrom}; EventBridge can't route events received from a sender event bus to a third event bus.`,
+          false,
+        );
+      }
+      this.options.forwardToBus(
+        parseBusArn(arn) ?? '',
+        payload,
+        this.options.busArnPrefix + job.rule.busName,
+      );
     } else {
       throw new DeliveryFailureError(
         'NO_RESOURCE',
-        `The embedded EventBridge delivers only to Lambda functions and SQS queues, not to ${arn}.`,
+        'The embedded EventBridge delivers only to Lambda functions, SQS queues, API destinations and the buses of ' +
+          `its own account and region, not to ${arn}.`,
         false,
       );
     }
@@ -198,8 +246,10 @@ export class Dispatcher {
       return;
     }
     const exponential = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** job.retries);
-    // Equal jitter: at least half the backoff, so retries spread out but never bunch up at zero.
-    const delay = (exponential / 2 + Math.random() * (exponential / 2)) * this.options.delayScale;
+    // Equal jitter: at least half the backoff, so retries spread out but never bunch up at zero. A target's
+    // Retry-After counts when it is the longer wait ("the more conservative value", API destinations' guide).
+    const backoff = exponential / 2 + Math.random() * (exponential / 2);
+    const delay = Math.max(backoff, failure.retryAfterMs ?? 0) * this.options.delayScale;
     const maxAgeMs = maximumEventAgeInSeconds * 1000 * this.options.delayScale;
     if (Date.now() + delay - job.event.ingestedAt > maxAgeMs) {
       this.#deadLetter(job, failure, 'MaximumEventAgeInSeconds');

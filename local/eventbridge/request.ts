@@ -79,6 +79,15 @@ export class RequestReader {
     return this.nested(this.body[key], key, `${this.path}${camel(key)}.`);
   }
 
+  /** Reports `key` missing, as AWS's front end does, when the request has no value for it. */
+  require(key: string): void {
+    if (this.body[key] === undefined || this.body[key] === null) {
+      this.#errors.push(
+        `Value null at '${this.path}${camel(key)}' failed to satisfy constraint: Member must not be null`,
+      );
+    }
+  }
+
   string(key: string, rule: StringRule = {}): string | undefined {
     const value = this.body[key];
     const at = `${this.path}${camel(key)}`;

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ArchiveStore } from './archives.js';
+import { busArn } from './arns.js';
+import { ConnectionStore } from './connections.js';
 import { ControlPlane } from './control-plane.js';
 import { Dispatcher, type InvokeLambda, type Logger } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
@@ -40,6 +42,8 @@ export interface EmbeddedEventBridgeOptions {
    * restarts; else in memory.
    */
   readonly dataDir?: string;
+  /** How long an API destination (or an OAuth token endpoint) has to answer, in ms, as in AWS. @default 5_000 */
+  readonly apiDestinationTimeoutMs?: number;
   /** Where warnings (failed deliveries, dropped events, schedules that fail to fire) go. @default console */
   readonly logger?: Logger;
 }
@@ -111,7 +115,24 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   const scope = { region, accountId };
   const writer = new CoalescingWriter();
   const queues = new QueueStore(writer, options.dataDir);
-  const dispatcher = new Dispatcher({ invokeLambda: options.invokeLambda, queues, delayScale, logger });
+  const connections = new ConnectionStore({
+    scope,
+    writer,
+    dataDir: options.dataDir,
+    logger,
+    delayScale,
+    httpTimeoutMs: options.apiDestinationTimeoutMs ?? 5_000,
+  });
+  const dispatcher = new Dispatcher({
+    invokeLambda: options.invokeLambda,
+    // Deliveries start after the request that queued them, so `control` exists by then.
+    forwardToBus: (busName, payload, from) => control.forwardEvent(busName, payload, from),
+    callApiDestination: (arn, payload, event, http) => connections.call(arn, payload, event, http),
+    busArnPrefix: busArn(scope, ''),
+    queues,
+    delayScale,
+    logger,
+  });
   const scheduler = new Scheduler({
     delayScale,
     ...(options.now ? { now: options.now } : {}),
@@ -162,6 +183,17 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     DescribeReplay: (b) => archives.describeReplay(b),
     ListReplays: (b) => archives.listReplays(b),
     CancelReplay: (b) => archives.cancelReplay(b),
+    CreateConnection: (b) => connections.createConnection(b),
+    DescribeConnection: (b) => connections.describeConnection(b),
+    UpdateConnection: (b) => connections.updateConnection(b),
+    DeleteConnection: (b) => connections.deleteConnection(b),
+    DeauthorizeConnection: (b) => connections.deauthorizeConnection(b),
+    ListConnections: (b) => connections.listConnections(b),
+    CreateApiDestination: (b) => connections.createApiDestination(b),
+    DescribeApiDestination: (b) => connections.describeApiDestination(b),
+    UpdateApiDestination: (b) => connections.updateApiDestination(b),
+    DeleteApiDestination: (b) => connections.deleteApiDestination(b),
+    ListApiDestinations: (b) => connections.listApiDestinations(b),
   };
 
   const deadLetters: DeadLetters = {
@@ -312,12 +344,13 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     deadLetters,
     queues: localQueues,
     async idle() {
-      // Deliveries can start replays' follow-ups and disk writes; loop until all three are quiet together.
+      // Deliveries can start replays' follow-ups and disk writes; loop until all of them are quiet together.
       for (;;) {
         await dispatcher.idle();
         await archives.idle();
+        await connections.idle();
         await writer.flush();
-        if (dispatcher.pending === 0 && !archives.busy && !writer.pending) return;
+        if (dispatcher.pending === 0 && !archives.busy && !connections.busy && !writer.pending) return;
       }
     },
     async stop() {

@@ -316,7 +316,7 @@ describe('embedded EventBridge: protocol', () => {
     // Act
     const res = await fetch(harness.eventBridge.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.CreateConnection' },
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.CreateEndpoint' },
       body: '{}',
     });
     // Assess

@@ -4,7 +4,9 @@
 // and the constraint as AWS's front end does, and a value just inside it is not.
 import { readFileSync } from 'node:fs';
 import {
+  ListApiDestinationsCommand,
   ListArchivesCommand,
+  ListConnectionsCommand,
   ListEventBusesCommand,
   ListReplaysCommand,
   ListRulesCommand,
@@ -150,7 +152,7 @@ describe("embedded EventBridge: AWS's model constraints", () => {
     expect(new Set(all.map((c) => c.operation)).size).toBe(Object.keys(model.operations).length);
   });
 
-  it('changes nothing when it refuses: no bus, rule, archive or replay is left behind', async () => {
+  it('changes nothing when it refuses: no bus, rule, archive, replay, connection or API destination is left behind', async () => {
     // Act: every breaking case, before the cases with values just inside (which may create things).
     for (const c of all.filter((x) => x.words !== undefined)) {
       await fetch(harness.eventBridge.endpoint, {
@@ -166,7 +168,16 @@ describe("embedded EventBridge: AWS's model constraints", () => {
       rules: (await client.send(new ListRulesCommand({}))).Rules,
       archives: (await client.send(new ListArchivesCommand({}))).Archives,
       replays: (await client.send(new ListReplaysCommand({}))).Replays,
-    }).toEqual({ buses: ['default'], rules: [], archives: [], replays: [] });
+      connections: (await client.send(new ListConnectionsCommand({}))).Connections,
+      apiDestinations: (await client.send(new ListApiDestinationsCommand({}))).ApiDestinations,
+    }).toEqual({
+      buses: ['default'],
+      rules: [],
+      archives: [],
+      replays: [],
+      connections: [],
+      apiDestinations: [],
+    });
   });
 
   it.each(all.map((c) => [c.operation, c.member, c.label, c] as const))(

@@ -2,11 +2,16 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CreateApiDestinationCommand,
   CreateArchiveCommand,
+  CreateConnectionCommand,
   CreateEventBusCommand,
+  DeauthorizeConnectionCommand,
   DeleteEventBusCommand,
   DeleteRuleCommand,
+  DescribeApiDestinationCommand,
   DescribeArchiveCommand,
+  DescribeConnectionCommand,
   DescribeEventBusCommand,
   DescribeReplayCommand,
   DescribeRuleCommand,
@@ -477,9 +482,60 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const second = await restart(first);
     // Assess
     expect(second.warnings).toEqual([
-      '[eventbridge] 2 restored target(s) cannot be delivered to locally (only Lambda and SQS are); ' +
-        'their events will be recorded as failed deliveries',
+      '[eventbridge] 2 restored target(s) cannot be delivered to locally (only Lambda, SQS, API destinations ' +
+        'and the buses of this account and region are); their events will be recorded as failed deliveries',
     ]);
+  });
+
+  it('keeps connections, with their secrets, and API destinations', async () => {
+    // Prepare
+    const first = await start();
+    const basic = await first.client.send(
+      new CreateConnectionCommand({
+        Name: 'orders-api',
+        AuthorizationType: 'BASIC',
+        AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
+      }),
+    );
+    await first.client.send(
+      new CreateConnectionCommand({
+        Name: 'revoked',
+        AuthorizationType: 'API_KEY',
+        AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'k' } },
+      }),
+    );
+    await first.client.send(new DeauthorizeConnectionCommand({ Name: 'revoked' }));
+    await first.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: basic.ConnectionArn,
+        InvocationEndpoint: 'https://orders.example/events',
+        HttpMethod: 'PUT',
+        InvocationRateLimitPerSecond: 5,
+      }),
+    );
+    const describe = async (h: Harness) => ({
+      basic: await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' })),
+      revoked: await h.client.send(new DescribeConnectionCommand({ Name: 'revoked' })),
+      destination: await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' })),
+    });
+    const before = await describe(first);
+    // Act
+    const second = await restart(first);
+    const after = await describe(second);
+    // Assess: the same answers (request metadata aside), and the password still there to call with.
+    const strip = ({ $metadata: _m, ...rest }: { $metadata: unknown }) => rest;
+    expect({
+      basic: strip(after.basic),
+      revoked: strip(after.revoked),
+      destination: strip(after.destination),
+    }).toEqual({
+      basic: strip(before.basic),
+      revoked: strip(before.revoked),
+      destination: strip(before.destination),
+    });
+    expect(after.revoked.ConnectionState).toBe('DEAUTHORIZED');
+    expect(await readFile(join(dataDir, 'connections.json'), 'utf8')).toContain('s3cret');
   });
 
   it('refuses to start on an archive index or a journal it cannot read, naming the file', async () => {

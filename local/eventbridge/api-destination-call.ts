@@ -1,0 +1,272 @@
+// The HTTP requests behind API destinations: the call with one event's input, built and judged as AWS's user guide
+// describes ("API destinations"), and an OAuth connection's client-credentials token request.
+import { DeliveryFailureError, type HttpParameters } from './delivery.js';
+import { InvalidJsonPathError, parseJsonPath, readJsonPath } from './json-path.js';
+import { isObject } from './request.js';
+
+/** A connection's header, query string or body parameters. */
+export type HttpParameterList = ReadonlyArray<{
+  readonly Key: string;
+  readonly Value: string;
+  readonly IsValueSecret?: boolean;
+}>;
+
+export interface ConnectionParameters {
+  readonly HeaderParameters?: HttpParameterList;
+  readonly QueryStringParameters?: HttpParameterList;
+  readonly BodyParameters?: HttpParameterList;
+}
+
+/** Headers EventBridge sets on every call; a connection or target cannot change them (AWS's user guide). */
+const FIXED_HEADERS = {
+  'user-agent': 'Amazon/EventBridge/ApiDestinations',
+  range: 'bytes=0-1048575',
+} as const;
+
+/**
+ * Headers EventBridge leaves out of a call whoever sets them (AWS's user guide, "Headers EventBridge removes"),
+ * besides those it sets itself.
+ */
+const REMOVED_HEADERS = new Set(
+  [
+    'A-IM',
+    'Accept-Charset',
+    'Accept-Datetime',
+    'Accept-Encoding',
+    'Cache-Control',
+    'Connection',
+    'Content-Encoding',
+    'Content-Length',
+    'Content-MD5',
+    'Date',
+    'Expect',
+    'Forwarded',
+    'From',
+    'Host',
+    'HTTP2-Settings',
+    'If-Match',
+    'If-Modified-Since',
+    'If-None-Match',
+    'If-Range',
+    'If-Unmodified-Since',
+    'Max-Forwards',
+    'Origin',
+    'Pragma',
+    'Proxy-Authorization',
+    'Range',
+    'Referer',
+    'TE',
+    'Trailer',
+    'Transfer-Encoding',
+    'User-Agent',
+    'Upgrade',
+    'Via',
+    'Warning',
+  ].map((h) => h.toLowerCase()),
+);
+
+export interface Call {
+  readonly endpoint: string;
+  readonly method: string;
+  /** The target input, rendered (Input, InputPath, InputTransformer or the event). */
+  readonly payload: string;
+  /** The event, whose fields the target's `$.` parameter values name. */
+  readonly event: Readonly<Record<string, unknown>>;
+  readonly target: HttpParameters | undefined;
+  readonly connection: ConnectionParameters;
+  /** The connection's authorization: a header name and value. */
+  readonly authorization: readonly [string, string];
+}
+
+export type CallResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly status?: number; readonly failure: DeliveryFailureError };
+
+/**
+ * Makes the call and judges its answer as AWS does: 2xx delivered; 401, 407, 409, 429, 5xx, a timeout or no
+ * answer retried (a Retry-After counting); any other status not retried. The ERROR_CODEs are AWS's documented
+ * ones; which one AWS gives an HTTP status is not documented, nor its ERROR_MESSAGE.
+ */
+export async function callEndpoint(call: Call, timeoutMs: number): Promise<CallResult> {
+  const url = new URL(fillPath(call.endpoint, call.target?.PathParameterValues ?? [], call.event));
+  // The connection's parameters win over the target's ("values from the Connection take precedence").
+  for (const [key, value] of Object.entries(call.target?.QueryStringParameters ?? {})) {
+    url.searchParams.set(key, resolve(value, call.event));
+  }
+  for (const { Key, Value } of call.connection.QueryStringParameters ?? []) url.searchParams.set(Key, Value);
+  const headers = new Map<string, string>([['content-type', 'application/json; charset=utf-8']]);
+  const setHeader = (key: string, value: string): void => {
+    if (!REMOVED_HEADERS.has(key.toLowerCase())) headers.set(key.toLowerCase(), value);
+  };
+  for (const [key, value] of Object.entries(call.target?.HeaderParameters ?? {}))
+    setHeader(key, resolve(value, call.event));
+  for (const { Key, Value } of call.connection.HeaderParameters ?? []) setHeader(Key, Value);
+  setHeader(call.authorization[0], call.authorization[1]);
+  for (const [key, value] of Object.entries(FIXED_HEADERS)) headers.set(key, value);
+  const withBody = call.method !== 'GET' && call.method !== 'HEAD';
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: call.method,
+      headers: [...headers],
+      ...(withBody ? { body: withBodyParameters(call.payload, call.connection.BodyParameters ?? []) } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+    return {
+      ok: false,
+      failure: timedOut
+        ? new DeliveryFailureError('TIMEOUT', `${url.origin} did not answer within ${timeoutMs} ms.`, true, {
+            cause: error,
+          })
+        : new DeliveryFailureError(
+            'CONNECTION_FAILURE',
+            `${url.origin} could not be reached: ${causeOf(error)}`,
+            true,
+            {
+              cause: error,
+            },
+          ),
+    };
+  }
+  // Read to the end, so the connection is free again; the answer itself is not used.
+  const text = await response.text().catch(() => '');
+  const { status } = response;
+  if (status >= 200 && status < 300) return { ok: true };
+  const retryable = status === 401 || status === 407 || status === 409 || status === 429 || status >= 500;
+  const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+  const message = `${call.method} ${url.origin}${url.pathname} answered HTTP ${status}${text ? `: ${text.slice(0, 256)}` : ''}`;
+  return {
+    ok: false,
+    status,
+    // "If Retry-After value is negative, EventBridge stops retrying delivery for that event."
+    failure: new DeliveryFailureError('ERROR_FROM_TARGET', message, retryable && retryAfter !== -1, {
+      ...(retryAfter !== undefined && retryAfter >= 0 ? { retryAfterMs: retryAfter } : {}),
+    }),
+  };
+}
+
+/** Each `*` of the endpoint, in order, takes the next path parameter value (URL-encoded). */
+function fillPath(
+  endpoint: string,
+  values: readonly string[],
+  event: Readonly<Record<string, unknown>>,
+): string {
+  let next = 0;
+  return endpoint.replace(/\*/g, (star) => {
+    const value = values[next++];
+    return value === undefined ? star : encodeURIComponent(resolve(value, event));
+  });
+}
+
+/** A target parameter value: a JSON path (`$.detail.id`) reads the event (nothing found reads ""), else as written. */
+function resolve(value: string, event: Readonly<Record<string, unknown>>): string {
+  if (!value.startsWith('$.')) return value;
+  let found: { found: boolean; value: unknown };
+  try {
+    found = readJsonPath(event, parseJsonPath(value));
+  } catch (error) {
+    if (error instanceof InvalidJsonPathError) return value;
+    throw error;
+  }
+  if (!found.found || found.value === null || found.value === undefined) return '';
+  return typeof found.value === 'string' ? found.value : JSON.stringify(found.value);
+}
+
+/** The connection's body parameters join a JSON object body, over its keys; any other body goes as it is. */
+function withBodyParameters(payload: string, parameters: HttpParameterList): string {
+  if (parameters.length === 0) return payload;
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+  if (!isObject(body)) return payload;
+  for (const { Key, Value } of parameters) body[Key] = Value;
+  return JSON.stringify(body);
+}
+
+/** Retry-After in ms (seconds, or an HTTP date); -1 when negative, undefined when absent or unreadable. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const trimmed = header.trim();
+  if (/^-?\d+$/.test(trimmed)) {
+    const secondsValue = Number(trimmed);
+    return secondsValue < 0 ? -1 : secondsValue * 1000;
+  }
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+export interface TokenRequest {
+  readonly endpoint: string;
+  readonly method: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly parameters: ConnectionParameters;
+}
+
+/**
+ * The client-credentials grant of RFC 6749 (4.4): the client's id and secret as HTTP Basic credentials, the
+ * connection's OAuth body parameters with `grant_type` form-encoded, its header and query parameters added.
+ * AWS does not document its request; this is the form the RFC asks every server to take.
+ */
+export async function requestToken(
+  request: TokenRequest,
+  timeoutMs: number,
+): Promise<{ header: string; expiresAt: number }> {
+  const url = new URL(request.endpoint);
+  for (const { Key, Value } of request.parameters.QueryStringParameters ?? [])
+    url.searchParams.set(Key, Value);
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  for (const { Key, Value } of request.parameters.BodyParameters ?? []) form.set(Key, Value);
+  const credentials = `${encodeURIComponent(request.clientId)}:${encodeURIComponent(request.clientSecret)}`;
+  const headers: Array<[string, string]> = [
+    ['content-type', 'application/x-www-form-urlencoded'],
+    ['accept', 'application/json'],
+    ...(request.parameters.HeaderParameters ?? []).map(({ Key, Value }): [string, string] => [Key, Value]),
+    ['authorization', `Basic ${Buffer.from(credentials).toString('base64')}`],
+  ];
+  const withBody = request.method !== 'GET';
+  if (!withBody) for (const [key, value] of form) url.searchParams.set(key, value);
+  const requestedAt = Date.now();
+  const response = await fetch(url, {
+    method: request.method,
+    headers,
+    ...(withBody ? { body: form.toString() } : {}),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(timeoutMs),
+  }).catch((error: unknown) => {
+    throw new Error(`${url.origin} could not be reached: ${causeOf(error)}`, { cause: error });
+  });
+  const text = await response.text();
+  if (response.status < 200 || response.status >= 300) {
+    throw new Error(`${url.origin}${url.pathname} answered HTTP ${response.status}`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const token = isObject(body) ? body.access_token : undefined;
+  if (typeof token !== 'string' || token === '' || !isObject(body)) {
+    throw new Error(`${url.origin}${url.pathname} answered without an access_token`);
+  }
+  const type = typeof body.token_type === 'string' && body.token_type !== '' ? body.token_type : 'Bearer';
+  // "Bearer" as RFC 6750 spells it, whatever case the server answered.
+  const scheme = type.toLowerCase() === 'bearer' ? 'Bearer' : type;
+  const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in);
+  return {
+    header: `${scheme} ${token}`,
+    expiresAt: Number.isFinite(expiresIn) ? requestedAt + expiresIn * 1000 : Number.POSITIVE_INFINITY,
+  };
+}
+
+function causeOf(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+}

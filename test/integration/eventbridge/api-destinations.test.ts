@@ -1,0 +1,700 @@
+// Connections and API destinations on the embedded EventBridge, through the real AWS SDK: their operations and
+// refusals, and events delivered over real HTTP to a receiver in the test, with AWS's authorization, parameters,
+// retry rules and dead letters.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateApiDestinationCommand,
+  CreateConnectionCommand,
+  DeauthorizeConnectionCommand,
+  DeleteApiDestinationCommand,
+  DeleteConnectionCommand,
+  DescribeApiDestinationCommand,
+  DescribeConnectionCommand,
+  ListApiDestinationsCommand,
+  ListConnectionsCommand,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  type Target,
+  UpdateApiDestinationCommand,
+  UpdateConnectionCommand,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, queueArn, startHarness, useHarness } from './harness.js';
+
+interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** A receiver on 127.0.0.1 that records each request and answers with the next status of `answers` (then 200). */
+async function startReceiver(
+  answers: Array<number | { status: number; headers?: Record<string, string>; body?: string }> = [],
+) {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      const next = answers.shift() ?? 200;
+      const answer = typeof next === 'number' ? { status: next } : next;
+      if (answer.status === 0) return; // never answers
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      res.end(answer.body ?? '{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+const ROLE = 'arn:aws:iam::111111111111:role/invoke-api-destinations';
+const DLQ = queueArn('api-dlq');
+
+async function basicConnection(h: Harness, name = 'orders-api'): Promise<string> {
+  const out = await h.client.send(
+    new CreateConnectionCommand({
+      Name: name,
+      AuthorizationType: 'BASIC',
+      AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
+    }),
+  );
+  return out.ConnectionArn ?? '';
+}
+
+/** A rule on the default bus sending `source: orders` events to an API destination target. */
+async function routeTo(h: Harness, destinationArn: string, target: Partial<Target> = {}): Promise<void> {
+  await h.client.send(new PutRuleCommand({ Name: 'to-api', EventPattern: '{"source":["orders"]}' }));
+  const put = await h.client.send(
+    new PutTargetsCommand({
+      Rule: 'to-api',
+      Targets: [
+        {
+          Id: 'api',
+          Arn: destinationArn,
+          RoleArn: ROLE,
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: DLQ },
+          ...target,
+        },
+      ],
+    }),
+  );
+  expect(put.FailedEntryCount).toBe(0);
+}
+
+async function publish(h: Harness, detail: object): Promise<string> {
+  const out = await h.client.send(
+    new PutEventsCommand({
+      Entries: [{ Source: 'orders', DetailType: 'Order Placed', Detail: JSON.stringify(detail) }],
+    }),
+  );
+  await h.eventBridge.idle();
+  return out.Entries?.[0]?.EventId ?? '';
+}
+
+describe('embedded EventBridge: connections', () => {
+  const h = useHarness();
+
+  it('authorizes a Basic connection at once and never shows its password', async () => {
+    // Act
+    const created = await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'orders-api',
+        Description: 'the orders system',
+        AuthorizationType: 'BASIC',
+        AuthParameters: {
+          BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' },
+          InvocationHttpParameters: {
+            HeaderParameters: [
+              { Key: 'x-tenant', Value: 'market-regulation', IsValueSecret: false },
+              { Key: 'x-signing-key', Value: 'hidden', IsValueSecret: true },
+            ],
+          },
+        },
+      }),
+    );
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
+    const listed = await h.client.send(new ListConnectionsCommand({}));
+    // Assess
+    expect(created.ConnectionArn).toMatch(
+      /^arn:aws:events:us-east-1:111111111111:connection\/orders-api\/[-0-9a-f]{36}$/,
+    );
+    expect(created.ConnectionState).toBe('AUTHORIZED');
+    expect(described).toMatchObject({
+      ConnectionArn: created.ConnectionArn,
+      Name: 'orders-api',
+      Description: 'the orders system',
+      ConnectionState: 'AUTHORIZED',
+      AuthorizationType: 'BASIC',
+      AuthParameters: {
+        BasicAuthParameters: { Username: 'sharebus' },
+        InvocationHttpParameters: {
+          HeaderParameters: [
+            { Key: 'x-tenant', Value: 'market-regulation', IsValueSecret: false },
+            { Key: 'x-signing-key', IsValueSecret: true },
+          ],
+        },
+      },
+    });
+    expect(described.SecretArn).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:111111111111:secret:events!connection\/orders-api\/[-0-9a-f]{36}-\w{6}$/,
+    );
+    expect(JSON.stringify(described)).not.toContain('s3cret');
+    expect(JSON.stringify(described)).not.toContain('hidden');
+    expect(described.LastAuthorizedTime).toBeInstanceOf(Date);
+    expect(listed.Connections?.map((c) => Object.keys(c).sort())).toEqual([
+      [
+        'AuthorizationType',
+        'ConnectionArn',
+        'ConnectionState',
+        'CreationTime',
+        'LastAuthorizedTime',
+        'LastModifiedTime',
+        'Name',
+      ],
+    ]);
+  });
+
+  it('refuses a second connection of the same name, and one whose auth block does not fit its type, keeping nothing', async () => {
+    // Prepare
+    await basicConnection(h);
+    // Act
+    const duplicate = await caught(() => basicConnection(h));
+    const mismatched = await caught(() =>
+      h.client.send(
+        new CreateConnectionCommand({
+          Name: 'mismatched',
+          AuthorizationType: 'API_KEY',
+          AuthParameters: { BasicAuthParameters: { Username: 'u', Password: 'p' } },
+        }),
+      ),
+    );
+    const incomplete = await caught(() =>
+      h.client.send(
+        new CreateConnectionCommand({ Name: 'incomplete', AuthorizationType: 'API_KEY', AuthParameters: {} }),
+      ),
+    );
+    // Assess
+    expect(duplicate).toMatchObject({
+      name: 'ResourceAlreadyExistsException',
+      message: 'Connection orders-api already exists.',
+    });
+    expect(mismatched).toMatchObject({
+      name: 'ValidationException',
+      message: 'Parameter(s) BasicAuthParameters cannot be used with AuthorizationType API_KEY.',
+    });
+    expect(incomplete).toMatchObject({
+      name: 'ValidationException',
+      message:
+        'Parameter(s) ApiKeyName, ApiKeyValue must be specified in ApiKeyAuthParameters for AuthorizationType API_KEY.',
+    });
+    const listed = await h.client.send(new ListConnectionsCommand({}));
+    expect(listed.Connections?.map((c) => c.Name)).toEqual(['orders-api']);
+  });
+
+  it('updates only what it is given, and a refused update changes nothing', async () => {
+    // Prepare
+    await basicConnection(h);
+    // Act
+    await h.client.send(
+      new UpdateConnectionCommand({
+        Name: 'orders-api',
+        AuthParameters: { BasicAuthParameters: { Password: 'rotated' } },
+      }),
+    );
+    const refused = await caught(() =>
+      h.client.send(new UpdateConnectionCommand({ Name: 'orders-api', AuthorizationType: 'API_KEY' })),
+    );
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
+    // Assess
+    expect(refused.name).toBe('ValidationException');
+    expect(described).toMatchObject({
+      AuthorizationType: 'BASIC',
+      ConnectionState: 'AUTHORIZED',
+      AuthParameters: { BasicAuthParameters: { Username: 'sharebus' } },
+    });
+  });
+
+  it('deauthorizes a connection: its parameters and secret go, and its API destinations turn INACTIVE', async () => {
+    // Prepare
+    const connectionArn = await basicConnection(h);
+    await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: connectionArn,
+        InvocationEndpoint: 'https://orders.example/events',
+        HttpMethod: 'POST',
+      }),
+    );
+    // Act
+    const answer = await h.client.send(new DeauthorizeConnectionCommand({ Name: 'orders-api' }));
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
+    const destination = await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }));
+    // Assess
+    expect(answer.ConnectionState).toBe('DEAUTHORIZING');
+    expect(described.ConnectionState).toBe('DEAUTHORIZED');
+    expect(described.AuthParameters).toBeUndefined();
+    expect(described.SecretArn).toBeUndefined();
+    expect(destination.ApiDestinationState).toBe('INACTIVE');
+  });
+
+  it('deletes a connection (answering DELETING) and then answers AWS recorded not-found words', async () => {
+    // Prepare
+    await basicConnection(h);
+    // Act
+    const deleted = await h.client.send(new DeleteConnectionCommand({ Name: 'orders-api' }));
+    const missing = await caught(() => h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' })));
+    // Assess
+    expect(deleted.ConnectionState).toBe('DELETING');
+    expect(missing).toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: "Failed to describe the connection(s). Connection 'orders-api' does not exist.",
+    });
+  });
+});
+
+describe('embedded EventBridge: API destinations', () => {
+  const h = useHarness();
+
+  it('creates an API destination ACTIVE with the default rate of 300, and lists it without its description', async () => {
+    // Prepare
+    const connectionArn = await basicConnection(h);
+    // Act
+    const created = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        Description: 'orders webhook',
+        ConnectionArn: connectionArn,
+        InvocationEndpoint: 'https://orders.example/events/*',
+        HttpMethod: 'PUT',
+      }),
+    );
+    await h.client.send(new UpdateApiDestinationCommand({ Name: 'orders', HttpMethod: 'POST' }));
+    const described = await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }));
+    const listed = await h.client.send(new ListApiDestinationsCommand({ ConnectionArn: connectionArn }));
+    // Assess
+    expect(created.ApiDestinationArn).toMatch(
+      /^arn:aws:events:us-east-1:111111111111:api-destination\/orders\/[-0-9a-f]{36}$/,
+    );
+    expect(created.ApiDestinationState).toBe('ACTIVE');
+    expect(described).toMatchObject({
+      Name: 'orders',
+      Description: 'orders webhook',
+      ConnectionArn: connectionArn,
+      InvocationEndpoint: 'https://orders.example/events/*',
+      HttpMethod: 'POST',
+      InvocationRateLimitPerSecond: 300,
+    });
+    expect(listed.ApiDestinations?.map((d) => [d.Name, 'Description' in d])).toEqual([['orders', false]]);
+  });
+
+  it('refuses an API destination on a connection that does not exist, or with a method AWS does not take, keeping nothing', async () => {
+    // Act
+    const missing = await caught(() =>
+      h.client.send(
+        new CreateApiDestinationCommand({
+          Name: 'orders',
+          ConnectionArn:
+            'arn:aws:events:us-east-1:111111111111:connection/gone/6cd141ab-4d88-43ba-832f-3d2be8ac3ba8',
+          InvocationEndpoint: 'https://orders.example/events',
+          HttpMethod: 'POST',
+        }),
+      ),
+    );
+    const badMethod = await caught(() =>
+      h.client.send(
+        new CreateApiDestinationCommand({
+          Name: 'orders',
+          ConnectionArn: 'arn:aws:events:us-east-1:111111111111:connection/gone/6cd141ab',
+          InvocationEndpoint: 'https://orders.example/events',
+          HttpMethod: 'TRACE' as 'POST',
+        }),
+      ),
+    );
+    const deleted = await caught(() => h.client.send(new DeleteApiDestinationCommand({ Name: 'orders' })));
+    // Assess
+    expect(missing).toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: "Failed to describe the connection(s). Connection 'gone' does not exist.",
+    });
+    expect(badMethod.message).toBe(
+      "1 validation error detected: Value 'TRACE' at 'httpMethod' failed to satisfy constraint: Member must satisfy enum value set: [HEAD, POST, PATCH, DELETE, PUT, GET, OPTIONS]",
+    );
+    expect(deleted).toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: "Failed to describe the api-destination(s). An api-destination 'orders' does not exist.",
+    });
+    expect((await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations).toEqual([]);
+  });
+
+  it('asks a RoleArn of an API destination target, as AWS does', async () => {
+    // Prepare
+    const connectionArn = await basicConnection(h);
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: connectionArn,
+        InvocationEndpoint: 'https://orders.example/events',
+        HttpMethod: 'POST',
+      }),
+    );
+    await h.client.send(new PutRuleCommand({ Name: 'to-api', EventPattern: '{"source":["orders"]}' }));
+    // Act
+    const refused = await caught(() =>
+      h.client.send(
+        new PutTargetsCommand({ Rule: 'to-api', Targets: [{ Id: 'api', Arn: ApiDestinationArn }] }),
+      ),
+    );
+    // Assess
+    expect(refused).toMatchObject({
+      name: 'ValidationException',
+      message: `RoleArn is required for target ${ApiDestinationArn}.`,
+    });
+  });
+});
+
+describe('embedded EventBridge: calling API destinations', () => {
+  const h = useHarness({ apiDestinationTimeoutMs: 300 });
+  let receiver: Receiver | undefined;
+  afterEach(async () => {
+    await receiver?.close();
+    receiver = undefined;
+  });
+
+  async function destination(endpointPath: string, connectionArn: string, extra: { rate?: number } = {}) {
+    const out = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: connectionArn,
+        InvocationEndpoint: `${receiver?.url}${endpointPath}`,
+        HttpMethod: 'POST',
+        ...(extra.rate !== undefined ? { InvocationRateLimitPerSecond: extra.rate } : {}),
+      }),
+    );
+    return out.ApiDestinationArn ?? '';
+  }
+
+  it("posts the event with the connection's credentials and parameters over the target's, and AWS's headers", async () => {
+    // Prepare
+    receiver = await startReceiver();
+    const { ConnectionArn } = await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'orders-api',
+        AuthorizationType: 'BASIC',
+        AuthParameters: {
+          BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' },
+          InvocationHttpParameters: {
+            HeaderParameters: [{ Key: 'x-tenant', Value: 'from-connection' }],
+            QueryStringParameters: [{ Key: 'region', Value: 'north' }],
+          },
+        },
+      }),
+    );
+    const arn = await destination('/orders/*/events', ConnectionArn ?? '');
+    await routeTo(h, arn, {
+      HttpParameters: {
+        PathParameterValues: ['$.detail.orderId'],
+        HeaderParameters: { 'x-tenant': 'from-target', 'x-order': '$.detail.orderId', 'user-agent': 'mine' },
+        QueryStringParameters: { region: 'south', kind: '$.detail-type' },
+      },
+    });
+    // Act
+    const eventId = await publish(h, { orderId: 'A 17' });
+    // Assess
+    expect(receiver.received).toHaveLength(1);
+    const [call] = receiver.received;
+    const url = new URL(call?.url ?? '', receiver.url);
+    expect({ method: call?.method, path: url.pathname, query: Object.fromEntries(url.searchParams) }).toEqual(
+      {
+        method: 'POST',
+        path: '/orders/A%2017/events',
+        query: { region: 'north', kind: 'Order Placed' },
+      },
+    );
+    expect(call?.headers).toMatchObject({
+      authorization: `Basic ${Buffer.from('sharebus:s3cret').toString('base64')}`,
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'Amazon/EventBridge/ApiDestinations',
+      range: 'bytes=0-1048575',
+      'x-tenant': 'from-connection',
+      'x-order': 'A 17',
+    });
+    expect(JSON.parse(call?.body ?? '{}')).toMatchObject({
+      id: eventId,
+      source: 'orders',
+      detail: { orderId: 'A 17' },
+    });
+    expect(h.eventBridge.deadLetters.list()).toEqual([]);
+  });
+
+  it('retries a 503 and delivers once the endpoint recovers', async () => {
+    // Prepare
+    receiver = await startReceiver([503, 503]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
+    expect(h.eventBridge.deadLetters.list()).toEqual([]);
+  });
+
+  it('does not retry a 400, and dead-letters the event with the answer', async () => {
+    // Prepare
+    receiver = await startReceiver([{ status: 400, body: 'no such order' }]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    const eventId = await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received).toHaveLength(1);
+    const [dead] = h.eventBridge.deadLetters.list();
+    expect(dead).toMatchObject({ queueArn: DLQ, errorCode: 'ERROR_FROM_TARGET', retryAttempts: 0 });
+    expect(dead?.errorMessage).toContain('answered HTTP 400: no such order');
+    expect(JSON.parse(dead?.body ?? '{}').id).toBe(eventId);
+  });
+
+  it('stops retrying when the endpoint answers a negative Retry-After', async () => {
+    // Prepare
+    receiver = await startReceiver([{ status: 429, headers: { 'retry-after': '-1' } }]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received).toHaveLength(1);
+    expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
+      ['ERROR_FROM_TARGET', 0],
+    ]);
+  });
+
+  it('deauthorizes an API key connection the endpoint answers 401, and dead-letters what follows', async () => {
+    // Prepare
+    receiver = await startReceiver([401]);
+    const { ConnectionArn } = await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'keyed',
+        AuthorizationType: 'API_KEY',
+        AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'wrong' } },
+      }),
+    );
+    await routeTo(h, await destination('/events', ConnectionArn ?? ''));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.headers['x-api-key'])).toEqual(['wrong']);
+    expect((await h.client.send(new DescribeConnectionCommand({ Name: 'keyed' }))).ConnectionState).toBe(
+      'DEAUTHORIZED',
+    );
+    expect(
+      (await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }))).ApiDestinationState,
+    ).toBe('INACTIVE');
+    expect(h.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['NO_PERMISSIONS']);
+  });
+
+  it('gives up on an endpoint that does not answer in time, as a TIMEOUT', async () => {
+    // Prepare
+    receiver = await startReceiver([0]);
+    await routeTo(h, await destination('/events', await basicConnection(h)), {
+      RetryPolicy: { MaximumRetryAttempts: 0 },
+    });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.exhaustedRetryCondition])).toEqual([
+      ['TIMEOUT', 'MaximumRetryAttempts'],
+    ]);
+  });
+
+  it('dead-letters an event for an API destination deleted since, without retrying', async () => {
+    // Prepare
+    receiver = await startReceiver();
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    await h.client.send(new DeleteApiDestinationCommand({ Name: 'orders' }));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received).toEqual([]);
+    expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
+      ['NO_RESOURCE', 0],
+    ]);
+  });
+
+  it('keeps to InvocationRateLimitPerSecond: later calls wait their turn (spacing scaled by delayScale)', async () => {
+    // Prepare: 1 call a second, times delayScale 0.001 in the harness: 1 ms apart at least; 0.05 here makes 50 ms.
+    await h.close();
+    const slow = await startHarness({ delayScale: 0.05 });
+    receiver = await startReceiver();
+    const times: number[] = [];
+    const connection = await basicConnection(slow);
+    const { ApiDestinationArn } = await slow.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: connection,
+        InvocationEndpoint: `${receiver.url}/events`,
+        HttpMethod: 'POST',
+        InvocationRateLimitPerSecond: 1,
+      }),
+    );
+    await routeTo(slow, ApiDestinationArn ?? '');
+    const original = receiver.received.push.bind(receiver.received);
+    receiver.received.push = (...items: Received[]) => {
+      times.push(Date.now());
+      return original(...items);
+    };
+    try {
+      // Act
+      await slow.client.send(
+        new PutEventsCommand({
+          Entries: [1, 2, 3].map((n) => ({
+            Source: 'orders',
+            DetailType: 'Order Placed',
+            Detail: `{"n":${n}}`,
+          })),
+        }),
+      );
+      await slow.eventBridge.idle();
+      // Assess: three calls, the third at least two intervals after the first.
+      expect(receiver.received).toHaveLength(3);
+      expect((times[2] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(95);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('embedded EventBridge: OAuth connections', () => {
+  const h = useHarness({ apiDestinationTimeoutMs: 1000 });
+  let tokens: Receiver | undefined;
+  let receiver: Receiver | undefined;
+  afterEach(async () => {
+    await tokens?.close();
+    await receiver?.close();
+    tokens = undefined;
+    receiver = undefined;
+  });
+
+  async function oauthConnection(name: string): Promise<string> {
+    const out = await h.client.send(
+      new CreateConnectionCommand({
+        Name: name,
+        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+        AuthParameters: {
+          OAuthParameters: {
+            AuthorizationEndpoint: `${tokens?.url}/oauth/token`,
+            HttpMethod: 'POST',
+            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+            OAuthHttpParameters: { BodyParameters: [{ Key: 'audience', Value: 'orders' }] },
+          },
+        },
+      }),
+    );
+    expect(out.ConnectionState).toBe('AUTHORIZING');
+    await h.eventBridge.idle();
+    return out.ConnectionArn ?? '';
+  }
+
+  it('fetches a token with the client credentials and calls the endpoint with it', async () => {
+    // Prepare
+    tokens = await startReceiver([
+      {
+        status: 200,
+        body: JSON.stringify({ access_token: 'tok-1', token_type: 'bearer', expires_in: 3600 }),
+      },
+    ]);
+    receiver = await startReceiver();
+    const connectionArn = await oauthConnection('oauth');
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: connectionArn,
+        InvocationEndpoint: `${receiver.url}/events`,
+        HttpMethod: 'POST',
+      }),
+    );
+    await routeTo(h, ApiDestinationArn ?? '');
+    // Act
+    await publish(h, { orderId: '1' });
+    await publish(h, { orderId: '2' });
+    // Assess: one token request, form-encoded, with the client's credentials; both calls carry its token.
+    expect((await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }))).ConnectionState).toBe(
+      'AUTHORIZED',
+    );
+    expect(tokens.received).toHaveLength(1);
+    expect(tokens.received[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from('sharebus:client-s3cret').toString('base64')}`,
+    );
+    expect(Object.fromEntries(new URLSearchParams(tokens.received[0]?.body))).toEqual({
+      grant_type: 'client_credentials',
+      audience: 'orders',
+    });
+    expect(receiver.received.map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
+  });
+
+  it('deauthorizes the connection, saying why, when the token endpoint refuses', async () => {
+    // Prepare
+    tokens = await startReceiver([401]);
+    // Act
+    await oauthConnection('oauth');
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    // Assess
+    expect(described.ConnectionState).toBe('DEAUTHORIZED');
+    expect(described.StateReason).toContain('answered HTTP 401');
+    expect(JSON.stringify(described)).not.toContain('client-s3cret');
+  });
+});
+
+describe('embedded EventBridge: event bus targets', () => {
+  const h = useHarness();
+
+  it('forwards an event to another bus of the account, keeping its id, and no further to a third', async () => {
+    // Prepare: default -> audit (a bus target), audit -> a queue and -> archive-bus (a third hop).
+    const { CreateEventBusCommand } = await import('@aws-sdk/client-eventbridge');
+    await h.client.send(new CreateEventBusCommand({ Name: 'audit' }));
+    await h.client.send(new CreateEventBusCommand({ Name: 'archive-bus' }));
+    const busArn = (name: string) => `arn:aws:events:us-east-1:111111111111:event-bus/${name}`;
+    await h.client.send(new PutRuleCommand({ Name: 'to-audit', EventPattern: '{"source":["orders"]}' }));
+    await h.client.send(
+      new PutTargetsCommand({ Rule: 'to-audit', Targets: [{ Id: 'bus', Arn: busArn('audit') }] }),
+    );
+    await h.client.send(
+      new PutRuleCommand({ Name: 'kept', EventBusName: 'audit', EventPattern: '{"source":["orders"]}' }),
+    );
+    await h.client.send(
+      new PutTargetsCommand({
+        Rule: 'kept',
+        EventBusName: 'audit',
+        Targets: [
+          { Id: 'queue', Arn: queueArn('audit-log') },
+          { Id: 'onward', Arn: busArn('archive-bus') },
+        ],
+      }),
+    );
+    // Act
+    const eventId = await publish(h, { orderId: '1' });
+    // Assess
+    const kept = h.eventBridge.queues.peek(queueArn('audit-log'));
+    expect(kept.map((m) => JSON.parse(m.body).id)).toEqual([eventId]);
+    const [dead] = h.eventBridge.deadLetters.list();
+    expect(dead).toMatchObject({ targetArn: busArn('archive-bus'), errorCode: 'INVALID_PARAMETER' });
+    expect(dead?.errorMessage).toContain(
+      "can't route events received from a sender event bus to a third event bus",
+    );
+  });
+});
