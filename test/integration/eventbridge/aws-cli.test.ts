@@ -3,6 +3,8 @@
 // the operations a user reaches for first, not every case the SDK tests cover.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -287,5 +289,81 @@ describe('embedded EventBridge: the AWS CLI', () => {
     });
     expect(reserved.code).not.toBe(0);
     expect(reserved.stderr).toContain('(ValidationException) when calling the TagResource operation');
+  });
+
+  it('creates a connection and an API destination, and a put-events reaches the endpoint with the API key', async () => {
+    // Prepare: a receiver on this machine.
+    const received: Array<{ url: string; key: string | string[] | undefined; body: string }> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString('utf8');
+      });
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', key: req.headers['x-api-key'], body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/orders/*`;
+    try {
+      // Act
+      const connection = await ok(
+        'create-connection',
+        '--name',
+        'cli-orders',
+        '--authorization-type',
+        'API_KEY',
+        '--auth-parameters',
+        '{"ApiKeyAuthParameters":{"ApiKeyName":"x-api-key","ApiKeyValue":"cli-s3cret"}}',
+      );
+      // CLI v1 fetches a parameter value that starts with http:// (cli_follow_urlparam), so the endpoint goes in
+      // JSON, as docs/eventbridge.md says.
+      const destination = await ok(
+        'create-api-destination',
+        '--cli-input-json',
+        JSON.stringify({
+          Name: 'cli-orders',
+          ConnectionArn: connection.ConnectionArn,
+          InvocationEndpoint: endpoint,
+          HttpMethod: 'POST',
+        }),
+      );
+      await ok('put-rule', '--name', 'cli-to-api', '--event-pattern', '{"source":["cli.orders"]}');
+      await ok(
+        'put-targets',
+        '--rule',
+        'cli-to-api',
+        '--targets',
+        JSON.stringify([
+          {
+            Id: 'api',
+            Arn: destination.ApiDestinationArn,
+            RoleArn: 'arn:aws:iam::111111111111:role/invoke',
+            HttpParameters: { PathParameterValues: ['$.detail.id'] },
+          },
+        ]),
+      );
+      await ok(
+        'put-events',
+        '--entries',
+        JSON.stringify([{ Source: 'cli.orders', DetailType: 'Placed', Detail: '{"id":"o-9"}' }]),
+      );
+      await harness.eventBridge.idle();
+      const described = await ok('describe-connection', '--name', 'cli-orders');
+      // Assess
+      expect(connection.ConnectionState).toBe('AUTHORIZED');
+      expect(destination.ApiDestinationState).toBe('ACTIVE');
+      expect(described).toMatchObject({
+        AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key' } },
+      });
+      expect(JSON.stringify(described)).not.toContain('cli-s3cret');
+      expect(received.map((r) => [r.url, r.key, JSON.parse(r.body).detail])).toEqual([
+        ['/orders/o-9', 'cli-s3cret', { id: 'o-9' }],
+      ]);
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 });
