@@ -87,7 +87,7 @@ export type CallResult =
  * answer retried (a Retry-After counting); any other status not retried. The ERROR_CODEs are AWS's documented
  * ones; which one AWS gives an HTTP status is not documented, nor its ERROR_MESSAGE.
  */
-export async function callEndpoint(call: Call, timeoutMs: number): Promise<CallResult> {
+export async function callEndpoint(call: Call, signal: AbortSignal, timeoutMs: number): Promise<CallResult> {
   const url = new URL(fillPath(call.endpoint, call.target?.PathParameterValues ?? [], call.event));
   // The connection's parameters win over the target's ("values from the Connection take precedence").
   for (const [key, value] of Object.entries(call.target?.QueryStringParameters ?? {})) {
@@ -104,32 +104,34 @@ export async function callEndpoint(call: Call, timeoutMs: number): Promise<CallR
   setHeader(call.authorization[0], call.authorization[1]);
   for (const [key, value] of Object.entries(FIXED_HEADERS)) headers.set(key, value);
   const withBody = call.method !== 'GET' && call.method !== 'HEAD';
-  let response: Response;
+  let request: Request;
   try {
-    response = await fetch(url, {
+    request = new Request(url, {
       method: call.method,
       headers: [...headers],
       ...(withBody ? { body: withBodyParameters(call.payload, call.connection.BodyParameters ?? []) } : {}),
       redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     });
   } catch (error) {
-    const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+    // A header no HTTP request can carry (a JSON-path value read a newline, say): no retry will send it.
     return {
       ok: false,
-      failure: timedOut
-        ? new DeliveryFailureError('TIMEOUT', `${url.origin} did not answer within ${timeoutMs} ms.`, true, {
-            cause: error,
-          })
-        : new DeliveryFailureError(
-            'CONNECTION_FAILURE',
-            `${url.origin} could not be reached: ${causeOf(error)}`,
-            true,
-            {
-              cause: error,
-            },
-          ),
+      failure: new DeliveryFailureError(
+        'INVALID_PARAMETER',
+        `The request cannot be made: ${causeOf(error)}`,
+        false,
+        {
+          cause: error,
+        },
+      ),
     };
+  }
+  let response: Response;
+  try {
+    response = await fetch(request);
+  } catch (error) {
+    return { ok: false, failure: unanswered(error, signal, url, timeoutMs) };
   }
   // Read to the end, so the connection is free again; the answer itself is not used.
   const text = await response.text().catch(() => '');
@@ -146,6 +148,29 @@ export async function callEndpoint(call: Call, timeoutMs: number): Promise<CallR
       ...(retryAfter !== undefined && retryAfter >= 0 ? { retryAfterMs: retryAfter } : {}),
     }),
   };
+}
+
+/** Why a request got no answer: it timed out or could not connect (both retried), or the server stopped. */
+function unanswered(error: unknown, signal: AbortSignal, url: URL, timeoutMs: number): DeliveryFailureError {
+  const reason: unknown = signal.aborted ? signal.reason : undefined;
+  if (reason instanceof DOMException && reason.name === 'TimeoutError') {
+    return new DeliveryFailureError('TIMEOUT', `${url.origin} did not answer within ${timeoutMs} ms.`, true, {
+      cause: error,
+    });
+  }
+  if (signal.aborted) {
+    return new DeliveryFailureError('INTERNAL_ERROR', 'The embedded EventBridge stopped.', false, {
+      cause: error,
+    });
+  }
+  return new DeliveryFailureError(
+    'CONNECTION_FAILURE',
+    `${url.origin} could not be reached: ${causeOf(error)}`,
+    true,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** Each `*` of the endpoint, in order, takes the next path parameter value (URL-encoded). */
@@ -216,7 +241,7 @@ export interface TokenRequest {
  */
 export async function requestToken(
   request: TokenRequest,
-  timeoutMs: number,
+  signal: AbortSignal,
 ): Promise<{ header: string; expiresAt: number }> {
   const url = new URL(request.endpoint);
   for (const { Key, Value } of request.parameters.QueryStringParameters ?? [])
@@ -238,7 +263,7 @@ export async function requestToken(
     headers,
     ...(withBody ? { body: form.toString() } : {}),
     redirect: 'manual',
-    signal: AbortSignal.timeout(timeoutMs),
+    signal,
   }).catch((error: unknown) => {
     throw new Error(`${url.origin} could not be reached: ${causeOf(error)}`, { cause: error });
   });

@@ -3,7 +3,6 @@
 // Each archive shows on its bus as the managed rule `Events-Archive-<name>`, as in AWS; the rule is a view
 // of the archive (events are captured by the onEventPut hook, not by routing), so nothing is archived twice.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type AccountScope,
@@ -15,6 +14,7 @@ import {
   ruleArn,
 } from './arns.js';
 import { type BusEvent, type ControlPlane, compileRulePattern } from './control-plane.js';
+import { epochSeconds } from './delivery.js';
 import { alreadyExists, EventBridgeApiError, notFound, validationError } from './errors.js';
 import {
   ARCHIVE_RULE_MANAGED_BY,
@@ -23,9 +23,8 @@ import {
   type ManagedRuleOwner,
 } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
-import { type CoalescingWriter, cannotRead, jsonLinesText, readJsonLines } from './persistence.js';
+import { type CoalescingWriter, jsonLinesText, readJsonLines, readStateFile } from './persistence.js';
 import {
-  isObject,
   type JsonObject,
   KMS_KEY_FIELD,
   NAME_PATTERN,
@@ -39,6 +38,8 @@ interface ArchivedEvent {
   /** Epoch ms of the event's `time`, which replay windows select on. */
   readonly time: number;
   readonly ingestedAt: number;
+  /** The bus that forwarded it here (a bus target): replayed, it goes no further to a third bus either. */
+  readonly forwardedFrom?: string;
 }
 
 type ArchiveState = 'ENABLED' | 'DISABLED';
@@ -135,7 +136,6 @@ const ARCHIVE_STATES = [
 ] as const;
 /** Events replayed per macrotask, so a large replay does not starve the HTTP server. */
 const REPLAY_BATCH = 100;
-const seconds = (ms: number): number => ms / 1000;
 
 export class ArchiveStore implements ManagedRuleOwner {
   readonly #archives = new Map<string, Archive>();
@@ -182,6 +182,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         json: event.json,
         time: Date.parse(String(event.event.time)),
         ingestedAt: event.ingestedAt,
+        ...(event.forwardedFrom !== undefined ? { forwardedFrom: event.forwardedFrom } : {}),
       };
       archive.events.push(stored);
       archive.sizeBytes += Buffer.byteLength(stored.json);
@@ -263,7 +264,11 @@ export class ArchiveStore implements ManagedRuleOwner {
     this.#archives.set(name, archive);
     this.#saveIndex();
     this.#saveEvents(archive);
-    return { ArchiveArn: archive.arn, State: archive.state, CreationTime: seconds(archive.creationTime) };
+    return {
+      ArchiveArn: archive.arn,
+      State: archive.state,
+      CreationTime: epochSeconds(archive.creationTime),
+    };
   }
 
   #archiveNamed(name: string | undefined): Archive {
@@ -313,7 +318,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       RetentionDays: archive.retentionDays,
       SizeBytes: archive.sizeBytes,
       EventCount: archive.events.length,
-      CreationTime: seconds(archive.creationTime),
+      CreationTime: epochSeconds(archive.creationTime),
     };
   }
 
@@ -357,7 +362,7 @@ export class ArchiveStore implements ManagedRuleOwner {
           RetentionDays: a.retentionDays,
           SizeBytes: a.sizeBytes,
           EventCount: a.events.length,
-          CreationTime: seconds(a.creationTime),
+          CreationTime: epochSeconds(a.creationTime),
         };
       }),
       ...(next ? { NextToken: next } : {}),
@@ -421,7 +426,11 @@ export class ArchiveStore implements ManagedRuleOwner {
     archive.state = 'ENABLED';
     delete archive.stateReason;
     this.#saveIndex();
-    return { ArchiveArn: archive.arn, State: archive.state, CreationTime: seconds(archive.creationTime) };
+    return {
+      ArchiveArn: archive.arn,
+      State: archive.state,
+      CreationTime: epochSeconds(archive.creationTime),
+    };
   }
 
   deleteArchive(body: JsonObject): JsonObject {
@@ -570,7 +579,11 @@ export class ArchiveStore implements ManagedRuleOwner {
     this.#replays.set(name, replay);
     this.#saveIndex();
     this.#run(replay, archive, destinationBus, filterArns !== undefined ? new Set(filters) : undefined);
-    return { ReplayArn: replay.arn, State: 'STARTING', ReplayStartTime: seconds(replay.replayStartTime) };
+    return {
+      ReplayArn: replay.arn,
+      State: 'STARTING',
+      ReplayStartTime: epochSeconds(replay.replayStartTime),
+    };
   }
 
   #run(replay: Replay, archive: Archive, busName: string, onlyRules: ReadonlySet<string> | undefined): void {
@@ -592,7 +605,9 @@ export class ArchiveStore implements ManagedRuleOwner {
         if (!archived) continue;
         const event = withReplayName(JSON.parse(archived.json) as Record<string, unknown>, replay.name);
         const json = withReplayNameJson(archived.json, replay.name);
-        this.control.route(busName, { event, json, ingestedAt: Date.now() }, onlyRules);
+        const forwardedFrom = archived.forwardedFrom;
+        const busEvent = { event, json, ingestedAt: Date.now(), ...(forwardedFrom ? { forwardedFrom } : {}) };
+        this.control.route(busName, busEvent, onlyRules);
         replay.eventLastReplayedTime = archived.time;
       }
       if (index < selected.length) setImmediate(step);
@@ -635,13 +650,13 @@ export class ArchiveStore implements ManagedRuleOwner {
       ...(r.stateReason !== undefined ? { StateReason: r.stateReason } : {}),
       EventSourceArn: r.sourceArn,
       Destination: r.destination,
-      EventStartTime: seconds(r.eventStartTime),
-      EventEndTime: seconds(r.eventEndTime),
+      EventStartTime: epochSeconds(r.eventStartTime),
+      EventEndTime: epochSeconds(r.eventEndTime),
       ...(r.eventLastReplayedTime !== undefined
-        ? { EventLastReplayedTime: seconds(r.eventLastReplayedTime) }
+        ? { EventLastReplayedTime: epochSeconds(r.eventLastReplayedTime) }
         : {}),
-      ReplayStartTime: seconds(r.replayStartTime),
-      ...(r.replayEndTime !== undefined ? { ReplayEndTime: seconds(r.replayEndTime) } : {}),
+      ReplayStartTime: epochSeconds(r.replayStartTime),
+      ...(r.replayEndTime !== undefined ? { ReplayEndTime: epochSeconds(r.replayEndTime) } : {}),
     };
   }
 
@@ -678,13 +693,13 @@ export class ArchiveStore implements ManagedRuleOwner {
         EventSourceArn: r.sourceArn,
         State: r.state,
         ...(r.stateReason !== undefined ? { StateReason: r.stateReason } : {}),
-        EventStartTime: seconds(r.eventStartTime),
-        EventEndTime: seconds(r.eventEndTime),
+        EventStartTime: epochSeconds(r.eventStartTime),
+        EventEndTime: epochSeconds(r.eventEndTime),
         ...(r.eventLastReplayedTime !== undefined
-          ? { EventLastReplayedTime: seconds(r.eventLastReplayedTime) }
+          ? { EventLastReplayedTime: epochSeconds(r.eventLastReplayedTime) }
           : {}),
-        ReplayStartTime: seconds(r.replayStartTime),
-        ...(r.replayEndTime !== undefined ? { ReplayEndTime: seconds(r.replayEndTime) } : {}),
+        ReplayStartTime: epochSeconds(r.replayStartTime),
+        ...(r.replayEndTime !== undefined ? { ReplayEndTime: epochSeconds(r.replayEndTime) } : {}),
       })),
       ...(next ? { NextToken: next } : {}),
     };
@@ -740,9 +755,12 @@ export class ArchiveStore implements ManagedRuleOwner {
 
   #load(): void {
     if (!this.#dir) return;
-    const index = join(this.#dir, 'archives.json');
-    if (!existsSync(index)) return;
-    const saved = readIndex(index);
+    // A start that cannot read it stops rather than start without the archives (and rewrite the file without them).
+    const saved: { archives?: SavedArchive[]; replays?: SavedReplay[] } | undefined = readStateFile(
+      join(this.#dir, 'archives.json'),
+      ['archives', 'replays'],
+    );
+    if (!saved) return;
     for (const s of saved.archives ?? []) {
       const file = this.#eventsFile(s.name);
       const { events, skipped, unterminated } = readArchivedEvents(file);
@@ -795,24 +813,6 @@ export class ArchiveStore implements ManagedRuleOwner {
   }
 }
 
-/**
- * archives.json, or an error that names it: a start that cannot read it stops rather than start without the
- * archives (and rewrite the file without them).
- */
-function readIndex(file: string): { archives?: SavedArchive[]; replays?: SavedReplay[] } {
-  try {
-    const saved: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (!isObject(saved)) throw new Error('it holds no JSON object');
-    for (const key of ['archives', 'replays']) {
-      if (saved[key] !== undefined && !Array.isArray(saved[key]))
-        throw new Error(`its ${key} are not a list`);
-    }
-    return saved as { archives?: SavedArchive[]; replays?: SavedReplay[] };
-  } catch (error) {
-    throw cannotRead(file, error);
-  }
-}
-
 /** An archive's events file, one JSON object per line (see readJsonLines); a line that is not an event is skipped. */
 function readArchivedEvents(file: string): {
   events: ArchivedEvent[];
@@ -824,7 +824,8 @@ function readArchivedEvents(file: string): {
   for (const value of values) {
     const e = value as Partial<ArchivedEvent> | null;
     if (typeof e?.json === 'string' && typeof e.time === 'number' && typeof e.ingestedAt === 'number') {
-      events.push({ json: e.json, time: e.time, ingestedAt: e.ingestedAt });
+      const from = typeof e.forwardedFrom === 'string' ? { forwardedFrom: e.forwardedFrom } : {};
+      events.push({ json: e.json, time: e.time, ingestedAt: e.ingestedAt, ...from });
     }
   }
   return { events, skipped: skipped + values.length - events.length, unterminated };

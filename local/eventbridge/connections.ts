@@ -11,7 +11,13 @@ import {
   requestToken,
 } from './api-destination-call.js';
 import { type AccountScope, apiDestinationArn, connectionArn } from './arns.js';
-import { type DeliveredEvent, DeliveryFailureError, type HttpParameters, type Logger } from './delivery.js';
+import {
+  type DeliveredEvent,
+  DeliveryFailureError,
+  epochSeconds,
+  type HttpParameters,
+  type Logger,
+} from './delivery.js';
 import { alreadyExists, limitExceeded, notFound, validationError } from './errors.js';
 import { type CoalescingWriter, cannotRead } from './persistence.js';
 import {
@@ -187,8 +193,6 @@ interface Token {
 const TOKEN_REFRESH_MS = 60_000;
 const FILE = 'connections.json';
 
-const seconds = (ms: number): number => ms / 1000;
-
 export interface ConnectionStoreOptions {
   readonly scope: AccountScope;
   readonly writer: CoalescingWriter;
@@ -208,6 +212,12 @@ export class ConnectionStore {
   readonly #nextSlot = new Map<string, number>();
   /** OAuth token exchanges under way (CreateConnection, UpdateConnection): idle() waits for them. */
   readonly #authorizing = new Set<Promise<void>>();
+  /** Per OAuth connection ARN, the token request under way: the calls that need a token share it. */
+  readonly #tokenRequests = new Map<string, Promise<Token>>();
+  /** Calls waiting their turn under InvocationRateLimitPerSecond, so that stop() can end them. */
+  readonly #waits = new Set<{ readonly timer: NodeJS.Timeout; readonly cancel: () => void }>();
+  /** Aborts the HTTP requests in flight at stop(). */
+  readonly #stopping = new AbortController();
 
   constructor(private readonly options: ConnectionStoreOptions) {
     this.#load();
@@ -219,6 +229,25 @@ export class ConnectionStore {
 
   async idle(): Promise<void> {
     while (this.#authorizing.size > 0) await Promise.all(this.#authorizing);
+  }
+
+  /** Ends the calls and token requests under way; nothing is written after (a later start may own the files). */
+  stop(): void {
+    this.#stopping.abort(new Error('The embedded EventBridge stopped.'));
+    for (const wait of this.#waits) {
+      clearTimeout(wait.timer);
+      wait.cancel();
+    }
+    this.#waits.clear();
+  }
+
+  get #stopped(): boolean {
+    return this.#stopping.signal.aborted;
+  }
+
+  /** A request's signal: aborted after the timeout, or at stop(). */
+  #signal(): AbortSignal {
+    return AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(this.options.httpTimeoutMs)]);
   }
 
   #connection(name: string | undefined): Connection {
@@ -276,8 +305,8 @@ export class ConnectionStore {
     return {
       ConnectionArn: connection.arn,
       ConnectionState: connection.state,
-      CreationTime: seconds(connection.creationTime),
-      LastModifiedTime: seconds(connection.lastModifiedTime),
+      CreationTime: epochSeconds(connection.creationTime),
+      LastModifiedTime: epochSeconds(connection.lastModifiedTime),
     };
   }
 
@@ -294,6 +323,7 @@ export class ConnectionStore {
    */
   #authorize(connection: Connection): void {
     this.#tokens.delete(connection.arn);
+    this.#tokenRequests.delete(connection.arn);
     delete connection.stateReason;
     if (connection.authorizationType !== 'OAUTH_CLIENT_CREDENTIALS') {
       connection.state = 'AUTHORIZED';
@@ -301,7 +331,7 @@ export class ConnectionStore {
       return;
     }
     connection.state = 'AUTHORIZING';
-    const exchange = this.#fetchToken(connection)
+    const exchange = this.#token(connection)
       .then(
         () => undefined,
         () => undefined, // #fetchToken has deauthorized the connection and said why.
@@ -311,6 +341,17 @@ export class ConnectionStore {
         this.#save();
       });
     this.#authorizing.add(exchange);
+  }
+
+  /** The connection's token request under way, or a new one. */
+  #token(connection: Connection): Promise<Token> {
+    const pending = this.#tokenRequests.get(connection.arn);
+    if (pending) return pending;
+    const request = this.#fetchToken(connection).finally(() => {
+      if (this.#tokenRequests.get(connection.arn) === request) this.#tokenRequests.delete(connection.arn);
+    });
+    this.#tokenRequests.set(connection.arn, request);
+    return request;
   }
 
   /** Asks the connection's token endpoint for a token; on failure the connection is deauthorized, as in AWS. */
@@ -325,7 +366,7 @@ export class ConnectionStore {
           clientSecret: oauth.ClientParameters?.ClientSecret ?? '',
           parameters: oauth.OAuthHttpParameters ?? {},
         },
-        this.options.httpTimeoutMs,
+        this.#signal(),
       );
       // Still the same connection, with the same credentials: a token for replaced ones is not kept.
       if (
@@ -342,6 +383,7 @@ export class ConnectionStore {
       return kept;
     } catch (error) {
       if (
+        !this.#stopped &&
         this.#connections.get(connection.name) === connection &&
         connection.auth.OAuthParameters === oauth
       ) {
@@ -369,9 +411,11 @@ export class ConnectionStore {
       ...(c.secretArn !== undefined ? { SecretArn: c.secretArn } : {}),
       ...(c.kmsKeyIdentifier !== undefined ? { KmsKeyIdentifier: c.kmsKeyIdentifier } : {}),
       ...(Object.keys(auth).length > 0 ? { AuthParameters: auth } : {}),
-      CreationTime: seconds(c.creationTime),
-      LastModifiedTime: seconds(c.lastModifiedTime),
-      ...(c.lastAuthorizedTime !== undefined ? { LastAuthorizedTime: seconds(c.lastAuthorizedTime) } : {}),
+      CreationTime: epochSeconds(c.creationTime),
+      LastModifiedTime: epochSeconds(c.lastModifiedTime),
+      ...(c.lastAuthorizedTime !== undefined
+        ? { LastAuthorizedTime: epochSeconds(c.lastAuthorizedTime) }
+        : {}),
     };
   }
 
@@ -413,9 +457,11 @@ export class ConnectionStore {
     return {
       ConnectionArn: c.arn,
       ConnectionState: state,
-      CreationTime: seconds(c.creationTime),
-      LastModifiedTime: seconds(c.lastModifiedTime),
-      ...(c.lastAuthorizedTime !== undefined ? { LastAuthorizedTime: seconds(c.lastAuthorizedTime) } : {}),
+      CreationTime: epochSeconds(c.creationTime),
+      LastModifiedTime: epochSeconds(c.lastModifiedTime),
+      ...(c.lastAuthorizedTime !== undefined
+        ? { LastAuthorizedTime: epochSeconds(c.lastAuthorizedTime) }
+        : {}),
     };
   }
 
@@ -471,9 +517,11 @@ export class ConnectionStore {
         ConnectionState: c.state,
         ...(c.stateReason !== undefined ? { StateReason: c.stateReason } : {}),
         AuthorizationType: c.authorizationType,
-        CreationTime: seconds(c.creationTime),
-        LastModifiedTime: seconds(c.lastModifiedTime),
-        ...(c.lastAuthorizedTime !== undefined ? { LastAuthorizedTime: seconds(c.lastAuthorizedTime) } : {}),
+        CreationTime: epochSeconds(c.creationTime),
+        LastModifiedTime: epochSeconds(c.lastModifiedTime),
+        ...(c.lastAuthorizedTime !== undefined
+          ? { LastAuthorizedTime: epochSeconds(c.lastAuthorizedTime) }
+          : {}),
       })),
       ...(next ? { NextToken: next } : {}),
     };
@@ -483,17 +531,12 @@ export class ConnectionStore {
 
   /** ACTIVE while its connection is authorized (AWS: an API destination on an unauthorized connection is INACTIVE). */
   #stateOf(d: ApiDestination): 'ACTIVE' | 'INACTIVE' {
-    const c = this.#connectionByArn(d.connectionArn);
+    const c = byArn(this.#connections, d.connectionArn);
     return c?.state === 'AUTHORIZED' ? 'ACTIVE' : 'INACTIVE';
   }
 
-  #connectionByArn(arn: string): Connection | undefined {
-    for (const c of this.#connections.values()) if (c.arn === arn) return c;
-    return undefined;
-  }
-
   #existingConnection(arn: string): void {
-    if (this.#connectionByArn(arn)) return;
+    if (byArn(this.#connections, arn)) return;
     const name = /connection\/([^/]+)\//.exec(arn)?.[1] ?? arn;
     throw notFound(`Failed to describe the connection(s). Connection '${name}' does not exist.`);
   }
@@ -533,8 +576,8 @@ export class ConnectionStore {
     return {
       ApiDestinationArn: d.arn,
       ApiDestinationState: this.#stateOf(d),
-      CreationTime: seconds(d.creationTime),
-      LastModifiedTime: seconds(d.lastModifiedTime),
+      CreationTime: epochSeconds(d.creationTime),
+      LastModifiedTime: epochSeconds(d.lastModifiedTime),
     };
   }
 
@@ -548,8 +591,8 @@ export class ConnectionStore {
       InvocationEndpoint: d.invocationEndpoint,
       HttpMethod: d.httpMethod,
       InvocationRateLimitPerSecond: d.invocationRateLimitPerSecond,
-      CreationTime: seconds(d.creationTime),
-      LastModifiedTime: seconds(d.lastModifiedTime),
+      CreationTime: epochSeconds(d.creationTime),
+      LastModifiedTime: epochSeconds(d.lastModifiedTime),
     };
   }
 
@@ -634,10 +677,10 @@ export class ConnectionStore {
     event: DeliveredEvent,
     http: HttpParameters | undefined,
   ): Promise<void> {
-    const destination = [...this.#destinations.values()].find((d) => d.arn === arn);
+    const destination = byArn(this.#destinations, arn);
     if (!destination)
       throw new DeliveryFailureError('NO_RESOURCE', `API destination ${arn} does not exist.`, false);
-    const connection = this.#connectionByArn(destination.connectionArn);
+    const connection = byArn(this.#connections, destination.connectionArn);
     if (!connection) {
       throw new DeliveryFailureError(
         'NO_RESOURCE',
@@ -645,7 +688,11 @@ export class ConnectionStore {
         false,
       );
     }
+    // Before waiting a turn: a call that cannot be made takes none.
+    refuseUnauthorized(connection);
     await this.#waitForSlot(destination);
+    // The credentials this call is made with: an answer to them says nothing of others given since.
+    const auth = connection.auth;
     const authorization = await this.#authorizationHeader(connection);
     const result = await callEndpoint(
       {
@@ -654,30 +701,18 @@ export class ConnectionStore {
         payload,
         event: event.event,
         target: http,
-        connection: connection.auth.InvocationHttpParameters ?? {},
+        connection: auth.InvocationHttpParameters ?? {},
         authorization,
       },
+      this.#signal(),
       this.options.httpTimeoutMs,
     );
-    this.#afterCall(connection, result);
+    this.#afterCall(connection, auth, result);
   }
 
   /** The Authorization (or API key) header for a call, or a failure when the connection cannot authorize it. */
   async #authorizationHeader(c: Connection): Promise<[string, string]> {
-    if (c.state === 'AUTHORIZING') {
-      throw new DeliveryFailureError(
-        'NO_PERMISSIONS',
-        `The connection ${c.name} is still being authorized.`,
-        true,
-      );
-    }
-    if (c.state !== 'AUTHORIZED') {
-      throw new DeliveryFailureError(
-        'NO_PERMISSIONS',
-        `The connection ${c.name} is ${c.state}${c.stateReason ? `: ${c.stateReason}` : ''}`,
-        false,
-      );
-    }
+    refuseUnauthorized(c);
     const { BasicAuthParameters: basic, ApiKeyAuthParameters: key } = c.auth;
     if (c.authorizationType === 'BASIC') {
       const pair = Buffer.from(`${basic?.Username ?? ''}:${basic?.Password ?? ''}`).toString('base64');
@@ -687,9 +722,8 @@ export class ConnectionStore {
     const cached = this.#tokens.get(c.arn);
     if (cached && cached.expiresAt - Date.now() > TOKEN_REFRESH_MS) return ['authorization', cached.header];
     try {
-      return ['authorization', (await this.#fetchToken(c)).header];
+      return ['authorization', (await this.#token(c)).header];
     } catch (error) {
-      this.#save();
       throw new DeliveryFailureError(
         'NO_PERMISSIONS',
         c.stateReason ?? 'The OAuth token request failed.',
@@ -698,6 +732,9 @@ export class ConnectionStore {
           cause: error,
         },
       );
+    } finally {
+      // Authorized again (LastAuthorizedTime) or deauthorized.
+      this.#save();
     }
   }
 
@@ -705,11 +742,13 @@ export class ConnectionStore {
    * A 401 or 407: AWS deauthorizes a Basic or API key connection ("EventBridge receives a 401 (UnAuthorize) or 407
    * (Proxy_Authentication_required) error code"), and refreshes an OAuth connection's token at the next call.
    */
-  #afterCall(c: Connection, result: CallResult): void {
+  #afterCall(c: Connection, auth: AuthParameters, result: CallResult): void {
     if (result.ok) return;
-    if (result.status === 401 || result.status === 407) {
+    // Only if the connection is still there with the credentials the call used, and the store running.
+    const current = !this.#stopped && this.#connections.get(c.name) === c && c.auth === auth;
+    if ((result.status === 401 || result.status === 407) && current) {
       if (c.authorizationType === 'OAUTH_CLIENT_CREDENTIALS') this.#tokens.delete(c.arn);
-      else if (this.#connections.get(c.name) === c) {
+      else {
         c.state = 'DEAUTHORIZED';
         c.stateReason = `The endpoint answered HTTP ${result.status} to the connection's credentials.`;
         this.options.logger.warn(`[eventbridge] connection ${c.name} deauthorized: ${c.stateReason}`);
@@ -724,14 +763,25 @@ export class ConnectionStore {
     const interval = (1000 / d.invocationRateLimitPerSecond) * this.options.delayScale;
     const slot = Math.max(now, this.#nextSlot.get(d.arn) ?? 0);
     this.#nextSlot.set(d.arn, slot + interval);
-    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+    if (slot <= now) return;
+    await new Promise<void>((resolve, reject) => {
+      const wait = {
+        timer: setTimeout(() => {
+          this.#waits.delete(wait);
+          resolve();
+        }, slot - now),
+        cancel: () =>
+          reject(new DeliveryFailureError('INTERNAL_ERROR', 'The embedded EventBridge stopped.', false)),
+      };
+      this.#waits.add(wait);
+    });
   }
 
   // ---- kept across restarts (dataDir) ----
 
   #save(): void {
     const dir = this.options.dataDir;
-    if (dir === undefined) return;
+    if (dir === undefined || this.#stopped) return;
     this.options.writer.replace(join(dir, FILE), () =>
       JSON.stringify(
         { connections: [...this.#connections.values()], apiDestinations: [...this.#destinations.values()] },
@@ -765,6 +815,36 @@ export class ConnectionStore {
     }
     for (const d of saved.apiDestinations ?? []) this.#destinations.set(d.name, d);
   }
+}
+
+/**
+ * A connection or API destination by its ARN (`.../NAME/UUID`): by name, then only if it is the one of that ARN (one
+ * made again under the name has another UUID).
+ */
+function byArn<T extends { readonly arn: string }>(
+  items: ReadonlyMap<string, T>,
+  arn: string,
+): T | undefined {
+  const name = /^arn:[^:]+:events:[^:]*:[^:]*:(?:connection|api-destination)\/([^/]+)\//.exec(arn)?.[1];
+  const item = name === undefined ? undefined : items.get(name);
+  return item?.arn === arn ? item : undefined;
+}
+
+/** A call over a connection that is not authorized fails: retried while OAuth is still authorizing, else not. */
+function refuseUnauthorized(c: Connection): void {
+  if (c.state === 'AUTHORIZED') return;
+  if (c.state === 'AUTHORIZING') {
+    throw new DeliveryFailureError(
+      'NO_PERMISSIONS',
+      `The connection ${c.name} is still being authorized.`,
+      true,
+    );
+  }
+  throw new DeliveryFailureError(
+    'NO_PERMISSIONS',
+    `The connection ${c.name} is ${c.state}${c.stateReason ? `: ${c.stateReason}` : ''}`,
+    false,
+  );
 }
 
 /** AuthParameters as DescribeConnection shows them: no password, key value, client secret, nor secret values. */

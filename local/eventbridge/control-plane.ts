@@ -29,6 +29,7 @@ import {
   DeliveryFailureError,
   type DeliveryTarget,
   type Dispatcher,
+  epochSeconds,
   type HttpParameters,
   isoSeconds,
   type Logger,
@@ -192,8 +193,6 @@ export interface ControlPlaneOptions {
   readonly persistence?: { readonly writer: CoalescingWriter; readonly dataDir: string };
 }
 
-const epochSeconds = (date: Date): number => date.getTime() / 1000;
-
 export class ControlPlane {
   readonly #buses = new Map<string, Bus>();
   readonly #sinks: EventSink[] = [];
@@ -319,8 +318,8 @@ export class ControlPlane {
       ...settings,
       ...(bus.policy ? { Policy: JSON.stringify(bus.policy) } : {}),
       ...(LogConfig ? { LogConfig } : {}),
-      CreationTime: epochSeconds(bus.creationTime),
-      LastModifiedTime: epochSeconds(bus.lastModifiedTime),
+      CreationTime: epochSeconds(bus.creationTime.getTime()),
+      LastModifiedTime: epochSeconds(bus.lastModifiedTime.getTime()),
     };
   }
 
@@ -391,8 +390,8 @@ export class ControlPlane {
       Arn: bus.arn,
       ...(description !== undefined ? { Description: description } : {}),
       ...(bus.policy ? { Policy: JSON.stringify(bus.policy) } : {}),
-      CreationTime: epochSeconds(bus.creationTime),
-      LastModifiedTime: epochSeconds(bus.lastModifiedTime),
+      CreationTime: epochSeconds(bus.creationTime.getTime()),
+      LastModifiedTime: epochSeconds(bus.lastModifiedTime.getTime()),
     };
   }
 
@@ -626,7 +625,7 @@ export class ControlPlane {
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const targets = req.array('Targets', { required: true, min: 1, max: 100 }) ?? [];
     const readers = targets.map((t, i) => {
-      const reader = req.nested(t, 'Targets', `targets.${i + 1}.member.`);
+      const reader = req.listMember(t, 'Targets', i);
       if (!reader) throw validationError(`Target ${i + 1} must be an object.`);
       return readTarget(reader);
     });
@@ -858,7 +857,7 @@ export class ControlPlane {
     entries.forEach((entry, i) => {
       // A member of the wrong JSON type is a SerializationException, as everywhere else; a missing or empty
       // Source, DetailType or Detail fails only its entry (below), as AWS answers.
-      const member = req.nested(entry, 'Entries', `entries.${i + 1}.member.`);
+      const member = req.listMember(entry, 'Entries', i);
       if (!member) throw serializationError('Expected an object for each of Entries.');
       for (const key of ['Source', 'DetailType', 'Detail']) member.string(key);
       member.stringList('Resources', {}, { max: 2048 });
@@ -964,32 +963,40 @@ export class ControlPlane {
   }
 
   /**
-   * A bus target's input arrives on its bus: the event as the sending rule's target rendered it, keeping its id and
-   * time, archived and routed like one put there, and marked as forwarded (it goes no further to a third bus).
+   * A bus target's input arrives on its bus: the event as the sending rule's target rendered it (by default the
+   * event itself; a transformed input needs a source, a detail-type and a detail, and takes the envelope fields it
+   * lacks, id and time among them, from the event it was made from), archived unless it is a replay, routed like
+   * one put there, and marked as forwarded: it goes no further to a third bus.
    */
-  forwardEvent(busName: string, payload: string, from: string): void {
+  forwardEvent(busName: string, payload: string, from: DeliveredEvent, fromBus: string): void {
     const bus = this.#buses.get(busName);
     if (!bus) throw new DeliveryFailureError('NO_RESOURCE', `Event bus ${busName} does not exist.`, false);
-    let event: unknown;
+    let input: unknown;
     try {
-      event = JSON.parse(payload);
+      input = JSON.parse(payload);
     } catch {
-      event = undefined;
+      input = undefined;
     }
+    const refuse = (why: string) =>
+      new DeliveryFailureError('INVALID_PARAMETER', `The input for event bus ${busName} ${why}.`, false);
     if (
-      !isObject(event) ||
-      typeof event.source !== 'string' ||
-      typeof event['detail-type'] !== 'string' ||
-      !isObject(event.detail)
+      !isObject(input) ||
+      typeof input.source !== 'string' ||
+      typeof input['detail-type'] !== 'string' ||
+      !isObject(input.detail)
     ) {
-      throw new DeliveryFailureError(
-        'INVALID_PARAMETER',
-        `The input for event bus ${busName} is not an event with a source, a detail-type and a detail object.`,
-        false,
-      );
+      throw refuse('is not an event with a source, a detail-type and a detail object');
     }
-    const busEvent: BusEvent = { event, json: payload, ingestedAt: Date.now(), forwardedFrom: from };
-    for (const sink of this.#sinks) sink(bus.name, busEvent);
+    const { detail: _detail, ...envelope } = from.event;
+    const complete = Object.keys(envelope).every((key) => key in input);
+    const event = complete ? input : { ...envelope, ...input };
+    if (Number.isNaN(Date.parse(String(event.time))))
+      throw refuse(`has a time that is not one: ${String(event.time)}`);
+    // The text as rendered keeps numbers beyond double precision; it is rebuilt only when fields were added.
+    const json = complete ? payload : JSON.stringify(event);
+    const busEvent: BusEvent = { event, json, ingestedAt: Date.now(), forwardedFrom: fromBus };
+    // As everywhere else, a replayed event (it carries replay-name) is not archived again.
+    if (!('replay-name' in event)) for (const sink of this.#sinks) sink(bus.name, busEvent);
     this.route(bus.name, busEvent);
   }
 

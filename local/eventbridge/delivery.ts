@@ -51,8 +51,8 @@ export interface DeliveredEvent {
 
 export type InvokeLambda = (functionArn: string, payload: string) => Promise<void>;
 
-/** Puts a bus target's input on that bus (of this account and region), as an event forwarded by `from`. */
-export type ForwardToBus = (busName: string, payload: string, from: string) => void;
+/** Puts a bus target's input, made from `event`, on that bus (of this account and region) as forwarded by `from`. */
+export type ForwardToBus = (busName: string, payload: string, event: DeliveredEvent, from: string) => void;
 
 /** Calls an API destination target; throws DeliveryFailureError when the call failed. */
 export type CallApiDestination = (
@@ -219,11 +219,8 @@ export class Dispatcher {
           false,
         );
       }
-      this.options.forwardToBus(
-        parseBusArn(arn) ?? '',
-        payload,
-        this.options.busArnPrefix + job.rule.busName,
-      );
+      const from = this.options.busArnPrefix + job.rule.busName;
+      this.options.forwardToBus(parseBusArn(arn) ?? '', payload, job.event, from);
     } else {
       throw new DeliveryFailureError(
         'NO_RESOURCE',
@@ -300,6 +297,9 @@ export class Dispatcher {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 }
+
+/** Epoch ms as the AWS JSON protocol sends a timestamp: epoch seconds, with the milliseconds as a fraction. */
+export const epochSeconds = (epochMs: number): number => epochMs / 1000;
 
 /** EventBridge's time format: ISO 8601 in UTC without milliseconds. */
 export const isoSeconds = (epochMs: number): string =>

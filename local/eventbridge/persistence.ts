@@ -229,6 +229,27 @@ export function reasonOf(error: unknown): string {
   return typeof message === 'string' ? message : String(error);
 }
 
+/**
+ * A JSON state file (archives.json, connections.json): undefined when there is none, else its object, whose
+ * `lists` must be lists where present; anything else is an error that names the file.
+ */
+export function readStateFile(file: string, lists: readonly string[]): Record<string, unknown> | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const saved: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof saved !== 'object' || saved === null || Array.isArray(saved))
+      throw new Error('it holds no JSON object');
+    const object = saved as Record<string, unknown>;
+    for (const key of lists) {
+      if (object[key] !== undefined && !Array.isArray(object[key]))
+        throw new Error(`its ${key} are not a list`);
+    }
+    return object;
+  } catch (error) {
+    throw cannotRead(file, error);
+  }
+}
+
 /** The error that stops a start on a state file it cannot read (rather than start without that state). */
 export function cannotRead(file: string, error: unknown): Error {
   return new Error(`[eventbridge] cannot read ${file}: ${reasonOf(error)}`, { cause: error });

@@ -74,6 +74,11 @@ export class RequestReader {
     return new RequestReader(value, pathPrefix, this.#errors);
   }
 
+  /** A reader for element `index` of the list of structures `key` (`Targets`, 0 -> `targets.1.member.`). */
+  listMember(value: unknown, key: string, index: number): RequestReader | undefined {
+    return this.nested(value, key, `${this.path}${camel(key)}.${index + 1}.member.`);
+  }
+
   /** A reader for the structure member `key` of this one (`RetryPolicy` -> `...retryPolicy.`), if present. */
   member(key: string): RequestReader | undefined {
     return this.nested(this.body[key], key, `${this.path}${camel(key)}.`);

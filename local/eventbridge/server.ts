@@ -126,7 +126,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   const dispatcher = new Dispatcher({
     invokeLambda: options.invokeLambda,
     // Deliveries start after the request that queued them, so `control` exists by then.
-    forwardToBus: (busName, payload, from) => control.forwardEvent(busName, payload, from),
+    forwardToBus: (busName, payload, event, from) => control.forwardEvent(busName, payload, event, from),
     callApiDestination: (arn, payload, event, http) => connections.call(arn, payload, event, http),
     busArnPrefix: busArn(scope, ''),
     queues,
@@ -356,7 +356,9 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     async stop() {
       scheduler.stop();
       archives.stop();
+      // The dispatcher first: the calls connections.stop() ends then fail without a retry or a dead letter.
       dispatcher.stop();
+      connections.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await writer.flush();

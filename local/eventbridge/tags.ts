@@ -13,7 +13,7 @@ export function readTags(req: RequestReader, required = false): Array<readonly [
   const list = req.array('Tags', { required });
   if (list === undefined) return undefined;
   return list.map((tag, i) => {
-    const member = req.nested(tag, 'Tags', `${req.path}tags.${i + 1}.member.`);
+    const member = req.listMember(tag, 'Tags', i);
     if (!member) throw serializationError('Expected an object for each of Tags.');
     const key = member.string('Key', { required: true, min: 1, max: 128 });
     const value = member.string('Value', { required: true, max: 256 });

@@ -31,7 +31,9 @@ interface Received {
 
 /** A receiver on 127.0.0.1 that records each request and answers with the next status of `answers` (then 200). */
 async function startReceiver(
-  answers: Array<number | { status: number; headers?: Record<string, string>; body?: string }> = [],
+  answers: Array<
+    number | { status: number; headers?: Record<string, string>; body?: string; after?: Promise<void> }
+  > = [],
 ) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
@@ -47,8 +49,10 @@ async function startReceiver(
       const next = answers.shift() ?? 200;
       const answer = typeof next === 'number' ? { status: next } : next;
       if (answer.status === 0) return; // never answers
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body ?? '{}');
+      void (answer.after ?? Promise.resolve()).then(() => {
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body ?? '{}');
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -536,6 +540,89 @@ describe('embedded EventBridge: calling API destinations', () => {
     ]);
   });
 
+  it('does not retry a call no request can carry (a header value read from the event holds a newline)', async () => {
+    // Prepare
+    receiver = await startReceiver();
+    await routeTo(h, await destination('/events', await basicConnection(h)), {
+      HttpParameters: { HeaderParameters: { 'x-note': '$.detail.note' } },
+    });
+    // Act
+    await publish(h, { note: 'line1\nline2' });
+    // Assess
+    expect(receiver.received).toEqual([]);
+    expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
+      ['INVALID_PARAMETER', 0],
+    ]);
+  });
+
+  it('leaves a connection authorized when a 401 answers the password it had before an update', async () => {
+    // Prepare: the first call (old password) is answered 401 only after the password was changed.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    receiver = await startReceiver([{ status: 401, after: gate }]);
+    await routeTo(h, await destination('/events', await basicConnection(h)), {
+      RetryPolicy: { MaximumRetryAttempts: 0 },
+    });
+    await h.client.send(
+      new PutEventsCommand({
+        Entries: [{ Source: 'orders', DetailType: 'Order Placed', Detail: '{"n":1}' }],
+      }),
+    );
+    while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Act
+    await h.client.send(
+      new UpdateConnectionCommand({
+        Name: 'orders-api',
+        AuthParameters: { BasicAuthParameters: { Password: 'new' } },
+      }),
+    );
+    release();
+    await h.eventBridge.idle();
+    await publish(h, { n: 2 });
+    // Assess
+    expect((await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }))).ConnectionState).toBe(
+      'AUTHORIZED',
+    );
+    expect(receiver.received.map((r) => r.headers.authorization)).toEqual([
+      `Basic ${Buffer.from('sharebus:s3cret').toString('base64')}`,
+      `Basic ${Buffer.from('sharebus:new').toString('base64')}`,
+    ]);
+  });
+
+  it('ends the calls waiting their turn at stop(): none is made after', async () => {
+    // Prepare: one call a second, 4 events; delayScale 1 here, so the waiting calls would go out 1 s apart.
+    await h.close();
+    const slow = await startHarness({ delayScale: 1 });
+    receiver = await startReceiver();
+    const { ApiDestinationArn } = await slow.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: await basicConnection(slow),
+        InvocationEndpoint: `${receiver.url}/events`,
+        HttpMethod: 'POST',
+        InvocationRateLimitPerSecond: 1,
+      }),
+    );
+    await routeTo(slow, ApiDestinationArn ?? '');
+    await slow.client.send(
+      new PutEventsCommand({
+        Entries: [1, 2, 3, 4].map((n) => ({
+          Source: 'orders',
+          DetailType: 'Order Placed',
+          Detail: `{"n":${n}}`,
+        })),
+      }),
+    );
+    while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Act
+    await slow.close();
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    // Assess
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('keeps to InvocationRateLimitPerSecond: later calls wait their turn (spacing scaled by delayScale)', async () => {
     // Prepare: 1 call a second, times delayScale 0.001 in the harness: 1 ms apart at least; 0.05 here makes 50 ms.
     await h.close();
@@ -647,6 +734,36 @@ describe('embedded EventBridge: OAuth connections', () => {
     expect(receiver.received.map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
   });
 
+  it('shares one token request among the calls that need a fresh token', async () => {
+    // Prepare: tokens that expire within the 60 s AWS refreshes ahead of, so each call needs a new one.
+    const soon = { status: 200, body: JSON.stringify({ access_token: 'short', expires_in: 30 }) };
+    tokens = await startReceiver([soon, soon, soon]);
+    receiver = await startReceiver();
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: await oauthConnection('oauth'),
+        InvocationEndpoint: `${receiver.url}/events`,
+        HttpMethod: 'POST',
+      }),
+    );
+    await routeTo(h, ApiDestinationArn ?? '');
+    // Act: five events at once.
+    await h.client.send(
+      new PutEventsCommand({
+        Entries: [1, 2, 3, 4, 5].map((n) => ({
+          Source: 'orders',
+          DetailType: 'Order Placed',
+          Detail: `{"n":${n}}`,
+        })),
+      }),
+    );
+    await h.eventBridge.idle();
+    // Assess: one at authorization, one shared by the five calls.
+    expect(tokens.received).toHaveLength(2);
+    expect(receiver.received.map((r) => r.headers.authorization)).toEqual(Array(5).fill('Bearer short'));
+  });
+
   it('deauthorizes the connection, saying why, when the token endpoint refuses', async () => {
     // Prepare
     tokens = await startReceiver([401]);
@@ -696,5 +813,67 @@ describe('embedded EventBridge: event bus targets', () => {
     expect(dead?.errorMessage).toContain(
       "can't route events received from a sender event bus to a third event bus",
     );
+  });
+
+  it('gives a transformed input the envelope of the event it was made from, and archives it once, not its replays', async () => {
+    // Prepare: default -> audit with an InputTransformer; audit archives everything and queues it.
+    const { CreateEventBusCommand, CreateArchiveCommand, StartReplayCommand, DescribeArchiveCommand } =
+      await import('@aws-sdk/client-eventbridge');
+    await h.client.send(new CreateEventBusCommand({ Name: 'audit' }));
+    const auditArn = 'arn:aws:events:us-east-1:111111111111:event-bus/audit';
+    await h.client.send(new CreateArchiveCommand({ ArchiveName: 'audit-all', EventSourceArn: auditArn }));
+    await h.client.send(new PutRuleCommand({ Name: 'to-audit', EventPattern: '{"source":["orders"]}' }));
+    await h.client.send(
+      new PutTargetsCommand({
+        Rule: 'to-audit',
+        Targets: [
+          {
+            Id: 'bus',
+            Arn: auditArn,
+            InputTransformer: {
+              InputPathsMap: { order: '$.detail.orderId' },
+              InputTemplate: '{"source":"audit","detail-type":"Order Seen","detail":{"order":<order>}}',
+            },
+          },
+        ],
+      }),
+    );
+    await h.client.send(
+      new PutRuleCommand({ Name: 'seen', EventBusName: 'audit', EventPattern: '{"source":["audit"]}' }),
+    );
+    await h.client.send(
+      new PutTargetsCommand({
+        Rule: 'seen',
+        EventBusName: 'audit',
+        Targets: [{ Id: 'q', Arn: queueArn('seen') }],
+      }),
+    );
+    const eventId = await publish(h, { orderId: 'o-1' });
+    // Act: replay the audit archive.
+    const now = new Date();
+    await h.client.send(
+      new StartReplayCommand({
+        ReplayName: 'again',
+        EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/audit-all',
+        EventStartTime: new Date(now.getTime() - 60_000),
+        EventEndTime: new Date(now.getTime() + 60_000),
+        Destination: { Arn: auditArn },
+      }),
+    );
+    await h.eventBridge.idle();
+    // Assess
+    const seen = h.eventBridge.queues.peek(queueArn('seen')).map((m) => JSON.parse(m.body));
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatchObject({
+      id: eventId,
+      source: 'audit',
+      'detail-type': 'Order Seen',
+      account: '111111111111',
+      region: 'us-east-1',
+      detail: { order: 'o-1' },
+    });
+    expect(seen[1]).toMatchObject({ id: eventId, 'replay-name': 'again' });
+    const archive = await h.client.send(new DescribeArchiveCommand({ ArchiveName: 'audit-all' }));
+    expect(archive.EventCount).toBe(1);
   });
 });
