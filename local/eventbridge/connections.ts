@@ -2,7 +2,6 @@
 // the HTTP call an API destination target makes (api-destination-call.ts). With a dataDir they are kept in
 // connections.json, secrets included: nothing here has a Secrets Manager to keep them in.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CallResult,
@@ -19,7 +18,7 @@ import {
   type Logger,
 } from './delivery.js';
 import { alreadyExists, limitExceeded, notFound, validationError } from './errors.js';
-import { type CoalescingWriter, cannotRead } from './persistence.js';
+import { type CoalescingWriter, readStateFile } from './persistence.js';
 import {
   isObject,
   type JsonObject,
@@ -794,23 +793,13 @@ export class ConnectionStore {
   #load(): void {
     const dir = this.options.dataDir;
     if (dir === undefined) return;
-    const file = join(dir, FILE);
-    if (!existsSync(file)) return;
-    let saved: { connections?: Connection[]; apiDestinations?: ApiDestination[] };
-    try {
-      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-      if (!isObject(parsed)) throw new Error('it holds no JSON object');
-      for (const key of ['connections', 'apiDestinations']) {
-        if (parsed[key] !== undefined && !Array.isArray(parsed[key]))
-          throw new Error(`its ${key} are not a list`);
-      }
-      saved = parsed as typeof saved;
-    } catch (error) {
-      throw cannotRead(file, error);
-    }
+    const saved: { connections?: Connection[]; apiDestinations?: ApiDestination[] } | undefined =
+      readStateFile(join(dir, FILE), ['connections', 'apiDestinations']);
+    if (!saved) return;
     for (const c of saved.connections ?? []) {
       this.#connections.set(c.name, c);
-      // A token exchange the last process did not finish, or whose token went with it, is done again.
+      // A token exchange the last process did not finish is done again; an authorized connection's token (kept in
+      // memory only) is fetched at its first call.
       if (c.authorizationType === 'OAUTH_CLIENT_CREDENTIALS' && c.state === 'AUTHORIZING') this.#authorize(c);
     }
     for (const d of saved.apiDestinations ?? []) this.#destinations.set(d.name, d);
