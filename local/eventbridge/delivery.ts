@@ -276,6 +276,7 @@ export class Dispatcher {
       ruleArn: rule.arn,
       targetId: target.id,
       targetArn: target.arn,
+      ...(job.event.forwardedFrom !== undefined ? { forwardedFrom: job.event.forwardedFrom } : {}),
     };
     const queue = target.deadLetterArn ?? DROPPED_DELIVERIES;
     this.options.queues.send(queue, job.event.json, attributes, origin);

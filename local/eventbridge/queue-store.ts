@@ -17,6 +17,8 @@ export interface DeadLetterOrigin {
   readonly ruleArn: string;
   readonly targetId: string;
   readonly targetArn: string;
+  /** The bus that forwarded the event to the rule's bus: redriven, it goes no further to a third bus either. */
+  readonly forwardedFrom?: string;
 }
 
 export interface QueueMessage {

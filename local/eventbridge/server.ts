@@ -227,7 +227,14 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
       queues.take(new Set(going.map(({ message }) => message.messageId)));
       for (const { message, found } of going) {
         const event = JSON.parse(message.body) as Record<string, unknown>;
-        dispatcher.deliver({ event, json: message.body, ingestedAt: Date.now() }, found.rule, found.target);
+        const from = message.deadLetter?.forwardedFrom;
+        const again = {
+          event,
+          json: message.body,
+          ingestedAt: Date.now(),
+          ...(from ? { forwardedFrom: from } : {}),
+        };
+        dispatcher.deliver(again, found.rule, found.target);
         redriven.push(message.messageId);
       }
       return { redriven, failed };

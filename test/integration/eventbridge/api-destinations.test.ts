@@ -807,6 +807,26 @@ describe('embedded EventBridge: event bus targets', () => {
     expect(dead?.errorMessage).toContain(
       "can't route events received from a sender event bus to a third event bus",
     );
+    // A redrive does not get it past the rule either.
+    await h.client.send(
+      new PutRuleCommand({
+        Name: 'third',
+        EventBusName: 'archive-bus',
+        EventPattern: '{"source":["orders"]}',
+      }),
+    );
+    await h.client.send(
+      new PutTargetsCommand({
+        Rule: 'third',
+        EventBusName: 'archive-bus',
+        Targets: [{ Id: 'q', Arn: queueArn('third') }],
+      }),
+    );
+    const redrive = h.eventBridge.deadLetters.redrive();
+    await h.eventBridge.idle();
+    expect(redrive.redriven).toEqual([dead?.id]);
+    expect(h.eventBridge.queues.peek(queueArn('third'))).toEqual([]);
+    expect(h.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['INVALID_PARAMETER']);
   });
 
   it('gives a transformed input the envelope of the event it was made from, and archives it once, not its replays', async () => {
