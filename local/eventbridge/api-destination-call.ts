@@ -88,7 +88,12 @@ export type CallResult =
  * ones; which one AWS gives an HTTP status is not documented, nor its ERROR_MESSAGE.
  */
 export async function callEndpoint(call: Call, signal: AbortSignal, timeoutMs: number): Promise<CallResult> {
-  const url = new URL(fillPath(call.endpoint, call.target?.PathParameterValues ?? [], call.event));
+  let url: URL;
+  try {
+    url = new URL(fillPath(call.endpoint, call.target?.PathParameterValues ?? [], call.event));
+  } catch (error) {
+    return { ok: false, failure: cannotCall(error) };
+  }
   // The connection's parameters win over the target's ("values from the Connection take precedence").
   for (const [key, value] of Object.entries(call.target?.QueryStringParameters ?? {})) {
     url.searchParams.set(key, resolve(value, call.event));
@@ -114,18 +119,7 @@ export async function callEndpoint(call: Call, signal: AbortSignal, timeoutMs: n
       signal,
     });
   } catch (error) {
-    // A header no HTTP request can carry (a JSON-path value read a newline, say): no retry will send it.
-    return {
-      ok: false,
-      failure: new DeliveryFailureError(
-        'INVALID_PARAMETER',
-        `The request cannot be made: ${causeOf(error)}`,
-        false,
-        {
-          cause: error,
-        },
-      ),
-    };
+    return { ok: false, failure: cannotCall(error) };
   }
   let response: Response;
   try {
@@ -148,6 +142,18 @@ export async function callEndpoint(call: Call, signal: AbortSignal, timeoutMs: n
       ...(retryAfter !== undefined && retryAfter >= 0 ? { retryAfterMs: retryAfter } : {}),
     }),
   };
+}
+
+/** A URL or header no HTTP request can carry (a JSON-path value read a newline, say): no retry will send it. */
+function cannotCall(error: unknown): DeliveryFailureError {
+  return new DeliveryFailureError(
+    'INVALID_PARAMETER',
+    `The request cannot be made: ${causeOf(error)}`,
+    false,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** Why a request got no answer: it timed out or could not connect (both retried), or the server stopped. */

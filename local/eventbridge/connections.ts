@@ -432,9 +432,15 @@ export class ConnectionStore {
     const reauthorize = type !== undefined || given !== undefined;
     // Checked whole before anything changes: a refused update leaves the connection as it was.
     const authorizationType = type ?? c.authorizationType;
-    const auth = reauthorize
-      ? completeAuth(authorizationType, authorizationType === c.authorizationType ? c.auth : {}, given ?? {})
-      : c.auth;
+    // Another type's blocks go with a change of type; the invocation parameters, which belong to no type, stay.
+    const invocation = c.auth.InvocationHttpParameters;
+    const kept =
+      authorizationType === c.authorizationType
+        ? c.auth
+        : invocation
+          ? { InvocationHttpParameters: invocation }
+          : {};
+    const auth = reauthorize ? completeAuth(authorizationType, kept, given ?? {}) : c.auth;
     if (description !== undefined) c.description = description;
     if (kmsKey !== undefined) {
       if (kmsKey) c.kmsKeyIdentifier = kmsKey;
@@ -675,21 +681,14 @@ export class ConnectionStore {
     payload: string,
     event: DeliveredEvent,
     http: HttpParameters | undefined,
+    deadline: number,
   ): Promise<void> {
-    const destination = byArn(this.#destinations, arn);
-    if (!destination)
-      throw new DeliveryFailureError('NO_RESOURCE', `API destination ${arn} does not exist.`, false);
-    const connection = byArn(this.#connections, destination.connectionArn);
-    if (!connection) {
-      throw new DeliveryFailureError(
-        'NO_RESOURCE',
-        `The connection ${destination.connectionArn} of API destination ${destination.name} does not exist.`,
-        false,
-      );
-    }
     // Before waiting a turn: a call that cannot be made takes none.
-    refuseUnauthorized(connection);
-    await this.#waitForSlot(destination);
+    const waiting = this.#resolve(arn);
+    refuseUnauthorized(waiting.connection);
+    await this.#waitForSlot(waiting.destination, deadline);
+    // Again after the wait: the API destination or its connection may have been changed or deleted meanwhile.
+    const { destination, connection } = this.#resolve(arn);
     // The credentials this call is made with: an answer to them says nothing of others given since.
     const auth = connection.auth;
     const authorization = await this.#authorizationHeader(connection);
@@ -709,6 +708,22 @@ export class ConnectionStore {
     this.#afterCall(connection, auth, result);
   }
 
+  /** An API destination target's destination and connection, or a failure when either is gone. */
+  #resolve(arn: string): { destination: ApiDestination; connection: Connection } {
+    const destination = byArn(this.#destinations, arn);
+    if (!destination)
+      throw new DeliveryFailureError('NO_RESOURCE', `API destination ${arn} does not exist.`, false);
+    const connection = byArn(this.#connections, destination.connectionArn);
+    if (!connection) {
+      throw new DeliveryFailureError(
+        'NO_RESOURCE',
+        `The connection ${destination.connectionArn} of API destination ${destination.name} does not exist.`,
+        false,
+      );
+    }
+    return { destination, connection };
+  }
+
   /** The Authorization (or API key) header for a call, or a failure when the connection cannot authorize it. */
   async #authorizationHeader(c: Connection): Promise<[string, string]> {
     refuseUnauthorized(c);
@@ -723,13 +738,15 @@ export class ConnectionStore {
     try {
       return ['authorization', (await this.#token(c)).header];
     } catch (error) {
+      // A request for credentials an update has replaced since fails without deauthorizing: a retry uses the new.
+      const replaced = !this.#stopped && this.#connections.get(c.name) === c && c.state !== 'DEAUTHORIZED';
       throw new DeliveryFailureError(
         'NO_PERMISSIONS',
-        c.stateReason ?? 'The OAuth token request failed.',
-        false,
-        {
-          cause: error,
-        },
+        replaced
+          ? 'The connection changed while its token was requested.'
+          : (c.stateReason ?? 'The OAuth token request failed.'),
+        replaced,
+        { cause: error },
       );
     } finally {
       // Authorized again (LastAuthorizedTime) or deauthorized.
@@ -757,10 +774,24 @@ export class ConnectionStore {
     throw result.failure;
   }
 
-  async #waitForSlot(d: ApiDestination): Promise<void> {
+  /**
+   * Waits for the destination's next turn. A turn past the event's age limit is not taken: the call fails as
+   * throttled, asking for a retry after the wait, which the age limit then refuses (AWS: "if you set the invocation
+   * rate maximum to a value lower the rate necessary ... some events may not be delivered within the 24-hour retry
+   * window").
+   */
+  async #waitForSlot(d: ApiDestination, deadline: number): Promise<void> {
     const now = Date.now();
     const interval = (1000 / d.invocationRateLimitPerSecond) * this.options.delayScale;
     const slot = Math.max(now, this.#nextSlot.get(d.arn) ?? 0);
+    if (slot > deadline) {
+      throw new DeliveryFailureError(
+        'THROTTLING',
+        `API destination ${d.name} is at its InvocationRateLimitPerSecond (${d.invocationRateLimitPerSecond}).`,
+        true,
+        { retryAfterMs: (slot - now) / this.options.delayScale },
+      );
+    }
     this.#nextSlot.set(d.arn, slot + interval);
     if (slot <= now) return;
     await new Promise<void>((resolve, reject) => {
@@ -936,6 +967,12 @@ function checkEndpoint(endpoint: string): void {
       `Parameter ${endpoint} is not valid. Reason: the endpoint must be an https:// URL.`,
     );
   }
+  // No HTTP client sends credentials written in the URL (fetch refuses them): a connection holds credentials.
+  if (url.username !== '' || url.password !== '') {
+    throw validationError(
+      `Parameter ${endpoint} is not valid. Reason: the endpoint must not hold credentials; a connection holds them.`,
+    );
+  }
 }
 
 /**
@@ -945,19 +982,20 @@ function checkEndpoint(endpoint: string): void {
 function readAuthParameters(req: RequestReader | undefined, create: boolean): AuthParameters | undefined {
   if (!req) return undefined;
   const field = { required: create, ...AUTH_HEADER_FIELD };
+  const secret = { ...field, sensitive: true };
   const out: AuthParameters = {};
   const basic = req.member('BasicAuthParameters');
   if (basic) {
     out.BasicAuthParameters = defined({
       Username: basic.string('Username', field),
-      Password: basic.string('Password', field),
+      Password: basic.string('Password', secret),
     });
   }
   const key = req.member('ApiKeyAuthParameters');
   if (key) {
     out.ApiKeyAuthParameters = defined({
       ApiKeyName: key.string('ApiKeyName', field),
-      ApiKeyValue: key.string('ApiKeyValue', field),
+      ApiKeyValue: key.string('ApiKeyValue', secret),
     });
   }
   const oauth = req.member('OAuthParameters');
@@ -972,7 +1010,7 @@ function readAuthParameters(req: RequestReader | undefined, create: boolean): Au
       ClientParameters: client
         ? defined({
             ClientID: client.string('ClientID', field),
-            ClientSecret: client.string('ClientSecret', field),
+            ClientSecret: client.string('ClientSecret', secret),
           })
         : undefined,
       AuthorizationEndpoint: endpoint,
@@ -996,13 +1034,10 @@ function readHttpParameters(req: RequestReader | undefined): ConnectionHttpParam
     const items = req.array(list, { min: 0, max: 100 });
     if (!items) continue;
     out[list] = items.map((item, i) => {
-      const member = req.nested(
-        item,
-        list,
-        `${req.path}${list.charAt(0).toLowerCase()}${list.slice(1)}.${i + 1}.member.`,
-      );
+      const member = req.listMember(item, list, i);
       const key = member?.string('Key', rules.key);
-      const value = member?.string('Value', rules.value);
+      // Every parameter value is a secret in AWS's model (HeaderValueSensitive, ...), not only IsValueSecret ones.
+      const value = member?.string('Value', { ...rules.value, sensitive: true });
       const secret = member?.boolean('IsValueSecret');
       return {
         Key: key ?? '',

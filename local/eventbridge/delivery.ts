@@ -60,6 +60,8 @@ export type CallApiDestination = (
   payload: string,
   event: DeliveredEvent,
   httpParameters: HttpParameters | undefined,
+  /** Epoch ms past which the event is too old for the target's RetryPolicy (MaximumEventAgeInSeconds). */
+  deadline: number,
 ) => Promise<void>;
 
 export interface Logger {
@@ -209,8 +211,18 @@ export class Dispatcher {
     } else if (isSqsArn(arn)) {
       this.options.queues.send(arn, payload);
     } else if (isApiDestinationArn(arn)) {
-      await this.options.callApiDestination(arn, payload, job.event, job.target.httpParameters);
+      const deadline = job.event.ingestedAt + this.#maxAgeMs(job.target);
+      await this.options.callApiDestination(arn, payload, job.event, job.target.httpParameters, deadline);
     } else if (arn.startsWith(this.options.busArnPrefix)) {
+      const from = this.options.busArnPrefix + job.rule.busName;
+      if (arn === from) {
+        // Not documented by AWS; taking it would put every event on its bus a second time.
+        throw new DeliveryFailureError(
+          'INVALID_PARAMETER',
+          `The target is the event bus the rule is on, ${arn}.`,
+          false,
+        );
+      }
       if (job.event.forwardedFrom !== undefined) {
         // AWS's user guide: "EventBridge can't route events received from a sender event bus to a third event bus."
         throw new DeliveryFailureError(
@@ -219,7 +231,6 @@ export class Dispatcher {
           false,
         );
       }
-      const from = this.options.busArnPrefix + job.rule.busName;
       this.options.forwardToBus(parseBusArn(arn) ?? '', payload, job.event, from);
     } else {
       throw new DeliveryFailureError(
@@ -233,7 +244,7 @@ export class Dispatcher {
 
   #handleFailure(job: Job, failure: DeliveryFailureError): void {
     if (this.#stopped) return;
-    const { maximumRetryAttempts, maximumEventAgeInSeconds } = job.target.retryPolicy;
+    const { maximumRetryAttempts } = job.target.retryPolicy;
     if (!failure.retryable) {
       this.#deadLetter(job, failure, undefined);
       return;
@@ -247,8 +258,7 @@ export class Dispatcher {
     // Retry-After counts when it is the longer wait ("the more conservative value", API destinations' guide).
     const backoff = exponential / 2 + Math.random() * (exponential / 2);
     const delay = Math.max(backoff, failure.retryAfterMs ?? 0) * this.options.delayScale;
-    const maxAgeMs = maximumEventAgeInSeconds * 1000 * this.options.delayScale;
-    if (Date.now() + delay - job.event.ingestedAt > maxAgeMs) {
+    if (Date.now() + delay - job.event.ingestedAt > this.#maxAgeMs(job.target)) {
       this.#deadLetter(job, failure, 'MaximumEventAgeInSeconds');
       return;
     }
@@ -258,6 +268,11 @@ export class Dispatcher {
       void this.#attempt(job);
     }, delay);
     this.#timers.add(timer);
+  }
+
+  /** The target's MaximumEventAgeInSeconds in ms, scaled. */
+  #maxAgeMs(target: DeliveryTarget): number {
+    return target.retryPolicy.maximumEventAgeInSeconds * 1000 * this.options.delayScale;
   }
 
   #deadLetter(job: Job, failure: DeliveryFailureError, exhausted: string | undefined): void {

@@ -18,6 +18,8 @@ export interface StringRule {
   readonly pattern?: RegExp;
   /** Pattern as AWS prints it in the message; defaults to the RegExp source. */
   readonly patternText?: string;
+  /** A secret (the model's `sensitive`): messages name the member but not its value ("Value at '...'"). */
+  readonly sensitive?: boolean;
 }
 
 export const NAME_PATTERN = /^[.\-_A-Za-z0-9]+$/;
@@ -102,11 +104,11 @@ export class RequestReader {
       return undefined;
     }
     if (typeof value !== 'string') throw serializationError(`Expected a string for ${key}.`);
-    this.#checkLength(value.length, rule, at, () => value);
+    this.#checkLength(value.length, rule, at, rule.sensitive ? undefined : () => value);
     if (rule.pattern && !rule.pattern.test(value)) {
       const text = rule.patternText ?? rule.pattern.source;
       this.#errors.push(
-        `Value '${value}' at '${at}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${text}`,
+        `${valueAt(at, rule.sensitive ? undefined : value)} failed to satisfy constraint: Member must satisfy regular expression pattern: ${text}`,
       );
     }
     return value;
@@ -205,16 +207,24 @@ export class RequestReader {
     return items;
   }
 
-  /** AWS's length constraint messages, shared by strings and lists; `shown` prints the value only when needed. */
-  #checkLength(length: number, range: { min?: number; max?: number }, at: string, shown: () => string): void {
+  /**
+   * AWS's length constraint messages, shared by strings and lists; `shown` prints the value only when needed, and
+   * is absent for a secret.
+   */
+  #checkLength(
+    length: number,
+    range: { min?: number; max?: number },
+    at: string,
+    shown: (() => string) | undefined,
+  ): void {
     if (range.min !== undefined && length < range.min) {
       this.#errors.push(
-        `Value '${shown()}' at '${at}' failed to satisfy constraint: Member must have length greater than or equal to ${range.min}`,
+        `${valueAt(at, shown?.())} failed to satisfy constraint: Member must have length greater than or equal to ${range.min}`,
       );
     }
     if (range.max !== undefined && length > range.max) {
       this.#errors.push(
-        `Value '${shown()}' at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${range.max}`,
+        `${valueAt(at, shown?.())} failed to satisfy constraint: Member must have length less than or equal to ${range.max}`,
       );
     }
   }
@@ -277,6 +287,11 @@ export class RequestReader {
     if (n === 0) return;
     throw validationError(`${n} validation error${n === 1 ? '' : 's'} detected: ${this.#errors.join('; ')}`);
   }
+}
+
+/** How AWS's messages name a bad value: `Value 'x' at 'member'`, or for a secret only `Value at 'member'`. */
+function valueAt(at: string, value: string | undefined): string {
+  return value === undefined ? `Value at '${at}'` : `Value '${value}' at '${at}'`;
 }
 
 export function parseBody(text: string): JsonObject {

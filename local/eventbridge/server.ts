@@ -127,7 +127,8 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     invokeLambda: options.invokeLambda,
     // Deliveries start after the request that queued them, so `control` exists by then.
     forwardToBus: (busName, payload, event, from) => control.forwardEvent(busName, payload, event, from),
-    callApiDestination: (arn, payload, event, http) => connections.call(arn, payload, event, http),
+    callApiDestination: (arn, payload, event, http, deadline) =>
+      connections.call(arn, payload, event, http, deadline),
     busArnPrefix: busArn(scope, ''),
     queues,
     delayScale,

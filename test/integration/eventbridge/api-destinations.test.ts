@@ -215,6 +215,63 @@ describe('embedded EventBridge: connections', () => {
     expect(listed.Connections?.map((c) => c.Name)).toEqual(['orders-api']);
   });
 
+  it('names a secret that breaks a constraint without showing it, as AWS does for sensitive members', async () => {
+    // Act
+    const refused = await caught(() =>
+      h.client.send(
+        new CreateConnectionCommand({
+          Name: 'leaky',
+          AuthorizationType: 'BASIC',
+          AuthParameters: {
+            BasicAuthParameters: { Username: 'sharebus', Password: 'hunter2:x' },
+            InvocationHttpParameters: {
+              HeaderParameters: [{ Key: 'x-sig', Value: 'tok\u00e9n', IsValueSecret: true }],
+            },
+          },
+        }),
+      ),
+    );
+    // Assess
+    expect(refused.name).toBe('ValidationException');
+    expect(refused.message).toContain("Value at 'authParameters.basicAuthParameters.password' failed");
+    expect(refused.message).toContain(
+      "Value at 'authParameters.invocationHttpParameters.headerParameters.1.member.value'",
+    );
+    expect(refused.message).not.toContain('hunter2');
+    expect(refused.message).not.toContain('tok\u00e9n');
+    expect((await h.client.send(new ListConnectionsCommand({}))).Connections).toEqual([]);
+  });
+
+  it('keeps the invocation parameters when an update changes the authorization type', async () => {
+    // Prepare
+    await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'orders-api',
+        AuthorizationType: 'BASIC',
+        AuthParameters: {
+          BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' },
+          InvocationHttpParameters: { QueryStringParameters: [{ Key: 'tenant', Value: 'tax' }] },
+        },
+      }),
+    );
+    // Act
+    await h.client.send(
+      new UpdateConnectionCommand({
+        Name: 'orders-api',
+        AuthorizationType: 'API_KEY',
+        AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'k' } },
+      }),
+    );
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
+    // Assess
+    expect(described.AuthParameters).toEqual({
+      ApiKeyAuthParameters: { ApiKeyName: 'x-api-key' },
+      InvocationHttpParameters: {
+        QueryStringParameters: [{ Key: 'tenant', Value: 'tax', IsValueSecret: false }],
+      },
+    });
+  });
+
   it('updates only what it is given, and a refused update changes nothing', async () => {
     // Prepare
     await basicConnection(h);
@@ -346,6 +403,29 @@ describe('embedded EventBridge: API destinations', () => {
     expect(deleted).toMatchObject({
       name: 'ResourceNotFoundException',
       message: "Failed to describe the api-destination(s). An api-destination 'orders' does not exist.",
+    });
+    expect((await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations).toEqual([]);
+  });
+
+  it('refuses an endpoint that holds credentials in its URL, which no HTTP client sends', async () => {
+    // Prepare
+    const connectionArn = await basicConnection(h);
+    // Act
+    const refused = await caught(() =>
+      h.client.send(
+        new CreateApiDestinationCommand({
+          Name: 'orders',
+          ConnectionArn: connectionArn,
+          InvocationEndpoint: 'https://user:pw@orders.example/events',
+          HttpMethod: 'POST',
+        }),
+      ),
+    );
+    // Assess
+    expect(refused).toMatchObject({
+      name: 'ValidationException',
+      message:
+        'Parameter https://user:pw@orders.example/events is not valid. Reason: the endpoint must not hold credentials; a connection holds them.',
     });
     expect((await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations).toEqual([]);
   });
@@ -623,6 +703,49 @@ describe('embedded EventBridge: calling API destinations', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it('dead-letters a call whose turn under the rate limit comes after MaximumEventAgeInSeconds', async () => {
+    // Prepare: 1 call a second and a 60 s age limit, delayScale 0.01 (a turn every 10 ms, the limit 600 ms).
+    await h.close();
+    const slow = await startHarness({ delayScale: 0.01 });
+    receiver = await startReceiver();
+    const { ApiDestinationArn } = await slow.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: await basicConnection(slow),
+        InvocationEndpoint: `${receiver.url}/events`,
+        HttpMethod: 'POST',
+        InvocationRateLimitPerSecond: 1,
+      }),
+    );
+    await routeTo(slow, ApiDestinationArn ?? '', {
+      RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 60 },
+    });
+    try {
+      // Act: 100 events at once need 100 turns, 40 more than fit in the age limit.
+      for (let i = 0; i < 10; i++) {
+        await slow.client.send(
+          new PutEventsCommand({
+            Entries: Array.from({ length: 10 }, () => ({
+              Source: 'orders',
+              DetailType: 'Order Placed',
+              Detail: '{}',
+            })),
+          }),
+        );
+      }
+      await slow.eventBridge.idle();
+      // Assess: every event delivered or dead-lettered as too old, none lost.
+      const dead = slow.eventBridge.deadLetters.list();
+      expect(dead.length).toBeGreaterThan(0);
+      expect(receiver.received.length + dead.length).toBe(100);
+      expect(new Set(dead.map((d) => `${d.errorCode} ${d.exhaustedRetryCondition}`))).toEqual(
+        new Set(['THROTTLING MaximumEventAgeInSeconds']),
+      );
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('keeps to InvocationRateLimitPerSecond: later calls wait their turn', async () => {
     // Prepare: 1 call a second (delayScale 1 here: the harness's 0.001 would make it 1 ms).
     await h.close();
@@ -827,6 +950,28 @@ describe('embedded EventBridge: event bus targets', () => {
     expect(redrive.redriven).toEqual([dead?.id]);
     expect(h.eventBridge.queues.peek(queueArn('third'))).toEqual([]);
     expect(h.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['INVALID_PARAMETER']);
+  });
+
+  it('does not put an event back on the bus its rule is on', async () => {
+    // Prepare
+    const own = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
+    await h.client.send(new PutRuleCommand({ Name: 'loop', EventPattern: '{"source":["orders"]}' }));
+    await h.client.send(
+      new PutTargetsCommand({
+        Rule: 'loop',
+        Targets: [
+          { Id: 'self', Arn: own },
+          { Id: 'q', Arn: queueArn('once') },
+        ],
+      }),
+    );
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(h.eventBridge.queues.peek(queueArn('once'))).toHaveLength(1);
+    expect(h.eventBridge.deadLetters.list().map((d) => [d.targetArn, d.errorCode])).toEqual([
+      [own, 'INVALID_PARAMETER'],
+    ]);
   });
 
   it('gives a transformed input the envelope of the event it was made from, and archives it once, not its replays', async () => {
