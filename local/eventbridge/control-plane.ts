@@ -364,8 +364,12 @@ export class ControlPlane {
     const name = req.string('EventBusName', NON_PARTNER_BUS_NAME_FIELD);
     req.check();
     const bus = this.#bus(name);
-    if (all === true) bus.policy = undefined;
-    else if (statementId === undefined) throw validationError('Parameter StatementId must be specified.');
+    if (all === true) {
+      // AWS refuses it on a bus without a policy (LocalStack's AWS-validated tests expect an error); its words are
+      // not recorded, these are moto's.
+      if (!bus.policy) throw notFound('EventBus does not have a policy.');
+      bus.policy = undefined;
+    } else if (statementId === undefined) throw validationError('Parameter StatementId must be specified.');
     else bus.policy = removeStatement(bus.policy, statementId);
     this.#busChanged(bus, 'RemovePermission', body);
     return {};

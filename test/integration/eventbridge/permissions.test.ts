@@ -124,6 +124,11 @@ describe("embedded EventBridge: a bus's resource policy", () => {
     const none = await caught(() =>
       harness.client.send(new RemovePermissionCommand({ EventBusName: 'orders', StatementId: 'x' })),
     );
+    const noneAtAll = await caught(() =>
+      harness.client.send(
+        new RemovePermissionCommand({ EventBusName: 'orders', RemoveAllPermissions: true }),
+      ),
+    );
     await grant(harness, 'tax-office');
     const other = await caught(() =>
       harness.client.send(new RemovePermissionCommand({ EventBusName: 'orders', StatementId: 'x' })),
@@ -142,7 +147,8 @@ describe("embedded EventBridge: a bus's resource policy", () => {
       harness.client.send(new RemovePermissionCommand({ EventBusName: 'orders' })),
     );
     // Assess
-    expect([none, other, noBus, unnamed].map((e) => [e.name, e.message])).toEqual([
+    expect([none, noneAtAll, other, noBus, unnamed].map((e) => [e.name, e.message])).toEqual([
+      ['ResourceNotFoundException', 'Statement with the provided id does not exist.'],
       ['ResourceNotFoundException', 'EventBus does not have a policy.'],
       ['ResourceNotFoundException', 'Statement with the provided id does not exist.'],
       ['ResourceNotFoundException', 'Event bus nowhere does not exist.'],
