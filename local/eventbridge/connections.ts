@@ -330,6 +330,8 @@ export class ConnectionStore {
       return;
     }
     connection.state = 'AUTHORIZING';
+    // AWS shows a LastAuthorizedTime while the first authorization is under way too (recorded).
+    connection.lastAuthorizedTime ??= Date.now();
     const exchange = this.#token(connection)
       .then(
         () => undefined,

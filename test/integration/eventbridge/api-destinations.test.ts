@@ -881,6 +881,39 @@ describe('embedded EventBridge: OAuth connections', () => {
     expect(receiver.received.map((r) => r.headers.authorization)).toEqual(Array(5).fill('Bearer short'));
   });
 
+  it('is AUTHORIZING, with a LastAuthorizedTime as AWS shows, until the token endpoint answers', async () => {
+    // Prepare: a token endpoint that answers only when the test lets it.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 't' }), after: gate }]);
+    await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'oauth',
+        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+        AuthParameters: {
+          OAuthParameters: {
+            AuthorizationEndpoint: `${tokens.url}/oauth/token`,
+            HttpMethod: 'POST',
+            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+          },
+        },
+      }),
+    );
+    // Act
+    const during = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    release();
+    await h.eventBridge.idle();
+    const after = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    // Assess
+    expect([during.ConnectionState, during.LastAuthorizedTime instanceof Date]).toEqual([
+      'AUTHORIZING',
+      true,
+    ]);
+    expect(after.ConnectionState).toBe('AUTHORIZED');
+  });
+
   it('deauthorizes the connection, saying why, when the token endpoint refuses', async () => {
     // Prepare
     tokens = await startReceiver([401]);
