@@ -134,6 +134,12 @@ const ARCHIVE_STATES = [
   'CREATING',
   'DISABLED',
 ] as const;
+/**
+ * How long a replay stays STARTING before its first event, before delayScale. AWS's replays take a while to start
+ * (a DescribeReplay or CancelReplay right after StartReplay finds one STARTING, recorded); without this pause a
+ * replay here had finished before the next request, so CancelReplay could never reach one.
+ */
+const REPLAY_START_MS = 1_000;
 /** Events replayed per macrotask, so a large replay does not starve the HTTP server. */
 const REPLAY_BATCH = 100;
 
@@ -145,10 +151,15 @@ export class ArchiveStore implements ManagedRuleOwner {
   #stopped = false;
   readonly #dir: string | undefined;
 
+  /** Replays waiting out REPLAY_START_MS, with the step that starts each: stop() runs them at once. */
+  readonly #starting = new Map<NodeJS.Timeout, () => void>();
+
   constructor(
     private readonly control: ControlPlane,
     private readonly writer: CoalescingWriter,
     dataDir: string | undefined,
+    /** Scales REPLAY_START_MS, as it scales every other wait. */
+    private readonly delayScale = 1,
   ) {
     this.#dir = dataDir;
     this.#load();
@@ -171,6 +182,12 @@ export class ArchiveStore implements ManagedRuleOwner {
 
   stop(): void {
     this.#stopped = true;
+    // A replay still STARTING ends now as cancelled, rather than on its timer after the stop.
+    for (const [timer, step] of this.#starting) {
+      clearTimeout(timer);
+      step();
+    }
+    this.#starting.clear();
   }
 
   #archive(busName: string, event: BusEvent): void {
@@ -613,7 +630,11 @@ export class ArchiveStore implements ManagedRuleOwner {
       if (index < selected.length) setImmediate(step);
       else this.#finish(replay, 'COMPLETED');
     };
-    setImmediate(step);
+    const timer = setTimeout(() => {
+      this.#starting.delete(timer);
+      step();
+    }, REPLAY_START_MS * this.delayScale);
+    this.#starting.set(timer, step);
   }
 
   #finish(replay: Replay, state: ReplayState, reason: string | undefined = undefined): void {

@@ -149,7 +149,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     scheduler,
     ...(options.dataDir !== undefined ? { persistence: { writer, dataDir: options.dataDir } } : {}),
   });
-  const archives = new ArchiveStore(control, writer, options.dataDir);
+  const archives = new ArchiveStore(control, writer, options.dataDir, delayScale);
   control.restore();
 
   const operations: Record<string, Operation> = {

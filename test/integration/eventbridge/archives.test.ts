@@ -2,6 +2,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CancelReplayCommand,
   CreateArchiveCommand,
   CreateEventBusCommand,
   DeleteArchiveCommand,
@@ -1166,6 +1167,103 @@ describe('embedded EventBridge: replays', () => {
     const error = await caught(() => harness.client.send(new DescribeReplayCommand({ ReplayName: 'nope' })));
     // Assess
     expect(error.name).toBe('ResourceNotFoundException');
+  });
+});
+
+describe('embedded EventBridge: cancelling replays', () => {
+  // A replay stays STARTING for 1 s times delayScale: 200 ms here, time enough to reach it.
+  const harness = useHarness({ delayScale: 0.2 });
+
+  const startReplay = (name: string) =>
+    harness.client.send(
+      new StartReplayCommand({
+        ReplayName: name,
+        EventSourceArn: ARCHIVE_ARN,
+        EventStartTime: new Date(Date.now() - 60_000),
+        EventEndTime: new Date(Date.now() + 60_000),
+        Destination: { Arn: BUS_ARN },
+      }),
+    );
+
+  beforeEach(async () => {
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+  });
+
+  it('cancels a replay that is starting, as AWS answers: CANCELLING, then CANCELLED, nothing replayed', async () => {
+    // Prepare
+    await addQueueRule(harness, 'live');
+    await putOrders(harness, [1, 2]);
+    await harness.eventBridge.idle();
+    // The two live deliveries, taken out of the queue: what is left at the end was replayed.
+    expect(bodies(harness, 'live')).toHaveLength(2);
+    await startReplay('stopped-early');
+    const starting = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'stopped-early' }));
+    // Act
+    const cancelled = await harness.client.send(new CancelReplayCommand({ ReplayName: 'stopped-early' }));
+    const cancelling = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'stopped-early' }));
+    await harness.eventBridge.idle();
+    const ended = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'stopped-early' }));
+    // Assess
+    expect(starting.State).toBe('STARTING');
+    expect(cancelled).toMatchObject({
+      ReplayArn: 'arn:aws:events:us-east-1:111111111111:replay/stopped-early',
+      State: 'CANCELLING',
+    });
+    expect([cancelling.State, cancelling.ReplayEndTime]).toEqual(['CANCELLING', undefined]);
+    expect(ended.State).toBe('CANCELLED');
+    expect(ended.ReplayEndTime).toBeInstanceOf(Date);
+    expect(bodies(harness, 'live')).toEqual([]);
+  });
+
+  it('refuses to cancel a replay that has ended, changing nothing', async () => {
+    // Prepare
+    await startReplay('done');
+    await harness.eventBridge.idle();
+    // Act
+    const error = await caught(() => harness.client.send(new CancelReplayCommand({ ReplayName: 'done' })));
+    const described = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'done' }));
+    // Assess
+    expect([error.name, error.message]).toEqual([
+      'IllegalStatusException',
+      'Replay done is not in a valid state for this operation.',
+    ]);
+    expect(described.State).toBe('COMPLETED');
+  });
+
+  it('ends a replay still starting as CANCELLED when the server stops, saying so after a restart', async () => {
+    // Prepare: a server of its own with a dataDir, a replay still STARTING when it stops.
+    const dataDir = await mkdtemp(join(tmpdir(), 'sharebus-replay-stop-'));
+    try {
+      const first = await startHarness({ dataDir, delayScale: 0.2 });
+      await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+      await first.client.send(
+        new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+      );
+      await first.client.send(
+        new StartReplayCommand({
+          ReplayName: 'interrupted',
+          EventSourceArn: ARCHIVE_ARN,
+          EventStartTime: new Date(Date.now() - 60_000),
+          EventEndTime: new Date(Date.now() + 60_000),
+          Destination: { Arn: BUS_ARN },
+        }),
+      );
+      // Act
+      await first.close();
+      const second = await startHarness({ dataDir });
+      const described = await second.client.send(new DescribeReplayCommand({ ReplayName: 'interrupted' }));
+      await second.close();
+      // Assess
+      expect([described.State, described.StateReason]).toEqual([
+        'CANCELLED',
+        'The embedded EventBridge stopped.',
+      ]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
