@@ -477,6 +477,29 @@ describe('embedded EventBridge: calling API destinations', () => {
     return out.ApiDestinationArn ?? '';
   }
 
+  /**
+   * A harness of its own (with this delayScale) whose rule sends orders to an API destination on `receiver`
+   * taking one call a second. The caller closes it.
+   */
+  async function rateLimited(
+    delayScale: number,
+    to: Receiver,
+    target: Partial<Target> = {},
+  ): Promise<Harness> {
+    const slow = await startHarness({ delayScale });
+    const { ApiDestinationArn } = await slow.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: await basicConnection(slow),
+        InvocationEndpoint: `${to.url}/events`,
+        HttpMethod: 'POST',
+        InvocationRateLimitPerSecond: 1,
+      }),
+    );
+    await routeTo(slow, ApiDestinationArn ?? '', target);
+    return slow;
+  }
+
   it("posts the event with the connection's credentials and parameters over the target's, and AWS's headers", async () => {
     // Prepare
     receiver = await startReceiver();
@@ -673,19 +696,8 @@ describe('embedded EventBridge: calling API destinations', () => {
 
   it('ends the calls waiting their turn at stop(): none is made after', async () => {
     // Prepare: one call a second, 4 events; delayScale 1 here, so the waiting calls would go out 1 s apart.
-    await h.close();
-    const slow = await startHarness({ delayScale: 1 });
     receiver = await startReceiver();
-    const { ApiDestinationArn } = await slow.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn: await basicConnection(slow),
-        InvocationEndpoint: `${receiver.url}/events`,
-        HttpMethod: 'POST',
-        InvocationRateLimitPerSecond: 1,
-      }),
-    );
-    await routeTo(slow, ApiDestinationArn ?? '');
+    const slow = await rateLimited(1, receiver);
     await slow.client.send(
       new PutEventsCommand({
         Entries: [1, 2, 3, 4].map((n) => ({
@@ -705,19 +717,8 @@ describe('embedded EventBridge: calling API destinations', () => {
 
   it('dead-letters a call whose turn under the rate limit comes after MaximumEventAgeInSeconds', async () => {
     // Prepare: 1 call a second and a 60 s age limit, delayScale 0.01 (a turn every 10 ms, the limit 600 ms).
-    await h.close();
-    const slow = await startHarness({ delayScale: 0.01 });
     receiver = await startReceiver();
-    const { ApiDestinationArn } = await slow.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn: await basicConnection(slow),
-        InvocationEndpoint: `${receiver.url}/events`,
-        HttpMethod: 'POST',
-        InvocationRateLimitPerSecond: 1,
-      }),
-    );
-    await routeTo(slow, ApiDestinationArn ?? '', {
+    const slow = await rateLimited(0.01, receiver, {
       RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 60 },
     });
     try {
@@ -748,19 +749,8 @@ describe('embedded EventBridge: calling API destinations', () => {
 
   it('keeps to InvocationRateLimitPerSecond: later calls wait their turn', async () => {
     // Prepare: 1 call a second (delayScale 1 here: the harness's 0.001 would make it 1 ms).
-    await h.close();
-    const slow = await startHarness({ delayScale: 1 });
     receiver = await startReceiver();
-    const { ApiDestinationArn } = await slow.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn: await basicConnection(slow),
-        InvocationEndpoint: `${receiver.url}/events`,
-        HttpMethod: 'POST',
-        InvocationRateLimitPerSecond: 1,
-      }),
-    );
-    await routeTo(slow, ApiDestinationArn ?? '');
+    const slow = await rateLimited(1, receiver);
     try {
       // Act
       await slow.client.send(
