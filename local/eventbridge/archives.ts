@@ -604,17 +604,27 @@ export class ArchiveStore implements ManagedRuleOwner {
   }
 
   #run(replay: Replay, archive: Archive, busName: string, onlyRules: ReadonlySet<string> | undefined): void {
-    // By the time in the event, as AWS documents (StartReplay: "based on the time in the event"), not in the
-    // order archived: an event put with an earlier Time comes first, and EventLastReplayedTime only grows.
-    const selected = archive.events
-      .filter((e) => e.time >= replay.eventStartTime && e.time <= replay.eventEndTime)
-      .sort((a, b) => a.time - b.time);
     this.#running++;
+    // Chosen when the replay leaves STARTING, so events archived meanwhile are in it as their time says.
+    let selected: ArchivedEvent[] | undefined;
     let index = 0;
     const step = (): void => {
-      if (this.#stopped || replay.state === 'CANCELLING') {
-        this.#finish(replay, 'CANCELLED', this.#stopped ? 'The embedded EventBridge stopped.' : undefined);
+      // A user's cancel keeps its own account (no reason), even when a stop comes before it takes effect.
+      if (replay.state === 'CANCELLING' || this.#stopped) {
+        const stopped = replay.state !== 'CANCELLING';
+        this.#finish(replay, 'CANCELLED', stopped ? 'The embedded EventBridge stopped.' : undefined);
         return;
+      }
+      if (selected === undefined) {
+        if (this.#archives.get(archive.name) !== archive) {
+          this.#finish(replay, 'FAILED', 'The archive was deleted before the replay started.');
+          return;
+        }
+        // By the time in the event, as AWS documents (StartReplay: "based on the time in the event"), not in the
+        // order archived: an event put with an earlier Time comes first, and EventLastReplayedTime only grows.
+        selected = archive.events
+          .filter((e) => e.time >= replay.eventStartTime && e.time <= replay.eventEndTime)
+          .sort((a, b) => a.time - b.time);
       }
       replay.state = 'RUNNING';
       for (const stop = Math.min(selected.length, index + REPLAY_BATCH); index < stop; index++) {

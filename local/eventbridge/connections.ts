@@ -560,7 +560,7 @@ export class ConnectionStore {
     req.check();
     if (this.#destinations.has(name)) throw alreadyExists(`An api-destination '${name}' already exists.`);
     this.#existingConnection(connection);
-    checkEndpoint(endpoint);
+    checkEndpoint(endpoint, 'InvocationEndpoint');
     if (this.#destinations.size >= MAX_API_DESTINATIONS) throw limitExceeded();
     const now = Date.now();
     const d: ApiDestination = {
@@ -628,7 +628,7 @@ export class ConnectionStore {
     req.check();
     const d = this.#destination(name);
     if (connection !== undefined) this.#existingConnection(connection);
-    if (endpoint !== undefined) checkEndpoint(endpoint);
+    if (endpoint !== undefined) checkEndpoint(endpoint, 'InvocationEndpoint');
     // What is left out stays (recorded: an update without a rate kept it).
     if (description !== undefined) d.description = description;
     if (connection !== undefined) d.connectionArn = connection;
@@ -947,14 +947,14 @@ function completeAuth(type: AuthorizationType, kept: AuthParameters, given: Auth
       ...(oauth.HttpMethod === undefined ? ['HttpMethod'] : []),
     ];
     if (absent.length > 0) missing(absent);
-    checkEndpoint(oauth.AuthorizationEndpoint ?? '');
+    checkEndpoint(oauth.AuthorizationEndpoint ?? '', 'AuthorizationEndpoint');
     merged.OAuthParameters = oauth;
   }
   return merged;
 }
 
 /** An endpoint must be a URL fetch can call: AWS's model pattern lets through text that is none. */
-function checkEndpoint(endpoint: string): void {
+function checkEndpoint(endpoint: string, member: 'InvocationEndpoint' | 'AuthorizationEndpoint'): void {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -971,8 +971,9 @@ function checkEndpoint(endpoint: string): void {
   }
   // No HTTP client sends credentials written in the URL (fetch refuses them): a connection holds credentials.
   if (url.username !== '' || url.password !== '') {
+    // Not quoted: what it would quote is a password.
     throw validationError(
-      `Parameter ${endpoint} is not valid. Reason: the endpoint must not hold credentials; a connection holds them.`,
+      `Parameter ${member} is not valid. Reason: the endpoint must not hold credentials; a connection holds them.`,
     );
   }
 }

@@ -425,7 +425,7 @@ describe('embedded EventBridge: API destinations', () => {
     expect(refused).toMatchObject({
       name: 'ValidationException',
       message:
-        'Parameter https://user:pw@orders.example/events is not valid. Reason: the endpoint must not hold credentials; a connection holds them.',
+        'Parameter InvocationEndpoint is not valid. Reason: the endpoint must not hold credentials; a connection holds them.',
     });
     expect((await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations).toEqual([]);
   });

@@ -1233,8 +1233,44 @@ describe('embedded EventBridge: cancelling replays', () => {
     expect(described.State).toBe('COMPLETED');
   });
 
+  it('replays the events archived while it was starting, as their time says', async () => {
+    // Prepare
+    await addQueueRule(harness, 'live');
+    await putOrders(harness, [1]);
+    await harness.eventBridge.idle();
+    bodies(harness, 'live');
+    await startReplay('late');
+    // Act: archived after StartReplay, before the replay leaves STARTING.
+    await putOrders(harness, [2]);
+    const during = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'late' }));
+    await harness.eventBridge.idle();
+    // Assess
+    expect(during.State).toBe('STARTING');
+    const replayed = bodies(harness, 'live').filter((b) => 'replay-name' in b);
+    expect(replayed.map((b) => (b.detail as { orderId: number }).orderId).sort()).toEqual([1, 2]);
+  });
+
+  it('fails a replay whose archive was deleted before it started, replaying nothing', async () => {
+    // Prepare
+    await addQueueRule(harness, 'live');
+    await putOrders(harness, [1, 2]);
+    await harness.eventBridge.idle();
+    bodies(harness, 'live');
+    await startReplay('orphan');
+    // Act
+    await harness.client.send(new DeleteArchiveCommand({ ArchiveName: 'orders-archive' }));
+    await harness.eventBridge.idle();
+    const described = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'orphan' }));
+    // Assess
+    expect([described.State, described.StateReason]).toEqual([
+      'FAILED',
+      'The archive was deleted before the replay started.',
+    ]);
+    expect(bodies(harness, 'live')).toEqual([]);
+  });
+
   it('ends a replay still starting as CANCELLED when the server stops, saying so after a restart', async () => {
-    // Prepare: a server of its own with a dataDir, a replay still STARTING when it stops.
+    // Prepare: a server of its own with a dataDir, two replays still STARTING when it stops, one of them cancelled.
     const dataDir = await mkdtemp(join(tmpdir(), 'sharebus-replay-stop-'));
     try {
       const first = await startHarness({ dataDir, delayScale: 0.2 });
@@ -1242,25 +1278,30 @@ describe('embedded EventBridge: cancelling replays', () => {
       await first.client.send(
         new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
       );
-      await first.client.send(
-        new StartReplayCommand({
-          ReplayName: 'interrupted',
-          EventSourceArn: ARCHIVE_ARN,
-          EventStartTime: new Date(Date.now() - 60_000),
-          EventEndTime: new Date(Date.now() + 60_000),
-          Destination: { Arn: BUS_ARN },
-        }),
-      );
+      for (const name of ['interrupted', 'cancelled']) {
+        await first.client.send(
+          new StartReplayCommand({
+            ReplayName: name,
+            EventSourceArn: ARCHIVE_ARN,
+            EventStartTime: new Date(Date.now() - 60_000),
+            EventEndTime: new Date(Date.now() + 60_000),
+            Destination: { Arn: BUS_ARN },
+          }),
+        );
+      }
+      await first.client.send(new CancelReplayCommand({ ReplayName: 'cancelled' }));
       // Act
       await first.close();
       const second = await startHarness({ dataDir });
-      const described = await second.client.send(new DescribeReplayCommand({ ReplayName: 'interrupted' }));
+      const interrupted = await second.client.send(new DescribeReplayCommand({ ReplayName: 'interrupted' }));
+      const cancelled = await second.client.send(new DescribeReplayCommand({ ReplayName: 'cancelled' }));
       await second.close();
-      // Assess
-      expect([described.State, described.StateReason]).toEqual([
+      // Assess: the stop is the reason of the first only; the second was the user's cancel.
+      expect([interrupted.State, interrupted.StateReason]).toEqual([
         'CANCELLED',
         'The embedded EventBridge stopped.',
       ]);
+      expect([cancelled.State, cancelled.StateReason]).toEqual(['CANCELLED', undefined]);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -465,6 +465,29 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
   });
 
+  it('replays a RemoveAllPermissions an earlier version logged for a bus without a policy, refusing nothing', async () => {
+    // Prepare: before RemoveAllPermissions was refused on a bus without a policy, such a request was logged.
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.eventBridge.idle();
+    await first.close();
+    open.splice(0);
+    await appendFile(
+      join(dataDir, 'control-plane.jsonl'),
+      `${JSON.stringify({ at: Date.now(), op: 'RemovePermission', body: { EventBusName: 'orders', RemoveAllPermissions: true } })}\n`,
+    );
+    // Act
+    const second = await start();
+    await second.eventBridge.idle();
+    // Assess
+    expect(second.warnings).toEqual([]);
+    const buses = await second.client.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses?.map((b) => [b.Name, b.Policy])).toEqual([
+      ['default', undefined],
+      ['orders', undefined],
+    ]);
+  });
+
   it('warns once at start about restored targets it cannot deliver to, not once per target', async () => {
     // Prepare
     const first = await start();
