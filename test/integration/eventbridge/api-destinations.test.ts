@@ -13,6 +13,7 @@ import {
   DescribeConnectionCommand,
   ListApiDestinationsCommand,
   ListConnectionsCommand,
+  ListTargetsByRuleCommand,
   PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
@@ -453,6 +454,7 @@ describe('embedded EventBridge: API destinations', () => {
       name: 'ValidationException',
       message: `RoleArn is required for target ${ApiDestinationArn}.`,
     });
+    expect((await h.client.send(new ListTargetsByRuleCommand({ Rule: 'to-api' }))).Targets).toEqual([]);
   });
 });
 
