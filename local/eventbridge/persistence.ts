@@ -15,6 +15,8 @@ export class CoalescingWriter {
   readonly #retrying = new Map<string, NodeJS.Timeout>();
   /** The wait before a path's next retry, until one of its rewrites lands. */
   readonly #backoffs = new Map<string, number>();
+  /** Paths whose files hold secrets: written readable by their owner only. */
+  readonly #private = new Set<string>();
   #scheduled: Promise<void> | undefined;
   #failures = 0;
 
@@ -23,7 +25,8 @@ export class CoalescingWriter {
    * again later (after 1 s, doubling up to a minute) until one lands: the appends it replaced are in it, so
    * dropping it would leave the file behind for good.
    */
-  replace(path: string, content: () => string): void {
+  replace(path: string, content: () => string, options: { readonly secret?: boolean } = {}): void {
+    if (options.secret) this.#private.add(path);
     // The snapshot is taken at write time, so it already holds whatever was to be appended.
     this.#appends.delete(path);
     clearTimeout(this.#retrying.get(path));
@@ -104,7 +107,7 @@ export class CoalescingWriter {
       const written = await this.#guard(path, async () => {
         await mkdir(dirname(path), { recursive: true });
         const tmp = `${path}.${process.pid}.tmp`;
-        await writeFile(tmp, text);
+        await writeFile(tmp, text, { mode: this.#private.has(path) ? 0o600 : 0o666 });
         await rename(tmp, path);
       });
       if (written) this.#backoffs.delete(path);

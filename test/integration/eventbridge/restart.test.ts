@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -559,6 +559,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     });
     expect(after.revoked.ConnectionState).toBe('DEAUTHORIZED');
     expect(await readFile(join(dataDir, 'connections.json'), 'utf8')).toContain('s3cret');
+    // Readable by its owner only: it holds the secrets.
+    expect((await stat(join(dataDir, 'connections.json'))).mode & 0o777).toBe(0o600);
   });
 
   it('refuses to start on an archive index or a journal it cannot read, naming the file', async () => {
