@@ -7,8 +7,6 @@ import {
   busArn,
   busNameOf,
   DEFAULT_BUS,
-  isApiDestinationArn,
-  isLambdaArn,
   isSqsArn,
   parseBusArn,
   parseRuleArn,
@@ -676,7 +674,7 @@ export class ControlPlane {
         raw: t.raw,
       };
       rule.targets.set(t.id, stored);
-      if (!replaying && !this.#isDeliverable(t.arn)) {
+      if (!replaying && !this.options.dispatcher.canDeliver(t.arn)) {
         this.options.logger.warn(
           `[eventbridge] target ${t.id} of rule ${rule.name}: ${t.arn} cannot be delivered to locally; ` +
             'its events will be recorded as failed deliveries',
@@ -1059,7 +1057,8 @@ export class ControlPlane {
     let undeliverable = 0;
     for (const bus of this.#buses.values())
       for (const rule of bus.rules.values())
-        for (const target of rule.targets.values()) if (!this.#isDeliverable(target.arn)) undeliverable++;
+        for (const target of rule.targets.values())
+          if (!this.options.dispatcher.canDeliver(target.arn)) undeliverable++;
     if (undeliverable > 0) {
       log.warn(
         `[eventbridge] ${undeliverable} restored target(s) cannot be delivered to locally (only Lambda, SQS, API ` +
@@ -1174,16 +1173,6 @@ export class ControlPlane {
       }
     }
     return entries;
-  }
-
-  /**
-   * Whether a target's events can be delivered here: Lambda (in process), SQS (local queues), API destinations
-   * (over HTTP) and the buses of this account and region are.
-   */
-  #isDeliverable(arn: string): boolean {
-    return (
-      isLambdaArn(arn) || isSqsArn(arn) || isApiDestinationArn(arn) || arn.startsWith(busArn(this.scope, ''))
-    );
   }
 
   /** Rule ARNs must name existing rules of the bus (replay FilterArns). */

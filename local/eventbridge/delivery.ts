@@ -204,16 +204,31 @@ export class Dispatcher {
     };
   }
 
+  /** Which of the targets it can reach an ARN names, if any. */
+  #kind(arn: string): 'lambda' | 'sqs' | 'api-destination' | 'bus' | undefined {
+    if (isLambdaArn(arn)) return 'lambda';
+    if (isSqsArn(arn)) return 'sqs';
+    if (isApiDestinationArn(arn)) return 'api-destination';
+    if (arn.startsWith(this.options.busArnPrefix)) return 'bus';
+    return undefined;
+  }
+
+  /** Whether events for a target of this ARN can be delivered here, rather than dead-lettered as NO_RESOURCE. */
+  canDeliver(arn: string): boolean {
+    return this.#kind(arn) !== undefined;
+  }
+
   async #send(job: Job, payload: string): Promise<void> {
     const { arn } = job.target;
-    if (isLambdaArn(arn)) {
+    const kind = this.#kind(arn);
+    if (kind === 'lambda') {
       await this.options.invokeLambda(arn, payload);
-    } else if (isSqsArn(arn)) {
+    } else if (kind === 'sqs') {
       this.options.queues.send(arn, payload);
-    } else if (isApiDestinationArn(arn)) {
+    } else if (kind === 'api-destination') {
       const deadline = job.event.ingestedAt + this.#maxAgeMs(job.target);
       await this.options.callApiDestination(arn, payload, job.event, job.target.httpParameters, deadline);
-    } else if (arn.startsWith(this.options.busArnPrefix)) {
+    } else if (kind === 'bus') {
       const from = this.options.busArnPrefix + job.rule.busName;
       if (arn === from) {
         // Not documented by AWS; taking it would put every event on its bus a second time.
