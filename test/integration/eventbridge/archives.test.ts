@@ -48,6 +48,27 @@ async function putOrders(harness: Harness, ids: number[], source = 'sharebus.ord
   );
 }
 
+/** The `orders` bus and its `orders-archive`, which the replay tests start from. */
+async function createOrdersArchive(harness: Harness): Promise<void> {
+  await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+  await harness.client.send(
+    new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+  );
+}
+
+/** A replay of the orders archive over the minute either side of now, back to its bus. */
+function startOrdersReplay(harness: Harness, name: string) {
+  return harness.client.send(
+    new StartReplayCommand({
+      ReplayName: name,
+      EventSourceArn: ARCHIVE_ARN,
+      EventStartTime: new Date(Date.now() - 60_000),
+      EventEndTime: new Date(Date.now() + 60_000),
+      Destination: { Arn: BUS_ARN },
+    }),
+  );
+}
+
 async function addQueueRule(harness: Harness, name: string): Promise<string> {
   const rule = await harness.client.send(
     new PutRuleCommand({
@@ -904,10 +925,7 @@ describe('embedded EventBridge: replays', () => {
   const harness = useHarness();
 
   beforeEach(async () => {
-    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-    await harness.client.send(
-      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
-    );
+    await createOrdersArchive(harness);
   });
 
   it('replays the archived events of a window to the bus rules, marked with replay-name', async () => {
@@ -1174,22 +1192,8 @@ describe('embedded EventBridge: cancelling replays', () => {
   // A replay stays STARTING for 1 s times delayScale: 200 ms here, time enough to reach it.
   const harness = useHarness({ delayScale: 0.2 });
 
-  const startReplay = (name: string) =>
-    harness.client.send(
-      new StartReplayCommand({
-        ReplayName: name,
-        EventSourceArn: ARCHIVE_ARN,
-        EventStartTime: new Date(Date.now() - 60_000),
-        EventEndTime: new Date(Date.now() + 60_000),
-        Destination: { Arn: BUS_ARN },
-      }),
-    );
-
   beforeEach(async () => {
-    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-    await harness.client.send(
-      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
-    );
+    await createOrdersArchive(harness);
   });
 
   it('cancels a replay that is starting, as AWS answers: CANCELLING, then CANCELLED, nothing replayed', async () => {
@@ -1199,7 +1203,7 @@ describe('embedded EventBridge: cancelling replays', () => {
     await harness.eventBridge.idle();
     // The two live deliveries, taken out of the queue: what is left at the end was replayed.
     expect(bodies(harness, 'live')).toHaveLength(2);
-    await startReplay('stopped-early');
+    await startOrdersReplay(harness, 'stopped-early');
     const starting = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'stopped-early' }));
     // Act
     const cancelled = await harness.client.send(new CancelReplayCommand({ ReplayName: 'stopped-early' }));
@@ -1220,7 +1224,7 @@ describe('embedded EventBridge: cancelling replays', () => {
 
   it('refuses to cancel a replay that has ended, changing nothing', async () => {
     // Prepare
-    await startReplay('done');
+    await startOrdersReplay(harness, 'done');
     await harness.eventBridge.idle();
     // Act
     const error = await caught(() => harness.client.send(new CancelReplayCommand({ ReplayName: 'done' })));
@@ -1239,7 +1243,7 @@ describe('embedded EventBridge: cancelling replays', () => {
     await putOrders(harness, [1]);
     await harness.eventBridge.idle();
     bodies(harness, 'live');
-    await startReplay('late');
+    await startOrdersReplay(harness, 'late');
     // Act: archived after StartReplay, before the replay leaves STARTING.
     await putOrders(harness, [2]);
     const during = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'late' }));
@@ -1256,7 +1260,7 @@ describe('embedded EventBridge: cancelling replays', () => {
     await putOrders(harness, [1, 2]);
     await harness.eventBridge.idle();
     bodies(harness, 'live');
-    await startReplay('orphan');
+    await startOrdersReplay(harness, 'orphan');
     // Act
     await harness.client.send(new DeleteArchiveCommand({ ArchiveName: 'orders-archive' }));
     await harness.eventBridge.idle();
@@ -1274,21 +1278,8 @@ describe('embedded EventBridge: cancelling replays', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sharebus-replay-stop-'));
     try {
       const first = await startHarness({ dataDir, delayScale: 0.2 });
-      await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-      await first.client.send(
-        new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
-      );
-      for (const name of ['interrupted', 'cancelled']) {
-        await first.client.send(
-          new StartReplayCommand({
-            ReplayName: name,
-            EventSourceArn: ARCHIVE_ARN,
-            EventStartTime: new Date(Date.now() - 60_000),
-            EventEndTime: new Date(Date.now() + 60_000),
-            Destination: { Arn: BUS_ARN },
-          }),
-        );
-      }
+      await createOrdersArchive(first);
+      for (const name of ['interrupted', 'cancelled']) await startOrdersReplay(first, name);
       await first.client.send(new CancelReplayCommand({ ReplayName: 'cancelled' }));
       // Act
       await first.close();
@@ -1322,10 +1313,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
   it('starts after a crash tore the last line of an archive, keeping the rest and the events after', async () => {
     // Prepare: three events on disk, then half a line, as a kill mid-write leaves it.
     const first = await startHarness({ dataDir });
-    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-    await first.client.send(
-      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
-    );
+    await createOrdersArchive(first);
     await putOrders(first, [1, 2, 3]);
     await first.eventBridge.idle();
     await first.close();
@@ -1357,10 +1345,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
     // Prepare
     const file = join(dataDir, 'archives', 'orders-archive.jsonl');
     const first = await startHarness({ dataDir });
-    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-    await first.client.send(
-      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
-    );
+    await createOrdersArchive(first);
     await putOrders(first, [1, 2]);
     await first.eventBridge.idle();
     await first.close();
