@@ -2,9 +2,11 @@
 // process, SQS into the local queue store, another bus of this account, an API destination over HTTP; failures
 // retried per RetryPolicy with exponential backoff and jitter, then sent to the DLQ with AWS's message
 // attributes, or kept among dropped deliveries.
+import { randomUUID } from 'node:crypto';
 import { isApiDestinationArn, isLambdaArn, isSqsArn, parseBusArn } from './arns.js';
 import type { DeadLetterOrigin, MessageAttribute, QueueStore } from './queue-store.js';
 import { DROPPED_DELIVERIES } from './queue-store.js';
+import type { RetryJournal, SavedDelivery } from './retry-journal.js';
 import type { RenderContext, TargetInputRenderer } from './target-input.js';
 
 export interface RetryPolicy {
@@ -74,8 +76,20 @@ interface Job {
   readonly rule: DeliveryRule;
   readonly target: DeliveryTarget;
   payload?: string;
+  /** Attempts after the first, counting the one due or running if it is a retry. */
   retries: number;
+  /** Its id in the retry journal, from the first time it is kept there. */
+  id?: string;
+  /** Epoch ms its next attempt is due, while it waits for one. */
+  dueAt?: number | undefined;
+  /** Why its last attempt failed. */
+  failure?: DeliveryFailureError;
 }
+
+/** What a dead letter needs of a delivery; a saved one whose target is gone has no more than this. */
+type Undelivered = Pick<Job, 'event' | 'rule' | 'retries' | 'id'> & {
+  readonly target: Pick<DeliveryTarget, 'id' | 'arn' | 'deadLetterArn'>;
+};
 
 /** First retry waits about this long (before delayScale); each next one doubles, up to the cap. */
 const BASE_DELAY_MS = 1_000;
@@ -99,6 +113,8 @@ export class DeliveryFailureError extends Error {
 
 export class Dispatcher {
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Deliveries queued, running or waiting for a retry: what stop() keeps in the journal for the next start. */
+  readonly #live = new Set<Job>();
   readonly #idleWaiters: Array<() => void> = [];
   #pending = 0;
   #stopped = false;
@@ -117,6 +133,8 @@ export class Dispatcher {
       readonly queues: QueueStore;
       readonly delayScale: number;
       readonly logger: Logger;
+      /** Where deliveries not finished are kept across a stop or a crash (with a dataDir); else they are lost. */
+      readonly journal?: RetryJournal;
     },
   ) {}
 
@@ -130,9 +148,71 @@ export class Dispatcher {
    */
   deliver(event: DeliveredEvent, rule: DeliveryRule, target: DeliveryTarget): void {
     if (this.#stopped) return;
+    const job: Job = { event, rule, target, retries: 0 };
     this.#pending++;
-    this.#fresh.push({ event, rule, target, retries: 0 });
+    this.#live.add(job);
+    this.#fresh.push(job);
     this.#flushLater ??= setImmediate(() => this.flush());
+  }
+
+  /**
+   * Takes up a delivery the last run left unfinished, at the time it was due (now if that has passed), unless a
+   * retry then would be past the target's MaximumEventAgeInSeconds: then it goes to the DLQ as AWS would send it.
+   */
+  resume(saved: SavedDelivery, rule: DeliveryRule, target: DeliveryTarget): void {
+    if (this.#stopped) return;
+    const { json, ingestedAt, forwardedFrom } = saved.event;
+    const event: DeliveredEvent = {
+      event: JSON.parse(json) as Record<string, unknown>,
+      json,
+      ingestedAt,
+      ...(forwardedFrom !== undefined ? { forwardedFrom } : {}),
+    };
+    const job: Job = { event, rule, target, retries: saved.retries, id: saved.id };
+    if (saved.failure)
+      job.failure = new DeliveryFailureError(saved.failure.code, saved.failure.message, true);
+    this.#pending++;
+    this.#live.add(job);
+    const due = Math.max(saved.dueAt, Date.now());
+    if (job.failure && due - ingestedAt > this.#maxAgeMs(target)) {
+      this.#deadLetter(job, job.failure, 'MaximumEventAgeInSeconds');
+      return;
+    }
+    this.#wait(job, due - Date.now());
+  }
+
+  /**
+   * A delivery the last run left unfinished whose rule or target no longer exists: to the DLQ the target had, or
+   * among dropped deliveries, without retries, as AWS does with events for a target that no longer exists.
+   */
+  abandon(saved: SavedDelivery): void {
+    if (this.#stopped) return;
+    const { json, ingestedAt, forwardedFrom } = saved.event;
+    this.#pending++;
+    this.#deadLetter(
+      {
+        event: {
+          event: JSON.parse(json) as Record<string, unknown>,
+          json,
+          ingestedAt,
+          ...(forwardedFrom !== undefined ? { forwardedFrom } : {}),
+        },
+        rule: { busName: saved.busName, name: saved.ruleName, arn: saved.ruleArn },
+        target: {
+          id: saved.targetId,
+          arn: saved.targetArn,
+          ...(saved.deadLetterArn !== undefined ? { deadLetterArn: saved.deadLetterArn } : {}),
+        },
+        retries: saved.retries,
+        id: saved.id,
+      },
+      new DeliveryFailureError(
+        'NO_RESOURCE',
+        `Target ${saved.targetId} of rule ${saved.ruleArn} no longer exists.`,
+        false,
+      ),
+      undefined,
+    );
   }
 
   /**
@@ -159,20 +239,51 @@ export class Dispatcher {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Cancels waiting retries; they are logged, not delivered. */
+  /**
+   * Stops delivering. Deliveries not finished (queued, running, or waiting for a retry) are kept in the journal
+   * for the next start, where there is one; a running one is then tried again (at least once, as AWS delivers).
+   * Without a journal they are lost, and logged.
+   */
   stop(): void {
     this.#stopped = true;
-    if (this.#timers.size > 0) {
-      this.options.logger.warn(
-        `[eventbridge] stopped with ${this.#timers.size} deliveries waiting for a retry`,
+    const { journal, logger } = this.options;
+    if (journal) for (const job of this.#live) journal.wait(this.#saved(job));
+    if (this.#live.size > 0) {
+      logger.warn(
+        `[eventbridge] stopped with ${this.#live.size} deliveries not finished` +
+          (journal ? '; they resume at the next start' : ' (lost: the server keeps no dataDir)'),
       );
     }
+    this.#live.clear();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     this.#cancelFlushLater();
     this.#fresh = [];
     this.#pending = 0;
     this.#notifyIdle();
+  }
+
+  /** A delivery as the journal keeps it (given an id the first time). */
+  #saved(job: Job): SavedDelivery {
+    job.id ??= randomUUID();
+    const { event, rule, target, failure } = job;
+    return {
+      id: job.id,
+      event: {
+        json: event.json,
+        ingestedAt: event.ingestedAt,
+        ...(event.forwardedFrom !== undefined ? { forwardedFrom: event.forwardedFrom } : {}),
+      },
+      busName: rule.busName,
+      ruleName: rule.name,
+      ruleArn: rule.arn,
+      targetId: target.id,
+      targetArn: target.arn,
+      ...(target.deadLetterArn !== undefined ? { deadLetterArn: target.deadLetterArn } : {}),
+      retries: job.retries,
+      dueAt: job.dueAt ?? Date.now(),
+      ...(failure ? { failure: { code: failure.code, message: failure.message } } : {}),
+    };
   }
 
   async #attempt(job: Job): Promise<void> {
@@ -184,7 +295,7 @@ export class Dispatcher {
         job.payload = rendered.payload;
       }
       await this.#send(job, job.payload);
-      this.#done();
+      this.#finished(job);
     } catch (error) {
       const failure =
         error instanceof DeliveryFailureError
@@ -277,9 +388,18 @@ export class Dispatcher {
       this.#deadLetter(job, failure, 'MaximumEventAgeInSeconds');
       return;
     }
+    job.retries++;
+    job.failure = failure;
+    job.dueAt = Date.now() + delay;
+    this.options.journal?.wait(this.#saved(job));
+    this.#wait(job, delay);
+  }
+
+  /** Runs the job's next attempt after `delay` ms. */
+  #wait(job: Job, delay: number): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      job.retries++;
+      job.dueAt = undefined;
       void this.#attempt(job);
     }, delay);
     this.#timers.add(timer);
@@ -290,7 +410,7 @@ export class Dispatcher {
     return target.retryPolicy.maximumEventAgeInSeconds * 1000 * this.options.delayScale;
   }
 
-  #deadLetter(job: Job, failure: DeliveryFailureError, exhausted: string | undefined): void {
+  #deadLetter(job: Undelivered, failure: DeliveryFailureError, exhausted: string | undefined): void {
     const { rule, target } = job;
     const attributes: Record<string, MessageAttribute> = {
       RULE_ARN: { DataType: 'String', StringValue: rule.arn },
@@ -314,12 +434,16 @@ export class Dispatcher {
       `[eventbridge] event ${String(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}): ` +
         `${failure.code}: ${failure.message}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
     );
-    this.#done();
+    this.#finished(job);
   }
 
-  #done(): void {
-    // After stop() the count was reset; calls still in flight then finish without counting.
+  /** A delivery made or dead-lettered: out of the journal and the count. */
+  #finished(job: Undelivered): void {
+    // After stop() the count was reset and the journal holds the job for the next start; calls still in flight
+    // then finish without counting.
     if (this.#stopped) return;
+    this.#live.delete(job as Job);
+    if (job.id !== undefined) this.options.journal?.end(job.id);
     this.#pending--;
     if (this.#pending === 0) this.#notifyIdle();
   }

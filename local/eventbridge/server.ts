@@ -12,6 +12,7 @@ import { EventBridgeApiError } from './errors.js';
 import { CoalescingWriter } from './persistence.js';
 import { type QueueMessage, QueueStore } from './queue-store.js';
 import { type JsonObject, parseBody } from './request.js';
+import { RetryJournal } from './retry-journal.js';
 import { Scheduler } from './schedule.js';
 
 export interface EmbeddedEventBridgeOptions {
@@ -115,6 +116,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   const scope = { region, accountId };
   const writer = new CoalescingWriter();
   const queues = new QueueStore(writer, options.dataDir);
+  const journal = options.dataDir !== undefined ? new RetryJournal(writer, options.dataDir) : undefined;
   const connections = new ConnectionStore({
     scope,
     writer,
@@ -133,6 +135,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     queues,
     delayScale,
     logger,
+    ...(journal ? { journal } : {}),
   });
   const scheduler = new Scheduler({
     delayScale,
@@ -151,6 +154,12 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   });
   const archives = new ArchiveStore(control, writer, options.dataDir, delayScale);
   control.restore();
+  // Deliveries the last run left unfinished go on, to the targets as they are now.
+  for (const saved of journal?.saved() ?? []) {
+    const found = control.findTarget(saved.busName, saved.ruleName, saved.targetId);
+    if (found) dispatcher.resume(saved, found.rule, found.target);
+    else dispatcher.abandon(saved);
+  }
 
   const operations: Record<string, Operation> = {
     CreateEventBus: (b) => control.createEventBus(b),

@@ -404,6 +404,106 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(second.eventBridge.deadLetters.list()).toEqual([]);
   });
 
+  describe('a delivery waiting for a retry when the server stops', () => {
+    /** A first server whose retries wait a real second, its Lambda failing, with one order put and tried once. */
+    const failedOnce = async (target: Record<string, unknown> = {}): Promise<Harness> => {
+      const first = await startHarness({ dataDir, delayScale: 1 });
+      open.push(first);
+      await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+      await first.client.send(
+        new PutRuleCommand({
+          Name: 'placed',
+          EventBusName: 'orders',
+          EventPattern: '{"source":["sharebus.orders"]}',
+        }),
+      );
+      await first.client.send(
+        new PutTargetsCommand({
+          Rule: 'placed',
+          EventBusName: 'orders',
+          Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: DLQ }, ...target }],
+        }),
+      );
+      first.lambda = async () => {
+        throw new Error('down');
+      };
+      await putOrder(first.client, 7);
+      await waitFor(() => first.invocations.length === 1);
+      await sleep(20);
+      return first;
+    };
+
+    const stop = async (harness: Harness): Promise<void> => {
+      await harness.close();
+      open.splice(open.indexOf(harness), 1);
+    };
+
+    it('is delivered after the restart, the same event, and leaves no dead letter', async () => {
+      // Prepare
+      const first = await failedOnce();
+      // Act
+      await stop(first);
+      const second = await start();
+      await waitFor(() => second.invocations.length === 1);
+      await second.eventBridge.idle();
+      // Assess
+      expect(first.warnings).toContainEqual(
+        expect.stringContaining('1 deliveries not finished; they resume'),
+      );
+      expect(JSON.parse(second.invocations[0]?.payload ?? '{}')).toEqual(
+        JSON.parse(first.invocations[0]?.payload ?? ''),
+      );
+      expect(second.eventBridge.deadLetters.list()).toEqual([]);
+      const third = await restart(second);
+      await sleep(20);
+      expect(third.invocations).toEqual([]);
+    });
+
+    it('goes to its DLQ as NO_RESOURCE when its target was removed in the meantime', async () => {
+      // Prepare
+      const first = await failedOnce();
+      await first.client.send(
+        new RemoveTargetsCommand({ Rule: 'placed', EventBusName: 'orders', Ids: ['fn'] }),
+      );
+      // Act
+      await stop(first);
+      const second = await start();
+      // Assess
+      expect(second.invocations).toEqual([]);
+      const [letter, ...others] = second.eventBridge.deadLetters.list();
+      expect(others).toEqual([]);
+      expect(letter).toMatchObject({
+        queueArn: DLQ,
+        targetId: 'fn',
+        errorCode: 'NO_RESOURCE',
+        errorMessage:
+          'Target fn of rule arn:aws:events:us-east-1:111111111111:rule/orders/placed no longer exists.',
+        retryAttempts: 1,
+      });
+      expect(JSON.parse(letter?.body ?? '{}').detail).toEqual({ orderId: 7 });
+    });
+
+    it('goes to its DLQ when MaximumEventAgeInSeconds has passed by the restart', async () => {
+      // Prepare: 60 s at the first server's delay scale, 60 ms at the second's.
+      const first = await failedOnce({ RetryPolicy: { MaximumEventAgeInSeconds: 60 } });
+      // Act
+      await stop(first);
+      await sleep(80);
+      const second = await start();
+      // Assess
+      expect(second.invocations).toEqual([]);
+      expect(second.eventBridge.deadLetters.list()).toEqual([
+        expect.objectContaining({
+          queueArn: DLQ,
+          errorCode: 'ERROR_FROM_TARGET',
+          errorMessage: 'Error: down',
+          exhaustedRetryCondition: 'MaximumEventAgeInSeconds',
+          retryAttempts: 1,
+        }),
+      ]);
+    });
+  });
+
   it('compacts its log: 1,200 changes to one rule leave a bounded log, and the rule as last put', async () => {
     // Prepare
     const first = await start();
