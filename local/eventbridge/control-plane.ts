@@ -64,8 +64,10 @@ import {
   isObject,
   type JsonObject,
   KMS_KEY_FIELD,
+  MAX_JSON_DEPTH,
   NAME_PATTERN,
   NAME_PATTERN_TEXT,
+  nestsDeeperThan,
   page,
   RequestReader,
 } from './request.js';
@@ -907,7 +909,7 @@ export class ControlPlane {
     } catch {
       parsedDetail = undefined;
     }
-    if (!isObject(parsedDetail))
+    if (!isObject(parsedDetail) || nestsDeeperThan(parsedDetail, MAX_JSON_DEPTH))
       return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     if (source.startsWith('aws.')) {
       return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
@@ -1016,7 +1018,8 @@ export class ControlPlane {
     } catch {
       throw validationError('Parameter Event is not valid.');
     }
-    if (!isObject(parsed)) throw validationError('Parameter Event is not valid.');
+    if (!isObject(parsed) || nestsDeeperThan(parsed, MAX_JSON_DEPTH))
+      throw validationError('Parameter Event is not valid.');
     for (const field of ['id', 'account', 'source', 'time', 'region', 'detail-type']) {
       if (!(field in parsed)) throw validationError('Parameter Event is not valid.');
     }

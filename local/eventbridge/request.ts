@@ -8,6 +8,26 @@ export type JsonObject = Record<string, unknown>;
 export const isObject = (v: unknown): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * The most levels of objects and arrays a PutEvents Detail or a TestEventPattern Event may nest: Jackson's
+ * default (maxNestingDepth, 1,000, since 2.15), the parser AWS's event-ruler reads events with. Deeper, the
+ * matcher's and the input transformer's walks, which recurse, would overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 1_000;
+
+/** Whether a parsed JSON value nests objects and arrays more than `max` levels deep (walked without recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.value === null || typeof top.value !== 'object') continue;
+    if (top.depth > max) return true;
+    for (const child of Object.values(top.value)) {
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: top.depth + 1 });
+    }
+  }
+  return false;
+}
+
 /** AWS names members in messages in camelCase: `EventBusName` -> `eventBusName`. */
 const camel = (key: string): string => key.charAt(0).toLowerCase() + key.slice(1);
 

@@ -201,6 +201,45 @@ describe('embedded EventBridge: PutEvents', () => {
     ).toEqual(['x'.repeat(128)]);
   });
 
+  it('fails as MalformedDetail an entry whose Detail nests over 1,000 levels, and delivers the others once', async () => {
+    // Prepare: a rule whose pattern makes the matcher walk the whole nested value (exists on an object, which
+    // matches nothing), and a second target of the orders rule whose input transformer renders it.
+    const nested = (levels: number): object => (levels === 1 ? { end: true } : { a: nested(levels - 1) });
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'deep', EventPattern: '{"detail":{"a":[{"exists":true}]}}' }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'deep', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'orders',
+        Targets: [
+          {
+            Id: 'shaped',
+            Arn: LAMBDA_ARN,
+            InputTransformer: { InputPathsMap: { d: '$.detail' }, InputTemplate: '{"d": <d>}' },
+          },
+        ],
+      }),
+    );
+    // Act
+    const put = await harness.client.send(
+      new PutEventsCommand({ Entries: [entry({ orderId: 1 }), entry(nested(1_001)), entry(nested(1_000))] }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(put.FailedEntryCount).toBe(1);
+    expect(put.Entries?.[1]).toEqual({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
+    const payloads = harness.invocations.map((i) => JSON.parse(i.payload) as Record<string, unknown>);
+    expect(payloads.map((p) => p.detail ?? p.d)).toEqual([
+      { orderId: 1 },
+      { orderId: 1 },
+      nested(1_000),
+      nested(1_000),
+    ]);
+  });
+
   it("refuses the whole request for an entry's malformed EventBusName or TraceHeader, and delivers none", async () => {
     // Act
     const error = await caught(() =>

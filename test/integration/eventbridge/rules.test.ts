@@ -249,6 +249,26 @@ describe('embedded EventBridge: TestEventPattern', () => {
     expect(error.message).toBe('Parameter Event is not valid.');
   });
 
+  it('refuses an event nesting over 1,000 levels, as Jackson does, and takes one of 1,000', async () => {
+    // Prepare
+    const nested = (levels: number): object => (levels === 1 ? { end: true } : { a: nested(levels - 1) });
+    const test = (detail: object) =>
+      harness.client.send(
+        new TestEventPatternCommand({
+          Event: JSON.stringify({ ...event, detail }),
+          // exists on an object matches nothing, but has the matcher walk the whole nested value.
+          EventPattern: '{"detail":{"a":[{"exists":true}]}}',
+        }),
+      );
+    // Act
+    const error = await caught(() => test(nested(1_000)));
+    const answer = await test(nested(999));
+    // Assess
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toBe('Parameter Event is not valid.');
+    expect(answer.Result).toBe(false);
+  });
+
   it('refuses an invalid pattern as InvalidEventPatternException', async () => {
     // Act
     const error = await caught(() =>
