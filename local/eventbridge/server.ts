@@ -281,7 +281,8 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
       if (req.method !== 'POST') {
         throw new EventBridgeApiError('UnknownOperationException', 'EventBridge operations are POSTed to /.');
       }
-      const operation = operations[operationName];
+      // Own members only: `constructor` or `toString` must not reach Object.prototype's.
+      const operation = Object.hasOwn(operations, operationName) ? operations[operationName] : undefined;
       if (!operation) {
         throw new EventBridgeApiError(
           'UnknownOperationException',

@@ -312,17 +312,23 @@ describe('embedded EventBridge: protocol', () => {
     });
   });
 
-  it('answers UnknownOperationException for an operation it does not implement', async () => {
-    // Act
-    const res = await fetch(harness.eventBridge.endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.CreateEndpoint' },
-      body: '{}',
-    });
-    // Assess
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ __type: 'UnknownOperationException' });
-  });
+  it.each(['CreateEndpoint', 'constructor', 'toString', 'hasOwnProperty', '__proto__'])(
+    'answers UnknownOperationException for an operation it does not implement: %s',
+    async (operation) => {
+      // Act
+      const res = await fetch(harness.eventBridge.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSEvents.${operation}` },
+        body: '{"a":1}',
+      });
+      // Assess
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        __type: 'UnknownOperationException',
+        message: `Operation ${operation} is not supported by the embedded EventBridge.`,
+      });
+    },
+  );
 
   it("answers a bare HTTP 413 to a body over 32 MB, as AWS's front end does, and keeps serving", async () => {
     // Act
