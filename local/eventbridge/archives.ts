@@ -622,8 +622,13 @@ export class ArchiveStore implements ManagedRuleOwner {
         }
         // By the time in the event, as AWS documents (StartReplay: "based on the time in the event"), not in the
         // order archived: an event put with an earlier Time comes first, and EventLastReplayedTime only grows.
+        // Nor an event past the archive's retention, which pruning (at most once a minute, and on puts and reads)
+        // may not have dropped yet.
+        const oldest = archive.retentionDays > 0 ? Date.now() - archive.retentionDays * DAY_MS : -Infinity;
         selected = archive.events
-          .filter((e) => e.time >= replay.eventStartTime && e.time <= replay.eventEndTime)
+          .filter(
+            (e) => e.time >= replay.eventStartTime && e.time <= replay.eventEndTime && e.ingestedAt >= oldest,
+          )
           .sort((a, b) => a.time - b.time);
       }
       replay.state = 'RUNNING';

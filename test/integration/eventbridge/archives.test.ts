@@ -928,6 +928,40 @@ describe('embedded EventBridge: replays', () => {
     await createOrdersArchive(harness);
   });
 
+  it("replays no event past the archive's RetentionDays, though nothing since has dropped it", async () => {
+    // Prepare: the server's clock, moved by hand; no put or read of the archive after the first event expires.
+    const start = Date.now();
+    let offset = 0;
+    const now = jest.spyOn(Date, 'now').mockImplementation(() => start + offset);
+    try {
+      await harness.client.send(
+        new UpdateArchiveCommand({ ArchiveName: 'orders-archive', RetentionDays: 1 }),
+      );
+      await addQueueRule(harness, 'live');
+      await putOrders(harness, [1]);
+      offset = 0.5 * 86_400_000;
+      await putOrders(harness, [2]);
+      await harness.eventBridge.idle();
+      bodies(harness, 'live');
+      offset = 1.2 * 86_400_000;
+      // Act
+      await harness.client.send(
+        new StartReplayCommand({
+          ReplayName: 'after-a-day',
+          EventSourceArn: ARCHIVE_ARN,
+          EventStartTime: new Date(start - 60_000),
+          EventEndTime: new Date(start + offset),
+          Destination: { Arn: BUS_ARN },
+        }),
+      );
+      await harness.eventBridge.idle();
+      // Assess
+      expect(bodies(harness, 'live').map((event) => event.detail)).toEqual([{ orderId: 2 }]);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('replays the archived events of a window to the bus rules, marked with replay-name', async () => {
     // Prepare
     await addQueueRule(harness, 'live');
