@@ -521,10 +521,10 @@ export class ControlPlane {
     const busEvent: BusEvent = { event, json: JSON.stringify(event), ingestedAt: Date.now() };
     const ruleRef = { busName: rule.busName, name: rule.name, arn: rule.arn };
     for (const target of rule.targets.values()) this.options.dispatcher.deliver(busEvent, ruleRef, target);
-    // Other rules whose pattern matches receive it too (recorded). The schedule rule itself has no pattern,
-    // so routing cannot deliver it twice.
+    // Other rules whose pattern matches receive it too (recorded). A rule with a pattern as well as its schedule
+    // may match its own event: its targets have it already, once per fire.
     for (const sink of this.#sinks) sink(rule.busName, busEvent);
-    this.route(rule.busName, busEvent);
+    this.route(rule.busName, busEvent, undefined, rule.arn);
   }
 
   #ruleSummary(rule: Rule): JsonObject {
@@ -947,9 +947,9 @@ export class ControlPlane {
 
   /**
    * Matches an event against the enabled rules of a bus and queues a delivery per target.
-   * `onlyRules` narrows to those rule ARNs (replays with FilterArns).
+   * `onlyRules` narrows to those rule ARNs (replays with FilterArns); `exceptRule` leaves one out.
    */
-  route(busName: string, busEvent: BusEvent, onlyRules?: ReadonlySet<string>): number {
+  route(busName: string, busEvent: BusEvent, onlyRules?: ReadonlySet<string>, exceptRule?: string): number {
     const bus = this.#buses.get(busName);
     if (!bus) return 0;
     let deliveries = 0;
@@ -957,7 +957,7 @@ export class ControlPlane {
     for (const ruleName of bus.matcher.matchParsed(busEvent.event, busEvent.json)) {
       const rule = bus.rules.get(ruleName);
       if (!rule || rule.state === 'DISABLED') continue;
-      if (onlyRules && !onlyRules.has(rule.arn)) continue;
+      if ((onlyRules && !onlyRules.has(rule.arn)) || rule.arn === exceptRule) continue;
       const ruleRef = { busName: bus.name, name: rule.name, arn: rule.arn };
       for (const target of rule.targets.values()) {
         this.options.dispatcher.deliver(busEvent, ruleRef, target);

@@ -123,6 +123,29 @@ describe('embedded EventBridge: scheduled rules', () => {
     expect(archive.EventCount).toBeGreaterThanOrEqual(2);
   });
 
+  it('delivers each fire once to a rule whose own pattern matches its scheduled event too', async () => {
+    // Prepare: PutRule takes a rule with both; it "triggers on matching events as well as on a schedule".
+    await harness.client.send(
+      new PutRuleCommand({
+        Name: 'tick',
+        ScheduleExpression: 'rate(1 minute)',
+        EventPattern: JSON.stringify({ source: ['aws.events'] }),
+        State: 'DISABLED',
+      }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'tick', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+    );
+    await harness.client.send(new EnableRuleCommand({ Name: 'tick' }));
+    // Act
+    await waitFor(() => harness.invocations.length >= 3);
+    await harness.client.send(new DisableRuleCommand({ Name: 'tick' }));
+    await harness.eventBridge.idle();
+    // Assess
+    const ids = payloads(harness).map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('renders Input and InputTransformer for scheduled events as for any other event', async () => {
     // Prepare
     const queue = queueArn('ticks');
