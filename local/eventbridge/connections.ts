@@ -1038,7 +1038,8 @@ function readHttpParameters(req: RequestReader | undefined): ConnectionHttpParam
   for (const [list, rules] of Object.entries(PARAMETER_LISTS) as Array<
     [ParameterListName, (typeof PARAMETER_LISTS)[ParameterListName]]
   >) {
-    const items = req.array(list, { min: 0, max: 100 });
+    // Their values are secrets (below): a list too long is named, not printed.
+    const items = req.array(list, { min: 0, max: 100, sensitive: true });
     if (!items) continue;
     out[list] = items.map((item, i) => {
       const member = req.listMember(item, list, i);

@@ -187,7 +187,14 @@ export class RequestReader {
 
   array(
     key: string,
-    range: { min?: number; max?: number; required?: boolean; describe?: (v: unknown[]) => string } = {},
+    range: {
+      min?: number;
+      max?: number;
+      required?: boolean;
+      describe?: (v: unknown[]) => string;
+      /** The members hold secrets: messages name the list but do not print it. */
+      sensitive?: boolean;
+    } = {},
   ): unknown[] | undefined {
     const value = this.body[key];
     const at = `${this.path}${camel(key)}`;
@@ -199,7 +206,7 @@ export class RequestReader {
     if (!Array.isArray(value)) throw serializationError(`Expected a list for ${key}.`);
     // Printing the list is costly (PutEvents entries); only do it for the message.
     const shown = (): string => (range.describe ? range.describe(value) : JSON.stringify(value));
-    this.#checkLength(value.length, range, at, shown);
+    this.#checkLength(value.length, range, at, range.sensitive ? undefined : shown);
     return value;
   }
 

@@ -243,6 +243,34 @@ describe('embedded EventBridge: connections', () => {
     expect((await h.client.send(new ListConnectionsCommand({}))).Connections).toEqual([]);
   });
 
+  it('names a parameter list over 100 long without printing its values', async () => {
+    // Act
+    const refused = await caught(() =>
+      h.client.send(
+        new CreateConnectionCommand({
+          Name: 'long',
+          AuthorizationType: 'API_KEY',
+          AuthParameters: {
+            ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'k' },
+            InvocationHttpParameters: {
+              HeaderParameters: Array.from({ length: 101 }, (_, n) => ({
+                Key: `h${n}`,
+                Value: `TOPSECRET-${n}`,
+                IsValueSecret: true,
+              })),
+            },
+          },
+        }),
+      ),
+    );
+    // Assess
+    expect(refused.name).toBe('ValidationException');
+    expect(refused.message).toBe(
+      "1 validation error detected: Value at 'authParameters.invocationHttpParameters.headerParameters' failed to satisfy constraint: Member must have length less than or equal to 100",
+    );
+    expect((await h.client.send(new ListConnectionsCommand({}))).Connections).toEqual([]);
+  });
+
   it('keeps the invocation parameters when an update changes the authorization type', async () => {
     // Prepare
     await h.client.send(
