@@ -94,11 +94,13 @@ export async function callEndpoint(call: Call, signal: AbortSignal, timeoutMs: n
   } catch (error) {
     return { ok: false, failure: cannotCall(error) };
   }
-  // The connection's parameters win over the target's ("values from the Connection take precedence").
-  for (const [key, value] of Object.entries(call.target?.QueryStringParameters ?? {})) {
-    url.searchParams.set(key, resolve(value, call.event));
-  }
-  for (const { Key, Value } of call.connection.QueryStringParameters ?? []) url.searchParams.set(Key, Value);
+  // The connection's parameters win over the target's ("values from the Connection take precedence"). A key, as
+  // well as a value, may be a JSON path (target parameters' guide: all but HeaderParameters' keys).
+  const query = new Map<string, string>();
+  for (const [key, value] of Object.entries(call.target?.QueryStringParameters ?? {}))
+    query.set(resolve(key, call.event), resolve(value, call.event));
+  for (const { Key, Value } of call.connection.QueryStringParameters ?? []) query.set(Key, Value);
+  appendQuery(url, query);
   const headers = new Map<string, string>([['content-type', 'application/json; charset=utf-8']]);
   const setHeader = (key: string, value: string): void => {
     if (!REMOVED_HEADERS.has(key.toLowerCase())) headers.set(key.toLowerCase(), value);
@@ -193,6 +195,16 @@ function fillPath(
 }
 
 /** A target parameter value: a JSON path (`$.detail.id`) reads the event (nothing found reads ""), else as written. */
+/**
+ * Appends parameters to the URL's query string, form-encoded, after what the endpoint already has, which is left
+ * exactly as written (a signed URL's `%2F` or `~`, a bare `flag`): AWS appends them to the endpoint.
+ */
+function appendQuery(url: URL, parameters: ReadonlyMap<string, string>): void {
+  if (parameters.size === 0) return;
+  const added = new URLSearchParams([...parameters]).toString();
+  url.search = url.search.length > 1 ? `${url.search}&${added}` : added;
+}
+
 function resolve(value: string, event: Readonly<Record<string, unknown>>): string {
   if (!value.startsWith('$.')) return value;
   let found: { found: boolean; value: unknown };
@@ -250,23 +262,25 @@ export async function requestToken(
   signal: AbortSignal,
 ): Promise<{ header: string; expiresAt: number }> {
   const url = new URL(request.endpoint);
-  for (const { Key, Value } of request.parameters.QueryStringParameters ?? [])
-    url.searchParams.set(Key, Value);
+  const query = new Map<string, string>();
+  for (const { Key, Value } of request.parameters.QueryStringParameters ?? []) query.set(Key, Value);
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
   for (const { Key, Value } of request.parameters.BodyParameters ?? []) form.set(Key, Value);
   const credentials = `${encodeURIComponent(request.clientId)}:${encodeURIComponent(request.clientSecret)}`;
-  const headers: Array<[string, string]> = [
-    ['content-type', 'application/x-www-form-urlencoded'],
-    ['accept', 'application/json'],
-    ...(request.parameters.HeaderParameters ?? []).map(({ Key, Value }): [string, string] => [Key, Value]),
-    ['authorization', `Basic ${Buffer.from(credentials).toString('base64')}`],
-  ];
+  // One value per header: the connection's replace ours (Accept, say), but not the two that say what is sent,
+  // the form's type and the client's credentials.
+  const headers = new Map<string, string>([['accept', 'application/json']]);
+  for (const { Key, Value } of request.parameters.HeaderParameters ?? [])
+    headers.set(Key.toLowerCase(), Value);
+  headers.set('content-type', 'application/x-www-form-urlencoded');
+  headers.set('authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
   const withBody = request.method !== 'GET';
-  if (!withBody) for (const [key, value] of form) url.searchParams.set(key, value);
+  if (!withBody) for (const [key, value] of form) query.set(key, value);
+  appendQuery(url, query);
   const requestedAt = Date.now();
   const response = await fetch(url, {
     method: request.method,
-    headers,
+    headers: [...headers],
     ...(withBody ? { body: form.toString() } : {}),
     redirect: 'manual',
     signal,

@@ -583,6 +583,29 @@ describe('embedded EventBridge: calling API destinations', () => {
     expect(h.eventBridge.deadLetters.list()).toEqual([]);
   });
 
+  it("appends query parameters after the endpoint's own query, left as written, and reads a key's JSON path", async () => {
+    // Prepare
+    receiver = await startReceiver();
+    const { ConnectionArn } = await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'signed',
+        AuthorizationType: 'BASIC',
+        AuthParameters: {
+          BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' },
+          InvocationHttpParameters: { QueryStringParameters: [{ Key: 'region', Value: 'north' }] },
+        },
+      }),
+    );
+    const arn = await destination('/events?sig=a~b%2Fc&flag', ConnectionArn ?? '');
+    await routeTo(h, arn, { HttpParameters: { QueryStringParameters: { '$.detail.tenant': 'yes' } } });
+    // Act
+    await publish(h, { tenant: 'tax office' });
+    // Assess
+    expect(receiver.received.map((r) => r.url)).toEqual([
+      '/events?sig=a~b%2Fc&flag&tax+office=yes&region=north',
+    ]);
+  });
+
   it('retries a 503 and delivers once the endpoint recovers', async () => {
     // Prepare
     receiver = await startReceiver([503, 503]);
@@ -866,6 +889,40 @@ describe('embedded EventBridge: OAuth connections', () => {
       audience: 'orders',
     });
     expect(receiver.received.map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
+  });
+
+  it("sends one value per header to the token endpoint: the connection's replace ours, but not the form's type", async () => {
+    // Prepare
+    tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 'tok-1' }) }]);
+    // Act
+    await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'oauth-headers',
+        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+        AuthParameters: {
+          OAuthParameters: {
+            AuthorizationEndpoint: `${tokens.url}/oauth/token`,
+            HttpMethod: 'POST',
+            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+            OAuthHttpParameters: {
+              HeaderParameters: [
+                { Key: 'Accept', Value: 'application/xml' },
+                { Key: 'Content-Type', Value: 'application/json' },
+                { Key: 'X-Tenant', Value: 'tax' },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    await h.eventBridge.idle();
+    // Assess
+    expect(tokens.received[0]?.headers).toMatchObject({
+      accept: 'application/xml',
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-tenant': 'tax',
+      authorization: `Basic ${Buffer.from('sharebus:client-s3cret').toString('base64')}`,
+    });
   });
 
   it('shares one token request among the calls that need a fresh token', async () => {
