@@ -999,6 +999,31 @@ describe('embedded EventBridge: OAuth connections', () => {
     expect(described.StateReason).toContain('answered HTTP 401');
     expect(JSON.stringify(described)).not.toContain('client-s3cret');
   });
+
+  it("keeps the reason within the 512 characters of AWS's model when the token path is long", async () => {
+    // Prepare
+    tokens = await startReceiver([401]);
+    // Act
+    await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'long-path',
+        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+        AuthParameters: {
+          OAuthParameters: {
+            AuthorizationEndpoint: `${tokens.url}/${'p'.repeat(600)}`,
+            HttpMethod: 'POST',
+            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+          },
+        },
+      }),
+    );
+    await h.eventBridge.idle();
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'long-path' }));
+    // Assess
+    expect(described.ConnectionState).toBe('DEAUTHORIZED');
+    expect(described.StateReason).toMatch(/^The OAuth token request failed: http:\/\/127\.0\.0\.1:\d+\/p+$/);
+    expect(described.StateReason).toHaveLength(512);
+  });
 });
 
 describe('embedded EventBridge: event bus targets', () => {
