@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   type AccountScope,
   archiveArn,
+  busArn,
   parseArchiveArn,
   parseBusArn,
   parseRuleArn,
@@ -543,7 +544,9 @@ export class ArchiveStore implements ManagedRuleOwner {
     }
     if (this.#replays.has(name)) throw alreadyExists(`Replay ${name} already exists.`);
     const archiveName = parseArchiveArn(sourceArn);
-    const archive = archiveName === undefined ? undefined : this.#archives.get(archiveName);
+    const named = archiveName === undefined ? undefined : this.#archives.get(archiveName);
+    // Another account's or region's archive of that name is not this one.
+    const archive = named?.arn === sourceArn ? named : undefined;
     if (!archive) {
       throw validationError(
         `Parameter EventSourceArn is not valid. Reason: Archive ${archiveName ?? sourceArn} does not exist.`,
@@ -555,7 +558,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       throw validationError('Parameter Destination.Arn is not valid. Reason: Must contain an event bus ARN.');
     }
     if (!this.control.hasBus(destinationBus)) throw notFound(`Event bus ${destinationBus} does not exist.`);
-    if (destinationBus !== archive.busName) {
+    if (destinationBus !== archive.busName || destinationArn !== busArn(this.#scope, destinationBus)) {
       throw validationError(
         'Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.',
       );

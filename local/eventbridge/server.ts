@@ -107,6 +107,22 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const LOCAL_PREFIX = '/_local/';
 
 export async function startEventBridge(options: EmbeddedEventBridgeOptions): Promise<EmbeddedEventBridge> {
+  const writer = new CoalescingWriter();
+  try {
+    return await start(options, writer);
+  } catch (error) {
+    // A start refused (a state file it cannot read, say) ends its writes first: the stores read before may have
+    // rewritten theirs, and a caller cleaning up the dataDir must not race them.
+    await writer.flush();
+    writer.close();
+    throw error;
+  }
+}
+
+async function start(
+  options: EmbeddedEventBridgeOptions,
+  writer: CoalescingWriter,
+): Promise<EmbeddedEventBridge> {
   const host = options.host ?? '127.0.0.1';
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
@@ -114,7 +130,6 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   const logger = options.logger ?? console;
   if (!(delayScale > 0)) throw new RangeError(`delayScale must be a positive number, got ${delayScale}`);
   const scope = { region, accountId };
-  const writer = new CoalescingWriter();
   const queues = new QueueStore(writer, options.dataDir);
   const journal = options.dataDir !== undefined ? new RetryJournal(writer, options.dataDir) : undefined;
   const connections = new ConnectionStore({
@@ -154,12 +169,6 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   });
   const archives = new ArchiveStore(control, writer, options.dataDir, delayScale);
   control.restore();
-  // Deliveries the last run left unfinished go on, to the targets as they are now.
-  for (const saved of journal?.saved() ?? []) {
-    const found = control.findTarget(saved.busName, saved.ruleName, saved.targetId);
-    if (found) dispatcher.resume(saved, found.rule, found.target);
-    else dispatcher.abandon(saved);
-  }
 
   const operations: Record<string, Operation> = {
     CreateEventBus: (b) => control.createEventBus(b),
@@ -340,13 +349,28 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     return { status: 404, body: { error: `no local endpoint ${method} ${url.pathname}` } };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // The port is taken, say: the restored schedules and archives must not run on in a server that never started.
+    scheduler.stop();
+    archives.stop();
+    dispatcher.stop();
+    connections.stop();
+    throw error;
+  }
+  // Deliveries the last run left unfinished go on, to the targets as they are now, once the server is up.
+  for (const saved of journal?.saved() ?? []) {
+    const found = control.findTarget(saved.busName, saved.ruleName, saved.targetId);
+    if (found) dispatcher.resume(saved, found.rule, found.target);
+    else dispatcher.abandon(saved);
+  }
   // Node's 5 s default closes pooled SDK sockets while clients still reuse them (ECONNRESET under load);
   // a local server can keep idle connections much longer. stop() closes them all anyway.
   server.keepAliveTimeout = 120_000;

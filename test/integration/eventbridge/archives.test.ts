@@ -1086,6 +1086,12 @@ describe('embedded EventBridge: replays', () => {
     const otherBusRule = await start('h', {
       Destination: { Arn: BUS_ARN, FilterArns: ['arn:aws:events:us-east-1:111111111111:rule/elsewhere/r'] },
     });
+    const otherRegionArchive = await start('i', {
+      EventSourceArn: 'arn:aws:events:eu-west-1:111111111111:archive/orders-archive',
+    });
+    const otherAccountBus = await start('j', {
+      Destination: { Arn: 'arn:aws:events:us-east-1:999999999999:event-bus/orders' },
+    });
     const notAnArn = await start('e', { EventSourceArn: 'not-an-arn' });
     const notABus = await start('f', { Destination: { Arn: ARCHIVE_ARN } });
     // Assess
@@ -1095,6 +1101,10 @@ describe('embedded EventBridge: replays', () => {
     expect(crossBus.message).toBe(
       'Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.',
     );
+    expect(otherRegionArchive.message).toBe(
+      'Parameter EventSourceArn is not valid. Reason: Archive orders-archive does not exist.',
+    );
+    expect(otherAccountBus.message).toBe(crossBus.message);
     expect(unknownBus.name).toBe('ResourceNotFoundException');
     expect(unknownBus.message).toBe('Event bus ghost does not exist.');
     expect(backwards.message).toBe(

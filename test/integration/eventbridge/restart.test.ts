@@ -1,4 +1,6 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -30,6 +32,7 @@ import {
   UntagResourceCommand,
   UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
+import { startEventBridge } from '../../../local/eventbridge/index.js';
 import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
 
 const DLQ = queueArn('orders-dlq');
@@ -362,6 +365,41 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       'detail-type': 'Scheduled Event',
       resources: ['arn:aws:events:us-east-1:111111111111:rule/tick'],
     });
+  });
+
+  it('runs nothing it restored when its port is taken: no schedule fires, no retry is made', async () => {
+    // Prepare: a schedule firing every 60 ms, and a port some other server holds.
+    const first = await start();
+    await first.client.send(
+      new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 minute)', State: 'DISABLED' }),
+    );
+    await first.client.send(
+      new PutTargetsCommand({ Rule: 'tick', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+    );
+    await first.client.send(new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 minute)' }));
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const calls: string[] = [];
+    try {
+      // Act
+      const started = startEventBridge({
+        dataDir,
+        delayScale: 0.001,
+        port: (holder.address() as AddressInfo).port,
+        logger: { warn: () => {}, error: () => {} },
+        invokeLambda: async (arn) => {
+          calls.push(arn);
+        },
+      });
+      // Assess
+      await expect(started).rejects.toThrow('EADDRINUSE');
+      await sleep(300);
+      expect(calls).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
   });
 
   it('redrives a dead letter kept across a restart to its restored target', async () => {
