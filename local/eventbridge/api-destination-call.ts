@@ -194,7 +194,6 @@ function fillPath(
   });
 }
 
-/** A target parameter value: a JSON path (`$.detail.id`) reads the event (nothing found reads ""), else as written. */
 /**
  * Appends parameters to the URL's query string, form-encoded, after what the endpoint already has, which is left
  * exactly as written (a signed URL's `%2F` or `~`, a bare `flag`): AWS appends them to the endpoint.
@@ -205,6 +204,7 @@ function appendQuery(url: URL, parameters: ReadonlyMap<string, string>): void {
   url.search = url.search.length > 1 ? `${url.search}&${added}` : added;
 }
 
+/** A target parameter value: a JSON path (`$.detail.id`) reads the event (nothing found reads ""), else as written. */
 function resolve(value: string, event: Readonly<Record<string, unknown>>): string {
   if (!value.startsWith('$.')) return value;
   let found: { found: boolean; value: unknown };

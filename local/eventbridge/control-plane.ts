@@ -909,7 +909,11 @@ export class ControlPlane {
     } catch {
       parsedDetail = undefined;
     }
-    if (!isObject(parsedDetail) || nestsDeeperThan(parsedDetail, MAX_JSON_DEPTH))
+    // Nesting past the limit takes two brackets a level: a shorter Detail cannot, and is not walked.
+    if (
+      !isObject(parsedDetail) ||
+      (detail.length > 2 * MAX_JSON_DEPTH && nestsDeeperThan(parsedDetail, MAX_JSON_DEPTH))
+    )
       return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     if (source.startsWith('aws.')) {
       return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
@@ -1018,7 +1022,7 @@ export class ControlPlane {
     } catch {
       throw validationError('Parameter Event is not valid.');
     }
-    if (!isObject(parsed) || nestsDeeperThan(parsed, MAX_JSON_DEPTH))
+    if (!isObject(parsed) || (text.length > 2 * MAX_JSON_DEPTH && nestsDeeperThan(parsed, MAX_JSON_DEPTH)))
       throw validationError('Parameter Event is not valid.');
     for (const field of ['id', 'account', 'source', 'time', 'region', 'detail-type']) {
       if (!(field in parsed)) throw validationError('Parameter Event is not valid.');

@@ -76,7 +76,7 @@ interface Job {
   readonly rule: DeliveryRule;
   readonly target: DeliveryTarget;
   payload?: string;
-  /** Attempts after the first, counting the one due or running if it is a retry. */
+  /** Attempts after the first made so far, one running included. */
   retries: number;
   /** Its id in the retry journal, from the first time it is kept there. */
   id?: string;
@@ -178,7 +178,8 @@ export class Dispatcher {
       this.#deadLetter(job, job.failure, 'MaximumEventAgeInSeconds');
       return;
     }
-    this.#wait(job, due - Date.now());
+    // The attempt due is a retry if the last run's failed; a delivery queued or running at the stop starts again.
+    this.#wait(job, due - Date.now(), job.failure !== undefined);
   }
 
   /**
@@ -388,18 +389,18 @@ export class Dispatcher {
       this.#deadLetter(job, failure, 'MaximumEventAgeInSeconds');
       return;
     }
-    job.retries++;
     job.failure = failure;
     job.dueAt = Date.now() + delay;
     this.options.journal?.wait(this.#saved(job));
-    this.#wait(job, delay);
+    this.#wait(job, delay, true);
   }
 
-  /** Runs the job's next attempt after `delay` ms. */
-  #wait(job: Job, delay: number): void {
+  /** Runs the job's next attempt after `delay` ms, counted as a retry if it is one. */
+  #wait(job: Job, delay: number, retry: boolean): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       job.dueAt = undefined;
+      if (retry) job.retries++;
       void this.#attempt(job);
     }, delay);
     this.#timers.add(timer);

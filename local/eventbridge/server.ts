@@ -357,19 +357,20 @@ async function start(
         resolve();
       });
     });
+    // Deliveries the last run left unfinished go on, to the targets as they are now, once the server is up.
+    for (const saved of journal?.saved() ?? []) {
+      const found = control.findTarget(saved.busName, saved.ruleName, saved.targetId);
+      if (found) dispatcher.resume(saved, found.rule, found.target);
+      else dispatcher.abandon(saved);
+    }
   } catch (error) {
     // The port is taken, say: the restored schedules and archives must not run on in a server that never started.
     scheduler.stop();
     archives.stop();
     dispatcher.stop();
     connections.stop();
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;
-  }
-  // Deliveries the last run left unfinished go on, to the targets as they are now, once the server is up.
-  for (const saved of journal?.saved() ?? []) {
-    const found = control.findTarget(saved.busName, saved.ruleName, saved.targetId);
-    if (found) dispatcher.resume(saved, found.rule, found.target);
-    else dispatcher.abandon(saved);
   }
   // Node's 5 s default closes pooled SDK sockets while clients still reuse them (ECONNRESET under load);
   // a local server can keep idle connections much longer. stop() closes them all anyway.

@@ -32,6 +32,7 @@ import {
   UntagResourceCommand,
   UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
 import { startEventBridge } from '../../../local/eventbridge/index.js';
 import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
 
@@ -516,7 +517,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
         errorCode: 'NO_RESOURCE',
         errorMessage:
           'Target fn of rule arn:aws:events:us-east-1:111111111111:rule/orders/placed no longer exists.',
-        retryAttempts: 1,
+        // The one attempt made was the first; the retry it waited for never ran.
+        retryAttempts: 0,
       });
       expect(JSON.parse(letter?.body ?? '{}').detail).toEqual({ orderId: 7 });
     });
@@ -536,10 +538,72 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
           errorCode: 'ERROR_FROM_TARGET',
           errorMessage: 'Error: down',
           exhaustedRetryCondition: 'MaximumEventAgeInSeconds',
-          retryAttempts: 1,
+          retryAttempts: 0,
         }),
       ]);
     });
+  });
+
+  it('keeps each waiting event once in its retry journal, however often it is retried', async () => {
+    // Prepare: three 100 KB events, each failing nine times.
+    const first = await start();
+    await first.client.send(
+      new PutRuleCommand({ Name: 'all', EventPattern: '{"source":["sharebus.orders"]}' }),
+    );
+    await first.client.send(
+      new PutTargetsCommand({
+        Rule: 'all',
+        Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, RetryPolicy: { MaximumRetryAttempts: 8 } }],
+      }),
+    );
+    first.lambda = async () => {
+      throw new Error('down');
+    };
+    const padding = 'x'.repeat(100_000);
+    // Act
+    for (const orderId of [1, 2, 3]) {
+      await first.client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'sharebus.orders',
+              DetailType: 'OrderPlaced',
+              Detail: JSON.stringify({ orderId, padding }),
+            },
+          ],
+        }),
+      );
+    }
+    await first.eventBridge.idle();
+    // Assess: 27 attempts, all dead-lettered; the journal holds each event once (it held 27 copies, 2.7 MB).
+    expect(first.invocations).toHaveLength(27);
+    expect(first.eventBridge.deadLetters.list()).toHaveLength(3);
+    expect((await stat(join(dataDir, 'retries.jsonl'))).size).toBeLessThan(400_000);
+    const second = await restart(first);
+    await sleep(20);
+    expect(second.invocations).toEqual([]);
+  });
+
+  it('starts past lines of its retry journal it cannot use, and says how many', async () => {
+    // Prepare
+    await writeFile(
+      join(dataDir, 'retries.jsonl'),
+      ['null', '{"wait":{"id":"a","retries":0,"dueAt":0}}', '{"retry":{"id":"b"}}', '{"end":"c"}', ''].join(
+        '\n',
+      ),
+    );
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // Act
+      const harness = await start();
+      await sleep(20);
+      // Assess
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('retries: skipped 3 unreadable line(s)'));
+      expect(harness.invocations).toEqual([]);
+      expect(harness.eventBridge.deadLetters.list()).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('compacts its log: 1,200 changes to one rule leave a bounded log, and the rule as last put', async () => {
