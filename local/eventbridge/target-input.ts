@@ -76,15 +76,68 @@ export function compileTargetInput(target: TargetInputConfig): TargetInputRender
   }
   if (target.InputPath !== undefined) {
     const segments = compilePath(target.InputPath, 'InputPath', id);
-    return (ctx) => {
+    return withExactIntegers((ctx) => {
       if (segments.length === 0) return { ok: true, payload: ctx.eventJson };
       const { found, value } = readJsonPath(ctx.event, segments);
       // A path that selects nothing delivers JSON null rather than an empty (non-JSON) body.
       return { ok: true, payload: found ? JSON.stringify(value) : 'null' };
-    };
+    });
   }
-  if (target.InputTransformer !== undefined) return compileTransformer(target.InputTransformer, id);
+  if (target.InputTransformer !== undefined)
+    return withExactIntegers(compileTransformer(target.InputTransformer, id));
   return (ctx) => ({ ok: true, payload: ctx.eventJson });
+}
+
+/** Marks an integer JSON.parse would round in the event the renderer reads; restored in what it renders. */
+const MARK_OPEN = '\uE000';
+const MARK_CLOSE = '\uE001';
+const MARKED = /"\uE000(\d+)\uE001"|\uE000(\d+)\uE001/g;
+
+/**
+ * A renderer that reads integers beyond 2^53 in the event exactly, as AWS's JSON reader does (Jackson reads them
+ * as long or BigInteger integers), where JSON.parse rounds them (1234567890123456789 to ...800). Rare, so the
+ * event is read again only when its text holds such a number: each is replaced by a marker string, and the
+ * markers in the rendered payload by the number's own text.
+ */
+function withExactIntegers(render: TargetInputRenderer): TargetInputRenderer {
+  return (ctx) => {
+    if (!/\d{16}/.test(ctx.eventJson)) return render(ctx);
+    const exact: string[] = [];
+    const marked = markLargeIntegers(ctx.eventJson, exact);
+    if (exact.length === 0 || marked === undefined) return render(ctx);
+    const result = render({ ...ctx, event: JSON.parse(marked) as Record<string, unknown> });
+    if (!result.ok) return result;
+    const payload = result.payload.replace(MARKED, (_m, quoted?: string, bare?: string) => {
+      return exact[Number(quoted ?? bare)] ?? '';
+    });
+    return { ok: true, payload };
+  };
+}
+
+/**
+ * The JSON text with each integer literal JSON.parse would round written as a marker string instead (its text
+ * pushed on `exact`), or undefined when the text already holds a marker character.
+ */
+function markLargeIntegers(text: string, exact: string[]): string | undefined {
+  if (/[\uE000\uE001]|\\u[eE]00[01]/.test(text)) return undefined;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+      continue;
+    }
+    if (c !== 45 /* - */ && (c < 48 || c > 57)) continue;
+    const token = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400))?.[0] ?? '';
+    if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
+      out += `${text.slice(from, i)}"${MARK_OPEN}${exact.length}${MARK_CLOSE}"`;
+      exact.push(token);
+      from = i + token.length;
+    }
+    i += Math.max(token.length, 1) - 1;
+  }
+  return out + text.slice(from);
 }
 
 type Lookup = (ctx: RenderContext) => { found: boolean; value: unknown; json?: string };
@@ -139,6 +192,8 @@ function compileTransformer(transformer: InputTransformerConfig, id: string): Ta
             errorMessage: `InputTemplate of target ${id} rendered invalid JSON: ${truncate(out)}`,
           };
         }
+        // AWS's guide: "The JSON that is passed to the target is minified".
+        return { ok: true, payload: minified(out) };
       }
       return { ok: true, payload: out };
     };
@@ -221,6 +276,22 @@ function eventWithoutDetail(event: Readonly<Record<string, unknown>>): Record<st
     out[key === 'detail-type' ? 'detailType' : key] = value;
   }
   return out;
+}
+
+/** JSON text without the whitespace between its tokens (strings and numbers left exactly as written). */
+function minified(json: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < json.length && json.charCodeAt(i) !== 34; i++) if (json.charCodeAt(i) === 92) i++;
+    } else if (c === 32 || c === 10 || c === 13 || c === 9) {
+      out += json.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return out + json.slice(from);
 }
 
 const truncate = (text: string): string => (text.length > 200 ? `${text.slice(0, 200)}...` : text);

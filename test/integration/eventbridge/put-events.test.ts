@@ -240,6 +240,51 @@ describe('embedded EventBridge: PutEvents', () => {
     ]);
   });
 
+  it('renders integers past 2^53 exactly through InputPath and InputTransformer, and minifies JSON templates', async () => {
+    // Prepare: one target per rendering, told apart by function name.
+    const detail =
+      '{"id": 1234567890123456789, "n": -98765432109876543210, "s": "1234567890123456789", "small": 12}';
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'exact', EventPattern: '{"source":["sharebus.ids"]}' }),
+    );
+    const paths = { InputPathsMap: { id: '$.detail.id', n: '$.detail.n' } };
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'exact',
+        Targets: [
+          { Id: 'path', Arn: `${LAMBDA_ARN}-path`, InputPath: '$.detail' },
+          {
+            Id: 'json',
+            Arn: `${LAMBDA_ARN}-json`,
+            InputTransformer: {
+              ...paths,
+              InputTemplate: '{\n  "id": <id>,\n  "text": "id <id>",\n  "all": [<n>, 1.50]\n}',
+            },
+          },
+          {
+            Id: 'text',
+            Arn: `${LAMBDA_ARN}-text`,
+            InputTransformer: { ...paths, InputTemplate: '"id <id> n <n>"' },
+          },
+        ],
+      }),
+    );
+    // Act
+    await harness.client.send(
+      new PutEventsCommand({ Entries: [{ Source: 'sharebus.ids', DetailType: 'Ids', Detail: detail }] }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    const byTarget = Object.fromEntries(
+      harness.invocations.map((i) => [i.functionArn.split('-').pop(), i.payload]),
+    );
+    expect(byTarget).toEqual({
+      path: '{"id":1234567890123456789,"n":-98765432109876543210,"s":"1234567890123456789","small":12}',
+      json: '{"id":1234567890123456789,"text":"id 1234567890123456789","all":[-98765432109876543210,1.50]}',
+      text: '"id 1234567890123456789 n -98765432109876543210"',
+    });
+  });
+
   it("refuses the whole request for an entry's malformed EventBusName or TraceHeader, and delivers none", async () => {
     // Act
     const error = await caught(() =>
