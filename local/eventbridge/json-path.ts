@@ -1,7 +1,11 @@
 // The JSONPath subset that EventBridge accepts in InputPath and InputPathsMap: `$`, `.name` (any characters
-// but `.` and `[`, so `$.detail-type` works), `['name']` and `[index]`.
+// but `.` and `[`, so `$.detail-type` works), `['name']`, `[index]`, and the wildcards `.*` and `[*]` (AWS's
+// guide lists "wildcards (*)").
 
-export type PathSegment = string | number;
+/** Every member of an object, or element of a list. */
+export const WILDCARD: unique symbol = Symbol('*');
+
+export type PathSegment = string | number | typeof WILDCARD;
 
 export class InvalidJsonPathError extends Error {
   override name = 'InvalidJsonPathError';
@@ -19,7 +23,7 @@ export function parseJsonPath(path: string): PathSegment[] {
       while (j < path.length && path[j] !== '.' && path[j] !== '[') j++;
       const name = path.slice(i + 1, j);
       if (name === '') throw new InvalidJsonPathError(`empty name in JSONPath: ${path}`);
-      segments.push(name);
+      segments.push(name === '*' ? WILDCARD : name);
       i = j;
     } else if (c === '[') {
       const close = path.indexOf(']', i);
@@ -28,6 +32,7 @@ export function parseJsonPath(path: string): PathSegment[] {
       const quoted = /^'(.*)'$|^"(.*)"$/.exec(inner);
       if (quoted) segments.push(quoted[1] ?? quoted[2] ?? '');
       else if (/^\d+$/.test(inner)) segments.push(Number(inner));
+      else if (inner === '*') segments.push(WILDCARD);
       else throw new InvalidJsonPathError(`unsupported selector [${inner}] in JSONPath: ${path}`);
       i = close + 1;
     } else {
@@ -37,13 +42,18 @@ export function parseJsonPath(path: string): PathSegment[] {
   return segments;
 }
 
-/** Reads the value at `segments`; `found` is false where any step is missing. */
+/**
+ * Reads the value at `segments`; `found` is false where any step is missing. A path with a wildcard selects a
+ * list, as JSONPath's indefinite paths do: every value it reaches, in order (none: an empty list).
+ */
 export function readJsonPath(
   root: unknown,
   segments: readonly PathSegment[],
 ): { found: boolean; value: unknown } {
+  if (segments.includes(WILDCARD)) return { found: true, value: readAll(root, segments) };
   let current: unknown = root;
   for (const segment of segments) {
+    if (segment === WILDCARD) return { found: false, value: undefined };
     if (typeof segment === 'number') {
       if (!Array.isArray(current) || segment >= current.length) return { found: false, value: undefined };
       current = current[segment];
@@ -56,4 +66,28 @@ export function readJsonPath(
     }
   }
   return { found: true, value: current };
+}
+
+function readAll(root: unknown, segments: readonly PathSegment[]): unknown[] {
+  let reached: unknown[] = [root];
+  for (const segment of segments) {
+    const next: unknown[] = [];
+    for (const node of reached) {
+      if (segment === WILDCARD) {
+        if (Array.isArray(node)) next.push(...node);
+        else if (typeof node === 'object' && node !== null) next.push(...Object.values(node));
+      } else if (typeof segment === 'number') {
+        if (Array.isArray(node) && segment < node.length) next.push(node[segment]);
+      } else if (
+        typeof node === 'object' &&
+        node !== null &&
+        !Array.isArray(node) &&
+        Object.hasOwn(node, segment)
+      ) {
+        next.push((node as Record<string, unknown>)[segment]);
+      }
+    }
+    reached = next;
+  }
+  return reached;
 }

@@ -36,10 +36,25 @@ describe('JSONPath subset', () => {
     expect(missing.found).toBe(false);
   });
 
+  it('reads every value a wildcard reaches, as a list, empty when none', () => {
+    // Prepare
+    const items = { detail: { items: [{ sku: 'a', n: 1 }, { n: 2 }, { sku: 'c' }], one: { x: 1, y: [2] } } };
+    // Act
+    const skus = readJsonPath(items, parseJsonPath('$.detail.items[*].sku'));
+    const members = readJsonPath(items, parseJsonPath('$.detail.one.*'));
+    const none = readJsonPath(items, parseJsonPath('$.detail.missing[*]'));
+    const literal = readJsonPath({ '*': 5 }, parseJsonPath("$['*']"));
+    // Assess
+    expect(skus).toEqual({ found: true, value: ['a', 'c'] });
+    expect(members).toEqual({ found: true, value: [1, [2]] });
+    expect(none).toEqual({ found: true, value: [] });
+    expect(literal).toEqual({ found: true, value: 5 });
+  });
+
   it('refuses paths outside the subset', () => {
     // Act / Assess
     expect(() => parseJsonPath('detail')).toThrow('JSONPath must start with $');
-    expect(() => parseJsonPath('$.detail[*]')).toThrow('unsupported selector');
+    expect(() => parseJsonPath('$.detail[?(@.x)]')).toThrow('unsupported selector');
     expect(() => parseJsonPath('$..x')).toThrow('empty name');
   });
 });
@@ -66,6 +81,18 @@ describe('target input rendering', () => {
     });
     // Assess
     expect(result.ok && JSON.parse(result.payload)).toEqual({ greeting: 'say "hi"!' });
+  });
+
+  it('renders what a wildcard path selects as a JSON list, also through InputPath', () => {
+    // Act
+    const transformed = render({
+      Id: 't',
+      InputTransformer: { InputPathsMap: { tags: '$.detail.tags[*]' }, InputTemplate: '{"t": <tags>}' },
+    });
+    const selected = render({ Id: 't', InputPath: '$.detail.tags.*' });
+    // Assess
+    expect(transformed).toEqual({ ok: true, payload: '{"t":["a","b"]}' });
+    expect(selected).toEqual({ ok: true, payload: '["a","b"]' });
   });
 
   it('renders a template that is a single placeholder as JSON', () => {
