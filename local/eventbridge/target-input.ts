@@ -125,7 +125,7 @@ function markLargeIntegers(text: string, exact: string[]): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+      i = closingQuote(text, i);
       continue;
     }
     if (c !== 45 /* - */ && (c < 48 || c > 57)) continue;
@@ -278,6 +278,13 @@ function eventWithoutDetail(event: Readonly<Record<string, unknown>>): Record<st
   return out;
 }
 
+/** Where the JSON string opening at `open` ends (its closing quote), its escapes skipped. */
+function closingQuote(json: string, open: number): number {
+  let i = open + 1;
+  for (; i < json.length && json.charCodeAt(i) !== 34; i++) if (json.charCodeAt(i) === 92) i++;
+  return i;
+}
+
 /** JSON text without the whitespace between its tokens (strings and numbers left exactly as written). */
 function minified(json: string): string {
   let out = '';
@@ -285,7 +292,7 @@ function minified(json: string): string {
   for (let i = 0; i < json.length; i++) {
     const c = json.charCodeAt(i);
     if (c === 34 /* " */) {
-      for (i++; i < json.length && json.charCodeAt(i) !== 34; i++) if (json.charCodeAt(i) === 92) i++;
+      i = closingQuote(json, i);
     } else if (c === 32 || c === 10 || c === 13 || c === 9) {
       out += json.slice(from, i);
       from = i + 1;

@@ -4,6 +4,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type ConnectionHttpParameters,
   CreateApiDestinationCommand,
   CreateConnectionCommand,
   DeauthorizeConnectionCommand,
@@ -74,12 +75,19 @@ type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 const ROLE = 'arn:aws:iam::111111111111:role/invoke-api-destinations';
 const DLQ = queueArn('api-dlq');
 
-async function basicConnection(h: Harness, name = 'orders-api'): Promise<string> {
+async function basicConnection(
+  h: Harness,
+  name = 'orders-api',
+  invocation?: ConnectionHttpParameters,
+): Promise<string> {
   const out = await h.client.send(
     new CreateConnectionCommand({
       Name: name,
       AuthorizationType: 'BASIC',
-      AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
+      AuthParameters: {
+        BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' },
+        ...(invocation ? { InvocationHttpParameters: invocation } : {}),
+      },
     }),
   );
   return out.ConnectionArn ?? '';
@@ -533,20 +541,11 @@ describe('embedded EventBridge: calling API destinations', () => {
   it("posts the event with the connection's credentials and parameters over the target's, and AWS's headers", async () => {
     // Prepare
     receiver = await startReceiver();
-    const { ConnectionArn } = await h.client.send(
-      new CreateConnectionCommand({
-        Name: 'orders-api',
-        AuthorizationType: 'BASIC',
-        AuthParameters: {
-          BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' },
-          InvocationHttpParameters: {
-            HeaderParameters: [{ Key: 'x-tenant', Value: 'from-connection' }],
-            QueryStringParameters: [{ Key: 'region', Value: 'north' }],
-          },
-        },
-      }),
-    );
-    const arn = await destination('/orders/*/events', ConnectionArn ?? '');
+    const connectionArn = await basicConnection(h, 'orders-api', {
+      HeaderParameters: [{ Key: 'x-tenant', Value: 'from-connection' }],
+      QueryStringParameters: [{ Key: 'region', Value: 'north' }],
+    });
+    const arn = await destination('/orders/*/events', connectionArn);
     await routeTo(h, arn, {
       HttpParameters: {
         PathParameterValues: ['$.detail.orderId'],
@@ -586,17 +585,10 @@ describe('embedded EventBridge: calling API destinations', () => {
   it("appends query parameters after the endpoint's own query, left as written, and reads a key's JSON path", async () => {
     // Prepare
     receiver = await startReceiver();
-    const { ConnectionArn } = await h.client.send(
-      new CreateConnectionCommand({
-        Name: 'signed',
-        AuthorizationType: 'BASIC',
-        AuthParameters: {
-          BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' },
-          InvocationHttpParameters: { QueryStringParameters: [{ Key: 'region', Value: 'north' }] },
-        },
-      }),
-    );
-    const arn = await destination('/events?sig=a~b%2Fc&flag', ConnectionArn ?? '');
+    const connectionArn = await basicConnection(h, 'signed', {
+      QueryStringParameters: [{ Key: 'region', Value: 'north' }],
+    });
+    const arn = await destination('/events?sig=a~b%2Fc&flag', connectionArn);
     await routeTo(h, arn, { HttpParameters: { QueryStringParameters: { '$.detail.tenant': 'yes' } } });
     // Act
     await publish(h, { tenant: 'tax office' });

@@ -40,6 +40,25 @@ const DLQ = queueArn('orders-dlq');
 const ARCHIVE_ARN = 'arn:aws:events:us-east-1:111111111111:archive/orders-archive';
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
 
+/** The `orders` bus and its `placed` rule for sharebus.orders events, sending them to the Lambda with a DLQ. */
+async function placedRule(harness: Harness, target: Record<string, unknown> = {}): Promise<void> {
+  await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+  await harness.client.send(
+    new PutRuleCommand({
+      Name: 'placed',
+      EventBusName: 'orders',
+      EventPattern: '{"source":["sharebus.orders"]}',
+    }),
+  );
+  await harness.client.send(
+    new PutTargetsCommand({
+      Rule: 'placed',
+      EventBusName: 'orders',
+      Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: DLQ }, ...target }],
+    }),
+  );
+}
+
 async function putOrder(client: EventBridgeClient, orderId: number, bus = 'orders'): Promise<void> {
   const answer = await client.send(
     new PutEventsCommand({
@@ -406,28 +425,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
   it('redrives a dead letter kept across a restart to its restored target', async () => {
     // Prepare
     const first = await start();
-    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-    await first.client.send(
-      new PutRuleCommand({
-        Name: 'placed',
-        EventBusName: 'orders',
-        EventPattern: '{"source":["sharebus.orders"]}',
-      }),
-    );
-    await first.client.send(
-      new PutTargetsCommand({
-        Rule: 'placed',
-        EventBusName: 'orders',
-        Targets: [
-          {
-            Id: 'fn',
-            Arn: LAMBDA_ARN,
-            RetryPolicy: { MaximumRetryAttempts: 0 },
-            DeadLetterConfig: { Arn: DLQ },
-          },
-        ],
-      }),
-    );
+    await placedRule(first, { RetryPolicy: { MaximumRetryAttempts: 0 } });
     first.lambda = async () => {
       throw new Error('down');
     };
@@ -448,21 +446,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const failedOnce = async (target: Record<string, unknown> = {}): Promise<Harness> => {
       const first = await startHarness({ dataDir, delayScale: 1 });
       open.push(first);
-      await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-      await first.client.send(
-        new PutRuleCommand({
-          Name: 'placed',
-          EventBusName: 'orders',
-          EventPattern: '{"source":["sharebus.orders"]}',
-        }),
-      );
-      await first.client.send(
-        new PutTargetsCommand({
-          Rule: 'placed',
-          EventBusName: 'orders',
-          Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: DLQ }, ...target }],
-        }),
-      );
+      await placedRule(first, target);
       first.lambda = async () => {
         throw new Error('down');
       };
