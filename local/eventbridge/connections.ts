@@ -2,6 +2,7 @@
 // the HTTP call an API destination target makes (api-destination-call.ts). With a dataDir they are kept in
 // connections.json, secrets included: nothing here has a Secrets Manager to keep them in.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CallResult,
@@ -860,6 +861,8 @@ export class ConnectionStore {
     const saved: { connections?: Connection[]; apiDestinations?: ApiDestination[] } | undefined =
       readStateFile(join(dir, FILE), ['connections', 'apiDestinations']);
     if (!saved) return;
+    // Written readable by all before 3ea99ae, and only rewritten when a connection changes: closed at once.
+    chmodSync(join(dir, FILE), 0o600);
     for (const c of saved.connections ?? []) {
       this.#connections.set(c.name, c);
       // A token exchange the last process did not finish is done again; an authorized connection's token (kept in

@@ -146,9 +146,17 @@ export class Dispatcher {
    * Queues one delivery. Its first attempt runs at flush(), which the server calls once it has answered the
    * request that caused the delivery, or else after the current I/O: PutEvents answers first either way.
    */
-  deliver(event: DeliveredEvent, rule: DeliveryRule, target: DeliveryTarget): void {
+  deliver(
+    event: DeliveredEvent,
+    rule: DeliveryRule,
+    target: DeliveryTarget,
+    options: { readonly kept?: boolean } = {},
+  ): void {
     if (this.#stopped) return;
     const job: Job = { event, rule, target, retries: 0 };
+    // An event that was already on disk (a dead letter redriven) is journaled before its first attempt, so that a
+    // crash meanwhile does not lose it.
+    if (options.kept) this.options.journal?.wait(this.#saved(job));
     this.#pending++;
     this.#live.add(job);
     this.#fresh.push(job);
@@ -281,7 +289,8 @@ export class Dispatcher {
       targetId: target.id,
       targetArn: target.arn,
       ...(target.deadLetterArn !== undefined ? { deadLetterArn: target.deadLetterArn } : {}),
-      retries: job.retries,
+      // A retry cut short by a stop is made again at the next start, counted once: saved as not yet made.
+      retries: job.dueAt === undefined && job.failure ? job.retries - 1 : job.retries,
       dueAt: job.dueAt ?? Date.now(),
       ...(failure ? { failure: { code: failure.code, message: failure.message } } : {}),
     };

@@ -241,9 +241,8 @@ async function start(
         }
         going.push({ message, found });
       }
-      // Out of their queues in one pass (one per message made redriving n dead letters cost n^2), then back to
-      // their targets.
-      queues.take(new Set(going.map(({ message }) => message.messageId)));
+      // Back to their targets (in the retry journal first), then out of their queues in one pass (one per message
+      // made redriving n dead letters cost n^2).
       for (const { message, found } of going) {
         const event = JSON.parse(message.body) as Record<string, unknown>;
         const from = message.deadLetter?.forwardedFrom;
@@ -253,9 +252,10 @@ async function start(
           ingestedAt: Date.now(),
           ...(from ? { forwardedFrom: from } : {}),
         };
-        dispatcher.deliver(again, found.rule, found.target);
+        dispatcher.deliver(again, found.rule, found.target, { kept: true });
         redriven.push(message.messageId);
       }
+      queues.take(new Set(going.map(({ message }) => message.messageId)));
       return { redriven, failed };
     },
   };

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -482,6 +482,57 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       expect(third.invocations).toEqual([]);
     });
 
+    it('makes again, counted once, a retry the stop cut short', async () => {
+      // Prepare: the first attempt fails, the one retry allowed never answers.
+      const first = await startHarness({ dataDir });
+      open.push(first);
+      await placedRule(first, { RetryPolicy: { MaximumRetryAttempts: 1 } });
+      first.lambda = async () => {
+        if (first.invocations.length === 1) throw new Error('down');
+        await new Promise(() => {});
+      };
+      await putOrder(first.client, 7);
+      await waitFor(() => first.invocations.length === 2);
+      // Act
+      await stop(first);
+      const second = await start();
+      second.lambda = async () => {
+        throw new Error('still down');
+      };
+      await waitFor(() => second.eventBridge.deadLetters.list().length === 1);
+      // Assess
+      expect(second.invocations).toHaveLength(1);
+      expect(second.eventBridge.deadLetters.list()[0]).toMatchObject({
+        errorMessage: 'Error: still down',
+        exhaustedRetryCondition: 'MaximumRetryAttempts',
+        retryAttempts: 1,
+      });
+    });
+
+    it('keeps a redriven dead letter in the retry journal until it is delivered', async () => {
+      // Prepare: one dead letter, redriven to a Lambda that never answers.
+      const first = await startHarness({ dataDir });
+      open.push(first);
+      await placedRule(first, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+      first.lambda = async () => {
+        throw new Error('down');
+      };
+      await putOrder(first.client, 7);
+      await first.eventBridge.idle();
+      first.lambda = () => new Promise(() => {});
+      first.eventBridge.deadLetters.redrive();
+      await waitFor(() => first.invocations.length === 2);
+      await sleep(50);
+      // Act: the journal as a crash would leave it (what is on disk now), read by a new server.
+      const lines = (await readFile(join(dataDir, 'retries.jsonl'), 'utf8')).split('\n').filter(Boolean);
+      await stop(first);
+      await writeFile(join(dataDir, 'retries.jsonl'), `${lines.join('\n')}\n`);
+      const second = await start();
+      await waitFor(() => second.invocations.length === 1);
+      // Assess
+      expect(JSON.parse(second.invocations[0]?.payload ?? '{}').detail).toEqual({ orderId: 7 });
+    });
+
     it('goes to its DLQ as NO_RESOURCE when its target was removed in the meantime', async () => {
       // Prepare
       const first = await failedOnce();
@@ -746,6 +797,25 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(after.revoked.ConnectionState).toBe('DEAUTHORIZED');
     expect(await readFile(join(dataDir, 'connections.json'), 'utf8')).toContain('s3cret');
     // Readable by its owner only: it holds the secrets.
+    expect((await stat(join(dataDir, 'connections.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('closes to its owner a connections.json an earlier version left readable by all, at start', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(
+      new CreateConnectionCommand({
+        Name: 'orders-api',
+        AuthorizationType: 'BASIC',
+        AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
+      }),
+    );
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    await chmod(join(dataDir, 'connections.json'), 0o644);
+    // Act
+    await start();
+    // Assess
     expect((await stat(join(dataDir, 'connections.json'))).mode & 0o777).toBe(0o600);
   });
 
