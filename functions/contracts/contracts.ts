@@ -55,6 +55,18 @@ export async function registerContract(
     createdBy: caller.systemId,
     createdAt: now.toISOString(),
   };
+  // A subscription receives every version of its major, judged by the sharing of the one it named: a version
+  // sharing otherwise than the others of its major would reach subscribers its class should not.
+  const sibling = (await ports.registry.listContractVersions(input.type)).find(
+    (v) => v.major === contract.major && v.version !== contract.version && v.sharing !== contract.sharing,
+  );
+  if (sibling) {
+    throw new ConflictError(
+      'sharing_needs_new_major',
+      `${input.type} ${sibling.version} is shared as "${sibling.sharing}"; every version of major ${contract.major} must be shared alike, so sharing it as "${contract.sharing}" needs a new major version.`,
+      { fields: [{ field: '/sharing', message: `major ${contract.major} is shared as ${sibling.sharing}` }] },
+    );
+  }
   try {
     const outcome = await ports.registry.putContractVersion(
       contract,

@@ -97,7 +97,12 @@ export async function createSubscription(
   const caller = requireSystem(principal, 'subscribe');
   const input = parseRequest(CreateSubscriptionSchema, body);
   checkEndpoint(input.endpoint.url, ports.endpointPolicy);
-  const contract = await ports.contracts.resolve(input.type, input.version);
+  const named = await ports.contracts.resolve(input.type, input.version);
+  // The subscription receives every version of the major: the strictest sharing among them decides.
+  const contract =
+    (await ports.registry.listContractVersions(named.type)).find(
+      (v) => v.major === named.major && v.sharing !== 'open',
+    ) ?? named;
   if (contract.sharing !== 'open') {
     throw new ForbiddenError(
       'approval_required',

@@ -93,6 +93,30 @@ describe('registerContract', () => {
     expect((await test.registry.getContractVersion('tax.filing.immutable', '1.0.0'))?.schema).toEqual(schema);
   });
 
+  it('answers 409 sharing_needs_new_major for a version shared otherwise than its major, and writes nothing', async () => {
+    // Prepare: subscribers to major 1 were judged on its open sharing.
+    await registerContract(ports(), owner, body('tax.filing.shared', '1.0.0'));
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      registerContract(ports(), owner, body('tax.filing.shared', '1.1.0', { sharing: 'restricted' })),
+    );
+    const unchanged = await tableSnapshot(test);
+    const nextMajor = await registerContract(
+      ports(),
+      owner,
+      body('tax.filing.shared', '2.0.0', { sharing: 'restricted' }),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 409,
+      code: 'sharing_needs_new_major',
+      fields: [{ field: '/sharing' }],
+    });
+    expect(unchanged).toEqual(before);
+    expect(nextMajor.created).toBe(true);
+  });
+
   it('refuses another department’s new version of a type with 403 not_owner and writes nothing', async () => {
     // Prepare
     await registerContract(ports(), owner, body('tax.filing.owned', '1.0.0'));
@@ -208,13 +232,14 @@ describe('registerContract', () => {
 describe('listContracts and getContract', () => {
   it('lists one entry per type with versions in semver order and the latest version’s description', async () => {
     // Prepare
-    for (const version of ['1.10.0', '1.2.0', '1.9.3']) {
+    // Sharing may change only with the major version.
+    for (const version of ['2.0.0', '1.10.0', '1.2.0', '1.9.3']) {
       await registerContract(
         ports(),
         owner,
         body('tax.order.listed', version, {
           description: `described at ${version}`,
-          sharing: version === '1.10.0' ? 'conditional' : 'open',
+          sharing: version === '2.0.0' ? 'conditional' : 'open',
         }),
       );
     }
@@ -235,9 +260,9 @@ describe('listContracts and getContract', () => {
         type: 'tax.order.listed',
         owner: 'tax',
         sharing: 'conditional',
-        description: 'described at 1.10.0',
-        latestVersion: '1.10.0',
-        versions: ['1.2.0', '1.9.3', '1.10.0'],
+        description: 'described at 2.0.0',
+        latestVersion: '2.0.0',
+        versions: ['1.2.0', '1.9.3', '1.10.0', '2.0.0'],
       },
     ]);
   });

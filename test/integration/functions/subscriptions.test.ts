@@ -13,6 +13,7 @@ import {
 import { registerContract } from '../../../functions/contracts/contracts.js';
 import { DeliveryInputSchema } from '../../../functions/deliver/deliver-event.js';
 import { publishEvents } from '../../../functions/publish/publish-events.js';
+import { auditEntry } from '../../../functions/shared/audit.js';
 import { EventBridgeBus } from '../../../functions/shared/bus.js';
 import { ContractResolver } from '../../../functions/shared/contract-resolver.js';
 import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
@@ -97,6 +98,13 @@ beforeAll(async () => {
   for (const version of ['1.0.0', '1.2.0', '10.0.0']) await register(TYPE, version, 'open');
   await register('tax.company.audited', '1.0.0', 'conditional');
   await register('tax.company.investigated', '1.0.0', 'restricted');
+  // A major shared two ways, as registering could leave it before it refused that: open 1.0.0, restricted 1.1.0.
+  const open = await register('tax.company.mixed', '1.0.0', 'open');
+  const restricted = { ...open.contract, version: '1.1.0', sharing: 'restricted' as const };
+  await test.registry.putContractVersion(
+    restricted,
+    auditEntry(filing, 'contract.registered', 'contract:mixed', new Date(NOW)),
+  );
 });
 afterAll(async () => {
   await harness.close();
@@ -222,21 +230,28 @@ describe('createSubscription', () => {
   it.each([
     { type: 'tax.company.audited', sharing: 'conditional' },
     { type: 'tax.company.investigated', sharing: 'restricted' },
-  ])('refuses a $sharing contract with 403 approval_required, leaving nothing', async ({ type, sharing }) => {
-    // Prepare
-    const { ports, ruleNames } = await setUp();
-    const before = await tableSnapshot(test);
-    // Act
-    const error = await caught(() => createSubscription(ports, grants, { type, endpoint: { url: HOOK } }));
-    // Assess
-    expect(error).toMatchObject({
-      status: 403,
-      code: 'approval_required',
-      fields: [{ field: '/type', message: `sharing is ${sharing}` }],
-    });
-    expect(await tableSnapshot(test)).toEqual(before);
-    expect(await ruleNames()).toEqual([]);
-  });
+    // Naming the open version of a major that also holds a restricted one: the subscription would get both.
+    { type: 'tax.company.mixed', version: '1.0.0', sharing: 'restricted' },
+  ])(
+    'refuses a $sharing contract with 403 approval_required, leaving nothing',
+    async ({ type, version, sharing }) => {
+      // Prepare
+      const { ports, ruleNames } = await setUp();
+      const before = await tableSnapshot(test);
+      // Act
+      const error = await caught(() =>
+        createSubscription(ports, grants, { type, ...(version ? { version } : {}), endpoint: { url: HOOK } }),
+      );
+      // Assess
+      expect(error).toMatchObject({
+        status: 403,
+        code: 'approval_required',
+        fields: [{ field: '/type', message: `sharing is ${sharing}` }],
+      });
+      expect(await tableSnapshot(test)).toEqual(before);
+      expect(await ruleNames()).toEqual([]);
+    },
+  );
 
   it('refuses a filter EventBridge refuses with 400 invalid_filter, leaving nothing', async () => {
     // Prepare
