@@ -191,6 +191,17 @@ export class EventBridgeBus extends Bus {
       if ((error as Error).name === 'InvalidEventPatternException') {
         throw new InvalidRulePatternError((error as Error).message, { cause: error });
       }
+      // The model's length limit on EventPattern: a filter with thousands of values. The message would repeat the
+      // whole pattern; say what is wrong instead.
+      if (
+        (error as Error).name === 'ValidationException' &&
+        (error as Error).message.includes("at 'eventPattern'")
+      ) {
+        throw new InvalidRulePatternError(
+          `the rule's event pattern, filter included, is ${rule.eventPattern.length} characters; EventBridge takes at most 4,096.`,
+          { cause: error },
+        );
+      }
       throw error;
     }
     const output = await client.send(

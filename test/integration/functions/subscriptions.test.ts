@@ -253,23 +253,28 @@ describe('createSubscription', () => {
     },
   );
 
-  it('refuses a filter EventBridge refuses with 400 invalid_filter, leaving nothing', async () => {
-    // Prepare
-    const { ports, ruleNames } = await setUp();
-    const before = await tableSnapshot(test);
-    // Act
-    const error = await caught(() =>
-      createSubscription(ports, grants, {
-        type: TYPE,
-        filter: { employees: [{ numeric: ['>>', 10] }] },
-        endpoint: { url: HOOK },
-      }),
-    );
-    // Assess
-    expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field: '/filter' }] });
-    expect(await tableSnapshot(test)).toEqual(before);
-    expect(await ruleNames()).toEqual([]);
-  });
+  it.each([
+    { why: 'an invalid one', filter: { employees: [{ numeric: ['>>', 10] }] } },
+    {
+      why: 'one past its length limit',
+      filter: { companyId: Array.from({ length: 2_000 }, (_, n) => `c${n}`) },
+    },
+  ])(
+    'refuses a filter EventBridge refuses, $why, with 400 invalid_filter, leaving nothing',
+    async ({ filter }) => {
+      // Prepare
+      const { ports, ruleNames } = await setUp();
+      const before = await tableSnapshot(test);
+      // Act
+      const error = await caught(() =>
+        createSubscription(ports, grants, { type: TYPE, filter, endpoint: { url: HOOK } }),
+      );
+      // Assess
+      expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field: '/filter' }] });
+      expect(await tableSnapshot(test)).toEqual(before);
+      expect(await ruleNames()).toEqual([]);
+    },
+  );
 
   it('deletes the rule it put when the registry write fails, and passes the failure on', async () => {
     // Prepare
