@@ -64,10 +64,9 @@ import {
   isObject,
   type JsonObject,
   KMS_KEY_FIELD,
-  MAX_JSON_DEPTH,
   NAME_PATTERN,
   NAME_PATTERN_TEXT,
-  nestsDeeperThan,
+  nestsTooDeep,
   page,
   RequestReader,
 } from './request.js';
@@ -909,11 +908,7 @@ export class ControlPlane {
     } catch {
       parsedDetail = undefined;
     }
-    // Nesting past the limit takes two brackets a level: a shorter Detail cannot, and is not walked.
-    if (
-      !isObject(parsedDetail) ||
-      (detail.length > 2 * MAX_JSON_DEPTH && nestsDeeperThan(parsedDetail, MAX_JSON_DEPTH))
-    )
+    if (!isObject(parsedDetail) || nestsTooDeep(detail, parsedDetail))
       return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     if (source.startsWith('aws.')) {
       return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
@@ -1022,7 +1017,7 @@ export class ControlPlane {
     } catch {
       throw validationError('Parameter Event is not valid.');
     }
-    if (!isObject(parsed) || (text.length > 2 * MAX_JSON_DEPTH && nestsDeeperThan(parsed, MAX_JSON_DEPTH)))
+    if (!isObject(parsed) || nestsTooDeep(text, parsed))
       throw validationError('Parameter Event is not valid.');
     for (const field of ['id', 'account', 'source', 'time', 'region', 'detail-type']) {
       if (!(field in parsed)) throw validationError('Parameter Event is not valid.');

@@ -169,20 +169,14 @@ export class Dispatcher {
    */
   resume(saved: SavedDelivery, rule: DeliveryRule, target: DeliveryTarget): void {
     if (this.#stopped) return;
-    const { json, ingestedAt, forwardedFrom } = saved.event;
-    const event: DeliveredEvent = {
-      event: JSON.parse(json) as Record<string, unknown>,
-      json,
-      ingestedAt,
-      ...(forwardedFrom !== undefined ? { forwardedFrom } : {}),
-    };
+    const event = restoredEvent(saved);
     const job: Job = { event, rule, target, retries: saved.retries, id: saved.id };
     if (saved.failure)
       job.failure = new DeliveryFailureError(saved.failure.code, saved.failure.message, true);
     this.#pending++;
     this.#live.add(job);
     const due = Math.max(saved.dueAt, Date.now());
-    if (job.failure && due - ingestedAt > this.#maxAgeMs(target)) {
+    if (job.failure && due - event.ingestedAt > this.#maxAgeMs(target)) {
       this.#deadLetter(job, job.failure, 'MaximumEventAgeInSeconds');
       return;
     }
@@ -196,16 +190,10 @@ export class Dispatcher {
    */
   abandon(saved: SavedDelivery): void {
     if (this.#stopped) return;
-    const { json, ingestedAt, forwardedFrom } = saved.event;
     this.#pending++;
     this.#deadLetter(
       {
-        event: {
-          event: JSON.parse(json) as Record<string, unknown>,
-          json,
-          ingestedAt,
-          ...(forwardedFrom !== undefined ? { forwardedFrom } : {}),
-        },
+        event: restoredEvent(saved),
         rule: { busName: saved.busName, name: saved.ruleName, arn: saved.ruleArn },
         target: {
           id: saved.targetId,
@@ -461,6 +449,17 @@ export class Dispatcher {
   #notifyIdle(): void {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
+}
+
+/** A saved delivery's event as the dispatcher delivers it. */
+function restoredEvent(saved: SavedDelivery): DeliveredEvent {
+  const { json, ingestedAt, forwardedFrom } = saved.event;
+  return {
+    event: JSON.parse(json) as Record<string, unknown>,
+    json,
+    ingestedAt,
+    ...(forwardedFrom !== undefined ? { forwardedFrom } : {}),
+  };
 }
 
 /** Epoch ms as the AWS JSON protocol sends a timestamp: epoch seconds, with the milliseconds as a fraction. */

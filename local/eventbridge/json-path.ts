@@ -50,24 +50,13 @@ export function readJsonPath(
   root: unknown,
   segments: readonly PathSegment[],
 ): { found: boolean; value: unknown } {
-  if (segments.includes(WILDCARD)) return { found: true, value: readAll(root, segments) };
-  let current: unknown = root;
-  for (const segment of segments) {
-    if (segment === WILDCARD) return { found: false, value: undefined };
-    if (typeof segment === 'number') {
-      if (!Array.isArray(current) || segment >= current.length) return { found: false, value: undefined };
-      current = current[segment];
-    } else {
-      if (typeof current !== 'object' || current === null || Array.isArray(current)) {
-        return { found: false, value: undefined };
-      }
-      if (!Object.hasOwn(current, segment)) return { found: false, value: undefined };
-      current = (current as Record<string, unknown>)[segment];
-    }
-  }
-  return { found: true, value: current };
+  const reached = readAll(root, segments);
+  if (segments.includes(WILDCARD)) return { found: true, value: reached };
+  // A path without a wildcard reaches one value at most.
+  return reached.length === 0 ? { found: false, value: undefined } : { found: true, value: reached[0] };
 }
 
+/** Every value `segments` reach from `root`, in order. */
 function readAll(root: unknown, segments: readonly PathSegment[]): unknown[] {
   let reached: unknown[] = [root];
   for (const segment of segments) {

@@ -15,12 +15,16 @@ export const isObject = (v: unknown): v is JsonObject =>
  */
 export const MAX_JSON_DEPTH = 1_000;
 
-/** Whether a parsed JSON value nests objects and arrays more than `max` levels deep (walked without recursion). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
+/**
+ * Whether JSON `text`, parsed as `value`, nests objects and arrays more than MAX_JSON_DEPTH levels deep. Each level
+ * takes two brackets, so a shorter text cannot and is not walked; a longer one is walked without recursion.
+ */
+export function nestsTooDeep(text: string, value: unknown): boolean {
+  if (text.length <= 2 * MAX_JSON_DEPTH) return false;
   const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     if (top.value === null || typeof top.value !== 'object') continue;
-    if (top.depth > max) return true;
+    if (top.depth > MAX_JSON_DEPTH) return true;
     for (const child of Object.values(top.value)) {
       if (child !== null && typeof child === 'object') stack.push({ value: child, depth: top.depth + 1 });
     }

@@ -349,6 +349,18 @@ async function start(
     return { status: 404, body: { error: `no local endpoint ${method} ${url.pathname}` } };
   }
 
+  /** Stops every part that runs on its own, and the HTTP server if it listens; the disk writes are the caller's. */
+  async function halt(): Promise<void> {
+    scheduler.stop();
+    archives.stop();
+    // The dispatcher first: the calls connections.stop() ends then fail without a retry or a dead letter.
+    dispatcher.stop();
+    connections.stop();
+    if (!server.listening) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -365,11 +377,7 @@ async function start(
     }
   } catch (error) {
     // The port is taken, say: the restored schedules and archives must not run on in a server that never started.
-    scheduler.stop();
-    archives.stop();
-    dispatcher.stop();
-    connections.stop();
-    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await halt();
     throw error;
   }
   // Node's 5 s default closes pooled SDK sockets while clients still reuse them (ECONNRESET under load);
@@ -397,13 +405,7 @@ async function start(
       }
     },
     async stop() {
-      scheduler.stop();
-      archives.stop();
-      // The dispatcher first: the calls connections.stop() ends then fail without a retry or a dead letter.
-      dispatcher.stop();
-      connections.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await halt();
       await writer.flush();
       writer.close();
     },
