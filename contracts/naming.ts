@@ -76,15 +76,18 @@ function semverFault(value: unknown): string {
   if (bad !== undefined) return `version ${shown} has part ${JSON.stringify(bad)} that is not a number`;
   const leading = parts.find((part) => part.length > 1 && part.startsWith('0'));
   if (leading !== undefined) return `version ${shown} has part "${leading}" with a leading zero`;
-  return `version ${shown} has a part larger than ${Number.MAX_SAFE_INTEGER}`;
+  return `version ${shown} has a part longer than ${VERSION_PART_MAX_DIGITS} digits`;
 }
+
+/** The registry sorts versions by their parts padded to this many digits. */
+export const VERSION_PART_MAX_DIGITS = 10;
 
 /** A semantic version `MAJOR.MINOR.PATCH`: non-negative integers without leading zeros, no pre-release. */
 export const SemverSchema = z
   .string({ error: (issue) => semverFault(issue.input) })
   .regex(SEMVER_PATTERN, { abort: true, error: (issue) => semverFault(issue.input) })
-  // Versions are compared as numbers; a part beyond the safe integer range would compare wrongly.
-  .refine((value) => value.split('.').every((part) => Number.isSafeInteger(Number(part))), {
+  // The registry sorts versions by parts padded to ten digits; a longer part would sort wrongly.
+  .refine((value) => value.split('.').every((part) => part.length <= VERSION_PART_MAX_DIGITS), {
     error: (issue) => semverFault(issue.input),
   });
 export type Semver = z.infer<typeof SemverSchema>;

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { ContractTypeSchema, majorOf, SemverSchema, SharingSchema } from '../../contracts/naming.js';
 import { requireSystem } from '../shared/access.js';
 import { auditEntry } from '../shared/audit.js';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+} from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
 import {
   type ContractVersion,
@@ -20,6 +26,9 @@ export interface ContractPorts {
   readonly now: () => Date;
 }
 
+/** A contract version is one DynamoDB item (at most 400 KB) holding its schema as JSON, with room to spare. */
+export const MAX_SCHEMA_BYTES = 256 * 1024;
+
 export const RegisterContractSchema = z.strictObject({
   type: ContractTypeSchema,
   version: SemverSchema,
@@ -35,6 +44,14 @@ export async function registerContract(
 ): Promise<{ contract: ContractVersion; created: boolean }> {
   const caller = requireSystem(principal, 'register a contract');
   const input = parseRequest(RegisterContractSchema, body);
+  const schemaBytes = Buffer.byteLength(JSON.stringify(input.schema));
+  if (schemaBytes > MAX_SCHEMA_BYTES) {
+    throw new PayloadTooLargeError(
+      'schema_too_large',
+      `The schema is ${schemaBytes} bytes as JSON; a contract's schema may be at most ${MAX_SCHEMA_BYTES} bytes.`,
+      { fields: [{ field: '/schema', message: `is ${schemaBytes} bytes, over ${MAX_SCHEMA_BYTES}` }] },
+    );
+  }
   try {
     ports.validator.check(input.schema);
   } catch (error) {

@@ -1,4 +1,4 @@
-// POST /contracts, GET /contracts, GET /contracts/{type}.
+// POST /contracts, GET /contracts, GET /contracts/{type}. API Gateway hands path parameters over decoded.
 import middy from '@middy/core';
 import { createRegistry } from '../shared/clients.js';
 import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
@@ -22,7 +22,7 @@ export const handler = middy()
       },
       'GET /contracts/{type}': async (event) => {
         principalOf(event);
-        return json(200, await getContract(ports, decodeURIComponent(event.pathParameters?.type ?? '')));
+        return json(200, await getContract(ports, event.pathParameters?.type ?? ''));
       },
     }),
   );

@@ -76,6 +76,13 @@ export class PayloadTooLargeError extends SharebusError {
   }
 }
 
+export class UnsupportedMediaTypeError extends SharebusError {
+  override name = 'UnsupportedMediaTypeError';
+  constructor(code: string, message: string, options?: SharebusErrorOptions) {
+    super(415, code, message, options);
+  }
+}
+
 /** The request is well-formed but names something that cannot be used (a contract that does not exist, data that fails its schema). */
 export class UnprocessableError extends SharebusError {
   override name = 'UnprocessableError';
@@ -90,6 +97,18 @@ export class BusUnavailableError extends SharebusError {
   override readonly expose = true;
   constructor(message: string, options?: SharebusErrorOptions) {
     super(503, 'bus_unavailable', message, options);
+  }
+}
+
+/**
+ * EventBridge refused events for good (a code no resend changes: the sharebus stack's permissions, or an event it
+ * judged malformed). A server-side fault, but exposed like bus_unavailable, so the caller knows which were published.
+ */
+export class BusRejectedError extends SharebusError {
+  override name = 'BusRejectedError';
+  override readonly expose = true;
+  constructor(message: string, options?: SharebusErrorOptions) {
+    super(502, 'bus_rejected', message, options);
   }
 }
 

@@ -13,8 +13,10 @@ import {
   NotFoundError,
   RegistryBusyProblem,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
 } from './errors.js';
 import { jsonPointer } from './json-pointer.js';
+import { findJsonFault } from './json-text.js';
 import { logger } from './logger.js';
 import { problemOf, problemResponse } from './problem.js';
 import { type Principal, RegistryBusyError } from './registry/registry.js';
@@ -60,13 +62,29 @@ export function principalOf(event: ApiEvent): Principal {
   );
 }
 
+/** `application/json` or a `+json` type, in UTF-8 if a charset is named. */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+/**
+ * The request body as JSON. A body sent as another media type is refused (415) rather than guessed at; one with
+ * no Content-Type is read as JSON. JSON that JSON.parse would silently change (a repeated key, a number a double
+ * cannot hold) or that nests past MAX_BODY_DEPTH is refused, naming where.
+ */
 export function parseJsonBody(event: ApiEvent): unknown {
+  const mediaType = event.headers?.['content-type'];
+  if (mediaType !== undefined && !JSON_MEDIA_TYPE.test(mediaType.trim())) {
+    throw new UnsupportedMediaTypeError(
+      'unsupported_media_type',
+      `The request body is sent as ${JSON.stringify(mediaType)}; send JSON with the header \`Content-Type: application/json\`.`,
+    );
+  }
   if (event.body === undefined || event.body === '') {
     throw new BadRequestError('malformed_json', 'The request body is empty; a JSON document is expected.');
   }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new BadRequestError(
       'malformed_json',
@@ -76,6 +94,13 @@ export function parseJsonBody(event: ApiEvent): unknown {
       },
     );
   }
+  const fault = findJsonFault(text);
+  if (fault !== undefined) {
+    throw new BadRequestError(fault.kind, `${fault.field}: ${fault.message}.`, {
+      fields: [{ field: fault.field, message: fault.message }],
+    });
+  }
+  return value;
 }
 
 export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {

@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { FieldProblem } from './errors.js';
 import { escapePointerSegment } from './json-pointer.js';
+import { logger } from './logger.js';
 
 const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema';
@@ -28,10 +29,33 @@ function configure<T extends AnyAjv>(ajv: T): T {
   return ajv;
 }
 
+/** Ajv's complaint about a `format` it does not know; `path` is the keyword's place, `#/properties/x/format`. */
+const UNKNOWN_FORMAT = /^unknown format "(.*)" ignored in schema at path "#(.*)"$/s;
+
+class UnknownFormatError extends Error {}
+
 export class SchemaValidator {
+  /**
+   * While a schema is checked for registration, a `format` Ajv does not know is refused: it would be ignored, so
+   * data the author meant to constrain would pass. Schemas already registered keep compiling (the format ignored).
+   */
+  #refuseUnknownFormats = false;
+  readonly #logger = {
+    log: (...args: unknown[]) => logger.info(String(args[0]), { ajv: args.slice(1) }),
+    warn: (...args: unknown[]) => {
+      const message = String(args[0]);
+      if (this.#refuseUnknownFormats && UNKNOWN_FORMAT.test(message)) throw new UnknownFormatError(message);
+      logger.warn(message);
+    },
+    error: (...args: unknown[]) => logger.error(String(args[0]), { ajv: args.slice(1) }),
+  };
   // strict:false because unknown keywords are legal JSON Schema (annotations); the meta-schema check still runs.
-  readonly #draft2020 = configure(new Ajv2020({ allErrors: true, strict: false, addUsedSchema: false }));
-  readonly #draft07 = configure(new Ajv({ allErrors: true, strict: false, addUsedSchema: false }));
+  readonly #draft2020 = configure(
+    new Ajv2020({ allErrors: true, strict: false, addUsedSchema: false, logger: this.#logger }),
+  );
+  readonly #draft07 = configure(
+    new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: this.#logger }),
+  );
   readonly #cache = new Map<string, ValidateFunction>();
 
   #engineFor(schema: Record<string, unknown>): AnyAjv {
@@ -50,7 +74,12 @@ export class SchemaValidator {
 
   /** Compiles without caching; throws InvalidSchemaError naming the fault. Used when a contract is registered. */
   check(schema: unknown): void {
-    this.#compile(schema);
+    this.#refuseUnknownFormats = true;
+    try {
+      this.#compile(schema);
+    } finally {
+      this.#refuseUnknownFormats = false;
+    }
   }
 
   #compile(schema: unknown): ValidateFunction {
@@ -76,6 +105,15 @@ export class SchemaValidator {
     try {
       return ajv.compile(record);
     } catch (error) {
+      const unknown = error instanceof UnknownFormatError ? UNKNOWN_FORMAT.exec(error.message) : null;
+      if (unknown !== null) {
+        const field = `/schema${unknown[2]}/format`;
+        throw new InvalidSchemaError(
+          `The schema uses the format ${JSON.stringify(unknown[1])} at ${field}, which is not known; known formats: ${Object.keys(ajv.formats).sort().join(', ')}.`,
+          [{ field, message: `unknown format ${JSON.stringify(unknown[1])}` }],
+          { cause: error },
+        );
+      }
       const message = (error as Error).message;
       throw new InvalidSchemaError(
         `The schema cannot be compiled: ${message}`,

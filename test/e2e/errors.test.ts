@@ -100,6 +100,7 @@ describe('refused requests', () => {
     readonly path: string;
     readonly key: () => string | undefined;
     readonly body?: () => unknown;
+    readonly contentType?: string;
     readonly status: number;
     readonly code: string;
     readonly field?: string;
@@ -117,6 +118,123 @@ describe('refused requests', () => {
       status: 400,
       code: 'malformed_json',
       detail: /not valid JSON/,
+    },
+    {
+      name: 'a body sent as another media type',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({ type: TYPE, data: { parcelId: 'P-415', areaM2: 1 } }),
+      contentType: 'text/plain',
+      status: 415,
+      code: 'unsupported_media_type',
+      detail: /"text\/plain".*Content-Type: application\/json/,
+      publishes: true,
+    },
+    {
+      name: 'a key given twice',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () =>
+        '{"type":"land.survey.done","type":"land.survey.filed","version":"1.0.0","description":"d","sharing":"open","schema":{}}',
+      status: 400,
+      code: 'duplicate_key',
+      field: '/type',
+    },
+    {
+      name: 'a number past what a double holds',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => `{"type":"${TYPE}","data":{"parcelId":"P-1","areaM2":1e400}}`,
+      status: 400,
+      code: 'number_out_of_range',
+      field: '/data/areaM2',
+      publishes: true,
+    },
+    {
+      name: 'an integer that would lose digits',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => `{"type":"${TYPE}","data":{"parcelId":"P-1","areaM2":12345678901234567891}}`,
+      status: 400,
+      code: 'number_out_of_range',
+      field: '/data/areaM2',
+      detail: /12345678901234567891 is an integer beyond/,
+      publishes: true,
+    },
+    {
+      name: 'a schema nested past 128 levels',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () => {
+        let schema: Record<string, unknown> = { type: 'string' };
+        for (let i = 0; i < 1_000; i++) schema = { type: 'object', properties: { a: schema } };
+        return { type: 'land.survey.done', version: '1.0.0', description: 'd', sharing: 'open', schema };
+      },
+      status: 400,
+      code: 'nesting_too_deep',
+      detail: /nested more than 128 levels/,
+    },
+    {
+      name: 'a schema over 256 KB',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () => ({
+        type: 'land.survey.done',
+        version: '1.0.0',
+        description: 'd',
+        sharing: 'open',
+        schema: { type: 'object', description: 'x'.repeat(300_000) },
+      }),
+      status: 413,
+      code: 'schema_too_large',
+      field: '/schema',
+    },
+    {
+      name: 'a format the validator does not know',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () => ({
+        type: 'land.survey.done',
+        version: '1.0.0',
+        description: 'd',
+        sharing: 'open',
+        schema: { type: 'object', properties: { surveyedOn: { type: 'string', format: 'datum' } } },
+      }),
+      status: 400,
+      code: 'invalid_schema',
+      field: '/schema/properties/surveyedOn/format',
+    },
+    {
+      name: 'a version part longer than ten digits',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () => ({
+        type: 'land.survey.done',
+        version: '1.0.12345678901',
+        description: 'd',
+        sharing: 'open',
+        schema: {},
+      }),
+      status: 400,
+      code: 'invalid_request',
+      field: '/version',
+    },
+    {
+      name: 'a contract type that is only a percent-encoded percent sign',
+      method: 'GET',
+      path: '/contracts/%25',
+      key: () => landKey,
+      status: 404,
+      code: 'unknown_contract',
+      detail: /"%"/,
     },
     {
       name: 'a missing API key',
@@ -387,7 +505,7 @@ describe('refused requests', () => {
     const before = await tableSnapshot(bus.dynamoDbUrl);
     const rulesBefore = await ruleNames(bus.eventBridgeUrl);
     // Act
-    const answer = await call(bus.apiUrl, c.method, c.path, c.key(), c.body?.());
+    const answer = await call(bus.apiUrl, c.method, c.path, c.key(), c.body?.(), c.contentType);
     // Assess
     expect(answer.status).toBe(c.status);
     expect(answer.contentType).toBe('application/problem+json');

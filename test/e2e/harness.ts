@@ -103,10 +103,11 @@ export async function call(
   path: string,
   key?: string,
   body?: unknown,
+  contentType = 'application/json',
 ): Promise<ApiAnswer> {
   const headers: Record<string, string> = {};
   if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = contentType;
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers,

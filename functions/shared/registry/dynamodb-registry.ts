@@ -12,6 +12,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { VERSION_PART_MAX_DIGITS } from '../../../contracts/naming.js';
 import {
   type AuditEntry,
   type ContractVersion,
@@ -66,8 +67,8 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 const SEMVER = /^(0|[1-9]\d{0,9})\.(0|[1-9]\d{0,9})\.(0|[1-9]\d{0,9})$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-/** Ten digits hold any version part SEMVER accepts, so padded parts sort as numbers. */
-const VERSION_PART_WIDTH = 10;
+/** Parts padded to this width (the most SemverSchema accepts, as SEMVER here) sort as numbers. */
+const VERSION_PART_WIDTH = VERSION_PART_MAX_DIGITS;
 
 // Key builders: the one place that knows the key scheme.
 const keys = {

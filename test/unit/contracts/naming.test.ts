@@ -97,7 +97,7 @@ describe('ContractTypeSchema', () => {
 });
 
 describe('SemverSchema', () => {
-  it.each(['0.0.0', '1.0.0', '1.10.0', '10.20.30'])('accepts %p', (version) => {
+  it.each(['0.0.0', '1.0.0', '1.10.0', '10.20.30', '9999999999.0.9999999999'])('accepts %p', (version) => {
     expect(SemverSchema.safeParse(version).success).toBe(true);
   });
 
@@ -110,7 +110,8 @@ describe('SemverSchema', () => {
     ['1.-1.0', 'part "-1" that is not a number'],
     ['1.0.0-rc.1', 'pre-release or build suffix'],
     ['1.0.0+build.5', 'pre-release or build suffix'],
-    ['99999999999999999.0.0', 'larger than 9007199254740991'],
+    ['99999999999999999.0.0', 'longer than 10 digits'],
+    ['1.0.12345678901', 'longer than 10 digits'],
   ])('rejects %p naming the fault', (version, fault) => {
     // Act
     const result = SemverSchema.safeParse(version);

@@ -160,6 +160,34 @@ describe('SchemaValidator.check', () => {
     expect(error.message).toContain('/schema/properties/n/minimum');
   });
 
+  it.each([
+    ['draft 2020-12', {}],
+    ['draft-07', { $schema: 'http://json-schema.org/draft-07/schema#' }],
+  ])('refuses, in %s, a format it does not know, naming the keyword', (_, dialect) => {
+    // Act
+    const error = thrown(() =>
+      shared.check({ ...dialect, properties: { 'on/at': { type: 'string', format: 'datum' } } }),
+    );
+    // Assess
+    expect(error.fields).toEqual([
+      { field: '/schema/properties/on~1at/format', message: 'unknown format "datum"' },
+    ]);
+    expect(error.message).toMatch(/format "datum" .*known formats: .*date-time/);
+  });
+
+  it('still validates with a schema registered before unknown formats were refused, ignoring the format', () => {
+    // Prepare
+    const validator = new SchemaValidator();
+    const legacy = { type: 'object', properties: { on: { type: 'string', format: 'datum' } } };
+    // Act
+    const problems = validator.validate('land.legacy.kept', '1.0.0', legacy, { on: 'any text' });
+    const wrongType = validator.validate('land.legacy.kept', '1.0.0', legacy, { on: 7 });
+    // Assess
+    expect(problems).toEqual([]);
+    expect(wrongType).toEqual([{ field: '/data/on', message: 'must be string' }]);
+    expect(() => validator.check({ properties: { email: { format: 'email' } } })).not.toThrow();
+  });
+
   it('refuses a schema whose reference cannot be resolved', () => {
     // Act
     const error = thrown(() => shared.check({ $ref: '#/$defs/missing' }));

@@ -1,0 +1,46 @@
+// What JSON.parse accepts but a request body must not carry: repeated keys, numbers a double changes, and nesting
+// past MAX_BODY_DEPTH; each named by a JSON Pointer to where it is.
+import { findJsonFault, MAX_BODY_DEPTH } from '../../../functions/shared/json-text.js';
+
+describe('findJsonFault', () => {
+  it.each([
+    ['{"a":1,"b":[1,2.5,-3e10,{"c":null}],"d":"x","e":true,"f":false}'],
+    ['{"n":9007199254740991,"m":-9007199254740991,"f":1.7976931348623157e308,"z":0,"y":-0.0,"w":0e-5}'],
+    ['{"long fraction":0.10000000000000000555111512312578270211815834045410156250}'],
+    ['{"a":{"k":1},"b":{"k":2},"c":[{"k":1},{"k":2}]}'],
+    ['{"s":"{\\"a\\":1,\\"a\\":2} 1e400 [[[[","t":"\\\\","a\\"b":1,"a\\\\\\"b":2}'],
+    [`${'['.repeat(MAX_BODY_DEPTH)}${']'.repeat(MAX_BODY_DEPTH)}`],
+  ])('finds nothing in %s', (text) => {
+    JSON.parse(text);
+    expect(findJsonFault(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['{"a":1,"a":2}', 'duplicate_key', '/a', /"a" appears twice/],
+    ['{"x":{"b":[1,{"c":1,"\\u0063":3}]}}', 'duplicate_key', '/x/b/1/c', /"c" appears twice/],
+    ['{"a/b":{"~":1,"~":2}}', 'duplicate_key', '/a~1b/~0', /"~" appears twice/],
+    [
+      `{${Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(',')},"k7":0}`,
+      'duplicate_key',
+      '/k7',
+      /"k7"/,
+    ],
+    ['[1,2,1e400]', 'number_out_of_range', '/2', /1e400 is beyond the largest number/],
+    ['{"n":-1E+309}', 'number_out_of_range', '/n', /-1E\+309 is beyond/],
+    ['{"n":12345678901234567891}', 'number_out_of_range', '/n', /would lose its last digits/],
+    ['{"a":[0,{"b":-9007199254740993}]}', 'number_out_of_range', '/a/1/b', /-9007199254740993 is an integer/],
+    ['{"tiny":1e-400}', 'number_out_of_range', '/tiny', /too close to zero/],
+    ['123456789012345678', 'number_out_of_range', '/', /123456789012345678/],
+    [
+      `{"a":${'['.repeat(MAX_BODY_DEPTH)}${']'.repeat(MAX_BODY_DEPTH)}}`,
+      'nesting_too_deep',
+      `/a${'/0'.repeat(MAX_BODY_DEPTH - 1)}`,
+      /more than 128 levels/,
+    ],
+  ])('finds in %s a %s at %s', (text, kind, field, message) => {
+    JSON.parse(text);
+    const fault = findJsonFault(text);
+    expect(fault).toMatchObject({ kind, field });
+    expect(fault?.message).toMatch(message);
+  });
+});
