@@ -9,6 +9,7 @@ import { requireSystem } from '../shared/access.js';
 import { type Bus, type BusEntry, entrySize } from '../shared/bus.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
 import {
+  BusRejectedError,
   BusUnavailableError,
   ForbiddenError,
   PayloadTooLargeError,
@@ -138,6 +139,15 @@ export async function publishEvents(
   }
 
   const result = await ports.bus.publish(entries);
+  const refused = result.failed.filter((failure) => failure.permanent);
+  if (refused.length > 0) {
+    // Resending would be refused again: not a 503 with Retry-After, but the bus's own words for each event.
+    const first = refused[0]!;
+    throw new BusRejectedError(
+      `The bus refused ${refused.length} of ${entries.length} events (${first.code}: ${first.message}); resending them will not help.${result.accepted.length > 0 ? ` The other ${result.accepted.length} were published.` : ''}`,
+      { extensions: { accepted: result.accepted, failed: result.failed } },
+    );
+  }
   if (result.failed.length > 0) {
     throw new BusUnavailableError(
       `The bus did not accept ${result.failed.length} of ${entries.length} events after retries; resend the failed ones.`,

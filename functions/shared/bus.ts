@@ -27,6 +27,8 @@ export interface PublishFailure {
   readonly eventId: string;
   readonly code: string;
   readonly message: string;
+  /** EventBridge refused the entry itself (its code is one that no resend can change). */
+  readonly permanent: boolean;
 }
 
 export interface PublishResult {
@@ -133,12 +135,14 @@ export class EventBridgeBus extends Bus {
             accepted.push(entry.eventId);
             return;
           }
+          const code = result?.ErrorCode ?? 'MissingResult';
           const failure = {
             eventId: entry.eventId,
-            code: result?.ErrorCode ?? 'MissingResult',
+            code,
             message: result?.ErrorMessage ?? 'EventBridge returned no result for this entry',
+            permanent: PERMANENT_CODES.has(code),
           };
-          if (PERMANENT_CODES.has(failure.code)) failed.push(failure);
+          if (failure.permanent) failed.push(failure);
           else {
             retry.push(entry);
             lastFailures.push(failure);
@@ -151,6 +155,7 @@ export class EventBridgeBus extends Bus {
           eventId: entry.eventId,
           code: (error as Error).name,
           message: (error as Error).message,
+          permanent: false,
         }));
       }
       if (retry.length === 0) break;

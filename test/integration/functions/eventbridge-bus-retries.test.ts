@@ -131,7 +131,9 @@ describe('EventBridgeBus.publish retries', () => {
     const result = await busWith(3).publish(entries(4));
     // Assess
     expect(fake.calls).toEqual([['e0', 'e1', 'e2', 'e3'], ['e2'], ['e2']]);
-    expect(result.failed).toEqual([{ eventId: 'e2', code: 'ThrottlingException', message: 'throttled 3' }]);
+    expect(result.failed).toEqual([
+      { eventId: 'e2', code: 'ThrottlingException', message: 'throttled 3', permanent: false },
+    ]);
     expect(result.accepted).toEqual(['e0', 'e1', 'e3']);
   });
 
@@ -146,7 +148,7 @@ describe('EventBridgeBus.publish retries', () => {
       expect(fake.calls).toEqual([['e0', 'e1', 'e2']]);
       expect(result).toEqual({
         accepted: ['e0', 'e2'],
-        failed: [{ eventId: 'e1', code, message: 'refused' }],
+        failed: [{ eventId: 'e1', code, message: 'refused', permanent: true }],
       });
     },
   );
@@ -173,8 +175,8 @@ describe('EventBridgeBus.publish retries', () => {
     expect(fake.calls).toHaveLength(2);
     expect(result.accepted).toEqual([]);
     expect(result.failed).toEqual([
-      { eventId: 'e0', code: 'InternalException', message: 'simulated outage' },
-      { eventId: 'e1', code: 'InternalException', message: 'simulated outage' },
+      { eventId: 'e0', code: 'InternalException', message: 'simulated outage', permanent: false },
+      { eventId: 'e1', code: 'InternalException', message: 'simulated outage', permanent: false },
     ]);
   });
 

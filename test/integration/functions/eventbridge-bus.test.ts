@@ -133,7 +133,7 @@ describe('EventBridgeBus.publish', () => {
     // Assess
     expect(result.accepted).toEqual(['evt-0']);
     expect(result.failed).toEqual([
-      { eventId: 'evt-1', code: 'MalformedDetail', message: expect.any(String) },
+      { eventId: 'evt-1', code: 'MalformedDetail', message: expect.any(String), permanent: true },
     ]);
     expect(putEvents).toHaveLength(1);
   });

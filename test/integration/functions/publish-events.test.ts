@@ -2,7 +2,11 @@ import { registerContract } from '../../../functions/contracts/contracts.js';
 import { MAX_BATCH, MAX_EVENT_BYTES, publishEvents } from '../../../functions/publish/publish-events.js';
 import { entrySize } from '../../../functions/shared/bus.js';
 import { ContractResolver } from '../../../functions/shared/contract-resolver.js';
-import { BusUnavailableError, type SharebusError } from '../../../functions/shared/errors.js';
+import {
+  BusRejectedError,
+  BusUnavailableError,
+  type SharebusError,
+} from '../../../functions/shared/errors.js';
 import { problemOf } from '../../../functions/shared/problem.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
 import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
@@ -228,12 +232,41 @@ describe('publishEvents', () => {
     expect(bus.publishCalls).toEqual([]);
   });
 
+  it('answers 502 bus_rejected, not a 503 to retry, when the bus refused an event for good', async () => {
+    // Prepare
+    const { bus, ports } = setUp();
+    bus.failWith = (entry) =>
+      entry.eventId === 'evt-1'
+        ? { eventId: 'evt-1', code: 'AccessDeniedException', message: 'not allowed', permanent: true }
+        : entry.eventId === 'evt-3'
+          ? { eventId: 'evt-3', code: 'InternalFailure', message: 'try later', permanent: false }
+          : undefined;
+    const events = [1, 2, 3].map((n) => ({ type: TYPE, data: { companyId: `c${n}` } }));
+    // Act
+    const error = await caught(() => publishEvents(ports, filing, { events }));
+    // Assess
+    expect(error).toBeInstanceOf(BusRejectedError);
+    expect(error).toMatchObject({
+      status: 502,
+      code: 'bus_rejected',
+      message: expect.stringContaining('AccessDeniedException: not allowed'),
+      extensions: {
+        accepted: ['evt-2'],
+        failed: [
+          { eventId: 'evt-1', code: 'AccessDeniedException', permanent: true },
+          { eventId: 'evt-3', code: 'InternalFailure', permanent: false },
+        ],
+      },
+    });
+    expect(problemOf(error)).toMatchObject({ status: 502, title: 'Bad Gateway', accepted: ['evt-2'] });
+  });
+
   it('answers 503 bus_unavailable listing accepted and failed events when the bus reports failures', async () => {
     // Prepare
     const { bus, ports } = setUp();
     bus.failWith = (entry) =>
       entry.eventId === 'evt-2'
-        ? { eventId: 'evt-2', code: 'InternalFailure', message: 'try later' }
+        ? { eventId: 'evt-2', code: 'InternalFailure', message: 'try later', permanent: false }
         : undefined;
     const events = [1, 2, 3].map((n) => ({ type: TYPE, data: { companyId: `c${n}` } }));
     // Act
