@@ -26,12 +26,19 @@ export interface DeliverPorts {
 
 export type DeliveryOutcome =
   | { readonly delivered: true; readonly status: number }
-  | { readonly delivered: false; readonly reason: 'subscription_gone' };
+  | {
+      readonly delivered: false;
+      readonly reason: 'subscription_gone';
+      readonly subscriptionId: string;
+      readonly eventId: string;
+    };
 
 export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise<DeliveryOutcome> {
   const { subscriptionId, event } = DeliveryInputSchema.parse(input);
   const subscription = await ports.registry.getSubscription(subscriptionId);
-  if (!subscription) return { delivered: false, reason: 'subscription_gone' };
+  if (!subscription) {
+    return { delivered: false, reason: 'subscription_gone', subscriptionId, eventId: event.id };
+  }
   let response: Response;
   try {
     response = await ports.fetch(subscription.endpoint.url, {

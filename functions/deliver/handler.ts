@@ -15,5 +15,11 @@ const ports = {
 
 export const handler = middy<unknown, void>().handler(async (input) => {
   const outcome = await deliverEvent(ports, input);
-  if (!outcome.delivered) logger.info('dropped an event for a deleted subscription', { input });
+  // Ids only: the event's data is a department's record, often personal data, and logs are kept for months.
+  if (!outcome.delivered) {
+    logger.info('dropped an event for a deleted subscription', {
+      subscriptionId: outcome.subscriptionId,
+      eventId: outcome.eventId,
+    });
+  }
 });

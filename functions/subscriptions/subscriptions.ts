@@ -143,7 +143,9 @@ export async function createSubscription(
       auditEntry(principal, 'subscription.created', `subscription:${id}`, now),
     );
   } catch (error) {
-    // Undo the rule; if even that fails, the next reconcile removes it, and the caller hears the first error.
+    // Undo the rule; if even that fails, the caller hears the first error. The rule delivers nothing (the deliver
+    // function drops events of unknown subscriptions); the local runtime's reconcile removes it at the next start,
+    // in AWS it stays until removed by hand, so it is logged with its name.
     await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((cleanup: unknown) => {
       logger.error('could not remove the rule of a subscription that was not stored', {
         cleanup,
@@ -172,7 +174,11 @@ export async function listSubscriptions(ports: Pick<SubscriptionPorts, 'registry
   return ports.registry.listSubscriptions(principal.departmentId);
 }
 
-/** Removes the subscription first, then its rule: once the record is gone the deliver function drops anything in flight. */
+/**
+ * Removes the rule first, then the subscription, so that a failure part way leaves something a repeated DELETE
+ * finishes: the record (and its 404-free retry) outlives the rule, never the reverse. Removing the record first
+ * left, when DeleteRule failed, a rule that nothing would ever remove in AWS and a DELETE that answered 404.
+ */
 export async function deleteSubscription(
   ports: Pick<SubscriptionPorts, 'registry' | 'bus' | 'now'>,
   principal: Principal,
@@ -189,12 +195,11 @@ export async function deleteSubscription(
       `There is no subscription ${JSON.stringify(id)} of the caller's department.`,
     );
   }
-  const now = ports.now();
+  await ports.bus.deleteSubscriptionRule(subscription.ruleName);
   await ports.registry.deleteSubscription(
     id,
-    auditEntry(principal, 'subscription.deleted', `subscription:${id}`, now),
+    auditEntry(principal, 'subscription.deleted', `subscription:${id}`, ports.now()),
   );
-  await ports.bus.deleteSubscriptionRule(subscription.ruleName);
 }
 
 /**

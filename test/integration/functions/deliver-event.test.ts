@@ -156,7 +156,12 @@ describe('deliverEvent', () => {
     // Act
     const outcome = await deliverEvent(ports, { subscriptionId: 'sub-gone', event });
     // Assess
-    expect(outcome).toEqual({ delivered: false, reason: 'subscription_gone' });
+    expect(outcome).toEqual({
+      delivered: false,
+      reason: 'subscription_gone',
+      subscriptionId: 'sub-gone',
+      eventId: event.id,
+    });
     expect(receiver.received).toEqual([]);
   });
 

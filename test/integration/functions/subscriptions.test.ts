@@ -366,6 +366,33 @@ describe('listSubscriptions and deleteSubscription', () => {
     );
     expect(audit?.actor).toEqual(principal());
   });
+
+  it('leaves a delete that failed part way for a repeated DELETE to finish, not a 404 over an orphaned rule', async () => {
+    // Prepare
+    const failure = new RegistryConflictError('simulated write failure', 'subscription:x');
+    let failNext = true;
+    class FailingRegistry extends DynamoDbRegistry {
+      override async deleteSubscription(id: string, audit: AuditEntry): Promise<boolean> {
+        if (failNext) {
+          failNext = false;
+          throw failure;
+        }
+        return super.deleteSubscription(id, audit);
+      }
+    }
+    const registry = new FailingRegistry({ client: test.documentClient, tableName: test.tableName });
+    const { ports, ruleNames } = await setUp({ registry });
+    const subscription = await createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } });
+    // Act
+    const first = await caught(() => deleteSubscription(ports, grants, subscription.id));
+    const afterFirst = { record: await registry.getSubscription(subscription.id), rules: await ruleNames() };
+    await deleteSubscription(ports, grants, subscription.id);
+    // Assess
+    expect(first).toBe(failure);
+    expect(afterFirst.record?.id).toBe(subscription.id);
+    expect(afterFirst.rules).toEqual([]);
+    expect(await registry.getSubscription(subscription.id)).toBeUndefined();
+  });
 });
 
 describe('reconcileRules', () => {
