@@ -1,7 +1,7 @@
 // The whole bus on one machine: DynamoDB Local, the embedded EventBridge, the Lambda handlers of functions/
 // (unchanged, in this process) and the HTTP front door. The handlers are configured exactly as in Lambda,
 // through environment variables, so one process hosts one runtime.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -16,11 +16,13 @@ import { ContractResolver } from '../functions/shared/contract-resolver.js';
 import { ensureTable } from '../functions/shared/registry/table.js';
 import { SchemaValidator } from '../functions/shared/schema-validator.js';
 import { reconcileRules } from '../functions/subscriptions/subscriptions.js';
+import { lockDataDir } from './data-lock.js';
 import { type DemoKeys, seedDemo } from './demo.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/launcher.js';
 import { type EmbeddedEventBridge, startEventBridge } from './eventbridge/server.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { invoke, loadHandlers, localFunctionArn } from './lambda/invoker.js';
+import { portIsFree } from './net.js';
 
 export const DEFAULT_PORTS = { api: 4510, eventBridge: 4511, dynamoDb: 4512 } as const;
 const REGION = 'us-east-1';
@@ -60,6 +62,11 @@ export interface RunningSharebus {
   stop(): Promise<void>;
 }
 
+/** A port sharebus was told to use is held by another process. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+}
+
 function portFrom(option: number | undefined, variable: string, fallback: number): number {
   if (option !== undefined) return option;
   const value = process.env[variable];
@@ -89,17 +96,38 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   const dataDir = options.inMemory
     ? undefined
     : (options.dataDir ?? (process.env.SHAREBUS_DATA_DIR || join(process.cwd(), '.sharebus')));
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const ports = {
+    dynamoDb: portFrom(options.dynamoDbPort, 'SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
+    eventBridge: portFrom(options.eventBridgePort, 'SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge),
+    api: portFrom(options.apiPort, 'SHAREBUS_PORT', DEFAULT_PORTS.api),
+  };
+  // Before anything starts: another sharebus on this state would lose writes to ours (and DynamoDB Local would
+  // open its database files twice); a taken port would be found only after DynamoDB Local's seconds of start-up.
   const stops: Array<() => Promise<void>> = [];
+  if (dataDir) {
+    const unlock = lockDataDir(dataDir, 'sharebus');
+    stops.push(async () => unlock());
+  }
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     stops.length = 0;
   };
 
   try {
+    for (const [port, variable] of [
+      [ports.dynamoDb, 'SHAREBUS_DYNAMODB_PORT'],
+      [ports.eventBridge, 'SHAREBUS_EVENTBRIDGE_PORT'],
+      [ports.api, 'SHAREBUS_PORT'],
+    ] as const) {
+      if (port !== 0 && !(await portIsFree(host, port))) {
+        throw new PortInUseError(
+          `port ${port} on ${host} is in use (another sharebus?): stop what holds it, or set ${variable} to another port (0 picks a free one).`,
+        );
+      }
+    }
     const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
       host,
-      port: portFrom(options.dynamoDbPort, 'SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
+      port: ports.dynamoDb,
       ...(dataDir ? { dbPath: join(dataDir, 'dynamodb') } : {}),
     });
     stops.push(() => dynamodb.stop());
@@ -127,7 +155,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     let handlers: Awaited<ReturnType<typeof loadHandlers>> | undefined;
     const eventBridge = await startEventBridge({
       host,
-      port: portFrom(options.eventBridgePort, 'SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge),
+      port: ports.eventBridge,
       region: REGION,
       accountId: ACCOUNT,
       delayScale: options.delayScale ?? 1,
@@ -185,7 +213,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     const frontDoor: FrontDoor = await startFrontDoor({
       handlers,
       host,
-      port: portFrom(options.apiPort, 'SHAREBUS_PORT', DEFAULT_PORTS.api),
+      port: ports.api,
     });
     stops.push(() => frontDoor.stop());
 

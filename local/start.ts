@@ -1,7 +1,8 @@
 // `npm start`: the whole bus on this machine until Ctrl-C. `npm start -- --in-memory` keeps nothing.
 import { parseArgs } from 'node:util';
+import { DataDirInUseError } from './data-lock.js';
 import { JavaNotFoundError } from './dynamodb/launcher.js';
-import { startSharebus } from './runtime.js';
+import { PortInUseError, startSharebus } from './runtime.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,7 +70,12 @@ try {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 } catch (error) {
-  if (error instanceof JavaNotFoundError) {
+  // Errors that say what to do get their message alone; anything else, its stack too.
+  if (
+    error instanceof JavaNotFoundError ||
+    error instanceof PortInUseError ||
+    error instanceof DataDirInUseError
+  ) {
     console.error(`sharebus: ${error.message}`);
   } else {
     console.error('sharebus: could not start:', error);

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../net.js';
+import { freePort, portIsFree } from '../net.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -149,6 +149,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const java = javaBinary();
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
+  // Any HTTP answer on the port counts as DynamoDB Local up (below): a port another server holds would pass for
+  // it, and this runtime would then read and write that server's database.
+  if (options.port && !(await portIsFree(host, port))) {
+    throw new DynamoDbLocalStartError(
+      `port ${port} on ${host} is in use: DynamoDB Local cannot listen there.`,
+    );
+  }
   const binder = binderClasses(jarDir, java);
   const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });

@@ -1,8 +1,10 @@
 // The embedded Amazon EventBridge: an HTTP server speaking EventBridge's awsJson1.1 protocol, so the AWS
 // SDK and CLI work against it unchanged, plus local-only endpoints under /_local/ for dead letters and queues.
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { lockDataDir } from '../data-lock.js';
 import { ArchiveStore } from './archives.js';
 import { busArn } from './arns.js';
 import { ConnectionStore } from './connections.js';
@@ -107,14 +109,25 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const LOCAL_PREFIX = '/_local/';
 
 export async function startEventBridge(options: EmbeddedEventBridgeOptions): Promise<EmbeddedEventBridge> {
+  // Before anything is read: a second server on the same files would rewrite them from its own view.
+  const unlock =
+    options.dataDir === undefined ? () => {} : lockDataDir(options.dataDir, 'embedded EventBridge');
   const writer = new CoalescingWriter();
   try {
-    return await start(options, writer);
+    const server = await start(options, writer);
+    return {
+      ...server,
+      async stop() {
+        await server.stop();
+        unlock();
+      },
+    };
   } catch (error) {
     // A start refused (a state file it cannot read, say) ends its writes first: the stores read before may have
     // rewritten theirs, and a caller cleaning up the dataDir must not race them.
     await writer.flush();
     writer.close();
+    unlock();
     throw error;
   }
 }

@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +119,21 @@ describe('DynamoDB Local launcher', () => {
       if (up) await new Promise((r) => setTimeout(r, 100));
     }
     expect(up).toBe(false);
+  });
+
+  it('refuses a port another server holds rather than taking its answers for DynamoDB Local', async () => {
+    // Prepare
+    const holder = createServer((_req, res) => res.writeHead(400).end('{}'));
+    await new Promise<void>((resolveListen) => holder.listen(0, '127.0.0.1', resolveListen));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      // Act
+      const started = startDynamoDbLocal({ jarDir, port });
+      // Assess
+      await expect(started).rejects.toThrow(`port ${port} on 127.0.0.1 is in use`);
+    } finally {
+      await new Promise<void>((resolveClose) => holder.close(() => resolveClose()));
+    }
   });
 
   it('says which Java to install when java cannot be run', async () => {

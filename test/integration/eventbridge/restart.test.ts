@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +34,7 @@ import {
   UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
 import { jest } from '@jest/globals';
+import { DataDirInUseError } from '../../../local/data-lock.js';
 import { startEventBridge } from '../../../local/eventbridge/index.js';
 import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
 
@@ -419,6 +421,44 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       expect(calls).toEqual([]);
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  });
+
+  it('refuses a second server on a dataDir in use, naming the process, and starts once the first stopped', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const second = await caught(() => startEventBridge({ dataDir, invokeLambda: async () => {} }));
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    const third = await start();
+    // Assess
+    expect(second).toBeInstanceOf(DataDirInUseError);
+    expect((second as Error).message).toBe(
+      `${dataDir} is in use by process ${process.pid}: stop that embedded EventBridge first, or give this one another state directory.`,
+    );
+    const buses = await third.client.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
+  });
+
+  it('takes over the lock of a process that is gone, and refuses one held by another live process', async () => {
+    // Prepare: a pid no process has (the kernel's limit is far below it), then a live child's.
+    await writeFile(join(dataDir, '.lock'), '2147483646\n');
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      // Act
+      const taken = await start();
+      await taken.close();
+      open.splice(open.indexOf(taken), 1);
+      const afterStop = await readFile(join(dataDir, '.lock'), 'utf8').catch(() => 'gone');
+      await writeFile(join(dataDir, '.lock'), `${child.pid}\n`);
+      const refused = await caught(() => startEventBridge({ dataDir, invokeLambda: async () => {} }));
+      // Assess
+      expect(afterStop).toBe('gone');
+      expect((refused as Error).message).toContain(`in use by process ${child.pid}`);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 

@@ -1,0 +1,59 @@
+// What `npm start` refuses before it starts anything: a port another process holds, and a state directory
+// another sharebus uses. Both used to surface late (after DynamoDB Local's seconds of start-up) or not at all.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataDirInUseError } from '../../local/data-lock.js';
+import { PortInUseError, startSharebus } from '../../local/runtime.js';
+
+describe('startSharebus refuses before starting anything', () => {
+  it.each([
+    ['apiPort', 'SHAREBUS_PORT'],
+    ['eventBridgePort', 'SHAREBUS_EVENTBRIDGE_PORT'],
+    ['dynamoDbPort', 'SHAREBUS_DYNAMODB_PORT'],
+  ] as const)('a taken %s, naming %s', async (option, variable) => {
+    // Prepare
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      // Act
+      const started = startSharebus({
+        inMemory: true,
+        apiPort: 0,
+        eventBridgePort: 0,
+        dynamoDbPort: 0,
+        [option]: port,
+      });
+      // Assess
+      await expect(started).rejects.toThrow(PortInUseError);
+      await expect(started).rejects.toThrow(
+        `port ${port} on 127.0.0.1 is in use (another sharebus?): stop what holds it, or set ${variable} to another port (0 picks a free one).`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  });
+
+  it('a state directory another live sharebus holds, naming its process', async () => {
+    // Prepare
+    const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-runtime-'));
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    writeFileSync(join(dataDir, '.lock'), `${other.pid}\n`);
+    try {
+      // Act
+      const started = startSharebus({ dataDir, apiPort: 0, eventBridgePort: 0, dynamoDbPort: 0 });
+      // Assess
+      await expect(started).rejects.toThrow(DataDirInUseError);
+      await expect(started).rejects.toThrow(
+        `${dataDir} is in use by process ${other.pid}: stop that sharebus first`,
+      );
+    } finally {
+      other.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
