@@ -61,13 +61,20 @@ export function matchRoute(
   return undefined;
 }
 
+/** Payload 2.0 headers: names in lower case, a header sent twice as its values joined by commas. */
 function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name === 'cookie') continue;
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values === undefined || name === 'cookie') continue;
+    headers[name] = values.join(',');
   }
   return headers;
+}
+
+/** Payload 2.0 query parameters: a parameter given twice as its values joined by commas. */
+function queryOf(search: string): Record<string, string> {
+  const params = new URLSearchParams(search);
+  return Object.fromEntries([...new Set(params.keys())].map((name) => [name, params.getAll(name).join(',')]));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -95,7 +102,13 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 }
 
 async function handle(handlers: LocalHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  // Split by hand: `new URL` would read a path starting `//name/` as a host and drop its first segment.
+  const target = req.url ?? '/';
+  const queryAt = target.indexOf('?');
+  const url = {
+    pathname: queryAt === -1 ? target : target.slice(0, queryAt),
+    search: queryAt === -1 ? '' : target.slice(queryAt),
+  };
   const method = req.method ?? 'GET';
   let matched: ReturnType<typeof matchRoute>;
   try {
@@ -118,7 +131,7 @@ async function handle(handlers: LocalHandlers, req: IncomingMessage, res: Server
   const textual = isTextual(headers['content-type']);
   const now = new Date();
   const requestId = randomUUID();
-  const queryStringParameters = Object.fromEntries(url.searchParams);
+  const queryStringParameters = queryOf(url.search);
   const requestContext = {
     accountId: '000000000000',
     apiId: 'local',
@@ -144,7 +157,7 @@ async function handle(handlers: LocalHandlers, req: IncomingMessage, res: Server
     rawQueryString: url.search.slice(1),
     ...(req.headers.cookie ? { cookies: req.headers.cookie.split(/;\s*/) } : {}),
     headers,
-    ...(url.search ? { queryStringParameters } : {}),
+    ...(url.search.length > 1 ? { queryStringParameters } : {}),
     ...(Object.keys(matched.pathParameters).length > 0 ? { pathParameters: matched.pathParameters } : {}),
     requestContext,
     ...(raw.length > 0 ? { body: textual ? raw.toString('utf8') : raw.toString('base64') } : {}),

@@ -49,6 +49,30 @@ export class LambdaTimeoutError extends Error {
 }
 
 /** The timeout the function has in AWS; the deliver function's follows the webhook timeout it is given. */
+/** Lambda's limit on a synchronous invocation's request and on its response: 6 MB each. */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** The event or the result is past Lambda's payload limit: Lambda refuses the call (API Gateway answers 500). */
+export class LambdaPayloadTooLargeError extends Error {
+  override name = 'LambdaPayloadTooLargeError';
+  constructor(functionName: string, which: 'request' | 'response', bytes: number) {
+    super(
+      `${functionName}: the ${which} payload is ${bytes} bytes, over Lambda's limit of ${MAX_PAYLOAD_BYTES} bytes`,
+    );
+  }
+}
+
+/** `value` as JSON, as Lambda carries it, refused past MAX_PAYLOAD_BYTES. */
+function payload(value: unknown, functionName: string, which: 'request' | 'response'): string {
+  const text = JSON.stringify(value) ?? 'null';
+  // Every UTF-16 unit is at most 3 UTF-8 bytes: only a text that could be past the limit is measured.
+  if (text.length * 3 > MAX_PAYLOAD_BYTES) {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > MAX_PAYLOAD_BYTES) throw new LambdaPayloadTooLargeError(functionName, which, bytes);
+  }
+  return text;
+}
+
 export function localTimeoutMs(name: FunctionName): number {
   const webhookTimeoutMs = Number(process.env[ENV.deliveryTimeoutMs]);
   return webhookTimeoutMs > 0 ? functionTimeoutMs(name, webhookTimeoutMs) : functionTimeoutMs(name);
@@ -80,7 +104,9 @@ export interface InvokeOptions {
 }
 
 /**
- * Calls a handler as Lambda does; rejects with LambdaTimeoutError when it has not settled within the timeout.
+ * Calls a handler as Lambda does: the event and the result cross as JSON (a handler cannot see or change the
+ * caller's objects, nor hand back a Date or a BigInt), each at most MAX_PAYLOAD_BYTES; rejects with
+ * LambdaTimeoutError when it has not settled within the timeout.
  * Lambda would then stop the function. In process nothing can stop it: its promise keeps running and what it
  * does later is ignored, but the invocation has failed (for EventBridge targets: retries, then the DLQ).
  */
@@ -97,7 +123,9 @@ export async function invoke(
     timer = setTimeout(() => reject(new LambdaTimeoutError(context.functionName, timeoutMs)), timeoutMs);
   });
   try {
-    return await Promise.race([handlers[name](event, context), timedOut]);
+    const request = JSON.parse(payload(event, context.functionName, 'request')) as unknown;
+    const result = await Promise.race([handlers[name](request, context), timedOut]);
+    return result === undefined ? undefined : JSON.parse(payload(result, context.functionName, 'response'));
   } finally {
     clearTimeout(timer);
   }

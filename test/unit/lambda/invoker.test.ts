@@ -3,9 +3,11 @@ import { FUNCTION_TIMEOUT_SECONDS, FUNCTIONS, type FunctionName } from '../../..
 import { ENV } from '../../../functions/shared/config.js';
 import {
   invoke,
+  LambdaPayloadTooLargeError,
   LambdaTimeoutError,
   type LocalHandler,
   type LocalHandlers,
+  MAX_PAYLOAD_BYTES,
 } from '../../../local/lambda/invoker.js';
 
 /** Every function runs the same stand-in handler. */
@@ -120,5 +122,57 @@ describe('local Lambda invoker: timeouts', () => {
     // Assess
     expect(remaining).toBeLessThanOrEqual(500);
     expect(remaining).toBeGreaterThan(0);
+  });
+});
+
+describe('local Lambda invoker: payloads cross as JSON, as in Lambda', () => {
+  it('hands the handler a copy of the event as JSON would carry it, and the caller a copy of the result', async () => {
+    // Prepare
+    const event = { when: new Date('2026-12-03T00:00:00Z'), nested: { n: 1 }, gone: undefined };
+    const kept = { same: true };
+    let seen: unknown;
+    // Act
+    const result = await invoke(
+      handlersOf(async (received) => {
+        seen = structuredClone(received);
+        (received as { nested: { n: number } }).nested.n = 2;
+        return kept;
+      }),
+      'publish',
+      event,
+    );
+    // Assess
+    expect(seen).toEqual({ when: '2026-12-03T00:00:00.000Z', nested: { n: 1 } });
+    expect(event.nested.n).toBe(1);
+    expect(result).toEqual({ same: true });
+    expect(result).not.toBe(kept);
+  });
+
+  it.each([
+    ['request', () => ({ body: 'x'.repeat(MAX_PAYLOAD_BYTES) }), async () => ({ statusCode: 200 })],
+    ['response', () => ({}), async () => ({ statusCode: 200, body: 'é'.repeat(MAX_PAYLOAD_BYTES / 2) })],
+  ] as const)('refuses a %s past 6 MB, as Lambda does', async (which, event, handler) => {
+    // Act
+    const error = await rejection(invoke(handlersOf(handler), 'contracts', event()));
+    // Assess
+    expect(error).toBeInstanceOf(LambdaPayloadTooLargeError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^sharebus-contracts: the ${which} payload is \\d+ bytes, over Lambda's limit of 6291456 bytes$`,
+      ),
+    );
+  });
+
+  it('refuses a result JSON cannot carry, as Lambda fails to serialize it', async () => {
+    // Act
+    const error = await rejection(
+      invoke(
+        handlersOf(async () => ({ big: 1n })),
+        'health',
+        {},
+      ),
+    );
+    // Assess
+    expect(error).toBeInstanceOf(TypeError);
   });
 });

@@ -1,0 +1,85 @@
+// The local front door builds API Gateway's payload-2.0 event from real HTTP requests; these are the places
+// where it used to build a different one than AWS does.
+import { connect } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { FUNCTIONS } from '../../functions/routes.js';
+import { type FrontDoor, startFrontDoor } from '../../local/front-door.js';
+import type { LocalHandler, LocalHandlers } from '../../local/lambda/invoker.js';
+
+/** Every function answers with the event it was given; the authorizer lets everything through. */
+const echo: LocalHandler = async (event) => ({ statusCode: 200, body: JSON.stringify(event) });
+const handlers = {
+  ...Object.fromEntries(Object.keys(FUNCTIONS).map((name) => [name, echo])),
+  authorizer: async () => ({ isAuthorized: true, context: { kind: 'admin' } }),
+} as unknown as LocalHandlers;
+
+/** Sends a request as written, on a raw socket (no client normalizing the path or merging headers), and reads the echoed event. */
+function send(
+  door: FrontDoor,
+  method: string,
+  path: string,
+  headers: Array<[string, string]> = [],
+): Promise<{ status: number; event: APIGatewayProxyEventV2 | undefined }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(door.port, '127.0.0.1');
+    const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+    for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+    socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+      const parsed = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+      resolve({
+        status,
+        event: 'routeKey' in parsed ? (parsed as unknown as APIGatewayProxyEventV2) : undefined,
+      });
+    });
+  });
+}
+
+describe('local front door: the payload-2.0 event', () => {
+  let door: FrontDoor;
+
+  beforeAll(async () => {
+    door = await startFrontDoor({ handlers });
+  });
+
+  afterAll(async () => {
+    await door.stop();
+  });
+
+  it('joins a query parameter given twice with a comma, as API Gateway does', async () => {
+    // Act
+    const { event } = await send(door, 'GET', '/contracts?tag=a&tag=b&one=1');
+    // Assess
+    expect(event?.queryStringParameters).toEqual({ tag: 'a,b', one: '1' });
+    expect(event?.rawQueryString).toBe('tag=a&tag=b&one=1');
+  });
+
+  it('joins a header sent twice with a comma rather than keeping the first', async () => {
+    // Act
+    const { event } = await send(door, 'GET', '/contracts', [
+      ['Authorization', 'Bearer first'],
+      ['Authorization', 'Bearer second'],
+      ['X-Trace', 'a'],
+      ['X-Trace', 'b'],
+    ]);
+    // Assess
+    expect(event?.headers.authorization).toBe('Bearer first,Bearer second');
+    expect(event?.headers['x-trace']).toBe('a,b');
+  });
+
+  it('reads a path starting with two slashes as a path, not as a host', async () => {
+    // Act
+    const hosted = await send(door, 'GET', '//somewhere/contracts');
+    const plain = await send(door, 'GET', '/contracts/land.parcel.registered?');
+    // Assess
+    expect(hosted).toEqual({ status: 404, event: undefined });
+    expect(plain.event?.pathParameters).toEqual({ type: 'land.parcel.registered' });
+    expect(plain.event?.rawPath).toBe('/contracts/land.parcel.registered');
+    expect(plain.event?.queryStringParameters).toBeUndefined();
+  });
+});
