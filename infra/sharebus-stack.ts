@@ -89,6 +89,17 @@ export class SharebusStack extends Stack {
         `webhookTimeout ${webhookTimeout.toHumanString()} must be at least 1 second`,
       );
     }
+    // EventBridge's bounds for a target's retry policy: past them every POST /subscriptions would fail at PutTargets.
+    const retries = props.deliveryMaxRetries;
+    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 185)) {
+      throw new SharebusStackError(`deliveryMaxRetries ${retries} must be a whole number from 0 to 185`);
+    }
+    const maxAge = props.deliveryMaxEventAge;
+    if (maxAge !== undefined && !(maxAge.toSeconds() >= 60 && maxAge.toSeconds() <= 86_400)) {
+      throw new SharebusStackError(
+        `deliveryMaxEventAge ${maxAge.toHumanString()} must be from 60 seconds to 24 hours`,
+      );
+    }
     const projectRoot = props.projectRoot ?? DEFAULT_PROJECT_ROOT;
 
     const events = new SharebusEventBus(this, 'EventBus', {
@@ -225,14 +236,7 @@ export class SharebusStack extends Stack {
     subscriptions.addToRolePolicy(
       new PolicyStatement({
         sid: 'ManageSubscriptionRules',
-        actions: [
-          'events:PutRule',
-          'events:DeleteRule',
-          'events:DescribeRule',
-          'events:PutTargets',
-          'events:RemoveTargets',
-          'events:ListTargetsByRule',
-        ],
+        actions: ['events:PutRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'],
         resources: [this.subscriptionRuleArnPattern],
       }),
     );
