@@ -1,5 +1,5 @@
-// Use case: hand one matched event to the subscriber's endpoint. A failed POST throws, so the bus's retry
-// policy and dead-letter queue take over; an event for a subscription that no longer exists is dropped.
+// Use case: hand one matched event to the subscriber's endpoint. A failed POST throws, so the invocation's
+// retries and dead-letter queue take over; an event for a subscription that no longer exists is dropped.
 import { z } from 'zod';
 import { CloudEventSchema } from '../../contracts/envelope.js';
 import type { Registry } from '../shared/registry/registry.js';
