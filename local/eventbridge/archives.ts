@@ -26,6 +26,7 @@ import {
 import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
 import { type CoalescingWriter, jsonLinesText, readJsonLines, readStateFile } from './persistence.js';
 import {
+  compareNames,
   type JsonObject,
   KMS_KEY_FIELD,
   NAME_PATTERN,
@@ -361,9 +362,10 @@ export class ArchiveStore implements ManagedRuleOwner {
       .filter((a) => prefix === undefined || a.name.startsWith(prefix))
       .filter((a) => sourceArn === undefined || a.sourceArn === sourceArn)
       .filter((a) => state === undefined || state === a.state)
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => compareNames(a.name, b.name));
     const { items, nextToken: next } = page(archives, nextToken, limit, {
       filter: JSON.stringify([prefix, sourceArn, state]),
+      key: (a) => a.name,
       invalid: (reason) =>
         validationError(
           `Parameter NextToken is not valid. Reason: ${reason === 'malformed' ? 'Malformed request.' : 'Token invalid.'}`,
@@ -724,8 +726,11 @@ export class ArchiveStore implements ManagedRuleOwner {
       .filter((r) => prefix === undefined || r.name.startsWith(prefix))
       .filter((r) => state === undefined || r.state === state)
       .filter((r) => sourceArn === undefined || r.sourceArn === sourceArn)
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const { items, nextToken: next } = page(replays, nextToken, limit);
+      .sort((a, b) => compareNames(a.name, b.name));
+    const { items, nextToken: next } = page(replays, nextToken, limit, {
+      filter: JSON.stringify(['ListReplays', prefix, sourceArn, state]),
+      key: (r) => r.name,
+    });
     return {
       Replays: items.map((r) => ({
         ReplayName: r.name,

@@ -21,6 +21,7 @@ import {
 import { alreadyExists, limitExceeded, notFound, validationError } from './errors.js';
 import { type CoalescingWriter, readStateFile } from './persistence.js';
 import {
+  compareNames,
   isObject,
   type JsonObject,
   KMS_KEY_FIELD,
@@ -540,8 +541,11 @@ export class ConnectionStore {
         (c) =>
           (prefix === undefined || c.name.startsWith(prefix)) && (state === undefined || c.state === state),
       )
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const { items, nextToken: next } = page(matching, nextToken, limit);
+      .sort((a, b) => compareNames(a.name, b.name));
+    const { items, nextToken: next } = page(matching, nextToken, limit, {
+      filter: JSON.stringify(['ListConnections', prefix, state]),
+      key: (c) => c.name,
+    });
     return {
       // AWS's Connection shape: no description, parameters or secret (recorded).
       Connections: items.map((c) => ({
@@ -689,8 +693,11 @@ export class ConnectionStore {
           (prefix === undefined || d.name.startsWith(prefix)) &&
           (connection === undefined || d.connectionArn === connection),
       )
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const { items, nextToken: next } = page(matching, nextToken, limit);
+      .sort((a, b) => compareNames(a.name, b.name));
+    const { items, nextToken: next } = page(matching, nextToken, limit, {
+      filter: JSON.stringify(['ListApiDestinations', prefix, connection]),
+      key: (d) => d.name,
+    });
     return {
       ApiDestinations: items.map((d) => this.#destinationSummary(d)),
       ...(next ? { NextToken: next } : {}),

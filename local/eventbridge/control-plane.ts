@@ -61,6 +61,7 @@ import { type CoalescingWriter, CompactedLog, reasonOf } from './persistence.js'
 import {
   BUS_NAME_PATTERN,
   BUS_NAME_PATTERN_TEXT,
+  compareNames,
   isObject,
   type JsonObject,
   KMS_KEY_FIELD,
@@ -406,8 +407,11 @@ export class ControlPlane {
     req.check();
     const buses = [...this.#buses.values()]
       .filter((b) => prefix === undefined || b.name.startsWith(prefix))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const { items, nextToken: next } = page(buses, nextToken, limit);
+      .sort((a, b) => compareNames(a.name, b.name));
+    const { items, nextToken: next } = page(buses, nextToken, limit, {
+      filter: JSON.stringify(['ListEventBuses', prefix]),
+      key: (b) => b.name,
+    });
     return { EventBuses: items.map((b) => this.#busSummary(b)), ...(next ? { NextToken: next } : {}) };
   }
 
@@ -575,8 +579,11 @@ export class ControlPlane {
     const managed = this.#managedRulesOf(bus.name);
     const rules = [...bus.rules.values(), ...managed]
       .filter((r) => prefix === undefined || r.name.startsWith(prefix))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const { items, nextToken: next } = page(rules, nextToken, limit);
+      .sort((a, b) => compareNames(a.name, b.name));
+    const { items, nextToken: next } = page(rules, nextToken, limit, {
+      filter: JSON.stringify(['ListRules', bus.name, prefix]),
+      key: (r) => r.name,
+    });
     const summary = (r: Rule | ManagedRule) =>
       'managedBy' in r ? managedRuleSummary(r) : this.#ruleSummary(r);
     return { Rules: items.map(summary), ...(next ? { NextToken: next } : {}) };
@@ -746,7 +753,11 @@ export class ControlPlane {
     const targets = managed
       ? managed.targets
       : [...this.#rule(bus, ruleName ?? '').targets.values()].map((t) => t.raw);
-    const { items, nextToken: next } = page(targets, nextToken, limit);
+    const { items, nextToken: next } = page(targets, nextToken, limit, {
+      filter: JSON.stringify(['ListTargetsByRule', bus.name, ruleName]),
+      key: (t) => String(t.Id),
+      ordered: false,
+    });
     return { Targets: items, ...(next ? { NextToken: next } : {}) };
   }
 
@@ -763,8 +774,11 @@ export class ControlPlane {
       .filter((r) => [...r.targets.values()].some((t) => t.arn === targetArn))
       .map((r) => r.name)
       .concat(managed.map((r) => r.name))
-      .sort();
-    const { items, nextToken: next } = page(names, nextToken, limit);
+      .sort(compareNames);
+    const { items, nextToken: next } = page(names, nextToken, limit, {
+      filter: JSON.stringify(['ListRuleNamesByTarget', bus.name, targetArn]),
+      key: (name) => name,
+    });
     return { RuleNames: items, ...(next ? { NextToken: next } : {}) };
   }
 

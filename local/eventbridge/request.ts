@@ -339,44 +339,67 @@ export function parseBody(text: string): JsonObject {
   return parsed;
 }
 
+/** The order every list operation returns names in (and the one its NextToken resumes by). */
+export const compareNames = (a: string, b: string): number => a.localeCompare(b);
+
 /**
- * Tokens bound to the filters of the request that made them (ListArchives, recorded): such a token serves
- * again, with another Limit too, but not with other filters, and is refused in the operation's own words.
+ * What a NextToken is bound to: the request's filters (a token serves again, with another Limit too, but not
+ * with other filters, as AWS was recorded doing for ListArchives) and how its items are named.
  */
-export interface PageFilter {
-  /** The request's filters, in any stable form. */
+export interface PageScope<T> {
+  /** The operation and the request's filters, in any stable form. */
   readonly filter: string;
-  readonly invalid: (reason: 'malformed' | 'other-filter') => EventBridgeApiError;
+  /** The name of an item; the items are in compareNames order of it unless `ordered` is false. */
+  readonly key: (item: T) => string;
+  /** False for items in an order of their own (a rule's targets): a token then resumes after its item if it is still there. */
+  readonly ordered?: boolean;
+  /** The error for a token that is not one (malformed) or that was made with other filters; by default ValidationException. */
+  readonly invalid?: (reason: 'malformed' | 'other-filter') => EventBridgeApiError;
 }
 
-/** Paging as EventBridge does it: an opaque NextToken, Limit 1..100. */
+/**
+ * Paging as EventBridge does it: an opaque NextToken, Limit 1..100. The token holds the name of the last item
+ * returned, so that items deleted or added meanwhile neither hide nor repeat the ones after it (a loop that
+ * deletes each page as it lists used to skip one page in two).
+ */
 export function page<T>(
   items: readonly T[],
   nextToken: string | undefined,
   limit: number | undefined,
-  scope?: PageFilter,
+  scope: PageScope<T>,
 ) {
-  const filter = scope?.filter;
+  const { filter, key } = scope;
   let start = 0;
   if (nextToken !== undefined) {
     const refuse = (reason: 'malformed' | 'other-filter') =>
-      scope?.invalid(reason) ?? validationError('The NextToken provided is invalid.');
-    let token: { offset?: unknown; filter?: unknown } | null;
+      scope.invalid?.(reason) ?? validationError('The NextToken provided is invalid.');
+    let token: { after?: unknown; offset?: unknown; filter?: unknown } | null;
     try {
       token = JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8'));
     } catch {
       throw refuse('malformed');
     }
-    const offset = token?.offset;
-    if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw refuse('malformed');
+    const { after, offset } = token ?? {};
+    if (typeof after !== 'string' || typeof offset !== 'number' || !Number.isInteger(offset) || offset < 1) {
+      throw refuse('malformed');
+    }
     if (token?.filter !== filter) throw refuse('other-filter');
-    start = offset;
+    if (offset <= items.length && key(items[offset - 1] as T) === after) start = offset;
+    else if (scope.ordered === false) {
+      const at = items.findIndex((item) => key(item) === after);
+      start = at === -1 ? Math.min(offset, items.length) : at + 1;
+    } else {
+      start = items.findIndex((item) => compareNames(key(item), after) > 0);
+      if (start === -1) start = items.length;
+    }
   }
   const slice = items.slice(start, start + (limit ?? 100));
   const end = start + slice.length;
   const token =
-    end < items.length
-      ? Buffer.from(JSON.stringify({ offset: end, filter })).toString('base64url')
+    end < items.length && slice.length > 0
+      ? Buffer.from(
+          JSON.stringify({ after: key(slice[slice.length - 1] as T), offset: end, filter }),
+        ).toString('base64url')
       : undefined;
   return { items: slice, nextToken: token };
 }

@@ -4,7 +4,9 @@ import {
   DescribeRuleCommand,
   DisableRuleCommand,
   EnableRuleCommand,
+  ListEventBusesCommand,
   ListRulesCommand,
+  type ListRulesCommandOutput,
   PutRuleCommand,
   PutTargetsCommand,
   TestEventPatternCommand,
@@ -82,6 +84,67 @@ describe('embedded EventBridge: rules', () => {
     expect(first.Rules?.map((r) => r.Name)).toEqual(['a-1', 'a-2']);
     expect(second.Rules?.map((r) => r.Name)).toEqual(['a-3']);
     expect(second.NextToken).toBeUndefined();
+  });
+
+  it('lists every rule to a loop that deletes each page as it goes, and every rule once to one that adds', async () => {
+    // Prepare
+    const names = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
+    for (const name of names)
+      await harness.client.send(new PutRuleCommand({ Name: name, EventPattern: PATTERN }));
+    // Act: delete each page once it is listed, then list again while adding a rule before the cursor
+    const deleted: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const listed: ListRulesCommandOutput = await harness.client.send(
+        new ListRulesCommand({ Limit: 2, NextToken: nextToken }),
+      );
+      for (const rule of listed.Rules ?? []) {
+        await harness.client.send(new DeleteRuleCommand({ Name: rule.Name }));
+        deleted.push(rule.Name ?? '');
+      }
+      nextToken = listed.NextToken;
+    } while (nextToken);
+    for (const name of names)
+      await harness.client.send(new PutRuleCommand({ Name: name, EventPattern: PATTERN }));
+    const seen: string[] = [];
+    nextToken = undefined;
+    do {
+      const listed: ListRulesCommandOutput = await harness.client.send(
+        new ListRulesCommand({ Limit: 2, NextToken: nextToken }),
+      );
+      seen.push(...(listed.Rules ?? []).map((r) => r.Name ?? ''));
+      if (seen.length === 2)
+        await harness.client.send(new PutRuleCommand({ Name: 'r0', EventPattern: PATTERN }));
+      nextToken = listed.NextToken;
+    } while (nextToken);
+    // Assess
+    expect(deleted).toEqual(names);
+    expect(seen).toEqual(names);
+  });
+
+  it('refuses a NextToken made by another listing: another prefix, another bus or another operation', async () => {
+    // Prepare
+    for (const name of ['a-1', 'a-2', 'a-3']) {
+      await harness.client.send(new PutRuleCommand({ Name: name, EventPattern: PATTERN }));
+    }
+    await harness.client.send(new CreateEventBusCommand({ Name: 'other' }));
+    const { NextToken } = await harness.client.send(new ListRulesCommand({ NamePrefix: 'a-', Limit: 1 }));
+    // Act
+    const refusals = await Promise.all(
+      [
+        new ListRulesCommand({ NamePrefix: 'a', NextToken }),
+        new ListRulesCommand({ NamePrefix: 'a-', EventBusName: 'other', NextToken }),
+        new ListEventBusesCommand({ NextToken }),
+      ].map((command) => caught(() => harness.client.send(command as ListRulesCommand))),
+    );
+    const sameListing = await harness.client.send(
+      new ListRulesCommand({ NamePrefix: 'a-', Limit: 5, NextToken }),
+    );
+    // Assess
+    expect(refusals.map((e) => [e.name, e.message])).toEqual(
+      Array(3).fill(['ValidationException', 'The NextToken provided is invalid.']),
+    );
+    expect(sameListing.Rules?.map((r) => r.Name)).toEqual(['a-2', 'a-3']);
   });
 
   it('refuses a NextToken it did not issue', async () => {
