@@ -635,7 +635,7 @@ export class ControlPlane {
     const ruleName = req.string('Rule', RULE_NAME_FIELD);
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const targets = req.array('Targets', { required: true, min: 1, max: 100 }) ?? [];
-    const readers = targets.map((t, i) => {
+    const parsed = targets.map((t, i) => {
       const reader = req.listMember(t, 'Targets', i);
       if (!reader) throw validationError(`Target ${i + 1} must be an object.`);
       return readTarget(reader);
@@ -645,10 +645,19 @@ export class ControlPlane {
     const managed = this.#managedRule(bus.name, ruleName ?? '');
     if (managed) {
       const ownArn = archiveTargetArn(this.scope.region);
-      if (readers.some((t) => t.id === managed.name && t.arn === ownArn)) throw ownTargetError(ownArn);
+      if (parsed.some((t) => t.id === managed.name && t.arn === ownArn)) throw ownTargetError(ownArn);
       throw managedRuleError(managed.name, false);
     }
     const rule = this.#rule(bus, ruleName ?? '');
+    // "If you have an IAM role on a cross-account event bus target, a PutTargets call without a role on the same
+    // target (same Id and Arn) will not remove the role" (PutTargets reference).
+    const readers = parsed.map((t): ParsedTarget => {
+      const kept = rule.targets.get(t.id)?.raw.RoleArn;
+      if (t.roleArn !== undefined || typeof kept !== 'string' || rule.targets.get(t.id)?.arn !== t.arn)
+        return t;
+      if (parseBusArn(t.arn) === undefined || !this.#needsRole(t.arn)) return t;
+      return { ...t, roleArn: kept, raw: { ...t.raw, RoleArn: kept } };
+    });
     // Not on replay: the request passed once, and the same dataDir may start under another account or region,
     // which would make a target on the old account's bus look like another account's.
     const replaying = this.#restoringAt !== undefined;

@@ -337,6 +337,31 @@ describe('embedded EventBridge: targets', () => {
     ]);
   });
 
+  it("keeps the role of another account's bus target put again without one, as the PutTargets reference says", async () => {
+    // Prepare
+    const role = 'arn:aws:iam::111111111111:role/forward';
+    const central = 'arn:aws:events:us-east-1:222222222222:event-bus/central';
+    const other = 'arn:aws:events:us-east-1:333333333333:event-bus/central';
+    const put = (Id: string, Arn: string, RoleArn?: string) =>
+      harness.client.send(
+        new PutTargetsCommand({
+          Rule: 'r1',
+          Targets: [{ Id, Arn, ...(RoleArn ? { RoleArn } : {}), RetryPolicy: { MaximumRetryAttempts: 3 } }],
+        }),
+      );
+    await put('bus', central, role);
+    // Act
+    const again = await put('bus', central);
+    const otherArn = await caught(() => put('bus', other));
+    // Assess
+    expect(again.FailedEntryCount).toBe(0);
+    expect(otherArn.message).toBe(`RoleArn is required for target ${other}.`);
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets).toEqual([
+      { Id: 'bus', Arn: central, RoleArn: role, RetryPolicy: { MaximumRetryAttempts: 3 } },
+    ]);
+  });
+
   it('holds the Ids of RemoveTargets to the target Id pattern, and removes none of a bad list', async () => {
     // Prepare
     await harness.client.send(
