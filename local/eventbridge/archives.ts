@@ -802,7 +802,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     // A start that cannot read it stops rather than start without the archives (and rewrite the file without them).
     const saved: { archives?: SavedArchive[]; replays?: SavedReplay[] } | undefined = readStateFile(
       join(this.#dir, 'archives.json'),
-      ['archives', 'replays'],
+      { archives: ['sourceArn', 'busName'], replays: ['sourceArn', 'state'] },
     );
     if (!saved) return;
     for (const s of saved.archives ?? []) {

@@ -866,7 +866,10 @@ export class ConnectionStore {
     const dir = this.options.dataDir;
     if (dir === undefined) return;
     const saved: { connections?: Connection[]; apiDestinations?: ApiDestination[] } | undefined =
-      readStateFile(join(dir, FILE), ['connections', 'apiDestinations']);
+      readStateFile(join(dir, FILE), {
+        connections: ['arn', 'authorizationType', 'state'],
+        apiDestinations: ['arn', 'connectionArn', 'invocationEndpoint', 'httpMethod'],
+      });
     if (!saved) return;
     // Written readable by all before 3ea99ae, and only rewritten when a connection changes: closed at once.
     chmodSync(join(dir, FILE), 0o600);

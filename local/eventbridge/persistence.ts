@@ -234,18 +234,32 @@ export function reasonOf(error: unknown): string {
 
 /**
  * A JSON state file (archives.json, connections.json): undefined when there is none, else its object, whose
- * `lists` must be lists where present; anything else is an error that names the file.
+ * `lists` must be lists where present, of objects each with a string `name` and the other string `fields` each
+ * list's items have; anything else is an error that names the file and the item.
  */
-export function readStateFile(file: string, lists: readonly string[]): Record<string, unknown> | undefined {
+export function readStateFile(
+  file: string,
+  lists: Readonly<Record<string, readonly string[]>>,
+): Record<string, unknown> | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const saved: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (typeof saved !== 'object' || saved === null || Array.isArray(saved))
       throw new Error('it holds no JSON object');
     const object = saved as Record<string, unknown>;
-    for (const key of lists) {
-      if (object[key] !== undefined && !Array.isArray(object[key]))
-        throw new Error(`its ${key} are not a list`);
+    for (const [key, fields] of Object.entries(lists)) {
+      const list = object[key];
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) throw new Error(`its ${key} are not a list`);
+      list.forEach((item: unknown, index) => {
+        const missing = ['name', ...fields].find(
+          (field) =>
+            typeof item !== 'object' ||
+            item === null ||
+            typeof (item as Record<string, unknown>)[field] !== 'string',
+        );
+        if (missing !== undefined) throw new Error(`${key}[${index}] has no string ${missing}`);
+      });
     }
     return object;
   } catch (error) {

@@ -45,6 +45,27 @@ type LogLine =
   | { readonly take: readonly string[] }
   | { readonly receive: string };
 
+/** Whether a parsed line of the log is one this store wrote (a hand-edited or damaged file may hold anything). */
+function isLogLine(line: unknown): line is LogLine {
+  if (typeof line !== 'object' || line === null) return false;
+  const { send, take, receive } = line as Record<string, unknown>;
+  if (send !== undefined) {
+    const m = send as Partial<Record<keyof QueueMessage, unknown>> | null;
+    return (
+      typeof m === 'object' &&
+      m !== null &&
+      typeof m.messageId === 'string' &&
+      typeof m.queueArn === 'string' &&
+      typeof m.body === 'string' &&
+      typeof m.sentAt === 'string' &&
+      typeof m.attributes === 'object' &&
+      m.attributes !== null
+    );
+  }
+  if (take !== undefined) return Array.isArray(take) && take.every((id) => typeof id === 'string');
+  return typeof receive === 'string';
+}
+
 export class QueueStore {
   readonly #queues = new Map<string, QueueMessage[]>();
   readonly #log: CompactedLog | undefined;
@@ -69,13 +90,13 @@ export class QueueStore {
   #replay(file: string): void {
     // By id while replaying, so a take costs O(1), not a pass over every message.
     const byId = new Map<string, QueueMessage>();
-    const { values, skipped } = readJsonLines(file);
-    for (const line of values as LogLine[]) {
-      if ('send' in line) byId.set(line.send.messageId, line.send);
+    const read = readJsonLines(file);
+    let skipped = read.skipped;
+    for (const line of read.values) {
+      if (!isLogLine(line)) skipped++;
+      else if ('send' in line) byId.set(line.send.messageId, line.send);
       else if ('take' in line) for (const id of line.take) byId.delete(id);
-      else if ('receive' in line) {
-        for (const [id, m] of byId) if (m.queueArn === line.receive) byId.delete(id);
-      }
+      else for (const [id, m] of byId) if (m.queueArn === line.receive) byId.delete(id);
     }
     for (const message of byId.values()) this.#add(message);
     if (skipped > 0) console.warn(`[eventbridge] queues: skipped ${skipped} unreadable line(s) in ${file}`);

@@ -880,6 +880,54 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(badJournal.message).toMatch(`[eventbridge] cannot read ${journal}: EISDIR`);
   });
 
+  it.each([
+    ['archives.json', '{"archives": [null]}', 'archives[0] has no string name'],
+    ['archives.json', '{"archives": [], "replays": [{"name": "r"}]}', 'replays[0] has no string sourceArn'],
+    ['connections.json', '{"connections": [null]}', 'connections[0] has no string name'],
+    [
+      'connections.json',
+      '{"apiDestinations": [{"name": "d", "arn": "x", "connectionArn": "c", "httpMethod": "POST"}]}',
+      'apiDestinations[0] has no string invocationEndpoint',
+    ],
+  ])('refuses to start on %s holding %s, naming the file and the item', async (name, text, reason) => {
+    // Prepare
+    await writeFile(join(dataDir, name), text);
+    // Act
+    const error = await caught(() => start());
+    // Assess
+    expect(error.message).toBe(`[eventbridge] cannot read ${join(dataDir, name)}: ${reason}`);
+  });
+
+  it('starts past lines of its queues log that are not its own, keeping the messages, and says how many', async () => {
+    // Prepare: a dead letter kept, then lines no version wrote appended
+    const first = await start();
+    await placedRule(first, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    first.lambda = async () => {
+      throw new Error('down');
+    };
+    await putOrder(first.client, 1);
+    await first.eventBridge.idle();
+    await first.close();
+    open.splice(0);
+    await appendFile(
+      join(dataDir, 'queues.jsonl'),
+      'null\n[]\n{"send": null}\n{"send": {"messageId": 7}}\n{"take": [1]}\n{"receive": 5}\n"text"\n',
+    );
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // Act
+      const second = await start();
+      const kept = second.eventBridge.deadLetters.list();
+      // Assess
+      expect(kept).toHaveLength(1);
+      expect(warn).toHaveBeenCalledWith(
+        `[eventbridge] queues: skipped 7 unreadable line(s) in ${join(dataDir, 'queues.jsonl')}`,
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('logs nothing for a change it refuses', async () => {
     // Prepare
     const first = await start();
