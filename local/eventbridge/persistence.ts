@@ -158,6 +158,8 @@ export class CoalescingWriter {
 
 /** Lines a log may hold beyond twice the lines that rebuild its state before it is rewritten as them. */
 const LOG_SLACK = 1_000;
+/** Characters a log given its live size may hold beyond twice that before it is rewritten. */
+const LOG_CHARS_SLACK = 1024 * 1024;
 
 /**
  * A file of JSON lines kept as a log (the queues', the control plane's): each change is appended as a line, and
@@ -167,6 +169,8 @@ const LOG_SLACK = 1_000;
  */
 export class CompactedLog {
   #lines = 0;
+  /** Characters appended since the last rewrite (or, right after it, what the caller said its lines take). */
+  #chars = 0;
   readonly #text = (): string => jsonLinesText(this.state());
 
   constructor(
@@ -175,15 +179,25 @@ export class CompactedLog {
     private readonly state: () => Iterable<unknown>,
   ) {}
 
-  append(line: unknown, size: number): void {
+  /**
+   * Appends a line to a state of `size` lines; with `liveChars` (about the characters those lines take), the log
+   * is also rewritten once it holds twice that plus LOG_CHARS_SLACK, so a few large lines added and removed many
+   * times do not grow it by their size each time.
+   */
+  append(line: unknown, size: number, liveChars?: number): void {
+    const text = JSON.stringify(line);
     this.#lines++;
-    if (this.#lines > 2 * size + LOG_SLACK) this.compact(size);
-    else this.writer.append(this.file, JSON.stringify(line), this.#text);
+    this.#chars += text.length;
+    const tooLong = this.#lines > 2 * size + LOG_SLACK;
+    const tooBig = liveChars !== undefined && this.#chars > 2 * liveChars + LOG_CHARS_SLACK;
+    if (tooLong || tooBig) this.compact(size, liveChars);
+    else this.writer.append(this.file, text, this.#text);
   }
 
   /** Rewrites the log as the lines that rebuild the state as it is when the write happens. */
-  compact(size: number): void {
+  compact(size: number, liveChars = 0): void {
     this.#lines = size;
+    this.#chars = liveChars;
     this.writer.replace(this.file, this.#text);
   }
 }

@@ -66,8 +66,13 @@ function isLogLine(line: unknown): line is LogLine {
   return typeof receive === 'string';
 }
 
+/** About the characters of a message's `send` line: its body, and a bound on the rest. */
+const sendChars = (message: QueueMessage): number => message.body.length + 1024;
+
 export class QueueStore {
   readonly #queues = new Map<string, QueueMessage[]>();
+  /** About the characters the messages held take as `send` lines: the log is rewritten past twice that. */
+  #liveChars = 0;
   readonly #log: CompactedLog | undefined;
 
   constructor(
@@ -81,9 +86,9 @@ export class QueueStore {
     else if (existsSync(legacy)) {
       // Written whole by versions before the log; read once, then the log takes over.
       const saved = JSON.parse(readFileSync(legacy, 'utf8')) as { queues?: Record<string, QueueMessage[]> };
-      for (const [arn, messages] of Object.entries(saved.queues ?? {})) this.#queues.set(arn, [...messages]);
+      for (const messages of Object.values(saved.queues ?? {})) for (const m of messages) this.#add(m);
     }
-    this.#log.compact(this.#count());
+    this.#log.compact(this.#count(), this.#liveChars);
   }
 
   /** Applies the log's lines in order; a line a crash cut short (the last) is left out. */
@@ -103,6 +108,7 @@ export class QueueStore {
   }
 
   #add(message: QueueMessage): void {
+    this.#liveChars += sendChars(message);
     const queue = this.#queues.get(message.queueArn);
     if (queue) queue.push(message);
     else this.#queues.set(message.queueArn, [message]);
@@ -114,6 +120,7 @@ export class QueueStore {
       const kept = messages.filter((m) => {
         if (!messageIds.has(m.messageId)) return true;
         taken.push(m);
+        this.#liveChars -= sendChars(m);
         return false;
       });
       if (kept.length !== messages.length) {
@@ -125,7 +132,7 @@ export class QueueStore {
   }
 
   #write(line: LogLine): void {
-    this.#log?.append(line, this.#count());
+    this.#log?.append(line, this.#count(), this.#liveChars);
   }
 
   #count(): number {
@@ -168,6 +175,7 @@ export class QueueStore {
     const messages = this.#queues.get(queueArn) ?? [];
     if (messages.length > 0) {
       this.#queues.delete(queueArn);
+      for (const m of messages) this.#liveChars -= sendChars(m);
       this.#write({ receive: queueArn });
     }
     return messages;

@@ -34,17 +34,14 @@ interface RetryState {
  */
 type Line = { readonly wait: SavedDelivery } | { readonly retry: RetryState } | { readonly end: string };
 
-/** Bytes the log may hold beyond twice what is waiting before it is rewritten: ended events are dead weight. */
-const BYTES_SLACK = 1024 * 1024;
 /** About what a line holds beside its event's text. */
 const LINE_OVERHEAD = 512;
 
 export class RetryJournal {
   readonly #waiting = new Map<string, SavedDelivery>();
   readonly #log: CompactedLog;
-  /** About the bytes the waiting deliveries take as lines, and those the log holds. */
+  /** About the characters the waiting deliveries take as lines: the log is rewritten past twice that. */
   #liveBytes = 0;
-  #logBytes = 0;
 
   constructor(writer: CoalescingWriter, dataDir: string) {
     this.#log = new CompactedLog(writer, join(dataDir, 'retries.jsonl'), () =>
@@ -76,10 +73,10 @@ export class RetryJournal {
     this.#waiting.set(delivery.id, delivery);
     if (before) {
       const { id, retries, dueAt, failure } = delivery;
-      this.#append({ retry: { id, retries, dueAt, ...(failure ? { failure } : {}) } }, LINE_OVERHEAD);
+      this.#append({ retry: { id, retries, dueAt, ...(failure ? { failure } : {}) } });
     } else {
       this.#liveBytes += lineBytes(delivery);
-      this.#append({ wait: delivery }, lineBytes(delivery));
+      this.#append({ wait: delivery });
     }
   }
 
@@ -88,18 +85,15 @@ export class RetryJournal {
     if (!before) return;
     this.#waiting.delete(id);
     this.#liveBytes -= lineBytes(before);
-    this.#append({ end: id }, LINE_OVERHEAD);
+    this.#append({ end: id });
   }
 
-  #append(line: Line, bytes: number): void {
-    this.#logBytes += bytes;
-    if (this.#logBytes > 2 * this.#liveBytes + BYTES_SLACK) this.#compact();
-    else this.#log.append(line, this.#waiting.size);
+  #append(line: Line): void {
+    this.#log.append(line, this.#waiting.size, this.#liveBytes);
   }
 
   #compact(): void {
-    this.#logBytes = this.#liveBytes;
-    this.#log.compact(this.#waiting.size);
+    this.#log.compact(this.#waiting.size, this.#liveBytes);
   }
 }
 

@@ -53,6 +53,24 @@ describe('QueueStore in a dataDir', () => {
     expect(await reopened()).toEqual({ [DLQ]: sent.slice(0, 10).map((m) => m.body) });
   });
 
+  it('compacts by size too: large messages sent and taken many times do not grow the log by their size each time', async () => {
+    // Prepare: one small message kept, then 200 KB messages sent and taken one at a time
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    store.send(DLQ, 'kept');
+    const body = 'x'.repeat(200 * 1024);
+    let largest = 0;
+    // Act
+    for (let i = 0; i < 100; i++) {
+      const sent = store.send(DLQ, body);
+      store.take(new Set([sent.messageId]));
+      await store.writer.flush();
+      largest = Math.max(largest, (await readFile(join(dir, 'queues.jsonl'))).length);
+    }
+    // Assess: under twice the live messages plus 1 MiB of slack and one message (20 MB by line count alone)
+    expect(largest).toBeLessThan(2 * 1024 * 1024 + 2 * body.length);
+    expect(await reopened()).toEqual({ [DLQ]: ['kept'] });
+  });
+
   it('starts after a crash tore the last line, without it, and goes on from there', async () => {
     // Prepare
     const warned = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
