@@ -62,8 +62,16 @@ export function principalOf(event: ApiEvent): Principal {
   );
 }
 
-/** `application/json` or a `+json` type, in UTF-8 if a charset is named. */
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+/** `application/json` or a `+json` type, whatever its parameters, in UTF-8 (or its ASCII subset) if a charset is named. */
+function isJsonMediaType(value: string): boolean {
+  const [type = '', ...parameters] = value.split(';');
+  if (!/^application\/(?:[\w.+-]*\+)?json$/i.test(type.trim())) return false;
+  return parameters.every((parameter) => {
+    const [name = '', charset = ''] = parameter.split('=');
+    if (name.trim().toLowerCase() !== 'charset') return true;
+    return ['utf-8', 'utf8', 'us-ascii'].includes(charset.trim().replace(/^"|"$/g, '').toLowerCase());
+  });
+}
 
 /**
  * The request body as JSON. A body sent as another media type is refused (415) rather than guessed at; one with
@@ -71,8 +79,8 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;\s*charset\s*=\s
  * cannot hold) or that nests past MAX_BODY_DEPTH is refused, naming where.
  */
 export function parseJsonBody(event: ApiEvent): unknown {
-  const mediaType = event.headers?.['content-type'];
-  if (mediaType !== undefined && !JSON_MEDIA_TYPE.test(mediaType.trim())) {
+  const mediaType = event.headers?.['content-type']?.trim();
+  if (mediaType && !isJsonMediaType(mediaType)) {
     throw new UnsupportedMediaTypeError(
       'unsupported_media_type',
       `The request body is sent as ${JSON.stringify(mediaType)}; send JSON with the header \`Content-Type: application/json\`.`,

@@ -81,6 +81,8 @@ export function findJsonFault(text: string): JsonFault | undefined {
     }
     if (unit === 0x7d /* } */ || unit === 0x5d /* ] */) {
       frames.pop();
+      // An empty object ends still expecting a key: the next string belongs to the container it sits in.
+      expectKey = false;
       at++;
       continue;
     }
@@ -152,15 +154,28 @@ const isNumberUnit = (unit: number): boolean =>
   unit === 0x2b ||
   unit === 0x2d;
 
-/** Why a JSON number token would not come back as written, or undefined when it would (up to a double's rounding of fractions). */
+/**
+ * Why a JSON number token would not come back as written, or undefined when it would. It comes back as the
+ * shortest text of its double (what JSON.stringify writes, and what subscribers receive), so that text must mean
+ * the same number: `1e300` and `0.1` do, `12345678901234567891` (…7000) and `0.10000000000000000555` (0.1) do not.
+ */
 function numberProblem(token: string): string | undefined {
   const value = Number(token);
   if (!Number.isFinite(value)) return 'is beyond the largest number a double holds (about 1.8e308)';
-  const mantissa = token.split(/[eE]/)[0]!;
-  if (value === 0 && /[1-9]/.test(mantissa)) return 'is too close to zero for a double and would become 0';
-  const integral = !/[.eE]/.test(token);
-  if (integral && !Number.isSafeInteger(value)) {
-    return `is an integer beyond ±${Number.MAX_SAFE_INTEGER} and would lose its last digits; send it as a string`;
-  }
-  return undefined;
+  const sent = decimal(token);
+  if (value === 0 && sent.digits !== '') return 'is too close to zero for a double and would become 0';
+  const kept = decimal(String(value));
+  if (sent.digits === kept.digits && sent.scale === kept.scale) return undefined;
+  return `has more digits than a double holds and would become ${value}; send it as a string`;
+}
+
+/** A number's text as significant digits × 10^scale, without leading or trailing zeros (the sign left out). */
+function decimal(text: string): { digits: string; scale: number } {
+  const [mantissa = '', exponent = '0'] = text.replace(/^-/, '').split(/[eE]/);
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  const all = whole + fraction;
+  const digits = all.replace(/^0+/, '').replace(/0+$/, '');
+  if (digits === '') return { digits, scale: 0 };
+  const trailing = all.length - all.replace(/0+$/, '').length;
+  return { digits, scale: Number(exponent) - fraction.length + trailing };
 }

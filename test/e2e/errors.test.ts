@@ -162,7 +162,7 @@ describe('refused requests', () => {
       status: 400,
       code: 'number_out_of_range',
       field: '/data/areaM2',
-      detail: /12345678901234567891 is an integer beyond/,
+      detail: /12345678901234567891 has more digits than a double holds/,
       publishes: true,
     },
     {

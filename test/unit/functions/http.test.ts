@@ -20,7 +20,13 @@ import { RegistryBusyError } from '../../../functions/shared/registry/registry.j
 
 /** A payload-2.0 event as API Gateway sends it, with the authorizer's label. */
 function apiEvent(
-  overrides: { body?: string; isBase64Encoded?: boolean; routeKey?: string; auth?: AuthorizerContext } = {},
+  overrides: {
+    body?: string;
+    isBase64Encoded?: boolean;
+    routeKey?: string;
+    auth?: AuthorizerContext;
+    contentType?: string;
+  } = {},
 ): ApiEvent {
   const routeKey = overrides.routeKey ?? 'POST /things';
   return {
@@ -28,7 +34,7 @@ function apiEvent(
     routeKey,
     rawPath: '/things',
     rawQueryString: '',
-    headers: {},
+    headers: overrides.contentType === undefined ? {} : { 'content-type': overrides.contentType },
     isBase64Encoded: overrides.isBase64Encoded ?? false,
     ...(overrides.body === undefined ? {} : { body: overrides.body }),
     requestContext: {
@@ -150,6 +156,40 @@ describe('parseJsonBody', () => {
     const error = thrown(() => parseJsonBody(apiEvent(body === undefined ? {} : { body })));
     // Assess
     expect(error).toMatchObject({ status: 400, code: 'malformed_json' });
+  });
+
+  it.each([
+    'application/json',
+    'Application/JSON',
+    'application/json; charset=utf-8',
+    'application/json;charset=UTF8',
+    'application/json; charset="utf-8"',
+    'application/json; charset=us-ascii',
+    'application/json; charset=utf-8;',
+    'application/json; version=1',
+    'application/json;odata.metadata=minimal',
+    'application/cloudevents+json',
+    'application/vnd.a+b+json',
+    '',
+  ])('reads a body sent as %p', (contentType) => {
+    // Act
+    const value = parseJsonBody(apiEvent({ body: '{"a":1}', contentType }));
+    // Assess
+    expect(value).toEqual({ a: 1 });
+  });
+
+  it.each([
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/jsonx',
+    'application/json; charset=iso-8859-1',
+    'multipart/form-data; boundary=x',
+  ])('answers 415 unsupported_media_type for a body sent as %p', (contentType) => {
+    // Act
+    const error = thrown(() => parseJsonBody(apiEvent({ body: '{"a":1}', contentType })));
+    // Assess
+    expect(error).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    expect(error.message).toContain(JSON.stringify(contentType));
   });
 });
 
