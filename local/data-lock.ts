@@ -1,7 +1,8 @@
 // One running process per state directory. Two servers reading and rewriting the same files lose each other's
 // writes (each rewrites archives.json from what it read at start), so the second one is refused at start,
 // naming the first. A lock left by a process that died is taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class DataDirInUseError extends Error {
@@ -9,6 +10,9 @@ export class DataDirInUseError extends Error {
 }
 
 const LOCK_FILE = '.lock';
+
+/** Lock files this process holds: one naming our pid that is not among them was left by an earlier process. */
+const held = new Set<string>();
 
 /** Whether a process with this pid runs (one we may not signal still runs). */
 function alive(pid: number): boolean {
@@ -20,43 +24,62 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The holder a lock file names, or undefined when it names none (not a lock we wrote). */
+function holderOf(path: string): { pid: number; what: string } | undefined {
+  try {
+    const [pid = '', what = ''] = readFileSync(path, 'utf8').split('\n');
+    const parsed = Number(pid);
+    return Number.isSafeInteger(parsed) && parsed > 0
+      ? { pid: parsed, what: what || 'a process' }
+      : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /**
- * Takes `dir`'s lock for this process, or throws DataDirInUseError when a live process holds it. Returns the
- * release, which removes the lock file if it is still ours.
+ * Takes `dir`'s lock for this process (`what` names it to a second one), or throws DataDirInUseError when a live
+ * process holds it. The file appears whole (written aside, then linked into place), so a second process never
+ * reads a lock half written. Returns the release, which removes the lock file if it is still ours.
  */
 export function lockDataDir(dir: string, what: string): () => void {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
-  const mine = `${process.pid}\n`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
+  const mine = `${process.pid}\n${what}\n`;
+  const aside = join(dir, `${LOCK_FILE}.${process.pid}.${randomUUID()}`);
+  writeFileSync(aside, mine, { mode: 0o600 });
+  try {
+    for (let attempt = 0; ; attempt++) {
       try {
-        writeSync(fd, mine);
-      } finally {
-        closeSync(fd);
+        linkSync(aside, path);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let holder: number | undefined;
-      try {
-        holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      } catch (readError) {
-        // Removed between our open and our read: try again.
-        if ((readError as NodeJS.ErrnoException).code !== 'ENOENT') throw readError;
-      }
-      if (holder !== undefined && Number.isSafeInteger(holder) && holder > 0 && alive(holder)) {
+      const holder = holderOf(path);
+      const ours = holder?.pid === process.pid;
+      if (holder !== undefined && (ours ? held.has(path) : alive(holder.pid))) {
         throw new DataDirInUseError(
-          `${dir} is in use by process ${holder}: stop that ${what} first, or give this one another state directory.`,
+          `${dir} is in use by ${holder.what} (process ${holder.pid}): stop it first, or give this ${what} another state directory.`,
         );
       }
-      // A lock left by a process that is gone (or a file we cannot read as one): take it over, once.
-      if (attempt > 0) throw new DataDirInUseError(`${dir}: could not take over the stale lock ${path}.`);
-      rmSync(path, { force: true });
+      // Left by a process that is gone (or not a lock at all): moved aside, then ours linked in its place. Two
+      // processes taking over the same stale lock at once is the one race left; a second attempt settles most.
+      if (attempt > 1) throw new DataDirInUseError(`${dir}: could not take over the stale lock ${path}.`);
+      try {
+        renameSync(path, `${aside}.stale`);
+        rmSync(`${aside}.stale`, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
+  } finally {
+    rmSync(aside, { force: true });
   }
+  held.add(path);
   return () => {
+    held.delete(path);
     try {
       if (readFileSync(path, 'utf8') === mine) rmSync(path, { force: true });
     } catch {

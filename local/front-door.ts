@@ -102,8 +102,10 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 }
 
 async function handle(handlers: LocalHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  // Split by hand: `new URL` would read a path starting `//name/` as a host and drop its first segment.
-  const target = req.url ?? '/';
+  // Split by hand: `new URL` would read a path starting `//name/` as a host and drop its first segment. A fragment
+  // is never the server's; an absolute-form target (`GET http://host/path`, as sent to a proxy) names the path after
+  // its authority.
+  const target = (req.url ?? '/').split('#')[0]!.replace(/^https?:\/\/[^/?]*/i, '') || '/';
   const queryAt = target.indexOf('?');
   const url = {
     pathname: queryAt === -1 ? target : target.slice(0, queryAt),

@@ -351,10 +351,21 @@ export interface PageScope<T> {
   readonly filter: string;
   /** The name of an item; the items are in compareNames order of it unless `ordered` is false. */
   readonly key: (item: T) => string;
-  /** False for items in an order of their own (a rule's targets): a token then resumes after its item if it is still there. */
+  /**
+   * False for a few items in an order of their own (a rule's five targets at most): the token then holds the
+   * names of every item returned so far, and the next page is the items not among them.
+   */
   readonly ordered?: boolean;
   /** The error for a token that is not one (malformed) or that was made with other filters; by default ValidationException. */
   readonly invalid?: (reason: 'malformed' | 'other-filter') => EventBridgeApiError;
+}
+
+interface PageToken {
+  /** The name of the last item returned. */
+  readonly after: string;
+  readonly filter: string;
+  /** Unordered items: the names of every item returned so far. */
+  readonly seen?: readonly string[];
 }
 
 /**
@@ -369,37 +380,45 @@ export function page<T>(
   scope: PageScope<T>,
 ) {
   const { filter, key } = scope;
-  let start = 0;
+  let left = items;
+  let seen: readonly string[] = [];
   if (nextToken !== undefined) {
-    const refuse = (reason: 'malformed' | 'other-filter') =>
-      scope.invalid?.(reason) ?? validationError('The NextToken provided is invalid.');
-    let token: { after?: unknown; offset?: unknown; filter?: unknown } | null;
-    try {
-      token = JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8'));
-    } catch {
-      throw refuse('malformed');
-    }
-    const { after, offset } = token ?? {};
-    if (typeof after !== 'string' || typeof offset !== 'number' || !Number.isInteger(offset) || offset < 1) {
-      throw refuse('malformed');
-    }
-    if (token?.filter !== filter) throw refuse('other-filter');
-    if (offset <= items.length && key(items[offset - 1] as T) === after) start = offset;
-    else if (scope.ordered === false) {
-      const at = items.findIndex((item) => key(item) === after);
-      start = at === -1 ? Math.min(offset, items.length) : at + 1;
+    const token = readToken(nextToken, filter, scope.ordered === false, scope.invalid);
+    if (token.seen !== undefined) {
+      seen = token.seen;
+      left = items.filter((item) => !seen.includes(key(item)));
     } else {
-      start = items.findIndex((item) => compareNames(key(item), after) > 0);
-      if (start === -1) start = items.length;
+      const start = items.findIndex((item) => compareNames(key(item), token.after) > 0);
+      left = start === -1 ? [] : items.slice(start);
     }
   }
-  const slice = items.slice(start, start + (limit ?? 100));
-  const end = start + slice.length;
-  const token =
-    end < items.length && slice.length > 0
-      ? Buffer.from(
-          JSON.stringify({ after: key(slice[slice.length - 1] as T), offset: end, filter }),
-        ).toString('base64url')
-      : undefined;
-  return { items: slice, nextToken: token };
+  const slice = left.slice(0, limit ?? 100);
+  if (slice.length === 0 || slice.length === left.length) return { items: slice, nextToken: undefined };
+  const after = key(slice[slice.length - 1] as T);
+  const token: PageToken =
+    scope.ordered === false ? { after, filter, seen: [...seen, ...slice.map(key)] } : { after, filter };
+  return { items: slice, nextToken: Buffer.from(JSON.stringify(token)).toString('base64url') };
+}
+
+function readToken(
+  nextToken: string,
+  filter: string,
+  unordered: boolean,
+  invalid: PageScope<unknown>['invalid'],
+): PageToken {
+  const refuse = (reason: 'malformed' | 'other-filter') =>
+    invalid?.(reason) ?? validationError('The NextToken provided is invalid.');
+  let token: Partial<Record<keyof PageToken, unknown>> | null;
+  try {
+    token = JSON.parse(Buffer.from(nextToken, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse('malformed');
+  }
+  const seen = token?.seen;
+  const seenOk = unordered
+    ? Array.isArray(seen) && seen.every((name) => typeof name === 'string')
+    : seen === undefined;
+  if (typeof token?.after !== 'string' || !seenOk) throw refuse('malformed');
+  if (token.filter !== filter) throw refuse('other-filter');
+  return token as PageToken;
 }

@@ -118,8 +118,11 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
     return {
       ...server,
       async stop() {
-        await server.stop();
-        unlock();
+        try {
+          await server.stop();
+        } finally {
+          unlock();
+        }
       },
     };
   } catch (error) {

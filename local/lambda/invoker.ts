@@ -48,7 +48,6 @@ export class LambdaTimeoutError extends Error {
   }
 }
 
-/** The timeout the function has in AWS; the deliver function's follows the webhook timeout it is given. */
 /** Lambda's limit on a synchronous invocation's request and on its response: 6 MB each. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
@@ -73,6 +72,7 @@ function payload(value: unknown, functionName: string, which: 'request' | 'respo
   return text;
 }
 
+/** The timeout the function has in AWS; the deliver function's follows the webhook timeout it is given. */
 export function localTimeoutMs(name: FunctionName): number {
   const webhookTimeoutMs = Number(process.env[ENV.deliveryTimeoutMs]);
   return webhookTimeoutMs > 0 ? functionTimeoutMs(name, webhookTimeoutMs) : functionTimeoutMs(name);

@@ -82,4 +82,16 @@ describe('local front door: the payload-2.0 event', () => {
     expect(plain.event?.rawPath).toBe('/contracts/land.parcel.registered');
     expect(plain.event?.queryStringParameters).toBeUndefined();
   });
+
+  it('leaves a fragment out of the path and query, and reads an absolute-form target by its path', async () => {
+    // Act
+    const fragment = await send(door, 'GET', '/contracts/a.b#frag');
+    const queryFragment = await send(door, 'GET', '/contracts?x=1#y=2');
+    const absolute = await send(door, 'GET', 'http://127.0.0.1/contracts/a.b?x=1');
+    // Assess
+    expect(fragment.event?.pathParameters).toEqual({ type: 'a.b' });
+    expect(queryFragment.event?.queryStringParameters).toEqual({ x: '1' });
+    expect(absolute.event?.rawPath).toBe('/contracts/a.b');
+    expect(absolute.event?.queryStringParameters).toEqual({ x: '1' });
+  });
 });

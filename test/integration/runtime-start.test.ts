@@ -42,14 +42,14 @@ describe('startSharebus refuses before starting anything', () => {
     // Prepare
     const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-runtime-'));
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-    writeFileSync(join(dataDir, '.lock'), `${other.pid}\n`);
+    writeFileSync(join(dataDir, '.lock'), `${other.pid}\nsharebus\n`);
     try {
       // Act
       const started = startSharebus({ dataDir, apiPort: 0, eventBridgePort: 0, dynamoDbPort: 0 });
       // Assess
       await expect(started).rejects.toThrow(DataDirInUseError);
       await expect(started).rejects.toThrow(
-        `${dataDir} is in use by process ${other.pid}: stop that sharebus first`,
+        `${dataDir} is in use by sharebus (process ${other.pid}): stop it first, or give this sharebus another state directory.`,
       );
     } finally {
       other.kill('SIGKILL');

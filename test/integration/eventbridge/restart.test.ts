@@ -436,7 +436,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     // Assess
     expect(second).toBeInstanceOf(DataDirInUseError);
     expect((second as Error).message).toBe(
-      `${dataDir} is in use by process ${process.pid}: stop that embedded EventBridge first, or give this one another state directory.`,
+      `${dataDir} is in use by embedded EventBridge (process ${process.pid}): stop it first, or give this embedded EventBridge another state directory.`,
     );
     const buses = await third.client.send(new ListEventBusesCommand({}));
     expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
@@ -456,7 +456,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       const refused = await caught(() => startEventBridge({ dataDir, invokeLambda: async () => {} }));
       // Assess
       expect(afterStop).toBe('gone');
-      expect((refused as Error).message).toContain(`in use by process ${child.pid}`);
+      expect((refused as Error).message).toContain(`in use by a process (process ${child.pid})`);
     } finally {
       child.kill('SIGKILL');
     }

@@ -1,6 +1,7 @@
 import {
   ListRuleNamesByTargetCommand,
   ListTargetsByRuleCommand,
+  type ListTargetsByRuleCommandOutput,
   PutRuleCommand,
   PutTargetsCommand,
   RemoveTargetsCommand,
@@ -360,6 +361,29 @@ describe('embedded EventBridge: targets', () => {
     expect(listed.Targets).toEqual([
       { Id: 'bus', Arn: central, RoleArn: role, RetryPolicy: { MaximumRetryAttempts: 3 } },
     ]);
+  });
+
+  it('lists every target to a loop that removes each page as it goes', async () => {
+    // Prepare
+    const ids = ['t5', 't1', 't4', 't2', 't3'];
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'r1', Targets: ids.map((Id) => ({ Id, Arn: LAMBDA_ARN })) }),
+    );
+    const removed: string[] = [];
+    let NextToken: string | undefined;
+    // Act
+    do {
+      const listed: ListTargetsByRuleCommandOutput = await harness.client.send(
+        new ListTargetsByRuleCommand({ Rule: 'r1', Limit: 2, NextToken }),
+      );
+      const pageIds = (listed.Targets ?? []).map((t) => t.Id ?? '');
+      if (pageIds.length > 0)
+        await harness.client.send(new RemoveTargetsCommand({ Rule: 'r1', Ids: pageIds }));
+      removed.push(...pageIds);
+      NextToken = listed.NextToken;
+    } while (NextToken);
+    // Assess
+    expect(removed).toEqual(ids);
   });
 
   it('holds the Ids of RemoveTargets to the target Id pattern, and removes none of a bad list', async () => {

@@ -1,0 +1,56 @@
+// The state directory's lock: who holds it is read from a file that appears whole, and a lock naming a process
+// that is gone, or naming this process without being one it holds (a restarted container reuses pids), is stale.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataDirInUseError, lockDataDir } from '../../../local/data-lock.js';
+
+describe('lockDataDir', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sharebus-lock-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes who holds it, refuses a second holder in this process, and removes it on release', () => {
+    // Act
+    const release = lockDataDir(dir, 'sharebus');
+    const content = readFileSync(join(dir, '.lock'), 'utf8');
+    let second: unknown;
+    try {
+      lockDataDir(dir, 'embedded EventBridge');
+    } catch (error) {
+      second = error;
+    }
+    release();
+    // Assess
+    expect(content).toBe(`${process.pid}\nsharebus\n`);
+    expect(second).toBeInstanceOf(DataDirInUseError);
+    expect((second as Error).message).toBe(
+      `${dir} is in use by sharebus (process ${process.pid}): stop it first, or give this embedded EventBridge another state directory.`,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.each([
+    ['our own pid, from an earlier run of a restarted container', () => `${process.pid}\nsharebus\n`],
+    ['a pid no process has', () => '2147483646\nsharebus\n'],
+    ['nothing (not a lock this code wrote)', () => ''],
+    ['text that is not a pid', () => 'locked\n'],
+  ])('takes over a lock naming %s, leaving no file of its own behind', (_, content) => {
+    // Prepare
+    writeFileSync(join(dir, '.lock'), content());
+    // Act
+    const release = lockDataDir(dir, 'sharebus');
+    const taken = readFileSync(join(dir, '.lock'), 'utf8');
+    const files = readdirSync(dir);
+    release();
+    // Assess
+    expect(taken).toBe(`${process.pid}\nsharebus\n`);
+    expect(files).toEqual(['.lock']);
+  });
+});
