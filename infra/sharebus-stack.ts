@@ -45,6 +45,13 @@ export interface SharebusStackProps extends StackProps {
   readonly deliveryMaxRetries?: number;
   /** How long EventBridge keeps trying to hand over an event. @default - the subscriptions handler's default */
   readonly deliveryMaxEventAge?: Duration;
+  /**
+   * Concurrent executions reserved for the deliver function, which is also its ceiling: slow webhooks then cannot
+   * take the account's whole concurrency from the API's functions (throttled deliveries are retried by Lambda for
+   * up to 6 hours). Reserving needs the account's unreserved concurrency to stay at 100 or more, so new accounts
+   * (limited to 10) cannot. @default - none reserved
+   */
+  readonly deliverConcurrency?: number;
   /** @default true */
   readonly tableDeletionProtection?: boolean;
   /**
@@ -61,7 +68,11 @@ export class SharebusStackError extends Error {
 /** What a function may do with the registry table. */
 type TableAccess = 'none' | 'read' | 'readWrite';
 
-interface FunctionWiring extends Pick<SharebusFunctionProps, 'memorySize' | 'timeout' | 'retryAttempts'> {
+interface FunctionWiring
+  extends Pick<
+    SharebusFunctionProps,
+    'memorySize' | 'timeout' | 'retryAttempts' | 'reservedConcurrentExecutions'
+  > {
   readonly description: string;
   readonly table: TableAccess;
   readonly environment?: Readonly<Record<string, string>>;
@@ -99,6 +110,10 @@ export class SharebusStack extends Stack {
       throw new SharebusStackError(
         `deliveryMaxEventAge ${maxAge.toHumanString()} must be from 60 seconds to 24 hours`,
       );
+    }
+    const concurrency = props.deliverConcurrency;
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+      throw new SharebusStackError(`deliverConcurrency ${concurrency} must be a whole number of 1 or more`);
     }
     const projectRoot = props.projectRoot ?? DEFAULT_PROJECT_ROOT;
 
@@ -175,6 +190,9 @@ export class SharebusStack extends Stack {
         timeout: Duration.millis(functionTimeoutMs('deliver', webhookTimeout.toMilliseconds())),
         deadLetters: true,
         retryAttempts: 2,
+        ...(props.deliverConcurrency === undefined
+          ? {}
+          : { reservedConcurrentExecutions: props.deliverConcurrency }),
       },
     };
     const commonEnvironment = {

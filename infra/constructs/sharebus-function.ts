@@ -35,6 +35,8 @@ export interface SharebusFunctionProps {
   readonly deadLetterQueue?: IQueue;
   /** Retries of a failed asynchronous invocation. @default 2 (the Lambda default) */
   readonly retryAttempts?: number;
+  /** Concurrent executions reserved for (and the most allowed to) the function. @default - none reserved */
+  readonly reservedConcurrentExecutions?: number;
   /** @default `sharebus <id>` */
   readonly description?: string;
 }
@@ -76,6 +78,9 @@ export class SharebusFunction extends Construct {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,

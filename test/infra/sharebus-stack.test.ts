@@ -112,6 +112,8 @@ describe('SharebusStack', () => {
         { deliveryMaxEventAge: Duration.seconds(59) },
         /deliveryMaxEventAge 59 seconds must be from 60 seconds to 24 hours/,
       ],
+      [{ deliverConcurrency: 0 }, /deliverConcurrency 0 must be a whole number of 1 or more/],
+      [{ deliverConcurrency: 2.5 }, /deliverConcurrency 2.5 must be a whole number of 1 or more/],
       [
         { deliveryMaxEventAge: Duration.hours(25) },
         /deliveryMaxEventAge 1 day 1 hour must be from 60 seconds to 24 hours/,
@@ -523,6 +525,7 @@ describe('SharebusStack', () => {
           logRetention: RetentionDays.ONE_YEAR,
           apiThrottle: { rateLimit: 10, burstLimit: 20 },
           tableDeletionProtection: false,
+          deliverConcurrency: 20,
         },
       }));
     }, 120_000);
@@ -553,6 +556,15 @@ describe('SharebusStack', () => {
         Timeout: 45,
         Environment: { Variables: { [ENV.deliveryTimeoutMs]: '25000' } },
       });
+    });
+
+    it('reserves concurrency for the deliver function only when asked, and for it alone', () => {
+      // THEN
+      expect(customFunction('deliver').ReservedConcurrentExecutions).toBe(20);
+      for (const name of FUNCTION_NAMES.filter((other) => other !== 'deliver')) {
+        expect(customFunction(name)).not.toHaveProperty('ReservedConcurrentExecutions');
+      }
+      expect(resource(functionId('deliver')).Properties).not.toHaveProperty('ReservedConcurrentExecutions');
     });
 
     it('passes the delivery retry policy to subscriptions, which otherwise keeps its own default', () => {
