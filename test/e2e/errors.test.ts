@@ -21,6 +21,11 @@ const SCHEMA = {
   additionalProperties: false,
 };
 
+/** A contract of a type the test registers nowhere, with the fields a case does not set. */
+function surveyContract(fields: { version?: string; schema: unknown }): Record<string, unknown> {
+  return { type: 'land.survey.done', version: '1.0.0', description: 'd', sharing: 'open', ...fields };
+}
+
 describe('refused requests', () => {
   let bus: LocalSharebus;
   let landKey: string;
@@ -173,7 +178,7 @@ describe('refused requests', () => {
       body: () => {
         let schema: Record<string, unknown> = { type: 'string' };
         for (let i = 0; i < 1_000; i++) schema = { type: 'object', properties: { a: schema } };
-        return { type: 'land.survey.done', version: '1.0.0', description: 'd', sharing: 'open', schema };
+        return surveyContract({ schema });
       },
       status: 400,
       code: 'nesting_too_deep',
@@ -184,13 +189,7 @@ describe('refused requests', () => {
       method: 'POST',
       path: '/contracts',
       key: () => landKey,
-      body: () => ({
-        type: 'land.survey.done',
-        version: '1.0.0',
-        description: 'd',
-        sharing: 'open',
-        schema: { type: 'object', description: 'x'.repeat(300_000) },
-      }),
+      body: () => surveyContract({ schema: { type: 'object', description: 'x'.repeat(300_000) } }),
       status: 413,
       code: 'schema_too_large',
       field: '/schema',
@@ -200,13 +199,10 @@ describe('refused requests', () => {
       method: 'POST',
       path: '/contracts',
       key: () => landKey,
-      body: () => ({
-        type: 'land.survey.done',
-        version: '1.0.0',
-        description: 'd',
-        sharing: 'open',
-        schema: { type: 'object', properties: { surveyedOn: { type: 'string', format: 'datum' } } },
-      }),
+      body: () =>
+        surveyContract({
+          schema: { type: 'object', properties: { surveyedOn: { type: 'string', format: 'datum' } } },
+        }),
       status: 400,
       code: 'invalid_schema',
       field: '/schema/properties/surveyedOn/format',
@@ -216,13 +212,7 @@ describe('refused requests', () => {
       method: 'POST',
       path: '/contracts',
       key: () => landKey,
-      body: () => ({
-        type: 'land.survey.done',
-        version: '1.0.12345678901',
-        description: 'd',
-        sharing: 'open',
-        schema: {},
-      }),
+      body: () => surveyContract({ version: '1.0.12345678901', schema: {} }),
       status: 400,
       code: 'invalid_request',
       field: '/version',
@@ -298,13 +288,7 @@ describe('refused requests', () => {
       method: 'POST',
       path: '/contracts',
       key: () => landKey,
-      body: () => ({
-        type: 'land.survey.done',
-        version: '1.0.0',
-        description: 'd',
-        sharing: 'open',
-        schema: { type: 'banana' },
-      }),
+      body: () => surveyContract({ schema: { type: 'banana' } }),
       status: 400,
       code: 'invalid_schema',
       field: '/schema/type',
@@ -314,13 +298,7 @@ describe('refused requests', () => {
       method: 'POST',
       path: '/contracts',
       key: () => landKey,
-      body: () => ({
-        type: 'land.survey.done',
-        version: '1.0',
-        description: 'd',
-        sharing: 'open',
-        schema: {},
-      }),
+      body: () => surveyContract({ version: '1.0', schema: {} }),
       status: 400,
       code: 'invalid_request',
       field: '/version',
