@@ -5,6 +5,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  CreateArchiveCommand,
   CreateEventBusCommand,
   EventBridgeClient,
   ResourceAlreadyExistsException,
@@ -176,10 +177,26 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     await ensureTable(ddb, tableName);
     ddb.destroy();
     const eventBridgeClient = new EventBridgeClient({});
-    try {
-      await eventBridgeClient.send(new CreateEventBusCommand({ Name: process.env[ENV.busName]! }));
-    } catch (error) {
+    const busName = process.env[ENV.busName]!;
+    const exists = (error: unknown) => {
       if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+    };
+    try {
+      const bus = await eventBridgeClient
+        .send(new CreateEventBusCommand({ Name: busName }))
+        .then((created) => created.EventBusArn, exists);
+      // As the CDK stack does (SharebusEventBus): every event of the bus archived 30 days, for replays.
+      await eventBridgeClient
+        .send(
+          new CreateArchiveCommand({
+            ArchiveName: `${busName}-archive`,
+            EventSourceArn: bus ?? `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${busName}`,
+            Description: `Every event on the ${busName} bus, for replay`,
+            EventPattern: JSON.stringify({ account: [ACCOUNT] }),
+            RetentionDays: 30,
+          }),
+        )
+        .catch(exists);
     } finally {
       eventBridgeClient.destroy();
     }

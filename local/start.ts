@@ -13,9 +13,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`Usage: npm start [-- --in-memory] [-- --no-demo]
+  console.log(`Usage: npm start -- [--in-memory] [--no-demo]
 
-  --in-memory   start empty and keep nothing (default: state persists under .sharebus/)
+  --in-memory   keep nothing: new keys and a fresh demo catalogue at every start (default: state persists)
   --no-demo     do not register the demo departments, systems and contracts
 
 Environment: SHAREBUS_PORT (4510), SHAREBUS_EVENTBRIDGE_PORT (4511), SHAREBUS_DYNAMODB_PORT (4512),
@@ -40,6 +40,7 @@ try {
     `  DynamoDB Local      ${bus.dynamoDbEndpoint}   (table: sharebus)`,
     `  Dead letters        ${bus.eventBridgeEndpoint}/_local/dead-letters`,
     `  State               ${values['in-memory'] ? 'in memory (nothing kept)' : (process.env.SHAREBUS_DATA_DIR ?? '.sharebus/')}`,
+    `  AWS CLI             export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${bus.eventBridge.region}`,
     '',
     `  Admin API key       ${bus.adminKey}`,
   ];

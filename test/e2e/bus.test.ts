@@ -185,6 +185,35 @@ describe('sharebus on one machine', () => {
     expect(hook.received.map((r) => r.json.id).sort()).toEqual([...ids].sort());
   });
 
+  it('archives every event of the bus, as the CDK stack does, so that it can be replayed', async () => {
+    // Prepare
+    const describe = async () => {
+      const answer = await fetch(bus.eventBridgeUrl, {
+        method: 'POST',
+        headers: {
+          'x-amz-target': 'AWSEvents.DescribeArchive',
+          'content-type': 'application/x-amz-json-1.1',
+        },
+        body: JSON.stringify({ ArchiveName: 'sharebus-archive' }),
+      });
+      return (await answer.json()) as { EventCount: number; RetentionDays: number; EventSourceArn: string };
+    };
+    const before = await describe();
+    // Act
+    const accepted = await call(bus.apiUrl, 'POST', '/events', publisherKey, {
+      type: TYPE,
+      data: { registrationId: 'ARCHIVED-1', district: 'west' },
+    });
+    // Assess
+    expect(accepted.status).toBe(202);
+    const after = await describe();
+    expect(after).toMatchObject({
+      RetentionDays: 30,
+      EventSourceArn: 'arn:aws:events:us-east-1:000000000000:event-bus/sharebus',
+    });
+    expect(after.EventCount).toBe(before.EventCount + 1);
+  });
+
   it('retries a failing webhook and then dead-letters the delivery', async () => {
     // Prepare
     const failing = await receiver();
