@@ -69,7 +69,9 @@ describe('a restarted sharebus', () => {
         (await call(second.apiUrl, 'POST', '/departments', second.adminKey, { id: 'archives', name: 'x' }))
           .body.code,
       ).toBe('department_exists');
+      // The archive's managed rule is listed among the bus's rules, as in AWS.
       expect(await ruleNames(second.eventBridgeUrl)).toEqual([
+        'Events-Archive-sharebus-archive',
         'copy-licenses',
         `sharebus-sub-${subscribed.body.id}`,
       ]);
