@@ -39,6 +39,9 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
   if (!subscription) {
     return { delivered: false, reason: 'subscription_gone', subscriptionId, eventId: event.id };
   }
+  // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query
+  // often carry its secret (`/hook?token=...`, `/services/T000/B000/XXXX`).
+  const target = `POST ${new URL(subscription.endpoint.url).origin}/… (subscription ${subscriptionId})`;
   let response: Response;
   try {
     response = await ports.fetch(subscription.endpoint.url, {
@@ -52,20 +55,13 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
       redirect: 'manual',
     });
   } catch (error) {
-    throw new DeliveryFailedError(
-      `POST ${subscription.endpoint.url} failed: ${(error as Error).message}`,
-      undefined,
-      {
-        cause: error,
-      },
-    );
+    throw new DeliveryFailedError(`${target} failed: ${(error as Error).message}`, undefined, {
+      cause: error,
+    });
   }
   await response.body?.cancel();
   if (response.status < 200 || response.status >= 300) {
-    throw new DeliveryFailedError(
-      `POST ${subscription.endpoint.url} answered ${response.status}`,
-      response.status,
-    );
+    throw new DeliveryFailedError(`${target} answered ${response.status}`, response.status);
   }
   return { delivered: true, status: response.status };
 }

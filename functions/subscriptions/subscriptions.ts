@@ -1,6 +1,7 @@
 // Use cases: subscribing a system's endpoint to a contract, listing and removing subscriptions, and
 // reconciling the bus's rules with the registry. Each active subscription is exactly one EventBridge rule
 // whose target is the deliver function.
+
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { busSource, majorPrefix } from '../../contracts/envelope.js';
@@ -12,6 +13,7 @@ import { type Bus, InvalidRulePatternError } from '../shared/bus.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
+import { internalHostReason } from '../shared/internal-address.js';
 import { logger } from '../shared/logger.js';
 import type { ContractVersion, Principal, Registry, Subscription } from '../shared/registry/registry.js';
 
@@ -67,6 +69,15 @@ function checkEndpoint(url: string, policy: EndpointPolicy): void {
     throw new BadRequestError('invalid_endpoint', 'The endpoint URL must not carry credentials.', {
       fields: [{ field: '/endpoint/url', message: 'must not contain user:password@' }],
     });
+  }
+  // Deployed (https only), an endpoint must be on the internet; locally receivers run on 127.0.0.1.
+  const internal = policy === 'allow-http' ? undefined : internalHostReason(parsed.hostname);
+  if (internal !== undefined) {
+    throw new BadRequestError(
+      'invalid_endpoint',
+      `The endpoint's host ${parsed.hostname} ${internal}; a webhook must be reachable on the internet.`,
+      { fields: [{ field: '/endpoint/url', message: `host ${internal}` }] },
+    );
   }
 }
 

@@ -113,6 +113,28 @@ describe('deliverEvent', () => {
     },
   );
 
+  it('names the endpoint by its origin alone when it fails, since its path and query may hold its secret', async () => {
+    // Prepare
+    const secretUrl = `${receiver.baseUrl}/hooks/T000/B000/s3cr3t?token=HF-WEBHOOK-SECRET`;
+    const ports = await subscribed('sub-secret', secretUrl);
+    receiver.reply = (res) => res.writeHead(500).end();
+    const closed = await startReceiver();
+    await closed.close();
+    const unreachable = await subscribed('sub-secret-down', `${closed.baseUrl}/hook?token=HF-WEBHOOK-SECRET`);
+    // Act
+    const answered = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-secret', event }));
+    const failed = await caught(() =>
+      deliverEvent(unreachable, { subscriptionId: 'sub-secret-down', event }),
+    );
+    // Assess
+    expect(answered.message).toBe(`POST ${receiver.baseUrl}/… (subscription sub-secret) answered 500`);
+    expect(failed.message).toMatch(
+      new RegExp(`^POST ${closed.baseUrl}/… \\(subscription sub-secret-down\\) failed: `),
+    );
+    for (const error of [answered, failed])
+      expect(error.message).not.toMatch(/s3cr3t|HF-WEBHOOK-SECRET|hooks/);
+  });
+
   it('does not follow a redirect: a 3xx answer is a failed delivery', async () => {
     // Prepare
     const ports = await subscribed('sub-redirect', `${receiver.baseUrl}/hook`);

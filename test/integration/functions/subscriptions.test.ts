@@ -197,6 +197,10 @@ describe('createSubscription', () => {
     { policy: 'allow-http' as const, url: 'ftp://receiver.example.org/hook', why: 'another scheme' },
     { policy: 'allow-http' as const, url: '/hook', why: 'a relative URL' },
     { policy: 'allow-http' as const, url: 'https://user:secret@receiver.example.org/', why: 'credentials' },
+    { policy: 'https-only' as const, url: 'https://169.254.169.254/latest/', why: 'the metadata address' },
+    { policy: 'https-only' as const, url: 'https://0x7f.1/hook', why: 'loopback in hex' },
+    { policy: 'https-only' as const, url: 'https://[::ffff:10.0.0.5]/hook', why: 'a mapped private address' },
+    { policy: 'https-only' as const, url: 'https://localhost:8443/hook', why: 'localhost' },
   ])('refuses an endpoint with $why under $policy with 400 invalid_endpoint, leaving nothing', async (c) => {
     // Prepare
     const { ports, ruleNames } = await setUp({ policy: c.policy });

@@ -1,0 +1,50 @@
+// Endpoints that name this network rather than the internet. Deployed, webhooks must be public https endpoints: a
+// subscription naming a loopback, link-local (the instance metadata service), private or unique-local address would
+// have the deliver function POST records inside the platform's own network.
+import { BlockList, isIP } from 'node:net';
+
+const internal = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const) {
+  internal.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const) {
+  internal.addSubnet(network, prefix, 'ipv6');
+}
+
+/**
+ * Why a URL's hostname (as `new URL` gives it, so numeric and hex IPv4 forms are already dotted) is internal, or
+ * undefined when it is not. Names are judged by name alone (`localhost`); one that resolves to an internal
+ * address is not caught here.
+ */
+export function internalHostReason(hostname: string): string | undefined {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'names this machine';
+  const family = isIP(host);
+  if (family === 0) return undefined;
+  const address = family === 6 ? (mappedIpv4(host) ?? host) : host;
+  const type = isIP(address) === 4 ? 'ipv4' : 'ipv6';
+  return internal.check(address, type) ? 'is a loopback, link-local or private address' : undefined;
+}
+
+/** The IPv4 address an IPv4-mapped IPv6 address (`::ffff:a9fe:a9fe`, `::ffff:169.254.169.254`) carries. */
+function mappedIpv4(host: string): string | undefined {
+  const match = /^::ffff:(?:([0-9a-f]{1,4}):([0-9a-f]{1,4})|(\d+\.\d+\.\d+\.\d+))$/.exec(host);
+  if (!match) return undefined;
+  if (match[3] !== undefined) return match[3];
+  const high = Number.parseInt(match[1]!, 16);
+  const low = Number.parseInt(match[2]!, 16);
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+}
