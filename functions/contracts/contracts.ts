@@ -60,6 +60,16 @@ export async function registerContract(
     }
     throw error;
   }
+  // A type named after another department (`tax.return.filed` registered by market regulation) would pass for
+  // that department's data, and would keep the department out of its own name for good.
+  const named = input.type.split('.')[0]!;
+  if (named !== caller.departmentId && (await ports.registry.getDepartment(named)) !== undefined) {
+    throw new ForbiddenError(
+      'type_names_other_department',
+      `Contract type ${input.type} starts with ${named}, another department's id; only ${named} may register types named after it.`,
+      { fields: [{ field: '/type', message: `names department ${named}` }] },
+    );
+  }
   const now = ports.now();
   const contract: ContractVersion = {
     type: input.type,

@@ -11,6 +11,8 @@ import {
 } from './harness.js';
 
 const TYPE = 'land.parcel.registered';
+/** A type of land's not named after a department. */
+const OWNED_TYPE = 'parcel.boundary.surveyed';
 const SCHEMA = {
   type: 'object',
   required: ['parcelId', 'areaM2'],
@@ -67,6 +69,13 @@ describe('refused requests', () => {
       version: '1.0.0',
       description: 'Personal data of a parcel owner',
       sharing: 'conditional',
+      schema: { type: 'object' },
+    });
+    await call(bus.apiUrl, 'POST', '/contracts', landKey, {
+      type: OWNED_TYPE,
+      version: '1.0.0',
+      description: 'A parcel boundary was surveyed',
+      sharing: 'open',
       schema: { type: 'object' },
     });
     hook = await startReceiver();
@@ -308,9 +317,25 @@ describe('refused requests', () => {
       method: 'POST',
       path: '/contracts',
       key: () => otherKey,
-      body: () => ({ type: TYPE, version: '2.0.0', description: 'd', sharing: 'open', schema: {} }),
+      body: () => ({ type: OWNED_TYPE, version: '2.0.0', description: 'd', sharing: 'open', schema: {} }),
       status: 403,
       code: 'not_owner',
+      field: '/type',
+    },
+    {
+      name: 'a contract type named after another department',
+      method: 'POST',
+      path: '/contracts',
+      key: () => otherKey,
+      body: () => ({
+        type: 'land.zone.drawn',
+        version: '1.0.0',
+        description: 'd',
+        sharing: 'open',
+        schema: {},
+      }),
+      status: 403,
+      code: 'type_names_other_department',
       field: '/type',
     },
     {

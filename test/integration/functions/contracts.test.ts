@@ -119,10 +119,12 @@ describe('registerContract', () => {
 
   it('refuses another department’s new version of a type with 403 not_owner and writes nothing', async () => {
     // Prepare
-    await registerContract(ports(), owner, body('tax.filing.owned', '1.0.0'));
+    await registerContract(ports(), owner, body('revenue.filing.owned', '1.0.0'));
     const before = await tableSnapshot(test);
     // Act
-    const error = await caught(() => registerContract(ports(), stranger, body('tax.filing.owned', '2.0.0')));
+    const error = await caught(() =>
+      registerContract(ports(), stranger, body('revenue.filing.owned', '2.0.0')),
+    );
     // Assess
     expect(error).toMatchObject({
       status: 403,
@@ -132,11 +134,29 @@ describe('registerContract', () => {
     expect(await tableSnapshot(test)).toEqual(before);
   });
 
+  it('refuses a type named after another department with 403 type_names_other_department, writing nothing', async () => {
+    // Prepare
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() => registerContract(ports(), stranger, body('tax.return.filed', '1.0.0')));
+    const afterRefusal = await tableSnapshot(test);
+    const own = await registerContract(ports(), stranger, body('housing.account.opened', '1.0.0'));
+    const unnamed = await registerContract(ports(), stranger, body('nowhere-dept.account.opened', '1.0.0'));
+    // Assess
+    expect(error).toMatchObject({
+      status: 403,
+      code: 'type_names_other_department',
+      fields: [{ field: '/type', message: 'names department tax' }],
+    });
+    expect(afterRefusal).toEqual(before);
+    expect([own.created, unnamed.created]).toEqual([true, true]);
+  });
+
   it('lets exactly one of two departments registering the same new type at once own it', async () => {
     // Both requests read the type as unregistered before either writes, so only the registry's claim decides.
     for (const round of [1, 2, 3, 4, 5]) {
       // Prepare
-      const type = `tax.race.round-${round}`;
+      const type = `revenue.race.round-${round}`;
       // Act
       const outcomes = await Promise.allSettled([
         registerContract(ports(), owner, body(type, '1.0.0')),
