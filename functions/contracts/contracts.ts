@@ -17,6 +17,7 @@ import {
   type Registry,
   RegistryConflictError,
   RegistryOwnershipError,
+  RegistrySharingError,
 } from '../shared/registry/registry.js';
 import { InvalidSchemaError, type SchemaValidator } from '../shared/schema-validator.js';
 
@@ -84,16 +85,12 @@ export async function registerContract(
   };
   // A subscription receives every version of its major, judged by the sharing of the one it named: a version
   // sharing otherwise than the others of its major would reach subscribers its class should not.
+  // The registry claims the major's sharing with the write (two versions registered at once); this read covers
+  // majors registered before that claim existed.
   const sibling = (await ports.registry.listContractVersions(input.type)).find(
     (v) => v.major === contract.major && v.version !== contract.version && v.sharing !== contract.sharing,
   );
-  if (sibling) {
-    throw new ConflictError(
-      'sharing_needs_new_major',
-      `${input.type} ${sibling.version} is shared as "${sibling.sharing}"; every version of major ${contract.major} must be shared alike, so sharing it as "${contract.sharing}" needs a new major version.`,
-      { fields: [{ field: '/sharing', message: `major ${contract.major} is shared as ${sibling.sharing}` }] },
-    );
-  }
+  if (sibling) throw sharingNeedsNewMajor(contract, `${input.type} ${sibling.version} is`, sibling.sharing);
   try {
     const outcome = await ports.registry.putContractVersion(
       contract,
@@ -107,6 +104,9 @@ export async function registerContract(
     if (error instanceof RegistryOwnershipError) {
       throw notOwner(input.type, error.owner, caller.departmentId, error);
     }
+    if (error instanceof RegistrySharingError) {
+      throw sharingNeedsNewMajor(contract, `major ${contract.major} of ${input.type} is`, error.sharing);
+    }
     if (error instanceof RegistryConflictError) {
       throw new ConflictError(
         'contract_version_conflict',
@@ -119,6 +119,14 @@ export async function registerContract(
     }
     throw error;
   }
+}
+
+function sharingNeedsNewMajor(contract: ContractVersion, what: string, sharing: string): ConflictError {
+  return new ConflictError(
+    'sharing_needs_new_major',
+    `${what} shared as "${sharing}"; every version of major ${contract.major} must be shared alike, so sharing it as "${contract.sharing}" needs a new major version.`,
+    { fields: [{ field: '/sharing', message: `major ${contract.major} is shared as ${sharing}` }] },
+  );
 }
 
 function notOwner(type: string, owner: string, caller: string, cause?: unknown): ForbiddenError {

@@ -23,6 +23,7 @@ import {
   RegistryConflictError,
   RegistryNotFoundError,
   RegistryOwnershipError,
+  RegistrySharingError,
   type Sharing,
   type Subscription,
   type SystemRecord,
@@ -296,20 +297,26 @@ export class DynamoDbRegistry extends Registry {
           Update: {
             TableName: this.#tableName,
             Key: keys.contractOwner(type),
+            // Also claims the sharing of the version's major (`major<N>Sharing`), so that two versions of one major
+            // registered at once cannot be shared differently; a major registered before the claim existed is
+            // held to its versions' sharing by the caller's read.
             UpdateExpression:
-              'SET #entity = :entity, #type = :type, #owner = :owner, #since = if_not_exists(#since, :at)',
-            ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
+              'SET #entity = :entity, #type = :type, #owner = :owner, #since = if_not_exists(#since, :at), #sharing = :sharing',
+            ConditionExpression:
+              '(attribute_not_exists(pk) OR #owner = :owner) AND (attribute_not_exists(#sharing) OR #sharing = :sharing)',
             ExpressionAttributeNames: {
               '#entity': 'entity',
               '#type': 'type',
               '#owner': 'ownerDepartment',
               '#since': 'claimedAt',
+              '#sharing': majorSharingAttribute(contract.major),
             },
             ExpressionAttributeValues: {
               ':entity': 'contractOwner',
               ':type': type,
               ':owner': contract.ownerDepartment,
               ':at': first?.createdAt ?? contract.createdAt,
+              ':sharing': contract.sharing,
             },
           },
         },
@@ -344,7 +351,16 @@ export class DynamoDbRegistry extends Registry {
       const owner = await this.#get(keys.contractOwner(type));
       if (owner === undefined)
         throw new RegistryConflictError(`${type} changed concurrently`, `contract:${type}`);
-      throw new RegistryOwnershipError(type, str(owner, 'ownerDepartment'));
+      if (str(owner, 'ownerDepartment') !== contract.ownerDepartment)
+        throw new RegistryOwnershipError(type, str(owner, 'ownerDepartment'));
+      // The same version again with another sharing is a conflict with that version, judged below.
+      if ((await this.#get(key)) === undefined) {
+        throw new RegistrySharingError(
+          type,
+          contract.major,
+          str(owner, majorSharingAttribute(contract.major)),
+        );
+      }
     }
     const entity = `contract:${type}@${contract.version}`;
     const existingItem = await this.#get(key);
@@ -689,6 +705,9 @@ function keyHash(value: string): string {
   }
   return value;
 }
+
+/** The owner item's attribute claiming how a major's versions are shared. */
+const majorSharingAttribute = (major: number): string => `major${major}Sharing`;
 
 function sortableVersion(version: string, field: string): { major: number; sortable: string } {
   const parts = SEMVER.exec(version);

@@ -95,6 +95,20 @@ export class RegistryBusyError extends Error {
 }
 
 /** A contract version from a department other than the one that owns its type. */
+/** A version shared otherwise than the versions of its major already registered (claimed in the owner item). */
+export class RegistrySharingError extends Error {
+  override name = 'RegistrySharingError';
+  constructor(
+    readonly type: string,
+    readonly major: number,
+    /** How the major's versions are shared. */
+    readonly sharing: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`contract type ${type} major ${major} is shared as ${sharing}`, options);
+  }
+}
+
 export class RegistryOwnershipError extends Error {
   override name = 'RegistryOwnershipError';
   constructor(

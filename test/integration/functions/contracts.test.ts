@@ -117,6 +117,28 @@ describe('registerContract', () => {
     expect(nextMajor.created).toBe(true);
   });
 
+  it('lets only one of two versions of a major registered at once with different sharing in', async () => {
+    // Both requests read the major as having no other version, so only the registry's claim decides.
+    for (const round of [1, 2, 3, 4, 5]) {
+      // Prepare
+      const type = `tax.sharing-race.round-${round}`;
+      // Act
+      const outcomes = await Promise.allSettled([
+        registerContract(ports(), owner, body(type, '1.0.0')),
+        registerContract(ports(), sibling, body(type, '1.1.0', { sharing: 'restricted' })),
+      ]);
+      // Assess
+      const stored = await test.registry.listContractVersions(type);
+      expect(stored).toHaveLength(1);
+      const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect(lost.reason).toMatchObject({
+        status: 409,
+        code: 'sharing_needs_new_major',
+        fields: [{ field: '/sharing', message: `major 1 is shared as ${stored[0]!.sharing}` }],
+      });
+    }
+  });
+
   it('refuses another department’s new version of a type with 403 not_owner and writes nothing', async () => {
     // Prepare
     await registerContract(ports(), owner, body('revenue.filing.owned', '1.0.0'));

@@ -10,6 +10,7 @@ import {
   PutRuleCommand,
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { registerContract } from '../../../functions/contracts/contracts.js';
 import { DeliveryInputSchema } from '../../../functions/deliver/deliver-event.js';
 import { publishEvents } from '../../../functions/publish/publish-events.js';
@@ -99,7 +100,15 @@ beforeAll(async () => {
   await register('tax.company.audited', '1.0.0', 'conditional');
   await register('tax.company.investigated', '1.0.0', 'restricted');
   // A major shared two ways, as registering could leave it before it refused that: open 1.0.0, restricted 1.1.0.
+  // The owner item of then did not claim the major's sharing either.
   const open = await register('tax.company.mixed', '1.0.0', 'open');
+  await test.documentClient.send(
+    new UpdateCommand({
+      TableName: test.tableName,
+      Key: { pk: 'CONTRACT#tax.company.mixed', sk: 'OWNER' },
+      UpdateExpression: 'REMOVE major1Sharing',
+    }),
+  );
   const restricted = { ...open.contract, version: '1.1.0', sharing: 'restricted' as const };
   await test.registry.putContractVersion(
     restricted,
