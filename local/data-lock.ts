@@ -3,7 +3,7 @@
 // naming the first. A lock left by a process that died is taken over.
 import { randomUUID } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
@@ -45,7 +45,8 @@ function holderOf(path: string): { pid: number; what: string } | undefined {
  */
 export function lockDataDir(dir: string, what: string): () => void {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, LOCK_FILE);
+  // One spelling per directory, so that `held` knows it whichever way a caller names it.
+  const path = join(resolve(dir), LOCK_FILE);
   const mine = `${process.pid}\n${what}\n`;
   const aside = join(dir, `${LOCK_FILE}.${process.pid}.${randomUUID()}`);
   writeFileSync(aside, mine, { mode: 0o600 });

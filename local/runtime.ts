@@ -189,7 +189,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       await eventBridgeClient
         .send(
           new CreateArchiveCommand({
-            ArchiveName: `${busName}-archive`,
+            // Archive names are at most 48 characters; bus names up to 256.
+            ArchiveName: `${busName.slice(0, 40)}-archive`,
             EventSourceArn: bus ?? `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${busName}`,
             Description: `Every event on the ${busName} bus, for replay`,
             EventPattern: JSON.stringify({ account: [ACCOUNT] }),

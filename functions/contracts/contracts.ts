@@ -61,10 +61,16 @@ export async function registerContract(
     }
     throw error;
   }
-  // A type named after another department (`tax.return.filed` registered by market regulation) would pass for
-  // that department's data, and would keep the department out of its own name for good.
+  const versions = await ports.registry.listContractVersions(input.type);
+  // A new type named after another department (`tax.return.filed` registered by market regulation) would pass for
+  // that department's data, and would keep the department out of its own name for good. A type that exists keeps
+  // its owner whatever departments are made later (its versions answer not_owner to anyone else).
   const named = input.type.split('.')[0]!;
-  if (named !== caller.departmentId && (await ports.registry.getDepartment(named)) !== undefined) {
+  if (
+    versions.length === 0 &&
+    named !== caller.departmentId &&
+    (await ports.registry.getDepartment(named)) !== undefined
+  ) {
     throw new ForbiddenError(
       'type_names_other_department',
       `Contract type ${input.type} starts with ${named}, another department's id; only ${named} may register types named after it.`,
@@ -87,7 +93,7 @@ export async function registerContract(
   // sharing otherwise than the others of its major would reach subscribers its class should not.
   // The registry claims the major's sharing with the write (two versions registered at once); this read covers
   // majors registered before that claim existed.
-  const sibling = (await ports.registry.listContractVersions(input.type)).find(
+  const sibling = versions.find(
     (v) => v.major === contract.major && v.version !== contract.version && v.sharing !== contract.sharing,
   );
   if (sibling) throw sharingNeedsNewMajor(contract, `${input.type} ${sibling.version} is`, sibling.sharing);

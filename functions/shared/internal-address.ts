@@ -16,8 +16,10 @@ for (const [network, prefix] of [
   internal.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // The unspecified and loopback addresses, and the IPv4-compatible ones (`::7f00:1`) around them.
+  ['::', 96],
+  // NAT64: an IPv4 address reached through the translator (`64:ff9b::a9fe:a9fe`).
+  ['64:ff9b::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
 ] as const) {
@@ -30,7 +32,11 @@ for (const [network, prefix] of [
  * address is not caught here.
  */
 export function internalHostReason(hostname: string): string | undefined {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // A fully qualified name may end with the root's dot (`localhost.`).
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return 'names this machine';
   const family = isIP(host);
   if (family === 0) return undefined;

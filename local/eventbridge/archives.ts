@@ -24,7 +24,14 @@ import {
   type ManagedRuleOwner,
 } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
-import { type CoalescingWriter, jsonLinesText, readJsonLines, readStateFile } from './persistence.js';
+import {
+  type CoalescingWriter,
+  cannotRead,
+  jsonLinesText,
+  readJsonLines,
+  readStateFile,
+  reasonOf,
+} from './persistence.js';
 import {
   compareNames,
   type JsonObject,
@@ -797,6 +804,15 @@ export class ArchiveStore implements ManagedRuleOwner {
     this.writer.replace(this.#eventsFile(archive.name), () => jsonLinesText(events));
   }
 
+  /** A saved archive's pattern compiled, or the error that stops the start naming the file and the archive. */
+  #savedPattern(saved: SavedArchive): ReturnType<typeof compileRulePattern> {
+    try {
+      return compileRulePattern(saved.eventPattern ?? '');
+    } catch (error) {
+      throw cannotRead(join(this.#dir ?? '', 'archives.json'), `archive ${saved.name}: ${reasonOf(error)}`);
+    }
+  }
+
   #load(): void {
     if (!this.#dir) return;
     // A start that cannot read it stops rather than start without the archives (and rewrite the file without them).
@@ -816,7 +832,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         busName: s.busName,
         ...(s.description !== undefined ? { description: s.description } : {}),
         ...(s.eventPattern !== undefined
-          ? { eventPattern: s.eventPattern, compiled: compileRulePattern(s.eventPattern) }
+          ? { eventPattern: s.eventPattern, compiled: this.#savedPattern(s) }
           : {}),
         ...(s.kmsKeyIdentifier !== undefined ? { kmsKeyIdentifier: s.kmsKeyIdentifier } : {}),
         retentionDays: s.retentionDays,

@@ -9,6 +9,7 @@ const RETRY_FIRST_MS = 1_000;
 const RETRY_MOST_MS = 60_000;
 
 export class CoalescingWriter {
+  #closed = false;
   readonly #snapshots = new Map<string, () => string>();
   readonly #appends = new Map<string, { readonly lines: string[]; rebuild: () => string }>();
   /** Rewrites that failed, waiting to be tried again. */
@@ -64,8 +65,13 @@ export class CoalescingWriter {
     return [...this.#retrying.keys()];
   }
 
-  /** Stops trying failed rewrites again (at stop: those files stay behind, as already reported). */
+  /**
+   * Stops trying failed rewrites again (at stop: those files stay behind, as already reported), and writes nothing
+   * asked for after: a timer or a call still settling when the server stopped must not touch files that a later
+   * start (or a caller deleting the directory) now owns.
+   */
   close(): void {
+    this.#closed = true;
     for (const timer of this.#retrying.values()) clearTimeout(timer);
     this.#retrying.clear();
   }
@@ -76,7 +82,7 @@ export class CoalescingWriter {
   }
 
   #schedule(): void {
-    if (this.#scheduled) return;
+    if (this.#scheduled || this.#closed) return;
     this.#scheduled = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       try {
         await this.#writeAll();

@@ -883,6 +883,11 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
   it.each([
     ['archives.json', '{"archives": [null]}', 'archives[0] has no string name'],
     ['archives.json', '{"archives": [], "replays": [{"name": "r"}]}', 'replays[0] has no string sourceArn'],
+    [
+      'archives.json',
+      '{"archives": [{"name": "a", "sourceArn": "s", "busName": "b", "eventPattern": "{\\"source\\": \\"x\\"}"}]}',
+      'archive a: Event pattern is not valid. Reason: "source" must be an object or an array',
+    ],
     ['connections.json', '{"connections": [null]}', 'connections[0] has no string name'],
     [
       'connections.json',

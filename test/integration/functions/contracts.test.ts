@@ -174,6 +174,17 @@ describe('registerContract', () => {
     expect([own.created, unnamed.created]).toEqual([true, true]);
   });
 
+  it('keeps a type with its owner when a department named like its first segment is made later', async () => {
+    // Prepare
+    await registerContract(ports(), owner, body('filing-desk.return.filed', '1.0.0'));
+    await onboard(test.registry, 'filing-desk', ['clerk']);
+    // Act
+    const again = await registerContract(ports(), owner, body('filing-desk.return.filed', '1.0.0'));
+    const next = await registerContract(ports(), owner, body('filing-desk.return.filed', '1.1.0'));
+    // Assess
+    expect([again.created, next.created]).toEqual([false, true]);
+  });
+
   it('lets exactly one of two departments registering the same new type at once own it', async () => {
     // Both requests read the type as unregistered before either writes, so only the registry's claim decides.
     for (const round of [1, 2, 3, 4, 5]) {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -26,6 +26,22 @@ describe('CoalescingWriter', () => {
     jest.useRealTimers();
     jest.restoreAllMocks();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes nothing asked for once closed, as a stopped server must not touch files a later start owns', async () => {
+    // Prepare
+    const writer = new CoalescingWriter();
+    writer.replace(join(dir, 'before.json'), () => '{}');
+    await writer.flush();
+    // Act
+    writer.close();
+    writer.replace(join(dir, 'after.json'), () => '{}');
+    writer.append(join(dir, 'log.jsonl'), '{}', () => '{}\n');
+    await writer.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Assess
+    expect((await readdir(dir)).sort()).toEqual(['before.json']);
+    expect(writer.pending).toBe(false);
   });
 
   it('reports a snapshot that cannot be built as a failed write, and writes the others', async () => {

@@ -25,6 +25,10 @@ describe('internalHostReason', () => {
     'https://localhost:9001/',
     'https://LOCALHOST/',
     'https://api.localhost/',
+    'https://localhost./',
+    'https://foo.localhost./',
+    'https://[::7f00:1]/',
+    'https://[64:ff9b::a9fe:a9fe]/',
   ])('refuses %s', (url) => {
     expect(internalHostReason(hostOf(url))).toEqual(expect.any(String));
   });

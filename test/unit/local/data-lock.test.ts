@@ -2,7 +2,7 @@
 // that is gone, or naming this process without being one it holds (a restarted container reuses pids), is stale.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative as relativePath } from 'node:path';
 import { DataDirInUseError, lockDataDir } from '../../../local/data-lock.js';
 
 describe('lockDataDir', () => {
@@ -34,6 +34,22 @@ describe('lockDataDir', () => {
       `${dir} is in use by sharebus (process ${process.pid}): stop it first, or give this embedded EventBridge another state directory.`,
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('knows the directory however it is spelled', () => {
+    // Prepare
+    const release = lockDataDir(dir, 'sharebus');
+    const relative = join(relativePath(process.cwd(), dir), '.', '');
+    // Act
+    let second: unknown;
+    try {
+      lockDataDir(relative, 'sharebus');
+    } catch (error) {
+      second = error;
+    }
+    release();
+    // Assess
+    expect(second).toBeInstanceOf(DataDirInUseError);
   });
 
   it.each([
