@@ -5,6 +5,16 @@ import { tmpdir } from 'node:os';
 import { join, relative as relativePath } from 'node:path';
 import { DataDirInUseError, lockDataDir } from '../../../local/data-lock.js';
 
+/** What `take` throws, or undefined. */
+function refusal(take: () => unknown): unknown {
+  try {
+    take();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
 describe('lockDataDir', () => {
   let dir: string;
 
@@ -20,12 +30,7 @@ describe('lockDataDir', () => {
     // Act
     const release = lockDataDir(dir, 'sharebus');
     const content = readFileSync(join(dir, '.lock'), 'utf8');
-    let second: unknown;
-    try {
-      lockDataDir(dir, 'embedded EventBridge');
-    } catch (error) {
-      second = error;
-    }
+    const second = refusal(() => lockDataDir(dir, 'embedded EventBridge'));
     release();
     // Assess
     expect(content).toBe(`${process.pid}\nsharebus\n`);
@@ -41,12 +46,7 @@ describe('lockDataDir', () => {
     const release = lockDataDir(dir, 'sharebus');
     const relative = join(relativePath(process.cwd(), dir), '.', '');
     // Act
-    let second: unknown;
-    try {
-      lockDataDir(relative, 'sharebus');
-    } catch (error) {
-      second = error;
-    }
+    const second = refusal(() => lockDataDir(relative, 'sharebus'));
     release();
     // Assess
     expect(second).toBeInstanceOf(DataDirInUseError);
