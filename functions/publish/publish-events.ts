@@ -144,7 +144,7 @@ export async function publishEvents(
     // Resending would be refused again: not a 503 with Retry-After, but the bus's own words for each event.
     const first = refused[0]!;
     throw new BusRejectedError(
-      `The bus refused ${refused.length} of ${entries.length} events (${first.code}: ${first.message}); resending them will not help.${result.accepted.length > 0 ? ` The other ${result.accepted.length} were published.` : ''}`,
+      `The bus refused ${refused.length} of ${entries.length} events (${first.code}: ${first.message}); resending them will not help. ${result.accepted.length} were published${result.failed.length > refused.length ? `, ${result.failed.length - refused.length} may be resent` : ''}.`,
       { extensions: { accepted: result.accepted, failed: result.failed } },
     );
   }

@@ -249,7 +249,8 @@ describe('publishEvents', () => {
     expect(error).toMatchObject({
       status: 502,
       code: 'bus_rejected',
-      message: expect.stringContaining('AccessDeniedException: not allowed'),
+      message:
+        'The bus refused 1 of 3 events (AccessDeniedException: not allowed); resending them will not help. 1 were published, 1 may be resent.',
       extensions: {
         accepted: ['evt-2'],
         failed: [
