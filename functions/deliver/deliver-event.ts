@@ -1,7 +1,9 @@
 // Use case: hand one matched event to the subscriber's endpoint. A failed POST throws, so the invocation's
 // retries and dead-letter queue take over; an event for a subscription that no longer exists is dropped.
+import { lookup } from 'node:dns/promises';
 import { z } from 'zod';
 import { CloudEventSchema } from '../../contracts/envelope.js';
+import { internalHostReason } from '../shared/internal-address.js';
 import type { Registry } from '../shared/registry/registry.js';
 
 export const DeliveryInputSchema = z.object({ subscriptionId: z.string().min(1), event: CloudEventSchema });
@@ -22,6 +24,11 @@ export interface DeliverPorts {
   readonly registry: Registry;
   readonly fetch: typeof fetch;
   readonly timeoutMs: number;
+  /**
+   * `https-only` (deployed): the endpoint's name must not resolve to an internal address, checked before each
+   * POST (a name can be pointed there after the subscription was made). @default 'allow-http'
+   */
+  readonly endpointPolicy?: 'https-only' | 'allow-http';
 }
 
 export type DeliveryOutcome =
@@ -33,6 +40,26 @@ export type DeliveryOutcome =
       readonly eventId: string;
     };
 
+/** Throws when the endpoint's host resolves to a loopback, link-local or private address. */
+async function refuseInternal(url: string, target: string): Promise<void> {
+  const { hostname } = new URL(url);
+  const host = hostname.replace(/^\[|\]$/g, '');
+  let addresses: Array<{ address: string }>;
+  try {
+    addresses = await lookup(host, { all: true });
+  } catch (error) {
+    throw new DeliveryFailedError(`${target} failed: ${(error as Error).message}`, undefined, {
+      cause: error,
+    });
+  }
+  const internal = addresses.find(({ address }) => internalHostReason(address) !== undefined);
+  if (internal !== undefined) {
+    throw new DeliveryFailedError(
+      `${target} refused: its host resolves to ${internal.address}, an internal address; a webhook must be on the internet`,
+    );
+  }
+}
+
 export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise<DeliveryOutcome> {
   const { subscriptionId, event } = DeliveryInputSchema.parse(input);
   const subscription = await ports.registry.getSubscription(subscriptionId);
@@ -42,6 +69,7 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
   // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query
   // often carry its secret (`/hook?token=...`, `/services/T000/B000/XXXX`).
   const target = `POST ${new URL(subscription.endpoint.url).origin}/… (subscription ${subscriptionId})`;
+  if (ports.endpointPolicy === 'https-only') await refuseInternal(subscription.endpoint.url, target);
   let response: Response;
   try {
     response = await ports.fetch(subscription.endpoint.url, {

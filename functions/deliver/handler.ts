@@ -12,6 +12,8 @@ const ports = {
   registry: createRegistry(),
   fetch: globalThis.fetch,
   timeoutMs: Number(optionalEnv(ENV.deliveryTimeoutMs) ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS * 1000),
+  endpointPolicy:
+    optionalEnv(ENV.endpointPolicy) === 'allow-http' ? ('allow-http' as const) : ('https-only' as const),
 };
 
 export const handler = middy<unknown, void>().handler(async (input) => {

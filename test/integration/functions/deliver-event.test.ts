@@ -135,6 +135,25 @@ describe('deliverEvent', () => {
       expect(error.message).not.toMatch(/s3cr3t|HF-WEBHOOK-SECRET|hooks/);
   });
 
+  it('deployed, refuses an endpoint whose host resolves to an internal address, before any connection', async () => {
+    // Prepare: subscriptions made before the subscribe-time check, named by host and by address
+    const port = new URL(receiver.baseUrl).port;
+    const byName = await subscribed('sub-internal-name', `https://localhost:${port}/hook?t=1`);
+    await subscribed('sub-internal-ip', `https://127.0.0.1:${port}/hook`);
+    const ports = { ...byName, endpointPolicy: 'https-only' as const };
+    // Act
+    const errors = [
+      await caught(() => deliverEvent(ports, { subscriptionId: 'sub-internal-name', event })),
+      await caught(() => deliverEvent(ports, { subscriptionId: 'sub-internal-ip', event })),
+    ];
+    // Assess
+    expect(errors.map((e) => e.message)).toEqual([
+      `POST https://localhost:${port}/… (subscription sub-internal-name) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
+      `POST https://127.0.0.1:${port}/… (subscription sub-internal-ip) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
+    ]);
+    expect(receiver.received).toEqual([]);
+  });
+
   it('does not follow a redirect: a 3xx answer is a failed delivery', async () => {
     // Prepare
     const ports = await subscribed('sub-redirect', `${receiver.baseUrl}/hook`);
