@@ -33,7 +33,6 @@ import {
   reasonOf,
 } from './persistence.js';
 import {
-  compareNames,
   type JsonObject,
   KMS_KEY_FIELD,
   NAME_PATTERN,
@@ -368,8 +367,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     const archives = [...this.#archives.values()]
       .filter((a) => prefix === undefined || a.name.startsWith(prefix))
       .filter((a) => sourceArn === undefined || a.sourceArn === sourceArn)
-      .filter((a) => state === undefined || state === a.state)
-      .sort((a, b) => compareNames(a.name, b.name));
+      .filter((a) => state === undefined || state === a.state);
     const { items, nextToken: next } = page(archives, nextToken, limit, {
       filter: JSON.stringify([prefix, sourceArn, state]),
       key: (a) => a.name,
@@ -732,8 +730,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     const replays = [...this.#replays.values()]
       .filter((r) => prefix === undefined || r.name.startsWith(prefix))
       .filter((r) => state === undefined || r.state === state)
-      .filter((r) => sourceArn === undefined || r.sourceArn === sourceArn)
-      .sort((a, b) => compareNames(a.name, b.name));
+      .filter((r) => sourceArn === undefined || r.sourceArn === sourceArn);
     const { items, nextToken: next } = page(replays, nextToken, limit, {
       filter: JSON.stringify(['ListReplays', prefix, sourceArn, state]),
       key: (r) => r.name,

@@ -21,7 +21,6 @@ import {
 import { alreadyExists, limitExceeded, notFound, validationError } from './errors.js';
 import { type CoalescingWriter, readStateFile } from './persistence.js';
 import {
-  compareNames,
   isObject,
   type JsonObject,
   KMS_KEY_FIELD,
@@ -536,12 +535,10 @@ export class ConnectionStore {
     const state = req.enumValue('ConnectionState', CONNECTION_STATES);
     const { nextToken, limit } = req.paging();
     req.check();
-    const matching = [...this.#connections.values()]
-      .filter(
-        (c) =>
-          (prefix === undefined || c.name.startsWith(prefix)) && (state === undefined || c.state === state),
-      )
-      .sort((a, b) => compareNames(a.name, b.name));
+    const matching = [...this.#connections.values()].filter(
+      (c) =>
+        (prefix === undefined || c.name.startsWith(prefix)) && (state === undefined || c.state === state),
+    );
     const { items, nextToken: next } = page(matching, nextToken, limit, {
       filter: JSON.stringify(['ListConnections', prefix, state]),
       key: (c) => c.name,
@@ -687,13 +684,11 @@ export class ConnectionStore {
     const connection = req.string('ConnectionArn', CONNECTION_ARN_FIELD);
     const { nextToken, limit } = req.paging();
     req.check();
-    const matching = [...this.#destinations.values()]
-      .filter(
-        (d) =>
-          (prefix === undefined || d.name.startsWith(prefix)) &&
-          (connection === undefined || d.connectionArn === connection),
-      )
-      .sort((a, b) => compareNames(a.name, b.name));
+    const matching = [...this.#destinations.values()].filter(
+      (d) =>
+        (prefix === undefined || d.name.startsWith(prefix)) &&
+        (connection === undefined || d.connectionArn === connection),
+    );
     const { items, nextToken: next } = page(matching, nextToken, limit, {
       filter: JSON.stringify(['ListApiDestinations', prefix, connection]),
       key: (d) => d.name,

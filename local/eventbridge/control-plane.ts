@@ -61,7 +61,6 @@ import { type CoalescingWriter, CompactedLog, reasonOf } from './persistence.js'
 import {
   BUS_NAME_PATTERN,
   BUS_NAME_PATTERN_TEXT,
-  compareNames,
   isObject,
   type JsonObject,
   KMS_KEY_FIELD,
@@ -405,9 +404,7 @@ export class ControlPlane {
     const prefix = req.string('NamePrefix', EVENT_BUS_NAME_FIELD);
     const { nextToken, limit } = req.paging();
     req.check();
-    const buses = [...this.#buses.values()]
-      .filter((b) => prefix === undefined || b.name.startsWith(prefix))
-      .sort((a, b) => compareNames(a.name, b.name));
+    const buses = [...this.#buses.values()].filter((b) => prefix === undefined || b.name.startsWith(prefix));
     const { items, nextToken: next } = page(buses, nextToken, limit, {
       filter: JSON.stringify(['ListEventBuses', prefix]),
       key: (b) => b.name,
@@ -577,9 +574,9 @@ export class ControlPlane {
     req.check();
     const bus = this.#bus(busName);
     const managed = this.#managedRulesOf(bus.name);
-    const rules = [...bus.rules.values(), ...managed]
-      .filter((r) => prefix === undefined || r.name.startsWith(prefix))
-      .sort((a, b) => compareNames(a.name, b.name));
+    const rules = [...bus.rules.values(), ...managed].filter(
+      (r) => prefix === undefined || r.name.startsWith(prefix),
+    );
     const { items, nextToken: next } = page(rules, nextToken, limit, {
       filter: JSON.stringify(['ListRules', bus.name, prefix]),
       key: (r) => r.name,
@@ -782,8 +779,7 @@ export class ControlPlane {
     const names = [...bus.rules.values()]
       .filter((r) => [...r.targets.values()].some((t) => t.arn === targetArn))
       .map((r) => r.name)
-      .concat(managed.map((r) => r.name))
-      .sort(compareNames);
+      .concat(managed.map((r) => r.name));
     const { items, nextToken: next } = page(names, nextToken, limit, {
       filter: JSON.stringify(['ListRuleNamesByTarget', bus.name, targetArn]),
       key: (name) => name,

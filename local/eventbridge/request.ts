@@ -340,7 +340,7 @@ export function parseBody(text: string): JsonObject {
 }
 
 /** The order every list operation returns names in (and the one its NextToken resumes by). */
-export const compareNames = (a: string, b: string): number => a.localeCompare(b);
+const compareNames = (a: string, b: string): number => a.localeCompare(b);
 
 /**
  * What a NextToken is bound to: the request's filters (a token serves again, with another Limit too, but not
@@ -349,7 +349,7 @@ export const compareNames = (a: string, b: string): number => a.localeCompare(b)
 export interface PageScope<T> {
   /** The operation and the request's filters, in any stable form. */
   readonly filter: string;
-  /** The name of an item; the items are in compareNames order of it unless `ordered` is false. */
+  /** The name of an item; page() returns items in compareNames order of it unless `ordered` is false. */
   readonly key: (item: T) => string;
   /**
    * False for a few items in an order of their own (a rule's five targets at most): the token then holds the
@@ -369,17 +369,20 @@ interface PageToken {
 }
 
 /**
- * Paging as EventBridge does it: an opaque NextToken, Limit 1..100. The token holds the name of the last item
- * returned, so that items deleted or added meanwhile neither hide nor repeat the ones after it (a loop that
- * deletes each page as it lists used to skip one page in two).
+ * Paging as EventBridge does it: an opaque NextToken, Limit 1..100, the items in name order (sorted here, by the
+ * order the token resumes by). The token holds the name of the last item returned, so that items deleted or added
+ * meanwhile neither hide nor repeat the ones after it (a loop that deletes each page as it lists used to skip one
+ * page in two).
  */
 export function page<T>(
-  items: readonly T[],
+  unsorted: readonly T[],
   nextToken: string | undefined,
   limit: number | undefined,
   scope: PageScope<T>,
 ) {
   const { filter, key } = scope;
+  const items =
+    scope.ordered === false ? unsorted : [...unsorted].sort((a, b) => compareNames(key(a), key(b)));
   let left = items;
   let seen: readonly string[] = [];
   if (nextToken !== undefined) {
