@@ -3,6 +3,7 @@
 import { lookup } from 'node:dns/promises';
 import { z } from 'zod';
 import { CloudEventSchema } from '../../contracts/envelope.js';
+import type { EndpointPolicy } from '../shared/config.js';
 import { internalHostReason } from '../shared/internal-address.js';
 import type { Registry } from '../shared/registry/registry.js';
 
@@ -28,7 +29,7 @@ export interface DeliverPorts {
    * `https-only` (deployed): the endpoint's name must not resolve to an internal address, checked before each
    * POST (a name can be pointed there after the subscription was made). @default 'allow-http'
    */
-  readonly endpointPolicy?: 'https-only' | 'allow-http';
+  readonly endpointPolicy?: EndpointPolicy;
 }
 
 export type DeliveryOutcome =

@@ -4,7 +4,7 @@
 import middy from '@middy/core';
 import { DEFAULT_WEBHOOK_TIMEOUT_SECONDS } from '../routes.js';
 import { createRegistry } from '../shared/clients.js';
-import { ENV, optionalEnv } from '../shared/config.js';
+import { ENV, endpointPolicyFromEnv, optionalEnv } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
 import { deliverEvent } from './deliver-event.js';
 
@@ -12,8 +12,7 @@ const ports = {
   registry: createRegistry(),
   fetch: globalThis.fetch,
   timeoutMs: Number(optionalEnv(ENV.deliveryTimeoutMs) ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS * 1000),
-  endpointPolicy:
-    optionalEnv(ENV.endpointPolicy) === 'allow-http' ? ('allow-http' as const) : ('https-only' as const),
+  endpointPolicy: endpointPolicyFromEnv(),
 };
 
 export const handler = middy<unknown, void>().handler(async (input) => {

@@ -34,3 +34,11 @@ export function requireEnv(name: EnvName): string {
 export function optionalEnv(name: EnvName): string | undefined {
   return process.env[name] || undefined;
 }
+
+/** Where webhooks may be: `https-only` on the internet (deployed), or `allow-http` anywhere (local runtime). */
+export type EndpointPolicy = 'https-only' | 'allow-http';
+
+/** The endpoint policy the environment sets; `https-only` unless it says `allow-http`. */
+export function endpointPolicyFromEnv(): EndpointPolicy {
+  return optionalEnv(ENV.endpointPolicy) === 'allow-http' ? 'allow-http' : 'https-only';
+}

@@ -1,7 +1,7 @@
 // POST /subscriptions, GET /subscriptions, DELETE /subscriptions/{id}.
 import middy from '@middy/core';
 import { createBus, createRegistry } from '../shared/clients.js';
-import { ENV, optionalEnv } from '../shared/config.js';
+import { endpointPolicyFromEnv } from '../shared/config.js';
 import { ContractResolver } from '../shared/contract-resolver.js';
 import { httpErrors, json, noContent, parseJsonBody, principalOf, router } from '../shared/http.js';
 import {
@@ -17,8 +17,7 @@ const ports = {
   bus: createBus(),
   contracts: new ContractResolver(registry),
   now: () => new Date(),
-  endpointPolicy:
-    optionalEnv(ENV.endpointPolicy) === 'allow-http' ? ('allow-http' as const) : ('https-only' as const),
+  endpointPolicy: endpointPolicyFromEnv(),
 };
 
 export const handler = middy()

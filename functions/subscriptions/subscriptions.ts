@@ -10,6 +10,7 @@ import { SUBSCRIPTION_RULE_PREFIX } from '../routes.js';
 import { requireSystem } from '../shared/access.js';
 import { auditEntry } from '../shared/audit.js';
 import { type Bus, InvalidRulePatternError } from '../shared/bus.js';
+import type { EndpointPolicy } from '../shared/config.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
@@ -17,7 +18,7 @@ import { internalHostReason } from '../shared/internal-address.js';
 import { logger } from '../shared/logger.js';
 import type { ContractVersion, Principal, Registry, Subscription } from '../shared/registry/registry.js';
 
-export type EndpointPolicy = 'https-only' | 'allow-http';
+export type { EndpointPolicy };
 
 export interface SubscriptionPorts {
   readonly registry: Registry;
