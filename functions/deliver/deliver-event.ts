@@ -42,9 +42,8 @@ export type DeliveryOutcome =
     };
 
 /** Throws when the endpoint's host resolves to a loopback, link-local or private address. */
-async function refuseInternal(url: string, target: string): Promise<void> {
-  const { hostname } = new URL(url);
-  const host = hostname.replace(/^\[|\]$/g, '');
+async function refuseInternal(endpoint: URL, target: string): Promise<void> {
+  const host = endpoint.hostname.replace(/^\[|\]$/g, '');
   let addresses: Array<{ address: string }>;
   try {
     addresses = await lookup(host, { all: true });
@@ -69,8 +68,9 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
   }
   // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query
   // often carry its secret (`/hook?token=...`, `/services/T000/B000/XXXX`).
-  const target = `POST ${new URL(subscription.endpoint.url).origin}/… (subscription ${subscriptionId})`;
-  if (ports.endpointPolicy === 'https-only') await refuseInternal(subscription.endpoint.url, target);
+  const endpoint = new URL(subscription.endpoint.url);
+  const target = `POST ${endpoint.origin}/… (subscription ${subscriptionId})`;
+  if (ports.endpointPolicy === 'https-only') await refuseInternal(endpoint, target);
   let response: Response;
   try {
     response = await ports.fetch(subscription.endpoint.url, {
