@@ -346,26 +346,25 @@ export class DynamoDbRegistry extends Registry {
       audit,
     );
     if (failed === undefined) return 'created';
-    if (failed === 0) {
-      // Owner items are never deleted: the one that refused the claim is there to read.
-      const owner = await this.#get(keys.contractOwner(type));
-      if (owner === undefined)
-        throw new RegistryConflictError(`${type} changed concurrently`, `contract:${type}`);
-      if (str(owner, 'ownerDepartment') !== contract.ownerDepartment)
-        throw new RegistryOwnershipError(type, str(owner, 'ownerDepartment'));
-      // The same version again with another sharing is a conflict with that version, judged below.
-      if ((await this.#get(key)) === undefined) {
+    // Owner items are never deleted: the one that refused the claim is there to read.
+    const owner = failed === 0 ? await this.#get(keys.contractOwner(type)) : undefined;
+    if (failed === 0 && owner === undefined)
+      throw new RegistryConflictError(`${type} changed concurrently`, `contract:${type}`);
+    if (owner !== undefined && str(owner, 'ownerDepartment') !== contract.ownerDepartment)
+      throw new RegistryOwnershipError(type, str(owner, 'ownerDepartment'));
+    const entity = `contract:${type}@${contract.version}`;
+    const existingItem = await this.#get(key);
+    if (existingItem === undefined) {
+      // The claim of the major's sharing refused a new version; the same version again is judged below.
+      if (owner !== undefined)
         throw new RegistrySharingError(
           type,
           contract.major,
           str(owner, majorSharingAttribute(contract.major)),
         );
-      }
+      // Only a concurrent delete could empty the key, and versions are never deleted.
+      throw new RegistryConflictError(`${entity} changed concurrently`, entity);
     }
-    const entity = `contract:${type}@${contract.version}`;
-    const existingItem = await this.#get(key);
-    // Only a concurrent delete could empty the key, and versions are never deleted.
-    if (existingItem === undefined) throw new RegistryConflictError(`${entity} changed concurrently`, entity);
     const existing = toContract(existingItem);
     const same =
       existing.description === contract.description &&
