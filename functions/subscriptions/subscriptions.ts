@@ -1,7 +1,6 @@
 // Use cases: subscribing a system's endpoint to a contract, listing and removing subscriptions, and
 // reconciling the bus's rules with the registry. Each active subscription is exactly one EventBridge rule
 // whose target is the deliver function.
-
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { busSource, majorPrefix } from '../../contracts/envelope.js';

@@ -649,9 +649,9 @@ export class ControlPlane {
     // "If you have an IAM role on a cross-account event bus target, a PutTargets call without a role on the same
     // target (same Id and Arn) will not remove the role" (PutTargets reference).
     const readers = parsed.map((t): ParsedTarget => {
-      const kept = rule.targets.get(t.id)?.raw.RoleArn;
-      if (t.roleArn !== undefined || typeof kept !== 'string' || rule.targets.get(t.id)?.arn !== t.arn)
-        return t;
+      const before = rule.targets.get(t.id);
+      const kept = before?.raw.RoleArn;
+      if (t.roleArn !== undefined || typeof kept !== 'string' || before?.arn !== t.arn) return t;
       if (parseBusArn(t.arn) === undefined || !this.#needsRole(t.arn)) return t;
       return { ...t, roleArn: kept, raw: { ...t.raw, RoleArn: kept } };
     });

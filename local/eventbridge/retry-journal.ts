@@ -41,7 +41,7 @@ export class RetryJournal {
   readonly #waiting = new Map<string, SavedDelivery>();
   readonly #log: CompactedLog;
   /** About the characters the waiting deliveries take as lines: the log is rewritten past twice that. */
-  #liveBytes = 0;
+  #liveChars = 0;
 
   constructor(writer: CoalescingWriter, dataDir: string) {
     this.#log = new CompactedLog(writer, join(dataDir, 'retries.jsonl'), () =>
@@ -59,7 +59,7 @@ export class RetryJournal {
     }
     if (unusable > 0)
       console.warn(`[eventbridge] retries: skipped ${unusable} unreadable line(s) in ${this.#log.file}`);
-    for (const delivery of this.#waiting.values()) this.#liveBytes += lineBytes(delivery);
+    for (const delivery of this.#waiting.values()) this.#liveChars += lineChars(delivery);
     this.#compact();
   }
 
@@ -75,7 +75,7 @@ export class RetryJournal {
       const { id, retries, dueAt, failure } = delivery;
       this.#append({ retry: { id, retries, dueAt, ...(failure ? { failure } : {}) } });
     } else {
-      this.#liveBytes += lineBytes(delivery);
+      this.#liveChars += lineChars(delivery);
       this.#append({ wait: delivery });
     }
   }
@@ -84,20 +84,20 @@ export class RetryJournal {
     const before = this.#waiting.get(id);
     if (!before) return;
     this.#waiting.delete(id);
-    this.#liveBytes -= lineBytes(before);
+    this.#liveChars -= lineChars(before);
     this.#append({ end: id });
   }
 
   #append(line: Line): void {
-    this.#log.append(line, this.#waiting.size, this.#liveBytes);
+    this.#log.append(line, this.#waiting.size, this.#liveChars);
   }
 
   #compact(): void {
-    this.#log.compact(this.#waiting.size, this.#liveBytes);
+    this.#log.compact(this.#waiting.size, this.#liveChars);
   }
 }
 
-const lineBytes = (delivery: SavedDelivery): number => delivery.event.json.length + LINE_OVERHEAD;
+const lineChars = (delivery: SavedDelivery): number => delivery.event.json.length + LINE_OVERHEAD;
 
 function withRetry(delivery: SavedDelivery, { retries, dueAt, failure }: RetryState): SavedDelivery {
   const { failure: _before, ...rest } = delivery;

@@ -1,6 +1,5 @@
 // The embedded Amazon EventBridge: an HTTP server speaking EventBridge's awsJson1.1 protocol, so the AWS
 // SDK and CLI work against it unchanged, plus local-only endpoints under /_local/ for dead letters and queues.
-
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

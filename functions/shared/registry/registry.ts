@@ -94,7 +94,6 @@ export class RegistryBusyError extends Error {
   override name = 'RegistryBusyError';
 }
 
-/** A contract version from a department other than the one that owns its type. */
 /** A version shared otherwise than the versions of its major already registered (claimed in the owner item). */
 export class RegistrySharingError extends Error {
   override name = 'RegistrySharingError';
@@ -109,6 +108,7 @@ export class RegistrySharingError extends Error {
   }
 }
 
+/** A contract version from a department other than the one that owns its type. */
 export class RegistryOwnershipError extends Error {
   override name = 'RegistryOwnershipError';
   constructor(
