@@ -10,7 +10,6 @@ import { deliverEvent } from './deliver-event.js';
 
 const ports = {
   registry: createRegistry(),
-  fetch: globalThis.fetch,
   timeoutMs: Number(optionalEnv(ENV.deliveryTimeoutMs) ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS * 1000),
   endpointPolicy: endpointPolicyFromEnv(),
 };

@@ -66,7 +66,7 @@ const event = buildEnvelope({
 /** Stores an active subscription whose endpoint is `url`, and the deliver ports. */
 async function subscribed(id: string, url: string, timeoutMs = 2_000) {
   await test.registry.createSubscription(subscription(id, 'housing', { endpoint: { url } }), audit());
-  return { registry: test.registry, fetch: globalThis.fetch, timeoutMs };
+  return { registry: test.registry, timeoutMs };
 }
 
 beforeAll(async () => {
@@ -152,6 +152,49 @@ describe('deliverEvent', () => {
       `POST https://127.0.0.1:${port}/… (subscription sub-internal-ip) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
     ]);
     expect(receiver.received).toEqual([]);
+  });
+
+  it('deployed, judges the addresses it connects to: a name is resolved once per POST, by the lookup the socket uses', async () => {
+    // Prepare: a name that answers a public address first and this machine's after (DNS rebinding), and one that
+    // answers this machine's at once
+    const port = new URL(receiver.baseUrl).port;
+    const lookups: string[] = [];
+    let rebinding = 0;
+    const resolve = async (hostname: string) => {
+      lookups.push(hostname);
+      if (hostname === 'internal.test') return [{ address: '127.0.0.1', family: 4 }];
+      rebinding++;
+      return [{ address: rebinding === 1 ? '192.0.2.10' : '127.0.0.1', family: 4 }];
+    };
+    const rebind = await subscribed('sub-rebind', `http://rebind.test:${port}/hook`, 300);
+    await subscribed('sub-internal-now', `http://internal.test:${port}/hook`);
+    const ports = { ...rebind, endpointPolicy: 'https-only' as const, resolve };
+    // Act
+    const rebound = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-rebind', event }));
+    const internal = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-internal-now', event }));
+    // Assess: the first reached for 192.0.2.10 (unreachable here) and never this machine; the second connected
+    // nowhere
+    expect(rebound.message).toMatch(
+      new RegExp(`^POST http://rebind.test:${port}/… \\(subscription sub-rebind\\) failed: `),
+    );
+    expect(internal.message).toBe(
+      `POST http://internal.test:${port}/… (subscription sub-internal-now) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
+    );
+    expect(lookups).toEqual(['rebind.test', 'internal.test']);
+    expect(receiver.received).toEqual([]);
+  });
+
+  it('locally (allow-http), posts to an endpoint on this machine by name', async () => {
+    // Prepare
+    const ports = await subscribed(
+      'sub-local-name',
+      `http://localhost:${new URL(receiver.baseUrl).port}/hook`,
+    );
+    // Act
+    const outcome = await deliverEvent(ports, { subscriptionId: 'sub-local-name', event });
+    // Assess
+    expect(outcome).toEqual({ delivered: true, status: 204 });
+    expect(receiver.received.map((r) => r.path)).toEqual(['/hook']);
   });
 
   it('does not follow a redirect: a 3xx answer is a failed delivery', async () => {

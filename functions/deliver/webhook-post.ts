@@ -1,0 +1,98 @@
+// One POST to a webhook, over node:http(s) rather than fetch so that the addresses a name resolves to can be
+// judged on the very lookup the socket connects with. Checking with a lookup of our own and then letting fetch
+// resolve again left a window: a name answering a public address to the check and an internal one to the connect
+// (DNS rebinding) reached the platform's own network.
+import { promises as dns, type LookupAddress } from 'node:dns';
+import { type ClientRequest, request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+
+/** All addresses of a name, as `dns.lookup` with `all: true` gives them. */
+export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
+
+export const systemResolve: Resolve = (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
+
+/** The endpoint's host is, or resolves to, an address the caller refuses; nothing was sent. */
+export class RefusedAddressError extends Error {
+  override name = 'RefusedAddressError';
+  constructor(readonly address: string) {
+    super(`refused address ${address}`);
+  }
+}
+
+export interface PostOptions {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  /** From the start of the request to the response's status line. */
+  readonly timeoutMs: number;
+  /** When given, no connection is made to an address it refuses, whether named in the URL or resolved. */
+  readonly refuseAddress?: (address: string) => boolean;
+  /** @default systemResolve */
+  readonly resolve?: Resolve;
+}
+
+/**
+ * POSTs `body` to `url` and resolves with the response's status, without following redirects. The response body
+ * is discarded. Rejects with RefusedAddressError before connecting to a refused address, with the socket's error
+ * when the endpoint cannot be reached, or with a timeout error.
+ */
+export function postWebhook(url: URL, options: PostOptions): Promise<number> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const refuse = options.refuseAddress;
+  // An address in the URL is connected to without any lookup.
+  if (refuse !== undefined && isIP(host) !== 0 && refuse(host)) {
+    return Promise.reject(new RefusedAddressError(host));
+  }
+  const request: RequestOptions = {
+    method: 'POST',
+    headers: { ...options.headers, 'content-length': Buffer.byteLength(options.body) },
+    ...(refuse !== undefined ? { lookup: guardedLookup(options.resolve ?? systemResolve, refuse) } : {}),
+  };
+  return new Promise<number>((resolve, reject) => {
+    let req: ClientRequest;
+    const timer = setTimeout(() => {
+      req.destroy(new Error(`no answer within ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    req = send(url, request, (res) => {
+      clearTimeout(timer);
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    req.end(options.body);
+  });
+}
+
+/**
+ * A lookup for net.connect that resolves the name once and fails when any of its addresses is refused, so the
+ * addresses judged are the addresses connected to.
+ */
+function guardedLookup(resolve: Resolve, refuse: (address: string) => boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (addresses) => {
+        const refused = addresses.find(({ address }) => refuse(address));
+        if (refused !== undefined) {
+          callback(new RefusedAddressError(refused.address), '', 0);
+          return;
+        }
+        const usable =
+          options.family === 4 || options.family === 6
+            ? addresses.filter(({ family }) => family === options.family)
+            : addresses;
+        const first = usable[0];
+        if (first === undefined) {
+          const error: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+          error.code = 'ENOTFOUND';
+          callback(error, '', 0);
+        } else if (options.all === true) callback(null, usable);
+        else callback(null, first.address, first.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    );
+  };
+}
