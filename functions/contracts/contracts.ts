@@ -189,10 +189,79 @@ export async function listContracts(ports: Pick<ContractPorts, 'registry'>): Pro
   });
 }
 
-export async function getContract(ports: Pick<ContractPorts, 'registry'>, type: string) {
-  const versions = await ports.registry.listContractVersions(type);
-  if (versions.length === 0) {
+/**
+ * Bytes of version views in one answer of GET /contracts/{type}. Lambda's response, which holds the body as a
+ * JSON string (so at most twice its size once escaped), must stay under 6 MB: 24 versions with 256 KB schemas
+ * would not.
+ */
+export const CONTRACT_PAGE_BYTES = 2_500_000;
+/** Versions read from the registry at a time while a page fills. */
+const VERSIONS_PER_READ = 8;
+
+type ContractVersionView = ReturnType<typeof contractView>;
+
+/**
+ * A type's versions, oldest first, with their schemas: as many as CONTRACT_PAGE_BYTES allow (at least one), and
+ * `nextToken` when more follow; the next page is asked for with that token.
+ */
+export async function getContract(
+  ports: Pick<ContractPorts, 'registry'>,
+  type: string,
+  nextToken?: string,
+): Promise<{ type: string; owner: string; versions: ContractVersionView[]; nextToken?: string }> {
+  let after = nextToken === undefined ? undefined : versionAfter(nextToken, type);
+  const versions: ContractVersionView[] = [];
+  let bytes = 0;
+  let full = false;
+  while (!full) {
+    const read = await ports.registry.listContractVersions(type, { after, limit: VERSIONS_PER_READ });
+    for (const version of read) {
+      const view = contractView(version);
+      const size = Buffer.byteLength(JSON.stringify(view));
+      if (versions.length > 0 && bytes + size > CONTRACT_PAGE_BYTES) {
+        full = true;
+        break;
+      }
+      versions.push(view);
+      bytes += size;
+      after = version.version;
+    }
+    if (read.length < VERSIONS_PER_READ) break;
+  }
+  const first = versions[0];
+  if (first === undefined) {
+    // A token is only given while versions follow it, and versions are never removed.
+    if (nextToken !== undefined) throw invalidNextToken('no version follows it');
     throw new NotFoundError('unknown_contract', `No contract of type ${JSON.stringify(type)} is registered.`);
   }
-  return { type, owner: versions[0]!.ownerDepartment, versions: versions.map(contractView) };
+  return {
+    type,
+    owner: first.owner,
+    versions,
+    ...(full ? { nextToken: Buffer.from(JSON.stringify({ type, after })).toString('base64url') } : {}),
+  };
+}
+
+/** The version a nextToken of `type`'s listing resumes after. */
+function versionAfter(token: string, type: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidNextToken('it is not a token this API gave');
+  }
+  const fields = parsed as { type?: unknown; after?: unknown } | null;
+  if (typeof fields !== 'object' || fields === null || typeof fields.after !== 'string') {
+    throw invalidNextToken('it is not a token this API gave');
+  }
+  if (fields.type !== type) throw invalidNextToken(`it belongs to another contract type's listing`);
+  if (!SemverSchema.safeParse(fields.after).success)
+    throw invalidNextToken('it is not a token this API gave');
+  return fields.after;
+}
+
+function invalidNextToken(reason: string): BadRequestError {
+  return new BadRequestError('invalid_next_token', `Query parameter nextToken is not valid: ${reason}.`, {
+    fields: [{ field: 'nextToken', message: reason }],
+  });
 }

@@ -22,7 +22,8 @@ export const handler = middy()
       },
       'GET /contracts/{type}': async (event) => {
         principalOf(event);
-        return json(200, await getContract(ports, event.pathParameters?.type ?? ''));
+        const { type = '' } = event.pathParameters ?? {};
+        return json(200, await getContract(ports, type, event.queryStringParameters?.nextToken));
       },
     }),
   );

@@ -1,7 +1,10 @@
 // Every error a client can cause has a stable machine code, an HTTP status and a message naming the field
 // or value at fault. Anything else is a server error: logged in full, answered with a generic 500.
 
-/** One field at fault; `field` is a JSON Pointer into the request body (`/events/2/data/companyName`). */
+/**
+ * One field at fault; `field` is a JSON Pointer into the request body (`/events/2/data/companyName`), or the name
+ * of a query parameter (`nextToken`).
+ */
 export interface FieldProblem {
   readonly field: string;
   readonly message: string;

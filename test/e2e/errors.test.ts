@@ -227,6 +227,15 @@ describe('refused requests', () => {
       field: '/version',
     },
     {
+      name: 'a nextToken that this API did not give',
+      method: 'GET',
+      path: `/contracts/${TYPE}?nextToken=bm90LWEtdG9rZW4`,
+      key: () => landKey,
+      status: 400,
+      code: 'invalid_next_token',
+      field: 'nextToken',
+    },
+    {
       name: 'a contract type that is only a percent-encoded percent sign',
       method: 'GET',
       path: '/contracts/%25',

@@ -396,9 +396,21 @@ export class DynamoDbRegistry extends Registry {
     return item && toContract(item);
   }
 
-  override async listContractVersions(type: string): Promise<ContractVersion[]> {
+  override async listContractVersions(
+    type: string,
+    page?: { readonly after: string | undefined; readonly limit: number },
+  ): Promise<ContractVersion[]> {
     if (!isKeyPart(type)) return [];
-    const items = await this.#queryAll(versionsOf(type));
+    if (page === undefined) return (await this.#queryAll(versionsOf(type))).map(toContract);
+    const items: Item[] = [];
+    const startKey =
+      page.after === undefined
+        ? undefined
+        : keys.contract(type, sortableVersion(page.after, 'after').sortable);
+    for await (const got of this.#pages(versionsOf(type), () => page.limit - items.length, startKey)) {
+      items.push(...got);
+      if (items.length >= page.limit) break;
+    }
     return items.map(toContract);
   }
 
@@ -641,12 +653,16 @@ export class DynamoDbRegistry extends Registry {
     return items;
   }
 
-  /** Every page of a Query; `remaining` caps a page's Limit when the caller stops early. */
+  /**
+   * Every page of a Query, after the key `from` if given; `remaining` caps a page's Limit when the caller stops
+   * early.
+   */
   async *#pages(
     input: Omit<QueryCommandInput, 'TableName'>,
     remaining?: () => number,
+    from?: Record<string, unknown>,
   ): AsyncGenerator<Item[]> {
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Record<string, unknown> | undefined = from;
     do {
       const limit = Math.min(
         this.#pageSize ?? Number.POSITIVE_INFINITY,

@@ -147,8 +147,14 @@ export abstract class Registry {
    */
   abstract putContractVersion(contract: ContractVersion, audit: AuditEntry): Promise<'created' | 'unchanged'>;
   abstract getContractVersion(type: string, version: string): Promise<ContractVersion | undefined>;
-  /** All versions of a type, oldest first by semver. */
-  abstract listContractVersions(type: string): Promise<ContractVersion[]>;
+  /**
+   * The versions of a type, oldest first by semver: all of them, or with `page` at most `limit` of those after
+   * version `after` (from the first when it is undefined).
+   */
+  abstract listContractVersions(
+    type: string,
+    page?: { readonly after: string | undefined; readonly limit: number },
+  ): Promise<ContractVersion[]>;
   /** Every version of every contract, by type then semver. */
   abstract listContracts(): Promise<ContractVersion[]>;
 

@@ -1,4 +1,9 @@
-import { getContract, listContracts, registerContract } from '../../../functions/contracts/contracts.js';
+import {
+  CONTRACT_PAGE_BYTES,
+  getContract,
+  listContracts,
+  registerContract,
+} from '../../../functions/contracts/contracts.js';
 import type { SharebusError } from '../../../functions/shared/errors.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
 import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
@@ -340,6 +345,59 @@ describe('listContracts and getContract', () => {
         createdAt: '2025-03-01T09:00:00.000Z',
       })),
     });
+  });
+
+  it('pages a type whose versions would not fit one answer, every version once and in order', async () => {
+    // Prepare: 12 versions with schemas of about 240 KB (30 fit the registry's item, 10 fit an answer)
+    const big = {
+      type: 'object',
+      description: 'x'.repeat(240 * 1024),
+      properties: { companyId: { type: 'string' } },
+    };
+    const versions = Array.from({ length: 12 }, (_, i) => `1.${i}.0`);
+    for (const version of versions) {
+      await registerContract(ports(), owner, body('tax.order.paged', version, { schema: big }));
+    }
+    // Act
+    const pages = [await getContract(ports(), 'tax.order.paged')];
+    for (let token = pages[0]!.nextToken; token !== undefined; token = pages.at(-1)!.nextToken) {
+      pages.push(await getContract(ports(), 'tax.order.paged', token));
+    }
+    // Assess
+    expect(pages.map((page) => page.versions.length)).toEqual([10, 2]);
+    expect(pages.flatMap((page) => page.versions.map((v) => v.version))).toEqual(versions);
+    expect(pages.flatMap((page) => page.versions.map((v) => v.schema))).toEqual(versions.map(() => big));
+    for (const page of pages) {
+      expect(page).toMatchObject({ type: 'tax.order.paged', owner: 'tax' });
+      expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThan(CONTRACT_PAGE_BYTES + 1_000);
+    }
+  });
+
+  it('answers 400 invalid_next_token, naming nextToken, for a token it did not give for that type', async () => {
+    // Prepare
+    await registerContract(ports(), owner, body('tax.order.tokens', '1.0.0'));
+    const token = (fields: unknown) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+    const tokens = {
+      garbage: 'not a token!',
+      notJson: Buffer.from('{').toString('base64url'),
+      noVersion: token({ type: 'tax.order.tokens' }),
+      badVersion: token({ type: 'tax.order.tokens', after: '1.0' }),
+      otherType: token({ type: 'tax.order.shown', after: '1.0.0' }),
+      pastTheEnd: token({ type: 'tax.order.tokens', after: '9.0.0' }),
+    };
+    // Act
+    const errors = await Promise.all(
+      Object.values(tokens).map((t) => caught(() => getContract(ports(), 'tax.order.tokens', t))),
+    );
+    // Assess
+    for (const error of errors) {
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'invalid_next_token',
+        fields: [{ field: 'nextToken', message: expect.any(String) }],
+      });
+    }
+    expect((errors[4] as SharebusError).message).toMatch(/another contract type/);
   });
 
   it('answers 404 unknown_contract for a type nobody registered', async () => {
