@@ -13,6 +13,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-eventbridge';
 import { ConfigurationError } from './config.js';
+import { logger } from './logger.js';
 
 export interface BusEntry {
   /** Our event id, used to report which entries failed. */
@@ -78,6 +79,20 @@ const PERMANENT_CODES = new Set([
   'NotAuthorizedForSourceException',
   'AccessDeniedException',
 ]);
+
+/** A call refused as a whole by a client fault (4xx) other than these is refused again if sent again. */
+const TRANSIENT_CALL_ERRORS = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ExpiredTokenException',
+]);
+
+function isPermanentCallError(error: unknown): boolean {
+  const { name, $fault } = error as { name?: string; $fault?: string };
+  return $fault === 'client' && !TRANSIENT_CALL_ERRORS.has(name ?? '');
+}
 
 export interface EventBridgeBusOptions {
   readonly client: EventBridgeClient;
@@ -149,14 +164,22 @@ export class EventBridgeBus extends Bus {
           }
         });
       } catch (error) {
-        // The whole call failed (after the SDK's own retries): every entry of it is still pending.
-        retry.push(...pending);
-        lastFailures = pending.map((entry) => ({
+        // The whole call failed (after the SDK's own retries). Its words stay in the log: an IAM denial names the
+        // function's role and the account, which the API's callers need not see.
+        const code = (error as Error).name;
+        const permanent = isPermanentCallError(error);
+        logger.error('PutEvents failed as a whole', { code, permanent, entries: pending.length, error });
+        const failures = pending.map((entry) => ({
           eventId: entry.eventId,
-          code: (error as Error).name,
-          message: (error as Error).message,
-          permanent: false,
+          code,
+          message: `EventBridge refused the PutEvents call as a whole (${code})`,
+          permanent,
         }));
+        if (permanent) failed.push(...failures);
+        else {
+          retry.push(...pending);
+          lastFailures = failures;
+        }
       }
       if (retry.length === 0) break;
       if (attempt >= attempts) {

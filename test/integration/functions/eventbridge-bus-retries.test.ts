@@ -10,14 +10,20 @@ interface EntryFault {
   readonly message: string;
 }
 
+interface CallFault {
+  readonly status: number;
+  readonly type: string;
+  readonly message: string;
+}
+
 interface FaultyEventBridge {
   readonly endpoint: string;
   /** Event ids of each PutEvents request, in order. */
   readonly calls: string[][];
   /** Decides the fate of an entry on its n-th attempt (1-based); undefined means accepted. */
   failEntry: (eventId: string, attempt: number) => EntryFault | undefined;
-  /** Fails the whole n-th request (1-based) with HTTP 500 when true. */
-  failCall: (call: number) => boolean;
+  /** Fails the whole n-th request (1-based): with HTTP 500 when true, or with the error given. */
+  failCall: (call: number) => boolean | CallFault;
   /** Leaves the last entries of the answer out when true. */
   truncateAnswer: (call: number) => boolean;
   close(): Promise<void>;
@@ -54,8 +60,13 @@ async function startFaultyEventBridge(): Promise<FaultyEventBridge> {
       };
       const ids = Entries.map((entry) => (JSON.parse(entry.Detail) as { id: string }).id);
       calls.push(ids);
-      if (fake.failCall(calls.length)) {
+      const callFault = fake.failCall(calls.length);
+      if (callFault === true) {
         reply(500, { __type: 'InternalException', message: 'simulated outage' });
+        return;
+      }
+      if (callFault !== false) {
+        reply(callFault.status, { __type: callFault.type, message: callFault.message });
         return;
       }
       const results = ids.map((id) => {
@@ -174,10 +185,39 @@ describe('EventBridgeBus.publish retries', () => {
     // Assess
     expect(fake.calls).toHaveLength(2);
     expect(result.accepted).toEqual([]);
+    const message = 'EventBridge refused the PutEvents call as a whole (InternalException)';
     expect(result.failed).toEqual([
-      { eventId: 'e0', code: 'InternalException', message: 'simulated outage', permanent: false },
-      { eventId: 'e1', code: 'InternalException', message: 'simulated outage', permanent: false },
+      { eventId: 'e0', code: 'InternalException', message, permanent: false },
+      { eventId: 'e1', code: 'InternalException', message, permanent: false },
     ]);
+  });
+
+  it('does not re-send a call refused for good (AccessDenied), and keeps its words, which name the account, to the log', async () => {
+    // Prepare
+    const denial =
+      'User: arn:aws:sts::123456789012:assumed-role/sharebus-publish/fn is not authorized to perform: events:PutEvents';
+    fake.failCall = () => ({ status: 400, type: 'AccessDeniedException', message: denial });
+    // Act
+    const result = await busWith(5).publish(entries(2));
+    // Assess
+    expect(fake.calls).toHaveLength(1);
+    expect(result.accepted).toEqual([]);
+    const message = 'EventBridge refused the PutEvents call as a whole (AccessDeniedException)';
+    expect(result.failed).toEqual([
+      { eventId: 'e0', code: 'AccessDeniedException', message, permanent: true },
+      { eventId: 'e1', code: 'AccessDeniedException', message, permanent: true },
+    ]);
+  });
+
+  it('re-sends a call that was throttled, a client fault that passes', async () => {
+    // Prepare
+    fake.failCall = (call) =>
+      call === 1 && { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' };
+    // Act
+    const result = await busWith(5).publish(entries(2));
+    // Assess
+    expect(fake.calls).toHaveLength(2);
+    expect(result).toEqual({ accepted: ['e0', 'e1'], failed: [] });
   });
 
   it('treats an entry the answer leaves out as failed and re-sends it', async () => {
