@@ -34,6 +34,12 @@ const UNKNOWN_FORMAT = /^unknown format "(.*)" ignored in schema at path "#(.*)"
 
 class UnknownFormatError extends Error {}
 
+/** The `$id` a schema without one is compiled under (never stored, never shown). */
+const ROOT_ID = 'urn:sharebus:contract-schema';
+
+const LOOP_MESSAGE =
+  "the schema's references lead back to themselves without reaching into the data, so validation never ends";
+
 export class SchemaValidator {
   /**
    * While a schema is checked for registration, a `format` Ajv does not know is refused: it would be ignored, so
@@ -50,11 +56,25 @@ export class SchemaValidator {
     error: (...args: unknown[]) => logger.error(String(args[0]), { ajv: args.slice(1) }),
   };
   // strict:false because unknown keywords are legal JSON Schema (annotations); the meta-schema check still runs.
+  // addUsedSchema:false keeps one contract's `$id` from clashing with another's in the shared instance.
+  // ownProperties:true, or `required: ["valueOf"]` would be met by Object.prototype.
   readonly #draft2020 = configure(
-    new Ajv2020({ allErrors: true, strict: false, addUsedSchema: false, logger: this.#logger }),
+    new Ajv2020({
+      allErrors: true,
+      strict: false,
+      addUsedSchema: false,
+      ownProperties: true,
+      logger: this.#logger,
+    }),
   );
   readonly #draft07 = configure(
-    new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: this.#logger }),
+    new Ajv({
+      allErrors: true,
+      strict: false,
+      addUsedSchema: false,
+      ownProperties: true,
+      logger: this.#logger,
+    }),
   );
   readonly #cache = new Map<string, ValidateFunction>();
 
@@ -75,10 +95,23 @@ export class SchemaValidator {
   /** Compiles without caching; throws InvalidSchemaError naming the fault. Used when a contract is registered. */
   check(schema: unknown): void {
     this.#refuseUnknownFormats = true;
+    let validate: ValidateFunction;
     try {
-      this.#compile(schema);
+      validate = this.#compile(schema);
     } finally {
       this.#refuseUnknownFormats = false;
+    }
+    // References that lead back to themselves without reaching into the data (`$ref` to a definition whose
+    // `allOf` refers back) never finish validating anything: a value of each JSON type finds most of them.
+    for (const probe of [null, true, 0, '', [], {}]) {
+      try {
+        validate(probe);
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        throw new InvalidSchemaError(LOOP_MESSAGE, [{ field: '/schema', message: 'its references loop' }], {
+          cause: error,
+        });
+      }
     }
   }
 
@@ -103,7 +136,9 @@ export class SchemaValidator {
       );
     }
     try {
-      return ajv.compile(record);
+      // Without an `$id`, a reference to the root (`"$ref": "#"`, a recursive schema) finds nothing to resolve
+      // against once the instance keeps no schemas (addUsedSchema:false): give it one, on a copy.
+      return ajv.compile(record.$id === undefined ? { $id: ROOT_ID, ...record } : record);
     } catch (error) {
       const unknown = error instanceof UnknownFormatError ? UNKNOWN_FORMAT.exec(error.message) : null;
       if (unknown !== null) {
@@ -144,7 +179,13 @@ export class SchemaValidator {
   /** Validates data; returns the problems, each naming the field (JSON Pointer under `prefix`) and why. */
   validate(type: string, version: string, schema: unknown, data: unknown, prefix = '/data'): FieldProblem[] {
     const validate = this.validatorFor(type, version, schema);
-    if (validate(data)) return [];
+    try {
+      if (validate(data)) return [];
+    } catch (error) {
+      // A loop the probes at registration did not find (one behind a condition on the data).
+      if (!(error instanceof RangeError)) throw error;
+      return [{ field: prefix, message: `cannot be checked: ${LOOP_MESSAGE}` }];
+    }
     return (validate.errors ?? []).map((error) => describe(error, prefix));
   }
 }

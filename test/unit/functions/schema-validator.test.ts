@@ -121,6 +121,53 @@ describe('SchemaValidator.validate', () => {
       ]),
     );
   });
+
+  it("requires a property named like one of Object.prototype's (valueOf, constructor) to be the data's own", () => {
+    // Prepare
+    const builtIns = {
+      type: 'object',
+      properties: { constructor: { type: 'string' } },
+      required: ['valueOf', 'toString'],
+    };
+    // Act
+    const empty = shared.validate(TYPE, '10.0.0', builtIns, {});
+    const given = shared.validate(TYPE, '10.0.0', builtIns, { valueOf: 1, toString: 2, constructor: 'c' });
+    // Assess
+    expect(empty).toEqual([
+      { field: '/data/valueOf', message: 'is required' },
+      { field: '/data/toString', message: 'is required' },
+    ]);
+    expect(given).toEqual([]);
+  });
+
+  it('validates a recursive schema, whose reference to its root has no $id to resolve against', () => {
+    // Prepare
+    const tree = {
+      type: 'object',
+      properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#' } } },
+    };
+    // Act
+    const problems = shared.validate(TYPE, '11.0.0', tree, { children: [{ children: [{ name: 1 }] }] });
+    // Assess
+    expect(() => shared.check(tree)).not.toThrow();
+    expect(problems).toEqual([{ field: '/data/children/0/children/0/name', message: 'must be string' }]);
+  });
+
+  it('answers a problem on the data, not a stack overflow, when references loop only for some data', () => {
+    // Prepare: the loop is under the property `loop`, which no probe has
+    const guarded = {
+      $defs: { again: { allOf: [{ $ref: '#/$defs/again' }] } },
+      properties: { loop: { $ref: '#/$defs/again' } },
+    };
+    // Act
+    const problems = shared.validate(TYPE, '12.0.0', guarded, { loop: true }, '/events/1/data');
+    // Assess
+    expect(() => shared.check(guarded)).not.toThrow();
+    expect(problems).toEqual([
+      { field: '/events/1/data', message: expect.stringMatching(/^cannot be checked: .*never ends$/) },
+    ]);
+    expect(shared.validate(TYPE, '12.0.0', guarded, { other: true })).toEqual([]);
+  });
 });
 
 describe('SchemaValidator.check', () => {
@@ -193,6 +240,24 @@ describe('SchemaValidator.check', () => {
     const error = thrown(() => shared.check({ $ref: '#/$defs/missing' }));
     // Assess
     expect(error.fields).toEqual([{ field: '/schema', message: expect.stringContaining('#/$defs/missing') }]);
+  });
+
+  it.each([
+    [
+      'a definition that refers back to itself',
+      { $ref: '#/$defs/a', $defs: { a: { allOf: [{ $ref: '#/$defs/a' }] } } },
+    ],
+    [
+      'two definitions that refer to each other',
+      { $ref: '#/$defs/a', $defs: { a: { allOf: [{ $ref: '#/$defs/b' }] }, b: { $ref: '#/$defs/a' } } },
+    ],
+    ['a dynamic reference to itself', { $dynamicRef: '#x' }],
+  ])('refuses %s, which no data could ever be validated against', (_, looping) => {
+    // Act
+    const error = thrown(() => shared.check(looping));
+    // Assess
+    expect(error.fields).toEqual([{ field: '/schema', message: 'its references loop' }]);
+    expect(error.message).toMatch(/never ends/);
   });
 
   it.each([null, [], 'schema', 3])('refuses %p, which is not a schema object', (value) => {
