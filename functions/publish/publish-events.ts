@@ -13,6 +13,7 @@ import {
   BusUnavailableError,
   ForbiddenError,
   PayloadTooLargeError,
+  SharebusError,
   UnprocessableError,
 } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
@@ -73,14 +74,19 @@ export async function publishEvents(
   const entries: BusEntry[] = [];
   const published: PublishedEvent[] = [];
   const resolved = new Map<string, Promise<ContractVersion>>();
-  for (const [index, input] of inputs.entries()) {
-    const pointer = batch ? `/events/${index}` : '';
-    // A batch usually repeats one type: resolve each (type, version) once per request.
+  /** One event's contract, checks and bus entry; throws the client error at fault. */
+  const checkEvent = async (
+    input: (typeof inputs)[number],
+    pointer: string,
+  ): Promise<{ entry: BusEntry; published: PublishedEvent }> => {
+    // A batch usually repeats one type: resolve each (type, version) once per request. A refusal is not
+    // shared, since it names the field of the event that asked.
     const key = `${input.type}@${input.version ?? 'latest'}`;
     let resolving = resolved.get(key);
     if (!resolving) {
       resolving = ports.contracts.resolve(input.type, input.version, pointer);
       resolved.set(key, resolving);
+      resolving.catch(() => resolved.delete(key));
     }
     const contract = await resolving;
     if (contract.ownerDepartment !== caller.departmentId) {
@@ -134,9 +140,23 @@ export async function publishEvents(
         },
       );
     }
-    entries.push(entry);
-    published.push({ id: envelope.id, type: contract.type, version: contract.version });
+    return { entry, published: { id: envelope.id, type: contract.type, version: contract.version } };
+  };
+
+  // Every event is checked, so that a batch's answer names every field at fault, not the first event's only.
+  const faults: SharebusError[] = [];
+  for (const [index, input] of inputs.entries()) {
+    const pointer = batch ? `/events/${index}` : '';
+    try {
+      const checked = await checkEvent(input, pointer);
+      entries.push(checked.entry);
+      published.push(checked.published);
+    } catch (error) {
+      if (!(error instanceof SharebusError) || !error.expose) throw error;
+      faults.push(error);
+    }
   }
+  if (faults.length > 0) throw allFaults(faults);
 
   const result = await ports.bus.publish(entries);
   const refused = result.failed.filter((failure) => failure.permanent);
@@ -155,4 +175,19 @@ export async function publishEvents(
     );
   }
   return { batch, events: published };
+}
+
+/**
+ * The answer for a request whose events are at fault: the first fault's status, code and words, and every
+ * fault's fields.
+ */
+function allFaults(faults: readonly SharebusError[]): SharebusError {
+  const first = faults[0]!;
+  if (faults.length === 1) return first;
+  return new SharebusError(
+    first.status,
+    first.code,
+    `${first.message} ${faults.length} events of the batch are at fault; errors names each field.`,
+    { fields: faults.flatMap((fault) => fault.fields), extensions: first.extensions },
+  );
 }

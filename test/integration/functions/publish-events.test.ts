@@ -167,6 +167,30 @@ describe('publishEvents', () => {
     expect(bus.publishCalls).toEqual([]);
   });
 
+  it("names every event's fields at fault, under the first fault's code, and sends nothing", async () => {
+    // Prepare
+    const { bus, ports } = setUp();
+    const events = [
+      { type: TYPE, data: { employees: 'many', companyId: 'c0' } },
+      { type: 'tax.company.dissolved', data: {} },
+      { type: TYPE, data: { companyId: 'ok' } },
+      { type: 'tax.company.dissolved', data: {} },
+      { type: TYPE, data: {} },
+    ];
+    // Act
+    const error = (await caught(() => publishEvents(ports, filing, { events }))) as SharebusError;
+    // Assess
+    expect(error).toMatchObject({ status: 422, code: 'invalid_data' });
+    expect(error.message).toMatch(/^The data does not match .* 4 events of the batch are at fault/);
+    expect(error.fields.map((f) => f.field)).toEqual([
+      '/events/0/data/employees',
+      '/events/1/type',
+      '/events/3/type',
+      '/events/4/data/companyId',
+    ]);
+    expect(bus.publishCalls).toEqual([]);
+  });
+
   it('refuses with 403 not_owner when another department publishes the type, sending nothing', async () => {
     // Prepare
     const { bus, ports } = setUp();
