@@ -1,5 +1,6 @@
 // Finds the contract version an event or a subscription names. Named versions are immutable, so they are
-// cached for the life of the function instance; "latest" is looked up each time because new versions appear.
+// cached for the life of the function instance; "latest" is looked up each time (one item, read consistently)
+// because new versions appear.
 import { UnprocessableError } from './errors.js';
 import type { ContractVersion, Registry } from './registry/registry.js';
 
@@ -20,22 +21,29 @@ export class ContractResolver {
         return found;
       }
     }
-    const versions = await this.registry.listContractVersions(type);
-    if (versions.length === 0) {
-      throw new UnprocessableError(
-        'unknown_contract',
-        `No contract of type ${JSON.stringify(type)} is registered.`,
-        {
-          fields: [{ field: `${pointer}/type`, message: 'is not a registered contract type' }],
-        },
-      );
+    if (version === undefined) {
+      const latest = await this.registry.latestContractVersion(type);
+      if (latest === undefined) throw unknownType(type, pointer);
+      this.#cache.set(`${latest.type}@${latest.version}`, latest);
+      return latest;
     }
-    for (const v of versions) this.#cache.set(`${v.type}@${v.version}`, v);
-    if (version === undefined) return versions[versions.length - 1]!;
+    // Refused: list what exists, for the answer.
+    const versions = await this.registry.listContractVersions(type);
+    if (versions.length === 0) throw unknownType(type, pointer);
     throw new UnprocessableError(
       'unknown_contract_version',
       `${type} has no version ${version}; registered versions: ${versions.map((v) => v.version).join(', ')}.`,
       { fields: [{ field: `${pointer}/version`, message: 'is not a registered version of this type' }] },
     );
   }
+}
+
+function unknownType(type: string, pointer: string): UnprocessableError {
+  return new UnprocessableError(
+    'unknown_contract',
+    `No contract of type ${JSON.stringify(type)} is registered.`,
+    {
+      fields: [{ field: `${pointer}/type`, message: 'is not a registered contract type' }],
+    },
+  );
 }

@@ -88,10 +88,14 @@ const keys = {
   auditDay: (day: string) => ({ pk: 'AUDITDAYS', sk: day }),
 };
 
-/** A Query's key condition for the versions of a contract type, in semver order. */
+/**
+ * A Query's key condition for the versions of a contract type, in semver order, read consistently: a publish
+ * naming no version right after a new one was registered must get the new one.
+ */
 const versionsOf = (type: string) => ({
   KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
   ExpressionAttributeValues: { ':pk': `CONTRACT#${type}`, ':prefix': 'VERSION#' },
+  ConsistentRead: true,
 });
 
 /**
@@ -383,7 +387,6 @@ export class DynamoDbRegistry extends Registry {
         TableName: this.#tableName,
         ...versionsOf(type),
         Limit: 1,
-        ConsistentRead: true,
       }),
     );
     const item = result.Items?.[0];
@@ -393,6 +396,20 @@ export class DynamoDbRegistry extends Registry {
   override async getContractVersion(type: string, version: string): Promise<ContractVersion | undefined> {
     if (!isKeyPart(type) || !SEMVER.test(version)) return undefined;
     const item = await this.#get(keys.contract(type, sortableVersion(version, 'version').sortable));
+    return item && toContract(item);
+  }
+
+  override async latestContractVersion(type: string): Promise<ContractVersion | undefined> {
+    if (!isKeyPart(type)) return undefined;
+    const result = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        ...versionsOf(type),
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const item = result.Items?.[0];
     return item && toContract(item);
   }
 

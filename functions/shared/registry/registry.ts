@@ -155,6 +155,8 @@ export abstract class Registry {
     type: string,
     page?: { readonly after: string | undefined; readonly limit: number },
   ): Promise<ContractVersion[]>;
+  /** The type's highest version by semver, read consistently (a version registered just before is seen). */
+  abstract latestContractVersion(type: string): Promise<ContractVersion | undefined>;
   /** Every version of every contract, by type then semver. */
   abstract listContracts(): Promise<ContractVersion[]>;
 

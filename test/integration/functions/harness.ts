@@ -73,7 +73,12 @@ export async function onboard(
 
 /** The registry with a count of the reads that caches are meant to spare. */
 export class CountingRegistry extends DynamoDbRegistry {
-  readonly reads = { getContractVersion: 0, listContractVersions: 0, findPrincipalByKeyHash: 0 };
+  readonly reads = {
+    getContractVersion: 0,
+    latestContractVersion: 0,
+    listContractVersions: 0,
+    findPrincipalByKeyHash: 0,
+  };
 
   static on(test: TestRegistry): CountingRegistry {
     return new CountingRegistry({ client: test.documentClient, tableName: test.tableName });
@@ -82,6 +87,11 @@ export class CountingRegistry extends DynamoDbRegistry {
   override async getContractVersion(type: string, version: string) {
     this.reads.getContractVersion += 1;
     return super.getContractVersion(type, version);
+  }
+
+  override async latestContractVersion(type: string) {
+    this.reads.latestContractVersion += 1;
+    return super.latestContractVersion(type);
   }
 
   override async listContractVersions(type: string) {
