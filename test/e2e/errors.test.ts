@@ -421,14 +421,20 @@ describe('refused requests', () => {
       publishes: true,
     },
     {
-      name: 'an event over 256 KB',
+      // After a good event of the subscribed type, so that the sentinel would see it if the batch went out.
+      name: 'an event over 256 KB after a good one',
       method: 'POST',
       path: '/events',
       key: () => landKey,
-      body: () => ({ type: 'land.owner.identified', data: { blob: 'x'.repeat(262_144) } }),
+      body: () => ({
+        events: [
+          { type: TYPE, data: { parcelId: 'P-256', areaM2: 1 } },
+          { type: OWNED_TYPE, data: { blob: 'x'.repeat(262_144) } },
+        ],
+      }),
       status: 413,
       code: 'event_too_large',
-      field: '/data',
+      field: '/events/1/data',
       publishes: true,
     },
     {
