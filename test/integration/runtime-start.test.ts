@@ -1,7 +1,7 @@
 // What `npm start` refuses before it starts anything: a port another process holds, and a state directory
 // another sharebus uses. Both used to surface late (after DynamoDB Local's seconds of start-up) or not at all.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,20 +19,24 @@ describe('startSharebus refuses before starting anything', () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as AddressInfo).port;
+    // The other two ports: free ones, named, so that the test can tell nothing was left listening on them.
+    const ports = {
+      apiPort: await freePort(),
+      eventBridgePort: await freePort(),
+      dynamoDbPort: await freePort(),
+      [option]: port,
+    };
     try {
       // Act
-      const started = startSharebus({
-        inMemory: true,
-        apiPort: 0,
-        eventBridgePort: 0,
-        dynamoDbPort: 0,
-        [option]: port,
-      });
+      const started = startSharebus({ inMemory: true, ...ports });
       // Assess
       await expect(started).rejects.toThrow(PortInUseError);
       await expect(started).rejects.toThrow(
         `port ${port} on 127.0.0.1 is in use (another sharebus?): stop what holds it, or set ${variable} to another port (0 picks a free one).`,
       );
+      for (const other of Object.values(ports).filter((p) => p !== port)) {
+        expect(await listensFree(other)).toBe(true);
+      }
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));
     }
@@ -51,9 +55,30 @@ describe('startSharebus refuses before starting anything', () => {
       await expect(started).rejects.toThrow(
         `${dataDir} is in use by sharebus (process ${other.pid}): stop it first, or give this sharebus another state directory.`,
       );
+      // Nothing written beside the lock, and the lock still the other process's.
+      expect(readdirSync(dataDir)).toEqual(['.lock']);
+      expect(readFileSync(join(dataDir, '.lock'), 'utf8')).toBe(`${other.pid}\nsharebus\n`);
     } finally {
       other.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
+
+/** A port free at the time of asking. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Whether a server can listen on the port now (nothing was left holding it). */
+async function listensFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

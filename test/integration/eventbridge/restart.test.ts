@@ -518,7 +518,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       );
       expect(second.eventBridge.deadLetters.list()).toEqual([]);
       const third = await restart(second);
-      await sleep(20);
+      // idle() waits for any delivery the journal resumed, however long its retry delay.
+      await third.eventBridge.idle();
       expect(third.invocations).toEqual([]);
     });
 
@@ -655,7 +656,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(first.eventBridge.deadLetters.list()).toHaveLength(3);
     expect((await stat(join(dataDir, 'retries.jsonl'))).size).toBeLessThan(400_000);
     const second = await restart(first);
-    await sleep(20);
+    await second.eventBridge.idle();
     expect(second.invocations).toEqual([]);
   });
 
