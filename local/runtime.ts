@@ -48,6 +48,11 @@ export interface SharebusOptions {
   readonly seedDemo?: boolean;
   /** Scales the embedded EventBridge's retry delays (tests use a small value). @default 1 */
   readonly delayScale?: number;
+  /**
+   * Rules the sharebus bus may hold, one per subscription: AWS's quota "Rules per event bus", which an AWS account
+   * raises on request. @default SHAREBUS_EVENTBRIDGE_MAX_RULES, else AWS's default of 300
+   */
+  readonly maxRulesPerBus?: number;
 }
 
 export interface RunningSharebus {
@@ -97,6 +102,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   const dataDir = options.inMemory
     ? undefined
     : (options.dataDir ?? (process.env.SHAREBUS_DATA_DIR || join(process.cwd(), '.sharebus')));
+  const rulesQuota = maxRulesOption(options.maxRulesPerBus);
   const ports = {
     dynamoDb: portFrom(options.dynamoDbPort, 'SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
     eventBridge: portFrom(options.eventBridgePort, 'SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge),
@@ -160,6 +166,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       region: REGION,
       accountId: ACCOUNT,
       delayScale: options.delayScale ?? 1,
+      ...rulesQuota,
       ...(dataDir ? { dataDir: join(dataDir, 'eventbridge') } : {}),
       invokeLambda: async (functionArn, payload) => {
         if (!handlers) throw new Error('handlers are not loaded yet');
@@ -249,4 +256,17 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     await stopAll();
     throw error;
   }
+}
+
+/** The rules quota asked for, by option or SHAREBUS_EVENTBRIDGE_MAX_RULES; none means the embedded default. */
+function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number } {
+  const raw = option ?? process.env.SHAREBUS_EVENTBRIDGE_MAX_RULES;
+  if (raw === undefined || raw === '') return {};
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(
+      `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${String(raw)}`,
+    );
+  }
+  return { maxRulesPerBus: value };
 }

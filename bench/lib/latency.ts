@@ -321,6 +321,8 @@ export async function measureDeliveryLatency(options: LatencyOptions): Promise<L
     options.server === 'bare'
       ? await startBareServer(record)
       : await startEventBridge({
+          // A bus of this many rules is past AWS's default quota of 300, which an account raises on request.
+          maxRulesPerBus: options.rules,
           invokeLambda: async (_arn, payload) => record(payload),
           logger: { warn: () => {}, error: (message, ...rest) => console.error(message, ...rest) },
         });

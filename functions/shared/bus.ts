@@ -49,9 +49,17 @@ export class InvalidRulePatternError extends Error {
   override name = 'InvalidRulePatternError';
 }
 
+/** The bus holds as many rules as its quota ("Rules per event bus", 300 by default) allows. */
+export class RulesQuotaError extends Error {
+  override name = 'RulesQuotaError';
+}
+
 export abstract class Bus {
   abstract publish(entries: readonly BusEntry[]): Promise<PublishResult>;
-  /** Creates or updates the rule and its deliver target. Throws InvalidRulePatternError for a pattern EventBridge refuses. */
+  /**
+   * Creates or updates the rule and its deliver target. Throws InvalidRulePatternError for a pattern EventBridge
+   * refuses, RulesQuotaError when the bus can hold no more rules.
+   */
   abstract putSubscriptionRule(rule: SubscriptionRule): Promise<void>;
   /** Removes the target and the rule; a rule that is already gone is fine. */
   abstract deleteSubscriptionRule(ruleName: string): Promise<void>;
@@ -218,6 +226,9 @@ export class EventBridgeBus extends Bus {
     } catch (error) {
       if ((error as Error).name === 'InvalidEventPatternException') {
         throw new InvalidRulePatternError((error as Error).message, { cause: error });
+      }
+      if ((error as Error).name === 'LimitExceededException') {
+        throw new RulesQuotaError(`bus ${busName} holds as many rules as its quota allows`, { cause: error });
       }
       // The model's length limit on EventPattern: a filter with thousands of values. The message would repeat the
       // whole pattern; say what is wrong instead.

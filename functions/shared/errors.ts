@@ -115,6 +115,23 @@ export class BusRejectedError extends SharebusError {
   }
 }
 
+/**
+ * The bus holds as many subscription rules as its EventBridge quota allows; nothing was written. Only an operator
+ * can help (by raising the quota), so no Retry-After.
+ */
+export class RulesQuotaProblem extends SharebusError {
+  override name = 'RulesQuotaProblem';
+  override readonly expose = true;
+  constructor(cause: unknown) {
+    super(
+      503,
+      'rules_quota_reached',
+      'The bus holds as many subscriptions as its EventBridge quota "Rules per event bus" allows; a platform operator must raise it (or subscriptions be deleted) before another can be made.',
+      { cause },
+    );
+  }
+}
+
 /** The registry stayed busy with concurrent changes to the same records, after retries; nothing was written. */
 export class RegistryBusyProblem extends SharebusError {
   override name = 'RegistryBusyProblem';

@@ -8,10 +8,10 @@ import { ContractTypeSchema, SemverSchema } from '../../contracts/naming.js';
 import { SUBSCRIPTION_RULE_PREFIX } from '../routes.js';
 import { requireSystem } from '../shared/access.js';
 import { auditEntry } from '../shared/audit.js';
-import { type Bus, InvalidRulePatternError } from '../shared/bus.js';
+import { type Bus, InvalidRulePatternError, RulesQuotaError } from '../shared/bus.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { BadRequestError, ForbiddenError, NotFoundError, RulesQuotaProblem } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
 import { internalHostReason } from '../shared/internal-address.js';
 import { logger } from '../shared/logger.js';
@@ -146,6 +146,7 @@ export async function createSubscription(
         cause: error,
       });
     }
+    if (error instanceof RulesQuotaError) throw new RulesQuotaProblem(error);
     throw error;
   }
   try {

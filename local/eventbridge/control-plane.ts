@@ -75,6 +75,8 @@ import { addTags, readTags, refuseReservedKeys, type Tags, tagList } from './tag
 import { compileTargetInput } from './target-input.js';
 
 export const MAX_TARGETS_PER_RULE = 5;
+/** AWS's default quota of rules per event bus in most regions (100 in af-south-1 and eu-south-1). */
+export const DEFAULT_MAX_RULES_PER_BUS = 300;
 export const MAX_ENTRIES_PER_PUT_EVENTS = 10;
 /** Field rules repeated by most operations (AWS's API model: names up to 64, bus names or ARNs up to 1,600). */
 const BUS_NAME_FIELD = {
@@ -185,6 +187,8 @@ export interface ControlPlaneOptions {
   readonly scope: AccountScope;
   readonly dispatcher: Dispatcher;
   readonly maxEntrySizeBytes: number;
+  /** PutRule of a new rule on a bus holding this many answers LimitExceededException. */
+  readonly maxRulesPerBus: number;
   readonly logger: Logger;
   /** Runs the schedules of enabled rules with a ScheduleExpression. */
   readonly scheduler: Scheduler;
@@ -466,6 +470,10 @@ export class ControlPlane {
       }
     }
     const existing = bus.rules.get(name);
+    // Not on replay: the journal holds rules the quota let in when they were made.
+    if (!existing && this.#restoringAt === undefined && bus.rules.size >= this.options.maxRulesPerBus) {
+      throw limitExceeded();
+    }
     // "If you are updating an existing rule, any tags you specify in the PutRule operation are ignored" (PutRule).
     const ruleTags: Tags = existing?.tags ?? new Map();
     if (!existing && tags) addTags(ruleTags, tags);

@@ -7,7 +7,7 @@ import { lockDataDir } from '../data-lock.js';
 import { ArchiveStore } from './archives.js';
 import { busArn } from './arns.js';
 import { ConnectionStore } from './connections.js';
-import { ControlPlane } from './control-plane.js';
+import { ControlPlane, DEFAULT_MAX_RULES_PER_BUS } from './control-plane.js';
 import { Dispatcher, type InvokeLambda, type Logger } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
 import { CoalescingWriter } from './persistence.js';
@@ -39,6 +39,11 @@ export interface EmbeddedEventBridgeOptions {
   readonly now?: () => number;
   /** Largest total PutEvents entry size, computed as AWS documents it. @default 262_144 */
   readonly maxEntrySizeBytes?: number;
+  /**
+   * Rules a bus may hold (archives' managed rules aside): AWS's quota "Rules per event bus", adjustable there
+   * on request. PutRule of one more answers LimitExceededException. @default DEFAULT_MAX_RULES_PER_BUS (300)
+   */
+  readonly maxRulesPerBus?: number;
   /**
    * When set, buses, rules, targets, archives, replays and queues (dead letters included) persist here across
    * restarts; else in memory.
@@ -178,6 +183,7 @@ async function start(
     scope,
     dispatcher,
     maxEntrySizeBytes: options.maxEntrySizeBytes ?? 262_144,
+    maxRulesPerBus: options.maxRulesPerBus ?? DEFAULT_MAX_RULES_PER_BUS,
     logger,
     scheduler,
     ...(options.dataDir !== undefined ? { persistence: { writer, dataDir: options.dataDir } } : {}),

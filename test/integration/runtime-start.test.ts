@@ -42,6 +42,21 @@ describe('startSharebus refuses before starting anything', () => {
     }
   });
 
+  it.each([0, 1.5, -3])('a rules quota of %p, naming SHAREBUS_EVENTBRIDGE_MAX_RULES', async (quota) => {
+    // Act
+    const started = startSharebus({
+      inMemory: true,
+      apiPort: 0,
+      eventBridgePort: 0,
+      dynamoDbPort: 0,
+      maxRulesPerBus: quota,
+    });
+    // Assess
+    await expect(started).rejects.toThrow(
+      `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${quota}`,
+    );
+  });
+
   it('a state directory another live sharebus holds, naming its process', async () => {
     // Prepare
     const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-runtime-'));

@@ -148,6 +148,31 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  it('keeps every rule it had when started with a smaller rules quota, and then refuses only new ones', async () => {
+    // Prepare
+    const first = await start();
+    for (const name of ['a', 'b', 'c']) {
+      await first.client.send(new PutRuleCommand({ Name: name, EventPattern: '{"source":["x"]}' }));
+    }
+    await first.eventBridge.idle();
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    // Act
+    const second = await startHarness({ dataDir, maxRulesPerBus: 2 });
+    open.push(second);
+    const names = (await second.client.send(new ListRulesCommand({}))).Rules?.map((r) => r.Name);
+    const updated = await second.client.send(
+      new PutRuleCommand({ Name: 'a', EventPattern: '{"source":["y"]}' }),
+    );
+    const refused = await caught(() =>
+      second.client.send(new PutRuleCommand({ Name: 'd', EventPattern: '{"source":["x"]}' })),
+    );
+    // Assess
+    expect(names).toEqual(['a', 'b', 'c']);
+    expect(updated.RuleArn).toBe('arn:aws:events:us-east-1:111111111111:rule/a');
+    expect(refused.name).toBe('LimitExceededException');
+  });
+
   it('keeps buses, rules and targets as the read operations show them, and delivers to them', async () => {
     // Prepare: a bus with settings; an enabled rule with a transformed, retried target; a disabled rule; a rule
     // and a bus deleted; a target removed; a bus deleted and made again.

@@ -269,6 +269,57 @@ describe('embedded EventBridge: rules', () => {
   });
 });
 
+describe('embedded EventBridge: the rules quota', () => {
+  const harness = useHarness({ maxRulesPerBus: 3 });
+  const put = (name: string, bus?: string) =>
+    harness.client.send(
+      new PutRuleCommand({
+        Name: name,
+        EventPattern: '{"source":["x"]}',
+        ...(bus ? { EventBusName: bus } : {}),
+      }),
+    );
+
+  it('refuses a rule past the quota with LimitExceededException, changing nothing, and counts each bus alone', async () => {
+    // Prepare
+    for (const name of ['a', 'b', 'c']) await put(name);
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const refused = await caught(() => put('d'));
+    const updated = await put('c');
+    const elsewhere = await put('d', 'orders');
+    await harness.client.send(new DeleteRuleCommand({ Name: 'a' }));
+    const afterDelete = await put('d');
+    // Assess
+    expect(refused).toMatchObject({
+      name: 'LimitExceededException',
+      message: 'The requested resource exceeds the maximum number allowed.',
+    });
+    expect(updated.RuleArn).toBe('arn:aws:events:us-east-1:111111111111:rule/c');
+    expect(elsewhere.RuleArn).toBe('arn:aws:events:us-east-1:111111111111:rule/orders/d');
+    expect(afterDelete.RuleArn).toBe('arn:aws:events:us-east-1:111111111111:rule/d');
+    const names = (await harness.client.send(new ListRulesCommand({}))).Rules?.map((r) => r.Name);
+    expect(names).toEqual(['b', 'c', 'd']);
+  });
+});
+
+describe("embedded EventBridge: the rules quota's default", () => {
+  const harness = useHarness();
+
+  it("is AWS's default of 300 rules per bus", async () => {
+    // Prepare
+    for (let n = 0; n < 300; n++) {
+      await harness.client.send(new PutRuleCommand({ Name: `r${n}`, EventPattern: '{"source":["x"]}' }));
+    }
+    // Act
+    const refused = await caught(() =>
+      harness.client.send(new PutRuleCommand({ Name: 'r300', EventPattern: '{"source":["x"]}' })),
+    );
+    // Assess
+    expect(refused.name).toBe('LimitExceededException');
+  });
+});
+
 describe('embedded EventBridge: TestEventPattern', () => {
   const harness = useSharedHarness();
 

@@ -313,6 +313,33 @@ describe('createSubscription', () => {
     expect(await ruleNames()).toEqual([]);
   });
 
+  it('answers 503 rules_quota_reached when the bus holds as many rules as its quota allows, leaving nothing', async () => {
+    // Prepare: a bus filled to AWS's default quota of 300 rules
+    const { busName, ports } = await setUp();
+    for (let n = 0; n < 300; n++) {
+      await harness.client.send(
+        new PutRuleCommand({ EventBusName: busName, Name: `other-${n}`, EventPattern: '{"source":["x"]}' }),
+      );
+    }
+    const before = await tableSnapshot(test);
+    const sharebusRules = async () =>
+      (await harness.client.send(new ListRulesCommand({ EventBusName: busName, NamePrefix: 'sharebus-' })))
+        .Rules ?? [];
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } }),
+    );
+    const afterRefusal = { table: await tableSnapshot(test), rules: await sharebusRules() };
+    await harness.client.send(new DeleteRuleCommand({ EventBusName: busName, Name: 'other-0' }));
+    const made = await createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } });
+    // Assess
+    expect(error).toMatchObject({ status: 503, code: 'rules_quota_reached' });
+    expect(error.message).toMatch(/Rules per event bus/);
+    expect(afterRefusal).toEqual({ table: before, rules: [] });
+    expect(made.status).toBe('active');
+    expect((await sharebusRules()).map((r) => r.Name)).toEqual([made.ruleName]);
+  });
+
   it('refuses the admin key, which has no endpoint of its own', async () => {
     // Prepare
     const { ports } = await setUp();
