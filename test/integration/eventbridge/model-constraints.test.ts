@@ -4,12 +4,14 @@
 // and the constraint as AWS's front end does, and a value just inside it is not.
 import { readFileSync } from 'node:fs';
 import {
+  DescribeEventBusCommand,
   ListApiDestinationsCommand,
   ListArchivesCommand,
   ListConnectionsCommand,
   ListEventBusesCommand,
   ListReplaysCommand,
   ListRulesCommand,
+  ListTagsForResourceCommand,
 } from '@aws-sdk/client-eventbridge';
 import { LAMBDA_ARN, useSharedHarness } from './harness.js';
 
@@ -152,7 +154,25 @@ describe("embedded EventBridge: AWS's model constraints", () => {
     expect(new Set(all.map((c) => c.operation)).size).toBe(Object.keys(model.operations).length);
   });
 
-  it('changes nothing when it refuses: no bus, rule, archive, replay, connection or API destination is left behind', async () => {
+  it('changes nothing when it refuses: no bus, rule, archive, replay, connection or API destination is left behind, and the default bus keeps its settings, policy and tags', async () => {
+    // Prepare: what a user can read, before. UpdateEventBus, PutPermission and TagResource cases without a name
+    // act on the default bus, so its description, settings, policy and tags are read too.
+    const { client } = harness;
+    const state = async () => {
+      const { $metadata: _m, ...defaultBus } = await client.send(new DescribeEventBusCommand({}));
+      return {
+        buses: (await client.send(new ListEventBusesCommand({}))).EventBuses?.map((b) => b.Name),
+        defaultBus,
+        defaultBusTags: (await client.send(new ListTagsForResourceCommand({ ResourceARN: defaultBus.Arn })))
+          .Tags,
+        rules: (await client.send(new ListRulesCommand({}))).Rules,
+        archives: (await client.send(new ListArchivesCommand({}))).Archives,
+        replays: (await client.send(new ListReplaysCommand({}))).Replays,
+        connections: (await client.send(new ListConnectionsCommand({}))).Connections,
+        apiDestinations: (await client.send(new ListApiDestinationsCommand({}))).ApiDestinations,
+      };
+    };
+    const before = await state();
     // Act: every breaking case, before the cases with values just inside (which may create things).
     for (const c of all.filter((x) => x.words !== undefined)) {
       await fetch(harness.eventBridge.endpoint, {
@@ -162,15 +182,7 @@ describe("embedded EventBridge: AWS's model constraints", () => {
       });
     }
     // Assess
-    const { client } = harness;
-    expect({
-      buses: (await client.send(new ListEventBusesCommand({}))).EventBuses?.map((b) => b.Name),
-      rules: (await client.send(new ListRulesCommand({}))).Rules,
-      archives: (await client.send(new ListArchivesCommand({}))).Archives,
-      replays: (await client.send(new ListReplaysCommand({}))).Replays,
-      connections: (await client.send(new ListConnectionsCommand({}))).Connections,
-      apiDestinations: (await client.send(new ListApiDestinationsCommand({}))).ApiDestinations,
-    }).toEqual({
+    expect(before).toMatchObject({
       buses: ['default'],
       rules: [],
       archives: [],
@@ -178,6 +190,7 @@ describe("embedded EventBridge: AWS's model constraints", () => {
       connections: [],
       apiDestinations: [],
     });
+    expect(await state()).toEqual(before);
   });
 
   it.each(all.map((c) => [c.operation, c.member, c.label, c] as const))(
