@@ -166,7 +166,8 @@ describe('sharebus on one machine', () => {
     expect(await ruleNames(bus.eventBridgeUrl)).not.toContain(`sharebus-sub-${id}`);
   });
 
-  it('publishes a batch of 25 events in PutEvents calls of at most 10 and delivers each once', async () => {
+  // The split into PutEvents calls of at most 10 is shown in eventbridge-bus-retries.test.ts.
+  it('publishes a batch of 25 events and delivers each once', async () => {
     // Prepare
     const hook = await receiver();
     await subscribe(hook.url, { district: ['north'] });
@@ -247,5 +248,6 @@ describe('sharebus on one machine', () => {
     expect(code).toBe(0);
     await expect(fetch(dynamoDbUrl)).rejects.toThrow();
     await expect(fetch(`${bus.apiUrl}/health`)).rejects.toThrow();
+    await expect(fetch(bus.eventBridgeUrl, { method: 'POST' })).rejects.toThrow();
   });
 });

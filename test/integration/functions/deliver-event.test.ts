@@ -258,6 +258,9 @@ describe('deliverEvent', () => {
     );
     // Assess
     expect(error.name).toBe('ZodError');
+    expect((error as unknown as { issues: Array<{ path: unknown[] }> }).issues.map((i) => i.path)).toEqual([
+      ['event', 'specversion'],
+    ]);
     expect(receiver.received).toEqual([]);
   });
 });
