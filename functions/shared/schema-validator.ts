@@ -3,9 +3,11 @@
 // re-compiles a schema per event.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import type { FieldProblem } from './errors.js';
 import { escapePointerSegment } from './json-pointer.js';
+import { linearPattern, UnsupportedPatternError } from './linear-pattern.js';
 import { logger } from './logger.js';
 
 const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
@@ -58,12 +60,29 @@ export class SchemaValidator {
   // strict:false because unknown keywords are legal JSON Schema (annotations); the meta-schema check still runs.
   // addUsedSchema:false keeps one contract's `$id` from clashing with another's in the shared instance.
   // ownProperties:true, or `required: ["valueOf"]` would be met by Object.prototype.
+  // Patterns run on RE2 (linear time): see linear-pattern.ts. One RE2 cannot run is refused at registration; a
+  // schema registered before that rule keeps JavaScript's engine for it.
+  readonly #patterns: RegExpEngine = Object.assign(
+    (pattern: string, flags: string) => {
+      try {
+        return linearPattern(pattern);
+      } catch (error) {
+        if (this.#refuseUnknownFormats || !(error instanceof UnsupportedPatternError)) throw error;
+        logger.warn("a registered schema has a pattern RE2 cannot run; it runs on JavaScript's engine", {
+          pattern,
+        });
+        return new RegExp(pattern, flags);
+      }
+    },
+    { code: 'sharebusLinearPattern' },
+  );
   readonly #draft2020 = configure(
     new Ajv2020({
       allErrors: true,
       strict: false,
       addUsedSchema: false,
       ownProperties: true,
+      code: { regExp: this.#patterns },
       logger: this.#logger,
     }),
   );
@@ -73,6 +92,7 @@ export class SchemaValidator {
       strict: false,
       addUsedSchema: false,
       ownProperties: true,
+      code: { regExp: this.#patterns },
       logger: this.#logger,
     }),
   );
@@ -149,6 +169,12 @@ export class SchemaValidator {
           { cause: error },
         );
       }
+      if (error instanceof UnsupportedPatternError) {
+        const field = pointerOfPattern(record, error.pattern, '/schema') ?? '/schema';
+        throw new InvalidSchemaError(`The schema cannot be used: ${error.message}.`, [
+          { field, message: 'cannot be checked in linear time' },
+        ]);
+      }
       const message = (error as Error).message;
       throw new InvalidSchemaError(
         `The schema cannot be compiled: ${message}`,
@@ -205,4 +231,27 @@ function describe(error: ErrorObject, prefix: string): FieldProblem {
     };
   }
   return { field: `${prefix}${error.instancePath}` || '/', message: error.message ?? 'is invalid' };
+}
+
+/** Where `pattern` sits in the schema: a `pattern` keyword's value or a `patternProperties` key. */
+function pointerOfPattern(node: unknown, pattern: string, at: string): string | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  if (Array.isArray(node)) {
+    for (const [index, item] of node.entries()) {
+      const found = pointerOfPattern(item, pattern, `${at}/${index}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  const record = node as Record<string, unknown>;
+  if (record.pattern === pattern) return `${at}/pattern`;
+  const properties = record.patternProperties;
+  if (typeof properties === 'object' && properties !== null && Object.hasOwn(properties, pattern)) {
+    return `${at}/patternProperties/${escapePointerSegment(pattern)}`;
+  }
+  for (const [key, value] of Object.entries(record)) {
+    const found = pointerOfPattern(value, pattern, `${at}/${escapePointerSegment(key)}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
