@@ -34,10 +34,10 @@ export function toRe2Syntax(pattern: string): string {
     if (c === '\\') {
       const next = pattern[i + 1] ?? '';
       if (next === 'u') {
-        const escape = unicodeEscape(pattern, i);
-        if (escape !== undefined) {
-          out += `\\x{${escape.codePoint.toString(16)}}`;
-          i = escape.end - 1;
+        const unicode = unicodeEscape(pattern, i);
+        if (unicode !== undefined) {
+          out += `\\x{${unicode.codePoint.toString(16)}}`;
+          i = unicode.end - 1;
           continue;
         }
       } else if (next === 's') {
