@@ -115,6 +115,9 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     const unlock = lockDataDir(dataDir, 'sharebus');
     stops.push(async () => unlock());
   }
+  // Deliveries left unfinished by the last run resume as soon as the bus listens, before the handlers are
+  // loaded: they wait for them (a failed invocation would spend a retry, or dead-letter the event).
+  const loading = deferred<Awaited<ReturnType<typeof loadHandlers>>>();
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     stops.length = 0;
@@ -159,7 +162,6 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     // Node 20 is what these machines run; the SDK's notice about its 2027 plans is not for our users.
     setDefault('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
 
-    let handlers: Awaited<ReturnType<typeof loadHandlers>> | undefined;
     const eventBridge = await startEventBridge({
       host,
       port: ports.eventBridge,
@@ -169,11 +171,10 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       ...rulesQuota,
       ...(dataDir ? { dataDir: join(dataDir, 'eventbridge') } : {}),
       invokeLambda: async (functionArn, payload) => {
-        if (!handlers) throw new Error('handlers are not loaded yet');
         if (functionArn !== process.env[ENV.deliverFunctionArn]) {
           throw new Error(`no local Lambda function ${functionArn}`);
         }
-        await invoke(handlers, 'deliver', JSON.parse(payload));
+        await invoke(await loading.promise, 'deliver', JSON.parse(payload));
       },
     });
     stops.push(() => eventBridge.stop());
@@ -209,7 +210,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       eventBridgeClient.destroy();
     }
 
-    handlers = await loadHandlers();
+    const handlers = await loadHandlers();
+    loading.resolve(handlers);
     const registry = createRegistry();
     const validator = new SchemaValidator();
     const now = () => new Date();
@@ -253,6 +255,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       stop: stopAll,
     };
   } catch (error) {
+    loading.reject(error);
     await stopAll();
     throw error;
   }
@@ -269,4 +272,21 @@ function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number }
     );
   }
   return { maxRulesPerBus: value };
+}
+
+/** A promise with its resolve and reject (Promise.withResolvers, which Node 20 lacks). */
+function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (reason: unknown) => void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A start that fails rejects it; nobody may be waiting then.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }

@@ -88,4 +88,61 @@ describe('a restarted sharebus', () => {
       await hook.close();
     }
   }, 180_000);
+
+  it('hands a delivery left waiting for its retry at Ctrl-C to the webhook once the next start is ready', async () => {
+    // Prepare: one retry allowed, 1.5 to 3 s after the first attempt; the webhook fails that attempt, and the
+    // first run is stopped before the retry. It falls due before the next run has loaded its handlers.
+    const retryDir = mkdtempSync(join(tmpdir(), 'sharebus-retry-'));
+    const env = {
+      SHAREBUS_DATA_DIR: retryDir,
+      SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '3',
+      SHAREBUS_DELIVERY_MAX_RETRIES: '1',
+    };
+    const hook = await startReceiver();
+    hook.status = 500;
+    const first = await startLocalSharebus(env, ['--no-demo']);
+    let second: Awaited<ReturnType<typeof startLocalSharebus>> | undefined;
+    try {
+      await call(first.apiUrl, 'POST', '/departments', first.adminKey, { id: 'land', name: 'Land' });
+      const key = String(
+        (
+          await call(first.apiUrl, 'POST', '/departments/land/systems', first.adminKey, {
+            id: 'cad',
+            name: 'C',
+          })
+        ).body.apiKey,
+      );
+      await call(first.apiUrl, 'POST', '/contracts', key, {
+        type: 'land.parcel.split',
+        version: '1.0.0',
+        description: 'A parcel was split',
+        sharing: 'open',
+        schema: { type: 'object' },
+      });
+      await call(first.apiUrl, 'POST', '/subscriptions', key, {
+        type: 'land.parcel.split',
+        endpoint: { url: hook.url },
+      });
+      const published = await call(first.apiUrl, 'POST', '/events', key, {
+        type: 'land.parcel.split',
+        data: {},
+      });
+      await hook.waitFor(1);
+      expect(await first.stop()).toBe(0);
+      expect(first.output()).toMatch(/1 deliveries not finished; they resume at the next start/);
+      hook.status = 204;
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // Act
+      second = await startLocalSharebus(env, ['--no-demo']);
+      const deliveries = await hook.waitFor(2);
+      // Assess
+      expect(deliveries[1]!.json.id).toBe(published.body.id);
+      const answer = await fetch(`${second.eventBridgeUrl}/_local/dead-letters`);
+      expect(((await answer.json()) as { deadLetters: unknown[] }).deadLetters).toEqual([]);
+    } finally {
+      await second?.stop();
+      await hook.close();
+      rmSync(retryDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
