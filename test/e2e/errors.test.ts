@@ -509,6 +509,22 @@ describe('refused requests', () => {
       field: '/type',
     },
     {
+      name: 'deleting a subscription by an id longer than any key',
+      method: 'DELETE',
+      path: `/subscriptions/${'s'.repeat(2_100)}`,
+      key: () => otherKey,
+      status: 404,
+      code: 'subscription_not_found',
+    },
+    {
+      name: 'a contract type longer than any key',
+      method: 'GET',
+      path: `/contracts/land.${'p'.repeat(2_100)}`,
+      key: () => landKey,
+      status: 404,
+      code: 'unknown_contract',
+    },
+    {
       name: 'deleting a subscription that does not exist',
       method: 'DELETE',
       path: '/subscriptions/nope',

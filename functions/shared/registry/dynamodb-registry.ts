@@ -719,14 +719,25 @@ function isNamed(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;
 }
 
+/**
+ * Bytes a key part may take. DynamoDB refuses a partition key over 2,048 bytes (a ValidationException, which
+ * answered a 500 to `DELETE /subscriptions/<2,045 characters>`); no id or name the API accepts comes close.
+ */
+const MAX_KEY_PART_BYTES = 1_024;
+
+/** Whether `value` can be part of a key: a lookup of any other value finds nothing. */
 function isKeyPart(value: string): boolean {
-  return value.length > 0 && !value.includes('#');
+  return value.length > 0 && !value.includes('#') && Buffer.byteLength(value) <= MAX_KEY_PART_BYTES;
 }
 
 /** `#` separates key parts, so a value holding one could read as another item's key. */
 function keyPart(value: string, field: string): string {
-  if (!isKeyPart(value))
-    throw new RegistryKeyError(`${field} must be non-empty and without '#', got '${value}'`, field);
+  if (!isKeyPart(value)) {
+    throw new RegistryKeyError(
+      `${field} must be non-empty, without '#' and at most ${MAX_KEY_PART_BYTES} bytes, got '${value.slice(0, 64)}'`,
+      field,
+    );
+  }
   return value;
 }
 
