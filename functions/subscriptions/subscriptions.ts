@@ -147,6 +147,13 @@ export async function createSubscription(
       });
     }
     if (error instanceof RulesQuotaError) throw new RulesQuotaProblem(error);
+    // PutRule may have made the rule before PutTargets failed: take it away again, as below.
+    await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((cleanup: unknown) => {
+      logger.error('could not remove the rule of a subscription whose target could not be put', {
+        cleanup,
+        ruleName: subscription.ruleName,
+      });
+    });
     throw error;
   }
   try {

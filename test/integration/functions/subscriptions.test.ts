@@ -340,6 +340,34 @@ describe('createSubscription', () => {
     expect((await sharebusRules()).map((r) => r.Name)).toEqual([made.ruleName]);
   });
 
+  it('takes its rule away again when the target cannot be put, and passes the failure on', async () => {
+    // Prepare: a dead-letter ARN EventBridge refuses, so PutTargets fails after PutRule made the rule
+    const { busName, ruleNames } = await setUp();
+    const bus = new EventBridgeBus({
+      client: harness.client,
+      busName,
+      deliverFunctionArn: LAMBDA_ARN,
+      deadLetterArn: 'arn:aws:sns:us-east-1:111111111111:not-a-queue',
+      backoffBaseMs: 1,
+    });
+    const ports: SubscriptionPorts = {
+      registry: test.registry,
+      bus,
+      contracts: new ContractResolver(test.registry),
+      now: clockAt(NOW),
+      endpointPolicy: 'https-only',
+    };
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } }),
+    );
+    // Assess
+    expect(error.message).toMatch(/DeadLetterConfig|dead-letter|Arn/i);
+    expect(await ruleNames()).toEqual([]);
+    expect(await tableSnapshot(test)).toEqual(before);
+  });
+
   it('refuses the admin key, which has no endpoint of its own', async () => {
     // Prepare
     const { ports } = await setUp();
