@@ -11,11 +11,23 @@ import { auditEntry } from '../shared/audit.js';
 import { type Bus, InvalidRulePatternError, RulesQuotaError } from '../shared/bus.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
-import { BadRequestError, ForbiddenError, NotFoundError, RulesQuotaProblem } from '../shared/errors.js';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RulesQuotaProblem,
+} from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
 import { internalHostReason } from '../shared/internal-address.js';
 import { logger } from '../shared/logger.js';
-import type { ContractVersion, Principal, Registry, Subscription } from '../shared/registry/registry.js';
+import {
+  type ContractVersion,
+  type Principal,
+  type Registry,
+  RegistryDuplicateError,
+  type Subscription,
+} from '../shared/registry/registry.js';
 
 export type { EndpointPolicy };
 
@@ -136,6 +148,9 @@ export async function createSubscription(
     status: 'active',
     createdAt: now.toISOString(),
   };
+  // Before the rule: the same subscription again would deliver each event twice (and use up the rules quota).
+  const same = await ports.registry.findSameSubscription(subscription);
+  if (same !== undefined) throw sameSubscription(same);
   // The rule first: EventBridge is the judge of the filter, and a refused filter must leave nothing behind.
   try {
     await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
@@ -171,9 +186,23 @@ export async function createSubscription(
         ruleName: subscription.ruleName,
       });
     });
+    // The same subscription made at the same moment by another request.
+    if (error instanceof RegistryDuplicateError) throw sameSubscription(error.existingId, error);
     throw error;
   }
   return subscription;
+}
+
+function sameSubscription(existingId: string, cause?: unknown): ConflictError {
+  return new ConflictError(
+    'subscription_exists',
+    `The department already subscribes to this type and major version at this endpoint with this filter, as subscription ${existingId}: a second would deliver every event twice.`,
+    {
+      fields: [{ field: '/endpoint/url', message: `already subscribed as ${existingId}` }],
+      extensions: { existingId },
+      cause,
+    },
+  );
 }
 
 function ruleFor(

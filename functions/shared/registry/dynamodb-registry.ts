@@ -21,6 +21,7 @@ import {
   Registry,
   RegistryBusyError,
   RegistryConflictError,
+  RegistryDuplicateError,
   RegistryNotFoundError,
   RegistryOwnershipError,
   RegistrySharingError,
@@ -84,6 +85,8 @@ const keys = {
   /** Who owns a contract type; written with the type's first version, checked with every later one. */
   contractOwner: (type: string) => ({ pk: `CONTRACT#${type}`, sk: 'OWNER' }),
   subscription: (id: string) => ({ pk: `SUB#${id}`, sk: 'SUB' }),
+  /** Claims a subscription's identity (see subscriptionIdentity) for the subscription that has it. */
+  subscriptionIdentity: (identity: string) => ({ pk: `SUBSAME#${identity}`, sk: 'SUBSAME' }),
   audit: (day: string, sortableAt: string, id: string) => ({ pk: `AUDIT#${day}`, sk: `${sortableAt}#${id}` }),
   auditDay: (day: string) => ({ pk: 'AUDITDAYS', sk: day }),
 };
@@ -443,6 +446,7 @@ export class DynamoDbRegistry extends Registry {
   override async createSubscription(subscription: Subscription, audit: AuditEntry): Promise<void> {
     const id = keyPart(subscription.id, 'subscription.id');
     const departmentId = keyPart(subscription.departmentId, 'subscription.departmentId');
+    const identity = subscriptionIdentity(subscription);
     const failed = await this.#transact(
       [
         {
@@ -467,6 +471,18 @@ export class DynamoDbRegistry extends Registry {
               ruleName: subscription.ruleName,
               status: subscription.status,
               createdAt: subscription.createdAt,
+              identity,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.#tableName,
+            Item: {
+              ...keys.subscriptionIdentity(identity),
+              entity: 'subscriptionIdentity',
+              subscriptionId: id,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -475,6 +491,15 @@ export class DynamoDbRegistry extends Registry {
       audit,
     );
     if (failed === 0) throw new RegistryConflictError(`subscription ${id} exists`, `subscription:${id}`);
+    if (failed === 1) {
+      const existing = await this.#get(keys.subscriptionIdentity(identity));
+      throw new RegistryDuplicateError(existing ? str(existing, 'subscriptionId') : 'unknown');
+    }
+  }
+
+  override async findSameSubscription(subscription: Subscription): Promise<string | undefined> {
+    const item = await this.#get(keys.subscriptionIdentity(subscriptionIdentity(subscription)));
+    return item && str(item, 'subscriptionId');
   }
 
   override async getSubscription(id: string): Promise<Subscription | undefined> {
@@ -501,6 +526,8 @@ export class DynamoDbRegistry extends Registry {
 
   override async deleteSubscription(id: string, audit: AuditEntry): Promise<boolean> {
     if (!isKeyPart(id)) return false;
+    // Its identity claim goes with it (subscriptions stored before there were claims have none).
+    const identity = (await this.#get(keys.subscription(id)))?.identity;
     const failed = await this.#transact(
       [
         {
@@ -510,6 +537,18 @@ export class DynamoDbRegistry extends Registry {
             ConditionExpression: 'attribute_exists(pk)',
           },
         },
+        ...(typeof identity === 'string'
+          ? [
+              {
+                Delete: {
+                  TableName: this.#tableName,
+                  Key: keys.subscriptionIdentity(identity),
+                  ConditionExpression: 'subscriptionId = :id',
+                  ExpressionAttributeValues: { ':id': id },
+                },
+              },
+            ]
+          : []),
       ],
       audit,
     );
@@ -856,4 +895,25 @@ function toAudit(item: Item): AuditEntry {
     action: str(item, 'action'),
     target: str(item, 'target'),
   };
+}
+
+/**
+ * What makes two subscriptions the same for their receiver: the department, the type and major, the endpoint and
+ * the filter (keys in any order). Hashed, to fit a key whatever the filter's size.
+ */
+function subscriptionIdentity(subscription: Subscription): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (typeof value !== 'object' || value === null) return value;
+    const record = value as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .map((key) => [key, canonical(record[key])]),
+    );
+  };
+  const { departmentId, type, major, endpoint, filter } = subscription;
+  return createHash('sha256')
+    .update(JSON.stringify([departmentId, type, major, endpoint.url, canonical(filter ?? null)]))
+    .digest('hex');
 }

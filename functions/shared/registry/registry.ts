@@ -108,6 +108,18 @@ export class RegistrySharingError extends Error {
   }
 }
 
+/** The department already has a subscription with the same type, major, endpoint and filter. */
+export class RegistryDuplicateError extends Error {
+  override name = 'RegistryDuplicateError';
+  constructor(
+    /** The subscription that exists. */
+    readonly existingId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the same subscription exists as ${existingId}`, options);
+  }
+}
+
 /** A contract version from a department other than the one that owns its type. */
 export class RegistryOwnershipError extends Error {
   override name = 'RegistryOwnershipError';
@@ -160,7 +172,14 @@ export abstract class Registry {
   /** Every version of every contract, by type then semver. */
   abstract listContracts(): Promise<ContractVersion[]>;
 
+  /**
+   * Throws RegistryDuplicateError when the department has a subscription to the same type and major, endpoint
+   * and filter: each event would reach the endpoint twice. The claim is part of the write, so two such requests
+   * at once cannot both succeed.
+   */
   abstract createSubscription(subscription: Subscription, audit: AuditEntry): Promise<void>;
+  /** The id of the department's subscription like this one (type, major, endpoint, filter), if there is one. */
+  abstract findSameSubscription(subscription: Subscription): Promise<string | undefined>;
   abstract getSubscription(id: string): Promise<Subscription | undefined>;
   /** A department's subscriptions, or all of them when no department is given. */
   abstract listSubscriptions(departmentId?: string): Promise<Subscription[]>;

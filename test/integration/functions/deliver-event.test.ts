@@ -65,7 +65,11 @@ const event = buildEnvelope({
 
 /** Stores an active subscription whose endpoint is `url`, and the deliver ports. */
 async function subscribed(id: string, url: string, timeoutMs = 2_000) {
-  await test.registry.createSubscription(subscription(id, 'housing', { endpoint: { url } }), audit());
+  // A filter of its own, so that subscriptions to one receiver are not the same subscription.
+  await test.registry.createSubscription(
+    subscription(id, 'housing', { endpoint: { url }, filter: { subscription: [id] } }),
+    audit(),
+  );
   return { registry: test.registry, timeoutMs };
 }
 

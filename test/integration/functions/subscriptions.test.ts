@@ -17,6 +17,7 @@ import { publishEvents } from '../../../functions/publish/publish-events.js';
 import { auditEntry } from '../../../functions/shared/audit.js';
 import { EventBridgeBus } from '../../../functions/shared/bus.js';
 import { ContractResolver } from '../../../functions/shared/contract-resolver.js';
+import type { SharebusError } from '../../../functions/shared/errors.js';
 import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
 import {
   type AuditEntry,
@@ -47,7 +48,11 @@ import {
 
 const TYPE = 'tax.company.registered';
 const NOW = '2025-06-07T08:09:10.000Z';
-const HOOK = 'https://receiver.example.org/hook';
+/** The endpoint of the running test: its own, since a department's second subscription to it is refused. */
+let HOOK = 'https://receiver.example.org/hook';
+beforeEach(() => {
+  HOOK = `https://receiver.example.org/${randomUUID()}/hook`;
+});
 
 let test: TestRegistry;
 let harness: Harness;
@@ -366,6 +371,42 @@ describe('createSubscription', () => {
     expect(error.message).toMatch(/DeadLetterConfig|dead-letter|Arn/i);
     expect(await ruleNames()).toEqual([]);
     expect(await tableSnapshot(test)).toEqual(before);
+  });
+
+  it("answers 409 subscription_exists for the department's same subscription again, naming it, and leaves nothing", async () => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    const first = await createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } });
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } }),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 409,
+      code: 'subscription_exists',
+      fields: [{ field: '/endpoint/url', message: `already subscribed as ${first.id}` }],
+      extensions: { existingId: first.id },
+    });
+    expect(await tableSnapshot(test)).toEqual(before);
+    expect(await ruleNames()).toEqual([first.ruleName]);
+  });
+
+  it("lets exactly one of two same subscriptions made at once in, and takes the other one's rule away", async () => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    // Act
+    const results = await Promise.allSettled([
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } }),
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } }),
+    ]);
+    // Assess
+    const made = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as SharebusError] : []));
+    expect(made).toHaveLength(1);
+    expect(refused.map((e) => [e.status, e.code])).toEqual([[409, 'subscription_exists']]);
+    expect(await ruleNames()).toEqual([made[0]!.ruleName]);
   });
 
   it('refuses the admin key, which has no endpoint of its own', async () => {

@@ -6,6 +6,7 @@ import {
   type ContractVersion,
   RegistryBusyError,
   RegistryConflictError,
+  RegistryDuplicateError,
   RegistryNotFoundError,
   RegistryOwnershipError,
 } from '../../../functions/shared/registry/registry.js';
@@ -415,6 +416,42 @@ describe('DynamoDbRegistry subscriptions', () => {
     const stored = await registry.getSubscription('s1');
     expect(stored).toEqual(subscription('s1', 'health'));
     expect(stored && 'filter' in stored).toBe(false);
+  });
+
+  it("refuses a department's second subscription to the same type, major, endpoint and filter, naming the first", async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const same = { endpoint: { url: 'https://example.org/one' }, filter: { a: [1], b: ['x'] } };
+    await registry.createSubscription(subscription('s1', 'health', same), audit());
+    const entries = (await registry.listAudit()).length;
+    // Act: the filter's keys in another order; then the same for another department, another major, another filter
+    const again = registry.createSubscription(
+      subscription('s2', 'health', { ...same, filter: { b: ['x'], a: [1] } }),
+      audit(),
+    );
+    await registry.createSubscription(subscription('s3', 'tax', same), audit());
+    await registry.createSubscription(subscription('s4', 'health', { ...same, major: 2 }), audit());
+    await registry.createSubscription(subscription('s5', 'health', { ...same, filter: { a: [2] } }), audit());
+    // Assess
+    await expect(again).rejects.toThrow(RegistryDuplicateError);
+    await expect(again).rejects.toMatchObject({ existingId: 's1' });
+    expect(await registry.getSubscription('s2')).toBeUndefined();
+    expect(await registry.findSameSubscription(subscription('s9', 'health', same))).toBe('s1');
+    expect((await registry.listAudit()).length).toBe(entries + 3);
+  });
+
+  it('lets the same subscription be made again once the first is deleted', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.createSubscription(subscription('s1', 'health'), audit());
+    await registry.deleteSubscription('s1', audit());
+    // Act
+    await registry.createSubscription(
+      subscription('s2', 'health', { endpoint: { url: 'https://example.org/hooks/s1' } }),
+      audit(),
+    );
+    // Assess
+    expect(await registry.findSameSubscription(subscription('s1', 'health'))).toBe('s2');
   });
 
   it('refuses a subscription id that exists and writes no audit entry', async () => {

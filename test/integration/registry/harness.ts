@@ -117,7 +117,8 @@ export function subscription(
     type: 'tax.registration.completed',
     major: 1,
     version: '1.0.0',
-    endpoint: { url: 'https://example.org/hook' },
+    // One endpoint per id: a department's second subscription to the same endpoint is refused as the same.
+    endpoint: { url: `https://example.org/hooks/${id}` },
     departmentId,
     systemId: 'intake',
     ruleName: `sub-${id}`,
