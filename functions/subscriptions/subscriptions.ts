@@ -156,8 +156,9 @@ export async function createSubscription(
     await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
   } catch (error) {
     if (error instanceof InvalidRulePatternError) {
-      throw new BadRequestError('invalid_filter', `EventBridge refuses the filter: ${error.message}`, {
-        fields: [{ field: '/filter', message: error.message }],
+      const message = filterShare(error.message, contract, subscription.filter);
+      throw new BadRequestError('invalid_filter', `EventBridge refuses the filter: ${message}`, {
+        fields: [{ field: '/filter', message }],
         cause: error,
       });
     }
@@ -191,6 +192,22 @@ export async function createSubscription(
     throw error;
   }
   return subscription;
+}
+
+/**
+ * EventBridge counts a pattern's length over the whole rule pattern, sharebus's own conditions included: say how
+ * much of it the filter may take.
+ */
+function filterShare(
+  message: string,
+  contract: Pick<ContractVersion, 'type' | 'ownerDepartment' | 'major'>,
+  filter: Record<string, unknown> | undefined,
+): string {
+  const tooLong = /Event pattern is (\d+) characters long; the maximum is (\d+)/.exec(message);
+  if (tooLong === null) return message;
+  const own = eventPatternFor(contract, undefined).length;
+  const limit = Number(tooLong[2]);
+  return `the rule's pattern would be ${tooLong[1]} characters and EventBridge takes at most ${limit}; sharebus's own conditions for ${contract.type} take ${own}, so the filter (written as compact JSON) may take about ${limit - own}, and it takes ${JSON.stringify(filter).length}.`;
 }
 
 function sameSubscription(existingId: string, cause?: unknown): ConflictError {

@@ -409,6 +409,24 @@ describe('createSubscription', () => {
     expect(await ruleNames()).toEqual([made[0]!.ruleName]);
   });
 
+  it("says how much of EventBridge's 2,048 characters a filter may take when it takes too many", async () => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    const filter = { district: Array.from({ length: 200 }, (_, i) => `district-${i}`) };
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK }, filter }),
+    );
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field: '/filter' }] });
+    expect(error.message).toMatch(
+      new RegExp(
+        `EventBridge takes at most 2048; sharebus's own conditions for ${TYPE.replaceAll('.', '\\.')} take \\d+, so the filter \\(written as compact JSON\\) may take about \\d+, and it takes ${JSON.stringify(filter).length}\\.$`,
+      ),
+    );
+    expect(await ruleNames()).toEqual([]);
+  });
+
   it('refuses the admin key, which has no endpoint of its own', async () => {
     // Prepare
     const { ports } = await setUp();
