@@ -128,14 +128,13 @@ export class EventBridgeBus extends Bus {
   }
 
   override async publish(entries: readonly BusEntry[]): Promise<PublishResult> {
-    const accepted: string[] = [];
-    const failed: PublishFailure[] = [];
-    for (const chunk of chunkEntries(entries)) {
-      const result = await this.#putWithRetries(chunk);
-      accepted.push(...result.accepted);
-      failed.push(...result.failed);
-    }
-    return { accepted, failed };
+    // The calls go out side by side: a batch of 100 waits for one round trip to EventBridge rather than ten.
+    // EventBridge keeps no order between events anyway; the answer lists them in the request's order.
+    const results = await Promise.all(chunkEntries(entries).map((chunk) => this.#putWithRetries(chunk)));
+    return {
+      accepted: results.flatMap((result) => result.accepted),
+      failed: results.flatMap((result) => result.failed),
+    };
   }
 
   async #putWithRetries(chunk: readonly BusEntry[]): Promise<PublishResult> {

@@ -24,6 +24,8 @@ interface FaultyEventBridge {
   failEntry: (eventId: string, attempt: number) => EntryFault | undefined;
   /** Fails the whole n-th request (1-based): with HTTP 500 when true, or with the error given. */
   failCall: (call: number) => boolean | CallFault;
+  /** Awaited before each answer (default: nothing). */
+  beforeAnswer: () => Promise<void>;
   /** Leaves the last entries of the answer out when true. */
   truncateAnswer: (call: number) => boolean;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ async function startFaultyEventBridge(): Promise<FaultyEventBridge> {
     failEntry: (): EntryFault | undefined => undefined,
     failCall: () => false,
     truncateAnswer: () => false,
+    beforeAnswer: async () => {},
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -78,7 +81,11 @@ async function startFaultyEventBridge(): Promise<FaultyEventBridge> {
           : { EventId: `eb-${id}-${attempt}` };
       });
       const answered = fake.truncateAnswer(calls.length) ? results.slice(0, -1) : results;
-      reply(200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: answered });
+      void fake
+        .beforeAnswer()
+        .then(() =>
+          reply(200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: answered }),
+        );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -236,10 +243,32 @@ describe('EventBridgeBus.publish retries', () => {
       id === 'e11' && attempt === 1 ? { code: 'InternalFailure', message: 'busy' } : undefined;
     // Act
     const result = await busWith().publish(entries(12));
-    // Assess
-    expect(fake.calls.map((call) => call.length)).toEqual([10, 2, 1]);
+    // Assess: the two chunks side by side (in either order), then the failed entry alone
+    expect(
+      fake.calls
+        .slice(0, 2)
+        .map((call) => call.length)
+        .sort(),
+    ).toEqual([10, 2].sort());
     expect(fake.calls[2]).toEqual(['e11']);
-    expect(result.accepted).toHaveLength(12);
+    expect(fake.calls).toHaveLength(3);
+    expect(result.accepted).toEqual(entries(12).map((e) => e.eventId));
     expect(result.failed).toEqual([]);
+  });
+
+  it('sends the chunks of a batch side by side, and answers in the order of the request', async () => {
+    // Prepare: each answer held 50 ms; how many calls were answered when each arrived
+    const answeredAtArrival: number[] = [];
+    let answered = 0;
+    fake.beforeAnswer = async () => {
+      answeredAtArrival.push(answered);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      answered++;
+    };
+    // Act
+    const result = await busWith().publish(entries(15));
+    // Assess: the second call did not wait for the first's answer
+    expect(answeredAtArrival).toEqual([0, 0]);
+    expect(result.accepted).toEqual(entries(15).map((e) => e.eventId));
   });
 });
