@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { registerContract } from '../../../functions/contracts/contracts.js';
 import { MAX_BATCH, MAX_EVENT_BYTES, publishEvents } from '../../../functions/publish/publish-events.js';
-import { entrySize } from '../../../functions/shared/bus.js';
+import { type Bus, EventBridgeBus, entrySize } from '../../../functions/shared/bus.js';
 import { ContractResolver } from '../../../functions/shared/contract-resolver.js';
 import {
   BusRejectedError,
@@ -10,6 +12,7 @@ import {
 import { problemOf } from '../../../functions/shared/problem.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
 import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
+import { type Harness, queueArn, startHarness } from '../eventbridge/harness.js';
 import {
   admin,
   caught,
@@ -25,6 +28,7 @@ const TYPE = 'tax.company.registered';
 const NOW = '2025-05-06T07:08:09.000Z';
 
 let test: TestRegistry;
+let eventBridge: Harness;
 let filing: Principal;
 let grants: Principal;
 // One per file, as in a warm function: the cache is keyed by immutable contract versions.
@@ -37,22 +41,63 @@ const schema = {
   additionalProperties: false,
 };
 
-/** The use case with a recording bus and ids `evt-1`, `evt-2`, ... */
-function setUp() {
+/** An EventBridge event as a rule's target receives it. */
+interface OnBus {
+  readonly source: string;
+  readonly 'detail-type': string;
+  readonly time: string;
+  readonly detail: Record<string, unknown>;
+}
+
+/**
+ * The use case over the real EventBridge adapter and the embedded EventBridge, on a bus of its own whose one
+ * rule sends every event to a local queue; `onBus()` answers what reached it. Ids `evt-1`, `evt-2`, ...
+ */
+async function setUp() {
+  const busName = `bus-${randomUUID()}`;
+  const queue = queueArn(`on-${busName}`);
+  await eventBridge.client.send(new CreateEventBusCommand({ Name: busName }));
+  await eventBridge.client.send(
+    new PutRuleCommand({ EventBusName: busName, Name: 'all', EventPattern: '{"source":[{"exists":true}]}' }),
+  );
+  await eventBridge.client.send(
+    new PutTargetsCommand({ EventBusName: busName, Rule: 'all', Targets: [{ Id: 'queue', Arn: queue }] }),
+  );
+  const bus = new EventBridgeBus({ client: eventBridge.client, busName, backoffBaseMs: 1 });
+  const onBus = async (): Promise<OnBus[]> => {
+    await eventBridge.eventBridge.idle();
+    return eventBridge.eventBridge.queues.peek(queue).map((m) => JSON.parse(m.body) as OnBus);
+  };
+  return { ports: portsWith(bus), onBus };
+}
+
+/**
+ * The use case over a bus that fails the entries `failWith` picks: the embedded EventBridge never fails an entry
+ * by chance, and these tests are about how the use case answers such failures.
+ */
+function setUpFailing() {
   const bus = new RecordingBus();
+  return { bus, ports: portsWith(bus) };
+}
+
+function portsWith(bus: Bus) {
   let next = 0;
-  const ports = {
+  return {
     bus,
     contracts: new ContractResolver(test.registry),
     validator,
     now: clockAt(NOW),
     newId: () => `evt-${++next}`,
   };
-  return { bus, ports };
 }
+
+/** What PutEvents counted of an event that reached the bus (the entry size AWS documents). */
+const sizeOnBus = (event: OnBus): number =>
+  entrySize({ source: event.source, detailType: event['detail-type'], detail: JSON.stringify(event.detail) });
 
 beforeAll(async () => {
   test = await freshRegistry();
+  eventBridge = await startHarness();
   filing = (await onboard(test.registry, 'tax', ['filing'])).principals.filing!;
   grants = (await onboard(test.registry, 'housing', ['grants'])).principals.grants!;
   const ports = { registry: test.registry, validator, now: clockAt(NOW) };
@@ -67,12 +112,15 @@ beforeAll(async () => {
     });
   }
 });
-afterAll(() => closeClients());
+afterAll(async () => {
+  await eventBridge.close();
+  closeClients();
+});
 
 describe('publishEvents', () => {
   it('puts one CloudEvent on the bus under the department’s source with the contract type as detail-type', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     // Act
     const result = await publishEvents(ports, filing, {
       type: TYPE,
@@ -83,15 +131,14 @@ describe('publishEvents', () => {
     });
     // Assess
     expect(result).toEqual({ batch: false, events: [{ id: 'evt-1', type: TYPE, version: '1.0.0' }] });
-    expect(bus.publishCalls).toHaveLength(1);
-    const [entry] = bus.entries;
-    expect(entry).toMatchObject({
-      eventId: 'evt-1',
+    const [event, ...more] = await onBus();
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({
       source: 'sharebus.tax',
-      detailType: TYPE,
-      time: new Date(NOW),
+      'detail-type': TYPE,
+      time: '2025-05-06T07:08:09Z',
     });
-    expect(JSON.parse(entry!.detail)).toEqual({
+    expect(event!.detail).toEqual({
       specversion: '1.0',
       id: 'evt-1',
       source: 'tax',
@@ -107,30 +154,35 @@ describe('publishEvents', () => {
 
   it('uses the latest version by semver when the event names none', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     // Act
     const result = await publishEvents(ports, filing, { type: TYPE, data: { companyId: '42' } });
     // Assess
     expect(result.events[0]?.version).toBe('1.10.0');
-    expect(JSON.parse(bus.entries[0]!.detail).dataschema).toBe(`urn:sharebus:contract:${TYPE}:1.10.0`);
+    expect((await onBus()).map((e) => e.detail.dataschema)).toEqual([`urn:sharebus:contract:${TYPE}:1.10.0`]);
   });
 
-  it('publishes a batch in one call to the bus and answers the ids in order', async () => {
+  it('publishes a batch and answers the ids in order', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     const events = [1, 2, 3].map((n) => ({ type: TYPE, data: { companyId: `c${n}`, employees: n } }));
     // Act
     const result = await publishEvents(ports, filing, { events });
     // Assess
     expect(result.batch).toBe(true);
     expect(result.events.map((e) => e.id)).toEqual(['evt-1', 'evt-2', 'evt-3']);
-    expect(bus.publishCalls).toHaveLength(1);
-    expect(bus.entries.map((e) => JSON.parse(e.detail).data.companyId)).toEqual(['c1', 'c2', 'c3']);
+    const onTheBus = await onBus();
+    expect(onTheBus.map((e) => e.detail.id).sort()).toEqual(['evt-1', 'evt-2', 'evt-3']);
+    expect(onTheBus.map((e) => (e.detail.data as { companyId: string }).companyId).sort()).toEqual([
+      'c1',
+      'c2',
+      'c3',
+    ]);
   });
 
   it('sends nothing to the bus when one event of a batch fails its schema, naming the field', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     const events = [
       { type: TYPE, data: { companyId: 'ok' } },
       { type: TYPE, data: { companyId: 'ok' } },
@@ -146,12 +198,12 @@ describe('publishEvents', () => {
         { field: '/events/2/data/employees', message: 'must be integer' },
       ]),
     );
-    expect(bus.publishCalls).toEqual([]);
+    expect(await onBus()).toEqual([]);
   });
 
   it('sends nothing when an event of a batch names an unknown contract', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     const events = [
       { type: TYPE, data: { companyId: 'ok' } },
       { type: 'tax.company.dissolved', data: {} },
@@ -164,12 +216,12 @@ describe('publishEvents', () => {
       code: 'unknown_contract',
       fields: [{ field: '/events/1/type' }],
     });
-    expect(bus.publishCalls).toEqual([]);
+    expect(await onBus()).toEqual([]);
   });
 
   it("names every event's fields at fault, under the first fault's code, and sends nothing", async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     const events = [
       { type: TYPE, data: { employees: 'many', companyId: 'c0' } },
       { type: 'tax.company.dissolved', data: {} },
@@ -188,32 +240,32 @@ describe('publishEvents', () => {
       '/events/3/type',
       '/events/4/data/companyId',
     ]);
-    expect(bus.publishCalls).toEqual([]);
+    expect(await onBus()).toEqual([]);
   });
 
   it('refuses with 403 not_owner when another department publishes the type, sending nothing', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     // Act
     const error = await caught(() => publishEvents(ports, grants, { type: TYPE, data: { companyId: 'x' } }));
     // Assess
     expect(error).toMatchObject({ status: 403, code: 'not_owner', fields: [{ field: '/type' }] });
-    expect(bus.publishCalls).toEqual([]);
+    expect(await onBus()).toEqual([]);
   });
 
   it('refuses the admin key, which publishes for no department', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     // Act
     const error = await caught(() => publishEvents(ports, admin, { type: TYPE, data: { companyId: 'x' } }));
     // Assess
     expect(error).toMatchObject({ status: 403, code: 'forbidden' });
-    expect(bus.publishCalls).toEqual([]);
+    expect(await onBus()).toEqual([]);
   });
 
   it('refuses with 413 an event over EventBridge’s 256 KB entry limit, sending nothing of the batch', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     const events = [
       { type: TYPE, data: { companyId: 'small' } },
       { type: TYPE, data: { companyId: 'x'.repeat(256 * 1024) } },
@@ -226,39 +278,39 @@ describe('publishEvents', () => {
       code: 'event_too_large',
       fields: [{ field: '/events/1/data' }],
     });
-    expect(bus.publishCalls).toEqual([]);
+    expect(await onBus()).toEqual([]);
   });
 
   it('accepts an event of exactly 256 KB on the bus and refuses one byte more', async () => {
     // Prepare
-    const measure = setUp();
+    const measure = await setUp();
     await publishEvents(measure.ports, filing, { type: TYPE, data: { companyId: '' } });
-    const overhead = entrySize(measure.bus.entries[0]!);
+    const overhead = sizeOnBus((await measure.onBus())[0]!);
     const fits = { type: TYPE, data: { companyId: 'x'.repeat(MAX_EVENT_BYTES - overhead) } };
     const over = { type: TYPE, data: { companyId: 'x'.repeat(MAX_EVENT_BYTES - overhead + 1) } };
-    const { bus, ports } = setUp();
-    // Act
+    const { ports, onBus } = await setUp();
+    // Act: EventBridge itself takes the one that fits
     await publishEvents(ports, filing, fits);
     const error = await caught(() => publishEvents(ports, filing, over));
     // Assess
-    expect(bus.entries.map(entrySize)).toEqual([MAX_EVENT_BYTES]);
+    expect((await onBus()).map(sizeOnBus)).toEqual([MAX_EVENT_BYTES]);
     expect(error).toMatchObject({ status: 413, code: 'event_too_large', fields: [{ field: '/data' }] });
   });
 
   it(`refuses a batch of more than ${MAX_BATCH} events with 400 naming /events`, async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { ports, onBus } = await setUp();
     const events = Array.from({ length: MAX_BATCH + 1 }, () => ({ type: TYPE, data: { companyId: 'x' } }));
     // Act
     const error = await caught(() => publishEvents(ports, filing, { events }));
     // Assess
     expect(error).toMatchObject({ status: 400, code: 'invalid_request', fields: [{ field: '/events' }] });
-    expect(bus.publishCalls).toEqual([]);
+    expect(await onBus()).toEqual([]);
   });
 
   it('answers 502 bus_rejected, not a 503 to retry, when the bus refused an event for good', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { bus, ports } = setUpFailing();
     bus.failWith = (entry) =>
       entry.eventId === 'evt-1'
         ? { eventId: 'evt-1', code: 'AccessDeniedException', message: 'not allowed', permanent: true }
@@ -288,7 +340,7 @@ describe('publishEvents', () => {
 
   it('answers 503 bus_unavailable listing accepted and failed events when the bus reports failures', async () => {
     // Prepare
-    const { bus, ports } = setUp();
+    const { bus, ports } = setUpFailing();
     bus.failWith = (entry) =>
       entry.eventId === 'evt-2'
         ? { eventId: 'evt-2', code: 'InternalFailure', message: 'try later', permanent: false }
