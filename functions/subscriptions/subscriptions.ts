@@ -28,6 +28,7 @@ import {
   RegistryDuplicateError,
   type Subscription,
 } from '../shared/registry/registry.js';
+import { fieldNoSchemaAllows } from './filter-fields.js';
 
 export type { EndpointPolicy };
 
@@ -121,16 +122,29 @@ export async function createSubscription(
   const input = parseRequest(CreateSubscriptionSchema, body);
   checkEndpoint(input.endpoint.url, ports.endpointPolicy);
   const named = await ports.contracts.resolve(input.type, input.version);
+  const major = (await ports.registry.listContractVersions(named.type)).filter(
+    (v) => v.major === named.major,
+  );
   // The subscription receives every version of the major: the strictest sharing among them decides.
-  const contract =
-    (await ports.registry.listContractVersions(named.type)).find(
-      (v) => v.major === named.major && v.sharing !== 'open',
-    ) ?? named;
+  const contract = major.find((v) => v.sharing !== 'open') ?? named;
   if (contract.sharing !== 'open') {
     throw new ForbiddenError(
       'approval_required',
       `${contract.type} is shared as "${contract.sharing}": subscribing needs the approval of department ${contract.ownerDepartment}, which sharebus does not support yet.`,
       { fields: [{ field: '/type', message: `sharing is ${contract.sharing}` }] },
+    );
+  }
+  const unknownField =
+    input.filter &&
+    fieldNoSchemaAllows(
+      input.filter,
+      major.map((v) => v.schema),
+    );
+  if (unknownField) {
+    throw new BadRequestError(
+      'invalid_filter',
+      `The filter names data.${unknownField.path}, which no version ${named.major}.x of ${named.type} allows: it would never match.`,
+      { fields: [{ field: unknownField.pointer, message: `no version ${named.major}.x allows this field` }] },
     );
   }
   const id = (ports.newId ?? randomUUID)();

@@ -103,6 +103,26 @@ beforeAll(async () => {
     registerContract(ports, filing, { type, version, description: type, sharing, schema });
   for (const version of ['1.0.0', '1.2.0', '10.0.0']) await register(TYPE, version, 'open');
   await register('tax.company.audited', '1.0.0', 'conditional');
+  // Its 1.0.0 lists its fields and no others; 1.1.0 adds `size`.
+  const closed = (extra: Record<string, unknown>) => ({
+    type: 'object',
+    properties: { companyId: { type: 'string' }, ...extra },
+    additionalProperties: false,
+  });
+  await registerContract(ports, filing, {
+    type: 'tax.company.closed',
+    version: '1.0.0',
+    description: 'closed',
+    sharing: 'open',
+    schema: closed({}),
+  });
+  await registerContract(ports, filing, {
+    type: 'tax.company.closed',
+    version: '1.1.0',
+    description: 'closed',
+    sharing: 'open',
+    schema: closed({ size: { type: 'integer' } }),
+  });
   await register('tax.company.investigated', '1.0.0', 'restricted');
   // A major shared two ways, as registering could leave it before it refused that: open 1.0.0, restricted 1.1.0.
   // The owner item of then did not claim the major's sharing either.
@@ -425,6 +445,39 @@ describe('createSubscription', () => {
       ),
     );
     expect(await ruleNames()).toEqual([]);
+  });
+
+  it('refuses a filter on a field no version of the major allows with 400 invalid_filter naming it, leaving nothing', async () => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, {
+        type: 'tax.company.closed',
+        version: '1.0.0',
+        endpoint: { url: HOOK },
+        filter: { companyNmae: ['x'] },
+      }),
+    );
+    const afterRefusal = { table: await tableSnapshot(test), rules: await ruleNames() };
+    const later = await createSubscription(ports, grants, {
+      type: 'tax.company.closed',
+      version: '1.0.0',
+      endpoint: { url: HOOK },
+      filter: { size: [{ numeric: ['>', 10] }] },
+    });
+    // Assess: `size` is allowed, by 1.1.0 of the same major
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_filter',
+      fields: [{ field: '/filter/companyNmae', message: 'no version 1.x allows this field' }],
+    });
+    expect(error.message).toBe(
+      'The filter names data.companyNmae, which no version 1.x of tax.company.closed allows: it would never match.',
+    );
+    expect(afterRefusal).toEqual({ table: before, rules: [] });
+    expect(await ruleNames()).toEqual([later.ruleName]);
   });
 
   it('refuses the admin key, which has no endpoint of its own', async () => {

@@ -1,0 +1,88 @@
+// A subscription's filter names fields of the event's `data`. A field that no version of the major allows can
+// never be there, so such a filter matches nothing, silently; it is refused instead. Only what the schemas say
+// plainly is judged: `properties` with `additionalProperties: false` and no `patternProperties`, nor any keyword
+// that could let other properties in (combinators, references, conditionals, unevaluatedProperties). Anything
+// else counts as allowing the field.
+import { escapePointerSegment } from '../shared/json-pointer.js';
+
+/** Keywords beside `properties` under which a schema may accept properties it does not list. */
+const OPEN_KEYWORDS = [
+  'patternProperties',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'if',
+  'then',
+  'else',
+  '$ref',
+  '$dynamicRef',
+  'dependentSchemas',
+  'unevaluatedProperties',
+];
+
+type Schema = Record<string, unknown>;
+
+const asSchema = (value: unknown): Schema | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Schema) : undefined;
+
+/**
+ * The schema a field is held to under `schema`: undefined when the schema says plainly that no such field is
+ * allowed, `true` when it cannot tell (or allows anything), else the field's own schema.
+ */
+function fieldSchema(schema: Schema, field: string): Schema | true | undefined {
+  if (OPEN_KEYWORDS.some((keyword) => keyword in schema)) return true;
+  const properties = asSchema(schema.properties);
+  if (properties !== undefined && Object.hasOwn(properties, field))
+    return asSchema(properties[field]) ?? true;
+  return schema.additionalProperties === false ? undefined : true;
+}
+
+/**
+ * The JSON Pointer (under `/filter`) of the first field the filter names that none of `schemas` allows, and the
+ * path of that field in the data; undefined when every field may occur.
+ */
+export function fieldNoSchemaAllows(
+  filter: Record<string, unknown>,
+  schemas: readonly unknown[],
+): { pointer: string; path: string } | undefined {
+  return walk(
+    filter,
+    schemas.map(asSchema).filter((s): s is Schema => s !== undefined),
+    '/filter',
+    '',
+  );
+}
+
+function walk(
+  filter: Record<string, unknown>,
+  schemas: readonly (Schema | true)[],
+  pointer: string,
+  path: string,
+): { pointer: string; path: string } | undefined {
+  for (const [key, value] of Object.entries(filter)) {
+    const here = `${pointer}/${escapePointerSegment(key)}`;
+    if (key === '$or' && Array.isArray(value)) {
+      for (const [index, branch] of value.entries()) {
+        const inner = asSchema(branch);
+        const found = inner && walk(inner, schemas, `${here}/${index}`, path);
+        if (found) return found;
+      }
+      continue;
+    }
+    const fieldPath = path === '' ? key : `${path}.${key}`;
+    const next: (Schema | true)[] = [];
+    for (const schema of schemas) {
+      const field = schema === true ? true : fieldSchema(schema, key);
+      if (field !== undefined) next.push(field);
+    }
+    if (schemas.length > 0 && next.length === 0) return { pointer: here, path: fieldPath };
+    // A nested object in a filter names fields below this one; arrays hold the field's match conditions.
+    const nested = asSchema(value);
+    if (nested !== undefined && !next.includes(true)) {
+      const found = walk(nested, next, here, fieldPath);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,43 @@
+import { fieldNoSchemaAllows } from '../../../functions/subscriptions/filter-fields.js';
+
+const closed = {
+  type: 'object',
+  properties: {
+    companyName: { type: 'string' },
+    address: { type: 'object', properties: { city: { type: 'string' } }, additionalProperties: false },
+    tags: { type: 'array' },
+  },
+  additionalProperties: false,
+};
+
+describe('fieldNoSchemaAllows', () => {
+  it.each([
+    ['a misspelt field', { companyNmae: ['x'] }, '/filter/companyNmae', 'companyNmae'],
+    ['a field under a nested object', { address: { town: ['x'] } }, '/filter/address/town', 'address.town'],
+    [
+      'a field in an $or branch',
+      { $or: [{ companyName: ['x'] }, { size: ['y'] }] },
+      '/filter/$or/1/size',
+      'size',
+    ],
+    ['a field with a slash', { 'a/b': ['x'] }, '/filter/a~1b', 'a/b'],
+  ])('names %s that the schema does not allow', (_, filter, pointer, path) => {
+    expect(fieldNoSchemaAllows(filter, [closed])).toEqual({ pointer, path });
+  });
+
+  it.each([
+    ['fields the schema lists', { companyName: ['x'], address: { city: ['y'] }, tags: ['z'] }, [closed]],
+    ['a field a later version of the major adds', { size: ['x'] }, [closed, { properties: { size: {} } }]],
+    ['any field of a schema that does not close its properties', { anything: ['x'] }, [{ type: 'object' }]],
+    ['fields under a combinator it does not judge', { other: ['x'] }, [{ ...closed, allOf: [{}] }]],
+    ['fields under a reference', { other: ['x'] }, [{ $ref: '#/$defs/x', $defs: { x: {} } }]],
+    [
+      'fields matched by patternProperties',
+      { 'x-1': ['x'] },
+      [{ ...closed, patternProperties: { '^x-': {} } }],
+    ],
+    ['fields below an open property', { address: { town: ['x'] } }, [{ properties: { address: {} } }]],
+  ])('accepts %s', (_, filter, schemas) => {
+    expect(fieldNoSchemaAllows(filter, schemas)).toBeUndefined();
+  });
+});
