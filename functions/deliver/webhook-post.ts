@@ -32,9 +32,10 @@ export interface PostOptions {
 }
 
 /**
- * POSTs `body` to `url` and resolves with the response's status, without following redirects. The response body
- * is discarded. Rejects with RefusedAddressError before connecting to a refused address, with the socket's error
- * when the endpoint cannot be reached, or with a timeout error.
+ * POSTs `body` to `url` over a connection of its own and resolves with the response's status, without following
+ * redirects. The response body is not read: the connection is closed once the status is in. Rejects with
+ * RefusedAddressError before connecting to a refused address, with the socket's error when the endpoint cannot
+ * be reached, or with a timeout error.
  */
 export function postWebhook(url: URL, options: PostOptions): Promise<number> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -46,6 +47,8 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
   const request: RequestOptions = {
     method: 'POST',
     headers: { ...options.headers, 'content-length': Buffer.byteLength(options.body) },
+    // A connection of its own: one kept alive from an earlier request would be reused without the lookup below.
+    agent: false,
     ...(refuse !== undefined ? { lookup: guardedLookup(options.resolve ?? systemResolve, refuse) } : {}),
   };
   return new Promise<number>((resolve, reject) => {
@@ -56,7 +59,8 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     req = send(url, request, (res) => {
       clearTimeout(timer);
-      res.resume();
+      // The status is the answer; a body, however long it streams, is not read.
+      res.destroy();
       resolve(res.statusCode ?? 0);
     });
     req.on('error', (error) => {

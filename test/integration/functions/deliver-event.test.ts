@@ -201,6 +201,49 @@ describe('deliverEvent', () => {
     expect(receiver.received.map((r) => r.path)).toEqual(['/hook']);
   });
 
+  it('reads the status only: an answer whose body never ends is delivered, and its connection closed', async () => {
+    // Prepare: an endpoint that answers 200 and then streams forever
+    let closed = false;
+    const streaming = createServer((req, res) => {
+      req.resume();
+      req.socket.once('close', () => {
+        closed = true;
+      });
+      res.writeHead(200);
+      const timer = setInterval(() => res.write('x'.repeat(1024)), 5);
+      res.once('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => streaming.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(streaming.address() as AddressInfo).port}/hook`;
+    const ports = await subscribed('sub-streaming', url, 500);
+    try {
+      // Act
+      const outcome = await deliverEvent(ports, { subscriptionId: 'sub-streaming', event });
+      for (let i = 0; i < 200 && !closed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Assess
+      expect(outcome).toEqual({ delivered: true, status: 200 });
+      expect(closed).toBe(true);
+    } finally {
+      streaming.closeAllConnections();
+      await new Promise<void>((resolve) => streaming.close(() => resolve()));
+    }
+  });
+
+  it('deployed, reuses no connection an earlier delivery left open: each POST passes the address check', async () => {
+    // Prepare: a local delivery to this machine, then the same endpoint under the deployed policy
+    const url = `http://localhost:${new URL(receiver.baseUrl).port}/hook`;
+    const local = await subscribed('sub-before', url);
+    await subscribed('sub-after', url);
+    await deliverEvent(local, { subscriptionId: 'sub-before', event });
+    // Act
+    const error = await caught(() =>
+      deliverEvent({ ...local, endpointPolicy: 'https-only' }, { subscriptionId: 'sub-after', event }),
+    );
+    // Assess
+    expect(error.message).toMatch(/refused: its host resolves to .*, an internal address/);
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('does not follow a redirect: a 3xx answer is a failed delivery', async () => {
     // Prepare
     const ports = await subscribed('sub-redirect', `${receiver.baseUrl}/hook`);
