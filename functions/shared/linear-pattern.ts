@@ -17,9 +17,67 @@ export class UnsupportedPatternError extends Error {
   }
 }
 
+/** A pattern that is not an ECMAScript regular expression (with the `u` flag, as Ajv compiles patterns). */
+export class InvalidPatternError extends Error {
+  override name = 'InvalidPatternError';
+  constructor(
+    readonly pattern: string,
+    reason: string,
+  ) {
+    super(`the pattern ${JSON.stringify(pattern)} is not a valid regular expression (${reason})`);
+  }
+}
+
 /** ECMAScript's white space and line terminators, which `\s` means there (RE2's `\s` is ASCII only). */
 const ECMA_SPACES =
   '\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}';
+/** Every code point but ECMA_SPACES, as ranges for a class: what `\S` means in ECMAScript. */
+const ECMA_NON_SPACES =
+  '\\x{0}-\\x{8}\\x{E}-\\x{1F}\\x{21}-\\x{9F}\\x{A1}-\\x{167F}\\x{1681}-\\x{1FFF}\\x{200B}-\\x{2027}\\x{202A}-\\x{202E}\\x{2030}-\\x{205E}\\x{2060}-\\x{2FFF}\\x{3001}-\\x{FEFE}\\x{FF00}-\\x{10FFFF}';
+/** Unicode general categories by their long names, which ECMAScript takes in `\p{…}` and RE2 does not. */
+const CATEGORIES: Record<string, string> = {
+  Letter: 'L',
+  Uppercase_Letter: 'Lu',
+  Lowercase_Letter: 'Ll',
+  Titlecase_Letter: 'Lt',
+  Modifier_Letter: 'Lm',
+  Other_Letter: 'Lo',
+  Mark: 'M',
+  Nonspacing_Mark: 'Mn',
+  Spacing_Mark: 'Mc',
+  Enclosing_Mark: 'Me',
+  Number: 'N',
+  Decimal_Number: 'Nd',
+  digit: 'Nd',
+  Letter_Number: 'Nl',
+  Other_Number: 'No',
+  Punctuation: 'P',
+  punct: 'P',
+  Connector_Punctuation: 'Pc',
+  Dash_Punctuation: 'Pd',
+  Open_Punctuation: 'Ps',
+  Close_Punctuation: 'Pe',
+  Initial_Punctuation: 'Pi',
+  Final_Punctuation: 'Pf',
+  Other_Punctuation: 'Po',
+  Symbol: 'S',
+  Math_Symbol: 'Sm',
+  Currency_Symbol: 'Sc',
+  Modifier_Symbol: 'Sk',
+  Other_Symbol: 'So',
+  Separator: 'Z',
+  Space_Separator: 'Zs',
+  Line_Separator: 'Zl',
+  Paragraph_Separator: 'Zp',
+  Other: 'C',
+  Control: 'Cc',
+  cntrl: 'Cc',
+  Format: 'Cf',
+  Surrogate: 'Cs',
+  Private_Use: 'Co',
+  Unassigned: 'Cn',
+};
+
 /** What `.` matches in ECMAScript: anything but a line terminator (RE2's `.` excludes only `\n`). */
 const ECMA_DOT = '[^\\n\\r\\x{2028}\\x{2029}]';
 
@@ -44,10 +102,32 @@ export function toRe2Syntax(pattern: string): string {
         out += inClass ? ECMA_SPACES : `[${ECMA_SPACES}]`;
         i++;
         continue;
-      } else if (next === 'S' && !inClass) {
-        out += `[^${ECMA_SPACES}]`;
+      } else if (next === 'S') {
+        out += inClass ? ECMA_NON_SPACES : `[${ECMA_NON_SPACES}]`;
         i++;
         continue;
+      } else if (next === 'c' && /[A-Za-z]/.test(pattern[i + 2] ?? '')) {
+        // A control character: \cJ is U+000A.
+        out += `\\x{${((pattern.charCodeAt(i + 2) as number) % 32).toString(16)}}`;
+        i += 2;
+        continue;
+      } else if (next === '0' && !/[0-9]/.test(pattern[i + 2] ?? '')) {
+        out += '\\x{0}';
+        i++;
+        continue;
+      } else if (next === 'b' && inClass) {
+        // In a class, \b is the backspace.
+        out += '\\x{8}';
+        i++;
+        continue;
+      } else if ((next === 'p' || next === 'P') && pattern[i + 2] === '{') {
+        const close = pattern.indexOf('}', i + 3);
+        if (close > 0) {
+          const name = pattern.slice(i + 3, close).replace(/^(?:General_Category|gc|Script|sc)=/, '');
+          out += `\\${next}{${CATEGORIES[name] ?? name}}`;
+          i = close;
+          continue;
+        }
       }
       out += c + next;
       i++;
@@ -115,8 +195,21 @@ export interface PatternTester {
   toString(): string;
 }
 
-/** The pattern compiled for RE2; throws UnsupportedPatternError when RE2 cannot run it. */
+/**
+ * The pattern compiled for RE2. Throws InvalidPatternError when it is not an ECMAScript regular expression (JSON
+ * Schema's dialect: what RE2 alone reads, such as `(?i)` or `\pL`, is not), and UnsupportedPatternError when RE2
+ * cannot run it.
+ */
 export function linearPattern(pattern: string): PatternTester {
+  try {
+    // Compiling only: no text is matched, so nothing can backtrack here.
+    new RegExp(pattern, 'u');
+  } catch (error) {
+    throw new InvalidPatternError(
+      pattern,
+      (error as Error).message.replace(/^Invalid regular expression: /, ''),
+    );
+  }
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(toRe2Syntax(pattern));

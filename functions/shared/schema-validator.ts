@@ -7,7 +7,7 @@ import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import type { FieldProblem } from './errors.js';
 import { escapePointerSegment } from './json-pointer.js';
-import { linearPattern, UnsupportedPatternError } from './linear-pattern.js';
+import { InvalidPatternError, linearPattern, UnsupportedPatternError } from './linear-pattern.js';
 import { logger } from './logger.js';
 
 const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
@@ -169,11 +169,13 @@ export class SchemaValidator {
           { cause: error },
         );
       }
-      if (error instanceof UnsupportedPatternError) {
+      if (error instanceof UnsupportedPatternError || error instanceof InvalidPatternError) {
         const field = pointerOfPattern(record, error.pattern, '/schema') ?? '/schema';
-        throw new InvalidSchemaError(`The schema cannot be used: ${error.message}.`, [
-          { field, message: 'cannot be checked in linear time' },
-        ]);
+        const message =
+          error instanceof InvalidPatternError
+            ? 'is not a valid regular expression'
+            : 'cannot be checked in linear time';
+        throw new InvalidSchemaError(`The schema cannot be used: ${error.message}.`, [{ field, message }]);
       }
       const message = (error as Error).message;
       throw new InvalidSchemaError(

@@ -1,4 +1,5 @@
 import {
+  InvalidPatternError,
   linearPattern,
   toRe2Syntax,
   UnsupportedPatternError,
@@ -24,6 +25,11 @@ const TEXTS = [
   '\v',
   ']',
   'abc',
+  '\u2003',
+  '\b',
+  '\0',
+  '\u03b1\u03b2',
+  'a\u00a0',
 ];
 
 describe('linearPattern', () => {
@@ -44,6 +50,17 @@ describe('linearPattern', () => {
     '^[a-c]+$',
     '(?<word>\\w+)\\b',
     'a{2,3}?',
+    '^[\\S]+$',
+    '^[^\\S\\r\\n]*$',
+    '[\\s\\S]',
+    '\\cJ',
+    '[\\b]',
+    '\\0',
+    '^\\p{Letter}+$',
+    '^\\p{Lu}',
+    '^\\P{Uppercase_Letter}+$',
+    '^\\p{Script=Greek}+$',
+    '^\\p{gc=Ll}+$',
   ])('answers %p as JavaScript does (with the u flag) for every sample text', (pattern) => {
     // Prepare
     const native = new RegExp(pattern, 'u');
@@ -76,6 +93,17 @@ describe('linearPattern', () => {
     expect(act).toThrow(JSON.stringify(pattern));
   });
 
+  it.each(['(?i)^abc$', '^\\pL+$', '\\Aabc\\z', '^[[:digit:]]+$', '(a'])(
+    'refuses %p, which is RE2 syntax or no syntax but not an ECMAScript regular expression',
+    (pattern) => {
+      // Act
+      const act = () => linearPattern(pattern);
+      // Assess
+      expect(act).toThrow(InvalidPatternError);
+      expect(act).toThrow(`the pattern ${JSON.stringify(pattern)} is not a valid regular expression`);
+    },
+  );
+
   it('spells unicode escapes, white space and the dot in RE2 syntax', () => {
     expect(toRe2Syntax('\\u00e9\\u{1F600}')).toBe('\\x{e9}\\x{1f600}');
     expect(toRe2Syntax('a.b')).toBe('a[^\\n\\r\\x{2028}\\x{2029}]b');
@@ -99,6 +127,7 @@ describe('SchemaValidator with patterns', () => {
     // Act
     const keyword = caught({ properties: { code: { type: 'string', pattern: '^(?=.*\\d)\\w+$' } } });
     const key = caught({ patternProperties: { '^x-(?!y)': { type: 'string' } } });
+    const invalid = caught({ properties: { code: { type: 'string', pattern: '(?i)abc' } } });
     // Assess
     expect(keyword.fields).toEqual([
       { field: '/schema/properties/code/pattern', message: 'cannot be checked in linear time' },
@@ -106,6 +135,9 @@ describe('SchemaValidator with patterns', () => {
     expect(keyword.message).toMatch(/lookahead, lookbehind and backreferences are not supported/);
     expect(key.fields).toEqual([
       { field: '/schema/patternProperties/^x-(?!y)', message: 'cannot be checked in linear time' },
+    ]);
+    expect(invalid.fields).toEqual([
+      { field: '/schema/properties/code/pattern', message: 'is not a valid regular expression' },
     ]);
   });
 
