@@ -219,9 +219,10 @@ function filterShare(
 ): string {
   const tooLong = /Event pattern is (\d+) characters long; the maximum is (\d+)/.exec(message);
   if (tooLong === null) return message;
-  const own = eventPatternFor(contract, undefined).length;
+  // With an empty filter (`,"data":{}`), less its two braces: what the pattern takes besides the filter.
+  const own = eventPatternFor(contract, {}).length - 2;
   const limit = Number(tooLong[2]);
-  return `the rule's pattern would be ${tooLong[1]} characters and EventBridge takes at most ${limit}; sharebus's own conditions for ${contract.type} take ${own}, so the filter (written as compact JSON) may take about ${limit - own}, and it takes ${JSON.stringify(filter).length}.`;
+  return `the rule's pattern would be ${tooLong[1]} characters and EventBridge takes at most ${limit}; sharebus's own conditions for ${contract.type} take ${own}, so the filter (written as compact JSON) may take ${limit - own}, and it takes ${JSON.stringify(filter).length}.`;
 }
 
 function sameSubscription(existingId: string, cause?: unknown): ConflictError {

@@ -528,6 +528,10 @@ export class DynamoDbRegistry extends Registry {
     if (!isKeyPart(id)) return false;
     // Its identity claim goes with it (subscriptions stored before there were claims have none).
     const identity = (await this.#get(keys.subscription(id)))?.identity;
+    return this.#deleteSubscription(id, typeof identity === 'string' ? identity : undefined, audit);
+  }
+
+  async #deleteSubscription(id: string, identity: string | undefined, audit: AuditEntry): Promise<boolean> {
     const failed = await this.#transact(
       [
         {
@@ -537,13 +541,13 @@ export class DynamoDbRegistry extends Registry {
             ConditionExpression: 'attribute_exists(pk)',
           },
         },
-        ...(typeof identity === 'string'
+        ...(identity !== undefined
           ? [
               {
                 Delete: {
                   TableName: this.#tableName,
                   Key: keys.subscriptionIdentity(identity),
-                  ConditionExpression: 'subscriptionId = :id',
+                  ConditionExpression: 'attribute_not_exists(pk) OR subscriptionId = :id',
                   ExpressionAttributeValues: { ':id': id },
                 },
               },
@@ -552,7 +556,9 @@ export class DynamoDbRegistry extends Registry {
       ],
       audit,
     );
-    return failed !== 0;
+    // The claim is another subscription's (this one's was lost): leave it to that one, delete this one alone.
+    if (failed === 1) return this.#deleteSubscription(id, undefined, audit);
+    return failed === undefined;
   }
 
   override async listAudit(limit?: number): Promise<AuditEntry[]> {
@@ -898,12 +904,18 @@ function toAudit(item: Item): AuditEntry {
 }
 
 /**
- * What makes two subscriptions the same for their receiver: the department, the type and major, the endpoint and
- * the filter (keys in any order). Hashed, to fit a key whatever the filter's size.
+ * What makes two subscriptions the same for their receiver: the department, the type and major, the endpoint (as
+ * a URL) and the filter (keys, values and `$or` branches in any order). Hashed, to fit a key whatever the
+ * filter's size.
  */
 function subscriptionIdentity(subscription: Subscription): string {
   const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical);
+    // EventBridge reads a pattern's arrays (values, `$or` branches) as sets: order and repeats mean nothing.
+    if (Array.isArray(value)) {
+      return [...new Set(value.map((item) => JSON.stringify(canonical(item))))]
+        .sort()
+        .map((t) => JSON.parse(t));
+    }
     if (typeof value !== 'object' || value === null) return value;
     const record = value as Record<string, unknown>;
     return Object.fromEntries(
@@ -914,6 +926,19 @@ function subscriptionIdentity(subscription: Subscription): string {
   };
   const { departmentId, type, major, endpoint, filter } = subscription;
   return createHash('sha256')
-    .update(JSON.stringify([departmentId, type, major, endpoint.url, canonical(filter ?? null)]))
+    .update(
+      JSON.stringify([departmentId, type, major, sameEndpoint(endpoint.url), canonical(filter ?? null)]),
+    )
     .digest('hex');
+}
+
+/** The URL as its receiver is reached: scheme and host in lower case, no default port, no fragment. */
+function sameEndpoint(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.hash = '';
+    return parsed.href;
+  } catch {
+    return url;
+  }
 }

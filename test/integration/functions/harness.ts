@@ -94,9 +94,12 @@ export class CountingRegistry extends DynamoDbRegistry {
     return super.latestContractVersion(type);
   }
 
-  override async listContractVersions(type: string) {
+  override async listContractVersions(
+    type: string,
+    page?: { readonly after: string | undefined; readonly limit: number },
+  ) {
     this.reads.listContractVersions += 1;
-    return super.listContractVersions(type);
+    return super.listContractVersions(type, page);
   }
 
   override async findPrincipalByKeyHash(apiKeyHash: string) {

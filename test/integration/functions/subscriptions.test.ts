@@ -441,10 +441,23 @@ describe('createSubscription', () => {
     expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field: '/filter' }] });
     expect(error.message).toMatch(
       new RegExp(
-        `EventBridge takes at most 2048; sharebus's own conditions for ${TYPE.replaceAll('.', '\\.')} take \\d+, so the filter \\(written as compact JSON\\) may take about \\d+, and it takes ${JSON.stringify(filter).length}\\.$`,
+        `EventBridge takes at most 2048; sharebus's own conditions for ${TYPE.replaceAll('.', '\\.')} take \\d+, so the filter \\(written as compact JSON\\) may take \\d+, and it takes ${JSON.stringify(filter).length}\\.$`,
       ),
     );
     expect(await ruleNames()).toEqual([]);
+    // And the room it names is exact: a filter of that many characters fits, one more does not.
+    const room = Number(/may take (\d+),/.exec(error.message)?.[1]);
+    const sized = (length: number) => ({ district: ['x'.repeat(length - '{"district":[""]}'.length)] });
+    const over = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK }, filter: sized(room + 1) }),
+    );
+    const fits = await createSubscription(ports, grants, {
+      type: TYPE,
+      endpoint: { url: HOOK },
+      filter: sized(room),
+    });
+    expect(over).toMatchObject({ status: 400, code: 'invalid_filter' });
+    expect(JSON.stringify(fits.filter).length).toBe(room);
   });
 
   it('refuses a filter on a field no version of the major allows with 400 invalid_filter naming it, leaving nothing', async () => {

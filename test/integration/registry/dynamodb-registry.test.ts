@@ -1,5 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRegistry, RegistryKeyError } from '../../../functions/shared/registry/dynamodb-registry.js';
 import {
   type AuditEntry,
@@ -438,6 +444,54 @@ describe('DynamoDbRegistry subscriptions', () => {
     expect(await registry.getSubscription('s2')).toBeUndefined();
     expect(await registry.findSameSubscription(subscription('s9', 'health', same))).toBe('s1');
     expect((await registry.listAudit()).length).toBe(entries + 3);
+  });
+
+  it('takes endpoints as URLs and filter values and branches in any order when telling the same subscription', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const first = {
+      endpoint: { url: 'https://receiver.example.org/hook' },
+      filter: { a: ['x', 'y'], $or: [{ b: [1] }, { c: [2] }] },
+    };
+    await registry.createSubscription(subscription('s1', 'health', first), audit());
+    // Act
+    const found = await Promise.all(
+      [
+        { ...first, endpoint: { url: 'https://Receiver.EXAMPLE.org:443/hook#part' } },
+        { ...first, filter: { $or: [{ c: [2] }, { b: [1] }], a: ['y', 'x', 'y'] } },
+        { ...first, endpoint: { url: 'https://receiver.example.org/hook/' } },
+        { ...first, filter: { a: ['x'], $or: [{ b: [1] }, { c: [2] }] } },
+      ].map((fields) => registry.findSameSubscription(subscription('s9', 'health', fields))),
+    );
+    // Assess: the same, the same, another path, another filter
+    expect(found).toEqual(['s1', 's1', undefined, undefined]);
+  });
+
+  it('deletes a subscription whose claim another subscription holds, leaving that claim', async () => {
+    // Prepare: s1's claim lost, then taken by s2 (as a store that had lost it could be left)
+    const { registry, documentClient, tableName } = await freshRegistry();
+    await registry.createSubscription(subscription('s1', 'health'), audit());
+    const claims = await documentClient.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'entity = :e',
+        ExpressionAttributeValues: { ':e': 'subscriptionIdentity' },
+      }),
+    );
+    const claim = claims.Items![0]!;
+    await documentClient.send(
+      new PutCommand({ TableName: tableName, Item: { ...claim, subscriptionId: 's2' } }),
+    );
+    // Act
+    const deleted = await registry.deleteSubscription('s1', audit());
+    // Assess
+    expect(deleted).toBe(true);
+    expect(await registry.getSubscription('s1')).toBeUndefined();
+    expect(
+      await registry.findSameSubscription(
+        subscription('s9', 'health', { endpoint: { url: 'https://example.org/hooks/s1' } }),
+      ),
+    ).toBe('s2');
   });
 
   it('lets the same subscription be made again once the first is deleted', async () => {
