@@ -909,9 +909,11 @@ function toAudit(item: Item): AuditEntry {
  * filter's size.
  */
 function subscriptionIdentity(subscription: Subscription): string {
-  const canonical = (value: unknown): unknown => {
-    // EventBridge reads a pattern's arrays (values, `$or` branches) as sets: order and repeats mean nothing.
+  const canonical = (value: unknown, key?: string): unknown => {
+    // EventBridge reads a pattern's arrays (values, `$or` branches, anything-but lists) as sets: order and
+    // repeats mean nothing; but a numeric condition's operators and operands are pairs, in order.
     if (Array.isArray(value)) {
+      if (key === 'numeric') return value;
       return [...new Set(value.map((item) => JSON.stringify(canonical(item))))]
         .sort()
         .map((t) => JSON.parse(t));
@@ -921,7 +923,7 @@ function subscriptionIdentity(subscription: Subscription): string {
     return Object.fromEntries(
       Object.keys(record)
         .sort()
-        .map((key) => [key, canonical(record[key])]),
+        .map((name) => [name, canonical(record[name], name)]),
     );
   };
   const { departmentId, type, major, endpoint, filter } = subscription;

@@ -463,8 +463,15 @@ describe('DynamoDbRegistry subscriptions', () => {
         { ...first, filter: { a: ['x'], $or: [{ b: [1] }, { c: [2] }] } },
       ].map((fields) => registry.findSameSubscription(subscription('s9', 'health', fields))),
     );
-    // Assess: the same, the same, another path, another filter
+    // A numeric condition's array is pairs in order: the same numbers in another order are another filter.
+    const range = { endpoint: first.endpoint, filter: { n: [{ numeric: ['>', 0, '<', 5] }] } };
+    await registry.createSubscription(subscription('s2', 'health', range), audit());
+    const reordered = { ...range, filter: { n: [{ numeric: ['<', 0, '>', 5] }] } };
+    const sameRange = await registry.findSameSubscription(subscription('s9', 'health', range));
+    const otherRange = await registry.findSameSubscription(subscription('s9', 'health', reordered));
+    // Assess: the same, the same, another path, another filter; the range itself, and not the reordered one
     expect(found).toEqual(['s1', 's1', undefined, undefined]);
+    expect([sameRange, otherRange]).toEqual(['s2', undefined]);
   });
 
   it('deletes a subscription whose claim another subscription holds, leaving that claim', async () => {
