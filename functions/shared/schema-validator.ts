@@ -44,22 +44,20 @@ const LOOP_MESSAGE =
 
 export class SchemaValidator {
   /**
-   * While a schema is checked for registration, a `format` Ajv does not know is refused: it would be ignored, so
-   * data the author meant to constrain would pass. Schemas already registered keep compiling (the format ignored).
+   * While a schema is checked for registration, a `format` Ajv does not know is refused (it would be ignored, so
+   * data the author meant to constrain would pass), and so is a pattern RE2 cannot run. Schemas already
+   * registered keep compiling: the format ignored, the pattern on JavaScript's engine.
    */
-  #refuseUnknownFormats = false;
+  #registering = false;
   readonly #logger = {
     log: (...args: unknown[]) => logger.info(String(args[0]), { ajv: args.slice(1) }),
     warn: (...args: unknown[]) => {
       const message = String(args[0]);
-      if (this.#refuseUnknownFormats && UNKNOWN_FORMAT.test(message)) throw new UnknownFormatError(message);
+      if (this.#registering && UNKNOWN_FORMAT.test(message)) throw new UnknownFormatError(message);
       logger.warn(message);
     },
     error: (...args: unknown[]) => logger.error(String(args[0]), { ajv: args.slice(1) }),
   };
-  // strict:false because unknown keywords are legal JSON Schema (annotations); the meta-schema check still runs.
-  // addUsedSchema:false keeps one contract's `$id` from clashing with another's in the shared instance.
-  // ownProperties:true, or `required: ["valueOf"]` would be met by Object.prototype.
   // Patterns run on RE2 (linear time): see linear-pattern.ts. One RE2 cannot run is refused at registration; a
   // schema registered before that rule keeps JavaScript's engine for it.
   readonly #patterns: RegExpEngine = Object.assign(
@@ -67,7 +65,7 @@ export class SchemaValidator {
       try {
         return linearPattern(pattern);
       } catch (error) {
-        if (this.#refuseUnknownFormats || !(error instanceof UnsupportedPatternError)) throw error;
+        if (this.#registering || !(error instanceof UnsupportedPatternError)) throw error;
         logger.warn("a registered schema has a pattern RE2 cannot run; it runs on JavaScript's engine", {
           pattern,
         });
@@ -76,26 +74,19 @@ export class SchemaValidator {
     },
     { code: 'sharebusLinearPattern' },
   );
-  readonly #draft2020 = configure(
-    new Ajv2020({
-      allErrors: true,
-      strict: false,
-      addUsedSchema: false,
-      ownProperties: true,
-      code: { regExp: this.#patterns },
-      logger: this.#logger,
-    }),
-  );
-  readonly #draft07 = configure(
-    new Ajv({
-      allErrors: true,
-      strict: false,
-      addUsedSchema: false,
-      ownProperties: true,
-      code: { regExp: this.#patterns },
-      logger: this.#logger,
-    }),
-  );
+  // strict:false because unknown keywords are legal JSON Schema (annotations); the meta-schema check still runs.
+  // addUsedSchema:false keeps one contract's `$id` from clashing with another's in the shared instance.
+  // ownProperties:true, or `required: ["valueOf"]` would be met by Object.prototype.
+  readonly #options = {
+    allErrors: true,
+    strict: false,
+    addUsedSchema: false,
+    ownProperties: true,
+    code: { regExp: this.#patterns },
+    logger: this.#logger,
+  };
+  readonly #draft2020 = configure(new Ajv2020(this.#options));
+  readonly #draft07 = configure(new Ajv(this.#options));
   readonly #cache = new Map<string, ValidateFunction>();
 
   #engineFor(schema: Record<string, unknown>): AnyAjv {
@@ -114,12 +105,12 @@ export class SchemaValidator {
 
   /** Compiles without caching; throws InvalidSchemaError naming the fault. Used when a contract is registered. */
   check(schema: unknown): void {
-    this.#refuseUnknownFormats = true;
+    this.#registering = true;
     let validate: ValidateFunction;
     try {
       validate = this.#compile(schema);
     } finally {
-      this.#refuseUnknownFormats = false;
+      this.#registering = false;
     }
     // References that lead back to themselves without reaching into the data (`$ref` to a definition whose
     // `allOf` refers back) never finish validating anything: a value of each JSON type finds most of them.
