@@ -135,7 +135,8 @@ export function toRe2Syntax(pattern: string): string {
     }
     if (inClass) {
       if (c === ']') inClass = false;
-      out += c;
+      // A `[` in a class is itself in ECMAScript; RE2 would read `[:digit:]` as a POSIX class.
+      out += c === '[' ? '\\[' : c;
       continue;
     }
     if (c === '[') {
@@ -201,6 +202,11 @@ export interface PatternTester {
  * cannot run it.
  */
 export function linearPattern(pattern: string): PatternTester {
+  // Modifier groups such as (?i:…) or (?s:…) are newer ECMAScript than Node 20 reads (Node 24 does), and the
+  // translation of `.` and `^` would ignore them: refused the same everywhere.
+  if (/\(\?[a-zA-Z-]+:/.test(pattern.replace(/\\./g, ''))) {
+    throw new UnsupportedPatternError(pattern, 'modifier groups such as (?i:...) are not supported');
+  }
   try {
     // Compiling only: no text is matched, so nothing can backtrack here.
     new RegExp(pattern, 'u');

@@ -10,6 +10,10 @@ import { InvalidSchemaError, SchemaValidator } from '../../../functions/shared/s
 // code points.
 const TEXTS = [
   '',
+  '5',
+  'da',
+  ':',
+  '[',
   'P-12',
   'a b',
   'a\u00a0b',
@@ -61,6 +65,8 @@ describe('linearPattern', () => {
     '^\\P{Uppercase_Letter}+$',
     '^\\p{Script=Greek}+$',
     '^\\p{gc=Ll}+$',
+    '^[[:digit:][a]$',
+    '[[:alpha:][]',
   ])('answers %p as JavaScript does (with the u flag) for every sample text', (pattern) => {
     // Prepare
     const native = new RegExp(pattern, 'u');
@@ -85,6 +91,7 @@ describe('linearPattern', () => {
     ['(?<!a)b', 'lookbehind'],
     ['(a)\\1', 'a backreference'],
     ['a{1001}', 'a repetition over 1,000'],
+    ['(?i:a)b', 'a modifier group'],
   ])('refuses %p (%s) with UnsupportedPatternError naming the pattern', (pattern) => {
     // Act
     const act = () => linearPattern(pattern);
