@@ -1,8 +1,10 @@
 // A subscription's filter names fields of the event's `data`. A field that no version of the major allows can
-// never be there, so such a filter matches nothing, silently; it is refused instead. Only what the schemas say
-// plainly is judged: `properties` with `additionalProperties: false` and no `patternProperties`, nor any keyword
-// that could let other properties in (combinators, references, conditionals, unevaluatedProperties). Anything
-// else counts as allowing the field.
+// never be there, so a filter that needs it matches nothing, silently; it is refused instead. Only what the
+// schemas say plainly is judged, and only conditions that need the field: an object schema (`type: "object"`)
+// with `properties` and `additionalProperties: false`, and no keyword that could let other properties in
+// (combinators, references, conditionals, patternProperties, unevaluatedProperties). Anything else counts as
+// allowing the field, and so do `{"exists": false}` conditions (met where the field cannot be), dotted keys (a
+// path EventBridge reads its own way) and `$or` branches while another branch may match.
 import { escapePointerSegment } from '../shared/json-pointer.js';
 
 /** Keywords beside `properties` under which a schema may accept properties it does not list. */
@@ -28,19 +30,25 @@ const asSchema = (value: unknown): Schema | undefined =>
 
 /**
  * The schema a field is held to under `schema`: undefined when the schema says plainly that no such field is
- * allowed, `true` when it cannot tell (or allows anything), else the field's own schema.
+ * allowed, `true` when it cannot tell (or allows anything), else the field's own schema. A schema that may be
+ * an array (no `type: "object"`) cannot tell: EventBridge matches fields of an array's elements.
  */
 function fieldSchema(schema: Schema, field: string): Schema | true | undefined {
-  if (OPEN_KEYWORDS.some((keyword) => keyword in schema)) return true;
+  if (schema.type !== 'object' || OPEN_KEYWORDS.some((keyword) => keyword in schema)) return true;
   const properties = asSchema(schema.properties);
   if (properties !== undefined && Object.hasOwn(properties, field))
     return asSchema(properties[field]) ?? true;
   return schema.additionalProperties === false ? undefined : true;
 }
 
+/** Whether a field's conditions can hold where the field is absent: `{"exists": false}` among them. */
+function holdsWhenAbsent(conditions: unknown): boolean {
+  return Array.isArray(conditions) && conditions.some((condition) => asSchema(condition)?.exists === false);
+}
+
 /**
- * The JSON Pointer (under `/filter`) of the first field the filter names that none of `schemas` allows, and the
- * path of that field in the data; undefined when every field may occur.
+ * The JSON Pointer (under `/filter`) of the first field the filter needs that none of `schemas` allows, and the
+ * path of that field in the data; undefined when the filter may match.
  */
 export function fieldNoSchemaAllows(
   filter: Record<string, unknown>,
@@ -63,13 +71,15 @@ function walk(
   for (const [key, value] of Object.entries(filter)) {
     const here = `${pointer}/${escapePointerSegment(key)}`;
     if (key === '$or' && Array.isArray(value)) {
-      for (const [index, branch] of value.entries()) {
+      // Dead only when every branch is.
+      const dead = value.map((branch, index) => {
         const inner = asSchema(branch);
-        const found = inner && walk(inner, schemas, `${here}/${index}`, path);
-        if (found) return found;
-      }
+        return inner && walk(inner, schemas, `${here}/${index}`, path);
+      });
+      if (dead.length > 0 && dead.every((found) => found !== undefined)) return dead[0];
       continue;
     }
+    if (key.includes('.') || holdsWhenAbsent(value)) continue;
     const fieldPath = path === '' ? key : `${path}.${key}`;
     const next: (Schema | true)[] = [];
     for (const schema of schemas) {

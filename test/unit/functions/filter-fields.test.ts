@@ -15,9 +15,9 @@ describe('fieldNoSchemaAllows', () => {
     ['a misspelt field', { companyNmae: ['x'] }, '/filter/companyNmae', 'companyNmae'],
     ['a field under a nested object', { address: { town: ['x'] } }, '/filter/address/town', 'address.town'],
     [
-      'a field in an $or branch',
-      { $or: [{ companyName: ['x'] }, { size: ['y'] }] },
-      '/filter/$or/1/size',
+      'a field in every $or branch',
+      { $or: [{ size: ['x'] }, { colour: ['y'] }] },
+      '/filter/$or/0/size',
       'size',
     ],
     ['a field with a slash', { 'a/b': ['x'] }, '/filter/a~1b', 'a/b'],
@@ -37,6 +37,19 @@ describe('fieldNoSchemaAllows', () => {
       [{ ...closed, patternProperties: { '^x-': {} } }],
     ],
     ['fields below an open property', { address: { town: ['x'] } }, [{ properties: { address: {} } }]],
+    ['an $or with one branch that may match', { $or: [{ companyName: ['x'] }, { size: ['y'] }] }, [closed]],
+    ['a field that must not exist', { legacy: [{ exists: false }] }, [closed]],
+    ['a dotted key, a path EventBridge reads its own way', { 'address.city': ['Oslo'] }, [closed]],
+    [
+      'fields of array elements under a schema without type: object',
+      { lines: { qty: [1] } },
+      [{ ...closed, properties: { lines: { properties: { sku: {} }, additionalProperties: false } } }],
+    ],
+    [
+      'fields of a schema that may be an array',
+      { qty: [1] },
+      [{ type: ['object', 'array'], properties: {}, additionalProperties: false }],
+    ],
   ])('accepts %s', (_, filter, schemas) => {
     expect(fieldNoSchemaAllows(filter, schemas)).toBeUndefined();
   });
