@@ -1,6 +1,6 @@
 // The registry port on one DynamoDB table (keys and access patterns: docs/registry.md). Every change and its
 // audit entry are written in one transaction whose conditions enforce the registry's rules.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -556,8 +556,9 @@ export class DynamoDbRegistry extends Registry {
       ],
       audit,
     );
-    // The claim is another subscription's (this one's was lost): leave it to that one, delete this one alone.
-    if (failed === 1) return this.#deleteSubscription(id, undefined, audit);
+    // The claim is another subscription's (this one's was lost): leave it to that one, delete this one alone. The
+    // audit entry gets a new id: its id makes the transaction's token, and a token is not reused for other items.
+    if (failed === 1) return this.#deleteSubscription(id, undefined, { ...audit, id: randomUUID() });
     return failed === undefined;
   }
 
