@@ -292,7 +292,7 @@ export class DynamoDbRegistry extends Registry {
     const key = keys.contract(type, version.sortable);
     // A type registered before owner items existed has none yet: its first version names the owner. Versions
     // never change, so this read cannot race; the owner item below settles types that have no version yet.
-    const first = await this.#firstVersion(type);
+    const first = await this.#edgeVersion(type, 'first');
     if (first !== undefined && first.ownerDepartment !== contract.ownerDepartment) {
       throw new RegistryOwnershipError(type, first.ownerDepartment);
     }
@@ -384,11 +384,13 @@ export class DynamoDbRegistry extends Registry {
     );
   }
 
-  async #firstVersion(type: string): Promise<ContractVersion | undefined> {
+  /** A type's lowest or highest version by semver, read consistently. */
+  async #edgeVersion(type: string, edge: 'first' | 'latest'): Promise<ContractVersion | undefined> {
     const result = await this.#client.send(
       new QueryCommand({
         TableName: this.#tableName,
         ...versionsOf(type),
+        ScanIndexForward: edge === 'first',
         Limit: 1,
       }),
     );
@@ -403,17 +405,7 @@ export class DynamoDbRegistry extends Registry {
   }
 
   override async latestContractVersion(type: string): Promise<ContractVersion | undefined> {
-    if (!isKeyPart(type)) return undefined;
-    const result = await this.#client.send(
-      new QueryCommand({
-        TableName: this.#tableName,
-        ...versionsOf(type),
-        ScanIndexForward: false,
-        Limit: 1,
-      }),
-    );
-    const item = result.Items?.[0];
-    return item && toContract(item);
+    return isKeyPart(type) ? this.#edgeVersion(type, 'latest') : undefined;
   }
 
   override async listContractVersions(
