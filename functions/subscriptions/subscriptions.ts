@@ -277,7 +277,7 @@ export async function deleteSubscription(
   }
   await ports.bus.deleteSubscriptionRule(subscription.ruleName);
   await ports.registry.deleteSubscription(
-    id,
+    subscription,
     auditEntry(principal, 'subscription.deleted', `subscription:${id}`, ports.now()),
   );
 }

@@ -463,7 +463,6 @@ export class DynamoDbRegistry extends Registry {
               ruleName: subscription.ruleName,
               status: subscription.status,
               createdAt: subscription.createdAt,
-              identity,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -516,11 +515,10 @@ export class DynamoDbRegistry extends Registry {
     return items.map(toSubscription);
   }
 
-  override async deleteSubscription(id: string, audit: AuditEntry): Promise<boolean> {
-    if (!isKeyPart(id)) return false;
-    // Its identity claim goes with it (subscriptions stored before there were claims have none).
-    const identity = (await this.#get(keys.subscription(id)))?.identity;
-    return this.#deleteSubscription(id, typeof identity === 'string' ? identity : undefined, audit);
+  override async deleteSubscription(subscription: Subscription, audit: AuditEntry): Promise<boolean> {
+    if (!isKeyPart(subscription.id)) return false;
+    // Its identity claim goes with it; one stored before there were claims has none, which the condition allows.
+    return this.#deleteSubscription(subscription.id, subscriptionIdentity(subscription), audit);
   }
 
   async #deleteSubscription(id: string, identity: string | undefined, audit: AuditEntry): Promise<boolean> {
@@ -902,29 +900,29 @@ function toAudit(item: Item): AuditEntry {
  * filter's size.
  */
 function subscriptionIdentity(subscription: Subscription): string {
-  const canonical = (value: unknown, key?: string): unknown => {
-    // EventBridge reads a pattern's arrays (values, `$or` branches, anything-but lists) as sets: order and
-    // repeats mean nothing; but a numeric condition's operators and operands are pairs, in order.
-    if (Array.isArray(value)) {
-      if (key === 'numeric') return value;
-      return [...new Set(value.map((item) => JSON.stringify(canonical(item))))]
-        .sort()
-        .map((t) => JSON.parse(t));
-    }
-    if (typeof value !== 'object' || value === null) return value;
-    const record = value as Record<string, unknown>;
-    return Object.fromEntries(
-      Object.keys(record)
-        .sort()
-        .map((name) => [name, canonical(record[name], name)]),
-    );
-  };
   const { departmentId, type, major, endpoint, filter } = subscription;
+  const fields = JSON.stringify([departmentId, type, major, sameEndpoint(endpoint.url)]);
   return createHash('sha256')
-    .update(
-      JSON.stringify([departmentId, type, major, sameEndpoint(endpoint.url), canonical(filter ?? null)]),
-    )
+    .update(`${fields.slice(0, -1)},${canonicalText(filter ?? null)}]`)
     .digest('hex');
+}
+
+/**
+ * A filter as JSON text with its object keys sorted, and its arrays (values, `$or` branches, anything-but lists),
+ * which EventBridge reads as sets, sorted and without repeats; a numeric condition's operators and operands are
+ * pairs, and keep their order.
+ */
+function canonicalText(value: unknown, key?: string): string {
+  if (Array.isArray(value)) {
+    const items = value.map((item) => canonicalText(item));
+    return `[${(key === 'numeric' ? items : [...new Set(items)].sort()).join(',')}]`;
+  }
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  const members = Object.keys(record)
+    .sort()
+    .map((name) => `${JSON.stringify(name)}:${canonicalText(record[name], name)}`);
+  return `{${members.join(',')}}`;
 }
 
 /** The URL as its receiver is reached: scheme and host in lower case, no default port, no fragment. */

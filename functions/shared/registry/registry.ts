@@ -184,7 +184,7 @@ export abstract class Registry {
   /** A department's subscriptions, or all of them when no department is given. */
   abstract listSubscriptions(departmentId?: string): Promise<Subscription[]>;
   /** Returns false when there was nothing to delete. */
-  abstract deleteSubscription(id: string, audit: AuditEntry): Promise<boolean>;
+  abstract deleteSubscription(subscription: Subscription, audit: AuditEntry): Promise<boolean>;
 
   /** Newest first. */
   abstract listAudit(limit?: number): Promise<AuditEntry[]>;

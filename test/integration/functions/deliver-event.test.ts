@@ -283,7 +283,8 @@ describe('deliverEvent', () => {
   it('drops an event for a subscription that no longer exists, without any POST', async () => {
     // Prepare
     const ports = await subscribed('sub-gone', `${receiver.baseUrl}/hook`);
-    await test.registry.deleteSubscription('sub-gone', audit());
+    const stored = await test.registry.getSubscription('sub-gone');
+    await test.registry.deleteSubscription(stored!, audit());
     // Act
     const outcome = await deliverEvent(ports, { subscriptionId: 'sub-gone', event });
     // Assess

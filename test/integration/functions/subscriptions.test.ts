@@ -565,12 +565,12 @@ describe('listSubscriptions and deleteSubscription', () => {
     const failure = new RegistryConflictError('simulated write failure', 'subscription:x');
     let failNext = true;
     class FailingRegistry extends DynamoDbRegistry {
-      override async deleteSubscription(id: string, audit: AuditEntry): Promise<boolean> {
+      override async deleteSubscription(subscription: Subscription, audit: AuditEntry): Promise<boolean> {
         if (failNext) {
           failNext = false;
           throw failure;
         }
-        return super.deleteSubscription(id, audit);
+        return super.deleteSubscription(subscription, audit);
       }
     }
     const registry = new FailingRegistry({ client: test.documentClient, tableName: test.tableName });

@@ -490,7 +490,7 @@ describe('DynamoDbRegistry subscriptions', () => {
       new PutCommand({ TableName: tableName, Item: { ...claim, subscriptionId: 's2' } }),
     );
     // Act
-    const deleted = await registry.deleteSubscription('s1', audit());
+    const deleted = await registry.deleteSubscription(subscription('s1', 'health'), audit());
     // Assess
     expect(deleted).toBe(true);
     expect(await registry.getSubscription('s1')).toBeUndefined();
@@ -505,7 +505,7 @@ describe('DynamoDbRegistry subscriptions', () => {
     // Prepare
     const { registry } = await freshRegistry();
     await registry.createSubscription(subscription('s1', 'health'), audit());
-    await registry.deleteSubscription('s1', audit());
+    await registry.deleteSubscription(subscription('s1', 'health'), audit());
     // Act
     await registry.createSubscription(
       subscription('s2', 'health', { endpoint: { url: 'https://example.org/hooks/s1' } }),
@@ -557,7 +557,7 @@ describe('DynamoDbRegistry subscriptions', () => {
     await registry.createSubscription(subscription('s1', 'health'), audit());
     const entry = audit({ action: 'subscription.delete', target: 'subscription:s1' });
     // Act
-    const deleted = await registry.deleteSubscription('s1', entry);
+    const deleted = await registry.deleteSubscription(subscription('s1', 'health'), entry);
     // Assess
     expect(deleted).toBe(true);
     expect(await registry.getSubscription('s1')).toBeUndefined();
@@ -567,7 +567,7 @@ describe('DynamoDbRegistry subscriptions', () => {
 
   it('answers false and writes no audit entry when there is no subscription to delete', async () => {
     const { registry } = await freshRegistry();
-    expect(await registry.deleteSubscription('s1', audit())).toBe(false);
+    expect(await registry.deleteSubscription(subscription('s1', 'health'), audit())).toBe(false);
     expect(await registry.listAudit()).toEqual([]);
   });
 });
