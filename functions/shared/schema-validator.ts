@@ -229,19 +229,15 @@ function describe(error: ErrorObject, prefix: string): FieldProblem {
 /** Where `pattern` sits in the schema: a `pattern` keyword's value or a `patternProperties` key. */
 function pointerOfPattern(node: unknown, pattern: string, at: string): string | undefined {
   if (typeof node !== 'object' || node === null) return undefined;
-  if (Array.isArray(node)) {
-    for (const [index, item] of node.entries()) {
-      const found = pointerOfPattern(item, pattern, `${at}/${index}`);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
   const record = node as Record<string, unknown>;
-  if (record.pattern === pattern) return `${at}/pattern`;
-  const properties = record.patternProperties;
-  if (typeof properties === 'object' && properties !== null && Object.hasOwn(properties, pattern)) {
-    return `${at}/patternProperties/${escapePointerSegment(pattern)}`;
+  if (!Array.isArray(node)) {
+    if (record.pattern === pattern) return `${at}/pattern`;
+    const properties = record.patternProperties;
+    if (typeof properties === 'object' && properties !== null && Object.hasOwn(properties, pattern)) {
+      return `${at}/patternProperties/${escapePointerSegment(pattern)}`;
+    }
   }
+  // An array's entries are its indexes and items.
   for (const [key, value] of Object.entries(record)) {
     const found = pointerOfPattern(value, pattern, `${at}/${escapePointerSegment(key)}`);
     if (found !== undefined) return found;

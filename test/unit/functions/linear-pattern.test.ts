@@ -135,6 +135,7 @@ describe('SchemaValidator with patterns', () => {
     const keyword = caught({ properties: { code: { type: 'string', pattern: '^(?=.*\\d)\\w+$' } } });
     const key = caught({ patternProperties: { '^x-(?!y)': { type: 'string' } } });
     const invalid = caught({ properties: { code: { type: 'string', pattern: '(?i)abc' } } });
+    const inArray = caught({ allOf: [{ type: 'string' }, { pattern: '(?=a)a' }] });
     // Assess
     expect(keyword.fields).toEqual([
       { field: '/schema/properties/code/pattern', message: 'cannot be checked in linear time' },
@@ -142,6 +143,9 @@ describe('SchemaValidator with patterns', () => {
     expect(keyword.message).toMatch(/lookahead, lookbehind and backreferences are not supported/);
     expect(key.fields).toEqual([
       { field: '/schema/patternProperties/^x-(?!y)', message: 'cannot be checked in linear time' },
+    ]);
+    expect(inArray.fields).toEqual([
+      { field: '/schema/allOf/1/pattern', message: 'cannot be checked in linear time' },
     ]);
     expect(invalid.fields).toEqual([
       { field: '/schema/properties/code/pattern', message: 'is not a valid regular expression' },
