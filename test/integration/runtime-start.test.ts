@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirInUseError } from '../../local/data-lock.js';
+import { freePort, portIsFree } from '../../local/net.js';
 import { PortInUseError, startSharebus } from '../../local/runtime.js';
 
 describe('startSharebus refuses before starting anything', () => {
@@ -35,7 +36,7 @@ describe('startSharebus refuses before starting anything', () => {
         `port ${port} on 127.0.0.1 is in use (another sharebus?): stop what holds it, or set ${variable} to another port (0 picks a free one).`,
       );
       for (const other of Object.values(ports).filter((p) => p !== port)) {
-        expect(await listensFree(other)).toBe(true);
+        expect(await portIsFree('127.0.0.1', other)).toBe(true);
       }
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));
@@ -79,21 +80,3 @@ describe('startSharebus refuses before starting anything', () => {
     }
   });
 });
-
-/** A port free at the time of asking. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Whether a server can listen on the port now (nothing was left holding it). */
-async function listensFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise<boolean>((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
