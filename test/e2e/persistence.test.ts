@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { call, ruleNames, startLocalSharebus, startReceiver } from './harness.js';
+import { call, ruleNames, sleep, startLocalSharebus, startReceiver } from './harness.js';
 
 const COPY_QUEUE = 'arn:aws:sqs:us-east-1:000000000000:license-copies';
 
@@ -131,7 +131,7 @@ describe('a restarted sharebus', () => {
       expect(await first.stop()).toBe(0);
       expect(first.output()).toMatch(/1 deliveries not finished; they resume at the next start/);
       hook.status = 204;
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await sleep(3_000);
       // Act
       second = await startLocalSharebus(env, ['--no-demo']);
       const deliveries = await hook.waitFor(2);
