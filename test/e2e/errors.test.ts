@@ -204,6 +204,28 @@ describe('refused requests', () => {
       field: '/schema',
     },
     {
+      name: 'a pattern RE2 cannot run in linear time',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () =>
+        surveyContract({ schema: { properties: { code: { type: 'string', pattern: '^(?=.*\\d)\\w+$' } } } }),
+      status: 400,
+      code: 'invalid_schema',
+      field: '/schema/properties/code/pattern',
+    },
+    {
+      name: 'a schema whose references loop',
+      method: 'POST',
+      path: '/contracts',
+      key: () => landKey,
+      body: () =>
+        surveyContract({ schema: { $ref: '#/$defs/a', $defs: { a: { allOf: [{ $ref: '#/$defs/a' }] } } } }),
+      status: 400,
+      code: 'invalid_schema',
+      field: '/schema',
+    },
+    {
       name: 'a format the validator does not know',
       method: 'POST',
       path: '/contracts',
