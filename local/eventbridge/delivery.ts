@@ -181,6 +181,8 @@ export class Dispatcher {
       return;
     }
     // The attempt due is a retry if the last run's failed; a delivery queued or running at the stop starts again.
+    // It waits as it did before the stop: a stop during this wait must save the same due time and count.
+    job.dueAt = due;
     this.#wait(job, due - Date.now(), job.failure !== undefined);
   }
 

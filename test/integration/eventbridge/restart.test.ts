@@ -575,6 +575,47 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       });
     });
 
+    it('keeps its retry count and its due time however often the server restarts before the retry', async () => {
+      // Prepare: one retry allowed, due a second or so after the first attempt failed.
+      const first = await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 1 } });
+      const waiting = async (): Promise<unknown[]> =>
+        (await readFile(join(dataDir, 'retries.jsonl'), 'utf8'))
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line).wait)
+          .filter(Boolean);
+      const [saved] = await waiting();
+      // Act: three stops and starts (at delay scale 1) before the retry is due.
+      let current = first;
+      await stop(current);
+      for (let i = 0; i < 3; i++) {
+        current = await startHarness({ dataDir, delayScale: 1 });
+        open.push(current);
+        current.lambda = async () => {
+          throw new Error('still down');
+        };
+        await stop(current);
+      }
+      const journal = await waiting();
+      const last = await startHarness({ dataDir, delayScale: 1 });
+      open.push(last);
+      last.lambda = async () => {
+        throw new Error('still down');
+      };
+      await last.eventBridge.idle();
+      // Assess: the journal kept what the first server saved; the one retry was made once, then dead-lettered.
+      expect(saved).toMatchObject({ retries: 0 });
+      expect(journal.at(-1)).toEqual(saved);
+      expect(last.invocations).toHaveLength(1);
+      expect(last.eventBridge.deadLetters.list()).toEqual([
+        expect.objectContaining({
+          errorMessage: 'Error: still down',
+          exhaustedRetryCondition: 'MaximumRetryAttempts',
+          retryAttempts: 1,
+        }),
+      ]);
+    });
+
     it('keeps a redriven dead letter in the retry journal until it is delivered', async () => {
       // Prepare: one dead letter, redriven to a Lambda that never answers.
       const first = await startHarness({ dataDir });
