@@ -73,8 +73,9 @@ export interface Logger {
 
 interface Job {
   readonly event: DeliveredEvent;
-  readonly rule: DeliveryRule;
-  readonly target: DeliveryTarget;
+  /** The rule and target as they are now: a retry takes up a target put again since (see `currentTarget`). */
+  rule: DeliveryRule;
+  target: DeliveryTarget;
   payload?: string;
   /** Attempts after the first made so far, one running included. */
   retries: number;
@@ -135,6 +136,12 @@ export class Dispatcher {
       readonly logger: Logger;
       /** Where deliveries not finished are kept across a stop or a crash (with a dataDir); else they are lost. */
       readonly journal?: RetryJournal;
+      /** The rule and target with these names now, if they still exist: asked before each retry. */
+      readonly currentTarget?: (
+        busName: string,
+        ruleName: string,
+        targetId: string,
+      ) => { readonly rule: DeliveryRule; readonly target: DeliveryTarget } | undefined;
     },
   ) {}
 
@@ -193,21 +200,26 @@ export class Dispatcher {
   abandon(saved: SavedDelivery): void {
     if (this.#stopped) return;
     this.#pending++;
-    this.#deadLetter(
-      {
-        event: restoredEvent(saved),
-        rule: { busName: saved.busName, name: saved.ruleName, arn: saved.ruleArn },
-        target: {
-          id: saved.targetId,
-          arn: saved.targetArn,
-          ...(saved.deadLetterArn !== undefined ? { deadLetterArn: saved.deadLetterArn } : {}),
-        },
-        retries: saved.retries,
-        id: saved.id,
+    this.#targetGone({
+      event: restoredEvent(saved),
+      rule: { busName: saved.busName, name: saved.ruleName, arn: saved.ruleArn },
+      target: {
+        id: saved.targetId,
+        arn: saved.targetArn,
+        ...(saved.deadLetterArn !== undefined ? { deadLetterArn: saved.deadLetterArn } : {}),
       },
+      retries: saved.retries,
+      id: saved.id,
+    });
+  }
+
+  /** To the DLQ the target had (or among dropped deliveries) without more attempts: its rule or target is gone. */
+  #targetGone(job: Undelivered): void {
+    this.#deadLetter(
+      job,
       new DeliveryFailureError(
         'NO_RESOURCE',
-        `Target ${saved.targetId} of rule ${saved.ruleArn} no longer exists.`,
+        `Target ${job.target.id} of rule ${job.rule.arn} no longer exists.`,
         false,
       ),
       undefined,
@@ -399,10 +411,31 @@ export class Dispatcher {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       job.dueAt = undefined;
+      // A retry goes to the target as it is now: one removed since (its subscription ended, say) gets no more
+      // attempts, as after a restart; one put again under its id is called as it now reads.
+      if (retry && !this.#takeUpCurrentTarget(job)) return;
       if (retry) job.retries++;
       void this.#attempt(job);
     }, delay);
     this.#timers.add(timer);
+  }
+
+  /** Points the job at its rule and target as they are now; false (and dead-lettered) when they are gone. */
+  #takeUpCurrentTarget(job: Job): boolean {
+    const { currentTarget } = this.options;
+    if (currentTarget === undefined) return true;
+    const found = currentTarget(job.rule.busName, job.rule.name, job.target.id);
+    if (found === undefined) {
+      this.#targetGone(job);
+      return false;
+    }
+    if (found.target !== job.target) {
+      job.target = found.target;
+      // Its Input, InputPath or InputTransformer may have changed with it.
+      delete job.payload;
+    }
+    job.rule = found.rule;
+    return true;
   }
 
   /** The target's MaximumEventAgeInSeconds in ms, scaled. */

@@ -8,7 +8,13 @@ import { ArchiveStore } from './archives.js';
 import { busArn } from './arns.js';
 import { ConnectionStore } from './connections.js';
 import { ControlPlane, DEFAULT_MAX_RULES_PER_BUS } from './control-plane.js';
-import { Dispatcher, type InvokeLambda, type Logger } from './delivery.js';
+import {
+  type DeliveryRule,
+  type DeliveryTarget,
+  Dispatcher,
+  type InvokeLambda,
+  type Logger,
+} from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
 import { CoalescingWriter } from './persistence.js';
 import { type QueueMessage, QueueStore } from './queue-store.js';
@@ -171,6 +177,12 @@ async function start(
     delayScale,
     logger,
     ...(journal ? { journal } : {}),
+    currentTarget: (
+      busName,
+      ruleName,
+      targetId,
+    ): { rule: DeliveryRule; target: DeliveryTarget } | undefined =>
+      control.findTarget(busName, ruleName, targetId),
   });
   const scheduler = new Scheduler({
     delayScale,

@@ -11,7 +11,7 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { DROPPED_DELIVERIES } from '../../../local/eventbridge/index.js';
-import { type Harness, LAMBDA_ARN, queueArn, startHarness, useHarness } from './harness.js';
+import { type Harness, LAMBDA_ARN, queueArn, startHarness, useHarness, waitFor } from './harness.js';
 
 const RULE_ARN = 'arn:aws:events:us-east-1:111111111111:rule/orders';
 const DLQ = queueArn('orders-dlq');
@@ -138,6 +138,56 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
         retryAttempts: 2,
       }),
     ]);
+  });
+
+  it('makes no more attempts at a target removed while a retry waits: the event goes to its DLQ as NO_RESOURCE', async () => {
+    // Prepare: the first attempt fails and a retry is due in about a second.
+    const slow = await startHarness({ delayScale: 1 });
+    try {
+      await setUp(slow, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
+      slow.lambda = failing;
+      await putOrder(slow);
+      await waitFor(() => slow.invocations.length === 1);
+      // Act
+      await slow.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
+      await slow.eventBridge.idle();
+      // Assess
+      expect(slow.invocations).toHaveLength(1);
+      expect(slow.eventBridge.deadLetters.list()).toEqual([
+        expect.objectContaining({
+          queueArn: DLQ,
+          targetId: 'fn',
+          errorCode: 'NO_RESOURCE',
+          errorMessage: `Target fn of rule ${RULE_ARN} no longer exists.`,
+          retryAttempts: 0,
+        }),
+      ]);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('retries to the target as it was put again under its id, with its new input and retry policy', async () => {
+    // Prepare: the Lambda target fails once; a retry is due in about a second.
+    const slow = await startHarness({ delayScale: 1 });
+    const queue = queueArn('orders-now');
+    try {
+      await setUp(slow, { RetryPolicy: { MaximumRetryAttempts: 3 } });
+      slow.lambda = failing;
+      await putOrder(slow, 5);
+      await waitFor(() => slow.invocations.length === 1);
+      // Act: the same id now names a queue, with an InputPath.
+      await slow.client.send(
+        new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: queue, InputPath: '$.detail' }] }),
+      );
+      await slow.eventBridge.idle();
+      // Assess
+      expect(slow.invocations).toHaveLength(1);
+      expect(slow.eventBridge.queues.peek(queue).map((m) => JSON.parse(m.body))).toEqual([{ orderId: 5 }]);
+      expect(slow.eventBridge.deadLetters.list()).toEqual([]);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('gives up on an event older than MaximumEventAgeInSeconds (scaled by delayScale)', async () => {

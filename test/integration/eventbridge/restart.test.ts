@@ -36,7 +36,7 @@ import {
 import { jest } from '@jest/globals';
 import { DataDirInUseError } from '../../../local/data-lock.js';
 import { startEventBridge } from '../../../local/eventbridge/index.js';
-import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness } from './harness.js';
+import { caught, type Harness, LAMBDA_ARN, queueArn, sleep, startHarness, waitFor } from './harness.js';
 
 const DLQ = queueArn('orders-dlq');
 const ARCHIVE_ARN = 'arn:aws:events:us-east-1:111111111111:archive/orders-archive';
@@ -102,16 +102,6 @@ async function readState(client: EventBridgeClient) {
     state[name] = { bus: described, rules: targets, tags: await tagsOf(bus.Arn) };
   }
   return state;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
-    await sleep(10);
-  }
 }
 
 async function logLines(dataDir: string): Promise<Array<{ op: string; body: Record<string, unknown> }>> {

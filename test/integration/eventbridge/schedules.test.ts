@@ -12,7 +12,16 @@ import {
   RemoveTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, LAMBDA_ARN, queueArn, startHarness, useHarness } from './harness.js';
+import {
+  caught,
+  type Harness,
+  LAMBDA_ARN,
+  queueArn,
+  sleep,
+  startHarness,
+  useHarness,
+  waitFor,
+} from './harness.js';
 
 // The harness runs at delayScale 0.001: rate(1 minute) fires every 60 ms, rate(1 day) every 86.4 s.
 const RULE_ARN = 'arn:aws:events:us-east-1:111111111111:rule/tick';
@@ -32,16 +41,6 @@ async function putScheduledRule(
   await harness.client.send(new PutTargetsCommand({ Rule: 'tick', Targets: targets }));
   await harness.client.send(new EnableRuleCommand({ Name: 'tick' }));
 }
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
-    await sleep(10);
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const payloads = (harness: Harness): Array<Record<string, unknown>> =>
   harness.invocations.map((i) => JSON.parse(i.payload) as Record<string, unknown>);
