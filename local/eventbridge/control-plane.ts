@@ -676,6 +676,14 @@ export class ControlPlane {
     );
     if (groupless)
       throw validationError(`Parameter(s) SqsParameters must be specified for target: ${groupless.id}.`);
+    // AWS's DLQs are standard queues: PutTargets refuses a FIFO one as a whole (recorded in us-east-1, 2026-09-07).
+    if (
+      readers.some(
+        (t) =>
+          t.deadLetterArn !== undefined && isSqsArn(t.deadLetterArn) && t.deadLetterArn.endsWith('.fifo'),
+      )
+    )
+      throw validationError('SQS FIFO is not supported by Dead Letter Queues');
     const compiled = readers.map((t) => ({ ...t, render: compileTargetInput(t.input) }));
     const ids = new Set([...rule.targets.keys(), ...compiled.map((t) => t.id)]);
     if (ids.size > MAX_TARGETS_PER_RULE) throw limitExceeded();

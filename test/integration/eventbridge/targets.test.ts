@@ -268,6 +268,28 @@ describe('embedded EventBridge: targets', () => {
     expect(withGroup.FailedEntryCount).toBe(0);
   });
 
+  it('refuses a FIFO queue as a dead-letter queue, as a whole request, as AWS does', async () => {
+    // Act
+    const refused = await caught(() =>
+      harness.client.send(
+        new PutTargetsCommand({
+          Rule: 'r1',
+          Targets: [
+            { Id: 'good', Arn: LAMBDA_ARN },
+            { Id: 'fifo-dlq', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: queueArn('dlq.fifo') } },
+          ],
+        }),
+      ),
+    );
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    // Assess
+    expect([refused.name, refused.message]).toEqual([
+      'ValidationException',
+      'SQS FIFO is not supported by Dead Letter Queues',
+    ]);
+    expect(listed.Targets).toEqual([]);
+  });
+
   it('accepts a target type it cannot deliver to, and warns', async () => {
     // Act
     const put = await harness.client.send(
