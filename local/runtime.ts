@@ -20,6 +20,7 @@ import { reconcileRules } from '../functions/subscriptions/subscriptions.js';
 import { lockDataDir } from './data-lock.js';
 import { type DemoKeys, seedDemo } from './demo.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/launcher.js';
+import { DeliveryFailureError } from './eventbridge/delivery.js';
 import { type EmbeddedEventBridge, startEventBridge } from './eventbridge/server.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { invoke, loadHandlers, localFunctionArn } from './lambda/invoker.js';
@@ -171,8 +172,9 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       ...rulesQuota,
       ...(dataDir ? { dataDir: join(dataDir, 'eventbridge') } : {}),
       invokeLambda: async (functionArn, payload) => {
+        // A function that does not exist is not retried: its events go straight to the DLQ, as in AWS.
         if (functionArn !== process.env[ENV.deliverFunctionArn]) {
-          throw new Error(`no local Lambda function ${functionArn}`);
+          throw new DeliveryFailureError('NO_RESOURCE', `Function not found: ${functionArn}`, false);
         }
         await invoke(await loading.promise, 'deliver', JSON.parse(payload));
       },

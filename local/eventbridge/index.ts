@@ -1,5 +1,6 @@
 // Public face of the embedded Amazon EventBridge used by `npm start`, tests and demos.
 
+export { DeliveryFailureError } from './delivery.js';
 export { EventBridgeApiError } from './errors.js';
 export { DROPPED_DELIVERIES, type MessageAttribute, type QueueMessage } from './queue-store.js';
 export {

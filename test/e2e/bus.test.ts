@@ -2,6 +2,7 @@
 // subscriptions with and without a content filter, publishing, deletion, batches, and dead letters.
 import {
   call,
+  eventBridgeCall,
   type LocalSharebus,
   type Receiver,
   ruleNames,
@@ -188,17 +189,12 @@ describe('sharebus on one machine', () => {
 
   it('archives every event of the bus, as the CDK stack does, so that it can be replayed', async () => {
     // Prepare
-    const describe = async () => {
-      const answer = await fetch(bus.eventBridgeUrl, {
-        method: 'POST',
-        headers: {
-          'x-amz-target': 'AWSEvents.DescribeArchive',
-          'content-type': 'application/x-amz-json-1.1',
-        },
-        body: JSON.stringify({ ArchiveName: 'sharebus-archive' }),
-      });
-      return (await answer.json()) as { EventCount: number; RetentionDays: number; EventSourceArn: string };
-    };
+    const describe = () =>
+      eventBridgeCall<{ EventCount: number; RetentionDays: number; EventSourceArn: string }>(
+        bus.eventBridgeUrl,
+        'DescribeArchive',
+        { ArchiveName: 'sharebus-archive' },
+      );
     const before = await describe();
     // Act
     const accepted = await call(bus.apiUrl, 'POST', '/events', publisherKey, {
@@ -240,6 +236,54 @@ describe('sharebus on one machine', () => {
       detail: { id: accepted.body.id },
     });
     expect(failing.received).toHaveLength(3);
+  });
+
+  it('dead-letters at once, as NO_RESOURCE, an event for a Lambda function the runtime does not have', async () => {
+    // Prepare: a rule of the user's own on the sharebus bus, to a function that does not exist.
+    const functionArn = 'arn:aws:lambda:us-east-1:000000000000:function:not-deployed';
+    await eventBridgeCall(bus.eventBridgeUrl, 'PutRule', {
+      Name: 'to-nowhere',
+      EventBusName: 'sharebus',
+      EventPattern: JSON.stringify({ source: ['e2e.nowhere'] }),
+    });
+    await eventBridgeCall(bus.eventBridgeUrl, 'PutTargets', {
+      Rule: 'to-nowhere',
+      EventBusName: 'sharebus',
+      Targets: [{ Id: 'fn', Arn: functionArn }],
+    });
+    try {
+      // Act
+      await eventBridgeCall(bus.eventBridgeUrl, 'PutEvents', {
+        Entries: [{ EventBusName: 'sharebus', Source: 'e2e.nowhere', DetailType: 'Nothing', Detail: '{}' }],
+      });
+      // Assess: one attempt, no retries.
+      let letters: Array<Record<string, unknown>> = [];
+      for (let i = 0; i < 100 && letters.length === 0; i++) {
+        const answer = await fetch(`${bus.eventBridgeUrl}/_local/dead-letters`);
+        letters = ((await answer.json()) as { deadLetters: typeof letters }).deadLetters.filter((d) =>
+          String(d.ruleArn).endsWith('/to-nowhere'),
+        );
+        if (letters.length === 0) await sleep(50);
+      }
+      expect(letters).toEqual([
+        expect.objectContaining({
+          targetArn: functionArn,
+          errorCode: 'NO_RESOURCE',
+          errorMessage: `Function not found: ${functionArn}`,
+          retryAttempts: 0,
+        }),
+      ]);
+    } finally {
+      await eventBridgeCall(bus.eventBridgeUrl, 'RemoveTargets', {
+        Rule: 'to-nowhere',
+        EventBusName: 'sharebus',
+        Ids: ['fn'],
+      });
+      await eventBridgeCall(bus.eventBridgeUrl, 'DeleteRule', {
+        Name: 'to-nowhere',
+        EventBusName: 'sharebus',
+      });
+    }
   });
 
   it('stops DynamoDB Local and every server on Ctrl-C', async () => {

@@ -205,12 +205,24 @@ export async function tableSnapshot(dynamoDbUrl: string, tableName = 'sharebus')
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Names of the rules on the sharebus bus of the embedded EventBridge, asked over its own API. */
-export async function ruleNames(eventBridgeUrl: string): Promise<string[]> {
+/** Calls one operation of the embedded EventBridge in its own JSON protocol, as the SDK would; answers its body. */
+export async function eventBridgeCall<T = Record<string, unknown>>(
+  eventBridgeUrl: string,
+  operation: string,
+  body: Record<string, unknown>,
+): Promise<T> {
   const answer = await fetch(eventBridgeUrl, {
     method: 'POST',
-    headers: { 'x-amz-target': 'AWSEvents.ListRules', 'content-type': 'application/x-amz-json-1.1' },
-    body: JSON.stringify({ EventBusName: 'sharebus' }),
+    headers: { 'x-amz-target': `AWSEvents.${operation}`, 'content-type': 'application/x-amz-json-1.1' },
+    body: JSON.stringify(body),
   });
-  const body = (await answer.json()) as { Rules: Array<{ Name: string }> };
+  if (!answer.ok) throw new Error(`${operation} answered ${answer.status}: ${await answer.text()}`);
+  return (await answer.json()) as T;
+}
+
+export async function ruleNames(eventBridgeUrl: string): Promise<string[]> {
+  const body = await eventBridgeCall<{ Rules: Array<{ Name: string }> }>(eventBridgeUrl, 'ListRules', {
+    EventBusName: 'sharebus',
+  });
   return body.Rules.map((rule) => rule.Name).sort();
 }
