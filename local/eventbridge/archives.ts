@@ -630,6 +630,8 @@ export class ArchiveStore implements ManagedRuleOwner {
           this.#finish(replay, 'FAILED', 'The archive was deleted before the replay started.');
           return;
         }
+        // From the start time to just before the end time (the Replay reference: "Any event with a creation time
+        // prior to the EventEndTime specified is replayed"), so that windows end to end replay each event once.
         // By the time in the event, as AWS documents (StartReplay: "based on the time in the event"), not in the
         // order archived: an event put with an earlier Time comes first, and EventLastReplayedTime only grows.
         // Nor an event past the archive's retention, which pruning (at most once a minute, and on puts and reads)
@@ -637,7 +639,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         const oldest = archive.retentionDays > 0 ? Date.now() - archive.retentionDays * DAY_MS : -Infinity;
         selected = archive.events
           .filter(
-            (e) => e.time >= replay.eventStartTime && e.time <= replay.eventEndTime && e.ingestedAt >= oldest,
+            (e) => e.time >= replay.eventStartTime && e.time < replay.eventEndTime && e.ingestedAt >= oldest,
           )
           .sort((a, b) => a.time - b.time);
       }

@@ -1216,7 +1216,10 @@ export class ControlPlane {
   ruleExists(arn: string, busName: string): boolean {
     const ref = parseRuleArn(arn);
     if (ref === undefined || ref.bus !== busName) return false;
-    return this.#buses.get(busName)?.rules.has(ref.rule) === true || !!this.#managedRule(busName, ref.rule);
+    // The rule's own ARN exactly, as routing compares it: not another account's or region's, nor a default-bus rule
+    // written with the bus in its path.
+    const rule = this.#buses.get(busName)?.rules.get(ref.rule) ?? this.#managedRule(busName, ref.rule);
+    return rule?.arn === arn;
   }
 }
 

@@ -1053,6 +1053,7 @@ describe('embedded EventBridge: replays', () => {
   it('answers AWS errors for bad replays and starts none', async () => {
     // Prepare
     await harness.client.send(new CreateEventBusCommand({ Name: 'elsewhere' }));
+    await addQueueRule(harness, 'kept');
     const window = { EventStartTime: new Date(Date.now() - 60_000), EventEndTime: new Date() };
     const start = (name: string, overrides: Partial<ConstructorParameters<typeof StartReplayCommand>[0]>) =>
       caught(() =>
@@ -1089,6 +1090,9 @@ describe('embedded EventBridge: replays', () => {
     const otherRegionArchive = await start('i', {
       EventSourceArn: 'arn:aws:events:eu-west-1:111111111111:archive/orders-archive',
     });
+    const otherAccountRule = await start('k', {
+      Destination: { Arn: BUS_ARN, FilterArns: ['arn:aws:events:us-east-1:999999999999:rule/orders/kept'] },
+    });
     const otherAccountBus = await start('j', {
       Destination: { Arn: 'arn:aws:events:us-east-1:999999999999:event-bus/orders' },
     });
@@ -1119,6 +1123,11 @@ describe('embedded EventBridge: replays', () => {
     expect([missingRule.name, missingRule.message]).toEqual([
       'ResourceNotFoundException',
       'Rule ghost does not exist on EventBus orders.',
+    ]);
+    // A rule of that name is on the bus, but the ARN names another account's: routing would never reach it.
+    expect([otherAccountRule.name, otherAccountRule.message]).toEqual([
+      'ResourceNotFoundException',
+      'Rule kept does not exist on EventBus orders.',
     ]);
     expect([otherBusRule.name, otherBusRule.message]).toEqual([
       'ValidationException',
@@ -1173,6 +1182,45 @@ describe('embedded EventBridge: replays', () => {
     expect(replayed).toEqual([2, 1, 3]);
     // The last event replayed is the latest in the window: the one put without a Time, less than a minute ago.
     expect(Date.now() - (described.EventLastReplayedTime?.getTime() ?? 0)).toBeLessThan(60_000);
+  });
+
+  it('replays an event at the end of a window in the next window only, so windows end to end replay it once', async () => {
+    // Prepare: two events, at whole minutes 2 and 1 minutes before the last one.
+    await addQueueRule(harness, 'windows');
+    const last = Math.floor(Date.now() / 60_000) * 60_000;
+    const at = (minutesBefore: number) => new Date(last - minutesBefore * 60_000);
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [2, 1].map((orderId) => ({
+          Source: 'sharebus.orders',
+          DetailType: 'OrderPlaced',
+          Detail: JSON.stringify({ orderId }),
+          EventBusName: 'orders',
+          Time: at(orderId),
+        })),
+      }),
+    );
+    await harness.eventBridge.idle();
+    bodies(harness, 'windows');
+    const replay = async (name: string, from: number, to: number) => {
+      await harness.client.send(
+        new StartReplayCommand({
+          ReplayName: name,
+          EventSourceArn: ARCHIVE_ARN,
+          EventStartTime: at(from),
+          EventEndTime: at(to),
+          Destination: { Arn: BUS_ARN },
+        }),
+      );
+      await harness.eventBridge.idle();
+      return bodies(harness, 'windows').map((e) => (e.detail as { orderId: number }).orderId);
+    };
+    // Act
+    const first = await replay('first', 3, 1);
+    const second = await replay('second', 1, 0);
+    // Assess: "Any event with a creation time prior to the EventEndTime specified is replayed."
+    expect(first).toEqual([2]);
+    expect(second).toEqual([1]);
   });
 
   it('lists replays by at most one filter, and refuses a malformed one', async () => {
