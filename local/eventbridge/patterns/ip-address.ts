@@ -14,13 +14,15 @@ export function looksLikeIp(text: string): boolean {
 }
 
 function parseIpv4(text: string): Uint8Array | undefined {
+  // Java takes no dotted IPv4 literal over 15 characters ("0010.0000.0000.0001" is a host name to it).
+  if (text.length > 15) return undefined;
   const parts = text.split('.');
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
     const part = parts[i] as string;
-    // Java reads each dotted part as a decimal number; long runs of leading zeros are still one octet.
+    // Java reads each dotted part as a decimal number; leading zeros are still one octet.
     const n = Number.parseInt(part, 10);
-    if (part.length > 10 || n > 255) return undefined;
+    if (n > 255) return undefined;
     out[i] = n;
   }
   return out;
@@ -32,7 +34,8 @@ function parseIpv6(text: string): Uint8Array | undefined {
   const groupsOf = (s: string): string[] | undefined => {
     if (s === '') return [];
     const g = s.split(':');
-    return g.every((x) => /^[0-9a-fA-F]{1,4}$/.test(x)) ? g : undefined;
+    // Java bounds a group by its value, not its digits: "0000a" is the group a.
+    return g.every((x) => /^[0-9a-fA-F]+$/.test(x) && Number.parseInt(x, 16) <= 0xffff) ? g : undefined;
   };
   const head = groupsOf(halves[0] as string);
   const tail = halves.length === 2 ? groupsOf(halves[1] as string) : [];

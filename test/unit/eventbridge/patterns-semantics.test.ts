@@ -295,6 +295,22 @@ describe('cidr', () => {
     expect(results).toEqual([true, false]);
   });
 
+  it("reads IP literals as Java's InetAddress does: IPv4 up to 15 characters, IPv6 groups bounded by value", () => {
+    // Act
+    const results = [
+      matches({ detail: { ip: [{ cidr: '10.0.0.0/8' }] } }, event({ ip: '010.000.000.001' })),
+      matches({ detail: { ip: [{ cidr: '10.0.0.0/8' }] } }, event({ ip: '0010.0000.0000.0001' })),
+      matches({ detail: { ip: [{ cidr: 'a::/16' }] } }, event({ ip: '0000a::1' })),
+      matches({ detail: { ip: [{ cidr: '0000a::/16' }] } }, event({ ip: 'a::1' })),
+      matches({ detail: { ip: [{ cidr: 'a::/16' }] } }, event({ ip: '1000a::1' })),
+    ];
+    const longIpv4 = refusal({ ip: [{ cidr: '0010.0000.0000.0000/8' }] });
+
+    // Assess
+    expect(results).toEqual([true, false, true, true, false]);
+    expect(longIpv4).toBe('Event pattern is not valid. Reason: Invalid IP address: 0010.0000.0000.0000');
+  });
+
   it('refuses mask bits out of range with AWS messages', () => {
     // Act
     const messages = [
