@@ -36,10 +36,11 @@ export function flattenEvent(root: JsonNode): EventField[] {
   const out: EventField[] = [];
   if (root.kind !== 'object') return out;
   let nextArrayId = 0;
-  const visit = (node: JsonNode, path: string, membership: Membership): void => {
+  // The root has no path (undefined), so that below an empty key "" the path is ".a", as AWS reads it.
+  const visit = (node: JsonNode, path: string | undefined, membership: Membership): void => {
     if (node.kind === 'object') {
       for (const [key, child] of eventEntries(node)) {
-        visit(child, path === '' ? key : `${path}.${key}`, membership);
+        visit(child, path === undefined ? key : `${path}.${key}`, membership);
       }
       return;
     }
@@ -53,9 +54,9 @@ export function flattenEvent(root: JsonNode): EventField[] {
       });
       return;
     }
-    out.push({ path, leaf: leafOfNode(node) as Leaf, membership });
+    out.push({ path: path ?? '', leaf: leafOfNode(node) as Leaf, membership });
   };
-  visit(root, '', undefined);
+  visit(root, undefined, undefined);
   return out;
 }
 

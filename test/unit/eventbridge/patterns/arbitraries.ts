@@ -53,7 +53,7 @@ const CIDRS = [
   '2001:db8:1:2::/64',
   '2001:db8:1:3::ff00/120',
 ];
-const PATHS = ['source', 'detail.a', 'detail.n', 'detail.arr.x', 'detail.arr.y', 'detail.d.e'];
+const PATHS = ['source', 'detail.a', 'detail.n', 'detail.arr.x', 'detail.arr.y', 'detail.d.e', '.a'];
 
 export interface Vocabulary {
   readonly strings: readonly string[];
@@ -127,13 +127,16 @@ export function eventText(v: Vocabulary): fc.Arbitrary<string> {
       fc.option(dotted, { nil: undefined }),
       // Sometimes "a" again: a repeated key counts with its last value (JSON.parse's), on every path.
       fc.option(leafOrList, { nil: undefined, freq: 4 }),
+      // Sometimes an empty key at the top, {"": {"a": ...}}: the path ".a", not "a".
+      fc.option(leafOrList, { nil: undefined, freq: 4 }),
     )
-    .map(([top, detail, d, again]) => {
+    .map(([top, detail, d, again, underEmpty]) => {
       const detailEntries = detail.k === 'obj' ? [...detail.entries] : [];
       if (d !== undefined) detailEntries.push(d);
       if (again !== undefined) detailEntries.push(['a', again]);
       const entries = top.k === 'obj' ? [...top.entries] : [];
       entries.push(['detail', { k: 'obj', entries: detailEntries }]);
+      if (underEmpty !== undefined) entries.push(['', { k: 'obj', entries: [['a', underEmpty]] }]);
       return treeText({ k: 'obj', entries });
     });
 }
