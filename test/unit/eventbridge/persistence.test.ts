@@ -147,4 +147,28 @@ describe('CoalescingWriter', () => {
     expect(beforeRetry).toBe('no file');
     expect(await readFile(path, 'utf8')).toBe('a\nb\n');
   });
+
+  it('makes a directory again that was deleted while it wrote there, once the write that found it gone is retried', async () => {
+    // Prepare: one line written, then its directory deleted from under the writer.
+    fakeRetryTimers();
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const path = join(dir, 'archives', 'orders.jsonl');
+    const lines = ['a'];
+    const rebuild = () => `${lines.join('\n')}\n`;
+    const writer = new CoalescingWriter();
+    writer.append(path, 'a', rebuild);
+    await writer.flush();
+    await rm(join(dir, 'archives'), { recursive: true });
+    // Act
+    lines.push('b');
+    writer.append(path, 'b', rebuild);
+    await writer.flush();
+    const failures = writer.failures;
+    await firstRetry();
+    await writer.flush();
+    writer.close();
+    // Assess: the append failed once; the retry made the directory and wrote the whole log.
+    expect(failures).toBe(1);
+    expect(await readFile(path, 'utf8')).toBe('a\nb\n');
+  });
 });
