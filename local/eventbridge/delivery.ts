@@ -413,18 +413,21 @@ export class Dispatcher {
       job.dueAt = undefined;
       // A retry goes to the target as it is now: one removed since (its subscription ended, say) gets no more
       // attempts, as after a restart; one put again under its id is called as it now reads.
-      if (retry && !this.#takeUpCurrentTarget(job)) return;
+      if (retry && !this.#retryAllowed(job)) return;
       if (retry) job.retries++;
       void this.#attempt(job);
     }, delay);
     this.#timers.add(timer);
   }
 
-  /** Points the job at its rule and target as they are now; false (and dead-lettered) when they are gone. */
-  #takeUpCurrentTarget(job: Job): boolean {
+  /**
+   * Points the job at its rule and target as they are now, and answers whether their retry policy still allows the
+   * retry due; when not (the target gone, or its MaximumRetryAttempts since lowered to what was spent), it is
+   * dead-lettered.
+   */
+  #retryAllowed(job: Job): boolean {
     const { currentTarget } = this.options;
-    if (currentTarget === undefined) return true;
-    const found = currentTarget(job.rule.busName, job.rule.name, job.target.id);
+    const found = currentTarget ? currentTarget(job.rule.busName, job.rule.name, job.target.id) : job;
     if (found === undefined) {
       this.#targetGone(job);
       return false;
@@ -435,6 +438,11 @@ export class Dispatcher {
       delete job.payload;
     }
     job.rule = found.rule;
+    const failure = job.failure as DeliveryFailureError;
+    if (job.retries >= job.target.retryPolicy.maximumRetryAttempts) {
+      this.#deadLetter(job, failure, 'MaximumRetryAttempts');
+      return false;
+    }
     return true;
   }
 

@@ -190,6 +190,43 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     }
   });
 
+  it('makes no retry that the target, put again while it waits, no longer allows', async () => {
+    // Prepare: three retries allowed; the first attempt fails, a retry is due in about a second.
+    const slow = await startHarness({ delayScale: 1 });
+    try {
+      await setUp(slow, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
+      slow.lambda = failing;
+      await putOrder(slow);
+      await waitFor(() => slow.invocations.length === 1);
+      // Act: the same target, now with no retries.
+      await slow.client.send(
+        new PutTargetsCommand({
+          Rule: 'orders',
+          Targets: [
+            {
+              Id: 'fn',
+              Arn: LAMBDA_ARN,
+              RetryPolicy: { MaximumRetryAttempts: 0 },
+              DeadLetterConfig: { Arn: DLQ },
+            },
+          ],
+        }),
+      );
+      await slow.eventBridge.idle();
+      // Assess
+      expect(slow.invocations).toHaveLength(1);
+      expect(slow.eventBridge.deadLetters.list()).toEqual([
+        expect.objectContaining({
+          errorCode: 'ERROR_FROM_TARGET',
+          exhaustedRetryCondition: 'MaximumRetryAttempts',
+          retryAttempts: 0,
+        }),
+      ]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('gives up on an event older than MaximumEventAgeInSeconds (scaled by delayScale)', async () => {
     // Prepare: 60 s scaled by 0.001 is 60 ms of retrying
     await setUp(harness, { RetryPolicy: { MaximumEventAgeInSeconds: 60 }, DeadLetterConfig: { Arn: DLQ } });
