@@ -964,12 +964,17 @@ export class ControlPlane {
       resources,
       detail: parsedDetail,
     };
-    const busName = busNameOf(typeof entry.EventBusName === 'string' ? entry.EventBusName : undefined);
-    const bus = this.#buses.get(busName);
+    const given = typeof entry.EventBusName === 'string' ? entry.EventBusName : undefined;
+    const busName = busNameOf(given);
+    // An ARN names a bus of its own account and region: another's is not this server's bus of that name.
+    const foreign = given?.startsWith('arn:') === true && given !== busArn(this.scope, busName);
+    const bus = foreign ? undefined : this.#buses.get(busName);
     if (!bus) {
       // AWS answers success and the event goes nowhere; we do the same, but say so.
       this.options.logger.warn(
-        `[eventbridge] event ${id} put on event bus ${busName}, which does not exist: dropped`,
+        foreign
+          ? `[eventbridge] event ${id} put on event bus ${given}, of another account or region, which this server does not hold: dropped`
+          : `[eventbridge] event ${id} put on event bus ${busName}, which does not exist: dropped`,
       );
       return { EventId: id };
     }

@@ -407,6 +407,36 @@ describe('embedded EventBridge: PutEvents', () => {
     expect(harness.warnings.join('\n')).toMatch(/event bus ghost, which does not exist/);
   });
 
+  it("routes nothing put on another account's or region's bus ARN, though this server has a bus of that name", async () => {
+    // Prepare: a rule on this server's default bus that every entry below would match.
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'all', EventPattern: '{"source":["sharebus.orders"]}' }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'all', Targets: [{ Id: 'q', Arn: queueArn('all') }] }),
+    );
+    const foreign = [
+      'arn:aws:events:us-east-1:222222222222:event-bus/default',
+      'arn:aws:events:eu-west-1:111111111111:event-bus/default',
+      'arn:aws-cn:events:us-east-1:111111111111:event-bus/default',
+    ];
+    // Act
+    const put = await harness.client.send(
+      new PutEventsCommand({
+        Entries: [
+          ...foreign.map((EventBusName) => ({ ...entry(), EventBusName })),
+          { ...entry(), EventBusName: 'arn:aws:events:us-east-1:111111111111:event-bus/default' },
+        ],
+      }),
+    );
+    await harness.eventBridge.idle();
+    // Assess: accepted, as AWS accepts them, and only the entry for this server's own bus reached its rule.
+    expect(put.FailedEntryCount).toBe(0);
+    expect(harness.eventBridge.queues.receive(queueArn('all'))).toHaveLength(1);
+    for (const arn of foreign)
+      expect(harness.warnings.join('\n')).toContain(`event bus ${arn}, of another account`);
+  });
+
   it('keeps the precision of numbers in Detail', async () => {
     // Act
     await harness.client.send(
