@@ -27,6 +27,11 @@ export interface JournalEntry {
   readonly at: number;
   readonly op: ChangeOperation;
   readonly body: JsonObject;
+  /**
+   * For a change that left a rule's schedule running, when that schedule became active (on the scheduler's clock):
+   * a rate counts its periods from there, across restarts.
+   */
+  readonly since?: number;
 }
 
 /** The journal's file in dataDir: a CompactedLog of JournalEntry lines. */
@@ -46,7 +51,12 @@ export function readJournal(file: string): { entries: JournalEntry[]; skipped: n
       OPERATIONS.has(line.op) &&
       isObject(line.body)
     ) {
-      entries.push({ at: line.at, op: line.op as ChangeOperation, body: line.body });
+      entries.push({
+        at: line.at,
+        op: line.op as ChangeOperation,
+        body: line.body,
+        ...(typeof line.since === 'number' ? { since: line.since } : {}),
+      });
     }
   }
   return { entries, skipped: skipped + values.length - entries.length };

@@ -202,6 +202,8 @@ export class ControlPlane {
   #managedRuleOwner: ManagedRuleOwner | undefined;
   /** While restore() replays the journal: the time of the entry being replayed (a bus keeps its CreationTime). */
   #restoringAt: number | undefined;
+  /** While the journal is replayed, when the schedule of the rule being replayed became active, if logged. */
+  #restoringSince: number | undefined;
   /** The journal of changes (JOURNAL_FILE), with a dataDir. */
   readonly #journal: CompactedLog | undefined;
 
@@ -496,14 +498,15 @@ export class ControlPlane {
     if (compiled) bus.matcher.add(name, compiled);
     else bus.matcher.remove(name);
     this.#syncSchedule(rule);
-    this.#changed('PutRule', body);
+    this.#changed('PutRule', body, Date.now(), this.options.scheduler.since(rule.arn));
     return { RuleArn: rule.arn };
   }
 
   /** Starts, changes or stops a rule's schedule to match the rule: only enabled rules fire. */
   #syncSchedule(rule: Rule): void {
     const schedule = rule.schedule;
-    if (schedule && rule.state !== 'DISABLED') this.options.scheduler.set(rule.arn, schedule);
+    if (schedule && rule.state !== 'DISABLED')
+      this.options.scheduler.set(rule.arn, schedule, this.#restoringSince);
     else this.options.scheduler.remove(rule.arn);
   }
 
@@ -629,7 +632,7 @@ export class ControlPlane {
     const rule: Rule = { ...this.#rule(bus, name), state };
     bus.rules.set(name, rule);
     this.#syncSchedule(rule);
-    this.#changed(op, body);
+    this.#changed(op, body, Date.now(), this.options.scheduler.since(rule.arn));
     return {};
   }
 
@@ -1068,9 +1071,9 @@ export class ControlPlane {
   // ---- kept across restarts (dataDir) ----
 
   /** Logs a change that succeeded, unless it is one restore() is replaying. */
-  #changed(op: ChangeOperation, body: JsonObject, at = Date.now()): void {
+  #changed(op: ChangeOperation, body: JsonObject, at = Date.now(), since?: number): void {
     if (this.#restoringAt !== undefined) return;
-    this.#journal?.append({ at, op, body }, this.#stateLines());
+    this.#journal?.append({ at, op, body, ...(since !== undefined ? { since } : {}) }, this.#stateLines());
   }
 
   /**
@@ -1085,12 +1088,14 @@ export class ControlPlane {
     const refused: string[] = [];
     for (const entry of entries) {
       this.#restoringAt = entry.at;
+      this.#restoringSince = entry.since;
       try {
         this.#apply(entry);
       } catch (error) {
         refused.push(`${entry.op}: ${reasonOf(error)}`);
       } finally {
         this.#restoringAt = undefined;
+        this.#restoringSince = undefined;
       }
     }
     const log = this.options.logger;
@@ -1203,7 +1208,8 @@ export class ControlPlane {
       tagged(bus.arn, bus.tags);
       for (const rule of bus.rules.values()) {
         const { Arn: _arn, ...putRule } = this.#ruleSummary(rule);
-        entries.push({ at: now, op: 'PutRule', body: putRule });
+        const since = this.options.scheduler.since(rule.arn);
+        entries.push({ at: now, op: 'PutRule', body: putRule, ...(since !== undefined ? { since } : {}) });
         tagged(rule.arn, rule.tags);
         if (rule.targets.size === 0) continue;
         const targets = [...rule.targets.values()].map((t) => t.raw);

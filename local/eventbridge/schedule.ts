@@ -375,17 +375,24 @@ export class Scheduler {
 
   /**
    * Starts (or keeps) the schedule under `key`. The same expression again keeps its timing, as a rule put
-   * again unchanged; another expression starts afresh.
+   * again unchanged; another expression starts afresh. A rate counts its periods from `since` (when the schedule
+   * became active: "A rate expression starts when you create the scheduled event rule"), by default now; a
+   * restored rule passes the time it had, so that restarts do not move its fires.
    */
-  set(key: string, schedule: Schedule): void {
+  set(key: string, schedule: Schedule, since?: number): void {
     if (this.#stopped) return;
     const existing = this.#entries.get(key);
     if (existing?.schedule.expression === schedule.expression) return;
     this.remove(key);
     const now = this.#now();
-    const entry: Entry = { schedule, anchor: now, next: undefined };
+    const entry: Entry = { schedule, anchor: since ?? now, next: undefined };
     this.#entries.set(key, entry);
     this.#arm(key, entry, now);
+  }
+
+  /** When the schedule under `key` became active (what `set` takes as `since`), if it is active. */
+  since(key: string): number | undefined {
+    return this.#entries.get(key)?.anchor;
   }
 
   remove(key: string): void {
@@ -408,16 +415,21 @@ export class Scheduler {
   #arm(key: string, entry: Entry, after: number): void {
     entry.next = this.#nextAfter(entry, after);
     if (entry.next === undefined) return;
-    this.#wait(key, entry, entry.next);
+    this.#wait(key, entry, entry.next, after);
   }
 
-  #wait(key: string, entry: Entry, at: number): void {
-    const delay = Math.max(0, at - this.#now());
+  /**
+   * Fires at `at` on the `now` clock, which has reached `reached` at least: a clock a test froze (or moves by hand)
+   * still waits one period per fire, not one more each time.
+   */
+  #wait(key: string, entry: Entry, at: number, reached: number): void {
+    const from = Math.max(reached, this.#now());
+    const delay = Math.max(0, at - from);
     const hop = Math.min(delay, MAX_TIMER_MS);
     entry.timer = setTimeout(() => {
       if (this.#entries.get(key) !== entry) return;
       if (hop < delay) {
-        this.#wait(key, entry, at);
+        this.#wait(key, entry, at, from + hop);
         return;
       }
       try {

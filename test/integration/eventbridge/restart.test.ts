@@ -404,6 +404,35 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     });
   });
 
+  it('counts a restored rate from when the rule was put, however often the server restarts', async () => {
+    // Prepare: rate(1000 minutes) at delay scale 0.001 is a minute of each server's frozen clock.
+    const put = Date.parse('2024-03-04T10:00:00Z');
+    const at = async (now: number): Promise<Harness> => {
+      const harness = await startHarness({ dataDir, now: () => now });
+      open.push(harness);
+      return harness;
+    };
+    const stop = async (harness: Harness): Promise<void> => {
+      await harness.close();
+      open.splice(open.indexOf(harness), 1);
+    };
+    const first = await at(put);
+    await first.client.send(new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1000 minutes)' }));
+    await first.client.send(
+      new PutTargetsCommand({ Rule: 'tick', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+    );
+    await stop(first);
+    // Act: a start 0.1 s of the clock before the first minute is up, then (its log compacted) one before the second.
+    const second = await at(put + 59_900);
+    await waitFor(() => second.invocations.length === 1);
+    await stop(second);
+    const third = await at(put + 119_900);
+    await waitFor(() => third.invocations.length === 1);
+    // Assess: each fired at whole minutes from the PutRule, not a minute after its own start.
+    const times = [second, third].map((h) => JSON.parse(h.invocations[0]?.payload ?? '{}').time);
+    expect(times).toEqual(['2024-03-04T10:01:00Z', '2024-03-04T10:02:00Z']);
+  });
+
   it('runs nothing it restored when its port is taken: no schedule fires, no retry is made', async () => {
     // Prepare: a schedule firing every 60 ms, and a port some other server holds.
     const first = await start();

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import {
   type CronSchedule,
@@ -479,6 +480,44 @@ describe('Scheduler', () => {
     // Assess
     expect(kept).toBe('2024-03-04T10:05:00.000Z');
     expect(restarted).toBe('2024-03-04T10:11:00.000Z');
+  });
+
+  it('waits one period per fire on a clock a test froze, not one more each time', () => {
+    // Prepare: rate(1 minute) at delayScale 0.001 is every 60 ms of a clock that never moves.
+    jest.useFakeTimers();
+    const fired: number[] = [];
+    const frozen = at('2024-03-04T10:00:00Z');
+    const scheduler = new Scheduler({
+      delayScale: 0.001,
+      now: () => frozen,
+      logger: quietLogger,
+      fire: (_key, scheduledAt) => fired.push(scheduledAt - frozen),
+    });
+    try {
+      scheduler.set('tick', rate('rate(1 minute)'));
+      // Act: five periods of timer time.
+      jest.advanceTimersByTime(5 * 60);
+    } finally {
+      scheduler.stop();
+      jest.useRealTimers();
+    }
+    // Assess: before, the waits grew (60, 120, 180 ms...) and only two had fired.
+    expect(fired).toEqual([60, 120, 180, 240, 300]);
+  });
+
+  it('counts a rate from the time it is given as its start, as a restored rule does', () => {
+    // Prepare
+    const now = at('2024-03-04T10:00:00Z');
+    const scheduler = new Scheduler({ delayScale: 1, now: () => now, logger: quietLogger, fire: () => {} });
+    // Act: a schedule that became active seven minutes ago, and one that starts now.
+    scheduler.set('restored', rate('rate(5 minutes)'), now - 7 * 60_000);
+    scheduler.set('new', rate('rate(5 minutes)'));
+    const next = [iso(scheduler.nextFire('restored')), iso(scheduler.nextFire('new'))];
+    const since = [scheduler.since('restored'), scheduler.since('new'), scheduler.since('unknown')];
+    scheduler.stop();
+    // Assess
+    expect(next).toEqual(['2024-03-04T10:03:00.000Z', '2024-03-04T10:05:00.000Z']);
+    expect(since).toEqual([now - 7 * 60_000, now, undefined]);
   });
 
   it('fires nothing once removed or stopped', async () => {
