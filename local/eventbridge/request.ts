@@ -339,8 +339,11 @@ export function parseBody(text: string): JsonObject {
   return parsed;
 }
 
-/** The order every list operation returns names in (and the one its NextToken resumes by). */
-const compareNames = (a: string, b: string): number => a.localeCompare(b);
+/**
+ * The order every list operation returns names in (and the one its NextToken resumes by): by character code, the
+ * same on every machine. (It was `localeCompare`, which follows the machine's locale and puts `a-b` after `a_b`.)
+ */
+const compareNames = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * What a NextToken is bound to: the request's filters (a token serves again, with another Limit too, but not

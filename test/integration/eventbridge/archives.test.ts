@@ -1494,7 +1494,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
       const rules = await second.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
       // Assess
       expect(described).toMatchObject({ EventCount: 3, KmsKeyIdentifier: 'alias/k' });
-      expect(rules.Rules?.map((r) => r.Name)).toEqual(['after-restart', 'Events-Archive-orders-archive']);
+      expect(rules.Rules?.map((r) => r.Name)).toEqual(['Events-Archive-orders-archive', 'after-restart']);
       const replayed = bodies(second, 'after-restart');
       expect(replayed.map((e) => (e.detail as { orderId: number }).orderId)).toEqual([1, 2, 3]);
     } finally {

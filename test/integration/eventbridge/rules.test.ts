@@ -86,6 +86,25 @@ describe('embedded EventBridge: rules', () => {
     expect(second.NextToken).toBeUndefined();
   });
 
+  it('lists rules by character code, capitals first, whatever the locale, and pages in that order', async () => {
+    // Prepare
+    for (const name of ['alpha', 'a_b', 'Zed', 'a.b', 'A2', 'a-b']) {
+      await harness.client.send(new PutRuleCommand({ Name: name, EventPattern: PATTERN }));
+    }
+    // Act
+    const first = await harness.client.send(new ListRulesCommand({ Limit: 3 }));
+    const second = await harness.client.send(new ListRulesCommand({ Limit: 3, NextToken: first.NextToken }));
+    // Assess
+    expect([...(first.Rules ?? []), ...(second.Rules ?? [])].map((r) => r.Name)).toEqual([
+      'A2',
+      'Zed',
+      'a-b',
+      'a.b',
+      'a_b',
+      'alpha',
+    ]);
+  });
+
   it('lists every rule to a loop that deletes each page as it goes, and every rule once to one that adds', async () => {
     // Prepare
     const names = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
