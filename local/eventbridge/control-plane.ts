@@ -263,7 +263,11 @@ export class ControlPlane {
   #bus(nameOrArn: string | undefined): Bus {
     const name = busNameOf(nameOrArn);
     const bus = this.#buses.get(name);
-    if (!bus) throw notFound(`Event bus ${name} does not exist.`);
+    // An ARN names a bus of its own account and region; replaying the journal, one the same dataDir kept under
+    // another (see #tagsOf).
+    const foreign =
+      nameOrArn?.startsWith('arn:') === true && nameOrArn !== bus?.arn && this.#restoringAt === undefined;
+    if (!bus || foreign) throw notFound(`Event bus ${foreign ? nameOrArn : name} does not exist.`);
     return bus;
   }
 

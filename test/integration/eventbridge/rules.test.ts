@@ -86,6 +86,34 @@ describe('embedded EventBridge: rules', () => {
     expect(second.NextToken).toBeUndefined();
   });
 
+  it("takes the bus's own ARN for EventBusName, and answers not found for another account's or region's", async () => {
+    // Prepare
+    await harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: PATTERN }));
+    const own = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
+    // Act
+    const described = await harness.client.send(new DescribeRuleCommand({ Name: 'r1', EventBusName: own }));
+    const refused = await Promise.all(
+      [
+        'arn:aws:events:us-east-1:222222222222:event-bus/default',
+        'arn:aws:events:eu-west-1:111111111111:event-bus/default',
+      ].map((EventBusName) =>
+        caught(() => harness.client.send(new DescribeRuleCommand({ Name: 'r1', EventBusName }))),
+      ),
+    );
+    // Assess
+    expect(described.Name).toBe('r1');
+    expect(refused.map((e) => [e.name, e.message])).toEqual([
+      [
+        'ResourceNotFoundException',
+        'Event bus arn:aws:events:us-east-1:222222222222:event-bus/default does not exist.',
+      ],
+      [
+        'ResourceNotFoundException',
+        'Event bus arn:aws:events:eu-west-1:111111111111:event-bus/default does not exist.',
+      ],
+    ]);
+  });
+
   it('lists rules by character code, capitals first, whatever the locale, and pages in that order', async () => {
     // Prepare
     for (const name of ['alpha', 'a_b', 'Zed', 'a.b', 'A2', 'a-b']) {
