@@ -3,6 +3,7 @@
 // shared/conformance/eventbridge/input-transformer.json).
 import { validationError } from './errors.js';
 import { InvalidJsonPathError, type PathSegment, parseJsonPath, readJsonPath } from './json-path.js';
+import { JsonTextError, parseJsonText } from './patterns/json-text.js';
 
 export interface InputTransformerConfig {
   readonly InputPathsMap?: Readonly<Record<string, string>>;
@@ -42,6 +43,30 @@ const PREDEFINED = new Set([
 
 const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/g;
 
+/** Jackson quotes at most this many characters of the text in a parse error. */
+const JACKSON_SNIPPET = 500;
+
+/**
+ * Where Jackson (AWS's parser) says a JSON syntax error is, as its messages print it: `[Source: (String)"...";
+ * line: L, column: C]`. Jackson reports the column just past what it read: past a word it does not know
+ * (`env:dev` at column 4), past an unexpected character (`{'a'` at column 3), past the end of a text too short.
+ */
+function jacksonLocation(text: string, offset: number): string {
+  let end = offset + 1;
+  if (offset >= text.length) end = text.length;
+  else if (/[A-Za-z]/.test(text.charAt(offset))) {
+    end = offset;
+    while (end < text.length && /[A-Za-z0-9_$]/.test(text.charAt(end))) end++;
+  }
+  const lineStart = text.lastIndexOf('\n', end - 1) + 1;
+  const line = text.slice(0, lineStart).split('\n').length;
+  const snippet =
+    text.length > JACKSON_SNIPPET
+      ? `${text.slice(0, JACKSON_SNIPPET)}"[truncated ${text.length - JACKSON_SNIPPET} chars]`
+      : `${text}"`;
+  return `[Source: (String)"${snippet}; line: ${line}, column: ${end - lineStart + 1}]`;
+}
+
 function compilePath(path: string, what: string, targetId: string): PathSegment[] {
   try {
     return parseJsonPath(path);
@@ -68,9 +93,13 @@ export function compileTargetInput(target: TargetInputConfig): TargetInputRender
   if (target.Input !== undefined) {
     const input = target.Input;
     try {
-      JSON.parse(input);
-    } catch {
-      throw validationError(`Input for target ${id} is not a valid JSON text.`);
+      parseJsonText(input);
+    } catch (error) {
+      if (!(error instanceof JsonTextError)) throw error;
+      // AWS's words, recorded twice (aws/aws-cli#6711, ansible-collections/community.aws#201): Jackson's.
+      throw validationError(
+        `JSON syntax error in input for target ${id}: ${jacksonLocation(input, error.offset)}`,
+      );
     }
     return () => ({ ok: true, payload: input });
   }

@@ -11,6 +11,13 @@ export type JsonNode =
 /** Thrown for text that is not one JSON document. */
 export class JsonTextError extends Error {
   override name = 'JsonTextError';
+  constructor(
+    message: string,
+    /** Where in the text reading stopped (its length: the text ended too soon). */
+    readonly offset: number,
+  ) {
+    super(message);
+  }
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -20,7 +27,7 @@ export function parseJsonText(text: string): JsonNode {
   let pos = 0;
 
   const fail = (what: string): never => {
-    throw new JsonTextError(`${what} at offset ${pos}`);
+    throw new JsonTextError(`${what} at offset ${pos}`, pos);
   };
   const skipSpace = (): void => {
     for (;;) {

@@ -204,7 +204,10 @@ describe('embedded EventBridge: targets', () => {
       ),
     );
     // Assess
-    expect(input.name).toBe('ValidationException');
+    expect([input.name, input.message]).toEqual([
+      'ValidationException',
+      'JSON syntax error in input for target t: [Source: (String)"nope"; line: 1, column: 5]',
+    ]);
     expect(placeholder.message).toBe('InputTemplate for target t contains invalid placeholder missing.');
     const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
     expect(listed.Targets).toEqual([]);

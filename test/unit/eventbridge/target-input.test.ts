@@ -59,6 +59,43 @@ describe('JSONPath subset', () => {
   });
 });
 
+describe('Input that is not JSON', () => {
+  const refusal = (Id: string, Input: string): string => {
+    try {
+      compileTargetInput({ Id, Input });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  it("is refused in AWS's recorded words, with the line and column Jackson gives", () => {
+    // Act
+    const messages = [
+      refusal('1', 'env:dev'),
+      refusal('clone_lambda', "{'db_name':1}"),
+      refusal('t', '{"a": 1,\n "b": }'),
+      refusal('t', '{"a": 1'),
+    ];
+    // Assess: the first two as AWS answered them (aws/aws-cli#6711, ansible-collections/community.aws#201).
+    expect(messages).toEqual([
+      'JSON syntax error in input for target 1: [Source: (String)"env:dev"; line: 1, column: 4]',
+      `JSON syntax error in input for target clone_lambda: [Source: (String)"{'db_name':1}"; line: 1, column: 3]`,
+      'JSON syntax error in input for target t: [Source: (String)"{"a": 1,\n "b": }"; line: 2, column: 8]',
+      'JSON syntax error in input for target t: [Source: (String)"{"a": 1"; line: 1, column: 8]',
+    ]);
+  });
+
+  it('quotes at most 500 characters of a long one, as Jackson does', () => {
+    // Act
+    const message = refusal('t', `"${'x'.repeat(600)}`);
+    // Assess
+    expect(message).toBe(
+      `JSON syntax error in input for target t: [Source: (String)""${'x'.repeat(499)}"[truncated 101 chars]; line: 1, column: 602]`,
+    );
+  });
+});
+
 describe('target input rendering', () => {
   it('delivers the whole event when no input is set', () => {
     // Act / Assess
