@@ -323,6 +323,8 @@ export async function measureDeliveryLatency(options: LatencyOptions): Promise<L
       : await startEventBridge({
           // A bus of this many rules is past AWS's default quota of 300, which an account raises on request.
           maxRulesPerBus: options.rules,
+          // The corpus mixes in wildcard conditions on more rules than AWS's fixed 30 per bus.
+          maxWildcardRulesPerBus: options.rules,
           invokeLambda: async (_arn, payload) => record(payload),
           logger: { warn: () => {}, error: (message, ...rest) => console.error(message, ...rest) },
         });

@@ -122,12 +122,20 @@ export class BusRejectedError extends SharebusError {
 export class RulesQuotaProblem extends SharebusError {
   override name = 'RulesQuotaProblem';
   override readonly expose = true;
-  constructor(cause: unknown) {
+  /** `wildcard`: the filter refused uses `wildcard`, so the quota reached may be EventBridge's fixed 30 such rules. */
+  constructor(cause: unknown, wildcard = false) {
+    const wildcardNote =
+      ' A filter using "wildcard" also counts against EventBridge\'s quota of 30 such rules per bus, which cannot be raised: prefix, suffix or equals-ignore-case may do instead.';
     super(
       503,
       'rules_quota_reached',
-      'The bus holds as many subscriptions as its EventBridge quota "Rules per event bus" allows; a platform operator must raise it (or subscriptions be deleted) before another can be made.',
-      { cause },
+      `The bus holds as many subscriptions as its EventBridge quota "Rules per event bus" allows; a platform operator must raise it (or subscriptions be deleted) before another can be made.${wildcard ? wildcardNote : ''}`,
+      {
+        cause,
+        ...(wildcard
+          ? { fields: [{ field: '/filter', message: 'uses wildcard, 30 such rules per bus at most' }] }
+          : {}),
+      },
     );
   }
 }

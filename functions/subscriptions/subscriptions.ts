@@ -176,7 +176,8 @@ export async function createSubscription(
         cause: error,
       });
     }
-    if (error instanceof RulesQuotaError) throw new RulesQuotaProblem(error);
+    if (error instanceof RulesQuotaError)
+      throw new RulesQuotaProblem(error, usesWildcard(subscription.filter));
     // PutRule may have made the rule before PutTargets failed: take it away again, as below.
     await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((cleanup: unknown) => {
       logger.error('could not remove the rule of a subscription whose target could not be put', {
@@ -318,4 +319,11 @@ export function subscriptionView(subscription: Subscription) {
     status: subscription.status,
     createdAt: subscription.createdAt,
   };
+}
+
+/** Whether a filter has a `wildcard` condition anywhere (plain, under `anything-but`, in an `$or` branch). */
+function usesWildcard(filter: unknown): boolean {
+  if (Array.isArray(filter)) return filter.some(usesWildcard);
+  if (typeof filter !== 'object' || filter === null) return false;
+  return Object.entries(filter).some(([key, value]) => key === 'wildcard' || usesWildcard(value));
 }

@@ -76,6 +76,9 @@ import { compileTargetInput } from './target-input.js';
 
 export const MAX_TARGETS_PER_RULE = 5;
 /** AWS's default quota of rules per event bus in most regions (100 in af-south-1 and eu-south-1). */
+/** Rules whose patterns use `wildcard` a bus may hold by default: AWS's quota, which it does not adjust. */
+export const MAX_WILDCARD_RULES_PER_BUS = 30;
+
 export const DEFAULT_MAX_RULES_PER_BUS = 300;
 export const MAX_ENTRIES_PER_PUT_EVENTS = 10;
 /** Field rules repeated by most operations (AWS's API model: names up to 64, bus names or ARNs up to 1,600). */
@@ -189,6 +192,7 @@ export interface ControlPlaneOptions {
   readonly maxEntrySizeBytes: number;
   /** PutRule of a new rule on a bus holding this many answers LimitExceededException. */
   readonly maxRulesPerBus: number;
+  readonly maxWildcardRulesPerBus: number;
   readonly logger: Logger;
   /** Runs the schedules of enabled rules with a ScheduleExpression. */
   readonly scheduler: Scheduler;
@@ -479,6 +483,13 @@ export class ControlPlane {
     // Not on replay: the journal holds rules the quota let in when they were made.
     if (!existing && this.#restoringAt === undefined && bus.rules.size >= this.options.maxRulesPerBus) {
       throw limitExceeded();
+    }
+    // "Rules containing wildcards: 30 rules per event bus ... This quota cannot be adjusted." (AWS's quotas page;
+    // its words when refusing are not recorded.) A rule that already had one may be put again.
+    if (compiled?.usesWildcard && !existing?.compiled?.usesWildcard && this.#restoringAt === undefined) {
+      let wildcardRules = 0;
+      for (const other of bus.rules.values()) if (other.compiled?.usesWildcard) wildcardRules++;
+      if (wildcardRules >= this.options.maxWildcardRulesPerBus) throw limitExceeded();
     }
     // "If you are updating an existing rule, any tags you specify in the PutRule operation are ignored" (PutRule).
     const ruleTags: Tags = existing?.tags ?? new Map();

@@ -7,7 +7,7 @@ import { lockDataDir } from '../data-lock.js';
 import { ArchiveStore } from './archives.js';
 import { busArn } from './arns.js';
 import { ConnectionStore } from './connections.js';
-import { ControlPlane, DEFAULT_MAX_RULES_PER_BUS } from './control-plane.js';
+import { ControlPlane, DEFAULT_MAX_RULES_PER_BUS, MAX_WILDCARD_RULES_PER_BUS } from './control-plane.js';
 import {
   type DeliveryRule,
   type DeliveryTarget,
@@ -50,6 +50,11 @@ export interface EmbeddedEventBridgeOptions {
    * on request. PutRule of one more answers LimitExceededException. @default DEFAULT_MAX_RULES_PER_BUS (300)
    */
   readonly maxRulesPerBus?: number;
+  /**
+   * Rules whose patterns use `wildcard` one bus may hold. AWS's quota is 30 and cannot be raised; only benchmarks
+   * and tests need more. @default 30
+   */
+  readonly maxWildcardRulesPerBus?: number;
   /**
    * When set, buses, rules, targets, archives, replays and queues (dead letters included) persist here across
    * restarts; else in memory.
@@ -196,6 +201,7 @@ async function start(
     dispatcher,
     maxEntrySizeBytes: options.maxEntrySizeBytes ?? 262_144,
     maxRulesPerBus: options.maxRulesPerBus ?? DEFAULT_MAX_RULES_PER_BUS,
+    maxWildcardRulesPerBus: options.maxWildcardRulesPerBus ?? MAX_WILDCARD_RULES_PER_BUS,
     logger,
     scheduler,
     ...(options.dataDir !== undefined ? { persistence: { writer, dataDir: options.dataDir } } : {}),

@@ -15,6 +15,18 @@ export class CompiledPattern {
     this.branches = branches;
   }
 
+  /**
+   * Whether any condition is a `wildcard` or an `anything-but` `wildcard`: AWS lets a bus hold at most 30 rules
+   * whose patterns do ("Rules containing wildcards", a quota that cannot be adjusted).
+   */
+  get usesWildcard(): boolean {
+    for (const branch of this.branches)
+      for (const condition of branch.values())
+        for (const m of condition.matchers)
+          if (m.kind === 'wildcard' || m.kind === 'anything-but-wildcard') return true;
+    return false;
+  }
+
   /** Parses + validates a pattern given as JSON text. Throws InvalidEventPatternError. */
   static compile(patternJson: string): CompiledPattern {
     return new CompiledPattern(patternJson, compileBranches(patternJson));

@@ -367,6 +367,41 @@ describe("embedded EventBridge: the rules quota's default", () => {
   });
 });
 
+describe('embedded EventBridge: the quota of rules containing wildcards', () => {
+  const harness = useHarness();
+  const put = (name: string, pattern: unknown) =>
+    harness.client.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(pattern) }));
+  const wildcard = (n: number) => ({ source: ['x'], detail: { file: [{ wildcard: `${n}-*.pdf` }] } });
+
+  it("is AWS's fixed 30 a bus: the 31st is refused, other rules and the 30 put again are not", async () => {
+    // Prepare: half plain wildcards, half anything-but wildcards.
+    for (let n = 0; n < 30; n++) {
+      await put(
+        `w${n}`,
+        n % 2 === 0 ? wildcard(n) : { detail: { file: [{ 'anything-but': { wildcard: `${n}*` } }] } },
+      );
+    }
+    // Act
+    const refused = await caught(() => put('w30', wildcard(30)));
+    const inOr = await caught(() => put('w31', { $or: [{ source: ['y'] }, wildcard(31)] }));
+    const plain = await put('plain', { source: ['x'] });
+    const again = await put('w0', wildcard(100));
+    const turnedPlain = await put('w1', { source: ['x'] });
+    const afterwards = await put('w30', wildcard(30));
+    // Assess
+    expect([refused.name, refused.message]).toEqual([
+      'LimitExceededException',
+      'The requested resource exceeds the maximum number allowed.',
+    ]);
+    expect(inOr.name).toBe('LimitExceededException');
+    expect([plain.RuleArn, again.RuleArn, turnedPlain.RuleArn, afterwards.RuleArn]).toEqual(
+      ['plain', 'w0', 'w1', 'w30'].map((name) => `arn:aws:events:us-east-1:111111111111:rule/${name}`),
+    );
+    const names = (await harness.client.send(new ListRulesCommand({ NamePrefix: 'w31' }))).Rules;
+    expect(names).toEqual([]);
+  });
+});
+
 describe('embedded EventBridge: TestEventPattern', () => {
   const harness = useSharedHarness();
 

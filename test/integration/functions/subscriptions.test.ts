@@ -365,6 +365,44 @@ describe('createSubscription', () => {
     expect((await sharebusRules()).map((r) => r.Name)).toEqual([made.ruleName]);
   });
 
+  it("answers 503 rules_quota_reached naming the filter when a wildcard filter meets EventBridge's 30 such rules", async () => {
+    // Prepare: a bus holding 30 rules with wildcard patterns, AWS's fixed quota.
+    const { busName, ports } = await setUp();
+    for (let n = 0; n < 30; n++) {
+      await harness.client.send(
+        new PutRuleCommand({
+          EventBusName: busName,
+          Name: `other-${n}`,
+          EventPattern: JSON.stringify({ detail: { file: [{ wildcard: `${n}-*` }] } }),
+        }),
+      );
+    }
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, {
+        type: TYPE,
+        endpoint: { url: HOOK },
+        filter: { companyId: [{ wildcard: 'C-*-9' }] },
+      }),
+    );
+    const afterRefusal = await tableSnapshot(test);
+    const plain = await createSubscription(ports, grants, {
+      type: TYPE,
+      endpoint: { url: HOOK },
+      filter: { companyId: [{ prefix: 'C-' }] },
+    });
+    // Assess
+    expect(error).toMatchObject({
+      status: 503,
+      code: 'rules_quota_reached',
+      fields: [{ field: '/filter', message: 'uses wildcard, 30 such rules per bus at most' }],
+    });
+    expect(error.message).toMatch(/quota of 30 such rules per bus, which cannot be raised/);
+    expect(afterRefusal).toEqual(before);
+    expect(plain.status).toBe('active');
+  });
+
   it('takes its rule away again when the target cannot be put, and passes the failure on', async () => {
     // Prepare: a dead-letter ARN EventBridge refuses, so PutTargets fails after PutRule made the rule
     const { busName, ruleNames } = await setUp();
