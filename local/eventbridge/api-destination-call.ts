@@ -1,5 +1,13 @@
 // The HTTP requests behind API destinations: the call with one event's input, built and judged as AWS's user guide
 // describes ("API destinations"), and an OAuth connection's client-credentials token request.
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { DeliveryFailureError, type HttpParameters } from './delivery.js';
 import { InvalidJsonPathError, parseJsonPath, readJsonPath } from './json-path.js';
 import { isObject } from './request.js';
@@ -21,7 +29,60 @@ export interface ConnectionParameters {
 const FIXED_HEADERS = {
   'user-agent': 'Amazon/EventBridge/ApiDestinations',
   range: 'bytes=0-1048575',
+  'accept-encoding': 'gzip,deflate',
 } as const;
+
+/** What an HTTP request got: its status, headers and body text (decompressed). */
+interface Answer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+}
+
+/**
+ * One HTTP request on a connection of its own (`Connection: close`, as AWS's calls say), with exactly the headers
+ * given: node:http rather than fetch, which turns a 407 into a network error and refuses headers such as
+ * Keep-Alive. Rejects when no whole answer came (the signal aborted it, or the connection failed).
+ */
+function send(
+  url: URL,
+  method: string,
+  headers: ReadonlyMap<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const out: Record<string, string> = Object.fromEntries(headers);
+    if (body !== undefined) out['content-length'] = String(Buffer.byteLength(body));
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method,
+      headers: out,
+      agent: false,
+      signal,
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('aborted', () => reject(new Error('the answer was cut short')));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        let text: string;
+        try {
+          const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
+          text = (
+            encoding === 'gzip' ? gunzipSync(raw) : encoding === 'deflate' ? inflateSync(raw) : raw
+          ).toString('utf8');
+        } catch {
+          text = raw.toString('utf8');
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+      });
+    });
+    req.end(body);
+  });
+}
 
 /**
  * Headers EventBridge leaves out of a call whoever sets them (AWS's user guide, "Headers EventBridge removes"),
@@ -111,30 +172,20 @@ export async function callEndpoint(call: Call, signal: AbortSignal, timeoutMs: n
   setHeader(call.authorization[0], call.authorization[1]);
   for (const [key, value] of Object.entries(FIXED_HEADERS)) headers.set(key, value);
   const withBody = call.method !== 'GET' && call.method !== 'HEAD';
-  let request: Request;
+  const body = withBody ? withBodyParameters(call.payload, call.connection.BodyParameters ?? []) : undefined;
+  const problem = requestProblem(headers);
+  if (problem !== undefined) return { ok: false, failure: cannotCall(problem) };
+  let answer: Answer;
   try {
-    request = new Request(url, {
-      method: call.method,
-      headers: [...headers],
-      ...(withBody ? { body: withBodyParameters(call.payload, call.connection.BodyParameters ?? []) } : {}),
-      redirect: 'manual',
-      signal,
-    });
-  } catch (error) {
-    return { ok: false, failure: cannotCall(error) };
-  }
-  let response: Response;
-  try {
-    response = await fetch(request);
+    // The whole answer within the time allowed: one still coming at the timeout is a timeout, retried.
+    answer = await send(url, call.method, headers, body, signal);
   } catch (error) {
     return { ok: false, failure: unanswered(error, signal, url, timeoutMs) };
   }
-  // Read to the end, so the connection is free again; the answer itself is not used.
-  const text = await response.text().catch(() => '');
-  const { status } = response;
+  const { status, text } = answer;
   if (status >= 200 && status < 300) return { ok: true };
   const retryable = status === 401 || status === 407 || status === 409 || status === 429 || status >= 500;
-  const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+  const retryAfter = retryAfterMs(headerValue(answer.headers['retry-after']));
   const message = `${call.method} ${url.origin}${url.pathname} answered HTTP ${status}${text ? `: ${text.slice(0, 256)}` : ''}`;
   return {
     ok: false,
@@ -145,6 +196,22 @@ export async function callEndpoint(call: Call, signal: AbortSignal, timeoutMs: n
     }),
   };
 }
+
+/** Why no HTTP request can carry these headers (a name or value Node refuses), if none can. */
+function requestProblem(headers: ReadonlyMap<string, string>): Error | undefined {
+  for (const [name, value] of headers) {
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch (error) {
+      return error as Error;
+    }
+  }
+  return undefined;
+}
+
+const headerValue = (value: string | string[] | undefined): string | null =>
+  value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value;
 
 /** A URL or header no HTTP request can carry (a JSON-path value read a newline, say): no retry will send it. */
 function cannotCall(error: unknown): DeliveryFailureError {
@@ -278,16 +345,18 @@ export async function requestToken(
   if (!withBody) for (const [key, value] of form) query.set(key, value);
   appendQuery(url, query);
   const requestedAt = Date.now();
-  const response = await fetch(url, {
-    method: request.method,
-    headers: [...headers],
-    ...(withBody ? { body: form.toString() } : {}),
-    redirect: 'manual',
+  const problem = requestProblem(headers);
+  if (problem !== undefined) throw new Error(`The token request cannot be made: ${problem.message}`);
+  const response = await send(
+    url,
+    request.method,
+    headers,
+    withBody ? form.toString() : undefined,
     signal,
-  }).catch((error: unknown) => {
+  ).catch((error: unknown) => {
     throw new Error(`${url.origin} could not be reached: ${causeOf(error)}`, { cause: error });
   });
-  const text = await response.text();
+  const { text } = response;
   if (response.status < 200 || response.status >= 300) {
     throw new Error(`${url.origin}${url.pathname} answered HTTP ${response.status}`);
   }

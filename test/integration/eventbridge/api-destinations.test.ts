@@ -34,7 +34,14 @@ interface Received {
 /** A receiver on 127.0.0.1 that records each request and answers with the next status of `answers` (then 200). */
 async function startReceiver(
   answers: Array<
-    number | { status: number; headers?: Record<string, string>; body?: string; after?: Promise<void> }
+    | number
+    | {
+        status: number;
+        headers?: Record<string, string>;
+        body?: string;
+        after?: Promise<void>;
+        stall?: boolean;
+      }
   > = [],
 ) {
   const received: Received[] = [];
@@ -53,7 +60,9 @@ async function startReceiver(
       if (answer.status === 0) return; // never answers
       void (answer.after ?? Promise.resolve()).then(() => {
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        res.end(answer.body ?? '{}');
+        // A stalled answer sends its status and the start of its body, and never the rest.
+        if (answer.stall) res.write('{');
+        else res.end(answer.body ?? '{}');
       });
     });
   });
@@ -571,9 +580,15 @@ describe('embedded EventBridge: calling API destinations', () => {
       'content-type': 'application/json; charset=utf-8',
       'user-agent': 'Amazon/EventBridge/ApiDestinations',
       range: 'bytes=0-1048575',
+      'accept-encoding': 'gzip,deflate',
+      connection: 'close',
       'x-tenant': 'from-connection',
       'x-order': 'A 17',
     });
+    // Nothing a browser's fetch would add.
+    expect(
+      Object.keys(call?.headers ?? {}).filter((h) => h.startsWith('sec-') || h === 'accept-language'),
+    ).toEqual([]);
     expect(JSON.parse(call?.body ?? '{}')).toMatchObject({
       id: eventId,
       source: 'orders',
@@ -636,29 +651,32 @@ describe('embedded EventBridge: calling API destinations', () => {
     ]);
   });
 
-  it('deauthorizes an API key connection the endpoint answers 401, and dead-letters what follows', async () => {
-    // Prepare
-    receiver = await startReceiver([401]);
-    const { ConnectionArn } = await h.client.send(
-      new CreateConnectionCommand({
-        Name: 'keyed',
-        AuthorizationType: 'API_KEY',
-        AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'wrong' } },
-      }),
-    );
-    await routeTo(h, await destination('/events', ConnectionArn ?? ''));
-    // Act
-    await publish(h, { orderId: '1' });
-    // Assess
-    expect(receiver.received.map((r) => r.headers['x-api-key'])).toEqual(['wrong']);
-    expect((await h.client.send(new DescribeConnectionCommand({ Name: 'keyed' }))).ConnectionState).toBe(
-      'DEAUTHORIZED',
-    );
-    expect(
-      (await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }))).ApiDestinationState,
-    ).toBe('INACTIVE');
-    expect(h.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['NO_PERMISSIONS']);
-  });
+  it.each([401, 407])(
+    'deauthorizes an API key connection the endpoint answers %i, and dead-letters what follows',
+    async (status) => {
+      // Prepare
+      receiver = await startReceiver([status]);
+      const { ConnectionArn } = await h.client.send(
+        new CreateConnectionCommand({
+          Name: 'keyed',
+          AuthorizationType: 'API_KEY',
+          AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'wrong' } },
+        }),
+      );
+      await routeTo(h, await destination('/events', ConnectionArn ?? ''));
+      // Act
+      await publish(h, { orderId: '1' });
+      // Assess
+      expect(receiver.received.map((r) => r.headers['x-api-key'])).toEqual(['wrong']);
+      expect((await h.client.send(new DescribeConnectionCommand({ Name: 'keyed' }))).ConnectionState).toBe(
+        'DEAUTHORIZED',
+      );
+      expect(
+        (await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }))).ApiDestinationState,
+      ).toBe('INACTIVE');
+      expect(h.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['NO_PERMISSIONS']);
+    },
+  );
 
   it('gives up on an endpoint that does not answer in time, as a TIMEOUT', async () => {
     // Prepare
@@ -674,6 +692,19 @@ describe('embedded EventBridge: calling API destinations', () => {
     ]);
   });
 
+  it('takes a 2xx whose body is still coming at the timeout as a TIMEOUT, not as delivered', async () => {
+    // Prepare
+    receiver = await startReceiver([{ status: 200, stall: true }]);
+    await routeTo(h, await destination('/events', await basicConnection(h)), {
+      RetryPolicy: { MaximumRetryAttempts: 0 },
+    });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received).toHaveLength(1);
+    expect(h.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['TIMEOUT']);
+  });
+
   it('dead-letters an event for an API destination deleted since, without retrying', async () => {
     // Prepare
     receiver = await startReceiver();
@@ -686,6 +717,18 @@ describe('embedded EventBridge: calling API destinations', () => {
     expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
       ['NO_RESOURCE', 0],
     ]);
+  });
+
+  it('sends a Keep-Alive header a target sets, which AWS does not remove', async () => {
+    // Prepare
+    receiver = await startReceiver();
+    const arn = await destination('/events', await basicConnection(h, 'orders-api'));
+    await routeTo(h, arn, { HttpParameters: { HeaderParameters: { 'Keep-Alive': 'timeout=5' } } });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.headers['keep-alive'])).toEqual(['timeout=5']);
+    expect(h.eventBridge.deadLetters.list()).toEqual([]);
   });
 
   it('does not retry a call no request can carry (a header value read from the event holds a newline)', async () => {
