@@ -7,7 +7,15 @@ export interface AccountScope {
 
 export const DEFAULT_BUS = 'default';
 
-const prefix = (scope: AccountScope): string => `arn:aws:events:${scope.region}:${scope.accountId}`;
+/** The partition a region's ARNs are in: `aws-cn` in China, `aws-us-gov` in GovCloud, else `aws`. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+const prefix = (scope: AccountScope): string =>
+  `arn:${partitionOf(scope.region)}:events:${scope.region}:${scope.accountId}`;
 
 export const busArn = (scope: AccountScope, bus: string): string => `${prefix(scope)}:event-bus/${bus}`;
 

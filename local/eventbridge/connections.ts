@@ -10,7 +10,7 @@ import {
   type HttpParameterList,
   requestToken,
 } from './api-destination-call.js';
-import { type AccountScope, apiDestinationArn, connectionArn } from './arns.js';
+import { type AccountScope, apiDestinationArn, connectionArn, partitionOf } from './arns.js';
 import {
   type DeliveredEvent,
   DeliveryFailureError,
@@ -332,7 +332,7 @@ export class ConnectionStore {
   #newSecretArn(name: string): string {
     const { region, accountId } = this.options.scope;
     const suffix = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6);
-    return `arn:aws:secretsmanager:${region}:${accountId}:secret:events!connection/${name}/${randomUUID()}-${suffix}`;
+    return `arn:${partitionOf(region)}:secretsmanager:${region}:${accountId}:secret:events!connection/${name}/${randomUUID()}-${suffix}`;
   }
 
   /**

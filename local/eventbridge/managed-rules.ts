@@ -1,6 +1,7 @@
 // Rules an AWS service keeps on a bus on the account's behalf (the `ManagedBy` of DescribeRule), here the
 // `Events-Archive-<archive>` rule EventBridge keeps for each archive. They are listed and described like
 // any rule, but only their owner changes them: anyone else gets ManagedRuleException.
+import { partitionOf } from './arns.js';
 import { EventBridgeApiError } from './errors.js';
 import type { JsonObject } from './request.js';
 
@@ -11,7 +12,7 @@ import type { JsonObject } from './request.js';
 export const ARCHIVE_RULE_MANAGED_BY = 'prod.vhs.events.aws.internal';
 
 /** The target ARN of an archive's managed rule, as ListTargetsByRule shows it: no account, no resource. */
-export const archiveTargetArn = (region: string): string => `arn:aws:events:${region}:::`;
+export const archiveTargetArn = (region: string): string => `arn:${partitionOf(region)}:events:${region}:::`;
 
 export interface ManagedRule {
   readonly name: string;

@@ -3,6 +3,9 @@ import {
   DeleteEventBusCommand,
   DescribeEventBusCommand,
   ListEventBusesCommand,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
   UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
 import { MAX_REQUEST_BYTES } from '../../../local/eventbridge/server.js';
@@ -289,6 +292,41 @@ describe('embedded EventBridge: event buses', () => {
     );
     const buses = await harness.client.send(new ListEventBusesCommand({}));
     expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
+  });
+});
+
+describe('embedded EventBridge: in a China region', () => {
+  const harness = useHarness({ region: 'cn-north-1' });
+
+  it("names its resources in the aws-cn partition and takes those ARNs as AWS's own", async () => {
+    // Prepare
+    const created = await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    const busArn = 'arn:aws-cn:events:cn-north-1:111111111111:event-bus/orders';
+    const rule = await harness.client.send(
+      new PutRuleCommand({ Name: 'all', EventBusName: busArn, EventPattern: '{"source":["x"]}' }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'all',
+        EventBusName: busArn,
+        Targets: [{ Id: 'q', Arn: 'arn:aws-cn:sqs:cn-north-1:111111111111:orders' }],
+      }),
+    );
+    // Act
+    const described = await harness.client.send(new DescribeEventBusCommand({ Name: busArn }));
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [{ EventBusName: busArn, Source: 'x', DetailType: 'd', Detail: '{}' }],
+      }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(created.EventBusArn).toBe(busArn);
+    expect(rule.RuleArn).toBe('arn:aws-cn:events:cn-north-1:111111111111:rule/orders/all');
+    expect(described.Arn).toBe(busArn);
+    expect(harness.eventBridge.queues.receive('arn:aws-cn:sqs:cn-north-1:111111111111:orders')).toHaveLength(
+      1,
+    );
   });
 });
 
