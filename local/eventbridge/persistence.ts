@@ -1,8 +1,11 @@
 // Coalescing file writer for the optional dataDir: many changes in one tick become one write, so keeping
 // queues and archives on disk costs little at event rates, and flush() lets stop()/idle() wait for the disk.
-import { existsSync, readFileSync } from 'node:fs';
+import { constants, existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+
+/** Appends without creating: a file that is not there fails with ENOENT rather than start without its past. */
+const APPEND_TO_EXISTING = constants.O_WRONLY | constants.O_APPEND;
 
 /** First wait before a failed rewrite is tried again; it doubles up to a minute. */
 const RETRY_FIRST_MS = 1_000;
@@ -122,12 +125,19 @@ export class CoalescingWriter {
       else if (!this.#snapshots.has(path)) this.#retryLater(path, content);
     }
     for (const [path, { lines, rebuild }] of appends) {
-      const written = await this.#guard(path, async () => {
-        await this.#mkdir(path);
-        await appendFile(path, `${lines.join('\n')}\n`);
-      });
-      if (!written && !this.#snapshots.has(path) && !this.#retrying.has(path))
-        this.#retryLater(path, rebuild);
+      try {
+        // Only to a file that is there: one that is not (never written, or deleted with its directory under us)
+        // is written whole instead, so that the lines before these are not lost.
+        await appendFile(path, `${lines.join('\n')}\n`, { flag: APPEND_TO_EXISTING });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          this.#made.delete(dirname(path));
+          this.replace(path, rebuild);
+          continue;
+        }
+        this.#failed(path, error);
+        if (!this.#snapshots.has(path) && !this.#retrying.has(path)) this.#retryLater(path, rebuild);
+      }
     }
   }
 
@@ -166,7 +176,7 @@ export class CoalescingWriter {
 
   #failed(path: string, error: unknown): void {
     // The in-memory state stays right; only the copy on disk is behind, so say so and carry on. Its directory
-    // may be what went (deleted under us): the next write makes it again.
+    // may be what went (deleted under us): the next rewrite makes it again.
     this.#made.delete(dirname(path));
     this.#failures++;
     console.error(`[eventbridge] could not write ${path}:`, error);
