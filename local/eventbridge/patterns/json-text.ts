@@ -12,11 +12,12 @@ export type JsonNode =
 export class JsonTextError extends Error {
   override name = 'JsonTextError';
   constructor(
-    message: string,
+    /** What was wrong ('unexpected character' where a value should start, 'bad escape', ...). */
+    readonly what: string,
     /** Where in the text reading stopped (its length: the text ended too soon). */
     readonly offset: number,
   ) {
-    super(message);
+    super(`${what} at offset ${offset}`);
   }
 }
 
@@ -27,7 +28,7 @@ export function parseJsonText(text: string): JsonNode {
   let pos = 0;
 
   const fail = (what: string): never => {
-    throw new JsonTextError(`${what} at offset ${pos}`, pos);
+    throw new JsonTextError(what, pos);
   };
   const skipSpace = (): void => {
     for (;;) {

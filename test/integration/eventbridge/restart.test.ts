@@ -851,6 +851,29 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
   });
 
+  it('keeps every target an earlier version logged that PutTargets now refuses: a FIFO DLQ, an Input nested deep', async () => {
+    // Prepare: a rule, then (as an earlier version logged them) its two targets in one PutTargets line.
+    const first = await start();
+    await first.client.send(new PutRuleCommand({ Name: 'placed', EventPattern: '{"source":["x"]}' }));
+    await first.close();
+    open.splice(0);
+    const deep = `${'['.repeat(600)}${']'.repeat(600)}`;
+    const targets = [
+      { Id: 'fifo-dlq', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: queueArn('dlq.fifo') } },
+      { Id: 'deep', Arn: queueArn('deep'), Input: deep },
+    ];
+    await appendFile(
+      join(dataDir, 'control-plane.jsonl'),
+      `${JSON.stringify({ at: Date.now(), op: 'PutTargets', body: { Rule: 'placed', Targets: targets } })}\n`,
+    );
+    // Act
+    const second = await start();
+    const listed = await second.client.send(new ListTargetsByRuleCommand({ Rule: 'placed' }));
+    // Assess
+    expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
+    expect(listed.Targets?.map((t) => t.Id)).toEqual(['fifo-dlq', 'deep']);
+  });
+
   it('warns once at start about restored targets it cannot deliver to, not once per target', async () => {
     // Prepare
     const first = await start();

@@ -71,18 +71,32 @@ describe('Input that is not JSON', () => {
 
   it("is refused in AWS's recorded words, with the line and column Jackson gives", () => {
     // Act
-    const messages = [
-      refusal('1', 'env:dev'),
-      refusal('clone_lambda', "{'db_name':1}"),
-      refusal('t', '{"a": 1,\n "b": }'),
-      refusal('t', '{"a": 1'),
-    ];
+    const messages = [refusal('1', 'env:dev'), refusal('clone_lambda', "{'db_name':1}")];
+    // The rest as Jackson 2.12 (DynamoDB Local's copy) places them.
+    const locations = [
+      '{"a": 1,\n "b": }',
+      '{"a": 1,\r "b": }',
+      '  \r\n  {"a": TRUE}',
+      '{"msg": "line one\nline two"}',
+      '{foo: 1}',
+      '123abc',
+      '{"a": "\\x"}',
+      '{"a": 1',
+    ].map((input) => /line: \d+, column: \d+/.exec(refusal('t', input))?.[0]);
     // Assess: the first two as AWS answered them (aws/aws-cli#6711, ansible-collections/community.aws#201).
     expect(messages).toEqual([
       'JSON syntax error in input for target 1: [Source: (String)"env:dev"; line: 1, column: 4]',
       `JSON syntax error in input for target clone_lambda: [Source: (String)"{'db_name':1}"; line: 1, column: 3]`,
-      'JSON syntax error in input for target t: [Source: (String)"{"a": 1,\n "b": }"; line: 2, column: 8]',
-      'JSON syntax error in input for target t: [Source: (String)"{"a": 1"; line: 1, column: 8]',
+    ]);
+    expect(locations).toEqual([
+      'line: 2, column: 8',
+      'line: 2, column: 8',
+      'line: 2, column: 13',
+      'line: 1, column: 19',
+      'line: 1, column: 3',
+      'line: 1, column: 5',
+      'line: 1, column: 10',
+      'line: 1, column: 8',
     ]);
   });
 
