@@ -25,6 +25,7 @@ import {
   DEFAULT_RETRY_POLICY,
   type DeliveredEvent,
   DeliveryFailureError,
+  type DeliveryRule,
   type DeliveryTarget,
   type Dispatcher,
   epochSeconds,
@@ -545,7 +546,7 @@ export class ControlPlane {
       detail: {},
     };
     const busEvent: BusEvent = { event, json: JSON.stringify(event), ingestedAt: Date.now() };
-    const ruleRef = { busName: rule.busName, name: rule.name, arn: rule.arn };
+    const ruleRef = ruleRefOf(rule);
     for (const target of rule.targets.values()) this.options.dispatcher.deliver(busEvent, ruleRef, target);
     // Other rules whose pattern matches receive it too (recorded). A rule with a pattern as well as its schedule
     // may match its own event: its targets have it already, once per fire.
@@ -827,7 +828,7 @@ export class ControlPlane {
   findTarget(busName: string, ruleName: string, targetId: string) {
     const rule = this.#buses.get(busName)?.rules.get(ruleName);
     const target = rule?.targets.get(targetId);
-    return rule && target ? { rule: { busName, name: rule.name, arn: rule.arn }, target } : undefined;
+    return rule && target ? { rule: ruleRefOf(rule), target } : undefined;
   }
 
   // ---- tags ----
@@ -1017,7 +1018,7 @@ export class ControlPlane {
       const rule = bus.rules.get(ruleName);
       if (!rule || rule.state === 'DISABLED') continue;
       if ((onlyRules && !onlyRules.has(rule.arn)) || rule.arn === exceptRule) continue;
-      const ruleRef = { busName: bus.name, name: rule.name, arn: rule.arn };
+      const ruleRef = ruleRefOf(rule);
       for (const target of rule.targets.values()) {
         this.options.dispatcher.deliver(busEvent, ruleRef, target);
         deliveries++;
@@ -1409,6 +1410,14 @@ function readTarget(t: RequestReader): ParsedTarget {
     },
     raw: t.body,
   };
+}
+
+/**
+ * A rule as deliveries name it. Its targets map stands for the rule as made: PutRule on a rule keeps it, a rule
+ * deleted and made again has another.
+ */
+function ruleRefOf(rule: Rule): DeliveryRule {
+  return { busName: rule.busName, name: rule.name, arn: rule.arn, instance: rule.targets };
 }
 
 function targetProblem(arn: string, deadLetterArn: string | undefined): string | undefined {

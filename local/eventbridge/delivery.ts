@@ -40,6 +40,8 @@ export interface DeliveryRule {
   readonly busName: string;
   readonly name: string;
   readonly arn: string;
+  /** The rule as made, by identity: a rule deleted and made again under its name is another. */
+  readonly instance?: object;
 }
 
 export interface DeliveredEvent {
@@ -422,23 +424,28 @@ export class Dispatcher {
 
   /**
    * Points the job at its rule and target as they are now, and answers whether their retry policy still allows the
-   * retry due; when not (the target gone, or its MaximumRetryAttempts since lowered to what was spent), it is
+   * retry due; when not (the rule or target gone, or a retry policy since lowered below what was spent), it is
    * dead-lettered.
    */
   #retryAllowed(job: Job): boolean {
     const { currentTarget } = this.options;
     const found = currentTarget ? currentTarget(job.rule.busName, job.rule.name, job.target.id) : job;
-    if (found === undefined) {
+    // A rule deleted and made again under its name is not the one the event matched.
+    if (found === undefined || found.rule.instance !== job.rule.instance) {
       this.#targetGone(job);
       return false;
     }
+    const failure = job.failure as DeliveryFailureError;
     if (found.target !== job.target) {
       job.target = found.target;
-      // Its Input, InputPath or InputTransformer may have changed with it.
+      // Its Input, InputPath or InputTransformer may have changed with it, and its retry policy.
       delete job.payload;
+      if (Date.now() - job.event.ingestedAt > this.#maxAgeMs(job.target)) {
+        this.#deadLetter(job, failure, 'MaximumEventAgeInSeconds');
+        return false;
+      }
     }
     job.rule = found.rule;
-    const failure = job.failure as DeliveryFailureError;
     if (job.retries >= job.target.retryPolicy.maximumRetryAttempts) {
       this.#deadLetter(job, failure, 'MaximumRetryAttempts');
       return false;

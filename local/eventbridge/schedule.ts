@@ -385,7 +385,9 @@ export class Scheduler {
     if (existing?.schedule.expression === schedule.expression) return;
     this.remove(key);
     const now = this.#now();
-    const entry: Entry = { schedule, anchor: since ?? now, next: undefined };
+    // A time past what the clock holds (a journal edited by hand) would leave the periods no precision: now instead.
+    const anchor = since !== undefined && Math.abs(since) <= MAX_CLOCK_MS ? since : now;
+    const entry: Entry = { schedule, anchor, next: undefined };
     this.#entries.set(key, entry);
     this.#arm(key, entry, now);
   }

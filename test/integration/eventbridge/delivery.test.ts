@@ -4,6 +4,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DeleteRuleCommand,
   PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
@@ -225,6 +226,56 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it('makes no retry for a rule deleted and made again under its name while it waited', async () => {
+    // Prepare: the first attempt fails; a retry is due in about a second.
+    const slow = await startHarness({ delayScale: 1 });
+    try {
+      await setUp(slow, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
+      slow.lambda = failing;
+      await putOrder(slow);
+      await waitFor(() => slow.invocations.length === 1);
+      // Act: the rule goes, and another of the same name and target id comes.
+      await slow.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
+      await slow.client.send(new DeleteRuleCommand({ Name: 'orders' }));
+      await setUp(slow, { DeadLetterConfig: { Arn: DLQ } });
+      await slow.eventBridge.idle();
+      // Assess
+      expect(slow.invocations).toHaveLength(1);
+      expect(slow.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['NO_RESOURCE']);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('makes no retry past the MaximumEventAgeInSeconds of the target as put again while it waited', async () => {
+    // Prepare: eight failed attempts (some 130 to 250 ms at this scale); the next retry waits 64 to 128 ms more.
+    await setUp(harness, { DeadLetterConfig: { Arn: DLQ } });
+    harness.lambda = failing;
+    await putOrder(harness);
+    await waitFor(() => harness.invocations.length >= 8);
+    // Act: the same target, its events now too old after 60 s (60 ms here), which this one already is.
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'orders',
+        Targets: [
+          {
+            Id: 'fn',
+            Arn: LAMBDA_ARN,
+            RetryPolicy: { MaximumEventAgeInSeconds: 60 },
+            DeadLetterConfig: { Arn: DLQ },
+          },
+        ],
+      }),
+    );
+    const tried = harness.invocations.length;
+    await harness.eventBridge.idle();
+    // Assess: the retry due was not made.
+    expect(harness.invocations).toHaveLength(tried);
+    expect(harness.eventBridge.deadLetters.list()).toEqual([
+      expect.objectContaining({ exhaustedRetryCondition: 'MaximumEventAgeInSeconds' }),
+    ]);
   });
 
   it('gives up on an event older than MaximumEventAgeInSeconds (scaled by delayScale)', async () => {

@@ -512,12 +512,18 @@ describe('Scheduler', () => {
     // Act: a schedule that became active seven minutes ago, and one that starts now.
     scheduler.set('restored', rate('rate(5 minutes)'), now - 7 * 60_000);
     scheduler.set('new', rate('rate(5 minutes)'));
-    const next = [iso(scheduler.nextFire('restored')), iso(scheduler.nextFire('new'))];
-    const since = [scheduler.since('restored'), scheduler.since('new'), scheduler.since('unknown')];
+    scheduler.set('past-the-clock', rate('rate(5 minutes)'), 1e300);
+    const keys = ['restored', 'new', 'past-the-clock'];
+    const next = keys.map((key) => iso(scheduler.nextFire(key)));
+    const since = [...keys, 'unknown'].map((key) => scheduler.since(key));
     scheduler.stop();
-    // Assess
-    expect(next).toEqual(['2024-03-04T10:03:00.000Z', '2024-03-04T10:05:00.000Z']);
-    expect(since).toEqual([now - 7 * 60_000, now, undefined]);
+    // Assess: a start time past the clock's range counts as now.
+    expect(next).toEqual([
+      '2024-03-04T10:03:00.000Z',
+      '2024-03-04T10:05:00.000Z',
+      '2024-03-04T10:05:00.000Z',
+    ]);
+    expect(since).toEqual([now - 7 * 60_000, now, now, undefined]);
   });
 
   it('fires nothing once removed or stopped', async () => {
