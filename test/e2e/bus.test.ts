@@ -2,6 +2,7 @@
 // subscriptions with and without a content filter, publishing, deletion, batches, and dead letters.
 import {
   call,
+  deadLettersOf,
   eventBridgeCall,
   type LocalSharebus,
   type Receiver,
@@ -220,14 +221,7 @@ describe('sharebus on one machine', () => {
     const accepted = await publish({ registrationId: 'DLQ-1', district: 'east' });
     // Assess: the first attempt and the two retries the runtime was started with, then the dead letter.
     await failing.waitFor(3);
-    let deadLetters: Array<{ ruleArn: string; body: string }> = [];
-    for (let i = 0; i < 100 && deadLetters.length === 0; i++) {
-      const answer = await fetch(`${bus.eventBridgeUrl}/_local/dead-letters`);
-      deadLetters = ((await answer.json()) as { deadLetters: typeof deadLetters }).deadLetters.filter((d) =>
-        d.ruleArn.endsWith(`/sharebus-sub-${id}`),
-      );
-      if (deadLetters.length === 0) await sleep(50);
-    }
+    const deadLetters = await deadLettersOf(bus.eventBridgeUrl, `sharebus-sub-${id}`);
     expect(deadLetters).toHaveLength(1);
     // As in AWS, the dead letter holds the original EventBridge event; its rule names the subscription.
     expect(JSON.parse(deadLetters[0]!.body)).toMatchObject({
@@ -257,14 +251,7 @@ describe('sharebus on one machine', () => {
         Entries: [{ EventBusName: 'sharebus', Source: 'e2e.nowhere', DetailType: 'Nothing', Detail: '{}' }],
       });
       // Assess: one attempt, no retries.
-      let letters: Array<Record<string, unknown>> = [];
-      for (let i = 0; i < 100 && letters.length === 0; i++) {
-        const answer = await fetch(`${bus.eventBridgeUrl}/_local/dead-letters`);
-        letters = ((await answer.json()) as { deadLetters: typeof letters }).deadLetters.filter((d) =>
-          String(d.ruleArn).endsWith('/to-nowhere'),
-        );
-        if (letters.length === 0) await sleep(50);
-      }
+      const letters = await deadLettersOf(bus.eventBridgeUrl, 'to-nowhere');
       expect(letters).toEqual([
         expect.objectContaining({
           targetArn: functionArn,

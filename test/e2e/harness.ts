@@ -220,6 +220,23 @@ export async function eventBridgeCall<T = Record<string, unknown>>(
   return (await answer.json()) as T;
 }
 
+/** The dead letters of the rule whose name ends `/ruleName`, once there are some (up to 5 s; then none). */
+export async function deadLettersOf(
+  eventBridgeUrl: string,
+  ruleName: string,
+): Promise<Array<Record<string, unknown> & { ruleArn: string; body: string }>> {
+  for (let i = 0; i < 100; i++) {
+    const answer = await fetch(`${eventBridgeUrl}/_local/dead-letters`);
+    const { deadLetters } = (await answer.json()) as {
+      deadLetters: Array<Record<string, unknown> & { ruleArn: string; body: string }>;
+    };
+    const mine = deadLetters.filter((d) => d.ruleArn.endsWith(`/${ruleName}`));
+    if (mine.length > 0) return mine;
+    await sleep(50);
+  }
+  return [];
+}
+
 export async function ruleNames(eventBridgeUrl: string): Promise<string[]> {
   const body = await eventBridgeCall<{ Rules: Array<{ Name: string }> }>(eventBridgeUrl, 'ListRules', {
     EventBusName: 'sharebus',

@@ -527,8 +527,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
 
   describe('a delivery waiting for a retry when the server stops', () => {
     /** A first server whose retries wait a real second, its Lambda failing, with one order put and tried once. */
-    const failedOnce = async (target: Record<string, unknown> = {}): Promise<Harness> => {
-      const first = await startHarness({ dataDir, delayScale: 1 });
+    const failedOnce = async (target: Record<string, unknown> = {}, delayScale = 1): Promise<Harness> => {
+      const first = await startHarness({ dataDir, delayScale });
       open.push(first);
       await placedRule(first, target);
       first.lambda = async () => {
@@ -595,16 +595,21 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     });
 
     it('keeps its retry count and its due time however often the server restarts before the retry', async () => {
-      // Prepare: one retry allowed, due a second or so after the first attempt failed.
-      const first = await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 1 } });
+      // Prepare: one retry allowed, due 2 to 4 s after the first attempt failed (delay scale 4): time enough for
+      // the restarts below on a busy machine.
+      const first = await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 1 } }, 4);
       const waiting = async (): Promise<unknown[]> =>
-        (await readFile(join(dataDir, 'retries.jsonl'), 'utf8'))
+        (await readFile(join(dataDir, 'retries.jsonl'), 'utf8').catch(() => ''))
           .split('\n')
           .filter(Boolean)
           .map((line) => JSON.parse(line).wait)
           .filter(Boolean);
-      const [saved] = await waiting();
-      // Act: three stops and starts (at delay scale 1) before the retry is due.
+      let [saved] = await waiting();
+      for (let tries = 0; saved === undefined && tries < 500; tries++) {
+        await sleep(10);
+        [saved] = await waiting();
+      }
+      // Act: three stops and starts before the retry is due.
       let current = first;
       await stop(current);
       for (let i = 0; i < 3; i++) {
