@@ -11,6 +11,7 @@ import {
   parseArchiveArn,
   parseBusArn,
   parseRuleArn,
+  partitionOf,
   replayArn,
   ruleArn,
 } from './arns.js';
@@ -309,7 +310,8 @@ export class ArchiveStore implements ManagedRuleOwner {
     const arn = /^arn:([^:]+):events:([^:]*):([0-9]{12}):event-bus\/(.+)$/.exec(sourceArn);
     const [, partition, region, account, busName] = arn ?? [];
     if (busName === undefined) throw invalid('Must contain an event bus ARN.');
-    if (partition !== 'aws') throw invalid('Creating cross-partition archive is not permitted.');
+    if (partition !== partitionOf(this.#scope.region))
+      throw invalid('Creating cross-partition archive is not permitted.');
     if (region !== this.#scope.region) throw invalid('Creating cross-region archive is not permitted.');
     if (account !== this.#scope.accountId) throw invalid('Creating cross-account archive is not permitted.');
     return busName;

@@ -24,8 +24,11 @@ export type PermissionRequest =
   | { readonly policy: PolicyDocument }
   | { readonly statement: JsonObject & { readonly Sid: string } };
 
-/** Reads PutPermission's members (held to AWS's model at `req.check()`, which the caller runs). */
-export function readPermission(req: RequestReader): () => PermissionRequest {
+/**
+ * Reads PutPermission's members (held to AWS's model at `req.check()`, which the caller runs); a principal account
+ * is named in the bus's partition.
+ */
+export function readPermission(req: RequestReader, partition: string): () => PermissionRequest {
   const action = req.string('Action', {
     min: 1,
     max: 64,
@@ -62,7 +65,7 @@ export function readPermission(req: RequestReader): () => PermissionRequest {
       statement: {
         Sid: statementId,
         Effect: 'Allow',
-        Principal: principal === '*' ? '*' : { AWS: `arn:aws:iam::${principal}:root` },
+        Principal: principal === '*' ? '*' : { AWS: `arn:${partition}:iam::${principal}:root` },
         Action: 'events:PutEvents',
         ...(condition ? { Condition: { [type ?? '']: { [key ?? '']: value ?? '' } } } : {}),
       },

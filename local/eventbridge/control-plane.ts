@@ -10,6 +10,7 @@ import {
   isSqsArn,
   parseBusArn,
   parseRuleArn,
+  partitionOf,
   ruleArn,
 } from './arns.js';
 import {
@@ -363,7 +364,7 @@ export class ControlPlane {
   putPermission(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
     const name = req.string('EventBusName', NON_PARTNER_BUS_NAME_FIELD);
-    const permission = readPermission(req);
+    const permission = readPermission(req, partitionOf(this.scope.region));
     req.check();
     const bus = this.#bus(name);
     bus.policy = applyPermission(bus.policy, permission(), bus.arn);

@@ -1,9 +1,11 @@
 import {
+  CreateArchiveCommand,
   CreateEventBusCommand,
   DeleteEventBusCommand,
   DescribeEventBusCommand,
   ListEventBusesCommand,
   PutEventsCommand,
+  PutPermissionCommand,
   PutRuleCommand,
   PutTargetsCommand,
   UpdateEventBusCommand,
@@ -320,8 +322,24 @@ describe('embedded EventBridge: in a China region', () => {
       }),
     );
     await harness.eventBridge.idle();
+    const archive = await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'kept', EventSourceArn: busArn }),
+    );
+    await harness.client.send(
+      new PutPermissionCommand({
+        EventBusName: 'orders',
+        Action: 'events:PutEvents',
+        Principal: '222222222222',
+        StatementId: 'tax',
+      }),
+    );
+    const policy = JSON.parse(
+      (await harness.client.send(new DescribeEventBusCommand({ Name: 'orders' }))).Policy ?? '{}',
+    );
     // Assess
     expect(created.EventBusArn).toBe(busArn);
+    expect(archive.ArchiveArn).toBe('arn:aws-cn:events:cn-north-1:111111111111:archive/kept');
+    expect(policy.Statement[0].Principal).toEqual({ AWS: 'arn:aws-cn:iam::222222222222:root' });
     expect(rule.RuleArn).toBe('arn:aws-cn:events:cn-north-1:111111111111:rule/orders/all');
     expect(described.Arn).toBe(busArn);
     expect(harness.eventBridge.queues.receive('arn:aws-cn:sqs:cn-north-1:111111111111:orders')).toHaveLength(
