@@ -7,7 +7,7 @@ import {
   validateHeaderValue,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { gunzipSync, inflateSync } from 'node:zlib';
+import { gunzipSync, inflateSync, constants as zlibConstants } from 'node:zlib';
 import { DeliveryFailureError, type HttpParameters } from './delivery.js';
 import { InvalidJsonPathError, parseJsonPath, readJsonPath } from './json-path.js';
 import { isObject } from './request.js';
@@ -32,7 +32,26 @@ const FIXED_HEADERS = {
   'accept-encoding': 'gzip,deflate',
 } as const;
 
-/** What an HTTP request got: its status, headers and body text (decompressed). */
+/** How much of an answer's body is kept, and at most how much of it decompressed: its start is all that is shown. */
+const KEPT_ANSWER_BYTES = 64 * 1024;
+const SHOWN_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * The start of an answer as text, decompressed from its start; one that would decompress past 64 KB (a gzip bomb
+ * among them) is shown as nothing rather than inflated.
+ */
+function answerText(raw: Buffer, encoding: string | undefined): string {
+  const how = String(encoding ?? '').toLowerCase();
+  if (how !== 'gzip' && how !== 'deflate') return raw.subarray(0, SHOWN_ANSWER_BYTES).toString('utf8');
+  const options = { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: SHOWN_ANSWER_BYTES };
+  try {
+    return (how === 'gzip' ? gunzipSync(raw, options) : inflateSync(raw, options)).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** What an HTTP request got: its status, headers and the start of its body as text (decompressed). */
 interface Answer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -62,23 +81,24 @@ function send(
     });
     req.on('error', reject);
     req.on('response', (res) => {
+      // Only the start of an answer is ever shown (in a failure's message): keep that much, read the rest away.
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('aborted', () => reject(new Error('the answer was cut short')));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        let text: string;
-        try {
-          const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
-          text = (
-            encoding === 'gzip' ? gunzipSync(raw) : encoding === 'deflate' ? inflateSync(raw) : raw
-          ).toString('utf8');
-        } catch {
-          text = raw.toString('utf8');
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text });
+      let kept = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (kept < KEPT_ANSWER_BYTES) chunks.push(chunk);
+        kept += chunk.length;
       });
+      const answer = (): Answer => ({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        text: answerText(Buffer.concat(chunks), res.headers['content-encoding']),
+      });
+      // An answer cut short is judged by its status, as it was given; one still coming when the time is up (or the
+      // server stops) is no answer.
+      const cutShort = (): void => (signal.aborted ? reject(signal.reason) : resolve(answer()));
+      res.on('error', cutShort);
+      res.on('aborted', cutShort);
+      res.on('end', () => resolve(answer()));
     });
     req.end(body);
   });
@@ -337,8 +357,10 @@ export async function requestToken(
   // One value per header: the connection's replace ours (Accept, say), but not the two that say what is sent,
   // the form's type and the client's credentials.
   const headers = new Map<string, string>([['accept', 'application/json']]);
+  // Not the headers EventBridge removes from its calls (Host, Transfer-Encoding, Connection...): they would break
+  // the request.
   for (const { Key, Value } of request.parameters.HeaderParameters ?? [])
-    headers.set(Key.toLowerCase(), Value);
+    if (!REMOVED_HEADERS.has(Key.toLowerCase())) headers.set(Key.toLowerCase(), Value);
   headers.set('content-type', 'application/x-www-form-urlencoded');
   headers.set('authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
   const withBody = request.method !== 'GET';

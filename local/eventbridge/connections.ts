@@ -992,7 +992,7 @@ function completeAuth(type: AuthorizationType, kept: AuthParameters, given: Auth
   return merged;
 }
 
-/** An endpoint must be a URL fetch can call: AWS's model pattern lets through text that is none. */
+/** An endpoint must be a URL an HTTP request can go to: AWS's model pattern lets through text that is none. */
 function checkEndpoint(endpoint: string, member: 'InvocationEndpoint' | 'AuthorizationEndpoint'): void {
   let url: URL;
   try {
@@ -1008,7 +1008,7 @@ function checkEndpoint(endpoint: string, member: 'InvocationEndpoint' | 'Authori
       `Parameter ${endpoint} is not valid. Reason: the endpoint must be an https:// URL.`,
     );
   }
-  // No HTTP client sends credentials written in the URL (fetch refuses them): a connection holds credentials.
+  // Credentials belong in the connection, not written in the URL (browsers' fetch refuses them; we refuse them too).
   if (url.username !== '' || url.password !== '') {
     // Not quoted: what it would quote is a password.
     throw validationError(

@@ -3,6 +3,7 @@
 // retry rules and dead letters.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import {
   type ConnectionHttpParameters,
   CreateApiDestinationCommand,
@@ -38,9 +39,10 @@ async function startReceiver(
     | {
         status: number;
         headers?: Record<string, string>;
-        body?: string;
+        body?: string | Buffer;
         after?: Promise<void>;
         stall?: boolean;
+        cut?: boolean;
       }
   > = [],
 ) {
@@ -60,9 +62,11 @@ async function startReceiver(
       if (answer.status === 0) return; // never answers
       void (answer.after ?? Promise.resolve()).then(() => {
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        // A stalled answer sends its status and the start of its body, and never the rest.
-        if (answer.stall) res.write('{');
-        else res.end(answer.body ?? '{}');
+        // A stalled answer sends its status and the start of its body, and never the rest; a cut one then closes.
+        if (answer.stall || answer.cut) {
+          res.write('{');
+          if (answer.cut) setTimeout(() => res.socket?.destroy(), 20);
+        } else res.end(answer.body ?? '{}');
       });
     });
   });
@@ -705,6 +709,43 @@ describe('embedded EventBridge: calling API destinations', () => {
     expect(h.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['TIMEOUT']);
   });
 
+  it('judges an answer cut short by its status: a 404 is not retried, a 200 is delivered', async () => {
+    // Prepare: each answer promises 100 bytes of body and closes after one.
+    const cut = (status: number) => ({ status, headers: { 'content-length': '100' }, cut: true });
+    receiver = await startReceiver([cut(404), cut(200)]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    await publish(h, { orderId: '2' });
+    // Assess
+    expect(receiver.received).toHaveLength(2);
+    expect(
+      h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.exhaustedRetryCondition, d.retryAttempts]),
+    ).toEqual([['ERROR_FROM_TARGET', undefined, 0]]);
+  });
+
+  it('shows the start of a gzip answer in the dead letter, and nothing of one that would inflate past 64 KB', async () => {
+    // Prepare: a compressed refusal, then a small body that inflates to 10 MB.
+    const gzipped = (body: Buffer | string) => ({
+      status: 400,
+      headers: { 'content-encoding': 'gzip' },
+      body: gzipSync(body),
+    });
+    receiver = await startReceiver([
+      gzipped('{"error":"no such order"}'),
+      gzipped(Buffer.alloc(10_000_000, 'a')),
+    ]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    await publish(h, { orderId: '2' });
+    // Assess
+    expect(h.eventBridge.deadLetters.list().map((d) => d.errorMessage)).toEqual([
+      expect.stringMatching(/answered HTTP 400: \{"error":"no such order"\}$/),
+      expect.stringMatching(/answered HTTP 400$/),
+    ]);
+  });
+
   it('dead-letters an event for an API destination deleted since, without retrying', async () => {
     // Prepare
     receiver = await startReceiver();
@@ -946,6 +987,9 @@ describe('embedded EventBridge: OAuth connections', () => {
                 { Key: 'Accept', Value: 'application/xml' },
                 { Key: 'Content-Type', Value: 'application/json' },
                 { Key: 'X-Tenant', Value: 'tax' },
+                // Headers EventBridge removes from its calls: they would break the request.
+                { Key: 'Host', Value: 'elsewhere.example' },
+                { Key: 'Transfer-Encoding', Value: 'chunked' },
               ],
             },
           },
@@ -959,7 +1003,12 @@ describe('embedded EventBridge: OAuth connections', () => {
       'content-type': 'application/x-www-form-urlencoded',
       'x-tenant': 'tax',
       authorization: `Basic ${Buffer.from('sharebus:client-s3cret').toString('base64')}`,
+      host: new URL(tokens.url).host,
     });
+    expect(tokens.received[0]?.headers['transfer-encoding']).toBeUndefined();
+    expect(
+      (await h.client.send(new DescribeConnectionCommand({ Name: 'oauth-headers' }))).ConnectionState,
+    ).toBe('AUTHORIZED');
   });
 
   it('shares one token request among the calls that need a fresh token', async () => {
