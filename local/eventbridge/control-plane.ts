@@ -775,7 +775,13 @@ export class ControlPlane {
         });
       }
     }
-    if (failed.length < ids.length) this.#changed('RemoveTargets', body);
+    if (failed.length < ids.length) {
+      // Their retries end now, rather than at their turn: a restart before it could take them up for a rule made
+      // again under this name, which the journal cannot tell from this one.
+      if (this.#restoringAt === undefined)
+        this.options.dispatcher.targetsRemoved(rule.busName, rule.name, ids);
+      this.#changed('RemoveTargets', body);
+    }
     return { FailedEntryCount: failed.length, FailedEntries: failed };
   }
 

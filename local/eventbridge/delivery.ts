@@ -85,6 +85,8 @@ interface Job {
   id?: string;
   /** Epoch ms its next attempt is due, while it waits for one. */
   dueAt?: number | undefined;
+  /** The timer of that wait. */
+  timer?: NodeJS.Timeout | undefined;
   /** Why its last attempt failed. */
   failure?: DeliveryFailureError;
 }
@@ -413,6 +415,7 @@ export class Dispatcher {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       job.dueAt = undefined;
+      job.timer = undefined;
       // A retry goes to the target as it is now: one removed since (its subscription ended, say) gets no more
       // attempts, as after a restart; one put again under its id is called as it now reads.
       if (retry && !this.#retryAllowed(job)) return;
@@ -420,6 +423,24 @@ export class Dispatcher {
       void this.#attempt(job);
     }, delay);
     this.#timers.add(timer);
+    job.timer = timer;
+  }
+
+  /**
+   * Targets removed from their rule: the deliveries waiting for a retry to them go to the DLQ now, as they would
+   * at their turn. (One running goes when its retry would come.)
+   */
+  targetsRemoved(busName: string, ruleName: string, targetIds: readonly string[]): void {
+    for (const job of [...this.#live]) {
+      const { rule, target, timer } = job;
+      if (timer === undefined || rule.busName !== busName || rule.name !== ruleName) continue;
+      if (!targetIds.includes(target.id)) continue;
+      clearTimeout(timer);
+      this.#timers.delete(timer);
+      job.timer = undefined;
+      job.dueAt = undefined;
+      this.#targetGone(job);
+    }
   }
 
   /**

@@ -689,6 +689,38 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       expect(JSON.parse(letter?.body ?? '{}').detail).toEqual({ orderId: 7 });
     });
 
+    it('is not taken up after the restart by a rule made again under its name while it waited', async () => {
+      // Prepare
+      const first = await failedOnce();
+      // Act: the target and rule go, another of the same names comes, and the server restarts before the retry.
+      await first.client.send(
+        new RemoveTargetsCommand({ Rule: 'placed', EventBusName: 'orders', Ids: ['fn'] }),
+      );
+      await first.client.send(new DeleteRuleCommand({ Name: 'placed', EventBusName: 'orders' }));
+      await first.client.send(
+        new PutRuleCommand({
+          Name: 'placed',
+          EventBusName: 'orders',
+          EventPattern: '{"source":["sharebus.orders"]}',
+        }),
+      );
+      await first.client.send(
+        new PutTargetsCommand({
+          Rule: 'placed',
+          EventBusName: 'orders',
+          Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: DLQ } }],
+        }),
+      );
+      await stop(first);
+      const second = await start();
+      await second.eventBridge.idle();
+      // Assess
+      expect(second.invocations).toEqual([]);
+      expect(second.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
+        ['NO_RESOURCE', 0],
+      ]);
+    });
+
     it('goes to its DLQ when MaximumEventAgeInSeconds has passed by the restart', async () => {
       // Prepare: 60 s at the first server's delay scale, 60 ms at the second's.
       const first = await failedOnce({ RetryPolicy: { MaximumEventAgeInSeconds: 60 } });
