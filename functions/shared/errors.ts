@@ -124,19 +124,15 @@ export class RulesQuotaProblem extends SharebusError {
   override readonly expose = true;
   /** `wildcard`: the filter refused uses `wildcard`, so the quota reached may be EventBridge's fixed 30 such rules. */
   constructor(cause: unknown, wildcard = false) {
-    const wildcardNote =
-      ' A filter using "wildcard" also counts against EventBridge\'s quota of 30 such rules per bus, which cannot be raised: prefix, suffix or equals-ignore-case may do instead.';
-    super(
-      503,
-      'rules_quota_reached',
-      `The bus holds as many subscriptions as its EventBridge quota "Rules per event bus" allows; a platform operator must raise it (or subscriptions be deleted) before another can be made.${wildcard ? wildcardNote : ''}`,
-      {
-        cause,
-        ...(wildcard
-          ? { fields: [{ field: '/filter', message: 'uses wildcard, 30 such rules per bus at most' }] }
-          : {}),
-      },
-    );
+    const message = wildcard
+      ? 'The bus holds as many subscriptions as EventBridge allows: either its quota "Rules per event bus", which a platform operator can raise, or, as this filter uses "wildcard", its 30 rules with wildcards per bus, which cannot be raised: prefix, suffix or equals-ignore-case may do instead.'
+      : 'The bus holds as many subscriptions as its EventBridge quota "Rules per event bus" allows; a platform operator must raise it (or subscriptions be deleted) before another can be made.';
+    super(503, 'rules_quota_reached', message, {
+      cause,
+      ...(wildcard
+        ? { fields: [{ field: '/filter', message: 'uses wildcard, 30 such rules per bus at most' }] }
+        : {}),
+    });
   }
 }
 

@@ -96,3 +96,24 @@ function walk(
   }
   return undefined;
 }
+
+/**
+ * Whether a filter (an event pattern) has a `wildcard` condition: plain or under `anything-but`, at any depth or
+ * `$or` branch. A field named "wildcard" is not one.
+ */
+export function usesWildcard(pattern: unknown): boolean {
+  if (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern)) return false;
+  return Object.entries(pattern).some(([key, value]) => {
+    if (key === '$or') return Array.isArray(value) && value.some(usesWildcard);
+    if (!Array.isArray(value)) return usesWildcard(value);
+    // A field's list of values and conditions: a condition is an object.
+    return value.some((condition) => {
+      if (typeof condition !== 'object' || condition === null) return false;
+      const anythingBut = (condition as Record<string, unknown>)['anything-but'];
+      return (
+        'wildcard' in condition ||
+        (typeof anythingBut === 'object' && anythingBut !== null && 'wildcard' in anythingBut)
+      );
+    });
+  });
+}

@@ -28,7 +28,7 @@ import {
   RegistryDuplicateError,
   type Subscription,
 } from '../shared/registry/registry.js';
-import { fieldNoSchemaAllows } from './filter-fields.js';
+import { fieldNoSchemaAllows, usesWildcard } from './filter-fields.js';
 
 export type { EndpointPolicy };
 
@@ -319,11 +319,4 @@ export function subscriptionView(subscription: Subscription) {
     status: subscription.status,
     createdAt: subscription.createdAt,
   };
-}
-
-/** Whether a filter has a `wildcard` condition anywhere (plain, under `anything-but`, in an `$or` branch). */
-function usesWildcard(filter: unknown): boolean {
-  if (Array.isArray(filter)) return filter.some(usesWildcard);
-  if (typeof filter !== 'object' || filter === null) return false;
-  return Object.entries(filter).some(([key, value]) => key === 'wildcard' || usesWildcard(value));
 }

@@ -398,7 +398,7 @@ describe('createSubscription', () => {
       code: 'rules_quota_reached',
       fields: [{ field: '/filter', message: 'uses wildcard, 30 such rules per bus at most' }],
     });
-    expect(error.message).toMatch(/quota of 30 such rules per bus, which cannot be raised/);
+    expect(error.message).toMatch(/its 30 rules with wildcards per bus, which cannot be raised/);
     expect(afterRefusal).toEqual(before);
     expect(plain.status).toBe('active');
   });

@@ -1,4 +1,4 @@
-import { fieldNoSchemaAllows } from '../../../functions/subscriptions/filter-fields.js';
+import { fieldNoSchemaAllows, usesWildcard } from '../../../functions/subscriptions/filter-fields.js';
 
 const closed = {
   type: 'object',
@@ -52,5 +52,19 @@ describe('fieldNoSchemaAllows', () => {
     ],
   ])('accepts %s', (_, filter, schemas) => {
     expect(fieldNoSchemaAllows(filter, schemas)).toBeUndefined();
+  });
+});
+
+describe('usesWildcard', () => {
+  it.each([
+    ['a wildcard condition', { name: [{ wildcard: 'a*' }] }, true],
+    ['an anything-but wildcard', { name: [{ 'anything-but': { wildcard: ['a*', 'b*'] } }] }, true],
+    ['a wildcard under a nested field', { address: { city: [{ wildcard: '*burg' }] } }, true],
+    ['a wildcard in one $or branch', { $or: [{ a: ['x'] }, { b: [{ wildcard: 'y*' }] }] }, true],
+    ['a field named wildcard', { wildcard: ['a*'] }, false],
+    ['a nested field named wildcard', { wildcard: { wildcard: ['x'] } }, false],
+    ['a prefix', { name: [{ prefix: 'a' }] }, false],
+  ])('%s: %s', (_why, filter, expected) => {
+    expect(usesWildcard(filter)).toBe(expected);
   });
 });
