@@ -141,14 +141,26 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     ]);
   });
 
-  it('makes no more attempts at a target removed while a retry waits: the event goes to its DLQ as NO_RESOURCE', async () => {
-    // Prepare: the first attempt fails and a retry is due in about a second.
-    const slow = await startHarness({ delayScale: 1 });
-    try {
-      await setUp(slow, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
+  describe('a retry waiting (about a second) when its rule or target changes', () => {
+    let slow: Harness;
+    /** A server whose retries wait a real second, with one order put and its first attempt failed. */
+    const failedOnce = async (target: Partial<Target>, orderId = 1): Promise<void> => {
+      slow = await startHarness({ delayScale: 1 });
+      await setUp(slow, target);
       slow.lambda = failing;
-      await putOrder(slow);
+      await putOrder(slow, orderId);
       await waitFor(() => slow.invocations.length === 1);
+    };
+    const putTarget = (target: Target) =>
+      slow.client.send(new PutTargetsCommand({ Rule: 'orders', Targets: [target] }));
+
+    afterEach(async () => {
+      await slow?.close();
+    });
+
+    it('makes no more attempts at a target removed: the event goes to its DLQ as NO_RESOURCE', async () => {
+      // Prepare
+      await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
       // Act
       await slow.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
       await slow.eventBridge.idle();
@@ -163,56 +175,31 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
           retryAttempts: 0,
         }),
       ]);
-    } finally {
-      await slow.close();
-    }
-  });
+    });
 
-  it('retries to the target as it was put again under its id, with its new input and retry policy', async () => {
-    // Prepare: the Lambda target fails once; a retry is due in about a second.
-    const slow = await startHarness({ delayScale: 1 });
-    const queue = queueArn('orders-now');
-    try {
-      await setUp(slow, { RetryPolicy: { MaximumRetryAttempts: 3 } });
-      slow.lambda = failing;
-      await putOrder(slow, 5);
-      await waitFor(() => slow.invocations.length === 1);
+    it('retries to the target as it was put again under its id, with its new input and retry policy', async () => {
+      // Prepare
+      const queue = queueArn('orders-now');
+      await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 3 } }, 5);
       // Act: the same id now names a queue, with an InputPath.
-      await slow.client.send(
-        new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: queue, InputPath: '$.detail' }] }),
-      );
+      await putTarget({ Id: 'fn', Arn: queue, InputPath: '$.detail' });
       await slow.eventBridge.idle();
       // Assess
       expect(slow.invocations).toHaveLength(1);
       expect(slow.eventBridge.queues.peek(queue).map((m) => JSON.parse(m.body))).toEqual([{ orderId: 5 }]);
       expect(slow.eventBridge.deadLetters.list()).toEqual([]);
-    } finally {
-      await slow.close();
-    }
-  });
+    });
 
-  it('makes no retry that the target, put again while it waits, no longer allows', async () => {
-    // Prepare: three retries allowed; the first attempt fails, a retry is due in about a second.
-    const slow = await startHarness({ delayScale: 1 });
-    try {
-      await setUp(slow, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
-      slow.lambda = failing;
-      await putOrder(slow);
-      await waitFor(() => slow.invocations.length === 1);
+    it('makes no retry that the target, put again, no longer allows', async () => {
+      // Prepare
+      await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
       // Act: the same target, now with no retries.
-      await slow.client.send(
-        new PutTargetsCommand({
-          Rule: 'orders',
-          Targets: [
-            {
-              Id: 'fn',
-              Arn: LAMBDA_ARN,
-              RetryPolicy: { MaximumRetryAttempts: 0 },
-              DeadLetterConfig: { Arn: DLQ },
-            },
-          ],
-        }),
-      );
+      await putTarget({
+        Id: 'fn',
+        Arn: LAMBDA_ARN,
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+        DeadLetterConfig: { Arn: DLQ },
+      });
       await slow.eventBridge.idle();
       // Assess
       expect(slow.invocations).toHaveLength(1);
@@ -223,19 +210,11 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
           retryAttempts: 0,
         }),
       ]);
-    } finally {
-      await slow.close();
-    }
-  });
+    });
 
-  it('makes no retry for a rule deleted and made again under its name while it waited', async () => {
-    // Prepare: the first attempt fails; a retry is due in about a second.
-    const slow = await startHarness({ delayScale: 1 });
-    try {
-      await setUp(slow, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
-      slow.lambda = failing;
-      await putOrder(slow);
-      await waitFor(() => slow.invocations.length === 1);
+    it('makes no retry for a rule deleted and made again under its name', async () => {
+      // Prepare
+      await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
       // Act: the rule goes, and another of the same name and target id comes.
       await slow.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
       await slow.client.send(new DeleteRuleCommand({ Name: 'orders' }));
@@ -244,9 +223,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       // Assess
       expect(slow.invocations).toHaveLength(1);
       expect(slow.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['NO_RESOURCE']);
-    } finally {
-      await slow.close();
-    }
+    });
   });
 
   it('makes no retry past the MaximumEventAgeInSeconds of the target as put again while it waited', async () => {
