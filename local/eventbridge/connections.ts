@@ -202,6 +202,11 @@ export interface ConnectionStoreOptions {
   readonly delayScale: number;
   /** How long an API destination or token endpoint has to answer (AWS: 5 seconds). */
   readonly httpTimeoutMs: number;
+  /**
+   * Sends an event EventBridge itself emits (source `aws.events`) to the default bus: the connection and API
+   * destination state events of AWS's events reference.
+   */
+  readonly emit?: (detailType: string, resources: string[], detail: JsonObject) => void;
 }
 
 export class ConnectionStore {
@@ -313,11 +318,13 @@ export class ConnectionStore {
       auth,
       secretArn: this.#newSecretArn(name),
       ...(kmsKey ? { kmsKeyIdentifier: kmsKey } : {}),
-      state: 'AUTHORIZING',
+      // Until #authorize below, which starts its authorization (and says so).
+      state: 'CREATING',
       creationTime: now,
       lastModifiedTime: now,
     };
     this.#connections.set(name, connection);
+    this.#announce(connection, 'Creation Started');
     this.#authorize(connection);
     this.#save();
     return {
@@ -344,11 +351,15 @@ export class ConnectionStore {
     this.#tokenRequests.delete(connection.arn);
     delete connection.stateReason;
     if (connection.authorizationType !== 'OAUTH_CLIENT_CREDENTIALS') {
-      connection.state = 'AUTHORIZED';
-      connection.lastAuthorizedTime = Date.now();
+      this.#changeState(connection, () => {
+        connection.state = 'AUTHORIZED';
+        connection.lastAuthorizedTime = Date.now();
+      });
       return;
     }
-    connection.state = 'AUTHORIZING';
+    this.#changeState(connection, () => {
+      connection.state = 'AUTHORIZING';
+    });
     // AWS shows a LastAuthorizedTime while the first authorization is under way too (recorded).
     connection.lastAuthorizedTime ??= Date.now();
     const exchange = this.#token(connection)
@@ -399,9 +410,11 @@ export class ConnectionStore {
       }
       const kept = { header: token.header, expiresAt: token.expiresAt };
       this.#tokens.set(connection.arn, kept);
-      connection.state = 'AUTHORIZED';
-      connection.lastAuthorizedTime = Date.now();
-      delete connection.stateReason;
+      this.#changeState(connection, () => {
+        connection.state = 'AUTHORIZED';
+        connection.lastAuthorizedTime = Date.now();
+        delete connection.stateReason;
+      });
       return kept;
     } catch (error) {
       if (
@@ -409,13 +422,15 @@ export class ConnectionStore {
         this.#connections.get(connection.name) === connection &&
         connection.auth.OAuthParameters === oauth
       ) {
-        connection.state = 'DEAUTHORIZED';
-        // ConnectionStateReason holds at most 512 characters in AWS's model; the endpoint's words could be more.
-        connection.stateReason =
-          `The OAuth token request failed: ${error instanceof Error ? error.message : String(error)}`.slice(
-            0,
-            512,
-          );
+        this.#changeState(connection, () => {
+          connection.state = 'DEAUTHORIZED';
+          // ConnectionStateReason holds at most 512 characters in AWS's model; the endpoint's words could be more.
+          connection.stateReason =
+            `The OAuth token request failed: ${error instanceof Error ? error.message : String(error)}`.slice(
+              0,
+              512,
+            );
+        });
         this.options.logger.warn(`[eventbridge] connection ${connection.name}: ${connection.stateReason}`);
       }
       throw error;
@@ -475,6 +490,7 @@ export class ConnectionStore {
       else delete c.kmsKeyIdentifier;
     }
     c.lastModifiedTime = Date.now();
+    this.#announce(c, 'Update Started');
     if (reauthorize) {
       c.authorizationType = authorizationType;
       c.auth = auth;
@@ -507,7 +523,8 @@ export class ConnectionStore {
     const name = req.string('Name', NAME_FIELD);
     req.check();
     const c = this.#connection(name);
-    this.#connections.delete(c.name);
+    this.#announce(c, 'Deletion Started');
+    this.#changeState(c, () => this.#connections.delete(c.name), false);
     this.#tokens.delete(c.arn);
     this.#save();
     return this.#connectionChange(c, 'DELETING');
@@ -519,10 +536,13 @@ export class ConnectionStore {
     const name = req.string('Name', NAME_FIELD);
     req.check();
     const c = this.#connection(name);
+    this.#announce(c, 'Deauthorization Started');
     c.auth = {};
     c.secretArn = undefined;
-    c.state = 'DEAUTHORIZED';
-    c.stateReason = 'The authorization parameters were removed by DeauthorizeConnection.';
+    this.#changeState(c, () => {
+      c.state = 'DEAUTHORIZED';
+      c.stateReason = 'The authorization parameters were removed by DeauthorizeConnection.';
+    });
     c.lastModifiedTime = Date.now();
     this.#tokens.delete(c.arn);
     this.#save();
@@ -559,6 +579,38 @@ export class ConnectionStore {
       })),
       ...(next ? { NextToken: next } : {}),
     };
+  }
+
+  /** Sends AWS's connection state event `Connection <status>` for the connection as it is now. */
+  #announce(c: Connection, status: string): void {
+    this.options.emit?.(`Connection ${status}`, [c.arn], {
+      ConnectionName: c.name,
+      ...(c.stateReason !== undefined ? { StateReason: c.stateReason } : {}),
+      Timestamp: eventTimestamp(Date.now()),
+    });
+  }
+
+  /**
+   * Runs a change to a connection, then sends the state events of what it changed: the connection's new state
+   * (unless `announce` is false, or the state stayed), and each of its API destinations it turned ACTIVE or INACTIVE.
+   */
+  #changeState(c: Connection, change: () => void, announce = true): void {
+    const destinations = [...this.#destinations.values()].filter((d) => d.connectionArn === c.arn);
+    const before = { state: c.state, destinations: destinations.map((d) => this.#stateOf(d)) };
+    change();
+    if (announce && c.state !== before.state) {
+      const status = CONNECTION_STATUS_EVENTS[c.state];
+      if (status !== undefined) this.#announce(c, status);
+    }
+    destinations.forEach((d, i) => {
+      const now = this.#stateOf(d);
+      if (now === before.destinations[i]) return;
+      this.options.emit?.(
+        now === 'ACTIVE' ? 'API Destination Activated' : 'API Destination Deactivated',
+        [d.arn],
+        { ApiDestinationName: d.name, Timestamp: eventTimestamp(Date.now()) },
+      );
+    });
   }
 
   // ---- API destinations ----
@@ -797,8 +849,10 @@ export class ConnectionStore {
     if ((result.status === 401 || result.status === 407) && current) {
       if (c.authorizationType === 'OAUTH_CLIENT_CREDENTIALS') this.#tokens.delete(c.arn);
       else {
-        c.state = 'DEAUTHORIZED';
-        c.stateReason = `The endpoint answered HTTP ${result.status} to the connection's credentials.`;
+        this.#changeState(c, () => {
+          c.state = 'DEAUTHORIZED';
+          c.stateReason = `The endpoint answered HTTP ${result.status} to the connection's credentials.`;
+        });
         this.options.logger.warn(`[eventbridge] connection ${c.name} deauthorized: ${c.stateReason}`);
         this.#save();
       }
@@ -1112,4 +1166,17 @@ function refusePrivateConnectivity(body: JsonObject): void {
 /** The object without its undefined members (exactOptionalPropertyTypes). */
 function defined<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The `Connection <status>` event AWS sends when a connection reaches a state (its events reference). */
+const CONNECTION_STATUS_EVENTS: Partial<Record<ConnectionState, string>> = {
+  AUTHORIZED: 'Authorized',
+  AUTHORIZING: 'Authorization Started',
+  DEAUTHORIZED: 'Deauthorized',
+};
+
+/** The `Timestamp` of AWS's connection and API destination events: `2024-10-24 09:26:35 +0000 UTC`. */
+function eventTimestamp(epochMs: number): string {
+  const iso = new Date(epochMs).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} +0000 UTC`;
 }

@@ -555,6 +555,28 @@ export class ControlPlane {
     this.route(rule.busName, busEvent, undefined, rule.arn);
   }
 
+  /**
+   * An event EventBridge itself sends (source `aws.events`: a connection's or an API destination's state changed)
+   * onto the default bus, for its rules and archives, as AWS sends its own events there.
+   */
+  putServiceEvent(detailType: string, resources: string[], detail: JsonObject): void {
+    const now = Date.now();
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': detailType,
+      source: 'aws.events',
+      account: this.scope.accountId,
+      time: isoSeconds(now),
+      region: this.scope.region,
+      resources,
+      detail,
+    };
+    const busEvent: BusEvent = { event, json: JSON.stringify(event), ingestedAt: now };
+    for (const sink of this.#sinks) sink(DEFAULT_BUS, busEvent);
+    this.route(DEFAULT_BUS, busEvent);
+  }
+
   #ruleSummary(rule: Rule): JsonObject {
     return {
       Name: rule.name,

@@ -170,6 +170,8 @@ async function start(
     logger,
     delayScale,
     httpTimeoutMs: options.apiDestinationTimeoutMs ?? 5_000,
+    // Connections change state only on requests and calls, after `control` exists.
+    emit: (detailType, resources, detail) => control.putServiceEvent(detailType, resources, detail),
   });
   const dispatcher = new Dispatcher({
     invokeLambda: options.invokeLambda,

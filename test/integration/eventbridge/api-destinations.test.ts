@@ -368,6 +368,60 @@ describe('embedded EventBridge: connections', () => {
     expect(destination.ApiDestinationState).toBe('INACTIVE');
   });
 
+  it("sends AWS's state events for a connection and its API destination to the default bus", async () => {
+    // Prepare: a rule on the default bus for EventBridge's own events, into a queue.
+    const events = queueArn('aws-events');
+    await h.client.send(
+      new PutRuleCommand({ Name: 'own-events', EventPattern: '{"source":["aws.events"]}' }),
+    );
+    await h.client.send(new PutTargetsCommand({ Rule: 'own-events', Targets: [{ Id: 'q', Arn: events }] }));
+    // Act: create, make an API destination on it, deauthorize, authorize again, delete.
+    const connectionArn = await basicConnection(h);
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: connectionArn,
+        InvocationEndpoint: 'https://orders.example/events',
+        HttpMethod: 'POST',
+      }),
+    );
+    await h.client.send(new DeauthorizeConnectionCommand({ Name: 'orders-api' }));
+    await h.client.send(
+      new UpdateConnectionCommand({
+        Name: 'orders-api',
+        AuthorizationType: 'BASIC',
+        AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 'n3w' } },
+      }),
+    );
+    await h.client.send(new DeleteConnectionCommand({ Name: 'orders-api' }));
+    await h.eventBridge.idle();
+    // Assess
+    const received = h.eventBridge.queues.receive(events).map((m) => JSON.parse(m.body));
+    expect(received.map((e) => [e['detail-type'], e.resources])).toEqual([
+      ['Connection Creation Started', [connectionArn]],
+      ['Connection Authorized', [connectionArn]],
+      ['Connection Deauthorization Started', [connectionArn]],
+      ['Connection Deauthorized', [connectionArn]],
+      ['API Destination Deactivated', [ApiDestinationArn]],
+      ['Connection Update Started', [connectionArn]],
+      ['Connection Authorized', [connectionArn]],
+      ['API Destination Activated', [ApiDestinationArn]],
+      ['Connection Deletion Started', [connectionArn]],
+      ['API Destination Deactivated', [ApiDestinationArn]],
+    ]);
+    expect(received[3]).toMatchObject({
+      source: 'aws.events',
+      account: '111111111111',
+      region: 'us-east-1',
+      detail: {
+        ConnectionName: 'orders-api',
+        StateReason: 'The authorization parameters were removed by DeauthorizeConnection.',
+        Timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC$/),
+      },
+    });
+    expect(received[4].detail).toEqual({ ApiDestinationName: 'orders', Timestamp: expect.any(String) });
+  });
+
   it('deletes a connection (answering DELETING) and then answers AWS recorded not-found words', async () => {
     // Prepare
     await basicConnection(h);
@@ -1074,16 +1128,33 @@ describe('embedded EventBridge: OAuth connections', () => {
     expect(after.ConnectionState).toBe('AUTHORIZED');
   });
 
-  it('deauthorizes the connection, saying why, when the token endpoint refuses', async () => {
+  it('deauthorizes the connection, saying why, when the token endpoint refuses, and sends the state events', async () => {
     // Prepare
-    tokens = await startReceiver([401]);
+    tokens = await startReceiver([401, { status: 200, body: JSON.stringify({ access_token: 'tok' }) }]);
+    const events = queueArn('aws-events');
+    await h.client.send(
+      new PutRuleCommand({ Name: 'own-events', EventPattern: '{"source":["aws.events"]}' }),
+    );
+    await h.client.send(new PutTargetsCommand({ Rule: 'own-events', Targets: [{ Id: 'q', Arn: events }] }));
     // Act
     await oauthConnection('oauth');
     const described = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    await oauthConnection('oauth-2');
+    await h.eventBridge.idle();
     // Assess
     expect(described.ConnectionState).toBe('DEAUTHORIZED');
     expect(described.StateReason).toContain('answered HTTP 401');
     expect(JSON.stringify(described)).not.toContain('client-s3cret');
+    const received = h.eventBridge.queues.receive(events).map((m) => JSON.parse(m.body));
+    expect(received.map((e) => [e.detail.ConnectionName, e['detail-type']])).toEqual([
+      ['oauth', 'Connection Creation Started'],
+      ['oauth', 'Connection Authorization Started'],
+      ['oauth', 'Connection Deauthorized'],
+      ['oauth-2', 'Connection Creation Started'],
+      ['oauth-2', 'Connection Authorization Started'],
+      ['oauth-2', 'Connection Authorized'],
+    ]);
+    expect(received[2].detail.StateReason).toContain('answered HTTP 401');
   });
 
   it("keeps the reason within the 512 characters of AWS's model when the token path is long", async () => {
