@@ -107,6 +107,25 @@ async function basicConnection(
 }
 
 /** A rule on the default bus sending `source: orders` events to an API destination target. */
+/** A rule on the default bus sending EventBridge's own events (source aws.events) to a queue; reads what came. */
+interface OwnEvent {
+  readonly 'detail-type': string;
+  readonly resources: string[];
+  readonly detail: {
+    readonly ConnectionName?: string;
+    readonly ApiDestinationName?: string;
+    readonly StateReason?: string;
+    readonly Timestamp: string;
+  };
+}
+
+async function collectOwnEvents(h: Harness): Promise<() => OwnEvent[]> {
+  const queue = queueArn('aws-events');
+  await h.client.send(new PutRuleCommand({ Name: 'own-events', EventPattern: '{"source":["aws.events"]}' }));
+  await h.client.send(new PutTargetsCommand({ Rule: 'own-events', Targets: [{ Id: 'q', Arn: queue }] }));
+  return () => h.eventBridge.queues.receive(queue).map((m) => JSON.parse(m.body) as OwnEvent);
+}
+
 async function routeTo(h: Harness, destinationArn: string, target: Partial<Target> = {}): Promise<void> {
   await h.client.send(new PutRuleCommand({ Name: 'to-api', EventPattern: '{"source":["orders"]}' }));
   const put = await h.client.send(
@@ -370,11 +389,7 @@ describe('embedded EventBridge: connections', () => {
 
   it("sends AWS's state events for a connection and its API destination to the default bus", async () => {
     // Prepare: a rule on the default bus for EventBridge's own events, into a queue.
-    const events = queueArn('aws-events');
-    await h.client.send(
-      new PutRuleCommand({ Name: 'own-events', EventPattern: '{"source":["aws.events"]}' }),
-    );
-    await h.client.send(new PutTargetsCommand({ Rule: 'own-events', Targets: [{ Id: 'q', Arn: events }] }));
+    const ownEvents = await collectOwnEvents(h);
     // Act: create, make an API destination on it, deauthorize, authorize again, delete.
     const connectionArn = await basicConnection(h);
     const { ApiDestinationArn } = await h.client.send(
@@ -396,7 +411,7 @@ describe('embedded EventBridge: connections', () => {
     await h.client.send(new DeleteConnectionCommand({ Name: 'orders-api' }));
     await h.eventBridge.idle();
     // Assess
-    const received = h.eventBridge.queues.receive(events).map((m) => JSON.parse(m.body));
+    const received = ownEvents();
     expect(received.map((e) => [e['detail-type'], e.resources])).toEqual([
       ['Connection Creation Started', [connectionArn]],
       ['Connection Authorized', [connectionArn]],
@@ -419,7 +434,7 @@ describe('embedded EventBridge: connections', () => {
         Timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC$/),
       },
     });
-    expect(received[4].detail).toEqual({ ApiDestinationName: 'orders', Timestamp: expect.any(String) });
+    expect(received[4]?.detail).toEqual({ ApiDestinationName: 'orders', Timestamp: expect.any(String) });
   });
 
   it('deletes a connection (answering DELETING) and then answers AWS recorded not-found words', async () => {
@@ -1131,11 +1146,7 @@ describe('embedded EventBridge: OAuth connections', () => {
   it('deauthorizes the connection, saying why, when the token endpoint refuses, and sends the state events', async () => {
     // Prepare
     tokens = await startReceiver([401, { status: 200, body: JSON.stringify({ access_token: 'tok' }) }]);
-    const events = queueArn('aws-events');
-    await h.client.send(
-      new PutRuleCommand({ Name: 'own-events', EventPattern: '{"source":["aws.events"]}' }),
-    );
-    await h.client.send(new PutTargetsCommand({ Rule: 'own-events', Targets: [{ Id: 'q', Arn: events }] }));
+    const ownEvents = await collectOwnEvents(h);
     // Act
     await oauthConnection('oauth');
     const described = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
@@ -1145,7 +1156,7 @@ describe('embedded EventBridge: OAuth connections', () => {
     expect(described.ConnectionState).toBe('DEAUTHORIZED');
     expect(described.StateReason).toContain('answered HTTP 401');
     expect(JSON.stringify(described)).not.toContain('client-s3cret');
-    const received = h.eventBridge.queues.receive(events).map((m) => JSON.parse(m.body));
+    const received = ownEvents();
     expect(received.map((e) => [e.detail.ConnectionName, e['detail-type']])).toEqual([
       ['oauth', 'Connection Creation Started'],
       ['oauth', 'Connection Authorization Started'],
@@ -1154,7 +1165,7 @@ describe('embedded EventBridge: OAuth connections', () => {
       ['oauth-2', 'Connection Authorization Started'],
       ['oauth-2', 'Connection Authorized'],
     ]);
-    expect(received[2].detail.StateReason).toContain('answered HTTP 401');
+    expect(received[2]?.detail.StateReason).toContain('answered HTTP 401');
   });
 
   it("keeps the reason within the 512 characters of AWS's model when the token path is long", async () => {
