@@ -267,14 +267,24 @@ export class ControlPlane {
   }
 
   #bus(nameOrArn: string | undefined): Bus {
+    const { name, bus } = this.#lookUpBus(nameOrArn);
+    if (bus) return bus;
+    const byArn = nameOrArn?.startsWith('arn:') === true && this.#restoringAt === undefined;
+    throw notFound(`Event bus ${byArn ? nameOrArn : name} does not exist.`);
+  }
+
+  /**
+   * The bus an `EventBusName` names, by name or by its ARN. An ARN names a bus of its own account and region: another
+   * account's or region's (`foreign`) names none here. Replaying the journal, it names the bus of its name, which
+   * the same dataDir kept under another account (see #tagsOf).
+   */
+  #lookUpBus(nameOrArn: string | undefined): { name: string; bus: Bus | undefined; foreign: boolean } {
     const name = busNameOf(nameOrArn);
-    const bus = this.#buses.get(name);
-    // An ARN names a bus of its own account and region; replaying the journal, one the same dataDir kept under
-    // another (see #tagsOf).
     const foreign =
-      nameOrArn?.startsWith('arn:') === true && nameOrArn !== bus?.arn && this.#restoringAt === undefined;
-    if (!bus || foreign) throw notFound(`Event bus ${foreign ? nameOrArn : name} does not exist.`);
-    return bus;
+      nameOrArn?.startsWith('arn:') === true &&
+      nameOrArn !== busArn(this.scope, name) &&
+      this.#restoringAt === undefined;
+    return { name, bus: foreign ? undefined : this.#buses.get(name), foreign };
   }
 
   #rule(bus: Bus, name: string): Rule {
@@ -535,18 +545,7 @@ export class ControlPlane {
     const ref = parseRuleArn(arn);
     const rule = ref && this.#buses.get(ref.bus)?.rules.get(ref.rule);
     if (!rule || rule.state === 'DISABLED') return;
-    const event = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: this.scope.accountId,
-      time: isoSeconds(scheduledAt),
-      region: this.scope.region,
-      resources: [rule.arn],
-      detail: {},
-    };
-    const busEvent: BusEvent = { event, json: JSON.stringify(event), ingestedAt: Date.now() };
+    const busEvent = this.#serviceEvent('Scheduled Event', scheduledAt, [rule.arn], {});
     const ruleRef = ruleRefOf(rule);
     for (const target of rule.targets.values()) this.options.dispatcher.deliver(busEvent, ruleRef, target);
     // Other rules whose pattern matches receive it too (recorded). A rule with a pattern as well as its schedule
@@ -560,21 +559,25 @@ export class ControlPlane {
    * onto the default bus, for its rules and archives, as AWS sends its own events there.
    */
   putServiceEvent(detailType: string, resources: string[], detail: JsonObject): void {
-    const now = Date.now();
+    const busEvent = this.#serviceEvent(detailType, Date.now(), resources, detail);
+    for (const sink of this.#sinks) sink(DEFAULT_BUS, busEvent);
+    this.route(DEFAULT_BUS, busEvent);
+  }
+
+  /** An event of EventBridge's own (`source` `aws.events`), `time` the instant given. */
+  #serviceEvent(detailType: string, time: number, resources: string[], detail: JsonObject): BusEvent {
     const event = {
       version: '0',
       id: randomUUID(),
       'detail-type': detailType,
       source: 'aws.events',
       account: this.scope.accountId,
-      time: isoSeconds(now),
+      time: isoSeconds(time),
       region: this.scope.region,
       resources,
       detail,
     };
-    const busEvent: BusEvent = { event, json: JSON.stringify(event), ingestedAt: now };
-    for (const sink of this.#sinks) sink(DEFAULT_BUS, busEvent);
-    this.route(DEFAULT_BUS, busEvent);
+    return { event, json: JSON.stringify(event), ingestedAt: Date.now() };
   }
 
   #ruleSummary(rule: Rule): JsonObject {
@@ -1015,10 +1018,7 @@ export class ControlPlane {
       detail: parsedDetail,
     };
     const given = typeof entry.EventBusName === 'string' ? entry.EventBusName : undefined;
-    const busName = busNameOf(given);
-    // An ARN names a bus of its own account and region: another's is not this server's bus of that name.
-    const foreign = given?.startsWith('arn:') === true && given !== busArn(this.scope, busName);
-    const bus = foreign ? undefined : this.#buses.get(busName);
+    const { name: busName, bus, foreign } = this.#lookUpBus(given);
     if (!bus) {
       // AWS answers success and the event goes nowhere; we do the same, but say so.
       this.options.logger.warn(
