@@ -23,8 +23,6 @@ export class CoalescingWriter {
   readonly #private = new Set<string>();
   #scheduled: Promise<void> | undefined;
   #failures = 0;
-  /** Directories made (or found) by a write that then landed: not made again for every write. */
-  readonly #made = new Set<string>();
 
   /**
    * Rewrites `path` with `content()` soon (atomically, through a temporary file). A rewrite that fails is tried
@@ -116,7 +114,7 @@ export class CoalescingWriter {
     this.#appends.clear();
     for (const [path, content, text] of snapshots) {
       const written = await this.#guard(path, async () => {
-        await this.#mkdir(path);
+        await mkdir(dirname(path), { recursive: true });
         const tmp = `${path}.${process.pid}.tmp`;
         await writeFile(tmp, text, { mode: this.#private.has(path) ? 0o600 : 0o666 });
         await rename(tmp, path);
@@ -131,7 +129,6 @@ export class CoalescingWriter {
         await appendFile(path, `${lines.join('\n')}\n`, { flag: APPEND_TO_EXISTING });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          this.#made.delete(dirname(path));
           this.replace(path, rebuild);
           continue;
         }
@@ -139,13 +136,6 @@ export class CoalescingWriter {
         if (!this.#snapshots.has(path) && !this.#retrying.has(path)) this.#retryLater(path, rebuild);
       }
     }
-  }
-
-  async #mkdir(path: string): Promise<void> {
-    const dir = dirname(path);
-    if (this.#made.has(dir)) return;
-    await mkdir(dir, { recursive: true });
-    this.#made.add(dir);
   }
 
   /** Runs a write; a failure is reported (the in-memory state stays right) and answered false. */
@@ -175,9 +165,7 @@ export class CoalescingWriter {
   }
 
   #failed(path: string, error: unknown): void {
-    // The in-memory state stays right; only the copy on disk is behind, so say so and carry on. Its directory
-    // may be what went (deleted under us): the next rewrite makes it again.
-    this.#made.delete(dirname(path));
+    // The in-memory state stays right; only the copy on disk is behind, so say so and carry on.
     this.#failures++;
     console.error(`[eventbridge] could not write ${path}:`, error);
   }
