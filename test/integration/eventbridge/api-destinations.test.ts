@@ -126,6 +126,19 @@ async function collectOwnEvents(h: Harness): Promise<() => OwnEvent[]> {
   return () => h.eventBridge.queues.receive(queue).map((m) => JSON.parse(m.body) as OwnEvent);
 }
 
+/** The API destination `orders` on a connection, POSTing to https://orders.example/events; answers its ARN. */
+async function ordersDestination(h: Harness, connectionArn: string): Promise<string> {
+  const out = await h.client.send(
+    new CreateApiDestinationCommand({
+      Name: 'orders',
+      ConnectionArn: connectionArn,
+      InvocationEndpoint: 'https://orders.example/events',
+      HttpMethod: 'POST',
+    }),
+  );
+  return out.ApiDestinationArn ?? '';
+}
+
 async function routeTo(h: Harness, destinationArn: string, target: Partial<Target> = {}): Promise<void> {
   await h.client.send(new PutRuleCommand({ Name: 'to-api', EventPattern: '{"source":["orders"]}' }));
   const put = await h.client.send(
@@ -367,14 +380,7 @@ describe('embedded EventBridge: connections', () => {
   it('deauthorizes a connection: its parameters and secret go, and its API destinations turn INACTIVE', async () => {
     // Prepare
     const connectionArn = await basicConnection(h);
-    await h.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn: connectionArn,
-        InvocationEndpoint: 'https://orders.example/events',
-        HttpMethod: 'POST',
-      }),
-    );
+    await ordersDestination(h, connectionArn);
     // Act
     const answer = await h.client.send(new DeauthorizeConnectionCommand({ Name: 'orders-api' }));
     const described = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
@@ -392,14 +398,7 @@ describe('embedded EventBridge: connections', () => {
     const ownEvents = await collectOwnEvents(h);
     // Act: create, make an API destination on it, deauthorize, authorize again, delete.
     const connectionArn = await basicConnection(h);
-    const { ApiDestinationArn } = await h.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn: connectionArn,
-        InvocationEndpoint: 'https://orders.example/events',
-        HttpMethod: 'POST',
-      }),
-    );
+    const ApiDestinationArn = await ordersDestination(h, connectionArn);
     await h.client.send(new DeauthorizeConnectionCommand({ Name: 'orders-api' }));
     await h.client.send(
       new UpdateConnectionCommand({
@@ -552,14 +551,7 @@ describe('embedded EventBridge: API destinations', () => {
   it('asks a RoleArn of an API destination target, as AWS does', async () => {
     // Prepare
     const connectionArn = await basicConnection(h);
-    const { ApiDestinationArn } = await h.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn: connectionArn,
-        InvocationEndpoint: 'https://orders.example/events',
-        HttpMethod: 'POST',
-      }),
-    );
+    const ApiDestinationArn = await ordersDestination(h, connectionArn);
     await h.client.send(new PutRuleCommand({ Name: 'to-api', EventPattern: '{"source":["orders"]}' }));
     // Act
     const refused = await caught(() =>
