@@ -100,8 +100,20 @@ describe('embedded EventBridge: rules', () => {
         caught(() => harness.client.send(new DescribeRuleCommand({ Name: 'r1', EventBusName }))),
       ),
     );
+    const put = await caught(() =>
+      harness.client.send(
+        new PutRuleCommand({
+          Name: 'r2',
+          EventBusName: 'arn:aws:events:us-east-1:222222222222:event-bus/default',
+          EventPattern: PATTERN,
+        }),
+      ),
+    );
+    const listed = await harness.client.send(new ListRulesCommand({}));
     // Assess
     expect(described.Name).toBe('r1');
+    expect(put.name).toBe('ResourceNotFoundException');
+    expect(listed.Rules?.map((r) => r.Name)).toEqual(['r1']);
     expect(refused.map((e) => [e.name, e.message])).toEqual([
       [
         'ResourceNotFoundException',
