@@ -75,6 +75,7 @@ import {
 import { parseScheduleExpression, type Schedule, type Scheduler } from './schedule.js';
 import { addTags, readTags, refuseReservedKeys, type Tags, tagList } from './tags.js';
 import { compileTargetInput } from './target-input.js';
+import { modelTarget } from './target-shape.js';
 
 export const MAX_TARGETS_PER_RULE = 5;
 /** AWS's default quota of rules per event bus in most regions (100 in af-south-1 and eu-south-1). */
@@ -640,11 +641,13 @@ export class ControlPlane {
   }
 
   deleteRule(body: JsonObject): JsonObject {
+    // Read whatever the rule: a Force that is not a boolean is a SerializationException, as any wrong type.
+    const force = new RequestReader(body).boolean('Force');
     const { bus, name } = this.#readRuleRef(body);
     const managed = this.#managedRule(bus.name, name);
     if (managed) {
       // Force lets a managed rule go, but like any rule only once its targets are removed (with Force too).
-      if (new RequestReader(body).boolean('Force') !== true) throw managedRuleError(name, true);
+      if (force !== true) throw managedRuleError(name, true);
       if (managed.targets.length > 0) throw validationError("Rule can't be deleted since it has targets.");
       this.#managedRuleOwner?.forceDeleteRule(managed);
       return {};
@@ -685,7 +688,9 @@ export class ControlPlane {
     const ruleName = req.string('Rule', RULE_NAME_FIELD);
     const busName = req.string('EventBusName', BUS_NAME_FIELD);
     const targets = req.array('Targets', { required: true, min: 1, max: 100 }) ?? [];
-    const parsed = targets.map((t, i) => {
+    const replaying = this.#restoringAt !== undefined;
+    const modelled = targets.map((t) => (isObject(t) ? modelTarget(t, replaying) : t));
+    const parsed = modelled.map((t, i) => {
       const reader = req.listMember(t, 'Targets', i);
       if (!reader) throw validationError(`Target ${i + 1} must be an object.`);
       return readTarget(reader);
@@ -710,7 +715,6 @@ export class ControlPlane {
     });
     // Not on replay: the request passed once, and the same dataDir may start under another account or region,
     // which would make a target on the old account's bus look like another account's.
-    const replaying = this.#restoringAt !== undefined;
     const roleless = replaying
       ? undefined
       : readers.find((t) => t.roleArn === undefined && this.#needsRole(t.arn));
@@ -759,7 +763,8 @@ export class ControlPlane {
       }
     }
     // Replayed whole at the next start, its failed entries fail again as they did here.
-    if (failed.length < compiled.length) this.#changed('PutTargets', body);
+    if (failed.length < compiled.length)
+      this.#changed('PutTargets', { Rule: ruleName, EventBusName: busName, Targets: modelled });
     return { FailedEntryCount: failed.length, FailedEntries: failed };
   }
 

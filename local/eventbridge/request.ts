@@ -336,6 +336,9 @@ export function parseBody(text: string): JsonObject {
     });
   }
   if (!isObject(parsed)) throw serializationError('Request body must be a JSON object.');
+  // No member of any operation nests near this deep (a Detail or an Input is a string). Deeper, writing the body to
+  // the journal, or a target back, would overflow the stack after the change was made.
+  if (nestsTooDeep(text, parsed)) throw serializationError('Request body nests too deeply.');
   return parsed;
 }
 

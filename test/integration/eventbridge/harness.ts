@@ -130,3 +130,17 @@ export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Pro
     await sleep(10);
   }
 }
+
+/** One operation POSTed as raw text (what the SDK would not send), answered with its status and JSON body. */
+export async function rawCall(
+  endpoint: string,
+  operation: string,
+  body: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSEvents.${operation}` },
+    body,
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}

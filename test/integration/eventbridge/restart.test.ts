@@ -888,7 +888,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
   });
 
-  it('keeps every target an earlier version logged that PutTargets now refuses: a FIFO DLQ, an Input nested deep', async () => {
+  it('keeps every target an earlier version logged that PutTargets now refuses: a FIFO DLQ, an Input nested deep, a member of the wrong type', async () => {
     // Prepare: a rule, then (as an earlier version logged them) its two targets in one PutTargets line.
     const first = await start();
     await first.client.send(new PutRuleCommand({ Name: 'placed', EventPattern: '{"source":["x"]}' }));
@@ -898,6 +898,13 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const targets = [
       { Id: 'fifo-dlq', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: queueArn('dlq.fifo') } },
       { Id: 'deep', Arn: queueArn('deep'), Input: deep },
+      // An earlier version kept members the model lacks, and members of the wrong type it did not read.
+      {
+        Id: 'sqs',
+        Arn: queueArn('q'),
+        SqsParameters: { MessageGroupId: 'g', Extra: 1 },
+        KinesisParameters: 7,
+      },
     ];
     await appendFile(
       join(dataDir, 'control-plane.jsonl'),
@@ -908,7 +915,15 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const listed = await second.client.send(new ListTargetsByRuleCommand({ Rule: 'placed' }));
     // Assess
     expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
-    expect(listed.Targets?.map((t) => t.Id)).toEqual(['fifo-dlq', 'deep']);
+    expect(listed.Targets?.map((t) => t.Id)).toEqual(['fifo-dlq', 'deep', 'sqs']);
+    expect(listed.Targets?.[2]).toEqual({
+      Id: 'sqs',
+      Arn: queueArn('q'),
+      SqsParameters: { MessageGroupId: 'g' },
+    });
+    // And the log is rewritten as what was restored: the members the model lacks are gone from it too.
+    await second.eventBridge.idle();
+    expect(JSON.stringify(await logLines(dataDir))).not.toContain('Extra');
   });
 
   it('warns once at start about restored targets it cannot deliver to, not once per target', async () => {

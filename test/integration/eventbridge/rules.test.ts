@@ -11,7 +11,7 @@ import {
   PutTargetsCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
-import { caught, LAMBDA_ARN, useHarness, useSharedHarness } from './harness.js';
+import { caught, LAMBDA_ARN, rawCall, useHarness, useSharedHarness } from './harness.js';
 
 const PATTERN = JSON.stringify({ source: ['sharebus.test'] });
 
@@ -35,6 +35,20 @@ describe('embedded EventBridge: rules', () => {
       EventBusName: 'default',
       CreatedBy: '111111111111',
     });
+  });
+
+  it('refuses a DeleteRule whose Force is not a boolean, as any member of the wrong type, deleting nothing', async () => {
+    // Prepare
+    await harness.client.send(new PutRuleCommand({ Name: 'r1', EventPattern: PATTERN }));
+    // Act
+    const deleted = await rawCall(harness.eventBridge.endpoint, 'DeleteRule', '{"Name":"r1","Force":"yes"}');
+    const described = await harness.client.send(new DescribeRuleCommand({ Name: 'r1' }));
+    // Assess
+    expect(deleted).toEqual({
+      status: 400,
+      json: { __type: 'SerializationException', message: 'Expected a boolean for Force.' },
+    });
+    expect(described.Name).toBe('r1');
   });
 
   it('puts a rule on a custom bus, named by ARN, with the bus in the rule ARN', async () => {

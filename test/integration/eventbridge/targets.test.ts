@@ -6,7 +6,7 @@ import {
   PutTargetsCommand,
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { caught, LAMBDA_ARN, queueArn, useHarness } from './harness.js';
+import { caught, LAMBDA_ARN, queueArn, rawCall, useHarness } from './harness.js';
 
 describe('embedded EventBridge: targets', () => {
   const harness = useHarness();
@@ -36,6 +36,93 @@ describe('embedded EventBridge: targets', () => {
     expect(listed.Targets).toEqual([lambdaTarget, queueTarget]);
     expect(removed).toMatchObject({ FailedEntryCount: 0, FailedEntries: [] });
     expect(after.Targets).toEqual([queueTarget]);
+  });
+
+  it("keeps a target as AWS's model reads it: unknown members and nulls are not kept", async () => {
+    // Prepare
+    const given = {
+      Id: 'q',
+      Arn: queueArn('q'),
+      Input: null,
+      Bogus: { deep: [1, 2] },
+      RetryPolicy: { MaximumRetryAttempts: 2, Extra: 'x' },
+      EcsParameters: { TaskDefinitionArn: 'arn:aws:ecs:us-east-1:111111111111:task-definition/t', Tags: [] },
+    };
+    // Act
+    const put = await rawCall(
+      harness.eventBridge.endpoint,
+      'PutTargets',
+      JSON.stringify({ Rule: 'r1', Targets: [given] }),
+    );
+    const listed = await rawCall(harness.eventBridge.endpoint, 'ListTargetsByRule', '{"Rule":"r1"}');
+    // Assess
+    expect(put).toEqual({ status: 200, json: { FailedEntryCount: 0, FailedEntries: [] } });
+    expect(listed.json.Targets).toEqual([
+      {
+        Id: 'q',
+        Arn: queueArn('q'),
+        RetryPolicy: { MaximumRetryAttempts: 2 },
+        EcsParameters: {
+          TaskDefinitionArn: 'arn:aws:ecs:us-east-1:111111111111:task-definition/t',
+          Tags: [],
+        },
+      },
+    ]);
+  });
+
+  it.each([
+    ['EcsParameters.Tags', { Tags: { team: 'a' } }, 'Expected a list for Tags.'],
+    [
+      'EcsParameters.EnableECSManagedTags',
+      { EnableECSManagedTags: 'true' },
+      'Expected a boolean for EnableECSManagedTags.',
+    ],
+    ['a Tags item', { Tags: [{ Key: 'k', Value: 1 }] }, 'Expected a string for Value.'],
+    ['a null Tags item', { Tags: [null] }, 'Expected a list of objects for Tags.'],
+    [
+      'NetworkConfiguration.awsvpcConfiguration.Subnets',
+      { NetworkConfiguration: { awsvpcConfiguration: { Subnets: [1] } } },
+      'Expected a list of strings for Subnets.',
+    ],
+  ])(
+    'refuses a target with a member of the wrong type (%s) as a SerializationException, keeping nothing',
+    async (_, ecs, message) => {
+      // Prepare
+      const target = {
+        Id: 'ecs',
+        Arn: 'arn:aws:ecs:us-east-1:111111111111:cluster/c',
+        RoleArn: 'arn:aws:iam::111111111111:role/r',
+        EcsParameters: { TaskDefinitionArn: 'arn:aws:ecs:us-east-1:111111111111:task-definition/t', ...ecs },
+      };
+      // Act
+      const put = await rawCall(
+        harness.eventBridge.endpoint,
+        'PutTargets',
+        JSON.stringify({ Rule: 'r1', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }, target] }),
+      );
+      const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+      // Assess
+      expect(put).toEqual({ status: 400, json: { __type: 'SerializationException', message } });
+      expect(listed.Targets).toEqual([]);
+    },
+  );
+
+  it('refuses a request nesting over 1,000 levels deep, and keeps serving the rule', async () => {
+    // Prepare
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    // Act
+    const put = await rawCall(
+      harness.eventBridge.endpoint,
+      'PutTargets',
+      `{"Rule":"r1","Targets":[{"Id":"fn","Arn":"${LAMBDA_ARN}","Bogus":${deep}}]}`,
+    );
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    // Assess
+    expect(put).toEqual({
+      status: 400,
+      json: { __type: 'SerializationException', message: 'Request body nests too deeply.' },
+    });
+    expect(listed.Targets).toEqual([]);
   });
 
   it('lists the rules that send to a target ARN', async () => {
