@@ -1,7 +1,7 @@
 // Coalescing file writer for the optional dataDir: many changes in one tick become one write, so keeping
 // queues and archives on disk costs little at event rates, and flush() lets stop()/idle() wait for the disk.
 import { constants, existsSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Appends without creating: a file that is not there fails with ENOENT rather than start without its past. */
@@ -23,6 +23,11 @@ export class CoalescingWriter {
   readonly #private = new Set<string>();
   #scheduled: Promise<void> | undefined;
   #failures = 0;
+  /** Writes asked for so far (each replace or append), and how many of them the last finished pass covered. */
+  #asked = 0;
+  #covered = 0;
+  /** Callers of written(), each waiting for the pass that covers the writes asked for before it. */
+  readonly #waiting: Array<{ readonly upTo: number; readonly settle: (behind: string[]) => void }> = [];
 
   /**
    * Rewrites `path` with `content()` soon (atomically, through a temporary file). A rewrite that fails is tried
@@ -36,6 +41,7 @@ export class CoalescingWriter {
     clearTimeout(this.#retrying.get(path));
     this.#retrying.delete(path);
     this.#snapshots.set(path, content);
+    this.#asked++;
     this.#schedule();
   }
 
@@ -45,8 +51,12 @@ export class CoalescingWriter {
    * after it to a file that lacks it would leave a gap, a state that never was.
    */
   append(path: string, line: string, rebuild: () => string): void {
+    this.#asked++;
     // A rewrite on its way (or waiting to be tried again) is built from the live state, this line included.
-    if (this.#snapshots.has(path) || this.#retrying.has(path)) return;
+    if (this.#snapshots.has(path) || this.#retrying.has(path)) {
+      this.#schedule();
+      return;
+    }
     const pending = this.#appends.get(path);
     if (pending) {
       pending.lines.push(line);
@@ -74,9 +84,33 @@ export class CoalescingWriter {
    * start (or a caller deleting the directory) now owns.
    */
   close(): void {
+    if (this.#retrying.size > 0) {
+      console.error(
+        `[eventbridge] stopping with changes not written to ${this.behind.join(', ')}: the next start will not have them`,
+      );
+    }
     this.#closed = true;
     for (const timer of this.#retrying.values()) clearTimeout(timer);
     this.#retrying.clear();
+  }
+
+  /** How many writes have been asked for so far: a caller compares two readings to see whether it asked for any. */
+  get asked(): number {
+    return this.#asked;
+  }
+
+  /**
+   * Resolves once a pass has written everything asked for so far (to the operating system: a process killed after
+   * keeps it; fsync, which only a power cut would need, is not called), with the paths whose writes have failed and
+   * wait to be tried again: empty when all is on disk. The server answers a change only after it (group commit:
+   * every change of one turn of the event loop shares one write).
+   */
+  written(): Promise<string[]> {
+    const upTo = this.#asked;
+    if (this.#covered >= upTo && !this.#scheduled) return Promise.resolve(this.behind);
+    const answer = new Promise<string[]>((settle) => this.#waiting.push({ upTo, settle }));
+    this.#schedule();
+    return answer;
   }
 
   /** Resolves once everything asked for so far is on disk (failed writes waiting to be tried again aside). */
@@ -85,15 +119,37 @@ export class CoalescingWriter {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#closed) return;
+    if (this.#scheduled) return;
+    if (this.#closed) {
+      this.#settle(this.#asked);
+      return;
+    }
     this.#scheduled = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const upTo = this.#asked;
       try {
         await this.#writeAll();
       } finally {
         this.#scheduled = undefined;
-        if (this.#snapshots.size > 0 || this.#appends.size > 0) this.#schedule();
+        this.#covered = upTo;
+        this.#settle(upTo);
+        if (this.#snapshots.size > 0 || this.#appends.size > 0 || this.#waiting.length > 0) this.#schedule();
       }
     });
+  }
+
+  /** Answers the callers of written() whose writes a finished pass covered (all of them once closed). */
+  #settle(upTo: number): void {
+    const behind = this.behind;
+    for (let i = 0; i < this.#waiting.length; ) {
+      const waiter = this.#waiting[i] as {
+        readonly upTo: number;
+        readonly settle: (behind: string[]) => void;
+      };
+      if (waiter.upTo <= upTo || this.#closed) {
+        this.#waiting.splice(i, 1);
+        waiter.settle(behind);
+      } else i++;
+    }
   }
 
   async #writeAll(): Promise<void> {
@@ -112,16 +168,7 @@ export class CoalescingWriter {
     const appends = [...this.#appends];
     this.#snapshots.clear();
     this.#appends.clear();
-    for (const [path, content, text] of snapshots) {
-      const written = await this.#guard(path, async () => {
-        await mkdir(dirname(path), { recursive: true });
-        const tmp = `${path}.${process.pid}.tmp`;
-        await writeFile(tmp, text, { mode: this.#private.has(path) ? 0o600 : 0o666 });
-        await rename(tmp, path);
-      });
-      if (written) this.#backoffs.delete(path);
-      else if (!this.#snapshots.has(path)) this.#retryLater(path, content);
-    }
+    for (const [path, content, text] of snapshots) await this.#rewrite(path, content, text);
     for (const [path, { lines, rebuild }] of appends) {
       try {
         // Only to a file that is there: one that is not (never written, or deleted with its directory under us)
@@ -129,12 +176,37 @@ export class CoalescingWriter {
         await appendFile(path, `${lines.join('\n')}\n`, { flag: APPEND_TO_EXISTING });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          this.replace(path, rebuild);
+          // In this pass, so that what written() promised is on disk when it answers.
+          let text: string;
+          try {
+            text = rebuild();
+          } catch (cause) {
+            this.#failed(path, cause);
+            this.#retryLater(path, rebuild);
+            continue;
+          }
+          await this.#rewrite(path, rebuild, text);
           continue;
         }
         this.#failed(path, error);
         if (!this.#snapshots.has(path) && !this.#retrying.has(path)) this.#retryLater(path, rebuild);
       }
+    }
+  }
+
+  /** Writes `text` (built from `content`) as the whole of `path`; should that fail, tries `content` again later. */
+  async #rewrite(path: string, content: () => string, text: string): Promise<void> {
+    const tmp = `${path}.${process.pid}.tmp`;
+    const written = await this.#guard(path, async () => {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(tmp, text, { mode: this.#private.has(path) ? 0o600 : 0o666 });
+      await rename(tmp, path);
+    });
+    if (written) this.#backoffs.delete(path);
+    else {
+      // A full disk leaves the temporary file, empty or cut short; it is of no use to anyone.
+      await rm(tmp, { force: true }).catch(() => {});
+      if (!this.#snapshots.has(path)) this.#retryLater(path, content);
     }
   }
 

@@ -341,12 +341,21 @@ async function start(
             : 'Missing or unknown X-Amz-Target header.',
         );
       }
+      const asked = writer.asked;
       const output = await operation(parseBody(text));
+      // A change is answered once it is on disk (with a dataDir), so that one acknowledged survives the process
+      // being killed; the changes of one turn of the event loop share the write.
+      if (writer.asked !== asked) {
+        const behind = await writer.written();
+        if (behind.length > 0) throw notWritten(behind);
+      }
       send(res, 200, requestId, output);
       // Start the deliveries this request queued now that it is answered, rather than after every other
       // request read in this turn of the event loop: under a burst those would each wait for all the others.
       dispatcher.flush();
     } catch (error) {
+      // Nobody is left to answer, and nothing was done: not an internal error.
+      if (error instanceof ClientGone) return;
       if (error instanceof EventBridgeApiError) {
         send(res, error.statusCode, requestId, { __type: error.code, message: error.message });
       } else {
@@ -493,9 +502,26 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
     req.on('end', () =>
       resolve(bytes > MAX_REQUEST_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')),
     );
-    req.on('error', reject);
+    req.on('error', () => reject(new ClientGone()));
   });
 }
+
+/**
+ * A change made in memory that the dataDir does not hold: the disk refused the write (full, read-only). The writer
+ * keeps trying, so the change may yet land; until then a restart would lose it. A 500, as AWS answers when the
+ * outcome is unknown: the SDK tries again, and the operations are safe to repeat (a PutEvents entry may arrive twice,
+ * as AWS's delivery is at least once).
+ */
+function notWritten(behind: readonly string[]): EventBridgeApiError {
+  return new EventBridgeApiError(
+    'InternalException',
+    `The change was made but could not be written to ${behind.join(', ')} (see the server's log); a restart before the write succeeds loses it.`,
+    500,
+  );
+}
+
+/** The client went away before its request was read whole (an SDK timeout or abort, a killed process). */
+class ClientGone extends Error {}
 
 function send(res: ServerResponse, status: number, requestId: string, body: unknown): void {
   const text = JSON.stringify(body);

@@ -187,9 +187,9 @@ describe('embedded EventBridge: a crash in the middle of changes (dataDir)', () 
         await oracle.stop();
       }
       expect(prefixes.length).toBeGreaterThan(0);
-      // And not the empty start, which early prefixes share: a restart that kept nothing would match those. Which
-      // of the last answered requests reached the disk before the kill varies; half of them missing would be a bug.
-      expect(Math.max(...prefixes)).toBeGreaterThan(killAfter / 2);
+      // Every answered request is on disk before its answer (only the one in flight may or may not be). Before
+      // (2026-12-03) the answer came first and the write a turn later: 2 to 8 of 200 answered PutRules were lost.
+      expect(Math.max(...prefixes)).toBeGreaterThanOrEqual(killAfter);
     },
     60_000,
   );

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import {
   CreateArchiveCommand,
   CreateEventBusCommand,
@@ -11,7 +12,7 @@ import {
   UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
 import { MAX_REQUEST_BYTES } from '../../../local/eventbridge/server.js';
-import { caught, useHarness, useSharedHarness } from './harness.js';
+import { caught, sleep, useHarness, useSharedHarness } from './harness.js';
 
 describe('embedded EventBridge: event buses', () => {
   const harness = useHarness();
@@ -397,6 +398,25 @@ describe('embedded EventBridge: protocol', () => {
     const after = await harness.client.send(new ListEventBusesCommand({}));
     // Assess
     expect([res.status, body]).toEqual([413, '']);
+    expect(after.EventBuses?.map((b) => b.Name)).toEqual(['default']);
+  });
+
+  it('logs no internal error for a client that goes away in the middle of its request, and keeps serving', async () => {
+    // Prepare
+    const { port } = harness.eventBridge;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Act: a body promised at 100 bytes, 10 sent, then the connection is gone (an SDK timeout, a killed process).
+    socket.write(
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n' +
+        'X-Amz-Target: AWSEvents.ListRules\r\nContent-Length: 100\r\n\r\n{"Limit":1',
+    );
+    await sleep(50);
+    socket.destroy();
+    await sleep(50);
+    const after = await harness.client.send(new ListEventBusesCommand({}));
+    // Assess
+    expect(harness.warnings.filter((w) => w.includes('internal error'))).toEqual([]);
     expect(after.EventBuses?.map((b) => b.Name)).toEqual(['default']);
   });
 

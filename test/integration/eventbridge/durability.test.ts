@@ -1,0 +1,107 @@
+// What a dataDir holds when the server answers a change: the change itself, written before the answer (group
+// commit), so that a process killed right after an answer keeps what it answered. A file replaced by a FIFO makes
+// the write wait until the test reads it, which shows the order of the two without timing either; a file replaced
+// by a directory makes the write fail.
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateArchiveCommand,
+  DescribeRuleCommand,
+  PutEventsCommand,
+  PutRuleCommand,
+} from '@aws-sdk/client-eventbridge';
+import { caught, type Harness, sleep, startHarness } from './harness.js';
+
+const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
+
+describe('embedded EventBridge: a change is on disk when it is answered (dataDir)', () => {
+  let dataDir: string;
+  const open: Harness[] = [];
+
+  const start = async (): Promise<Harness> => {
+    const harness = await startHarness({ dataDir });
+    open.push(harness);
+    return harness;
+  };
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sharebus-durability-'));
+  });
+
+  afterEach(async () => {
+    for (const harness of open.splice(0)) await harness.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Makes `file` a FIFO: a write to it waits until someone reads it. */
+  const fifo = async (file: string): Promise<void> => {
+    await rm(file, { force: true });
+    execFileSync('mkfifo', [file]);
+  };
+
+  it.each([
+    [
+      'PutRule, in the control-plane log',
+      'control-plane.jsonl',
+      async (h: Harness) =>
+        h.client.send(new PutRuleCommand({ Name: 'kept', EventPattern: '{"source":["s"]}' })),
+      '"Name":"kept"',
+    ],
+    [
+      "PutEvents, in its archive's events",
+      join('archives', 'all.jsonl'),
+      async (h: Harness) =>
+        h.client.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'kept', Detail: '{}' }] })),
+      '\\"detail-type\\":\\"kept\\"',
+    ],
+  ])('%s', async (_, file, change, expected) => {
+    // Prepare
+    const harness = await start();
+    await harness.client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
+    await harness.client.send(
+      new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'first', Detail: '{}' }] }),
+    );
+    await harness.eventBridge.idle();
+    await fifo(join(dataDir, file));
+    const order: string[] = [];
+    // Act: the change is sent; the file is read only well after an answer given before the write would be in.
+    const answered = change(harness).then(() => order.push('answered'));
+    await sleep(300);
+    order.push('reading');
+    const written = await readFile(join(dataDir, file), 'utf8');
+    await answered;
+    // Assess
+    expect(written).toContain(expected);
+    expect(order).toEqual(['reading', 'answered']);
+  });
+
+  it('answers 500 to a change the disk refuses, naming the file, and keeps it once the write lands', async () => {
+    // Prepare: the log becomes a directory, which no write can replace.
+    const first = await start();
+    await first.eventBridge.idle();
+    const log = join(dataDir, 'control-plane.jsonl');
+    await rm(log);
+    await mkdir(log);
+    // Act
+    const refused = await caught(() =>
+      first.client.send(new PutRuleCommand({ Name: 'late', EventPattern: '{"source":["s"]}' })),
+    );
+    await rm(log, { recursive: true });
+    // The writer tries the log again after 1 s.
+    await sleep(1_500);
+    await first.eventBridge.idle();
+    await first.close();
+    open.splice(0);
+    const second = await start();
+    const restored = await second.client.send(new DescribeRuleCommand({ Name: 'late' }));
+    // Assess
+    expect([refused.name, refused.$metadata?.httpStatusCode]).toEqual(['InternalException', 500]);
+    expect(refused.message).toBe(
+      `The change was made but could not be written to ${log} (see the server's log); a restart before the write succeeds loses it.`,
+    );
+    expect(first.warnings).toEqual([]);
+    expect(restored.Name).toBe('late');
+  });
+});
