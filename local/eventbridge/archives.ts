@@ -364,6 +364,9 @@ export class ArchiveStore implements ManagedRuleOwner {
     atMostOneFilter('ListArchives', [prefix, sourceArn, state]);
     if (sourceArn !== undefined) {
       const busName = parseBusArn(sourceArn) ?? sourceArn;
+      // Another account's or region's bus is none of this server's, whatever its name (as everywhere else).
+      if (sourceArn.startsWith('arn:') && sourceArn !== busArn(this.#scope, busName))
+        throw notFound(`Event bus ${sourceArn} does not exist.`);
       if (!this.control.hasBus(busName)) throw notFound(`Event bus ${busName} does not exist.`);
     }
     const archives = [...this.#archives.values()]
@@ -371,7 +374,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       .filter((a) => sourceArn === undefined || a.sourceArn === sourceArn)
       .filter((a) => state === undefined || state === a.state);
     const { items, nextToken: next } = page(archives, nextToken, limit, {
-      filter: JSON.stringify([prefix, sourceArn, state]),
+      filter: JSON.stringify(['ListArchives', prefix, sourceArn, state]),
       key: (a) => a.name,
       invalid: (reason) =>
         validationError(

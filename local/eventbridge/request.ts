@@ -1,6 +1,7 @@
 // Reads request members the way EventBridge's front end checks them: wrong JSON types are a
 // SerializationException, model constraints are collected into one ValidationException with AWS's
 // "N validation errors detected: Value ... at 'member' failed to satisfy constraint: ..." text.
+import { createHash } from 'node:crypto';
 import { EventBridgeApiError, serializationError, validationError } from './errors.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -369,6 +370,10 @@ export interface PageScope<T> {
 interface PageToken {
   /** The name of the last item returned. */
   readonly after: string;
+  /**
+   * A digest of the scope's filter: the filter itself could hold a target ARN of 1,600 characters, and a token
+   * must fit the 2,048 characters NextToken takes (a longer one could not be sent back).
+   */
   readonly filter: string;
   /** Unordered items: the names of every item returned so far. */
   readonly seen?: readonly string[];
@@ -386,7 +391,8 @@ export function page<T>(
   limit: number | undefined,
   scope: PageScope<T>,
 ) {
-  const { filter, key } = scope;
+  const { key } = scope;
+  const filter = filterDigest(scope.filter);
   const items =
     scope.ordered === false ? unsorted : [...unsorted].sort((a, b) => compareNames(key(a), key(b)));
   let left = items;
@@ -408,6 +414,9 @@ export function page<T>(
     scope.ordered === false ? { after, filter, seen: [...seen, ...slice.map(key)] } : { after, filter };
   return { items: slice, nextToken: Buffer.from(JSON.stringify(token)).toString('base64url') };
 }
+
+const filterDigest = (filter: string): string =>
+  createHash('sha256').update(filter).digest('base64url').slice(0, 22);
 
 function readToken(
   nextToken: string,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   CancelReplayCommand,
   CreateArchiveCommand,
+  CreateConnectionCommand,
   CreateEventBusCommand,
   DeleteArchiveCommand,
   DeleteEventBusCommand,
@@ -17,6 +18,7 @@ import {
   ListArchivesCommand,
   type ListArchivesCommandInput,
   type ListArchivesCommandOutput,
+  ListConnectionsCommand,
   ListReplaysCommand,
   type ListReplaysCommandInput,
   ListRuleNamesByTargetCommand,
@@ -435,6 +437,23 @@ describe('embedded EventBridge: archives', () => {
     const twoFilters = await caught(() => list({ NamePrefix: 'orders', State: 'ENABLED' }));
     const badState = await caught(() => list({ State: 'INVALID' as 'ENABLED' }));
     const busName = await caught(() => list({ EventSourceArn: 'orders' }));
+    const foreignBus = await caught(() =>
+      list({ EventSourceArn: BUS_ARN.replace('111111111111', '222222222222') }),
+    );
+    // A token of another operation whose filters read alike (ListConnections has none; NamePrefix matches its name).
+    for (const name of ['c1', 'c2']) {
+      await harness.client.send(
+        new CreateConnectionCommand({
+          Name: name,
+          AuthorizationType: 'API_KEY',
+          AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'k', ApiKeyValue: 'v' } },
+        }),
+      );
+    }
+    const connections = await harness.client.send(new ListConnectionsCommand({ Limit: 1 }));
+    const connectionsToken = await caught(() =>
+      list({ NamePrefix: 'ListConnections', NextToken: connections.NextToken }),
+    );
     // Assess
     const names = (r: ListArchivesCommandOutput) => r.Archives?.map((a) => a.ArchiveName);
     expect(names(first)).toEqual(['orders-a']);
@@ -453,6 +472,11 @@ describe('embedded EventBridge: archives', () => {
       "1 validation error detected: Value 'INVALID' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [CREATE_FAILED, ENABLED, UPDATING, UPDATE_FAILED, CREATING, DISABLED]",
     );
     expect(busName.name).toBe('ValidationException');
+    expect([foreignBus.name, foreignBus.message]).toEqual([
+      'ResourceNotFoundException',
+      'Event bus arn:aws:events:us-east-1:222222222222:event-bus/orders does not exist.',
+    ]);
+    expect(connectionsToken.message).toBe('Parameter NextToken is not valid. Reason: Token invalid.');
   });
 });
 

@@ -140,6 +140,23 @@ describe('embedded EventBridge: targets', () => {
     expect(names.RuleNames).toEqual(['r1']);
   });
 
+  it('pages the rules that send to a target ARN of 1,600 characters with tokens it takes back', async () => {
+    // Prepare: the token used to hold the ARN itself, and past 2,048 characters could not be sent back.
+    const arn = `arn:aws:execute-api:us-east-1:111111111111:api/stage/POST/${'p'.repeat(1_600 - 58)}`;
+    await harness.client.send(new PutRuleCommand({ Name: 'r2', EventPattern: '{"source":["t"]}' }));
+    for (const rule of ['r1', 'r2'])
+      await harness.client.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'api', Arn: arn }] }));
+    // Act
+    const first = await harness.client.send(new ListRuleNamesByTargetCommand({ TargetArn: arn, Limit: 1 }));
+    const second = await harness.client.send(
+      new ListRuleNamesByTargetCommand({ TargetArn: arn, Limit: 1, NextToken: first.NextToken }),
+    );
+    // Assess
+    expect(arn).toHaveLength(1_600);
+    expect(first.NextToken?.length).toBeLessThanOrEqual(2_048);
+    expect([first.RuleNames, second.RuleNames, second.NextToken]).toEqual([['r1'], ['r2'], undefined]);
+  });
+
   it('lists targets in pages', async () => {
     // Prepare
     const targets = [0, 1, 2, 3, 4].map((i) => ({ Id: `t${i}`, Arn: queueArn('q') }));
