@@ -1,8 +1,11 @@
 // One running process per state directory. Two servers reading and rewriting the same files lose each other's
 // writes (each rewrites archives.json from what it read at start), so the second one is refused at start,
-// naming the first. A lock left by a process that died is taken over.
+// naming the first. A lock left by a process that died is taken over. A lock names its host too: a process on
+// another host (a container sharing the directory as a volume, whose pids mean nothing here) cannot be looked
+// for, so its lock is never taken over, only named, with the file to delete should that process be gone.
 import { randomUUID } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export class DataDirInUseError extends Error {
@@ -24,13 +27,16 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The holder a lock file names, or undefined when it names none (not a lock we wrote). */
-function holderOf(path: string): { pid: number; what: string } | undefined {
+/**
+ * The holder a lock file names, or undefined when it names none (not a lock we wrote). A lock from before hosts
+ * were written names none: it is taken as this host's.
+ */
+function holderOf(path: string): { pid: number; what: string; host: string } | undefined {
   try {
-    const [pid = '', what = ''] = readFileSync(path, 'utf8').split('\n');
+    const [pid = '', what = '', host = ''] = readFileSync(path, 'utf8').split('\n');
     const parsed = Number(pid);
     return Number.isSafeInteger(parsed) && parsed > 0
-      ? { pid: parsed, what: what || 'a process' }
+      ? { pid: parsed, what: what || 'a process', host: host || hostname() }
       : undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -47,7 +53,7 @@ export function lockDataDir(dir: string, what: string): () => void {
   mkdirSync(dir, { recursive: true });
   // One spelling per directory, so that `held` knows it whichever way a caller names it.
   const path = join(resolve(dir), LOCK_FILE);
-  const mine = `${process.pid}\n${what}\n`;
+  const mine = `${process.pid}\n${what}\n${hostname()}\n`;
   const aside = join(dir, `${LOCK_FILE}.${process.pid}.${randomUUID()}`);
   writeFileSync(aside, mine, { mode: 0o600 });
   try {
@@ -59,6 +65,11 @@ export function lockDataDir(dir: string, what: string): () => void {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = holderOf(path);
+      if (holder !== undefined && holder.host !== hostname()) {
+        throw new DataDirInUseError(
+          `${dir} is in use by ${holder.what} (process ${holder.pid} on host ${holder.host}), which cannot be looked for from here: stop it first, or if it is no longer running, delete ${path}.`,
+        );
+      }
       const ours = holder?.pid === process.pid;
       if (holder !== undefined && (ours ? held.has(path) : alive(holder.pid))) {
         throw new DataDirInUseError(

@@ -506,6 +506,21 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     }
   });
 
+  it("never takes over a lock another host's process holds (a container sharing the directory), and names the file", async () => {
+    // Prepare: pid 1 runs on every host, and on that other host means nothing here; a pid no process has either.
+    for (const pid of [1, 2147483646]) {
+      await writeFile(join(dataDir, '.lock'), `${pid}\nsharebus\nbuild-7f3a\n`);
+      // Act
+      const refused = await caught(() => startEventBridge({ dataDir, invokeLambda: async () => {} }));
+      // Assess
+      expect(refused).toBeInstanceOf(DataDirInUseError);
+      expect(refused.message).toBe(
+        `${dataDir} is in use by sharebus (process ${pid} on host build-7f3a), which cannot be looked for from here: stop it first, or if it is no longer running, delete ${join(dataDir, '.lock')}.`,
+      );
+      expect(await readFile(join(dataDir, '.lock'), 'utf8')).toBe(`${pid}\nsharebus\nbuild-7f3a\n`);
+    }
+  });
+
   it('redrives a dead letter kept across a restart to its restored target', async () => {
     // Prepare
     const first = await start();
@@ -554,9 +569,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       await waitFor(() => second.invocations.length === 1);
       await second.eventBridge.idle();
       // Assess
-      expect(first.warnings).toContainEqual(
-        expect.stringContaining('1 deliveries not finished; they resume'),
-      );
+      expect(first.warnings).toContainEqual(expect.stringContaining('1 delivery not finished; they resume'));
       expect(JSON.parse(second.invocations[0]?.payload ?? '{}')).toEqual(
         JSON.parse(first.invocations[0]?.payload ?? ''),
       );
