@@ -70,6 +70,11 @@ export interface RunningSharebus {
 }
 
 /** A port sharebus was told to use is held by another process. */
+/** A setting (an environment variable or an option) that cannot be used: its message says which and why. */
+export class SettingError extends Error {
+  override name = 'SettingError';
+}
+
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
 }
@@ -80,7 +85,7 @@ function portFrom(option: number | undefined, variable: string, fallback: number
   if (value === undefined || value === '') return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RangeError(`${variable}=${JSON.stringify(value)} is not a TCP port (0-65535)`);
+    throw new SettingError(`${variable}=${JSON.stringify(value)} is not a TCP port (0-65535)`);
   }
   return port;
 }
@@ -125,16 +130,26 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   };
 
   try {
+    // All three at once: one try tells which to move, rather than one refusal per port.
+    const taken: Array<readonly [number, string]> = [];
     for (const [port, variable] of [
       [ports.dynamoDb, 'SHAREBUS_DYNAMODB_PORT'],
       [ports.eventBridge, 'SHAREBUS_EVENTBRIDGE_PORT'],
       [ports.api, 'SHAREBUS_PORT'],
     ] as const) {
-      if (port !== 0 && !(await portIsFree(host, port))) {
-        throw new PortInUseError(
-          `port ${port} on ${host} is in use (another sharebus?): stop what holds it, or set ${variable} to another port (0 picks a free one).`,
-        );
-      }
+      if (port !== 0 && !(await portIsFree(host, port))) taken.push([port, variable]);
+    }
+    const [one] = taken;
+    if (one !== undefined && taken.length === 1) {
+      throw new PortInUseError(
+        `port ${one[0]} on ${host} is in use (another sharebus?): stop what holds it, or set ${one[1]} to another port (0 picks a free one).`,
+      );
+    }
+    if (taken.length > 1) {
+      const named = taken.map(([port, variable]) => `${port} (${variable})`).join(', ');
+      throw new PortInUseError(
+        `ports ${named} on ${host} are in use (another sharebus?): stop what holds them, or set those variables to other ports (0 picks a free one).`,
+      );
     }
     const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
       host,
@@ -269,7 +284,7 @@ function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number }
   if (raw === undefined || raw === '') return {};
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(
+    throw new SettingError(
       `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${String(raw)}`,
     );
   }

@@ -2,15 +2,22 @@
 import { parseArgs } from 'node:util';
 import { DataDirInUseError } from './data-lock.js';
 import { JavaNotFoundError } from './dynamodb/launcher.js';
-import { PortInUseError, startSharebus } from './runtime.js';
+import { PortInUseError, SettingError, startSharebus } from './runtime.js';
 
-const { values } = parseArgs({
-  options: {
-    'in-memory': { type: 'boolean', default: false },
-    'no-demo': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+const options = {
+  'in-memory': { type: 'boolean', default: false },
+  'no-demo': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
+try {
+  parsed = parseArgs({ options });
+} catch (error) {
+  // A mistyped flag (--inmemory): the message and where to look, not a stack.
+  console.error(`sharebus: ${(error as Error).message} (npm start -- --help lists the options)`);
+  process.exit(2);
+}
+const { values } = parsed;
 
 if (values.help) {
   console.log(`Usage: npm start -- [--in-memory] [--no-demo]
@@ -28,7 +35,13 @@ SHAREBUS_EVENTBRIDGE_MAX_RULES (rules, so subscriptions, the bus may hold; AWS's
 
 try {
   const started = Date.now();
-  const delayScale = Number(process.env.SHAREBUS_EVENTBRIDGE_DELAY_SCALE ?? 1);
+  const scaleText = process.env.SHAREBUS_EVENTBRIDGE_DELAY_SCALE || '1';
+  const delayScale = Number(scaleText);
+  if (!Number.isFinite(delayScale) || delayScale <= 0) {
+    throw new SettingError(
+      `SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 (0.001 makes retries a thousand times faster); got ${scaleText}`,
+    );
+  }
   const bus = await startSharebus({
     inMemory: values['in-memory'],
     seedDemo: !values['no-demo'],
@@ -69,14 +82,19 @@ try {
     await bus.stop();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // SIGHUP: the terminal closed. Stopped as by Ctrl-C, so that the locks go and deliveries not finished are kept.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
 } catch (error) {
   // Errors that say what to do get their message alone; anything else, its stack too.
-  if (
+  if (error instanceof DataDirInUseError) {
+    console.error(
+      `sharebus: ${error.message} (SHAREBUS_DATA_DIR names another, --in-memory uses none; a second sharebus also needs ` +
+        'other ports: SHAREBUS_PORT, SHAREBUS_EVENTBRIDGE_PORT, SHAREBUS_DYNAMODB_PORT, 0 picking free ones)',
+    );
+  } else if (
     error instanceof JavaNotFoundError ||
     error instanceof PortInUseError ||
-    error instanceof DataDirInUseError
+    error instanceof SettingError
   ) {
     console.error(`sharebus: ${error.message}`);
   } else {

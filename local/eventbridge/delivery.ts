@@ -265,7 +265,7 @@ export class Dispatcher {
     if (journal) for (const job of this.#live) journal.wait(this.#saved(job));
     if (this.#live.size > 0) {
       logger.warn(
-        `[eventbridge] stopped with ${this.#live.size} deliveries not finished` +
+        `[eventbridge] stopped with ${this.#live.size} ${this.#live.size === 1 ? 'delivery' : 'deliveries'} not finished` +
           (journal ? '; they resume at the next start' : ' (lost: the server keeps no dataDir)'),
       );
     }

@@ -8,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The project's root (where package.json is). */
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface LocalSharebus {
   readonly apiUrl: string;
@@ -17,8 +18,8 @@ export interface LocalSharebus {
   readonly adminKey: string;
   readonly demoKeys: Readonly<Record<string, string>>;
   readonly output: () => string;
-  /** Sends SIGINT (Ctrl-C) and waits for the process to exit; returns its exit code. */
-  stop(): Promise<number | null>;
+  /** Sends `signal` (default SIGINT, Ctrl-C's) and waits for the process to exit; returns its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export async function startLocalSharebus(
@@ -79,9 +80,9 @@ export async function startLocalSharebus(
     adminKey: printedAdminKey ?? adminKey,
     demoKeys,
     output: () => output,
-    async stop() {
+    async stop(signal: NodeJS.Signals = 'SIGINT') {
       if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGINT');
+      child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       const code = await exited;
       clearTimeout(timer);

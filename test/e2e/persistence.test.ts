@@ -128,8 +128,10 @@ describe('a restarted sharebus', () => {
         data: {},
       });
       await hook.waitFor(1);
-      expect(await first.stop()).toBe(0);
-      expect(first.output()).toMatch(/1 deliveries not finished; they resume at the next start/);
+      // SIGHUP, as when the terminal closes: a stop like Ctrl-C's, keeping what was not delivered.
+      expect(await first.stop('SIGHUP')).toBe(0);
+      expect(first.output()).toMatch(/SIGHUP: stopping sharebus/);
+      expect(first.output()).toMatch(/1 delivery not finished; they resume at the next start/);
       hook.status = 204;
       await sleep(3_000);
       // Act

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirInUseError } from '../../local/data-lock.js';
 import { freePort, portIsFree } from '../../local/net.js';
-import { PortInUseError, startSharebus } from '../../local/runtime.js';
+import { PortInUseError, SettingError, startSharebus } from '../../local/runtime.js';
 
 describe('startSharebus refuses before starting anything', () => {
   it.each([
@@ -43,6 +43,29 @@ describe('startSharebus refuses before starting anything', () => {
     }
   });
 
+  it('every taken port at once, naming each variable', async () => {
+    // Prepare
+    const holders = [createServer(), createServer()];
+    for (const holder of holders)
+      await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const [api = 0, eventBridge = 0] = holders.map((h) => (h.address() as AddressInfo).port);
+    try {
+      // Act
+      const started = startSharebus({
+        inMemory: true,
+        apiPort: api,
+        eventBridgePort: eventBridge,
+        dynamoDbPort: 0,
+      });
+      // Assess
+      await expect(started).rejects.toThrow(
+        `ports ${eventBridge} (SHAREBUS_EVENTBRIDGE_PORT), ${api} (SHAREBUS_PORT) on 127.0.0.1 are in use (another sharebus?): stop what holds them, or set those variables to other ports (0 picks a free one).`,
+      );
+    } finally {
+      for (const holder of holders) await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
+  });
+
   it.each([0, 1.5, -3])('a rules quota of %p, naming SHAREBUS_EVENTBRIDGE_MAX_RULES', async (quota) => {
     // Act
     const started = startSharebus({
@@ -52,7 +75,8 @@ describe('startSharebus refuses before starting anything', () => {
       dynamoDbPort: 0,
       maxRulesPerBus: quota,
     });
-    // Assess
+    // Assess: a SettingError, which npm start prints as its message alone.
+    await expect(started).rejects.toThrow(SettingError);
     await expect(started).rejects.toThrow(
       `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${quota}`,
     );
