@@ -1,7 +1,7 @@
 // Coalescing file writer for the optional dataDir: many changes in one tick become one write, so keeping
 // queues and archives on disk costs little at event rates, and flush() lets stop()/idle() wait for the disk.
-import { constants, existsSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Appends without creating: a file that is not there fails with ENOENT rather than start without its past. */
@@ -173,7 +173,17 @@ export class CoalescingWriter {
       try {
         // Only to a file that is there: one that is not (never written, or deleted with its directory under us)
         // is written whole instead, so that the lines before these are not lost.
-        await appendFile(path, `${lines.join('\n')}\n`, { flag: APPEND_TO_EXISTING });
+        // Synchronously: a few lines cost a few microseconds of the event loop, where the three thread-pool trips
+        // of an asynchronous append (open, write, close) cost about 0.3 ms that every change's answer now waits for.
+        const bytes = Buffer.from(`${lines.join('\n')}\n`);
+        const fd = openSync(path, APPEND_TO_EXISTING);
+        try {
+          // A short write (a disk filling up) goes on from where it stopped; an error leaves a line cut short,
+          // which the rewrite a failed append is followed by replaces.
+          for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+        } finally {
+          closeSync(fd);
+        }
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
           // In this pass, so that what written() promised is on disk when it answers.

@@ -2,11 +2,11 @@
 // policies, the server killed (SIGKILL) in the middle of it, and the state read back after a restart must be the
 // state after some prefix of the requests sent, as if the crash had come between two of them. Which prefix
 // depends on the moment of the kill; that one exists does not.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEventBridge } from '../../../local/eventbridge/index.js';
+import { killed, startChild } from './child-server.js';
 
 interface Change {
   readonly op: string;
@@ -14,7 +14,6 @@ interface Change {
 }
 
 const ACCOUNT = 'arn:aws:events:us-east-1:111111111111';
-const SERVER = new URL('./children/eventbridge-server.ts', import.meta.url).pathname;
 
 /** A deterministic stream of changes over a few names, so that they meet: many are refused, as in real use. */
 function changes(seed: number, count: number): Change[] {
@@ -111,26 +110,6 @@ async function readState(endpoint: string): Promise<string> {
     state[bus.Name ?? ''] = { described, tags, rules };
   }
   return JSON.stringify(state);
-}
-
-function startChild(dataDir: string): Promise<{ child: ChildProcess; endpoint: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) =>
-      reject(new Error(`the EventBridge child exited (${code}) before listening`)),
-    );
-    child.stdout?.once('data', (data) => resolve({ child, endpoint: String(data).trim() }));
-  });
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
 }
 
 describe('embedded EventBridge: a crash in the middle of changes (dataDir)', () => {

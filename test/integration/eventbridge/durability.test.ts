@@ -1,18 +1,15 @@
 // What a dataDir holds when the server answers a change: the change itself, written before the answer (group
 // commit), so that a process killed right after an answer keeps what it answered. A file replaced by a FIFO makes
-// the write wait until the test reads it, which shows the order of the two without timing either; a file replaced
-// by a directory makes the write fail.
+// the write wait until the test reads it (the server, in a process of its own, waits whole: appends are made
+// synchronously), which shows the order of the two without timing either; a file replaced by a directory makes
+// the write fail.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateArchiveCommand,
-  DescribeRuleCommand,
-  PutEventsCommand,
-  PutRuleCommand,
-} from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, sleep, startHarness } from './harness.js';
+import { DescribeRuleCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { killed, startChild } from './child-server.js';
+import { caught, type Harness, rawCall, sleep, startHarness } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
 
@@ -45,36 +42,46 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
     [
       'PutRule, in the control-plane log',
       'control-plane.jsonl',
-      async (h: Harness) =>
-        h.client.send(new PutRuleCommand({ Name: 'kept', EventPattern: '{"source":["s"]}' })),
+      'PutRule',
+      { Name: 'kept', EventPattern: '{"source":["s"]}' },
       '"Name":"kept"',
     ],
     [
       "PutEvents, in its archive's events",
       join('archives', 'all.jsonl'),
-      async (h: Harness) =>
-        h.client.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'kept', Detail: '{}' }] })),
+      'PutEvents',
+      { Entries: [{ Source: 's', DetailType: 'kept', Detail: '{}' }] },
       '\\"detail-type\\":\\"kept\\"',
     ],
-  ])('%s', async (_, file, change, expected) => {
-    // Prepare
-    const harness = await start();
-    await harness.client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
-    await harness.client.send(
-      new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'first', Detail: '{}' }] }),
-    );
-    await harness.eventBridge.idle();
-    await fifo(join(dataDir, file));
-    const order: string[] = [];
-    // Act: the change is sent; the file is read only well after an answer given before the write would be in.
-    const answered = change(harness).then(() => order.push('answered'));
-    await sleep(300);
-    order.push('reading');
-    const written = await readFile(join(dataDir, file), 'utf8');
-    await answered;
-    // Assess
-    expect(written).toContain(expected);
-    expect(order).toEqual(['reading', 'answered']);
+  ])('%s', async (_, file, operation, body, expected) => {
+    // Prepare: a server of its own, whose writes to a FIFO may block it whole without blocking the test.
+    const { child, endpoint } = await startChild(dataDir);
+    try {
+      await rawCall(
+        endpoint,
+        'CreateArchive',
+        JSON.stringify({ ArchiveName: 'all', EventSourceArn: BUS_ARN }),
+      );
+      const first = { Entries: [{ Source: 's', DetailType: 'first', Detail: '{}' }] };
+      await rawCall(endpoint, 'PutEvents', JSON.stringify(first));
+      await fifo(join(dataDir, file));
+      const order: string[] = [];
+      // Act: the change is sent; the file is read only well after an answer given before the write would be in.
+      const answered = rawCall(endpoint, operation, JSON.stringify(body)).then((answer) => {
+        order.push('answered');
+        return answer;
+      });
+      await sleep(300);
+      order.push('reading');
+      const written = await readFile(join(dataDir, file), 'utf8');
+      const answer = await answered;
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(written).toContain(expected);
+      expect(order).toEqual(['reading', 'answered']);
+    } finally {
+      await killed(child);
+    }
   });
 
   it('answers 500 to a change the disk refuses, naming the file, and keeps it once the write lands', async () => {

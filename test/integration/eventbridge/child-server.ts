@@ -1,0 +1,27 @@
+// The embedded EventBridge in a process of its own (children/eventbridge-server.ts), for tests that kill it or
+// block it: its event loop is not the test's.
+import { type ChildProcess, spawn } from 'node:child_process';
+
+const SERVER = new URL('./children/eventbridge-server.ts', import.meta.url).pathname;
+
+/** Starts a server on `dataDir` (account 111111111111) and resolves once it listens, with its endpoint. */
+export function startChild(dataDir: string): Promise<{ child: ChildProcess; endpoint: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`the EventBridge child exited (${code}) before listening`)),
+    );
+    child.stdout?.once('data', (data) => resolve({ child, endpoint: String(data).trim() }));
+  });
+}
+
+/** Kills the child with SIGKILL (a crash) and resolves once it is gone. */
+export function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
