@@ -1,7 +1,8 @@
 // The state directory's lock: who holds it is read from a file that appears whole, and a lock naming a process
 // that is gone, or naming this process without being one it holds (a restarted container reuses pids), is stale.
+// A lock also names its host (another host's is never taken over: see restart.test.ts).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative as relativePath } from 'node:path';
 import { DataDirInUseError, lockDataDir } from '../../../local/data-lock.js';
 
@@ -33,7 +34,7 @@ describe('lockDataDir', () => {
     const second = refusal(() => lockDataDir(dir, 'embedded EventBridge'));
     release();
     // Assess
-    expect(content).toBe(`${process.pid}\nsharebus\n`);
+    expect(content).toBe(`${process.pid}\nsharebus\n${hostname()}\n`);
     expect(second).toBeInstanceOf(DataDirInUseError);
     expect((second as Error).message).toBe(
       `${dir} is in use by sharebus (process ${process.pid}): stop it first, or give this embedded EventBridge another state directory.`,
@@ -66,7 +67,7 @@ describe('lockDataDir', () => {
     const files = readdirSync(dir);
     release();
     // Assess
-    expect(taken).toBe(`${process.pid}\nsharebus\n`);
+    expect(taken).toBe(`${process.pid}\nsharebus\n${hostname()}\n`);
     expect(files).toEqual(['.lock']);
   });
 });
