@@ -11,6 +11,12 @@ const APPEND_TO_EXISTING = constants.O_WRONLY | constants.O_APPEND;
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MOST_MS = 60_000;
 
+interface Waiter {
+  /** The paths written for the caller, each with the number of the last write it asked for there. */
+  readonly needs: ReadonlyArray<readonly [string, number]>;
+  readonly settle: (behind: string[]) => void;
+}
+
 export class CoalescingWriter {
   #closed = false;
   readonly #snapshots = new Map<string, () => string>();
@@ -23,11 +29,13 @@ export class CoalescingWriter {
   readonly #private = new Set<string>();
   #scheduled: Promise<void> | undefined;
   #failures = 0;
-  /** Writes asked for so far (each replace or append), and how many of them the last finished pass covered. */
+  /** Writes asked for so far (each replace or append), numbered in order. */
   #asked = 0;
-  #covered = 0;
-  /** Callers of written(), each waiting for the pass that covers the writes asked for before it. */
-  readonly #waiting: Array<{ readonly upTo: number; readonly settle: (behind: string[]) => void }> = [];
+  /** Per path, the number of the last write asked for it, and the number up to which its file holds them all. */
+  readonly #lastAsked = new Map<string, number>();
+  readonly #onDisk = new Map<string, number>();
+  /** Callers of written(), each waiting until the paths it asked for are on disk, or one of them is behind. */
+  readonly #waiting: Waiter[] = [];
 
   /**
    * Rewrites `path` with `content()` soon (atomically, through a temporary file). A rewrite that fails is tried
@@ -41,7 +49,7 @@ export class CoalescingWriter {
     clearTimeout(this.#retrying.get(path));
     this.#retrying.delete(path);
     this.#snapshots.set(path, content);
-    this.#asked++;
+    this.#ask(path);
     this.#schedule();
   }
 
@@ -51,7 +59,7 @@ export class CoalescingWriter {
    * after it to a file that lacks it would leave a gap, a state that never was.
    */
   append(path: string, line: string, rebuild: () => string): void {
-    this.#asked++;
+    this.#ask(path);
     // A rewrite on its way (or waiting to be tried again) is built from the live state, this line included.
     if (this.#snapshots.has(path) || this.#retrying.has(path)) {
       this.#schedule();
@@ -94,23 +102,47 @@ export class CoalescingWriter {
     this.#retrying.clear();
   }
 
-  /** How many writes have been asked for so far: a caller compares two readings to see whether it asked for any. */
+  /** How many writes have been asked for so far: a caller reads it before a change, to name its writes to written(). */
   get asked(): number {
     return this.#asked;
   }
 
   /**
-   * Resolves once a pass has written everything asked for so far (to the operating system: a process killed after
-   * keeps it; fsync, which only a power cut would need, is not called), with the paths whose writes have failed and
-   * wait to be tried again: empty when all is on disk. The server answers a change only after it (group commit:
-   * every change of one turn of the event loop shares one write).
+   * Resolves once the files written since `since` (a reading of `asked`) hold what was asked for them (written to
+   * the operating system: a process killed after keeps it; fsync, which only a power cut would need, is not
+   * called), with those of them whose writes failed and wait to be tried again: empty when all is on disk. Other
+   * files' troubles are not reported. The server answers a change only after it (group commit: the changes of one
+   * turn of the event loop share one write).
    */
-  written(): Promise<string[]> {
-    const upTo = this.#asked;
-    if (this.#covered >= upTo && !this.#scheduled) return Promise.resolve(this.behind);
-    const answer = new Promise<string[]>((settle) => this.#waiting.push({ upTo, settle }));
-    this.#schedule();
-    return answer;
+  written(since: number): Promise<string[]> {
+    const needs = [...this.#lastAsked].filter(([, asked]) => asked > since);
+    return new Promise((settle) => {
+      const waiter: Waiter = { needs, settle };
+      if (this.#decide(waiter)) return;
+      this.#waiting.push(waiter);
+      this.#schedule();
+    });
+  }
+
+  #ask(path: string): void {
+    this.#lastAsked.set(path, ++this.#asked);
+  }
+
+  /**
+   * Answers a waiter whose outcome is known, and says whether it was: all its paths on disk (none behind), or some
+   * behind (those named), or the writer closed (what is not on disk then never will be).
+   */
+  #decide(waiter: Waiter, giveUp = false): boolean {
+    const behind: string[] = [];
+    let pending = false;
+    for (const [path, asked] of waiter.needs) {
+      if ((this.#onDisk.get(path) ?? 0) >= asked) continue;
+      if (this.#retrying.has(path) || this.#closed || giveUp) behind.push(path);
+      else pending = true;
+    }
+    if (pending && behind.length === 0) return false;
+    waiter.settle(behind);
+    return true;
   }
 
   /** Resolves once everything asked for so far is on disk (failed writes waiting to be tried again aside). */
@@ -121,34 +153,28 @@ export class CoalescingWriter {
   #schedule(): void {
     if (this.#scheduled) return;
     if (this.#closed) {
-      this.#settle(this.#asked);
+      this.#settle();
       return;
     }
     this.#scheduled = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      const upTo = this.#asked;
       try {
         await this.#writeAll();
       } finally {
         this.#scheduled = undefined;
-        this.#covered = upTo;
-        this.#settle(upTo);
-        if (this.#snapshots.size > 0 || this.#appends.size > 0 || this.#waiting.length > 0) this.#schedule();
+        const more = this.#snapshots.size > 0 || this.#appends.size > 0;
+        // With nothing left to write, a waiter still undecided could wait forever: none should be, and one would be
+        // answered as behind rather than as written.
+        this.#settle(!more);
+        if (more) this.#schedule();
       }
     });
   }
 
-  /** Answers the callers of written() whose writes a finished pass covered (all of them once closed). */
-  #settle(upTo: number): void {
-    const behind = this.behind;
+  /** Answers the callers of written() whose outcome a finished pass decided. */
+  #settle(giveUp = false): void {
     for (let i = 0; i < this.#waiting.length; ) {
-      const waiter = this.#waiting[i] as {
-        readonly upTo: number;
-        readonly settle: (behind: string[]) => void;
-      };
-      if (waiter.upTo <= upTo || this.#closed) {
-        this.#waiting.splice(i, 1);
-        waiter.settle(behind);
-      } else i++;
+      if (this.#decide(this.#waiting[i] as Waiter, giveUp)) this.#waiting.splice(i, 1);
+      else i++;
     }
   }
 
@@ -156,6 +182,9 @@ export class CoalescingWriter {
     // Take every snapshot now, before any await, so appends arriving meanwhile are written once, after. One that
     // cannot be built (a file past the longest string JavaScript holds, about 512 MiB) is reported like a failed
     // write rather than thrown where nothing would catch it.
+    // What this pass writes of a path holds every write asked for it so far: the snapshots are built now, the
+    // appends queued so far are all here, and an append that found a rewrite queued or waiting left its line to it.
+    const upTo = this.#asked;
     const snapshots: Array<readonly [string, () => string, string]> = [];
     for (const [path, content] of this.#snapshots) {
       try {
@@ -168,7 +197,7 @@ export class CoalescingWriter {
     const appends = [...this.#appends];
     this.#snapshots.clear();
     this.#appends.clear();
-    for (const [path, content, text] of snapshots) await this.#rewrite(path, content, text);
+    for (const [path, content, text] of snapshots) await this.#rewrite(path, content, text, upTo);
     for (const [path, { lines, rebuild }] of appends) {
       try {
         // Only to a file that is there: one that is not (never written, or deleted with its directory under us)
@@ -184,6 +213,7 @@ export class CoalescingWriter {
         } finally {
           closeSync(fd);
         }
+        this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
           // In this pass, so that what written() promised is on disk when it answers.
@@ -195,7 +225,7 @@ export class CoalescingWriter {
             this.#retryLater(path, rebuild);
             continue;
           }
-          await this.#rewrite(path, rebuild, text);
+          await this.#rewrite(path, rebuild, text, upTo);
           continue;
         }
         this.#failed(path, error);
@@ -204,16 +234,21 @@ export class CoalescingWriter {
     }
   }
 
-  /** Writes `text` (built from `content`) as the whole of `path`; should that fail, tries `content` again later. */
-  async #rewrite(path: string, content: () => string, text: string): Promise<void> {
+  /**
+   * Writes `text` (built from `content`, holding the writes asked for up to `upTo`) as the whole of `path`; should
+   * that fail, tries `content` again later.
+   */
+  async #rewrite(path: string, content: () => string, text: string, upTo: number): Promise<void> {
     const tmp = `${path}.${process.pid}.tmp`;
     const written = await this.#guard(path, async () => {
       await mkdir(dirname(path), { recursive: true });
       await writeFile(tmp, text, { mode: this.#private.has(path) ? 0o600 : 0o666 });
       await rename(tmp, path);
     });
-    if (written) this.#backoffs.delete(path);
-    else {
+    if (written) {
+      this.#backoffs.delete(path);
+      this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
+    } else {
       // A full disk leaves the temporary file, empty or cut short; it is of no use to anyone.
       await rm(tmp, { force: true }).catch(() => {});
       if (!this.#snapshots.has(path)) this.#retryLater(path, content);

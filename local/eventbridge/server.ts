@@ -346,7 +346,7 @@ async function start(
       // A change is answered once it is on disk (with a dataDir), so that one acknowledged survives the process
       // being killed; the changes of one turn of the event loop share the write.
       if (writer.asked !== asked) {
-        const behind = await writer.written();
+        const behind = await writer.written(asked);
         if (behind.length > 0) throw notWritten(behind);
       }
       send(res, 200, requestId, output);
@@ -509,8 +509,8 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 /**
  * A change made in memory that the dataDir does not hold: the disk refused the write (full, read-only). The writer
  * keeps trying, so the change may yet land; until then a restart would lose it. A 500, as AWS answers when the
- * outcome is unknown: the SDK tries again, and the operations are safe to repeat (a PutEvents entry may arrive twice,
- * as AWS's delivery is at least once).
+ * outcome is unknown: the SDK tries again (a PutEvents entry may then arrive twice, as AWS's delivery is at least
+ * once; a Create answers that the resource exists, which in memory it does).
  */
 function notWritten(behind: readonly string[]): EventBridgeApiError {
   return new EventBridgeApiError(

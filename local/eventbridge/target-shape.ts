@@ -173,7 +173,14 @@ function read(value: unknown, shape: Shape, key: string, lenient: boolean): unkn
       const kept = typed(item, shape.map)
         ? read(item, shape.map, name, lenient)
         : wrong(`a map of ${plural(shape.map)}`);
-      if (kept !== undefined) out[name] = kept;
+      // A key is any text (`__proto__` included, which AWS's key patterns allow): defined, never assigned.
+      if (kept !== undefined)
+        Object.defineProperty(out, name, {
+          value: kept,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
     return out;
   }

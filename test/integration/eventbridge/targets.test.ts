@@ -2,6 +2,7 @@ import {
   ListRuleNamesByTargetCommand,
   ListTargetsByRuleCommand,
   type ListTargetsByRuleCommandOutput,
+  PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
   RemoveTargetsCommand,
@@ -68,6 +69,27 @@ describe('embedded EventBridge: targets', () => {
         },
       },
     ]);
+  });
+
+  it('keeps a map key that is any text AWS allows, __proto__ included, and renders with it', async () => {
+    // Prepare
+    const transformer =
+      '{"InputPathsMap":{"__proto__":"$.detail.a"},"InputTemplate":"{\\"v\\": <__proto__>}"}';
+    // Act
+    const put = await rawCall(
+      harness.eventBridge.endpoint,
+      'PutTargets',
+      `{"Rule":"r1","Targets":[{"Id":"q","Arn":"${queueArn('q')}","InputTransformer":${transformer}}]}`,
+    );
+    const listed = await rawCall(harness.eventBridge.endpoint, 'ListTargetsByRule', '{"Rule":"r1"}');
+    await harness.client.send(
+      new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{"a":"hello"}' }] }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    expect(put.json).toEqual({ FailedEntryCount: 0, FailedEntries: [] });
+    expect(JSON.stringify(listed.json.Targets)).toContain('"InputPathsMap":{"__proto__":"$.detail.a"}');
+    expect(harness.eventBridge.queues.peek(queueArn('q')).map((m) => m.body)).toEqual(['{"v":"hello"}']);
   });
 
   it.each([

@@ -28,6 +28,50 @@ describe('CoalescingWriter', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  describe('written(since): whether the files a caller wrote hold what it asked', () => {
+    beforeEach(() => {
+      jest.spyOn(console, 'error').mockImplementation(() => {});
+    });
+
+    it("answers [] once they do, whatever another file's trouble", async () => {
+      // Prepare: another change's file is a directory, so its rewrite fails and waits to be tried again.
+      const writer = new CoalescingWriter();
+      await mkdir(join(dir, 'other.json'));
+      writer.replace(join(dir, 'other.json'), () => '{}');
+      await writer.flush();
+      // Act
+      const since = writer.asked;
+      writer.append(join(dir, 'mine.jsonl'), '{"a":1}', () => '{"a":1}\n');
+      const behind = await writer.written(since);
+      // Assess
+      expect(writer.behind).toEqual([join(dir, 'other.json')]);
+      expect(behind).toEqual([]);
+      expect(await readFile(join(dir, 'mine.jsonl'), 'utf8')).toBe('{"a":1}\n');
+      writer.close();
+    });
+
+    it('names its file when that write failed, even when a rewrite of it was asked for meanwhile', async () => {
+      // Prepare: the file is a directory, so the append fails, and so will the rewrite asked for during the pass
+      // (while a long write goes first); before, the append's caller was answered [] as if all were on disk.
+      const writer = new CoalescingWriter();
+      const file = join(dir, 'log.jsonl');
+      await mkdir(file);
+      writer.replace(join(dir, 'big'), () => 'x'.repeat(64 * 1024 * 1024));
+      const since = writer.asked;
+      writer.append(file, 'line A', () => 'line A\n');
+      // Act
+      const first = writer.written(since);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const later = writer.asked;
+      writer.replace(file, () => 'line A\nline B\n');
+      const second = writer.written(later);
+      // Assess
+      expect(await first).toEqual([file]);
+      expect(await second).toEqual([file]);
+      writer.close();
+    });
+  });
+
   it('writes nothing asked for once closed, as a stopped server must not touch files a later start owns', async () => {
     // Prepare
     const writer = new CoalescingWriter();
