@@ -82,7 +82,9 @@ try {
     await bus.stop();
     process.exit(0);
   };
-  // SIGHUP: the terminal closed. Stopped as by Ctrl-C, so that the locks go and deliveries not finished are kept.
+  // SIGHUP: the terminal closed. Stopped as by Ctrl-C, so that the locks go and deliveries not finished are kept;
+  // what is printed meanwhile goes nowhere, and a failed write to the gone terminal must not end the process first.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
 } catch (error) {
   // Errors that say what to do get their message alone; anything else, its stack too.

@@ -18,6 +18,8 @@ export interface LocalSharebus {
   readonly adminKey: string;
   readonly demoKeys: Readonly<Record<string, string>>;
   readonly output: () => string;
+  /** Closes our end of its output, as a terminal that was closed: what it prints after goes nowhere. */
+  closeOutput(): void;
   /** Sends `signal` (default SIGINT, Ctrl-C's) and waits for the process to exit; returns its exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -80,6 +82,10 @@ export async function startLocalSharebus(
     adminKey: printedAdminKey ?? adminKey,
     demoKeys,
     output: () => output,
+    closeOutput() {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    },
     async stop(signal: NodeJS.Signals = 'SIGINT') {
       if (child.exitCode !== null) return child.exitCode;
       child.kill(signal);
