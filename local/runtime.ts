@@ -69,12 +69,12 @@ export interface RunningSharebus {
   stop(): Promise<void>;
 }
 
-/** A port sharebus was told to use is held by another process. */
 /** A setting (an environment variable or an option) that cannot be used: its message says which and why. */
 export class SettingError extends Error {
   override name = 'SettingError';
 }
 
+/** A port sharebus was told to use is held by another process. */
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
 }

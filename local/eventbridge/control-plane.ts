@@ -641,8 +641,10 @@ export class ControlPlane {
   }
 
   deleteRule(body: JsonObject): JsonObject {
-    // Read whatever the rule: a Force that is not a boolean is a SerializationException, as any wrong type.
-    const force = new RequestReader(body).boolean('Force');
+    // Read whatever the rule: a Force that is not a boolean is a SerializationException, as any wrong type. Not on
+    // replay: a journal from before this check logged such a DeleteRule of an ordinary rule, which ignored Force.
+    const force =
+      this.#restoringAt === undefined ? new RequestReader(body).boolean('Force') : body.Force === true;
     const { bus, name } = this.#readRuleRef(body);
     const managed = this.#managedRule(bus.name, name);
     if (managed) {

@@ -1,11 +1,31 @@
 // Coalescing file writer for the optional dataDir: many changes in one tick become one write, so keeping
 // queues and archives on disk costs little at event rates, and flush() lets stop()/idle() wait for the disk.
 import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Appends without creating: a file that is not there fails with ENOENT rather than start without its past. */
 const APPEND_TO_EXISTING = constants.O_WRONLY | constants.O_APPEND;
+
+/**
+ * Appends up to this size are written synchronously: a few lines take microseconds of the event loop, where the
+ * three thread-pool trips of an asynchronous append (open, write, close) took about 0.3 ms that every change's
+ * answer waits for. A larger batch (a backlog gathered while a long rewrite was on its way: 29 MB took 106 ms
+ * written synchronously) goes asynchronously, so that it does not stall the server.
+ */
+const SYNC_APPEND_BYTES = 256 * 1024;
+
+/** `bytes` appended to the end of the file at `path`, which must exist, before returning. */
+function appendNow(path: string, bytes: Buffer): void {
+  const fd = openSync(path, APPEND_TO_EXISTING);
+  try {
+    // A short write (a disk filling up) goes on from where it stopped; an error leaves a line cut short, which the
+    // rewrite a failed append is followed by replaces.
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** First wait before a failed rewrite is tried again; it doubles up to a minute. */
 const RETRY_FIRST_MS = 1_000;
@@ -202,21 +222,17 @@ export class CoalescingWriter {
       try {
         // Only to a file that is there: one that is not (never written, or deleted with its directory under us)
         // is written whole instead, so that the lines before these are not lost.
-        // Synchronously: a few lines cost a few microseconds of the event loop, where the three thread-pool trips
-        // of an asynchronous append (open, write, close) cost about 0.3 ms that every change's answer now waits for.
         const bytes = Buffer.from(`${lines.join('\n')}\n`);
-        const fd = openSync(path, APPEND_TO_EXISTING);
-        try {
-          // A short write (a disk filling up) goes on from where it stopped; an error leaves a line cut short,
-          // which the rewrite a failed append is followed by replaces.
-          for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
-        } finally {
-          closeSync(fd);
-        }
+        if (bytes.length <= SYNC_APPEND_BYTES) appendNow(path, bytes);
+        else await appendFile(path, bytes, { flag: APPEND_TO_EXISTING });
         this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          // In this pass, so that what written() promised is on disk when it answers.
+          // In this pass, so that what written() promised is on disk when it answers. Built from the live state,
+          // it holds every write asked for the file until now, the lines queued since this pass began included:
+          // those are dropped, or the next pass would append them a second time.
+          const builtAt = this.#asked;
+          this.#appends.delete(path);
           let text: string;
           try {
             text = rebuild();
@@ -225,7 +241,7 @@ export class CoalescingWriter {
             this.#retryLater(path, rebuild);
             continue;
           }
-          await this.#rewrite(path, rebuild, text, upTo);
+          await this.#rewrite(path, rebuild, text, builtAt);
           continue;
         }
         this.#failed(path, error);

@@ -939,6 +939,24 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(JSON.stringify(await logLines(dataDir))).not.toContain('Extra');
   });
 
+  it('replays a DeleteRule an earlier version logged with a Force that is not a boolean, refusing nothing', async () => {
+    // Prepare: a rule, then its deletion as an earlier version logged it (it read Force for managed rules only).
+    const first = await start();
+    await first.client.send(new PutRuleCommand({ Name: 'gone', EventPattern: '{"source":["x"]}' }));
+    await first.close();
+    open.splice(0);
+    await appendFile(
+      join(dataDir, 'control-plane.jsonl'),
+      `${JSON.stringify({ at: Date.now(), op: 'DeleteRule', body: { Name: 'gone', Force: 'yes' } })}\n`,
+    );
+    // Act
+    const second = await start();
+    const rules = await second.client.send(new ListRulesCommand({}));
+    // Assess
+    expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
+    expect(rules.Rules?.map((r) => r.Name)).toEqual([]);
+  });
+
   it('warns once at start about restored targets it cannot deliver to, not once per target', async () => {
     // Prepare
     const first = await start();

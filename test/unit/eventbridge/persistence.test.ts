@@ -50,6 +50,36 @@ describe('CoalescingWriter', () => {
       writer.close();
     });
 
+    it('writes a missing file whole once, the lines asked for while its pass was on its way not twice', async () => {
+      // Prepare: the log is gone from under the writer, and a long rewrite goes first in the pass.
+      const writer = new CoalescingWriter();
+      const log = join(dir, 'log.jsonl');
+      const live: string[] = [];
+      const rebuild = () => live.map((line) => `${line}\n`).join('');
+      writer.replace(join(dir, 'big.json'), () => `"${'x'.repeat(5_000_000)}"`);
+      const since = writer.asked;
+      live.push('l1');
+      writer.append(log, 'l1', rebuild);
+      // Act: l2 comes while the pass waits on the long rewrite (or after it: either way l2 is written once).
+      const first = writer.written(since);
+      const second = new Promise<string[]>((resolve) =>
+        setImmediate(() =>
+          setImmediate(() => {
+            const before = writer.asked;
+            live.push('l2');
+            writer.append(log, 'l2', rebuild);
+            void writer.written(before).then(resolve);
+          }),
+        ),
+      );
+      const answers = [await first, await second];
+      await writer.flush();
+      // Assess
+      expect(answers).toEqual([[], []]);
+      expect(await readFile(log, 'utf8')).toBe('l1\nl2\n');
+      writer.close();
+    });
+
     it('names its file when that write failed, even when a rewrite of it was asked for meanwhile', async () => {
       // Prepare: the file is a directory, so the append fails, and so will the rewrite asked for during the pass
       // (while a long write goes first); before, the append's caller was answered [] as if all were on disk.
@@ -70,6 +100,21 @@ describe('CoalescingWriter', () => {
       expect(await second).toEqual([file]);
       writer.close();
     });
+  });
+
+  it('appends a batch too large to write at once without stalling (asynchronously), whole and in order', async () => {
+    // Prepare
+    const writer = new CoalescingWriter();
+    const log = join(dir, 'log.jsonl');
+    await writeFile(log, 'start\n');
+    const lines = Array.from({ length: 400 }, (_, i) => `${i}:${'y'.repeat(1_000)}`);
+    // Act
+    const since = writer.asked;
+    for (const line of lines) writer.append(log, line, () => 'never\n');
+    const behind = await writer.written(since);
+    // Assess
+    expect(behind).toEqual([]);
+    expect(await readFile(log, 'utf8')).toBe(`start\n${lines.join('\n')}\n`);
   });
 
   it('writes nothing asked for once closed, as a stopped server must not touch files a later start owns', async () => {
