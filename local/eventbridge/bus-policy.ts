@@ -26,9 +26,14 @@ export type PermissionRequest =
 
 /**
  * Reads PutPermission's members (held to AWS's model at `req.check()`, which the caller runs); a principal account
- * is named in the bus's partition.
+ * is named in the bus's partition. `lenient` (replaying a journal) skips the checks added on 2026-12-03 (the
+ * condition's type and key, a policy's statements and resources), which an earlier version's log may not pass.
  */
-export function readPermission(req: RequestReader, partition: string): () => PermissionRequest {
+export function readPermission(
+  req: RequestReader,
+  partition: string,
+  lenient = false,
+): () => PermissionRequest {
   const action = req.string('Action', {
     min: 1,
     max: 64,
@@ -49,7 +54,7 @@ export function readPermission(req: RequestReader, partition: string): () => Per
   const policy = req.string('Policy');
   // The checks past the model's run once the request has passed it, so its messages come first.
   return () => {
-    if (policy !== undefined) return { policy: parsePolicy(policy) };
+    if (policy !== undefined) return { policy: parsePolicy(policy, lenient) };
     // The words below are those other emulators answer (moto, recorded from AWS by its authors); AWS documents none.
     if (action !== 'events:PutEvents') {
       throw validationError("Provided value in parameter 'action' is not supported.");
@@ -59,6 +64,18 @@ export function readPermission(req: RequestReader, partition: string): () => Per
     if (condition && principal !== '*') {
       throw validationError(
         "Value of the parameter 'principal' must be '*' when the parameter 'condition' is set.",
+      );
+    }
+    // "Currently the only supported value is StringEquals" and "the only supported key is aws:PrincipalOrgID"
+    // (the Condition reference); the words of the refusal are ours, in the style of the action's above.
+    if (condition && !lenient && type !== 'StringEquals') {
+      throw validationError(
+        "Provided value in parameter 'condition.type' is not supported: the only supported type is StringEquals.",
+      );
+    }
+    if (condition && !lenient && key !== 'aws:PrincipalOrgID') {
+      throw validationError(
+        "Provided value in parameter 'condition.key' is not supported: the only supported key is aws:PrincipalOrgID.",
       );
     }
     return {
@@ -73,7 +90,7 @@ export function readPermission(req: RequestReader, partition: string): () => Per
   };
 }
 
-function parsePolicy(text: string): PolicyDocument {
+function parsePolicy(text: string, lenient: boolean): PolicyDocument {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -81,12 +98,34 @@ function parsePolicy(text: string): PolicyDocument {
     throw validationError('This policy contains invalid Json');
   }
   if (!isObject(parsed)) throw validationError('This policy contains invalid Json');
-  // Statements are added and removed by their Sid later, so the list must be one (the words are ours).
-  const statements = parsed.Statement;
-  if (statements !== undefined && !(Array.isArray(statements) && statements.every(isObject))) {
-    throw validationError('The policy is not valid: its Statement must be a list of statements.');
+  // IAM's grammar takes one statement or a list of them; kept as a list, which later statements join and leave by
+  // their Sid. A policy needs one (the words of both refusals are ours: AWS's are not recorded).
+  const given = parsed.Statement;
+  if (lenient && !(Array.isArray(given) && given.every(isObject))) return parsed as PolicyDocument;
+  if (given === undefined || given === null)
+    throw validationError('The policy is not valid: it has no Statement.');
+  const statements = Array.isArray(given) ? given : [given];
+  if (!statements.every(isObject)) {
+    throw validationError('The policy is not valid: each of its statements must be an object.');
   }
-  return parsed as PolicyDocument;
+  return { ...parsed, Statement: statements } as PolicyDocument;
+}
+
+/**
+ * Refuses a policy naming another bus as a Resource (another bus's ARN, or a custom bus's on the default bus when
+ * EventBusName is left out), in the words AWS answered (hashicorp/terraform-provider-aws#27976,
+ * aws/aws-cdk#14371). `*` and ARNs of other kinds of resource (the bus's rules) pass.
+ */
+function refuseOtherBuses(policy: PolicyDocument, busArn: string): void {
+  for (const statement of policy.Statement ?? []) {
+    const given = statement.Resource;
+    for (const resource of Array.isArray(given) ? given : [given]) {
+      if (typeof resource !== 'string' || resource === busArn) continue;
+      const relative = /^arn:[^:]+:events:[^:]*:[^:]*:(event-bus\/.+)$/.exec(resource)?.[1];
+      if (relative !== undefined)
+        throw validationError(`The relative-id "${relative}" is invalid for ARN "${resource}"`);
+    }
+  }
 }
 
 /** The bus's policy once the request is applied, or PolicyLengthExceededException past 10 KB. */
@@ -94,10 +133,13 @@ export function applyPermission(
   current: PolicyDocument | undefined,
   request: PermissionRequest,
   busArn: string,
+  lenient = false,
 ): PolicyDocument {
   let next: PolicyDocument;
-  if ('policy' in request) next = request.policy;
-  else {
+  if ('policy' in request) {
+    if (!lenient) refuseOtherBuses(request.policy, busArn);
+    next = request.policy;
+  } else {
     // A statement given again under its Sid replaces the one before (as Lambda's and SNS's permissions do).
     const statement = { ...request.statement, Resource: busArn };
     const others = (current?.Statement ?? []).filter((s) => s.Sid !== statement.Sid);

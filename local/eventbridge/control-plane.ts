@@ -375,10 +375,11 @@ export class ControlPlane {
   putPermission(body: JsonObject): JsonObject {
     const req = new RequestReader(body);
     const name = req.string('EventBusName', NON_PARTNER_BUS_NAME_FIELD);
-    const permission = readPermission(req, partitionOf(this.scope.region));
+    const replaying = this.#restoringAt !== undefined;
+    const permission = readPermission(req, partitionOf(this.scope.region), replaying);
     req.check();
     const bus = this.#bus(name);
-    bus.policy = applyPermission(bus.policy, permission(), bus.arn);
+    bus.policy = applyPermission(bus.policy, permission(), bus.arn, replaying);
     this.#busChanged(bus, 'PutPermission', body);
     return {};
   }

@@ -161,6 +161,88 @@ describe("embedded EventBridge: a bus's resource policy", () => {
     expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default', 'orders']);
   });
 
+  it('takes a policy of one statement (IAM grammar) as a list of one, and refuses one of none', async () => {
+    // Prepare
+    const statement = {
+      Sid: 'lone',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: BUS_ARN,
+    };
+    // Act
+    await harness.client.send(
+      new PutPermissionCommand({
+        EventBusName: 'orders',
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: statement }),
+      }),
+    );
+    const one = await policyOf(harness);
+    const none = await caught(() =>
+      harness.client.send(new PutPermissionCommand({ EventBusName: 'orders', Policy: '{}' })),
+    );
+    // Assess
+    expect(one).toEqual({ Version: '2012-10-17', Statement: [statement] });
+    expect([none.name, none.message]).toEqual([
+      'ValidationException',
+      'The policy is not valid: it has no Statement.',
+    ]);
+    expect(await policyOf(harness)).toEqual(one);
+  });
+
+  it("refuses a policy naming another bus as its Resource, in AWS's words, and takes '*'", async () => {
+    // Prepare
+    const policy = (resource: string | string[]) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 's', Effect: 'Allow', Principal: '*', Action: 'events:PutEvents', Resource: resource },
+        ],
+      });
+    const other = 'arn:aws:events:us-east-1:111111111111:event-bus/payments';
+    // Act: on orders naming payments; on default (EventBusName left out, the common slip) naming orders.
+    const onOrders = await caught(() =>
+      harness.client.send(
+        new PutPermissionCommand({ EventBusName: 'orders', Policy: policy([BUS_ARN, other]) }),
+      ),
+    );
+    const onDefault = await caught(() =>
+      harness.client.send(new PutPermissionCommand({ Policy: policy(BUS_ARN) })),
+    );
+    await harness.client.send(new PutPermissionCommand({ EventBusName: 'orders', Policy: policy('*') }));
+    // Assess
+    expect([onOrders, onDefault].map((e) => [e.name, e.message])).toEqual([
+      ['ValidationException', `The relative-id "event-bus/payments" is invalid for ARN "${other}"`],
+      ['ValidationException', `The relative-id "event-bus/orders" is invalid for ARN "${BUS_ARN}"`],
+    ]);
+    expect(await policyOf(harness, 'default')).toBeUndefined();
+    expect(await policyOf(harness)).toMatchObject({ Statement: [{ Resource: '*' }] });
+  });
+
+  it('refuses a condition of a type or key AWS does not support', async () => {
+    // Act
+    const put = (Type: string, Key: string) =>
+      caught(() =>
+        harness.client.send(
+          new PutPermissionCommand({
+            EventBusName: 'orders',
+            Action: 'events:PutEvents',
+            Principal: '*',
+            StatementId: 'org',
+            Condition: { Type, Key, Value: 'o-1' },
+          }),
+        ),
+      );
+    const type = await put('StringLike', 'aws:PrincipalOrgID');
+    const key = await put('StringEquals', 'events:detail-type');
+    // Assess
+    expect([type.message, key.message]).toEqual([
+      "Provided value in parameter 'condition.type' is not supported: the only supported type is StringEquals.",
+      "Provided value in parameter 'condition.key' is not supported: the only supported key is aws:PrincipalOrgID.",
+    ]);
+    expect(await policyOf(harness)).toBeUndefined();
+  });
+
   it('refuses a permission it cannot grant, changing nothing', async () => {
     // Prepare
     await grant(harness, 'kept');
@@ -186,7 +268,7 @@ describe("embedded EventBridge: a bus's resource policy", () => {
       }),
       await put({ Principal: 'someone' }),
       await put({ Policy: '{not json' }),
-      await put({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: { Sid: 'lone' } }) }),
+      await put({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: ['lone'] }) }),
       await put({
         Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'x'.repeat(10_300) }] }),
       }),
@@ -203,7 +285,7 @@ describe("embedded EventBridge: a bus's resource policy", () => {
     expect(refusals[0]?.message).toBe("Provided value in parameter 'action' is not supported.");
     expect(refusals[2]?.message).toContain("Value 'someone' at 'principal' failed to satisfy constraint");
     expect(refusals[3]?.message).toBe('This policy contains invalid Json');
-    expect(refusals[4]?.message).toBe('The policy is not valid: its Statement must be a list of statements.');
+    expect(refusals[4]?.message).toBe('The policy is not valid: each of its statements must be an object.');
     expect(await policyOf(harness)).toEqual(before);
     await grant(harness, 'after');
     expect(await policyOf(harness)).toMatchObject({ Statement: [{ Sid: 'kept' }, { Sid: 'after' }] });

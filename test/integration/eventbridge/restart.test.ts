@@ -957,6 +957,50 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(rules.Rules?.map((r) => r.Name)).toEqual([]);
   });
 
+  it('replays the permissions an earlier version logged that PutPermission now refuses', async () => {
+    // Prepare: as an earlier version logged them, a policy naming another bus, then an unsupported condition.
+    const first = await start();
+    await first.close();
+    open.splice(0);
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'p',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: 'arn:aws:events:us-east-1:111111111111:event-bus/other',
+        },
+      ],
+    };
+    const lines = [
+      { op: 'PutPermission', body: { Policy: JSON.stringify(policy) } },
+      {
+        op: 'PutPermission',
+        body: {
+          Action: 'events:PutEvents',
+          Principal: '*',
+          StatementId: 'c',
+          Condition: { Type: 'StringLike', Key: 'aws:PrincipalOrgID', Value: 'o-1' },
+        },
+      },
+    ];
+    await appendFile(
+      join(dataDir, 'control-plane.jsonl'),
+      lines.map((line) => `${JSON.stringify({ at: Date.now(), ...line })}\n`).join(''),
+    );
+    // Act
+    const second = await start();
+    const described = await second.client.send(new DescribeEventBusCommand({ Name: 'default' }));
+    // Assess
+    expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
+    expect(JSON.parse(described.Policy ?? '{}').Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'p',
+      'c',
+    ]);
+  });
+
   it('warns once at start about restored targets it cannot deliver to, not once per target', async () => {
     // Prepare
     const first = await start();
