@@ -9,26 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeRuleCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { killed, startChild } from './child-server.js';
-import { caught, type Harness, rawCall, sleep, startHarness } from './harness.js';
+import { caught, rawCall, sleep, startHarness } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
 
 describe('embedded EventBridge: a change is on disk when it is answered (dataDir)', () => {
   let dataDir: string;
-  const open: Harness[] = [];
-
-  const start = async (): Promise<Harness> => {
-    const harness = await startHarness({ dataDir });
-    open.push(harness);
-    return harness;
-  };
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'sharebus-durability-'));
   });
 
   afterEach(async () => {
-    for (const harness of open.splice(0)) await harness.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -86,23 +78,28 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
 
   it('answers 500 to a change the disk refuses, naming the file, and keeps it once the write lands', async () => {
     // Prepare: the log becomes a directory, which no write can replace.
-    const first = await start();
-    await first.eventBridge.idle();
+    const first = await startHarness({ dataDir });
     const log = join(dataDir, 'control-plane.jsonl');
-    await rm(log);
-    await mkdir(log);
-    // Act
-    const refused = await caught(() =>
-      first.client.send(new PutRuleCommand({ Name: 'late', EventPattern: '{"source":["s"]}' })),
-    );
-    await rm(log, { recursive: true });
-    // The writer tries the log again after 1 s.
-    await sleep(1_500);
-    await first.eventBridge.idle();
-    await first.close();
-    open.splice(0);
-    const second = await start();
-    const restored = await second.client.send(new DescribeRuleCommand({ Name: 'late' }));
+    let refused: Awaited<ReturnType<typeof caught>>;
+    try {
+      await first.eventBridge.idle();
+      await rm(log);
+      await mkdir(log);
+      // Act
+      refused = await caught(() =>
+        first.client.send(new PutRuleCommand({ Name: 'late', EventPattern: '{"source":["s"]}' })),
+      );
+      await rm(log, { recursive: true });
+      // The writer tries the log again after 1 s.
+      await sleep(1_500);
+      await first.eventBridge.idle();
+    } finally {
+      await first.close();
+    }
+    const second = await startHarness({ dataDir });
+    const restored = await second.client
+      .send(new DescribeRuleCommand({ Name: 'late' }))
+      .finally(() => second.close());
     // Assess
     expect([refused.name, refused.$metadata?.httpStatusCode]).toEqual(['InternalException', 500]);
     expect(refused.message).toBe(
