@@ -101,6 +101,9 @@ function parsePolicy(text: string, lenient: boolean): PolicyDocument {
   // IAM's grammar takes one statement or a list of them; kept as a list, which later statements join and leave by
   // their Sid. A policy needs one (the words of both refusals are ours: AWS's are not recorded).
   const given = parsed.Statement;
+  // Replaying a journal: one statement is made a list of one all the same (later statements join it), while a
+  // policy the checks below would refuse is kept as it was.
+  if (lenient && isObject(given)) return { ...parsed, Statement: [given] } as PolicyDocument;
   if (lenient && !(Array.isArray(given) && given.every(isObject))) return parsed as PolicyDocument;
   if (given === undefined || given === null)
     throw validationError('The policy is not valid: it has no Statement.');
@@ -122,8 +125,12 @@ function refuseOtherBuses(policy: PolicyDocument, busArn: string): void {
     for (const resource of Array.isArray(given) ? given : [given]) {
       if (typeof resource !== 'string' || resource === busArn) continue;
       const relative = /^arn:[^:]+:events:[^:]*:[^:]*:(event-bus\/.+)$/.exec(resource)?.[1];
-      if (relative !== undefined)
+      if (relative === undefined) continue;
+      if (!busArn.endsWith(`:${relative}`))
         throw validationError(`The relative-id "${relative}" is invalid for ARN "${resource}"`);
+      // This bus's name in another account or region: AWS's answer is not recorded, and its words above would
+      // call a right relative-id wrong.
+      throw validationError(`The Resource ${resource} is not this event bus, ${busArn}.`);
     }
   }
 }

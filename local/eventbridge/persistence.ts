@@ -231,6 +231,9 @@ export class CoalescingWriter {
           // In this pass, so that what written() promised is on disk when it answers. Built from the live state,
           // it holds every write asked for the file until now, the lines queued since this pass began included:
           // those are dropped, or the next pass would append them a second time.
+          // A rewrite asked for meanwhile (or waiting to be tried again) writes the file instead, from its own
+          // content: this rebuild might not hold what it does.
+          if (this.#snapshots.has(path) || this.#retrying.has(path)) continue;
           const builtAt = this.#asked;
           this.#appends.delete(path);
           let text: string;

@@ -27,6 +27,7 @@ import {
   PutPermissionCommand,
   PutRuleCommand,
   PutTargetsCommand,
+  RemovePermissionCommand,
   RemoveTargetsCommand,
   StartReplayCommand,
   TagResourceCommand,
@@ -955,6 +956,32 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     // Assess
     expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
     expect(rules.Rules?.map((r) => r.Name)).toEqual([]);
+  });
+
+  it('keeps a policy put as one statement a list after a restart, which statements then join and leave', async () => {
+    // Prepare
+    const first = await start();
+    const statement = {
+      Sid: 'one',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: '*',
+    };
+    await first.client.send(
+      new PutPermissionCommand({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: statement }) }),
+    );
+    // Act
+    const second = await restart(first);
+    await second.client.send(
+      new PutPermissionCommand({ Action: 'events:PutEvents', Principal: '222222222222', StatementId: 'two' }),
+    );
+    await second.client.send(new RemovePermissionCommand({ StatementId: 'one' }));
+    const described = await second.client.send(new DescribeEventBusCommand({ Name: 'default' }));
+    // Assess
+    expect(JSON.parse(described.Policy ?? '{}').Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'two',
+    ]);
   });
 
   it('replays the permissions an earlier version logged that PutPermission now refuses', async () => {

@@ -80,6 +80,28 @@ describe('CoalescingWriter', () => {
       writer.close();
     });
 
+    it('answers a rewrite asked for while a missing file waited to be rebuilt once the file holds the rewrite', async () => {
+      // Prepare: the file is missing (its directory deleted), an append to it waits behind a long rewrite.
+      const writer = new CoalescingWriter();
+      const file = join(dir, 'archives', 'x.jsonl');
+      writer.replace(join(dir, 'big.json'), () => `"${'x'.repeat(20_000_000)}"`);
+      writer.append(file, 'old-1', () => 'old-1\n');
+      // Act: meanwhile the file is asked to be rewritten with other content (an archive made again, say).
+      const seen = await new Promise<string>((resolve) =>
+        setImmediate(() =>
+          setImmediate(async () => {
+            const before = writer.asked;
+            writer.replace(file, () => 'new-1\n');
+            await writer.written(before);
+            resolve(await readFile(file, 'utf8'));
+          }),
+        ),
+      );
+      // Assess
+      expect(seen).toBe('new-1\n');
+      writer.close();
+    });
+
     it('names its file when that write failed, even when a rewrite of it was asked for meanwhile', async () => {
       // Prepare: the file is a directory, so the append fails, and so will the rewrite asked for during the pass
       // (while a long write goes first); before, the append's caller was answered [] as if all were on disk.
