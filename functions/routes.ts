@@ -15,7 +15,7 @@ export type FunctionName = keyof typeof FUNCTIONS;
 /** Timeout of one webhook POST by the deliver function, unless configured otherwise. */
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
 /** What the deliver function may run beyond its webhook POST: reading the subscription, logging. */
-const DELIVER_TIMEOUT_MARGIN_SECONDS = 20;
+export const DELIVER_TIMEOUT_MARGIN_SECONDS = 20;
 
 /**
  * Each function's Lambda timeout, in seconds. CDK deploys these and the local invoker enforces them. The

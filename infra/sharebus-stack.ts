@@ -13,6 +13,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+  DELIVER_TIMEOUT_MARGIN_SECONDS,
   FUNCTION_TIMEOUT_SECONDS,
   FUNCTIONS,
   type FunctionName,
@@ -80,6 +81,9 @@ interface FunctionWiring
   readonly deadLetters?: boolean;
 }
 
+/** Lambda's longest timeout (its quota, fixed). */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+
 const DEFAULT_PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export class SharebusStack extends Stack {
@@ -98,6 +102,14 @@ export class SharebusStack extends Stack {
     if (webhookTimeout.toMilliseconds() < 1000) {
       throw new SharebusStackError(
         `webhookTimeout ${webhookTimeout.toHumanString()} must be at least 1 second`,
+      );
+    }
+    // The deliver function runs for the webhook timeout plus its margin, and Lambda allows 900 s at most: past that
+    // the stack would synthesize and then fail in CloudFormation.
+    const longestWebhookMs = (LAMBDA_MAX_TIMEOUT_SECONDS - DELIVER_TIMEOUT_MARGIN_SECONDS) * 1000;
+    if (webhookTimeout.toMilliseconds() > longestWebhookMs) {
+      throw new SharebusStackError(
+        `webhookTimeout ${webhookTimeout.toHumanString()} must be at most ${longestWebhookMs / 1000} seconds (Lambda's 900 s, less the deliver function's ${DELIVER_TIMEOUT_MARGIN_SECONDS} s margin)`,
       );
     }
     // EventBridge's bounds for a target's retry policy: past them every POST /subscriptions would fail at PutTargets.
@@ -249,13 +261,23 @@ export class SharebusStack extends Stack {
 
     subscriptions.addEnvironment(ENV.deliverFunctionArn, deliver.functionArn);
     subscriptions.addEnvironment(ENV.deliveryDlqArn, this.deliveryDlq.queueArn);
-    // No grant method exists for managing the rules of a bus, so the statement is written out, scoped to
-    // the rules that carry the subscription prefix on this bus: no other rule can be touched.
+    // No grant method exists for managing the rules of a bus, so the statements are written out, scoped to
+    // the rules that carry the subscription prefix on this bus: no other rule can be touched. Their one target is
+    // the deliver function (events:TargetArn): these rules match every department's records, so a bug or a stolen
+    // role must not be able to send them anywhere else.
     subscriptions.addToRolePolicy(
       new PolicyStatement({
         sid: 'ManageSubscriptionRules',
-        actions: ['events:PutRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'],
+        actions: ['events:PutRule', 'events:DeleteRule', 'events:RemoveTargets'],
         resources: [this.subscriptionRuleArnPattern],
+      }),
+    );
+    subscriptions.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'TargetSubscriptionRulesAtDeliver',
+        actions: ['events:PutTargets'],
+        resources: [this.subscriptionRuleArnPattern],
+        conditions: { ArnEquals: { 'events:TargetArn': deliver.functionArn } },
       }),
     );
     Validations.of(made.subscriptions.role).acknowledge({

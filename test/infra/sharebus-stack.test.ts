@@ -471,11 +471,25 @@ describe('SharebusStack', () => {
         actionsOf(statement).some((action) => action.startsWith('events:')),
       );
       // THEN
-      expect(eventsStatements).toHaveLength(1);
-      expect(actionsOf(eventsStatements[0]!).sort()).toEqual(
+      expect(eventsStatements).toHaveLength(2);
+      expect(eventsStatements.flatMap(actionsOf).sort()).toEqual(
         ['events:DeleteRule', 'events:PutRule', 'events:PutTargets', 'events:RemoveTargets'].sort(),
       );
-      expect(eventsStatements[0]!.Resource).toEqual(ruleArnPattern('sharebus'));
+      for (const statement of eventsStatements)
+        expect(statement.Resource).toEqual(ruleArnPattern('sharebus'));
+    });
+
+    it('lets subscriptions put only the deliver function as a target of those rules', () => {
+      // GIVEN
+      const putTargets = statementsOf('subscriptions').filter((statement) =>
+        actionsOf(statement).includes('events:PutTargets'),
+      );
+      // THEN
+      expect(putTargets).toHaveLength(1);
+      expect(actionsOf(putTargets[0]!)).toEqual(['events:PutTargets']);
+      expect(putTargets[0]!.Condition).toEqual({
+        ArnEquals: { 'events:TargetArn': { 'Fn::GetAtt': [functionId('deliver'), 'Arn'] } },
+      });
     });
 
     it('grants "*" to no function except for the X-Ray actions, which take no resource', () => {
@@ -591,6 +605,16 @@ describe('SharebusStack', () => {
       });
       customTemplate.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
       customTemplate.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    });
+
+    it("rejects a webhook timeout the deliver function could not run for within Lambda's 900 s, naming it", () => {
+      // WHEN / THEN
+      expect(() => synthesizeStack({ stackProps: { webhookTimeout: Duration.seconds(881) } })).toThrow(
+        new SharebusStackError(
+          "webhookTimeout 14 minutes 41 seconds must be at most 880 seconds (Lambda's 900 s, less the deliver function's 20 s margin)",
+        ),
+      );
+      expect(() => synthesizeStack({ stackProps: { webhookTimeout: Duration.seconds(880) } })).not.toThrow();
     });
 
     it('rejects a webhook timeout under one second, naming it', () => {
