@@ -81,6 +81,9 @@ interface FunctionWiring
   readonly deadLetters?: boolean;
 }
 
+/** What the functions that only read the registry call: GetCommand and QueryCommand (functions/shared). */
+const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+
 /** Lambda's longest timeout (its quota, fixed). */
 const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 
@@ -226,7 +229,9 @@ export class SharebusStack extends Stack {
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
         ...(deadLetters ? { deadLetterQueue: this.deliveryDlq } : {}),
       });
-      if (access === 'read') table.grantReadData(fn.function);
+      // The reading functions get and query items, nothing else: grantReadData would add Scan (every key hash and
+      // webhook URL in one call), BatchGetItem and the stream reads, which none of their code makes.
+      if (access === 'read') table.grant(fn.function, ...TABLE_READS);
       if (access === 'readWrite') table.grantReadWriteData(fn.function);
       if (access !== 'none') {
         Validations.of(fn.role).acknowledge({

@@ -457,6 +457,17 @@ describe('SharebusStack', () => {
       }
     });
 
+    it.each(['authorizer', 'deliver', 'publish'] as const)(
+      'lets %s, which only reads the registry, get and query items on the table and its indexes, and no more',
+      (name) => {
+        // GIVEN
+        const onRegistry = statementsOf(name).filter(onTable);
+        // THEN
+        expect(onRegistry.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+        expect(JSON.stringify(onRegistry.map((s) => s.Resource))).toContain('/index/*');
+      },
+    );
+
     it('lets only publish put events', () => {
       // THEN
       for (const name of FUNCTION_NAMES) {
