@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -255,6 +256,17 @@ export class SharebusStack extends Stack {
     const { publish, subscriptions, deliver } = this.functions;
 
     this.bus.grantPutEventsTo(publish);
+
+    // A failed deliver invocation Lambda could not put on the dead-letter queue is lost, and the queue's own alarm
+    // never sees it: Lambda counts it in DeadLetterErrors.
+    new Alarm(this, 'DeliverDeadLetterErrorsAlarm', {
+      alarmDescription: 'A failed delivery could not be put on the dead-letter queue: that event is lost',
+      metric: deliver.metric('DeadLetterErrors', { period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
 
     // Every subscription rule targets the deliver function. Granting the rule ARN pattern once here means
     // the subscriptions function never changes the deliver function's policy at runtime.

@@ -387,6 +387,18 @@ describe('SharebusStack', () => {
       });
     });
 
+    it('alarms when a failed delivery could not be put on the queue, which would lose it silently', () => {
+      // THEN
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'DeadLetterErrors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('deliver') } }],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+      });
+    });
+
     it('receives deliver invocations that failed after two retries', () => {
       // THEN
       expect(resource(functionId('deliver')).Properties.DeadLetterConfig).toEqual({
