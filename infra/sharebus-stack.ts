@@ -230,11 +230,21 @@ export class SharebusStack extends Stack {
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
         ...(deadLetters ? { deadLetterQueue: this.deliveryDlq } : {}),
       });
-      // The reading functions get and query items, nothing else: grantReadData would add Scan (every key hash and
-      // webhook URL in one call), BatchGetItem and the stream reads, which none of their code makes.
-      if (access === 'read') table.grant(fn.function, ...TABLE_READS);
+      // The reading functions get and query items of the table itself, nothing else: grantReadData would add Scan
+      // (every key hash and webhook URL in one call), BatchGetItem, the stream reads and the indexes, and the GSI
+      // holds every subscription under one key, so querying it pages through every webhook URL. None of their
+      // code reads an index.
+      if (access === 'read') {
+        fn.function.addToRolePolicy(
+          new PolicyStatement({
+            sid: 'ReadRegistryItems',
+            actions: [...TABLE_READS],
+            resources: [table.tableArn],
+          }),
+        );
+      }
       if (access === 'readWrite') table.grantReadWriteData(fn.function);
-      if (access !== 'none') {
+      if (access === 'readWrite') {
         Validations.of(fn.role).acknowledge({
           id: `AwsSolutions-IAM5[Resource::<${this.tableLogicalId()}.Arn>/index/*]`,
           reason:
@@ -294,7 +304,12 @@ export class SharebusStack extends Stack {
         sid: 'TargetSubscriptionRulesAtDeliver',
         actions: ['events:PutTargets'],
         resources: [this.subscriptionRuleArnPattern],
-        conditions: { ArnEquals: { 'events:TargetArn': deliver.functionArn } },
+        // events:TargetArn holds one ARN per target of the request (ArrayOfARN): every one must be the deliver
+        // function's (ForAllValues), and there must be some (Null false), since ForAllValues holds of none.
+        conditions: {
+          'ForAllValues:ArnEquals': { 'events:TargetArn': deliver.functionArn },
+          Null: { 'events:TargetArn': 'false' },
+        },
       }),
     );
     Validations.of(made.subscriptions.role).acknowledge({
