@@ -201,9 +201,9 @@ export class CoalescingWriter {
   async #writeAll(): Promise<void> {
     // Take every snapshot now, before any await, so appends arriving meanwhile are written once, after. One that
     // cannot be built (a file past the longest string JavaScript holds, about 512 MiB) is reported like a failed
-    // write rather than thrown where nothing would catch it.
-    // What this pass writes of a path holds every write asked for it so far: the snapshots are built now, the
-    // appends queued so far are all here, and an append that found a rewrite queued or waiting left its line to it.
+    // write rather than thrown where nothing would catch it. So what this pass writes of a path holds every write
+    // asked for it until now (`upTo`): the snapshots are built now, the appends queued so far are all here, and an
+    // append that found a rewrite queued or waiting left its line to it.
     const upTo = this.#asked;
     const snapshots: Array<readonly [string, () => string, string]> = [];
     for (const [path, content] of this.#snapshots) {
@@ -228,12 +228,12 @@ export class CoalescingWriter {
         this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          // In this pass, so that what written() promised is on disk when it answers. Built from the live state,
-          // it holds every write asked for the file until now, the lines queued since this pass began included:
-          // those are dropped, or the next pass would append them a second time.
           // A rewrite asked for meanwhile (or waiting to be tried again) writes the file instead, from its own
-          // content: this rebuild might not hold what it does.
+          // content: a rebuild might not hold what it does.
           if (this.#snapshots.has(path) || this.#retrying.has(path)) continue;
+          // Else the file is rebuilt in this pass, so that what written() promised is on disk when it answers.
+          // Built from the live state, it holds every write asked for the file until now, the lines queued since
+          // this pass began included: those are dropped, or the next pass would append them a second time.
           const builtAt = this.#asked;
           this.#appends.delete(path);
           let text: string;
