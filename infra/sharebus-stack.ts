@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -269,14 +269,11 @@ export class SharebusStack extends Stack {
 
     // A failed deliver invocation Lambda could not put on the dead-letter queue is lost, and the queue's own alarm
     // never sees it: Lambda counts it in DeadLetterErrors.
-    new Alarm(this, 'DeliverDeadLetterErrorsAlarm', {
-      alarmDescription: 'A failed delivery could not be put on the dead-letter queue: that event is lost',
-      metric: deliver.metric('DeadLetterErrors', { period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.#alarmOnAny(
+      'DeliverDeadLetterErrorsAlarm',
+      'A failed delivery could not be put on the dead-letter queue: that event is lost',
+      deliver.metric('DeadLetterErrors', { period: Duration.minutes(1), statistic: 'Sum' }),
+    );
 
     // Every subscription rule targets the deliver function. Granting the rule ARN pattern once here means
     // the subscriptions function never changes the deliver function's policy at runtime.
@@ -326,6 +323,18 @@ export class SharebusStack extends Stack {
       ...(props.apiThrottle === undefined ? {} : { throttle: props.apiThrottle }),
       ...(props.logRetention === undefined ? {} : { accessLogRetention: props.logRetention }),
     });
+    // The API's own failures: an authorizer that errs fails every authorized route, and a 5xx is a request the
+    // caller could not have avoided (a function error or timeout). Like the queue's, they have no action yet.
+    this.#alarmOnAny(
+      'AuthorizerErrorsAlarm',
+      'The authorizer failed: every authorized route answers 500 meanwhile',
+      this.functions.authorizer.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+    );
+    this.#alarmOnAny(
+      'ApiServerErrorsAlarm',
+      'The HTTP API answered 5xx',
+      this.httpApi.api.metricServerError({ period: Duration.minutes(1), statistic: 'Sum' }),
+    );
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the sharebus HTTP API',
@@ -340,6 +349,18 @@ export class SharebusStack extends Stack {
   }
 
   /** How cdk-nag names the table in its findings, e.g. `RegistryTableDB777839`. */
+  /** An alarm that goes to ALARM in any minute `metric` (a Sum) counts one or more. */
+  #alarmOnAny(id: string, description: string, metric: IMetric): Alarm {
+    return new Alarm(this, id, {
+      alarmDescription: description,
+      metric,
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
   private tableLogicalId(): string {
     const cfnTable = this.registry.table.node.defaultChild;
     if (!(cfnTable instanceof CfnTable)) throw new SharebusStackError('the registry table has no CfnTable');

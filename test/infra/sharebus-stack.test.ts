@@ -399,6 +399,26 @@ describe('SharebusStack', () => {
       });
     });
 
+    it('alarms on any authorizer error, which fails every authorized route, and on any 5xx of the API', () => {
+      // GIVEN
+      const apiId = logicalIdOf(stack, stack.httpApi.api.node.defaultChild as CfnResource);
+      // THEN
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('authorizer') } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5xx',
+        Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+    });
+
     it('receives deliver invocations that failed after two retries', () => {
       // THEN
       expect(resource(functionId('deliver')).Properties.DeadLetterConfig).toEqual({
