@@ -89,29 +89,41 @@ export class SchemaValidator {
   readonly #draft07 = configure(new Ajv(this.#options));
   readonly #cache = new Map<string, ValidateFunction>();
 
-  #engineFor(schema: Record<string, unknown>): AnyAjv {
+  /**
+   * The engine for a schema's dialect: the shared one, or (`fresh`, for a schema only checked) one of its own, let
+   * go of with it. Ajv keeps every schema it compiles, and what its generated code refers to, for good.
+   */
+  #engineFor(schema: Record<string, unknown>, fresh: boolean): AnyAjv {
     const declared = schema.$schema;
-    if (declared === undefined) return this.#draft2020;
-    if (typeof declared === 'string') {
-      const uri = declared.replace(/#$/, '');
-      if (uri === DRAFT_2020_12) return this.#draft2020;
-      if (uri === DRAFT_07) return this.#draft07;
-    }
+    const uri = typeof declared === 'string' ? declared.replace(/#$/, '') : undefined;
+    if (declared === undefined || uri === DRAFT_2020_12)
+      return fresh ? configure(new Ajv2020(this.#options)) : this.#draft2020;
+    if (uri === DRAFT_07) return fresh ? configure(new Ajv(this.#options)) : this.#draft07;
     throw new InvalidSchemaError(
       `The schema's $schema ${JSON.stringify(declared)} is not supported: use "${DRAFT_2020_12}" or "${DRAFT_07}#".`,
       [{ field: '/schema/$schema', message: 'unsupported JSON Schema dialect' }],
     );
   }
 
-  /** Compiles without caching; throws InvalidSchemaError naming the fault. Used when a contract is registered. */
+  /**
+   * Compiles without caching; throws InvalidSchemaError naming the fault. Used when a contract is registered. It
+   * compiles with an engine of its own, let go of afterwards: Ajv keeps every schema it compiles, so a function
+   * checking registrations (the same version sent again included) grew by each schema's compiled size, 2 MB for one
+   * of 250 KB, until it ran out of memory.
+   */
   check(schema: unknown): void {
+    refuseExpansion(schema);
     this.#registering = true;
     let validate: ValidateFunction;
     try {
-      validate = this.#compile(schema);
+      validate = this.#compile(schema, true);
     } finally {
       this.#registering = false;
     }
+    this.#probe(validate);
+  }
+
+  #probe(validate: ValidateFunction): void {
     // References that lead back to themselves without reaching into the data (`$ref` to a definition whose
     // `allOf` refers back) never finish validating anything: a value of each JSON type finds most of them.
     for (const probe of [null, true, 0, '', [], {}]) {
@@ -126,14 +138,15 @@ export class SchemaValidator {
     }
   }
 
-  #compile(schema: unknown): ValidateFunction {
+  /** The schema compiled, by the shared engine of its dialect or (`fresh`) by one of its own. */
+  #compile(schema: unknown, fresh = false): ValidateFunction {
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
       throw new InvalidSchemaError('The schema must be a JSON Schema object.', [
         { field: '/schema', message: 'must be an object' },
       ]);
     }
     const record = schema as Record<string, unknown>;
-    const ajv = this.#engineFor(record);
+    const ajv = this.#engineFor(record, fresh);
     if (!ajv.validateSchema(record)) {
       // The meta-schema's anyOf branches repeat the same complaint; name each fault once.
       const seen = new Set<string>();
@@ -205,8 +218,78 @@ export class SchemaValidator {
       if (!(error instanceof RangeError)) throw error;
       return [{ field: prefix, message: `cannot be checked: ${LOOP_MESSAGE}` }];
     }
-    return (validate.errors ?? []).map((error) => describe(error, prefix));
+    const errors = validate.errors ?? [];
+    const problems = errors.slice(0, MAX_PROBLEMS).map((error) => describe(error, prefix));
+    // Listed whole, 100,000 faulty array items made an answer past Lambda's 6 MB, which API Gateway turns into a
+    // bare 500: the first MAX_PROBLEMS are named, and the rest counted.
+    if (errors.length > MAX_PROBLEMS) {
+      problems.push({
+        field: prefix,
+        message: `and ${errors.length - MAX_PROBLEMS} more problems not listed`,
+      });
+    }
+    return problems;
   }
+}
+
+/** The most problems one event's validation names. */
+export const MAX_PROBLEMS = 100;
+
+/**
+ * The most subschemas a schema may stand for once its references are followed (each reference counted as the
+ * subschema it leads to). References can multiply: 24 levels of definitions each referring twice to the next take
+ * 1.6 KB and stand for 2^24 subschemas, and data failing them made Ajv try every one: a publish froze the runtime
+ * for 161 s and ran it out of memory. 100,000 takes a tenth of a second or so at worst.
+ */
+export const MAX_EXPANDED_SUBSCHEMAS = 100_000;
+
+/**
+ * Refuses a schema whose local references (`#/...`) expand past MAX_EXPANDED_SUBSCHEMAS. Each object counts one,
+ * plus what it holds (definitions aside, which count where they are referred to); a reference counts what it leads
+ * to, computed once per target; a reference back to a subschema being counted (recursion, which the data's own
+ * depth bounds) counts one.
+ */
+function refuseExpansion(schema: unknown): void {
+  const sizes = new Map<object, number>();
+  const counting = new Set<object>();
+  const size = (node: unknown): number => {
+    if (typeof node !== 'object' || node === null) return 0;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (counting.has(node)) return 1;
+    counting.add(node);
+    let total = Array.isArray(node) ? 0 : 1;
+    for (const [key, value] of Object.entries(node)) {
+      // Definitions are validated only where they are referred to, and count there.
+      if ((key === '$defs' || key === 'definitions') && !Array.isArray(node)) continue;
+      const target = key === '$ref' && typeof value === 'string' ? resolveLocal(schema, value) : undefined;
+      total += target === undefined ? size(value) : size(target);
+      if (total > MAX_EXPANDED_SUBSCHEMAS) break;
+    }
+    counting.delete(node);
+    sizes.set(node, total);
+    return total;
+  };
+  if (size(schema) > MAX_EXPANDED_SUBSCHEMAS) {
+    throw new InvalidSchemaError(
+      `The schema's references expand to more than ${MAX_EXPANDED_SUBSCHEMAS.toLocaleString('en-US')} subschemas, so checking data against it could take minutes: refer to each definition fewer times, or use fewer levels of definitions referring to definitions.`,
+      [{ field: '/schema', message: `references expand past ${MAX_EXPANDED_SUBSCHEMAS} subschemas` }],
+    );
+  }
+}
+
+/** The subschema a local reference (`#`, `#/$defs/a`) names in `root`, if any. */
+function resolveLocal(root: unknown, ref: string): unknown {
+  if (!ref.startsWith('#')) return undefined;
+  const pointer = ref.slice(1);
+  if (pointer !== '' && !pointer.startsWith('/')) return undefined;
+  let node: unknown = root;
+  for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
+    const segment = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, segment)) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
 }
 
 function describe(error: ErrorObject, prefix: string): FieldProblem {

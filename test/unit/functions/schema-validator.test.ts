@@ -267,3 +267,78 @@ describe('SchemaValidator.check', () => {
     expect(error.fields).toEqual([{ field: '/schema', message: 'must be an object' }]);
   });
 });
+
+describe('SchemaValidator: what a schema may cost', () => {
+  /** Definitions a0..aN, each referring twice to the next: 2^N subschemas once the references are followed. */
+  const fanOut = (levels: number, under: 'root' | 'property') => {
+    const $defs: Record<string, unknown> = {};
+    for (let i = 0; i < levels; i++) {
+      $defs[`a${i}`] = { allOf: [{ $ref: `#/$defs/a${i + 1}` }, { $ref: `#/$defs/a${i + 1}` }] };
+    }
+    $defs[`a${levels}`] = { type: 'string' };
+    return under === 'root'
+      ? { $ref: '#/$defs/a0', $defs }
+      : { type: 'object', properties: { x: { $ref: '#/$defs/a0' } }, $defs };
+  };
+
+  it('refuses a schema whose references multiply past 100,000 subschemas, wherever they sit', () => {
+    // Act: 17 levels stand for 131,072 subschemas; before, 24 under a property registered and then froze a publish.
+    const refusals = [
+      thrown(() => shared.check(fanOut(17, 'root'))),
+      thrown(() => shared.check(fanOut(24, 'property'))),
+    ];
+    // Assess
+    for (const refusal of refusals) {
+      expect(refusal.fields).toEqual([
+        { field: '/schema', message: 'references expand past 100000 subschemas' },
+      ]);
+    }
+  });
+
+  it('takes references that stay within bounds, and recursion, which the data bounds', () => {
+    // Act / Assess
+    expect(() => shared.check(fanOut(14, 'property'))).not.toThrow();
+    expect(() =>
+      shared.check({ type: 'object', properties: { children: { type: 'array', items: { $ref: '#' } } } }),
+    ).not.toThrow();
+  });
+
+  it('names the first 100 problems of an event and counts the rest, so its answer stays small', () => {
+    // Act
+    const problems = shared.validate(
+      'tax.numbers.listed',
+      '1.0.0',
+      { type: 'array', items: { type: 'string' } },
+      Array.from({ length: 5_000 }, (_, i) => i),
+    );
+    // Assess
+    expect(problems).toHaveLength(101);
+    expect(problems[0]).toEqual({ field: '/data/0', message: 'must be string' });
+    expect(problems[100]).toEqual({ field: '/data', message: 'and 4900 more problems not listed' });
+  });
+
+  it('lets go of the schemas it checks: checking the same large schema again and again keeps no memory', async () => {
+    // Prepare: 500 properties with patterns; each check used to keep its compiled schema (2 MB for 250 KB) for good.
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const properties = Object.fromEntries(
+      Array.from({ length: 500 }, (_, i) => [
+        `field${i}`,
+        { type: 'string', maxLength: 100, pattern: '^[a-z]+$' },
+      ]),
+    );
+    const large = { type: 'object', properties };
+    const validator = new SchemaValidator();
+    validator.check(large);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // Act
+    for (let i = 0; i < 20; i++) validator.check(structuredClone(large));
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // Assess: 20 compiled schemas kept would be some 50 MB.
+    expect(grown).toBeLessThan(5 * 1024 * 1024);
+  });
+});
