@@ -270,7 +270,20 @@ function refuseExpansion(schema: unknown): void {
     sizes.set(node, total);
     return total;
   };
-  if (size(schema) > MAX_EXPANDED_SUBSCHEMAS) {
+  let total: number;
+  try {
+    total = size(schema);
+  } catch (error) {
+    // A chain of thousands of definitions, each referring to the next, is deeper than the stack (Ajv could not
+    // compile it either): refused in the same words as a loop's deeper cousins.
+    if (!(error instanceof RangeError)) throw error;
+    throw new InvalidSchemaError(
+      "The schema's references lead through more definitions, one after another, than can be checked.",
+      [{ field: '/schema', message: 'its references nest too deeply' }],
+      { cause: error },
+    );
+  }
+  if (total > MAX_EXPANDED_SUBSCHEMAS) {
     throw new InvalidSchemaError(
       `The schema's references expand to more than ${MAX_EXPANDED_SUBSCHEMAS.toLocaleString('en-US')} subschemas, so checking data against it could take minutes: refer to each definition fewer times, or use fewer levels of definitions referring to definitions.`,
       [{ field: '/schema', message: `references expand past ${MAX_EXPANDED_SUBSCHEMAS} subschemas` }],

@@ -295,6 +295,17 @@ describe('SchemaValidator: what a schema may cost', () => {
     }
   });
 
+  it('refuses a chain of definitions longer than the stack, rather than failing with a stack overflow', () => {
+    // Prepare: 20,000 definitions, each referring to the next once (about 700 KB; the API takes 256 KB).
+    const $defs: Record<string, unknown> = {};
+    for (let i = 0; i < 20_000; i++) $defs[`d${i}`] = { $ref: `#/$defs/d${i + 1}` };
+    $defs.d20000 = { type: 'string' };
+    // Act
+    const refusal = thrown(() => shared.check({ $ref: '#/$defs/d0', $defs }));
+    // Assess
+    expect(refusal.fields).toEqual([{ field: '/schema', message: 'its references nest too deeply' }]);
+  });
+
   it('takes references that stay within bounds, and recursion, which the data bounds', () => {
     // Act / Assess
     expect(() => shared.check(fanOut(14, 'property'))).not.toThrow();
