@@ -218,36 +218,44 @@ export class SchemaValidator {
       if (!(error instanceof RangeError)) throw error;
       return [{ field: prefix, message: `cannot be checked: ${LOOP_MESSAGE}` }];
     }
-    const errors = validate.errors ?? [];
-    const problems = errors.slice(0, MAX_PROBLEMS).map((error) => describe(error, prefix));
     // Listed whole, 100,000 faulty array items made an answer past Lambda's 6 MB, which API Gateway turns into a
-    // bare 500: the first MAX_PROBLEMS are named, and the rest counted.
-    if (errors.length > MAX_PROBLEMS) {
-      problems.push({
-        field: prefix,
-        message: `and ${errors.length - MAX_PROBLEMS} more problems not listed`,
-      });
+    // bare 500: at most MAX_PROBLEMS are named, and at most MAX_PROBLEM_CHARS of them (a field's name can be long),
+    // and the rest counted as the validator counts them (a fault under anyOf counts once per branch).
+    const errors = validate.errors ?? [];
+    const problems: FieldProblem[] = [];
+    let chars = 0;
+    for (const error of errors) {
+      const problem = describe(error, prefix);
+      chars += problem.field.length + problem.message.length;
+      if (problems.length === MAX_PROBLEMS || chars > MAX_PROBLEM_CHARS) break;
+      problems.push(problem);
     }
+    const rest = errors.length - problems.length;
+    if (rest > 0)
+      problems.push({ field: prefix, message: `and ${rest} more not listed (as the validator counts)` });
     return problems;
   }
 }
 
-/** The most problems one event's validation names. */
+/** The most problems one event's validation names, and the most characters their fields and messages take. */
 export const MAX_PROBLEMS = 100;
+export const MAX_PROBLEM_CHARS = 64 * 1024;
 
 /**
  * The most subschemas a schema may stand for once its references are followed (each reference counted as the
  * subschema it leads to). References can multiply: 24 levels of definitions each referring twice to the next take
  * 1.6 KB and stand for 2^24 subschemas, and data failing them made Ajv try every one: a publish froze the runtime
- * for 161 s and ran it out of memory. 100,000 takes a tenth of a second or so at worst.
+ * for 161 s and ran it out of memory. A million takes a second or two at worst. Known gaps: fan-out through
+ * recursion (whose cost grows with the data's depth) and through `$id` or `$anchor` references is not counted.
  */
-export const MAX_EXPANDED_SUBSCHEMAS = 100_000;
+export const MAX_EXPANDED_SUBSCHEMAS = 1_000_000;
 
 /**
  * Refuses a schema whose local references (`#/...`) expand past MAX_EXPANDED_SUBSCHEMAS. Each object counts one,
  * plus what it holds (definitions aside, which count where they are referred to); a reference counts what it leads
- * to, computed once per target; a reference back to a subschema being counted (recursion, which the data's own
- * depth bounds) counts one.
+ * to, computed once per target; a reference back to a subschema being counted (recursion) counts one. That leaves
+ * fan-out through recursion uncounted (two references back per level cost 2^depth on failing data 24 levels deep:
+ * 59 s), and references through `$id` or `$anchor`: a known gap, which a budget on validation itself would close.
  */
 function refuseExpansion(schema: unknown): void {
   const sizes = new Map<object, number>();
@@ -298,7 +306,12 @@ function resolveLocal(root: unknown, ref: string): unknown {
   if (pointer !== '' && !pointer.startsWith('/')) return undefined;
   let node: unknown = root;
   for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
-    const segment = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      return undefined; // Malformed: the compiler refuses it, naming the fault.
+    }
     if (typeof node !== 'object' || node === null || !Object.hasOwn(node, segment)) return undefined;
     node = (node as Record<string, unknown>)[segment];
   }

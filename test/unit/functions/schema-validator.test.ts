@@ -281,18 +281,25 @@ describe('SchemaValidator: what a schema may cost', () => {
       : { type: 'object', properties: { x: { $ref: '#/$defs/a0' } }, $defs };
   };
 
-  it('refuses a schema whose references multiply past 100,000 subschemas, wherever they sit', () => {
-    // Act: 17 levels stand for 131,072 subschemas; before, 24 under a property registered and then froze a publish.
+  it('refuses a schema whose references multiply past a million subschemas, wherever they sit', () => {
+    // Act: 19 levels stand for about 1.5 million; before, 24 under a property registered and then froze a publish.
     const refusals = [
-      thrown(() => shared.check(fanOut(17, 'root'))),
+      thrown(() => shared.check(fanOut(19, 'root'))),
       thrown(() => shared.check(fanOut(24, 'property'))),
     ];
     // Assess
     for (const refusal of refusals) {
       expect(refusal.fields).toEqual([
-        { field: '/schema', message: 'references expand past 100000 subschemas' },
+        { field: '/schema', message: 'references expand past 1000000 subschemas' },
       ]);
     }
+  });
+
+  it('leaves a malformed reference to the compiler, which refuses it naming the fault (not a 500)', () => {
+    // Act
+    const refusal = thrown(() => shared.check({ $ref: '#/$defs/a%', $defs: { a: { type: 'string' } } }));
+    // Assess
+    expect(refusal.message).toContain('The schema cannot be compiled');
   });
 
   it('refuses a chain of definitions longer than the stack, rather than failing with a stack overflow', () => {
@@ -306,9 +313,9 @@ describe('SchemaValidator: what a schema may cost', () => {
     expect(refusal.fields).toEqual([{ field: '/schema', message: 'its references nest too deeply' }]);
   });
 
-  it('takes references that stay within bounds, and recursion, which the data bounds', () => {
+  it('takes references that stay within bounds, and a recursive schema', () => {
     // Act / Assess
-    expect(() => shared.check(fanOut(14, 'property'))).not.toThrow();
+    expect(() => shared.check(fanOut(17, 'property'))).not.toThrow();
     expect(() =>
       shared.check({ type: 'object', properties: { children: { type: 'array', items: { $ref: '#' } } } }),
     ).not.toThrow();
@@ -325,7 +332,27 @@ describe('SchemaValidator: what a schema may cost', () => {
     // Assess
     expect(problems).toHaveLength(101);
     expect(problems[0]).toEqual({ field: '/data/0', message: 'must be string' });
-    expect(problems[100]).toEqual({ field: '/data', message: 'and 4900 more problems not listed' });
+    expect(problems[100]).toEqual({
+      field: '/data',
+      message: 'and 4900 more not listed (as the validator counts)',
+    });
+  });
+
+  it('names no more than 64 KB of problems, however long their fields', () => {
+    // Act: 150 faulty items under a 60,000-character key made 6 MB of fields before.
+    const key = 'k'.repeat(60_000);
+    const problems = shared.validate(
+      'tax.long.keys',
+      '1.0.0',
+      { type: 'object', additionalProperties: { type: 'array', items: { type: 'integer' } } },
+      { [key]: Array.from({ length: 150 }, () => 'x') },
+    );
+    // Assess
+    expect(JSON.stringify(problems).length).toBeLessThan(70 * 1024);
+    expect(problems.at(-1)).toEqual({
+      field: '/data',
+      message: 'and 149 more not listed (as the validator counts)',
+    });
   });
 
   it('lets go of the schemas it checks: checking the same large schema again and again keeps no memory', async () => {
