@@ -166,7 +166,8 @@ export class SchemaValidator {
     } catch (error) {
       const unknown = error instanceof UnknownFormatError ? UNKNOWN_FORMAT.exec(error.message) : null;
       if (unknown !== null) {
-        const field = `/schema${unknown[2]}/format`;
+        // Ajv names the place as a URI fragment (`#/properties/a%20b`): percent-decoded, it is the JSON Pointer.
+        const field = `/schema${fragmentToPointer(unknown[2] ?? '')}/format`;
         throw new InvalidSchemaError(
           `The schema uses the format ${JSON.stringify(unknown[1])} at ${field}, which is not known; known formats: ${Object.keys(ajv.formats).sort().join(', ')}.`,
           [{ field, message: `unknown format ${JSON.stringify(unknown[1])}` }],
@@ -296,6 +297,15 @@ function refuseExpansion(schema: unknown): void {
       `The schema's references expand to more than ${MAX_EXPANDED_SUBSCHEMAS.toLocaleString('en-US')} subschemas, so checking data against it could take minutes: refer to each definition fewer times, or use fewer levels of definitions referring to definitions.`,
       [{ field: '/schema', message: `references expand past ${MAX_EXPANDED_SUBSCHEMAS} subschemas` }],
     );
+  }
+}
+
+/** A JSON Pointer from its URI-fragment form (percent-encoded), or as given when it is not well encoded. */
+function fragmentToPointer(fragment: string): string {
+  try {
+    return decodeURIComponent(fragment);
+  } catch {
+    return fragment;
   }
 }
 

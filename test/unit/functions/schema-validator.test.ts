@@ -213,11 +213,18 @@ describe('SchemaValidator.check', () => {
   ])('refuses, in %s, a format it does not know, naming the keyword', (_, dialect) => {
     // Act
     const error = thrown(() =>
-      shared.check({ ...dialect, properties: { 'on/at': { type: 'string', format: 'datum' } } }),
+      shared.check({
+        ...dialect,
+        properties: { 'on/at': { type: 'string', format: 'datum' }, 'née le': { format: 'datum' } },
+      }),
     );
-    // Assess
+    // Assess: a JSON Pointer, not the URI fragment Ajv writes (`n%C3%A9e%20le`).
     expect(error.fields).toEqual([
       { field: '/schema/properties/on~1at/format', message: 'unknown format "datum"' },
+    ]);
+    const other = thrown(() => shared.check({ ...dialect, properties: { 'née le': { format: 'datum' } } }));
+    expect(other.fields).toEqual([
+      { field: '/schema/properties/née le/format', message: 'unknown format "datum"' },
     ]);
     expect(error.message).toMatch(/format "datum" .*known formats: .*date-time/);
   });
