@@ -5,37 +5,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DeleteRuleCommand,
-  PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
   RemoveTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { DROPPED_DELIVERIES } from '../../../local/eventbridge/index.js';
-import { type Harness, LAMBDA_ARN, queueArn, startHarness, useHarness, waitFor } from './harness.js';
+import {
+  type Harness,
+  LAMBDA_ARN,
+  putOrder,
+  putOrdersTarget,
+  queueArn,
+  routeOrders,
+  startHarness,
+  useHarness,
+  waitFor,
+} from './harness.js';
 
 const RULE_ARN = 'arn:aws:events:us-east-1:111111111111:rule/orders';
 const DLQ = queueArn('orders-dlq');
-
-async function setUp(harness: Harness, target: Partial<Target>): Promise<void> {
-  await harness.client.send(
-    new PutRuleCommand({ Name: 'orders', EventPattern: '{"source":["sharebus.orders"]}' }),
-  );
-  await harness.client.send(
-    new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, ...target }] }),
-  );
-}
-
-async function putOrder(harness: Harness, orderId = 1): Promise<string> {
-  const put = await harness.client.send(
-    new PutEventsCommand({
-      Entries: [
-        { Source: 'sharebus.orders', DetailType: 'OrderPlaced', Detail: JSON.stringify({ orderId }) },
-      ],
-    }),
-  );
-  return put.Entries?.[0]?.EventId ?? '';
-}
 
 const failing = async (): Promise<void> => {
   throw new Error('database unavailable');
@@ -47,7 +36,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
   it('starts the deliveries of a request once it is answered, before handling the next request', async () => {
     // Prepare: two kept-alive connections, so that two PutEvents sent together are read in one turn of the
     // event loop; Node reports each request as the server starts on it
-    await setUp(harness, {});
+    await routeOrders(harness, {});
     const agent = new Agent({ keepAlive: true, maxSockets: 2 });
     const put = (orderId: number) =>
       new Promise<number>((resolve, reject) => {
@@ -97,7 +86,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 
   it('retries a failing Lambda and succeeds when it recovers', async () => {
     // Prepare
-    await setUp(harness, {});
+    await routeOrders(harness, {});
     let calls = 0;
     harness.lambda = async () => {
       calls++;
@@ -113,7 +102,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 
   it('sends an event that exhausts MaximumRetryAttempts to the DLQ with the attributes AWS adds', async () => {
     // Prepare
-    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: DLQ } });
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: DLQ } });
     harness.lambda = failing;
     // Act
     const eventId = await putOrder(harness);
@@ -146,14 +135,11 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     /** A server whose retries wait a real second, with one order put and its first attempt failed. */
     const failedOnce = async (target: Partial<Target>, orderId = 1): Promise<void> => {
       slow = await startHarness({ delayScale: 1 });
-      await setUp(slow, target);
+      await routeOrders(slow, target);
       slow.lambda = failing;
       await putOrder(slow, orderId);
       await waitFor(() => slow.invocations.length === 1);
     };
-    const putTarget = (target: Target) =>
-      slow.client.send(new PutTargetsCommand({ Rule: 'orders', Targets: [target] }));
-
     afterEach(async () => {
       await slow?.close();
     });
@@ -182,7 +168,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       const queue = queueArn('orders-now');
       await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 3 } }, 5);
       // Act: the same id now names a queue, with an InputPath.
-      await putTarget({ Id: 'fn', Arn: queue, InputPath: '$.detail' });
+      await putOrdersTarget(slow, { Id: 'fn', Arn: queue, InputPath: '$.detail' });
       await slow.eventBridge.idle();
       // Assess
       expect(slow.invocations).toHaveLength(1);
@@ -194,7 +180,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       // Prepare
       await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
       // Act: the same target, now with no retries.
-      await putTarget({
+      await putOrdersTarget(slow, {
         Id: 'fn',
         Arn: LAMBDA_ARN,
         RetryPolicy: { MaximumRetryAttempts: 0 },
@@ -218,7 +204,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       // Act: the rule goes, and another of the same name and target id comes.
       await slow.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
       await slow.client.send(new DeleteRuleCommand({ Name: 'orders' }));
-      await setUp(slow, { DeadLetterConfig: { Arn: DLQ } });
+      await routeOrders(slow, { DeadLetterConfig: { Arn: DLQ } });
       await slow.eventBridge.idle();
       // Assess
       expect(slow.invocations).toHaveLength(1);
@@ -228,24 +214,15 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 
   it('makes no retry past the MaximumEventAgeInSeconds of the target as put again while it waited', async () => {
     // Prepare: eight failed attempts (some 130 to 250 ms at this scale); the next retry waits 64 to 128 ms more.
-    await setUp(harness, { DeadLetterConfig: { Arn: DLQ } });
+    await routeOrders(harness, { DeadLetterConfig: { Arn: DLQ } });
     harness.lambda = failing;
     await putOrder(harness);
     await waitFor(() => harness.invocations.length >= 8);
     // Act: the same target, its events now too old after 60 s (60 ms here), which this one already is.
-    await harness.client.send(
-      new PutTargetsCommand({
-        Rule: 'orders',
-        Targets: [
-          {
-            Id: 'fn',
-            Arn: LAMBDA_ARN,
-            RetryPolicy: { MaximumEventAgeInSeconds: 60 },
-            DeadLetterConfig: { Arn: DLQ },
-          },
-        ],
-      }),
-    );
+    await putOrdersTarget(harness, {
+      RetryPolicy: { MaximumEventAgeInSeconds: 60 },
+      DeadLetterConfig: { Arn: DLQ },
+    });
     const tried = harness.invocations.length;
     await harness.eventBridge.idle();
     // Assess: the retry due was not made.
@@ -257,7 +234,10 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 
   it('gives up on an event older than MaximumEventAgeInSeconds (scaled by delayScale)', async () => {
     // Prepare: 60 s scaled by 0.001 is 60 ms of retrying
-    await setUp(harness, { RetryPolicy: { MaximumEventAgeInSeconds: 60 }, DeadLetterConfig: { Arn: DLQ } });
+    await routeOrders(harness, {
+      RetryPolicy: { MaximumEventAgeInSeconds: 60 },
+      DeadLetterConfig: { Arn: DLQ },
+    });
     harness.lambda = failing;
     // Act
     await putOrder(harness);
@@ -270,7 +250,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 
   it('keeps a failed event among dropped deliveries, and logs it, when the target has no DLQ', async () => {
     // Prepare
-    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
     harness.lambda = failing;
     // Act
     await putOrder(harness);
@@ -318,7 +298,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 
   it('redrives dead letters to their original target', async () => {
     // Prepare
-    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
     harness.lambda = failing;
     const eventId = await putOrder(harness);
     await harness.eventBridge.idle();
@@ -337,7 +317,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 
   it('lists and redrives dead letters over HTTP under /_local/', async () => {
     // Prepare
-    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
     harness.lambda = failing;
     await putOrder(harness, 1);
     await putOrder(harness, 2);
@@ -366,7 +346,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 
   it('answers 400 to a malformed redrive request and leaves the dead letters alone', async () => {
     // Prepare
-    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
     harness.lambda = failing;
     await putOrder(harness);
     await harness.eventBridge.idle();
@@ -382,7 +362,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 
   it('keeps a dead letter whose target was removed, and says why', async () => {
     // Prepare
-    await setUp(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
     harness.lambda = failing;
     await putOrder(harness);
     await harness.eventBridge.idle();
@@ -410,7 +390,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
   it('keeps dead letters and queue messages across a restart', async () => {
     // Prepare
     const first = await startHarness({ dataDir });
-    await setUp(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+    await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
     first.lambda = failing;
     await putOrder(first);
     await first.eventBridge.idle();

@@ -1,6 +1,13 @@
 // Test harness: the embedded EventBridge on a free port, the real AWS SDK client pointed at it, and a
 // recording in-process Lambda whose behaviour each test can set.
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  type PutTargetsCommandOutput,
+  type Target,
+} from '@aws-sdk/client-eventbridge';
 import {
   type EmbeddedEventBridge,
   type EmbeddedEventBridgeOptions,
@@ -143,4 +150,31 @@ export async function rawCall(
     body,
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** The `orders` rule on the default bus (source `sharebus.orders`), sending to its target `fn` (see putOrdersTarget). */
+export async function routeOrders(harness: Harness, target: Partial<Target> = {}): Promise<void> {
+  await harness.client.send(
+    new PutRuleCommand({ Name: 'orders', EventPattern: '{"source":["sharebus.orders"]}' }),
+  );
+  await putOrdersTarget(harness, target);
+}
+
+/** Puts (again) the `orders` rule's target `fn`: LAMBDA_ARN, with `target`'s members (which may replace both). */
+export function putOrdersTarget(harness: Harness, target: Partial<Target>): Promise<PutTargetsCommandOutput> {
+  return harness.client.send(
+    new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, ...target }] }),
+  );
+}
+
+/** An `OrderPlaced` event from `sharebus.orders`, which routeOrders' rule matches; resolves with its EventId. */
+export async function putOrder(harness: Harness, orderId = 1): Promise<string> {
+  const put = await harness.client.send(
+    new PutEventsCommand({
+      Entries: [
+        { Source: 'sharebus.orders', DetailType: 'OrderPlaced', Detail: JSON.stringify({ orderId }) },
+      ],
+    }),
+  );
+  return put.Entries?.[0]?.EventId ?? '';
 }

@@ -1,9 +1,8 @@
 // A Lambda target whose handler outlives its timeout, run by the real in-process invoker behind the real
 // embedded EventBridge: the invocation fails, so the target's retry policy and dead-letter queue apply.
-import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { FUNCTIONS } from '../../../functions/routes.js';
 import { invoke, type LocalHandler, type LocalHandlers } from '../../../local/lambda/invoker.js';
-import { LAMBDA_ARN, queueArn, useHarness } from './harness.js';
+import { putOrder, queueArn, routeOrders, useHarness } from './harness.js';
 
 const DLQ = queueArn('orders-dlq');
 const TIMEOUT_MS = 20;
@@ -28,36 +27,14 @@ describe('embedded EventBridge: a Lambda target that times out', () => {
   };
 
   beforeEach(async () => {
-    await harness.client.send(
-      new PutRuleCommand({ Name: 'orders', EventPattern: '{"source":["sharebus.orders"]}' }),
-    );
-    await harness.client.send(
-      new PutTargetsCommand({
-        Rule: 'orders',
-        Targets: [
-          {
-            Id: 'fn',
-            Arn: LAMBDA_ARN,
-            RetryPolicy: { MaximumRetryAttempts: 2 },
-            DeadLetterConfig: { Arn: DLQ },
-          },
-        ],
-      }),
-    );
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: DLQ } });
   });
-
-  const putOrder = () =>
-    harness.client.send(
-      new PutEventsCommand({
-        Entries: [{ Source: 'sharebus.orders', DetailType: 'OrderPlaced', Detail: '{"orderId":1}' }],
-      }),
-    );
 
   it('retries the timed-out invocation, then dead-letters the event with the timeout error', async () => {
     // Prepare
     deliverHanging(() => true);
     // Act
-    await putOrder();
+    await putOrder(harness);
     await harness.eventBridge.idle();
     // Assess
     expect(calls).toBe(3);
@@ -78,7 +55,7 @@ describe('embedded EventBridge: a Lambda target that times out', () => {
     // Prepare
     deliverHanging((call) => call === 1);
     // Act
-    await putOrder();
+    await putOrder(harness);
     await harness.eventBridge.idle();
     // Assess
     expect(calls).toBe(2);
