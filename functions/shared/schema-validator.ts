@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import type { FieldProblem } from './errors.js';
-import { escapePointerSegment } from './json-pointer.js';
+import { escapePointerSegment, unescapePointerSegment } from './json-pointer.js';
 import { InvalidPatternError, linearPattern, UnsupportedPatternError } from './linear-pattern.js';
 import { logger } from './logger.js';
 
@@ -318,7 +318,7 @@ function resolveLocal(root: unknown, ref: string): unknown {
   for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
     let segment: string;
     try {
-      segment = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+      segment = unescapePointerSegment(decodeURIComponent(raw));
     } catch {
       return undefined; // Malformed: the compiler refuses it, naming the fault.
     }
