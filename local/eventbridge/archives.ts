@@ -8,6 +8,7 @@ import {
   type AccountScope,
   archiveArn,
   busArn,
+  isForeignBusArn,
   parseArchiveArn,
   parseBusArn,
   parseRuleArn,
@@ -365,8 +366,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     if (sourceArn !== undefined) {
       const busName = parseBusArn(sourceArn) ?? sourceArn;
       // Another account's or region's bus is none of this server's, whatever its name (as everywhere else).
-      if (sourceArn.startsWith('arn:') && sourceArn !== busArn(this.#scope, busName))
-        throw notFound(`Event bus ${sourceArn} does not exist.`);
+      if (isForeignBusArn(this.#scope, sourceArn)) throw notFound(`Event bus ${sourceArn} does not exist.`);
       if (!this.control.hasBus(busName)) throw notFound(`Event bus ${busName} does not exist.`);
     }
     const archives = [...this.#archives.values()]

@@ -43,6 +43,14 @@ export function busNameOf(nameOrArn: string | undefined): string {
   return match?.[1] ?? nameOrArn;
 }
 
+/**
+ * Whether an `EventBusName` is an ARN naming a bus of another account, region or partition: one this server, which
+ * is one account in one region, does not hold whatever its name.
+ */
+export function isForeignBusArn(scope: AccountScope, nameOrArn: string | undefined): boolean {
+  return nameOrArn?.startsWith('arn:') === true && nameOrArn !== busArn(scope, busNameOf(nameOrArn));
+}
+
 /** Parses a rule ARN into bus and rule names, or undefined when it is not one. */
 export function parseRuleArn(arn: string): { bus: string; rule: string } | undefined {
   const match = /^arn:[^:]+:events:[^:]*:[^:]*:rule\/(.+)$/.exec(arn);

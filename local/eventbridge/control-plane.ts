@@ -7,6 +7,7 @@ import {
   busArn,
   busNameOf,
   DEFAULT_BUS,
+  isForeignBusArn,
   isSqsArn,
   parseBusArn,
   parseRuleArn,
@@ -281,10 +282,7 @@ export class ControlPlane {
    */
   #lookUpBus(nameOrArn: string | undefined): { name: string; bus: Bus | undefined; foreign: boolean } {
     const name = busNameOf(nameOrArn);
-    const foreign =
-      nameOrArn?.startsWith('arn:') === true &&
-      nameOrArn !== busArn(this.scope, name) &&
-      this.#restoringAt === undefined;
+    const foreign = isForeignBusArn(this.scope, nameOrArn) && this.#restoringAt === undefined;
     return { name, bus: foreign ? undefined : this.#buses.get(name), foreign };
   }
 
