@@ -6,9 +6,11 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import type { FieldProblem } from './errors.js';
-import { escapePointerSegment, unescapePointerSegment } from './json-pointer.js';
+import { escapePointerSegment, jsonPointer } from './json-pointer.js';
+import { MAX_BODY_DEPTH } from './json-text.js';
 import { InvalidPatternError, linearPattern, UnsupportedPatternError } from './linear-pattern.js';
 import { logger } from './logger.js';
+import { worstApplications } from './schema-cost.js';
 
 const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema';
@@ -182,6 +184,14 @@ export class SchemaValidator {
             : 'cannot be checked in linear time';
         throw new InvalidSchemaError(`The schema cannot be used: ${error.message}.`, [{ field, message }]);
       }
+      if (error instanceof RangeError) {
+        // A chain of thousands of definitions, each referring to the next, is deeper than the compiler's stack.
+        throw new InvalidSchemaError(
+          "The schema's references lead through more definitions, one after another, than can be compiled.",
+          [{ field: '/schema', message: 'its references nest too deeply' }],
+          { cause: error },
+        );
+      }
       const message = (error as Error).message;
       throw new InvalidSchemaError(
         `The schema cannot be compiled: ${message}`,
@@ -243,61 +253,31 @@ export const MAX_PROBLEMS = 100;
 export const MAX_PROBLEM_CHARS = 64 * 1024;
 
 /**
- * The most subschemas a schema may stand for once its references are followed (each reference counted as the
- * subschema it leads to). References can multiply: 24 levels of definitions each referring twice to the next take
- * 1.6 KB and stand for 2^24 subschemas, and data failing them made Ajv try every one: a publish froze the runtime
- * for 161 s and ran it out of memory. A million takes a second or two at worst. Known gaps: fan-out through
- * recursion (whose cost grows with the data's depth) and through `$id` or `$anchor` references is not counted.
+ * The most subschemas a schema may apply to one value of the data, its references followed (see schema-cost.ts).
+ * References can multiply: 24 levels of definitions each referring twice to the next take 1.6 KB and apply 2^24
+ * subschemas, and data failing them made Ajv try every one: a publish froze the runtime for 161 s and ran it out of
+ * memory. A million takes a second or two at worst.
  */
 export const MAX_EXPANDED_SUBSCHEMAS = 1_000_000;
 
-/**
- * Refuses a schema whose local references (`#/...`) expand past MAX_EXPANDED_SUBSCHEMAS. Each object counts one,
- * plus what it holds (definitions aside, which count where they are referred to); a reference counts what it leads
- * to, computed once per target; a reference back to a subschema being counted (recursion) counts one. That leaves
- * fan-out through recursion uncounted (two references back per level cost 2^depth on failing data 24 levels deep:
- * 59 s), and references through `$id` or `$anchor`: a known gap, which a budget on validation itself would close.
- */
+/** Refuses a schema that would apply more than MAX_EXPANDED_SUBSCHEMAS to a value of data a request may carry. */
 function refuseExpansion(schema: unknown): void {
-  const sizes = new Map<object, number>();
-  const counting = new Set<object>();
-  const size = (node: unknown): number => {
-    if (typeof node !== 'object' || node === null) return 0;
-    const known = sizes.get(node);
-    if (known !== undefined) return known;
-    if (counting.has(node)) return 1;
-    counting.add(node);
-    let total = Array.isArray(node) ? 0 : 1;
-    for (const [key, value] of Object.entries(node)) {
-      // Definitions are validated only where they are referred to, and count there.
-      if ((key === '$defs' || key === 'definitions') && !Array.isArray(node)) continue;
-      const target = key === '$ref' && typeof value === 'string' ? resolveLocal(schema, value) : undefined;
-      total += target === undefined ? size(value) : size(target);
-      if (total > MAX_EXPANDED_SUBSCHEMAS) break;
-    }
-    counting.delete(node);
-    sizes.set(node, total);
-    return total;
-  };
-  let total: number;
-  try {
-    total = size(schema);
-  } catch (error) {
-    // A chain of thousands of definitions, each referring to the next, is deeper than the stack (Ajv could not
-    // compile it either): refused in the same words as a loop's deeper cousins.
-    if (!(error instanceof RangeError)) throw error;
+  const cost = worstApplications(schema, MAX_EXPANDED_SUBSCHEMAS, MAX_BODY_DEPTH);
+  if (cost.applications <= MAX_EXPANDED_SUBSCHEMAS) return;
+  if (cost.applications === Number.POSITIVE_INFINITY) {
     throw new InvalidSchemaError(
-      "The schema's references lead through more definitions, one after another, than can be checked.",
-      [{ field: '/schema', message: 'its references nest too deeply' }],
-      { cause: error },
+      "The schema's references are too intricate to tell what checking data against it would cost: use fewer definitions referring to each other.",
+      [{ field: '/schema', message: 'its references are too intricate to check' }],
     );
   }
-  if (total > MAX_EXPANDED_SUBSCHEMAS) {
-    throw new InvalidSchemaError(
-      `The schema's references expand to more than ${MAX_EXPANDED_SUBSCHEMAS.toLocaleString('en-US')} subschemas, so checking data against it could take minutes: refer to each definition fewer times, or use fewer levels of definitions referring to definitions.`,
-      [{ field: '/schema', message: `references expand past ${MAX_EXPANDED_SUBSCHEMAS} subschemas` }],
-    );
-  }
+  const where =
+    cost.at.length === 0
+      ? 'the data'
+      : `the value at ${jsonPointer(cost.at.slice(0, 12))}${cost.at.length > 12 ? '/...' : ''}${cost.at.includes('*') ? ' (* for any name or index)' : ''}`;
+  throw new InvalidSchemaError(
+    `The schema's references apply more than ${MAX_EXPANDED_SUBSCHEMAS.toLocaleString('en-US')} subschemas to ${where}, so checking data against it could take minutes: refer to each definition fewer times, or use fewer levels of definitions referring to definitions.`,
+    [{ field: '/schema', message: `references expand past ${MAX_EXPANDED_SUBSCHEMAS} subschemas` }],
+  );
 }
 
 /** A JSON Pointer from its URI-fragment form (percent-encoded), or as given when it is not well encoded. */
@@ -307,25 +287,6 @@ function fragmentToPointer(fragment: string): string {
   } catch {
     return fragment;
   }
-}
-
-/** The subschema a local reference (`#`, `#/$defs/a`) names in `root`, if any. */
-function resolveLocal(root: unknown, ref: string): unknown {
-  if (!ref.startsWith('#')) return undefined;
-  const pointer = ref.slice(1);
-  if (pointer !== '' && !pointer.startsWith('/')) return undefined;
-  let node: unknown = root;
-  for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
-    let segment: string;
-    try {
-      segment = unescapePointerSegment(decodeURIComponent(raw));
-    } catch {
-      return undefined; // Malformed: the compiler refuses it, naming the fault.
-    }
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, segment)) return undefined;
-    node = (node as Record<string, unknown>)[segment];
-  }
-  return node;
 }
 
 function describe(error: ErrorObject, prefix: string): FieldProblem {

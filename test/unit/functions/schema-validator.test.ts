@@ -302,6 +302,118 @@ describe('SchemaValidator: what a schema may cost', () => {
     }
   });
 
+  /** `{ a: { a: ... leaf } }`, `depth` levels. */
+  const nested = (depth: number, leaf: unknown, key = 'a'): unknown => {
+    let value = leaf;
+    for (let i = 0; i < depth; i++) value = { [key]: value };
+    return value;
+  };
+  const expansion = { field: '/schema', message: 'references expand past 1000000 subschemas' };
+
+  it('refuses references that multiply through recursion, naming the value they would cost most on', () => {
+    // Prepare: each applies its definition twice to the next level of the data, so data 24 levels deep was checked
+    // against 2^24 subschemas (59 s before, registered with 201).
+    const twiceThroughProperty = {
+      $defs: {
+        n: { type: 'object', properties: { a: { allOf: [{ $ref: '#/$defs/n' }, { $ref: '#/$defs/n' }] } } },
+      },
+      $ref: '#/$defs/n',
+    };
+    const propertyAndPattern = {
+      properties: { a: { $ref: '#' } },
+      patternProperties: { '^a$': { $ref: '#' } },
+    };
+    const itemsAndContains = { type: 'array', items: { $ref: '#' }, contains: { $ref: '#' } };
+    // Act
+    const refusals = [twiceThroughProperty, propertyAndPattern, itemsAndContains].map((s) =>
+      thrown(() => shared.check(s)),
+    );
+    // Assess
+    for (const refusal of refusals) expect(refusal.fields).toEqual([expansion]);
+    expect(refusals[0]?.message).toContain('to the value at /a/a/a/a/a/a/a/a/a/a/a/a/...,');
+    expect(refusals[2]?.message).toContain(
+      'to the value at /*/*/*/*/*/*/*/*/*/*/*/*/... (* for any name or index),',
+    );
+  });
+
+  it('follows references through $id, relative $id, $anchor and draft-07 anchors as Ajv does', () => {
+    // Prepare: the 20-level fan-out (2^20 under /x), each reference written another way
+    const chain = (refOf: (i: number) => string, anchorOf?: (i: number) => Record<string, string>) => {
+      const defs: Record<string, unknown> = {};
+      for (let i = 0; i < 20; i++)
+        defs[`a${i}`] = { ...anchorOf?.(i), allOf: [{ $ref: refOf(i + 1) }, { $ref: refOf(i + 1) }] };
+      defs.a20 = { ...anchorOf?.(20), type: 'integer' };
+      return defs;
+    };
+    const schemas = [
+      {
+        $id: 'https://example.org/s',
+        properties: { x: { $ref: 'https://example.org/s#/$defs/a0' } },
+        $defs: chain((i) => `https://example.org/s#/$defs/a${i}`),
+      },
+      {
+        $id: 'https://example.org/dir/s',
+        properties: { x: { $ref: 's#/$defs/a0' } },
+        $defs: chain((i) => `s#/$defs/a${i}`),
+      },
+      {
+        properties: { x: { $ref: '#a0' } },
+        $defs: chain(
+          (i) => `#a${i}`,
+          (i) => ({ $anchor: `a${i}` }),
+        ),
+      },
+      {
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        properties: { x: { $ref: '#a0' } },
+        definitions: chain(
+          (i) => `#a${i}`,
+          (i) => ({ $id: `#a${i}` }),
+        ),
+      },
+      // A property named `$defs` is data, not definitions: it was skipped by the count before.
+      { properties: { $defs: { $ref: '#/$defs/a0' } }, $defs: chain((i) => `#/$defs/a${i}`) },
+    ];
+    // Act
+    const refusals = schemas.map((s) => thrown(() => shared.check(s)));
+    // Assess
+    for (const refusal of refusals) expect(refusal.fields).toEqual([expansion]);
+    // Before, each registered, and data failing it took 0.5 to 0.8 s (13 s with 24 levels): one fault in the data is
+    // found once per subschema reaching it, past the 100 named.
+    expect(shared.validate(TYPE, '13.0.0', schemas[0], { x: 'not an integer' })).toHaveLength(101);
+  });
+
+  it('takes recursive schemas whose references do not multiply: trees, tuples, dynamic references', () => {
+    // Prepare
+    const schemas = [
+      // Two members referring to the tree: each value still gets one tree, not two.
+      { type: 'object', properties: { v: { type: 'integer' }, left: { $ref: '#' }, right: { $ref: '#' } } },
+      // A name matching the pattern gets it, any other the additional schema: one each, never both.
+      { type: 'object', patternProperties: { '^x': { $ref: '#' } }, additionalProperties: { $ref: '#' } },
+      // Different definitions under different names, meeting again one level down.
+      {
+        $defs: {
+          A: { properties: { left: { $ref: '#/$defs/B' }, right: { $ref: '#/$defs/C' } } },
+          B: { properties: { left: { $ref: '#/$defs/A' } } },
+          C: { properties: { left: { $ref: '#/$defs/A' } } },
+        },
+        $ref: '#/$defs/A',
+      },
+      { type: 'array', prefixItems: [{ $ref: '#' }, { type: 'string' }], items: { $ref: '#' } },
+      {
+        $id: 'https://example.org/tree',
+        $dynamicAnchor: 'node',
+        type: 'object',
+        properties: { data: true, children: { type: 'array', items: { $dynamicRef: '#node' } } },
+      },
+    ];
+    // Act / Assess
+    for (const s of schemas) expect(() => shared.check(s)).not.toThrow();
+    expect(shared.validate(TYPE, '14.0.0', schemas[0], nested(40, { v: 'x' }, 'left'))).toEqual([
+      { field: `/data${'/left'.repeat(40)}/v`, message: 'must be integer' },
+    ]);
+  });
+
   it('leaves a malformed reference to the compiler, which refuses it naming the fault (not a 500)', () => {
     // Act
     const refusal = thrown(() => shared.check({ $ref: '#/$defs/a%', $defs: { a: { type: 'string' } } }));

@@ -1,0 +1,468 @@
+// What validating one value against a schema can cost, worked out from the schema alone before it is registered.
+//
+// Ajv applies a schema to a value by applying its subschemas: those of `allOf`, `not`, `$ref` and the like to the same
+// value, those of `properties`, `items` and the like to the value's members. References can multiply that work: 24
+// definitions each referring twice to the next take 1.6 KB and apply 2^24 subschemas to one value; a definition
+// referring twice to itself through a property applies 2^d subschemas to the value d levels down. Data failing such a
+// schema froze a publish for minutes. So a schema is refused when some value of some data, nested no deeper than a
+// request body may be, would have more than a limit of subschemas applied to it.
+//
+// The work is followed the way the data is walked: a set of subschemas (with how many times each applies) for one
+// value, then, for each member the value may have, the set for that member, until no new set turns up or the depth a
+// body allows is reached. Members are told apart as the keywords tell them apart (each property name a schema names,
+// any other name, each tuple index, any other index), so that a tree whose `left` and `right` each refer to the
+// tree costs one subschema per value, not two. References resolve as Ajv resolves them: JSON Pointers, `$id`s (each
+// a base URI for what it holds), `$anchor`s and draft-07's `"$id": "#name"`; a `$dynamicRef` counts as the subschema
+// it names statically (Ajv may apply another with the same `$dynamicAnchor` instead, one for one). Where it cannot
+// tell, it counts more rather than less: every pattern of `patternProperties` for a name no schema names, and
+// `unevaluatedProperties` / `unevaluatedItems` for every member. A reference looping back to the value it was applied
+// to without reaching into the data is left to the registration's probes: counted once here.
+
+import { unescapePointerSegment } from './json-pointer.js';
+import { linearPattern } from './linear-pattern.js';
+
+type Schema = Record<string, unknown>;
+
+/** The most sets of subschemas followed: past it, the sets of one level are merged (counting more, never less). */
+const MAX_SETS = 20_000;
+
+/**
+ * The most steps (a subschema's reference followed, a member's subschemas gathered) the count may take: a schema it
+ * cannot count within them is refused as too intricate to check. Contract schemas take a few thousand.
+ */
+export const MAX_STEPS = 20_000_000;
+
+/** The base URI of a schema without an absolute `$id`, so that relative `$id`s and references resolve. */
+const DEFAULT_BASE = 'https://contract.sharebus.invalid/schema';
+
+export interface SchemaCost {
+  /** The most subschemas applied to one value; `limit` + 1 when past `limit`; Infinity past the step budget. */
+  readonly applications: number;
+  /** Where that value sits in the data: property names, indexes, and `*` for any other name or index. */
+  readonly at: readonly string[];
+}
+
+/** How one schema object reaches the subschemas it applies, to the same value and to the value's members. */
+interface Edges {
+  /** Applied to the same value (`allOf`, `$ref`, `if`...), once per entry. */
+  readonly same: readonly Schema[];
+  readonly properties: ReadonlyMap<string, Schema>;
+  readonly patterns: ReadonlyArray<{ readonly matches: (name: string) => boolean; readonly schema: Schema }>;
+  readonly additional: Schema | undefined;
+  /** Applied to every member of an object: `unevaluatedProperties`, counted as if nothing evaluated them. */
+  readonly anyProperty: readonly Schema[];
+  readonly propertyNames: Schema | undefined;
+  /** Applied to the item of that index (`prefixItems`, draft-07's `items` array). */
+  readonly prefix: readonly Schema[];
+  /** Applied to the items past `prefix` (`items`, `additionalItems`). */
+  readonly rest: readonly Schema[];
+  /** Applied to every item (`contains`, `unevaluatedItems`). */
+  readonly anyItem: readonly Schema[];
+}
+
+const SAME_ONE = ['not', 'if', 'then', 'else'] as const;
+const SAME_LIST = ['allOf', 'anyOf', 'oneOf'] as const;
+const SAME_MAP = ['dependentSchemas', 'dependencies'] as const;
+/** Keywords holding subschemas, as the index walks them ($defs too: they are referred to). */
+const ONE = [...SAME_ONE, 'additionalProperties', 'unevaluatedProperties', 'propertyNames'] as const;
+const ONE_MORE = ['items', 'additionalItems', 'contains', 'unevaluatedItems'] as const;
+const LISTS = [...SAME_LIST, 'prefixItems', 'items'] as const;
+const MAPS = [...SAME_MAP, 'properties', 'patternProperties', '$defs', 'definitions'] as const;
+
+const isSchema = (value: unknown): value is Schema =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `uri` resolved against `base`, or undefined when it is not a URI reference that resolves. */
+function resolveUri(uri: string, base: string): URL | undefined {
+  try {
+    return new URL(uri, base);
+  } catch {
+    return undefined;
+  }
+}
+
+const withoutFragment = (url: URL): string => url.href.replace(/#.*$/s, '');
+
+/** The schema objects of one schema document, and what their `$id`s and anchors name. */
+class SchemaDocument {
+  readonly #resources = new Map<string, Schema>();
+  readonly #anchors = new Map<string, Schema>();
+  readonly #bases = new Map<Schema, string>();
+  readonly #edges = new Map<Schema, Edges>();
+
+  constructor(root: Schema) {
+    const rootId = typeof root.$id === 'string' ? resolveUri(root.$id, DEFAULT_BASE) : undefined;
+    const stack: Array<[Schema, string]> = [[root, rootId ? withoutFragment(rootId) : DEFAULT_BASE]];
+    this.#resources.set(DEFAULT_BASE, root);
+    while (stack.length > 0) {
+      const [node, parentBase] = stack.pop() as [Schema, string];
+      if (this.#bases.has(node)) continue;
+      let base = parentBase;
+      const id = node.$id;
+      if (typeof id === 'string') {
+        if (id.startsWith('#'))
+          this.#anchors.set(`${base}${id}`, node); // draft-07's plain-name fragment
+        else {
+          const url = resolveUri(id, base);
+          if (url !== undefined) {
+            base = withoutFragment(url);
+            this.#resources.set(base, node);
+          }
+        }
+      }
+      for (const key of ['$anchor', '$dynamicAnchor']) {
+        const name = node[key];
+        if (typeof name === 'string') this.#anchors.set(`${base}#${name}`, node);
+      }
+      this.#bases.set(node, base);
+      for (const key of [...ONE, ...ONE_MORE]) if (isSchema(node[key])) stack.push([node[key], base]);
+      for (const key of LISTS) {
+        const list = node[key];
+        if (Array.isArray(list)) for (const item of list) if (isSchema(item)) stack.push([item, base]);
+      }
+      for (const key of MAPS) {
+        const map = node[key];
+        if (isSchema(map))
+          for (const value of Object.values(map)) if (isSchema(value)) stack.push([value, base]);
+      }
+    }
+  }
+
+  /** The schema object a reference made from within `from` names, if it names one here. */
+  resolve(from: Schema, ref: string): Schema | undefined {
+    const url = resolveUri(ref, this.#bases.get(from) ?? DEFAULT_BASE);
+    if (url === undefined) return undefined;
+    const document = withoutFragment(url);
+    const fragment = url.hash.slice(1);
+    if (fragment === '' || fragment.startsWith('/')) {
+      let node: unknown = this.#resources.get(document);
+      for (const raw of fragment === '' ? [] : fragment.slice(1).split('/')) {
+        let segment: string;
+        try {
+          segment = unescapePointerSegment(decodeURIComponent(raw));
+        } catch {
+          return undefined; // Malformed: the compiler refuses it, naming the fault.
+        }
+        if (typeof node !== 'object' || node === null || !Object.hasOwn(node, segment)) return undefined;
+        node = (node as Record<string, unknown>)[segment];
+      }
+      return isSchema(node) ? node : undefined;
+    }
+    let name: string;
+    try {
+      name = decodeURIComponent(fragment);
+    } catch {
+      return undefined;
+    }
+    return this.#anchors.get(`${document}#${name}`);
+  }
+
+  /** Whether `node` applies anything to a value's members. */
+  reachesMembers(node: Schema): boolean {
+    const edges = this.edges(node);
+    return (
+      edges.properties.size > 0 ||
+      edges.patterns.length > 0 ||
+      edges.additional !== undefined ||
+      edges.anyProperty.length > 0 ||
+      edges.propertyNames !== undefined ||
+      edges.prefix.length > 0 ||
+      edges.rest.length > 0 ||
+      edges.anyItem.length > 0
+    );
+  }
+
+  edges(node: Schema): Edges {
+    let edges = this.#edges.get(node);
+    if (edges === undefined) {
+      edges = this.#readEdges(node);
+      this.#edges.set(node, edges);
+    }
+    return edges;
+  }
+
+  #readEdges(node: Schema): Edges {
+    const same: Schema[] = [];
+    for (const key of ['$ref', '$dynamicRef']) {
+      const ref = node[key];
+      const target = typeof ref === 'string' ? this.resolve(node, ref) : undefined;
+      if (target !== undefined) same.push(target);
+    }
+    for (const key of SAME_ONE) if (isSchema(node[key])) same.push(node[key]);
+    for (const key of SAME_LIST) same.push(...schemasIn(node[key]));
+    for (const key of SAME_MAP) if (isSchema(node[key])) same.push(...schemasIn(Object.values(node[key])));
+    const properties = new Map<string, Schema>();
+    if (isSchema(node.properties)) {
+      for (const [name, value] of Object.entries(node.properties))
+        if (isSchema(value)) properties.set(name, value);
+    }
+    const patterns: Array<{ matches: (name: string) => boolean; schema: Schema }> = [];
+    if (isSchema(node.patternProperties)) {
+      for (const [pattern, schema] of Object.entries(node.patternProperties)) {
+        if (isSchema(schema)) patterns.push({ matches: matcherOf(pattern), schema });
+      }
+    }
+    const items = node.items;
+    const prefix = Array.isArray(node.prefixItems) ? node.prefixItems : Array.isArray(items) ? items : [];
+    return {
+      same,
+      properties,
+      patterns,
+      additional: isSchema(node.additionalProperties) ? node.additionalProperties : undefined,
+      anyProperty: schemasIn([node.unevaluatedProperties]),
+      propertyNames: isSchema(node.propertyNames) ? node.propertyNames : undefined,
+      // An entry that is no schema object (`true`) applies nothing, but keeps its index.
+      prefix: prefix.map((entry: unknown) => (isSchema(entry) ? entry : EMPTY)),
+      rest: schemasIn([Array.isArray(items) ? undefined : items, node.additionalItems]),
+      anyItem: schemasIn([node.contains, node.unevaluatedItems]),
+    };
+  }
+}
+
+/** Stands for a boolean subschema in a tuple: applies nothing that costs. */
+const EMPTY: Schema = Object.freeze({});
+
+function schemasIn(values: unknown): Schema[] {
+  return Array.isArray(values) ? values.filter(isSchema) : [];
+}
+
+/** Whether a property name matches a `patternProperties` pattern; one that cannot be run matches every name. */
+function matcherOf(pattern: string): (name: string) => boolean {
+  try {
+    const tester = linearPattern(pattern);
+    return (name) => tester.test(name);
+  } catch {
+    return () => true; // The compiler refuses it or runs it on JavaScript's engine: assume the worst.
+  }
+}
+
+/** Subschemas applied to one value, each with how many times it is. */
+type Applied = Map<Schema, number>;
+
+/** A member a value may have, as keywords tell members apart. */
+type Member =
+  | { readonly kind: 'property'; readonly name: string }
+  | { readonly kind: 'other-property'; readonly patterns: boolean }
+  | { readonly kind: 'property-name' }
+  | { readonly kind: 'item'; readonly index: number }
+  | { readonly kind: 'other-item' };
+
+/**
+ * The most subschemas `schema` applies to one value of any data nested up to `maxDepth` levels, stopping at the
+ * first count past `limit`. Never recurses, so a chain of 100,000 definitions is no stack overflow.
+ */
+export function worstApplications(
+  schema: unknown,
+  limit: number,
+  maxDepth: number,
+  maxSteps = MAX_STEPS,
+): SchemaCost {
+  if (!isSchema(schema)) return { applications: 0, at: [] };
+  const document = new SchemaDocument(schema);
+  const budget = { steps: maxSteps };
+  const closure = (seeds: Applied) => close(document, seeds, limit, budget);
+  const first = closure(new Map([[schema, 1]]));
+  let worst: SchemaCost = { applications: total(first, limit), at: [] };
+  const seen = new Set<string>([keyOf(document, first)]);
+  let level: Array<{ applied: Applied; at: readonly string[] }> = [{ applied: first, at: [] }];
+  for (let depth = 1; depth <= maxDepth && level.length > 0 && worst.applications <= limit; depth++) {
+    const next: Array<{ applied: Applied; at: readonly string[] }> = [];
+    for (const { applied, at } of level) {
+      for (const member of membersOf(document, applied)) {
+        budget.steps -= applied.size;
+        if (budget.steps < 0) return { applications: Number.POSITIVE_INFINITY, at };
+        const child = closure(seedsFor(document, applied, member, limit));
+        if (child.size === 0) continue;
+        const applications = total(child, limit);
+        const childAt = [...at, segmentOf(member)];
+        if (applications > worst.applications) worst = { applications, at: childAt };
+        if (worst.applications > limit) return worst;
+        const key = keyOf(document, child);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        next.push({ applied: child, at: childAt });
+      }
+    }
+    // Too many different sets to follow each: one set counting, for each subschema, the most of any.
+    level = seen.size > MAX_SETS && next.length > 1 ? [merged(next)] : next;
+  }
+  return worst;
+}
+
+function merged(sets: ReadonlyArray<{ applied: Applied; at: readonly string[] }>): {
+  applied: Applied;
+  at: readonly string[];
+} {
+  const applied: Applied = new Map();
+  for (const set of sets) {
+    for (const [node, count] of set.applied) applied.set(node, Math.max(count, applied.get(node) ?? 0));
+  }
+  return { applied, at: (sets[0] as { at: readonly string[] }).at };
+}
+
+const total = (applied: Applied, limit: number): number => {
+  let sum = 0;
+  for (const count of applied.values()) sum = Math.min(sum + count, limit + 1);
+  return sum;
+};
+
+/** Identifies a set of applied subschemas and their counts. */
+const ids = new WeakMap<Schema, number>();
+let nextId = 0;
+/**
+ * Identifies what a set of applied subschemas leads to: those that reach into members, with their counts. Those that
+ * only assert (`{ "type": "string" }`, `{ "$ref": ... }` once followed) cost where they apply and lead nowhere.
+ */
+function keyOf(document: SchemaDocument, applied: Applied): string {
+  const parts: string[] = [];
+  for (const [node, count] of applied)
+    if (document.reachesMembers(node)) parts.push(`${idOf(node)}*${count}`);
+  return parts.sort().join(',');
+}
+
+function segmentOf(member: Member): string {
+  switch (member.kind) {
+    case 'property':
+      return member.name;
+    case 'item':
+      return String(member.index);
+    case 'property-name':
+      return '(a property name)';
+    default:
+      return '*';
+  }
+}
+
+/** The members a value may have that the applied subschemas tell apart. */
+function membersOf(document: SchemaDocument, applied: Applied): Member[] {
+  const names = new Set<string>();
+  let objectKeywords = false;
+  let patterns = false;
+  let propertyNames = false;
+  let prefix = 0;
+  let itemKeywords = false;
+  for (const node of applied.keys()) {
+    const edges = document.edges(node);
+    for (const name of edges.properties.keys()) names.add(name);
+    patterns ||= edges.patterns.length > 0;
+    objectKeywords ||= edges.additional !== undefined || edges.anyProperty.length > 0;
+    propertyNames ||= edges.propertyNames !== undefined;
+    prefix = Math.max(prefix, edges.prefix.length);
+    itemKeywords ||= edges.rest.length > 0 || edges.anyItem.length > 0;
+  }
+  const members: Member[] = [...names].map((name) => ({ kind: 'property', name }));
+  if (patterns) members.push({ kind: 'other-property', patterns: true });
+  if (objectKeywords || patterns) members.push({ kind: 'other-property', patterns: false });
+  if (propertyNames) members.push({ kind: 'property-name' });
+  for (let index = 0; index < prefix; index++) members.push({ kind: 'item', index });
+  if (itemKeywords) members.push({ kind: 'other-item' });
+  return members;
+}
+
+/** The subschemas the applied ones apply to `member` directly, before references are followed. */
+function seedsFor(document: SchemaDocument, applied: Applied, member: Member, limit: number): Applied {
+  const seeds: Applied = new Map();
+  const add = (node: Schema | undefined, count: number) => {
+    if (node !== undefined && node !== EMPTY)
+      seeds.set(node, Math.min((seeds.get(node) ?? 0) + count, limit + 1));
+  };
+  for (const [node, count] of applied) {
+    const edges = document.edges(node);
+    switch (member.kind) {
+      case 'property': {
+        add(edges.properties.get(member.name), count);
+        let matched = false;
+        for (const pattern of edges.patterns) {
+          if (pattern.matches(member.name)) {
+            matched = true;
+            add(pattern.schema, count);
+          }
+        }
+        if (!matched && !edges.properties.has(member.name)) add(edges.additional, count);
+        for (const schema of edges.anyProperty) add(schema, count);
+        break;
+      }
+      case 'other-property':
+        // A name no schema names, matching every pattern (as far as counting goes) or none.
+        if (member.patterns && edges.patterns.length > 0)
+          for (const pattern of edges.patterns) add(pattern.schema, count);
+        else add(edges.additional, count);
+        for (const schema of edges.anyProperty) add(schema, count);
+        break;
+      case 'property-name':
+        add(edges.propertyNames, count);
+        break;
+      case 'item':
+        if (member.index < edges.prefix.length) add(edges.prefix[member.index], count);
+        else for (const schema of edges.rest) add(schema, count);
+        for (const schema of edges.anyItem) add(schema, count);
+        break;
+      case 'other-item':
+        for (const schema of [...edges.rest, ...edges.anyItem]) add(schema, count);
+        break;
+    }
+  }
+  return seeds;
+}
+
+/**
+ * `seeds` and every subschema they apply to the same value, with how many times each applies (at most `limit` + 1).
+ * A reference back to a subschema on the way (a loop within one value) counts nothing more.
+ */
+function close(document: SchemaDocument, seeds: Applied, limit: number, budget: { steps: number }): Applied {
+  // Depth-first, without recursion: the order in which each subschema is finished, then counts pushed along it in
+  // reverse, so that each one's count is complete before it passes it on.
+  const finished: Schema[] = [];
+  const state = new Map<Schema, 'open' | 'done'>();
+  /** The edges (positions in `same`) that lead back to a subschema still open: a loop within one value. */
+  const backEdges = new Map<Schema, Set<number>>();
+  for (const seed of seeds.keys()) {
+    if (state.has(seed)) continue;
+    const stack: Array<{ node: Schema; next: number }> = [{ node: seed, next: 0 }];
+    state.set(seed, 'open');
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as { node: Schema; next: number };
+      const same = document.edges(top.node).same;
+      if (top.next < same.length) {
+        budget.steps--;
+        const position = top.next++;
+        const target = same[position] as Schema;
+        const seen = state.get(target);
+        if (seen === undefined) {
+          state.set(target, 'open');
+          stack.push({ node: target, next: 0 });
+        } else if (seen === 'open') {
+          const back = backEdges.get(top.node) ?? new Set<number>();
+          backEdges.set(top.node, back.add(position));
+        }
+        continue;
+      }
+      state.set(top.node, 'done');
+      finished.push(top.node);
+      stack.pop();
+    }
+  }
+  const counts: Applied = new Map(seeds);
+  for (let i = finished.length - 1; i >= 0; i--) {
+    const node = finished[i] as Schema;
+    const count = counts.get(node) ?? 0;
+    if (count === 0) continue;
+    const same = document.edges(node).same;
+    const back = backEdges.get(node);
+    for (let position = 0; position < same.length; position++) {
+      if (back?.has(position)) continue;
+      const target = same[position] as Schema;
+      counts.set(target, Math.min((counts.get(target) ?? 0) + count, limit + 1));
+    }
+  }
+  return counts;
+}
+
+function idOf(node: Schema): number {
+  let id = ids.get(node);
+  if (id === undefined) {
+    id = nextId++;
+    ids.set(node, id);
+  }
+  return id;
+}
