@@ -1,6 +1,6 @@
 // RFC 9457 problem documents, the body of every error answer.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { SharebusError } from './errors.js';
+import { type FieldProblem, SharebusError } from './errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -29,6 +29,37 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/**
+ * An answer stays far below Lambda's 6 MB (past it API Gateway answers a bare 500), whatever the request: it names
+ * at most MAX_ANSWER_PROBLEMS fields, in at most MAX_ANSWER_PROBLEM_CHARS, each field, message and the detail
+ * shortened past MAX_TEXT_CHARS (a field is the request's own key, which may be a megabyte long), and counts the rest.
+ */
+export const MAX_ANSWER_PROBLEMS = 1_000;
+export const MAX_ANSWER_PROBLEM_CHARS = 512 * 1024;
+export const MAX_TEXT_CHARS = 2_048;
+
+/** `text`, or its first MAX_TEXT_CHARS characters and how many more there were. */
+export function shortened(text: string): string {
+  return text.length <= MAX_TEXT_CHARS
+    ? text
+    : `${text.slice(0, MAX_TEXT_CHARS)}... (${text.length - MAX_TEXT_CHARS} more characters)`;
+}
+
+function listed(fields: readonly FieldProblem[]): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  let chars = 0;
+  for (const problem of fields) {
+    const field = shortened(problem.field);
+    const message = shortened(problem.message);
+    chars += field.length + message.length;
+    if (out.length === MAX_ANSWER_PROBLEMS || chars > MAX_ANSWER_PROBLEM_CHARS) break;
+    out.push({ field, message });
+  }
+  const rest = fields.length - out.length;
+  if (rest > 0) out.push({ field: '/', message: `and ${rest} more not listed` });
+  return out;
+}
+
 export function problemOf(error: unknown): Problem {
   if (error instanceof SharebusError && error.expose) {
     return {
@@ -37,8 +68,8 @@ export function problemOf(error: unknown): Problem {
       title: TITLES[error.status] ?? 'Error',
       status: error.status,
       code: error.code,
-      detail: error.message,
-      ...(error.fields.length > 0 ? { errors: error.fields } : {}),
+      detail: shortened(error.message),
+      ...(error.fields.length > 0 ? { errors: listed(error.fields) } : {}),
     };
   }
   return {

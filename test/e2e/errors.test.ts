@@ -487,6 +487,18 @@ describe('refused requests', () => {
       publishes: true,
     },
     {
+      // Named whole, the key (each / written ~1) made a 6.4 MB answer, past Lambda's 6 MB: a bare 500 in its place.
+      name: 'an unknown field whose name is 1.6 million characters long',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({ type: TYPE, data: { parcelId: 'P-6', areaM2: 6 }, ['/'.repeat(1_600_000)]: 1 }),
+      status: 400,
+      code: 'invalid_request',
+      field: `/${'~1'.repeat(1_023)}~... (3197953 more characters)`,
+      publishes: true,
+    },
+    {
       name: 'a subscription to conditional data',
       method: 'POST',
       path: '/subscriptions',

@@ -34,6 +34,42 @@ describe('problemOf', () => {
     });
   });
 
+  it("keeps an answer far below Lambda's 6 MB: at most 1,000 fields, 512 KB of them, each shortened", () => {
+    // Prepare: 100 events of a batch, each with 101 faults named by a 13,000-character key (as a batch may carry)
+    const key = '~1'.repeat(6_500);
+    const fields = Array.from({ length: 100 * 101 }, (_, i) => ({
+      field: `/events/${Math.floor(i / 101)}/data/${key}`,
+      message: 'must be string',
+    }));
+    const error = new UnprocessableError(
+      'invalid_data',
+      `The data does not match: ${fields[0]?.field} must be string.`,
+      {
+        fields,
+      },
+    );
+    // Act
+    const problem = problemOf(error);
+    // Assess
+    const errors = problem.errors ?? [];
+    expect(JSON.stringify(problem).length).toBeLessThan(600 * 1024);
+    expect(errors.at(-1)).toEqual({
+      field: '/',
+      message: `and ${fields.length - (errors.length - 1)} more not listed`,
+    });
+    expect(errors[0]).toEqual({
+      field: `${`/events/0/data/${key}`.slice(0, 2_048)}... (${15 + 13_000 - 2_048} more characters)`,
+      message: 'must be string',
+    });
+    expect(problem.detail).toMatch(
+      /^The data does not match: \/events\/0\/data\/~1~1.*\.\.\. \(\d+ more characters\)$/,
+    );
+    // Under the cap, everything is named as it was
+    expect(
+      problemOf(new UnprocessableError('invalid_data', 'x', { fields: fields.slice(0, 3) })).errors,
+    ).toHaveLength(3);
+  });
+
   it('leaves errors out when no field is at fault', () => {
     // Act
     const problem = problemOf(new NotFoundError('unknown_contract', 'No such contract.'));
