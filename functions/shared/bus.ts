@@ -115,7 +115,16 @@ export interface EventBridgeBusOptions {
   readonly publishAttempts?: number;
   /** Base of the exponential backoff between attempts, in ms. @default 50 */
   readonly backoffBaseMs?: number;
+  /**
+   * How long a publish may wait for EventBridge, its attempts and retries together, in ms: past it, the entries not
+   * yet taken are reported failed, so the caller hears 503 before the function's own timeout cuts it off with a
+   * bare 500 that names no event. @default DEFAULT_PUBLISH_DEADLINE_MS
+   */
+  readonly deadlineMs?: number;
 }
+
+/** A publish's time for EventBridge: well inside the publish function's 10 s, which also reads the registry. */
+export const DEFAULT_PUBLISH_DEADLINE_MS = 6_000;
 
 export const DELIVER_TARGET_ID = 'deliver';
 
@@ -130,14 +139,17 @@ export class EventBridgeBus extends Bus {
   override async publish(entries: readonly BusEntry[]): Promise<PublishResult> {
     // The calls go out side by side: a batch of 100 waits for one round trip to EventBridge rather than ten.
     // EventBridge keeps no order between events anyway; the answer lists them in the request's order.
-    const results = await Promise.all(chunkEntries(entries).map((chunk) => this.#putWithRetries(chunk)));
+    const deadline = Date.now() + (this.#options.deadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS);
+    const results = await Promise.all(
+      chunkEntries(entries).map((chunk) => this.#putWithRetries(chunk, deadline)),
+    );
     return {
       accepted: results.flatMap((result) => result.accepted),
       failed: results.flatMap((result) => result.failed),
     };
   }
 
-  async #putWithRetries(chunk: readonly BusEntry[]): Promise<PublishResult> {
+  async #putWithRetries(chunk: readonly BusEntry[], deadline: number): Promise<PublishResult> {
     const attempts = this.#options.publishAttempts ?? 5;
     const base = this.#options.backoffBaseMs ?? 50;
     const accepted: string[] = [];
@@ -146,9 +158,11 @@ export class EventBridgeBus extends Bus {
     for (let attempt = 1; pending.length > 0; attempt++) {
       const retry: BusEntry[] = [];
       let lastFailures: PublishFailure[] = [];
+      const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       try {
         const output = await this.#options.client.send(
           new PutEventsCommand({ Entries: pending.map((entry) => this.#toRequestEntry(entry)) }),
+          { abortSignal: timeout },
         );
         const results = output.Entries ?? [];
         pending.forEach((entry, index) => {
@@ -171,6 +185,12 @@ export class EventBridgeBus extends Bus {
           }
         });
       } catch (error) {
+        if (timeout.aborted) {
+          // No answer in time: EventBridge may have taken the entries or not, and there is no time to ask again.
+          logger.error('PutEvents had no answer before the deadline', { entries: pending.length, error });
+          failed.push(...pending.map((entry) => timedOut(entry, this.#options.deadlineMs)));
+          break;
+        }
         // The whole call failed (after the SDK's own retries). Its words stay in the log: an IAM denial names the
         // function's role and the account, which the API's callers need not see.
         const code = (error as Error).name;
@@ -189,11 +209,12 @@ export class EventBridgeBus extends Bus {
         }
       }
       if (retry.length === 0) break;
-      if (attempt >= attempts) {
+      const backoff = base * 2 ** (attempt - 1) * (0.5 + Math.random());
+      if (attempt >= attempts || Date.now() + backoff >= deadline) {
         failed.push(...lastFailures);
         break;
       }
-      await sleep(base * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      await sleep(backoff);
       pending = retry;
     }
     return { accepted, failed };
@@ -302,6 +323,15 @@ export class EventBridgeBus extends Bus {
     } while (nextToken);
     return names;
   }
+}
+
+function timedOut(entry: BusEntry, deadlineMs = DEFAULT_PUBLISH_DEADLINE_MS): PublishFailure {
+  return {
+    eventId: entry.eventId,
+    code: 'Timeout',
+    message: `EventBridge did not answer within ${deadlineMs} ms; the event may or may not have been published`,
+    permanent: false,
+  };
 }
 
 /** Splits entries into PutEvents calls of at most 10 entries and 256 KB. */

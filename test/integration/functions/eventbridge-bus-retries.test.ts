@@ -171,6 +171,37 @@ describe('EventBridgeBus.publish retries', () => {
     },
   );
 
+  it('reports the entries of a call EventBridge never answers as failed by the deadline, rather than hang', async () => {
+    // Prepare: before, the call waited until the publish function's timeout cut it off: a bare 500 naming no event.
+    fake.beforeAnswer = () => new Promise<void>(() => {});
+    const bus = new EventBridgeBus({ client, busName: 'sharebus', backoffBaseMs: 1, deadlineMs: 300 });
+    // Act
+    const result = await bus.publish(entries(2));
+    // Assess
+    const message = 'EventBridge did not answer within 300 ms; the event may or may not have been published';
+    expect(fake.calls).toEqual([['e0', 'e1']]);
+    expect(result).toEqual({
+      accepted: [],
+      failed: [
+        { eventId: 'e0', code: 'Timeout', message, permanent: false },
+        { eventId: 'e1', code: 'Timeout', message, permanent: false },
+      ],
+    });
+  });
+
+  it('stops retrying when the next backoff would pass the deadline', async () => {
+    // Prepare: a backoff of 100 ms and more, against a deadline of 150 ms
+    fake.failEntry = () => ({ code: 'ThrottlingException', message: 'slow down' });
+    const bus = new EventBridgeBus({ client, busName: 'sharebus', backoffBaseMs: 100, deadlineMs: 150 });
+    // Act
+    const result = await bus.publish(entries(1));
+    // Assess: the first backoff (50 to 150 ms) may fit, the second (100 to 300 ms after it) cannot
+    expect(fake.calls.length).toBeLessThanOrEqual(2);
+    expect(result.failed).toEqual([
+      { eventId: 'e0', code: 'ThrottlingException', message: 'slow down', permanent: false },
+    ]);
+  });
+
   it('re-sends every entry of a request that failed as a whole', async () => {
     // Prepare
     fake.failCall = (call) => call === 1;
