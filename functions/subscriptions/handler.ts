@@ -30,9 +30,7 @@ export const handler = middy()
       },
       'GET /subscriptions': async (event) => {
         const principal = principalOf(event);
-        return json(200, {
-          subscriptions: (await listSubscriptions(ports, principal)).map(subscriptionView),
-        });
+        return json(200, await listSubscriptions(ports, principal, event.queryStringParameters?.nextToken));
       },
       'DELETE /subscriptions/{id}': async (event) => {
         const principal = principalOf(event);

@@ -27,6 +27,7 @@ import {
   type Registry,
   RegistryDuplicateError,
   type Subscription,
+  type SubscriptionKey,
 } from '../shared/registry/registry.js';
 import { fieldNoSchemaAllows, usesWildcard } from './filter-fields.js';
 
@@ -250,9 +251,81 @@ function ruleFor(
   };
 }
 
-export async function listSubscriptions(ports: Pick<SubscriptionPorts, 'registry'>, principal: Principal) {
-  if (principal.kind === 'admin') return ports.registry.listSubscriptions();
-  return ports.registry.listSubscriptions(principal.departmentId);
+/**
+ * Bytes of subscription views in one answer of GET /subscriptions: a subscription takes up to some 7 KB (its URL and
+ * filter), and Lambda's response, which holds the body as a JSON string (at most twice its size escaped), must stay
+ * under 6 MB. 1,500 subscriptions with long URLs and filters made 6.4 MB: a bare 500.
+ */
+export const SUBSCRIPTION_PAGE_BYTES = 2_500_000;
+/** Subscriptions read from the registry at a time while a page fills. */
+const SUBSCRIPTIONS_PER_READ = 100;
+
+type SubscriptionView = ReturnType<typeof subscriptionView>;
+
+/**
+ * The caller's subscriptions (its department's; everyone's for the admin), by department then id: as many as
+ * SUBSCRIPTION_PAGE_BYTES allow, and `nextToken` when more follow.
+ */
+export async function listSubscriptions(
+  ports: Pick<SubscriptionPorts, 'registry'>,
+  principal: Principal,
+  nextToken?: string,
+  pageBytes = SUBSCRIPTION_PAGE_BYTES,
+): Promise<{ subscriptions: SubscriptionView[]; nextToken?: string }> {
+  const scope = principal.kind === 'admin' ? undefined : principal.departmentId;
+  let after = nextToken === undefined ? undefined : subscriptionAfter(nextToken, scope);
+  const subscriptions: SubscriptionView[] = [];
+  let bytes = 0;
+  let full = false;
+  while (!full) {
+    const read = await ports.registry.listSubscriptions(scope, { after, limit: SUBSCRIPTIONS_PER_READ });
+    for (const subscription of read) {
+      const view = subscriptionView(subscription);
+      const size = Buffer.byteLength(JSON.stringify(view));
+      if (subscriptions.length > 0 && bytes + size > pageBytes) {
+        full = true;
+        break;
+      }
+      subscriptions.push(view);
+      bytes += size;
+      after = { departmentId: subscription.departmentId, id: subscription.id };
+    }
+    if (read.length < SUBSCRIPTIONS_PER_READ) break;
+  }
+  const token = { scope: scope ?? null, after };
+  return {
+    subscriptions,
+    ...(full ? { nextToken: Buffer.from(JSON.stringify(token)).toString('base64url') } : {}),
+  };
+}
+
+/** The subscription a nextToken of the caller's listing resumes after. */
+function subscriptionAfter(token: string, scope: string | undefined): SubscriptionKey {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidNextToken('it is not a token this API gave');
+  }
+  const fields = parsed as { scope?: unknown; after?: { departmentId?: unknown; id?: unknown } } | null;
+  const after = typeof fields === 'object' && fields !== null ? fields.after : undefined;
+  if (
+    typeof after !== 'object' ||
+    after === null ||
+    typeof after.departmentId !== 'string' ||
+    typeof after.id !== 'string'
+  ) {
+    throw invalidNextToken('it is not a token this API gave');
+  }
+  if ((fields?.scope ?? undefined) !== scope)
+    throw invalidNextToken("it belongs to another caller's listing");
+  return { departmentId: after.departmentId, id: after.id };
+}
+
+function invalidNextToken(reason: string): BadRequestError {
+  return new BadRequestError('invalid_next_token', `Query parameter nextToken is not valid: ${reason}.`, {
+    fields: [{ field: 'nextToken', message: reason }],
+  });
 }
 
 /**

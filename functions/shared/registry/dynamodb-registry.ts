@@ -27,6 +27,7 @@ import {
   RegistrySharingError,
   type Sharing,
   type Subscription,
+  type SubscriptionKey,
   type SystemRecord,
 } from './registry.js';
 import { GSI1 } from './table.js';
@@ -499,9 +500,12 @@ export class DynamoDbRegistry extends Registry {
     return item && toSubscription(item);
   }
 
-  override async listSubscriptions(departmentId?: string): Promise<Subscription[]> {
+  override async listSubscriptions(
+    departmentId?: string,
+    page?: { readonly after: SubscriptionKey | undefined; readonly limit: number },
+  ): Promise<Subscription[]> {
     if (departmentId !== undefined && !isKeyPart(departmentId)) return [];
-    const items = await this.#queryAll({
+    const input = {
       IndexName: GSI1.indexName,
       KeyConditionExpression:
         departmentId === undefined
@@ -511,7 +515,32 @@ export class DynamoDbRegistry extends Registry {
         ':collection': COLLECTION.subscriptions,
         ...(departmentId === undefined ? {} : { ':prefix': `${departmentId}#` }),
       },
-    });
+    };
+    if (page === undefined) return (await this.#queryAll(input)).map(toSubscription);
+    const after = page.after;
+    // A key DynamoDB would refuse (too long, or outside the department's part of the index) has nothing after it
+    // that this listing holds.
+    if (
+      after !== undefined &&
+      (!isKeyPart(after.id) ||
+        !isKeyPart(after.departmentId) ||
+        (departmentId !== undefined && after.departmentId !== departmentId))
+    ) {
+      return [];
+    }
+    const startKey =
+      after === undefined
+        ? undefined
+        : {
+            ...keys.subscription(after.id),
+            gsi1pk: COLLECTION.subscriptions,
+            gsi1sk: `${after.departmentId}#${after.id}`,
+          };
+    const items: Item[] = [];
+    for await (const got of this.#pages(input, () => page.limit - items.length, startKey)) {
+      items.push(...got);
+      if (items.length >= page.limit) break;
+    }
     return items.map(toSubscription);
   }
 

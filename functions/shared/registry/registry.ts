@@ -36,6 +36,12 @@ export interface ContractVersion {
   readonly createdAt: string;
 }
 
+/** Where a subscription sits in a listing. */
+export interface SubscriptionKey {
+  readonly departmentId: string;
+  readonly id: string;
+}
+
 export interface Subscription {
   readonly id: string;
   readonly type: string;
@@ -181,8 +187,14 @@ export abstract class Registry {
   /** The id of the department's subscription like this one (type, major, endpoint, filter), if there is one. */
   abstract findSameSubscription(subscription: Subscription): Promise<string | undefined>;
   abstract getSubscription(id: string): Promise<Subscription | undefined>;
-  /** A department's subscriptions, or all of them when no department is given. */
-  abstract listSubscriptions(departmentId?: string): Promise<Subscription[]>;
+  /**
+   * A department's subscriptions, or everyone's when no department is given, by department then id: all of them,
+   * or with `page` at most `limit` of those after the subscription `after` (from the first when undefined).
+   */
+  abstract listSubscriptions(
+    departmentId?: string,
+    page?: { readonly after: SubscriptionKey | undefined; readonly limit: number },
+  ): Promise<Subscription[]>;
   /** Returns false when there was nothing to delete. */
   abstract deleteSubscription(subscription: Subscription, audit: AuditEntry): Promise<boolean>;
 

@@ -553,9 +553,57 @@ describe('listSubscriptions and deleteSubscription', () => {
     const forGrants = await listSubscriptions(ports, grants);
     const forAdmin = await listSubscriptions(ports, admin);
     // Assess
-    expect(forGrants.map((s) => s.departmentId)).not.toContain('welfare');
-    expect(forGrants.map((s) => s.id)).toContain(mine.id);
-    expect(forAdmin.map((s) => s.id)).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    expect(forGrants.subscriptions.map((s) => s.department)).not.toContain('welfare');
+    expect(forGrants.subscriptions.map((s) => s.id)).toContain(mine.id);
+    expect(forAdmin.subscriptions.map((s) => s.id)).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    expect(forAdmin).not.toHaveProperty('nextToken');
+  });
+
+  it('pages a long listing with nextToken, each subscription once, and refuses a token given to another caller', async () => {
+    // Prepare: pages of 800 bytes hold two subscriptions; before, one answer held them all, and 1,500
+    // subscriptions with long URLs and filters made a 6.4 MB answer, past Lambda's 6 MB: a bare 500.
+    const { ports } = await setUp();
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const caller = i % 2 === 0 ? grants : benefits;
+      made.push(
+        (await createSubscription(ports, caller, { type: TYPE, endpoint: { url: `${HOOK}/${i}` } })).id,
+      );
+    }
+    const walk = async (caller: Principal) => {
+      const pages = [await listSubscriptions(ports, caller, undefined, 800)];
+      for (let token = pages[0]?.nextToken; token !== undefined; token = pages.at(-1)?.nextToken) {
+        pages.push(await listSubscriptions(ports, caller, token, 800));
+      }
+      return pages;
+    };
+    // Act
+    const adminPages = await walk(admin);
+    const grantsPages = await walk(grants);
+    const grantsToken = grantsPages[0]?.nextToken ?? '';
+    const refusals = await Promise.all([
+      caught(() => listSubscriptions(ports, admin, grantsToken)),
+      caught(() => listSubscriptions(ports, benefits, grantsToken)),
+      caught(() => listSubscriptions(ports, grants, 'not-a-token')),
+    ]);
+    // Assess
+    const listed = adminPages.flatMap((page) => page.subscriptions.map((s) => s.id));
+    expect(adminPages.length).toBeGreaterThan(2);
+    // The table also holds the subscriptions of the tests before: each listed once, these seven among them.
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(listed).toEqual(expect.arrayContaining(made));
+    const forGrants = grantsPages.flatMap((page) => page.subscriptions);
+    expect(new Set(forGrants.map((s) => s.department))).toEqual(new Set(['housing']));
+    expect(forGrants.map((s) => s.id)).toEqual(expect.arrayContaining(made.filter((_, i) => i % 2 === 0)));
+    expect(grantsPages.length).toBeGreaterThan(1);
+    expect(adminPages.at(-1)).not.toHaveProperty('nextToken');
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({
+        status: 400,
+        code: 'invalid_next_token',
+        fields: [{ field: 'nextToken', message: expect.any(String) }],
+      });
+    }
   });
 
   it('answers 404 to another department and leaves the subscription and its rule in place', async () => {

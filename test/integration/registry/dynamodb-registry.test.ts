@@ -551,6 +551,32 @@ describe('DynamoDbRegistry subscriptions', () => {
     expect(await registry.listSubscriptions('nobody')).toEqual([]);
   });
 
+  it('pages subscriptions after a given one, and finds nothing after a key outside the listing', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    for (const [id, department] of [
+      ['s2', 'health'],
+      ['s1', 'tax'],
+      ['s3', 'health'],
+      ['s4', 'health-x'],
+    ]) {
+      await registry.createSubscription(subscription(id as string, department as string), audit());
+    }
+    const page = (department: string | undefined, after: { departmentId: string; id: string } | undefined) =>
+      registry.listSubscriptions(department, { after, limit: 2 });
+    // Act
+    const first = await page(undefined, undefined);
+    const second = await page(undefined, { departmentId: 'health', id: 's3' });
+    const healthAfterS2 = await page('health', { departmentId: 'health', id: 's2' });
+    // Assess
+    expect(first.map((s) => s.id)).toEqual(['s2', 's3']);
+    expect(second.map((s) => s.id)).toEqual(['s4', 's1']);
+    expect(healthAfterS2.map((s) => s.id)).toEqual(['s3']);
+    // Outside the department's part of the index, or a key DynamoDB would refuse: nothing, rather than an error.
+    expect(await page('health', { departmentId: 'tax', id: 's1' })).toEqual([]);
+    expect(await page(undefined, { departmentId: 'health', id: 'x'.repeat(3_000) })).toEqual([]);
+  });
+
   it('deletes a subscription with its audit entry', async () => {
     // Prepare
     const { registry } = await freshRegistry();
