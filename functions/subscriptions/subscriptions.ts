@@ -79,6 +79,16 @@ function checkEndpoint(url: string, policy: EndpointPolicy): void {
       },
     );
   }
+  // No connection can be made to port 0: every event would go to the dead letters.
+  if (parsed.port === '0') {
+    throw new BadRequestError(
+      'invalid_endpoint',
+      'The endpoint names port 0, to which nothing can connect.',
+      {
+        fields: [{ field: '/endpoint/url', message: 'must not name port 0' }],
+      },
+    );
+  }
   if (parsed.username || parsed.password) {
     throw new BadRequestError('invalid_endpoint', 'The endpoint URL must not carry credentials.', {
       fields: [{ field: '/endpoint/url', message: 'must not contain user:password@' }],

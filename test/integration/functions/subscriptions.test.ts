@@ -235,6 +235,8 @@ describe('createSubscription', () => {
     { policy: 'https-only' as const, url: 'https://0x7f.1/hook', why: 'loopback in hex' },
     { policy: 'https-only' as const, url: 'https://[::ffff:10.0.0.5]/hook', why: 'a mapped private address' },
     { policy: 'https-only' as const, url: 'https://localhost:8443/hook', why: 'localhost' },
+    { policy: 'allow-http' as const, url: 'http://127.0.0.1:0/hook', why: 'port 0' },
+    { policy: 'https-only' as const, url: 'https://receiver.example.org:00/hook', why: 'port 0 written 00' },
   ])('refuses an endpoint with $why under $policy with 400 invalid_endpoint, leaving nothing', async (c) => {
     // Prepare
     const { ports, ruleNames } = await setUp({ policy: c.policy });
