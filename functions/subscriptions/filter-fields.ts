@@ -3,7 +3,7 @@
 // schemas say plainly is judged, and only conditions that need the field: an object schema (`type: "object"`)
 // with `properties` and `additionalProperties: false`, and no keyword that could let other properties in
 // (combinators, references, conditionals, patternProperties, unevaluatedProperties). Anything else counts as
-// allowing the field, and so do `{"exists": false}` conditions (met where the field cannot be), dotted keys (a
+// allowing the field, and so do `{"exists": false}` conditions (met where the field cannot be, at any depth below it), dotted keys (a
 // path EventBridge reads its own way) and `$or` branches while another branch may match.
 import { escapePointerSegment } from '../shared/json-pointer.js';
 
@@ -41,9 +41,18 @@ function fieldSchema(schema: Schema, field: string): Schema | true | undefined {
   return schema.additionalProperties === false ? undefined : true;
 }
 
-/** Whether a field's conditions can hold where the field is absent: `{"exists": false}` among them. */
+/**
+ * Whether a field's conditions can hold where the field is absent: `{"exists": false}` among them, or, for an object
+ * of fields below it, every one of them so (an `$or` when one branch is), as EventBridge matches `{"a": {"b":
+ * [{"exists": false}]}}` on an event without `a`.
+ */
 function holdsWhenAbsent(conditions: unknown): boolean {
-  return Array.isArray(conditions) && conditions.some((condition) => asSchema(condition)?.exists === false);
+  if (Array.isArray(conditions)) return conditions.some((condition) => asSchema(condition)?.exists === false);
+  const fields = asSchema(conditions);
+  if (fields === undefined || Object.keys(fields).length === 0) return false;
+  return Object.entries(fields).every(([key, value]) =>
+    key === '$or' && Array.isArray(value) ? value.some(holdsWhenAbsent) : holdsWhenAbsent(value),
+  );
 }
 
 /**

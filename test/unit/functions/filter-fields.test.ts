@@ -21,6 +21,12 @@ describe('fieldNoSchemaAllows', () => {
       'size',
     ],
     ['a field with a slash', { 'a/b': ['x'] }, '/filter/a~1b', 'a/b'],
+    [
+      'a field below one that cannot exist, when another condition below needs it',
+      { legacy: { code: [{ exists: false }], kind: ['x'] } },
+      '/filter/legacy',
+      'legacy',
+    ],
   ])('names %s that the schema does not allow', (_, filter, pointer, path) => {
     expect(fieldNoSchemaAllows(filter, [closed])).toEqual({ pointer, path });
   });
@@ -39,6 +45,13 @@ describe('fieldNoSchemaAllows', () => {
     ['fields below an open property', { address: { town: ['x'] } }, [{ properties: { address: {} } }]],
     ['an $or with one branch that may match', { $or: [{ companyName: ['x'] }, { size: ['y'] }] }, [closed]],
     ['a field that must not exist', { legacy: [{ exists: false }] }, [closed]],
+    // AWS matches these on an event without `legacy` (conformance cases content_exists_false, or-exists-parent).
+    ['fields that must not exist below one that cannot', { legacy: { code: [{ exists: false }] } }, [closed]],
+    [
+      'an $or below a field that cannot exist, one branch of which holds without it',
+      { legacy: { $or: [{ code: ['x'] }, { kind: [{ exists: false }] }] } },
+      [closed],
+    ],
     ['a dotted key, a path EventBridge reads its own way', { 'address.city': ['Oslo'] }, [closed]],
     [
       'fields of array elements under a schema without type: object',
