@@ -368,8 +368,8 @@ export async function deleteSubscription(
 
 /**
  * Makes the bus's sharebus rules match the registry: every subscription has its rule (re-created as stored),
- * and rules with our prefix but no subscription are removed. The local runtime runs it at start, because the
- * embedded EventBridge keeps no rules across restarts.
+ * and rules with our prefix but no subscription are removed. The local runtime runs it at every start: its
+ * EventBridge keeps its rules on disk, but a stop between a rule's change and the registry's leaves them apart.
  */
 export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' | 'bus' | 'contracts'>) {
   const subscriptions = await ports.registry.listSubscriptions();
