@@ -1,6 +1,7 @@
 // The local HTTP front door: what API Gateway's HTTP API does in AWS. It matches a request to a route of
 // functions/routes.ts, runs the Lambda authorizer for authorized routes, builds the payload-2.0 event and
 // turns the handler's result back into an HTTP answer. Unmatched requests get API Gateway's own answers.
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -130,7 +131,9 @@ async function handle(handlers: LocalHandlers, req: IncomingMessage, res: Server
     return;
   }
   const headers = headersOf(req);
-  const textual = isTextual(headers['content-type']);
+  // Bytes that are not UTF-8 go as base64 whatever their media type, so that the handler sees them as sent and can
+  // refuse them; as text they would reach it with U+FFFD in their place, a silent change to the data.
+  const textual = isTextual(headers['content-type']) && isUtf8(raw);
   const now = new Date();
   const requestId = randomUUID();
   const queryStringParameters = queryOf(url.search);

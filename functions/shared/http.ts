@@ -89,7 +89,7 @@ export function parseJsonBody(event: ApiEvent): unknown {
   if (event.body === undefined || event.body === '') {
     throw new BadRequestError('malformed_json', 'The request body is empty; a JSON document is expected.');
   }
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const text = event.isBase64Encoded ? utf8Text(Buffer.from(event.body, 'base64')) : event.body;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -109,6 +109,21 @@ export function parseJsonBody(event: ApiEvent): unknown {
     });
   }
   return value;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body's bytes as text: JSON must be UTF-8 (RFC 8259, 8.1), and other bytes would be changed to U+FFFD. */
+function utf8Text(bytes: Buffer): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch (error) {
+    throw new BadRequestError(
+      'malformed_json',
+      'The request body is not UTF-8 text, which JSON must be; send it encoded as UTF-8.',
+      { cause: error },
+    );
+  }
 }
 
 export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {

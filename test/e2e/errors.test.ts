@@ -487,6 +487,23 @@ describe('refused requests', () => {
       publishes: true,
     },
     {
+      // Before, the 0xff byte became U+FFFD: the event was published, and delivered, with data it was not sent.
+      name: 'an event whose body is not UTF-8',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () =>
+        Buffer.concat([
+          Buffer.from(`{"type":"${TYPE}","data":{"parcelId":"P-`),
+          Buffer.from([0xff]),
+          Buffer.from('","areaM2":7}}'),
+        ]),
+      status: 400,
+      code: 'malformed_json',
+      detail: /not UTF-8/,
+      publishes: true,
+    },
+    {
       // Named whole, the key (each / written ~1) made a 6.4 MB answer, past Lambda's 6 MB: a bare 500 in its place.
       name: 'an unknown field whose name is 1.6 million characters long',
       method: 'POST',

@@ -147,6 +147,18 @@ describe('parseJsonBody', () => {
     expect(encoded).toEqual({ a: 'é' });
   });
 
+  it('answers 400 malformed_json for a base64 body that is not UTF-8, rather than change its bytes to U+FFFD', () => {
+    // Prepare: "a\xffb" as JSON text; decoded as before it read {"a":"a\ufffdb"}
+    const body = Buffer.concat([Buffer.from('{"a":"a'), Buffer.from([0xff]), Buffer.from('b"}')]).toString(
+      'base64',
+    );
+    // Act
+    const error = thrown(() => parseJsonBody(apiEvent({ body, isBase64Encoded: true })));
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'malformed_json' });
+    expect(error.message).toContain('not UTF-8');
+  });
+
   it.each([
     { case: 'a missing body', body: undefined },
     { case: 'an empty body', body: '' },
