@@ -12,6 +12,15 @@ export const FUNCTIONS = {
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
+/** Requests per second, and in a burst, the API takes across all callers: its stage's throttle (CDK, front door). */
+export interface ApiThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** The API's throttle unless configured otherwise. */
+export const DEFAULT_API_THROTTLE: ApiThrottle = { rateLimit: 100, burstLimit: 200 };
+
 /** Timeout of one webhook POST by the deliver function, unless configured otherwise. */
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
 /** What the deliver function may run beyond its webhook POST: reading the subscription, logging. */

@@ -10,7 +10,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   APIGatewayRequestAuthorizerEventV2,
 } from 'aws-lambda';
-import { ROUTES, type Route } from '../functions/routes.js';
+import { type ApiThrottle, DEFAULT_API_THROTTLE, ROUTES, type Route } from '../functions/routes.js';
 import { invoke, type LocalHandlers } from './lambda/invoker.js';
 
 /** API Gateway's payload limit for HTTP APIs. */
@@ -22,6 +22,31 @@ export interface FrontDoorOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /** The stage's throttle, as deployed: past it API Gateway answers 429. `false` takes everything. @default DEFAULT_API_THROTTLE */
+  readonly throttle?: ApiThrottle | false;
+}
+
+/** A token bucket, as API Gateway throttles a stage: `burstLimit` at once, refilled at `rateLimit` a second. */
+class Throttle {
+  #tokens: number;
+  #at = performance.now();
+
+  constructor(readonly limits: ApiThrottle) {
+    this.#tokens = limits.burstLimit;
+  }
+
+  /** Whether a request may go through now, taking its token. */
+  take(): boolean {
+    const now = performance.now();
+    this.#tokens = Math.min(
+      this.limits.burstLimit,
+      this.#tokens + ((now - this.#at) / 1000) * this.limits.rateLimit,
+    );
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
 }
 
 export interface FrontDoor {
@@ -102,7 +127,12 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
-async function handle(handlers: LocalHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  handlers: LocalHandlers,
+  throttle: Throttle | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   // Split by hand: `new URL` would read a path starting `//name/` as a host and drop its first segment. A fragment
   // is never the server's; an absolute-form target (`GET http://host/path`, as sent to a proxy) names the path after
   // its authority.
@@ -123,6 +153,10 @@ async function handle(handlers: LocalHandlers, req: IncomingMessage, res: Server
   }
   if (!matched) {
     send(res, 404, JSON.stringify({ message: 'Not Found' }));
+    return;
+  }
+  if (throttle !== undefined && !throttle.take()) {
+    send(res, 429, JSON.stringify({ message: 'Too Many Requests' }));
     return;
   }
   const raw = await readBody(req);
@@ -216,8 +250,10 @@ async function handle(handlers: LocalHandlers, req: IncomingMessage, res: Server
 }
 
 export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
+  const limits = options.throttle ?? DEFAULT_API_THROTTLE;
+  const throttle = limits === false ? undefined : new Throttle(limits);
   const server: Server = createServer((req, res) => {
-    handle(options.handlers, req, res).catch((error: unknown) => {
+    handle(options.handlers, throttle, req, res).catch((error: unknown) => {
       // What API Gateway answers when the integration itself fails.
       console.error('front door: handler failed', error);
       if (!res.headersSent) send(res, 500, JSON.stringify({ message: 'Internal Server Error' }));

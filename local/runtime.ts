@@ -10,6 +10,7 @@ import {
   EventBridgeClient,
   ResourceAlreadyExistsException,
 } from '@aws-sdk/client-eventbridge';
+import { type ApiThrottle, DEFAULT_API_THROTTLE } from '../functions/routes.js';
 import { generateApiKey, hashApiKey } from '../functions/shared/api-keys.js';
 import { createBus, createRegistry } from '../functions/shared/clients.js';
 import { ENV } from '../functions/shared/config.js';
@@ -54,6 +55,11 @@ export interface SharebusOptions {
    * raises on request. @default SHAREBUS_EVENTBRIDGE_MAX_RULES, else AWS's default of 300
    */
   readonly maxRulesPerBus?: number;
+  /**
+   * The HTTP API's throttle, as API Gateway's stage applies it (429 past it); `false` takes every request.
+   * @default SHAREBUS_API_THROTTLE (`<rate>/<burst>` or `off`), else DEFAULT_API_THROTTLE, as deployed
+   */
+  readonly apiThrottle?: ApiThrottle | false;
 }
 
 export interface RunningSharebus {
@@ -109,6 +115,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     ? undefined
     : (options.dataDir ?? (process.env.SHAREBUS_DATA_DIR || join(process.cwd(), '.sharebus')));
   const rulesQuota = maxRulesOption(options.maxRulesPerBus);
+  const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
   const ports = {
     dynamoDb: portFrom(options.dynamoDbPort, 'SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
     eventBridge: portFrom(options.eventBridgePort, 'SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge),
@@ -258,6 +265,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       handlers,
       host,
       port: ports.api,
+      throttle: apiThrottle,
     });
     stops.push(() => frontDoor.stop());
 
@@ -289,6 +297,19 @@ function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number }
     );
   }
   return { maxRulesPerBus: value };
+}
+
+function apiThrottleFromEnv(): ApiThrottle | false {
+  const raw = process.env.SHAREBUS_API_THROTTLE;
+  if (raw === undefined || raw === '') return DEFAULT_API_THROTTLE;
+  if (raw === 'off') return false;
+  const [rate, burst] = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(raw)?.slice(1).map(Number) ?? [];
+  if (rate === undefined || burst === undefined || rate <= 0 || burst < 1) {
+    throw new SettingError(
+      `SHAREBUS_API_THROTTLE must be <requests per second>/<burst>, as 100/200, or off; got ${raw}`,
+    );
+  }
+  return { rateLimit: rate, burstLimit: burst };
 }
 
 /** A promise with its resolve and reject (Promise.withResolvers, which Node 20 lacks). */

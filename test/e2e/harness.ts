@@ -42,6 +42,8 @@ export async function startLocalSharebus(
         SHAREBUS_DYNAMODB_PORT: '0',
         SHAREBUS_ADMIN_KEY: adminKey,
         SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '0.001',
+        // The tests send faster than the deployed API's 100 requests a second; throttle.test.ts tests the throttle.
+        SHAREBUS_API_THROTTLE: 'off',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

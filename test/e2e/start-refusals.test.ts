@@ -38,6 +38,13 @@ describe('npm start refuses what it is given, in one line', () => {
       'sharebus: SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got many\n',
     ],
     [
+      'a throttle that is not one',
+      [],
+      { SHAREBUS_API_THROTTLE: 'fast' },
+      1,
+      'sharebus: SHAREBUS_API_THROTTLE must be <requests per second>/<burst>, as 100/200, or off; got fast\n',
+    ],
+    [
       'a delay scale that is not one',
       [],
       { SHAREBUS_EVENTBRIDGE_DELAY_SCALE: 'fast' },

@@ -1,0 +1,34 @@
+// The local API throttles as the deployed stage does (a token bucket: a burst, refilled at a rate a second), so that
+// a client's handling of 429 is exercised before it meets API Gateway's.
+import { call, type LocalSharebus, startLocalSharebus } from './harness.js';
+
+describe('the local API throttle', () => {
+  let bus: LocalSharebus;
+
+  beforeAll(async () => {
+    bus = await startLocalSharebus({ SHAREBUS_API_THROTTLE: '5/10' }, ['--in-memory', '--no-demo']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await bus?.stop();
+  });
+
+  it('answers 429 Too Many Requests, as API Gateway does, past the burst, and takes requests again as it refills', async () => {
+    // Act: 30 at once against a burst of 10
+    const answers = await Promise.all(Array.from({ length: 30 }, () => call(bus.apiUrl, 'GET', '/health')));
+    const unmatched = await call(bus.apiUrl, 'GET', '/nothing');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const later = await call(bus.apiUrl, 'GET', '/health');
+    // Assess: the bucket refills at 5 a second while the 30 are answered, so a few more than 10 may pass
+    const throttled = answers.filter((a) => a.status === 429);
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(10);
+    expect(throttled.length).toBeGreaterThanOrEqual(10);
+    expect(throttled.length + answers.filter((a) => a.status === 200).length).toBe(30);
+    expect(throttled[0]).toMatchObject({
+      contentType: 'application/json',
+      body: { message: 'Too Many Requests' },
+    });
+    expect(unmatched.status).toBe(404);
+    expect(later.status).toBe(200);
+  });
+});
