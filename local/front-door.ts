@@ -114,8 +114,24 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Whether API Gateway passes a body of this media type as text: recorded against AWS (HTTP API, payload 2.0), only
+ * text/*, application/json, application/xml and application/javascript; every other type, and a body with no
+ * Content-Type, goes base64-encoded (ministackorg/ministack#766).
+ */
 function isTextual(contentType: string | undefined): boolean {
-  return !contentType || /^(text\/|application\/([\w.+-]*json|xml|x-www-form-urlencoded))/i.test(contentType);
+  return (
+    contentType !== undefined &&
+    /^(?:text\/|application\/(?:json|xml|javascript)\s*(?:;|$))/i.test(contentType)
+  );
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `requestContext.time` as API Gateway writes it: `12/Mar/2020:19:03:58 +0000`. */
+function requestTime(at: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())} +0000`;
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -186,7 +202,7 @@ async function handle(
     requestId,
     routeKey: matched.route.routeKey,
     stage: '$default',
-    time: now.toUTCString(),
+    time: requestTime(now),
     timeEpoch: now.getTime(),
   };
   const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda: unknown } } } = {

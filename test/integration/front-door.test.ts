@@ -19,12 +19,14 @@ function send(
   method: string,
   path: string,
   headers: Array<[string, string]> = [],
+  body = '',
 ): Promise<{ status: number; event: APIGatewayProxyEventV2 | undefined }> {
   return new Promise((resolve, reject) => {
     const socket = connect(door.port, '127.0.0.1');
     const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
     for (const [name, value] of headers) lines.push(`${name}: ${value}`);
-    socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+    if (body !== '') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+    socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
@@ -57,6 +59,34 @@ describe('local front door: the payload-2.0 event', () => {
     // Assess
     expect(event?.queryStringParameters).toEqual({ tag: 'a,b', one: '1' });
     expect(event?.rawQueryString).toBe('tag=a&tag=b&one=1');
+  });
+
+  it.each([
+    [undefined, true],
+    ['application/json', false],
+    ['application/json; charset=utf-8', false],
+    ['text/plain', false],
+    ['application/x-www-form-urlencoded', true],
+    ['application/cloudevents+json', true],
+  ])('passes a body sent as %p base64-encoded: %p, as recorded against AWS', async (type, encoded) => {
+    // Act
+    const { event } = await send(
+      door,
+      'POST',
+      '/events',
+      type === undefined ? [] : [['Content-Type', type]],
+      '{"a":1}',
+    );
+    // Assess
+    expect(event?.isBase64Encoded).toBe(encoded);
+    expect(event?.body).toBe(encoded ? Buffer.from('{"a":1}').toString('base64') : '{"a":1}');
+  });
+
+  it('writes requestContext.time as API Gateway does', async () => {
+    // Act
+    const { event } = await send(door, 'GET', '/contracts');
+    // Assess
+    expect(event?.requestContext.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
   });
 
   it('joins a header sent twice with a comma rather than keeping the first', async () => {
