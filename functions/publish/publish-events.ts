@@ -187,7 +187,7 @@ function allFaults(faults: readonly SharebusError[]): SharebusError {
   return new SharebusError(
     first.status,
     first.code,
-    `${first.message} ${faults.length} events of the batch are at fault; errors names each field.`,
+    `${first.message} ${faults.length} events of the batch are at fault; errors names the fields.`,
     { fields: faults.flatMap((fault) => fault.fields), extensions: first.extensions },
   );
 }

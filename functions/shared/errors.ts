@@ -8,6 +8,8 @@
 export interface FieldProblem {
   readonly field: string;
   readonly message: string;
+  /** On a line standing for faults left out ("and 50 more not listed"): how many (not shown in an answer). */
+  readonly unlisted?: number;
 }
 
 export interface SharebusErrorOptions {

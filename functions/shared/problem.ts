@@ -38,13 +38,21 @@ export const MAX_ANSWER_PROBLEMS = 1_000;
 export const MAX_ANSWER_PROBLEM_CHARS = 512 * 1024;
 export const MAX_TEXT_CHARS = 2_048;
 
-/** `text`, or its first MAX_TEXT_CHARS characters and how many more there were. */
+/**
+ * `text`, or its first MAX_TEXT_CHARS characters (fewer, rather than half a surrogate pair or half of a JSON
+ * Pointer's `~0`/`~1`) and how many more there were.
+ */
 export function shortened(text: string): string {
-  return text.length <= MAX_TEXT_CHARS
-    ? text
-    : `${text.slice(0, MAX_TEXT_CHARS)}... (${text.length - MAX_TEXT_CHARS} more characters)`;
+  if (text.length <= MAX_TEXT_CHARS) return text;
+  let end = MAX_TEXT_CHARS;
+  while (end > 0 && /[\uD800-\uDBFF~]/.test(text.charAt(end - 1))) end--;
+  return `${text.slice(0, end)}... (${text.length - end} more characters)`;
 }
 
+/**
+ * The fields an answer names, and a last line counting the faults left out: one per field, or, for a line that
+ * itself counts faults (an event's "and 50 more not listed"), its count. The whole body is the JSON Pointer "".
+ */
 function listed(fields: readonly FieldProblem[]): FieldProblem[] {
   const out: FieldProblem[] = [];
   let chars = 0;
@@ -55,8 +63,14 @@ function listed(fields: readonly FieldProblem[]): FieldProblem[] {
     if (out.length === MAX_ANSWER_PROBLEMS || chars > MAX_ANSWER_PROBLEM_CHARS) break;
     out.push({ field, message });
   }
-  const rest = fields.length - out.length;
-  if (rest > 0) out.push({ field: '/', message: `and ${rest} more not listed` });
+  const left = fields.slice(out.length);
+  if (left.length === 0) return out;
+  const counted = left.some((problem) => problem.unlisted !== undefined);
+  const rest = left.reduce((sum, problem) => sum + (problem.unlisted ?? 1), 0);
+  out.push({
+    field: '',
+    message: `and ${rest} more not listed${counted ? ' (as the validator counts)' : ''}`,
+  });
   return out;
 }
 

@@ -243,7 +243,11 @@ export class SchemaValidator {
     }
     const rest = errors.length - problems.length;
     if (rest > 0)
-      problems.push({ field: prefix, message: `and ${rest} more not listed (as the validator counts)` });
+      problems.push({
+        field: prefix,
+        message: `and ${rest} more not listed (as the validator counts)`,
+        unlisted: rest,
+      });
     return problems;
   }
 }

@@ -512,7 +512,7 @@ describe('refused requests', () => {
       body: () => ({ type: TYPE, data: { parcelId: 'P-6', areaM2: 6 }, ['/'.repeat(1_600_000)]: 1 }),
       status: 400,
       code: 'invalid_request',
-      field: `/${'~1'.repeat(1_023)}~... (3197953 more characters)`,
+      field: `/${'~1'.repeat(1_023)}... (3197954 more characters)`,
       publishes: true,
     },
     {

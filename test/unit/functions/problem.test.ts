@@ -54,11 +54,13 @@ describe('problemOf', () => {
     const errors = problem.errors ?? [];
     expect(JSON.stringify(problem).length).toBeLessThan(600 * 1024);
     expect(errors.at(-1)).toEqual({
-      field: '/',
+      field: '',
       message: `and ${fields.length - (errors.length - 1)} more not listed`,
     });
+    // Cut before the ~ of a ~1 at the 2,048th character, so that what is shown is still a JSON Pointer
+    const full = `/events/0/data/${key}`;
     expect(errors[0]).toEqual({
-      field: `${`/events/0/data/${key}`.slice(0, 2_048)}... (${15 + 13_000 - 2_048} more characters)`,
+      field: `${full.slice(0, 2_047)}... (${full.length - 2_047} more characters)`,
       message: 'must be string',
     });
     expect(problem.detail).toMatch(
@@ -68,6 +70,42 @@ describe('problemOf', () => {
     expect(
       problemOf(new UnprocessableError('invalid_data', 'x', { fields: fields.slice(0, 3) })).errors,
     ).toHaveLength(3);
+  });
+
+  it("counts the faults an event's own count line stands for among those it leaves out", () => {
+    // Prepare: 20 events, each with 100 faults named and a line counting 50 more
+    const fields = Array.from({ length: 20 }, (_, event) => [
+      ...Array.from({ length: 100 }, (_, i) => ({
+        field: `/events/${event}/data/${i}`,
+        message: 'must be string',
+      })),
+      {
+        field: `/events/${event}/data`,
+        message: 'and 50 more not listed (as the validator counts)',
+        unlisted: 50,
+      },
+    ]).flat();
+    // Act
+    const errors = problemOf(new UnprocessableError('invalid_data', 'x', { fields })).errors ?? [];
+    // Assess: 1,000 named (9 events and 91 faults of the 10th); left: 9 faults and 50 of the 10th, 150 of each other
+    expect(errors).toHaveLength(1_001);
+    expect(errors.at(-1)).toEqual({
+      field: '',
+      message: 'and 1559 more not listed (as the validator counts)',
+    });
+    expect(errors[100]).toEqual({
+      field: '/events/0/data',
+      message: 'and 50 more not listed (as the validator counts)',
+    });
+  });
+
+  it('never cuts a surrogate pair in half', () => {
+    // Prepare: an emoji whose first half is the 2,048th character
+    const text = `${'a'.repeat(2_047)}\u{1F600}${'b'.repeat(10)}`;
+    // Act
+    const problem = problemOf(new BadRequestError('invalid_request', text));
+    // Assess
+    expect(problem.detail).toBe(`${'a'.repeat(2_047)}... (12 more characters)`);
   });
 
   it('leaves errors out when no field is at fault', () => {

@@ -456,6 +456,7 @@ describe('SchemaValidator: what a schema may cost', () => {
     expect(problems[100]).toEqual({
       field: '/data',
       message: 'and 4900 more not listed (as the validator counts)',
+      unlisted: 4900,
     });
   });
 
@@ -473,6 +474,7 @@ describe('SchemaValidator: what a schema may cost', () => {
     expect(problems.at(-1)).toEqual({
       field: '/data',
       message: 'and 149 more not listed (as the validator counts)',
+      unlisted: 149,
     });
   });
 
