@@ -104,6 +104,12 @@ function isPermanentCallError(error: unknown): boolean {
 
 export interface EventBridgeBusOptions {
   readonly client: EventBridgeClient;
+  /**
+   * The client PutEvents goes through, made with `maxAttempts: 1` so that every retry is the bus's own, within the
+   * deadline. The SDK's retries would wait inside one call, where the deadline cuts them off, and a throttled
+   * call would then read as one never answered. @default client
+   */
+  readonly publishClient?: EventBridgeClient;
   readonly busName: string;
   /** The deliver function, target of every subscription rule; needed only to manage rules. */
   readonly deliverFunctionArn?: string;
@@ -160,7 +166,7 @@ export class EventBridgeBus extends Bus {
       let lastFailures: PublishFailure[] = [];
       const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       try {
-        const output = await this.#options.client.send(
+        const output = await (this.#options.publishClient ?? this.#options.client).send(
           new PutEventsCommand({ Entries: pending.map((entry) => this.#toRequestEntry(entry)) }),
           { abortSignal: timeout },
         );

@@ -22,6 +22,8 @@ export function createBus(): EventBridgeBus {
   const deliverFunctionArn = optionalEnv(ENV.deliverFunctionArn);
   return new EventBridgeBus({
     client: new EventBridgeClient({}),
+    // One attempt per PutEvents call: the bus retries, within its deadline (see EventBridgeBusOptions).
+    publishClient: new EventBridgeClient({ maxAttempts: 1 }),
     busName: requireEnv(ENV.busName),
     // Only the subscriptions function manages rules, and only it is given the deliver function's ARN.
     ...(deliverFunctionArn ? { deliverFunctionArn } : {}),

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type BusEntry, EventBridgeBus } from '../../../functions/shared/bus.js';
+import { createBus } from '../../../functions/shared/clients.js';
 
 interface EntryFault {
   readonly code: string;
@@ -20,6 +21,8 @@ interface FaultyEventBridge {
   readonly endpoint: string;
   /** Event ids of each PutEvents request, in order. */
   readonly calls: string[][];
+  /** The SDK's amz-sdk-request header of each request (`attempt=1; max=3`). */
+  readonly attempts: string[];
   /** Decides the fate of an entry on its n-th attempt (1-based); undefined means accepted. */
   failEntry: (eventId: string, attempt: number) => EntryFault | undefined;
   /** Fails the whole n-th request (1-based): with HTTP 500 when true, or with the error given. */
@@ -37,6 +40,7 @@ async function startFaultyEventBridge(): Promise<FaultyEventBridge> {
   const fake = {
     endpoint: '',
     calls,
+    attempts: [] as string[],
     failEntry: (): EntryFault | undefined => undefined,
     failCall: () => false,
     truncateAnswer: () => false,
@@ -63,6 +67,7 @@ async function startFaultyEventBridge(): Promise<FaultyEventBridge> {
       };
       const ids = Entries.map((entry) => (JSON.parse(entry.Detail) as { id: string }).id);
       calls.push(ids);
+      fake.attempts.push(String(req.headers['amz-sdk-request']));
       const callFault = fake.failCall(calls.length);
       if (callFault === true) {
         reply(500, { __type: 'InternalException', message: 'simulated outage' });
@@ -187,6 +192,53 @@ describe('EventBridgeBus.publish retries', () => {
         { eventId: 'e1', code: 'Timeout', message, permanent: false },
       ],
     });
+  });
+
+  it('reports throttled calls as throttled, not as unanswered, when the SDK would retry within one call', async () => {
+    // Prepare: a client that retries as the SDK does by default; before, its waits (500 ms and more after a
+    // throttle) ran inside one call, the deadline cut them off, and the entries read "may or may not have been
+    // published" though every call was answered.
+    fake.failCall = () => ({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded' });
+    const retrying = new EventBridgeClient({
+      endpoint: fake.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const bus = new EventBridgeBus({
+      client: retrying,
+      publishClient: client,
+      busName: 'sharebus',
+      backoffBaseMs: 20,
+      deadlineMs: 300,
+    });
+    // Act
+    const result = await bus.publish(entries(2));
+    retrying.destroy();
+    // Assess
+    expect(fake.calls.length).toBeGreaterThan(1);
+    expect(result.failed.map((f) => f.code)).toEqual(['ThrottlingException', 'ThrottlingException']);
+  });
+
+  it('is made by createBus with one SDK attempt per PutEvents call, so that its retries are its own', async () => {
+    // Prepare
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_EVENTBRIDGE: fake.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      SHAREBUS_BUS_NAME: 'sharebus',
+    });
+    fake.failCall = (call) => call === 1;
+    try {
+      // Act
+      const result = await createBus().publish(entries(1));
+      // Assess: the second call is the bus's, a new first attempt of one
+      expect(result).toEqual({ accepted: ['e0'], failed: [] });
+      expect(fake.attempts).toEqual(['attempt=1; max=1', 'attempt=1; max=1']);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('stops retrying when the next backoff would pass the deadline', async () => {
