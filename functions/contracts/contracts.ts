@@ -11,6 +11,7 @@ import {
   PayloadTooLargeError,
 } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
+import { decodePageToken, encodePageToken, invalidNextToken } from '../shared/page-token.js';
 import {
   type ContractVersion,
   type Principal,
@@ -238,19 +239,13 @@ export async function getContract(
     type,
     owner: first.owner,
     versions,
-    ...(full ? { nextToken: Buffer.from(JSON.stringify({ type, after })).toString('base64url') } : {}),
+    ...(full ? { nextToken: encodePageToken({ type, after }) } : {}),
   };
 }
 
 /** The version a nextToken of `type`'s listing resumes after. */
 function versionAfter(token: string, type: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidNextToken('it is not a token this API gave');
-  }
-  const fields = parsed as { type?: unknown; after?: unknown } | null;
+  const fields = decodePageToken(token) as { type?: unknown; after?: unknown } | null;
   if (typeof fields !== 'object' || fields === null || typeof fields.after !== 'string') {
     throw invalidNextToken('it is not a token this API gave');
   }
@@ -258,10 +253,4 @@ function versionAfter(token: string, type: string): string {
   if (!SemverSchema.safeParse(fields.after).success)
     throw invalidNextToken('it is not a token this API gave');
   return fields.after;
-}
-
-function invalidNextToken(reason: string): BadRequestError {
-  return new BadRequestError('invalid_next_token', `Query parameter nextToken is not valid: ${reason}.`, {
-    fields: [{ field: 'nextToken', message: reason }],
-  });
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { busSource, majorPrefix } from '../../contracts/envelope.js';
-import { ContractTypeSchema, SemverSchema } from '../../contracts/naming.js';
+import { ContractTypeSchema, DepartmentIdSchema, SemverSchema } from '../../contracts/naming.js';
 import { SUBSCRIPTION_RULE_PREFIX } from '../routes.js';
 import { requireSystem } from '../shared/access.js';
 import { auditEntry } from '../shared/audit.js';
@@ -21,6 +21,7 @@ import {
 import { parseRequest } from '../shared/http.js';
 import { internalHostReason } from '../shared/internal-address.js';
 import { logger } from '../shared/logger.js';
+import { decodePageToken, encodePageToken, invalidNextToken } from '../shared/page-token.js';
 import {
   type ContractVersion,
   type Principal,
@@ -302,41 +303,39 @@ export async function listSubscriptions(
     }
     if (read.length < SUBSCRIPTIONS_PER_READ) break;
   }
-  const token = { scope: scope ?? null, after };
   return {
     subscriptions,
-    ...(full ? { nextToken: Buffer.from(JSON.stringify(token)).toString('base64url') } : {}),
+    ...(full ? { nextToken: encodePageToken({ scope: scope ?? null, after }) } : {}),
   };
 }
 
 /** The subscription a nextToken of the caller's listing resumes after. */
 function subscriptionAfter(token: string, scope: string | undefined): SubscriptionKey {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidNextToken('it is not a token this API gave');
-  }
-  const fields = parsed as { scope?: unknown; after?: { departmentId?: unknown; id?: unknown } } | null;
+  const fields = decodePageToken(token) as {
+    scope?: unknown;
+    after?: { departmentId?: unknown; id?: unknown };
+  } | null;
   const after = typeof fields === 'object' && fields !== null ? fields.after : undefined;
+  // Only what a listing could have given: a subscription id (a UUID) of a department, within the caller's listing.
   if (
     typeof after !== 'object' ||
     after === null ||
     typeof after.departmentId !== 'string' ||
-    typeof after.id !== 'string'
+    !DepartmentIdSchema.safeParse(after.departmentId).success ||
+    typeof after.id !== 'string' ||
+    !UUID.test(after.id)
   ) {
     throw invalidNextToken('it is not a token this API gave');
   }
   if ((fields?.scope ?? undefined) !== scope)
     throw invalidNextToken("it belongs to another caller's listing");
+  if (scope !== undefined && after.departmentId !== scope)
+    throw invalidNextToken('it is not a token this API gave');
   return { departmentId: after.departmentId, id: after.id };
 }
 
-function invalidNextToken(reason: string): BadRequestError {
-  return new BadRequestError('invalid_next_token', `Query parameter nextToken is not valid: ${reason}.`, {
-    fields: [{ field: 'nextToken', message: reason }],
-  });
-}
+/** A subscription id, as createSubscription makes them (randomUUID). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Removes the rule first, then the subscription, so that a failure part way leaves something a repeated DELETE

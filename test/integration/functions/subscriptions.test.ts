@@ -572,6 +572,8 @@ describe('listSubscriptions and deleteSubscription', () => {
         (await createSubscription(ports, caller, { type: TYPE, endpoint: { url: `${HOOK}/${i}` } })).id,
       );
     }
+    const forged = (after: unknown, scope: string | null) =>
+      Buffer.from(JSON.stringify({ scope, after })).toString('base64url');
     const walk = async (caller: Principal) => {
       const pages = [await listSubscriptions(ports, caller, undefined, 800)];
       for (let token = pages[0]?.nextToken; token !== undefined; token = pages.at(-1)?.nextToken) {
@@ -587,6 +589,15 @@ describe('listSubscriptions and deleteSubscription', () => {
       caught(() => listSubscriptions(ports, admin, grantsToken)),
       caught(() => listSubscriptions(ports, benefits, grantsToken)),
       caught(() => listSubscriptions(ports, grants, 'not-a-token')),
+      // The real token with characters Buffer's base64url would skip, and tokens no listing gives
+      caught(() => listSubscriptions(ports, grants, `${grantsToken}!!!!`)),
+      caught(() =>
+        listSubscriptions(ports, grants, forged({ departmentId: 'welfare', id: made[1] }, 'housing')),
+      ),
+      caught(() => listSubscriptions(ports, grants, forged({ departmentId: 'housing', id: '' }, 'housing'))),
+      caught(() =>
+        listSubscriptions(ports, admin, forged({ departmentId: 'x'.repeat(900), id: made[0] }, null)),
+      ),
     ]);
     // Assess
     const listed = adminPages.flatMap((page) => page.subscriptions.map((s) => s.id));
