@@ -5,18 +5,26 @@
 // definitions each referring twice to the next take 1.6 KB and apply 2^24 subschemas to one value; a definition
 // referring twice to itself through a property applies 2^d subschemas to the value d levels down. Data failing such a
 // schema froze a publish for minutes. So a schema is refused when some value of some data, nested no deeper than a
-// request body may be, would have more than a limit of subschemas applied to it.
+// request body may be, would have more than a limit of subschemas applied to it: one limit for a value the data
+// holds once per value above it, a lower one for a value it may hold by the thousand (an array's items, the values
+// of names no schema names), whose cost the data multiplies.
 //
 // The work is followed the way the data is walked: a set of subschemas (with how many times each applies) for one
 // value, then, for each member the value may have, the set for that member, until no new set turns up or the depth a
 // body allows is reached. Members are told apart as the keywords tell them apart (each property name a schema names,
 // any other name, each tuple index, any other index), so that a tree whose `left` and `right` each refer to the
-// tree costs one subschema per value, not two. References resolve as Ajv resolves them: JSON Pointers, `$id`s (each
-// a base URI for what it holds), `$anchor`s and draft-07's `"$id": "#name"`; a `$dynamicRef` counts as the subschema
-// it names statically (Ajv may apply another with the same `$dynamicAnchor` instead, one for one). Where it cannot
-// tell, it counts more rather than less: every pattern of `patternProperties` for a name no schema names, and
+// tree costs one subschema per value, not two; an `if` with both `then` and `else` gives one set per branch, as Ajv
+// applies one. References resolve as Ajv resolves them: JSON Pointers, `$id`s (each a base URI for what it holds),
+// `$anchor`s and draft-07's `"$id": "#name"`; a `$dynamicRef` or `$recursiveRef` counts as what it names and as
+// every schema it sits in, since Ajv, with no such anchor in scope, applies what it is compiling. Where it cannot
+// tell, it counts more rather than less: every pattern of `patternProperties` for a name no schema names (so two
+// patterns that each refer back to the schema are refused, though no name may match both), and
 // `unevaluatedProperties` / `unevaluatedItems` for every member. A reference looping back to the value it was applied
 // to without reaching into the data is left to the registration's probes: counted once here.
+//
+// Not counted: work that grows with the data within one keyword, as Ajv's `allErrors` meets it (a `required` list
+// of thousands against as many items, a long `enum`, many `patternProperties` against many names, `uniqueItems`).
+// Those need a bound on validation's own time, which this count cannot give.
 
 import { unescapePointerSegment } from './json-pointer.js';
 import { linearPattern } from './linear-pattern.js';
@@ -30,22 +38,42 @@ const MAX_SETS = 20_000;
  * The most steps (a subschema's reference followed, a member's subschemas gathered) the count may take: a schema it
  * cannot count within them is refused as too intricate to check. Contract schemas take a few thousand.
  */
-export const MAX_STEPS = 20_000_000;
+export const MAX_STEPS = 2_000_000;
+
+/** What one `patternProperties` test of a name costs, in steps of the budget. */
+const PATTERN_TEST_STEPS = 10;
 
 /** The base URI of a schema without an absolute `$id`, so that relative `$id`s and references resolve. */
 const DEFAULT_BASE = 'https://contract.sharebus.invalid/schema';
 
 export interface SchemaCost {
-  /** The most subschemas applied to one value; `limit` + 1 when past `limit`; Infinity past the step budget. */
+  /**
+   * The most subschemas applied to one value, or the first count past its limit (counted no further than the larger
+   * limit + 1); Infinity past the step budget.
+   */
   readonly applications: number;
   /** Where that value sits in the data: property names, indexes, and `*` for any other name or index. */
   readonly at: readonly string[];
+  /** Whether that value may come many times over (an item of an array, a property under a pattern or none). */
+  readonly repeated: boolean;
+}
+
+/**
+ * The most subschemas a schema may apply to one value: `once` for a value the data holds once per value above it
+ * (a property the schema names, a tuple's index), `repeated` for one it may hold by the thousand (an array's items,
+ * the values of properties it does not name), whose cost the data multiplies.
+ */
+export interface CostLimits {
+  readonly once: number;
+  readonly repeated: number;
 }
 
 /** How one schema object reaches the subschemas it applies, to the same value and to the value's members. */
 interface Edges {
   /** Applied to the same value (`allOf`, `$ref`, `if`...), once per entry. */
   readonly same: readonly Schema[];
+  /** `then` and `else` when it has both: one of them applies, never both. */
+  readonly branches: readonly [Schema, Schema] | undefined;
   readonly properties: ReadonlyMap<string, Schema>;
   readonly patterns: ReadonlyArray<{ readonly matches: (name: string) => boolean; readonly schema: Schema }>;
   readonly additional: Schema | undefined;
@@ -88,6 +116,8 @@ class SchemaDocument {
   readonly #resources = new Map<string, Schema>();
   readonly #anchors = new Map<string, Schema>();
   readonly #bases = new Map<Schema, string>();
+  /** The schema object each one sits in (the root has none). */
+  readonly #parents = new Map<Schema, Schema>();
   readonly #edges = new Map<Schema, Edges>();
 
   constructor(root: Schema) {
@@ -115,15 +145,13 @@ class SchemaDocument {
         if (typeof name === 'string') this.#anchors.set(`${base}#${name}`, node);
       }
       this.#bases.set(node, base);
-      for (const key of [...ONE, ...ONE_MORE]) if (isSchema(node[key])) stack.push([node[key], base]);
-      for (const key of LISTS) {
-        const list = node[key];
-        if (Array.isArray(list)) for (const item of list) if (isSchema(item)) stack.push([item, base]);
-      }
-      for (const key of MAPS) {
-        const map = node[key];
-        if (isSchema(map))
-          for (const value of Object.values(map)) if (isSchema(value)) stack.push([value, base]);
+      const held: Schema[] = [];
+      for (const key of [...ONE, ...ONE_MORE]) if (isSchema(node[key])) held.push(node[key]);
+      for (const key of LISTS) held.push(...schemasIn(node[key]));
+      for (const key of MAPS) if (isSchema(node[key])) held.push(...schemasIn(Object.values(node[key])));
+      for (const child of held) {
+        if (!this.#parents.has(child) && child !== root) this.#parents.set(child, node);
+        stack.push([child, base]);
       }
     }
   }
@@ -183,12 +211,26 @@ class SchemaDocument {
 
   #readEdges(node: Schema): Edges {
     const same: Schema[] = [];
-    for (const key of ['$ref', '$dynamicRef']) {
-      const ref = node[key];
-      const target = typeof ref === 'string' ? this.resolve(node, ref) : undefined;
-      if (target !== undefined) same.push(target);
+    const ref = node.$ref;
+    const target = typeof ref === 'string' ? this.resolve(node, ref) : undefined;
+    if (target !== undefined) same.push(target);
+    // A dynamic reference may apply what it names, or, with no such anchor in scope, what Ajv is compiling when it
+    // meets it (measured: the root, for one under a property): every schema object it sits in, each once.
+    for (const key of ['$dynamicRef', '$recursiveRef']) {
+      const dynamic = node[key];
+      if (typeof dynamic !== 'string') continue;
+      const targets = new Set<Schema>();
+      const named = this.resolve(node, dynamic);
+      if (named !== undefined) targets.add(named);
+      for (let up = this.#parents.get(node); up !== undefined; up = this.#parents.get(up)) targets.add(up);
+      same.push(...targets);
     }
-    for (const key of SAME_ONE) if (isSchema(node[key])) same.push(node[key]);
+    const branches: [Schema, Schema] | undefined =
+      isSchema(node.then) && isSchema(node.else) ? [node.then, node.else] : undefined;
+    for (const key of SAME_ONE) {
+      if (isSchema(node[key]) && !(branches !== undefined && (key === 'then' || key === 'else')))
+        same.push(node[key]);
+    }
     for (const key of SAME_LIST) same.push(...schemasIn(node[key]));
     for (const key of SAME_MAP) if (isSchema(node[key])) same.push(...schemasIn(Object.values(node[key])));
     const properties = new Map<string, Schema>();
@@ -206,6 +248,7 @@ class SchemaDocument {
     const prefix = Array.isArray(node.prefixItems) ? node.prefixItems : Array.isArray(items) ? items : [];
     return {
       same,
+      branches,
       properties,
       patterns,
       additional: isSchema(node.additionalProperties) ? node.additionalProperties : undefined,
@@ -253,34 +296,45 @@ type Member =
  */
 export function worstApplications(
   schema: unknown,
-  limit: number,
+  limits: CostLimits,
   maxDepth: number,
   maxSteps = MAX_STEPS,
 ): SchemaCost {
-  if (!isSchema(schema)) return { applications: 0, at: [] };
+  if (!isSchema(schema)) return { applications: 0, at: [], repeated: false };
+  const cap = Math.max(limits.once, limits.repeated);
   const document = new SchemaDocument(schema);
   const budget = { steps: maxSteps };
-  const closure = (seeds: Applied) => close(document, seeds, limit, budget);
-  const first = closure(new Map([[schema, 1]]));
-  let worst: SchemaCost = { applications: total(first, limit), at: [] };
-  const seen = new Set<string>([keyOf(document, first)]);
-  let level: Array<{ applied: Applied; at: readonly string[] }> = [{ applied: first, at: [] }];
-  for (let depth = 1; depth <= maxDepth && level.length > 0 && worst.applications <= limit; depth++) {
-    const next: Array<{ applied: Applied; at: readonly string[] }> = [];
-    for (const { applied, at } of level) {
+  const closure = (seeds: Applied) => close(document, seeds, cap, budget);
+  const over = (cost: SchemaCost) => cost.applications > (cost.repeated ? limits.repeated : limits.once);
+  let worst: SchemaCost = { applications: 0, at: [], repeated: false };
+  const seen = new Set<string>();
+  /** Counts one set of subschemas applied to a value; true when it is past its limit. */
+  const visit = (applied: Applied, at: readonly string[], repeated: boolean, next: Level[]): boolean => {
+    budget.steps -= applied.size; // its key, made and looked up
+    const cost: SchemaCost = { applications: total(applied, cap), at, repeated };
+    if (cost.applications > worst.applications || over(cost)) worst = cost;
+    if (over(cost)) return true;
+    const key = `${keyOf(document, applied)}|${repeated}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      next.push({ applied, at, repeated });
+    }
+    return false;
+  };
+  let level: Level[] = [];
+  for (const applied of closure(new Map([[schema, 1]]))) if (visit(applied, [], false, level)) return worst;
+  for (let depth = 1; depth <= maxDepth && level.length > 0; depth++) {
+    const next: Level[] = [];
+    for (const { applied, at, repeated } of level) {
       for (const member of membersOf(document, applied)) {
         budget.steps -= applied.size;
-        if (budget.steps < 0) return { applications: Number.POSITIVE_INFINITY, at };
-        const child = closure(seedsFor(document, applied, member, limit));
-        if (child.size === 0) continue;
-        const applications = total(child, limit);
+        if (budget.steps < 0) return { applications: Number.POSITIVE_INFINITY, at, repeated };
+        // A member the keywords do not single out may come by the thousand: every item, every other name.
+        const many = repeated || member.kind === 'other-item' || member.kind === 'other-property';
         const childAt = [...at, segmentOf(member)];
-        if (applications > worst.applications) worst = { applications, at: childAt };
-        if (worst.applications > limit) return worst;
-        const key = keyOf(document, child);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        next.push({ applied: child, at: childAt });
+        for (const child of closure(seedsFor(document, applied, member, cap, budget))) {
+          if (child.size > 0 && visit(child, childAt, many, next)) return worst;
+        }
       }
     }
     // Too many different sets to follow each: one set counting, for each subschema, the most of any.
@@ -289,15 +343,19 @@ export function worstApplications(
   return worst;
 }
 
-function merged(sets: ReadonlyArray<{ applied: Applied; at: readonly string[] }>): {
-  applied: Applied;
-  at: readonly string[];
-} {
+/** The sets of subschemas applied to the values of one level of the data. */
+interface Level {
+  readonly applied: Applied;
+  readonly at: readonly string[];
+  readonly repeated: boolean;
+}
+
+function merged(sets: readonly Level[]): Level {
   const applied: Applied = new Map();
   for (const set of sets) {
     for (const [node, count] of set.applied) applied.set(node, Math.max(count, applied.get(node) ?? 0));
   }
-  return { applied, at: (sets[0] as { at: readonly string[] }).at };
+  return { applied, at: (sets[0] as Level).at, repeated: sets.some((set) => set.repeated) };
 }
 
 const total = (applied: Applied, limit: number): number => {
@@ -360,7 +418,13 @@ function membersOf(document: SchemaDocument, applied: Applied): Member[] {
 }
 
 /** The subschemas the applied ones apply to `member` directly, before references are followed. */
-function seedsFor(document: SchemaDocument, applied: Applied, member: Member, limit: number): Applied {
+function seedsFor(
+  document: SchemaDocument,
+  applied: Applied,
+  member: Member,
+  limit: number,
+  budget: { steps: number },
+): Applied {
   const seeds: Applied = new Map();
   const add = (node: Schema | undefined, count: number) => {
     if (node !== undefined && node !== EMPTY)
@@ -372,6 +436,8 @@ function seedsFor(document: SchemaDocument, applied: Applied, member: Member, li
       case 'property': {
         add(edges.properties.get(member.name), count);
         let matched = false;
+        // A pattern test (RE2) costs some ten steps of the count.
+        budget.steps -= PATTERN_TEST_STEPS * edges.patterns.length;
         for (const pattern of edges.patterns) {
           if (pattern.matches(member.name)) {
             matched = true;
@@ -405,16 +471,72 @@ function seedsFor(document: SchemaDocument, applied: Applied, member: Member, li
   return seeds;
 }
 
+/** Conditionals followed branch by branch, each combination a set of its own; past this many, both branches. */
+const MAX_CHOICES = 6;
+
 /**
- * `seeds` and every subschema they apply to the same value, with how many times each applies (at most `limit` + 1).
- * A reference back to a subschema on the way (a loop within one value) counts nothing more.
+ * `seeds` and every subschema they apply to the same value, with how many times each applies (at most `limit` + 1):
+ * one set, or, where an `if` decides between `then` and `else`, one set per way the conditionals may go, since Ajv
+ * applies one branch of each, never both. A reference back to a subschema on the way (a loop within one value)
+ * counts nothing more.
  */
-function close(document: SchemaDocument, seeds: Applied, limit: number, budget: { steps: number }): Applied {
+function close(
+  document: SchemaDocument,
+  seeds: Applied,
+  limit: number,
+  budget: { steps: number },
+): Applied[] {
+  const choices: Schema[] = [];
+  const both = closeWith(document, seeds, limit, budget, undefined, choices);
+  if (choices.length === 0 || choices.length > MAX_CHOICES) return [both];
+  const sets = new Map<string, Applied>();
+  for (let ways = 0; ways < 1 << choices.length; ways++) {
+    const picks = new Map(choices.map((choice, i) => [choice, ((ways >> i) & 1) as 0 | 1]));
+    const applied = closeWith(document, seeds, limit, budget, picks, []);
+    sets.set(
+      [...applied]
+        .map(([node, count]) => `${idOf(node)}*${count}`)
+        .sort()
+        .join(','),
+      applied,
+    );
+  }
+  return [...sets.values()];
+}
+
+/**
+ * One set: with `picks`, the branch each conditional takes (both when it has none), and the conditionals met
+ * added to `choices`.
+ */
+function closeWith(
+  document: SchemaDocument,
+  seeds: Applied,
+  limit: number,
+  budget: { steps: number },
+  picks: ReadonlyMap<Schema, 0 | 1> | undefined,
+  choices: Schema[],
+): Applied {
+  const targets = new Map<Schema, readonly Schema[]>();
+  const targetsOf = (node: Schema): readonly Schema[] => {
+    let list = targets.get(node);
+    if (list === undefined) {
+      const edges = document.edges(node);
+      const branches = edges.branches;
+      if (branches === undefined) list = edges.same;
+      else {
+        if (picks === undefined) choices.push(node);
+        const pick = picks?.get(node);
+        list = [...edges.same, ...(pick === undefined ? branches : [branches[pick]])];
+      }
+      targets.set(node, list);
+    }
+    return list;
+  };
   // Depth-first, without recursion: the order in which each subschema is finished, then counts pushed along it in
   // reverse, so that each one's count is complete before it passes it on.
   const finished: Schema[] = [];
   const state = new Map<Schema, 'open' | 'done'>();
-  /** The edges (positions in `same`) that lead back to a subschema still open: a loop within one value. */
+  /** The edges (positions in its targets) that lead back to a subschema still open: a loop within one value. */
   const backEdges = new Map<Schema, Set<number>>();
   for (const seed of seeds.keys()) {
     if (state.has(seed)) continue;
@@ -422,7 +544,7 @@ function close(document: SchemaDocument, seeds: Applied, limit: number, budget: 
     state.set(seed, 'open');
     while (stack.length > 0) {
       const top = stack[stack.length - 1] as { node: Schema; next: number };
-      const same = document.edges(top.node).same;
+      const same = targetsOf(top.node);
       if (top.next < same.length) {
         budget.steps--;
         const position = top.next++;
@@ -447,7 +569,7 @@ function close(document: SchemaDocument, seeds: Applied, limit: number, budget: 
     const node = finished[i] as Schema;
     const count = counts.get(node) ?? 0;
     if (count === 0) continue;
-    const same = document.edges(node).same;
+    const same = targetsOf(node);
     const back = backEdges.get(node);
     for (let position = 0; position < same.length; position++) {
       if (back?.has(position)) continue;

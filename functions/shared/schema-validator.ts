@@ -264,23 +264,42 @@ export const MAX_PROBLEM_CHARS = 64 * 1024;
  */
 export const MAX_EXPANDED_SUBSCHEMAS = 1_000_000;
 
-/** Refuses a schema that would apply more than MAX_EXPANDED_SUBSCHEMAS to a value of data a request may carry. */
+/**
+ * The most subschemas a schema may apply to each of the values the data may hold many times over (an array's items,
+ * the values of properties it does not name): 256 KB of data holds up to some 100,000 of them, so this much each
+ * already takes seconds (30,000 items at half a million each took 49 s).
+ */
+export const MAX_REPEATED_SUBSCHEMAS = 10_000;
+
+/** Refuses a schema that would apply more than these limits to a value of data a request may carry. */
 function refuseExpansion(schema: unknown): void {
-  const cost = worstApplications(schema, MAX_EXPANDED_SUBSCHEMAS, MAX_BODY_DEPTH);
-  if (cost.applications <= MAX_EXPANDED_SUBSCHEMAS) return;
+  const limits = { once: MAX_EXPANDED_SUBSCHEMAS, repeated: MAX_REPEATED_SUBSCHEMAS };
+  const cost = worstApplications(schema, limits, MAX_BODY_DEPTH);
+  const limit = cost.repeated ? limits.repeated : limits.once;
+  if (cost.applications <= limit) return;
   if (cost.applications === Number.POSITIVE_INFINITY) {
     throw new InvalidSchemaError(
       "The schema's references are too intricate to tell what checking data against it would cost: use fewer definitions referring to each other.",
       [{ field: '/schema', message: 'its references are too intricate to check' }],
     );
   }
-  const where =
-    cost.at.length === 0
+  const path = `${jsonPointer(cost.at.slice(0, 12))}${cost.at.length > 12 ? '/...' : ''}`;
+  const any = cost.at.includes('*') ? ' (* for any name or index)' : '';
+  const where = cost.repeated
+    ? `each of the values at ${path}${any}, which data may hold by the thousand`
+    : cost.at.length === 0
       ? 'the data'
-      : `the value at ${jsonPointer(cost.at.slice(0, 12))}${cost.at.length > 12 ? '/...' : ''}${cost.at.includes('*') ? ' (* for any name or index)' : ''}`;
+      : `the value at ${path}${any}`;
   throw new InvalidSchemaError(
-    `The schema's references apply more than ${MAX_EXPANDED_SUBSCHEMAS.toLocaleString('en-US')} subschemas to ${where}, so checking data against it could take minutes: refer to each definition fewer times, or use fewer levels of definitions referring to definitions.`,
-    [{ field: '/schema', message: `references expand past ${MAX_EXPANDED_SUBSCHEMAS} subschemas` }],
+    `The schema's references apply more than ${limit.toLocaleString('en-US')} subschemas to ${where}, so checking data against it could take minutes: refer to each definition fewer times, or use fewer levels of definitions referring to definitions.`,
+    [
+      {
+        field: '/schema',
+        message: cost.repeated
+          ? `references expand past ${limit} subschemas per repeated value`
+          : `references expand past ${limit} subschemas`,
+      },
+    ],
   );
 }
 

@@ -1,24 +1,26 @@
 import { worstApplications } from '../../../functions/shared/schema-cost.js';
 
+const MILLION = { once: 1_000_000, repeated: 1_000_000 };
+
 describe('worstApplications', () => {
   it('counts every subschema applied to the value that gets the most, level by level', () => {
     // Prepare: at /a the holder of anyOf, its two references and the root twice (5); each level doubles it.
     const doubling = { type: 'object', properties: { a: { anyOf: [{ $ref: '#' }, { $ref: '#' }] } } };
     // Act
-    const cost = worstApplications(doubling, 1_000_000, 10);
+    const cost = worstApplications(doubling, MILLION, 10);
     // Assess
-    expect(cost).toEqual({ applications: 5 * 2 ** 9, at: Array(10).fill('a') });
+    expect(cost).toEqual({ applications: 5 * 2 ** 9, at: Array(10).fill('a'), repeated: false });
   });
 
   it('stops at the first count past the limit', () => {
     // Act
     const cost = worstApplications(
       { properties: { a: { allOf: [{ $ref: '#' }, { $ref: '#' }] } } },
-      100,
+      { once: 100, repeated: 100 },
       128,
     );
     // Assess: 5 at /a, 10 at /a/a... 160 at /a/a/a/a/a/a, counted only as far as 101
-    expect(cost).toEqual({ applications: 101, at: Array(6).fill('a') });
+    expect(cost).toEqual({ applications: 101, at: Array(6).fill('a'), repeated: false });
   });
 
   it('counts a tree once per value however many members refer to it, and a loop within one value once', () => {
@@ -30,8 +32,8 @@ describe('worstApplications', () => {
     };
     // Act / Assess: the value at /left gets the reference and the root; at /loop the reference, `again` and its allOf
     // entry, whose reference back to `again` counts nothing more.
-    expect(worstApplications(tree, 1_000_000, 128)).toEqual({ applications: 2, at: ['left'] });
-    expect(worstApplications(loop, 1_000_000, 128)).toEqual({ applications: 3, at: ['loop'] });
+    expect(worstApplications(tree, MILLION, 128)).toEqual({ applications: 2, at: ['left'], repeated: false });
+    expect(worstApplications(loop, MILLION, 128)).toEqual({ applications: 3, at: ['loop'], repeated: false });
   });
 
   it('gives up as too intricate (Infinity) past its step budget, rather than run on', () => {
@@ -42,13 +44,44 @@ describe('worstApplications', () => {
       $defs[name] = { properties: Object.fromEntries(names.map((n) => [n, { $ref: `#/$defs/${n}` }])) };
     }
     // Act
-    const cost = worstApplications({ $defs, $ref: '#/$defs/d0' }, 1_000_000, 128, 10_000);
+    const cost = worstApplications({ $defs, $ref: '#/$defs/d0' }, MILLION, 128, 10_000);
     // Assess
     expect(cost.applications).toBe(Number.POSITIVE_INFINITY);
-    expect(worstApplications({ $defs, $ref: '#/$defs/d0' }, 1_000_000, 128).applications).toBe(2);
+    expect(worstApplications({ $defs, $ref: '#/$defs/d0' }, MILLION, 128).applications).toBe(2);
   });
 
   it('counts nothing for a schema that is not an object', () => {
-    expect(worstApplications(true, 10, 10)).toEqual({ applications: 0, at: [] });
+    expect(worstApplications(true, MILLION, 10)).toEqual({ applications: 0, at: [], repeated: false });
+  });
+
+  it('holds a value that may come many times over (an item, an unnamed property) to the lower limit', () => {
+    // Prepare: 40 definitions applied to each item of an array (81 with their references and the holder)
+    const $defs = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`d${i}`, { type: 'integer' }]));
+    const perItem = { allOf: Object.keys($defs).map((name) => ({ $ref: `#/$defs/${name}` })) };
+    const limits = { once: 1_000, repeated: 50 };
+    // Act
+    const asItems = worstApplications({ $defs, type: 'array', items: perItem }, limits, 128);
+    const asProperty = worstApplications({ $defs, properties: { one: perItem } }, limits, 128);
+    const asAnyProperty = worstApplications({ $defs, additionalProperties: perItem }, limits, 128);
+    // Assess
+    expect(asItems).toEqual({ applications: 81, at: ['*'], repeated: true });
+    expect(asProperty).toEqual({ applications: 81, at: ['one'], repeated: false });
+    expect(asAnyProperty).toEqual({ applications: 81, at: ['*'], repeated: true });
+  });
+
+  it('counts a dynamic reference as what it names and as every schema it sits in, as Ajv may apply either', () => {
+    // Prepare: no anchor "#nope" is in scope, and Ajv applied the root (measured: 2^28 applications, 21 s)
+    const schema = {
+      type: 'object',
+      properties: { a: { allOf: [{ $dynamicRef: '#nope' }, { $dynamicRef: '#nope' }] } },
+    };
+    const recursive = {
+      type: 'object',
+      properties: { a: { allOf: [{ $recursiveRef: '#' }, { $recursiveRef: '#' }] } },
+    };
+    // Act / Assess: at /a: the allOf holder, its two entries and the root twice (the holder, which they sit in too,
+    // is a loop within the value, counted once); the root then doubles every level down.
+    expect(worstApplications(schema, MILLION, 1).applications).toBe(1 + 2 + 2);
+    expect(worstApplications(recursive, MILLION, 10).applications).toBeGreaterThan(2 ** 10);
   });
 });
