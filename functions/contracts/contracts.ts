@@ -11,7 +11,7 @@ import {
   PayloadTooLargeError,
 } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
-import { decodePageToken, encodePageToken, invalidNextToken } from '../shared/page-token.js';
+import { decodePageToken, encodePageToken, fillPage, invalidNextToken } from '../shared/page-token.js';
 import {
   type ContractVersion,
   type Principal,
@@ -210,25 +210,18 @@ export async function getContract(
   type: string,
   nextToken?: string,
 ): Promise<{ type: string; owner: string; versions: ContractVersionView[]; nextToken?: string }> {
-  let after = nextToken === undefined ? undefined : versionAfter(nextToken, type);
-  const versions: ContractVersionView[] = [];
-  let bytes = 0;
-  let full = false;
-  while (!full) {
-    const read = await ports.registry.listContractVersions(type, { after, limit: VERSIONS_PER_READ });
-    for (const version of read) {
-      const view = contractView(version);
-      const size = Buffer.byteLength(JSON.stringify(view));
-      if (versions.length > 0 && bytes + size > CONTRACT_PAGE_BYTES) {
-        full = true;
-        break;
-      }
-      versions.push(view);
-      bytes += size;
-      after = version.version;
-    }
-    if (read.length < VERSIONS_PER_READ) break;
-  }
+  const {
+    views: versions,
+    after,
+    full,
+  } = await fillPage({
+    read: (after: string | undefined, limit) => ports.registry.listContractVersions(type, { after, limit }),
+    view: contractView,
+    keyOf: (version) => version.version,
+    after: nextToken === undefined ? undefined : versionAfter(nextToken, type),
+    pageBytes: CONTRACT_PAGE_BYTES,
+    perRead: VERSIONS_PER_READ,
+  });
   const first = versions[0];
   if (first === undefined) {
     // A token is only given while versions follow it, and versions are never removed.

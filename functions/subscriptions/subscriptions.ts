@@ -21,7 +21,7 @@ import {
 import { parseRequest } from '../shared/http.js';
 import { internalHostReason } from '../shared/internal-address.js';
 import { logger } from '../shared/logger.js';
-import { decodePageToken, encodePageToken, invalidNextToken } from '../shared/page-token.js';
+import { decodePageToken, encodePageToken, fillPage, invalidNextToken } from '../shared/page-token.js';
 import {
   type ContractVersion,
   type Principal,
@@ -284,25 +284,16 @@ export async function listSubscriptions(
   pageBytes = SUBSCRIPTION_PAGE_BYTES,
 ): Promise<{ subscriptions: SubscriptionView[]; nextToken?: string }> {
   const scope = principal.kind === 'admin' ? undefined : principal.departmentId;
-  let after = nextToken === undefined ? undefined : subscriptionAfter(nextToken, scope);
-  const subscriptions: SubscriptionView[] = [];
-  let bytes = 0;
-  let full = false;
-  while (!full) {
-    const read = await ports.registry.listSubscriptions(scope, { after, limit: SUBSCRIPTIONS_PER_READ });
-    for (const subscription of read) {
-      const view = subscriptionView(subscription);
-      const size = Buffer.byteLength(JSON.stringify(view));
-      if (subscriptions.length > 0 && bytes + size > pageBytes) {
-        full = true;
-        break;
-      }
-      subscriptions.push(view);
-      bytes += size;
-      after = { departmentId: subscription.departmentId, id: subscription.id };
-    }
-    if (read.length < SUBSCRIPTIONS_PER_READ) break;
-  }
+  const page = await fillPage({
+    read: (after: SubscriptionKey | undefined, limit) =>
+      ports.registry.listSubscriptions(scope, { after, limit }),
+    view: subscriptionView,
+    keyOf: (subscription) => ({ departmentId: subscription.departmentId, id: subscription.id }),
+    after: nextToken === undefined ? undefined : subscriptionAfter(nextToken, scope),
+    pageBytes,
+    perRead: SUBSCRIPTIONS_PER_READ,
+  });
+  const { views: subscriptions, after, full } = page;
   return {
     subscriptions,
     ...(full ? { nextToken: encodePageToken({ scope: scope ?? null, after }) } : {}),
