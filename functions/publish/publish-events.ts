@@ -11,14 +11,16 @@ import type { ContractResolver } from '../shared/contract-resolver.js';
 import {
   BusRejectedError,
   BusUnavailableError,
+  type FieldProblem,
   ForbiddenError,
   PayloadTooLargeError,
   SharebusError,
   UnprocessableError,
 } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
+import { logger } from '../shared/logger.js';
 import type { ContractVersion, Principal } from '../shared/registry/registry.js';
-import type { SchemaValidator } from '../shared/schema-validator.js';
+import { type SchemaValidator, ValidationTimeoutError } from '../shared/schema-validator.js';
 
 export interface PublishPorts {
   readonly bus: Bus;
@@ -71,14 +73,9 @@ export async function publishEvents(
   const newId = ports.newId ?? randomUUID;
   const now = ports.now();
 
-  const entries: BusEntry[] = [];
-  const published: PublishedEvent[] = [];
   const resolved = new Map<string, Promise<ContractVersion>>();
-  /** One event's contract, checks and bus entry; throws the client error at fault. */
-  const checkEvent = async (
-    input: (typeof inputs)[number],
-    pointer: string,
-  ): Promise<{ entry: BusEntry; published: PublishedEvent }> => {
+  /** One event's contract, that the caller owns it; throws the client error at fault. */
+  const contractOf = async (input: (typeof inputs)[number], pointer: string): Promise<ContractVersion> => {
     // A batch usually repeats one type: resolve each (type, version) once per request. A refusal is not
     // shared, since it names the field of the event that asked.
     const key = `${input.type}@${input.version ?? 'latest'}`;
@@ -96,21 +93,10 @@ export async function publishEvents(
         { fields: [{ field: `${pointer}/type`, message: `owned by ${contract.ownerDepartment}` }] },
       );
     }
-    const problems = ports.validator.validate(
-      contract.type,
-      contract.version,
-      contract.schema,
-      input.data,
-      `${pointer}/data`,
-    );
-    if (problems.length > 0) {
-      const first = problems[0]!;
-      throw new UnprocessableError(
-        'invalid_data',
-        `The data does not match ${contract.type} ${contract.version}: ${first.field} ${first.message}.`,
-        { fields: problems },
-      );
-    }
+    return contract;
+  };
+  /** One checked event's bus entry; throws when it is over EventBridge's size limit. */
+  const entryOf = (input: (typeof inputs)[number], contract: ContractVersion, pointer: string) => {
     const envelope: CloudEvent = buildEnvelope({
       id: newId(),
       source: caller.departmentId,
@@ -143,20 +129,70 @@ export async function publishEvents(
     return { entry, published: { id: envelope.id, type: contract.type, version: contract.version } };
   };
 
-  // Every event is checked, so that a batch's answer names every field at fault, not the first event's only.
-  const faults: SharebusError[] = [];
+  // Every event is checked, so that a batch's answer names every field at fault, not the first event's only: first
+  // each one's contract, then the data of those whose contract is known (all within one time limit), then the
+  // entries.
+  const pointerOf = (index: number) => (batch ? `/events/${index}` : '');
+  const faults = new Map<number, SharebusError>();
+  const exposed = (error: unknown): SharebusError => {
+    if (!(error instanceof SharebusError) || !error.expose) throw error;
+    return error;
+  };
+  const contracts = new Map<number, ContractVersion>();
   for (const [index, input] of inputs.entries()) {
-    const pointer = batch ? `/events/${index}` : '';
     try {
-      const checked = await checkEvent(input, pointer);
-      entries.push(checked.entry);
-      published.push(checked.published);
+      contracts.set(index, await contractOf(input, pointerOf(index)));
     } catch (error) {
-      if (!(error instanceof SharebusError) || !error.expose) throw error;
-      faults.push(error);
+      faults.set(index, exposed(error));
     }
   }
-  if (faults.length > 0) throw allFaults(faults);
+  const checked = [...contracts].map(([index, contract]) => ({
+    index,
+    type: contract.type,
+    version: contract.version,
+    schema: contract.schema,
+    data: inputs[index]?.data,
+    prefix: `${pointerOf(index)}/data`,
+  }));
+  let problems: FieldProblem[][];
+  try {
+    problems = ports.validator.validateEach(checked);
+  } catch (error) {
+    if (!(error instanceof ValidationTimeoutError)) throw error;
+    const at = checked[error.index] as (typeof checked)[number];
+    logger.warn('validation stopped at its time limit', {
+      type: at.type,
+      version: at.version,
+      ms: error.timeoutMs,
+    });
+    throw new UnprocessableError(
+      'validation_timeout',
+      `Checking ${at.prefix} against ${at.type} ${at.version} took over ${error.timeoutMs} ms and was stopped; nothing was published. The contract's schema costs too much for this data: send less of it at once, or ask the contract's owner for a simpler schema.`,
+      { fields: [{ field: at.prefix, message: `could not be checked within ${error.timeoutMs} ms` }] },
+    );
+  }
+  const entries: BusEntry[] = [];
+  const published: PublishedEvent[] = [];
+  for (const [position, { index, type, version }] of checked.entries()) {
+    const found = problems[position] ?? [];
+    const input = inputs[index] as (typeof inputs)[number];
+    try {
+      if (found.length > 0) {
+        const first = found[0]!;
+        throw new UnprocessableError(
+          'invalid_data',
+          `The data does not match ${type} ${version}: ${first.field} ${first.message}.`,
+          { fields: found },
+        );
+      }
+      const made = entryOf(input, contracts.get(index) as ContractVersion, pointerOf(index));
+      entries.push(made.entry);
+      published.push(made.published);
+    } catch (error) {
+      faults.set(index, exposed(error));
+    }
+  }
+  if (faults.size > 0) throw allFaults([...faults].sort(([a], [b]) => a - b).map(([, fault]) => fault));
 
   const result = await ports.bus.publish(entries);
   const refused = result.failed.filter((failure) => failure.permanent);

@@ -24,7 +24,7 @@
 //
 // Not counted: work that grows with the data within one keyword, as Ajv's `allErrors` meets it (a `required` list
 // of thousands against as many items, a long `enum`, many `patternProperties` against many names, `uniqueItems`).
-// Those need a bound on validation's own time, which this count cannot give.
+// Those are bounded by validation's own time limit (SchemaValidator.validateEach), which this count cannot replace.
 
 import { unescapePointerSegment } from './json-pointer.js';
 import { linearPattern } from './linear-pattern.js';

@@ -1,6 +1,7 @@
 // JSON Schema validation of event data. Each contract version's schema is compiled once per function
 // instance and cached by `type@version` — safe because versions are immutable — so publishing never
 // re-compiles a schema per event.
+import { createContext, Script } from 'node:vm';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
@@ -221,35 +222,95 @@ export class SchemaValidator {
 
   /** Validates data; returns the problems, each naming the field (JSON Pointer under `prefix`) and why. */
   validate(type: string, version: string, schema: unknown, data: unknown, prefix = '/data'): FieldProblem[] {
-    const validate = this.validatorFor(type, version, schema);
-    try {
-      if (validate(data)) return [];
-    } catch (error) {
-      // A loop the probes at registration did not find (one behind a condition on the data).
-      if (!(error instanceof RangeError)) throw error;
-      return [{ field: prefix, message: `cannot be checked: ${LOOP_MESSAGE}` }];
-    }
-    // Listed whole, 100,000 faulty array items made an answer past Lambda's 6 MB, which API Gateway turns into a
-    // bare 500: at most MAX_PROBLEMS are named, and at most MAX_PROBLEM_CHARS of them (a field's name can be long),
-    // and the rest counted as the validator counts them (a fault under anyOf counts once per branch).
-    const errors = validate.errors ?? [];
-    const problems: FieldProblem[] = [];
-    let chars = 0;
-    for (const error of errors) {
-      const problem = describe(error, prefix);
-      chars += problem.field.length + problem.message.length;
-      if (problems.length === MAX_PROBLEMS || chars > MAX_PROBLEM_CHARS) break;
-      problems.push(problem);
-    }
-    const rest = errors.length - problems.length;
-    if (rest > 0)
-      problems.push({
-        field: prefix,
-        message: `and ${rest} more not listed (as the validator counts)`,
-        unlisted: rest,
-      });
-    return problems;
+    return problemsOf(this.validatorFor(type, version, schema), data, prefix);
   }
+
+  /**
+   * Validates each value against its contract version, all within `timeoutMs`: past it, validation is stopped (V8
+   * interrupts it, as `vm` does a script) and ValidationTimeoutError names the check it was on. A schema's work can
+   * grow with the data in ways registration cannot foresee (a `required` list of thousands against as many items,
+   * with every fault listed), and one validation would otherwise hold the function, or the whole local runtime, for
+   * minutes. The schemas are compiled before the clock starts.
+   */
+  validateEach(checks: readonly ValueCheck[], timeoutMs = VALIDATION_TIMEOUT_MS): FieldProblem[][] {
+    const validators = checks.map((check) => this.validatorFor(check.type, check.version, check.schema));
+    const results: FieldProblem[][] = [];
+    const run = () => {
+      for (const [index, check] of checks.entries()) {
+        results.push(problemsOf(validators[index] as ValidateFunction, check.data, check.prefix ?? '/data'));
+      }
+    };
+    this.#sandbox.run = run;
+    try {
+      RUN.runInContext(this.#sandbox, { timeout: timeoutMs });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
+      throw new ValidationTimeoutError(results.length, timeoutMs, { cause: error });
+    } finally {
+      this.#sandbox.run = undefined;
+    }
+    return results;
+  }
+
+  /** Where validateEach runs its checks, so that they can be stopped: an empty context, reused. */
+  readonly #sandbox = createContext({ run: undefined as (() => void) | undefined });
+}
+
+/** What validateEach checks: a value against a contract version's schema; `prefix` names the value's place. */
+export interface ValueCheck {
+  readonly type: string;
+  readonly version: string;
+  readonly schema: unknown;
+  readonly data: unknown;
+  readonly prefix?: string;
+}
+
+/** How long validateEach may take for all its checks: well inside the publish function's 10 s. */
+export const VALIDATION_TIMEOUT_MS = 2_000;
+
+const RUN = new Script('run()');
+
+/** Validation stopped at its time limit, on the check at `index` (those before it were done). */
+export class ValidationTimeoutError extends Error {
+  override name = 'ValidationTimeoutError';
+  constructor(
+    readonly index: number,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`validation stopped after ${timeoutMs} ms, on check ${index}`, options);
+  }
+}
+
+/** The problems `validate` finds in `data`, each naming its field under `prefix`. */
+function problemsOf(validate: ValidateFunction, data: unknown, prefix: string): FieldProblem[] {
+  try {
+    if (validate(data)) return [];
+  } catch (error) {
+    // A loop the probes at registration did not find (one behind a condition on the data).
+    if (!(error instanceof RangeError)) throw error;
+    return [{ field: prefix, message: `cannot be checked: ${LOOP_MESSAGE}` }];
+  }
+  // Listed whole, 100,000 faulty array items made an answer past Lambda's 6 MB, which API Gateway turns into a
+  // bare 500: at most MAX_PROBLEMS are named, and at most MAX_PROBLEM_CHARS of them (a field's name can be long),
+  // and the rest counted as the validator counts them (a fault under anyOf counts once per branch).
+  const errors = validate.errors ?? [];
+  const problems: FieldProblem[] = [];
+  let chars = 0;
+  for (const error of errors) {
+    const problem = describe(error, prefix);
+    chars += problem.field.length + problem.message.length;
+    if (problems.length === MAX_PROBLEMS || chars > MAX_PROBLEM_CHARS) break;
+    problems.push(problem);
+  }
+  const rest = errors.length - problems.length;
+  if (rest > 0)
+    problems.push({
+      field: prefix,
+      message: `and ${rest} more not listed (as the validator counts)`,
+      unlisted: rest,
+    });
+  return problems;
 }
 
 /** The most problems one event's validation names, and the most characters their fields and messages take. */

@@ -13,6 +13,13 @@ import {
 const TYPE = 'land.parcel.registered';
 /** A type of land's not named after a department. */
 const OWNED_TYPE = 'parcel.boundary.surveyed';
+/** A schema registration takes (its references multiply nothing) whose work grows with the data: 2,000 names
+ * required of every item, each missing one a fault under allErrors. */
+const COSTLY_TYPE = 'land.parcel.listed';
+const COSTLY_SCHEMA = {
+  type: 'array',
+  items: { type: 'object', required: Array.from({ length: 2_000 }, (_, i) => `field${i}`) },
+};
 const SCHEMA = {
   type: 'object',
   required: ['parcelId', 'areaM2'],
@@ -78,6 +85,17 @@ describe('refused requests', () => {
       sharing: 'open',
       schema: { type: 'object' },
     });
+    expect(
+      (
+        await call(bus.apiUrl, 'POST', '/contracts', landKey, {
+          type: COSTLY_TYPE,
+          version: '1.0.0',
+          description: 'Parcels listed for sale',
+          sharing: 'open',
+          schema: COSTLY_SCHEMA,
+        })
+      ).status,
+    ).toBe(201);
     hook = await startReceiver();
     expect(
       (
@@ -484,6 +502,20 @@ describe('refused requests', () => {
       status: 400,
       code: 'invalid_request',
       field: '/priority',
+      publishes: true,
+    },
+    {
+      // Before, 5,000 empty items took over 10 s with the runtime frozen (20,000 ran it out of memory): validation is
+      // now stopped at 2 s.
+      name: 'data whose check would take minutes',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({ type: COSTLY_TYPE, data: Array.from({ length: 20_000 }, () => ({})) }),
+      status: 422,
+      code: 'validation_timeout',
+      field: '/data',
+      detail: /took over 2000 ms and was stopped; nothing was published/,
       publishes: true,
     },
     {

@@ -1,4 +1,8 @@
-import { InvalidSchemaError, SchemaValidator } from '../../../functions/shared/schema-validator.js';
+import {
+  InvalidSchemaError,
+  SchemaValidator,
+  ValidationTimeoutError,
+} from '../../../functions/shared/schema-validator.js';
 
 const TYPE = 'tax.company.registered';
 /** For the tests that do not count the cache: building a validator is the slow part. */
@@ -167,6 +171,43 @@ describe('SchemaValidator.validate', () => {
       { field: '/events/1/data', message: expect.stringMatching(/^cannot be checked: .*never ends$/) },
     ]);
     expect(shared.validate(TYPE, '12.0.0', guarded, { other: true })).toEqual([]);
+  });
+});
+
+describe('SchemaValidator.validateEach', () => {
+  it('validates each value against its version, as validate does one', () => {
+    // Act
+    const results = shared.validateEach([
+      { type: TYPE, version: '1.0.0', schema, data: { companyId: 'c1' } },
+      { type: TYPE, version: '1.0.0', schema, data: {}, prefix: '/events/1/data' },
+    ]);
+    // Assess
+    expect(results).toEqual([[], [{ field: '/events/1/data/companyId', message: 'is required' }]]);
+  });
+
+  it('stops validation past its time limit, naming the check it was on, and validates again after', () => {
+    // Prepare: every item misses 2,000 required names, each a fault: 20,000 items ran a process out of memory
+    const costly = { type: 'array', items: { required: Array.from({ length: 2_000 }, (_, i) => `f${i}`) } };
+    const checks = [
+      { type: TYPE, version: '1.0.0', schema, data: { companyId: 'c1' } },
+      {
+        type: 'tax.costly.items',
+        version: '1.0.0',
+        schema: costly,
+        data: Array.from({ length: 20_000 }, () => ({})),
+      },
+    ];
+    // Act
+    let stopped: unknown;
+    try {
+      shared.validateEach(checks, 200);
+    } catch (error) {
+      stopped = error;
+    }
+    // Assess
+    expect(stopped).toBeInstanceOf(ValidationTimeoutError);
+    expect(stopped).toMatchObject({ index: 1, timeoutMs: 200 });
+    expect(shared.validateEach([checks[0]!], 200)).toEqual([[]]);
   });
 });
 
