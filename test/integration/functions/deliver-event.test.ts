@@ -201,6 +201,25 @@ describe('deliverEvent', () => {
     expect(receiver.received.map((r) => r.path)).toEqual(['/hook']);
   });
 
+  it('takes a 2xx whatever the size of its headers (Node reads 16 KB unless told more)', async () => {
+    // Prepare: 200 with one 20 KB header; before, "Header overflow", the event sent again and dead-lettered
+    const large = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'x-trace': 'x'.repeat(20_000) }).end();
+    });
+    await new Promise<void>((resolve) => large.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(large.address() as AddressInfo).port}/hook`;
+    const ports = await subscribed('sub-large-headers', url, 2_000);
+    try {
+      // Act
+      const outcome = await deliverEvent(ports, { subscriptionId: 'sub-large-headers', event });
+      // Assess
+      expect(outcome).toEqual({ delivered: true, status: 200 });
+    } finally {
+      await new Promise<void>((resolve) => large.close(() => resolve()));
+    }
+  });
+
   it('reads the status only: an answer whose body never ends is delivered, and its connection closed', async () => {
     // Prepare: an endpoint that answers 200 and then streams forever
     let closed = false;
