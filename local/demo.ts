@@ -5,7 +5,7 @@
 import { DEMO_CONTRACTS, DEMO_DEPARTMENTS, DEMO_SYSTEMS } from '../contracts/index.js';
 import { registerContract } from '../functions/contracts/contracts.js';
 import { createDepartment, createSystem } from '../functions/departments/departments.js';
-import { ConflictError } from '../functions/shared/errors.js';
+import { ConflictError, SharebusError } from '../functions/shared/errors.js';
 import type { Registry } from '../functions/shared/registry/registry.js';
 import type { SchemaValidator } from '../functions/shared/schema-validator.js';
 
@@ -18,7 +18,15 @@ export interface DemoSeedPorts {
 /** `department/system` → API key, for the systems whose key is known. */
 export type DemoKeys = Record<string, string>;
 
-export async function seedDemo(ports: DemoSeedPorts, knownKeys: DemoKeys): Promise<DemoKeys> {
+/**
+ * Seeds what is missing; a demo contract the registry refuses (a type someone else registered first, or named after
+ * another department) is skipped, said in `skipped`, so that a start does not fail for good on it.
+ */
+export async function seedDemo(
+  ports: DemoSeedPorts,
+  knownKeys: DemoKeys,
+): Promise<{ keys: DemoKeys; skipped: string[] }> {
+  const skipped: string[] = [];
   const admin = { kind: 'admin' } as const;
   const keys: DemoKeys = { ...knownKeys };
   for (const department of DEMO_DEPARTMENTS) {
@@ -33,13 +41,18 @@ export async function seedDemo(ports: DemoSeedPorts, knownKeys: DemoKeys): Promi
   for (const contract of DEMO_CONTRACTS) {
     const owner = DEMO_SYSTEMS.find((system) => system.departmentId === contract.owner);
     if (!owner) throw new Error(`the demo catalogue has no system for ${contract.owner}`);
-    await registerContract(
-      ports,
-      { kind: 'system', departmentId: owner.departmentId, systemId: owner.id },
-      contract.registration(),
-    );
+    try {
+      await registerContract(
+        ports,
+        { kind: 'system', departmentId: owner.departmentId, systemId: owner.id },
+        contract.registration(),
+      );
+    } catch (error) {
+      if (!(error instanceof SharebusError) || !error.expose) throw error;
+      skipped.push(`${contract.registration().type}: ${error.message}`);
+    }
   }
-  return keys;
+  return { keys, skipped };
 }
 
 async function ignoreConflict<T>(action: () => Promise<T>): Promise<T | undefined> {

@@ -1,8 +1,8 @@
 // The whole bus on one machine: DynamoDB Local, the embedded EventBridge, the Lambda handlers of functions/
 // (unchanged, in this process) and the HTTP front door. The handlers are configured exactly as in Lambda,
 // through environment variables, so one process hosts one runtime.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateArchiveCommand,
@@ -15,6 +15,7 @@ import { generateApiKey, hashApiKey } from '../functions/shared/api-keys.js';
 import { createBus, createRegistry } from '../functions/shared/clients.js';
 import { ENV } from '../functions/shared/config.js';
 import { ContractResolver } from '../functions/shared/contract-resolver.js';
+import { RegistryConflictError } from '../functions/shared/registry/registry.js';
 import { ensureTable } from '../functions/shared/registry/table.js';
 import { SchemaValidator } from '../functions/shared/schema-validator.js';
 import { reconcileRules } from '../functions/subscriptions/subscriptions.js';
@@ -68,6 +69,8 @@ export interface RunningSharebus {
   readonly dynamoDbEndpoint: string;
   /** Why DynamoDB Local listens on every interface rather than the runtime's host; undefined when it does not. */
   readonly dynamoDbUnbound: string | undefined;
+  /** Demo contracts not registered, each with why (a type someone else registered first, say). */
+  readonly demoSkipped: readonly string[];
   readonly adminKey: string;
   /** `department/system` → API key of the demo systems whose key is known. */
   readonly demoKeys: DemoKeys;
@@ -101,21 +104,55 @@ function setDefault(name: string, value: string): void {
 }
 
 function readJson<T>(file: string): T | undefined {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (error) {
+    throw new SettingError(`${file} is not JSON (${(error as Error).message}): repair or delete it.`);
+  }
 }
 
+/** Writes a file only its owner may read, whole or not at all (a stop mid-write left an empty admin key). */
 function writeSecret(file: string, content: string): void {
-  writeFileSync(file, content, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, content, { mode: 0o600 });
+  chmodSync(partial, 0o600);
+  renameSync(partial, file);
+}
+
+/** An admin key a request can send as `Authorization: Bearer <key>`: printable ASCII, no spaces. */
+const SENDABLE_KEY = /^[\x21-\x7e]+$/;
+
+function checkAdminKey(key: string, from: string): string {
+  if (!SENDABLE_KEY.test(key)) {
+    const why = key === '' ? 'it is empty' : 'a key is printable ASCII without spaces';
+    const fix = from.startsWith('/') ? 'repair it, or delete the file for a new key' : 'set another';
+    throw new SettingError(`${from} holds an admin key no request can send (${why}): ${fix}.`);
+  }
+  return key;
 }
 
 export async function startSharebus(options: SharebusOptions = {}): Promise<RunningSharebus> {
   const host = options.host ?? '127.0.0.1';
+  // Absolute, since DynamoDB Local runs in its own folder and would read a relative path from there.
   const dataDir = options.inMemory
     ? undefined
-    : (options.dataDir ?? (process.env.SHAREBUS_DATA_DIR || join(process.cwd(), '.sharebus')));
+    : resolve(options.dataDir ?? (process.env.SHAREBUS_DATA_DIR || '.sharebus'));
   const rulesQuota = maxRulesOption(options.maxRulesPerBus);
   const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
+  // The admin key, given or kept beside the state, is checked before anything starts.
+  const keyFile = dataDir ? join(dataDir, 'admin-key') : undefined;
+  const givenKey = options.adminKey ?? (process.env.SHAREBUS_ADMIN_KEY || undefined);
+  const given =
+    givenKey === undefined
+      ? undefined
+      : checkAdminKey(
+          givenKey,
+          options.adminKey !== undefined ? 'the adminKey option' : 'SHAREBUS_ADMIN_KEY',
+        );
+  const keptKey = keyFile && existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined;
+  const kept =
+    keptKey === undefined || given !== undefined ? undefined : checkAdminKey(keptKey, keyFile as string);
   const ports = {
     dynamoDb: portFrom(options.dynamoDbPort, 'SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
     eventBridge: portFrom(options.eventBridgePort, 'SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge),
@@ -240,20 +277,31 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     const validator = new SchemaValidator();
     const now = () => new Date();
 
-    const keyFile = dataDir ? join(dataDir, 'admin-key') : undefined;
-    const adminKey =
-      options.adminKey ??
-      (process.env.SHAREBUS_ADMIN_KEY || undefined) ??
-      (keyFile && existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined) ??
-      generateApiKey();
-    await registry.putAdminKey(hashApiKey(adminKey));
+    const adminKey = given ?? kept ?? generateApiKey();
+    // A key rotated in the table since the file was written (npm run admin-key) is not put back: the rotation was
+    // made to retire the kept one.
+    const current = await registry.adminKeyHash();
+    if (given === undefined && kept !== undefined && current !== undefined && current !== hashApiKey(kept)) {
+      throw new SettingError(
+        `the admin key in ${keyFile} is no longer the registry's (rotated with npm run admin-key?): set SHAREBUS_ADMIN_KEY to the current one, or delete the file for a new one.`,
+      );
+    }
+    try {
+      await registry.putAdminKey(hashApiKey(adminKey));
+    } catch (error) {
+      if (!(error instanceof RegistryConflictError) || error.entity !== 'apiKey') throw error;
+      throw new SettingError("the admin key given is a system's API key: choose another one.");
+    }
     if (keyFile && !process.env.SHAREBUS_ADMIN_KEY && !options.adminKey) writeSecret(keyFile, adminKey);
 
     let demoKeys: DemoKeys = {};
+    let demoSkipped: string[] = [];
     if (options.seedDemo ?? true) {
       const demoKeyFile = dataDir ? join(dataDir, 'demo-keys.json') : undefined;
       const known = (demoKeyFile && readJson<DemoKeys>(demoKeyFile)) || {};
-      demoKeys = await seedDemo({ registry, validator, now }, known);
+      const seeded = await seedDemo({ registry, validator, now }, known);
+      demoKeys = seeded.keys;
+      demoSkipped = seeded.skipped;
       if (demoKeyFile) writeSecret(demoKeyFile, `${JSON.stringify(demoKeys, null, 2)}\n`);
     }
 
@@ -274,6 +322,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       eventBridgeEndpoint: eventBridge.endpoint,
       dynamoDbEndpoint: dynamodb.endpoint,
       dynamoDbUnbound: dynamodb.whyUnbound,
+      demoSkipped,
       adminKey,
       demoKeys,
       eventBridge,

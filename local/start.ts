@@ -64,6 +64,7 @@ try {
     lines.push('  Demo system API keys:');
     for (const [system, key] of demo) lines.push(`    ${system.padEnd(42)} ${key}`);
   }
+  for (const skipped of bus.demoSkipped) lines.push(`  Demo contract not registered: ${skipped}`);
   if (bus.dynamoDbUnbound !== undefined) {
     lines.push(
       '',

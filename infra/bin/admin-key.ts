@@ -23,4 +23,6 @@ const client = DynamoDBDocumentClient.from(
 );
 const key = generateApiKey();
 await new DynamoDbRegistry({ client, tableName: table }).putAdminKey(hashApiKey(key));
-console.log(`Platform admin key for ${table} (shown once; the previous admin key no longer works):\n${key}`);
+console.log(
+  `Platform admin key for ${table} (shown once; the previous admin key stops working within 30 s, as warm authorizers forget it):\n${key}`,
+);

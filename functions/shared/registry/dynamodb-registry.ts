@@ -270,6 +270,11 @@ export class DynamoDbRegistry extends Registry {
     if (failed === 1) throw new RegistryConflictError('this key hash belongs to a system', 'apiKey');
   }
 
+  override async adminKeyHash(): Promise<string | undefined> {
+    const current = await this.#get(keys.adminKey());
+    return current === undefined ? undefined : str(current, 'keyHash');
+  }
+
   override async findPrincipalByKeyHash(apiKeyHash: string): Promise<Principal | undefined> {
     if (!SHA256_HEX.test(apiKeyHash)) return undefined;
     const item = await this.#get(keys.apiKey(apiKeyHash));

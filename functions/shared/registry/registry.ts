@@ -154,6 +154,8 @@ export abstract class Registry {
 
   /** Stores (or replaces) the hash of a platform-admin key. */
   abstract putAdminKey(apiKeyHash: string): Promise<void>;
+  /** The hash of the current admin key, if one was put. */
+  abstract adminKeyHash(): Promise<string | undefined>;
   abstract findPrincipalByKeyHash(apiKeyHash: string): Promise<Principal | undefined>;
 
   /**

@@ -1,0 +1,114 @@
+// `npm start` with a state directory, across starts: the admin key it keeps and what it refuses to put back, the
+// demo catalogue it skips a part of rather than fail on, and the key files it refuses in one line.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEMO_CONTRACTS } from '../../contracts/index.js';
+import { generateApiKey, hashApiKey } from '../../functions/shared/api-keys.js';
+import { DynamoDbRegistry } from '../../functions/shared/registry/dynamodb-registry.js';
+import { call, root, startLocalSharebus } from './harness.js';
+
+describe('npm start with a state directory, across starts', () => {
+  let dataDir: string;
+  /** The kept key decides: no SHAREBUS_ADMIN_KEY. */
+  const env = () => ({ SHAREBUS_DATA_DIR: dataDir, SHAREBUS_ADMIN_KEY: '' });
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sharebus-keys-'));
+  });
+  afterEach(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('does not put back a kept admin key that was rotated in the registry since', async () => {
+    // Prepare: a start keeps its key; the key is then rotated in the table, as npm run admin-key does
+    const first = await startLocalSharebus(env(), ['--no-demo']);
+    const rotated = generateApiKey();
+    try {
+      const client = new DynamoDBClient({
+        endpoint: first.dynamoDbUrl,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      await new DynamoDbRegistry({
+        client: DynamoDBDocumentClient.from(client),
+        tableName: 'sharebus',
+      }).putAdminKey(hashApiKey(rotated));
+      client.destroy();
+    } finally {
+      await first.stop();
+    }
+    // Act: before, the second start put the retired key back, and the rotated one answered 401
+    const second = await startLocalSharebus(env(), ['--no-demo']).then(
+      async (started) => {
+        await started.stop();
+        return 'started';
+      },
+      (error: Error) => error.message,
+    );
+    const third = await startLocalSharebus({ ...env(), SHAREBUS_ADMIN_KEY: rotated }, ['--no-demo']);
+    try {
+      // Assess
+      expect(second).toMatch(/admin-key is no longer the registry's \(rotated with npm run admin-key\?\)/);
+      expect((await call(third.apiUrl, 'GET', '/subscriptions', rotated)).status).toBe(200);
+      expect((await call(third.apiUrl, 'GET', '/subscriptions', first.adminKey)).status).toBe(401);
+    } finally {
+      await third.stop();
+    }
+  }, 180_000);
+
+  it('skips a demo contract whose type another department registered, rather than fail every start', async () => {
+    // Prepare: without the demo, a department of the user's registers the first demo contract's type; the state
+    // directory is named relative to the working directory, which DynamoDB Local could not open before
+    const relativeEnv = { ...env(), SHAREBUS_DATA_DIR: relative(root, dataDir) };
+    const first = await startLocalSharebus(relativeEnv, ['--no-demo']);
+    const demo = DEMO_CONTRACTS[0]!.registration();
+    let taken: number;
+    try {
+      await call(first.apiUrl, 'POST', '/departments', first.adminKey, { id: 'portal', name: 'Portal' });
+      const system = await call(first.apiUrl, 'POST', '/departments/portal/systems', first.adminKey, {
+        id: 'desk',
+        name: 'Desk',
+      });
+      taken = (await call(first.apiUrl, 'POST', '/contracts', String(system.body.apiKey), demo)).status;
+    } finally {
+      await first.stop();
+    }
+    // Act: before, this start failed with "owned by department portal", for good
+    const second = await startLocalSharebus(relativeEnv, []);
+    try {
+      // Assess
+      expect(taken).toBe(201);
+      expect(second.output()).toContain(`Demo contract not registered: ${demo.type}: `);
+      expect(Object.keys(second.demoKeys).length).toBeGreaterThan(0);
+    } finally {
+      await second.stop();
+    }
+  }, 180_000);
+
+  it.each([
+    ['an empty kept key', '', 'admin-key holds an admin key no request can send (it is empty)'],
+    [
+      'a kept key with spaces',
+      'my admin key',
+      'admin-key holds an admin key no request can send (a key is printable',
+    ],
+  ])('refuses %s in one line, before starting anything', (_, content, message) => {
+    // Prepare
+    writeFileSync(join(dataDir, 'admin-key'), content);
+    // Act
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'local/start.ts')], {
+      cwd: root,
+      env: { ...process.env, ...env() },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    // Assess
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
