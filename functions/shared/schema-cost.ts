@@ -13,10 +13,11 @@
 // value, then, for each member the value may have, the set for that member, until no new set turns up or the depth a
 // body allows is reached. Members are told apart as the keywords tell them apart (each property name a schema names,
 // any other name, each tuple index, any other index), so that a tree whose `left` and `right` each refer to the
-// tree costs one subschema per value, not two; an `if` with both `then` and `else` gives one set per branch, as Ajv
-// applies one. References resolve as Ajv resolves them: JSON Pointers, `$id`s (each a base URI for what it holds),
-// `$anchor`s and draft-07's `"$id": "#name"`; a `$dynamicRef` or `$recursiveRef` counts as what it names and as
-// every schema it sits in, since Ajv, with no such anchor in scope, applies what it is compiling. Where it cannot
+// tree costs one subschema per value, not two; where one of several subschemas applies (`then` or `else`, a dynamic
+// reference's candidates) each way gives a set of its own, as Ajv applies one. References resolve as Ajv resolves
+// them: JSON Pointers, `$id`s (each a base URI for what it holds), `$anchor`s and draft-07's `"$id": "#name"`; a
+// `$dynamicRef` may apply any schema with the `$dynamicAnchor` it names, or, naming none (and `$recursiveRef`), any
+// schema it sits in, since Ajv then applies what it is compiling. Where it cannot
 // tell, it counts more rather than less: every pattern of `patternProperties` for a name no schema names (so two
 // patterns that each refer back to the schema are refused, though no name may match both), and
 // `unevaluatedProperties` / `unevaluatedItems` for every member. A reference looping back to the value it was applied
@@ -73,7 +74,8 @@ interface Edges {
   /** Applied to the same value (`allOf`, `$ref`, `if`...), once per entry. */
   readonly same: readonly Schema[];
   /** `then` and `else` when it has both: one of them applies, never both. */
-  readonly branches: readonly [Schema, Schema] | undefined;
+  /** Groups of subschemas of which one applies, never all: `then` or `else`, a dynamic reference's candidates. */
+  readonly choices: ReadonlyArray<readonly Schema[]>;
   readonly properties: ReadonlyMap<string, Schema>;
   readonly patterns: ReadonlyArray<{ readonly matches: (name: string) => boolean; readonly schema: Schema }>;
   readonly additional: Schema | undefined;
@@ -118,6 +120,8 @@ class SchemaDocument {
   readonly #bases = new Map<Schema, string>();
   /** The schema object each one sits in (the root has none). */
   readonly #parents = new Map<Schema, Schema>();
+  /** The schema objects with each `$dynamicAnchor` name. */
+  readonly #dynamicAnchors = new Map<string, Schema[]>();
   readonly #edges = new Map<Schema, Edges>();
 
   constructor(root: Schema) {
@@ -143,6 +147,10 @@ class SchemaDocument {
       for (const key of ['$anchor', '$dynamicAnchor']) {
         const name = node[key];
         if (typeof name === 'string') this.#anchors.set(`${base}#${name}`, node);
+      }
+      if (typeof node.$dynamicAnchor === 'string') {
+        const named = this.#dynamicAnchors.get(node.$dynamicAnchor) ?? [];
+        this.#dynamicAnchors.set(node.$dynamicAnchor, [...named, node]);
       }
       this.#bases.set(node, base);
       const held: Schema[] = [];
@@ -214,22 +222,30 @@ class SchemaDocument {
     const ref = node.$ref;
     const target = typeof ref === 'string' ? this.resolve(node, ref) : undefined;
     if (target !== undefined) same.push(target);
-    // A dynamic reference may apply what it names, or, with no such anchor in scope, what Ajv is compiling when it
-    // meets it (measured: the root, for one under a property): every schema object it sits in, each once.
+    const choices: Schema[][] = [];
+    // A dynamic reference applies one schema: one with the `$dynamicAnchor` it names (the outermost in scope), or,
+    // when it names none, what Ajv is compiling when it meets it (measured: the root, for one under a property),
+    // which may be any schema object it sits in.
     for (const key of ['$dynamicRef', '$recursiveRef']) {
       const dynamic = node[key];
       if (typeof dynamic !== 'string') continue;
-      const targets = new Set<Schema>();
       const named = this.resolve(node, dynamic);
-      if (named !== undefined) targets.add(named);
-      for (let up = this.#parents.get(node); up !== undefined; up = this.#parents.get(up)) targets.add(up);
-      same.push(...targets);
+      const anchor = named?.$dynamicAnchor;
+      const candidates = new Set<Schema>();
+      if (key === '$dynamicRef' && typeof anchor === 'string' && dynamic.endsWith(`#${anchor}`)) {
+        for (const candidate of this.#dynamicAnchors.get(anchor) ?? []) candidates.add(candidate);
+      } else {
+        if (named !== undefined) candidates.add(named);
+        for (let up = this.#parents.get(node); up !== undefined; up = this.#parents.get(up))
+          candidates.add(up);
+      }
+      if (candidates.size === 1) same.push(...candidates);
+      else if (candidates.size > 1) choices.push([...candidates]);
     }
-    const branches: [Schema, Schema] | undefined =
-      isSchema(node.then) && isSchema(node.else) ? [node.then, node.else] : undefined;
+    const conditional = isSchema(node.then) && isSchema(node.else);
+    if (conditional) choices.push([node.then as Schema, node.else as Schema]);
     for (const key of SAME_ONE) {
-      if (isSchema(node[key]) && !(branches !== undefined && (key === 'then' || key === 'else')))
-        same.push(node[key]);
+      if (isSchema(node[key]) && !(conditional && (key === 'then' || key === 'else'))) same.push(node[key]);
     }
     for (const key of SAME_LIST) same.push(...schemasIn(node[key]));
     for (const key of SAME_MAP) if (isSchema(node[key])) same.push(...schemasIn(Object.values(node[key])));
@@ -248,7 +264,7 @@ class SchemaDocument {
     const prefix = Array.isArray(node.prefixItems) ? node.prefixItems : Array.isArray(items) ? items : [];
     return {
       same,
-      branches,
+      choices,
       properties,
       patterns,
       additional: isSchema(node.additionalProperties) ? node.additionalProperties : undefined,
@@ -330,7 +346,11 @@ export function worstApplications(
         budget.steps -= applied.size;
         if (budget.steps < 0) return { applications: Number.POSITIVE_INFINITY, at, repeated };
         // A member the keywords do not single out may come by the thousand: every item, every other name.
-        const many = repeated || member.kind === 'other-item' || member.kind === 'other-property';
+        const many =
+          repeated ||
+          member.kind === 'other-item' ||
+          member.kind === 'other-property' ||
+          member.kind === 'property-name';
         const childAt = [...at, segmentOf(member)];
         for (const child of closure(seedsFor(document, applied, member, cap, budget))) {
           if (child.size > 0 && visit(child, childAt, many, next)) return worst;
@@ -471,14 +491,14 @@ function seedsFor(
   return seeds;
 }
 
-/** Conditionals followed branch by branch, each combination a set of its own; past this many, both branches. */
-const MAX_CHOICES = 6;
+/** Ways the choices of one value may go, each followed as a set of its own; past this many, every option at once. */
+const MAX_WAYS = 64;
 
 /**
  * `seeds` and every subschema they apply to the same value, with how many times each applies (at most `limit` + 1):
- * one set, or, where an `if` decides between `then` and `else`, one set per way the conditionals may go, since Ajv
- * applies one branch of each, never both. A reference back to a subschema on the way (a loop within one value)
- * counts nothing more.
+ * one set, or, where one of several subschemas applies (`then` or `else`, a dynamic reference's candidates), one set
+ * per way the choices may go, since Ajv applies one of each, never all. A reference back to a subschema on the way
+ * (a loop within one value) counts nothing more.
  */
 function close(
   document: SchemaDocument,
@@ -486,12 +506,25 @@ function close(
   limit: number,
   budget: { steps: number },
 ): Applied[] {
-  const choices: Schema[] = [];
-  const both = closeWith(document, seeds, limit, budget, undefined, choices);
-  if (choices.length === 0 || choices.length > MAX_CHOICES) return [both];
+  const met: Schema[] = [];
+  const all = closeWith(document, seeds, limit, budget, undefined, met);
+  const sizes = met.map((node) => document.edges(node).choices.map((group) => group.length));
+  const ways = sizes.flat().reduce((product, size) => product * size, 1);
+  if (met.length === 0 || ways > MAX_WAYS) return [all];
   const sets = new Map<string, Applied>();
-  for (let ways = 0; ways < 1 << choices.length; ways++) {
-    const picks = new Map(choices.map((choice, i) => [choice, ((ways >> i) & 1) as 0 | 1]));
+  for (let way = 0; way < ways; way++) {
+    // `way` in mixed radix: one digit per choice group, of its own size
+    let rest = way;
+    const picks = new Map(
+      met.map((node, i) => [
+        node,
+        (sizes[i] as number[]).map((size) => {
+          const pick = rest % size;
+          rest = Math.floor(rest / size);
+          return pick;
+        }),
+      ]),
+    );
     const applied = closeWith(document, seeds, limit, budget, picks, []);
     sets.set(
       [...applied]
@@ -505,28 +538,33 @@ function close(
 }
 
 /**
- * One set: with `picks`, the branch each conditional takes (both when it has none), and the conditionals met
- * added to `choices`.
+ * One set: with `picks`, the option each choice group of a subschema takes (every option when none is given), and
+ * the subschemas with choices met added to `met`.
  */
 function closeWith(
   document: SchemaDocument,
   seeds: Applied,
   limit: number,
   budget: { steps: number },
-  picks: ReadonlyMap<Schema, 0 | 1> | undefined,
-  choices: Schema[],
+  picks: ReadonlyMap<Schema, readonly number[]> | undefined,
+  met: Schema[],
 ): Applied {
   const targets = new Map<Schema, readonly Schema[]>();
   const targetsOf = (node: Schema): readonly Schema[] => {
     let list = targets.get(node);
     if (list === undefined) {
       const edges = document.edges(node);
-      const branches = edges.branches;
-      if (branches === undefined) list = edges.same;
+      if (edges.choices.length === 0) list = edges.same;
       else {
-        if (picks === undefined) choices.push(node);
-        const pick = picks?.get(node);
-        list = [...edges.same, ...(pick === undefined ? branches : [branches[pick]])];
+        if (picks === undefined) met.push(node);
+        const picked = picks?.get(node);
+        list = [
+          ...edges.same,
+          ...edges.choices.flatMap((group, g) => {
+            const pick = picked?.[g];
+            return pick === undefined ? group : [group[pick] as Schema];
+          }),
+        ];
       }
       targets.set(node, list);
     }

@@ -67,6 +67,12 @@ describe('worstApplications', () => {
     expect(asItems).toEqual({ applications: 81, at: ['*'], repeated: true });
     expect(asProperty).toEqual({ applications: 81, at: ['one'], repeated: false });
     expect(asAnyProperty).toEqual({ applications: 81, at: ['*'], repeated: true });
+    // Every name of an object is checked against propertyNames
+    expect(worstApplications({ $defs, propertyNames: perItem }, limits, 128)).toEqual({
+      applications: 81,
+      at: ['(a property name)'],
+      repeated: true,
+    });
   });
 
   it('counts a dynamic reference as what it names and as every schema it sits in, as Ajv may apply either', () => {

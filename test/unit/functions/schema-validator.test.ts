@@ -471,6 +471,22 @@ describe('SchemaValidator: what a schema may cost', () => {
         } },
         "$ref": "#/$defs/expr"
       }`),
+      // The specification's own example of $dynamicRef (a strict tree extending a tree): Ajv applies one of the two
+      // `node` anchors per reference, and counting both refused it (f42b04a).
+      {
+        $id: 'https://example.com/strict-tree',
+        $dynamicAnchor: 'node',
+        $ref: 'tree',
+        unevaluatedProperties: false,
+        $defs: {
+          tree: {
+            $id: 'https://example.com/tree',
+            $dynamicAnchor: 'node',
+            type: 'object',
+            properties: { data: true, children: { type: 'array', items: { $dynamicRef: '#node' } } },
+          },
+        },
+      },
       {
         $id: 'https://example.org/tree',
         $dynamicAnchor: 'node',
