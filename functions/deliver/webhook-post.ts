@@ -31,15 +31,15 @@ export interface PostOptions {
   readonly resolve?: Resolve;
 }
 
+/** The most bytes of response headers read (Node's default, 16 KB, would fail a webhook's 2xx past it). */
+export const MAX_RESPONSE_HEADER_BYTES = 1024 * 1024;
+
 /**
  * POSTs `body` to `url` over a connection of its own and resolves with the response's status, without following
  * redirects. The response body is not read: the connection is closed once the status is in. Rejects with
  * RefusedAddressError before connecting to a refused address, with the socket's error when the endpoint cannot
  * be reached, or with a timeout error.
  */
-/** The most bytes of response headers read (Node's default, 16 KB, would fail a webhook's 2xx past it). */
-export const MAX_RESPONSE_HEADER_BYTES = 1024 * 1024;
-
 export function postWebhook(url: URL, options: PostOptions): Promise<number> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const refuse = options.refuseAddress;
@@ -52,8 +52,8 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
     headers: { ...options.headers, 'content-length': Buffer.byteLength(options.body) },
     // A connection of its own: one kept alive from an earlier request would be reused without the lookup below.
     agent: false,
-    // The status line decides, however large the headers after it: with Node's 16 KB, a webhook answering 200 with
-    // 20 KB of headers failed with "Header overflow" and was sent the event again.
+    // The status line decides, whatever the headers after it (up to 1 MB): with Node's 16 KB, a webhook answering
+    // 200 with 20 KB of headers failed with "Header overflow" and was sent the event again.
     maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
     ...(refuse !== undefined ? { lookup: guardedLookup(options.resolve ?? systemResolve, refuse) } : {}),
   };

@@ -154,26 +154,34 @@ export async function publishEvents(
     data: inputs[index]?.data,
     prefix: `${pointerOf(index)}/data`,
   }));
-  let problems: FieldProblem[][];
+  let problems: readonly FieldProblem[][];
   try {
     problems = ports.validator.validateEach(checked);
   } catch (error) {
     if (!(error instanceof ValidationTimeoutError)) throw error;
+    // What was checked before the limit is answered with the rest; the event it stopped on is at fault for taking
+    // the time, though those before it took their share; those after it were not checked.
+    problems = error.done;
     const at = checked[error.index] as (typeof checked)[number];
     logger.warn('validation stopped at its time limit', {
       type: at.type,
       version: at.version,
       ms: error.timeoutMs,
     });
-    throw new UnprocessableError(
-      'validation_timeout',
-      `Checking ${at.prefix} against ${at.type} ${at.version} took over ${error.timeoutMs} ms and was stopped; nothing was published. The contract's schema costs too much for this data: send less of it at once, or ask the contract's owner for a simpler schema.`,
-      { fields: [{ field: at.prefix, message: `could not be checked within ${error.timeoutMs} ms` }] },
+    const unchecked = checked.length - error.index - 1;
+    faults.set(
+      at.index,
+      new UnprocessableError(
+        'validation_timeout',
+        `Checking the request's data took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version})${unchecked > 0 ? `; ${unchecked} events after it were not checked` : ''}. Nothing was published. The contract's schema costs too much for this data: send less of it at once, or ask the contract's owner for a simpler schema.`,
+        { fields: [{ field: at.prefix, message: `could not be checked within ${error.timeoutMs} ms` }] },
+      ),
     );
   }
   const entries: BusEntry[] = [];
   const published: PublishedEvent[] = [];
   for (const [position, { index, type, version }] of checked.entries()) {
+    if (position >= problems.length) continue; // not checked: validation stopped before it
     const found = problems[position] ?? [];
     const input = inputs[index] as (typeof inputs)[number];
     try {

@@ -245,7 +245,7 @@ export class SchemaValidator {
       RUN.runInContext(this.#sandbox, { timeout: timeoutMs });
     } catch (error) {
       if ((error as { code?: string }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
-      throw new ValidationTimeoutError(results.length, timeoutMs, { cause: error });
+      throw new ValidationTimeoutError(results, timeoutMs, { cause: error });
     } finally {
       this.#sandbox.run = undefined;
     }
@@ -270,15 +270,17 @@ export const VALIDATION_TIMEOUT_MS = 2_000;
 
 const RUN = new Script('run()');
 
-/** Validation stopped at its time limit, on the check at `index` (those before it were done). */
+/** Validation stopped at its time limit, on the check at `index`; `done` holds the problems of those before it. */
 export class ValidationTimeoutError extends Error {
   override name = 'ValidationTimeoutError';
+  readonly index: number;
   constructor(
-    readonly index: number,
+    readonly done: readonly FieldProblem[][],
     readonly timeoutMs: number,
     options?: { cause?: unknown },
   ) {
-    super(`validation stopped after ${timeoutMs} ms, on check ${index}`, options);
+    super(`validation stopped after ${timeoutMs} ms, on check ${done.length}`, options);
+    this.index = done.length;
   }
 }
 

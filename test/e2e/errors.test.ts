@@ -515,7 +515,25 @@ describe('refused requests', () => {
       status: 422,
       code: 'validation_timeout',
       field: '/data',
-      detail: /took over 2000 ms and was stopped; nothing was published/,
+      detail:
+        /took over 2000 ms and was stopped at \/data \(land\.parcel\.listed 1\.0\.0\)\. Nothing was published/,
+      publishes: true,
+    },
+    {
+      // Before, the timeout was the whole answer: the first event's fault went unnamed.
+      name: 'a batch with a faulty event before one whose check takes too long',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => ({
+        events: [
+          { type: TYPE, data: { parcelId: 'P-9', areaM2: -1 } },
+          { type: COSTLY_TYPE, data: Array.from({ length: 20_000 }, () => ({})) },
+        ],
+      }),
+      status: 422,
+      code: 'invalid_data',
+      field: '/events/1/data',
       publishes: true,
     },
     {
