@@ -11,7 +11,13 @@ import {
   PayloadTooLargeError,
 } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
-import { decodePageToken, encodePageToken, fillPage, invalidNextToken } from '../shared/page-token.js';
+import {
+  decodePageToken,
+  encodePageToken,
+  fillPage,
+  invalidNextToken,
+  PAGE_BYTES,
+} from '../shared/page-token.js';
 import {
   type ContractVersion,
   type Principal,
@@ -190,12 +196,8 @@ export async function listContracts(ports: Pick<ContractPorts, 'registry'>): Pro
   });
 }
 
-/**
- * Bytes of version views in one answer of GET /contracts/{type}. Lambda's response, which holds the body as a
- * JSON string (so at most twice its size once escaped), must stay under 6 MB: 24 versions with 256 KB schemas
- * would not.
- */
-export const CONTRACT_PAGE_BYTES = 2_500_000;
+/** Bytes of version views in one answer of GET /contracts/{type}. */
+export const CONTRACT_PAGE_BYTES = PAGE_BYTES;
 /** Versions read from the registry at a time while a page fills. */
 const VERSIONS_PER_READ = 8;
 

@@ -3,6 +3,13 @@
 // one this API could have given.
 import { BadRequestError } from './errors.js';
 
+/**
+ * Bytes of views in one page of a listing. Lambda's response holds the body as a JSON string, at most twice its size
+ * once escaped, and must stay under 6 MB: 24 contract versions with 256 KB schemas would not, nor would 1,500
+ * subscriptions with long URLs and filters (6.4 MB: a bare 500).
+ */
+export const PAGE_BYTES = 2_500_000;
+
 export function encodePageToken(position: unknown): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }

@@ -21,7 +21,13 @@ import {
 import { parseRequest } from '../shared/http.js';
 import { internalHostReason } from '../shared/internal-address.js';
 import { logger } from '../shared/logger.js';
-import { decodePageToken, encodePageToken, fillPage, invalidNextToken } from '../shared/page-token.js';
+import {
+  decodePageToken,
+  encodePageToken,
+  fillPage,
+  invalidNextToken,
+  PAGE_BYTES,
+} from '../shared/page-token.js';
 import {
   type ContractVersion,
   type Principal,
@@ -262,26 +268,20 @@ function ruleFor(
   };
 }
 
-/**
- * Bytes of subscription views in one answer of GET /subscriptions: a subscription takes up to some 7 KB (its URL and
- * filter), and Lambda's response, which holds the body as a JSON string (at most twice its size escaped), must stay
- * under 6 MB. 1,500 subscriptions with long URLs and filters made 6.4 MB: a bare 500.
- */
-export const SUBSCRIPTION_PAGE_BYTES = 2_500_000;
-/** Subscriptions read from the registry at a time while a page fills. */
+/** Subscriptions read from the registry at a time while a page fills (each takes up to some 7 KB as a view). */
 const SUBSCRIPTIONS_PER_READ = 100;
 
 type SubscriptionView = ReturnType<typeof subscriptionView>;
 
 /**
  * The caller's subscriptions (its department's; everyone's for the admin), by department then id: as many as
- * SUBSCRIPTION_PAGE_BYTES allow, and `nextToken` when more follow.
+ * PAGE_BYTES allow, and `nextToken` when more follow.
  */
 export async function listSubscriptions(
   ports: Pick<SubscriptionPorts, 'registry'>,
   principal: Principal,
   nextToken?: string,
-  pageBytes = SUBSCRIPTION_PAGE_BYTES,
+  pageBytes = PAGE_BYTES,
 ): Promise<{ subscriptions: SubscriptionView[]; nextToken?: string }> {
   const scope = principal.kind === 'admin' ? undefined : principal.departmentId;
   const page = await fillPage({
