@@ -283,7 +283,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     const current = await registry.adminKeyHash();
     if (given === undefined && kept !== undefined && current !== undefined && current !== hashApiKey(kept)) {
       throw new SettingError(
-        `the admin key in ${keyFile} is no longer the registry's (rotated with npm run admin-key?): set SHAREBUS_ADMIN_KEY to the current one, or delete the file for a new one.`,
+        `the admin key in ${keyFile} is no longer the registry's (replaced by SHAREBUS_ADMIN_KEY at an earlier start, or rotated with npm run admin-key): set SHAREBUS_ADMIN_KEY to the current one, or delete the file for a new one.`,
       );
     }
     try {

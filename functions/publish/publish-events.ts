@@ -200,7 +200,11 @@ export async function publishEvents(
       faults.set(index, exposed(error));
     }
   }
-  if (faults.size > 0) throw allFaults([...faults].sort(([a], [b]) => a - b).map(([, fault]) => fault));
+  // A request stopped at the validation limit is answered as such first, then the faults found before it.
+  const ordered = [...faults].sort(([a], [b]) => a - b).map(([, fault]) => fault);
+  const timedOut = ordered.findIndex((fault) => fault.code === 'validation_timeout');
+  if (timedOut > 0) ordered.unshift(...ordered.splice(timedOut, 1));
+  if (ordered.length > 0) throw allFaults(ordered);
 
   const result = await ports.bus.publish(entries);
   const refused = result.failed.filter((failure) => failure.permanent);

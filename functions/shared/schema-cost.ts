@@ -232,13 +232,12 @@ class SchemaDocument {
       const named = this.resolve(node, dynamic);
       const anchor = named?.$dynamicAnchor;
       const candidates = new Set<Schema>();
+      if (named !== undefined) candidates.add(named);
       if (key === '$dynamicRef' && typeof anchor === 'string' && dynamic.endsWith(`#${anchor}`)) {
         for (const candidate of this.#dynamicAnchors.get(anchor) ?? []) candidates.add(candidate);
-      } else {
-        if (named !== undefined) candidates.add(named);
-        for (let up = this.#parents.get(node); up !== undefined; up = this.#parents.get(up))
-          candidates.add(up);
       }
+      // With no such anchor in its dynamic scope (one sitting unused in $defs, say), Ajv applies what it compiles.
+      for (let up = this.#parents.get(node); up !== undefined; up = this.#parents.get(up)) candidates.add(up);
       if (candidates.size === 1) same.push(...candidates);
       else if (candidates.size > 1) choices.push([...candidates]);
     }

@@ -521,7 +521,7 @@ describe('refused requests', () => {
     },
     {
       // Before, the timeout was the whole answer: the first event's fault went unnamed.
-      name: 'a batch with a faulty event before one whose check takes too long',
+      name: 'a batch with a faulty event before one whose check takes too long, and one after',
       method: 'POST',
       path: '/events',
       key: () => landKey,
@@ -529,11 +529,14 @@ describe('refused requests', () => {
         events: [
           { type: TYPE, data: { parcelId: 'P-9', areaM2: -1 } },
           { type: COSTLY_TYPE, data: Array.from({ length: 20_000 }, () => ({})) },
+          { type: TYPE, data: { parcelId: 'P-10', areaM2: 1 } },
         ],
       }),
       status: 422,
-      code: 'invalid_data',
-      field: '/events/1/data',
+      code: 'validation_timeout',
+      field: '/events/0/data/areaM2',
+      detail:
+        /stopped at \/events\/1\/data \(land\.parcel\.listed 1\.0\.0\); 1 events after it were not checked\. Nothing was published/,
       publishes: true,
     },
     {

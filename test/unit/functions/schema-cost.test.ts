@@ -89,5 +89,12 @@ describe('worstApplications', () => {
     // is a loop within the value, counted once); the root then doubles every level down.
     expect(worstApplications(schema, MILLION, 1).applications).toBe(1 + 2 + 2);
     expect(worstApplications(recursive, MILLION, 10).applications).toBeGreaterThan(2 ** 10);
+    // A dynamic anchor that is never applied (unused in $defs) is not in scope: Ajv applied the root, 4^depth (87cc049
+    // counted 9 and let it register; depth 11 took 4.9 s)
+    const unused = {
+      properties: { c: { allOf: Array.from({ length: 4 }, () => ({ $dynamicRef: '#x' })) } },
+      $defs: { d: { $dynamicAnchor: 'x' } },
+    };
+    expect(worstApplications(unused, MILLION, 8).applications).toBeGreaterThan(4 ** 8);
   });
 });
