@@ -58,3 +58,51 @@ describe('npm start refuses what it is given, in one line', () => {
     expect(run).toEqual({ status, stderr: message });
   });
 });
+
+describe('npm run admin-key refuses what it is given, in one line', () => {
+  /** Runs the CLI as npm run admin-key does, without AWS settings but those given. */
+  function adminKey(args: string[], env: Record<string, string>): { status: number | null; stderr: string } {
+    const { AWS_REGION: _region, AWS_DEFAULT_REGION: _default, ...rest } = process.env;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'infra/bin/admin-key.ts'), ...args],
+      {
+        cwd: root,
+        env: { ...rest, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    return { status: run.status, stderr: run.stderr };
+  }
+  const credentials = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' };
+
+  it.each([
+    [
+      'a mistyped flag',
+      ['--tabel', 'x'],
+      credentials,
+      2,
+      "admin-key: Unknown option '--tabel' (npm run admin-key -- --help)\n",
+    ],
+    [
+      'no region',
+      ['--table', 'x'],
+      credentials,
+      1,
+      'admin-key: no AWS region: give --region, or set AWS_REGION.\n',
+    ],
+    [
+      'a table it cannot reach',
+      ['--table', 'x', '--region', 'us-east-1'],
+      { ...credentials, AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1', AWS_MAX_ATTEMPTS: '1' },
+      1,
+      'admin-key: the key could not be stored (Error: connect ECONNREFUSED 127.0.0.1:1); the previous admin key still works.\n',
+    ],
+  ])('%s', (_, args, env, status, message) => {
+    // Act: before, each but the first ended in a stack trace
+    const run = adminKey(args, env);
+    // Assess
+    expect(run).toEqual({ status, stderr: message });
+  });
+});
