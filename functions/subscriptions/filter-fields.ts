@@ -3,8 +3,8 @@
 // schemas say plainly is judged, and only conditions that need the field: an object schema (`type: "object"`)
 // with `properties` and `additionalProperties: false`, and no keyword that could let other properties in
 // (combinators, references, conditionals, patternProperties, unevaluatedProperties). Anything else counts as
-// allowing the field, and so do `{"exists": false}` conditions (met where the field cannot be, at any depth below it), dotted keys (a
-// path EventBridge reads its own way) and `$or` branches while another branch may match.
+// allowing the field, and so do `{"exists": false}` conditions (met where the field cannot be, at any depth below
+// it), dotted keys (a path EventBridge reads its own way) and `$or` branches while another branch may match.
 import { escapePointerSegment } from '../shared/json-pointer.js';
 
 /** Keywords beside `properties` under which a schema may accept properties it does not list. */

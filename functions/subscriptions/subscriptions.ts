@@ -284,7 +284,11 @@ export async function listSubscriptions(
   pageBytes = PAGE_BYTES,
 ): Promise<{ subscriptions: SubscriptionView[]; nextToken?: string }> {
   const scope = principal.kind === 'admin' ? undefined : principal.departmentId;
-  const page = await fillPage({
+  const {
+    views: subscriptions,
+    after,
+    full,
+  } = await fillPage({
     read: (after: SubscriptionKey | undefined, limit) =>
       ports.registry.listSubscriptions(scope, { after, limit }),
     view: subscriptionView,
@@ -293,7 +297,6 @@ export async function listSubscriptions(
     pageBytes,
     perRead: SUBSCRIPTIONS_PER_READ,
   });
-  const { views: subscriptions, after, full } = page;
   return {
     subscriptions,
     ...(full ? { nextToken: encodePageToken({ scope: scope ?? null, after }) } : {}),

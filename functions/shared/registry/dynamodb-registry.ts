@@ -420,16 +420,11 @@ export class DynamoDbRegistry extends Registry {
   ): Promise<ContractVersion[]> {
     if (!isKeyPart(type)) return [];
     if (page === undefined) return (await this.#queryAll(versionsOf(type))).map(toContract);
-    const items: Item[] = [];
     const startKey =
       page.after === undefined
         ? undefined
         : keys.contract(type, sortableVersion(page.after, 'after').sortable);
-    for await (const got of this.#pages(versionsOf(type), () => page.limit - items.length, startKey)) {
-      items.push(...got);
-      if (items.length >= page.limit) break;
-    }
-    return items.map(toContract);
+    return (await this.#queryUpTo(versionsOf(type), page.limit, startKey)).map(toContract);
   }
 
   override async listContracts(): Promise<ContractVersion[]> {
@@ -541,12 +536,7 @@ export class DynamoDbRegistry extends Registry {
             gsi1pk: COLLECTION.subscriptions,
             gsi1sk: `${after.departmentId}#${after.id}`,
           };
-    const items: Item[] = [];
-    for await (const got of this.#pages(input, () => page.limit - items.length, startKey)) {
-      items.push(...got);
-      if (items.length >= page.limit) break;
-    }
-    return items.map(toSubscription);
+    return (await this.#queryUpTo(input, page.limit, startKey)).map(toSubscription);
   }
 
   override async deleteSubscription(subscription: Subscription, audit: AuditEntry): Promise<boolean> {
@@ -732,6 +722,20 @@ export class DynamoDbRegistry extends Registry {
       new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }),
     );
     return result.Item;
+  }
+
+  /** At most `limit` items of a Query, after the key `from` if given: one page of a listing. */
+  async #queryUpTo(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    limit: number,
+    from: Record<string, unknown> | undefined,
+  ): Promise<Item[]> {
+    const items: Item[] = [];
+    for await (const got of this.#pages(input, () => limit - items.length, from)) {
+      items.push(...got);
+      if (items.length >= limit) break;
+    }
+    return items;
   }
 
   async #queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
