@@ -12,6 +12,21 @@ export interface FieldProblem {
   readonly unlisted?: number;
 }
 
+/**
+ * The first of `problems` within `count` of them and `chars` characters of fields and messages, read no further than
+ * that (a validator may list a hundred thousand): how every answer stays far below Lambda's 6 MB.
+ */
+export function fitting(problems: Iterable<FieldProblem>, count: number, chars: number): FieldProblem[] {
+  const kept: FieldProblem[] = [];
+  let used = 0;
+  for (const problem of problems) {
+    used += problem.field.length + problem.message.length;
+    if (kept.length === count || used > chars) break;
+    kept.push(problem);
+  }
+  return kept;
+}
+
 export interface SharebusErrorOptions {
   readonly cause?: unknown;
   readonly fields?: readonly FieldProblem[];

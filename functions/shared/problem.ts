@@ -1,6 +1,6 @@
 // RFC 9457 problem documents, the body of every error answer.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type FieldProblem, SharebusError } from './errors.js';
+import { type FieldProblem, fitting, SharebusError } from './errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -54,15 +54,10 @@ export function shortened(text: string): string {
  * itself counts faults (an event's "and 50 more not listed"), its count. The whole body is the JSON Pointer "".
  */
 function listed(fields: readonly FieldProblem[]): FieldProblem[] {
-  const out: FieldProblem[] = [];
-  let chars = 0;
-  for (const problem of fields) {
-    const field = shortened(problem.field);
-    const message = shortened(problem.message);
-    chars += field.length + message.length;
-    if (out.length === MAX_ANSWER_PROBLEMS || chars > MAX_ANSWER_PROBLEM_CHARS) break;
-    out.push({ field, message });
+  function* shown() {
+    for (const { field, message } of fields) yield { field: shortened(field), message: shortened(message) };
   }
+  const out = fitting(shown(), MAX_ANSWER_PROBLEMS, MAX_ANSWER_PROBLEM_CHARS);
   const left = fields.slice(out.length);
   if (left.length === 0) return out;
   const counted = left.some((problem) => problem.unlisted !== undefined);

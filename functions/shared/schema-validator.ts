@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
-import type { FieldProblem } from './errors.js';
+import { type FieldProblem, fitting } from './errors.js';
 import { escapePointerSegment, jsonPointer } from './json-pointer.js';
 import { MAX_BODY_DEPTH } from './json-text.js';
 import { InvalidPatternError, linearPattern, UnsupportedPatternError } from './linear-pattern.js';
@@ -297,14 +297,10 @@ function problemsOf(validate: ValidateFunction, data: unknown, prefix: string): 
   // bare 500: at most MAX_PROBLEMS are named, and at most MAX_PROBLEM_CHARS of them (a field's name can be long),
   // and the rest counted as the validator counts them (a fault under anyOf counts once per branch).
   const errors = validate.errors ?? [];
-  const problems: FieldProblem[] = [];
-  let chars = 0;
-  for (const error of errors) {
-    const problem = describe(error, prefix);
-    chars += problem.field.length + problem.message.length;
-    if (problems.length === MAX_PROBLEMS || chars > MAX_PROBLEM_CHARS) break;
-    problems.push(problem);
+  function* described() {
+    for (const error of errors) yield describe(error, prefix);
   }
+  const problems = fitting(described(), MAX_PROBLEMS, MAX_PROBLEM_CHARS);
   const rest = errors.length - problems.length;
   if (rest > 0)
     problems.push({
