@@ -155,6 +155,8 @@ export async function publishEvents(
     prefix: `${pointerOf(index)}/data`,
   }));
   let problems: readonly FieldProblem[][];
+  /** The fault of a request stopped at the validation limit: it leads the answer. */
+  let stopped: SharebusError | undefined;
   try {
     problems = ports.validator.validateEach(checked);
   } catch (error) {
@@ -169,13 +171,10 @@ export async function publishEvents(
       ms: error.timeoutMs,
     });
     const unchecked = checked.length - error.index - 1;
-    faults.set(
-      at.index,
-      new UnprocessableError(
-        'validation_timeout',
-        `Checking the request's data took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version})${unchecked > 0 ? `; ${unchecked} events after it were not checked` : ''}. Nothing was published. The contract's schema costs too much for this data: send less of it at once, or ask the contract's owner for a simpler schema.`,
-        { fields: [{ field: at.prefix, message: `could not be checked within ${error.timeoutMs} ms` }] },
-      ),
+    stopped = new UnprocessableError(
+      'validation_timeout',
+      `Checking the request's data took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version})${unchecked > 0 ? `; ${unchecked} events after it were not checked` : ''}. Nothing was published. The contract's schema costs too much for this data: send less of it at once, or ask the contract's owner for a simpler schema.`,
+      { fields: [{ field: at.prefix, message: `could not be checked within ${error.timeoutMs} ms` }] },
     );
   }
   const entries: BusEntry[] = [];
@@ -202,8 +201,7 @@ export async function publishEvents(
   }
   // A request stopped at the validation limit is answered as such first, then the faults found before it.
   const ordered = [...faults].sort(([a], [b]) => a - b).map(([, fault]) => fault);
-  const timedOut = ordered.findIndex((fault) => fault.code === 'validation_timeout');
-  if (timedOut > 0) ordered.unshift(...ordered.splice(timedOut, 1));
+  if (stopped !== undefined) ordered.unshift(stopped);
   if (ordered.length > 0) throw allFaults(ordered);
 
   const result = await ports.bus.publish(entries);

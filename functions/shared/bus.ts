@@ -145,9 +145,10 @@ export class EventBridgeBus extends Bus {
   override async publish(entries: readonly BusEntry[]): Promise<PublishResult> {
     // The calls go out side by side: a batch of 100 waits for one round trip to EventBridge rather than ten.
     // EventBridge keeps no order between events anyway; the answer lists them in the request's order.
-    const deadline = Date.now() + (this.#options.deadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS);
+    const deadlineMs = this.#options.deadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS;
+    const deadline = Date.now() + deadlineMs;
     const results = await Promise.all(
-      chunkEntries(entries).map((chunk) => this.#putWithRetries(chunk, deadline)),
+      chunkEntries(entries).map((chunk) => this.#putWithRetries(chunk, deadline, deadlineMs)),
     );
     return {
       accepted: results.flatMap((result) => result.accepted),
@@ -155,7 +156,11 @@ export class EventBridgeBus extends Bus {
     };
   }
 
-  async #putWithRetries(chunk: readonly BusEntry[], deadline: number): Promise<PublishResult> {
+  async #putWithRetries(
+    chunk: readonly BusEntry[],
+    deadline: number,
+    deadlineMs: number,
+  ): Promise<PublishResult> {
     const attempts = this.#options.publishAttempts ?? 5;
     const base = this.#options.backoffBaseMs ?? 50;
     const accepted: string[] = [];
@@ -194,10 +199,10 @@ export class EventBridgeBus extends Bus {
         if (timeout.aborted) {
           // No answer in time: EventBridge may have taken the entries or not, and there is no time to ask again.
           logger.error('PutEvents had no answer before the deadline', { entries: pending.length, error });
-          failed.push(...pending.map((entry) => timedOut(entry, this.#options.deadlineMs)));
+          failed.push(...pending.map((entry) => timedOut(entry, deadlineMs)));
           break;
         }
-        // The whole call failed (after the SDK's own retries). Its words stay in the log: an IAM denial names the
+        // The whole call failed (after the client's own retries, if it makes any). Its words stay in the log: an IAM denial names the
         // function's role and the account, which the API's callers need not see.
         const code = (error as Error).name;
         const permanent = isPermanentCallError(error);
@@ -331,7 +336,7 @@ export class EventBridgeBus extends Bus {
   }
 }
 
-function timedOut(entry: BusEntry, deadlineMs = DEFAULT_PUBLISH_DEADLINE_MS): PublishFailure {
+function timedOut(entry: BusEntry, deadlineMs: number): PublishFailure {
   return {
     eventId: entry.eventId,
     code: 'Timeout',
