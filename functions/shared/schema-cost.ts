@@ -73,7 +73,6 @@ export interface CostLimits {
 interface Edges {
   /** Applied to the same value (`allOf`, `$ref`, `if`...), once per entry. */
   readonly same: readonly Schema[];
-  /** `then` and `else` when it has both: one of them applies, never both. */
   /** Groups of subschemas of which one applies, never all: `then` or `else`, a dynamic reference's candidates. */
   readonly choices: ReadonlyArray<readonly Schema[]>;
   readonly properties: ReadonlyMap<string, Schema>;
@@ -307,7 +306,7 @@ type Member =
 
 /**
  * The most subschemas `schema` applies to one value of any data nested up to `maxDepth` levels, stopping at the
- * first count past `limit`. Never recurses, so a chain of 100,000 definitions is no stack overflow.
+ * first count past its limit (`limits`). Never recurses, so a chain of 100,000 definitions is no stack overflow.
  */
 export function worstApplications(
   schema: unknown,
@@ -327,8 +326,9 @@ export function worstApplications(
   const visit = (applied: Applied, at: readonly string[], repeated: boolean, next: Level[]): boolean => {
     budget.steps -= applied.size; // its key, made and looked up
     const cost: SchemaCost = { applications: total(applied, cap), at, repeated };
-    if (cost.applications > worst.applications || over(cost)) worst = cost;
-    if (over(cost)) return true;
+    const past = over(cost);
+    if (past || cost.applications > worst.applications) worst = cost;
+    if (past) return true;
     const key = `${keyOf(document, applied)}|${repeated}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -377,24 +377,32 @@ function merged(sets: readonly Level[]): Level {
   return { applied, at: (sets[0] as Level).at, repeated: sets.some((set) => set.repeated) };
 }
 
+/** `count` more of what is counted so far, counted no further than `limit` + 1. */
+const plus = (sofar: number, count: number, limit: number): number => Math.min(sofar + count, limit + 1);
+
 const total = (applied: Applied, limit: number): number => {
   let sum = 0;
-  for (const count of applied.values()) sum = Math.min(sum + count, limit + 1);
+  for (const count of applied.values()) sum = plus(sum, count, limit);
   return sum;
 };
 
-/** Identifies a set of applied subschemas and their counts. */
+/** A number for each schema object, so that a set of them can be named by a string. */
 const ids = new WeakMap<Schema, number>();
 let nextId = 0;
+
+/** Names a set of applied subschemas with their counts (those `keep` keeps; all of them by default). */
+function setKey(applied: Applied, keep: (node: Schema) => boolean = () => true): string {
+  const parts: string[] = [];
+  for (const [node, count] of applied) if (keep(node)) parts.push(`${idOf(node)}*${count}`);
+  return parts.sort().join(',');
+}
+
 /**
  * Identifies what a set of applied subschemas leads to: those that reach into members, with their counts. Those that
  * only assert (`{ "type": "string" }`, `{ "$ref": ... }` once followed) cost where they apply and lead nowhere.
  */
 function keyOf(document: SchemaDocument, applied: Applied): string {
-  const parts: string[] = [];
-  for (const [node, count] of applied)
-    if (document.reachesMembers(node)) parts.push(`${idOf(node)}*${count}`);
-  return parts.sort().join(',');
+  return setKey(applied, (node) => document.reachesMembers(node));
 }
 
 function segmentOf(member: Member): string {
@@ -446,8 +454,7 @@ function seedsFor(
 ): Applied {
   const seeds: Applied = new Map();
   const add = (node: Schema | undefined, count: number) => {
-    if (node !== undefined && node !== EMPTY)
-      seeds.set(node, Math.min((seeds.get(node) ?? 0) + count, limit + 1));
+    if (node !== undefined && node !== EMPTY) seeds.set(node, plus(seeds.get(node) ?? 0, count, limit));
   };
   for (const [node, count] of applied) {
     const edges = document.edges(node);
@@ -525,13 +532,7 @@ function close(
       ]),
     );
     const applied = closeWith(document, seeds, limit, budget, picks, []);
-    sets.set(
-      [...applied]
-        .map(([node, count]) => `${idOf(node)}*${count}`)
-        .sort()
-        .join(','),
-      applied,
-    );
+    sets.set(setKey(applied), applied);
   }
   return [...sets.values()];
 }
@@ -611,7 +612,7 @@ function closeWith(
     for (let position = 0; position < same.length; position++) {
       if (back?.has(position)) continue;
       const target = same[position] as Schema;
-      counts.set(target, Math.min((counts.get(target) ?? 0) + count, limit + 1));
+      counts.set(target, plus(counts.get(target) ?? 0, count, limit));
     }
   }
   return counts;
