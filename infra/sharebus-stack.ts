@@ -348,7 +348,6 @@ export class SharebusStack extends Stack {
     });
   }
 
-  /** How cdk-nag names the table in its findings, e.g. `RegistryTableDB777839`. */
   /** An alarm that goes to ALARM in any minute `metric` (a Sum) counts one or more. */
   #alarmOnAny(id: string, description: string, metric: IMetric): Alarm {
     return new Alarm(this, id, {
@@ -361,6 +360,7 @@ export class SharebusStack extends Stack {
     });
   }
 
+  /** How cdk-nag names the table in its findings, e.g. `RegistryTableDB777839`. */
   private tableLogicalId(): string {
     const cfnTable = this.registry.table.node.defaultChild;
     if (!(cfnTable instanceof CfnTable)) throw new SharebusStackError('the registry table has no CfnTable');

@@ -41,15 +41,16 @@ export async function seedDemo(
   for (const contract of DEMO_CONTRACTS) {
     const owner = DEMO_SYSTEMS.find((system) => system.departmentId === contract.owner);
     if (!owner) throw new Error(`the demo catalogue has no system for ${contract.owner}`);
+    const registration = contract.registration();
     try {
       await registerContract(
         ports,
         { kind: 'system', departmentId: owner.departmentId, systemId: owner.id },
-        contract.registration(),
+        registration,
       );
     } catch (error) {
       if (!(error instanceof SharebusError) || !error.expose) throw error;
-      skipped.push(`${contract.registration().type}: ${error.message}`);
+      skipped.push(`${registration.type}: ${error.message}`);
     }
   }
   return { keys, skipped };

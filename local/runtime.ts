@@ -123,10 +123,10 @@ function writeSecret(file: string, content: string): void {
 /** An admin key a request can send as `Authorization: Bearer <key>`: printable ASCII, no spaces. */
 const SENDABLE_KEY = /^[\x21-\x7e]+$/;
 
-function checkAdminKey(key: string, from: string): string {
+/** `key`, or a SettingError naming where it came from (`from`) and what to do (`fix`). */
+function checkAdminKey(key: string, from: string, fix: string): string {
   if (!SENDABLE_KEY.test(key)) {
     const why = key === '' ? 'it is empty' : 'a key is printable ASCII without spaces';
-    const fix = from.startsWith('/') ? 'repair it, or delete the file for a new key' : 'set another';
     throw new SettingError(`${from} holds an admin key no request can send (${why}): ${fix}.`);
   }
   return key;
@@ -149,10 +149,13 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       : checkAdminKey(
           givenKey,
           options.adminKey !== undefined ? 'the adminKey option' : 'SHAREBUS_ADMIN_KEY',
+          'set another',
         );
   const keptKey = keyFile && existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined;
   const kept =
-    keptKey === undefined || given !== undefined ? undefined : checkAdminKey(keptKey, keyFile as string);
+    keptKey === undefined || given !== undefined
+      ? undefined
+      : checkAdminKey(keptKey, keyFile as string, 'repair it, or delete the file for a new key');
   const ports = {
     dynamoDb: portFrom(options.dynamoDbPort, 'SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
     eventBridge: portFrom(options.eventBridgePort, 'SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge),
@@ -292,7 +295,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       if (!(error instanceof RegistryConflictError) || error.entity !== 'apiKey') throw error;
       throw new SettingError("the admin key given is a system's API key: choose another one.");
     }
-    if (keyFile && !process.env.SHAREBUS_ADMIN_KEY && !options.adminKey) writeSecret(keyFile, adminKey);
+    if (keyFile && given === undefined) writeSecret(keyFile, adminKey);
 
     let demoKeys: DemoKeys = {};
     let demoSkipped: string[] = [];
