@@ -1,7 +1,7 @@
 // `npm start` with a state directory, across starts: the admin key it keeps and what it refuses to put back, the
 // demo catalogue it skips a part of rather than fail on, and the key files it refuses in one line.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -41,6 +41,7 @@ describe('npm start with a state directory, across starts', () => {
     } finally {
       await first.stop();
     }
+    const keptBefore = readFileSync(join(dataDir, 'admin-key'), 'utf8');
     // Act: before, the second start put the retired key back, and the rotated one answered 401
     const second = await startLocalSharebus(env(), ['--no-demo']).then(
       async (started) => {
@@ -53,6 +54,8 @@ describe('npm start with a state directory, across starts', () => {
     try {
       // Assess
       expect(second).toMatch(/admin-key is no longer the registry's \(.*rotated with npm run admin-key\)/);
+      // The refused start left the kept key as it was
+      expect(readFileSync(join(dataDir, 'admin-key'), 'utf8')).toBe(keptBefore);
       expect((await call(third.apiUrl, 'GET', '/subscriptions', rotated)).status).toBe(200);
       expect((await call(third.apiUrl, 'GET', '/subscriptions', first.adminKey)).status).toBe(401);
     } finally {
@@ -110,5 +113,7 @@ describe('npm start with a state directory, across starts', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(message);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    // Nothing was started or written beside the key file
+    expect(readdirSync(dataDir)).toEqual(['admin-key']);
   });
 });
