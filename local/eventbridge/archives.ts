@@ -3,7 +3,16 @@
 // Each archive shows on its bus as the managed rule `Events-Archive-<name>`, as in AWS; the rule is a view
 // of the archive (events are captured by the onEventPut hook, not by routing), so nothing is archived twice.
 import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  type ArchivedEvent,
+  type ArchiveEvents,
+  type ArchiveSelection,
+  MemoryArchiveEvents,
+  readArchivedEvents,
+  SegmentedArchiveEvents,
+} from './archive-events.js';
 import {
   type AccountScope,
   archiveArn,
@@ -26,14 +35,7 @@ import {
   type ManagedRuleOwner,
 } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
-import {
-  type CoalescingWriter,
-  cannotRead,
-  jsonLinesText,
-  readJsonLines,
-  readStateFile,
-  reasonOf,
-} from './persistence.js';
+import { type CoalescingWriter, cannotRead, readStateFile, reasonOf } from './persistence.js';
 import {
   type JsonObject,
   KMS_KEY_FIELD,
@@ -42,15 +44,6 @@ import {
   page,
   RequestReader,
 } from './request.js';
-
-interface ArchivedEvent {
-  readonly json: string;
-  /** Epoch ms of the event's `time`, which replay windows select on. */
-  readonly time: number;
-  readonly ingestedAt: number;
-  /** The bus that forwarded it here (a bus target): replayed, it goes no further to a third bus either. */
-  readonly forwardedFrom?: string;
-}
 
 type ArchiveState = 'ENABLED' | 'DISABLED';
 /** What is left of the archive's managed rule after RemoveTargets or DeleteRule with `Force: true`. */
@@ -70,8 +63,7 @@ interface Archive {
   kmsKeyIdentifier?: string;
   retentionDays: number;
   readonly creationTime: number;
-  events: ArchivedEvent[];
-  sizeBytes: number;
+  readonly events: ArchiveEvents;
   /** When retention may next drop events (see PRUNE_EVERY_MS); not kept across restarts. */
   nextPruneAt: number;
   state: ArchiveState;
@@ -211,13 +203,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         ingestedAt: event.ingestedAt,
         ...(event.forwardedFrom !== undefined ? { forwardedFrom: event.forwardedFrom } : {}),
       };
-      archive.events.push(stored);
-      archive.sizeBytes += Buffer.byteLength(stored.json);
-      if (this.#dir) {
-        this.writer.append(this.#eventsFile(archive.name), JSON.stringify(stored), () =>
-          jsonLinesText(archive.events),
-        );
-      }
+      archive.events.add(stored);
     }
   }
 
@@ -226,18 +212,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     const now = Date.now();
     if (now < archive.nextPruneAt) return;
     archive.nextPruneAt = now + PRUNE_EVERY_MS;
-    const oldest = now - archive.retentionDays * DAY_MS;
-    const events = archive.events;
-    if (events.length === 0 || (events[0] as ArchivedEvent).ingestedAt >= oldest) return;
-    // Archived in the order they came, so the expired events lead. Only that leading run goes: should the clock
-    // have stepped back, an event inside the window is never dropped, and a later expired one goes once it leads.
-    let expired = 0;
-    while (expired < events.length && (events[expired] as ArchivedEvent).ingestedAt < oldest) {
-      archive.sizeBytes -= Buffer.byteLength((events[expired] as ArchivedEvent).json);
-      expired++;
-    }
-    archive.events = events.slice(expired);
-    this.#saveEvents(archive);
+    archive.events.prune(now - archive.retentionDays * DAY_MS);
   }
 
   // ---- archives ----
@@ -270,10 +245,11 @@ export class ArchiveStore implements ManagedRuleOwner {
       throw ruleCollision(name);
     }
     const compiled = eventPattern !== undefined ? compileRulePattern(eventPattern) : undefined;
+    const incarnation = randomUUID();
     const archive: Archive = {
       name,
       arn: archiveArn(this.#scope, name),
-      incarnation: randomUUID(),
+      incarnation,
       sourceArn,
       busName,
       ...(description !== undefined ? { description } : {}),
@@ -282,15 +258,13 @@ export class ArchiveStore implements ManagedRuleOwner {
       ...(kmsKey !== undefined ? { kmsKeyIdentifier: kmsKey } : {}),
       retentionDays: Math.min(retentionDays ?? 0, MAX_RETENTION_DAYS),
       creationTime: Date.now(),
-      events: [],
-      sizeBytes: 0,
+      events: this.#eventsOf(name, incarnation),
       nextPruneAt: 0,
       state: 'ENABLED',
       managedRule: 'whole',
     };
     this.#archives.set(name, archive);
     this.#saveIndex();
-    this.#saveEvents(archive);
     return {
       ArchiveArn: archive.arn,
       State: archive.state,
@@ -344,8 +318,8 @@ export class ArchiveStore implements ManagedRuleOwner {
       ...(archive.stateReason !== undefined ? { StateReason: archive.stateReason } : {}),
       ...(archive.kmsKeyIdentifier !== undefined ? { KmsKeyIdentifier: archive.kmsKeyIdentifier } : {}),
       RetentionDays: archive.retentionDays,
-      SizeBytes: archive.sizeBytes,
-      EventCount: archive.events.length,
+      SizeBytes: archive.events.sizeBytes,
+      EventCount: archive.events.count,
       CreationTime: epochSeconds(archive.creationTime),
     };
   }
@@ -390,8 +364,8 @@ export class ArchiveStore implements ManagedRuleOwner {
           State: a.state,
           ...(a.stateReason !== undefined ? { StateReason: a.stateReason } : {}),
           RetentionDays: a.retentionDays,
-          SizeBytes: a.sizeBytes,
-          EventCount: a.events.length,
+          SizeBytes: a.events.sizeBytes,
+          EventCount: a.events.count,
           CreationTime: epochSeconds(a.creationTime),
         };
       }),
@@ -466,9 +440,8 @@ export class ArchiveStore implements ManagedRuleOwner {
   deleteArchive(body: JsonObject): JsonObject {
     const archive = this.#archiveNamed(this.#readName(body));
     this.#archives.delete(archive.name);
-    archive.events = [];
+    archive.events.drop();
     this.#saveIndex();
-    this.#saveEvents(archive);
     return {};
   }
 
@@ -621,12 +594,13 @@ export class ArchiveStore implements ManagedRuleOwner {
   #run(replay: Replay, archive: Archive, busName: string, onlyRules: ReadonlySet<string> | undefined): void {
     this.#running++;
     // Chosen when the replay leaves STARTING, so events archived meanwhile are in it as their time says.
-    let selected: ArchivedEvent[] | undefined;
+    let selected: ArchiveSelection | undefined;
     let index = 0;
     const step = (): void => {
       // A user's cancel keeps its own account (no reason), even when a stop comes before it takes effect.
       if (replay.state === 'CANCELLING' || this.#stopped) {
         const stopped = replay.state !== 'CANCELLING';
+        selected?.close();
         this.#finish(replay, 'CANCELLED', stopped ? 'The embedded EventBridge stopped.' : undefined);
         return;
       }
@@ -642,15 +616,12 @@ export class ArchiveStore implements ManagedRuleOwner {
         // Nor an event past the archive's retention, which pruning (at most once a minute, and on puts and reads)
         // may not have dropped yet.
         const oldest = archive.retentionDays > 0 ? Date.now() - archive.retentionDays * DAY_MS : -Infinity;
-        selected = archive.events
-          .filter(
-            (e) => e.time >= replay.eventStartTime && e.time < replay.eventEndTime && e.ingestedAt >= oldest,
-          )
-          .sort((a, b) => a.time - b.time);
+        selected = archive.events.select(replay.eventStartTime, replay.eventEndTime, oldest);
       }
       replay.state = 'RUNNING';
       for (const stop = Math.min(selected.length, index + REPLAY_BATCH); index < stop; index++) {
-        const archived = selected[index];
+        // One that can no longer be read (retention dropped its segment since, or the archive was deleted) is passed.
+        const archived = selected.at(index);
         if (!archived) continue;
         const event = withReplayName(JSON.parse(archived.json) as Record<string, unknown>, replay.name);
         const json = withReplayNameJson(archived.json, replay.name);
@@ -660,7 +631,10 @@ export class ArchiveStore implements ManagedRuleOwner {
         replay.eventLastReplayedTime = archived.time;
       }
       if (index < selected.length) setImmediate(step);
-      else this.#finish(replay, 'COMPLETED');
+      else {
+        selected.close();
+        this.#finish(replay, 'COMPLETED');
+      }
     };
     const timer = setTimeout(() => {
       this.#starting.delete(timer);
@@ -775,8 +749,10 @@ export class ArchiveStore implements ManagedRuleOwner {
 
   // ---- persistence ----
 
-  #eventsFile(name: string): string {
-    return join(this.#dir ?? '', 'archives', `${name}.jsonl`);
+  /** Where an archive's events are kept: on disk in segments with a dataDir, else in memory. */
+  #eventsOf(name: string, incarnation: string): ArchiveEvents {
+    if (!this.#dir) return new MemoryArchiveEvents();
+    return new SegmentedArchiveEvents(this.writer, join(this.#dir, 'archives', name, incarnation));
   }
 
   #saveIndex(): void {
@@ -802,18 +778,58 @@ export class ArchiveStore implements ManagedRuleOwner {
     });
   }
 
-  #saveEvents(archive: Archive): void {
-    if (!this.#dir) return;
-    const events = archive.events;
-    this.writer.replace(this.#eventsFile(archive.name), () => jsonLinesText(events));
-  }
-
   /** A saved archive's pattern compiled, or the error that stops the start naming the file and the archive. */
   #savedPattern(saved: SavedArchive): ReturnType<typeof compileRulePattern> {
     try {
       return compileRulePattern(saved.eventPattern ?? '');
     } catch (error) {
       throw cannotRead(join(this.#dir ?? '', 'archives.json'), `archive ${saved.name}: ${reasonOf(error)}`);
+    }
+  }
+
+  /**
+   * A saved archive's events. A line a crash cut short is left out, and its segment rewritten without it (or with
+   * the newline it lacks), so that the next event is not appended to the broken line. Events in the one file of
+   * versions before segments (`archives/NAME.jsonl`) move into segments, once.
+   */
+  #loadEvents(name: string, incarnation: string): SegmentedArchiveEvents {
+    const archives = join(this.#dir ?? '', 'archives');
+    const dir = join(archives, name, incarnation);
+    const legacy = join(archives, `${name}.jsonl`);
+    let skipped: number;
+    let where: string;
+    let events: SegmentedArchiveEvents;
+    if (existsSync(legacy)) {
+      // Segments beside it are a move a stop cut short: they are made again from it.
+      rmSync(dir, { recursive: true, force: true });
+      const old = readArchivedEvents(legacy);
+      events = new SegmentedArchiveEvents(this.writer, dir);
+      for (const event of old.events) events.add(event);
+      // Removed after the segments are written (the writer removes last in each pass).
+      this.writer.remove(legacy);
+      skipped = old.skipped;
+      where = legacy;
+    } else {
+      events = new SegmentedArchiveEvents(this.writer, dir);
+      skipped = events.skipped;
+      where = dir;
+    }
+    if (skipped > 0) {
+      console.warn(`[eventbridge] archive ${name}: skipped ${skipped} unreadable line(s) in ${where}`);
+    }
+    return events;
+  }
+
+  /** Events of archives deleted while a removal was on its way (a crash): no archive reads them. */
+  #removeStaleEvents(): void {
+    const archives = join(this.#dir ?? '', 'archives');
+    if (!existsSync(archives)) return;
+    for (const entry of readdirSync(archives, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const live = this.#archives.get(entry.name)?.incarnation;
+      for (const inner of readdirSync(join(archives, entry.name))) {
+        if (inner !== live) this.writer.remove(join(archives, entry.name, inner));
+      }
     }
   }
 
@@ -825,13 +841,15 @@ export class ArchiveStore implements ManagedRuleOwner {
       { archives: ['sourceArn', 'busName'], replays: ['sourceArn', 'state'] },
     );
     if (!saved) return;
+    let unnamed = false;
     for (const s of saved.archives ?? []) {
-      const file = this.#eventsFile(s.name);
-      const { events, skipped, unterminated } = readArchivedEvents(file);
+      // Files of versions before incarnations were kept lack one: it is given now, and kept.
+      unnamed ||= s.incarnation === undefined;
+      const incarnation = s.incarnation ?? randomUUID();
       const archive: Archive = {
         name: s.name,
         arn: archiveArn(this.#scope, s.name),
-        incarnation: s.incarnation ?? randomUUID(),
+        incarnation,
         sourceArn: s.sourceArn,
         busName: s.busName,
         ...(s.description !== undefined ? { description: s.description } : {}),
@@ -841,22 +859,17 @@ export class ArchiveStore implements ManagedRuleOwner {
         ...(s.kmsKeyIdentifier !== undefined ? { kmsKeyIdentifier: s.kmsKeyIdentifier } : {}),
         retentionDays: s.retentionDays,
         creationTime: s.creationTime,
-        events,
-        sizeBytes: events.reduce((n, e) => n + Buffer.byteLength(e.json), 0),
+        events: this.#loadEvents(s.name, incarnation),
         nextPruneAt: 0,
         state: s.state ?? 'ENABLED',
         ...(s.stateReason !== undefined ? { stateReason: s.stateReason } : {}),
         managedRule: s.managedRule ?? 'whole',
       };
       this.#archives.set(s.name, archive);
-      if (skipped > 0) {
-        console.warn(`[eventbridge] archive ${s.name}: skipped ${skipped} unreadable line(s) in ${file}`);
-      }
-      // A line cut short by a crash mid-write: the rest loads, and the file is rewritten without it (or with the
-      // newline it lacks), so that the next event is not appended to the broken line.
-      if (skipped > 0 || unterminated) this.#saveEvents(archive);
       this.#prune(archive);
     }
+    this.#removeStaleEvents();
+    if (unnamed) this.#saveIndex();
     let interrupted = 0;
     for (const r of saved.replays ?? []) {
       const replay: Replay = { ...r, arn: replayArn(this.#scope, r.name) };
@@ -875,24 +888,6 @@ export class ArchiveStore implements ManagedRuleOwner {
     }
     if (interrupted > 0) this.#saveIndex();
   }
-}
-
-/** An archive's events file, one JSON object per line (see readJsonLines); a line that is not an event is skipped. */
-function readArchivedEvents(file: string): {
-  events: ArchivedEvent[];
-  skipped: number;
-  unterminated: boolean;
-} {
-  const { values, skipped, unterminated } = readJsonLines(file);
-  const events: ArchivedEvent[] = [];
-  for (const value of values) {
-    const e = value as Partial<ArchivedEvent> | null;
-    if (typeof e?.json === 'string' && typeof e.time === 'number' && typeof e.ingestedAt === 'number') {
-      const from = typeof e.forwardedFrom === 'string' ? { forwardedFrom: e.forwardedFrom } : {};
-      events.push({ json: e.json, time: e.time, ingestedAt: e.ingestedAt, ...from });
-    }
-  }
-  return { events, skipped: skipped + values.length - events.length, unterminated };
 }
 
 /** ListArchives and ListReplays take one of NamePrefix, EventSourceArn and State (AWS's words, recorded). */

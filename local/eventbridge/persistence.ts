@@ -41,6 +41,8 @@ export class CoalescingWriter {
   #closed = false;
   readonly #snapshots = new Map<string, () => string>();
   readonly #appends = new Map<string, { readonly lines: string[]; rebuild: () => string }>();
+  /** Files and directories to remove, after the pass's rewrites and appends. */
+  readonly #removals = new Set<string>();
   /** Rewrites that failed, waiting to be tried again. */
   readonly #retrying = new Map<string, NodeJS.Timeout>();
   /** The wait before a path's next retry, until one of its rewrites lands. */
@@ -90,6 +92,24 @@ export class CoalescingWriter {
       pending.lines.push(line);
       pending.rebuild = rebuild;
     } else this.#appends.set(path, { lines: [line], rebuild });
+    this.#schedule();
+  }
+
+  /**
+   * Removes the file or directory at `path` soon, with everything under it, and drops the writes waiting for those
+   * paths (rewrites tried again included). A path removed is not written again: callers name new files anew.
+   */
+  remove(path: string): void {
+    const under = (p: string): boolean => p === path || p.startsWith(`${path}/`);
+    for (const p of [...this.#snapshots.keys()]) if (under(p)) this.#snapshots.delete(p);
+    for (const p of [...this.#appends.keys()]) if (under(p)) this.#appends.delete(p);
+    for (const [p, timer] of [...this.#retrying]) {
+      if (!under(p)) continue;
+      clearTimeout(timer);
+      this.#retrying.delete(p);
+    }
+    this.#removals.add(path);
+    this.#ask(path);
     this.#schedule();
   }
 
@@ -181,7 +201,7 @@ export class CoalescingWriter {
         await this.#writeAll();
       } finally {
         this.#scheduled = undefined;
-        const more = this.#snapshots.size > 0 || this.#appends.size > 0;
+        const more = this.#snapshots.size > 0 || this.#appends.size > 0 || this.#removals.size > 0;
         // With nothing left to write, a waiter still undecided could wait forever: none should be, and one would be
         // answered as behind rather than as written.
         this.#settle(!more);
@@ -215,8 +235,10 @@ export class CoalescingWriter {
       }
     }
     const appends = [...this.#appends];
+    const removals = [...this.#removals];
     this.#snapshots.clear();
     this.#appends.clear();
+    this.#removals.clear();
     for (const [path, content, text] of snapshots) await this.#rewrite(path, content, text, upTo);
     for (const [path, { lines, rebuild }] of appends) {
       try {
@@ -250,6 +272,11 @@ export class CoalescingWriter {
         this.#failed(path, error);
         if (!this.#snapshots.has(path) && !this.#retrying.has(path)) this.#retryLater(path, rebuild);
       }
+    }
+    for (const path of removals) {
+      // A removal that fails leaves files nobody reads (their owner is gone); it is reported, not tried again.
+      if (await this.#guard(path, () => rm(path, { recursive: true, force: true })))
+        this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
     }
   }
 

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -51,6 +51,12 @@ async function putOrders(harness: Harness, ids: number[], source = 'sharebus.ord
 }
 
 /** The `orders` bus and its `orders-archive`, which the replay tests start from. */
+/** The file of an archive's first segment of events, in the directory of its incarnation. */
+async function firstSegment(dataDir: string, archive = 'orders-archive'): Promise<string> {
+  const [incarnation] = await readdir(join(dataDir, 'archives', archive));
+  return join(dataDir, 'archives', archive, incarnation ?? '', '00000001.jsonl');
+}
+
 async function createOrdersArchive(harness: Harness): Promise<void> {
   await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
   await harness.client.send(
@@ -1433,7 +1439,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
     await putOrders(first, [1, 2, 3]);
     await first.eventBridge.idle();
     await first.close();
-    await appendFile(join(dataDir, 'archives', 'orders-archive.jsonl'), '{"json":"{\\"version\\":');
+    await appendFile(await firstSegment(dataDir), '{"json":"{\\"version\\":');
     // Act
     const second = await startHarness({ dataDir });
     let afterTear: number | undefined;
@@ -1459,12 +1465,12 @@ describe('embedded EventBridge: archives in dataDir', () => {
 
   it('starts after a crash cut the last newline, and appends the next event on a line of its own', async () => {
     // Prepare
-    const file = join(dataDir, 'archives', 'orders-archive.jsonl');
     const first = await startHarness({ dataDir });
     await createOrdersArchive(first);
     await putOrders(first, [1, 2]);
     await first.eventBridge.idle();
     await first.close();
+    const file = await firstSegment(dataDir);
     await writeFile(file, (await readFile(file, 'utf8')).replace(/\n$/, ''));
     // Act
     const counts: Array<number | undefined> = [];
@@ -1524,5 +1530,79 @@ describe('embedded EventBridge: archives in dataDir', () => {
     } finally {
       await second.close();
     }
+  });
+  it('moves the events of the one file versions before segments kept into segments, once, and replays them', async () => {
+    // Prepare: the layout of those versions: one `archives/NAME.jsonl` of lines {json, time, ingestedAt}.
+    const first = await startHarness({ dataDir });
+    await createOrdersArchive(first);
+    await putOrders(first, [1, 2, 3]);
+    await first.eventBridge.idle();
+    await first.close();
+    const segment = await firstSegment(dataDir);
+    const lines = (await readFile(segment, 'utf8')).split('\n').filter(Boolean);
+    const legacy = lines.map((line) => {
+      const { json, time, ingestedAt } = JSON.parse(line) as Record<string, unknown>;
+      return JSON.stringify({ json, time, ingestedAt });
+    });
+    await rm(join(dataDir, 'archives', 'orders-archive'), { recursive: true });
+    await writeFile(join(dataDir, 'archives', 'orders-archive.jsonl'), `${legacy.join('\n')}\n`);
+    // Act: two starts, so that a second move would show as events counted twice.
+    for (const _ of [1, 2]) {
+      const h = await startHarness({ dataDir });
+      await h.eventBridge.idle();
+      await h.close();
+    }
+    const third = await startHarness({ dataDir });
+    try {
+      await addQueueRule(third, 'after-move');
+      const described = await third.client.send(
+        new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }),
+      );
+      await third.client.send(
+        new StartReplayCommand({
+          ReplayName: 'after-move',
+          EventSourceArn: ARCHIVE_ARN,
+          EventStartTime: new Date(Date.now() - 60_000),
+          EventEndTime: new Date(Date.now() + 60_000),
+          Destination: { Arn: BUS_ARN },
+        }),
+      );
+      await third.eventBridge.idle();
+      // Assess
+      expect(described.EventCount).toBe(3);
+      expect(await readdir(join(dataDir, 'archives'))).toEqual(['orders-archive']);
+      const replayed = bodies(third, 'after-move');
+      expect(replayed.map((e) => (e.detail as { orderId: number }).orderId)).toEqual([1, 2, 3]);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('removes the events of an archive deleted, and of one whose removal a stop cut short', async () => {
+    // Prepare: one archive deleted; the directory of a deleted incarnation of another left behind.
+    const first = await startHarness({ dataDir });
+    await createOrdersArchive(first);
+    await first.client.send(new CreateArchiveCommand({ ArchiveName: 'gone', EventSourceArn: BUS_ARN }));
+    await putOrders(first, [1]);
+    await first.eventBridge.idle();
+    const goneDir = join(dataDir, 'archives', 'gone');
+    const [goneIncarnation] = await readdir(goneDir);
+    // Act
+    await first.client.send(new DeleteArchiveCommand({ ArchiveName: 'gone' }));
+    await first.eventBridge.idle();
+    const afterDelete = await readdir(goneDir);
+    await first.close();
+    const stale = join(dataDir, 'archives', 'orders-archive', 'an-incarnation-deleted-before');
+    await mkdir(stale);
+    await writeFile(join(stale, '00000001.jsonl'), '');
+    await writeFile(join(goneDir, 'stray'), '');
+    const second = await startHarness({ dataDir });
+    await second.eventBridge.idle();
+    await second.close();
+    // Assess
+    expect(goneIncarnation).toBeDefined();
+    expect(afterDelete).toEqual([]);
+    expect(await readdir(join(dataDir, 'archives', 'orders-archive'))).toHaveLength(1);
+    expect(await readdir(goneDir)).toEqual([]);
   });
 });

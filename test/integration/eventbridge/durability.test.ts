@@ -4,7 +4,7 @@
 // synchronously), which shows the order of the two without timing either; a file replaced by a directory makes
 // the write fail.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeRuleCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
@@ -33,19 +33,23 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
   it.each([
     [
       'PutRule, in the control-plane log',
-      'control-plane.jsonl',
+      async () => 'control-plane.jsonl',
       'PutRule',
       { Name: 'kept', EventPattern: '{"source":["s"]}' },
       '"Name":"kept"',
     ],
     [
       "PutEvents, in its archive's events",
-      join('archives', 'all.jsonl'),
+      // The segment the first event started, in the directory of this archive's incarnation.
+      async (dir: string) => {
+        const [incarnation] = await readdir(join(dir, 'archives', 'all'));
+        return join('archives', 'all', incarnation ?? '', '00000001.jsonl');
+      },
       'PutEvents',
       { Entries: [{ Source: 's', DetailType: 'kept', Detail: '{}' }] },
       '\\"detail-type\\":\\"kept\\"',
     ],
-  ])('%s', async (_, file, operation, body, expected) => {
+  ])('%s', async (_, fileIn, operation, body, expected) => {
     // Prepare: a server of its own, whose writes to a FIFO may block it whole without blocking the test.
     const { child, endpoint } = await startChild(dataDir);
     try {
@@ -56,6 +60,7 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
       );
       const first = { Entries: [{ Source: 's', DetailType: 'first', Detail: '{}' }] };
       await rawCall(endpoint, 'PutEvents', JSON.stringify(first));
+      const file = await fileIn(dataDir);
       await fifo(join(dataDir, file));
       const order: string[] = [];
       // Act: the change is sent; the file is read only well after an answer given before the write would be in.

@@ -1,0 +1,483 @@
+// The events one archive keeps. Without a dataDir they are an array in memory. With one they are on disk, in
+// segment files of at most SEGMENT_MAX_BYTES and SEGMENT_SPAN_MS of ingestion each, and memory holds only what each
+// segment spans (counts, sizes, times) and the lines of the segment being written: a busy bus's 30-day archive is
+// gigabytes, more than a heap holds and far more than one JavaScript string (about 512 MiB), and before segments
+// every start read it whole. Retention drops whole segments, so an event may outlast it by up to SEGMENT_SPAN_MS
+// (no replay includes it). A replay reads the events it selects from their files, one at a time.
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CoalescingWriter, readJsonLines } from './persistence.js';
+
+export interface ArchivedEvent {
+  readonly json: string;
+  /** Epoch ms of the event's `time`, which replay windows select on. */
+  readonly time: number;
+  readonly ingestedAt: number;
+  /** The bus that forwarded it here (a bus target): replayed, it goes no further to a third bus either. */
+  readonly forwardedFrom?: string;
+}
+
+/** The events a replay selected, in the order it puts them back. */
+export interface ArchiveSelection {
+  readonly length: number;
+  /** The i-th event; undefined if it can no longer be read (its segment dropped by retention since). */
+  at(index: number): ArchivedEvent | undefined;
+  /** Lets go of the files it reads. */
+  close(): void;
+}
+
+export interface ArchiveEvents {
+  readonly count: number;
+  /** The bytes of the events' JSON, which DescribeArchive reports as SizeBytes. */
+  readonly sizeBytes: number;
+  add(event: ArchivedEvent): void;
+  /** Drops the events ingested before `oldest` (on disk, the segments holding only such events). */
+  prune(oldest: number): void;
+  /**
+   * The events whose time is in [start, end) and that were ingested at or after `oldest`, by time, events of one
+   * time in the order archived.
+   */
+  select(start: number, end: number, oldest: number): ArchiveSelection;
+  /** Drops every event, and on disk the files (the archive deleted). */
+  drop(): void;
+}
+
+/** A line of an archive's events file, or undefined if it is not one (a crash cut it short, or a hand edited it). */
+export function archivedEvent(value: unknown): ArchivedEvent | undefined {
+  const e = value as Partial<ArchivedEvent> | null;
+  if (typeof e?.json !== 'string' || typeof e.time !== 'number' || typeof e.ingestedAt !== 'number')
+    return undefined;
+  const from = typeof e.forwardedFrom === 'string' ? { forwardedFrom: e.forwardedFrom } : {};
+  return { json: e.json, time: e.time, ingestedAt: e.ingestedAt, ...from };
+}
+
+/** An archive's events file as versions before segments wrote it (`archives/NAME.jsonl`), with what it lacked. */
+export function readArchivedEvents(file: string): { events: ArchivedEvent[]; skipped: number } {
+  const { values, skipped } = readJsonLines(file);
+  const events: ArchivedEvent[] = [];
+  for (const value of values) {
+    const event = archivedEvent(value);
+    if (event) events.push(event);
+  }
+  return { events, skipped: skipped + values.length - events.length };
+}
+
+const bytesOf = (event: ArchivedEvent): number => Buffer.byteLength(event.json);
+
+/** Indexes 0..n-1 ordered by `time`, ties in their order (Array.prototype.sort is stable). */
+function byTime(times: readonly number[]): number[] {
+  return Array.from(times, (_, i) => i).sort((a, b) => (times[a] as number) - (times[b] as number));
+}
+
+export class MemoryArchiveEvents implements ArchiveEvents {
+  #events: ArchivedEvent[] = [];
+  #sizeBytes = 0;
+
+  get count(): number {
+    return this.#events.length;
+  }
+
+  get sizeBytes(): number {
+    return this.#sizeBytes;
+  }
+
+  add(event: ArchivedEvent): void {
+    this.#events.push(event);
+    this.#sizeBytes += bytesOf(event);
+  }
+
+  prune(oldest: number): void {
+    // Archived in the order they came, so the expired events lead. Only that leading run goes: should the clock
+    // have stepped back, an event inside the window is never dropped, and a later expired one goes once it leads.
+    const events = this.#events;
+    let expired = 0;
+    while (expired < events.length && (events[expired] as ArchivedEvent).ingestedAt < oldest) {
+      this.#sizeBytes -= bytesOf(events[expired] as ArchivedEvent);
+      expired++;
+    }
+    if (expired > 0) this.#events = events.slice(expired);
+  }
+
+  select(start: number, end: number, oldest: number): ArchiveSelection {
+    const inWindow = this.#events.filter((e) => e.time >= start && e.time < end && e.ingestedAt >= oldest);
+    const order = byTime(inWindow.map((e) => e.time));
+    return { length: order.length, at: (i) => inWindow[order[i] as number], close: () => {} };
+  }
+
+  drop(): void {
+    this.#events = [];
+    this.#sizeBytes = 0;
+  }
+}
+
+/** A segment ends once it holds this many bytes of lines... */
+export const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
+/** ...or spans this long since its first event's ingestion: what an expired event may outlast retention by. */
+export const SEGMENT_SPAN_MS = 60 * 60_000;
+
+interface Segment {
+  /** Its number, which names its file and orders it among the others. */
+  readonly number: number;
+  readonly file: string;
+  count: number;
+  sizeBytes: number;
+  /** The bytes of its lines, newlines included: what its file holds once written. */
+  fileBytes: number;
+  minTime: number;
+  maxTime: number;
+  minIngestedAt: number;
+  maxIngestedAt: number;
+  /** Takes no more events. */
+  closed: boolean;
+  /**
+   * Its lines while it is written to, and after until the writer has them all on disk: what a failed append
+   * rebuilds the file from, and what a replay reads meanwhile.
+   */
+  lines: string[] | undefined;
+  /** The writer's count of writes asked for when this segment's file was last asked for one, if any was. */
+  asked?: number;
+}
+
+/** What the index keeps of a closed segment, so that a start reads no segment the index vouches for. */
+type SegmentSummary = Omit<Segment, 'file' | 'closed' | 'lines' | 'asked'>;
+
+const INDEX_FILE = 'segments.json';
+const SEGMENT_FILE = /^(\d{8})\.jsonl$/;
+
+export interface SegmentLimits {
+  readonly maxBytes: number;
+  readonly spanMs: number;
+}
+
+export class SegmentedArchiveEvents implements ArchiveEvents {
+  readonly #segments: Segment[] = [];
+  #count = 0;
+  #sizeBytes = 0;
+  #nextNumber = 1;
+
+  /**
+   * The events in `dir` (created on the first event), read as the index and the files say; `skipped` counts the
+   * lines that could not be read (a crash cut the last one short), which are left out of the file again.
+   */
+  constructor(
+    private readonly writer: CoalescingWriter,
+    readonly dir: string,
+    private readonly limits: SegmentLimits = { maxBytes: SEGMENT_MAX_BYTES, spanMs: SEGMENT_SPAN_MS },
+  ) {
+    if (!existsSync(dir)) return;
+    const index = readIndex(join(dir, INDEX_FILE));
+    const numbers = readdirSync(dir)
+      .map((name) => SEGMENT_FILE.exec(name)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const [i, number] of numbers.entries()) {
+      const file = this.#file(number);
+      const summary = index.get(number);
+      const last = i === numbers.length - 1;
+      const segment =
+        summary && !last && statSync(file).size === summary.fileBytes
+          ? { ...summary, file, closed: true, lines: undefined }
+          : this.#scan(number, file, last);
+      if (segment.count === 0) {
+        this.writer.remove(file);
+        continue;
+      }
+      this.#segments.push(segment);
+      this.#count += segment.count;
+      this.#sizeBytes += segment.sizeBytes;
+    }
+    this.#nextNumber = (numbers.at(-1) ?? 0) + 1;
+    this.#saveIndex();
+  }
+
+  /** Lines skipped while reading the files at start. */
+  skipped = 0;
+
+  get count(): number {
+    return this.#count;
+  }
+
+  get sizeBytes(): number {
+    return this.#sizeBytes;
+  }
+
+  /** Segments held, for tests and benchmarks. */
+  get segments(): number {
+    return this.#segments.length;
+  }
+
+  /** Lines held in memory, for tests and benchmarks: the segment being written and those not on disk yet. */
+  get linesInMemory(): number {
+    let n = 0;
+    for (const s of this.#segments) n += s.lines?.length ?? 0;
+    return n;
+  }
+
+  #file(number: number): string {
+    return join(this.dir, `${String(number).padStart(8, '0')}.jsonl`);
+  }
+
+  /**
+   * A segment read from its file, when the index does not vouch for it: the last one (the one being written when
+   * the process stopped) or one written or cut short since the index was. Lines that cannot be read are left out;
+   * if there were any, or the last newline is missing, the file is rewritten as the lines that are left. The last
+   * segment stays open for more events unless it is full.
+   */
+  #scan(number: number, file: string, last: boolean): Segment {
+    const { values, skipped, unterminated } = readJsonLines(file);
+    const segment = emptySegment(number, file);
+    const lines: string[] = [];
+    let unusable = skipped;
+    for (const value of values) {
+      const event = archivedEvent(value);
+      if (!event) {
+        unusable++;
+        continue;
+      }
+      const line = lineOf(event);
+      lines.push(line);
+      count(segment, event, line);
+    }
+    this.skipped += unusable;
+    segment.lines = lines;
+    if (unusable > 0 || unterminated) {
+      this.writer.replace(file, () => linesText(lines));
+      segment.asked = this.writer.asked;
+    }
+    segment.closed = !last || segment.fileBytes >= this.limits.maxBytes;
+    if (segment.closed) this.#release(segment);
+    return segment;
+  }
+
+  add(event: ArchivedEvent): void {
+    const line = lineOf(event);
+    let open = this.#segments.at(-1);
+    if (open && !open.closed && this.#full(open, event, line)) this.#close(open);
+    if (!open || open.closed) {
+      const number = this.#nextNumber++;
+      open = { ...emptySegment(number, this.#file(number)), lines: [] };
+      this.#segments.push(open);
+    }
+    const lines = open.lines as string[];
+    lines.push(line);
+    count(open, event, line);
+    this.#count++;
+    this.#sizeBytes += bytesOf(event);
+    this.writer.append(open.file, line, () => linesText(lines));
+    open.asked = this.writer.asked;
+  }
+
+  /** Whether `event` should start a new segment rather than join `open`. */
+  #full(open: Segment, event: ArchivedEvent, line: string): boolean {
+    if (open.count === 0) return false;
+    const bytes = open.fileBytes + Buffer.byteLength(line) + 1;
+    return bytes > this.limits.maxBytes || event.ingestedAt - open.minIngestedAt >= this.limits.spanMs;
+  }
+
+  #close(segment: Segment): void {
+    segment.closed = true;
+    this.#saveIndex();
+    this.#release(segment);
+  }
+
+  /** Lets go of a closed segment's lines once the writer has them on disk (not while its file is behind). */
+  #release(segment: Segment): void {
+    if (segment.asked === undefined) {
+      segment.lines = undefined;
+      return;
+    }
+    void this.writer.written(segment.asked - 1).then((behind) => {
+      if (segment.closed && !behind.includes(segment.file)) segment.lines = undefined;
+    });
+  }
+
+  prune(oldest: number): void {
+    let dropped = 0;
+    while (dropped < this.#segments.length && (this.#segments[dropped] as Segment).maxIngestedAt < oldest) {
+      const segment = this.#segments[dropped] as Segment;
+      segment.closed = true;
+      this.#count -= segment.count;
+      this.#sizeBytes -= segment.sizeBytes;
+      this.writer.remove(segment.file);
+      dropped++;
+    }
+    if (dropped === 0) return;
+    this.#segments.splice(0, dropped);
+    this.#saveIndex();
+  }
+
+  select(start: number, end: number, oldest: number): ArchiveSelection {
+    // Where each selected event is: its line's text when the segment's lines are in memory, else its file and the
+    // line's place there, read again when the replay reaches it (a whole archive's events would not fit in memory).
+    const times: number[] = [];
+    const texts: Array<string | undefined> = [];
+    const files: string[] = [];
+    const offsets: number[] = [];
+    const lengths: number[] = [];
+    const take = (event: ArchivedEvent | undefined): boolean =>
+      event !== undefined && event.time >= start && event.time < end && event.ingestedAt >= oldest;
+    for (const segment of this.#segments) {
+      if (segment.maxTime < start || segment.minTime >= end || segment.maxIngestedAt < oldest) continue;
+      const { lines, file } = segment;
+      if (lines) {
+        for (const line of lines) {
+          const event = archivedEvent(JSON.parse(line));
+          if (!take(event)) continue;
+          times.push((event as ArchivedEvent).time);
+          texts.push(line);
+          files.push(file);
+          offsets.push(0);
+          lengths.push(0);
+        }
+        continue;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch {
+        continue; // dropped by retention meanwhile
+      }
+      for (let at = 0; at < bytes.length; ) {
+        const newline = bytes.indexOf(10, at);
+        const stop = newline < 0 ? bytes.length : newline;
+        let event: ArchivedEvent | undefined;
+        try {
+          event = archivedEvent(JSON.parse(bytes.toString('utf8', at, stop)));
+        } catch {
+          event = undefined;
+        }
+        if (take(event)) {
+          times.push((event as ArchivedEvent).time);
+          texts.push(undefined);
+          files.push(file);
+          offsets.push(at);
+          lengths.push(stop - at);
+        }
+        at = stop + 1;
+      }
+    }
+    const order = byTime(times);
+    const descriptors = new Map<string, number | undefined>();
+    const descriptor = (file: string): number | undefined => {
+      if (!descriptors.has(file)) {
+        try {
+          descriptors.set(file, openSync(file, 'r'));
+        } catch {
+          descriptors.set(file, undefined);
+        }
+      }
+      return descriptors.get(file);
+    };
+    return {
+      length: order.length,
+      at(i) {
+        const n = order[i] as number;
+        const text = texts[n];
+        if (text !== undefined) return archivedEvent(JSON.parse(text));
+        const fd = descriptor(files[n] as string);
+        if (fd === undefined) return undefined;
+        const buffer = Buffer.alloc(lengths[n] as number);
+        try {
+          readSync(fd, buffer, 0, buffer.length, offsets[n] as number);
+          return archivedEvent(JSON.parse(buffer.toString('utf8')));
+        } catch {
+          return undefined;
+        }
+      },
+      close() {
+        for (const fd of descriptors.values()) if (fd !== undefined) closeSync(fd);
+        descriptors.clear();
+      },
+    };
+  }
+
+  drop(): void {
+    for (const segment of this.#segments) segment.closed = true;
+    this.#segments.length = 0;
+    this.#count = 0;
+    this.#sizeBytes = 0;
+    this.writer.remove(this.dir);
+  }
+
+  /** The index of closed segments, rewritten as one closes or goes. */
+  #saveIndex(): void {
+    const file = join(this.dir, INDEX_FILE);
+    this.writer.replace(file, () => {
+      const closed: SegmentSummary[] = this.#segments
+        .filter((s) => s.closed)
+        .map(({ file: _f, closed: _c, lines: _l, asked: _a, ...summary }) => summary);
+      return `${JSON.stringify({ segments: closed })}\n`;
+    });
+  }
+}
+
+function emptySegment(number: number, file: string): Segment {
+  return {
+    number,
+    file,
+    count: 0,
+    sizeBytes: 0,
+    fileBytes: 0,
+    minTime: Infinity,
+    maxTime: -Infinity,
+    minIngestedAt: Infinity,
+    maxIngestedAt: -Infinity,
+    closed: false,
+    lines: undefined,
+  };
+}
+
+/** An event as a line of its segment: the times first, so a line can be told by its start. */
+function lineOf(event: ArchivedEvent): string {
+  const { json, time, ingestedAt, forwardedFrom } = event;
+  return JSON.stringify({
+    time,
+    ingestedAt,
+    ...(forwardedFrom !== undefined ? { forwardedFrom } : {}),
+    json,
+  });
+}
+
+function count(segment: Segment, event: ArchivedEvent, line: string): void {
+  segment.count++;
+  segment.sizeBytes += bytesOf(event);
+  segment.fileBytes += Buffer.byteLength(line) + 1;
+  segment.minTime = Math.min(segment.minTime, event.time);
+  segment.maxTime = Math.max(segment.maxTime, event.time);
+  segment.minIngestedAt = Math.min(segment.minIngestedAt, event.ingestedAt);
+  segment.maxIngestedAt = Math.max(segment.maxIngestedAt, event.ingestedAt);
+}
+
+const linesText = (lines: readonly string[]): string => (lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+
+/** The index's summaries by segment number; none when it is missing or unreadable (the segments are read instead). */
+function readIndex(file: string): Map<number, SegmentSummary> {
+  const byNumber = new Map<number, SegmentSummary>();
+  if (!existsSync(file)) return byNumber;
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return byNumber;
+  }
+  const segments = (saved as { segments?: unknown } | null)?.segments;
+  if (!Array.isArray(segments)) return byNumber;
+  const numbers = [
+    'number',
+    'count',
+    'sizeBytes',
+    'fileBytes',
+    'minTime',
+    'maxTime',
+    'minIngestedAt',
+    'maxIngestedAt',
+  ] as const;
+  for (const s of segments) {
+    if (typeof s !== 'object' || s === null) continue;
+    const summary = s as Record<string, unknown>;
+    if (numbers.every((key) => typeof summary[key] === 'number'))
+      byNumber.set(summary.number as number, summary as unknown as SegmentSummary);
+  }
+  return byNumber;
+}

@@ -1,0 +1,186 @@
+// The events of one archive on disk, in segments, against real files: what a start reads, what retention drops,
+// what a replay selects, and that memory holds only the segment being written.
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type ArchivedEvent,
+  type ArchiveSelection,
+  MemoryArchiveEvents,
+  SegmentedArchiveEvents,
+} from '../../../local/eventbridge/archive-events.js';
+import { CoalescingWriter } from '../../../local/eventbridge/persistence.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 11, 1);
+
+/** An event of about 100 bytes, ingested `at` ms after T0, whose `time` is `time` ms after T0 (default: `at`). */
+function event(id: number, at: number, time = at): ArchivedEvent {
+  return {
+    json: JSON.stringify({ id: `e${id}`, time: new Date(T0 + time).toISOString(), detail: { n: id } }),
+    time: T0 + time,
+    ingestedAt: T0 + at,
+  };
+}
+
+const ids = (selection: ArchiveSelection): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < selection.length; i++) {
+    const e = selection.at(i);
+    out.push(e ? (JSON.parse(e.json) as { id: string }).id : 'unreadable');
+  }
+  selection.close();
+  return out;
+};
+
+describe('SegmentedArchiveEvents', () => {
+  let dir: string;
+  let writer: CoalescingWriter;
+  const limits = { maxBytes: 1_000, spanMs: HOUR };
+
+  beforeEach(async () => {
+    dir = join(await mkdtemp(join(tmpdir(), 'sharebus-archive-')), 'a');
+    writer = new CoalescingWriter();
+  });
+
+  afterEach(async () => {
+    writer.close();
+    await rm(join(dir, '..'), { recursive: true, force: true });
+  });
+
+  /** The archive as a new start reads it, once everything asked is on disk. */
+  const reopened = async (): Promise<SegmentedArchiveEvents> => {
+    await writer.flush();
+    writer.close();
+    writer = new CoalescingWriter();
+    return new SegmentedArchiveEvents(writer, dir, limits);
+  };
+
+  it('starts a segment past its bytes or its span, and counts events and bytes as the events are', async () => {
+    // Prepare
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    // Lines of one length (ids of two digits, times of as many), so that a segment holds a known number of them.
+    const added = [...Array.from({ length: 25 }, (_, i) => event(10 + i, 10_000 + i)), event(35, 2 * HOUR)];
+    // Act
+    for (const e of added) events.add(e);
+    const again = await reopened();
+    // Assess: 1,000 bytes hold 7 lines of 136 bytes (newline included), so 25 events take 4 segments (7, 7, 7,
+    // 4), and the one two hours later a 5th.
+    const first = await readFile(join(dir, '00000001.jsonl'), 'utf8');
+    expect([first.length, first.split('\n').length - 1]).toEqual([7 * 136, 7]);
+    const bytes = added.reduce((n, e) => n + Buffer.byteLength(e.json), 0);
+    expect([events.count, events.sizeBytes, events.segments]).toEqual([26, bytes, 5]);
+    expect([again.count, again.sizeBytes, again.segments]).toEqual([26, bytes, 5]);
+    await writer.flush();
+    expect((await readdir(dir)).sort()).toEqual([
+      '00000001.jsonl',
+      '00000002.jsonl',
+      '00000003.jsonl',
+      '00000004.jsonl',
+      '00000005.jsonl',
+      'segments.json',
+    ]);
+  });
+
+  it('holds in memory only the lines of the segment being written, once the others are on disk', async () => {
+    // Prepare
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 30; i++) events.add(event(i, 10_000 + i));
+    // Act
+    await writer.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    const again = await reopened();
+    // Assess: 20 events, 7 to a segment: the third segment holds 6, and only its lines stay.
+    expect([events.segments, events.linesInMemory]).toEqual([3, 6]);
+    expect([again.segments, again.linesInMemory]).toEqual([3, 6]);
+  });
+
+  it('reads at start only the last segment and those the index does not vouch for', async () => {
+    // Prepare: three segments; the first then loses its last line behind the index's back.
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 0; i < 15; i++) events.add(event(i, i));
+    await writer.flush();
+    const first = join(dir, '00000001.jsonl');
+    const lines = (await readFile(first, 'utf8')).split('\n').filter(Boolean);
+    await writeFile(first, `${lines.slice(0, -1).join('\n')}\n`);
+    // Act
+    const again = await reopened();
+    // Assess: the first is read again, so the count is right; the index is mended for the next start.
+    expect(again.count).toBe(14);
+    expect((await reopened()).count).toBe(14);
+  });
+
+  it('leaves out a line a crash cut short, and appends the next event on a line of its own', async () => {
+    // Prepare
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 0; i < 3; i++) events.add(event(i, i));
+    await writer.flush();
+    await appendFile(join(dir, '00000001.jsonl'), '{"time":1,"ingestedAt":');
+    // Act
+    const again = await reopened();
+    const skipped = again.skipped;
+    again.add(event(3, 3));
+    const third = await reopened();
+    // Assess
+    expect({ skipped, count: third.count }).toEqual({ skipped: 1, count: 4 });
+    expect(ids(third.select(-Infinity, Infinity, -Infinity))).toEqual(['e0', 'e1', 'e2', 'e3']);
+  });
+
+  it('drops whole segments past retention, never one holding an event inside it', async () => {
+    // Prepare: segments of one hour, at hours 0, 1 and 2 (their events 10 minutes apart).
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (const [i, at] of [0, 10, 20, 60, 70, 120].entries()) events.add(event(i, at * 60_000));
+    // Act: events ingested before 1:05 expire: the first segment wholly, the second only in part.
+    events.prune(T0 + 65 * 60_000);
+    await writer.flush();
+    // Assess: the second segment stays whole in the counts; a replay leaves out its expired event.
+    expect([events.count, events.segments]).toEqual([3, 2]);
+    expect((await readdir(dir)).sort()).toEqual(['00000002.jsonl', '00000003.jsonl', 'segments.json']);
+    expect(ids(events.select(-Infinity, Infinity, T0 + 65 * 60_000))).toEqual(['e4', 'e5']);
+    expect((await reopened()).count).toBe(3);
+  });
+
+  it('selects by the time in the event across segments, events of one time in the order archived', async () => {
+    // Prepare: events put with times out of order, spread over segments on disk and the one in memory.
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    const times = [50, 10, 40, 10, 30, 20, 60, 0, 10, 70, 25, 5, 45];
+    for (const [i, t] of times.entries()) events.add(event(i, i, t));
+    await writer.flush();
+    // Act
+    const all = ids(events.select(T0, T0 + 100, -Infinity));
+    const window = ids(events.select(T0 + 10, T0 + 40, -Infinity));
+    // Assess
+    expect(all).toEqual(['e7', 'e11', 'e1', 'e3', 'e8', 'e5', 'e10', 'e4', 'e2', 'e12', 'e0', 'e6', 'e9']);
+    expect(window).toEqual(['e1', 'e3', 'e8', 'e5', 'e10', 'e4']);
+  });
+
+  it('removes its files when dropped, and a replay selected before reads what it still can', async () => {
+    // Prepare
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 0; i < 8; i++) events.add(event(i, i));
+    await writer.flush();
+    const selection = events.select(-Infinity, Infinity, -Infinity);
+    const firstRead = selection.at(0);
+    // Act
+    events.drop();
+    await writer.flush();
+    // Assess: nothing left on disk or in the counts; the file already open is still read.
+    expect([events.count, events.sizeBytes]).toEqual([0, 0]);
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
+    expect(firstRead && JSON.parse(firstRead.json)).toMatchObject({ id: 'e0' });
+    expect(ids(selection)).toHaveLength(8);
+  });
+});
+
+describe('MemoryArchiveEvents', () => {
+  it('drops only the leading run of expired events, and selects by time', () => {
+    // Prepare: the clock stepped back between the third and the fourth event.
+    const events = new MemoryArchiveEvents();
+    for (const [i, at] of [0, 10, 20, 5, 30].entries()) events.add(event(i, at, 100 - at));
+    // Act
+    events.prune(T0 + 15);
+    // Assess
+    expect(events.count).toBe(3);
+    expect(ids(events.select(-Infinity, Infinity, T0 + 15))).toEqual(['e4', 'e2']);
+  });
+});
