@@ -101,6 +101,69 @@ export function lambdaContext(name: FunctionName, timeoutMs = localTimeoutMs(nam
 export interface InvokeOptions {
   /** Replaces the function's timeout, e.g. so a test of a handler that never settles takes milliseconds. */
   readonly timeoutMs?: number;
+  /** Replaces LOCAL_CONCURRENCY for this function and these handlers; read at their first invocation. */
+  readonly concurrency?: number;
+}
+
+/**
+ * Invocations of one function that run at once in process (per set of handlers, so per runtime); the others wait
+ * their turn, first come first served, as invocations past a function's concurrency wait in Lambda (asynchronous
+ * ones in its queue). A function's timeout counts from its start, not from its wait. Before (2026-12-03), every
+ * delivery started at once: a burst of publishing started some 36,000 deliver invocations together, which queued
+ * 48,000 requests behind the DynamoDB client's 50 sockets, held 2 GB, and timed out there (their 30 s counted
+ * from the call), so healthy webhooks got events again and some were dead-lettered (soak review, about 65 events
+ * a second to four subscriptions on this 2-core machine).
+ */
+export const LOCAL_CONCURRENCY = 64;
+
+/** A function's turns to run: `limit` at once, the rest waiting in arrival order. */
+class Turns {
+  #running = 0;
+  /** Those waiting, from `#head` on (a queue without the cost of Array.shift on a long backlog). */
+  #waiting: Array<() => void> = [];
+  #head = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Resolves when the caller may run. */
+  take(): Promise<void> {
+    if (this.#running < this.limit) {
+      this.#running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Hands the caller's turn to the next waiting, if any. */
+  give(): void {
+    const next = this.#waiting[this.#head];
+    if (next === undefined) {
+      this.#running--;
+      return;
+    }
+    this.#waiting[this.#head++] = undefined as unknown as () => void;
+    if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#head);
+      this.#head = 0;
+    }
+    next();
+  }
+}
+
+const turnsOf = new WeakMap<LocalHandlers, Map<FunctionName, Turns>>();
+
+function turns(handlers: LocalHandlers, name: FunctionName, concurrency: number): Turns {
+  let byName = turnsOf.get(handlers);
+  if (!byName) {
+    byName = new Map();
+    turnsOf.set(handlers, byName);
+  }
+  let found = byName.get(name);
+  if (!found) {
+    found = new Turns(concurrency);
+    byName.set(name, found);
+  }
+  return found;
 }
 
 /**
@@ -108,13 +171,30 @@ export interface InvokeOptions {
  * caller's objects, nor hand back a Date or a BigInt), each at most MAX_PAYLOAD_BYTES; rejects with
  * LambdaTimeoutError when it has not settled within the timeout.
  * Lambda would then stop the function. In process nothing can stop it: its promise keeps running and what it
- * does later is ignored, but the invocation has failed (for EventBridge targets: retries, then the DLQ).
+ * does later is ignored, but the invocation has failed (for EventBridge targets: retries, then the DLQ), and its
+ * turn goes to the next invocation waiting (see LOCAL_CONCURRENCY).
  */
 export async function invoke(
   handlers: LocalHandlers,
   name: FunctionName,
   event: unknown,
   options: InvokeOptions = {},
+): Promise<unknown> {
+  const turn = turns(handlers, name, options.concurrency ?? LOCAL_CONCURRENCY);
+  await turn.take();
+  try {
+    return await run(handlers, name, event, options);
+  } finally {
+    turn.give();
+  }
+}
+
+/** One invocation, its timeout counted from now. */
+async function run(
+  handlers: LocalHandlers,
+  name: FunctionName,
+  event: unknown,
+  options: InvokeOptions,
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? localTimeoutMs(name);
   const context = lambdaContext(name, timeoutMs);

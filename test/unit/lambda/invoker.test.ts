@@ -176,3 +176,91 @@ describe('local Lambda invoker: payloads cross as JSON, as in Lambda', () => {
     expect(error).toBeInstanceOf(TypeError);
   });
 });
+
+describe('local Lambda invoker: concurrency', () => {
+  /** A handler that counts the invocations running and ends each when the test lets it. */
+  function gated() {
+    const release: Array<() => void> = [];
+    const state = { running: 0, most: 0, started: [] as number[] };
+    const handler: LocalHandler = async (event) => {
+      state.running++;
+      state.most = Math.max(state.most, state.running);
+      state.started.push((event as { n: number }).n);
+      await new Promise<void>((resolve) => release.push(resolve));
+      state.running--;
+      return (event as { n: number }).n;
+    };
+    /** Lets the invocations running now end, and waits for those next in turn to start. */
+    const releaseAll = async (): Promise<void> => {
+      for (const resolve of release.splice(0)) resolve();
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { handler, state, releaseAll };
+  }
+
+  it('runs at most its concurrency at once, the others in the order they came, each to its end', async () => {
+    // Prepare
+    const { handler, state, releaseAll } = gated();
+    const handlers = handlersOf(handler);
+    // Act: five invocations, two at a time.
+    const results = Promise.all(
+      [1, 2, 3, 4, 5].map((n) => invoke(handlers, 'deliver', { n }, { concurrency: 2, timeoutMs: 60_000 })),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const startedFirst = [...state.started];
+    for (let i = 0; i < 3; i++) await releaseAll();
+    // Assess
+    expect(startedFirst).toEqual([1, 2]);
+    expect(await results).toEqual([1, 2, 3, 4, 5]);
+    expect(state.started).toEqual([1, 2, 3, 4, 5]);
+    expect(state.most).toBe(2);
+  });
+
+  it('counts the timeout from the start, not from the wait for a turn', async () => {
+    // Prepare: one at a time; the first holds its turn longer than the second's timeout.
+    const { handler, releaseAll } = gated();
+    const handlers = handlersOf(handler);
+    const first = invoke(handlers, 'deliver', { n: 1 }, { concurrency: 1, timeoutMs: 60_000 });
+    const second = invoke(handlers, 'deliver', { n: 2 }, { concurrency: 1, timeoutMs: 200 });
+    // Act
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await releaseAll();
+    await releaseAll();
+    // Assess
+    expect(await first).toBe(1);
+    expect(await second).toBe(2);
+  });
+
+  it('gives the turn of an invocation that timed out to the next, as Lambda stops the function', async () => {
+    // Prepare
+    const handlers = handlersOf(async (event) => {
+      if ((event as { n: number }).n === 1) return new Promise(() => {});
+      return (event as { n: number }).n;
+    });
+    // Act
+    const first = rejection(invoke(handlers, 'deliver', { n: 1 }, { concurrency: 1, timeoutMs: 50 }));
+    const second = invoke(handlers, 'deliver', { n: 2 }, { concurrency: 1, timeoutMs: 60_000 });
+    // Assess
+    expect(await first).toBeInstanceOf(LambdaTimeoutError);
+    expect(await second).toBe(2);
+  });
+
+  it('keeps the turns of each function, and of each set of handlers, apart', async () => {
+    // Prepare
+    const { handler, state, releaseAll } = gated();
+    const handlers = handlersOf(handler);
+    const others = handlersOf(handler);
+    // Act: one deliver and one publish of these handlers, and one deliver of others, each allowed one at a time.
+    const all = Promise.all([
+      invoke(handlers, 'deliver', { n: 1 }, { concurrency: 1, timeoutMs: 60_000 }),
+      invoke(handlers, 'publish', { n: 2 }, { concurrency: 1, timeoutMs: 60_000 }),
+      invoke(others, 'deliver', { n: 3 }, { concurrency: 1, timeoutMs: 60_000 }),
+    ]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const most = state.most;
+    await releaseAll();
+    // Assess
+    expect(most).toBe(3);
+    expect(await all).toEqual([1, 2, 3]);
+  });
+});
