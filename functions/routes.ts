@@ -40,6 +40,45 @@ export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<FunctionName, number>> = 
   deliver: DEFAULT_WEBHOOK_TIMEOUT_SECONDS + DELIVER_TIMEOUT_MARGIN_SECONDS,
 };
 
+/**
+ * What each function may do with the registry table, as CDK grants it: the DynamoDB actions its registry calls send
+ * (a transaction's items count as their own actions, as IAM checks them), and whether it queries the GSI. Exactly
+ * these: `test/integration/registry/registry-access.test.ts` runs those calls against DynamoDB Local and compares.
+ */
+export interface RegistryAccess {
+  readonly actions: readonly RegistryAction[];
+  readonly index: boolean;
+}
+
+export type RegistryAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem';
+
+const GETS = { actions: ['dynamodb:GetItem'], index: false } as const;
+
+export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | undefined>> = {
+  authorizer: GETS,
+  health: undefined,
+  departments: {
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+    index: false,
+  },
+  contracts: {
+    actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    index: true,
+  },
+  publish: { actions: ['dynamodb:GetItem', 'dynamodb:Query'], index: false },
+  subscriptions: {
+    actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    index: true,
+  },
+  deliver: GETS,
+};
+
 /** A function's timeout in milliseconds, the deliver function's for the webhook timeout it runs with. */
 export function functionTimeoutMs(
   name: FunctionName,

@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,10 +18,12 @@ import {
   FUNCTIONS,
   type FunctionName,
   functionTimeoutMs,
+  REGISTRY_ACCESS,
   ROUTES,
   SUBSCRIPTION_RULE_PREFIX,
 } from '../functions/routes.js';
 import { ENV } from '../functions/shared/config.js';
+import { GSI1 } from '../functions/shared/registry/table.js';
 import { DeliveryDeadLetterQueue } from './constructs/delivery-dead-letter-queue.js';
 import { RegistryTable } from './constructs/registry-table.js';
 import { SharebusEventBus } from './constructs/sharebus-event-bus.js';
@@ -67,23 +68,16 @@ export class SharebusStackError extends Error {
   override name = 'SharebusStackError';
 }
 
-/** What a function may do with the registry table. */
-type TableAccess = 'none' | 'read' | 'readWrite';
-
 interface FunctionWiring
   extends Pick<
     SharebusFunctionProps,
     'memorySize' | 'timeout' | 'retryAttempts' | 'reservedConcurrentExecutions'
   > {
   readonly description: string;
-  readonly table: TableAccess;
   readonly environment?: Readonly<Record<string, string>>;
   /** Failed asynchronous invocations go to the delivery dead-letter queue. */
   readonly deadLetters?: boolean;
 }
-
-/** What the functions that only read the registry call: GetCommand and QueryCommand (functions/shared). */
-const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 
 /** Lambda's longest timeout (its quota, fixed). */
 const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
@@ -162,33 +156,27 @@ export class SharebusStack extends Stack {
     const wiring: Record<FunctionName, FunctionWiring> = {
       authorizer: {
         description: 'Resolves the API key of a request to a principal, or labels why it cannot',
-        table: 'read',
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.authorizer),
       },
       health: {
         description: 'Answers the liveness probe',
-        table: 'none',
         memorySize: 256,
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.health),
       },
       departments: {
         description: 'Registers departments and their systems',
-        table: 'readWrite',
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.departments),
       },
       contracts: {
         description: 'Registers and lists event contracts',
-        table: 'readWrite',
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.contracts),
       },
       publish: {
         description: 'Validates events against their contract and puts them on the bus',
-        table: 'read',
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.publish),
       },
       subscriptions: {
         description: 'Creates, lists and deletes subscriptions and their EventBridge rules',
-        table: 'readWrite',
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.subscriptions),
         environment: {
           ...(props.deliveryMaxRetries === undefined
@@ -201,7 +189,6 @@ export class SharebusStack extends Stack {
       },
       deliver: {
         description: 'POSTs an event to a subscriber webhook',
-        table: 'read',
         environment: { [ENV.deliveryTimeoutMs]: String(webhookTimeout.toMilliseconds()) },
         timeout: Duration.millis(functionTimeoutMs('deliver', webhookTimeout.toMilliseconds())),
         deadLetters: true,
@@ -220,7 +207,7 @@ export class SharebusStack extends Stack {
 
     const made = {} as Record<FunctionName, SharebusFunction>;
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
-      const { description, table: access, environment, deadLetters, ...sizing } = wiring[name];
+      const { description, environment, deadLetters, ...sizing } = wiring[name];
       const fn = new SharebusFunction(this, pascalCase(name), {
         entry: join(projectRoot, FUNCTIONS[name]),
         projectRoot,
@@ -230,27 +217,22 @@ export class SharebusStack extends Stack {
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
         ...(deadLetters ? { deadLetterQueue: this.deliveryDlq } : {}),
       });
-      // The reading functions get and query items of the table itself, nothing else: grantReadData would add Scan
-      // (every key hash and webhook URL in one call), BatchGetItem, the stream reads and the indexes, and the GSI
-      // holds every subscription under one key, so querying it pages through every webhook URL. None of their
-      // code reads an index.
-      if (access === 'read') {
+      // Each function gets the DynamoDB actions its registry calls send, on the table and, if it queries it, the
+      // GSI by name (REGISTRY_ACCESS). Not grantReadData/grantReadWriteData: those add Scan (every key hash and
+      // webhook URL in one call), the batch and stream actions and every index, and the GSI holds every
+      // subscription under one key, so a function that needs no query of it must not page through it.
+      const access = REGISTRY_ACCESS[name];
+      if (access) {
         fn.function.addToRolePolicy(
           new PolicyStatement({
-            sid: 'ReadRegistryItems',
-            actions: [...TABLE_READS],
-            resources: [table.tableArn],
+            sid: 'RegistryItems',
+            actions: [...access.actions],
+            resources: [
+              table.tableArn,
+              ...(access.index ? [`${table.tableArn}/index/${GSI1.indexName}`] : []),
+            ],
           }),
         );
-      }
-      if (access === 'readWrite') table.grantReadWriteData(fn.function);
-      if (access === 'readWrite') {
-        Validations.of(fn.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${this.tableLogicalId()}.Arn>/index/*]`,
-          reason:
-            'Covers the indexes of the registry table only (<table ARN>/index/*), which is how the DynamoDB ' +
-            'grant names them; the registry lists departments, contracts and subscriptions through its GSI.',
-        });
       }
       made[name] = fn;
     }
@@ -358,13 +340,6 @@ export class SharebusStack extends Stack {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-  }
-
-  /** How cdk-nag names the table in its findings, e.g. `RegistryTableDB777839`. */
-  private tableLogicalId(): string {
-    const cfnTable = this.registry.table.node.defaultChild;
-    if (!(cfnTable instanceof CfnTable)) throw new SharebusStackError('the registry table has no CfnTable');
-    return this.resolve(cfnTable.logicalId);
   }
 }
 

@@ -1,0 +1,144 @@
+// What each function may do with the registry in AWS (REGISTRY_ACCESS, which CDK grants its role) against what its
+// code sends: every registry call a function's folder makes (and the contract resolver's, where it uses one) is run
+// against DynamoDB Local, and its requests are recorded as the IAM actions DynamoDB checks them by (a
+// transaction's items each as its own action) and whether they read the GSI. A call added to a function without
+// its action fails here before it fails in AWS with AccessDenied; an action granted and no longer sent fails too.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FUNCTIONS, type FunctionName, REGISTRY_ACCESS } from '../../../functions/routes.js';
+import type { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
+import {
+  audit,
+  closeClients,
+  contract,
+  department,
+  freshRegistry,
+  keyHash,
+  subscription,
+  system,
+} from './harness.js';
+
+const functionsDir = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), 'functions');
+
+/** The registry methods a source file calls (`registry.NAME(`, `ports.registry.NAME(`). */
+function callsIn(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/registry\.([a-zA-Z]+)\(/g)].map((m) => m[1] as string);
+}
+
+/** The registry methods a function's code calls: its folder's, and the contract resolver's if it uses it. */
+function registryCalls(name: FunctionName): Set<string> {
+  const dir = join(functionsDir, name);
+  const calls = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    for (const call of callsIn(join(dir, file))) calls.add(call);
+    if (readFileSync(join(dir, file), 'utf8').includes('shared/contract-resolver.js')) {
+      for (const call of callsIn(join(functionsDir, 'shared', 'contract-resolver.ts'))) calls.add(call);
+    }
+  }
+  return calls;
+}
+
+const sub = subscription('s-1', 'housing-fund', { type: 'tax.filing.done', version: '1.1.0' });
+
+/** Each registry method, run so that it takes its writing path (in this order, each on what the ones before left). */
+const RUNS: ReadonlyArray<readonly [string, (registry: DynamoDbRegistry) => Promise<unknown>]> = [
+  ['createDepartment', (r) => r.createDepartment(department('tax'), audit())],
+  ['getDepartment', (r) => r.getDepartment('tax')],
+  ['createSystem', (r) => r.createSystem(system('tax', 'filing'), keyHash('k-1'), audit())],
+  ['findPrincipalByKeyHash', (r) => r.findPrincipalByKeyHash(keyHash('k-1'))],
+  [
+    'putContractVersion',
+    async (r) => {
+      // The first version of a type (which claims it for its owner) and a later one (which moves its latest).
+      await r.putContractVersion(contract('tax.filing.done', '1.0.0'), audit());
+      await r.putContractVersion(contract('tax.filing.done', '1.1.0'), audit());
+    },
+  ],
+  ['getContractVersion', (r) => r.getContractVersion('tax.filing.done', '1.0.0')],
+  ['latestContractVersion', (r) => r.latestContractVersion('tax.filing.done')],
+  ['listContractVersions', (r) => r.listContractVersions('tax.filing.done')],
+  ['listContracts', (r) => r.listContracts()],
+  ['createSubscription', (r) => r.createSubscription(sub, audit())],
+  ['findSameSubscription', (r) => r.findSameSubscription(sub)],
+  ['getSubscription', (r) => r.getSubscription('s-1')],
+  ['listSubscriptions', (r) => r.listSubscriptions('housing-fund')],
+  ['deleteSubscription', (r) => r.deleteSubscription(sub, audit())],
+];
+
+/** What IAM checks a DynamoDB request by: its action(s), and whether it reads the GSI (the document client shares
+ * its middleware stack with the client below it, so the requests seen are DynamoDB's own operations). */
+function iamOf(commandName: string, input: Record<string, unknown>): { actions: string[]; index: boolean } {
+  if (commandName === 'GetItemCommand') return { actions: ['dynamodb:GetItem'], index: false };
+  if (commandName === 'PutItemCommand') return { actions: ['dynamodb:PutItem'], index: false };
+  if (commandName === 'QueryCommand')
+    return { actions: ['dynamodb:Query'], index: input.IndexName !== undefined };
+  if (commandName === 'TransactWriteItemsCommand') {
+    const kinds: Record<string, string> = {
+      Put: 'dynamodb:PutItem',
+      Update: 'dynamodb:UpdateItem',
+      Delete: 'dynamodb:DeleteItem',
+      ConditionCheck: 'dynamodb:ConditionCheckItem',
+    };
+    const items = input.TransactItems as Array<Record<string, unknown>>;
+    return { actions: items.flatMap((item) => Object.keys(item).map((k) => kinds[k] ?? k)), index: false };
+  }
+  // Anything else shows as itself, so that it cannot pass for an action granted.
+  return { actions: [commandName], index: false };
+}
+
+describe('registry access: what each function is granted is what its calls send', () => {
+  const sent = new Map<string, { actions: Set<string>; index: boolean }>();
+
+  beforeAll(async () => {
+    const { registry, documentClient } = await freshRegistry();
+    let running = '';
+    documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const { actions, index } = iamOf(context.commandName ?? '', args.input as Record<string, unknown>);
+        const record = sent.get(running) ?? { actions: new Set<string>(), index: false };
+        for (const action of actions) record.actions.add(action);
+        record.index ||= index;
+        sent.set(running, record);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordIamActions' },
+    );
+    for (const [method, run] of RUNS) {
+      running = method;
+      await run(registry);
+    }
+  });
+
+  afterAll(closeClients);
+
+  it('runs every registry call a function makes', () => {
+    // GIVEN
+    const run = new Set(RUNS.map(([method]) => method));
+    // THEN
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      for (const call of registryCalls(name))
+        expect(`${name}: ${call}: ${run.has(call)}`).toBe(`${name}: ${call}: true`);
+    }
+  });
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    'grants %s exactly the actions its calls send',
+    (name) => {
+      // GIVEN
+      const calls = [...registryCalls(name)];
+      const actions = new Set(calls.flatMap((call) => [...(sent.get(call)?.actions ?? [])]));
+      const index = calls.some((call) => sent.get(call)?.index);
+      // THEN
+      const granted = REGISTRY_ACCESS[name];
+      if (calls.length === 0) {
+        expect(granted).toBeUndefined();
+        return;
+      }
+      expect({ actions: [...actions].sort(), index }).toEqual({
+        actions: [...(granted?.actions ?? [])].sort(),
+        index: granted?.index ?? false,
+      });
+    },
+  );
+});
