@@ -1,6 +1,6 @@
 // Coalescing file writer for the optional dataDir: many changes in one tick become one write, so keeping
 // queues and archives on disk costs little at event rates, and flush() lets stop()/idle() wait for the disk.
-import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -39,8 +39,8 @@ interface Waiter {
 
 export class CoalescingWriter {
   #closed = false;
-  readonly #snapshots = new Map<string, () => string>();
-  readonly #appends = new Map<string, { readonly lines: string[]; rebuild: () => string }>();
+  readonly #snapshots = new Map<string, () => FileText>();
+  readonly #appends = new Map<string, { readonly lines: string[]; rebuild: () => FileText }>();
   /** Files and directories to remove, after the pass's rewrites and appends. */
   readonly #removals = new Set<string>();
   /** Rewrites that failed, waiting to be tried again. */
@@ -64,7 +64,7 @@ export class CoalescingWriter {
    * again later (after 1 s, doubling up to a minute) until one lands: the appends it replaced are in it, so
    * dropping it would leave the file behind for good.
    */
-  replace(path: string, content: () => string, options: { readonly secret?: boolean } = {}): void {
+  replace(path: string, content: () => FileText, options: { readonly secret?: boolean } = {}): void {
     if (options.secret) this.#private.add(path);
     // The snapshot is taken at write time, so it already holds whatever was to be appended.
     this.#appends.delete(path);
@@ -80,7 +80,7 @@ export class CoalescingWriter {
    * instead (the whole live state, as `replace` would), tried again like a failed rewrite: appending the lines
    * after it to a file that lacks it would leave a gap, a state that never was.
    */
-  append(path: string, line: string, rebuild: () => string): void {
+  append(path: string, line: string, rebuild: () => FileText): void {
     this.#ask(path);
     // A rewrite on its way (or waiting to be tried again) is built from the live state, this line included.
     if (this.#snapshots.has(path) || this.#retrying.has(path)) {
@@ -225,7 +225,7 @@ export class CoalescingWriter {
     // asked for it until now (`upTo`): the snapshots are built now, the appends queued so far are all here, and an
     // append that found a rewrite queued or waiting left its line to it.
     const upTo = this.#asked;
-    const snapshots: Array<readonly [string, () => string, string]> = [];
+    const snapshots: Array<readonly [string, () => FileText, FileText]> = [];
     for (const [path, content] of this.#snapshots) {
       try {
         snapshots.push([path, content, content()]);
@@ -258,7 +258,7 @@ export class CoalescingWriter {
           // this pass began included: those are dropped, or the next pass would append them a second time.
           const builtAt = this.#asked;
           this.#appends.delete(path);
-          let text: string;
+          let text: FileText;
           try {
             text = rebuild();
           } catch (cause) {
@@ -284,7 +284,7 @@ export class CoalescingWriter {
    * Writes `text` (built from `content`, holding the writes asked for up to `upTo`) as the whole of `path`; should
    * that fail, tries `content` again later.
    */
-  async #rewrite(path: string, content: () => string, text: string, upTo: number): Promise<void> {
+  async #rewrite(path: string, content: () => FileText, text: FileText, upTo: number): Promise<void> {
     const tmp = `${path}.${process.pid}.tmp`;
     const written = await this.#guard(path, async () => {
       await mkdir(dirname(path), { recursive: true });
@@ -312,7 +312,7 @@ export class CoalescingWriter {
     }
   }
 
-  #retryLater(path: string, content: () => string): void {
+  #retryLater(path: string, content: () => FileText): void {
     // Lines appended while the failed rewrite was on its way would land after the old content, leaving a file
     // with a gap where the rewrite's lines should be; the retried rewrite is built from the live state, them included.
     this.#appends.delete(path);
@@ -349,7 +349,7 @@ export class CompactedLog {
   #lines = 0;
   /** Characters appended since the last rewrite (or, right after it, what the caller said its lines take). */
   #chars = 0;
-  readonly #text = (): string => jsonLinesText(this.state());
+  readonly #text = (): FileText => jsonLinesPieces(this.state());
 
   constructor(
     private readonly writer: CoalescingWriter,
@@ -380,42 +380,70 @@ export class CompactedLog {
   }
 }
 
-/** Values as a file of JSON lines: one a line, each ended by a newline; nothing for none. */
-export function jsonLinesText(values: Iterable<unknown>): string {
-  const lines = Array.from(values, (value) => JSON.stringify(value));
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+/**
+ * What a file is written as: its text, or its text in pieces written one after another, for a file that may be
+ * past the longest string JavaScript holds (about 512 MiB), such as a queue's log.
+ */
+export type FileText = string | readonly string[];
+
+/** Values as a file of JSON lines, in pieces: a line each, ended by a newline. */
+export function jsonLinesPieces(values: Iterable<unknown>): string[] {
+  return Array.from(values, (value) => `${JSON.stringify(value)}\n`);
 }
 
+/** How much of a file of JSON lines is read at a time. */
+const READ_CHUNK_BYTES = 16 * 1024 * 1024;
+
 /**
- * The values of a file of JSON lines (none when there is no file), read line by line from its bytes: a file past
- * the longest string JavaScript holds (about 512 MiB) still loads, as long as each line fits. A line that does not
- * parse (a crash cut it short) is counted and left out; `unterminated` says the last line lacks its newline, which
- * the next append would join. A file that cannot be read stops the start with an error that names it, rather
- * than the state starting empty and the file being rewritten without it.
+ * The values of a file of JSON lines (none when there is no file), read line by line, a chunk of its bytes at a
+ * time: a file past the longest string JavaScript holds (about 512 MiB), or past the 2 GiB readFileSync takes,
+ * still loads, as long as each line fits. A line that does not parse (a crash cut it short) is counted and left
+ * out; `unterminated` says the last line lacks its newline, which the next append would join. A file that cannot
+ * be read stops the start with an error that names it, rather than the state starting empty and the file being
+ * rewritten without it.
  */
-export function readJsonLines(file: string): { values: unknown[]; skipped: number; unterminated: boolean } {
+export function readJsonLines(
+  file: string,
+  chunkBytes = READ_CHUNK_BYTES,
+): { values: unknown[]; skipped: number; unterminated: boolean } {
   if (!existsSync(file)) return { values: [], skipped: 0, unterminated: false };
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw cannotRead(file, error);
-  }
   const values: unknown[] = [];
   let skipped = 0;
-  for (let start = 0; start < bytes.length; ) {
-    const newline = bytes.indexOf(10, start);
-    const end = newline < 0 ? bytes.length : newline;
-    const line = bytes.toString('utf8', start, end);
-    start = end + 1;
-    if (line.trim() === '') continue;
+  const take = (line: string): void => {
+    if (line.trim() === '') return;
     try {
       values.push(JSON.parse(line));
     } catch {
       skipped++;
     }
+  };
+  let fd: number | undefined;
+  let unterminated = false;
+  try {
+    fd = openSync(file, 'r');
+    const chunk = Buffer.alloc(chunkBytes);
+    // The start of a line the last chunk ended inside of.
+    let carried: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      const bytes =
+        carried.length > 0 ? Buffer.concat([carried, chunk.subarray(0, read)]) : chunk.subarray(0, read);
+      let start = 0;
+      for (let newline = bytes.indexOf(10); newline >= 0; newline = bytes.indexOf(10, start)) {
+        take(bytes.toString('utf8', start, newline));
+        start = newline + 1;
+      }
+      carried = Buffer.from(bytes.subarray(start));
+    }
+    unterminated = carried.length > 0;
+    if (unterminated) take(carried.toString('utf8'));
+  } catch (error) {
+    throw cannotRead(file, error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return { values, skipped, unterminated: bytes.length > 0 && bytes[bytes.length - 1] !== 10 };
+  return { values, skipped, unterminated };
 }
 
 /** An error's message, also for errors from another realm (where `instanceof Error` is false). */

@@ -66,6 +66,15 @@ function isLogLine(line: unknown): line is LogLine {
   return typeof receive === 'string';
 }
 
+/**
+ * How long a local queue keeps a message: 14 days, SQS's longest retention and what the stack deploys for the
+ * delivery dead-letter queue. Older messages are removed (at most a minute late), as SQS removes them, and the
+ * removal is logged. Before (2026-12-03) nothing was ever removed: a soak review's dead webhook at 100,000 events
+ * a day grew the log by 220 MB a day, and past about 512 MiB its rewrite failed.
+ */
+export const QUEUE_RETENTION_MS = 14 * 86_400_000;
+const PRUNE_EVERY_MS = 60_000;
+
 /** About the characters of a message's `send` line: its body, and a bound on the rest. */
 const sendChars = (message: QueueMessage): number => message.body.length + 1024;
 
@@ -75,9 +84,12 @@ export class QueueStore {
   #liveChars = 0;
   readonly #log: CompactedLog | undefined;
 
+  #nextPruneAt = 0;
+
   constructor(
     readonly writer: CoalescingWriter,
     dataDir: string | undefined,
+    private readonly retentionMs = QUEUE_RETENTION_MS,
   ) {
     if (dataDir === undefined) return;
     this.#log = new CompactedLog(writer, join(dataDir, 'queues.jsonl'), () => this.#sends());
@@ -88,7 +100,37 @@ export class QueueStore {
       const saved = JSON.parse(readFileSync(legacy, 'utf8')) as { queues?: Record<string, QueueMessage[]> };
       for (const messages of Object.values(saved.queues ?? {})) for (const m of messages) this.#add(m);
     }
+    this.#prune();
     this.#log.compact(this.#count(), this.#liveChars);
+  }
+
+  /** Removes the messages past the retention, at most once a minute. */
+  #prune(): void {
+    const now = Date.now();
+    if (now < this.#nextPruneAt) return;
+    this.#nextPruneAt = now + PRUNE_EVERY_MS;
+    const oldest = new Date(now - this.retentionMs).toISOString();
+    const expired = new Set<string>();
+    const counts: Array<readonly [string, number]> = [];
+    for (const [arn, messages] of this.#queues) {
+      // Kept in the order sent, so the expired lead: should the clock have stepped back, one inside the retention
+      // is never removed, and a later expired one goes once it leads.
+      let n = 0;
+      while (n < messages.length && (messages[n] as QueueMessage).sentAt < oldest) {
+        expired.add((messages[n] as QueueMessage).messageId);
+        n++;
+      }
+      if (n > 0) counts.push([arn, n]);
+    }
+    if (expired.size === 0) return;
+    const taken = this.#remove(expired);
+    this.#write({ take: taken.map((m) => m.messageId) });
+    const days = this.retentionMs / 86_400_000;
+    for (const [arn, n] of counts) {
+      console.warn(
+        `[eventbridge] queue ${arn}: removed ${n} message(s) older than ${days} days, as SQS does`,
+      );
+    }
   }
 
   /** Applies the log's lines in order; a line a crash cut short (the last) is left out. */
@@ -152,6 +194,7 @@ export class QueueStore {
     attributes: Readonly<Record<string, MessageAttribute>> = {},
     deadLetter?: DeadLetterOrigin,
   ): QueueMessage {
+    this.#prune();
     const message: QueueMessage = {
       messageId: randomUUID(),
       queueArn,
@@ -167,11 +210,13 @@ export class QueueStore {
 
   /** Messages in the queue, oldest first, left in place. */
   peek(queueArn: string): QueueMessage[] {
+    this.#prune();
     return [...(this.#queues.get(queueArn) ?? [])];
   }
 
   /** Takes every message out of the queue, oldest first. */
   receive(queueArn: string): QueueMessage[] {
+    this.#prune();
     const messages = this.#queues.get(queueArn) ?? [];
     if (messages.length > 0) {
       this.#queues.delete(queueArn);
@@ -182,11 +227,13 @@ export class QueueStore {
   }
 
   queueArns(): string[] {
+    this.#prune();
     return [...this.#queues.keys()].filter((arn) => (this.#queues.get(arn)?.length ?? 0) > 0);
   }
 
   /** Every dead letter, in DLQs and among dropped deliveries, oldest first. */
   deadLetters(): QueueMessage[] {
+    this.#prune();
     const all: QueueMessage[] = [];
     for (const messages of this.#queues.values()) for (const m of messages) if (m.deadLetter) all.push(m);
     return all.sort((a, b) => a.sentAt.localeCompare(b.sentAt));

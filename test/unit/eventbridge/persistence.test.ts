@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { CoalescingWriter } from '../../../local/eventbridge/persistence.js';
+import { CoalescingWriter, readJsonLines } from '../../../local/eventbridge/persistence.js';
 
 /** Fakes the writer's retry timers (1 s after a failure), leaving setImmediate, which schedules writes, real. */
 function fakeRetryTimers(): void {
@@ -279,5 +279,42 @@ describe('CoalescingWriter', () => {
     // Assess: nothing failed, and each file holds both its lines.
     expect(writer.failures).toBe(0);
     expect(await Promise.all(paths.map((path) => readFile(path, 'utf8')))).toEqual(['1\n2\n', '1\n2\n']);
+  });
+});
+
+describe('readJsonLines', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sharebus-lines-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([1, 3, 7, 64 * 1024])(
+    'reads lines that span its chunks of %i bytes, as one read would',
+    async (chunk) => {
+      // Prepare: lines of several lengths, one of them multi-byte, one blank, and a last one a crash cut short.
+      const file = join(dir, 'log.jsonl');
+      await writeFile(file, '{"a":1}\n\n{"b":"ü€😀"}\n{"c":[1,2,3]}\n{"d":');
+      // Act
+      const read = readJsonLines(file, chunk);
+      // Assess
+      expect(read).toEqual({
+        values: [{ a: 1 }, { b: 'ü€😀' }, { c: [1, 2, 3] }],
+        skipped: 1,
+        unterminated: true,
+      });
+    },
+  );
+
+  it('says a file whose last line has its newline is terminated', async () => {
+    // Prepare
+    const file = join(dir, 'log.jsonl');
+    await writeFile(file, '{"a":1}\n');
+    // Act / Assess
+    expect(readJsonLines(file, 2)).toEqual({ values: [{ a: 1 }], skipped: 0, unterminated: false });
   });
 });

@@ -27,6 +27,31 @@ describe('QueueStore in a dataDir', () => {
     return Object.fromEntries(store.queueArns().map((arn) => [arn, store.peek(arn).map((m) => m.body)]));
   }
 
+  it('removes the messages older than its retention, as SQS does, says so, and keeps that across a restart', async () => {
+    // Prepare: two messages sent 15 days before a third, with SQS's 14-day retention.
+    jest.useFakeTimers({
+      now: Date.UTC(2026, 11, 1),
+      doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'],
+    });
+    const warnings: string[] = [];
+    jest.spyOn(console, 'warn').mockImplementation((message: string) => warnings.push(message));
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    store.send(DLQ, 'a');
+    store.send(OTHER, 'b');
+    jest.setSystemTime(Date.UTC(2026, 11, 16));
+    // Act
+    store.send(DLQ, 'c');
+    await store.writer.flush();
+    jest.useRealTimers();
+    // Assess
+    expect(store.queueArns().map((arn) => [arn, store.peek(arn).map((m) => m.body)])).toEqual([[DLQ, ['c']]]);
+    expect(warnings.sort()).toEqual([
+      `[eventbridge] queue ${DLQ}: removed 1 message(s) older than 14 days, as SQS does`,
+      `[eventbridge] queue ${OTHER}: removed 1 message(s) older than 14 days, as SQS does`,
+    ]);
+    expect(await reopened()).toEqual({ [DLQ]: ['c'] });
+  });
+
   it('keeps what is sent, taken and received across a restart', async () => {
     // Prepare
     const store = new QueueStore(new CoalescingWriter(), dir);
@@ -94,7 +119,8 @@ describe('QueueStore in a dataDir', () => {
       queueArn: DLQ,
       body: 'from before',
       attributes: {},
-      sentAt: '2026-11-01T00:00:00Z',
+      // Within the retention: sent an hour ago.
+      sentAt: new Date(Date.now() - 3_600_000).toISOString(),
     };
     await writeFile(join(dir, 'queues.json'), JSON.stringify({ queues: { [DLQ]: [old] } }));
     // Act
