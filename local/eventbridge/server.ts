@@ -377,7 +377,7 @@ async function start(
   function localAnswer(method: string, url: URL, text: string): { status: number; body: unknown } {
     const path = url.pathname.slice(LOCAL_PREFIX.length).replace(/\/$/, '');
     if (method === 'GET' && path === 'dead-letters')
-      return { status: 200, body: { deadLetters: deadLetters.list() } };
+      return deadLetterPage(deadLetters.list(), url.searchParams);
     if (method === 'POST' && path === 'dead-letters/redrive') {
       let parsed: { ids?: unknown };
       try {
@@ -458,6 +458,53 @@ async function start(
       await halt();
       await writer.flush();
       writer.close();
+    },
+  };
+}
+
+/** Dead letters a page of `GET /_local/dead-letters` holds unless its `limit` says otherwise, and at most. */
+const DEAD_LETTER_PAGE = 1_000;
+const DEAD_LETTER_PAGE_MOST = 10_000;
+
+/**
+ * A page of dead letters, oldest first (by when they failed, then id), from after the `nextToken` given, with the
+ * token of the next page while there is one: a token names the last dead letter of its page, so redriving those
+ * already read does not shift the next page. Before (2026-12-03) the answer held every dead letter: 431 MB in 9.2 s
+ * with 260,000 of them (soak review).
+ */
+function deadLetterPage(all: DeadLetter[], query: URLSearchParams): { status: number; body: unknown } {
+  const limitText = query.get('limit');
+  const limit = limitText === null ? DEAD_LETTER_PAGE : Number(limitText);
+  if (
+    !Number.isInteger(limit) ||
+    limit < 1 ||
+    limit > DEAD_LETTER_PAGE_MOST ||
+    !/^\d+$/.test(limitText ?? '1')
+  ) {
+    return {
+      status: 400,
+      body: { error: `limit must be a whole number from 1 to ${DEAD_LETTER_PAGE_MOST}` },
+    };
+  }
+  const order = (d: DeadLetter): string => `${d.failedAt}\u0000${d.id}`;
+  const sorted = all.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  const token = query.get('nextToken');
+  let after: string | undefined;
+  if (token !== null) {
+    const decoded = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
+    if (!decoded.includes('\u0000') || Buffer.from(decoded).toString('base64url') !== token)
+      return { status: 400, body: { error: 'nextToken is not one this endpoint gave' } };
+    after = decoded;
+  }
+  const start = after === undefined ? 0 : sorted.findIndex((d) => order(d) > (after as string));
+  const page = start < 0 ? [] : sorted.slice(start, start + limit);
+  const last = page.at(-1);
+  const more = start >= 0 && start + limit < sorted.length && last !== undefined;
+  return {
+    status: 200,
+    body: {
+      deadLetters: page,
+      ...(more ? { nextToken: Buffer.from(order(last)).toString('base64url') } : {}),
     },
   };
 }

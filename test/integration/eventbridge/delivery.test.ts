@@ -344,6 +344,41 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     expect(harness.invocations).toHaveLength(3);
   });
 
+  it('pages the dead letters over HTTP, oldest first, a redrive of those read not shifting the next page', async () => {
+    // Prepare: five dead letters.
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    harness.lambda = failing;
+    for (const n of [1, 2, 3, 4, 5]) await putOrder(harness, n);
+    await harness.eventBridge.idle();
+    harness.lambda = async () => {};
+    const page = async (query: string) =>
+      (await (await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters${query}`)).json()) as {
+        deadLetters: Array<{ id: string }>;
+        nextToken?: string;
+      };
+    const key = (d: { failedAt: string; id: string }) => `${d.failedAt} ${d.id}`;
+    const oldestFirst = harness.eventBridge.deadLetters
+      .list()
+      .sort((a, b) => (key(a) < key(b) ? -1 : 1))
+      .map((d) => d.id);
+    // Act: two pages of two, the first page's redriven between them, then the last page.
+    const first = await page('?limit=2');
+    harness.eventBridge.deadLetters.redrive(first.deadLetters.map((d) => d.id));
+    const second = await page(`?limit=2&nextToken=${first.nextToken}`);
+    const third = await page(`?limit=2&nextToken=${second.nextToken}`);
+    const refused = await Promise.all(
+      ['?limit=0', '?limit=10001', '?limit=1.5', '?limit=x', '?nextToken=nope!', '?nextToken=Zm9v'].map(
+        async (query) => (await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters${query}`)).status,
+      ),
+    );
+    await harness.eventBridge.idle();
+    // Assess: by when they failed, then by id.
+    const ids = [first, second, third].map((p) => p.deadLetters.map((d) => d.id));
+    expect(ids).toEqual([oldestFirst.slice(0, 2), oldestFirst.slice(2, 4), oldestFirst.slice(4)]);
+    expect(third.nextToken).toBeUndefined();
+    expect(refused).toEqual([400, 400, 400, 400, 400, 400]);
+  });
+
   it('answers 400 to a malformed redrive request and leaves the dead letters alone', async () => {
     // Prepare
     await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
