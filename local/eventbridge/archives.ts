@@ -3,7 +3,7 @@
 // Each archive shows on its bus as the managed rule `Events-Archive-<name>`, as in AWS; the rule is a view
 // of the archive (events are captured by the onEventPut hook, not by routing), so nothing is archived twice.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type ArchivedEvent,
@@ -12,6 +12,7 @@ import {
   MemoryArchiveEvents,
   readArchivedEvents,
   SegmentedArchiveEvents,
+  writeSegments,
 } from './archive-events.js';
 import {
   type AccountScope,
@@ -108,6 +109,9 @@ interface SavedArchive {
 type SavedReplay = Omit<Replay, 'arn'>;
 
 const DAY_MS = 86_400_000;
+/** Under `archives/` in dataDir, the directories of the archives' events, one per incarnation. */
+const EVENTS_DIR = 'events';
+const INCARNATION = /^[0-9A-Za-z-]{1,64}$/;
 /**
  * Retention drops expired events at most this often per archive: under steady traffic an event expires with
  * nearly every put, and cutting (and, with dataDir, rewriting) the whole archive each time cost O(archive) per
@@ -258,7 +262,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       ...(kmsKey !== undefined ? { kmsKeyIdentifier: kmsKey } : {}),
       retentionDays: Math.min(retentionDays ?? 0, MAX_RETENTION_DAYS),
       creationTime: Date.now(),
-      events: this.#eventsOf(name, incarnation),
+      events: this.#eventsOf(incarnation),
       nextPruneAt: 0,
       state: 'ENABLED',
       managedRule: 'whole',
@@ -750,9 +754,18 @@ export class ArchiveStore implements ManagedRuleOwner {
   // ---- persistence ----
 
   /** Where an archive's events are kept: on disk in segments with a dataDir, else in memory. */
-  #eventsOf(name: string, incarnation: string): ArchiveEvents {
+  #eventsOf(incarnation: string): ArchiveEvents {
     if (!this.#dir) return new MemoryArchiveEvents();
-    return new SegmentedArchiveEvents(this.writer, join(this.#dir, 'archives', name, incarnation));
+    return new SegmentedArchiveEvents(this.writer, this.#eventsDir(incarnation));
+  }
+
+  /**
+   * The directory of an archive's segments, named by its incarnation only: a name would not do, as `.` and `..` are
+   * archive names, `orders.jsonl` would be the file an archive `orders` kept before segments, and a file system
+   * that ignores case would merge `Orders` with `orders`.
+   */
+  #eventsDir(incarnation: string): string {
+    return join(this.#dir ?? '', 'archives', EVENTS_DIR, incarnation);
   }
 
   #saveIndex(): void {
@@ -793,44 +806,46 @@ export class ArchiveStore implements ManagedRuleOwner {
    * versions before segments (`archives/NAME.jsonl`) move into segments, once.
    */
   #loadEvents(name: string, incarnation: string): SegmentedArchiveEvents {
-    const archives = join(this.#dir ?? '', 'archives');
-    const dir = join(archives, name, incarnation);
-    const legacy = join(archives, `${name}.jsonl`);
-    let skipped: number;
-    let where: string;
-    let events: SegmentedArchiveEvents;
-    if (existsSync(legacy)) {
-      // Segments beside it are a move a stop cut short: they are made again from it.
-      rmSync(dir, { recursive: true, force: true });
+    const dir = this.#eventsDir(incarnation);
+    const legacy = join(this.#dir ?? '', 'archives', `${name}.jsonl`);
+    if (isFile(legacy)) {
+      // Moved before anything else runs, written directly and whole, and the old file removed only then: a move
+      // the disk refuses stops the start with the old file intact, and segments beside it are a move a crash cut
+      // short, made again from it.
       const old = readArchivedEvents(legacy);
-      events = new SegmentedArchiveEvents(this.writer, dir);
-      for (const event of old.events) events.add(event);
-      // Removed after the segments are written (the writer removes last in each pass).
-      this.writer.remove(legacy);
-      skipped = old.skipped;
-      where = legacy;
-    } else {
-      events = new SegmentedArchiveEvents(this.writer, dir);
-      skipped = events.skipped;
-      where = dir;
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        writeSegments(dir, old.events);
+        rmSync(legacy);
+      } catch (error) {
+        try {
+          rmSync(dir, { recursive: true, force: true });
+        } catch {
+          // What cannot be removed is made again from the old file at the next start.
+        }
+        throw new Error(
+          `[eventbridge] cannot move the events of archive ${name} from ${legacy} into ${dir}: ${reasonOf(error)} ` +
+            '(the file is left as it was)',
+          { cause: error },
+        );
+      }
+      if (old.skipped > 0) {
+        console.warn(`[eventbridge] archive ${name}: skipped ${old.skipped} unreadable line(s) in ${legacy}`);
+      }
     }
-    if (skipped > 0) {
-      console.warn(`[eventbridge] archive ${name}: skipped ${skipped} unreadable line(s) in ${where}`);
+    const events = new SegmentedArchiveEvents(this.writer, dir);
+    if (events.skipped > 0) {
+      console.warn(`[eventbridge] archive ${name}: skipped ${events.skipped} unreadable line(s) in ${dir}`);
     }
     return events;
   }
 
   /** Events of archives deleted while a removal was on its way (a crash): no archive reads them. */
   #removeStaleEvents(): void {
-    const archives = join(this.#dir ?? '', 'archives');
-    if (!existsSync(archives)) return;
-    for (const entry of readdirSync(archives, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const live = this.#archives.get(entry.name)?.incarnation;
-      for (const inner of readdirSync(join(archives, entry.name))) {
-        if (inner !== live) this.writer.remove(join(archives, entry.name, inner));
-      }
-    }
+    const root = join(this.#dir ?? '', 'archives', EVENTS_DIR);
+    if (!existsSync(root)) return;
+    const live = new Set([...this.#archives.values()].map((a) => a.incarnation));
+    for (const entry of readdirSync(root)) if (!live.has(entry)) this.writer.remove(join(root, entry));
   }
 
   #load(): void {
@@ -844,8 +859,10 @@ export class ArchiveStore implements ManagedRuleOwner {
     let unnamed = false;
     for (const s of saved.archives ?? []) {
       // Files of versions before incarnations were kept lack one: it is given now, and kept.
-      unnamed ||= s.incarnation === undefined;
-      const incarnation = s.incarnation ?? randomUUID();
+      // One edited by hand into something other than a UUID's characters would name a directory elsewhere.
+      const kept = s.incarnation !== undefined && INCARNATION.test(s.incarnation) ? s.incarnation : undefined;
+      unnamed ||= kept === undefined;
+      const incarnation = kept ?? randomUUID();
       const archive: Archive = {
         name: s.name,
         arn: archiveArn(this.#scope, s.name),
@@ -902,6 +919,8 @@ function atMostOneFilter(operation: string, filters: readonly unknown[]): void {
 const archiveRuleName = (archive: string): string => `${ARCHIVE_RULE_PREFIX}${archive}`;
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
+
+const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
 
 /** CreateArchive's refusal when the managed rule's name is taken (AWS's code and text, recorded). */
 const ruleCollision = (archive: string): EventBridgeApiError =>

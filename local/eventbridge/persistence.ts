@@ -117,6 +117,11 @@ export class CoalescingWriter {
     return this.#scheduled !== undefined;
   }
 
+  /** Whether close() was called: nothing asked for since will be written. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   get failures(): number {
     return this.#failures;
   }

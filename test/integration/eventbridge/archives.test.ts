@@ -51,10 +51,18 @@ async function putOrders(harness: Harness, ids: number[], source = 'sharebus.ord
 }
 
 /** The `orders` bus and its `orders-archive`, which the replay tests start from. */
-/** The file of an archive's first segment of events, in the directory of its incarnation. */
+/** The directory of an archive's segments, named by its incarnation (archives.json says which). */
+async function eventsDir(dataDir: string, archive = 'orders-archive'): Promise<string> {
+  const index = JSON.parse(await readFile(join(dataDir, 'archives.json'), 'utf8')) as {
+    archives: Array<{ name: string; incarnation: string }>;
+  };
+  const incarnation = index.archives.find((a) => a.name === archive)?.incarnation ?? 'none';
+  return join(dataDir, 'archives', 'events', incarnation);
+}
+
+/** The file of an archive's first segment of events. */
 async function firstSegment(dataDir: string, archive = 'orders-archive'): Promise<string> {
-  const [incarnation] = await readdir(join(dataDir, 'archives', archive));
-  return join(dataDir, 'archives', archive, incarnation ?? '', '00000001.jsonl');
+  return join(await eventsDir(dataDir, archive), '00000001.jsonl');
 }
 
 async function createOrdersArchive(harness: Harness): Promise<void> {
@@ -1544,7 +1552,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
       const { json, time, ingestedAt } = JSON.parse(line) as Record<string, unknown>;
       return JSON.stringify({ json, time, ingestedAt });
     });
-    await rm(join(dataDir, 'archives', 'orders-archive'), { recursive: true });
+    await rm(join(dataDir, 'archives', 'events'), { recursive: true });
     await writeFile(join(dataDir, 'archives', 'orders-archive.jsonl'), `${legacy.join('\n')}\n`);
     // Act: two starts, so that a second move would show as events counted twice.
     for (const _ of [1, 2]) {
@@ -1570,7 +1578,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
       await third.eventBridge.idle();
       // Assess
       expect(described.EventCount).toBe(3);
-      expect(await readdir(join(dataDir, 'archives'))).toEqual(['orders-archive']);
+      expect(await readdir(join(dataDir, 'archives'))).toEqual(['events']);
       const replayed = bodies(third, 'after-move');
       expect(replayed.map((e) => (e.detail as { orderId: number }).orderId)).toEqual([1, 2, 3]);
     } finally {
@@ -1579,30 +1587,90 @@ describe('embedded EventBridge: archives in dataDir', () => {
   });
 
   it('removes the events of an archive deleted, and of one whose removal a stop cut short', async () => {
-    // Prepare: one archive deleted; the directory of a deleted incarnation of another left behind.
+    // Prepare: two archives, one deleted; then a directory of a deleted incarnation left behind.
     const first = await startHarness({ dataDir });
     await createOrdersArchive(first);
     await first.client.send(new CreateArchiveCommand({ ArchiveName: 'gone', EventSourceArn: BUS_ARN }));
     await putOrders(first, [1]);
     await first.eventBridge.idle();
-    const goneDir = join(dataDir, 'archives', 'gone');
-    const [goneIncarnation] = await readdir(goneDir);
+    const kept = await eventsDir(dataDir);
+    const gone = await eventsDir(dataDir, 'gone');
     // Act
     await first.client.send(new DeleteArchiveCommand({ ArchiveName: 'gone' }));
     await first.eventBridge.idle();
-    const afterDelete = await readdir(goneDir);
+    const afterDelete = await readdir(join(dataDir, 'archives', 'events'));
     await first.close();
-    const stale = join(dataDir, 'archives', 'orders-archive', 'an-incarnation-deleted-before');
+    const stale = join(dataDir, 'archives', 'events', 'an-incarnation-deleted-before');
     await mkdir(stale);
     await writeFile(join(stale, '00000001.jsonl'), '');
-    await writeFile(join(goneDir, 'stray'), '');
     const second = await startHarness({ dataDir });
     await second.eventBridge.idle();
+    const count = (await second.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' })))
+      .EventCount;
     await second.close();
     // Assess
-    expect(goneIncarnation).toBeDefined();
-    expect(afterDelete).toEqual([]);
-    expect(await readdir(join(dataDir, 'archives', 'orders-archive'))).toHaveLength(1);
-    expect(await readdir(goneDir)).toEqual([]);
+    expect(gone).not.toBe(kept);
+    expect(afterDelete).toEqual([kept.split('/').at(-1)]);
+    expect(await readdir(join(dataDir, 'archives', 'events'))).toEqual([kept.split('/').at(-1)]);
+    expect(count).toBe(1);
+  });
+
+  it.each(['.', '..', 'events', 'orders-archive.jsonl'])(
+    'keeps the events of an archive named %s across restarts, beside one named orders-archive',
+    async (name) => {
+      // Prepare
+      const first = await startHarness({ dataDir });
+      await createOrdersArchive(first);
+      await first.client.send(new CreateArchiveCommand({ ArchiveName: name, EventSourceArn: BUS_ARN }));
+      await putOrders(first, [1, 2]);
+      await first.eventBridge.idle();
+      await first.close();
+      // Act: two starts, as a start that lost them would show at the second.
+      const counts: Array<Array<number | undefined>> = [];
+      for (const _ of [1, 2]) {
+        const h = await startHarness({ dataDir });
+        try {
+          const described = await Promise.all(
+            [name, 'orders-archive'].map((n) =>
+              h.client.send(new DescribeArchiveCommand({ ArchiveName: n })),
+            ),
+          );
+          counts.push(described.map((d) => d.EventCount));
+          await h.eventBridge.idle();
+        } finally {
+          await h.close();
+        }
+      }
+      // Assess
+      expect(counts).toEqual([
+        [2, 2],
+        [2, 2],
+      ]);
+    },
+  );
+
+  it('stops the start, the old file intact, when the move of its events into segments fails', async () => {
+    // Prepare: the old layout, and a file where the segments' directory must go.
+    const first = await startHarness({ dataDir });
+    await createOrdersArchive(first);
+    await putOrders(first, [1, 2]);
+    await first.eventBridge.idle();
+    await first.close();
+    const segment = await firstSegment(dataDir);
+    const text = await readFile(segment, 'utf8');
+    await rm(join(dataDir, 'archives', 'events'), { recursive: true });
+    const legacy = join(dataDir, 'archives', 'orders-archive.jsonl');
+    await writeFile(legacy, text);
+    await writeFile(join(dataDir, 'archives', 'events'), 'not a directory');
+    // Act
+    const refused = await caught(() => startHarness({ dataDir }));
+    await rm(join(dataDir, 'archives', 'events'));
+    const second = await startHarness({ dataDir });
+    const count = (await second.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' })))
+      .EventCount;
+    await second.close();
+    // Assess
+    expect(refused.message).toContain(`cannot move the events of archive orders-archive from ${legacy} into`);
+    expect(count).toBe(2);
   });
 });

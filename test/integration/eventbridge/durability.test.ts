@@ -42,8 +42,8 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
       "PutEvents, in its archive's events",
       // The segment the first event started, in the directory of this archive's incarnation.
       async (dir: string) => {
-        const [incarnation] = await readdir(join(dir, 'archives', 'all'));
-        return join('archives', 'all', incarnation ?? '', '00000001.jsonl');
+        const [incarnation] = await readdir(join(dir, 'archives', 'events'));
+        return join('archives', 'events', incarnation ?? '', '00000001.jsonl');
       },
       'PutEvents',
       { Entries: [{ Source: 's', DetailType: 'kept', Detail: '{}' }] },

@@ -1,13 +1,17 @@
 // The events of one archive on disk, in segments, against real files: what a start reads, what retention drops,
 // what a replay selects, and that memory holds only the segment being written.
+
+import { mkdirSync } from 'node:fs';
 import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import {
   type ArchivedEvent,
   type ArchiveSelection,
   MemoryArchiveEvents,
   SegmentedArchiveEvents,
+  writeSegments,
 } from '../../../local/eventbridge/archive-events.js';
 import { CoalescingWriter } from '../../../local/eventbridge/persistence.js';
 
@@ -152,6 +156,58 @@ describe('SegmentedArchiveEvents', () => {
     // Assess
     expect(all).toEqual(['e7', 'e11', 'e1', 'e3', 'e8', 'e5', 'e10', 'e4', 'e2', 'e12', 'e0', 'e6', 'e9']);
     expect(window).toEqual(['e1', 'e3', 'e8', 'e5', 'e10', 'e4']);
+  });
+
+  it('writes, when moving an old file, the same segments as events added one by one', async () => {
+    // Prepare
+    const added = Array.from({ length: 40 }, (_, i) => event(10 + i, i < 30 ? 10_000 + i : 2 * HOUR + i));
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (const e of added) events.add(e);
+    await writer.flush();
+    const moved = join(dir, '..', 'moved');
+    // Act
+    writeSegments(moved, added, limits);
+    // Assess
+    const names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
+    expect((await readdir(moved)).sort()).toEqual(names);
+    for (const name of names)
+      expect(await readFile(join(moved, name), 'utf8')).toBe(await readFile(join(dir, name), 'utf8'));
+  });
+
+  it('lets go of the lines of a segment whose write failed once the writer has them on disk', async () => {
+    // Prepare: the first segment's file is a directory, so its first write fails and is tried again a second later.
+    jest.spyOn(console, 'error').mockImplementation(() => {});
+    const events = new SegmentedArchiveEvents(writer, dir, { ...limits, releaseRetryMs: 50 });
+    mkdirSync(join(dir, '00000001.jsonl'), { recursive: true });
+    for (let i = 10; i < 17; i++) events.add(event(i, 10_000 + i));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const whileFailing = writer.behind.length;
+    // Act: the directory goes, a second segment starts, and the writer's retry lands.
+    await rm(join(dir, '00000001.jsonl'), { recursive: true });
+    events.add(event(17, 10_017));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Assess: only the open segment's one line is held.
+    expect(whileFailing).toBe(1);
+    expect([events.segments, events.linesInMemory]).toEqual([2, 1]);
+    expect((await reopened()).count).toBe(8);
+  });
+
+  it('replays from segments read whole, and event by event once times jump between them', async () => {
+    // Prepare: 400 events in segments of about 70, their times scrambled so a replay goes back and forth.
+    const big = { maxBytes: 10_000, spanMs: HOUR };
+    const events = new SegmentedArchiveEvents(writer, dir, big);
+    const n = 400;
+    for (let i = 0; i < n; i++) events.add(event(100 + i, 10_000 + i, (i * 7919) % n));
+    await writer.flush();
+    const again = await reopened();
+    // Act
+    const replayed = ids(again.select(-Infinity, Infinity, -Infinity));
+    // Assess
+    const expected = Array.from({ length: n }, (_, i) => i)
+      .sort((a, b) => ((a * 7919) % n) - ((b * 7919) % n))
+      .map((i) => `e${100 + i}`);
+    expect(again.segments).toBeGreaterThan(4);
+    expect(replayed).toEqual(expected);
   });
 
   it('removes its files when dropped, and a replay selected before reads what it still can', async () => {
