@@ -293,7 +293,9 @@ export class CoalescingWriter {
     const tmp = `${path}.${process.pid}.tmp`;
     const written = await this.#guard(path, async () => {
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(tmp, text, { mode: this.#private.has(path) ? 0o600 : 0o666 });
+      await writeFile(tmp, typeof text === 'string' ? text : joined(text), {
+        mode: this.#private.has(path) ? 0o600 : 0o666,
+      });
       await rename(tmp, path);
     });
     if (written) {
@@ -390,6 +392,27 @@ export class CompactedLog {
  * past the longest string JavaScript holds (about 512 MiB), such as a queue's log.
  */
 export type FileText = string | readonly string[];
+
+/** How much of a text in pieces is written at a time. */
+const WRITE_CHUNK_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Pieces joined into strings of about WRITE_CHUNK_CHARS, one at a time: writeFile makes one write per string, and a
+ * write per line made rewriting a log of a million dead letters take 35 s rather than 5 (review).
+ */
+function* joined(pieces: readonly string[]): Generator<string> {
+  let start = 0;
+  let chars = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    chars += (pieces[i] as string).length;
+    if (chars >= WRITE_CHUNK_CHARS) {
+      yield pieces.slice(start, i + 1).join('');
+      start = i + 1;
+      chars = 0;
+    }
+  }
+  if (start < pieces.length) yield pieces.slice(start).join('');
+}
 
 /** Values as a file of JSON lines, in pieces: a line each, ended by a newline. */
 export function jsonLinesPieces(values: Iterable<unknown>): string[] {

@@ -106,15 +106,18 @@ export interface InvokeOptions {
 }
 
 /**
- * Invocations of one function that run at once in process (per set of handlers, so per runtime); the others wait
- * their turn, first come first served, as invocations past a function's concurrency wait in Lambda (asynchronous
- * ones in its queue). A function's timeout counts from its start, not from its wait. Before (2026-12-03), every
- * delivery started at once: a burst of publishing started some 36,000 deliver invocations together, which queued
- * 48,000 requests behind the DynamoDB client's 50 sockets, held 2 GB, and timed out there (their 30 s counted
- * from the call), so healthy webhooks got events again and some were dead-lettered (soak review, about 65 events
- * a second to four subscriptions on this 2-core machine).
+ * Invocations of one function given a turn at once in process (per set of handlers, so per runtime): AWS's default
+ * concurrency of an account, which the stack reserves none of. The others wait their turn, first come first served,
+ * as invocations past a function's concurrency wait in Lambda (asynchronous ones in its queue), and a function's
+ * timeout counts from its start, not from its wait. An invocation that timed out gives its turn back, as Lambda
+ * stops it, though in process its promise runs on. Before (2026-12-03), every delivery started at once: a burst of
+ * publishing started some 36,000 deliver invocations together, which queued 48,000 requests behind the DynamoDB
+ * client's 50 sockets, held 2 GB, and timed out there (their 30 s counted from the call), so healthy webhooks got
+ * events again and some were dead-lettered (soak review, about 65 events a second to four subscriptions on this
+ * 2-core machine). A first limit of 64 let one webhook that never answers hold every turn for its timeout, and
+ * healthy webhooks waited 50 s (review).
  */
-export const LOCAL_CONCURRENCY = 64;
+export const LOCAL_CONCURRENCY = 1_000;
 
 /** A function's turns to run: `limit` at once, the rest waiting in arrival order. */
 class Turns {

@@ -318,3 +318,32 @@ describe('readJsonLines', () => {
     expect(readJsonLines(file, 2)).toEqual({ values: [{ a: 1 }], skipped: 0, unterminated: false });
   });
 });
+
+describe('CoalescingWriter: a text in pieces', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sharebus-pieces-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes pieces past one write chunk (16 MiB) as their text joined, in order', async () => {
+    // Prepare: 20,000 lines of about 1 KB, each telling its place.
+    const pieces = Array.from(
+      { length: 20_000 },
+      (_, i) => `${String(i).padStart(6, '0')}${'x'.repeat(1_000)}\n`,
+    );
+    const writer = new CoalescingWriter();
+    // Act
+    writer.replace(join(dir, 'log.jsonl'), () => pieces);
+    await writer.flush();
+    writer.close();
+    // Assess
+    const text = await readFile(join(dir, 'log.jsonl'), 'utf8');
+    expect(text.length).toBe(20_000 * 1_007);
+    expect(text === pieces.join('')).toBe(true);
+  });
+});
