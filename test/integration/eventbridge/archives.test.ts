@@ -1519,15 +1519,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
       const described = await second.client.send(
         new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }),
       );
-      await second.client.send(
-        new StartReplayCommand({
-          ReplayName: 'after-restart',
-          EventSourceArn: ARCHIVE_ARN,
-          EventStartTime: new Date(Date.now() - 60_000),
-          EventEndTime: new Date(Date.now() + 60_000),
-          Destination: { Arn: BUS_ARN },
-        }),
-      );
+      await startOrdersReplay(second, 'after-restart');
       await second.eventBridge.idle();
       const rules = await second.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
       // Assess
@@ -1566,15 +1558,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
       const described = await third.client.send(
         new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }),
       );
-      await third.client.send(
-        new StartReplayCommand({
-          ReplayName: 'after-move',
-          EventSourceArn: ARCHIVE_ARN,
-          EventStartTime: new Date(Date.now() - 60_000),
-          EventEndTime: new Date(Date.now() + 60_000),
-          Destination: { Arn: BUS_ARN },
-        }),
-      );
+      await startOrdersReplay(third, 'after-move');
       await third.eventBridge.idle();
       // Assess
       expect(described.EventCount).toBe(3);
