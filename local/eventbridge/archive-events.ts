@@ -3,7 +3,7 @@
 // segment spans (counts, sizes, times) and the lines of the segment being written: a busy bus's 30-day archive is
 // gigabytes, more than a heap holds and far more than one JavaScript string (about 512 MiB), and before segments
 // every start read it whole. Retention drops whole segments, so an event may outlast it by up to SEGMENT_SPAN_MS
-// (no replay includes it). A replay reads the events it selects from their files, one at a time.
+// (no replay includes it). A replay reads the events it selects from their files as it puts them back.
 import {
   closeSync,
   existsSync,

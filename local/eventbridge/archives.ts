@@ -2,7 +2,7 @@
 // and replays (archived events of a time window put back on the bus, marked with `replay-name`).
 // Each archive shows on its bus as the managed rule `Events-Archive-<name>`, as in AWS; the rule is a view
 // of the archive (events are captured by the onEventPut hook, not by routing), so nothing is archived twice.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -858,11 +858,12 @@ export class ArchiveStore implements ManagedRuleOwner {
     if (!saved) return;
     let unnamed = false;
     for (const s of saved.archives ?? []) {
-      // Files of versions before incarnations were kept lack one: it is given now, and kept.
-      // One edited by hand into something other than a UUID's characters would name a directory elsewhere.
+      // Files of versions before incarnations were kept lack one (and one edited by hand into something other than
+      // a UUID's characters would name a directory elsewhere): it is derived from the archive's name and creation
+      // time, so that a start killed before archives.json is rewritten with it finds the same segments again.
       const kept = s.incarnation !== undefined && INCARNATION.test(s.incarnation) ? s.incarnation : undefined;
       unnamed ||= kept === undefined;
-      const incarnation = kept ?? randomUUID();
+      const incarnation = kept ?? derivedIncarnation(s.name, s.creationTime);
       const archive: Archive = {
         name: s.name,
         arn: archiveArn(this.#scope, s.name),
@@ -921,6 +922,12 @@ const archiveRuleName = (archive: string): string => `${ARCHIVE_RULE_PREFIX}${ar
 const nonEmpty = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
 
 const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
+
+/** An incarnation for an archive saved without one, the same at every start: UUID-shaped, from a hash. */
+function derivedIncarnation(name: string, creationTime: number): string {
+  const hex = createHash('sha256').update(`${name}\u0000${creationTime}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** CreateArchive's refusal when the managed rule's name is taken (AWS's code and text, recorded). */
 const ruleCollision = (archive: string): EventBridgeApiError =>

@@ -1633,6 +1633,35 @@ describe('embedded EventBridge: archives in dataDir', () => {
     },
   );
 
+  it('finds the moved events of an archive saved without an incarnation after a crash before archives.json is rewritten', async () => {
+    // Prepare: the layout of versions before incarnations: archives.json without one, and the one events file.
+    const first = await startHarness({ dataDir });
+    await createOrdersArchive(first);
+    await putOrders(first, [1, 2, 3]);
+    await first.eventBridge.idle();
+    await first.close();
+    const text = await readFile(await firstSegment(dataDir), 'utf8');
+    await rm(join(dataDir, 'archives', 'events'), { recursive: true });
+    await writeFile(join(dataDir, 'archives', 'orders-archive.jsonl'), text);
+    const indexFile = join(dataDir, 'archives.json');
+    const index = JSON.parse(await readFile(indexFile, 'utf8')) as {
+      archives: Array<Record<string, unknown>>;
+    };
+    for (const archive of index.archives) delete archive.incarnation;
+    const withoutIncarnation = JSON.stringify(index);
+    await writeFile(indexFile, withoutIncarnation);
+    // Act: a start moves the events; then archives.json is put back as a kill before its rewrite would leave it.
+    const second = await startHarness({ dataDir });
+    await second.close();
+    await writeFile(indexFile, withoutIncarnation);
+    const third = await startHarness({ dataDir });
+    const count = (await third.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' })))
+      .EventCount;
+    await third.close();
+    // Assess
+    expect(count).toBe(3);
+  });
+
   it('stops the start, the old file intact, when the move of its events into segments fails', async () => {
     // Prepare: the old layout, and a file where the segments' directory must go.
     const first = await startHarness({ dataDir });
