@@ -236,7 +236,8 @@ export class QueueStore {
     this.#prune();
     const all: QueueMessage[] = [];
     for (const messages of this.#queues.values()) for (const m of messages) if (m.deadLetter) all.push(m);
-    return all.sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+    // By code unit: the times share one ISO format, and localeCompare took seconds over 260,000 of them.
+    return all.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
   }
 
   /** Removes and returns the messages with these ids (any queue). */
