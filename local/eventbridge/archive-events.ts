@@ -35,6 +35,8 @@ export interface ArchiveSelection {
   at(index: number): ArchivedEvent | undefined;
   /** Lets go of the files it reads. */
   close(): void;
+  /** How its events were read so far from files: segments read whole, and events read alone (for tests). */
+  readonly fileReads?: { readonly whole: number; readonly alone: number };
 }
 
 export interface ArchiveEvents {
@@ -159,6 +161,8 @@ interface Segment {
 type SegmentSummary = Omit<Segment, 'file' | 'closed' | 'lines' | 'asked'>;
 
 const INDEX_FILE = 'segments.json';
+/** A segment's file name: its number, 8 digits, so that names sort as numbers do. */
+const segmentFileName = (number: number): string => `${String(number).padStart(8, '0')}.jsonl`;
 const SEGMENT_FILE = /^(\d{8})\.jsonl$/;
 
 export interface SegmentLimits {
@@ -234,7 +238,7 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
   }
 
   #file(number: number): string {
-    return join(this.dir, `${String(number).padStart(8, '0')}.jsonl`);
+    return join(this.dir, segmentFileName(number));
   }
 
   /**
@@ -385,10 +389,12 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
     for (const file of files) selectedIn.set(file, (selectedIn.get(file) ?? 0) + 1);
     let wholeReadsLeft = 4 * selectedIn.size;
     let cached: { readonly file: string; readonly bytes: Buffer | undefined } | undefined;
+    const fileReads = { whole: 0, alone: 0 };
     const whole = (file: string): Buffer | undefined => {
       if (cached?.file === file) return cached.bytes;
       if ((selectedIn.get(file) ?? 0) < WHOLE_READ_AT_LEAST || wholeReadsLeft <= 0) return undefined;
       wholeReadsLeft--;
+      fileReads.whole++;
       let bytes: Buffer | undefined;
       try {
         bytes = readFileSync(file);
@@ -411,6 +417,7 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
     };
     return {
       length: order.length,
+      fileReads,
       at(i) {
         const n = order[i] as number;
         const text = texts[n];
@@ -429,6 +436,7 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
         const buffer = Buffer.alloc(lengths[n] as number);
         try {
           readSync(fd, buffer, 0, buffer.length, offsets[n] as number);
+          fileReads.alone++;
           return archivedEvent(JSON.parse(buffer.toString('utf8')));
         } catch {
           return undefined;
@@ -490,7 +498,7 @@ export function writeSegments(
   let lines: string[] = [];
   const flush = (): void => {
     if (lines.length === 0) return;
-    const file = join(dir, `${String(++number).padStart(8, '0')}.jsonl`);
+    const file = join(dir, segmentFileName(++number));
     writeFileSync(`${file}.tmp`, linesText(lines));
     renameSync(`${file}.tmp`, file);
   };

@@ -201,13 +201,21 @@ describe('SegmentedArchiveEvents', () => {
     await writer.flush();
     const again = await reopened();
     // Act
-    const replayed = ids(again.select(-Infinity, Infinity, -Infinity));
-    // Assess
+    const scrambled = again.select(-Infinity, Infinity, -Infinity);
+    const reads = scrambled.fileReads;
+    const replayed = ids(scrambled);
+    const inOrder = again.select(-Infinity, T0 + 0.5, -Infinity);
+    const inOrderIds = ids(inOrder);
+    // Assess: the whole reads ran out (four per segment) and the rest were read alone; the one event of time 0
+    // (e100) was read alone too, as a segment gives so few.
     const expected = Array.from({ length: n }, (_, i) => i)
       .sort((a, b) => ((a * 7919) % n) - ((b * 7919) % n))
       .map((i) => `e${100 + i}`);
     expect(again.segments).toBeGreaterThan(4);
     expect(replayed).toEqual(expected);
+    expect(reads?.whole).toBe(4 * again.segments);
+    expect(reads?.alone).toBeGreaterThan(0);
+    expect([inOrderIds, inOrder.fileReads]).toEqual([['e100'], { whole: 0, alone: 1 }]);
   });
 
   it('removes its files when dropped, and a replay selected before reads what it still can', async () => {
