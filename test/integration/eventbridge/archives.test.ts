@@ -65,6 +65,27 @@ async function firstSegment(dataDir: string, archive = 'orders-archive'): Promis
   return join(await eventsDir(dataDir, archive), '00000001.jsonl');
 }
 
+/**
+ * A dataDir laid out as versions before segments left it: the orders archive with `orders` (events), its events in
+ * the one file `archives/orders-archive.jsonl`, lines {json, time, ingestedAt}. Answers that file's path.
+ */
+async function oldLayout(dataDir: string, orders: number[]): Promise<string> {
+  const first = await startHarness({ dataDir });
+  await createOrdersArchive(first);
+  await putOrders(first, orders);
+  await first.eventBridge.idle();
+  await first.close();
+  const lines = (await readFile(await firstSegment(dataDir), 'utf8')).split('\n').filter(Boolean);
+  const legacy = lines.map((line) => {
+    const { json, time, ingestedAt } = JSON.parse(line) as Record<string, unknown>;
+    return JSON.stringify({ json, time, ingestedAt });
+  });
+  await rm(join(dataDir, 'archives', 'events'), { recursive: true });
+  const file = join(dataDir, 'archives', 'orders-archive.jsonl');
+  await writeFile(file, `${legacy.join('\n')}\n`);
+  return file;
+}
+
 async function createOrdersArchive(harness: Harness): Promise<void> {
   await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
   await harness.client.send(
@@ -1532,20 +1553,8 @@ describe('embedded EventBridge: archives in dataDir', () => {
     }
   });
   it('moves the events of the one file versions before segments kept into segments, once, and replays them', async () => {
-    // Prepare: the layout of those versions: one `archives/NAME.jsonl` of lines {json, time, ingestedAt}.
-    const first = await startHarness({ dataDir });
-    await createOrdersArchive(first);
-    await putOrders(first, [1, 2, 3]);
-    await first.eventBridge.idle();
-    await first.close();
-    const segment = await firstSegment(dataDir);
-    const lines = (await readFile(segment, 'utf8')).split('\n').filter(Boolean);
-    const legacy = lines.map((line) => {
-      const { json, time, ingestedAt } = JSON.parse(line) as Record<string, unknown>;
-      return JSON.stringify({ json, time, ingestedAt });
-    });
-    await rm(join(dataDir, 'archives', 'events'), { recursive: true });
-    await writeFile(join(dataDir, 'archives', 'orders-archive.jsonl'), `${legacy.join('\n')}\n`);
+    // Prepare
+    await oldLayout(dataDir, [1, 2, 3]);
     // Act: two starts, so that a second move would show as events counted twice.
     for (const _ of [1, 2]) {
       const h = await startHarness({ dataDir });
@@ -1635,14 +1644,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
 
   it('finds the moved events of an archive saved without an incarnation after a crash before archives.json is rewritten', async () => {
     // Prepare: the layout of versions before incarnations: archives.json without one, and the one events file.
-    const first = await startHarness({ dataDir });
-    await createOrdersArchive(first);
-    await putOrders(first, [1, 2, 3]);
-    await first.eventBridge.idle();
-    await first.close();
-    const text = await readFile(await firstSegment(dataDir), 'utf8');
-    await rm(join(dataDir, 'archives', 'events'), { recursive: true });
-    await writeFile(join(dataDir, 'archives', 'orders-archive.jsonl'), text);
+    await oldLayout(dataDir, [1, 2, 3]);
     const indexFile = join(dataDir, 'archives.json');
     const index = JSON.parse(await readFile(indexFile, 'utf8')) as {
       archives: Array<Record<string, unknown>>;
@@ -1664,16 +1666,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
 
   it('stops the start, the old file intact, when the move of its events into segments fails', async () => {
     // Prepare: the old layout, and a file where the segments' directory must go.
-    const first = await startHarness({ dataDir });
-    await createOrdersArchive(first);
-    await putOrders(first, [1, 2]);
-    await first.eventBridge.idle();
-    await first.close();
-    const segment = await firstSegment(dataDir);
-    const text = await readFile(segment, 'utf8');
-    await rm(join(dataDir, 'archives', 'events'), { recursive: true });
-    const legacy = join(dataDir, 'archives', 'orders-archive.jsonl');
-    await writeFile(legacy, text);
+    const legacy = await oldLayout(dataDir, [1, 2]);
     await writeFile(join(dataDir, 'archives', 'events'), 'not a directory');
     // Act
     const refused = await caught(() => startHarness({ dataDir }));
