@@ -3,7 +3,7 @@
 // Each archive shows on its bus as the managed rule `Events-Archive-<name>`, as in AWS; the rule is a view
 // of the archive (events are captured by the onEventPut hook, not by routing), so nothing is archived twice.
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type ArchivedEvent,
@@ -249,6 +249,10 @@ export class ArchiveStore implements ManagedRuleOwner {
       throw ruleCollision(name);
     }
     const compiled = eventPattern !== undefined ? compileRulePattern(eventPattern) : undefined;
+    // A file of this name from versions before segments is not this archive's (see #removeStaleEvents): were it
+    // left, the next start would move its events into this archive.
+    const stray = join(this.#dir ?? '', 'archives', `${name}.jsonl`);
+    if (this.#dir && isFile(stray)) rmSync(stray);
     const incarnation = randomUUID();
     const archive: Archive = {
       name,
@@ -808,20 +812,27 @@ export class ArchiveStore implements ManagedRuleOwner {
   #loadEvents(name: string, incarnation: string): SegmentedArchiveEvents {
     const dir = this.#eventsDir(incarnation);
     const legacy = join(this.#dir ?? '', 'archives', `${name}.jsonl`);
-    if (isFile(legacy)) {
-      // Moved before anything else runs, written directly and whole, and the old file removed only then: a move
-      // the disk refuses stops the start with the old file intact, and segments beside it are a move a crash cut
-      // short, made again from it.
+    if (isFile(legacy) && existsSync(dir)) {
+      // The archive has segments already: the old file is one a move left behind when a stop came right after its
+      // segments were in place, or one an older version's DeleteArchive left (this archive is a later one of the
+      // name). Either way its events are not this archive's to take again.
+      rmSync(legacy);
+    } else if (isFile(legacy)) {
+      // Moved before anything else runs, written directly and whole into a directory of their own, which takes the
+      // segments' place in one rename; the old file is removed only then. A move the disk refuses stops the start
+      // with the old file intact; a crash before the rename leaves the old file to move again.
       const old = readArchivedEvents(legacy);
+      const moving = `${dir}.moving`;
       try {
-        rmSync(dir, { recursive: true, force: true });
-        writeSegments(dir, old.events);
+        rmSync(moving, { recursive: true, force: true });
+        writeSegments(moving, old.events);
+        renameSync(moving, dir);
         rmSync(legacy);
       } catch (error) {
         try {
-          rmSync(dir, { recursive: true, force: true });
+          rmSync(moving, { recursive: true, force: true });
         } catch {
-          // What cannot be removed is made again from the old file at the next start.
+          // Left for the sweep of directories no archive names, at the next start.
         }
         throw new Error(
           `[eventbridge] cannot move the events of archive ${name} from ${legacy} into ${dir}: ${reasonOf(error)} ` +
@@ -840,12 +851,24 @@ export class ArchiveStore implements ManagedRuleOwner {
     return events;
   }
 
-  /** Events of archives deleted while a removal was on its way (a crash): no archive reads them. */
+  /**
+   * Events no archive reads: those of archives deleted while a removal was on its way (a crash), and the one files of
+   * versions before segments that no archive owns (an older version's DeleteArchive cut short), which a later
+   * archive of that name would otherwise take for its own.
+   */
   #removeStaleEvents(): void {
-    const root = join(this.#dir ?? '', 'archives', EVENTS_DIR);
-    if (!existsSync(root)) return;
-    const live = new Set([...this.#archives.values()].map((a) => a.incarnation));
-    for (const entry of readdirSync(root)) if (!live.has(entry)) this.writer.remove(join(root, entry));
+    const archives = join(this.#dir ?? '', 'archives');
+    const root = join(archives, EVENTS_DIR);
+    if (existsSync(root)) {
+      const live = new Set([...this.#archives.values()].map((a) => a.incarnation));
+      for (const entry of readdirSync(root)) if (!live.has(entry)) this.writer.remove(join(root, entry));
+    }
+    if (existsSync(archives)) {
+      for (const entry of readdirSync(archives)) {
+        const name = entry.endsWith('.jsonl') ? entry.slice(0, -'.jsonl'.length) : undefined;
+        if (name !== undefined && !this.#archives.has(name)) this.writer.remove(join(archives, entry));
+      }
+    }
   }
 
   #load(): void {
@@ -858,12 +881,21 @@ export class ArchiveStore implements ManagedRuleOwner {
     if (!saved) return;
     let unnamed = false;
     for (const s of saved.archives ?? []) {
-      // Files of versions before incarnations were kept lack one (and one edited by hand into something other than
-      // a UUID's characters would name a directory elsewhere): it is derived from the archive's name and creation
-      // time, so that a start killed before archives.json is rewritten with it finds the same segments again.
-      const kept = s.incarnation !== undefined && INCARNATION.test(s.incarnation) ? s.incarnation : undefined;
-      unnamed ||= kept === undefined;
-      const incarnation = kept ?? derivedIncarnation(s.name, s.creationTime);
+      // Files of versions before incarnations were kept lack one: it is derived from the archive's name and creation
+      // time, so that a start killed before archives.json is rewritten with it finds the same segments again. One
+      // edited by hand into something else would name another directory (and lose the archive's events to the sweep
+      // of directories no archive names): the start stops instead, naming the file and the archive.
+      if (
+        s.incarnation !== undefined &&
+        (typeof s.incarnation !== 'string' || !INCARNATION.test(s.incarnation))
+      ) {
+        throw cannotRead(
+          join(this.#dir, 'archives.json'),
+          `archive ${s.name}: incarnation ${JSON.stringify(s.incarnation)} is not one the server wrote`,
+        );
+      }
+      unnamed ||= s.incarnation === undefined;
+      const incarnation = s.incarnation ?? derivedIncarnation(s.name, s.creationTime);
       const archive: Archive = {
         name: s.name,
         arn: archiveArn(this.#scope, s.name),

@@ -1664,6 +1664,77 @@ describe('embedded EventBridge: archives in dataDir', () => {
     expect(count).toBe(3);
   });
 
+  it('takes no events from an old file its archive does not own, whether that archive has events or not', async () => {
+    // Prepare: an old-layout file of three orders, then (as after an older version's DeleteArchive cut short) no
+    // archive of that name; then the name made again, with one event, and another file of the name put back.
+    const legacy = await oldLayout(dataDir, [1, 2, 3]);
+    const oldText = await readFile(legacy, 'utf8');
+    const indexFile = join(dataDir, 'archives.json');
+    await writeFile(indexFile, JSON.stringify({ archives: [], replays: [] }));
+    // Act
+    const second = await startHarness({ dataDir });
+    await second.eventBridge.idle();
+    const sweptAtStart = !(await readdir(join(dataDir, 'archives'))).includes('orders-archive.jsonl');
+    await second.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+    await writeFile(legacy, oldText);
+    await second.client.send(new DeleteArchiveCommand({ ArchiveName: 'orders-archive' }));
+    await writeFile(legacy, oldText);
+    await second.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+    const removedAtCreate = !(await readdir(join(dataDir, 'archives'))).includes('orders-archive.jsonl');
+    await putOrders(second, [4]);
+    await second.eventBridge.idle();
+    await writeFile(legacy, oldText);
+    await second.close();
+    const third = await startHarness({ dataDir });
+    const count = (await third.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' })))
+      .EventCount;
+    await third.eventBridge.idle();
+    await third.close();
+    // Assess: the file swept at start, removed at CreateArchive, and beside segments removed without a move.
+    expect({ sweptAtStart, removedAtCreate, count }).toEqual({
+      sweptAtStart: true,
+      removedAtCreate: true,
+      count: 1,
+    });
+    expect(await readdir(join(dataDir, 'archives'))).toEqual(['events']);
+  });
+
+  it.each([['../x'], ['bad incarnation'], [12345], [null]])(
+    'stops the start on an incarnation %p it did not write, naming archives.json, and removes nothing',
+    async (incarnation) => {
+      // Prepare
+      const first = await startHarness({ dataDir });
+      await createOrdersArchive(first);
+      await putOrders(first, [1, 2]);
+      await first.eventBridge.idle();
+      await first.close();
+      const indexFile = join(dataDir, 'archives.json');
+      const index = JSON.parse(await readFile(indexFile, 'utf8')) as {
+        archives: Array<Record<string, unknown>>;
+      };
+      const good = index.archives[0]?.incarnation;
+      for (const archive of index.archives) archive.incarnation = incarnation;
+      await writeFile(indexFile, JSON.stringify(index));
+      // Act
+      const refused = await caught(() => startHarness({ dataDir }));
+      for (const archive of index.archives) archive.incarnation = good;
+      await writeFile(indexFile, JSON.stringify(index));
+      const again = await startHarness({ dataDir });
+      const count = (await again.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' })))
+        .EventCount;
+      await again.close();
+      // Assess
+      expect(refused.message).toContain(
+        `cannot read ${indexFile}: archive orders-archive: incarnation ${JSON.stringify(incarnation)} is not one the server wrote`,
+      );
+      expect(count).toBe(2);
+    },
+  );
+
   it('stops the start, the old file intact, when the move of its events into segments fails', async () => {
     // Prepare: the old layout, and a file where the segments' directory must go.
     const legacy = await oldLayout(dataDir, [1, 2]);
