@@ -69,8 +69,9 @@ function isLogLine(line: unknown): line is LogLine {
 /**
  * How long a local queue keeps a message: 14 days, SQS's longest retention and what the stack deploys for the
  * delivery dead-letter queue. Older messages are removed the next time the store is used (a send, a read or a
- * list; at most once a minute), as SQS removes them, and the removal is logged. Before (2026-12-03) nothing was ever removed: a soak review's dead webhook at 100,000 events
- * a day grew the log by 220 MB a day, and past about 512 MiB its rewrite failed.
+ * list; at most once a minute), as SQS removes them, and the removal is logged. Before (2026-12-03) nothing was
+ * ever removed: a soak review's dead webhook at 100,000 events a day grew the log by 220 MB a day, and past about
+ * 512 MiB its rewrite failed.
  */
 export const QUEUE_RETENTION_MS = 14 * 86_400_000;
 const PRUNE_EVERY_MS = 60_000;
