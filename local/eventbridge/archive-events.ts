@@ -276,7 +276,7 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
   add(event: ArchivedEvent): void {
     const line = lineOf(event);
     let open = this.#segments.at(-1);
-    if (open && !open.closed && this.#full(open, event, line)) this.#close(open);
+    if (open && !open.closed && full(open, event, line, this.limits)) this.#close(open);
     if (!open || open.closed) {
       const number = this.#nextNumber++;
       open = { ...emptySegment(number, this.#file(number)), lines: [] };
@@ -289,10 +289,6 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
     this.#sizeBytes += bytesOf(event);
     this.writer.append(open.file, line, () => linesText(lines));
     open.asked = this.writer.asked;
-  }
-
-  #full(open: Segment, event: ArchivedEvent, line: string): boolean {
-    return full(open, event, line, this.limits);
   }
 
   #close(segment: Segment): void {

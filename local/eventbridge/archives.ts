@@ -812,12 +812,13 @@ export class ArchiveStore implements ManagedRuleOwner {
   #loadEvents(name: string, incarnation: string): SegmentedArchiveEvents {
     const dir = this.#eventsDir(incarnation);
     const legacy = join(this.#dir ?? '', 'archives', `${name}.jsonl`);
-    if (isFile(legacy) && existsSync(dir)) {
+    const hasLegacy = isFile(legacy);
+    if (hasLegacy && existsSync(dir)) {
       // The archive has segments already: the old file is one a move left behind when a stop came right after its
       // segments were in place, or one an older version's DeleteArchive left (this archive is a later one of the
       // name). Either way its events are not this archive's to take again.
       rmSync(legacy);
-    } else if (isFile(legacy)) {
+    } else if (hasLegacy) {
       // Moved before anything else runs, written directly and whole into a directory of their own, which takes the
       // segments' place in one rename; the old file is removed only then. A move the disk refuses stops the start
       // with the old file intact; a crash before the rename leaves the old file to move again.
