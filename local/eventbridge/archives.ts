@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   type ArchivedEvent,
   type ArchiveEvents,
+  type ArchiveSelecting,
   type ArchiveSelection,
   MemoryArchiveEvents,
   readArchivedEvents,
@@ -148,6 +149,8 @@ const ARCHIVE_STATES = [
 const REPLAY_START_MS = 1_000;
 /** Events replayed per macrotask, so a large replay does not starve the HTTP server. */
 const REPLAY_BATCH = 100;
+/** How long a replay chooses its events before it lets the server answer what waits (see ArchiveSelecting). */
+const SELECT_SLICE_MS = 10;
 
 export class ArchiveStore implements ManagedRuleOwner {
   readonly #archives = new Map<string, Archive>();
@@ -601,7 +604,9 @@ export class ArchiveStore implements ManagedRuleOwner {
 
   #run(replay: Replay, archive: Archive, busName: string, onlyRules: ReadonlySet<string> | undefined): void {
     this.#running++;
-    // Chosen when the replay leaves STARTING, so events archived meanwhile are in it as their time says.
+    // Chosen when the replay leaves its wait, so events archived meanwhile are in it as their time says; chosen a
+    // slice at a time, the replay STARTING until all is chosen, so the server answers meanwhile.
+    let selecting: ArchiveSelecting | undefined;
     let selected: ArchiveSelection | undefined;
     let index = 0;
     const step = (): void => {
@@ -624,7 +629,12 @@ export class ArchiveStore implements ManagedRuleOwner {
         // Nor an event past the archive's retention, which pruning (at most once a minute, and on puts and reads)
         // may not have dropped yet.
         const oldest = archive.retentionDays > 0 ? Date.now() - archive.retentionDays * DAY_MS : -Infinity;
-        selected = archive.events.select(replay.eventStartTime, replay.eventEndTime, oldest);
+        selecting ??= archive.events.select(replay.eventStartTime, replay.eventEndTime, oldest);
+        selected = selecting.step(SELECT_SLICE_MS);
+        if (selected === undefined) {
+          setImmediate(step);
+          return;
+        }
       }
       replay.state = 'RUNNING';
       for (const stop = Math.min(selected.length, index + REPLAY_BATCH); index < stop; index++) {

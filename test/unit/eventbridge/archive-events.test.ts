@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import {
   type ArchivedEvent,
+  type ArchiveSelecting,
   type ArchiveSelection,
   MemoryArchiveEvents,
   SegmentedArchiveEvents,
@@ -25,6 +26,13 @@ function event(id: number, at: number, time = at): ArchivedEvent {
     time: T0 + time,
     ingestedAt: T0 + at,
   };
+}
+
+/** The whole selection, chosen in one step. */
+function chosen(selecting: ArchiveSelecting): ArchiveSelection {
+  const selection = selecting.step(Number.POSITIVE_INFINITY);
+  if (!selection) throw new Error('a step without a time limit left events to choose');
+  return selection;
 }
 
 const ids = (selection: ArchiveSelection): string[] => {
@@ -127,7 +135,7 @@ describe('SegmentedArchiveEvents', () => {
     const third = await reopened();
     // Assess
     expect({ skipped, count: third.count }).toEqual({ skipped: 1, count: 4 });
-    expect(ids(third.select(-Infinity, Infinity, -Infinity))).toEqual(['e0', 'e1', 'e2', 'e3']);
+    expect(ids(chosen(third.select(-Infinity, Infinity, -Infinity)))).toEqual(['e0', 'e1', 'e2', 'e3']);
   });
 
   it('drops whole segments past retention, never one holding an event inside it', async () => {
@@ -140,7 +148,7 @@ describe('SegmentedArchiveEvents', () => {
     // Assess: the second segment stays whole in the counts; a replay leaves out its expired event.
     expect([events.count, events.segments]).toEqual([3, 2]);
     expect((await readdir(dir)).sort()).toEqual(['00000002.jsonl', '00000003.jsonl', 'segments.json']);
-    expect(ids(events.select(-Infinity, Infinity, T0 + 65 * 60_000))).toEqual(['e4', 'e5']);
+    expect(ids(chosen(events.select(-Infinity, Infinity, T0 + 65 * 60_000)))).toEqual(['e4', 'e5']);
     expect((await reopened()).count).toBe(3);
   });
 
@@ -151,11 +159,56 @@ describe('SegmentedArchiveEvents', () => {
     for (const [i, t] of times.entries()) events.add(event(i, i, t));
     await writer.flush();
     // Act
-    const all = ids(events.select(T0, T0 + 100, -Infinity));
-    const window = ids(events.select(T0 + 10, T0 + 40, -Infinity));
+    const all = ids(chosen(events.select(T0, T0 + 100, -Infinity)));
+    const window = ids(chosen(events.select(T0 + 10, T0 + 40, -Infinity)));
     // Assess
     expect(all).toEqual(['e7', 'e11', 'e1', 'e3', 'e8', 'e5', 'e10', 'e4', 'e2', 'e12', 'e0', 'e6', 'e9']);
     expect(window).toEqual(['e1', 'e3', 'e8', 'e5', 'e10', 'e4']);
+  });
+
+  it('chooses a segment a step, from the events archived when the replay began, passing a segment dropped since', async () => {
+    // Prepare: 7 events a segment, in hours 0 and 2, and a third segment being written; a selection begins.
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 17; i++) events.add(event(i, i));
+    for (let i = 17; i < 24; i++) events.add(event(i, 2 * HOUR + i));
+    for (let i = 24; i < 27; i++) events.add(event(i, 2 * HOUR + i));
+    await writer.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    const selecting = events.select(-Infinity, Infinity, -Infinity);
+    // Act: a step without time to spare, then retention drops the first hour, events arrive in the open segment and
+    // in a next one, and the steps go on.
+    const steps = [selecting.step(0)];
+    events.prune(T0 + HOUR);
+    await writer.flush();
+    for (let i = 27; i < 40; i++) events.add(event(i, 2 * HOUR + i));
+    while (steps.at(-1) === undefined) steps.push(selecting.step(0));
+    await writer.flush();
+    // Assess: one segment a step (three then, four now); nothing archived later is chosen; the first segment's
+    // events, chosen before it went, can no longer be read (a replay passes them).
+    expect([events.segments, steps.length]).toEqual([4, 3]);
+    expect(ids(steps.at(-1) as ArchiveSelection)).toEqual([
+      ...Array.from({ length: 7 }, () => 'unreadable'),
+      ...Array.from({ length: 10 }, (_, i) => `e${17 + i}`),
+    ]);
+  });
+
+  it('passes over the segments retention dropped while it chose', async () => {
+    // Prepare: two closed segments, on disk only.
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 17; i++) events.add(event(i, i));
+    for (let i = 17; i < 24; i++) events.add(event(i, HOUR + i));
+    events.add(event(24, 2 * HOUR));
+    await writer.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    const selecting = events.select(-Infinity, Infinity, -Infinity);
+    const first = selecting.step(0);
+    // Act: both segments expire, the second before the next step reads it.
+    events.prune(T0 + 2 * HOUR);
+    await writer.flush();
+    const rest = chosen(selecting);
+    // Assess: the first segment's events were chosen but can no longer be read; the second's were never chosen.
+    expect(first).toBeUndefined();
+    expect(ids(rest)).toEqual([...Array.from({ length: 7 }, () => 'unreadable'), 'e24']);
   });
 
   it('writes, when moving an old file, the same segments as events added one by one', async () => {
@@ -201,10 +254,10 @@ describe('SegmentedArchiveEvents', () => {
     await writer.flush();
     const again = await reopened();
     // Act
-    const scrambled = again.select(-Infinity, Infinity, -Infinity);
+    const scrambled = chosen(again.select(-Infinity, Infinity, -Infinity));
     const reads = scrambled.fileReads;
     const replayed = ids(scrambled);
-    const inOrder = again.select(-Infinity, T0 + 0.5, -Infinity);
+    const inOrder = chosen(again.select(-Infinity, T0 + 0.5, -Infinity));
     const inOrderIds = ids(inOrder);
     // Assess: the whole reads ran out (four per segment) and the rest were read alone; the one event of time 0
     // (e100) was read alone too, as a segment gives so few.
@@ -223,7 +276,7 @@ describe('SegmentedArchiveEvents', () => {
     const events = new SegmentedArchiveEvents(writer, dir, limits);
     for (let i = 0; i < 8; i++) events.add(event(i, i));
     await writer.flush();
-    const selection = events.select(-Infinity, Infinity, -Infinity);
+    const selection = chosen(events.select(-Infinity, Infinity, -Infinity));
     const firstRead = selection.at(0);
     // Act
     events.drop();
@@ -237,6 +290,21 @@ describe('SegmentedArchiveEvents', () => {
 });
 
 describe('MemoryArchiveEvents', () => {
+  it('chooses a few thousand events a step, from those archived when the replay began', () => {
+    // Prepare
+    const events = new MemoryArchiveEvents();
+    for (let i = 0; i < 10_000; i++) events.add(event(i, i));
+    const selecting = events.select(-Infinity, Infinity, -Infinity);
+    // Act: retention and new events come between the steps.
+    const steps = [selecting.step(0)];
+    events.prune(T0 + 5_000);
+    events.add(event(10_000, 10_000));
+    while (steps.at(-1) === undefined) steps.push(selecting.step(0));
+    // Assess: 4,096 events a step; all 10,000 chosen, and not the one archived after.
+    const chosenIds = ids(steps.at(-1) as ArchiveSelection);
+    expect([steps.length, chosenIds.length, chosenIds.at(-1)]).toEqual([3, 10_000, 'e9999']);
+  });
+
   it('drops only the leading run of expired events, and selects by time', () => {
     // Prepare: the clock stepped back between the third and the fourth event.
     const events = new MemoryArchiveEvents();
@@ -245,6 +313,6 @@ describe('MemoryArchiveEvents', () => {
     events.prune(T0 + 15);
     // Assess
     expect(events.count).toBe(3);
-    expect(ids(events.select(-Infinity, Infinity, T0 + 15))).toEqual(['e4', 'e2']);
+    expect(ids(chosen(events.select(-Infinity, Infinity, T0 + 15)))).toEqual(['e4', 'e2']);
   });
 });
