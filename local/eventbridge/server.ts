@@ -293,7 +293,7 @@ async function start(
           ingestedAt: Date.now(),
           ...(from ? { forwardedFrom: from } : {}),
         };
-        dispatcher.deliver(again, found.rule, found.target, { kept: true });
+        dispatcher.deliver(again, found.rule, found.target);
         redriven.push(message.messageId);
       }
       queues.take(new Set(going.map(({ message }) => message.messageId)));

@@ -49,6 +49,13 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
       { Entries: [{ Source: 's', DetailType: 'kept', Detail: '{}' }] },
       '\\"detail-type\\":\\"kept\\"',
     ],
+    [
+      "PutEvents, in the retry journal, for each target's delivery",
+      async () => 'retries.jsonl',
+      'PutEvents',
+      { Entries: [{ Source: 's', DetailType: 'kept', Detail: '{}' }] },
+      '\\"detail-type\\":\\"kept\\"',
+    ],
   ])('%s', async (_, fileIn, operation, body, expected) => {
     // Prepare: a server of its own, whose writes to a FIFO may block it whole without blocking the test.
     const { child, endpoint } = await startChild(dataDir);
@@ -58,8 +65,14 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
         'CreateArchive',
         JSON.stringify({ ArchiveName: 'all', EventSourceArn: BUS_ARN }),
       );
+      // A rule whose Lambda target gets every event.
+      await rawCall(endpoint, 'PutRule', JSON.stringify({ Name: 'all', EventPattern: '{"source":["s"]}' }));
+      const targets = [{ Id: 'fn', Arn: 'arn:aws:lambda:us-east-1:111111111111:function:fn' }];
+      await rawCall(endpoint, 'PutTargets', JSON.stringify({ Rule: 'all', Targets: targets }));
       const first = { Entries: [{ Source: 's', DetailType: 'first', Detail: '{}' }] };
       await rawCall(endpoint, 'PutEvents', JSON.stringify(first));
+      // Its delivery made, and the journal's note of it written.
+      await sleep(200);
       const file = await fileIn(dataDir);
       await fifo(join(dataDir, file));
       const order: string[] = [];

@@ -612,14 +612,24 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       // Prepare: one retry allowed, due 2 to 4 s after the first attempt failed (delay scale 4): time enough for
       // the restarts below on a busy machine.
       const first = await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 1 } }, 4);
-      const waiting = async (): Promise<unknown[]> =>
-        (await readFile(join(dataDir, 'retries.jsonl'), 'utf8').catch(() => ''))
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line).wait)
-          .filter(Boolean);
+      // The deliveries the journal holds, as a start reads it: each `wait` line with the `retry` lines after it.
+      const waiting = async (): Promise<Array<Record<string, unknown>>> => {
+        const text = await readFile(join(dataDir, 'retries.jsonl'), 'utf8').catch(() => '');
+        const byId = new Map<string, Record<string, unknown>>();
+        for (const line of text.split('\n').filter(Boolean)) {
+          const { wait, retry, end } = JSON.parse(line) as Record<
+            string,
+            Record<string, unknown> | undefined
+          >;
+          if (wait) byId.set(String(wait.id), wait);
+          if (retry) byId.set(String(retry.id), { ...byId.get(String(retry.id)), ...retry });
+          if (end) byId.delete(String(end));
+        }
+        return [...byId.values()];
+      };
+      // Once the retry is scheduled: the first attempt's failure kept with it.
       let [saved] = await waiting();
-      for (let tries = 0; saved === undefined && tries < 500; tries++) {
+      for (let tries = 0; saved?.failure === undefined && tries < 500; tries++) {
         await sleep(10);
         [saved] = await waiting();
       }
@@ -652,6 +662,28 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
           retryAttempts: 1,
         }),
       ]);
+    });
+
+    it('keeps an accepted event on disk from the answer to its PutEvents until it is delivered', async () => {
+      // Prepare: a Lambda that never answers, so the first attempts are still running.
+      const first = await startHarness({ dataDir });
+      open.push(first);
+      await placedRule(first);
+      first.lambda = () => new Promise(() => {});
+      // Act: the journal as a crash right after the answers would leave it, read by a new server.
+      for (const orderId of [1, 2, 3]) await putOrder(first.client, orderId);
+      const lines = await readFile(join(dataDir, 'retries.jsonl'), 'utf8');
+      await stop(first);
+      await writeFile(join(dataDir, 'retries.jsonl'), lines);
+      const second = await start();
+      await second.eventBridge.idle();
+      const third = await restart(second);
+      await third.eventBridge.idle();
+      // Assess: each delivered once after the crash, as a first attempt, and not again after a clean stop.
+      const delivered = second.invocations.map((i) => JSON.parse(i.payload).detail.orderId).sort();
+      expect(delivered).toEqual([1, 2, 3]);
+      expect(second.eventBridge.deadLetters.list()).toEqual([]);
+      expect(third.invocations).toEqual([]);
     });
 
     it('keeps a redriven dead letter in the retry journal until it is delivered', async () => {
