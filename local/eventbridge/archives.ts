@@ -160,8 +160,13 @@ export class ArchiveStore implements ManagedRuleOwner {
   #stopped = false;
   readonly #dir: string | undefined;
 
-  /** Replays waiting out REPLAY_START_MS, with the step that starts each: stop() runs them at once. */
-  readonly #starting = new Map<NodeJS.Timeout, () => void>();
+  /**
+   * Each replay's next step, waiting out REPLAY_START_MS or the server's other work: stop() runs them at once, so
+   * that each ends CANCELLED, and is saved so, before the writer closes. Before (2026-12-03) only the replays still
+   * waiting out REPLAY_START_MS were: one choosing its events, or running with no delivery in flight, took its
+   * next step after the writer had closed, and read FAILED after a restart (review).
+   */
+  readonly #nextSteps = new Map<Replay, { readonly cancel: () => void; readonly step: () => void }>();
 
   constructor(
     private readonly control: ControlPlane,
@@ -191,12 +196,12 @@ export class ArchiveStore implements ManagedRuleOwner {
 
   stop(): void {
     this.#stopped = true;
-    // A replay still STARTING ends now as cancelled, rather than on its timer after the stop.
-    for (const [timer, step] of this.#starting) {
-      clearTimeout(timer);
+    // Each replay ends now as cancelled, rather than at its next step after the stop.
+    for (const { cancel, step } of [...this.#nextSteps.values()]) {
+      cancel();
       step();
     }
-    this.#starting.clear();
+    this.#nextSteps.clear();
   }
 
   #archive(busName: string, event: BusEvent): void {
@@ -609,6 +614,20 @@ export class ArchiveStore implements ManagedRuleOwner {
     let selecting: ArchiveSelecting | undefined;
     let selected: ArchiveSelection | undefined;
     let index = 0;
+    /** Runs the next step after `delayMs`, or after the server's other work. */
+    const later = (delayMs?: number): void => {
+      const go = (): void => {
+        this.#nextSteps.delete(replay);
+        step();
+      };
+      if (delayMs === undefined) {
+        const immediate = setImmediate(go);
+        this.#nextSteps.set(replay, { cancel: () => clearImmediate(immediate), step: go });
+      } else {
+        const timer = setTimeout(go, delayMs);
+        this.#nextSteps.set(replay, { cancel: () => clearTimeout(timer), step: go });
+      }
+    };
     const step = (): void => {
       // A user's cancel keeps its own account (no reason), even when a stop comes before it takes effect.
       if (replay.state === 'CANCELLING' || this.#stopped) {
@@ -632,7 +651,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         selecting ??= archive.events.select(replay.eventStartTime, replay.eventEndTime, oldest);
         selected = selecting.step(SELECT_SLICE_MS);
         if (selected === undefined) {
-          setImmediate(step);
+          later();
           return;
         }
       }
@@ -648,17 +667,13 @@ export class ArchiveStore implements ManagedRuleOwner {
         this.control.route(busName, busEvent, onlyRules);
         replay.eventLastReplayedTime = archived.time;
       }
-      if (index < selected.length) setImmediate(step);
+      if (index < selected.length) later();
       else {
         selected.close();
         this.#finish(replay, 'COMPLETED');
       }
     };
-    const timer = setTimeout(() => {
-      this.#starting.delete(timer);
-      step();
-    }, REPLAY_START_MS * this.delayScale);
-    this.#starting.set(timer, step);
+    later(REPLAY_START_MS * this.delayScale);
   }
 
   #finish(replay: Replay, state: ReplayState, reason: string | undefined = undefined): void {

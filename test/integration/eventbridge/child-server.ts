@@ -1,4 +1,4 @@
-// The embedded EventBridge in a process of its own (children/eventbridge-server.ts), for tests that kill it or
+// The embedded EventBridge in a process of its own (children/eventbridge-server.ts), for tests that kill it, stop it or
 // block it: its event loop is not the test's.
 import { type ChildProcess, spawn } from 'node:child_process';
 
@@ -23,5 +23,14 @@ export function killed(child: ChildProcess): Promise<void> {
     child.removeAllListeners('exit');
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
+  });
+}
+
+/** Stops the child as Ctrl-C stops `npm start` (SIGTERM: the server's stop(), then exit) and resolves once it is gone. */
+export function stopped(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
   });
 }

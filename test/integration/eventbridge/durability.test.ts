@@ -5,13 +5,36 @@
 // the write fail.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeRuleCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
-import { killed, startChild } from './child-server.js';
+import { killed, startChild, stopped } from './child-server.js';
 import { caught, rawCall, sleep, startHarness } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
+
+/** An EventBridge call on a connection of its own, which the server closes once it has answered. */
+function call(endpoint: string, operation: string, body: string): Promise<{ json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(endpoint, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        connection: 'close',
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSEvents.${operation}`,
+      },
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ json: JSON.parse(Buffer.concat(chunks).toString()) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('embedded EventBridge: a change is on disk when it is answered (dataDir)', () => {
   let dataDir: string;
@@ -126,4 +149,45 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
     expect(first.warnings).toEqual([]);
     expect(restored.Name).toBe('late');
   });
+
+  it('saves as CANCELLED a replay running when the server stops', async () => {
+    // Prepare: 1,000 archived events of 20 KB and no rule, so that a replay runs in ten steps of 100 events (a few
+    // milliseconds each) and writes nothing (a pending write would hold the stop past the next step).
+    // Each call on a connection of its own, closed after: a connection left open would hold the stop until the
+    // event loop's close phase, after the replay's next step, which would hide whether the stop itself ends it.
+    let { child, endpoint } = await startChild(dataDir);
+    try {
+      await call(endpoint, 'CreateArchive', JSON.stringify({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
+      const Detail = JSON.stringify({ text: 'x'.repeat(20_000) });
+      for (let i = 0; i < 100; i++) {
+        const Entries = Array.from({ length: 10 }, () => ({ Source: 's', DetailType: 'kept', Detail }));
+        await call(endpoint, 'PutEvents', JSON.stringify({ Entries }));
+      }
+      const replay = {
+        ReplayName: 'cut',
+        EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
+        EventStartTime: Date.now() / 1000 - 60,
+        EventEndTime: Date.now() / 1000 + 60,
+        Destination: { Arn: BUS_ARN },
+      };
+      await call(endpoint, 'StartReplay', JSON.stringify(replay));
+      let state: unknown;
+      do {
+        await sleep(5);
+        state = (await call(endpoint, 'DescribeReplay', JSON.stringify({ ReplayName: 'cut' }))).json.State;
+      } while (state === 'STARTING');
+      // Act
+      const code = await stopped(child);
+      ({ child, endpoint } = await startChild(dataDir));
+      const after = await call(endpoint, 'DescribeReplay', JSON.stringify({ ReplayName: 'cut' }));
+      // Assess: before (2026-12-03) the stop ended without writing the cancel, and a restart read FAILED.
+      expect([state, code]).toEqual(['RUNNING', 0]);
+      expect(after.json).toMatchObject({
+        State: 'CANCELLED',
+        StateReason: 'The embedded EventBridge stopped.',
+      });
+    } finally {
+      await killed(child);
+    }
+  }, 30_000);
 });
