@@ -465,7 +465,8 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
     const scan = (segment: Segment, count: number): void => {
       const { lines, file } = segment;
       if (lines) {
-        for (const line of lines.slice(0, count)) {
+        for (let i = 0; i < count; i++) {
+          const line = lines[i] as string;
           const lineTimes = timesOf(line);
           if (!take(lineTimes)) continue;
           times.push((lineTimes as LineTimes).time);

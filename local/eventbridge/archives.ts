@@ -647,8 +647,10 @@ export class ArchiveStore implements ManagedRuleOwner {
         // order archived: an event put with an earlier Time comes first, and EventLastReplayedTime only grows.
         // Nor an event past the archive's retention, which pruning (at most once a minute, and on puts and reads)
         // may not have dropped yet.
-        const oldest = archive.retentionDays > 0 ? Date.now() - archive.retentionDays * DAY_MS : -Infinity;
-        selecting ??= archive.events.select(replay.eventStartTime, replay.eventEndTime, oldest);
+        if (selecting === undefined) {
+          const oldest = archive.retentionDays > 0 ? Date.now() - archive.retentionDays * DAY_MS : -Infinity;
+          selecting = archive.events.select(replay.eventStartTime, replay.eventEndTime, oldest);
+        }
         selected = selecting.step(SELECT_SLICE_MS);
         if (selected === undefined) {
           later();

@@ -109,9 +109,9 @@ export interface InvokeOptions {
  * Invocations of one function given a turn at once in process (per set of handlers, so per runtime): the figure of
  * AWS's default concurrency of an account, which the stack reserves none of. In AWS those 1,000 are shared by every
  * function of the account and a synchronous call past them is refused (429); here each function has its own, and
- * every call past them waits, so slow webhooks cannot take the API's turns locally as they can in AWS. The others wait their turn, first come first served,
- * as invocations past a function's concurrency wait in Lambda (asynchronous ones in its queue), and a function's
- * timeout counts from its start, not from its wait. An invocation that timed out gives its turn back, as Lambda
+ * every call past them waits, so slow webhooks cannot take the API's turns locally as they can in AWS. The others
+ * wait their turn, first come first served, as invocations past a function's concurrency wait in Lambda
+ * (asynchronous ones in its queue), and a function's timeout counts from its start, not from its wait. An invocation that timed out gives its turn back, as Lambda
  * stops it, though in process its promise runs on. Before (2026-12-03), every delivery started at once: a burst of
  * publishing started some 36,000 deliver invocations together, which queued 48,000 requests behind the DynamoDB
  * client's 50 sockets, held 2 GB, and timed out there (their 30 s counted from the call), so healthy webhooks got
