@@ -1,8 +1,19 @@
 // Coalescing file writer for the optional dataDir: many changes in one tick become one write, so keeping
 // queues and archives on disk costs little at event rates, and flush() lets stop()/idle() wait for the disk.
-import { closeSync, constants, existsSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** Appends without creating: a file that is not there fails with ENOENT rather than start without its past. */
 const APPEND_TO_EXISTING = constants.O_WRONLY | constants.O_APPEND;
@@ -31,6 +42,25 @@ function appendNow(path: string, bytes: Buffer): void {
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MOST_MS = 60_000;
 
+/** A text given as the pieces it is made of, in order, each made as it is asked for. */
+export type Pieces = Iterable<string> | AsyncIterable<string>;
+
+/**
+ * A log being rewritten in the background (CoalescingWriter.compact): its new text goes to `tmp` a chunk at a time,
+ * while lines go on being appended to the old file and are kept in `tail` to be added to the new one.
+ */
+interface Compaction {
+  readonly tmp: string;
+  /** Lines asked for the file since the snapshot was taken, not yet in `tmp`. */
+  readonly tail: string[];
+  /** `tmp` holds the snapshot (and the tail so far but the last few lines): the next pass puts it in place. */
+  done: boolean;
+  /** Given up (the file replaced, removed, behind, or the writer closed): `tmp` is removed, not put in place. */
+  abandoned: boolean;
+  /** Settles once the background writing has ended, either way. */
+  ended: Promise<void>;
+}
+
 interface Waiter {
   /** The paths written for the caller, each with the number of the last write it asked for there. */
   readonly needs: ReadonlyArray<readonly [string, number]>;
@@ -58,6 +88,10 @@ export class CoalescingWriter {
   readonly #onDisk = new Map<string, number>();
   /** Callers of written(), each waiting until the paths it asked for are on disk, or one of them is behind. */
   readonly #waiting: Waiter[] = [];
+  /** Logs being rewritten in the background, by path. */
+  readonly #compactions = new Map<string, Compaction>();
+  /** Compactions asked for while one of the same file was on its way: made once it is in place. */
+  readonly #compactAgain = new Map<string, () => Pieces>();
 
   /**
    * Rewrites `path` with `content()` soon (atomically, through a temporary file). A rewrite that fails is tried
@@ -66,6 +100,7 @@ export class CoalescingWriter {
    */
   replace(path: string, content: () => FileText, options: { readonly secret?: boolean } = {}): void {
     if (options.secret) this.#private.add(path);
+    this.#abandonCompaction(path);
     // The snapshot is taken at write time, so it already holds whatever was to be appended.
     this.#appends.delete(path);
     clearTimeout(this.#retrying.get(path));
@@ -82,6 +117,8 @@ export class CoalescingWriter {
    */
   append(path: string, line: string, rebuild: () => FileText): void {
     this.#ask(path);
+    const compaction = this.#compactions.get(path);
+    if (compaction && !compaction.abandoned) compaction.tail.push(line);
     // A rewrite on its way (or waiting to be tried again) is built from the live state, this line included.
     if (this.#snapshots.has(path) || this.#retrying.has(path)) {
       this.#schedule();
@@ -101,6 +138,7 @@ export class CoalescingWriter {
    */
   remove(path: string): void {
     const under = (p: string): boolean => p === path || p.startsWith(`${path}/`);
+    for (const p of [...this.#compactions.keys()]) if (under(p)) this.#abandonCompaction(p);
     for (const p of [...this.#snapshots.keys()]) if (under(p)) this.#snapshots.delete(p);
     for (const p of [...this.#appends.keys()]) if (under(p)) this.#appends.delete(p);
     for (const [p, timer] of [...this.#retrying]) {
@@ -132,6 +170,102 @@ export class CoalescingWriter {
   }
 
   /**
+   * Rewrites the log at `path` as `text()` (its state when it is called, now or, while a compaction of the file is on
+   * its way, once that one is in place; the lines it gives may be made as they are written) without holding up its
+   * appends. Until the new file is whole, lines go on being appended to the old
+   * one, which stays the file of record, and are kept to be added to the new one before it takes the old one's
+   * place, at the start of a pass, when no append is on its way. So a change's answer never waits for the rewrite,
+   * and a crash at any moment leaves a file that holds every line written. Rewriting 55 MB whole held the server
+   * for 366 to 596 ms (2026-12-04). Nothing waits for it: the state it writes is the same. One that fails leaves the
+   * old file (longer than need be), reported. One asked for while the file waits for a rewrite is not made: that
+   * one writes the state anyway.
+   */
+  compact(path: string, text: () => Pieces): void {
+    if (this.#closed || this.#snapshots.has(path) || this.#retrying.has(path)) return;
+    if (this.#compactions.has(path)) {
+      this.#compactAgain.set(path, text);
+      return;
+    }
+    const compaction: Compaction = {
+      tmp: `${path}.${process.pid}.compacting`,
+      tail: [],
+      done: false,
+      abandoned: false,
+      ended: Promise.resolve(),
+    };
+    this.#compactions.set(path, compaction);
+    compaction.ended = this.#writeCompaction(path, compaction, text());
+  }
+
+  async #writeCompaction(path: string, compaction: Compaction, text: Pieces): Promise<void> {
+    const { tmp, tail } = compaction;
+    async function* unlessAbandoned(pieces: Pieces): AsyncGenerator<string> {
+      for await (const piece of pieces) {
+        if (compaction.abandoned) throw new Error('abandoned');
+        yield piece;
+      }
+    }
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(tmp, unlessAbandoned(text), { mode: this.#private.has(path) ? 0o600 : 0o666 });
+      // Catches up with the lines appended meanwhile, so that few are left for the pass to write at once.
+      for (;;) {
+        if (compaction.abandoned) throw new Error('abandoned');
+        let chars = 0;
+        for (const line of tail) chars += line.length + 1;
+        if (chars <= SYNC_APPEND_BYTES) break;
+        const lines = tail.splice(0);
+        await appendFile(tmp, `${lines.join('\n')}\n`, { flag: APPEND_TO_EXISTING });
+      }
+      compaction.done = true;
+    } catch (error) {
+      if (!compaction.abandoned) this.#failed(path, error);
+      compaction.abandoned = true;
+      this.#compactAgain.delete(path);
+      await rm(tmp, { force: true }).catch(() => {});
+      if (this.#compactions.get(path) === compaction) this.#compactions.delete(path);
+      return;
+    }
+    this.#schedule();
+  }
+
+  /** Puts in place the compactions whose new file is whole: called at the start of a pass, so no append is on its way. */
+  #finishCompactions(): void {
+    for (const [path, compaction] of this.#compactions) {
+      if (!compaction.done || compaction.abandoned) continue;
+      this.#compactions.delete(path);
+      const { tmp, tail } = compaction;
+      try {
+        if (tail.length > 0) appendNow(tmp, Buffer.from(`${tail.join('\n')}\n`));
+        renameSync(tmp, path);
+      } catch (error) {
+        this.#failed(path, error);
+        rmSync(tmp, { force: true });
+        continue;
+      }
+      // Every line asked for the file is in it now: those before the snapshot in it, those after in the tail. The
+      // ones still waiting to be appended to the old file are dropped, or they would be there twice.
+      this.#appends.delete(path);
+      this.#onDisk.set(path, Math.max(this.#asked, this.#onDisk.get(path) ?? 0));
+      const again = this.#compactAgain.get(path);
+      this.#compactAgain.delete(path);
+      if (again) this.compact(path, again);
+    }
+  }
+
+  /** Gives up a compaction of `path` on its way: its file is removed once its writing stops. */
+  #abandonCompaction(path: string): void {
+    this.#compactAgain.delete(path);
+    const compaction = this.#compactions.get(path);
+    if (!compaction) return;
+    compaction.abandoned = true;
+    if (compaction.done) {
+      this.#compactions.delete(path);
+      rmSync(compaction.tmp, { force: true });
+    }
+  }
+
+  /**
    * Stops trying failed rewrites again (at stop: those files stay behind, as already reported), and writes nothing
    * asked for after: a timer or a call still settling when the server stopped must not touch files that a later
    * start (or a caller deleting the directory) now owns.
@@ -143,6 +277,7 @@ export class CoalescingWriter {
       );
     }
     this.#closed = true;
+    for (const path of [...this.#compactions.keys()]) this.#abandonCompaction(path);
     for (const timer of this.#retrying.values()) clearTimeout(timer);
     this.#retrying.clear();
   }
@@ -190,9 +325,20 @@ export class CoalescingWriter {
     return true;
   }
 
-  /** Resolves once everything asked for so far is on disk (failed writes waiting to be tried again aside). */
+  /**
+   * Resolves once everything asked for so far is on disk (failed writes waiting to be tried again aside), and the
+   * compactions on their way have ended.
+   */
   async flush(): Promise<void> {
-    while (this.#scheduled) await this.#scheduled;
+    for (;;) {
+      if (this.#scheduled) await this.#scheduled;
+      else {
+        const [compaction] = this.#compactions.values();
+        if (!compaction) return;
+        if (compaction.done) this.#schedule();
+        else await compaction.ended;
+      }
+    }
   }
 
   #schedule(): void {
@@ -206,7 +352,11 @@ export class CoalescingWriter {
         await this.#writeAll();
       } finally {
         this.#scheduled = undefined;
-        const more = this.#snapshots.size > 0 || this.#appends.size > 0 || this.#removals.size > 0;
+        const more =
+          this.#snapshots.size > 0 ||
+          this.#appends.size > 0 ||
+          this.#removals.size > 0 ||
+          [...this.#compactions.values()].some((c) => c.done && !c.abandoned);
         // With nothing left to write, a waiter still undecided could wait forever: none should be, and one would be
         // answered as behind rather than as written.
         this.#settle(!more);
@@ -229,6 +379,7 @@ export class CoalescingWriter {
     // write rather than thrown where nothing would catch it. So what this pass writes of a path holds every write
     // asked for it until now (`upTo`): the snapshots are built now, the appends queued so far are all here, and an
     // append that found a rewrite queued or waiting left its line to it.
+    this.#finishCompactions();
     const upTo = this.#asked;
     const snapshots: Array<readonly [string, () => FileText, FileText]> = [];
     for (const [path, content] of this.#snapshots) {
@@ -258,6 +409,7 @@ export class CoalescingWriter {
           // A rewrite asked for meanwhile (or waiting to be tried again) writes the file instead, from its own
           // content: a rebuild might not hold what it does.
           if (this.#snapshots.has(path) || this.#retrying.has(path)) continue;
+          this.#abandonCompaction(path);
           // Else the file is rebuilt in this pass, so that what written() promised is on disk when it answers.
           // Built from the live state, it holds every write asked for the file until now, the lines queued since
           // this pass began included: those are dropped, or the next pass would append them a second time.
@@ -320,6 +472,7 @@ export class CoalescingWriter {
   }
 
   #retryLater(path: string, content: () => FileText): void {
+    this.#abandonCompaction(path);
     // Lines appended while the failed rewrite was on its way would land after the old content, leaving a file
     // with a gap where the rewrite's lines should be; the retried rewrite is built from the live state, them included.
     this.#appends.delete(path);
@@ -347,10 +500,12 @@ const LOG_SLACK = 1_000;
 const LOG_CHARS_SLACK = 1024 * 1024;
 
 /**
- * A file of JSON lines kept as a log (the queues', the control plane's): each change is appended as a line, and
- * the whole is rewritten as the lines that rebuild the state (compacted) once it holds more than twice as many plus
- * 1,000, so a change costs O(1) on average however large the state. `state()` gives those lines, read when the
- * file is written; the `size` given with each change is about their number, counted cheaply by the owner.
+ * A file of JSON lines kept as a log (the queues', the control plane's, the retries'): each change is appended as a
+ * line, and the whole is rewritten in the background as the lines that rebuild the state (compacted) once it holds
+ * more than twice as many plus 1,000, so a change costs O(1) on average however large the state. `state()` gives
+ * those lines; the `size` given with each change is about their number, counted cheaply by the owner. With
+ * `frozen`, the owner never changes a value `state()` gave (it replaces it instead), so a compaction takes the
+ * values as they are and makes their text a chunk at a time while it writes; else it makes the whole text at once.
  */
 export class CompactedLog {
   #lines = 0;
@@ -362,7 +517,10 @@ export class CompactedLog {
     private readonly writer: CoalescingWriter,
     readonly file: string,
     private readonly state: () => Iterable<unknown>,
-  ) {}
+    private readonly options: { readonly frozen?: boolean } = {},
+  ) {
+    removeStaleTemporaries(file);
+  }
 
   /**
    * Appends a line to a state of `size` lines; with `liveChars` (about the characters those lines take), the log
@@ -373,18 +531,60 @@ export class CompactedLog {
     const text = JSON.stringify(line);
     this.#lines++;
     this.#chars += text.length;
+    this.writer.append(this.file, text, this.#text);
     const tooLong = this.#lines > 2 * size + LOG_SLACK;
     const tooBig = liveChars !== undefined && this.#chars > 2 * liveChars + LOG_CHARS_SLACK;
     if (tooLong || tooBig) this.compact(size, liveChars);
-    else this.writer.append(this.file, text, this.#text);
   }
 
-  /** Rewrites the log as the lines that rebuild the state as it is when the write happens. */
+  /** Rewrites the log, in the background, as the lines that rebuild the state as it is now. */
   compact(size: number, liveChars = 0): void {
     this.#lines = size;
     this.#chars = liveChars;
-    this.writer.replace(this.file, this.#text);
+    this.writer.compact(this.file, () => {
+      const values = Array.from(this.state());
+      return this.options.frozen ? jsonLinesChunks(values) : joined(jsonLinesPieces(values));
+    });
   }
+}
+
+/**
+ * Removes what a process that died while rewriting `file` left beside it (`<file>.<pid>.tmp`, `<file>.<pid>.compacting`,
+ * each as large as the file): at start no other process writes there (the dataDir's lock), and nothing else would.
+ */
+function removeStaleTemporaries(file: string): void {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && /^\d+\.(?:tmp|compacting)$/.test(name.slice(prefix.length)))
+      rmSync(join(dir, name), { force: true });
+  }
+}
+
+/** How much text a compaction makes and writes at a time: about 1 ms of JSON.stringify here. */
+const COMPACT_CHUNK_CHARS = 256 * 1024;
+
+/** Values as JSON lines, made a chunk of about COMPACT_CHUNK_CHARS at a time, as the chunks are asked for. */
+function* jsonLinesChunks(values: readonly unknown[]): Generator<string> {
+  let lines: string[] = [];
+  let chars = 0;
+  for (const value of values) {
+    const line = `${JSON.stringify(value)}\n`;
+    lines.push(line);
+    chars += line.length;
+    if (chars >= COMPACT_CHUNK_CHARS) {
+      yield lines.join('');
+      lines = [];
+      chars = 0;
+    }
+  }
+  if (lines.length > 0) yield lines.join('');
 }
 
 /**

@@ -93,7 +93,10 @@ export class QueueStore {
     private readonly retentionMs = QUEUE_RETENTION_MS,
   ) {
     if (dataDir === undefined) return;
-    this.#log = new CompactedLog(writer, join(dataDir, 'queues.jsonl'), () => this.#sends());
+    // Frozen: messages are never changed, only added and taken.
+    this.#log = new CompactedLog(writer, join(dataDir, 'queues.jsonl'), () => this.#sends(), {
+      frozen: true,
+    });
     const legacy = join(dataDir, 'queues.json');
     if (existsSync(this.#log.file)) this.#replay(this.#log.file);
     else if (existsSync(legacy)) {

@@ -44,8 +44,12 @@ export class RetryJournal {
   #liveChars = 0;
 
   constructor(writer: CoalescingWriter, dataDir: string) {
-    this.#log = new CompactedLog(writer, join(dataDir, 'retries.jsonl'), () =>
-      Array.from(this.#waiting.values(), (wait): Line => ({ wait })),
+    // Frozen: a delivery's retry replaces its object rather than change it.
+    this.#log = new CompactedLog(
+      writer,
+      join(dataDir, 'retries.jsonl'),
+      () => Array.from(this.#waiting.values(), (wait): Line => ({ wait })),
+      { frozen: true },
     );
     const { values, skipped } = readJsonLines(this.#log.file);
     let unusable = skipped;

@@ -347,3 +347,216 @@ describe('CoalescingWriter: a text in pieces', () => {
     expect(text === pieces.join('')).toBe(true);
   });
 });
+
+describe('CoalescingWriter: compacting a log in the background', () => {
+  let dir: string;
+  let log: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sharebus-compact-'));
+    log = join(dir, 'log.jsonl');
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A text whose first piece comes at once and whose second only once `open()` is called: a slow compaction. */
+  function gated(
+    first: string,
+    second: string,
+  ): { readonly text: () => AsyncIterable<string>; open(): void } {
+    let open = (): void => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return {
+      text: async function* () {
+        yield first;
+        await opened;
+        yield second;
+      },
+      open: () => open(),
+    };
+  }
+
+  /** A writer whose log holds `lines`, on disk. */
+  async function writerWith(...lines: string[]): Promise<CoalescingWriter> {
+    await writeFile(log, '');
+    const writer = new CoalescingWriter();
+    for (const line of lines) writer.append(log, line, () => 'never\n');
+    await writer.flush();
+    return writer;
+  }
+
+  const tmpFiles = async (): Promise<string[]> => (await readdir(dir)).filter((name) => name !== 'log.jsonl');
+
+  it('answers appends while a compaction is on its way, then puts the new text and the lines after it in place', async () => {
+    // Prepare: a log of three lines, compacted as two.
+    const writer = await writerWith('a1', 'a2', 'b1');
+    const slow = gated('a\n', 'b\n');
+    // Act: a line appended while the new text is half written.
+    writer.compact(log, slow.text);
+    const since = writer.asked;
+    writer.append(log, 'c', () => 'never\n');
+    const behind = await writer.written(since);
+    const during = await readFile(log, 'utf8');
+    const leftDuring = await tmpFiles();
+    slow.open();
+    await writer.flush();
+    writer.close();
+    // Assess: answered from the old file, which held every line; then the compacted text, with the line once.
+    expect(behind).toEqual([]);
+    expect(during).toBe('a1\na2\nb1\nc\n');
+    expect(leftDuring).toEqual([`log.jsonl.${process.pid}.compacting`]);
+    expect(await readFile(log, 'utf8')).toBe('a\nb\nc\n');
+    expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('catches up with many lines appended while the new text was written, in order', async () => {
+    // Prepare: more lines meanwhile than the pass writes at once (256 KB).
+    const writer = await writerWith('a1', 'a2');
+    const slow = gated('a\n', '');
+    writer.compact(log, slow.text);
+    const after = Array.from({ length: 400 }, (_, i) => `${i}:${'y'.repeat(1_000)}`);
+    // Act
+    for (const line of after) writer.append(log, line, () => 'never\n');
+    await writer.written(writer.asked - 1);
+    slow.open();
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(await readFile(log, 'utf8')).toBe(`a\n${after.join('\n')}\n`);
+    expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('gives a compaction up when the file is replaced meanwhile, and writes the replacement', async () => {
+    // Prepare
+    const writer = await writerWith('a1', 'a2');
+    const slow = gated('a\n', '');
+    writer.compact(log, slow.text);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Act
+    writer.replace(log, () => 'r\n');
+    slow.open();
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(await readFile(log, 'utf8')).toBe('r\n');
+    expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('gives a compaction up when the writer closes, leaving the old file whole and no other', async () => {
+    // Prepare
+    const writer = await writerWith('a1', 'a2');
+    const slow = gated('a\n', '');
+    writer.compact(log, slow.text);
+    writer.append(log, 'b', () => 'never\n');
+    await writer.written(writer.asked - 1);
+    // Act
+    writer.close();
+    slow.open();
+    await writer.flush();
+    // Assess
+    expect(await readFile(log, 'utf8')).toBe('a1\na2\nb\n');
+    expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('makes a compaction asked for during another once that one is in place, from the state then', async () => {
+    // Prepare
+    const writer = await writerWith('a1', 'a2');
+    const slow = gated('a\n', '');
+    writer.compact(log, slow.text);
+    writer.append(log, 'b1', () => 'never\n');
+    writer.append(log, 'b2', () => 'never\n');
+    // Act: the second snapshot is taken only once the first is in place, so it is the state after b1 and b2.
+    let snapshots = 0;
+    writer.compact(log, () => {
+      snapshots++;
+      return ['a\n', 'b\n'];
+    });
+    writer.append(log, 'c', () => 'never\n');
+    const beforeFirst = snapshots;
+    slow.open();
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(beforeFirst).toBe(0);
+    expect(snapshots).toBe(1);
+    expect(await readFile(log, 'utf8')).toBe('a\nb\n');
+    expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('reports a compaction the disk refuses and keeps appending to the old file, which loses nothing', async () => {
+    // Prepare: a directory where the new text would go.
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const writer = await writerWith('a1', 'a2');
+    await mkdir(`${log}.${process.pid}.compacting`);
+    // Act
+    writer.compact(log, () => ['a\n']);
+    writer.append(log, 'b', () => 'never\n');
+    await writer.flush();
+    writer.append(log, 'c', () => 'never\n');
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(writer.failures).toBe(1);
+    expect(logged).toHaveBeenCalledWith(`[eventbridge] could not write ${log}:`, expect.anything());
+    expect(await readFile(log, 'utf8')).toBe('a1\na2\nb\nc\n');
+  });
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'holds every line once and in order, whatever the timing of appends and compactions (seed %i)',
+    async (seed) => {
+      // Prepare: a log whose state is every line appended so far, so a compaction writes them all again and a line
+      // lost or written twice shows; a pseudo-random mix of appends, compactions and waits of several kinds.
+      let state = seed;
+      const random = (): number => {
+        state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+        return state / 2 ** 31;
+      };
+      await writeFile(log, '');
+      const writer = new CoalescingWriter();
+      const lines: string[] = [];
+      const everyLine = (): Iterable<string> => {
+        const now = [...lines];
+        // In pieces of a few lines, made as they are asked for.
+        return (function* () {
+          for (let i = 0; i < now.length; i += 7)
+            yield now
+              .slice(i, i + 7)
+              .map((l) => `${l}\n`)
+              .join('');
+        })();
+      };
+      const rebuild = (): string => lines.map((l) => `${l}\n`).join('');
+      const wrong: string[] = [];
+      // Act
+      for (let step = 0; step < 600; step++) {
+        const r = random();
+        if (r < 0.7) {
+          const line = `${step}:${'x'.repeat(Math.floor(random() * 3_000))}`;
+          lines.push(line);
+          writer.append(log, line, rebuild);
+        } else if (r < 0.78) writer.compact(log, everyLine);
+        else if (r < 0.86) await new Promise((resolve) => setImmediate(resolve));
+        else if (r < 0.9) await new Promise((resolve) => setTimeout(resolve, 1));
+        else if (r < 0.95) await writer.written(writer.asked - 1);
+        else {
+          // At any moment the file holds the lines from the first on, as a crash would find it: the last one perhaps
+          // cut short, if a write was on its way (which reading skips), none missing, none twice.
+          const text = await readFile(log, 'utf8');
+          if (!rebuild().startsWith(text)) wrong.push(text.slice(-80));
+        }
+      }
+      await writer.flush();
+      writer.close();
+      // Assess
+      expect(wrong).toEqual([]);
+      expect(await readFile(log, 'utf8')).toBe(rebuild());
+      expect(await tmpFiles()).toEqual([]);
+      expect(writer.failures).toBe(0);
+    },
+  );
+});

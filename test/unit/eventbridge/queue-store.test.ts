@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -94,6 +94,18 @@ describe('QueueStore in a dataDir', () => {
     // Assess: under twice the live messages plus 1 MiB of slack and one message (20 MB by line count alone)
     expect(largest).toBeLessThan(2 * 1024 * 1024 + 2 * body.length);
     expect(await reopened()).toEqual({ [DLQ]: ['kept'] });
+  });
+
+  it('removes at start the files a rewrite of its log left when its process died, and no other', async () => {
+    // Prepare: what a process killed while rewriting or compacting the log leaves; and files not of that kind.
+    const left = ['queues.jsonl.4242.tmp', 'queues.jsonl.4243.compacting'];
+    const kept = ['queues.jsonl.backup', 'queues.jsonl.x.tmp', 'other.jsonl.4242.tmp'];
+    for (const name of [...left, ...kept]) await writeFile(join(dir, name), 'x');
+    // Act
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    await store.writer.flush();
+    // Assess
+    expect((await readdir(dir)).sort()).toEqual([...kept, 'queues.jsonl'].sort());
   });
 
   it('starts after a crash tore the last line, without it, and goes on from there', async () => {
