@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { isApiDestinationArn, isLambdaArn, isSqsArn, parseBusArn } from './arns.js';
 import type { DeadLetterOrigin, MessageAttribute, QueueStore } from './queue-store.js';
 import { DROPPED_DELIVERIES } from './queue-store.js';
-import type { RetryJournal, SavedDelivery } from './retry-journal.js';
+import type { RetryJournal, SavedDelivery, SavedEvent } from './retry-journal.js';
 import type { RenderContext, TargetInputRenderer } from './target-input.js';
 
 export interface RetryPolicy {
@@ -127,6 +127,12 @@ export class Dispatcher {
   #fresh: Job[] = [];
   /** The flush() at the end of this turn of the event loop, for deliveries no request flushes. */
   #flushLater: NodeJS.Immediate | undefined;
+  /**
+   * An event's one object in the journal, and a saved event's one object as delivered: so the journal writes an
+   * event once for all its deliveries, and deliveries resumed at a start share their event's text and parse.
+   */
+  readonly #savedEvents = new WeakMap<DeliveredEvent, SavedEvent>();
+  readonly #restoredEvents = new WeakMap<SavedEvent, DeliveredEvent>();
 
   constructor(
     private readonly options: {
@@ -177,7 +183,7 @@ export class Dispatcher {
    */
   resume(saved: SavedDelivery, rule: DeliveryRule, target: DeliveryTarget): void {
     if (this.#stopped) return;
-    const event = restoredEvent(saved);
+    const event = this.#restored(saved.event);
     const job: Job = { event, rule, target, retries: saved.retries, id: saved.id };
     if (saved.failure)
       job.failure = new DeliveryFailureError(saved.failure.code, saved.failure.message, true);
@@ -202,7 +208,7 @@ export class Dispatcher {
     if (this.#stopped) return;
     this.#pending++;
     this.#targetGone({
-      event: restoredEvent(saved),
+      event: this.#restored(saved.event),
       rule: { busName: saved.busName, name: saved.ruleName, arn: saved.ruleArn },
       target: {
         id: saved.targetId,
@@ -275,17 +281,39 @@ export class Dispatcher {
     this.#notifyIdle();
   }
 
-  /** A delivery as the journal keeps it (given an id the first time). */
+  /** A saved event as the dispatcher delivers it: one object (and one parse) for all its deliveries. */
+  #restored(saved: SavedEvent): DeliveredEvent {
+    let event = this.#restoredEvents.get(saved);
+    if (!event) {
+      const { json, ingestedAt, forwardedFrom } = saved;
+      event = {
+        event: JSON.parse(json) as Record<string, unknown>,
+        json,
+        ingestedAt,
+        ...(forwardedFrom !== undefined ? { forwardedFrom } : {}),
+      };
+      this.#restoredEvents.set(saved, event);
+      this.#savedEvents.set(event, saved);
+    }
+    return event;
+  }
+
+  /** A delivery as the journal keeps it (given an id the first time), its event one object for all its deliveries. */
   #saved(job: Job): SavedDelivery {
     job.id ??= randomUUID();
     const { event, rule, target, failure } = job;
-    return {
-      id: job.id,
-      event: {
+    let savedEvent = this.#savedEvents.get(event);
+    if (!savedEvent) {
+      savedEvent = {
         json: event.json,
         ingestedAt: event.ingestedAt,
         ...(event.forwardedFrom !== undefined ? { forwardedFrom: event.forwardedFrom } : {}),
-      },
+      };
+      this.#savedEvents.set(event, savedEvent);
+    }
+    return {
+      id: job.id,
+      event: savedEvent,
       busName: rule.busName,
       ruleName: rule.name,
       ruleArn: rule.arn,
@@ -517,17 +545,6 @@ export class Dispatcher {
   #notifyIdle(): void {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
-}
-
-/** A saved delivery's event as the dispatcher delivers it. */
-function restoredEvent(saved: SavedDelivery): DeliveredEvent {
-  const { json, ingestedAt, forwardedFrom } = saved.event;
-  return {
-    event: JSON.parse(json) as Record<string, unknown>,
-    json,
-    ingestedAt,
-    ...(forwardedFrom !== undefined ? { forwardedFrom } : {}),
-  };
 }
 
 /** Epoch ms as the AWS JSON protocol sends a timestamp: epoch seconds, with the milliseconds as a fraction. */

@@ -494,15 +494,22 @@ export class CoalescingWriter {
   }
 }
 
-/** Lines a log may hold beyond twice the lines that rebuild its state before it is rewritten as them. */
-const LOG_SLACK = 1_000;
-/** Characters a log given its live size may hold beyond twice that before it is rewritten. */
-const LOG_CHARS_SLACK = 1024 * 1024;
+/**
+ * What a log may hold beyond twice the lines that rebuild its state (and, given their size, beyond twice their
+ * characters) before it is compacted, unless it says otherwise.
+ */
+const LOG_SLACK: LogSlack = { lines: 1_000, chars: 1024 * 1024 };
+
+export interface LogSlack {
+  readonly lines: number;
+  readonly chars: number;
+}
 
 /**
  * A file of JSON lines kept as a log (the queues', the control plane's, the retries'): each change is appended as a
  * line, and the whole is rewritten in the background as the lines that rebuild the state (compacted) once it holds
- * more than twice as many plus 1,000, so a change costs O(1) on average however large the state. `state()` gives
+ * more than twice as many plus a slack (1,000 unless the log says otherwise), so a change costs O(1) on average
+ * however large the state. `state()` gives
  * those lines; the `size` given with each change is about their number, counted cheaply by the owner. With
  * `frozen`, the owner never changes a value `state()` gave (it replaces it instead), so a compaction takes the
  * values as they are and makes their text a chunk at a time while it writes; else it makes the whole text at once.
@@ -517,14 +524,14 @@ export class CompactedLog {
     private readonly writer: CoalescingWriter,
     readonly file: string,
     private readonly state: () => Iterable<unknown>,
-    private readonly options: { readonly frozen?: boolean } = {},
+    private readonly options: { readonly frozen?: boolean; readonly slack?: LogSlack } = {},
   ) {
     removeStaleTemporaries(file);
   }
 
   /**
    * Appends a line to a state of `size` lines; with `liveChars` (about the characters those lines take), the log
-   * is also rewritten once it holds twice that plus LOG_CHARS_SLACK, so a few large lines added and removed many
+   * is also rewritten once it holds twice that plus the slack's characters, so a few large lines added and removed many
    * times do not grow it by their size each time.
    */
   append(line: unknown, size: number, liveChars?: number): void {
@@ -532,8 +539,9 @@ export class CompactedLog {
     this.#lines++;
     this.#chars += text.length;
     this.writer.append(this.file, text, this.#text);
-    const tooLong = this.#lines > 2 * size + LOG_SLACK;
-    const tooBig = liveChars !== undefined && this.#chars > 2 * liveChars + LOG_CHARS_SLACK;
+    const slack = this.options.slack ?? LOG_SLACK;
+    const tooLong = this.#lines > 2 * size + slack.lines;
+    const tooBig = liveChars !== undefined && this.#chars > 2 * liveChars + slack.chars;
     if (tooLong || tooBig) this.compact(size, liveChars);
   }
 

@@ -686,6 +686,55 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       expect(third.invocations).toEqual([]);
     });
 
+    it('journals an event once for all its deliveries, to several rules and targets, and delivers each after a crash', async () => {
+      // Prepare: the event matches two rules, one with two targets (as an event with several subscribers does).
+      const first = await startHarness({ dataDir });
+      open.push(first);
+      await placedRule(first, { Id: 'one' });
+      await first.client.send(
+        new PutTargetsCommand({
+          Rule: 'placed',
+          EventBusName: 'orders',
+          Targets: [{ Id: 'two', Arn: LAMBDA_ARN }],
+        }),
+      );
+      await first.client.send(
+        new PutRuleCommand({
+          Name: 'audit',
+          EventBusName: 'orders',
+          EventPattern: '{"source":["sharebus.orders"]}',
+        }),
+      );
+      await first.client.send(
+        new PutTargetsCommand({
+          Rule: 'audit',
+          EventBusName: 'orders',
+          Targets: [{ Id: 'three', Arn: LAMBDA_ARN }],
+        }),
+      );
+      first.lambda = () => new Promise(() => {});
+      // Act: the journal as a crash right after the answer would leave it, read by a new server.
+      await putOrder(first.client, 9);
+      const text = await readFile(join(dataDir, 'retries.jsonl'), 'utf8');
+      await stop(first);
+      await writeFile(join(dataDir, 'retries.jsonl'), text);
+      const second = await start();
+      await second.eventBridge.idle();
+      // Assess: one event line, three deliveries naming it; each delivered once.
+      const lines = text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, { key?: string; eventKey?: string }>);
+      const keys = lines.flatMap((line) => (line.event?.key ? [line.event.key] : []));
+      expect(keys).toHaveLength(1);
+      expect(lines.flatMap((line) => (line.wait ? [line.wait.eventKey] : []))).toEqual([
+        keys[0],
+        keys[0],
+        keys[0],
+      ]);
+      expect(second.invocations.map((i) => JSON.parse(i.payload).detail.orderId)).toEqual([9, 9, 9]);
+    });
+
     it('keeps a redriven dead letter in the retry journal until it is delivered', async () => {
       // Prepare: one dead letter, redriven to a Lambda that never answers.
       const first = await startHarness({ dataDir });
