@@ -4,6 +4,7 @@ import {
   closeSync,
   constants,
   existsSync,
+  fstatSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -41,6 +42,19 @@ function appendNow(path: string, bytes: Buffer): void {
 /** First wait before a failed rewrite is tried again; it doubles up to a minute. */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MOST_MS = 60_000;
+
+/**
+ * Removes a temporary file now, saying nothing if it cannot (a read-only disk): it is left for the next start to
+ * remove, which beats throwing out of a pass (review, 2026-12-04: that ended the process).
+ */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {}
+}
+
+/** Each compaction's temporary file has a name of its own, so that one given up never removes a later one's. */
+let compactionCount = 0;
 
 /** A text given as the pieces it is made of, in order, each made as it is asked for. */
 export type Pieces = Iterable<string> | AsyncIterable<string>;
@@ -187,7 +201,7 @@ export class CoalescingWriter {
       return;
     }
     const compaction: Compaction = {
-      tmp: `${path}.${process.pid}.compacting`,
+      tmp: `${path}.${process.pid}.${++compactionCount}.compacting`,
       tail: [],
       done: false,
       abandoned: false,
@@ -221,9 +235,13 @@ export class CoalescingWriter {
     } catch (error) {
       if (!compaction.abandoned) this.#failed(path, error);
       compaction.abandoned = true;
-      this.#compactAgain.delete(path);
       await rm(tmp, { force: true }).catch(() => {});
       if (this.#compactions.get(path) === compaction) this.#compactions.delete(path);
+      // One asked for while this one was winding down is made now (one that failed on disk is not tried again
+      // until the log asks anew).
+      const again = this.#compactAgain.get(path);
+      this.#compactAgain.delete(path);
+      if (again && !this.#closed && !this.#compactions.has(path)) this.compact(path, again);
       return;
     }
     this.#schedule();
@@ -240,7 +258,7 @@ export class CoalescingWriter {
         renameSync(tmp, path);
       } catch (error) {
         this.#failed(path, error);
-        rmSync(tmp, { force: true });
+        removeQuietly(tmp);
         continue;
       }
       // Every line asked for the file is in it now: those before the snapshot in it, those after in the tail. The
@@ -261,7 +279,7 @@ export class CoalescingWriter {
     compaction.abandoned = true;
     if (compaction.done) {
       this.#compactions.delete(path);
-      rmSync(compaction.tmp, { force: true });
+      removeQuietly(compaction.tmp);
     }
   }
 
@@ -527,6 +545,7 @@ export class CompactedLog {
     private readonly options: { readonly frozen?: boolean; readonly slack?: LogSlack } = {},
   ) {
     removeStaleTemporaries(file);
+    endTornLine(file);
   }
 
   /**
@@ -557,7 +576,30 @@ export class CompactedLog {
 }
 
 /**
- * Removes what a process that died while rewriting `file` left beside it (`<file>.<pid>.tmp`, `<file>.<pid>.compacting`,
+ * Ends with a newline a last line a crash cut short, so that the lines appended from now on start lines of their
+ * own: the start's compaction runs in the background, and until it is in place they go to this file. Joined to
+ * the torn line, an answered change would be lost with it (review, 2026-12-04). The torn line is then a line of its
+ * own that reading skips (and counts), and the compaction drops.
+ */
+function endTornLine(file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const { size } = fstatSync(fd);
+    const last = Buffer.alloc(1);
+    if (size === 0 || (readSync(fd, last, 0, 1, size - 1) === 1 && last[0] === 10)) return;
+    appendNow(file, Buffer.from('\n'));
+  } catch (error) {
+    // No file yet is the usual case; any other trouble shows again, and is reported, when the log is read or written.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      console.error(`[eventbridge] could not end the last line of ${file}:`, error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Removes what a process that died while rewriting `file` left beside it (`<file>.<pid>.tmp`, `<file>.<pid>.<n>.compacting`,
  * each as large as the file): at start no other process writes there (the dataDir's lock), and nothing else would.
  */
 function removeStaleTemporaries(file: string): void {
@@ -570,7 +612,7 @@ function removeStaleTemporaries(file: string): void {
     return;
   }
   for (const name of names) {
-    if (name.startsWith(prefix) && /^\d+\.(?:tmp|compacting)$/.test(name.slice(prefix.length)))
+    if (name.startsWith(prefix) && /^\d+\.(?:tmp|\d+\.compacting)$/.test(name.slice(prefix.length)))
       rmSync(join(dir, name), { force: true });
   }
 }

@@ -409,7 +409,9 @@ describe('CoalescingWriter: compacting a log in the background', () => {
     // Assess: answered from the old file, which held every line; then the compacted text, with the line once.
     expect(behind).toEqual([]);
     expect(during).toBe('a1\na2\nb1\nc\n');
-    expect(leftDuring).toEqual([`log.jsonl.${process.pid}.compacting`]);
+    expect(leftDuring).toEqual([
+      expect.stringMatching(new RegExp(`^log\\.jsonl\\.${process.pid}\\.\\d+\\.compacting$`)),
+    ]);
     expect(await readFile(log, 'utf8')).toBe('a\nb\nc\n');
     expect(await tmpFiles()).toEqual([]);
   });
@@ -488,13 +490,15 @@ describe('CoalescingWriter: compacting a log in the background', () => {
     expect(await tmpFiles()).toEqual([]);
   });
 
-  it('reports a compaction the disk refuses and keeps appending to the old file, which loses nothing', async () => {
-    // Prepare: a directory where the new text would go.
+  it('reports a compaction that fails on its way and keeps appending to the old file, which loses nothing', async () => {
+    // Prepare: a new text that fails half written, as a full disk would fail it.
     const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const writer = await writerWith('a1', 'a2');
-    await mkdir(`${log}.${process.pid}.compacting`);
     // Act
-    writer.compact(log, () => ['a\n']);
+    writer.compact(log, function* () {
+      yield 'a\n';
+      throw new Error('ENOSPC: no space left on device');
+    });
     writer.append(log, 'b', () => 'never\n');
     await writer.flush();
     writer.append(log, 'c', () => 'never\n');
@@ -504,6 +508,28 @@ describe('CoalescingWriter: compacting a log in the background', () => {
     expect(writer.failures).toBe(1);
     expect(logged).toHaveBeenCalledWith(`[eventbridge] could not write ${log}:`, expect.anything());
     expect(await readFile(log, 'utf8')).toBe('a1\na2\nb\nc\n');
+  });
+
+  it('leaves no file behind once closed, even for a compaction asked for just before, nor removes a later one', async () => {
+    // Prepare: a writer closed right after asking for a compaction, and a later one on the same file (a restart in
+    // the same process) whose compaction is slow.
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const old = await writerWith('a1', 'a2');
+    old.compact(log, () => ['a\n']);
+    old.close();
+    const next = new CoalescingWriter();
+    const slow = gated('A\n', 'B\n');
+    next.compact(log, slow.text);
+    // Act
+    await old.flush();
+    slow.open();
+    await next.flush();
+    next.close();
+    // Assess: the later compaction is in place, not failed for want of its file.
+    expect(next.failures).toBe(0);
+    expect(logged).not.toHaveBeenCalled();
+    expect(await readFile(log, 'utf8')).toBe('A\nB\n');
+    expect(await tmpFiles()).toEqual([]);
   });
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])(

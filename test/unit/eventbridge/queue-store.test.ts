@@ -98,14 +98,38 @@ describe('QueueStore in a dataDir', () => {
 
   it('removes at start the files a rewrite of its log left when its process died, and no other', async () => {
     // Prepare: what a process killed while rewriting or compacting the log leaves; and files not of that kind.
-    const left = ['queues.jsonl.4242.tmp', 'queues.jsonl.4243.compacting'];
-    const kept = ['queues.jsonl.backup', 'queues.jsonl.x.tmp', 'other.jsonl.4242.tmp'];
+    const left = ['queues.jsonl.4242.tmp', 'queues.jsonl.4243.7.compacting'];
+    const kept = [
+      'queues.jsonl.backup',
+      'queues.jsonl.x.tmp',
+      'queues.jsonl.4243.compacting',
+      'other.jsonl.4242.tmp',
+    ];
     for (const name of [...left, ...kept]) await writeFile(join(dir, name), 'x');
     // Act
     const store = new QueueStore(new CoalescingWriter(), dir);
     await store.writer.flush();
     // Assess
     expect((await readdir(dir)).sort()).toEqual([...kept, 'queues.jsonl'].sort());
+  });
+
+  it('ends a torn last line at start, so that what it appends before its compaction is in place is read whole', async () => {
+    // Prepare: a log whose last line a crash cut short.
+    await writeFile(
+      join(dir, 'queues.jsonl'),
+      `${JSON.stringify({ receive: OTHER })}\n{"send":{"messageId":"m`,
+    );
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    // Act: a message stored, and the file as a crash right after would leave it (before the compaction lands).
+    const since = store.writer.asked;
+    store.send(DLQ, 'kept');
+    expect(await store.writer.written(since)).toEqual([]);
+    const crashed = await readFile(join(dir, 'queues.jsonl'), 'utf8');
+    await store.writer.flush();
+    await writeFile(join(dir, 'queues.jsonl'), crashed);
+    // Assess
+    jest.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(await reopened()).toEqual({ [DLQ]: ['kept'] });
   });
 
   it('starts after a crash tore the last line, without it, and goes on from there', async () => {
