@@ -112,7 +112,9 @@ export class RetryJournal {
     if (!isObject(line)) return false;
     if (line.event !== undefined) {
       if (!isEventRecord(line.event)) return false;
-      this.#events.set(line.event.key, { record: line.event, deliveries: 0 });
+      // The same key again (a line repeated by hand) keeps the event and the count of deliveries naming it.
+      if (!this.#events.has(line.event.key))
+        this.#events.set(line.event.key, { record: line.event, deliveries: 0 });
       return true;
     }
     if (line.wait !== undefined) {
@@ -125,9 +127,11 @@ export class RetryJournal {
         this.#events.set(key, { record: { key, ...event }, deliveries: 0 });
         wait = { ...rest, eventKey: key };
       } else return false;
+      // Counted before the delivery's earlier line (a line repeated by hand) is forgotten: the other way round, its
+      // event would go with it while this line still names it.
+      this.#named(wait.eventKey, 1);
       this.#forget(wait.id);
       this.#waits.set(wait.id, wait);
-      this.#named(wait.eventKey, 1);
       return true;
     }
     if (line.retry !== undefined) {
@@ -145,11 +149,15 @@ export class RetryJournal {
 
   /** The deliveries the last run left unfinished, oldest first; those of one event share its object. */
   saved(): SavedDelivery[] {
-    return Array.from(this.#waits.values(), ({ eventKey, ...rest }) => {
-      const event = this.#events.get(eventKey)?.record as EventRecord;
+    const saved: SavedDelivery[] = [];
+    for (const { eventKey, ...rest } of this.#waits.values()) {
+      const event = this.#events.get(eventKey)?.record;
+      // Every waiting delivery's event is kept while it waits; should one not be, it is left out, not a crash.
+      if (!event) continue;
       this.#keys.set(event, eventKey);
-      return { ...rest, event };
-    });
+      saved.push({ ...rest, event });
+    }
+    return saved;
   }
 
   /** Keeps a delivery waiting (the first time), or its next retry. */
@@ -225,8 +233,12 @@ export class RetryJournal {
     }
   }
 
+  /** A key no event of the log has: a run's prefix may, by a chance of one in 2^32, be an earlier run's. */
   #newKey(): string {
-    return `${this.#keyPrefix}-${(this.#keyCount++).toString(36)}`;
+    let key: string;
+    do key = `${this.#keyPrefix}-${(this.#keyCount++).toString(36)}`;
+    while (this.#events.has(key));
+    return key;
   }
 
   /** The lines that rebuild the state: each event before the deliveries that name it. */

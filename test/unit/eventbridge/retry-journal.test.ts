@@ -172,6 +172,32 @@ describe('RetryJournal in a dataDir', () => {
     ).toEqual(['a', 'b']);
   });
 
+  it.each([
+    ['the same wait line twice', ['event', 'wait', 'wait']],
+    ['an event line again after the waits naming it', ['event', 'wait', 'event']],
+  ])(
+    'keeps the delivery of a log with %s (a hand edit), at this start and the next',
+    async (_case, kinds) => {
+      // Prepare
+      const event = { key: 'k1', ...eventOf(1) };
+      const { event: _event, ...rest } = delivery('a', eventOf(1));
+      const line = (kind: string): unknown =>
+        kind === 'event' ? { event } : { wait: { ...rest, eventKey: 'k1' } };
+      await writeFile(
+        join(dir, 'retries.jsonl'),
+        kinds.map((kind) => `${JSON.stringify(line(kind))}\n`).join(''),
+      );
+      // Act
+      const first = open();
+      const atFirst = first.journal.saved();
+      await first.writer.flush();
+      const atNext = open().journal.saved();
+      // Assess
+      expect(atFirst).toEqual([delivery('a', expect.objectContaining(eventOf(1)))]);
+      expect(atNext).toEqual(atFirst);
+    },
+  );
+
   it('leaves out, and counts, a wait naming no event it read, and an event no delivery names', async () => {
     // Prepare: what a crash between an event's line and its first delivery's leaves, and a line edited by hand.
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
