@@ -4,7 +4,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -255,6 +261,21 @@ export class SharebusStack extends Stack {
       'DeliverDeadLetterErrorsAlarm',
       'A failed delivery could not be put on the dead-letter queue: that event is lost',
       deliver.metric('DeadLetterErrors', { period: Duration.minutes(1), statistic: 'Sum' }),
+    );
+
+    // An event EventBridge could not put on its target's dead-letter queue (a queue deleted, its policy changed, an
+    // event too large) is lost, and only EventBridge's InvocationsFailedToBeSentToDlq counts it, per rule. The
+    // subscription rules are made at runtime, so a Metrics Insights query sums it over every rule of the bus.
+    this.#alarmOnAny(
+      'BusDeadLetterFailuresAlarm',
+      `An event on the ${this.busName} bus could not be put on its dead-letter queue: that event is lost`,
+      new MathExpression({
+        expression:
+          `SELECT SUM(InvocationsFailedToBeSentToDlq) FROM SCHEMA("AWS/Events", EventBusName, RuleName) ` +
+          `WHERE EventBusName = '${this.busName}'`,
+        label: 'Events not put on a dead-letter queue',
+        period: Duration.minutes(1),
+      }),
     );
 
     // Every subscription rule targets the deliver function. Granting the rule ARN pattern once here means

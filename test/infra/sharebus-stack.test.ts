@@ -403,6 +403,26 @@ describe('SharebusStack', () => {
       });
     });
 
+    it('alarms when EventBridge could not put an event on a dead-letter queue, over every rule of the bus', () => {
+      // THEN: the subscription rules are made at runtime, so one query sums the metric over the bus's rules.
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: [
+          {
+            Id: 'expr_1',
+            Expression:
+              'SELECT SUM(InvocationsFailedToBeSentToDlq) FROM SCHEMA("AWS/Events", EventBusName, RuleName) ' +
+              "WHERE EventBusName = 'sharebus'",
+            Period: 60,
+            ReturnData: true,
+            Label: Match.anyValue(),
+          },
+        ],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
     it('alarms on any authorizer error, which fails every authorized route, and on any 5xx of the API', () => {
       // GIVEN
       const apiId = logicalIdOf(stack, stack.httpApi.api.node.defaultChild as CfnResource);
