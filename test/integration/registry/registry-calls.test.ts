@@ -1,0 +1,95 @@
+// The analysis registry-access.test.ts relies on: it must find a function's registry calls however the code
+// reaches the registry, which matching `registry.NAME(` as text (before 2026-12-04) did not.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { registryCalls } from './registry-calls.js';
+
+describe('registryCalls: the registry methods a function reaches, by the type checker', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    // A project of its own: the Registry port, a class implementing it, a shared helper, and two functions.
+    root = await mkdtemp(join(tmpdir(), 'sharebus-calls-'));
+    const files: Record<string, string> = {
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          types: [],
+        },
+        include: ['functions'],
+      }),
+      'package.json': JSON.stringify({ type: 'module' }),
+      'functions/shared/registry/registry.ts': [
+        'export abstract class Registry {',
+        '  abstract getDepartment(id: string): Promise<string>;',
+        '  abstract listContracts(): Promise<string[]>;',
+        '  abstract createSubscription(id: string): Promise<void>;',
+        '  abstract deleteSubscription(id: string): Promise<void>;',
+        '  abstract listSubscriptions(): Promise<string[]>;',
+        '}',
+      ].join('\n'),
+      'functions/shared/registry/memory.ts': [
+        "import { Registry } from './registry.js';",
+        'export class MemoryRegistry extends Registry {',
+        '  async getDepartment(id: string) { return id; }',
+        '  async listContracts() { return []; }',
+        '  async createSubscription(_id: string) {}',
+        '  async deleteSubscription(_id: string) {}',
+        '  async listSubscriptions() { return []; }',
+        '}',
+      ].join('\n'),
+      'functions/shared/helper.ts': [
+        "import type { Registry } from './registry/registry.js';",
+        'export const contractsOf = (store: Registry) => store.listContracts();',
+      ].join('\n'),
+      'functions/shared/other.ts': [
+        '/** Not a registry: a method of the same name on another type does not count. */',
+        'export const other = { deleteSubscription: (id: string) => id };',
+      ].join('\n'),
+      'functions/alpha/handler.ts': [
+        "import { MemoryRegistry } from '../shared/registry/memory.js';",
+        "import { contractsOf } from '../shared/helper.js';",
+        'const ports = { registry: new MemoryRegistry() };',
+        'const aliased = ports.registry;',
+        'const { createSubscription } = aliased;',
+        'export const handler = async () => {',
+        "  await aliased.getDepartment('d');",
+        "  await createSubscription.call(aliased, 's');",
+        '  return contractsOf(ports.registry);',
+        '};',
+      ].join('\n'),
+      'functions/beta/handler.ts': [
+        "import { other } from '../shared/other.js';",
+        "export const handler = async () => other.deleteSubscription('s');",
+      ].join('\n'),
+      'functions/gamma/handler.ts': [
+        "import { MemoryRegistry } from '../shared/registry/memory.js';",
+        "export { contractsOf } from '../shared/helper.js';",
+        'export const handler = async () => new MemoryRegistry();',
+      ].join('\n'),
+    };
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      await writeFile(join(root, path), text);
+    }
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('finds calls through an alias, a destructured method and a shared helper, and nothing on other types', () => {
+    // WHEN
+    const calls = registryCalls(root, ['alpha', 'beta', 'gamma']);
+    // THEN
+    expect([...calls.of('alpha')].sort()).toEqual(['createSubscription', 'getDepartment', 'listContracts']);
+    expect([...calls.of('beta')]).toEqual([]);
+    // A module's calls count for every function that reaches it (re-exports too), used or not: the grant covers
+    // what its code could run, module by module, as the text match did file by file.
+    expect([...calls.of('gamma')]).toEqual(['listContracts']);
+  });
+});
