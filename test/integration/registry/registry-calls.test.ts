@@ -30,6 +30,7 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
         '  abstract createSubscription(id: string): Promise<void>;',
         '  abstract deleteSubscription(id: string): Promise<void>;',
         '  abstract listSubscriptions(): Promise<string[]>;',
+        '  abstract getSubscription(id: string): Promise<string>;',
         '}',
       ].join('\n'),
       'functions/shared/registry/memory.ts': [
@@ -40,6 +41,7 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
         '  async createSubscription(_id: string) {}',
         '  async deleteSubscription(_id: string) {}',
         '  async listSubscriptions() { return []; }',
+        '  async getSubscription(id: string) { return id; }',
         '}',
       ].join('\n'),
       'functions/shared/helper.ts': [
@@ -66,6 +68,25 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
         "import { other } from '../shared/other.js';",
         "export const handler = async () => other.deleteSubscription('s');",
       ].join('\n'),
+      'functions/delta/handler.ts': [
+        "import type { Registry } from '../shared/registry/registry.js';",
+        "import type { contractsOf } from '../shared/helper.js';",
+        'export type Helper = typeof contractsOf;',
+        "export const pick = (r: Pick<Registry, 'getDepartment'>) => r.getDepartment('d');",
+        "export const frozen = (r: Readonly<Registry>) => r.deleteSubscription('s');",
+        'export const bound = <R extends Registry>(r: R) => r.listSubscriptions();',
+        "export const maybe = (r: Registry | undefined) => r?.createSubscription('s');",
+        "export const indexed = (r: Registry) => r['deleteSubscription']('s');",
+        'export const handler = async () => {',
+        "  const { later } = await import('./later.js');",
+        '  return later;',
+        '};',
+      ].join('\n'),
+      'functions/delta/later.ts': [
+        "import type { Registry } from '../shared/registry/registry.js';",
+        'declare const registry: Registry;',
+        "export const later = () => registry.getSubscription('x');",
+      ].join('\n'),
       'functions/gamma/handler.ts': [
         "import { MemoryRegistry } from '../shared/registry/memory.js';",
         "export { contractsOf } from '../shared/helper.js';",
@@ -84,12 +105,25 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
 
   it('finds calls through an alias, a destructured method and a shared helper, and nothing on other types', () => {
     // WHEN
-    const calls = registryCalls(root, ['alpha', 'beta', 'gamma']);
+    const calls = registryCalls(root, ['alpha', 'beta', 'gamma', 'delta']);
     // THEN
     expect([...calls.of('alpha')].sort()).toEqual(['createSubscription', 'getDepartment', 'listContracts']);
     expect([...calls.of('beta')]).toEqual([]);
     // A module's calls count for every function that reaches it (re-exports too), used or not: the grant covers
     // what its code could run, module by module, as the text match did file by file.
     expect([...calls.of('gamma')]).toEqual(['listContracts']);
+  });
+
+  it('finds calls on types made from the port, and in a module loaded dynamically, but not through import type', () => {
+    // WHEN: delta imports helper.ts (which calls listContracts) for its types only, which the bundle leaves out.
+    const calls = registryCalls(root, ['delta']);
+    // THEN
+    expect([...calls.of('delta')].sort()).toEqual([
+      'createSubscription',
+      'deleteSubscription',
+      'getDepartment',
+      'getSubscription',
+      'listSubscriptions',
+    ]);
   });
 });

@@ -1,7 +1,9 @@
 // The registry methods a function's code calls, found by the TypeScript checker rather than by reading the source
-// as text: every module its handler reaches through the project's imports is walked, and a call counts when the
-// method it names is a member of the Registry port (functions/shared/registry/registry.ts), however the registry
-// was reached (a parameter, `ports.registry`, `this.registry`, a variable of its own, a destructured method).
+// as text: every module its handler reaches through the project's imports (static or dynamic, not `import type`,
+// which the bundle leaves out) is walked, and a call counts when the member it names was declared on the Registry
+// port (functions/shared/registry/registry.ts) or a class extending it, however the registry was reached (a
+// parameter, `ports.registry`, `this.registry`, an alias, `Pick<Registry, ...>`, a generic bound by it, `r?.x`,
+// `r['x']`, a destructured method). A type that only has the same shape is not the port and is not counted.
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
 
@@ -44,13 +46,36 @@ export function registryCalls(root: string, names: readonly string[]): RegistryC
   };
   const members = new Set(registryType.getProperties().map((p) => p.name));
 
-  /** The project's modules `file` imports or re-exports (not node_modules). */
-  const importsOf = (file: ts.SourceFile): string[] => {
-    const found: string[] = [];
-    for (const statement of file.statements) {
-      const specifier =
-        (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier;
-      if (!specifier || !ts.isStringLiteral(specifier)) continue;
+  /** Whether a member symbol was declared on the Registry port or a class extending it (through Pick and the like). */
+  const onRegistry = (symbol: ts.Symbol | undefined): boolean =>
+    symbol !== undefined &&
+    checker
+      .getRootSymbols(symbol)
+      .some((root) =>
+        (root.declarations ?? []).some(
+          (d) => ts.isClassLike(d.parent) && isRegistry(checker.getTypeAtLocation(d.parent)),
+        ),
+      );
+  /** The member `name` of what `node` evaluates to (undefined and null left aside, for `r?.x`). */
+  const memberOf = (node: ts.Node, name: string): ts.Symbol | undefined =>
+    checker.getTypeAtLocation(node).getNonNullableType().getProperty(name);
+
+  interface Module {
+    readonly calls: readonly string[];
+    /** The project's modules it loads (not node_modules), statically or dynamically, but not `import type`. */
+    readonly loads: readonly string[];
+  }
+  /** Each module's registry calls and loads, read once. */
+  const modules = new Map<string, Module>();
+  const read = (path: string): Module => {
+    const known = modules.get(path);
+    if (known) return known;
+    const file = program.getSourceFile(path);
+    if (!file) throw new Error(`${path} is not in the program`);
+    const calls: string[] = [];
+    const loads: string[] = [];
+    const load = (specifier: ts.Expression | undefined): void => {
+      if (!specifier || !ts.isStringLiteralLike(specifier)) return;
       const resolved = ts.resolveModuleName(
         specifier.text,
         file.fileName,
@@ -58,31 +83,34 @@ export function registryCalls(root: string, names: readonly string[]): RegistryC
         ts.sys,
       ).resolvedModule;
       if (resolved && !resolved.isExternalLibraryImport && !resolved.resolvedFileName.endsWith('.d.ts'))
-        found.push(resolved.resolvedFileName);
-    }
-    return found;
-  };
-
-  /** The registry methods named in `file`: `x.method` where x is a registry, and `{ method } = registry`. */
-  const callsIn = (file: ts.SourceFile): string[] => {
-    const calls: string[] = [];
+        loads.push(resolved.resolvedFileName);
+    };
     const visit = (node: ts.Node): void => {
-      if (
-        ts.isPropertyAccessExpression(node) &&
-        members.has(node.name.text) &&
-        isRegistry(checker.getTypeAtLocation(node.expression))
-      )
-        calls.push(node.name.text);
-      if (ts.isObjectBindingPattern(node) && isRegistry(checker.getTypeAtLocation(node))) {
-        for (const element of node.elements) {
-          const name = element.propertyName ?? element.name;
-          if (ts.isIdentifier(name) && members.has(name.text)) calls.push(name.text);
-        }
+      if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly) load(node.moduleSpecifier);
+      else if (ts.isExportDeclaration(node) && !node.isTypeOnly) load(node.moduleSpecifier);
+      else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
+        load(node.arguments[0]);
+      else if (ts.isPropertyAccessExpression(node) && members.has(node.name.text)) {
+        if (onRegistry(checker.getSymbolAtLocation(node.name) ?? memberOf(node.expression, node.name.text)))
+          calls.push(node.name.text);
+      } else if (
+        ts.isElementAccessExpression(node) &&
+        ts.isStringLiteralLike(node.argumentExpression) &&
+        members.has(node.argumentExpression.text)
+      ) {
+        if (onRegistry(memberOf(node.expression, node.argumentExpression.text)))
+          calls.push(node.argumentExpression.text);
+      } else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
+        const name = node.propertyName ?? node.name;
+        if (ts.isIdentifier(name) && members.has(name.text) && onRegistry(memberOf(node.parent, name.text)))
+          calls.push(name.text);
       }
       ts.forEachChild(node, visit);
     };
     visit(file);
-    return calls;
+    const module = { calls, loads };
+    modules.set(path, module);
+    return module;
   };
 
   return {
@@ -90,15 +118,14 @@ export function registryCalls(root: string, names: readonly string[]): RegistryC
       const start = join(functionsDir, name, 'handler.ts');
       const seen = new Set<string>();
       const calls = new Set<string>();
-      for (let queue = [start]; queue.length > 0; ) {
+      for (const queue = [start]; queue.length > 0; ) {
         const path = queue.pop() as string;
         if (seen.has(path)) continue;
         seen.add(path);
-        const file = program.getSourceFile(path);
-        if (!file) throw new Error(`${path} is not in the program`);
-        for (const call of callsIn(file)) calls.add(call);
+        const module = read(path);
+        for (const call of module.calls) calls.add(call);
         // Only the functions' own code and what it imports from the project (shared modules, contracts).
-        queue = [...queue, ...importsOf(file).filter((p) => p.startsWith(dirname(functionsDir)))];
+        queue.push(...module.loads.filter((p) => p.startsWith(dirname(functionsDir))));
       }
       return calls;
     },
