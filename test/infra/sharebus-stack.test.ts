@@ -409,9 +409,7 @@ describe('SharebusStack', () => {
         Metrics: [
           {
             Id: 'expr_1',
-            Expression:
-              'SELECT SUM(InvocationsFailedToBeSentToDlq) FROM SCHEMA("AWS/Events", EventBusName, RuleName) ' +
-              "WHERE EventBusName = 'sharebus'",
+            Expression: `SELECT SUM(InvocationsFailedToBeSentToDlq) FROM "AWS/Events" WHERE EventBusName = 'sharebus'`,
             Period: 60,
             ReturnData: true,
             Label: Match.anyValue(),
