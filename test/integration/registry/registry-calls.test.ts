@@ -42,6 +42,7 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
         '  async deleteSubscription(_id: string) {}',
         '  async listSubscriptions() { return []; }',
         '  async getSubscription(id: string) { return id; }',
+        '  async ping() { return this.listSubscriptions(); }',
         '}',
       ].join('\n'),
       'functions/shared/helper.ts': [
