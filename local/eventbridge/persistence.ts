@@ -3,6 +3,7 @@
 import {
   closeSync,
   constants,
+  type Dirent,
   existsSync,
   fstatSync,
   openSync,
@@ -598,22 +599,38 @@ function endTornLine(file: string): void {
   }
 }
 
+/** What the writer names a file it writes before putting it in place: `<file>.<pid>.tmp`, `<file>.<pid>.<n>.compacting`. */
+const TEMPORARY = /\.\d+\.(?:tmp|\d+\.compacting)$/;
+
 /**
- * Removes what a process that died while rewriting `file` left beside it (`<file>.<pid>.tmp`, `<file>.<pid>.<n>.compacting`,
- * each as large as the file): at start no other process writes there (the dataDir's lock), and nothing else would.
+ * Removes what a process that died while rewriting `file` left beside it (each as large as the file): at start no
+ * other process writes there (the dataDir's lock), and nothing else would.
  */
 function removeStaleTemporaries(file: string): void {
-  const dir = dirname(file);
   const prefix = `${basename(file)}.`;
-  let names: string[];
+  removeTemporariesIn(dirname(file), (name) => name.startsWith(prefix), false);
+}
+
+/**
+ * Removes every file the writer left half written in `dataDir` and the directories under it (an archive's segments,
+ * archives.json, connections.json, the logs): called at start, once the dataDir's lock is taken, so no process
+ * writes them. A crash while a large archive segment was rewritten left a copy of it for good (2026-12-04).
+ */
+export function removeStaleTemporariesUnder(dataDir: string): void {
+  removeTemporariesIn(dataDir, () => true, true);
+}
+
+function removeTemporariesIn(dir: string, wanted: (name: string) => boolean, deep: boolean): void {
+  let entries: Dirent[];
   try {
-    names = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
-  for (const name of names) {
-    if (name.startsWith(prefix) && /^\d+\.(?:tmp|\d+\.compacting)$/.test(name.slice(prefix.length)))
-      rmSync(join(dir, name), { force: true });
+  for (const entry of entries) {
+    if (entry.isDirectory()) {
+      if (deep) removeTemporariesIn(join(dir, entry.name), wanted, deep);
+    } else if (TEMPORARY.test(entry.name) && wanted(entry.name)) removeQuietly(join(dir, entry.name));
   }
 }
 

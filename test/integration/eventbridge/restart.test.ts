@@ -3,7 +3,7 @@ import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   CreateApiDestinationCommand,
   CreateArchiveCommand,
@@ -875,6 +875,32 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const second = await restart(first);
     await second.eventBridge.idle();
     expect(second.invocations).toEqual([]);
+  });
+
+  it('removes at start the half-written files a crash left anywhere in its dataDir, and nothing else', async () => {
+    // Prepare: what a process killed while rewriting leaves (beside a log, a state file, an archive's segment),
+    // and files of other names.
+    const stale = [
+      'archives.json.4242.tmp',
+      'retries.jsonl.4242.3.compacting',
+      'archives/orders/00000001.jsonl.77.tmp',
+    ];
+    const kept = ['notes.txt', 'archives/orders/00000001.jsonl', 'archives.json.bak.tmp'];
+    for (const name of [...stale, ...kept]) {
+      await mkdir(dirname(join(dataDir, name)), { recursive: true });
+      await writeFile(join(dataDir, name), 'x');
+    }
+    // Act
+    const harness = await start();
+    await harness.eventBridge.idle();
+    // Assess
+    const present = async (name: string): Promise<boolean> =>
+      stat(join(dataDir, name)).then(
+        () => true,
+        () => false,
+      );
+    expect(await Promise.all(stale.map(present))).toEqual(stale.map(() => false));
+    expect(await Promise.all(kept.map(present))).toEqual(kept.map(() => true));
   });
 
   it('starts past lines of its retry journal it cannot use, and says how many', async () => {
