@@ -612,12 +612,14 @@ function removeStaleTemporaries(file: string): void {
 }
 
 /**
- * Removes every file the writer left half written in `dataDir` and the directories under it (an archive's segments,
- * archives.json, connections.json, the logs): called at start, once the dataDir's lock is taken, so no process
+ * Removes every file the writer left half written where the server keeps its files: the top of `dataDir`
+ * (archives.json, connections.json, the logs) and its `archives` directory (the archives' segments), no deeper into
+ * a directory a user may share with other things. Called at start, once the dataDir's lock is taken, so no process
  * writes them. A crash while a large archive segment was rewritten left a copy of it for good (2026-12-04).
  */
 export function removeStaleTemporariesUnder(dataDir: string): void {
-  removeTemporariesIn(dataDir, () => true, true);
+  removeTemporariesIn(dataDir, () => true, false);
+  removeTemporariesIn(join(dataDir, 'archives'), () => true, true);
 }
 
 function removeTemporariesIn(dir: string, wanted: (name: string) => boolean, deep: boolean): void {

@@ -879,13 +879,18 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
 
   it('removes at start the half-written files a crash left anywhere in its dataDir, and nothing else', async () => {
     // Prepare: what a process killed while rewriting leaves (beside a log, a state file, an archive's segment),
-    // and files of other names.
+    // files of other names, and one of that name in a directory the server does not write.
     const stale = [
       'archives.json.4242.tmp',
       'retries.jsonl.4242.3.compacting',
       'archives/orders/00000001.jsonl.77.tmp',
     ];
-    const kept = ['notes.txt', 'archives/orders/00000001.jsonl', 'archives.json.bak.tmp'];
+    const kept = [
+      'notes.txt',
+      'archives/orders/00000001.jsonl',
+      'archives.json.bak.tmp',
+      'mine/report.2026.tmp',
+    ];
     for (const name of [...stale, ...kept]) {
       await mkdir(dirname(join(dataDir, name)), { recursive: true });
       await writeFile(join(dataDir, name), 'x');
