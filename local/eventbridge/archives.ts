@@ -37,7 +37,14 @@ import {
   type ManagedRuleOwner,
 } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
-import { type CoalescingWriter, cannotRead, readStateFile, reasonOf } from './persistence.js';
+import {
+  type CoalescingWriter,
+  cannotRead,
+  readStateFile,
+  reasonOf,
+  removeStaleTemporaries,
+  removeStaleTemporariesUnder,
+} from './persistence.js';
 import {
   type JsonObject,
   KMS_KEY_FIELD,
@@ -176,6 +183,11 @@ export class ArchiveStore implements ManagedRuleOwner {
     private readonly delayScale = 1,
   ) {
     this.#dir = dataDir;
+    if (dataDir !== undefined) {
+      // What a crash while archives.json or a segment was rewritten left beside it.
+      removeStaleTemporaries(join(dataDir, 'archives.json'));
+      removeStaleTemporariesUnder(join(dataDir, 'archives'));
+    }
     this.#load();
     control.onEventPut((busName, event) => this.#archive(busName, event));
     control.setManagedRuleOwner(this);

@@ -19,7 +19,7 @@ import {
   type Logger,
 } from './delivery.js';
 import { alreadyExists, limitExceeded, notFound, validationError } from './errors.js';
-import { type CoalescingWriter, readStateFile } from './persistence.js';
+import { type CoalescingWriter, readStateFile, removeStaleTemporaries } from './persistence.js';
 import {
   isObject,
   type JsonObject,
@@ -225,6 +225,8 @@ export class ConnectionStore {
   readonly #stopping = new AbortController();
 
   constructor(private readonly options: ConnectionStoreOptions) {
+    // What a crash while connections.json was rewritten left beside it.
+    if (options.dataDir !== undefined) removeStaleTemporaries(join(options.dataDir, FILE));
     this.#load();
   }
 

@@ -603,23 +603,18 @@ function endTornLine(file: string): void {
 const TEMPORARY = /\.\d+\.(?:tmp|\d+\.compacting)$/;
 
 /**
- * Removes what a process that died while rewriting `file` left beside it (each as large as the file): at start no
- * other process writes there (the dataDir's lock), and nothing else would.
+ * Removes what a process that died while rewriting `file` left beside it (each as large as the file; before
+ * 2026-12-04 they stayed for good): its owner calls it at start, when no other process writes there (the dataDir's
+ * lock), and nothing else would.
  */
-function removeStaleTemporaries(file: string): void {
+export function removeStaleTemporaries(file: string): void {
   const prefix = `${basename(file)}.`;
   removeTemporariesIn(dirname(file), (name) => name.startsWith(prefix), false);
 }
 
-/**
- * Removes every file the writer left half written where the server keeps its files: the top of `dataDir`
- * (archives.json, connections.json, the logs) and its `archives` directory (the archives' segments), no deeper into
- * a directory a user may share with other things. Called at start, once the dataDir's lock is taken, so no process
- * writes them. A crash while a large archive segment was rewritten left a copy of it for good (2026-12-04).
- */
-export function removeStaleTemporariesUnder(dataDir: string): void {
-  removeTemporariesIn(dataDir, () => true, false);
-  removeTemporariesIn(join(dataDir, 'archives'), () => true, true);
+/** As removeStaleTemporaries, for every file the writer wrote in `dir` and the directories under it. */
+export function removeStaleTemporariesUnder(dir: string): void {
+  removeTemporariesIn(dir, () => true, true);
 }
 
 function removeTemporariesIn(dir: string, wanted: (name: string) => boolean, deep: boolean): void {

@@ -16,7 +16,7 @@ import {
   type Logger,
 } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
-import { CoalescingWriter, removeStaleTemporariesUnder } from './persistence.js';
+import { CoalescingWriter } from './persistence.js';
 import { type QueueMessage, QueueStore } from './queue-store.js';
 import { type JsonObject, page, parseBody } from './request.js';
 import { RetryJournal } from './retry-journal.js';
@@ -161,7 +161,6 @@ async function start(
   const logger = options.logger ?? console;
   if (!(delayScale > 0)) throw new RangeError(`delayScale must be a positive number, got ${delayScale}`);
   const scope = { region, accountId };
-  if (options.dataDir !== undefined) removeStaleTemporariesUnder(options.dataDir);
   const queues = new QueueStore(writer, options.dataDir);
   const journal = options.dataDir !== undefined ? new RetryJournal(writer, options.dataDir) : undefined;
   const connections = new ConnectionStore({

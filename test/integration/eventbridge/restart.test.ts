@@ -877,16 +877,18 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(second.invocations).toEqual([]);
   });
 
-  it('removes at start the half-written files a crash left anywhere in its dataDir, and nothing else', async () => {
+  it('removes at start the half-written files a crash left beside its files, and nothing else', async () => {
     // Prepare: what a process killed while rewriting leaves (beside a log, a state file, an archive's segment),
-    // files of other names, and one of that name in a directory the server does not write.
+    // and files of other names, or of such a name beside no file of the server's.
     const stale = [
       'archives.json.4242.tmp',
+      'connections.json.4242.tmp',
       'retries.jsonl.4242.3.compacting',
       'archives/orders/00000001.jsonl.77.tmp',
     ];
     const kept = [
       'notes.txt',
+      'report.2026.tmp',
       'archives/orders/00000001.jsonl',
       'archives.json.bak.tmp',
       'mine/report.2026.tmp',
