@@ -122,9 +122,12 @@ export class RetryJournal {
       if (isWaitRecord(line.wait) && this.#events.has(line.wait.eventKey)) wait = line.wait;
       else if (isInlineWait(line.wait)) {
         // Written by an earlier version: its event in the line, given a key of its own.
+        // Field by field: a `key` in its event (a hand edit) must not take the place of the one given here.
         const { event, ...rest } = line.wait;
         const key = this.#newKey();
-        this.#events.set(key, { record: { key, ...event }, deliveries: 0 });
+        const { json, ingestedAt, forwardedFrom } = event;
+        const record = { key, json, ingestedAt, ...(forwardedFrom !== undefined ? { forwardedFrom } : {}) };
+        this.#events.set(key, { record, deliveries: 0 });
         wait = { ...rest, eventKey: key };
       } else return false;
       // Counted before the delivery's earlier line (a line repeated by hand) is forgotten: the other way round, its
@@ -269,8 +272,8 @@ function isRetryState(value: unknown): value is RetryState {
   return (
     isObject(value) &&
     typeof value.id === 'string' &&
-    typeof value.retries === 'number' &&
-    typeof value.dueAt === 'number' &&
+    Number.isFinite(value.retries) &&
+    Number.isFinite(value.dueAt) &&
     (value.failure === undefined ||
       (isObject(value.failure) &&
         typeof value.failure.code === 'string' &&
@@ -279,18 +282,25 @@ function isRetryState(value: unknown): value is RetryState {
 }
 
 function isDestination(value: Record<string, unknown>): boolean {
-  return ['busName', 'ruleName', 'ruleArn', 'targetId', 'targetArn'].every(
-    (key) => typeof value[key] === 'string',
+  return (
+    ['busName', 'ruleName', 'ruleArn', 'targetId', 'targetArn'].every(
+      (key) => typeof value[key] === 'string',
+    ) &&
+    (value.deadLetterArn === undefined || typeof value.deadLetterArn === 'string')
   );
 }
 
-/** An event as written, its text JSON: a line edited by hand otherwise is left out, not a crash at start. */
+/**
+ * An event as written: its text an event's JSON (an object with a string id), its time a finite number. A line edited
+ * by hand otherwise is left out, not a crash at start, nor a value the next compaction would write differently
+ * (1e999 reads as Infinity and is written as null: review, 2026-12-04).
+ */
 function isSavedEvent(value: unknown): value is SavedEvent {
-  if (!isObject(value) || typeof value.json !== 'string' || typeof value.ingestedAt !== 'number')
-    return false;
+  if (!isObject(value) || typeof value.json !== 'string' || !Number.isFinite(value.ingestedAt)) return false;
   if (value.forwardedFrom !== undefined && typeof value.forwardedFrom !== 'string') return false;
   try {
-    return isObject(JSON.parse(value.json));
+    const event: unknown = JSON.parse(value.json);
+    return isObject(event) && typeof event.id === 'string';
   } catch {
     return false;
   }

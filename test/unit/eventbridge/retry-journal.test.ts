@@ -198,6 +198,56 @@ describe('RetryJournal in a dataDir', () => {
     },
   );
 
+  it("keeps, at this start and the next, an earlier version's delivery whose event carries a key of its own", async () => {
+    // Prepare: a hand edit: the event of an old-form wait line has a `key`, which must not replace the one given.
+    const line = { wait: { ...delivery('a', eventOf(1)), event: { ...eventOf(1), key: 'mine' } } };
+    await writeFile(join(dir, 'retries.jsonl'), `${JSON.stringify(line)}\n`);
+    // Act
+    const first = open();
+    const atFirst = first.journal.saved();
+    await first.writer.flush();
+    const atNext = open().journal.saved();
+    // Assess
+    expect(atFirst.map((saved) => saved.id)).toEqual(['a']);
+    expect(atNext.map((saved) => saved.id)).toEqual(['a']);
+  });
+
+  it.each([
+    [
+      'a time past what a number holds',
+      (text: string) => text.replace(/"ingestedAt":\d+/, '"ingestedAt":1e999'),
+    ],
+    ['a due time past what a number holds', (text: string) => text.replace(/"dueAt":\d+/, '"dueAt":1e999')],
+    [
+      'a dead-letter queue that is not a string',
+      (text: string) => text.replace('"retries"', '"deadLetterArn":5,"retries"'),
+    ],
+    ['an event whose id is not a string', (text: string) => text.replace('\\"id\\":\\"e1\\"', '\\"id\\":{}')],
+  ])(
+    'leaves out, and counts, a line with %s, at this start and the next, without failing',
+    async (_case, edit) => {
+      // Prepare: an old-form line edited by hand, beside a good one.
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+      const bad = edit(JSON.stringify({ wait: delivery('bad', eventOf(1)) }));
+      expect(bad).not.toBe(JSON.stringify({ wait: delivery('bad', eventOf(1)) }));
+      await writeFile(
+        join(dir, 'retries.jsonl'),
+        `${bad}\n${JSON.stringify({ wait: delivery('good', eventOf(2)) })}\n`,
+      );
+      // Act
+      const first = open();
+      const atFirst = first.journal.saved().map((saved) => saved.id);
+      await first.writer.flush();
+      const atNext = open()
+        .journal.saved()
+        .map((saved) => saved.id);
+      // Assess
+      expect(atFirst).toEqual(['good']);
+      expect(atNext).toEqual(['good']);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('retries: skipped 1 unreadable line(s)'));
+    },
+  );
+
   it('leaves out, and counts, a wait naming no event it read, and an event no delivery names', async () => {
     // Prepare: what a crash between an event's line and its first delivery's leaves, and a line edited by hand.
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
