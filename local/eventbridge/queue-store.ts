@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CoalescingWriter, CompactedLog, readJsonLines } from './persistence.js';
+import { type CoalescingWriter, CompactedLog, readJsonLines, removeStaleTemporaries } from './persistence.js';
 
 export interface MessageAttribute {
   readonly DataType: 'String' | 'Number';
@@ -98,6 +98,8 @@ export class QueueStore {
       frozen: true,
     });
     const legacy = join(dataDir, 'queues.json');
+    // What a crash while an earlier version rewrote queues.json left beside it.
+    removeStaleTemporaries(legacy);
     if (existsSync(this.#log.file)) this.#replay(this.#log.file);
     else if (existsSync(legacy)) {
       // Written whole by versions before the log; read once, then the log takes over.

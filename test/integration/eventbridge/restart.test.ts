@@ -883,13 +883,14 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const stale = [
       'archives.json.4242.tmp',
       'connections.json.4242.tmp',
+      'queues.json.4242.tmp',
       'retries.jsonl.4242.3.compacting',
-      'archives/orders/00000001.jsonl.77.tmp',
+      'archives/events/orders-1/00000001.jsonl.77.tmp',
     ];
     const kept = [
       'notes.txt',
       'report.2026.tmp',
-      'archives/orders/00000001.jsonl',
+      'archives/events/orders-1/00000001.jsonl',
       'archives.json.bak.tmp',
       'mine/report.2026.tmp',
     ];

@@ -37,7 +37,7 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
         "import { Registry } from './registry.js';",
         'export class MemoryRegistry extends Registry {',
         '  async getDepartment(id: string) { return id; }',
-        '  async listContracts() { return []; }',
+        "  async listContracts() { await this.getSubscription('x'); return []; }",
         '  async createSubscription(_id: string) {}',
         '  async deleteSubscription(_id: string) {}',
         '  async listSubscriptions() { return []; }',
@@ -88,6 +88,13 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
         'declare const registry: Registry;',
         "export const later = () => registry.getSubscription('x');",
       ].join('\n'),
+      'functions/epsilon/handler.ts': [
+        "import { MemoryRegistry } from '../shared/registry/memory.js';",
+        'class Audited extends MemoryRegistry {',
+        "  override async getDepartment(id: string) { await this.deleteSubscription('x'); return id; }",
+        '}',
+        "export const handler = async () => new Audited().getDepartment('d');",
+      ].join('\n'),
       'functions/gamma/handler.ts': [
         "import { MemoryRegistry } from '../shared/registry/memory.js';",
         "export { contractsOf } from '../shared/helper.js';",
@@ -108,11 +115,29 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
     // WHEN
     const calls = registryCalls(root, ['alpha', 'beta', 'gamma', 'delta']);
     // THEN
-    expect([...calls.of('alpha')].sort()).toEqual(['createSubscription', 'getDepartment', 'listContracts']);
+    // A port method's call of another on `this` is recorded with it when registry-access runs it (getSubscription
+    // here, inside listContracts); any other call in the class counts, for every function that loads it (ping's).
+    expect([...calls.of('alpha')].sort()).toEqual([
+      'createSubscription',
+      'getDepartment',
+      'listContracts',
+      'listSubscriptions',
+    ]);
     expect([...calls.of('beta')]).toEqual([]);
     // A module's calls count for every function that reaches it (re-exports too), used or not: the grant covers
     // what its code could run, module by module, as the text match did file by file.
-    expect([...calls.of('gamma')]).toEqual(['listContracts']);
+    expect([...calls.of('gamma')].sort()).toEqual(['listContracts', 'listSubscriptions']);
+  });
+
+  it("counts a call on `this` in a function's own subclass of an adapter, which registry-access never runs", () => {
+    // WHEN
+    const calls = registryCalls(root, ['epsilon']);
+    // THEN: ping's listSubscriptions comes with memory.ts, as for alpha.
+    expect([...calls.of('epsilon')].sort()).toEqual([
+      'deleteSubscription',
+      'getDepartment',
+      'listSubscriptions',
+    ]);
   });
 
   it('finds calls on types made from the port, and in a module loaded dynamically, but not through import type', () => {

@@ -60,6 +60,27 @@ export function registryCalls(root: string, names: readonly string[]): RegistryC
   const memberOf = (node: ts.Node, name: string): ts.Symbol | undefined =>
     checker.getTypeAtLocation(node).getNonNullableType().getProperty(name);
 
+  /**
+   * Whether `node` is `this.x` or `super.x` inside a port method of a registry adapter (a class extending the port in
+   * functions/shared/registry/, the one registry-access.test.ts runs): the actions such a call sends are recorded
+   * with that method when the test runs it, so it is not charged to every function that loads the adapter. Any
+   * other call counts: in a method of the adapter's own, a decorator's forward, a function's own subclass.
+   */
+  const adapters = `${join(functionsDir, 'shared', 'registry')}/`;
+  const withinPortMethod = (node: ts.PropertyAccessExpression): boolean => {
+    const receiver = node.expression.kind;
+    if (receiver !== ts.SyntaxKind.ThisKeyword && receiver !== ts.SyntaxKind.SuperKeyword) return false;
+    const method = ts.findAncestor(node, ts.isMethodDeclaration);
+    return (
+      method !== undefined &&
+      ts.isIdentifier(method.name) &&
+      members.has(method.name.text) &&
+      ts.isClassLike(method.parent) &&
+      method.getSourceFile().fileName.startsWith(adapters) &&
+      isRegistry(checker.getTypeAtLocation(method.parent))
+    );
+  };
+
   interface Module {
     readonly calls: readonly string[];
     /** The project's modules it loads (not node_modules), statically or dynamically, but not `import type`. */
@@ -86,15 +107,15 @@ export function registryCalls(root: string, names: readonly string[]): RegistryC
         loads.push(resolved.resolvedFileName);
     };
     const visit = (node: ts.Node): void => {
-      // A registry class's calls of its own methods are not the function's: the actions they send are recorded
-      // with the method that makes them, when registry-access.test.ts runs it.
-      if (ts.isClassLike(node) && isRegistry(checker.getTypeAtLocation(node))) return;
       if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly) load(node.moduleSpecifier);
       else if (ts.isExportDeclaration(node) && !node.isTypeOnly) load(node.moduleSpecifier);
       else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
         load(node.arguments[0]);
       else if (ts.isPropertyAccessExpression(node) && members.has(node.name.text)) {
-        if (onRegistry(checker.getSymbolAtLocation(node.name) ?? memberOf(node.expression, node.name.text)))
+        if (
+          !withinPortMethod(node) &&
+          onRegistry(checker.getSymbolAtLocation(node.name) ?? memberOf(node.expression, node.name.text))
+        )
           calls.push(node.name.text);
       } else if (
         ts.isElementAccessExpression(node) &&
