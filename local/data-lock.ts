@@ -4,7 +4,7 @@
 // another host (a container sharing the directory as a volume, whose pids mean nothing here) cannot be looked
 // for, so its lock is never taken over, only named, with the file to delete should that process be gone.
 import { randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -51,8 +51,9 @@ function holderOf(path: string): { pid: number; what: string; host: string } | u
  */
 export function lockDataDir(dir: string, what: string): () => void {
   mkdirSync(dir, { recursive: true });
-  // One spelling per directory, so that `held` knows it whichever way a caller names it.
-  const path = join(resolve(dir), LOCK_FILE);
+  // One spelling per directory, so that `held` knows it whichever way a caller names it: through a symlink too
+  // (review, 2026-12-04: a second start in this process through one took the lock it already held).
+  const path = join(realpathSync(resolve(dir)), LOCK_FILE);
   const mine = `${process.pid}\n${what}\n${hostname()}\n`;
   const aside = join(dir, `${LOCK_FILE}.${process.pid}.${randomUUID()}`);
   writeFileSync(aside, mine, { mode: 0o600 });

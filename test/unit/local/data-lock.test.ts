@@ -1,9 +1,9 @@
 // The state directory's lock: who holds it is read from a file that appears whole, and a lock naming a process
 // that is gone, or naming this process without being one it holds (a restarted container reuses pids), is stale.
 // A lock also names its host (another host's is never taken over: see restart.test.ts).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join, relative as relativePath } from 'node:path';
+import { dirname, join, relative as relativePath } from 'node:path';
 import { DataDirInUseError, lockDataDir } from '../../../local/data-lock.js';
 
 /** What `take` throws, or undefined. */
@@ -49,6 +49,19 @@ describe('lockDataDir', () => {
     // Act
     const second = refusal(() => lockDataDir(relative, 'sharebus'));
     release();
+    // Assess
+    expect(second).toBeInstanceOf(DataDirInUseError);
+  });
+
+  it('knows the directory through a symlink to it', () => {
+    // Prepare
+    const link = join(mkdtempSync(join(tmpdir(), 'sharebus-lock-link-')), 'state');
+    symlinkSync(dir, link);
+    const release = lockDataDir(dir, 'sharebus');
+    // Act
+    const second = refusal(() => lockDataDir(link, 'sharebus'));
+    release();
+    rmSync(dirname(link), { recursive: true, force: true });
     // Assess
     expect(second).toBeInstanceOf(DataDirInUseError);
   });
