@@ -525,7 +525,7 @@ export class Dispatcher {
     const queue = target.deadLetterArn ?? DROPPED_DELIVERIES;
     this.options.queues.send(queue, job.event.json, attributes, origin);
     this.options.logger.warn(
-      `[eventbridge] event ${String(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}): ` +
+      `[eventbridge] event ${idText(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}): ` +
         `${failure.code}: ${failure.message}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
     );
     this.#finished(job);
@@ -546,6 +546,12 @@ export class Dispatcher {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 }
+
+/**
+ * An event's id as a log line names it. It is a string, except for an event a bus target forwarded with an Input
+ * that set `id` to something else, which String() may even throw on (`{"toString":1}`).
+ */
+const idText = (id: unknown): string => (typeof id === 'string' ? id : (JSON.stringify(id) ?? String(id)));
 
 /** Epoch ms as the AWS JSON protocol sends a timestamp: epoch seconds, with the milliseconds as a fraction. */
 export const epochSeconds = (epochMs: number): number => epochMs / 1000;

@@ -291,16 +291,15 @@ function isDestination(value: Record<string, unknown>): boolean {
 }
 
 /**
- * An event as written: its text an event's JSON (an object with a string id), its time a finite number. A line edited
- * by hand otherwise is left out, not a crash at start, nor a value the next compaction would write differently
- * (1e999 reads as Infinity and is written as null: review, 2026-12-04).
+ * An event as written: its text a JSON object, its time a finite number. A line edited by hand otherwise is left out,
+ * not a crash at start, nor a value the next compaction would write differently (1e999 reads as Infinity and is
+ * written as null: review, 2026-12-04). The event's `id` may be anything: a bus target's Input can set it.
  */
 function isSavedEvent(value: unknown): value is SavedEvent {
   if (!isObject(value) || typeof value.json !== 'string' || !Number.isFinite(value.ingestedAt)) return false;
   if (value.forwardedFrom !== undefined && typeof value.forwardedFrom !== 'string') return false;
   try {
-    const event: unknown = JSON.parse(value.json);
-    return isObject(event) && typeof event.id === 'string';
+    return isObject(JSON.parse(value.json));
   } catch {
     return false;
   }

@@ -735,6 +735,66 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       expect(second.invocations.map((i) => JSON.parse(i.payload).detail.orderId)).toEqual([9, 9, 9]);
     });
 
+    it.each(['5', '{"toString":1}'])(
+      'keeps, and dead-letters after the restart, an event a bus target forwarded with an id of %s',
+      async (id) => {
+        // Prepare: a bus target whose Input sets the event's id to something other than a string (EventBridge takes
+        // the Input as the event), to a rule whose Lambda fails; one retry allowed, due after the restart.
+        const first = await startHarness({ dataDir, delayScale: 1 });
+        open.push(first);
+        await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+        await first.client.send(new PutRuleCommand({ Name: 'fwd', EventPattern: '{"source":["app"]}' }));
+        await first.client.send(
+          new PutTargetsCommand({
+            Rule: 'fwd',
+            Targets: [
+              {
+                Id: 'bus',
+                Arn: 'arn:aws:events:us-east-1:111111111111:event-bus/orders',
+                Input: `{"id":${id},"source":"app2","detail-type":"X","detail":{"n":1}}`,
+              },
+            ],
+          }),
+        );
+        await first.client.send(
+          new PutRuleCommand({ Name: 'placed', EventBusName: 'orders', EventPattern: '{"source":["app2"]}' }),
+        );
+        await first.client.send(
+          new PutTargetsCommand({
+            Rule: 'placed',
+            EventBusName: 'orders',
+            Targets: [
+              {
+                Id: 'fn',
+                Arn: LAMBDA_ARN,
+                DeadLetterConfig: { Arn: DLQ },
+                RetryPolicy: { MaximumRetryAttempts: 1 },
+              },
+            ],
+          }),
+        );
+        first.lambda = async () => {
+          throw new Error('down');
+        };
+        await first.client.send(
+          new PutEventsCommand({ Entries: [{ Source: 'app', DetailType: 'X', Detail: '{}' }] }),
+        );
+        await waitFor(() => first.invocations.length === 1);
+        await stop(first);
+        // Act: the next start takes the retry up; it fails too, and the event goes to the DLQ.
+        const second = await startHarness({ dataDir, delayScale: 0.001 });
+        open.push(second);
+        second.lambda = async () => {
+          throw new Error('still down');
+        };
+        await waitFor(() => second.eventBridge.deadLetters.list().length === 1);
+        // Assess
+        expect(second.invocations).toHaveLength(1);
+        expect(JSON.parse(second.invocations[0]?.payload ?? '{}').id).toEqual(JSON.parse(id));
+        expect(second.warnings.join('\n')).toContain(`event ${id} not delivered`);
+      },
+    );
+
     it('keeps a redriven dead letter in the retry journal until it is delivered', async () => {
       // Prepare: one dead letter, redriven to a Lambda that never answers.
       const first = await startHarness({ dataDir });

@@ -222,7 +222,6 @@ describe('RetryJournal in a dataDir', () => {
       'a dead-letter queue that is not a string',
       (text: string) => text.replace('"retries"', '"deadLetterArn":5,"retries"'),
     ],
-    ['an event whose id is not a string', (text: string) => text.replace('\\"id\\":\\"e1\\"', '\\"id\\":{}')],
   ])(
     'leaves out, and counts, a line with %s, at this start and the next, without failing',
     async (_case, edit) => {
