@@ -33,9 +33,9 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
         '  abstract getSubscription(id: string): Promise<string>;',
         '}',
       ].join('\n'),
-      'functions/shared/registry/memory.ts': [
+      'functions/shared/registry/dynamodb-registry.ts': [
         "import { Registry } from './registry.js';",
-        'export class MemoryRegistry extends Registry {',
+        'export class DynamoDbRegistry extends Registry {',
         '  async getDepartment(id: string) { return id; }',
         "  async listContracts() { await this.getSubscription('x'); return []; }",
         '  async createSubscription(_id: string) {}',
@@ -54,9 +54,9 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
         'export const other = { deleteSubscription: (id: string) => id };',
       ].join('\n'),
       'functions/alpha/handler.ts': [
-        "import { MemoryRegistry } from '../shared/registry/memory.js';",
+        "import { DynamoDbRegistry } from '../shared/registry/dynamodb-registry.js';",
         "import { contractsOf } from '../shared/helper.js';",
-        'const ports = { registry: new MemoryRegistry() };',
+        'const ports = { registry: new DynamoDbRegistry() };',
         'const aliased = ports.registry;',
         'const { createSubscription } = aliased;',
         'export const handler = async () => {',
@@ -88,17 +88,21 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
         'declare const registry: Registry;',
         "export const later = () => registry.getSubscription('x');",
       ].join('\n'),
-      'functions/epsilon/handler.ts': [
-        "import { MemoryRegistry } from '../shared/registry/memory.js';",
-        'class Audited extends MemoryRegistry {',
+      'functions/shared/registry/audited.ts': [
+        "import { DynamoDbRegistry } from './dynamodb-registry.js';",
+        '/** A decorator beside the adapter: registry-access never runs it, so its calls on `this` count. */',
+        'export class Audited extends DynamoDbRegistry {',
         "  override async getDepartment(id: string) { await this.deleteSubscription('x'); return id; }",
         '}',
+      ].join('\n'),
+      'functions/epsilon/handler.ts': [
+        "import { Audited } from '../shared/registry/audited.js';",
         "export const handler = async () => new Audited().getDepartment('d');",
       ].join('\n'),
       'functions/gamma/handler.ts': [
-        "import { MemoryRegistry } from '../shared/registry/memory.js';",
+        "import { DynamoDbRegistry } from '../shared/registry/dynamodb-registry.js';",
         "export { contractsOf } from '../shared/helper.js';",
-        'export const handler = async () => new MemoryRegistry();',
+        'export const handler = async () => new DynamoDbRegistry();',
       ].join('\n'),
     };
     for (const [path, text] of Object.entries(files)) {
@@ -129,10 +133,10 @@ describe('registryCalls: the registry methods a function reaches, by the type ch
     expect([...calls.of('gamma')].sort()).toEqual(['listContracts', 'listSubscriptions']);
   });
 
-  it("counts a call on `this` in a function's own subclass of an adapter, which registry-access never runs", () => {
+  it('counts a call on `this` in any class but the adapter registry-access runs, as in a decorator beside it', () => {
     // WHEN
     const calls = registryCalls(root, ['epsilon']);
-    // THEN: ping's listSubscriptions comes with memory.ts, as for alpha.
+    // THEN: ping's listSubscriptions comes with dynamodb-registry.ts, as for alpha.
     expect([...calls.of('epsilon')].sort()).toEqual([
       'deleteSubscription',
       'getDepartment',

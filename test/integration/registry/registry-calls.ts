@@ -61,12 +61,12 @@ export function registryCalls(root: string, names: readonly string[]): RegistryC
     checker.getTypeAtLocation(node).getNonNullableType().getProperty(name);
 
   /**
-   * Whether `node` is `this.x` or `super.x` inside a port method of a registry adapter (a class extending the port in
-   * functions/shared/registry/, the one registry-access.test.ts runs): the actions such a call sends are recorded
+   * Whether `node` is `this.x` or `super.x` inside a port method of the adapter registry-access.test.ts runs
+   * (DynamoDbRegistry, in functions/shared/registry/dynamodb-registry.ts): the actions such a call sends are recorded
    * with that method when the test runs it, so it is not charged to every function that loads the adapter. Any
-   * other call counts: in a method of the adapter's own, a decorator's forward, a function's own subclass.
+   * other call counts: in a method of the adapter's own, in another class (a decorator, a function's own subclass).
    */
-  const adapters = `${join(functionsDir, 'shared', 'registry')}/`;
+  const adapter = join(functionsDir, 'shared', 'registry', 'dynamodb-registry.ts');
   const withinPortMethod = (node: ts.PropertyAccessExpression): boolean => {
     const receiver = node.expression.kind;
     if (receiver !== ts.SyntaxKind.ThisKeyword && receiver !== ts.SyntaxKind.SuperKeyword) return false;
@@ -75,9 +75,9 @@ export function registryCalls(root: string, names: readonly string[]): RegistryC
       method !== undefined &&
       ts.isIdentifier(method.name) &&
       members.has(method.name.text) &&
-      ts.isClassLike(method.parent) &&
-      method.getSourceFile().fileName.startsWith(adapters) &&
-      isRegistry(checker.getTypeAtLocation(method.parent))
+      ts.isClassDeclaration(method.parent) &&
+      method.parent.name?.text === 'DynamoDbRegistry' &&
+      method.getSourceFile().fileName === adapter
     );
   };
 
