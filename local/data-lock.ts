@@ -91,7 +91,12 @@ export function lockDataDir(dir: string, what: string): () => void {
     rmSync(aside, { force: true });
   }
   held.add(path);
+  // Once only: a second call, after this process took the lock again, would remove the new holder's lock (whose
+  // file reads the same) and its record (review, 2026-12-04).
+  let released = false;
   return () => {
+    if (released) return;
+    released = true;
     held.delete(path);
     try {
       if (readFileSync(path, 'utf8') === mine) rmSync(path, { force: true });

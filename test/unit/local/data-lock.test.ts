@@ -53,6 +53,19 @@ describe('lockDataDir', () => {
     expect(second).toBeInstanceOf(DataDirInUseError);
   });
 
+  it('releases once: a second call after the lock was taken again leaves the new holder its lock', () => {
+    // Prepare
+    const first = lockDataDir(dir, 'sharebus');
+    first();
+    const second = lockDataDir(dir, 'sharebus');
+    // Act
+    first();
+    const third = refusal(() => lockDataDir(dir, 'sharebus'));
+    second();
+    // Assess
+    expect(third).toBeInstanceOf(DataDirInUseError);
+  });
+
   it('knows the directory through a symlink to it', () => {
     // Prepare
     const link = join(mkdtempSync(join(tmpdir(), 'sharebus-lock-link-')), 'state');
