@@ -23,7 +23,7 @@ import {
   UpdateApiDestinationCommand,
   UpdateConnectionCommand,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, queueArn, startHarness, useHarness } from './harness.js';
+import { caught, type Harness, queueArn, sleep, startHarness, useHarness, waitFor } from './harness.js';
 
 interface Received {
   readonly method: string;
@@ -1073,9 +1073,16 @@ describe('embedded EventBridge: OAuth connections', () => {
   });
 
   it('shares one token request among the calls that need a fresh token', async () => {
-    // Prepare: tokens that expire within the 60 s AWS refreshes ahead of, so each call needs a new one.
+    // Prepare: tokens that expire within the 60 s AWS refreshes ahead of, so each call needs a new one; the token
+    // endpoint holds its second answer until the test lets it go, so that every call is under way by then (on a
+    // busy machine one call started after the answer, and asked again: 1 run in 12).
     const soon = { status: 200, body: JSON.stringify({ access_token: 'short', expires_in: 30 }) };
-    tokens = await startReceiver([soon, soon, soon]);
+    let answer = (): void => {};
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const endpoint = await startReceiver([soon, { ...soon, after: held }, soon]);
+    tokens = endpoint;
     receiver = await startReceiver();
     const { ApiDestinationArn } = await h.client.send(
       new CreateApiDestinationCommand({
@@ -1096,6 +1103,9 @@ describe('embedded EventBridge: OAuth connections', () => {
         })),
       }),
     );
+    await waitFor(() => endpoint.received.length === 2);
+    await sleep(100);
+    answer();
     await h.eventBridge.idle();
     // Assess: one at authorization, one shared by the five calls.
     expect(tokens.received).toHaveLength(2);
