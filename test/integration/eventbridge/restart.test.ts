@@ -31,6 +31,7 @@ import {
   RemoveTargetsCommand,
   StartReplayCommand,
   TagResourceCommand,
+  type Target,
   UntagResourceCommand,
   UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
@@ -43,23 +44,25 @@ const DLQ = queueArn('orders-dlq');
 const ARCHIVE_ARN = 'arn:aws:events:us-east-1:111111111111:archive/orders-archive';
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
 
+/** A rule on `bus` for the events of `source`, with `targets`. */
+async function ruleFor(
+  harness: Harness,
+  rule: string,
+  bus: string,
+  source: string,
+  targets: Target[],
+): Promise<void> {
+  const pattern = JSON.stringify({ source: [source] });
+  await harness.client.send(new PutRuleCommand({ Name: rule, EventBusName: bus, EventPattern: pattern }));
+  await harness.client.send(new PutTargetsCommand({ Rule: rule, EventBusName: bus, Targets: targets }));
+}
+
 /** The `orders` bus and its `placed` rule for sharebus.orders events, sending them to the Lambda with a DLQ. */
-async function placedRule(harness: Harness, target: Record<string, unknown> = {}): Promise<void> {
+async function placedRule(harness: Harness, target: Partial<Target> = {}): Promise<void> {
   await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-  await harness.client.send(
-    new PutRuleCommand({
-      Name: 'placed',
-      EventBusName: 'orders',
-      EventPattern: '{"source":["sharebus.orders"]}',
-    }),
-  );
-  await harness.client.send(
-    new PutTargetsCommand({
-      Rule: 'placed',
-      EventBusName: 'orders',
-      Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: DLQ }, ...target }],
-    }),
-  );
+  await ruleFor(harness, 'placed', 'orders', 'sharebus.orders', [
+    { Id: 'fn', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: DLQ }, ...target },
+  ]);
 }
 
 async function putOrder(client: EventBridgeClient, orderId: number, bus = 'orders'): Promise<void> {
@@ -698,20 +701,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
           Targets: [{ Id: 'two', Arn: LAMBDA_ARN }],
         }),
       );
-      await first.client.send(
-        new PutRuleCommand({
-          Name: 'audit',
-          EventBusName: 'orders',
-          EventPattern: '{"source":["sharebus.orders"]}',
-        }),
-      );
-      await first.client.send(
-        new PutTargetsCommand({
-          Rule: 'audit',
-          EventBusName: 'orders',
-          Targets: [{ Id: 'three', Arn: LAMBDA_ARN }],
-        }),
-      );
+      await ruleFor(first, 'audit', 'orders', 'sharebus.orders', [{ Id: 'three', Arn: LAMBDA_ARN }]);
       first.lambda = () => new Promise(() => {});
       // Act: the journal as a crash right after the answer would leave it, read by a new server.
       await putOrder(first.client, 9);
@@ -742,37 +732,14 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
         // the Input as the event), to a rule whose Lambda fails; one retry allowed, due after the restart.
         const first = await startHarness({ dataDir, delayScale: 1 });
         open.push(first);
-        await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-        await first.client.send(new PutRuleCommand({ Name: 'fwd', EventPattern: '{"source":["app"]}' }));
-        await first.client.send(
-          new PutTargetsCommand({
-            Rule: 'fwd',
-            Targets: [
-              {
-                Id: 'bus',
-                Arn: 'arn:aws:events:us-east-1:111111111111:event-bus/orders',
-                Input: `{"id":${id},"source":"app2","detail-type":"X","detail":{"n":1}}`,
-              },
-            ],
-          }),
-        );
-        await first.client.send(
-          new PutRuleCommand({ Name: 'placed', EventBusName: 'orders', EventPattern: '{"source":["app2"]}' }),
-        );
-        await first.client.send(
-          new PutTargetsCommand({
-            Rule: 'placed',
-            EventBusName: 'orders',
-            Targets: [
-              {
-                Id: 'fn',
-                Arn: LAMBDA_ARN,
-                DeadLetterConfig: { Arn: DLQ },
-                RetryPolicy: { MaximumRetryAttempts: 1 },
-              },
-            ],
-          }),
-        );
+        await placedRule(first, { RetryPolicy: { MaximumRetryAttempts: 1 } });
+        await ruleFor(first, 'fwd', 'default', 'app', [
+          {
+            Id: 'bus',
+            Arn: BUS_ARN,
+            Input: `{"id":${id},"source":"sharebus.orders","detail-type":"X","detail":{"n":1}}`,
+          },
+        ]);
         first.lambda = async () => {
           throw new Error('down');
         };
