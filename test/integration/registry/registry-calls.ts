@@ -3,7 +3,9 @@
 // which the bundle leaves out) is walked, and a call counts when the member it names was declared on the Registry
 // port (functions/shared/registry/registry.ts) or a class extending it, however the registry was reached (a
 // parameter, `ports.registry`, `this.registry`, an alias, `Pick<Registry, ...>`, a generic bound by it, `r?.x`,
-// `r['x']`, a destructured method). A type that only has the same shape is not the port and is not counted.
+// `r['x']`, a destructured method). A type that only has the same shape is not the port and is not counted, nor is a
+// call on `this` inside DynamoDbRegistry's own port methods (see withinPortMethod). A module's calls count for every
+// function that loads it, used or not.
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
 
