@@ -240,9 +240,7 @@ export class CoalescingWriter {
       if (this.#compactions.get(path) === compaction) this.#compactions.delete(path);
       // One asked for while this one was winding down is made now (one that failed on disk is not tried again
       // until the log asks anew).
-      const again = this.#compactAgain.get(path);
-      this.#compactAgain.delete(path);
-      if (again && !this.#closed && !this.#compactions.has(path)) this.compact(path, again);
+      this.#compactAgainIfAsked(path);
       return;
     }
     this.#schedule();
@@ -266,10 +264,15 @@ export class CoalescingWriter {
       // ones still waiting to be appended to the old file are dropped, or they would be there twice.
       this.#appends.delete(path);
       this.#onDisk.set(path, Math.max(this.#asked, this.#onDisk.get(path) ?? 0));
-      const again = this.#compactAgain.get(path);
-      this.#compactAgain.delete(path);
-      if (again) this.compact(path, again);
+      this.#compactAgainIfAsked(path);
     }
+  }
+
+  /** Makes the compaction of `path` asked for while another was on its way, if one was (compact() minds a close). */
+  #compactAgainIfAsked(path: string): void {
+    const again = this.#compactAgain.get(path);
+    this.#compactAgain.delete(path);
+    if (again) this.compact(path, again);
   }
 
   /** Gives up a compaction of `path` on its way: its file is removed once its writing stops. */
@@ -571,7 +574,10 @@ export class CompactedLog {
     this.#chars = liveChars;
     this.writer.compact(this.file, () => {
       const values = Array.from(this.state());
-      return this.options.frozen ? jsonLinesChunks(values) : joined(jsonLinesPieces(values));
+      // Frozen values are made into text as the chunks are asked for; others all at once, now.
+      return this.options.frozen
+        ? joined(jsonLines(values), COMPACT_CHUNK_CHARS)
+        : joined(jsonLinesPieces(values));
     });
   }
 }
@@ -634,23 +640,6 @@ function removeTemporariesIn(dir: string, wanted: (name: string) => boolean, dee
 /** How much text a compaction makes and writes at a time: about 1 ms of JSON.stringify here. */
 const COMPACT_CHUNK_CHARS = 256 * 1024;
 
-/** Values as JSON lines, made a chunk of about COMPACT_CHUNK_CHARS at a time, as the chunks are asked for. */
-function* jsonLinesChunks(values: readonly unknown[]): Generator<string> {
-  let lines: string[] = [];
-  let chars = 0;
-  for (const value of values) {
-    const line = `${JSON.stringify(value)}\n`;
-    lines.push(line);
-    chars += line.length;
-    if (chars >= COMPACT_CHUNK_CHARS) {
-      yield lines.join('');
-      lines = [];
-      chars = 0;
-    }
-  }
-  if (lines.length > 0) yield lines.join('');
-}
-
 /**
  * What a file is written as: its text, or its text in pieces written one after another, for a file that may be
  * past the longest string JavaScript holds (about 512 MiB), such as a queue's log.
@@ -661,26 +650,33 @@ export type FileText = string | readonly string[];
 const WRITE_CHUNK_CHARS = 16 * 1024 * 1024;
 
 /**
- * Pieces joined into strings of about WRITE_CHUNK_CHARS, one at a time: writeFile makes one write per string, and a
- * write per line made rewriting a log of a million dead letters take 35 s rather than 5 (review).
+ * Pieces joined into strings of about `chunkChars`, one at a time, each piece taken as it is asked for: writeFile
+ * makes one write per string, and a write per line made rewriting a log of a million dead letters take 35 s rather
+ * than 5 (review).
  */
-function* joined(pieces: readonly string[]): Generator<string> {
-  let start = 0;
+function* joined(pieces: Iterable<string>, chunkChars = WRITE_CHUNK_CHARS): Generator<string> {
+  let chunk: string[] = [];
   let chars = 0;
-  for (let i = 0; i < pieces.length; i++) {
-    chars += (pieces[i] as string).length;
-    if (chars >= WRITE_CHUNK_CHARS) {
-      yield pieces.slice(start, i + 1).join('');
-      start = i + 1;
+  for (const piece of pieces) {
+    chunk.push(piece);
+    chars += piece.length;
+    if (chars >= chunkChars) {
+      yield chunk.join('');
+      chunk = [];
       chars = 0;
     }
   }
-  if (start < pieces.length) yield pieces.slice(start).join('');
+  if (chunk.length > 0) yield chunk.join('');
+}
+
+/** Values as JSON lines, a line each, ended by a newline, each made as it is asked for. */
+function* jsonLines(values: Iterable<unknown>): Generator<string> {
+  for (const value of values) yield `${JSON.stringify(value)}\n`;
 }
 
 /** Values as a file of JSON lines, in pieces: a line each, ended by a newline. */
 export function jsonLinesPieces(values: Iterable<unknown>): string[] {
-  return Array.from(values, (value) => `${JSON.stringify(value)}\n`);
+  return Array.from(jsonLines(values));
 }
 
 /** How much of a file of JSON lines is read at a time. */
