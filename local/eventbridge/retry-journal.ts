@@ -125,9 +125,7 @@ export class RetryJournal {
         // Field by field: a `key` in its event (a hand edit) must not take the place of the one given here.
         const { event, ...rest } = line.wait;
         const key = this.#newKey();
-        const { json, ingestedAt, forwardedFrom } = event;
-        const record = { key, json, ingestedAt, ...(forwardedFrom !== undefined ? { forwardedFrom } : {}) };
-        this.#events.set(key, { record, deliveries: 0 });
+        this.#events.set(key, { record: eventRecord(key, event), deliveries: 0 });
         wait = { ...rest, eventKey: key };
       } else return false;
       // Counted before the delivery's earlier line (a line repeated by hand) is forgotten: the other way round, its
@@ -176,13 +174,7 @@ export class RetryJournal {
     if (key === undefined || !this.#events.has(key)) {
       key = this.#newKey();
       this.#keys.set(delivery.event, key);
-      const { json, ingestedAt, forwardedFrom } = delivery.event;
-      const record: EventRecord = {
-        key,
-        json,
-        ingestedAt,
-        ...(forwardedFrom !== undefined ? { forwardedFrom } : {}),
-      };
+      const record = eventRecord(key, delivery.event);
       this.#events.set(key, { record, deliveries: 0 });
       this.#liveChars += eventChars(record);
       this.#append({ event: record });
@@ -262,6 +254,11 @@ export class RetryJournal {
 }
 
 const eventChars = (event: EventRecord): number => event.json.length + LINE_OVERHEAD;
+
+/** An event as the log keeps it under `key`: its fields one by one, so that nothing else it carries comes along. */
+function eventRecord(key: string, { json, ingestedAt, forwardedFrom }: SavedEvent): EventRecord {
+  return { key, json, ingestedAt, ...(forwardedFrom !== undefined ? { forwardedFrom } : {}) };
+}
 
 function withRetry(wait: WaitRecord, { retries, dueAt, failure }: RetryState): WaitRecord {
   const { failure: _before, ...rest } = wait;
