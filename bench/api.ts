@@ -10,13 +10,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSharebus } from '../local/runtime.js';
+import { percentile } from './lib/percentile.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '500' } } });
 const EVENTS = Number(values.events);
 const WARMUP = 50;
 
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 const summary = (samples: number[]) => {
   const sorted = [...samples].sort((a, b) => a - b);
   return {

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEventBridge } from '../local/eventbridge/index.js';
+import { percentile } from './lib/percentile.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,8 +25,6 @@ const LAMBDA_MS = Number(values['lambda-ms']);
 const PROBE_EVERY_MS = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const summary = (samples: readonly number[]) => {
   const sorted = [...samples].sort((a, b) => a - b);
