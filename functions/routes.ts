@@ -23,6 +23,12 @@ export const DEFAULT_API_THROTTLE: ApiThrottle = { rateLimit: 100, burstLimit: 2
 
 /** Timeout of one webhook POST by the deliver function, unless configured otherwise. */
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
+/**
+ * Lambda's retries of a failed asynchronous invocation of the deliver function (its event invoke config): a webhook
+ * that fails is tried twice more, about one and two minutes later, then dead-lettered. CDK deploys it and the local
+ * runtime's embedded EventBridge applies it, as Lambda would.
+ */
+export const DELIVER_RETRY_ATTEMPTS = 2;
 /** What the deliver function may run beyond its webhook POST: reading the subscription, logging. */
 export const DELIVER_TIMEOUT_MARGIN_SECONDS = 20;
 

@@ -19,6 +19,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+  DELIVER_RETRY_ATTEMPTS,
   DELIVER_TIMEOUT_MARGIN_SECONDS,
   FUNCTION_TIMEOUT_SECONDS,
   FUNCTIONS,
@@ -198,7 +199,7 @@ export class SharebusStack extends Stack {
         environment: { [ENV.deliveryTimeoutMs]: String(webhookTimeout.toMilliseconds()) },
         timeout: Duration.millis(functionTimeoutMs('deliver', webhookTimeout.toMilliseconds())),
         deadLetters: true,
-        retryAttempts: 2,
+        retryAttempts: DELIVER_RETRY_ATTEMPTS,
         ...(props.deliverConcurrency === undefined
           ? {}
           : { reservedConcurrentExecutions: props.deliverConcurrency }),

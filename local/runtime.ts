@@ -10,7 +10,7 @@ import {
   EventBridgeClient,
   ResourceAlreadyExistsException,
 } from '@aws-sdk/client-eventbridge';
-import { type ApiThrottle, DEFAULT_API_THROTTLE } from '../functions/routes.js';
+import { type ApiThrottle, DEFAULT_API_THROTTLE, DELIVER_RETRY_ATTEMPTS } from '../functions/routes.js';
 import { generateApiKey, hashApiKey } from '../functions/shared/api-keys.js';
 import { createBus, createRegistry } from '../functions/shared/clients.js';
 import { ENV } from '../functions/shared/config.js';
@@ -215,12 +215,11 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
     setDefault(ENV.tableName, 'sharebus');
     setDefault(ENV.busName, 'sharebus');
-    process.env[ENV.deliverFunctionArn] = localFunctionArn('deliver', REGION, ACCOUNT);
-    process.env[ENV.deliveryDlqArn] = `arn:aws:sqs:${REGION}:${ACCOUNT}:sharebus-delivery-dlq`;
+    const deliverArn = localFunctionArn('deliver', REGION, ACCOUNT);
+    const deliveryDlqArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:sharebus-delivery-dlq`;
+    process.env[ENV.deliverFunctionArn] = deliverArn;
+    process.env[ENV.deliveryDlqArn] = deliveryDlqArn;
     setDefault(ENV.endpointPolicy, 'allow-http');
-    // Locally a failing webhook reaches the dead-letter store in minutes rather than AWS's 24 hours.
-    setDefault(ENV.deliveryMaxRetries, '3');
-    setDefault(ENV.deliveryMaxEventAgeSeconds, '3600');
     setDefault('POWERTOOLS_LOG_LEVEL', 'WARN');
     // Node 20 is what these machines run; the SDK's notice about its 2027 plans is not for our users.
     setDefault('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
@@ -233,9 +232,14 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       delayScale: options.delayScale ?? 1,
       ...rulesQuota,
       ...(dataDir ? { dataDir: join(dataDir, 'eventbridge') } : {}),
+      // As the stack deploys the deliver function: invoked asynchronously, so a webhook that fails is retried by
+      // Lambda's rules (DELIVER_RETRY_ATTEMPTS) and then goes to the delivery DLQ as Lambda sends it there.
+      asyncFunctions: {
+        [deliverArn]: { maximumRetryAttempts: DELIVER_RETRY_ATTEMPTS, deadLetterArn: deliveryDlqArn },
+      },
       invokeLambda: async (functionArn, payload) => {
         // A function that does not exist is not retried: its events go straight to the DLQ, as in AWS.
-        if (functionArn !== process.env[ENV.deliverFunctionArn]) {
+        if (functionArn !== deliverArn) {
           throw new DeliveryFailureError('NO_RESOURCE', `Function not found: ${functionArn}`, false);
         }
         await invoke(await loading.promise, 'deliver', JSON.parse(payload));

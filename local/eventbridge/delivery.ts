@@ -4,7 +4,7 @@
 // attributes, or kept among dropped deliveries.
 import { randomUUID } from 'node:crypto';
 import { isApiDestinationArn, isLambdaArn, isSqsArn, parseBusArn } from './arns.js';
-import type { DeadLetterOrigin, MessageAttribute, QueueStore } from './queue-store.js';
+import type { MessageAttribute, QueueStore, TargetOrigin } from './queue-store.js';
 import { DROPPED_DELIVERIES } from './queue-store.js';
 import type { RetryJournal, SavedDelivery, SavedEvent } from './retry-journal.js';
 import type { RenderContext, TargetInputRenderer } from './target-input.js';
@@ -55,6 +55,15 @@ export interface DeliveredEvent {
 
 export type InvokeLambda = (functionArn: string, payload: string) => Promise<void>;
 
+/**
+ * Queues an asynchronous invocation of a function invoked that way (as AWS invokes every Lambda target), or answers
+ * undefined for a function invoked in process and awaited. `durable` resolves once the invocation is kept.
+ */
+export type AcceptLambda = (
+  functionArn: string,
+  payload: string,
+) => { readonly durable: Promise<void> } | undefined;
+
 /** Puts a bus target's input, made from `event`, on that bus (of this account and region) as forwarded by `from`. */
 export type ForwardToBus = (busName: string, payload: string, event: DeliveredEvent, from: string) => void;
 
@@ -89,6 +98,8 @@ interface Job {
   timer?: NodeJS.Timeout | undefined;
   /** Why its last attempt failed. */
   failure?: DeliveryFailureError;
+  /** Set once Lambda queued it (an asynchronous invocation): resolves when that is on disk. */
+  accepted?: Promise<void>;
 }
 
 /** What a dead letter needs of a delivery; a saved one whose target is gone has no more than this. */
@@ -137,6 +148,8 @@ export class Dispatcher {
   constructor(
     private readonly options: {
       readonly invokeLambda: InvokeLambda;
+      /** Functions invoked asynchronously, as AWS does: the delivery is made once Lambda queued the invocation. */
+      readonly acceptLambda?: AcceptLambda;
       readonly forwardToBus: ForwardToBus;
       readonly callApiDestination: CallApiDestination;
       /** `arn:aws:events:REGION:ACCOUNT:event-bus/`: the buses a bus target can reach, those of this account and region. */
@@ -374,7 +387,9 @@ export class Dispatcher {
     const { arn } = job.target;
     const kind = this.#kind(arn);
     if (kind === 'lambda') {
-      await this.options.invokeLambda(arn, payload);
+      const accepted = this.options.acceptLambda?.(arn, payload);
+      if (accepted) job.accepted = accepted.durable;
+      else await this.options.invokeLambda(arn, payload);
     } else if (kind === 'sqs') {
       this.options.queues.send(arn, payload);
     } else if (kind === 'api-destination') {
@@ -514,7 +529,7 @@ export class Dispatcher {
       RETRY_ATTEMPTS: { DataType: 'Number', StringValue: String(job.retries) },
       ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: { DataType: 'String', StringValue: exhausted } } : {}),
     };
-    const origin: DeadLetterOrigin = {
+    const origin: TargetOrigin = {
       busName: rule.busName,
       ruleName: rule.name,
       ruleArn: rule.arn,
@@ -537,7 +552,15 @@ export class Dispatcher {
     // then finish without counting.
     if (this.#stopped) return;
     this.#live.delete(job as Job);
-    if (job.id !== undefined) this.options.journal?.end(job.id);
+    const { id } = job;
+    const { journal } = this.options;
+    const accepted = (job as Job).accepted;
+    // An invocation Lambda queued leaves the journal once it is in Lambda's, so that a crash between the two
+    // writes loses neither. Out of #live already: a stop meanwhile does not keep it to be made again.
+    if (id !== undefined && journal) {
+      if (accepted) void accepted.then(() => journal.end(id));
+      else journal.end(id);
+    }
     this.#pending--;
     if (this.#pending === 0) this.#notifyIdle();
   }

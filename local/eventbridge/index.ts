@@ -2,13 +2,16 @@
 
 export { DeliveryFailureError } from './delivery.js';
 export { EventBridgeApiError } from './errors.js';
+export type { AsyncInvokeConfig } from './lambda-async.js';
 export { DROPPED_DELIVERIES, type MessageAttribute, type QueueMessage } from './queue-store.js';
 export {
   type DeadLetter,
   type DeadLetters,
   type EmbeddedEventBridge,
   type EmbeddedEventBridgeOptions,
+  type FunctionDeadLetter,
   type LocalQueues,
   type RedriveResult,
   startEventBridge,
+  type TargetDeadLetter,
 } from './server.js';

@@ -10,8 +10,11 @@ export interface MessageAttribute {
   readonly StringValue: string;
 }
 
-/** Where a dead letter came from, so it can be redriven to the same target. */
-export interface DeadLetterOrigin {
+/** Where a dead letter came from, so it can be redriven: a rule's target, or a function Lambda invoked asynchronously. */
+export type DeadLetterOrigin = TargetOrigin | FunctionOrigin;
+
+/** A dead letter of EventBridge: an event its target did not take. */
+export interface TargetOrigin {
   readonly busName: string;
   readonly ruleName: string;
   readonly ruleArn: string;
@@ -20,6 +23,17 @@ export interface DeadLetterOrigin {
   /** The bus that forwarded the event to the rule's bus: redriven, it goes no further to a third bus either. */
   readonly forwardedFrom?: string;
 }
+
+/** A dead letter of Lambda: an asynchronous invocation whose retries ran out (`lambda-async.ts`). */
+export interface FunctionOrigin {
+  readonly functionArn: string;
+  readonly requestId: string;
+  /** Retries made before it was dead-lettered (not one of Lambda's message attributes). */
+  readonly retryAttempts: number;
+}
+
+export const isFunctionOrigin = (origin: DeadLetterOrigin): origin is FunctionOrigin =>
+  typeof (origin as Partial<FunctionOrigin>).functionArn === 'string';
 
 export interface QueueMessage {
   readonly messageId: string;

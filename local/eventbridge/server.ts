@@ -16,8 +16,9 @@ import {
   type Logger,
 } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
+import { AsyncInvocations, type AsyncInvokeConfig } from './lambda-async.js';
 import { CoalescingWriter } from './persistence.js';
-import { type QueueMessage, QueueStore } from './queue-store.js';
+import { isFunctionOrigin, type QueueMessage, QueueStore, type TargetOrigin } from './queue-store.js';
 import { type JsonObject, page, parseBody } from './request.js';
 import { RetryJournal } from './retry-journal.js';
 import { Scheduler } from './schedule.js';
@@ -32,10 +33,17 @@ export interface EmbeddedEventBridgeOptions {
   /** @default '000000000000' */
   readonly accountId?: string;
   /**
-   * Invokes a Lambda target in process; throwing/rejecting means the invocation failed (retried per the
-   * target's RetryPolicy). `payload` is the target input text.
+   * Runs a Lambda function in process; throwing/rejecting means the invocation failed. `payload` is the target
+   * input text. For a function of `asyncFunctions`, it is Lambda that retries a failure; for any other, the rule
+   * target's RetryPolicy (a difference from AWS, kept for tests of the retry policy).
    */
   readonly invokeLambda: InvokeLambda;
+  /**
+   * The Lambda functions invoked as AWS invokes a Lambda target, by ARN: asynchronously. The delivery succeeds
+   * once the invocation is queued; a function error is retried by Lambda's rules (its event invoke config) and
+   * then sent to the function's dead-letter queue with Lambda's attributes. @default {} (none)
+   */
+  readonly asyncFunctions?: Readonly<Record<string, AsyncInvokeConfig>>;
   /**
    * Multiplies every retry/backoff delay, the event age limit and rate(...) schedule periods; tests use
    * e.g. 0.001. @default 1
@@ -66,22 +74,43 @@ export interface EmbeddedEventBridgeOptions {
   readonly logger?: Logger;
 }
 
-/** A failed delivery kept for inspection and redrive (in a DLQ, or among dropped deliveries). */
-export interface DeadLetter {
+/**
+ * A failed delivery kept for inspection and redrive (in a DLQ, or among dropped deliveries): an event a rule's
+ * target did not take, or an asynchronous invocation of a function that kept failing.
+ */
+export type DeadLetter = TargetDeadLetter | FunctionDeadLetter;
+
+interface DeadLetterBase {
   readonly id: string;
-  /** The SQS ARN of the target's DLQ, or `local:dropped-deliveries` when the target had none. */
+  /** The SQS ARN of the DLQ, or `local:dropped-deliveries` when the target or function had none. */
   readonly queueArn: string;
-  /** The event as JSON text (what AWS puts in the DLQ message body). */
+  /** The event (or, of a function, the invocation's payload) as JSON text: what AWS puts in the message body. */
   readonly body: string;
-  readonly ruleArn: string;
-  readonly targetId: string;
-  readonly targetArn: string;
   readonly errorCode: string;
   readonly errorMessage: string;
-  readonly exhaustedRetryCondition?: string;
+  /** Retries made before it was dead-lettered. */
   readonly retryAttempts: number;
   /** ISO time it was dead-lettered. */
   readonly failedAt: string;
+}
+
+/** An event a rule's target did not take; `errorCode` is EventBridge's ERROR_CODE. */
+export interface TargetDeadLetter extends DeadLetterBase {
+  readonly kind: 'target';
+  readonly ruleArn: string;
+  readonly targetId: string;
+  readonly targetArn: string;
+  readonly exhaustedRetryCondition?: string;
+}
+
+/**
+ * An asynchronous invocation whose retries ran out, as Lambda dead-letters it: `errorCode` is its ErrorCode
+ * attribute (the invocation's HTTP status, 200 for a function error), `requestId` its RequestID.
+ */
+export interface FunctionDeadLetter extends DeadLetterBase {
+  readonly kind: 'function';
+  readonly functionArn: string;
+  readonly requestId: string;
 }
 
 export interface RedriveResult {
@@ -173,8 +202,18 @@ async function start(
     // Connections change state only on requests and calls, after `control` exists.
     emit: (detailType, resources, detail) => control.putServiceEvent(detailType, resources, detail),
   });
+  const lambda = new AsyncInvocations({
+    run: options.invokeLambda,
+    functions: options.asyncFunctions ?? {},
+    queues,
+    delayScale,
+    logger,
+    writer,
+    dataDir: options.dataDir,
+  });
   const dispatcher = new Dispatcher({
     invokeLambda: options.invokeLambda,
+    acceptLambda: (arn, payload) => (lambda.handles(arn) ? lambda.accept(arn, payload) : undefined),
     // Deliveries start after the request that queued them, so `control` exists by then.
     forwardToBus: (busName, payload, event, from) => control.forwardEvent(busName, payload, event, from),
     callApiDestination: (arn, payload, event, http, deadline) =>
@@ -268,10 +307,21 @@ async function start(
       const going: Array<{
         message: QueueMessage;
         found: NonNullable<ReturnType<typeof control.findTarget>>;
+        origin: TargetOrigin;
       }> = [];
+      const invoking: Array<{ message: QueueMessage; functionArn: string }> = [];
       for (const message of all) {
         if (!wanted.has(message.messageId) || !message.deadLetter) continue;
         const origin = message.deadLetter;
+        if (isFunctionOrigin(origin)) {
+          if (lambda.handles(origin.functionArn)) invoking.push({ message, functionArn: origin.functionArn });
+          else
+            failed.push({
+              id: message.messageId,
+              reason: `function ${origin.functionArn} is not one this server invokes asynchronously`,
+            });
+          continue;
+        }
         const found = control.findTarget(origin.busName, origin.ruleName, origin.targetId);
         if (!found) {
           failed.push({
@@ -280,13 +330,13 @@ async function start(
           });
           continue;
         }
-        going.push({ message, found });
+        going.push({ message, found, origin });
       }
       // Back to their targets (in the retry journal first), then out of their queues in one pass (one per message
       // made redriving n dead letters cost n^2).
-      for (const { message, found } of going) {
+      for (const { message, found, origin } of going) {
         const event = JSON.parse(message.body) as Record<string, unknown>;
-        const from = message.deadLetter?.forwardedFrom;
+        const from = origin.forwardedFrom;
         const again = {
           event,
           json: message.body,
@@ -296,7 +346,12 @@ async function start(
         dispatcher.deliver(again, found.rule, found.target);
         redriven.push(message.messageId);
       }
-      queues.take(new Set(going.map(({ message }) => message.messageId)));
+      // Invoked again as a new asynchronous invocation, with a fresh retry budget.
+      for (const { message, functionArn } of invoking) {
+        lambda.accept(functionArn, message.body);
+        redriven.push(message.messageId);
+      }
+      queues.take(new Set([...going, ...invoking].map(({ message }) => message.messageId)));
       return { redriven, failed };
     },
   };
@@ -405,6 +460,7 @@ async function start(
     archives.stop();
     // The dispatcher first: the calls connections.stop() ends then fail without a retry or a dead letter.
     dispatcher.stop();
+    lambda.stop();
     connections.stop();
     if (!server.listening) return;
     server.closeAllConnections();
@@ -425,6 +481,7 @@ async function start(
       if (found) dispatcher.resume(saved, found.rule, found.target);
       else dispatcher.abandon(saved);
     }
+    lambda.resume();
   } catch (error) {
     // The port is taken, say: the restored schedules and archives must not run on in a server that never started.
     await halt();
@@ -448,10 +505,18 @@ async function start(
       // Deliveries can start replays' follow-ups and disk writes; loop until all of them are quiet together.
       for (;;) {
         await dispatcher.idle();
+        await lambda.idle();
         await archives.idle();
         await connections.idle();
         await writer.flush();
-        if (dispatcher.pending === 0 && !archives.busy && !connections.busy && !writer.pending) return;
+        if (
+          dispatcher.pending === 0 &&
+          lambda.pending === 0 &&
+          !archives.busy &&
+          !connections.busy &&
+          !writer.pending
+        )
+          return;
       }
     },
     async stop() {
@@ -499,8 +564,23 @@ function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): { sta
 function toDeadLetter(message: QueueMessage): DeadLetter {
   const attr = (name: string): string | undefined => message.attributes[name]?.StringValue;
   const origin = message.deadLetter;
+  if (origin && isFunctionOrigin(origin)) {
+    return {
+      kind: 'function',
+      id: message.messageId,
+      queueArn: message.queueArn,
+      body: message.body,
+      functionArn: origin.functionArn,
+      requestId: origin.requestId,
+      errorCode: attr('ErrorCode') ?? '',
+      errorMessage: attr('ErrorMessage') ?? '',
+      retryAttempts: origin.retryAttempts,
+      failedAt: message.sentAt,
+    };
+  }
   const exhausted = attr('EXHAUSTED_RETRY_CONDITION');
   return {
+    kind: 'target',
     id: message.messageId,
     queueArn: message.queueArn,
     body: message.body,

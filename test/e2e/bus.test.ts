@@ -3,6 +3,7 @@
 import {
   call,
   deadLettersOf,
+  deliveryDeadLettersOf,
   eventBridgeCall,
   type LocalSharebus,
   type Receiver,
@@ -34,10 +35,7 @@ describe('sharebus on one machine', () => {
   const receivers: Receiver[] = [];
 
   beforeAll(async () => {
-    bus = await startLocalSharebus({
-      SHAREBUS_DELIVERY_MAX_RETRIES: '2',
-      SHAREBUS_DELIVERY_TIMEOUT_MS: '2000',
-    });
+    bus = await startLocalSharebus({ SHAREBUS_DELIVERY_TIMEOUT_MS: '2000' });
     for (const [id, name] of [
       ['civil-affairs', 'Civil Affairs Bureau'],
       ['statistics', 'Statistics Bureau'],
@@ -212,23 +210,35 @@ describe('sharebus on one machine', () => {
     expect(after.EventCount).toBe(before.EventCount + 1);
   });
 
-  it('retries a failing webhook and then dead-letters the delivery', async () => {
+  it('retries a failing webhook as Lambda retries the deliver function, then dead-letters the invocation', async () => {
     // Prepare
     const failing = await receiver();
     failing.status = 500;
     const id = await subscribe(failing.url, { district: ['east'], registrationId: ['DLQ-1'] });
     // Act
     const accepted = await publish({ registrationId: 'DLQ-1', district: 'east' });
-    // Assess: the first attempt and the two retries the runtime was started with, then the dead letter.
+    // Assess: the first attempt and Lambda's two retries, then the dead letter.
     await failing.waitFor(3);
-    const deadLetters = await deadLettersOf(bus.eventBridgeUrl, `sharebus-sub-${id}`);
-    expect(deadLetters).toHaveLength(1);
-    // As in AWS, the dead letter holds the original EventBridge event; its rule names the subscription.
-    expect(JSON.parse(deadLetters[0]!.body)).toMatchObject({
-      source: 'sharebus.civil-affairs',
-      'detail-type': TYPE,
-      detail: { id: accepted.body.id },
+    const deadLetters = await deliveryDeadLettersOf(bus.eventBridgeUrl, id);
+    // As in AWS, the dead letter is Lambda's: the deliver function's payload in the delivery DLQ, with why it failed.
+    expect(deadLetters).toEqual([
+      expect.objectContaining({
+        kind: 'function',
+        queueArn: 'arn:aws:sqs:us-east-1:000000000000:sharebus-delivery-dlq',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sharebus-deliver',
+        errorCode: '200',
+        errorMessage: expect.stringMatching(
+          /^DeliveryFailedError: POST http:\/\/127\.0\.0\.1:\d+\/… \(subscription .+\) answered 500$/,
+        ),
+        retryAttempts: 2,
+      }),
+    ]);
+    expect(JSON.parse(String(deadLetters[0]?.body))).toMatchObject({
+      subscriptionId: id,
+      event: { id: accepted.body.id, type: TYPE },
     });
+    // EventBridge's own invocation succeeded: its rule has no dead letter.
+    expect(await deadLettersOf(bus.eventBridgeUrl, `sharebus-sub-${id}`)).toEqual([]);
     expect(failing.received).toHaveLength(3);
   });
 

@@ -231,21 +231,40 @@ export async function eventBridgeCall<T = Record<string, unknown>>(
   return (await answer.json()) as T;
 }
 
-/** The dead letters of the rule whose name ends `/ruleName`, once there are some (up to 5 s; then none). */
-export async function deadLettersOf(
+type Listed = Record<string, unknown> & { kind: string; body: string };
+
+/** The dead letters `mine` picks, once there are some (up to 5 s; then none). */
+async function deadLettersWhere(
   eventBridgeUrl: string,
-  ruleName: string,
-): Promise<Array<Record<string, unknown> & { ruleArn: string; body: string }>> {
+  mine: (letter: Listed) => boolean,
+): Promise<Listed[]> {
   for (let i = 0; i < 100; i++) {
     const answer = await fetch(`${eventBridgeUrl}/_local/dead-letters`);
-    const { deadLetters } = (await answer.json()) as {
-      deadLetters: Array<Record<string, unknown> & { ruleArn: string; body: string }>;
-    };
-    const mine = deadLetters.filter((d) => d.ruleArn.endsWith(`/${ruleName}`));
-    if (mine.length > 0) return mine;
+    const { deadLetters } = (await answer.json()) as { deadLetters: Listed[] };
+    const found = deadLetters.filter(mine);
+    if (found.length > 0) return found;
     await sleep(50);
   }
   return [];
+}
+
+/** EventBridge's dead letters of the rule whose name ends `/ruleName`, once there are some (up to 5 s; then none). */
+export function deadLettersOf(eventBridgeUrl: string, ruleName: string): Promise<Listed[]> {
+  return deadLettersWhere(
+    eventBridgeUrl,
+    (d) => d.kind === 'target' && String(d.ruleArn).endsWith(`/${ruleName}`),
+  );
+}
+
+/**
+ * The deliver function's dead letters (Lambda's, of its asynchronous invocations) for one subscription, once there
+ * are some (up to 5 s; then none).
+ */
+export function deliveryDeadLettersOf(eventBridgeUrl: string, subscriptionId: string): Promise<Listed[]> {
+  return deadLettersWhere(
+    eventBridgeUrl,
+    (d) => d.kind === 'function' && JSON.parse(d.body).subscriptionId === subscriptionId,
+  );
 }
 
 export async function ruleNames(eventBridgeUrl: string): Promise<string[]> {

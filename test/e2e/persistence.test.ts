@@ -90,14 +90,11 @@ describe('a restarted sharebus', () => {
   }, 180_000);
 
   it('hands a delivery left waiting for its retry at Ctrl-C to the webhook once the next start is ready', async () => {
-    // Prepare: one retry allowed, 1.5 to 3 s after the first attempt; the webhook fails that attempt, and the
-    // first run is stopped before the retry. It falls due before the next run has loaded its handlers.
+    // Prepare: Lambda's first retry of the deliver function comes 3 s after the first attempt (its minute, at a
+    // delay scale of 0.05); the webhook fails that attempt, and the first run is stopped before the retry. It
+    // falls due before the next run has loaded its handlers.
     const retryDir = mkdtempSync(join(tmpdir(), 'sharebus-retry-'));
-    const env = {
-      SHAREBUS_DATA_DIR: retryDir,
-      SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '3',
-      SHAREBUS_DELIVERY_MAX_RETRIES: '1',
-    };
+    const env = { SHAREBUS_DATA_DIR: retryDir, SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '0.05' };
     const hook = await startReceiver();
     hook.status = 500;
     const first = await startLocalSharebus(env, ['--no-demo']);

@@ -23,7 +23,16 @@ import {
   UpdateApiDestinationCommand,
   UpdateConnectionCommand,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, queueArn, sleep, startHarness, useHarness, waitFor } from './harness.js';
+import {
+  caught,
+  type Harness,
+  queueArn,
+  sleep,
+  startHarness,
+  targetLetters,
+  useHarness,
+  waitFor,
+} from './harness.js';
 
 interface Received {
   readonly method: string;
@@ -752,7 +761,7 @@ describe('embedded EventBridge: calling API destinations', () => {
     // Act
     await publish(h, { orderId: '1' });
     // Assess
-    expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.exhaustedRetryCondition])).toEqual([
+    expect(targetLetters(h.eventBridge).map((d) => [d.errorCode, d.exhaustedRetryCondition])).toEqual([
       ['TIMEOUT', 'MaximumRetryAttempts'],
     ]);
   });
@@ -781,7 +790,7 @@ describe('embedded EventBridge: calling API destinations', () => {
     // Assess
     expect(receiver.received).toHaveLength(2);
     expect(
-      h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.exhaustedRetryCondition, d.retryAttempts]),
+      targetLetters(h.eventBridge).map((d) => [d.errorCode, d.exhaustedRetryCondition, d.retryAttempts]),
     ).toEqual([['ERROR_FROM_TARGET', undefined, 0]]);
   });
 
@@ -923,7 +932,7 @@ describe('embedded EventBridge: calling API destinations', () => {
       );
       await slow.eventBridge.idle();
       // Assess: every event delivered or dead-lettered as too old, none lost.
-      const dead = slow.eventBridge.deadLetters.list();
+      const dead = targetLetters(slow.eventBridge);
       expect(dead.length).toBeGreaterThan(0);
       expect(receiver.received.length + dead.length).toBe(100);
       expect(new Set(dead.map((d) => `${d.errorCode} ${d.exhaustedRetryCondition}`))).toEqual(
@@ -1271,7 +1280,7 @@ describe('embedded EventBridge: event bus targets', () => {
     await publish(h, { orderId: '1' });
     // Assess
     expect(h.eventBridge.queues.peek(queueArn('once'))).toHaveLength(1);
-    expect(h.eventBridge.deadLetters.list().map((d) => [d.targetArn, d.errorCode])).toEqual([
+    expect(targetLetters(h.eventBridge).map((d) => [d.targetArn, d.errorCode])).toEqual([
       [own, 'INVALID_PARAMETER'],
     ]);
   });

@@ -19,6 +19,7 @@ import {
   queueArn,
   routeOrders,
   startHarness,
+  targetLetters,
   useHarness,
   waitFor,
 } from './harness.js';
@@ -243,7 +244,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     await putOrder(harness);
     await harness.eventBridge.idle();
     // Assess
-    const [deadLetter] = harness.eventBridge.deadLetters.list();
+    const [deadLetter] = targetLetters(harness.eventBridge);
     expect(deadLetter?.exhaustedRetryCondition).toBe('MaximumEventAgeInSeconds');
     expect(harness.invocations.length).toBeGreaterThan(1);
   });

@@ -12,6 +12,7 @@ import {
   type EmbeddedEventBridge,
   type EmbeddedEventBridgeOptions,
   startEventBridge,
+  type TargetDeadLetter,
 } from '../../../local/eventbridge/index.js';
 
 export interface Invocation {
@@ -31,6 +32,14 @@ export interface Harness {
 
 export const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:111111111111:function:consumer';
 export const queueArn = (name: string): string => `arn:aws:sqs:us-east-1:111111111111:${name}`;
+
+/** The dead letters, every one of them a rule target's (none of a function invoked asynchronously, else it throws). */
+export function targetLetters(eventBridge: EmbeddedEventBridge): TargetDeadLetter[] {
+  return eventBridge.deadLetters.list().map((letter) => {
+    if (letter.kind !== 'target') throw new Error(`not a target's dead letter: ${JSON.stringify(letter)}`);
+    return letter;
+  });
+}
 
 export type HarnessOptions = Partial<Omit<EmbeddedEventBridgeOptions, 'invokeLambda'>>;
 

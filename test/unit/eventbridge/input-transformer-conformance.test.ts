@@ -11,7 +11,13 @@ import {
   PutTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
-import { caught, type Harness, queueArn, startHarness } from '../../integration/eventbridge/harness.js';
+import {
+  caught,
+  type Harness,
+  queueArn,
+  startHarness,
+  targetLetters,
+} from '../../integration/eventbridge/harness.js';
 
 interface RecordedCase {
   readonly name: string;
@@ -158,7 +164,7 @@ describe('input transformer conformance with Amazon EventBridge', () => {
     const messages = harness.eventBridge.queues.receive(queue);
     if (!recorded.expected.delivered) {
       expect(messages).toEqual([]);
-      const deadLetter = harness.eventBridge.deadLetters.list().find((d) => d.targetId === names.target);
+      const deadLetter = targetLetters(harness.eventBridge).find((d) => d.targetId === names.target);
       expect(deadLetter?.errorCode).toBe('INVALID_JSON');
       return;
     }

@@ -1,0 +1,361 @@
+// Lambda's asynchronous invocation, which is how EventBridge calls a Lambda target: the invocation succeeds as soon
+// as Lambda has queued the event, and a function error is retried by Lambda (its event invoke config: by default
+// twice, one and then two minutes later, for up to six hours), then sent to the function's dead-letter queue
+// with Lambda's message attributes. EventBridge's RetryPolicy and DeadLetterConfig never see it. Kept in dataDir
+// (`lambda-invocations.jsonl`, a CompactedLog) so that a stop or a crash loses no invocation Lambda accepted.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { InvokeLambda, Logger } from './delivery.js';
+import { type CoalescingWriter, CompactedLog, readJsonLines } from './persistence.js';
+import {
+  DROPPED_DELIVERIES,
+  type FunctionOrigin,
+  type MessageAttribute,
+  type QueueStore,
+} from './queue-store.js';
+import { isObject } from './request.js';
+
+/** A function's settings for asynchronous invocation: its event invoke config and its DeadLetterConfig. */
+export interface AsyncInvokeConfig {
+  /** Retries after a function error, 0 to 2 (the event invoke config's MaximumRetryAttempts). @default 2 */
+  readonly maximumRetryAttempts?: number;
+  /** How long Lambda keeps trying, 60 to 21,600 s (MaximumEventAgeInSeconds), scaled by delayScale. @default 21,600 */
+  readonly maximumEventAgeInSeconds?: number;
+  /**
+   * The function's dead-letter queue (DeadLetterConfig.TargetArn): an SQS queue of the local store. Without one,
+   * an invocation whose retries run out goes among dropped deliveries (Lambda would discard it).
+   */
+  readonly deadLetterArn?: string;
+}
+
+export const ASYNC_INVOKE_DEFAULTS = { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 } as const;
+
+/**
+ * Lambda's waits before its first and second retry of a function error (its guide: "a one-minute wait between the
+ * first two attempts, and two minutes between the second and third attempts"), before delayScale.
+ */
+const RETRY_DELAYS_MS = [60_000, 120_000] as const;
+
+/** Lambda truncates a dead letter's ErrorMessage to 1 KB. */
+const ERROR_MESSAGE_BYTES = 1024;
+
+/** An invocation Lambda accepted and has not finished: never changed, replaced at each retry. */
+interface Invocation {
+  readonly requestId: string;
+  readonly functionArn: string;
+  readonly payload: string;
+  /** Epoch ms Lambda queued it: its age counts from then. */
+  readonly acceptedAt: number;
+  /** Retries made so far, one running included. */
+  readonly retries: number;
+  /** Epoch ms its next attempt is due. */
+  readonly dueAt: number;
+  /** Why its last attempt failed, if one did. */
+  readonly failure?: string;
+}
+
+/** A line of the log: an invocation queued, its next retry scheduled, or it ended (done or dead-lettered). */
+type Line =
+  | { readonly invoke: Invocation }
+  | { readonly retry: Pick<Invocation, 'requestId' | 'retries' | 'dueAt' | 'failure'> }
+  | { readonly end: string };
+
+/** Beside its payload, about what an invocation's line holds. */
+const LINE_OVERHEAD = 256;
+
+export class AsyncInvocations {
+  readonly #functions: ReadonlyMap<string, AsyncInvokeConfig>;
+  /** Invocations queued, running or waiting for a retry, by request id. */
+  readonly #live = new Map<string, Invocation>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #idleWaiters: Array<() => void> = [];
+  readonly #log: CompactedLog | undefined;
+  /** Invocations the last run left unfinished, until resume() takes them up. */
+  #saved: Invocation[] = [];
+  #liveChars = 0;
+  #stopped = false;
+
+  constructor(
+    private readonly options: {
+      /** Runs the function once; throws (or rejects) when it fails. */
+      readonly run: InvokeLambda;
+      /** The functions invoked asynchronously, by ARN. */
+      readonly functions: Readonly<Record<string, AsyncInvokeConfig>>;
+      readonly queues: QueueStore;
+      readonly delayScale: number;
+      readonly logger: Logger;
+      readonly writer: CoalescingWriter;
+      /** Where invocations not finished are kept across a stop or a crash; else they are lost. */
+      readonly dataDir?: string | undefined;
+    },
+  ) {
+    this.#functions = new Map(Object.entries(options.functions).map(([arn, c]) => [arn, checked(arn, c)]));
+    if (options.dataDir === undefined) return;
+    // Frozen: an invocation is replaced at each retry, never changed.
+    this.#log = new CompactedLog(
+      options.writer,
+      join(options.dataDir, 'lambda-invocations.jsonl'),
+      () => this.#lines(),
+      { frozen: true },
+    );
+    const { values, skipped } = readJsonLines(this.#log.file);
+    let unusable = skipped;
+    const saved = new Map<string, Invocation>();
+    for (const line of values) if (!replay(saved, line)) unusable++;
+    if (unusable > 0)
+      console.warn(
+        `[eventbridge] lambda invocations: skipped ${unusable} unreadable line(s) in ${this.#log.file}`,
+      );
+    for (const invocation of saved.values()) this.#add(invocation);
+    this.#saved = [...saved.values()];
+    this.#log.compact(this.#live.size, this.#liveChars);
+  }
+
+  /** Whether EventBridge invokes this function asynchronously here, as AWS does. */
+  handles(functionArn: string): boolean {
+    return this.#functions.has(functionArn);
+  }
+
+  /** Invocations queued, running or waiting for a retry. */
+  get pending(): number {
+    return this.#live.size;
+  }
+
+  /**
+   * Queues an invocation, as Lambda's Invoke with InvocationType Event does. `durable` resolves once it is kept (on
+   * disk, with a dataDir): whatever made the invocation (EventBridge's delivery) may forget it only then, so that a
+   * crash in between loses nothing. Accepted at once, not at that write, so a stop right after does not leave the
+   * delivery unfinished, to be made again, and the function called twice, at the next start.
+   */
+  accept(functionArn: string, payload: string): { readonly durable: Promise<void> } {
+    const now = Date.now();
+    const invocation: Invocation = {
+      requestId: randomUUID(),
+      functionArn,
+      payload,
+      acceptedAt: now,
+      retries: 0,
+      dueAt: now,
+    };
+    const since = this.options.writer.asked;
+    this.#add(invocation);
+    this.#append({ invoke: invocation });
+    void this.#attempt(invocation);
+    return {
+      durable: this.#log ? this.options.writer.written(since).then(() => undefined) : Promise.resolve(),
+    };
+  }
+
+  /** Takes up the invocations the last run left unfinished, each when it is due (now if that has passed). */
+  resume(): void {
+    const saved = this.#saved;
+    this.#saved = [];
+    for (const invocation of saved) this.#wait(invocation, Math.max(0, invocation.dueAt - Date.now()));
+  }
+
+  /** Resolves when no invocation is queued, running or waiting for a retry. */
+  idle(): Promise<void> {
+    if (this.#live.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops invoking. Invocations not finished stay in the log for the next start, where there is one; a running one
+   * is then made again (at least once, as Lambda invokes). Without a dataDir they are lost, and logged.
+   */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    const left = this.#live.size;
+    if (left > 0) {
+      this.options.logger.warn(
+        `[eventbridge] stopped with ${left} Lambda ${left === 1 ? 'invocation' : 'invocations'} not finished` +
+          (this.#log ? '; they resume at the next start' : ' (lost: the server keeps no dataDir)'),
+      );
+    }
+    this.#notifyIdle(true);
+  }
+
+  #config(functionArn: string): Required<Omit<AsyncInvokeConfig, 'deadLetterArn'>> & AsyncInvokeConfig {
+    return { ...ASYNC_INVOKE_DEFAULTS, ...this.#functions.get(functionArn) };
+  }
+
+  async #attempt(invocation: Invocation): Promise<void> {
+    let failure: string;
+    if (this.#stopped) return;
+    try {
+      await this.options.run(invocation.functionArn, invocation.payload);
+      if (this.#stopped) return;
+      this.#end(invocation);
+      return;
+    } catch (error) {
+      failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+    if (this.#stopped) return;
+    const config = this.#config(invocation.functionArn);
+    if (invocation.retries >= config.maximumRetryAttempts) {
+      this.#deadLetter(invocation, failure);
+      return;
+    }
+    const delay = (RETRY_DELAYS_MS[invocation.retries] ?? RETRY_DELAYS_MS[1]) * this.options.delayScale;
+    const maxAgeMs = config.maximumEventAgeInSeconds * 1000 * this.options.delayScale;
+    if (Date.now() + delay - invocation.acceptedAt > maxAgeMs) {
+      this.#deadLetter(invocation, failure);
+      return;
+    }
+    const next: Invocation = { ...invocation, dueAt: Date.now() + delay, failure };
+    this.#live.set(next.requestId, next);
+    const { requestId, retries, dueAt } = next;
+    this.#append({ retry: { requestId, retries, dueAt, failure } });
+    this.#wait(next, delay);
+  }
+
+  /** Runs the invocation's next attempt after `delay` ms: a retry if its last attempt failed. */
+  #wait(invocation: Invocation, delay: number): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(invocation.requestId);
+      if (this.#stopped) return;
+      const retry =
+        invocation.failure === undefined ? invocation : { ...invocation, retries: invocation.retries + 1 };
+      this.#live.set(retry.requestId, retry);
+      void this.#attempt(retry);
+    }, delay);
+    this.#timers.set(invocation.requestId, timer);
+  }
+
+  #deadLetter(invocation: Invocation, failure: string): void {
+    const { functionArn, requestId, retries, payload } = invocation;
+    const deadLetterArn = this.#config(functionArn).deadLetterArn;
+    const attributes: Record<string, MessageAttribute> = {
+      RequestID: { DataType: 'String', StringValue: requestId },
+      // The HTTP status of an invocation that ran and failed: Lambda answers 200 with X-Amz-Function-Error.
+      ErrorCode: { DataType: 'Number', StringValue: '200' },
+      ErrorMessage: { DataType: 'String', StringValue: truncated(failure, ERROR_MESSAGE_BYTES) },
+    };
+    const origin: FunctionOrigin = { functionArn, requestId, retryAttempts: retries };
+    this.options.queues.send(deadLetterArn ?? DROPPED_DELIVERIES, payload, attributes, origin);
+    this.options.logger.warn(
+      `[eventbridge] asynchronous invocation ${requestId} of ${functionArn} failed after ${retries} ` +
+        `${retries === 1 ? 'retry' : 'retries'}: ${failure}; kept in ` +
+        (deadLetterArn ? `DLQ ${deadLetterArn}` : 'the dropped-deliveries store'),
+    );
+    this.#end(invocation);
+  }
+
+  #add(invocation: Invocation): void {
+    this.#live.set(invocation.requestId, invocation);
+    this.#liveChars += invocation.payload.length + LINE_OVERHEAD;
+  }
+
+  #end(invocation: Invocation): void {
+    if (!this.#live.delete(invocation.requestId)) return;
+    this.#liveChars -= invocation.payload.length + LINE_OVERHEAD;
+    this.#append({ end: invocation.requestId });
+    if (this.#live.size === 0) this.#notifyIdle(false);
+  }
+
+  #append(line: Line): void {
+    this.#log?.append(line, this.#live.size, this.#liveChars);
+  }
+
+  /** The lines that rebuild the state: an `invoke` line per invocation not finished, as it stands. */
+  *#lines(): Generator<Line> {
+    for (const invocation of this.#live.values()) yield { invoke: invocation };
+  }
+
+  #notifyIdle(stopping: boolean): void {
+    if (!stopping && this.#live.size > 0) return;
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** A function's config, refused when out of Lambda's ranges (a mistake in the host's setup, not a request). */
+function checked(functionArn: string, config: AsyncInvokeConfig): AsyncInvokeConfig {
+  const { maximumRetryAttempts: retries, maximumEventAgeInSeconds: age } = config;
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2))
+    throw new RangeError(
+      `${functionArn}: maximumRetryAttempts must be a whole number from 0 to 2, got ${retries}`,
+    );
+  if (age !== undefined && !(Number.isInteger(age) && age >= 60 && age <= 21_600))
+    throw new RangeError(
+      `${functionArn}: maximumEventAgeInSeconds must be a whole number from 60 to 21,600, got ${age}`,
+    );
+  return config;
+}
+
+/** Applies a line read from the log to `saved`; false for one it cannot use. */
+function replay(saved: Map<string, Invocation>, line: unknown): boolean {
+  if (!isObject(line)) return false;
+  if (line.invoke !== undefined) {
+    if (!isInvocation(line.invoke)) return false;
+    const { requestId, functionArn, payload, acceptedAt, retries, dueAt, failure } = line.invoke;
+    saved.set(requestId, {
+      requestId,
+      functionArn,
+      payload,
+      acceptedAt,
+      retries,
+      dueAt,
+      ...(failure !== undefined ? { failure } : {}),
+    });
+    return true;
+  }
+  if (line.retry !== undefined) {
+    const retry = line.retry;
+    if (!isObject(retry) || typeof retry.requestId !== 'string' || !isRetryState(retry)) return false;
+    const before = saved.get(retry.requestId);
+    if (before)
+      saved.set(before.requestId, {
+        ...before,
+        retries: retry.retries,
+        dueAt: retry.dueAt,
+        failure: retry.failure,
+      });
+    return true;
+  }
+  if (typeof line.end === 'string') {
+    saved.delete(line.end);
+    return true;
+  }
+  return false;
+}
+
+function isRetryState(value: Record<string, unknown>): value is Record<string, unknown> & {
+  retries: number;
+  dueAt: number;
+  failure: string;
+} {
+  return (
+    Number.isInteger(value.retries) &&
+    (value.retries as number) >= 0 &&
+    Number.isFinite(value.dueAt) &&
+    typeof value.failure === 'string'
+  );
+}
+
+function isInvocation(value: unknown): value is Invocation {
+  return (
+    isObject(value) &&
+    typeof value.requestId === 'string' &&
+    typeof value.functionArn === 'string' &&
+    typeof value.payload === 'string' &&
+    Number.isFinite(value.acceptedAt) &&
+    Number.isInteger(value.retries) &&
+    (value.retries as number) >= 0 &&
+    Number.isFinite(value.dueAt) &&
+    (value.failure === undefined || typeof value.failure === 'string')
+  );
+}
+
+/** `text` cut to at most `bytes` bytes of UTF-8, on a character's boundary. */
+function truncated(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  let end = Math.min(text.length, bytes);
+  while (Buffer.byteLength(text.slice(0, end)) > bytes) end--;
+  // Not in the middle of a surrogate pair.
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return text.slice(0, end);
+}

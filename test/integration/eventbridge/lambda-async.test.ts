@@ -1,0 +1,304 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DROPPED_DELIVERIES,
+  type FunctionDeadLetter,
+  startEventBridge,
+} from '../../../local/eventbridge/index.js';
+import {
+  caught,
+  type Harness,
+  LAMBDA_ARN,
+  putOrder,
+  queueArn,
+  routeOrders,
+  startHarness,
+  useHarness,
+  waitFor,
+} from './harness.js';
+
+const TARGET_DLQ = queueArn('orders-dlq');
+const FUNCTION_DLQ = queueArn('consumer-dlq');
+/** The target's own policy allows no retry, and has a DLQ: neither may see a function error. */
+const STRICT_TARGET = {
+  RetryPolicy: { MaximumRetryAttempts: 0 },
+  DeadLetterConfig: { Arn: TARGET_DLQ },
+};
+
+/** Makes the harness's function fail its first `failures` calls (every call by default), noting when each came. */
+function failFirst(
+  harness: Harness,
+  failures = Number.POSITIVE_INFINITY,
+  message = 'webhook answered 503',
+): number[] {
+  const calls: number[] = [];
+  harness.lambda = async () => {
+    calls.push(Date.now());
+    if (calls.length <= failures) throw new Error(message);
+  };
+  return calls;
+}
+
+function functionLetters(harness: Harness): FunctionDeadLetter[] {
+  return harness.eventBridge.deadLetters.list().map((letter) => {
+    if (letter.kind !== 'function')
+      throw new Error(`not a function's dead letter: ${JSON.stringify(letter)}`);
+    return letter;
+  });
+}
+
+describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS invokes them', () => {
+  describe('with the function configured with Lambda defaults and a DLQ', () => {
+    const harness = useHarness({ asyncFunctions: { [LAMBDA_ARN]: { deadLetterArn: FUNCTION_DLQ } } });
+
+    it("retries a function error by Lambda's rules, twice, one and then two minutes apart, then sends it to the function's DLQ", async () => {
+      // Prepare
+      await routeOrders(harness, STRICT_TARGET);
+      const calls = failFirst(harness);
+      // Act
+      await putOrder(harness, 7);
+      await harness.eventBridge.idle();
+      // Assess: three attempts, the waits at least 60 and 120 ms (delayScale 0.001); the event never reached
+      // the target's DLQ, for EventBridge's invocation succeeded
+      expect(calls).toHaveLength(3);
+      expect((calls[1] as number) - (calls[0] as number)).toBeGreaterThanOrEqual(59);
+      expect((calls[2] as number) - (calls[1] as number)).toBeGreaterThanOrEqual(119);
+      expect(harness.eventBridge.queues.peek(TARGET_DLQ)).toEqual([]);
+      const [message, ...more] = harness.eventBridge.queues.peek(FUNCTION_DLQ);
+      expect(more).toEqual([]);
+      // The body is the invocation's payload, unchanged, with Lambda's three attributes
+      expect(message?.body).toBe(harness.invocations[0]?.payload);
+      expect(JSON.parse(message?.body ?? '')).toMatchObject({ detail: { orderId: 7 } });
+      expect(message?.attributes).toEqual({
+        RequestID: { DataType: 'String', StringValue: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+        ErrorCode: { DataType: 'Number', StringValue: '200' },
+        ErrorMessage: { DataType: 'String', StringValue: 'Error: webhook answered 503' },
+      });
+      expect(functionLetters(harness)).toEqual([
+        {
+          kind: 'function',
+          id: message?.messageId,
+          queueArn: FUNCTION_DLQ,
+          body: message?.body,
+          functionArn: LAMBDA_ARN,
+          requestId: message?.attributes.RequestID?.StringValue,
+          errorCode: '200',
+          errorMessage: 'Error: webhook answered 503',
+          retryAttempts: 2,
+          failedAt: message?.sentAt,
+        },
+      ]);
+      expect(harness.warnings.join('\n')).toContain(`of ${LAMBDA_ARN} failed after 2 retries`);
+    });
+
+    it('hands every retry the same payload and stops once the function succeeds', async () => {
+      // Prepare
+      await routeOrders(harness, STRICT_TARGET);
+      const calls = failFirst(harness, 1);
+      // Act
+      await putOrder(harness, 8);
+      await harness.eventBridge.idle();
+      // Assess
+      expect(calls).toHaveLength(2);
+      expect(harness.invocations[1]?.payload).toBe(harness.invocations[0]?.payload);
+      expect(harness.eventBridge.deadLetters.list()).toEqual([]);
+    });
+
+    it("truncates the ErrorMessage to 1 KB of UTF-8, as Lambda does, on a character's boundary", async () => {
+      // Prepare: 'Error: ' (7 bytes) and 600 three-byte characters
+      await routeOrders(harness, STRICT_TARGET);
+      failFirst(harness, Number.POSITIVE_INFINITY, '€'.repeat(600));
+      // Act
+      await putOrder(harness);
+      await harness.eventBridge.idle();
+      // Assess: 7 + 339 × 3 = 1,024 bytes
+      const [letter] = functionLetters(harness);
+      expect(letter?.errorMessage).toBe(`Error: ${'€'.repeat(339)}`);
+      expect(Buffer.byteLength(letter?.errorMessage ?? '')).toBe(1024);
+    });
+
+    it('redrives a dead letter as a new invocation with a fresh retry budget', async () => {
+      // Prepare: one event dead-lettered after three failures
+      await routeOrders(harness, STRICT_TARGET);
+      const calls = failFirst(harness, 3);
+      await putOrder(harness, 9);
+      await harness.eventBridge.idle();
+      const [letter] = functionLetters(harness);
+      // Act: the webhook is back
+      const result = harness.eventBridge.deadLetters.redrive();
+      await harness.eventBridge.idle();
+      // Assess
+      expect(result).toEqual({ redriven: [letter?.id], failed: [] });
+      expect(calls).toHaveLength(4);
+      expect(harness.invocations[3]?.payload).toBe(letter?.body);
+      expect(harness.eventBridge.deadLetters.list()).toEqual([]);
+      expect(harness.eventBridge.queues.peek(FUNCTION_DLQ)).toEqual([]);
+    });
+
+    it('redrives over HTTP too, and a redriven invocation that fails again is dead-lettered again after its own retries', async () => {
+      // Prepare
+      await routeOrders(harness, STRICT_TARGET);
+      const calls = failFirst(harness);
+      await putOrder(harness);
+      await harness.eventBridge.idle();
+      // Act
+      const answer = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+        method: 'POST',
+      });
+      await harness.eventBridge.idle();
+      const listed = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters`);
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(calls).toHaveLength(6);
+      const { deadLetters } = (await listed.json()) as { deadLetters: FunctionDeadLetter[] };
+      expect(deadLetters.map((d) => [d.kind, d.retryAttempts])).toEqual([['function', 2]]);
+    });
+  });
+
+  it('makes no retry with maximumRetryAttempts 0, and keeps a failure among dropped deliveries when the function has no DLQ', async () => {
+    // Prepare
+    const harness = await startHarness({ asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 0 } } });
+    try {
+      await routeOrders(harness, STRICT_TARGET);
+      const calls = failFirst(harness);
+      // Act
+      await putOrder(harness);
+      await harness.eventBridge.idle();
+      // Assess
+      expect(calls).toHaveLength(1);
+      expect(functionLetters(harness).map((d) => [d.queueArn, d.retryAttempts])).toEqual([
+        [DROPPED_DELIVERIES, 0],
+      ]);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('dead-letters an invocation whose next retry would be past maximumEventAgeInSeconds', async () => {
+    // Prepare: 60 s of age (60 ms at delayScale 0.001), and a function that takes 10 ms to fail
+    const harness = await startHarness({
+      asyncFunctions: { [LAMBDA_ARN]: { maximumEventAgeInSeconds: 60, deadLetterArn: FUNCTION_DLQ } },
+    });
+    try {
+      await routeOrders(harness, STRICT_TARGET);
+      harness.lambda = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        throw new Error('slow failure');
+      };
+      // Act
+      await putOrder(harness);
+      await harness.eventBridge.idle();
+      // Assess: the first retry would come 60 ms after a failure 10 ms in
+      expect(harness.invocations).toHaveLength(1);
+      expect(functionLetters(harness).map((d) => d.retryAttempts)).toEqual([0]);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it("keeps the target's RetryPolicy for a failure to invoke (a function the host does not know)", async () => {
+    // Prepare: the host invokes only LAMBDA_ARN asynchronously; another function ARN is a plain target
+    const other = 'arn:aws:lambda:us-east-1:111111111111:function:other';
+    const harness = await startHarness({ asyncFunctions: { [LAMBDA_ARN]: {} } });
+    try {
+      await routeOrders(harness, { Arn: other, RetryPolicy: { MaximumRetryAttempts: 1 } });
+      const calls = failFirst(harness);
+      // Act
+      await putOrder(harness);
+      await harness.eventBridge.idle();
+      // Assess: one retry by the target's policy, and EventBridge's dead letter
+      expect(calls).toHaveLength(2);
+      expect(
+        harness.eventBridge.deadLetters.list().map((d) => [d.kind, d.errorCode, d.retryAttempts]),
+      ).toEqual([['target', 'ERROR_FROM_TARGET', 1]]);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it.each([
+    [{ maximumRetryAttempts: 3 }, /maximumRetryAttempts must be a whole number from 0 to 2, got 3/],
+    [{ maximumRetryAttempts: 1.5 }, /maximumRetryAttempts must be a whole number from 0 to 2, got 1.5/],
+    [
+      { maximumEventAgeInSeconds: 59 },
+      /maximumEventAgeInSeconds must be a whole number from 60 to 21,600, got 59/,
+    ],
+    [{ maximumEventAgeInSeconds: 21_601 }, /from 60 to 21,600, got 21601/],
+  ])('refuses to start with a config out of Lambda ranges: %j', async (config, message) => {
+    const error = await caught(() =>
+      startEventBridge({ invokeLambda: async () => {}, asyncFunctions: { [LAMBDA_ARN]: config } }),
+    );
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toMatch(message);
+  });
+
+  describe('with a dataDir', () => {
+    let dataDir: string;
+    beforeEach(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'sharebus-lambda-async-'));
+    });
+    afterEach(async () => {
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('takes up at the next start an invocation left waiting for its retry, counting the retries made', async () => {
+      // Prepare: one retry allowed, 1.5 s after the first attempt (delayScale 0.025); the first run fails and stops
+      const options = {
+        dataDir,
+        delayScale: 0.025,
+        asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 1, deadLetterArn: FUNCTION_DLQ } },
+      };
+      const first = await startHarness(options);
+      await routeOrders(first, STRICT_TARGET);
+      failFirst(first);
+      await putOrder(first, 11);
+      await waitFor(() => first.invocations.length === 1);
+      await first.close();
+      const kept = await readFile(join(dataDir, 'lambda-invocations.jsonl'), 'utf8');
+      // Act: the next start's function fails too
+      const second = await startHarness(options);
+      try {
+        failFirst(second);
+        await waitFor(() => second.eventBridge.queues.peek(FUNCTION_DLQ).length === 1);
+        // Assess: the one retry left was made, with the payload of the first run, and no more
+        expect(kept).toContain('{"retry":{');
+        expect(second.invocations.map((i) => i.payload)).toEqual([first.invocations[0]?.payload]);
+        expect(functionLetters(second).map((d) => d.retryAttempts)).toEqual([1]);
+        await second.eventBridge.idle();
+        expect(second.invocations).toHaveLength(1);
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('runs again at the next start an invocation still running at the stop, and forgets the finished ones', async () => {
+      // Prepare: a function that never answers, then a stop
+      const options = { dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } };
+      const first = await startHarness(options);
+      await routeOrders(first, STRICT_TARGET);
+      first.lambda = () => new Promise(() => {});
+      await putOrder(first, 12);
+      await waitFor(() => first.invocations.length === 1);
+      await first.close();
+      // Act
+      const second = await startHarness(options);
+      try {
+        await waitFor(() => second.invocations.length === 1);
+        await second.eventBridge.idle();
+      } finally {
+        await second.close();
+      }
+      const third = await startHarness(options);
+      try {
+        await third.eventBridge.idle();
+        // Assess: the second start ran it once (the delivery that made it was not made again) and it succeeded,
+        // so the third has nothing to run
+        expect(second.invocations.map((i) => i.payload)).toEqual([first.invocations[0]?.payload]);
+        expect(third.invocations).toEqual([]);
+      } finally {
+        await third.close();
+      }
+    });
+  });
+});
