@@ -144,6 +144,8 @@ export class Dispatcher {
    */
   readonly #savedEvents = new WeakMap<DeliveredEvent, SavedEvent>();
   readonly #restoredEvents = new WeakMap<SavedEvent, DeliveredEvent>();
+  /** See handedOver(). */
+  readonly #handingOver = new Set<Promise<void>>();
 
   constructor(
     private readonly options: {
@@ -278,7 +280,13 @@ export class Dispatcher {
   stop(): void {
     this.#stopped = true;
     const { journal, logger } = this.options;
-    if (journal) for (const job of this.#live) journal.wait(this.#saved(job));
+    if (journal) {
+      for (const job of this.#live) {
+        // Handed over to Lambda's queue already (its #finished not run yet): Lambda runs it at the next start.
+        if (job.accepted) this.#endWhenAccepted(job.id, job.accepted);
+        else journal.wait(this.#saved(job));
+      }
+    }
     if (this.#live.size > 0) {
       logger.warn(
         `[eventbridge] stopped with ${this.#live.size} ${this.#live.size === 1 ? 'delivery' : 'deliveries'} not finished` +
@@ -552,17 +560,41 @@ export class Dispatcher {
     // then finish without counting.
     if (this.#stopped) return;
     this.#live.delete(job as Job);
-    const { id } = job;
-    const { journal } = this.options;
-    const accepted = (job as Job).accepted;
-    // An invocation Lambda queued leaves the journal once it is in Lambda's, so that a crash between the two
-    // writes loses neither. Out of #live already: a stop meanwhile does not keep it to be made again.
-    if (id !== undefined && journal) {
-      if (accepted) void accepted.then(() => journal.end(id));
-      else journal.end(id);
-    }
+    this.#endWhenAccepted(job.id, (job as Job).accepted);
     this.#pending--;
     if (this.#pending === 0) this.#notifyIdle();
+  }
+
+  /**
+   * Ends a delivery in the journal: one handed over to Lambda's queue of asynchronous invocations once the invocation
+   * is on disk there, so that a crash between the two writes loses neither. It is out of #live by then: a stop
+   * meanwhile does not keep it to be made again.
+   */
+  #endWhenAccepted(id: string | undefined, accepted: Promise<void> | undefined): void {
+    const { journal } = this.options;
+    if (id === undefined || !journal) return;
+    if (!accepted) {
+      journal.end(id);
+      return;
+    }
+    const ending = accepted.then(() => {
+      journal.end(id);
+      this.#handingOver.delete(ending);
+    });
+    this.#handingOver.add(ending);
+  }
+
+  /** Deliveries handed over to Lambda whose end the journal has not been asked to write yet. */
+  get handingOver(): number {
+    return this.#handingOver.size;
+  }
+
+  /**
+   * Resolves once the journal has been asked to end every delivery handed over to Lambda so far (each waits for its
+   * invocation's write): a stop writes those ends before it closes the files, or the next start would make them again.
+   */
+  async handedOver(): Promise<void> {
+    while (this.#handingOver.size > 0) await Promise.all(this.#handingOver);
   }
 
   #notifyIdle(): void {

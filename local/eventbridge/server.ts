@@ -505,12 +505,14 @@ async function start(
       // Deliveries can start replays' follow-ups and disk writes; loop until all of them are quiet together.
       for (;;) {
         await dispatcher.idle();
+        await dispatcher.handedOver();
         await lambda.idle();
         await archives.idle();
         await connections.idle();
         await writer.flush();
         if (
           dispatcher.pending === 0 &&
+          dispatcher.handingOver === 0 &&
           lambda.pending === 0 &&
           !archives.busy &&
           !connections.busy &&
@@ -521,6 +523,10 @@ async function start(
     },
     async stop() {
       await halt();
+      // The writes of deliveries handed over to Lambda land first; only then are their ends asked for.
+      const handingOver = dispatcher.handedOver();
+      await writer.flush();
+      await handingOver;
       await writer.flush();
       writer.close();
     },

@@ -272,6 +272,33 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       }
     });
 
+    it('runs an invocation once at the next start after a stop that came before its hand-over was written', async () => {
+      // Prepare: the stop comes right after Lambda queued the invocation, before any write of that turn (the
+      // function is called as it is queued; the stop is asked for once that call returns)
+      const options = { dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } };
+      const first = await startHarness(options);
+      await routeOrders(first, STRICT_TARGET);
+      let closing: Promise<void> | undefined;
+      first.lambda = () => {
+        queueMicrotask(() => {
+          closing ??= first.close();
+        });
+        return new Promise(() => {});
+      };
+      // Act: the answer may not reach the client (the stop closes its connection); the event was taken by then
+      await putOrder(first, 5).catch(() => '');
+      await waitFor(() => closing !== undefined);
+      await closing;
+      const second = await startHarness(options);
+      try {
+        await second.eventBridge.idle();
+      } finally {
+        await second.close();
+      }
+      // Assess: run again (it never finished), once: the delivery that made it is not made again
+      expect(second.invocations.map((i) => JSON.parse(i.payload).detail.orderId)).toEqual([5]);
+    });
+
     it('runs again at the next start an invocation still running at the stop, and forgets the finished ones', async () => {
       // Prepare: a function that never answers, then a stop
       const options = { dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } };
