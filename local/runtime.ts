@@ -49,7 +49,7 @@ export interface SharebusOptions {
   readonly adminKey?: string;
   /** Register the demo departments, systems and contracts. @default true */
   readonly seedDemo?: boolean;
-  /** Scales the embedded EventBridge's retry delays (tests use a small value). @default 1 */
+  /** Scales the embedded EventBridge's retry delays, Lambda's retries of the deliver function included (tests use a small value). @default 1 */
   readonly delayScale?: number;
   /**
    * Rules the sharebus bus may hold, one per subscription: AWS's quota "Rules per event bus", which an AWS account
@@ -169,7 +169,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     stops.push(async () => unlock());
   }
   // Deliveries left unfinished by the last run resume as soon as the bus listens, before the handlers are
-  // loaded: they wait for them (a failed invocation would spend a retry, or dead-letter the event).
+  // loaded: they wait for them (a failed invocation would spend a retry, or dead-letter the invocation).
   const loading = deferred<Awaited<ReturnType<typeof loadHandlers>>>();
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -1,6 +1,6 @@
 // Target of every subscription rule: POSTs the CloudEvent to the subscriber. Errors are rethrown so that the
-// invocation fails: in AWS, Lambda's asynchronous retries (two) and the function's dead-letter queue apply;
-// locally, the embedded EventBridge's retry policy and dead-letter store (README, "The envelope").
+// invocation fails: Lambda's asynchronous retries (two) and the function's dead-letter queue apply, in AWS and
+// locally alike, where the embedded EventBridge plays that part of Lambda (README, "The envelope").
 import middy from '@middy/core';
 import { DEFAULT_WEBHOOK_TIMEOUT_SECONDS } from '../routes.js';
 import { createRegistry } from '../shared/clients.js';

@@ -1,5 +1,6 @@
-// Asynchronous delivery of matched events to targets, after PutEvents has answered (as in AWS): Lambda in
-// process, SQS into the local queue store, another bus of this account, an API destination over HTTP; failures
+// Asynchronous delivery of matched events to targets, after PutEvents has answered (as in AWS): Lambda (handed to
+// Lambda's queue of asynchronous invocations for the functions the host names, lambda-async.ts, else run in process
+// and awaited), SQS into the local queue store, another bus of this account, an API destination over HTTP; failures
 // retried per RetryPolicy with exponential backoff and jitter, then sent to the DLQ with AWS's message
 // attributes, or kept among dropped deliveries.
 import { randomUUID } from 'node:crypto';

@@ -64,8 +64,8 @@ export interface EmbeddedEventBridgeOptions {
    */
   readonly maxWildcardRulesPerBus?: number;
   /**
-   * When set, buses, rules, targets, archives, replays and queues (dead letters included) persist here across
-   * restarts; else in memory.
+   * When set, buses, rules, targets, archives, replays, queues (dead letters included), deliveries and asynchronous
+   * Lambda invocations not finished persist here across restarts; else in memory.
    */
   readonly dataDir?: string;
   /** How long an API destination (or an OAuth token endpoint) has to answer, in ms, as in AWS. @default 5_000 */
@@ -122,7 +122,10 @@ export interface RedriveResult {
 
 export interface DeadLetters {
   list(): DeadLetter[];
-  /** Re-delivers the given dead letters (all when `ids` is omitted) to their original targets. */
+  /**
+   * Re-delivers the given dead letters (all when `ids` is omitted): an event to its original rule target, an
+   * invocation to its function (queued again, with a new request id).
+   */
   redrive(ids?: readonly string[]): RedriveResult;
 }
 
