@@ -118,7 +118,8 @@ export class AsyncInvocations {
 
   /** Invocations queued, running or waiting for a retry. */
   get pending(): number {
-    return this.#live.size;
+    // After stop() none is: the log holds those not finished, for the next start.
+    return this.#stopped ? 0 : this.#live.size;
   }
 
   /**
@@ -140,7 +141,9 @@ export class AsyncInvocations {
     const since = this.options.writer.asked;
     this.#add(invocation);
     this.#append({ invoke: invocation });
-    void this.#attempt(invocation);
+    // Not from within this call: the caller first notes that the invocation is queued (a stop the function's
+    // first steps brought about would otherwise find the delivery still to be made, and make it again).
+    queueMicrotask(() => void this.#attempt(invocation));
     return {
       durable: this.#log ? this.options.writer.written(since).then(() => undefined) : Promise.resolve(),
     };
@@ -150,12 +153,20 @@ export class AsyncInvocations {
   resume(): void {
     const saved = this.#saved;
     this.#saved = [];
-    for (const invocation of saved) this.#wait(invocation, Math.max(0, invocation.dueAt - Date.now()));
+    for (const invocation of saved) {
+      const due = Math.max(invocation.dueAt, Date.now());
+      // A retry that would now come past the event's age goes no further, as it would not have in Lambda.
+      if (invocation.failure !== undefined && due - invocation.acceptedAt > this.#maxAgeMs(invocation)) {
+        this.#deadLetter(invocation, invocation.failure);
+        continue;
+      }
+      this.#wait(invocation, due - Date.now());
+    }
   }
 
   /** Resolves when no invocation is queued, running or waiting for a retry. */
   idle(): Promise<void> {
-    if (this.#live.size === 0) return Promise.resolve();
+    if (this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -200,8 +211,7 @@ export class AsyncInvocations {
       return;
     }
     const delay = (RETRY_DELAYS_MS[invocation.retries] ?? RETRY_DELAYS_MS[1]) * this.options.delayScale;
-    const maxAgeMs = config.maximumEventAgeInSeconds * 1000 * this.options.delayScale;
-    if (Date.now() + delay - invocation.acceptedAt > maxAgeMs) {
+    if (Date.now() + delay - invocation.acceptedAt > this.#maxAgeMs(invocation)) {
       this.#deadLetter(invocation, failure);
       return;
     }
@@ -217,12 +227,26 @@ export class AsyncInvocations {
     const timer = setTimeout(() => {
       this.#timers.delete(invocation.requestId);
       if (this.#stopped) return;
-      const retry =
-        invocation.failure === undefined ? invocation : { ...invocation, retries: invocation.retries + 1 };
-      this.#live.set(retry.requestId, retry);
-      void this.#attempt(retry);
+      const { failure } = invocation;
+      if (failure === undefined) {
+        void this.#attempt(invocation);
+        return;
+      }
+      // A retry its function's config (changed since it was scheduled, across a restart) no longer allows.
+      if (invocation.retries >= this.#config(invocation.functionArn).maximumRetryAttempts) {
+        this.#deadLetter(invocation, failure);
+        return;
+      }
+      // #live keeps the invocation as scheduled (retries made, not counting this one): should a stop or a crash cut
+      // this retry short, the next start makes it again, counted once, whatever a compaction wrote meanwhile.
+      void this.#attempt({ ...invocation, retries: invocation.retries + 1 });
     }, delay);
     this.#timers.set(invocation.requestId, timer);
+  }
+
+  /** The invocation's MaximumEventAgeInSeconds in ms, scaled. */
+  #maxAgeMs(invocation: Invocation): number {
+    return this.#config(invocation.functionArn).maximumEventAgeInSeconds * 1000 * this.options.delayScale;
   }
 
   #deadLetter(invocation: Invocation, failure: string): void {

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DROPPED_DELIVERIES,
   type FunctionDeadLetter,
@@ -13,6 +14,7 @@ import {
   putOrder,
   queueArn,
   routeOrders,
+  sleep,
   startHarness,
   useHarness,
   waitFor,
@@ -272,31 +274,159 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       }
     });
 
-    it('runs an invocation once at the next start after a stop that came before its hand-over was written', async () => {
-      // Prepare: the stop comes right after Lambda queued the invocation, before any write of that turn (the
-      // function is called as it is queued; the stop is asked for once that call returns)
-      const options = { dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } };
+    it.each([
+      ['as the function starts', (stop: () => void) => stop()],
+      ['right after the function started', (stop: () => void) => queueMicrotask(stop)],
+    ])(
+      'runs an invocation once at the next start after a stop %s, before its hand-over was written',
+      async (_, when) => {
+        // Prepare: the stop comes right after Lambda queued the invocation, before any write of that turn
+        const options = { dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } };
+        const first = await startHarness(options);
+        await routeOrders(first, STRICT_TARGET);
+        let closing: Promise<void> | undefined;
+        first.lambda = () => {
+          when(() => {
+            closing ??= first.close();
+          });
+          return new Promise(() => {});
+        };
+        // Act: the answer may not reach the client (the stop closes its connection); the event was taken by then
+        await putOrder(first, 5).catch(() => '');
+        await waitFor(() => closing !== undefined);
+        await closing;
+        const second = await startHarness(options);
+        try {
+          await second.eventBridge.idle();
+        } finally {
+          await second.close();
+        }
+        // Assess: run again (it never finished), once: the delivery that made it is not made again
+        expect(second.invocations.map((i) => JSON.parse(i.payload).detail.orderId)).toEqual([5]);
+      },
+    );
+
+    it('makes again, counted once, a retry a stop cut short, though a compaction wrote the log meanwhile', async () => {
+      // Prepare: order 1 fails, and its first retry never answers; 600 other orders (two lines each) then have the
+      // log compacted while that retry runs
+      const options = {
+        dataDir,
+        asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 2, deadLetterArn: FUNCTION_DLQ } },
+      };
       const first = await startHarness(options);
       await routeOrders(first, STRICT_TARGET);
-      let closing: Promise<void> | undefined;
-      first.lambda = () => {
-        queueMicrotask(() => {
-          closing ??= first.close();
-        });
-        return new Promise(() => {});
+      let calls = 0;
+      first.lambda = async ({ payload }) => {
+        if (JSON.parse(payload).detail.orderId !== 1) return;
+        calls++;
+        if (calls === 1) throw new Error('first fails');
+        await new Promise(() => {});
       };
-      // Act: the answer may not reach the client (the stop closes its connection); the event was taken by then
-      await putOrder(first, 5).catch(() => '');
-      await waitFor(() => closing !== undefined);
-      await closing;
+      await putOrder(first, 1);
+      await waitFor(() => calls === 2);
+      for (let n = 0; n < 60; n++) {
+        await first.client.send(
+          new PutEventsCommand({
+            Entries: Array.from({ length: 10 }, (_, i) => ({
+              Source: 'sharebus.orders',
+              DetailType: 'OrderPlaced',
+              Detail: JSON.stringify({ orderId: 100 + n * 10 + i }),
+            })),
+          }),
+        );
+      }
+      await waitFor(() => first.invocations.length === 602);
+      await first.close();
+      const lines = (await readFile(join(dataDir, 'lambda-invocations.jsonl'), 'utf8'))
+        .split('\n')
+        .filter(Boolean);
+      // Act: the next start's function fails every time
       const second = await startHarness(options);
       try {
-        await second.eventBridge.idle();
+        second.lambda = async () => {
+          throw new Error('still failing');
+        };
+        await waitFor(() => functionLetters(second).length === 1);
+        // Assess: the log was compacted while the retry ran (only a compaction writes an invocation that failed
+        // as one line), and the retry cut short was made again, then the last one allowed
+        expect(lines.length).toBeLessThan(1_000);
+        const compacted = lines.map((line) => JSON.parse(line) as { invoke?: { failure?: string } });
+        expect(compacted.filter((line) => line.invoke?.failure === 'Error: first fails')).toHaveLength(1);
+        expect(second.invocations).toHaveLength(2);
+        expect(functionLetters(second).map((d) => d.retryAttempts)).toEqual([2]);
       } finally {
         await second.close();
       }
-      // Assess: run again (it never finished), once: the delivery that made it is not made again
-      expect(second.invocations.map((i) => JSON.parse(i.payload).detail.orderId)).toEqual([5]);
+    });
+
+    it('dead-letters at the next start, without an attempt, a retry past maximumEventAgeInSeconds by then', async () => {
+      // Prepare: 200 s of age at delayScale 0.01 (2 s); the first attempt fails, and its retry would come 0.6 s later
+      const options = {
+        dataDir,
+        delayScale: 0.01,
+        asyncFunctions: { [LAMBDA_ARN]: { maximumEventAgeInSeconds: 200, deadLetterArn: FUNCTION_DLQ } },
+      };
+      const first = await startHarness(options);
+      await routeOrders(first, STRICT_TARGET);
+      failFirst(first);
+      await putOrder(first);
+      await waitFor(() => first.invocations.length === 1);
+      await first.close();
+      await sleep(2_100);
+      // Act
+      const second = await startHarness(options);
+      try {
+        await waitFor(() => functionLetters(second).length === 1);
+        // Assess
+        expect(second.invocations).toEqual([]);
+        expect(functionLetters(second).map((d) => [d.retryAttempts, d.errorMessage])).toEqual([
+          [0, 'Error: webhook answered 503'],
+        ]);
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('makes no retry its function no longer allows after a restart, and dead-letters the invocation', async () => {
+      // Prepare: the first run allows two retries and fails the first attempt; the next allows none
+      const allowing = (retries: number) => ({
+        dataDir,
+        delayScale: 0.025,
+        asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: retries, deadLetterArn: FUNCTION_DLQ } },
+      });
+      const first = await startHarness(allowing(2));
+      await routeOrders(first, STRICT_TARGET);
+      failFirst(first);
+      await putOrder(first);
+      await waitFor(() => first.invocations.length === 1);
+      await first.close();
+      // Act
+      const second = await startHarness(allowing(0));
+      try {
+        await waitFor(() => functionLetters(second).length === 1);
+        // Assess
+        expect(second.invocations).toEqual([]);
+        expect(functionLetters(second).map((d) => d.retryAttempts)).toEqual([0]);
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('is idle once stopped, with invocations left for the next start', async () => {
+      // Prepare
+      const first = await startHarness({ dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } });
+      await routeOrders(first, STRICT_TARGET);
+      first.lambda = () => new Promise(() => {});
+      await putOrder(first);
+      await waitFor(() => first.invocations.length === 1);
+      const before = first.eventBridge.idle().then(() => 'idle');
+      // Act
+      await first.close();
+      const after = first.eventBridge.idle().then(() => 'idle');
+      // Assess: both resolve (a stopped server has nothing pending), where they used to wait for good
+      const pending = sleep(2_000).then(() => 'pending');
+      expect(await Promise.race([before, pending])).toBe('idle');
+      expect(await Promise.race([after, pending])).toBe('idle');
     });
 
     it('runs again at the next start an invocation still running at the stop, and forgets the finished ones', async () => {
