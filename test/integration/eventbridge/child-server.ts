@@ -4,10 +4,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 
 const SERVER = new URL('./children/eventbridge-server.ts', import.meta.url).pathname;
 
-/** Starts a server on `dataDir` (account 111111111111) and resolves once it listens, with its endpoint. */
-export function startChild(dataDir: string): Promise<{ child: ChildProcess; endpoint: string }> {
+/** The function a child started with `invocations` invokes asynchronously, recording each event it runs for. */
+export const RECORDING_FUNCTION = 'arn:aws:lambda:us-east-1:111111111111:function:recording';
+
+/**
+ * Starts a server on `dataDir` (account 111111111111) and resolves once it listens, with its endpoint. With
+ * `invocations`, RECORDING_FUNCTION appends the `detail.orderId` of each event it runs for to that file.
+ */
+export function startChild(
+  dataDir: string,
+  invocations?: string,
+): Promise<{ child: ChildProcess; endpoint: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER, dataDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...(invocations ? { SHAREBUS_TEST_INVOCATIONS: invocations } : {}) },
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) =>

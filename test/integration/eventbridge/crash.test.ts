@@ -2,11 +2,13 @@
 // policies, the server killed (SIGKILL) in the middle of it, and the state read back after a restart must be the
 // state after some prefix of the requests sent, as if the crash had come between two of them. Which prefix
 // depends on the moment of the kill; that one exists does not.
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { startEventBridge } from '../../../local/eventbridge/index.js';
-import { killed, startChild } from './child-server.js';
+import { killed, RECORDING_FUNCTION, startChild } from './child-server.js';
+import { sleep } from './harness.js';
 
 interface Change {
   readonly op: string;
@@ -172,4 +174,56 @@ describe('embedded EventBridge: a crash in the middle of changes (dataDir)', () 
     },
     60_000,
   );
+
+  it('loses no event it answered for a Lambda target invoked asynchronously, killed with deliveries and invocations under way', async () => {
+    // Prepare: every event goes to the recording function, whose runs take 20 ms each, so that at the kill some
+    // deliveries wait in EventBridge's journal and some invocations in Lambda's
+    const before = join(dataDir, '..', `${basename(dataDir)}-before.txt`);
+    const after = join(dataDir, '..', `${basename(dataDir)}-after.txt`);
+    const first = await startChild(dataDir, before);
+    await call(first.endpoint, 'PutRule', { Name: 'all', EventPattern: '{"source":["s"]}' });
+    await call(first.endpoint, 'PutTargets', {
+      Rule: 'all',
+      Targets: [{ Id: 'fn', Arn: RECORDING_FUNCTION }],
+    });
+    // Act: batches of ten events, answered one after another; the kill lands while the 41st is on its way
+    const answered: number[] = [];
+    const batch = (n: number) => ({
+      Entries: Array.from({ length: 10 }, (_, i) => ({
+        Source: 's',
+        DetailType: 'order',
+        Detail: JSON.stringify({ orderId: n * 10 + i }),
+      })),
+    });
+    for (let n = 0; n < 40; n++) {
+      const answer = await call(first.endpoint, 'PutEvents', batch(n));
+      if (answer.FailedEntryCount === 0) for (let i = 0; i < 10; i++) answered.push(n * 10 + i);
+    }
+    const inFlight = call(first.endpoint, 'PutEvents', batch(40)).catch(() => undefined);
+    await killed(first.child);
+    await inFlight;
+    const second = await startChild(dataDir, after);
+    const ran = (): Set<number> => {
+      const lines = [before, after].flatMap((file) =>
+        existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [],
+      );
+      return new Set(lines.map(Number));
+    };
+    let missing: number[] = answered;
+    try {
+      const deadline = Date.now() + 20_000;
+      do {
+        await sleep(50);
+        const seen = ran();
+        missing = answered.filter((id) => !seen.has(id));
+      } while (missing.length > 0 && Date.now() < deadline);
+    } finally {
+      await killed(second.child);
+      await rm(before, { force: true });
+      await rm(after, { force: true });
+    }
+    // Assess: every answered event's invocation ran, before the kill or after the restart
+    expect(answered).toHaveLength(400);
+    expect(missing).toEqual([]);
+  }, 60_000);
 });
