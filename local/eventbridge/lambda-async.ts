@@ -202,7 +202,9 @@ export class AsyncInvocations {
       this.#end(invocation);
       return;
     } catch (error) {
-      failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      // The error's message alone, as Lambda's dead letter gives it (recorded in AWS: "Test exception (this is
+      // intentional)" for `raise Exception("Test exception (this is intentional)")`).
+      failure = error instanceof Error ? error.message : String(error);
     }
     if (this.#stopped) return;
     const config = this.#config(invocation.functionArn);

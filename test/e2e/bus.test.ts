@@ -228,7 +228,7 @@ describe('sharebus on one machine', () => {
         functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sharebus-deliver',
         errorCode: '200',
         errorMessage: expect.stringMatching(
-          /^DeliveryFailedError: POST http:\/\/127\.0\.0\.1:\d+\/… \(subscription .+\) answered 500$/,
+          /^POST http:\/\/127\.0\.0\.1:\d+\/… \(subscription .+\) answered 500$/,
         ),
         retryAttempts: 2,
       }),
