@@ -58,12 +58,13 @@ export type InvokeLambda = (functionArn: string, payload: string) => Promise<voi
 
 /**
  * Queues an asynchronous invocation of a function invoked that way (as AWS invokes every Lambda target), or answers
- * undefined for a function invoked in process and awaited. `durable` resolves once the invocation is kept.
+ * undefined for a function invoked in process and awaited. `durable` resolves true once the invocation is kept,
+ * false if the write that keeps it failed.
  */
 export type AcceptLambda = (
   functionArn: string,
   payload: string,
-) => { readonly durable: Promise<void> } | undefined;
+) => { readonly durable: Promise<boolean> } | undefined;
 
 /** Puts a bus target's input, made from `event`, on that bus (of this account and region) as forwarded by `from`. */
 export type ForwardToBus = (busName: string, payload: string, event: DeliveredEvent, from: string) => void;
@@ -99,8 +100,8 @@ interface Job {
   timer?: NodeJS.Timeout | undefined;
   /** Why its last attempt failed. */
   failure?: DeliveryFailureError;
-  /** Set once Lambda queued it (an asynchronous invocation): resolves when that is on disk. */
-  accepted?: Promise<void>;
+  /** Set once Lambda queued it (an asynchronous invocation): whether that is on disk, once written. */
+  accepted?: Promise<boolean>;
 }
 
 /** What a dead letter needs of a delivery; a saved one whose target is gone has no more than this. */
@@ -569,17 +570,18 @@ export class Dispatcher {
   /**
    * Ends a delivery in the journal: one handed over to Lambda's queue of asynchronous invocations once the invocation
    * is on disk there, so that a crash between the two writes loses neither. It is out of #live by then: a stop
-   * meanwhile does not keep it to be made again.
+   * meanwhile does not keep it to be made again. Should that write fail, the delivery stays in the journal, and the
+   * next start makes it again (at least once, as EventBridge delivers).
    */
-  #endWhenAccepted(id: string | undefined, accepted: Promise<void> | undefined): void {
+  #endWhenAccepted(id: string | undefined, accepted: Promise<boolean> | undefined): void {
     const { journal } = this.options;
     if (id === undefined || !journal) return;
     if (!accepted) {
       journal.end(id);
       return;
     }
-    const ending = accepted.then(() => {
-      journal.end(id);
+    const ending = accepted.then((kept) => {
+      if (kept) journal.end(id);
       this.#handingOver.delete(ending);
     });
     this.#handingOver.add(ending);

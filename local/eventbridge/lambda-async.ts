@@ -123,12 +123,14 @@ export class AsyncInvocations {
   }
 
   /**
-   * Queues an invocation, as Lambda's Invoke with InvocationType Event does. `durable` resolves once it is kept (on
-   * disk, with a dataDir): whatever made the invocation (EventBridge's delivery) may forget it only then, so that a
-   * crash in between loses nothing. Accepted at once, not at that write, so a stop right after does not leave the
-   * delivery unfinished, to be made again, and the function called twice, at the next start.
+   * Queues an invocation, as Lambda's Invoke with InvocationType Event does. `durable` resolves once the write that
+   * keeps it has been tried (with a dataDir): true when it is on disk, false when that write failed and waits to be
+   * tried again. Whatever made the invocation (EventBridge's delivery) may forget it only on true, so that a crash,
+   * or a disk that refuses this log, loses nothing (review, 2026-12-04: a delivery was ended while its invocation's
+   * write had failed, and a kill then lost the event). Accepted at once, not at that write, so a stop right after
+   * does not leave the delivery unfinished, to be made again, and the function called twice, at the next start.
    */
-  accept(functionArn: string, payload: string): { readonly durable: Promise<void> } {
+  accept(functionArn: string, payload: string): { readonly durable: Promise<boolean> } {
     const now = Date.now();
     const invocation: Invocation = {
       requestId: randomUUID(),
@@ -145,7 +147,9 @@ export class AsyncInvocations {
     // first steps brought about would otherwise find the delivery still to be made, and make it again).
     queueMicrotask(() => void this.#attempt(invocation));
     return {
-      durable: this.#log ? this.options.writer.written(since).then(() => undefined) : Promise.resolve(),
+      durable: this.#log
+        ? this.options.writer.written(since).then((behind) => !behind.includes(this.#log?.file ?? ''))
+        : Promise.resolve(true),
     };
   }
 
@@ -198,7 +202,7 @@ export class AsyncInvocations {
     if (this.#stopped) return;
     try {
       await this.options.run(invocation.functionArn, invocation.payload);
-      if (this.#stopped) return;
+      // Also after a stop, while the log can still be written: the next start need not run it again.
       this.#end(invocation);
       return;
     } catch (error) {

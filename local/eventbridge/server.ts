@@ -298,10 +298,16 @@ async function start(
     ListApiDestinations: (b) => connections.listApiDestinations(b),
   };
 
+  /** Set once stop() begins: a redrive then would take dead letters out of their queues and deliver nothing. */
+  let stopping = false;
   const deadLetters: DeadLetters = {
     list: () => queues.deadLetters().map(toDeadLetter),
     redrive: (ids) => {
       const all = queues.deadLetters();
+      if (stopping) {
+        const reason = 'the embedded EventBridge is stopping';
+        return { redriven: [], failed: (ids ?? all.map((m) => m.messageId)).map((id) => ({ id, reason })) };
+      }
       const wanted = ids ? new Set(ids) : new Set(all.map((m) => m.messageId));
       const known = new Set(all.map((m) => m.messageId));
       const redriven: string[] = [];
@@ -459,6 +465,7 @@ async function start(
 
   /** Stops every part that runs on its own, and the HTTP server if it listens; the disk writes are the caller's. */
   async function halt(): Promise<void> {
+    stopping = true;
     scheduler.stop();
     archives.stop();
     // The dispatcher first: the calls connections.stop() ends then fail without a retry or a dead letter.

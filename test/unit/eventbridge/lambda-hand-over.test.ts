@@ -36,7 +36,7 @@ describe('Dispatcher: a Lambda target invoked asynchronously', () => {
     writer = new CoalescingWriter();
     runs = [];
     const held = new Promise<void>((resolve) => {
-      release = resolve;
+      release = () => resolve();
     });
     const queues = new QueueStore(writer, dir);
     const logger = { warn: () => {}, error: () => {} };
