@@ -10,6 +10,7 @@ import {
 import {
   caught,
   type Harness,
+  type HarnessOptions,
   LAMBDA_ARN,
   putOrder,
   queueArn,
@@ -40,6 +41,28 @@ function failFirst(
     if (calls.length <= failures) throw new Error(message);
   };
   return calls;
+}
+
+/** A run on `options` until it is idle, then stopped: what it invoked stays in its `invocations`. */
+async function ranToIdle(options: HarnessOptions): Promise<Harness> {
+  const harness = await startHarness(options);
+  try {
+    await harness.eventBridge.idle();
+  } finally {
+    await harness.close();
+  }
+  return harness;
+}
+
+/** A run on `options` whose function failed the first attempt of one order, stopped before any retry. */
+async function failedOnceThenStopped(options: HarnessOptions, orderId = 1): Promise<Harness> {
+  const first = await startHarness(options);
+  await routeOrders(first, STRICT_TARGET);
+  failFirst(first);
+  await putOrder(first, orderId);
+  await waitFor(() => first.invocations.length === 1);
+  await first.close();
+  return first;
 }
 
 function functionLetters(harness: Harness): FunctionDeadLetter[] {
@@ -251,12 +274,7 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
         delayScale: 0.025,
         asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 1, deadLetterArn: FUNCTION_DLQ } },
       };
-      const first = await startHarness(options);
-      await routeOrders(first, STRICT_TARGET);
-      failFirst(first);
-      await putOrder(first, 11);
-      await waitFor(() => first.invocations.length === 1);
-      await first.close();
+      const first = await failedOnceThenStopped(options, 11);
       const kept = await readFile(join(dataDir, 'lambda-invocations.jsonl'), 'utf8');
       // Act: the next start's function fails too
       const second = await startHarness(options);
@@ -295,12 +313,7 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
         await putOrder(first, 5).catch(() => '');
         await waitFor(() => closing !== undefined);
         await closing;
-        const second = await startHarness(options);
-        try {
-          await second.eventBridge.idle();
-        } finally {
-          await second.close();
-        }
+        const second = await ranToIdle(options);
         // Assess: run again (it never finished), once: the delivery that made it is not made again
         expect(second.invocations.map((i) => JSON.parse(i.payload).detail.orderId)).toEqual([5]);
       },
@@ -366,12 +379,7 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
         delayScale: 0.01,
         asyncFunctions: { [LAMBDA_ARN]: { maximumEventAgeInSeconds: 200, deadLetterArn: FUNCTION_DLQ } },
       };
-      const first = await startHarness(options);
-      await routeOrders(first, STRICT_TARGET);
-      failFirst(first);
-      await putOrder(first);
-      await waitFor(() => first.invocations.length === 1);
-      await first.close();
+      await failedOnceThenStopped(options);
       await sleep(2_100);
       // Act
       const second = await startHarness(options);
@@ -394,12 +402,7 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
         delayScale: 0.025,
         asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: retries, deadLetterArn: FUNCTION_DLQ } },
       });
-      const first = await startHarness(allowing(2));
-      await routeOrders(first, STRICT_TARGET);
-      failFirst(first);
-      await putOrder(first);
-      await waitFor(() => first.invocations.length === 1);
-      await first.close();
+      await failedOnceThenStopped(allowing(2));
       // Act
       const second = await startHarness(allowing(0));
       try {
@@ -452,12 +455,7 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       const stopping = first.close();
       release();
       await stopping;
-      const second = await startHarness(options);
-      try {
-        await second.eventBridge.idle();
-      } finally {
-        await second.close();
-      }
+      const second = await ranToIdle(options);
       // Assess
       expect(second.invocations).toEqual([]);
     });
@@ -477,13 +475,7 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       await first.close();
       const retries = await readFile(join(dataDir, 'retries.jsonl'), 'utf8');
       await rm(log, { recursive: true });
-      const second = await startHarness(options);
-      try {
-        await waitFor(() => second.invocations.length === 1);
-        await second.eventBridge.idle();
-      } finally {
-        await second.close();
-      }
+      const second = await ranToIdle(options);
       // Assess: not ended, so made again (twice in all: at least once, never lost)
       expect(retries).not.toContain('{"end":');
       expect(second.invocations.map((i) => JSON.parse(i.payload).detail.orderId)).toEqual([21]);
@@ -539,13 +531,7 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       await waitFor(() => first.invocations.length === 1);
       await first.close();
       // Act
-      const second = await startHarness(options);
-      try {
-        await waitFor(() => second.invocations.length === 1);
-        await second.eventBridge.idle();
-      } finally {
-        await second.close();
-      }
+      const second = await ranToIdle(options);
       const third = await startHarness(options);
       try {
         await third.eventBridge.idle();
