@@ -100,8 +100,11 @@ interface Job {
   timer?: NodeJS.Timeout | undefined;
   /** Why its last attempt failed. */
   failure?: DeliveryFailureError;
-  /** Set once Lambda queued it (an asynchronous invocation): whether that is on disk, once written. */
-  accepted?: Promise<boolean>;
+  /**
+   * Set once another store took it over (an asynchronous invocation queued by Lambda, a message in an SQS queue):
+   * whether that write landed, once it has been tried.
+   */
+  landing?: Promise<boolean>;
 }
 
 /** What a dead letter needs of a delivery; a saved one whose target is gone has no more than this. */
@@ -284,8 +287,8 @@ export class Dispatcher {
     const { journal, logger } = this.options;
     if (journal) {
       for (const job of this.#live) {
-        // Handed over to Lambda's queue already (its #finished not run yet): Lambda runs it at the next start.
-        if (job.accepted) this.#endWhenAccepted(job.id, job.accepted);
+        // Taken over already (its #finished not run yet): by Lambda, which runs it at the next start, or a queue.
+        if (job.landing) this.#endOnceLanded(job.id, job.landing);
         else journal.wait(this.#saved(job));
       }
     }
@@ -398,10 +401,10 @@ export class Dispatcher {
     const kind = this.#kind(arn);
     if (kind === 'lambda') {
       const accepted = this.options.acceptLambda?.(arn, payload);
-      if (accepted) job.accepted = accepted.durable;
+      if (accepted) job.landing = accepted.durable;
       else await this.options.invokeLambda(arn, payload);
     } else if (kind === 'sqs') {
-      this.options.queues.send(arn, payload);
+      job.landing = this.options.queues.sendDurably(arn, payload);
     } else if (kind === 'api-destination') {
       const deadline = job.event.ingestedAt + this.#maxAgeMs(job.target);
       await this.options.callApiDestination(arn, payload, job.event, job.target.httpParameters, deadline);
@@ -548,53 +551,53 @@ export class Dispatcher {
       ...(job.event.forwardedFrom !== undefined ? { forwardedFrom: job.event.forwardedFrom } : {}),
     };
     const queue = target.deadLetterArn ?? DROPPED_DELIVERIES;
-    this.options.queues.send(queue, job.event.json, attributes, origin);
+    const landing = this.options.queues.sendDurably(queue, job.event.json, attributes, origin);
     this.options.logger.warn(
       `[eventbridge] event ${idText(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}): ` +
         `${failure.code}: ${failure.message}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
     );
-    this.#finished(job);
+    this.#finished(job, landing);
   }
 
   /** A delivery made or dead-lettered: out of the journal and the count. */
-  #finished(job: Undelivered): void {
+  #finished(job: Undelivered, landing?: Promise<boolean>): void {
     // After stop() the count was reset and the journal holds the job for the next start; calls still in flight
     // then finish without counting.
     if (this.#stopped) return;
     this.#live.delete(job as Job);
-    this.#endWhenAccepted(job.id, (job as Job).accepted);
+    this.#endOnceLanded(job.id, landing ?? (job as Job).landing);
     this.#pending--;
     if (this.#pending === 0) this.#notifyIdle();
   }
 
   /**
-   * Ends a delivery in the journal: one handed over to Lambda's queue of asynchronous invocations once the invocation
-   * is on disk there, so that a crash between the two writes loses neither. It is out of #live by then: a stop
-   * meanwhile does not keep it to be made again. Should that write fail, the delivery stays in the journal, and the
-   * next start makes it again (at least once, as EventBridge delivers).
+   * Ends a delivery in the journal: one another store took over (Lambda's queue of asynchronous invocations, an SQS
+   * queue, a DLQ) once that store's write is on disk, so that a crash between the two writes loses neither. It is out
+   * of #live by then: a stop meanwhile does not keep it to be made again. Should that write fail, the delivery stays
+   * in the journal, and the next start makes it again (at least once, as EventBridge delivers).
    */
-  #endWhenAccepted(id: string | undefined, accepted: Promise<boolean> | undefined): void {
+  #endOnceLanded(id: string | undefined, landing: Promise<boolean> | undefined): void {
     const { journal } = this.options;
     if (id === undefined || !journal) return;
-    if (!accepted) {
+    if (!landing) {
       journal.end(id);
       return;
     }
-    const ending = accepted.then((kept) => {
+    const ending = landing.then((kept) => {
       if (kept) journal.end(id);
       this.#handingOver.delete(ending);
     });
     this.#handingOver.add(ending);
   }
 
-  /** Deliveries handed over to Lambda whose end the journal has not been asked to write yet. */
+  /** Deliveries another store took over whose end the journal has not been asked to write yet. */
   get handingOver(): number {
     return this.#handingOver.size;
   }
 
   /**
-   * Resolves once the journal has been asked to end every delivery handed over to Lambda so far (each waits for its
-   * invocation's write): a stop writes those ends before it closes the files, or the next start would make them again.
+   * Resolves once the journal has been asked to end every delivery another store took over so far (each waits for
+   * that store's write): a stop writes those ends before it closes the files, or the next start would make them again.
    */
   async handedOver(): Promise<void> {
     while (this.#handingOver.size > 0) await Promise.all(this.#handingOver);

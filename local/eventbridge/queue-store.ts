@@ -228,6 +228,25 @@ export class QueueStore {
     return message;
   }
 
+  /**
+   * Sends as send() does, and resolves once the write that keeps the message has been tried: true when it is on disk
+   * (at once without a dataDir), false when it failed and waits to be tried again. A delivery or an invocation the
+   * message takes over is forgotten only on true: else a crash between the two writes, which the writer may make in
+   * either order, could lose both (review, 2026-12-04).
+   */
+  sendDurably(
+    queueArn: string,
+    body: string,
+    attributes: Readonly<Record<string, MessageAttribute>> = {},
+    deadLetter?: DeadLetterOrigin,
+  ): Promise<boolean> {
+    const since = this.writer.asked;
+    this.send(queueArn, body, attributes, deadLetter);
+    const file = this.#log?.file;
+    if (file === undefined) return Promise.resolve(true);
+    return this.writer.written(since).then((behind) => !behind.includes(file));
+  }
+
   /** Messages in the queue, oldest first, left in place. */
   peek(queueArn: string): QueueMessage[] {
     this.#prune();
