@@ -64,6 +64,8 @@ export type InvokeLambda = (functionArn: string, payload: string) => Promise<voi
 export type AcceptLambda = (
   functionArn: string,
   payload: string,
+  /** The delivery's id in the retry journal, when it has one. */
+  deliveryId: string | undefined,
 ) => { readonly durable: Promise<boolean> } | undefined;
 
 /** Puts a bus target's input, made from `event`, on that bus (of this account and region) as forwarded by `from`. */
@@ -400,7 +402,7 @@ export class Dispatcher {
     const { arn } = job.target;
     const kind = this.#kind(arn);
     if (kind === 'lambda') {
-      const accepted = this.options.acceptLambda?.(arn, payload);
+      const accepted = this.options.acceptLambda?.(arn, payload, job.id);
       if (accepted) job.landing = accepted.durable;
       else await this.options.invokeLambda(arn, payload);
     } else if (kind === 'sqs') {

@@ -52,6 +52,8 @@ interface Invocation {
   readonly dueAt: number;
   /** Why its last attempt failed, if one did. */
   readonly failure?: string;
+  /** The EventBridge delivery that made it, if one did: see tookOver(). */
+  readonly deliveryId?: string;
 }
 
 /** A line of the log: an invocation queued, its next retry scheduled, or it ended (done or dead-lettered). */
@@ -72,6 +74,8 @@ export class AsyncInvocations {
   readonly #log: CompactedLog | undefined;
   /** Invocations the last run left unfinished, until resume() takes them up. */
   #saved: Invocation[] = [];
+  /** The deliveries whose invocations the log read at start holds, finished or not: see tookOver(). */
+  readonly #deliveries = new Set<string>();
   /** Dead-lettered invocations whose DLQ write failed: kept (the next start runs them again), not pending. */
   readonly #parked = new Set<string>();
   /** The ends of dead-lettered invocations, each waiting for its DLQ message's write: see deadLettered(). */
@@ -105,7 +109,11 @@ export class AsyncInvocations {
     const { values, skipped } = readJsonLines(this.#log.file);
     let unusable = skipped;
     const saved = new Map<string, Invocation>();
-    for (const line of values) if (!replay(saved, line)) unusable++;
+    for (const line of values) {
+      if (!replay(saved, line)) unusable++;
+      else if (isObject(line) && isInvocation(line.invoke) && line.invoke.deliveryId !== undefined)
+        this.#deliveries.add(line.invoke.deliveryId);
+    }
     if (unusable > 0)
       console.warn(
         `[eventbridge] lambda invocations: skipped ${unusable} unreadable line(s) in ${this.#log.file}`,
@@ -113,6 +121,15 @@ export class AsyncInvocations {
     for (const invocation of saved.values()) this.#add(invocation);
     this.#saved = [...saved.values()];
     this.#log.compact(this.#live.size, this.#liveChars);
+  }
+
+  /**
+   * Whether the log read at start holds an invocation this EventBridge delivery made. A crash after the invocation's
+   * write and before the delivery's end leaves the delivery in EventBridge's journal too: made again, it would be a
+   * second invocation with a budget of its own, and a second dead letter (review, 2026-12-04).
+   */
+  tookOver(deliveryId: string): boolean {
+    return this.#deliveries.has(deliveryId);
   }
 
   /** Whether EventBridge invokes this function asynchronously here, as AWS does. */
@@ -142,7 +159,7 @@ export class AsyncInvocations {
    * write had failed, and a kill then lost the event). Accepted at once, not at that write, so a stop right after
    * does not leave the delivery unfinished, to be made again, and the function called twice, at the next start.
    */
-  accept(functionArn: string, payload: string): { readonly durable: Promise<boolean> } {
+  accept(functionArn: string, payload: string, deliveryId?: string): { readonly durable: Promise<boolean> } {
     const now = Date.now();
     const invocation: Invocation = {
       requestId: randomUUID(),
@@ -151,6 +168,7 @@ export class AsyncInvocations {
       acceptedAt: now,
       retries: 0,
       dueAt: now,
+      ...(deliveryId !== undefined ? { deliveryId } : {}),
     };
     const since = this.options.writer.asked;
     this.#add(invocation);
@@ -348,7 +366,7 @@ function replay(saved: Map<string, Invocation>, line: unknown): boolean {
   if (!isObject(line)) return false;
   if (line.invoke !== undefined) {
     if (!isInvocation(line.invoke)) return false;
-    const { requestId, functionArn, payload, acceptedAt, retries, dueAt, failure } = line.invoke;
+    const { requestId, functionArn, payload, acceptedAt, retries, dueAt, failure, deliveryId } = line.invoke;
     saved.set(requestId, {
       requestId,
       functionArn,
@@ -357,6 +375,7 @@ function replay(saved: Map<string, Invocation>, line: unknown): boolean {
       retries,
       dueAt,
       ...(failure !== undefined ? { failure } : {}),
+      ...(deliveryId !== undefined ? { deliveryId } : {}),
     });
     return true;
   }
@@ -403,7 +422,8 @@ function isInvocation(value: unknown): value is Invocation {
     Number.isInteger(value.retries) &&
     (value.retries as number) >= 0 &&
     Number.isFinite(value.dueAt) &&
-    (value.failure === undefined || typeof value.failure === 'string')
+    (value.failure === undefined || typeof value.failure === 'string') &&
+    (value.deliveryId === undefined || typeof value.deliveryId === 'string')
   );
 }
 

@@ -216,7 +216,8 @@ async function start(
   });
   const dispatcher = new Dispatcher({
     invokeLambda: options.invokeLambda,
-    acceptLambda: (arn, payload) => (lambda.handles(arn) ? lambda.accept(arn, payload) : undefined),
+    acceptLambda: (arn, payload, deliveryId) =>
+      lambda.handles(arn) ? lambda.accept(arn, payload, deliveryId) : undefined,
     // Deliveries start after the request that queued them, so `control` exists by then.
     forwardToBus: (busName, payload, event, from) => control.forwardEvent(busName, payload, event, from),
     callApiDestination: (arn, payload, event, http, deadline) =>
@@ -511,6 +512,11 @@ async function start(
     });
     // Deliveries the last run left unfinished go on, to the targets as they are now, once the server is up.
     for (const saved of journal?.saved() ?? []) {
+      // Lambda took it over before a crash could write its end: Lambda's log has it, not to be made twice.
+      if (lambda.tookOver(saved.id)) {
+        journal?.end(saved.id);
+        continue;
+      }
       const found = control.findTarget(saved.busName, saved.ruleName, saved.targetId);
       if (found) dispatcher.resume(saved, found.rule, found.target);
       else dispatcher.abandon(saved);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutEventsCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
@@ -437,6 +437,25 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       } finally {
         clearTimeout(timer);
       }
+    });
+
+    it("runs a delivery once after a crash left it in both EventBridge's journal and Lambda's log", async () => {
+      // Prepare: an invocation queued and running at the stop
+      const options = { dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } };
+      const first = await startHarness(options);
+      await routeOrders(first, STRICT_TARGET);
+      first.lambda = () => new Promise(() => {});
+      await putOrder(first, 41);
+      await waitFor(() => first.invocations.length === 1);
+      await first.close();
+      // Act: the journal as a crash between the invocation's write and the delivery's end leaves it
+      const retries = join(dataDir, 'retries.jsonl');
+      const lines = (await readFile(retries, 'utf8')).split('\n').filter(Boolean);
+      await writeFile(retries, `${lines.filter((line) => !line.startsWith('{"end":')).join('\n')}\n`);
+      const second = await ranToIdle(options);
+      // Assess: Lambda's invocation runs again (it never finished); the delivery is not made a second time
+      expect(lines.some((line) => line.startsWith('{"end":'))).toBe(true);
+      expect(second.invocations.map((i) => JSON.parse(i.payload).detail.orderId)).toEqual([41]);
     });
 
     it('does not run again at the next start an invocation that succeeded while the server stopped', async () => {

@@ -57,9 +57,9 @@ describe('Dispatcher: a Lambda target invoked asynchronously', () => {
       invokeLambda: async () => {
         throw new Error('the function is invoked asynchronously, never awaited');
       },
-      acceptLambda: (arn, payload) => {
+      acceptLambda: (arn, payload, deliveryId) => {
         if (!lambda.handles(arn)) return undefined;
-        const { durable } = lambda.accept(arn, payload);
+        const { durable } = lambda.accept(arn, payload, deliveryId);
         return { durable: held.then(() => durable) };
       },
       forwardToBus: () => {},
