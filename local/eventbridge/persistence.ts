@@ -102,7 +102,7 @@ export class CoalescingWriter {
   readonly #lastAsked = new Map<string, number>();
   readonly #onDisk = new Map<string, number>();
   /** Callers of written(), each waiting until the paths it asked for are on disk, or one of them is behind. */
-  readonly #waiting: Waiter[] = [];
+  #waiting: Waiter[] = [];
   /** Logs being rewritten in the background, by path. */
   readonly #compactions = new Map<string, Compaction>();
   /** Compactions asked for while one of the same file was on its way: made once it is in place. */
@@ -389,10 +389,12 @@ export class CoalescingWriter {
 
   /** Answers the callers of written() whose outcome a finished pass decided. */
   #settle(giveUp = false): void {
-    for (let i = 0; i < this.#waiting.length; ) {
-      if (this.#decide(this.#waiting[i] as Waiter, giveUp)) this.#waiting.splice(i, 1);
-      else i++;
-    }
+    // One pass, not a splice per waiter answered: since 2026-12-04 a waiter stands for each delivery handed to a
+    // queue or to Lambda, and a pass may answer ten thousand of them.
+    if (this.#waiting.length === 0) return;
+    const left: Waiter[] = [];
+    for (const waiter of this.#waiting) if (!this.#decide(waiter, giveUp)) left.push(waiter);
+    this.#waiting = left;
   }
 
   async #writeAll(): Promise<void> {
