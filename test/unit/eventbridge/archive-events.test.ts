@@ -56,6 +56,9 @@ describe('SegmentedArchiveEvents', () => {
   });
 
   afterEach(async () => {
+    // A pass already on its way (the index a reopened archive mends, say) still writes after close(): removing the
+    // directory under it failed with ENOTEMPTY once in a CI run (2026-12-04).
+    await writer.flush();
     writer.close();
     await rm(join(dir, '..'), { recursive: true, force: true });
   });
