@@ -51,11 +51,25 @@ describe('embedded EventBridge: what another file takes over leaves its own only
   const ends = async (name: string): Promise<number> =>
     (await readFile(file(name), 'utf8')).split('\n').filter((line) => line.startsWith('{"end":')).length;
 
-  it("keeps an invocation in Lambda's log until its dead letter is on disk", async () => {
+  it.each([
+    [
+      "an invocation in Lambda's log",
+      { asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } } },
+      {},
+      'lambda-invocations.jsonl',
+      'function',
+    ],
+    [
+      "a delivery in EventBridge's journal (a function awaited)",
+      {},
+      { DeadLetterConfig: { Arn: DLQ } },
+      'retries.jsonl',
+      'target',
+    ],
+  ])('keeps %s until its dead letter is on disk', async (_, options: HarnessOptions, target, log, kind) => {
     // Prepare
-    const options = { asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } } };
     const first = await startHarness({ dataDir, ...options });
-    await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, ...target });
     failing(first);
     await first.eventBridge.idle();
     await unwritable('queues.jsonl');
@@ -63,38 +77,14 @@ describe('embedded EventBridge: what another file takes over leaves its own only
     await putOrder(first, 1);
     await first.eventBridge.idle();
     await first.close();
-    const ended = await ends('lambda-invocations.jsonl');
+    const ended = await ends(log);
     const second = await restart('queues.jsonl', options);
     try {
       await waitFor(() => second.eventBridge.deadLetters.list().length === 1);
-      // Assess: run again, and dead-lettered again
+      // Assess: made or run again, and dead-lettered again
       expect(ended).toBe(0);
       expect(second.invocations).toHaveLength(1);
-      expect(second.eventBridge.deadLetters.list().map((d) => d.kind)).toEqual(['function']);
-    } finally {
-      await second.close();
-    }
-  });
-
-  it("keeps a delivery in EventBridge's journal until its dead letter is on disk", async () => {
-    // Prepare: a function awaited, so EventBridge dead-letters the event
-    const first = await startHarness({ dataDir });
-    await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
-    failing(first);
-    await first.eventBridge.idle();
-    await unwritable('queues.jsonl');
-    // Act
-    await putOrder(first, 2);
-    await first.eventBridge.idle();
-    await first.close();
-    const ended = await ends('retries.jsonl');
-    const second = await restart('queues.jsonl', {});
-    try {
-      await waitFor(() => second.eventBridge.deadLetters.list().length === 1);
-      // Assess: made again, and dead-lettered again
-      expect(ended).toBe(0);
-      expect(second.invocations).toHaveLength(1);
-      expect(second.eventBridge.deadLetters.list().map((d) => d.kind)).toEqual(['target']);
+      expect(second.eventBridge.deadLetters.list().map((d) => d.kind)).toEqual([kind]);
     } finally {
       await second.close();
     }
