@@ -151,8 +151,6 @@ export class Dispatcher {
    */
   readonly #savedEvents = new WeakMap<DeliveredEvent, SavedEvent>();
   readonly #restoredEvents = new WeakMap<SavedEvent, DeliveredEvent>();
-  /** See handedOver(). */
-  readonly #handingOver = new Set<Promise<void>>();
 
   constructor(
     private readonly options: {
@@ -573,36 +571,14 @@ export class Dispatcher {
   }
 
   /**
-   * Ends a delivery in the journal: one another store took over (Lambda's queue of asynchronous invocations, an SQS
-   * queue, a DLQ) once that store's write is on disk, so that a crash between the two writes loses neither. It is out
-   * of #live by then: a stop meanwhile does not keep it to be made again. Should that write fail, the delivery stays
-   * in the journal, and the next start makes it again (at least once, as EventBridge delivers).
+   * Ends a delivery in the journal; one another store took over, once that store's write has landed. It is out of
+   * #live by then: a stop meanwhile does not keep it to be made again.
    */
   #endOnceLanded(id: string | undefined, landing: Promise<boolean> | undefined): void {
     const { journal } = this.options;
     if (id === undefined || !journal) return;
-    if (!landing) {
-      journal.end(id);
-      return;
-    }
-    const ending = landing.then((kept) => {
-      if (kept) journal.end(id);
-      this.#handingOver.delete(ending);
-    });
-    this.#handingOver.add(ending);
-  }
-
-  /** Deliveries another store took over whose end the journal has not been asked to write yet. */
-  get handingOver(): number {
-    return this.#handingOver.size;
-  }
-
-  /**
-   * Resolves once the journal has been asked to end every delivery another store took over so far (each waits for
-   * that store's write): a stop writes those ends before it closes the files, or the next start would make them again.
-   */
-  async handedOver(): Promise<void> {
-    while (this.#handingOver.size > 0) await Promise.all(this.#handingOver);
+    if (landing) journal.endOnceLanded(id, landing);
+    else journal.end(id);
   }
 
   #notifyIdle(): void {

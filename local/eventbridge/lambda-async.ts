@@ -78,8 +78,6 @@ export class AsyncInvocations {
   readonly #deliveries = new Set<string>();
   /** Dead-lettered invocations whose DLQ write failed: kept (the next start runs them again), not pending. */
   readonly #parked = new Set<string>();
-  /** The ends of dead-lettered invocations, each waiting for its DLQ message's write: see deadLettered(). */
-  readonly #ending = new Set<Promise<void>>();
   #liveChars = 0;
   #stopped = false;
 
@@ -109,11 +107,7 @@ export class AsyncInvocations {
     const { values, skipped } = readJsonLines(this.#log.file);
     let unusable = skipped;
     const saved = new Map<string, Invocation>();
-    for (const line of values) {
-      if (!replay(saved, line)) unusable++;
-      else if (isObject(line) && isInvocation(line.invoke) && line.invoke.deliveryId !== undefined)
-        this.#deliveries.add(line.invoke.deliveryId);
-    }
+    for (const line of values) if (!replay(saved, this.#deliveries, line)) unusable++;
     if (unusable > 0)
       console.warn(
         `[eventbridge] lambda invocations: skipped ${unusable} unreadable line(s) in ${this.#log.file}`,
@@ -144,14 +138,6 @@ export class AsyncInvocations {
   }
 
   /**
-   * Resolves once every invocation dead-lettered so far has been ended in the log (each once its DLQ message is on
-   * disk): a stop waits for it before the files are closed, or the next start would run them again.
-   */
-  async deadLettered(): Promise<void> {
-    while (this.#ending.size > 0) await Promise.all(this.#ending);
-  }
-
-  /**
    * Queues an invocation, as Lambda's Invoke with InvocationType Event does. `durable` resolves once the write that
    * keeps it has been tried (with a dataDir): true when it is on disk, false when that write failed and waits to be
    * tried again. Whatever made the invocation (EventBridge's delivery) may forget it only on true, so that a crash,
@@ -177,9 +163,7 @@ export class AsyncInvocations {
     // first steps brought about would otherwise find the delivery still to be made, and make it again).
     queueMicrotask(() => void this.#attempt(invocation));
     return {
-      durable: this.#log
-        ? this.options.writer.written(since).then((behind) => !behind.includes(this.#log?.file ?? ''))
-        : Promise.resolve(true),
+      durable: this.#log ? this.options.writer.landed(since, this.#log.file) : Promise.resolve(true),
     };
   }
 
@@ -306,17 +290,16 @@ export class AsyncInvocations {
         `${retries === 1 ? 'retry' : 'retries'}: ${failure}; kept in ` +
         (deadLetterArn ? `DLQ ${deadLetterArn}` : 'the dropped-deliveries store'),
     );
-    // Ended once the dead letter is on disk: the writer may write the two files in either order, and a crash
-    // between them would otherwise lose the invocation (review, 2026-12-04). Until then it counts as pending.
-    const ending = landing.then((kept) => {
-      this.#ending.delete(ending);
-      if (kept) this.#end(invocation);
-      else {
-        this.#parked.add(invocation.requestId);
-        if (this.pending === 0) this.#notifyIdle(false);
-      }
-    });
-    this.#ending.add(ending);
+    // Ended once the dead letter is on disk (see CoalescingWriter.follow); until then it counts as pending.
+    this.options.writer.follow(
+      landing.then((landed) => {
+        if (landed) this.#end(invocation);
+        else {
+          this.#parked.add(invocation.requestId);
+          if (this.pending === 0) this.#notifyIdle(false);
+        }
+      }),
+    );
   }
 
   #add(invocation: Invocation): void {
@@ -361,8 +344,8 @@ function checked(functionArn: string, config: AsyncInvokeConfig): AsyncInvokeCon
   return config;
 }
 
-/** Applies a line read from the log to `saved`; false for one it cannot use. */
-function replay(saved: Map<string, Invocation>, line: unknown): boolean {
+/** Applies a line read from the log to `saved` (and the deliveries its invocations name); false for one it cannot use. */
+function replay(saved: Map<string, Invocation>, deliveries: Set<string>, line: unknown): boolean {
   if (!isObject(line)) return false;
   if (line.invoke !== undefined) {
     if (!isInvocation(line.invoke)) return false;
@@ -377,6 +360,7 @@ function replay(saved: Map<string, Invocation>, line: unknown): boolean {
       ...(failure !== undefined ? { failure } : {}),
       ...(deliveryId !== undefined ? { deliveryId } : {}),
     });
+    if (deliveryId !== undefined) deliveries.add(deliveryId);
     return true;
   }
   if (line.retry !== undefined) {

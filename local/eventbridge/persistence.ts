@@ -105,6 +105,8 @@ export class CoalescingWriter {
   #waiting: Waiter[] = [];
   /** Logs being rewritten in the background, by path. */
   readonly #compactions = new Map<string, Compaction>();
+  /** Follow-ups of writes (see follow()), until each has asked for its own writes. */
+  readonly #followUps = new Set<Promise<void>>();
   /** Compactions asked for while one of the same file was on its way: made once it is in place. */
   readonly #compactAgain = new Map<string, () => Pieces>();
 
@@ -166,8 +168,30 @@ export class CoalescingWriter {
     this.#schedule();
   }
 
+  /** Whether a pass is on its way, or a follow-up waits to ask for its writes (see follow()). */
   get pending(): boolean {
-    return this.#scheduled !== undefined;
+    return this.#scheduled !== undefined || this.#followUps.size > 0;
+  }
+
+  /**
+   * Keeps `followUp` until it settles: a change that waits for a write of another file to land before it asks for its
+   * own (a delivery ended once the message or invocation that took it over is on disk, a dead letter taken once its
+   * redrive is). The writer writes the files of one pass in no set order, so a crash between the two writes could
+   * otherwise lose both (review, 2026-12-04). flush() waits for follow-ups and the writes they ask for, and pending
+   * stays true meanwhile, so a stop writes them before it closes the files.
+   */
+  follow(followUp: Promise<void>): void {
+    const followed: Promise<void> = followUp
+      .catch((error: unknown) => console.error('[eventbridge] a write that follows another failed:', error))
+      .then(() => {
+        this.#followUps.delete(followed);
+      });
+    this.#followUps.add(followed);
+  }
+
+  /** Resolves true once the writes asked for `file` since `since` (a reading of `asked`) are on disk, false if they failed. */
+  landed(since: number, file: string): Promise<boolean> {
+    return this.written(since).then((behind) => !behind.includes(file));
   }
 
   /** Whether close() was called: nothing asked for since will be written. */
@@ -348,12 +372,13 @@ export class CoalescingWriter {
   }
 
   /**
-   * Resolves once everything asked for so far is on disk (failed writes waiting to be tried again aside), and the
-   * compactions on their way have ended.
+   * Resolves once everything asked for so far is on disk (failed writes waiting to be tried again aside), with what
+   * the follow-ups asked for, and the compactions on their way have ended.
    */
   async flush(): Promise<void> {
     for (;;) {
       if (this.#scheduled) await this.#scheduled;
+      else if (this.#followUps.size > 0) await Promise.all(this.#followUps);
       else {
         const [compaction] = this.#compactions.values();
         if (!compaction) return;

@@ -242,9 +242,7 @@ export class QueueStore {
   ): Promise<boolean> {
     const since = this.writer.asked;
     this.send(queueArn, body, attributes, deadLetter);
-    const file = this.#log?.file;
-    if (file === undefined) return Promise.resolve(true);
-    return this.writer.written(since).then((behind) => !behind.includes(file));
+    return this.#log ? this.writer.landed(since, this.#log.file) : Promise.resolve(true);
   }
 
   /** Messages in the queue, oldest first, left in place. */

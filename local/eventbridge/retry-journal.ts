@@ -76,6 +76,7 @@ const RETRIES_SLACK = { lines: 100_000, chars: 16 * 1024 * 1024 };
 const LINE_OVERHEAD = 512;
 
 export class RetryJournal {
+  readonly #writer: CoalescingWriter;
   readonly #log: CompactedLog;
   /** The deliveries waiting, by id. */
   readonly #waits = new Map<string, WaitRecord>();
@@ -90,6 +91,7 @@ export class RetryJournal {
   #liveChars = 0;
 
   constructor(writer: CoalescingWriter, dataDir: string) {
+    this.#writer = writer;
     // Frozen: a retry replaces its delivery's record rather than change it, and events never change.
     this.#log = new CompactedLog(writer, join(dataDir, 'retries.jsonl'), () => this.#lines(), {
       frozen: true,
@@ -204,6 +206,19 @@ export class RetryJournal {
     this.#forget(id);
     this.#liveChars -= LINE_OVERHEAD;
     this.#append({ end: id });
+  }
+
+  /**
+   * Ends a delivery another store took over (Lambda's queue of asynchronous invocations, an SQS queue, a DLQ) once
+   * that store's write has landed, so that a crash between the two writes loses neither; should it fail, the delivery
+   * stays, and the next start makes it again (at least once, as EventBridge delivers).
+   */
+  endOnceLanded(id: string, landing: Promise<boolean>): void {
+    this.#writer.follow(
+      landing.then((landed) => {
+        if (landed) this.end(id);
+      }),
+    );
   }
 
   /** Drops a waiting delivery, and its event once no other names it. */

@@ -307,10 +307,6 @@ async function start(
    * 2026-12-04), and are not listed or redriven meanwhile.
    */
   const redriving = new Set<string>();
-  const taking = new Set<Promise<void>>();
-  const takenOnceRedriven = async (): Promise<void> => {
-    while (taking.size > 0) await Promise.all(taking);
-  };
   const listedDeadLetters = (): QueueMessage[] =>
     redriving.size === 0
       ? queues.deadLetters()
@@ -379,13 +375,13 @@ async function start(
       const leaving = new Set([...going, ...invoking].map(({ message }) => message.messageId));
       if (leaving.size === 0) return { redriven, failed };
       for (const id of leaving) redriving.add(id);
-      const take = writer.written(since).then((behind) => {
-        taking.delete(take);
-        for (const id of leaving) redriving.delete(id);
-        // A write that failed leaves them in their queue as well: delivered twice, maybe, but never lost.
-        if (behind.length === 0) queues.take(leaving);
-      });
-      taking.add(take);
+      writer.follow(
+        writer.written(since).then((behind) => {
+          for (const id of leaving) redriving.delete(id);
+          // A write that failed leaves them in their queue as well: delivered twice, maybe, but never lost.
+          if (behind.length === 0) queues.take(leaving);
+        }),
+      );
       return { redriven, failed };
     },
   };
@@ -545,17 +541,12 @@ async function start(
       // Deliveries can start replays' follow-ups and disk writes; loop until all of them are quiet together.
       for (;;) {
         await dispatcher.idle();
-        await dispatcher.handedOver();
         await lambda.idle();
-        await lambda.deadLettered();
-        await takenOnceRedriven();
         await archives.idle();
         await connections.idle();
         await writer.flush();
         if (
           dispatcher.pending === 0 &&
-          dispatcher.handingOver === 0 &&
-          taking.size === 0 &&
           lambda.pending === 0 &&
           !archives.busy &&
           !connections.busy &&
@@ -566,11 +557,7 @@ async function start(
     },
     async stop() {
       await halt();
-      // The writes that take over deliveries and invocations (Lambda's queue, SQS queues, DLQs) land first; only
-      // then are their ends asked for.
-      const handingOver = Promise.all([dispatcher.handedOver(), lambda.deadLettered(), takenOnceRedriven()]);
-      await writer.flush();
-      await handingOver;
+      // With the writes that follow others (deliveries ended once what took them over is on disk, and the like).
       await writer.flush();
       writer.close();
     },

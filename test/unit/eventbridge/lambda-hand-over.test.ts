@@ -92,17 +92,20 @@ describe('Dispatcher: a Lambda target invoked asynchronously', () => {
   };
 
   it('ends the delivery in the retry journal only once the invocation is on disk', async () => {
-    // Act: the invocation is accepted and written, but its durability not yet reported
+    // Act: the invocation is accepted and written, but its durability not yet reported (flush() would wait for the
+    // delivery's end, which follows it)
+    const since = writer.asked;
     deliver();
-    await writer.flush();
+    await writer.written(since);
     const before = await linesOf('retries.jsonl');
+    const invocations = await linesOf('lambda-invocations.jsonl');
     release();
-    await new Promise((resolve) => setImmediate(resolve));
     await writer.flush();
     const after = await linesOf('retries.jsonl');
     // Assess
     expect(runs).toEqual([JSON.stringify(EVENT)]);
     expect(dispatcher.pending).toBe(0);
+    expect(invocations.map((line) => Object.keys(line))).toEqual([['invoke']]);
     expect((await linesOf('lambda-invocations.jsonl')).map((line) => Object.keys(line))).toEqual([
       ['invoke'],
     ]);

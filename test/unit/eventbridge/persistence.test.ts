@@ -124,6 +124,50 @@ describe('CoalescingWriter', () => {
     });
   });
 
+  it("waits in flush() for a write that follows another's landing, and reports pending until it is asked for", async () => {
+    // Prepare: a line for a, and a line for b to follow once a's has landed
+    const writer = new CoalescingWriter();
+    const a = join(dir, 'a.jsonl');
+    const b = join(dir, 'b.jsonl');
+    const since = writer.asked;
+    writer.append(a, 'a1', () => 'a1\n');
+    let landedFirst: boolean | undefined;
+    // A turn of the event loop between the landing and the follow-up's write: flush() must not end in it.
+    writer.follow(
+      writer
+        .landed(since, a)
+        .then(async (landed) => {
+          landedFirst = landed;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        })
+        .then(() => writer.append(b, 'b1', () => 'b1\n')),
+    );
+    const pendingAtOnce = writer.pending;
+    // Act
+    await writer.flush();
+    // Assess
+    expect(pendingAtOnce).toBe(true);
+    expect(landedFirst).toBe(true);
+    expect(writer.pending).toBe(false);
+    expect(await readFile(b, 'utf8')).toBe('b1\n');
+    writer.close();
+  });
+
+  it('says a write did not land when it failed, and waits to be tried again', async () => {
+    // Prepare: the file is a directory
+    const writer = new CoalescingWriter();
+    jest.spyOn(console, 'error').mockImplementation(() => {});
+    const a = join(dir, 'a.jsonl');
+    await mkdir(a);
+    const since = writer.asked;
+    // Act
+    writer.append(a, 'a1', () => 'a1\n');
+    const landed = await writer.landed(since, a);
+    writer.close();
+    // Assess
+    expect(landed).toBe(false);
+  });
+
   it('appends a batch too large to write at once without stalling (asynchronously), whole and in order', async () => {
     // Prepare
     const writer = new CoalescingWriter();
