@@ -41,6 +41,9 @@ const PREDEFINED = new Set([
   'aws.events.event.json',
 ]);
 
+/** The predefined variables holding the event as JSON, put in unescaped. */
+const UNESCAPED = new Set(['aws.events.event', 'aws.events.event.json']);
+
 const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/g;
 
 /** Jackson quotes at most this many characters of the text in a parse error. */
@@ -201,6 +204,14 @@ function compileTransformer(transformer: InputTransformerConfig, id: string): Ta
     const name = match[1] ?? '';
     if (!lookups.has(name) && !PREDEFINED.has(name)) {
       throw validationError(`InputTemplate for target ${id} contains invalid placeholder ${name}.`);
+    }
+    // AWS's guide: the two whole-event variables "can only be used as the value of a JSON field", as their
+    // contents are not escaped. PutTargets refuses them in a template that is not a JSON object (recorded by a
+    // third party for aws.events.event.json in a list and in a string template; the same words for both here).
+    if (UNESCAPED.has(name) && !template.trim().startsWith('{')) {
+      throw validationError(
+        `InputTemplate for target ${id} contains placeholder ${name} valid only for JSON template.`,
+      );
     }
   }
   lookups.set('aws.events.rule-arn', (ctx) => ({ found: true, value: ctx.ruleArn }));

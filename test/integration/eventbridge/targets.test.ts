@@ -314,7 +314,7 @@ describe('embedded EventBridge: targets', () => {
     expect(listed.Targets?.map((t) => t.Id)).toEqual(['good']);
   });
 
-  it('refuses Input that is not JSON and an InputTransformer with an undefined placeholder', async () => {
+  it('refuses Input that is not JSON, an undefined placeholder, and the whole event outside a JSON object', async () => {
     // Act
     const input = await caught(() =>
       harness.client.send(
@@ -329,12 +329,26 @@ describe('embedded EventBridge: targets', () => {
         }),
       ),
     );
+    const wholeEvent = await caught(() =>
+      harness.client.send(
+        new PutTargetsCommand({
+          Rule: 'r1',
+          Targets: [
+            { Id: 't', Arn: LAMBDA_ARN, InputTransformer: { InputTemplate: '[<aws.events.event.json>]' } },
+          ],
+        }),
+      ),
+    );
     // Assess
     expect([input.name, input.message]).toEqual([
       'ValidationException',
       'JSON syntax error in input for target t: [Source: (String)"nope"; line: 1, column: 5]',
     ]);
     expect(placeholder.message).toBe('InputTemplate for target t contains invalid placeholder missing.');
+    expect([wholeEvent.name, wholeEvent.message]).toEqual([
+      'ValidationException',
+      'InputTemplate for target t contains placeholder aws.events.event.json valid only for JSON template.',
+    ]);
     const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
     expect(listed.Targets).toEqual([]);
   });

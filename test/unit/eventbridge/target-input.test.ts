@@ -148,9 +148,12 @@ describe('target input rendering', () => {
 
   it('renders a template that is a single placeholder as JSON', () => {
     // Act
-    const result = render({ Id: 't', InputTransformer: { InputTemplate: '<aws.events.event.json>' } });
+    const result = render({
+      Id: 't',
+      InputTransformer: { InputPathsMap: { d: '$.detail' }, InputTemplate: '<d>' },
+    });
     // Assess
-    expect(result).toEqual({ ok: true, payload: ctx.eventJson });
+    expect(result).toEqual({ ok: true, payload: JSON.stringify(event.detail) });
   });
 
   it('renders a plain-text template with values as text', () => {
@@ -174,5 +177,30 @@ describe('target input rendering', () => {
         InputTransformer: { InputPathsMap: { a: 'detail' }, InputTemplate: '<a>' },
       }),
     ).toThrow('InputPathsMap for target t is not a valid JSONPath: detail');
+  });
+
+  it.each([
+    ['a list', '[<aws.events.event.json>]', 'aws.events.event.json'],
+    ['a string', '"Event: <aws.events.event.json>"', 'aws.events.event.json'],
+    ['a lone placeholder', ' <aws.events.event> ', 'aws.events.event'],
+    ['plain text', 'event <aws.events.event>', 'aws.events.event'],
+  ])(
+    'refuses the whole event in %s template, as it is only valid as a JSON field value',
+    (_, template, name) => {
+      // Act / Assess
+      expect(() => compileTargetInput({ Id: 't', InputTransformer: { InputTemplate: template } })).toThrow(
+        `InputTemplate for target t contains placeholder ${name} valid only for JSON template.`,
+      );
+    },
+  );
+
+  it('takes the whole event as a field value of a JSON object template, with spaces before it', () => {
+    // Act
+    const result = render({
+      Id: 't',
+      InputTransformer: { InputTemplate: '  {"e": <aws.events.event.json>, "rule": <aws.events.rule-name>}' },
+    });
+    // Assess
+    expect(result).toEqual({ ok: true, payload: JSON.stringify({ e: event, rule: 'r' }) });
   });
 });
