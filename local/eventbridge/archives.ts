@@ -29,7 +29,7 @@ import {
 } from './arns.js';
 import { type BusEvent, type ControlPlane, compileRulePattern } from './control-plane.js';
 import { epochSeconds } from './delivery.js';
-import { alreadyExists, EventBridgeApiError, notFound, validationError } from './errors.js';
+import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
 import {
   ARCHIVE_RULE_MANAGED_BY,
   archiveTargetArn,
@@ -81,6 +81,10 @@ interface Archive {
 }
 
 type ReplayState = 'STARTING' | 'RUNNING' | 'CANCELLING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
+
+const ENDED_REPLAY_STATES: ReadonlySet<ReplayState> = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
+/** Replays not ended at once: an 11th StartReplay answered LimitExceededException in AWS (recorded). */
+const MAX_ACTIVE_REPLAYS = 10;
 
 interface Replay {
   readonly name: string;
@@ -555,6 +559,12 @@ export class ArchiveStore implements ManagedRuleOwner {
         'ReplayName, EventSourceArn, EventStartTime, EventEndTime and Destination are required.',
       );
     }
+    // Before any lookup: AWS answered this, not the cross-bus refusal, for a replay to another bus (recorded).
+    if (start.getTime() >= end.getTime()) {
+      throw validationError(
+        'Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.',
+      );
+    }
     if (this.#replays.has(name)) throw alreadyExists(`Replay ${name} already exists.`);
     const archiveName = parseArchiveArn(sourceArn);
     const named = archiveName === undefined ? undefined : this.#archives.get(archiveName);
@@ -576,11 +586,6 @@ export class ArchiveStore implements ManagedRuleOwner {
         'Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.',
       );
     }
-    if (start.getTime() >= end.getTime()) {
-      throw validationError(
-        'Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.',
-      );
-    }
     // A rule of another bus is invalid, a missing one not found (AWS's words are not recorded; these are another
     // emulator's, the second being AWS's usual answer for a missing rule).
     const filters = (filterArns ?? []).map((arn) => {
@@ -595,6 +600,9 @@ export class ArchiveStore implements ManagedRuleOwner {
       }
       return arn;
     });
+    let active = 0;
+    for (const r of this.#replays.values()) if (!ENDED_REPLAY_STATES.has(r.state)) active++;
+    if (active >= MAX_ACTIVE_REPLAYS) throw limitExceeded();
     const replay: Replay = {
       name,
       arn: replayArn(this.#scope, name),

@@ -1140,6 +1140,12 @@ describe('embedded EventBridge: replays', () => {
       EventStartTime: window.EventEndTime,
       EventEndTime: window.EventStartTime,
     });
+    // AWS answered the window, not the cross-bus refusal, for this one (recorded by LocalStack's validated tests).
+    const backwardsElsewhere = await start('l', {
+      EventStartTime: window.EventEndTime,
+      EventEndTime: window.EventEndTime,
+      Destination: { Arn: 'arn:aws:events:us-east-1:111111111111:event-bus/elsewhere' },
+    });
     const missingRule = await start('g', {
       Destination: { Arn: BUS_ARN, FilterArns: ['arn:aws:events:us-east-1:111111111111:rule/orders/ghost'] },
     });
@@ -1173,6 +1179,7 @@ describe('embedded EventBridge: replays', () => {
     expect(backwards.message).toBe(
       'Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.',
     );
+    expect(backwardsElsewhere.message).toBe(backwards.message);
     expect([notAnArn.name, notAnArn.message]).toEqual([
       'ValidationException',
       "1 validation error detected: Value 'not-an-arn' at 'eventSourceArn' failed to satisfy constraint: " +
@@ -1314,6 +1321,16 @@ describe('embedded EventBridge: replays', () => {
     expect(badArn.message).toContain("Value 'zzz' at 'eventSourceArn' failed to satisfy constraint");
   });
 
+  it('takes an 11th replay once the others have ended', async () => {
+    // Prepare
+    for (let i = 0; i < 10; i++) await startOrdersReplay(harness, `ended-${i}`);
+    await harness.eventBridge.idle();
+    // Act
+    const eleventh = await startOrdersReplay(harness, 'eleventh');
+    // Assess
+    expect(eleventh.State).toBe('STARTING');
+  });
+
   it('refuses a second replay of the same name', async () => {
     // Prepare
     const request = {
@@ -1447,6 +1464,43 @@ describe('embedded EventBridge: cancelling replays', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('embedded EventBridge: replays at once', () => {
+  // Replays stay STARTING for 100 s: all ten are still going when the eleventh comes.
+  const harness = useHarness({ delayScale: 100 });
+
+  beforeEach(async () => {
+    await createOrdersArchive(harness);
+  });
+
+  it('refuses an 11th replay while ten are going, as AWS does, and starts none', async () => {
+    // Prepare
+    for (let i = 0; i < 10; i++) await startOrdersReplay(harness, `going-${i}`);
+    // Act
+    const eleventh = await caught(() => startOrdersReplay(harness, 'eleventh'));
+    // Assess
+    expect([eleventh.name, eleventh.message]).toEqual([
+      'LimitExceededException',
+      'The requested resource exceeds the maximum number allowed.',
+    ]);
+    const listed = await harness.client.send(new ListReplaysCommand({}));
+    expect(listed.Replays?.map((r) => [r.ReplayName, r.State])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [`going-${i}`, 'STARTING']),
+    );
+  });
+
+  it('counts a replay still cancelling as going', async () => {
+    // Prepare: it stays CANCELLING until its next step, 100 s away.
+    for (let i = 0; i < 10; i++) await startOrdersReplay(harness, `going-${i}`);
+    await harness.client.send(new CancelReplayCommand({ ReplayName: 'going-0' }));
+    // Act
+    const whileCancelling = await caught(() => startOrdersReplay(harness, 'eleventh'));
+    // Assess
+    const cancelling = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'going-0' }));
+    expect(cancelling.State).toBe('CANCELLING');
+    expect(whileCancelling.name).toBe('LimitExceededException');
   });
 });
 
