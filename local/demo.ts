@@ -19,24 +19,32 @@ export interface DemoSeedPorts {
 export type DemoKeys = Record<string, string>;
 
 /**
- * Seeds what is missing; a demo contract the registry refuses (a type someone else registered first, or named after
+ * Seeds what is missing; a demo system that exists but whose key `knownKeys` lacks (created before a stop that came
+ * before its key was kept, or by hand) is in `lost`. A demo contract the registry refuses (a type someone else registered first, or named after
  * another department) is skipped, said in `skipped`, so that a start does not fail for good on it.
  */
 export async function seedDemo(
   ports: DemoSeedPorts,
   knownKeys: DemoKeys,
-): Promise<{ keys: DemoKeys; skipped: string[] }> {
+  /** Called with all keys known so far as soon as a system is created, so that a stop right after keeps its key. */
+  keep: (keys: DemoKeys) => void = () => {},
+): Promise<{ keys: DemoKeys; skipped: string[]; lost: string[] }> {
   const skipped: string[] = [];
+  const lost: string[] = [];
   const admin = { kind: 'admin' } as const;
   const keys: DemoKeys = { ...knownKeys };
   for (const department of DEMO_DEPARTMENTS) {
     await ignoreConflict(() => createDepartment(ports, admin, department));
   }
   for (const system of DEMO_SYSTEMS) {
+    const name = `${system.departmentId}/${system.id}`;
     const created = await ignoreConflict(() =>
       createSystem(ports, admin, system.departmentId, { id: system.id, name: system.name }),
     );
-    if (created) keys[`${system.departmentId}/${system.id}`] = created.apiKey;
+    if (created) {
+      keys[name] = created.apiKey;
+      keep(keys);
+    } else if (keys[name] === undefined) lost.push(name);
   }
   for (const contract of DEMO_CONTRACTS) {
     const owner = DEMO_SYSTEMS.find((system) => system.departmentId === contract.owner);
@@ -53,7 +61,7 @@ export async function seedDemo(
       skipped.push(`${registration.type}: ${error.message}`);
     }
   }
-  return { keys, skipped };
+  return { keys, skipped, lost };
 }
 
 async function ignoreConflict<T>(action: () => Promise<T>): Promise<T | undefined> {

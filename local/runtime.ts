@@ -71,6 +71,8 @@ export interface RunningSharebus {
   readonly dynamoDbUnbound: string | undefined;
   /** Demo contracts not registered, each with why (a type someone else registered first, say). */
   readonly demoSkipped: readonly string[];
+  /** Demo systems that exist but whose key this data directory does not hold (see seedDemo). */
+  readonly demoLost: readonly string[];
   readonly adminKey: string;
   /** `department/system` → API key of the demo systems whose key is known. */
   readonly demoKeys: DemoKeys;
@@ -303,13 +305,17 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
 
     let demoKeys: DemoKeys = {};
     let demoSkipped: string[] = [];
+    let demoLost: string[] = [];
     if (options.seedDemo ?? true) {
       const demoKeyFile = dataDir ? join(dataDir, 'demo-keys.json') : undefined;
       const known = (demoKeyFile && readJson<DemoKeys>(demoKeyFile)) || {};
-      const seeded = await seedDemo({ registry, validator, now }, known);
+      const keep = (keys: DemoKeys) => {
+        if (demoKeyFile) writeSecret(demoKeyFile, `${JSON.stringify(keys, null, 2)}\n`);
+      };
+      const seeded = await seedDemo({ registry, validator, now }, known, keep);
       demoKeys = seeded.keys;
       demoSkipped = seeded.skipped;
-      if (demoKeyFile) writeSecret(demoKeyFile, `${JSON.stringify(demoKeys, null, 2)}\n`);
+      demoLost = seeded.lost;
     }
 
     // The registry is the truth for subscription rules: with --in-memory the bus starts empty, and with a dataDir
@@ -330,6 +336,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       dynamoDbEndpoint: dynamodb.endpoint,
       dynamoDbUnbound: dynamodb.whyUnbound,
       demoSkipped,
+      demoLost,
       adminKey,
       demoKeys,
       eventBridge,

@@ -65,6 +65,12 @@ try {
     for (const [system, key] of demo) lines.push(`    ${system.padEnd(42)} ${key}`);
   }
   for (const skipped of bus.demoSkipped) lines.push(`  Demo contract not registered: ${skipped}`);
+  if (bus.demoLost.length > 0) {
+    lines.push(
+      `  Demo systems whose key is not known: ${bus.demoLost.join(', ')} (an earlier start stopped before keeping`,
+      '  it, and keys are shown only once; start with an empty SHAREBUS_DATA_DIR for a fresh demo catalogue)',
+    );
+  }
   if (bus.dynamoDbUnbound !== undefined) {
     lines.push(
       '',
