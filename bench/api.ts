@@ -12,7 +12,18 @@ import { parseArgs } from 'node:util';
 import { startSharebus } from '../local/runtime.js';
 import { percentile } from './lib/percentile.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '500' } } });
+const { values } = parseArgs({
+  options: {
+    help: { type: 'boolean', short: 'h' },
+    events: { type: 'string', default: '500' },
+  },
+});
+if (values.help) {
+  console.log(
+    'usage: npm run bench:api [-- --events N]\n  --events N  events published one at a time (default 500)',
+  );
+  process.exit(0);
+}
 const EVENTS = Number(values.events);
 const WARMUP = 50;
 

@@ -18,10 +18,17 @@ import { percentile } from './lib/percentile.js';
 
 const { values } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h' },
     events: { type: 'string', default: '10000' },
     'lambda-ms': { type: 'string', default: '3000' },
   },
 });
+if (values.help) {
+  console.log(
+    'usage: npm run bench:backlog [-- --events N] [-- --lambda-ms MS]\n  --events N      events published (default 10000)\n  --lambda-ms MS  how long each Lambda target takes (default 3000)',
+  );
+  process.exit(0);
+}
 const EVENTS = Number(values.events);
 const LAMBDA_MS = Number(values['lambda-ms']);
 const PROBE_EVERY_MS = 10;

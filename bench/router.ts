@@ -53,7 +53,16 @@ interface Args {
   readonly latency: boolean;
 }
 
+const USAGE = `usage: npm run bench:router [-- --seed N] [-- --export DIR] [-- --no-latency]
+  --seed N      the corpus's seed (default ${DEFAULT_SEED})
+  --export DIR  write the rules and events as JSON, for other engines
+  --no-latency  skip the PutEvents-to-Lambda latency measurement`;
+
 function parseArgs(argv: readonly string[]): Args {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   let seed = DEFAULT_SEED;
   let exportDir: string | undefined;
   let latency = true;

@@ -1,0 +1,29 @@
+// Each benchmark answers --help with its usage and runs nothing, as `npm start -- --help` does.
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+describe('benchmark --help', () => {
+  it.each([
+    ['router', '--help', '--export DIR'],
+    ['api', '-h', '--events N'],
+    ['backlog', '--help', '--lambda-ms MS'],
+  ])('bench:%s prints its usage for %s and exits 0 without measuring', (bench, flag, option) => {
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'bench', `${bench}.ts`), flag],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    // Assess
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    expect(result.stdout).toMatch(new RegExp(`^usage: npm run bench:${bench} `));
+    expect(result.stdout).toContain(option);
+    expect(result.stdout.trim().split('\n').length).toBeLessThan(6);
+  });
+});
