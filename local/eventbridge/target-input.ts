@@ -3,7 +3,7 @@
 // shared/conformance/eventbridge/input-transformer.json).
 import { validationError } from './errors.js';
 import { InvalidJsonPathError, type PathSegment, parseJsonPath, readJsonPath } from './json-path.js';
-import { JsonTextError, parseJsonText } from './patterns/json-text.js';
+import { JsonTextError, jacksonLocation, parseJsonText } from './patterns/json-text.js';
 
 export interface InputTransformerConfig {
   readonly InputPathsMap?: Readonly<Record<string, string>>;
@@ -46,17 +46,15 @@ const UNESCAPED = new Set(['aws.events.event', 'aws.events.event.json']);
 
 const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/g;
 
-/** Jackson quotes at most this many characters of the text in a parse error. */
-const JACKSON_SNIPPET = 500;
-
 /**
- * Where Jackson (AWS's parser) says a JSON syntax error is, as its messages print it: `[Source: (String)"...";
- * line: L, column: C]`. Jackson reports the column just past what it read: past a word where a value should start
- * (`env:dev` at column 4), past any other character it did not expect (`{'a'` and `{a:` at column 3, a bad escape
- * at its letter), past the end of a text too short. Lines break at \n, \r\n or a lone \r. Checked against Jackson
- * 2.12 on twenty texts; a leading zero is one place it reads one character differently.
+ * Where Jackson (AWS's parser) says a JSON syntax error is, as its messages print it (see jacksonLocation).
+ * Jackson reports the column just past what it read: past a word where a value should start (`env:dev` at column
+ * 4), past any other character it did not expect (`{'a'` and `{a:` at column 3, a bad escape at its letter), past
+ * the end of a text too short; lines are those it had counted at the fault, which a string's raw newline does not
+ * move. Checked against Jackson 2.12 on twenty texts; a leading zero is one place it reads one character
+ * differently.
  */
-function jacksonLocation(text: string, fault: JsonTextError | undefined): string {
+function faultLocation(text: string, fault: JsonTextError | undefined): string {
   const offset = fault?.offset ?? text.length;
   let end = offset + 1;
   if (offset >= text.length) end = text.length;
@@ -64,20 +62,7 @@ function jacksonLocation(text: string, fault: JsonTextError | undefined): string
     end = offset;
     while (end < text.length && /[A-Za-z0-9_$]/.test(text.charAt(end))) end++;
   } else if (fault?.what === 'bad escape') end = offset + 2;
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x0a || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  const snippet =
-    text.length > JACKSON_SNIPPET
-      ? `${text.slice(0, JACKSON_SNIPPET)}"[truncated ${text.length - JACKSON_SNIPPET} chars]`
-      : `${text}"`;
-  return `[Source: (String)"${snippet}; line: ${line}, column: ${end - lineStart + 1}]`;
+  return jacksonLocation(text, end, offset);
 }
 
 function compilePath(path: string, what: string, targetId: string): PathSegment[] {
@@ -116,7 +101,7 @@ export function compileTargetInput(target: TargetInputConfig): TargetInputRender
         if (error instanceof JsonTextError) fault = error;
       }
       // AWS's words, recorded twice (aws/aws-cli#6711, ansible-collections/community.aws#201): Jackson's.
-      throw validationError(`JSON syntax error in input for target ${id}: ${jacksonLocation(input, fault)}`);
+      throw validationError(`JSON syntax error in input for target ${id}: ${faultLocation(input, fault)}`);
     }
     return () => ({ ok: true, payload: input });
   }

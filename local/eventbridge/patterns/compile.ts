@@ -5,7 +5,7 @@
 import { InvalidEventPatternError } from './errors.js';
 import { type CaseAlternatives, caseAlternatives } from './ignore-case.js';
 import { type CidrRange, CidrSyntaxError, ipHex, looksLikeIp, parseCidr, parseIp } from './ip-address.js';
-import { type JsonNode, JsonTextError, parseJsonText } from './json-text.js';
+import { type JsonNode, JsonTextError, jacksonLocation, parseJsonText, type Span } from './json-text.js';
 import { comparableKey, MAX_KEY, MIN_KEY, NUMBER_RANGE_MESSAGE } from './numbers.js';
 import {
   MAX_WILDCARD_COMPLEXITY,
@@ -117,8 +117,33 @@ const RESERVED_IN_OR = new Set([
   'ip-address-not-in-range',
 ]);
 
-function refuse(reason: string): never {
-  throw new InvalidEventPatternError(reason);
+/** The pattern being compiled and where its nodes sit, so that a refusal can say where (see refuse). */
+let reading: { readonly text: string; readonly spans: ReadonlyMap<JsonNode, Span> } | undefined;
+
+/**
+ * Where AWS's parser (event-ruler's compiler on Jackson, reading token by token) stands when it meets a fault,
+ * which its message ends with: `{ past: node }`, just past the node (a string's closing quote, a list's `]`);
+ * `{ at: node }`, just past the node's first token as Jackson has read it (a string's opening quote, as it reads
+ * the text only when asked; a `[` or `{`; a whole number or literal), which is also where it stands on the key
+ * before that value, having read on past the colon. `twice`: the fault was met inside a step that catches and
+ * reports it again, so the location is written twice (anything-but lists). No `where`: AWS's message has no
+ * location (its fault is not the parser's, as with CIDR ranges).
+ */
+interface Where {
+  readonly past?: JsonNode;
+  readonly at?: JsonNode;
+  readonly twice?: boolean;
+}
+
+function refuse(reason: string, where?: Where): never {
+  const node = where?.past ?? where?.at;
+  const span = node === undefined ? undefined : reading?.spans.get(node);
+  if (reading === undefined || node === undefined || span === undefined)
+    throw new InvalidEventPatternError(reason);
+  const opened = node.kind === 'string' || node.kind === 'array' || node.kind === 'object';
+  const offset = where?.past !== undefined || !opened ? span.end : span.at + 1;
+  const location = `\n at ${jacksonLocation(reading.text, offset)}`;
+  throw new InvalidEventPatternError(reason, { location: where?.twice ? location + location : location });
 }
 
 /** The text Jackson reports for a token in "Invalid member"/"Bad value" messages. */
@@ -138,40 +163,52 @@ function tokenText(node: JsonNode | undefined): string {
   }
 }
 
-function comparable(text: string): number {
+function comparable(text: string, where: Where | undefined): number {
   const key = comparableKey(Number(text));
-  return key === undefined ? refuse(NUMBER_RANGE_MESSAGE) : key;
+  return key === undefined ? refuse(NUMBER_RANGE_MESSAGE, where) : key;
 }
 
-function wildcardOf(text: string): Wildcard {
+function wildcardOf(text: string, where: Where): Wildcard {
   try {
     return parseWildcard(text);
   } catch (e) {
-    if (e instanceof WildcardSyntaxError) refuse(e.message);
+    if (e instanceof WildcardSyntaxError) refuse(e.message, where);
     throw e;
   }
 }
 
-/** Only one member is allowed in a match expression; `message` is what AWS says when there are more. */
+/**
+ * Only one member is allowed in a match expression; `message` is what AWS says when there are more, standing on
+ * the second key.
+ */
 function expectSingle(entries: ReadonlyArray<readonly [string, JsonNode]>, message: string): void {
-  if (entries.length > 1) refuse(message);
+  const second = entries[1];
+  if (second !== undefined) refuse(message, { at: second[1] });
 }
 
 const ONE_KEY = 'Only one key allowed in match expression';
 const TOO_MANY = 'Too many elements in numeric expression';
 
-function numericMatcher(items: readonly JsonNode[]): ValueMatcher {
+function numericMatcher(list: JsonNode & { kind: 'array' }): ValueMatcher {
+  const items = list.items;
+  /** Standing on the n-th item, or on the list's `]` when there is none. */
+  const on = (n: number): Where => {
+    const item = items[n];
+    return item === undefined ? { past: list } : { at: item };
+  };
+  // Ranges are checked once the list is read.
+  const end: Where = { past: list };
   const first = items[0];
-  if (first?.kind !== 'string') refuse(`Invalid member in numeric match: ${tokenText(first)}`);
+  if (first?.kind !== 'string') refuse(`Invalid member in numeric match: ${tokenText(first)}`, on(0));
   const op = first.value;
   const operand = items[1];
   const numericOperand = (label: string): string =>
-    operand?.kind === 'number' ? operand.text : refuse(`Value of ${label} must be numeric`);
+    operand?.kind === 'number' ? operand.text : refuse(`Value of ${label} must be numeric`, on(1));
   switch (op) {
     case '=': {
       const text = numericOperand('equals');
-      if (items.length > 2) refuse(TOO_MANY);
-      return { kind: 'exact-number', text, key: comparable(text) };
+      if (items.length > 2) refuse(TOO_MANY, on(2));
+      return { kind: 'exact-number', text, key: comparable(text, end) };
     }
     case '>':
     case '>=': {
@@ -180,31 +217,38 @@ function numericMatcher(items: readonly JsonNode[]): ValueMatcher {
       if (next === undefined) {
         return {
           kind: 'numeric',
-          low: comparable(lowText),
+          low: comparable(lowText, end),
           lowOpen: op === '>',
           high: MAX_KEY,
           highOpen: false,
         };
       }
-      if (next.kind !== 'string') refuse(`Bad value in numeric range: ${tokenText(next)}`);
+      if (next.kind !== 'string') refuse(`Bad value in numeric range: ${tokenText(next)}`, on(2));
       const op2 = next.value;
-      if (op2 !== '<' && op2 !== '<=') refuse(`Bad numeric range operator: ${op2}`);
+      if (op2 !== '<' && op2 !== '<=') refuse(`Bad numeric range operator: ${op2}`, { past: next });
       const top = items[3];
-      if (top?.kind !== 'number') refuse(`Value of ${op2} must be numeric`);
-      if (items.length > 4) refuse('Too many terms in numeric range expression');
-      const low = comparable(lowText);
-      const high = comparable(top.text);
-      if (low >= high) refuse('Bottom must be less than top');
+      if (top?.kind !== 'number') refuse(`Value of ${op2} must be numeric`, on(3));
+      if (items.length > 4) refuse('Too many terms in numeric range expression', on(4));
+      const low = comparable(lowText, end);
+      const high = comparable(top.text, end);
+      if (low >= high) refuse('Bottom must be less than top', end);
       return { kind: 'numeric', low, lowOpen: op === '>', high, highOpen: op2 === '<' };
     }
     case '<':
     case '<=': {
       const text = numericOperand(op);
-      if (items.length > 2) refuse(TOO_MANY);
-      return { kind: 'numeric', low: MIN_KEY, lowOpen: false, high: comparable(text), highOpen: op === '<' };
+      if (items.length > 2) refuse(TOO_MANY, on(2));
+      return {
+        kind: 'numeric',
+        low: MIN_KEY,
+        lowOpen: false,
+        high: comparable(text, end),
+        highOpen: op === '<',
+      };
     }
     default:
-      return refuse(`Unrecognized numeric range operator: ${op}`);
+      // Met once the operand is read.
+      return refuse(`Unrecognized numeric range operator: ${op}`, on(1));
   }
 }
 
@@ -217,12 +261,14 @@ function anythingButSet(kind: AnythingButSetKind, operand: JsonNode): ValueMatch
       : kind === 'wildcard'
         ? 'wildcard match pattern must be a string'
         : 'prefix/suffix match pattern must be a string';
-  const items = operand.kind === 'array' ? operand.items : [operand];
+  const list = operand.kind === 'array';
+  const items = list ? operand.items : [operand];
   const values: string[] = [];
   for (const item of items) {
-    if (item.kind !== 'string') refuse(typeMessage);
+    // A list's items are read inside a step that reports their faults again.
+    if (item.kind !== 'string') refuse(typeMessage, { at: item, twice: list });
     if ((kind === 'prefix' || kind === 'suffix') && item.value === '')
-      refuse('Null prefix/suffix not allowed');
+      refuse('Null prefix/suffix not allowed', { past: item, twice: list });
     values.push(item.value);
   }
   switch (kind) {
@@ -233,7 +279,12 @@ function anythingButSet(kind: AnythingButSetKind, operand: JsonNode): ValueMatch
     case 'equals-ignore-case':
       return { kind: 'anything-but-ignore-case', values, alts: values.map(caseAlternatives) };
     case 'wildcard':
-      return { kind: 'anything-but-wildcard', values, wildcards: values.map(wildcardOf) };
+      // Checked once the value, or the whole list, is read.
+      return {
+        kind: 'anything-but-wildcard',
+        values,
+        wildcards: values.map((value) => wildcardOf(value, { past: operand })),
+      };
   }
 }
 
@@ -244,31 +295,40 @@ function anythingButMatcher(
   const single = 'Value of anything-but must be an array or single string/number value.';
   if (operand.kind === 'object') {
     const inner = operand.entries[0];
-    if (inner === undefined) refuse('Anything-But expression name not found');
+    if (inner === undefined) refuse('Anything-But expression name not found', { past: operand });
     const [op, value] = inner;
     if (op !== 'equals-ignore-case' && op !== 'prefix' && op !== 'suffix' && op !== 'wildcard') {
-      refuse(`Unsupported anything-but pattern: ${op}`);
+      refuse(`Unsupported anything-but pattern: ${op}`, { at: value });
     }
-    if (value.kind !== 'array' && value.kind !== 'string' && value.kind !== 'number') refuse(single);
+    if (value.kind !== 'array' && value.kind !== 'string' && value.kind !== 'number')
+      refuse(single, { at: value });
     const matcher = anythingButSet(op, value);
     expectSingle(operand.entries, TOO_MANY);
     expectSingle(entries, TOO_MANY);
     return matcher;
   }
-  if (operand.kind !== 'array' && operand.kind !== 'string' && operand.kind !== 'number') refuse(single);
+  if (operand.kind !== 'array' && operand.kind !== 'string' && operand.kind !== 'number') {
+    refuse(single, { at: operand });
+  }
   const strings = new Set<string>();
   const numbers = new Set<number>();
   if (operand.kind === 'array') {
     for (const item of operand.items) {
+      // Read inside a step that reports a parser fault again, and another fault once, where it stands.
       if (item.kind === 'string') strings.add(item.value);
-      else if (item.kind === 'number') numbers.add(comparable(item.text));
-      else refuse('Inside anything but list, start|null|boolean is not supported.');
+      else if (item.kind === 'number') numbers.add(comparable(item.text, { at: item }));
+      else
+        refuse('Inside anything but list, start|null|boolean is not supported.', { at: item, twice: true });
     }
     if (strings.size > 0 === numbers.size > 0) {
-      refuse('Inside anything but list, either all values are number or string, mixed type is not supported');
+      refuse(
+        'Inside anything but list, either all values are number or string, mixed type is not supported',
+        { past: operand },
+      );
     }
   } else if (operand.kind === 'string') strings.add(operand.value);
-  else numbers.add(comparable(operand.text));
+  // A single number out of range is refused outside the parser: no location.
+  else numbers.add(comparable(operand.text, undefined));
   expectSingle(entries, TOO_MANY);
   return { kind: 'anything-but', strings, numbers };
 }
@@ -282,9 +342,11 @@ function affixMatcher(
   if (value.kind === 'object') {
     const inner = value.entries[0];
     const label = which === 'prefix' ? 'Prefix' : 'Suffix';
-    if (inner === undefined) refuse(`${label} expression name not found`);
-    if (inner[0] !== 'equals-ignore-case') refuse(`Unsupported ${which} pattern: ${inner[0]}`);
-    if (inner[1].kind !== 'string') refuse('equals-ignore-case match pattern must be a string');
+    if (inner === undefined) refuse(`${label} expression name not found`, { past: value });
+    if (inner[0] !== 'equals-ignore-case')
+      refuse(`Unsupported ${which} pattern: ${inner[0]}`, { at: inner[1] });
+    if (inner[1].kind !== 'string')
+      refuse('equals-ignore-case match pattern must be a string', { at: inner[1] });
     const text = inner[1].value;
     expectSingle(value.entries, ONE_KEY);
     expectSingle(entries, ONE_KEY);
@@ -292,30 +354,30 @@ function affixMatcher(
       ? { kind: 'prefix-ignore-case', value: text, alts: caseAlternatives(text) }
       : { kind: 'suffix-ignore-case', value: text, alts: caseAlternatives(text) };
   }
-  if (value.kind !== 'string') refuse(`${which} match pattern must be a string`);
+  if (value.kind !== 'string') refuse(`${which} match pattern must be a string`, { at: value });
   expectSingle(entries, ONE_KEY);
   return { kind: which, value: value.value };
 }
 
-function matchExpression(node: { entries: ReadonlyArray<readonly [string, JsonNode]> }): {
+function matchExpression(node: JsonNode & { kind: 'object' }): {
   matcher?: ValueMatcher;
   absent?: true;
 } {
   const entries = node.entries;
   const first = entries[0];
-  if (first === undefined) refuse('Match expression name not found');
+  if (first === undefined) refuse('Match expression name not found', { past: node });
   const [name, value] = first;
   switch (name) {
     case 'exactly':
-      if (value.kind !== 'string') refuse('exact match pattern must be a string');
+      if (value.kind !== 'string') refuse('exact match pattern must be a string', { at: value });
       expectSingle(entries, ONE_KEY);
       return { matcher: { kind: 'exact-string', value: value.value } };
     case 'prefix':
     case 'suffix':
       return { matcher: affixMatcher(name, value, entries) };
     case 'numeric': {
-      if (value.kind !== 'array') refuse('Value of numeric must be an array.');
-      const matcher = numericMatcher(value.items);
+      if (value.kind !== 'array') refuse('Value of numeric must be an array.', { at: value });
+      const matcher = numericMatcher(value);
       expectSingle(entries, TOO_MANY);
       return { matcher };
     }
@@ -323,16 +385,17 @@ function matchExpression(node: { entries: ReadonlyArray<readonly [string, JsonNo
       return { matcher: anythingButMatcher(value, entries) };
     case 'exists': {
       if (value.kind !== 'true' && value.kind !== 'false')
-        refuse('exists match pattern must be either true or false.');
+        refuse('exists match pattern must be either true or false.', { at: value });
       expectSingle(entries, ONE_KEY);
       return value.kind === 'true' ? { matcher: { kind: 'exists' } } : { absent: true };
     }
     case 'cidr': {
-      if (value.kind !== 'string') refuse('prefix match pattern must be a string');
+      if (value.kind !== 'string') refuse('prefix match pattern must be a string', { at: value });
       let range: CidrRange;
       try {
         range = parseCidr(value.value);
       } catch (e) {
+        // Refused outside the parser: no location.
         if (e instanceof CidrSyntaxError) refuse(e.message);
         throw e;
       }
@@ -340,23 +403,24 @@ function matchExpression(node: { entries: ReadonlyArray<readonly [string, JsonNo
       return { matcher: { kind: 'cidr', range } };
     }
     case 'equals-ignore-case':
-      if (value.kind !== 'string') refuse('equals-ignore-case match pattern must be a string');
+      if (value.kind !== 'string') refuse('equals-ignore-case match pattern must be a string', { at: value });
       expectSingle(entries, ONE_KEY);
       return {
         matcher: { kind: 'equals-ignore-case', value: value.value, alts: caseAlternatives(value.value) },
       };
     case 'wildcard': {
-      if (value.kind !== 'string') refuse('wildcard match pattern must be a string');
-      const wildcard = wildcardOf(value.value);
+      if (value.kind !== 'string') refuse('wildcard match pattern must be a string', { at: value });
+      const wildcard = wildcardOf(value.value, { past: value });
       expectSingle(entries, ONE_KEY);
       return { matcher: { kind: 'wildcard', value: value.value, wildcard } };
     }
     default:
-      return refuse(`Unrecognized match type ${name}`);
+      return refuse(`Unrecognized match type ${name}`, { at: value });
   }
 }
 
-function fieldCondition(path: string, items: readonly JsonNode[]): FieldCondition {
+function fieldCondition(path: string, list: JsonNode & { kind: 'array' }): FieldCondition {
+  const items = list.items;
   const matchers: ValueMatcher[] = [];
   let absent = false;
   for (const item of items) {
@@ -386,10 +450,10 @@ function fieldCondition(path: string, items: readonly JsonNode[]): FieldConditio
         matchers.push({ kind: 'exact-literal', literal: item.kind });
         break;
       case 'array':
-        refuse('Match value must be String, number, true, false, or null');
+        refuse('Match value must be String, number, true, false, or null', { at: item });
     }
   }
-  if (items.length === 0) refuse('Empty arrays are not allowed');
+  if (items.length === 0) refuse('Empty arrays are not allowed', { past: list });
   return { path, matchers, absent };
 }
 
@@ -398,43 +462,46 @@ type MutableBranch = Map<string, FieldCondition>;
 function parseObject(
   branches: MutableBranch[],
   path: readonly string[],
-  entries: ReadonlyArray<readonly [string, JsonNode]>,
+  node: JsonNode & { kind: 'object' },
   insideOr: boolean,
 ): void {
+  const entries = node.entries;
   for (const [key, value] of entries) {
     if (key === '$or') {
       parseOr(branches, path, value);
       continue;
     }
     if (insideOr && RESERVED_IN_OR.has(key)) {
-      refuse(`${key} is Ruler reserved fieldName which cannot be used inside $or.`);
+      refuse(`${key} is Ruler reserved fieldName which cannot be used inside $or.`, { at: value });
     }
-    if (value.kind === 'object') parseObject(branches, [...path, key], value.entries, insideOr);
+    if (value.kind === 'object') parseObject(branches, [...path, key], value, insideOr);
     else if (value.kind === 'array') {
-      const condition = fieldCondition([...path, key].join('.'), value.items);
+      const condition = fieldCondition([...path, key].join('.'), value);
       if (branches.length === 0) branches.push(new Map());
       // A repeated key replaces the earlier one, as in AWS (its parser keeps the last occurrence).
       for (const branch of branches) branch.set(condition.path, condition);
-    } else refuse(`"${key}" must be an object or an array`);
+    } else refuse(`"${key}" must be an object or an array`, { at: value });
   }
-  if (entries.length === 0) refuse('Empty objects are not allowed');
+  if (entries.length === 0) refuse('Empty objects are not allowed', { past: node });
 }
 
 function parseOr(branches: MutableBranch[], path: readonly string[], value: JsonNode): void {
   const before = branches.map((b) => new Map(b));
   branches.length = 0;
-  if (value.kind !== 'array') refuse('It must be an Array followed with $or.');
+  if (value.kind !== 'array') refuse('It must be an Array followed with $or.', { at: value });
   for (const item of value.items) {
-    if (item.kind !== 'object') refuse('Only JSON object is allowed in array of $or relationship.');
+    if (item.kind !== 'object')
+      refuse('Only JSON object is allowed in array of $or relationship.', { at: item });
     const forked = before.map((b) => new Map(b));
     if (forked.length === 0) forked.push(new Map());
-    parseObject(forked, path, item.entries, true);
+    parseObject(forked, path, item, true);
     for (const branch of forked) branches.push(branch);
     if (branches.length > MAX_OR_BRANCHES) {
       refuse(`The $or conditions combine into more than ${MAX_OR_BRANCHES} alternatives`);
     }
   }
-  if (value.items.length < 2) refuse('There must have at least 2 Objects in $or relationship.');
+  if (value.items.length < 2)
+    refuse('There must have at least 2 Objects in $or relationship.', { past: value });
 }
 
 function checkWildcardComplexity(branches: readonly Branch[]): void {
@@ -465,16 +532,24 @@ function checkWildcardComplexity(branches: readonly Branch[]): void {
 /** Parses and validates pattern JSON into its branches. Throws InvalidEventPatternError. */
 export function compileBranches(patternJson: string): Branch[] {
   let root: JsonNode;
+  const spans = new Map<JsonNode, Span>();
   try {
-    root = parseJsonText(patternJson);
+    root = parseJsonText(patternJson, spans);
   } catch (e) {
     if (e instanceof JsonTextError)
       throw new InvalidEventPatternError(`Filter is not valid JSON: ${e.message}`);
     throw e;
   }
-  if (root.kind !== 'object') refuse('Filter is not an object');
-  const branches: MutableBranch[] = [];
-  parseObject(branches, [], root.entries, false);
-  checkWildcardComplexity(branches);
-  return branches;
+  reading = { text: patternJson, spans };
+  try {
+    if (root.kind !== 'object') refuse('Filter is not an object', { at: root });
+    const branches: MutableBranch[] = [];
+    parseObject(branches, [], root, false);
+    // The machine refuses this once the rule is read, outside the parser: no location.
+    reading = undefined;
+    checkWildcardComplexity(branches);
+    return branches;
+  } finally {
+    reading = undefined;
+  }
 }

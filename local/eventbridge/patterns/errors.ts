@@ -8,8 +8,12 @@ export class InvalidEventPatternError extends Error {
   /** AWS's reason alone, without the "Event pattern is not valid." preamble. */
   readonly reason: string;
 
-  constructor(reason: string, options?: { cause?: unknown }) {
-    super(`Event pattern is not valid. Reason: ${reason}`, options);
+  /**
+   * `location`: where AWS's parser stood, as its message ends (`\n at [Source: ...]`, see compile.ts), when AWS's
+   * message has one.
+   */
+  constructor(reason: string, options?: { cause?: unknown; location?: string }) {
+    super(`Event pattern is not valid. Reason: ${reason}${options?.location ?? ''}`, options);
     this.reason = reason;
   }
 }

@@ -23,8 +23,17 @@ export class JsonTextError extends Error {
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-/** Parses one JSON document (surrounding whitespace allowed). Throws JsonTextError. */
-export function parseJsonText(text: string): JsonNode {
+/** Where a node sits in the text it was read from: its first character, and just past its last. */
+export interface Span {
+  readonly at: number;
+  readonly end: number;
+}
+
+/**
+ * Parses one JSON document (surrounding whitespace allowed). Throws JsonTextError. Given `spans`, records where
+ * each node of the document sits (for pattern refusals, which say where, as AWS's parser does).
+ */
+export function parseJsonText(text: string, spans?: Map<JsonNode, Span>): JsonNode {
   let pos = 0;
 
   const fail = (what: string): never => {
@@ -105,6 +114,13 @@ export function parseJsonText(text: string): JsonNode {
   const readValue = (depth: number): JsonNode => {
     if (depth > 512) fail('nesting too deep');
     skipSpace();
+    const at = pos;
+    const node = readNode(depth);
+    spans?.set(node, { at, end: pos });
+    return node;
+  };
+
+  const readNode = (depth: number): JsonNode => {
     const c = text[pos];
     if (c === '{') {
       pos++;
@@ -172,6 +188,39 @@ export function parseJsonText(text: string): JsonNode {
   skipSpace();
   if (pos !== text.length) fail('unexpected text after the JSON value');
   return root;
+}
+
+/** Jackson quotes at most this many UTF-16 units of the text in its messages. */
+const JACKSON_SNIPPET = 500;
+
+/**
+ * Jackson's `[Source: (String)"..."; line: L, column: C]` for a place in `text`: `column` is the offset just past
+ * what it had read, `linesTo` where it had counted lines to (the same unless a fault came inside a token). Lines
+ * break at \n, \r\n or a lone \r; columns count UTF-16 units from 1. The text is quoted up to 500 units, then
+ * `"[truncated N chars]`; ISO control characters but \r and \n are written \uXXXX, as Jackson 2.13 and later do.
+ */
+export function jacksonLocation(text: string, column: number, linesTo = column): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < linesTo; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  const quoted = text.length > JACKSON_SNIPPET ? text.slice(0, JACKSON_SNIPPET) : text;
+  let escaped = '';
+  for (let i = 0; i < quoted.length; i++) {
+    const c = quoted.charCodeAt(i);
+    const control = (c < 0x20 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f);
+    escaped += control ? `\\u${c.toString(16).toUpperCase().padStart(4, '0')}` : quoted.charAt(i);
+  }
+  const snippet =
+    text.length > JACKSON_SNIPPET
+      ? `${escaped}"[truncated ${text.length - JACKSON_SNIPPET} chars]`
+      : `${escaped}"`;
+  return `[Source: (String)"${snippet}; line: ${line}, column: ${column - lineStart + 1}]`;
 }
 
 /**

@@ -1291,7 +1291,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     [
       'archives.json',
       '{"archives": [{"name": "a", "sourceArn": "s", "busName": "b", "eventPattern": "{\\"source\\": \\"x\\"}"}]}',
-      'archive a: Event pattern is not valid. Reason: "source" must be an object or an array',
+      'archive a: Event pattern is not valid. Reason: "source" must be an object or an array\n' +
+        ' at [Source: (String)"{"source": "x"}"; line: 1, column: 13]',
     ],
     ['connections.json', '{"connections": [null]}', 'connections[0] has no string name'],
     [

@@ -316,6 +316,25 @@ describe('createSubscription', () => {
     },
   );
 
+  it("says EventBridge's reason for refusing a filter, without where in the rule's pattern its parser stood", async () => {
+    // Prepare
+    const { ports } = await setUp();
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, {
+        type: TYPE,
+        filter: { employees: [{ numeric: ['>>', 10] }] },
+        endpoint: { url: HOOK },
+      }),
+    );
+    // Assess
+    const reason = 'Event pattern is not valid. Reason: Unrecognized numeric range operator: >>';
+    expect(error).toMatchObject({
+      message: `EventBridge refuses the filter: ${reason}`,
+      fields: [{ field: '/filter', message: reason }],
+    });
+  });
+
   it('deletes the rule it put when the registry write fails, and passes the failure on', async () => {
     // Prepare
     const failure = new RegistryConflictError('simulated write failure', 'subscription:x');

@@ -21,7 +21,13 @@ function matches(pattern: unknown, eventJson: string): boolean {
   return fromText;
 }
 
+/** The message of a refused pattern, without the location AWS's parser adds (see "where a refusal says"). */
 function refusal(pattern: unknown): string {
+  return (located(pattern).split('\n')[0] as string).trimEnd();
+}
+
+/** The whole message of a refused pattern, location included. */
+function located(pattern: unknown): string {
   try {
     compilePattern(typeof pattern === 'string' ? pattern : JSON.stringify(pattern));
   } catch (e) {
@@ -703,5 +709,131 @@ describe('RuleMatcher', () => {
 
     // Assess
     expect(results).toEqual([[], [], [], ['absent']]);
+  });
+});
+
+describe('where a refusal says the fault is', () => {
+  /** What AWS's parser (Jackson) appends: where it stood in the pattern text, 1-based. */
+  const at = (pattern: string, line: number, column: number) =>
+    ` at [Source: (String)"${pattern}"; line: ${line}, column: ${column}]`;
+
+  // Recorded from AWS by LocalStack's AWS-validated tests (test_events_patterns.snapshot.json). Jackson stands just
+  // past the token it read: past a number or `true`, past `[`, `{` or `]`, past a string's opening quote until its
+  // text is read; on a key, it has already read past the colon into the value.
+  it.each([
+    ['a number as a field value', '{"int": 42}', '"int" must be an object or an array', 1, 11],
+    ['a string as a field value', '{"string": "my-value"}', '"string" must be an object or an array', 1, 13],
+    ['an empty list', '{"resources": []}', 'Empty arrays are not allowed', 1, 17],
+    [
+      'an unknown match type before a list',
+      '{"detail": {"equal": [{"NUMERIC": ["=", 5]}]}}',
+      'Unrecognized match type NUMERIC',
+      1,
+      36,
+    ],
+    [
+      'an unknown match type before true',
+      '{"my_key": [{"EXISTS": true}]}',
+      'Unrecognized match type EXISTS',
+      1,
+      28,
+    ],
+    [
+      'a bad range operator, once read',
+      '{"detail": {"c-count": [{"numeric": [">", 0, ">", 0]}]}}',
+      'Bad numeric range operator: >',
+      1,
+      49,
+    ],
+    [
+      'a missing range bound',
+      '{"detail": {"c-count": [{"numeric": [">", 0, "<"]}]}}',
+      'Value of < must be numeric',
+      1,
+      50,
+    ],
+  ])('says where AWS says, for %s', (_case, pattern, reason, line, column) => {
+    // Act / Assess
+    expect(located(pattern)).toBe(
+      `Event pattern is not valid. Reason: ${reason}\n${at(pattern, line, column)}`,
+    );
+  });
+
+  it('says it twice for a fault inside an anything-but list, as AWS does (recorded)', () => {
+    // Prepare: event-ruler catches the fault of a list item and reports it again from where it stands
+    const pattern = '{"detail": {"state": [{"anything-but": {"prefix": [123, "test"]}}]}}';
+    // Act / Assess
+    expect(located(pattern)).toBe(
+      `Event pattern is not valid. Reason: prefix/suffix match pattern must be a string\n${at(pattern, 1, 55)}\n${at(pattern, 1, 55)}`,
+    );
+  });
+
+  it('says nowhere for a fault AWS finds outside its parser: a CIDR range, a too complex wildcard (recorded)', () => {
+    // Act
+    const cidr = located('{"detail": {"sourceIPAddress": [{"cidr": "bad-filter"}]}}');
+    const complex = located('{"EventBusArn": [{"wildcard": "*:*:*:*:*:event-bus/*"}]}');
+    // Assess
+    expect(cidr).toBe("Event pattern is not valid. Reason: Malformed CIDR, one '/' required");
+    expect(complex).toMatch(/^Event pattern is not valid\. Reason: Rule is too complex - [^\n]*$/);
+  });
+
+  // The rest follow event-ruler's compiler on Jackson 2.17, re-run in a scratch harness for these texts.
+  it('counts lines at \\n, \\r\\n and a lone \\r, and writes a tab in the text as \\u0009', () => {
+    // Prepare
+    const pattern = '{\n\t"source": ["a"],\r\n  "detail": {"n": [{"numeric": [">", 0, "<"]}]}\n}';
+    // Act / Assess
+    expect(located(pattern)).toBe(
+      'Event pattern is not valid. Reason: Value of < must be numeric\n at [Source: (String)"{\n\\u0009"source": ["a"],\r\n  "detail": {"n": [{"numeric": [">", 0, "<"]}]}\n}"; line: 3, column: 45]',
+    );
+  });
+
+  it('quotes 500 characters of a longer pattern and says how many it left out', () => {
+    // Prepare
+    const items = Array.from({ length: 80 }, (_, i) => `"x${String(i).padStart(3, '0')}"`);
+    const pattern = `{"source": [${items.join(', ')}], "detail": {"state": "on"}}`;
+    // Act
+    const message = located(pattern);
+    // Assess
+    expect(pattern).toHaveLength(679);
+    expect(message).toBe(
+      `Event pattern is not valid. Reason: "state" must be an object or an array\n at [Source: (String)"${pattern.slice(0, 500)}"[truncated 179 chars]; line: 1, column: 675]`,
+    );
+  });
+
+  it.each([
+    [
+      'a numeric bound out of range, at the end of its list',
+      '{"detail": {"n": [{"numeric": ["=", 6e9]}]}}',
+      41,
+    ],
+    [
+      'a number out of range in an anything-but list, just past it',
+      '{"detail": {"n": [{"anything-but": [1, 6e9]}]}}',
+      43,
+    ],
+  ])('says where for %s', (_case, pattern, column) => {
+    // Act / Assess
+    expect(located(pattern)).toBe(
+      `Event pattern is not valid. Reason: Value must be between -5.0E9 and 5.0E9, inclusive\n${at(pattern, 1, column)}`,
+    );
+  });
+
+  it.each([
+    [
+      'a second key of a match expression',
+      '{"a": [{"prefix": "x", "suffix": "y"}]}',
+      'Only one key allowed in match expression',
+      35,
+    ],
+    [
+      'a reserved name inside $or',
+      '{"$or": [{"a": ["1"]}, {"exists": ["b"]}]}',
+      'exists is Ruler reserved fieldName which cannot be used inside $or.',
+      36,
+    ],
+    ['an empty object', '{"a": {}}', 'Empty objects are not allowed', 9],
+  ])('stands on what it read last for %s', (_case, pattern, reason, column) => {
+    // Act / Assess
+    expect(located(pattern)).toBe(`Event pattern is not valid. Reason: ${reason}\n${at(pattern, 1, column)}`);
   });
 });
