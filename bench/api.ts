@@ -20,7 +20,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'usage: npm run bench:api [-- --events N]\n  --events N  events published one at a time (default 500)',
+    'usage: npm run bench:api [-- [--events N]]\n  --events N  events published one at a time (default 500)',
   );
   process.exit(0);
 }

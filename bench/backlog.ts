@@ -25,7 +25,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'usage: npm run bench:backlog [-- --events N] [-- --lambda-ms MS]\n  --events N      events published (default 10000)\n  --lambda-ms MS  how long each Lambda target takes (default 3000)',
+    'usage: npm run bench:backlog [-- [--events N] [--lambda-ms MS]]\n  --events N      events published (default 10000)\n  --lambda-ms MS  how long each Lambda target takes (default 3000)',
   );
   process.exit(0);
 }

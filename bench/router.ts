@@ -1,6 +1,6 @@
 // Router benchmark: events per second through one bus's RuleMatcher at 10, 100, 1,000 and 10,000 rules, then the
 // delivery latency the embedded EventBridge adds (PutEvents -> in-process Lambda call) at 1,000 rules.
-// Usage: npm run bench:router [-- --seed N] [-- --export DIR] [-- --no-latency]
+// Usage: npm run bench:router [-- [--seed N] [--export DIR] [--no-latency]]
 // --export writes the rules and events as JSON for running the same corpus through other engines.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -53,7 +53,7 @@ interface Args {
   readonly latency: boolean;
 }
 
-const USAGE = `usage: npm run bench:router [-- --seed N] [-- --export DIR] [-- --no-latency]
+const USAGE = `usage: npm run bench:router [-- [--seed N] [--export DIR] [--no-latency]]
   --seed N      the corpus's seed (default ${DEFAULT_SEED})
   --export DIR  write the rules and events as JSON, for other engines
   --no-latency  skip the PutEvents-to-Lambda latency measurement`;

@@ -239,7 +239,7 @@ function filterShare(
   const tooLong = /Event pattern is (\d+) characters long; the maximum is (\d+)/.exec(message);
   // EventBridge ends its reason with where its parser stood in the rule's whole pattern (`\n at [Source: ...]`),
   // which sharebus wrote around the filter: the place means nothing to the caller, the reason does.
-  if (tooLong === null) return (message.split('\n')[0] as string).trimEnd();
+  if (tooLong === null) return message.split('\n at [Source: (String)')[0] as string;
   // With an empty filter (`,"data":{}`), less its two braces: what the pattern takes besides the filter.
   const own = eventPatternFor(contract, {}).length - 2;
   const limit = Number(tooLong[2]);
