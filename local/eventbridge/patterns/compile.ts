@@ -5,7 +5,8 @@
 import { InvalidEventPatternError } from './errors.js';
 import { type CaseAlternatives, caseAlternatives } from './ignore-case.js';
 import { type CidrRange, CidrSyntaxError, ipHex, looksLikeIp, parseCidr, parseIp } from './ip-address.js';
-import { type JsonNode, JsonTextError, jacksonLocation, parseJsonText, type Span } from './json-text.js';
+import { jacksonSyntaxFault } from './jackson-syntax.js';
+import { type JsonNode, jacksonLocation, readJsonPrefix, type Span } from './json-text.js';
 import { comparableKey, MAX_KEY, MIN_KEY, NUMBER_RANGE_MESSAGE } from './numbers.js';
 import {
   MAX_WILDCARD_COMPLEXITY,
@@ -132,18 +133,39 @@ let reading: { readonly text: string; readonly spans: ReadonlyMap<JsonNode, Span
 interface Where {
   readonly past?: JsonNode;
   readonly at?: JsonNode;
+  /** Where exactly, when it is neither (a root number, see compileTree). */
+  readonly offset?: number;
   readonly twice?: boolean;
+  /** AWS's message says no place, though the fault is met there (for ordering it against a syntax fault). */
+  readonly silent?: boolean;
 }
+
+/**
+ * Where in the text each refusal was met (Infinity: only once the text was read to its end), so that, of a fault of
+ * the compiler's and one of the parser's, the one AWS meets first is reported.
+ */
+const metAt = new WeakMap<InvalidEventPatternError, number>();
 
 function refuse(reason: string, where?: Where): never {
   const node = where?.past ?? where?.at;
   const span = node === undefined ? undefined : reading?.spans.get(node);
-  if (reading === undefined || node === undefined || span === undefined)
-    throw new InvalidEventPatternError(reason);
-  const opened = node.kind === 'string' || node.kind === 'array' || node.kind === 'object';
-  const offset = where?.past !== undefined || !opened ? span.end : span.at + 1;
-  const location = `\n at ${jacksonLocation(reading.text, offset)}`;
-  throw new InvalidEventPatternError(reason, { location: where?.twice ? location + location : location });
+  let offset = where?.offset ?? Number.POSITIVE_INFINITY;
+  if (node !== undefined && span !== undefined) {
+    const opened = node.kind === 'string' || node.kind === 'array' || node.kind === 'object';
+    offset = where?.past !== undefined || !opened ? span.end : span.at + 1;
+  }
+  // A list or object the text ends inside has no end: a fault met there comes after the parser's.
+  const text = reading?.text;
+  const location =
+    text !== undefined && where?.silent !== true && Number.isFinite(offset)
+      ? `\n at ${jacksonLocation(text, offset)}`
+      : undefined;
+  const error = new InvalidEventPatternError(
+    reason,
+    location === undefined ? {} : { location: where?.twice ? location + location : location },
+  );
+  metAt.set(error, offset);
+  throw error;
 }
 
 /** The text Jackson reports for a token in "Invalid member"/"Bad value" messages. */
@@ -163,7 +185,7 @@ function tokenText(node: JsonNode | undefined): string {
   }
 }
 
-function comparable(text: string, where: Where | undefined): number {
+function comparable(text: string, where: Where): number {
   const key = comparableKey(Number(text));
   return key === undefined ? refuse(NUMBER_RANGE_MESSAGE, where) : key;
 }
@@ -328,7 +350,7 @@ function anythingButMatcher(
     }
   } else if (operand.kind === 'string') strings.add(operand.value);
   // A single number out of range is refused outside the parser: no location.
-  else numbers.add(comparable(operand.text, undefined));
+  else numbers.add(comparable(operand.text, { at: operand, silent: true }));
   expectSingle(entries, TOO_MANY);
   return { kind: 'anything-but', strings, numbers };
 }
@@ -396,7 +418,7 @@ function matchExpression(node: JsonNode & { kind: 'object' }): {
         range = parseCidr(value.value);
       } catch (e) {
         // Refused outside the parser: no location.
-        if (e instanceof CidrSyntaxError) refuse(e.message);
+        if (e instanceof CidrSyntaxError) refuse(e.message, { past: value, silent: true });
         throw e;
       }
       expectSingle(entries, ONE_KEY);
@@ -529,26 +551,90 @@ function checkWildcardComplexity(branches: readonly Branch[]): void {
   }
 }
 
+/** The branches of a pattern read as a tree (see compileBranches), without the wildcard complexity check. */
+function compileTree(root: JsonNode, text: string): MutableBranch[] {
+  if (root.kind !== 'object') {
+    // Past a root number, Jackson also reads one space, tab or newline (checking root values are apart).
+    const end = reading?.spans.get(root)?.end ?? 0;
+    const apart = root.kind === 'number' && /[ \t\n]/.test(text.charAt(end));
+    refuse('Filter is not an object', apart ? { offset: end + 1 } : { at: root });
+  }
+  const branches: MutableBranch[] = [];
+  parseObject(branches, [], root, false);
+  return branches;
+}
+
+/**
+ * The lists and objects the text ends inside, outermost first, each with the key it is the value of (undefined
+ * for the root and list items).
+ */
+function openChain(
+  root: JsonNode | undefined,
+  spans: ReadonlyMap<JsonNode, Span>,
+): Array<readonly [JsonNode, string | undefined]> {
+  const chain: Array<readonly [JsonNode, string | undefined]> = [];
+  let node = root;
+  let key: string | undefined;
+  while (node !== undefined && (node.kind === 'object' || node.kind === 'array')) {
+    if (Number.isFinite(spans.get(node)?.end)) break;
+    chain.push([node, key]);
+    if (node.kind === 'object') {
+      const last = node.entries.at(-1);
+      key = last?.[0];
+      node = last?.[1];
+    } else {
+      key = undefined;
+      node = node.items.at(-1);
+    }
+  }
+  return chain;
+}
+
+/** Anything-but reads its lists inside a step that reports a fault again, from where the parser then stands. */
+function inAnythingButList(chain: ReadonlyArray<readonly [JsonNode, string | undefined]>): boolean {
+  const [list, key] = chain.at(-1) ?? [];
+  if (list?.kind !== 'array') return false;
+  if (key === 'anything-but') return chain.at(-3)?.[0].kind === 'array';
+  const outer = chain.at(-2)?.[1];
+  return (
+    outer === 'anything-but' &&
+    (key === 'prefix' || key === 'suffix' || key === 'equals-ignore-case' || key === 'wildcard')
+  );
+}
+
 /** Parses and validates pattern JSON into its branches. Throws InvalidEventPatternError. */
 export function compileBranches(patternJson: string): Branch[] {
-  let root: JsonNode;
   const spans = new Map<JsonNode, Span>();
-  try {
-    root = parseJsonText(patternJson, spans);
-  } catch (e) {
-    if (e instanceof JsonTextError)
-      throw new InvalidEventPatternError(`Filter is not valid JSON: ${e.message}`);
-    throw e;
-  }
+  const { root, fault } = readJsonPrefix(patternJson, spans);
   reading = { text: patternJson, spans };
   try {
-    if (root.kind !== 'object') refuse('Filter is not an object', { at: root });
-    const branches: MutableBranch[] = [];
-    parseObject(branches, [], root, false);
-    // The machine refuses this once the rule is read, outside the parser: no location.
-    reading = undefined;
-    checkWildcardComplexity(branches);
-    return branches;
+    if (fault === undefined) {
+      const branches = compileTree(root as JsonNode, patternJson);
+      // The machine refuses this once the rule is read, outside the parser: no location.
+      reading = undefined;
+      checkWildcardComplexity(branches);
+      return branches;
+    }
+    // Not JSON. AWS's compiler reads the pattern token by token: a fault of its own met first is the one reported.
+    const syntax = jacksonSyntaxFault(patternJson);
+    if (root !== undefined) {
+      try {
+        compileTree(root, patternJson);
+      } catch (e) {
+        const met = e instanceof InvalidEventPatternError ? metAt.get(e) : undefined;
+        if (met === undefined || syntax === undefined || met <= syntax.offset) throw e;
+      }
+    }
+    // What AWS's parser would not read past (text after the root object, which it never reads) is refused in ours.
+    if (syntax === undefined)
+      throw new InvalidEventPatternError(`Filter is not valid JSON: ${fault.message}`);
+    let location = `\n at ${jacksonLocation(patternJson, syntax.offset, syntax.linesTo)}`;
+    if (inAnythingButList(openChain(root, spans))) {
+      // Reported again from where the parser then stands: past a character it refused, else where it said.
+      const stands = syntax.stands ?? syntax.offset;
+      location += `\n at ${jacksonLocation(patternJson, stands, syntax.linesTo ?? stands)}`;
+    }
+    throw new InvalidEventPatternError(syntax.message, { location });
   } finally {
     reading = undefined;
   }

@@ -23,17 +23,65 @@ export class JsonTextError extends Error {
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
+/**
+ * Java's Character.isJavaIdentifierPart, with which Jackson reads a word it does not know: letters, digits, `_`,
+ * `$`, other scripts' letters, marks and currency signs, and what Java ignores in identifiers (most control
+ * characters, and format characters such as U+FEFF).
+ */
+export function isJavaIdentifierPart(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x5f ||
+    c === 0x24 ||
+    c <= 0x08 ||
+    (c >= 0x0e && c <= 0x1b) ||
+    (c >= 0x7f && c <= 0x9f) ||
+    (c > 0x9f && /[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}\p{Sc}\p{Cf}]/u.test(String.fromCodePoint(c)))
+  );
+}
+
 /** Where a node sits in the text it was read from: its first character, and just past its last. */
 export interface Span {
   readonly at: number;
   readonly end: number;
 }
 
+/** Parses one JSON document (surrounding whitespace allowed). Throws JsonTextError. */
+export function parseJsonText(text: string): JsonNode {
+  return readJson(text, undefined, undefined);
+}
+
 /**
- * Parses one JSON document (surrounding whitespace allowed). Throws JsonTextError. Given `spans`, records where
- * each node of the document sits (for pattern refusals, which say where, as AWS's parser does).
+ * What a pattern's text reads as, token by token, as AWS's parser reads it: the tree, with where each node sits in
+ * `spans`, or, when the text is not JSON, the tree up to the fault and the fault. A list or object still open at
+ * the fault holds what was read of it, its span's `end` Infinity; a value whose token the fault is in is left out.
  */
-export function parseJsonText(text: string, spans?: Map<JsonNode, Span>): JsonNode {
+export function readJsonPrefix(
+  text: string,
+  spans: Map<JsonNode, Span>,
+): { readonly root: JsonNode | undefined; readonly fault: JsonTextError | undefined } {
+  const read: { root?: JsonNode } = {};
+  try {
+    readJson(text, spans, read);
+    return { root: read.root, fault: undefined };
+  } catch (e) {
+    if (!(e instanceof JsonTextError)) throw e;
+    return { root: read.root, fault: e };
+  }
+}
+
+/**
+ * The reader of both: with `prefix`, each list or object is attached to its parent (and the root to `prefix`) as
+ * soon as it opens, so that a fault leaves what was read; numbers and literals are then held to what Jackson reads
+ * as one token (no `01`, `1.`, `truex`), so that the fault falls in the token Jackson would refuse.
+ */
+function readJson(
+  text: string,
+  spans: Map<JsonNode, Span> | undefined,
+  prefix: { root?: JsonNode } | undefined,
+): JsonNode {
   let pos = 0;
 
   const fail = (what: string): never => {
@@ -111,83 +159,132 @@ export function parseJsonText(text: string, spans?: Map<JsonNode, Span>): JsonNo
     }
   };
 
-  const readValue = (depth: number): JsonNode => {
+  /** Reads a value; `attach` puts it in its parent (a list or object as it opens, anything else once read). */
+  const readValue = (depth: number, attach: (node: JsonNode) => void): JsonNode => {
     if (depth > 512) fail('nesting too deep');
     skipSpace();
     const at = pos;
-    const node = readNode(depth);
+    const c = text[pos];
+    if (c === '{' || c === '[') {
+      const node: JsonNode = c === '{' ? { kind: 'object', entries: [] } : { kind: 'array', items: [] };
+      spans?.set(node, { at, end: Number.POSITIVE_INFINITY });
+      if (prefix !== undefined) attach(node);
+      pos++;
+      if (node.kind === 'object') readEntries(depth, node.entries as Array<readonly [string, JsonNode]>);
+      else readItems(depth, node.items as JsonNode[]);
+      spans?.set(node, { at, end: pos });
+      if (prefix === undefined) attach(node);
+      return node;
+    }
+    if (prefix !== undefined && c === '"') {
+      // Jackson reads a string's text only when asked: a string value whose text is at fault is there all the same.
+      try {
+        const node: JsonNode = { kind: 'string', value: readString() };
+        spans?.set(node, { at, end: pos });
+        attach(node);
+        return node;
+      } catch (e) {
+        const node: JsonNode = { kind: 'string', value: '' };
+        spans?.set(node, { at, end: Number.POSITIVE_INFINITY });
+        attach(node);
+        throw e;
+      }
+    }
+    const node = readScalar();
+    // Jackson reads a root number with what follows it, which must be white space.
+    if (
+      prefix !== undefined &&
+      depth === 0 &&
+      node.kind === 'number' &&
+      pos < text.length &&
+      !/\s/.test(text[pos] as string)
+    ) {
+      fail('unexpected character');
+    }
     spans?.set(node, { at, end: pos });
+    attach(node);
     return node;
   };
 
-  const readNode = (depth: number): JsonNode => {
-    const c = text[pos];
-    if (c === '{') {
+  const readEntries = (depth: number, entries: Array<readonly [string, JsonNode]>): void => {
+    skipSpace();
+    if (text[pos] === '}') {
       pos++;
-      const entries: Array<readonly [string, JsonNode]> = [];
-      skipSpace();
-      if (text[pos] === '}') {
-        pos++;
-        return { kind: 'object', entries };
-      }
-      for (;;) {
-        skipSpace();
-        const key = readString();
-        skipSpace();
-        expect(':');
-        entries.push([key, readValue(depth + 1)]);
-        skipSpace();
-        if (text[pos] === ',') {
-          pos++;
-          continue;
-        }
-        expect('}');
-        return { kind: 'object', entries };
-      }
+      return;
     }
-    if (c === '[') {
+    for (;;) {
+      skipSpace();
+      const key = readString();
+      skipSpace();
+      expect(':');
+      readValue(depth + 1, (value) => entries.push([key, value]));
+      skipSpace();
+      if (text[pos] === ',') {
+        pos++;
+        continue;
+      }
+      expect('}');
+      return;
+    }
+  };
+
+  const readItems = (depth: number, items: JsonNode[]): void => {
+    skipSpace();
+    if (text[pos] === ']') {
       pos++;
-      const items: JsonNode[] = [];
+      return;
+    }
+    for (;;) {
+      readValue(depth + 1, (item) => items.push(item));
       skipSpace();
-      if (text[pos] === ']') {
+      if (text[pos] === ',') {
         pos++;
-        return { kind: 'array', items };
+        continue;
       }
-      for (;;) {
-        items.push(readValue(depth + 1));
-        skipSpace();
-        if (text[pos] === ',') {
-          pos++;
-          continue;
-        }
-        expect(']');
-        return { kind: 'array', items };
+      expect(']');
+      return;
+    }
+  };
+
+  /** In prefix mode, whether Jackson reads the literal just read on as a longer word (`truex`), a fault. */
+  const wordGoesOn = (): boolean => {
+    const c = text.charCodeAt(pos);
+    return prefix !== undefined && c >= 0x30 && c !== 0x5d && c !== 0x7d && isJavaIdentifierPart(c);
+  };
+  /** In prefix mode, whether the number just read (`read`) is one Jackson refuses as a token: `01`, `1.`, `1e`. */
+  const numberFaulty = (read: string): boolean => {
+    if (prefix === undefined) return false;
+    const next = text.charAt(pos);
+    return (
+      /[0-9]/.test(next) || (next === '.' && !/[.eE]/.test(read)) || (/[eE]/.test(next) && !/[eE]/.test(read))
+    );
+  };
+
+  const readScalar = (): JsonNode => {
+    if (text[pos] === '"') return { kind: 'string', value: readString() };
+    for (const literal of ['true', 'false', 'null'] as const) {
+      if (text.startsWith(literal, pos)) {
+        pos += literal.length;
+        if (wordGoesOn()) fail('unexpected character');
+        return { kind: literal };
       }
-    }
-    if (c === '"') return { kind: 'string', value: readString() };
-    if (text.startsWith('true', pos)) {
-      pos += 4;
-      return { kind: 'true' };
-    }
-    if (text.startsWith('false', pos)) {
-      pos += 5;
-      return { kind: 'false' };
-    }
-    if (text.startsWith('null', pos)) {
-      pos += 4;
-      return { kind: 'null' };
     }
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(text);
     if (m === null) return fail('unexpected character');
     pos += m[0].length;
+    if (numberFaulty(m[0])) fail('unexpected character');
     return { kind: 'number', text: m[0] };
   };
 
-  const root = readValue(0);
+  let root: JsonNode | undefined;
+  readValue(0, (node) => {
+    root = node;
+    if (prefix !== undefined) prefix.root = node;
+  });
   skipSpace();
   if (pos !== text.length) fail('unexpected text after the JSON value');
-  return root;
+  return root as JsonNode;
 }
 
 /** Jackson quotes at most this many UTF-16 units of the text in its messages. */

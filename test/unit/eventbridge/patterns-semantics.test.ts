@@ -520,7 +520,9 @@ describe('InvalidEventPatternError', () => {
 
     // Assess
     expect(messages[0]).toBe('Event pattern is not valid. Reason: Filter is not an object');
-    expect(messages[1]).toMatch(/^Event pattern is not valid\. Reason: Filter is not valid JSON/);
+    expect(messages[1]).toBe(
+      'Event pattern is not valid. Reason: Unexpected end-of-input: expected close marker for Array (start marker at [Source: (String)"{"source": ["; line: 1, column: 12])',
+    );
   });
 });
 
@@ -818,6 +820,19 @@ describe('where a refusal says the fault is', () => {
     );
   });
 
+  it('stands past the white space after a root number, which Jackson reads too', () => {
+    // Act / Assess (a \r it puts back)
+    expect(located('42 ')).toBe(
+      `Event pattern is not valid. Reason: Filter is not an object\n${at('42 ', 1, 4)}`,
+    );
+    expect(located('42\n')).toBe(
+      `Event pattern is not valid. Reason: Filter is not an object\n${at('42\n', 2, 1)}`,
+    );
+    expect(located('42\r')).toBe(
+      `Event pattern is not valid. Reason: Filter is not an object\n${at('42\r', 1, 3)}`,
+    );
+  });
+
   it.each([
     [
       'a second key of a match expression',
@@ -835,5 +850,138 @@ describe('where a refusal says the fault is', () => {
   ])('stands on what it read last for %s', (_case, pattern, reason, column) => {
     // Act / Assess
     expect(located(pattern)).toBe(`Event pattern is not valid. Reason: ${reason}\n${at(pattern, 1, column)}`);
+  });
+});
+
+describe('a pattern that is not JSON', () => {
+  const at = (pattern: string, line: number, column: number) =>
+    ` at [Source: (String)"${pattern}"; line: ${line}, column: ${column}]`;
+  const VALUES = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
+
+  // Recorded from AWS by LocalStack's AWS-validated tests: Jackson's own words, where it stood.
+  it.each([
+    ['a text', 'this is valid json but not a dict', `Unrecognized token 'this': was expecting ${VALUES}`, 5],
+    [
+      'single quotes',
+      "{'bad': 'quotation'}",
+      "Unexpected character (''' (code 39)): was expecting double-quote to start field name",
+      2,
+    ],
+    ['a bare word', '{"not": closed mark"', `Unrecognized token 'closed': was expecting ${VALUES}`, 15],
+  ])("is refused in AWS's words for %s", (_case, pattern, reason, column) => {
+    // Act / Assess
+    expect(located(pattern)).toBe(`Event pattern is not valid. Reason: ${reason}\n${at(pattern, 1, column)}`);
+  });
+
+  // The rest as Jackson 2.17 answers them, run in a scratch harness that re-creates event-ruler's token walk; 31,500
+  // mutated patterns agreed with it (docs/eventbridge.md).
+  it.each([
+    [
+      'a trailing comma in a list',
+      '{"a": ["b",]}',
+      `Unexpected character (']' (code 93)): expected a valid value ${VALUES}`,
+      1,
+      12,
+    ],
+    [
+      'a trailing comma in an object',
+      '{"a": ["b"],}',
+      "Unexpected character ('}' (code 125)): was expecting double-quote to start field name",
+      1,
+      13,
+    ],
+    [
+      'a missing colon',
+      '{"a" ["b"]}',
+      "Unexpected character ('[' (code 91)): was expecting a colon to separate field name and value",
+      1,
+      6,
+    ],
+    [
+      'a missing comma',
+      '{"a": ["b" "c"]}',
+      `Unexpected character ('"' (code 34)): was expecting comma to separate Array entries`,
+      1,
+      12,
+    ],
+    ['a leading zero', '{"a": [01]}', 'Invalid numeric value: Leading zeroes not allowed', 1, 9],
+    [
+      'a decimal point alone',
+      '{"a": [301.]}',
+      "Unexpected character (']' (code 93)) in numeric value: Decimal point not followed by a digit",
+      1,
+      11,
+    ],
+    [
+      'NaN',
+      '{"a": [NaN]}',
+      "Non-standard token 'NaN': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow",
+      1,
+      11,
+    ],
+    ['a bad escape', '{"a": ["b\\x"]}', "Unrecognized character escape 'x' (code 120)", 1, 11],
+    [
+      'a comment',
+      '{"a": [1] // c\n}',
+      "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
+      1,
+      11,
+    ],
+    [
+      'a list closed by a brace',
+      '{"a": [}',
+      `Unexpected close marker '}': expected ']' (for Array starting at ${at('{"a": [}', 1, 7).slice(4)})`,
+      1,
+      8,
+    ],
+    [
+      'an end inside a list, on its fourth line',
+      '{\n"a": [\n1,\n',
+      'Unexpected end-of-input within/between Array entries',
+      4,
+      1,
+    ],
+    [
+      'a raw tab in a string',
+      '{"a": ["b\tc"]}',
+      'Illegal unquoted character ((CTRL-CHAR, code 9)): has to be escaped using backslash to be included in string value',
+      1,
+      10,
+    ],
+  ])('is refused as Jackson refuses %s', (_case, pattern, reason, line, column) => {
+    // Act
+    const message = located(pattern);
+    // Assess: the quoted text writes a tab \u0009
+    const quoted = pattern.replaceAll('\t', '\\u0009');
+    expect(message).toBe(`Event pattern is not valid. Reason: ${reason}\n${at(quoted, line, column)}`);
+  });
+
+  it('reports a fault of the compiler met before the parser reaches the broken text, as AWS reads token by token', () => {
+    // Act
+    const beforeTheEnd = located('{"string":"my-value"');
+    const beforeTheBrokenNumber = located('{"time": [{"prefix": 1s23}]}');
+    // Assess
+    expect(beforeTheEnd).toBe(
+      `Event pattern is not valid. Reason: "string" must be an object or an array\n${at('{"string":"my-value"', 1, 12)}`,
+    );
+    expect(beforeTheBrokenNumber).toBe(
+      `Event pattern is not valid. Reason: prefix match pattern must be a string\n${at('{"time": [{"prefix": 1s23}]}', 1, 23)}`,
+    );
+  });
+
+  it('says twice where it stood for broken text inside an anything-but list, the second time past it', () => {
+    // Prepare
+    const pattern = '{"detail": {"state": [{"anything-but": ["stopped" "running"]}]}}';
+    // Act / Assess
+    expect(located(pattern)).toBe(
+      `Event pattern is not valid. Reason: Unexpected character ('"' (code 34)): was expecting comma to separate Array entries\n${at(pattern, 1, 51)}\n${at(pattern, 1, 52)}`,
+    );
+  });
+
+  it("refuses text after the closing brace in words of ours: AWS's parser never reads it", () => {
+    // Act / Assess
+    expect(refusal('{"source": ["a"]} x')).toBe(
+      'Event pattern is not valid. Reason: Filter is not valid JSON: unexpected text after the JSON value at offset 18',
+    );
   });
 });
