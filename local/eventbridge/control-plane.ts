@@ -736,7 +736,7 @@ export class ControlPlane {
       )
     )
       throw validationError('SQS FIFO is not supported by Dead Letter Queues');
-    const compiled = readers.map((t) => ({ ...t, render: compileTargetInput(t.input) }));
+    const compiled = readers.map((t) => ({ ...t, render: compileTargetInput(t.input, replaying) }));
     const ids = new Set([...rule.targets.keys(), ...compiled.map((t) => t.id)]);
     if (ids.size > MAX_TARGETS_PER_RULE) throw limitExceeded();
     const failed: JsonObject[] = [];

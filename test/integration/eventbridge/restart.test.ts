@@ -1044,7 +1044,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
   });
 
-  it('keeps every target an earlier version logged that PutTargets now refuses: a FIFO DLQ, an Input nested deep, a member of the wrong type', async () => {
+  it('keeps every target an earlier version logged that PutTargets now refuses: a FIFO DLQ, an Input nested deep, a member of the wrong type, the whole event outside a JSON object', async () => {
     // Prepare: a rule, then (as an earlier version logged them) its two targets in one PutTargets line.
     const first = await start();
     await first.client.send(new PutRuleCommand({ Name: 'placed', EventPattern: '{"source":["x"]}' }));
@@ -1054,6 +1054,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const targets = [
       { Id: 'fifo-dlq', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: queueArn('dlq.fifo') } },
       { Id: 'deep', Arn: queueArn('deep'), Input: deep },
+      { Id: 'whole', Arn: queueArn('whole'), InputTransformer: { InputTemplate: '<aws.events.event.json>' } },
       // An earlier version kept members the model lacks, and members of the wrong type it did not read.
       {
         Id: 'sqs',
@@ -1071,8 +1072,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const listed = await second.client.send(new ListTargetsByRuleCommand({ Rule: 'placed' }));
     // Assess
     expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
-    expect(listed.Targets?.map((t) => t.Id)).toEqual(['fifo-dlq', 'deep', 'sqs']);
-    expect(listed.Targets?.[2]).toEqual({
+    expect(listed.Targets?.map((t) => t.Id)).toEqual(['fifo-dlq', 'deep', 'whole', 'sqs']);
+    expect(listed.Targets?.[3]).toEqual({
       Id: 'sqs',
       Arn: queueArn('q'),
       SqsParameters: { MessageGroupId: 'g' },
