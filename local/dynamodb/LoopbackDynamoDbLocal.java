@@ -22,5 +22,11 @@ public final class LoopbackDynamoDbLocal {
     if (connectors.length == 0) throw new IllegalStateException("DynamoDB Local has no connector to bind");
     for (Connector connector : connectors) ((ServerConnector) connector).setHost(host);
     proxy.start();
+    // launcher.ts waits for this line: any server answering on the port would otherwise pass for this one.
+    System.out.println(READY + host + ":" + ((ServerConnector) connectors[0]).getLocalPort());
+    System.out.flush();
   }
+
+  /** What the line the launcher waits for begins with. */
+  static final String READY = "sharebus: DynamoDB Local listening on ";
 }

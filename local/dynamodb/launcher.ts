@@ -128,6 +128,32 @@ function binderClasses(
   }
 }
 
+/** The line the binder prints once its server listens (see LoopbackDynamoDbLocal.java), before `host:port`. */
+const READY = 'sharebus: DynamoDB Local listening on ';
+
+/**
+ * Waits until DynamoDB Local is up: `ready()` (its own word, when it can give one) and an answer on `endpoint`.
+ * A port chosen free can be taken by another process before Java binds it, and that process's answers would pass
+ * for DynamoDB Local's: this runtime would then read and write another server's database (seen: two test runs
+ * starting at once shared one, and a restart found another run's admin key). Rejects when `exited()` says the
+ * process ended, or at `deadline`.
+ */
+export async function untilUp(
+  endpoint: string,
+  ready: () => boolean,
+  exited: () => string | undefined,
+  deadline: number,
+): Promise<void> {
+  for (;;) {
+    const ended = exited();
+    if (ended !== undefined) throw new DynamoDbLocalStartError(ended);
+    if (ready() && (await answers(endpoint))) return;
+    if (Date.now() > deadline)
+      throw new DynamoDbLocalStartError(`DynamoDB Local did not answer on ${endpoint} in time`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function answers(endpoint: string): Promise<boolean> {
   try {
     // Any HTTP answer (DynamoDB Local says 400 to a bare GET) means the server is up.
@@ -192,8 +218,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     },
   );
   let output = '';
+  // Through the binder, DynamoDB Local says when it listens; its own jar does not, and its answer must do.
+  const readyLine = 'dir' in binder ? `${READY}${host}:${port}` : undefined;
+  let ready = readyLine === undefined;
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);
+    if (readyLine !== undefined && output.includes(readyLine)) ready = true;
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -207,15 +237,20 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
   const endpoint = `http://${host}:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  while (!(await answers(endpoint))) {
-    if (exited !== undefined) {
-      throw new DynamoDbLocalStartError(`DynamoDB Local exited (code ${exited}) on port ${port}: ${output}`);
-    }
-    if (Date.now() > deadline) {
-      child.stdin?.end();
-      throw new DynamoDbLocalStartError(`DynamoDB Local did not answer on ${endpoint} in time: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await untilUp(
+      endpoint,
+      () => ready,
+      () =>
+        exited === undefined
+          ? undefined
+          : `DynamoDB Local exited (code ${exited}) on port ${port}: ${output}`,
+      deadline,
+    );
+  } catch (error) {
+    child.stdin?.end();
+    if (exited !== undefined) throw error;
+    throw new DynamoDbLocalStartError(`${(error as Error).message}: ${output}`);
   }
 
   return {

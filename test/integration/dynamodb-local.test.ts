@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { startDynamoDbLocal } from '../../local/dynamodb/launcher.js';
+import { startDynamoDbLocal, untilUp } from '../../local/dynamodb/launcher.js';
 
 const jarDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.dynamodb-local');
 
@@ -133,6 +133,40 @@ describe('DynamoDB Local launcher', () => {
       await expect(started).rejects.toThrow(`port ${port} on 127.0.0.1 is in use`);
     } finally {
       await new Promise<void>((resolveClose) => holder.close(() => resolveClose()));
+    }
+  });
+
+  it("does not take another server's answers on its port for DynamoDB Local's before DynamoDB Local says it listens", async () => {
+    // Prepare: a server that took the port after it was chosen free, before Java bound it
+    const taker = createServer((_req, res) => res.writeHead(400).end('{}'));
+    await new Promise<void>((resolveListen) => taker.listen(0, '127.0.0.1', resolveListen));
+    const endpoint = `http://127.0.0.1:${(taker.address() as AddressInfo).port}`;
+    let said = false;
+    try {
+      // Act: it answers at once; DynamoDB Local's word comes 300 ms later, and then its process ends
+      const waiting = untilUp(
+        endpoint,
+        () => said,
+        () => undefined,
+        Date.now() + 5_000,
+      );
+      const outcome = await Promise.race([
+        waiting.then(() => 'up'),
+        new Promise((resolveLater) => setTimeout(() => resolveLater('still waiting'), 300)),
+      ]);
+      said = true;
+      await waiting;
+      const ended = untilUp(
+        endpoint,
+        () => false,
+        () => 'DynamoDB Local exited (code 1)',
+        Date.now() + 5_000,
+      );
+      // Assess
+      expect(outcome).toBe('still waiting');
+      await expect(ended).rejects.toThrow('DynamoDB Local exited (code 1)');
+    } finally {
+      await new Promise<void>((resolveClose) => taker.close(() => resolveClose()));
     }
   });
 
