@@ -21,7 +21,13 @@ public final class LoopbackDynamoDbLocal {
     Connector[] connectors = jetty.getConnectors();
     if (connectors.length == 0) throw new IllegalStateException("DynamoDB Local has no connector to bind");
     for (Connector connector : connectors) ((ServerConnector) connector).setHost(host);
-    proxy.start();
+    try {
+      proxy.start();
+    } catch (Exception e) {
+      // Jetty's threads would keep the JVM running: end it, so the launcher sees the failure (a port taken, say).
+      e.printStackTrace();
+      System.exit(1);
+    }
     // launcher.ts waits for this line: any server answering on the port would otherwise pass for this one.
     System.out.println(READY + host + ":" + ((ServerConnector) connectors[0]).getLocalPort());
     System.out.flush();

@@ -1,5 +1,6 @@
 // Starts AWS's DynamoDB Local (the jar fetched at install by fetch-jar.mjs) as a child process on a
-// known port, waits until it answers, and stops it again.
+// known port (a free one picked, tried again if another process takes it first), waits until it says it listens
+// and answers, and stops it again.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -174,97 +175,108 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   }
   const java = javaBinary();
   const host = options.host ?? '127.0.0.1';
-  const port = options.port || (await freePort(host));
   // Any HTTP answer on the port counts as DynamoDB Local up (below): a port another server holds would pass for
   // it, and this runtime would then read and write that server's database.
-  if (options.port && !(await portIsFree(host, port))) {
+  if (options.port && !(await portIsFree(host, options.port))) {
     throw new DynamoDbLocalStartError(
-      `port ${port} on ${host} is in use: DynamoDB Local cannot listen there.`,
+      `port ${options.port} on ${host} is in use: DynamoDB Local cannot listen there.`,
     );
   }
   const binder = binderClasses(jarDir, java);
   const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
 
-  const javaArgs = [
-    // C1 only and the serial collector: DynamoDB Local starts in about half the time (measured 5.3 s
-    // against 12.4 s on a loaded 2-core machine), which is what a dev server and a test suite wait on.
-    ...(process.env.SHAREBUS_DYNAMODB_JAVA_OPTS ?? '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto')
-      .split(/\s+/)
-      .filter(Boolean),
-    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-    // DynamoDB Local's own main listens on every interface; the binder runs it on `host` alone.
-    ...('dir' in binder
-      ? [`-Dsharebus.host=${host}`, '-cp', `${jarClasspath(jarDir)}:${binder.dir}`, BINDER]
-      : ['-jar', join(jarDir, 'DynamoDBLocal.jar')]),
-    '-port',
-    String(port),
-    '-disableTelemetry',
-    // One database whatever the caller's credentials, so the AWS CLI sees what the handlers wrote.
-    '-sharedDb',
-    ...storage,
-  ];
-  // Java is started under a small shell watchdog that stops it when our end of its stdin closes: on
-  // stop(), and also when this process dies without cleaning up (SIGKILL, a crashed test worker), so no
-  // orphaned DynamoDB Local keeps the port.
-  const watchdog =
-    'exec 3<&0; "$@" </dev/null & pid=$!; (cat <&3 >/dev/null; kill "$pid" 2>/dev/null) & wait "$pid"';
-  const child: ChildProcess = spawn(
-    'sh',
-    ['-c', watchdog, 'sharebus-dynamodb-local', java.path, ...javaArgs],
-    {
-      cwd: jarDir,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  // Through the binder, DynamoDB Local says when it listens; its own jar does not, and its answer must do.
-  const readyLine = 'dir' in binder ? `${READY}${host}:${port}` : undefined;
-  let ready = readyLine === undefined;
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4_000);
-    if (readyLine !== undefined && output.includes(readyLine)) ready = true;
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exited: number | null | undefined;
-  const exit = new Promise<void>((resolveExit) => {
-    child.once('exit', (code) => {
-      exited = code;
-      resolveExit();
-    });
-  });
-
-  const endpoint = `http://${host}:${port}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  try {
-    await untilUp(
-      endpoint,
-      () => ready,
-      () =>
-        exited === undefined
-          ? undefined
-          : `DynamoDB Local exited (code ${exited}) on port ${port}: ${output}`,
-      deadline,
+  /** Starts Java on `port` and waits until it is up (see untilUp). */
+  const launch = async (port: number): Promise<DynamoDbLocal> => {
+    const javaArgs = [
+      // C1 only and the serial collector: DynamoDB Local starts in about half the time (measured 5.3 s
+      // against 12.4 s on a loaded 2-core machine), which is what a dev server and a test suite wait on.
+      ...(process.env.SHAREBUS_DYNAMODB_JAVA_OPTS ?? '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto')
+        .split(/\s+/)
+        .filter(Boolean),
+      `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+      // DynamoDB Local's own main listens on every interface; the binder runs it on `host` alone.
+      ...('dir' in binder
+        ? [`-Dsharebus.host=${host}`, '-cp', `${jarClasspath(jarDir)}:${binder.dir}`, BINDER]
+        : ['-jar', join(jarDir, 'DynamoDBLocal.jar')]),
+      '-port',
+      String(port),
+      '-disableTelemetry',
+      // One database whatever the caller's credentials, so the AWS CLI sees what the handlers wrote.
+      '-sharedDb',
+      ...storage,
+    ];
+    // Java is started under a small shell watchdog that stops it when our end of its stdin closes: on
+    // stop(), and also when this process dies without cleaning up (SIGKILL, a crashed test worker), so no
+    // orphaned DynamoDB Local keeps the port.
+    const watchdog =
+      'exec 3<&0; "$@" </dev/null & pid=$!; (cat <&3 >/dev/null; kill "$pid" 2>/dev/null) & wait "$pid"';
+    const child: ChildProcess = spawn(
+      'sh',
+      ['-c', watchdog, 'sharebus-dynamodb-local', java.path, ...javaArgs],
+      {
+        cwd: jarDir,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
     );
-  } catch (error) {
-    child.stdin?.end();
-    if (exited !== undefined) throw error;
-    throw new DynamoDbLocalStartError(`${(error as Error).message}: ${output}`);
-  }
+    let output = '';
+    // Through the binder, DynamoDB Local says when it listens; its own jar does not, and its answer must do.
+    const readyLine = 'dir' in binder ? `${READY}${host}:${port}` : undefined;
+    let ready = readyLine === undefined;
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4_000);
+      if (readyLine !== undefined && output.includes(readyLine)) ready = true;
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    let exited: number | null | undefined;
+    const exit = new Promise<void>((resolveExit) => {
+      child.once('exit', (code) => {
+        exited = code;
+        resolveExit();
+      });
+    });
 
-  return {
-    endpoint,
-    port,
-    boundTo: 'dir' in binder ? host : undefined,
-    whyUnbound: 'why' in binder ? binder.why : undefined,
-    pid: child.pid ?? -1,
-    async stop() {
-      if (exited !== undefined) return;
+    const endpoint = `http://${host}:${port}`;
+    const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+    try {
+      await untilUp(
+        endpoint,
+        () => ready,
+        () =>
+          exited === undefined
+            ? undefined
+            : `DynamoDB Local exited (code ${exited}) on port ${port}: ${output}`,
+        deadline,
+      );
+    } catch (error) {
       child.stdin?.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exit;
-      clearTimeout(timer);
-    },
+      if (exited !== undefined) throw error;
+      throw new DynamoDbLocalStartError(`${(error as Error).message}: ${output}`);
+    }
+
+    return {
+      endpoint,
+      port,
+      boundTo: 'dir' in binder ? host : undefined,
+      whyUnbound: 'why' in binder ? binder.why : undefined,
+      pid: child.pid ?? -1,
+      async stop() {
+        if (exited !== undefined) return;
+        child.stdin?.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exit;
+        clearTimeout(timer);
+      },
+    };
   };
+  // A port picked free may be taken before Java binds it: then Java cannot listen, and another free port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(options.port || (await freePort(host)));
+    } catch (error) {
+      const taken = /BindException|Address already in use/.test((error as Error).message);
+      if (options.port || !taken || attempt === 3) throw error;
+    }
+  }
 }

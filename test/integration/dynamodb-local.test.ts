@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -167,6 +176,41 @@ describe('DynamoDB Local launcher', () => {
       await expect(ended).rejects.toThrow('DynamoDB Local exited (code 1)');
     } finally {
       await new Promise<void>((resolveClose) => taker.close(() => resolveClose()));
+    }
+  });
+
+  it('ends its Java at once, saying why, when the port it was started on is taken, so another port can be tried', async () => {
+    // Prepare: the binder the launcher compiled (the tests above started it), and a port another server holds
+    const db = await startDynamoDbLocal({ jarDir });
+    await db.stop();
+    const builds = readdirSync(join(jarDir, 'binder')).map((name) => join(jarDir, 'binder', name));
+    const binder = builds.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0] as string;
+    const holder = createServer();
+    await new Promise<void>((resolveListen) => holder.listen(0, '127.0.0.1', resolveListen));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      // Act
+      const run = spawnSync(
+        'java',
+        [
+          `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+          '-cp',
+          `${join(jarDir, 'DynamoDBLocal.jar')}:${join(jarDir, 'DynamoDBLocal_lib', '*')}:${binder}`,
+          'LoopbackDynamoDbLocal',
+          '-port',
+          String(port),
+          '-inMemory',
+          '-disableTelemetry',
+        ],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+      // Assess: before, Jetty's threads kept it running, and the launcher waited out its deadline
+      expect(run.signal).toBeNull();
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('Address already in use');
+      expect(run.stdout).not.toContain('sharebus: DynamoDB Local listening on');
+    } finally {
+      await new Promise<void>((resolveClose) => holder.close(() => resolveClose()));
     }
   });
 
