@@ -202,7 +202,8 @@ describe('DynamoDB Local launcher', () => {
           '-inMemory',
           '-disableTelemetry',
         ],
-        { encoding: 'utf8', timeout: 20_000 },
+        // In the jar's directory, as the launcher runs it: DynamoDB Local writes a metadata file where it runs.
+        { cwd: jarDir, encoding: 'utf8', timeout: 20_000 },
       );
       // Assess: before, Jetty's threads kept it running, and the launcher waited out its deadline
       expect(run.signal).toBeNull();
