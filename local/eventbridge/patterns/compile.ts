@@ -6,7 +6,14 @@ import { InvalidEventPatternError } from './errors.js';
 import { type CaseAlternatives, caseAlternatives } from './ignore-case.js';
 import { type CidrRange, CidrSyntaxError, ipHex, looksLikeIp, parseCidr, parseIp } from './ip-address.js';
 import { jacksonSyntaxFault } from './jackson-syntax.js';
-import { type JsonNode, jacksonLocation, readJsonPrefix, type Span } from './json-text.js';
+import {
+  type JsonNode,
+  JsonTextError,
+  jacksonLocation,
+  parseJsonText,
+  readJsonPrefix,
+  type Span,
+} from './json-text.js';
 import { comparableKey, MAX_KEY, MIN_KEY, NUMBER_RANGE_MESSAGE } from './numbers.js';
 import {
   MAX_WILDCARD_COMPLEXITY,
@@ -595,25 +602,50 @@ function inAnythingButList(chain: ReadonlyArray<readonly [JsonNode, string | und
   const [list, key] = chain.at(-1) ?? [];
   if (list?.kind !== 'array') return false;
   if (key === 'anything-but') return chain.at(-3)?.[0].kind === 'array';
+  // `{"anything-but": {"prefix": [...]}}` as a value of a field's list.
   const outer = chain.at(-2)?.[1];
   return (
     outer === 'anything-but' &&
+    chain.at(-4)?.[0].kind === 'array' &&
     (key === 'prefix' || key === 'suffix' || key === 'equals-ignore-case' || key === 'wildcard')
   );
 }
 
 /** Parses and validates pattern JSON into its branches. Throws InvalidEventPatternError. */
 export function compileBranches(patternJson: string): Branch[] {
+  // Most patterns are taken: they are read without noting where each node sits, which only a refusal needs (it is
+  // read again then, see locatedRefusal).
+  let root: JsonNode | undefined;
+  try {
+    root = parseJsonText(patternJson);
+  } catch (e) {
+    if (!(e instanceof JsonTextError)) throw e;
+    throw locatedRefusal(patternJson, undefined);
+  }
+  let branches: MutableBranch[];
+  try {
+    branches = compileTree(root, patternJson);
+  } catch (e) {
+    if (!(e instanceof InvalidEventPatternError)) throw e;
+    throw locatedRefusal(patternJson, e);
+  }
+  // The machine refuses this once the rule is read, outside the parser: no location.
+  checkWildcardComplexity(branches);
+  return branches;
+}
+
+/**
+ * The refusal of a pattern found refused (`unlocated`, or undefined when it is not JSON), read again token by token
+ * as AWS reads it, to say where, and which fault comes first.
+ */
+function locatedRefusal(patternJson: string, unlocated: InvalidEventPatternError | undefined): Error {
   const spans = new Map<JsonNode, Span>();
   const { root, fault } = readJsonPrefix(patternJson, spans);
   reading = { text: patternJson, spans };
   try {
     if (fault === undefined) {
-      const branches = compileTree(root as JsonNode, patternJson);
-      // The machine refuses this once the rule is read, outside the parser: no location.
-      reading = undefined;
-      checkWildcardComplexity(branches);
-      return branches;
+      compileTree(root as JsonNode, patternJson);
+      return unlocated ?? new InvalidEventPatternError('Filter is not valid JSON');
     }
     // Not JSON. AWS's compiler reads the pattern token by token: a fault of its own met first is the one reported.
     const syntax = jacksonSyntaxFault(patternJson);
@@ -622,19 +654,23 @@ export function compileBranches(patternJson: string): Branch[] {
         compileTree(root, patternJson);
       } catch (e) {
         const met = e instanceof InvalidEventPatternError ? metAt.get(e) : undefined;
-        if (met === undefined || syntax === undefined || met <= syntax.offset) throw e;
+        if (met === undefined || syntax === undefined || met <= syntax.offset) return e as Error;
       }
     }
     // What AWS's parser would not read past (text after the root object, which it never reads) is refused in ours.
     if (syntax === undefined)
-      throw new InvalidEventPatternError(`Filter is not valid JSON: ${fault.message}`);
+      return new InvalidEventPatternError(`Filter is not valid JSON: ${fault.message}`);
+    if (syntax.unlocated) return new InvalidEventPatternError(syntax.message);
     let location = `\n at ${jacksonLocation(patternJson, syntax.offset, syntax.linesTo)}`;
     if (inAnythingButList(openChain(root, spans))) {
-      // Reported again from where the parser then stands: past a character it refused, else where it said.
+      // Reported again from where the parser then stands: past a character it refused (a line break it refused
+      // is not counted as one), else where it said.
       const stands = syntax.stands ?? syntax.offset;
-      location += `\n at ${jacksonLocation(patternJson, stands, syntax.linesTo ?? stands)}`;
+      location += `\n at ${jacksonLocation(patternJson, stands, syntax.linesTo ?? syntax.offset)}`;
     }
-    throw new InvalidEventPatternError(syntax.message, { location });
+    return new InvalidEventPatternError(syntax.message, { location });
+  } catch (e) {
+    return e as Error;
   } finally {
     reading = undefined;
   }

@@ -14,15 +14,21 @@ export interface SyntaxFault {
   readonly linesTo?: number;
   /** Where it stands once it has said so, when that is not `offset`: past a character it refused. */
   readonly stands?: number;
+  /** Its words say no place (a limit of Jackson's own, not a fault of the text at a place). */
+  readonly unlocated?: boolean;
 }
 
 const VALUE_LIST = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
+/** Units of a bad word Jackson names at most. */
+const MAX_WORD = 256;
+/** Lists and objects one inside another Jackson reads at most (StreamReadConstraints). */
+const MAX_DEPTH = 1000;
 
 /** How Jackson names a character in its messages. */
 function charDesc(text: string, at: number): string {
-  const code = text.codePointAt(at) as number;
+  const code = text.charCodeAt(at);
   if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return `(CTRL-CHAR, code ${code})`;
-  const ch = String.fromCodePoint(code);
+  const ch = text.charAt(at);
   return code > 255 ? `'${ch}' (code ${code} / 0x${code.toString(16)})` : `'${ch}' (code ${code})`;
 }
 
@@ -35,7 +41,7 @@ const isIdentifierStart = (c: number): boolean =>
   (c >= 0x61 && c <= 0x7a) ||
   c === 0x5f ||
   c === 0x24 ||
-  (c > 0x7f && /[\p{L}\p{Nl}\p{Pc}\p{Sc}]/u.test(String.fromCodePoint(c)));
+  (c > 0x7f && /[\p{L}\p{Nl}\p{Pc}\p{Sc}]/u.test(String.fromCharCode(c)));
 
 class Fault extends Error {
   constructor(readonly fault: SyntaxFault) {
@@ -50,7 +56,11 @@ class Fault extends Error {
  */
 export function jacksonSyntaxFault(text: string): SyntaxFault | undefined {
   let pos = 0;
-  const fail = (message: string, offset: number, more: { linesTo?: number; stands?: number } = {}): never => {
+  const fail = (
+    message: string,
+    offset: number,
+    more: { linesTo?: number; stands?: number; unlocated?: boolean } = {},
+  ): never => {
     throw new Fault({ message, offset, ...more });
   };
   const code = (at: number): number => text.charCodeAt(at);
@@ -131,32 +141,66 @@ export function jacksonSyntaxFault(text: string): SyntaxFault | undefined {
     }
   };
 
-  /** A word where a value should start: Jackson names it whole, and stands past it. */
+  /** Jackson reads on past a literal or a non-standard number only into a character from `0` up that may go on a word. */
+  const goesOn = (c: number): boolean => c >= 0x30 && c !== 0x5d && c !== 0x7d && isIdentifierPart(c);
+
+  /** A word where a value should start: Jackson names it (its first 256 units, then `...`) and stands past that. */
   const badWord = (): never => {
-    let end = code(pos) === 0x2d ? pos + 1 : pos;
-    while (end < text.length) {
-      const c = text.codePointAt(end) as number;
-      if (!isIdentifierPart(c)) break;
-      end += c > 0xffff ? 2 : 1;
-    }
-    const word = text.slice(pos, Math.max(end, pos + 1));
+    let end = code(pos) === 0x2d || code(pos) === 0x2b ? pos + 1 : pos;
+    while (end < text.length && end - pos < MAX_WORD && isIdentifierPart(code(end))) end++;
+    if (end === pos) end = pos + 1;
+    const word = text.slice(pos, end);
     if (word === 'NaN' || word === 'Infinity') nonStandard(word, end);
-    return fail(`Unrecognized token '${word}': was expecting ${VALUE_LIST}`, end);
+    return fail(
+      `Unrecognized token '${word}${end - pos >= MAX_WORD ? '...' : ''}': was expecting ${VALUE_LIST}`,
+      end,
+    );
   };
   const nonStandard = (word: string, end: number): never =>
     fail(`Non-standard token '${word}': enable \`JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS\` to allow`, end);
 
+  /** After a sign: `-INF`, `-Infinity` (or `+`) are non-standard, begun ones unknown words. */
+  const infinity = (sign: string): never => {
+    const start = pos - 1;
+    pos++;
+    if (eof()) fail('Unexpected end-of-input in a Number value', pos);
+    const word = code(pos) === 0x4e ? `${sign}INF` : code(pos) === 0x6e ? `${sign}Infinity` : undefined;
+    if (word === undefined) {
+      if (sign === '+') return plusSign(pos);
+      pos++;
+      return fail(
+        `Unexpected character (${charDesc(text, pos - 1)}) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value`,
+        pos - 1,
+        { stands: pos },
+      );
+    }
+    const end = start + word.length;
+    if (!text.startsWith(word, start) || goesOn(code(end))) {
+      pos = start;
+      badWord();
+    }
+    return nonStandard(word, end);
+  };
+
+  const plusSign = (at: number): never =>
+    fail(
+      "Unexpected character ('+' (code 43)) in numeric value: JSON spec does not allow numbers to have plus signs: enable `JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow",
+      at,
+      { stands: at + 1 },
+    );
+
   const readNumber = (): void => {
+    if (code(pos) === 0x2b) {
+      pos++;
+      if (eof()) fail('Unexpected end-of-input in a Number value', pos);
+      if (code(pos) === 0x49) infinity('+');
+      plusSign(pos);
+    }
     if (code(pos) === 0x2d) {
       pos++;
-      if (text.startsWith('Infinity', pos)) {
-        if (isIdentifierPart(code(pos + 'Infinity'.length))) {
-          pos--;
-          badWord();
-        }
-        nonStandard('-Infinity', pos + 'Infinity'.length);
-      }
       if (eof()) fail('Unexpected end-of-inputNo digit following sign', pos);
+      if (code(pos) === 0x49) infinity('-');
+      if (code(pos) === 0x2e) unexpected(`expected a valid value ${VALUE_LIST}`);
       if (!isDigit(code(pos))) {
         fail(
           `Unexpected character (${charDesc(text, pos)}) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value`,
@@ -165,34 +209,29 @@ export function jacksonSyntaxFault(text: string): SyntaxFault | undefined {
         );
       }
     }
-    if (code(pos) === 0x30 && isDigit(code(pos + 1)))
-      fail('Invalid numeric value: Leading zeroes not allowed', pos + 1);
+    const zero = code(pos) === 0x30;
+    if (zero && isDigit(code(pos + 1))) fail('Invalid numeric value: Leading zeroes not allowed', pos + 1);
     while (isDigit(code(pos))) pos++;
-    // While it reads a fraction or an exponent, Jackson stands where the integer digits end.
+    // While it reads a fraction or an exponent, Jackson stands where the integer digits end; after a lone 0, on
+    // the character it refuses.
     const digitsEnd = pos;
+    const refuse = (what: string): never => {
+      const at = eof() ? pos - 1 : pos;
+      const offset = zero ? at : digitsEnd;
+      return fail(`Unexpected character (${charDesc(text, at)}) in numeric value: ${what}`, offset, {
+        stands: offset + 1,
+      });
+    };
     if (code(pos) === 0x2e) {
       pos++;
-      if (!isDigit(code(pos))) {
-        const at = eof() ? pos - 1 : pos;
-        fail(
-          `Unexpected character (${charDesc(text, at)}) in numeric value: Decimal point not followed by a digit`,
-          digitsEnd,
-          { stands: digitsEnd + 1 },
-        );
-      }
+      if (!isDigit(code(pos))) refuse('Decimal point not followed by a digit');
       while (isDigit(code(pos))) pos++;
     }
     if (code(pos) === 0x65 || code(pos) === 0x45) {
       pos++;
       if (code(pos) === 0x2b || code(pos) === 0x2d) pos++;
       if (eof()) fail('Unexpected end-of-inputexpected a digit for number exponent', pos);
-      if (!isDigit(code(pos))) {
-        fail(
-          `Unexpected character (${charDesc(text, pos)}) in numeric value: Exponent indicator not followed by a digit`,
-          digitsEnd,
-          { stands: digitsEnd + 1 },
-        );
-      }
+      if (!isDigit(code(pos))) refuse('Exponent indicator not followed by a digit');
       while (isDigit(code(pos))) pos++;
     }
   };
@@ -202,25 +241,15 @@ export function jacksonSyntaxFault(text: string): SyntaxFault | undefined {
     if (c === 0x7b) readObject();
     else if (c === 0x5b) readArray();
     else if (c === 0x22) readString(false);
-    else if (c === 0x2d || isDigit(c)) readNumber();
+    else if (c === 0x2d || c === 0x2b || isDigit(c)) readNumber();
     else {
       for (const literal of ['true', 'false', 'null']) {
-        const after = code(pos + literal.length);
-        // Jackson reads on past a literal only into a character from `0` up that may go on a word.
-        const goesOn = after >= 0x30 && after !== 0x5d && after !== 0x7d && isIdentifierPart(after);
-        if (text.startsWith(literal, pos) && !goesOn) {
+        if (text.startsWith(literal, pos) && !goesOn(code(pos + literal.length))) {
           pos += literal.length;
           return;
         }
       }
-      if (c === 0x2b) {
-        fail(
-          "Unexpected character ('+' (code 43)) in numeric value: JSON spec does not allow numbers to have plus signs: enable `JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow",
-          pos + 1,
-          { stands: pos + 2 },
-        );
-      }
-      if (isIdentifierStart(text.codePointAt(pos) as number)) badWord();
+      if (isIdentifierStart(code(pos))) badWord();
       unexpected(`expected a valid value ${VALUE_LIST}`);
     }
   };
@@ -241,8 +270,19 @@ export function jacksonSyntaxFault(text: string): SyntaxFault | undefined {
     return fail(`Unexpected end-of-input: expected close marker for ${kind} (start marker at ${start})`, pos);
   };
 
-  const readObject = (): void => {
+  const open = (): void => {
     opened.push(pos);
+    if (opened.length > MAX_DEPTH) {
+      fail(
+        `Document nesting depth (${opened.length}) exceeds the maximum allowed (${MAX_DEPTH}, from \`StreamReadConstraints.getMaxNestingDepth()\`)`,
+        pos,
+        { unlocated: true },
+      );
+    }
+  };
+
+  const readObject = (): void => {
+    open();
     pos++;
     let c = skipSpace();
     if (c === 0x7d) {
@@ -281,7 +321,7 @@ export function jacksonSyntaxFault(text: string): SyntaxFault | undefined {
   };
 
   const readArray = (): void => {
-    opened.push(pos);
+    open();
     pos++;
     let c = skipSpace();
     if (c === 0x5d) {
@@ -328,10 +368,12 @@ export function jacksonSyntaxFault(text: string): SyntaxFault | undefined {
     // The compiler asks for `{` first: any other first token that reads is refused where it ends.
     if (c === 0x5b || c === 0x22) return { message: 'Filter is not an object', offset: pos + 1 };
     readValue(c);
-    if ((c === 0x2d || isDigit(c)) && pos < text.length && !isSpace(code(pos))) {
+    const number = c === 0x2d || isDigit(c);
+    if (number && pos < text.length && !isSpace(code(pos)))
       unexpected('Expected space separating root-level values');
-    }
-    return { message: 'Filter is not an object', offset: pos };
+    // Past a root number Jackson reads one space, tab or newline too (not a \r, which it puts back).
+    const apart = number && (code(pos) === 0x20 || code(pos) === 0x09 || code(pos) === 0x0a);
+    return { message: 'Filter is not an object', offset: apart ? pos + 1 : pos };
   } catch (e) {
     if (!(e instanceof Fault)) throw e;
     return e.fault;

@@ -254,10 +254,11 @@ function readJson(
   /** In prefix mode, whether the number just read (`read`) is one Jackson refuses as a token: `01`, `1.`, `1e`. */
   const numberFaulty = (read: string): boolean => {
     if (prefix === undefined) return false;
-    const next = text.charAt(pos);
-    return (
-      /[0-9]/.test(next) || (next === '.' && !/[.eE]/.test(read)) || (/[eE]/.test(next) && !/[eE]/.test(read))
-    );
+    const next = text.charCodeAt(pos);
+    if (next >= 0x30 && next <= 0x39) return true;
+    if (next === 0x2e) return !read.includes('.') && !read.includes('e') && !read.includes('E');
+    if (next === 0x65 || next === 0x45) return !read.includes('e') && !read.includes('E');
+    return false;
   };
 
   const readScalar = (): JsonNode => {

@@ -984,4 +984,72 @@ describe('a pattern that is not JSON', () => {
       'Event pattern is not valid. Reason: Filter is not valid JSON: unexpected text after the JSON value at offset 18',
     );
   });
+  // Found by a review against the same harness.
+  it.each([
+    [
+      'a broken prefix list of anything-but outside a field list, said once',
+      '{"a":{"anything-but":{"prefix":["x",y]}}}',
+      `Unrecognized token 'y': was expecting ${VALUES}`,
+      [[1, 38]],
+    ],
+    ['a second root value after white space', '1 2', 'Filter is not an object', [[1, 3]]],
+    [
+      'a lone zero with a decimal point, on the character after it',
+      '{"a":[0.]}',
+      "Unexpected character (']' (code 93)) in numeric value: Decimal point not followed by a digit",
+      [[1, 9]],
+    ],
+    [
+      'a word ending at a character outside the BMP, counted in UTF-16 units',
+      '{"a":[abc\u{10400}def]}',
+      `Unrecognized token 'abc': was expecting ${VALUES}`,
+      [[1, 10]],
+    ],
+    [
+      '-INF',
+      '{"a":[-INF]}',
+      "Non-standard token '-INF': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow",
+      [[1, 11]],
+    ],
+    [
+      'a plus sign alone',
+      '{"a":[+]}',
+      "Unexpected character ('+' (code 43)) in numeric value: JSON spec does not allow numbers to have plus signs: enable `JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow",
+      [[1, 8]],
+    ],
+    [
+      'an escaped line break in an anything-but list, on the same line both times',
+      '{"a":[{"anything-but":["\\\n',
+      'Unrecognized character escape (CTRL-CHAR, code 10)',
+      [
+        [1, 26],
+        [1, 27],
+      ],
+    ],
+  ])('is refused as Jackson refuses %s', (_case, pattern, reason, places) => {
+    // Act / Assess
+    const where = places
+      .map(([line, column]) => `\n${at(pattern, line as number, column as number)}`)
+      .join('');
+    expect(located(pattern)).toBe(`Event pattern is not valid. Reason: ${reason}${where}`);
+  });
+
+  it('quotes 256 characters of a long bad word, and stands 256 characters into it', () => {
+    // Prepare
+    const pattern = `{"a":[${'x'.repeat(300)}]}`;
+    // Act / Assess
+    expect(located(pattern)).toBe(
+      `Event pattern is not valid. Reason: Unrecognized token '${'x'.repeat(256)}...': was expecting ${VALUES}\n${at(pattern, 1, 263)}`,
+    );
+  });
+
+  it("says no place past Jackson's nesting limit of 1,000, and refuses deeper text without running out of stack", () => {
+    // Prepare
+    const deep = (n: number) => `${'{"a":'.repeat(n)}[1]${'}'.repeat(n)}`;
+    // Act / Assess
+    expect(located(`${deep(1_000)}x`)).toBe(
+      'Event pattern is not valid. Reason: Document nesting depth (1001) exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`)',
+    );
+    expect(() => compilePattern(`${deep(20_000)}x`)).toThrow(InvalidEventPatternError);
+  });
 });
