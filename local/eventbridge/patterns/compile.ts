@@ -653,8 +653,10 @@ function locatedRefusal(patternJson: string, unlocated: InvalidEventPatternError
       try {
         compileTree(root, patternJson);
       } catch (e) {
+        // Met where the text stops being read (a list left open, past our reader's nesting limit) is not met.
         const met = e instanceof InvalidEventPatternError ? metAt.get(e) : undefined;
-        if (met === undefined || syntax === undefined || met <= syntax.offset) return e as Error;
+        const first = Number.isFinite(met) && (met as number) <= (syntax?.offset ?? Number.POSITIVE_INFINITY);
+        if (met === undefined || first) return e as Error;
       }
     }
     // What AWS's parser would not read past (text after the root object, which it never reads) is refused in ours.

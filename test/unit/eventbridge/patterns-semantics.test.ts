@@ -1052,4 +1052,13 @@ describe('a pattern that is not JSON', () => {
     );
     expect(() => compilePattern(`${deep(20_000)}x`)).toThrow(InvalidEventPatternError);
   });
+
+  it("refuses text nested past our reader's limit (512) in words of ours, not for an empty object it did not read", () => {
+    // Prepare: Jackson reads it (its limit is 1,000); the API's 2,048 characters keep it out of reach there
+    const pattern = `${'{"a":'.repeat(600)}[1]${'}'.repeat(600)}`;
+    // Act / Assess
+    expect(refusal(pattern)).toBe(
+      'Event pattern is not valid. Reason: Filter is not valid JSON: nesting too deep at offset 2565',
+    );
+  });
 });
