@@ -197,7 +197,7 @@ function readJson(
       depth === 0 &&
       node.kind === 'number' &&
       pos < text.length &&
-      !/\s/.test(text[pos] as string)
+      !/[ \t\n\r]/.test(text[pos] as string)
     ) {
       fail('unexpected character');
     }
