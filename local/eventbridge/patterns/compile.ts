@@ -140,8 +140,6 @@ let reading: { readonly text: string; readonly spans: ReadonlyMap<JsonNode, Span
 interface Where {
   readonly past?: JsonNode;
   readonly at?: JsonNode;
-  /** Where exactly, when it is neither (a root number, see compileTree). */
-  readonly offset?: number;
   readonly twice?: boolean;
   /** AWS's message says no place, though the fault is met there (for ordering it against a syntax fault). */
   readonly silent?: boolean;
@@ -156,7 +154,7 @@ const metAt = new WeakMap<InvalidEventPatternError, number>();
 function refuse(reason: string, where?: Where): never {
   const node = where?.past ?? where?.at;
   const span = node === undefined ? undefined : reading?.spans.get(node);
-  let offset = where?.offset ?? Number.POSITIVE_INFINITY;
+  let offset = Number.POSITIVE_INFINITY;
   if (node !== undefined && span !== undefined) {
     const opened = node.kind === 'string' || node.kind === 'array' || node.kind === 'object';
     offset = where?.past !== undefined || !opened ? span.end : span.at + 1;
@@ -559,13 +557,9 @@ function checkWildcardComplexity(branches: readonly Branch[]): void {
 }
 
 /** The branches of a pattern read as a tree (see compileBranches), without the wildcard complexity check. */
-function compileTree(root: JsonNode, text: string): MutableBranch[] {
-  if (root.kind !== 'object') {
-    // Past a root number, Jackson also reads one space, tab or newline (checking root values are apart).
-    const end = reading?.spans.get(root)?.end ?? 0;
-    const apart = root.kind === 'number' && /[ \t\n]/.test(text.charAt(end));
-    refuse('Filter is not an object', apart ? { offset: end + 1 } : { at: root });
-  }
+function compileTree(root: JsonNode): MutableBranch[] {
+  // Where a text that begins otherwise is refused, jacksonSyntaxFault says (see locatedRefusal).
+  if (root.kind !== 'object') refuse('Filter is not an object');
   const branches: MutableBranch[] = [];
   parseObject(branches, [], root, false);
   return branches;
@@ -624,7 +618,7 @@ export function compileBranches(patternJson: string): Branch[] {
   }
   let branches: MutableBranch[];
   try {
-    branches = compileTree(root, patternJson);
+    branches = compileTree(root);
   } catch (e) {
     if (!(e instanceof InvalidEventPatternError)) throw e;
     throw locatedRefusal(patternJson, e);
@@ -643,15 +637,17 @@ function locatedRefusal(patternJson: string, unlocated: InvalidEventPatternError
   const { root, fault } = readJsonPrefix(patternJson, spans);
   reading = { text: patternJson, spans };
   try {
-    if (fault === undefined) {
-      compileTree(root as JsonNode, patternJson);
+    // The compiler asks for an object first: of a text that begins otherwise, the parser's answer says where.
+    const object = root?.kind === 'object' ? root : undefined;
+    if (fault === undefined && object !== undefined) {
+      compileTree(object);
       return unlocated ?? new InvalidEventPatternError('Filter is not valid JSON');
     }
     // Not JSON. AWS's compiler reads the pattern token by token: a fault of its own met first is the one reported.
     const syntax = jacksonSyntaxFault(patternJson);
-    if (root !== undefined) {
+    if (object !== undefined) {
       try {
-        compileTree(root, patternJson);
+        compileTree(object);
       } catch (e) {
         // Met where the text stops being read (a list left open, past our reader's nesting limit) is not met.
         const met = e instanceof InvalidEventPatternError ? metAt.get(e) : undefined;
@@ -661,7 +657,7 @@ function locatedRefusal(patternJson: string, unlocated: InvalidEventPatternError
     }
     // What AWS's parser would not read past (text after the root object, which it never reads) is refused in ours.
     if (syntax === undefined)
-      return new InvalidEventPatternError(`Filter is not valid JSON: ${fault.message}`);
+      return new InvalidEventPatternError(`Filter is not valid JSON: ${fault?.message ?? ''}`);
     if (syntax.unlocated) return new InvalidEventPatternError(syntax.message);
     let location = `\n at ${jacksonLocation(patternJson, syntax.offset, syntax.linesTo)}`;
     if (inAnythingButList(openChain(root, spans))) {

@@ -34,7 +34,6 @@ function charDesc(text: string, at: number): string {
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-const isIdentifierPart = isJavaIdentifierPart;
 /** Java's Character.isJavaIdentifierStart: what may begin a word Jackson names (not a digit, nor what Java ignores). */
 const isIdentifierStart = (c: number): boolean =>
   (c >= 0x41 && c <= 0x5a) ||
@@ -142,12 +141,12 @@ export function jacksonSyntaxFault(text: string): SyntaxFault | undefined {
   };
 
   /** Jackson reads on past a literal or a non-standard number only into a character from `0` up that may go on a word. */
-  const goesOn = (c: number): boolean => c >= 0x30 && c !== 0x5d && c !== 0x7d && isIdentifierPart(c);
+  const goesOn = (c: number): boolean => c >= 0x30 && c !== 0x5d && c !== 0x7d && isJavaIdentifierPart(c);
 
   /** A word where a value should start: Jackson names it (its first 256 units, then `...`) and stands past that. */
   const badWord = (): never => {
     let end = code(pos) === 0x2d || code(pos) === 0x2b ? pos + 1 : pos;
-    while (end < text.length && end - pos < MAX_WORD && isIdentifierPart(code(end))) end++;
+    while (end < text.length && end - pos < MAX_WORD && isJavaIdentifierPart(code(end))) end++;
     if (end === pos) end = pos + 1;
     const word = text.slice(pos, end);
     if (word === 'NaN' || word === 'Infinity') nonStandard(word, end);

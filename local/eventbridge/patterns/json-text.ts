@@ -191,16 +191,6 @@ function readJson(
       }
     }
     const node = readScalar();
-    // Jackson reads a root number with what follows it, which must be white space.
-    if (
-      prefix !== undefined &&
-      depth === 0 &&
-      node.kind === 'number' &&
-      pos < text.length &&
-      !/[ \t\n\r]/.test(text[pos] as string)
-    ) {
-      fail('unexpected character');
-    }
     spans?.set(node, { at, end: pos });
     attach(node);
     return node;
