@@ -1,4 +1,5 @@
 // Small networking helpers for the local runtime.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Asks the OS for a free TCP port on `host` (DynamoDB Local refuses `-port 0`, so we pick one first). */
@@ -26,4 +27,44 @@ export async function portIsFree(host: string, port: number): Promise<boolean> {
     });
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * Whether process `pid` holds a socket listening on TCP `port` (any address), as Linux's /proc shows it; undefined
+ * where /proc cannot say (another system, or the process is gone).
+ */
+export function listensOnPort(pid: number, port: number): boolean | undefined {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  const sockets = new Set<string>();
+  for (const fd of fds) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode !== undefined) sockets.add(inode);
+    } catch {
+      // closed since it was listed
+    }
+  }
+  for (const table of ['tcp', 'tcp6']) {
+    let text: string;
+    try {
+      // The tables of the process's own network namespace.
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode; st 0A is LISTEN
+      const columns = line.trim().split(/\s+/);
+      const local = columns[1]?.split(':')[1];
+      if (columns[3] === '0A' && local !== undefined && Number.parseInt(local, 16) === port) {
+        if (sockets.has(columns[9] ?? '')) return true;
+      }
+    }
+  }
+  return false;
 }

@@ -1,21 +1,12 @@
 // Starts AWS's DynamoDB Local (the jar fetched at install by fetch-jar.mjs) as a child process on a
-// known port (a free one picked, tried again if another process takes it first), waits until it says it listens
+// known port (a free one picked, tried again if another process takes it first), waits until it listens there
 // and answers, and stops it again.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, portIsFree } from '../net.js';
+import { freePort, listensOnPort, portIsFree } from '../net.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -43,18 +34,19 @@ export interface DynamoDbLocalOptions {
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /** Java's process id. */
+  readonly pid: number;
   /**
-   * The address it listens on: the host asked for, or undefined when it listens on every interface because no
-   * `javac` was found to build the small launcher that binds it (`whyUnbound` says why).
+   * The address it listens on: the host asked for, or undefined when it listens on every interface because the
+   * Java found has no compiler to build the small launcher that binds it (`whyUnbound` says why).
    */
   readonly boundTo: string | undefined;
   readonly whyUnbound: string | undefined;
-  readonly pid: number;
   stop(): Promise<void>;
 }
 
 const INSTALL_HINT =
-  'DynamoDB Local needs Java 17 or newer. Install it (Debian/Ubuntu: `apt-get install openjdk-17-jdk-headless`; ' +
+  'DynamoDB Local needs Java 17 or newer. Install it (Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`; ' +
   'macOS: `brew install openjdk@17`; others: https://adoptium.net), or point JAVA_HOME at one.';
 
 /** The Java to run DynamoDB Local with, and its major version. */
@@ -70,30 +62,23 @@ function javaBinary(): { path: string; major: number } {
   return { path: candidate, major: Number.isNaN(major) ? 17 : major };
 }
 
-/** `java` as run (a path, or a name looked up on PATH), with symbolic links resolved; undefined if not found. */
-function realJava(java: string): string | undefined {
-  const dirs = java.includes('/') ? [''] : (process.env.PATH ?? '').split(delimiter);
-  for (const dir of dirs) {
-    const path = dir === '' ? java : join(dir, java);
-    if (existsSync(path)) return realpathSync(path);
-  }
-  return undefined;
-}
-
 /** DynamoDB Local's jar and its libraries, as a Java class path. */
 function jarClasspath(jarDir: string): string {
   return [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*')].join(':');
 }
 
 const BINDER = 'LoopbackDynamoDbLocal';
+/** javac's entry point, run by `java` itself: there is no `javac` beside every `java` that has the compiler. */
+const JAVAC = 'jdk.compiler/com.sun.tools.javac.Main';
 const BINDER_SOURCE = join(root, 'local', 'dynamodb', `${BINDER}.java`);
 
 /**
  * The directory holding the compiled binder (see LoopbackDynamoDbLocal.java), compiling it on first use with the
- * `javac` of the JDK that `java` belongs to, for that Java's release; or why not, when there is no such `javac`
- * or it fails (then DynamoDB Local listens on every interface, as its own jar does). Each build sits in a
- * directory named after what it was built from (source, jar, Java release), so a change of any of them builds
- * anew rather than reuse a class that no longer fits.
+ * compiler in `java`'s own image (module jdk.compiler, what `javac` runs: Debian's Java runtime package holds
+ * it too, not only JDKs), for that Java's release; or why not, when that Java has no compiler
+ * (some runtimes are built without it) or it fails (then DynamoDB Local listens on every interface, as its own jar
+ * does). Each build sits in a directory named after what it was built from (source, jar, Java release), so a
+ * change of any of them builds anew rather than reuse a class that no longer fits.
  */
 function binderClasses(
   jarDir: string,
@@ -110,16 +95,27 @@ function binderClasses(
   const dir = join(jarDir, 'binder', key);
   const built = join(dir, `${BINDER}.class`);
   if (existsSync(built)) return { dir };
-  const real = realJava(java.path);
-  if (real === undefined) return { why: `\`${java.path}\` was not found on PATH to find its javac` };
-  const javac = join(dirname(real), 'javac');
   // Compiled aside and renamed into place, so that processes starting at once never load a half-written class.
   const scratch = mkdtempSync(join(jarDir, 'binder-'));
   try {
-    const args = ['--release', String(java.major), '-d', scratch, '-cp', jarClasspath(jarDir), BINDER_SOURCE];
-    const run = spawnSync(javac, args, { encoding: 'utf8' });
+    const args = [
+      '-m',
+      JAVAC,
+      '--release',
+      String(java.major),
+      '-d',
+      scratch,
+      '-cp',
+      jarClasspath(jarDir),
+      BINDER_SOURCE,
+    ];
+    const run = spawnSync(java.path, args, { encoding: 'utf8' });
     if (run.error || run.status !== 0) {
-      return { why: `\`${javac}\` ${run.error ? 'could not be run' : `failed: ${run.stderr.trim()}`}` };
+      // A Java without the module says so on stdout, not stderr.
+      const said = run.error ? run.error.message : `${run.stderr}${run.stdout}`.trim();
+      return /Module jdk\.compiler not found/.test(said)
+        ? { why: `\`${java.path}\` has no Java compiler (module jdk.compiler)` }
+        : { why: `\`${java.path} -m ${JAVAC}\` failed: ${said}` };
     }
     mkdirSync(dir, { recursive: true });
     renameSync(join(scratch, `${BINDER}.class`), built);
@@ -208,9 +204,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     ];
     // Java is started under a small shell watchdog that stops it when our end of its stdin closes: on
     // stop(), and also when this process dies without cleaning up (SIGKILL, a crashed test worker), so no
-    // orphaned DynamoDB Local keeps the port.
+    // orphaned DynamoDB Local keeps the port. It says Java's process id, for the check below.
     const watchdog =
-      'exec 3<&0; "$@" </dev/null & pid=$!; (cat <&3 >/dev/null; kill "$pid" 2>/dev/null) & wait "$pid"';
+      'exec 3<&0; "$@" </dev/null & pid=$!; echo "sharebus: java pid $pid";' +
+      ' (cat <&3 >/dev/null; kill "$pid" 2>/dev/null) & wait "$pid"';
     const child: ChildProcess = spawn(
       'sh',
       ['-c', watchdog, 'sharebus-dynamodb-local', java.path, ...javaArgs],
@@ -220,12 +217,17 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       },
     );
     let output = '';
-    // Through the binder, DynamoDB Local says when it listens; its own jar does not, and its answer must do.
+    // Through the binder, DynamoDB Local says when it listens. Its own jar does not: there, Java must be seen
+    // holding the port (Linux's /proc tells; elsewhere its answer must do).
     const readyLine = 'dir' in binder ? `${READY}${host}:${port}` : undefined;
-    let ready = readyLine === undefined;
+    let said = false;
+    let javaPid: number | undefined;
+    const ready = () =>
+      readyLine !== undefined ? said : javaPid !== undefined && listensOnPort(javaPid, port) !== false;
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4_000);
-      if (readyLine !== undefined && output.includes(readyLine)) ready = true;
+      if (readyLine !== undefined && output.includes(readyLine)) said = true;
+      javaPid ??= Number(/sharebus: java pid (\d+)\n/.exec(output)?.[1] ?? Number.NaN) || undefined;
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -242,16 +244,20 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     try {
       await untilUp(
         endpoint,
-        () => ready,
-        () =>
-          exited === undefined
-            ? undefined
-            : `DynamoDB Local exited (code ${exited}) on port ${port}: ${output}`,
+        ready,
+        () => {
+          if (exited !== undefined)
+            return `DynamoDB Local exited (code ${exited}) on port ${port}: ${output}`;
+          // Its own jar's Java runs on when it cannot listen (Jetty's threads keep it): no need to wait it out.
+          if (/Failed to bind/.test(output))
+            return `DynamoDB Local could not listen on port ${port}: ${output}`;
+          return undefined;
+        },
         deadline,
       );
     } catch (error) {
       child.stdin?.end();
-      if (exited !== undefined) throw error;
+      if (exited !== undefined || /Failed to bind/.test(output)) throw error;
       throw new DynamoDbLocalStartError(`${(error as Error).message}: ${output}`);
     }
 
@@ -260,7 +266,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       port,
       boundTo: 'dir' in binder ? host : undefined,
       whyUnbound: 'why' in binder ? binder.why : undefined,
-      pid: child.pid ?? -1,
+      pid: javaPid ?? child.pid ?? -1,
       async stop() {
         if (exited !== undefined) return;
         child.stdin?.end();

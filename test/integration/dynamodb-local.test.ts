@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal, untilUp } from '../../local/dynamodb/launcher.js';
+import { freePort } from '../../local/net.js';
 
 const jarDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.dynamodb-local');
 
@@ -38,6 +39,61 @@ function listeningOn(port: number): string[] {
     }
   }
   return found;
+}
+
+/**
+ * Makes JAVA_HOME a Java home in `scratch` whose `java` runs the real one, with no `javac` beside it. Without
+ * `compiler`, it answers a run of jdk.compiler as a Java runtime built without that module does (what a jlink'd
+ * runtime of java.se printed when tried by hand). With `takeFirstPort`, the first time it is asked to start a server
+ * on a port, a server that answers any request 400 takes that port just before (its port and process id are written
+ * to `scratch`/taken). Returns the JAVA_HOME to restore.
+ */
+function useJava(
+  scratch: string,
+  options: { compiler: boolean; takeFirstPort?: boolean },
+): string | undefined {
+  const java = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  const taken = join(scratch, 'taken');
+  const taker =
+    "require('http').createServer((q, r) => r.writeHead(400).end('{}')).listen(Number(process.argv[1]), '127.0.0.1');" +
+    ' setTimeout(() => process.exit(0), 60000);';
+  const script = [
+    '#!/bin/sh',
+    options.compiler
+      ? ''
+      : `case "$*" in *jdk.compiler/*) printf 'Error occurred during initialization of boot layer\\njava.lang.module.FindException: Module jdk.compiler not found\\n'; exit 1;; esac`,
+    options.takeFirstPort
+      ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${taken}' ]; then echo "$a" > '${taken}'; '${process.execPath}' -e "${taker}" "$a" & echo $! >> '${taken}'; sleep 0.5; fi; prev=$a; done`
+      : '',
+    `exec '${java}' "$@"`,
+  ];
+  mkdirSync(join(scratch, 'home', 'bin'), { recursive: true });
+  writeFileSync(join(scratch, 'home', 'bin', 'java'), `${script.join('\n')}\n`, { mode: 0o755 });
+  const saved = process.env.JAVA_HOME;
+  process.env.JAVA_HOME = join(scratch, 'home');
+  return saved;
+}
+
+function restoreJava(saved: string | undefined): void {
+  if (saved === undefined) delete process.env.JAVA_HOME;
+  else process.env.JAVA_HOME = saved;
+}
+
+/** A copy of the jar directory in `scratch`, with no binder compiled yet. */
+function jarCopy(scratch: string): string {
+  mkdirSync(join(scratch, 'jars'));
+  for (const entry of ['DynamoDBLocal.jar', 'DynamoDBLocal_lib']) {
+    symlinkSync(join(jarDir, entry), join(scratch, 'jars', entry));
+  }
+  return join(scratch, 'jars');
+}
+
+/** Ends the server useJava's `takeFirstPort` started, if it did. */
+function stopTaker(scratch: string): void {
+  const pid = Number(readFileSync(join(scratch, 'taken'), 'utf8').split('\n')[1]);
+  if (pid > 0) process.kill(pid);
 }
 
 describe('DynamoDB Local launcher', () => {
@@ -71,35 +127,90 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
-  it('falls back to every interface, and says why, when the Java found has no javac', async () => {
-    // Prepare: a Java home whose java (a script running the real one) has no javac beside it, and a copy of the
-    // jar directory with no binder compiled yet.
+  it("builds its binder with the compiler in java's own image when there is no javac beside java", async () => {
+    // Prepare: a Java runtime as Debian's JRE package installs it, with jdk.compiler but no javac
     const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
-    const java = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], {
-      encoding: 'utf8',
-    }).stdout.trim();
-    mkdirSync(join(scratch, 'home', 'bin'), { recursive: true });
-    writeFileSync(join(scratch, 'home', 'bin', 'java'), `#!/bin/sh\nexec '${java}' "$@"\n`, { mode: 0o755 });
-    mkdirSync(join(scratch, 'jars'));
-    for (const entry of ['DynamoDBLocal.jar', 'DynamoDBLocal_lib']) {
-      symlinkSync(join(jarDir, entry), join(scratch, 'jars', entry));
-    }
-    const saved = process.env.JAVA_HOME;
-    process.env.JAVA_HOME = join(scratch, 'home');
+    const saved = useJava(scratch, { compiler: true });
     try {
       // Act
-      const dynamodb = await startDynamoDbLocal({ jarDir: join(scratch, 'jars') });
+      const dynamodb = await startDynamoDbLocal({ jarDir: jarCopy(scratch) });
+      try {
+        // Assess
+        expect(dynamodb.whyUnbound).toBeUndefined();
+        expect(dynamodb.boundTo).toBe('127.0.0.1');
+        expect(listeningOn(dynamodb.port)).toEqual(['127.0.0.1']);
+      } finally {
+        await dynamodb.stop();
+      }
+    } finally {
+      restoreJava(saved);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('falls back to every interface, and says why, when the Java found has no compiler', async () => {
+    // Prepare
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
+    const saved = useJava(scratch, { compiler: false });
+    try {
+      // Act
+      const dynamodb = await startDynamoDbLocal({ jarDir: jarCopy(scratch) });
       try {
         // Assess
         expect(dynamodb.boundTo).toBeUndefined();
-        expect(dynamodb.whyUnbound).toMatch(/javac. could not be run/);
+        expect(dynamodb.whyUnbound).toMatch(/has no Java compiler \(module jdk\.compiler\)/);
         expect(listeningOn(dynamodb.port).some((a) => a === '::' || a === '0.0.0.0')).toBe(true);
       } finally {
         await dynamodb.stop();
       }
     } finally {
-      if (saved === undefined) delete process.env.JAVA_HOME;
-      else process.env.JAVA_HOME = saved;
+      restoreJava(saved);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it("without the binder, does not take the answers of a server that took the port it picked for DynamoDB Local's", async () => {
+    // Prepare: a Java with no compiler, and a server that takes the first port DynamoDB Local is started on
+    // just before Java binds it, answering as DynamoDB Local does to the launcher's probe
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
+    const saved = useJava(scratch, { compiler: false, takeFirstPort: true });
+    let dynamodb: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
+    try {
+      // Act
+      dynamodb = await startDynamoDbLocal({ jarDir: jarCopy(scratch) });
+      const client = new DynamoDBClient({
+        endpoint: dynamodb.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const tables = await client.send(new ListTablesCommand({})).finally(() => client.destroy());
+      // Assess: before, the launcher took the taker's answer for DynamoDB Local's and handed out its endpoint
+      const taken = Number(readFileSync(join(scratch, 'taken'), 'utf8').split('\n')[0]);
+      expect(dynamodb.whyUnbound).toMatch(/no Java compiler/);
+      expect(dynamodb.port).not.toBe(taken);
+      expect(tables.TableNames).toEqual([]);
+    } finally {
+      await dynamodb?.stop();
+      stopTaker(scratch);
+      restoreJava(saved);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('without the binder, gives up at once on a port it was told to use when Java cannot listen there', async () => {
+    // Prepare: the port is free when the launcher looks, and taken before Java binds it
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
+    const saved = useJava(scratch, { compiler: false, takeFirstPort: true });
+    const port = await freePort();
+    try {
+      // Act
+      const started = startDynamoDbLocal({ jarDir: jarCopy(scratch), port });
+      // Assess: before, the taker's answer passed for DynamoDB Local's; its own jar's Java, which runs on when it
+      // cannot listen, must not be waited for either
+      await expect(started).rejects.toThrow(`DynamoDB Local could not listen on port ${port}`);
+    } finally {
+      stopTaker(scratch);
+      restoreJava(saved);
       rmSync(scratch, { recursive: true, force: true });
     }
   });
