@@ -1,5 +1,5 @@
 // Small networking helpers for the local runtime.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Asks the OS for a free TCP port on `host` (DynamoDB Local refuses `-port 0`, so we pick one first). */
@@ -30,25 +30,13 @@ export async function portIsFree(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * Whether process `pid` holds a socket listening on TCP `port` (any address), as Linux's /proc shows it; undefined
- * where /proc cannot say (another system, or the process is gone).
+ * Whether process `pid` or one of its descendants holds a socket listening on TCP `port` (any address), as Linux's
+ * /proc shows it. Undefined where /proc cannot say: another system, or no socket listening on that port in the
+ * process's tables (WSL 1's are empty).
  */
-export function listensOnPort(pid: number, port: number): boolean | undefined {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return undefined;
-  }
-  const sockets = new Set<string>();
-  for (const fd of fds) {
-    try {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      if (inode !== undefined) sockets.add(inode);
-    } catch {
-      // closed since it was listed
-    }
-  }
+export function treeListensOnPort(pid: number, port: number): boolean | undefined {
+  if (!existsSync('/proc/self/fd')) return undefined;
+  const listening = new Set<string>();
   for (const table of ['tcp', 'tcp6']) {
     let text: string;
     try {
@@ -62,9 +50,48 @@ export function listensOnPort(pid: number, port: number): boolean | undefined {
       const columns = line.trim().split(/\s+/);
       const local = columns[1]?.split(':')[1];
       if (columns[3] === '0A' && local !== undefined && Number.parseInt(local, 16) === port) {
-        if (sockets.has(columns[9] ?? '')) return true;
+        listening.add(columns[9] ?? '');
+      }
+    }
+  }
+  if (listening.size === 0) return existsSync(`/proc/${pid}`) ? undefined : false;
+  for (const member of processTree(pid)) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${member}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${member}/fd/${fd}`))?.[1];
+        if (inode !== undefined && listening.has(inode)) return true;
+      } catch {
+        // closed since it was listed
       }
     }
   }
   return false;
+}
+
+/** `pid` and its descendants, as /proc lists them now. */
+function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after its last ')'.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const siblings = children.get(parent) ?? [];
+    siblings.push(Number(name));
+    children.set(parent, siblings);
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []));
+  return tree;
 }

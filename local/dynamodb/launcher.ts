@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, listensOnPort, portIsFree } from '../net.js';
+import { freePort, portIsFree, treeListensOnPort } from '../net.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -34,14 +34,13 @@ export interface DynamoDbLocalOptions {
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
-  /** Java's process id. */
-  readonly pid: number;
   /**
    * The address it listens on: the host asked for, or undefined when it listens on every interface because the
    * Java found has no compiler to build the small launcher that binds it (`whyUnbound` says why).
    */
   readonly boundTo: string | undefined;
   readonly whyUnbound: string | undefined;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -75,7 +74,7 @@ const BINDER_SOURCE = join(root, 'local', 'dynamodb', `${BINDER}.java`);
 /**
  * The directory holding the compiled binder (see LoopbackDynamoDbLocal.java), compiling it on first use with the
  * compiler in `java`'s own image (module jdk.compiler, what `javac` runs: Debian's Java runtime package holds
- * it too, not only JDKs), for that Java's release; or why not, when that Java has no compiler
+ * it too, not only JDKs); or why not, when that Java has no compiler
  * (some runtimes are built without it) or it fails (then DynamoDB Local listens on every interface, as its own jar
  * does). Each build sits in a directory named after what it was built from (source, jar, Java release), so a
  * change of any of them builds anew rather than reuse a class that no longer fits.
@@ -98,17 +97,8 @@ function binderClasses(
   // Compiled aside and renamed into place, so that processes starting at once never load a half-written class.
   const scratch = mkdtempSync(join(jarDir, 'binder-'));
   try {
-    const args = [
-      '-m',
-      JAVAC,
-      '--release',
-      String(java.major),
-      '-d',
-      scratch,
-      '-cp',
-      jarClasspath(jarDir),
-      BINDER_SOURCE,
-    ];
+    // No --release: the Java that compiles it runs it (and --release needs the jdk.zipfs module besides).
+    const args = ['-m', JAVAC, '-d', scratch, '-cp', jarClasspath(jarDir), BINDER_SOURCE];
     const run = spawnSync(java.path, args, { encoding: 'utf8' });
     if (run.error || run.status !== 0) {
       // A Java without the module says so on stdout, not stderr.
@@ -144,9 +134,16 @@ export async function untilUp(
   for (;;) {
     const ended = exited();
     if (ended !== undefined) throw new DynamoDbLocalStartError(ended);
-    if (ready() && (await answers(endpoint))) return;
-    if (Date.now() > deadline)
-      throw new DynamoDbLocalStartError(`DynamoDB Local did not answer on ${endpoint} in time`);
+    const up = ready();
+    const answering = await answers(endpoint);
+    if (up && answering) return;
+    if (Date.now() > deadline) {
+      throw new DynamoDbLocalStartError(
+        answering
+          ? `a server answers on ${endpoint}, but DynamoDB Local was not seen listening there in time`
+          : `DynamoDB Local did not answer on ${endpoint} in time`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -204,30 +201,37 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     ];
     // Java is started under a small shell watchdog that stops it when our end of its stdin closes: on
     // stop(), and also when this process dies without cleaning up (SIGKILL, a crashed test worker), so no
-    // orphaned DynamoDB Local keeps the port. It says Java's process id, for the check below.
+    // orphaned DynamoDB Local keeps the port. The watchdog leads a process group of its own, and ends that whole
+    // group: Java, and any script that `java` is and that runs Java as its child rather than becoming it. The
+    // watchdog itself outlives that signal (ignored only once Java has started, so Java does not inherit it), to
+    // end when Java has: stop() returns once DynamoDB Local is gone.
     const watchdog =
-      'exec 3<&0; "$@" </dev/null & pid=$!; echo "sharebus: java pid $pid";' +
-      ' (cat <&3 >/dev/null; kill "$pid" 2>/dev/null) & wait "$pid"';
+      'exec 3<&0; "$@" </dev/null & pid=$!; trap "" TERM;' +
+      ' (cat <&3 >/dev/null; kill -TERM -$$ 2>/dev/null) & wait "$pid"';
     const child: ChildProcess = spawn(
       'sh',
       ['-c', watchdog, 'sharebus-dynamodb-local', java.path, ...javaArgs],
       {
         cwd: jarDir,
         stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
       },
     );
     let output = '';
-    // Through the binder, DynamoDB Local says when it listens. Its own jar does not: there, Java must be seen
-    // holding the port (Linux's /proc tells; elsewhere its answer must do).
+    // Through the binder, DynamoDB Local says when it listens. Its own jar does not: there, the processes started
+    // (Java, under the watchdog and any script that `java` is) must be seen holding the port (Linux's /proc tells;
+    // elsewhere its answer must do).
     const readyLine = 'dir' in binder ? `${READY}${host}:${port}` : undefined;
     let said = false;
-    let javaPid: number | undefined;
     const ready = () =>
-      readyLine !== undefined ? said : javaPid !== undefined && listensOnPort(javaPid, port) !== false;
+      readyLine !== undefined
+        ? said
+        : child.pid !== undefined && treeListensOnPort(child.pid, port) !== false;
     const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4_000);
-      if (readyLine !== undefined && output.includes(readyLine)) said = true;
-      javaPid ??= Number(/sharebus: java pid (\d+)\n/.exec(output)?.[1] ?? Number.NaN) || undefined;
+      // Looked for before the text kept is cut, which could cut it away.
+      const text = output + chunk.toString();
+      if (readyLine !== undefined && text.includes(readyLine)) said = true;
+      output = text.slice(-4_000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -266,11 +270,17 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       port,
       boundTo: 'dir' in binder ? host : undefined,
       whyUnbound: 'why' in binder ? binder.why : undefined,
-      pid: javaPid ?? child.pid ?? -1,
+      pid: child.pid ?? -1,
       async stop() {
         if (exited !== undefined) return;
         child.stdin?.end();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const timer = setTimeout(() => {
+          try {
+            if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // ended meanwhile
+          }
+        }, 10_000);
         await exit;
         clearTimeout(timer);
       },

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -46,11 +47,12 @@ function listeningOn(port: number): string[] {
  * `compiler`, it answers a run of jdk.compiler as a Java runtime built without that module does (what a jlink'd
  * runtime of java.se printed when tried by hand). With `takeFirstPort`, the first time it is asked to start a server
  * on a port, a server that answers any request 400 takes that port just before (its port and process id are written
- * to `scratch`/taken). Returns the JAVA_HOME to restore.
+ * to `scratch`/taken; started from a subshell that ends at once, so that it is no descendant of the script). With `exec: false`, the script runs Java as its child rather than becoming it. Returns the
+ * JAVA_HOME to restore.
  */
 function useJava(
   scratch: string,
-  options: { compiler: boolean; takeFirstPort?: boolean },
+  options: { compiler: boolean; takeFirstPort?: boolean; exec?: boolean },
 ): string | undefined {
   const java = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], {
     encoding: 'utf8',
@@ -65,9 +67,9 @@ function useJava(
       ? ''
       : `case "$*" in *jdk.compiler/*) printf 'Error occurred during initialization of boot layer\\njava.lang.module.FindException: Module jdk.compiler not found\\n'; exit 1;; esac`,
     options.takeFirstPort
-      ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${taken}' ]; then echo "$a" > '${taken}'; '${process.execPath}' -e "${taker}" "$a" & echo $! >> '${taken}'; sleep 0.5; fi; prev=$a; done`
+      ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${taken}' ]; then echo "$a" > '${taken}'; ( '${process.execPath}' -e "${taker}" "$a" & echo $! >> '${taken}' ); sleep 0.5; fi; prev=$a; done`
       : '',
-    `exec '${java}' "$@"`,
+    `${options.exec === false ? '' : 'exec '}'${java}' "$@"`,
   ];
   mkdirSync(join(scratch, 'home', 'bin'), { recursive: true });
   writeFileSync(join(scratch, 'home', 'bin', 'java'), `${script.join('\n')}\n`, { mode: 0o755 });
@@ -92,8 +94,13 @@ function jarCopy(scratch: string): string {
 
 /** Ends the server useJava's `takeFirstPort` started, if it did. */
 function stopTaker(scratch: string): void {
+  if (!existsSync(join(scratch, 'taken'))) return;
   const pid = Number(readFileSync(join(scratch, 'taken'), 'utf8').split('\n')[1]);
-  if (pid > 0) process.kill(pid);
+  try {
+    if (pid > 0) process.kill(pid);
+  } catch {
+    // ended with the launcher's process group
+  }
 }
 
 describe('DynamoDB Local launcher', () => {
@@ -197,6 +204,28 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
+  it('without the binder, sees Java listen when `java` is a script that runs it as a child', async () => {
+    // Prepare
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
+    const saved = useJava(scratch, { compiler: false, exec: false });
+    try {
+      // Act: before, the launcher looked for the socket in the script's process alone, and waited out its deadline
+      const dynamodb = await startDynamoDbLocal({ jarDir: jarCopy(scratch), startTimeoutMs: 15_000 });
+      try {
+        // Assess
+        expect(dynamodb.whyUnbound).toMatch(/no Java compiler/);
+        await expect(fetch(dynamodb.endpoint)).resolves.toHaveProperty('status', 400);
+      } finally {
+        await dynamodb.stop();
+      }
+      // and stop() ends Java too, not the script alone (before, Java was left running, its parent gone)
+      await expect(fetch(dynamodb.endpoint)).rejects.toThrow();
+    } finally {
+      restoreJava(saved);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('without the binder, gives up at once on a port it was told to use when Java cannot listen there', async () => {
     // Prepare: the port is free when the launcher looks, and taken before Java binds it
     const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
@@ -282,9 +311,18 @@ describe('DynamoDB Local launcher', () => {
         () => 'DynamoDB Local exited (code 1)',
         Date.now() + 5_000,
       );
+      const late = untilUp(
+        endpoint,
+        () => false,
+        () => undefined,
+        Date.now() - 1,
+      );
       // Assess
       expect(outcome).toBe('still waiting');
       await expect(ended).rejects.toThrow('DynamoDB Local exited (code 1)');
+      await expect(late).rejects.toThrow(
+        `a server answers on ${endpoint}, but DynamoDB Local was not seen listening there in time`,
+      );
     } finally {
       await new Promise<void>((resolveClose) => taker.close(() => resolveClose()));
     }
