@@ -25,6 +25,16 @@ const MISSING_CLI =
   "the AWS CLI (`aws`) is not on PATH: install Debian's awscli package (apt-get install awscli); " +
   '.ci/run does this when it is missing';
 
+/**
+ * The CLI's words for an error AWS answered: version 2 says how many retries it made before the colon, version 1
+ * does not.
+ */
+function cliError(code: string, operation: string, message: string): RegExp {
+  return new RegExp(
+    `\\(${code}\\) when calling the ${operation} operation( \\(reached max retries: \\d+\\))?: ${message}`,
+  );
+}
+
 describe('embedded EventBridge: the AWS CLI', () => {
   const harness = useSharedHarness();
   let home: string;
@@ -151,15 +161,13 @@ describe('embedded EventBridge: the AWS CLI', () => {
     const rules = await ok('list-rules', '--name-prefix', 'bad');
     // Assess
     expect(badPattern.code).not.toBe(0);
-    expect(badPattern.stderr).toMatch(
-      /\(InvalidEventPatternException\) when calling the PutRule operation: .+/,
-    );
+    expect(badPattern.stderr).toMatch(cliError('InvalidEventPatternException', 'PutRule', '.+'));
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toContain(
-      '(ResourceNotFoundException) when calling the DescribeRule operation: Rule no-such-rule does not exist',
+    expect(missing.stderr).toMatch(
+      cliError('ResourceNotFoundException', 'DescribeRule', 'Rule no-such-rule does not exist'),
     );
     expect(tooMany.code).not.toBe(0);
-    expect(tooMany.stderr).toContain('(ValidationException) when calling the PutEvents operation');
+    expect(tooMany.stderr).toMatch(cliError('ValidationException', 'PutEvents', '.+'));
     expect(rules).toEqual({ Rules: [] });
   });
 
@@ -252,7 +260,7 @@ describe('embedded EventBridge: the AWS CLI', () => {
     await ok('create-event-bus', '--name', 'cli-settings', '--tags', 'Key=team,Value=tax');
     const arn = `arn:aws:events:${harness.eventBridge.region}:111111111111:event-bus/cli-settings`;
     // Act
-    const updated = await ok(
+    const update = await aws(
       'update-event-bus',
       '--name',
       'cli-settings',
@@ -261,6 +269,8 @@ describe('embedded EventBridge: the AWS CLI', () => {
       '--log-config',
       'IncludeDetail=FULL,Level=INFO',
     );
+    // Debian 12's CLI (2.9.19, of January 2023) predates UpdateEventBus (2024), and refuses the command itself.
+    const cliKnowsUpdate = !/Invalid choice/.test(update.stderr);
     await ok('tag-resource', '--resource-arn', arn, '--tags', 'Key=stage,Value=dev');
     await ok('untag-resource', '--resource-arn', arn, '--tag-keys', 'team');
     await ok(
@@ -278,17 +288,23 @@ describe('embedded EventBridge: the AWS CLI', () => {
     const described = await ok('describe-event-bus', '--name', 'cli-settings');
     const reserved = await aws('tag-resource', '--resource-arn', arn, '--tags', 'Key=aws:x,Value=y');
     // Assess
-    expect(updated).toMatchObject({
-      Description: 'by the CLI',
-      LogConfig: { IncludeDetail: 'FULL', Level: 'INFO' },
-    });
+    if (cliKnowsUpdate) {
+      expect(update).toMatchObject({ code: 0 });
+      expect(JSON.parse(update.stdout)).toMatchObject({
+        Description: 'by the CLI',
+        LogConfig: { IncludeDetail: 'FULL', Level: 'INFO' },
+      });
+      expect(described).toMatchObject({ Description: 'by the CLI', LogConfig: { Level: 'INFO' } });
+    } else {
+      expect(update.code).toBe(252);
+      expect(described).not.toHaveProperty('Description');
+    }
     expect(tags).toEqual({ Tags: [{ Key: 'stage', Value: 'dev' }] });
-    expect(described).toMatchObject({ Description: 'by the CLI', LogConfig: { Level: 'INFO' } });
     expect(JSON.parse(String(described.Policy))).toMatchObject({
       Statement: [{ Sid: 'tax-office', Principal: { AWS: 'arn:aws:iam::222222222222:root' } }],
     });
     expect(reserved.code).not.toBe(0);
-    expect(reserved.stderr).toContain('(ValidationException) when calling the TagResource operation');
+    expect(reserved.stderr).toMatch(cliError('ValidationException', 'TagResource', '.+'));
   });
 
   it('creates a connection and an API destination, and a put-events reaches the endpoint with the API key', async () => {
