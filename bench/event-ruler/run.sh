@@ -5,12 +5,14 @@
 #   DIR:       written by `npm run bench:router -- --export DIR`
 #   CLASSPATH: the event-ruler jar and the Jackson jars it needs (jackson-core, jackson-databind,
 #              jackson-annotations), e.g. from Maven Central's software.amazon.event.ruler:event-ruler.
-# Needs a JDK (javac, java 17 or later). Takes about a minute.
+# Needs Java 17 or later with its compiler (module jdk.compiler: any JDK, or Debian's openjdk-17-jre-headless).
+# Takes about a minute.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 DIR CLASSPATH" >&2; exit 2; }
-command -v javac >/dev/null && command -v java >/dev/null ||
-  { echo "javac and java are needed: apt-get install openjdk-17-jdk-headless" >&2; exit 1; }
+javac=(java -m jdk.compiler/com.sun.tools.javac.Main)
+"${javac[@]}" --version >/dev/null 2>&1 ||
+  { echo "java 17 with its compiler is needed: apt-get install openjdk-17-jre-headless" >&2; exit 1; }
 classes=$(mktemp -d)
 trap 'rm -rf "$classes"' EXIT
-javac -nowarn -cp "$2" -d "$classes" "$(dirname "$0")/Bench.java"
+"${javac[@]}" -nowarn -cp "$2" -d "$classes" "$(dirname "$0")/Bench.java"
 java -Xms2g -Xmx2g -cp "$classes:$2" Bench "$1"
