@@ -40,6 +40,7 @@ export interface DynamoDbLocal {
    */
   readonly boundTo: string | undefined;
   readonly whyUnbound: string | undefined;
+  /** The watchdog's, which leads DynamoDB Local's process group: signal `-pid` to reach all of it. */
   readonly pid: number;
   stop(): Promise<void>;
 }
@@ -159,8 +160,29 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
+/** Whether a process (or, given a negative id, a process group) is there to signal. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // ended meanwhile
+  }
+}
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
-  const jarDir = options.jarDir ?? process.env.SHAREBUS_DYNAMODB_LOCAL_DIR ?? join(root, '.dynamodb-local');
+  // Absolute, as Java runs in it with a class path made from it.
+  const jarDir = resolve(
+    options.jarDir ?? process.env.SHAREBUS_DYNAMODB_LOCAL_DIR ?? join(root, '.dynamodb-local'),
+  );
   if (!existsSync(join(jarDir, 'DynamoDBLocal.jar'))) {
     throw new DynamoDbLocalStartError(
       `DynamoDB Local is not in ${jarDir}: run \`npm install\` (or \`node local/dynamodb/fetch-jar.mjs\`) first.`,
@@ -243,6 +265,22 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       });
     });
 
+    /**
+     * Ends the watchdog's process group and waits until all of it is gone: the watchdog ends once the process it
+     * started has, but that may be a script whose Java, its child, is still shutting down. What is left after 10 s
+     * is killed.
+     */
+    const end = async (): Promise<void> => {
+      child.stdin?.end();
+      const group = child.pid === undefined ? undefined : -child.pid;
+      const killAt = Date.now() + 10_000;
+      while (group !== undefined && alive(group)) {
+        if (Date.now() > killAt) signal(group, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (exited === undefined) await exit;
+    };
+
     const endpoint = `http://${host}:${port}`;
     const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
     try {
@@ -260,7 +298,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         deadline,
       );
     } catch (error) {
-      child.stdin?.end();
+      await end();
       if (exited !== undefined || /Failed to bind/.test(output)) throw error;
       throw new DynamoDbLocalStartError(`${(error as Error).message}: ${output}`);
     }
@@ -271,19 +309,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       boundTo: 'dir' in binder ? host : undefined,
       whyUnbound: 'why' in binder ? binder.why : undefined,
       pid: child.pid ?? -1,
-      async stop() {
-        if (exited !== undefined) return;
-        child.stdin?.end();
-        const timer = setTimeout(() => {
-          try {
-            if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // ended meanwhile
-          }
-        }, 10_000);
-        await exit;
-        clearTimeout(timer);
-      },
+      stop: end,
     };
   };
   // A port picked free may be taken before Java binds it: then Java cannot listen, and another free port is tried.

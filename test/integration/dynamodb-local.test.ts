@@ -13,7 +13,7 @@ import {
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal, untilUp } from '../../local/dynamodb/launcher.js';
@@ -122,6 +122,18 @@ describe('DynamoDB Local launcher', () => {
       await dynamodb.stop();
     }
     await expect(fetch(dynamodb.endpoint)).rejects.toThrow();
+  });
+
+  it('takes a jar directory relative to the current one', async () => {
+    // Act: before, Java, which runs in that directory, was given a class path relative to this one
+    const dynamodb = await startDynamoDbLocal({ jarDir: relative(process.cwd(), jarDir) });
+    try {
+      // Assess
+      expect(dynamodb.boundTo).toBe('127.0.0.1');
+      await expect(fetch(dynamodb.endpoint)).resolves.toHaveProperty('status', 400);
+    } finally {
+      await dynamodb.stop();
+    }
   });
 
   it('listens on 127.0.0.1 alone, not on every interface as its own jar does', async () => {
