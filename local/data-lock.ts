@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { alive } from './processes.js';
 
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
@@ -16,16 +17,6 @@ const LOCK_FILE = '.lock';
 
 /** Lock files this process holds: one naming our pid that is not among them was left by an earlier process. */
 const held = new Set<string>();
-
-/** Whether a process with this pid runs (one we may not signal still runs). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * The holder a lock file names, or undefined when it names none (not a lock we wrote). A lock from before hosts

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, s
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, portIsFree, treeListensOnPort } from '../net.js';
+import { alive, signal } from '../processes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -157,24 +158,6 @@ async function answers(endpoint: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Whether a process (or, given a negative id, a process group) is there to signal. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // ended meanwhile
   }
 }
 
