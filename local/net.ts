@@ -1,6 +1,7 @@
 // Small networking helpers for the local runtime.
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { processTree } from './processes.js';
 
 /** Asks the OS for a free TCP port on `host` (DynamoDB Local refuses `-port 0`, so we pick one first). */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -72,26 +73,4 @@ export function treeListensOnPort(pid: number, port: number): boolean | undefine
     }
   }
   return false;
-}
-
-/** `pid` and its descendants, as /proc lists them now. */
-function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after its last ')'.
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const siblings = children.get(parent) ?? [];
-    siblings.push(Number(name));
-    children.set(parent, siblings);
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []));
-  return tree;
 }

@@ -1,4 +1,5 @@
 // Small helpers for the processes the local runtime starts or finds.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Whether a process runs (one we may not signal still does), or, given a negative id, whether any process of that
@@ -20,4 +21,60 @@ export function signal(pid: number, name: NodeJS.Signals): void {
   } catch {
     // ended meanwhile
   }
+}
+
+/** A process as Linux's /proc/PID/stat shows it. */
+interface ProcessStat {
+  readonly pid: number;
+  /** R, S, D, T, Z (a zombie: ended, waiting for its parent to reap it), ... */
+  readonly state: string;
+  readonly parent: number;
+  readonly group: number;
+}
+
+/** The processes /proc lists now (empty where there is no /proc). */
+function processTable(): ProcessStat[] {
+  const table: ProcessStat[] = [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return table;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after its last ')'.
+    const [state = '', parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    table.push({ pid: Number(name), state, parent: Number(parent), group: Number(group) });
+  }
+  return table;
+}
+
+/** `pid` and its descendants, as /proc lists them now. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const { pid: member, parent } of processTable()) {
+    const siblings = children.get(parent) ?? [];
+    siblings.push(member);
+    children.set(parent, siblings);
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []));
+  return tree;
+}
+
+/**
+ * Whether any process of process group `group` has yet to end. Where /proc tells, zombies do not count: one whose
+ * parent is gone waits to be reaped by whatever adopts it, which in a container may be a process that never reaps.
+ * Elsewhere, whether the kernel still lists any member.
+ */
+export function groupRunning(group: number): boolean {
+  if (!existsSync('/proc/self/stat')) return alive(-group);
+  return processTable().some((p) => p.group === group && p.state !== 'Z' && p.state !== 'X');
 }

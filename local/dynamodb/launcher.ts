@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, s
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, portIsFree, treeListensOnPort } from '../net.js';
-import { alive, signal } from '../processes.js';
+import { groupRunning, signal } from '../processes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -246,6 +246,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         exited = code;
         resolveExit();
       });
+      // sh could not be started at all: there is no exit to wait for
+      child.once('error', () => {
+        exited ??= null;
+        resolveExit();
+      });
     });
 
     /**
@@ -255,11 +260,19 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
      */
     const end = async (): Promise<void> => {
       child.stdin?.end();
-      const group = child.pid === undefined ? undefined : -child.pid;
-      const killAt = Date.now() + 10_000;
-      while (group !== undefined && alive(group)) {
-        if (Date.now() > killAt) signal(group, 'SIGKILL');
-        await new Promise((r) => setTimeout(r, 50));
+      if (child.pid !== undefined) {
+        const group = child.pid;
+        const killAt = Date.now() + 10_000;
+        let killed = false;
+        while (groupRunning(group)) {
+          if (!killed && Date.now() > killAt) {
+            signal(-group, 'SIGKILL');
+            killed = true;
+          } else if (killed && Date.now() > killAt + 2_000) {
+            break; // what SIGKILL leaves listed only waits to be reaped: not for us to wait on
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
       if (exited === undefined) await exit;
     };
