@@ -76,9 +76,8 @@ const BINDER_SOURCE = join(root, 'local', 'dynamodb', `${BINDER}.java`);
 /**
  * The directory holding the compiled binder (see LoopbackDynamoDbLocal.java), compiling it on first use with the
  * compiler in `java`'s own image (module jdk.compiler, what `javac` runs: Debian's Java runtime package holds
- * it too, not only JDKs); or why not, when that Java has no compiler
- * (some runtimes are built without it) or it fails (then DynamoDB Local listens on every interface, as its own jar
- * does). Each build sits in a directory named after what it was built from (source, jar, Java release), so a
+ * it too, not only JDKs); or why not, when that Java has no compiler (some runtimes are built without it) or it
+ * fails (then DynamoDB Local listens on every interface, as its own jar does). Each build sits in a directory named after what it was built from (source, jar, Java release), so a
  * change of any of them builds anew rather than reuse a class that no longer fits.
  */
 function binderClasses(
@@ -294,8 +293,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         deadline,
       );
     } catch (error) {
+      // Its own words when it ended or could not listen; else (the deadline) what it printed, said before end()
+      const said = exited !== undefined || /Failed to bind/.test(output);
       await end();
-      if (exited !== undefined || /Failed to bind/.test(output)) throw error;
+      if (said) throw error;
       throw new DynamoDbLocalStartError(`${(error as Error).message}: ${output}`);
     }
 
