@@ -37,7 +37,8 @@ export interface DynamoDbLocal {
   readonly port: number;
   /**
    * The address it listens on: the host asked for, or undefined when it listens on every interface because the
-   * Java found has no compiler to build the small launcher that binds it (`whyUnbound` says why).
+   * small launcher that binds it could not be built (`whyUnbound` says why): the Java found has no compiler, and
+   * no other Java built it for this jar directory before.
    */
   readonly boundTo: string | undefined;
   readonly whyUnbound: string | undefined;
@@ -96,7 +97,12 @@ function binderClasses(
   const built = join(dir, `${BINDER}.class`);
   if (existsSync(built)) return { dir };
   // Compiled aside and renamed into place, so that processes starting at once never load a half-written class.
-  const scratch = mkdtempSync(join(jarDir, 'binder-'));
+  let scratch: string;
+  try {
+    scratch = mkdtempSync(join(jarDir, 'binder-'));
+  } catch (error) {
+    return { why: `the binder cannot be built in ${jarDir}: ${(error as Error).message}` };
+  }
   try {
     // No --release: the Java that compiles it runs it (and --release needs the jdk.zipfs module besides).
     const args = ['-m', JAVAC, '-d', scratch, '-cp', jarClasspath(jarDir), BINDER_SOURCE];
@@ -135,9 +141,9 @@ export async function untilUp(
   for (;;) {
     const ended = exited();
     if (ended !== undefined) throw new DynamoDbLocalStartError(ended);
-    const up = ready();
+    // The answer first, then whose it is: a server that took the port between the two would pass otherwise.
     const answering = await answers(endpoint);
-    if (up && answering) return;
+    if (answering && ready()) return;
     if (Date.now() > deadline) {
       throw new DynamoDbLocalStartError(
         answering

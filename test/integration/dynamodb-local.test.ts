@@ -340,6 +340,30 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
+  it('asks whose the port is only once a server answers on it, so one that takes it in between is not taken', async () => {
+    // Prepare: a free port, and a check of whose it is that, like the /proc check, cannot tell while nothing
+    // listens there; a server takes the port just after the check is made
+    const port = await freePort();
+    const taker = createServer((_req, res) => res.writeHead(400).end('{}'));
+    let checks = 0;
+    const whose = () => {
+      checks += 1;
+      if (!taker.listening) taker.listen(port, '127.0.0.1');
+      return true; // nothing listened: an answer will have to decide
+    };
+    try {
+      // Act
+      const waiting = untilUp(`http://127.0.0.1:${port}`, whose, () => undefined, Date.now() + 500);
+      // Assess: before, the check came first, and the taker's answer then passed for DynamoDB Local's
+      await expect(waiting).rejects.toThrow(
+        `DynamoDB Local did not answer on http://127.0.0.1:${port} in time`,
+      );
+      expect(checks).toBe(0);
+    } finally {
+      if (taker.listening) await new Promise<void>((resolveClose) => taker.close(() => resolveClose()));
+    }
+  });
+
   it('ends its Java at once, saying why, when the port it was started on is taken, so another port can be tried', async () => {
     // Prepare: the binder the launcher compiled (the tests above started it), and a port another server holds
     const db = await startDynamoDbLocal({ jarDir });
