@@ -42,18 +42,42 @@ function listeningOn(port: number): string[] {
   return found;
 }
 
+interface JavaOptions {
+  readonly compiler: boolean;
+  readonly takeFirstPort?: boolean;
+  readonly exec?: boolean;
+}
+
 /**
- * Makes JAVA_HOME a Java home in `scratch` whose `java` runs the real one, with no `javac` beside it. Without
- * `compiler`, it answers a run of jdk.compiler as a Java runtime built without that module does (what a jlink'd
- * runtime of java.se printed when tried by hand). With `takeFirstPort`, the first time it is asked to start a server
- * on a port, a server that answers any request 400 takes that port just before (its port and process id are written
- * to `scratch`/taken; started from a subshell that ends at once, so that it is no descendant of the script). With `exec: false`, the script runs Java as its child rather than becoming it. Returns the
- * JAVA_HOME to restore.
+ * Runs `body` with JAVA_HOME a Java home in a scratch directory whose `java` runs the real one, with no `javac`
+ * beside it, and with a copy of the jar directory there with no binder compiled yet; then puts JAVA_HOME back,
+ * ends the port taker if one was started, and removes the scratch directory.
+ * - Without `compiler`, that `java` answers a run of jdk.compiler as a Java runtime built without that module does
+ *   (what a jlink'd runtime of java.se printed when tried by hand).
+ * - With `takeFirstPort`, the first time it is asked to start a server on a port, a server that answers any request
+ *   400 takes that port just before (its port and process id are written to `scratch`/taken; started from a
+ *   subshell that ends at once, so that it is no descendant of the script).
+ * - With `exec: false`, the script runs Java as its child rather than becoming it.
  */
-function useJava(
-  scratch: string,
-  options: { compiler: boolean; takeFirstPort?: boolean; exec?: boolean },
-): string | undefined {
+async function withJava(
+  options: JavaOptions,
+  body: (jars: string, scratch: string) => Promise<void>,
+): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
+  const saved = process.env.JAVA_HOME;
+  try {
+    process.env.JAVA_HOME = javaHome(scratch, options);
+    await body(jarCopy(scratch), scratch);
+  } finally {
+    stopTaker(scratch);
+    if (saved === undefined) delete process.env.JAVA_HOME;
+    else process.env.JAVA_HOME = saved;
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Writes withJava's Java home into `scratch`, and returns it. */
+function javaHome(scratch: string, options: JavaOptions): string {
   const java = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], {
     encoding: 'utf8',
   }).stdout.trim();
@@ -73,14 +97,7 @@ function useJava(
   ];
   mkdirSync(join(scratch, 'home', 'bin'), { recursive: true });
   writeFileSync(join(scratch, 'home', 'bin', 'java'), `${script.join('\n')}\n`, { mode: 0o755 });
-  const saved = process.env.JAVA_HOME;
-  process.env.JAVA_HOME = join(scratch, 'home');
-  return saved;
-}
-
-function restoreJava(saved: string | undefined): void {
-  if (saved === undefined) delete process.env.JAVA_HOME;
-  else process.env.JAVA_HOME = saved;
+  return join(scratch, 'home');
 }
 
 /** A copy of the jar directory in `scratch`, with no binder compiled yet. */
@@ -92,7 +109,7 @@ function jarCopy(scratch: string): string {
   return join(scratch, 'jars');
 }
 
-/** Ends the server useJava's `takeFirstPort` started, if it did. */
+/** Ends the server withJava's `takeFirstPort` started, if it did. */
 function stopTaker(scratch: string): void {
   if (!existsSync(join(scratch, 'taken'))) return;
   const pid = Number(readFileSync(join(scratch, 'taken'), 'utf8').split('\n')[1]);
@@ -148,11 +165,9 @@ describe('DynamoDB Local launcher', () => {
 
   it("builds its binder with the compiler in java's own image when there is no javac beside java", async () => {
     // Prepare: a Java runtime as Debian's JRE package installs it, with jdk.compiler but no javac
-    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
-    const saved = useJava(scratch, { compiler: true });
-    try {
+    await withJava({ compiler: true }, async (jars) => {
       // Act
-      const dynamodb = await startDynamoDbLocal({ jarDir: jarCopy(scratch) });
+      const dynamodb = await startDynamoDbLocal({ jarDir: jars });
       try {
         // Assess
         expect(dynamodb.whyUnbound).toBeUndefined();
@@ -161,19 +176,13 @@ describe('DynamoDB Local launcher', () => {
       } finally {
         await dynamodb.stop();
       }
-    } finally {
-      restoreJava(saved);
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    });
   });
 
   it('falls back to every interface, and says why, when the Java found has no compiler', async () => {
-    // Prepare
-    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
-    const saved = useJava(scratch, { compiler: false });
-    try {
+    await withJava({ compiler: false }, async (jars) => {
       // Act
-      const dynamodb = await startDynamoDbLocal({ jarDir: jarCopy(scratch) });
+      const dynamodb = await startDynamoDbLocal({ jarDir: jars });
       try {
         // Assess
         expect(dynamodb.boundTo).toBeUndefined();
@@ -182,47 +191,37 @@ describe('DynamoDB Local launcher', () => {
       } finally {
         await dynamodb.stop();
       }
-    } finally {
-      restoreJava(saved);
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    });
   });
 
   it("without the binder, does not take the answers of a server that took the port it picked for DynamoDB Local's", async () => {
     // Prepare: a Java with no compiler, and a server that takes the first port DynamoDB Local is started on
     // just before Java binds it, answering as DynamoDB Local does to the launcher's probe
-    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
-    const saved = useJava(scratch, { compiler: false, takeFirstPort: true });
-    let dynamodb: Awaited<ReturnType<typeof startDynamoDbLocal>> | undefined;
-    try {
+    await withJava({ compiler: false, takeFirstPort: true }, async (jars, scratch) => {
       // Act
-      dynamodb = await startDynamoDbLocal({ jarDir: jarCopy(scratch) });
-      const client = new DynamoDBClient({
-        endpoint: dynamodb.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      });
-      const tables = await client.send(new ListTablesCommand({})).finally(() => client.destroy());
-      // Assess: before, the launcher took the taker's answer for DynamoDB Local's and handed out its endpoint
-      const taken = Number(readFileSync(join(scratch, 'taken'), 'utf8').split('\n')[0]);
-      expect(dynamodb.whyUnbound).toMatch(/no Java compiler/);
-      expect(dynamodb.port).not.toBe(taken);
-      expect(tables.TableNames).toEqual([]);
-    } finally {
-      await dynamodb?.stop();
-      stopTaker(scratch);
-      restoreJava(saved);
-      rmSync(scratch, { recursive: true, force: true });
-    }
+      const dynamodb = await startDynamoDbLocal({ jarDir: jars });
+      try {
+        const client = new DynamoDBClient({
+          endpoint: dynamodb.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        });
+        const tables = await client.send(new ListTablesCommand({})).finally(() => client.destroy());
+        // Assess: before, the launcher took the taker's answer for DynamoDB Local's and handed out its endpoint
+        const taken = Number(readFileSync(join(scratch, 'taken'), 'utf8').split('\n')[0]);
+        expect(dynamodb.whyUnbound).toMatch(/no Java compiler/);
+        expect(dynamodb.port).not.toBe(taken);
+        expect(tables.TableNames).toEqual([]);
+      } finally {
+        await dynamodb.stop();
+      }
+    });
   });
 
   it('without the binder, sees Java listen when `java` is a script that runs it as a child', async () => {
-    // Prepare
-    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
-    const saved = useJava(scratch, { compiler: false, exec: false });
-    try {
+    await withJava({ compiler: false, exec: false }, async (jars) => {
       // Act: before, the launcher looked for the socket in the script's process alone, and waited out its deadline
-      const dynamodb = await startDynamoDbLocal({ jarDir: jarCopy(scratch), startTimeoutMs: 15_000 });
+      const dynamodb = await startDynamoDbLocal({ jarDir: jars, startTimeoutMs: 15_000 });
       try {
         // Assess
         expect(dynamodb.whyUnbound).toMatch(/no Java compiler/);
@@ -232,28 +231,19 @@ describe('DynamoDB Local launcher', () => {
       }
       // and stop() ends Java too, not the script alone (before, Java was left running, its parent gone)
       await expect(fetch(dynamodb.endpoint)).rejects.toThrow();
-    } finally {
-      restoreJava(saved);
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    });
   });
 
   it('without the binder, gives up at once on a port it was told to use when Java cannot listen there', async () => {
     // Prepare: the port is free when the launcher looks, and taken before Java binds it
-    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-jre-'));
-    const saved = useJava(scratch, { compiler: false, takeFirstPort: true });
-    const port = await freePort();
-    try {
+    await withJava({ compiler: false, takeFirstPort: true }, async (jars) => {
+      const port = await freePort();
       // Act
-      const started = startDynamoDbLocal({ jarDir: jarCopy(scratch), port });
+      const started = startDynamoDbLocal({ jarDir: jars, port });
       // Assess: before, the taker's answer passed for DynamoDB Local's; its own jar's Java, which runs on when it
       // cannot listen, must not be waited for either
       await expect(started).rejects.toThrow(`DynamoDB Local could not listen on port ${port}`);
-    } finally {
-      stopTaker(scratch);
-      restoreJava(saved);
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    });
   });
 
   it('stops DynamoDB Local when the process that started it is killed', async () => {
