@@ -1037,9 +1037,42 @@ function withReplayName(event: Record<string, unknown>, name: string): Record<st
   return out;
 }
 
-/** Same as withReplayName on the JSON text, keeping the detail text (and its numbers) as archived. */
+/**
+ * Same as withReplayName on the JSON text, keeping the detail text (and its numbers) as archived. The text may be
+ * a bus target's template, in any key order and spacing, with `region` or `resources` keys inside its detail: only
+ * the top level counts.
+ */
 function withReplayNameJson(json: string, name: string): string {
-  const at = json.indexOf(',"resources":');
-  if (at < 0) return JSON.stringify(withReplayName(JSON.parse(json) as Record<string, unknown>, name));
+  const at = topLevelValueEnd(json, 'region');
+  if (at < 0 || topLevelValueEnd(json, 'replay-name') >= 0) {
+    return JSON.stringify(withReplayName(JSON.parse(json) as Record<string, unknown>, name));
+  }
   return `${json.slice(0, at)},"replay-name":${JSON.stringify(name)}${json.slice(at)}`;
+}
+
+/**
+ * Where the value of the top-level `key` of an object's JSON text ends (the index of the `,` or `}` after it), or -1
+ * when the object has no such key written plainly (a key spelled with escapes is not found).
+ */
+function topLevelValueEnd(json: string, key: string): number {
+  const quoted = JSON.stringify(key);
+  let depth = 0;
+  let inKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      for (i++; i < json.length && json.charCodeAt(i) !== 0x22; i++) if (json.charCodeAt(i) === 0x5c) i++;
+      if (depth === 1 && !inKey && json.startsWith(quoted, start) && i + 1 - start === quoted.length) {
+        let next = i + 1;
+        while (next < json.length && /\s/.test(json.charAt(next))) next++;
+        inKey = json.charAt(next) === ':';
+      }
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (depth === 1 && inKey) return i;
+      depth--;
+    } else if (c === 0x2c && depth === 1 && inKey) return i;
+  }
+  return -1;
 }

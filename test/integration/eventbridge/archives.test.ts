@@ -1071,6 +1071,70 @@ describe('embedded EventBridge: replays', () => {
     expect(archive.EventCount).toBe(2);
   });
 
+  it('puts replay-name beside the top-level region of a forwarded event, never inside its detail', async () => {
+    // Prepare: a bus that forwards to orders through a template writing detail first, a detail with the keys
+    await addQueueRule(harness, 'live');
+    await harness.client.send(new CreateEventBusCommand({ Name: 'inbound' }));
+    await harness.client.send(
+      new PutRuleCommand({
+        Name: 'forward',
+        EventBusName: 'inbound',
+        EventPattern: '{"source":["sharebus.orders"]}',
+      }),
+    );
+    const paths = {
+      d: '$.detail',
+      v: '$.version',
+      i: '$.id',
+      t: '$.detail-type',
+      s: '$.source',
+      a: '$.account',
+    };
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'forward',
+        EventBusName: 'inbound',
+        Targets: [
+          {
+            Id: 'orders',
+            Arn: BUS_ARN,
+            InputTransformer: {
+              InputPathsMap: { ...paths, at: '$.time', r: '$.region', rs: '$.resources' },
+              InputTemplate:
+                '{"detail": <d>, "version": <v>, "id": <i>, "detail-type": <t>, "source": <s>, "account": <a>, "time": <at>, "region": <r>, "resources": <rs>}',
+            },
+          },
+        ],
+      }),
+    );
+    const detail = { nested: { 'replay-name': 'z', text: '"}], \\' }, region: 'y', resources: 'x' };
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'sharebus.orders',
+            DetailType: 'OrderPlaced',
+            Detail: JSON.stringify(detail),
+            EventBusName: 'inbound',
+          },
+        ],
+      }),
+    );
+    await harness.eventBridge.idle();
+    const [live] = bodies(harness, 'live');
+    // Act
+    await startOrdersReplay(harness, 'forwarded');
+    await harness.eventBridge.idle();
+    const replayed = harness.eventBridge.queues.receive(queueArn('live')).map((m) => m.body);
+    // Assess
+    expect(replayed).toHaveLength(1);
+    const event = JSON.parse(replayed[0] ?? '{}') as Record<string, unknown>;
+    expect(event).toEqual({ ...live, 'replay-name': 'forwarded' });
+    expect(event.detail).toEqual(detail);
+    const keys = Object.keys(event);
+    expect(keys.indexOf('replay-name')).toBe(keys.indexOf('region') + 1);
+  });
+
   it('replays only to the rules named in FilterArns, and only events inside the window', async () => {
     // Prepare
     const chosen = await addQueueRule(harness, 'chosen');
