@@ -114,9 +114,14 @@ type Undelivered = Pick<Job, 'event' | 'rule' | 'retries' | 'id'> & {
   readonly target: Pick<DeliveryTarget, 'id' | 'arn' | 'deadLetterArn'>;
 };
 
-/** First retry waits about this long (before delayScale); each next one doubles, up to the cap. */
+/**
+ * First retry waits about this long (before delayScale); each next one doubles, up to the cap. AWS's guide: "By
+ * default, EventBridge retries sending the event for 24 hours and up to 185 times". With a 12-minute cap (9 to 12
+ * minutes with jitter) the default 185 retries would take some 26 hours, so the 24-hour age ends them, after 159
+ * to 180 retries; a 5-minute cap ended them after 185, 10 to 12 hours in.
+ */
 const BASE_DELAY_MS = 1_000;
-const MAX_DELAY_MS = 5 * 60_000;
+const MAX_DELAY_MS = 12 * 60_000;
 
 /** A failed delivery attempt, with the ERROR_CODE a dead letter carries and whether a retry may help. */
 export class DeliveryFailureError extends Error {

@@ -249,6 +249,26 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     expect(harness.invocations.length).toBeGreaterThan(1);
   });
 
+  it('retries for 24 hours by default, as AWS says, the age limit ending them before the 185th retry', async () => {
+    // Prepare: delays scaled so that a day is 4.3 s
+    const quick = await startHarness({ delayScale: 0.00005 });
+    try {
+      await routeOrders(quick, { DeadLetterConfig: { Arn: DLQ } });
+      quick.lambda = failing;
+      // Act
+      await putOrder(quick);
+      await quick.eventBridge.idle();
+      // Assess
+      const [deadLetter] = targetLetters(quick.eventBridge);
+      expect(deadLetter?.exhaustedRetryCondition).toBe('MaximumEventAgeInSeconds');
+      expect(deadLetter?.retryAttempts).toBeGreaterThan(30);
+      expect(deadLetter?.retryAttempts).toBeLessThan(185);
+      expect(quick.invocations).toHaveLength((deadLetter?.retryAttempts ?? 0) + 1);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('keeps a failed event among dropped deliveries, and logs it, when the target has no DLQ', async () => {
     // Prepare
     await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
