@@ -11,6 +11,7 @@ import {
   PayloadTooLargeError,
 } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
+import { jsonObject } from '../shared/json-object.js';
 import {
   decodePageToken,
   encodePageToken,
@@ -42,7 +43,7 @@ export const RegisterContractSchema = z.strictObject({
   version: SemverSchema,
   description: z.string().trim().min(1, 'must not be empty').max(2_000, 'must be at most 2,000 characters'),
   sharing: SharingSchema,
-  schema: z.record(z.string(), z.unknown(), { error: 'must be a JSON Schema object' }),
+  schema: jsonObject('must be a JSON Schema object'),
 });
 
 export async function registerContract(

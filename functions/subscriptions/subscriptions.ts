@@ -20,6 +20,7 @@ import {
 } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
 import { internalHostReason } from '../shared/internal-address.js';
+import { jsonObject } from '../shared/json-object.js';
 import { logger } from '../shared/logger.js';
 import {
   decodePageToken,
@@ -49,12 +50,10 @@ export interface SubscriptionPorts {
   readonly newId?: () => string;
 }
 
-const FilterSchema = z
-  .record(z.string(), z.unknown(), { error: 'must be an EventBridge content filter: a JSON object' })
-  .refine(
-    (filter) => Object.keys(filter).length > 0,
-    'must not be empty; leave it out to receive every event',
-  );
+const FilterSchema = jsonObject('must be an EventBridge content filter: a JSON object').refine(
+  (filter) => Object.keys(filter).length > 0,
+  'must not be empty; leave it out to receive every event',
+);
 
 export const CreateSubscriptionSchema = z.strictObject({
   type: ContractTypeSchema,

@@ -68,6 +68,21 @@ describe('registerContract', () => {
     expect(await test.registry.getContractVersion('tax.filing.created', '1.0.0')).toEqual(result.contract);
   });
 
+  it('keeps a schema keyword named __proto__ (an annotation, as any unknown keyword) as sent', async () => {
+    // Prepare: JSON.parse makes `__proto__` an own key, as a request body does
+    const annotated = JSON.parse('{"type":"object","__proto__":{"note":"kept"}}') as Record<string, unknown>;
+    // Act
+    const result = await registerContract(
+      ports(),
+      owner,
+      body('tax.filing.annotated', '1.0.0', { schema: annotated }),
+    );
+    // Assess
+    const stored = await test.registry.getContractVersion('tax.filing.annotated', '1.0.0');
+    expect(JSON.stringify(result.contract.schema)).toBe('{"type":"object","__proto__":{"note":"kept"}}');
+    expect(JSON.stringify(stored?.schema)).toBe('{"type":"object","__proto__":{"note":"kept"}}');
+  });
+
   it('answers unchanged with the stored version when the same definition is registered again', async () => {
     // Prepare
     await registerContract(ports(), owner, body('tax.filing.repeated', '1.0.0'));

@@ -559,6 +559,39 @@ describe('createSubscription', () => {
     expect(await ruleNames()).toEqual([later.ruleName]);
   });
 
+  it('refuses a filter on a __proto__ field as on any field no version allows, not dropping it', async () => {
+    // Prepare: JSON.parse makes `__proto__` an own key, as a request body does
+    const { ports, ruleNames } = await setUp();
+    const before = await tableSnapshot(test);
+    const filters = ['{"__proto__":["never"],"size":[{"numeric":[">",10]}]}', '{"__proto__":["never"]}'];
+    // Act
+    const errors = [];
+    for (const filter of filters) {
+      errors.push(
+        await caught(() =>
+          createSubscription(ports, grants, {
+            type: 'tax.company.closed',
+            version: '1.0.0',
+            endpoint: { url: HOOK },
+            filter: JSON.parse(filter),
+          }),
+        ),
+      );
+    }
+    // Assess
+    for (const error of errors) {
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'invalid_filter',
+        fields: [{ field: '/filter/__proto__', message: 'no version 1.x allows this field' }],
+      });
+    }
+    expect({ table: await tableSnapshot(test), rules: await ruleNames() }).toEqual({
+      table: before,
+      rules: [],
+    });
+  });
+
   it('refuses the admin key, which has no endpoint of its own', async () => {
     // Prepare
     const { ports } = await setUp();
