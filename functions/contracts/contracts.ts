@@ -20,6 +20,7 @@ import {
   PAGE_BYTES,
 } from '../shared/page-token.js';
 import {
+  type ContractHead,
   type ContractVersion,
   type Principal,
   type Registry,
@@ -178,7 +179,7 @@ export interface ContractSummary {
 
 /** One entry per type, versions in semver order; the description and sharing are the latest version's. */
 export async function listContracts(ports: Pick<ContractPorts, 'registry'>): Promise<ContractSummary[]> {
-  const byType = new Map<string, ContractVersion[]>();
+  const byType = new Map<string, ContractHead[]>();
   for (const version of await ports.registry.listContracts()) {
     const list = byType.get(version.type) ?? [];
     list.push(version);

@@ -15,6 +15,7 @@ import {
 import { VERSION_PART_MAX_DIGITS } from '../../../contracts/naming.js';
 import {
   type AuditEntry,
+  type ContractHead,
   type ContractVersion,
   type Department,
   type Principal,
@@ -427,13 +428,18 @@ export class DynamoDbRegistry extends Registry {
     return (await this.#queryUpTo(versionsOf(type), page.limit, startKey)).map(toContract);
   }
 
-  override async listContracts(): Promise<ContractVersion[]> {
+  override async listContracts(): Promise<ContractHead[]> {
     const items = await this.#queryAll({
       IndexName: GSI1.indexName,
       KeyConditionExpression: 'gsi1pk = :collection',
       ExpressionAttributeValues: { ':collection': COLLECTION.contracts },
+      // Every attribute of a head, named (`type` is a reserved word); not the schema.
+      ProjectionExpression: CONTRACT_HEAD_ATTRIBUTES.map((_, i) => `#h${i}`).join(', '),
+      ExpressionAttributeNames: Object.fromEntries(
+        CONTRACT_HEAD_ATTRIBUTES.map((name, i) => [`#h${i}`, name]),
+      ),
     });
-    return items.map(toContract);
+    return items.map(toContractHead);
   }
 
   override async createSubscription(subscription: Subscription, audit: AuditEntry): Promise<void> {
@@ -874,7 +880,19 @@ function toSystem(item: Item): SystemRecord {
 
 const SHARING: readonly Sharing[] = ['open', 'conditional', 'restricted'];
 
-function toContract(item: Item): ContractVersion {
+/** The attributes toContractHead reads, for listings to read no more. */
+const CONTRACT_HEAD_ATTRIBUTES = [
+  'type',
+  'version',
+  'major',
+  'description',
+  'sharing',
+  'ownerDepartment',
+  'createdBy',
+  'createdAt',
+] as const;
+
+function toContractHead(item: Item): ContractHead {
   const sharing = str(item, 'sharing');
   if (!SHARING.includes(sharing as Sharing))
     throw new RegistryItemError(`item ${describe(item)} has sharing ${sharing}`);
@@ -884,11 +902,14 @@ function toContract(item: Item): ContractVersion {
     major: num(item, 'major'),
     description: str(item, 'description'),
     sharing: sharing as Sharing,
-    schema: json(item, 'schemaJson'),
     ownerDepartment: str(item, 'ownerDepartment'),
     createdBy: str(item, 'createdBy'),
     createdAt: str(item, 'createdAt'),
   };
+}
+
+function toContract(item: Item): ContractVersion {
+  return { ...toContractHead(item), schema: json(item, 'schemaJson') };
 }
 
 function toSubscription(item: Item): Subscription {

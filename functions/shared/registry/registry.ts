@@ -36,6 +36,9 @@ export interface ContractVersion {
   readonly createdAt: string;
 }
 
+/** A contract version without its schema, as listings read it. */
+export type ContractHead = Omit<ContractVersion, 'schema'>;
+
 /** Where a subscription sits in a listing. */
 export interface SubscriptionKey {
   readonly departmentId: string;
@@ -177,8 +180,11 @@ export abstract class Registry {
   ): Promise<ContractVersion[]>;
   /** The type's highest version by semver, read consistently (a version registered just before is seen). */
   abstract latestContractVersion(type: string): Promise<ContractVersion | undefined>;
-  /** Every version of every contract, by type then semver. */
-  abstract listContracts(): Promise<ContractVersion[]>;
+  /**
+   * Every version of every contract, by type then semver, without its schema: a listing needs none, and with
+   * schemas of up to 256 KB each it would hold them all in memory at once.
+   */
+  abstract listContracts(): Promise<ContractHead[]>;
 
   /**
    * Throws RegistryDuplicateError when the department has a subscription to the same type and major, endpoint

@@ -354,7 +354,7 @@ describe('DynamoDbRegistry contracts', () => {
     ]);
   });
 
-  it('lists every contract by type, then semver', async () => {
+  it('lists every contract by type, then semver, reading no schema', async () => {
     // Prepare
     const { registry } = await freshRegistry();
     const stored: Array<[string, string]> = [
@@ -369,6 +369,9 @@ describe('DynamoDbRegistry contracts', () => {
     // Act
     const listed = await registry.listContracts();
     // Assess
+    const { schema: _schema, ...head } = contract('health.visit', '1.0.0');
+    expect(listed[0]).toEqual(head);
+    expect(listed.filter((c) => 'schema' in c)).toEqual([]);
     expect(listed.map((c) => `${c.type}@${c.version}`)).toEqual([
       'health.visit@1.0.0',
       'health.visit@2.0.0',
