@@ -11,6 +11,7 @@ import {
   PayloadTooLargeError,
 } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
+import { humanText } from '../shared/human-text.js';
 import { jsonObject } from '../shared/json-object.js';
 import {
   decodePageToken,
@@ -42,7 +43,7 @@ export const MAX_SCHEMA_BYTES = 256 * 1024;
 export const RegisterContractSchema = z.strictObject({
   type: ContractTypeSchema,
   version: SemverSchema,
-  description: z.string().trim().min(1, 'must not be empty').max(2_000, 'must be at most 2,000 characters'),
+  description: humanText(2_000, { lines: true }),
   sharing: SharingSchema,
   schema: jsonObject('must be a JSON Schema object'),
 });

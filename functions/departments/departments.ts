@@ -6,6 +6,7 @@ import { generateApiKey, hashApiKey } from '../shared/api-keys.js';
 import { auditEntry } from '../shared/audit.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
 import { parseRequest } from '../shared/http.js';
+import { humanText } from '../shared/human-text.js';
 import {
   type Department,
   type Principal,
@@ -20,7 +21,7 @@ export interface DepartmentPorts {
   readonly now: () => Date;
 }
 
-const NameSchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const NameSchema = humanText(200);
 
 export const CreateDepartmentSchema = z.strictObject({ id: DepartmentIdSchema, name: NameSchema });
 export const CreateSystemSchema = z.strictObject({ id: SystemIdSchema, name: NameSchema });

@@ -83,6 +83,35 @@ describe('registerContract', () => {
     expect(JSON.stringify(stored?.schema)).toBe('{"type":"object","__proto__":{"note":"kept"}}');
   });
 
+  it('takes a description on several lines, with tabs, and refuses one with other control characters', async () => {
+    // Prepare
+    const before = await tableSnapshot(test);
+    // Act
+    const refused = await caught(() =>
+      registerContract(
+        ports(),
+        owner,
+        body('tax.filing.described', '1.0.0', { description: 'Filed.\u0007' }),
+      ),
+    );
+    const unchanged = await tableSnapshot(test);
+    const taken = await registerContract(
+      ports(),
+      owner,
+      body('tax.filing.described', '1.0.0', { description: 'Filed.\n\tBy the taxpayer.\r\n' }),
+    );
+    // Assess
+    expect(refused).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      fields: [
+        { field: '/description', message: 'must not hold control characters but tabs and line breaks' },
+      ],
+    });
+    expect(unchanged).toEqual(before);
+    expect(taken.contract.description).toBe('Filed.\n\tBy the taxpayer.');
+  });
+
   it('answers unchanged with the stored version when the same definition is registered again', async () => {
     // Prepare
     await registerContract(ports(), owner, body('tax.filing.repeated', '1.0.0'));

@@ -76,6 +76,41 @@ describe('createDepartment', () => {
     expect(await tableSnapshot(test)).toEqual(before);
   });
 
+  it.each([
+    { label: 'with a NUL', name: 'Tax\u0000Bureau', message: 'must not hold control characters' },
+    { label: 'on two lines', name: 'Tax\nBureau', message: 'must not hold control characters' },
+    { label: 'of a zero-width space', name: '\u200b', message: 'must hold a visible character' },
+    {
+      label: 'with a lone surrogate',
+      name: 'Tax \ud800 Bureau',
+      message: 'must be well-formed Unicode: it holds a lone surrogate',
+    },
+  ])('refuses a name $label naming /name ($message), and writes nothing', async ({ name, message }) => {
+    // Prepare
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createDepartment({ registry: test.registry, now }, admin, { id: 'dept-named', name }),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      fields: [{ field: '/name', message }],
+    });
+    expect(await tableSnapshot(test)).toEqual(before);
+  });
+
+  it('takes a name in any script, with symbols and paired surrogates', async () => {
+    // Act
+    const created = await createDepartment({ registry: test.registry, now }, admin, {
+      id: 'dept-script',
+      name: ' 税务局 · Ülkə 🏛️ ',
+    });
+    // Assess
+    expect(created).toMatchObject({ id: 'dept-script', name: '税务局 · Ülkə 🏛️' });
+  });
+
   it('answers 409 department_exists for an id already taken, keeping the first department', async () => {
     // Prepare
     const ports = { registry: test.registry, now };
