@@ -62,7 +62,17 @@ export const CreateSubscriptionSchema = z.strictObject({
   endpoint: z.strictObject({ url: z.string().max(2_048, 'must be at most 2,048 characters') }),
 });
 
+/** Spaces and control characters, which URL parsing strips or percent-encodes: the URL called would not be the one shown. */
+const UNWRITTEN = /[\p{Cc}\p{Z}]/u;
+
 function checkEndpoint(url: string, policy: EndpointPolicy): void {
+  if (UNWRITTEN.test(url)) {
+    throw new BadRequestError(
+      'invalid_endpoint',
+      `The endpoint ${JSON.stringify(url)} holds a space or control character; percent-encode it, or remove it.`,
+      { fields: [{ field: '/endpoint/url', message: 'must not hold spaces or control characters' }] },
+    );
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -237,6 +237,9 @@ describe('createSubscription', () => {
     { policy: 'https-only' as const, url: 'https://localhost:8443/hook', why: 'localhost' },
     { policy: 'allow-http' as const, url: 'http://127.0.0.1:0/hook', why: 'port 0' },
     { policy: 'https-only' as const, url: 'https://receiver.example.org:00/hook', why: 'port 0 written 00' },
+    { policy: 'https-only' as const, url: ' https://receiver.example.org/hook', why: 'a leading space' },
+    { policy: 'https-only' as const, url: 'https://receiver.example.org/ho\tok', why: 'a tab' },
+    { policy: 'https-only' as const, url: 'https://receiver.example.org/a b', why: 'a space in its path' },
   ])('refuses an endpoint with $why under $policy with 400 invalid_endpoint, leaving nothing', async (c) => {
     // Prepare
     const { ports, ruleNames } = await setUp({ policy: c.policy });
