@@ -4,13 +4,46 @@
 // another host (a container sharing the directory as a volume, whose pids mean nothing here) cannot be looked
 // for, so its lock is never taken over, only named, with the file to delete should that process be gone.
 import { randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { alive } from './processes.js';
 
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
+}
+
+/** The state directory cannot be made or used (a file stands where it or a parent should be, or no permission). */
+export class DataDirUnusableError extends Error {
+  override name = 'DataDirUnusableError';
+}
+
+/** Makes `dir` (and its parents), or throws DataDirUnusableError saying what stands in the way. */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    let blocker = resolve(dir);
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      // The nearest of dir and its parents that exists is the file in the way.
+      while (!existsSync(blocker) && dirname(blocker) !== blocker) blocker = dirname(blocker);
+      const what = blocker === resolve(dir) ? 'it is a file' : `${blocker} is a file`;
+      throw new DataDirUnusableError(`the state directory ${dir} cannot be used: ${what}`, { cause: error });
+    }
+    throw new DataDirUnusableError(`the state directory ${dir} cannot be made: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 const LOCK_FILE = '.lock';
@@ -41,7 +74,7 @@ function holderOf(path: string): { pid: number; what: string; host: string } | u
  * reads a lock half written. Returns the release, which removes the lock file if it is still ours.
  */
 export function lockDataDir(dir: string, what: string): () => void {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   // One spelling per directory, so that `held` knows it whichever way a caller names it: through a symlink too
   // (review, 2026-12-04: a second start in this process through one took the lock it already held).
   const path = join(realpathSync(resolve(dir)), LOCK_FILE);

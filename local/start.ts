@@ -1,6 +1,6 @@
 // `npm start`: the whole bus on this machine until Ctrl-C. `npm start -- --in-memory` keeps nothing.
 import { parseArgs } from 'node:util';
-import { DataDirInUseError } from './data-lock.js';
+import { DataDirInUseError, DataDirUnusableError } from './data-lock.js';
 import { JavaNotFoundError } from './dynamodb/launcher.js';
 import { PortInUseError, SettingError, startSharebus } from './runtime.js';
 
@@ -102,6 +102,7 @@ try {
         'other ports: SHAREBUS_PORT, SHAREBUS_EVENTBRIDGE_PORT, SHAREBUS_DYNAMODB_PORT, 0 picking free ones)',
     );
   } else if (
+    error instanceof DataDirUnusableError ||
     error instanceof JavaNotFoundError ||
     error instanceof PortInUseError ||
     error instanceof SettingError

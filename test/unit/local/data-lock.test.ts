@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative as relativePath } from 'node:path';
-import { DataDirInUseError, lockDataDir } from '../../../local/data-lock.js';
+import { DataDirInUseError, DataDirUnusableError, lockDataDir } from '../../../local/data-lock.js';
 
 /** What `take` throws, or undefined. */
 function refusal(take: () => unknown): unknown {
@@ -40,6 +40,23 @@ describe('lockDataDir', () => {
       `${dir} is in use by sharebus (process ${process.pid}): stop it first, or give this embedded EventBridge another state directory.`,
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('says so when the directory is a file, or lies under one, instead of failing with the system call', () => {
+    // Prepare
+    const file = join(dir, 'state');
+    writeFileSync(file, 'not a directory');
+    // Act
+    const asFile = refusal(() => lockDataDir(file, 'sharebus'));
+    const under = refusal(() => lockDataDir(join(file, 'inner'), 'sharebus'));
+    // Assess
+    expect(asFile).toBeInstanceOf(DataDirUnusableError);
+    expect((asFile as Error).message).toBe(`the state directory ${file} cannot be used: it is a file`);
+    expect(under).toBeInstanceOf(DataDirUnusableError);
+    expect((under as Error).message).toBe(
+      `the state directory ${join(file, 'inner')} cannot be used: ${file} is a file`,
+    );
+    expect(readdirSync(dir)).toEqual(['state']);
   });
 
   it('knows the directory however it is spelled', () => {
