@@ -163,6 +163,19 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     eventBridge: portFrom(options.eventBridgePort, 'SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge),
     api: portFrom(options.apiPort, 'SHAREBUS_PORT', DEFAULT_PORTS.api),
   };
+  const variables = [
+    [ports.dynamoDb, 'SHAREBUS_DYNAMODB_PORT'],
+    [ports.eventBridge, 'SHAREBUS_EVENTBRIDGE_PORT'],
+    [ports.api, 'SHAREBUS_PORT'],
+  ] as const;
+  for (const [i, [port, variable]] of variables.entries()) {
+    const twin = variables.slice(i + 1).find(([other]) => other === port && port !== 0);
+    if (twin !== undefined) {
+      throw new SettingError(
+        `${variable} and ${twin[1]} are both ${port}: each server needs a port of its own (0 picks a free one).`,
+      );
+    }
+  }
   // Before anything starts: another sharebus on this state would lose writes to ours (and DynamoDB Local would
   // open its database files twice); a taken port would be found only after DynamoDB Local's seconds of start-up.
   const stops: Array<() => Promise<void>> = [];
@@ -181,11 +194,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   try {
     // All three at once: one try tells which to move, rather than one refusal per port.
     const taken: Array<readonly [number, string]> = [];
-    for (const [port, variable] of [
-      [ports.dynamoDb, 'SHAREBUS_DYNAMODB_PORT'],
-      [ports.eventBridge, 'SHAREBUS_EVENTBRIDGE_PORT'],
-      [ports.api, 'SHAREBUS_PORT'],
-    ] as const) {
+    for (const [port, variable] of variables) {
       if (port !== 0 && !(await portIsFree(host, port))) taken.push([port, variable]);
     }
     const [one] = taken;

@@ -66,6 +66,25 @@ describe('startSharebus refuses before starting anything', () => {
     }
   });
 
+  it('one port given to two servers, naming both variables, writing nothing', async () => {
+    // Prepare
+    const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-same-port-'));
+    const port = await freePort();
+    try {
+      // Act
+      const started = startSharebus({ dataDir, apiPort: port, eventBridgePort: 0, dynamoDbPort: port });
+      // Assess
+      await expect(started).rejects.toThrow(SettingError);
+      await expect(started).rejects.toThrow(
+        `SHAREBUS_DYNAMODB_PORT and SHAREBUS_PORT are both ${port}: each server needs a port of its own (0 picks a free one).`,
+      );
+      expect(readdirSync(dataDir)).toEqual([]);
+      expect(await portIsFree('127.0.0.1', port)).toBe(true);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it.each([0, 1.5, -3])('a rules quota of %p, naming SHAREBUS_EVENTBRIDGE_MAX_RULES', async (quota) => {
     // Act
     const started = startSharebus({
