@@ -77,6 +77,11 @@ export interface RunningSharebus {
   /** `department/system` → API key of the demo systems whose key is known. */
   readonly demoKeys: DemoKeys;
   readonly eventBridge: EmbeddedEventBridge;
+  /**
+   * Settles, with why, if DynamoDB Local ends without stop(): the registry is then gone, and every call but the
+   * health check would fail. Never settles otherwise. `npm start` stops, saying why.
+   */
+  readonly lost: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -186,7 +191,9 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   // Deliveries left unfinished by the last run resume as soon as the bus listens, before the handlers are
   // loaded: they wait for them (a failed invocation would spend a retry, or dead-letter the invocation).
   const loading = deferred<Awaited<ReturnType<typeof loadHandlers>>>();
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     stops.length = 0;
   };
@@ -349,6 +356,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       adminKey,
       demoKeys,
       eventBridge,
+      lost: dynamodb.ended.then((why) => (stopping ? new Promise<string>(() => {}) : why)),
       stop: stopAll,
     };
   } catch (error) {

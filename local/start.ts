@@ -90,6 +90,14 @@ try {
     await bus.stop();
     process.exit(0);
   };
+  // Serving on without the registry would answer 500 to every call but /health: stop, and say why.
+  void bus.lost.then(async (why) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\nsharebus: ${why}. Stopping: the registry is gone (start again to carry on).`);
+    await bus.stop();
+    process.exit(1);
+  });
   // SIGHUP: the terminal closed. Stopped as by Ctrl-C, so that the locks go and deliveries not finished are kept;
   // what is printed meanwhile goes nowhere, and a failed write to the gone terminal must not end the process first.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});

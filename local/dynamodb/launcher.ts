@@ -44,6 +44,11 @@ export interface DynamoDbLocal {
   readonly whyUnbound: string | undefined;
   /** The watchdog's, which leads DynamoDB Local's process group: signal `-pid` to reach all of it. */
   readonly pid: number;
+  /**
+   * Settles once DynamoDB Local has ended, by stop() or not, with how: its exit code and the last it printed. A
+   * caller that did not stop it has lost its database.
+   */
+  readonly ended: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -246,9 +251,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     let exited: number | null | undefined;
+    let exitSignal: string | null = null;
     const exit = new Promise<void>((resolveExit) => {
-      child.once('exit', (code) => {
+      child.once('exit', (code, signal) => {
         exited = code;
+        exitSignal = signal;
         resolveExit();
       });
       // sh could not be started at all: there is no exit to wait for
@@ -312,6 +319,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       boundTo: 'dir' in binder ? host : undefined,
       whyUnbound: 'why' in binder ? binder.why : undefined,
       pid: child.pid ?? -1,
+      ended: exit.then(() => {
+        const last = output.trim().split('\n').slice(-3).join(' / ');
+        const how = exited === null ? `on signal ${exitSignal ?? 'unknown'}` : `with code ${exited}`;
+        return `DynamoDB Local exited ${how}${last ? `, having printed: ${last}` : ''}`;
+      }),
       stop: end,
     };
   };

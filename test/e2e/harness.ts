@@ -18,6 +18,9 @@ export interface LocalSharebus {
   readonly adminKey: string;
   readonly demoKeys: Readonly<Record<string, string>>;
   readonly output: () => string;
+  /** The process's id, and its exit code once it has exited by itself or been stopped. */
+  readonly pid: number;
+  readonly exited: Promise<number | null>;
   /** Closes our end of its output, as a terminal that was closed: what it prints after goes nowhere. */
   closeOutput(): void;
   /** Sends `signal` (default SIGINT, Ctrl-C's) and waits for the process to exit; returns its exit code. */
@@ -84,6 +87,8 @@ export async function startLocalSharebus(
     adminKey: printedAdminKey ?? adminKey,
     demoKeys,
     output: () => output,
+    pid: child.pid ?? -1,
+    exited,
     closeOutput() {
       child.stdout?.destroy();
       child.stderr?.destroy();
