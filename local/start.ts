@@ -17,7 +17,18 @@ try {
   console.error(`sharebus: ${(error as Error).message} (npm start -- --help lists the options)`);
   process.exit(2);
 }
-const { values } = parsed;
+// `npm start --in-memory`, without the `--`, is npm's option, not ours: npm warns ("Unknown cli config") and
+// passes it on only as npm_config_in_memory=true (and --no-demo as npm_config_demo=""). Taken as meant, rather
+// than keep the state the user asked to drop.
+const viaNpm = {
+  inMemory: process.env.npm_config_in_memory === 'true',
+  noDemo: process.env.npm_config_demo === '',
+};
+const values = {
+  ...parsed.values,
+  'in-memory': parsed.values['in-memory'] || viaNpm.inMemory,
+  'no-demo': parsed.values['no-demo'] || viaNpm.noDemo,
+};
 
 if (values.help) {
   console.log(`Usage: npm start -- [--in-memory] [--no-demo]

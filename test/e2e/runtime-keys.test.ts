@@ -23,6 +23,24 @@ describe('npm start with a state directory, across starts', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('takes --in-memory and --no-demo given to npm without the --, keeping nothing', async () => {
+    // Prepare: what `npm start --in-memory --no-demo` passes on (npm's warning aside)
+    const local = await startLocalSharebus(
+      { ...env(), npm_config_in_memory: 'true', npm_config_demo: '' },
+      [],
+    );
+    try {
+      // Act
+      const output = local.output();
+      // Assess
+      expect(output).toMatch(/State\s+in memory \(nothing kept\)/);
+      expect(output).not.toMatch(/Demo system API keys/);
+      expect(readdirSync(dataDir)).toEqual([]);
+    } finally {
+      await local.stop();
+    }
+  });
+
   it('does not put back a kept admin key that was rotated in the registry since', async () => {
     // Prepare: a start keeps its key; the key is then rotated in the table, as npm run admin-key does
     const first = await startLocalSharebus(env(), ['--no-demo']);
