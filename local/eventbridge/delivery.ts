@@ -558,8 +558,9 @@ export class Dispatcher {
     const queue = target.deadLetterArn ?? DROPPED_DELIVERIES;
     const landing = this.options.queues.sendDurably(queue, job.event.json, attributes, origin);
     this.options.logger.warn(
-      `[eventbridge] event ${idText(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}): ` +
-        `${failure.code}: ${failure.message}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
+      `[eventbridge] event ${idText(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}` +
+        (exhausted ? `; retries ended by ${exhausted} after ${job.retries}` : '') +
+        `): ${failure.code}: ${failure.message}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
     );
     this.#finished(job, landing);
   }

@@ -175,7 +175,7 @@ export class AsyncInvocations {
       const due = Math.max(invocation.dueAt, Date.now());
       // A retry that would now come past the event's age goes no further, as it would not have in Lambda.
       if (invocation.failure !== undefined && due - invocation.acceptedAt > this.#maxAgeMs(invocation)) {
-        this.#deadLetter(invocation, invocation.failure);
+        this.#deadLetter(invocation, invocation.failure, 'age');
         continue;
       }
       this.#wait(invocation, due - Date.now());
@@ -227,12 +227,12 @@ export class AsyncInvocations {
     if (this.#stopped) return;
     const config = this.#config(invocation.functionArn);
     if (invocation.retries >= config.maximumRetryAttempts) {
-      this.#deadLetter(invocation, failure);
+      this.#deadLetter(invocation, failure, 'retries');
       return;
     }
     const delay = (RETRY_DELAYS_MS[invocation.retries] ?? RETRY_DELAYS_MS[1]) * this.options.delayScale;
     if (Date.now() + delay - invocation.acceptedAt > this.#maxAgeMs(invocation)) {
-      this.#deadLetter(invocation, failure);
+      this.#deadLetter(invocation, failure, 'age');
       return;
     }
     const next: Invocation = { ...invocation, dueAt: Date.now() + delay, failure };
@@ -254,7 +254,7 @@ export class AsyncInvocations {
       }
       // A retry its function's config (changed since it was scheduled, across a restart) no longer allows.
       if (invocation.retries >= this.#config(invocation.functionArn).maximumRetryAttempts) {
-        this.#deadLetter(invocation, failure);
+        this.#deadLetter(invocation, failure, 'retries');
         return;
       }
       // #live keeps the invocation as scheduled (retries made, not counting this one): should a stop or a crash cut
@@ -269,9 +269,11 @@ export class AsyncInvocations {
     return this.#config(invocation.functionArn).maximumEventAgeInSeconds * 1000 * this.options.delayScale;
   }
 
-  #deadLetter(invocation: Invocation, failure: string): void {
+  /** `spent`: what ended the retries, the function's maximumRetryAttempts or its maximumEventAgeInSeconds. */
+  #deadLetter(invocation: Invocation, failure: string, spent: 'retries' | 'age'): void {
     const { functionArn, requestId, retries, payload } = invocation;
-    const deadLetterArn = this.#config(functionArn).deadLetterArn;
+    const config = this.#config(functionArn);
+    const deadLetterArn = config.deadLetterArn;
     const attributes: Record<string, MessageAttribute> = {
       RequestID: { DataType: 'String', StringValue: requestId },
       // The HTTP status of an invocation that ran and failed: Lambda answers 200 with X-Amz-Function-Error.
@@ -285,9 +287,19 @@ export class AsyncInvocations {
       attributes,
       origin,
     );
+    // What ended the retries: a user who scaled delays down may not expect the event's age to be scaled too.
+    const scale = this.options.delayScale;
+    const why =
+      spent === 'retries'
+        ? `its maximumRetryAttempts, ${config.maximumRetryAttempts}`
+        : `its maximumEventAgeInSeconds, ${config.maximumEventAgeInSeconds}` +
+          (scale === 1
+            ? ''
+            : ` (${Number((config.maximumEventAgeInSeconds * scale).toPrecision(3))} s at delay scale ${scale})`) +
+          ', would pass before the next';
     this.options.logger.warn(
       `[eventbridge] asynchronous invocation ${requestId} of ${functionArn} failed after ${retries} ` +
-        `${retries === 1 ? 'retry' : 'retries'}: ${failure}; kept in ` +
+        `${retries === 1 ? 'retry' : 'retries'} (${why}): ${failure}; kept in ` +
         (deadLetterArn ? `DLQ ${deadLetterArn}` : 'the dropped-deliveries store'),
     );
     // Ended once the dead letter is on disk (see CoalescingWriter.follow); until then it counts as pending.

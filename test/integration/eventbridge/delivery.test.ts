@@ -286,7 +286,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       }),
     ]);
     expect(harness.warnings.join('\n')).toMatch(
-      /not delivered to .*function:consumer.*dropped-deliveries store/,
+      /not delivered to .*function:consumer \(rule .*; retries ended by MaximumRetryAttempts after 0\): ERROR_FROM_TARGET: .*dropped-deliveries store/,
     );
   });
 

@@ -114,7 +114,9 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
           failedAt: message?.sentAt,
         },
       ]);
-      expect(harness.warnings.join('\n')).toContain(`of ${LAMBDA_ARN} failed after 2 retries`);
+      expect(harness.warnings.join('\n')).toContain(
+        `of ${LAMBDA_ARN} failed after 2 retries (its maximumRetryAttempts, 2): webhook answered 503`,
+      );
     });
 
     it('hands every retry the same payload and stops once the function succeeds', async () => {
@@ -217,6 +219,9 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       // Assess: the first retry would come 60 ms after a failure 10 ms in
       expect(harness.invocations).toHaveLength(1);
       expect(functionLetters(harness).map((d) => d.retryAttempts)).toEqual([0]);
+      expect(harness.warnings.join('\n')).toContain(
+        'failed after 0 retries (its maximumEventAgeInSeconds, 60 (0.06 s at delay scale 0.001), would pass before the next): slow failure',
+      );
     } finally {
       await harness.close();
     }
