@@ -133,7 +133,7 @@ export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: base + jsonPointer([key]), message: 'is not a known field' }));
     }
-    return [{ field: base || '/', message: issue.message }];
+    return [{ field: base, message: issue.message }];
   });
 }
 

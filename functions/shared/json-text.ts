@@ -70,7 +70,7 @@ export function findJsonFault(text: string): JsonFault | undefined {
       if (frames.length >= MAX_BODY_DEPTH) {
         return {
           kind: 'nesting_too_deep',
-          field: here() || '/',
+          field: here(),
           message: `objects and arrays are nested more than ${MAX_BODY_DEPTH} levels deep`,
         };
       }
@@ -102,7 +102,7 @@ export function findJsonFault(text: string): JsonFault | undefined {
       if (problem !== undefined) {
         return {
           kind: 'number_out_of_range',
-          field: here() || '/',
+          field: here(),
           message: `${text.slice(at, end)} ${problem}`,
         };
       }

@@ -385,7 +385,7 @@ function describe(error: ErrorObject, prefix: string): FieldProblem {
       message: 'is not allowed by the contract',
     };
   }
-  return { field: `${prefix}${error.instancePath}` || '/', message: error.message ?? 'is invalid' };
+  return { field: `${prefix}${error.instancePath}`, message: error.message ?? 'is invalid' };
 }
 
 /** Where `pattern` sits in the schema: a `pattern` keyword's value or a `patternProperties` key. */

@@ -127,11 +127,13 @@ describe('parseRequest', () => {
     expect(error.fields.map((f) => f.field).sort()).toEqual(['/colour', '/size']);
   });
 
-  it('names the body itself "/" when it is not an object at all', () => {
+  it('names the body itself "" (RFC 6901\'s whole document) when it is not an object at all', () => {
     // Act
     const error = thrown(() => parseRequest(Schema, [1, 2]));
-    // Assess
-    expect(error.fields).toEqual([{ field: '/', message: expect.any(String) }]);
+    const emptyKey = thrown(() => parseRequest(Schema, { name: 'n', endpoint: { url: 'u' }, '': 1 }));
+    // Assess: "/" is a key named "" (review, 2026-12-04: both read "/")
+    expect(error.fields).toEqual([{ field: '', message: expect.any(String) }]);
+    expect(emptyKey.fields).toEqual([{ field: '/', message: 'is not a known field' }]);
   });
 });
 

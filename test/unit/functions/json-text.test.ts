@@ -37,7 +37,8 @@ describe('findJsonFault', () => {
     ['{"f":0.10000000000000000555}', 'number_out_of_range', '/f', /would become 0.1;/],
     ['[2.5e-324]', 'number_out_of_range', '/0', /would become 5e-324;/],
     ['{"tiny":1e-400}', 'number_out_of_range', '/tiny', /too close to zero/],
-    ['123456789012345678', 'number_out_of_range', '/', /123456789012345678/],
+    ['123456789012345678', 'number_out_of_range', '', /123456789012345678/],
+    ['{"":123456789012345678}', 'number_out_of_range', '/', /123456789012345678/],
     [
       `{"a":${'['.repeat(MAX_BODY_DEPTH)}${']'.repeat(MAX_BODY_DEPTH)}}`,
       'nesting_too_deep',

@@ -102,13 +102,13 @@ describe('SchemaValidator.validate', () => {
     expect(problems).toHaveLength(6);
   });
 
-  it('puts the pointers under the given prefix, and names the root "/" when there is none', () => {
+  it('puts the pointers under the given prefix, and names the root "" (RFC 6901) when there is none', () => {
     // Act
     const batched = shared.validate(TYPE, '1.0.0', schema, {}, '/events/4/data');
     const root = shared.validate('tax.scalar.value', '1.0.0', { type: 'string' }, 5, '');
     // Assess
     expect(batched).toEqual([{ field: '/events/4/data/companyId', message: 'is required' }]);
-    expect(root).toEqual([{ field: '/', message: 'must be string' }]);
+    expect(root).toEqual([{ field: '', message: 'must be string' }]);
   });
 
   it('escapes "/" and "~" in the names of missing and unexpected fields as JSON Pointer requires', () => {
