@@ -22,7 +22,7 @@ export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
 }
 
-/** The state directory cannot be made or used (a file stands where it or a parent should be, or no permission). */
+/** The state directory cannot be made (a file stands where it or a parent should be, or mkdir was refused). */
 export class DataDirUnusableError extends Error {
   override name = 'DataDirUnusableError';
 }

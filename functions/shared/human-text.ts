@@ -1,13 +1,15 @@
 import { z } from 'zod';
 
-/** Control characters (C0, DEL, C1): none belongs in a name. */
-const CONTROL = /\p{Cc}/u;
+/** Control characters (C0, DEL, C1) and the line and paragraph separators: none belongs in a one-line name. */
+const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;
 /** The same but tab, line feed and carriage return, which a description may hold. */
 const CONTROL_BUT_LINES = /(?![\t\n\r])\p{Cc}/u;
 /** A UTF-16 surrogate not in a pair: no UTF-8 text holds it, so DynamoDB and EventBridge cannot keep it as sent. */
 const LONE_SURROGATE = /\p{Cs}/u;
 /** A letter, digit, punctuation mark or symbol: what makes a name readable (not only spaces or invisible marks). */
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+/** Letters and symbols that show as blank (Hangul fillers, the blank Braille pattern): not visible, for VISIBLE. */
+const BLANK_LOOKING = /[\u115f\u1160\u3164\uffa0\u2800]/gu;
 
 /**
  * Text people read in a listing: a name (one line) or a description (`lines`). Trimmed; refused when empty, too
@@ -27,5 +29,8 @@ export function humanText(max: number, options: { readonly lines?: boolean } = {
         : 'must not hold control characters',
     )
     .refine((text) => !LONE_SURROGATE.test(text), 'must be well-formed Unicode: it holds a lone surrogate')
-    .refine((text) => text.length === 0 || VISIBLE.test(text), 'must hold a visible character');
+    .refine(
+      (text) => text.length === 0 || VISIBLE.test(text.replace(BLANK_LOOKING, '')),
+      'must hold a visible character',
+    );
 }

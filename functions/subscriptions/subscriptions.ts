@@ -62,8 +62,11 @@ export const CreateSubscriptionSchema = z.strictObject({
   endpoint: z.strictObject({ url: z.string().max(2_048, 'must be at most 2,048 characters') }),
 });
 
-/** Spaces and control characters, which URL parsing strips or percent-encodes: the URL called would not be the one shown. */
-const UNWRITTEN = /[\p{Cc}\p{Z}]/u;
+/**
+ * Spaces, control characters and lone surrogates, which URL parsing strips or percent-encodes (a lone surrogate as
+ * U+FFFD): the URL called would not be the one shown.
+ */
+const UNWRITTEN = /[\p{Cc}\p{Z}\p{Cs}]/u;
 
 function checkEndpoint(url: string, policy: EndpointPolicy): void {
   if (UNWRITTEN.test(url)) {

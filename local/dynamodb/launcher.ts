@@ -320,7 +320,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       whyUnbound: 'why' in binder ? binder.why : undefined,
       pid: child.pid ?? -1,
       ended: exit.then(() => {
-        const last = output.trim().split('\n').slice(-3).join(' / ');
+        const last = output
+          .split('\n')
+          .map((line) => line.trim())
+          .filter((line) => line !== '')
+          .slice(-3)
+          .join(' / ');
         const how = exited === null ? `on signal ${exitSignal ?? 'unknown'}` : `with code ${exited}`;
         return `DynamoDB Local exited ${how}${last ? `, having printed: ${last}` : ''}`;
       }),

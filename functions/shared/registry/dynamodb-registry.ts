@@ -882,6 +882,9 @@ const SHARING: readonly Sharing[] = ['open', 'conditional', 'restricted'];
 
 /** The attributes toContractHead reads, for listings to read no more. */
 const CONTRACT_HEAD_ATTRIBUTES = [
+  // the keys too, for RegistryItemError to name a bad item
+  'pk',
+  'sk',
   'type',
   'version',
   'major',

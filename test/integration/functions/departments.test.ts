@@ -80,6 +80,9 @@ describe('createDepartment', () => {
     { label: 'with a NUL', name: 'Tax\u0000Bureau', message: 'must not hold control characters' },
     { label: 'on two lines', name: 'Tax\nBureau', message: 'must not hold control characters' },
     { label: 'of a zero-width space', name: '\u200b', message: 'must hold a visible character' },
+    { label: 'of a Hangul filler', name: '\u3164', message: 'must hold a visible character' },
+    { label: 'of a blank Braille pattern', name: '\u2800\u2800', message: 'must hold a visible character' },
+    { label: 'with a line separator', name: 'Tax\u2028Bureau', message: 'must not hold control characters' },
     {
       label: 'with a lone surrogate',
       name: 'Tax \ud800 Bureau',

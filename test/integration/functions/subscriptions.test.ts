@@ -240,6 +240,7 @@ describe('createSubscription', () => {
     { policy: 'https-only' as const, url: ' https://receiver.example.org/hook', why: 'a leading space' },
     { policy: 'https-only' as const, url: 'https://receiver.example.org/ho\tok', why: 'a tab' },
     { policy: 'https-only' as const, url: 'https://receiver.example.org/a b', why: 'a space in its path' },
+    { policy: 'https-only' as const, url: 'https://receiver.example.org/a\ud800b', why: 'a lone surrogate' },
   ])('refuses an endpoint with $why under $policy with 400 invalid_endpoint, leaving nothing', async (c) => {
     // Prepare
     const { ports, ruleNames } = await setUp({ policy: c.policy });
