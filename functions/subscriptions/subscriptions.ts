@@ -72,8 +72,12 @@ function checkEndpoint(url: string, policy: EndpointPolicy): void {
   if (UNWRITTEN.test(url)) {
     throw new BadRequestError(
       'invalid_endpoint',
-      `The endpoint ${JSON.stringify(url)} holds a space or control character; percent-encode it, or remove it.`,
-      { fields: [{ field: '/endpoint/url', message: 'must not hold spaces or control characters' }] },
+      `The endpoint ${JSON.stringify(url)} holds a space, a control character or a lone surrogate; percent-encode it, or remove it.`,
+      {
+        fields: [
+          { field: '/endpoint/url', message: 'must not hold spaces, control characters or lone surrogates' },
+        ],
+      },
     );
   }
   let parsed: URL;
