@@ -33,11 +33,12 @@ function makeDir(dir: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    let blocker = resolve(dir);
     if (code === 'EEXIST' || code === 'ENOTDIR') {
       // The nearest of dir and its parents that exists is the file in the way.
+      const full = resolve(dir);
+      let blocker = full;
       while (!existsSync(blocker) && dirname(blocker) !== blocker) blocker = dirname(blocker);
-      const what = blocker === resolve(dir) ? 'it is a file' : `${blocker} is a file`;
+      const what = blocker === full ? 'it is a file' : `${blocker} is a file`;
       throw new DataDirUnusableError(`the state directory ${dir} cannot be used: ${what}`, { cause: error });
     }
     throw new DataDirUnusableError(`the state directory ${dir} cannot be made: ${(error as Error).message}`, {
