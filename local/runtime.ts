@@ -21,7 +21,7 @@ import { SchemaValidator } from '../functions/shared/schema-validator.js';
 import { reconcileRules } from '../functions/subscriptions/subscriptions.js';
 import { lockDataDir } from './data-lock.js';
 import { type DemoKeys, seedDemo } from './demo.js';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/launcher.js';
+import { type DynamoDbLocal, DynamoDbLocalStartError, startDynamoDbLocal } from './dynamodb/launcher.js';
 import { DeliveryFailureError } from './eventbridge/delivery.js';
 import { type EmbeddedEventBridge, startEventBridge } from './eventbridge/server.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
@@ -198,6 +198,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     stops.length = 0;
   };
 
+  // Set once DynamoDB Local listens: a start that fails after that may have failed because it ended (see below).
+  let dynamoDbStarted: DynamoDbLocal | undefined;
   try {
     // All three at once: one try tells which to move, rather than one refusal per port.
     const taken: Array<readonly [number, string]> = [];
@@ -222,6 +224,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       ...(dataDir ? { dbPath: join(dataDir, 'dynamodb') } : {}),
     });
     stops.push(() => dynamodb.stop());
+    dynamoDbStarted = dynamodb;
 
     // The standard AWS environment is all the handlers read. Fixed credentials: DynamoDB Local keeps one
     // database per access key unless it runs with -sharedDb (our launcher does), and takes only letters and digits.
@@ -361,9 +364,39 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     };
   } catch (error) {
     loading.reject(error);
+    // DynamoDB Local ending (killed, out of memory) while the start still needed it surfaces as a refused
+    // connection from whichever call came next: say what ended rather than that call's stack.
+    const gone =
+      dynamoDbStarted && (await endedBy(dynamoDbStarted.ended, connectionFailure(error) ? 2_000 : 0));
     await stopAll();
+    if (gone) throw new DynamoDbLocalStartError(`${gone}, while sharebus was starting`);
     throw error;
   }
+}
+
+/** What `ended` settles with, if it does within `graceMs` (0: only if it already has), else undefined. */
+async function endedBy(ended: Promise<string>, graceMs: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), graceMs);
+  });
+  try {
+    return await Promise.race([ended, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether `error` (the AWS SDK's or Node's) is a connection refused or cut: what a server that ended causes. */
+function connectionFailure(error: unknown): boolean {
+  const codes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+  for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && codes.has(code)) return true;
+    if (cause instanceof AggregateError && cause.errors.some(connectionFailure)) return true;
+    cause = cause.cause;
+  }
+  return false;
 }
 
 /** The rules quota asked for, by option or SHAREBUS_EVENTBRIDGE_MAX_RULES; none means the embedded default. */

@@ -1,7 +1,7 @@
 // `npm start`: the whole bus on this machine until Ctrl-C. `npm start -- --in-memory` keeps nothing.
 import { parseArgs } from 'node:util';
 import { DataDirInUseError, DataDirUnusableError } from './data-lock.js';
-import { JavaNotFoundError } from './dynamodb/launcher.js';
+import { DynamoDbLocalStartError, JavaNotFoundError } from './dynamodb/launcher.js';
 import { PortInUseError, SettingError, startSharebus } from './runtime.js';
 
 const options = {
@@ -122,6 +122,7 @@ try {
     );
   } else if (
     error instanceof DataDirUnusableError ||
+    error instanceof DynamoDbLocalStartError ||
     error instanceof JavaNotFoundError ||
     error instanceof PortInUseError ||
     error instanceof SettingError

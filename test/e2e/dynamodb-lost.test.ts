@@ -1,8 +1,12 @@
 // DynamoDB Local ending under a running `npm start` (killed, out of memory): the registry is gone, so sharebus
 // stops and says why, rather than answer 500 to every call while /health says all is well.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { freePort, portIsFree } from '../../local/net.js';
 import { processTree } from '../../local/processes.js';
-import { type LocalSharebus, startLocalSharebus } from './harness.js';
+import { type LocalSharebus, root, startLocalSharebus } from './harness.js';
 
 /** The Java process of DynamoDB Local among `pid`'s descendants. */
 function dynamoDbJava(pid: number): number | undefined {
@@ -14,6 +18,21 @@ function dynamoDbJava(pid: number): number | undefined {
       return false;
     }
   });
+}
+
+/** Resolves once something accepts a connection on `port` of 127.0.0.1. */
+async function untilListening(port: number): Promise<void> {
+  for (;;) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (accepted) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 describe('npm start when DynamoDB Local ends', () => {
@@ -37,5 +56,39 @@ describe('npm start when DynamoDB Local ends', () => {
       /sharebus: DynamoDB Local exited with code 137.*\. Stopping: the registry is gone \(start again to carry on\)\./,
     );
     expect(dynamoDbJava(local.pid)).toBeUndefined();
+  });
+
+  // After it listened and before the start was done: the next call's ECONNREFUSED and its stack used to be all
+  // that was printed.
+  it('during the start, fails with exit code 1 saying DynamoDB Local exited, leaving nothing running', async () => {
+    // Prepare: the embedded EventBridge starts once DynamoDB Local answers; the start then creates the table, the
+    // bus, the admin key and the demo catalogue, each a call to DynamoDB Local.
+    const ports = [await freePort(), await freePort(), await freePort()] as const;
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'local/start.ts'), '--in-memory'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        SHAREBUS_PORT: String(ports[0]),
+        SHAREBUS_EVENTBRIDGE_PORT: String(ports[1]),
+        SHAREBUS_DYNAMODB_PORT: String(ports[2]),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [child.stdout, child.stderr])
+      stream.on('data', (chunk: Buffer) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // Act
+    await untilListening(ports[1]);
+    const java = dynamoDbJava(child.pid as number);
+    expect(java).toBeDefined();
+    process.kill(java as number, 'SIGKILL');
+    const code = await exited;
+    // Assess
+    expect(code).toBe(1);
+    expect(output).not.toMatch(/sharebus ready/);
+    expect(output).toMatch(/^sharebus: DynamoDB Local exited with code 137.*, while sharebus was starting$/m);
+    expect(output).not.toMatch(/ECONNREFUSED|\n\s+at /);
+    for (const port of ports) expect(await portIsFree('127.0.0.1', port)).toBe(true);
   });
 });

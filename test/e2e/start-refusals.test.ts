@@ -51,6 +51,18 @@ describe('npm start refuses what it is given, in one line', () => {
       1,
       'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 (0.001 makes retries a thousand times faster); got fast\n',
     ],
+    [
+      'DynamoDB Local not installed',
+      [],
+      {
+        SHAREBUS_DYNAMODB_LOCAL_DIR: '/nonexistent/dynamodb-local',
+        SHAREBUS_PORT: '0',
+        SHAREBUS_EVENTBRIDGE_PORT: '0',
+        SHAREBUS_DYNAMODB_PORT: '0',
+      },
+      1,
+      'sharebus: DynamoDB Local is not in /nonexistent/dynamodb-local: run `npm install` (or `node local/dynamodb/fetch-jar.mjs`) first.\n',
+    ],
   ])('%s', (_, args, env, status, message) => {
     // Act
     const run = start([...args, '--in-memory'], env);
