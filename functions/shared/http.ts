@@ -126,22 +126,40 @@ function utf8Text(bytes: Buffer): string {
   }
 }
 
-export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
+/**
+ * One problem per field at fault. Given the `input` parsed, a field it lacks is said to be required, in those words
+ * whichever schema found it missing (zod's own words for it, "expected string, received undefined", read as a
+ * type error).
+ */
+export function zodProblems(error: z.ZodError, prefix = '', input?: unknown): FieldProblem[] {
   return error.issues.flatMap((issue) => {
     const base = prefix + jsonPointer(issue.path);
     // One issue lists every unknown key; each is a field at fault of its own.
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: base + jsonPointer([key]), message: 'is not a known field' }));
     }
+    if (input !== undefined && absent(input, issue.path)) return [{ field: base, message: 'is required' }];
     return [{ field: base, message: issue.message }];
   });
+}
+
+/** Whether `path` names a member its parent, an object or array in `input`, does not have. */
+function absent(input: unknown, path: readonly PropertyKey[]): boolean {
+  if (path.length === 0) return false;
+  let parent = input;
+  for (const key of path.slice(0, -1)) {
+    if (typeof parent !== 'object' || parent === null || !Object.hasOwn(parent, key)) return false;
+    parent = (parent as Record<PropertyKey, unknown>)[key];
+  }
+  const last = path[path.length - 1] as PropertyKey;
+  return typeof parent === 'object' && parent !== null && !Object.hasOwn(parent, last);
 }
 
 /** Parses a request body with its zod schema, or a 400 `invalid_request` naming every field at fault. */
 export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const fields = zodProblems(result.error);
+  const fields = zodProblems(result.error, '', body);
   const first = fields[0]!;
   throw new BadRequestError('invalid_request', `${first.field}: ${first.message}`, { fields });
 }

@@ -638,6 +638,26 @@ describe('refused requests', () => {
     },
   ];
 
+  // A missing field was worded three ways: the field's own type message ("department id must be a string, got
+  // undefined"), zod's ("Invalid input: expected string, received undefined") and "is required".
+  it.each([
+    ['/departments', () => bus.adminKey, ['/id', '/name']],
+    ['/departments/land/systems', () => bus.adminKey, ['/id', '/name']],
+    ['/contracts', () => landKey, ['/type', '/version', '/description', '/sharing', '/schema']],
+    ['/subscriptions', () => otherKey, ['/type', '/endpoint']],
+    ['/events', () => landKey, ['/type', '/data']],
+  ])('says "is required" of every field an empty body to POST %s lacks', async (path, key, fields) => {
+    // Prepare
+    const before = await tableSnapshot(bus.dynamoDbUrl);
+    // Act
+    const answer = await call(bus.apiUrl, 'POST', path, key(), {});
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'invalid_request', detail: `${fields[0]}: is required` });
+    expect(answer.body.errors).toEqual(fields.map((field) => ({ field, message: 'is required' })));
+    expect(await tableSnapshot(bus.dynamoDbUrl)).toEqual(before);
+  });
+
   it.each(cases)('refuses $name with $status $code and changes nothing', async (c) => {
     // Prepare
     const before = await tableSnapshot(bus.dynamoDbUrl);

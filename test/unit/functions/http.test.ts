@@ -127,6 +127,29 @@ describe('parseRequest', () => {
     expect(error.fields.map((f) => f.field).sort()).toEqual(['/colour', '/size']);
   });
 
+  it('says "is required" of every field the body lacks, nested too, whichever schema found it missing', () => {
+    // Prepare: a schema whose own message for a wrong type would otherwise be shown for a missing value too
+    const Named = z.strictObject({
+      id: z.string({ error: 'id must be a string' }),
+      endpoint: z.strictObject({ url: z.string() }),
+      tags: z.array(z.string()).optional(),
+    });
+    // Act
+    const missing = thrown(() => parseRequest(Named, { endpoint: {} }));
+    const wrong = thrown(() => parseRequest(Named, { id: 7, endpoint: { url: null }, tags: [null] }));
+    // Assess: a value given but wrong keeps its schema's words
+    expect(missing.fields).toEqual([
+      { field: '/id', message: 'is required' },
+      { field: '/endpoint/url', message: 'is required' },
+    ]);
+    expect(missing.message).toBe('/id: is required');
+    expect(wrong.fields).toEqual([
+      { field: '/id', message: 'id must be a string' },
+      { field: '/endpoint/url', message: expect.stringMatching(/expected string, received null/) },
+      { field: '/tags/0', message: expect.stringMatching(/expected string, received null/) },
+    ]);
+  });
+
   it('names the body itself "" (RFC 6901\'s whole document) when it is not an object at all', () => {
     // Act
     const error = thrown(() => parseRequest(Schema, [1, 2]));
