@@ -59,20 +59,37 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
   };
   return new Promise<number>((resolve, reject) => {
     let req: ClientRequest;
+    // Settled once, by whichever comes first. The request's own events are not enough: a request Node has given
+    // up (an upgrade answer nobody listens for) emits neither a response nor an error, and destroying it then is
+    // silent, so the promise would never settle; in Lambda the event loop would drain and the invocation end as
+    // a success, the event lost.
+    let settled = false;
+    const settle = (status: number | undefined, error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (status !== undefined) resolve(status);
+      else reject(error);
+    };
     const timer = setTimeout(() => {
-      req.destroy(new Error(`no answer within ${options.timeoutMs} ms`));
+      const error = new Error(`no answer within ${options.timeoutMs} ms`);
+      settle(undefined, error);
+      req.destroy(error);
     }, options.timeoutMs);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     req = send(url, request, (res) => {
-      clearTimeout(timer);
       // The status is the answer; a body, however long it streams, is not read.
       res.destroy();
-      resolve(res.statusCode ?? 0);
+      settle(res.statusCode ?? 0);
     });
-    req.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
+    // 101 Switching Protocols with Upgrade headers: a status like any other (not 2xx, so a failure), the socket
+    // it hands over closed.
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      settle(res.statusCode ?? 0);
     });
+    req.on('error', (error) => settle(undefined, error));
+    req.on('close', () => settle(undefined, new Error('the connection closed before an answer')));
     req.end(options.body);
   });
 }

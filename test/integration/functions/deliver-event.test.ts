@@ -1,6 +1,6 @@
 // The deliver use case against the real registry and a real HTTP receiver on this machine.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { buildEnvelope } from '../../../contracts/envelope.js';
 import { DeliveryFailedError, deliverEvent } from '../../../functions/deliver/deliver-event.js';
 import { audit, subscription } from '../registry/harness.js';
@@ -261,6 +261,33 @@ describe('deliverEvent', () => {
     // Assess
     expect(error.message).toMatch(/refused: its host resolves to .*, an internal address/);
     expect(receiver.received).toHaveLength(1);
+  });
+
+  // Node hands a 101 with Upgrade headers to 'upgrade' listeners only, and with none gave the request neither a
+  // response nor an error: the delivery never settled, so in Lambda the event loop drained and the invocation ended
+  // as a success, with no retry and no dead letter.
+  it('takes 101 Switching Protocols as a failed delivery, within the timeout', async () => {
+    // Prepare
+    const switching = createTcpServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () =>
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n'),
+      );
+    });
+    await new Promise<void>((resolve) => switching.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(switching.address() as AddressInfo).port}/hook`;
+    const ports = await subscribed('sub-switching', url, 1_000);
+    try {
+      // Act
+      const settled = await Promise.race([
+        caught(() => deliverEvent(ports, { subscriptionId: 'sub-switching', event })),
+        new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 5_000)),
+      ]);
+      // Assess
+      expect(settled).toMatchObject({ name: 'DeliveryFailedError', status: 101 });
+    } finally {
+      await new Promise<void>((resolve) => switching.close(() => resolve()));
+    }
   });
 
   it('does not follow a redirect: a 3xx answer is a failed delivery', async () => {
