@@ -3,6 +3,9 @@
 // have the deliver function POST records inside the platform's own network.
 import { BlockList, isIP } from 'node:net';
 
+// Besides those, every block IANA's special-purpose registries mark not globally reachable (documentation,
+// benchmarking, protocol assignments, reserved), multicast, and the IPv6 forms that carry an IPv4 address a
+// gateway may forward to: no webhook is there, and a network the platform later runs in may route some of them.
 const internal = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
@@ -11,17 +14,33 @@ for (const [network, prefix] of [
   ['127.0.0.0', 8],
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
   ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  // Multicast, then the reserved block with the broadcast address.
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ] as const) {
   internal.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
   // The unspecified and loopback addresses, and the IPv4-compatible ones (`::7f00:1`) around them.
   ['::', 96],
-  // NAT64: an IPv4 address reached through the translator (`64:ff9b::a9fe:a9fe`).
+  // NAT64: an IPv4 address reached through the translator (`64:ff9b::a9fe:a9fe`), and its local-use block.
   ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  // IETF protocol assignments (Teredo among them, which carries an IPv4 address), documentation, 6to4 (likewise).
+  ['2001::', 23],
+  ['2001:db8::', 32],
+  ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
 ] as const) {
   internal.addSubnet(network, prefix, 'ipv6');
 }
@@ -42,7 +61,7 @@ export function internalHostReason(hostname: string): string | undefined {
   if (family === 0) return undefined;
   const address = family === 6 ? (mappedIpv4(host) ?? host) : host;
   const type = isIP(address) === 4 ? 'ipv4' : 'ipv6';
-  return internal.check(address, type) ? 'is a loopback, link-local or private address' : undefined;
+  return internal.check(address, type) ? 'is a loopback, link-local, private or reserved address' : undefined;
 }
 
 /** The IPv4 address an IPv4-mapped IPv6 address (`::ffff:a9fe:a9fe`, `::ffff:169.254.169.254`) carries. */

@@ -29,6 +29,24 @@ describe('internalHostReason', () => {
     'https://foo.localhost./',
     'https://[::7f00:1]/',
     'https://[64:ff9b::a9fe:a9fe]/',
+    // Not globally reachable, multicast, broadcast, or IPv6 carrying an IPv4 address (review, 2026-12-04)
+    'https://192.0.0.170/',
+    'https://192.0.2.1/',
+    'https://198.18.0.1/',
+    'https://198.19.255.255/',
+    'https://198.51.100.7/',
+    'https://203.0.113.9/',
+    'https://224.0.0.1/',
+    'https://239.255.255.250/',
+    'https://240.0.0.1/',
+    'https://255.255.255.255/',
+    'https://[64:ff9b:1::a9fe:a9fe]/',
+    'https://[100::1]/',
+    'https://[2001::a9fe:a9fe]/',
+    'https://[2001:db8::1]/',
+    'https://[2002:a9fe:a9fe::1]/',
+    'https://[fec0::1]/',
+    'https://[ff02::1]/',
   ])('refuses %s', (url) => {
     expect(internalHostReason(hostOf(url))).toEqual(expect.any(String));
   });
@@ -38,8 +56,12 @@ describe('internalHostReason', () => {
     'https://8.8.8.8/',
     'https://172.32.0.1/',
     'https://192.169.0.1/',
-    'https://[2001:db8::1]/',
+    'https://[2600:1f18::1]/',
+    'https://[2a05:d014::1]/',
     'https://[::ffff:8.8.8.8]/',
+    'https://192.0.3.1/',
+    'https://198.20.0.1/',
+    'https://223.255.255.254/',
     'https://localhost.example.org/',
   ])('lets %s through', (url) => {
     expect(internalHostReason(hostOf(url))).toBeUndefined();
