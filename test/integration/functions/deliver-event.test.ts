@@ -168,7 +168,9 @@ describe('deliverEvent', () => {
       lookups.push(hostname);
       if (hostname === 'internal.test') return [{ address: '127.0.0.1', family: 4 }];
       rebinding++;
-      return [{ address: rebinding === 1 ? '192.0.2.10' : '127.0.0.1', family: 4 }];
+      // A public address (192.0.2.10, which this used before, is documentation's, and refused now): whether the
+      // network is reachable or not, nothing answers there on this port within the 300 ms.
+      return [{ address: rebinding === 1 ? '8.8.8.8' : '127.0.0.1', family: 4 }];
     };
     const rebind = await subscribed('sub-rebind', `http://rebind.test:${port}/hook`, 300);
     await subscribed('sub-internal-now', `http://internal.test:${port}/hook`);
@@ -176,7 +178,7 @@ describe('deliverEvent', () => {
     // Act
     const rebound = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-rebind', event }));
     const internal = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-internal-now', event }));
-    // Assess: the first reached for 192.0.2.10 (unreachable here) and never this machine; the second connected
+    // Assess: the first reached for 8.8.8.8 and never this machine; the second connected
     // nowhere
     expect(rebound.message).toMatch(
       new RegExp(`^POST http://rebind.test:${port}/… \\(subscription sub-rebind\\) failed: `),
