@@ -227,16 +227,37 @@ export async function createSubscription(
       auditEntry(principal, 'subscription.created', `subscription:${id}`, now),
     );
   } catch (error) {
-    // Undo the rule; if even that fails, the caller hears the first error. The rule delivers nothing (the deliver
-    // function drops events of unknown subscriptions); the local runtime's reconcile removes it at the next start,
-    // in AWS it stays until removed by hand, so it is logged with its name.
-    await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((cleanup: unknown) => {
-      logger.error('could not remove the rule of a subscription that was not stored', {
-        cleanup,
+    // The same subscription made at the same moment by another request: nothing of ours was stored.
+    const refused = error instanceof RegistryDuplicateError;
+    // Any other failure may have come after the write took effect (its answer lost, or the SDK giving up on
+    // TransactionInProgressException while the first attempt commits): read it back. A stored subscription
+    // keeps its rule, and the request succeeded. Unsure (the read failed too), the rule stays: a rule without its
+    // subscription delivers nothing, a subscription without its rule would silently receive nothing.
+    const stored = refused
+      ? false
+      : await ports.registry.getSubscription(id).then(
+          (found) => found !== undefined,
+          () => undefined,
+        );
+    if (stored === true) {
+      logger.warn('the subscription was stored although the registry answered an error', { error, id });
+      return subscription;
+    }
+    if (stored === false) {
+      // Undo the rule; if even that fails, the caller hears the first error. The rule delivers nothing (the
+      // deliver function drops events of unknown subscriptions); the local runtime's reconcile removes it at the
+      // next start, in AWS it stays until removed by hand, so it is logged with its name.
+      await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((cleanup: unknown) => {
+        logger.error('could not remove the rule of a subscription that was not stored', {
+          cleanup,
+          ruleName: subscription.ruleName,
+        });
+      });
+    } else {
+      logger.error('kept the rule of a subscription that may or may not be stored', {
         ruleName: subscription.ruleName,
       });
-    });
-    // The same subscription made at the same moment by another request.
+    }
     if (error instanceof RegistryDuplicateError) throw sameSubscription(error.existingId, error);
     throw error;
   }

@@ -370,6 +370,47 @@ describe('createSubscription', () => {
     expect(await ruleNames()).toEqual([]);
   });
 
+  // Review, 2026-12-04: a write whose answer was lost (or on which the SDK gave up with TransactionInProgress while
+  // it committed) had its rule deleted: the subscription was stored, listed and 409 to a retry, and received nothing.
+  it('keeps the rule and answers the subscription when the registry write took effect but answered an error', async () => {
+    // Prepare
+    class AnswerLostRegistry extends DynamoDbRegistry {
+      override async createSubscription(subscription: Subscription, audit: AuditEntry): Promise<void> {
+        await super.createSubscription(subscription, audit);
+        throw new Error('socket hang up');
+      }
+    }
+    const registry = new AnswerLostRegistry({ client: test.documentClient, tableName: test.tableName });
+    const { ports, ruleNames } = await setUp({ registry });
+    // Act
+    const created = await createSubscription(ports, benefits, { type: TYPE, endpoint: { url: HOOK } });
+    // Assess
+    expect(await registry.getSubscription(created.id)).toEqual(created);
+    expect(await ruleNames()).toEqual([created.ruleName]);
+  });
+
+  it('keeps the rule and passes the failure on when neither the write nor the read after it answers', async () => {
+    // Prepare
+    const failure = new Error('connect ETIMEDOUT');
+    class UnreachableRegistry extends DynamoDbRegistry {
+      override async createSubscription(): Promise<void> {
+        throw failure;
+      }
+      override async getSubscription(): Promise<Subscription | undefined> {
+        throw new Error('connect ETIMEDOUT');
+      }
+    }
+    const registry = new UnreachableRegistry({ client: test.documentClient, tableName: test.tableName });
+    const { ports, ruleNames } = await setUp({ registry });
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, benefits, { type: TYPE, endpoint: { url: HOOK } }),
+    );
+    // Assess: a rule without its subscription delivers nothing (the deliver function drops its events)
+    expect(error).toBe(failure);
+    expect(await ruleNames()).toEqual([expect.stringMatching(/^sharebus-sub-/)]);
+  });
+
   it('answers 503 rules_quota_reached when the bus holds as many rules as its quota allows, leaving nothing', async () => {
     // Prepare: a bus filled to AWS's default quota of 300 rules
     const { busName, ports } = await setUp();
