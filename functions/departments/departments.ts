@@ -85,13 +85,23 @@ export async function createSystem(
   const now = ports.now();
   const system: SystemRecord = { departmentId, id: input.id, name: input.name, createdAt: now.toISOString() };
   const apiKey = generateApiKey();
+  const apiKeyHash = hashApiKey(apiKey);
   try {
     await ports.registry.createSystem(
       system,
-      hashApiKey(apiKey),
+      apiKeyHash,
       auditEntry(principal, 'system.created', `system:${departmentId}/${input.id}`, now),
     );
   } catch (error) {
+    // A failure the registry does not name may have come after the write took effect (its answer lost): then the
+    // system exists with this key, which is shown only now, and a retry would get 409 system_exists and no key.
+    // The key, new and random, is ours alone: if it resolves to this system, the request succeeded.
+    if (!(error instanceof RegistryNotFoundError || error instanceof RegistryConflictError)) {
+      const holder = await ports.registry.findPrincipalByKeyHash(apiKeyHash).catch(() => undefined);
+      if (holder?.kind === 'system' && holder.departmentId === departmentId && holder.systemId === input.id) {
+        return { ...system, apiKey };
+      }
+    }
     if (error instanceof RegistryNotFoundError) {
       throw new NotFoundError('unknown_department', `Department ${departmentId} does not exist.`, {
         cause: error,

@@ -5,6 +5,8 @@ import {
 } from '../../../functions/departments/departments.js';
 import { hashApiKey } from '../../../functions/shared/api-keys.js';
 import { SharebusError } from '../../../functions/shared/errors.js';
+import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
+import type { AuditEntry, SystemRecord } from '../../../functions/shared/registry/registry.js';
 import {
   admin,
   caught,
@@ -156,6 +158,53 @@ describe('createSystem', () => {
     expect(await test.registry.listSystems('dept-keys')).toEqual([
       { departmentId: 'dept-keys', id: 'portal', name: 'Portal', createdAt: '2025-02-03T04:05:06.000Z' },
     ]);
+  });
+
+  // Review, 2026-12-04: a write whose answer was lost stored the system and answered 500; its key, shown only
+  // once, was gone, and a retry got 409 system_exists.
+  it('answers the key when the registry write took effect but answered an error', async () => {
+    // Prepare
+    await onboard(test.registry, 'dept-lost', []);
+    class AnswerLostRegistry extends DynamoDbRegistry {
+      override async createSystem(
+        system: SystemRecord,
+        apiKeyHash: string,
+        audit: AuditEntry,
+      ): Promise<void> {
+        await super.createSystem(system, apiKeyHash, audit);
+        throw new Error('socket hang up');
+      }
+    }
+    const registry = new AnswerLostRegistry({ client: test.documentClient, tableName: test.tableName });
+    // Act
+    const created = await createSystem({ registry, now }, admin, 'dept-lost', {
+      id: 'portal',
+      name: 'Portal',
+    });
+    // Assess
+    expect(await test.registry.findPrincipalByKeyHash(hashApiKey(created.apiKey))).toEqual(
+      systemPrincipal('dept-lost', 'portal'),
+    );
+  });
+
+  it('passes on a failure after which the key resolves to nothing, and writes nothing', async () => {
+    // Prepare
+    await onboard(test.registry, 'dept-failed', []);
+    const failure = new Error('socket hang up');
+    class FailingRegistry extends DynamoDbRegistry {
+      override async createSystem(): Promise<void> {
+        throw failure;
+      }
+    }
+    const registry = new FailingRegistry({ client: test.documentClient, tableName: test.tableName });
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSystem({ registry, now }, admin, 'dept-failed', { id: 'portal', name: 'Portal' }),
+    );
+    // Assess
+    expect(error).toBe(failure);
+    expect(await tableSnapshot(test)).toEqual(before);
   });
 
   it('gives every system a key of its own', async () => {
