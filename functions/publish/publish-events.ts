@@ -9,6 +9,7 @@ import { requireSystem } from '../shared/access.js';
 import { type Bus, type BusEntry, entrySize } from '../shared/bus.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
 import {
+  BadRequestError,
   BusRejectedError,
   BusUnavailableError,
   type FieldProblem,
@@ -37,6 +38,12 @@ export const MAX_BATCH = 100;
 const EventInputSchema = z.strictObject({
   type: ContractTypeSchema,
   version: SemverSchema.optional(),
+  // The publisher's own event id, so that an event resent after a lost answer or a 503 reaches subscribers under
+  // the id it first went out with, and they can drop the second. Printable ASCII: it is often shown and logged.
+  id: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 printable ASCII characters, without spaces')
+    .optional(),
   data: z.unknown().refine((value) => value !== undefined, 'is required'),
   subject: z.string().min(1).max(1_024).optional(),
   correlationId: z.string().min(1).max(256).optional(),
@@ -70,6 +77,7 @@ export async function publishEvents(
   const caller = requireSystem(principal, 'publish events');
   const batch = isBatch(body);
   const inputs = batch ? parseRequest(BatchSchema, body).events : [parseRequest(EventInputSchema, body)];
+  refuseRepeatedIds(inputs);
   const newId = ports.newId ?? randomUUID;
   const now = ports.now();
 
@@ -98,7 +106,7 @@ export async function publishEvents(
   /** One checked event's bus entry; throws when it is over EventBridge's size limit. */
   const entryOf = (input: (typeof inputs)[number], contract: ContractVersion, pointer: string) => {
     const envelope: CloudEvent = buildEnvelope({
-      id: newId(),
+      id: input.id ?? newId(),
       source: caller.departmentId,
       type: contract.type,
       version: contract.version,
@@ -227,6 +235,21 @@ export async function publishEvents(
  * The answer for a request whose events are at fault: the first fault's status, code and words, and every
  * fault's fields.
  */
+/** Two events of one request under one id would reach subscribers as one event sent twice. */
+function refuseRepeatedIds(inputs: readonly PublishBody[]): void {
+  const first = new Map<string, number>();
+  const fields: FieldProblem[] = [];
+  for (const [index, { id }] of inputs.entries()) {
+    if (id === undefined) continue;
+    const earlier = first.get(id);
+    if (earlier === undefined) first.set(id, index);
+    else fields.push({ field: `/events/${index}/id`, message: `repeats /events/${earlier}/id` });
+  }
+  if (fields.length === 0) return;
+  const [one] = fields as [FieldProblem];
+  throw new BadRequestError('invalid_request', `${one.field}: ${one.message}`, { fields });
+}
+
 function allFaults(faults: readonly SharebusError[]): SharebusError {
   const first = faults[0]!;
   if (faults.length === 1) return first;
