@@ -27,19 +27,24 @@ describe('startSharebus refuses before starting anything', () => {
       dynamoDbPort: await freePort(),
       [option]: port,
     };
+    // A state directory: DynamoDB Local, had it started, would have made its folder there (a refusal after it
+    // started, stopping it on the way out, would free the ports all the same).
+    const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-taken-port-'));
     try {
       // Act
-      const started = startSharebus({ inMemory: true, ...ports });
+      const started = startSharebus({ dataDir, ...ports });
       // Assess
       await expect(started).rejects.toThrow(PortInUseError);
       await expect(started).rejects.toThrow(
         `port ${port} on 127.0.0.1 is in use (another sharebus?): stop what holds it, or set ${variable} to another port (0 picks a free one).`,
       );
+      expect(readdirSync(dataDir)).toEqual([]);
       for (const other of Object.values(ports).filter((p) => p !== port)) {
         expect(await portIsFree('127.0.0.1', other)).toBe(true);
       }
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
@@ -49,20 +54,23 @@ describe('startSharebus refuses before starting anything', () => {
     for (const holder of holders)
       await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const [api = 0, eventBridge = 0] = holders.map((h) => (h.address() as AddressInfo).port);
+    const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-taken-ports-'));
     try {
       // Act
       const started = startSharebus({
-        inMemory: true,
+        dataDir,
         apiPort: api,
         eventBridgePort: eventBridge,
         dynamoDbPort: 0,
       });
-      // Assess
+      // Assess: and DynamoDB Local never started (it would have made its folder in dataDir)
       await expect(started).rejects.toThrow(
         `ports ${eventBridge} (SHAREBUS_EVENTBRIDGE_PORT), ${api} (SHAREBUS_PORT) on 127.0.0.1 are in use (another sharebus?): stop what holds them, or set those variables to other ports (0 picks a free one).`,
       );
+      expect(readdirSync(dataDir)).toEqual([]);
     } finally {
       for (const holder of holders) await new Promise<void>((resolve) => holder.close(() => resolve()));
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
