@@ -50,10 +50,18 @@ describe('embedded EventBridge: scheduled rules', () => {
 
   it("delivers AWS's Scheduled Event to the targets of a rate rule, once per scaled period", async () => {
     // Prepare
+    const enabled = Date.now();
     await putScheduledRule(harness, 'rate(1 minute)');
     // Act
-    await waitFor(() => harness.invocations.length >= 2);
-    // Assess
+    // Eight: a rule firing twice a period would have to outrun the clock by three periods or more to pass.
+    await waitFor(() => harness.invocations.length >= 8);
+    await harness.client.send(new DisableRuleCommand({ Name: 'tick' }));
+    const disabled = Date.now();
+    await sleep(QUIET_MS);
+    // Assess: no more fires than scaled minutes went by (a slow machine makes fewer, never more), each its own
+    const periods = Math.floor((disabled - enabled) / 60) + 1;
+    expect(harness.invocations.length).toBeLessThanOrEqual(periods);
+    expect(new Set(payloads(harness).map((p) => p.id)).size).toBe(harness.invocations.length);
     const [first, second] = payloads(harness);
     expect(Object.keys(first ?? {})).toEqual([
       'version',
@@ -137,7 +145,8 @@ describe('embedded EventBridge: scheduled rules', () => {
     );
     await harness.client.send(new EnableRuleCommand({ Name: 'tick' }));
     // Act
-    await waitFor(() => harness.invocations.length >= 3);
+    // Eight: a rule firing twice a period would have to outrun the clock by three periods or more to pass.
+    await waitFor(() => harness.invocations.length >= 8);
     await harness.client.send(new DisableRuleCommand({ Name: 'tick' }));
     await harness.eventBridge.idle();
     // Assess
