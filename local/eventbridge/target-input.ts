@@ -65,13 +65,20 @@ function faultLocation(text: string, fault: JsonTextError | undefined): string {
   return jacksonLocation(text, end, offset);
 }
 
-function compilePath(path: string, what: string, targetId: string): PathSegment[] {
+/**
+ * A path of InputPath or InputPathsMap, refused in AWS's recorded words ("InputPath for target t1 is invalid.",
+ * for a path without its `$` and for quoted brackets, in InputPath and in InputPathsMap values alike: a third
+ * party's PutTargets runs, us-east-1, 2026-09-07). AWS's API reference: "You must use JSON dot notation, not
+ * bracket notation"; index brackets (`$.detail.a[0]`) were taken. Quoted brackets were taken here before
+ * (2026-12-04), and a journal of then keeps them (`replaying`).
+ */
+function compilePath(path: string, targetId: string, replaying: boolean): PathSegment[] {
+  const refused = () => validationError(`InputPath for target ${targetId} is invalid.`);
+  if (!replaying && /\[\s*['"]/.test(path)) throw refused();
   try {
     return parseJsonPath(path);
   } catch (cause) {
-    if (cause instanceof InvalidJsonPathError) {
-      throw validationError(`${what} for target ${targetId} is not a valid JSONPath: ${path}`);
-    }
+    if (cause instanceof InvalidJsonPathError) throw refused();
     throw cause;
   }
 }
@@ -107,7 +114,7 @@ export function compileTargetInput(target: TargetInputConfig, replaying = false)
     return () => ({ ok: true, payload: input });
   }
   if (target.InputPath !== undefined) {
-    const segments = compilePath(target.InputPath, 'InputPath', id);
+    const segments = compilePath(target.InputPath, id, replaying);
     return withExactIntegers((ctx) => {
       if (segments.length === 0) return { ok: true, payload: ctx.eventJson };
       const { found, value } = readJsonPath(ctx.event, segments);
@@ -187,7 +194,7 @@ function compileTransformer(
   const keys = Object.keys(pathsMap);
   const lookups = new Map<string, Lookup>();
   for (const key of keys) {
-    const segments = compilePath(pathsMap[key] ?? '', 'InputPathsMap', id);
+    const segments = compilePath(pathsMap[key] ?? '', id, replaying);
     lookups.set(key, (ctx) => readJsonPath(ctx.event, segments));
   }
   for (const match of template.matchAll(PLACEHOLDER)) {
@@ -212,7 +219,10 @@ function compileTransformer(
   lookups.set('aws.events.event.json', (ctx) => ({ found: true, value: ctx.event, json: ctx.eventJson }));
 
   const trimmed = template.trim();
-  const jsonTemplate = trimmed.startsWith('{') || trimmed.startsWith('[');
+  // AWS's API reference: "If InputTemplate is a JSON object (surrounded by curly braces)"; a list is not one (its
+  // whole-event placeholder is refused as "valid only for JSON template", above). `[ALERT] <k>` is text, as before
+  // (2026-12-04) it was not: read as JSON, it rendered invalid JSON and every event was dead-lettered.
+  const jsonTemplate = trimmed.startsWith('{');
   const singlePlaceholder = /^<[A-Za-z0-9_.-]+>$/.test(trimmed);
   if (jsonTemplate || singlePlaceholder) {
     const parts = splitTemplate(template);

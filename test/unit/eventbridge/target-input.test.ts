@@ -169,14 +169,46 @@ describe('target input rendering', () => {
     expect(result).toEqual({ ok: true, payload: 'order 7 [a,b]' });
   });
 
-  it('refuses a bad InputPathsMap path at PutTargets', () => {
+  // AWS's words, recorded by a third party (PutTargets, us-east-1, 2026-09-07) for InputPath and InputPathsMap
+  // values alike; quoted brackets were taken before (2026-12-04).
+  it.each([
+    ['without its $', 'detail.state'],
+    ['in quoted brackets', "$.detail['odd-key']"],
+    ['in double-quoted brackets', '$.detail[ "odd-key"]'],
+  ])('refuses a path %s, in InputPath and in InputPathsMap, in AWS words', (_, path) => {
     // Act / Assess (keys and sizes are held to AWS's model before this: see targets.test.ts)
+    expect(() => compileTargetInput({ Id: 't', InputPath: path })).toThrow(
+      'InputPath for target t is invalid.',
+    );
     expect(() =>
-      compileTargetInput({
-        Id: 't',
-        InputTransformer: { InputPathsMap: { a: 'detail' }, InputTemplate: '<a>' },
-      }),
-    ).toThrow('InputPathsMap for target t is not a valid JSONPath: detail');
+      compileTargetInput({ Id: 't', InputTransformer: { InputPathsMap: { a: path }, InputTemplate: '<a>' } }),
+    ).toThrow('InputPath for target t is invalid.');
+  });
+
+  it('takes index brackets and the bare $, as AWS does, and quoted brackets a journal kept', () => {
+    // Act
+    const indexed = render({ Id: 't', InputPath: '$.detail.tags[1]' });
+    const whole = render({ Id: 't', InputPath: '$' });
+    const kept = compileTargetInput({ Id: 't', InputPath: "$.detail['odd-key']" }, true)(ctx);
+    // Assess
+    expect(indexed).toEqual({ ok: true, payload: '"b"' });
+    expect(whole).toEqual({ ok: true, payload: JSON.stringify(event) });
+    expect(kept).toEqual({ ok: true, payload: 'true' });
+  });
+
+  it('renders a template opening with [ as text, not JSON (AWS: a JSON template is an object)', () => {
+    // Act: before (2026-12-04), read as JSON: invalid, so every event was dead-lettered
+    const alert = render({
+      Id: 't',
+      InputTransformer: { InputPathsMap: { n: '$.detail.name' }, InputTemplate: '[ALERT] order <n>' },
+    });
+    const listed = render({
+      Id: 't',
+      InputTransformer: { InputPathsMap: { id: '$.detail.id' }, InputTemplate: '[<id>, 2]' },
+    });
+    // Assess
+    expect(alert).toEqual({ ok: true, payload: '[ALERT] order say "hi"' });
+    expect(listed).toEqual({ ok: true, payload: '[7, 2]' });
   });
 
   it.each([
