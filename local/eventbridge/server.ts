@@ -454,34 +454,46 @@ async function start(
   }
 
   function handleLocal(method: string, url: URL, text: string, res: ServerResponse): void {
-    const { status, body } = localAnswer(method, url, text);
-    res.writeHead(status, { 'content-type': 'application/json' });
+    const { status, body, allow } = localAnswer(method, url, text);
+    res.writeHead(status, { 'content-type': 'application/json', ...(allow ? { allow } : {}) });
     res.end(JSON.stringify(body));
   }
 
-  function localAnswer(method: string, url: URL, text: string): { status: number; body: unknown } {
+  function localAnswer(
+    method: string,
+    url: URL,
+    text: string,
+  ): { status: number; body: unknown; allow?: string } {
     const path = url.pathname.slice(LOCAL_PREFIX.length).replace(/\/$/, '');
-    if (method === 'GET' && path === 'dead-letters')
-      return deadLetterPage(listedDeadLetters(), url.searchParams);
-    if (method === 'POST' && path === 'dead-letters/redrive') {
-      let parsed: { ids?: unknown };
-      try {
-        parsed = text.trim() === '' ? {} : (JSON.parse(text) as { ids?: unknown });
-      } catch {
-        return { status: 400, body: { error: 'body must be JSON: {"ids": [...]}, or empty to redrive all' } };
-      }
-      const ids = parsed.ids;
-      if (ids !== undefined && (!Array.isArray(ids) || ids.some((i) => typeof i !== 'string'))) {
-        return { status: 400, body: { error: 'ids must be a list of dead-letter ids' } };
-      }
-      return { status: 200, body: deadLetters.redrive(ids as string[] | undefined) };
+    const endpoint = LOCAL_ENDPOINTS[path];
+    if (endpoint === undefined) {
+      return { status: 404, body: { error: `no local endpoint ${method} ${url.pathname}` } };
     }
-    if (method === 'GET' && path === 'queues') {
-      const arn = url.searchParams.get('arn');
-      if (arn === null) return { status: 200, body: { queues: localQueues.list() } };
-      return { status: 200, body: { messages: localQueues.peek(arn) } };
+    if (method !== endpoint.method) {
+      return {
+        status: 405,
+        allow: endpoint.method,
+        body: { error: `${url.pathname} takes ${endpoint.method} only, not ${method}` },
+      };
     }
-    return { status: 404, body: { error: `no local endpoint ${method} ${url.pathname}` } };
+    // A parameter misspelt would otherwise be ignored: a filter or a limit the caller thinks applied.
+    const unknown = [...new Set(url.searchParams.keys())].filter((name) => !endpoint.query.includes(name));
+    if (unknown.length > 0) {
+      const takes = endpoint.query.length > 0 ? `it takes ${endpoint.query.join(', ')}` : 'it takes none';
+      return {
+        status: 400,
+        body: { error: `unknown query parameter ${unknown.join(', ')} for ${url.pathname}: ${takes}` },
+      };
+    }
+    if (path === 'dead-letters') return deadLetterPage(listedDeadLetters(), url.searchParams);
+    if (path === 'dead-letters/redrive') {
+      const asked = redriveIds(text);
+      if ('error' in asked) return { status: 400, body: { error: asked.error } };
+      return { status: 200, body: deadLetters.redrive(asked.ids) };
+    }
+    const arn = url.searchParams.get('arn');
+    if (arn === null) return { status: 200, body: { queues: localQueues.list() } };
+    return { status: 200, body: { messages: localQueues.peek(arn) } };
   }
 
   /** Stops every part that runs on its own, and the HTTP server if it listens; the disk writes are the caller's. */
@@ -574,6 +586,42 @@ const DEAD_LETTER_PAGE_MOST = 10_000;
  * the next page. Only the page is turned into DeadLetter answers. Before (2026-12-03) the answer held every dead
  * letter: 431 MB in 9.2 s with 260,000 of them (soak review).
  */
+/** The local endpoints under /_local/: the method each takes, and its query parameters. */
+const LOCAL_ENDPOINTS: Readonly<Record<string, { method: string; query: readonly string[] }>> = {
+  'dead-letters': { method: 'GET', query: ['limit', 'nextToken'] },
+  'dead-letters/redrive': { method: 'POST', query: [] },
+  queues: { method: 'GET', query: ['arn'] },
+};
+
+/**
+ * The dead letters a redrive's body names: `{"ids": [...]}`, or no body at all for every one (`ids` undefined);
+ * else why not. Redriving cannot be undone (each target is called again), so a body that does not say `ids` (a misspelt
+ * member, `{}`, `null`, a list) is refused rather than taken for "all".
+ */
+function redriveIds(text: string): { ids: string[] | undefined } | { error: string } {
+  if (text.trim() === '') return { ids: undefined };
+  const usage = 'the body is {"ids": ["<dead-letter id>", ...]}, or none to redrive every dead letter';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { error: `body is not JSON: ${usage}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { error: `body is not a JSON object: ${usage}` };
+  }
+  const unknown = Object.keys(parsed).filter((key) => key !== 'ids');
+  if (unknown.length > 0) {
+    return { error: `unknown member ${unknown.map((k) => JSON.stringify(k)).join(', ')}: ${usage}` };
+  }
+  const { ids } = parsed as { ids?: unknown };
+  if (ids === undefined) return { error: `ids is missing: ${usage}` };
+  if (!Array.isArray(ids) || ids.some((i) => typeof i !== 'string')) {
+    return { error: 'ids must be a list of dead-letter ids (strings)' };
+  }
+  return { ids: ids as string[] };
+}
+
 function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): { status: number; body: unknown } {
   const limitText = query.get('limit') ?? String(DEAD_LETTER_PAGE);
   const limit = Number(limitText);

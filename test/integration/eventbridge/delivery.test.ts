@@ -400,20 +400,71 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     expect(refused).toEqual([400, 400, 400, 400, 400, 400]);
   });
 
-  it('answers 400 to a malformed redrive request and leaves the dead letters alone', async () => {
+  // Review, 2026-12-04: every body not saying `ids` (a misspelt member, a list, a string) redrove every dead
+  // letter, the query was ignored, and `null` answered 500.
+  it.each([
+    ['ids that are not a list', '', '{"ids": "all"}', /^ids must be a list of dead-letter ids/],
+    ['a misspelt member', '', '{"Ids": ["x"]}', /^unknown member "Ids": the body is \{"ids"/],
+    ['a member beside ids', '', '{"ids": [], "all": true}', /^unknown member "all"/],
+    ['an empty object', '', '{}', /^ids is missing: the body is \{"ids"/],
+    ['a list', '', '["x"]', /^body is not a JSON object/],
+    ['null', '', 'null', /^body is not a JSON object/],
+    ['a string', '', '"x"', /^body is not a JSON object/],
+    ['text that is not JSON', '', '{ids:', /^body is not JSON/],
+    [
+      'the ids in the query',
+      '?ids=x',
+      '',
+      /^unknown query parameter ids for \/_local\/dead-letters\/redrive: it takes none$/,
+    ],
+  ])('answers 400 to a redrive request with %s and redrives nothing', async (_, query, body, error) => {
     // Prepare
     await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
     harness.lambda = failing;
-    await putOrder(harness);
+    await putOrder(harness, 1);
+    await putOrder(harness, 2);
     await harness.eventBridge.idle();
+    const calls = harness.invocations.length;
     // Act
-    const res = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+    const res = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive${query}`, {
       method: 'POST',
-      body: '{"ids": "all"}',
+      body,
     });
+    await harness.eventBridge.idle();
     // Assess
     expect(res.status).toBe(400);
-    expect(harness.eventBridge.deadLetters.list()).toHaveLength(1);
+    expect(((await res.json()) as { error: string }).error).toMatch(error);
+    expect(harness.eventBridge.deadLetters.list()).toHaveLength(2);
+    expect(harness.invocations).toHaveLength(calls);
+  });
+
+  it('answers 405 naming the method a local endpoint takes, and 400 to a query parameter a listing does not take', async () => {
+    // Prepare
+    const at = (path: string) => `${harness.eventBridge.endpoint}/_local/${path}`;
+    // Act
+    const wrongMethods = await Promise.all(
+      (
+        [
+          ['GET', 'dead-letters/redrive'],
+          ['POST', 'dead-letters'],
+          ['DELETE', 'queues'],
+        ] as const
+      ).map(async ([method, path]) => {
+        const res = await fetch(at(path), { method });
+        return [res.status, res.headers.get('allow'), ((await res.json()) as { error: string }).error];
+      }),
+    );
+    const misspelt = await fetch(at('dead-letters?limt=5&kind=function'));
+    // Assess
+    expect(wrongMethods).toEqual([
+      [405, 'POST', '/_local/dead-letters/redrive takes POST only, not GET'],
+      [405, 'GET', '/_local/dead-letters takes GET only, not POST'],
+      [405, 'GET', '/_local/queues takes GET only, not DELETE'],
+    ]);
+    expect(misspelt.status).toBe(400);
+    expect(await misspelt.json()).toEqual({
+      error: 'unknown query parameter limt, kind for /_local/dead-letters: it takes limit, nextToken',
+    });
   });
 
   it('keeps a dead letter whose target was removed, and says why', async () => {
