@@ -323,7 +323,13 @@ async function start(
       const known = new Set(all.map((m) => m.messageId));
       const redriven: string[] = [];
       const failed: Array<{ id: string; reason: string }> = [];
-      for (const id of wanted) if (!known.has(id)) failed.push({ id, reason: 'no dead letter with this id' });
+      for (const id of wanted) {
+        if (known.has(id)) continue;
+        failed.push({
+          id,
+          reason: redriving.has(id) ? 'being redriven already' : 'no dead letter with this id',
+        });
+      }
       const going: Array<{
         message: QueueMessage;
         found: NonNullable<ReturnType<typeof control.findTarget>>;

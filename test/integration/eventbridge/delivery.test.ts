@@ -365,6 +365,25 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     expect(harness.invocations).toHaveLength(3);
   });
 
+  it('says a dead letter asked for again while its redrive is not on disk yet is being redriven already', async () => {
+    // Prepare
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    harness.lambda = failing;
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    harness.lambda = async () => {};
+    const [deadLetter] = harness.eventBridge.deadLetters.list();
+    const id = deadLetter?.id ?? '';
+    // Act: the second before the first's write is done
+    const first = harness.eventBridge.deadLetters.redrive([id]);
+    const second = harness.eventBridge.deadLetters.redrive([id]);
+    await harness.eventBridge.idle();
+    // Assess
+    expect(first).toEqual({ redriven: [id], failed: [] });
+    expect(second).toEqual({ redriven: [], failed: [{ id, reason: 'being redriven already' }] });
+    expect(harness.invocations).toHaveLength(2);
+  });
+
   it('pages the dead letters over HTTP, oldest first, a redrive of those read not shifting the next page', async () => {
     // Prepare: five dead letters.
     await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
