@@ -471,7 +471,8 @@ async function start(
     text: string,
   ): { status: number; body: unknown; allow?: string } {
     const path = url.pathname.slice(LOCAL_PREFIX.length).replace(/\/$/, '');
-    const endpoint = LOCAL_ENDPOINTS[path];
+    // Own names only: `constructor` or `__proto__` is no endpoint.
+    const endpoint = Object.hasOwn(LOCAL_ENDPOINTS, path) ? LOCAL_ENDPOINTS[path] : undefined;
     if (endpoint === undefined) {
       return { status: 404, body: { error: `no local endpoint ${method} ${url.pathname}` } };
     }
@@ -586,12 +587,6 @@ async function start(
 const DEAD_LETTER_PAGE = 1_000;
 const DEAD_LETTER_PAGE_MOST = 10_000;
 
-/**
- * A page of dead letters, oldest first (by when they failed, then id), through page() as EventBridge's list
- * operations page: the token names the last dead letter of its page, so redriving those already read does not shift
- * the next page. Only the page is turned into DeadLetter answers. Before (2026-12-03) the answer held every dead
- * letter: 431 MB in 9.2 s with 260,000 of them (soak review).
- */
 /** The local endpoints under /_local/: the method each takes, and its query parameters. */
 const LOCAL_ENDPOINTS: Readonly<Record<string, { method: string; query: readonly string[] }>> = {
   'dead-letters': { method: 'GET', query: ['limit', 'nextToken'] },
@@ -628,6 +623,12 @@ function redriveIds(text: string): { ids: string[] | undefined } | { error: stri
   return { ids: ids as string[] };
 }
 
+/**
+ * A page of dead letters, oldest first (by when they failed, then id), through page() as EventBridge's list
+ * operations page: the token names the last dead letter of its page, so redriving those already read does not shift
+ * the next page. Only the page is turned into DeadLetter answers. Before (2026-12-03) the answer held every dead
+ * letter: 431 MB in 9.2 s with 260,000 of them (soak review).
+ */
 function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): { status: number; body: unknown } {
   const limitText = query.get('limit') ?? String(DEAD_LETTER_PAGE);
   const limit = Number(limitText);

@@ -474,12 +474,16 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       }),
     );
     const misspelt = await fetch(at('dead-letters?limt=5&kind=function'));
+    const inherited = await Promise.all(
+      ['constructor', '__proto__', 'toString'].map(async (path) => (await fetch(at(path))).status),
+    );
     // Assess
     expect(wrongMethods).toEqual([
       [405, 'POST', '/_local/dead-letters/redrive takes POST only, not GET'],
       [405, 'GET', '/_local/dead-letters takes GET only, not POST'],
       [405, 'GET', '/_local/queues takes GET only, not DELETE'],
     ]);
+    expect(inherited).toEqual([404, 404, 404]);
     expect(misspelt.status).toBe(400);
     expect(await misspelt.json()).toEqual({
       error: 'unknown query parameter limt, kind for /_local/dead-letters: it takes limit, nextToken',
