@@ -219,10 +219,11 @@ function compileTransformer(
   lookups.set('aws.events.event.json', (ctx) => ({ found: true, value: ctx.event, json: ctx.eventJson }));
 
   const trimmed = template.trim();
-  // AWS's API reference: "If InputTemplate is a JSON object (surrounded by curly braces)"; a list is not one (its
-  // whole-event placeholder is refused as "valid only for JSON template", above). `[ALERT] <k>` is text, as before
-  // (2026-12-04) it was not: read as JSON, it rendered invalid JSON and every event was dead-lettered.
-  const jsonTemplate = trimmed.startsWith('{');
+  // AWS's API reference: "If InputTemplate is a JSON object (surrounded by curly braces)"; and AWS refuses the
+  // whole-event placeholder in a list as "valid only for JSON template" (above), so a list is not one either, we
+  // infer (how AWS renders one is not recorded). `[ALERT] <k>` is text; before (2026-12-04) it was read as JSON,
+  // rendered invalid JSON and every event was dead-lettered. A journal's list templates render as they did then.
+  const jsonTemplate = trimmed.startsWith('{') || (replaying && trimmed.startsWith('['));
   const singlePlaceholder = /^<[A-Za-z0-9_.-]+>$/.test(trimmed);
   if (jsonTemplate || singlePlaceholder) {
     const parts = splitTemplate(template);

@@ -206,9 +206,14 @@ describe('target input rendering', () => {
       Id: 't',
       InputTransformer: { InputPathsMap: { id: '$.detail.id' }, InputTemplate: '[<id>, 2]' },
     });
-    // Assess
+    const kept = compileTargetInput(
+      { Id: 't', InputTransformer: { InputPathsMap: { n: '$.detail.name' }, InputTemplate: '[<n>, 2]' } },
+      true,
+    )(ctx);
+    // Assess: a journal's list template renders as it did when it was taken
     expect(alert).toEqual({ ok: true, payload: '[ALERT] order say "hi"' });
     expect(listed).toEqual({ ok: true, payload: '[7, 2]' });
+    expect(kept).toEqual({ ok: true, payload: '["say \\"hi\\"",2]' });
   });
 
   it.each([
