@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { buildEnvelope } from '../../../contracts/envelope.js';
 import { DeliveryFailedError, deliverEvent } from '../../../functions/deliver/deliver-event.js';
+import { postWebhook, RefusedAddressError } from '../../../functions/deliver/webhook-post.js';
 import { audit, subscription } from '../registry/harness.js';
 import { caught, closeClients, freshRegistry, type TestRegistry } from './harness.js';
 
@@ -158,35 +159,54 @@ describe('deliverEvent', () => {
     expect(receiver.received).toEqual([]);
   });
 
-  it('deployed, judges the addresses it connects to: a name is resolved once per POST, by the lookup the socket uses', async () => {
-    // Prepare: a name that answers a public address first and this machine's after (DNS rebinding), and one that
-    // answers this machine's at once
+  // No address off this machine is ever connected to here (the workplace's rule): the rebinding name answers two
+  // loopback addresses, the first of which this test's own rule lets through, standing for a public one.
+  it('judges the addresses it connects to: a name is resolved once per POST, by the lookup the socket uses', async () => {
+    // Prepare: a name that answers an allowed address first and a refused one after (DNS rebinding)
     const port = new URL(receiver.baseUrl).port;
     const lookups: string[] = [];
-    let rebinding = 0;
+    const answers = ['127.0.0.1', '127.0.0.2'];
     const resolve = async (hostname: string) => {
       lookups.push(hostname);
-      if (hostname === 'internal.test') return [{ address: '127.0.0.1', family: 4 }];
-      rebinding++;
-      // A public address (192.0.2.10, which this used before, is documentation's, and refused now): whether the
-      // network is reachable or not, nothing answers there on this port within the 300 ms.
-      return [{ address: rebinding === 1 ? '8.8.8.8' : '127.0.0.1', family: 4 }];
+      return [{ address: answers[lookups.length - 1] ?? '127.0.0.2', family: 4 }];
     };
-    const rebind = await subscribed('sub-rebind', `http://rebind.test:${port}/hook`, 300);
-    await subscribed('sub-internal-now', `http://internal.test:${port}/hook`);
-    const ports = { ...rebind, endpointPolicy: 'https-only' as const, resolve };
+    const options = {
+      headers: {},
+      body: '{}',
+      timeoutMs: 2_000,
+      refuseAddress: (address: string) => address !== '127.0.0.1',
+      resolve,
+    };
+    const url = new URL(`http://rebind.test:${port}/hook`);
     // Act
-    const rebound = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-rebind', event }));
-    const internal = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-internal-now', event }));
-    // Assess: the first reached for 8.8.8.8 and never this machine; the second connected
-    // nowhere
-    expect(rebound.message).toMatch(
-      new RegExp(`^POST http://rebind.test:${port}/… \\(subscription sub-rebind\\) failed: `),
+    const first = await postWebhook(url, options);
+    const second = await caught(() => postWebhook(url, options));
+    // Assess: the first connected where its lookup said; the second connected nowhere
+    expect(first).toBe(204);
+    expect(second).toBeInstanceOf(RefusedAddressError);
+    expect((second as RefusedAddressError).address).toBe('127.0.0.2');
+    expect(lookups).toEqual(['rebind.test', 'rebind.test']);
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('deployed, refuses a name its lookup resolves to an internal address, without connecting', async () => {
+    // Prepare
+    const port = new URL(receiver.baseUrl).port;
+    const lookups: string[] = [];
+    const resolve = async (hostname: string) => {
+      lookups.push(hostname);
+      return [{ address: '127.0.0.1', family: 4 }];
+    };
+    const ports = { ...(await subscribed('sub-internal-now', `http://internal.test:${port}/hook`)), resolve };
+    // Act
+    const internal = await caught(() =>
+      deliverEvent({ ...ports, endpointPolicy: 'https-only' }, { subscriptionId: 'sub-internal-now', event }),
     );
+    // Assess
     expect(internal.message).toBe(
       `POST http://internal.test:${port}/… (subscription sub-internal-now) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
     );
-    expect(lookups).toEqual(['rebind.test', 'internal.test']);
+    expect(lookups).toEqual(['internal.test']);
     expect(receiver.received).toEqual([]);
   });
 
