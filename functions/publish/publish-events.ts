@@ -231,10 +231,6 @@ export async function publishEvents(
   return { batch, events: published };
 }
 
-/**
- * The answer for a request whose events are at fault: the first fault's status, code and words, and every
- * fault's fields.
- */
 /** Two events of one request under one id would reach subscribers as one event sent twice. */
 function refuseRepeatedIds(inputs: readonly PublishBody[]): void {
   const first = new Map<string, number>();
@@ -250,6 +246,10 @@ function refuseRepeatedIds(inputs: readonly PublishBody[]): void {
   throw new BadRequestError('invalid_request', `${one.field}: ${one.message}`, { fields });
 }
 
+/**
+ * The answer for a request whose events are at fault: the first fault's status, code and words, and every
+ * fault's fields.
+ */
 function allFaults(faults: readonly SharebusError[]): SharebusError {
   const first = faults[0]!;
   if (faults.length === 1) return first;
