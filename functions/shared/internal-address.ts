@@ -3,9 +3,10 @@
 // have the deliver function POST records inside the platform's own network.
 import { BlockList, isIP } from 'node:net';
 
-// Besides those, every block IANA's special-purpose registries mark not globally reachable (documentation,
-// benchmarking, protocol assignments, reserved), multicast, and the IPv6 forms that carry an IPv4 address a
-// gateway may forward to: no webhook is there, and a network the platform later runs in may route some of them.
+// Besides those, the blocks IANA's special-purpose registries set aside (documentation, benchmarking, protocol
+// assignments, reserved: whole, though a few anycast services in them, 192.0.0.9 or 2001:4:112::/48, are reachable),
+// multicast, and the IPv6 forms that carry an IPv4 address a gateway may forward to: no webhook is there, and a
+// network the platform later runs in may route some of them.
 const internal = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
@@ -36,6 +37,7 @@ for (const [network, prefix] of [
   // IETF protocol assignments (Teredo among them, which carries an IPv4 address), documentation, 6to4 (likewise).
   ['2001::', 23],
   ['2001:db8::', 32],
+  ['3fff::', 20],
   ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],

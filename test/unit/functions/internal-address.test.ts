@@ -44,6 +44,7 @@ describe('internalHostReason', () => {
     'https://[100::1]/',
     'https://[2001::a9fe:a9fe]/',
     'https://[2001:db8::1]/',
+    'https://[3fff::1]/',
     'https://[2002:a9fe:a9fe::1]/',
     'https://[fec0::1]/',
     'https://[ff02::1]/',
