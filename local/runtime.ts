@@ -387,12 +387,14 @@ async function endedBy(ended: Promise<string>, graceMs: number): Promise<string 
   }
 }
 
-/** Whether `error` (the AWS SDK's or Node's) is a connection refused or cut: what a server that ended causes. */
+/** The codes of a connection refused or cut: what a server that ended causes. */
+const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+/** Whether `error` (the AWS SDK's or Node's), or one it was caused by, is a connection refused or cut. */
 function connectionFailure(error: unknown): boolean {
-  const codes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
   for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && codes.has(code)) return true;
+    if (typeof code === 'string' && CONNECTION_FAILURES.has(code)) return true;
     if (cause instanceof AggregateError && cause.errors.some(connectionFailure)) return true;
     cause = cause.cause;
   }

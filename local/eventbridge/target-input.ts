@@ -197,6 +197,8 @@ function compileTransformer(
     const segments = compilePath(pathsMap[key] ?? '', id, replaying);
     lookups.set(key, (ctx) => readJsonPath(ctx.event, segments));
   }
+  const trimmed = template.trim();
+  const objectTemplate = trimmed.startsWith('{');
   for (const match of template.matchAll(PLACEHOLDER)) {
     const name = match[1] ?? '';
     if (!lookups.has(name) && !PREDEFINED.has(name)) {
@@ -206,7 +208,7 @@ function compileTransformer(
     // contents are not escaped. PutTargets refuses them in a template that is not a JSON object (recorded by a
     // third party for aws.events.event.json in a list and in a string template; the same words for both here).
     // Not on replay: before (2026-12-04) such templates were taken.
-    if (UNESCAPED.has(name) && !template.trim().startsWith('{') && !replaying) {
+    if (UNESCAPED.has(name) && !objectTemplate && !replaying) {
       throw validationError(
         `InputTemplate for target ${id} contains placeholder ${name} valid only for JSON template.`,
       );
@@ -218,12 +220,11 @@ function compileTransformer(
   lookups.set('aws.events.event', (ctx) => ({ found: true, value: eventWithoutDetail(ctx.event) }));
   lookups.set('aws.events.event.json', (ctx) => ({ found: true, value: ctx.event, json: ctx.eventJson }));
 
-  const trimmed = template.trim();
   // AWS's API reference: "If InputTemplate is a JSON object (surrounded by curly braces)"; and AWS refuses the
   // whole-event placeholder in a list as "valid only for JSON template" (above), so a list is not one either, we
   // infer (how AWS renders one is not recorded). `[ALERT] <k>` is text; before (2026-12-04) it was read as JSON,
   // rendered invalid JSON and every event was dead-lettered. A journal's list templates render as they did then.
-  const jsonTemplate = trimmed.startsWith('{') || (replaying && trimmed.startsWith('['));
+  const jsonTemplate = objectTemplate || (replaying && trimmed.startsWith('['));
   const singlePlaceholder = /^<[A-Za-z0-9_.-]+>$/.test(trimmed);
   if (jsonTemplate || singlePlaceholder) {
     const parts = splitTemplate(template);
