@@ -96,6 +96,8 @@ interface Job {
   retries: number;
   /** Its id in the retry journal, from the first time it is kept there. */
   id?: string;
+  /** The dead letter it is a redrive of, kept in its journal line (`redrive-marks.ts`). */
+  readonly redriveOf?: string;
   /** Epoch ms its next attempt is due, while it waits for one. */
   dueAt?: number | undefined;
   /** The timer of that wait. */
@@ -188,9 +190,9 @@ export class Dispatcher {
    * Queues one delivery. Its first attempt runs at flush(), which the server calls once it has answered the
    * request that caused the delivery, or else after the current I/O: PutEvents answers first either way.
    */
-  deliver(event: DeliveredEvent, rule: DeliveryRule, target: DeliveryTarget): void {
+  deliver(event: DeliveredEvent, rule: DeliveryRule, target: DeliveryTarget, redriveOf?: string): void {
     if (this.#stopped) return;
-    const job: Job = { event, rule, target, retries: 0 };
+    const job: Job = { event, rule, target, retries: 0, ...(redriveOf !== undefined ? { redriveOf } : {}) };
     // Journaled before its first attempt, and so before the request that caused it is answered (the server waits
     // for the write): a crash then loses no event it accepted, as EventBridge loses none it has taken. Before
     // (2026-12-03) only retries were journaled, so a crash lost every first attempt not finished: under a burst,
@@ -351,6 +353,7 @@ export class Dispatcher {
       targetId: target.id,
       targetArn: target.arn,
       ...(target.deadLetterArn !== undefined ? { deadLetterArn: target.deadLetterArn } : {}),
+      ...(job.redriveOf !== undefined ? { redriveOf: job.redriveOf } : {}),
       // A retry cut short by a stop is made again at the next start, counted once: saved as not yet made.
       retries: job.dueAt === undefined && job.failure ? job.retries - 1 : job.retries,
       dueAt: job.dueAt ?? Date.now(),
@@ -554,6 +557,7 @@ export class Dispatcher {
       targetId: target.id,
       targetArn: target.arn,
       ...(job.event.forwardedFrom !== undefined ? { forwardedFrom: job.event.forwardedFrom } : {}),
+      ...(job.id !== undefined ? { deliveryId: job.id } : {}),
     };
     const queue = target.deadLetterArn ?? DROPPED_DELIVERIES;
     const landing = this.options.queues.sendDurably(queue, job.event.json, attributes, origin);

@@ -13,6 +13,7 @@ import {
   type MessageAttribute,
   type QueueStore,
 } from './queue-store.js';
+import { RedriveMarks, type RedrivenLine } from './redrive-marks.js';
 import { isObject } from './request.js';
 
 /** A function's settings for asynchronous invocation: its event invoke config and its DeadLetterConfig. */
@@ -54,13 +55,19 @@ interface Invocation {
   readonly failure?: string;
   /** The EventBridge delivery that made it, if one did: see tookOver(). */
   readonly deliveryId?: string;
+  /** The dead letter it is a redrive of (`redrive-marks.ts`). */
+  readonly redriveOf?: string;
 }
 
-/** A line of the log: an invocation queued, its next retry scheduled, or it ended (done or dead-lettered). */
+/**
+ * A line of the log: an invocation queued, its next retry scheduled, it ended (done or dead-lettered), or, written by
+ * compactions, redriven dead letters whose leaving their queue is not known to be on disk (`redrive-marks.ts`).
+ */
 type Line =
   | { readonly invoke: Invocation }
   | { readonly retry: Pick<Invocation, 'requestId' | 'retries' | 'dueAt' | 'failure'> }
-  | { readonly end: string };
+  | { readonly end: string }
+  | RedrivenLine;
 
 /** Beside its payload, about what an invocation's line holds. */
 const LINE_OVERHEAD = 256;
@@ -80,6 +87,8 @@ export class AsyncInvocations {
   readonly #parked = new Set<string>();
   #liveChars = 0;
   #stopped = false;
+  /** The dead letters redriven here whose leaving their queue may not be on disk yet. */
+  readonly redrives = new RedriveMarks();
 
   constructor(
     private readonly options: {
@@ -107,7 +116,11 @@ export class AsyncInvocations {
     const { values, skipped } = readJsonLines(this.#log.file);
     let unusable = skipped;
     const saved = new Map<string, Invocation>();
-    for (const line of values) if (!replay(saved, this.#deliveries, line)) unusable++;
+    for (const line of values) {
+      const redriven = isObject(line) ? this.redrives.read(line) : false;
+      if (redriven === 'unusable' || (!redriven && !replay(saved, this.#deliveries, this.redrives, line)))
+        unusable++;
+    }
     if (unusable > 0)
       console.warn(
         `[eventbridge] lambda invocations: skipped ${unusable} unreadable line(s) in ${this.#log.file}`,
@@ -124,6 +137,11 @@ export class AsyncInvocations {
    */
   tookOver(deliveryId: string): boolean {
     return this.#deliveries.has(deliveryId);
+  }
+
+  /** Whether the last run left invocations unfinished that resume() has not taken up yet. */
+  get resuming(): boolean {
+    return this.#saved.length > 0;
   }
 
   /** Whether EventBridge invokes this function asynchronously here, as AWS does. */
@@ -145,7 +163,12 @@ export class AsyncInvocations {
    * write had failed, and a kill then lost the event). Accepted at once, not at that write, so a stop right after
    * does not leave the delivery unfinished, to be made again, and the function called twice, at the next start.
    */
-  accept(functionArn: string, payload: string, deliveryId?: string): { readonly durable: Promise<boolean> } {
+  accept(
+    functionArn: string,
+    payload: string,
+    made: { readonly deliveryId?: string | undefined; readonly redriveOf?: string } = {},
+  ): { readonly durable: Promise<boolean> } {
+    const { deliveryId, redriveOf } = made;
     const now = Date.now();
     const invocation: Invocation = {
       requestId: randomUUID(),
@@ -155,7 +178,9 @@ export class AsyncInvocations {
       retries: 0,
       dueAt: now,
       ...(deliveryId !== undefined ? { deliveryId } : {}),
+      ...(redriveOf !== undefined ? { redriveOf } : {}),
     };
+    if (redriveOf !== undefined) this.redrives.add(redriveOf);
     const since = this.options.writer.asked;
     this.#add(invocation);
     this.#append({ invoke: invocation });
@@ -167,11 +192,18 @@ export class AsyncInvocations {
     };
   }
 
-  /** Takes up the invocations the last run left unfinished, each when it is due (now if that has passed). */
-  resume(): void {
+  /**
+   * Takes up the invocations the last run left unfinished, each when it is due (now if that has passed); those whose
+   * dead letter is on disk (`deadLettered`, by request id: see QueueStore.deadLettered()) are ended instead.
+   */
+  resume(deadLettered: ReadonlySet<string> = new Set()): void {
     const saved = this.#saved;
     this.#saved = [];
     for (const invocation of saved) {
+      if (deadLettered.has(invocation.requestId)) {
+        this.#end(invocation);
+        continue;
+      }
       const due = Math.max(invocation.dueAt, Date.now());
       // A retry that would now come past the event's age goes no further, as it would not have in Lambda.
       if (invocation.failure !== undefined && due - invocation.acceptedAt > this.#maxAgeMs(invocation)) {
@@ -331,9 +363,11 @@ export class AsyncInvocations {
     this.#log?.append(line, this.#live.size, this.#liveChars);
   }
 
-  /** The lines that rebuild the state: an `invoke` line per invocation not finished, as it stands. */
+  /** The lines that rebuild the state: an `invoke` line per invocation not finished, as it stands; the redrives not landed. */
   *#lines(): Generator<Line> {
     for (const invocation of this.#live.values()) yield { invoke: invocation };
+    const redriven = this.redrives.line();
+    if (redriven) yield redriven;
   }
 
   #notifyIdle(stopping: boolean): void {
@@ -356,12 +390,21 @@ function checked(functionArn: string, config: AsyncInvokeConfig): AsyncInvokeCon
   return config;
 }
 
-/** Applies a line read from the log to `saved` (and the deliveries its invocations name); false for one it cannot use. */
-function replay(saved: Map<string, Invocation>, deliveries: Set<string>, line: unknown): boolean {
+/**
+ * Applies a line read from the log to `saved` (and the deliveries and redriven dead letters its invocations name);
+ * false for one it cannot use.
+ */
+function replay(
+  saved: Map<string, Invocation>,
+  deliveries: Set<string>,
+  redrives: RedriveMarks,
+  line: unknown,
+): boolean {
   if (!isObject(line)) return false;
   if (line.invoke !== undefined) {
     if (!isInvocation(line.invoke)) return false;
-    const { requestId, functionArn, payload, acceptedAt, retries, dueAt, failure, deliveryId } = line.invoke;
+    const { requestId, functionArn, payload, acceptedAt, retries, dueAt, failure, deliveryId, redriveOf } =
+      line.invoke;
     saved.set(requestId, {
       requestId,
       functionArn,
@@ -371,8 +414,11 @@ function replay(saved: Map<string, Invocation>, deliveries: Set<string>, line: u
       dueAt,
       ...(failure !== undefined ? { failure } : {}),
       ...(deliveryId !== undefined ? { deliveryId } : {}),
+      ...(redriveOf !== undefined ? { redriveOf } : {}),
     });
     if (deliveryId !== undefined) deliveries.add(deliveryId);
+    // Ended or not: its end may be on disk, and its dead letter's leaving not.
+    if (redriveOf !== undefined) redrives.add(redriveOf);
     return true;
   }
   if (line.retry !== undefined) {
@@ -419,7 +465,8 @@ function isInvocation(value: unknown): value is Invocation {
     (value.retries as number) >= 0 &&
     Number.isFinite(value.dueAt) &&
     (value.failure === undefined || typeof value.failure === 'string') &&
-    (value.deliveryId === undefined || typeof value.deliveryId === 'string')
+    (value.deliveryId === undefined || typeof value.deliveryId === 'string') &&
+    (value.redriveOf === undefined || typeof value.redriveOf === 'string')
   );
 }
 

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type CoalescingWriter, CompactedLog, readJsonLines } from './persistence.js';
+import { RedriveMarks, type RedrivenLine } from './redrive-marks.js';
 import { isObject } from './request.js';
 
 /**
@@ -30,6 +31,8 @@ interface Destination {
   readonly targetArn: string;
   /** The target's DLQ then: where the event goes if the target is gone at the next start. */
   readonly deadLetterArn?: string;
+  /** The dead letter this delivery is a redrive of (`redrive-marks.ts`). */
+  readonly redriveOf?: string;
 }
 
 /** Where a delivery's retries stand: what changes from one retry to the next. */
@@ -55,14 +58,16 @@ interface WaitRecord extends RetryState, Destination {
 
 /**
  * A line of the log: an event, before the first of its deliveries; a delivery waiting (the first time); its next
- * retry scheduled (a few bytes, without the event again, which may be a megabyte); or a delivery ended. Versions
- * before 2026-12-04 wrote each delivery's event in its `wait` line, which is still read.
+ * retry scheduled (a few bytes, without the event again, which may be a megabyte); a delivery ended; or, written by
+ * compactions, redriven dead letters whose leaving their queue is not known to be on disk (`redrive-marks.ts`).
+ * Versions before 2026-12-04 wrote each delivery's event in its `wait` line, which is still read.
  */
 type Line =
   | { readonly event: EventRecord }
   | { readonly wait: WaitRecord }
   | { readonly retry: RetryState }
-  | { readonly end: string };
+  | { readonly end: string }
+  | RedrivenLine;
 
 /**
  * Every delivery writes two or three lines, so at 5,000 events a second to four targets the default slack (1,000
@@ -89,6 +94,8 @@ export class RetryJournal {
   #keyCount = 0;
   /** About the characters the log's live lines take: the log is rewritten past twice that. */
   #liveChars = 0;
+  /** The dead letters redriven here whose leaving their queue may not be on disk yet. */
+  readonly redrives = new RedriveMarks();
 
   constructor(writer: CoalescingWriter, dataDir: string) {
     this.#writer = writer;
@@ -135,6 +142,8 @@ export class RetryJournal {
       this.#named(wait.eventKey, 1);
       this.#forget(wait.id);
       this.#waits.set(wait.id, wait);
+      // Ended or not: its end may be on disk, and its dead letter's leaving not.
+      if (wait.redriveOf !== undefined) this.redrives.add(wait.redriveOf);
       return true;
     }
     if (line.retry !== undefined) {
@@ -147,7 +156,8 @@ export class RetryJournal {
       this.#forget(line.end);
       return true;
     }
-    return false;
+    const redriven = this.redrives.read(line);
+    return redriven !== 'unusable' && redriven;
   }
 
   /** The deliveries the last run left unfinished, oldest first; those of one event share its object. */
@@ -191,12 +201,14 @@ export class RetryJournal {
       targetId: delivery.targetId,
       targetArn: delivery.targetArn,
       ...(delivery.deadLetterArn !== undefined ? { deadLetterArn: delivery.deadLetterArn } : {}),
+      ...(delivery.redriveOf !== undefined ? { redriveOf: delivery.redriveOf } : {}),
       retries,
       dueAt,
       ...(failure ? { failure } : {}),
     };
     this.#waits.set(id, wait);
     this.#named(key, 1);
+    if (delivery.redriveOf !== undefined) this.redrives.add(delivery.redriveOf);
     this.#liveChars += LINE_OVERHEAD;
     this.#append({ wait });
   }
@@ -251,11 +263,13 @@ export class RetryJournal {
     return key;
   }
 
-  /** The lines that rebuild the state: each event before the deliveries that name it. */
+  /** The lines that rebuild the state: each event before the deliveries that name it; the redrives not landed. */
   #lines(): Line[] {
     const lines: Line[] = [];
     for (const { record } of this.#events.values()) lines.push({ event: record });
     for (const wait of this.#waits.values()) lines.push({ wait });
+    const redriven = this.redrives.line();
+    if (redriven) lines.push(redriven);
     return lines;
   }
 
@@ -298,7 +312,8 @@ function isDestination(value: Record<string, unknown>): boolean {
     ['busName', 'ruleName', 'ruleArn', 'targetId', 'targetArn'].every(
       (key) => typeof value[key] === 'string',
     ) &&
-    (value.deadLetterArn === undefined || typeof value.deadLetterArn === 'string')
+    (value.deadLetterArn === undefined || typeof value.deadLetterArn === 'string') &&
+    (value.redriveOf === undefined || typeof value.redriveOf === 'string')
   );
 }
 

@@ -214,10 +214,36 @@ async function start(
     writer,
     dataDir: options.dataDir,
   });
+  /**
+   * Takes redriven dead letters out of their queues, and once that is on disk forgets them in the journals that keep
+   * their new deliveries (`redrive-marks.ts`). Answers how many were still there to take.
+   */
+  const finishRedrives = (ids: ReadonlySet<string>): number => {
+    const { taken, durable } = queues.takeDurably(ids);
+    writer.follow(
+      durable.then((landed) => {
+        if (!landed) return;
+        journal?.redrives.landed(ids);
+        lambda.redrives.landed(ids);
+      }),
+    );
+    return taken;
+  };
+  // A redrive a stop cut short: its deliveries are kept, its dead letters may not have left their queues.
+  const cutShort = new Set([...(journal?.redrives.pending ?? []), ...lambda.redrives.pending]);
+  if (cutShort.size > 0) {
+    const taken = finishRedrives(cutShort);
+    const one = taken === 1;
+    if (taken > 0)
+      logger.warn(
+        `[eventbridge] took ${taken} dead ${one ? 'letter' : 'letters'} out of ${one ? 'its queue' : 'their queues'}: ` +
+          `the last run stopped after redriving ${one ? 'it' : 'them'}, before ${one ? 'it' : 'they'} left`,
+      );
+  }
   const dispatcher = new Dispatcher({
     invokeLambda: options.invokeLambda,
     acceptLambda: (arn, payload, deliveryId) =>
-      lambda.handles(arn) ? lambda.accept(arn, payload, deliveryId) : undefined,
+      lambda.handles(arn) ? lambda.accept(arn, payload, { deliveryId }) : undefined,
     // Deliveries start after the request that queued them, so `control` exists by then.
     forwardToBus: (busName, payload, event, from) => control.forwardEvent(busName, payload, event, from),
     callApiDestination: (arn, payload, event, http, deadline) =>
@@ -370,12 +396,12 @@ async function start(
           ingestedAt: Date.now(),
           ...(from ? { forwardedFrom: from } : {}),
         };
-        dispatcher.deliver(again, found.rule, found.target);
+        dispatcher.deliver(again, found.rule, found.target, message.messageId);
         redriven.push(message.messageId);
       }
       // Invoked again as a new asynchronous invocation, with a fresh retry budget.
       for (const { message, functionArn } of invoking) {
-        lambda.accept(functionArn, message.body);
+        lambda.accept(functionArn, message.body, { redriveOf: message.messageId });
         redriven.push(message.messageId);
       }
       const leaving = new Set([...going, ...invoking].map(({ message }) => message.messageId));
@@ -384,8 +410,9 @@ async function start(
       writer.follow(
         writer.written(since).then((behind) => {
           for (const id of leaving) redriving.delete(id);
-          // A write that failed leaves them in their queue as well: delivered twice, maybe, but never lost.
-          if (behind.length === 0) queues.take(leaving);
+          // A write that failed leaves them in their queue as well: delivered twice, maybe, but never lost. The
+          // journals name them still, so the next start takes them then.
+          if (behind.length === 0) finishRedrives(leaving);
         }),
       );
       return { redriven, failed };
@@ -526,9 +553,11 @@ async function start(
       });
     });
     // Deliveries the last run left unfinished go on, to the targets as they are now, once the server is up.
-    for (const saved of journal?.saved() ?? []) {
-      // Lambda took it over before a crash could write its end: Lambda's log has it, not to be made twice.
-      if (lambda.tookOver(saved.id)) {
+    const unfinished = journal?.saved() ?? [];
+    const deadLettered = unfinished.length > 0 || lambda.resuming ? queues.deadLettered() : new Set<string>();
+    for (const saved of unfinished) {
+      // Lambda, or a dead letter, took it over before a crash could write its end: not to be made twice.
+      if (lambda.tookOver(saved.id) || deadLettered.has(saved.id)) {
         journal?.end(saved.id);
         continue;
       }
@@ -536,7 +565,7 @@ async function start(
       if (found) dispatcher.resume(saved, found.rule, found.target);
       else dispatcher.abandon(saved);
     }
-    lambda.resume();
+    lambda.resume(deadLettered);
   } catch (error) {
     // The port is taken, say: the restored schedules and archives must not run on in a server that never started.
     await halt();

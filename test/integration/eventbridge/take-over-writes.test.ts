@@ -3,7 +3,7 @@
 // write the two files of one pass in either order, and a crash between them lost both (review, 2026-12-04). A file
 // replaced by a directory makes its writes fail, which shows the order without timing anything: what was to be
 // forgotten must still be there at the next start.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutTargetsCommand } from '@aws-sdk/client-eventbridge';
@@ -144,6 +144,89 @@ describe('embedded EventBridge: what another file takes over leaves its own only
     expect(result.redriven).toHaveLength(1);
     expect(kept).toEqual([kind]);
   });
+
+  it.each([
+    ['a function', 'function'],
+    ['a target', 'target'],
+  ])(
+    'takes the dead letter of %s out of its queue at the next start when its redrive is on disk and its leaving is not',
+    async (_, kind) => {
+      // Prepare: one dead letter, kept; then its queue's file refuses writes
+      const options: HarnessOptions = {
+        asyncFunctions:
+          kind === 'function' ? { [LAMBDA_ARN]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } } : {},
+      };
+      const first = await startHarness({ dataDir, ...options });
+      await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+      failing(first);
+      await putOrder(first, 6);
+      await first.eventBridge.idle();
+      const queued = await readFile(file('queues.jsonl'), 'utf8');
+      await unwritable('queues.jsonl');
+      first.lambda = async () => {};
+      // Act: redriven and delivered; the queue's file then holds the dead letter still, as a crash between the two
+      // writes leaves it
+      const result = first.eventBridge.deadLetters.redrive();
+      await first.eventBridge.idle();
+      await first.close();
+      await rm(file('queues.jsonl'), { recursive: true });
+      await writeFile(file('queues.jsonl'), queued);
+      const second = await startHarness({ dataDir, ...options });
+      let left: unknown[];
+      try {
+        await second.eventBridge.idle();
+        left = second.eventBridge.deadLetters.list();
+      } finally {
+        await second.close();
+      }
+      // Assess: delivered once by the redrive, not left to be redriven again
+      expect(result.redriven).toHaveLength(1);
+      expect(first.invocations).toHaveLength(2);
+      expect(second.invocations).toEqual([]);
+      expect(left).toEqual([]);
+      expect(second.warnings).toContain(
+        '[eventbridge] took 1 dead letter out of its queue: the last run stopped after redriving it, before it left',
+      );
+    },
+  );
+
+  it.each([
+    ["an invocation in Lambda's log", 'lambda-invocations.jsonl', 'function'],
+    ["a delivery in EventBridge's journal", 'retries.jsonl', 'target'],
+  ])(
+    'does not make %s again at the next start when its dead letter is on disk and its end is not',
+    async (_, log, kind) => {
+      // Prepare: one event dead-lettered
+      const options: HarnessOptions = {
+        asyncFunctions:
+          kind === 'function' ? { [LAMBDA_ARN]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } } : {},
+      };
+      const first = await startHarness({ dataDir, ...options });
+      await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+      failing(first);
+      await putOrder(first, 7);
+      await first.eventBridge.idle();
+      await first.close();
+      // Act: its end taken out of the log, as a crash between the dead letter's write and the end's leaves it
+      const lines = (await readFile(file(log), 'utf8')).split('\n');
+      const kept = lines.filter((line) => !line.startsWith('{"end":'));
+      await writeFile(file(log), kept.join('\n'));
+      const second = await startHarness({ dataDir, ...options });
+      failing(second);
+      let left: unknown[];
+      try {
+        await second.eventBridge.idle();
+        left = second.eventBridge.deadLetters.list();
+      } finally {
+        await second.close();
+      }
+      // Assess: one end was taken out; the target or function was not called again, nor a second dead letter written
+      expect(lines.length - kept.length).toBe(1);
+      expect(first.invocations).toHaveLength(1);
+      expect(second.invocations).toEqual([]);
+      expect(left).toHaveLength(1);
+    },
+  );
 
   it('takes a redriven dead letter out of its queue once its redrive is on disk', async () => {
     // Prepare

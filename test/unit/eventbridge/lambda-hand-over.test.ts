@@ -59,7 +59,7 @@ describe('Dispatcher: a Lambda target invoked asynchronously', () => {
       },
       acceptLambda: (arn, payload, deliveryId) => {
         if (!lambda.handles(arn)) return undefined;
-        const { durable } = lambda.accept(arn, payload, deliveryId);
+        const { durable } = lambda.accept(arn, payload, { deliveryId });
         return { durable: held.then(() => durable) };
       },
       forwardToBus: () => {},
