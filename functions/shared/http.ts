@@ -174,8 +174,15 @@ export function router(routes: Record<string, RouteHandler>): (event: ApiEvent) 
 }
 
 /**
+ * The problems a resend a moment later can cure, which say when with Retry-After: not rules_quota_reached, a 503 only
+ * an operator can help with (a client that obeyed Retry-After there resent every second for nothing: review,
+ * 2026-12-05).
+ */
+const RETRY_AFTER_ONE_SECOND: ReadonlySet<string> = new Set(['registry_busy', 'bus_unavailable']);
+
+/**
  * Turns thrown errors into problem+json answers; server errors are logged with their cause and shown generically.
- * A registry that stayed busy is a 503 the caller can act on, so it is shown; every shown 503 has a Retry-After.
+ * A registry that stayed busy is a 503 the caller can act on, so it is shown, with a Retry-After.
  */
 export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   return {
@@ -191,11 +198,10 @@ export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context>
       else if (problem.status >= 500)
         logger.error('request failed', { error, routeKey: request.event.routeKey });
       const response = problemResponse(problem);
-      // Every 503 shown (registry_busy, bus_unavailable) says what to resend; Retry-After says when.
-      request.response =
-        problem.status === 503
-          ? { ...response, headers: { ...response.headers, 'retry-after': '1' } }
-          : response;
+      // registry_busy and bus_unavailable say what to resend; Retry-After says when.
+      request.response = RETRY_AFTER_ONE_SECOND.has(problem.code)
+        ? { ...response, headers: { ...response.headers, 'retry-after': '1' } }
+        : response;
     },
   };
 }

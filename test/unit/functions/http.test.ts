@@ -2,7 +2,12 @@ import { jest } from '@jest/globals';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { BadRequestError, BusUnavailableError, SharebusError } from '../../../functions/shared/errors.js';
+import {
+  BadRequestError,
+  BusUnavailableError,
+  RulesQuotaProblem,
+  SharebusError,
+} from '../../../functions/shared/errors.js';
 import {
   type ApiEvent,
   type ApiResult,
@@ -268,6 +273,9 @@ describe('router and httpErrors', () => {
             extensions: { accepted: ['evt-1'], failed: [{ eventId: 'evt-2', code: 'InternalFailure' }] },
           });
         },
+        'POST /subscriptions': async () => {
+          throw new RulesQuotaProblem(new Error('LimitExceededException'));
+        },
         'PUT /busy': async () => {
           throw new RegistryBusyError(
             'the registry cancelled the change 4 times; nothing was written, retry',
@@ -350,6 +358,15 @@ describe('router and httpErrors', () => {
       failed: [{ eventId: 'evt-2' }],
     });
     logged.mockRestore();
+  });
+
+  it('gives no Retry-After to rules_quota_reached, a 503 only an operator can help with', async () => {
+    // Act
+    const result = await handler(apiEvent({ routeKey: 'POST /subscriptions' }), context);
+    // Assess
+    expect(result.statusCode).toBe(503);
+    expect(result.headers).toEqual({ 'content-type': 'application/problem+json' });
+    expect(JSON.parse(result.body ?? '')).toMatchObject({ code: 'rules_quota_reached' });
   });
 
   it('gives no Retry-After to a 500', async () => {
