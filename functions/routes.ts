@@ -54,6 +54,14 @@ export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<FunctionName, number>> = 
 export interface RegistryAccess {
   readonly actions: readonly RegistryAction[];
   readonly index: boolean;
+  /**
+   * The partition keys its calls may name, as IAM StringLike patterns (dynamodb:LeadingKeys); unset, any. Set for
+   * the functions that only read, one kind of item each: the deliver function, which calls outside webhooks, must
+   * not be able to read the admin key's hash, other key hashes or the audit (AWS review, 2026-12-05). Not for those
+   * that write: the audit's day index is written once per process and day, so the test that records the keys
+   * (sharing one registry across calls) cannot see every key they name.
+   */
+  readonly leadingKeys?: readonly string[];
 }
 
 export type RegistryAction =
@@ -64,10 +72,8 @@ export type RegistryAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:ConditionCheckItem';
 
-const GETS = { actions: ['dynamodb:GetItem'], index: false } as const;
-
 export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | undefined>> = {
-  authorizer: GETS,
+  authorizer: { actions: ['dynamodb:GetItem'], index: false, leadingKeys: ['APIKEY#*'] },
   health: undefined,
   departments: {
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
@@ -77,12 +83,12 @@ export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | und
     actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     index: true,
   },
-  publish: { actions: ['dynamodb:GetItem', 'dynamodb:Query'], index: false },
+  publish: { actions: ['dynamodb:GetItem', 'dynamodb:Query'], index: false, leadingKeys: ['CONTRACT#*'] },
   subscriptions: {
     actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
     index: true,
   },
-  deliver: GETS,
+  deliver: { actions: ['dynamodb:GetItem'], index: false, leadingKeys: ['SUB#*'] },
 };
 
 /** A function's timeout in milliseconds, the deliver function's for the webhook timeout it runs with. */

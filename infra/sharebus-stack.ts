@@ -238,6 +238,13 @@ export class SharebusStack extends Stack {
               table.tableArn,
               ...(access.index ? [`${table.tableArn}/index/${GSI1.indexName}`] : []),
             ],
+            ...(access.leadingKeys
+              ? {
+                  conditions: {
+                    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...access.leadingKeys] },
+                  },
+                }
+              : {}),
           }),
         );
       }

@@ -509,6 +509,22 @@ describe('SharebusStack', () => {
       },
     );
 
+    it.each([
+      ['authorizer', ['APIKEY#*']],
+      ['deliver', ['SUB#*']],
+      ['publish', ['CONTRACT#*']],
+    ] as const)(
+      'confines %s to the registry items it reads, by their partition keys',
+      (name, leadingKeys) => {
+        // THEN
+        expect(statementsOf(name).filter(onTable)).toEqual([
+          expect.objectContaining({
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+          }),
+        ]);
+      },
+    );
+
     it('lets no function scan the registry, write it in batches or read its stream', () => {
       // THEN
       for (const name of FUNCTION_NAMES) {

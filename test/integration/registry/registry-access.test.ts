@@ -72,17 +72,54 @@ function iamOf(commandName: string, input: Record<string, unknown>): { actions: 
   return { actions: [commandName], index: false };
 }
 
+/**
+ * The partition keys a DynamoDB request names, as IAM's dynamodb:LeadingKeys has them: each item's `pk`, a query's
+ * `:pk` (a query of the GSI names none of the table's).
+ */
+function leadingKeysOf(commandName: string, input: Record<string, unknown>): string[] {
+  const pkOf = (item: unknown): string[] => {
+    const pk = (item as { pk?: unknown } | undefined)?.pk;
+    return typeof pk === 'string' ? [pk] : [];
+  };
+  if (commandName === 'GetItemCommand') return pkOf(input.Key);
+  if (commandName === 'PutItemCommand') return pkOf(input.Item);
+  if (commandName === 'QueryCommand') {
+    if (input.IndexName !== undefined) return [];
+    return pkOf({ pk: (input.ExpressionAttributeValues as Record<string, unknown> | undefined)?.[':pk'] });
+  }
+  if (commandName === 'TransactWriteItemsCommand') {
+    const items = input.TransactItems as Array<Record<string, { Key?: unknown; Item?: unknown }>>;
+    return items.flatMap((item) => Object.values(item).flatMap((op) => pkOf(op.Key ?? op.Item)));
+  }
+  return [];
+}
+
+/** Whether `key` matches an IAM StringLike pattern (`*` any characters, `?` one). */
+function stringLike(pattern: string, key: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(key);
+}
+
 describe('registry access: what each function is granted is what its calls send', () => {
-  const sent = new Map<string, { actions: Set<string>; index: boolean }>();
+  const sent = new Map<string, { actions: Set<string>; index: boolean; keys: Set<string> }>();
 
   beforeAll(async () => {
     const { registry, documentClient } = await freshRegistry();
     let running = '';
     documentClient.middlewareStack.add(
       (next, context) => async (args) => {
-        const { actions, index } = iamOf(context.commandName ?? '', args.input as Record<string, unknown>);
-        const record = sent.get(running) ?? { actions: new Set<string>(), index: false };
+        const input = args.input as Record<string, unknown>;
+        const { actions, index } = iamOf(context.commandName ?? '', input);
+        const record = sent.get(running) ?? {
+          actions: new Set<string>(),
+          index: false,
+          keys: new Set<string>(),
+        };
         for (const action of actions) record.actions.add(action);
+        for (const key of leadingKeysOf(context.commandName ?? '', input)) record.keys.add(key);
         record.index ||= index;
         sent.set(running, record);
         return next(args);
@@ -122,5 +159,15 @@ describe('registry access: what each function is granted is what its calls send'
       actions: [...(granted?.actions ?? [])].sort(),
       index: granted?.index ?? false,
     });
+  });
+
+  it.each(NAMES)('confines %s to the partition keys its calls name, where its grant says which', (name) => {
+    // GIVEN
+    const patterns = REGISTRY_ACCESS[name]?.leadingKeys;
+    const keys = [...calls.of(name)].flatMap((call) => [...(sent.get(call)?.keys ?? [])]);
+    // THEN: every key its calls name matches a pattern of its grant (and it names some)
+    if (patterns === undefined) return;
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((key) => !patterns.some((pattern) => stringLike(pattern, key)))).toEqual([]);
   });
 });
