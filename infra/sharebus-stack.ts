@@ -47,7 +47,7 @@ export interface SharebusStackProps extends StackProps {
   /** @default { rateLimit: 100, burstLimit: 200 } */
   readonly apiThrottle?: ThrottleSettings;
   /**
-   * Timeout of one webhook POST. The deliver function may run this plus 20 seconds.
+   * Timeout of one webhook POST. The deliver function may run this plus 20 seconds, rounded up to whole seconds.
    * @default Duration.seconds(10)
    */
   readonly webhookTimeout?: Duration;
@@ -197,7 +197,11 @@ export class SharebusStack extends Stack {
       deliver: {
         description: 'POSTs an event to a subscriber webhook',
         environment: { [ENV.deliveryTimeoutMs]: String(webhookTimeout.toMilliseconds()) },
-        timeout: Duration.millis(functionTimeoutMs('deliver', webhookTimeout.toMilliseconds())),
+        // Whole seconds, as Lambda takes them: a webhook timeout of 1.5 s made 21.5 s, which CDK refused to
+        // synthesize (AWS review, 2026-12-05).
+        timeout: Duration.seconds(
+          Math.ceil(functionTimeoutMs('deliver', webhookTimeout.toMilliseconds()) / 1000),
+        ),
         deadLetters: true,
         retryAttempts: DELIVER_RETRY_ATTEMPTS,
         ...(props.deliverConcurrency === undefined

@@ -699,6 +699,20 @@ describe('SharebusStack', () => {
       expect(() => synthesizeStack({ stackProps: { webhookTimeout: Duration.seconds(880) } })).not.toThrow();
     });
 
+    it('takes a webhook timeout of a fraction of a second, the deliver function running whole seconds', () => {
+      // WHEN
+      const { stack: timed, template: timedTemplate } = synthesizeStack({
+        stackProps: { webhookTimeout: Duration.millis(1500) },
+      });
+      // THEN
+      const deliver =
+        timedTemplate.toJSON().Resources[
+          logicalIdOf(timed, timed.functions.deliver.node.defaultChild as CfnResource)
+        ].Properties;
+      expect(deliver.Timeout).toBe(22);
+      expect(deliver.Environment.Variables[ENV.deliveryTimeoutMs]).toBe('1500');
+    });
+
     it('rejects a webhook timeout under one second, naming it', () => {
       // WHEN / THEN
       expect(() => synthesizeStack({ stackProps: { webhookTimeout: Duration.millis(500) } })).toThrow(
