@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { createRegistry } from '../shared/clients.js';
 import type { AuthorizerContext } from '../shared/http.js';
+import { lambdaContextLogs } from '../shared/logger.js';
 import { authorize, KeyCache } from './authorize.js';
 
 const registry = createRegistry();
@@ -14,9 +15,9 @@ export interface SimpleAuthorizerResult {
   readonly context: AuthorizerContext;
 }
 
-export const handler = middy<APIGatewayRequestAuthorizerEventV2, SimpleAuthorizerResult>().handler(
-  async (event) => ({
+export const handler = middy<APIGatewayRequestAuthorizerEventV2, SimpleAuthorizerResult>()
+  .use(lambdaContextLogs())
+  .handler(async (event) => ({
     isAuthorized: true,
     context: await authorize({ registry, now: Date.now }, cache, event.headers?.authorization),
-  }),
-);
+  }));

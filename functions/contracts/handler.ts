@@ -2,12 +2,14 @@
 import middy from '@middy/core';
 import { createRegistry } from '../shared/clients.js';
 import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
+import { lambdaContextLogs } from '../shared/logger.js';
 import { SchemaValidator } from '../shared/schema-validator.js';
 import { contractView, getContract, listContracts, registerContract } from './contracts.js';
 
 const ports = { registry: createRegistry(), validator: new SchemaValidator(), now: () => new Date() };
 
 export const handler = middy()
+  .use(lambdaContextLogs())
   .use(httpErrors())
   .handler(
     router({

@@ -1,7 +1,7 @@
 // Use case: hand one matched event to the subscriber's endpoint. A failed POST throws, so the invocation's
 // retries and dead-letter queue take over; an event for a subscription that no longer exists is dropped.
 import { z } from 'zod';
-import { CloudEventSchema } from '../../contracts/envelope.js';
+import { CloudEventSchema, majorPrefix } from '../../contracts/envelope.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import { internalHostReason } from '../shared/internal-address.js';
 import type { Registry } from '../shared/registry/registry.js';
@@ -40,6 +40,14 @@ export type DeliveryOutcome =
       readonly reason: 'subscription_gone';
       readonly subscriptionId: string;
       readonly eventId: string;
+    }
+  | {
+      readonly delivered: false;
+      /** The event is not of the contract (type and major version) the subscription was granted. */
+      readonly reason: 'not_subscribed_contract';
+      readonly subscriptionId: string;
+      readonly eventId: string;
+      readonly dataschema: string;
     };
 
 const isInternal = (address: string): boolean => internalHostReason(address) !== undefined;
@@ -49,6 +57,18 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
   const subscription = await ports.registry.getSubscription(subscriptionId);
   if (!subscription) {
     return { delivered: false, reason: 'subscription_gone', subscriptionId, eventId: event.id };
+  }
+  // The subscription's rule matches only its contract's major, but whoever can put rules or start replays on the bus
+  // could send this function any event under any subscription id: a subscriber then got a contract it was never
+  // granted, restricted ones included (authorization review, 2026-12-05). The dataschema names type and version.
+  if (!event.dataschema.startsWith(majorPrefix(subscription.type, subscription.major))) {
+    return {
+      delivered: false,
+      reason: 'not_subscribed_contract',
+      subscriptionId,
+      eventId: event.id,
+      dataschema: event.dataschema,
+    };
   }
   // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query
   // often carry its secret (`/hook?token=...`, `/services/T000/B000/XXXX`).

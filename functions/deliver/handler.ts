@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import { DEFAULT_WEBHOOK_TIMEOUT_SECONDS } from '../routes.js';
 import { createRegistry } from '../shared/clients.js';
 import { ENV, endpointPolicyFromEnv, optionalEnv } from '../shared/config.js';
-import { logger } from '../shared/logger.js';
+import { lambdaContextLogs, logger } from '../shared/logger.js';
 import { deliverEvent } from './deliver-event.js';
 
 const ports = {
@@ -14,13 +14,23 @@ const ports = {
   endpointPolicy: endpointPolicyFromEnv(),
 };
 
-export const handler = middy<unknown, void>().handler(async (input) => {
-  const outcome = await deliverEvent(ports, input);
-  // Ids only: the event's data is a department's record, often personal data, and logs are kept for months.
-  if (!outcome.delivered) {
-    logger.info('dropped an event for a deleted subscription', {
+export const handler = middy<unknown, void>()
+  .use(lambdaContextLogs())
+  .handler(async (input) => {
+    const outcome = await deliverEvent(ports, input);
+    // Ids only: the event's data is a department's record, often personal data, and logs are kept for months.
+    if (outcome.delivered) return;
+    if (outcome.reason === 'subscription_gone') {
+      logger.info('dropped an event for a deleted subscription', {
+        subscriptionId: outcome.subscriptionId,
+        eventId: outcome.eventId,
+      });
+      return;
+    }
+    // Not retried, nor dead-lettered: it must never reach this endpoint. An error, as something routed it wrongly.
+    logger.error('refused to deliver an event of a contract the subscription was not granted', {
       subscriptionId: outcome.subscriptionId,
       eventId: outcome.eventId,
+      dataschema: outcome.dataschema,
     });
-  }
-});
+  });

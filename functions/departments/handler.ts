@@ -2,11 +2,13 @@
 import middy from '@middy/core';
 import { createRegistry } from '../shared/clients.js';
 import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
+import { lambdaContextLogs } from '../shared/logger.js';
 import { createDepartment, createSystem } from './departments.js';
 
 const ports = { registry: createRegistry(), now: () => new Date() };
 
 export const handler = middy()
+  .use(lambdaContextLogs())
   .use(httpErrors())
   .handler(
     router({

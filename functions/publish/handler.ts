@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { createBus, createRegistry } from '../shared/clients.js';
 import { ContractResolver } from '../shared/contract-resolver.js';
 import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
+import { lambdaContextLogs } from '../shared/logger.js';
 import { SchemaValidator } from '../shared/schema-validator.js';
 import { publishEvents } from './publish-events.js';
 
@@ -14,6 +15,7 @@ const ports = {
 };
 
 export const handler = middy()
+  .use(lambdaContextLogs())
   .use(httpErrors())
   .handler(
     router({

@@ -4,6 +4,7 @@ import { createBus, createRegistry } from '../shared/clients.js';
 import { endpointPolicyFromEnv } from '../shared/config.js';
 import { ContractResolver } from '../shared/contract-resolver.js';
 import { httpErrors, json, noContent, parseJsonBody, principalOf, router } from '../shared/http.js';
+import { lambdaContextLogs } from '../shared/logger.js';
 import {
   createSubscription,
   deleteSubscription,
@@ -21,6 +22,7 @@ const ports = {
 };
 
 export const handler = middy()
+  .use(lambdaContextLogs())
   .use(httpErrors())
   .handler(
     router({

@@ -242,6 +242,80 @@ describe('sharebus on one machine', () => {
     expect(failing.received).toHaveLength(3);
   });
 
+  it('refuses to deliver an event a rule routed to a subscription of another contract, logging it with its request id', async () => {
+    // Prepare: a rule of the user's own that hands the deliver function, under a real subscription's id, an event of
+    // a contract that subscription was never granted (as anyone who may put rules on the bus could).
+    const hook = await receiver();
+    const id = await subscribe(hook.url);
+    const dataschema = 'urn:sharebus:contract:civil-affairs.adoption.registered:1.0.0';
+    const event = {
+      specversion: '1.0',
+      id: 'misrouted-1',
+      source: 'civil-affairs',
+      type: 'civil-affairs.adoption.registered',
+      time: '2026-12-05T00:00:00Z',
+      datacontenttype: 'application/json',
+      dataschema,
+      data: { childId: 'c-1' },
+    };
+    await eventBridgeCall(bus.eventBridgeUrl, 'PutRule', {
+      Name: 'misrouted',
+      EventBusName: 'sharebus',
+      EventPattern: JSON.stringify({ source: ['e2e.misrouted'] }),
+    });
+    await eventBridgeCall(bus.eventBridgeUrl, 'PutTargets', {
+      Rule: 'misrouted',
+      EventBusName: 'sharebus',
+      Targets: [
+        {
+          Id: 'deliver',
+          Arn: 'arn:aws:lambda:us-east-1:000000000000:function:sharebus-deliver',
+          Input: JSON.stringify({ subscriptionId: id, event }),
+        },
+      ],
+    });
+    let logged: Record<string, unknown> | undefined;
+    try {
+      // Act
+      await eventBridgeCall(bus.eventBridgeUrl, 'PutEvents', {
+        Entries: [
+          { EventBusName: 'sharebus', Source: 'e2e.misrouted', DetailType: 'Misrouted', Detail: '{}' },
+        ],
+      });
+      for (let i = 0; i < 100 && !logged; i++) {
+        const line = bus
+          .output()
+          .split('\n')
+          .find((l) =>
+            l.includes('refused to deliver an event of a contract the subscription was not granted'),
+          );
+        if (line) logged = JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>;
+        else await sleep(50);
+      }
+      await sleep(SETTLE_MS);
+    } finally {
+      await eventBridgeCall(bus.eventBridgeUrl, 'RemoveTargets', {
+        Rule: 'misrouted',
+        EventBusName: 'sharebus',
+        Ids: ['deliver'],
+      });
+      await eventBridgeCall(bus.eventBridgeUrl, 'DeleteRule', {
+        Name: 'misrouted',
+        EventBusName: 'sharebus',
+      });
+    }
+    // Assess: nothing reached the webhook, and the line names the invocation as well as the event
+    expect(hook.received).toEqual([]);
+    expect(logged).toMatchObject({
+      level: 'ERROR',
+      subscriptionId: id,
+      eventId: 'misrouted-1',
+      dataschema,
+      function_name: 'sharebus-deliver',
+      function_request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
   it('dead-letters at once, as NO_RESOURCE, an event for a Lambda function the runtime does not have', async () => {
     // Prepare: a rule of the user's own on the sharebus bus, to a function that does not exist.
     const functionArn = 'arn:aws:lambda:us-east-1:000000000000:function:not-deployed';

@@ -68,7 +68,7 @@ const event = buildEnvelope({
 async function subscribed(id: string, url: string, timeoutMs = 2_000) {
   // A filter of its own, so that subscriptions to one receiver are not the same subscription.
   await test.registry.createSubscription(
-    subscription(id, 'housing', { endpoint: { url }, filter: { subscription: [id] } }),
+    subscription(id, 'housing', { type: event.type, endpoint: { url }, filter: { subscription: [id] } }),
     audit(),
   );
   return { registry: test.registry, timeoutMs };
@@ -363,6 +363,49 @@ describe('deliverEvent', () => {
       eventId: event.id,
     });
     expect(receiver.received).toEqual([]);
+  });
+
+  it.each([
+    [
+      'another major version than subscribed',
+      'urn:sharebus:contract:tax.company.registered:2.0.0',
+      'tax.company.registered',
+    ],
+    [
+      'major 10 where 1 is subscribed',
+      'urn:sharebus:contract:tax.company.registered:10.0.0',
+      'tax.company.registered',
+    ],
+    ['another contract', 'urn:sharebus:contract:police.record.checked:1.0.0', 'police.record.checked'],
+  ])('refuses an event of %s, without any POST', async (_, dataschema, type) => {
+    // Prepare
+    const ports = await subscribed(`sub-other-${type}-${dataschema.length}`, `${receiver.baseUrl}/hook`);
+    const subscriptionId = `sub-other-${type}-${dataschema.length}`;
+    // Act
+    const outcome = await deliverEvent(ports, { subscriptionId, event: { ...event, type, dataschema } });
+    // Assess
+    expect(outcome).toEqual({
+      delivered: false,
+      reason: 'not_subscribed_contract',
+      subscriptionId,
+      eventId: event.id,
+      dataschema,
+    });
+    expect(receiver.received).toEqual([]);
+  });
+
+  it('delivers an event of a later minor version of the major subscribed', async () => {
+    // Prepare
+    const ports = await subscribed('sub-minor', `${receiver.baseUrl}/hook`);
+    const dataschema = 'urn:sharebus:contract:tax.company.registered:1.4.2';
+    // Act
+    const outcome = await deliverEvent(ports, {
+      subscriptionId: 'sub-minor',
+      event: { ...event, dataschema },
+    });
+    // Assess
+    expect(outcome).toEqual({ delivered: true, status: 204 });
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('refuses input that does not carry a CloudEvent, without any POST', async () => {
