@@ -12,6 +12,7 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
@@ -30,7 +31,9 @@ export class DataDirUnusableError extends Error {
 /** Makes `dir` (and its parents), or throws DataDirUnusableError saying what stands in the way. */
 function makeDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // Its owner's alone: it holds every event waiting, dead-lettered or archived, and the registry with its webhook
+    // URLs. Made 0755, as umask had it, before (authorization review, 2026-12-05).
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ENOTDIR') {
@@ -74,6 +77,15 @@ function holderOf(path: string): { pid: number; what: string; host: string } | u
  * process holds it. The file appears whole (written aside, then linked into place), so a second process never
  * reads a lock half written. Returns the release, which removes the lock file if it is still ours.
  */
+/**
+ * The permission bits of `dir` (as octal text) when users other than its owner may enter it or read its list of
+ * files, else undefined.
+ */
+export function openToOthers(dir: string): string | undefined {
+  const mode = statSync(dir).mode & 0o777;
+  return (mode & 0o077) === 0 ? undefined : mode.toString(8);
+}
+
 export function lockDataDir(dir: string, what: string): () => void {
   makeDir(dir);
   // One spelling per directory, so that `held` knows it whichever way a caller names it: through a symlink too

@@ -19,7 +19,7 @@ import { RegistryConflictError } from '../functions/shared/registry/registry.js'
 import { ensureTable } from '../functions/shared/registry/table.js';
 import { SchemaValidator } from '../functions/shared/schema-validator.js';
 import { reconcileRules } from '../functions/subscriptions/subscriptions.js';
-import { lockDataDir } from './data-lock.js';
+import { lockDataDir, openToOthers } from './data-lock.js';
 import { type DemoKeys, seedDemo } from './demo.js';
 import { type DynamoDbLocal, DynamoDbLocalStartError, startDynamoDbLocal } from './dynamodb/launcher.js';
 import { DeliveryFailureError } from './eventbridge/delivery.js';
@@ -69,6 +69,11 @@ export interface RunningSharebus {
   readonly dynamoDbEndpoint: string;
   /** Why DynamoDB Local listens on every interface rather than the runtime's host; undefined when it does not. */
   readonly dynamoDbUnbound: string | undefined;
+  /**
+   * The state directory and its permission bits, when users other than its owner may enter it (one made by an
+   * earlier version, or given); undefined when they may not, or nothing is kept.
+   */
+  readonly stateOpenToOthers: { readonly dir: string; readonly mode: string } | undefined;
   /** Demo contracts not registered, each with why (a type someone else registered first, say). */
   readonly demoSkipped: readonly string[];
   /** Demo systems that exist but whose key this data directory does not hold (see seedDemo). */
@@ -188,6 +193,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     const unlock = lockDataDir(dataDir, 'sharebus');
     stops.push(async () => unlock());
   }
+  const openMode = dataDir ? openToOthers(dataDir) : undefined;
+  const stateOpenToOthers = dataDir && openMode ? { dir: dataDir, mode: openMode } : undefined;
   // Deliveries left unfinished by the last run resume as soon as the bus listens, before the handlers are
   // loaded: they wait for them (a failed invocation would spend a retry, or dead-letter the invocation).
   const loading = deferred<Awaited<ReturnType<typeof loadHandlers>>>();
@@ -354,6 +361,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       eventBridgeEndpoint: eventBridge.endpoint,
       dynamoDbEndpoint: dynamodb.endpoint,
       dynamoDbUnbound: dynamodb.whyUnbound,
+      stateOpenToOthers,
       demoSkipped,
       demoLost,
       adminKey,

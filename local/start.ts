@@ -90,6 +90,14 @@ try {
       '  until then keep its port closed to other hosts.',
     );
   }
+  if (bus.stateOpenToOthers !== undefined) {
+    const { dir, mode } = bus.stateOpenToOthers;
+    lines.push(
+      '',
+      `  Warning: other users of this machine may enter ${dir} (mode ${mode}), which holds the events waiting,`,
+      `  dead-lettered and archived, and the registry with its webhook URLs. To keep it yours: chmod 700 ${dir}`,
+    );
+  }
   lines.push('', `sharebus ready in ${Date.now() - started} ms — Ctrl-C to stop`);
   console.log(lines.join('\n'));
 

@@ -1,7 +1,7 @@
 // `npm start` with a state directory, across starts: the admin key it keeps and what it refuses to put back, the
 // demo catalogue it skips a part of rather than fail on, and the key files it refuses in one line.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -39,6 +39,39 @@ describe('npm start with a state directory, across starts', () => {
     } finally {
       await local.stop();
     }
+  });
+
+  it('makes a state directory its owner alone may enter', async () => {
+    // Prepare
+    const state = join(dataDir, 'state');
+    // Act
+    const local = await startLocalSharebus({ ...env(), SHAREBUS_DATA_DIR: state }, ['--no-demo']);
+    let output: string;
+    try {
+      output = local.output();
+    } finally {
+      await local.stop();
+    }
+    // Assess
+    expect((statSync(state).mode & 0o777).toString(8)).toBe('700');
+    expect(output).not.toMatch(/Warning: other users/);
+  });
+
+  it('warns of a state directory other users of the machine may enter, leaving its mode as it is', async () => {
+    // Prepare: made open, as by an earlier version
+    chmodSync(dataDir, 0o755);
+    // Act
+    const local = await startLocalSharebus(env(), ['--no-demo']);
+    let output: string;
+    try {
+      output = local.output();
+    } finally {
+      await local.stop();
+    }
+    // Assess
+    expect(output).toContain(`Warning: other users of this machine may enter ${dataDir} (mode 755)`);
+    expect(output).toContain(`chmod 700 ${dataDir}`);
+    expect((statSync(dataDir).mode & 0o777).toString(8)).toBe('755');
   });
 
   it('does not put back a kept admin key that was rotated in the registry since', async () => {
