@@ -1,7 +1,7 @@
 // The custom EventBridge bus every department publishes to, with an archive of everything on it so events
 // can be replayed to a subscriber that missed them.
 import { Duration, Stack } from 'aws-cdk-lib';
-import { type Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { type Archive, type CfnArchive, EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 
 export interface SharebusEventBusProps {
@@ -54,5 +54,9 @@ export class SharebusEventBus extends Construct {
       eventPattern: { account: [Stack.of(this).account] },
       retention,
     });
+    // aws-cdk-lib writes `KmsKeyIdentifier: ""` for an archive without a key, which some regions refuse at deploy
+    // with GeneralServiceException (aws/aws-cdk#37847, fix open as #37865): without the property the archive uses
+    // an AWS owned key, as meant (AWS review, 2026-12-05).
+    (this.archive.node.defaultChild as CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
   }
 }

@@ -100,6 +100,8 @@ describe('SharebusStack', () => {
         SourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.bus.node.defaultChild as CfnResource), 'Arn'] },
         EventPattern: { account: [{ Ref: 'AWS::AccountId' }] },
         RetentionDays: 30,
+        // Not the empty string aws-cdk-lib writes, which some regions refuse (aws/aws-cdk#37847).
+        KmsKeyIdentifier: Match.absent(),
       });
     });
 
