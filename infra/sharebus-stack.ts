@@ -11,10 +11,12 @@ import {
   MathExpression,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
@@ -64,6 +66,12 @@ export interface SharebusStackProps extends StackProps {
   readonly deliverConcurrency?: number;
   /** @default true */
   readonly tableDeletionProtection?: boolean;
+  /**
+   * An SNS topic every alarm of the stack notifies, going into alarm and back to OK. Its key, if it is encrypted,
+   * must let CloudWatch use it (an AWS managed `aws/sns` key does not). Without one the alarms notify nobody: watch
+   * them in the console. @default - no action
+   */
+  readonly alarmTopic?: ITopic;
   /**
    * Directory holding package.json, package-lock.json and functions/.
    * @default - the parent directory of infra/
@@ -154,9 +162,11 @@ export class SharebusStack extends Stack {
     });
     const table = this.registry.table;
 
-    this.deliveryDlq = new DeliveryDeadLetterQueue(this, 'DeliveryDeadLetters', {
+    const deadLetters = new DeliveryDeadLetterQueue(this, 'DeliveryDeadLetters', {
       ruleArnPattern: this.subscriptionRuleArnPattern,
-    }).queue;
+    });
+    this.deliveryDlq = deadLetters.queue;
+    this.#alarms.push(deadLetters.alarm);
 
     // What each function needs beyond the common defaults. Keyed by FunctionName, so a function added to
     // FUNCTIONS does not compile until it is wired here.
@@ -339,7 +349,7 @@ export class SharebusStack extends Stack {
       ...(props.logRetention === undefined ? {} : { accessLogRetention: props.logRetention }),
     });
     // The API's own failures: an authorizer that errs fails every authorized route, and a 5xx is a request the
-    // caller could not have avoided (a function error or timeout). Like the queue's, they have no action yet.
+    // caller could not have avoided (a function error or timeout).
     this.#alarmOnAny(
       'AuthorizerErrorsAlarm',
       'The authorizer failed: every authorized route answers 500 meanwhile',
@@ -350,6 +360,20 @@ export class SharebusStack extends Stack {
       'The HTTP API answered 5xx',
       this.httpApi.api.metricServerError({ period: Duration.minutes(1), statistic: 'Sum' }),
     );
+    // A throttled authorizer (the account's concurrency spent, by slow webhooks, say) fails requests too, and
+    // Lambda counts that in Throttles, not Errors (AWS review, 2026-12-05).
+    this.#alarmOnAny(
+      'AuthorizerThrottlesAlarm',
+      'The authorizer was throttled: authorized routes fail meanwhile',
+      this.functions.authorizer.metricThrottles({ period: Duration.minutes(1), statistic: 'Sum' }),
+    );
+    if (props.alarmTopic) {
+      const action = new SnsAction(props.alarmTopic);
+      for (const alarm of this.#alarms) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the sharebus HTTP API',
@@ -363,9 +387,12 @@ export class SharebusStack extends Stack {
     });
   }
 
+  /** Every alarm of the stack, for alarmTopic. */
+  readonly #alarms: Alarm[] = [];
+
   /** An alarm that goes to ALARM in any minute `metric` (a Sum) counts one or more. */
   #alarmOnAny(id: string, description: string, metric: IMetric): Alarm {
-    return new Alarm(this, id, {
+    const alarm = new Alarm(this, id, {
       alarmDescription: description,
       metric,
       threshold: 1,
@@ -373,6 +400,8 @@ export class SharebusStack extends Stack {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.#alarms.push(alarm);
+    return alarm;
   }
 }
 

@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CfnResource } from 'aws-cdk-lib';
-import { Duration, Stage } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import {
   FUNCTIONS,
   type FunctionName,
@@ -17,8 +18,8 @@ import { ENV } from '../../functions/shared/config.js';
 import { GSI1, PARTITION_KEY, SORT_KEY } from '../../functions/shared/registry/table.js';
 import { EventBusPropsError } from '../../infra/constructs/sharebus-event-bus.js';
 import { SHAREBUS_RUNTIME } from '../../infra/constructs/sharebus-function.js';
-import { type SharebusStack, SharebusStackError } from '../../infra/sharebus-stack.js';
-import { logicalIdOf, removeAssemblies, synthesizeStack } from './synthesize.js';
+import { SharebusStack, SharebusStackError } from '../../infra/sharebus-stack.js';
+import { appProps, logicalIdOf, removeAssemblies, synthesizeStack } from './synthesize.js';
 
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 /** The ARN pattern of the subscription rules on a bus, as the template spells it. */
@@ -421,6 +422,41 @@ describe('SharebusStack', () => {
         Threshold: 1,
         TreatMissingData: 'notBreaching',
       });
+    });
+
+    it('alarms when the authorizer is throttled, which Lambda does not count as an error', () => {
+      // THEN
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('authorizer') } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+    });
+
+    it('gives its six alarms no action by default', () => {
+      // THEN
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms).toHaveLength(6);
+      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toBeUndefined();
+    });
+
+    it('has every alarm notify the alarmTopic given, into alarm and back', () => {
+      // GIVEN
+      const app = new App(appProps());
+      const topic = new Topic(new Stack(app, 'Operations'), 'Alarms');
+      const notifying = new SharebusStack(app, 'Sharebus', { alarmTopic: topic });
+      // WHEN
+      const alarms = Object.values(Template.fromStack(notifying).findResources('AWS::CloudWatch::Alarm'));
+      // THEN
+      expect(alarms).toHaveLength(6);
+      for (const alarm of alarms) {
+        // A reference to the other stack's topic, however this CDK version writes it
+        expect(alarm.Properties.AlarmActions).toHaveLength(1);
+        expect(JSON.stringify(alarm.Properties.AlarmActions)).toMatch(/Alarms/);
+        expect(alarm.Properties.OKActions).toEqual(alarm.Properties.AlarmActions);
+      }
     });
 
     it('alarms on any authorizer error, which fails every authorized route, and on any 5xx of the API', () => {
