@@ -86,6 +86,38 @@ describe('sharebus on one machine', () => {
   const publish = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
     call(bus.apiUrl, 'POST', '/events', publisherKey, { type: TYPE, data, ...extra });
 
+  /**
+   * Puts a rule of the user's own on the sharebus bus, for events from `source`, with `target`; runs `act` with it,
+   * then removes it.
+   */
+  async function withRule(
+    name: string,
+    source: string,
+    target: { readonly Id: string; readonly Arn: string; readonly Input?: string },
+    act: () => Promise<void>,
+  ): Promise<void> {
+    await eventBridgeCall(bus.eventBridgeUrl, 'PutRule', {
+      Name: name,
+      EventBusName: 'sharebus',
+      EventPattern: JSON.stringify({ source: [source] }),
+    });
+    await eventBridgeCall(bus.eventBridgeUrl, 'PutTargets', {
+      Rule: name,
+      EventBusName: 'sharebus',
+      Targets: [target],
+    });
+    try {
+      await act();
+    } finally {
+      await eventBridgeCall(bus.eventBridgeUrl, 'RemoveTargets', {
+        Rule: name,
+        EventBusName: 'sharebus',
+        Ids: [target.Id],
+      });
+      await eventBridgeCall(bus.eventBridgeUrl, 'DeleteRule', { Name: name, EventBusName: 'sharebus' });
+    }
+  }
+
   it('answers /health without a key', async () => {
     const health = await call(bus.apiUrl, 'GET', '/health');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
@@ -258,24 +290,13 @@ describe('sharebus on one machine', () => {
       dataschema,
       data: { childId: 'c-1' },
     };
-    await eventBridgeCall(bus.eventBridgeUrl, 'PutRule', {
-      Name: 'misrouted',
-      EventBusName: 'sharebus',
-      EventPattern: JSON.stringify({ source: ['e2e.misrouted'] }),
-    });
-    await eventBridgeCall(bus.eventBridgeUrl, 'PutTargets', {
-      Rule: 'misrouted',
-      EventBusName: 'sharebus',
-      Targets: [
-        {
-          Id: 'deliver',
-          Arn: 'arn:aws:lambda:us-east-1:000000000000:function:sharebus-deliver',
-          Input: JSON.stringify({ subscriptionId: id, event }),
-        },
-      ],
-    });
+    const target = {
+      Id: 'deliver',
+      Arn: 'arn:aws:lambda:us-east-1:000000000000:function:sharebus-deliver',
+      Input: JSON.stringify({ subscriptionId: id, event }),
+    };
     let logged: Record<string, unknown> | undefined;
-    try {
+    await withRule('misrouted', 'e2e.misrouted', target, async () => {
       // Act
       await eventBridgeCall(bus.eventBridgeUrl, 'PutEvents', {
         Entries: [
@@ -293,17 +314,7 @@ describe('sharebus on one machine', () => {
         else await sleep(50);
       }
       await sleep(SETTLE_MS);
-    } finally {
-      await eventBridgeCall(bus.eventBridgeUrl, 'RemoveTargets', {
-        Rule: 'misrouted',
-        EventBusName: 'sharebus',
-        Ids: ['deliver'],
-      });
-      await eventBridgeCall(bus.eventBridgeUrl, 'DeleteRule', {
-        Name: 'misrouted',
-        EventBusName: 'sharebus',
-      });
-    }
+    });
     // Assess: nothing reached the webhook, and the line names the invocation as well as the event
     expect(hook.received).toEqual([]);
     expect(logged).toMatchObject({
@@ -319,17 +330,7 @@ describe('sharebus on one machine', () => {
   it('dead-letters at once, as NO_RESOURCE, an event for a Lambda function the runtime does not have', async () => {
     // Prepare: a rule of the user's own on the sharebus bus, to a function that does not exist.
     const functionArn = 'arn:aws:lambda:us-east-1:000000000000:function:not-deployed';
-    await eventBridgeCall(bus.eventBridgeUrl, 'PutRule', {
-      Name: 'to-nowhere',
-      EventBusName: 'sharebus',
-      EventPattern: JSON.stringify({ source: ['e2e.nowhere'] }),
-    });
-    await eventBridgeCall(bus.eventBridgeUrl, 'PutTargets', {
-      Rule: 'to-nowhere',
-      EventBusName: 'sharebus',
-      Targets: [{ Id: 'fn', Arn: functionArn }],
-    });
-    try {
+    await withRule('to-nowhere', 'e2e.nowhere', { Id: 'fn', Arn: functionArn }, async () => {
       // Act
       await eventBridgeCall(bus.eventBridgeUrl, 'PutEvents', {
         Entries: [{ EventBusName: 'sharebus', Source: 'e2e.nowhere', DetailType: 'Nothing', Detail: '{}' }],
@@ -344,17 +345,7 @@ describe('sharebus on one machine', () => {
           retryAttempts: 0,
         }),
       ]);
-    } finally {
-      await eventBridgeCall(bus.eventBridgeUrl, 'RemoveTargets', {
-        Rule: 'to-nowhere',
-        EventBusName: 'sharebus',
-        Ids: ['fn'],
-      });
-      await eventBridgeCall(bus.eventBridgeUrl, 'DeleteRule', {
-        Name: 'to-nowhere',
-        EventBusName: 'sharebus',
-      });
-    }
+    });
   });
 
   it('stops DynamoDB Local and every server on Ctrl-C', async () => {

@@ -50,6 +50,31 @@ describe('embedded EventBridge: what another file takes over leaves its own only
   };
   const ends = async (name: string): Promise<number> =>
     (await readFile(file(name), 'utf8')).split('\n').filter((line) => line.startsWith('{"end":')).length;
+  /** A dead letter of `kind`: a function Lambda invokes asynchronously, with a DLQ, or a target with a DLQ. */
+  const optionsFor = (kind: string): HarnessOptions => ({
+    asyncFunctions:
+      kind === 'function' ? { [LAMBDA_ARN]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } } : {},
+  });
+  /** Starts on the dataDir and dead-letters order `orderId` once, kept; stopped by the caller. */
+  const deadLettered = async (options: HarnessOptions, orderId: number): Promise<Harness> => {
+    const first = await startHarness({ dataDir, ...options });
+    await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+    failing(first);
+    await putOrder(first, orderId);
+    await first.eventBridge.idle();
+    return first;
+  };
+  /** Starts again on the dataDir with a failing function, lets it settle and stops it: its calls and dead letters. */
+  const settledRestart = async (options: HarnessOptions) => {
+    const second = await startHarness({ dataDir, ...options });
+    failing(second);
+    try {
+      await second.eventBridge.idle();
+      return { second, left: second.eventBridge.deadLetters.list() };
+    } finally {
+      await second.close();
+    }
+  };
 
   it.each([
     [
@@ -119,15 +144,8 @@ describe('embedded EventBridge: what another file takes over leaves its own only
     ['a target', 'retries.jsonl', 'target'],
   ])('keeps the dead letter of %s in its queue until its redrive is on disk', async (_, log, kind) => {
     // Prepare: one dead letter, kept; then the log its redrive writes to refuses writes
-    const options: HarnessOptions = {
-      asyncFunctions:
-        kind === 'function' ? { [LAMBDA_ARN]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } } : {},
-    };
-    const first = await startHarness({ dataDir, ...options });
-    await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
-    failing(first);
-    await putOrder(first, 4);
-    await first.eventBridge.idle();
+    const options = optionsFor(kind);
+    const first = await deadLettered(options, 4);
     await unwritable(log);
     first.lambda = () => new Promise(() => {});
     // Act
@@ -152,15 +170,8 @@ describe('embedded EventBridge: what another file takes over leaves its own only
     'takes the dead letter of %s out of its queue at the next start when its redrive is on disk and its leaving is not',
     async (_, kind) => {
       // Prepare: one dead letter, kept; then its queue's file refuses writes
-      const options: HarnessOptions = {
-        asyncFunctions:
-          kind === 'function' ? { [LAMBDA_ARN]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } } : {},
-      };
-      const first = await startHarness({ dataDir, ...options });
-      await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
-      failing(first);
-      await putOrder(first, 6);
-      await first.eventBridge.idle();
+      const options = optionsFor(kind);
+      const first = await deadLettered(options, 6);
       const queued = await readFile(file('queues.jsonl'), 'utf8');
       await unwritable('queues.jsonl');
       first.lambda = async () => {};
@@ -171,14 +182,7 @@ describe('embedded EventBridge: what another file takes over leaves its own only
       await first.close();
       await rm(file('queues.jsonl'), { recursive: true });
       await writeFile(file('queues.jsonl'), queued);
-      const second = await startHarness({ dataDir, ...options });
-      let left: unknown[];
-      try {
-        await second.eventBridge.idle();
-        left = second.eventBridge.deadLetters.list();
-      } finally {
-        await second.close();
-      }
+      const { second, left } = await settledRestart(options);
       // Assess: delivered once by the redrive, not left to be redriven again
       expect(result.redriven).toHaveLength(1);
       expect(first.invocations).toHaveLength(2);
@@ -197,29 +201,14 @@ describe('embedded EventBridge: what another file takes over leaves its own only
     'does not make %s again at the next start when its dead letter is on disk and its end is not',
     async (_, log, kind) => {
       // Prepare: one event dead-lettered
-      const options: HarnessOptions = {
-        asyncFunctions:
-          kind === 'function' ? { [LAMBDA_ARN]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } } : {},
-      };
-      const first = await startHarness({ dataDir, ...options });
-      await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
-      failing(first);
-      await putOrder(first, 7);
-      await first.eventBridge.idle();
+      const options = optionsFor(kind);
+      const first = await deadLettered(options, 7);
       await first.close();
       // Act: its end taken out of the log, as a crash between the dead letter's write and the end's leaves it
       const lines = (await readFile(file(log), 'utf8')).split('\n');
       const kept = lines.filter((line) => !line.startsWith('{"end":'));
       await writeFile(file(log), kept.join('\n'));
-      const second = await startHarness({ dataDir, ...options });
-      failing(second);
-      let left: unknown[];
-      try {
-        await second.eventBridge.idle();
-        left = second.eventBridge.deadLetters.list();
-      } finally {
-        await second.close();
-      }
+      const { second, left } = await settledRestart(options);
       // Assess: one end was taken out; the target or function was not called again, nor a second dead letter written
       expect(lines.length - kept.length).toBe(1);
       expect(first.invocations).toHaveLength(1);
