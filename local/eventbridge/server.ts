@@ -229,6 +229,10 @@ async function start(
     );
     return taken;
   };
+  // What the last run left unfinished, and which of it a dead letter took over: before the cut-short redrives below
+  // take their dead letters, since one of those may be the dead letter of a delivery whose end never landed.
+  const unfinished = journal?.saved() ?? [];
+  const deadLettered = unfinished.length > 0 || lambda.resuming ? queues.deadLettered() : new Set<string>();
   // A redrive a stop cut short: its deliveries are kept, its dead letters may not have left their queues.
   const cutShort = new Set([...(journal?.redrives.pending ?? []), ...lambda.redrives.pending]);
   if (cutShort.size > 0) {
@@ -553,8 +557,6 @@ async function start(
       });
     });
     // Deliveries the last run left unfinished go on, to the targets as they are now, once the server is up.
-    const unfinished = journal?.saved() ?? [];
-    const deadLettered = unfinished.length > 0 || lambda.resuming ? queues.deadLettered() : new Set<string>();
     for (const saved of unfinished) {
       // Lambda, or a dead letter, took it over before a crash could write its end: not to be made twice.
       if (lambda.tookOver(saved.id) || deadLettered.has(saved.id)) {

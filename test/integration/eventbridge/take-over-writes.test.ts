@@ -217,6 +217,31 @@ describe('embedded EventBridge: what another file takes over leaves its own only
     },
   );
 
+  it('ends, not makes again, a delivery whose end is lost when its dead letter was redriven and not taken', async () => {
+    // Prepare: delivery D dead-lettered as X; X redriven (delivered), its leaving lost with the queue's write
+    const first = await deadLettered({}, 8);
+    const queued = await readFile(file('queues.jsonl'), 'utf8');
+    await unwritable('queues.jsonl');
+    first.lambda = async () => {};
+    first.eventBridge.deadLetters.redrive();
+    await first.eventBridge.idle();
+    await first.close();
+    await rm(file('queues.jsonl'), { recursive: true });
+    await writeFile(file('queues.jsonl'), queued);
+    // Act: D's end lost too, as a crash before it landed leaves it
+    const lines = (await readFile(file('retries.jsonl'), 'utf8')).split('\n');
+    const firstWait = lines.find((line) => line.startsWith('{"wait":')) ?? '';
+    const delivery = (JSON.parse(firstWait) as { wait: { id: string } }).wait.id;
+    const kept = lines.filter((line) => line !== JSON.stringify({ end: delivery }));
+    await writeFile(file('retries.jsonl'), kept.join('\n'));
+    const { second, left } = await settledRestart({});
+    // Assess: X goes, and D is not made again
+    expect(lines.length - kept.length).toBe(1);
+    expect(first.invocations).toHaveLength(2);
+    expect(second.invocations).toEqual([]);
+    expect(left).toEqual([]);
+  });
+
   it('takes a redriven dead letter out of its queue once its redrive is on disk', async () => {
     // Prepare
     const first = await startHarness({ dataDir });
