@@ -73,11 +73,6 @@ function holderOf(path: string): { pid: number; what: string; host: string } | u
 }
 
 /**
- * Takes `dir`'s lock for this process (`what` names it to a second one), or throws DataDirInUseError when a live
- * process holds it. The file appears whole (written aside, then linked into place), so a second process never
- * reads a lock half written. Returns the release, which removes the lock file if it is still ours.
- */
-/**
  * The permission bits of `dir` (as octal text) when users other than its owner may enter it or read its list of
  * files, else undefined.
  */
@@ -86,6 +81,11 @@ export function openToOthers(dir: string): string | undefined {
   return (mode & 0o077) === 0 ? undefined : mode.toString(8);
 }
 
+/**
+ * Takes `dir`'s lock for this process (`what` names it to a second one), or throws DataDirInUseError when a live
+ * process holds it. The file appears whole (written aside, then linked into place), so a second process never
+ * reads a lock half written. Returns the release, which removes the lock file if it is still ours.
+ */
 export function lockDataDir(dir: string, what: string): () => void {
   makeDir(dir);
   // One spelling per directory, so that `held` knows it whichever way a caller names it: through a symlink too
