@@ -116,11 +116,7 @@ export class AsyncInvocations {
     const { values, skipped } = readJsonLines(this.#log.file);
     let unusable = skipped;
     const saved = new Map<string, Invocation>();
-    for (const line of values) {
-      const redriven = isObject(line) ? this.redrives.read(line) : false;
-      if (redriven === 'unusable' || (!redriven && !replay(saved, this.#deliveries, this.redrives, line)))
-        unusable++;
-    }
+    for (const line of values) if (!replay(saved, this.#deliveries, this.redrives, line)) unusable++;
     if (unusable > 0)
       console.warn(
         `[eventbridge] lambda invocations: skipped ${unusable} unreadable line(s) in ${this.#log.file}`,
@@ -391,8 +387,8 @@ function checked(functionArn: string, config: AsyncInvokeConfig): AsyncInvokeCon
 }
 
 /**
- * Applies a line read from the log to `saved` (and the deliveries and redriven dead letters its invocations name);
- * false for one it cannot use.
+ * Applies a line read from the log to `saved` (and the deliveries and redriven dead letters its invocations name, or
+ * a compaction's `redriven` line names); false for one it cannot use.
  */
 function replay(
   saved: Map<string, Invocation>,
@@ -438,7 +434,8 @@ function replay(
     saved.delete(line.end);
     return true;
   }
-  return false;
+  const redriven = redrives.read(line);
+  return redriven !== 'unusable' && redriven;
 }
 
 function isRetryState(value: Record<string, unknown>): value is Record<string, unknown> & {

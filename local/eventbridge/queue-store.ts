@@ -286,12 +286,15 @@ export class QueueStore {
    * in twelve kills). A start ends those instead.
    */
   deadLettered(): Set<string> {
+    this.#prune();
     const made = new Set<string>();
-    for (const m of this.deadLetters()) {
-      const origin = m.deadLetter;
-      if (!origin) continue;
-      if (isFunctionOrigin(origin)) made.add(origin.requestId);
-      else if (origin.deliveryId !== undefined) made.add(origin.deliveryId);
+    // Every message, unsorted: deadLetters() would copy and sort them all for a set.
+    for (const messages of this.#queues.values()) {
+      for (const { deadLetter: origin } of messages) {
+        if (!origin) continue;
+        if (isFunctionOrigin(origin)) made.add(origin.requestId);
+        else if (origin.deliveryId !== undefined) made.add(origin.deliveryId);
+      }
     }
     return made;
   }
