@@ -9,7 +9,6 @@ import { requireSystem } from '../shared/access.js';
 import { type Bus, type BusEntry, entrySize } from '../shared/bus.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
 import {
-  BadRequestError,
   BusRejectedError,
   BusUnavailableError,
   type FieldProblem,
@@ -18,7 +17,7 @@ import {
   SharebusError,
   UnprocessableError,
 } from '../shared/errors.js';
-import { parseRequest } from '../shared/http.js';
+import { invalidRequest, parseRequest } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 import type { ContractVersion, Principal } from '../shared/registry/registry.js';
 import { type SchemaValidator, ValidationTimeoutError } from '../shared/schema-validator.js';
@@ -241,9 +240,7 @@ function refuseRepeatedIds(inputs: readonly PublishBody[]): void {
     if (earlier === undefined) first.set(id, index);
     else fields.push({ field: `/events/${index}/id`, message: `repeats /events/${earlier}/id` });
   }
-  if (fields.length === 0) return;
-  const [one] = fields as [FieldProblem];
-  throw new BadRequestError('invalid_request', `${one.field}: ${one.message}`, { fields });
+  if (fields.length > 0) throw invalidRequest(fields);
 }
 
 /**

@@ -159,9 +159,13 @@ function absent(input: unknown, path: readonly PropertyKey[]): boolean {
 export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const fields = zodProblems(result.error, '', body);
+  throw invalidRequest(zodProblems(result.error, '', body));
+}
+
+/** A 400 `invalid_request` naming every field at fault (at least one), its detail the first. */
+export function invalidRequest(fields: readonly FieldProblem[]): BadRequestError {
   const first = fields[0]!;
-  throw new BadRequestError('invalid_request', `${first.field}: ${first.message}`, { fields });
+  return new BadRequestError('invalid_request', `${first.field}: ${first.message}`, { fields });
 }
 
 /** Picks the route handler by API Gateway route key (`POST /contracts`), the same key locally and in AWS. */
