@@ -437,14 +437,14 @@ async function start(
     const requestId = randomUUID();
     try {
       const text = await readBody(req);
-      if (text === undefined) {
-        res.writeHead(413, { 'content-length': 0, connection: 'close', 'x-amzn-requestid': requestId });
-        res.end();
-        return;
-      }
       // Only the local endpoints need the URL parsed; EventBridge's operations all POST to / (hot path).
       if (req.url?.startsWith(LOCAL_PREFIX)) {
         handleLocal(req.method ?? 'GET', new URL(req.url, 'http://localhost'), text, res);
+        return;
+      }
+      if (text === undefined) {
+        res.writeHead(413, { 'content-length': 0, connection: 'close', 'x-amzn-requestid': requestId });
+        res.end();
         return;
       }
       const target = req.headers['x-amz-target'];
@@ -490,43 +490,74 @@ async function start(
     }
   }
 
-  function handleLocal(method: string, url: URL, text: string, res: ServerResponse): void {
-    const { status, body, allow } = localAnswer(method, url, text);
-    res.writeHead(status, { 'content-type': 'application/json', ...(allow ? { allow } : {}) });
+  /** The local endpoints answer as sharebus's own API does: JSON, or problem+json with a stable code. */
+  function handleLocal(method: string, url: URL, text: string | undefined, res: ServerResponse): void {
+    let answer: LocalAnswer;
+    try {
+      answer = localAnswer(method, url, text);
+    } catch (error) {
+      logger.error('[eventbridge] internal error:', error);
+      answer = problem(
+        500,
+        'internal_error',
+        'Internal error in the embedded EventBridge; it has been logged.',
+      );
+    }
+    const { status, body, allow } = answer;
+    const type = 'code' in body ? 'application/problem+json' : 'application/json';
+    res.writeHead(status, {
+      'content-type': type,
+      ...(allow ? { allow } : {}),
+      // The rest of a body too large was not read: the connection cannot carry another request.
+      ...(status === 413 ? { connection: 'close' } : {}),
+    });
     res.end(JSON.stringify(body));
   }
 
-  function localAnswer(
-    method: string,
-    url: URL,
-    text: string,
-  ): { status: number; body: unknown; allow?: string } {
+  function localAnswer(method: string, url: URL, text: string | undefined): LocalAnswer {
     const path = url.pathname.slice(LOCAL_PREFIX.length).replace(/\/$/, '');
     // Own names only: `constructor` or `__proto__` is no endpoint.
     const endpoint = Object.hasOwn(LOCAL_ENDPOINTS, path) ? LOCAL_ENDPOINTS[path] : undefined;
     if (endpoint === undefined) {
-      return { status: 404, body: { error: `no local endpoint ${method} ${url.pathname}` } };
+      const known = Object.keys(LOCAL_ENDPOINTS).map((name) => `${LOCAL_PREFIX}${name}`);
+      return problem(
+        404,
+        'route_not_found',
+        `No local endpoint ${url.pathname}; there are ${known.join(', ')}.`,
+      );
     }
     if (method !== endpoint.method) {
       return {
-        status: 405,
+        ...problem(
+          405,
+          'method_not_allowed',
+          `${url.pathname} takes ${endpoint.method} only, not ${method}.`,
+        ),
         allow: endpoint.method,
-        body: { error: `${url.pathname} takes ${endpoint.method} only, not ${method}` },
       };
+    }
+    if (text === undefined) {
+      return problem(413, 'body_too_large', `The body is over ${MAX_REQUEST_BYTES} bytes.`);
     }
     // A parameter misspelt would otherwise be ignored: a filter or a limit the caller thinks applied.
     const unknown = [...new Set(url.searchParams.keys())].filter((name) => !endpoint.query.includes(name));
     if (unknown.length > 0) {
       const takes = endpoint.query.length > 0 ? `it takes ${endpoint.query.join(', ')}` : 'it takes none';
-      return {
-        status: 400,
-        body: { error: `unknown query parameter ${unknown.join(', ')} for ${url.pathname}: ${takes}` },
-      };
+      return invalid(
+        unknown.map((name) => ({
+          field: name,
+          message: `is not a query parameter of ${url.pathname}: ${takes}`,
+        })),
+      );
+    }
+    const repeated = endpoint.query.filter((name) => url.searchParams.getAll(name).length > 1);
+    if (repeated.length > 0) {
+      return invalid(repeated.map((name) => ({ field: name, message: 'is given more than once' })));
     }
     if (path === 'dead-letters') return deadLetterPage(listedDeadLetters(), url.searchParams);
     if (path === 'dead-letters/redrive') {
       const asked = redriveIds(text);
-      if ('error' in asked) return { status: 400, body: { error: asked.error } };
+      if ('problem' in asked) return asked.problem;
       return { status: 200, body: deadLetters.redrive(asked.ids) };
     }
     const arn = url.searchParams.get('arn');
@@ -625,33 +656,87 @@ const LOCAL_ENDPOINTS: Readonly<Record<string, { method: string; query: readonly
   queues: { method: 'GET', query: ['arn'] },
 };
 
+/** What a local endpoint answers: its status, its body (a problem's has a `code`), and `Allow` for a 405. */
+interface LocalAnswer {
+  status: number;
+  body: object;
+  allow?: string;
+}
+
+/** An RFC 9457 problem, shaped as sharebus's API shapes them (functions/shared/problem.ts). */
+function problem(
+  status: number,
+  code: string,
+  detail: string,
+  errors?: readonly { field: string; message: string }[],
+): LocalAnswer {
+  const titles: Record<number, string> = {
+    400: 'Bad Request',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    413: 'Content Too Large',
+    500: 'Internal Server Error',
+  };
+  return {
+    status,
+    body: {
+      type: `urn:sharebus:problem:${code}`,
+      title: titles[status] ?? 'Error',
+      status,
+      code,
+      detail,
+      ...(errors ? { errors } : {}),
+    },
+  };
+}
+
+/** A 400 naming the fields at fault: query parameters by name, the body's members by JSON Pointer. */
+function invalid(
+  errors: readonly { field: string; message: string }[],
+  code = 'invalid_request',
+): LocalAnswer {
+  const first = errors[0]!;
+  return problem(400, code, `${first.field}: ${first.message}`, errors);
+}
+
 /**
  * The dead letters a redrive's body names: `{"ids": [...]}`, or no body at all for every one (`ids` undefined);
  * else why not. Redriving cannot be undone (each target is called again), so a body that does not say `ids` (a misspelt
  * member, `{}`, `null`, a list) is refused rather than taken for "all".
  */
-function redriveIds(text: string): { ids: string[] | undefined } | { error: string } {
+function redriveIds(text: string): { ids: string[] | undefined } | { problem: LocalAnswer } {
   if (text.trim() === '') return { ids: undefined };
   const usage = 'the body is {"ids": ["<dead-letter id>", ...]}, or none to redrive every dead letter';
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { error: `body is not JSON: ${usage}` };
+    return { problem: invalid([{ field: '', message: `is not JSON: ${usage}` }], 'malformed_json') };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { error: `body is not a JSON object: ${usage}` };
+    return { problem: invalid([{ field: '', message: `is not a JSON object: ${usage}` }]) };
   }
   const unknown = Object.keys(parsed).filter((key) => key !== 'ids');
   if (unknown.length > 0) {
-    return { error: `unknown member ${unknown.map((k) => JSON.stringify(k)).join(', ')}: ${usage}` };
+    return {
+      problem: invalid(unknown.map((key) => ({ field: pointer(key), message: `is not a member: ${usage}` }))),
+    };
   }
   const { ids } = parsed as { ids?: unknown };
-  if (ids === undefined) return { error: `ids is missing: ${usage}` };
-  if (!Array.isArray(ids) || ids.some((i) => typeof i !== 'string')) {
-    return { error: 'ids must be a list of dead-letter ids (strings)' };
+  if (ids === undefined) return { problem: invalid([{ field: '/ids', message: `is required: ${usage}` }]) };
+  if (!Array.isArray(ids)) {
+    return { problem: invalid([{ field: '/ids', message: 'must be a list of dead-letter ids (strings)' }]) };
   }
+  const notText = ids.flatMap((id, i) =>
+    typeof id === 'string' ? [] : [{ field: `/ids/${i}`, message: 'must be a dead-letter id (a string)' }],
+  );
+  if (notText.length > 0) return { problem: invalid(notText) };
   return { ids: ids as string[] };
+}
+
+/** A member's JSON Pointer (RFC 6901): `~` and `/` in its name escaped. */
+function pointer(key: string): string {
+  return `/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
 }
 
 /**
@@ -660,14 +745,13 @@ function redriveIds(text: string): { ids: string[] | undefined } | { error: stri
  * the next page. Only the page is turned into DeadLetter answers. Before (2026-12-03) the answer held every dead
  * letter: 431 MB in 9.2 s with 260,000 of them (soak review).
  */
-function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): { status: number; body: unknown } {
+function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): LocalAnswer {
   const limitText = query.get('limit') ?? String(DEAD_LETTER_PAGE);
   const limit = Number(limitText);
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > DEAD_LETTER_PAGE_MOST) {
-    return {
-      status: 400,
-      body: { error: `limit must be a whole number from 1 to ${DEAD_LETTER_PAGE_MOST}` },
-    };
+    return invalid([
+      { field: 'limit', message: `must be a whole number from 1 to ${DEAD_LETTER_PAGE_MOST}` },
+    ]);
   }
   try {
     const { items, nextToken } = page(messages, query.get('nextToken') ?? undefined, limit, {
@@ -680,7 +764,7 @@ function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): { sta
     };
   } catch (error) {
     if (!(error instanceof EventBridgeApiError)) throw error;
-    return { status: 400, body: { error: 'nextToken is not one this endpoint gave' } };
+    return invalid([{ field: 'nextToken', message: 'is not one this endpoint gave' }], 'invalid_next_token');
   }
 }
 

@@ -11,6 +11,7 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { DROPPED_DELIVERIES } from '../../../local/eventbridge/index.js';
+import { MAX_REQUEST_BYTES } from '../../../local/eventbridge/server.js';
 import {
   type Harness,
   LAMBDA_ARN,
@@ -407,55 +408,105 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     const second = await page(`?limit=2&nextToken=${first.nextToken}`);
     const third = await page(`?limit=2&nextToken=${second.nextToken}`);
     const refused = await Promise.all(
-      ['?limit=0', '?limit=10001', '?limit=1.5', '?limit=x', '?nextToken=nope!', '?nextToken=Zm9v'].map(
-        async (query) => (await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters${query}`)).status,
-      ),
+      [
+        '?limit=0',
+        '?limit=10001',
+        '?limit=1.5',
+        '?limit=x',
+        '?limit=2&limit=3',
+        '?nextToken=nope!',
+        '?nextToken=Zm9v',
+      ].map(async (query) => {
+        const res = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters${query}`);
+        const body = (await res.json()) as { code: string; errors: { field: string }[] };
+        return [res.status, body.code, body.errors.map((e) => e.field).join()];
+      }),
     );
     await harness.eventBridge.idle();
     // Assess: by when they failed, then by id.
     const ids = [first, second, third].map((p) => p.deadLetters.map((d) => d.id));
     expect(ids).toEqual([oldestFirst.slice(0, 2), oldestFirst.slice(2, 4), oldestFirst.slice(4)]);
     expect(third.nextToken).toBeUndefined();
-    expect(refused).toEqual([400, 400, 400, 400, 400, 400]);
+    expect(refused).toEqual([
+      ...Array(5).fill([400, 'invalid_request', 'limit']),
+      [400, 'invalid_next_token', 'nextToken'],
+      [400, 'invalid_next_token', 'nextToken'],
+    ]);
   });
 
   // Review, 2026-12-04: every body not saying `ids` (a misspelt member, a list, a string) redrove every dead
   // letter, the query was ignored, and `null` answered 500.
+  // Review, 2026-12-05: these were 400s with a bare {"error": "..."} body, not problem+json naming the field.
   it.each([
-    ['ids that are not a list', '', '{"ids": "all"}', /^ids must be a list of dead-letter ids/],
-    ['a misspelt member', '', '{"Ids": ["x"]}', /^unknown member "Ids": the body is \{"ids"/],
-    ['a member beside ids', '', '{"ids": [], "all": true}', /^unknown member "all"/],
-    ['an empty object', '', '{}', /^ids is missing: the body is \{"ids"/],
-    ['a list', '', '["x"]', /^body is not a JSON object/],
-    ['null', '', 'null', /^body is not a JSON object/],
-    ['a string', '', '"x"', /^body is not a JSON object/],
-    ['text that is not JSON', '', '{ids:', /^body is not JSON/],
+    [
+      'ids that are not a list',
+      '',
+      '{"ids": "all"}',
+      'invalid_request',
+      '/ids',
+      /^must be a list of dead-letter ids/,
+    ],
+    [
+      'ids that are not all text',
+      '',
+      '{"ids": ["a", 7]}',
+      'invalid_request',
+      '/ids/1',
+      /^must be a dead-letter id/,
+    ],
+    [
+      'a misspelt member',
+      '',
+      '{"Ids": ["x"]}',
+      'invalid_request',
+      '/Ids',
+      /^is not a member: the body is \{"ids"/,
+    ],
+    ['a member beside ids', '', '{"ids": [], "a/b": true}', 'invalid_request', '/a~1b', /^is not a member/],
+    ['an empty object', '', '{}', 'invalid_request', '/ids', /^is required: the body is \{"ids"/],
+    ['a list', '', '["x"]', 'invalid_request', '', /^is not a JSON object/],
+    ['null', '', 'null', 'invalid_request', '', /^is not a JSON object/],
+    ['a string', '', '"x"', 'invalid_request', '', /^is not a JSON object/],
+    ['text that is not JSON', '', '{ids:', 'malformed_json', '', /^is not JSON/],
     [
       'the ids in the query',
       '?ids=x',
       '',
-      /^unknown query parameter ids for \/_local\/dead-letters\/redrive: it takes none$/,
+      'invalid_request',
+      'ids',
+      /^is not a query parameter of \/_local\/dead-letters\/redrive: it takes none$/,
     ],
-  ])('answers 400 to a redrive request with %s and redrives nothing', async (_, query, body, error) => {
-    // Prepare
-    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
-    harness.lambda = failing;
-    await putOrder(harness, 1);
-    await putOrder(harness, 2);
-    await harness.eventBridge.idle();
-    const calls = harness.invocations.length;
-    // Act
-    const res = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive${query}`, {
-      method: 'POST',
-      body,
-    });
-    await harness.eventBridge.idle();
-    // Assess
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toMatch(error);
-    expect(harness.eventBridge.deadLetters.list()).toHaveLength(2);
-    expect(harness.invocations).toHaveLength(calls);
-  });
+  ])(
+    'answers 400 to a redrive request with %s and redrives nothing',
+    async (_, query, body, code, field, message) => {
+      // Prepare
+      await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+      harness.lambda = failing;
+      await putOrder(harness, 1);
+      await putOrder(harness, 2);
+      await harness.eventBridge.idle();
+      const calls = harness.invocations.length;
+      // Act
+      const res = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive${query}`, {
+        method: 'POST',
+        body,
+      });
+      await harness.eventBridge.idle();
+      // Assess
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(await res.json()).toEqual({
+        type: `urn:sharebus:problem:${code}`,
+        title: 'Bad Request',
+        status: 400,
+        code,
+        detail: expect.stringMatching(`^${field}: `),
+        errors: [{ field, message: expect.stringMatching(message) }],
+      });
+      expect(harness.eventBridge.deadLetters.list()).toHaveLength(2);
+      expect(harness.invocations).toHaveLength(calls);
+    },
+  );
 
   it('answers 405 naming the method a local endpoint takes, and 400 to a query parameter a listing does not take', async () => {
     // Prepare
@@ -470,24 +521,61 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
         ] as const
       ).map(async ([method, path]) => {
         const res = await fetch(at(path), { method });
-        return [res.status, res.headers.get('allow'), ((await res.json()) as { error: string }).error];
+        const body = (await res.json()) as { code: string; detail: string };
+        return [res.status, res.headers.get('allow'), body.code, body.detail];
       }),
     );
     const misspelt = await fetch(at('dead-letters?limt=5&kind=function'));
     const inherited = await Promise.all(
-      ['constructor', '__proto__', 'toString'].map(async (path) => (await fetch(at(path))).status),
+      ['constructor', '__proto__', 'toString', 'dead-letter'].map(async (path) => {
+        const res = await fetch(at(path));
+        return [res.status, res.headers.get('content-type'), ((await res.json()) as { code: string }).code];
+      }),
     );
     // Assess
     expect(wrongMethods).toEqual([
-      [405, 'POST', '/_local/dead-letters/redrive takes POST only, not GET'],
-      [405, 'GET', '/_local/dead-letters takes GET only, not POST'],
-      [405, 'GET', '/_local/queues takes GET only, not DELETE'],
+      [405, 'POST', 'method_not_allowed', '/_local/dead-letters/redrive takes POST only, not GET.'],
+      [405, 'GET', 'method_not_allowed', '/_local/dead-letters takes GET only, not POST.'],
+      [405, 'GET', 'method_not_allowed', '/_local/queues takes GET only, not DELETE.'],
     ]);
-    expect(inherited).toEqual([404, 404, 404]);
+    expect(inherited).toEqual(Array(4).fill([404, 'application/problem+json', 'route_not_found']));
     expect(misspelt.status).toBe(400);
+    expect(misspelt.headers.get('content-type')).toBe('application/problem+json');
+    const takes = 'is not a query parameter of /_local/dead-letters: it takes limit, nextToken';
     expect(await misspelt.json()).toEqual({
-      error: 'unknown query parameter limt, kind for /_local/dead-letters: it takes limit, nextToken',
+      type: 'urn:sharebus:problem:invalid_request',
+      title: 'Bad Request',
+      status: 400,
+      code: 'invalid_request',
+      detail: `limt: ${takes}`,
+      errors: [
+        { field: 'limt', message: takes },
+        { field: 'kind', message: takes },
+      ],
     });
+  });
+
+  it('answers a redrive body over the size limit 413 in problem+json, and redrives nothing', async () => {
+    // Prepare
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    harness.lambda = failing;
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    const calls = harness.invocations.length;
+    const ids = JSON.stringify({ ids: ['x'.repeat(MAX_REQUEST_BYTES)] });
+    // Act
+    const res = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+      method: 'POST',
+      body: ids,
+    });
+    await harness.eventBridge.idle();
+    // Assess
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual(
+      expect.objectContaining({ status: 413, code: 'body_too_large', title: 'Content Too Large' }),
+    );
+    expect(harness.eventBridge.deadLetters.list()).toHaveLength(1);
+    expect(harness.invocations).toHaveLength(calls);
   });
 
   it('keeps a dead letter whose target was removed, and says why', async () => {
