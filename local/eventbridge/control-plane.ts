@@ -720,6 +720,12 @@ export class ControlPlane {
       ? undefined
       : readers.find((t) => t.roleArn === undefined && this.#needsRole(t.arn));
     if (roleless) throw validationError(`RoleArn is required for target ${roleless.arn}.`);
+    // EC2's built-in actions run with EventBridge's own service-linked role: AWS refuses one given (recorded in
+    // hashicorp/terraform#16929 as far as "RoleArn is not supported fo"; the rest follows the message above).
+    const roled = replaying
+      ? undefined
+      : readers.find((t) => t.roleArn !== undefined && /^arn:[^:]+:automation:/.test(t.arn));
+    if (roled) throw validationError(`RoleArn is not supported for target ${roled.arn}.`);
     // A FIFO queue takes a message only with its group (recorded: hashicorp/terraform#20263).
     const groupless = readers.find(
       (t) => isSqsArn(t.arn) && t.arn.endsWith('.fifo') && t.messageGroupId === undefined,

@@ -481,6 +481,8 @@ describe('embedded EventBridge: targets', () => {
     const withRole = await put('r2', 'pipe', pipeline, role);
     const ec2Action = 'arn:aws:automation:us-east-1:111111111111:action/EC2StopInstance/StopInstance_1';
     const builtIn = await put('r2', 'ec2', ec2Action);
+    // Review, 2026-12-05: a role on EC2's built-in action was taken and kept.
+    const builtInWithRole = await caught(() => put('r2', 'ec2-role', ec2Action, role));
     // Assess
     expect([withoutRole.name, withoutRole.message]).toEqual([
       'ValidationException',
@@ -493,6 +495,10 @@ describe('embedded EventBridge: targets', () => {
     expect(snapshot.message).toMatch(
       /^RoleArn is required for target arn:aws:events:.*:target\/create-snapshot\.$/,
     );
+    expect([builtInWithRole.name, builtInWithRole.message]).toEqual([
+      'ValidationException',
+      `RoleArn is not supported for target ${ec2Action}.`,
+    ]);
     for (const answer of [...roleless, withRole, builtIn]) expect(answer.FailedEntryCount).toBe(0);
     const first = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
     const second = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r2' }));
