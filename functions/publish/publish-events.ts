@@ -30,7 +30,11 @@ export interface PublishPorts {
   readonly newId?: () => string;
 }
 
-/** EventBridge's entry size limit. */
+/**
+ * The largest event sharebus puts on the bus: EventBridge's entry limit until AWS raised it to 1 MB on
+ * 2026-01-29 (AWS Compute Blog, "More room to build"), kept so that every event fits the embedded EventBridge's
+ * default and the subscribers' webhooks stay what they were promised.
+ */
 export const MAX_EVENT_BYTES = 256 * 1024;
 export const MAX_BATCH = 100;
 
@@ -125,7 +129,7 @@ export async function publishEvents(
     if (size > MAX_EVENT_BYTES) {
       throw new PayloadTooLargeError(
         'event_too_large',
-        `The event is ${size} bytes on the bus, over EventBridge's limit of ${MAX_EVENT_BYTES} bytes (256 KB).`,
+        `The event is ${size} bytes on the bus, over sharebus's limit of ${MAX_EVENT_BYTES} bytes (256 KB).`,
         {
           fields: [
             { field: `${pointer}/data`, message: `makes the event ${size} bytes (limit ${MAX_EVENT_BYTES})` },

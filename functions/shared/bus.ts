@@ -67,7 +67,7 @@ export abstract class Bus {
   abstract listRuleNames(prefix: string): Promise<string[]>;
 }
 
-/** PutEvents quotas: 10 entries and 256 KB per request. */
+/** PutEvents quotas: 10 entries, and 256 KB per request (AWS's own limit is 1 MB since 2026-01-29; see MAX_EVENT_BYTES). */
 export const MAX_ENTRIES_PER_PUT = 10;
 export const MAX_PUT_BYTES = 256 * 1024;
 /** AWS's documented entry-size calculation (Time counts 14 bytes). */
