@@ -1134,10 +1134,10 @@ function readHttpParameters(req: RequestReader | undefined): ConnectionHttpParam
     if (!items) continue;
     out[list] = items.map((item, i) => {
       const member = req.listMember(item, list, i);
-      const key = member?.string('Key', rules.key);
+      const key = member.string('Key', rules.key);
       // Every parameter value is a secret in AWS's model (HeaderValueSensitive, ...), not only IsValueSecret ones.
-      const value = member?.string('Value', { ...rules.value, sensitive: true });
-      const secret = member?.boolean('IsValueSecret');
+      const value = member.string('Value', { ...rules.value, sensitive: true });
+      const secret = member.boolean('IsValueSecret');
       return {
         Key: key ?? '',
         Value: value ?? '',

@@ -36,14 +36,7 @@ import {
   type Logger,
   type RetryPolicy,
 } from './delivery.js';
-import {
-  alreadyExists,
-  EventBridgeApiError,
-  limitExceeded,
-  notFound,
-  serializationError,
-  validationError,
-} from './errors.js';
+import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
 import {
   archiveTargetArn,
   type ManagedRule,
@@ -692,9 +685,7 @@ export class ControlPlane {
     const replaying = this.#restoringAt !== undefined;
     const modelled = targets.map((t) => (isObject(t) ? modelTarget(t, replaying) : t));
     const parsed = modelled.map((t, i) => {
-      const reader = req.listMember(t, 'Targets', i);
-      if (!reader) throw validationError(`Target ${i + 1} must be an object.`);
-      return readTarget(reader);
+      return readTarget(req.listMember(t, 'Targets', i));
     });
     req.check();
     const bus = this.#bus(busName);
@@ -962,7 +953,6 @@ export class ControlPlane {
       // A member of the wrong JSON type is a SerializationException, as everywhere else; a missing or empty
       // Source, DetailType or Detail fails only its entry (below), as AWS answers.
       const member = req.listMember(entry, 'Entries', i);
-      if (!member) throw serializationError('Expected an object for each of Entries.');
       for (const key of ['Source', 'DetailType', 'Detail']) member.string(key);
       member.stringList('Resources', {}, { max: 2048 });
       member.timestamp('Time');

@@ -81,6 +81,9 @@ function memberConstraints(rule: StringRule): string {
   ].join(', ');
 }
 
+/** RFC 3339's date-time: a full date, a time with optional fraction, and `Z` or an offset. */
+const RFC3339_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
 export class RequestReader {
   readonly #errors: string[];
 
@@ -101,9 +104,14 @@ export class RequestReader {
     return new RequestReader(value, pathPrefix, this.#errors);
   }
 
-  /** A reader for element `index` of the list of structures `key` (`Targets`, 0 -> `targets.1.member.`). */
-  listMember(value: unknown, key: string, index: number): RequestReader | undefined {
-    return this.nested(value, key, `${this.path}${camel(key)}.${index + 1}.member.`);
+  /**
+   * A reader for element `index` of the list of structures `key` (`Targets`, 0 -> `targets.1.member.`). AWS's lists
+   * are dense: a null element is a SerializationException, as Smithy's protocol tests have it
+   * (RestJsonBodyMalformedListNullItem), not an element left out or an empty one.
+   */
+  listMember(value: unknown, key: string, index: number): RequestReader {
+    if (!isObject(value)) throw serializationError(`Expected an object for each of ${key}.`);
+    return new RequestReader(value, `${this.path}${camel(key)}.${index + 1}.member.`, this.#errors);
   }
 
   /** A reader for the structure member `key` of this one (`RetryPolicy` -> `...retryPolicy.`), if present. */
@@ -170,7 +178,11 @@ export class RequestReader {
     return value;
   }
 
-  /** Timestamps arrive as epoch seconds (SDK and CLI); ISO strings are accepted too. */
+  /**
+   * Timestamps arrive as epoch seconds (SDK and CLI). An RFC 3339 date-time with its offset is taken too, for a
+   * request written by hand; anything else (a bare number in a string, an HTTP date, a time without an offset,
+   * which would be read in this machine's time zone) is a SerializationException, as AWS's JSON protocol has it.
+   */
   timestamp(key: string, required = false): Date | undefined {
     const value = this.body[key];
     if (value === undefined || value === null) {
@@ -183,7 +195,7 @@ export class RequestReader {
     const date =
       typeof value === 'number'
         ? new Date(value * 1000)
-        : typeof value === 'string'
+        : typeof value === 'string' && RFC3339_DATE_TIME.test(value)
           ? new Date(value)
           : undefined;
     if (!date || Number.isNaN(date.getTime())) throw serializationError(`Expected a timestamp for ${key}.`);

@@ -1,6 +1,6 @@
 // Tags on buses and rules, the only EventBridge resources that take them: kept and shown as AWS does
 // (CreateEventBus, PutRule, TagResource, UntagResource, ListTagsForResource); nothing here acts on them.
-import { serializationError, validationError } from './errors.js';
+import { validationError } from './errors.js';
 import type { JsonObject, RequestReader } from './request.js';
 
 /** "You can associate as many as 50 tags with a resource" (TagResource's reference). */
@@ -14,7 +14,6 @@ export function readTags(req: RequestReader, required = false): Array<readonly [
   if (list === undefined) return undefined;
   return list.map((tag, i) => {
     const member = req.listMember(tag, 'Tags', i);
-    if (!member) throw serializationError('Expected an object for each of Tags.');
     const key = member.string('Key', { required: true, min: 1, max: 128 });
     const value = member.string('Value', { required: true, max: 256 });
     return [key ?? '', value ?? ''] as const;
