@@ -1,4 +1,5 @@
 // Use cases: registering immutable contract versions and reading the catalogue.
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { ContractTypeSchema, majorOf, SemverSchema, SharingSchema } from '../../contracts/naming.js';
 import { requireSystem } from '../shared/access.js';
@@ -124,17 +125,41 @@ export async function registerContract(
       throw sharingNeedsNewMajor(contract, `major ${contract.major} of ${input.type} is`, error.sharing);
     }
     if (error instanceof RegistryConflictError) {
+      // Named, so that a changed description is not taken for a changed schema (walkthrough review, 2026-12-05).
+      const stored = await ports.registry.getContractVersion(input.type, input.version);
+      const parts = stored ? differences(stored, contract) : [];
+      const what = parts.length > 0 ? parts.join(' and ') : 'definition';
       throw new ConflictError(
         'contract_version_conflict',
-        `${input.type} ${input.version} is already registered with a different definition; versions are immutable, register a new version instead.`,
+        `${input.type} ${input.version} is already registered with a different ${what}; versions are immutable, register a new version instead.`,
         {
-          fields: [{ field: '/version', message: 'already registered with a different schema' }],
+          fields: [
+            { field: '/version', message: `already registered with a different ${what}` },
+            ...parts.map((part) => ({
+              field: `/${part}`,
+              message: `differs from ${input.version}'s as registered`,
+            })),
+          ],
           cause: error,
         },
       );
     }
     throw error;
   }
+}
+
+/** What of a version's definition `given` changes from `stored`: its schema, description or sharing. */
+function differences(
+  stored: ContractVersion,
+  given: ContractVersion,
+): Array<'schema' | 'description' | 'sharing'> {
+  return [
+    ...(isDeepStrictEqual(stored.schema, JSON.parse(JSON.stringify(given.schema)))
+      ? []
+      : ['schema' as const]),
+    ...(stored.description === given.description ? [] : ['description' as const]),
+    ...(stored.sharing === given.sharing ? [] : ['sharing' as const]),
+  ];
 }
 
 function sharingNeedsNewMajor(contract: ContractVersion, what: string, sharing: string): ConflictError {

@@ -136,11 +136,42 @@ describe('registerContract', () => {
     expect(error).toMatchObject({
       status: 409,
       code: 'contract_version_conflict',
-      fields: [{ field: '/version' }],
+      fields: [{ field: '/version' }, { field: '/schema' }],
     });
     expect(await tableSnapshot(test)).toEqual(before);
     expect((await test.registry.getContractVersion('tax.filing.immutable', '1.0.0'))?.schema).toEqual(schema);
   });
+
+  // Walkthrough review, 2026-12-05: a changed description was answered "already registered with a different schema".
+  it.each([
+    ['description', { description: 'reworded' }, ['description']],
+    [
+      'description and schema',
+      { description: 'reworded', schema: { type: 'object' } },
+      ['schema', 'description'],
+    ],
+  ])(
+    'names what differs (%s) when the version exists with another definition',
+    async (_, overrides, parts) => {
+      // Prepare
+      const type = `tax.filing.named${parts.length}`;
+      await registerContract(ports(), owner, body(type, '1.0.0'));
+      const before = await tableSnapshot(test);
+      // Act
+      const error = await caught(() => registerContract(ports(), owner, body(type, '1.0.0', overrides)));
+      // Assess
+      expect(error).toMatchObject({
+        status: 409,
+        code: 'contract_version_conflict',
+        message: `${type} 1.0.0 is already registered with a different ${parts.join(' and ')}; versions are immutable, register a new version instead.`,
+        fields: [
+          { field: '/version', message: `already registered with a different ${parts.join(' and ')}` },
+          ...parts.map((part) => ({ field: `/${part}`, message: "differs from 1.0.0's as registered" })),
+        ],
+      });
+      expect(await tableSnapshot(test)).toEqual(before);
+    },
+  );
 
   it('answers 409 sharing_needs_new_major for a version shared otherwise than its major, and writes nothing', async () => {
     // Prepare: subscribers to major 1 were judged on its open sharing.
