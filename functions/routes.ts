@@ -108,26 +108,34 @@ export interface Route {
   readonly function: FunctionName;
   /** Whether the API-key authorizer runs first. */
   readonly authorized: boolean;
+  /** The query parameters it takes; any other is refused, not ignored (a misspelt `nextToken` would page forever). */
+  readonly query: readonly string[];
 }
 
-const route = (method: Route['method'], path: string, fn: FunctionName, authorized = true): Route => ({
+const route = (
+  method: Route['method'],
+  path: string,
+  fn: FunctionName,
+  { authorized = true, query = [] }: { authorized?: boolean; query?: readonly string[] } = {},
+): Route => ({
   routeKey: `${method} ${path}`,
   method,
   path,
   function: fn,
   authorized,
+  query,
 });
 
 export const ROUTES: readonly Route[] = [
-  route('GET', '/health', 'health', false),
+  route('GET', '/health', 'health', { authorized: false }),
   route('POST', '/departments', 'departments'),
   route('POST', '/departments/{id}/systems', 'departments'),
   route('POST', '/contracts', 'contracts'),
   route('GET', '/contracts', 'contracts'),
-  route('GET', '/contracts/{type}', 'contracts'),
+  route('GET', '/contracts/{type}', 'contracts', { query: ['nextToken'] }),
   route('POST', '/events', 'publish'),
   route('POST', '/subscriptions', 'subscriptions'),
-  route('GET', '/subscriptions', 'subscriptions'),
+  route('GET', '/subscriptions', 'subscriptions', { query: ['nextToken'] }),
   route('DELETE', '/subscriptions/{id}', 'subscriptions'),
 ];
 

@@ -78,6 +78,12 @@ export async function publishEvents(
   body: unknown,
 ): Promise<{ batch: boolean; events: PublishedEvent[] }> {
   const caller = requireSystem(principal, 'publish events');
+  // A list of events is the likeliest mistake of all: say what a batch looks like.
+  if (Array.isArray(body)) {
+    throw invalidRequest([
+      { field: '', message: 'is a list; send one event as an object, or a batch as {"events": [...]}' },
+    ]);
+  }
   const batch = isBatch(body);
   const inputs = batch ? parseRequest(BatchSchema, body).events : [parseRequest(EventInputSchema, body)];
   refuseRepeatedIds(inputs);

@@ -7,6 +7,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
+import { ROUTES } from '../routes.js';
 import {
   BadRequestError,
   type FieldProblem,
@@ -104,7 +105,7 @@ export function parseJsonBody(event: ApiEvent): unknown {
   }
   const fault = findJsonFault(text);
   if (fault !== undefined) {
-    throw new BadRequestError(fault.kind, `${fault.field}: ${fault.message}.`, {
+    throw new BadRequestError(fault.kind, `${fieldName(fault.field)}: ${fault.message}.`, {
       fields: [{ field: fault.field, message: fault.message }],
     });
   }
@@ -165,7 +166,15 @@ export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
 /** A 400 `invalid_request` naming every field at fault (at least one), its detail the first. */
 export function invalidRequest(fields: readonly FieldProblem[]): BadRequestError {
   const first = fields[0]!;
-  return new BadRequestError('invalid_request', `${first.field}: ${first.message}`, { fields });
+  return new BadRequestError('invalid_request', `${fieldName(first.field)}: ${first.message}`, { fields });
+}
+
+/**
+ * A field as a detail names it: its JSON Pointer, or for the pointer "" (the body as a whole) words, rather than a
+ * detail starting with ": " (walkthrough review, 2026-12-05).
+ */
+function fieldName(field: string): string {
+  return field === '' ? 'The request body' : field;
 }
 
 /** Picks the route handler by API Gateway route key (`POST /contracts`), the same key locally and in AWS. */
@@ -173,8 +182,24 @@ export function router(routes: Record<string, RouteHandler>): (event: ApiEvent) 
   return async (event) => {
     const route = routes[event.routeKey];
     if (!route) throw new NotFoundError('route_not_found', `No route ${event.routeKey} in this function.`);
+    refuseUnknownQuery(event);
     return route(event);
   };
+}
+
+const QUERY_OF: ReadonlyMap<string, readonly string[]> = new Map(ROUTES.map((r) => [r.routeKey, r.query]));
+
+/**
+ * A 400 naming every query parameter the route does not take (walkthrough review, 2026-12-05: `?nexttoken=`
+ * answered the first page, so a client paging with it never got further). API Gateway joins a repeated parameter
+ * with commas, which a page token then refuses.
+ */
+function refuseUnknownQuery(event: ApiEvent): void {
+  const takes = QUERY_OF.get(event.routeKey) ?? [];
+  const unknown = Object.keys(event.queryStringParameters ?? {}).filter((name) => !takes.includes(name));
+  if (unknown.length === 0) return;
+  const message = `is not a query parameter of ${event.routeKey}: it takes ${takes.length > 0 ? takes.join(', ') : 'none'}`;
+  throw invalidRequest(unknown.map((field) => ({ field, message })));
 }
 
 /**

@@ -161,6 +161,7 @@ describe('parseRequest', () => {
     const emptyKey = thrown(() => parseRequest(Schema, { name: 'n', endpoint: { url: 'u' }, '': 1 }));
     // Assess: "/" is a key named "" (review, 2026-12-04: both read "/")
     expect(error.fields).toEqual([{ field: '', message: expect.any(String) }]);
+    expect(error.message).toMatch(/^The request body: /);
     expect(emptyKey.fields).toEqual([{ field: '/', message: 'is not a known field' }]);
   });
 });
