@@ -385,6 +385,18 @@ function describe(error: ErrorObject, prefix: string): FieldProblem {
       message: 'is not allowed by the contract',
     };
   }
+  // Ajv's own words ("must be equal to constant", "... one of the allowed values") leave the publisher to fetch the
+  // schema to learn what to send (walkthrough review, 2026-12-05).
+  if (error.keyword === 'const') {
+    return {
+      field: `${prefix}${error.instancePath}`,
+      message: `must be ${JSON.stringify(params.allowedValue)}`,
+    };
+  }
+  if (error.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    const allowed = params.allowedValues.map((value) => JSON.stringify(value)).join(', ');
+    return { field: `${prefix}${error.instancePath}`, message: `must be one of ${allowed}` };
+  }
   return { field: `${prefix}${error.instancePath}`, message: error.message ?? 'is invalid' };
 }
 

@@ -102,6 +102,25 @@ describe('SchemaValidator.validate', () => {
     expect(problems).toHaveLength(6);
   });
 
+  // Walkthrough review, 2026-12-05: Ajv's "must be equal to constant" left the publisher to fetch the schema.
+  it('says which values a const or an enum allows', () => {
+    // Prepare
+    const money = {
+      type: 'object',
+      properties: {
+        currency: { const: 'CNY' },
+        kind: { enum: ['limited', 'joint-stock', 1, null] },
+      },
+    };
+    // Act
+    const problems = shared.validate('tax.money.value', '1.0.0', money, { currency: 'USD', kind: 'sole' });
+    // Assess
+    expect(problems).toEqual([
+      { field: '/data/currency', message: 'must be "CNY"' },
+      { field: '/data/kind', message: 'must be one of "limited", "joint-stock", 1, null' },
+    ]);
+  });
+
   it('puts the pointers under the given prefix, and names the root "" (RFC 6901) when there is none', () => {
     // Act
     const batched = shared.validate(TYPE, '1.0.0', schema, {}, '/events/4/data');
