@@ -63,15 +63,25 @@ export function principalOf(event: ApiEvent): Principal {
   );
 }
 
-/** `application/json` or a `+json` type, whatever its parameters, in UTF-8 (or its ASCII subset) if a charset is named. */
-function isJsonMediaType(value: string): boolean {
+/**
+ * What is wrong with a Content-Type for a JSON body, if anything: it must be `application/json` or a `+json` type,
+ * whatever its parameters, in UTF-8 (or its ASCII subset) if a charset is named.
+ */
+function jsonMediaTypeFault(value: string): string | undefined {
   const [type = '', ...parameters] = value.split(';');
-  if (!/^application\/(?:[\w.+-]*\+)?json$/i.test(type.trim())) return false;
-  return parameters.every((parameter) => {
-    const [name = '', charset = ''] = parameter.split('=');
-    if (name.trim().toLowerCase() !== 'charset') return true;
-    return ['utf-8', 'utf8', 'us-ascii'].includes(charset.trim().replace(/^"|"$/g, '').toLowerCase());
-  });
+  if (!/^application\/(?:[\w.+-]*\+)?json$/i.test(type.trim())) {
+    return `The request body is sent as ${JSON.stringify(value)}; send JSON with the header \`Content-Type: application/json\`.`;
+  }
+  for (const parameter of parameters) {
+    const [name = '', given = ''] = parameter.split('=');
+    if (name.trim().toLowerCase() !== 'charset') continue;
+    const charset = given.trim().replace(/^"|"$/g, '');
+    // JSON is UTF-8 (RFC 8259, 8.1): the body is JSON, its encoding is what is refused (walkthrough review, 2026-12-05).
+    if (!['utf-8', 'utf8', 'us-ascii'].includes(charset.toLowerCase())) {
+      return `The request body is sent as ${JSON.stringify(value)}, in charset ${JSON.stringify(charset)}; JSON must be UTF-8: send it encoded as UTF-8, with \`Content-Type: application/json\` (or \`; charset=utf-8\`).`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -81,12 +91,8 @@ function isJsonMediaType(value: string): boolean {
  */
 export function parseJsonBody(event: ApiEvent): unknown {
   const mediaType = event.headers?.['content-type']?.trim();
-  if (mediaType && !isJsonMediaType(mediaType)) {
-    throw new UnsupportedMediaTypeError(
-      'unsupported_media_type',
-      `The request body is sent as ${JSON.stringify(mediaType)}; send JSON with the header \`Content-Type: application/json\`.`,
-    );
-  }
+  const mediaFault = mediaType ? jsonMediaTypeFault(mediaType) : undefined;
+  if (mediaFault) throw new UnsupportedMediaTypeError('unsupported_media_type', mediaFault);
   if (event.body === undefined || event.body === '') {
     throw new BadRequestError('malformed_json', 'The request body is empty; a JSON document is expected.');
   }

@@ -234,6 +234,17 @@ describe('parseJsonBody', () => {
     expect(error).toMatchObject({ status: 415, code: 'unsupported_media_type' });
     expect(error.message).toContain(JSON.stringify(contentType));
   });
+
+  // Walkthrough review, 2026-12-05: it said "send JSON" of a body that was JSON, in another charset.
+  it('says it is the charset it refuses when a JSON type names one other than UTF-8', () => {
+    // Act
+    const error = thrown(() =>
+      parseJsonBody(apiEvent({ body: '{"a":1}', contentType: 'application/json; charset="ISO-8859-1"' })),
+    );
+    // Assess
+    expect(error).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    expect(error.message).toMatch(/in charset "ISO-8859-1"; JSON must be UTF-8: send it encoded as UTF-8/);
+  });
 });
 
 describe('principalOf', () => {
