@@ -34,9 +34,10 @@ if (values.help || !table) {
   process.exit(values.help ? 0 : 2);
 }
 
-const client = DynamoDBDocumentClient.from(
-  new DynamoDBClient(values.region ? { region: values.region } : {}),
-);
+// The AWS CLI reads AWS_DEFAULT_REGION, which the SDK ignores; `npm start` prints it for the CLI (walkthrough review,
+// 2026-12-05), so it counts here too, after --region and AWS_REGION.
+const region = values.region ?? (process.env.AWS_REGION ? undefined : process.env.AWS_DEFAULT_REGION);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient(region ? { region } : {}));
 const key = generateApiKey();
 try {
   await new DynamoDbRegistry({ client, tableName: table }).putAdminKey(hashApiKey(key));
@@ -44,7 +45,8 @@ try {
   const { name, message } = error as Error;
   if (name === 'ResourceNotFoundException')
     fail(`no table ${table} here: give the stack output TableName, and --region the stack's region.`, 1);
-  if (/region is missing/i.test(message)) fail('no AWS region: give --region, or set AWS_REGION.', 1);
+  if (/region is missing/i.test(message))
+    fail('no AWS region: give --region, or set AWS_REGION or AWS_DEFAULT_REGION.', 1);
   if (name === 'CredentialsProviderError') fail(`no AWS credentials: ${message}`, 1);
   fail(`the key could not be stored (${name}: ${message}); the previous admin key still works.`, 1);
 }

@@ -102,7 +102,19 @@ describe('npm run admin-key refuses what it is given, in one line', () => {
       ['--table', 'x'],
       credentials,
       1,
-      'admin-key: no AWS region: give --region, or set AWS_REGION.\n',
+      'admin-key: no AWS region: give --region, or set AWS_REGION or AWS_DEFAULT_REGION.\n',
+    ],
+    [
+      "a region in AWS_DEFAULT_REGION, as the AWS CLI takes it (here the table's endpoint refuses)",
+      ['--table', 'x'],
+      {
+        ...credentials,
+        AWS_DEFAULT_REGION: 'eu-north-1',
+        AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1',
+        AWS_MAX_ATTEMPTS: '1',
+      },
+      1,
+      'admin-key: the key could not be stored (Error: connect ECONNREFUSED 127.0.0.1:1); the previous admin key still works.\n',
     ],
     [
       'a table it cannot reach',
