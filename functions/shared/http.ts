@@ -7,7 +7,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
-import { ROUTES } from '../routes.js';
+import { ROUTES, type Route } from '../routes.js';
 import {
   BadRequestError,
   type FieldProblem,
@@ -188,12 +188,14 @@ export function router(routes: Record<string, RouteHandler>): (event: ApiEvent) 
   return async (event) => {
     const route = routes[event.routeKey];
     if (!route) throw new NotFoundError('route_not_found', `No route ${event.routeKey} in this function.`);
+    // Who asks comes first: a request without a key is told so (401), whatever else is wrong with it.
+    if (ROUTE_OF.get(event.routeKey)?.authorized) principalOf(event);
     refuseUnknownQuery(event);
     return route(event);
   };
 }
 
-const QUERY_OF: ReadonlyMap<string, readonly string[]> = new Map(ROUTES.map((r) => [r.routeKey, r.query]));
+const ROUTE_OF: ReadonlyMap<string, Route> = new Map(ROUTES.map((r) => [r.routeKey, r]));
 
 /**
  * A 400 naming every query parameter the route does not take (walkthrough review, 2026-12-05: `?nexttoken=`
@@ -201,11 +203,15 @@ const QUERY_OF: ReadonlyMap<string, readonly string[]> = new Map(ROUTES.map((r) 
  * with commas, which a page token then refuses.
  */
 function refuseUnknownQuery(event: ApiEvent): void {
-  const takes = QUERY_OF.get(event.routeKey) ?? [];
+  const takes = ROUTE_OF.get(event.routeKey)?.query ?? [];
   const unknown = Object.keys(event.queryStringParameters ?? {}).filter((name) => !takes.includes(name));
   if (unknown.length === 0) return;
   const message = `is not a query parameter of ${event.routeKey}: it takes ${takes.length > 0 ? takes.join(', ') : 'none'}`;
-  throw invalidRequest(unknown.map((field) => ({ field, message })));
+  // Named as a parameter: the field "" would read as the body as a whole (`?=x` has a parameter named "").
+  const first = unknown[0]!;
+  throw new BadRequestError('invalid_request', `Query parameter ${JSON.stringify(first)} ${message}`, {
+    fields: unknown.map((field) => ({ field, message })),
+  });
 }
 
 /**

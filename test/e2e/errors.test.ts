@@ -217,7 +217,26 @@ describe('refused requests', () => {
       status: 400,
       code: 'invalid_request',
       field: 'nexttoken',
-      detail: /^nexttoken: is not a query parameter of GET \/subscriptions: it takes nextToken$/,
+      detail:
+        /^Query parameter "nexttoken" is not a query parameter of GET \/subscriptions: it takes nextToken$/,
+    },
+    {
+      name: 'a query parameter with no name',
+      method: 'GET',
+      path: '/subscriptions?=x',
+      key: () => landKey,
+      status: 400,
+      code: 'invalid_request',
+      detail: /^Query parameter "" is not a query parameter of GET \/subscriptions/,
+    },
+    // Review, 2026-12-05: the query was judged before the key, so a request without one got a 400, not a 401.
+    {
+      name: 'no API key, whatever the query',
+      method: 'GET',
+      path: '/subscriptions?nexttoken=abc',
+      key: () => undefined,
+      status: 401,
+      code: 'missing_api_key',
     },
     {
       name: 'a query parameter a listing does not take',

@@ -270,6 +270,9 @@ describe('principalOf', () => {
   );
 });
 
+/** A system's key, as the authorizer labels it: routes that need a key are judged past it. */
+const SYSTEM = { kind: 'system', departmentId: 'tax', systemId: 'filing' } as const;
+
 describe('router and httpErrors', () => {
   const context = {} as Context;
   const handler = middy<ApiEvent, ApiResult>()
@@ -360,7 +363,7 @@ describe('router and httpErrors', () => {
     // Prepare
     const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     // Act
-    const result = await handler(apiEvent({ routeKey: 'POST /events' }), context);
+    const result = await handler(apiEvent({ routeKey: 'POST /events', auth: SYSTEM }), context);
     // Assess
     expect(result.statusCode).toBe(503);
     expect(result.headers).toEqual({ 'content-type': 'application/problem+json', 'retry-after': '1' });
@@ -374,7 +377,7 @@ describe('router and httpErrors', () => {
 
   it('gives no Retry-After to rules_quota_reached, a 503 only an operator can help with', async () => {
     // Act
-    const result = await handler(apiEvent({ routeKey: 'POST /subscriptions' }), context);
+    const result = await handler(apiEvent({ routeKey: 'POST /subscriptions', auth: SYSTEM }), context);
     // Assess
     expect(result.statusCode).toBe(503);
     expect(result.headers).toEqual({ 'content-type': 'application/problem+json' });
