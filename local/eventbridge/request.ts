@@ -82,7 +82,33 @@ function memberConstraints(rule: StringRule): string {
 }
 
 /** RFC 3339's date-time: a full date, a time with optional fraction, and `Z` or an offset. */
-const RFC3339_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * The time an RFC 3339 date-time names, if it is one: its fields within RFC 3339's bounds (5.7), so that
+ * `2024-02-30` or `24:00` is refused rather than rolled over into the next day by Date (diff review, 2026-12-05).
+ * A leap second (`:60`), which Date cannot hold, is refused too.
+ */
+function rfc3339Time(text: string): Date | undefined {
+  const parts = RFC3339_DATE_TIME.exec(text);
+  if (!parts) return undefined;
+  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = parts
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part)));
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  const within =
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59;
+  return within ? new Date(text) : undefined;
+}
 
 export class RequestReader {
   readonly #errors: string[];
@@ -195,8 +221,8 @@ export class RequestReader {
     const date =
       typeof value === 'number'
         ? new Date(value * 1000)
-        : typeof value === 'string' && RFC3339_DATE_TIME.test(value)
-          ? new Date(value)
+        : typeof value === 'string'
+          ? rfc3339Time(value)
           : undefined;
     if (!date || Number.isNaN(date.getTime())) throw serializationError(`Expected a timestamp for ${key}.`);
     return date;

@@ -493,8 +493,10 @@ async function start(
   /** The local endpoints answer as sharebus's own API does: JSON, or problem+json with a stable code. */
   function handleLocal(method: string, url: URL, text: string | undefined, res: ServerResponse): void {
     let answer: LocalAnswer;
+    let json: string;
     try {
       answer = localAnswer(method, url, text);
+      json = JSON.stringify(answer.body);
     } catch (error) {
       logger.error('[eventbridge] internal error:', error);
       answer = problem(
@@ -502,6 +504,7 @@ async function start(
         'internal_error',
         'Internal error in the embedded EventBridge; it has been logged.',
       );
+      json = JSON.stringify(answer.body);
     }
     const { status, body, allow } = answer;
     const type = 'code' in body ? 'application/problem+json' : 'application/json';
@@ -511,7 +514,7 @@ async function start(
       // The rest of a body too large was not read: the connection cannot carry another request.
       ...(status === 413 ? { connection: 'close' } : {}),
     });
-    res.end(JSON.stringify(body));
+    res.end(json);
   }
 
   function localAnswer(method: string, url: URL, text: string | undefined): LocalAnswer {
@@ -543,11 +546,13 @@ async function start(
     const unknown = [...new Set(url.searchParams.keys())].filter((name) => !endpoint.query.includes(name));
     if (unknown.length > 0) {
       const takes = endpoint.query.length > 0 ? `it takes ${endpoint.query.join(', ')}` : 'it takes none';
-      return invalid(
-        unknown.map((name) => ({
-          field: name,
-          message: `is not a query parameter of ${url.pathname}: ${takes}`,
-        })),
+      const message = `is not a query parameter of ${url.pathname}: ${takes}`;
+      // Named as a parameter in the detail: the field "" (`?=x`) would read as the body.
+      return problem(
+        400,
+        'invalid_request',
+        `Query parameter ${JSON.stringify(unknown[0])} ${message}`,
+        unknown.map((field) => ({ field, message })),
       );
     }
     const repeated = endpoint.query.filter((name) => url.searchParams.getAll(name).length > 1);
@@ -684,8 +689,8 @@ function problem(
       title: titles[status] ?? 'Error',
       status,
       code,
-      detail,
-      ...(errors ? { errors } : {}),
+      detail: cut(detail),
+      ...(errors ? { errors: listed(errors) } : {}),
     },
   };
 }
@@ -696,7 +701,35 @@ function invalid(
   code = 'invalid_request',
 ): LocalAnswer {
   const first = errors[0]!;
-  return problem(400, code, `${first.field}: ${first.message}`, errors);
+  return problem(
+    400,
+    code,
+    `${first.field === '' ? 'The request body' : first.field}: ${first.message}`,
+    errors,
+  );
+}
+
+/**
+ * The most fields a problem lists, and the characters a field, message or detail keeps: a body of 200,000 ids or of
+ * keys a megabyte long is not echoed back whole (diff review, 2026-12-05: a 14 MB answer). The API's problems are
+ * bounded alike (functions/shared/problem.ts), and end their list the same way.
+ */
+const MOST_LISTED = 100;
+const MOST_CHARS = 512;
+
+function listed(errors: readonly { field: string; message: string }[]): { field: string; message: string }[] {
+  const shown = errors
+    .slice(0, MOST_LISTED)
+    .map(({ field, message }) => ({ field: cut(field), message: cut(message) }));
+  const rest = errors.length - shown.length;
+  return rest > 0 ? [...shown, { field: '', message: `and ${rest} more not listed` }] : shown;
+}
+
+function cut(text: string): string {
+  if (text.length <= MOST_CHARS) return text;
+  // Not half a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(MOST_CHARS - 1)) ? MOST_CHARS - 1 : MOST_CHARS;
+  return `${text.slice(0, end)}... (${text.length - end} more characters)`;
 }
 
 /**

@@ -500,7 +500,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
         title: 'Bad Request',
         status: 400,
         code,
-        detail: expect.stringMatching(`^${field}: `),
+        detail: expect.stringMatching(`^${escapeRegExp(detailPrefix(query, field))}`),
         errors: [{ field, message: expect.stringMatching(message) }],
       });
       expect(harness.eventBridge.deadLetters.list()).toHaveLength(2);
@@ -547,12 +547,35 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       title: 'Bad Request',
       status: 400,
       code: 'invalid_request',
-      detail: `limt: ${takes}`,
+      detail: `Query parameter "limt" ${takes}`,
       errors: [
         { field: 'limt', message: takes },
         { field: 'kind', message: takes },
       ],
     });
+  });
+
+  // Diff review, 2026-12-05: a body of 200,000 ids that were not text was answered with each one listed (14 MB).
+  it('lists at most 100 fields at fault, each cut to 512 characters, and counts the rest', async () => {
+    // Prepare
+    const long = 'k'.repeat(3_000);
+    // Act
+    const numbers = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+      method: 'POST',
+      body: JSON.stringify({ ids: Array.from({ length: 250 }, (_, i) => i) }),
+    });
+    const longKey = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+      method: 'POST',
+      body: JSON.stringify({ [long]: 1 }),
+    });
+    // Assess
+    const listed = ((await numbers.json()) as { errors: { field: string; message: string }[] }).errors;
+    expect(listed).toHaveLength(101);
+    expect(listed[99]).toEqual({ field: '/ids/99', message: 'must be a dead-letter id (a string)' });
+    expect(listed[100]).toEqual({ field: '', message: 'and 150 more not listed' });
+    const cut = (await longKey.json()) as { detail: string; errors: { field: string }[] };
+    expect(cut.errors[0]?.field).toBe(`/${'k'.repeat(511)}... (2489 more characters)`);
+    expect(cut.detail.length).toBeLessThan(600);
   });
 
   it('answers a redrive body over the size limit 413 in problem+json, and redrives nothing', async () => {
@@ -626,3 +649,13 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     }
   });
 });
+
+/** How a /_local/ problem's detail starts: a query parameter named as one, the body's fields by pointer. */
+function detailPrefix(query: string, field: string): string {
+  if (query !== '') return `Query parameter ${JSON.stringify(field)} `;
+  return `${field === '' ? 'The request body' : field}: `;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -40,6 +40,12 @@ describe('embedded EventBridge: members the JSON protocol cannot read', () => {
     ['an HTTP date', 'Tue, 29 Apr 2014 18:30:38 GMT'],
     ['a time with no offset, which would be read in the server time zone', '2024-06-01T12:00:00'],
     ['a date alone', '2024-06-01'],
+    // Diff review, 2026-12-05: Date rolled these over into the next day or month.
+    ['the 30th of February', '2024-02-30T00:00:00Z'],
+    ['the 29th of February of a common year', '2023-02-29T12:00:00Z'],
+    ['hour 24', '2024-06-01T24:00:00Z'],
+    ['month 13', '2024-13-01T00:00:00Z'],
+    ['a leap second, which Date cannot hold', '2016-12-31T23:59:60Z'],
   ])('refuses a PutEvents Time that is %s, delivering nothing', async (_, time) => {
     // Prepare
     await routeAllToQueue();
@@ -62,12 +68,18 @@ describe('embedded EventBridge: members the JSON protocol cannot read', () => {
       { ...ENTRY, Time: 1_717_243_200 },
       { ...ENTRY, Time: '2024-06-01T12:00:00Z' },
       { ...ENTRY, Time: '2024-06-01T14:00:00.5+02:00' },
+      { ...ENTRY, Time: '2024-02-29T12:00:00z' },
     ]);
     await harness.eventBridge.idle();
     // Assess
     expect(answer.status).toBe(200);
     const times = harness.eventBridge.queues.peek(queueArn('q')).map((m) => JSON.parse(m.body).time);
-    expect(times).toEqual(['2024-06-01T12:00:00Z', '2024-06-01T12:00:00Z', '2024-06-01T12:00:00Z']);
+    expect(times).toEqual([
+      '2024-06-01T12:00:00Z',
+      '2024-06-01T12:00:00Z',
+      '2024-06-01T12:00:00Z',
+      '2024-02-29T12:00:00Z',
+    ]);
   });
 
   it('refuses a null among PutEvents entries, delivering none of them', async () => {
