@@ -684,9 +684,7 @@ export class ControlPlane {
     const targets = req.array('Targets', { required: true, min: 1, max: 100 }) ?? [];
     const replaying = this.#restoringAt !== undefined;
     const modelled = targets.map((t) => (isObject(t) ? modelTarget(t, replaying) : t));
-    const parsed = modelled.map((t, i) => {
-      return readTarget(req.listMember(t, 'Targets', i));
-    });
+    const parsed = modelled.map((t, i) => readTarget(req.listMember(t, 'Targets', i)));
     req.check();
     const bus = this.#bus(busName);
     const managed = this.#managedRule(bus.name, ruleName ?? '');
