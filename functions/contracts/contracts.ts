@@ -1,5 +1,4 @@
 // Use cases: registering immutable contract versions and reading the catalogue.
-import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { ContractTypeSchema, majorOf, SemverSchema, SharingSchema } from '../../contracts/naming.js';
 import { requireSystem } from '../shared/access.js';
@@ -24,6 +23,7 @@ import {
 import {
   type ContractHead,
   type ContractVersion,
+  contractDifferences,
   type Principal,
   type Registry,
   RegistryConflictError,
@@ -127,7 +127,7 @@ export async function registerContract(
     if (error instanceof RegistryConflictError) {
       // Named, so that a changed description is not taken for a changed schema (walkthrough review, 2026-12-05).
       const stored = await ports.registry.getContractVersion(input.type, input.version);
-      const parts = stored ? differences(stored, contract) : [];
+      const parts = stored ? contractDifferences(stored, contract) : [];
       const what = parts.length > 0 ? parts.join(' and ') : 'definition';
       throw new ConflictError(
         'contract_version_conflict',
@@ -146,20 +146,6 @@ export async function registerContract(
     }
     throw error;
   }
-}
-
-/** What of a version's definition `given` changes from `stored`: its schema, description or sharing. */
-function differences(
-  stored: ContractVersion,
-  given: ContractVersion,
-): Array<'schema' | 'description' | 'sharing'> {
-  return [
-    ...(isDeepStrictEqual(stored.schema, JSON.parse(JSON.stringify(given.schema)))
-      ? []
-      : ['schema' as const]),
-    ...(stored.description === given.description ? [] : ['description' as const]),
-    ...(stored.sharing === given.sharing ? [] : ['sharing' as const]),
-  ];
 }
 
 function sharingNeedsNewMajor(contract: ContractVersion, what: string, sharing: string): ConflictError {

@@ -1,7 +1,6 @@
 // The registry port on one DynamoDB table (keys and access patterns: docs/registry.md). Every change and its
 // audit entry are written in one transaction whose conditions enforce the registry's rules.
 import { createHash, randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -17,6 +16,7 @@ import {
   type AuditEntry,
   type ContractHead,
   type ContractVersion,
+  contractDifferences,
   type Department,
   type Principal,
   Registry,
@@ -380,11 +380,7 @@ export class DynamoDbRegistry extends Registry {
       throw new RegistryConflictError(`${entity} changed concurrently`, entity);
     }
     const existing = toContract(existingItem);
-    const same =
-      existing.description === contract.description &&
-      existing.sharing === contract.sharing &&
-      isDeepStrictEqual(existing.schema, JSON.parse(JSON.stringify(contract.schema)));
-    if (same) return 'unchanged';
+    if (contractDifferences(existing, contract).length === 0) return 'unchanged';
     throw new RegistryConflictError(
       `${type} ${contract.version} exists with a different schema, description or sharing; publish a new version`,
       entity,

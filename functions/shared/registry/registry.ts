@@ -1,5 +1,7 @@
 // The registry port: departments, systems, API keys, contracts, subscriptions and the audit trail.
 // Use cases depend on this abstract class; the DynamoDB adapter (dynamodb-registry.ts) implements it.
+import { isDeepStrictEqual } from 'node:util';
+
 export type Sharing = 'open' | 'conditional' | 'restricted';
 
 /** Who is calling, as resolved from an API key. */
@@ -34,6 +36,23 @@ export interface ContractVersion {
   readonly ownerDepartment: string;
   readonly createdBy: string;
   readonly createdAt: string;
+}
+
+/**
+ * What of its definition `given` changes from the version `stored` under its type and version: its schema (compared
+ * as stored, through JSON), description or sharing. None: the same version, registered again.
+ */
+export function contractDifferences(
+  stored: ContractVersion,
+  given: ContractVersion,
+): Array<'schema' | 'description' | 'sharing'> {
+  return [
+    ...(isDeepStrictEqual(stored.schema, JSON.parse(JSON.stringify(given.schema)))
+      ? []
+      : ['schema' as const]),
+    ...(stored.description === given.description ? [] : ['description' as const]),
+    ...(stored.sharing === given.sharing ? [] : ['sharing' as const]),
+  ];
 }
 
 /** A contract version without its schema, as listings read it. */
