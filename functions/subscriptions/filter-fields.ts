@@ -126,3 +126,77 @@ export function usesWildcard(pattern: unknown): boolean {
     });
   });
 }
+
+/**
+ * Where in a rule's pattern the place EventBridge names in a refusal falls: the path of the innermost value, or
+ * object member (its key, colon and value), that holds the character before `column`. EventBridge's parser stands
+ * just past the token it was reading when it met the fault (past a string's opening quote, past a key's colon), so
+ * that character lies in the token at fault. The pattern must be what `JSON.stringify(pattern)` wrote: one line,
+ * no spaces; undefined when it is not, or the column falls outside it.
+ */
+export function patternPlace(pattern: unknown, text: string, column: number): PropertyKey[] | undefined {
+  const offset = column - 2;
+  let written = '';
+  let found: PropertyKey[] | undefined;
+  const hold = (start: number, path: PropertyKey[]) => {
+    // Spans nest, and an inner one is recorded first: the first to hold the offset is the innermost.
+    if (found === undefined && start <= offset && offset < written.length) found = path;
+  };
+  const write = (value: unknown, path: PropertyKey[]): void => {
+    const start = written.length;
+    if (Array.isArray(value)) {
+      written += '[';
+      value.forEach((element, index) => {
+        if (index > 0) written += ',';
+        write(element, [...path, index]);
+      });
+      written += ']';
+    } else if (typeof value === 'object' && value !== null) {
+      written += '{';
+      let first = true;
+      for (const [key, member] of Object.entries(value)) {
+        if (member === undefined) continue;
+        if (!first) written += ',';
+        first = false;
+        const memberStart = written.length;
+        written += `${JSON.stringify(key)}:`;
+        write(member, [...path, key]);
+        hold(memberStart, [...path, key]);
+      }
+      written += '}';
+    } else {
+      written += JSON.stringify(value);
+    }
+    hold(start, path);
+  };
+  write(pattern, []);
+  return written === text ? found : undefined;
+}
+
+/**
+ * A place in a filter no deeper than the condition it is in: `["amount", 0, "numeric"]` for `["amount", 0,
+ * "numeric", 1]`. Inside a condition EventBridge's parser stands where it decided, which may be past the part at
+ * fault (a numeric operator is judged once its value is read), so the place names the condition, and the
+ * reason what is wrong with it.
+ */
+export function conditionPlace(filter: unknown, path: readonly PropertyKey[]): PropertyKey[] {
+  let fields = asSchema(filter);
+  let at = 0;
+  while (fields !== undefined && at < path.length) {
+    const key = path[at] as string;
+    const value = fields[key];
+    if (key === '$or' && Array.isArray(value)) {
+      // `$or` holds branches, each a filter of its own.
+      fields = asSchema(value[path[at + 1] as number]);
+      at += 2;
+    } else if (Array.isArray(value)) {
+      // A field's values and conditions: the condition's own key ends the place.
+      const condition = asSchema(value[path[at + 1] as number]);
+      return path.slice(0, condition === undefined ? at + 2 : at + 3);
+    } else {
+      fields = asSchema(value);
+      at += 1;
+    }
+  }
+  return path.slice(0, at);
+}

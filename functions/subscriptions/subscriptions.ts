@@ -21,6 +21,7 @@ import {
 import { parseRequest } from '../shared/http.js';
 import { internalHostReason } from '../shared/internal-address.js';
 import { jsonObject } from '../shared/json-object.js';
+import { jsonPointer } from '../shared/json-pointer.js';
 import { logger } from '../shared/logger.js';
 import {
   decodePageToken,
@@ -37,7 +38,7 @@ import {
   type Subscription,
   type SubscriptionKey,
 } from '../shared/registry/registry.js';
-import { fieldNoSchemaAllows, usesWildcard } from './filter-fields.js';
+import { conditionPlace, fieldNoSchemaAllows, patternPlace, usesWildcard } from './filter-fields.js';
 
 export type { EndpointPolicy };
 
@@ -137,14 +138,21 @@ export function eventPatternFor(
   contract: Pick<ContractVersion, 'type' | 'ownerDepartment' | 'major'>,
   filter?: Record<string, unknown>,
 ): string {
-  return JSON.stringify({
+  return JSON.stringify(patternFor(contract, filter));
+}
+
+function patternFor(
+  contract: Pick<ContractVersion, 'type' | 'ownerDepartment' | 'major'>,
+  filter?: Record<string, unknown>,
+) {
+  return {
     source: [busSource(contract.ownerDepartment)],
     'detail-type': [contract.type],
     detail: {
       dataschema: [{ prefix: majorPrefix(contract.type, contract.major) }],
       ...(filter ? { data: filter } : {}),
     },
-  });
+  };
 }
 
 export async function createSubscription(
@@ -206,7 +214,7 @@ export async function createSubscription(
     if (error instanceof InvalidRulePatternError) {
       const message = filterShare(error.message, contract, subscription.filter);
       throw new BadRequestError('invalid_filter', `EventBridge refuses the filter: ${message}`, {
-        fields: [{ field: '/filter', message }],
+        fields: [{ field: filterFault(error.message, contract, subscription.filter), message }],
         cause: error,
       });
     }
@@ -281,6 +289,26 @@ function filterShare(
   const own = eventPatternFor(contract, {}).length - 2;
   const limit = Number(tooLong[2]);
   return `the rule's pattern would be ${tooLong[1]} characters and EventBridge takes at most ${limit}; sharebus's own conditions for ${contract.type} take ${own}, so the filter (written as compact JSON) may take ${limit - own}, and it takes ${JSON.stringify(filter).length}.`;
+}
+
+/**
+ * The JSON Pointer of the filter's part at fault, from where EventBridge's parser stood in the rule's pattern when
+ * it refused it: its reason ends `\n at [Source: (String)"PATTERN"; line: 1, column: N]`. `/filter` when the
+ * refusal names no place (a CIDR fault, a pattern too long) or one outside the filter.
+ */
+function filterFault(
+  message: string,
+  contract: Pick<ContractVersion, 'type' | 'ownerDepartment' | 'major'>,
+  filter: Record<string, unknown> | undefined,
+): string {
+  const column = message.includes('\n at [Source: (String)"')
+    ? /; line: 1, column: (\d+)\]$/.exec(message)?.[1]
+    : undefined;
+  const pattern = patternFor(contract, filter);
+  const path =
+    column === undefined ? undefined : patternPlace(pattern, JSON.stringify(pattern), Number(column));
+  if (path === undefined || path[0] !== 'detail' || path[1] !== 'data') return '/filter';
+  return `/filter${jsonPointer(conditionPlace(filter, path.slice(2)))}`;
 }
 
 function sameSubscription(existingId: string, cause?: unknown): ConflictError {

@@ -664,7 +664,7 @@ describe('refused requests', () => {
       }),
       status: 400,
       code: 'invalid_filter',
-      field: '/filter',
+      field: '/filter/areaM2/0/numeric',
     },
     {
       name: 'an endpoint that is not a URL',

@@ -298,14 +298,19 @@ describe('createSubscription', () => {
   );
 
   it.each([
-    { why: 'an invalid one', filter: { employees: [{ numeric: ['>>', 10] }] } },
+    {
+      why: 'an invalid one',
+      filter: { employees: [{ numeric: ['>>', 10] }] },
+      field: '/filter/employees/0/numeric',
+    },
     {
       why: 'one past its length limit',
       filter: { companyId: Array.from({ length: 2_000 }, (_, n) => `c${n}`) },
+      field: '/filter',
     },
   ])(
     'refuses a filter EventBridge refuses, $why, with 400 invalid_filter, leaving nothing',
-    async ({ filter }) => {
+    async ({ filter, field }) => {
       // Prepare
       const { ports, ruleNames } = await setUp();
       const before = await tableSnapshot(test);
@@ -314,11 +319,38 @@ describe('createSubscription', () => {
         createSubscription(ports, grants, { type: TYPE, filter, endpoint: { url: HOOK } }),
       );
       // Assess
-      expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field: '/filter' }] });
+      expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field }] });
       expect(await tableSnapshot(test)).toEqual(before);
       expect(await ruleNames()).toEqual([]);
     },
   );
+
+  it.each([
+    { filter: { employees: 'ten' }, field: '/filter/employees' },
+    { filter: { employees: [{ numeric: ['>', 'ten'] }] }, field: '/filter/employees/0/numeric' },
+    { filter: { companyId: ['c1'], employees: [{ between: [1, 2] }] }, field: '/filter/employees/0/between' },
+    { filter: { companyId: ['c1'], address: { city: [] } }, field: '/filter/address/city' },
+    { filter: { 'a/b~c': [{ prefix: 1 }] }, field: '/filter/a~1b~0c/0/prefix' },
+    {
+      filter: { $or: [{ companyId: ['c1'] }, { companyId: [{ wildcard: 'c**' }] }] },
+      field: '/filter/$or/1/companyId/0/wildcard',
+    },
+    { filter: { companyId: [{ 'anything-but': [1, true] }] }, field: '/filter/companyId/0/anything-but' },
+    { filter: { companyId: [{ exists: true, prefix: 'c' }] }, field: '/filter/companyId/0/prefix' },
+    // EventBridge names no place for a CIDR fault: the whole filter is named.
+    { filter: { companyId: ['c1'], ip: [{ cidr: '10.0.0.0/99' }] }, field: '/filter' },
+  ])('names the part of the filter EventBridge refuses ($field) for $filter', async ({ filter, field }) => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, filter, endpoint: { url: HOOK } }),
+    );
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field }] });
+    expect(error.message).not.toContain('[Source:');
+    expect(await ruleNames()).toEqual([]);
+  });
 
   it.each([
     ['>>', 'Unrecognized numeric range operator: >>'],
@@ -341,7 +373,7 @@ describe('createSubscription', () => {
       const reason = `Event pattern is not valid. Reason: ${why}`;
       expect(error).toMatchObject({
         message: `EventBridge refuses the filter: ${reason}`,
-        fields: [{ field: '/filter', message: reason }],
+        fields: [{ field: '/filter/employees/0/numeric', message: reason }],
       });
     },
   );

@@ -1,4 +1,9 @@
-import { fieldNoSchemaAllows, usesWildcard } from '../../../functions/subscriptions/filter-fields.js';
+import {
+  conditionPlace,
+  fieldNoSchemaAllows,
+  patternPlace,
+  usesWildcard,
+} from '../../../functions/subscriptions/filter-fields.js';
 
 const closed = {
   type: 'object',
@@ -79,5 +84,58 @@ describe('usesWildcard', () => {
     ['a prefix', { name: [{ prefix: 'a' }] }, false],
   ])('%s: %s', (_why, filter, expected) => {
     expect(usesWildcard(filter)).toBe(expected);
+  });
+});
+
+describe('patternPlace', () => {
+  const pattern = { source: ['s'], detail: { data: { 'a/b': [{ prefix: 1 }], n: [1, 2] } } };
+  const text = JSON.stringify(pattern);
+  const columnAfter = (snippet: string) => text.indexOf(snippet) + snippet.length + 1;
+
+  it.each([
+    // Past a value: the value.
+    ['{"prefix":1', ['detail', 'data', 'a/b', 0, 'prefix']],
+    // Past a key's colon: the member.
+    ['"n":', ['detail', 'data', 'n']],
+    // Past an element and its comma, or a closing bracket: the element, the list.
+    ['[1,', ['detail', 'data', 'n']],
+    ['[1', ['detail', 'data', 'n', 0]],
+    ['[1,2]', ['detail', 'data', 'n']],
+    // Past a string's opening quote.
+    ['["', ['source', 0]],
+  ])('places the column just past %j at %j', (snippet, path) => {
+    expect(patternPlace(pattern, text, columnAfter(snippet))).toEqual(path);
+  });
+
+  it('names no place for text that is not the compact JSON of the pattern, or a column outside it', () => {
+    expect(patternPlace(pattern, JSON.stringify(pattern, null, 1), 20)).toBeUndefined();
+    expect(patternPlace(pattern, text, text.length + 5)).toBeUndefined();
+    expect(patternPlace(pattern, text, 1)).toBeUndefined();
+  });
+});
+
+describe('conditionPlace', () => {
+  it.each([
+    [{ n: [{ numeric: ['>', 'x'] }] }, ['n', 0, 'numeric', 1], ['n', 0, 'numeric']],
+    [
+      { n: [{ 'anything-but': { prefix: 3 } }] },
+      ['n', 0, 'anything-but', 'prefix'],
+      ['n', 0, 'anything-but'],
+    ],
+    [{ a: { b: ['x', 2] } }, ['a', 'b', 1], ['a', 'b', 1]],
+    [{ a: { b: [] } }, ['a', 'b'], ['a', 'b']],
+    [{ a: 'x' }, ['a'], ['a']],
+    [
+      { $or: [{ a: ['x'] }, { b: [{ wildcard: 'x**' }] }] },
+      ['$or', 1, 'b', 0, 'wildcard'],
+      ['$or', 1, 'b', 0, 'wildcard'],
+    ],
+    [
+      { $or: [{ a: ['x'] }, { b: { c: [{ numeric: [1] }] } }] },
+      ['$or', 1, 'b', 'c', 0, 'numeric', 0],
+      ['$or', 1, 'b', 'c', 0, 'numeric'],
+    ],
+  ])('cuts the place in %j from %j to %j', (filter, path, expected) => {
+    expect(conditionPlace(filter, path)).toEqual(expected);
   });
 });
