@@ -130,7 +130,14 @@ export function compileTargetInput(target: TargetInputConfig, replaying = false)
 /** Marks an integer JSON.parse would round in the event the renderer reads; restored in what it renders. */
 const MARK_OPEN = '\uE000';
 const MARK_CLOSE = '\uE001';
-const MARKED = /"\uE000(\d+)\uE001"|\uE000(\d+)\uE001/g;
+/** Opens a marker put inside text (a JSON string, a string template), where the number goes in as digits. */
+const MARK_IN_TEXT = '\uE002';
+/** A marker as JSON (a string, which its number replaces, quotes and all), or put inside text. */
+const MARKED = /"\uE000(\d+)\uE001"|[\uE000\uE002](\d+)\uE001/g;
+/** Markers put inside text: a quote beside one is the template's own, not the marker's. */
+const inText = (text: string): string => text.replaceAll(MARK_OPEN, MARK_IN_TEXT);
+/** A JSON number's text, read where the sticky regex's lastIndex is set. */
+const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
 /**
  * A renderer that reads integers beyond 2^53 in the event exactly, as AWS's JSON reader does (Jackson reads them
@@ -146,8 +153,8 @@ function withExactIntegers(render: TargetInputRenderer): TargetInputRenderer {
     if (exact.length === 0 || marked === undefined) return render(ctx);
     const result = render({ ...ctx, event: JSON.parse(marked) as Record<string, unknown> });
     if (!result.ok) return result;
-    const payload = result.payload.replace(MARKED, (_m, quoted?: string, bare?: string) => {
-      return exact[Number(quoted ?? bare)] ?? '';
+    const payload = result.payload.replace(MARKED, (_m, json?: string, text?: string) => {
+      return exact[Number(json ?? text)] ?? '';
     });
     return { ok: true, payload };
   };
@@ -158,7 +165,7 @@ function withExactIntegers(render: TargetInputRenderer): TargetInputRenderer {
  * pushed on `exact`), or undefined when the text already holds a marker character.
  */
 function markLargeIntegers(text: string, exact: string[]): string | undefined {
-  if (/[\uE000\uE001]|\\u[eE]00[01]/.test(text)) return undefined;
+  if (/[\uE000-\uE002]|\\u[eE]00[0-2]/.test(text)) return undefined;
   let out = '';
   let from = 0;
   for (let i = 0; i < text.length; i++) {
@@ -168,7 +175,8 @@ function markLargeIntegers(text: string, exact: string[]): string | undefined {
       continue;
     }
     if (c !== 45 /* - */ && (c < 48 || c > 57)) continue;
-    const token = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400))?.[0] ?? '';
+    NUMBER.lastIndex = i;
+    const token = NUMBER.exec(text)?.[0] ?? '';
     if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
       out += `${text.slice(from, i)}"${MARK_OPEN}${exact.length}${MARK_CLOSE}"`;
       exact.push(token);
@@ -263,7 +271,7 @@ function compileTransformer(
       const lookup = lookups.get(name);
       const result = lookup ? lookup(ctx) : { found: false, value: undefined };
       if (!result.found) return '';
-      const text = typeof result.value === 'string' ? result.value : unquoted(result.value);
+      const text = inText(typeof result.value === 'string' ? result.value : unquoted(result.value));
       return insideJsonString ? JSON.stringify(text).slice(1, -1) : text;
     });
     return { ok: true, payload: out };
@@ -309,7 +317,7 @@ function renderAsJson(result: { found: boolean; value: unknown; json?: string })
 function renderInString(result: { found: boolean; value: unknown; json?: string }): string {
   if (!result.found || result.value === undefined) return '';
   const v = result.value;
-  if (typeof v === 'string') return JSON.stringify(v).slice(1, -1);
+  if (typeof v === 'string') return inText(JSON.stringify(v).slice(1, -1));
   // Objects and lists keep their quotes here, so the template no longer parses and AWS delivers nothing.
   return result.json ?? JSON.stringify(v);
 }

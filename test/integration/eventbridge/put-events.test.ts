@@ -266,6 +266,20 @@ describe('embedded EventBridge: PutEvents', () => {
             Arn: `${LAMBDA_ARN}-text`,
             InputTransformer: { ...paths, InputTemplate: '"id <id> n <n>"' },
           },
+          // Quoted whole, the number stays a string, as a small one does; the template's quotes are its own.
+          {
+            Id: 'quoted',
+            Arn: `${LAMBDA_ARN}-quoted`,
+            InputTransformer: {
+              InputPathsMap: { ...paths.InputPathsMap, small: '$.detail.small' },
+              InputTemplate: '{"id": "<id>", "small": "<small>", "q": "\\"<id>"}',
+            },
+          },
+          {
+            Id: 'whole',
+            Arn: `${LAMBDA_ARN}-whole`,
+            InputTransformer: { ...paths, InputTemplate: '"<id>"' },
+          },
         ],
       }),
     );
@@ -282,7 +296,39 @@ describe('embedded EventBridge: PutEvents', () => {
       path: '{"id":1234567890123456789,"n":-98765432109876543210,"s":"1234567890123456789","small":12}',
       json: '{"id":1234567890123456789,"text":"id 1234567890123456789","all":[-98765432109876543210,1.50]}',
       text: '"id 1234567890123456789 n -98765432109876543210"',
+      quoted: '{"id":"1234567890123456789","small":"12","q":"\\"1234567890123456789"}',
+      whole: '"1234567890123456789"',
     });
+  });
+
+  it('renders an event holding an integer of hundreds of digits through InputPath, exactly', async () => {
+    // Prepare
+    const big = '9'.repeat(450);
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'long', EventPattern: '{"source":["sharebus.long"]}' }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'long',
+        Targets: [
+          { Id: 's', Arn: `${LAMBDA_ARN}-s`, InputPath: '$.detail.s' },
+          { Id: 'big', Arn: `${LAMBDA_ARN}-big`, InputPath: '$.detail.big' },
+        ],
+      }),
+    );
+    // Act
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [{ Source: 'sharebus.long', DetailType: 'Long', Detail: `{"big": ${big}, "s": "hello"}` }],
+      }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    const byTarget = Object.fromEntries(
+      harness.invocations.map((i) => [i.functionArn.split('-').pop(), i.payload]),
+    );
+    expect(byTarget).toEqual({ s: '"hello"', big });
+    expect(harness.eventBridge.deadLetters.list()).toEqual([]);
   });
 
   it("refuses the whole request for an entry's malformed EventBusName or TraceHeader, and delivers none", async () => {
