@@ -272,7 +272,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     if (this.control.ruleExists(ruleArn(this.#scope, busName, archiveRuleName(name)), busName)) {
       throw ruleCollision(name);
     }
-    const compiled = eventPattern !== undefined ? compileRulePattern(eventPattern) : undefined;
+    const compiled = eventPattern !== undefined ? compileArchivePattern(eventPattern) : undefined;
     // A file of this name from versions before segments is not this archive's (see #removeStaleEvents): were it
     // left, the next start would move its events into this archive.
     const stray = join(this.#dir ?? '', 'archives', `${name}.jsonl`);
@@ -424,7 +424,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       throw validationError('At least one of EventPattern, RetentionDays or Description must be provided.');
     }
     const archive = this.#archiveNamed(name);
-    const compiled = eventPattern ? compileRulePattern(eventPattern) : undefined;
+    const compiled = eventPattern ? compileArchivePattern(eventPattern) : undefined;
     // Every update puts the managed rule and its target back (recorded, even for a description only);
     // with the source bus gone there is nowhere to put it.
     if (!this.control.hasBus(archive.busName)) {
@@ -441,13 +441,10 @@ export class ArchiveStore implements ManagedRuleOwner {
     }
     if (eventPattern !== undefined) {
       // An empty pattern removes the archive's filter (recorded).
-      if (compiled) {
-        archive.compiled = compiled;
-        archive.eventPattern = eventPattern;
-      } else {
-        delete archive.compiled;
-        delete archive.eventPattern;
-      }
+      if (eventPattern) archive.eventPattern = eventPattern;
+      else delete archive.eventPattern;
+      if (compiled) archive.compiled = compiled;
+      else delete archive.compiled;
     }
     if (description === '') delete archive.description;
     else if (description !== undefined) archive.description = description;
@@ -843,9 +840,11 @@ export class ArchiveStore implements ManagedRuleOwner {
   }
 
   /** A saved archive's pattern compiled, or the error that stops the start naming the file and the archive. */
-  #savedPattern(saved: SavedArchive): ReturnType<typeof compileRulePattern> {
+  #savedPattern(saved: SavedArchive): { compiled?: CompiledPattern } {
+    if (saved.eventPattern === undefined) return {};
     try {
-      return compileRulePattern(saved.eventPattern ?? '');
+      const compiled = compileArchivePattern(saved.eventPattern);
+      return compiled ? { compiled } : {};
     } catch (error) {
       throw cannotRead(join(this.#dir ?? '', 'archives.json'), `archive ${saved.name}: ${reasonOf(error)}`);
     }
@@ -951,9 +950,8 @@ export class ArchiveStore implements ManagedRuleOwner {
         sourceArn: s.sourceArn,
         busName: s.busName,
         ...(s.description !== undefined ? { description: s.description } : {}),
-        ...(s.eventPattern !== undefined
-          ? { eventPattern: s.eventPattern, compiled: this.#savedPattern(s) }
-          : {}),
+        ...(s.eventPattern !== undefined ? { eventPattern: s.eventPattern } : {}),
+        ...this.#savedPattern(s),
         ...(s.kmsKeyIdentifier !== undefined ? { kmsKeyIdentifier: s.kmsKeyIdentifier } : {}),
         retentionDays: s.retentionDays,
         creationTime: s.creationTime,
@@ -1014,6 +1012,21 @@ const ruleCollision = (archive: string): EventBridgeApiError =>
   alreadyExists(
     `A rule with the pattern '${archiveRuleName(archive)}' already exists. Please choose a different archive name or delete your rule, then, try again.`,
   );
+
+/**
+ * What an archive takes, judged as its managed rule judges (archiveRulePattern): by the archive's pattern less any
+ * top-level `replay-name`, which the rule overrides (replayed events never reach an archive). Undefined when
+ * nothing else is left: every event. The pattern is refused as PutRule refuses it, whole. Before (2026-12-05) the
+ * `replay-name` member was kept, so `{"replay-name": [{"exists": true}], "source": ["x"]}` archived nothing while
+ * its managed rule showed `{"replay-name":[{"exists":false}],"source":["x"]}`.
+ */
+function compileArchivePattern(pattern: string): CompiledPattern | undefined {
+  const compiled = compileRulePattern(pattern);
+  const fields = JSON.parse(pattern) as Record<string, unknown>;
+  if (!Object.hasOwn(fields, 'replay-name')) return compiled;
+  const { 'replay-name': _replaced, ...rest } = fields;
+  return Object.keys(rest).length === 0 ? undefined : compileRulePattern(JSON.stringify(rest));
+}
 
 /**
  * The managed rule's pattern as AWS writes it (recorded): compact JSON, the exclusion of replayed events

@@ -925,6 +925,36 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
     expect(archive.EventPattern).toBe(spaced);
   });
 
+  it('archives what its managed rule matches, a replay-name condition of its pattern overridden', async () => {
+    // Prepare: the first archive's pattern alone would take no event put on the bus; its rule takes source "x".
+    const create = (ArchiveName: string, EventPattern: string) =>
+      harness.client.send(new CreateArchiveCommand({ ArchiveName, EventSourceArn: BUS_ARN, EventPattern }));
+    await create('x-only', '{"replay-name":[{"exists":true}],"source":["x"]}');
+    await create('all', '{"replay-name":["r1"]}');
+    await create('updated', '{"source":["y"]}');
+    await harness.client.send(
+      new UpdateArchiveCommand({
+        ArchiveName: 'updated',
+        EventPattern: '{"replay-name":["r1"],"source":["x"]}',
+      }),
+    );
+    // Act
+    await putOrders(harness, [1], 'x');
+    await putOrders(harness, [2], 'y');
+    await harness.eventBridge.idle();
+    // Assess
+    const counts = async (h: Harness) =>
+      Promise.all(
+        ['x-only', 'all', 'updated'].map(
+          async (ArchiveName) =>
+            (await h.client.send(new DescribeArchiveCommand({ ArchiveName }))).EventCount,
+        ),
+      );
+    expect(await counts(harness)).toEqual([1, 2, 1]);
+    const updated = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'updated' }));
+    expect(updated.EventPattern).toBe('{"replay-name":["r1"],"source":["x"]}');
+  });
+
   it('shows the managed rule on its own bus only', async () => {
     // Prepare
     await harness.client.send(new CreateEventBusCommand({ Name: 'elsewhere' }));
@@ -1635,6 +1665,48 @@ describe('embedded EventBridge: archives in dataDir', () => {
     }
     // Assess
     expect(counts).toEqual([3, 3]);
+  });
+
+  it('archives after a restart what its managed rule matches, a replay-name condition overridden', async () => {
+    // Prepare
+    const first = await startHarness({ dataDir });
+    try {
+      await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+      await first.client.send(
+        new CreateArchiveCommand({
+          ArchiveName: 'x-only',
+          EventSourceArn: BUS_ARN,
+          EventPattern: '{"replay-name":[{"exists":true}],"source":["x"]}',
+        }),
+      );
+      await first.client.send(
+        new CreateArchiveCommand({
+          ArchiveName: 'all',
+          EventSourceArn: BUS_ARN,
+          EventPattern: '{"replay-name":["r"]}',
+        }),
+      );
+    } finally {
+      await first.close();
+    }
+    // Act
+    const second = await startHarness({ dataDir });
+    let counts: (number | undefined)[] = [];
+    try {
+      await putOrders(second, [1], 'x');
+      await putOrders(second, [2], 'y');
+      await second.eventBridge.idle();
+      counts = await Promise.all(
+        ['x-only', 'all'].map(
+          async (ArchiveName) =>
+            (await second.client.send(new DescribeArchiveCommand({ ArchiveName }))).EventCount,
+        ),
+      );
+    } finally {
+      await second.close();
+    }
+    // Assess
+    expect(counts).toEqual([1, 2]);
   });
 
   it('keeps archives and their events across a restart and replays them', async () => {
