@@ -139,7 +139,16 @@ function utf8Text(bytes: Buffer): string {
  * type error).
  */
 export function zodProblems(error: z.ZodError, prefix = '', input?: unknown): FieldProblem[] {
-  return error.issues.flatMap((issue) => {
+  // zod judges a list's or string's length even on a value of the wrong kind ("must be a list" and "must hold at
+  // most 100 events" for one string): the kind is what is wrong.
+  const wrongKind = new Set(
+    error.issues.filter((issue) => issue.code === 'invalid_type').map((issue) => jsonPointer(issue.path)),
+  );
+  const judged = error.issues.filter(
+    (issue) =>
+      !((issue.code === 'too_small' || issue.code === 'too_big') && wrongKind.has(jsonPointer(issue.path))),
+  );
+  return judged.flatMap((issue) => {
     const base = prefix + jsonPointer(issue.path);
     // One issue lists every unknown key; each is a field at fault of its own.
     if (issue.code === 'unrecognized_keys') {
@@ -162,9 +171,59 @@ function absent(input: unknown, path: readonly PropertyKey[]): boolean {
   return typeof parent === 'object' && parent !== null && !Object.hasOwn(parent, last);
 }
 
+/** A JSON value as a message names it: a short one itself, a string, list or object by its kind. */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  if (typeof value === 'string') return 'a string';
+  return String(value);
+}
+
+const KIND_WORDS: Record<string, string> = {
+  object: 'an object',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'a boolean',
+};
+
+const UNIT_WORDS: Record<string, string> = { string: 'characters', array: 'items' };
+
+/**
+ * Messages in the API's words for the zod checks that carry no message of their own (a schema's own message wins,
+ * as zod ranks them): "must be an object, got a string" rather than "Invalid input: expected object, received
+ * string", "must be at least 1 characters" rather than "Too small: expected string to have >=1 characters".
+ * Undefined leaves zod's.
+ */
+const requestMessages: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type') {
+    const expected = KIND_WORDS[issue.expected];
+    return expected && `must be ${expected}, got ${kindOf(issue.input)}`;
+  }
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const bound = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+    const unit = UNIT_WORDS[issue.origin];
+    if (unit !== undefined) {
+      if (issue.code === 'too_small' && bound === 1) return 'must not be empty';
+      return `must have ${issue.code === 'too_small' ? 'at least' : 'at most'} ${bound.toLocaleString('en-US')} ${unit}`;
+    }
+    if (issue.origin === 'number' || issue.origin === 'int') {
+      const [inclusive, strict] =
+        issue.code === 'too_small' ? ['at least', 'greater than'] : ['at most', 'less than'];
+      return `must be ${issue.inclusive === false ? strict : inclusive} ${bound}`;
+    }
+  }
+  if (issue.code === 'invalid_value' && issue.values.length > 0) {
+    const values = issue.values.map((value) => JSON.stringify(value));
+    return values.length === 1 ? `must be ${values[0]}` : `must be one of ${values.join(', ')}`;
+  }
+  return undefined;
+};
+
 /** Parses a request body with its zod schema, or a 400 `invalid_request` naming every field at fault. */
 export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
+  const result = schema.safeParse(body, { error: requestMessages });
   if (result.success) return result.data;
   throw invalidRequest(zodProblems(result.error, '', body));
 }

@@ -667,6 +667,17 @@ describe('refused requests', () => {
       field: '/filter/areaM2/0/numeric',
     },
     {
+      name: 'an endpoint given as a string, not an object',
+      method: 'POST',
+      path: '/subscriptions',
+      key: () => otherKey,
+      body: () => ({ type: TYPE, endpoint: 'http://127.0.0.1:1/x' }),
+      status: 400,
+      code: 'invalid_request',
+      field: '/endpoint',
+      detail: /^\/endpoint: must be an object, got a string$/,
+    },
+    {
       name: 'an endpoint that is not a URL',
       method: 'POST',
       path: '/subscriptions',
