@@ -64,6 +64,7 @@ import {
   NAME_PATTERN_TEXT,
   nestsTooDeep,
   page,
+  printed,
   RequestReader,
 } from './request.js';
 import { parseScheduleExpression, type Schedule, type Scheduler } from './schedule.js';
@@ -1494,11 +1495,11 @@ function eventJson(event: Record<string, unknown>, detailText: string): string {
 
 /** How AWS prints the entries list in its "at 'entries'" validation message. */
 function describeEntries(entries: unknown[]): string {
-  const show = (v: unknown): string => (v === undefined || v === null ? 'null' : String(v));
+  const show = printed;
   return `[${entries
     .map((e) => {
       const x = isObject(e) ? e : {};
-      const resources = Array.isArray(x.Resources) ? `[${x.Resources.join(', ')}]` : 'null';
+      const resources = Array.isArray(x.Resources) ? `[${x.Resources.map(printed).join(', ')}]` : 'null';
       return (
         `PutEventsRequestEntry(time=${show(x.Time)}, source=${show(x.Source)}, resources=${resources}, ` +
         `detailType=${show(x.DetailType)}, detail=${show(x.Detail)}, eventBusName=${show(x.EventBusName)}, ` +

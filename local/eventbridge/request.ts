@@ -62,6 +62,16 @@ export const KMS_KEY_FIELD = {
 } as const;
 
 /** Whether a string meets a rule's length and pattern. */
+/**
+ * A request value as AWS's messages print it (Java's toString): null as `null`, a string as itself. A value of
+ * the wrong type is refused later as a SerializationException; until then it is printed as JSON, since `String()`
+ * of an object whose own `toString` is not a function (`{"toString": 1}`) throws.
+ */
+export function printed(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
 function satisfies(value: string, rule: StringRule): boolean {
   return (
     (rule.min === undefined || value.length >= rule.min) &&
@@ -263,7 +273,7 @@ export class RequestReader {
     item: StringRule,
   ): string[] | undefined {
     // Java prints the list the same way in both messages: [a, b].
-    const value = this.array(key, { ...range, describe: (v) => `[${v.join(', ')}]` });
+    const value = this.array(key, { ...range, describe: (v) => `[${v.map(printed).join(', ')}]` });
     if (value === undefined) return undefined;
     if (value.some((v) => typeof v !== 'string'))
       throw serializationError(`Expected a list of strings for ${key}.`);

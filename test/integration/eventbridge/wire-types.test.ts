@@ -158,4 +158,43 @@ describe('embedded EventBridge: members the JSON protocol cannot read', () => {
       { Key: 'x-tenant', Value: 't1', IsValueSecret: false },
     ]);
   });
+
+  it.each([
+    ['Source', { ...ENTRY, Source: { toString: 1 } }, 'Expected a string for Source.'],
+    ['Detail', { ...ENTRY, Detail: { valueOf: 1, toString: 1 } }, 'Expected a string for Detail.'],
+    [
+      'a Resources element',
+      { ...ENTRY, Resources: [{ toString: 1 }] },
+      'Expected a list of strings for Resources.',
+    ],
+  ])(
+    'refuses an object whose own toString is not a function, as %s in a list too long, as a SerializationException',
+    async (_, entry, message) => {
+      // Prepare: review, 2026-12-05: printing the over-long list for its message threw, a 500 the SDK retries.
+      await routeAllToQueue();
+      // Act
+      const answer = await putEvents([entry, ...Array.from({ length: 10 }, () => ENTRY)]);
+      await harness.eventBridge.idle();
+      // Assess
+      expect(answer).toEqual({ status: 400, json: { __type: 'SerializationException', message } });
+      expect(harness.eventBridge.queues.peek(queueArn('q'))).toEqual([]);
+    },
+  );
+
+  it('refuses such an object among too many RemoveTargets ids as a SerializationException, removing nothing', async () => {
+    // Prepare
+    await routeAllToQueue();
+    const ids = [{ toString: 1 }, ...Array.from({ length: 100 }, (_, n) => `t${n}`)];
+    // Act
+    const answer = await rawCall(
+      harness.eventBridge.endpoint,
+      'RemoveTargets',
+      JSON.stringify({ Rule: 'all', Ids: ids }),
+    );
+    const targets = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'all' }));
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.json.__type).toBe('SerializationException');
+    expect(targets.Targets?.map((t) => t.Id)).toEqual(['q']);
+  });
 });
