@@ -104,6 +104,8 @@ interface Job {
   timer?: NodeJS.Timeout | undefined;
   /** Why its last attempt failed. */
   failure?: DeliveryFailureError;
+  /** Its target was removed from the rule while an attempt ran (see targetsRemoved). */
+  targetRemoved?: true;
   /**
    * Set once another store took it over (an asynchronous invocation queued by Lambda, a message in an SQS queue):
    * whether that write landed, once it has been tried.
@@ -358,6 +360,7 @@ export class Dispatcher {
       retries: job.dueAt === undefined && job.failure ? job.retries - 1 : job.retries,
       dueAt: job.dueAt ?? Date.now(),
       ...(failure ? { failure: { code: failure.code, message: failure.message } } : {}),
+      ...(job.targetRemoved ? { targetRemoved: true } : {}),
     };
   }
 
@@ -447,6 +450,10 @@ export class Dispatcher {
 
   #handleFailure(job: Job, failure: DeliveryFailureError): void {
     if (this.#stopped) return;
+    if (job.targetRemoved) {
+      this.#targetGone(job);
+      return;
+    }
     const { maximumRetryAttempts } = job.target.retryPolicy;
     if (!failure.retryable) {
       this.#deadLetter(job, failure, undefined);
@@ -489,13 +496,21 @@ export class Dispatcher {
 
   /**
    * Targets removed from their rule: the deliveries waiting for a retry to them go to the DLQ now, as they would
-   * at their turn. (One running goes when its retry would come.)
+   * at their turn. One whose attempt is running (or queued) gets no retry: should the attempt fail, it goes to the
+   * DLQ then, and so at the next start should the server stop first, even if a target is put under its id by then.
+   * Before (2026-12-05) it went on to such a target, and after a restart to a rule made again under the name.
    */
   targetsRemoved(busName: string, ruleName: string, targetIds: readonly string[]): void {
     for (const job of [...this.#live]) {
       const { rule, target, timer } = job;
-      if (timer === undefined || rule.busName !== busName || rule.name !== ruleName) continue;
-      if (!targetIds.includes(target.id)) continue;
+      if (rule.busName !== busName || rule.name !== ruleName || !targetIds.includes(target.id)) continue;
+      if (timer === undefined) {
+        // Taken over already (by Lambda's queue or an SQS queue): it has landed, or lands, and is not retried here.
+        if (job.landing || job.targetRemoved) continue;
+        job.targetRemoved = true;
+        if (job.id !== undefined) this.options.journal?.wait(this.#saved(job));
+        continue;
+      }
       clearTimeout(timer);
       this.#timers.delete(timer);
       job.timer = undefined;

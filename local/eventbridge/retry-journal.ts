@@ -44,6 +44,11 @@ interface RetryState {
   readonly dueAt: number;
   /** Why the last attempt failed, if one did: what the dead letter says should the event go there. */
   readonly failure?: { readonly code: string; readonly message: string };
+  /**
+   * Its target was removed from the rule while an attempt ran: it gets no more attempts, and the next start sends it
+   * to the DLQ the target had, however the rule and target read by then.
+   */
+  readonly targetRemoved?: true;
 }
 
 /** An event in the log, named by its key in the `wait` lines of its deliveries. */
@@ -176,10 +181,18 @@ export class RetryJournal {
   /** Keeps a delivery waiting (the first time), or its next retry. */
   wait(delivery: SavedDelivery): void {
     const before = this.#waits.get(delivery.id);
-    const { id, retries, dueAt, failure } = delivery;
+    const { id, retries, dueAt, failure, targetRemoved } = delivery;
     if (before) {
       this.#waits.set(id, withRetry(before, delivery));
-      this.#append({ retry: { id, retries, dueAt, ...(failure ? { failure } : {}) } });
+      this.#append({
+        retry: {
+          id,
+          retries,
+          dueAt,
+          ...(failure ? { failure } : {}),
+          ...(targetRemoved ? { targetRemoved } : {}),
+        },
+      });
       return;
     }
     let key = this.#keys.get(delivery.event);
@@ -205,6 +218,7 @@ export class RetryJournal {
       retries,
       dueAt,
       ...(failure ? { failure } : {}),
+      ...(targetRemoved ? { targetRemoved } : {}),
     };
     this.#waits.set(id, wait);
     this.#named(key, 1);
@@ -289,9 +303,16 @@ function eventRecord(key: string, { json, ingestedAt, forwardedFrom }: SavedEven
   return { key, json, ingestedAt, ...(forwardedFrom !== undefined ? { forwardedFrom } : {}) };
 }
 
-function withRetry(wait: WaitRecord, { retries, dueAt, failure }: RetryState): WaitRecord {
+function withRetry(wait: WaitRecord, { retries, dueAt, failure, targetRemoved }: RetryState): WaitRecord {
   const { failure: _before, ...rest } = wait;
-  return { ...rest, retries, dueAt, ...(failure ? { failure } : {}) };
+  return {
+    ...rest,
+    retries,
+    dueAt,
+    ...(failure ? { failure } : {}),
+    // Once removed, always: a later line of an earlier version does not say it.
+    ...(targetRemoved || wait.targetRemoved ? { targetRemoved: true as const } : {}),
+  };
 }
 
 function isRetryState(value: unknown): value is RetryState {
@@ -303,7 +324,8 @@ function isRetryState(value: unknown): value is RetryState {
     (value.failure === undefined ||
       (isObject(value.failure) &&
         typeof value.failure.code === 'string' &&
-        typeof value.failure.message === 'string'))
+        typeof value.failure.message === 'string')) &&
+    (value.targetRemoved === undefined || value.targetRemoved === true)
   );
 }
 

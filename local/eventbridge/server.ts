@@ -599,7 +599,9 @@ async function start(
         journal?.end(saved.id);
         continue;
       }
-      const found = control.findTarget(saved.busName, saved.ruleName, saved.targetId);
+      const found = saved.targetRemoved
+        ? undefined
+        : control.findTarget(saved.busName, saved.ruleName, saved.targetId);
       if (found) dispatcher.resume(saved, found.rule, found.target);
       else dispatcher.abandon(saved);
     }

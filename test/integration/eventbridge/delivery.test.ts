@@ -32,6 +32,20 @@ const failing = async (): Promise<void> => {
   throw new Error('database unavailable');
 };
 
+/** A Lambda handler that holds each call until `fail()`, then throws: an attempt running for as long as a test needs. */
+function heldThenFailing(): { handler: () => Promise<void>; fail: () => void } {
+  const waiting: (() => void)[] = [];
+  return {
+    handler: () =>
+      new Promise<void>((_resolve, reject) => {
+        waiting.push(() => reject(new Error('database unavailable')));
+      }),
+    fail: () => {
+      for (const reject of waiting.splice(0)) reject();
+    },
+  };
+}
+
 describe('embedded EventBridge: delivery, retries and dead letters', () => {
   const harness = useHarness();
 
@@ -212,6 +226,41 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       expect(slow.invocations).toHaveLength(1);
       expect(slow.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['NO_RESOURCE']);
     });
+  });
+
+  it('makes no retry for a target removed while its attempt ran, though put again under its id: NO_RESOURCE', async () => {
+    // Prepare: review, 2026-12-05: a waiting retry went to the DLQ, a running attempt's went on to the new target.
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
+    const held = heldThenFailing();
+    harness.lambda = held.handler;
+    await putOrder(harness);
+    await waitFor(() => harness.invocations.length === 1);
+    // Act
+    await harness.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
+    await putOrdersTarget(harness, { Input: '"v2"', DeadLetterConfig: { Arn: DLQ } });
+    held.fail();
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.invocations).toHaveLength(1);
+    expect(harness.eventBridge.deadLetters.list()).toEqual([
+      expect.objectContaining({ queueArn: DLQ, targetId: 'fn', errorCode: 'NO_RESOURCE', retryAttempts: 0 }),
+    ]);
+  });
+
+  it('still delivers an attempt running when its target is removed, once it succeeds', async () => {
+    // Prepare
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
+    let finish: () => void = () => {};
+    harness.lambda = () => new Promise<void>((resolve) => (finish = resolve));
+    await putOrder(harness);
+    await waitFor(() => harness.invocations.length === 1);
+    // Act
+    await harness.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
+    finish();
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.invocations).toHaveLength(1);
+    expect(harness.eventBridge.deadLetters.list()).toEqual([]);
   });
 
   it('makes no retry past the MaximumEventAgeInSeconds of the target as put again while it waited', async () => {
@@ -644,6 +693,35 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
         expect.objectContaining({ queueArn: DLQ, ruleArn: RULE_ARN, errorCode: 'ERROR_FROM_TARGET' }),
       ]);
       expect(second.eventBridge.queues.list()).toEqual([DLQ]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('sends to the DLQ at the next start a delivery whose target was removed while its attempt ran', async () => {
+    // Prepare: the attempt runs on while the rule goes and another of its name, matching nothing, takes the target id.
+    const first = await startHarness({ dataDir });
+    await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
+    const held = heldThenFailing();
+    first.lambda = held.handler;
+    await putOrder(first);
+    await waitFor(() => first.invocations.length === 1);
+    await first.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
+    await first.client.send(new DeleteRuleCommand({ Name: 'orders' }));
+    await first.client.send(new PutRuleCommand({ Name: 'orders', EventPattern: '{"source":["other"]}' }));
+    await putOrdersTarget(first, { Input: '"new"', DeadLetterConfig: { Arn: DLQ } });
+    // Act: the server stops with the attempt running, which then fails.
+    const closing = first.close();
+    held.fail();
+    await closing;
+    const second = await startHarness({ dataDir });
+    try {
+      await second.eventBridge.idle();
+      // Assess
+      expect(second.invocations).toEqual([]);
+      expect(second.eventBridge.deadLetters.list()).toEqual([
+        expect.objectContaining({ queueArn: DLQ, targetId: 'fn', errorCode: 'NO_RESOURCE' }),
+      ]);
     } finally {
       await second.close();
     }
