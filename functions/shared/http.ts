@@ -193,8 +193,8 @@ const UNIT_WORDS: Record<string, string> = { string: 'characters', array: 'items
 /**
  * Messages in the API's words for the zod checks that carry no message of their own (a schema's own message wins,
  * as zod ranks them): "must be an object, got a string" rather than "Invalid input: expected object, received
- * string", "must be at least 1 characters" rather than "Too small: expected string to have >=1 characters".
- * Undefined leaves zod's.
+ * string", "must not be empty" rather than "Too small: expected string to have >=1 characters". Undefined leaves
+ * zod's.
  */
 const requestMessages: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === 'invalid_type') {

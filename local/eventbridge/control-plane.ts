@@ -1495,14 +1495,13 @@ function eventJson(event: Record<string, unknown>, detailText: string): string {
 
 /** How AWS prints the entries list in its "at 'entries'" validation message. */
 function describeEntries(entries: unknown[]): string {
-  const show = printed;
   return `[${entries
     .map((e) => {
       const x = isObject(e) ? e : {};
       const resources = Array.isArray(x.Resources) ? `[${x.Resources.map(printed).join(', ')}]` : 'null';
       return (
-        `PutEventsRequestEntry(time=${show(x.Time)}, source=${show(x.Source)}, resources=${resources}, ` +
-        `detailType=${show(x.DetailType)}, detail=${show(x.Detail)}, eventBusName=${show(x.EventBusName)}, ` +
+        `PutEventsRequestEntry(time=${printed(x.Time)}, source=${printed(x.Source)}, resources=${resources}, ` +
+        `detailType=${printed(x.DetailType)}, detail=${printed(x.Detail)}, eventBusName=${printed(x.EventBusName)}, ` +
         'traceHeader=null, kmsKeyIdentifier=null, internalMetadata=null)'
       );
     })
