@@ -37,6 +37,7 @@ import {
   type ManagedRuleOwner,
 } from './managed-rules.js';
 import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
+import { type JsonNode, readJsonPrefix, type Span } from './patterns/json-text.js';
 import {
   type CoalescingWriter,
   cannotRead,
@@ -1022,10 +1023,18 @@ const ruleCollision = (archive: string): EventBridgeApiError =>
  */
 function compileArchivePattern(pattern: string): CompiledPattern | undefined {
   const compiled = compileRulePattern(pattern);
-  const fields = JSON.parse(pattern) as Record<string, unknown>;
-  if (!Object.hasOwn(fields, 'replay-name')) return compiled;
-  const { 'replay-name': _replaced, ...rest } = fields;
-  return Object.keys(rest).length === 0 ? undefined : compileRulePattern(JSON.stringify(rest));
+  const spans = new Map<JsonNode, Span>();
+  const { root } = readJsonPrefix(pattern, spans);
+  if (root?.kind !== 'object' || !root.entries.some(([key]) => key === 'replay-name')) return compiled;
+  // The other members as written: read again, `12345678901234567890` or `1e10` would change (JSON.parse rounds
+  // them), and the matcher compares such numbers by their text.
+  const rest = root.entries
+    .filter(([key]) => key !== 'replay-name')
+    .map(([key, value]) => {
+      const span = spans.get(value) as Span;
+      return `${JSON.stringify(key)}:${pattern.slice(span.at, span.end)}`;
+    });
+  return rest.length === 0 ? undefined : compileRulePattern(`{${rest.join(',')}}`);
 }
 
 /**

@@ -955,6 +955,36 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
     expect(updated.EventPattern).toBe('{"replay-name":["r1"],"source":["x"]}');
   });
 
+  it('keeps the numbers of a pattern with a replay-name member as written, as the matcher compares them', async () => {
+    // Prepare: diff review, 2026-12-05: the pattern less replay-name was written anew, 12345678901234567890 rounded.
+    const big = '{"detail":{"n":[12345678901234567890]}}';
+    for (const [ArchiveName, EventPattern] of [
+      ['plain', big],
+      ['with-replay-name', `{"replay-name":[{"exists":false}],${big.slice(1)}`],
+    ]) {
+      await harness.client.send(
+        new CreateArchiveCommand({ ArchiveName, EventSourceArn: BUS_ARN, EventPattern }),
+      );
+    }
+    // Act
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [
+          { Source: 's', DetailType: 'd', Detail: '{"n":12345678901234567890}', EventBusName: 'orders' },
+        ],
+      }),
+    );
+    await harness.eventBridge.idle();
+    // Assess
+    const counts = await Promise.all(
+      ['plain', 'with-replay-name'].map(
+        async (ArchiveName) =>
+          (await harness.client.send(new DescribeArchiveCommand({ ArchiveName }))).EventCount,
+      ),
+    );
+    expect(counts).toEqual([1, 1]);
+  });
+
   it('shows the managed rule on its own bus only', async () => {
     // Prepare
     await harness.client.send(new CreateEventBusCommand({ Name: 'elsewhere' }));
