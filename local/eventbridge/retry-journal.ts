@@ -178,10 +178,19 @@ export class RetryJournal {
     return saved;
   }
 
-  /** Keeps a delivery waiting (the first time), or its next retry. */
+  /**
+   * Keeps a delivery waiting (the first time), or its next retry. A retry to a target put again under its id with
+   * another ARN or DLQ is written whole again, so that a start after it knows where the delivery goes and which DLQ
+   * takes it (before 2026-12-05 it kept the first target's).
+   */
   wait(delivery: SavedDelivery): void {
-    const before = this.#waits.get(delivery.id);
+    let before = this.#waits.get(delivery.id);
     const { id, retries, dueAt, failure, targetRemoved } = delivery;
+    if (before && !sameDestination(before, delivery)) {
+      this.#forget(id);
+      this.#liveChars -= LINE_OVERHEAD;
+      before = undefined;
+    }
     if (before) {
       this.#waits.set(id, withRetry(before, delivery));
       this.#append({
@@ -301,6 +310,18 @@ const eventChars = (event: EventRecord): number => event.json.length + LINE_OVER
 /** An event as the log keeps it under `key`: its fields one by one, so that nothing else it carries comes along. */
 function eventRecord(key: string, { json, ingestedAt, forwardedFrom }: SavedEvent): EventRecord {
   return { key, json, ingestedAt, ...(forwardedFrom !== undefined ? { forwardedFrom } : {}) };
+}
+
+function sameDestination(a: Destination, b: Destination): boolean {
+  return (
+    a.busName === b.busName &&
+    a.ruleName === b.ruleName &&
+    a.ruleArn === b.ruleArn &&
+    a.targetId === b.targetId &&
+    a.targetArn === b.targetArn &&
+    a.deadLetterArn === b.deadLetterArn &&
+    a.redriveOf === b.redriveOf
+  );
 }
 
 function withRetry(wait: WaitRecord, { retries, dueAt, failure, targetRemoved }: RetryState): WaitRecord {

@@ -106,6 +106,40 @@ describe('RetryJournal in a dataDir', () => {
     expect(saved[0]?.event).toBe(saved[1]?.event);
   });
 
+  it('gives the next start the target and DLQ a retry went to, put again under the id since', async () => {
+    // Prepare: diff review, 2026-12-05: a retry line kept the first target's DLQ for the next start.
+    const { journal, writer } = open();
+    const [alone, shared] = [eventOf(1), eventOf(2)];
+    const dlq = (name: string) => `arn:aws:sqs:us-east-1:111111111111:${name}`;
+    journal.wait({ ...delivery('a', alone), deadLetterArn: dlq('first') });
+    journal.wait({ ...delivery('b', shared), deadLetterArn: dlq('first') });
+    journal.wait(delivery('c', shared));
+    // Act: both retried to the target as put again, with another ARN and DLQ.
+    const moved = {
+      targetArn: 'arn:aws:lambda:us-east-1:111111111111:function:now',
+      deadLetterArn: dlq('now'),
+    };
+    journal.wait({ ...delivery('a', alone), ...moved, retries: 1, dueAt: 5, targetRemoved: true });
+    journal.wait({ ...delivery('b', shared), ...moved, retries: 1, dueAt: 5 });
+    await writer.flush();
+    const saved = open().journal.saved();
+    // Assess
+    expect(saved).toEqual(
+      expect.arrayContaining([
+        {
+          ...delivery('a', expect.objectContaining(alone)),
+          ...moved,
+          retries: 1,
+          dueAt: 5,
+          targetRemoved: true,
+        },
+        { ...delivery('b', expect.objectContaining(shared)), ...moved, retries: 1, dueAt: 5 },
+        delivery('c', expect.objectContaining(shared)),
+      ]),
+    );
+    expect(saved).toHaveLength(3);
+  });
+
   it('drops an event from the log once its deliveries have all ended', async () => {
     // Prepare
     const { journal, writer } = open();
