@@ -61,7 +61,6 @@ export const KMS_KEY_FIELD = {
   patternText: '^[a-zA-Z0-9_\\-/:]*$',
 } as const;
 
-/** Whether a string meets a rule's length and pattern. */
 /**
  * A request value as AWS's messages print it (Java's toString): null as `null`, a string as itself. A value of
  * the wrong type is refused later as a SerializationException; until then it is printed as JSON, since `String()`
@@ -72,6 +71,7 @@ export function printed(value: unknown): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+/** Whether a string meets a rule's length and pattern. */
 function satisfies(value: string, rule: StringRule): boolean {
   return (
     (rule.min === undefined || value.length >= rule.min) &&

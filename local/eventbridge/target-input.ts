@@ -25,6 +25,8 @@ export interface RenderContext {
   readonly ruleName: string;
   /** ISO time EventBridge took the event in. */
   readonly ingestionTime: string;
+  /** Puts back the exact integers `event` holds as markers (see withExactIntegers), where it does. */
+  readonly restoreExact?: (text: string) => string;
 }
 
 export type RenderResult =
@@ -122,8 +124,12 @@ export function compileTargetInput(target: TargetInputConfig, replaying = false)
       return { ok: true, payload: found ? JSON.stringify(value) : 'null' };
     });
   }
-  if (target.InputTransformer !== undefined)
-    return withExactIntegers(compileTransformer(target.InputTransformer, id, replaying));
+  if (target.InputTransformer !== undefined) {
+    const render = compileTransformer(target.InputTransformer, id, replaying);
+    // A template holding the marker characters itself would have them taken for markers: such a rare template
+    // renders as JavaScript reads the event.
+    return /[\uE000-\uE002]/.test(target.InputTransformer.InputTemplate) ? render : withExactIntegers(render);
+  }
   return (ctx) => ({ ok: true, payload: ctx.eventJson });
 }
 
@@ -151,12 +157,10 @@ function withExactIntegers(render: TargetInputRenderer): TargetInputRenderer {
     const exact: string[] = [];
     const marked = markLargeIntegers(ctx.eventJson, exact);
     if (exact.length === 0 || marked === undefined) return render(ctx);
-    const result = render({ ...ctx, event: JSON.parse(marked) as Record<string, unknown> });
-    if (!result.ok) return result;
-    const payload = result.payload.replace(MARKED, (_m, json?: string, text?: string) => {
-      return exact[Number(json ?? text)] ?? '';
-    });
-    return { ok: true, payload };
+    const restoreExact = (text: string): string =>
+      text.replace(MARKED, (_m, json?: string, inText?: string) => exact[Number(json ?? inText)] ?? '');
+    const result = render({ ...ctx, event: JSON.parse(marked) as Record<string, unknown>, restoreExact });
+    return result.ok ? { ok: true, payload: restoreExact(result.payload) } : result;
   };
 }
 
@@ -247,6 +251,8 @@ function compileTransformer(
         const result = lookup ? lookup(ctx) : { found: false, value: undefined };
         out += part.inString ? renderInString(result) : renderAsJson(result);
       }
+      // Judged, and shown in a refusal, as the target would get it: `{<id>: 1}` is not JSON for any id.
+      if (ctx.restoreExact) out = ctx.restoreExact(out);
       if (jsonTemplate) {
         try {
           JSON.parse(out);
