@@ -450,10 +450,6 @@ export class Dispatcher {
 
   #handleFailure(job: Job, failure: DeliveryFailureError): void {
     if (this.#stopped) return;
-    if (job.targetRemoved) {
-      this.#targetGone(job);
-      return;
-    }
     const { maximumRetryAttempts } = job.target.retryPolicy;
     if (!failure.retryable) {
       this.#deadLetter(job, failure, undefined);
@@ -461,6 +457,11 @@ export class Dispatcher {
     }
     if (job.retries >= maximumRetryAttempts) {
       this.#deadLetter(job, failure, 'MaximumRetryAttempts');
+      return;
+    }
+    // A retry is due, but its target is gone (an attempt that was to be the last says why it failed, above).
+    if (job.targetRemoved) {
+      this.#targetGone(job);
       return;
     }
     const exponential = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** job.retries);

@@ -247,6 +247,27 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     ]);
   });
 
+  it('dead-letters the last attempt of a target removed while it ran with its own failure', async () => {
+    // Prepare: diff review, 2026-12-05: no retry was to follow, so the target's failure is what ended it.
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+    const held = heldThenFailing();
+    harness.lambda = held.handler;
+    await putOrder(harness);
+    await waitFor(() => harness.invocations.length === 1);
+    // Act
+    await harness.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
+    held.fail();
+    await harness.eventBridge.idle();
+    // Assess
+    expect(harness.eventBridge.deadLetters.list()).toEqual([
+      expect.objectContaining({
+        errorCode: 'ERROR_FROM_TARGET',
+        exhaustedRetryCondition: 'MaximumRetryAttempts',
+        retryAttempts: 0,
+      }),
+    ]);
+  });
+
   it('still delivers an attempt running when its target is removed, once it succeeds', async () => {
     // Prepare
     await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
