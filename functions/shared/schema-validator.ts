@@ -4,6 +4,7 @@
 import { createContext, Script } from 'node:vm';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvEqualExports from 'ajv/dist/runtime/equal.js';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import { type FieldProblem, fitting } from './errors.js';
@@ -12,6 +13,34 @@ import { MAX_BODY_DEPTH } from './json-text.js';
 import { InvalidPatternError, linearPattern, UnsupportedPatternError } from './linear-pattern.js';
 import { logger } from './logger.js';
 import { worstApplications } from './schema-cost.js';
+
+/**
+ * Whether two JSON values are equal, member by member, for `const`, `enum` and `uniqueItems`. Ajv's own (the
+ * package fast-deep-equal) reads `constructor`, `valueOf` and `toString` as methods, which in JSON data are
+ * members like any other: `{"toString": "x"}` threw a TypeError, a 500 (API fuzz review, 2026-12-05), and equal
+ * objects with a `constructor` member were found unequal.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, index) => jsonEqual(item, b[index]));
+  }
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  const [left, right] = [a as Record<string, unknown>, b as Record<string, unknown>];
+  return keys.every((key) => Object.hasOwn(right, key) && jsonEqual(left[key], right[key]));
+}
+
+// Ajv reads its equality function from this module's exports each time it compiles one of those keywords; an ES
+// module is handed the CommonJS exports object as its default import (by Node, and by esbuild's bundles of an ES
+// module package), so setting its `default` before any schema compiles puts jsonEqual in its place.
+(ajvEqualExports as unknown as { default: unknown }).default = Object.assign(
+  (a: unknown, b: unknown) => jsonEqual(a, b),
+  { code: 'require("ajv/dist/runtime/equal").default' },
+);
 
 const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema';

@@ -1,5 +1,6 @@
 import {
   InvalidSchemaError,
+  jsonEqual,
   SchemaValidator,
   ValidationTimeoutError,
 } from '../../../functions/shared/schema-validator.js';
@@ -119,6 +120,66 @@ describe('SchemaValidator.validate', () => {
       { field: '/data/currency', message: 'must be "CNY"' },
       { field: '/data/kind', message: 'must be one of "limited", "joint-stock", 1, null' },
     ]);
+  });
+
+  it.each([
+    [
+      'an enum of objects',
+      { type: 'object', enum: [{ a: 1 }] },
+      { toString: 'x' },
+      ['must be one of {"a":1}'],
+    ],
+    ['an enum of objects, the data one of them', { enum: [{ valueOf: 1 }] }, { valueOf: 1 }, []],
+    ['a const', { const: { toString: 'x' } }, { toString: 'x' }, []],
+    [
+      'a const holding a constructor member',
+      { const: { constructor: { x: 1 } } },
+      { constructor: { x: 1 } },
+      [],
+    ],
+    [
+      'uniqueItems',
+      { type: 'array', uniqueItems: true },
+      [{ toString: 1 }, { toString: 1 }],
+      ['must NOT have duplicate items (items ## 0 and 1 are identical)'],
+    ],
+  ])(
+    'compares data with toString, valueOf or constructor members as members, under %s',
+    (_, schema, data, messages) => {
+      // Act: API fuzz review, 2026-12-05: Ajv's equality called them as methods, a TypeError and a 500.
+      const problems = shared.validate('tax.odd.members', JSON.stringify(schema), schema, data);
+      // Assess
+      expect(problems.map((p) => p.message)).toEqual(messages);
+    },
+  );
+
+  it('refuses a draft-07 schema whose enum repeats an object with a toString member, as invalid', () => {
+    // Act
+    const error = (() => {
+      try {
+        shared.check({
+          $schema: 'http://json-schema.org/draft-07/schema#',
+          enum: [{ toString: 1 }, { toString: 1 }],
+        });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    // Assess
+    expect(error).toBeInstanceOf(InvalidSchemaError);
+  });
+
+  it.each([
+    [{ a: [1, { b: null }] }, { a: [1, { b: null }] }, true],
+    [{ a: 1, b: 2 }, { b: 2, a: 1 }, true],
+    [{ a: 1 }, { a: 1, b: undefined }, false],
+    [[1, 2], { 0: 1, 1: 2 }, false],
+    [{ constructor: 1 }, { constructor: 2 }, false],
+    [1, '1', false],
+  ])('jsonEqual(%j, %j) is %s', (a, b, expected) => {
+    expect(jsonEqual(a, b)).toBe(expected);
+    expect(jsonEqual(b, a)).toBe(expected);
   });
 
   it('puts the pointers under the given prefix, and names the root "" (RFC 6901) when there is none', () => {
