@@ -247,9 +247,10 @@ export function router(routes: Record<string, RouteHandler>): (event: ApiEvent) 
   return async (event) => {
     const route = routes[event.routeKey];
     if (!route) throw new NotFoundError('route_not_found', `No route ${event.routeKey} in this function.`);
+    const declared = ROUTE_OF.get(event.routeKey);
     // Who asks comes first: a request without a key is told so (401), whatever else is wrong with it.
-    if (ROUTE_OF.get(event.routeKey)?.authorized) principalOf(event);
-    refuseUnknownQuery(event);
+    if (declared?.authorized) principalOf(event);
+    refuseUnknownQuery(event, declared?.query ?? []);
     return route(event);
   };
 }
@@ -261,8 +262,7 @@ const ROUTE_OF: ReadonlyMap<string, Route> = new Map(ROUTES.map((r) => [r.routeK
  * answered the first page, so a client paging with it never got further). API Gateway joins a repeated parameter
  * with commas, which a page token then refuses.
  */
-function refuseUnknownQuery(event: ApiEvent): void {
-  const takes = ROUTE_OF.get(event.routeKey)?.query ?? [];
+function refuseUnknownQuery(event: ApiEvent, takes: readonly string[]): void {
   const unknown = Object.keys(event.queryStringParameters ?? {}).filter((name) => !takes.includes(name));
   if (unknown.length === 0) return;
   const message = `is not a query parameter of ${event.routeKey}: it takes ${takes.length > 0 ? takes.join(', ') : 'none'}`;

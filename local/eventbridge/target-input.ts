@@ -3,7 +3,7 @@
 // shared/conformance/eventbridge/input-transformer.json).
 import { validationError } from './errors.js';
 import { InvalidJsonPathError, type PathSegment, parseJsonPath, readJsonPath } from './json-path.js';
-import { JsonTextError, jacksonLocation, parseJsonText } from './patterns/json-text.js';
+import { JSON_NUMBER, JsonTextError, jacksonLocation, parseJsonText } from './patterns/json-text.js';
 
 export interface InputTransformerConfig {
   readonly InputPathsMap?: Readonly<Record<string, string>>;
@@ -142,8 +142,6 @@ const MARK_IN_TEXT = '\uE002';
 const MARKED = /"\uE000(\d+)\uE001"|[\uE000\uE002](\d+)\uE001/g;
 /** Markers put inside text: a quote beside one is the template's own, not the marker's. */
 const inText = (text: string): string => text.replaceAll(MARK_OPEN, MARK_IN_TEXT);
-/** A JSON number's text, read where the sticky regex's lastIndex is set. */
-const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
 /**
  * A renderer that reads integers beyond 2^53 in the event exactly, as AWS's JSON reader does (Jackson reads them
@@ -179,8 +177,8 @@ function markLargeIntegers(text: string, exact: string[]): string | undefined {
       continue;
     }
     if (c !== 45 /* - */ && (c < 48 || c > 57)) continue;
-    NUMBER.lastIndex = i;
-    const token = NUMBER.exec(text)?.[0] ?? '';
+    JSON_NUMBER.lastIndex = i;
+    const token = JSON_NUMBER.exec(text)?.[0] ?? '';
     if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
       out += `${text.slice(from, i)}"${MARK_OPEN}${exact.length}${MARK_CLOSE}"`;
       exact.push(token);

@@ -21,7 +21,8 @@ export class JsonTextError extends Error {
   }
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** A JSON number's text, read where the sticky regex's `lastIndex` is set. */
+export const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /**
  * Java's Character.isJavaIdentifierPart, with which Jackson reads a word it does not know: letters, digits, `_`,
@@ -260,8 +261,8 @@ function readJson(
         return { kind: literal };
       }
     }
-    NUMBER.lastIndex = pos;
-    const m = NUMBER.exec(text);
+    JSON_NUMBER.lastIndex = pos;
+    const m = JSON_NUMBER.exec(text);
     if (m === null) return fail('unexpected character');
     pos += m[0].length;
     if (numberFaulty(m[0])) fail('unexpected character');
