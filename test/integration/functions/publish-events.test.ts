@@ -260,6 +260,43 @@ describe('publishEvents', () => {
     expect(await onBus()).toEqual([]);
   });
 
+  it('judges data with toString or constructor members against const and enum as data, sending nothing for a fault', async () => {
+    // Prepare: API fuzz review, 2026-12-05: Ajv's equality called such members as methods, a 500.
+    const { ports, onBus } = await setUp();
+    const registry = { registry: test.registry, validator, now: clockAt(NOW) };
+    const odd = 'tax.odd.members';
+    await registerContract(registry, filing, {
+      type: odd,
+      version: '1.0.0',
+      description: odd,
+      sharing: 'open',
+      schema: {
+        type: 'object',
+        properties: { kind: { enum: [{ a: 1 }] }, tag: { const: { constructor: { x: 1 } } } },
+      },
+    });
+    // Act
+    const refused = await caught(() =>
+      publishEvents(ports, filing, {
+        events: [
+          { type: odd, data: { tag: { constructor: { x: 1 } } } },
+          { type: odd, data: { kind: { toString: 'x' } } },
+        ],
+      }),
+    );
+    const sentNothing = await onBus();
+    const taken = await publishEvents(ports, filing, { type: odd, data: { tag: { constructor: { x: 1 } } } });
+    // Assess
+    expect(refused).toMatchObject({
+      status: 422,
+      code: 'invalid_data',
+      fields: [{ field: '/events/1/data/kind', message: 'must be one of {"a":1}' }],
+    });
+    expect(sentNothing).toEqual([]);
+    expect(taken.events).toHaveLength(1);
+    expect((await onBus()).map((event) => event.detail.data)).toEqual([{ tag: { constructor: { x: 1 } } }]);
+  });
+
   it('sends nothing when an event of a batch names an unknown contract', async () => {
     // Prepare
     const { ports, onBus } = await setUp();

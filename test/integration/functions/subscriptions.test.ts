@@ -342,6 +342,7 @@ describe('createSubscription', () => {
   ])('names the part of the filter EventBridge refuses ($field) for $filter', async ({ filter, field }) => {
     // Prepare
     const { ports, ruleNames } = await setUp();
+    const before = await tableSnapshot(test);
     // Act
     const error = await caught(() =>
       createSubscription(ports, grants, { type: TYPE, filter, endpoint: { url: HOOK } }),
@@ -349,6 +350,7 @@ describe('createSubscription', () => {
     // Assess
     expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field }] });
     expect(error.message).not.toContain('[Source:');
+    expect(await tableSnapshot(test)).toEqual(before);
     expect(await ruleNames()).toEqual([]);
   });
 
