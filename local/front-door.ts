@@ -159,6 +159,9 @@ async function handle(
     search: queryAt === -1 ? '' : target.slice(queryAt),
   };
   const method = req.method ?? 'GET';
+  // Every answer of an HTTP API names its request, the gateway's own refusals too.
+  const requestId = randomUUID();
+  res.setHeader('apigw-requestid', requestId);
   let matched: ReturnType<typeof matchRoute>;
   try {
     matched = matchRoute(method, url.pathname);
@@ -185,7 +188,6 @@ async function handle(
   // refuse them; as text they would reach it with U+FFFD in their place, a silent change to the data.
   const textual = isTextual(headers['content-type']) && isUtf8(raw);
   const now = new Date();
-  const requestId = randomUUID();
   const queryStringParameters = queryOf(url.search);
   const requestContext = {
     accountId: '000000000000',
@@ -256,6 +258,13 @@ async function handle(
     const payload = structured.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
     const headersOut: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(structured.headers ?? {})) headersOut[name] = String(value);
+    // API Gateway (payload 2.0) types a body the function left untyped as text.
+    if (
+      payload.length > 0 &&
+      !Object.keys(headersOut).some((name) => name.toLowerCase() === 'content-type')
+    ) {
+      headersOut['content-type'] = 'text/plain; charset=utf-8';
+    }
     if (structured.cookies?.length) headersOut['set-cookie'] = structured.cookies;
     res.writeHead(structured.statusCode ?? 200, { ...headersOut, 'content-length': payload.length });
     res.end(payload);

@@ -113,6 +113,18 @@ describe('local front door: the payload-2.0 event', () => {
     expect(plain.event?.queryStringParameters).toBeUndefined();
   });
 
+  it('names the request in apigw-requestid on every answer and types an untyped body as text, as API Gateway does', async () => {
+    // Act
+    const routed = await fetch(`${door.url}/contracts`);
+    const event = (await routed.json()) as APIGatewayProxyEventV2;
+    const unrouted = await fetch(`${door.url}/nowhere`);
+    // Assess
+    expect(routed.headers.get('apigw-requestid')).toBe(event.requestContext.requestId);
+    expect(routed.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(unrouted.status).toBe(404);
+    expect(unrouted.headers.get('apigw-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('leaves a fragment out of the path and query, and reads an absolute-form target by its path', async () => {
     // Act
     const fragment = await send(door, 'GET', '/contracts/a.b#frag');
