@@ -70,19 +70,33 @@ const compiled: readonly CompiledRoute[] = ROUTES.map((route) => {
   return { route, pattern: new RegExp(`^${source}$`), params };
 });
 
+/**
+ * The path as API Gateway's HTTP APIs route it and hand it on (`rawPath`, `requestContext.http.path`): percent-decoded
+ * twice, and cut at a `?` that the first pass makes, as recorded against AWS (hotsock/voker,
+ * `vokerhttp/testdata/ingress-paths.json`): `a%2Fb` and `a%252Fb` are `a/b`, `a%3Fb` is `a`, and `a%25b`, which the
+ * second pass cannot read, is refused with 400. Throws URIError for such a path.
+ */
+export function gatewayPath(sent: string): string {
+  const once = decodeURIComponent(sent);
+  const query = once.indexOf('?');
+  return decodeURIComponent(query === -1 ? once : once.slice(0, query));
+}
+
+/** The route for a path as sent, with the path as API Gateway reads it; throws URIError when it cannot be read. */
 export function matchRoute(
   method: string,
-  path: string,
-): { route: Route; pathParameters: Record<string, string> } | undefined {
+  sent: string,
+): { route: Route; pathParameters: Record<string, string>; path: string } | undefined {
+  const path = gatewayPath(sent);
   for (const candidate of compiled) {
     if (candidate.route.method !== method) continue;
     const match = candidate.pattern.exec(path);
     if (!match) continue;
     const pathParameters: Record<string, string> = {};
     candidate.params.forEach((name, index) => {
-      pathParameters[name] = decodeURIComponent(match[index + 1]!);
+      pathParameters[name] = match[index + 1]!;
     });
-    return { route: candidate.route, pathParameters };
+    return { route: candidate.route, pathParameters, path };
   }
   return undefined;
 }
@@ -196,7 +210,7 @@ async function handle(
     domainPrefix: 'localhost',
     http: {
       method,
-      path: url.pathname,
+      path: matched.path,
       protocol: `HTTP/${req.httpVersion}`,
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       userAgent: headers['user-agent'] ?? '',
@@ -210,7 +224,7 @@ async function handle(
   const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda: unknown } } } = {
     version: '2.0',
     routeKey: matched.route.routeKey,
-    rawPath: url.pathname,
+    rawPath: matched.path,
     rawQueryString: url.search.slice(1),
     ...(req.headers.cookie ? { cookies: req.headers.cookie.split(/;\s*/) } : {}),
     headers,
@@ -225,10 +239,10 @@ async function handle(
     const authorizerEvent: APIGatewayRequestAuthorizerEventV2 = {
       version: '2.0',
       type: 'REQUEST',
-      routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${method}${url.pathname}`,
+      routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${method}${matched.path}`,
       identitySource: [],
       routeKey: matched.route.routeKey,
-      rawPath: url.pathname,
+      rawPath: matched.path,
       rawQueryString: event.rawQueryString,
       cookies: event.cookies ?? [],
       headers,

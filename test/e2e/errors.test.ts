@@ -350,13 +350,13 @@ describe('refused requests', () => {
       field: 'nextToken',
     },
     {
-      name: 'a contract type that is only a percent-encoded percent sign',
+      name: 'a contract type that is a percent-encoded letter outside ASCII',
       method: 'GET',
-      path: '/contracts/%25',
+      path: '/contracts/%C3%A9',
       key: () => landKey,
       status: 404,
       code: 'unknown_contract',
-      detail: /"%"/,
+      detail: /"\u00e9"/,
     },
     {
       name: 'a missing API key',

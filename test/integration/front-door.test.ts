@@ -125,6 +125,18 @@ describe('local front door: the payload-2.0 event', () => {
     expect(unrouted.headers.get('apigw-requestid')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('hands on the path decoded twice, and refuses one that does not decode with 400, as API Gateway does', async () => {
+    // Act
+    const spaced = await send(door, 'GET', '/contracts/a%20b?x=%20');
+    const refused = await send(door, 'GET', '/contracts/100%25');
+    // Assess
+    expect(spaced.event?.rawPath).toBe('/contracts/a b');
+    expect(spaced.event?.requestContext.http.path).toBe('/contracts/a b');
+    expect(spaced.event?.pathParameters).toEqual({ type: 'a b' });
+    expect(spaced.event?.rawQueryString).toBe('x=%20');
+    expect(refused).toEqual({ status: 400, event: undefined });
+  });
+
   it('leaves a fragment out of the path and query, and reads an absolute-form target by its path', async () => {
     // Act
     const fragment = await send(door, 'GET', '/contracts/a.b#frag');

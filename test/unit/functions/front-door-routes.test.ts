@@ -29,12 +29,30 @@ describe('matchRoute', () => {
     expect(one?.pathParameters).toEqual({ type: 'tax.company.registered' });
   });
 
-  it('decodes percent-encoded path parameters', () => {
+  it('decodes the path twice before routing it, as API Gateway does', () => {
     // Act
-    const matched = matchRoute('DELETE', '/subscriptions/a%20b%2Fc');
+    const spaced = matchRoute('DELETE', '/subscriptions/a%20b%2520c');
+    const slashed = matchRoute('DELETE', '/subscriptions/a%2Fb');
+    const twiceSlashed = matchRoute('DELETE', '/subscriptions/a%252Fb');
+    const questioned = matchRoute('DELETE', '/subscriptions/a%3Fb');
+    const unicode = matchRoute('GET', '/contracts/%C3%A9');
     // Assess
-    expect(matched?.pathParameters).toEqual({ id: 'a b/c' });
+    expect(spaced).toMatchObject({ pathParameters: { id: 'a b c' }, path: '/subscriptions/a b c' });
+    expect(slashed).toBeUndefined();
+    expect(twiceSlashed).toBeUndefined();
+    expect(questioned).toMatchObject({ pathParameters: { id: 'a' }, path: '/subscriptions/a' });
+    expect(unicode?.pathParameters).toEqual({ type: '\u00e9' });
   });
+
+  it.each(['/contracts/%25', '/contracts/a%25zz', '/contracts/%', '/contracts/%E9'])(
+    'refuses %s, which does not decode twice, with URIError',
+    (path) => {
+      // Act
+      const act = () => matchRoute('GET', path);
+      // Assess
+      expect(act).toThrow(URIError);
+    },
+  );
 
   it.each([
     { method: 'PUT', path: '/contracts' },
