@@ -968,18 +968,27 @@ function subscriptionIdentity(subscription: Subscription): string {
 /**
  * A filter as JSON text with its object keys sorted, and its arrays (values, `$or` branches, anything-but lists),
  * which EventBridge reads as sets, sorted and without repeats; a numeric condition's operators and operands are
- * pairs, and keep their order.
+ * pairs, and keep their order. `place` says what an object there is: a pattern (its keys are fields or `$or`) or a
+ * condition (its keys are operators, such as `numeric`, which a field may also be called).
  */
-function canonicalText(value: unknown, key?: string): string {
+function canonicalText(value: unknown, place: 'pattern' | 'condition' = 'pattern', ordered = false): string {
   if (Array.isArray(value)) {
-    const items = value.map((item) => canonicalText(item));
-    return `[${(key === 'numeric' ? items : [...new Set(items)].sort()).join(',')}]`;
+    const items = value.map((item) => canonicalText(item, place));
+    return `[${(ordered ? items : [...new Set(items)].sort()).join(',')}]`;
   }
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
   const record = value as Record<string, unknown>;
   const members = Object.keys(record)
     .sort()
-    .map((name) => `${JSON.stringify(name)}:${canonicalText(record[name], name)}`);
+    .map((name) => {
+      const inner = record[name];
+      // A field's list holds conditions; `$or` holds patterns; an object under a field is a nested pattern.
+      const text =
+        place === 'condition'
+          ? canonicalText(inner, 'condition', name === 'numeric')
+          : canonicalText(inner, Array.isArray(inner) && name !== '$or' ? 'condition' : 'pattern');
+      return `${JSON.stringify(name)}:${text}`;
+    });
   return `{${members.join(',')}}`;
 }
 

@@ -472,9 +472,18 @@ describe('DynamoDbRegistry subscriptions', () => {
     const reordered = { ...range, filter: { n: [{ numeric: ['<', 0, '>', 5] }] } };
     const sameRange = await registry.findSameSubscription(subscription('s9', 'health', range));
     const otherRange = await registry.findSameSubscription(subscription('s9', 'health', reordered));
+    // A field may be called numeric: its values are a set like any field's, also below $or and in nested objects.
+    const named = {
+      endpoint: first.endpoint,
+      filter: { numeric: ['a', 'b'], $or: [{ o: { numeric: [1, 2] } }] },
+    };
+    await registry.createSubscription(subscription('s3', 'health', named), audit());
+    const namedReordered = { ...named, filter: { $or: [{ o: { numeric: [2, 1] } }], numeric: ['b', 'a'] } };
+    const sameNamed = await registry.findSameSubscription(subscription('s9', 'health', namedReordered));
     // Assess: the same, the same, another path, another filter; the range itself, and not the reordered one
     expect(found).toEqual(['s1', 's1', undefined, undefined]);
     expect([sameRange, otherRange]).toEqual(['s2', undefined]);
+    expect(sameNamed).toBe('s3');
   });
 
   it('deletes a subscription whose claim another subscription holds, leaving that claim', async () => {
