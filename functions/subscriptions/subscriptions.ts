@@ -218,8 +218,13 @@ export async function createSubscription(
         cause: error,
       });
     }
-    if (error instanceof RulesQuotaError)
+    if (error instanceof RulesQuotaError) {
+      // The same subscription, asked for at the same moment, may have taken the last rule since the check above:
+      // then this request is a repeat of it, not one the quota refuses.
+      const madeSince = await ports.registry.findSameSubscription(subscription).catch(() => undefined);
+      if (madeSince !== undefined) throw sameSubscription(madeSince);
       throw new RulesQuotaProblem(error, usesWildcard(subscription.filter));
+    }
     // PutRule may have made the rule before PutTargets failed: take it away again, as below.
     await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((cleanup: unknown) => {
       logger.error('could not remove the rule of a subscription whose target could not be put', {

@@ -472,6 +472,40 @@ describe('createSubscription', () => {
     expect((await sharebusRules()).map((r) => r.Name)).toEqual([made.ruleName]);
   });
 
+  it('answers 409 rather than 503 to a repeat whose original took the last rule after the repeat was checked', async () => {
+    // Prepare: the original made and the bus then filled to 300 rules; the repeat's first check for the same
+    // subscription is answered as before the original was stored, as for two requests at the same moment
+    let hidden = false;
+    let checks = 0;
+    class RacedRegistry extends DynamoDbRegistry {
+      override async findSameSubscription(subscription: Subscription): Promise<string | undefined> {
+        checks++;
+        if (!hidden) return super.findSameSubscription(subscription);
+        hidden = false;
+        return undefined;
+      }
+    }
+    const registry = new RacedRegistry({ client: test.documentClient, tableName: test.tableName });
+    const { busName, ports } = await setUp({ registry });
+    const input = { type: TYPE, endpoint: { url: HOOK } };
+    const original = await createSubscription(ports, grants, input);
+    for (let n = 0; n < 299; n++) {
+      await harness.client.send(
+        new PutRuleCommand({ EventBusName: busName, Name: `other-${n}`, EventPattern: '{"source":["x"]}' }),
+      );
+    }
+    const before = await tableSnapshot(test);
+    hidden = true;
+    checks = 0;
+    // Act
+    const error = await caught(() => createSubscription(ports, grants, input));
+    // Assess
+    expect(error).toMatchObject({ status: 409, code: 'subscription_exists' });
+    expect(error.message).toContain(original.id);
+    expect(checks).toBe(2);
+    expect(await tableSnapshot(test)).toEqual(before);
+  });
+
   it("answers 503 rules_quota_reached naming the filter when a wildcard filter meets EventBridge's 30 such rules", async () => {
     // Prepare: a bus holding 30 rules with wildcard patterns, AWS's fixed quota.
     const { busName, ports } = await setUp();
