@@ -39,14 +39,21 @@ export function startsWithIgnoreCase(alts: readonly CaseAlternatives[], s: strin
 }
 
 export function endsWithIgnoreCase(alts: readonly CaseAlternatives[], s: string): boolean {
-  // The match may start anywhere; alternatives differ in length, so try each start that could fit.
+  // The match ends at s's end and spans between the shortest and the longest of its alternatives' lengths, so it
+  // starts within that many units of the end: try those starts only, not every position of a long value.
   let shortest = 0;
+  let longest = 0;
   for (const a of alts) {
     let min = Number.POSITIVE_INFINITY;
-    for (const x of a) min = Math.min(min, x.length);
+    let max = 0;
+    for (const x of a) {
+      min = Math.min(min, x.length);
+      max = Math.max(max, x.length);
+    }
     shortest += min;
+    longest += max;
   }
-  for (let start = s.length - shortest; start >= 0; start--) {
+  for (let start = s.length - shortest; start >= Math.max(0, s.length - longest); start--) {
     if (walk(alts, 0, s, start, true)) return true;
   }
   return false;

@@ -2,6 +2,8 @@
 // patterns and from event-ruler, the matcher AWS publishes: array elements, nested $or, wildcard escapes,
 // IPv6 cidr, numeric limits, and the bus-wide matcher's bookkeeping.
 
+import { jest } from '@jest/globals';
+import { caseAlternatives, endsWithIgnoreCase } from '../../../local/eventbridge/patterns/ignore-case.js';
 import {
   compilePattern,
   InvalidEventPatternError,
@@ -452,6 +454,43 @@ describe('string operators', () => {
 
     // Assess
     expect(results).toEqual([true, true, false]);
+  });
+
+  it('finds a suffix ignoring case at the end of a long value, alternatives of another length included', () => {
+    // Prepare: ß is ß or SS, so the match may be one unit longer than the pattern
+    const long = 'x'.repeat(5_000);
+    // Act
+    const results = [
+      matches(
+        { detail: { v: [{ suffix: { 'equals-ignore-case': 'straße' } }] } },
+        event({ v: `${long}STRASSE` }),
+      ),
+      matches(
+        { detail: { v: [{ suffix: { 'equals-ignore-case': 'straße' } }] } },
+        event({ v: `${long}straße` }),
+      ),
+      matches({ detail: { v: [{ suffix: { 'equals-ignore-case': 'XXXX' } }] } }, event({ v: `${long}.` })),
+      matches(
+        { detail: { v: [{ suffix: { 'equals-ignore-case': 'STRASSE' } }] } },
+        event({ v: `${long}straße` }),
+      ),
+    ];
+    // Assess
+    expect(results).toEqual([true, true, false, false]);
+  });
+
+  it('tries a suffix ignoring case only at the starts its length allows, not at every position of the value', () => {
+    // Prepare
+    const alts = caseAlternatives('x'.repeat(16));
+    const value = `${'x'.repeat(10_000)}.`;
+    const probes = jest.spyOn(String.prototype, 'startsWith');
+    // Act
+    const found = endsWithIgnoreCase(alts, value);
+    const calls = probes.mock.calls.length;
+    probes.mockRestore();
+    // Assess: at most one probe per pattern unit and alternative; every start of the value would take 160,000
+    expect(found).toBe(false);
+    expect(calls).toBeLessThanOrEqual(32);
   });
 
   it('compares quoted text, so a prefix ending in a quote reaches the end of the value', () => {
