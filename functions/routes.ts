@@ -131,7 +131,7 @@ export const ROUTES: readonly Route[] = [
   route('POST', '/departments', 'departments'),
   route('POST', '/departments/{id}/systems', 'departments'),
   route('POST', '/contracts', 'contracts'),
-  route('GET', '/contracts', 'contracts'),
+  route('GET', '/contracts', 'contracts', { query: ['nextToken'] }),
   route('GET', '/contracts/{type}', 'contracts', { query: ['nextToken'] }),
   route('POST', '/events', 'publish'),
   route('POST', '/subscriptions', 'subscriptions'),

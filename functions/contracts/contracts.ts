@@ -189,25 +189,87 @@ export interface ContractSummary {
   readonly versions: readonly string[];
 }
 
-/** One entry per type, versions in semver order; the description and sharing are the latest version's. */
-export async function listContracts(ports: Pick<ContractPorts, 'registry'>): Promise<ContractSummary[]> {
-  const byType = new Map<string, ContractHead[]>();
-  for (const version of await ports.registry.listContracts()) {
-    const list = byType.get(version.type) ?? [];
-    list.push(version);
-    byType.set(version.type, list);
-  }
-  return [...byType.values()].map((versions) => {
-    const latest = versions[versions.length - 1]!;
-    return {
-      type: latest.type,
-      owner: latest.ownerDepartment,
-      sharing: latest.sharing,
-      description: latest.description,
-      latestVersion: latest.version,
-      versions: versions.map((v) => v.version),
-    };
+/** Bytes of type summaries in one answer of GET /contracts. */
+export const CATALOGUE_PAGE_BYTES = PAGE_BYTES;
+/** Version heads read from the registry at a time while a page of the catalogue fills. */
+const HEADS_PER_READ = 100;
+
+function summaryOf(versions: readonly ContractHead[]): ContractSummary {
+  const latest = versions[versions.length - 1]!;
+  return {
+    type: latest.type,
+    owner: latest.ownerDepartment,
+    sharing: latest.sharing,
+    description: latest.description,
+    latestVersion: latest.version,
+    versions: versions.map((v) => v.version),
+  };
+}
+
+/**
+ * One entry per type, by type, versions in semver order; the description and sharing are the latest version's. As
+ * many types as `pageBytes` allow (at least one), and `nextToken` when more follow; the next page is asked for with
+ * that token.
+ */
+export async function listContracts(
+  ports: Pick<ContractPorts, 'registry'>,
+  nextToken?: string,
+  limits: { readonly pageBytes: number; readonly perRead: number } = {
+    pageBytes: CATALOGUE_PAGE_BYTES,
+    perRead: HEADS_PER_READ,
+  },
+): Promise<{ contracts: ContractSummary[]; nextToken?: string }> {
+  const startType = nextToken === undefined ? undefined : typeAfter(nextToken);
+  const contracts: ContractSummary[] = [];
+  let bytes = 0;
+  /** The versions read so far of the type being read. */
+  let versions: ContractHead[] = [];
+  /** Adds the type being read to the page; false, adding nothing, when the page is full without it. */
+  const added = (): boolean => {
+    const summary = summaryOf(versions);
+    const size = Buffer.byteLength(JSON.stringify(summary));
+    if (contracts.length > 0 && bytes + size > limits.pageBytes) return false;
+    contracts.push(summary);
+    bytes += size;
+    versions = [];
+    return true;
+  };
+  const full = () => ({
+    contracts,
+    nextToken: encodePageToken({ list: 'contracts', after: contracts[contracts.length - 1]!.type }),
   });
+  let after: { type: string; version?: string } | undefined =
+    startType === undefined ? undefined : { type: startType };
+  for (;;) {
+    const heads = await ports.registry.listContracts({ after, limit: limits.perRead });
+    for (const head of heads) {
+      if (versions.length > 0 && versions[0]!.type !== head.type && !added()) return full();
+      versions.push(head);
+    }
+    if (heads.length < limits.perRead) {
+      if (versions.length > 0 && !added()) return full();
+      // A token is only given while types follow it, and contracts are never removed.
+      if (startType !== undefined && contracts.length === 0)
+        throw invalidNextToken('no contract type follows it');
+      return { contracts };
+    }
+    const last = heads[heads.length - 1]!;
+    after = { type: last.type, version: last.version };
+  }
+}
+
+/** The type a nextToken of the catalogue resumes after. */
+function typeAfter(token: string): string {
+  const fields = decodePageToken(token) as { list?: unknown; after?: unknown } | null;
+  if (
+    typeof fields !== 'object' ||
+    fields === null ||
+    fields.list !== 'contracts' ||
+    !ContractTypeSchema.safeParse(fields.after).success
+  ) {
+    throw invalidNextToken('it is not a token this API gave');
+  }
+  return fields.after as string;
 }
 
 /** Bytes of version views in one answer of GET /contracts/{type}. */

@@ -20,7 +20,7 @@ export const handler = middy()
       },
       'GET /contracts': async (event) => {
         principalOf(event);
-        return json(200, { contracts: await listContracts(ports) });
+        return json(200, await listContracts(ports, event.queryStringParameters?.nextToken));
       },
       'GET /contracts/{type}': async (event) => {
         principalOf(event);

@@ -350,6 +350,15 @@ describe('refused requests', () => {
       field: 'nextToken',
     },
     {
+      name: 'a catalogue nextToken that this API did not give',
+      method: 'GET',
+      path: '/contracts?nextToken=bm90LWEtdG9rZW4',
+      key: () => landKey,
+      status: 400,
+      code: 'invalid_next_token',
+      field: 'nextToken',
+    },
+    {
       name: 'a contract type that is a percent-encoded letter outside ASCII',
       method: 'GET',
       path: '/contracts/%C3%A9',

@@ -424,17 +424,35 @@ export class DynamoDbRegistry extends Registry {
     return (await this.#queryUpTo(versionsOf(type), page.limit, startKey)).map(toContract);
   }
 
-  override async listContracts(): Promise<ContractHead[]> {
-    const items = await this.#queryAll({
+  override async listContracts(page?: {
+    readonly after: { readonly type: string; readonly version?: string } | undefined;
+    readonly limit: number;
+  }): Promise<ContractHead[]> {
+    const after = page?.after;
+    if (after !== undefined && !isKeyPart(after.type)) return [];
+    const heads = {
       IndexName: GSI1.indexName,
-      KeyConditionExpression: 'gsi1pk = :collection',
-      ExpressionAttributeValues: { ':collection': COLLECTION.contracts },
+      // `$` sorts after the `#` that ends a type in gsi1sk and before every character a longer type goes on with.
+      KeyConditionExpression: `gsi1pk = :collection${after === undefined ? '' : ' AND gsi1sk > :after'}`,
+      ExpressionAttributeValues: {
+        ':collection': COLLECTION.contracts,
+        ...(after === undefined
+          ? {}
+          : {
+              ':after':
+                after.version === undefined
+                  ? `${after.type}$`
+                  : `${after.type}#${sortableVersion(after.version, 'after').sortable}`,
+            }),
+      },
       // Every attribute of a head, named (`type` is a reserved word); not the schema.
       ProjectionExpression: CONTRACT_HEAD_ATTRIBUTES.map((_, i) => `#h${i}`).join(', '),
       ExpressionAttributeNames: Object.fromEntries(
         CONTRACT_HEAD_ATTRIBUTES.map((name, i) => [`#h${i}`, name]),
       ),
-    });
+    };
+    const items =
+      page === undefined ? await this.#queryAll(heads) : await this.#queryUpTo(heads, page.limit, undefined);
     return items.map(toContractHead);
   }
 

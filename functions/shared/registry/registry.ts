@@ -201,9 +201,13 @@ export abstract class Registry {
   abstract latestContractVersion(type: string): Promise<ContractVersion | undefined>;
   /**
    * Every version of every contract, by type then semver, without its schema: a listing needs none, and with
-   * schemas of up to 256 KB each it would hold them all in memory at once.
+   * schemas of up to 256 KB each it would hold them all in memory at once. With `page`, at most `limit` of those
+   * after `after`: after that version of that type, or after every version of the type when no version is given.
    */
-  abstract listContracts(): Promise<ContractHead[]>;
+  abstract listContracts(page?: {
+    readonly after: { readonly type: string; readonly version?: string } | undefined;
+    readonly limit: number;
+  }): Promise<ContractHead[]>;
 
   /**
    * Throws RegistryDuplicateError when the department has a subscription to the same type and major, endpoint

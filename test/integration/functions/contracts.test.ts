@@ -378,7 +378,7 @@ describe('listContracts and getContract', () => {
     }
     await registerContract(ports(), owner, body('tax.order.another', '1.0.0'));
     // Act
-    const listed = (await listContracts(ports())).filter((c) => c.type.startsWith('tax.order.'));
+    const listed = (await listContracts(ports())).contracts.filter((c) => c.type.startsWith('tax.order.'));
     // Assess
     expect(listed).toEqual([
       {
@@ -398,6 +398,62 @@ describe('listContracts and getContract', () => {
         versions: ['1.2.0', '1.9.3', '1.10.0', '2.0.0'],
       },
     ]);
+  });
+
+  it('pages the catalogue by type, every type once and whole, also when its versions span reads', async () => {
+    // Prepare: a registry of its own, 7 types of 1 to 5 versions, descriptions of 300 bytes
+    const own = await freshRegistry();
+    const registryPorts = { registry: own.registry, validator, now: clockAt('2025-03-01T09:00:00.000Z') };
+    const taxOwner = (await onboard(own.registry, 'tax', ['filing'])).principals.filing!;
+    const types = ['tax.a', 'tax.a.b', 'tax.a-b', 'tax.b', 'tax.c', 'tax.d', 'tax.e'];
+    const expected = [];
+    for (const [index, type] of types.entries()) {
+      const versions = Array.from({ length: (index % 5) + 1 }, (_, i) => `1.${i}.0`);
+      for (const version of versions) {
+        await registerContract(
+          registryPorts,
+          taxOwner,
+          body(type, version, { description: 'd'.repeat(300) }),
+        );
+      }
+      expected.push({ type, versions });
+    }
+    const limits = { pageBytes: 1_000, perRead: 3 };
+    // Act
+    const pages = [await listContracts(registryPorts, undefined, limits)];
+    for (let token = pages[0]!.nextToken; token !== undefined; token = pages.at(-1)!.nextToken) {
+      pages.push(await listContracts(registryPorts, token, limits));
+    }
+    const whole = await listContracts(registryPorts);
+    // Assess: as gsi1 sorts them ('tax.a' < 'tax.a-b' < 'tax.a.b'), two summaries of about 400 bytes a page
+    const byKey = [...expected].sort((x, y) => (`${x.type}#` < `${y.type}#` ? -1 : 1));
+    expect(pages.map((page) => page.contracts.length)).toEqual([2, 2, 2, 1]);
+    expect(pages.flatMap((page) => page.contracts.map(({ type, versions }) => ({ type, versions })))).toEqual(
+      byKey,
+    );
+    expect(whole.nextToken).toBeUndefined();
+    expect(whole.contracts).toEqual(pages.flatMap((page) => page.contracts));
+  });
+
+  it('answers 400 invalid_next_token for a catalogue token it did not give', async () => {
+    // Prepare
+    const token = (fields: unknown) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+    const before = await tableSnapshot(test);
+    const tokens = [
+      'not a token!',
+      token({ after: 'tax.order.listed' }),
+      token({ list: 'contracts', after: 'Not A Type' }),
+      token({ type: 'tax.order.listed', after: '1.0.0' }),
+      token({ list: 'contracts', after: 'zz.past.the-end' }),
+    ];
+    // Act
+    const errors = await Promise.all(tokens.map((t) => caught(() => listContracts(ports(), t))));
+    // Assess
+    for (const error of errors) {
+      expect(error).toMatchObject({ status: 400, code: 'invalid_next_token' });
+      expect((error as SharebusError).fields).toEqual([{ field: 'nextToken', message: expect.any(String) }]);
+    }
+    expect(await tableSnapshot(test)).toEqual(before);
   });
 
   it('shows every version of a type, oldest first, in its public view', async () => {
