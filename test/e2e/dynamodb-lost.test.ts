@@ -2,7 +2,6 @@
 // stops and says why, rather than answer 500 to every call while /health says all is well.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, portIsFree } from '../../local/net.js';
 import { processTree } from '../../local/processes.js';
@@ -20,17 +19,17 @@ function dynamoDbJava(pid: number): number | undefined {
   });
 }
 
-/** Resolves once something accepts a connection on `port` of 127.0.0.1. */
-async function untilListening(port: number): Promise<void> {
+/**
+ * Resolves once an HTTP server answers on `port` of 127.0.0.1. Not a mere connection: the start's own check that
+ * the port is free listens on it for a moment, long before the server does.
+ */
+async function untilAnswering(port: number): Promise<void> {
   for (;;) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (accepted) return;
+    const answered = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
+    if (answered) return;
     await new Promise((r) => setTimeout(r, 2));
   }
 }
@@ -79,7 +78,7 @@ describe('npm start when DynamoDB Local ends', () => {
       stream.on('data', (chunk: Buffer) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     // Act
-    await untilListening(ports[1]);
+    await untilAnswering(ports[1]);
     const java = dynamoDbJava(child.pid as number);
     expect(java).toBeDefined();
     process.kill(java as number, 'SIGKILL');
