@@ -221,7 +221,7 @@ export async function createSubscription(
     if (error instanceof RulesQuotaError) {
       // The same subscription, asked for at the same moment, may have taken the last rule since the check above:
       // then this request is a repeat of it, not one the quota refuses.
-      const madeSince = await ports.registry.findSameSubscription(subscription).catch(() => undefined);
+      const madeSince = await sameSubscriptionStoredSoon(ports.registry, subscription);
       if (madeSince !== undefined) throw sameSubscription(madeSince);
       throw new RulesQuotaProblem(error, usesWildcard(subscription.filter));
     }
@@ -315,6 +315,25 @@ function filterFault(
   if (path === undefined || path[0] !== 'detail' || path[1] !== 'data') return '/filter';
   return `/filter${jsonPointer(conditionPlace(filter, path.slice(2)))}`;
 }
+
+/**
+ * The id of a subscription like this one stored now or within about 0.6 s. A request that took the last rule stores
+ * its subscription after its PutRule, in a transaction that takes longer than the one read its twin's refusal leads
+ * to: looking once, at once, finds it too early.
+ */
+async function sameSubscriptionStoredSoon(
+  registry: SubscriptionPorts['registry'],
+  subscription: Subscription,
+): Promise<string | undefined> {
+  for (const waitMs of SAME_SUBSCRIPTION_WAITS_MS) {
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const found = await registry.findSameSubscription(subscription).catch(() => undefined);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+const SAME_SUBSCRIPTION_WAITS_MS = [0, 50, 150, 400];
 
 function sameSubscription(existingId: string, cause?: unknown): ConflictError {
   return new ConflictError(

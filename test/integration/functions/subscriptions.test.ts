@@ -474,14 +474,15 @@ describe('createSubscription', () => {
 
   it('answers 409 rather than 503 to a repeat whose original took the last rule after the repeat was checked', async () => {
     // Prepare: the original made and the bus then filled to 300 rules; the repeat's first check for the same
-    // subscription is answered as before the original was stored, as for two requests at the same moment
-    let hidden = false;
+    // subscription, and the first after the quota refused it, are answered as before the original was stored, as
+    // for two requests at the same moment (the original's transaction still running)
+    let hidden = 0;
     let checks = 0;
     class RacedRegistry extends DynamoDbRegistry {
       override async findSameSubscription(subscription: Subscription): Promise<string | undefined> {
         checks++;
-        if (!hidden) return super.findSameSubscription(subscription);
-        hidden = false;
+        if (hidden === 0) return super.findSameSubscription(subscription);
+        hidden--;
         return undefined;
       }
     }
@@ -495,14 +496,14 @@ describe('createSubscription', () => {
       );
     }
     const before = await tableSnapshot(test);
-    hidden = true;
+    hidden = 2;
     checks = 0;
     // Act
     const error = await caught(() => createSubscription(ports, grants, input));
     // Assess
     expect(error).toMatchObject({ status: 409, code: 'subscription_exists' });
     expect(error.message).toContain(original.id);
-    expect(checks).toBe(2);
+    expect(checks).toBe(3);
     expect(await tableSnapshot(test)).toEqual(before);
   });
 
