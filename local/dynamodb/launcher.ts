@@ -64,9 +64,17 @@ function javaBinary(): { path: string; major: number } {
   if (probe.error || probe.status !== 0) {
     throw new JavaNotFoundError(`\`${candidate}\` could not be run. ${INSTALL_HINT}`);
   }
-  const major = Number(/version "(\d+)/.exec(probe.stderr)?.[1] ?? Number.NaN);
+  // `1.8.0_402` is Java 8; from 9 on the version starts with the major.
+  const [, first, second] = /version "(\d+)(?:\.(\d+))?/.exec(probe.stderr) ?? [];
+  const major = Number(first === '1' && second !== undefined ? second : (first ?? Number.NaN));
   if (major < 17) throw new JavaNotFoundError(`\`${candidate}\` is Java ${major}. ${INSTALL_HINT}`);
   return { path: candidate, major: Number.isNaN(major) ? 17 : major };
+}
+
+/** The environment with a UTF-8 locale: as given when its locale is UTF-8, else with LC_ALL=C.UTF-8. */
+export function utf8Locale(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
+  return /utf-?8/i.test(locale) ? env : { ...env, LC_ALL: 'C.UTF-8' };
 }
 
 /** DynamoDB Local's jar and its libraries, as a Java class path. */
@@ -111,7 +119,7 @@ function binderClasses(
   try {
     // No --release: the Java that compiles it runs it (and --release needs the jdk.zipfs module besides).
     const args = ['-m', JAVAC, '-d', scratch, '-cp', jarClasspath(jarDir), BINDER_SOURCE];
-    const run = spawnSync(java.path, args, { encoding: 'utf8' });
+    const run = spawnSync(java.path, args, { encoding: 'utf8', env: utf8Locale(process.env) });
     if (run.error || run.status !== 0) {
       // A Java without the module says so on stdout, not stderr.
       const said = run.error ? run.error.message : `${run.stderr}${run.stdout}`.trim();
@@ -228,6 +236,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       ['-c', watchdog, 'sharebus-dynamodb-local', java.path, ...javaArgs],
       {
         cwd: jarDir,
+        // Java names files in the locale's encoding: under C or POSIX (no LANG, as in many containers) a state
+        // directory or checkout whose path holds other than ASCII could not be opened.
+        env: utf8Locale(process.env),
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
       },

@@ -390,6 +390,52 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
+  it('opens a state directory whose path is not ASCII under the C locale, as in a container without LANG', async () => {
+    // Prepare: a separate node process, whose environment is what Java would inherit
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-locale-'));
+    const dbPath = join(scratch, 'état 状态');
+    const script = `import { startDynamoDbLocal } from './local/dynamodb/launcher.ts';
+      const d = await startDynamoDbLocal({ dbPath: process.argv[1] }); await d.stop(); console.log('started');`;
+    const { LANG: _lang, LC_CTYPE: _ctype, ...rest } = process.env;
+    try {
+      // Act
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script, dbPath],
+        {
+          encoding: 'utf8',
+          env: { ...rest, LC_ALL: 'C' },
+        },
+      );
+      // Assess
+      expect(run.stderr).not.toMatch(/Invalid directory/);
+      expect(run.stdout.trim()).toBe('started');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('names Java 8 by its version when it refuses it', async () => {
+    // Prepare: a java that says what Java 8 says
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-java8-'));
+    mkdirSync(join(scratch, 'bin'));
+    writeFileSync(join(scratch, 'bin', 'java'), `#!/bin/sh\necho 'openjdk version "1.8.0_402"' >&2\n`, {
+      mode: 0o755,
+    });
+    const saved = process.env.JAVA_HOME;
+    process.env.JAVA_HOME = scratch;
+    try {
+      // Act
+      const started = startDynamoDbLocal();
+      // Assess
+      await expect(started).rejects.toThrow(/is Java 8\. DynamoDB Local needs Java 17 or newer/);
+    } finally {
+      if (saved === undefined) delete process.env.JAVA_HOME;
+      else process.env.JAVA_HOME = saved;
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('says which Java to install when java cannot be run', async () => {
     const saved = process.env.JAVA_HOME;
     process.env.JAVA_HOME = '/nonexistent-java-home';
