@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { alive } from './processes.js';
+import { running } from './processes.js';
 
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
@@ -109,9 +109,9 @@ export function lockDataDir(dir: string, what: string): () => void {
         );
       }
       const ours = holder?.pid === process.pid;
-      if (holder !== undefined && (ours ? held.has(path) : alive(holder.pid))) {
+      if (holder !== undefined && (ours ? held.has(path) : running(holder.pid))) {
         throw new DataDirInUseError(
-          `${dir} is in use by ${holder.what} (process ${holder.pid}): stop it first, or give this ${what} another state directory.`,
+          `${dir} is in use by ${holder.what} (process ${holder.pid}): stop it first, or give this ${what} another state directory${ours ? '' : `; if no such process runs, delete ${path}`}.`,
         );
       }
       // Left by a process that is gone (or not a lock at all): moved aside, then ours linked in its place. Two

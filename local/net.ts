@@ -19,14 +19,20 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 /** Whether `port` on `host` can be listened on now (false when another process holds it). */
 export async function portIsFree(host: string, port: number): Promise<boolean> {
+  return (await portState(host, port)) === 'free';
+}
+
+/** Whether `port` on `host` can be listened on, is in use, or needs privileges this process lacks (below 1024). */
+export async function portState(host: string, port: number): Promise<'free' | 'in-use' | 'denied'> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE' || error.code === 'EACCES') resolve(false);
+      if (error.code === 'EADDRINUSE') resolve('in-use');
+      else if (error.code === 'EACCES') resolve('denied');
       else reject(error);
     });
-    server.listen(port, host, () => server.close(() => resolve(true)));
+    server.listen(port, host, () => server.close(() => resolve('free')));
   });
 }
 

@@ -14,6 +14,21 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a process has yet to end. Where /proc tells, a zombie does not count: it has ended, and waits to be reaped by
+ * a parent that may never do so (a container's first process often does not).
+ */
+export function running(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return existsSync('/proc/self/stat') ? false : alive(pid);
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  return state !== 'Z' && state !== 'X';
+}
+
 /** Sends `name` to a process (or, given a negative id, a process group), if it is still there. */
 export function signal(pid: number, name: NodeJS.Signals): void {
   try {

@@ -26,7 +26,7 @@ import { DeliveryFailureError } from './eventbridge/delivery.js';
 import { type EmbeddedEventBridge, startEventBridge } from './eventbridge/server.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { invoke, loadHandlers, localFunctionArn } from './lambda/invoker.js';
-import { portIsFree } from './net.js';
+import { portState } from './net.js';
 
 export const DEFAULT_PORTS = { api: 4510, eventBridge: 4511, dynamoDb: 4512 } as const;
 const REGION = 'us-east-1';
@@ -211,7 +211,14 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     // All three at once: one try tells which to move, rather than one refusal per port.
     const taken: Array<readonly [number, string]> = [];
     for (const [port, variable] of variables) {
-      if (port !== 0 && !(await portIsFree(host, port))) taken.push([port, variable]);
+      if (port === 0) continue;
+      const state = await portState(host, port);
+      if (state === 'denied') {
+        throw new PortInUseError(
+          `port ${port} on ${host} needs privileges this process lacks (ports below 1024 need root or CAP_NET_BIND_SERVICE): set ${variable} to another port (0 picks a free one).`,
+        );
+      }
+      if (state === 'in-use') taken.push([port, variable]);
     }
     const [one] = taken;
     if (one !== undefined && taken.length === 1) {

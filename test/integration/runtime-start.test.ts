@@ -11,6 +11,31 @@ import { freePort, portIsFree } from '../../local/net.js';
 import { PortInUseError, SettingError, startSharebus } from '../../local/runtime.js';
 
 describe('startSharebus refuses before starting anything', () => {
+  it('a port below 1024 without the privilege to listen there, saying so rather than that it is in use', async () => {
+    // Prepare: a process that may not listen below 1024 (as root, one run as nobody)
+    const script = `import { startSharebus } from './local/runtime.ts';
+      await startSharebus({ inMemory: true, apiPort: 80, eventBridgePort: 0, dynamoDbPort: 0 }).then(
+        () => console.log('started'), (e) => console.log(e.name + ': ' + e.message));
+      process.exit(0);`;
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    // Act
+    const said = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        ...asNobody,
+        env: { ...process.env, HOME: tmpdir() },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+      child.on('error', reject);
+      child.on('exit', () => resolve(out.trim()));
+    });
+    // Assess
+    expect(said).toBe(
+      'PortInUseError: port 80 on 127.0.0.1 needs privileges this process lacks (ports below 1024 need root or CAP_NET_BIND_SERVICE): set SHAREBUS_PORT to another port (0 picks a free one).',
+    );
+  });
+
   it.each([
     ['apiPort', 'SHAREBUS_PORT'],
     ['eventBridgePort', 'SHAREBUS_EVENTBRIDGE_PORT'],
@@ -120,7 +145,7 @@ describe('startSharebus refuses before starting anything', () => {
       // Assess
       await expect(started).rejects.toThrow(DataDirInUseError);
       await expect(started).rejects.toThrow(
-        `${dataDir} is in use by sharebus (process ${other.pid}): stop it first, or give this sharebus another state directory.`,
+        `${dataDir} is in use by sharebus (process ${other.pid}): stop it first, or give this sharebus another state directory; if no such process runs, delete ${join(dataDir, '.lock')}.`,
       );
       // Nothing written beside the lock, and the lock still the other process's.
       expect(readdirSync(dataDir)).toEqual(['.lock']);

@@ -1,6 +1,7 @@
 // The state directory's lock: who holds it is read from a file that appears whole, and a lock naming a process
 // that is gone, or naming this process without being one it holds (a restarted container reuses pids), is stale.
 // A lock also names its host (another host's is never taken over: see restart.test.ts).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative as relativePath } from 'node:path';
@@ -40,6 +41,40 @@ describe('lockDataDir', () => {
       `${dir} is in use by sharebus (process ${process.pid}): stop it first, or give this embedded EventBridge another state directory.`,
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('takes over a lock whose holder has ended but was never reaped, as under a first process that reaps nothing', async () => {
+    // Prepare: a zombie, the child of a shell that became a sleep and so never waits for it
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const zombie = Number(
+      await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(`${d}`))),
+    );
+    const state = () => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.[0];
+    while (state() !== 'Z') await new Promise((r) => setTimeout(r, 10));
+    writeFileSync(join(dir, '.lock'), `${zombie}\nsharebus\n${hostname()}\n`);
+    try {
+      // Act
+      const release = lockDataDir(dir, 'sharebus');
+      const content = readFileSync(join(dir, '.lock'), 'utf8');
+      release();
+      // Assess
+      expect(content).toBe(`${process.pid}\nsharebus\n${hostname()}\n`);
+    } finally {
+      parent.kill();
+    }
+  });
+
+  it('names the lock file to delete when another process holds it', () => {
+    // Prepare: this test's parent process, which runs
+    writeFileSync(join(dir, '.lock'), `${process.ppid}\nsharebus\n${hostname()}\n`);
+    // Act
+    const refused = refusal(() => lockDataDir(dir, 'sharebus'));
+    // Assess
+    expect((refused as Error).message).toBe(
+      `${dir} is in use by sharebus (process ${process.ppid}): stop it first, or give this sharebus another state directory; if no such process runs, delete ${join(dir, '.lock')}.`,
+    );
   });
 
   it('says so when the directory is a file, or lies under one, instead of failing with the system call', () => {
