@@ -93,7 +93,16 @@ export function lockDataDir(dir: string, what: string): () => void {
   const path = join(realpathSync(resolve(dir)), LOCK_FILE);
   const mine = `${process.pid}\n${what}\n${hostname()}\n`;
   const aside = join(dir, `${LOCK_FILE}.${process.pid}.${randomUUID()}`);
-  writeFileSync(aside, mine, { mode: 0o600 });
+  try {
+    writeFileSync(aside, mine, { mode: 0o600 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
+    throw new DataDirUnusableError(
+      `the state directory ${dir} cannot be written by this user (${code}): give it to this user (an earlier \`sudo npm start\` leaves it root's), or name another`,
+      { cause: error },
+    );
+  }
   try {
     for (let attempt = 0; ; attempt++) {
       try {

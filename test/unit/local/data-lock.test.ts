@@ -1,8 +1,17 @@
 // The state directory's lock: who holds it is read from a file that appears whole, and a lock naming a process
 // that is gone, or naming this process without being one it holds (a restarted container reuses pids), is stale.
 // A lock also names its host (another host's is never taken over: see restart.test.ts).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative as relativePath } from 'node:path';
 import { DataDirInUseError, DataDirUnusableError, lockDataDir } from '../../../local/data-lock.js';
@@ -74,6 +83,37 @@ describe('lockDataDir', () => {
     // Assess
     expect((refused as Error).message).toBe(
       `${dir} is in use by sharebus (process ${process.ppid}): stop it first, or give this sharebus another state directory; if no such process runs, delete ${join(dir, '.lock')}.`,
+    );
+  });
+
+  it('says the directory cannot be written by this user, naming it rather than the file it tried', () => {
+    // Prepare: read-only to everyone (root included, on a read-only mount; here, root may write anywhere)
+    const readOnly = join(dir, 'ro');
+    chmodSync(dir, 0o755);
+    mkdirSync(readOnly, { mode: 0o555 });
+    const asNobody = process.getuid?.() === 0;
+    // Act
+    const said = asNobody
+      ? spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '--input-type=module',
+            '-e',
+            `import { lockDataDir } from './local/data-lock.ts';
+             try { lockDataDir(process.argv[1], 'sharebus'); } catch (e) { console.log(e.name + ': ' + e.message); }`,
+            readOnly,
+          ],
+          { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } },
+        ).stdout.trim()
+      : (() => {
+          const error = refusal(() => lockDataDir(readOnly, 'sharebus')) as Error;
+          return `${error.name}: ${error.message}`;
+        })();
+    // Assess
+    expect(said).toBe(
+      `DataDirUnusableError: the state directory ${readOnly} cannot be written by this user (EACCES): give it to this user (an earlier \`sudo npm start\` leaves it root's), or name another`,
     );
   });
 
