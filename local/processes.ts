@@ -19,14 +19,9 @@ export function alive(pid: number): boolean {
  * a parent that may never do so (a container's first process often does not).
  */
 export function running(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return existsSync('/proc/self/stat') ? false : alive(pid);
-  }
-  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  return state !== 'Z' && state !== 'X';
+  if (!existsSync('/proc/self/stat')) return alive(pid);
+  const stat = processStat(pid);
+  return stat !== undefined && !hasEnded(stat);
 }
 
 /** Sends `name` to a process (or, given a negative id, a process group), if it is still there. */
@@ -47,28 +42,34 @@ interface ProcessStat {
   readonly group: number;
 }
 
+/** Process `pid` as /proc shows it, or undefined when it is not listed (or there is no /proc). */
+function processStat(pid: number): ProcessStat | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after its last ')'.
+  const [state = '', parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pid, state, parent: Number(parent), group: Number(group) };
+}
+
+/** A zombie, or dead: ended, though still listed. */
+const hasEnded = (stat: ProcessStat): boolean => stat.state === 'Z' || stat.state === 'X';
+
 /** The processes /proc lists now (empty where there is no /proc). */
 function processTable(): ProcessStat[] {
-  const table: ProcessStat[] = [];
   let names: string[];
   try {
     names = readdirSync('/proc');
   } catch {
-    return table;
+    return [];
   }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after its last ')'.
-    const [state = '', parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    table.push({ pid: Number(name), state, parent: Number(parent), group: Number(group) });
-  }
-  return table;
+  return names
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => processStat(Number(name)))
+    .filter((stat): stat is ProcessStat => stat !== undefined);
 }
 
 /** `pid` and its descendants, as /proc lists them now. */
@@ -91,5 +92,5 @@ export function processTree(pid: number): number[] {
  */
 export function groupRunning(group: number): boolean {
   if (!existsSync('/proc/self/stat')) return alive(-group);
-  return processTable().some((p) => p.group === group && p.state !== 'Z' && p.state !== 'X');
+  return processTable().some((p) => p.group === group && !hasEnded(p));
 }
