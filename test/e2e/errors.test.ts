@@ -239,6 +239,22 @@ describe('refused requests', () => {
       code: 'missing_api_key',
     },
     {
+      name: 'no API key, reading the catalogue',
+      method: 'GET',
+      path: '/contracts',
+      key: () => undefined,
+      status: 401,
+      code: 'missing_api_key',
+    },
+    {
+      name: 'no API key, reading a contract',
+      method: 'GET',
+      path: `/contracts/${TYPE}`,
+      key: () => undefined,
+      status: 401,
+      code: 'missing_api_key',
+    },
+    {
       name: 'a query parameter a listing does not take',
       method: 'GET',
       path: `/contracts/${TYPE}?limit=1`,
