@@ -23,12 +23,12 @@ import {
 import {
   type ContractHead,
   type ContractVersion,
-  contractDifferences,
   type Principal,
   type Registry,
   RegistryConflictError,
   RegistryOwnershipError,
   RegistrySharingError,
+  RegistryVersionConflictError,
 } from '../shared/registry/registry.js';
 import { InvalidSchemaError, type SchemaValidator } from '../shared/schema-validator.js';
 
@@ -126,8 +126,7 @@ export async function registerContract(
     }
     if (error instanceof RegistryConflictError) {
       // Named, so that a changed description is not taken for a changed schema (walkthrough review, 2026-12-05).
-      const stored = await ports.registry.getContractVersion(input.type, input.version);
-      const parts = stored ? contractDifferences(stored, contract) : [];
+      const parts = error instanceof RegistryVersionConflictError ? error.differences : [];
       const what = parts.length > 0 ? parts.join(' and ') : 'definition';
       throw new ConflictError(
         'contract_version_conflict',

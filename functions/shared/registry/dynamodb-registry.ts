@@ -26,6 +26,7 @@ import {
   RegistryNotFoundError,
   RegistryOwnershipError,
   RegistrySharingError,
+  RegistryVersionConflictError,
   type Sharing,
   type Subscription,
   type SubscriptionKey,
@@ -379,11 +380,12 @@ export class DynamoDbRegistry extends Registry {
       // Only a concurrent delete could empty the key, and versions are never deleted.
       throw new RegistryConflictError(`${entity} changed concurrently`, entity);
     }
-    const existing = toContract(existingItem);
-    if (contractDifferences(existing, contract).length === 0) return 'unchanged';
-    throw new RegistryConflictError(
+    const differences = contractDifferences(toContract(existingItem), contract);
+    if (differences.length === 0) return 'unchanged';
+    throw new RegistryVersionConflictError(
       `${type} ${contract.version} exists with a different schema, description or sharing; publish a new version`,
       entity,
+      differences,
     );
   }
 

@@ -102,6 +102,18 @@ export class RegistryConflictError extends Error {
   }
 }
 
+/** A contract version registered again with another definition; `differences` names what differs from the stored one. */
+export class RegistryVersionConflictError extends RegistryConflictError {
+  override name = 'RegistryVersionConflictError';
+  constructor(
+    message: string,
+    entity: string,
+    readonly differences: ReadonlyArray<'schema' | 'description' | 'sharing'>,
+  ) {
+    super(message, entity);
+  }
+}
+
 /** A change needs a record that is not there, e.g. a system whose department does not exist. */
 export class RegistryNotFoundError extends Error {
   override name = 'RegistryNotFoundError';
@@ -182,7 +194,7 @@ export abstract class Registry {
 
   /**
    * Stores a contract version. Versions are immutable: when the same type and version exist with an identical
-   * schema, description and sharing the answer is `unchanged`; when they differ, RegistryConflictError.
+   * schema, description and sharing the answer is `unchanged`; when they differ, RegistryVersionConflictError.
    * The first department to store a version of a type owns the type: a version from another department throws
    * RegistryOwnershipError. The claim is part of the same write, so two departments racing to register a new
    * type cannot both win.
