@@ -1,43 +1,111 @@
 // Fetches AWS's DynamoDB Local at install time: the jar ships inside the npm package
 // amplify-dynamodb-simulator, whose own dependencies weigh ~300 MB, so we `npm pack` it and keep only
-// package/emulator. Idempotent: a second install with the jar already present does nothing.
+// package/emulator. The tarball must match the integrity pinned here, as package-lock.json pins every other
+// package, and the marker file records each extracted file's SHA-256: a later install with every file intact
+// does nothing, and one that finds a file missing or changed fetches the package again.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
+// `npm view amplify-dynamodb-simulator@2.9.30 dist.integrity`
+export const INTEGRITY =
+  'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const JAR_DIR = process.env.SHAREBUS_DYNAMODB_LOCAL_DIR ?? join(root, '.dynamodb-local');
-const marker = join(JAR_DIR, '.package');
+const MARKER = '.package';
 
-if (
-  existsSync(join(JAR_DIR, 'DynamoDBLocal.jar')) &&
-  existsSync(marker) &&
-  readFileSync(marker, 'utf8') === PACKAGE
-) {
-  process.exit(0);
+/** The tarball's integrity in npm's form, `sha512-<base64>`. */
+export function integrityOf(file) {
+  return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'sharebus-ddb-'));
-try {
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const out = execFileSync(npm, ['pack', PACKAGE, '--silent', '--pack-destination', work], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
+function sha256Of(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** One line per file under dir but the marker, `<sha256>  <path>`, sorted by path. */
+export function manifestOf(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .filter((path) => path !== MARKER)
+    .sort()
+    .map((path) => `${sha256Of(join(dir, path))}  ${path}`)
+    .join('\n');
+}
+
+/**
+ * 'intact', 'absent' (never fetched, or another package's), or 'damaged' (a file recorded at install is missing
+ * or differs). Files added since are not the package's (the launcher builds its binder in binder/) and are
+ * let be.
+ */
+export function stateOf(dir) {
+  const marker = join(dir, MARKER);
+  if (!existsSync(marker)) return 'absent';
+  const [name, ...recorded] = readFileSync(marker, 'utf8').split('\n');
+  // A marker with no record is an install from before records were kept: fetched again, as if absent.
+  if (name !== PACKAGE || recorded.length === 0) return 'absent';
+  const intact = recorded.every((line) => {
+    const [hash, path] = [line.slice(0, 64), line.slice(66)];
+    const file = join(dir, path);
+    return existsSync(file) && sha256Of(file) === hash;
   });
-  const tarball = join(work, out.trim().split('\n').pop());
-  execFileSync('tar', ['xzf', tarball, '-C', work, 'package/emulator']);
-  rmSync(JAR_DIR, { recursive: true, force: true });
-  renameSync(join(work, 'package', 'emulator'), JAR_DIR);
-  writeFileSync(marker, PACKAGE);
-  console.log(`sharebus: DynamoDB Local from ${PACKAGE} is in ${JAR_DIR}`);
-} catch (err) {
-  console.error(
-    `sharebus: could not fetch DynamoDB Local (${PACKAGE}) from the npm registry: ${err.message}`,
-  );
-  process.exit(1);
-} finally {
-  rmSync(work, { recursive: true, force: true });
+  return intact ? 'intact' : 'damaged';
+}
+
+/**
+ * Fetches the package into dir unless what is there is intact. `integrity` is for tests, to see a tarball
+ * that is not the pinned one refused.
+ */
+export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {}) {
+  const state = stateOf(dir);
+  if (state === 'intact') return;
+  if (state === 'damaged') log(`sharebus: DynamoDB Local in ${dir} is not as installed: fetching it again`);
+  // Unpacked beside its destination, not in the temporary directory: a rename cannot cross filesystems, and
+  // /tmp is often a tmpfs of its own (Debian 13, Fedora, Arch).
+  mkdirSync(dirname(dir), { recursive: true });
+  const work = mkdtempSync(join(dirname(dir), '.sharebus-ddb-'));
+  try {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const out = execFileSync(npm, ['pack', PACKAGE, '--silent', '--pack-destination', work], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const tarball = join(work, out.trim().split('\n').pop());
+    const got = integrityOf(tarball);
+    if (got !== integrity) {
+      throw new Error(`the tarball's integrity is ${got}, not the pinned ${integrity}`);
+    }
+    execFileSync('tar', ['xzf', tarball, '-C', work, 'package/emulator']);
+    const fetched = join(work, 'package', 'emulator');
+    writeFileSync(join(fetched, MARKER), `${PACKAGE}\n${manifestOf(fetched)}`);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(fetched, dir);
+    log(`sharebus: DynamoDB Local from ${PACKAGE} is in ${dir}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const dir = process.env.SHAREBUS_DYNAMODB_LOCAL_DIR ?? join(root, '.dynamodb-local');
+  try {
+    fetchJar(dir);
+  } catch (err) {
+    console.error(
+      `sharebus: could not fetch DynamoDB Local (${PACKAGE}) from the npm registry: ${err.message}`,
+    );
+    process.exit(1);
+  }
 }
