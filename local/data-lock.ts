@@ -5,9 +5,12 @@
 // for, so its lock is never taken over, only named, with the file to delete should that process be gone.
 import { randomUUID } from 'node:crypto';
 import {
+  accessSync,
+  constants,
   existsSync,
   linkSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -140,7 +143,7 @@ export function lockDataDir(dir: string, what: string): () => void {
   // Once only: a second call, after this process took the lock again, would remove the new holder's lock (whose
   // file reads the same) and its record (review, 2026-12-04).
   let released = false;
-  return () => {
+  const release = () => {
     if (released) return;
     released = true;
     held.delete(path);
@@ -150,4 +153,33 @@ export function lockDataDir(dir: string, what: string): () => void {
       // Already gone: nothing to release.
     }
   };
+  // A directory this user may write can still hold files it may not: an earlier `sudo npm start` in it leaves
+  // root's database behind, on which DynamoDB Local failed with InternalFailure and a stack trace (review,
+  // 2026-12-05).
+  const stuck = unwritableUnder(dir);
+  if (stuck) {
+    release();
+    throw new DataDirUnusableError(
+      `the state directory ${dir} holds ${stuck.path}, which this user cannot write (${stuck.code}): give the directory and everything in it to this user (\`chown -R\`; an earlier \`sudo npm start\` leaves them root's), or name another`,
+    );
+  }
+  return release;
+}
+
+/** The first entry under `dir` (depth first, by name) this process may not write (or, a directory, enter). */
+function unwritableUnder(dir: string): { path: string; code: string } | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = join(dir, entry.name);
+    const directory = entry.isDirectory();
+    try {
+      accessSync(path, directory ? constants.W_OK | constants.X_OK : constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'EACCES';
+      if (code === 'ENOENT') continue;
+      return { path, code };
+    }
+    const inner = directory ? unwritableUnder(path) : undefined;
+    if (inner) return inner;
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -115,6 +116,56 @@ describe('lockDataDir', () => {
     expect(said).toBe(
       `DataDirUnusableError: the state directory ${readOnly} cannot be written by this user (EACCES): give it to this user (an earlier \`sudo npm start\` leaves it root's), or name another`,
     );
+  });
+
+  it('refuses a directory holding files this user cannot write, naming the first, and leaves no lock', () => {
+    // Prepare: a state directory the user owns, whose database an earlier `sudo npm start` left root's (as root
+    // here: the directory is nobody's and the one file stays root's; as another user: that file is read-only)
+    const asNobody = process.getuid?.() === 0;
+    mkdirSync(join(dir, 'dynamodb'));
+    mkdirSync(join(dir, 'eventbridge'));
+    writeFileSync(join(dir, 'admin-key'), 'key');
+    writeFileSync(join(dir, 'eventbridge', 'archives.json'), '{}');
+    const stuck = join(dir, 'dynamodb', 'shared-local-instance.db');
+    writeFileSync(stuck, 'db', { mode: 0o644 });
+    const said = (): string => {
+      if (!asNobody) {
+        const error = refusal(() => lockDataDir(dir, 'sharebus')()) as Error | undefined;
+        return error ? `${error.name}: ${error.message}` : 'taken';
+      }
+      return spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import { lockDataDir } from './local/data-lock.ts';
+           try { lockDataDir(process.argv[1], 'sharebus'); console.log('taken'); } catch (e) { console.log(e.name + ': ' + e.message); }`,
+          dir,
+        ],
+        { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } },
+      ).stdout.trim();
+    };
+    if (asNobody) {
+      for (const path of [dir, join(dir, 'dynamodb'), join(dir, 'eventbridge'), join(dir, 'admin-key')]) {
+        chownSync(path, 65534, 65534);
+      }
+      chownSync(join(dir, 'eventbridge', 'archives.json'), 65534, 65534);
+    } else {
+      chmodSync(stuck, 0o444);
+    }
+    // Act
+    const refused = said();
+    // Assess
+    expect(refused).toBe(
+      `DataDirUnusableError: the state directory ${dir} holds ${stuck}, which this user cannot write (EACCES): give the directory and everything in it to this user (\`chown -R\`; an earlier \`sudo npm start\` leaves them root's), or name another`,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['admin-key', 'dynamodb', 'eventbridge']);
+    // once the file is the user's, the directory is taken
+    if (asNobody) chownSync(stuck, 65534, 65534);
+    else chmodSync(stuck, 0o644);
+    expect(said()).toBe('taken');
   });
 
   it('says so when the directory is a file, or lies under one, instead of failing with the system call', () => {
