@@ -67,6 +67,9 @@ export interface RunningSharebus {
   readonly apiUrl: string;
   readonly eventBridgeEndpoint: string;
   readonly dynamoDbEndpoint: string;
+  /** The bus and the registry's table, as SHAREBUS_BUS_NAME and SHAREBUS_TABLE_NAME name them (`sharebus`). */
+  readonly busName: string;
+  readonly tableName: string;
   /** Why DynamoDB Local listens on every interface rather than the runtime's host; undefined when it does not. */
   readonly dynamoDbUnbound: string | undefined;
   /**
@@ -367,6 +370,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       apiUrl: frontDoor.url,
       eventBridgeEndpoint: eventBridge.endpoint,
       dynamoDbEndpoint: dynamodb.endpoint,
+      busName,
+      tableName,
       dynamoDbUnbound: dynamodb.whyUnbound,
       stateOpenToOthers,
       demoSkipped,

@@ -62,8 +62,8 @@ try {
   const lines = [
     '',
     `  HTTP API            ${bus.apiUrl}`,
-    `  EventBridge         ${bus.eventBridgeEndpoint}   (aws --endpoint-url ${bus.eventBridgeEndpoint} events list-rules --event-bus-name sharebus)`,
-    `  DynamoDB Local      ${bus.dynamoDbEndpoint}   (table: sharebus)`,
+    `  EventBridge         ${bus.eventBridgeEndpoint}   (aws --endpoint-url ${bus.eventBridgeEndpoint} events list-rules --event-bus-name ${bus.busName})`,
+    `  DynamoDB Local      ${bus.dynamoDbEndpoint}   (table: ${bus.tableName})`,
     `  Dead letters        ${bus.eventBridgeEndpoint}/_local/dead-letters`,
     `  State               ${values['in-memory'] ? 'in memory (nothing kept)' : process.env.SHAREBUS_DATA_DIR || '.sharebus/'}`,
     `  AWS CLI             export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${bus.eventBridge.region}`,

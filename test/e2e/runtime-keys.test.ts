@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEMO_CONTRACTS } from '../../contracts/index.js';
 import { generateApiKey, hashApiKey } from '../../functions/shared/api-keys.js';
 import { DynamoDbRegistry } from '../../functions/shared/registry/dynamodb-registry.js';
-import { call, root, startLocalSharebus } from './harness.js';
+import { call, eventBridgeCall, root, startLocalSharebus, tableSnapshot } from './harness.js';
 
 describe('npm start with a state directory, across starts', () => {
   let dataDir: string;
@@ -36,6 +36,30 @@ describe('npm start with a state directory, across starts', () => {
       expect(output).toMatch(/State\s+in memory \(nothing kept\)/);
       expect(output).not.toMatch(/Demo system API keys/);
       expect(readdirSync(dataDir)).toEqual([]);
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it('names in its banner the bus and table SHAREBUS_BUS_NAME and SHAREBUS_TABLE_NAME give, which it made', async () => {
+    // Prepare
+    const local = await startLocalSharebus({
+      SHAREBUS_BUS_NAME: 'permits',
+      SHAREBUS_TABLE_NAME: 'permits-registry',
+    });
+    try {
+      // Act
+      const output = local.output();
+      const buses = await eventBridgeCall<{ EventBuses: Array<{ Name: string }> }>(
+        local.eventBridgeUrl,
+        'ListEventBuses',
+        {},
+      );
+      // Assess
+      expect(output).toContain('events list-rules --event-bus-name permits)');
+      expect(output).toContain('(table: permits-registry)');
+      expect(buses.EventBuses.map((bus) => bus.Name)).toContain('permits');
+      expect(await tableSnapshot(local.dynamoDbUrl, 'permits-registry')).not.toEqual([]);
     } finally {
       await local.stop();
     }
