@@ -2,8 +2,8 @@
 // or value at fault. Anything else is a server error: logged in full, answered with a generic 500.
 
 /**
- * One field at fault; `field` is a JSON Pointer into the request body (`/events/2/data/companyName`), or the name
- * of a query parameter (`nextToken`).
+ * One field at fault; `field` is a JSON Pointer into the request body (`/events/2/data/companyName`), the name
+ * of a query parameter (`nextToken`), or `path:` and the name of a path parameter (`path:id`).
  */
 export interface FieldProblem {
   readonly field: string;
