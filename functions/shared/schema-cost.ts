@@ -21,7 +21,7 @@
 // tell, it counts more rather than less: every pattern of `patternProperties` for a name no schema names (so two
 // patterns that each refer back to the schema are refused, though no name may match both), and
 // `unevaluatedProperties` / `unevaluatedItems` for every member. A reference looping back to the value it was applied
-// to without reaching into the data is left to the registration's probes: counted once here.
+// to without reaching into the data is reported (SchemaCost.loop), behind a condition too: Ajv would follow it for ever.
 //
 // Not counted: work that grows with the data within one keyword, as Ajv's `allErrors` meets it (a `required` list
 // of thousands against as many items, a long `enum`, many `patternProperties` against many names, `uniqueItems`).
@@ -31,6 +31,12 @@ import { unescapePointerSegment } from './json-pointer.js';
 import { linearPattern } from './linear-pattern.js';
 
 type Schema = Record<string, unknown>;
+
+/** The steps left, and whether a loop within one value was met (see SchemaCost.loop). */
+interface Budget {
+  steps: number;
+  looped: boolean;
+}
 
 /** The most sets of subschemas followed: past it, the sets of one level are merged (counting more, never less). */
 const MAX_SETS = 20_000;
@@ -57,6 +63,11 @@ export interface SchemaCost {
   readonly at: readonly string[];
   /** Whether that value may come many times over (an item of an array, a property under a pattern or none). */
   readonly repeated: boolean;
+  /**
+   * True when subschemas refer to each other in a loop applied to one value (`{"if": …, "then": {"$ref": "#"}}`):
+   * Ajv would follow it for ever on data that meets its conditions, and `at` names the first value found.
+   */
+  readonly loop?: true;
 }
 
 /**
@@ -207,6 +218,25 @@ class SchemaDocument {
     );
   }
 
+  /**
+   * The subschemas `node` certainly applies to the same value when its conditions hold, for finding loops: its
+   * `$ref`, `not`, `if` (and `then` and `else` beside one), `allOf`, `anyOf`, `oneOf`, `dependentSchemas`, and
+   * draft-07's `dependencies`. Not a dynamic reference's candidates, which the count takes more of than Ajv applies.
+   */
+  definiteSame(node: Schema): Schema[] {
+    const ref = node.$ref;
+    const target = typeof ref === 'string' ? this.resolve(node, ref) : undefined;
+    const conditional = isSchema(node.if);
+    return [
+      ...(target === undefined ? [] : [target]),
+      ...(['not', 'if', 'then', 'else'] as const)
+        .filter((key) => isSchema(node[key]) && (key === 'not' || key === 'if' || conditional))
+        .map((key) => node[key] as Schema),
+      ...SAME_LIST.flatMap((key) => schemasIn(node[key])),
+      ...SAME_MAP.flatMap((key) => (isSchema(node[key]) ? schemasIn(Object.values(node[key])) : [])),
+    ];
+  }
+
   edges(node: Schema): Edges {
     let edges = this.#edges.get(node);
     if (edges === undefined) {
@@ -317,7 +347,7 @@ export function worstApplications(
   if (!isSchema(schema)) return { applications: 0, at: [], repeated: false };
   const cap = Math.max(limits.once, limits.repeated);
   const document = new SchemaDocument(schema);
-  const budget = { steps: maxSteps };
+  const budget: Budget = { steps: maxSteps, looped: false };
   const closure = (seeds: Applied) => close(document, seeds, cap, budget);
   const over = (cost: SchemaCost) => cost.applications > (cost.repeated ? limits.repeated : limits.once);
   let worst: SchemaCost = { applications: 0, at: [], repeated: false };
@@ -325,6 +355,10 @@ export function worstApplications(
   /** Counts one set of subschemas applied to a value; true when it is past its limit. */
   const visit = (applied: Applied, at: readonly string[], repeated: boolean, next: Level[]): boolean => {
     budget.steps -= applied.size; // its key, made and looked up
+    if (budget.looped) {
+      worst = { applications: total(applied, cap), at, repeated, loop: true };
+      return true;
+    }
     const cost: SchemaCost = { applications: total(applied, cap), at, repeated };
     const past = over(cost);
     if (past || cost.applications > worst.applications) worst = cost;
@@ -450,7 +484,7 @@ function seedsFor(
   applied: Applied,
   member: Member,
   limit: number,
-  budget: { steps: number },
+  budget: Budget,
 ): Applied {
   const seeds: Applied = new Map();
   const add = (node: Schema | undefined, count: number) => {
@@ -506,12 +540,7 @@ const MAX_WAYS = 64;
  * per way the choices may go, since Ajv applies one of each, never all. A reference back to a subschema on the way
  * (a loop within one value) counts nothing more.
  */
-function close(
-  document: SchemaDocument,
-  seeds: Applied,
-  limit: number,
-  budget: { steps: number },
-): Applied[] {
+function close(document: SchemaDocument, seeds: Applied, limit: number, budget: Budget): Applied[] {
   const met: Schema[] = [];
   const all = closeWith(document, seeds, limit, budget, undefined, met);
   const sizes = met.map((node) => document.edges(node).choices.map((group) => group.length));
@@ -545,7 +574,7 @@ function closeWith(
   document: SchemaDocument,
   seeds: Applied,
   limit: number,
-  budget: { steps: number },
+  budget: Budget,
   picks: ReadonlyMap<Schema, readonly number[]> | undefined,
   met: Schema[],
 ): Applied {
@@ -602,6 +631,7 @@ function closeWith(
       stack.pop();
     }
   }
+  if (backEdges.size > 0 && !budget.looped) budget.looped = definiteLoop(document, finished, budget);
   const counts: Applied = new Map(seeds);
   for (let i = finished.length - 1; i >= 0; i--) {
     const node = finished[i] as Schema;
@@ -616,6 +646,40 @@ function closeWith(
     }
   }
   return counts;
+}
+
+/**
+ * Whether `nodes` (the subschemas applied to one value) hold a loop of definite same-value applications
+ * (SchemaDocument.definiteSame): a back edge of the count may run through a dynamic reference's candidates alone.
+ */
+function definiteLoop(document: SchemaDocument, nodes: readonly Schema[], budget: Budget): boolean {
+  const within = new Set(nodes);
+  const state = new Map<Schema, 'open' | 'done'>();
+  for (const start of nodes) {
+    if (state.has(start)) continue;
+    const stack: Array<{ node: Schema; targets: Schema[]; next: number }> = [
+      { node: start, targets: document.definiteSame(start), next: 0 },
+    ];
+    state.set(start, 'open');
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as { node: Schema; targets: Schema[]; next: number };
+      if (top.next < top.targets.length) {
+        budget.steps--;
+        const target = top.targets[top.next++] as Schema;
+        if (!within.has(target)) continue;
+        const seen = state.get(target);
+        if (seen === 'open') return true;
+        if (seen === undefined) {
+          state.set(target, 'open');
+          stack.push({ node: target, targets: document.definiteSame(target), next: 0 });
+        }
+        continue;
+      }
+      state.set(top.node, 'done');
+      stack.pop();
+    }
+  }
+  return false;
 }
 
 function idOf(node: Schema): number {

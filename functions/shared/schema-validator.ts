@@ -363,6 +363,11 @@ export const MAX_REPEATED_SUBSCHEMAS = 10_000;
 function refuseExpansion(schema: unknown): void {
   const limits = { once: MAX_EXPANDED_SUBSCHEMAS, repeated: MAX_REPEATED_SUBSCHEMAS };
   const cost = worstApplications(schema, limits, MAX_BODY_DEPTH);
+  // Loops behind a condition (`then`, `dependentSchemas`) too, which the probes meet only on data meeting it: such
+  // a schema was registered, and every such event then answered 422 "cannot be checked" for the schema's fault.
+  if (cost.loop) {
+    throw new InvalidSchemaError(LOOP_MESSAGE, [{ field: '/schema', message: 'its references loop' }]);
+  }
   const limit = cost.repeated ? limits.repeated : limits.once;
   if (cost.applications <= limit) return;
   if (cost.applications === Number.POSITIVE_INFINITY) {

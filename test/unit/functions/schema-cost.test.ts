@@ -23,7 +23,7 @@ describe('worstApplications', () => {
     expect(cost).toEqual({ applications: 101, at: Array(6).fill('a'), repeated: false });
   });
 
-  it('counts a tree once per value however many members refer to it, and a loop within one value once', () => {
+  it('counts a tree once per value however many members refer to it, and reports a loop within one value', () => {
     // Prepare
     const tree = { properties: { left: { $ref: '#' }, right: { $ref: '#' } } };
     const loop = {
@@ -31,9 +31,35 @@ describe('worstApplications', () => {
       properties: { loop: { $ref: '#/$defs/again' } },
     };
     // Act / Assess: the value at /left gets the reference and the root; at /loop the reference, `again` and its allOf
-    // entry, whose reference back to `again` counts nothing more.
+    // entry, whose reference back to `again` is a loop Ajv would follow for ever.
     expect(worstApplications(tree, MILLION, 128)).toEqual({ applications: 2, at: ['left'], repeated: false });
-    expect(worstApplications(loop, MILLION, 128)).toEqual({ applications: 3, at: ['loop'], repeated: false });
+    expect(worstApplications(loop, MILLION, 128)).toEqual({
+      applications: 3,
+      at: ['loop'],
+      repeated: false,
+      loop: true,
+    });
+  });
+
+  it('reports a loop behind a condition, and none through then or else without if, which Ajv ignores', () => {
+    // Prepare: loops for data meeting a condition (review, 2026-12-05: each registered, then every such event
+    // answered 422 "cannot be checked")
+    const loops = [
+      JSON.parse('{"if": {"const": 5}, "then": {"$ref": "#"}}'),
+      { if: { const: 5 }, else: { $ref: '#' } },
+      { dependentSchemas: { a: { $ref: '#' } } },
+      { properties: { x: { anyOf: [{ type: 'string' }, { $ref: '#/properties/x' }] } } },
+      { not: { $ref: '#' } },
+    ];
+    const none = [
+      JSON.parse('{"then": {"$ref": "#"}}'),
+      { else: { $ref: '#' } },
+      { properties: { x: { $ref: '#' } } },
+      { items: { allOf: [{ $ref: '#' }] } },
+    ];
+    // Act / Assess
+    for (const schema of loops) expect(worstApplications(schema, MILLION, 128).loop).toBe(true);
+    for (const schema of none) expect(worstApplications(schema, MILLION, 128).loop).toBeUndefined();
   });
 
   it('gives up as too intricate (Infinity) past its step budget, rather than run on', () => {

@@ -237,16 +237,22 @@ describe('SchemaValidator.validate', () => {
     expect(problems).toEqual([{ field: '/data/children/0/children/0/name', message: 'must be string' }]);
   });
 
-  it('answers a problem on the data, not a stack overflow, when references loop only for some data', () => {
+  it('refuses references that loop only for some data, and answers a problem on the data, not a stack overflow, for such a schema registered before', () => {
     // Prepare: the loop is under the property `loop`, which no probe has
     const guarded = {
       $defs: { again: { allOf: [{ $ref: '#/$defs/again' }] } },
       properties: { loop: { $ref: '#/$defs/again' } },
     };
+    const conditional = JSON.parse('{"if": {"const": 5}, "then": {"$ref": "#"}}');
     // Act
     const problems = shared.validate(TYPE, '12.0.0', guarded, { loop: true }, '/events/1/data');
     // Assess
-    expect(() => shared.check(guarded)).not.toThrow();
+    for (const schema of [guarded, conditional, { dependentSchemas: { a: { $ref: '#' } } }]) {
+      expect(thrown(() => shared.check(schema))).toMatchObject({
+        message: expect.stringMatching(/never ends$/),
+        fields: [{ field: '/schema', message: 'its references loop' }],
+      });
+    }
     expect(problems).toEqual([
       { field: '/events/1/data', message: expect.stringMatching(/^cannot be checked: .*never ends$/) },
     ]);
