@@ -2,7 +2,7 @@
 // instance and cached by `type@version` — safe because versions are immutable — so publishing never
 // re-compiles a schema per event.
 import { createContext, Script } from 'node:vm';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { _, Ajv, type ErrorObject, str, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvEqualExports from 'ajv/dist/runtime/equal.js';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
@@ -60,7 +60,37 @@ type AnyAjv = Ajv | Ajv2020;
 
 function configure<T extends AnyAjv>(ajv: T): T {
   addFormats.default(ajv);
+  // Ajv's own multipleOf divides in binary floating point, so 0.07 was not a multiple of 0.01, nor 19.99, nor 0.3 of
+  // 0.1 (schema review, 2026-12-05): money amounts refused. The numbers are compared as the decimals they are
+  // written as, exactly; the error reads as Ajv's.
+  ajv.removeKeyword('multipleOf');
+  ajv.addKeyword({
+    keyword: 'multipleOf',
+    type: 'number',
+    schemaType: 'number',
+    error: {
+      message: ({ schemaCode }) => str`must be multiple of ${schemaCode}`,
+      params: ({ schemaCode }) => _`{multipleOf: ${schemaCode}}`,
+    },
+    validate: (divisor: number, data: number) => isDecimalMultiple(data, divisor),
+  });
   return ajv;
+}
+
+/** `n` as `digits` × 10^`exponent`, from its shortest decimal form (the one JSON text that reads as it). */
+function decimalOf(n: number): { digits: bigint; exponent: number } {
+  const [, sign = '', whole = '0', fraction = '', exponent = '0'] =
+    /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(n)) ?? [];
+  return { digits: BigInt(`${sign}${whole}${fraction}`), exponent: Number(exponent) - fraction.length };
+}
+
+/** Whether `data` divided by `divisor` (positive, as the meta-schema requires) is an integer, in decimal. */
+export function isDecimalMultiple(data: number, divisor: number): boolean {
+  if (!Number.isFinite(data) || !Number.isFinite(divisor) || divisor <= 0) return false;
+  const [a, b] = [decimalOf(data), decimalOf(divisor)];
+  const base = Math.min(a.exponent, b.exponent);
+  const scaled = (d: { digits: bigint; exponent: number }) => d.digits * 10n ** BigInt(d.exponent - base);
+  return scaled(a) % scaled(b) === 0n;
 }
 
 /** Ajv's complaint about a `format` it does not know; `path` is the keyword's place, `#/properties/x/format`. */
