@@ -174,16 +174,35 @@ export class SchemaValidator {
    * checking registrations (the same version sent again included) grew by each schema's compiled size, 2 MB for one
    * of 250 KB, until it ran out of memory.
    */
-  check(schema: unknown): void {
-    refuseExpansion(schema);
-    this.#registering = true;
-    let validate: ValidateFunction;
+  check(schema: unknown, timeoutMs = CHECK_TIMEOUT_MS): void {
+    // All of it within a time limit, as validateEach: 200 distinct patterns like \S{1000} took RE2 5.4 s to
+    // compile, and a schema applying a 1,000-name `required` 2^17 times made the probes build 131 million errors
+    // until the runtime ran out of memory (schema review, 2026-12-05). Every publish of such a schema would pay it
+    // again, outside validation's own limit.
+    this.#sandbox.run = () => {
+      refuseExpansion(schema);
+      this.#registering = true;
+      let validate: ValidateFunction;
+      try {
+        validate = this.#compile(schema, true);
+      } finally {
+        this.#registering = false;
+      }
+      this.#probe(validate);
+    };
     try {
-      validate = this.#compile(schema, true);
+      RUN.runInContext(this.#sandbox, { timeout: timeoutMs });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
+      throw new InvalidSchemaError(
+        `Checking the schema took more than ${timeoutMs.toLocaleString('en-US')} ms (compiling it, and trying it on a value of each JSON type), and every publish of it would compile it again: make it simpler (fewer or shorter patterns and repetition counts, fewer references to definitions, shorter required lists).`,
+        [{ field: '/schema', message: 'takes too long to check' }],
+        { cause: error },
+      );
     } finally {
       this.#registering = false;
+      this.#sandbox.run = undefined;
     }
-    this.#probe(validate);
   }
 
   #probe(validate: ValidateFunction): void {
@@ -327,6 +346,12 @@ export interface ValueCheck {
 
 /** How long validateEach may take for all its checks: well inside the publish function's 10 s. */
 export const VALIDATION_TIMEOUT_MS = 2_000;
+
+/**
+ * How long checking a schema for registration may take (its cost counted, compiled, probed): a publish compiles it
+ * once per function instance before validation's own clock starts, within the same 10 s.
+ */
+export const CHECK_TIMEOUT_MS = 2_000;
 
 const RUN = new Script('run()');
 
