@@ -1,7 +1,8 @@
 // Router benchmark: events per second through one bus's RuleMatcher at 10, 100, 1,000 and 10,000 rules, then the
 // delivery latency the embedded EventBridge adds (PutEvents -> in-process Lambda call) at 1,000 rules.
 // Usage: npm run bench:router [-- [--seed N] [--export DIR] [--no-latency]]
-// --export writes the rules and events as JSON for running the same corpus through other engines.
+// --export writes the rules, the events and the rules each event matches as JSON, to run the same corpus through
+// other engines and compare their answers.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -27,6 +28,7 @@ import { measureMemoryLatency } from './lib/memory.js';
 import { measureOneContract, type OneContractResult } from './lib/one-contract.js';
 import { type RatioSpread, ratioSpread } from './lib/ratio-spread.js';
 import { measureRuleChanges, type RuleChangeResult } from './lib/rule-changes.js';
+import { verifyMatches } from './lib/verify.js';
 
 const RULE_COUNTS = [10, 100, 1_000, 10_000] as const;
 // One more bus: the 1,000-rule bus plus the next 9,000 rules moved to sources no event carries. Against the
@@ -36,6 +38,11 @@ const OTHER_SOURCE_RULES = 9_000;
 /** The bus those rules are added to, and compared with: one of RULE_COUNTS. */
 const ELSEWHERE_BASE = 1_000;
 const EVENT_COUNT = 5_000;
+/**
+ * Rule-and-event pairs the reference interpreter judges for each bus before it is timed, on the corpus's first
+ * events: all 5,000 of them at 10 and 100 rules, 1,000 at 1,000 rules, 100 at 10,000 (about a second each).
+ */
+const VERIFIED_PAIRS = 1_000_000;
 // Rounds of one short trial per rule count, interleaved so that noise from other work on a shared machine hits
 // every rule count alike; each keeps its best trial, the least disturbed one.
 const ROUNDS = 8;
@@ -55,7 +62,7 @@ interface Args {
 
 const USAGE = `usage: npm run bench:router [-- [--seed N] [--export DIR] [--no-latency]]
   --seed N      the corpus's seed (default ${DEFAULT_SEED})
-  --export DIR  write the rules and events as JSON, for other engines
+  --export DIR  write the rules, the events and each event's matching rules as JSON, for other engines
   --no-latency  skip the PutEvents-to-Lambda latency measurement`;
 
 function parseArgs(argv: readonly string[]): Args {
@@ -87,6 +94,8 @@ interface Measurement {
   /** JSON.parse of the event text then match: what the API pays per event. */
   readonly eventsPerSecondFromText: number;
   readonly matchesPerEvent: number;
+  /** The first events of the corpus whose answers were checked against the reference interpreter, and their matches. */
+  readonly verified: { readonly events: number; readonly matches: number };
   readonly buildMs: number;
   /** eventsPerSecond of each round's trial, in round order (eventsPerSecond is their best). */
   readonly roundEventsPerSecond: readonly number[];
@@ -120,8 +129,15 @@ function measureAll(corpus: Corpus, texts: readonly string[]): Measurement[] {
   const setups = buses(corpus).map(({ rules, onOtherSources }) => {
     const started = performance.now();
     const matcher = new RuleMatcher<string>();
-    for (const rule of rules) matcher.add(rule.name, compilePattern(rule.pattern));
+    const compiled = rules.map((rule) => ({ name: rule.name, compiled: compilePattern(rule.pattern) }));
+    for (const rule of compiled) matcher.add(rule.name, rule.compiled);
     const buildMs = performance.now() - started;
+    const verifiedEvents = Math.min(corpus.events.length, Math.ceil(VERIFIED_PAIRS / rules.length));
+    const verifiedMatches = verifyMatches(
+      compiled,
+      (event) => matcher.match(event),
+      corpus.events.slice(0, verifiedEvents),
+    );
     let matched = 0;
     for (const event of corpus.events) matched += matcher.match(event).length;
     return {
@@ -131,6 +147,7 @@ function measureAll(corpus: Corpus, texts: readonly string[]): Measurement[] {
       matcher,
       buildMs,
       matchesPerEvent: matched / corpus.events.length,
+      verified: { events: verifiedEvents, matches: verifiedMatches },
       best: 0,
       bestText: 0,
       rounds: [] as number[],
@@ -154,6 +171,7 @@ function measureAll(corpus: Corpus, texts: readonly string[]): Measurement[] {
     eventsPerSecond: s.best,
     eventsPerSecondFromText: s.bestText,
     matchesPerEvent: s.matchesPerEvent,
+    verified: s.verified,
     buildMs: s.buildMs,
     roundEventsPerSecond: s.rounds,
   }));
@@ -178,7 +196,23 @@ async function main(): Promise<void> {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'rules.json'), `${JSON.stringify(corpus.rules, null, 2)}\n`);
     writeFileSync(join(dir, 'events.json'), `${JSON.stringify(corpus.events)}\n`);
-    console.log(`exported ${corpus.rules.length} rules and ${corpus.events.length} events to ${dir}\n`);
+    // What another engine must answer, event by event: sharebus's matcher's answers on all the rules (the N-rule bus
+    // is the first N), which the benchmark checks against the reference interpreter on a sample before timing.
+    const all = new RuleMatcher<string>();
+    const compiled = corpus.rules.map((rule) => ({
+      name: rule.name,
+      compiled: compilePattern(rule.pattern),
+    }));
+    for (const rule of compiled) all.add(rule.name, rule.compiled);
+    verifyMatches(compiled, (event) => all.match(event), corpus.events.slice(0, 100));
+    const answers = corpus.events.map((event) => [...all.match(event)].sort());
+    writeFileSync(
+      join(dir, 'matches.json'),
+      `${JSON.stringify({ rules: corpus.rules.length, busOfN: 'the first N rules', matches: answers })}\n`,
+    );
+    console.log(
+      `exported ${corpus.rules.length} rules, ${corpus.events.length} events and the rules each matches to ${dir}\n`,
+    );
   }
 
   const texts = corpus.events.map((e) => JSON.stringify(e));
@@ -206,6 +240,14 @@ async function main(): Promise<void> {
   );
   console.log(
     `elsewhere: the ${n(ELSEWHERE_BASE)}-rule bus plus ${n(OTHER_SOURCE_RULES)} rules on sources no event carries`,
+  );
+  console.log(
+    `answers agree with the reference interpreter on each bus's first events: ${results
+      .map(
+        (r) =>
+          `${n(r.rules)}${r.onOtherSources > 0 ? '+' : ''} rules ${n(r.verified.events)} events (${n(r.verified.matches)} matches)`,
+      )
+      .join(', ')}`,
   );
 
   const ratios = {

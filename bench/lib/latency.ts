@@ -309,12 +309,17 @@ export async function measureDeliveryLatency(options: LatencyOptions): Promise<L
     if (seq >= 0 && seq < total) arrivedAt[seq] = now();
   };
   subscribe('http.server.request.start', onRequestStart);
+  // Each event's source is one rule's alone: a second invocation of an event, or one of no event, is a wrong match.
+  let wrong = '';
   const record = (payload: string) => {
     const at = now();
     const seq = Number(/"seq":(\d+)/.exec(payload)?.[1] ?? -1);
     if (seq >= 0 && seq < total && invokedAt[seq] === 0) {
       invokedAt[seq] = at;
       if (++invoked === total) allInvoked();
+    } else if (wrong === '') {
+      wrong =
+        seq >= 0 && seq < total ? `event ${seq} was delivered twice` : `a payload of no event: ${payload}`;
     }
   };
   const eventBridge =
@@ -364,6 +369,7 @@ export async function measureDeliveryLatency(options: LatencyOptions): Promise<L
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 30_000))]);
     await eventBridge.idle();
 
+    if (wrong !== '') throw new Error(`the bus matched wrongly: ${wrong}`);
     const inServer: number[] = [];
     const wire: number[] = [];
     const client: number[] = [];

@@ -43,6 +43,12 @@ export function referenceMatches(pattern: CompiledPattern, event: unknown): bool
   return matchesNode(pattern, jsonNodeFromValue(event));
 }
 
+/** The reference answer for one event and any pattern: the event flattened once, for many patterns. */
+export function referenceMatcherFor(event: unknown): (pattern: CompiledPattern) => boolean {
+  const fields = flattenEvent(jsonNodeFromValue(event));
+  return (pattern) => pattern.branches.some((branch) => branchHolds(branch, fields));
+}
+
 /** Reference answer for an event given as JSON text (numbers keep their text; a repeated key's last value counts). */
 export function referenceMatchesJson(pattern: CompiledPattern, eventJson: string): boolean {
   return matchesNode(pattern, parseJsonText(eventJson));
