@@ -307,6 +307,22 @@ describe('embedded EventBridge: rules', () => {
     expect(error.message).toMatch(/maximum is 2048/);
   });
 
+  it('takes an event pattern of exactly 2048 characters and refuses one of 2049', async () => {
+    // Prepare: {"source":["xx…"]} is 15 characters around the value
+    const pattern = (length: number) => JSON.stringify({ source: ['x'.repeat(length - 15)] });
+    expect(pattern(2048)).toHaveLength(2048);
+    // Act
+    await harness.client.send(new PutRuleCommand({ Name: 'r2048', EventPattern: pattern(2048) }));
+    const error = await caught(() =>
+      harness.client.send(new PutRuleCommand({ Name: 'r2049', EventPattern: pattern(2049) })),
+    );
+    // Assess
+    expect(error.message).toMatch(/Event pattern is 2049 characters long; the maximum is 2048/);
+    expect((await harness.client.send(new ListRulesCommand({}))).Rules?.map((rule) => rule.Name)).toEqual([
+      'r2048',
+    ]);
+  });
+
   it('validates the rule name with the AWS constraint message', async () => {
     // Act
     const error = await caught(() =>

@@ -1101,3 +1101,94 @@ describe('a pattern that is not JSON', () => {
     );
   });
 });
+
+// Each case below is one a mutant of the matcher or of the pattern compiler answered differently, with no test
+// noticing (mutation review, 2026-12-05): the refusals follow event-ruler's JsonRuleCompiler and Constants.
+describe('boundaries of the pattern language', () => {
+  const REASON = 'Event pattern is not valid. Reason:';
+
+  it.each([
+    [{ a: [{ numeric: ['=', 5, 6] }] }, 'Too many elements in numeric expression'],
+    [{ a: [{ numeric: ['>', 1], b: 2 }] }, 'Too many elements in numeric expression'],
+    [{ a: [{ exists: true, b: 1 }] }, 'Only one key allowed in match expression'],
+    [{ a: [{ cidr: '10.0.0.0/8', b: 1 }] }, 'Only one key allowed in match expression'],
+    [
+      { a: [{ 'anything-but': [] }] },
+      'Inside anything but list, either all values are number or string, mixed type is not supported',
+    ],
+    [
+      { $or: [{ cidr: ['x'] }, { b: ['y'] }] },
+      'cidr is Ruler reserved fieldName which cannot be used inside $or.',
+    ],
+    [{ a: [{ cidr: '1:2:3:4::5:6:7:8/120' }] }, 'Invalid IP address: 1:2:3:4::5:6:7:8'],
+  ])('refuses %j: %s', (pattern, reason) => {
+    expect(refusal(pattern)).toBe(`${REASON} ${reason}`);
+  });
+
+  it('refuses wildcards of complexity 11 and takes those of 10 (five leading wildcards, or repeats after one)', () => {
+    // Prepare
+    const tooComplex = `${REASON} Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character`;
+    const leading = (n: number) => ({
+      a: Array.from({ length: n }, (_, i) => ({ wildcard: `*${'abcde'[i]}` })),
+    });
+    // Act / Assess
+    expect(refusal(leading(5))).toBe(tooComplex);
+    expect(() => compilePattern(JSON.stringify(leading(4)))).not.toThrow();
+    expect(refusal({ a: [{ wildcard: '*a*a*a*a*' }] })).toBe(tooComplex);
+    expect(() => compilePattern(JSON.stringify({ a: [{ wildcard: '*a*a*a*' }] }))).not.toThrow();
+  });
+
+  it('keeps the case of an anything-but list, and ignores it only in its equals-ignore-case form', () => {
+    expect(matches({ a: [{ 'anything-but': ['Red'] }] }, '{"a":"Red"}')).toBe(false);
+    expect(matches({ a: [{ 'anything-but': ['Red'] }] }, '{"a":"red"}')).toBe(true);
+    expect(matches({ a: [{ 'anything-but': { 'equals-ignore-case': ['Red'] } }] }, '{"a":"rED"}')).toBe(
+      false,
+    );
+  });
+
+  it('matches prefixes and suffixes ignoring case, and a wildcard no shorter than its literal text', () => {
+    expect(matches({ a: [{ prefix: { 'equals-ignore-case': 'abc' } }] }, '{"a":"ABCd"}')).toBe(true);
+    expect(matches({ a: [{ suffix: { 'equals-ignore-case': 'abc' } }] }, '{"a":"dABC"}')).toBe(true);
+    expect(matches({ a: [{ wildcard: 'a*a' }] }, '{"a":"a"}')).toBe(false);
+    expect(matches({ a: [{ wildcard: 'a*a' }] }, '{"a":"aa"}')).toBe(true);
+  });
+
+  it('matches the last address of a CIDR block and no further, and no IPv4 address with a 4-digit part', () => {
+    expect(matches({ a: [{ cidr: '10.0.0.0/30' }] }, '{"a":"10.0.0.3"}')).toBe(true);
+    expect(matches({ a: [{ cidr: '10.0.0.0/30' }] }, '{"a":"10.0.0.4"}')).toBe(false);
+    expect(matches({ a: ['10.0.0.1'] }, '{"a":"010.000.000.001"}')).toBe(true);
+    expect(matches({ a: ['10.0.0.1'] }, '{"a":"0010.000.000.001"}')).toBe(false);
+  });
+
+  it('compares numbers to six decimal places, truncating, as event-ruler does', () => {
+    expect(matches({ a: [{ numeric: ['=', -999999999.999999] }] }, '{"a":-999999999.9999995}')).toBe(false);
+    expect(matches({ a: [{ numeric: ['=', 1.00001] }] }, '{"a":1.0000101}')).toBe(true);
+  });
+
+  it('checks every character of an equals-ignore-case value on a rule anchored by its source', () => {
+    // Prepare
+    const matcher = new RuleMatcher<string>();
+    matcher.add('r', compilePattern('{"source":["app"],"detail":{"a":[{"equals-ignore-case":"abc"}]}}'));
+    // Act / Assess
+    expect(matcher.match({ source: 'app', detail: { a: 'aXc' } })).toEqual([]);
+    expect(matcher.match({ source: 'app', detail: { a: 'ABC' } })).toEqual(['r']);
+  });
+
+  it('lets a source prefix ending in a quote reach the end of the value among more than four prefixes', () => {
+    // Prepare: past four prefixes, the field's prefixes are indexed (field-index.ts); quoted text is compared, as
+    // in "compares quoted text" above
+    const matcher = new RuleMatcher<string>();
+    for (const [i, prefix] of ['ab"', 'x1', 'x2', 'x3', 'x4'].entries()) {
+      matcher.add(`p${i}`, compilePattern(JSON.stringify({ source: [{ prefix }] })));
+    }
+    for (const [i, prefix] of ['AB"', 'y1', 'y2', 'y3', 'y4'].entries()) {
+      matcher.add(
+        `i${i}`,
+        compilePattern(JSON.stringify({ source: [{ prefix: { 'equals-ignore-case': prefix } }] })),
+      );
+    }
+    // Act / Assess
+    expect(matcher.match({ source: 'ab' }).sort()).toEqual(['i0', 'p0']);
+    expect(matcher.match({ source: 'ab-c' })).toEqual([]);
+  });
+});

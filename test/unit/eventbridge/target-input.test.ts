@@ -286,3 +286,44 @@ describe('integers past 2^53 in templates', () => {
     expect(result).toEqual({ ok: true, payload: '"\uE0020\uE001 12"' });
   });
 });
+
+// Each case below is one a mutant of the renderer answered differently, with no test noticing (mutation review,
+// 2026-12-05).
+describe('rendering boundaries', () => {
+  const json =
+    '{"id":"e1","detail":{"instance":"i-1","status":"running","big":9007199254740993,"q":"a\\"b","one":[1],"s":"ok"}}';
+  const context: RenderContext = { ...ctx, event: JSON.parse(json), eventJson: json };
+  const transform = (InputPathsMap: Record<string, string>, InputTemplate: string) =>
+    compileTargetInput({ Id: 't', InputTransformer: { InputPathsMap, InputTemplate } })(context);
+
+  it("renders AWS's own example, whose string holds escaped quotes around a placeholder", () => {
+    // The InputTransformer API reference's example
+    expect(
+      transform(
+        { instance: '$.detail.instance', status: '$.detail.status' },
+        '{"myStatus": "<instance> is in state \\"<status>\\""}',
+      ),
+    ).toEqual({ ok: true, payload: '{"myStatus":"i-1 is in state \\"running\\""}' });
+  });
+
+  it('keeps every digit of an integer just past 2^53, the first a double cannot hold', () => {
+    expect(transform({ big: '$.detail.big' }, '{"b": <big>}')).toEqual({
+      ok: true,
+      payload: '{"b":9007199254740993}',
+    });
+  });
+
+  it('escapes a quote of the value in a string template, and renders a missing value as nothing', () => {
+    expect(transform({ v: '$.detail.q' }, '"say <v>"')).toEqual({ ok: true, payload: '"say a\\"b"' });
+    expect(transform({ m: '$.detail.nope' }, '"x<m>y"')).toEqual({ ok: true, payload: '"xy"' });
+  });
+
+  it('minifies a tab of a JSON template', () => {
+    expect(transform({ v: '$.detail.s' }, '{"a":\t<v>}')).toEqual({ ok: true, payload: '{"a":"ok"}' });
+  });
+
+  it('finds nothing past the end of a list, nor at a name an object has only from its prototype', () => {
+    expect(transform({ v: '$.detail.one[1]' }, '"v=<v>"')).toEqual({ ok: true, payload: '"v="' });
+    expect(transform({ c: '$.detail.constructor' }, '{"c": <c>}')).toEqual({ ok: true, payload: '{"c":""}' });
+  });
+});
