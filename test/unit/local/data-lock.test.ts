@@ -17,6 +17,30 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative as relativePath } from 'node:path';
 import { DataDirInUseError, DataDirUnusableError, lockDataDir } from '../../../local/data-lock.js';
 
+/**
+ * What taking `dir`'s lock says: 'taken' (released again), or the refusal's name and message. As root it runs as
+ * nobody (uid 65534) in a process of its own, since root may write anywhere.
+ */
+function lockAs(dir: string): string {
+  if (process.getuid?.() !== 0) {
+    const error = refusal(() => lockDataDir(dir, 'sharebus')()) as Error | undefined;
+    return error ? `${error.name}: ${error.message}` : 'taken';
+  }
+  return spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import { lockDataDir } from './local/data-lock.ts';
+       try { lockDataDir(process.argv[1], 'sharebus')(); console.log('taken'); } catch (e) { console.log(e.name + ': ' + e.message); }`,
+      dir,
+    ],
+    { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } },
+  ).stdout.trim();
+}
+
 /** What `take` throws, or undefined. */
 function refusal(take: () => unknown): unknown {
   try {
@@ -92,26 +116,8 @@ describe('lockDataDir', () => {
     const readOnly = join(dir, 'ro');
     chmodSync(dir, 0o755);
     mkdirSync(readOnly, { mode: 0o555 });
-    const asNobody = process.getuid?.() === 0;
     // Act
-    const said = asNobody
-      ? spawnSync(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            '--input-type=module',
-            '-e',
-            `import { lockDataDir } from './local/data-lock.ts';
-             try { lockDataDir(process.argv[1], 'sharebus'); } catch (e) { console.log(e.name + ': ' + e.message); }`,
-            readOnly,
-          ],
-          { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } },
-        ).stdout.trim()
-      : (() => {
-          const error = refusal(() => lockDataDir(readOnly, 'sharebus')) as Error;
-          return `${error.name}: ${error.message}`;
-        })();
+    const said = lockAs(readOnly);
     // Assess
     expect(said).toBe(
       `DataDirUnusableError: the state directory ${readOnly} cannot be written by this user (EACCES): give it to this user (an earlier \`sudo npm start\` leaves it root's), or name another`,
@@ -128,25 +134,6 @@ describe('lockDataDir', () => {
     writeFileSync(join(dir, 'eventbridge', 'archives.json'), '{}');
     const stuck = join(dir, 'dynamodb', 'shared-local-instance.db');
     writeFileSync(stuck, 'db', { mode: 0o644 });
-    const said = (): string => {
-      if (!asNobody) {
-        const error = refusal(() => lockDataDir(dir, 'sharebus')()) as Error | undefined;
-        return error ? `${error.name}: ${error.message}` : 'taken';
-      }
-      return spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          '--input-type=module',
-          '-e',
-          `import { lockDataDir } from './local/data-lock.ts';
-           try { lockDataDir(process.argv[1], 'sharebus'); console.log('taken'); } catch (e) { console.log(e.name + ': ' + e.message); }`,
-          dir,
-        ],
-        { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } },
-      ).stdout.trim();
-    };
     if (asNobody) {
       for (const path of [dir, join(dir, 'dynamodb'), join(dir, 'eventbridge'), join(dir, 'admin-key')]) {
         chownSync(path, 65534, 65534);
@@ -156,7 +143,7 @@ describe('lockDataDir', () => {
       chmodSync(stuck, 0o444);
     }
     // Act
-    const refused = said();
+    const refused = lockAs(dir);
     // Assess
     expect(refused).toBe(
       `DataDirUnusableError: the state directory ${dir} holds ${stuck}, which this user cannot write (EACCES): give the directory and everything in it to this user (\`chown -R\`; an earlier \`sudo npm start\` leaves them root's), or name another`,
@@ -165,7 +152,7 @@ describe('lockDataDir', () => {
     // once the file is the user's, the directory is taken
     if (asNobody) chownSync(stuck, 65534, 65534);
     else chmodSync(stuck, 0o644);
-    expect(said()).toBe('taken');
+    expect(lockAs(dir)).toBe('taken');
   });
 
   it('says so when the directory is a file, or lies under one, instead of failing with the system call', () => {
