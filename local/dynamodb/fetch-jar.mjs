@@ -11,6 +11,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -36,13 +37,16 @@ function sha256Of(file) {
 
 /** One line per file under dir but the marker, `<sha256>  <path>`, sorted by path. */
 export function manifestOf(dir) {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-    .filter((path) => path !== MARKER)
-    .sort()
-    .map((path) => `${sha256Of(join(dir, path))}  ${path}`)
-    .join('\n');
+  return (
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      // parentPath from Node 20.12; `path`, its older name, before
+      .map((entry) => relative(dir, join(entry.parentPath ?? entry.path, entry.name)))
+      .filter((path) => path !== MARKER)
+      .sort()
+      .map((path) => `${sha256Of(join(dir, path))}  ${path}`)
+      .join('\n')
+  );
 }
 
 /**
@@ -98,7 +102,9 @@ export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {})
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+// Run as a script (npm's postinstall), not imported: Node names the main module by its real path, so the argument
+// is too (a checkout reached through a symlink did nothing otherwise).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const dir = process.env.SHAREBUS_DYNAMODB_LOCAL_DIR ?? join(root, '.dynamodb-local');
   try {
     fetchJar(dir);

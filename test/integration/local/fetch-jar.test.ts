@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,6 +98,28 @@ describe('fetch-jar.mjs', () => {
       expect(readdirSync(root).sort()).toEqual(['fresh', 'jar']);
     } finally {
       rmSync(other, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('runs as a script when the checkout is reached through a symlink', () => {
+    // Prepare: Node names the main module by its real path, the argument did not
+    const link = join(root, 'checkout');
+    symlinkSync(process.cwd(), link);
+    const fresh = join(root, 'linked');
+    try {
+      // Act
+      const run = spawnSync(process.execPath, [join(link, 'local', 'dynamodb', 'fetch-jar.mjs')], {
+        env: { ...process.env, SHAREBUS_DYNAMODB_LOCAL_DIR: fresh },
+        encoding: 'utf8',
+      });
+      // Assess
+      expect(run.stdout).toBe(
+        `sharebus: DynamoDB Local from amplify-dynamodb-simulator@2.9.30 is in ${fresh}\n`,
+      );
+      expect(existsSync(join(fresh, 'DynamoDBLocal.jar'))).toBe(true);
+    } finally {
+      rmSync(link);
+      rmSync(fresh, { recursive: true, force: true });
     }
   }, 120_000);
 
