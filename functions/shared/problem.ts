@@ -43,8 +43,22 @@ export const MAX_TEXT_CHARS = 2_048;
  * Pointer's `~0`/`~1`) and how many more there were.
  */
 export function shortened(text: string): string {
+  return text.length <= MAX_TEXT_CHARS ? text : cut(text, MAX_TEXT_CHARS);
+}
+
+/**
+ * `text` shortened as `shortened` does, but to MAX_TEXT_CHARS characters in all, "... (N more characters)" included,
+ * so that an answer shortening it again leaves it as it is: for a list of problems fitted before it reaches the
+ * answer (an event's faults). Shortened twice by `shortened`, a 200 KB fault's message said "(28 more characters)".
+ */
+export function shortenedWhole(text: string): string {
   if (text.length <= MAX_TEXT_CHARS) return text;
-  let end = MAX_TEXT_CHARS;
+  return cut(text, MAX_TEXT_CHARS - `... (${text.length} more characters)`.length);
+}
+
+/** The first `keep` characters of `text` (fewer, rather than half a surrogate pair or of `~0`/`~1`), and a count. */
+function cut(text: string, keep: number): string {
+  let end = keep;
   while (end > 0 && /[\uD800-\uDBFF~]/.test(text.charAt(end - 1))) end--;
   return `${text.slice(0, end)}... (${text.length - end} more characters)`;
 }

@@ -12,7 +12,7 @@ import { escapePointerSegment, jsonPointer } from './json-pointer.js';
 import { MAX_BODY_DEPTH } from './json-text.js';
 import { InvalidPatternError, linearPattern, UnsupportedPatternError } from './linear-pattern.js';
 import { logger } from './logger.js';
-import { shortened } from './problem.js';
+import { shortenedWhole } from './problem.js';
 import { worstApplications } from './schema-cost.js';
 
 /**
@@ -382,12 +382,12 @@ function problemsOf(validate: ValidateFunction, data: unknown, prefix: string): 
   // bare 500: at most MAX_PROBLEMS are named, and at most MAX_PROBLEM_CHARS of them (a field's name can be long),
   // and the rest counted as the validator counts them (a fault under anyOf counts once per branch).
   const errors = validate.errors ?? [];
-  // Each shortened first, as the answer shortens it: whole, one message past the budget (an `enum` of 15,000
+  // Each shortened first, to what the answer may show of it: whole, one message past the budget (an `enum` of 15,000
   // values, a 200 KB `const`) was left out, and the answer named only "and 1 more not listed" (review, 2026-12-05).
   function* described() {
     for (const error of errors) {
       const { field, message } = describe(error, prefix);
-      yield { field: shortened(field), message: shortened(message) };
+      yield { field: shortenedWhole(field), message: shortenedWhole(message) };
     }
   }
   const problems = fitting(described(), MAX_PROBLEMS, MAX_PROBLEM_CHARS);
