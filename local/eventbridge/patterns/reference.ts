@@ -33,9 +33,14 @@ function branchHolds(branch: Branch, fields: readonly EventField[]): boolean {
   return search(0, undefined);
 }
 
-function matchesNode(pattern: CompiledPattern, event: JsonNode): boolean {
+/** The reference answer for one event and any pattern: the event flattened once, for as many patterns. */
+function matcherOfNode(event: JsonNode): (pattern: CompiledPattern) => boolean {
   const fields = flattenEvent(event);
-  return pattern.branches.some((branch) => branchHolds(branch, fields));
+  return (pattern) => pattern.branches.some((branch) => branchHolds(branch, fields));
+}
+
+function matchesNode(pattern: CompiledPattern, event: JsonNode): boolean {
+  return matcherOfNode(event)(pattern);
 }
 
 /** Reference answer for an event given as a parsed value. */
@@ -43,10 +48,9 @@ export function referenceMatches(pattern: CompiledPattern, event: unknown): bool
   return matchesNode(pattern, jsonNodeFromValue(event));
 }
 
-/** The reference answer for one event and any pattern: the event flattened once, for many patterns. */
+/** The reference answer for an event given as a parsed value, for many patterns (see matcherOfNode). */
 export function referenceMatcherFor(event: unknown): (pattern: CompiledPattern) => boolean {
-  const fields = flattenEvent(jsonNodeFromValue(event));
-  return (pattern) => pattern.branches.some((branch) => branchHolds(branch, fields));
+  return matcherOfNode(jsonNodeFromValue(event));
 }
 
 /** Reference answer for an event given as JSON text (numbers keep their text; a repeated key's last value counts). */
