@@ -86,6 +86,12 @@ interface Edges {
   readonly same: readonly Schema[];
   /** Groups of subschemas of which one applies, never all: `then` or `else`, a dynamic reference's candidates. */
   readonly choices: ReadonlyArray<readonly Schema[]>;
+  /**
+   * For finding loops, what the schema certainly applies to the same value when its conditions hold: its `$ref`,
+   * `not`, `if` (and `then` and `else` beside one), `allOf`, `anyOf`, `oneOf`, `dependentSchemas`, and draft-07's
+   * `dependencies`. Not a dynamic reference's candidates, which the count takes more of than Ajv applies.
+   */
+  readonly definite: readonly Schema[];
   readonly properties: ReadonlyMap<string, Schema>;
   readonly patterns: ReadonlyArray<{ readonly matches: (name: string) => boolean; readonly schema: Schema }>;
   readonly additional: Schema | undefined;
@@ -218,25 +224,6 @@ class SchemaDocument {
     );
   }
 
-  /**
-   * The subschemas `node` certainly applies to the same value when its conditions hold, for finding loops: its
-   * `$ref`, `not`, `if` (and `then` and `else` beside one), `allOf`, `anyOf`, `oneOf`, `dependentSchemas`, and
-   * draft-07's `dependencies`. Not a dynamic reference's candidates, which the count takes more of than Ajv applies.
-   */
-  definiteSame(node: Schema): Schema[] {
-    const ref = node.$ref;
-    const target = typeof ref === 'string' ? this.resolve(node, ref) : undefined;
-    const conditional = isSchema(node.if);
-    return [
-      ...(target === undefined ? [] : [target]),
-      ...(['not', 'if', 'then', 'else'] as const)
-        .filter((key) => isSchema(node[key]) && (key === 'not' || key === 'if' || conditional))
-        .map((key) => node[key] as Schema),
-      ...SAME_LIST.flatMap((key) => schemasIn(node[key])),
-      ...SAME_MAP.flatMap((key) => (isSchema(node[key]) ? schemasIn(Object.values(node[key])) : [])),
-    ];
-  }
-
   edges(node: Schema): Edges {
     let edges = this.#edges.get(node);
     if (edges === undefined) {
@@ -248,9 +235,13 @@ class SchemaDocument {
 
   #readEdges(node: Schema): Edges {
     const same: Schema[] = [];
+    const definite: Schema[] = [];
     const ref = node.$ref;
     const target = typeof ref === 'string' ? this.resolve(node, ref) : undefined;
-    if (target !== undefined) same.push(target);
+    if (target !== undefined) {
+      same.push(target);
+      definite.push(target);
+    }
     const choices: Schema[][] = [];
     // A dynamic reference applies one schema: one with the `$dynamicAnchor` it names (the outermost in scope), or,
     // when it names none, what Ajv is compiling when it meets it (measured: the root, for one under a property),
@@ -273,10 +264,23 @@ class SchemaDocument {
     const conditional = isSchema(node.then) && isSchema(node.else);
     if (conditional) choices.push([node.then as Schema, node.else as Schema]);
     for (const key of SAME_ONE) {
-      if (isSchema(node[key]) && !(conditional && (key === 'then' || key === 'else'))) same.push(node[key]);
+      if (!isSchema(node[key])) continue;
+      const branch = key === 'then' || key === 'else';
+      if (!(conditional && branch)) same.push(node[key]);
+      // Ajv applies `then` and `else` only beside an `if`
+      if (!branch || isSchema(node.if)) definite.push(node[key]);
     }
-    for (const key of SAME_LIST) same.push(...schemasIn(node[key]));
-    for (const key of SAME_MAP) if (isSchema(node[key])) same.push(...schemasIn(Object.values(node[key])));
+    for (const key of SAME_LIST) {
+      const listed = schemasIn(node[key]);
+      same.push(...listed);
+      definite.push(...listed);
+    }
+    for (const key of SAME_MAP) {
+      if (!isSchema(node[key])) continue;
+      const mapped = schemasIn(Object.values(node[key]));
+      same.push(...mapped);
+      definite.push(...mapped);
+    }
     const properties = new Map<string, Schema>();
     if (isSchema(node.properties)) {
       for (const [name, value] of Object.entries(node.properties))
@@ -293,6 +297,7 @@ class SchemaDocument {
     return {
       same,
       choices,
+      definite,
       properties,
       patterns,
       additional: isSchema(node.additionalProperties) ? node.additionalProperties : undefined,
@@ -650,19 +655,19 @@ function closeWith(
 
 /**
  * Whether `nodes` (the subschemas applied to one value) hold a loop of definite same-value applications
- * (SchemaDocument.definiteSame): a back edge of the count may run through a dynamic reference's candidates alone.
+ * (Edges.definite): a back edge of the count may run through a dynamic reference's candidates alone.
  */
 function definiteLoop(document: SchemaDocument, nodes: readonly Schema[], budget: Budget): boolean {
   const within = new Set(nodes);
   const state = new Map<Schema, 'open' | 'done'>();
   for (const start of nodes) {
     if (state.has(start)) continue;
-    const stack: Array<{ node: Schema; targets: Schema[]; next: number }> = [
-      { node: start, targets: document.definiteSame(start), next: 0 },
+    const stack: Array<{ node: Schema; targets: readonly Schema[]; next: number }> = [
+      { node: start, targets: document.edges(start).definite, next: 0 },
     ];
     state.set(start, 'open');
     while (stack.length > 0) {
-      const top = stack[stack.length - 1] as { node: Schema; targets: Schema[]; next: number };
+      const top = stack[stack.length - 1] as { node: Schema; targets: readonly Schema[]; next: number };
       if (top.next < top.targets.length) {
         budget.steps--;
         const target = top.targets[top.next++] as Schema;
@@ -671,7 +676,7 @@ function definiteLoop(document: SchemaDocument, nodes: readonly Schema[], budget
         if (seen === 'open') return true;
         if (seen === undefined) {
           state.set(target, 'open');
-          stack.push({ node: target, targets: document.definiteSame(target), next: 0 });
+          stack.push({ node: target, targets: document.edges(target).definite, next: 0 });
         }
         continue;
       }
