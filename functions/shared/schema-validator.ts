@@ -179,7 +179,7 @@ export class SchemaValidator {
     // compile, and a schema applying a 1,000-name `required` 2^17 times made the probes build 131 million errors
     // until the runtime ran out of memory (schema review, 2026-12-05). Every publish of such a schema would pay it
     // again, outside validation's own limit.
-    this.#sandbox.run = () => {
+    const run = () => {
       refuseExpansion(schema);
       this.#registering = true;
       let validate: ValidateFunction;
@@ -191,17 +191,19 @@ export class SchemaValidator {
       this.#probe(validate);
     };
     try {
-      RUN.runInContext(this.#sandbox, { timeout: timeoutMs });
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
-      throw new InvalidSchemaError(
-        `Checking the schema took more than ${timeoutMs.toLocaleString('en-US')} ms (compiling it, and trying it on a value of each JSON type), and every publish of it would compile it again: make it simpler (fewer or shorter patterns and repetition counts, fewer references to definitions, shorter required lists).`,
-        [{ field: '/schema', message: 'takes too long to check' }],
-        { cause: error },
+      this.#runWithin(
+        run,
+        timeoutMs,
+        (cause) =>
+          new InvalidSchemaError(
+            `Checking the schema took more than ${timeoutMs.toLocaleString('en-US')} ms (compiling it, and trying it on a value of each JSON type), and every publish of it would compile it again: make it simpler (fewer or shorter patterns and repetition counts, fewer references to definitions, shorter required lists).`,
+            [{ field: '/schema', message: 'takes too long to check' }],
+            { cause },
+          ),
       );
     } finally {
+      // A run stopped by its time limit runs no `finally` of its own
       this.#registering = false;
-      this.#sandbox.run = undefined;
     }
   }
 
@@ -319,19 +321,27 @@ export class SchemaValidator {
         results.push(problemsOf(validators[index] as ValidateFunction, check.data, check.prefix ?? '/data'));
       }
     };
+    this.#runWithin(run, timeoutMs, (cause) => new ValidationTimeoutError(results, timeoutMs, { cause }));
+    return results;
+  }
+
+  /**
+   * Runs `run` in the sandbox, stopped past `timeoutMs` (V8 interrupts it, as `vm` does a script), when `stopped`
+   * says what is thrown instead.
+   */
+  #runWithin(run: () => void, timeoutMs: number, stopped: (cause: unknown) => Error): void {
     this.#sandbox.run = run;
     try {
       RUN.runInContext(this.#sandbox, { timeout: timeoutMs });
     } catch (error) {
       if ((error as { code?: string }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
-      throw new ValidationTimeoutError(results, timeoutMs, { cause: error });
+      throw stopped(error);
     } finally {
       this.#sandbox.run = undefined;
     }
-    return results;
   }
 
-  /** Where validateEach runs its checks, so that they can be stopped: an empty context, reused. */
+  /** Where check and validateEach run, so that they can be stopped: an empty context, reused. */
   readonly #sandbox = createContext({ run: undefined as (() => void) | undefined });
 }
 
