@@ -8,6 +8,8 @@ export const FUNCTIONS = {
   publish: 'functions/publish/handler.ts',
   subscriptions: 'functions/subscriptions/handler.ts',
   deliver: 'functions/deliver/handler.ts',
+  /** Behind no route: the stack's SubscriptionTargets custom resource, which CloudFormation calls at a deploy. */
+  retarget: 'functions/retarget/handler.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -44,6 +46,8 @@ export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<FunctionName, number>> = 
   publish: 10,
   subscriptions: 10,
   deliver: DEFAULT_WEBHOOK_TIMEOUT_SECONDS + DELIVER_TIMEOUT_MARGIN_SECONDS,
+  // Two EventBridge calls a subscription, a few at a time, throttled by the control plane: thousands fit.
+  retarget: 600,
 };
 
 /**
@@ -89,6 +93,7 @@ export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | und
     index: true,
   },
   deliver: { actions: ['dynamodb:GetItem'], index: false, leadingKeys: ['SUB#*'] },
+  retarget: { actions: ['dynamodb:Query'], index: true },
 };
 
 /** A function's timeout in milliseconds, the deliver function's for the webhook timeout it runs with. */
@@ -141,3 +146,10 @@ export const ROUTES: readonly Route[] = [
 
 /** Rules that sharebus manages on the bus are named with this prefix; nothing else is touched. */
 export const SUBSCRIPTION_RULE_PREFIX = 'sharebus-sub-';
+
+/**
+ * Names the way a subscription's target is written (EventBridgeBus's deliverTarget). Change it with that code: the
+ * stack hands it to its SubscriptionTargets resource, so that the deploy of the change puts every existing target
+ * again.
+ */
+export const SUBSCRIPTION_TARGET_SHAPE = '1';

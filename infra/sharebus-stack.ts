@@ -2,7 +2,15 @@
 // FUNCTIONS, the HTTP API over ROUTES, and the dead-letter queue for deliveries.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CfnOutput,
+  CustomResource,
+  Duration,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -30,6 +38,7 @@ import {
   REGISTRY_ACCESS,
   ROUTES,
   SUBSCRIPTION_RULE_PREFIX,
+  SUBSCRIPTION_TARGET_SHAPE,
 } from '../functions/routes.js';
 import { ENV } from '../functions/shared/config.js';
 import { GSI1 } from '../functions/shared/registry/table.js';
@@ -218,6 +227,11 @@ export class SharebusStack extends Stack {
           ? {}
           : { reservedConcurrentExecutions: props.deliverConcurrency }),
       },
+      retarget: {
+        description: 'Puts every subscription target again with the deployed delivery settings, at a deploy',
+        memorySize: 256,
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.retarget),
+      },
     };
     const commonEnvironment = {
       [ENV.tableName]: table.tableName,
@@ -272,8 +286,9 @@ export class SharebusStack extends Stack {
       publish: made.publish.function,
       subscriptions: made.subscriptions.function,
       deliver: made.deliver.function,
+      retarget: made.retarget.function,
     };
-    const { publish, subscriptions, deliver } = this.functions;
+    const { publish, subscriptions, deliver, retarget } = this.functions;
 
     this.bus.grantPutEventsTo(publish);
 
@@ -334,12 +349,54 @@ export class SharebusStack extends Stack {
         },
       }),
     );
-    Validations.of(made.subscriptions.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${this.busName}/${SUBSCRIPTION_RULE_PREFIX}*]`,
-      reason:
-        `Subscription rules are created at runtime, one per subscription, so only their name prefix ` +
-        `(${SUBSCRIPTION_RULE_PREFIX} on the ${this.busName} bus) is known here; no other rule matches it.`,
+    // A subscription's target is put when the subscription is made, with the delivery settings of that day. At a
+    // deploy that changes them (the properties below), CloudFormation calls the retarget function, which puts every
+    // existing subscription's target again with them: only targets, only to the deliver function, never a rule.
+    // It runs after the subscriptions function has its new settings, so a subscription made meanwhile has them too.
+    retarget.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ReadSubscriptionTargets',
+        actions: ['events:ListTargetsByRule'],
+        resources: [this.subscriptionRuleArnPattern],
+      }),
+    );
+    retarget.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'TargetSubscriptionRulesAtDeliver',
+        actions: ['events:PutTargets'],
+        resources: [this.subscriptionRuleArnPattern],
+        conditions: {
+          'ForAllValues:ArnEquals': { 'events:TargetArn': deliver.functionArn },
+          Null: { 'events:TargetArn': 'false' },
+        },
+      }),
+    );
+    const targets = new CustomResource(this, 'SubscriptionTargets', {
+      serviceToken: retarget.functionArn,
+      resourceType: 'Custom::SharebusSubscriptionTargets',
+      // CloudFormation stops waiting a minute after the function's timeout; the function answers before it.
+      serviceTimeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.retarget + 60),
+      properties: {
+        BusName: this.busName,
+        DeliverFunctionArn: deliver.functionArn,
+        DeadLetterArn: this.deliveryDlq.queueArn,
+        ...(props.deliveryMaxRetries === undefined ? {} : { MaxRetries: props.deliveryMaxRetries }),
+        ...(props.deliveryMaxEventAge === undefined
+          ? {}
+          : { MaxEventAgeSeconds: props.deliveryMaxEventAge.toSeconds() }),
+        // Changed whenever sharebus writes subscription targets differently, so that a deploy of it rewrites them.
+        TargetShape: SUBSCRIPTION_TARGET_SHAPE,
+      },
     });
+    targets.node.addDependency(subscriptions, made.retarget.role);
+    for (const role of [made.subscriptions.role, made.retarget.role]) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${this.busName}/${SUBSCRIPTION_RULE_PREFIX}*]`,
+        reason:
+          `Subscription rules are created at runtime, one per subscription, so only their name prefix ` +
+          `(${SUBSCRIPTION_RULE_PREFIX} on the ${this.busName} bus) is known here; no other rule matches it.`,
+      });
+    }
 
     this.httpApi = new SharebusHttpApi(this, 'HttpApi', {
       routes: ROUTES,

@@ -1,16 +1,20 @@
 // The bus port and its EventBridge adapter: publishing envelopes and managing the one rule per
 // subscription. Publishing never drops an entry silently: failed entries are retried, and whatever
 // still fails is reported back by event id.
+
+import { isDeepStrictEqual } from 'node:util';
 import {
   DeleteRuleCommand,
   type EventBridgeClient,
   ListRulesCommand,
+  ListTargetsByRuleCommand,
   PutEventsCommand,
   type PutEventsRequestEntry,
   PutRuleCommand,
   PutTargetsCommand,
   RemoveTargetsCommand,
   ResourceNotFoundException,
+  type Target,
 } from '@aws-sdk/client-eventbridge';
 import { ConfigurationError } from './config.js';
 import { logger } from './logger.js';
@@ -45,6 +49,13 @@ export interface SubscriptionRule {
   readonly eventPattern: string;
 }
 
+/**
+ * What putting a subscription rule's target again found: the target was put with the bus's settings, already had
+ * them, or was not there to put (no rule, or a rule without the deliver target: a subscription being made or
+ * removed at that moment, or one broken by hand, which is left as it is).
+ */
+export type RetargetOutcome = 'updated' | 'unchanged' | 'missing';
+
 export class InvalidRulePatternError extends Error {
   override name = 'InvalidRulePatternError';
 }
@@ -61,6 +72,13 @@ export abstract class Bus {
    * refuses, RulesQuotaError when the bus can hold no more rules.
    */
   abstract putSubscriptionRule(rule: SubscriptionRule): Promise<void>;
+  /**
+   * Puts the deliver target of an existing rule again with the bus's settings (deliver function, retry policy,
+   * dead-letter queue), if it differs from them; the rule itself is left as it is.
+   */
+  abstract retargetSubscriptionRule(
+    rule: Pick<SubscriptionRule, 'ruleName' | 'subscriptionId'>,
+  ): Promise<RetargetOutcome>;
   /** Removes the target and the rule; a rule that is already gone is fine. */
   abstract deleteSubscriptionRule(ruleName: string): Promise<void>;
   /** Names of the rules on the bus with the given prefix. */
@@ -242,7 +260,7 @@ export class EventBridgeBus extends Bus {
   }
 
   override async putSubscriptionRule(rule: SubscriptionRule): Promise<void> {
-    const { client, busName, deliverFunctionArn, deadLetterArn } = this.#options;
+    const { client, busName, deliverFunctionArn } = this.#options;
     if (!deliverFunctionArn) throw new ConfigurationError('the deliver function ARN is not configured');
     try {
       await client.send(
@@ -274,33 +292,58 @@ export class EventBridgeBus extends Bus {
       }
       throw error;
     }
+    await this.#putTarget(rule.ruleName, this.#deliverTarget(rule.subscriptionId));
+  }
+
+  override async retargetSubscriptionRule(
+    rule: Pick<SubscriptionRule, 'ruleName' | 'subscriptionId'>,
+  ): Promise<RetargetOutcome> {
+    const { client, busName } = this.#options;
+    const wanted = this.#deliverTarget(rule.subscriptionId);
+    try {
+      // A rule holds at most 5 targets: one page.
+      const listed = await client.send(
+        new ListTargetsByRuleCommand({ EventBusName: busName, Rule: rule.ruleName }),
+      );
+      const current = listed.Targets?.find((target) => target.Id === DELIVER_TARGET_ID);
+      if (current === undefined) return 'missing';
+      if (isDeepStrictEqual(definedOnly(current), definedOnly(wanted))) return 'unchanged';
+      await this.#putTarget(rule.ruleName, wanted);
+      return 'updated';
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') return 'missing';
+      throw error;
+    }
+  }
+
+  /** The one target of a subscription's rule, as this version of sharebus writes it (SUBSCRIPTION_TARGET_SHAPE). */
+  #deliverTarget(subscriptionId: string): Target {
+    const { deliverFunctionArn, deadLetterArn } = this.#options;
+    if (!deliverFunctionArn) throw new ConfigurationError('the deliver function ARN is not configured');
+    return {
+      Id: DELIVER_TARGET_ID,
+      Arn: deliverFunctionArn,
+      // The deliver function needs to know which subscription matched; the envelope travels as is.
+      InputTransformer: {
+        InputPathsMap: { detail: '$.detail' },
+        InputTemplate: `{"subscriptionId": ${JSON.stringify(subscriptionId)}, "event": <detail>}`,
+      },
+      RetryPolicy: {
+        MaximumRetryAttempts: this.#options.maxRetries ?? 185,
+        MaximumEventAgeInSeconds: this.#options.maxEventAgeSeconds ?? 86_400,
+      },
+      ...(deadLetterArn ? { DeadLetterConfig: { Arn: deadLetterArn } } : {}),
+    };
+  }
+
+  async #putTarget(ruleName: string, target: Target): Promise<void> {
+    const { client, busName } = this.#options;
     const output = await client.send(
-      new PutTargetsCommand({
-        EventBusName: busName,
-        Rule: rule.ruleName,
-        Targets: [
-          {
-            Id: DELIVER_TARGET_ID,
-            Arn: deliverFunctionArn,
-            // The deliver function needs to know which subscription matched; the envelope travels as is.
-            InputTransformer: {
-              InputPathsMap: { detail: '$.detail' },
-              InputTemplate: `{"subscriptionId": ${JSON.stringify(rule.subscriptionId)}, "event": <detail>}`,
-            },
-            RetryPolicy: {
-              MaximumRetryAttempts: this.#options.maxRetries ?? 185,
-              MaximumEventAgeInSeconds: this.#options.maxEventAgeSeconds ?? 86_400,
-            },
-            ...(deadLetterArn ? { DeadLetterConfig: { Arn: deadLetterArn } } : {}),
-          },
-        ],
-      }),
+      new PutTargetsCommand({ EventBusName: busName, Rule: ruleName, Targets: [target] }),
     );
     if (output.FailedEntryCount) {
       const entry = output.FailedEntries?.[0];
-      throw new Error(
-        `PutTargets failed for rule ${rule.ruleName}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`,
-      );
+      throw new Error(`PutTargets failed for rule ${ruleName}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
     }
   }
 
@@ -334,6 +377,11 @@ export class EventBridgeBus extends Bus {
     } while (nextToken);
     return names;
   }
+}
+
+/** A value as JSON would carry it: the SDK leaves absent members out, a literal may hold them as undefined. */
+function definedOnly(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value));
 }
 
 function timedOut(entry: BusEntry, deadlineMs: number): PublishFailure {

@@ -13,6 +13,7 @@ import {
   REGISTRY_ACCESS,
   ROUTES,
   SUBSCRIPTION_RULE_PREFIX,
+  SUBSCRIPTION_TARGET_SHAPE,
 } from '../../functions/routes.js';
 import { ENV } from '../../functions/shared/config.js';
 import { GSI1, PARTITION_KEY, SORT_KEY } from '../../functions/shared/registry/table.js';
@@ -612,6 +613,27 @@ describe('SharebusStack', () => {
       });
     });
 
+    it('lets retarget read and put targets of the subscription rules only, and only the deliver function', () => {
+      // GIVEN
+      const eventsStatements = statementsOf('retarget').filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('events:')),
+      );
+      // THEN: no rule can be made, changed or removed by it
+      expect(eventsStatements.flatMap(actionsOf).sort()).toEqual([
+        'events:ListTargetsByRule',
+        'events:PutTargets',
+      ]);
+      for (const statement of eventsStatements)
+        expect(statement.Resource).toEqual(ruleArnPattern('sharebus'));
+      const putTargets = eventsStatements.find((statement) =>
+        actionsOf(statement).includes('events:PutTargets'),
+      );
+      expect(putTargets?.Condition).toEqual({
+        'ForAllValues:ArnEquals': { 'events:TargetArn': { 'Fn::GetAtt': [functionId('deliver'), 'Arn'] } },
+        Null: { 'events:TargetArn': 'false' },
+      });
+    });
+
     it('grants "*" to no function except for the X-Ray actions, which take no resource', () => {
       // THEN
       for (const name of FUNCTION_NAMES) {
@@ -637,6 +659,51 @@ describe('SharebusStack', () => {
           }),
         );
       }
+    });
+  });
+
+  describe('subscription targets at a deploy', () => {
+    const targetsResource = () => {
+      const found = template.findResources('Custom::SharebusSubscriptionTargets');
+      expect(Object.keys(found)).toHaveLength(1);
+      const [only] = Object.values(found);
+      if (only === undefined) throw new Error('no SubscriptionTargets resource');
+      return only;
+    };
+
+    it('has CloudFormation call the retarget function with the delivery settings as properties', () => {
+      // THEN: no retry settings given, so none passed: the function keeps the subscriptions function's defaults
+      expect(targetsResource().Properties).toEqual({
+        ServiceToken: { 'Fn::GetAtt': [functionId('retarget'), 'Arn'] },
+        ServiceTimeout: '660',
+        BusName: 'sharebus',
+        DeliverFunctionArn: { 'Fn::GetAtt': [functionId('deliver'), 'Arn'] },
+        DeadLetterArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
+        TargetShape: SUBSCRIPTION_TARGET_SHAPE,
+      });
+    });
+
+    it('runs after the subscriptions function has its new settings and retarget its permissions', () => {
+      // GIVEN
+      const retargetRole = stack.functions.retarget.role?.node.defaultChild as CfnResource;
+      const retargetPolicies = Object.entries(template.findResources('AWS::IAM::Policy'))
+        .filter(([, policy]) =>
+          policy.Properties.Roles.some(
+            (ref: { Ref?: string }) => ref.Ref === logicalIdOf(stack, retargetRole),
+          ),
+        )
+        .map(([id]) => id);
+      // THEN
+      expect(retargetPolicies).toHaveLength(1);
+      expect(targetsResource().DependsOn).toEqual(
+        expect.arrayContaining([functionId('subscriptions'), ...retargetPolicies]),
+      );
+    });
+
+    it('gives the retarget function time for thousands of subscriptions, and CloudFormation a minute more', () => {
+      // THEN
+      expect(resource(functionId('retarget')).Properties.Timeout).toBe(600);
+      expect(targetsResource().Properties.ServiceTimeout).toBe('660');
     });
   });
 
@@ -699,6 +766,15 @@ describe('SharebusStack', () => {
         expect(customFunction(name)).not.toHaveProperty('ReservedConcurrentExecutions');
       }
       expect(resource(functionId('deliver')).Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    });
+
+    it('hands the delivery retry policy to the SubscriptionTargets resource, so a deploy changing it retargets', () => {
+      // THEN
+      customTemplate.hasResourceProperties('Custom::SharebusSubscriptionTargets', {
+        BusName: 'gov-bus',
+        MaxRetries: 5,
+        MaxEventAgeSeconds: 7200,
+      });
     });
 
     it('passes the delivery retry policy to subscriptions, which otherwise keeps its own default', () => {

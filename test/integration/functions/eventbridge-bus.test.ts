@@ -274,3 +274,121 @@ describe('EventBridgeBus subscription rules', () => {
     expect(names.sort()).toEqual(ours);
   });
 });
+
+describe('EventBridgeBus.retargetSubscriptionRule', () => {
+  const OTHER_DELIVER = 'arn:aws:lambda:us-east-1:111111111111:function:deliver-v2';
+
+  /** The same bus with other settings, as a later deploy configures it, recording the commands it sends. */
+  function redeployed(busName: string, options: Partial<EventBridgeBusOptions>) {
+    const client = new EventBridgeClient({
+      endpoint: harness.eventBridge.endpoint,
+      region: harness.eventBridge.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    clients.push(client);
+    const commands: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommands' },
+    );
+    const bus = new EventBridgeBus({ client, busName, deliverFunctionArn: LAMBDA_ARN, ...options });
+    return { bus, commands };
+  }
+
+  const targetsOf = async (busName: string, ruleName: string) =>
+    (await harness.client.send(new ListTargetsByRuleCommand({ EventBusName: busName, Rule: ruleName })))
+      .Targets;
+
+  it('puts the deliver target again with the new deliver function, retry policy and DLQ, leaving the rule', async () => {
+    // Prepare: a subscription made under the first settings
+    const { bus, busName } = await setUp({ maxRetries: 3, maxEventAgeSeconds: 600 });
+    const pattern = JSON.stringify({ source: [SOURCE], 'detail-type': [DETAIL_TYPE] });
+    await bus.putSubscriptionRule(rule('sharebus-sub-old', pattern));
+    const dlq = queueArn('delivery-dlq');
+    const later = redeployed(busName, {
+      deliverFunctionArn: OTHER_DELIVER,
+      deadLetterArn: dlq,
+      maxRetries: 7,
+      maxEventAgeSeconds: 3_600,
+    });
+    // Act
+    const outcome = await later.bus.retargetSubscriptionRule(rule('sharebus-sub-old'));
+    // Assess
+    expect(outcome).toBe('updated');
+    expect(await targetsOf(busName, 'sharebus-sub-old')).toEqual([
+      {
+        Id: 'deliver',
+        Arn: OTHER_DELIVER,
+        InputTransformer: {
+          InputPathsMap: { detail: '$.detail' },
+          InputTemplate: '{"subscriptionId": "id-of-sharebus-sub-old", "event": <detail>}',
+        },
+        RetryPolicy: { MaximumRetryAttempts: 7, MaximumEventAgeInSeconds: 3_600 },
+        DeadLetterConfig: { Arn: dlq },
+      },
+    ]);
+    const described = await harness.client.send(
+      new DescribeRuleCommand({ EventBusName: busName, Name: 'sharebus-sub-old' }),
+    );
+    expect(described).toMatchObject({ EventPattern: pattern, State: 'ENABLED' });
+  });
+
+  it('takes the dead-letter queue away when the new settings have none', async () => {
+    // Prepare
+    const { bus, busName } = await setUp({ deadLetterArn: queueArn('old-dlq') });
+    await bus.putSubscriptionRule(rule('sharebus-sub-dlq'));
+    // Act
+    const outcome = await redeployed(busName, {}).bus.retargetSubscriptionRule(rule('sharebus-sub-dlq'));
+    // Assess
+    expect(outcome).toBe('updated');
+    const [target] = (await targetsOf(busName, 'sharebus-sub-dlq')) ?? [];
+    expect(target?.DeadLetterConfig).toBeUndefined();
+    expect(target?.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 });
+  });
+
+  it('sends no PutTargets for a target that already has the settings', async () => {
+    // Prepare
+    const settings = { deadLetterArn: queueArn('dlq'), maxRetries: 4, maxEventAgeSeconds: 120 };
+    const { bus, busName } = await setUp(settings);
+    await bus.putSubscriptionRule(rule('sharebus-sub-same'));
+    const later = redeployed(busName, settings);
+    // Act
+    const outcome = await later.bus.retargetSubscriptionRule(rule('sharebus-sub-same'));
+    // Assess
+    expect(outcome).toBe('unchanged');
+    expect(later.commands).toEqual(['ListTargetsByRuleCommand']);
+  });
+
+  it('puts no target on a rule that has none, nor on one that does not exist', async () => {
+    // Prepare: a rule whose subscription is being made (PutRule done, PutTargets not yet)
+    const { busName } = await setUp();
+    await harness.client.send(
+      new PutRuleCommand({ EventBusName: busName, Name: 'sharebus-sub-bare', EventPattern: PATTERN }),
+    );
+    const later = redeployed(busName, { maxRetries: 1 });
+    // Act
+    const bare = await later.bus.retargetSubscriptionRule(rule('sharebus-sub-bare'));
+    const gone = await later.bus.retargetSubscriptionRule(rule('sharebus-sub-gone'));
+    // Assess
+    expect([bare, gone]).toEqual(['missing', 'missing']);
+    expect(await targetsOf(busName, 'sharebus-sub-bare')).toEqual([]);
+    expect(later.commands).toEqual(['ListTargetsByRuleCommand', 'ListTargetsByRuleCommand']);
+  });
+
+  it('throws when EventBridge refuses the target, leaving the old one', async () => {
+    // Prepare: a dead-letter ARN that is not a queue, which EventBridge refuses entry by entry
+    const { bus, busName } = await setUp({ maxRetries: 2 });
+    await bus.putSubscriptionRule(rule('sharebus-sub-refused'));
+    const later = redeployed(busName, { deadLetterArn: 'arn:aws:sns:us-east-1:111111111111:topic' });
+    // Act
+    const error = await caught(() => later.bus.retargetSubscriptionRule(rule('sharebus-sub-refused')));
+    // Assess
+    expect(error.message).toMatch(/^PutTargets failed for rule sharebus-sub-refused: \S+ .*SQS/);
+    const [target] = (await targetsOf(busName, 'sharebus-sub-refused')) ?? [];
+    expect(target?.RetryPolicy?.MaximumRetryAttempts).toBe(2);
+  });
+});

@@ -8,6 +8,7 @@ import {
   type BusEntry,
   type PublishFailure,
   type PublishResult,
+  type RetargetOutcome,
   type SubscriptionRule,
 } from '../../../functions/shared/bus.js';
 import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
@@ -131,6 +132,13 @@ export class RecordingBus extends Bus {
 
   override async putSubscriptionRule(rule: SubscriptionRule): Promise<void> {
     this.rules.set(rule.ruleName, rule);
+  }
+
+  /** Targets are not kept here, so a rule's target always has the bus's settings. */
+  override async retargetSubscriptionRule(
+    rule: Pick<SubscriptionRule, 'ruleName'>,
+  ): Promise<RetargetOutcome> {
+    return this.rules.has(rule.ruleName) ? 'unchanged' : 'missing';
   }
 
   override async deleteSubscriptionRule(ruleName: string): Promise<void> {

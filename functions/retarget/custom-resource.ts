@@ -1,0 +1,101 @@
+// The CloudFormation side of a Lambda-backed custom resource: the request CloudFormation sends, and the answer it
+// waits for at the request's ResponseURL (a presigned S3 URL), since it never reads the function's own result.
+import { z } from 'zod';
+
+/** The fields of CloudFormation's request this function reads. */
+export const CustomResourceRequest = z.object({
+  RequestType: z.enum(['Create', 'Update', 'Delete']),
+  ResponseURL: z.url({ protocol: /^https?$/ }),
+  StackId: z.string().min(1),
+  RequestId: z.string().min(1),
+  LogicalResourceId: z.string().min(1),
+  PhysicalResourceId: z.string().min(1).optional(),
+  ResourceProperties: z.record(z.string(), z.unknown()),
+});
+export type CustomResourceRequest = z.infer<typeof CustomResourceRequest>;
+
+export interface CustomResourceAnswer {
+  readonly Status: 'SUCCESS' | 'FAILED';
+  readonly Reason?: string;
+  readonly PhysicalResourceId: string;
+  readonly Data?: Readonly<Record<string, string | number>>;
+}
+
+/** CloudFormation's limit on the whole answer. */
+export const MAX_ANSWER_BYTES = 4096;
+
+/** The answer's body: the request's identifiers copied as they came, and the reason shortened to fit 4,096 bytes. */
+export function answerBody(request: CustomResourceRequest, answer: CustomResourceAnswer): string {
+  const body = (reason: string | undefined) =>
+    JSON.stringify({
+      Status: answer.Status,
+      ...(reason === undefined ? {} : { Reason: reason }),
+      PhysicalResourceId: answer.PhysicalResourceId,
+      StackId: request.StackId,
+      RequestId: request.RequestId,
+      LogicalResourceId: request.LogicalResourceId,
+      ...(answer.Data === undefined ? {} : { Data: answer.Data }),
+    });
+  const whole = body(answer.Reason);
+  if (answer.Reason === undefined || Buffer.byteLength(whole) <= MAX_ANSWER_BYTES) return whole;
+  // The most whole code points of the reason (no half of a surrogate pair left to be escaped) that fit, then a mark.
+  const points = [...answer.Reason];
+  const cut = (keep: number) => body(`${points.slice(0, keep).join('')}…`);
+  let [fits, over] = [0, points.length];
+  while (over - fits > 1) {
+    const middle = Math.floor((fits + over) / 2);
+    if (Buffer.byteLength(cut(middle)) <= MAX_ANSWER_BYTES) fits = middle;
+    else over = middle;
+  }
+  return cut(fits);
+}
+
+export interface SendOptions {
+  /** @default 4 */
+  readonly attempts?: number;
+  /** Wait before the second attempt, doubled for each after it. @default 1000 */
+  readonly backoffMs?: number;
+}
+
+/**
+ * PUTs the answer to the request's ResponseURL. The presigned URL was signed with no content type, so the request
+ * must send an empty one. Tried again on a network error or a 5xx; CloudFormation waits for the answer until the
+ * resource's ServiceTimeout, so an answer lost here is a deploy stuck that long.
+ */
+export async function sendAnswer(
+  request: CustomResourceRequest,
+  answer: CustomResourceAnswer,
+  options: SendOptions = {},
+): Promise<void> {
+  const body = answerBody(request, answer);
+  const attempts = options.attempts ?? 4;
+  let wait = options.backoffMs ?? 1000;
+  for (let attempt = 1; ; attempt++) {
+    let failure: string;
+    try {
+      const response = await fetch(request.ResponseURL, {
+        method: 'PUT',
+        headers: { 'content-type': '' },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.arrayBuffer();
+      if (response.ok) return;
+      failure = `HTTP ${response.status}`;
+      if (response.status < 500) throw new CustomResourceAnswerError(failure, attempt);
+    } catch (error) {
+      if (error instanceof CustomResourceAnswerError) throw error;
+      failure = (error as Error).message;
+    }
+    if (attempt >= attempts) throw new CustomResourceAnswerError(failure, attempt);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait *= 2;
+  }
+}
+
+export class CustomResourceAnswerError extends Error {
+  override name = 'CustomResourceAnswerError';
+  constructor(failure: string, attempts: number) {
+    super(`CloudFormation's response URL did not take the answer after ${attempts} attempt(s): ${failure}`);
+  }
+}

@@ -1,0 +1,103 @@
+// The stack's SubscriptionTargets custom resource: CloudFormation calls it at each deploy that changes the delivery
+// settings (its properties), and it puts every subscription's deliver target again with them (retarget.ts). The
+// settings come from the request's properties, not from the environment, so that a rollback, which sends the old
+// properties, puts the old settings back. Delete does nothing: the rules are the subscriptions', and go with them.
+// Not behind the API; the local runtime needs no such step, since every start puts all rules and targets again.
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { EventBridgeBus } from '../shared/bus.js';
+import { createRegistry } from '../shared/clients.js';
+import { lambdaContextLogs, logger } from '../shared/logger.js';
+import { type CustomResourceAnswer, CustomResourceRequest, sendAnswer } from './custom-resource.js';
+import { describeRetarget, retargetComplete, retargetSubscriptions } from './retarget.js';
+
+/** The properties the stack gives the resource. CloudFormation hands every number over as a string. */
+export const DeliverySettings = z.object({
+  BusName: z.string().min(1),
+  DeliverFunctionArn: z.string().startsWith('arn:'),
+  DeadLetterArn: z.string().startsWith('arn:').optional(),
+  MaxRetries: z.coerce.number().int().min(0).max(185).optional(),
+  MaxEventAgeSeconds: z.coerce.number().int().min(60).max(86_400).optional(),
+});
+
+/** Time kept back from the function's timeout to answer CloudFormation (its own retries included). */
+export const ANSWER_MARGIN_MS = 30_000;
+
+const registry = createRegistry();
+// Many control-plane calls in a row: adaptive retries slow down when EventBridge throttles, rather than give up.
+const client = new EventBridgeClient({ retryMode: 'adaptive', maxAttempts: 8 });
+
+export const handler = middy<unknown, void>()
+  .use(lambdaContextLogs())
+  .handler(async (event, context: Context) => {
+    const parsed = CustomResourceRequest.safeParse(event);
+    if (!parsed.success) {
+      // Nowhere to answer: fail the invocation, so that it shows in the function's errors.
+      logger.error('not a CloudFormation custom resource request', { issues: parsed.error.issues });
+      throw new Error(`not a CloudFormation custom resource request: ${z.prettifyError(parsed.error)}`);
+    }
+    const request = parsed.data;
+    const answer = await answerFor(request, context);
+    logger.info('answering CloudFormation', { requestType: request.RequestType, status: answer.Status });
+    await sendAnswer(request, answer);
+  });
+
+async function answerFor(request: CustomResourceRequest, context: Context): Promise<CustomResourceAnswer> {
+  const PhysicalResourceId =
+    request.PhysicalResourceId ?? `${request.LogicalResourceId}-subscription-targets`;
+  if (request.RequestType === 'Delete') return { Status: 'SUCCESS', PhysicalResourceId };
+  const settings = DeliverySettings.safeParse(request.ResourceProperties);
+  if (!settings.success) {
+    return {
+      Status: 'FAILED',
+      Reason: `invalid properties: ${z.prettifyError(settings.error)}`,
+      PhysicalResourceId,
+    };
+  }
+  const { BusName, DeliverFunctionArn, DeadLetterArn, MaxRetries, MaxEventAgeSeconds } = settings.data;
+  const bus = new EventBridgeBus({
+    client,
+    busName: BusName,
+    deliverFunctionArn: DeliverFunctionArn,
+    ...(DeadLetterArn === undefined ? {} : { deadLetterArn: DeadLetterArn }),
+    ...(MaxRetries === undefined ? {} : { maxRetries: MaxRetries }),
+    ...(MaxEventAgeSeconds === undefined ? {} : { maxEventAgeSeconds: MaxEventAgeSeconds }),
+  });
+  try {
+    const summary = await retargetSubscriptions({
+      registry,
+      bus,
+      deadline: Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS,
+    });
+    const reason = describeRetarget(summary);
+    if (summary.missing.length > 0) {
+      // A subscription without its rule or target receives nothing: someone must look.
+      logger.warn('subscriptions without their rule or deliver target', { subscriptionIds: summary.missing });
+    }
+    if (!retargetComplete(summary)) {
+      logger.error('could not put every subscription target again', { failed: summary.failed });
+      return { Status: 'FAILED', Reason: reason, PhysicalResourceId };
+    }
+    logger.info(reason);
+    return {
+      Status: 'SUCCESS',
+      Reason: reason,
+      PhysicalResourceId,
+      Data: {
+        Subscriptions: summary.subscriptions,
+        Updated: summary.updated,
+        Unchanged: summary.unchanged,
+        Missing: summary.missing.length,
+      },
+    };
+  } catch (error) {
+    logger.error('could not put the subscription targets again', { error });
+    return {
+      Status: 'FAILED',
+      Reason: `could not list the subscriptions: ${(error as Error).name}: ${(error as Error).message}`,
+      PhysicalResourceId,
+    };
+  }
+}

@@ -1,0 +1,109 @@
+// Puts the deliver target of every subscription's rule again with the deployed delivery settings (deliver function,
+// retry policy, dead-letter queue). A subscription's target is written when the subscription is made, so a deploy
+// that changes those settings runs this (the stack's SubscriptionTargets resource) for the earlier ones to follow.
+// Only targets are put, and only where the rule still has one: no rule is made or removed here, so a subscription
+// being made or deleted meanwhile cannot be left with a rule and no record, or the other way round.
+import type { Bus, RetargetOutcome } from '../shared/bus.js';
+import type { Registry } from '../shared/registry/registry.js';
+
+export interface RetargetPorts {
+  readonly registry: Pick<Registry, 'listSubscriptions'>;
+  readonly bus: Pick<Bus, 'retargetSubscriptionRule'>;
+  /** Time (ms since the epoch) after which no further rule is started: the caller must still answer in time. */
+  readonly deadline: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** Rules worked on at once: EventBridge's control plane takes a few tens of calls a second. @default 4 */
+  readonly concurrency?: number;
+}
+
+export interface RetargetFailure {
+  readonly subscriptionId: string;
+  readonly message: string;
+}
+
+export interface RetargetSummary {
+  readonly subscriptions: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  /** Subscriptions whose rule, or the rule's deliver target, was not there: left as they were. */
+  readonly missing: readonly string[];
+  readonly failed: readonly RetargetFailure[];
+  /** Subscriptions not started before the deadline. */
+  readonly notReached: number;
+}
+
+/** Whether every subscription that has its target now has it with the bus's settings. */
+export function retargetComplete(summary: RetargetSummary): boolean {
+  return summary.failed.length === 0 && summary.notReached === 0;
+}
+
+export async function retargetSubscriptions(ports: RetargetPorts): Promise<RetargetSummary> {
+  const now = ports.now ?? Date.now;
+  const subscriptions = await ports.registry.listSubscriptions();
+  const counts: Record<RetargetOutcome, number> = { updated: 0, unchanged: 0, missing: 0 };
+  const missing: string[] = [];
+  const failed: RetargetFailure[] = [];
+  let next = 0;
+  let notReached = 0;
+  const worker = async () => {
+    while (next < subscriptions.length) {
+      const subscription = subscriptions[next++];
+      if (subscription === undefined) return;
+      if (now() >= ports.deadline) {
+        notReached++;
+        continue;
+      }
+      try {
+        const outcome = await ports.bus.retargetSubscriptionRule({
+          ruleName: subscription.ruleName,
+          subscriptionId: subscription.id,
+        });
+        counts[outcome]++;
+        if (outcome === 'missing') missing.push(subscription.id);
+      } catch (error) {
+        failed.push({ subscriptionId: subscription.id, message: messageOf(error) });
+      }
+    }
+  };
+  const concurrency = Math.max(1, ports.concurrency ?? 4);
+  await Promise.all(Array.from({ length: Math.min(concurrency, subscriptions.length) }, worker));
+  return {
+    subscriptions: subscriptions.length,
+    updated: counts.updated,
+    unchanged: counts.unchanged,
+    missing: missing.sort(),
+    failed: failed.sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId)),
+    notReached,
+  };
+}
+
+/** The summary in a sentence, as CloudFormation shows a failed resource's reason. */
+export function describeRetarget(summary: RetargetSummary): string {
+  const parts = [
+    `${summary.updated} of ${summary.subscriptions} subscription targets put again with the deployed settings, ${summary.unchanged} already had them`,
+  ];
+  if (summary.missing.length > 0) {
+    parts.push(
+      `${summary.missing.length} had no rule or target (left as they were): ${listed(summary.missing)}`,
+    );
+  }
+  if (summary.notReached > 0) parts.push(`${summary.notReached} not reached before the time limit`);
+  if (summary.failed.length > 0) {
+    const first = summary.failed[0];
+    parts.push(
+      `${summary.failed.length} failed (${listed(summary.failed.map((f) => f.subscriptionId))}); the first: ${first?.message}`,
+    );
+  }
+  return `${parts.join('; ')}.`;
+}
+
+function listed(ids: readonly string[]): string {
+  const shown = ids.slice(0, 5).join(', ');
+  return ids.length > 5 ? `${shown} and ${ids.length - 5} more` : shown;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
