@@ -33,6 +33,21 @@ export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
 export const DELIVER_RETRY_ATTEMPTS = 2;
 /** What the deliver function may run beyond its webhook POST: reading the subscription, logging. */
 export const DELIVER_TIMEOUT_MARGIN_SECONDS = 20;
+/** Lambda's longest timeout (its quota, fixed). */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/** A webhook POST's timeout, in ms: a second at least, and at most what keeps the deliver function within Lambda's. */
+export const WEBHOOK_TIMEOUT_BOUNDS_MS = {
+  min: 1000,
+  max: (LAMBDA_MAX_TIMEOUT_SECONDS - DELIVER_TIMEOUT_MARGIN_SECONDS) * 1000,
+} as const;
+/**
+ * EventBridge's bounds for a target's retry policy (PutTargets refuses values past them); a subscription's target
+ * has the most of each unless configured otherwise.
+ */
+export const DELIVERY_RETRY_BOUNDS = {
+  maxRetries: { min: 0, max: 185 },
+  maxEventAgeSeconds: { min: 60, max: 86_400 },
+} as const;
 
 /**
  * Each function's Lambda timeout, in seconds. CDK deploys these and the local invoker enforces them. The

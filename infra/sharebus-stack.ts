@@ -31,6 +31,7 @@ import {
   DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
   DELIVER_RETRY_ATTEMPTS,
   DELIVER_TIMEOUT_MARGIN_SECONDS,
+  DELIVERY_RETRY_BOUNDS,
   FUNCTION_TIMEOUT_SECONDS,
   FUNCTIONS,
   type FunctionName,
@@ -39,6 +40,7 @@ import {
   ROUTES,
   SUBSCRIPTION_RULE_PREFIX,
   SUBSCRIPTION_TARGET_SHAPE,
+  WEBHOOK_TIMEOUT_BOUNDS_MS,
 } from '../functions/routes.js';
 import { ENV } from '../functions/shared/config.js';
 import { GSI1 } from '../functions/shared/registry/table.js';
@@ -95,7 +97,7 @@ export class SharebusStackError extends Error {
 interface FunctionWiring
   extends Pick<
     SharebusFunctionProps,
-    'memorySize' | 'timeout' | 'retryAttempts' | 'reservedConcurrentExecutions'
+    'memorySize' | 'timeout' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'
   > {
   readonly description: string;
   readonly environment?: Readonly<Record<string, string>>;
@@ -103,8 +105,11 @@ interface FunctionWiring
   readonly deadLetters?: boolean;
 }
 
-/** Lambda's longest timeout (its quota, fixed). */
-const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+/**
+ * How long CloudFormation waits for the SubscriptionTargets resource's answer: the retarget function's timeout, and
+ * a minute in which its invocation may wait in Lambda's queue (its maxEventAge).
+ */
+const RETARGET_WAIT_SECONDS = FUNCTION_TIMEOUT_SECONDS.retarget + 60;
 
 const DEFAULT_PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -121,14 +126,14 @@ export class SharebusStack extends Stack {
   constructor(scope: Construct, id: string, props: SharebusStackProps = {}) {
     super(scope, id, props);
     const webhookTimeout = props.webhookTimeout ?? Duration.seconds(DEFAULT_WEBHOOK_TIMEOUT_SECONDS);
-    if (webhookTimeout.toMilliseconds() < 1000) {
+    if (webhookTimeout.toMilliseconds() < WEBHOOK_TIMEOUT_BOUNDS_MS.min) {
       throw new SharebusStackError(
         `webhookTimeout ${webhookTimeout.toHumanString()} must be at least 1 second`,
       );
     }
     // The deliver function runs for the webhook timeout plus its margin, and Lambda allows 900 s at most: past that
     // the stack would synthesize and then fail in CloudFormation.
-    const longestWebhookMs = (LAMBDA_MAX_TIMEOUT_SECONDS - DELIVER_TIMEOUT_MARGIN_SECONDS) * 1000;
+    const longestWebhookMs = WEBHOOK_TIMEOUT_BOUNDS_MS.max;
     if (webhookTimeout.toMilliseconds() > longestWebhookMs) {
       throw new SharebusStackError(
         `webhookTimeout ${webhookTimeout.toHumanString()} must be at most ${longestWebhookMs / 1000} seconds (Lambda's 900 s, less the deliver function's ${DELIVER_TIMEOUT_MARGIN_SECONDS} s margin)`,
@@ -136,11 +141,20 @@ export class SharebusStack extends Stack {
     }
     // EventBridge's bounds for a target's retry policy: past them every POST /subscriptions would fail at PutTargets.
     const retries = props.deliveryMaxRetries;
-    if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 185)) {
-      throw new SharebusStackError(`deliveryMaxRetries ${retries} must be a whole number from 0 to 185`);
+    const { maxRetries, maxEventAgeSeconds } = DELIVERY_RETRY_BOUNDS;
+    if (
+      retries !== undefined &&
+      !(Number.isInteger(retries) && retries >= maxRetries.min && retries <= maxRetries.max)
+    ) {
+      throw new SharebusStackError(
+        `deliveryMaxRetries ${retries} must be a whole number from ${maxRetries.min} to ${maxRetries.max}`,
+      );
     }
     const maxAge = props.deliveryMaxEventAge;
-    if (maxAge !== undefined && !(maxAge.toSeconds() >= 60 && maxAge.toSeconds() <= 86_400)) {
+    if (
+      maxAge !== undefined &&
+      !(maxAge.toSeconds() >= maxEventAgeSeconds.min && maxAge.toSeconds() <= maxEventAgeSeconds.max)
+    ) {
       throw new SharebusStackError(
         `deliveryMaxEventAge ${maxAge.toHumanString()} must be from 60 seconds to 24 hours`,
       );
@@ -231,6 +245,12 @@ export class SharebusStack extends Stack {
         description: 'Puts every subscription target again with the deployed delivery settings, at a deploy',
         memorySize: 256,
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.retarget),
+        // CloudFormation invokes it asynchronously and waits RETARGET_WAIT_SECONDS from then. A run may start no
+        // later than it could still answer within that wait, and is never tried again (a retry would come after
+        // CloudFormation stopped waiting): no run outlives the deploy that asked for it, to put its settings over
+        // those of a rollback that followed.
+        retryAttempts: 0,
+        maxEventAge: Duration.seconds(RETARGET_WAIT_SECONDS - FUNCTION_TIMEOUT_SECONDS.retarget),
       },
     };
     const commonEnvironment = {
@@ -374,8 +394,7 @@ export class SharebusStack extends Stack {
     const targets = new CustomResource(this, 'SubscriptionTargets', {
       serviceToken: retarget.functionArn,
       resourceType: 'Custom::SharebusSubscriptionTargets',
-      // CloudFormation stops waiting a minute after the function's timeout; the function answers before it.
-      serviceTimeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.retarget + 60),
+      serviceTimeout: Duration.seconds(RETARGET_WAIT_SECONDS),
       properties: {
         BusName: this.busName,
         DeliverFunctionArn: deliver.functionArn,

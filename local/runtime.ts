@@ -10,7 +10,13 @@ import {
   EventBridgeClient,
   ResourceAlreadyExistsException,
 } from '@aws-sdk/client-eventbridge';
-import { type ApiThrottle, DEFAULT_API_THROTTLE, DELIVER_RETRY_ATTEMPTS } from '../functions/routes.js';
+import {
+  type ApiThrottle,
+  DEFAULT_API_THROTTLE,
+  DELIVER_RETRY_ATTEMPTS,
+  DELIVERY_RETRY_BOUNDS,
+  WEBHOOK_TIMEOUT_BOUNDS_MS,
+} from '../functions/routes.js';
 import { generateApiKey, hashApiKey } from '../functions/shared/api-keys.js';
 import { createBus, createRegistry } from '../functions/shared/clients.js';
 import { ENV } from '../functions/shared/config.js';
@@ -153,6 +159,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   const dataDir = options.inMemory
     ? undefined
     : resolve(options.dataDir ?? (process.env.SHAREBUS_DATA_DIR || '.sharebus'));
+  checkFunctionSettings();
   const rulesQuota = maxRulesOption(options.maxRulesPerBus);
   const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
   // The admin key, given or kept beside the state, is checked before anything starts.
@@ -419,6 +426,37 @@ function connectionFailure(error: unknown): boolean {
     cause = cause.cause;
   }
   return false;
+}
+
+/**
+ * The variables the functions read that `npm start` honours (the stack sets them in AWS, within the bounds it checks):
+ * a wrong one is refused here, rather than met later as a 500 at every subscription or a policy silently other than
+ * the one meant.
+ */
+function checkFunctionSettings(): void {
+  const policy = process.env[ENV.endpointPolicy];
+  if (policy && policy !== 'allow-http' && policy !== 'https-only') {
+    throw new SettingError(`${ENV.endpointPolicy} must be allow-http or https-only; got ${policy}`);
+  }
+  const { maxRetries, maxEventAgeSeconds } = DELIVERY_RETRY_BOUNDS;
+  wholeNumberSetting(ENV.deliveryMaxRetries, 'retries', maxRetries);
+  wholeNumberSetting(ENV.deliveryMaxEventAgeSeconds, 'seconds', maxEventAgeSeconds);
+  wholeNumberSetting(ENV.deliveryTimeoutMs, 'milliseconds', WEBHOOK_TIMEOUT_BOUNDS_MS);
+}
+
+function wholeNumberSetting(
+  variable: string,
+  unit: string,
+  bounds: { readonly min: number; readonly max: number },
+): void {
+  const raw = process.env[variable];
+  if (!raw) return;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < bounds.min || value > bounds.max) {
+    throw new SettingError(
+      `${variable} must be a whole number of ${unit} from ${bounds.min} to ${bounds.max}; got ${raw}`,
+    );
+  }
 }
 
 /** The rules quota asked for, by option or SHAREBUS_EVENTBRIDGE_MAX_RULES; none means the embedded default. */

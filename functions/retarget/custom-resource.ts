@@ -50,8 +50,11 @@ export function answerBody(request: CustomResourceRequest, answer: CustomResourc
   return cut(fits);
 }
 
+/** How long one PUT of the answer may take. */
+export const ANSWER_ATTEMPT_TIMEOUT_MS = 5_000;
+
 export interface SendOptions {
-  /** @default 4 */
+  /** @default 3 */
   readonly attempts?: number;
   /** Wait before the second attempt, doubled for each after it. @default 1000 */
   readonly backoffMs?: number;
@@ -68,7 +71,7 @@ export async function sendAnswer(
   options: SendOptions = {},
 ): Promise<void> {
   const body = answerBody(request, answer);
-  const attempts = options.attempts ?? 4;
+  const attempts = options.attempts ?? 3;
   let wait = options.backoffMs ?? 1000;
   for (let attempt = 1; ; attempt++) {
     let failure: string;
@@ -77,7 +80,7 @@ export async function sendAnswer(
         method: 'PUT',
         headers: { 'content-type': '' },
         body,
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(ANSWER_ATTEMPT_TIMEOUT_MS),
       });
       await response.arrayBuffer();
       if (response.ok) return;

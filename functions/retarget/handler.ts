@@ -7,27 +7,43 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { DELIVERY_RETRY_BOUNDS } from '../routes.js';
 import { EventBridgeBus } from '../shared/bus.js';
 import { createRegistry } from '../shared/clients.js';
 import { lambdaContextLogs, logger } from '../shared/logger.js';
 import { type CustomResourceAnswer, CustomResourceRequest, sendAnswer } from './custom-resource.js';
 import { describeRetarget, retargetComplete, retargetSubscriptions } from './retarget.js';
 
+const { maxRetries, maxEventAgeSeconds } = DELIVERY_RETRY_BOUNDS;
+
 /** The properties the stack gives the resource. CloudFormation hands every number over as a string. */
 export const DeliverySettings = z.object({
   BusName: z.string().min(1),
   DeliverFunctionArn: z.string().startsWith('arn:'),
   DeadLetterArn: z.string().startsWith('arn:').optional(),
-  MaxRetries: z.coerce.number().int().min(0).max(185).optional(),
-  MaxEventAgeSeconds: z.coerce.number().int().min(60).max(86_400).optional(),
+  MaxRetries: z.coerce.number().int().min(maxRetries.min).max(maxRetries.max).optional(),
+  MaxEventAgeSeconds: z.coerce
+    .number()
+    .int()
+    .min(maxEventAgeSeconds.min)
+    .max(maxEventAgeSeconds.max)
+    .optional(),
 });
 
-/** Time kept back from the function's timeout to answer CloudFormation (its own retries included). */
-export const ANSWER_MARGIN_MS = 30_000;
+/**
+ * Time kept back from the function's timeout: a rule started just before the deadline may take its two calls (each
+ * at most 4 attempts of 5 s, with backoff: under 25 s), and the answer its attempts (3 of 5 s, with backoff: 18 s).
+ */
+export const ANSWER_MARGIN_MS = 90_000;
 
 const registry = createRegistry();
-// Many control-plane calls in a row: adaptive retries slow down when EventBridge throttles, rather than give up.
-const client = new EventBridgeClient({ retryMode: 'adaptive', maxAttempts: 8 });
+// Many control-plane calls in a row: adaptive retries slow down when EventBridge throttles, rather than give up;
+// each attempt is cut at 5 s, so that a call cannot hold the answer past the function's timeout.
+const client = new EventBridgeClient({
+  retryMode: 'adaptive',
+  maxAttempts: 4,
+  requestHandler: { requestTimeout: 5_000 },
+});
 
 export const handler = middy<unknown, void>()
   .use(lambdaContextLogs())

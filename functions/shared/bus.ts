@@ -16,6 +16,7 @@ import {
   ResourceNotFoundException,
   type Target,
 } from '@aws-sdk/client-eventbridge';
+import { DELIVERY_RETRY_BOUNDS } from '../routes.js';
 import { ConfigurationError } from './config.js';
 import { logger } from './logger.js';
 
@@ -329,8 +330,9 @@ export class EventBridgeBus extends Bus {
         InputTemplate: `{"subscriptionId": ${JSON.stringify(subscriptionId)}, "event": <detail>}`,
       },
       RetryPolicy: {
-        MaximumRetryAttempts: this.#options.maxRetries ?? 185,
-        MaximumEventAgeInSeconds: this.#options.maxEventAgeSeconds ?? 86_400,
+        MaximumRetryAttempts: this.#options.maxRetries ?? DELIVERY_RETRY_BOUNDS.maxRetries.max,
+        MaximumEventAgeInSeconds:
+          this.#options.maxEventAgeSeconds ?? DELIVERY_RETRY_BOUNDS.maxEventAgeSeconds.max,
       },
       ...(deadLetterArn ? { DeadLetterConfig: { Arn: deadLetterArn } } : {}),
     };
@@ -349,15 +351,26 @@ export class EventBridgeBus extends Bus {
 
   override async deleteSubscriptionRule(ruleName: string): Promise<void> {
     const { client, busName } = this.#options;
-    try {
-      await client.send(
-        new RemoveTargetsCommand({ EventBusName: busName, Rule: ruleName, Ids: [DELIVER_TARGET_ID] }),
-      );
-      await client.send(new DeleteRuleCommand({ EventBusName: busName, Name: ruleName }));
-    } catch (error) {
-      if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException')
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.send(
+          new RemoveTargetsCommand({ EventBusName: busName, Rule: ruleName, Ids: [DELIVER_TARGET_ID] }),
+        );
+        await client.send(new DeleteRuleCommand({ EventBusName: busName, Name: ruleName }));
         return;
-      throw error;
+      } catch (error) {
+        if (
+          error instanceof ResourceNotFoundException ||
+          (error as Error).name === 'ResourceNotFoundException'
+        )
+          return;
+        // A deploy's retarget may have put the target back between the two calls ("Rule can't be deleted since it
+        // has targets."): remove it again.
+        const targetBack =
+          (error as Error).name === 'ValidationException' && (error as Error).message.includes('has targets');
+        if (targetBack && attempt < 3) continue;
+        throw error;
+      }
     }
   }
 

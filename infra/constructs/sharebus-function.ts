@@ -35,6 +35,8 @@ export interface SharebusFunctionProps {
   readonly deadLetterQueue?: IQueue;
   /** Retries of a failed asynchronous invocation. @default 2 (the Lambda default) */
   readonly retryAttempts?: number;
+  /** How long an asynchronous invocation may wait to run before Lambda drops it. @default 6 hours (the Lambda default) */
+  readonly maxEventAge?: Duration;
   /** Concurrent executions reserved for (and the most allowed to) the function. @default - none reserved */
   readonly reservedConcurrentExecutions?: number;
   /** @default `sharebus <id>` */
@@ -78,6 +80,7 @@ export class SharebusFunction extends Construct {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
+      ...(props.maxEventAge === undefined ? {} : { maxEventAge: props.maxEventAge }),
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),

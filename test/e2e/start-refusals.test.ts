@@ -52,6 +52,41 @@ describe('npm start refuses what it is given, in one line', () => {
       'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 (0.001 makes retries a thousand times faster); got fast\n',
     ],
     [
+      'an endpoint policy that is not one',
+      [],
+      { SHAREBUS_ENDPOINT_POLICY: 'allow_http' },
+      1,
+      'sharebus: SHAREBUS_ENDPOINT_POLICY must be allow-http or https-only; got allow_http\n',
+    ],
+    [
+      'a retry count that is not a whole number',
+      [],
+      { SHAREBUS_DELIVERY_MAX_RETRIES: 'three' },
+      1,
+      'sharebus: SHAREBUS_DELIVERY_MAX_RETRIES must be a whole number of retries from 0 to 185; got three\n',
+    ],
+    [
+      'a retry count past what EventBridge takes',
+      [],
+      { SHAREBUS_DELIVERY_MAX_RETRIES: '186' },
+      1,
+      'sharebus: SHAREBUS_DELIVERY_MAX_RETRIES must be a whole number of retries from 0 to 185; got 186\n',
+    ],
+    [
+      'an event age under EventBridge’s minute',
+      [],
+      { SHAREBUS_DELIVERY_MAX_EVENT_AGE_SECONDS: '59' },
+      1,
+      'sharebus: SHAREBUS_DELIVERY_MAX_EVENT_AGE_SECONDS must be a whole number of seconds from 60 to 86400; got 59\n',
+    ],
+    [
+      'a webhook timeout that is not a number',
+      [],
+      { SHAREBUS_DELIVERY_TIMEOUT_MS: '10s' },
+      1,
+      'sharebus: SHAREBUS_DELIVERY_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 880000; got 10s\n',
+    ],
+    [
       'DynamoDB Local not installed',
       [],
       {

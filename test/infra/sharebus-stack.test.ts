@@ -665,7 +665,8 @@ describe('SharebusStack', () => {
   describe('subscription targets at a deploy', () => {
     const targetsResource = () => {
       const found = template.findResources('Custom::SharebusSubscriptionTargets');
-      expect(Object.keys(found)).toHaveLength(1);
+      // The logical id deploy.md names for continue-update-rollback --resources-to-skip.
+      expect(Object.keys(found)).toEqual(['SubscriptionTargets']);
       const [only] = Object.values(found);
       if (only === undefined) throw new Error('no SubscriptionTargets resource');
       return only;
@@ -704,6 +705,15 @@ describe('SharebusStack', () => {
       // THEN
       expect(resource(functionId('retarget')).Properties.Timeout).toBe(600);
       expect(targetsResource().Properties.ServiceTimeout).toBe('660');
+    });
+
+    it('never runs retarget after CloudFormation stopped waiting: no retry, and a minute at most in the queue', () => {
+      // THEN: a late run would put a failed deploy's settings over those its rollback put back
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionId('retarget') },
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      });
     });
   });
 

@@ -8,6 +8,7 @@ import {
   ListTargetsByRuleCommand,
   type PutEventsRequestEntry,
   PutRuleCommand,
+  PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
   type BusEntry,
@@ -74,6 +75,27 @@ function entries(count: number, detailBytes = 20): BusEntry[] {
     detail: JSON.stringify({ n, pad: 'x'.repeat(Math.max(0, detailBytes - 20)) }),
     time: new Date('2025-01-01T00:00:00.000Z'),
   }));
+}
+
+/** The same bus with other settings, as a later deploy configures it, recording the commands it sends. */
+function redeployed(busName: string, options: Partial<EventBridgeBusOptions>) {
+  const client = new EventBridgeClient({
+    endpoint: harness.eventBridge.endpoint,
+    region: harness.eventBridge.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  clients.push(client);
+  const commands: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      commands.push(String(context.commandName));
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommands' },
+  );
+  const bus = new EventBridgeBus({ client, busName, deliverFunctionArn: LAMBDA_ARN, ...options });
+  return { bus, client, commands };
 }
 
 const rule = (ruleName: string, eventPattern = PATTERN) => ({
@@ -259,6 +281,37 @@ describe('EventBridgeBus subscription rules', () => {
     expect(listed.Rules).toEqual([]);
   });
 
+  it('deletes a rule whose target a deploy put back between RemoveTargets and DeleteRule', async () => {
+    // Prepare: the retarget function, which listed the target before, puts it right after the first RemoveTargets
+    const { bus, busName } = await setUp();
+    await bus.putSubscriptionRule(rule('sharebus-sub-raced'));
+    const deleting = redeployed(busName, {});
+    let putBack = false;
+    deleting.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'RemoveTargetsCommand' && !putBack) {
+          putBack = true;
+          await harness.client.send(
+            new PutTargetsCommand({
+              EventBusName: busName,
+              Rule: 'sharebus-sub-raced',
+              Targets: [{ Id: 'deliver', Arn: LAMBDA_ARN }],
+            }),
+          );
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'retargetMeanwhile' },
+    );
+    // Act
+    await deleting.bus.deleteSubscriptionRule('sharebus-sub-raced');
+    // Assess
+    expect(putBack).toBe(true);
+    const listed = await harness.client.send(new ListRulesCommand({ EventBusName: busName }));
+    expect(listed.Rules).toEqual([]);
+  });
+
   it('lists the names with the prefix over every page, and no others', async () => {
     // Prepare
     const { bus, busName } = await setUp();
@@ -277,27 +330,6 @@ describe('EventBridgeBus subscription rules', () => {
 
 describe('EventBridgeBus.retargetSubscriptionRule', () => {
   const OTHER_DELIVER = 'arn:aws:lambda:us-east-1:111111111111:function:deliver-v2';
-
-  /** The same bus with other settings, as a later deploy configures it, recording the commands it sends. */
-  function redeployed(busName: string, options: Partial<EventBridgeBusOptions>) {
-    const client = new EventBridgeClient({
-      endpoint: harness.eventBridge.endpoint,
-      region: harness.eventBridge.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
-    clients.push(client);
-    const commands: string[] = [];
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        commands.push(String(context.commandName));
-        return next(args);
-      },
-      { step: 'initialize', name: 'recordCommands' },
-    );
-    const bus = new EventBridgeBus({ client, busName, deliverFunctionArn: LAMBDA_ARN, ...options });
-    return { bus, commands };
-  }
 
   const targetsOf = async (busName: string, ruleName: string) =>
     (await harness.client.send(new ListTargetsByRuleCommand({ EventBusName: busName, Rule: ruleName })))
