@@ -78,8 +78,9 @@ try {
   for (const skipped of bus.demoSkipped) lines.push(`  Demo contract not registered: ${skipped}`);
   if (bus.demoLost.length > 0) {
     lines.push(
-      `  Demo systems whose key is not known: ${bus.demoLost.join(', ')} (an earlier start stopped before keeping`,
-      '  it, and keys are shown only once; start with an empty SHAREBUS_DATA_DIR for a fresh demo catalogue)',
+      `  Demo systems whose key is not known: ${bus.demoLost.join(', ')} (not in demo-keys.json: removed, or an`,
+      '  earlier start stopped before keeping them; keys are shown only once, so start with an empty',
+      '  SHAREBUS_DATA_DIR for a fresh demo catalogue)',
     );
   }
   if (bus.dynamoDbUnbound !== undefined) {

@@ -1,8 +1,5 @@
 // Replays the 32 input-transformer cases recorded from Amazon EventBridge through the real embedded server:
 // PutRule + PutTargets (SQS target) over the SDK, PutEvents, then the message in the local queue store.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CreateEventBusCommand,
   PutEventsCommand,
@@ -18,6 +15,7 @@ import {
   startHarness,
   targetLetters,
 } from '../../integration/eventbridge/harness.js';
+import { conformanceText } from './patterns/conformance-cases.js';
 
 interface RecordedCase {
   readonly name: string;
@@ -30,14 +28,7 @@ interface RecordedCase {
     | { readonly putTargetsError: { readonly Code: string; readonly Message: string } };
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const conformanceDir =
-  process.env.SHAREBUS_CONFORMANCE_DIR ?? join(repoRoot, '..', 'shared', 'conformance', 'eventbridge');
-const casesFile = join(conformanceDir, 'input-transformer.json');
-if (!existsSync(casesFile)) {
-  throw new Error(`Conformance data not found at ${casesFile}; set SHAREBUS_CONFORMANCE_DIR to its folder.`);
-}
-const cases = JSON.parse(readFileSync(casesFile, 'utf8')) as RecordedCase[];
+const cases = JSON.parse(conformanceText('input-transformer.json')) as RecordedCase[];
 
 const ISO = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z';
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';

@@ -1,6 +1,6 @@
 // Loads the AWS-recorded pattern cases (shared/conformance/eventbridge/patterns.json) that sit beside the repo.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,8 +20,17 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 export const conformanceDir =
   process.env.SHAREBUS_CONFORMANCE_DIR ?? resolve(repoRoot, '../shared/conformance/eventbridge');
 
+/** The text of one file of the conformance data; a missing one says where it was looked for and how to point there. */
+export function conformanceText(file: string): string {
+  const path = resolve(conformanceDir, file);
+  if (!existsSync(path)) {
+    throw new Error(`Conformance data not found at ${path}; set SHAREBUS_CONFORMANCE_DIR to its folder.`);
+  }
+  return readFileSync(path, 'utf8');
+}
+
 export function loadPatternCases(): PatternCase[] {
-  return JSON.parse(readFileSync(resolve(conformanceDir, 'patterns.json'), 'utf8')) as PatternCase[];
+  return JSON.parse(conformanceText('patterns.json')) as PatternCase[];
 }
 
 /** The exact texts AWS received (the parsed copies lose number spelling and repeated keys). */
