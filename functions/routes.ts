@@ -81,6 +81,11 @@ export interface RegistryAccess {
    * (sharing one registry across calls) cannot see every key they name.
    */
   readonly leadingKeys?: readonly string[];
+  /**
+   * Its calls read the GSI alone: granted on the index and not on the table, so that it cannot query the table's
+   * own items (the admin key's hash, key hashes, the audit) with the same action.
+   */
+  readonly indexOnly?: true;
 }
 
 export type RegistryAction =
@@ -108,7 +113,7 @@ export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | und
     index: true,
   },
   deliver: { actions: ['dynamodb:GetItem'], index: false, leadingKeys: ['SUB#*'] },
-  retarget: { actions: ['dynamodb:Query'], index: true },
+  retarget: { actions: ['dynamodb:Query'], index: true, indexOnly: true },
 };
 
 /** A function's timeout in milliseconds, the deliver function's for the webhook timeout it runs with. */

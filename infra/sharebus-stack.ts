@@ -283,7 +283,7 @@ export class SharebusStack extends Stack {
             sid: 'RegistryItems',
             actions: [...access.actions],
             resources: [
-              table.tableArn,
+              ...(access.indexOnly ? [] : [table.tableArn]),
               ...(access.index ? [`${table.tableArn}/index/${GSI1.indexName}`] : []),
             ],
             ...(access.leadingKeys
@@ -407,7 +407,9 @@ export class SharebusStack extends Stack {
         TargetShape: SUBSCRIPTION_TARGET_SHAPE,
       },
     });
-    targets.node.addDependency(subscriptions, made.retarget.role);
+    // After the subscriptions function has its new settings; and after retarget's permissions and its async settings
+    // (EventInvokeConfig, a child of the function): a first deploy must not invoke it under Lambda's retry defaults.
+    targets.node.addDependency(subscriptions, made.retarget.role, retarget);
     for (const role of [made.subscriptions.role, made.retarget.role]) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${this.busName}/${SUBSCRIPTION_RULE_PREFIX}*]`,

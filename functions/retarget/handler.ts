@@ -32,7 +32,8 @@ export const DeliverySettings = z.object({
 
 /**
  * Time kept back from the function's timeout: a rule started just before the deadline may take its two calls (each
- * at most 4 attempts of 5 s, with backoff: under 25 s), and the answer its attempts (3 of 5 s, with backoff: 18 s).
+ * at most 4 attempts of 5 s, with a throttled call's backoff: under 30 s), and the answer its attempts (3 of 5 s, with
+ * backoff: 18 s).
  */
 export const ANSWER_MARGIN_MS = 90_000;
 

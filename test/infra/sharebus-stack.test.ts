@@ -531,7 +531,7 @@ describe('SharebusStack', () => {
     });
 
     it.each(FUNCTION_NAMES)(
-      'lets %s do with the registry exactly what REGISTRY_ACCESS says its calls send, on the table and the GSI it queries',
+      'lets %s do with the registry exactly what REGISTRY_ACCESS says its calls send, on the table and the GSI it queries (the GSI alone for retarget)',
       (name) => {
         // GIVEN
         const access = REGISTRY_ACCESS[name];
@@ -544,7 +544,8 @@ describe('SharebusStack', () => {
           return;
         }
         expect(onRegistry.flatMap(actionsOf).sort()).toEqual([...access.actions].sort());
-        expect(onRegistry.map((s) => s.Resource)).toEqual([access.index ? [tableArn, indexArn] : tableArn]);
+        const resources = access.indexOnly ? indexArn : access.index ? [tableArn, indexArn] : tableArn;
+        expect(onRegistry.map((s) => s.Resource)).toEqual([resources]);
       },
     );
 
@@ -684,7 +685,7 @@ describe('SharebusStack', () => {
       });
     });
 
-    it('runs after the subscriptions function has its new settings and retarget its permissions', () => {
+    it('runs after the subscriptions function has its new settings and retarget its permissions and settings', () => {
       // GIVEN
       const retargetRole = stack.functions.retarget.role?.node.defaultChild as CfnResource;
       const retargetPolicies = Object.entries(template.findResources('AWS::IAM::Policy'))
@@ -694,10 +695,14 @@ describe('SharebusStack', () => {
           ),
         )
         .map(([id]) => id);
-      // THEN
+      const invokeConfigs = Object.entries(template.findResources('AWS::Lambda::EventInvokeConfig'))
+        .filter(([, config]) => config.Properties.FunctionName.Ref === functionId('retarget'))
+        .map(([id]) => id);
+      // THEN: and after its async settings, or a first deploy could invoke it under Lambda's retry defaults
       expect(retargetPolicies).toHaveLength(1);
+      expect(invokeConfigs).toHaveLength(1);
       expect(targetsResource().DependsOn).toEqual(
-        expect.arrayContaining([functionId('subscriptions'), ...retargetPolicies]),
+        expect.arrayContaining([functionId('subscriptions'), ...retargetPolicies, ...invokeConfigs]),
       );
     });
 

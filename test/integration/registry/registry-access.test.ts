@@ -104,7 +104,7 @@ function stringLike(pattern: string, key: string): boolean {
 }
 
 describe('registry access: what each function is granted is what its calls send', () => {
-  const sent = new Map<string, { actions: Set<string>; index: boolean; keys: Set<string> }>();
+  const sent = new Map<string, { actions: Set<string>; index: boolean; table: boolean; keys: Set<string> }>();
 
   beforeAll(async () => {
     const { registry, documentClient } = await freshRegistry();
@@ -116,11 +116,14 @@ describe('registry access: what each function is granted is what its calls send'
         const record = sent.get(running) ?? {
           actions: new Set<string>(),
           index: false,
+          table: false,
           keys: new Set<string>(),
         };
         for (const action of actions) record.actions.add(action);
         for (const key of leadingKeysOf(context.commandName ?? '', input)) record.keys.add(key);
         record.index ||= index;
+        // Every request but a query of the index reads or writes the table's own items.
+        record.table ||= !index;
         sent.set(running, record);
         return next(args);
       },
@@ -159,6 +162,16 @@ describe('registry access: what each function is granted is what its calls send'
       actions: [...(granted?.actions ?? [])].sort(),
       index: granted?.index ?? false,
     });
+  });
+
+  it.each(NAMES)('grants %s the table itself only if its calls reach past the index', (name) => {
+    // GIVEN
+    const made = [...calls.of(name)];
+    const table = made.some((call) => sent.get(call)?.table);
+    // THEN
+    const granted = REGISTRY_ACCESS[name];
+    if (granted === undefined) return;
+    expect({ name, indexOnly: granted.indexOnly === true }).toEqual({ name, indexOnly: !table });
   });
 
   it.each(NAMES)('confines %s to the partition keys its calls name, where its grant says which', (name) => {
