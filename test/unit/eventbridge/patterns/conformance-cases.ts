@@ -16,9 +16,9 @@ export interface PatternCase {
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
-/** Directory of the conformance data: $SHAREBUS_CONFORMANCE_DIR, else ../shared/conformance/eventbridge. */
+/** Directory of the conformance data: $SHAREBUS_CONFORMANCE_DIR (empty counts as unset), else ../shared/conformance/eventbridge. */
 export const conformanceDir =
-  process.env.SHAREBUS_CONFORMANCE_DIR ?? resolve(repoRoot, '../shared/conformance/eventbridge');
+  process.env.SHAREBUS_CONFORMANCE_DIR || resolve(repoRoot, '../shared/conformance/eventbridge');
 
 /** The text of one file of the conformance data; a missing one says where it was looked for and how to point there. */
 export function conformanceText(file: string): string {
