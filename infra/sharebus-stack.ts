@@ -356,19 +356,19 @@ export class SharebusStack extends Stack {
         resources: [this.subscriptionRuleArnPattern],
       }),
     );
-    subscriptions.addToRolePolicy(
+    // events:TargetArn holds one ARN per target of the request (ArrayOfARN): every one must be the deliver
+    // function's (ForAllValues), and there must be some (Null false), since ForAllValues holds of none.
+    const targetAtDeliverOnly = () =>
       new PolicyStatement({
         sid: 'TargetSubscriptionRulesAtDeliver',
         actions: ['events:PutTargets'],
         resources: [this.subscriptionRuleArnPattern],
-        // events:TargetArn holds one ARN per target of the request (ArrayOfARN): every one must be the deliver
-        // function's (ForAllValues), and there must be some (Null false), since ForAllValues holds of none.
         conditions: {
           'ForAllValues:ArnEquals': { 'events:TargetArn': deliver.functionArn },
           Null: { 'events:TargetArn': 'false' },
         },
-      }),
-    );
+      });
+    subscriptions.addToRolePolicy(targetAtDeliverOnly());
     // A subscription's target is put when the subscription is made, with the delivery settings of that day. At a
     // deploy that changes them (the properties below), CloudFormation calls the retarget function, which puts every
     // existing subscription's target again with them: only targets, only to the deliver function, never a rule.
@@ -380,17 +380,7 @@ export class SharebusStack extends Stack {
         resources: [this.subscriptionRuleArnPattern],
       }),
     );
-    retarget.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'TargetSubscriptionRulesAtDeliver',
-        actions: ['events:PutTargets'],
-        resources: [this.subscriptionRuleArnPattern],
-        conditions: {
-          'ForAllValues:ArnEquals': { 'events:TargetArn': deliver.functionArn },
-          Null: { 'events:TargetArn': 'false' },
-        },
-      }),
-    );
+    retarget.addToRolePolicy(targetAtDeliverOnly());
     const targets = new CustomResource(this, 'SubscriptionTargets', {
       serviceToken: retarget.functionArn,
       resourceType: 'Custom::SharebusSubscriptionTargets',
