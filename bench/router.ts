@@ -125,12 +125,18 @@ function buses(
   return [...plain, { rules: elsewhere, onOtherSources: OTHER_SOURCE_RULES }];
 }
 
+/** The rules compiled, and one matcher holding them all: a bus as the benchmark times and checks it. */
+function compiledBus(rules: readonly BenchRule[]) {
+  const compiled = rules.map((rule) => ({ name: rule.name, compiled: compilePattern(rule.pattern) }));
+  const matcher = new RuleMatcher<string>();
+  for (const rule of compiled) matcher.add(rule.name, rule.compiled);
+  return { compiled, matcher };
+}
+
 function measureAll(corpus: Corpus, texts: readonly string[]): Measurement[] {
   const setups = buses(corpus).map(({ rules, onOtherSources }) => {
     const started = performance.now();
-    const matcher = new RuleMatcher<string>();
-    const compiled = rules.map((rule) => ({ name: rule.name, compiled: compilePattern(rule.pattern) }));
-    for (const rule of compiled) matcher.add(rule.name, rule.compiled);
+    const { compiled, matcher } = compiledBus(rules);
     const buildMs = performance.now() - started;
     const verifiedEvents = Math.min(corpus.events.length, Math.ceil(VERIFIED_PAIRS / rules.length));
     const verifiedMatches = verifyMatches(
@@ -198,12 +204,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'events.json'), `${JSON.stringify(corpus.events)}\n`);
     // What another engine must answer, event by event: sharebus's matcher's answers on all the rules (the N-rule bus
     // is the first N), which the benchmark checks against the reference interpreter on a sample before timing.
-    const all = new RuleMatcher<string>();
-    const compiled = corpus.rules.map((rule) => ({
-      name: rule.name,
-      compiled: compilePattern(rule.pattern),
-    }));
-    for (const rule of compiled) all.add(rule.name, rule.compiled);
+    const { compiled, matcher: all } = compiledBus(corpus.rules);
     verifyMatches(compiled, (event) => all.match(event), corpus.events.slice(0, 100));
     const answers = corpus.events.map((event) => [...all.match(event)].sort());
     writeFileSync(

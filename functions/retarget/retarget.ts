@@ -41,8 +41,7 @@ export function retargetComplete(summary: RetargetSummary): boolean {
 export async function retargetSubscriptions(ports: RetargetPorts): Promise<RetargetSummary> {
   const now = ports.now ?? Date.now;
   const subscriptions = await ports.registry.listSubscriptions();
-  const counts: Record<RetargetOutcome, number> = { updated: 0, unchanged: 0, missing: 0 };
-  const missing: string[] = [];
+  const outcomes: Record<RetargetOutcome, string[]> = { updated: [], unchanged: [], missing: [] };
   const failed: RetargetFailure[] = [];
   let next = 0;
   let notReached = 0;
@@ -59,8 +58,7 @@ export async function retargetSubscriptions(ports: RetargetPorts): Promise<Retar
           ruleName: subscription.ruleName,
           subscriptionId: subscription.id,
         });
-        counts[outcome]++;
-        if (outcome === 'missing') missing.push(subscription.id);
+        outcomes[outcome].push(subscription.id);
       } catch (error) {
         failed.push({ subscriptionId: subscription.id, message: messageOf(error) });
       }
@@ -70,9 +68,9 @@ export async function retargetSubscriptions(ports: RetargetPorts): Promise<Retar
   await Promise.all(Array.from({ length: Math.min(concurrency, subscriptions.length) }, worker));
   return {
     subscriptions: subscriptions.length,
-    updated: counts.updated,
-    unchanged: counts.unchanged,
-    missing: missing.sort(),
+    updated: outcomes.updated.length,
+    unchanged: outcomes.unchanged.length,
+    missing: outcomes.missing.sort(),
     failed: failed.sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId)),
     notReached,
   };
