@@ -36,10 +36,8 @@ afterAll(async () => {
   await harness.close();
 });
 
-/** A bus of its own on the embedded EventBridge, and a client that records every PutEvents request. */
-async function setUp(options: Partial<Omit<EventBridgeBusOptions, 'client' | 'busName'>> = {}) {
-  const busName = `bus-${randomUUID()}`;
-  await harness.client.send(new CreateEventBusCommand({ Name: busName }));
+/** A client of the embedded EventBridge of its own (its middleware records what the test needs), closed at the end. */
+function ownClient(): EventBridgeClient {
   const client = new EventBridgeClient({
     endpoint: harness.eventBridge.endpoint,
     region: harness.eventBridge.region,
@@ -47,6 +45,14 @@ async function setUp(options: Partial<Omit<EventBridgeBusOptions, 'client' | 'bu
     maxAttempts: 1,
   });
   clients.push(client);
+  return client;
+}
+
+/** A bus of its own on the embedded EventBridge, and a client that records every PutEvents request. */
+async function setUp(options: Partial<Omit<EventBridgeBusOptions, 'client' | 'busName'>> = {}) {
+  const busName = `bus-${randomUUID()}`;
+  await harness.client.send(new CreateEventBusCommand({ Name: busName }));
+  const client = ownClient();
   const putEvents: PutEventsRequestEntry[][] = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -79,13 +85,7 @@ function entries(count: number, detailBytes = 20): BusEntry[] {
 
 /** The same bus with other settings, as a later deploy configures it, recording the commands it sends. */
 function redeployed(busName: string, options: Partial<EventBridgeBusOptions>) {
-  const client = new EventBridgeClient({
-    endpoint: harness.eventBridge.endpoint,
-    region: harness.eventBridge.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  clients.push(client);
+  const client = ownClient();
   const commands: string[] = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
