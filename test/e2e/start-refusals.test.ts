@@ -1,6 +1,8 @@
 // What `npm start` prints when it cannot start because of what it was given: one line saying what to change, no
 // stack (a stack reads as a crash of ours). These refusals come before DynamoDB Local or any port is touched.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './harness.js';
 
@@ -103,6 +105,22 @@ describe('npm start refuses what it is given, in one line', () => {
     const run = start([...args, '--in-memory'], env);
     // Assess
     expect(run).toEqual({ status, stderr: message });
+  });
+
+  it('refuses a delivery setting before it makes or locks the state directory', () => {
+    // Prepare
+    const parent = mkdtempSync(join(tmpdir(), 'sharebus-refusal-'));
+    const dataDir = join(parent, 'state');
+    try {
+      // Act
+      const run = start([], { SHAREBUS_DATA_DIR: dataDir, SHAREBUS_DELIVERY_MAX_RETRIES: 'three' });
+      // Assess
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('SHAREBUS_DELIVERY_MAX_RETRIES must be a whole number');
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
 
