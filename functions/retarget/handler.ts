@@ -9,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DELIVERY_RETRY_BOUNDS } from '../routes.js';
 import { EventBridgeBus } from '../shared/bus.js';
-import { createRegistry } from '../shared/clients.js';
+import { attemptsCutAfter, createRegistry } from '../shared/clients.js';
 import { lambdaContextLogs, logger } from '../shared/logger.js';
 import { type CustomResourceAnswer, CustomResourceRequest, sendAnswer } from './custom-resource.js';
 import { describeRetarget, retargetComplete, retargetSubscriptions } from './retarget.js';
@@ -37,13 +37,14 @@ export const DeliverySettings = z.object({
  */
 export const ANSWER_MARGIN_MS = 90_000;
 
-const registry = createRegistry();
+// Each attempt cut at 5 s, as EventBridge's below: a hung connection is tried again, not waited on to the deadline.
+const registry = createRegistry({ attemptTimeoutMs: 5_000 });
 // Many control-plane calls in a row: adaptive retries slow down when EventBridge throttles, rather than give up;
 // each attempt is cut at 5 s, so that a call cannot hold the answer past the function's timeout.
 const client = new EventBridgeClient({
   retryMode: 'adaptive',
   maxAttempts: 4,
-  requestHandler: { requestTimeout: 5_000 },
+  requestHandler: attemptsCutAfter(5_000),
 });
 
 export const handler = middy<unknown, void>()
@@ -110,7 +111,7 @@ async function answerFor(request: CustomResourceRequest, context: Context): Prom
       },
     };
   } catch (error) {
-    logger.error('could not put the subscription targets again', { error });
+    logger.error('could not list the subscriptions', { error });
     return {
       Status: 'FAILED',
       Reason: `could not list the subscriptions: ${(error as Error).name}: ${(error as Error).message}`,

@@ -40,7 +40,7 @@ export function retargetComplete(summary: RetargetSummary): boolean {
 
 export async function retargetSubscriptions(ports: RetargetPorts): Promise<RetargetSummary> {
   const now = ports.now ?? Date.now;
-  const subscriptions = await ports.registry.listSubscriptions();
+  const subscriptions = await beforeDeadline(ports.registry.listSubscriptions(), ports.deadline, now);
   const outcomes: Record<RetargetOutcome, string[]> = { updated: [], unchanged: [], missing: [] };
   const failed: RetargetFailure[] = [];
   let next = 0;
@@ -74,6 +74,30 @@ export async function retargetSubscriptions(ports: RetargetPorts): Promise<Retar
     failed: failed.sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId)),
     notReached,
   };
+}
+
+/** The registry did not list the subscriptions before the deadline: nothing was put, and the caller must answer. */
+export class ListingTimeoutError extends Error {
+  override readonly name = 'ListingTimeoutError';
+}
+
+/**
+ * The listing, or ListingTimeoutError at the deadline: a DynamoDB call that hangs must not hold the answer past the
+ * function's timeout, when CloudFormation would wait its whole ServiceTimeout and be told nothing.
+ */
+async function beforeDeadline<T>(work: Promise<T>, deadline: number, now: () => number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ListingTimeoutError('no answer from the registry before the time limit')),
+      Math.max(0, deadline - now()),
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The summary in a sentence, as CloudFormation shows a failed resource's reason. */

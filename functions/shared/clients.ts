@@ -8,8 +8,26 @@ import { EventBridgeBus } from './bus.js';
 import { ENV, optionalEnv, requireEnv } from './config.js';
 import { DynamoDbRegistry } from './registry/dynamodb-registry.js';
 
-export function createRegistry(): DynamoDbRegistry {
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+/**
+ * A client's request handler settings that fail each attempt of a call with no answer after `ms`, so that it is tried
+ * again (or given up) rather than waited on. `requestTimeout` alone only logs a warning in this SDK.
+ */
+export function attemptsCutAfter(ms: number) {
+  return { requestTimeout: ms, throwOnRequestTimeout: true } as const;
+}
+
+export interface RegistryClientOptions {
+  /** Cuts each attempt of a DynamoDB call after this many ms (see attemptsCutAfter). */
+  readonly attemptTimeoutMs?: number;
+}
+
+export function createRegistry(options: RegistryClientOptions = {}): DynamoDbRegistry {
+  const dynamoDb = new DynamoDBClient(
+    options.attemptTimeoutMs === undefined
+      ? {}
+      : { requestHandler: attemptsCutAfter(options.attemptTimeoutMs) },
+  );
+  const client = DynamoDBDocumentClient.from(dynamoDb, {
     marshallOptions: { removeUndefinedValues: true },
   });
   return new DynamoDbRegistry({ client, tableName: requireEnv(ENV.tableName) });
