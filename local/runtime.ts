@@ -1,8 +1,8 @@
 // The whole bus on one machine: DynamoDB Local, the embedded EventBridge, the Lambda handlers of functions/
 // (unchanged, in this process) and the HTTP front door. The handlers are configured exactly as in Lambda,
 // through environment variables, so one process hosts one runtime.
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateArchiveCommand,
@@ -199,6 +199,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   // Before anything starts: another sharebus on this state would lose writes to ours (and DynamoDB Local would
   // open its database files twice); a taken port would be found only after DynamoDB Local's seconds of start-up.
   const stops: Array<() => Promise<void>> = [];
+  // A start refused (a taken port, say) takes back the directories it made for the lock, when they hold nothing.
+  const madeDir = dataDir && firstMissing(dataDir);
   if (dataDir) {
     const unlock = lockDataDir(dataDir, 'sharebus');
     stops.push(async () => unlock());
@@ -396,8 +398,29 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     const gone =
       dynamoDbStarted && (await endedBy(dynamoDbStarted.ended, connectionFailure(error) ? 2_000 : 0));
     await stopAll();
+    if (madeDir) removeIfEmpty(madeDir);
     if (gone) throw new DynamoDbLocalStartError(`${gone}, while sharebus was starting`);
     throw error;
+  }
+}
+
+/** The outermost of `dir` and its parents that does not exist yet, or undefined when `dir` exists. */
+function firstMissing(dir: string): string | undefined {
+  let missing: string | undefined;
+  for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing = at;
+  return missing;
+}
+
+/** Removes `dir` if it holds no file, in it or in any folder of it: a start that got that far left no state. */
+function removeIfEmpty(dir: string): void {
+  const holdsAFile = (at: string): boolean =>
+    readdirSync(at, { withFileTypes: true }).some((entry) =>
+      entry.isDirectory() ? holdsAFile(join(at, entry.name)) : true,
+    );
+  try {
+    if (!holdsAFile(dir)) rmSync(dir, { recursive: true });
+  } catch {
+    // Gone already, or not ours to read: left as it is.
   }
 }
 

@@ -73,6 +73,29 @@ describe('startSharebus refuses before starting anything', () => {
     }
   });
 
+  it('a taken port, leaving no state directory where there was none', async () => {
+    // Prepare: the state directory and its parent do not exist yet
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    const parent = mkdtempSync(join(tmpdir(), 'sharebus-new-state-'));
+    try {
+      // Act
+      const started = startSharebus({
+        dataDir: join(parent, 'sites', 'state'),
+        apiPort: port,
+        eventBridgePort: 0,
+        dynamoDbPort: 0,
+      });
+      // Assess
+      await expect(started).rejects.toThrow(PortInUseError);
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
   it('every taken port at once, naming each variable', async () => {
     // Prepare
     const holders = [createServer(), createServer()];
