@@ -80,6 +80,14 @@ function send(
       signal,
     });
     req.on('error', reject);
+    // Node gives up a request answered 101 with Upgrade headers when nobody listens for it, with neither a response
+    // nor an error, and its abort is then silent: without these the call would never settle. A 101 is a status like
+    // any other (not 2xx: a failure), the socket it hands over closed.
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text: '' });
+    });
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     req.on('response', (res) => {
       // Only the start of an answer is ever shown (in a failure's message): keep that much, read the rest away.
       const chunks: Buffer[] = [];

@@ -52,6 +52,8 @@ async function startReceiver(
         after?: Promise<void>;
         stall?: boolean;
         cut?: boolean;
+        /** Answers 101 Switching Protocols and keeps the connection open. */
+        upgrade?: boolean;
       }
   > = [],
 ) {
@@ -69,6 +71,12 @@ async function startReceiver(
       const next = answers.shift() ?? 200;
       const answer = typeof next === 'number' ? { status: next } : next;
       if (answer.status === 0) return; // never answers
+      if (answer.upgrade) {
+        res.socket?.write(
+          'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n',
+        );
+        return;
+      }
       void (answer.after ?? Promise.resolve()).then(() => {
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
         // A stalled answer sends its status and the start of its body, and never the rest; a cut one then closes.
@@ -779,6 +787,23 @@ describe('embedded EventBridge: calling API destinations', () => {
     expect(h.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['TIMEOUT']);
   });
 
+  it('takes an endpoint switching protocols (101) as a failure, not retried, rather than wait on it for ever', async () => {
+    // Prepare
+    receiver = await startReceiver([{ status: 101, upgrade: true }]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received).toHaveLength(1);
+    expect(
+      targetLetters(h.eventBridge).map((d) => [
+        d.errorCode,
+        d.retryAttempts,
+        d.errorMessage?.endsWith('HTTP 101'),
+      ]),
+    ).toEqual([['ERROR_FROM_TARGET', 0, true]]);
+  });
+
   it('judges an answer cut short by its status: a 404 is not retried, a 200 is delivered', async () => {
     // Prepare: each answer promises 100 bytes of body and closes after one.
     const cut = (status: number) => ({ status, headers: { 'content-length': '100' }, cut: true });
@@ -1177,6 +1202,17 @@ describe('embedded EventBridge: OAuth connections', () => {
       ['oauth-2', 'Connection Authorized'],
     ]);
     expect(received[2]?.detail.StateReason).toContain('answered HTTP 401');
+  });
+
+  it('deauthorizes the connection when the token endpoint switches protocols (101), rather than wait on it', async () => {
+    // Prepare
+    tokens = await startReceiver([{ status: 101, upgrade: true }]);
+    // Act
+    await oauthConnection('oauth');
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    // Assess
+    expect(described.ConnectionState).toBe('DEAUTHORIZED');
+    expect(described.StateReason).toContain('answered HTTP 101');
   });
 
   it("keeps the reason within the 512 characters of AWS's model when the token path is long", async () => {
