@@ -4,6 +4,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_MAX_ATTEMPTS, StandardRetryStrategy } from '@smithy/core/retry';
 import { EventBridgeBus } from './bus.js';
 import { ENV, optionalEnv, requireEnv } from './config.js';
 import { DynamoDbRegistry } from './registry/dynamodb-registry.js';
@@ -33,13 +34,33 @@ export function createRegistry(options: RegistryClientOptions = {}): DynamoDbReg
   return new DynamoDbRegistry({ client, tableName: requireEnv(ENV.tableName) });
 }
 
+/**
+ * The SDK's standard retries (3 attempts), but not of EventBridge's LimitExceededException: that is a quota (rules per
+ * bus, targets per rule, replays at once), not a rate, yet the SDK counts it as throttling and tries twice more with
+ * throttling's backoff, so a subscription at a full bus waited some 3 s for the refusal no retry changes (SDK audit,
+ * 2026-12-05). EventBridge's rate refusal is ThrottlingException, still retried.
+ */
+export class QuotaNotRetried extends StandardRetryStrategy {
+  override async refreshRetryTokenForRetry(
+    ...[token, errorInfo]: Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>
+  ): ReturnType<StandardRetryStrategy['refreshRetryTokenForRetry']> {
+    if (errorInfo.error?.name === 'LimitExceededException') throw new Error('a quota is not retried');
+    return super.refreshRetryTokenForRetry(token, errorInfo);
+  }
+}
+
+/** The client for EventBridge's control plane: rules and targets. */
+export function createRulesClient(): EventBridgeClient {
+  return new EventBridgeClient({ retryStrategy: new QuotaNotRetried(DEFAULT_MAX_ATTEMPTS) });
+}
+
 export function createBus(): EventBridgeBus {
   const maxRetries = optionalEnv(ENV.deliveryMaxRetries);
   const maxAge = optionalEnv(ENV.deliveryMaxEventAgeSeconds);
   const deadLetterArn = optionalEnv(ENV.deliveryDlqArn);
   const deliverFunctionArn = optionalEnv(ENV.deliverFunctionArn);
   return new EventBridgeBus({
-    client: new EventBridgeClient({}),
+    client: createRulesClient(),
     // One attempt per PutEvents call: the bus retries, within its deadline (see EventBridgeBusOptions).
     publishClient: new EventBridgeClient({ maxAttempts: 1 }),
     busName: requireEnv(ENV.busName),

@@ -1,0 +1,66 @@
+// The EventBridge client the functions manage rules with: EventBridge's quota refusal (LimitExceededException) is
+// final, and answered at once, while its rate refusal (ThrottlingException) is still tried again as the SDK does.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateEventBusCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { createRulesClient } from '../../../functions/shared/clients.js';
+import { type Harness, startHarness } from '../eventbridge/harness.js';
+
+const SAVED = { ...process.env };
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness({ maxRulesPerBus: 1 });
+  await harness.client.send(new CreateEventBusCommand({ Name: 'sharebus' }));
+  Object.assign(process.env, {
+    AWS_REGION: harness.eventBridge.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+});
+
+afterAll(async () => {
+  process.env = SAVED;
+  await harness.close();
+});
+
+const rule = (name: string) =>
+  new PutRuleCommand({ EventBusName: 'sharebus', Name: name, EventPattern: '{"source":["x"]}' });
+
+it('hears a full bus refused once, not after the two retries the SDK gives throttling', async () => {
+  // Prepare
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = harness.eventBridge.endpoint;
+  const client = createRulesClient();
+  await client.send(rule('first'));
+  // Act
+  const refused = await client.send(rule('second')).catch((error: unknown) => error);
+  // Assess
+  expect(refused).toMatchObject({ name: 'LimitExceededException', $metadata: { attempts: 1 } });
+  client.destroy();
+});
+
+it('still tries a throttled call again, up to the SDK’s three attempts', async () => {
+  // Prepare: an endpoint that throttles every call, as EventBridge's control plane answers past its rate
+  let calls = 0;
+  const throttling: Server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      calls++;
+      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+    });
+  });
+  await new Promise<void>((resolve) => throttling.listen(0, '127.0.0.1', resolve));
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = `http://127.0.0.1:${(throttling.address() as AddressInfo).port}`;
+  const client = createRulesClient();
+  try {
+    // Act
+    const refused = await client.send(rule('third')).catch((error: unknown) => error);
+    // Assess
+    expect(refused).toMatchObject({ name: 'ThrottlingException', $metadata: { attempts: 3 } });
+    expect(calls).toBe(3);
+  } finally {
+    client.destroy();
+    await new Promise((resolve) => throttling.close(resolve));
+  }
+});
