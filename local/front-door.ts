@@ -194,7 +194,9 @@ async function handle(
   }
   const raw = await readBody(req);
   if (raw === 'too-large') {
-    send(res, 413, JSON.stringify({ message: 'Request Entity Too Large' }));
+    // The rest of the body is never read, so nothing after it on this connection can be: say it closes, as a client
+    // reusing it would otherwise wait and then find it reset (HTTP edge review, 2026-12-05).
+    send(res, 413, JSON.stringify({ message: 'Request Entity Too Large' }), { connection: 'close' });
     return;
   }
   const headers = headersOf(req);
