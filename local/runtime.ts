@@ -1,7 +1,15 @@
 // The whole bus on one machine: DynamoDB Local, the embedded EventBridge, the Lambda handlers of functions/
 // (unchanged, in this process) and the HTTP front door. The handlers are configured exactly as in Lambda,
 // through environment variables, so one process hosts one runtime.
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -411,16 +419,18 @@ function firstMissing(dir: string): string | undefined {
   return missing;
 }
 
-/** Removes `dir` if it holds no file, in it or in any folder of it: a start that got that far left no state. */
+/**
+ * Removes `dir` if it holds no file, in it or in any folder of it: a start that got that far left no state. Folder by
+ * folder with rmdir, which refuses one not empty, so that a file another start wrote meanwhile is never removed.
+ */
 function removeIfEmpty(dir: string): void {
-  const holdsAFile = (at: string): boolean =>
-    readdirSync(at, { withFileTypes: true }).some((entry) =>
-      entry.isDirectory() ? holdsAFile(join(at, entry.name)) : true,
-    );
   try {
-    if (!holdsAFile(dir)) rmSync(dir, { recursive: true });
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) removeIfEmpty(join(dir, entry.name));
+    }
+    rmdirSync(dir);
   } catch {
-    // Gone already, or not ours to read: left as it is.
+    // Not empty, gone already, or not ours to read: left as it is.
   }
 }
 
