@@ -17,6 +17,8 @@ for (const [network, prefix] of [
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
   ['192.0.2.0', 24],
+  // The retired 6to4 relay anycast block.
+  ['192.88.99.0', 24],
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['198.51.100.0', 24],
@@ -30,6 +32,8 @@ for (const [network, prefix] of [
 for (const [network, prefix] of [
   // The unspecified and loopback addresses, and the IPv4-compatible ones (`::7f00:1`) around them.
   ['::', 96],
+  // IPv4-translated addresses (`::ffff:0:7f00:1`, RFC 2765); the IPv4-mapped ones are judged by the address they carry.
+  ['::ffff:0:0:0', 96],
   // NAT64: an IPv4 address reached through the translator (`64:ff9b::a9fe:a9fe`), and its local-use block.
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],
@@ -39,6 +43,8 @@ for (const [network, prefix] of [
   ['2001:db8::', 32],
   ['3fff::', 20],
   ['2002::', 16],
+  // Segment routing (SRv6) SIDs, RFC 9602.
+  ['5f00::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
   ['fec0::', 10],

@@ -48,6 +48,10 @@ describe('internalHostReason', () => {
     'https://[2002:a9fe:a9fe::1]/',
     'https://[fec0::1]/',
     'https://[ff02::1]/',
+    // Three more of IANA's blocks (review, 2026-12-05)
+    'https://192.88.99.1/',
+    'https://[::ffff:0:7f00:1]/',
+    'https://[5f00::1]/',
   ])('refuses %s', (url) => {
     expect(internalHostReason(hostOf(url))).toEqual(expect.any(String));
   });
