@@ -53,6 +53,27 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
 const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
+/**
+ * In process, a delivery takes milliseconds; one not there after this long failed, and Lambda's retry (a minute later)
+ * or the dead-letter queue would land in the figures, or keep the bench waiting for ever: stop, saying so.
+ */
+const ARRIVAL_LIMIT_MS = 10_000;
+const notArrived = (what: string) =>
+  new Error(
+    `${what} did not reach the webhook within ${ARRIVAL_LIMIT_MS / 1000} s: a delivery failed (its retry or dead letter would skew the figures); nothing was measured`,
+  );
+const arrival = (id: string) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(notArrived(`event ${id}`)), ARRIVAL_LIMIT_MS);
+    waiting = {
+      id,
+      resolve: () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    };
+  });
+
 const startedAt = performance.now();
 const bus = await startSharebus({
   inMemory: true,
@@ -105,7 +126,7 @@ try {
     const sent = performance.now();
     const { id } = (await api('/events', pub, { type, data: data(i) })) as { id: string };
     const accepted = performance.now();
-    if (!arrivals.has(id)) await new Promise<void>((r) => (waiting = { id, resolve: r }));
+    if (!arrivals.has(id)) await arrival(id);
     if (i >= WARMUP) {
       answered.push(accepted - sent);
       delivered.push((arrivals.get(id) ?? Number.NaN) - sent);
@@ -121,7 +142,12 @@ try {
     });
   }
   const publishedMs = performance.now() - t0;
-  while (arrivals.size < batches * 10) await new Promise((r) => setTimeout(r, 5));
+  while (arrivals.size < batches * 10) {
+    if (performance.now() - t0 - publishedMs > ARRIVAL_LIMIT_MS) {
+      throw notArrived(`${batches * 10 - arrivals.size} of the ${batches * 10} batched events`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
   const deliveredMs = performance.now() - t0;
 
   const result = {

@@ -94,6 +94,11 @@ async function measure(invocation: Invocation) {
             if (failed) reject(new Error(`${operation}: ${res.statusCode} ${text}`));
             else resolveCall(performance.now() - startedAt);
           });
+          // A connection lost after the answer's head ends it with 'close' alone.
+          res.on('close', () => {
+            if (!res.complete)
+              reject(new Error(`${operation}: the connection closed before the whole answer`));
+          });
         },
       );
       req.on('error', reject);

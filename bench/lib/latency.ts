@@ -229,6 +229,11 @@ async function runHttpClient(job: ClientJob): Promise<ClientTimes> {
           (res) => {
             res.resume();
             res.on('end', resolve);
+            // A connection lost after the answer's head ends it with 'close' alone.
+            res.on('close', () => {
+              if (!res.complete)
+                reject(new Error('PutEvents: the connection closed before the whole answer'));
+            });
           },
         );
         req.on('error', reject);
