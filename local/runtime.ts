@@ -400,12 +400,15 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       stop: stopAll,
     };
   } catch (error) {
-    loading.reject(error);
     // DynamoDB Local ending (killed, out of memory) while the start still needed it surfaces as a refused
     // connection from whichever call came next: say what ended rather than that call's stack.
     const gone =
       dynamoDbStarted && (await endedBy(dynamoDbStarted.ended, connectionFailure(error) ? 2_000 : 0));
     await stopAll();
+    // Only once the bus has stopped: deliveries it resumed wait for the handlers, and would take this error as their
+    // function's, spending a retry or dead-lettering an invocation that never ran (comment review, 2026-12-05).
+    // Stopped, the bus ignores their outcome and keeps them for the next start.
+    loading.reject(error);
     if (madeDir) removeIfEmpty(madeDir);
     if (gone) throw new DynamoDbLocalStartError(`${gone}, while sharebus was starting`);
     throw error;
@@ -475,6 +478,19 @@ function checkFunctionSettings(): void {
   wholeNumberSetting(ENV.deliveryMaxRetries, 'retries', maxRetries);
   wholeNumberSetting(ENV.deliveryMaxEventAgeSeconds, 'seconds', maxEventAgeSeconds);
   wholeNumberSetting(ENV.deliveryTimeoutMs, 'milliseconds', WEBHOOK_TIMEOUT_BOUNDS_MS);
+  // Names the start itself creates: one AWS refuses would stop it with the SDK's stack, after DynamoDB Local started.
+  const table = process.env[ENV.tableName];
+  if (table && !/^[a-zA-Z0-9_.-]{3,255}$/.test(table)) {
+    throw new SettingError(
+      `${ENV.tableName} must be a DynamoDB table name, 3 to 255 of a-z, A-Z, 0-9, '_', '-' and '.'; got ${table}`,
+    );
+  }
+  const bus = process.env[ENV.busName];
+  if (bus && !/^[a-zA-Z0-9_.-]{1,256}$/.test(bus)) {
+    throw new SettingError(
+      `${ENV.busName} must be an event bus name, 1 to 256 of a-z, A-Z, 0-9, '_', '-' and '.'; got ${bus}`,
+    );
+  }
 }
 
 function wholeNumberSetting(
@@ -530,7 +546,7 @@ function deferred<T>(): {
     resolve = res;
     reject = rej;
   });
-  // A start that fails rejects it; nobody may be waiting then.
+  // A start that fails rejects it, once the bus that may be waiting on it has stopped.
   promise.catch(() => {});
   return { promise, resolve, reject };
 }

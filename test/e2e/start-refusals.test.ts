@@ -1,9 +1,17 @@
 // What `npm start` prints when it cannot start because of what it was given: one line saying what to change, no
 // stack (a stack reads as a crash of ours). These refusals come before DynamoDB Local or any port is touched.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { root } from './harness.js';
 
 function start(args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } {
@@ -59,6 +67,20 @@ describe('npm start refuses what it is given, in one line', () => {
       { SHAREBUS_ENDPOINT_POLICY: 'allow_http' },
       1,
       'sharebus: SHAREBUS_ENDPOINT_POLICY must be allow-http or https-only; got allow_http\n',
+    ],
+    [
+      'a table name DynamoDB refuses',
+      [],
+      { SHAREBUS_TABLE_NAME: 'x' },
+      1,
+      "sharebus: SHAREBUS_TABLE_NAME must be a DynamoDB table name, 3 to 255 of a-z, A-Z, 0-9, '_', '-' and '.'; got x\n",
+    ],
+    [
+      'a bus name EventBridge refuses',
+      [],
+      { SHAREBUS_BUS_NAME: 'shared/bus' },
+      1,
+      "sharebus: SHAREBUS_BUS_NAME must be an event bus name, 1 to 256 of a-z, A-Z, 0-9, '_', '-' and '.'; got shared/bus\n",
     ],
     [
       'a retry count that is not a whole number',
@@ -120,6 +142,48 @@ describe('npm start refuses what it is given, in one line', () => {
       expect(readdirSync(parent)).toEqual([]);
     } finally {
       rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a start that fails once the bus has resumed the last run’s deliveries', () => {
+  it('leaves them as they were: no retry spent on its error, nothing dead-lettered', () => {
+    // Prepare: a state directory whose last run left the deliver function's second retry due
+    const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-failed-start-'));
+    const log = join(dataDir, 'eventbridge', 'lambda-invocations.jsonl');
+    const unfinished = `${JSON.stringify({
+      invoke: {
+        requestId: 'req-1',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sharebus-deliver',
+        payload: '{"subscriptionId":"s","event":{}}',
+        acceptedAt: Date.now() - 1000,
+        retries: 1,
+        dueAt: Date.now() - 1,
+        failure: 'the webhook answered 503',
+      },
+    })}\n`;
+    mkdirSync(dirname(log), { recursive: true });
+    writeFileSync(log, unfinished);
+    // A registry database DynamoDB Local cannot read: the start fails after the bus listens, before the handlers load
+    mkdirSync(join(dataDir, 'dynamodb'));
+    writeFileSync(join(dataDir, 'dynamodb', 'shared-local-instance.db'), Buffer.alloc(4096, 0xab));
+    try {
+      // Act
+      const run = start(['--no-demo'], {
+        SHAREBUS_DATA_DIR: dataDir,
+        SHAREBUS_PORT: '0',
+        SHAREBUS_EVENTBRIDGE_PORT: '0',
+        SHAREBUS_DYNAMODB_PORT: '0',
+      });
+      // Assess
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('sharebus: could not start: InternalFailure');
+      expect(run.stderr).toContain('1 Lambda invocation not finished; they resume at the next start');
+      expect(readFileSync(log, 'utf8')).toBe(unfinished);
+      const queues = join(dirname(log), 'queues.jsonl');
+      expect(existsSync(queues) ? readFileSync(queues, 'utf8') : '').toBe('');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
