@@ -4,7 +4,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_MAX_ATTEMPTS, StandardRetryStrategy } from '@smithy/core/retry';
+import { StandardRetryStrategy } from '@smithy/core/retry';
 import { EventBridgeBus } from './bus.js';
 import { ENV, optionalEnv, requireEnv } from './config.js';
 import { DynamoDbRegistry } from './registry/dynamodb-registry.js';
@@ -35,7 +35,7 @@ export function createRegistry(options: RegistryClientOptions = {}): DynamoDbReg
 }
 
 /**
- * The SDK's standard retries (3 attempts), but not of EventBridge's LimitExceededException: that is a quota (rules per
+ * The SDK's standard retries, but not of EventBridge's LimitExceededException: that is a quota (rules per
  * bus, targets per rule, replays at once), not a rate, yet the SDK counts it as throttling and tries twice more with
  * throttling's backoff, so a subscription at a full bus waited some 3 s for the refusal no retry changes (SDK audit,
  * 2026-12-05). EventBridge's rate refusal is ThrottlingException, still retried.
@@ -49,9 +49,15 @@ export class QuotaNotRetried extends StandardRetryStrategy {
   }
 }
 
-/** The client for EventBridge's control plane: rules and targets. */
+/**
+ * The client for EventBridge's control plane: rules and targets. Its attempts are the client's own (AWS_MAX_ATTEMPTS,
+ * the profile's max_attempts, else 3), read when a call is made; its retries are the standard ones.
+ */
 export function createRulesClient(): EventBridgeClient {
-  return new EventBridgeClient({ retryStrategy: new QuotaNotRetried(DEFAULT_MAX_ATTEMPTS) });
+  const client: EventBridgeClient = new EventBridgeClient({
+    retryStrategy: new QuotaNotRetried(() => client.config.maxAttempts()),
+  });
+  return client;
 }
 
 export function createBus(): EventBridgeBus {

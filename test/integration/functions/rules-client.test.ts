@@ -27,6 +27,25 @@ afterAll(async () => {
 const rule = (name: string) =>
   new PutRuleCommand({ EventBusName: 'sharebus', Name: name, EventPattern: '{"source":["x"]}' });
 
+/** An EventBridge endpoint that throttles every call, as its control plane answers past its rate; the rules client's. */
+async function throttlingEndpoint() {
+  let calls = 0;
+  const server: Server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      calls++;
+      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    calls: () => calls,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
 it('hears a full bus refused once, not after the two retries the SDK gives throttling', async () => {
   // Prepare
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = harness.eventBridge.endpoint;
@@ -40,27 +59,35 @@ it('hears a full bus refused once, not after the two retries the SDK gives throt
 });
 
 it('still tries a throttled call again, up to the SDK’s three attempts', async () => {
-  // Prepare: an endpoint that throttles every call, as EventBridge's control plane answers past its rate
-  let calls = 0;
-  const throttling: Server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      calls++;
-      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
-    });
-  });
-  await new Promise<void>((resolve) => throttling.listen(0, '127.0.0.1', resolve));
-  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = `http://127.0.0.1:${(throttling.address() as AddressInfo).port}`;
+  // Prepare
+  const throttling = await throttlingEndpoint();
   const client = createRulesClient();
   try {
     // Act
     const refused = await client.send(rule('third')).catch((error: unknown) => error);
     // Assess
     expect(refused).toMatchObject({ name: 'ThrottlingException', $metadata: { attempts: 3 } });
-    expect(calls).toBe(3);
+    expect(throttling.calls()).toBe(3);
   } finally {
     client.destroy();
-    await new Promise((resolve) => throttling.close(resolve));
+    await throttling.close();
+  }
+});
+
+it('makes as many attempts as AWS_MAX_ATTEMPTS says, as any client of the SDK does', async () => {
+  // Prepare
+  const throttling = await throttlingEndpoint();
+  process.env.AWS_MAX_ATTEMPTS = '2';
+  const client = createRulesClient();
+  try {
+    // Act
+    const refused = await client.send(rule('fourth')).catch((error: unknown) => error);
+    // Assess
+    expect(refused).toMatchObject({ name: 'ThrottlingException', $metadata: { attempts: 2 } });
+    expect(throttling.calls()).toBe(2);
+  } finally {
+    delete process.env.AWS_MAX_ATTEMPTS;
+    client.destroy();
+    await throttling.close();
   }
 });
