@@ -770,12 +770,22 @@ export class ConnectionStore {
     // Before waiting a turn: a call that cannot be made takes none.
     const waiting = this.#resolve(arn);
     refuseUnauthorized(waiting.connection);
+    // An OAuth token in hand before the turn is taken: calls that took theirs and then waited for one token would
+    // all go out the moment it came, past the rate (comment review, 2026-12-05).
+    const credentials = waiting.connection.auth;
+    const header = await this.#authorizationHeader(waiting.connection);
     await this.#waitForSlot(waiting.destination, deadline);
     // Again after the wait: the API destination or its connection may have been changed or deleted meanwhile.
     const { destination, connection } = this.#resolve(arn);
     // The credentials this call is made with: an answer to them says nothing of others given since.
     const auth = connection.auth;
-    const authorization = await this.#authorizationHeader(connection);
+    refuseUnauthorized(connection);
+    // The header got before the turn, unless the credentials were changed or the token ran out during the wait.
+    const token = this.#tokens.get(connection.arn);
+    const authorization =
+      auth === credentials && (token === undefined || token.expiresAt > Date.now())
+        ? header
+        : await this.#authorizationHeader(connection);
     const result = await this.#withSignal((signal) =>
       callEndpoint(
         {

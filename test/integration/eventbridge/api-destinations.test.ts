@@ -1204,6 +1204,66 @@ describe('embedded EventBridge: OAuth connections', () => {
     expect(received[2]?.detail.StateReason).toContain('answered HTTP 401');
   });
 
+  it('keeps to InvocationRateLimitPerSecond while the token is fetched: calls waiting for it do not go out together', async () => {
+    // Prepare: a harness at delayScale 1 (1 call a second), whose connection is authorized with a token due within
+    // the 60 s AWS refreshes ahead of, so the calls need a new one, which the token endpoint gives only after the
+    // turns of the first two have passed
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const soon = { status: 200, body: JSON.stringify({ access_token: 'short', expires_in: 30 }) };
+    tokens = await startReceiver([soon, { ...soon, after: gate }, soon, soon]);
+    receiver = await startReceiver();
+    const slow = await startHarness({ delayScale: 1 });
+    try {
+      const { ConnectionArn } = await slow.client.send(
+        new CreateConnectionCommand({
+          Name: 'oauth',
+          AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+          AuthParameters: {
+            OAuthParameters: {
+              AuthorizationEndpoint: `${tokens.url}/oauth/token`,
+              HttpMethod: 'POST',
+              ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+            },
+          },
+        }),
+      );
+      const { ApiDestinationArn } = await slow.client.send(
+        new CreateApiDestinationCommand({
+          Name: 'orders',
+          ConnectionArn,
+          InvocationEndpoint: `${receiver.url}/events`,
+          HttpMethod: 'POST',
+          InvocationRateLimitPerSecond: 1,
+        }),
+      );
+      await routeTo(slow, ApiDestinationArn ?? '');
+      await slow.eventBridge.idle();
+      await slow.client.send(
+        new PutEventsCommand({
+          Entries: [1, 2, 3].map((n) => ({
+            Source: 'orders',
+            DetailType: 'Order Placed',
+            Detail: `{"n":${n}}`,
+          })),
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Act
+      release();
+      while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const early = receiver.received.length;
+      await slow.eventBridge.idle();
+      // Assess: the other two a second apart from the first (none within 400 ms of it), all three in the end
+      expect({ early, all: receiver.received.length }).toEqual({ early: 1, all: 3 });
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('deauthorizes the connection when the token endpoint switches protocols (101), rather than wait on it', async () => {
     // Prepare
     tokens = await startReceiver([{ status: 101, upgrade: true }]);
