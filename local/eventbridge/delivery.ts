@@ -121,8 +121,8 @@ type Undelivered = Pick<Job, 'event' | 'rule' | 'retries' | 'id'> & {
 /**
  * First retry waits about this long (before delayScale); each next one doubles, up to the cap. AWS's guide: "By
  * default, EventBridge retries sending the event for 24 hours and up to 185 times". With a 12-minute cap (6 to 12
- * minutes with jitter) the default 185 retries would take some 26 hours, so the 24-hour age ends them, after 159
- * to 180 retries; a 5-minute cap ended them after 185, 10 to 12 hours in.
+ * minutes with jitter) the default 185 retries would take some 26 hours, so the 24-hour age ends them, after about
+ * 157 to 180 retries (simulated); a 5-minute cap ended them after 185, 10 to 12 hours in.
  */
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 12 * 60_000;
