@@ -1007,8 +1007,8 @@ describe('embedded EventBridge: OAuth connections', () => {
     receiver = undefined;
   });
 
-  async function oauthConnection(name: string): Promise<string> {
-    const out = await h.client.send(
+  async function oauthConnection(name: string, on: Harness = h): Promise<string> {
+    const out = await on.client.send(
       new CreateConnectionCommand({
         Name: name,
         AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
@@ -1023,7 +1023,7 @@ describe('embedded EventBridge: OAuth connections', () => {
       }),
     );
     expect(out.ConnectionState).toBe('AUTHORIZING');
-    await h.eventBridge.idle();
+    await on.eventBridge.idle();
     return out.ConnectionArn ?? '';
   }
 
@@ -1217,19 +1217,7 @@ describe('embedded EventBridge: OAuth connections', () => {
     receiver = await startReceiver();
     const slow = await startHarness({ delayScale: 1 });
     try {
-      const { ConnectionArn } = await slow.client.send(
-        new CreateConnectionCommand({
-          Name: 'oauth',
-          AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
-          AuthParameters: {
-            OAuthParameters: {
-              AuthorizationEndpoint: `${tokens.url}/oauth/token`,
-              HttpMethod: 'POST',
-              ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
-            },
-          },
-        }),
-      );
+      const ConnectionArn = await oauthConnection('oauth', slow);
       const { ApiDestinationArn } = await slow.client.send(
         new CreateApiDestinationCommand({
           Name: 'orders',
@@ -1240,7 +1228,6 @@ describe('embedded EventBridge: OAuth connections', () => {
         }),
       );
       await routeTo(slow, ApiDestinationArn ?? '');
-      await slow.eventBridge.idle();
       await slow.client.send(
         new PutEventsCommand({
           Entries: [1, 2, 3].map((n) => ({
