@@ -102,6 +102,18 @@ async function startReceiver(
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
+/**
+ * The calls `to` received within 400 ms of the first, and all of them once `on` is idle. Timed from the first call's
+ * arrival, not from the request: a busy machine may take a while to make it.
+ */
+async function callsSpread(on: Harness, to: Receiver): Promise<{ early: number; all: number }> {
+  while (to.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const early = to.received.length;
+  await on.eventBridge.idle();
+  return { early, all: to.received.length };
+}
+
 const ROLE = 'arn:aws:iam::111111111111:role/invoke-api-destinations';
 const DLQ = queueArn('api-dlq');
 
@@ -983,13 +995,9 @@ describe('embedded EventBridge: calling API destinations', () => {
           })),
         }),
       );
-      // Timed from the first call's arrival, not from the request: a busy machine may take a while to make it.
-      while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      const early = receiver.received.length;
-      await slow.eventBridge.idle();
+      const counted = await callsSpread(slow, receiver);
       // Assess: the other two a second apart (so none within 400 ms of the first), all three in the end.
-      expect({ early, all: receiver.received.length }).toEqual({ early: 1, all: 3 });
+      expect(counted).toEqual({ early: 1, all: 3 });
     } finally {
       await slow.close();
     }
@@ -1240,12 +1248,9 @@ describe('embedded EventBridge: OAuth connections', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       // Act
       release();
-      while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      const early = receiver.received.length;
-      await slow.eventBridge.idle();
+      const counted = await callsSpread(slow, receiver);
       // Assess: the other two a second apart from the first (none within 400 ms of it), all three in the end
-      expect({ early, all: receiver.received.length }).toEqual({ early: 1, all: 3 });
+      expect(counted).toEqual({ early: 1, all: 3 });
     } finally {
       await slow.close();
     }
