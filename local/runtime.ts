@@ -37,6 +37,7 @@ import { lockDataDir, openToOthers } from './data-lock.js';
 import { type DemoKeys, seedDemo } from './demo.js';
 import { type DynamoDbLocal, DynamoDbLocalStartError, startDynamoDbLocal } from './dynamodb/launcher.js';
 import { DeliveryFailureError } from './eventbridge/delivery.js';
+import { NAME_PATTERN } from './eventbridge/request.js';
 import { type EmbeddedEventBridge, startEventBridge } from './eventbridge/server.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { invoke, loadHandlers, localFunctionArn } from './lambda/invoker.js';
@@ -479,16 +480,21 @@ function checkFunctionSettings(): void {
   wholeNumberSetting(ENV.deliveryMaxEventAgeSeconds, 'seconds', maxEventAgeSeconds);
   wholeNumberSetting(ENV.deliveryTimeoutMs, 'milliseconds', WEBHOOK_TIMEOUT_BOUNDS_MS);
   // Names the start itself creates: one AWS refuses would stop it with the SDK's stack, after DynamoDB Local started.
-  const table = process.env[ENV.tableName];
-  if (table && !/^[a-zA-Z0-9_.-]{3,255}$/.test(table)) {
+  nameSetting(ENV.tableName, 'a DynamoDB table name', { min: 3, max: 255 });
+  nameSetting(ENV.busName, 'an event bus name', { min: 1, max: 256 });
+}
+
+/** A name of AWS's usual letters (NAME_PATTERN: DynamoDB's tables and EventBridge's buses take the same), if set. */
+function nameSetting(
+  variable: string,
+  what: string,
+  length: { readonly min: number; readonly max: number },
+): void {
+  const raw = process.env[variable];
+  if (!raw) return;
+  if (raw.length < length.min || raw.length > length.max || !NAME_PATTERN.test(raw)) {
     throw new SettingError(
-      `${ENV.tableName} must be a DynamoDB table name, 3 to 255 of a-z, A-Z, 0-9, '_', '-' and '.'; got ${table}`,
-    );
-  }
-  const bus = process.env[ENV.busName];
-  if (bus && !/^[a-zA-Z0-9_.-]{1,256}$/.test(bus)) {
-    throw new SettingError(
-      `${ENV.busName} must be an event bus name, 1 to 256 of a-z, A-Z, 0-9, '_', '-' and '.'; got ${bus}`,
+      `${variable} must be ${what}, ${length.min} to ${length.max} of a-z, A-Z, 0-9, '_', '-' and '.'; got ${raw}`,
     );
   }
 }
