@@ -37,14 +37,16 @@ export const DeliverySettings = z.object({
  */
 export const ANSWER_MARGIN_MS = 90_000;
 
-// Each attempt cut at 5 s, as EventBridge's below: a hung connection is tried again, not waited on to the deadline.
-const registry = createRegistry({ attemptTimeoutMs: 5_000 });
+/** Each attempt of a DynamoDB or EventBridge call is cut after this: a hung connection is tried again, not waited on. */
+const ATTEMPT_TIMEOUT_MS = 5_000;
+
+const registry = createRegistry({ attemptTimeoutMs: ATTEMPT_TIMEOUT_MS });
 // Many control-plane calls in a row: adaptive retries slow down when EventBridge throttles, rather than give up;
-// each attempt is cut at 5 s, so that a call cannot hold the answer past the function's timeout.
+// each attempt is cut, so that a call cannot hold the answer past the function's timeout.
 const client = new EventBridgeClient({
   retryMode: 'adaptive',
   maxAttempts: 4,
-  requestHandler: attemptsCutAfter(5_000),
+  requestHandler: attemptsCutAfter(ATTEMPT_TIMEOUT_MS),
 });
 
 export const handler = middy<unknown, void>()

@@ -261,8 +261,9 @@ export class EventBridgeBus extends Bus {
   }
 
   override async putSubscriptionRule(rule: SubscriptionRule): Promise<void> {
-    const { client, busName, deliverFunctionArn } = this.#options;
-    if (!deliverFunctionArn) throw new ConfigurationError('the deliver function ARN is not configured');
+    const { client, busName } = this.#options;
+    // Before the rule is made: a bus without the deliver function's ARN throws here, leaving no rule behind.
+    const target = this.#deliverTarget(rule.subscriptionId);
     try {
       await client.send(
         new PutRuleCommand({
@@ -293,7 +294,7 @@ export class EventBridgeBus extends Bus {
       }
       throw error;
     }
-    await this.#putTarget(rule.ruleName, this.#deliverTarget(rule.subscriptionId));
+    await this.#putTarget(rule.ruleName, target);
   }
 
   override async retargetSubscriptionRule(
