@@ -129,16 +129,20 @@ describe('npm start refuses what it is given, in one line', () => {
     expect(run).toEqual({ status, stderr: message });
   });
 
-  it('refuses a delivery setting before it makes or locks the state directory', () => {
+  it.each([
+    ['SHAREBUS_DELIVERY_MAX_RETRIES', 'three', 'must be a whole number'],
+    ['SHAREBUS_TABLE_NAME', 'x', 'must be a DynamoDB table name'],
+    ['SHAREBUS_BUS_NAME', 'shared/bus', 'must be an event bus name'],
+  ])('refuses %s=%s before it makes or locks the state directory', (variable, value, said) => {
     // Prepare
     const parent = mkdtempSync(join(tmpdir(), 'sharebus-refusal-'));
     const dataDir = join(parent, 'state');
     try {
       // Act
-      const run = start([], { SHAREBUS_DATA_DIR: dataDir, SHAREBUS_DELIVERY_MAX_RETRIES: 'three' });
+      const run = start([], { SHAREBUS_DATA_DIR: dataDir, [variable]: value });
       // Assess
       expect(run.status).toBe(1);
-      expect(run.stderr).toContain('SHAREBUS_DELIVERY_MAX_RETRIES must be a whole number');
+      expect(run.stderr).toContain(`${variable} ${said}`);
       expect(readdirSync(parent)).toEqual([]);
     } finally {
       rmSync(parent, { recursive: true, force: true });
