@@ -306,8 +306,21 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
 
     const tableName = process.env[ENV.tableName]!;
     const ddb = new DynamoDBClient({});
-    await ensureTable(ddb, tableName);
-    ddb.destroy();
+    try {
+      await ensureTable(ddb, tableName);
+    } catch (error) {
+      // A database file SQLite cannot read (truncated, not SQLite's, not ours to read): DynamoDB Local answers only
+      // InternalFailure, and logs why. Said in a line, with what to do, rather than the SDK's stack.
+      const complaint = dynamodb.databaseComplaint();
+      if (dataDir === undefined || complaint === undefined) throw error;
+      throw new DynamoDbLocalStartError(
+        `DynamoDB Local cannot read the registry's database in ${join(dataDir, 'dynamodb')} (SQLite: ${complaint}). ` +
+          'Move that directory aside to start with an empty registry, or put back a copy that reads.',
+        { cause: error },
+      );
+    } finally {
+      ddb.destroy();
+    }
     const eventBridgeClient = new EventBridgeClient({});
     const busName = process.env[ENV.busName]!;
     const exists = (error: unknown) => {

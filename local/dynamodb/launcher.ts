@@ -49,6 +49,11 @@ export interface DynamoDbLocal {
    * caller that did not stop it has lost its database.
    */
   readonly ended: Promise<string>;
+  /**
+   * What SQLite last said when DynamoDB Local could not use its database file (as `unsupported file format` for one
+   * that is not SQLite's), or undefined. DynamoDB Local answers such a request only with InternalFailure.
+   */
+  databaseComplaint(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -249,6 +254,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     // elsewhere its answer must do).
     const readyLine = 'dir' in binder ? `${READY}${host}:${port}` : undefined;
     let said = false;
+    let complaint: string | undefined;
     const ready = () =>
       readyLine !== undefined
         ? said
@@ -257,6 +263,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       // Looked for before the text kept is cut, which could cut it away.
       const text = output + chunk.toString();
       if (readyLine !== undefined && text.includes(readyLine)) said = true;
+      // sqlite4java's words end in SQLite's own, in brackets: "SQLiteException: [26] DB[1] prepare() …; [file is not a database]"
+      for (const [, words] of text.matchAll(/SQLiteException: .*\[([^\]\n]+)\]\s*$/gm)) complaint = words;
       output = text.slice(-4_000);
     };
     child.stdout?.on('data', keep);
@@ -340,6 +348,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         const how = exited === null ? `on signal ${exitSignal ?? 'unknown'}` : `with code ${exited}`;
         return `DynamoDB Local exited ${how}${last ? `, having printed: ${last}` : ''}`;
       }),
+      databaseComplaint: () => complaint,
       stop: end,
     };
   };
