@@ -281,6 +281,19 @@ function refuseUnknownQuery(event: ApiEvent, takes: readonly string[]): void {
 const RETRY_AFTER_ONE_SECOND: ReadonlySet<string> = new Set(['registry_busy', 'bus_unavailable']);
 
 /**
+ * The headers an answer with this code carries besides its body. registry_busy and bus_unavailable say what to
+ * resend; Retry-After says when. A 401 must name the scheme to authenticate with (RFC 9110 §11.6.1), and a key
+ * that was sent but is not known is an invalid token (RFC 6750 §3.1); a request that sent none gets no error code.
+ */
+function extraHeaders(code: string): Record<string, string> {
+  if (RETRY_AFTER_ONE_SECOND.has(code)) return { 'retry-after': '1' };
+  if (code === 'missing_api_key') return { 'www-authenticate': 'Bearer realm="sharebus"' };
+  if (code === 'unknown_api_key')
+    return { 'www-authenticate': 'Bearer realm="sharebus", error="invalid_token"' };
+  return {};
+}
+
+/**
  * Turns thrown errors into problem+json answers; server errors are logged with their cause and shown generically.
  * A registry that stayed busy is a 503 the caller can act on, so it is shown, with a Retry-After.
  */
@@ -298,10 +311,7 @@ export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context>
       else if (problem.status >= 500)
         logger.error('request failed', { error, routeKey: request.event.routeKey });
       const response = problemResponse(problem);
-      // registry_busy and bus_unavailable say what to resend; Retry-After says when.
-      request.response = RETRY_AFTER_ONE_SECOND.has(problem.code)
-        ? { ...response, headers: { ...response.headers, 'retry-after': '1' } }
-        : response;
+      request.response = { ...response, headers: { ...response.headers, ...extraHeaders(problem.code) } };
     },
   };
 }

@@ -786,6 +786,14 @@ describe('refused requests', () => {
     if (c.field)
       expect((answer.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(c.field);
     if (c.detail) expect(answer.body.detail).toMatch(c.detail);
+    // A 401 names the scheme to send (RFC 9110); a key sent but not known is an invalid token (RFC 6750)
+    expect(answer.challenge).toBe(
+      c.code === 'missing_api_key'
+        ? 'Bearer realm="sharebus"'
+        : c.code === 'unknown_api_key'
+          ? 'Bearer realm="sharebus", error="invalid_token"'
+          : null,
+    );
     expect(await tableSnapshot(bus.dynamoDbUrl)).toEqual(before);
     expect(await ruleNames(bus.eventBridgeUrl)).toEqual(rulesBefore);
     if (c.publishes) await expectNothingPublished();

@@ -107,6 +107,8 @@ export async function startLocalSharebus(
 export interface ApiAnswer {
   readonly status: number;
   readonly contentType: string;
+  /** The WWW-Authenticate header, or null. */
+  readonly challenge: string | null;
   readonly body: Record<string, unknown>;
 }
 
@@ -133,6 +135,7 @@ export async function call(
   return {
     status: response.status,
     contentType: response.headers.get('content-type') ?? '',
+    challenge: response.headers.get('www-authenticate'),
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
 }
