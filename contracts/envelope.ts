@@ -54,6 +54,26 @@ export function majorPrefix(type: string, major: number): string {
   return `${DATASCHEMA_PREFIX}${parseContractType(type)}:${major}.`;
 }
 
+/** Noncharacters beyond the first plane: U+1FFFE, U+1FFFF, … U+10FFFF, as a regular expression class's members. */
+const SUPPLEMENTARY_NONCHARACTERS = Array.from({ length: 16 }, (_, plane) => {
+  const hex = (plane + 1).toString(16);
+  return `\\u{${hex}fffe}\\u{${hex}ffff}`;
+}).join('');
+
+/**
+ * A CloudEvents 1.0 String: no control characters (U+0000 to U+001F, U+007F to U+009F), no noncharacters and no
+ * unpaired surrogates (CloudEvents 1.0.2, "Type System"). Attributes travel in HTTP headers in the binary mode, where a
+ * newline cannot go.
+ */
+export const CLOUDEVENTS_STRING = new RegExp(
+  `^[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff\\ufdd0-\\ufdef\\ufffe\\uffff${SUPPLEMENTARY_NONCHARACTERS}]*$`,
+  'u',
+);
+
+/** What a String attribute not fitting CLOUDEVENTS_STRING is told. */
+export const CLOUDEVENTS_STRING_FAULT =
+  'must not hold control characters, noncharacters or unpaired surrogates (CloudEvents 1.0 strings)';
+
 const CloudEventShape = {
   specversion: z.literal('1.0', { error: 'specversion must be "1.0"' }),
   id: z.string().min(1, { error: 'id must not be empty' }),
@@ -68,8 +88,16 @@ const CloudEventShape = {
     error: (issue) =>
       `dataschema ${JSON.stringify(issue.input)} must look like ${DATASCHEMA_PREFIX}<type>:<MAJOR.MINOR.PATCH>`,
   }),
-  subject: z.string().min(1, { error: 'subject must not be empty when present' }).optional(),
-  correlationid: z.string().min(1, { error: 'correlationid must not be empty when present' }).optional(),
+  subject: z
+    .string()
+    .min(1, { error: 'subject must not be empty when present' })
+    .regex(CLOUDEVENTS_STRING, { error: `subject ${CLOUDEVENTS_STRING_FAULT}` })
+    .optional(),
+  correlationid: z
+    .string()
+    .min(1, { error: 'correlationid must not be empty when present' })
+    .regex(CLOUDEVENTS_STRING, { error: `correlationid ${CLOUDEVENTS_STRING_FAULT}` })
+    .optional(),
 };
 
 // A dataschema naming another contract than `type` would let an event be validated against the wrong

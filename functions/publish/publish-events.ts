@@ -3,7 +3,13 @@
 // events are answered only once EventBridge has taken them.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { buildEnvelope, busSource, type CloudEvent } from '../../contracts/envelope.js';
+import {
+  buildEnvelope,
+  busSource,
+  CLOUDEVENTS_STRING,
+  CLOUDEVENTS_STRING_FAULT,
+  type CloudEvent,
+} from '../../contracts/envelope.js';
 import { ContractTypeSchema, SemverSchema } from '../../contracts/naming.js';
 import { requireSystem } from '../shared/access.js';
 import { type Bus, type BusEntry, entrySize } from '../shared/bus.js';
@@ -48,8 +54,8 @@ const EventInputSchema = z.strictObject({
     .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 printable ASCII characters, without spaces')
     .optional(),
   data: z.unknown().refine((value) => value !== undefined, 'is required'),
-  subject: z.string().min(1).max(1_024).optional(),
-  correlationId: z.string().min(1).max(256).optional(),
+  subject: z.string().min(1).max(1_024).regex(CLOUDEVENTS_STRING, CLOUDEVENTS_STRING_FAULT).optional(),
+  correlationId: z.string().min(1).max(256).regex(CLOUDEVENTS_STRING, CLOUDEVENTS_STRING_FAULT).optional(),
 });
 
 const BatchSchema = z.strictObject({

@@ -220,6 +220,35 @@ describe('publishEvents', () => {
     expect(await onBus()).toEqual([]);
   });
 
+  // CloudEvents 1.0 strings hold no control characters, noncharacters or unpaired surrogates (API review, 2026-12-05:
+  // they were published and delivered)
+  it.each([
+    ['subject', 'a newline', 'company\n42'],
+    ['subject', 'an unpaired surrogate', 'company-\ud800'],
+    ['correlationId', 'a C1 control character', 'corr-\u0085'],
+    ['correlationId', 'a noncharacter', 'corr-\ufffe'],
+  ])('refuses a %s holding %s with 400 naming it, sending nothing', async (field, _, value) => {
+    // Prepare
+    const { ports, onBus } = await setUp();
+    // Act
+    const error = await caught(() =>
+      publishEvents(ports, filing, { type: TYPE, [field]: value, data: { companyId: 'c' } }),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      fields: [
+        {
+          field: `/${field}`,
+          message:
+            'must not hold control characters, noncharacters or unpaired surrogates (CloudEvents 1.0 strings)',
+        },
+      ],
+    });
+    expect(await onBus()).toEqual([]);
+  });
+
   it('refuses a batch giving one id to two events with 400 naming each repeat, sending nothing', async () => {
     // Prepare
     const { ports, onBus } = await setUp();

@@ -137,6 +137,11 @@ describe('buildEnvelope and parseEnvelope', () => {
     [{ time: '2025-03-06 11:20:00' }, 'time: time "2025-03-06 11:20:00" must be an RFC 3339 timestamp'],
     [{ time: '2025-03-06T11:20:00' }, 'must be an RFC 3339 timestamp with a zone'],
     [{ subject: '' }, 'subject: subject must not be empty when present'],
+    [
+      { subject: 'a\tb' },
+      'subject: subject must not hold control characters, noncharacters or unpaired surrogates',
+    ],
+    [{ correlationId: '\udc00' }, 'correlationid: correlationid must not hold control characters'],
   ])('refuses to build with %p and names the attribute', (override, message) => {
     // Act
     const act = () => buildEnvelope({ ...input, ...override });
