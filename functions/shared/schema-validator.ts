@@ -274,6 +274,20 @@ export class SchemaValidator {
           { cause: error },
         );
       }
+      const missing = UNRESOLVED_REF.exec((error as Error).message);
+      if (missing !== null) {
+        // Ajv names the reference from the id it resolved it against: ours (never shown) when the schema has none.
+        const ref = missing[1] as string;
+        const field = pointerOfRef(record, ref, '/schema') ?? '/schema';
+        const why = ref.startsWith('#')
+          ? 'nothing in the schema is there'
+          : 'other documents are not fetched: a contract schema holds what it refers to, under $defs';
+        throw new InvalidSchemaError(
+          `The schema cannot be compiled: its reference ${JSON.stringify(ref)} at ${field} does not resolve: ${why}.`,
+          [{ field, message: `does not resolve: ${why}` }],
+          { cause: error },
+        );
+      }
       const message = (error as Error).message;
       throw new InvalidSchemaError(
         `The schema cannot be compiled: ${message}`,
@@ -506,6 +520,21 @@ function describe(error: ErrorObject, prefix: string): FieldProblem {
 }
 
 /** Where `pattern` sits in the schema: a `pattern` keyword's value or a `patternProperties` key. */
+/** Ajv's MissingRefError: the reference as written, and the id it was resolved against. */
+const UNRESOLVED_REF = /^can't resolve reference (.*) from id .*$/s;
+
+/** Where in `node` a `$ref` of exactly `ref` is (its `/$ref`), as a JSON Pointer under `at`. */
+function pointerOfRef(node: unknown, ref: string, at: string): string | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const record = node as Record<string, unknown>;
+  if (!Array.isArray(node) && record.$ref === ref) return `${at}/$ref`;
+  for (const [key, value] of Object.entries(record)) {
+    const found = pointerOfRef(value, ref, `${at}/${escapePointerSegment(key)}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function pointerOfPattern(node: unknown, pattern: string, at: string): string | undefined {
   if (typeof node !== 'object' || node === null) return undefined;
   const record = node as Record<string, unknown>;

@@ -408,11 +408,33 @@ describe('SchemaValidator.check', () => {
     expect(() => validator.check({ properties: { email: { format: 'email' } } })).not.toThrow();
   });
 
-  it('refuses a schema whose reference cannot be resolved', () => {
+  // API review, 2026-12-05: the field was always /schema, and the message named the id a schema without one is
+  // compiled under (urn:sharebus:contract-schema), which the author never wrote.
+  it.each([
+    [
+      'at the root',
+      { $ref: '#/$defs/missing' },
+      '/schema/$ref',
+      'does not resolve: nothing in the schema is there',
+    ],
+    [
+      'in a definition',
+      { properties: { a: { $ref: '#/$defs/a' } }, $defs: { a: { items: { $ref: '#/nope' } } } },
+      '/schema/$defs/a/items/$ref',
+      'does not resolve: nothing in the schema is there',
+    ],
+    [
+      'to another document',
+      { properties: { 'a/b': { $ref: 'https://elsewhere.example/s.json' } } },
+      '/schema/properties/a~1b/$ref',
+      'does not resolve: other documents are not fetched: a contract schema holds what it refers to, under $defs',
+    ],
+  ])('refuses a reference that cannot be resolved %s, naming where it is', (_, schema, field, message) => {
     // Act
-    const error = thrown(() => shared.check({ $ref: '#/$defs/missing' }));
+    const error = thrown(() => shared.check(schema));
     // Assess
-    expect(error.fields).toEqual([{ field: '/schema', message: expect.stringContaining('#/$defs/missing') }]);
+    expect(error.fields).toEqual([{ field, message }]);
+    expect(error.message).not.toContain('urn:sharebus');
   });
 
   it.each([
