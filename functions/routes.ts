@@ -14,7 +14,10 @@ export const FUNCTIONS = {
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
-/** Requests per second, and in a burst, the API takes across all callers: its stage's throttle (CDK, front door). */
+/**
+ * Requests per second, and in a burst, each route of the API takes across all callers: its stage's default route
+ * throttle (CDK, front door), which API Gateway applies to every route on its own.
+ */
 export interface ApiThrottle {
   readonly rateLimit: number;
   readonly burstLimit: number;

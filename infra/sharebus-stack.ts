@@ -57,7 +57,7 @@ export interface SharebusStackProps extends StackProps {
   readonly archiveRetention?: Duration;
   /** Retention of every function's log group and of the API access log. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
-  /** @default { rateLimit: 100, burstLimit: 200 } */
+  /** Requests a second and in a burst, for each route on its own. @default { rateLimit: 100, burstLimit: 200 } */
   readonly apiThrottle?: ThrottleSettings;
   /**
    * Timeout of one webhook POST. The deliver function may run this plus 20 seconds, rounded up to whole seconds.

@@ -22,11 +22,32 @@ export interface FrontDoorOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
-  /** The stage's throttle, as deployed: past it API Gateway answers 429. `false` takes everything. @default DEFAULT_API_THROTTLE */
+  /** The stage's throttle of each route, as deployed: past it API Gateway answers 429. `false` takes everything. @default DEFAULT_API_THROTTLE */
   readonly throttle?: ApiThrottle | false;
 }
 
-/** A token bucket, as API Gateway throttles a stage: `burstLimit` at once, refilled at `rateLimit` a second. */
+/**
+ * The stage's default route throttle, as API Gateway applies it: to each route on its own (its HTTP API guide files
+ * the stage's limits under "route-level throttling", as "default route throttling limits"; its REST API guide calls
+ * a stage's the "default per-method limits"). Infra review, 2026-12-05: one bucket was shared by every route.
+ */
+class RouteThrottles {
+  readonly #buckets = new Map<string, Throttle>();
+
+  constructor(readonly limits: ApiThrottle) {}
+
+  /** Whether a request for `routeKey` may go through now, taking its token. */
+  take(routeKey: string): boolean {
+    let bucket = this.#buckets.get(routeKey);
+    if (bucket === undefined) {
+      bucket = new Throttle(this.limits);
+      this.#buckets.set(routeKey, bucket);
+    }
+    return bucket.take();
+  }
+}
+
+/** A token bucket, as API Gateway throttles a route: `burstLimit` at once, refilled at `rateLimit` a second. */
 class Throttle {
   #tokens: number;
   #at = performance.now();
@@ -164,7 +185,7 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 
 async function handle(
   handlers: LocalHandlers,
-  throttle: Throttle | undefined,
+  throttle: RouteThrottles | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -193,7 +214,7 @@ async function handle(
     send(res, 404, JSON.stringify({ message: 'Not Found' }));
     return;
   }
-  if (throttle !== undefined && !throttle.take()) {
+  if (throttle !== undefined && !throttle.take(matched.route.routeKey)) {
     send(res, 429, JSON.stringify({ message: 'Too Many Requests' }));
     return;
   }
@@ -295,7 +316,7 @@ async function handle(
 
 export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
   const limits = options.throttle ?? DEFAULT_API_THROTTLE;
-  const throttle = limits === false ? undefined : new Throttle(limits);
+  const throttle = limits === false ? undefined : new RouteThrottles(limits);
   const server: Server = createServer((req, res) => {
     handle(options.handlers, throttle, req, res).catch((error: unknown) => {
       // What API Gateway answers when the integration itself fails.

@@ -40,7 +40,7 @@ Environment: SHAREBUS_PORT (4510), SHAREBUS_EVENTBRIDGE_PORT (4511), SHAREBUS_DY
 SHAREBUS_ADMIN_KEY (the platform admin key; generated and printed when unset),
 SHAREBUS_DATA_DIR (where state persists; .sharebus),
 SHAREBUS_EVENTBRIDGE_DELAY_SCALE (multiplies retry delays of the embedded EventBridge and of Lambda's retries; 1),
-SHAREBUS_API_THROTTLE (requests a second/burst the HTTP API takes, as the deployed stage; 100/200, or off),
+SHAREBUS_API_THROTTLE (requests a second/burst each route of the HTTP API takes, as deployed; 100/200, or off),
 SHAREBUS_EVENTBRIDGE_MAX_RULES (rules, so subscriptions, the bus may hold; AWS's default quota, 300).`);
   process.exit(0);
 }

@@ -24,7 +24,8 @@ export interface SharebusHttpApiProps {
   /** The function that resolves the API key of requests to routes with `authorized: true`. */
   readonly authorizer: IFunction;
   /**
-   * Throttling of the default stage, for every route.
+   * Throttling of the default stage: the default route limits, which each route has on its own (not one bucket for the
+   * whole API).
    * @default { rateLimit: 100, burstLimit: 200 }
    */
   readonly throttle?: ThrottleSettings;

@@ -1,5 +1,5 @@
-// The local API throttles as the deployed stage does (a token bucket: a burst, refilled at a rate a second), so that
-// a client's handling of 429 is exercised before it meets API Gateway's.
+// The local API throttles as the deployed stage does (a token bucket for each route: a burst, refilled at a rate a
+// second), so that a client's handling of 429 is exercised before it meets API Gateway's.
 import { call, type LocalSharebus, startLocalSharebus } from './harness.js';
 
 describe('the local API throttle', () => {
@@ -17,6 +17,8 @@ describe('the local API throttle', () => {
     // Act: 30 at once against a burst of 10
     const answers = await Promise.all(Array.from({ length: 30 }, () => call(bus.apiUrl, 'GET', '/health')));
     const unmatched = await call(bus.apiUrl, 'GET', '/nothing');
+    // Each route has a bucket of its own, as API Gateway applies a stage's default route limits
+    const otherRoute = await call(bus.apiUrl, 'GET', '/contracts');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const later = await call(bus.apiUrl, 'GET', '/health');
     // Assess: the bucket refills at 5 a second while the 30 are answered, so a few more than 10 may pass
@@ -29,6 +31,7 @@ describe('the local API throttle', () => {
       body: { message: 'Too Many Requests' },
     });
     expect(unmatched.status).toBe(404);
+    expect(otherRoute.status).toBe(401);
     expect(later.status).toBe(200);
   });
 });
