@@ -51,7 +51,11 @@ import { SharebusFunction, type SharebusFunctionProps } from './constructs/share
 import { SharebusHttpApi } from './constructs/sharebus-http-api.js';
 
 export interface SharebusStackProps extends StackProps {
-  /** @default 'sharebus' */
+  /**
+   * Fixed once deployed: the subscriptions' rules and the archive are on the bus it names, so a deploy that changes it
+   * is refused (the SubscriptionTargets resource fails) and rolled back.
+   * @default 'sharebus'
+   */
   readonly busName?: string;
   /** @default Duration.days(30) */
   readonly archiveRetention?: Duration;

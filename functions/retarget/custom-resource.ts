@@ -11,6 +11,8 @@ export const CustomResourceRequest = z.object({
   LogicalResourceId: z.string().min(1),
   PhysicalResourceId: z.string().min(1).optional(),
   ResourceProperties: z.record(z.string(), z.unknown()),
+  /** On an Update: the properties as they were. */
+  OldResourceProperties: z.record(z.string(), z.unknown()).optional(),
 });
 export type CustomResourceRequest = z.infer<typeof CustomResourceRequest>;
 

@@ -77,6 +77,17 @@ async function answerFor(request: CustomResourceRequest, context: Context): Prom
     };
   }
   const { BusName, DeliverFunctionArn, DeadLetterArn, MaxRetries, MaxEventAgeSeconds } = settings.data;
+  // A new bus name makes a new bus: the subscriptions' rules stay on the old one, where nothing is published any more,
+  // and the archive goes with it. Refused, so that CloudFormation rolls the stack back to the bus that has them
+  // (infra review, 2026-12-05: every subscription was counted missing and the deploy succeeded).
+  const before = request.OldResourceProperties?.BusName;
+  if (typeof before === 'string' && before !== BusName) {
+    return {
+      Status: 'FAILED',
+      Reason: `the bus cannot be renamed from ${before} to ${BusName}: every subscription's rule is on ${before}, and so is its archive. Set busName back to ${before}; a bus name is fixed once deployed.`,
+      PhysicalResourceId,
+    };
+  }
   const bus = new EventBridgeBus({
     client,
     busName: BusName,

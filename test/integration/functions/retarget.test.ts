@@ -175,6 +175,21 @@ describe('the SubscriptionTargets custom resource', () => {
     expect(await targetOf('alpha')).toEqual(oldTarget('alpha'));
   });
 
+  it('answers a new bus name FAILED, saying the rules stay on the old bus, and changes no target', async () => {
+    // Act: a deploy that changed busName (CloudFormation makes a new bus; the rules are on the old one)
+    await invoke(handlers, 'retarget', {
+      ...request('Update', { ...NEW_PROPERTIES, BusName: 'sharebus-renamed' }),
+      OldResourceProperties: { ServiceToken: 'arn:aws:lambda:…', ...NEW_PROPERTIES },
+    });
+    // Assess
+    expect(received).toHaveLength(1);
+    expect(received[0]?.body).toMatchObject({
+      Status: 'FAILED',
+      Reason: `the bus cannot be renamed from ${BUS} to sharebus-renamed: every subscription's rule is on ${BUS}, and so is its archive. Set busName back to ${BUS}; a bus name is fixed once deployed.`,
+    });
+    expect(await targetOf('alpha')).toEqual(oldTarget('alpha'));
+  });
+
   it('answers FAILED when EventBridge refuses the targets, naming them and why, and leaves the old ones', async () => {
     // Act: a dead-letter ARN that is not a queue
     await invoke(
