@@ -107,7 +107,13 @@ export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | und
     index: false,
   },
   contracts: {
-    actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ],
     index: true,
   },
   publish: { actions: ['dynamodb:GetItem', 'dynamodb:Query'], index: false, leadingKeys: ['CONTRACT#*'] },

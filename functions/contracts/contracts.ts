@@ -26,6 +26,7 @@ import {
   type Principal,
   type Registry,
   RegistryConflictError,
+  RegistryNamedDepartmentError,
   RegistryOwnershipError,
   RegistrySharingError,
   RegistryVersionConflictError,
@@ -77,16 +78,9 @@ export async function registerContract(
   // that department's data, and would keep the department out of its own name for good. A type that exists keeps
   // its owner whatever departments are made later (its versions answer not_owner to anyone else).
   const named = input.type.split('.')[0]!;
-  if (
-    versions.length === 0 &&
-    named !== caller.departmentId &&
-    (await ports.registry.getDepartment(named)) !== undefined
-  ) {
-    throw new ForbiddenError(
-      'type_names_other_department',
-      `Contract type ${input.type} starts with ${named}, another department's id; only ${named} may register types named after it.`,
-      { fields: [{ field: '/type', message: `names department ${named}` }] },
-    );
+  const namesOther = versions.length === 0 && named !== caller.departmentId;
+  if (namesOther && (await ports.registry.getDepartment(named)) !== undefined) {
+    throw namesOtherDepartment(input.type, named);
   }
   const now = ports.now();
   const contract: ContractVersion = {
@@ -112,6 +106,8 @@ export async function registerContract(
     const outcome = await ports.registry.putContractVersion(
       contract,
       auditEntry(principal, 'contract.registered', `contract:${input.type}@${input.version}`, now),
+      // The department may be made between the read above and this write (race review, 2026-12-05): checked with it.
+      namesOther ? { unlessDepartment: named } : {},
     );
     if (outcome === 'created') return { contract, created: true };
     const stored = await ports.registry.getContractVersion(input.type, input.version);
@@ -121,6 +117,7 @@ export async function registerContract(
     if (error instanceof RegistryOwnershipError) {
       throw notOwner(input.type, error.owner, caller.departmentId, error);
     }
+    if (error instanceof RegistryNamedDepartmentError) throw namesOtherDepartment(input.type, named);
     if (error instanceof RegistrySharingError) {
       throw sharingNeedsNewMajor(contract, `major ${contract.major} of ${input.type} is`, error.sharing);
     }
@@ -152,6 +149,15 @@ function sharingNeedsNewMajor(contract: ContractVersion, what: string, sharing: 
     'sharing_needs_new_major',
     `${what} shared as "${sharing}"; every version of major ${contract.major} must be shared alike, so sharing it as "${contract.sharing}" needs a new major version.`,
     { fields: [{ field: '/sharing', message: `major ${contract.major} is shared as ${sharing}` }] },
+  );
+}
+
+/** A new type whose first segment is another department's id: that department's to register. */
+function namesOtherDepartment(type: string, named: string): ForbiddenError {
+  return new ForbiddenError(
+    'type_names_other_department',
+    `Contract type ${type} starts with ${named}, another department's id; only ${named} may register types named after it.`,
+    { fields: [{ field: '/type', message: `names department ${named}` }] },
   );
 }
 

@@ -23,6 +23,7 @@ import {
   RegistryBusyError,
   RegistryConflictError,
   RegistryDuplicateError,
+  RegistryNamedDepartmentError,
   RegistryNotFoundError,
   RegistryOwnershipError,
   RegistrySharingError,
@@ -288,6 +289,7 @@ export class DynamoDbRegistry extends Registry {
   override async putContractVersion(
     contract: ContractVersion,
     audit: AuditEntry,
+    options: { readonly unlessDepartment?: string } = {},
   ): Promise<'created' | 'unchanged'> {
     const type = keyPart(contract.type, 'contract.type');
     const version = sortableVersion(contract.version, 'contract.version');
@@ -304,6 +306,20 @@ export class DynamoDbRegistry extends Registry {
     if (first !== undefined && first.ownerDepartment !== contract.ownerDepartment) {
       throw new RegistryOwnershipError(type, first.ownerDepartment);
     }
+    // A department made after the caller looked for it, but before this write, would find its name taken.
+    const named = first === undefined ? options.unlessDepartment : undefined;
+    const departmentAbsent: TransactItem[] =
+      named === undefined
+        ? []
+        : [
+            {
+              ConditionCheck: {
+                TableName: this.#tableName,
+                Key: keys.department(keyPart(named, 'unlessDepartment')),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ];
     const failed = await this.#transact(
       [
         {
@@ -357,10 +373,12 @@ export class DynamoDbRegistry extends Registry {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        ...departmentAbsent,
       ],
       audit,
     );
     if (failed === undefined) return 'created';
+    if (failed === 2 && named !== undefined) throw new RegistryNamedDepartmentError(type, named);
     // Owner items are never deleted: the one that refused the claim is there to read.
     const owner = failed === 0 ? await this.#get(keys.contractOwner(type)) : undefined;
     if (failed === 0 && owner === undefined)

@@ -173,6 +173,18 @@ export class RegistryOwnershipError extends Error {
   }
 }
 
+/** A new contract type named after a department that exists (checked with the write, as the department may be new). */
+export class RegistryNamedDepartmentError extends Error {
+  override name = 'RegistryNamedDepartmentError';
+  constructor(
+    readonly type: string,
+    /** The department the type's first segment names. */
+    readonly department: string,
+  ) {
+    super(`contract type ${type} names department ${department}, which exists`);
+  }
+}
+
 export abstract class Registry {
   /** Throws RegistryConflictError when the department exists. */
   abstract createDepartment(department: Department, audit: AuditEntry): Promise<void>;
@@ -197,9 +209,14 @@ export abstract class Registry {
    * schema, description and sharing the answer is `unchanged`; when they differ, RegistryVersionConflictError.
    * The first department to store a version of a type owns the type: a version from another department throws
    * RegistryOwnershipError. The claim is part of the same write, so two departments racing to register a new
-   * type cannot both win.
+   * type cannot both win. With `unlessDepartment`, a type that has no version yet is stored only while no department
+   * of that id exists, judged with the write (RegistryNamedDepartmentError otherwise).
    */
-  abstract putContractVersion(contract: ContractVersion, audit: AuditEntry): Promise<'created' | 'unchanged'>;
+  abstract putContractVersion(
+    contract: ContractVersion,
+    audit: AuditEntry,
+    options?: { readonly unlessDepartment?: string },
+  ): Promise<'created' | 'unchanged'>;
   abstract getContractVersion(type: string, version: string): Promise<ContractVersion | undefined>;
   /**
    * The versions of a type, oldest first by semver: all of them, or with `page` at most `limit` of those after

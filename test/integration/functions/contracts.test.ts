@@ -4,6 +4,7 @@ import {
   listContracts,
   registerContract,
 } from '../../../functions/contracts/contracts.js';
+import { createDepartment } from '../../../functions/departments/departments.js';
 import type { SharebusError } from '../../../functions/shared/errors.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
 import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
@@ -252,6 +253,38 @@ describe('registerContract', () => {
     });
     expect(afterRefusal).toEqual(before);
     expect([own.created, unnamed.created]).toEqual([true, true]);
+  });
+
+  it('refuses a type named after a department made between the check and the write, writing nothing', async () => {
+    // Prepare: the department is made just after the use case has looked for it (race review, 2026-12-05)
+    const racing = new Proxy(test.registry, {
+      get(target, property) {
+        if (property === 'getDepartment') {
+          return async (id: string) => {
+            const seen = await target.getDepartment(id);
+            await createDepartment({ registry: target, now: clockAt('2025-03-01T09:00:00.000Z') }, admin, {
+              id,
+              name: 'Made meanwhile',
+            });
+            return seen;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    // Act
+    const error = await caught(() =>
+      registerContract({ ...ports(), registry: racing }, stranger, body('late-dept.return.filed', '1.0.0')),
+    );
+    // Assess
+    expect(await test.registry.getDepartment('late-dept')).toMatchObject({ name: 'Made meanwhile' });
+    expect(error).toMatchObject({
+      status: 403,
+      code: 'type_names_other_department',
+      fields: [{ field: '/type', message: 'names department late-dept' }],
+    });
+    expect(await test.registry.listContractVersions('late-dept.return.filed')).toEqual([]);
   });
 
   it('keeps a type with its owner when a department named like its first segment is made later', async () => {

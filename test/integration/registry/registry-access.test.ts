@@ -35,9 +35,13 @@ const RUNS: ReadonlyArray<readonly [string, (registry: DynamoDbRegistry) => Prom
   [
     'putContractVersion',
     async (r) => {
-      // The first version of a type (which claims it for its owner) and a later one (which moves its latest).
+      // The first version of a type (which claims it for its owner) and a later one (which moves its latest), and
+      // the first of a type named after a department (checked to be absent with the write).
       await r.putContractVersion(contract('tax.filing.done', '1.0.0'), audit());
       await r.putContractVersion(contract('tax.filing.done', '1.1.0'), audit());
+      await r.putContractVersion(contract('other-dept.filing.done', '1.0.0'), audit(), {
+        unlessDepartment: 'other-dept',
+      });
     },
   ],
   ['getContractVersion', (r) => r.getContractVersion('tax.filing.done', '1.0.0')],
