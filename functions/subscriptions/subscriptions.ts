@@ -208,32 +208,7 @@ export async function createSubscription(
   const same = await ports.registry.findSameSubscription(subscription);
   if (same !== undefined) throw sameSubscription(same);
   // The rule first: EventBridge is the judge of the filter, and a refused filter must leave nothing behind.
-  try {
-    await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
-  } catch (error) {
-    if (error instanceof InvalidRulePatternError) {
-      const message = filterShare(error.message, contract, subscription.filter);
-      throw new BadRequestError('invalid_filter', `EventBridge refuses the filter: ${message}`, {
-        fields: [{ field: filterFault(error.message, contract, subscription.filter), message }],
-        cause: error,
-      });
-    }
-    if (error instanceof RulesQuotaError) {
-      // The same subscription, asked for at the same moment, may have taken the last rule since the check above:
-      // then this request is a repeat of it, not one the quota refuses.
-      const madeSince = await sameSubscriptionStoredSoon(ports.registry, subscription);
-      if (madeSince !== undefined) throw sameSubscription(madeSince);
-      throw new RulesQuotaProblem(error, usesWildcard(subscription.filter));
-    }
-    // PutRule may have made the rule before PutTargets failed: take it away again, as below.
-    await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((cleanup: unknown) => {
-      logger.error('could not remove the rule of a subscription whose target could not be put', {
-        cleanup,
-        ruleName: subscription.ruleName,
-      });
-    });
-    throw error;
-  }
+  await putRuleOf(ports, subscription, contract);
   try {
     await ports.registry.createSubscription(
       subscription,
@@ -314,6 +289,48 @@ function filterFault(
     column === undefined ? undefined : patternPlace(pattern, JSON.stringify(pattern), Number(column));
   if (path === undefined || path[0] !== 'detail' || path[1] !== 'data') return '/filter';
   return `/filter${jsonPointer(conditionPlace(filter, path.slice(2)))}`;
+}
+
+/** Puts the subscription's rule and target, or throws what the caller is to be told (having left no rule). */
+async function putRuleOf(
+  ports: SubscriptionPorts,
+  subscription: Subscription,
+  contract: ContractVersion,
+): Promise<void> {
+  const rule = ruleFor(subscription, contract);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ports.bus.putSubscriptionRule(rule);
+      return;
+    } catch (error) {
+      if (error instanceof InvalidRulePatternError) {
+        const message = filterShare(error.message, contract, subscription.filter);
+        throw new BadRequestError('invalid_filter', `EventBridge refuses the filter: ${message}`, {
+          fields: [{ field: filterFault(error.message, contract, subscription.filter), message }],
+          cause: error,
+        });
+      }
+      if (error instanceof RulesQuotaError) {
+        if (attempt > 1) throw new RulesQuotaProblem(error, usesWildcard(subscription.filter));
+        // The same subscription, asked for at the same moment, may have taken the last rule since the check before:
+        // then this request is a repeat of it, not one the quota refuses.
+        const madeSince = await sameSubscriptionStoredSoon(ports.registry, subscription);
+        if (madeSince !== undefined) throw sameSubscription(madeSince);
+        // Or another subscription's repeats held places for a moment: each makes its rule before it learns it is a
+        // repeat, then removes it. After that wait, once more (race review, 2026-12-05: a subscription was refused
+        // for a quota the bus had room under, while a twice-sent other one was being made).
+        continue;
+      }
+      // PutRule may have made the rule before PutTargets failed: take it away again, as createSubscription does.
+      await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((cleanup: unknown) => {
+        logger.error('could not remove the rule of a subscription whose target could not be put', {
+          cleanup,
+          ruleName: subscription.ruleName,
+        });
+      });
+      throw error;
+    }
+  }
 }
 
 /**

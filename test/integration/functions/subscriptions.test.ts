@@ -472,6 +472,41 @@ describe('createSubscription', () => {
     expect((await sharebusRules()).map((r) => r.Name)).toEqual([made.ruleName]);
   });
 
+  it('makes a subscription refused for a place another request held for a moment (a repeat making its rule)', async () => {
+    // Prepare: a bus filled to 300 rules, the last one a repeat's (of another subscription), which it removes once it
+    // learns it is a repeat: here, while this request looks for its own twin after the quota refused it (its second
+    // check; the first is before its rule)
+    let busName = '';
+    let checks = 0;
+    class RacedRegistry extends DynamoDbRegistry {
+      override async findSameSubscription(subscription: Subscription): Promise<string | undefined> {
+        checks++;
+        const found = await super.findSameSubscription(subscription);
+        if (checks === 2)
+          await harness.client.send(new DeleteRuleCommand({ EventBusName: busName, Name: 'other-299' }));
+        return found;
+      }
+    }
+    const registry = new RacedRegistry({ client: test.documentClient, tableName: test.tableName });
+    const set = await setUp({ registry });
+    busName = set.busName;
+    for (let n = 0; n < 300; n++) {
+      await harness.client.send(
+        new PutRuleCommand({ EventBusName: busName, Name: `other-${n}`, EventPattern: '{"source":["x"]}' }),
+      );
+    }
+    // Act
+    const made = await createSubscription(set.ports, grants, { type: TYPE, endpoint: { url: HOOK } });
+    // Assess
+    expect(checks).toBeGreaterThanOrEqual(2);
+    expect(made.status).toBe('active');
+    expect(await registry.getSubscription(made.id)).toMatchObject({ id: made.id });
+    const rules = await harness.client.send(
+      new ListRulesCommand({ EventBusName: busName, NamePrefix: 'sharebus-' }),
+    );
+    expect(rules.Rules?.map((r) => r.Name)).toEqual([made.ruleName]);
+  });
+
   it('answers 409 rather than 503 to a repeat whose original took the last rule after the repeat was checked', async () => {
     // Prepare: the original made and the bus then filled to 300 rules; the repeat's first check for the same
     // subscription, and the first after the quota refused it, are answered as before the original was stored, as
