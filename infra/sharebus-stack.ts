@@ -453,6 +453,11 @@ export class SharebusStack extends Stack {
     });
     new CfnOutput(this, 'BusName', { description: 'The sharebus event bus', value: this.bus.eventBusName });
     new CfnOutput(this, 'TableName', { description: 'The registry table', value: table.tableName });
+    // What `aws events start-replay --event-source-arn` names (docs/deploy.md).
+    new CfnOutput(this, 'ArchiveArn', {
+      description: 'The archive of every event on the bus, to replay from',
+      value: events.archive.archiveArn,
+    });
     new CfnOutput(this, 'DeliveryDlqUrl', {
       description: 'Dead-letter queue of failed deliveries',
       value: this.deliveryDlq.queueUrl,

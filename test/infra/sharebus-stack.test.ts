@@ -912,13 +912,15 @@ describe('SharebusStack', () => {
     });
   });
 
-  it('outputs the API URL, the bus name, the table name and the dead-letter queue URL', () => {
+  it('outputs the API URL, the bus name, the table name, the archive ARN and the dead-letter queue URL', () => {
     // THEN
     template.hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
     template.hasOutput('BusName', {
       Value: { Ref: logicalIdOf(stack, stack.bus.node.defaultChild as CfnResource) },
     });
     template.hasOutput('TableName', { Value: { Ref: tableId() } });
+    const [archiveId] = Object.keys(template.findResources('AWS::Events::Archive'));
+    template.hasOutput('ArchiveArn', { Value: { 'Fn::GetAtt': [archiveId, 'Arn'] } });
     template.hasOutput('DeliveryDlqUrl', { Value: { Ref: queueId() } });
   });
 });
