@@ -2,6 +2,7 @@
 // the HTTP call an API destination target makes (api-destination-call.ts). With a dataDir they are kept in
 // connections.json, secrets included: nothing here has a Secrets Manager to keep them in.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -225,6 +226,9 @@ export class ConnectionStore {
   readonly #stopping = new AbortController();
 
   constructor(private readonly options: ConnectionStoreOptions) {
+    // One listener for each call in flight, each removed when its call ends: past Node's 10 by design, not a leak (its
+    // warning was printed at every start of a bus with more than 10 API destination calls at once; crash review).
+    setMaxListeners(0, this.#stopping.signal);
     // What a crash while connections.json was rewritten left beside it.
     if (options.dataDir !== undefined) removeStaleTemporaries(join(options.dataDir, FILE));
     this.#load();

@@ -1,8 +1,10 @@
 // Connections and API destinations on the embedded EventBridge, through the real AWS SDK: their operations and
 // refusals, and events delivered over real HTTP to a receiver in the test, with AWS's authorization, parameters,
 // retry rules and dead letters.
+import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import {
   type ConnectionHttpParameters,
@@ -689,6 +691,26 @@ describe('embedded EventBridge: calling API destinations', () => {
       detail: { orderId: 'A 17' },
     });
     expect(h.eventBridge.deadLetters.list()).toEqual([]);
+  });
+
+  it('makes more than 10 calls at once without a warning of a listener leak (crash review, 2026-12-05)', () => {
+    // Act: in a process of its own, as jest's sandbox does not pass Node's warnings on
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('../../fixtures/eventbridge/many-api-calls.ts', import.meta.url)),
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
+    // Assess
+    expect(run.stdout).toBe('12 calls at once\n');
+    expect(run.stderr).toBe('');
   });
 
   it("appends query parameters after the endpoint's own query, left as written, and reads a key's JSON path", async () => {
