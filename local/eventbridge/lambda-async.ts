@@ -355,6 +355,11 @@ export class AsyncInvocations {
     if (this.pending === 0) this.#notifyIdle(false);
   }
 
+  /** Forgets redriven dead letters that have left their queues (on disk), rewriting the log if it still names them. */
+  landRedrives(deadLetterIds: Iterable<string>): void {
+    if (this.redrives.landed(deadLetterIds)) this.#log?.compact(this.#live.size, this.#liveChars);
+  }
+
   #append(line: Line): void {
     this.#log?.append(line, this.#live.size, this.#liveChars);
   }

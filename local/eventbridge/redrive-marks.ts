@@ -17,6 +17,8 @@ export interface RedrivenLine {
 export class RedriveMarks {
   /** Dead letters redriven whose leaving their queue may not be on disk yet. */
   readonly #ids = new Set<string>();
+  /** Those the last compaction's line named, not landed since: a start would read them again. */
+  readonly #written = new Set<string>();
 
   /** Notes the dead letter a line kept (or read at start) names as its redrive's. */
   add(deadLetterId: string): void {
@@ -40,9 +42,19 @@ export class RedriveMarks {
     return this.#ids;
   }
 
-  /** Forgets these dead letters: their queue's write taking them is on disk (or they were not there to take). */
-  landed(deadLetterIds: Iterable<string>): void {
-    for (const id of deadLetterIds) this.#ids.delete(id);
+  /**
+   * Forgets these dead letters: their queue's write taking them is on disk (or they were not there to take). True if
+   * the last compaction's line named one of them: the journal is then to be compacted again, or every later start
+   * reads them back, writes them into its own compaction's line and keeps them for good (crash review, 2026-12-05: a
+   * start's compaction runs before it takes the dead letters its journal names, so 6,478 ids were carried along).
+   */
+  landed(deadLetterIds: Iterable<string>): boolean {
+    let stale = false;
+    for (const id of deadLetterIds) {
+      this.#ids.delete(id);
+      if (this.#written.delete(id)) stale = true;
+    }
+    return stale;
   }
 
   /**
@@ -50,6 +62,8 @@ export class RedriveMarks {
    * lines that named them are gone (their deliveries ended).
    */
   line(): RedrivenLine | undefined {
+    this.#written.clear();
+    for (const id of this.#ids) this.#written.add(id);
     return this.#ids.size > 0 ? { redriven: [...this.#ids] } : undefined;
   }
 }

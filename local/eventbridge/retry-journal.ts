@@ -303,6 +303,11 @@ export class RetryJournal {
   #compact(): void {
     this.#log.compact(this.#events.size + this.#waits.size, this.#liveChars);
   }
+
+  /** Forgets redriven dead letters that have left their queues (on disk), rewriting the log if it still names them. */
+  landRedrives(deadLetterIds: Iterable<string>): void {
+    if (this.redrives.landed(deadLetterIds)) this.#compact();
+  }
 }
 
 const eventChars = (event: EventRecord): number => event.json.length + LINE_OVERHEAD;

@@ -223,8 +223,8 @@ async function start(
     writer.follow(
       durable.then((landed) => {
         if (!landed) return;
-        journal?.redrives.landed(ids);
-        lambda.redrives.landed(ids);
+        journal?.landRedrives(ids);
+        lambda.landRedrives(ids);
       }),
     );
     return taken;
