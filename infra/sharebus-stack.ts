@@ -53,7 +53,8 @@ import { SharebusHttpApi } from './constructs/sharebus-http-api.js';
 export interface SharebusStackProps extends StackProps {
   /**
    * Fixed once deployed: the subscriptions' rules and the archive are on the bus it names, so a deploy that changes it
-   * is refused (the SubscriptionTargets resource fails) and rolled back.
+   * while subscriptions exist is refused (the SubscriptionTargets resource fails, finding none of their rules on the
+   * new bus) and rolled back.
    * @default 'sharebus'
    */
   readonly busName?: string;

@@ -77,17 +77,8 @@ async function answerFor(request: CustomResourceRequest, context: Context): Prom
     };
   }
   const { BusName, DeliverFunctionArn, DeadLetterArn, MaxRetries, MaxEventAgeSeconds } = settings.data;
-  // A new bus name makes a new bus: the subscriptions' rules stay on the old one, where nothing is published any more,
-  // and the archive goes with it. Refused, so that CloudFormation rolls the stack back to the bus that has them
-  // (infra review, 2026-12-05: every subscription was counted missing and the deploy succeeded).
   const before = request.OldResourceProperties?.BusName;
-  if (typeof before === 'string' && before !== BusName) {
-    return {
-      Status: 'FAILED',
-      Reason: `the bus cannot be renamed from ${before} to ${BusName}: every subscription's rule is on ${before}, and so is its archive. Set busName back to ${before}; a bus name is fixed once deployed.`,
-      PhysicalResourceId,
-    };
-  }
+  const renamedFrom = typeof before === 'string' && before !== BusName ? before : undefined;
   const bus = new EventBridgeBus({
     client,
     busName: BusName,
@@ -106,6 +97,21 @@ async function answerFor(request: CustomResourceRequest, context: Context): Prom
     if (summary.missing.length > 0) {
       // A subscription without its rule or target receives nothing: someone must look.
       logger.warn('subscriptions without their rule or deliver target', { subscriptionIds: summary.missing });
+    }
+    // A new bus name makes a new bus: the subscriptions' rules stay on the old one, where nothing is published any
+    // more, and the archive goes with it. Refused when no rule is on the new bus, so that CloudFormation rolls back
+    // (infra review, 2026-12-05: every subscription was counted missing and the deploy succeeded). Not refused by
+    // the name alone: the rollback's own Update also changes the name (back), and finds the rules.
+    if (
+      renamedFrom !== undefined &&
+      summary.subscriptions > 0 &&
+      summary.missing.length === summary.subscriptions
+    ) {
+      return {
+        Status: 'FAILED',
+        Reason: `the bus cannot be renamed from ${renamedFrom} to ${BusName}: none of the ${summary.subscriptions} subscriptions has its rule on ${BusName} (they are on ${renamedFrom}, and so is the archive). Set busName back to ${renamedFrom}; a bus name is fixed once deployed.`,
+        PhysicalResourceId,
+      };
     }
     if (!retargetComplete(summary)) {
       logger.error('could not put every subscription target again', { failed: summary.failed });

@@ -175,21 +175,6 @@ describe('the SubscriptionTargets custom resource', () => {
     expect(await targetOf('alpha')).toEqual(oldTarget('alpha'));
   });
 
-  it('answers a new bus name FAILED, saying the rules stay on the old bus, and changes no target', async () => {
-    // Act: a deploy that changed busName (CloudFormation makes a new bus; the rules are on the old one)
-    await invoke(handlers, 'retarget', {
-      ...request('Update', { ...NEW_PROPERTIES, BusName: 'sharebus-renamed' }),
-      OldResourceProperties: { ServiceToken: 'arn:aws:lambda:…', ...NEW_PROPERTIES },
-    });
-    // Assess
-    expect(received).toHaveLength(1);
-    expect(received[0]?.body).toMatchObject({
-      Status: 'FAILED',
-      Reason: `the bus cannot be renamed from ${BUS} to sharebus-renamed: every subscription's rule is on ${BUS}, and so is its archive. Set busName back to ${BUS}; a bus name is fixed once deployed.`,
-    });
-    expect(await targetOf('alpha')).toEqual(oldTarget('alpha'));
-  });
-
   it('answers FAILED when EventBridge refuses the targets, naming them and why, and leaves the old ones', async () => {
     // Act: a dead-letter ARN that is not a queue
     await invoke(
@@ -246,6 +231,33 @@ describe('the SubscriptionTargets custom resource', () => {
       Status: 'SUCCESS',
       Data: { Subscriptions: 3, Updated: 0, Unchanged: 2, Missing: 1 },
     });
+  });
+
+  it('answers a new bus name FAILED, as the rules stay on the old bus, and the rollback back to it SUCCESS', async () => {
+    // Act: a deploy that changed busName (CloudFormation makes a new bus; the rules are on the old one), then the
+    // Update CloudFormation's rollback sends, the two property sets swapped
+    await invoke(handlers, 'retarget', {
+      ...request('Update', { ...NEW_PROPERTIES, BusName: 'sharebus-renamed' }),
+      OldResourceProperties: { ServiceToken: 'arn:aws:lambda:…', ...NEW_PROPERTIES },
+    });
+    const forward = received.splice(0);
+    await invoke(handlers, 'retarget', {
+      ...request('Update', NEW_PROPERTIES),
+      OldResourceProperties: {
+        ServiceToken: 'arn:aws:lambda:…',
+        ...NEW_PROPERTIES,
+        BusName: 'sharebus-renamed',
+      },
+    });
+    // Assess
+    expect(forward).toHaveLength(1);
+    expect(forward[0]?.body).toMatchObject({
+      Status: 'FAILED',
+      Reason: `the bus cannot be renamed from ${BUS} to sharebus-renamed: none of the 3 subscriptions has its rule on sharebus-renamed (they are on ${BUS}, and so is the archive). Set busName back to ${BUS}; a bus name is fixed once deployed.`,
+    });
+    expect(received).toHaveLength(1);
+    expect(received[0]?.body).toMatchObject({ Status: 'SUCCESS' });
+    expect(await targetOf('alpha')).toMatchObject({ Arn: NEW_DELIVER });
   });
 
   it('falls back to the default retry policy, and no queue, for the properties a stack leaves out', async () => {
