@@ -137,11 +137,6 @@ describe('buildEnvelope and parseEnvelope', () => {
     [{ time: '2025-03-06 11:20:00' }, 'time: time "2025-03-06 11:20:00" must be an RFC 3339 timestamp'],
     [{ time: '2025-03-06T11:20:00' }, 'must be an RFC 3339 timestamp with a zone'],
     [{ subject: '' }, 'subject: subject must not be empty when present'],
-    [
-      { subject: 'a\tb' },
-      'subject: subject must not hold control characters, noncharacters or unpaired surrogates',
-    ],
-    [{ correlationId: '\udc00' }, 'correlationid: correlationid must not hold control characters'],
   ])('refuses to build with %p and names the attribute', (override, message) => {
     // Act
     const act = () => buildEnvelope({ ...input, ...override });
@@ -149,6 +144,13 @@ describe('buildEnvelope and parseEnvelope', () => {
     // Assess
     expect(act).toThrow(InvalidEnvelopeError);
     expect(act).toThrow(message);
+  });
+
+  it('parses an envelope whose subject a CloudEvents string may not hold, as published before the API refused it', () => {
+    // Act: an event on the bus, in a retry or in the archive since before, delivered now
+    const envelope = { ...buildEnvelope(input), subject: 'a\tb', correlationid: 'c\udc00' };
+    // Assess
+    expect(parseEnvelope(envelope)).toEqual(envelope);
   });
 
   it('rejects an envelope whose dataschema names another contract than its type', () => {
