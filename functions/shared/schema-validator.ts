@@ -279,9 +279,13 @@ export class SchemaValidator {
         // Ajv names the reference from the id it resolved it against: ours (never shown) when the schema has none.
         const ref = missing[1] as string;
         const field = pointerOfRef(record, ref, '/schema') ?? '/schema';
-        const why = ref.startsWith('#')
-          ? 'nothing in the schema is there'
-          : 'other documents are not fetched: a contract schema holds what it refers to, under $defs';
+        // Ajv's MissingRefError names the document it looked in: this schema's own (its `$id`, or ours), or another.
+        const document = (error as { missingSchema?: unknown }).missingSchema;
+        const own = typeof record.$id === 'string' ? record.$id.replace(/#$/, '') : ROOT_ID;
+        const why =
+          ref.startsWith('#') || document === own
+            ? 'nothing in the schema is there'
+            : 'other documents are not fetched: a contract schema holds what it refers to, under $defs';
         throw new InvalidSchemaError(
           `The schema cannot be compiled: its reference ${JSON.stringify(ref)} at ${field} does not resolve: ${why}.`,
           [{ field, message: `does not resolve: ${why}` }],
@@ -519,22 +523,38 @@ function describe(error: ErrorObject, prefix: string): FieldProblem {
   return { field: `${prefix}${error.instancePath}`, message: error.message ?? 'is invalid' };
 }
 
-/** Where `pattern` sits in the schema: a `pattern` keyword's value or a `patternProperties` key. */
 /** Ajv's MissingRefError: the reference as written, and the id it was resolved against. */
 const UNRESOLVED_REF = /^can't resolve reference (.*) from id .*$/s;
 
-/** Where in `node` a `$ref` of exactly `ref` is (its `/$ref`), as a JSON Pointer under `at`. */
-function pointerOfRef(node: unknown, ref: string, at: string): string | undefined {
+/** Keywords whose values are data, not schemas: a `$ref` in them is a value, never followed. */
+const DATA_KEYWORDS: ReadonlySet<string> = new Set(['const', 'enum', 'examples', 'default']);
+/** Keywords whose values map names (which may be any word) to schemas. */
+const NAMED_SCHEMAS: ReadonlySet<string> = new Set([
+  'properties',
+  'patternProperties',
+  '$defs',
+  'definitions',
+  'dependentSchemas',
+]);
+
+/**
+ * Where in the schema `node` a `$ref` of exactly `ref` is (its `/$ref`), as a JSON Pointer under `at`; `names` when
+ * `node` maps names to schemas, whose keys are not keywords.
+ */
+function pointerOfRef(node: unknown, ref: string, at: string, names = false): string | undefined {
   if (typeof node !== 'object' || node === null) return undefined;
   const record = node as Record<string, unknown>;
-  if (!Array.isArray(node) && record.$ref === ref) return `${at}/$ref`;
+  if (!names && !Array.isArray(node) && record.$ref === ref) return `${at}/$ref`;
   for (const [key, value] of Object.entries(record)) {
-    const found = pointerOfRef(value, ref, `${at}/${escapePointerSegment(key)}`);
+    if (!names && !Array.isArray(node) && DATA_KEYWORDS.has(key)) continue;
+    const inner = !names && !Array.isArray(node) && NAMED_SCHEMAS.has(key);
+    const found = pointerOfRef(value, ref, `${at}/${escapePointerSegment(key)}`, inner);
     if (found !== undefined) return found;
   }
   return undefined;
 }
 
+/** Where `pattern` sits in the schema: a `pattern` keyword's value or a `patternProperties` key. */
 function pointerOfPattern(node: unknown, pattern: string, at: string): string | undefined {
   if (typeof node !== 'object' || node === null) return undefined;
   const record = node as Record<string, unknown>;

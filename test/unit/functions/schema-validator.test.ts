@@ -429,6 +429,24 @@ describe('SchemaValidator.check', () => {
       '/schema/properties/a~1b/$ref',
       'does not resolve: other documents are not fetched: a contract schema holds what it refers to, under $defs',
     ],
+    [
+      'beside the same words in data (examples, const, default), which are values',
+      {
+        examples: [{ $ref: '#/nope' }],
+        properties: {
+          default: { const: { $ref: '#/nope' } },
+          z: { default: { $ref: '#/nope' }, items: { $ref: '#/nope' } },
+        },
+      },
+      '/schema/properties/z/items/$ref',
+      'does not resolve: nothing in the schema is there',
+    ],
+    [
+      'to its own document by its $id',
+      { $id: 'https://example.com/a.json', properties: { a: { $ref: 'a.json#/nope' } } },
+      '/schema/properties/a/$ref',
+      'does not resolve: nothing in the schema is there',
+    ],
   ])('refuses a reference that cannot be resolved %s, naming where it is', (_, schema, field, message) => {
     // Act
     const error = thrown(() => shared.check(schema));
