@@ -236,11 +236,13 @@ describe('the SubscriptionTargets custom resource', () => {
   it('answers a new bus name FAILED, as the rules stay on the old bus, and the rollback back to it SUCCESS', async () => {
     // Act: a deploy that changed busName (CloudFormation makes a new bus; the rules are on the old one), then the
     // Update CloudFormation's rollback sends, the two property sets swapped
+    const before = await targetOf('alpha');
     await invoke(handlers, 'retarget', {
       ...request('Update', { ...NEW_PROPERTIES, BusName: 'sharebus-renamed' }),
       OldResourceProperties: { ServiceToken: 'arn:aws:lambda:…', ...NEW_PROPERTIES },
     });
     const forward = received.splice(0);
+    const afterRefusal = await targetOf('alpha');
     await invoke(handlers, 'retarget', {
       ...request('Update', NEW_PROPERTIES),
       OldResourceProperties: {
@@ -255,6 +257,7 @@ describe('the SubscriptionTargets custom resource', () => {
       Status: 'FAILED',
       Reason: `the bus cannot be renamed from ${BUS} to sharebus-renamed: none of the 3 subscriptions has its rule on sharebus-renamed (they are on ${BUS}, and so is the archive). Set busName back to ${BUS}; a bus name is fixed once deployed.`,
     });
+    expect(afterRefusal).toEqual(before);
     expect(received).toHaveLength(1);
     expect(received[0]?.body).toMatchObject({ Status: 'SUCCESS' });
     expect(await targetOf('alpha')).toMatchObject({ Arn: NEW_DELIVER });
