@@ -439,7 +439,7 @@ async function start(
       const text = await readBody(req);
       // Only the local endpoints need the URL parsed; EventBridge's operations all POST to / (hot path).
       if (req.url?.startsWith(LOCAL_PREFIX)) {
-        handleLocal(req.method ?? 'GET', new URL(req.url, 'http://localhost'), text, res);
+        await handleLocal(req.method ?? 'GET', new URL(req.url, 'http://localhost'), text, res);
         return;
       }
       if (text === undefined) {
@@ -491,11 +491,23 @@ async function start(
   }
 
   /** The local endpoints answer as sharebus's own API does: JSON, or problem+json with a stable code. */
-  function handleLocal(method: string, url: URL, text: string | undefined, res: ServerResponse): void {
+  async function handleLocal(
+    method: string,
+    url: URL,
+    text: string | undefined,
+    res: ServerResponse,
+  ): Promise<void> {
     let answer: LocalAnswer;
     let json: string;
     try {
+      const asked = writer.asked;
       answer = localAnswer(method, url, text);
+      // A redrive is answered once its new deliveries are on disk, as EventBridge's own changes are: a process
+      // killed after a 200 would otherwise leave the dead letters where they were (review, 2026-12-05).
+      if (writer.asked !== asked) {
+        const behind = await writer.written(asked);
+        if (behind.length > 0) answer = problem(500, 'not_written', notWritten(behind).message);
+      }
       json = JSON.stringify(answer.body);
     } catch (error) {
       logger.error('[eventbridge] internal error:', error);

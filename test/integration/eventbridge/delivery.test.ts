@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import {
   putOrdersTarget,
   queueArn,
   routeOrders,
+  sleep,
   startHarness,
   targetLetters,
   useHarness,
@@ -717,6 +718,44 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     } finally {
       await second.close();
     }
+  });
+
+  // Crash review, 2026-12-05: the redrive answered 200 before its deliveries were on disk, so a process killed right
+  // after the answer left the dead letters where they were.
+  it('answers a redrive over HTTP once it is on disk: 500 not_written, naming the file, when the disk refuses it', async () => {
+    // Prepare: a dead letter, then the retry journal becomes a directory, which no write can replace.
+    const first = await startHarness({ dataDir });
+    const journal = join(dataDir, 'retries.jsonl');
+    let answer: { status: number; body: { code?: string; detail?: string } };
+    let listed: number;
+    try {
+      await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+      first.lambda = failing;
+      await putOrder(first);
+      await first.eventBridge.idle();
+      first.lambda = async () => {};
+      await rm(journal);
+      await mkdir(journal);
+      // Act
+      const res = await fetch(`${first.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+        method: 'POST',
+      });
+      answer = { status: res.status, body: (await res.json()) as { code?: string; detail?: string } };
+      listed = first.eventBridge.deadLetters.list().length;
+      await rm(journal, { recursive: true });
+      // The writer tries the journal again after 1 s.
+      await sleep(1_500);
+      await first.eventBridge.idle();
+    } finally {
+      await first.close();
+    }
+    // Assess: the dead letter is not taken from its queue by a redrive the disk did not keep.
+    expect(answer.status).toBe(500);
+    expect(answer.body).toMatchObject({
+      code: 'not_written',
+      detail: `The change was made but could not be written to ${journal} (see the server's log); a restart before the write succeeds loses it.`,
+    });
+    expect(listed).toBe(1);
   });
 
   it('sends to the DLQ at the next start a delivery whose target was removed while its attempt ran', async () => {
