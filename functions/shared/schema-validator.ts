@@ -538,37 +538,49 @@ const NAMED_SCHEMAS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Where in the schema `node` a `$ref` of exactly `ref` is (its `/$ref`), as a JSON Pointer under `at`; `names` when
- * `node` maps names to schemas, whose keys are not keywords.
+ * The first place in the schema `node` (under `at`) where `found` finds what it looks for, as a JSON Pointer. Only
+ * schemas are looked in: not data values (`const`, `enum`, `examples`, `default`), and the keys of a map of schemas
+ * (`names`: `properties`, `$defs`, ...) are names, not keywords.
  */
-function pointerOfRef(node: unknown, ref: string, at: string, names = false): string | undefined {
+function schemaPointer(
+  node: unknown,
+  at: string,
+  found: (schema: Readonly<Record<string, unknown>>, at: string) => string | undefined,
+  names = false,
+): string | undefined {
   if (typeof node !== 'object' || node === null) return undefined;
   const record = node as Record<string, unknown>;
-  if (!names && !Array.isArray(node) && record.$ref === ref) return `${at}/$ref`;
+  const schema = !names && !Array.isArray(node);
+  if (schema) {
+    const here = found(record, at);
+    if (here !== undefined) return here;
+  }
   for (const [key, value] of Object.entries(record)) {
-    if (!names && !Array.isArray(node) && DATA_KEYWORDS.has(key)) continue;
-    const inner = !names && !Array.isArray(node) && NAMED_SCHEMAS.has(key);
-    const found = pointerOfRef(value, ref, `${at}/${escapePointerSegment(key)}`, inner);
-    if (found !== undefined) return found;
+    if (schema && DATA_KEYWORDS.has(key)) continue;
+    const inner = schemaPointer(
+      value,
+      `${at}/${escapePointerSegment(key)}`,
+      found,
+      schema && NAMED_SCHEMAS.has(key),
+    );
+    if (inner !== undefined) return inner;
   }
   return undefined;
 }
 
+/** Where in the schema `node` a `$ref` of exactly `ref` is (its `/$ref`), as a JSON Pointer under `at`. */
+function pointerOfRef(node: unknown, ref: string, at: string): string | undefined {
+  return schemaPointer(node, at, (schema, here) => (schema.$ref === ref ? `${here}/$ref` : undefined));
+}
+
 /** Where `pattern` sits in the schema: a `pattern` keyword's value or a `patternProperties` key. */
 function pointerOfPattern(node: unknown, pattern: string, at: string): string | undefined {
-  if (typeof node !== 'object' || node === null) return undefined;
-  const record = node as Record<string, unknown>;
-  if (!Array.isArray(node)) {
-    if (record.pattern === pattern) return `${at}/pattern`;
-    const properties = record.patternProperties;
+  return schemaPointer(node, at, (schema, here) => {
+    if (schema.pattern === pattern) return `${here}/pattern`;
+    const properties = schema.patternProperties;
     if (typeof properties === 'object' && properties !== null && Object.hasOwn(properties, pattern)) {
-      return `${at}/patternProperties/${escapePointerSegment(pattern)}`;
+      return `${here}/patternProperties/${escapePointerSegment(pattern)}`;
     }
-  }
-  // An array's entries are its indexes and items.
-  for (const [key, value] of Object.entries(record)) {
-    const found = pointerOfPattern(value, pattern, `${at}/${escapePointerSegment(key)}`);
-    if (found !== undefined) return found;
-  }
-  return undefined;
+    return undefined;
+  });
 }

@@ -136,6 +136,14 @@ describe('SchemaValidator with patterns', () => {
     const key = caught({ patternProperties: { '^x-(?!y)': { type: 'string' } } });
     const invalid = caught({ properties: { code: { type: 'string', pattern: '(?i)abc' } } });
     const inArray = caught({ allOf: [{ type: 'string' }, { pattern: '(?=a)a' }] });
+    // The same text in data (a default, an example) is a value, not the pattern at fault.
+    const besideData = caught({
+      examples: [{ pattern: '(?=b)b' }],
+      properties: {
+        a: { default: { pattern: '(?=b)b' }, const: { patternProperties: { '(?=b)b': {} } } },
+        b: { type: 'string', pattern: '(?=b)b' },
+      },
+    });
     // Assess
     expect(keyword.fields).toEqual([
       { field: '/schema/properties/code/pattern', message: 'cannot be checked in linear time' },
@@ -146,6 +154,9 @@ describe('SchemaValidator with patterns', () => {
     ]);
     expect(inArray.fields).toEqual([
       { field: '/schema/allOf/1/pattern', message: 'cannot be checked in linear time' },
+    ]);
+    expect(besideData.fields).toEqual([
+      { field: '/schema/properties/b/pattern', message: 'cannot be checked in linear time' },
     ]);
     expect(invalid.fields).toEqual([
       { field: '/schema/properties/code/pattern', message: 'is not a valid regular expression' },
