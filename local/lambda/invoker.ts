@@ -22,15 +22,23 @@ export function localFunctionArn(name: FunctionName, region: string, accountId: 
   return `arn:aws:lambda:${region}:${accountId}:function:${localFunctionName(name)}`;
 }
 
+/** How many times the handlers have been loaded in this process. */
+let loads = 0;
+
 /**
  * Imports every handler. Call only after the environment (endpoints, table and bus names) is set: the
- * handlers create their SDK clients at module scope, as they do in Lambda.
+ * handlers create their SDK clients at module scope, as they do in Lambda. Each call imports them anew (the
+ * second and later under a query of their own), as each Lambda instance has its own: before (2026-12-05), a second
+ * runtime in one process got the first one's modules, whose clients called the first runtime's ports, gone by then
+ * (ECONNREFUSED, answered 500).
  */
 export async function loadHandlers(): Promise<LocalHandlers> {
+  loads++;
+  const instance = loads === 1 ? '' : `?instance=${loads}`;
   const entries = await Promise.all(
     (Object.keys(FUNCTIONS) as FunctionName[]).map(async (name) => {
       const file = join(root, FUNCTIONS[name]);
-      const module = (await import(pathToFileURL(file).href)) as { handler: LocalHandler };
+      const module = (await import(`${pathToFileURL(file).href}${instance}`)) as { handler: LocalHandler };
       return [name, module.handler] as const;
     }),
   );

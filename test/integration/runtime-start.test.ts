@@ -179,3 +179,36 @@ describe('startSharebus refuses before starting anything', () => {
     }
   });
 });
+
+describe('startSharebus, a second time in one process', () => {
+  // Review, 2026-12-05: the second runtime got the first one's handler modules, whose clients called the first
+  // runtime's ports, closed by then: every call through a handler answered 500 (ECONNREFUSED in the log).
+  it('serves through handlers of its own, whose clients call its own ports', async () => {
+    // Prepare: a process of its own (jest's module sandbox cannot load the handlers), which starts a runtime, makes a
+    // department through it, stops it, then makes the same department through a second runtime.
+    const script = `import { startSharebus } from './local/runtime.ts';
+      for (const n of [1, 2]) {
+        const runtime = await startSharebus({ inMemory: true, seedDemo: false, apiPort: 0, eventBridgePort: 0, dynamoDbPort: 0 });
+        const res = await fetch(runtime.apiUrl + '/departments', {
+          method: 'POST',
+          headers: { authorization: 'Bearer ' + runtime.adminKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ id: 'tax', name: 'Tax' }),
+        });
+        console.log(n + ': ' + res.status);
+        await runtime.stop();
+      }
+      process.exit(0);`;
+    // Act
+    const said = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+      child.on('error', reject);
+      child.on('exit', () => resolve(out.trim()));
+    });
+    // Assess: made by each (each in memory, with a registry of its own: not a 409 the second time).
+    expect(said.split('\n')).toEqual(['1: 201', '2: 201']);
+  });
+});
