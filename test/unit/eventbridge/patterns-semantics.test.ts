@@ -228,11 +228,16 @@ describe('wildcard', () => {
 
   it('refuses other escapes and consecutive stars, naming the position AWS names', () => {
     // Act
-    const messages = [refusal({ path: [{ wildcard: 'a\\b' }] }), refusal({ path: [{ wildcard: 'ab**' }] })];
+    const messages = [
+      refusal({ path: [{ wildcard: 'a\\b' }] }),
+      refusal({ path: [{ wildcard: 'ab**' }] }),
+      refusal({ path: [{ wildcard: 'é**' }] }),
+    ];
 
-    // Assess: AWS counts UTF-8 bytes of the quoted value.
+    // Assess: AWS counts UTF-8 bytes of the quoted value; é takes two.
     expect(messages).toEqual([
       'Event pattern is not valid. Reason: Invalid escape character at pos 2',
+      'Event pattern is not valid. Reason: Consecutive wildcard characters at pos 3',
       'Event pattern is not valid. Reason: Consecutive wildcard characters at pos 3',
     ]);
   });
@@ -263,6 +268,21 @@ describe('wildcard', () => {
 
     // Assess
     expect(results).toEqual([false, true, false]);
+  });
+
+  it('compares a character outside the BMP whole, not by its first UTF-16 unit', () => {
+    // Prepare: 😀 and 😁 share their high surrogate
+    const pattern = { detail: { v: [{ wildcard: '😀*' }] } };
+
+    // Act
+    const results = [
+      matches(pattern, event({ v: '😀x' })),
+      matches(pattern, event({ v: '😁x' })),
+      matches({ detail: { v: [{ wildcard: '😀' }] } }, event({ v: '😀' })),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, false, true]);
   });
 });
 
@@ -326,15 +346,28 @@ describe('cidr', () => {
       refusal({ ip: [{ cidr: '::/128' }] }),
       refusal({ ip: [{ cidr: '10.0.0.0/-1' }] }),
       refusal({ ip: [{ cidr: '10.0.0.300/8' }] }),
+      refusal({ ip: [{ cidr: '10.0.0.0/99999999999' }] }),
     ];
 
-    // Assess
+    // Assess: mask bits past a Java int are not an integer to AWS
     expect(messages).toEqual([
       'Event pattern is not valid. Reason: IPv4 mask bits must be < 32',
       'Event pattern is not valid. Reason: IPv6 mask bits must be < 128',
       'Event pattern is not valid. Reason: Malformed CIDR, mask bits must not be negative',
       'Event pattern is not valid. Reason: Invalid IP address: 10.0.0.300',
+      'Event pattern is not valid. Reason: Malformed CIDR, mask bits must be an integer',
     ]);
+  });
+
+  it("takes a '/' after the mask bits, as Java's String.split drops the empty part after it", () => {
+    // Act
+    const results = [
+      matches({ detail: { ip: [{ cidr: '10.0.0.0/24/' }] } }, event({ ip: '10.0.0.7' })),
+      matches({ detail: { ip: [{ cidr: '10.0.0.0/24/' }] } }, event({ ip: '10.0.1.7' })),
+    ];
+
+    // Assess
+    expect(results).toEqual([true, false]);
   });
 });
 
@@ -352,17 +385,19 @@ describe('numbers', () => {
     expect(results).toEqual([true, true, true, false]);
   });
 
-  it('includes both limits and refuses numeric bounds beyond them', () => {
+  it('includes both limits, also under a one-sided range, and refuses numeric bounds beyond them', () => {
     // Act
     const results = [
       matches({ detail: { n: [{ numeric: ['<=', 5e9] }] } }, '{"detail":{"n":5000000000}}'),
       matches({ detail: { n: [{ numeric: ['>=', -5e9] }] } }, '{"detail":{"n":-5000000000}}'),
       matches({ detail: { n: [{ numeric: ['>', 0] }] } }, '{"detail":{"n":5000000001}}'),
+      matches({ detail: { n: [{ numeric: ['>', 0] }] } }, '{"detail":{"n":5000000000}}'),
+      matches({ detail: { n: [{ numeric: ['<', 0] }] } }, '{"detail":{"n":-5000000000}}'),
     ];
     const message = refusal({ n: [{ numeric: ['>', 5000000001] }] });
 
     // Assess
-    expect(results).toEqual([true, true, false]);
+    expect(results).toEqual([true, true, false, true, true]);
     expect(message).toBe(
       'Event pattern is not valid. Reason: Value must be between -5.0E9 and 5.0E9, inclusive',
     );
@@ -456,6 +491,17 @@ describe('string operators', () => {
     expect(results).toEqual([true, true, false]);
   });
 
+  it("matches a character outside the BMP in equals-ignore-case only as '?' per UTF-16 unit, as event-ruler does", () => {
+    // Prepare: event-ruler encodes each lone surrogate of the pattern to UTF-8 as '?' (ignore-case.ts)
+    const pattern = { detail: { v: [{ 'equals-ignore-case': '😀' }] } };
+
+    // Act
+    const results = [matches(pattern, event({ v: '😀' })), matches(pattern, event({ v: '??' }))];
+
+    // Assess
+    expect(results).toEqual([false, true]);
+  });
+
   it('finds a suffix ignoring case at the end of a long value, alternatives of another length included', () => {
     // Prepare: ß is ß or SS, so the match may be one unit longer than the pattern
     const long = 'x'.repeat(5_000);
@@ -499,10 +545,18 @@ describe('string operators', () => {
       matches({ detail: { v: [{ prefix: 'done"' }] } }, event({ v: 'done' })),
       matches({ detail: { v: [{ prefix: 'done"' }] } }, event({ v: 'done-1' })),
       matches({ detail: { v: [{ suffix: '"done' }] } }, event({ v: 'done' })),
+      matches({ detail: { v: [{ prefix: 'done"x"' }] } }, event({ v: 'done' })),
+      matches({ detail: { v: [{ suffix: '"x"done' }] } }, event({ v: 'done' })),
+      matches({ detail: { v: [{ suffix: { 'equals-ignore-case': '"DONE' } }] } }, event({ v: 'done' })),
+      // past four matchers on a field, they are indexed (field-index.ts)
+      matches(
+        { detail: { v: ['x1', 'x2', 'x3', 'x4', { suffix: { 'equals-ignore-case': '"DONE' } }] } },
+        event({ v: 'done' }),
+      ),
     ];
 
-    // Assess
-    expect(results).toEqual([true, false, true]);
+    // Assess: the quote a pattern runs into is the value's own, and there is only one
+    expect(results).toEqual([true, false, true, false, false, true, true]);
   });
 
   it('keeps the last of repeated keys in pattern text, as AWS does', () => {
@@ -870,6 +924,9 @@ describe('where a refusal says the fault is', () => {
     expect(located('42\r')).toBe(
       `Event pattern is not valid. Reason: Filter is not an object\n${at('42\r', 1, 3)}`,
     );
+    expect(located('42\t')).toBe(
+      `Event pattern is not valid. Reason: Filter is not an object\n${at('42\\u0009', 1, 4)}`,
+    );
   });
 
   it.each([
@@ -886,9 +943,148 @@ describe('where a refusal says the fault is', () => {
       36,
     ],
     ['an empty object', '{"a": {}}', 'Empty objects are not allowed', 9],
+    // event-ruler names a second key of anything-but as one of a numeric expression
+    [
+      'a second key inside anything-but',
+      '{"a":[{"anything-but":{"prefix":"x","suffix":"y"}}]}',
+      'Too many elements in numeric expression',
+      47,
+    ],
+    [
+      'a second key beside an anything-but object',
+      '{"a":[{"anything-but":{"prefix":"x"},"b":1}]}',
+      'Too many elements in numeric expression',
+      43,
+    ],
+    [
+      'a second key beside an anything-but value',
+      '{"a":[{"anything-but":"x","b":1}]}',
+      'Too many elements in numeric expression',
+      32,
+    ],
+    [
+      'a second key inside a prefix ignoring case',
+      '{"a":[{"prefix":{"equals-ignore-case":"x","b":1}}]}',
+      'Only one key allowed in match expression',
+      48,
+    ],
+    [
+      'a second key beside exactly',
+      '{"a":[{"exactly":"x","b":1}]}',
+      'Only one key allowed in match expression',
+      27,
+    ],
+    [
+      'a second key beside equals-ignore-case',
+      '{"a":[{"equals-ignore-case":"x","b":1}]}',
+      'Only one key allowed in match expression',
+      38,
+    ],
+    [
+      'a second key beside wildcard',
+      '{"a":[{"wildcard":"x*","b":1}]}',
+      'Only one key allowed in match expression',
+      29,
+    ],
+    [
+      'the reserved name <= inside $or',
+      '{"$or":[{"<=":["x"]},{"b":["y"]}]}',
+      '<= is Ruler reserved fieldName which cannot be used inside $or.',
+      16,
+    ],
+    [
+      'the reserved name ip-address-not-in-range inside $or',
+      '{"$or":[{"ip-address-not-in-range":["x"]},{"b":["y"]}]}',
+      'ip-address-not-in-range is Ruler reserved fieldName which cannot be used inside $or.',
+      37,
+    ],
   ])('stands on what it read last for %s', (_case, pattern, reason, column) => {
     // Act / Assess
     expect(located(pattern)).toBe(`Event pattern is not valid. Reason: ${reason}\n${at(pattern, 1, column)}`);
+  });
+
+  // Each row is a fault a mutant of the compiler placed elsewhere with no test noticing (mutation review,
+  // 2026-12-05): the places are the compiler's answers then, pinned, and not re-run against Jackson.
+  it.each([
+    [
+      'a bad wildcard in anything-but, past its value',
+      '{"a":[{"anything-but":{"wildcard":"a**"}}]}',
+      'Consecutive wildcard characters at pos 2',
+      [40],
+    ],
+    [
+      'a numeric list not opened by an operator',
+      '{"a":[{"numeric":[5]}]}',
+      'Invalid member in numeric match: 5',
+      [20],
+    ],
+    [
+      'a third member after a lower bound, on that member',
+      '{"a":[{"numeric":[">",1,2]}]}',
+      'Bad value in numeric range: 2',
+      [26],
+    ],
+    [
+      'an unknown range operator, once its operand is read',
+      '{"a":[{"numeric":["!",1]}]}',
+      'Unrecognized numeric range operator: !',
+      [24],
+    ],
+    ['an empty prefix object, past it', '{"a":[{"prefix":{}}]}', 'Prefix expression name not found', [19]],
+    [
+      'a list as a prefix ignoring case, on its bracket',
+      '{"a":[{"prefix":{"equals-ignore-case":["x"]}}]}',
+      'equals-ignore-case match pattern must be a string',
+      [40],
+    ],
+    ['a numeric that is not a list', '{"a":[{"numeric":"x"}]}', 'Value of numeric must be an array.', [19]],
+    [
+      'a list as equals-ignore-case',
+      '{"a":[{"equals-ignore-case":["x"]}]}',
+      'equals-ignore-case match pattern must be a string',
+      [30],
+    ],
+    ['a list as wildcard', '{"a":[{"wildcard":["x"]}]}', 'wildcard match pattern must be a string', [20]],
+    [
+      'a list inside a field list',
+      '{"a":[["x"]]}',
+      'Match value must be String, number, true, false, or null',
+      [8],
+    ],
+    [
+      'an empty prefix in an anything-but list, twice',
+      '{"a":[{"anything-but":{"prefix":["x",""]}}]}',
+      'Null prefix/suffix not allowed',
+      [40, 40],
+    ],
+    [
+      'an empty anything-but object, past it',
+      '{"a":[{"anything-but":{}}]}',
+      'Anything-But expression name not found',
+      [25],
+    ],
+    [
+      'an object as an anything-but prefix, on its brace',
+      '{"a":[{"anything-but":{"prefix":{"x":1}}}]}',
+      'Value of anything-but must be an array or single string/number value.',
+      [34],
+    ],
+    [
+      'true in an anything-but list, twice',
+      '{"a":[{"anything-but":[true]}]}',
+      'Inside anything but list, start|null|boolean is not supported.',
+      [28, 28],
+    ],
+    [
+      'a single anything-but number out of range, nowhere',
+      '{"a":[{"anything-but":6000000000}]}',
+      'Value must be between -5.0E9 and 5.0E9, inclusive',
+      [],
+    ],
+  ])('says where it meets %s', (_case, pattern, reason, columns) => {
+    // Act / Assess
+    const where = columns.map((column) => `\n${at(pattern, 1, column)}`).join('');
+    expect(located(pattern)).toBe(`Event pattern is not valid. Reason: ${reason}${where}`);
   });
 });
 
@@ -1065,12 +1261,54 @@ describe('a pattern that is not JSON', () => {
         [1, 27],
       ],
     ],
+    // Pinned from the reader's answers after a mutation review (2026-12-05), not re-run against Jackson.
+    [
+      'a Latin-1 character where a value should start, named without its hex code',
+      '{"a":[§]}',
+      `Unexpected character ('§' (code 167)): expected a valid value ${VALUES}`,
+      [[1, 7]],
+    ],
+    [
+      'a list closed by a brace after a key with an escaped slash',
+      '{"a\\/b":[1}',
+      `Unexpected close marker '}': expected ']' (for Array starting at ${at('{"a\\/b":[1}', 1, 9).slice(4)})`,
+      [[1, 11]],
+    ],
+    [
+      'a literal followed by a character it does not read on into',
+      '{"a":[true$]}',
+      "Unexpected character ('$' (code 36)): was expecting comma to separate Array entries",
+      [[1, 11]],
+    ],
+    [
+      'an exponent sign with no digit',
+      '{"a":[1e+]}',
+      "Unexpected character (']' (code 93)) in numeric value: Exponent indicator not followed by a digit",
+      [[1, 8]],
+    ],
+    [
+      'a decimal point at the end of the text, naming the point',
+      '{"a":[1.',
+      "Unexpected character ('.' (code 46)) in numeric value: Decimal point not followed by a digit",
+      [[1, 8]],
+    ],
+    ['a string at the root, on its opening quote', '"abc"', 'Filter is not an object', [[1, 2]]],
   ])('is refused as Jackson refuses %s', (_case, pattern, reason, places) => {
     // Act / Assess
     const where = places
       .map(([line, column]) => `\n${at(pattern, line as number, column as number)}`)
       .join('');
     expect(located(pattern)).toBe(`Event pattern is not valid. Reason: ${reason}${where}`);
+  });
+
+  it('names C0 and C1 control characters as Jackson does, and quotes them escaped (pinned, 2026-12-05)', () => {
+    // Act
+    const messages = [located('{"a":[\u0080]}'), located('{"a":\u001f[1]}')];
+    // Assess
+    expect(messages).toEqual([
+      `Event pattern is not valid. Reason: Unexpected character ((CTRL-CHAR, code 128)): expected a valid value ${VALUES}\n${at('{"a":[\\u0080]}', 1, 7)}`,
+      `Event pattern is not valid. Reason: Illegal character ((CTRL-CHAR, code 31)): only regular white space (\\r, \\n, \\t) is allowed between tokens\n${at('{"a":\\u001F[1]}', 1, 7)}`,
+    ]);
   });
 
   it('quotes 256 characters of a long bad word, and stands 256 characters into it', () => {
