@@ -17,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { type CoalescingWriter, readJsonLines } from './persistence.js';
+import { type CoalescingWriter, readJsonLines, startFile } from './persistence.js';
 
 export interface ArchivedEvent {
   readonly json: string;
@@ -399,6 +399,7 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
       const number = this.#nextNumber++;
       open = { ...emptySegment(number, this.#file(number)), lines: [] };
       this.#segments.push(open);
+      startFile(open.file);
     }
     const lines = open.lines as string[];
     lines.push(line);

@@ -6,6 +6,7 @@ import {
   type Dirent,
   existsSync,
   fstatSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -22,11 +23,18 @@ const APPEND_TO_EXISTING = constants.O_WRONLY | constants.O_APPEND;
 
 /**
  * Appends up to this size are written synchronously: a few lines take microseconds of the event loop, where the
- * three thread-pool trips of an asynchronous append (open, write, close) took about 0.3 ms that every change's
- * answer waits for. A larger batch (a backlog gathered while a long rewrite was on its way: 29 MB took 106 ms
- * written synchronously) goes asynchronously, so that it does not stall the server.
+ * three thread-pool trips of an asynchronous append (open, write, close) each wait for a turn of the event loop,
+ * which every change's answer then waits for. Idle, that is about 0.3 ms; with a fan-out running it is seconds: 300
+ * subscriptions and 8 publishes of 10 events at once start 24,000 deliveries, and with 1,000 deliver functions
+ * running each turn took some 250 ms, so a PutEvents waited 1.6 to 6.7 s for its write and the publish function
+ * answered 503 for events it had published (scale review, 2026-12-05; it was 256 KB, and such a batch is 1 to 5 MB).
+ * Written synchronously, 16 MB took 106 ms on this 2-core machine under load; only a larger backlog goes
+ * asynchronously, so that it does not stall the server longer.
  */
-const SYNC_APPEND_BYTES = 256 * 1024;
+const SYNC_APPEND_BYTES = 16 * 1024 * 1024;
+
+/** A background compaction catches up with the lines appended meanwhile until this few are left to its last pass. */
+const COMPACTION_TAIL_BYTES = 256 * 1024;
 
 /** `bytes` appended to the end of the file at `path`, which must exist, before returning. */
 function appendNow(path: string, bytes: Buffer): void {
@@ -252,7 +260,7 @@ export class CoalescingWriter {
         if (compaction.abandoned) throw new Error('abandoned');
         let chars = 0;
         for (const line of tail) chars += line.length + 1;
-        if (chars <= SYNC_APPEND_BYTES) break;
+        if (chars <= COMPACTION_TAIL_BYTES) break;
         const lines = tail.splice(0);
         await appendFile(tmp, `${lines.join('\n')}\n`, { flag: APPEND_TO_EXISTING });
       }
@@ -564,6 +572,7 @@ export interface LogSlack {
  * else it makes the whole text at once.
  */
 export class CompactedLog {
+  #started = false;
   #lines = 0;
   /** Characters appended since the last rewrite (or, right after it, what the caller said its lines take). */
   #chars = 0;
@@ -595,8 +604,15 @@ export class CompactedLog {
     if (tooLong || tooBig) this.compact(size, liveChars);
   }
 
-  /** Rewrites the log, in the background, as the lines that rebuild the state as it is now. */
+  /**
+   * Rewrites the log, in the background, as the lines that rebuild the state as it is now. Its owner calls it once it
+   * has read the log (or what came before it), at start: the file is made then if it is not there (see startFile).
+   */
   compact(size: number, liveChars = 0): void {
+    if (!this.#started) {
+      this.#started = true;
+      startFile(this.file);
+    }
     this.#lines = size;
     this.#chars = liveChars;
     this.writer.compact(this.file, () => {
@@ -629,6 +645,23 @@ function endTornLine(file: string): void {
       console.error(`[eventbridge] could not end the last line of ${file}:`, error);
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Makes a file appended to (a log, an archive's segment), empty, if it is not there yet (a new dataDir, a new
+ * segment), so that the first appends find it and are written as appends. Missing, the file was written whole by
+ * the first pass instead, from the state, asynchronously and in 512 KB writes, each waiting for a turn of the event
+ * loop: with a fan-out running (300 subscriptions, 8 publishes of 10 events at once) that pass took 6.4 s, and 7 of
+ * the 8 publishes were answered 503 (scale review, 2026-12-05). A failure here shows again, and is reported, when the
+ * file is written.
+ */
+export function startFile(file: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    closeSync(openSync(file, 'a'));
+  } catch {
+    // Reported by the write that meets it.
   }
 }
 

@@ -1,7 +1,7 @@
 // The events of one archive on disk, in segments, against real files: what a start reads, what retention drops,
 // what a replay selects, and that memory holds only the segment being written.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +95,20 @@ describe('SegmentedArchiveEvents', () => {
       '00000005.jsonl',
       'segments.json',
     ]);
+  });
+
+  // Scale review, 2026-12-05: a segment's file came with the first pass, written whole and asynchronously, which a busy
+  // server took seconds over while every PutEvents waited.
+  it('makes the file of a segment as it starts it, so that its first events are appended', async () => {
+    // Prepare
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    // Act
+    events.add(event(10, 10_000));
+    const atOnce = existsSync(join(dir, '00000001.jsonl'));
+    await writer.flush();
+    // Assess
+    expect(atOnce).toBe(true);
+    expect((await readFile(join(dir, '00000001.jsonl'), 'utf8')).split('\n')).toHaveLength(2);
   });
 
   it('holds in memory only the lines of the segment being written, once the others are on disk', async () => {
