@@ -606,12 +606,14 @@ export class CompactedLog {
 
   /**
    * Rewrites the log, in the background, as the lines that rebuild the state as it is now. Its owner calls it once it
-   * has read the log (or what came before it), at start: the file is made then if it is not there (see startFile).
+   * has read the log (or what came before it), at start: if the state is empty, the file is made then, empty, if it
+   * is not there (see startFile). Not otherwise: a state read from elsewhere (a file of an earlier version) would be
+   * shadowed at the next start by an empty log, should this one stop before its compaction lands.
    */
   compact(size: number, liveChars = 0): void {
     if (!this.#started) {
       this.#started = true;
-      startFile(this.file);
+      if (size === 0) startFile(this.file);
     }
     this.#lines = size;
     this.#chars = liveChars;

@@ -464,7 +464,7 @@ describe('CoalescingWriter: compacting a log in the background', () => {
 
   // Scale review, 2026-12-05: in a new dataDir the file came only with the start's compaction, in the background, so
   // the first appends found none and the pass wrote it whole, asynchronously: 6.4 s under a fan-out.
-  it("makes a log's missing file at its first compaction, before anything is written, so that appends find it", async () => {
+  it("makes an empty log's missing file at its first compaction, before anything is written, so that appends find it", async () => {
     // Prepare
     const writer = new CoalescingWriter();
     const lines: string[] = [];
@@ -480,6 +480,18 @@ describe('CoalescingWriter: compacting a log in the background', () => {
     // Assess: made at the owner's first compaction (not when opened, which must tell a new log from none), empty.
     expect([beforeCompaction, atOnce]).toEqual([false, true]);
     expect(await readFile(log, 'utf8')).toBe('"a"\n');
+  });
+
+  it('does not make an empty file for a log whose state came from elsewhere, which it would hide at the next start', () => {
+    // Prepare: a state of one line, read from a file of an earlier version (as queues.json was).
+    const writer = new CoalescingWriter();
+    const compacted = new CompactedLog(writer, log, () => ['kept']);
+    // Act
+    compacted.compact(1);
+    const atOnce = existsSync(log);
+    writer.close();
+    // Assess: the file comes with the compaction, holding the state, or not at all.
+    expect(atOnce).toBe(false);
   });
 
   it('catches up with many lines appended while the new text was written, in order', async () => {
