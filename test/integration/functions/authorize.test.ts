@@ -90,4 +90,21 @@ describe('authorize', () => {
     expect(again).toEqual({ kind: 'system', departmentId: 'tax', systemId: 'filing' });
     expect(registry.reads.findPrincipalByKeyHash).toBe(2);
   });
+
+  it('keeps a known key 30 s when told no cache time, as the deploy guide promises of a rotated admin key', async () => {
+    // Prepare
+    const { registry, clock, ports, cache } = setUp();
+    await authorize(ports, cache, `Bearer ${systemKey}`);
+    clock.now += 29_999;
+    // Act
+    const cached = await authorize(ports, cache, `Bearer ${systemKey}`);
+    const readsWhileCached = registry.reads.findPrincipalByKeyHash;
+    clock.now += 1;
+    const again = await authorize(ports, cache, `Bearer ${systemKey}`);
+    // Assess
+    expect(cached).toEqual({ kind: 'system', departmentId: 'tax', systemId: 'filing' });
+    expect(again).toEqual(cached);
+    expect(readsWhileCached).toBe(1);
+    expect(registry.reads.findPrincipalByKeyHash).toBe(2);
+  });
 });

@@ -1,3 +1,4 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   CONTRACT_PAGE_BYTES,
   getContract,
@@ -151,11 +152,13 @@ describe('registerContract', () => {
       { description: 'reworded', schema: { type: 'object' } },
       ['schema', 'description'],
     ],
+    // Not sharing_needs_new_major: the version itself is what is registered another way.
+    ['sharing', { sharing: 'restricted' }, ['sharing']],
   ])(
     'names what differs (%s) when the version exists with another definition',
     async (_, overrides, parts) => {
       // Prepare
-      const type = `tax.filing.named${parts.length}`;
+      const type = `tax.filing.named-${parts.join('-')}`;
       await registerContract(ports(), owner, body(type, '1.0.0'));
       const before = await tableSnapshot(test);
       // Act
@@ -196,6 +199,31 @@ describe('registerContract', () => {
     });
     expect(unchanged).toEqual(before);
     expect(nextMajor.created).toBe(true);
+  });
+
+  it('holds a major registered before the registry claimed its sharing to its versions’ sharing, writing nothing', async () => {
+    // Prepare: 1.0.0 stored as before owner items existed, so no claim of major 1's sharing stands in the way
+    await registerContract(ports(), owner, body('tax.filing.unclaimed', '1.0.0'));
+    await test.documentClient.send(
+      new DeleteCommand({
+        TableName: test.tableName,
+        Key: { pk: 'CONTRACT#tax.filing.unclaimed', sk: 'OWNER' },
+      }),
+    );
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      registerContract(ports(), owner, body('tax.filing.unclaimed', '1.1.0', { sharing: 'restricted' })),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 409,
+      code: 'sharing_needs_new_major',
+      message:
+        'tax.filing.unclaimed 1.0.0 is shared as "open"; every version of major 1 must be shared alike, so sharing it as "restricted" needs a new major version.',
+      fields: [{ field: '/sharing', message: 'major 1 is shared as open' }],
+    });
+    expect(await tableSnapshot(test)).toEqual(before);
   });
 
   it('lets only one of two versions of a major registered at once with different sharing in', async () => {
@@ -323,6 +351,35 @@ describe('registerContract', () => {
       const stored = await test.registry.listContractVersions(type);
       expect(stored.map((c) => c.ownerDepartment)).toEqual([winner.ownerDepartment]);
     }
+  });
+
+  it('takes a schema of exactly 256 KB as JSON and refuses one byte more with 413 schema_too_large, writing nothing', async () => {
+    // Prepare
+    const sized = (bytes: number) => {
+      const empty = JSON.stringify({ type: 'object', description: '' }).length;
+      return { type: 'object', description: 'x'.repeat(bytes - empty) };
+    };
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      registerContract(ports(), owner, body('tax.filing.sized', '1.0.0', { schema: sized(262_145) })),
+    );
+    const afterRefusal = await tableSnapshot(test);
+    const taken = await registerContract(
+      ports(),
+      owner,
+      body('tax.filing.sized', '1.0.0', { schema: sized(262_144) }),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 413,
+      code: 'schema_too_large',
+      message: "The schema is 262145 bytes as JSON; a contract's schema may be at most 262144 bytes.",
+      fields: [{ field: '/schema', message: 'is 262145 bytes, over 262144' }],
+    });
+    expect(afterRefusal).toEqual(before);
+    expect(taken.created).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(taken.contract.schema))).toBe(262_144);
   });
 
   it('refuses the admin key, which belongs to no department', async () => {

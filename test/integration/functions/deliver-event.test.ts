@@ -189,6 +189,32 @@ describe('deliverEvent', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  // As above, 127.0.0.1 stands for a public address (8.8.8.8) and 127.0.0.2 for an internal one (127.0.0.1).
+  it.each([
+    { order: 'after an allowed one', answers: ['127.0.0.1', '127.0.0.2'] },
+    { order: 'between allowed ones', answers: ['127.0.0.1', '127.0.0.2', '127.0.0.1'] },
+  ])(
+    'refuses a name one of whose several addresses is refused, $order, without connecting',
+    async ({ answers }) => {
+      // Prepare
+      const port = new URL(receiver.baseUrl).port;
+      const resolve = async () => answers.map((address) => ({ address, family: 4 }));
+      const options = {
+        headers: {},
+        body: '{}',
+        timeoutMs: 2_000,
+        refuseAddress: (address: string) => address !== '127.0.0.1',
+        resolve,
+      };
+      // Act
+      const error = await caught(() => postWebhook(new URL(`http://several.test:${port}/hook`), options));
+      // Assess
+      expect(error).toBeInstanceOf(RefusedAddressError);
+      expect((error as RefusedAddressError).address).toBe('127.0.0.2');
+      expect(receiver.received).toEqual([]);
+    },
+  );
+
   it('deployed, refuses a name its lookup resolves to an internal address, without connecting', async () => {
     // Prepare
     const port = new URL(receiver.baseUrl).port;

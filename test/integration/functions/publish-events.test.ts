@@ -7,11 +7,12 @@ import { ContractResolver } from '../../../functions/shared/contract-resolver.js
 import {
   BusRejectedError,
   BusUnavailableError,
+  type FieldProblem,
   type SharebusError,
 } from '../../../functions/shared/errors.js';
 import { problemOf } from '../../../functions/shared/problem.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
-import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
+import { SchemaValidator, ValidationTimeoutError } from '../../../functions/shared/schema-validator.js';
 import { type Harness, queueArn, startHarness } from '../eventbridge/harness.js';
 import {
   admin,
@@ -403,6 +404,33 @@ describe('publishEvents', () => {
       code: 'event_too_large',
       fields: [{ field: '/events/1/data' }],
     });
+    expect(await onBus()).toEqual([]);
+  });
+
+  it('names only the event validation stopped at, not one after it that was never checked, sending nothing', async () => {
+    // Prepare: a validator stopped by its time limit on the first event; the second is over 256 KB
+    class StoppedValidator extends SchemaValidator {
+      override validateEach(): FieldProblem[][] {
+        throw new ValidationTimeoutError([], 2_000);
+      }
+    }
+    const { ports, onBus } = await setUp();
+    const events = [
+      { type: TYPE, data: { companyId: 'costly' } },
+      { type: TYPE, data: { companyId: 'x'.repeat(256 * 1024) } },
+    ];
+    // Act
+    const error = await caught(() =>
+      publishEvents({ ...ports, validator: new StoppedValidator() }, filing, { events }),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'validation_timeout',
+      fields: [{ field: '/events/0/data', message: 'could not be checked within 2000 ms' }],
+    });
+    expect((error as SharebusError).fields).toHaveLength(1);
+    expect(error.message).toContain('; 1 events after it were not checked.');
     expect(await onBus()).toEqual([]);
   });
 

@@ -15,7 +15,7 @@ import { registerContract } from '../../../functions/contracts/contracts.js';
 import { DeliveryInputSchema } from '../../../functions/deliver/deliver-event.js';
 import { publishEvents } from '../../../functions/publish/publish-events.js';
 import { auditEntry } from '../../../functions/shared/audit.js';
-import { EventBridgeBus } from '../../../functions/shared/bus.js';
+import { EventBridgeBus, type SubscriptionRule } from '../../../functions/shared/bus.js';
 import { ContractResolver } from '../../../functions/shared/contract-resolver.js';
 import type { SharebusError } from '../../../functions/shared/errors.js';
 import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
@@ -33,6 +33,7 @@ import {
   listSubscriptions,
   reconcileRules,
   type SubscriptionPorts,
+  subscriptionView,
 } from '../../../functions/subscriptions/subscriptions.js';
 import { type Harness, LAMBDA_ARN, startHarness } from '../eventbridge/harness.js';
 import {
@@ -231,6 +232,11 @@ describe('createSubscription', () => {
     { policy: 'allow-http' as const, url: 'ftp://receiver.example.org/hook', why: 'another scheme' },
     { policy: 'allow-http' as const, url: '/hook', why: 'a relative URL' },
     { policy: 'allow-http' as const, url: 'https://user:secret@receiver.example.org/', why: 'credentials' },
+    {
+      policy: 'https-only' as const,
+      url: 'https://:s3cret@receiver.example.org/hook',
+      why: 'a password and no user name',
+    },
     { policy: 'https-only' as const, url: 'https://169.254.169.254/latest/', why: 'the metadata address' },
     { policy: 'https-only' as const, url: 'https://0x7f.1/hook', why: 'loopback in hex' },
     { policy: 'https-only' as const, url: 'https://[::ffff:10.0.0.5]/hook', why: 'a mapped private address' },
@@ -257,6 +263,28 @@ describe('createSubscription', () => {
     });
     expect(await tableSnapshot(test)).toEqual(before);
     expect(await ruleNames()).toEqual([]);
+  });
+
+  it('takes an endpoint of 2,048 characters and refuses one of 2,049 with 400 invalid_request, leaving nothing', async () => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    const sized = (length: number) => `${HOOK}/${'a'.repeat(length - HOOK.length - 1)}`;
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, endpoint: { url: sized(2_049) } }),
+    );
+    const afterRefusal = { table: await tableSnapshot(test), rules: await ruleNames() };
+    const made = await createSubscription(ports, grants, { type: TYPE, endpoint: { url: sized(2_048) } });
+    // Assess
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      fields: [{ field: '/endpoint/url', message: 'must be at most 2,048 characters' }],
+    });
+    expect(afterRefusal).toEqual({ table: before, rules: [] });
+    expect(made.endpoint.url).toHaveLength(2_048);
+    expect(await ruleNames()).toEqual([made.ruleName]);
   });
 
   it('accepts a plain http endpoint when the policy allows it', async () => {
@@ -609,8 +637,22 @@ describe('createSubscription', () => {
   });
 
   it("answers 409 subscription_exists for the department's same subscription again, naming it, and leaves nothing", async () => {
-    // Prepare
-    const { ports, ruleNames } = await setUp();
+    // Prepare: a bus that records the rules it is asked to put
+    const { busName, ports: plain, ruleNames } = await setUp();
+    const put: string[] = [];
+    class RecordingRulesBus extends EventBridgeBus {
+      override async putSubscriptionRule(rule: SubscriptionRule): Promise<void> {
+        put.push(rule.ruleName);
+        return super.putSubscriptionRule(rule);
+      }
+    }
+    const bus = new RecordingRulesBus({
+      client: harness.client,
+      busName,
+      deliverFunctionArn: LAMBDA_ARN,
+      backoffBaseMs: 1,
+    });
+    const ports = { ...plain, bus };
     const first = await createSubscription(ports, grants, { type: TYPE, endpoint: { url: HOOK } });
     const before = await tableSnapshot(test);
     // Act
@@ -626,6 +668,8 @@ describe('createSubscription', () => {
     });
     expect(await tableSnapshot(test)).toEqual(before);
     expect(await ruleNames()).toEqual([first.ruleName]);
+    // Found before any rule: not one put for the repeat and taken away again
+    expect(put).toEqual([first.ruleName]);
   });
 
   it("lets exactly one of two same subscriptions made at once in, and takes the other one's rule away", async () => {
@@ -825,6 +869,24 @@ describe('listSubscriptions and deleteSubscription', () => {
         fields: [{ field: 'nextToken', message: expect.any(String) }],
       });
     }
+  });
+
+  it('fills a page to exactly its size in bytes: views taking all of it are one page, one byte less makes two', async () => {
+    // Prepare: a department of its own, whose listing holds these two subscriptions only
+    const { ports } = await setUp();
+    const gardens = (await onboard(test.registry, 'parks', ['gardens'])).principals.gardens!;
+    const made = [];
+    for (const i of [1, 2]) {
+      made.push(await createSubscription(ports, gardens, { type: TYPE, endpoint: { url: `${HOOK}/${i}` } }));
+    }
+    const views = made.map(subscriptionView).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const bytes = views.reduce((sum, view) => sum + Buffer.byteLength(JSON.stringify(view)), 0);
+    // Act
+    const exact = await listSubscriptions(ports, gardens, undefined, bytes);
+    const short = await listSubscriptions(ports, gardens, undefined, bytes - 1);
+    // Assess
+    expect(exact).toEqual({ subscriptions: views });
+    expect(short).toEqual({ subscriptions: views.slice(0, 1), nextToken: expect.any(String) });
   });
 
   it('answers 404 to another department and leaves the subscription and its rule in place', async () => {

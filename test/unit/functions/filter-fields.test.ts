@@ -50,6 +50,8 @@ describe('fieldNoSchemaAllows', () => {
     ['fields below an open property', { address: { town: ['x'] } }, [{ properties: { address: {} } }]],
     ['an $or with one branch that may match', { $or: [{ companyName: ['x'] }, { size: ['y'] }] }, [closed]],
     ['a field that must not exist', { legacy: [{ exists: false }] }, [closed]],
+    // One condition of a field holding where it is absent is enough: EventBridge matches any of a field's conditions.
+    ['a field with a value or that must not exist', { legacy: ['x', { exists: false }] }, [closed]],
     // AWS matches these on an event without `legacy` (conformance cases content_exists_false, or-exists-parent).
     ['fields that must not exist below one that cannot', { legacy: { code: [{ exists: false }] } }, [closed]],
     [

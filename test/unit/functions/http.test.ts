@@ -218,14 +218,22 @@ describe('parseJsonBody', () => {
   });
 
   it.each([
-    { case: 'a missing body', body: undefined },
-    { case: 'an empty body', body: '' },
-    { case: 'a body that is not JSON', body: '{"a":' },
-  ])('answers 400 malformed_json for $case', ({ body }) => {
+    {
+      case: 'a missing body',
+      body: undefined,
+      message: 'The request body is empty; a JSON document is expected.',
+    },
+    { case: 'an empty body', body: '', message: 'The request body is empty; a JSON document is expected.' },
+    {
+      case: 'a body that is not JSON',
+      body: '{"a":',
+      message: expect.stringMatching(/^The request body is not valid JSON: /),
+    },
+  ])('answers 400 malformed_json for $case', ({ body, message }) => {
     // Act
     const error = thrown(() => parseJsonBody(apiEvent(body === undefined ? {} : { body })));
     // Assess
-    expect(error).toMatchObject({ status: 400, code: 'malformed_json' });
+    expect(error).toMatchObject({ status: 400, code: 'malformed_json', message });
   });
 
   it.each([

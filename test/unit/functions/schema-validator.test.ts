@@ -610,6 +610,21 @@ describe('SchemaValidator: what a schema may cost', () => {
     expect(() => shared.check(once)).not.toThrow();
   });
 
+  it('takes a schema applying exactly 10,000 subschemas to each item of an array, and refuses one more', () => {
+    // Prepare: the items' schema and its allOf entries, 1 + n subschemas applied to every item
+    const perItem = (entries: number) => ({
+      type: 'array',
+      items: { allOf: Array.from({ length: entries }, () => ({ minimum: 0 })) },
+    });
+    // Act
+    const over = thrown(() => shared.check(perItem(10_000)));
+    // Assess
+    expect(() => shared.check(perItem(9_999))).not.toThrow();
+    expect(over.fields).toEqual([
+      { field: '/schema', message: 'references expand past 10000 subschemas per repeated value' },
+    ]);
+  });
+
   it('takes recursive schemas whose references do not multiply: trees, tuples, dynamic references', () => {
     // Prepare
     const schemas = [
