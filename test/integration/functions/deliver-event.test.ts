@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { buildEnvelope } from '../../../contracts/envelope.js';
 import { DeliveryFailedError, deliverEvent } from '../../../functions/deliver/deliver-event.js';
-import { postWebhook, RefusedAddressError } from '../../../functions/deliver/webhook-post.js';
+import { postWebhook, RefusedAddressError, type Resolve } from '../../../functions/deliver/webhook-post.js';
 import { audit, subscription } from '../registry/harness.js';
 import { caught, closeClients, freshRegistry, type TestRegistry } from './harness.js';
 
@@ -86,6 +86,17 @@ afterAll(async () => {
   await receiver.close();
   closeClients();
 });
+
+/** postWebhook's options connecting only to 127.0.0.1 (standing for a public address), names resolved by `resolve`. */
+function onlyLoopbackOne(resolve: Resolve) {
+  return {
+    headers: {},
+    body: '{}',
+    timeoutMs: 2_000,
+    refuseAddress: (address: string) => address !== '127.0.0.1',
+    resolve,
+  };
+}
 
 describe('deliverEvent', () => {
   it('POSTs the CloudEvent as application/cloudevents+json and reports the 2xx status', async () => {
@@ -170,13 +181,7 @@ describe('deliverEvent', () => {
       lookups.push(hostname);
       return [{ address: answers[lookups.length - 1] ?? '127.0.0.2', family: 4 }];
     };
-    const options = {
-      headers: {},
-      body: '{}',
-      timeoutMs: 2_000,
-      refuseAddress: (address: string) => address !== '127.0.0.1',
-      resolve,
-    };
+    const options = onlyLoopbackOne(resolve);
     const url = new URL(`http://rebind.test:${port}/hook`);
     // Act
     const first = await postWebhook(url, options);
@@ -198,14 +203,7 @@ describe('deliverEvent', () => {
     async ({ answers }) => {
       // Prepare
       const port = new URL(receiver.baseUrl).port;
-      const resolve = async () => answers.map((address) => ({ address, family: 4 }));
-      const options = {
-        headers: {},
-        body: '{}',
-        timeoutMs: 2_000,
-        refuseAddress: (address: string) => address !== '127.0.0.1',
-        resolve,
-      };
+      const options = onlyLoopbackOne(async () => answers.map((address) => ({ address, family: 4 })));
       // Act
       const error = await caught(() => postWebhook(new URL(`http://several.test:${port}/hook`), options));
       // Assess
