@@ -480,26 +480,27 @@ export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' |
   const wanted = new Set(subscriptions.map((subscription) => subscription.ruleName));
   // RECONCILE_CONCURRENCY rules at once, so that the writes the embedded EventBridge answers each call after are
   // shared: one after another, 300 subscriptions held the start 34 to 35 s while the 48,000 deliveries the last run
-  // left resumed (10 s at 16 at once), and one start 57 s (scale review, 2026-12-05). With nothing resumed it makes no
-  // difference: 2,000 subscriptions started in 4.6 to 5.0 s either way. A failure stops the others taking more.
+  // left resumed (10 s at 16 at once; scale review, 2026-12-05). With nothing resumed it makes no difference: 2,000
+  // subscriptions started in 4.6 to 5.0 s either way. A failure stops the others taking more, and is thrown once
+  // those under way have ended, so that none puts a rule after the caller has given up (diff review).
   let next = 0;
-  let failed = false;
+  let failure: { readonly error: unknown } | undefined;
   const worker = async () => {
     for (
       let subscription = subscriptions[next++];
-      subscription && !failed;
+      subscription && !failure;
       subscription = subscriptions[next++]
     ) {
       try {
         const contract = await ports.contracts.resolve(subscription.type, subscription.version);
         await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
       } catch (error) {
-        failed = true;
-        throw error;
+        failure ??= { error };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, subscriptions.length) }, worker));
+  if (failure) throw failure.error;
   let removed = 0;
   for (const name of await ports.bus.listRuleNames(SUBSCRIPTION_RULE_PREFIX)) {
     if (!wanted.has(name)) {

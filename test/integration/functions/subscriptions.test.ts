@@ -958,6 +958,49 @@ describe('listSubscriptions and deleteSubscription', () => {
 });
 
 describe('reconcileRules', () => {
+  // Diff review, 2026-12-05: with rules put 16 at once, a failure was thrown at once, and the others went on putting
+  // rules after the runtime's start had given up and stopped the bus.
+  it('throws the first failure only once the puts under way have ended, and starts none after it', async () => {
+    // Prepare: 40 subscriptions in a registry of their own; the bus fails the 4th put and counts those running.
+    const own = await freshRegistry();
+    const owner = (await onboard(own.registry, 'tax', ['filing'])).principals.filing!;
+    await registerContract({ registry: own.registry, validator, now: clockAt(NOW) }, owner, {
+      type: TYPE,
+      version: '1.0.0',
+      description: TYPE,
+      sharing: 'open',
+      schema,
+    });
+    const { busName, ports: plain } = await setUp({ registry: own.registry });
+    for (let i = 0; i < 40; i++) {
+      await createSubscription(plain, owner, { type: TYPE, endpoint: { url: `${HOOK}/${i}` } });
+    }
+    let started = 0;
+    let running = 0;
+    class FailingFourthBus extends EventBridgeBus {
+      override async putSubscriptionRule(rule: SubscriptionRule): Promise<void> {
+        started++;
+        if (started === 4) throw new Error('the 4th put fails');
+        running++;
+        try {
+          await super.putSubscriptionRule(rule);
+        } finally {
+          running--;
+        }
+      }
+    }
+    const bus = new FailingFourthBus({ client: harness.client, busName, deliverFunctionArn: LAMBDA_ARN });
+    // Act
+    const error = await caught(() => reconcileRules({ ...plain, bus }));
+    const whenThrown = { started, running };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Assess: at most the 16 first taken were put; nothing was running when it threw, and nothing started since.
+    expect(error.message).toBe('the 4th put fails');
+    expect(whenThrown.running).toBe(0);
+    expect(whenThrown.started).toBeLessThanOrEqual(16);
+    expect(started).toBe(whenThrown.started);
+  });
+
   it('re-creates missing rules, removes orphaned sharebus rules and leaves other rules alone', async () => {
     // Prepare
     const own = await freshRegistry();
