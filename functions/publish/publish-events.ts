@@ -196,7 +196,7 @@ export async function publishEvents(
     const unchecked = checked.length - error.index - 1;
     stopped = new UnprocessableError(
       'validation_timeout',
-      `Checking the request's data took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version})${unchecked > 0 ? `; ${unchecked} events after it were not checked` : ''}. Nothing was published. The contract's schema costs too much for this data: send less of it at once, or ask the contract's owner for a simpler schema.`,
+      `Checking the request's data took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version})${unchecked === 1 ? '; 1 event after it was not checked' : unchecked > 1 ? `; ${unchecked} events after it were not checked` : ''}. Nothing was published. The contract's schema costs too much for this data: send less of it at once, or ask the contract's owner for a simpler schema.`,
       { fields: [{ field: at.prefix, message: `could not be checked within ${error.timeoutMs} ms` }] },
     );
   }

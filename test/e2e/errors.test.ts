@@ -635,7 +635,7 @@ describe('refused requests', () => {
       code: 'validation_timeout',
       field: '/events/0/data/areaM2',
       detail:
-        /stopped at \/events\/1\/data \(land\.parcel\.listed 1\.0\.0\); 1 events after it were not checked\. Nothing was published/,
+        /stopped at \/events\/1\/data \(land\.parcel\.listed 1\.0\.0\); 1 event after it was not checked\. Nothing was published/,
       publishes: true,
     },
     {

@@ -430,7 +430,7 @@ describe('publishEvents', () => {
       fields: [{ field: '/events/0/data', message: 'could not be checked within 2000 ms' }],
     });
     expect((error as SharebusError).fields).toHaveLength(1);
-    expect(error.message).toContain('; 1 events after it were not checked.');
+    expect(error.message).toContain('; 1 event after it was not checked.');
     expect(await onBus()).toEqual([]);
   });
 
