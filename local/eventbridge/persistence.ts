@@ -28,8 +28,9 @@ const APPEND_TO_EXISTING = constants.O_WRONLY | constants.O_APPEND;
  * subscriptions and 8 publishes of 10 events at once start 24,000 deliveries, and with 1,000 deliver functions
  * running each turn took some 250 ms, so a PutEvents waited 1.6 to 6.7 s for its write and the publish function
  * answered 503 for events it had published (scale review, 2026-12-05; it was 256 KB, and such a batch is 1 to 5 MB).
- * Written synchronously, 16 MB took 106 ms on this 2-core machine under load; only a larger backlog goes
- * asynchronously, so that it does not stall the server longer.
+ * Written synchronously, 16 MB took 106 ms on this 2-core machine under load (31 to 52 ms idle); only a larger
+ * batch goes asynchronously, so that it does not stall the server longer. The bound is per file: a pass appending to
+ * several (retries, Lambda invocations, an archive's segment) may write more at once.
  */
 const SYNC_APPEND_BYTES = 16 * 1024 * 1024;
 
