@@ -526,8 +526,28 @@ function describe(error: ErrorObject, prefix: string): FieldProblem {
 /** Ajv's MissingRefError: the reference as written, and the id it was resolved against. */
 const UNRESOLVED_REF = /^can't resolve reference (.*) from id .*$/s;
 
-/** Keywords whose values are data, not schemas: a `$ref` in them is a value, never followed. */
-const DATA_KEYWORDS: ReadonlySet<string> = new Set(['const', 'enum', 'examples', 'default']);
+/**
+ * Keywords whose value is a schema, or a list of schemas (`allOf`, `prefixItems`, draft-07's `items` as a list), in
+ * draft 2020-12 or draft-07. Any other keyword's value is not looked in: data (`const`, `enum`, `examples`,
+ * `default`), annotations of other vocabularies (OpenAPI's `example`, `x-...`), which Ajv ignores.
+ */
+const SCHEMA_KEYWORDS: ReadonlySet<string> = new Set([
+  'additionalProperties',
+  'unevaluatedProperties',
+  'propertyNames',
+  'items',
+  'prefixItems',
+  'additionalItems',
+  'unevaluatedItems',
+  'contains',
+  'not',
+  'if',
+  'then',
+  'else',
+  'allOf',
+  'anyOf',
+  'oneOf',
+]);
 /** Keywords whose values map names (which may be any word) to schemas. */
 const NAMED_SCHEMAS: ReadonlySet<string> = new Set([
   'properties',
@@ -535,34 +555,38 @@ const NAMED_SCHEMAS: ReadonlySet<string> = new Set([
   '$defs',
   'definitions',
   'dependentSchemas',
+  'dependencies',
 ]);
 
 /**
  * The first place in the schema `node` (under `at`) where `found` finds what it looks for, as a JSON Pointer. Only
- * schemas are looked in: not data values (`const`, `enum`, `examples`, `default`), and the keys of a map of schemas
- * (`names`: `properties`, `$defs`, ...) are names, not keywords.
+ * schemas are looked in, through the keywords that hold them (SCHEMA_KEYWORDS, NAMED_SCHEMAS): the same text in a
+ * `default`, an `example` or an `x-` annotation is not where Ajv met it (diff review, 2026-12-05).
  */
 function schemaPointer(
   node: unknown,
   at: string,
   found: (schema: Readonly<Record<string, unknown>>, at: string) => string | undefined,
-  names = false,
 ): string | undefined {
-  if (typeof node !== 'object' || node === null) return undefined;
-  const record = node as Record<string, unknown>;
-  const schema = !names && !Array.isArray(node);
-  if (schema) {
-    const here = found(record, at);
-    if (here !== undefined) return here;
-  }
-  for (const [key, value] of Object.entries(record)) {
-    if (schema && DATA_KEYWORDS.has(key)) continue;
-    const inner = schemaPointer(
-      value,
-      `${at}/${escapePointerSegment(key)}`,
-      found,
-      schema && NAMED_SCHEMAS.has(key),
-    );
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
+  const schema = node as Record<string, unknown>;
+  const here = found(schema, at);
+  if (here !== undefined) return here;
+  for (const [key, value] of Object.entries(schema)) {
+    const path = `${at}/${escapePointerSegment(key)}`;
+    let inner: string | undefined;
+    if (NAMED_SCHEMAS.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [name, named] of Object.entries(value)) {
+        inner ??= schemaPointer(named, `${path}/${escapePointerSegment(name)}`, found);
+      }
+    } else if (SCHEMA_KEYWORDS.has(key)) {
+      inner = Array.isArray(value)
+        ? value.reduce<string | undefined>(
+            (first, item, i) => first ?? schemaPointer(item, `${path}/${i}`, found),
+            undefined,
+          )
+        : schemaPointer(value, path, found);
+    }
     if (inner !== undefined) return inner;
   }
   return undefined;

@@ -136,8 +136,10 @@ describe('SchemaValidator with patterns', () => {
     const key = caught({ patternProperties: { '^x-(?!y)': { type: 'string' } } });
     const invalid = caught({ properties: { code: { type: 'string', pattern: '(?i)abc' } } });
     const inArray = caught({ allOf: [{ type: 'string' }, { pattern: '(?=a)a' }] });
-    // The same text in data (a default, an example) is a value, not the pattern at fault.
+    // The same text in data (a default, an example) or an annotation is a value, not the pattern at fault.
     const besideData = caught({
+      example: { pattern: '(?=b)b' },
+      'x-doc': { patternProperties: { '(?=b)b': {} } },
       examples: [{ pattern: '(?=b)b' }],
       properties: {
         a: { default: { pattern: '(?=b)b' }, const: { patternProperties: { '(?=b)b': {} } } },

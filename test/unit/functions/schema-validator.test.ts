@@ -442,6 +442,16 @@ describe('SchemaValidator.check', () => {
       'does not resolve: nothing in the schema is there',
     ],
     [
+      "beside the same words in another vocabulary's annotations (example, x-...), which Ajv ignores",
+      {
+        example: { $ref: '#/nope' },
+        'x-links': [{ $ref: '#/nope' }],
+        prefixItems: [{ type: 'string' }, { $ref: '#/nope' }],
+      },
+      '/schema/prefixItems/1/$ref',
+      'does not resolve: nothing in the schema is there',
+    ],
+    [
       'to its own document by its $id',
       { $id: 'https://example.com/a.json', properties: { a: { $ref: 'a.json#/nope' } } },
       '/schema/properties/a/$ref',
