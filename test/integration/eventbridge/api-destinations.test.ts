@@ -190,6 +190,19 @@ async function routeTo(h: Harness, destinationArn: string, target: Partial<Targe
   expect(put.FailedEntryCount).toBe(0);
 }
 
+/** Puts `count` orders in one PutEvents, `{"n":1}` to `{"n":count}`. */
+async function publishNumbered(h: Harness, count: number): Promise<void> {
+  await h.client.send(
+    new PutEventsCommand({
+      Entries: Array.from({ length: count }, (_, i) => ({
+        Source: 'orders',
+        DetailType: 'Order Placed',
+        Detail: `{"n":${i + 1}}`,
+      })),
+    }),
+  );
+}
+
 async function publish(h: Harness, detail: object): Promise<string> {
   const out = await h.client.send(
     new PutEventsCommand({
@@ -956,15 +969,7 @@ describe('embedded EventBridge: calling API destinations', () => {
     // Prepare: one call a second, 4 events; delayScale 1 here, so the waiting calls would go out 1 s apart.
     receiver = await startReceiver();
     const slow = await rateLimited(1, receiver);
-    await slow.client.send(
-      new PutEventsCommand({
-        Entries: [1, 2, 3, 4].map((n) => ({
-          Source: 'orders',
-          DetailType: 'Order Placed',
-          Detail: `{"n":${n}}`,
-        })),
-      }),
-    );
+    await publishNumbered(slow, 4);
     while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     // Act
     await slow.close();
@@ -1008,15 +1013,7 @@ describe('embedded EventBridge: calling API destinations', () => {
     const slow = await rateLimited(1, receiver);
     try {
       // Act
-      await slow.client.send(
-        new PutEventsCommand({
-          Entries: [1, 2, 3].map((n) => ({
-            Source: 'orders',
-            DetailType: 'Order Placed',
-            Detail: `{"n":${n}}`,
-          })),
-        }),
-      );
+      await publishNumbered(slow, 3);
       const counted = await callsSpread(slow, receiver);
       // Assess: the other two a second apart (so none within 400 ms of the first), all three in the end.
       expect(counted).toEqual({ early: 1, all: 3 });
@@ -1158,15 +1155,7 @@ describe('embedded EventBridge: OAuth connections', () => {
     );
     await routeTo(h, ApiDestinationArn ?? '');
     // Act: five events at once.
-    await h.client.send(
-      new PutEventsCommand({
-        Entries: [1, 2, 3, 4, 5].map((n) => ({
-          Source: 'orders',
-          DetailType: 'Order Placed',
-          Detail: `{"n":${n}}`,
-        })),
-      }),
-    );
+    await publishNumbered(h, 5);
     await waitFor(() => endpoint.received.length === 2);
     await sleep(100);
     answer();
@@ -1258,15 +1247,7 @@ describe('embedded EventBridge: OAuth connections', () => {
         }),
       );
       await routeTo(slow, ApiDestinationArn ?? '');
-      await slow.client.send(
-        new PutEventsCommand({
-          Entries: [1, 2, 3].map((n) => ({
-            Source: 'orders',
-            DetailType: 'Order Placed',
-            Detail: `{"n":${n}}`,
-          })),
-        }),
-      );
+      await publishNumbered(slow, 3);
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       // Act
       release();
