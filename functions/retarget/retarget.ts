@@ -3,6 +3,7 @@
 // that changes those settings runs this (the stack's SubscriptionTargets resource) for the earlier ones to follow.
 // Only targets are put, and only where the rule still has one: no rule is made or removed here, so a subscription
 // being made or deleted meanwhile cannot be left with a rule and no record, or the other way round.
+import { eachAtMost } from '../shared/at-most.js';
 import type { Bus, RetargetOutcome } from '../shared/bus.js';
 import type { Registry } from '../shared/registry/registry.js';
 
@@ -43,29 +44,23 @@ export async function retargetSubscriptions(ports: RetargetPorts): Promise<Retar
   const subscriptions = await beforeDeadline(ports.registry.listSubscriptions(), ports.deadline, now);
   const outcomes: Record<RetargetOutcome, string[]> = { updated: [], unchanged: [], missing: [] };
   const failed: RetargetFailure[] = [];
-  let next = 0;
   let notReached = 0;
-  const worker = async () => {
-    while (next < subscriptions.length) {
-      const subscription = subscriptions[next++];
-      if (subscription === undefined) return;
-      if (now() >= ports.deadline) {
-        notReached++;
-        continue;
-      }
-      try {
-        const outcome = await ports.bus.retargetSubscriptionRule({
-          ruleName: subscription.ruleName,
-          subscriptionId: subscription.id,
-        });
-        outcomes[outcome].push(subscription.id);
-      } catch (error) {
-        failed.push({ subscriptionId: subscription.id, message: messageOf(error) });
-      }
+  // Each subscription's outcome is kept, a failure too: none stops the others.
+  await eachAtMost(subscriptions, ports.concurrency ?? 4, async (subscription) => {
+    if (now() >= ports.deadline) {
+      notReached++;
+      return;
     }
-  };
-  const concurrency = Math.max(1, ports.concurrency ?? 4);
-  await Promise.all(Array.from({ length: Math.min(concurrency, subscriptions.length) }, worker));
+    try {
+      const outcome = await ports.bus.retargetSubscriptionRule({
+        ruleName: subscription.ruleName,
+        subscriptionId: subscription.id,
+      });
+      outcomes[outcome].push(subscription.id);
+    } catch (error) {
+      failed.push({ subscriptionId: subscription.id, message: messageOf(error) });
+    }
+  });
   return {
     subscriptions: subscriptions.length,
     updated: outcomes.updated.length,

@@ -7,6 +7,7 @@ import { busSource, majorPrefix } from '../../contracts/envelope.js';
 import { ContractTypeSchema, DepartmentIdSchema, SemverSchema } from '../../contracts/naming.js';
 import { SUBSCRIPTION_RULE_PREFIX } from '../routes.js';
 import { requireSystem } from '../shared/access.js';
+import { eachAtMost } from '../shared/at-most.js';
 import { auditEntry } from '../shared/audit.js';
 import { type Bus, InvalidRulePatternError, RulesQuotaError } from '../shared/bus.js';
 import type { EndpointPolicy } from '../shared/config.js';
@@ -481,26 +482,12 @@ export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' |
   // RECONCILE_CONCURRENCY rules at once, so that the writes the embedded EventBridge answers each call after are
   // shared: one after another, 300 subscriptions held the start 34 to 35 s while the 48,000 deliveries the last run
   // left resumed (10 s at 16 at once; scale review, 2026-12-05). With nothing resumed it makes no difference: 2,000
-  // subscriptions started in 4.6 to 5.0 s either way. A failure stops the others taking more, and is thrown once
-  // those under way have ended, so that none puts a rule after the caller has given up (diff review).
-  let next = 0;
-  let failure: { readonly error: unknown } | undefined;
-  const worker = async () => {
-    for (
-      let subscription = subscriptions[next++];
-      subscription && !failure;
-      subscription = subscriptions[next++]
-    ) {
-      try {
-        const contract = await ports.contracts.resolve(subscription.type, subscription.version);
-        await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RECONCILE_CONCURRENCY, subscriptions.length) }, worker));
-  if (failure) throw failure.error;
+  // subscriptions started in 4.6 to 5.0 s either way. A failure is thrown once the puts under way have ended, so that
+  // none puts a rule after the caller has given up (diff review).
+  await eachAtMost(subscriptions, RECONCILE_CONCURRENCY, async (subscription) => {
+    const contract = await ports.contracts.resolve(subscription.type, subscription.version);
+    await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
+  });
   let removed = 0;
   for (const name of await ports.bus.listRuleNames(SUBSCRIPTION_RULE_PREFIX)) {
     if (!wanted.has(name)) {
