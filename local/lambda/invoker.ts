@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionName, functionTimeoutMs } from '../../functions/routes.js';
 import { ENV } from '../../functions/shared/config.js';
+import { invocationContext, localInvokeStore } from './invoke-store.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -217,7 +218,12 @@ async function run(
   });
   try {
     const request = JSON.parse(payload(event, context.functionName, 'request')) as unknown;
-    const result = await Promise.race([handlers[name](request, context), timedOut]);
+    // In a context of its own, so that its logs carry its name and request id, not another invocation's.
+    const store = localInvokeStore(LOCAL_CONCURRENCY);
+    const handled = store.run(invocationContext(context.awsRequestId), () =>
+      handlers[name](request, context),
+    );
+    const result = await Promise.race([handled, timedOut]);
     return result === undefined ? undefined : JSON.parse(payload(result, context.functionName, 'response'));
   } finally {
     clearTimeout(timer);

@@ -1,6 +1,9 @@
+import { jest } from '@jest/globals';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { FUNCTION_TIMEOUT_SECONDS, FUNCTIONS, type FunctionName } from '../../../functions/routes.js';
 import { ENV } from '../../../functions/shared/config.js';
+import { lambdaContextLogs, logger } from '../../../functions/shared/logger.js';
 import {
   invoke,
   LambdaPayloadTooLargeError,
@@ -262,5 +265,78 @@ describe('local Lambda invoker: concurrency', () => {
     // Assess
     expect(most).toBe(3);
     expect(await all).toEqual([1, 2, 3]);
+  });
+});
+
+describe('local Lambda invoker: each invocation logs as itself', () => {
+  /** The JSON lines Powertools writes while `act` runs. */
+  async function logLines(act: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await act();
+    } finally {
+      write.mockRestore();
+    }
+    return lines
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  it('keeps the function name, request id and appended keys of invocations running at once apart', async () => {
+    // Prepare: the handlers' own logger and middleware; a publish waits, mid-invocation, while a delivery runs whole.
+    let release = (): void => {};
+    const publishWaits = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handler = middy(async (event: { who: string }, context: Context) => {
+      logger.appendKeys({ who: event.who });
+      if (event.who === 'publish') await publishWaits;
+      logger.info(`logged by ${event.who}`);
+      return context.awsRequestId;
+    }).use(lambdaContextLogs());
+    const handlers = handlersOf(handler as unknown as LocalHandler);
+    const requestIds: unknown[] = [];
+    // Act
+    const lines = await logLines(async () => {
+      const publish = invoke(handlers, 'publish', { who: 'publish' });
+      requestIds.push(await invoke(handlers, 'deliver', { who: 'deliver' }));
+      release();
+      requestIds.unshift(await publish);
+      logger.info('logged between invocations');
+    });
+    // Assess: before, the publish's line carried the delivery's name and request id, and not its own key.
+    const fields = ({ message, function_name, function_request_id, who }: Record<string, unknown>) => ({
+      message,
+      function_name,
+      function_request_id,
+      who,
+    });
+    expect(lines.map(fields)).toEqual([
+      {
+        message: 'logged by deliver',
+        function_name: 'sharebus-deliver',
+        function_request_id: requestIds[1],
+        who: 'deliver',
+      },
+      {
+        message: 'logged by publish',
+        function_name: 'sharebus-publish',
+        function_request_id: requestIds[0],
+        who: 'publish',
+      },
+      {
+        message: 'logged between invocations',
+        function_name: undefined,
+        function_request_id: undefined,
+        who: undefined,
+      },
+    ]);
+    expect(requestIds[0]).not.toEqual(requestIds[1]);
   });
 });
