@@ -203,6 +203,11 @@ async function publishNumbered(h: Harness, count: number): Promise<void> {
   );
 }
 
+/** The object's keys, lower-cased, as an object (for `in`). */
+function lowerKeys(object: Record<string, string>): Record<string, true> {
+  return Object.fromEntries(Object.keys(object).map((k) => [k.toLowerCase(), true]));
+}
+
 async function publish(h: Harness, detail: object): Promise<string> {
   const out = await h.client.send(
     new PutEventsCommand({
@@ -421,6 +426,36 @@ describe('embedded EventBridge: connections', () => {
     });
   });
 
+  it('lists only the connections in the state asked for', async () => {
+    // Prepare
+    await basicConnection(h, 'kept');
+    await basicConnection(h, 'dropped');
+    await h.client.send(new DeauthorizeConnectionCommand({ Name: 'dropped' }));
+    // Act
+    const listed = await h.client.send(new ListConnectionsCommand({ ConnectionState: 'DEAUTHORIZED' }));
+    // Assess
+    expect(listed.Connections?.map((c) => c.Name)).toEqual(['dropped']);
+  });
+
+  it('goes back to no customer managed key when an update gives an empty KmsKeyIdentifier', async () => {
+    // Prepare
+    await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'orders-api',
+        AuthorizationType: 'BASIC',
+        AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
+        KmsKeyIdentifier: 'alias/orders',
+      }),
+    );
+    const before = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
+    // Act
+    await h.client.send(new UpdateConnectionCommand({ Name: 'orders-api', KmsKeyIdentifier: '' }));
+    const after = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
+    // Assess
+    expect(before.KmsKeyIdentifier).toBe('alias/orders');
+    expect(after.KmsKeyIdentifier).toBeUndefined();
+  });
+
   it('deauthorizes a connection: its parameters and secret go, and its API destinations turn INACTIVE', async () => {
     // Prepare
     const connectionArn = await basicConnection(h);
@@ -569,7 +604,36 @@ describe('embedded EventBridge: API destinations', () => {
     expect((await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations).toEqual([]);
   });
 
-  it('refuses an endpoint that holds credentials in its URL, which no HTTP client sends', async () => {
+  it.each([
+    ['a user and password', 'https://user:pw@orders.example/events'],
+    ['a user alone', 'https://user@orders.example/events'],
+  ])(
+    'refuses an endpoint that holds credentials in its URL (%s), which no HTTP client sends',
+    async (_, endpoint) => {
+      // Prepare
+      const connectionArn = await basicConnection(h);
+      // Act
+      const refused = await caught(() =>
+        h.client.send(
+          new CreateApiDestinationCommand({
+            Name: 'orders',
+            ConnectionArn: connectionArn,
+            InvocationEndpoint: endpoint,
+            HttpMethod: 'POST',
+          }),
+        ),
+      );
+      // Assess
+      expect(refused).toMatchObject({
+        name: 'ValidationException',
+        message:
+          'Parameter InvocationEndpoint is not valid. Reason: the endpoint must not hold credentials; a connection holds them.',
+      });
+      expect((await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations).toEqual([]);
+    },
+  );
+
+  it('refuses an endpoint that is not an HTTP URL, keeping nothing', async () => {
     // Prepare
     const connectionArn = await basicConnection(h);
     // Act
@@ -578,7 +642,7 @@ describe('embedded EventBridge: API destinations', () => {
         new CreateApiDestinationCommand({
           Name: 'orders',
           ConnectionArn: connectionArn,
-          InvocationEndpoint: 'https://user:pw@orders.example/events',
+          InvocationEndpoint: 'ftp://orders.example/events',
           HttpMethod: 'POST',
         }),
       ),
@@ -587,9 +651,27 @@ describe('embedded EventBridge: API destinations', () => {
     expect(refused).toMatchObject({
       name: 'ValidationException',
       message:
-        'Parameter InvocationEndpoint is not valid. Reason: the endpoint must not hold credentials; a connection holds them.',
+        'Parameter ftp://orders.example/events is not valid. Reason: the endpoint must be an https:// URL.',
     });
     expect((await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations).toEqual([]);
+  });
+
+  it('lists only the API destinations of the connection asked for', async () => {
+    // Prepare
+    await ordersDestination(h, await basicConnection(h, 'orders-api'));
+    const otherArn = await basicConnection(h, 'billing-api');
+    await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'billing',
+        ConnectionArn: otherArn,
+        InvocationEndpoint: 'https://billing.example/events',
+        HttpMethod: 'POST',
+      }),
+    );
+    // Act
+    const listed = await h.client.send(new ListApiDestinationsCommand({ ConnectionArn: otherArn }));
+    // Assess
+    expect(listed.ApiDestinations?.map((d) => d.Name)).toEqual(['billing']);
   });
 
   it('asks a RoleArn of an API destination target, as AWS does', async () => {
@@ -753,6 +835,137 @@ describe('embedded EventBridge: calling API destinations', () => {
     expect(h.eventBridge.deadLetters.list()).toEqual([]);
   });
 
+  it.each([409, 500])(
+    'retries a %i, as AWS does, and delivers once the endpoint recovers',
+    async (status) => {
+      // Prepare
+      receiver = await startReceiver([status]);
+      await routeTo(h, await destination('/events', await basicConnection(h)));
+      // Act
+      await publish(h, { orderId: '1' });
+      // Assess
+      expect(receiver.received.map((r) => r.method)).toEqual(['POST', 'POST']);
+      expect(h.eventBridge.deadLetters.list()).toEqual([]);
+    },
+  );
+
+  it.each(['GET', 'HEAD'] as const)('sends a %s call without a body', async (method) => {
+    // Prepare
+    receiver = await startReceiver();
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: await basicConnection(h),
+        InvocationEndpoint: `${receiver.url}/events`,
+        HttpMethod: method,
+      }),
+    );
+    await routeTo(h, ApiDestinationArn ?? '');
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => [r.method, r.body, r.headers['content-length']])).toEqual([
+      [method, '', undefined],
+    ]);
+  });
+
+  it('encodes a path parameter value whole, its slashes and question marks included', async () => {
+    // Prepare
+    receiver = await startReceiver();
+    await routeTo(h, await destination('/orders/*/events', await basicConnection(h)), {
+      HttpParameters: { PathParameterValues: ['$.detail.orderId'] },
+    });
+    // Act
+    await publish(h, { orderId: 'a/b?c#d' });
+    // Assess
+    expect(receiver.received.map((r) => r.url)).toEqual(['/orders/a%2Fb%3Fc%23d/events']);
+  });
+
+  it('takes a parameter value that does not start with "$." as written, a lone "$" included', async () => {
+    // Prepare
+    receiver = await startReceiver();
+    await routeTo(h, await destination('/events', await basicConnection(h)), {
+      HttpParameters: { QueryStringParameters: { whole: '$', price: '$5' } },
+    });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.url)).toEqual(['/events?whole=%24&price=%245']);
+  });
+
+  it("leaves out the headers AWS's guide says EventBridge removes, whoever sets them", async () => {
+    // Prepare
+    receiver = await startReceiver();
+    const removed = {
+      TE: 'trailers',
+      Via: '1.1 proxy',
+      From: 'ops@orders.example',
+      Pragma: 'no-cache',
+      Warning: '199 - "x"',
+      'Max-Forwards': '3',
+      Origin: 'https://orders.example',
+      Referer: 'https://orders.example/',
+      Forwarded: 'for=192.0.2.1',
+      'Cache-Control': 'no-cache',
+      'If-Match': '"v1"',
+      Date: 'Tue, 01 Dec 2026 00:00:00 GMT',
+    };
+    const connectionArn = await basicConnection(h, 'orders-api', {
+      HeaderParameters: [{ Key: 'A-IM', Value: 'feed' }],
+    });
+    await routeTo(h, await destination('/events', connectionArn), {
+      HttpParameters: { HeaderParameters: { ...removed, 'x-kept': 'yes' } },
+    });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    const headers = receiver.received[0]?.headers ?? {};
+    expect(headers['x-kept']).toBe('yes');
+    expect(Object.keys(headers).filter((name) => name === 'a-im' || name in lowerKeys(removed))).toEqual([]);
+  });
+
+  it('sends an Input that is not a JSON object as it is, without the body parameters', async () => {
+    // Prepare
+    receiver = await startReceiver();
+    const connectionArn = await basicConnection(h, 'orders-api', {
+      BodyParameters: [{ Key: 'tenant', Value: 'tax' }],
+    });
+    await routeTo(h, await destination('/events', connectionArn), { Input: '"order placed"' });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.body)).toEqual(['"order placed"']);
+    expect(h.eventBridge.deadLetters.list()).toEqual([]);
+  });
+
+  it('shows at most 256 characters of an answer in the dead letter', async () => {
+    // Prepare
+    receiver = await startReceiver([{ status: 400, body: 'e'.repeat(1000) }]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(h.eventBridge.deadLetters.list().map((d) => d.errorMessage)).toEqual([
+      `POST ${receiver.url}/events answered HTTP 400: ${'e'.repeat(256)}`,
+    ]);
+  });
+
+  it('dead-letters an event whose API destination was made again under its name: the target names the old one', async () => {
+    // Prepare
+    receiver = await startReceiver();
+    const connectionArn = await basicConnection(h);
+    await routeTo(h, await destination('/events', connectionArn));
+    await h.client.send(new DeleteApiDestinationCommand({ Name: 'orders' }));
+    await destination('/events', connectionArn);
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received).toEqual([]);
+    expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
+      ['NO_RESOURCE', 0],
+    ]);
+  });
+
   it('does not retry a 400, and dead-letters the event with the answer', async () => {
     // Prepare
     receiver = await startReceiver([{ status: 400, body: 'no such order' }]);
@@ -779,6 +992,27 @@ describe('embedded EventBridge: calling API destinations', () => {
       ['ERROR_FROM_TARGET', 0],
     ]);
   });
+
+  it.each([
+    ['in seconds', () => '1000'],
+    ['as an HTTP date', () => new Date(Date.now() + 1_000_000).toUTCString()],
+  ])(
+    'dead-letters at once an event whose Retry-After (%s) falls past its MaximumEventAgeInSeconds',
+    async (_, retryAfter) => {
+      // Prepare: an event 600 s old at most, and an endpoint asking to be called again in some 1,000 s
+      receiver = await startReceiver([{ status: 503, headers: { 'retry-after': retryAfter() } }]);
+      await routeTo(h, await destination('/events', await basicConnection(h)), {
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 },
+      });
+      // Act
+      await publish(h, { orderId: '1' });
+      // Assess
+      expect(receiver.received).toHaveLength(1);
+      expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
+        ['ERROR_FROM_TARGET', 0],
+      ]);
+    },
+  );
 
   it.each([401, 407])(
     'deauthorizes an API key connection the endpoint answers %i, and dead-letters what follows',
@@ -1163,6 +1397,115 @@ describe('embedded EventBridge: OAuth connections', () => {
     // Assess: one at authorization, one shared by the five calls.
     expect(tokens.received).toHaveLength(2);
     expect(receiver.received.map((r) => r.headers.authorization)).toEqual(Array(5).fill('Bearer short'));
+  });
+
+  it('asks a GET token endpoint with the form in its query, and no body', async () => {
+    // Prepare
+    tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 'tok' }) }]);
+    // Act
+    await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'oauth-get',
+        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+        AuthParameters: {
+          OAuthParameters: {
+            AuthorizationEndpoint: `${tokens.url}/oauth/token`,
+            HttpMethod: 'GET',
+            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+            OAuthHttpParameters: { BodyParameters: [{ Key: 'audience', Value: 'orders' }] },
+          },
+        },
+      }),
+    );
+    await h.eventBridge.idle();
+    // Assess
+    const [asked] = tokens.received;
+    expect([asked?.method, asked?.body, asked?.headers['content-length']]).toEqual(['GET', '', undefined]);
+    expect(Object.fromEntries(new URL(asked?.url ?? '', tokens.url).searchParams)).toEqual({
+      grant_type: 'client_credentials',
+      audience: 'orders',
+    });
+    expect((await h.client.send(new DescribeConnectionCommand({ Name: 'oauth-get' }))).ConnectionState).toBe(
+      'AUTHORIZED',
+    );
+  });
+
+  it('deauthorizes the connection when the token endpoint answers an empty access_token', async () => {
+    // Prepare
+    tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: '' }) }]);
+    // Act
+    await oauthConnection('oauth');
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    // Assess
+    expect(described.ConnectionState).toBe('DEAUTHORIZED');
+    expect(described.StateReason).toContain('answered without an access_token');
+  });
+
+  it('reads an expires_in the token endpoint writes as a string, and refreshes a token that is due', async () => {
+    // Prepare: a token due within the 60 s AWS refreshes ahead of, its lifetime written as text (as some
+    // endpoints do), so each call asks for a new one
+    const due = { status: 200, body: JSON.stringify({ access_token: 'due', expires_in: '30' }) };
+    tokens = await startReceiver([due, due, due]);
+    receiver = await startReceiver();
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: await oauthConnection('oauth'),
+        InvocationEndpoint: `${receiver.url}/events`,
+        HttpMethod: 'POST',
+      }),
+    );
+    await routeTo(h, ApiDestinationArn ?? '');
+    // Act
+    await publish(h, { orderId: '1' });
+    await publish(h, { orderId: '2' });
+    // Assess: the connection's own request, then one before each call
+    expect(tokens.received).toHaveLength(3);
+    expect(receiver.received).toHaveLength(2);
+  });
+
+  it('retries a call made while the connection is still being authorized', async () => {
+    // Prepare: a token endpoint that answers only when the test lets it
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 't' }), after: gate }]);
+    receiver = await startReceiver();
+    const { ConnectionArn } = await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'oauth',
+        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+        AuthParameters: {
+          OAuthParameters: {
+            AuthorizationEndpoint: `${tokens.url}/oauth/token`,
+            HttpMethod: 'POST',
+            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+          },
+        },
+      }),
+    );
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn,
+        InvocationEndpoint: `${receiver.url}/events`,
+        HttpMethod: 'POST',
+      }),
+    );
+    await routeTo(h, ApiDestinationArn ?? '');
+    // Act: the event's attempts run out while the token is still being asked for
+    await h.client.send(
+      new PutEventsCommand({ Entries: [{ Source: 'orders', DetailType: 'Order Placed', Detail: '{}' }] }),
+    );
+    await waitFor(() => h.eventBridge.deadLetters.list().length > 0);
+    release();
+    await h.eventBridge.idle();
+    // Assess: each of the target's 3 retries was made
+    expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
+      ['NO_PERMISSIONS', 3],
+    ]);
+    expect(receiver.received).toEqual([]);
   });
 
   it('is AUTHORIZING, with a LastAuthorizedTime as AWS shows, until the token endpoint answers', async () => {

@@ -106,6 +106,11 @@ describe('embedded EventBridge: targets', () => {
       { NetworkConfiguration: { awsvpcConfiguration: { Subnets: [1] } } },
       'Expected a list of strings for Subnets.',
     ],
+    [
+      'a CapacityProviderStrategy weight',
+      { CapacityProviderStrategy: [{ capacityProvider: 'spot', weight: 1.5 }] },
+      'Expected an integer for weight.',
+    ],
   ])(
     'refuses a target with a member of the wrong type (%s) as a SerializationException, keeping nothing',
     async (_, ecs, message) => {
@@ -128,6 +133,27 @@ describe('embedded EventBridge: targets', () => {
       expect(listed.Targets).toEqual([]);
     },
   );
+
+  it('refuses an InputPathsMap value that is not a string as a SerializationException, keeping nothing', async () => {
+    // Prepare
+    const transformer = { InputPathsMap: { a: '$.detail.a', n: 1 }, InputTemplate: '<a>' };
+    // Act
+    const put = await rawCall(
+      harness.eventBridge.endpoint,
+      'PutTargets',
+      JSON.stringify({
+        Rule: 'r1',
+        Targets: [{ Id: 'q', Arn: queueArn('q'), InputTransformer: transformer }],
+      }),
+    );
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    // Assess
+    expect(put).toEqual({
+      status: 400,
+      json: { __type: 'SerializationException', message: 'Expected a map of strings for InputPathsMap.' },
+    });
+    expect(listed.Targets).toEqual([]);
+  });
 
   it('refuses a request nesting over 1,000 levels deep, and keeps serving the rule', async () => {
     // Prepare

@@ -175,6 +175,7 @@ describe('target input rendering', () => {
     ['without its $', 'detail.state'],
     ['in quoted brackets', "$.detail['odd-key']"],
     ['in double-quoted brackets', '$.detail[ "odd-key"]'],
+    ['starting at @ rather than $', '@.detail.state'],
   ])('refuses a path %s, in InputPath and in InputPathsMap, in AWS words', (_, path) => {
     // Act / Assess (keys and sizes are held to AWS's model before this: see targets.test.ts)
     expect(() => compileTargetInput({ Id: 't', InputPath: path })).toThrow(
@@ -325,5 +326,100 @@ describe('rendering boundaries', () => {
   it('finds nothing past the end of a list, nor at a name an object has only from its prototype', () => {
     expect(transform({ v: '$.detail.one[1]' }, '"v=<v>"')).toEqual({ ok: true, payload: '"v="' });
     expect(transform({ c: '$.detail.constructor' }, '{"c": <c>}')).toEqual({ ok: true, payload: '{"c":""}' });
+  });
+});
+
+// Each case below is one a mutant of the renderer or of the JSONPath reader answered differently, with no test
+// noticing (second mutation review, 2026-12-05).
+describe('rendering boundaries, continued', () => {
+  const json =
+    '{"id":"e1","detail":{"b": 1, "10": 2, "neg":-9007199254740993,"big":1234567890123456789,"q":"a\\"1234567890123456789","tags":["a","b"]}}';
+  const context: RenderContext = { ...ctx, event: JSON.parse(json), eventJson: json };
+  const transform = (InputPathsMap: Record<string, string>, InputTemplate: string, on = context) =>
+    compileTargetInput({ Id: 't', InputTransformer: { InputPathsMap, InputTemplate } })(on);
+
+  it('keeps every digit of a negative integer past -2^53, through InputPath and a template', () => {
+    expect(compileTargetInput({ Id: 't', InputPath: '$.detail.neg' })(context)).toEqual({
+      ok: true,
+      payload: '-9007199254740993',
+    });
+    expect(transform({ n: '$.detail.neg' }, '{"n": <n>}')).toEqual({
+      ok: true,
+      payload: '{"n":-9007199254740993}',
+    });
+  });
+
+  it('keeps a big integer a string template quotes as a string, quotes and all', () => {
+    expect(transform({ id: '$.detail.big' }, '"<id>"')).toEqual({
+      ok: true,
+      payload: '"1234567890123456789"',
+    });
+  });
+
+  it('reads past an escaped quote in a string, of the event and of the template', () => {
+    // Digits after an escaped quote are text, not a number to keep exact; spaces after one are kept, not minified
+    expect(transform({ q: '$.detail.q' }, '{"q": <q>, "lit": "say \\"  hi"}')).toEqual({
+      ok: true,
+      payload: '{"q":"a\\"1234567890123456789","lit":"say \\"  hi"}',
+    });
+  });
+
+  it('takes an event string holding the marker characters, written as escapes, as text', () => {
+    // Prepare
+    const marked = '{"id":"e1","detail":{"m":"\\ue0000\\ue001","big":1234567890123456789}}';
+    const on: RenderContext = { ...ctx, event: JSON.parse(marked), eventJson: marked };
+    // Act
+    const result = transform({ m: '$.detail.m' }, '{"m": <m>}', on);
+    // Assess
+    expect(result.ok && JSON.parse(result.payload)).toEqual({ m: '\uE0000\uE001' });
+  });
+
+  it('minifies the line breaks of a JSON template', () => {
+    expect(transform({ t: '$.detail.tags' }, '{\n  "t": <t>,\r\n  "e": 1\n}')).toEqual({
+      ok: true,
+      payload: '{"t":["a","b"],"e":1}',
+    });
+  });
+
+  it('escapes a value in a string template that starts with spaces before its quote', () => {
+    expect(transform({ q: '$.detail.q' }, '  "say <q>"')).toEqual({
+      ok: true,
+      payload: '  "say a\\"1234567890123456789"',
+    });
+  });
+
+  it('renders a lone placeholder with spaces around it as JSON, as the whole-event refusal reads it', () => {
+    expect(transform({ t: '$.detail.tags' }, ' <t> ')).toEqual({ ok: true, payload: ' ["a","b"] ' });
+  });
+
+  it('quotes at most 200 characters of a template that rendered invalid JSON', () => {
+    // Act
+    const result = transform({ b: '$.detail.b' }, `{"a": <b>, "pad": "${'x'.repeat(300)}", <b>: 1}`);
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      errorCode: 'INVALID_JSON',
+      errorMessage: `InputTemplate of target t rendered invalid JSON: {"a": 1, "pad": "${'x'.repeat(183)}...`,
+    });
+  });
+
+  it('delivers the event as it came, keys in their order, for the path $ and for <aws.events.event.json>', () => {
+    // Act
+    const whole = compileTargetInput({ Id: 't', InputPath: '$' })(context);
+    const field = transform({}, '{"e": <aws.events.event.json>}');
+    // Assess: a JavaScript object would put the key "10" first
+    expect(whole).toEqual({ ok: true, payload: json });
+    expect(field).toEqual({
+      ok: true,
+      payload:
+        '{"e":{"id":"e1","detail":{"b":1,"10":2,"neg":-9007199254740993,"big":1234567890123456789,"q":"a\\"1234567890123456789","tags":["a","b"]}}}',
+    });
+  });
+
+  it('finds nothing at a name of a list: neither its length nor an index written as a name', () => {
+    expect(transform({ l: '$.detail.tags.length', i: '$.detail.tags.0' }, '{"l": <l>, "i": <i>}')).toEqual({
+      ok: true,
+      payload: '{"l":"","i":""}',
+    });
   });
 });
