@@ -124,6 +124,60 @@ async function addQueueRule(harness: Harness, name: string): Promise<string> {
   return rule.RuleArn ?? '';
 }
 
+/**
+ * The `live` rule on orders, and `detail` put on an `inbound` bus whose rule forwards it to orders through a template
+ * that writes the detail first; resolves once it is archived and delivered.
+ */
+async function forwardToOrders(harness: Harness, detail: Record<string, unknown>): Promise<void> {
+  await addQueueRule(harness, 'live');
+  await harness.client.send(new CreateEventBusCommand({ Name: 'inbound' }));
+  await harness.client.send(
+    new PutRuleCommand({
+      Name: 'forward',
+      EventBusName: 'inbound',
+      EventPattern: '{"source":["sharebus.orders"]}',
+    }),
+  );
+  const paths = {
+    d: '$.detail',
+    v: '$.version',
+    i: '$.id',
+    t: '$.detail-type',
+    s: '$.source',
+    a: '$.account',
+  };
+  await harness.client.send(
+    new PutTargetsCommand({
+      Rule: 'forward',
+      EventBusName: 'inbound',
+      Targets: [
+        {
+          Id: 'orders',
+          Arn: BUS_ARN,
+          InputTransformer: {
+            InputPathsMap: { ...paths, at: '$.time', r: '$.region', rs: '$.resources' },
+            InputTemplate:
+              '{"detail": <d>, "version": <v>, "id": <i>, "detail-type": <t>, "source": <s>, "account": <a>, "time": <at>, "region": <r>, "resources": <rs>}',
+          },
+        },
+      ],
+    }),
+  );
+  await harness.client.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          Source: 'sharebus.orders',
+          DetailType: 'OrderPlaced',
+          Detail: JSON.stringify(detail),
+          EventBusName: 'inbound',
+        },
+      ],
+    }),
+  );
+  await harness.eventBridge.idle();
+}
+
 const bodies = (harness: Harness, queue: string) =>
   harness.eventBridge.queues
     .receive(queueArn(queue))
@@ -288,6 +342,22 @@ describe('embedded EventBridge: archives', () => {
     expect(empty.KmsKeyIdentifier).toBeUndefined();
     expect(rule.EventPattern).toBe('{"replay-name":[{"exists":false}]}');
     expect(longKept.RetentionDays).toBe(2_147_483_647);
+  });
+
+  it('clamps a RetentionDays past an int32 at UpdateArchive as at CreateArchive', async () => {
+    // Prepare
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'kept-longer', EventSourceArn: BUS_ARN, RetentionDays: 1 }),
+    );
+    // Act
+    await harness.client.send(
+      new UpdateArchiveCommand({ ArchiveName: 'kept-longer', RetentionDays: 2 ** 31 }),
+    );
+    // Assess
+    const described = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'kept-longer' }));
+    const listed = await harness.client.send(new ListArchivesCommand({ NamePrefix: 'kept-longer' }));
+    expect(described.RetentionDays).toBe(2_147_483_647);
+    expect(listed.Archives?.[0]?.RetentionDays).toBe(2_147_483_647);
   });
 
   it('shows the KmsKeyIdentifier it was given, which UpdateArchive changes, keeps or clears with ""', async () => {
@@ -739,6 +809,27 @@ describe('embedded EventBridge: the managed rule of an archive', () => {
     });
   });
 
+  it('lists by State only the archives in that state', async () => {
+    // Prepare: a second archive, still enabled, beside the one a forced removal of its target disables.
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'other-archive', EventSourceArn: BUS_ARN }),
+    );
+    await harness.client.send(
+      new RemoveTargetsCommand({ Rule: RULE, EventBusName: 'orders', Ids: [RULE], Force: true }),
+    );
+    const names = async (State: 'ENABLED' | 'DISABLED') =>
+      (await harness.client.send(new ListArchivesCommand({ State }))).Archives?.map((a) => [
+        a.ArchiveName,
+        a.State,
+      ]);
+    // Act
+    const disabled = await names('DISABLED');
+    const enabled = await names('ENABLED');
+    // Assess
+    expect(disabled).toEqual([['orders-archive', 'DISABLED']]);
+    expect(enabled).toEqual([['other-archive', 'ENABLED']]);
+  });
+
   it('archives each event once and delivers nothing to the managed target', async () => {
     // Act
     await putOrders(harness, [1, 2, 3]);
@@ -1133,54 +1224,8 @@ describe('embedded EventBridge: replays', () => {
 
   it('puts replay-name beside the top-level region of a forwarded event, never inside its detail', async () => {
     // Prepare: a bus that forwards to orders through a template writing detail first, a detail with the keys
-    await addQueueRule(harness, 'live');
-    await harness.client.send(new CreateEventBusCommand({ Name: 'inbound' }));
-    await harness.client.send(
-      new PutRuleCommand({
-        Name: 'forward',
-        EventBusName: 'inbound',
-        EventPattern: '{"source":["sharebus.orders"]}',
-      }),
-    );
-    const paths = {
-      d: '$.detail',
-      v: '$.version',
-      i: '$.id',
-      t: '$.detail-type',
-      s: '$.source',
-      a: '$.account',
-    };
-    await harness.client.send(
-      new PutTargetsCommand({
-        Rule: 'forward',
-        EventBusName: 'inbound',
-        Targets: [
-          {
-            Id: 'orders',
-            Arn: BUS_ARN,
-            InputTransformer: {
-              InputPathsMap: { ...paths, at: '$.time', r: '$.region', rs: '$.resources' },
-              InputTemplate:
-                '{"detail": <d>, "version": <v>, "id": <i>, "detail-type": <t>, "source": <s>, "account": <a>, "time": <at>, "region": <r>, "resources": <rs>}',
-            },
-          },
-        ],
-      }),
-    );
     const detail = { nested: { 'replay-name': 'z', text: '"}], \\' }, region: 'y', resources: 'x' };
-    await harness.client.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            Source: 'sharebus.orders',
-            DetailType: 'OrderPlaced',
-            Detail: JSON.stringify(detail),
-            EventBusName: 'inbound',
-          },
-        ],
-      }),
-    );
-    await harness.eventBridge.idle();
+    await forwardToOrders(harness, detail);
     const [live] = bodies(harness, 'live');
     // Act
     await startOrdersReplay(harness, 'forwarded');
@@ -1193,6 +1238,74 @@ describe('embedded EventBridge: replays', () => {
     expect(event.detail).toEqual(detail);
     const keys = Object.keys(event);
     expect(keys.indexOf('replay-name')).toBe(keys.indexOf('region') + 1);
+  });
+
+  it('puts replay-name beside the top-level region of a forwarded event whose detail, written first, has a region', async () => {
+    // Prepare: no replay-name anywhere in the event, so its text is marked where it stands.
+    const detail = { region: 'inside', orderId: 1 };
+    await forwardToOrders(harness, detail);
+    const [live] = bodies(harness, 'live');
+    // Act
+    await startOrdersReplay(harness, 'region-inside');
+    await harness.eventBridge.idle();
+    const replayed = harness.eventBridge.queues.receive(queueArn('live')).map((m) => m.body);
+    // Assess
+    expect(replayed).toHaveLength(1);
+    const event = JSON.parse(replayed[0] ?? '{}') as Record<string, unknown>;
+    expect(event).toEqual({ ...live, 'replay-name': 'region-inside' });
+    const keys = Object.keys(event);
+    expect(keys.slice(0, 2)).toEqual(['detail', 'version']);
+    expect(keys.indexOf('replay-name')).toBe(keys.indexOf('region') + 1);
+  });
+
+  it('archives no replayed event on the bus a rule forwards it to', async () => {
+    // Prepare: orders forwards its events to downstream, which archives them and queues them for `arrived`.
+    const DOWNSTREAM_ARN = BUS_ARN.replace('orders', 'downstream');
+    await harness.client.send(new CreateEventBusCommand({ Name: 'downstream' }));
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'downstream-archive', EventSourceArn: DOWNSTREAM_ARN }),
+    );
+    await harness.client.send(
+      new PutRuleCommand({
+        Name: 'arrived',
+        EventBusName: 'downstream',
+        EventPattern: '{"source":["sharebus.orders"]}',
+      }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'arrived',
+        EventBusName: 'downstream',
+        Targets: [{ Id: 'q', Arn: queueArn('arrived') }],
+      }),
+    );
+    await harness.client.send(
+      new PutRuleCommand({
+        Name: 'forward',
+        EventBusName: 'orders',
+        EventPattern: '{"source":["sharebus.orders"]}',
+      }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'forward',
+        EventBusName: 'orders',
+        Targets: [{ Id: 'down', Arn: DOWNSTREAM_ARN }],
+      }),
+    );
+    await putOrders(harness, [1]);
+    await harness.eventBridge.idle();
+    bodies(harness, 'arrived');
+    const downstreamCount = async () =>
+      (await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'downstream-archive' })))
+        .EventCount;
+    const before = await downstreamCount();
+    // Act
+    await startOrdersReplay(harness, 'forwarded-on');
+    await harness.eventBridge.idle();
+    // Assess: the replayed event reached downstream, marked, and its archive kept only the event put live.
+    expect(bodies(harness, 'arrived').map((e) => e['replay-name'])).toEqual(['forwarded-on']);
+    expect([before, await downstreamCount()]).toEqual([1, 1]);
   });
 
   it('replays only to the rules named in FilterArns, and only events inside the window', async () => {
@@ -1445,6 +1558,30 @@ describe('embedded EventBridge: replays', () => {
     expect(badArn.message).toContain("Value 'zzz' at 'eventSourceArn' failed to satisfy constraint");
   });
 
+  it('lists by EventSourceArn only the replays of that archive', async () => {
+    // Prepare: a replay of each of two archives of the bus.
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'other-archive', EventSourceArn: BUS_ARN }),
+    );
+    await startOrdersReplay(harness, 'of-orders');
+    await harness.client.send(
+      new StartReplayCommand({
+        ReplayName: 'of-other',
+        EventSourceArn: ARCHIVE_ARN.replace('orders-archive', 'other-archive'),
+        EventStartTime: new Date(Date.now() - 60_000),
+        EventEndTime: new Date(Date.now() + 60_000),
+        Destination: { Arn: BUS_ARN },
+      }),
+    );
+    await harness.eventBridge.idle();
+    // Act
+    const listed = await harness.client.send(new ListReplaysCommand({ EventSourceArn: ARCHIVE_ARN }));
+    // Assess
+    expect(listed.Replays?.map((r) => [r.ReplayName, r.EventSourceArn])).toEqual([
+      ['of-orders', ARCHIVE_ARN],
+    ]);
+  });
+
   it('takes an 11th replay once the others have ended', async () => {
     // Prepare
     for (let i = 0; i < 10; i++) await startOrdersReplay(harness, `ended-${i}`);
@@ -1555,6 +1692,28 @@ describe('embedded EventBridge: cancelling replays', () => {
     await startOrdersReplay(harness, 'orphan');
     // Act
     await harness.client.send(new DeleteArchiveCommand({ ArchiveName: 'orders-archive' }));
+    await harness.eventBridge.idle();
+    const described = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'orphan' }));
+    // Assess
+    expect([described.State, described.StateReason]).toEqual([
+      'FAILED',
+      'The archive was deleted before the replay started.',
+    ]);
+    expect(bodies(harness, 'live')).toEqual([]);
+  });
+
+  it('fails a replay whose archive was deleted and made again under its name before it started', async () => {
+    // Prepare
+    await addQueueRule(harness, 'live');
+    await putOrders(harness, [1]);
+    await harness.eventBridge.idle();
+    bodies(harness, 'live');
+    await startOrdersReplay(harness, 'orphan');
+    // Act: another archive of the same name and bus, made while the replay is starting.
+    await harness.client.send(new DeleteArchiveCommand({ ArchiveName: 'orders-archive' }));
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
     await harness.eventBridge.idle();
     const described = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'orphan' }));
     // Assess

@@ -5,6 +5,8 @@ import {
   DeleteEventBusCommand,
   DescribeEventBusCommand,
   ListEventBusesCommand,
+  ListRuleNamesByTargetCommand,
+  ListTargetsByRuleCommand,
   PutEventsCommand,
   PutPermissionCommand,
   PutRuleCommand,
@@ -122,6 +124,18 @@ describe('embedded EventBridge: event buses', () => {
         "EventBus name starting with 'aws.' is not valid.",
       ]);
     }
+    const buses = await harness.client.send(new ListEventBusesCommand({}));
+    expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default']);
+  });
+
+  it("refuses a custom bus name with a '/', which the name pattern lets through for partner buses", async () => {
+    // Act
+    const error = await caught(() => harness.client.send(new CreateEventBusCommand({ Name: 'orders/eu' })));
+    // Assess
+    expect([error.name, error.message]).toEqual([
+      'ValidationException',
+      "Event bus name orders/eu must not contain '/'.",
+    ]);
     const buses = await harness.client.send(new ListEventBusesCommand({}));
     expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['default']);
   });
@@ -346,6 +360,28 @@ describe('embedded EventBridge: in a China region', () => {
     expect(harness.eventBridge.queues.receive('arn:aws-cn:sqs:cn-north-1:111111111111:orders')).toHaveLength(
       1,
     );
+  });
+
+  it("shows an archive's managed target in the aws-cn partition, and finds its rule by that ARN", async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await harness.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'kept',
+        EventSourceArn: 'arn:aws-cn:events:cn-north-1:111111111111:event-bus/orders',
+      }),
+    );
+    const targetArn = 'arn:aws-cn:events:cn-north-1:::';
+    // Act
+    const targets = await harness.client.send(
+      new ListTargetsByRuleCommand({ Rule: 'Events-Archive-kept', EventBusName: 'orders' }),
+    );
+    const named = await harness.client.send(
+      new ListRuleNamesByTargetCommand({ TargetArn: targetArn, EventBusName: 'orders' }),
+    );
+    // Assess
+    expect(targets.Targets?.map((t) => t.Arn)).toEqual([targetArn]);
+    expect(named.RuleNames).toEqual(['Events-Archive-kept']);
   });
 });
 

@@ -243,6 +243,33 @@ describe("embedded EventBridge: a bus's resource policy", () => {
     expect(await policyOf(harness)).toBeUndefined();
   });
 
+  it('takes a policy of exactly 10,240 characters and refuses one of 10,241', async () => {
+    // Prepare: a whole policy padded to a length, written compact, as the bus keeps it.
+    const policyOfLength = (length: number): string => {
+      const statement = (pad: string) => ({
+        Sid: 'padded',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: BUS_ARN,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': pad } },
+      });
+      const bare = JSON.stringify({ Version: '2012-10-17', Statement: [statement('')] }).length;
+      return JSON.stringify({ Version: '2012-10-17', Statement: [statement('o'.repeat(length - bare))] });
+    };
+    const put = (Policy: string) =>
+      harness.client.send(new PutPermissionCommand({ EventBusName: 'orders', Policy }));
+    const atLimit = policyOfLength(10_240);
+    expect([atLimit.length, policyOfLength(10_241).length]).toEqual([10_240, 10_241]);
+    // Act
+    await put(atLimit);
+    const over = await caught(() => put(policyOfLength(10_241)));
+    // Assess
+    expect(over.name).toBe('PolicyLengthExceededException');
+    const { Policy } = await harness.client.send(new DescribeEventBusCommand({ Name: 'orders' }));
+    expect(Policy).toBe(atLimit);
+  });
+
   it('refuses a permission it cannot grant, changing nothing', async () => {
     // Prepare
     await grant(harness, 'kept');

@@ -322,6 +322,28 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
   });
 
+  it('keeps after a restart the targets a PutTargets took beside one it failed', async () => {
+    // Prepare
+    const first = await start();
+    await first.client.send(new PutRuleCommand({ Name: 'half', EventPattern: '{"source":["x"]}' }));
+    const put = await first.client.send(
+      new PutTargetsCommand({
+        Rule: 'half',
+        Targets: [
+          { Id: 'good', Arn: DLQ },
+          { Id: 'bad', Arn: 'not-an-arn' },
+        ],
+      }),
+    );
+    // Act
+    const second = await restart(first);
+    const targets = await second.client.send(new ListTargetsByRuleCommand({ Rule: 'half' }));
+    // Assess
+    expect(put.FailedEntries?.map((f) => f.TargetId)).toEqual(['bad']);
+    expect(targets.Targets?.map((t) => [t.Id, t.Arn])).toEqual([['good', DLQ]]);
+    expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
+  });
+
   it('replays a bus deleted and made again under a name a later archive uses, keeping the second', async () => {
     // Prepare
     const first = await start();
@@ -1456,5 +1478,51 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       ReplayEndTime: expect.any(Date),
     });
     expect(again.name).toBe('ResourceAlreadyExistsException');
+  });
+
+  it('ends a replay a crash left cancelling as CANCELLED, with no reason, and one left starting as FAILED', async () => {
+    // Prepare: a finished replay, copied in the index as a crash would leave one cancelling and one starting.
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+    await first.client.send(
+      new StartReplayCommand({
+        ReplayName: 'done',
+        EventSourceArn: ARCHIVE_ARN,
+        EventStartTime: new Date(Date.now() - 60_000),
+        EventEndTime: new Date(Date.now() + 60_000),
+        Destination: { Arn: BUS_ARN },
+      }),
+    );
+    await first.eventBridge.idle();
+    await first.close();
+    open.splice(0);
+    const indexFile = join(dataDir, 'archives.json');
+    const index = JSON.parse(await readFile(indexFile, 'utf8')) as {
+      replays: Array<Record<string, unknown>>;
+    };
+    for (const [name, state] of [
+      ['cancelling', 'CANCELLING'],
+      ['starting', 'STARTING'],
+    ]) {
+      const cut: Record<string, unknown> = { ...index.replays[0], name, state };
+      delete cut.replayEndTime;
+      index.replays.push(cut);
+    }
+    await writeFile(indexFile, JSON.stringify(index));
+    // Act
+    const second = await start();
+    const cancelling = await second.client.send(new DescribeReplayCommand({ ReplayName: 'cancelling' }));
+    const starting = await second.client.send(new DescribeReplayCommand({ ReplayName: 'starting' }));
+    // Assess: the user's cancel keeps its own account, as a stop() does (archives.test.ts).
+    expect([cancelling.State, cancelling.StateReason]).toEqual(['CANCELLED', undefined]);
+    expect(cancelling.ReplayEndTime).toBeInstanceOf(Date);
+    expect(starting).toMatchObject({
+      State: 'FAILED',
+      StateReason: 'The embedded EventBridge stopped during the replay.',
+      ReplayEndTime: expect.any(Date),
+    });
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateArchiveCommand,
   CreateEventBusCommand,
@@ -417,6 +420,40 @@ describe('embedded EventBridge: scheduled rules on an injected clock and after c
       );
     } finally {
       await harness.close();
+    }
+  });
+
+  it('counts a rate again from when its rule is enabled again, after a restart too', async () => {
+    // Prepare: at real speed on a clock the test moves, a rule put at 10:00:00, disabled at 10:00:10 and enabled
+    // again at 10:00:30; then a restart at 10:01:29.950, 50 ms before its first period since 10:00:30 ends.
+    const dataDir = await mkdtemp(join(tmpdir(), 'sharebus-schedule-'));
+    const start = Date.parse('2024-03-04T10:00:00Z');
+    let clock = start;
+    try {
+      const first = await startHarness({ dataDir, delayScale: 1, now: () => clock });
+      await first.client.send(new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 minute)' }));
+      await first.client.send(
+        new PutTargetsCommand({ Rule: 'tick', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+      );
+      clock = start + 10_000;
+      await first.client.send(new DisableRuleCommand({ Name: 'tick' }));
+      clock = start + 30_000;
+      await first.client.send(new EnableRuleCommand({ Name: 'tick' }));
+      await first.close();
+      // Act
+      const second = await startHarness({ dataDir, delayScale: 1, now: () => start + 89_950 });
+      try {
+        await waitFor(() => second.invocations.length >= 1);
+        await second.eventBridge.idle();
+        // Assess: a count kept from 10:00:00 would fire next at 10:02:00, not 10:01:30.
+        expect(payloads(second)).toEqual([
+          expect.objectContaining({ 'detail-type': 'Scheduled Event', time: '2024-03-04T10:01:30Z' }),
+        ]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -169,6 +169,20 @@ describe('SegmentedArchiveEvents', () => {
     expect((await reopened()).count).toBe(3);
   });
 
+  it('takes the bytes of the segments retention drops out of sizeBytes, as it takes their events out of count', async () => {
+    // Prepare: segments of one hour, at hours 0, 1 and 2.
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    const added = [0, 10, 60, 120].map((minutes, i) => event(i, minutes * 60_000));
+    for (const e of added) events.add(e);
+    // Act: the first segment's events expire.
+    events.prune(T0 + 30 * 60_000);
+    // Assess: DescribeArchive's SizeBytes is what is left, now and after a restart.
+    const left = added.slice(2).reduce((n, e) => n + Buffer.byteLength(e.json), 0);
+    expect([events.count, events.sizeBytes]).toEqual([2, left]);
+    const again = await reopened();
+    expect([again.count, again.sizeBytes]).toEqual([2, left]);
+  });
+
   it('selects by the time in the event across segments, events of one time in the order archived', async () => {
     // Prepare: events put with times out of order, spread over segments on disk and the one in memory.
     const events = new SegmentedArchiveEvents(writer, dir, limits);

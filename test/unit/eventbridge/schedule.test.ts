@@ -505,6 +505,32 @@ describe('Scheduler', () => {
     expect(fired).toEqual([60, 120, 180, 240, 300]);
   });
 
+  it('skips the fires a stalled process missed rather than bunching them up', () => {
+    // Prepare: rate(1 minute) at delayScale 0.001 is every 60 ms of a clock the test moves.
+    jest.useFakeTimers();
+    const start = at('2024-03-04T10:00:00Z');
+    let now = start;
+    const fired: number[] = [];
+    const scheduler = new Scheduler({
+      delayScale: 0.001,
+      now: () => now,
+      logger: quietLogger,
+      fire: (_key, scheduledAt) => fired.push(scheduledAt - start),
+    });
+    try {
+      scheduler.set('tick', rate('rate(1 minute)'));
+      // Act: the clock runs on eleven periods while the first timer waits (a stalled event loop), then two
+      // periods of timer time pass.
+      now += 11 * 60;
+      jest.advanceTimersByTime(2 * 60);
+    } finally {
+      scheduler.stop();
+      jest.useRealTimers();
+    }
+    // Assess: the late first fire, then the next one after the clock's now, none of the ten in between.
+    expect(fired).toEqual([60, 720]);
+  });
+
   it('counts a rate from the time it is given as its start, as a restored rule does', () => {
     // Prepare
     const now = at('2024-03-04T10:00:00Z');
