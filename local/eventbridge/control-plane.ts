@@ -73,11 +73,16 @@ import { compileTargetInput } from './target-input.js';
 import { modelTarget } from './target-shape.js';
 
 export const MAX_TARGETS_PER_RULE = 5;
-/** AWS's default quota of rules per event bus in most regions (100 in af-south-1 and eu-south-1). */
 /** Rules whose patterns use `wildcard` a bus may hold by default: AWS's quota, which it does not adjust. */
 export const MAX_WILDCARD_RULES_PER_BUS = 30;
 
+/** AWS's default quota of rules per event bus in most regions (100 in af-south-1 and eu-south-1). */
 export const DEFAULT_MAX_RULES_PER_BUS = 300;
+/**
+ * AWS's default quota "Event buses", the most an account has in a region (adjustable there on request). The default
+ * bus, which every account has without making it, is not counted: AWS's quotas page does not say whether it is.
+ */
+export const MAX_EVENT_BUSES = 100;
 export const MAX_ENTRIES_PER_PUT_EVENTS = 10;
 /** Field rules repeated by most operations (AWS's API model: names up to 64, bus names or ARNs up to 1,600). */
 const BUS_NAME_FIELD = {
@@ -310,6 +315,8 @@ export class ControlPlane {
     if (name.startsWith('aws.')) throw validationError("EventBus name starting with 'aws.' is not valid.");
     if (this.#buses.has(name)) throw alreadyExists(`Event bus ${name} already exists.`);
     if (name.includes('/')) throw validationError(`Event bus name ${name} must not contain '/'.`);
+    // Not on replay: the journal holds buses made before the quota was (2026-12-05).
+    if (this.#restoringAt === undefined && this.#buses.size - 1 >= MAX_EVENT_BUSES) throw limitExceeded();
     const bus = this.#newBus(name, settings);
     if (tags) addTags(bus.tags, tags);
     this.#buses.set(name, bus);

@@ -44,6 +44,26 @@ describe('embedded EventBridge: event buses', () => {
     expect(afterDelete.EventBuses?.map((b) => b.Name)).toEqual(['default']);
   });
 
+  it("refuses a bus past AWS's quota of 100 with LimitExceededException, changing nothing, the default bus aside", async () => {
+    // Prepare
+    const create = (name: string) => harness.client.send(new CreateEventBusCommand({ Name: name }));
+    for (let n = 0; n < 100; n++) await create(`bus-${n}`);
+    // Act
+    const refused = await caught(() => create('one-more'));
+    const missing = await caught(() =>
+      harness.client.send(new DescribeEventBusCommand({ Name: 'one-more' })),
+    );
+    await harness.client.send(new DeleteEventBusCommand({ Name: 'bus-0' }));
+    const afterDelete = await create('one-more');
+    // Assess
+    expect(refused).toMatchObject({
+      name: 'LimitExceededException',
+      message: 'The requested resource exceeds the maximum number allowed.',
+    });
+    expect(missing.name).toBe('ResourceNotFoundException');
+    expect(afterDelete.EventBusArn).toBe('arn:aws:events:us-east-1:111111111111:event-bus/one-more');
+  });
+
   it('lists buses by name prefix and in pages', async () => {
     // Prepare
     for (const name of ['team-a', 'team-b', 'team-c', 'other']) {
