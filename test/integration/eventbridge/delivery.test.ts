@@ -1,10 +1,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CreateEventBusCommand,
   DeleteRuleCommand,
+  PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
   RemoveTargetsCommand,
@@ -248,6 +250,57 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     ]);
   });
 
+  it('ends the retries of the targets removed only: not those of another target of the rule, nor of a rule of its name on another bus', async () => {
+    // Prepare: rule orders on the default bus with targets fn and fn2, and rule orders on bus `other` with a target
+    // fn, each a function of its own, their three first attempts held.
+    const secondFn = 'arn:aws:lambda:us-east-1:111111111111:function:second';
+    const otherBusFn = 'arn:aws:lambda:us-east-1:111111111111:function:other-bus';
+    const policy = { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } };
+    await routeOrders(harness, policy);
+    await putOrdersTarget(harness, { Id: 'fn2', Arn: secondFn, ...policy });
+    await harness.client.send(new CreateEventBusCommand({ Name: 'other' }));
+    await harness.client.send(
+      new PutRuleCommand({
+        Name: 'orders',
+        EventBusName: 'other',
+        EventPattern: '{"source":["sharebus.orders"]}',
+      }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'orders',
+        EventBusName: 'other',
+        Targets: [{ Id: 'fn', Arn: otherBusFn, ...policy }],
+      }),
+    );
+    const held = heldThenFailing();
+    harness.lambda = held.handler;
+    await putOrder(harness);
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [
+          { EventBusName: 'other', Source: 'sharebus.orders', DetailType: 'OrderPlaced', Detail: '{}' },
+        ],
+      }),
+    );
+    await waitFor(() => harness.invocations.length === 3);
+    // Act: fn leaves the default bus's rule; the attempts fail, and the functions then recover.
+    await harness.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
+    harness.lambda = async () => {};
+    held.fail();
+    await harness.eventBridge.idle();
+    // Assess: the other two were retried and delivered; only fn's event is a dead letter.
+    expect(
+      harness.invocations
+        .slice(3)
+        .map((i) => i.functionArn)
+        .sort(),
+    ).toEqual([otherBusFn, secondFn]);
+    expect(harness.eventBridge.deadLetters.list()).toEqual([
+      expect.objectContaining({ ruleArn: RULE_ARN, targetId: 'fn', errorCode: 'NO_RESOURCE' }),
+    ]);
+  });
+
   it('dead-letters the last attempt of a target removed while it ran with its own failure', async () => {
     // Prepare: diff review, 2026-12-05: no retry was to follow, so the target's failure is what ended it.
     await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
@@ -328,6 +381,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       await routeOrders(quick, { DeadLetterConfig: { Arn: DLQ } });
       quick.lambda = failing;
       // Act
+      const putAt = Date.now();
       await putOrder(quick);
       await quick.eventBridge.idle();
       // Assess
@@ -336,6 +390,9 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       expect(deadLetter?.retryAttempts).toBeGreaterThan(30);
       expect(deadLetter?.retryAttempts).toBeLessThan(185);
       expect(quick.invocations).toHaveLength((deadLetter?.retryAttempts ?? 0) + 1);
+      // Not before a day less the longest backoff (12 minutes) had passed, scaled: the age limit is 24 hours.
+      const scaledMs = (seconds: number) => seconds * 1000 * 0.00005;
+      expect(Date.parse(deadLetter?.failedAt ?? '') - putAt).toBeGreaterThanOrEqual(scaledMs(86_400 - 720));
     } finally {
       await quick.close();
     }
@@ -778,6 +835,56 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     try {
       await second.eventBridge.idle();
       // Assess
+      expect(second.invocations).toEqual([]);
+      expect(second.eventBridge.deadLetters.list()).toEqual([
+        expect.objectContaining({ queueArn: DLQ, targetId: 'fn', errorCode: 'NO_RESOURCE' }),
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('makes again at the next start, rather than dead-letter, a last attempt that fails once the server is stopping', async () => {
+    // Prepare: no retry allowed, and the one attempt held.
+    const first = await startHarness({ dataDir });
+    await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+    const held = heldThenFailing();
+    first.lambda = held.handler;
+    await putOrder(first);
+    await waitFor(() => first.invocations.length === 1);
+    // Act: the attempt fails while the server stops; the next one starts with the function recovered.
+    const closing = first.close();
+    held.fail();
+    await closing;
+    const second = await startHarness({ dataDir });
+    try {
+      await second.eventBridge.idle();
+      // Assess
+      expect(second.invocations).toHaveLength(1);
+      expect(second.eventBridge.deadLetters.list()).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('sends to the DLQ at the next start a delivery whose target was removed while its attempt ran, though killed then', async () => {
+    // Prepare: the attempt never ends; its target is removed and put again under its id.
+    const first = await startHarness({ dataDir });
+    await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 3 }, DeadLetterConfig: { Arn: DLQ } });
+    first.lambda = () => new Promise(() => {});
+    await putOrder(first);
+    await waitFor(() => first.invocations.length === 1);
+    await first.client.send(new RemoveTargetsCommand({ Rule: 'orders', Ids: ['fn'] }));
+    await putOrdersTarget(first, { Input: '"new"', DeadLetterConfig: { Arn: DLQ } });
+    // Act: the retry journal as a kill right after these answers would leave it, read by a new server.
+    const journal = join(dataDir, 'retries.jsonl');
+    const lines = await readFile(journal, 'utf8');
+    await first.close();
+    await writeFile(journal, lines);
+    const second = await startHarness({ dataDir });
+    try {
+      await second.eventBridge.idle();
+      // Assess: no attempt at the target put again.
       expect(second.invocations).toEqual([]);
       expect(second.eventBridge.deadLetters.list()).toEqual([
         expect.objectContaining({ queueArn: DLQ, targetId: 'fn', errorCode: 'NO_RESOURCE' }),

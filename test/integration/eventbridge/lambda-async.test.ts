@@ -145,6 +145,18 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       expect(Buffer.byteLength(letter?.errorMessage ?? '')).toBe(1023);
     });
 
+    it('cuts the ErrorMessage before a character of two UTF-16 units that its 1 KB would split', async () => {
+      // Prepare: one byte, then 300 four-byte characters; 1 KB ends in the middle of the 256th
+      await routeOrders(harness, STRICT_TARGET);
+      failFirst(harness, Number.POSITIVE_INFINITY, `a${'😀'.repeat(300)}`);
+      // Act
+      await putOrder(harness);
+      await harness.eventBridge.idle();
+      // Assess: 255 of them whole, 1,021 bytes, and no half of the next
+      const [letter] = functionLetters(harness);
+      expect(letter?.errorMessage).toBe(`a${'😀'.repeat(255)}`);
+    });
+
     it('redrives a dead letter as a new invocation with a fresh retry budget', async () => {
       // Prepare: one event dead-lettered after three failures
       await routeOrders(harness, STRICT_TARGET);
@@ -261,6 +273,21 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
     );
     expect(error).toBeInstanceOf(RangeError);
     expect(error.message).toMatch(message);
+  });
+
+  it("starts with a config at Lambda's bounds: 0 and 2 retries, 60 and 21,600 s of age", async () => {
+    for (const config of [
+      { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+      { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 },
+    ]) {
+      // Act
+      const eventBridge = await startEventBridge({
+        invokeLambda: async () => {},
+        asyncFunctions: { [LAMBDA_ARN]: config },
+      });
+      // Assess: it started
+      await eventBridge.stop();
+    }
   });
 
   describe('with a dataDir', () => {

@@ -912,6 +912,37 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
         }),
       ]);
     });
+
+    it('goes to its DLQ without an attempt when its retry fell due while the server was down and the event is too old by the restart', async () => {
+      // Prepare: a retry due 10 ms after its event came, with a 60 s age limit (60 ms at the next server's scale),
+      // and a restart 10 s after the event: the journal moved back in time, as a server down that long finds it.
+      const first = await failedOnce({ RetryPolicy: { MaximumEventAgeInSeconds: 60 } });
+      await stop(first);
+      const journal = join(dataDir, 'retries.jsonl');
+      const now = Date.now();
+      const moved = (await readFile(journal, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((text) => {
+          const line = JSON.parse(text) as Record<string, Record<string, unknown>>;
+          if (line.event) line.event.ingestedAt = now - 10_000;
+          for (const record of [line.wait, line.retry]) if (record) record.dueAt = now - 9_990;
+          return `${JSON.stringify(line)}\n`;
+        });
+      await writeFile(journal, moved.join(''));
+      // Act
+      const second = await start();
+      await second.eventBridge.idle();
+      // Assess
+      expect(second.invocations).toEqual([]);
+      expect(second.eventBridge.deadLetters.list()).toEqual([
+        expect.objectContaining({
+          errorCode: 'ERROR_FROM_TARGET',
+          exhaustedRetryCondition: 'MaximumEventAgeInSeconds',
+          retryAttempts: 0,
+        }),
+      ]);
+    });
   });
 
   it('keeps each waiting event once in its retry journal, however often it is retried', async () => {
@@ -1241,6 +1272,65 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       '[eventbridge] 2 restored target(s) cannot be delivered to locally (only Lambda, SQS, API destinations ' +
         'and the buses of this account and region are); their events will be recorded as failed deliveries',
     ]);
+  });
+
+  it('makes no call to an API destination for an event past MaximumEventAgeInSeconds by the next start, its attempt cut short by a stop', async () => {
+    // Prepare: an endpoint that leaves its first call unanswered (running on until the stop), and answers the others.
+    const calls: string[] = [];
+    const endpoint = createServer((req, res) => {
+      calls.push(req.url ?? '');
+      if (calls.length > 1) res.end('{}');
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const first = await start();
+      const { ConnectionArn } = await first.client.send(
+        new CreateConnectionCommand({
+          Name: 'orders-api',
+          AuthorizationType: 'BASIC',
+          AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
+        }),
+      );
+      const { ApiDestinationArn } = await first.client.send(
+        new CreateApiDestinationCommand({
+          Name: 'orders',
+          ConnectionArn,
+          InvocationEndpoint: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/events`,
+          HttpMethod: 'POST',
+        }),
+      );
+      await placedRule(first, {
+        Arn: ApiDestinationArn,
+        RoleArn: 'arn:aws:iam::111111111111:role/invoke-api-destinations',
+        RetryPolicy: { MaximumEventAgeInSeconds: 60 },
+      });
+      await putOrder(first.client, 7);
+      await waitFor(() => calls.length === 1);
+      // Act: the journal moved 10 s back (60 s of age are 60 ms here), as a server down that long finds it.
+      await first.close();
+      open.splice(open.indexOf(first), 1);
+      const journal = join(dataDir, 'retries.jsonl');
+      const now = Date.now();
+      const moved = (await readFile(journal, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((text) => {
+          const line = JSON.parse(text) as Record<string, Record<string, unknown>>;
+          if (line.event) line.event.ingestedAt = now - 10_000;
+          return `${JSON.stringify(line)}\n`;
+        });
+      await writeFile(journal, moved.join(''));
+      const second = await start();
+      await second.eventBridge.idle();
+      // Assess
+      expect(calls).toHaveLength(1);
+      expect(second.eventBridge.deadLetters.list()).toEqual([
+        expect.objectContaining({ queueArn: DLQ, exhaustedRetryCondition: 'MaximumEventAgeInSeconds' }),
+      ]);
+    } finally {
+      endpoint.closeAllConnections();
+      await new Promise<void>((resolve) => endpoint.close(() => resolve()));
+    }
   });
 
   it('keeps connections, with their secrets, and API destinations', async () => {

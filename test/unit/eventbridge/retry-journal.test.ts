@@ -140,6 +140,22 @@ describe('RetryJournal in a dataDir', () => {
     expect(saved).toHaveLength(3);
   });
 
+  it('gives the next start the DLQ a retry went to, the target put again with only its DLQ changed', async () => {
+    // Prepare
+    const { journal, writer } = open();
+    const event = eventOf(1);
+    const dlq = (name: string) => `arn:aws:sqs:us-east-1:111111111111:${name}`;
+    journal.wait({ ...delivery('a', event), deadLetterArn: dlq('first') });
+    // Act
+    journal.wait({ ...delivery('a', event), deadLetterArn: dlq('now'), retries: 1, dueAt: 5 });
+    await writer.flush();
+    const saved = open().journal.saved();
+    // Assess
+    expect(saved).toEqual([
+      { ...delivery('a', expect.objectContaining(event)), deadLetterArn: dlq('now'), retries: 1, dueAt: 5 },
+    ]);
+  });
+
   it('drops an event from the log once its deliveries have all ended', async () => {
     // Prepare
     const { journal, writer } = open();
