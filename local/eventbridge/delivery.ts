@@ -207,8 +207,8 @@ export class Dispatcher {
   }
 
   /**
-   * Takes up a delivery the last run left unfinished, at the time it was due (now if that has passed), unless a
-   * retry then would be past the target's MaximumEventAgeInSeconds: then it goes to the DLQ as AWS would send it.
+   * Takes up a delivery the last run left unfinished, at the time it was due (now if that has passed), unless an
+   * attempt then would be past the target's MaximumEventAgeInSeconds: then it goes to the DLQ as AWS would send it.
    */
   resume(saved: SavedDelivery, rule: DeliveryRule, target: DeliveryTarget): void {
     if (this.#stopped) return;
@@ -219,8 +219,10 @@ export class Dispatcher {
     this.#pending++;
     this.#live.add(job);
     const due = Math.max(saved.dueAt, Date.now());
-    if (job.failure && due - event.ingestedAt > this.#maxAgeMs(target)) {
-      this.#deadLetter(job, job.failure, 'MaximumEventAgeInSeconds');
+    // No attempt past the event's age, whether a retry or one a stop cut short or kept from starting: AWS makes none
+    // then. Before (2026-12-05) only a retry was checked, so a server down past the age limit still delivered.
+    if (due - event.ingestedAt > this.#maxAgeMs(target)) {
+      this.#deadLetter(job, job.failure ?? stoppedPastAge(), 'MaximumEventAgeInSeconds');
       return;
     }
     // The attempt due is a retry if the last run's failed; a delivery queued or running at the stop starts again.
@@ -288,7 +290,7 @@ export class Dispatcher {
 
   /**
    * Stops delivering. Deliveries not finished (queued, running, or waiting for a retry) are kept in the journal
-   * for the next start, where there is one; a running one is then tried again (at least once, as AWS delivers).
+   * for the next start, where there is one; a running one is then tried again (at least once, as AWS delivers), unless the event is past its age by then.
    * Without a journal they are lost, and logged.
    */
   stop(): void {
@@ -628,4 +630,13 @@ export const isoSeconds = (epochMs: number): string =>
 function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** Why a delivery the last run did not finish, and did not see fail, was dead-lettered at the next start. */
+function stoppedPastAge(): DeliveryFailureError {
+  return new DeliveryFailureError(
+    'INTERNAL_ERROR',
+    "The embedded EventBridge stopped before this delivery ended, and started again past the event's MaximumEventAgeInSeconds.",
+    false,
+  );
 }

@@ -201,9 +201,15 @@ export class AsyncInvocations {
         continue;
       }
       const due = Math.max(invocation.dueAt, Date.now());
-      // A retry that would now come past the event's age goes no further, as it would not have in Lambda.
-      if (invocation.failure !== undefined && due - invocation.acceptedAt > this.#maxAgeMs(invocation)) {
-        this.#deadLetter(invocation, invocation.failure, 'age');
+      // An attempt that would now come past the event's age is not made, as Lambda makes none then: a retry, or one
+      // a stop cut short or kept from starting (before 2026-12-05 only a retry was checked).
+      if (due - invocation.acceptedAt > this.#maxAgeMs(invocation)) {
+        this.#deadLetter(
+          invocation,
+          invocation.failure ??
+            'The embedded Lambda stopped before this invocation ended, and started again past its maximumEventAgeInSeconds.',
+          'age',
+        );
         continue;
       }
       this.#wait(invocation, due - Date.now());

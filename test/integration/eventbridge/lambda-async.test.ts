@@ -427,6 +427,49 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       }
     });
 
+    it('dead-letters at the next start, without an attempt, an invocation a stop cut short that is past maximumEventAgeInSeconds by then', async () => {
+      // Prepare: 60 s of age at delayScale 0.01 (0.6 s); the first attempt runs on until the stop.
+      const options = {
+        dataDir,
+        delayScale: 0.01,
+        asyncFunctions: { [LAMBDA_ARN]: { maximumEventAgeInSeconds: 60, deadLetterArn: FUNCTION_DLQ } },
+      };
+      const first = await startHarness(options);
+      await routeOrders(first, STRICT_TARGET);
+      first.lambda = () => new Promise(() => {});
+      await putOrder(first);
+      await waitFor(() => first.invocations.length === 1);
+      await first.close();
+      // Act: Lambda's log moved 10 s back, as a server down that long finds it.
+      const log = join(dataDir, 'lambda-invocations.jsonl');
+      const now = Date.now();
+      const moved = (await readFile(log, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((text) => {
+          const line = JSON.parse(text) as Record<string, Record<string, unknown> | string>;
+          for (const record of Object.values(line))
+            if (typeof record === 'object' && typeof record.acceptedAt === 'number')
+              record.acceptedAt = now - 10_000;
+          return `${JSON.stringify(line)}\n`;
+        });
+      await writeFile(log, moved.join(''));
+      const second = await startHarness(options);
+      try {
+        await second.eventBridge.idle();
+        // Assess: before, the function was invoked with the stale event.
+        expect(second.invocations).toEqual([]);
+        expect(functionLetters(second).map((d) => [d.retryAttempts, d.errorMessage])).toEqual([
+          [
+            0,
+            'The embedded Lambda stopped before this invocation ended, and started again past its maximumEventAgeInSeconds.',
+          ],
+        ]);
+      } finally {
+        await second.close();
+      }
+    });
+
     it('makes no retry its function no longer allows after a restart, and dead-letters the invocation', async () => {
       // Prepare: the first run allows two retries and fails the first attempt; the next allows none
       const allowing = (retries: number) => ({

@@ -1274,6 +1274,42 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
   });
 
+  it('makes no attempt at a function for an event past MaximumEventAgeInSeconds by the next start, its attempt cut short by a stop', async () => {
+    // Prepare: a function whose first attempt runs on until the stop.
+    const first = await start();
+    await placedRule(first, { RetryPolicy: { MaximumEventAgeInSeconds: 60 } });
+    first.lambda = () => new Promise(() => {});
+    await putOrder(first.client, 7);
+    await waitFor(() => first.invocations.length === 1);
+    // Act: the journal moved 10 s back (60 s of age are 60 ms here), as a server down that long finds it.
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    const journal = join(dataDir, 'retries.jsonl');
+    const now = Date.now();
+    const moved = (await readFile(journal, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((text) => {
+        const line = JSON.parse(text) as Record<string, Record<string, unknown>>;
+        if (line.event) line.event.ingestedAt = now - 10_000;
+        return `${JSON.stringify(line)}\n`;
+      });
+    await writeFile(journal, moved.join(''));
+    const second = await start();
+    await second.eventBridge.idle();
+    // Assess: before, the function was called with the stale event, and nothing was dead-lettered.
+    expect(second.invocations).toEqual([]);
+    expect(second.eventBridge.deadLetters.list()).toEqual([
+      expect.objectContaining({
+        queueArn: DLQ,
+        exhaustedRetryCondition: 'MaximumEventAgeInSeconds',
+        errorCode: 'INTERNAL_ERROR',
+        errorMessage:
+          "The embedded EventBridge stopped before this delivery ended, and started again past the event's MaximumEventAgeInSeconds.",
+      }),
+    ]);
+  });
+
   it('makes no call to an API destination for an event past MaximumEventAgeInSeconds by the next start, its attempt cut short by a stop', async () => {
     // Prepare: an endpoint that leaves its first call unanswered (running on until the stop), and answers the others.
     const calls: string[] = [];
