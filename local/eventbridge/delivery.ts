@@ -290,8 +290,8 @@ export class Dispatcher {
 
   /**
    * Stops delivering. Deliveries not finished (queued, running, or waiting for a retry) are kept in the journal
-   * for the next start, where there is one; a running one is then tried again (at least once, as AWS delivers), unless the event is past its age by then.
-   * Without a journal they are lost, and logged.
+   * for the next start, where there is one; a running one is then tried again (at least once, as AWS delivers),
+   * unless its event is past its age by then. Without a journal they are lost, and logged.
    */
   stop(): void {
     this.#stopped = true;
