@@ -62,6 +62,18 @@ describe('npm start refuses what it is given, in one line', () => {
       'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 (0.001 makes retries a thousand times faster); got fast\n',
     ],
     [
+      'a delay scale of 0, under which every retry would come at once',
+      [],
+      {
+        SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '0',
+        SHAREBUS_PORT: '0',
+        SHAREBUS_EVENTBRIDGE_PORT: '0',
+        SHAREBUS_DYNAMODB_PORT: '0',
+      },
+      1,
+      'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 (0.001 makes retries a thousand times faster); got 0\n',
+    ],
+    [
       'an endpoint policy that is not one',
       [],
       { SHAREBUS_ENDPOINT_POLICY: 'allow_http' },

@@ -66,6 +66,9 @@ describe('local front door: the payload-2.0 event', () => {
     ['application/json', false],
     ['application/json; charset=utf-8', false],
     ['text/plain', false],
+    ['text/html; charset=utf-8', false],
+    ['application/xml', false],
+    ['application/javascript', false],
     ['application/x-www-form-urlencoded', true],
     ['application/cloudevents+json', true],
   ])('passes a body sent as %p base64-encoded: %p, as recorded against AWS', async (type, encoded) => {
@@ -101,11 +104,33 @@ describe('local front door: the payload-2.0 event', () => {
     expect(statuses).toEqual(['HTTP/1.1 413', 'HTTP/1.1 200']);
   });
 
-  it('writes requestContext.time as API Gateway does', async () => {
+  it('writes requestContext.time as API Gateway does, the same instant as timeEpoch', async () => {
+    // Act
+    const { event } = await send(door, 'GET', '/contracts');
+    // Assess: toUTCString reads `Sat, 05 Dec 2026 22:47:00 GMT`
+    const [, day, month, year, clock] =
+      /^\w{3}, (\d{2}) (\w{3}) (\d{4}) (\d{2}:\d{2}:\d{2}) GMT$/.exec(
+        new Date(event?.requestContext.timeEpoch ?? Number.NaN).toUTCString(),
+      ) ?? [];
+    expect(event?.requestContext.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    expect(event?.requestContext.time).toBe(`${day}/${month}/${year}:${clock} +0000`);
+  });
+
+  it('passes the Cookie header as cookies, not among the headers, as API Gateway does', async () => {
+    // Act
+    const { event } = await send(door, 'GET', '/contracts', [['Cookie', 'a=1; b=2']]);
+    // Assess
+    expect(event?.cookies).toEqual(['a=1', 'b=2']);
+    expect(event?.headers).not.toHaveProperty('cookie');
+  });
+
+  it('gives a request without a body, to a route without parameters, neither in the event', async () => {
     // Act
     const { event } = await send(door, 'GET', '/contracts');
     // Assess
-    expect(event?.requestContext.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    expect(event).not.toHaveProperty('body');
+    expect(event).not.toHaveProperty('pathParameters');
+    expect(event?.isBase64Encoded).toBe(false);
   });
 
   it('joins a header sent twice with a comma rather than keeping the first', async () => {
@@ -166,5 +191,162 @@ describe('local front door: the payload-2.0 event', () => {
     expect(queryFragment.event?.queryStringParameters).toEqual({ x: '1' });
     expect(absolute.event?.rawPath).toBe('/contracts/a.b');
     expect(absolute.event?.queryStringParameters).toEqual({ x: '1' });
+  });
+});
+
+describe('local front door: the authorizer, and the answer it makes of the function’s result', () => {
+  /** Who was invoked, in order, and the last authorizer event. */
+  const invoked: string[] = [];
+  let authorizerEvent: { headers?: Record<string, string> } | undefined;
+  /** What the functions answer next; undefined: the event they were given, as a 200. */
+  let answer: unknown;
+  const handlers = {
+    ...Object.fromEntries(
+      Object.keys(FUNCTIONS).map((name) => [
+        name,
+        (async (event) => {
+          invoked.push(name);
+          return answer ?? { statusCode: 200, body: JSON.stringify(event) };
+        }) satisfies LocalHandler,
+      ]),
+    ),
+    // Denies a request that asks for it, as a Lambda authorizer may (ours never does)
+    authorizer: (async (event) => {
+      invoked.push('authorizer');
+      authorizerEvent = event as typeof authorizerEvent;
+      return authorizerEvent?.headers?.['x-deny']
+        ? { isAuthorized: false }
+        : { isAuthorized: true, context: { kind: 'system', departmentId: 'tax', systemId: 'filing' } };
+    }) satisfies LocalHandler,
+  } as unknown as LocalHandlers;
+  let door: FrontDoor;
+
+  beforeAll(async () => {
+    door = await startFrontDoor({ handlers });
+  });
+
+  beforeEach(() => {
+    invoked.length = 0;
+    authorizerEvent = undefined;
+    answer = undefined;
+  });
+
+  afterAll(async () => {
+    await door.stop();
+  });
+
+  it('answers 403 Forbidden, as API Gateway does, when the authorizer denies, and never calls the function', async () => {
+    // Act
+    const denied = await fetch(`${door.url}/events`, { method: 'POST', headers: { 'x-deny': 'yes' } });
+    // Assess
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toEqual({ message: 'Forbidden' });
+    expect(invoked).toEqual(['authorizer']);
+  });
+
+  it('hands the authorizer the request’s headers and the function its context, and runs no authorizer for /health', async () => {
+    // Act
+    const authorized = await fetch(`${door.url}/contracts`, { headers: { authorization: 'Bearer k' } });
+    const event = (await authorized.json()) as APIGatewayProxyEventV2 & {
+      requestContext: { authorizer?: unknown };
+    };
+    const invokedForContracts = [...invoked];
+    invoked.length = 0;
+    const health = await fetch(`${door.url}/health`, { headers: { 'x-deny': 'yes' } });
+    // Assess
+    expect(invokedForContracts).toEqual(['authorizer', 'contracts']);
+    expect(authorizerEvent?.headers?.authorization).toBe('Bearer k');
+    expect(event.requestContext.authorizer).toEqual({
+      lambda: { kind: 'system', departmentId: 'tax', systemId: 'filing' },
+    });
+    expect(health.status).toBe(200);
+    expect(invoked).toEqual(['health']);
+  });
+
+  it('answers with the status, headers (in any case), base64 body and cookies of a structured result', async () => {
+    // Prepare
+    answer = {
+      statusCode: 201,
+      headers: { 'Content-Type': 'application/xml', 'X-Extra': 'yes' },
+      cookies: ['a=1; Path=/', 'b=2'],
+      isBase64Encoded: true,
+      body: Buffer.from('<ok/>').toString('base64'),
+    };
+    // Act
+    const response = await fetch(`${door.url}/contracts`);
+    // Assess
+    expect(response.status).toBe(201);
+    expect(response.headers.get('content-type')).toBe('application/xml');
+    expect(response.headers.get('x-extra')).toBe('yes');
+    expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2']);
+    expect(await response.text()).toBe('<ok/>');
+  });
+
+  it.each([
+    ['a string', 'Hello from Lambda!', 'Hello from Lambda!'],
+    ['an object', { ok: true }, '{"ok":true}'],
+  ])(
+    'answers %s returned without statusCode as a 200 JSON body, as payload 2.0 infers',
+    async (_, returned, body) => {
+      // Prepare
+      answer = returned;
+      // Act
+      const response = await fetch(`${door.url}/contracts`);
+      // Assess
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(await response.text()).toBe(body);
+    },
+  );
+});
+
+describe('local front door: the stage’s throttle', () => {
+  const handlers = Object.fromEntries(
+    [...Object.keys(FUNCTIONS), 'authorizer'].map((name) => [
+      name,
+      (async () =>
+        name === 'authorizer'
+          ? { isAuthorized: true, context: {} }
+          : { statusCode: 204 }) satisfies LocalHandler,
+    ]),
+  ) as unknown as LocalHandlers;
+
+  it('answers 429 Too Many Requests past a route’s burst, each route a bucket of its own, GET or not', async () => {
+    // Prepare: a burst of 2, refilled too slowly to matter here (one request every 1,000 s)
+    const door = await startFrontDoor({ handlers, throttle: { rateLimit: 0.001, burstLimit: 2 } });
+    try {
+      // Act: one at a time
+      const health: Response[] = [];
+      for (let i = 0; i < 3; i++) health.push(await fetch(`${door.url}/health`));
+      const events: number[] = [];
+      for (let i = 0; i < 3; i++) events.push((await fetch(`${door.url}/events`, { method: 'POST' })).status);
+      const unrouted = await fetch(`${door.url}/nowhere`);
+      // Assess
+      expect(health.map((r) => r.status)).toEqual([204, 204, 429]);
+      expect(health[2]?.headers.get('content-type')).toBe('application/json');
+      expect(await health[2]?.json()).toEqual({ message: 'Too Many Requests' });
+      expect(events).toEqual([204, 204, 429]);
+      expect(unrouted.status).toBe(404);
+    } finally {
+      await door.stop();
+    }
+  });
+
+  it('holds no more than its burst, however long the route was quiet', async () => {
+    // Prepare: a burst of 1, refilled at 2 a second, taken by a first request; then quiet for 2.5 s, in which a
+    // bucket without its cap would fill to 5
+    const door = await startFrontDoor({ handlers, throttle: { rateLimit: 2, burstLimit: 1 } });
+    try {
+      expect((await fetch(`${door.url}/health`)).status).toBe(204);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // Act: 8 at once
+      const statuses = await Promise.all(
+        Array.from({ length: 8 }, async () => (await fetch(`${door.url}/health`)).status),
+      );
+      // Assess: the one token, and those refilled while they are answered (5 or more only if that took 2 s)
+      expect(statuses.filter((status) => status === 204).length).toBeLessThan(5);
+    } finally {
+      await door.stop();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // What `npm start` refuses before it starts anything: a port another process holds, and a state directory
 // another sharebus uses. Both used to surface late (after DynamoDB Local's seconds of start-up) or not at all.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -157,6 +157,106 @@ describe('startSharebus refuses before starting anything', () => {
     );
   });
 
+  it.each([
+    ['the lowest', '0', '60', '1000', 'abc', 'b'],
+    ['the highest', '185', '86400', '880000', 't'.repeat(255), 'b'.repeat(256)],
+  ])(
+    'nothing at %s bounds each setting takes, refusing only what is checked after them',
+    async (_, retries, age, timeoutMs, table, bus) => {
+      // Prepare: every setting checked before the rules quota at a bound it takes; a quota it refuses
+      const variables = {
+        SHAREBUS_DELIVERY_MAX_RETRIES: retries,
+        SHAREBUS_DELIVERY_MAX_EVENT_AGE_SECONDS: age,
+        SHAREBUS_DELIVERY_TIMEOUT_MS: timeoutMs,
+        SHAREBUS_TABLE_NAME: table,
+        SHAREBUS_BUS_NAME: bus,
+      };
+      const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+      Object.assign(process.env, variables);
+      try {
+        // Act
+        const started = startSharebus({
+          inMemory: true,
+          apiPort: 0,
+          eventBridgePort: 0,
+          dynamoDbPort: 0,
+          maxRulesPerBus: 0,
+        });
+        // Assess: refused for the quota, so for nothing before it
+        await expect(started).rejects.toThrow(
+          'SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got 0',
+        );
+      } finally {
+        for (const [name, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+        }
+      }
+    },
+  );
+
+  it('a throttle with a burst of 0, which would refuse every request', async () => {
+    // Prepare
+    const saved = process.env.SHAREBUS_API_THROTTLE;
+    process.env.SHAREBUS_API_THROTTLE = '5/0';
+    try {
+      // Act
+      const started = startSharebus({ inMemory: true, apiPort: 0, eventBridgePort: 0, dynamoDbPort: 0 });
+      // Assess
+      await expect(started).rejects.toThrow(SettingError);
+      await expect(started).rejects.toThrow(
+        'SHAREBUS_API_THROTTLE must be <requests per second>/<burst>, as 100/200, or off; got 5/0',
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SHAREBUS_API_THROTTLE;
+      else process.env.SHAREBUS_API_THROTTLE = saved;
+    }
+  });
+
+  it.each([
+    ['SHAREBUS_EVENTBRIDGE_PORT and SHAREBUS_PORT', ['eventBridgePort', 'apiPort']],
+    ['SHAREBUS_DYNAMODB_PORT and SHAREBUS_EVENTBRIDGE_PORT', ['dynamoDbPort', 'eventBridgePort']],
+  ] as const)('one port given to %s, naming both', async (named, [first, second]) => {
+    // Prepare
+    const port = await freePort();
+    // Act
+    const started = startSharebus({
+      inMemory: true,
+      apiPort: 0,
+      eventBridgePort: 0,
+      dynamoDbPort: 0,
+      [first]: port,
+      [second]: port,
+    });
+    // Assess
+    await expect(started).rejects.toThrow(
+      `${named} are both ${port}: each server needs a port of its own (0 picks a free one).`,
+    );
+  });
+
+  it('port 65535 set twice in the environment, taking it as a port', async () => {
+    // Prepare
+    const saved = [process.env.SHAREBUS_PORT, process.env.SHAREBUS_EVENTBRIDGE_PORT] as const;
+    process.env.SHAREBUS_PORT = '65535';
+    process.env.SHAREBUS_EVENTBRIDGE_PORT = '65535';
+    try {
+      // Act
+      const started = startSharebus({ inMemory: true, dynamoDbPort: 0 });
+      // Assess: refused as a port given twice, not as no port at all
+      await expect(started).rejects.toThrow(
+        'SHAREBUS_EVENTBRIDGE_PORT and SHAREBUS_PORT are both 65535: each server needs a port of its own (0 picks a free one).',
+      );
+    } finally {
+      for (const [name, value] of [
+        ['SHAREBUS_PORT', saved[0]],
+        ['SHAREBUS_EVENTBRIDGE_PORT', saved[1]],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('a state directory another live sharebus holds, naming its process', async () => {
     // Prepare
     const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-runtime-'));
@@ -210,5 +310,120 @@ describe('startSharebus, a second time in one process', () => {
     });
     // Assess: made by each (each in memory, with a registry of its own: not a 409 the second time).
     expect(said.split('\n')).toEqual(['1: 201', '2: 201']);
+  });
+});
+
+describe('startSharebus with a state directory, started twice in a process of its own', () => {
+  // One run of two starts (each starts DynamoDB Local), from a shell set up for real AWS, its state between them
+  // missing the bus's files; each test reads one thing it reported.
+  const busName = 'permits-and-licences-of-the-national-registry';
+  let report: {
+    keptKey: string;
+    department: number;
+    archives: string[];
+    lockedWhileStopping: boolean;
+    subscription: string;
+    rules: string[];
+    keyFile: string;
+  };
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sharebus-twice-'));
+    mkdirSync(join(dataDir, 'state'), { mode: 0o700 });
+    // Kept as an editor saves it, with a newline at its end
+    writeFileSync(join(dataDir, 'state', 'admin-key'), 'kept-admin-key\n', { mode: 0o600 });
+    const script = `import { existsSync, readFileSync, rmSync } from 'node:fs';
+      import { join } from 'node:path';
+      import { startSharebus } from './local/runtime.ts';
+      const dataDir = process.argv[1];
+      const options = { dataDir, apiPort: 0, eventBridgePort: 0, dynamoDbPort: 0 };
+      const call = async (runtime, path, key, body) => {
+        const res = await fetch(runtime.apiUrl + path, {
+          method: 'POST',
+          headers: { authorization: 'Bearer ' + key, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, body: await res.json() };
+      };
+      const bus = async (runtime, operation, body) => (await fetch(runtime.eventBridgeEndpoint, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'AWSEvents.' + operation, 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify(body),
+      })).json();
+      const report = {};
+      const first = await startSharebus(options);
+      report.keptKey = first.adminKey;
+      report.department = (await call(first, '/departments', first.adminKey, { id: 'audit', name: 'Audit' })).status;
+      report.archives = (await bus(first, 'ListArchives', {})).Archives.map((a) => a.ArchiveName);
+      const subscribed = await call(first, '/subscriptions', first.demoKeys['market-regulation/business-registration'], {
+        type: 'market-regulation.business-license.issued',
+        endpoint: { url: 'http://127.0.0.1:9/hook' },
+      });
+      report.subscription = subscribed.body.id;
+      const stopping = first.stop();
+      report.lockedWhileStopping = existsSync(join(dataDir, '.lock'));
+      await stopping;
+      // The bus's files lost (a crash between the subscription's two writes leaves the bus behind the registry)
+      rmSync(join(dataDir, 'eventbridge'), { recursive: true, force: true });
+      const second = await startSharebus({ ...options, adminKey: 'given-admin-key' });
+      report.rules = (await bus(second, 'ListRules', { EventBusName: second.busName })).Rules.map((r) => r.Name);
+      await second.stop();
+      report.keyFile = readFileSync(join(dataDir, 'admin-key'), 'utf8');
+      console.log(JSON.stringify(report));
+      process.exit(0);`;
+    const said = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script, join(dataDir, 'state')],
+        {
+          env: {
+            ...process.env,
+            SHAREBUS_ADMIN_KEY: '',
+            SHAREBUS_BUS_NAME: busName,
+            // A shell signed in to AWS: neither is the local runtime's to use
+            AWS_PROFILE: 'sharebus-test-no-such-profile',
+            AWS_SESSION_TOKEN: 'a-session-token-of-real-aws',
+          },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+      child.on('error', reject);
+      child.on('exit', () => resolve(out.trim()));
+    });
+    report = JSON.parse(said.split('\n').at(-1) ?? '{}') as typeof report;
+  }, 120_000);
+
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reads a kept admin key saved with a newline at its end, and serves with it', () => {
+    expect(report.keptKey).toBe('kept-admin-key');
+    expect(report.department).toBe(201);
+  });
+
+  it('ignores the AWS profile and session token of the shell it was started from', () => {
+    // Assess: the start, and the calls through the handlers, used the local runtime's own credentials
+    expect(report.department).toBe(201);
+    expect(report.subscription).toEqual(expect.any(String));
+  });
+
+  it('archives a bus whose name is too long to name its archive after in full', () => {
+    expect(report.archives).toEqual([`${busName.slice(0, 40)}-archive`]);
+  });
+
+  it('holds its state directory until its servers have stopped', () => {
+    expect(report.lockedWhileStopping).toBe(true);
+  });
+
+  it('puts back at start the rules of the subscriptions the registry holds', () => {
+    expect(report.rules).toContain(`sharebus-sub-${report.subscription}`);
+  });
+
+  it('keeps the admin key it read, not one it was given', () => {
+    expect(report.keyFile).toBe('kept-admin-key');
   });
 });

@@ -248,6 +248,23 @@ describe('local Lambda invoker: concurrency', () => {
     expect(await second).toBe(2);
   });
 
+  it('runs every invocation that waited, in order, however long the queue of those waiting grew', async () => {
+    // Prepare: one at a time, and more waiting than the queue holds before it drops those served (past 1,024)
+    const handlers = handlersOf(async (event) => (event as { n: number }).n);
+    const ended: number[] = [];
+    // Act
+    const all = Array.from({ length: 3_000 }, (_, n) =>
+      invoke(handlers, 'deliver', { n }, { concurrency: 1 }).then((result) => {
+        ended.push(result as number);
+      }),
+    );
+    // The last is served after all the others: once it ends, each of them has had its turn
+    await all.at(-1);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Assess
+    expect(ended).toEqual(Array.from({ length: 3_000 }, (_, n) => n));
+  });
+
   it('keeps the turns of each function, and of each set of handlers, apart', async () => {
     // Prepare
     const { handler, state, releaseAll } = gated();
@@ -338,5 +355,25 @@ describe('local Lambda invoker: each invocation logs as itself', () => {
       },
     ]);
     expect(requestIds[0]).not.toEqual(requestIds[1]);
+  });
+
+  it('keeps the keys appended outside every invocation for the lines logged there', async () => {
+    // Prepare: the store installed, as by any invocation
+    await invoke(
+      handlersOf(async () => 'ok'),
+      'health',
+      {},
+    );
+    // Act: as the runtime's own code would, outside the handlers
+    const lines = await logLines(async () => {
+      logger.appendKeys({ phase: 'start' });
+      try {
+        logger.info('logged outside');
+      } finally {
+        logger.removeKeys(['phase']);
+      }
+    });
+    // Assess
+    expect(lines).toEqual([expect.objectContaining({ message: 'logged outside', phase: 'start' })]);
   });
 });

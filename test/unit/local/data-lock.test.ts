@@ -15,7 +15,12 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, relative as relativePath } from 'node:path';
-import { DataDirInUseError, DataDirUnusableError, lockDataDir } from '../../../local/data-lock.js';
+import {
+  DataDirInUseError,
+  DataDirUnusableError,
+  lockDataDir,
+  openToOthers,
+} from '../../../local/data-lock.js';
 
 /**
  * What taking `dir`'s lock says: 'taken' (released again), or the refusal's name and message. As root it runs as
@@ -194,6 +199,32 @@ describe('lockDataDir', () => {
     second();
     // Assess
     expect(third).toBeInstanceOf(DataDirInUseError);
+  });
+
+  it('leaves on release a lock that is no longer its own', () => {
+    // Prepare: the lock taken, then another process's in its place (deleted by hand, and taken by another start)
+    const release = lockDataDir(dir, 'sharebus');
+    const other = `${process.ppid}\nsharebus\n${hostname()}\n`;
+    writeFileSync(join(dir, '.lock'), other);
+    // Act
+    release();
+    // Assess
+    expect(readFileSync(join(dir, '.lock'), 'utf8')).toBe(other);
+  });
+
+  it.each([
+    ['700', undefined],
+    ['710', '710'],
+    ['750', '750'],
+    ['701', '701'],
+    ['755', '755'],
+  ])('says whether a directory of mode %s is open to others: %p', (mode, said) => {
+    // Prepare
+    chmodSync(dir, Number.parseInt(mode, 8));
+    // Act
+    const open = openToOthers(dir);
+    // Assess
+    expect(open).toBe(said);
   });
 
   it('knows the directory through a symlink to it', () => {

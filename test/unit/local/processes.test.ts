@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { alive, groupRunning, processTree } from '../../../local/processes.js';
 
 /** The state letter /proc gives the process (Linux). */
@@ -39,6 +40,27 @@ describe('processes', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('counts a process this user may not signal as alive', () => {
+    // Prepare: pid 1, another user's (as root, the check runs as nobody: root may signal any process)
+    const asNobody = process.getuid?.() === 0;
+    // Act
+    const said = asNobody
+      ? spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '--input-type=module',
+            '-e',
+            `import { alive } from './local/processes.ts'; console.log(alive(1));`,
+          ],
+          { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } },
+        ).stdout.trim()
+      : String(alive(1));
+    // Assess
+    expect(said).toBe('true');
   });
 
   it('lists a process and its descendants, and nothing else', async () => {

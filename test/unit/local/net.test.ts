@@ -1,0 +1,47 @@
+// Whether a process (or one of its descendants) listens on a port, as /proc tells it: how the DynamoDB Local launcher
+// tells its own Java from another server that took the port.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { treeListensOnPort } from '../../../local/net.js';
+
+describe('treeListensOnPort', () => {
+  const server = createServer();
+  let port: number;
+
+  beforeAll(async () => {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    server.close();
+    await once(server, 'close');
+  });
+
+  it('tells the process that listens on a port from one that runs without listening there', async () => {
+    // Prepare
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      // Act
+      const ours = treeListensOnPort(process.pid, port);
+      const theirs = treeListensOnPort(other.pid as number, port);
+      // Assess
+      expect(ours).toBe(true);
+      expect(theirs).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('says a process that has ended holds no port, rather than that it cannot tell', async () => {
+    // Prepare: a process that ended (and was reaped)
+    const ended = spawn('true', { stdio: 'ignore' });
+    await once(ended, 'exit');
+    // Act
+    const said = treeListensOnPort(ended.pid as number, port);
+    // Assess: undefined would have the launcher take whatever answers on the port for DynamoDB Local
+    expect(said).toBe(false);
+  });
+});
