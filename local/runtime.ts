@@ -268,6 +268,9 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     process.env.AWS_SECRET_ACCESS_KEY = 'sharebuslocal';
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
+    // The endpoints below are the local servers whatever the shell or the shared config says: `true` here or
+    // `ignore_configured_endpoint_urls` in ~/.aws/config sent the handlers' calls to AWS itself (before 2026-12-05).
+    process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = 'false';
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
     setDefault(ENV.tableName, 'sharebus');
     setDefault(ENV.busName, 'sharebus');

@@ -333,6 +333,8 @@ describe('startSharebus with a state directory, started twice in a process of it
     mkdirSync(join(dataDir, 'state'), { mode: 0o700 });
     // Kept as an editor saves it, with a newline at its end
     writeFileSync(join(dataDir, 'state', 'admin-key'), 'kept-admin-key\n', { mode: 0o600 });
+    // A shared config that tells the SDK to ignore endpoint URLs set in the environment, as the local runtime sets them
+    writeFileSync(join(dataDir, 'aws-config'), '[default]\nignore_configured_endpoint_urls = true\n');
     const script = `import { existsSync, readFileSync, rmSync } from 'node:fs';
       import { join } from 'node:path';
       import { startSharebus } from './local/runtime.ts';
@@ -384,6 +386,8 @@ describe('startSharebus with a state directory, started twice in a process of it
             // A shell signed in to AWS: neither is the local runtime's to use
             AWS_PROFILE: 'sharebus-test-no-such-profile',
             AWS_SESSION_TOKEN: 'a-session-token-of-real-aws',
+            AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+            AWS_CONFIG_FILE: join(dataDir, 'aws-config'),
           },
           stdio: ['ignore', 'pipe', 'inherit'],
         },
@@ -405,8 +409,10 @@ describe('startSharebus with a state directory, started twice in a process of it
     expect(report.department).toBe(201);
   });
 
-  it('ignores the AWS profile and session token of the shell it was started from', () => {
-    // Assess: the start, and the calls through the handlers, used the local runtime's own credentials
+  it('ignores the AWS profile, session token and endpoint settings of the shell it was started from', () => {
+    // Assess: the start, and the calls through the handlers, used the local runtime's own credentials and endpoints:
+    // before (2026-12-05), AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or ignore_configured_endpoint_urls in the shared
+    // config sent them to AWS itself (ENOTFOUND dynamodb.us-east-1.amazonaws.com here; with a network, to AWS)
     expect(report.department).toBe(201);
     expect(report.subscription).toEqual(expect.any(String));
   });
