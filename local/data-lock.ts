@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import {
   accessSync,
   constants,
+  type Dirent,
   existsSync,
   linkSync,
   mkdirSync,
@@ -156,19 +157,42 @@ export function lockDataDir(dir: string, what: string): () => void {
   // A directory this user may write can still hold files it may not: an earlier `sudo npm start` in it leaves
   // root's database behind, on which DynamoDB Local failed with InternalFailure and a stack trace (review,
   // 2026-12-05).
-  const stuck = unwritableUnder(dir);
+  let stuck: Unusable | undefined;
+  try {
+    stuck = unwritableUnder(dir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   if (stuck) {
     release();
     throw new DataDirUnusableError(
-      `the state directory ${dir} holds ${stuck.path}, which this user cannot write (${stuck.code}): give the directory and everything in it to this user (\`chown -R\`; an earlier \`sudo npm start\` leaves them root's), or name another`,
+      `the state directory ${dir} holds ${stuck.path}, which this user cannot ${stuck.verb} (${stuck.code}): give the directory and everything in it to this user (\`chown -R\`; an earlier \`sudo npm start\` leaves them root's), or name another`,
     );
   }
   return release;
 }
 
-/** The first entry under `dir` (depth first, by name) this process may not write (or, a directory, enter). */
-function unwritableUnder(dir: string): { path: string; code: string } | undefined {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+interface Unusable {
+  readonly path: string;
+  readonly code: string;
+  readonly verb: 'write' | 'list';
+}
+
+/**
+ * The first entry under `dir` (depth first, by name) this process may not write (or, a directory, enter or list).
+ * Before (2026-12-05) a directory it could enter but not list failed the start with a bare EACCES, the lock left
+ * behind.
+ */
+function unwritableUnder(dir: string): Unusable | undefined {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EACCES';
+    return code === 'ENOENT' ? undefined : { path: dir, code, verb: 'list' };
+  }
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const path = join(dir, entry.name);
     const directory = entry.isDirectory();
     try {
@@ -176,7 +200,7 @@ function unwritableUnder(dir: string): { path: string; code: string } | undefine
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'EACCES';
       if (code === 'ENOENT') continue;
-      return { path, code };
+      return { path, code, verb: 'write' };
     }
     const inner = directory ? unwritableUnder(path) : undefined;
     if (inner) return inner;

@@ -160,6 +160,28 @@ describe('lockDataDir', () => {
     expect(lockAs(dir)).toBe('taken');
   });
 
+  it('refuses a directory holding a folder this user can enter but not list, naming it, and leaves no lock', () => {
+    // Prepare: the folder the user's own but mode 0300 (as root: both nobody's, and the lock taken as nobody)
+    const hidden = join(dir, 'eventbridge');
+    mkdirSync(hidden);
+    if (process.getuid?.() === 0) {
+      chownSync(dir, 65534, 65534);
+      chownSync(hidden, 65534, 65534);
+    }
+    chmodSync(hidden, 0o300);
+    try {
+      // Act
+      const refused = lockAs(dir);
+      // Assess: before, a bare EACCES from readdir, and the lock left behind
+      expect(refused).toBe(
+        `DataDirUnusableError: the state directory ${dir} holds ${hidden}, which this user cannot list (EACCES): give the directory and everything in it to this user (\`chown -R\`; an earlier \`sudo npm start\` leaves them root's), or name another`,
+      );
+      expect(readdirSync(dir)).toEqual(['eventbridge']);
+    } finally {
+      chmodSync(hidden, 0o700);
+    }
+  });
+
   it('says so when the directory is a file, or lies under one, instead of failing with the system call', () => {
     // Prepare
     const file = join(dir, 'state');
