@@ -65,6 +65,26 @@ async function placedRule(harness: Harness, target: Partial<Target> = {}): Promi
   ]);
 }
 
+/**
+ * Rewrites each line of a JSON-lines journal with `edit`, as a server down for a while finds it once its times are
+ * moved back (`now` is when the rewrite began).
+ */
+async function rewriteJournal(
+  file: string,
+  edit: (line: Record<string, Record<string, unknown>>, now: number) => void,
+): Promise<void> {
+  const now = Date.now();
+  const lines = (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((text) => {
+      const line = JSON.parse(text) as Record<string, Record<string, unknown>>;
+      edit(line, now);
+      return `${JSON.stringify(line)}\n`;
+    });
+  await writeFile(file, lines.join(''));
+}
+
 async function putOrder(client: EventBridgeClient, orderId: number, bus = 'orders'): Promise<void> {
   const answer = await client.send(
     new PutEventsCommand({
@@ -919,17 +939,10 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       const first = await failedOnce({ RetryPolicy: { MaximumEventAgeInSeconds: 60 } });
       await stop(first);
       const journal = join(dataDir, 'retries.jsonl');
-      const now = Date.now();
-      const moved = (await readFile(journal, 'utf8'))
-        .split('\n')
-        .filter(Boolean)
-        .map((text) => {
-          const line = JSON.parse(text) as Record<string, Record<string, unknown>>;
-          if (line.event) line.event.ingestedAt = now - 10_000;
-          for (const record of [line.wait, line.retry]) if (record) record.dueAt = now - 9_990;
-          return `${JSON.stringify(line)}\n`;
-        });
-      await writeFile(journal, moved.join(''));
+      await rewriteJournal(journal, (line, now) => {
+        if (line.event) line.event.ingestedAt = now - 10_000;
+        for (const record of [line.wait, line.retry]) if (record) record.dueAt = now - 9_990;
+      });
       // Act
       const second = await start();
       await second.eventBridge.idle();
@@ -1285,16 +1298,9 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     await first.close();
     open.splice(open.indexOf(first), 1);
     const journal = join(dataDir, 'retries.jsonl');
-    const now = Date.now();
-    const moved = (await readFile(journal, 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((text) => {
-        const line = JSON.parse(text) as Record<string, Record<string, unknown>>;
-        if (line.event) line.event.ingestedAt = now - 10_000;
-        return `${JSON.stringify(line)}\n`;
-      });
-    await writeFile(journal, moved.join(''));
+    await rewriteJournal(journal, (line, now) => {
+      if (line.event) line.event.ingestedAt = now - 10_000;
+    });
     const second = await start();
     await second.eventBridge.idle();
     // Assess: before, the function was called with the stale event, and nothing was dead-lettered.
@@ -1346,16 +1352,9 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       await first.close();
       open.splice(open.indexOf(first), 1);
       const journal = join(dataDir, 'retries.jsonl');
-      const now = Date.now();
-      const moved = (await readFile(journal, 'utf8'))
-        .split('\n')
-        .filter(Boolean)
-        .map((text) => {
-          const line = JSON.parse(text) as Record<string, Record<string, unknown>>;
-          if (line.event) line.event.ingestedAt = now - 10_000;
-          return `${JSON.stringify(line)}\n`;
-        });
-      await writeFile(journal, moved.join(''));
+      await rewriteJournal(journal, (line, now) => {
+        if (line.event) line.event.ingestedAt = now - 10_000;
+      });
       const second = await start();
       await second.eventBridge.idle();
       // Assess
