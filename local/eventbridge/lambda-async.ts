@@ -224,7 +224,8 @@ export class AsyncInvocations {
 
   /**
    * Stops invoking. Invocations not finished stay in the log for the next start, where there is one; a running one
-   * is then made again (at least once, as Lambda invokes). Without a dataDir they are lost, and logged.
+   * is then made again (at least once, as Lambda invokes), unless it is past its age by then. Without a dataDir they
+   * are lost, and logged.
    */
   stop(): void {
     if (this.#stopped) return;
