@@ -34,6 +34,9 @@ let loads = 0;
  * (ECONNREFUSED, answered 500).
  */
 export async function loadHandlers(): Promise<LocalHandlers> {
+  // Before the handlers' loggers exist: with AWS_LAMBDA_MAX_CONCURRENCY inherited from the environment, Powertools
+  // looks for the store at once, and a line logged before the first invocation threw without it (diff review).
+  localInvokeStore(LOCAL_CONCURRENCY);
   loads++;
   const instance = loads === 1 ? '' : `?instance=${loads}`;
   const entries = await Promise.all(
