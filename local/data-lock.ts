@@ -157,13 +157,7 @@ export function lockDataDir(dir: string, what: string): () => void {
   // A directory this user may write can still hold files it may not: an earlier `sudo npm start` in it leaves
   // root's database behind, on which DynamoDB Local failed with InternalFailure and a stack trace (review,
   // 2026-12-05).
-  let stuck: Unusable | undefined;
-  try {
-    stuck = unwritableUnder(dir);
-  } catch (error) {
-    release();
-    throw error;
-  }
+  const stuck = unwritableUnder(dir);
   if (stuck) {
     release();
     throw new DataDirUnusableError(

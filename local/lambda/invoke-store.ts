@@ -42,11 +42,14 @@ export class LocalInvokeStore extends InvokeStoreBase {
 /**
  * The process's store, installed at the first call (when the handlers are loaded, or at a first invocation);
  * `concurrency` is what `AWS_LAMBDA_MAX_CONCURRENCY` then says (the invocations of a function the runtime runs at
- * once). Its cost: on Node 20, AsyncLocalStorage's hooks then run on every promise of the process; `npm run bench:api`
+ * once).
+ *
+ * Its cost: on Node 20, AsyncLocalStorage's hooks then run on every promise of the process; `npm run bench:api`
  * measured 5 to 10% fewer events a second under load with it (2 runs each: batches 632 and 732 against 761 and 791,
- * fan-out deliveries 892 and 931 against 995 and 1,018), and no change one publish at a time. Before (2026-12-05), every handler shared one logger whose
- * context was the last invocation's to start: a publish's "request failed" line could carry a delivery's function
- * name and request id, and a delivery ending cleared the keys a publish had appended.
+ * fan-out deliveries 892 and 931 against 995 and 1,018), and no change one publish at a time. Before (2026-12-05),
+ * every handler shared one logger whose context was the last invocation's to start: a publish's "request failed" line
+ * could carry a delivery's function name and request id, and a delivery ending cleared the keys a publish had
+ * appended.
  */
 export function localInvokeStore(concurrency: number): InvokeStoreBase {
   const lambda = (globalThis as { awslambda?: { InvokeStore?: InvokeStoreBase } }).awslambda ?? {};
