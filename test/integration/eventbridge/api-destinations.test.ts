@@ -605,35 +605,22 @@ describe('embedded EventBridge: API destinations', () => {
   });
 
   it.each([
-    ['a user and password', 'https://user:pw@orders.example/events'],
-    ['a user alone', 'https://user@orders.example/events'],
-  ])(
-    'refuses an endpoint that holds credentials in its URL (%s), which no HTTP client sends',
-    async (_, endpoint) => {
-      // Prepare
-      const connectionArn = await basicConnection(h);
-      // Act
-      const refused = await caught(() =>
-        h.client.send(
-          new CreateApiDestinationCommand({
-            Name: 'orders',
-            ConnectionArn: connectionArn,
-            InvocationEndpoint: endpoint,
-            HttpMethod: 'POST',
-          }),
-        ),
-      );
-      // Assess
-      expect(refused).toMatchObject({
-        name: 'ValidationException',
-        message:
-          'Parameter InvocationEndpoint is not valid. Reason: the endpoint must not hold credentials; a connection holds them.',
-      });
-      expect((await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations).toEqual([]);
-    },
-  );
-
-  it('refuses an endpoint that is not an HTTP URL, keeping nothing', async () => {
+    [
+      'credentials in its URL (a user and password), which no HTTP client sends',
+      'https://user:pw@orders.example/events',
+      'Parameter InvocationEndpoint is not valid. Reason: the endpoint must not hold credentials; a connection holds them.',
+    ],
+    [
+      'credentials in its URL (a user alone), which no HTTP client sends',
+      'https://user@orders.example/events',
+      'Parameter InvocationEndpoint is not valid. Reason: the endpoint must not hold credentials; a connection holds them.',
+    ],
+    [
+      'a scheme other than HTTP',
+      'ftp://orders.example/events',
+      'Parameter ftp://orders.example/events is not valid. Reason: the endpoint must be an https:// URL.',
+    ],
+  ])('refuses an endpoint with %s, keeping nothing', async (_, endpoint, message) => {
     // Prepare
     const connectionArn = await basicConnection(h);
     // Act
@@ -642,17 +629,13 @@ describe('embedded EventBridge: API destinations', () => {
         new CreateApiDestinationCommand({
           Name: 'orders',
           ConnectionArn: connectionArn,
-          InvocationEndpoint: 'ftp://orders.example/events',
+          InvocationEndpoint: endpoint,
           HttpMethod: 'POST',
         }),
       ),
     );
     // Assess
-    expect(refused).toMatchObject({
-      name: 'ValidationException',
-      message:
-        'Parameter ftp://orders.example/events is not valid. Reason: the endpoint must be an https:// URL.',
-    });
+    expect(refused).toMatchObject({ name: 'ValidationException', message });
     expect((await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations).toEqual([]);
   });
 

@@ -756,6 +756,17 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  /** Starts a server on the dataDir, lets it run what it took up to its end, and hands it to `assess` before closing. */
+  async function atNextStart(assess: (second: Harness) => void): Promise<void> {
+    const second = await startHarness({ dataDir });
+    try {
+      await second.eventBridge.idle();
+      assess(second);
+    } finally {
+      await second.close();
+    }
+  }
+
   it('keeps dead letters and queue messages across a restart', async () => {
     // Prepare
     const first = await startHarness({ dataDir });
@@ -831,17 +842,13 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     const closing = first.close();
     held.fail();
     await closing;
-    const second = await startHarness({ dataDir });
-    try {
-      await second.eventBridge.idle();
+    await atNextStart((second) => {
       // Assess
       expect(second.invocations).toEqual([]);
       expect(second.eventBridge.deadLetters.list()).toEqual([
         expect.objectContaining({ queueArn: DLQ, targetId: 'fn', errorCode: 'NO_RESOURCE' }),
       ]);
-    } finally {
-      await second.close();
-    }
+    });
   });
 
   it('makes again at the next start, rather than dead-letter, a last attempt that fails once the server is stopping', async () => {
@@ -856,15 +863,11 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     const closing = first.close();
     held.fail();
     await closing;
-    const second = await startHarness({ dataDir });
-    try {
-      await second.eventBridge.idle();
+    await atNextStart((second) => {
       // Assess
       expect(second.invocations).toHaveLength(1);
       expect(second.eventBridge.deadLetters.list()).toEqual([]);
-    } finally {
-      await second.close();
-    }
+    });
   });
 
   it('sends to the DLQ at the next start a delivery whose target was removed while its attempt ran, though killed then', async () => {
@@ -881,17 +884,13 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     const lines = await readFile(journal, 'utf8');
     await first.close();
     await writeFile(journal, lines);
-    const second = await startHarness({ dataDir });
-    try {
-      await second.eventBridge.idle();
+    await atNextStart((second) => {
       // Assess: no attempt at the target put again.
       expect(second.invocations).toEqual([]);
       expect(second.eventBridge.deadLetters.list()).toEqual([
         expect.objectContaining({ queueArn: DLQ, targetId: 'fn', errorCode: 'NO_RESOURCE' }),
       ]);
-    } finally {
-      await second.close();
-    }
+    });
   });
 });
 

@@ -146,6 +146,19 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     return harness;
   };
 
+  /**
+   * Stops `harness` (an attempt may still be running) and starts again on its dataDir with every event in the retry
+   * journal `ms` older, as a server down that long finds it.
+   */
+  const restartAfter = async (harness: Harness, ms: number): Promise<Harness> => {
+    await harness.close();
+    open.splice(open.indexOf(harness), 1);
+    await rewriteJournal(join(dataDir, 'retries.jsonl'), (line, now) => {
+      if (line.event) line.event.ingestedAt = now - ms;
+    });
+    return start();
+  };
+
   const restart = async (harness: Harness): Promise<Harness> => {
     await harness.eventBridge.idle();
     await harness.close();
@@ -1294,14 +1307,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     first.lambda = () => new Promise(() => {});
     await putOrder(first.client, 7);
     await waitFor(() => first.invocations.length === 1);
-    // Act: the journal moved 10 s back (60 s of age are 60 ms here), as a server down that long finds it.
-    await first.close();
-    open.splice(open.indexOf(first), 1);
-    const journal = join(dataDir, 'retries.jsonl');
-    await rewriteJournal(journal, (line, now) => {
-      if (line.event) line.event.ingestedAt = now - 10_000;
-    });
-    const second = await start();
+    // Act: down 10 s (60 s of age are 60 ms here).
+    const second = await restartAfter(first, 10_000);
     await second.eventBridge.idle();
     // Assess: before, the function was called with the stale event, and nothing was dead-lettered.
     expect(second.invocations).toEqual([]);
@@ -1348,15 +1355,9 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       });
       await putOrder(first.client, 7);
       await waitFor(() => calls.length === 1);
-      // Act: the journal moved 1 h back (3,600 s of age are 3.6 s here: the first run's call is not refused as too
-      // late on a loaded machine), as a server down that long finds it.
-      await first.close();
-      open.splice(open.indexOf(first), 1);
-      const journal = join(dataDir, 'retries.jsonl');
-      await rewriteJournal(journal, (line, now) => {
-        if (line.event) line.event.ingestedAt = now - 3_600_000;
-      });
-      const second = await start();
+      // Act: down 1 h (3,600 s of age are 3.6 s here: the first run's call is not refused as too late on a loaded
+      // machine).
+      const second = await restartAfter(first, 3_600_000);
       await second.eventBridge.idle();
       // Assess
       expect(calls).toHaveLength(1);
