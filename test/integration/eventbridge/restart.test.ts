@@ -200,6 +200,28 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(refused.name).toBe('LimitExceededException');
   });
 
+  it('keeps every bus a journal from before the bus quota holds past 100, and then refuses only new ones', async () => {
+    // Prepare: 100 custom buses, the quota, and a 101st in the journal as a server without the quota wrote it.
+    const first = await start();
+    for (let n = 0; n < 100; n++) {
+      await first.client.send(new CreateEventBusCommand({ Name: `bus-${n}` }));
+    }
+    await first.eventBridge.idle();
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    await appendFile(
+      join(dataDir, 'control-plane.jsonl'),
+      `${JSON.stringify({ at: Date.now(), op: 'CreateEventBus', body: { Name: 'bus-old' } })}\n`,
+    );
+    // Act
+    const second = await start();
+    const listed = await second.client.send(new ListEventBusesCommand({ NamePrefix: 'bus-old' }));
+    const refused = await caught(() => second.client.send(new CreateEventBusCommand({ Name: 'bus-new' })));
+    // Assess
+    expect(listed.EventBuses?.map((bus) => bus.Name)).toEqual(['bus-old']);
+    expect(refused.name).toBe('LimitExceededException');
+  });
+
   it('keeps buses, rules and targets as the read operations show them, and delivers to them', async () => {
     // Prepare: a bus with settings; an enabled rule with a transformed, retried target; a disabled rule; a rule
     // and a bus deleted; a target removed; a bus deleted and made again.
