@@ -1764,3 +1764,49 @@ describe('embedded EventBridge: event bus targets', () => {
     expect(archive.EventCount).toBe(1);
   });
 });
+
+describe('embedded EventBridge: connection and API destination quotas', () => {
+  const h = useHarness();
+
+  /** Sends `count` requests made by `make`, 25 at a time. */
+  const sendAll = async (count: number, make: (n: number) => Promise<unknown>): Promise<void> => {
+    for (let from = 0; from < count; from += 25) {
+      await Promise.all(Array.from({ length: Math.min(25, count - from) }, (_, k) => make(from + k)));
+    }
+  };
+
+  it("refuses a connection and an API destination past AWS's quota of 3,000 each, making neither", async () => {
+    // Prepare
+    const auth = { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'secret' } };
+    const connect = (name: string) =>
+      h.client.send(
+        new CreateConnectionCommand({ Name: name, AuthorizationType: 'API_KEY', AuthParameters: auth }),
+      );
+    const { ConnectionArn } = await connect('c-0');
+    const destine = (name: string) =>
+      h.client.send(
+        new CreateApiDestinationCommand({
+          Name: name,
+          ConnectionArn,
+          InvocationEndpoint: 'https://orders.example/',
+          HttpMethod: 'POST',
+        }),
+      );
+    await sendAll(2_999, (n) => connect(`c-${n + 1}`));
+    await sendAll(3_000, (n) => destine(`d-${n}`));
+    // Act
+    const connection = await caught(() => connect('c-extra'));
+    const destination = await caught(() => destine('d-extra'));
+    // Assess
+    for (const refused of [connection, destination]) {
+      expect(refused.name).toBe('LimitExceededException');
+      expect(refused.message).toBe('The requested resource exceeds the maximum number allowed.');
+    }
+    expect((await caught(() => h.client.send(new DescribeConnectionCommand({ Name: 'c-extra' })))).name).toBe(
+      'ResourceNotFoundException',
+    );
+    expect(
+      (await caught(() => h.client.send(new DescribeApiDestinationCommand({ Name: 'd-extra' })))).name,
+    ).toBe('ResourceNotFoundException');
+  });
+});
