@@ -441,36 +441,60 @@ export function page<T>(
 ) {
   const { key } = scope;
   const filter = filterDigest(scope.filter);
-  const items = scope.ordered === false ? unsorted : inNameOrder(unsorted, key);
-  let left = items;
-  let seen: readonly string[] = [];
-  if (nextToken !== undefined) {
-    const token = readToken(nextToken, filter, scope.ordered === false, scope.invalid);
-    if (token.seen !== undefined) {
-      seen = token.seen;
-      left = items.filter((item) => !seen.includes(key(item)));
-    } else {
-      const start = items.findIndex((item) => compareNames(key(item), token.after) > 0);
-      left = start === -1 ? [] : items.slice(start);
-    }
+  const size = limit ?? 100;
+  const token =
+    nextToken === undefined
+      ? undefined
+      : readToken(nextToken, filter, scope.ordered === false, scope.invalid);
+  const encode = (next: PageToken) => Buffer.from(JSON.stringify(next)).toString('base64url');
+  if (scope.ordered === false) {
+    const seen = token?.seen ?? [];
+    const left = seen.length > 0 ? unsorted.filter((item) => !seen.includes(key(item))) : unsorted;
+    const slice = left.slice(0, size);
+    if (slice.length === 0 || slice.length === left.length) return { items: slice, nextToken: undefined };
+    const after = key(slice[slice.length - 1] as T);
+    return { items: slice, nextToken: encode({ after, filter, seen: [...seen, ...slice.map(key)] }) };
   }
-  const slice = left.slice(0, limit ?? 100);
-  if (slice.length === 0 || slice.length === left.length) return { items: slice, nextToken: undefined };
-  const after = key(slice[slice.length - 1] as T);
-  const token: PageToken =
-    scope.ordered === false ? { after, filter, seen: [...seen, ...slice.map(key)] } : { after, filter };
-  return { items: slice, nextToken: Buffer.from(JSON.stringify(token)).toString('base64url') };
+  const { items, more } = firstInNameOrder(unsorted, key, size, token?.after);
+  const last = items[items.length - 1];
+  if (!more || last === undefined) return { items, nextToken: undefined };
+  return { items, nextToken: encode({ after: key(last), filter }) };
 }
 
 /**
- * Items sorted by their names, each name made once: a comparator that made both names at every comparison took 0.4 s
- * to order 100,000 dead letters by a name joined from two fields.
+ * The first `count` items in name order whose names come after `after` (every item's, when undefined), and whether
+ * more follow: each name made once, and only `count` items kept in order as the rest go by. Sorting every item for
+ * each page (before 2026-12-05) took 50 ms a page with 100,000 dead letters, 50 s to list them all; and a comparator
+ * that made both names at every comparison took 0.4 s to order them once.
  */
-function inNameOrder<T>(items: readonly T[], key: (item: T) => string): T[] {
-  return items
-    .map((item) => ({ item, name: key(item) }))
-    .sort((a, b) => compareNames(a.name, b.name))
-    .map(({ item }) => item);
+function firstInNameOrder<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  count: number,
+  after: string | undefined,
+): { items: T[]; more: boolean } {
+  const kept: { item: T; name: string }[] = [];
+  let more = false;
+  for (const item of items) {
+    const name = key(item);
+    if (after !== undefined && compareNames(name, after) <= 0) continue;
+    if (kept.length >= count) {
+      more = true;
+      const last = kept[kept.length - 1];
+      // An equal name stays behind the one kept before it, as a stable sort leaves them.
+      if (last === undefined || compareNames(name, last.name) >= 0) continue;
+      kept.pop();
+    }
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareNames((kept[middle] as { name: string }).name, name) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    kept.splice(low, 0, { item, name });
+  }
+  return { items: kept.map((k) => k.item), more };
 }
 
 const filterDigest = (filter: string): string =>
