@@ -94,6 +94,19 @@ describe('ContractResolver', () => {
     });
   });
 
+  it('answers 422 unknown_contract, naming the type field, for an unknown type with a version', async () => {
+    // Prepare
+    const resolver = new ContractResolver(test.registry);
+    // Act
+    const error = await caught(() => resolver.resolve('tax.resolve.nobody', '1.0.0', '/events/1'));
+    // Assess
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'unknown_contract',
+      fields: [{ field: '/events/1/type' }],
+    });
+  });
+
   it('answers 422 unknown_contract_version listing the versions that exist', async () => {
     // Prepare
     const resolver = new ContractResolver(test.registry);

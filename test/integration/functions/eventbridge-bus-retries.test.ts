@@ -243,6 +243,19 @@ describe('EventBridgeBus.publish retries', () => {
     }
   });
 
+  it('tries an entry that keeps failing five times by default before reporting it', async () => {
+    // Prepare
+    fake.failEntry = () => ({ code: 'ThrottlingException', message: 'slow down' });
+    const bus = new EventBridgeBus({ client, busName: 'sharebus', backoffBaseMs: 1 });
+    // Act
+    const result = await bus.publish(entries(1));
+    // Assess
+    expect(fake.calls).toEqual([['e0'], ['e0'], ['e0'], ['e0'], ['e0']]);
+    expect(result.failed).toEqual([
+      { eventId: 'e0', code: 'ThrottlingException', message: 'slow down', permanent: false },
+    ]);
+  });
+
   it('stops retrying when the next backoff would pass the deadline', async () => {
     // Prepare: a first backoff of 5 to 15 s against a deadline of 3 s, which the first call, however slow a busy
     // machine makes it, leaves no room for (a 150 ms deadline made the call itself time out under CI's load)

@@ -17,6 +17,7 @@ import {
   entrySize,
   InvalidRulePatternError,
 } from '../../../functions/shared/bus.js';
+import { createBus } from '../../../functions/shared/clients.js';
 import { ConfigurationError } from '../../../functions/shared/config.js';
 import { type Harness, LAMBDA_ARN, queueArn, startHarness } from '../eventbridge/harness.js';
 import { caught } from './harness.js';
@@ -126,6 +127,29 @@ describe('EventBridgeBus.publish', () => {
     expect(payloads.map((p) => p.event.n).sort((a, b) => a - b)).toEqual([...Array(25).keys()]);
   });
 
+  it('sends each entry’s time, which the event on the bus keeps (archives replay by it)', async () => {
+    // Prepare: a rule whose target gets the whole event, not the subscription's transformed input
+    const { bus, busName } = await setUp();
+    await harness.client.send(
+      new PutRuleCommand({ EventBusName: busName, Name: 'whole', EventPattern: PATTERN }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({
+        EventBusName: busName,
+        Rule: 'whole',
+        Targets: [{ Id: 'all', Arn: LAMBDA_ARN }],
+      }),
+    );
+    harness.invocations.length = 0;
+    // Act
+    const result = await bus.publish(entries(1));
+    await harness.eventBridge.idle();
+    // Assess
+    expect(result.accepted).toEqual(['evt-0']);
+    const events = harness.invocations.map((i) => JSON.parse(i.payload) as { time: string });
+    expect(events.map((e) => new Date(e.time).toISOString())).toEqual(['2025-01-01T00:00:00.000Z']);
+  });
+
   it('splits entries into calls of at most 256 KB, which EventBridge accepts', async () => {
     // Prepare
     const { bus, putEvents } = await setUp();
@@ -190,6 +214,42 @@ describe('EventBridgeBus subscription rules', () => {
           InputTemplate: '{"subscriptionId": "id-of-sharebus-sub-one", "event": <detail>}',
         },
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 },
+        DeadLetterConfig: { Arn: dlq },
+      },
+    ]);
+  });
+
+  it('is made by createBus with the deliver function, retry policy and DLQ its environment names', async () => {
+    // Prepare
+    const busName = `bus-${randomUUID()}`;
+    await harness.client.send(new CreateEventBusCommand({ Name: busName }));
+    const dlq = queueArn('delivery-dlq');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_EVENTBRIDGE: harness.eventBridge.endpoint,
+      AWS_REGION: harness.eventBridge.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      SHAREBUS_BUS_NAME: busName,
+      SHAREBUS_DELIVER_FUNCTION_ARN: LAMBDA_ARN,
+      SHAREBUS_DELIVERY_DLQ_ARN: dlq,
+      SHAREBUS_DELIVERY_MAX_RETRIES: '7',
+      SHAREBUS_DELIVERY_MAX_EVENT_AGE_SECONDS: '900',
+    });
+    try {
+      // Act
+      await createBus().putSubscriptionRule(rule('sharebus-sub-env'));
+    } finally {
+      process.env = saved;
+    }
+    // Assess
+    const { Targets } = await harness.client.send(
+      new ListTargetsByRuleCommand({ EventBusName: busName, Rule: 'sharebus-sub-env' }),
+    );
+    expect(Targets).toMatchObject([
+      {
+        Arn: LAMBDA_ARN,
+        RetryPolicy: { MaximumRetryAttempts: 7, MaximumEventAgeInSeconds: 900 },
         DeadLetterConfig: { Arn: dlq },
       },
     ]);

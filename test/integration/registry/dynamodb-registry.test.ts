@@ -15,6 +15,7 @@ import {
   RegistryDuplicateError,
   RegistryNotFoundError,
   RegistryOwnershipError,
+  RegistrySharingError,
 } from '../../../functions/shared/registry/registry.js';
 import {
   audit,
@@ -210,6 +211,34 @@ describe('DynamoDbRegistry systems and API keys', () => {
     expect(await registry.findPrincipalByKeyHash(keyHash('admin-1'))).toEqual({ kind: 'admin' });
   });
 
+  it('refuses a rotation whose admin key another rotation replaced meanwhile, leaving one admin key', async () => {
+    // Prepare: admin-1 stored; admin-3 is stored by another process after this rotation read admin-1 as current.
+    const { registry, documentClient, tableName } = await freshRegistry();
+    await registry.putAdminKey(keyHash('admin-1'));
+    const rivalClient = dynamoDbClient();
+    const rival = new DynamoDbRegistry({ client: DynamoDBDocumentClient.from(rivalClient), tableName });
+    let raced = false;
+    documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (String(context.commandName).startsWith('TransactWrite') && !raced) {
+          raced = true;
+          await rival.putAdminKey(keyHash('admin-3'));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'rotateMeanwhile' },
+    );
+    // Act
+    const attempt = registry.putAdminKey(keyHash('admin-2'));
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'RegistryConflictError', entity: 'adminKey' });
+    expect(await registry.adminKeyHash()).toBe(keyHash('admin-3'));
+    expect(await registry.findPrincipalByKeyHash(keyHash('admin-3'))).toEqual({ kind: 'admin' });
+    expect(await registry.findPrincipalByKeyHash(keyHash('admin-2'))).toBeUndefined();
+    expect(await registry.findPrincipalByKeyHash(keyHash('admin-1'))).toBeUndefined();
+    rivalClient.destroy();
+  });
+
   it('answers undefined for an unknown key hash', async () => {
     const { registry } = await freshRegistry();
     expect(await registry.findPrincipalByKeyHash(keyHash('nobody'))).toBeUndefined();
@@ -323,6 +352,22 @@ describe('DynamoDbRegistry contracts', () => {
     });
   });
 
+  it("refuses a version shared otherwise than its major's versions, and writes nothing", async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const type = 'tax.registration';
+    await registry.putContractVersion(contract(type, '1.0.0'), audit());
+    const entries = (await registry.listAudit()).length;
+    // Act: 1.1.0 restricted where 1.0.0 is open; 2.0.0, another major, may be shared otherwise
+    const attempt = registry.putContractVersion(contract(type, '1.1.0', { sharing: 'restricted' }), audit());
+    await registry.putContractVersion(contract(type, '2.0.0', { sharing: 'restricted' }), audit());
+    // Assess
+    await expect(attempt).rejects.toThrow(RegistrySharingError);
+    await expect(attempt).rejects.toMatchObject({ type, major: 1, sharing: 'open' });
+    expect((await registry.listContractVersions(type)).map((c) => c.version)).toEqual(['1.0.0', '2.0.0']);
+    expect((await registry.listAudit()).length).toBe(entries + 1);
+  });
+
   it('keeps the owner of a type across its later versions', async () => {
     // Prepare
     const { registry } = await freshRegistry();
@@ -356,7 +401,20 @@ describe('DynamoDbRegistry contracts', () => {
 
   it('lists every contract by type, then semver, reading no schema', async () => {
     // Prepare
-    const { registry } = await freshRegistry();
+    const { registry, documentClient } = await freshRegistry();
+    // What each Query brought back over the wire, whatever the adapter then kept of it.
+    const read: string[] = [];
+    documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'QueryCommand') {
+          const { Items = [] } = result.output as { Items?: Record<string, unknown>[] };
+          read.push(...Items.flatMap((item) => Object.keys(item)));
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'attributesRead' },
+    );
     const stored: Array<[string, string]> = [
       ['tax.registration', '1.10.0'],
       ['health.visit', '2.0.0'],
@@ -367,11 +425,14 @@ describe('DynamoDbRegistry contracts', () => {
     ];
     for (const [t, v] of stored) await registry.putContractVersion(contract(t, v), audit());
     // Act
+    read.length = 0;
     const listed = await registry.listContracts();
     // Assess
     const { schema: _schema, ...head } = contract('health.visit', '1.0.0');
     expect(listed[0]).toEqual(head);
     expect(listed.filter((c) => 'schema' in c)).toEqual([]);
+    expect(read).toContain('ownerDepartment');
+    expect(read).not.toContain('schemaJson');
     expect(listed.map((c) => `${c.type}@${c.version}`)).toEqual([
       'health.visit@1.0.0',
       'health.visit@2.0.0',
@@ -380,6 +441,18 @@ describe('DynamoDbRegistry contracts', () => {
       'tax.registration@1.10.0',
       'tax.registration.completed@1.0.0',
     ]);
+  });
+
+  it('finds no contract after a type DynamoDB could not take as a key, rather than an error', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.putContractVersion(contract('tax.registration', '1.0.0'), audit());
+    // Act
+    const listedAfter = (type: string) => registry.listContracts({ after: { type }, limit: 10 });
+    // Assess
+    expect(await listedAfter('a'.repeat(3_000))).toEqual([]);
+    expect(await listedAfter('tax#registration')).toEqual([]);
+    expect((await listedAfter('a')).map((c) => c.type)).toEqual(['tax.registration']);
   });
 
   it('answers undefined or empty for a type or version that does not exist', async () => {
@@ -657,6 +730,34 @@ describe('DynamoDbRegistry audit', () => {
     const { registry } = await freshRegistry();
     const entry = audit();
     await registry.createDepartment(department('tax'), entry);
+    // Act
+    const attempt = registry.createDepartment(department('health'), { ...entry, action: 'rewrite' });
+    // Assess
+    await expect(attempt).rejects.toMatchObject({
+      name: 'RegistryConflictError',
+      entity: `audit:${entry.id}`,
+    });
+    expect(await registry.getDepartment('health')).toBeUndefined();
+    expect(await registry.listAudit()).toEqual([entry]);
+  });
+
+  it('refuses a change whose audit id is taken once DynamoDB has forgotten that change, by the entry itself', async () => {
+    // Prepare: the entry is in the table, but no transaction has used its id as a token (DynamoDB forgets a
+    // token after 10 minutes), so only the entry's own condition can refuse it.
+    const { registry, documentClient, tableName } = await freshRegistry();
+    const entry = audit({ at: '2025-06-30T08:00:00.000Z' });
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: 'AUDITDAYS', sk: '2025-06-30', entity: 'auditDay' },
+      }),
+    );
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: 'AUDIT#2025-06-30', sk: `${entry.at}#${entry.id}`, entity: 'audit', ...entry },
+      }),
+    );
     // Act
     const attempt = registry.createDepartment(department('health'), { ...entry, action: 'rewrite' });
     // Assess

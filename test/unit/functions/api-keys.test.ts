@@ -39,13 +39,20 @@ describe('bearerToken', () => {
     expect(read).toBe(token);
   });
 
-  it.each([undefined, '', 'sbk_abc', 'Basic dXNlcjpwYXNz', 'Bearer', 'Bearer ', 'Bearer two tokens'])(
-    'answers undefined for %p',
-    (header) => {
-      // Act
-      const read = bearerToken(header);
-      // Assess
-      expect(read).toBeUndefined();
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'sbk_abc',
+    'Basic dXNlcjpwYXNz',
+    'Bearer',
+    'Bearer ',
+    'Bearer two tokens',
+    // The scheme is the header's first word: one that only ends in "Bearer" is another scheme.
+    'NotBearer sbk_abc',
+  ])('answers undefined for %p', (header) => {
+    // Act
+    const read = bearerToken(header);
+    // Assess
+    expect(read).toBeUndefined();
+  });
 });

@@ -56,6 +56,24 @@ describe('eachAtMost', () => {
     expect(ended).toEqual([1, 2]);
   });
 
+  it('throws the error of the item that failed first when another fails after it', async () => {
+    // Prepare: item 1 held, then failing; item 2 fails at once.
+    const gate = held();
+    // Act
+    const all = eachAtMost([1, 2], 2, async (item) => {
+      if (item === 1) {
+        await gate.promise;
+        throw new Error('item 1 fails later');
+      }
+      throw new Error('item 2 fails first');
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    gate.release();
+    const error = await all.catch((thrown: unknown) => thrown);
+    // Assess
+    expect((error as Error).message).toBe('item 2 fails first');
+  });
+
   it('takes a bound below 1 as 1, and an empty list as done', async () => {
     // Prepare
     const started: number[] = [];

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import fc from 'fast-check';
 import { z } from 'zod';
 import {
   BadRequestError,
@@ -19,7 +20,11 @@ import {
   principalOf,
   router,
 } from '../../../functions/shared/http.js';
-import { jsonPointer } from '../../../functions/shared/json-pointer.js';
+import {
+  escapePointerSegment,
+  jsonPointer,
+  unescapePointerSegment,
+} from '../../../functions/shared/json-pointer.js';
 import { logger } from '../../../functions/shared/logger.js';
 import { RegistryBusyError } from '../../../functions/shared/registry/registry.js';
 
@@ -87,6 +92,16 @@ describe('jsonPointer', () => {
     const pointer = jsonPointer([]);
     // Assess
     expect(pointer).toBe('');
+  });
+
+  it('reads every escaped segment back as it was: ~01 is "~1", not "/"', () => {
+    // Assess
+    expect(unescapePointerSegment('~01')).toBe('~1');
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('~', '/', '0', '1', 'a') }), (segment) => {
+        expect(unescapePointerSegment(escapePointerSegment(segment))).toBe(segment);
+      }),
+    );
   });
 });
 
@@ -260,7 +275,9 @@ describe('parseJsonBody', () => {
     'text/plain',
     'application/x-www-form-urlencoded',
     'application/jsonx',
+    'text/application/json',
     'application/json; charset=iso-8859-1',
+    'application/json; Charset=iso-8859-1',
     'multipart/form-data; boundary=x',
   ])('answers 415 unsupported_media_type for a body sent as %p', (contentType) => {
     // Act

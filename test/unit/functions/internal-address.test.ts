@@ -64,6 +64,8 @@ describe('internalHostReason', () => {
     'https://[2600:1f18::1]/',
     'https://[2a05:d014::1]/',
     'https://[::ffff:8.8.8.8]/',
+    // 8.10.0.1, whose bytes read in the wrong order would be 10.8.0.1.
+    'https://[::ffff:8.10.0.1]/',
     'https://192.0.3.1/',
     'https://198.20.0.1/',
     'https://223.255.255.254/',

@@ -72,6 +72,17 @@ describe('problemOf', () => {
     ).toHaveLength(3);
   });
 
+  it('keeps a detail, field and message of exactly 2,048 characters whole', () => {
+    // Prepare
+    const text = `/${'a'.repeat(2_047)}`;
+    const error = new BadRequestError('invalid_request', text, { fields: [{ field: text, message: text }] });
+    // Act
+    const problem = problemOf(error);
+    // Assess
+    expect(problem.detail).toBe(text);
+    expect(problem.errors).toEqual([{ field: text, message: text }]);
+  });
+
   it("counts the faults an event's own count line stands for among those it leaves out", () => {
     // Prepare: 20 events, each with 100 faults named and a line counting 50 more
     const fields = Array.from({ length: 20 }, (_, event) => [
