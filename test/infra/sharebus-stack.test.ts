@@ -10,6 +10,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import {
   FUNCTIONS,
   type FunctionName,
+  functionTimeoutMs,
   REGISTRY_ACCESS,
   ROUTES,
   SUBSCRIPTION_RULE_PREFIX,
@@ -116,6 +117,7 @@ describe('SharebusStack', () => {
     it.each([
       [{ deliveryMaxRetries: 186 }, /deliveryMaxRetries 186 must be a whole number from 0 to 185/],
       [{ deliveryMaxRetries: 1.5 }, /deliveryMaxRetries 1.5 must be a whole number from 0 to 185/],
+      [{ deliveryMaxRetries: -1 }, /deliveryMaxRetries -1 must be a whole number from 0 to 185/],
       [
         { deliveryMaxEventAge: Duration.seconds(59) },
         /deliveryMaxEventAge 59 seconds must be from 60 seconds to 24 hours/,
@@ -134,10 +136,30 @@ describe('SharebusStack', () => {
       },
     );
 
+    it.each([
+      ['a webhook timeout of one second', { webhookTimeout: Duration.seconds(1) }],
+      ['no delivery retries', { deliveryMaxRetries: 0 }],
+      ['185 delivery retries', { deliveryMaxRetries: 185 }],
+      ['a delivery age of 60 seconds', { deliveryMaxEventAge: Duration.seconds(60) }],
+      ['a delivery age of 24 hours', { deliveryMaxEventAge: Duration.hours(24) }],
+      ['one reserved deliver execution', { deliverConcurrency: 1 }],
+      ['an archive kept one day', { archiveRetention: Duration.days(1) }],
+    ])('takes %s, the bound itself', (_bound, stackProps) => {
+      // WHEN / THEN
+      expect(() => synthesizeStack({ stackProps })).not.toThrow();
+    });
+
     it('rejects an archive retention that is not a whole number of days', () => {
       // WHEN / THEN
       expect(() => synthesizeStack({ stackProps: { archiveRetention: Duration.hours(36) } })).toThrow(
         /archiveRetention 1 day 12 hours must be a whole number of days/,
+      );
+    });
+
+    it('rejects an archive retention of no days, which EventBridge reads as keeping every event for ever', () => {
+      // WHEN / THEN
+      expect(() => synthesizeStack({ stackProps: { archiveRetention: Duration.days(0) } })).toThrow(
+        EventBusPropsError,
       );
     });
   });
@@ -246,6 +268,20 @@ describe('SharebusStack', () => {
       });
     });
 
+    it.each(FUNCTION_NAMES)('gives %s the timeout the local invoker enforces (functionTimeoutMs)', (name) => {
+      // THEN
+      expect(resource(functionId(name)).Properties.Timeout).toBe(functionTimeoutMs(name) / 1000);
+    });
+
+    it('gives the health probe and retarget 256 MB and every other function 512 MB', () => {
+      // GIVEN
+      const small: readonly FunctionName[] = ['health', 'retarget'];
+      // THEN
+      for (const name of FUNCTION_NAMES) {
+        expect(resource(functionId(name)).Properties.MemorySize).toBe(small.includes(name) ? 256 : 512);
+      }
+    });
+
     it('gives the deliver function more time than one webhook POST may take', () => {
       // GIVEN
       const deliver = resource(functionId('deliver')).Properties;
@@ -341,11 +377,21 @@ describe('SharebusStack', () => {
       // THEN
       expect(format).toMatchObject({
         requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
         routeKey: '$context.routeKey',
         status: '$context.status',
+        integrationError: '$context.integrationErrorMessage',
+        authorizerError: '$context.authorizer.error',
         caller: '$context.authorizer.kind',
         authError: '$context.authorizer.authError',
       });
+    });
+
+    it('keeps the access log 90 days by default', () => {
+      // GIVEN
+      const accessLogId = logicalIdOf(stack, stack.httpApi.accessLogGroup.node.defaultChild as CfnResource);
+      // THEN
+      expect(resource(accessLogId).Properties.RetentionInDays).toBe(90);
     });
   });
 
@@ -390,9 +436,30 @@ describe('SharebusStack', () => {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId(), 'QueueName'] } }],
+        Statistic: 'Maximum',
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
       });
+    });
+
+    it('has each of its alarms go off in the first minute that counts one, and stay quiet in a minute without data', () => {
+      // GIVEN
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      // THEN
+      expect(alarms).toHaveLength(6);
+      for (const alarm of alarms) {
+        expect(alarm.Properties).toMatchObject({
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+        });
+        expect(alarm.Properties.DatapointsToAlarm ?? 1).toBe(1);
+        const periods: unknown[] = alarm.Properties.Metrics
+          ? alarm.Properties.Metrics.map((metric: { Period?: number }) => metric.Period)
+          : [alarm.Properties.Period];
+        expect(periods).toEqual([60]);
+      }
     });
 
     it('alarms when a failed delivery could not be put on the queue, which would lose it silently', () => {
@@ -777,6 +844,7 @@ describe('SharebusStack', () => {
     it('reserves concurrency for the deliver function only when asked, and for it alone', () => {
       // THEN
       expect(customFunction('deliver').ReservedConcurrentExecutions).toBe(20);
+      expect(customFunction('deliver').MemorySize).toBe(512);
       for (const name of FUNCTION_NAMES.filter((other) => other !== 'deliver')) {
         expect(customFunction(name)).not.toHaveProperty('ReservedConcurrentExecutions');
       }
@@ -863,6 +931,13 @@ describe('SharebusStack', () => {
         expect(existsSync(join(bundleOf(name), 'index.mjs.map'))).toBe(true);
       },
     );
+
+    it('keeps class names through minification, so stack traces in the logs stay readable', () => {
+      // GIVEN
+      const code = readFileSync(join(bundleOf('deliver'), 'index.mjs'), 'utf8');
+      // THEN
+      expect(code).toContain('"DynamoDbRegistry"');
+    });
 
     it.each(FUNCTION_NAMES.filter((name) => name !== 'health'))(
       'bundles into %s the AWS SDK the tests run, not the copy the Lambda runtime has',
