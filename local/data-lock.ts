@@ -2,7 +2,9 @@
 // writes (each rewrites archives.json from what it read at start), so the second one is refused at start,
 // naming the first. A lock left by a process that died is taken over. A lock names its host too: a process on
 // another host (a container sharing the directory as a volume, whose pids mean nothing here) cannot be looked
-// for, so its lock is never taken over, only named, with the file to delete should that process be gone.
+// for, so its lock is never taken over, only named, with the file to delete should that process be gone. Where
+// Linux's /proc tells, a lock names its process's boot and start time too: after a reboot, or once pids wrap
+// around, another process running under the same pid does not hold the lock.
 import { randomUUID } from 'node:crypto';
 import {
   accessSync,
@@ -21,7 +23,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { running } from './processes.js';
+import { processIdentity, running } from './processes.js';
 
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
@@ -59,16 +61,29 @@ const LOCK_FILE = '.lock';
 /** Lock files this process holds: one naming our pid that is not among them was left by an earlier process. */
 const held = new Set<string>();
 
+interface Holder {
+  readonly pid: number;
+  readonly what: string;
+  readonly host: string;
+  /** processIdentity of the holder when it wrote the lock (none before 2026-12-05, or without /proc). */
+  readonly identity?: string;
+}
+
 /**
  * The holder a lock file names, or undefined when it names none (not a lock we wrote). A lock from before hosts
  * were written names none: it is taken as this host's.
  */
-function holderOf(path: string): { pid: number; what: string; host: string } | undefined {
+function holderOf(path: string): Holder | undefined {
   try {
-    const [pid = '', what = '', host = ''] = readFileSync(path, 'utf8').split('\n');
+    const [pid = '', what = '', host = '', identity = ''] = readFileSync(path, 'utf8').split('\n');
     const parsed = Number(pid);
     return Number.isSafeInteger(parsed) && parsed > 0
-      ? { pid: parsed, what: what || 'a process', host: host || hostname() }
+      ? {
+          pid: parsed,
+          what: what || 'a process',
+          host: host || hostname(),
+          ...(identity ? { identity } : {}),
+        }
       : undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -95,7 +110,7 @@ export function lockDataDir(dir: string, what: string): () => void {
   // One spelling per directory, so that `held` knows it whichever way a caller names it: through a symlink too
   // (review, 2026-12-04: a second start in this process through one took the lock it already held).
   const path = join(realpathSync(resolve(dir)), LOCK_FILE);
-  const mine = `${process.pid}\n${what}\n${hostname()}\n`;
+  const mine = `${process.pid}\n${what}\n${hostname()}\n${processIdentity(process.pid) ?? ''}\n`;
   const aside = join(dir, `${LOCK_FILE}.${process.pid}.${randomUUID()}`);
   try {
     writeFileSync(aside, mine, { mode: 0o600 });
@@ -122,7 +137,7 @@ export function lockDataDir(dir: string, what: string): () => void {
         );
       }
       const ours = holder?.pid === process.pid;
-      if (holder !== undefined && (ours ? held.has(path) : running(holder.pid))) {
+      if (holder !== undefined && (ours ? held.has(path) : holds(holder))) {
         throw new DataDirInUseError(
           `${dir} is in use by ${holder.what} (process ${holder.pid}): stop it first, or give this ${what} another state directory${ours ? '' : `; if no such process runs, delete ${path}`}.`,
         );
@@ -165,6 +180,14 @@ export function lockDataDir(dir: string, what: string): () => void {
     );
   }
   return release;
+}
+
+/** Whether the process a lock names on this host still runs: the same process, where its identity was written. */
+function holds(holder: Holder): boolean {
+  if (!running(holder.pid)) return false;
+  const now = holder.identity === undefined ? undefined : processIdentity(holder.pid);
+  // None now, where one was written: the process ended meanwhile, or this host has no /proc to tell.
+  return now === undefined ? running(holder.pid) : now === holder.identity;
 }
 
 interface Unusable {

@@ -24,6 +24,25 @@ export function running(pid: number): boolean {
   return stat !== undefined && !hasEnded(stat);
 }
 
+/**
+ * What tells process `pid` from a later one given the same id: the machine's boot and the process's start time (in
+ * clock ticks since that boot), as Linux's /proc shows them; undefined where there is no /proc or no such process.
+ * A pid names another process after a reboot, or once the kernel's ids wrap around.
+ */
+export function processIdentity(pid: number): string | undefined {
+  let boot: string;
+  let stat: string;
+  try {
+    boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Field 22, starttime; the fields after comm's last ')' begin with field 3, state.
+  const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return started === undefined || boot === '' ? undefined : `${boot}/${started}`;
+}
+
 /** Sends `name` to a process (or, given a negative id, a process group), if it is still there. */
 export function signal(pid: number, name: NodeJS.Signals): void {
   try {

@@ -46,6 +46,13 @@ function lockAs(dir: string): string {
   ).stdout.trim();
 }
 
+/** The boot and start time (field 22 of /proc/PID/stat, clock ticks since boot) of process `pid`, as a lock writes them. */
+function identityOf(pid: number): string {
+  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return `${boot}/${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+}
+
 /** What `take` throws, or undefined. */
 function refusal(take: () => unknown): unknown {
   try {
@@ -74,7 +81,7 @@ describe('lockDataDir', () => {
     const second = refusal(() => lockDataDir(dir, 'embedded EventBridge'));
     release();
     // Assess
-    expect(content).toBe(`${process.pid}\nsharebus\n${hostname()}\n`);
+    expect(content).toBe(`${process.pid}\nsharebus\n${hostname()}\n${identityOf(process.pid)}\n`);
     expect(second).toBeInstanceOf(DataDirInUseError);
     expect((second as Error).message).toBe(
       `${dir} is in use by sharebus (process ${process.pid}): stop it first, or give this embedded EventBridge another state directory.`,
@@ -99,10 +106,42 @@ describe('lockDataDir', () => {
       const content = readFileSync(join(dir, '.lock'), 'utf8');
       release();
       // Assess
-      expect(content).toBe(`${process.pid}\nsharebus\n${hostname()}\n`);
+      expect(content).toBe(`${process.pid}\nsharebus\n${hostname()}\n${identityOf(process.pid)}\n`);
     } finally {
       parent.kill();
     }
+  });
+
+  it.each([
+    ['before the machine last started', (identity: string) => identity.replace(/^[^/]+/, 'another-boot')],
+    ['before its pid named the process now running', (identity: string) => identity.replace(/\d+$/, '1')],
+  ])('takes over a lock written by a process that ran %s', (_when, written) => {
+    // Prepare: this test's parent process runs, but is not the process that wrote the lock
+    const lock = join(dir, '.lock');
+    writeFileSync(lock, `${process.ppid}\nsharebus\n${hostname()}\n${written(identityOf(process.ppid))}\n`);
+    // Act
+    const release = lockDataDir(dir, 'sharebus');
+    const content = readFileSync(lock, 'utf8');
+    release();
+    // Assess
+    expect(content).toBe(`${process.pid}\nsharebus\n${hostname()}\n${identityOf(process.pid)}\n`);
+  });
+
+  it('refuses a lock written by the process that runs under its pid, as one written without that', () => {
+    // Prepare: this test's parent process, which runs
+    const lock = join(dir, '.lock');
+    const locks = [
+      `${process.ppid}\nsharebus\n${hostname()}\n${identityOf(process.ppid)}\n`,
+      `${process.ppid}\nsharebus\n${hostname()}\n`,
+    ];
+    // Act
+    const refusals = locks.map((content) => {
+      writeFileSync(lock, content);
+      return refusal(() => lockDataDir(dir, 'sharebus'));
+    });
+    // Assess
+    for (const refused of refusals) expect(refused).toBeInstanceOf(DataDirInUseError);
+    expect(readFileSync(lock, 'utf8')).toBe(locks[1]);
   });
 
   it('names the lock file to delete when another process holds it', () => {
@@ -276,7 +315,7 @@ describe('lockDataDir', () => {
     const files = readdirSync(dir);
     release();
     // Assess
-    expect(taken).toBe(`${process.pid}\nsharebus\n${hostname()}\n`);
+    expect(taken).toBe(`${process.pid}\nsharebus\n${hostname()}\n${identityOf(process.pid)}\n`);
     expect(files).toEqual(['.lock']);
   });
 });
