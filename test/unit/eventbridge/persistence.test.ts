@@ -201,6 +201,34 @@ describe('CoalescingWriter', () => {
     expect(writer.pending).toBe(false);
   });
 
+  it('answers a caller of written() once closed that its file is behind, rather than leave it waiting', async () => {
+    // Prepare
+    const writer = new CoalescingWriter();
+    const log = join(dir, 'log.jsonl');
+    writer.close();
+    // Act: a change asked for after the stop, whose answer waits for its write.
+    const since = writer.asked;
+    writer.append(log, '{}', () => '{}\n');
+    const behind = await writer.written(since);
+    // Assess
+    expect(behind).toEqual([log]);
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it('writes a rewrite asked for after lines still waiting to be appended once, not followed by those lines again', async () => {
+    // Prepare: a log on disk, and a line waiting for the next pass.
+    const writer = new CoalescingWriter();
+    const log = join(dir, 'log.jsonl');
+    await writeFile(log, 'a\n');
+    writer.append(log, 'b', () => 'never\n');
+    // Act: in the same turn, a rewrite of the whole state, which holds that line already.
+    writer.replace(log, () => 'a\nb\n');
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(await readFile(log, 'utf8')).toBe('a\nb\n');
+  });
+
   it('reports a snapshot that cannot be built as a failed write, and writes the others', async () => {
     // Prepare: what building a file past JavaScript's longest string throws.
     const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -408,21 +436,30 @@ describe('CoalescingWriter: compacting a log in the background', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A text whose first piece comes at once and whose second only once `open()` is called: a slow compaction. */
+  /**
+   * A text whose first piece comes at once and whose second only once `open()` is called: a slow compaction.
+   * `atGate` settles once the second piece is asked for, so the first is in the compaction's file by then.
+   */
   function gated(
     first: string,
     second: string,
-  ): { readonly text: () => AsyncIterable<string>; open(): void } {
+  ): { readonly text: () => AsyncIterable<string>; readonly atGate: Promise<void>; open(): void } {
     let open = (): void => {};
     const opened = new Promise<void>((resolve) => {
       open = resolve;
     });
+    let reached = (): void => {};
+    const atGate = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
     return {
       text: async function* () {
         yield first;
+        reached();
         await opened;
         yield second;
       },
+      atGate,
       open: () => open(),
     };
   }
@@ -448,6 +485,8 @@ describe('CoalescingWriter: compacting a log in the background', () => {
     writer.append(log, 'c', () => 'never\n');
     const behind = await writer.written(since);
     const during = await readFile(log, 'utf8');
+    // The compaction's file is made in the background: looked at before, it may not be there yet.
+    await slow.atGate;
     const leftDuring = await tmpFiles();
     slow.open();
     await writer.flush();
@@ -565,6 +604,80 @@ describe('CoalescingWriter: compacting a log in the background', () => {
     expect(beforeFirst).toBe(0);
     expect(snapshots).toBe(1);
     expect(await readFile(log, 'utf8')).toBe('a\nb\n');
+    expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('removes a log for good though compactions of it were on their way, which put nothing back', async () => {
+    // Prepare: a slow compaction, and another asked for while it is on its way.
+    const writer = await writerWith('a1', 'a2');
+    const slow = gated('a\n', '');
+    writer.compact(log, slow.text);
+    writer.compact(log, () => ['again\n']);
+    // Act
+    writer.remove(log);
+    await writer.written(writer.asked - 1);
+    slow.open();
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(existsSync(log)).toBe(false);
+    expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('makes no compaction of a log whose rewrite is on its way, which would put an older text back', async () => {
+    // Prepare
+    const writer = await writerWith('a1', 'a2');
+    // Act
+    writer.replace(log, () => 'r\n');
+    writer.compact(log, () => ['a\n']);
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(await readFile(log, 'utf8')).toBe('r\n');
+    expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('answers a line asked for while a finished compaction waits to be put in place once it is in, not as behind', async () => {
+    // Prepare: a compaction that ends while a long rewrite of another file holds the pass.
+    const writer = await writerWith('a1', 'a2');
+    const big = join(dir, 'big');
+    writer.replace(big, () => 'x'.repeat(64 * 1024 * 1024));
+    writer.compact(log, () => ['a\n']);
+    // Act: a line asked for once that pass is under way, so that the next one, which puts the compaction in place,
+    // finds it waiting to be appended.
+    const behind = await new Promise<string[]>((resolve) =>
+      setImmediate(() =>
+        setImmediate(() => {
+          const since = writer.asked;
+          writer.append(log, 'b', () => 'never\n');
+          void writer.written(since).then(resolve);
+        }),
+      ),
+    );
+    await writer.flush();
+    writer.close();
+    await rm(big);
+    // Assess
+    expect(behind).toEqual([]);
+    expect(await readFile(log, 'utf8')).toBe('a\nb\n');
+    expect(await tmpFiles()).toEqual([]);
+  });
+
+  it('reports a compaction that cannot be put in place and leaves no temporary file beside the log', async () => {
+    // Prepare: a slow compaction, and the log made a directory meanwhile, so that renaming onto it fails.
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const writer = await writerWith('a1', 'a2');
+    const slow = gated('a\n', '');
+    writer.compact(log, slow.text);
+    await rm(log);
+    await mkdir(log);
+    // Act
+    slow.open();
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(writer.failures).toBe(1);
+    expect(logged).toHaveBeenCalledWith(`[eventbridge] could not write ${log}:`, expect.anything());
     expect(await tmpFiles()).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -164,5 +164,58 @@ describe('QueueStore in a dataDir', () => {
     // Assess
     expect(held).toEqual({ [DLQ]: ['from before'] });
     expect(await readFile(join(dir, 'queues.jsonl'), 'utf8')).toContain('"old-1"');
+  });
+
+  it('reads its log, not the queues.json an earlier version left beside it, at every start after the first', async () => {
+    // Prepare: a queues.json read once, then changes that only the log holds.
+    const old = {
+      messageId: 'old-1',
+      queueArn: DLQ,
+      body: 'from before',
+      attributes: {},
+      sentAt: new Date(Date.now() - 3_600_000).toISOString(),
+    };
+    await writeFile(join(dir, 'queues.json'), JSON.stringify({ queues: { [DLQ]: [old] } }));
+    const first = new QueueStore(new CoalescingWriter(), dir);
+    // Act
+    first.take(new Set(['old-1']));
+    first.send(DLQ, 'since');
+    await first.writer.flush();
+    // Assess
+    expect(await reopened()).toEqual({ [DLQ]: ['since'] });
+  });
+
+  it.each(['messageId', 'queueArn', 'body', 'sentAt', 'attributes'])(
+    'starts past a sent message whose %s is missing, keeping the others, and says so',
+    async (field) => {
+      // Prepare: a message kept, and a line a damaged or hand-edited file holds.
+      const warned = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const store = new QueueStore(new CoalescingWriter(), dir);
+      const kept = store.send(DLQ, 'kept');
+      await store.writer.flush();
+      const { [field as keyof typeof kept]: _missing, ...damaged } = { ...kept, messageId: 'damaged' };
+      await appendFile(join(dir, 'queues.jsonl'), `${JSON.stringify({ send: damaged })}\n`);
+      // Act
+      const held = await reopened();
+      // Assess
+      expect(held).toEqual({ [DLQ]: ['kept'] });
+      expect(warned).toHaveBeenCalledWith(expect.stringContaining('queues: skipped 1 unreadable line(s)'));
+    },
+  );
+
+  it('says a take did not land while its log cannot be written, so that nothing that follows it goes first', async () => {
+    // Prepare: a message on disk, then the log made a directory, so that appending to it fails.
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    const message = store.send(DLQ, 'a');
+    await store.writer.flush();
+    await rm(join(dir, 'queues.jsonl'));
+    await mkdir(join(dir, 'queues.jsonl'));
+    // Act
+    const { taken, durable } = store.takeDurably(new Set([message.messageId]));
+    const landed = await durable;
+    store.writer.close();
+    // Assess
+    expect({ taken, landed }).toEqual({ taken: 1, landed: false });
   });
 });

@@ -1,9 +1,10 @@
 // The dead letters a redrive took back stay named in the journal that keeps their new deliveries (or invocations)
 // until their leaving their queue is on disk, whatever compactions drop the lines that first named them: else a
 // crash in between leaves them in their queue, and the next redrive delivers them a second time.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { AsyncInvocations } from '../../../local/eventbridge/lambda-async.js';
 import { CoalescingWriter } from '../../../local/eventbridge/persistence.js';
 import { QueueStore } from '../../../local/eventbridge/queue-store.js';
@@ -25,6 +26,7 @@ describe('redriven dead letters in a dataDir', () => {
       await writer.flush();
       writer.close();
     }
+    jest.restoreAllMocks();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -95,4 +97,24 @@ describe('redriven dead letters in a dataDir', () => {
     });
     expect([...next.redrives.pending]).toEqual([DEAD_LETTER]);
   });
+  it.each([
+    ['a number', 5],
+    ['a text', 'dead-letter-2'],
+    ['a list of numbers', [1, 2]],
+  ])(
+    'starts past a redriven line whose dead letters are %s, counting it, and names none from it',
+    async (_case, redriven) => {
+      // Prepare: a line edited by hand (or damaged) beside one the journal wrote.
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+      await writeFile(
+        join(dir, 'retries.jsonl'),
+        `${JSON.stringify({ redriven })}\n${JSON.stringify({ redriven: [DEAD_LETTER] })}\n`,
+      );
+      // Act
+      const journal = new RetryJournal(newWriter(), dir);
+      // Assess
+      expect([...journal.redrives.pending]).toEqual([DEAD_LETTER]);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('retries: skipped 1 unreadable line(s)'));
+    },
+  );
 });

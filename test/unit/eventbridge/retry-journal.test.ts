@@ -156,6 +156,62 @@ describe('RetryJournal in a dataDir', () => {
     ]);
   });
 
+  it('gives the next start a delivery whose target was removed while an attempt ran, its retry line saying so', async () => {
+    // Prepare
+    const { journal, writer } = open();
+    journal.wait(delivery('a', eventOf(1)));
+    // Act: the attempt ends after its target left the rule (same ARN and DLQ: a retry line, not a whole wait line).
+    journal.wait({ ...delivery('a', eventOf(1)), retries: 1, dueAt: 5, targetRemoved: true });
+    await writer.flush();
+    // Assess
+    expect(open().journal.saved()).toEqual([
+      { ...delivery('a', expect.objectContaining(eventOf(1))), retries: 1, dueAt: 5, targetRemoved: true },
+    ]);
+  });
+
+  it('writes no event again for a delivery the last run left, retried to its target put again', async () => {
+    // Prepare: one event to two targets, left waiting by the last run.
+    const first = open();
+    const event = eventOf(1);
+    first.journal.wait(delivery('a', event));
+    first.journal.wait(delivery('b', event));
+    await first.writer.flush();
+    // Act: this run retries one of them to the target as put again under its id.
+    const { journal, writer } = open();
+    const [resumed] = journal.saved();
+    if (resumed === undefined) throw new Error('no delivery saved');
+    journal.wait({
+      ...resumed,
+      targetArn: 'arn:aws:lambda:us-east-1:111111111111:function:now',
+      retries: 1,
+      dueAt: 5,
+    });
+    await writer.flush();
+    // Assess: the event once in the log, as both deliveries' own.
+    const escaped = JSON.stringify(event.json).slice(1, -1);
+    expect((await readFile(join(dir, 'retries.jsonl'), 'utf8')).split(escaped).length - 1).toBe(1);
+    const saved = open().journal.saved();
+    expect(saved.map((s) => s.id)).toEqual(['b', 'a']);
+    expect(saved[0]?.event).toBe(saved[1]?.event);
+  });
+
+  it('drops at the next start the event of a delivery written whole again (its target put again) and then ended', async () => {
+    // Prepare: a delivery retried to its target put again with another DLQ, so its wait line is written again.
+    const { journal, writer } = open();
+    const event = eventOf(1);
+    const dlq = (name: string) => `arn:aws:sqs:us-east-1:111111111111:${name}`;
+    journal.wait({ ...delivery('a', event), deadLetterArn: dlq('first') });
+    journal.wait({ ...delivery('a', event), deadLetterArn: dlq('now'), retries: 1, dueAt: 5 });
+    journal.end('a');
+    await writer.flush();
+    // Act: a start reads the log and compacts it.
+    const again = open();
+    await again.writer.flush();
+    // Assess
+    expect(again.journal.saved()).toEqual([]);
+    expect(await lines()).toEqual([]);
+  });
+
   it('drops an event from the log once its deliveries have all ended', async () => {
     // Prepare
     const { journal, writer } = open();
@@ -268,6 +324,10 @@ describe('RetryJournal in a dataDir', () => {
       (text: string) => text.replace(/"ingestedAt":\d+/, '"ingestedAt":1e999'),
     ],
     ['a due time past what a number holds', (text: string) => text.replace(/"dueAt":\d+/, '"dueAt":1e999')],
+    [
+      'an event whose text is not a JSON object',
+      (text: string) => text.replace(/"json":"(?:[^"\\]|\\.)*"/, '"json":"[1]"'),
+    ],
     [
       'a dead-letter queue that is not a string',
       (text: string) => text.replace('"retries"', '"deadLetterArn":5,"retries"'),
