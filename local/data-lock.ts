@@ -4,7 +4,11 @@
 // another host (a container sharing the directory as a volume, whose pids mean nothing here) cannot be looked
 // for, so its lock is never taken over, only named, with the file to delete should that process be gone. Where
 // Linux's /proc tells, a lock names its process's boot and start time too: after a reboot, or once pids wrap
-// around, another process running under the same pid does not hold the lock.
+// around, another process running under the same pid does not hold the lock. What this cannot tell apart: two
+// containers on one kernel with the same host name and one state directory (whose pids name nothing in each other's
+// namespace) from a container restarted on that directory; the second is common, so a lock written in another pid
+// namespace is taken over as the restarted container's (before 2026-12-05 it was, or not, by whether its pid was in
+// use here).
 import { randomUUID } from 'node:crypto';
 import {
   accessSync,
