@@ -217,8 +217,19 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const second = await start();
     const listed = await second.client.send(new ListEventBusesCommand({ NamePrefix: 'bus-old' }));
     const refused = await caught(() => second.client.send(new CreateEventBusCommand({ Name: 'bus-new' })));
+    const every: string[] = [];
+    let token: string | undefined;
+    do {
+      const listedPage = await second.client.send(
+        new ListEventBusesCommand({ NamePrefix: 'bus-', NextToken: token }),
+      );
+      every.push(...(listedPage.EventBuses ?? []).map((bus) => bus.Name as string));
+      token = listedPage.NextToken;
+    } while (token !== undefined);
     // Assess
     expect(listed.EventBuses?.map((bus) => bus.Name)).toEqual(['bus-old']);
+    expect(every).toHaveLength(101);
+    expect(every).not.toContain('bus-new');
     expect(refused.name).toBe('LimitExceededException');
   });
 

@@ -228,15 +228,18 @@ describe('DynamoDbRegistry systems and API keys', () => {
       },
       { step: 'initialize', name: 'rotateMeanwhile' },
     );
-    // Act
-    const attempt = registry.putAdminKey(keyHash('admin-2'));
-    // Assess
-    await expect(attempt).rejects.toMatchObject({ name: 'RegistryConflictError', entity: 'adminKey' });
-    expect(await registry.adminKeyHash()).toBe(keyHash('admin-3'));
-    expect(await registry.findPrincipalByKeyHash(keyHash('admin-3'))).toEqual({ kind: 'admin' });
-    expect(await registry.findPrincipalByKeyHash(keyHash('admin-2'))).toBeUndefined();
-    expect(await registry.findPrincipalByKeyHash(keyHash('admin-1'))).toBeUndefined();
-    rivalClient.destroy();
+    try {
+      // Act
+      const attempt = registry.putAdminKey(keyHash('admin-2'));
+      // Assess
+      await expect(attempt).rejects.toMatchObject({ name: 'RegistryConflictError', entity: 'adminKey' });
+      expect(await registry.adminKeyHash()).toBe(keyHash('admin-3'));
+      expect(await registry.findPrincipalByKeyHash(keyHash('admin-3'))).toEqual({ kind: 'admin' });
+      expect(await registry.findPrincipalByKeyHash(keyHash('admin-2'))).toBeUndefined();
+      expect(await registry.findPrincipalByKeyHash(keyHash('admin-1'))).toBeUndefined();
+    } finally {
+      rivalClient.destroy();
+    }
   });
 
   it('answers undefined for an unknown key hash', async () => {
