@@ -148,17 +148,28 @@ describe('QueueStore in a dataDir', () => {
     expect(await reopened()).toEqual({ [DLQ]: ['kept', 'next'] });
   });
 
+  /** A queues.json as earlier versions wrote it, holding one dead letter sent an hour ago (within the retention). */
+  const writeEarlierQueues = () =>
+    writeFile(
+      join(dir, 'queues.json'),
+      JSON.stringify({
+        queues: {
+          [DLQ]: [
+            {
+              messageId: 'old-1',
+              queueArn: DLQ,
+              body: 'from before',
+              attributes: {},
+              sentAt: new Date(Date.now() - 3_600_000).toISOString(),
+            },
+          ],
+        },
+      }),
+    );
+
   it('reads the queues.json of earlier versions when there is no log yet', async () => {
     // Prepare
-    const old = {
-      messageId: 'old-1',
-      queueArn: DLQ,
-      body: 'from before',
-      attributes: {},
-      // Within the retention: sent an hour ago.
-      sentAt: new Date(Date.now() - 3_600_000).toISOString(),
-    };
-    await writeFile(join(dir, 'queues.json'), JSON.stringify({ queues: { [DLQ]: [old] } }));
+    await writeEarlierQueues();
     // Act
     const held = await reopened();
     // Assess
@@ -168,14 +179,7 @@ describe('QueueStore in a dataDir', () => {
 
   it('reads its log, not the queues.json an earlier version left beside it, at every start after the first', async () => {
     // Prepare: a queues.json read once, then changes that only the log holds.
-    const old = {
-      messageId: 'old-1',
-      queueArn: DLQ,
-      body: 'from before',
-      attributes: {},
-      sentAt: new Date(Date.now() - 3_600_000).toISOString(),
-    };
-    await writeFile(join(dir, 'queues.json'), JSON.stringify({ queues: { [DLQ]: [old] } }));
+    await writeEarlierQueues();
     const first = new QueueStore(new CoalescingWriter(), dir);
     // Act
     first.take(new Set(['old-1']));
