@@ -851,9 +851,9 @@ function toDeadLetter(message: QueueMessage): DeadLetter {
 
 /**
  * Largest request body read. AWS's front end answers a body too large with a bare HTTP 413 (recorded in
- * boto/boto3#3411; its threshold is not documented). This one is above any request of the sizes AWS takes:
- * ten PutEvents entries of 1 MB (the most the entry size limit can be raised to) even with every character
- * escaped, or five Redshift targets of forty 100,000-character statements (about 20 MB).
+ * boto/boto3#3411; its threshold is not documented). This one is above any request of the sizes AWS takes: the
+ * largest, five Redshift targets of forty 100,000-character statements (about 20 MB), or a PutEvents whose entries
+ * total 1 MB (the most the entry size limit can be raised to, for the whole request) with every character escaped.
  */
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
