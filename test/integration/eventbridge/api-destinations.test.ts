@@ -345,6 +345,26 @@ describe('embedded EventBridge: connections', () => {
     expect((await h.client.send(new ListConnectionsCommand({}))).Connections).toEqual([]);
   });
 
+  it('names a secret over its length limit without showing it', async () => {
+    // Act
+    const secret = `TOPSECRET-${'k'.repeat(510)}`;
+    const refused = await caught(() =>
+      h.client.send(
+        new CreateConnectionCommand({
+          Name: 'long-key',
+          AuthorizationType: 'API_KEY',
+          AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: secret } },
+        }),
+      ),
+    );
+    // Assess
+    expect([refused.name, refused.message]).toEqual([
+      'ValidationException',
+      "1 validation error detected: Value at 'authParameters.apiKeyAuthParameters.apiKeyValue' failed to satisfy constraint: Member must have length less than or equal to 512",
+    ]);
+    expect((await h.client.send(new ListConnectionsCommand({}))).Connections).toEqual([]);
+  });
+
   it('names a parameter list over 100 long without printing its values', async () => {
     // Act
     const refused = await caught(() =>

@@ -12,7 +12,7 @@ import {
   RemoveTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
-import { DROPPED_DELIVERIES } from '../../../local/eventbridge/index.js';
+import { DROPPED_DELIVERIES, startEventBridge } from '../../../local/eventbridge/index.js';
 import { MAX_REQUEST_BYTES } from '../../../local/eventbridge/server.js';
 import {
   type Harness,
@@ -706,6 +706,19 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     expect(cut.detail.length).toBeLessThan(600);
   });
 
+  it('cuts a field at fault before a character of two UTF-16 units, not between them', async () => {
+    // Prepare: the pointer is "/" and the key, so the emoji's two units are its characters 512 and 513.
+    const key = `${'k'.repeat(510)}\u{1F600}${'k'.repeat(100)}`;
+    // Act
+    const res = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+      method: 'POST',
+      body: JSON.stringify({ [key]: 1 }),
+    });
+    // Assess
+    const { errors } = (await res.json()) as { errors: { field: string }[] };
+    expect(errors[0]?.field).toBe(`/${'k'.repeat(510)}... (102 more characters)`);
+  });
+
   it('answers a redrive body over the size limit 413 in problem+json, and redrives nothing', async () => {
     // Prepare
     await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
@@ -743,6 +756,20 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     expect(result.failed[0]?.reason).toMatch(/target fn of rule .*orders no longer exists/);
     expect(harness.eventBridge.deadLetters.list()).toHaveLength(1);
   });
+});
+
+describe('embedded EventBridge: delayScale', () => {
+  it.each([0, -1, Number.NaN])(
+    'refuses to start with a delayScale of %s, under which retries and schedules would not wait',
+    async (delayScale) => {
+      // Act
+      const start = startEventBridge({ invokeLambda: async () => {}, delayScale });
+      // Assess
+      await expect(start).rejects.toThrow(
+        new RangeError(`delayScale must be a positive number, got ${delayScale}`),
+      );
+    },
+  );
 });
 
 describe('embedded EventBridge: dead letters in dataDir', () => {

@@ -476,6 +476,59 @@ describe('embedded EventBridge: protocol', () => {
     expect(after.EventBuses?.map((b) => b.Name)).toEqual(['default']);
   });
 
+  it.each([
+    ['no X-Amz-Target', {}],
+    ["another service's X-Amz-Target", { 'x-amz-target': 'Kinesis_20131202.ListRules' }],
+  ])('answers UnknownOperationException to a request with %s, and runs nothing', async (_, target) => {
+    // Act: the operation named after another service's prefix is one EventBridge has.
+    const res = await fetch(harness.eventBridge.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', ...target },
+      body: '{}',
+    });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      __type: 'UnknownOperationException',
+      message: 'Missing or unknown X-Amz-Target header.',
+    });
+  });
+
+  it('answers UnknownOperationException to an operation sent with GET, and does not run it', async () => {
+    // Act: awsJson1.1 operations are POSTed to /; what AWS's front end answers a GET is not recorded.
+    const res = await fetch(harness.eventBridge.endpoint, {
+      method: 'GET',
+      headers: { 'x-amz-target': 'AWSEvents.ListEventBuses' },
+    });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      __type: 'UnknownOperationException',
+      message: 'EventBridge operations are POSTed to /.',
+    });
+  });
+
+  it('takes the largest request AWS does, five Redshift targets of forty 100,000-character statements (20 MB)', async () => {
+    // Prepare: the most AWS's model lets one request carry, which the body limit (MAX_REQUEST_BYTES) must pass.
+    await harness.client.send(new PutRuleCommand({ Name: 'warehouse', EventPattern: '{"source":["x"]}' }));
+    const targets = Array.from({ length: 5 }, (_, i) => ({
+      Id: `load-${i}`,
+      Arn: 'arn:aws:redshift:us-east-1:111111111111:cluster:warehouse',
+      RoleArn: 'arn:aws:iam::111111111111:role/load',
+      RedshiftDataParameters: {
+        Database: 'orders',
+        Sqls: Array.from({ length: 40 }, () => 'x'.repeat(100_000)),
+      },
+    }));
+    // Act
+    const put = await harness.client.send(new PutTargetsCommand({ Rule: 'warehouse', Targets: targets }));
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'warehouse' }));
+    // Assess
+    expect(JSON.stringify({ Rule: 'warehouse', Targets: targets }).length).toBeGreaterThan(20_000_000);
+    expect(put.FailedEntryCount).toBe(0);
+    expect(listed.Targets?.map((t) => t.RedshiftDataParameters?.Sqls?.length)).toEqual([40, 40, 40, 40, 40]);
+  });
+
   it('answers SerializationException for a body that is not JSON', async () => {
     // Act
     const res = await fetch(harness.eventBridge.endpoint, {

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutEventsCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
 import {
   DROPPED_DELIVERIES,
   type FunctionDeadLetter,
@@ -297,6 +298,41 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
     });
     afterEach(async () => {
       await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('starts past retry lines of its log it cannot use, says how many, and runs the invocation as its own line has it', async () => {
+      // Prepare: an invocation queued, then retry lines with a negative count and a failure that is not text.
+      const invocation = {
+        requestId: 'r1',
+        functionArn: LAMBDA_ARN,
+        payload: '{"orderId":1}',
+        acceptedAt: Date.now(),
+        retries: 0,
+        dueAt: Date.now(),
+      };
+      const lines = [
+        { invoke: invocation },
+        { retry: { requestId: 'r1', retries: -1, dueAt: 0, failure: 'timeout' } },
+        { retry: { requestId: 'r1', retries: 1, dueAt: 0, failure: 7 } },
+      ];
+      await writeFile(
+        join(dataDir, 'lambda-invocations.jsonl'),
+        lines.map((line) => `${JSON.stringify(line)}\n`).join(''),
+      );
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+      // Act
+      const harness = await startHarness({ dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } });
+      try {
+        await harness.eventBridge.idle();
+        // Assess
+        expect(warn).toHaveBeenCalledWith(
+          expect.stringContaining('lambda invocations: skipped 2 unreadable line(s)'),
+        );
+        expect(harness.invocations.map((i) => i.payload)).toEqual(['{"orderId":1}']);
+      } finally {
+        warn.mockRestore();
+        await harness.close();
+      }
     });
 
     it('takes up at the next start an invocation left waiting for its retry, counting the retries made', async () => {

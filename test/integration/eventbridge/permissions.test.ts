@@ -317,4 +317,37 @@ describe("embedded EventBridge: a bus's resource policy", () => {
     await grant(harness, 'after');
     expect(await policyOf(harness)).toMatchObject({ Statement: [{ Sid: 'kept' }, { Sid: 'after' }] });
   });
+  it.each([
+    [
+      'a Principal of fewer than twelve digits',
+      { Principal: '12345' },
+      "1 validation error detected: Value '12345' at 'principal' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\d{12}|\\*)",
+    ],
+    [
+      'a StatementId with a dot',
+      { StatementId: 'team.tax' },
+      "1 validation error detected: Value 'team.tax' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+",
+    ],
+    // No Action and no Policy: the words are moto's (as for another action above); AWS's are not recorded.
+    ['no Action', { Action: undefined }, "Provided value in parameter 'action' is not supported."],
+  ])('refuses %s with ValidationException, changing nothing', async (_, input, message) => {
+    // Prepare
+    await grant(harness, 'kept');
+    const before = await policyOf(harness);
+    // Act
+    const error = await caught(() =>
+      harness.client.send(
+        new PutPermissionCommand({
+          EventBusName: 'orders',
+          Action: 'events:PutEvents',
+          Principal: '222222222222',
+          StatementId: 'new',
+          ...input,
+        }),
+      ),
+    );
+    // Assess
+    expect([error.name, error.message]).toEqual(['ValidationException', message]);
+    expect(await policyOf(harness)).toEqual(before);
+  });
 });

@@ -1311,6 +1311,34 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
   });
 
+  it('replays, as they were logged, whole policies an earlier version took without statements or with one not an object', async () => {
+    // Prepare: before 2026-12-03 PutPermission took any JSON object as a policy; the bus kept and showed it.
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.close();
+    open.splice(0);
+    const bare = { Version: '2012-10-17', Id: 'old' };
+    const lone = { Version: '2012-10-17', Statement: 'lone' };
+    const lines = [
+      { op: 'PutPermission', body: { Policy: JSON.stringify(bare) } },
+      { op: 'PutPermission', body: { EventBusName: 'orders', Policy: JSON.stringify(lone) } },
+    ];
+    await appendFile(
+      join(dataDir, 'control-plane.jsonl'),
+      lines.map((line) => `${JSON.stringify({ at: Date.now(), ...line })}\n`).join(''),
+    );
+    // Act
+    const second = await start();
+    const policies = await Promise.all(
+      ['default', 'orders'].map(
+        async (Name) => (await second.client.send(new DescribeEventBusCommand({ Name }))).Policy,
+      ),
+    );
+    // Assess
+    expect(second.warnings.filter((w) => w.includes('refused on replay'))).toEqual([]);
+    expect(policies.map((p) => JSON.parse(p ?? 'null'))).toEqual([bare, lone]);
+  });
+
   it('warns once at start about restored targets it cannot deliver to, not once per target', async () => {
     // Prepare
     const first = await start();

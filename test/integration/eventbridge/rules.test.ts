@@ -511,6 +511,25 @@ describe('embedded EventBridge: TestEventPattern', () => {
     expect(answer.Result).toBe(false);
   });
 
+  it('counts arrays among the 1,000 levels too, in an event whose text is short', async () => {
+    // Prepare: Jackson counts arrays as it counts objects. 1,001 levels of brackets take about 2,000 characters, so a
+    // depth check that skips short texts must not skip these.
+    const arrays = (levels: number): unknown[] => (levels === 1 ? [] : [arrays(levels - 1)]);
+    const test = (levels: number) =>
+      harness.client.send(
+        new TestEventPatternCommand({
+          Event: JSON.stringify({ ...event, detail: { a: arrays(levels) } }),
+          EventPattern: '{"source":["order"]}',
+        }),
+      );
+    // Act: the event, its detail and 999 arrays are 1,001 levels; 998 arrays make 1,000.
+    const error = await caught(() => test(999));
+    const answer = await test(998);
+    // Assess
+    expect([error.name, error.message]).toEqual(['ValidationException', 'Parameter Event is not valid.']);
+    expect(answer.Result).toBe(true);
+  });
+
   it('refuses an invalid pattern as InvalidEventPatternException', async () => {
     // Act
     const error = await caught(() =>

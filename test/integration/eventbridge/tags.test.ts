@@ -145,6 +145,58 @@ describe('embedded EventBridge: tags on buses and rules', () => {
     expect(await tagsOf(harness, BUS_ARN)).toEqual([]);
   });
 
+  it('takes a key of 128 characters and a value of 256, and removes that key with UntagResource', async () => {
+    // Prepare
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    const tag = { Key: 'k'.repeat(128), Value: 'v'.repeat(256) };
+    // Act
+    await harness.client.send(new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: [tag] }));
+    const tagged = await tagsOf(harness, BUS_ARN);
+    await harness.client.send(new UntagResourceCommand({ ResourceARN: BUS_ARN, TagKeys: [tag.Key] }));
+    // Assess
+    expect(tagged).toEqual([tag]);
+    expect(await tagsOf(harness, BUS_ARN)).toEqual([]);
+  });
+
+  it("refuses a tag without a Value and a TagResource without Tags, as AWS's model requires both, changing nothing", async () => {
+    // Prepare: the API reference's Tag has "Value ... Required: Yes" (an empty string is a value; no value is not).
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    // Act
+    const errors = [
+      await caught(() =>
+        harness.client.send(
+          new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: [{ Key: 'team', Value: undefined }] }),
+        ),
+      ),
+      await caught(() =>
+        harness.client.send(new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: undefined })),
+      ),
+      await caught(() =>
+        harness.client.send(
+          new CreateEventBusCommand({ Name: 'other', Tags: [{ Key: 'team', Value: undefined }] }),
+        ),
+      ),
+    ];
+    // Assess
+    expect(errors.map((e) => [e.name, e.message])).toEqual([
+      [
+        'ValidationException',
+        "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null",
+      ],
+      [
+        'ValidationException',
+        "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
+      ],
+      [
+        'ValidationException',
+        "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null",
+      ],
+    ]);
+    expect(await tagsOf(harness, BUS_ARN)).toEqual([]);
+    const other = await caught(() => tagsOf(harness, `${ACCOUNT_ARN}:event-bus/other`));
+    expect(other.name).toBe('ResourceNotFoundException');
+  });
+
   it('refuses tag keys AWS reserves (aws:, in any case), on every operation that takes tags, changing nothing', async () => {
     // Prepare
     await harness.client.send(

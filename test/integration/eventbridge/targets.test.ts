@@ -219,6 +219,26 @@ describe('embedded EventBridge: targets', () => {
     expect(second.Targets?.map((t) => t.Id)).toEqual(['t3', 't4']);
   });
 
+  it('lists five targets two at a time, each once, in three pages, the last without a NextToken', async () => {
+    // Prepare
+    const ids = ['t5', 't1', 't4', 't2', 't3'];
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'r1', Targets: ids.map((Id) => ({ Id, Arn: LAMBDA_ARN })) }),
+    );
+    const pages: string[][] = [];
+    let NextToken: string | undefined;
+    // Act: a token that gave a page already read again would page for ever; six pages are enough to show it.
+    do {
+      const listed: ListTargetsByRuleCommandOutput = await harness.client.send(
+        new ListTargetsByRuleCommand({ Rule: 'r1', Limit: 2, NextToken }),
+      );
+      pages.push((listed.Targets ?? []).map((t) => t.Id ?? ''));
+      NextToken = listed.NextToken;
+    } while (NextToken && pages.length < 6);
+    // Assess
+    expect(pages).toEqual([['t5', 't1'], ['t4', 't2'], ['t3']]);
+  });
+
   it('refuses a sixth target per rule with LimitExceededException', async () => {
     // Prepare
     const five = [0, 1, 2, 3, 4].map((i) => ({ Id: `t${i}`, Arn: queueArn('q') }));

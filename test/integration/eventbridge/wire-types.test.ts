@@ -7,6 +7,8 @@ import {
   CreateConnectionCommand,
   DescribeConnectionCommand,
   ListConnectionsCommand,
+  ListEventBusesCommand,
+  ListRulesCommand,
   ListTargetsByRuleCommand,
   PutRuleCommand,
 } from '@aws-sdk/client-eventbridge';
@@ -196,5 +198,39 @@ describe('embedded EventBridge: members the JSON protocol cannot read', () => {
     expect(answer.status).toBe(400);
     expect(answer.json.__type).toBe('SerializationException');
     expect(targets.Targets?.map((t) => t.Id)).toEqual(['q']);
+  });
+  it.each([
+    ['a Limit that is not a whole number', 'ListRules', { Limit: 1.5 }, 'Expected an integer for Limit.'],
+    [
+      'a structure member that is not an object',
+      'CreateEventBus',
+      { Name: 'orders', DeadLetterConfig: 'orders-dlq' },
+      'Expected an object for DeadLetterConfig.',
+    ],
+    [
+      'a Condition that is not an object',
+      'PutPermission',
+      { Action: 'events:PutEvents', Principal: '*', StatementId: 'org', Condition: 'o-1' },
+      'Expected an object for Condition.',
+    ],
+  ])('refuses %s as a SerializationException, changing nothing', async (_, operation, body, message) => {
+    // Act
+    const answer = await rawCall(harness.eventBridge.endpoint, operation, JSON.stringify(body));
+    const buses = await harness.client.send(new ListEventBusesCommand({}));
+    // Assess
+    expect(answer).toEqual({ status: 400, json: { __type: 'SerializationException', message } });
+    expect(buses.EventBuses?.map((b) => [b.Name, b.Policy])).toEqual([['default', undefined]]);
+  });
+
+  it('refuses a request body that is a JSON array, not an object, as a SerializationException', async () => {
+    // Act: an array has none of the members an operation reads; taken, it would be read as `{}`.
+    const answer = await rawCall(harness.eventBridge.endpoint, 'PutRule', '[]');
+    const listed = await harness.client.send(new ListRulesCommand({}));
+    // Assess
+    expect(answer).toEqual({
+      status: 400,
+      json: { __type: 'SerializationException', message: 'Request body must be a JSON object.' },
+    });
+    expect(listed.Rules).toEqual([]);
   });
 });

@@ -330,6 +330,15 @@ describe('cron schedules: the next fire time (UTC)', () => {
     ]);
   });
 
+  it('finds a year 400 after the start year, the start year having no fire left', () => {
+    // Prepare: 2026 has passed its only fire by June; 2426 holds the same place in the 400-year calendar.
+    const from = '2026-06-01T00:00:00Z';
+    // Act
+    const next = fires('cron(0 0 1 1 ? 2026,2426)', from, 1)[0];
+    // Assess
+    expect(next).toBe('2426-01-01T00:00:00.000Z');
+  });
+
   it('finds no fire time for a day that never comes, whatever the years', () => {
     // Act
     const never = ['cron(* * 31 FEB ? *)', 'cron(0 0 31 2,4,6,9,11 ? */3)', 'cron(0 0 L-30 2 ? *)'].map(
@@ -529,6 +538,61 @@ describe('Scheduler', () => {
     }
     // Assess: the late first fire, then the next one after the clock's now, none of the ten in between.
     expect(fired).toEqual([60, 720]);
+  });
+
+  it('waits out a fire further away than one timer can wait (24.8 days) in hops, and fires it once, at its time', () => {
+    // Prepare: on a frozen clock, a yearly schedule whose next fire is some 300 days away.
+    jest.useFakeTimers();
+    const now = at('2024-03-04T10:00:00Z');
+    const due = at('2025-01-01T00:00:00Z');
+    const fired: Array<string | undefined> = [];
+    const scheduler = new Scheduler({
+      delayScale: 1,
+      now: () => now,
+      logger: quietLogger,
+      fire: (_key, scheduledAt) => fired.push(iso(scheduledAt)),
+    });
+    let early: Array<string | undefined>;
+    try {
+      scheduler.set('new-year', cron('cron(0 0 1 1 ? *)'));
+      // Act: timer time up to a millisecond before the fire, then that millisecond.
+      jest.advanceTimersByTime(due - now - 1);
+      early = [...fired];
+      jest.advanceTimersByTime(1);
+    } finally {
+      scheduler.stop();
+      jest.useRealTimers();
+    }
+    // Assess
+    expect(early).toEqual([]);
+    expect(fired).toEqual(['2025-01-01T00:00:00.000Z']);
+  });
+
+  it('logs a fire that throws, and fires again the next period', () => {
+    // Prepare: rate(1 minute) at delayScale 0.001 is every 60 ms of timer time; the first fire throws.
+    jest.useFakeTimers();
+    const errors: string[] = [];
+    const fired: number[] = [];
+    const scheduler = new Scheduler({
+      delayScale: 0.001,
+      now: () => at('2024-03-04T10:00:00Z'),
+      logger: { warn: () => {}, error: (message: string) => errors.push(message) },
+      fire: (_key, scheduledAt) => {
+        fired.push(scheduledAt);
+        if (fired.length === 1) throw new Error('target gone');
+      },
+    });
+    try {
+      scheduler.set('tick', rate('rate(1 minute)'));
+      // Act
+      jest.advanceTimersByTime(2 * 60);
+    } finally {
+      scheduler.stop();
+      jest.useRealTimers();
+    }
+    // Assess
+    expect(fired).toHaveLength(2);
+    expect(errors).toEqual(['[eventbridge] schedule tick failed to fire:']);
   });
 
   it('counts a rate from the time it is given as its start, as a restored rule does', () => {
