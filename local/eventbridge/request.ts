@@ -429,9 +429,9 @@ interface PageToken {
 
 /**
  * Paging as EventBridge does it: an opaque NextToken, a Limit (1 to 100 in EventBridge's operations), the items in
- * name order (the order the token resumes by, whatever order they are given in). The token holds the name of the last item returned, so that items deleted or added
- * meanwhile neither hide nor repeat the ones after it (a loop that deletes each page as it lists used to skip one
- * page in two).
+ * name order (the order the token resumes by, whatever order they are given in). The token holds the name of the
+ * last item returned, so that items deleted or added meanwhile neither hide nor repeat the ones after it (a loop
+ * that deletes each page as it lists used to skip one page in two).
  */
 export function page<T>(
   unsorted: readonly T[],
