@@ -10,6 +10,8 @@ import {
   type ConnectionHttpParameters,
   CreateApiDestinationCommand,
   CreateConnectionCommand,
+  type CreateConnectionCommandInput,
+  type CreateConnectionOAuthRequestParameters,
   DeauthorizeConnectionCommand,
   DeleteApiDestinationCommand,
   DeleteConnectionCommand,
@@ -1271,20 +1273,33 @@ describe('embedded EventBridge: OAuth connections', () => {
     receiver = undefined;
   });
 
+  /**
+   * A client-credentials connection to the token receiver, POSTed to with sharebus's client id and secret; `oauth`
+   * replaces or adds parameters.
+   */
+  const oauthInput = (
+    name: string,
+    oauth: Partial<CreateConnectionOAuthRequestParameters> = {},
+  ): CreateConnectionCommandInput => ({
+    Name: name,
+    AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+    AuthParameters: {
+      OAuthParameters: {
+        AuthorizationEndpoint: `${tokens?.url}/oauth/token`,
+        HttpMethod: 'POST',
+        ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+        ...oauth,
+      },
+    },
+  });
+
   async function oauthConnection(name: string, on: Harness = h): Promise<string> {
     const out = await on.client.send(
-      new CreateConnectionCommand({
-        Name: name,
-        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
-        AuthParameters: {
-          OAuthParameters: {
-            AuthorizationEndpoint: `${tokens?.url}/oauth/token`,
-            HttpMethod: 'POST',
-            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
-            OAuthHttpParameters: { BodyParameters: [{ Key: 'audience', Value: 'orders' }] },
-          },
-        },
-      }),
+      new CreateConnectionCommand(
+        oauthInput(name, {
+          OAuthHttpParameters: { BodyParameters: [{ Key: 'audience', Value: 'orders' }] },
+        }),
+      ),
     );
     expect(out.ConnectionState).toBe('AUTHORIZING');
     await on.eventBridge.idle();
@@ -1333,27 +1348,20 @@ describe('embedded EventBridge: OAuth connections', () => {
     tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 'tok-1' }) }]);
     // Act
     await h.client.send(
-      new CreateConnectionCommand({
-        Name: 'oauth-headers',
-        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
-        AuthParameters: {
-          OAuthParameters: {
-            AuthorizationEndpoint: `${tokens.url}/oauth/token`,
-            HttpMethod: 'POST',
-            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
-            OAuthHttpParameters: {
-              HeaderParameters: [
-                { Key: 'Accept', Value: 'application/xml' },
-                { Key: 'Content-Type', Value: 'application/json' },
-                { Key: 'X-Tenant', Value: 'tax' },
-                // Headers EventBridge removes from its calls: they would break the request.
-                { Key: 'Host', Value: 'elsewhere.example' },
-                { Key: 'Transfer-Encoding', Value: 'chunked' },
-              ],
-            },
+      new CreateConnectionCommand(
+        oauthInput('oauth-headers', {
+          OAuthHttpParameters: {
+            HeaderParameters: [
+              { Key: 'Accept', Value: 'application/xml' },
+              { Key: 'Content-Type', Value: 'application/json' },
+              { Key: 'X-Tenant', Value: 'tax' },
+              // Headers EventBridge removes from its calls: they would break the request.
+              { Key: 'Host', Value: 'elsewhere.example' },
+              { Key: 'Transfer-Encoding', Value: 'chunked' },
+            ],
           },
-        },
-      }),
+        }),
+      ),
     );
     await h.eventBridge.idle();
     // Assess
@@ -1407,18 +1415,12 @@ describe('embedded EventBridge: OAuth connections', () => {
     tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 'tok' }) }]);
     // Act
     await h.client.send(
-      new CreateConnectionCommand({
-        Name: 'oauth-get',
-        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
-        AuthParameters: {
-          OAuthParameters: {
-            AuthorizationEndpoint: `${tokens.url}/oauth/token`,
-            HttpMethod: 'GET',
-            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
-            OAuthHttpParameters: { BodyParameters: [{ Key: 'audience', Value: 'orders' }] },
-          },
-        },
-      }),
+      new CreateConnectionCommand(
+        oauthInput('oauth-get', {
+          HttpMethod: 'GET',
+          OAuthHttpParameters: { BodyParameters: [{ Key: 'audience', Value: 'orders' }] },
+        }),
+      ),
     );
     await h.eventBridge.idle();
     // Assess
@@ -1475,19 +1477,7 @@ describe('embedded EventBridge: OAuth connections', () => {
     });
     tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 't' }), after: gate }]);
     receiver = await startReceiver();
-    const { ConnectionArn } = await h.client.send(
-      new CreateConnectionCommand({
-        Name: 'oauth',
-        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
-        AuthParameters: {
-          OAuthParameters: {
-            AuthorizationEndpoint: `${tokens.url}/oauth/token`,
-            HttpMethod: 'POST',
-            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
-          },
-        },
-      }),
-    );
+    const { ConnectionArn } = await h.client.send(new CreateConnectionCommand(oauthInput('oauth')));
     const { ApiDestinationArn } = await h.client.send(
       new CreateApiDestinationCommand({
         Name: 'orders',
@@ -1518,19 +1508,7 @@ describe('embedded EventBridge: OAuth connections', () => {
       release = resolve;
     });
     tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 't' }), after: gate }]);
-    await h.client.send(
-      new CreateConnectionCommand({
-        Name: 'oauth',
-        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
-        AuthParameters: {
-          OAuthParameters: {
-            AuthorizationEndpoint: `${tokens.url}/oauth/token`,
-            HttpMethod: 'POST',
-            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
-          },
-        },
-      }),
-    );
+    await h.client.send(new CreateConnectionCommand(oauthInput('oauth')));
     // Act
     const during = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
     release();
@@ -1621,17 +1599,11 @@ describe('embedded EventBridge: OAuth connections', () => {
     tokens = await startReceiver([401]);
     // Act
     await h.client.send(
-      new CreateConnectionCommand({
-        Name: 'long-path',
-        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
-        AuthParameters: {
-          OAuthParameters: {
-            AuthorizationEndpoint: `${tokens.url}/${'p'.repeat(600)}`,
-            HttpMethod: 'POST',
-            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
-          },
-        },
-      }),
+      new CreateConnectionCommand(
+        oauthInput('long-path', {
+          AuthorizationEndpoint: `${tokens.url}/${'p'.repeat(600)}`,
+        }),
+      ),
     );
     await h.eventBridge.idle();
     const described = await h.client.send(new DescribeConnectionCommand({ Name: 'long-path' }));
