@@ -3,6 +3,7 @@ import {
   DescribeEventBusCommand,
   ListEventBusesCommand,
   PutPermissionCommand,
+  type PutPermissionCommandInput,
   RemovePermissionCommand,
 } from '@aws-sdk/client-eventbridge';
 import { caught, type Harness, useHarness } from './harness.js';
@@ -14,15 +15,20 @@ const policyOf = async (harness: Harness, bus = 'orders'): Promise<unknown> => {
   return Policy === undefined ? undefined : JSON.parse(Policy);
 };
 
-const grant = (harness: Harness, statementId: string, principal = '222222222222') =>
+/** A PutPermission granting account 222222222222 PutEvents on `orders` as statement `new`, but for `input`. */
+const putPermission = (harness: Harness, input: Partial<PutPermissionCommandInput>) =>
   harness.client.send(
     new PutPermissionCommand({
       EventBusName: 'orders',
       Action: 'events:PutEvents',
-      Principal: principal,
-      StatementId: statementId,
+      Principal: '222222222222',
+      StatementId: 'new',
+      ...input,
     }),
   );
+
+const grant = (harness: Harness, statementId: string, principal = '222222222222') =>
+  putPermission(harness, { StatementId: statementId, Principal: principal });
 
 describe("embedded EventBridge: a bus's resource policy", () => {
   const harness = useHarness();
@@ -274,18 +280,7 @@ describe("embedded EventBridge: a bus's resource policy", () => {
     // Prepare
     await grant(harness, 'kept');
     const before = await policyOf(harness);
-    const put = (input: Partial<ConstructorParameters<typeof PutPermissionCommand>[0]>) =>
-      caught(() =>
-        harness.client.send(
-          new PutPermissionCommand({
-            EventBusName: 'orders',
-            Action: 'events:PutEvents',
-            Principal: '222222222222',
-            StatementId: 'new',
-            ...input,
-          }),
-        ),
-      );
+    const put = (input: Partial<PutPermissionCommandInput>) => caught(() => putPermission(harness, input));
     // Act
     const refusals = [
       await put({ Action: 'events:PutRule' }),
@@ -335,17 +330,7 @@ describe("embedded EventBridge: a bus's resource policy", () => {
     await grant(harness, 'kept');
     const before = await policyOf(harness);
     // Act
-    const error = await caught(() =>
-      harness.client.send(
-        new PutPermissionCommand({
-          EventBusName: 'orders',
-          Action: 'events:PutEvents',
-          Principal: '222222222222',
-          StatementId: 'new',
-          ...input,
-        }),
-      ),
-    );
+    const error = await caught(() => putPermission(harness, input));
     // Assess
     expect([error.name, error.message]).toEqual(['ValidationException', message]);
     expect(await policyOf(harness)).toEqual(before);
