@@ -27,6 +27,7 @@ import {
   keyHash,
   subscription,
   system,
+  type TestRegistry,
 } from './harness.js';
 
 afterAll(() => closeClients());
@@ -728,39 +729,36 @@ describe('DynamoDbRegistry audit', () => {
     expect(await registry.listAudit()).toEqual([entry]);
   });
 
-  it('refuses a change whose audit id is taken, so entries are never overwritten', async () => {
+  it.each([
+    [
+      ', so entries are never overwritten',
+      async ({ registry }: TestRegistry, entry: AuditEntry) => {
+        await registry.createDepartment(department('tax'), entry);
+      },
+    ],
+    [
+      // The entry is in the table, but no transaction has used its id as a token (DynamoDB forgets a token after
+      // 10 minutes), so only the entry's own condition can refuse it.
+      ' once DynamoDB has forgotten that change, by the entry itself',
+      async ({ documentClient, tableName }: TestRegistry, entry: AuditEntry) => {
+        const day = entry.at.slice(0, 10);
+        await documentClient.send(
+          new PutCommand({ TableName: tableName, Item: { pk: 'AUDITDAYS', sk: day, entity: 'auditDay' } }),
+        );
+        await documentClient.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: `AUDIT#${day}`, sk: `${entry.at}#${entry.id}`, entity: 'audit', ...entry },
+          }),
+        );
+      },
+    ],
+  ])('refuses a change whose audit id is taken%s', async (_, store) => {
     // Prepare
-    const { registry } = await freshRegistry();
-    const entry = audit();
-    await registry.createDepartment(department('tax'), entry);
-    // Act
-    const attempt = registry.createDepartment(department('health'), { ...entry, action: 'rewrite' });
-    // Assess
-    await expect(attempt).rejects.toMatchObject({
-      name: 'RegistryConflictError',
-      entity: `audit:${entry.id}`,
-    });
-    expect(await registry.getDepartment('health')).toBeUndefined();
-    expect(await registry.listAudit()).toEqual([entry]);
-  });
-
-  it('refuses a change whose audit id is taken once DynamoDB has forgotten that change, by the entry itself', async () => {
-    // Prepare: the entry is in the table, but no transaction has used its id as a token (DynamoDB forgets a
-    // token after 10 minutes), so only the entry's own condition can refuse it.
-    const { registry, documentClient, tableName } = await freshRegistry();
+    const fresh = await freshRegistry();
+    const { registry } = fresh;
     const entry = audit({ at: '2025-06-30T08:00:00.000Z' });
-    await documentClient.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { pk: 'AUDITDAYS', sk: '2025-06-30', entity: 'auditDay' },
-      }),
-    );
-    await documentClient.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { pk: 'AUDIT#2025-06-30', sk: `${entry.at}#${entry.id}`, entity: 'audit', ...entry },
-      }),
-    );
+    await store(fresh, entry);
     // Act
     const attempt = registry.createDepartment(department('health'), { ...entry, action: 'rewrite' });
     // Assess
