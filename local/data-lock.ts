@@ -189,8 +189,9 @@ export function lockDataDir(dir: string, what: string): () => void {
 /** Whether the process a lock names on this host still runs: the same process, where its identity was written. */
 function holds(holder: Holder): boolean {
   if (!running(holder.pid)) return false;
-  const now = holder.identity === undefined ? undefined : processIdentity(holder.pid);
-  // None now, where one was written: the process ended meanwhile, or this host has no /proc to tell.
+  if (holder.identity === undefined) return true;
+  const now = processIdentity(holder.pid);
+  // None now: the process ended meanwhile, or this host has no /proc to tell.
   return now === undefined ? running(holder.pid) : now === holder.identity;
 }
 
