@@ -10,6 +10,7 @@ import {
 } from '../../../local/eventbridge/retry-journal.js';
 
 const RULE = 'arn:aws:events:us-east-1:111111111111:rule/orders/placed';
+const dlq = (name: string) => `arn:aws:sqs:us-east-1:111111111111:${name}`;
 
 describe('RetryJournal in a dataDir', () => {
   let dir: string;
@@ -110,7 +111,6 @@ describe('RetryJournal in a dataDir', () => {
     // Prepare: diff review, 2026-12-05: a retry line kept the first target's DLQ for the next start.
     const { journal, writer } = open();
     const [alone, shared] = [eventOf(1), eventOf(2)];
-    const dlq = (name: string) => `arn:aws:sqs:us-east-1:111111111111:${name}`;
     journal.wait({ ...delivery('a', alone), deadLetterArn: dlq('first') });
     journal.wait({ ...delivery('b', shared), deadLetterArn: dlq('first') });
     journal.wait(delivery('c', shared));
@@ -144,7 +144,6 @@ describe('RetryJournal in a dataDir', () => {
     // Prepare
     const { journal, writer } = open();
     const event = eventOf(1);
-    const dlq = (name: string) => `arn:aws:sqs:us-east-1:111111111111:${name}`;
     journal.wait({ ...delivery('a', event), deadLetterArn: dlq('first') });
     // Act
     journal.wait({ ...delivery('a', event), deadLetterArn: dlq('now'), retries: 1, dueAt: 5 });
@@ -199,7 +198,6 @@ describe('RetryJournal in a dataDir', () => {
     // Prepare: a delivery retried to its target put again with another DLQ, so its wait line is written again.
     const { journal, writer } = open();
     const event = eventOf(1);
-    const dlq = (name: string) => `arn:aws:sqs:us-east-1:111111111111:${name}`;
     journal.wait({ ...delivery('a', event), deadLetterArn: dlq('first') });
     journal.wait({ ...delivery('a', event), deadLetterArn: dlq('now'), retries: 1, dueAt: 5 });
     journal.end('a');
