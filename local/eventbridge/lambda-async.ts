@@ -273,6 +273,13 @@ export class AsyncInvocations {
     const next: Invocation = { ...invocation, dueAt: Date.now() + delay, failure };
     this.#live.set(next.requestId, next);
     const { requestId, retries, dueAt } = next;
+    // Each failed attempt, as the function's log shows it in AWS (Lambda's runtime writes the error there): before
+    // (2026-12-06) a webhook's first two failures printed nothing, and the first line came minutes later, with the
+    // dead letter (newcomer review).
+    this.options.logger.warn(
+      `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${failure}; ` +
+        `retry ${retries + 1} of ${config.maximumRetryAttempts} in ${seconds(delay)}`,
+    );
     this.#append({ retry: { requestId, retries, dueAt, failure } });
     this.#wait(next, delay);
   }
@@ -488,4 +495,9 @@ function truncated(text: string, bytes: number): string {
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end--;
   return text.slice(0, end);
+}
+
+/** A delay for a log line: `60 s`, or `0.06 s` at delay scale 0.001. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toPrecision(3))} s`;
 }

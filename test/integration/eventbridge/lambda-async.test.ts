@@ -115,9 +115,13 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
           failedAt: message?.sentAt,
         },
       ]);
-      expect(harness.warnings.join('\n')).toContain(
-        `of ${LAMBDA_ARN} failed after 2 retries (its maximumRetryAttempts, 2): webhook answered 503`,
-      );
+      // Each failed attempt shows, as in the function's log in AWS, not only the last
+      const requestId = message?.attributes.RequestID?.StringValue;
+      expect(harness.warnings.filter((line) => line.includes(`invocation ${requestId} `))).toEqual([
+        `[eventbridge] asynchronous invocation ${requestId} of ${LAMBDA_ARN} failed: webhook answered 503; retry 1 of 2 in 0.06 s`,
+        `[eventbridge] asynchronous invocation ${requestId} of ${LAMBDA_ARN} failed: webhook answered 503; retry 2 of 2 in 0.12 s`,
+        `[eventbridge] asynchronous invocation ${requestId} of ${LAMBDA_ARN} failed after 2 retries (its maximumRetryAttempts, 2): webhook answered 503; kept in DLQ ${FUNCTION_DLQ}`,
+      ]);
     });
 
     it('hands every retry the same payload and stops once the function succeeds', async () => {
