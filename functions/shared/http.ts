@@ -265,12 +265,17 @@ const ROUTE_OF: ReadonlyMap<string, Route> = new Map(ROUTES.map((r) => [r.routeK
 function refuseUnknownQuery(event: ApiEvent, takes: readonly string[]): void {
   const unknown = Object.keys(event.queryStringParameters ?? {}).filter((name) => !takes.includes(name));
   if (unknown.length === 0) return;
-  const message = `is not a query parameter of ${event.routeKey}: it takes ${takes.length > 0 ? takes.join(', ') : 'none'}`;
+  const taken = `it takes ${takes.length > 0 ? takes.join(', ') : 'none'}`;
+  const message = `is not a query parameter of ${event.routeKey}: ${taken}`;
   // Named as a parameter: the field "" would read as the body as a whole (`?=x` has a parameter named "").
   const first = unknown[0]!;
-  throw new BadRequestError('invalid_request', `Query parameter ${JSON.stringify(first)} ${message}`, {
-    fields: unknown.map((field) => ({ field, message })),
-  });
+  throw new BadRequestError(
+    'invalid_request',
+    `${event.routeKey} has no query parameter ${JSON.stringify(first)}: ${taken}`,
+    {
+      fields: unknown.map((field) => ({ field, message })),
+    },
+  );
 }
 
 /**

@@ -563,13 +563,13 @@ async function start(
       return problem(
         400,
         'invalid_request',
-        `Query parameter ${JSON.stringify(unknown[0])} ${message}`,
+        `${url.pathname} has no query parameter ${JSON.stringify(unknown[0])}: ${takes}`,
         unknown.map((field) => ({ field, message })),
       );
     }
     const repeated = endpoint.query.filter((name) => url.searchParams.getAll(name).length > 1);
     if (repeated.length > 0) {
-      return invalid(repeated.map((name) => ({ field: name, message: 'is given more than once' })));
+      return queryProblem(repeated.map((name) => ({ field: name, message: 'is given more than once' })));
     }
     if (path === 'dead-letters') return deadLetterPage(listedDeadLetters(), url.searchParams);
     if (path === 'dead-letters/redrive') {
@@ -796,7 +796,7 @@ function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): Local
   const limitText = query.get('limit') ?? String(DEAD_LETTER_PAGE);
   const limit = Number(limitText);
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > DEAD_LETTER_PAGE_MOST) {
-    return invalid([
+    return queryProblem([
       { field: 'limit', message: `must be a whole number from 1 to ${DEAD_LETTER_PAGE_MOST}` },
     ]);
   }
@@ -811,8 +811,20 @@ function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): Local
     };
   } catch (error) {
     if (!(error instanceof EventBridgeApiError)) throw error;
-    return invalid([{ field: 'nextToken', message: 'is not one this endpoint gave' }], 'invalid_next_token');
+    return queryProblem(
+      [{ field: 'nextToken', message: 'is not one this endpoint gave' }],
+      'invalid_next_token',
+    );
   }
+}
+
+/** A 400 for query parameters' values, the first named as a parameter in the detail (a body's field by its pointer). */
+function queryProblem(
+  errors: readonly { field: string; message: string }[],
+  code = 'invalid_request',
+): LocalAnswer {
+  const first = errors[0]!;
+  return problem(400, code, `Query parameter ${JSON.stringify(first.field)} ${first.message}.`, errors);
 }
 
 function toDeadLetter(message: QueueMessage): DeadLetter {

@@ -546,8 +546,8 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
         '?nextToken=Zm9v',
       ].map(async (query) => {
         const res = await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters${query}`);
-        const body = (await res.json()) as { code: string; errors: { field: string }[] };
-        return [res.status, body.code, body.errors.map((e) => e.field).join()];
+        const body = (await res.json()) as { code: string; detail: string; errors: { field: string }[] };
+        return [res.status, body.code, body.errors.map((e) => e.field).join(), body.detail];
       }),
     );
     await harness.eventBridge.idle();
@@ -555,10 +555,14 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     const ids = [first, second, third].map((p) => p.deadLetters.map((d) => d.id));
     expect(ids).toEqual([oldestFirst.slice(0, 2), oldestFirst.slice(2, 4), oldestFirst.slice(4)]);
     expect(third.nextToken).toBeUndefined();
+    // The detail names a query parameter as one (walkthrough review, 2026-12-06: it read "limit: must be ...")
+    const outOfRange = 'Query parameter "limit" must be a whole number from 1 to 10000.';
+    const notGiven = 'Query parameter "nextToken" is not one this endpoint gave.';
     expect(refused).toEqual([
-      ...Array(5).fill([400, 'invalid_request', 'limit']),
-      [400, 'invalid_next_token', 'nextToken'],
-      [400, 'invalid_next_token', 'nextToken'],
+      ...Array(4).fill([400, 'invalid_request', 'limit', outOfRange]),
+      [400, 'invalid_request', 'limit', 'Query parameter "limit" is given more than once.'],
+      [400, 'invalid_next_token', 'nextToken', notGiven],
+      [400, 'invalid_next_token', 'nextToken', notGiven],
     ]);
   });
 
@@ -675,7 +679,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       title: 'Bad Request',
       status: 400,
       code: 'invalid_request',
-      detail: `Query parameter "limt" ${takes}`,
+      detail: '/_local/dead-letters has no query parameter "limt": it takes limit, nextToken',
       errors: [
         { field: 'limt', message: takes },
         { field: 'kind', message: takes },
@@ -923,7 +927,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
 
 /** How a /_local/ problem's detail starts: a query parameter named as one, the body's fields by pointer. */
 function detailPrefix(query: string, field: string): string {
-  if (query !== '') return `Query parameter ${JSON.stringify(field)} `;
+  if (query !== '') return `/_local/dead-letters/redrive has no query parameter ${JSON.stringify(field)}: `;
   return `${field === '' ? 'The request body' : field}: `;
 }
 
