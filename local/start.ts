@@ -1,7 +1,7 @@
 // `npm start`: the whole bus on this machine until Ctrl-C. `npm start -- --in-memory` keeps nothing.
 import { parseArgs } from 'node:util';
 import { DataDirInUseError, DataDirUnusableError } from './data-lock.js';
-import { DynamoDbLocalStartError, JavaNotFoundError } from './dynamodb/launcher.js';
+import { DEFAULT_JAVA_OPTS, DynamoDbLocalStartError, JavaNotFoundError } from './dynamodb/launcher.js';
 import { PortInUseError, SettingError, startSharebus } from './runtime.js';
 
 const options = {
@@ -36,12 +36,21 @@ if (values.help) {
   --in-memory   keep nothing: new keys and a fresh demo catalogue at every start (default: state persists)
   --no-demo     do not register the demo departments, systems and contracts
 
-Environment: SHAREBUS_PORT (4510), SHAREBUS_EVENTBRIDGE_PORT (4511), SHAREBUS_DYNAMODB_PORT (4512),
-SHAREBUS_ADMIN_KEY (the platform admin key; generated and printed when unset),
-SHAREBUS_DATA_DIR (where state persists; .sharebus),
-SHAREBUS_EVENTBRIDGE_DELAY_SCALE (multiplies retry delays of the embedded EventBridge and of Lambda's retries; 1),
-SHAREBUS_API_THROTTLE (requests a second/burst each route of the HTTP API takes, as deployed; 100/200, or off),
-SHAREBUS_EVENTBRIDGE_MAX_RULES (rules, so subscriptions, the bus may hold; AWS's default quota, 300).`);
+Environment (README, "Quick start", says more):
+  SHAREBUS_PORT (4510), SHAREBUS_EVENTBRIDGE_PORT (4511), SHAREBUS_DYNAMODB_PORT (4512): 0 picks free ones
+  SHAREBUS_ADMIN_KEY                 the platform admin key (generated, kept and printed when unset)
+  SHAREBUS_DATA_DIR                  where state persists (.sharebus)
+  SHAREBUS_EVENTBRIDGE_DELAY_SCALE   multiplies every delay of the bus, Lambda's retries included (1)
+  SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, 300)
+  SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (100/200, or off)
+  SHAREBUS_BUS_NAME, SHAREBUS_TABLE_NAME            the bus and the table (sharebus)
+  SHAREBUS_ENDPOINT_POLICY           webhook addresses allowed: allow-http or https-only (allow-http)
+  SHAREBUS_DELIVERY_MAX_RETRIES      each subscription's target retry attempts, 0 to 185 (185)
+  SHAREBUS_DELIVERY_MAX_EVENT_AGE_SECONDS           and its event age limit, 60 to 86400 (86400)
+  SHAREBUS_DELIVERY_TIMEOUT_MS       the webhook timeout, 1000 to 880000 (10000)
+  SHAREBUS_DYNAMODB_LOCAL_DIR        where DynamoDB Local's jar is (.dynamodb-local)
+  SHAREBUS_DYNAMODB_JAVA_OPTS        the flags its Java runs with, instead of the defaults
+                                     (${DEFAULT_JAVA_OPTS})`);
   process.exit(0);
 }
 

@@ -267,3 +267,26 @@ describe('npm run admin-key refuses what it is given, in one line', () => {
     expect(run).toEqual({ status, stderr: message });
   });
 });
+
+// Newcomer walkthrough, 2026-12-06: --help named six of the settings the README gives npm start.
+describe('npm start -- --help', () => {
+  it('lists every setting the README gives npm start, and starts nothing', () => {
+    // Prepare: the README's SHAREBUS_ variables, less npm test's own
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const documented = [...new Set(readme.match(/SHAREBUS_[A-Z_]+/g))].filter(
+      (name) => name !== 'SHAREBUS_CONFORMANCE_DIR',
+    );
+    // Act
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'local/start.ts'), '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    // Assess
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toMatch(/^Usage: npm start -- \[--in-memory\] \[--no-demo\]\n/);
+    expect(documented.length).toBeGreaterThan(10);
+    expect(documented.filter((name) => !new RegExp(`\\b${name}\\b`).test(run.stdout))).toEqual([]);
+    expect(run.stdout).not.toContain('ready');
+  });
+});
