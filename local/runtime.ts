@@ -96,6 +96,11 @@ export interface RunningSharebus {
   readonly demoSkipped: readonly string[];
   /** Demo systems that exist but whose key this data directory does not hold (see seedDemo). */
   readonly demoLost: readonly string[];
+  /**
+   * Rules named as subscription rules (`sharebus-sub-…`) that no subscription has, deleted at the start: the registry
+   * decides those rules (reconcileRules).
+   */
+  readonly rulesRemoved: readonly string[];
   readonly adminKey: string;
   /** `department/system` → API key of the demo systems whose key is known. */
   readonly demoKeys: DemoKeys;
@@ -390,7 +395,11 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
 
     // The registry is the truth for subscription rules: with --in-memory the bus starts empty, and with a dataDir
     // its kept rules may lag the registry (a crash between the two writes), so put what it says and drop the rest.
-    await reconcileRules({ registry, bus: createBus(), contracts: new ContractResolver(registry) });
+    const reconciled = await reconcileRules({
+      registry,
+      bus: createBus(),
+      contracts: new ContractResolver(registry),
+    });
 
     const frontDoor: FrontDoor = await startFrontDoor({
       handlers,
@@ -410,6 +419,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       stateOpenToOthers,
       demoSkipped,
       demoLost,
+      rulesRemoved: reconciled.removed,
       adminKey,
       demoKeys,
       eventBridge,

@@ -92,6 +92,13 @@ try {
       '  SHAREBUS_DATA_DIR for a fresh demo catalogue)',
     );
   }
+  if (bus.rulesRemoved.length > 0) {
+    // Said, not done silently: the user may have made one by hand (newcomer walkthrough, 2026-12-06).
+    lines.push(
+      `  Rules deleted: ${bus.rulesRemoved.join(', ')} (named as subscription rules, but no subscription has`,
+      '  them: the registry decides the sharebus-sub-* rules; give your own rules other names)',
+    );
+  }
   if (bus.dynamoDbUnbound !== undefined) {
     lines.push(
       '',

@@ -488,11 +488,11 @@ export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' |
     const contract = await ports.contracts.resolve(subscription.type, subscription.version);
     await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
   });
-  let removed = 0;
+  const removed: string[] = [];
   for (const name of await ports.bus.listRuleNames(SUBSCRIPTION_RULE_PREFIX)) {
     if (!wanted.has(name)) {
       await ports.bus.deleteSubscriptionRule(name);
-      removed++;
+      removed.push(name);
     }
   }
   return { rules: wanted.size, removed };

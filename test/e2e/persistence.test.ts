@@ -48,6 +48,14 @@ describe('a restarted sharebus', () => {
         Targets: [{ Id: 'q', Arn: COPY_QUEUE }],
       }),
     );
+    // And one under the subscription rules' names, which no subscription has.
+    await client.send(
+      new PutRuleCommand({
+        Name: 'sharebus-sub-mine',
+        EventBusName: 'sharebus',
+        EventPattern: JSON.stringify({ source: ['mine'] }),
+      }),
+    );
     client.destroy();
     expect(await first.stop()).toBe(0);
     expect(statSync(join(dataDir, 'admin-key')).mode & 0o777).toBe(0o600);
@@ -75,6 +83,9 @@ describe('a restarted sharebus', () => {
         'copy-licenses',
         `sharebus-sub-${subscribed.body.id}`,
       ]);
+      expect(second.output()).toContain(
+        '  Rules deleted: sharebus-sub-mine (named as subscription rules, but no subscription has\n',
+      );
       expect(published.status).toBe(202);
       const [delivery] = await hook.waitFor(1);
       expect(delivery!.json.id).toBe(published.body.id);

@@ -1035,7 +1035,7 @@ describe('reconcileRules', () => {
     // Act
     const result = await reconcileRules(ports);
     // Assess
-    expect(result).toEqual({ rules: 2, removed: 1 });
+    expect(result).toEqual({ rules: 2, removed: ['sharebus-sub-orphan'] });
     expect((await ruleNames()).sort()).toEqual(['archive-all', kept.ruleName, lost.ruleName].sort());
     const restored = await harness.client.send(
       new DescribeRuleCommand({ EventBusName: busName, Name: lost.ruleName }),
