@@ -158,11 +158,29 @@ function writeSecret(file: string, content: string): void {
 /** An admin key a request can send as `Authorization: Bearer <key>`: printable ASCII, no spaces. */
 const SENDABLE_KEY = /^[\x21-\x7e]+$/;
 
+/**
+ * The fewest characters a given admin key may have: the key opens every department's data, and one like `admin` is
+ * guessed (newcomer walkthrough, 2026-12-06: `SHAREBUS_ADMIN_KEY=short` was taken). Generated keys have 47.
+ */
+export const MIN_GIVEN_ADMIN_KEY_LENGTH = 16;
+
 /** `key`, or a SettingError naming where it came from (`from`) and what to do (`fix`). */
 function checkAdminKey(key: string, from: string, fix: string): string {
   if (!SENDABLE_KEY.test(key)) {
     const why = key === '' ? 'it is empty' : 'a key is printable ASCII without spaces';
     throw new SettingError(`${from} holds an admin key no request can send (${why}): ${fix}.`);
+  }
+  return key;
+}
+
+/** A given key: also long enough not to be guessed. */
+function checkGivenAdminKey(key: string, from: string): string {
+  checkAdminKey(key, from, 'set another');
+  if (key.length < MIN_GIVEN_ADMIN_KEY_LENGTH) {
+    throw new SettingError(
+      `${from} holds an admin key of ${key.length} characters, which could be guessed: give one of at least ` +
+        `${MIN_GIVEN_ADMIN_KEY_LENGTH}, or none for a generated one.`,
+    );
   }
   return key;
 }
@@ -182,10 +200,9 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   const given =
     givenKey === undefined
       ? undefined
-      : checkAdminKey(
+      : checkGivenAdminKey(
           givenKey,
           options.adminKey !== undefined ? 'the adminKey option' : 'SHAREBUS_ADMIN_KEY',
-          'set another',
         );
   const keptKey = keyFile && existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined;
   const kept =

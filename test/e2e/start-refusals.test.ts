@@ -41,6 +41,13 @@ describe('npm start refuses what it is given, in one line', () => {
       'sharebus: SHAREBUS_PORT="abc" is not a TCP port (0-65535)\n',
     ],
     [
+      'an admin key short enough to be guessed',
+      [],
+      { SHAREBUS_ADMIN_KEY: 'admin-key-15-ch' },
+      1,
+      'sharebus: SHAREBUS_ADMIN_KEY holds an admin key of 15 characters, which could be guessed: give one of at least 16, or none for a generated one.\n',
+    ],
+    [
       'a rules quota that is not one',
       [],
       { SHAREBUS_EVENTBRIDGE_MAX_RULES: 'many' },

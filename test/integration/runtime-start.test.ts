@@ -368,7 +368,7 @@ describe('startSharebus with a state directory, started twice in a process of it
       await stopping;
       // The bus's files lost (a crash between the subscription's two writes leaves the bus behind the registry)
       rmSync(join(dataDir, 'eventbridge'), { recursive: true, force: true });
-      const second = await startSharebus({ ...options, adminKey: 'given-admin-key' });
+      const second = await startSharebus({ ...options, adminKey: 'given-admin-key0' });
       report.rules = (await bus(second, 'ListRules', { EventBusName: second.busName })).Rules.map((r) => r.Name);
       await second.stop();
       report.keyFile = readFileSync(join(dataDir, 'admin-key'), 'utf8');
