@@ -94,8 +94,10 @@ try {
   }
   if (bus.rulesRemoved.length > 0) {
     // Said, not done silently: the user may have made one by hand (newcomer walkthrough, 2026-12-06).
+    const named = bus.rulesRemoved.slice(0, 10).join(', ');
+    const more = bus.rulesRemoved.length > 10 ? ` and ${bus.rulesRemoved.length - 10} more` : '';
     lines.push(
-      `  Rules deleted: ${bus.rulesRemoved.join(', ')} (named as subscription rules, but no subscription has`,
+      `  Rules deleted: ${named}${more} (named as subscription rules, but no subscription has`,
       '  them: the registry decides the sharebus-sub-* rules; give your own rules other names)',
     );
   }

@@ -17,6 +17,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * which is what a dev server and a test suite wait on.
  */
 export const DEFAULT_JAVA_OPTS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto';
+
 export class JavaNotFoundError extends Error {
   override name = 'JavaNotFoundError';
 }
