@@ -15,9 +15,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { startDynamoDbLocal, untilUp } from '../../local/dynamodb/launcher.js';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { startDynamoDbLocal, untilUp, utf8Locale } from '../../local/dynamodb/launcher.js';
 import { freePort } from '../../local/net.js';
+import { processTree } from '../../local/processes.js';
 
 const jarDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.dynamodb-local');
 
@@ -41,6 +42,21 @@ function listeningOn(port: number): string[] {
   }
   return found;
 }
+
+/** The Java processes among this process's descendants (DynamoDB Local's, under their watchdogs). */
+function javaDescendants(): number[] {
+  return processTree(process.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A DynamoDB client of DynamoDB Local at `endpoint`, as a caller with these credentials and region. */
+const clientOf = (endpoint: string, accessKeyId = 'local', region = 'us-east-1'): DynamoDBClient =>
+  new DynamoDBClient({ endpoint, region, credentials: { accessKeyId, secretAccessKey: 'local' } });
 
 interface JavaOptions {
   readonly compiler: boolean;
@@ -139,6 +155,56 @@ describe('DynamoDB Local launcher', () => {
       await dynamodb.stop();
     }
     await expect(fetch(dynamodb.endpoint)).rejects.toThrow();
+    // Java ended on the watchdog's TERM, and the watchdog after it: neither was killed
+    await expect(dynamodb.ended).resolves.toMatch(/^DynamoDB Local exited with code \d+/);
+  });
+
+  it("keeps one database in memory for every caller's credentials and region, which a new start does not find", async () => {
+    // Prepare
+    const first = await startDynamoDbLocal();
+    const writer = clientOf(first.endpoint, 'handlers', 'us-east-1');
+    const reader = clientOf(first.endpoint, 'cli', 'eu-west-1');
+    let seen: string[] | undefined;
+    try {
+      await writer.send(
+        new CreateTableCommand({
+          TableName: 'kept',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      // Act
+      seen = (await reader.send(new ListTablesCommand({}))).TableNames;
+    } finally {
+      writer.destroy();
+      reader.destroy();
+      await first.stop();
+    }
+    const second = await startDynamoDbLocal();
+    const later = clientOf(second.endpoint);
+    try {
+      const after = (await later.send(new ListTablesCommand({}))).TableNames;
+      // Assess
+      expect(seen).toEqual(['kept']);
+      expect(after).toEqual([]);
+    } finally {
+      later.destroy();
+      await second.stop();
+    }
+  });
+
+  it('says DynamoDB Local ended on a signal when its watchdog is killed', async () => {
+    // Prepare
+    const dynamodb = await startDynamoDbLocal();
+    try {
+      // Act
+      process.kill(dynamodb.pid, 'SIGKILL');
+      // Assess
+      await expect(dynamodb.ended).resolves.toMatch(/^DynamoDB Local exited on signal SIGKILL/);
+    } finally {
+      await dynamodb.stop();
+    }
   });
 
   it('takes a jar directory relative to the current one', async () => {
@@ -238,11 +304,13 @@ describe('DynamoDB Local launcher', () => {
     // Prepare: the port is free when the launcher looks, and taken before Java binds it
     await withJava({ compiler: false, takeFirstPort: true }, async (jars) => {
       const port = await freePort();
+      const before = javaDescendants();
       // Act
       const started = startDynamoDbLocal({ jarDir: jars, port });
       // Assess: before, the taker's answer passed for DynamoDB Local's; its own jar's Java, which runs on when it
-      // cannot listen, must not be waited for either
+      // cannot listen, must not be waited for either, nor left running
       await expect(started).rejects.toThrow(`DynamoDB Local could not listen on port ${port}`);
+      expect(javaDescendants()).toEqual(before);
     });
   });
 
@@ -415,11 +483,14 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
-  it('names Java 8 by its version when it refuses it', async () => {
-    // Prepare: a java that says what Java 8 says
-    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-java8-'));
+  it.each([
+    ['8', '1.8.0_402'],
+    ['11', '11.0.22'],
+  ])('names Java %s by its version when it refuses it', async (major, version) => {
+    // Prepare: a java that says what that Java says
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-java-old-'));
     mkdirSync(join(scratch, 'bin'));
-    writeFileSync(join(scratch, 'bin', 'java'), `#!/bin/sh\necho 'openjdk version "1.8.0_402"' >&2\n`, {
+    writeFileSync(join(scratch, 'bin', 'java'), `#!/bin/sh\necho 'openjdk version "${version}"' >&2\n`, {
       mode: 0o755,
     });
     const saved = process.env.JAVA_HOME;
@@ -428,7 +499,24 @@ describe('DynamoDB Local launcher', () => {
       // Act
       const started = startDynamoDbLocal();
       // Assess
-      await expect(started).rejects.toThrow(/is Java 8\. DynamoDB Local needs Java 17 or newer/);
+      await expect(started).rejects.toThrow(`is Java ${major}. DynamoDB Local needs Java 17 or newer`);
+    } finally {
+      if (saved === undefined) delete process.env.JAVA_HOME;
+      else process.env.JAVA_HOME = saved;
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('says which Java to install when java fails to tell its version', async () => {
+    // Prepare: a java that ends in failure at once
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-java-broken-'));
+    mkdirSync(join(scratch, 'bin'));
+    writeFileSync(join(scratch, 'bin', 'java'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const saved = process.env.JAVA_HOME;
+    process.env.JAVA_HOME = scratch;
+    try {
+      // Act / Assess
+      await expect(startDynamoDbLocal()).rejects.toThrow(/could not be run\. DynamoDB Local needs Java 17/);
     } finally {
       if (saved === undefined) delete process.env.JAVA_HOME;
       else process.env.JAVA_HOME = saved;
@@ -447,5 +535,20 @@ describe('DynamoDB Local launcher', () => {
       if (saved === undefined) delete process.env.JAVA_HOME;
       else process.env.JAVA_HOME = saved;
     }
+  });
+});
+
+describe('utf8Locale', () => {
+  it.each([
+    ['no locale', {}, 'C.UTF-8'],
+    ['LANG of UTF-8', { LANG: 'en_US.UTF-8' }, undefined],
+    ['LANG of utf8, as glibc names it', { LANG: 'en_US.utf8' }, undefined],
+    ['LC_ALL=C over a LANG of UTF-8', { LC_ALL: 'C', LANG: 'en_US.UTF-8' }, 'C.UTF-8'],
+    ['LC_CTYPE=POSIX over a LANG of UTF-8', { LC_CTYPE: 'POSIX', LANG: 'en_US.UTF-8' }, 'C.UTF-8'],
+  ])('gives Java a UTF-8 locale: %s', (_, env, lcAll) => {
+    // Act
+    const given = utf8Locale(env);
+    // Assess
+    expect(given.LC_ALL).toBe(lcAll);
   });
 });

@@ -405,6 +405,25 @@ describe('embedded EventBridge: in a China region', () => {
   });
 });
 
+describe('embedded EventBridge: in an AWS GovCloud (US) region', () => {
+  const harness = useHarness({ region: 'us-gov-west-1' });
+
+  it('names its resources in the aws-us-gov partition', async () => {
+    // Act
+    const created = await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    const rule = await harness.client.send(
+      new PutRuleCommand({ Name: 'all', EventBusName: 'orders', EventPattern: '{"source":["x"]}' }),
+    );
+    const archive = await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'kept', EventSourceArn: created.EventBusArn }),
+    );
+    // Assess
+    expect(created.EventBusArn).toBe('arn:aws-us-gov:events:us-gov-west-1:111111111111:event-bus/orders');
+    expect(rule.RuleArn).toBe('arn:aws-us-gov:events:us-gov-west-1:111111111111:rule/orders/all');
+    expect(archive.ArchiveArn).toBe('arn:aws-us-gov:events:us-gov-west-1:111111111111:archive/kept');
+  });
+});
+
 describe('embedded EventBridge: protocol', () => {
   const harness = useSharedHarness();
 

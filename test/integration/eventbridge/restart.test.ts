@@ -1201,6 +1201,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
         Arn: queueArn('q'),
         SqsParameters: { MessageGroupId: 'g', Extra: 1 },
         KinesisParameters: 7,
+        HttpParameters: { PathParameterValues: ['p', 3] },
       },
     ];
     await appendFile(
@@ -1217,6 +1218,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       Id: 'sqs',
       Arn: queueArn('q'),
       SqsParameters: { MessageGroupId: 'g' },
+      HttpParameters: { PathParameterValues: ['p'] },
     });
     // And the log is rewritten as what was restored: the members the model lacks are gone from it too.
     await second.eventBridge.idle();

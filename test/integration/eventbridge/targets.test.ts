@@ -111,6 +111,11 @@ describe('embedded EventBridge: targets', () => {
       { CapacityProviderStrategy: [{ capacityProvider: 'spot', weight: 1.5 }] },
       'Expected an integer for weight.',
     ],
+    [
+      'a list for the NetworkConfiguration structure',
+      { NetworkConfiguration: [] },
+      'Expected an object for NetworkConfiguration.',
+    ],
   ])(
     'refuses a target with a member of the wrong type (%s) as a SerializationException, keeping nothing',
     async (_, ecs, message) => {

@@ -1,7 +1,7 @@
 // The events of one archive on disk, in segments, against real files: what a start reads, what retention drops,
 // what a replay selects, and that memory holds only the segment being written.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import {
   type ArchiveSelecting,
   type ArchiveSelection,
   MemoryArchiveEvents,
+  readArchivedEvents,
   SegmentedArchiveEvents,
   writeSegments,
 } from '../../../local/eventbridge/archive-events.js';
@@ -223,6 +224,26 @@ describe('SegmentedArchiveEvents', () => {
     ]);
   });
 
+  it('chooses from a segment that went to disk while it chose only the events it held when the replay began', async () => {
+    // Prepare: a closed segment at hour 0 and an open one at hour 2 holding 3 events; a selection begins and
+    // chooses from the first
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 17; i++) events.add(event(i, i));
+    for (let i = 24; i < 27; i++) events.add(event(i, 2 * HOUR + i));
+    await writer.flush();
+    const selecting = events.select(-Infinity, Infinity, -Infinity);
+    const first = selecting.step(0);
+    // Act: the open segment fills, closes and is let go of once on disk; then the selection goes on
+    for (let i = 27; i < 34; i++) events.add(event(i, 2 * HOUR + i));
+    await writer.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    const held = events.linesInMemory;
+    const rest = chosen(selecting);
+    // Assess: the second segment was read from its file, and only its first 3 events chosen
+    expect([first, held]).toEqual([undefined, 3]);
+    expect(ids(rest)).toEqual(['e10', 'e11', 'e12', 'e13', 'e14', 'e15', 'e16', 'e24', 'e25', 'e26']);
+  });
+
   it('passes over the segments retention dropped while it chose', async () => {
     // Prepare: two closed segments, on disk only.
     const events = new SegmentedArchiveEvents(writer, dir, limits);
@@ -302,6 +323,192 @@ describe('SegmentedArchiveEvents', () => {
     expect([inOrderIds, inOrder.fileReads]).toEqual([['e100'], { whole: 0, alone: 1 }]);
   });
 
+  it('fills a segment up to its bytes exactly, newlines included', async () => {
+    // Prepare: room for 7 lines of 136 bytes and not a byte more
+    const events = new SegmentedArchiveEvents(writer, dir, { maxBytes: 7 * 136, spanMs: HOUR });
+    // Act
+    for (let i = 10; i < 18; i++) events.add(event(i, 10_000 + i));
+    await writer.flush();
+    // Assess
+    const first = await readFile(join(dir, '00000001.jsonl'), 'utf8');
+    expect([events.segments, first.length]).toEqual([2, 7 * 136]);
+  });
+
+  it('holds a segment to its bytes, not its characters, and replays text that is not ASCII as it was', async () => {
+    // Prepare: 60 events whose JSON holds characters of two and three bytes, each a line of 203 bytes (newline
+    // included) and 143 characters, in segments a byte short of 25 such lines
+    const big = { maxBytes: 25 * 203 - 1, spanMs: HOUR };
+    const events = new SegmentedArchiveEvents(writer, dir, big);
+    const added = Array.from({ length: 60 }, (_, i) => ({
+      ...event(10 + i, 10_000 + i),
+      json: JSON.stringify({ id: `e${10 + i}`, detail: { text: 'é状'.repeat(20) } }),
+    }));
+    for (const e of added) events.add(e);
+    await writer.flush();
+    const again = await reopened();
+    // Act: the closed segments are read whole, as a replay selecting many of their events does
+    const selection = chosen(again.select(-Infinity, Infinity, -Infinity));
+    const replayed = Array.from({ length: selection.length }, (_, i) => selection.at(i)?.json);
+    const reads = selection.fileReads;
+    selection.close();
+    // Assess
+    const sizes = (await readdir(dir))
+      .filter((name) => name.endsWith('.jsonl'))
+      .sort()
+      .map((name) => statSync(join(dir, name)).size);
+    expect(sizes).toEqual([24 * 203, 24 * 203, 12 * 203]);
+    expect(reads?.whole).toBeGreaterThan(0);
+    expect(replayed).toEqual(added.map((e) => e.json));
+  });
+
+  it('with the default limits, starts a segment after an hour of ingestion or 8 MiB of lines', async () => {
+    // Prepare: five events of 1 MiB in the first minute, then one 59 minutes after the first and one an hour after
+    const events = new SegmentedArchiveEvents(writer, dir);
+    const mib = (id: number, at: number): ArchivedEvent => ({
+      ...event(id, at),
+      json: JSON.stringify({ id: `e${id}`, detail: { pad: 'x'.repeat(1024 * 1024) } }),
+    });
+    // Act
+    for (let i = 0; i < 5; i++) events.add(mib(i, i));
+    const afterMiB = events.segments;
+    events.add(event(5, 59 * 60_000));
+    const within = events.segments;
+    events.add(event(6, 60 * 60_000));
+    // Assess
+    expect([afterMiB, within, events.segments]).toEqual([1, 1, 2]);
+  });
+
+  it('keeps the bus an event was forwarded from, read back from the open segment and after a restart', async () => {
+    // Prepare: an event a bus target forwarded here, which a replay must not forward to a third bus
+    const from = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    // Act
+    events.add({ ...event(1, 1), forwardedFrom: from });
+    events.add(event(2, 2));
+    const now = chosen(events.select(-Infinity, Infinity, -Infinity));
+    const later = chosen((await reopened()).select(-Infinity, Infinity, -Infinity));
+    // Assess
+    for (const selection of [now, later]) {
+      expect([selection.at(0)?.forwardedFrom, selection.at(1)?.forwardedFrom]).toEqual([from, undefined]);
+      selection.close();
+    }
+  });
+
+  it('leaves out a line that is JSON but not an event (a hand edit), as one a crash cut short', async () => {
+    // Prepare
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 0; i < 3; i++) events.add(event(i, i));
+    await writer.flush();
+    await appendFile(join(dir, '00000001.jsonl'), `${JSON.stringify({ ingestedAt: T0 + 3, json: '{}' })}\n`);
+    // Act
+    const again = await reopened();
+    // Assess
+    expect({ skipped: again.skipped, count: again.count }).toEqual({ skipped: 1, count: 3 });
+    expect(ids(chosen(again.select(-Infinity, Infinity, -Infinity)))).toEqual(['e0', 'e1', 'e2']);
+  });
+
+  it('selects an event whose time is the start of the window, the last of its segment', async () => {
+    // Prepare: two segments of 7 events, times 0 to 6 and 7 to 13
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 24; i++) events.add(event(i, 10_000 + i, i - 10));
+    await writer.flush();
+    // Act
+    const window = ids(chosen(events.select(T0 + 6, T0 + 8, -Infinity)));
+    // Assess
+    expect(window).toEqual(['e16', 'e17']);
+  });
+
+  it('does not reuse the name of a segment retention dropped before a restart', async () => {
+    // Prepare: segments at hours 0, 1 and 2; the first expires; a restart
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (const [i, minutes] of [0, 60, 120].entries()) events.add(event(i, minutes * 60_000));
+    events.prune(T0 + 30 * 60_000);
+    const again = await reopened();
+    // Act: an event at hour 3 starts a segment; then the segments of hours 1 and 2 expire
+    again.add(event(3, 180 * 60_000));
+    again.prune(T0 + 150 * 60_000);
+    // Assess: the hour-3 event is kept, in a file of its own
+    const third = await reopened();
+    expect(ids(chosen(third.select(-Infinity, Infinity, -Infinity)))).toEqual(['e3']);
+    expect((await readdir(dir)).sort()).toEqual(['00000004.jsonl', 'segments.json']);
+  });
+
+  it('removes at start a segment file without events (a crash after making it)', async () => {
+    // Prepare
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 17; i++) events.add(event(i, 10_000 + i));
+    await writer.flush();
+    await writeFile(join(dir, '00000002.jsonl'), '');
+    // Act
+    const again = await reopened();
+    await writer.flush();
+    // Assess
+    expect([again.count, again.segments]).toEqual([7, 1]);
+    expect((await readdir(dir)).sort()).toEqual(['00000001.jsonl', 'segments.json']);
+  });
+
+  it('reads at start a segment whose index entry lacks a number, rather than trust it', async () => {
+    // Prepare: three segments, then the index loses the count of the first
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 25; i++) events.add(event(i, 10_000 + i));
+    await writer.flush();
+    const indexFile = join(dir, 'segments.json');
+    const index = JSON.parse(await readFile(indexFile, 'utf8')) as { segments: Record<string, unknown>[] };
+    delete index.segments[0]?.count;
+    await writeFile(indexFile, JSON.stringify(index));
+    // Act
+    const again = await reopened();
+    // Assess
+    expect([again.count, again.sizeBytes]).toEqual([events.count, events.sizeBytes]);
+  });
+
+  it('holds in memory only the open segment at a start that read every segment (no index)', async () => {
+    // Prepare: three segments, and no index
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 30; i++) events.add(event(i, 10_000 + i));
+    await writer.flush();
+    await rm(join(dir, 'segments.json'));
+    // Act
+    const again = await reopened();
+    // Assess: the third segment's 6 lines, not all 20
+    expect([again.segments, again.count, again.linesInMemory]).toEqual([3, 20, 6]);
+  });
+
+  it('keeps the lines of a closed segment while its file cannot be written', async () => {
+    // Prepare: the first segment's file is a directory, so its writes fail and are tried again
+    jest.spyOn(console, 'error').mockImplementation(() => {});
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    mkdirSync(join(dir, '00000001.jsonl'), { recursive: true });
+    for (let i = 10; i < 17; i++) events.add(event(i, 10_000 + i));
+    for (let i = 0; i < 500 && writer.behind.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    // Act: an event closes the first segment
+    events.add(event(17, 10_017));
+    await new Promise((resolve) => setImmediate(resolve));
+    const held = events.linesInMemory;
+    await rm(join(dir, '00000001.jsonl'), { recursive: true });
+    // Assess: the 7 lines its file is to be rebuilt from, and the open segment's one
+    expect(held).toBe(8);
+  });
+
+  it('lets go of the files a replay read event by event once it is closed', async () => {
+    // Prepare: three segments on disk, too few events in each to read it whole
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 30; i++) events.add(event(i, 10_000 + i));
+    const again = await reopened();
+    // Nothing of the writer's own on its way while the descriptors are counted
+    await writer.flush();
+    const open = () => readdirSync('/proc/self/fd').length;
+    // Act
+    const before = open();
+    const selection = chosen(again.select(-Infinity, Infinity, -Infinity));
+    const read = ids(selection);
+    const after = open();
+    // Assess
+    expect(read).toHaveLength(20);
+    expect(selection.fileReads?.alone).toBeGreaterThan(0);
+    expect(after).toBe(before);
+  });
+
   it('removes its files when dropped, and a replay selected before reads what it still can', async () => {
     // Prepare
     const events = new SegmentedArchiveEvents(writer, dir, limits);
@@ -336,6 +543,19 @@ describe('MemoryArchiveEvents', () => {
     expect([steps.length, chosenIds.length, chosenIds.at(-1)]).toEqual([3, 10_000, 'e9999']);
   });
 
+  it('drops the events ingested before the oldest kept, not at it, and takes their bytes out of sizeBytes', () => {
+    // Prepare
+    const events = new MemoryArchiveEvents();
+    const added = [0, 10, 20].map((at, i) => event(i, at));
+    for (const e of added) events.add(e);
+    // Act
+    events.prune(T0 + 10);
+    // Assess
+    const left = added.slice(1).reduce((n, e) => n + Buffer.byteLength(e.json), 0);
+    expect([events.count, events.sizeBytes]).toEqual([2, left]);
+    expect(ids(chosen(events.select(-Infinity, Infinity, T0 + 10)))).toEqual(['e1', 'e2']);
+  });
+
   it('drops only the leading run of expired events, and selects by time', () => {
     // Prepare: the clock stepped back between the third and the fourth event.
     const events = new MemoryArchiveEvents();
@@ -345,5 +565,26 @@ describe('MemoryArchiveEvents', () => {
     // Assess
     expect(events.count).toBe(3);
     expect(ids(chosen(events.select(-Infinity, Infinity, T0 + 15)))).toEqual(['e4', 'e2']);
+  });
+});
+
+describe('readArchivedEvents', () => {
+  it('reads the events file of versions before segments, counting as skipped every line that is not an event', async () => {
+    // Prepare: an event, a line a crash cut short, and a line that is JSON but no event
+    const dir = await mkdtemp(join(tmpdir(), 'sharebus-legacy-'));
+    const file = join(dir, 'orders-archive.jsonl');
+    const kept = event(1, 1);
+    await writeFile(
+      file,
+      `${JSON.stringify(kept)}\n{"json":"{}","time":\n${JSON.stringify({ json: '{}' })}\n`,
+    );
+    try {
+      // Act
+      const read = readArchivedEvents(file);
+      // Assess
+      expect(read).toEqual({ events: [kept], skipped: 2 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

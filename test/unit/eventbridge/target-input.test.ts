@@ -191,10 +191,12 @@ describe('target input rendering', () => {
     const indexed = render({ Id: 't', InputPath: '$.detail.tags[1]' });
     const whole = render({ Id: 't', InputPath: '$' });
     const kept = compileTargetInput({ Id: 't', InputPath: "$.detail['odd-key']" }, true)(ctx);
+    const keptSpaced = compileTargetInput({ Id: 't', InputPath: '$.detail[ "odd-key" ]' }, true)(ctx);
     // Assess
     expect(indexed).toEqual({ ok: true, payload: '"b"' });
     expect(whole).toEqual({ ok: true, payload: JSON.stringify(event) });
     expect(kept).toEqual({ ok: true, payload: 'true' });
+    expect(keptSpaced).toEqual({ ok: true, payload: 'true' });
   });
 
   it('renders a template opening with [ as text, not JSON (AWS: a JSON template is an object)', () => {
