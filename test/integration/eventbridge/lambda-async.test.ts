@@ -530,6 +530,46 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       }
     });
 
+    it.each([
+      [
+        'the same config',
+        2,
+        [
+          'failed: webhook answered 503; retry 2 of 2 in 3 s',
+          'failed after 2 retries (its maximumRetryAttempts, 2)',
+        ],
+      ],
+      ['one retry fewer', 1, ['failed after 1 retry (its maximumRetryAttempts, 1)']],
+    ])(
+      'prints the failed attempts of an invocation taken up at the next start, numbered from its first run (%s)',
+      async (_, retriesNow, lines) => {
+        // Prepare: two retries allowed, 1.5 s then 3 s apart; the first run fails the first attempt and stops
+        const allowing = (retries: number) => ({
+          dataDir,
+          delayScale: 0.025,
+          asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: retries, deadLetterArn: FUNCTION_DLQ } },
+        });
+        const first = await failedOnceThenStopped(allowing(2));
+        // Act: the next start's function fails every attempt
+        const second = await startHarness(allowing(retriesNow));
+        try {
+          failFirst(second);
+          await waitFor(() => functionLetters(second).length === 1, 15_000);
+          // Assess: its first run printed retry 1; the next goes on from there, and never past what it allows
+          const requestId = functionLetters(second)[0]?.requestId;
+          const about = (run: Harness) =>
+            run.warnings
+              .filter((line) => line.includes(`invocation ${requestId} `))
+              .map((line) => line.replace(/^.* of \S+ (failed)/, '$1').replace(/\): .*$/, ')'));
+          expect(about(first)).toEqual(['failed: webhook answered 503; retry 1 of 2 in 1.5 s']);
+          expect(about(second)).toEqual(lines);
+        } finally {
+          await second.close();
+        }
+      },
+      20_000,
+    );
+
     it('is idle once stopped, with invocations left for the next start', async () => {
       // Prepare
       const first = await startHarness({ dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } });

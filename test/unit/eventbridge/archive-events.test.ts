@@ -62,6 +62,8 @@ describe('SegmentedArchiveEvents', () => {
     await writer.flush();
     writer.close();
     await rm(join(dir, '..'), { recursive: true, force: true });
+    // The console.error spies of the tests whose writes fail, once those writes have landed
+    jest.restoreAllMocks();
   });
 
   /** The archive as a new start reads it, once everything asked is on disk. */
@@ -362,20 +364,23 @@ describe('SegmentedArchiveEvents', () => {
   });
 
   it('with the default limits, starts a segment after an hour of ingestion or 8 MiB of lines', async () => {
-    // Prepare: five events of 1 MiB in the first minute, then one 59 minutes after the first and one an hour after
+    // Prepare: lines of a little over 1 MiB each, so that the eighth would take a segment past 8 MiB; then small
+    // events 59 and 60 minutes after the second segment's first
     const events = new SegmentedArchiveEvents(writer, dir);
     const mib = (id: number, at: number): ArchivedEvent => ({
       ...event(id, at),
       json: JSON.stringify({ id: `e${id}`, detail: { pad: 'x'.repeat(1024 * 1024) } }),
     });
     // Act
-    for (let i = 0; i < 5; i++) events.add(mib(i, i));
-    const afterMiB = events.segments;
-    events.add(event(5, 59 * 60_000));
+    for (let i = 0; i < 7; i++) events.add(mib(i, i));
+    const sevenMiB = events.segments;
+    events.add(mib(7, 7));
+    const eightMiB = events.segments;
+    events.add(event(8, 7 + 59 * 60_000));
     const within = events.segments;
-    events.add(event(6, 60 * 60_000));
+    events.add(event(9, 7 + 60 * 60_000));
     // Assess
-    expect([afterMiB, within, events.segments]).toEqual([1, 1, 2]);
+    expect([sevenMiB, eightMiB, within, events.segments]).toEqual([1, 2, 2, 3]);
   });
 
   it('keeps the bus an event was forwarded from, read back from the open segment and after a restart', async () => {
@@ -485,9 +490,10 @@ describe('SegmentedArchiveEvents', () => {
     events.add(event(17, 10_017));
     await new Promise((resolve) => setImmediate(resolve));
     const held = events.linesInMemory;
+    const behind = writer.behind.length;
     await rm(join(dir, '00000001.jsonl'), { recursive: true });
-    // Assess: the 7 lines its file is to be rebuilt from, and the open segment's one
-    expect(held).toBe(8);
+    // Assess: the file was behind all along; the 7 lines its file is to be rebuilt from, and the open segment's one
+    expect([behind, held]).toEqual([1, 8]);
   });
 
   it('lets go of the files a replay read event by event once it is closed', async () => {
