@@ -38,15 +38,18 @@ if (values.help) {
 
 Environment (README, "Quick start", says more):
   SHAREBUS_PORT (4510), SHAREBUS_EVENTBRIDGE_PORT (4511), SHAREBUS_DYNAMODB_PORT (4512): 0 picks free ones
-  SHAREBUS_ADMIN_KEY                 the platform admin key (generated, kept and printed when unset)
+  SHAREBUS_ADMIN_KEY                 the platform admin key, 16 characters or more (generated, kept and
+                                     printed when unset)
   SHAREBUS_DATA_DIR                  where state persists (.sharebus)
   SHAREBUS_EVENTBRIDGE_DELAY_SCALE   multiplies every delay of the bus, Lambda's retries included (1)
   SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, 300)
   SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (100/200, or off)
-  SHAREBUS_BUS_NAME, SHAREBUS_TABLE_NAME            the bus and the table (sharebus)
+  SHAREBUS_BUS_NAME                  the bus (sharebus)
+  SHAREBUS_TABLE_NAME                the registry's table (sharebus)
   SHAREBUS_ENDPOINT_POLICY           webhook addresses allowed: allow-http or https-only (allow-http)
   SHAREBUS_DELIVERY_MAX_RETRIES      each subscription's target retry attempts, 0 to 185 (185)
-  SHAREBUS_DELIVERY_MAX_EVENT_AGE_SECONDS           and its event age limit, 60 to 86400 (86400)
+  SHAREBUS_DELIVERY_MAX_EVENT_AGE_SECONDS
+                                     each subscription's target event age limit, 60 to 86400 (86400)
   SHAREBUS_DELIVERY_TIMEOUT_MS       the webhook timeout, 1000 to 880000 (10000)
   SHAREBUS_DYNAMODB_LOCAL_DIR        where DynamoDB Local's jar is (.dynamodb-local)
   SHAREBUS_DYNAMODB_JAVA_OPTS        the flags its Java runs with, instead of the defaults

@@ -271,7 +271,7 @@ function refuseUnknownQuery(event: ApiEvent, takes: readonly string[]): void {
   const first = unknown[0]!;
   throw new BadRequestError(
     'invalid_request',
-    `${event.routeKey} has no query parameter ${JSON.stringify(first)}: ${taken}`,
+    `${event.routeKey} has no query parameter ${JSON.stringify(first)}: ${taken}.`,
     {
       fields: unknown.map((field) => ({ field, message })),
     },

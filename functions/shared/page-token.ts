@@ -27,7 +27,7 @@ export function decodePageToken(token: string): unknown {
 }
 
 export function invalidNextToken(reason: string): BadRequestError {
-  return new BadRequestError('invalid_next_token', `Query parameter nextToken is not valid: ${reason}.`, {
+  return new BadRequestError('invalid_next_token', `Query parameter "nextToken" is not valid: ${reason}.`, {
     fields: [{ field: 'nextToken', message: reason }],
   });
 }

@@ -277,7 +277,7 @@ export class AsyncInvocations {
     // (2026-12-06) a webhook's first two failures printed nothing, and the first line came minutes later, with the
     // dead letter (newcomer review).
     this.options.logger.warn(
-      `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${failure}; ` +
+      `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${truncated(failure, ERROR_MESSAGE_BYTES)}; ` +
         `retry ${retries + 1} of ${config.maximumRetryAttempts} in ${seconds(delay)}`,
     );
     this.#append({ retry: { requestId, retries, dueAt, failure } });

@@ -563,7 +563,7 @@ async function start(
       return problem(
         400,
         'invalid_request',
-        `${url.pathname} has no query parameter ${JSON.stringify(unknown[0])}: ${takes}`,
+        `${url.pathname} has no query parameter ${JSON.stringify(unknown[0])}: ${takes}.`,
         unknown.map((field) => ({ field, message })),
       );
     }

@@ -217,7 +217,7 @@ describe('refused requests', () => {
       status: 400,
       code: 'invalid_request',
       field: 'nexttoken',
-      detail: /^GET \/subscriptions has no query parameter "nexttoken": it takes nextToken$/,
+      detail: /^GET \/subscriptions has no query parameter "nexttoken": it takes nextToken\.$/,
     },
     {
       name: 'a query parameter with no name',
@@ -226,7 +226,7 @@ describe('refused requests', () => {
       key: () => landKey,
       status: 400,
       code: 'invalid_request',
-      detail: /^GET \/subscriptions has no query parameter "": it takes nextToken$/,
+      detail: /^GET \/subscriptions has no query parameter "": it takes nextToken\.$/,
     },
     // Review, 2026-12-05: the query was judged before the key, so a request without one got a 400, not a 401.
     {
@@ -271,7 +271,7 @@ describe('refused requests', () => {
       status: 400,
       code: 'invalid_request',
       field: 'dryRun',
-      detail: /it takes none$/,
+      detail: /it takes none\.$/,
       publishes: true,
     },
     {

@@ -679,7 +679,7 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
       title: 'Bad Request',
       status: 400,
       code: 'invalid_request',
-      detail: '/_local/dead-letters has no query parameter "limt": it takes limit, nextToken',
+      detail: '/_local/dead-letters has no query parameter "limt": it takes limit, nextToken.',
       errors: [
         { field: 'limt', message: takes },
         { field: 'kind', message: takes },
