@@ -5,10 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import {
+  type ConnectionAuthorizationType,
   type ConnectionHttpParameters,
   CreateApiDestinationCommand,
+  type CreateConnectionAuthRequestParameters,
   CreateConnectionCommand,
   type CreateConnectionCommandInput,
   type CreateConnectionOAuthRequestParameters,
@@ -31,6 +33,7 @@ import {
   caught,
   type Harness,
   queueArn,
+  rawCall,
   sleep,
   startHarness,
   targetLetters,
@@ -320,6 +323,43 @@ describe('embedded EventBridge: connections', () => {
     expect(listed.Connections?.map((c) => c.Name)).toEqual(['orders-api']);
   });
 
+  it('refuses a connection without AuthParameters, or to a private API, keeping nothing', async () => {
+    // Act
+    const unauthorized = await caught(() =>
+      h.client.send(
+        new CreateConnectionCommand({
+          Name: 'bare',
+          AuthorizationType: 'BASIC',
+        } as CreateConnectionCommandInput),
+      ),
+    );
+    const privateApi = await caught(() =>
+      h.client.send(
+        new CreateConnectionCommand({
+          Name: 'private',
+          AuthorizationType: 'BASIC',
+          AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
+          InvocationConnectivityParameters: {
+            ResourceParameters: {
+              ResourceConfigurationArn:
+                'arn:aws:vpc-lattice:us-east-1:111111111111:resourceconfiguration/rcfg-0123456789abcdef0',
+            },
+          },
+        }),
+      ),
+    );
+    // Assess
+    expect([unauthorized.name, unauthorized.message]).toEqual([
+      'ValidationException',
+      "1 validation error detected: Value null at 'authParameters' failed to satisfy constraint: Member must not be null",
+    ]);
+    expect([privateApi.name, privateApi.message]).toEqual([
+      'ValidationException',
+      'Connections to private APIs (InvocationConnectivityParameters, ConnectivityParameters) are not supported by the embedded EventBridge.',
+    ]);
+    expect((await h.client.send(new ListConnectionsCommand({}))).Connections).toEqual([]);
+  });
+
   it('names a secret that breaks a constraint without showing it, as AWS does for sensitive members', async () => {
     // Act
     const refused = await caught(() =>
@@ -395,6 +435,104 @@ describe('embedded EventBridge: connections', () => {
     expect((await h.client.send(new ListConnectionsCommand({}))).Connections).toEqual([]);
   });
 
+  it.each([
+    ['BASIC', { BasicAuthParameters: { Username: 'sharebus', Password: 'basic-s3cret' } }],
+    ['API_KEY', { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'key-s3cret' } }],
+    [
+      'OAUTH_CLIENT_CREDENTIALS',
+      {
+        OAuthParameters: {
+          AuthorizationEndpoint: 'https://auth.example/token',
+          HttpMethod: 'POST',
+          ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+          OAuthHttpParameters: {
+            BodyParameters: [{ Key: 'audience', Value: 'oauth-s3cret', IsValueSecret: true }],
+          },
+        },
+      },
+    ],
+  ] satisfies Array<[ConnectionAuthorizationType, CreateConnectionAuthRequestParameters]>)(
+    "never sends a connection's secrets in DescribeConnection's answer (%s)",
+    async (type, auth) => {
+      // Prepare
+      await h.client.send(
+        new CreateConnectionCommand({
+          Name: 'secretive',
+          AuthorizationType: type,
+          AuthParameters: {
+            ...auth,
+            InvocationHttpParameters: {
+              HeaderParameters: [{ Key: 'x-signing-key', Value: 'header-s3cret', IsValueSecret: true }],
+            },
+          },
+        }),
+      );
+      // Act: as it goes on the wire (the SDK drops the members its model does not know, such as a password).
+      const answer = await rawCall(h.eventBridge.endpoint, 'DescribeConnection', '{"Name":"secretive"}');
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(JSON.stringify(answer.json)).not.toMatch(/s3cret/);
+    },
+  );
+
+  it.each([
+    [
+      'BASIC without a password',
+      { AuthorizationType: 'BASIC', AuthParameters: { BasicAuthParameters: { Username: 'sharebus' } } },
+      'Parameter(s) Password must be specified in BasicAuthParameters for AuthorizationType BASIC.',
+    ],
+    [
+      'OAUTH_CLIENT_CREDENTIALS without a client secret',
+      {
+        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+        AuthParameters: {
+          OAuthParameters: {
+            AuthorizationEndpoint: 'https://auth.example/token',
+            HttpMethod: 'POST',
+            ClientParameters: { ClientID: 'sharebus' },
+          },
+        },
+      },
+      'Parameter(s) ClientParameters.ClientSecret must be specified in OAuthParameters for AuthorizationType OAUTH_CLIENT_CREDENTIALS.',
+    ],
+    [
+      'OAUTH_CLIENT_CREDENTIALS whose token endpoint is no HTTP URL',
+      {
+        AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+        AuthParameters: {
+          OAuthParameters: {
+            AuthorizationEndpoint: 'ftp://auth.example/token',
+            HttpMethod: 'POST',
+            ClientParameters: { ClientID: 'sharebus', ClientSecret: 'secret' },
+          },
+        },
+      },
+      'Parameter ftp://auth.example/token is not valid. Reason: the endpoint must be an https:// URL.',
+    ],
+  ] as const)('refuses an update to %s, changing nothing', async (_, update, message) => {
+    // Prepare
+    await h.client.send(
+      new CreateConnectionCommand({
+        Name: 'orders-api',
+        AuthorizationType: 'API_KEY',
+        AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'k' } },
+      }),
+    );
+    const { $metadata: _before, ...before } = await h.client.send(
+      new DescribeConnectionCommand({ Name: 'orders-api' }),
+    );
+    // Act
+    const refused = await caught(() =>
+      h.client.send(new UpdateConnectionCommand({ Name: 'orders-api', ...update })),
+    );
+    // Assess
+    expect([refused.name, refused.message]).toEqual(['ValidationException', message]);
+    const { $metadata: _after, ...after } = await h.client.send(
+      new DescribeConnectionCommand({ Name: 'orders-api' }),
+    );
+    expect(after).toEqual(before);
+  });
+
   it('keeps the invocation parameters when an update changes the authorization type', async () => {
     // Prepare
     await h.client.send(
@@ -456,7 +594,29 @@ describe('embedded EventBridge: connections', () => {
     // Act
     const listed = await h.client.send(new ListConnectionsCommand({ ConnectionState: 'DEAUTHORIZED' }));
     // Assess
-    expect(listed.Connections?.map((c) => c.Name)).toEqual(['dropped']);
+    expect(listed.Connections?.map((c) => [c.Name, c.StateReason])).toEqual([
+      ['dropped', 'The authorization parameters were removed by DeauthorizeConnection.'],
+    ]);
+  });
+
+  it('lists only the connections and API destinations whose names start with the NamePrefix', async () => {
+    // Prepare
+    await ordersDestination(h, await basicConnection(h, 'orders-api'));
+    const otherArn = await basicConnection(h, 'billing-api');
+    await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'billing',
+        ConnectionArn: otherArn,
+        InvocationEndpoint: 'https://billing.example/events',
+        HttpMethod: 'POST',
+      }),
+    );
+    // Act
+    const connections = await h.client.send(new ListConnectionsCommand({ NamePrefix: 'bill' }));
+    const destinations = await h.client.send(new ListApiDestinationsCommand({ NamePrefix: 'bill' }));
+    // Assess
+    expect(connections.Connections?.map((c) => c.Name)).toEqual(['billing-api']);
+    expect(destinations.ApiDestinations?.map((d) => d.Name)).toEqual(['billing']);
   });
 
   it('goes back to no customer managed key when an update gives an empty KmsKeyIdentifier', async () => {
@@ -470,11 +630,16 @@ describe('embedded EventBridge: connections', () => {
       }),
     );
     const before = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
+    await h.client.send(
+      new UpdateConnectionCommand({ Name: 'orders-api', KmsKeyIdentifier: 'alias/rotated' }),
+    );
+    const rotated = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
     // Act
     await h.client.send(new UpdateConnectionCommand({ Name: 'orders-api', KmsKeyIdentifier: '' }));
     const after = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
     // Assess
     expect(before.KmsKeyIdentifier).toBe('alias/orders');
+    expect(rotated.KmsKeyIdentifier).toBe('alias/rotated');
     expect(after.KmsKeyIdentifier).toBeUndefined();
   });
 
@@ -492,6 +657,36 @@ describe('embedded EventBridge: connections', () => {
     expect(described.AuthParameters).toBeUndefined();
     expect(described.SecretArn).toBeUndefined();
     expect(destination.ApiDestinationState).toBe('INACTIVE');
+  });
+
+  it('authorizes a deauthorized connection again when an update gives it credentials: a new secret, no StateReason', async () => {
+    // Prepare
+    await basicConnection(h);
+    await h.client.send(new DeauthorizeConnectionCommand({ Name: 'orders-api' }));
+    const before = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
+    // LastModifiedTime counts milliseconds: let one pass, so that the update's is a later one.
+    while (Date.now() <= (before.LastModifiedTime?.getTime() ?? 0)) await sleep(1);
+    // Act
+    await h.client.send(
+      new UpdateConnectionCommand({
+        Name: 'orders-api',
+        Description: 'the orders system, rotated',
+        AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 'n3w' } },
+      }),
+    );
+    const after = await h.client.send(new DescribeConnectionCommand({ Name: 'orders-api' }));
+    // Assess
+    expect([before.ConnectionState, before.SecretArn]).toEqual(['DEAUTHORIZED', undefined]);
+    expect(after.StateReason).toBeUndefined();
+    expect(after).toMatchObject({
+      ConnectionState: 'AUTHORIZED',
+      Description: 'the orders system, rotated',
+      AuthParameters: { BasicAuthParameters: { Username: 'sharebus' } },
+    });
+    expect(after.SecretArn).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:111111111111:secret:events!connection\/orders-api\//,
+    );
+    expect(after.LastModifiedTime?.getTime()).toBeGreaterThan(before.LastModifiedTime?.getTime() ?? 0);
   });
 
   it("sends AWS's state events for a connection and its API destination to the default bus", async () => {
@@ -679,6 +874,89 @@ describe('embedded EventBridge: API destinations', () => {
     expect(listed.ApiDestinations?.map((d) => d.Name)).toEqual(['billing']);
   });
 
+  it('updates what an update names, and keeps the rest', async () => {
+    // Prepare
+    await ordersDestination(h, await basicConnection(h, 'orders-api'));
+    const otherArn = await basicConnection(h, 'billing-api');
+    const before = await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }));
+    // LastModifiedTime counts milliseconds: let one pass, so that the update's is a later one.
+    while (Date.now() <= (before.LastModifiedTime?.getTime() ?? 0)) await sleep(1);
+    // Act
+    await h.client.send(
+      new UpdateApiDestinationCommand({
+        Name: 'orders',
+        Description: 'billing webhook',
+        ConnectionArn: otherArn,
+        InvocationEndpoint: 'https://billing.example/events',
+        InvocationRateLimitPerSecond: 5,
+      }),
+    );
+    const after = await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }));
+    // Assess
+    expect(after).toMatchObject({
+      Description: 'billing webhook',
+      ConnectionArn: otherArn,
+      InvocationEndpoint: 'https://billing.example/events',
+      HttpMethod: 'POST',
+      InvocationRateLimitPerSecond: 5,
+      CreationTime: before.CreationTime,
+    });
+    expect(after.LastModifiedTime?.getTime()).toBeGreaterThan(before.LastModifiedTime?.getTime() ?? 0);
+  });
+
+  it('refuses an update to a connection that does not exist or an endpoint it cannot call, and a second API destination of a name, changing nothing', async () => {
+    // Prepare
+    const connectionArn = await basicConnection(h);
+    await ordersDestination(h, connectionArn);
+    const before = await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }));
+    // Act
+    const missing = await caught(() =>
+      h.client.send(
+        new UpdateApiDestinationCommand({
+          Name: 'orders',
+          ConnectionArn:
+            'arn:aws:events:us-east-1:111111111111:connection/gone/6cd141ab-4d88-43ba-832f-3d2be8ac3ba8',
+        }),
+      ),
+    );
+    const badEndpoint = await caught(() =>
+      h.client.send(
+        new UpdateApiDestinationCommand({
+          Name: 'orders',
+          InvocationEndpoint: 'ftp://orders.example/events',
+        }),
+      ),
+    );
+    const duplicate = await caught(() =>
+      h.client.send(
+        new CreateApiDestinationCommand({
+          Name: 'orders',
+          ConnectionArn: connectionArn,
+          InvocationEndpoint: 'https://elsewhere.example/events',
+          HttpMethod: 'PUT',
+        }),
+      ),
+    );
+    const after = await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }));
+    // Assess
+    expect(missing).toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: "Failed to describe the connection(s). Connection 'gone' does not exist.",
+    });
+    expect(badEndpoint).toMatchObject({
+      name: 'ValidationException',
+      message:
+        'Parameter ftp://orders.example/events is not valid. Reason: the endpoint must be an https:// URL.',
+    });
+    expect(duplicate).toMatchObject({
+      name: 'ResourceAlreadyExistsException',
+      message: "An api-destination 'orders' already exists.",
+    });
+    const { $metadata: _before, ...kept } = before;
+    const { $metadata: _after, ...now } = after;
+    expect(now).toEqual(kept);
+  });
+
   it('asks a RoleArn of an API destination target, as AWS does', async () => {
     // Prepare
     const connectionArn = await basicConnection(h);
@@ -854,6 +1132,127 @@ describe('embedded EventBridge: calling API destinations', () => {
     },
   );
 
+  it.each([
+    ['a 429', { status: 429 }],
+    ['a 429 whose Retry-After is 0', { status: 429, headers: { 'retry-after': '0' } }],
+  ])('retries %s, as AWS does, and delivers once the endpoint recovers', async (_, answer) => {
+    // Prepare
+    receiver = await startReceiver([answer]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.method)).toEqual(['POST', 'POST']);
+    expect(h.eventBridge.deadLetters.list()).toEqual([]);
+  });
+
+  it('does not follow or retry a redirect: only a 2xx delivers', async () => {
+    // Prepare
+    receiver = await startReceiver([{ status: 302, headers: { location: '/elsewhere' } }]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.url)).toEqual(['/events']);
+    expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
+      ['ERROR_FROM_TARGET', 0],
+    ]);
+  });
+
+  it('retries an endpoint that refuses the connection, as a CONNECTION_FAILURE', async () => {
+    // Prepare: the port of a server closed again, so that nothing listens there.
+    const closed = await startReceiver();
+    await closed.close();
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: await basicConnection(h),
+        InvocationEndpoint: `${closed.url}/events`,
+        HttpMethod: 'POST',
+      }),
+    );
+    await routeTo(h, ApiDestinationArn ?? '', { RetryPolicy: { MaximumRetryAttempts: 2 } });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(
+      targetLetters(h.eventBridge).map((d) => [d.errorCode, d.retryAttempts, d.exhaustedRetryCondition]),
+    ).toEqual([['CONNECTION_FAILURE', 2, 'MaximumRetryAttempts']]);
+  });
+
+  it("never shows the connection's query parameters, secrets, in the dead letter of a refused call", async () => {
+    // Prepare
+    receiver = await startReceiver([{ status: 400, body: 'refused' }]);
+    const connectionArn = await basicConnection(h, 'orders-api', {
+      QueryStringParameters: [{ Key: 'api_token', Value: 'query-s3cret', IsValueSecret: true }],
+    });
+    await routeTo(h, await destination('/events', connectionArn));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.url)).toEqual(['/events?api_token=query-s3cret']);
+    expect(h.eventBridge.deadLetters.list().map((d) => d.errorMessage)).toEqual([
+      `POST ${receiver.url}/events answered HTTP 400: refused`,
+    ]);
+  });
+
+  it("does not let a target's Authorization header replace the connection's credentials", async () => {
+    // Prepare
+    receiver = await startReceiver();
+    await routeTo(h, await destination('/events', await basicConnection(h)), {
+      HttpParameters: { HeaderParameters: { Authorization: 'Bearer forged' } },
+    });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.headers.authorization)).toEqual([
+      `Basic ${Buffer.from('sharebus:s3cret').toString('base64')}`,
+    ]);
+  });
+
+  it('reads a JSON path that finds nothing or null as "", and an object as its JSON; a * with no value stays', async () => {
+    // Prepare
+    receiver = await startReceiver();
+    await routeTo(h, await destination('/orders/*/lines/*', await basicConnection(h)), {
+      HttpParameters: {
+        PathParameterValues: ['$.detail.orderId'],
+        QueryStringParameters: {
+          missing: '$.detail.nothing',
+          empty: '$.detail.none',
+          order: '$.detail.order',
+        },
+      },
+    });
+    // Act
+    await publish(h, { orderId: 'A1', none: null, order: { lines: 2 } });
+    // Assess
+    const url = new URL(receiver.received[0]?.url ?? '', receiver.url);
+    expect([url.pathname, Object.fromEntries(url.searchParams)]).toEqual([
+      '/orders/A1/lines/*',
+      { missing: '', empty: '', order: '{"lines":2}' },
+    ]);
+  });
+
+  it("adds the connection's body parameters to a JSON object input, over its own keys", async () => {
+    // Prepare
+    receiver = await startReceiver();
+    const connectionArn = await basicConnection(h, 'orders-api', {
+      BodyParameters: [
+        { Key: 'tenant', Value: 'tax' },
+        { Key: 'region', Value: 'north', IsValueSecret: true },
+      ],
+    });
+    await routeTo(h, await destination('/events', connectionArn), {
+      Input: '{"orderId":"1","tenant":"from-input"}',
+    });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => JSON.parse(r.body))).toEqual([
+      { orderId: '1', tenant: 'tax', region: 'north' },
+    ]);
+  });
+
   it.each(['GET', 'HEAD'] as const)('sends a %s call without a body', async (method) => {
     // Prepare
     receiver = await startReceiver();
@@ -914,6 +1313,18 @@ describe('embedded EventBridge: calling API destinations', () => {
       'Cache-Control': 'no-cache',
       'If-Match': '"v1"',
       Date: 'Tue, 01 Dec 2026 00:00:00 GMT',
+      Expect: '100-continue',
+      'Proxy-Authorization': 'Basic eDp5',
+      'Content-MD5': 'Q2hlY2sgSW50ZWdyaXR5IQ==',
+      'Content-Encoding': 'gzip',
+      'If-None-Match': '"v2"',
+      'If-Modified-Since': 'Tue, 01 Dec 2026 00:00:00 GMT',
+      'If-Unmodified-Since': 'Tue, 01 Dec 2026 00:00:00 GMT',
+      'If-Range': '"v1"',
+      'Accept-Charset': 'utf-8',
+      'Accept-Datetime': 'Tue, 01 Dec 2026 00:00:00 GMT',
+      'HTTP2-Settings': 'AAMAAABkAAQAAP__',
+      Trailer: 'Expires',
     };
     const connectionArn = await basicConnection(h, 'orders-api', {
       HeaderParameters: [{ Key: 'A-IM', Value: 'feed' }],
@@ -1127,6 +1538,24 @@ describe('embedded EventBridge: calling API destinations', () => {
     ]);
   });
 
+  it('shows the start of a deflate answer in the dead letter, inflated', async () => {
+    // Prepare
+    receiver = await startReceiver([
+      {
+        status: 400,
+        headers: { 'content-encoding': 'deflate' },
+        body: deflateSync('{"error":"no such order"}'),
+      },
+    ]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(h.eventBridge.deadLetters.list().map((d) => d.errorMessage)).toEqual([
+      `POST ${receiver.url}/events answered HTTP 400: {"error":"no such order"}`,
+    ]);
+  });
+
   it('dead-letters an event for an API destination deleted since, without retrying', async () => {
     // Prepare
     receiver = await startReceiver();
@@ -1139,6 +1568,28 @@ describe('embedded EventBridge: calling API destinations', () => {
     expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
       ['NO_RESOURCE', 0],
     ]);
+  });
+
+  it.each([
+    ['deleted', false],
+    ['made again under its name', true],
+  ])('dead-letters without retrying an event whose connection was %s', async (_, madeAgain) => {
+    // Prepare
+    receiver = await startReceiver();
+    const connectionArn = await basicConnection(h);
+    await routeTo(h, await destination('/events', connectionArn));
+    await h.client.send(new DeleteConnectionCommand({ Name: 'orders-api' }));
+    if (madeAgain) await basicConnection(h);
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received).toEqual([]);
+    expect(h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.retryAttempts])).toEqual([
+      ['NO_RESOURCE', 0],
+    ]);
+    expect(
+      (await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' }))).ApiDestinationState,
+    ).toBe('INACTIVE');
   });
 
   it('sends a Keep-Alive header a target sets, which AWS does not remove', async () => {
@@ -1204,6 +1655,56 @@ describe('embedded EventBridge: calling API destinations', () => {
     ]);
   });
 
+  it('makes a call that waited its turn with the password an update gave meanwhile', async () => {
+    // Prepare: one call a second (delayScale 1), the first call's answer held until the password was changed, so
+    // the second call is still waiting its turn, some 1 s, when the update comes.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    receiver = await startReceiver([{ status: 200, after: gate }]);
+    const slow = await rateLimited(1, receiver);
+    try {
+      await publishNumbered(slow, 2);
+      await waitFor(() => receiver?.received.length === 1);
+      // Act
+      await slow.client.send(
+        new UpdateConnectionCommand({
+          Name: 'orders-api',
+          AuthParameters: { BasicAuthParameters: { Password: 'n3w' } },
+        }),
+      );
+      release();
+      await slow.eventBridge.idle();
+      // Assess
+      expect(receiver.received.map((r) => r.headers.authorization)).toEqual([
+        `Basic ${Buffer.from('sharebus:s3cret').toString('base64')}`,
+        `Basic ${Buffer.from('sharebus:n3w').toString('base64')}`,
+      ]);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('makes no call that waited its turn over a connection a 401 deauthorized meanwhile', async () => {
+    // Prepare: one call a second (delayScale 1): the second call waits some 1 s, while the first is answered 401.
+    receiver = await startReceiver([401]);
+    const slow = await rateLimited(1, receiver);
+    try {
+      // Act
+      await publishNumbered(slow, 2);
+      await slow.eventBridge.idle();
+      // Assess: the first call only; both events dead-lettered as the connection is no longer authorized.
+      expect(receiver.received).toHaveLength(1);
+      expect(targetLetters(slow.eventBridge).map((d) => d.errorCode)).toEqual([
+        'NO_PERMISSIONS',
+        'NO_PERMISSIONS',
+      ]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('ends the calls waiting their turn at stop(): none is made after', async () => {
     // Prepare: one call a second, 4 events; delayScale 1 here, so the waiting calls would go out 1 s apart.
     receiver = await startReceiver();
@@ -1241,6 +1742,8 @@ describe('embedded EventBridge: calling API destinations', () => {
       expect(new Set(dead.map((d) => `${d.errorCode} ${d.exhaustedRetryCondition}`))).toEqual(
         new Set(['THROTTLING MaximumEventAgeInSeconds']),
       );
+      // At once: the turn it would wait for is past the age limit, so no retry can come sooner.
+      expect(dead.filter((d) => d.retryAttempts !== 0)).toEqual([]);
     } finally {
       await slow.close();
     }
@@ -1410,6 +1913,35 @@ describe('embedded EventBridge: OAuth connections', () => {
     expect(receiver.received.map((r) => r.headers.authorization)).toEqual(Array(5).fill('Bearer short'));
   });
 
+  it("form-encodes the client's id and secret in its Basic credentials, which a connection's header cannot replace, and adds the query parameters", async () => {
+    // Prepare
+    tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 'tok' }) }]);
+    // Act
+    await h.client.send(
+      new CreateConnectionCommand(
+        oauthInput('oauth-encoded', {
+          ClientParameters: { ClientID: 'share/bus', ClientSecret: 'se+cr%et=' },
+          OAuthHttpParameters: {
+            HeaderParameters: [{ Key: 'Authorization', Value: 'Bearer forged' }],
+            QueryStringParameters: [{ Key: 'tenant', Value: 'tax office' }],
+          },
+        }),
+      ),
+    );
+    await h.eventBridge.idle();
+    // Assess
+    const [asked] = tokens.received;
+    expect(asked?.headers.authorization).toBe(
+      `Basic ${Buffer.from('share%2Fbus:se%2Bcr%25et%3D').toString('base64')}`,
+    );
+    expect(Object.fromEntries(new URL(asked?.url ?? '', tokens.url).searchParams)).toEqual({
+      tenant: 'tax office',
+    });
+    expect(
+      (await h.client.send(new DescribeConnectionCommand({ Name: 'oauth-encoded' }))).ConnectionState,
+    ).toBe('AUTHORIZED');
+  });
+
   it('asks a GET token endpoint with the form in its query, and no body', async () => {
     // Prepare
     tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 'tok' }) }]);
@@ -1433,6 +1965,125 @@ describe('embedded EventBridge: OAuth connections', () => {
     expect((await h.client.send(new DescribeConnectionCommand({ Name: 'oauth-get' }))).ConnectionState).toBe(
       'AUTHORIZED',
     );
+  });
+
+  /** The API destination `orders` on `connectionArn`, POSTing to the receiver, as the target of the orders rule. */
+  async function oauthRoute(connectionArn: string): Promise<void> {
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: connectionArn,
+        InvocationEndpoint: `${receiver?.url}/events`,
+        HttpMethod: 'POST',
+      }),
+    );
+    await routeTo(h, ApiDestinationArn ?? '');
+  }
+
+  it("asks a new token when the endpoint answers 401, as AWS's API reference says, and retries with it", async () => {
+    // Prepare: tokens good for an hour; the endpoint refuses the first.
+    const token = (name: string) => ({
+      status: 200,
+      body: JSON.stringify({ access_token: name, expires_in: 3600 }),
+    });
+    tokens = await startReceiver([token('first'), token('second')]);
+    receiver = await startReceiver([401]);
+    await oauthRoute(await oauthConnection('oauth'));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.headers.authorization)).toEqual(['Bearer first', 'Bearer second']);
+    expect((await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }))).ConnectionState).toBe(
+      'AUTHORIZED',
+    );
+    expect(h.eventBridge.deadLetters.list()).toEqual([]);
+  });
+
+  it.each([
+    ['a token', { status: 200, body: JSON.stringify({ access_token: 'old', expires_in: 3600 }) }],
+    ['a refusal', { status: 401 }],
+  ])(
+    'neither keeps nor is deauthorized by %s answering the credentials an update replaced while a call asked',
+    async (_, answer) => {
+      // Prepare: the connection's first token is due within 60 s, so the call asks another, whose answer is held
+      // until an update has replaced the client secret and its own token request was answered.
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const endpoint = await startReceiver([
+        { status: 200, body: JSON.stringify({ access_token: 'due', expires_in: 30 }) },
+        { ...answer, after: gate },
+        { status: 200, body: JSON.stringify({ access_token: 'new', expires_in: 3600 }) },
+      ]);
+      tokens = endpoint;
+      receiver = await startReceiver();
+      await oauthRoute(await oauthConnection('oauth'));
+      await h.client.send(
+        new PutEventsCommand({ Entries: [{ Source: 'orders', DetailType: 'Order Placed', Detail: '{}' }] }),
+      );
+      await waitFor(() => endpoint.received.length === 2);
+      // Act
+      await h.client.send(
+        new UpdateConnectionCommand({
+          Name: 'oauth',
+          AuthParameters: { OAuthParameters: { ClientParameters: { ClientSecret: 'rotated' } } },
+        }),
+      );
+      await waitFor(() => endpoint.received.length === 3);
+      release();
+      await h.eventBridge.idle();
+      // Assess: the call retried with the token of the new secret.
+      expect(endpoint.received[2]?.headers.authorization).toBe(
+        `Basic ${Buffer.from('sharebus:rotated').toString('base64')}`,
+      );
+      expect((await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }))).ConnectionState).toBe(
+        'AUTHORIZED',
+      );
+      expect(receiver.received.map((r) => r.headers.authorization)).toEqual(['Bearer new']);
+      expect(h.eventBridge.deadLetters.list()).toEqual([]);
+    },
+  );
+
+  it('deauthorizes the connection when the token endpoint refuses a refresh, and dead-letters the call without retrying', async () => {
+    // Prepare: the first token is due within 60 s, so the call asks another, which is refused.
+    tokens = await startReceiver([
+      { status: 200, body: JSON.stringify({ access_token: 'due', expires_in: 30 }) },
+      { status: 400, body: '{"error":"invalid_client"}' },
+    ]);
+    receiver = await startReceiver();
+    await oauthRoute(await oauthConnection('oauth'));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    expect([described.ConnectionState, described.StateReason]).toEqual([
+      'DEAUTHORIZED',
+      `The OAuth token request failed: ${tokens.url}/oauth/token answered HTTP 400`,
+    ]);
+    expect(receiver.received).toEqual([]);
+    expect(
+      h.eventBridge.deadLetters.list().map((d) => [d.errorCode, d.errorMessage, d.retryAttempts]),
+    ).toEqual([['NO_PERMISSIONS', described.StateReason, 0]]);
+  });
+
+  it('sends no state event when a call refreshes the token of an authorized connection: its state stays', async () => {
+    // Prepare: tokens due within 60 s, so each call asks a new one.
+    const due = { status: 200, body: JSON.stringify({ access_token: 'due', expires_in: 30 }) };
+    tokens = await startReceiver([due, due, due]);
+    receiver = await startReceiver();
+    const ownEvents = await collectOwnEvents(h);
+    await oauthRoute(await oauthConnection('oauth'));
+    // Act
+    await publish(h, { orderId: '1' });
+    await publish(h, { orderId: '2' });
+    // Assess
+    expect(tokens.received).toHaveLength(3);
+    expect(ownEvents().map((e) => e['detail-type'])).toEqual([
+      'Connection Creation Started',
+      'Connection Authorization Started',
+      'Connection Authorized',
+    ]);
   });
 
   it('deauthorizes the connection when the token endpoint answers an empty access_token', async () => {
@@ -1467,6 +2118,24 @@ describe('embedded EventBridge: OAuth connections', () => {
     // Assess: the connection's own request, then one before each call
     expect(tokens.received).toHaveLength(3);
     expect(receiver.received).toHaveLength(2);
+  });
+
+  it.each([
+    ['without an expires_in', {}],
+    ['with more than 60 s to run (expires_in 100)', { expires_in: 100 }],
+  ])('keeps a token %s for the calls after', async (_, lifetime) => {
+    // Prepare
+    tokens = await startReceiver([
+      { status: 200, body: JSON.stringify({ access_token: 'kept', ...lifetime }) },
+    ]);
+    receiver = await startReceiver();
+    await oauthRoute(await oauthConnection('oauth'));
+    // Act
+    await publish(h, { orderId: '1' });
+    await publish(h, { orderId: '2' });
+    // Assess: the connection's own request only.
+    expect(tokens.received).toHaveLength(1);
+    expect(receiver.received.map((r) => r.headers.authorization)).toEqual(['Bearer kept', 'Bearer kept']);
   });
 
   it('retries a call made while the connection is still being authorized', async () => {
@@ -1520,6 +2189,38 @@ describe('embedded EventBridge: OAuth connections', () => {
       true,
     ]);
     expect(after.ConnectionState).toBe('AUTHORIZED');
+  });
+
+  it('shows the LastAuthorizedTime of the last authorization while an update authorizes again, and the new one after', async () => {
+    // Prepare: a first token at once, the second held until the test lets it go.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    tokens = await startReceiver([
+      { status: 200, body: JSON.stringify({ access_token: 't1' }) },
+      { status: 200, body: JSON.stringify({ access_token: 't2' }), after: gate },
+    ]);
+    await oauthConnection('oauth');
+    const authorized = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    const first = authorized.LastAuthorizedTime?.getTime() ?? 0;
+    // The times count milliseconds: let one pass, so that a later time is another.
+    while (Date.now() <= first) await sleep(1);
+    // Act
+    await h.client.send(
+      new UpdateConnectionCommand({
+        Name: 'oauth',
+        AuthParameters: { OAuthParameters: { ClientParameters: { ClientSecret: 'rotated' } } },
+      }),
+    );
+    const during = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    release();
+    await h.eventBridge.idle();
+    const after = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    // Assess
+    expect([during.ConnectionState, during.LastAuthorizedTime?.getTime()]).toEqual(['AUTHORIZING', first]);
+    expect(after.ConnectionState).toBe('AUTHORIZED');
+    expect(after.LastAuthorizedTime?.getTime()).toBeGreaterThan(first);
   });
 
   it('deauthorizes the connection, saying why, when the token endpoint refuses, and sends the state events', async () => {
@@ -1592,6 +2293,44 @@ describe('embedded EventBridge: OAuth connections', () => {
     // Assess
     expect(described.ConnectionState).toBe('DEAUTHORIZED');
     expect(described.StateReason).toContain('answered HTTP 101');
+  });
+
+  it('deauthorizes the connection when the token endpoint redirects (302): only a 2xx gives a token', async () => {
+    // Prepare
+    tokens = await startReceiver([
+      { status: 302, headers: { location: '/elsewhere' }, body: JSON.stringify({ access_token: 'tok' }) },
+    ]);
+    // Act
+    await oauthConnection('oauth');
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    // Assess
+    expect([described.ConnectionState, described.StateReason]).toEqual([
+      'DEAUTHORIZED',
+      `The OAuth token request failed: ${tokens.url}/oauth/token answered HTTP 302`,
+    ]);
+  });
+
+  it("never shows the connection's OAuth query parameters, secrets, in the reason a token request failed", async () => {
+    // Prepare
+    tokens = await startReceiver([401]);
+    // Act
+    await h.client.send(
+      new CreateConnectionCommand(
+        oauthInput('oauth', {
+          OAuthHttpParameters: {
+            QueryStringParameters: [{ Key: 'api_token', Value: 'query-s3cret', IsValueSecret: true }],
+          },
+        }),
+      ),
+    );
+    await h.eventBridge.idle();
+    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    // Assess
+    expect(tokens.received.map((r) => r.url)).toEqual(['/oauth/token?api_token=query-s3cret']);
+    expect([described.ConnectionState, described.StateReason]).toEqual([
+      'DEAUTHORIZED',
+      `The OAuth token request failed: ${tokens.url}/oauth/token answered HTTP 401`,
+    ]);
   });
 
   it("keeps the reason within the 512 characters of AWS's model when the token path is long", async () => {

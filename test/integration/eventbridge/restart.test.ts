@@ -10,6 +10,8 @@ import {
   CreateConnectionCommand,
   CreateEventBusCommand,
   DeauthorizeConnectionCommand,
+  DeleteApiDestinationCommand,
+  DeleteConnectionCommand,
   DeleteEventBusCommand,
   DeleteRuleCommand,
   DescribeApiDestinationCommand,
@@ -19,6 +21,8 @@ import {
   DescribeReplayCommand,
   DescribeRuleCommand,
   type EventBridgeClient,
+  ListApiDestinationsCommand,
+  ListConnectionsCommand,
   ListEventBusesCommand,
   ListRulesCommand,
   ListTagsForResourceCommand,
@@ -33,6 +37,8 @@ import {
   TagResourceCommand,
   type Target,
   UntagResourceCommand,
+  UpdateApiDestinationCommand,
+  UpdateConnectionCommand,
   UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
 import { jest } from '@jest/globals';
@@ -1470,6 +1476,9 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       destination: await h.client.send(new DescribeApiDestinationCommand({ Name: 'orders' })),
     });
     const before = await describe(first);
+    await first.eventBridge.idle();
+    // Readable by its owner only from its first write: it holds the secrets.
+    expect((await stat(join(dataDir, 'connections.json'))).mode & 0o777).toBe(0o600);
     // Act
     const second = await restart(first);
     const after = await describe(second);
@@ -1488,6 +1497,262 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(await readFile(join(dataDir, 'connections.json'), 'utf8')).toContain('s3cret');
     // Readable by its owner only: it holds the secrets.
     expect((await stat(join(dataDir, 'connections.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  /** What a user sees of the connections and API destinations: each one listed, as described. */
+  const connectionsSeen = async (h: Harness) => {
+    const connections = (await h.client.send(new ListConnectionsCommand({}))).Connections ?? [];
+    const destinations = (await h.client.send(new ListApiDestinationsCommand({}))).ApiDestinations ?? [];
+    const described = [];
+    for (const { Name } of connections) {
+      const { $metadata: _m, ...connection } = await h.client.send(new DescribeConnectionCommand({ Name }));
+      described.push(connection);
+    }
+    for (const { Name } of destinations) {
+      const { $metadata: _m, ...destination } = await h.client.send(
+        new DescribeApiDestinationCommand({ Name }),
+      );
+      described.push(destination);
+    }
+    return described;
+  };
+
+  it.each([
+    [
+      'UpdateConnection',
+      (h: Harness) =>
+        h.client.send(
+          new UpdateConnectionCommand({
+            Name: 'orders-api',
+            Description: 'rotated',
+            AuthParameters: { BasicAuthParameters: { Password: 'n3w' } },
+          }),
+        ),
+    ],
+    [
+      'DeauthorizeConnection',
+      (h: Harness) => h.client.send(new DeauthorizeConnectionCommand({ Name: 'orders-api' })),
+    ],
+    ['DeleteConnection', (h: Harness) => h.client.send(new DeleteConnectionCommand({ Name: 'orders-api' }))],
+    [
+      'UpdateApiDestination',
+      (h: Harness) =>
+        h.client.send(new UpdateApiDestinationCommand({ Name: 'orders', InvocationRateLimitPerSecond: 7 })),
+    ],
+    [
+      'DeleteApiDestination',
+      (h: Harness) => h.client.send(new DeleteApiDestinationCommand({ Name: 'orders' })),
+    ],
+  ])('keeps what %s changed across a restart', async (_, change) => {
+    // Prepare: a connection and an API destination on it, on disk before the change.
+    const first = await start();
+    const { ConnectionArn } = await first.client.send(
+      new CreateConnectionCommand({
+        Name: 'orders-api',
+        AuthorizationType: 'BASIC',
+        AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
+      }),
+    );
+    await first.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn,
+        InvocationEndpoint: 'https://orders.example/events',
+        HttpMethod: 'POST',
+      }),
+    );
+    await first.eventBridge.idle();
+    const untouched = await connectionsSeen(first);
+    // Act
+    await change(first);
+    const changed = await connectionsSeen(first);
+    const second = await restart(first);
+    // Assess
+    expect(changed).not.toEqual(untouched);
+    expect(await connectionsSeen(second)).toEqual(changed);
+  });
+
+  /** A server on 127.0.0.1 answering its requests with `answers` in turn (then 500); the caller closes it. */
+  const answering = async (answers: Array<{ status: number; body?: string; after?: Promise<void> }>) => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      const answer = answers.shift() ?? { status: 500 };
+      void (answer.after ?? Promise.resolve()).then(() => {
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(answer.body ?? '{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      requests,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  };
+
+  const oauthConnection = (tokenUrl: string) =>
+    new CreateConnectionCommand({
+      Name: 'oauth',
+      AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+      AuthParameters: {
+        OAuthParameters: {
+          AuthorizationEndpoint: `${tokenUrl}/token`,
+          HttpMethod: 'POST',
+          ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
+        },
+      },
+    });
+
+  it('keeps a connection a 401 deauthorized across a restart', async () => {
+    // Prepare
+    const endpoint = await answering([{ status: 401 }]);
+    try {
+      const first = await start();
+      const { ConnectionArn } = await first.client.send(
+        new CreateConnectionCommand({
+          Name: 'keyed',
+          AuthorizationType: 'API_KEY',
+          AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'wrong' } },
+        }),
+      );
+      const { ApiDestinationArn } = await first.client.send(
+        new CreateApiDestinationCommand({
+          Name: 'orders',
+          ConnectionArn,
+          InvocationEndpoint: `${endpoint.url}/events`,
+          HttpMethod: 'POST',
+        }),
+      );
+      await placedRule(first, {
+        Arn: ApiDestinationArn,
+        RoleArn: 'arn:aws:iam::111111111111:role/invoke-api-destinations',
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      });
+      await first.eventBridge.idle();
+      await putOrder(first.client, 1);
+      // Act
+      const second = await restart(first);
+      // Assess
+      expect(endpoint.requests).toHaveLength(1);
+      const described = await second.client.send(new DescribeConnectionCommand({ Name: 'keyed' }));
+      expect([described.ConnectionState, described.StateReason]).toEqual([
+        'DEAUTHORIZED',
+        "The endpoint answered HTTP 401 to the connection's credentials.",
+      ]);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('keeps an OAuth connection authorized across a restart, asking no token of its endpoint at start', async () => {
+    // Prepare: the token held until connections.json says AUTHORIZING, and a token endpoint failing after.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tokens = await answering([
+      { status: 200, body: JSON.stringify({ access_token: 'tok', expires_in: 3600 }), after: gate },
+    ]);
+    try {
+      const first = await start();
+      await first.client.send(oauthConnection(tokens.url));
+      let saved = '';
+      for (let tries = 0; tries < 500 && !saved.includes('"AUTHORIZING"'); tries++) {
+        await sleep(10);
+        saved = await readFile(join(dataDir, 'connections.json'), 'utf8').catch(() => '');
+      }
+      expect(saved).toContain('"AUTHORIZING"');
+      release();
+      await first.eventBridge.idle();
+      // Act
+      const second = await restart(first);
+      await second.eventBridge.idle();
+      // Assess
+      expect(tokens.requests).toHaveLength(1);
+      expect(
+        (await second.client.send(new DescribeConnectionCommand({ Name: 'oauth' }))).ConnectionState,
+      ).toBe('AUTHORIZED');
+    } finally {
+      release();
+      await tokens.close();
+    }
+  });
+
+  it('asks again at start the token an OAuth connection was still waiting for at the stop', async () => {
+    // Prepare: a token endpoint that leaves its first request unanswered, and answers the next.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tokens = await answering([
+      { status: 200, body: JSON.stringify({ access_token: 'never' }), after: gate },
+      { status: 200, body: JSON.stringify({ access_token: 'tok', expires_in: 3600 }) },
+    ]);
+    try {
+      const first = await start();
+      await first.client.send(oauthConnection(tokens.url));
+      let saved = '';
+      for (let tries = 0; tries < 500 && !saved.includes('"AUTHORIZING"'); tries++) {
+        await sleep(10);
+        saved = await readFile(join(dataDir, 'connections.json'), 'utf8').catch(() => '');
+      }
+      expect(saved).toContain('"AUTHORIZING"');
+      await first.close();
+      open.splice(open.indexOf(first), 1);
+      // Act
+      const second = await start();
+      await second.eventBridge.idle();
+      // Assess
+      expect(tokens.requests).toHaveLength(2);
+      expect(
+        (await second.client.send(new DescribeConnectionCommand({ Name: 'oauth' }))).ConnectionState,
+      ).toBe('AUTHORIZED');
+    } finally {
+      release();
+      await tokens.close();
+    }
+  });
+
+  it('keeps an OAuth connection a refused token refresh deauthorized across a restart', async () => {
+    // Prepare: a first token due within the 60 s AWS refreshes ahead of, and a refresh refused.
+    const tokens = await answering([
+      { status: 200, body: JSON.stringify({ access_token: 'due', expires_in: 30 }) },
+      { status: 400 },
+    ]);
+    try {
+      const first = await start();
+      const { ConnectionArn } = await first.client.send(oauthConnection(tokens.url));
+      const { ApiDestinationArn } = await first.client.send(
+        new CreateApiDestinationCommand({
+          Name: 'orders',
+          ConnectionArn,
+          InvocationEndpoint: 'https://orders.example/events',
+          HttpMethod: 'POST',
+        }),
+      );
+      await placedRule(first, {
+        Arn: ApiDestinationArn,
+        RoleArn: 'arn:aws:iam::111111111111:role/invoke-api-destinations',
+      });
+      await first.eventBridge.idle();
+      await putOrder(first.client, 1);
+      // Act
+      const second = await restart(first);
+      // Assess
+      expect(tokens.requests).toHaveLength(2);
+      const described = await second.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+      expect([described.ConnectionState, described.StateReason]).toEqual([
+        'DEAUTHORIZED',
+        `The OAuth token request failed: ${tokens.url}/token answered HTTP 400`,
+      ]);
+    } finally {
+      await tokens.close();
+    }
   });
 
   it('closes to its owner a connections.json an earlier version left readable by all, at start', async () => {
