@@ -8,6 +8,7 @@ import {
   CreateApiDestinationCommand,
   CreateArchiveCommand,
   CreateConnectionCommand,
+  type CreateConnectionCommandInput,
   CreateEventBusCommand,
   DeauthorizeConnectionCommand,
   DeleteApiDestinationCommand,
@@ -69,6 +70,31 @@ async function placedRule(harness: Harness, target: Partial<Target> = {}): Promi
   await ruleFor(harness, 'placed', 'orders', 'sharebus.orders', [
     { Id: 'fn', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: DLQ }, ...target },
   ]);
+}
+
+/** The BASIC connection orders-api a test calls its endpoint with, unless it gives another. */
+const ORDERS_API: CreateConnectionCommandInput = {
+  Name: 'orders-api',
+  AuthorizationType: 'BASIC',
+  AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
+};
+
+/** The API destination `orders`, POSTing to `endpoint` over a connection made for it (`connection`). */
+async function ordersDestination(
+  harness: Harness,
+  endpoint: string,
+  connection: CreateConnectionCommandInput = ORDERS_API,
+): Promise<{ connectionArn: string; destinationArn: string }> {
+  const { ConnectionArn } = await harness.client.send(new CreateConnectionCommand(connection));
+  const { ApiDestinationArn } = await harness.client.send(
+    new CreateApiDestinationCommand({
+      Name: 'orders',
+      ConnectionArn,
+      InvocationEndpoint: endpoint,
+      HttpMethod: 'POST',
+    }),
+  );
+  return { connectionArn: ConnectionArn ?? '', destinationArn: ApiDestinationArn ?? '' };
 }
 
 /**
@@ -1402,20 +1428,9 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
     try {
       const first = await start();
-      const { ConnectionArn } = await first.client.send(
-        new CreateConnectionCommand({
-          Name: 'orders-api',
-          AuthorizationType: 'BASIC',
-          AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
-        }),
-      );
-      const { ApiDestinationArn } = await first.client.send(
-        new CreateApiDestinationCommand({
-          Name: 'orders',
-          ConnectionArn,
-          InvocationEndpoint: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/events`,
-          HttpMethod: 'POST',
-        }),
+      const { destinationArn: ApiDestinationArn } = await ordersDestination(
+        first,
+        `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/events`,
       );
       await placedRule(first, {
         Arn: ApiDestinationArn,
@@ -1446,13 +1461,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
   it('keeps connections, with their secrets, and API destinations', async () => {
     // Prepare
     const first = await start();
-    const basic = await first.client.send(
-      new CreateConnectionCommand({
-        Name: 'orders-api',
-        AuthorizationType: 'BASIC',
-        AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
-      }),
-    );
+    const basic = await first.client.send(new CreateConnectionCommand(ORDERS_API));
     await first.client.send(
       new CreateConnectionCommand({
         Name: 'revoked',
@@ -1546,21 +1555,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
   ])('keeps what %s changed across a restart', async (_, change) => {
     // Prepare: a connection and an API destination on it, on disk before the change.
     const first = await start();
-    const { ConnectionArn } = await first.client.send(
-      new CreateConnectionCommand({
-        Name: 'orders-api',
-        AuthorizationType: 'BASIC',
-        AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
-      }),
-    );
-    await first.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn,
-        InvocationEndpoint: 'https://orders.example/events',
-        HttpMethod: 'POST',
-      }),
-    );
+    await ordersDestination(first, 'https://orders.example/events');
     await first.eventBridge.idle();
     const untouched = await connectionsSeen(first);
     // Act
@@ -1595,39 +1590,38 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     };
   };
 
-  const oauthConnection = (tokenUrl: string) =>
-    new CreateConnectionCommand({
-      Name: 'oauth',
-      AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
-      AuthParameters: {
-        OAuthParameters: {
-          AuthorizationEndpoint: `${tokenUrl}/token`,
-          HttpMethod: 'POST',
-          ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
-        },
+  const oauthConnection = (tokenUrl: string): CreateConnectionCommandInput => ({
+    Name: 'oauth',
+    AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+    AuthParameters: {
+      OAuthParameters: {
+        AuthorizationEndpoint: `${tokenUrl}/token`,
+        HttpMethod: 'POST',
+        ClientParameters: { ClientID: 'sharebus', ClientSecret: 'client-s3cret' },
       },
-    });
+    },
+  });
+
+  /** connections.json once it holds a connection waiting for its token (or after 5 s, as it then is). */
+  const savedOnceAuthorizing = async (): Promise<string> => {
+    let saved = '';
+    for (let tries = 0; tries < 500 && !saved.includes('"AUTHORIZING"'); tries++) {
+      await sleep(10);
+      saved = await readFile(join(dataDir, 'connections.json'), 'utf8').catch(() => '');
+    }
+    return saved;
+  };
 
   it('keeps a connection a 401 deauthorized across a restart', async () => {
     // Prepare
     const endpoint = await answering([{ status: 401 }]);
     try {
       const first = await start();
-      const { ConnectionArn } = await first.client.send(
-        new CreateConnectionCommand({
-          Name: 'keyed',
-          AuthorizationType: 'API_KEY',
-          AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'wrong' } },
-        }),
-      );
-      const { ApiDestinationArn } = await first.client.send(
-        new CreateApiDestinationCommand({
-          Name: 'orders',
-          ConnectionArn,
-          InvocationEndpoint: `${endpoint.url}/events`,
-          HttpMethod: 'POST',
-        }),
-      );
+      const { destinationArn: ApiDestinationArn } = await ordersDestination(first, `${endpoint.url}/events`, {
+        Name: 'keyed',
+        AuthorizationType: 'API_KEY',
+        AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-api-key', ApiKeyValue: 'wrong' } },
+      });
       await placedRule(first, {
         Arn: ApiDestinationArn,
         RoleArn: 'arn:aws:iam::111111111111:role/invoke-api-destinations',
@@ -1660,13 +1654,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
     try {
       const first = await start();
-      await first.client.send(oauthConnection(tokens.url));
-      let saved = '';
-      for (let tries = 0; tries < 500 && !saved.includes('"AUTHORIZING"'); tries++) {
-        await sleep(10);
-        saved = await readFile(join(dataDir, 'connections.json'), 'utf8').catch(() => '');
-      }
-      expect(saved).toContain('"AUTHORIZING"');
+      await first.client.send(new CreateConnectionCommand(oauthConnection(tokens.url)));
+      expect(await savedOnceAuthorizing()).toContain('"AUTHORIZING"');
       release();
       await first.eventBridge.idle();
       // Act
@@ -1695,13 +1684,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
     try {
       const first = await start();
-      await first.client.send(oauthConnection(tokens.url));
-      let saved = '';
-      for (let tries = 0; tries < 500 && !saved.includes('"AUTHORIZING"'); tries++) {
-        await sleep(10);
-        saved = await readFile(join(dataDir, 'connections.json'), 'utf8').catch(() => '');
-      }
-      expect(saved).toContain('"AUTHORIZING"');
+      await first.client.send(new CreateConnectionCommand(oauthConnection(tokens.url)));
+      expect(await savedOnceAuthorizing()).toContain('"AUTHORIZING"');
       await first.close();
       open.splice(open.indexOf(first), 1);
       // Act
@@ -1726,14 +1710,10 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
     try {
       const first = await start();
-      const { ConnectionArn } = await first.client.send(oauthConnection(tokens.url));
-      const { ApiDestinationArn } = await first.client.send(
-        new CreateApiDestinationCommand({
-          Name: 'orders',
-          ConnectionArn,
-          InvocationEndpoint: 'https://orders.example/events',
-          HttpMethod: 'POST',
-        }),
+      const { destinationArn: ApiDestinationArn } = await ordersDestination(
+        first,
+        'https://orders.example/events',
+        oauthConnection(tokens.url),
       );
       await placedRule(first, {
         Arn: ApiDestinationArn,
@@ -1758,13 +1738,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
   it('closes to its owner a connections.json an earlier version left readable by all, at start', async () => {
     // Prepare
     const first = await start();
-    await first.client.send(
-      new CreateConnectionCommand({
-        Name: 'orders-api',
-        AuthorizationType: 'BASIC',
-        AuthParameters: { BasicAuthParameters: { Username: 'sharebus', Password: 's3cret' } },
-      }),
-    );
+    await first.client.send(new CreateConnectionCommand(ORDERS_API));
     await first.close();
     open.splice(open.indexOf(first), 1);
     await chmod(join(dataDir, 'connections.json'), 0o644);
