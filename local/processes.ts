@@ -31,15 +31,12 @@ export function running(pid: number): boolean {
  */
 export function processIdentity(pid: number): string | undefined {
   let boot: string;
-  let stat: string;
   try {
     boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // Field 22, starttime; the fields after comm's last ')' begin with field 3, state.
-  const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  const started = processStat(pid)?.started;
   return started === undefined || boot === '' ? undefined : `${boot}/${started}`;
 }
 
@@ -59,6 +56,8 @@ interface ProcessStat {
   readonly state: string;
   readonly parent: number;
   readonly group: number;
+  /** When it started, in clock ticks since the machine's boot (field 22, starttime), as /proc writes it. */
+  readonly started: string | undefined;
 }
 
 /** Process `pid` as /proc shows it, or undefined when it is not listed (or there is no /proc). */
@@ -69,9 +68,11 @@ function processStat(pid: number): ProcessStat | undefined {
   } catch {
     return undefined;
   }
-  // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after its last ')'.
-  const [state = '', parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { pid, state, parent: Number(parent), group: Number(group) };
+  // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after its last ')'. The fields
+  // there begin with field 3, state.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [state = '', parent, group] = fields;
+  return { pid, state, parent: Number(parent), group: Number(group), started: fields[19] };
 }
 
 /** A zombie, or dead: ended, though still listed. */
