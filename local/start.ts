@@ -1,8 +1,21 @@
 // `npm start`: the whole bus on this machine until Ctrl-C. `npm start -- --in-memory` keeps nothing.
 import { parseArgs } from 'node:util';
+import {
+  DEFAULT_API_THROTTLE,
+  DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+  DELIVERY_RETRY_BOUNDS,
+  WEBHOOK_TIMEOUT_BOUNDS_MS,
+} from '../functions/routes.js';
 import { DataDirInUseError, DataDirUnusableError } from './data-lock.js';
 import { DEFAULT_JAVA_OPTS, DynamoDbLocalStartError, JavaNotFoundError } from './dynamodb/launcher.js';
-import { PortInUseError, SettingError, startSharebus } from './runtime.js';
+import { DEFAULT_MAX_RULES_PER_BUS } from './eventbridge/control-plane.js';
+import {
+  DEFAULT_PORTS,
+  MIN_GIVEN_ADMIN_KEY_LENGTH,
+  PortInUseError,
+  SettingError,
+  startSharebus,
+} from './runtime.js';
 
 const options = {
   'in-memory': { type: 'boolean', default: false },
@@ -31,26 +44,29 @@ const values = {
 };
 
 if (values.help) {
+  // The figures from what enforces them, so that the help cannot drift from the code.
+  const { maxRetries, maxEventAgeSeconds } = DELIVERY_RETRY_BOUNDS;
+  const throttle = `${DEFAULT_API_THROTTLE.rateLimit}/${DEFAULT_API_THROTTLE.burstLimit}`;
   console.log(`Usage: npm start -- [--in-memory] [--no-demo]
 
   --in-memory   keep nothing: new keys and a fresh demo catalogue at every start (default: state persists)
   --no-demo     do not register the demo departments, systems and contracts
 
 Environment (README, "Quick start", says more):
-  SHAREBUS_PORT (4510), SHAREBUS_EVENTBRIDGE_PORT (4511), SHAREBUS_DYNAMODB_PORT (4512): 0 picks free ones
-  SHAREBUS_ADMIN_KEY                 the platform admin key, 16 characters or more (generated, kept and
+  SHAREBUS_PORT (${DEFAULT_PORTS.api}), SHAREBUS_EVENTBRIDGE_PORT (${DEFAULT_PORTS.eventBridge}), SHAREBUS_DYNAMODB_PORT (${DEFAULT_PORTS.dynamoDb}): 0 picks free ones
+  SHAREBUS_ADMIN_KEY                 the platform admin key, ${MIN_GIVEN_ADMIN_KEY_LENGTH} characters or more (generated, kept and
                                      printed when unset)
   SHAREBUS_DATA_DIR                  where state persists (.sharebus)
   SHAREBUS_EVENTBRIDGE_DELAY_SCALE   multiplies every delay of the bus, Lambda's retries included (1)
-  SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, 300)
-  SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (100/200, or off)
+  SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, ${DEFAULT_MAX_RULES_PER_BUS})
+  SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (${throttle}, or off)
   SHAREBUS_BUS_NAME                  the bus (sharebus)
   SHAREBUS_TABLE_NAME                the registry's table (sharebus)
   SHAREBUS_ENDPOINT_POLICY           webhook addresses allowed: allow-http or https-only (allow-http)
-  SHAREBUS_DELIVERY_MAX_RETRIES      each subscription's target retry attempts, 0 to 185 (185)
+  SHAREBUS_DELIVERY_MAX_RETRIES      each subscription's target retry attempts, ${maxRetries.min} to ${maxRetries.max} (${maxRetries.max})
   SHAREBUS_DELIVERY_MAX_EVENT_AGE_SECONDS
-                                     each subscription's target event age limit, 60 to 86400 (86400)
-  SHAREBUS_DELIVERY_TIMEOUT_MS       the webhook timeout, 1000 to 880000 (10000)
+                                     each subscription's target event age limit, ${maxEventAgeSeconds.min} to ${maxEventAgeSeconds.max} (${maxEventAgeSeconds.max})
+  SHAREBUS_DELIVERY_TIMEOUT_MS       the webhook timeout, ${WEBHOOK_TIMEOUT_BOUNDS_MS.min} to ${WEBHOOK_TIMEOUT_BOUNDS_MS.max} (${DEFAULT_WEBHOOK_TIMEOUT_SECONDS * 1000})
   SHAREBUS_DYNAMODB_LOCAL_DIR        where DynamoDB Local's jar is (.dynamodb-local)
   SHAREBUS_DYNAMODB_JAVA_OPTS        the flags its Java runs with, instead of the defaults
                                      (${DEFAULT_JAVA_OPTS})`);
