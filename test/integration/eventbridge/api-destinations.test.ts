@@ -2,8 +2,6 @@
 // refusals, and events delivered over real HTTP to a receiver in the test, with AWS's authorization, parameters,
 // retry rules and dead letters.
 import { spawnSync } from 'node:child_process';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
 import {
@@ -32,6 +30,7 @@ import {
 import {
   caught,
   type Harness,
+  heldGate,
   queueArn,
   rawCall,
   sleep,
@@ -40,74 +39,7 @@ import {
   useHarness,
   waitFor,
 } from './harness.js';
-
-interface Received {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** A receiver on 127.0.0.1 that records each request and answers with the next status of `answers` (then 200). */
-async function startReceiver(
-  answers: Array<
-    | number
-    | {
-        status: number;
-        headers?: Record<string, string>;
-        body?: string | Buffer;
-        after?: Promise<void>;
-        stall?: boolean;
-        cut?: boolean;
-        /** Answers 101 Switching Protocols and keeps the connection open. */
-        upgrade?: boolean;
-      }
-  > = [],
-) {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      const next = answers.shift() ?? 200;
-      const answer = typeof next === 'number' ? { status: next } : next;
-      if (answer.status === 0) return; // never answers
-      if (answer.upgrade) {
-        res.socket?.write(
-          'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n',
-        );
-        return;
-      }
-      void (answer.after ?? Promise.resolve()).then(() => {
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        // A stalled answer sends its status and the start of its body, and never the rest; a cut one then closes.
-        if (answer.stall || answer.cut) {
-          res.write('{');
-          if (answer.cut) setTimeout(() => res.socket?.destroy(), 20);
-        } else res.end(answer.body ?? '{}');
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+import { type Receiver, startReceiver } from './receiver.js';
 
 /**
  * The calls `to` received within 400 ms of the first, and all of them once `on` is idle. Timed from the first call's
@@ -1621,10 +1553,7 @@ describe('embedded EventBridge: calling API destinations', () => {
 
   it('leaves a connection authorized when a 401 answers the password it had before an update', async () => {
     // Prepare: the first call (old password) is answered 401 only after the password was changed.
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { gate, release } = heldGate();
     receiver = await startReceiver([{ status: 401, after: gate }]);
     await routeTo(h, await destination('/events', await basicConnection(h)), {
       RetryPolicy: { MaximumRetryAttempts: 0 },
@@ -1658,10 +1587,7 @@ describe('embedded EventBridge: calling API destinations', () => {
   it('makes a call that waited its turn with the password an update gave meanwhile', async () => {
     // Prepare: one call a second (delayScale 1), the first call's answer held until the password was changed, so
     // the second call is still waiting its turn, some 1 s, when the update comes.
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { gate, release } = heldGate();
     receiver = await startReceiver([{ status: 200, after: gate }]);
     const slow = await rateLimited(1, receiver);
     try {
@@ -2007,10 +1933,7 @@ describe('embedded EventBridge: OAuth connections', () => {
     async (_, answer) => {
       // Prepare: the connection's first token is due within 60 s, so the call asks another, whose answer is held
       // until an update has replaced the client secret and its own token request was answered.
-      let release = () => {};
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const { gate, release } = heldGate();
       const endpoint = await startReceiver([
         { status: 200, body: JSON.stringify({ access_token: 'due', expires_in: 30 }) },
         { ...answer, after: gate },
@@ -2140,10 +2063,7 @@ describe('embedded EventBridge: OAuth connections', () => {
 
   it('retries a call made while the connection is still being authorized', async () => {
     // Prepare: a token endpoint that answers only when the test lets it
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { gate, release } = heldGate();
     tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 't' }), after: gate }]);
     receiver = await startReceiver();
     const { ConnectionArn } = await h.client.send(new CreateConnectionCommand(oauthInput('oauth')));
@@ -2172,10 +2092,7 @@ describe('embedded EventBridge: OAuth connections', () => {
 
   it('is AUTHORIZING, with a LastAuthorizedTime as AWS shows, until the token endpoint answers', async () => {
     // Prepare: a token endpoint that answers only when the test lets it.
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { gate, release } = heldGate();
     tokens = await startReceiver([{ status: 200, body: JSON.stringify({ access_token: 't' }), after: gate }]);
     await h.client.send(new CreateConnectionCommand(oauthInput('oauth')));
     // Act
@@ -2193,10 +2110,7 @@ describe('embedded EventBridge: OAuth connections', () => {
 
   it('shows the LastAuthorizedTime of the last authorization while an update authorizes again, and the new one after', async () => {
     // Prepare: a first token at once, the second held until the test lets it go.
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { gate, release } = heldGate();
     tokens = await startReceiver([
       { status: 200, body: JSON.stringify({ access_token: 't1' }) },
       { status: 200, body: JSON.stringify({ access_token: 't2' }), after: gate },
@@ -2252,10 +2166,7 @@ describe('embedded EventBridge: OAuth connections', () => {
     // Prepare: a harness at delayScale 1 (1 call a second), whose connection is authorized with a token due within
     // the 60 s AWS refreshes ahead of, so the calls need a new one, which the token endpoint gives only after the
     // turns of the first two have passed
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { gate, release } = heldGate();
     const soon = { status: 200, body: JSON.stringify({ access_token: 'short', expires_in: 30 }) };
     tokens = await startReceiver([soon, { ...soon, after: gate }, soon, soon]);
     receiver = await startReceiver();

@@ -136,6 +136,15 @@ export async function caught(
   throw new Error('expected the call to fail, it succeeded');
 }
 
+/** A promise a test holds something on (an answer, a write) until it calls `release`. */
+export function heldGate(): { gate: Promise<void>; release: () => void } {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { gate, release };
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves once `condition()` holds, polling every 10 ms; throws after `timeoutMs`. */

@@ -45,7 +45,17 @@ import {
 import { jest } from '@jest/globals';
 import { DataDirInUseError } from '../../../local/data-lock.js';
 import { startEventBridge } from '../../../local/eventbridge/index.js';
-import { caught, type Harness, LAMBDA_ARN, queueArn, sleep, startHarness, waitFor } from './harness.js';
+import {
+  caught,
+  type Harness,
+  heldGate,
+  LAMBDA_ARN,
+  queueArn,
+  sleep,
+  startHarness,
+  waitFor,
+} from './harness.js';
+import { startReceiver } from './receiver.js';
 
 const DLQ = queueArn('orders-dlq');
 const ARCHIVE_ARN = 'arn:aws:events:us-east-1:111111111111:archive/orders-archive';
@@ -1567,29 +1577,6 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect(await connectionsSeen(second)).toEqual(changed);
   });
 
-  /** A server on 127.0.0.1 answering its requests with `answers` in turn (then 500); the caller closes it. */
-  const answering = async (answers: Array<{ status: number; body?: string; after?: Promise<void> }>) => {
-    const requests: string[] = [];
-    const server = createServer((req, res) => {
-      requests.push(req.url ?? '');
-      const answer = answers.shift() ?? { status: 500 };
-      void (answer.after ?? Promise.resolve()).then(() => {
-        res.writeHead(answer.status, { 'content-type': 'application/json' });
-        res.end(answer.body ?? '{}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      requests,
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    };
-  };
-
   const oauthConnection = (tokenUrl: string): CreateConnectionCommandInput => ({
     Name: 'oauth',
     AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
@@ -1614,7 +1601,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
 
   it('keeps a connection a 401 deauthorized across a restart', async () => {
     // Prepare
-    const endpoint = await answering([{ status: 401 }]);
+    const endpoint = await startReceiver([{ status: 401 }], 500);
     try {
       const first = await start();
       const { destinationArn: ApiDestinationArn } = await ordersDestination(first, `${endpoint.url}/events`, {
@@ -1632,7 +1619,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       // Act
       const second = await restart(first);
       // Assess
-      expect(endpoint.requests).toHaveLength(1);
+      expect(endpoint.received).toHaveLength(1);
       const described = await second.client.send(new DescribeConnectionCommand({ Name: 'keyed' }));
       expect([described.ConnectionState, described.StateReason]).toEqual([
         'DEAUTHORIZED',
@@ -1645,13 +1632,11 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
 
   it('keeps an OAuth connection authorized across a restart, asking no token of its endpoint at start', async () => {
     // Prepare: the token held until connections.json says AUTHORIZING, and a token endpoint failing after.
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tokens = await answering([
-      { status: 200, body: JSON.stringify({ access_token: 'tok', expires_in: 3600 }), after: gate },
-    ]);
+    const { gate, release } = heldGate();
+    const tokens = await startReceiver(
+      [{ status: 200, body: JSON.stringify({ access_token: 'tok', expires_in: 3600 }), after: gate }],
+      500,
+    );
     try {
       const first = await start();
       await first.client.send(new CreateConnectionCommand(oauthConnection(tokens.url)));
@@ -1662,7 +1647,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       const second = await restart(first);
       await second.eventBridge.idle();
       // Assess
-      expect(tokens.requests).toHaveLength(1);
+      expect(tokens.received).toHaveLength(1);
       expect(
         (await second.client.send(new DescribeConnectionCommand({ Name: 'oauth' }))).ConnectionState,
       ).toBe('AUTHORIZED');
@@ -1674,14 +1659,14 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
 
   it('asks again at start the token an OAuth connection was still waiting for at the stop', async () => {
     // Prepare: a token endpoint that leaves its first request unanswered, and answers the next.
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tokens = await answering([
-      { status: 200, body: JSON.stringify({ access_token: 'never' }), after: gate },
-      { status: 200, body: JSON.stringify({ access_token: 'tok', expires_in: 3600 }) },
-    ]);
+    const { gate, release } = heldGate();
+    const tokens = await startReceiver(
+      [
+        { status: 200, body: JSON.stringify({ access_token: 'never' }), after: gate },
+        { status: 200, body: JSON.stringify({ access_token: 'tok', expires_in: 3600 }) },
+      ],
+      500,
+    );
     try {
       const first = await start();
       await first.client.send(new CreateConnectionCommand(oauthConnection(tokens.url)));
@@ -1692,7 +1677,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       const second = await start();
       await second.eventBridge.idle();
       // Assess
-      expect(tokens.requests).toHaveLength(2);
+      expect(tokens.received).toHaveLength(2);
       expect(
         (await second.client.send(new DescribeConnectionCommand({ Name: 'oauth' }))).ConnectionState,
       ).toBe('AUTHORIZED');
@@ -1704,10 +1689,10 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
 
   it('keeps an OAuth connection a refused token refresh deauthorized across a restart', async () => {
     // Prepare: a first token due within the 60 s AWS refreshes ahead of, and a refresh refused.
-    const tokens = await answering([
-      { status: 200, body: JSON.stringify({ access_token: 'due', expires_in: 30 }) },
-      { status: 400 },
-    ]);
+    const tokens = await startReceiver(
+      [{ status: 200, body: JSON.stringify({ access_token: 'due', expires_in: 30 }) }, { status: 400 }],
+      500,
+    );
     try {
       const first = await start();
       const { destinationArn: ApiDestinationArn } = await ordersDestination(
@@ -1724,7 +1709,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       // Act
       const second = await restart(first);
       // Assess
-      expect(tokens.requests).toHaveLength(2);
+      expect(tokens.received).toHaveLength(2);
       const described = await second.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
       expect([described.ConnectionState, described.StateReason]).toEqual([
         'DEAUTHORIZED',
