@@ -78,6 +78,23 @@ export interface SharebusOptions {
   readonly apiThrottle?: ApiThrottle | false;
 }
 
+/** Names at most this many deleted rules in the start's output; the rest are counted. */
+export const RULES_REMOVED_NAMED = 10;
+
+/**
+ * What the start says of the subscription rules it deleted (RunningSharebus.rulesRemoved): said, not done silently,
+ * since the user may have made one by hand (newcomer walkthrough, 2026-12-06). No lines when none was deleted.
+ */
+export function rulesRemovedLines(names: readonly string[]): string[] {
+  if (names.length === 0) return [];
+  const named = names.slice(0, RULES_REMOVED_NAMED).join(', ');
+  const more = names.length > RULES_REMOVED_NAMED ? ` and ${names.length - RULES_REMOVED_NAMED} more` : '';
+  return [
+    `  Rules deleted: ${named}${more} (named as subscription rules, but no subscription has`,
+    '  them: the registry decides the sharebus-sub-* rules; give your own rules other names)',
+  ];
+}
+
 export interface RunningSharebus {
   readonly apiUrl: string;
   readonly eventBridgeEndpoint: string;

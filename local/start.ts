@@ -13,6 +13,7 @@ import {
   DEFAULT_PORTS,
   MIN_GIVEN_ADMIN_KEY_LENGTH,
   PortInUseError,
+  rulesRemovedLines,
   SettingError,
   startSharebus,
 } from './runtime.js';
@@ -111,15 +112,7 @@ try {
       '  SHAREBUS_DATA_DIR for a fresh demo catalogue)',
     );
   }
-  if (bus.rulesRemoved.length > 0) {
-    // Said, not done silently: the user may have made one by hand (newcomer walkthrough, 2026-12-06).
-    const named = bus.rulesRemoved.slice(0, 10).join(', ');
-    const more = bus.rulesRemoved.length > 10 ? ` and ${bus.rulesRemoved.length - 10} more` : '';
-    lines.push(
-      `  Rules deleted: ${named}${more} (named as subscription rules, but no subscription has`,
-      '  them: the registry decides the sharebus-sub-* rules; give your own rules other names)',
-    );
-  }
+  lines.push(...rulesRemovedLines(bus.rulesRemoved));
   if (bus.dynamoDbUnbound !== undefined) {
     lines.push(
       '',
