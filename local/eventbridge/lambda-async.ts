@@ -316,11 +316,13 @@ export class AsyncInvocations {
     const { functionArn, requestId, retries, payload } = invocation;
     const config = this.#config(functionArn);
     const deadLetterArn = config.deadLetterArn;
+    // Cut as Lambda cuts the ErrorMessage attribute, and the log line alike.
+    const message = truncated(failure, ERROR_MESSAGE_BYTES);
     const attributes: Record<string, MessageAttribute> = {
       RequestID: { DataType: 'String', StringValue: requestId },
       // The HTTP status of an invocation that ran and failed: Lambda answers 200 with X-Amz-Function-Error.
       ErrorCode: { DataType: 'Number', StringValue: '200' },
-      ErrorMessage: { DataType: 'String', StringValue: truncated(failure, ERROR_MESSAGE_BYTES) },
+      ErrorMessage: { DataType: 'String', StringValue: message },
     };
     const origin: FunctionOrigin = { functionArn, requestId, retryAttempts: retries };
     const landing = this.options.queues.sendDurably(
@@ -341,7 +343,7 @@ export class AsyncInvocations {
           ', would pass before the next';
     this.options.logger.warn(
       `[eventbridge] asynchronous invocation ${requestId} of ${functionArn} failed after ${retries} ` +
-        `${retries === 1 ? 'retry' : 'retries'} (${why}): ${failure}; kept in ` +
+        `${retries === 1 ? 'retry' : 'retries'} (${why}): ${message}; kept in ` +
         (deadLetterArn ? `DLQ ${deadLetterArn}` : 'the dropped-deliveries store'),
     );
     // Ended once the dead letter is on disk (see CoalescingWriter.follow); until then it counts as pending.

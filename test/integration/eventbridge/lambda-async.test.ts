@@ -148,6 +148,15 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       const [letter] = functionLetters(harness);
       expect(letter?.errorMessage).toBe('€'.repeat(341));
       expect(Buffer.byteLength(letter?.errorMessage ?? '')).toBe(1023);
+      // The log lines cut it alike: the retries' and the dead letter's
+      const lines = harness.warnings.filter((line) => line.includes(`invocation ${letter?.requestId} `));
+      expect(lines.map((line) => line.replace(/€+/, (cut) => `<${cut.length} €>`))).toEqual([
+        expect.stringMatching(/ failed: <341 €>; retry 1 of 2 in /),
+        expect.stringMatching(/ failed: <341 €>; retry 2 of 2 in /),
+        expect.stringMatching(
+          / failed after 2 retries \(its maximumRetryAttempts, 2\): <341 €>; kept in DLQ /,
+        ),
+      ]);
     });
 
     it('cuts the ErrorMessage before a character of two UTF-16 units that its 1 KB would split', async () => {
