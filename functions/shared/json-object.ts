@@ -1,3 +1,4 @@
+// The zod schema of a JSON object taken as parsed, for the free-form members: a contract's schema, a subscription's filter.
 import { z } from 'zod';
 
 /**
