@@ -1,4 +1,4 @@
-// The zod schema of a JSON object taken as parsed, for the free-form members: a contract's schema, a subscription's filter.
+// The zod schema of a free-form JSON object taken as parsed: a contract's schema, a subscription's filter.
 import { z } from 'zod';
 
 /**
