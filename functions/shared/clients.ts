@@ -17,6 +17,16 @@ export function attemptsCutAfter(ms: number) {
   return { requestTimeout: ms, throwOnRequestTimeout: true } as const;
 }
 
+/**
+ * Each attempt of a registry call is cut after this in the functions that only read (authorizer, publish, deliver:
+ * REGISTRY_ACCESS in routes.ts). DynamoDB answers a GetItem or a Query in milliseconds, so an attempt with no answer
+ * after a second is on a hung connection, and is tried again rather than waited on until the function times out
+ * (the authorizer's 5 s made a 500 of a request a second attempt would have answered). Three attempts and their
+ * backoff fit in the authorizer's 5 s. The functions that write keep the SDK's wait: a cut write may have landed, and
+ * its retry would then be refused by its own condition.
+ */
+export const READ_ATTEMPT_TIMEOUT_MS = 1_000;
+
 export interface RegistryClientOptions {
   /** Cuts each attempt of a DynamoDB call after this many ms (see attemptsCutAfter). */
   readonly attemptTimeoutMs?: number;

@@ -1,0 +1,174 @@
+// The functions that only read the registry (authorizer, publish, deliver) when DynamoDB takes a connection and never
+// answers on it: each cuts that attempt and tries again on a new connection, rather than wait until the function
+// times out. Its own file: the functions' clients are made at import, here pointed at a proxy that can hold
+// connections unanswered in front of DynamoDB Local.
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { buildEnvelope } from '../../../contracts/envelope.js';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../../functions/routes.js';
+import { READ_ATTEMPT_TIMEOUT_MS } from '../../../functions/shared/clients.js';
+import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
+import { closeClients, freshRegistry, onboard, systemPrincipal, type TestRegistry } from './harness.js';
+
+/** A TCP proxy to DynamoDB Local that leaves the next `stall` connections it takes unanswered, as a hung one is. */
+class StallingProxy {
+  stall = 0;
+  readonly held: Socket[] = [];
+  /** Every socket open on either side, destroyed at close: a client's retry may still be connecting. */
+  readonly #open = new Set<Socket>();
+  readonly server: Server;
+
+  constructor(upstream: URL) {
+    this.server = createServer((socket) => {
+      this.#track(socket);
+      if (this.stall > 0) {
+        this.stall -= 1;
+        this.held.push(socket);
+        socket.resume();
+        return;
+      }
+      const onward = this.#track(connect(Number(upstream.port), upstream.hostname));
+      socket.pipe(onward).pipe(socket);
+      for (const [one, other] of [
+        [socket, onward],
+        [onward, socket],
+      ] as const) {
+        one.on('error', () => other.destroy());
+        one.on('close', () => other.destroy());
+      }
+    });
+  }
+
+  #track(socket: Socket): Socket {
+    this.#open.add(socket);
+    socket.on('close', () => this.#open.delete(socket));
+    return socket;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise((resolve) => this.server.close(resolve));
+    for (const socket of this.#open) socket.destroy();
+    await closed;
+  }
+}
+
+let test: TestRegistry;
+let proxy: StallingProxy;
+let handlers: LocalHandlers;
+let systemKey: string;
+
+/** Room for one attempt cut at READ_ATTEMPT_TIMEOUT_MS and the next, well short of any function's own timeout. */
+const TIME_GIVEN_MS = READ_ATTEMPT_TIMEOUT_MS * 3;
+
+beforeAll(async () => {
+  test = await freshRegistry();
+  systemKey = (await onboard(test.registry, 'tax', ['filing'])).apiKeys.filing as string;
+  const endpoint = process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT as string;
+  proxy = new StallingProxy(new URL(endpoint));
+  await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+  Object.assign(process.env, {
+    SHAREBUS_TABLE_NAME: test.tableName,
+    SHAREBUS_BUS_NAME: 'sharebus',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: proxy.url,
+    // Never reached: no event gets as far as the bus.
+    AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:9',
+  });
+  const [authorizer, publish, deliver] = await Promise.all([
+    import('../../../functions/authorizer/handler.js'),
+    import('../../../functions/publish/handler.js'),
+    import('../../../functions/deliver/handler.js'),
+  ]);
+  handlers = {
+    authorizer: authorizer.handler,
+    publish: publish.handler,
+    deliver: deliver.handler,
+  } as unknown as LocalHandlers;
+});
+
+afterAll(async () => {
+  await proxy.close();
+  closeClients();
+});
+
+beforeEach(() => {
+  proxy.stall = 0;
+  proxy.held.length = 0;
+});
+
+it("cuts attempts short enough that three and their backoff fit in the authorizer's timeout", () => {
+  expect(READ_ATTEMPT_TIMEOUT_MS * 3 + 500).toBeLessThan(FUNCTION_TIMEOUT_SECONDS.authorizer * 1000);
+});
+
+describe('a registry connection that never answers', () => {
+  it("costs the authorizer one cut attempt, and the key is still known, not a 500 at the function's timeout", async () => {
+    // Prepare: the authorizer's client has no connection yet, so its first is the one held
+    proxy.stall = 1;
+    // Act
+    const result = await invoke(
+      handlers,
+      'authorizer',
+      { headers: { authorization: `Bearer ${systemKey}` } },
+      { timeoutMs: TIME_GIVEN_MS },
+    );
+    // Assess
+    expect(proxy.held).toHaveLength(1);
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: { kind: 'system', departmentId: 'tax', systemId: 'filing' },
+    });
+  });
+
+  it('costs the publish function one cut attempt, and its answer is the contract lookup’s', async () => {
+    // Prepare
+    proxy.stall = 1;
+    const principal = systemPrincipal('tax', 'filing');
+    // Act
+    const answer = (await invoke(
+      handlers,
+      'publish',
+      {
+        routeKey: 'POST /events',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'tax.nothing.registered', data: {} }),
+        isBase64Encoded: false,
+        requestContext: { authorizer: { lambda: principal } },
+      },
+      { timeoutMs: TIME_GIVEN_MS },
+    )) as { statusCode: number; body: string };
+    // Assess
+    expect(proxy.held).toHaveLength(1);
+    expect({ status: answer.statusCode, code: JSON.parse(answer.body).code }).toEqual({
+      status: 422,
+      code: 'unknown_contract',
+    });
+  });
+
+  it('costs the deliver function one cut attempt, and it reads the subscription as gone', async () => {
+    // Prepare
+    proxy.stall = 1;
+    const event = buildEnvelope({
+      id: 'evt-hung',
+      source: 'tax',
+      type: 'tax.company.registered',
+      version: '1.0.0',
+      time: '2025-01-01T00:00:00.000Z',
+      data: { companyId: '42' },
+    });
+    // Act: no subscription has this id, so nothing is POSTed
+    const result = await invoke(
+      handlers,
+      'deliver',
+      { subscriptionId: 'sub-never-made', event },
+      { timeoutMs: TIME_GIVEN_MS },
+    );
+    // Assess
+    expect(proxy.held).toHaveLength(1);
+    expect(result).toBeUndefined();
+  });
+});
