@@ -59,6 +59,7 @@ describe('a restarted sharebus', () => {
     client.destroy();
     expect(await first.stop()).toBe(0);
     expect(statSync(join(dataDir, 'admin-key')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'demo-keys.json')).mode & 0o777).toBe(0o600);
 
     // Act
     const second = await startLocalSharebus(env, []);
