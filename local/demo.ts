@@ -5,6 +5,7 @@
 import { DEMO_CONTRACTS, DEMO_DEPARTMENTS, DEMO_SYSTEMS } from '../contracts/index.js';
 import { registerContract } from '../functions/contracts/contracts.js';
 import { createDepartment, createSystem } from '../functions/departments/departments.js';
+import { hashApiKey } from '../functions/shared/api-keys.js';
 import { ConflictError, SharebusError } from '../functions/shared/errors.js';
 import type { Registry } from '../functions/shared/registry/registry.js';
 import type { SchemaValidator } from '../functions/shared/schema-validator.js';
@@ -20,8 +21,10 @@ export type DemoKeys = Record<string, string>;
 
 /**
  * Seeds what is missing; a demo system that exists but whose key `knownKeys` lacks (created before a stop that came
- * before its key was kept, or by hand) is in `lost`. A demo contract the registry refuses (a type someone else registered first, or named after
- * another department) is skipped, said in `skipped`, so that a start does not fail for good on it.
+ * before its key was kept, or by hand), or holds one the registry does not know for it (kept for another table: the
+ * tables share the data directory's demo-keys.json), is in `lost`, and that key is not handed back. A demo contract
+ * the registry refuses (a type someone else registered first, or named after another department) is skipped, said in
+ * `skipped`, so that a start does not fail for good on it.
  */
 export async function seedDemo(
   ports: DemoSeedPorts,
@@ -44,7 +47,10 @@ export async function seedDemo(
     if (created) {
       keys[name] = created.apiKey;
       keep(keys);
-    } else if (keys[name] === undefined) lost.push(name);
+    } else if (!(await opens(ports.registry, keys[name], system))) {
+      delete keys[name];
+      lost.push(name);
+    }
   }
   for (const contract of DEMO_CONTRACTS) {
     const owner = DEMO_SYSTEMS.find((system) => system.departmentId === contract.owner);
@@ -71,4 +77,18 @@ async function ignoreConflict<T>(action: () => Promise<T>): Promise<T | undefine
     if (error instanceof ConflictError) return undefined;
     throw error;
   }
+}
+
+/** Whether `key` is the registry's key of `system`. */
+async function opens(
+  registry: Registry,
+  key: string | undefined,
+  system: { readonly departmentId: string; readonly id: string },
+): Promise<boolean> {
+  // demo-keys.json is edited by hand at times: a value that is no key is none.
+  if (typeof key !== 'string') return false;
+  const holder = await registry.findPrincipalByKeyHash(hashApiKey(key));
+  return (
+    holder?.kind === 'system' && holder.departmentId === system.departmentId && holder.systemId === system.id
+  );
 }

@@ -107,9 +107,9 @@ try {
   for (const skipped of bus.demoSkipped) lines.push(`  Demo contract not registered: ${skipped}`);
   if (bus.demoLost.length > 0) {
     lines.push(
-      `  Demo systems whose key is not known: ${bus.demoLost.join(', ')} (not in demo-keys.json: removed, or an`,
-      '  earlier start stopped before keeping them; keys are shown only once, so start with an empty',
-      '  SHAREBUS_DATA_DIR for a fresh demo catalogue)',
+      `  Demo systems whose key is not known: ${bus.demoLost.join(', ')} (not in demo-keys.json, or not`,
+      '  theirs in this table: removed, kept for another SHAREBUS_TABLE_NAME, or an earlier start stopped before',
+      '  keeping them; keys are shown only once, so start with an empty SHAREBUS_DATA_DIR for a fresh demo catalogue)',
     );
   }
   lines.push(...rulesRemovedLines(bus.rulesRemoved));

@@ -182,7 +182,7 @@ describe('npm start with a state directory, across starts', () => {
     try {
       // Assess
       expect(second.output()).toContain(
-        `Demo systems whose key is not known: ${lost} (not in demo-keys.json: removed, or an`,
+        `Demo systems whose key is not known: ${lost} (not in demo-keys.json, or not`,
       );
       expect(Object.keys(second.demoKeys).sort()).toEqual([...kept].sort());
     } finally {

@@ -152,4 +152,18 @@ describe('seedDemo', () => {
       await expect(seeded).rejects.toBe(down);
     },
   );
+
+  it('names a system whose kept key the registry does not know for it, rather than hand back that key', async () => {
+    // Prepare: keys kept for another registry (SHAREBUS_TABLE_NAME changed and changed back on one data directory)
+    const validator = new SchemaValidator();
+    const { registry } = await freshRegistry();
+    const other = await freshRegistry();
+    await seedDemo({ registry, validator, now }, {});
+    const { keys: otherKeys } = await seedDemo({ registry: other.registry, validator, now }, {});
+    // Act
+    const seeded = await seedDemo({ registry, validator, now }, otherKeys);
+    // Assess
+    expect(seeded.lost).toEqual(names);
+    expect(seeded.keys).toEqual({});
+  });
 });
