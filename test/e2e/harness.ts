@@ -27,6 +27,12 @@ export interface LocalSharebus {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The sharebus processes this file's tests started and have not stopped: stopped after them, should a test fail first. */
+const running = new Set<LocalSharebus>();
+afterAll(async () => {
+  await Promise.all([...running].map((bus) => bus.stop()));
+});
+
 export async function startLocalSharebus(
   env: Record<string, string> = {},
   args: string[] = ['--in-memory'],
@@ -80,7 +86,7 @@ export async function startLocalSharebus(
     demoKeys[match[1]!] = match[2]!;
   }
   const printedAdminKey = /Admin API key\s+(\S+)/.exec(output)?.[1];
-  return {
+  const bus: LocalSharebus = {
     apiUrl: field('HTTP API'),
     eventBridgeUrl: field('EventBridge'),
     dynamoDbUrl: field('DynamoDB Local'),
@@ -94,6 +100,7 @@ export async function startLocalSharebus(
       child.stderr?.destroy();
     },
     async stop(signal: NodeJS.Signals = 'SIGINT') {
+      running.delete(bus);
       if (child.exitCode !== null) return child.exitCode;
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -102,6 +109,8 @@ export async function startLocalSharebus(
       return code;
     },
   };
+  running.add(bus);
+  return bus;
 }
 
 export interface ApiAnswer {
