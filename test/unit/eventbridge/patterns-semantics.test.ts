@@ -90,6 +90,20 @@ describe('conditions on fields of one array of objects', () => {
     expect(results).toEqual([false, true]);
   });
 
+  it('applies the same-element rule to arrays directly inside arrays', () => {
+    // Prepare: event-ruler gives an array inside an array the outer element's place, as it does an object
+    // (Event.traverseArray); AWS's guide says nothing of arrays of arrays.
+    const pattern = { detail: { items: { sku: ['A-1'], qty: [{ numeric: ['>', 5] }] } } };
+    const apart = event({ items: [[{ sku: 'A-1' }], [{ qty: 9 }]] });
+    const together = event({ items: [[{ sku: 'A-1' }, { qty: 9 }], [{ sku: 'A-1', qty: 9 }]] });
+
+    // Act
+    const results = [matches(pattern, apart), matches(pattern, together)];
+
+    // Assess
+    expect(results).toEqual([false, true]);
+  });
+
   it('lets a field outside the array combine with any element', () => {
     // Prepare
     const mixed = { detail: { region: ['eu'], items: { sku: ['A-1'] } } };

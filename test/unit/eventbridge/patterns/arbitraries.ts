@@ -26,6 +26,14 @@ const STRINGS = [
   'SS',
   'É',
   'é',
+  // Case mappings that are not one unit to one unit, or not each other's inverse, and astral characters.
+  'İ',
+  'ı',
+  'ς',
+  'Σ',
+  '\u212a',
+  'ﬀ',
+  '𝒜',
 ];
 // Number spellings: same values written differently, and values beyond AWS's ±5e9 where spelling matters.
 const NUMBERS = [
@@ -41,8 +49,30 @@ const NUMBERS = [
   '6e9',
   '1.0000001',
   '-7.25',
+  // Edges: negative zero, the smallest double, the ends of AWS's range and its six decimals, a double whose
+  // shortest text differs from how it is written.
+  '-0',
+  '5e-324',
+  '4999999999.999999',
+  '1.0000004',
+  '1e21',
 ];
-const WILDCARDS = ['a*', '*b', 'a*c', '*', 'x\\*y', '*a*', '', 'ab', 'x\\\\*', '*.0.*', 'É*', '*"'];
+const WILDCARDS = [
+  'a*',
+  '*b',
+  'a*c',
+  '*',
+  'x\\*y',
+  '*a*',
+  '',
+  'ab',
+  'x\\\\*',
+  '*.0.*',
+  'É*',
+  '*"',
+  '*\\**',
+  'a*b*c',
+];
 // IPv6 ranges that share their top 52 bits (the index's key) and differ below, and addresses among them.
 const CIDRS = [
   '10.0.0.0/24',
@@ -52,6 +82,11 @@ const CIDRS = [
   '2001:db8::/32',
   '2001:db8:1:2::/64',
   '2001:db8:1:3::ff00/120',
+  // Odd prefix lengths, either side of the index's 52-bit IPv6 block, and the whole space.
+  '0.0.0.0/1',
+  '2001:db8::/51',
+  '2001:db8:1:2::/65',
+  '::/0',
 ];
 const PATHS = ['source', 'detail.a', 'detail.n', 'detail.arr.x', 'detail.arr.y', 'detail.d.e', '.a'];
 
@@ -104,6 +139,12 @@ export function eventText(v: Vocabulary): fc.Arbitrary<string> {
     { weight: 4, arbitrary: leaf },
     { weight: 1, arbitrary: fc.array(leaf, { maxLength: 3 }).map((items): Tree => ({ k: 'arr', items })) },
   );
+  // Where a pattern may ask for an object: nothing in it, which `exists` and anything-but see as no value.
+  const empty = fc.constantFrom<Tree>(
+    { k: 'arr', items: [] },
+    { k: 'obj', entries: [] },
+    { k: 'lit', v: 'null' },
+  );
   const obj = (parts: Record<string, fc.Arbitrary<Tree>>): fc.Arbitrary<Tree> =>
     fc.record(parts, { requiredKeys: [] }).map(
       (r): Tree => ({
@@ -112,13 +153,31 @@ export function eventText(v: Vocabulary): fc.Arbitrary<string> {
       }),
     );
   const element = obj({ x: leafOrList, y: leafOrList });
-  const arrayOfObjects = fc
-    .array(fc.oneof({ weight: 4, arbitrary: element }, { weight: 1, arbitrary: leaf }), { maxLength: 3 })
+  // Elements are objects, sometimes leaves, sometimes arrays of objects (each inner array its own elements).
+  const nested = fc
+    .array(element, { minLength: 1, maxLength: 2 })
     .map((items): Tree => ({ k: 'arr', items }));
+  const arrayOfObjects = fc.oneof(
+    {
+      weight: 8,
+      arbitrary: fc
+        .array(
+          fc.oneof(
+            { weight: 8, arbitrary: element },
+            { weight: 2, arbitrary: leaf },
+            { weight: 1, arbitrary: nested },
+          ),
+          { maxLength: 3 },
+        )
+        .map((items): Tree => ({ k: 'arr', items })),
+    },
+    { weight: 1, arbitrary: empty },
+  );
   // "d.e" as one dotted key and as nested keys are the same path to AWS.
   const dotted = fc.oneof(
     leafOrList.map((x) => ['d.e', x] as const),
     leafOrList.map((x) => ['d', { k: 'obj', entries: [['e', x]] } as Tree] as const),
+    empty.map((x) => ['d', x] as const),
   );
   return fc
     .tuple(
@@ -171,8 +230,11 @@ function matcher(v: Vocabulary): fc.Arbitrary<J> {
           fc.array(numVal, { minLength: 1, maxLength: 2 }),
           nonEmpty.map((s) => ({ prefix: s })),
           nonEmpty.map((s) => ({ suffix: s })),
+          fc.array(nonEmpty, { minLength: 1, maxLength: 2 }).map((s) => ({ prefix: s })),
+          fc.array(nonEmpty, { minLength: 1, maxLength: 2 }).map((s) => ({ suffix: s })),
           strVal.map((s) => ({ 'equals-ignore-case': [s] })),
           wildcardVal.map((w) => ({ wildcard: w })),
+          fc.array(wildcardVal, { minLength: 1, maxLength: 2 }).map((w) => ({ wildcard: w })),
         )
         .map((x) => ({ 'anything-but': x })),
     },
@@ -229,18 +291,41 @@ export function patternText(v: Vocabulary): fc.Arbitrary<string> {
   );
   const sometimes = <T>(arb: fc.Arbitrary<T>, weight: number): fc.Arbitrary<T | undefined> =>
     fc.oneof({ weight, arbitrary: arb }, { weight: 10 - weight, arbitrary: fc.constant(undefined) });
+  // Fields below "detail" and below "detail.arr", by their path from there, for a `$or` inside those objects.
+  const below = (prefix: string) => {
+    const paths = PATHS.filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length));
+    return fc.array(fieldAt(fc.constantFrom(...paths)), { minLength: 1, maxLength: 2 });
+  };
   return fc
     .tuple(
       fields,
       sometimes(fc.array(fields, { minLength: 2, maxLength: 3 }), 3),
       sometimes(fc.array(fields, { minLength: 2, maxLength: 2 }), 3),
+      sometimes(fc.array(below('detail.'), { minLength: 2, maxLength: 2 }), 2),
+      sometimes(fc.array(below('detail.arr.'), { minLength: 2, maxLength: 2 }), 5),
     )
-    .map(([base, or, nestedOr]) => {
+    .map(([base, or, nestedOr, detailOr, arrOr]) => {
       const pattern = conjunction(base);
       if (or !== undefined) {
         const branches = or.map(conjunction);
         if (nestedOr !== undefined) (branches[0] as { [key: string]: J }).$or = nestedOr.map(conjunction);
         pattern.$or = branches;
+      }
+      if (detailOr !== undefined) {
+        // {"detail": {..., "$or": [{"a": ...}, {"arr": {..., "$or": [{"x": ...}, {"y": ...}]}}]}}
+        const branches = detailOr.map(conjunction);
+        if (arrOr !== undefined) {
+          const last = branches[branches.length - 1] as { [key: string]: J };
+          const arr = last.arr;
+          const inner =
+            arr !== undefined && typeof arr === 'object' && arr !== null && !Array.isArray(arr) ? arr : {};
+          inner.$or = arrOr.map((f) => conjunction(f.map(([path, m]) => [path, m, false] as const)));
+          last.arr = inner;
+        }
+        const detail = pattern.detail;
+        if (detail !== undefined && typeof detail === 'object' && detail !== null && !Array.isArray(detail))
+          detail.$or = branches;
+        else pattern.detail = { $or: branches };
       }
       return JSON.stringify(pattern);
     });
