@@ -18,26 +18,30 @@ export function attemptsCutAfter(ms: number) {
 }
 
 /**
- * Each attempt of a registry call is cut after this in the functions that only read (authorizer, publish, deliver:
- * REGISTRY_ACCESS in routes.ts). DynamoDB answers a GetItem or a Query in milliseconds, so an attempt with no answer
- * after a second is on a hung connection, and is tried again rather than waited on until the function times out
- * (the authorizer's 5 s made a 500 of a request a second attempt would have answered). Three attempts and their
- * backoff fit in the authorizer's 5 s. The functions that write keep the SDK's wait: a cut write may have landed, and
- * its retry would then be refused by its own condition.
+ * In the functions that only read the registry (authorizer, publish, deliver: REGISTRY_ACCESS in routes.ts), an
+ * attempt whose connection has been silent this long is cut and tried again. DynamoDB answers a GetItem or a Query in
+ * milliseconds, so a second of silence is a hung connection, which was otherwise waited on until the function timed
+ * out (the authorizer's 5 s made a 500 of a request a second attempt would have answered). Three attempts and their
+ * backoff fit in the authorizer's 5 s. The time waiting for a connection does not count (a socket timeout, not a
+ * request timeout): locally up to 1,000 invocations share a client's 50 sockets, and a request timeout of 1 s failed
+ * deliveries that had only waited their turn (bench:api's fan-out, 2026-12-06). The functions that write keep the
+ * SDK's wait: a cut write may have landed, and its retry would then be refused by its own condition.
  */
-export const READ_ATTEMPT_TIMEOUT_MS = 1_000;
+export const READ_SILENCE_TIMEOUT_MS = 1_000;
 
 export interface RegistryClientOptions {
   /** Cuts each attempt of a DynamoDB call after this many ms (see attemptsCutAfter). */
   readonly attemptTimeoutMs?: number;
+  /** Cuts an attempt whose connection has been silent this many ms, the wait for a connection not counted. */
+  readonly silenceTimeoutMs?: number;
 }
 
 export function createRegistry(options: RegistryClientOptions = {}): DynamoDbRegistry {
-  const dynamoDb = new DynamoDBClient(
-    options.attemptTimeoutMs === undefined
-      ? {}
-      : { requestHandler: attemptsCutAfter(options.attemptTimeoutMs) },
-  );
+  const handler = {
+    ...(options.attemptTimeoutMs === undefined ? {} : attemptsCutAfter(options.attemptTimeoutMs)),
+    ...(options.silenceTimeoutMs === undefined ? {} : { socketTimeout: options.silenceTimeoutMs }),
+  };
+  const dynamoDb = new DynamoDBClient(Object.keys(handler).length === 0 ? {} : { requestHandler: handler });
   const client = DynamoDBDocumentClient.from(dynamoDb, {
     marshallOptions: { removeUndefinedValues: true },
   });

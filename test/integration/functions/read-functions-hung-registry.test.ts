@@ -5,7 +5,7 @@
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { buildEnvelope } from '../../../contracts/envelope.js';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../../functions/routes.js';
-import { READ_ATTEMPT_TIMEOUT_MS } from '../../../functions/shared/clients.js';
+import { READ_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { closeClients, freshRegistry, onboard, systemPrincipal, type TestRegistry } from './harness.js';
 
@@ -60,8 +60,8 @@ let proxy: StallingProxy;
 let handlers: LocalHandlers;
 let systemKey: string;
 
-/** Room for one attempt cut at READ_ATTEMPT_TIMEOUT_MS and the next, well short of any function's own timeout. */
-const TIME_GIVEN_MS = READ_ATTEMPT_TIMEOUT_MS * 3;
+/** Room for one attempt cut at READ_SILENCE_TIMEOUT_MS and the next, well short of any function's own timeout. */
+const TIME_GIVEN_MS = READ_SILENCE_TIMEOUT_MS * 3;
 
 beforeAll(async () => {
   test = await freshRegistry();
@@ -102,7 +102,7 @@ beforeEach(() => {
 });
 
 it("cuts attempts short enough that three and their backoff fit in the authorizer's timeout", () => {
-  expect(READ_ATTEMPT_TIMEOUT_MS * 3 + 500).toBeLessThan(FUNCTION_TIMEOUT_SECONDS.authorizer * 1000);
+  expect(READ_SILENCE_TIMEOUT_MS * 3 + 500).toBeLessThan(FUNCTION_TIMEOUT_SECONDS.authorizer * 1000);
 });
 
 describe('a registry connection that never answers', () => {
