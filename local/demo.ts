@@ -22,9 +22,9 @@ export type DemoKeys = Record<string, string>;
 /**
  * Seeds what is missing; a demo system that exists but whose key `knownKeys` lacks (created before a stop that came
  * before its key was kept, or by hand), or holds one the registry does not know for it (kept for another table: the
- * tables share the data directory's demo-keys.json), is in `lost`, and that key is not handed back. A demo contract
- * the registry refuses (a type someone else registered first, or named after another department) is skipped, said in
- * `skipped`, so that a start does not fail for good on it.
+ * tables share the data directory's demo-keys.json), is in `lost`, and that key is not handed back (though still
+ * kept). A demo contract the registry refuses (a type someone else registered first, or named after another
+ * department) is skipped, said in `skipped`, so that a start does not fail for good on it.
  */
 export async function seedDemo(
   ports: DemoSeedPorts,
@@ -47,10 +47,7 @@ export async function seedDemo(
     if (created) {
       keys[name] = created.apiKey;
       keep(keys);
-    } else if (!(await opens(ports.registry, keys[name], system))) {
-      delete keys[name];
-      lost.push(name);
-    }
+    } else if (!(await opens(ports.registry, keys[name], system))) lost.push(name);
   }
   for (const contract of DEMO_CONTRACTS) {
     const owner = DEMO_SYSTEMS.find((system) => system.departmentId === contract.owner);
@@ -67,7 +64,12 @@ export async function seedDemo(
       skipped.push(`${registration.type}: ${error.message}`);
     }
   }
-  return { keys, skipped, lost };
+  // A lost system's kept key is not handed back, but stays in what is kept: it may open the system in another table.
+  return {
+    keys: Object.fromEntries(Object.entries(keys).filter(([name]) => !lost.includes(name))),
+    skipped,
+    lost,
+  };
 }
 
 async function ignoreConflict<T>(action: () => Promise<T>): Promise<T | undefined> {

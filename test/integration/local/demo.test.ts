@@ -166,4 +166,27 @@ describe('seedDemo', () => {
     expect(seeded.lost).toEqual(names);
     expect(seeded.keys).toEqual({});
   });
+
+  it('keeps, while not handing it back, a kept key the registry does not know for its system, as it opens it in another table', async () => {
+    // Prepare: table X complete, its keys kept; table Y holds only the first demo system, whose key was never kept
+    const validator = new SchemaValidator();
+    const x = (await freshRegistry()).registry;
+    const y = (await freshRegistry()).registry;
+    const { keys: xKeys } = await seedDemo({ registry: x, validator, now }, {});
+    const stopped = new Error('stopped');
+    const firstOnY = await seedDemo({ registry: y, validator, now }, {}, () => {
+      throw stopped;
+    }).catch((error: unknown) => error);
+    let kept: DemoKeys = {};
+    const onY = await seedDemo({ registry: y, validator, now }, xKeys, (keys) => {
+      kept = { ...keys };
+    });
+    // Act: back on X with what the start on Y kept
+    const backOnX = await seedDemo({ registry: x, validator, now }, kept);
+    // Assess
+    expect(firstOnY).toBe(stopped);
+    expect(onY.lost).toEqual([names[0]]);
+    expect(onY.keys[names[0] as string]).toBeUndefined();
+    expect(backOnX.keys[names[0] as string]).toBe(xKeys[names[0] as string]);
+  });
 });
