@@ -19,13 +19,14 @@ export function attemptsCutAfter(ms: number) {
 
 /**
  * In the functions that only read the registry (authorizer, publish, deliver: REGISTRY_ACCESS in routes.ts), an
- * attempt whose connection has been silent this long is cut and tried again. DynamoDB answers a GetItem or a Query in
- * milliseconds, so a second of silence is a hung connection, which was otherwise waited on until the function timed
- * out (the authorizer's 5 s made a 500 of a request a second attempt would have answered). Three attempts and their
- * backoff fit in the authorizer's 5 s. The time waiting for a connection does not count (a socket timeout, not a
- * request timeout): locally up to 1,000 invocations share a client's 50 sockets, and a request timeout of 1 s failed
- * deliveries that had only waited their turn (bench:api's fan-out, 2026-12-06). The functions that write keep the
- * SDK's wait: a cut write may have landed, and its retry would then be refused by its own condition.
+ * attempt whose connection has been silent this long is cut and tried again. DynamoDB answers a GetItem or a Query
+ * in milliseconds, so a second of silence is a hung connection, which was otherwise waited on until the function
+ * timed out (the authorizer's 5 s made a 500 of a request a second attempt would have answered). The client's four
+ * attempts (DynamoDB's default) and their backoff fit in the authorizer's 5 s. The time waiting for a connection
+ * does not count (a socket timeout, not a request timeout): locally up to 1,000 invocations share a client's 50
+ * sockets, and a request timeout of 1 s failed deliveries that had only waited their turn (bench:api's fan-out,
+ * 2026-12-06). The functions that write keep the SDK's wait: a cut write may have landed, and its retry would then
+ * be refused by its own condition.
  */
 export const READ_SILENCE_TIMEOUT_MS = 1_000;
 

@@ -3,15 +3,25 @@
 // times out. Its own file: the functions' clients are made at import, here pointed at a proxy that can hold
 // connections unanswered in front of DynamoDB Local.
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildEnvelope } from '../../../contracts/envelope.js';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../../functions/routes.js';
 import { READ_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { closeClients, freshRegistry, onboard, systemPrincipal, type TestRegistry } from './harness.js';
 
-/** A TCP proxy to DynamoDB Local that leaves the next `stall` connections it takes unanswered, as a hung one is. */
+/** The pieces a slowed answer is sent in, each READ_SILENCE_TIMEOUT_MS / 5 after the last: never silent that long. */
+const SLOW_PIECES = 8;
+
+/**
+ * A TCP proxy to DynamoDB Local that leaves the next `stall` connections it takes unanswered, as a hung one is, and
+ * sends the next `slow` answers' first chunk in SLOW_PIECES pieces: older than READ_SILENCE_TIMEOUT_MS, never silent.
+ */
 class StallingProxy {
   stall = 0;
+  slow = 0;
+  /** The HTTP requests it has passed on: one per attempt. */
+  requests = 0;
   readonly held: Socket[] = [];
   /** Every socket open on either side, destroyed at close: a client's retry may still be connecting. */
   readonly #open = new Set<Socket>();
@@ -27,7 +37,20 @@ class StallingProxy {
         return;
       }
       const onward = this.#track(connect(Number(upstream.port), upstream.hostname));
-      socket.pipe(onward).pipe(socket);
+      socket.on('data', (chunk: Buffer) => {
+        this.requests += chunk.toString('latin1').match(/^POST \S+ HTTP\/1\.1\r$/gm)?.length ?? 0;
+      });
+      socket.pipe(onward);
+      onward.on('data', (chunk: Buffer) => {
+        if (this.slow === 0) {
+          socket.write(chunk);
+          return;
+        }
+        this.slow -= 1;
+        onward.pause();
+        void this.#slowly(socket, chunk).then(() => onward.resume());
+      });
+      onward.on('end', () => socket.end());
       for (const [one, other] of [
         [socket, onward],
         [onward, socket],
@@ -36,6 +59,14 @@ class StallingProxy {
         one.on('close', () => other.destroy());
       }
     });
+  }
+
+  async #slowly(socket: Socket, chunk: Buffer): Promise<void> {
+    const size = Math.ceil(chunk.length / SLOW_PIECES);
+    for (let at = 0; at < chunk.length && !socket.destroyed; at += size) {
+      await new Promise((resolve) => setTimeout(resolve, READ_SILENCE_TIMEOUT_MS / 5));
+      socket.write(chunk.subarray(at, at + size));
+    }
   }
 
   #track(socket: Socket): Socket {
@@ -98,11 +129,18 @@ afterAll(async () => {
 
 beforeEach(() => {
   proxy.stall = 0;
+  proxy.slow = 0;
   proxy.held.length = 0;
 });
 
-it("cuts attempts short enough that three and their backoff fit in the authorizer's timeout", () => {
-  expect(READ_SILENCE_TIMEOUT_MS * 3 + 500).toBeLessThan(FUNCTION_TIMEOUT_SECONDS.authorizer * 1000);
+it("cuts attempts short enough that all of a DynamoDB client's and their backoff fit in the authorizer's timeout", async () => {
+  // Prepare: the client's attempts as the functions' own read them (AWS_MAX_ATTEMPTS, else DynamoDB's 4)
+  const client = new DynamoDBClient({});
+  // Act
+  const attempts = await client.config.maxAttempts();
+  client.destroy();
+  // Assess: the standard strategy's backoff before the 4th attempt is at most 50 + 100 + 200 ms
+  expect(READ_SILENCE_TIMEOUT_MS * attempts + 500).toBeLessThan(FUNCTION_TIMEOUT_SECONDS.authorizer * 1000);
 });
 
 describe('a registry connection that never answers', () => {
@@ -170,5 +208,28 @@ describe('a registry connection that never answers', () => {
     // Assess
     expect(proxy.held).toHaveLength(1);
     expect(result).toBeUndefined();
+  });
+});
+
+describe('a registry connection that answers slowly, never silent for READ_SILENCE_TIMEOUT_MS', () => {
+  it('is waited on: the authorizer makes one attempt, though it lasts longer than READ_SILENCE_TIMEOUT_MS', async () => {
+    // Prepare: a key no earlier test used, so that the authorizer's cache does not answer (last in the file: the
+    // authorizer's first test needs a client with no connection yet)
+    const key = (await onboard(test.registry, 'customs', ['desk'])).apiKeys.desk as string;
+    proxy.slow = 1;
+    const before = proxy.requests;
+    // Act
+    const result = await invoke(
+      handlers,
+      'authorizer',
+      { headers: { authorization: `Bearer ${key}` } },
+      { timeoutMs: TIME_GIVEN_MS },
+    );
+    // Assess
+    expect(proxy.requests - before).toBe(1);
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: { kind: 'system', departmentId: 'customs', systemId: 'desk' },
+    });
   });
 });
