@@ -78,7 +78,11 @@ export async function startLocalSharebus(
   }
   const field = (label: string) => {
     const match = new RegExp(`${label}\\s+(http://\\S+)`).exec(output);
-    if (!match?.[1]) throw new Error(`no ${label} line in:\n${output}`);
+    if (!match?.[1]) {
+      // Ready but not as expected: stopped here, since it is not yet among those afterAll stops.
+      child.kill('SIGINT');
+      throw new Error(`no ${label} line in:\n${output}`);
+    }
     return match[1];
   };
   const demoKeys: Record<string, string> = {};
