@@ -188,13 +188,18 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     return harness;
   };
 
+  /** Stops `harness` (an attempt may still be running), no longer one for afterEach to close. */
+  const stop = async (harness: Harness): Promise<void> => {
+    await harness.close();
+    open.splice(open.indexOf(harness), 1);
+  };
+
   /**
    * Stops `harness` (an attempt may still be running) and starts again on its dataDir with every event in the retry
    * journal `ms` older, as a server down that long finds it.
    */
   const restartAfter = async (harness: Harness, ms: number): Promise<Harness> => {
-    await harness.close();
-    open.splice(open.indexOf(harness), 1);
+    await stop(harness);
     await rewriteJournal(join(dataDir, 'retries.jsonl'), (line, now) => {
       if (line.event) line.event.ingestedAt = now - ms;
     });
@@ -203,8 +208,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
 
   const restart = async (harness: Harness): Promise<Harness> => {
     await harness.eventBridge.idle();
-    await harness.close();
-    open.splice(open.indexOf(harness), 1);
+    await stop(harness);
     return start();
   };
 
@@ -224,8 +228,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       await first.client.send(new PutRuleCommand({ Name: name, EventPattern: '{"source":["x"]}' }));
     }
     await first.eventBridge.idle();
-    await first.close();
-    open.splice(open.indexOf(first), 1);
+    await stop(first);
     // Act
     const second = await startHarness({ dataDir, maxRulesPerBus: 2 });
     open.push(second);
@@ -249,8 +252,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       await first.client.send(new CreateEventBusCommand({ Name: `bus-${n}` }));
     }
     await first.eventBridge.idle();
-    await first.close();
-    open.splice(open.indexOf(first), 1);
+    await stop(first);
     await appendFile(
       join(dataDir, 'control-plane.jsonl'),
       `${JSON.stringify({ at: Date.now(), op: 'CreateEventBus', body: { Name: 'bus-old' } })}\n`,
@@ -497,8 +499,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       new TagResourceCommand({ ResourceARN: BUS_ARN, Tags: [{ Key: 'stage', Value: 'dev' }] }),
     );
     await first.eventBridge.idle();
-    await first.close();
-    open.splice(0);
+    await stop(first);
     // Act
     const second = await startHarness({ dataDir, accountId: '333333333333' });
     open.push(second);
@@ -546,10 +547,6 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       open.push(harness);
       return harness;
     };
-    const stop = async (harness: Harness): Promise<void> => {
-      await harness.close();
-      open.splice(open.indexOf(harness), 1);
-    };
     const first = await at(put);
     await first.client.send(new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1000 minutes)' }));
     await first.client.send(
@@ -577,8 +574,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       new PutTargetsCommand({ Rule: 'tick', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
     );
     await first.client.send(new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 minute)' }));
-    await first.close();
-    open.splice(open.indexOf(first), 1);
+    await stop(first);
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const calls: string[] = [];
@@ -608,8 +604,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
     // Act
     const second = await caught(() => startEventBridge({ dataDir, invokeLambda: async () => {} }));
-    await first.close();
-    open.splice(open.indexOf(first), 1);
+    await stop(first);
     const third = await start();
     // Assess
     expect(second).toBeInstanceOf(DataDirInUseError);
@@ -627,8 +622,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     try {
       // Act
       const taken = await start();
-      await taken.close();
-      open.splice(open.indexOf(taken), 1);
+      await stop(taken);
       const afterStop = await readFile(join(dataDir, '.lock'), 'utf8').catch(() => 'gone');
       await writeFile(join(dataDir, '.lock'), `${child.pid}\n`);
       const refused = await caught(() => startEventBridge({ dataDir, invokeLambda: async () => {} }));
@@ -715,11 +709,6 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       await waitFor(() => first.invocations.length === 1);
       await sleep(20);
       return first;
-    };
-
-    const stop = async (harness: Harness): Promise<void> => {
-      await harness.close();
-      open.splice(open.indexOf(harness), 1);
     };
 
     it('is delivered after the restart, the same event, and leaves no dead letter', async () => {
@@ -1183,8 +1172,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       new PutRuleCommand({ Name: 'kept', EventBusName: 'orders', EventPattern: '{"source":["a"]}' }),
     );
     await first.eventBridge.idle();
-    await first.close();
-    open.splice(0);
+    await stop(first);
     await appendFile(
       join(dataDir, 'control-plane.jsonl'),
       '{"at":1,"op":"Forget","body":{}}\n{"at":1,"op":"PutRule","body":{"Name":"tor',
@@ -1208,8 +1196,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const first = await start();
     await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
     await first.eventBridge.idle();
-    await first.close();
-    open.splice(0);
+    await stop(first);
     await appendFile(
       join(dataDir, 'control-plane.jsonl'),
       `${JSON.stringify({ at: Date.now(), op: 'RemovePermission', body: { EventBusName: 'orders', RemoveAllPermissions: true } })}\n`,
@@ -1230,8 +1217,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     // Prepare: a rule, then (as an earlier version logged them) its two targets in one PutTargets line.
     const first = await start();
     await first.client.send(new PutRuleCommand({ Name: 'placed', EventPattern: '{"source":["x"]}' }));
-    await first.close();
-    open.splice(0);
+    await stop(first);
     const deep = `${'['.repeat(600)}${']'.repeat(600)}`;
     const targets = [
       { Id: 'fifo-dlq', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: queueArn('dlq.fifo') } },
@@ -1271,8 +1257,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     // Prepare: a rule, then its deletion as an earlier version logged it (it read Force for managed rules only).
     const first = await start();
     await first.client.send(new PutRuleCommand({ Name: 'gone', EventPattern: '{"source":["x"]}' }));
-    await first.close();
-    open.splice(0);
+    await stop(first);
     await appendFile(
       join(dataDir, 'control-plane.jsonl'),
       `${JSON.stringify({ at: Date.now(), op: 'DeleteRule', body: { Name: 'gone', Force: 'yes' } })}\n`,
@@ -1314,8 +1299,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
   it('replays the permissions an earlier version logged that PutPermission now refuses', async () => {
     // Prepare: as an earlier version logged them, a policy naming another bus, then an unsupported condition.
     const first = await start();
-    await first.close();
-    open.splice(0);
+    await stop(first);
     const policy = {
       Version: '2012-10-17',
       Statement: [
@@ -1359,8 +1343,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     // Prepare: before 2026-12-03 PutPermission took any JSON object as a policy; the bus kept and showed it.
     const first = await start();
     await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
-    await first.close();
-    open.splice(0);
+    await stop(first);
     const bare = { Version: '2012-10-17', Id: 'old' };
     const lone = { Version: '2012-10-17', Statement: 'lone' };
     const lines = [
@@ -1671,8 +1654,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       const first = await start();
       await first.client.send(new CreateConnectionCommand(oauthConnection(tokens.url)));
       expect(await savedOnceAuthorizing()).toContain('"AUTHORIZING"');
-      await first.close();
-      open.splice(open.indexOf(first), 1);
+      await stop(first);
       // Act
       const second = await start();
       await second.eventBridge.idle();
@@ -1724,8 +1706,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     // Prepare
     const first = await start();
     await first.client.send(new CreateConnectionCommand(ORDERS_API));
-    await first.close();
-    open.splice(open.indexOf(first), 1);
+    await stop(first);
     await chmod(join(dataDir, 'connections.json'), 0o644);
     // Act
     await start();
@@ -1738,8 +1719,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const first = await start();
     await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
     await first.eventBridge.idle();
-    await first.close();
-    open.splice(0);
+    await stop(first);
     const index = join(dataDir, 'archives.json');
     const journal = join(dataDir, 'control-plane.jsonl');
     // Act
@@ -1787,8 +1767,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     };
     await putOrder(first.client, 1);
     await first.eventBridge.idle();
-    await first.close();
-    open.splice(0);
+    await stop(first);
     await appendFile(
       join(dataDir, 'queues.jsonl'),
       'null\n[]\n{"send": null}\n{"send": {"messageId": 7}}\n{"take": [1]}\n{"receive": 5}\n"text"\n',
@@ -1869,8 +1848,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     const { $metadata: _m, ...done } = await first.client.send(
       new DescribeReplayCommand({ ReplayName: 'done' }),
     );
-    await first.close();
-    open.splice(0);
+    await stop(first);
     // A crash mid-replay leaves it RUNNING in the index.
     const indexFile = join(dataDir, 'archives.json');
     const index = JSON.parse(await readFile(indexFile, 'utf8')) as {
@@ -1915,8 +1893,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       }),
     );
     await first.eventBridge.idle();
-    await first.close();
-    open.splice(0);
+    await stop(first);
     const indexFile = join(dataDir, 'archives.json');
     const index = JSON.parse(await readFile(indexFile, 'utf8')) as {
       replays: Array<Record<string, unknown>>;
