@@ -1722,6 +1722,16 @@ describe('embedded EventBridge: OAuth connections', () => {
     },
   });
 
+  /** Creates an OAuth connection with `oauth`, waits for its token request to end, and describes it. */
+  async function describedAfterCreating(
+    name: string,
+    oauth: Partial<CreateConnectionOAuthRequestParameters>,
+  ) {
+    await h.client.send(new CreateConnectionCommand(oauthInput(name, oauth)));
+    await h.eventBridge.idle();
+    return h.client.send(new DescribeConnectionCommand({ Name: name }));
+  }
+
   async function oauthConnection(name: string, on: Harness = h): Promise<string> {
     const out = await on.client.send(
       new CreateConnectionCommand(
@@ -2225,17 +2235,11 @@ describe('embedded EventBridge: OAuth connections', () => {
     // Prepare
     tokens = await startReceiver([401]);
     // Act
-    await h.client.send(
-      new CreateConnectionCommand(
-        oauthInput('oauth', {
-          OAuthHttpParameters: {
-            QueryStringParameters: [{ Key: 'api_token', Value: 'query-s3cret', IsValueSecret: true }],
-          },
-        }),
-      ),
-    );
-    await h.eventBridge.idle();
-    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'oauth' }));
+    const described = await describedAfterCreating('oauth', {
+      OAuthHttpParameters: {
+        QueryStringParameters: [{ Key: 'api_token', Value: 'query-s3cret', IsValueSecret: true }],
+      },
+    });
     // Assess
     expect(tokens.received.map((r) => r.url)).toEqual(['/oauth/token?api_token=query-s3cret']);
     expect([described.ConnectionState, described.StateReason]).toEqual([
@@ -2248,15 +2252,9 @@ describe('embedded EventBridge: OAuth connections', () => {
     // Prepare
     tokens = await startReceiver([401]);
     // Act
-    await h.client.send(
-      new CreateConnectionCommand(
-        oauthInput('long-path', {
-          AuthorizationEndpoint: `${tokens.url}/${'p'.repeat(600)}`,
-        }),
-      ),
-    );
-    await h.eventBridge.idle();
-    const described = await h.client.send(new DescribeConnectionCommand({ Name: 'long-path' }));
+    const described = await describedAfterCreating('long-path', {
+      AuthorizationEndpoint: `${tokens.url}/${'p'.repeat(600)}`,
+    });
     // Assess
     expect(described.ConnectionState).toBe('DEAUTHORIZED');
     expect(described.StateReason).toMatch(/^The OAuth token request failed: http:\/\/127\.0\.0\.1:\d+\/p+$/);
