@@ -9,6 +9,7 @@ import type { MessageAttribute, QueueStore, TargetOrigin } from './queue-store.j
 import { DROPPED_DELIVERIES } from './queue-store.js';
 import type { RetryJournal, SavedDelivery, SavedEvent } from './retry-journal.js';
 import type { RenderContext, TargetInputRenderer } from './target-input.js';
+import { ERROR_MESSAGE_BYTES, utf8Prefix } from './text.js';
 
 export interface RetryPolicy {
   readonly maximumRetryAttempts: number;
@@ -627,9 +628,12 @@ export const epochSeconds = (epochMs: number): number => epochMs / 1000;
 export const isoSeconds = (epochMs: number): string =>
   new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/** What a target threw, as its dead letter's ERROR_MESSAGE and log line give it: at most 1 KB. */
 function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return utf8Prefix(
+    error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    ERROR_MESSAGE_BYTES,
+  );
 }
 
 /** Why a delivery the last run did not finish, and did not see fail, was dead-lettered at the next start. */

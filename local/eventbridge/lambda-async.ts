@@ -15,6 +15,7 @@ import {
 } from './queue-store.js';
 import { RedriveMarks, type RedrivenLine } from './redrive-marks.js';
 import { isObject } from './request.js';
+import { ERROR_MESSAGE_BYTES, utf8Prefix } from './text.js';
 
 /** A function's settings for asynchronous invocation: its event invoke config and its DeadLetterConfig. */
 export interface AsyncInvokeConfig {
@@ -36,9 +37,6 @@ export const ASYNC_INVOKE_DEFAULTS = { maximumRetryAttempts: 2, maximumEventAgeI
  * first two attempts, and two minutes between the second and third attempts"), before delayScale.
  */
 const RETRY_DELAYS_MS = [60_000, 120_000] as const;
-
-/** Lambda truncates a dead letter's ErrorMessage to 1 KB. */
-const ERROR_MESSAGE_BYTES = 1024;
 
 /** An invocation Lambda accepted and has not finished: never changed, replaced at each retry. */
 interface Invocation {
@@ -277,7 +275,7 @@ export class AsyncInvocations {
     // (2026-12-06) a webhook's first two failures printed nothing, and the first line came minutes later, with the
     // dead letter (newcomer review).
     this.options.logger.warn(
-      `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${truncated(failure, ERROR_MESSAGE_BYTES)}; ` +
+      `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${utf8Prefix(failure, ERROR_MESSAGE_BYTES)}; ` +
         `retry ${retries + 1} of ${config.maximumRetryAttempts} in ${seconds(delay)}`,
     );
     this.#append({ retry: { requestId, retries, dueAt, failure } });
@@ -317,7 +315,7 @@ export class AsyncInvocations {
     const config = this.#config(functionArn);
     const deadLetterArn = config.deadLetterArn;
     // Cut as Lambda cuts the ErrorMessage attribute, and the log line alike.
-    const message = truncated(failure, ERROR_MESSAGE_BYTES);
+    const message = utf8Prefix(failure, ERROR_MESSAGE_BYTES);
     const attributes: Record<string, MessageAttribute> = {
       RequestID: { DataType: 'String', StringValue: requestId },
       // The HTTP status of an invocation that ran and failed: Lambda answers 200 with X-Amz-Function-Error.
@@ -486,17 +484,6 @@ function isInvocation(value: unknown): value is Invocation {
     (value.deliveryId === undefined || typeof value.deliveryId === 'string') &&
     (value.redriveOf === undefined || typeof value.redriveOf === 'string')
   );
-}
-
-/** `text` cut to at most `bytes` bytes of UTF-8, on a character's boundary. */
-function truncated(text: string, bytes: number): string {
-  if (Buffer.byteLength(text) <= bytes) return text;
-  let end = Math.min(text.length, bytes);
-  while (Buffer.byteLength(text.slice(0, end)) > bytes) end--;
-  // Not in the middle of a surrogate pair.
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return text.slice(0, end);
 }
 
 /** A delay for a log line: `60 s`, or `0.06 s` at delay scale 0.001. */

@@ -149,6 +149,26 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     ]);
   });
 
+  it("cuts what the target threw to 1 KB of UTF-8 in ERROR_MESSAGE and the log line, on a character's boundary", async () => {
+    // Prepare: "Error: " and 600 three-byte characters
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+    harness.lambda = async () => {
+      throw new Error('€'.repeat(600));
+    };
+    // Act
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    // Assess: the 7 bytes of "Error: " and 339 of them make 1,024 bytes
+    const kept = `Error: ${'€'.repeat(339)}`;
+    expect(Buffer.byteLength(kept)).toBe(1024);
+    const [message] = harness.eventBridge.queues.peek(DLQ);
+    expect(message?.attributes.ERROR_MESSAGE).toEqual({ DataType: 'String', StringValue: kept });
+    expect(harness.eventBridge.deadLetters.list()).toEqual([expect.objectContaining({ errorMessage: kept })]);
+    const [line, ...others] = harness.warnings.filter((warning) => warning.includes('not delivered to'));
+    expect(others).toEqual([]);
+    expect(line).toContain(`: ERROR_FROM_TARGET: ${kept}; kept in DLQ`);
+  });
+
   describe('a retry waiting (about a second) when its rule or target changes', () => {
     let slow: Harness;
     /** A server whose retries wait a real second, with one order put and its first attempt failed. */

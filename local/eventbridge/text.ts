@@ -1,0 +1,17 @@
+// Text helpers shared by the embedded EventBridge's delivery paths.
+
+/** `text` cut to at most `bytes` bytes of UTF-8, on a character's boundary (never half of a surrogate pair). */
+export function utf8Prefix(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  let end = Math.min(text.length, bytes);
+  while (Buffer.byteLength(text.slice(0, end)) > bytes) end--;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return text.slice(0, end);
+}
+
+/**
+ * The most of an error's text a dead letter keeps, in bytes of UTF-8: Lambda cuts its dead letters' ErrorMessage
+ * to 1 KB, and the embedded EventBridge cuts its own ERROR_MESSAGE alike (AWS does not document that one's length).
+ */
+export const ERROR_MESSAGE_BYTES = 1024;
