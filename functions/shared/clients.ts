@@ -25,8 +25,9 @@ export function attemptsCutAfter(ms: number) {
  * attempts (DynamoDB's default) and their backoff fit in the authorizer's 5 s. The time waiting for a connection
  * does not count (a socket timeout, not a request timeout): locally up to 1,000 invocations share a client's 50
  * sockets, and a request timeout of 1 s failed deliveries that had only waited their turn (bench:api's fan-out,
- * 2026-12-06). The functions that write keep the SDK's wait: a cut write may have landed, and its retry would then
- * be refused by its own condition.
+ * 2026-12-06). No connectionTimeout either, for the same reason: in this SDK (@smithy/node-http-handler's
+ * setConnectionTimeout) its timer starts with the request, before the agent hands it a socket. The functions that
+ * write keep the SDK's wait: a cut write may have landed, and its retry would then be refused by its own condition.
  */
 export const READ_SILENCE_TIMEOUT_MS = 1_000;
 
