@@ -128,7 +128,11 @@ type Undelivered = Pick<Job, 'event' | 'rule' | 'retries' | 'id'> & {
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 12 * 60_000;
 
-/** A failed delivery attempt, with the ERROR_CODE a dead letter carries and whether a retry may help. */
+/**
+ * A failed delivery attempt, with the ERROR_CODE a dead letter carries and whether a retry may help. Its message is
+ * cut to 1 KB of UTF-8 whoever makes it (a target's throw, an API destination's answer and path, a bus's refusal, a
+ * journal line an older version wrote): it is the ERROR_MESSAGE, the journal's text and the log line's.
+ */
 export class DeliveryFailureError extends Error {
   override name = 'DeliveryFailureError';
   /** The least wait before a retry the target asked for (HTTP Retry-After), in ms before delayScale. */
@@ -139,7 +143,7 @@ export class DeliveryFailureError extends Error {
     readonly retryable: boolean,
     options?: { cause?: unknown; retryAfterMs?: number },
   ) {
-    super(message, options);
+    super(utf8Prefix(message, ERROR_MESSAGE_BYTES), options);
     this.retryAfterMs = options?.retryAfterMs;
   }
 }
@@ -628,12 +632,9 @@ export const epochSeconds = (epochMs: number): number => epochMs / 1000;
 export const isoSeconds = (epochMs: number): string =>
   new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** What a target threw, as its dead letter's ERROR_MESSAGE and log line give it: at most 1 KB. */
+/** What a target threw, as its dead letter's ERROR_MESSAGE and log line give it (DeliveryFailureError cuts it). */
 function errorText(error: unknown): string {
-  return utf8Prefix(
-    error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    ERROR_MESSAGE_BYTES,
-  );
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** Why a delivery the last run did not finish, and did not see fail, was dead-lettered at the next start. */

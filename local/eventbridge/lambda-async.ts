@@ -254,8 +254,9 @@ export class AsyncInvocations {
       return;
     } catch (error) {
       // The error's message alone, as Lambda's dead letter gives it (recorded in AWS: "Test exception (this is
-      // intentional)" for `raise Exception("Test exception (this is intentional)")`).
-      failure = error instanceof Error ? error.message : String(error);
+      // intentional)" for `raise Exception("Test exception (this is intentional)")`), cut as Lambda cuts it there:
+      // so also in the log lines and the journal's retry line.
+      failure = utf8Prefix(error instanceof Error ? error.message : String(error), ERROR_MESSAGE_BYTES);
     }
     if (this.#stopped) return;
     const config = this.#config(invocation.functionArn);
@@ -275,7 +276,7 @@ export class AsyncInvocations {
     // (2026-12-06) a webhook's first two failures printed nothing, and the first line came minutes later, with the
     // dead letter (newcomer review).
     this.options.logger.warn(
-      `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${utf8Prefix(failure, ERROR_MESSAGE_BYTES)}; ` +
+      `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${failure}; ` +
         `retry ${retries + 1} of ${config.maximumRetryAttempts} in ${seconds(delay)}`,
     );
     this.#append({ retry: { requestId, retries, dueAt, failure } });
@@ -314,7 +315,7 @@ export class AsyncInvocations {
     const { functionArn, requestId, retries, payload } = invocation;
     const config = this.#config(functionArn);
     const deadLetterArn = config.deadLetterArn;
-    // Cut as Lambda cuts the ErrorMessage attribute, and the log line alike.
+    // Cut already, but not in a journal an older version wrote.
     const message = utf8Prefix(failure, ERROR_MESSAGE_BYTES);
     const attributes: Record<string, MessageAttribute> = {
       RequestID: { DataType: 'String', StringValue: requestId },

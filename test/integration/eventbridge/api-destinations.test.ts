@@ -1298,6 +1298,20 @@ describe('embedded EventBridge: calling API destinations', () => {
     ]);
   });
 
+  it("cuts the dead letter's message to 1 KB when a long path parameter makes it longer", async () => {
+    // Prepare: the order id goes into the path, which the message names
+    receiver = await startReceiver([{ status: 400, body: 'refused' }]);
+    await routeTo(h, await destination('/orders/*', await basicConnection(h)), {
+      HttpParameters: { PathParameterValues: ['$.detail.orderId'] },
+    });
+    // Act
+    await publish(h, { orderId: 'x'.repeat(3000) });
+    // Assess: the first 1,024 bytes (all one byte each) of what it would have said
+    expect(receiver.received).toHaveLength(1);
+    const whole = `POST ${receiver.url}/orders/${'x'.repeat(3000)} answered HTTP 400: refused`;
+    expect(h.eventBridge.deadLetters.list().map((d) => d.errorMessage)).toEqual([whole.slice(0, 1024)]);
+  });
+
   it('dead-letters an event whose API destination was made again under its name: the target names the old one', async () => {
     // Prepare
     receiver = await startReceiver();

@@ -150,17 +150,17 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
   });
 
   it("cuts what the target threw to 1 KB of UTF-8 in ERROR_MESSAGE and the log line, on a character's boundary", async () => {
-    // Prepare: "Error: " and 600 three-byte characters
+    // Prepare: "Error: a" and 600 three-byte characters, so that byte 1,024 falls inside one of them
     await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
     harness.lambda = async () => {
-      throw new Error('€'.repeat(600));
+      throw new Error(`a${'€'.repeat(600)}`);
     };
     // Act
     await putOrder(harness);
     await harness.eventBridge.idle();
-    // Assess: the 7 bytes of "Error: " and 339 of them make 1,024 bytes
-    const kept = `Error: ${'€'.repeat(339)}`;
-    expect(Buffer.byteLength(kept)).toBe(1024);
+    // Assess: the 8 bytes of "Error: a" and 338 of them make 1,022 bytes; a 339th would pass 1,024
+    const kept = `Error: a${'€'.repeat(338)}`;
+    expect(Buffer.byteLength(kept)).toBe(1022);
     const [message] = harness.eventBridge.queues.peek(DLQ);
     expect(message?.attributes.ERROR_MESSAGE).toEqual({ DataType: 'String', StringValue: kept });
     expect(harness.eventBridge.deadLetters.list()).toEqual([expect.objectContaining({ errorMessage: kept })]);

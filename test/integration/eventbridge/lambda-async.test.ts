@@ -56,10 +56,14 @@ async function ranToIdle(options: HarnessOptions): Promise<Harness> {
 }
 
 /** A run on `options` whose function failed the first attempt of one order, stopped before any retry. */
-async function failedOnceThenStopped(options: HarnessOptions, orderId = 1): Promise<Harness> {
+async function failedOnceThenStopped(
+  options: HarnessOptions,
+  orderId = 1,
+  message?: string,
+): Promise<Harness> {
   const first = await startHarness(options);
   await routeOrders(first, STRICT_TARGET);
-  failFirst(first);
+  failFirst(first, Number.POSITIVE_INFINITY, message);
   await putOrder(first, orderId);
   await waitFor(() => first.invocations.length === 1);
   await first.close();
@@ -371,6 +375,24 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       } finally {
         await second.close();
       }
+    });
+
+    it("keeps in its log's retry line the error cut to 1 KB, as the dead letter has it", async () => {
+      // Prepare: 600 three-byte characters
+      const options = { dataDir, delayScale: 0.025, asyncFunctions: { [LAMBDA_ARN]: {} } };
+      // Act
+      await failedOnceThenStopped(options, 12, '€'.repeat(600));
+      // Assess: 341 of them, 1,023 bytes
+      const lines = (await readFile(join(dataDir, 'lambda-invocations.jsonl'), 'utf8'))
+        .split('\n')
+        .filter(Boolean);
+      const failures = lines.flatMap((line) => {
+        const parsed: unknown = JSON.parse(line);
+        const retry =
+          typeof parsed === 'object' && parsed !== null && 'retry' in parsed ? parsed.retry : undefined;
+        return typeof retry === 'object' && retry !== null && 'failure' in retry ? [retry.failure] : [];
+      });
+      expect(failures).toEqual(['€'.repeat(341)]);
     });
 
     it.each([
