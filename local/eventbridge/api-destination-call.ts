@@ -11,6 +11,7 @@ import { gunzipSync, inflateSync, constants as zlibConstants } from 'node:zlib';
 import { DeliveryFailureError, type HttpParameters } from './delivery.js';
 import { InvalidJsonPathError, parseJsonPath, readJsonPath } from './json-path.js';
 import { isObject } from './request.js';
+import { unitsPrefix } from './text.js';
 
 /** A connection's header, query string or body parameters. */
 export type HttpParameterList = ReadonlyArray<{
@@ -214,7 +215,7 @@ export async function callEndpoint(call: Call, signal: AbortSignal, timeoutMs: n
   if (status >= 200 && status < 300) return { ok: true };
   const retryable = status === 401 || status === 407 || status === 409 || status === 429 || status >= 500;
   const retryAfter = retryAfterMs(headerValue(answer.headers['retry-after']));
-  const message = `${call.method} ${url.origin}${url.pathname} answered HTTP ${status}${text ? `: ${text.slice(0, 256)}` : ''}`;
+  const message = `${call.method} ${url.origin}${url.pathname} answered HTTP ${status}${text ? `: ${unitsPrefix(text, 256)}` : ''}`;
   return {
     ok: false,
     status,

@@ -4,6 +4,7 @@
 import { validationError } from './errors.js';
 import { InvalidJsonPathError, type PathSegment, parseJsonPath, readJsonPath } from './json-path.js';
 import { JSON_NUMBER, JsonTextError, jacksonLocation, parseJsonText } from './patterns/json-text.js';
+import { unitsPrefix } from './text.js';
 
 export interface InputTransformerConfig {
   readonly InputPathsMap?: Readonly<Record<string, string>>;
@@ -370,4 +371,4 @@ function minified(json: string): string {
   return out + json.slice(from);
 }
 
-const truncate = (text: string): string => (text.length > 200 ? `${text.slice(0, 200)}...` : text);
+const truncate = (text: string): string => (text.length > 200 ? `${unitsPrefix(text, 200)}...` : text);

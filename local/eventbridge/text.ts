@@ -10,6 +10,13 @@ export function utf8Prefix(text: string, bytes: number): string {
   return text.slice(0, end);
 }
 
+/** The first `units` UTF-16 code units of `text`, one fewer when the last would be half of a surrogate pair. */
+export function unitsPrefix(text: string, units: number): string {
+  if (text.length <= units) return text;
+  const last = text.charCodeAt(units - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? units - 1 : units);
+}
+
 /**
  * The most of an error's text a dead letter keeps, in bytes of UTF-8: Lambda cuts its dead letters' ErrorMessage
  * to 1 KB, and the embedded EventBridge cuts its own ERROR_MESSAGE alike (AWS does not document that one's length).

@@ -1298,6 +1298,18 @@ describe('embedded EventBridge: calling API destinations', () => {
     ]);
   });
 
+  it('shows 255 characters of an answer, not half of a surrogate pair, when the 256th would split one', async () => {
+    // Prepare
+    receiver = await startReceiver([{ status: 400, body: `${'e'.repeat(255)}😀${'e'.repeat(100)}` }]);
+    await routeTo(h, await destination('/events', await basicConnection(h)));
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(h.eventBridge.deadLetters.list().map((d) => d.errorMessage)).toEqual([
+      `POST ${receiver.url}/events answered HTTP 400: ${'e'.repeat(255)}`,
+    ]);
+  });
+
   it("cuts the dead letter's message to 1 KB when a long path parameter makes it longer", async () => {
     // Prepare: the order id goes into the path, which the message names
     receiver = await startReceiver([{ status: 400, body: 'refused' }]);

@@ -405,6 +405,17 @@ describe('rendering boundaries, continued', () => {
     });
   });
 
+  it('quotes 199 characters, not half of a surrogate pair, when the 200th would split one', () => {
+    // Act: the 200th code unit of what rendered is the first half of an emoji
+    const result = transform({ b: '$.detail.b' }, `{"a": <b>, "pad": "${'x'.repeat(182)}😀", <b>: 1}`);
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      errorCode: 'INVALID_JSON',
+      errorMessage: `InputTemplate of target t rendered invalid JSON: {"a": 1, "pad": "${'x'.repeat(182)}...`,
+    });
+  });
+
   it('delivers the event as it came, keys in their order, for the path $ and for <aws.events.event.json>', () => {
     // Act
     const whole = compileTargetInput({ Id: 't', InputPath: '$' })(context);
