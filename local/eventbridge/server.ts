@@ -22,6 +22,7 @@ import { isFunctionOrigin, type QueueMessage, QueueStore, type TargetOrigin } fr
 import { type JsonObject, page, parseBody } from './request.js';
 import { RetryJournal } from './retry-journal.js';
 import { Scheduler } from './schedule.js';
+import { unitsPrefix } from './text.js';
 
 export interface EmbeddedEventBridgeOptions {
   /** @default 0 (a free port) */
@@ -741,9 +742,8 @@ function listed(errors: readonly { field: string; message: string }[]): { field:
 
 function cut(text: string): string {
   if (text.length <= MOST_CHARS) return text;
-  // Not half a surrogate pair.
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(MOST_CHARS - 1)) ? MOST_CHARS - 1 : MOST_CHARS;
-  return `${text.slice(0, end)}... (${text.length - end} more characters)`;
+  const kept = unitsPrefix(text, MOST_CHARS);
+  return `${kept}... (${text.length - kept.length} more characters)`;
 }
 
 /**

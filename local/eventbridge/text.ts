@@ -1,13 +1,11 @@
-// Text helpers shared by the embedded EventBridge's delivery paths.
+// Cuts of text that never leave half a character, shared by the embedded EventBridge's modules.
 
 /** `text` cut to at most `bytes` bytes of UTF-8, on a character's boundary (never half of a surrogate pair). */
 export function utf8Prefix(text: string, bytes: number): string {
   if (Buffer.byteLength(text) <= bytes) return text;
   let end = Math.min(text.length, bytes);
   while (Buffer.byteLength(text.slice(0, end)) > bytes) end--;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return text.slice(0, end);
+  return unitsPrefix(text, end);
 }
 
 /** The first `units` UTF-16 code units of `text`, one fewer when the last would be half of a surrogate pair. */
