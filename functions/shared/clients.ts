@@ -18,18 +18,22 @@ export function attemptsCutAfter(ms: number) {
 }
 
 /**
- * In the functions that only read the registry (authorizer, publish, deliver: REGISTRY_ACCESS in routes.ts), an
- * attempt whose connection has been silent this long is cut and tried again. DynamoDB answers a GetItem or a Query
- * in milliseconds, so a second of silence is a hung connection, which was otherwise waited on until the function
- * timed out (the authorizer's 5 s made a 500 of a request a second attempt would have answered). The client's four
- * attempts (DynamoDB's default) and their backoff fit in the authorizer's 5 s. The time waiting for a connection
- * does not count (a socket timeout, not a request timeout): locally up to 1,000 invocations share a client's 50
- * sockets, and a request timeout of 1 s failed deliveries that had only waited their turn (bench:api's fan-out,
- * 2026-12-06). No connectionTimeout either, for the same reason: in this SDK (@smithy/node-http-handler's
- * setConnectionTimeout) its timer starts with the request, before the agent hands it a socket. The functions that
- * write keep the SDK's wait: a cut write may have landed, and its retry would then be refused by its own condition.
+ * In the functions that read or change the registry in answer to a request (authorizer, publish, deliver,
+ * departments, contracts, subscriptions), an attempt whose connection has been silent this long is cut and tried
+ * again. DynamoDB answers a GetItem, a Query or a transaction in milliseconds, so a second of silence is a hung
+ * connection, which was otherwise waited on until the function timed out (the authorizer's 5 s made a 500 of a
+ * request a second attempt would have answered). The client's four attempts (DynamoDB's default) and their backoff
+ * fit in the authorizer's 5 s. The time waiting for a connection does not count (a socket timeout, not a request
+ * timeout): locally up to 1,000 invocations share a client's 50 sockets, and a request timeout of 1 s failed
+ * deliveries that had only waited their turn (bench:api's fan-out, 2026-12-06). No connectionTimeout either, for the
+ * same reason: in this SDK (@smithy/node-http-handler's setConnectionTimeout) its timer starts with the request,
+ * before the agent hands it a socket. A write cut short may have landed, yet its retry is not refused by its own
+ * condition: every change is one TransactWriteItems, whose ClientRequestToken (DynamoDbRegistry's, or one the SDK
+ * makes when none is given) the SDK's retry sends again, and DynamoDB answers a token it has committed as success
+ * without writing again (TransactionInProgressException while the first still runs, which the SDK retries as
+ * throttling). The other write, the audit-day index's PutItem, has no condition.
  */
-export const READ_SILENCE_TIMEOUT_MS = 1_000;
+export const REGISTRY_SILENCE_TIMEOUT_MS = 1_000;
 
 export interface RegistryClientOptions {
   /** Cuts each attempt of a DynamoDB call after this many ms (see attemptsCutAfter). */

@@ -2,104 +2,27 @@
 // answers on it: each cuts that attempt and tries again on a new connection, rather than wait until the function
 // times out. Its own file: the functions' clients are made at import, here pointed at a proxy that can hold
 // connections unanswered in front of DynamoDB Local.
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildEnvelope } from '../../../contracts/envelope.js';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../../functions/routes.js';
-import { READ_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
+import { REGISTRY_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { closeClients, freshRegistry, onboard, systemPrincipal, type TestRegistry } from './harness.js';
-
-/** The pieces a slowed answer is sent in, each READ_SILENCE_TIMEOUT_MS / 5 after the last: never silent that long. */
-const SLOW_PIECES = 8;
-
-/**
- * A TCP proxy to DynamoDB Local that leaves the next `stall` connections it takes unanswered, as a hung one is, and
- * sends the next `slow` answers' first chunk in SLOW_PIECES pieces: older than READ_SILENCE_TIMEOUT_MS, never silent.
- */
-class StallingProxy {
-  stall = 0;
-  slow = 0;
-  /** The HTTP requests it has passed on: one per attempt. */
-  requests = 0;
-  readonly held: Socket[] = [];
-  /** Every socket open on either side, destroyed at close: a client's retry may still be connecting. */
-  readonly #open = new Set<Socket>();
-  readonly server: Server;
-
-  constructor(upstream: URL) {
-    this.server = createServer((socket) => {
-      this.#track(socket);
-      if (this.stall > 0) {
-        this.stall -= 1;
-        this.held.push(socket);
-        socket.resume();
-        return;
-      }
-      const onward = this.#track(connect(Number(upstream.port), upstream.hostname));
-      socket.on('data', (chunk: Buffer) => {
-        this.requests += chunk.toString('latin1').match(/^POST \S+ HTTP\/1\.1\r$/gm)?.length ?? 0;
-      });
-      socket.pipe(onward);
-      onward.on('data', (chunk: Buffer) => {
-        if (this.slow === 0) {
-          socket.write(chunk);
-          return;
-        }
-        this.slow -= 1;
-        onward.pause();
-        void this.#slowly(socket, chunk).then(() => onward.resume());
-      });
-      onward.on('end', () => socket.end());
-      for (const [one, other] of [
-        [socket, onward],
-        [onward, socket],
-      ] as const) {
-        one.on('error', () => other.destroy());
-        one.on('close', () => other.destroy());
-      }
-    });
-  }
-
-  async #slowly(socket: Socket, chunk: Buffer): Promise<void> {
-    const size = Math.ceil(chunk.length / SLOW_PIECES);
-    for (let at = 0; at < chunk.length && !socket.destroyed; at += size) {
-      await new Promise((resolve) => setTimeout(resolve, READ_SILENCE_TIMEOUT_MS / 5));
-      socket.write(chunk.subarray(at, at + size));
-    }
-  }
-
-  #track(socket: Socket): Socket {
-    this.#open.add(socket);
-    socket.on('close', () => this.#open.delete(socket));
-    return socket;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    const closed = new Promise((resolve) => this.server.close(resolve));
-    for (const socket of this.#open) socket.destroy();
-    await closed;
-  }
-}
+import { StallingProxy } from './stalling-proxy.js';
 
 let test: TestRegistry;
 let proxy: StallingProxy;
 let handlers: LocalHandlers;
 let systemKey: string;
 
-/** Room for one attempt cut at READ_SILENCE_TIMEOUT_MS and the next, well short of any function's own timeout. */
-const TIME_GIVEN_MS = READ_SILENCE_TIMEOUT_MS * 3;
+/** Room for one attempt cut at REGISTRY_SILENCE_TIMEOUT_MS and the next, well short of any function's own timeout. */
+const TIME_GIVEN_MS = REGISTRY_SILENCE_TIMEOUT_MS * 3;
 
 beforeAll(async () => {
   test = await freshRegistry();
   systemKey = (await onboard(test.registry, 'tax', ['filing'])).apiKeys.filing as string;
   const endpoint = process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT as string;
-  proxy = new StallingProxy(new URL(endpoint));
-  await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+  proxy = await new StallingProxy(new URL(endpoint)).listen();
   Object.assign(process.env, {
     SHAREBUS_TABLE_NAME: test.tableName,
     SHAREBUS_BUS_NAME: 'sharebus',
@@ -127,11 +50,7 @@ afterAll(async () => {
   closeClients();
 });
 
-beforeEach(() => {
-  proxy.stall = 0;
-  proxy.slow = 0;
-  proxy.held.length = 0;
-});
+beforeEach(() => proxy.reset());
 
 it("cuts attempts short enough that all of a DynamoDB client's and their backoff fit in the authorizer's timeout", async () => {
   // Prepare: the client's attempts as the functions' own read them (AWS_MAX_ATTEMPTS, else DynamoDB's 4)
@@ -140,7 +59,9 @@ it("cuts attempts short enough that all of a DynamoDB client's and their backoff
   const attempts = await client.config.maxAttempts();
   client.destroy();
   // Assess: the standard strategy's backoff before the 4th attempt is at most 50 + 100 + 200 ms
-  expect(READ_SILENCE_TIMEOUT_MS * attempts + 500).toBeLessThan(FUNCTION_TIMEOUT_SECONDS.authorizer * 1000);
+  expect(REGISTRY_SILENCE_TIMEOUT_MS * attempts + 500).toBeLessThan(
+    FUNCTION_TIMEOUT_SECONDS.authorizer * 1000,
+  );
 });
 
 describe('a registry connection that never answers', () => {
@@ -211,8 +132,8 @@ describe('a registry connection that never answers', () => {
   });
 });
 
-describe('a registry connection that answers slowly, never silent for READ_SILENCE_TIMEOUT_MS', () => {
-  it('is waited on: the authorizer makes one attempt, though it lasts longer than READ_SILENCE_TIMEOUT_MS', async () => {
+describe('a registry connection that answers slowly, never silent for REGISTRY_SILENCE_TIMEOUT_MS', () => {
+  it('is waited on: the authorizer makes one attempt, though it lasts longer than REGISTRY_SILENCE_TIMEOUT_MS', async () => {
     // Prepare: a key no earlier test used, so that the authorizer's cache does not answer (last in the file: the
     // authorizer's first test needs a client with no connection yet)
     const key = (await onboard(test.registry, 'customs', ['desk'])).apiKeys.desk as string;
