@@ -70,12 +70,22 @@ export class QuotaNotRetried extends StandardRetryStrategy {
 }
 
 /**
+ * In the rules client, an attempt whose connection has been silent this long is cut and tried again, rather than
+ * waited on until the subscriptions function times out (10 s). Every call it makes (PutRule, PutTargets,
+ * RemoveTargets, DeleteRule, ListRules) is safe to repeat, so a cut that was too eager costs a call made twice. Twice
+ * the registry's second, as the control plane does more per call than DynamoDB; three attempts of it fit in the
+ * function's timeout. Like the registry's, a socket timeout: the wait for a connection does not count.
+ */
+export const RULES_SILENCE_TIMEOUT_MS = 2_000;
+
+/**
  * The client for EventBridge's control plane: rules and targets. Its attempts are the client's own (AWS_MAX_ATTEMPTS,
  * the profile's max_attempts, else 3), read when a call is made; its retries are the standard ones.
  */
 export function createRulesClient(): EventBridgeClient {
   const client: EventBridgeClient = new EventBridgeClient({
     retryStrategy: new QuotaNotRetried(() => client.config.maxAttempts()),
+    requestHandler: { socketTimeout: RULES_SILENCE_TIMEOUT_MS },
   });
   return client;
 }

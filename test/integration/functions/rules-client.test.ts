@@ -1,10 +1,12 @@
 // The EventBridge client the functions manage rules with: EventBridge's quota refusal (LimitExceededException) is
-// final, and answered at once, while its rate refusal (ThrottlingException) is still tried again as the SDK does.
+// final, and answered at once, while its rate refusal (ThrottlingException) is still tried again as the SDK does; and
+// a connection that never answers is cut and the call tried again on another.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateEventBusCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
-import { createRulesClient } from '../../../functions/shared/clients.js';
+import { CreateEventBusCommand, DescribeRuleCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { createRulesClient, RULES_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
 import { type Harness, startHarness } from '../eventbridge/harness.js';
+import { StallingProxy } from './stalling-proxy.js';
 
 const SAVED = { ...process.env };
 let harness: Harness;
@@ -89,5 +91,32 @@ it('makes as many attempts as AWS_MAX_ATTEMPTS says, as any client of the SDK do
     delete process.env.AWS_MAX_ATTEMPTS;
     client.destroy();
     await throttling.close();
+  }
+});
+
+it('cuts an attempt whose connection stays silent and makes the rule on the next, before the function times out', async () => {
+  // Prepare: a bus of its own (the quota here is one rule a bus), behind a proxy that holds the first connection
+  await harness.client.send(new CreateEventBusCommand({ Name: 'hung' }));
+  const proxy = await new StallingProxy(new URL(harness.eventBridge.endpoint)).listen();
+  proxy.stall = 1;
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = proxy.url;
+  const client = createRulesClient();
+  try {
+    // Act
+    const made = await client.send(
+      new PutRuleCommand({ EventBusName: 'hung', Name: 'after-a-hang', EventPattern: '{"source":["x"]}' }),
+      // A client that waited on the silence would fail here, not hang the suite.
+      { abortSignal: AbortSignal.timeout(RULES_SILENCE_TIMEOUT_MS * 3) },
+    );
+    // Assess: one attempt held and cut, the second answered
+    expect(proxy.held).toHaveLength(1);
+    expect(made.$metadata.attempts).toBe(2);
+    const described = await harness.client.send(
+      new DescribeRuleCommand({ EventBusName: 'hung', Name: 'after-a-hang' }),
+    );
+    expect(described.Arn).toBe(made.RuleArn);
+  } finally {
+    client.destroy();
+    await proxy.close();
   }
 });

@@ -1,5 +1,6 @@
-// A TCP proxy in front of DynamoDB Local that can hang connections the way a broken network does, for the tests of
-// the functions' registry clients (read-functions-hung-registry, write-functions-hung-registry).
+// A TCP proxy that can hang connections the way a broken network does, for the tests of the functions' clients: in
+// front of DynamoDB Local (read-functions-hung-registry, write-functions-hung-registry) or the embedded EventBridge
+// (rules-client).
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { REGISTRY_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
 
@@ -10,8 +11,8 @@ const SLOW_PIECES = 8;
 const TRANSACTION = /^x-amz-target: DynamoDB_20120810\.TransactWriteItems\r$/im;
 
 /**
- * A TCP proxy to DynamoDB Local that:
- * - leaves the next `stall` connections it takes unanswered, as a hung one is: nothing reaches DynamoDB;
+ * A TCP proxy to `upstream` (DynamoDB Local, unless said otherwise) that:
+ * - leaves the next `stall` connections it takes unanswered, as a hung one is: nothing reaches the upstream;
  * - passes the next `loseAnswers` transactions on to DynamoDB, which commits them, and then keeps their answer from
  *   the client, whose connection goes silent: a write that landed, its answer lost on the way back;
  * - sends the next `slow` answers' first chunk in SLOW_PIECES pieces: older than REGISTRY_SILENCE_TIMEOUT_MS, never
