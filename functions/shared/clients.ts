@@ -18,20 +18,20 @@ export function attemptsCutAfter(ms: number) {
 }
 
 /**
- * In the functions that read or change the registry in answer to a request (authorizer, publish, deliver,
- * departments, contracts, subscriptions), an attempt whose connection has been silent this long is cut and tried
- * again. DynamoDB answers a GetItem, a Query or a transaction in milliseconds, so a second of silence is a hung
- * connection, which was otherwise waited on until the function timed out (the authorizer's 5 s made a 500 of a
- * request a second attempt would have answered). The client's four attempts (DynamoDB's default) and their backoff
- * fit in the authorizer's 5 s. The time waiting for a connection does not count (a socket timeout, not a request
- * timeout): locally up to 1,000 invocations share a client's 50 sockets, and a request timeout of 1 s failed
- * deliveries that had only waited their turn (bench:api's fan-out, 2026-12-06). No connectionTimeout either, for the
- * same reason: in this SDK (@smithy/node-http-handler's setConnectionTimeout) its timer starts with the request,
- * before the agent hands it a socket. A write cut short may have landed, yet its retry is not refused by its own
- * condition: every change is one TransactWriteItems, whose ClientRequestToken (DynamoDbRegistry's, or one the SDK
- * makes when none is given) the SDK's retry sends again, and DynamoDB answers a token it has committed as success
- * without writing again (TransactionInProgressException while the first still runs, which the SDK retries as
- * throttling). The other write, the audit-day index's PutItem, has no condition.
+ * In the functions that use the registry, retarget aside (authorizer, publish, deliver, departments, contracts,
+ * subscriptions), an attempt whose connection has been silent this long is cut and tried again. DynamoDB answers a
+ * GetItem, a Query or a transaction in milliseconds, so a second of silence is a hung connection, which was otherwise
+ * waited on until the function timed out (the authorizer's 5 s made a 500 of a request a second attempt would have
+ * answered). The client's four attempts (DynamoDB's default) and their backoff fit in the authorizer's 5 s. The time
+ * waiting for a connection does not count (a socket timeout, not a request timeout): locally up to 1,000 invocations
+ * share a client's 50 sockets, and a request timeout of 1 s failed deliveries that had only waited their turn
+ * (bench:api's fan-out, 2026-12-06). No connectionTimeout either, for the same reason: in this SDK
+ * (@smithy/node-http-handler's setConnectionTimeout) its timer starts with the request, before the agent hands it a
+ * socket. A write cut short may have landed, yet its retry is not refused by its own condition: every change is one
+ * TransactWriteItems, whose ClientRequestToken (DynamoDbRegistry's, or one the SDK makes when none is given) the SDK's
+ * retry sends again, and DynamoDB answers a token it has committed as success without writing again
+ * (TransactionInProgressException while the first still runs, which the SDK retries as throttling). The other write,
+ * the audit-day index's PutItem, has no condition.
  */
 export const REGISTRY_SILENCE_TIMEOUT_MS = 1_000;
 
@@ -55,16 +55,24 @@ export function createRegistry(options: RegistryClientOptions = {}): DynamoDbReg
 }
 
 /**
- * The SDK's standard retries, but not of EventBridge's LimitExceededException: that is a quota (rules per
- * bus, targets per rule, replays at once), not a rate, yet the SDK counts it as throttling and tries twice more with
- * throttling's backoff, so a subscription at a full bus waited some 3 s for the refusal no retry changes (SDK audit,
- * 2026-12-05). EventBridge's rate refusal is ThrottlingException, still retried.
+ * The SDK's standard retries, with two changes for EventBridge's control plane:
+ * - LimitExceededException is not retried: that is a quota (rules per bus, targets per rule, replays at once), not a
+ *   rate, yet the SDK counts it as throttling and tries twice more with throttling's backoff, so a subscription at a
+ *   full bus waited some 3 s for the refusal no retry changes (SDK audit, 2026-12-05). EventBridge's rate refusal is
+ *   ThrottlingException, still retried.
+ * - ConcurrentModificationException is retried, as a transient error: another change to the same rule was under way
+ *   (a deploy's retarget putting its target again, or this call's own attempt cut for silence and still running), and
+ *   the SDK, which does not know the error, handed it straight to the caller as a 500.
  */
-export class QuotaNotRetried extends StandardRetryStrategy {
+export class RulesClientRetries extends StandardRetryStrategy {
   override async refreshRetryTokenForRetry(
     ...[token, errorInfo]: Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>
   ): ReturnType<StandardRetryStrategy['refreshRetryTokenForRetry']> {
-    if (errorInfo.error?.name === 'LimitExceededException') throw new Error('a quota is not retried');
+    const name = errorInfo.error?.name;
+    if (name === 'LimitExceededException') throw new Error('a quota is not retried');
+    if (name === 'ConcurrentModificationException') {
+      return super.refreshRetryTokenForRetry(token, { ...errorInfo, errorType: 'TRANSIENT' });
+    }
     return super.refreshRetryTokenForRetry(token, errorInfo);
   }
 }
@@ -80,11 +88,12 @@ export const RULES_SILENCE_TIMEOUT_MS = 2_000;
 
 /**
  * The client for EventBridge's control plane: rules and targets. Its attempts are the client's own (AWS_MAX_ATTEMPTS,
- * the profile's max_attempts, else 3), read when a call is made; its retries are the standard ones.
+ * the profile's max_attempts, else 3), read when a call is made; its retries are the standard ones but for
+ * RulesClientRetries' two changes.
  */
 export function createRulesClient(): EventBridgeClient {
   const client: EventBridgeClient = new EventBridgeClient({
-    retryStrategy: new QuotaNotRetried(() => client.config.maxAttempts()),
+    retryStrategy: new RulesClientRetries(() => client.config.maxAttempts()),
     requestHandler: { socketTimeout: RULES_SILENCE_TIMEOUT_MS },
   });
   return client;

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateEventBusCommand, DescribeRuleCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../../functions/routes.js';
 import { createRulesClient, RULES_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
 import { type Harness, startHarness } from '../eventbridge/harness.js';
 import { StallingProxy } from './stalling-proxy.js';
@@ -29,15 +30,25 @@ afterAll(async () => {
 const rule = (name: string) =>
   new PutRuleCommand({ EventBusName: 'sharebus', Name: name, EventPattern: '{"source":["x"]}' });
 
-/** An EventBridge endpoint that throttles every call, as its control plane answers past its rate; the rules client's. */
-async function throttlingEndpoint() {
+/** An EventBridge endpoint that answers each call with the error `refusal(call)` names, or a made rule. */
+async function scriptedEndpoint(refusal: (call: number) => string | undefined) {
   let calls = 0;
   const server: Server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
       calls++;
-      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+      const type = refusal(calls);
+      response.writeHead(type === undefined ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(
+        JSON.stringify(
+          type === undefined
+            ? { RuleArn: 'arn:aws:events:us-east-1:111111111111:rule/sharebus/made' }
+            : {
+                __type: type,
+                message: type === 'ThrottlingException' ? 'Rate exceeded' : 'Concurrent modification',
+              },
+        ),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,6 +58,9 @@ async function throttlingEndpoint() {
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
+
+/** An EventBridge endpoint that throttles every call, as its control plane answers past its rate; the rules client's. */
+const throttlingEndpoint = () => scriptedEndpoint(() => 'ThrottlingException');
 
 it('hears a full bus refused once, not after the two retries the SDK gives throttling', async () => {
   // Prepare
@@ -119,4 +133,53 @@ it('cuts an attempt whose connection stays silent and makes the rule on the next
     client.destroy();
     await proxy.close();
   }
+});
+
+it('tries a call refused for a concurrent modification again, and hears the answer of the next attempt', async () => {
+  // Prepare: another change to the rule under way at the first attempt only
+  const endpoint = await scriptedEndpoint((call) =>
+    call === 1 ? 'ConcurrentModificationException' : undefined,
+  );
+  const client = createRulesClient();
+  try {
+    // Act
+    const made = await client.send(rule('modified'));
+    // Assess
+    expect(made).toMatchObject({
+      RuleArn: expect.stringContaining(':rule/sharebus/'),
+      $metadata: { attempts: 2 },
+    });
+    expect(endpoint.calls()).toBe(2);
+  } finally {
+    client.destroy();
+    await endpoint.close();
+  }
+});
+
+it('passes on a concurrent modification that outlasts the client’s three attempts', async () => {
+  // Prepare
+  const endpoint = await scriptedEndpoint(() => 'ConcurrentModificationException');
+  const client = createRulesClient();
+  try {
+    // Act
+    const refused = await client.send(rule('always-modified')).catch((error: unknown) => error);
+    // Assess
+    expect(refused).toMatchObject({ name: 'ConcurrentModificationException', $metadata: { attempts: 3 } });
+    expect(endpoint.calls()).toBe(3);
+  } finally {
+    client.destroy();
+    await endpoint.close();
+  }
+});
+
+it("cuts attempts short enough that the client's three, and their backoff, fit in the subscriptions function's timeout", async () => {
+  // Prepare: the client's attempts as the function's own read them (AWS_MAX_ATTEMPTS, else 3)
+  const client = createRulesClient();
+  // Act
+  const attempts = await client.config.maxAttempts();
+  client.destroy();
+  // Assess: the standard strategy's backoff before the 3rd attempt is at most 50 + 100 ms
+  expect(RULES_SILENCE_TIMEOUT_MS * attempts + 150).toBeLessThan(
+    FUNCTION_TIMEOUT_SECONDS.subscriptions * 1000,
+  );
 });
