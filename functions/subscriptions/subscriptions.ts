@@ -218,14 +218,16 @@ export async function createSubscription(
   } catch (error) {
     // The same subscription made at the same moment by another request: nothing of ours was stored.
     const refused = error instanceof RegistryDuplicateError;
-    // Any other failure may have come after the write took effect (its answer lost, or the SDK giving up on
-    // TransactionInProgressException while the first attempt commits): read it back. A stored subscription
-    // keeps its rule, and the request succeeded. Unsure (the read failed too), the rule stays: a rule without its
-    // subscription delivers nothing, a subscription without its rule would silently receive nothing.
+    // Any other failure may have come after the write took effect (its answer lost): read it back. A stored
+    // subscription keeps its rule, and the request succeeded. Unsure, the rule stays: a rule without its subscription
+    // delivers nothing, a subscription without its rule would silently receive nothing. Unsure is: the read failed
+    // too, or the SDK gave up on a write that may still commit after the read (TransactionInProgressException, or
+    // every attempt cut for silence), when not found proves nothing.
+    const outcomeUnknown = ['TransactionInProgressException', 'TimeoutError'].includes((error as Error).name);
     const stored = refused
       ? false
       : await ports.registry.getSubscription(id).then(
-          (found) => found !== undefined,
+          (found) => (found === undefined && outcomeUnknown ? undefined : found !== undefined),
           () => undefined,
         );
     if (stored === true) {

@@ -473,6 +473,32 @@ describe('createSubscription', () => {
     expect(await ruleNames()).toEqual([expect.stringMatching(/^sharebus-sub-/)]);
   });
 
+  // Review, 2026-12-06: the SDK may give up on a transaction DynamoDB is still running, which then commits after the
+  // read back found nothing; deleting the rule then left a stored subscription that received nothing.
+  it.each(['TransactionInProgressException', 'TimeoutError'])(
+    'keeps the rule and passes the failure on when the write ends in %s and the read after it finds nothing',
+    async (name) => {
+      // Prepare
+      const failure = Object.assign(new Error(`simulated ${name}`), { name });
+      class UndecidedRegistry extends DynamoDbRegistry {
+        override async createSubscription(): Promise<void> {
+          throw failure;
+        }
+      }
+      const registry = new UndecidedRegistry({ client: test.documentClient, tableName: test.tableName });
+      const { ports, ruleNames } = await setUp({ registry });
+      // Act
+      const error = await caught(() =>
+        createSubscription(ports, benefits, { type: TYPE, endpoint: { url: HOOK } }),
+      );
+      // Assess
+      expect(error).toBe(failure);
+      expect(await ruleNames()).toEqual([expect.stringMatching(/^sharebus-sub-/)]);
+      const stored = await registry.listSubscriptions('welfare');
+      expect(stored.filter((s) => s.endpoint.url === HOOK)).toEqual([]);
+    },
+  );
+
   it('answers 503 rules_quota_reached when the bus holds as many rules as its quota allows, leaving nothing', async () => {
     // Prepare: a bus filled to AWS's default quota of 300 rules
     const { busName, ports } = await setUp();

@@ -3,12 +3,17 @@
 // when the write had landed and only its answer was lost, the retry is answered as the change it was (DynamoDB keeps
 // the transaction's ClientRequestToken), not refused by the change's own condition as a conflict. Its own file: the
 // functions' clients are made at import, here pointed at a proxy that can hold connections in front of DynamoDB Local.
+
 import { CreateEventBusCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
+import { registerContract } from '../../../functions/contracts/contracts.js';
 import { REGISTRY_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
+import { logger } from '../../../functions/shared/logger.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
+import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { type Harness, LAMBDA_ARN, startHarness } from '../eventbridge/harness.js';
-import { admin, closeClients, freshRegistry, onboard, type TestRegistry } from './harness.js';
+import { admin, clockAt, closeClients, freshRegistry, onboard, type TestRegistry } from './harness.js';
 import { StallingProxy } from './stalling-proxy.js';
 
 let test: TestRegistry;
@@ -22,11 +27,24 @@ let benefits: Principal;
 const TIME_GIVEN_MS = REGISTRY_SILENCE_TIMEOUT_MS * 3;
 const BUS = 'sharebus';
 const TYPE = 'tax.company.registered';
+/** The contract subscribed to, registered before the tests: the subscriptions test does not rest on the contracts one. */
+const SUBSCRIBED = 'tax.company.audited';
 
 beforeAll(async () => {
   test = await freshRegistry();
   filing = (await onboard(test.registry, 'tax', ['filing'])).principals.filing as Principal;
   benefits = (await onboard(test.registry, 'welfare', ['benefits'])).principals.benefits as Principal;
+  await registerContract(
+    { registry: test.registry, validator: new SchemaValidator(), now: clockAt('2025-01-01T00:00:00.000Z') },
+    filing,
+    {
+      type: SUBSCRIBED,
+      version: '1.0.0',
+      description: 'audited',
+      sharing: 'open',
+      schema: { type: 'object' },
+    },
+  );
   harness = await startHarness();
   await harness.client.send(new CreateEventBusCommand({ Name: BUS }));
   proxy = await new StallingProxy(new URL(process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT as string)).listen();
@@ -40,11 +58,10 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: proxy.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: harness.eventBridge.endpoint,
   });
-  const [departments, contracts, subscriptions] = await Promise.all([
-    import('../../../functions/departments/handler.js'),
-    import('../../../functions/contracts/handler.js'),
-    import('../../../functions/subscriptions/handler.js'),
-  ]);
+  // One at a time: jest's ESM loader fails imports made side by side of modules a test file imports already.
+  const departments = await import('../../../functions/departments/handler.js');
+  const contracts = await import('../../../functions/contracts/handler.js');
+  const subscriptions = await import('../../../functions/subscriptions/handler.js');
   handlers = {
     departments: departments.handler,
     contracts: contracts.handler,
@@ -138,12 +155,14 @@ describe('a transaction that committed, its answer lost on the way back', () => 
   });
 
   it('is answered 201 by the subscriptions function, with one subscription and one rule', async () => {
-    // Prepare: the contract the previous test registered
+    // Prepare
     proxy.loseAnswers = 1;
     const before = proxy.transactions;
+    // The function's read-back of a failed write would answer 201 too: the write itself must have succeeded.
+    const warned = jest.spyOn(logger, 'warn');
     // Act
     const answer = await call('subscriptions', 'POST /subscriptions', benefits, {
-      type: TYPE,
+      type: SUBSCRIBED,
       endpoint: { url: 'https://receiver.example.org/hook' },
     });
     // Assess
@@ -152,12 +171,14 @@ describe('a transaction that committed, its answer lost on the way back', () => 
     expect(proxy.transactions - before).toBe(2);
     expect(answer).toMatchObject({
       status: 201,
-      body: { type: TYPE, department: 'welfare', system: 'benefits' },
+      body: { type: SUBSCRIBED, department: 'welfare', system: 'benefits' },
     });
     const stored = await test.registry.listSubscriptions('welfare');
     expect(stored.map((s) => s.id)).toEqual([answer.body.id]);
     expect(await auditOf(`subscription:${answer.body.id as string}`)).toHaveLength(1);
     const rules = await harness.client.send(new ListRulesCommand({ EventBusName: BUS }));
     expect(rules.Rules?.map((r) => r.Name)).toEqual([stored[0]?.ruleName]);
+    expect(warned).not.toHaveBeenCalled();
+    warned.mockRestore();
   });
 });
