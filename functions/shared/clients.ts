@@ -30,7 +30,7 @@ export function attemptsCutAfter(ms: number) {
  * socket. A write cut short may have landed, yet its retry is not refused by its own condition: every change is one
  * TransactWriteItems, whose ClientRequestToken (DynamoDbRegistry's, or one the SDK makes when none is given) the SDK's
  * retry sends again, and DynamoDB answers a token it has committed as success without writing again
- * (TransactionInProgressException while the first still runs, which the SDK retries as throttling). The other write,
+ * (or TransactionInProgressException while the first still runs, which the SDK retries as throttling). The other write,
  * the audit-day index's PutItem, has no condition.
  */
 export const REGISTRY_SILENCE_TIMEOUT_MS = 1_000;
