@@ -3,13 +3,12 @@
 // settings come from the request's properties, not from the environment, so that a rollback, which sends the old
 // properties, puts the old settings back. Delete does nothing: the rules are the subscriptions', and go with them.
 // Not behind the API; the local runtime needs no such step, since every start puts all rules and targets again.
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DELIVERY_RETRY_BOUNDS } from '../routes.js';
 import { EventBridgeBus } from '../shared/bus.js';
-import { attemptsCutAfter, createRegistry } from '../shared/clients.js';
+import { createRegistry, createRetargetClient } from '../shared/clients.js';
 import { lambdaContextLogs, logger } from '../shared/logger.js';
 import { type CustomResourceAnswer, CustomResourceRequest, sendAnswer } from './custom-resource.js';
 import { describeRetarget, retargetComplete, retargetSubscriptions } from './retarget.js';
@@ -41,13 +40,7 @@ export const ANSWER_MARGIN_MS = 90_000;
 const ATTEMPT_TIMEOUT_MS = 5_000;
 
 const registry = createRegistry({ attemptTimeoutMs: ATTEMPT_TIMEOUT_MS });
-// Many control-plane calls in a row: adaptive retries slow down when EventBridge throttles, rather than give up;
-// each attempt is cut, so that a call cannot hold the answer past the function's timeout.
-const client = new EventBridgeClient({
-  retryMode: 'adaptive',
-  maxAttempts: 4,
-  requestHandler: attemptsCutAfter(ATTEMPT_TIMEOUT_MS),
-});
+const client = createRetargetClient(ATTEMPT_TIMEOUT_MS);
 
 export const handler = middy<unknown, void>()
   .use(lambdaContextLogs())

@@ -4,7 +4,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StandardRetryStrategy } from '@smithy/core/retry';
+import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import { EventBridgeBus } from './bus.js';
 import { ENV, optionalEnv, requireEnv } from './config.js';
 import { DynamoDbRegistry } from './registry/dynamodb-registry.js';
@@ -68,13 +68,27 @@ export class RulesClientRetries extends StandardRetryStrategy {
   override async refreshRetryTokenForRetry(
     ...[token, errorInfo]: Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>
   ): ReturnType<StandardRetryStrategy['refreshRetryTokenForRetry']> {
-    const name = errorInfo.error?.name;
-    if (name === 'LimitExceededException') throw new Error('a quota is not retried');
-    if (name === 'ConcurrentModificationException') {
-      return super.refreshRetryTokenForRetry(token, { ...errorInfo, errorType: 'TRANSIENT' });
-    }
-    return super.refreshRetryTokenForRetry(token, errorInfo);
+    return super.refreshRetryTokenForRetry(token, asRulesClientRetries(errorInfo));
   }
+}
+
+/** RulesClientRetries' two changes over the SDK's adaptive retries, which slow down when EventBridge throttles. */
+export class AdaptiveRulesClientRetries extends AdaptiveRetryStrategy {
+  override async refreshRetryTokenForRetry(
+    ...[token, errorInfo]: Parameters<AdaptiveRetryStrategy['refreshRetryTokenForRetry']>
+  ): ReturnType<AdaptiveRetryStrategy['refreshRetryTokenForRetry']> {
+    return super.refreshRetryTokenForRetry(token, asRulesClientRetries(errorInfo));
+  }
+}
+
+type RetryErrorInfo = Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>[1];
+
+/** The error as RulesClientRetries weighs it: a quota ends the call, a concurrent modification is transient. */
+function asRulesClientRetries(errorInfo: RetryErrorInfo): RetryErrorInfo {
+  const name = errorInfo.error?.name;
+  if (name === 'LimitExceededException') throw new Error('a quota is not retried');
+  if (name === 'ConcurrentModificationException') return { ...errorInfo, errorType: 'TRANSIENT' };
+  return errorInfo;
 }
 
 /**
@@ -97,6 +111,19 @@ export function createRulesClient(): EventBridgeClient {
     requestHandler: { socketTimeout: RULES_SILENCE_TIMEOUT_MS },
   });
   return client;
+}
+
+/**
+ * The retarget function's EventBridge client: many control-plane calls in a row, so adaptive retries, which slow down
+ * when EventBridge throttles rather than give up, four attempts, with RulesClientRetries' two changes (a deploy's
+ * retarget meets a subscription being made or deleted as a ConcurrentModificationException). Each attempt is cut
+ * after `attemptTimeoutMs`, so that a call cannot hold the answer past the function's timeout.
+ */
+export function createRetargetClient(attemptTimeoutMs: number): EventBridgeClient {
+  return new EventBridgeClient({
+    retryStrategy: new AdaptiveRulesClientRetries(4),
+    requestHandler: attemptsCutAfter(attemptTimeoutMs),
+  });
 }
 
 export function createBus(): EventBridgeBus {

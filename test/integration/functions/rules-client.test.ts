@@ -1,11 +1,17 @@
 // The EventBridge client the functions manage rules with: EventBridge's quota refusal (LimitExceededException) is
 // final, and answered at once, while its rate refusal (ThrottlingException) is still tried again as the SDK does; and
-// a connection that never answers is cut and the call tried again on another.
+// a connection that never answers is cut and the call tried again on another. The retarget function's client, adaptive,
+// tries a concurrent modification again too.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateEventBusCommand, DescribeRuleCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { AdaptiveRetryStrategy } from '@smithy/core/retry';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../../functions/routes.js';
-import { createRulesClient, RULES_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
+import {
+  createRetargetClient,
+  createRulesClient,
+  RULES_SILENCE_TIMEOUT_MS,
+} from '../../../functions/shared/clients.js';
 import { type Harness, startHarness } from '../eventbridge/harness.js';
 import { StallingProxy } from './stalling-proxy.js';
 
@@ -153,6 +159,36 @@ it('tries a call refused for a concurrent modification again, and hears the answ
       $metadata: { attempts: 2 },
     });
     expect(endpoint.calls()).toBe(2);
+  } finally {
+    client.destroy();
+    await endpoint.close();
+  }
+});
+
+it.each([
+  [
+    'tries a concurrent modification again and hears the next answer',
+    1,
+    { RuleArn: expect.stringContaining(':rule/sharebus/'), $metadata: { attempts: 2 } },
+  ],
+  [
+    'passes a concurrent modification at every one of its four attempts on',
+    4,
+    { name: 'ConcurrentModificationException', $metadata: { attempts: 4 } },
+  ],
+])('the retarget function’s client, adaptive, %s', async (_, refused, outcome) => {
+  // Prepare: a deploy's retarget meeting a subscription being made or deleted at the same rule
+  const endpoint = await scriptedEndpoint((call) =>
+    call <= refused ? 'ConcurrentModificationException' : undefined,
+  );
+  const client = createRetargetClient(RULES_SILENCE_TIMEOUT_MS);
+  try {
+    // Act
+    const answer = await client.send(rule('retargeted')).catch((error: unknown) => error);
+    // Assess
+    expect(answer).toMatchObject(outcome);
+    expect(endpoint.calls()).toBe(outcome.$metadata.attempts);
+    expect(await client.config.retryStrategy()).toBeInstanceOf(AdaptiveRetryStrategy);
   } finally {
     client.destroy();
     await endpoint.close();
