@@ -30,6 +30,7 @@ import {
   page,
   RequestReader,
 } from './request.js';
+import { unitsPrefix } from './text.js';
 
 /** AWS's default quotas: 3,000 connections and 3,000 API destinations per account and region. */
 export const MAX_CONNECTIONS = 3_000;
@@ -431,11 +432,11 @@ export class ConnectionStore {
         this.#changeState(connection, () => {
           connection.state = 'DEAUTHORIZED';
           // ConnectionStateReason holds at most 512 characters in AWS's model; the endpoint's words could be more.
-          connection.stateReason =
-            `The OAuth token request failed: ${error instanceof Error ? error.message : String(error)}`.slice(
-              0,
-              512,
-            );
+          // Cut on a character's boundary, should they ever hold more than ASCII (today they cannot).
+          connection.stateReason = unitsPrefix(
+            `The OAuth token request failed: ${error instanceof Error ? error.message : String(error)}`,
+            512,
+          );
         });
         this.options.logger.warn(`[eventbridge] connection ${connection.name}: ${connection.stateReason}`);
       }
