@@ -1,0 +1,58 @@
+// The embedded EventBridge's cuts of text (a connection's StateReason, a dead letter's error, an endpoint's answer in
+// a message): never longer than asked, never half of a character, and the text itself when it already fits.
+import fc from 'fast-check';
+import { unitsPrefix, utf8Prefix } from '../../../local/eventbridge/text.js';
+
+const HIGH_SURROGATE_LAST = /[\uD800-\uDBFF]$/;
+
+describe('unitsPrefix', () => {
+  it.each([
+    ['ASCII, cut exactly', 'abcdef', 4, 'abcd'],
+    ['a pair that would be split, left out whole', 'ab😀c', 3, 'ab'],
+    ['a pair that ends at the cut, kept', 'ab😀c', 4, 'ab😀'],
+    ['a text that fits, unchanged', 'ab😀', 8, 'ab😀'],
+  ])('%s', (_, text, units, expected) => {
+    expect(unitsPrefix(text, units)).toBe(expected);
+  });
+
+  it('keeps the most whole characters that fit, for any text and length', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.nat(90), (text, units) => {
+        const cut = unitsPrefix(text, units);
+        expect(text.startsWith(cut)).toBe(true);
+        expect(cut.length).toBeLessThanOrEqual(units);
+        expect(cut).not.toMatch(HIGH_SURROGATE_LAST);
+        // One unit fewer only to keep a pair whole.
+        expect(cut.length).toBeGreaterThanOrEqual(Math.min(text.length, units) - 1);
+      }),
+    );
+  });
+});
+
+describe('utf8Prefix', () => {
+  it.each([
+    ['ASCII, cut exactly', 'abcdef', 4, 'abcd'],
+    ['a two-byte character that would be split, left out', 'aé', 2, 'a'],
+    ['a four-byte character that would be split, left out', 'a😀', 4, 'a'],
+    ['a four-byte character that ends at the cut, kept', 'a😀b', 5, 'a😀'],
+    ['a text that fits, unchanged', 'aé😀', 7, 'aé😀'],
+  ])('%s', (_, text, bytes, expected) => {
+    expect(utf8Prefix(text, bytes)).toBe(expected);
+  });
+
+  it('keeps the most whole characters that fit in the bytes, for any text and size', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.nat(160), (text, bytes) => {
+        const cut = utf8Prefix(text, bytes);
+        expect(text.startsWith(cut)).toBe(true);
+        expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(bytes);
+        expect(cut).not.toMatch(HIGH_SURROGATE_LAST);
+        // The next code point would not have fitted.
+        const next = text.slice(cut.length).codePointAt(0);
+        if (next !== undefined) {
+          expect(Buffer.byteLength(cut + String.fromCodePoint(next))).toBeGreaterThan(bytes);
+        }
+      }),
+    );
+  });
+});
