@@ -1,0 +1,44 @@
+// The functions never log an invocation's event, even with POWERTOOLS_LOGGER_LOG_EVENT=true: the event holds the
+// caller's API key (the Authorization header) and a department's record (the body, or the delivered CloudEvent).
+import { jest } from '@jest/globals';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+const SAVED = process.env.POWERTOOLS_LOGGER_LOG_EVENT;
+// Read when the logger is made, at import: set first.
+process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
+const { lambdaContextLogs, logger } = await import('../../../functions/shared/logger.js');
+
+afterAll(() => {
+  if (SAVED === undefined) delete process.env.POWERTOOLS_LOGGER_LOG_EVENT;
+  else process.env.POWERTOOLS_LOGGER_LOG_EVENT = SAVED;
+});
+
+it('logs no event, its key and record included, though POWERTOOLS_LOGGER_LOG_EVENT asks for it', async () => {
+  // Prepare
+  const handler = middy(async () => {
+    logger.info('handled');
+    return 'ok';
+  }).use(lambdaContextLogs());
+  const event = {
+    headers: { authorization: 'Bearer sbk_KEY-MARKER' },
+    body: '{"data":{"name":"RECORD-MARKER"}}',
+  };
+  const context = { functionName: 'sharebus-publish', awsRequestId: 'r-1' } as unknown as Context;
+  const written: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  // Act
+  try {
+    await handler(event, context);
+  } finally {
+    write.mockRestore();
+  }
+  // Assess: the variable took effect, and the handler's own line was written, but nothing of the event
+  expect(logger.shouldLogEvent()).toBe(true);
+  const lines = written.join('').split('\n').filter(Boolean);
+  expect(lines.map((line) => (JSON.parse(line) as { message: string }).message)).toEqual(['handled']);
+  expect(lines.join('\n')).not.toMatch(/KEY-MARKER|RECORD-MARKER/);
+});
