@@ -97,7 +97,8 @@ try {
     `  State               ${values['in-memory'] ? 'in memory (nothing kept)' : process.env.SHAREBUS_DATA_DIR || '.sharebus/'}`,
     `  AWS CLI             export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${bus.eventBridge.region}`,
     '',
-    `  Admin API key       ${bus.adminKey}`,
+    // A key the user gave is not echoed into the output (a service's journal, a CI log): they have it already.
+    `  Admin API key       ${process.env.SHAREBUS_ADMIN_KEY ? '(the one given in SHAREBUS_ADMIN_KEY)' : bus.adminKey}`,
   ];
   const demo = Object.entries(bus.demoKeys);
   if (demo.length > 0) {

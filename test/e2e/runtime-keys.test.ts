@@ -133,6 +133,9 @@ describe('npm start with a state directory, across starts', () => {
       expect(readFileSync(join(dataDir, 'admin-key'), 'utf8')).toBe(keptBefore);
       expect((await call(third.apiUrl, 'GET', '/subscriptions', rotated)).status).toBe(200);
       expect((await call(third.apiUrl, 'GET', '/subscriptions', first.adminKey)).status).toBe(401);
+      // The given key is not echoed into the output, which says where it came from
+      expect(third.output()).toContain('Admin API key       (the one given in SHAREBUS_ADMIN_KEY)');
+      expect(third.output()).not.toContain(rotated);
     } finally {
       await third.stop();
     }
