@@ -113,6 +113,9 @@ export function createRulesClient(): EventBridgeClient {
   return client;
 }
 
+/** The retarget function's client's attempts, as before it shared RulesClientRetries' changes. */
+const RETARGET_MAX_ATTEMPTS = 4;
+
 /**
  * The retarget function's EventBridge client: many control-plane calls in a row, so adaptive retries, which slow down
  * when EventBridge throttles rather than give up, four attempts, with RulesClientRetries' two changes (a deploy's
@@ -120,8 +123,10 @@ export function createRulesClient(): EventBridgeClient {
  * after `attemptTimeoutMs`, so that a call cannot hold the answer past the function's timeout.
  */
 export function createRetargetClient(attemptTimeoutMs: number): EventBridgeClient {
+  // maxAttempts too, so that the amz-sdk-request header and client.config.maxAttempts() say 4, not AWS_MAX_ATTEMPTS or 3.
   return new EventBridgeClient({
-    retryStrategy: new AdaptiveRulesClientRetries(4),
+    maxAttempts: RETARGET_MAX_ATTEMPTS,
+    retryStrategy: new AdaptiveRulesClientRetries(RETARGET_MAX_ATTEMPTS),
     requestHandler: attemptsCutAfter(attemptTimeoutMs),
   });
 }

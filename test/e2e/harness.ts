@@ -89,13 +89,14 @@ export async function startLocalSharebus(
   for (const match of output.matchAll(/^\s+([a-z][a-z0-9-]+\/[a-z][a-z0-9-]+)\s+(sbk_\S+)$/gm)) {
     demoKeys[match[1]!] = match[2]!;
   }
-  // A given key is not printed: the line names where it came from instead.
-  const printedAdminKey = /Admin API key\s+([^\s(]\S*)/.exec(output)?.[1];
+  // A given key is not printed (the line names where it came from instead): the key is then the one given.
+  const givenAdminKey = env.SHAREBUS_ADMIN_KEY ?? adminKey;
+  const printedAdminKey = /Admin API key\s+(\S+)/.exec(output)?.[1];
   const bus: LocalSharebus = {
     apiUrl: field('HTTP API'),
     eventBridgeUrl: field('EventBridge'),
     dynamoDbUrl: field('DynamoDB Local'),
-    adminKey: printedAdminKey ?? adminKey,
+    adminKey: givenAdminKey || printedAdminKey || '',
     demoKeys,
     output: () => output,
     pid: child.pid ?? -1,

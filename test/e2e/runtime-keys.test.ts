@@ -136,6 +136,7 @@ describe('npm start with a state directory, across starts', () => {
       // The given key is not echoed into the output, which says where it came from
       expect(third.output()).toContain('Admin API key       (the one given in SHAREBUS_ADMIN_KEY)');
       expect(third.output()).not.toContain(rotated);
+      expect(third.adminKey).toBe(rotated);
     } finally {
       await third.stop();
     }

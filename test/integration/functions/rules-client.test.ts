@@ -189,6 +189,7 @@ it.each([
     expect(answer).toMatchObject(outcome);
     expect(endpoint.calls()).toBe(outcome.$metadata.attempts);
     expect(await client.config.retryStrategy()).toBeInstanceOf(AdaptiveRetryStrategy);
+    expect(await client.config.maxAttempts()).toBe(4);
   } finally {
     client.destroy();
     await endpoint.close();
