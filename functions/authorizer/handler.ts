@@ -2,12 +2,12 @@
 // caller's identity or what is wrong with the key, and the functions answer 401 as problem+json.
 import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { createRegistry, REGISTRY_SILENCE_TIMEOUT_MS } from '../shared/clients.js';
+import { createSilenceCutRegistry } from '../shared/clients.js';
 import type { AuthorizerContext } from '../shared/http.js';
 import { lambdaContextLogs } from '../shared/logger.js';
 import { authorize, KeyCache } from './authorize.js';
 
-const registry = createRegistry({ silenceTimeoutMs: REGISTRY_SILENCE_TIMEOUT_MS });
+const registry = createSilenceCutRegistry();
 const cache = new KeyCache();
 
 export interface SimpleAuthorizerResult {

@@ -1,14 +1,14 @@
 // POST /contracts, GET /contracts, GET /contracts/{type}. API Gateway hands path parameters over decoded. Any key
 // may read the catalogue: router() refuses a request without one, as it does on every authorized route.
 import middy from '@middy/core';
-import { createRegistry, REGISTRY_SILENCE_TIMEOUT_MS } from '../shared/clients.js';
+import { createSilenceCutRegistry } from '../shared/clients.js';
 import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
 import { lambdaContextLogs } from '../shared/logger.js';
 import { SchemaValidator } from '../shared/schema-validator.js';
 import { contractView, getContract, listContracts, registerContract } from './contracts.js';
 
 const ports = {
-  registry: createRegistry({ silenceTimeoutMs: REGISTRY_SILENCE_TIMEOUT_MS }),
+  registry: createSilenceCutRegistry(),
   validator: new SchemaValidator(),
   now: () => new Date(),
 };

@@ -3,13 +3,13 @@
 // locally alike, where the embedded EventBridge plays that part of Lambda (README, "The envelope").
 import middy from '@middy/core';
 import { DEFAULT_WEBHOOK_TIMEOUT_SECONDS } from '../routes.js';
-import { createRegistry, REGISTRY_SILENCE_TIMEOUT_MS } from '../shared/clients.js';
+import { createSilenceCutRegistry } from '../shared/clients.js';
 import { ENV, endpointPolicyFromEnv, optionalEnv } from '../shared/config.js';
 import { lambdaContextLogs, logger } from '../shared/logger.js';
 import { deliverEvent } from './deliver-event.js';
 
 const ports = {
-  registry: createRegistry({ silenceTimeoutMs: REGISTRY_SILENCE_TIMEOUT_MS }),
+  registry: createSilenceCutRegistry(),
   timeoutMs: Number(optionalEnv(ENV.deliveryTimeoutMs) ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS * 1000),
   endpointPolicy: endpointPolicyFromEnv(),
 };

@@ -1,12 +1,12 @@
 // POST /departments, POST /departments/{id}/systems.
 import middy from '@middy/core';
-import { createRegistry, REGISTRY_SILENCE_TIMEOUT_MS } from '../shared/clients.js';
+import { createSilenceCutRegistry } from '../shared/clients.js';
 import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
 import { lambdaContextLogs } from '../shared/logger.js';
 import { createDepartment, createSystem } from './departments.js';
 
 const ports = {
-  registry: createRegistry({ silenceTimeoutMs: REGISTRY_SILENCE_TIMEOUT_MS }),
+  registry: createSilenceCutRegistry(),
   now: () => new Date(),
 };
 

@@ -1,6 +1,6 @@
 // POST /events: one event or a batch, answered 202 once the bus has accepted every event.
 import middy from '@middy/core';
-import { createBus, createRegistry, REGISTRY_SILENCE_TIMEOUT_MS } from '../shared/clients.js';
+import { createBus, createSilenceCutRegistry } from '../shared/clients.js';
 import { ContractResolver } from '../shared/contract-resolver.js';
 import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
 import { lambdaContextLogs } from '../shared/logger.js';
@@ -9,7 +9,7 @@ import { publishEvents } from './publish-events.js';
 
 const ports = {
   bus: createBus(),
-  contracts: new ContractResolver(createRegistry({ silenceTimeoutMs: REGISTRY_SILENCE_TIMEOUT_MS })),
+  contracts: new ContractResolver(createSilenceCutRegistry()),
   validator: new SchemaValidator(),
   now: () => new Date(),
 };

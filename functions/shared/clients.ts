@@ -55,6 +55,14 @@ export function createRegistry(options: RegistryClientOptions = {}): DynamoDbReg
 }
 
 /**
+ * The registry of the functions that use it, retarget aside (see REGISTRY_SILENCE_TIMEOUT_MS): an attempt whose
+ * connection has been silent for REGISTRY_SILENCE_TIMEOUT_MS is cut and tried again.
+ */
+export function createSilenceCutRegistry(): DynamoDbRegistry {
+  return createRegistry({ silenceTimeoutMs: REGISTRY_SILENCE_TIMEOUT_MS });
+}
+
+/**
  * The SDK's standard retries, with two changes for EventBridge's control plane:
  * - LimitExceededException is not retried: that is a quota (rules per bus, targets per rule, replays at once), not a
  *   rate, yet the SDK counts it as throttling and tries twice more with throttling's backoff, so a subscription at a

@@ -1,6 +1,6 @@
 // POST /subscriptions, GET /subscriptions, DELETE /subscriptions/{id}.
 import middy from '@middy/core';
-import { createBus, createRegistry, REGISTRY_SILENCE_TIMEOUT_MS } from '../shared/clients.js';
+import { createBus, createSilenceCutRegistry } from '../shared/clients.js';
 import { endpointPolicyFromEnv } from '../shared/config.js';
 import { ContractResolver } from '../shared/contract-resolver.js';
 import { httpErrors, json, noContent, parseJsonBody, principalOf, router } from '../shared/http.js';
@@ -12,7 +12,7 @@ import {
   subscriptionView,
 } from './subscriptions.js';
 
-const registry = createRegistry({ silenceTimeoutMs: REGISTRY_SILENCE_TIMEOUT_MS });
+const registry = createSilenceCutRegistry();
 const ports = {
   registry,
   bus: createBus(),
