@@ -5,6 +5,7 @@
 import { DEMO_CONTRACTS, DEMO_DEPARTMENTS, DEMO_SYSTEMS } from '../contracts/index.js';
 import { registerContract } from '../functions/contracts/contracts.js';
 import { createDepartment, createSystem } from '../functions/departments/departments.js';
+import { isSystem } from '../functions/shared/access.js';
 import { hashApiKey } from '../functions/shared/api-keys.js';
 import { ConflictError, SharebusError } from '../functions/shared/errors.js';
 import type { Registry } from '../functions/shared/registry/registry.js';
@@ -89,8 +90,5 @@ async function opens(
 ): Promise<boolean> {
   // demo-keys.json is edited by hand at times: a value that is no key is none.
   if (typeof key !== 'string') return false;
-  const holder = await registry.findPrincipalByKeyHash(hashApiKey(key));
-  return (
-    holder?.kind === 'system' && holder.departmentId === system.departmentId && holder.systemId === system.id
-  );
+  return isSystem(await registry.findPrincipalByKeyHash(hashApiKey(key)), system.departmentId, system.id);
 }

@@ -1,7 +1,7 @@
 // Use cases: onboarding departments and their systems (the API key holders).
 import { z } from 'zod';
 import { DepartmentIdSchema, SystemIdSchema } from '../../contracts/naming.js';
-import { requireAdmin } from '../shared/access.js';
+import { isSystem, requireAdmin } from '../shared/access.js';
 import { generateApiKey, hashApiKey } from '../shared/api-keys.js';
 import { auditEntry } from '../shared/audit.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
@@ -98,7 +98,7 @@ export async function createSystem(
     // The key, new and random, is ours alone: if it resolves to this system, the request succeeded.
     if (!(error instanceof RegistryNotFoundError || error instanceof RegistryConflictError)) {
       const holder = await ports.registry.findPrincipalByKeyHash(apiKeyHash).catch(() => undefined);
-      if (holder?.kind === 'system' && holder.departmentId === departmentId && holder.systemId === input.id) {
+      if (isSystem(holder, departmentId, input.id)) {
         return { ...system, apiKey };
       }
     }

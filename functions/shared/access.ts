@@ -19,3 +19,10 @@ export function requireSystem(principal: Principal, what: string): SystemPrincip
   }
   return principal;
 }
+
+/** Whether `principal` (a key's holder, found or not) is the system `systemId` of `departmentId`. */
+export function isSystem(principal: Principal | undefined, departmentId: string, systemId: string): boolean {
+  return (
+    principal?.kind === 'system' && principal.departmentId === departmentId && principal.systemId === systemId
+  );
+}
