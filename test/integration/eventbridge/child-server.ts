@@ -1,8 +1,11 @@
 // The embedded EventBridge in a process of its own (children/eventbridge-server.ts), for tests that kill it, stop it or
 // block it: its event loop is not the test's.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-const SERVER = new URL('./children/eventbridge-server.ts', import.meta.url).pathname;
+// fileURLToPath, not .pathname: the latter keeps %20 and percent-encoded UTF-8, and a checkout in
+// "~/My Projects" or under a non-ASCII folder could not be found.
+const SERVER = fileURLToPath(new URL('./children/eventbridge-server.ts', import.meta.url));
 
 /** The function a child started with `invocations` invokes asynchronously, recording each event it runs for. */
 export const RECORDING_FUNCTION = 'arn:aws:lambda:us-east-1:111111111111:function:recording';
