@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, portIsFree, treeListensOnPort } from '../net.js';
 import { groupRunning, signal } from '../processes.js';
@@ -68,11 +68,18 @@ const INSTALL_HINT =
   'DynamoDB Local needs Java 17 or newer. Install it (Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`; ' +
   'macOS: `brew install openjdk@17`; others: https://adoptium.net), or point JAVA_HOME at one.';
 
-/** The Java to run DynamoDB Local with, and its major version. */
-function javaBinary(): { path: string; major: number } {
+/**
+ * The Java to run DynamoDB Local with, its major version, and the environment to run it in: one under which that
+ * Java names files in UTF-8 (see utf8Locale), as it says itself.
+ */
+function javaBinary(): { path: string; major: number; env: NodeJS.ProcessEnv } {
   const home = process.env.JAVA_HOME;
   const candidate = home ? join(home, 'bin', 'java') : 'java';
-  const probe = spawnSync(candidate, ['-version'], { encoding: 'utf8' });
+  const given = utf8Locale(process.env);
+  const probe = spawnSync(candidate, ['-XshowSettings:properties', '-version'], {
+    encoding: 'utf8',
+    env: given,
+  });
   if (probe.error || probe.status !== 0) {
     throw new JavaNotFoundError(`\`${candidate}\` could not be run. ${INSTALL_HINT}`);
   }
@@ -80,7 +87,12 @@ function javaBinary(): { path: string; major: number } {
   const [, first, second] = /version "(\d+)(?:\.(\d+))?/.exec(probe.stderr) ?? [];
   const major = Number(first === '1' && second !== undefined ? second : (first ?? Number.NaN));
   if (major < 17) throw new JavaNotFoundError(`\`${candidate}\` is Java ${major}. ${INSTALL_HINT}`);
-  return { path: candidate, major: Number.isNaN(major) ? 17 : major };
+  // A locale named UTF-8 but not installed (LANG=en_US.UTF-8 in a container without it, or carried over ssh) is
+  // C to the C library, and to Java: a path holding other than ASCII could not be opened (seen: a checkout in
+  // "政务 sharebus" ended DynamoDB Local at once, "could not open /…/?????? sharebus/…/DynamoDBLocal.jar").
+  const jnu = /^\s*sun\.jnu\.encoding = (.*)$/m.exec(probe.stderr)?.[1]?.trim();
+  const env = jnu === undefined || /^utf-?8$/i.test(jnu) ? given : { ...process.env, LC_ALL: 'C.UTF-8' };
+  return { path: candidate, major: Number.isNaN(major) ? 17 : major, env };
 }
 
 /** The environment with a UTF-8 locale: as given when its locale is UTF-8, else with LC_ALL=C.UTF-8. */
@@ -89,10 +101,11 @@ export function utf8Locale(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return /utf-?8/i.test(locale) ? env : { ...env, LC_ALL: 'C.UTF-8' };
 }
 
-/** DynamoDB Local's jar and its libraries, as a Java class path. */
-function jarClasspath(jarDir: string): string {
-  return [join(jarDir, 'DynamoDBLocal.jar'), join(jarDir, 'DynamoDBLocal_lib', '*')].join(':');
-}
+/**
+ * DynamoDB Local's jar and its libraries, as a Java class path relative to the jar directory, where Java runs: a
+ * class path cannot hold a directory whose name has a colon (macOS shows a Finder folder "2024/25" as "2024:25").
+ */
+const JAR_CLASSPATH = ['DynamoDBLocal.jar', join('DynamoDBLocal_lib', '*')].join(':');
 
 const BINDER = 'LoopbackDynamoDbLocal';
 /** javac's entry point, run by `java` itself: there is no `javac` beside every `java` that has the compiler. */
@@ -108,7 +121,7 @@ const BINDER_SOURCE = join(root, 'local', 'dynamodb', `${BINDER}.java`);
  */
 function binderClasses(
   jarDir: string,
-  java: { path: string; major: number },
+  java: { path: string; major: number; env: NodeJS.ProcessEnv },
 ): { dir: string } | { why: string } {
   const jarId = existsSync(join(jarDir, 'sha256'))
     ? readFileSync(join(jarDir, 'sha256'), 'utf8')
@@ -130,8 +143,8 @@ function binderClasses(
   }
   try {
     // No --release: the Java that compiles it runs it (and --release needs the jdk.zipfs module besides).
-    const args = ['-m', JAVAC, '-d', scratch, '-cp', jarClasspath(jarDir), BINDER_SOURCE];
-    const run = spawnSync(java.path, args, { encoding: 'utf8', env: utf8Locale(process.env) });
+    const args = ['-m', JAVAC, '-d', scratch, '-cp', JAR_CLASSPATH, BINDER_SOURCE];
+    const run = spawnSync(java.path, args, { cwd: jarDir, encoding: 'utf8', env: java.env });
     if (run.error || run.status !== 0) {
       // A Java without the module says so on stdout, not stderr.
       const said = run.error ? run.error.message : `${run.stderr}${run.stdout}`.trim();
@@ -218,11 +231,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const launch = async (port: number): Promise<DynamoDbLocal> => {
     const javaArgs = [
       ...(process.env.SHAREBUS_DYNAMODB_JAVA_OPTS ?? DEFAULT_JAVA_OPTS).split(/\s+/).filter(Boolean),
-      `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+      // Relative to the jar directory, where Java runs, as the class path is (JAR_CLASSPATH)
+      '-Djava.library.path=DynamoDBLocal_lib',
       // DynamoDB Local's own main listens on every interface; the binder runs it on `host` alone.
       ...('dir' in binder
-        ? [`-Dsharebus.host=${host}`, '-cp', `${jarClasspath(jarDir)}:${binder.dir}`, BINDER]
-        : ['-jar', join(jarDir, 'DynamoDBLocal.jar')]),
+        ? [`-Dsharebus.host=${host}`, '-cp', `${JAR_CLASSPATH}:${relative(jarDir, binder.dir)}`, BINDER]
+        : ['-jar', 'DynamoDBLocal.jar']),
       '-port',
       String(port),
       '-disableTelemetry',
@@ -246,7 +260,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         cwd: jarDir,
         // Java names files in the locale's encoding: under C or POSIX (no LANG, as in many containers) a state
         // directory or checkout whose path holds other than ASCII could not be opened.
-        env: utf8Locale(process.env),
+        env: java.env,
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,
       },

@@ -483,6 +483,51 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
+  it('opens a path that is not ASCII under a locale named UTF-8 that is not installed, which the C library takes for C', async () => {
+    // Prepare: LANG as a container or an ssh session may carry it, naming a locale the machine does not have
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-locale-'));
+    const dbPath = join(scratch, 'état 状态');
+    const script = `import { startDynamoDbLocal } from './local/dynamodb/launcher.ts';
+      const d = await startDynamoDbLocal({ dbPath: process.argv[1] }); await d.stop(); console.log('started');`;
+    const { LC_ALL: _all, LC_CTYPE: _ctype, ...rest } = process.env;
+    try {
+      // Act
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script, dbPath],
+        { encoding: 'utf8', env: { ...rest, LANG: 'xx_XX.UTF-8' } },
+      );
+      // Assess: before, Java named files in ASCII, and DynamoDB Local could not create its database there
+      expect(run.stderr).not.toMatch(/Invalid directory/);
+      expect(run.stdout.trim()).toBe('started');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('runs from a jar directory whose path holds a colon, which a Java class path cannot', async () => {
+    // Prepare: the jar directory under a name as macOS gives a Finder folder "2024/25"
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-colon-'));
+    const jars = join(scratch, 'projects 2024:25');
+    mkdirSync(jars);
+    for (const entry of ['DynamoDBLocal.jar', 'DynamoDBLocal_lib']) {
+      symlinkSync(join(jarDir, entry), join(jars, entry));
+    }
+    try {
+      // Act
+      const dynamodb = await startDynamoDbLocal({ jarDir: jars });
+      try {
+        // Assess: before, Java split the path at the colon and found no class to run
+        expect(dynamodb.boundTo).toBe('127.0.0.1');
+        await expect(fetch(dynamodb.endpoint)).resolves.toHaveProperty('status', 400);
+      } finally {
+        await dynamodb.stop();
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['8', '1.8.0_402'],
     ['11', '11.0.22'],
