@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, portIsFree, treeListensOnPort } from '../net.js';
@@ -229,7 +230,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
   /** Starts Java on `port` and waits until it is up (see untilUp). */
   const launch = async (port: number): Promise<DynamoDbLocal> => {
+    // DynamoDB Local unpacks sqlite4java's native library (900 KB) into Java's temporary directory the first time it
+    // opens its database, and deletes it only when it shuts down: a Java killed (SIGKILL, as the crash tests do, or a machine
+    // going down) left one in /tmp each time. Each launch gets a directory of its own, removed when it ends.
+    const javaTmp = mkdtempSync(join(tmpdir(), 'sharebus-dynamodb-'));
     const javaArgs = [
+      // First, so that one given in SHAREBUS_DYNAMODB_JAVA_OPTS wins (the last of a property's flags does)
+      `-Djava.io.tmpdir=${javaTmp}`,
       ...(process.env.SHAREBUS_DYNAMODB_JAVA_OPTS ?? DEFAULT_JAVA_OPTS).split(/\s+/).filter(Boolean),
       // Relative to the jar directory, where Java runs, as the class path is (JAR_CLASSPATH)
       '-Djava.library.path=DynamoDBLocal_lib',
@@ -250,12 +257,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     // group: Java, and any script that `java` is and that runs Java as its child rather than becoming it. The
     // watchdog itself outlives that signal (ignored only once Java has started, so Java does not inherit it), to
     // end when Java has: stop() returns once DynamoDB Local is gone.
+    // Once Java has ended, the watchdog removes Java's temporary directory (its first argument), then ends with
+    // Java's status: that covers this process dying first.
     const watchdog =
-      'exec 3<&0; "$@" </dev/null & pid=$!; trap "" TERM;' +
-      ' (cat <&3 >/dev/null; kill -TERM -$$ 2>/dev/null) & wait "$pid"';
+      'exec 3<&0; tmp=$1; shift; "$@" </dev/null & pid=$!; trap "" TERM;' +
+      ' (cat <&3 >/dev/null; kill -TERM -$$ 2>/dev/null) & wait "$pid"; code=$?; rm -rf "$tmp"; exit "$code"';
     const child: ChildProcess = spawn(
       'sh',
-      ['-c', watchdog, 'sharebus-dynamodb-local', java.path, ...javaArgs],
+      ['-c', watchdog, 'sharebus-dynamodb-local', javaTmp, java.path, ...javaArgs],
       {
         cwd: jarDir,
         // Java names files in the locale's encoding: under C or POSIX (no LANG, as in many containers) a state
@@ -300,6 +309,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         resolveExit();
       });
     });
+    // And this process removes it once all of the group is gone, however it ended (stop() also does, having waited
+    // for that): the watchdog can be killed with its Java, or alone while its Java runs on.
+    const removeJavaTmp = () => rmSync(javaTmp, { recursive: true, force: true });
+    void exit.then(async () => {
+      while (child.pid !== undefined && groupRunning(child.pid)) {
+        await new Promise((r) => setTimeout(r, 100).unref());
+      }
+      removeJavaTmp();
+    });
 
     /**
      * Ends the watchdog's process group and waits until all of it is gone: the watchdog ends once the process it
@@ -323,6 +341,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         }
       }
       if (exited === undefined) await exit;
+      removeJavaTmp();
     };
 
     const endpoint = `http://${host}:${port}`;

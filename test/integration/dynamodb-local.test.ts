@@ -55,6 +55,19 @@ function javaDescendants(): number[] {
 }
 
 /** A DynamoDB client of DynamoDB Local at `endpoint`, as a caller with these credentials and region. */
+/** The temporary directory the launcher gave DynamoDB Local's Java, from its watchdog's command line (Linux). */
+const javaTmpOf = (watchdog: number): string => {
+  const args = readFileSync(`/proc/${watchdog}/cmdline`, 'utf8').split('\0');
+  const flag = args.find((arg) => arg.startsWith('-Djava.io.tmpdir='));
+  if (flag === undefined) throw new Error(`no -Djava.io.tmpdir among ${args.join(' ')}`);
+  return flag.slice('-Djava.io.tmpdir='.length);
+};
+
+/** Waits up to 5 s for `done` to hold (it is then asserted). */
+const until = async (done: () => boolean): Promise<void> => {
+  for (let i = 0; i < 50 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+};
+
 const clientOf = (endpoint: string, accessKeyId = 'local', region = 'us-east-1'): DynamoDBClient =>
   new DynamoDBClient({ endpoint, region, credentials: { accessKeyId, secretAccessKey: 'local' } });
 
@@ -207,6 +220,34 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
+  it('leaves nothing in the temporary directory when all of DynamoDB Local is killed', async () => {
+    // Prepare: DynamoDB Local unpacks sqlite4java's native library into Java's temporary directory the first time
+    // it opens its database, and deletes it only when it shuts down
+    const dynamodb = await startDynamoDbLocal();
+    const client = clientOf(dynamodb.endpoint);
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: 'first',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      const javaTmp = javaTmpOf(dynamodb.pid);
+      expect(readdirSync(javaTmp).filter((name) => name.endsWith('libsqlite4java.so'))).toHaveLength(1);
+      // Act: no chance for Java to clean up, as when a test or the machine kills it
+      process.kill(-dynamodb.pid, 'SIGKILL');
+      await dynamodb.ended;
+      // Assess: before, the library stayed in /tmp, 900 KB each time
+      await until(() => !existsSync(javaTmp));
+      expect(existsSync(javaTmp)).toBe(false);
+    } finally {
+      client.destroy();
+      await dynamodb.stop();
+    }
+  });
+
   it('takes a jar directory relative to the current one', async () => {
     // Act: before, Java, which runs in that directory, was given a class path relative to this one
     const dynamodb = await startDynamoDbLocal({ jarDir: relative(process.cwd(), jarDir) });
@@ -317,15 +358,16 @@ describe('DynamoDB Local launcher', () => {
   it('stops DynamoDB Local when the process that started it is killed', async () => {
     // Prepare: a separate node process starts DynamoDB Local and prints its endpoint.
     const script = `import { startDynamoDbLocal } from './local/dynamodb/launcher.ts';
-      const d = await startDynamoDbLocal(); console.log(d.endpoint); setInterval(() => {}, 1000);`;
+      const d = await startDynamoDbLocal(); console.log(d.endpoint, d.pid); setInterval(() => {}, 1000);`;
     // tsx as a loader, not its CLI: the CLI would run the script in a grandchild that survives the kill.
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const endpoint = await new Promise<string>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    const [endpoint = '', watchdog] = await new Promise<string[]>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString().trim().split(' ')));
     });
     await expect(fetch(endpoint)).resolves.toBeDefined();
+    const javaTmp = javaTmpOf(Number(watchdog));
     // Act: no chance to clean up.
     child.kill('SIGKILL');
     // Assess
@@ -338,6 +380,9 @@ describe('DynamoDB Local launcher', () => {
       if (up) await new Promise((r) => setTimeout(r, 100));
     }
     expect(up).toBe(false);
+    // and its watchdog removed Java's temporary directory
+    await until(() => !existsSync(javaTmp));
+    expect(existsSync(javaTmp)).toBe(false);
   });
 
   it('refuses a port another server holds rather than taking its answers for DynamoDB Local', async () => {
