@@ -62,6 +62,19 @@ function makeDir(dir: string): void {
 
 const LOCK_FILE = '.lock';
 
+/** What follows "cannot be written" (how, and what to do), by the code of a write refused in the state directory. */
+const CANNOT_WRITE: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    ['EACCES', 'EPERM'].map((code) => [
+      code,
+      ` by this user (${code}): give it to this user (an earlier \`sudo npm start\` leaves it root's), or name another`,
+    ]),
+  ),
+  EROFS: ': it is on a read-only file system (EROFS): mount it read-write, or name another',
+  ENOSPC: ': the disk it is on is full (ENOSPC): free some space there, or name another',
+  EDQUOT: ": this user's disk quota there is used up (EDQUOT): free some space there, or name another",
+};
+
 /** Lock files this process holds: one naming our pid that is not among them was left by an earlier process. */
 const held = new Set<string>();
 
@@ -119,12 +132,13 @@ export function lockDataDir(dir: string, what: string): () => void {
   try {
     writeFileSync(aside, mine, { mode: 0o600 });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
-    throw new DataDirUnusableError(
-      `the state directory ${dir} cannot be written by this user (${code}): give it to this user (an earlier \`sudo npm start\` leaves it root's), or name another`,
-      { cause: error },
-    );
+    // A full disk leaves the file made, empty: nothing else would remove it (disk-full review, 2026-12-06).
+    try {
+      rmSync(aside, { force: true });
+    } catch {}
+    const why = CANNOT_WRITE[(error as NodeJS.ErrnoException).code ?? ''];
+    if (why === undefined) throw error;
+    throw new DataDirUnusableError(`the state directory ${dir} cannot be written${why}`, { cause: error });
   }
   try {
     for (let attempt = 0; ; attempt++) {

@@ -168,6 +168,37 @@ describe('lockDataDir', () => {
     );
   });
 
+  it.each([
+    ['ENOSPC', 'the disk it is on is full (ENOSPC): free some space there, or name another'],
+    ['EROFS', 'it is on a read-only file system (EROFS): mount it read-write, or name another'],
+  ])('says so when the lock cannot be written for %s, and leaves nothing beside it', (code, why) => {
+    // Prepare: a process whose writes of a lock file fail as a full disk (or a read-only mount) fails them, the
+    // file made empty first as a full disk leaves it (disk-full review, 2026-12-06: a full disk stopped the start
+    // with the system call's stack, and each try left an empty .lock.<pid>.<uuid> behind)
+    const script = `import fs from 'node:fs';
+       import { syncBuiltinESMExports } from 'node:module';
+       const real = fs.writeFileSync;
+       fs.writeFileSync = (file, ...rest) => {
+         if (!String(file).includes('/.lock.')) return real(file, ...rest);
+         if (process.argv[2] === 'ENOSPC') real(file, '');
+         throw Object.assign(new Error(process.argv[2] + ': refused, write'), { code: process.argv[2] });
+       };
+       syncBuiltinESMExports();
+       const { lockDataDir } = await import('./local/data-lock.ts');
+       try { lockDataDir(process.argv[1], 'sharebus')(); console.log('taken'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
+    // Act
+    const said = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, dir, code],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout.trim();
+    // Assess
+    expect(said).toBe(`DataDirUnusableError: the state directory ${dir} cannot be written: ${why}`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('refuses a directory holding files this user cannot write, naming the first, and leaves no lock', () => {
     // Prepare: a state directory the user owns, whose database an earlier `sudo npm start` left root's (as root
     // here: the directory is nobody's and the one file stays root's; as another user: that file is read-only)
