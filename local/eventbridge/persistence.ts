@@ -99,6 +99,14 @@ export class CoalescingWriter {
   readonly #removals = new Set<string>();
   /** Rewrites that failed, waiting to be tried again. */
   readonly #retrying = new Map<string, NodeJS.Timeout>();
+  /**
+   * Paths whose last write failed and none since has landed (tried again or not): what each is rewritten with, and
+   * when its last write failed. While any is here the disk is refusing writes (full, read-only), and the server
+   * refuses changes rather than make ones it cannot keep (see unwritten).
+   */
+  readonly #unwritten = new Map<string, { readonly content: () => FileText; readonly failedAt: number }>();
+  /** Callers of caughtUp(), answered once #unwritten is empty (true), or at close (false). */
+  #catchingUp: Array<(caughtUp: boolean) => void> = [];
   /** The wait before a path's next retry, until one of its rewrites lands. */
   readonly #backoffs = new Map<string, number>();
   /** Paths whose files hold secrets: written readable by their owner only. */
@@ -172,6 +180,8 @@ export class CoalescingWriter {
       clearTimeout(timer);
       this.#retrying.delete(p);
     }
+    for (const p of [...this.#unwritten.keys()]) if (under(p)) this.#unwritten.delete(p);
+    this.#caughtUpIfSo();
     this.#removals.add(path);
     this.#ask(path);
     this.#schedule();
@@ -215,6 +225,56 @@ export class CoalescingWriter {
   /** Paths whose last write failed and that wait to be rewritten. */
   get behind(): string[] {
     return [...this.#retrying.keys()];
+  }
+
+  /** Whether a path's last write failed and none of it has landed since: the disk is refusing writes. */
+  get unwritten(): boolean {
+    return this.#unwritten.size > 0;
+  }
+
+  /**
+   * Tries again now the rewrites that failed at least RETRY_FIRST_MS ago, rather than at their backoff (up to a
+   * minute), and answers the paths still unwritten once that is done: a change asks, and the disk may take writes
+   * again (space freed, a remount). At most once a second a file, so a disk that stays full costs a rewrite a second,
+   * not one a change.
+   */
+  async retryUnwritten(): Promise<string[]> {
+    const now = Date.now();
+    const due: string[] = [];
+    for (const [path, { content, failedAt }] of this.#unwritten) {
+      if (this.#closed || now - failedAt < RETRY_FIRST_MS) continue;
+      // Else its retry is queued or being written already (its timer fired): waited for all the same.
+      if (this.#retrying.has(path)) {
+        clearTimeout(this.#retrying.get(path));
+        this.#retrying.delete(path);
+        if (!this.#snapshots.has(path)) this.#snapshots.set(path, content);
+      }
+      due.push(path);
+    }
+    if (due.length > 0) {
+      this.#schedule();
+      // Written by the pass on its way or, should that have taken its snapshots already, by the next one.
+      do await this.#scheduled;
+      while (due.some((path) => this.#snapshots.has(path)) && this.#scheduled);
+    }
+    return [...this.#unwritten.keys()];
+  }
+
+  /**
+   * Resolves true once no path is unwritten (every write that failed has landed since, its file holding the live
+   * state), now if none is; false if the writer is closed first.
+   */
+  caughtUp(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    if (this.#unwritten.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => this.#catchingUp.push(resolve));
+  }
+
+  #caughtUpIfSo(): void {
+    if (this.#unwritten.size > 0 || this.#catchingUp.length === 0) return;
+    const callers = this.#catchingUp;
+    this.#catchingUp = [];
+    for (const resolve of callers) resolve(true);
   }
 
   /**
@@ -335,6 +395,9 @@ export class CoalescingWriter {
     for (const path of [...this.#compactions.keys()]) this.#abandonCompaction(path);
     for (const timer of this.#retrying.values()) clearTimeout(timer);
     this.#retrying.clear();
+    const callers = this.#catchingUp;
+    this.#catchingUp = [];
+    for (const resolve of callers) resolve(false);
   }
 
   /** How many writes have been asked for so far: a caller reads it before a change, to name its writes to written(). */
@@ -511,6 +574,7 @@ export class CoalescingWriter {
     if (written) {
       this.#backoffs.delete(path);
       this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
+      if (this.#unwritten.delete(path)) this.#caughtUpIfSo();
     } else {
       // A full disk leaves the temporary file, empty or cut short; it is of no use to anyone.
       await rm(tmp, { force: true }).catch(() => {});
@@ -543,6 +607,7 @@ export class CoalescingWriter {
     }, backoff);
     timer.unref();
     this.#retrying.set(path, timer);
+    this.#unwritten.set(path, { content, failedAt: Date.now() });
   }
 
   #failed(path: string, error: unknown): void {

@@ -245,13 +245,22 @@ export class RetryJournal {
 
   /**
    * Ends a delivery another store took over (Lambda's queue of asynchronous invocations, an SQS queue, a DLQ) once
-   * that store's write has landed, so that a crash between the two writes loses neither; should it fail, the delivery
-   * stays, and the next start makes it again (at least once, as EventBridge delivers).
+   * that store's write has landed, so that a crash between the two writes loses neither. Should it fail (a full
+   * disk), the delivery is ended once the writer has caught up: that store's file has then been rewritten from its
+   * live state, which holds what took the delivery over, or not if it has ended since. Until then, or if the server
+   * stops first, the delivery stays, and the next start makes it again (at least once, as EventBridge delivers).
+   * Before (disk-full review, 2026-12-06) it stayed for good, and every delivery taken over while the disk was full
+   * was made again at the next start, however long after.
    */
   endOnceLanded(id: string, landing: Promise<boolean>): void {
     this.#writer.follow(
       landing.then((landed) => {
         if (landed) this.end(id);
+        // Not followed: a stop must not wait for the disk.
+        else
+          void this.#writer.caughtUp().then((caughtUp) => {
+            if (caughtUp) this.end(id);
+          });
       }),
     );
   }

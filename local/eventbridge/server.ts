@@ -412,12 +412,17 @@ async function start(
       const leaving = new Set([...going, ...invoking].map(({ message }) => message.messageId));
       if (leaving.size === 0) return { redriven, failed };
       for (const id of leaving) redriving.add(id);
+      const finish = (written: boolean): void => {
+        for (const id of leaving) redriving.delete(id);
+        if (written) finishRedrives(leaving);
+      };
       writer.follow(
         writer.written(since).then((behind) => {
-          for (const id of leaving) redriving.delete(id);
-          // A write that failed leaves them in their queue as well: delivered twice, maybe, but never lost. The
-          // journals name them still, so the next start takes them then.
-          if (behind.length === 0) finishRedrives(leaving);
+          if (behind.length === 0) finish(true);
+          // A write that failed leaves them in their queue until the writer has caught up (not followed: a stop must
+          // not wait for the disk), or the server stops first: the journals name them still, so the next start takes
+          // them then. Meanwhile they are not redriven again.
+          else void writer.caughtUp().then(finish);
         }),
       );
       return { redriven, failed };
@@ -464,6 +469,7 @@ async function start(
             : 'Missing or unknown X-Amz-Target header.',
         );
       }
+      if (writer.unwritten && !READS.test(operationName)) await refuseWhileUnwritten();
       const asked = writer.asked;
       const output = await operation(parseBody(text));
       // A change is answered once it is on disk (with a dataDir), so that one acknowledged survives the process
@@ -491,6 +497,18 @@ async function start(
     }
   }
 
+  /**
+   * Refuses a change, before making it, while a write the disk refused has not landed since (a full disk, a
+   * read-only remount): made, it would be answered 500 "made but not written", which the SDK and the publish
+   * function try again, each time made anew (disk-full review, 2026-12-06: one publish reached its webhook five
+   * times, and the caller was told to send it again). The files are tried again first, at most once a second, so the
+   * first change after space is freed goes through rather than waiting out a backoff of up to a minute.
+   */
+  async function refuseWhileUnwritten(): Promise<void> {
+    const unwritten = await writer.retryUnwritten();
+    if (unwritten.length > 0) throw notWritable(unwritten);
+  }
+
   /** The local endpoints answer as sharebus's own API does: JSON, or problem+json with a stable code. */
   async function handleLocal(
     method: string,
@@ -501,8 +519,13 @@ async function start(
     let answer: LocalAnswer;
     let json: string;
     try {
+      // A redrive, like EventBridge's changes, is refused unmade while the disk refuses writes.
+      const unwritten = method !== 'GET' && writer.unwritten ? await writer.retryUnwritten() : [];
       const asked = writer.asked;
-      answer = localAnswer(method, url, text);
+      answer =
+        unwritten.length > 0
+          ? problem(503, 'data_dir_unwritable', notWritable(unwritten).message)
+          : localAnswer(method, url, text);
       // A redrive is answered once its new deliveries are on disk, as EventBridge's own changes are: a process
       // killed after a 200 would otherwise leave the dead letters where they were (review, 2026-12-05).
       if (writer.asked !== asked) {
@@ -896,6 +919,18 @@ function notWritten(behind: readonly string[]): EventBridgeApiError {
   return new EventBridgeApiError(
     'InternalException',
     `The change was made but could not be written to ${behind.join(', ')} (see the server's log); a restart before the write succeeds loses it.`,
+    500,
+  );
+}
+
+/** The operations that change nothing (the rest are refused while the disk refuses writes: see notWritable). */
+const READS = /^(?:Describe|List|Test)/;
+
+/** A change refused, unmade, because the disk has been refusing the data directory's writes (see refuseWhileUnwritten). */
+function notWritable(unwritten: readonly string[]): EventBridgeApiError {
+  return new EventBridgeApiError(
+    'InternalException',
+    `Nothing was changed: the data directory cannot be written (${unwritten.join(', ')} could not be; see the server's log), and changes are refused until the disk takes writes again.`,
     500,
   );
 }

@@ -845,8 +845,18 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     // Prepare: a dead letter, then the retry journal becomes a directory, which no write can replace.
     const first = await startHarness({ dataDir });
     const journal = join(dataDir, 'retries.jsonl');
-    let answer: { status: number; body: { code?: string; detail?: string } };
+    const redrive = async () => {
+      const res = await fetch(`${first.eventBridge.endpoint}/_local/dead-letters/redrive`, {
+        method: 'POST',
+      });
+      return { status: res.status, body: (await res.json()) as { code?: string; detail?: string } };
+    };
+    let answer: Awaited<ReturnType<typeof redrive>>;
+    let again: Awaited<ReturnType<typeof redrive>>;
     let listed: number;
+    let kept: number;
+    let keptOnceWritten: number;
+    let invoked: number;
     try {
       await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 } });
       first.lambda = failing;
@@ -856,25 +866,36 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       await rm(journal);
       await mkdir(journal);
       // Act
-      const res = await fetch(`${first.eventBridge.endpoint}/_local/dead-letters/redrive`, {
-        method: 'POST',
-      });
-      answer = { status: res.status, body: (await res.json()) as { code?: string; detail?: string } };
+      answer = await redrive();
       listed = first.eventBridge.deadLetters.list().length;
+      kept = first.eventBridge.queues.peek(DROPPED_DELIVERIES).length;
+      again = await redrive();
       await rm(journal, { recursive: true });
       // The writer tries the journal again after 1 s.
       await sleep(1_500);
       await first.eventBridge.idle();
+      keptOnceWritten = first.eventBridge.queues.peek(DROPPED_DELIVERIES).length;
+      invoked = first.invocations.length;
     } finally {
       await first.close();
     }
-    // Assess: the dead letter is not taken from its queue by a redrive the disk did not keep.
+    // Assess: the dead letter is not taken from its queue by a redrive the disk did not keep, and not listed to be
+    // redriven again meanwhile; a second redrive is refused unmade (disk-full review, 2026-12-06); once the journal
+    // is written, the dead letter leaves its queue, its delivery made once.
     expect(answer.status).toBe(500);
     expect(answer.body).toMatchObject({
       code: 'not_written',
       detail: `The change was made but could not be written to ${journal} (see the server's log); a restart before the write succeeds loses it.`,
     });
-    expect(listed).toBe(1);
+    expect([listed, kept]).toEqual([0, 1]);
+    expect(again).toEqual({
+      status: 503,
+      body: expect.objectContaining({
+        code: 'data_dir_unwritable',
+        detail: `Nothing was changed: the data directory cannot be written (${journal} could not be; see the server's log), and changes are refused until the disk takes writes again.`,
+      }),
+    });
+    expect([keptOnceWritten, invoked]).toEqual([0, 2]);
   });
 
   it('sends to the DLQ at the next start a delivery whose target was removed while its attempt ran', async () => {

@@ -8,9 +8,15 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeRuleCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeRuleCommand,
+  EventBridgeClient,
+  ListRulesCommand,
+  PutEventsCommand,
+  PutRuleCommand,
+} from '@aws-sdk/client-eventbridge';
 import { killed, startChild, stopped } from './child-server.js';
-import { caught, rawCall, sleep, startHarness } from './harness.js';
+import { caught, rawCall, routeOrders, sleep, startHarness } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
 
@@ -148,6 +154,75 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
     );
     expect(first.warnings).toEqual([]);
     expect(restored.Name).toBe('late');
+  });
+
+  // Disk-full review, 2026-12-06: each change made while the disk refused writes was answered 500, which the SDK tries
+  // again, each time made anew: one PutEvents reached its target three times (the publish function's five tries, five
+  // times), and the caller was told it had failed.
+  it('refuses changes unmade while the disk refuses writes, so that retries do not make a PutEvents again', async () => {
+    // Prepare: a rule to a function, then EventBridge's journal becomes a directory, which no write can replace
+    const first = await startHarness({ dataDir });
+    const journal = join(dataDir, 'retries.jsonl');
+    const retrying = new EventBridgeClient({
+      endpoint: first.eventBridge.endpoint,
+      region: first.eventBridge.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 3,
+    });
+    let put: Awaited<ReturnType<typeof caught>>;
+    let refused: Awaited<ReturnType<typeof caught>>;
+    let refusedRule: Awaited<ReturnType<typeof caught>>;
+    let invoked: number;
+    try {
+      await routeOrders(first);
+      await first.eventBridge.idle();
+      await rm(journal);
+      await mkdir(journal);
+      // Act
+      put = await caught(() =>
+        retrying.send(
+          new PutEventsCommand({
+            Entries: [{ Source: 'sharebus.orders', DetailType: 'OrderPlaced', Detail: '{}' }],
+          }),
+        ),
+      );
+      await first.eventBridge.idle();
+      invoked = first.invocations.length;
+      refused = await caught(() =>
+        first.client.send(new PutRuleCommand({ Name: 'refused', EventPattern: '{"source":["s"]}' })),
+      );
+      refusedRule = await caught(() => first.client.send(new DescribeRuleCommand({ Name: 'refused' })));
+      await rm(journal, { recursive: true });
+      await sleep(1_100);
+      await first.client.send(new PutRuleCommand({ Name: 'after', EventPattern: '{"source":["s"]}' }));
+      await first.eventBridge.idle();
+    } finally {
+      retrying.destroy();
+      await first.close();
+    }
+    const second = await startHarness({ dataDir });
+    let rules: string[];
+    try {
+      await second.eventBridge.idle();
+      rules = ((await second.client.send(new ListRulesCommand({}))).Rules ?? []).map(
+        (rule) => rule.Name ?? '',
+      );
+    } finally {
+      await second.close();
+    }
+    // Assess: the first attempt made the change and said it was not written; the SDK's two tries after it were
+    // refused, unmade, as is every change until the disk takes writes again; a read is answered meanwhile
+    const nothing = `Nothing was changed: the data directory cannot be written (${journal} could not be; see the server's log), and changes are refused until the disk takes writes again.`;
+    expect([put.name, put.message, put.$metadata?.attempts]).toEqual(['InternalException', nothing, 3]);
+    expect(invoked).toBe(1);
+    expect([refused.name, refused.$metadata?.httpStatusCode, refused.message]).toEqual([
+      'InternalException',
+      500,
+      nothing,
+    ]);
+    expect(refusedRule.name).toBe('ResourceNotFoundException');
+    expect(rules.sort()).toEqual(['after', 'orders']);
+    expect(second.invocations).toEqual([]);
   });
 
   it('saves as CANCELLED a replay running when the server stops', async () => {

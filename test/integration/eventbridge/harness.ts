@@ -126,7 +126,7 @@ function liveHarness(
 /** Runs `act` and returns the error it throws (failing the test when it does not). */
 export async function caught(
   act: () => Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+): Promise<Error & { $metadata?: { httpStatusCode?: number; attempts?: number } }> {
   try {
     await act();
   } catch (error) {

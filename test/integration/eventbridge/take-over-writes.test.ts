@@ -14,6 +14,7 @@ import {
   putOrder,
   queueArn,
   routeOrders,
+  sleep,
   startHarness,
   waitFor,
 } from './harness.js';
@@ -114,6 +115,41 @@ describe('embedded EventBridge: what another file takes over leaves its own only
       await second.close();
     }
   });
+
+  // Disk-full review, 2026-12-06: a delivery whose taking over was not written stayed in the journal for good, though
+  // the file was written once the disk had room again, and the next start made it again, however long after.
+  it.each([
+    [
+      "Lambda's queue of invocations",
+      { asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 0 } } },
+      {},
+      'lambda-invocations.jsonl',
+    ],
+    ['an SQS queue', {}, { Arn: QUEUE }, 'queues.jsonl'],
+  ])(
+    'ends a delivery that %s took over while the disk refused its write, once that file is written',
+    async (_, options: HarnessOptions, target, log) => {
+      // Prepare
+      const first = await startHarness({ dataDir, ...options });
+      await routeOrders(first, target);
+      await first.eventBridge.idle();
+      await unwritable(log);
+      // Act: taken over, not written; then the disk has room again, and the writer tries again a second later
+      await putOrder(first, 9);
+      await first.eventBridge.idle();
+      await rm(file(log), { recursive: true });
+      await sleep(1_500);
+      await first.eventBridge.idle();
+      await first.close();
+      const ended = await ends('retries.jsonl');
+      const { second } = await settledRestart(options);
+      // Assess: ended in the journal, so not made again at the next start
+      expect(ended).toBe(1);
+      expect(first.invocations).toHaveLength(log === 'queues.jsonl' ? 0 : 1);
+      expect(second.invocations).toEqual([]);
+      expect(second.eventBridge.queues.peek(QUEUE)).toHaveLength(log === 'queues.jsonl' ? 1 : 0);
+    },
+  );
 
   it("keeps a delivery to an SQS queue in EventBridge's journal until the message is on disk", async () => {
     // Prepare

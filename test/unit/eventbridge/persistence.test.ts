@@ -254,6 +254,80 @@ describe('CoalescingWriter', () => {
     expect(await readFile(join(dir, 'log.jsonl'), 'utf8')).toBe('{"n":1}\n{"n":2}\n');
   });
 
+  // Disk-full review, 2026-12-06: with the backoff grown to a minute, every change was answered as not written for up
+  // to a minute after space was freed; the server now asks the writer to try again when a change comes.
+  it('tries a failed rewrite again when asked, once a second at most, and says whether it landed', async () => {
+    // Prepare: the file's place holds a directory (as a full disk, no rewrite lands)
+    fakeRetryTimers();
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const path = join(dir, 'retries.jsonl');
+    await mkdir(path);
+    const lines = ['a'];
+    const writer = new CoalescingWriter();
+    writer.append(path, 'a', () => `${lines.join('\n')}\n`);
+    await writer.flush();
+    const unwritten = writer.unwritten;
+    // Act: asked at once, the rewrite is not tried; a second later it is, and fails; freed, it lands
+    const atOnce = await writer.retryUnwritten();
+    const failuresAtOnce = writer.failures;
+    jest.advanceTimersByTime(999);
+    const stillFull = await writer.retryUnwritten().then(async (before) => {
+      jest.advanceTimersByTime(1);
+      return [before, await writer.retryUnwritten()];
+    });
+    const failuresFull = writer.failures;
+    await rm(path, { recursive: true });
+    jest.advanceTimersByTime(1_000);
+    lines.push('b');
+    const freed = await writer.retryUnwritten();
+    writer.close();
+    // Assess
+    expect([unwritten, atOnce, failuresAtOnce]).toEqual([true, [path], 1]);
+    expect([stillFull, failuresFull]).toEqual([[[path], [path]], 2]);
+    expect([freed, writer.unwritten]).toEqual([[], false]);
+    expect(await readFile(path, 'utf8')).toBe('a\nb\n');
+  });
+
+  it('says when every failed write has landed since, and no more once closed', async () => {
+    // Prepare: two files whose places hold directories
+    fakeRetryTimers();
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const [one, two] = [join(dir, 'one.jsonl'), join(dir, 'two.jsonl')];
+    await Promise.all([mkdir(one), mkdir(two)]);
+    const writer = new CoalescingWriter();
+    const already = await writer.caughtUp();
+    writer.replace(one, () => '1\n');
+    writer.replace(two, () => '2\n');
+    await writer.flush();
+    const outcomes: boolean[] = [];
+    void writer.caughtUp().then((caughtUp) => outcomes.push(caughtUp));
+    // Act: one file freed, then the other
+    await rm(one, { recursive: true });
+    jest.advanceTimersByTime(1_000);
+    await writer.retryUnwritten();
+    const afterOne = [...outcomes];
+    await rm(two, { recursive: true });
+    jest.advanceTimersByTime(1_000);
+    await writer.retryUnwritten();
+    const afterBoth = [...outcomes];
+    const closing = writer.caughtUp();
+    const other = new CoalescingWriter();
+    const three = join(dir, 'three.jsonl');
+    await mkdir(three);
+    other.replace(three, () => '3\n');
+    await other.flush();
+    const waiting = other.caughtUp();
+    other.close();
+    writer.close();
+    // Assess
+    expect(already).toBe(true);
+    expect(afterOne).toEqual([]);
+    expect(afterBoth).toEqual([true]);
+    expect(await closing).toBe(true);
+    expect(await waiting).toBe(false);
+    expect(await other.caughtUp()).toBe(false);
+  });
+
   it('tries a failed rewrite again until it lands, the lines appended meanwhile in it', async () => {
     // Prepare: a rewrite that fails once, then writes the live state.
     fakeRetryTimers();
