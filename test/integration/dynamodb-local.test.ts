@@ -503,44 +503,28 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
-  it('opens a state directory whose path is not ASCII under the C locale, as in a container without LANG', async () => {
+  it.each([
+    [
+      'under the C locale, as in a container without LANG',
+      ({ LANG: _lang, LC_CTYPE: _ctype, ...rest }: NodeJS.ProcessEnv) => ({ ...rest, LC_ALL: 'C' }),
+    ],
+    [
+      // as a container or an ssh session may carry it (odd-path review, 2026-12-06)
+      'under a locale named UTF-8 that is not installed, which the C library takes for C',
+      ({ LC_ALL: _all, LC_CTYPE: _ctype, ...rest }: NodeJS.ProcessEnv) => ({ ...rest, LANG: 'xx_XX.UTF-8' }),
+    ],
+  ])('opens a state directory whose path is not ASCII %s', async (_, environment) => {
     // Prepare: a separate node process, whose environment is what Java would inherit
     const scratch = mkdtempSync(join(tmpdir(), 'sharebus-locale-'));
     const dbPath = join(scratch, 'état 状态');
     const script = `import { startDynamoDbLocal } from './local/dynamodb/launcher.ts';
       const d = await startDynamoDbLocal({ dbPath: process.argv[1] }); await d.stop(); console.log('started');`;
-    const { LANG: _lang, LC_CTYPE: _ctype, ...rest } = process.env;
     try {
       // Act
       const run = spawnSync(
         process.execPath,
         ['--import', 'tsx', '--input-type=module', '-e', script, dbPath],
-        {
-          encoding: 'utf8',
-          env: { ...rest, LC_ALL: 'C' },
-        },
-      );
-      // Assess
-      expect(run.stderr).not.toMatch(/Invalid directory/);
-      expect(run.stdout.trim()).toBe('started');
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  });
-
-  it('opens a path that is not ASCII under a locale named UTF-8 that is not installed, which the C library takes for C', async () => {
-    // Prepare: LANG as a container or an ssh session may carry it, naming a locale the machine does not have
-    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-locale-'));
-    const dbPath = join(scratch, 'état 状态');
-    const script = `import { startDynamoDbLocal } from './local/dynamodb/launcher.ts';
-      const d = await startDynamoDbLocal({ dbPath: process.argv[1] }); await d.stop(); console.log('started');`;
-    const { LC_ALL: _all, LC_CTYPE: _ctype, ...rest } = process.env;
-    try {
-      // Act
-      const run = spawnSync(
-        process.execPath,
-        ['--import', 'tsx', '--input-type=module', '-e', script, dbPath],
-        { encoding: 'utf8', env: { ...rest, LANG: 'xx_XX.UTF-8' } },
+        { encoding: 'utf8', env: environment(process.env) },
       );
       // Assess: before, Java named files in ASCII, and DynamoDB Local could not create its database there
       expect(run.stderr).not.toMatch(/Invalid directory/);
