@@ -578,8 +578,16 @@ export class CoalescingWriter {
     } else {
       // A full disk leaves the temporary file, empty or cut short; it is of no use to anyone.
       await rm(tmp, { force: true }).catch(() => {});
-      if (!this.#snapshots.has(path)) this.#retryLater(path, content);
+      // Not when the path was removed while this write was on its way: tried again, it would come back (and, in
+      // #unwritten, refuse every change until it had) though nobody owns it now.
+      if (!this.#snapshots.has(path) && !this.#removedSince(path)) this.#retryLater(path, content);
     }
+  }
+
+  /** Whether a removal of `path`, or of a directory holding it, was asked for since this pass began. */
+  #removedSince(path: string): boolean {
+    for (const removed of this.#removals) if (path === removed || path.startsWith(`${removed}/`)) return true;
+    return false;
   }
 
   /** Runs a write; a failure is reported (the in-memory state stays right) and answered false. */

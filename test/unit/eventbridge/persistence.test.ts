@@ -288,6 +288,24 @@ describe('CoalescingWriter', () => {
     expect(await readFile(path, 'utf8')).toBe('a\nb\n');
   });
 
+  it('does not try again, nor count as unwritten, a rewrite that failed after its directory was removed', async () => {
+    // Prepare: a rewrite that fails (its place holds a directory), large enough to be on its way when the removal comes
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const sub = join(dir, 'archive');
+    const file = join(sub, 'segment.jsonl');
+    await mkdir(file, { recursive: true });
+    const writer = new CoalescingWriter();
+    writer.replace(file, () => ['x'.repeat(1 << 20)]);
+    await new Promise((r) => setImmediate(r));
+    // Act
+    writer.remove(sub);
+    await writer.flush();
+    const state = [writer.unwritten, writer.behind];
+    writer.close();
+    // Assess: before, it was tried again (and, once it could be, written back where nothing reads it)
+    expect(state).toEqual([false, []]);
+  });
+
   it('says when every failed write has landed since, and no more once closed', async () => {
     // Prepare: two files whose places hold directories
     fakeRetryTimers();
