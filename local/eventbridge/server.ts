@@ -930,7 +930,7 @@ const READS = /^(?:Describe|List|Test)/;
 function notWritable(unwritten: readonly string[]): EventBridgeApiError {
   return new EventBridgeApiError(
     'InternalException',
-    `Nothing was changed: the data directory cannot be written (${unwritten.join(', ')} could not be; see the server's log), and changes are refused until the disk takes writes again.`,
+    `This request was refused, not made: the data directory cannot be written (${unwritten.join(', ')} could not be; see the server's log), and changes are refused until the disk takes writes again. An earlier try answered "The change was made but could not be written" was made.`,
     500,
   );
 }

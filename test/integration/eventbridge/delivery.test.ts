@@ -892,7 +892,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       status: 503,
       body: expect.objectContaining({
         code: 'data_dir_unwritable',
-        detail: `Nothing was changed: the data directory cannot be written (${journal} could not be; see the server's log), and changes are refused until the disk takes writes again.`,
+        detail: `This request was refused, not made: the data directory cannot be written (${journal} could not be; see the server's log), and changes are refused until the disk takes writes again. An earlier try answered "The change was made but could not be written" was made.`,
       }),
     });
     expect([keptOnceWritten, invoked]).toEqual([0, 2]);

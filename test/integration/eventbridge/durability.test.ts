@@ -212,7 +212,7 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
     }
     // Assess: the first attempt made the change and said it was not written; the SDK's two tries after it were
     // refused, unmade, as is every change until the disk takes writes again; a read is answered meanwhile
-    const nothing = `Nothing was changed: the data directory cannot be written (${journal} could not be; see the server's log), and changes are refused until the disk takes writes again.`;
+    const nothing = `This request was refused, not made: the data directory cannot be written (${journal} could not be; see the server's log), and changes are refused until the disk takes writes again. An earlier try answered "The change was made but could not be written" was made.`;
     expect([put.name, put.message, put.$metadata?.attempts]).toEqual(['InternalException', nothing, 3]);
     expect(invoked).toBe(1);
     expect([refused.name, refused.$metadata?.httpStatusCode, refused.message]).toEqual([
