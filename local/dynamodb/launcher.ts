@@ -311,7 +311,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     });
     // And this process removes it once all of the group is gone, however it ended (stop() also does, having waited
     // for that): the watchdog can be killed with its Java, or alone while its Java runs on.
-    const removeJavaTmp = () => rmSync(javaTmp, { recursive: true, force: true });
+    const removeJavaTmp = () => {
+      try {
+        rmSync(javaTmp, { recursive: true, force: true });
+      } catch (error) {
+        // Left in the temporary directory: not worth ending the process that runs everything else.
+        console.error(`sharebus: could not remove DynamoDB Local's temporary directory ${javaTmp}:`, error);
+      }
+    };
     void exit.then(async () => {
       while (child.pid !== undefined && groupRunning(child.pid)) {
         await new Promise((r) => setTimeout(r, 100).unref());

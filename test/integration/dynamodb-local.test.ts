@@ -54,7 +54,6 @@ function javaDescendants(): number[] {
   });
 }
 
-/** A DynamoDB client of DynamoDB Local at `endpoint`, as a caller with these credentials and region. */
 /** The temporary directory the launcher gave DynamoDB Local's Java, from its watchdog's command line (Linux). */
 const javaTmpOf = (watchdog: number): string => {
   const args = readFileSync(`/proc/${watchdog}/cmdline`, 'utf8').split('\0');
@@ -68,6 +67,7 @@ const until = async (done: () => boolean): Promise<void> => {
   for (let i = 0; i < 50 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
 };
 
+/** A DynamoDB client of DynamoDB Local at `endpoint`, as a caller with these credentials and region. */
 const clientOf = (endpoint: string, accessKeyId = 'local', region = 'us-east-1'): DynamoDBClient =>
   new DynamoDBClient({ endpoint, region, credentials: { accessKeyId, secretAccessKey: 'local' } });
 
