@@ -8,6 +8,7 @@ import {
   readFileSync,
   renameSync,
   rmdirSync,
+  statfsSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -33,12 +34,12 @@ import { RegistryConflictError } from '../functions/shared/registry/registry.js'
 import { ensureTable } from '../functions/shared/registry/table.js';
 import { SchemaValidator } from '../functions/shared/schema-validator.js';
 import { reconcileRules } from '../functions/subscriptions/subscriptions.js';
-import { lockDataDir, openToOthers } from './data-lock.js';
+import { DataDirUnusableError, lockDataDir, openToOthers } from './data-lock.js';
 import { type DemoKeys, seedDemo } from './demo.js';
 import { type DynamoDbLocal, DynamoDbLocalStartError, startDynamoDbLocal } from './dynamodb/launcher.js';
 import { DeliveryFailureError } from './eventbridge/delivery.js';
 import { NAME_PATTERN } from './eventbridge/request.js';
-import { type EmbeddedEventBridge, startEventBridge } from './eventbridge/server.js';
+import { type EmbeddedEventBridge, REFUSED_UNWRITABLE, startEventBridge } from './eventbridge/server.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { invoke, loadHandlers, localFunctionArn } from './lambda/invoker.js';
 import { portState } from './net.js';
@@ -355,11 +356,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       // InternalFailure, and logs why. Said in a line, with what to do, rather than the SDK's stack.
       const complaint = dynamodb.databaseComplaint();
       if (dataDir === undefined || complaint === undefined) throw error;
-      throw new DynamoDbLocalStartError(
-        `DynamoDB Local cannot read the registry's database in ${join(dataDir, 'dynamodb')} (SQLite: ${complaint}). ` +
-          'Move that directory aside to start with an empty registry, or put back a copy that reads.',
-        { cause: error },
-      );
+      throw registryUnusable(dataDir, complaint, error);
     } finally {
       ddb.destroy();
     }
@@ -385,6 +382,16 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
           }),
         )
         .catch(exists);
+    } catch (error) {
+      // A disk that took the lock file but not the start's writes (a few KB free): the embedded EventBridge refuses
+      // every change, its own bus and archive included. Said in a line, with what to do, rather than the SDK's stack.
+      if (dataDir !== undefined && (error as Error).message?.startsWith(REFUSED_UNWRITABLE)) {
+        throw new DataDirUnusableError(
+          `the state directory ${dataDir} cannot be written (the embedded EventBridge's files could not be; see above): free some space there, or name another`,
+          { cause: error },
+        );
+      }
+      throw error;
     } finally {
       eventBridgeClient.destroy();
     }
@@ -472,6 +479,15 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     loading.reject(error);
     if (madeDir) removeIfEmpty(madeDir);
     if (gone) throw new DynamoDbLocalStartError(`${gone}, while sharebus was starting`);
+    // A write DynamoDB Local could not make for a full disk fails whichever registry call made it with InternalFailure,
+    // and its log says why only at times (read by now: it has stopped): the disk itself is asked too.
+    const complaint = dynamoDbStarted?.databaseComplaint();
+    if (dataDir !== undefined && !(error instanceof DataDirUnusableError)) {
+      if (complaint !== undefined && /disk is full/i.test(complaint))
+        throw registryUnusable(dataDir, complaint, error);
+      const free = freeBytes(dataDir);
+      if (free !== undefined && free < NEARLY_FULL_BYTES) throw diskNearlyFull(dataDir, free, error);
+    }
     throw error;
   }
 }
@@ -615,4 +631,51 @@ function deferred<T>(): {
   // A start that fails rejects it, once the bus that may be waiting on it has stopped.
   promise.catch(() => {});
   return { promise, resolve, reject };
+}
+
+/**
+ * The registry's database could not be used at start, SQLite said why (`complaint`): said in a line, with what to do.
+ * A full disk is not a database that cannot be read: moving the registry aside, as said for that, would lose its keys
+ * and subscriptions for nothing (disk-full review, 2026-12-06: a start with a few KB free said so).
+ */
+export function registryUnusable(dataDir: string, complaint: string, cause: unknown): Error {
+  if (/disk is full/i.test(complaint)) {
+    return new DataDirUnusableError(
+      `the state directory ${dataDir} cannot be written: the disk it is on is full (SQLite: ${complaint}): free some space there, or name another`,
+      { cause },
+    );
+  }
+  return new DynamoDbLocalStartError(
+    `DynamoDB Local cannot read the registry's database in ${join(dataDir, 'dynamodb')} (SQLite: ${complaint}). ` +
+      'Move that directory aside to start with an empty registry, or put back a copy that reads.',
+    { cause },
+  );
+}
+
+/** Below this much free space on the state directory's disk, a start that fails says so (see diskNearlyFull). */
+const NEARLY_FULL_BYTES = 1024 * 1024;
+
+/** The bytes this user may still write on the disk `dir` is on (its nearest existing parent's), if it can be told. */
+function freeBytes(dir: string): number | undefined {
+  let at = dir;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    const { bavail, bsize } = statfsSync(at);
+    return bavail * bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A start failed with the state directory's disk all but full: said first, since it is the likely cause. DynamoDB
+ * Local's log often hides it (disk-full review, 2026-12-06: with 16 KB free its only words were SQLite's "cannot
+ * rollback - no transaction is active", and the start ended in InternalFailure and the SDK's stack).
+ */
+export function diskNearlyFull(dataDir: string, free: number, cause: unknown): DataDirUnusableError {
+  const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return new DataDirUnusableError(
+    `the state directory ${dataDir} cannot be written: the disk it is on is full (${Math.floor(free / 1024).toLocaleString('en-US')} KB free): free some space there, or name another (the start failed with ${what})`,
+    { cause },
+  );
 }

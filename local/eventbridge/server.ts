@@ -926,11 +926,14 @@ function notWritten(behind: readonly string[]): EventBridgeApiError {
 /** The operations that change nothing (the rest are refused while the disk refuses writes: see notWritable). */
 const READS = /^(?:Describe|List|Test)/;
 
+/** How the message of a change refused by notWritable begins. */
+export const REFUSED_UNWRITABLE = 'This request was refused, not made: the data directory cannot be written';
+
 /** A change refused, unmade, because the disk has been refusing the data directory's writes (see refuseWhileUnwritten). */
 function notWritable(unwritten: readonly string[]): EventBridgeApiError {
   return new EventBridgeApiError(
     'InternalException',
-    `This request was refused, not made: the data directory cannot be written (${unwritten.join(', ')} could not be; see the server's log), and changes are refused until the disk takes writes again. An earlier try answered "The change was made but could not be written" was made.`,
+    `${REFUSED_UNWRITABLE} (${unwritten.join(', ')} could not be; see the server's log), and changes are refused until the disk takes writes again. An earlier try answered "The change was made but could not be written" was made.`,
     500,
   );
 }
