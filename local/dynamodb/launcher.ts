@@ -231,8 +231,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   /** Starts Java on `port` and waits until it is up (see untilUp). */
   const launch = async (port: number): Promise<DynamoDbLocal> => {
     // DynamoDB Local unpacks sqlite4java's native library (900 KB) into Java's temporary directory the first time it
-    // opens its database, and deletes it only when it shuts down: a Java killed (SIGKILL, as the crash tests do, or a machine
-    // going down) left one in /tmp each time. Each launch gets a directory of its own, removed when it ends.
+    // opens its database, and deletes it only when it shuts down: a Java killed (SIGKILL, as the crash tests do, or
+    // a machine going down) left one in /tmp each time. Each launch gets a directory of its own, removed when it ends.
     const javaTmp = mkdtempSync(join(tmpdir(), 'sharebus-dynamodb-'));
     const javaArgs = [
       // First, so that one given in SHAREBUS_DYNAMODB_JAVA_OPTS wins (the last of a property's flags does)
