@@ -271,10 +271,14 @@ export class CoalescingWriter {
   }
 
   #caughtUpIfSo(): void {
-    if (this.#unwritten.size > 0 || this.#catchingUp.length === 0) return;
+    if (this.#unwritten.size === 0) this.#answerCatchingUp(true);
+  }
+
+  /** Answers every caller of caughtUp() waiting so far. */
+  #answerCatchingUp(caughtUp: boolean): void {
     const callers = this.#catchingUp;
     this.#catchingUp = [];
-    for (const resolve of callers) resolve(true);
+    for (const resolve of callers) resolve(caughtUp);
   }
 
   /**
@@ -395,9 +399,7 @@ export class CoalescingWriter {
     for (const path of [...this.#compactions.keys()]) this.#abandonCompaction(path);
     for (const timer of this.#retrying.values()) clearTimeout(timer);
     this.#retrying.clear();
-    const callers = this.#catchingUp;
-    this.#catchingUp = [];
-    for (const resolve of callers) resolve(false);
+    this.#answerCatchingUp(false);
   }
 
   /** How many writes have been asked for so far: a caller reads it before a change, to name its writes to written(). */
