@@ -382,16 +382,6 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
           }),
         )
         .catch(exists);
-    } catch (error) {
-      // A disk that took the lock file but not the start's writes (a few KB free): the embedded EventBridge refuses
-      // every change, its own bus and archive included. Said in a line, with what to do, rather than the SDK's stack.
-      if (dataDir !== undefined && (error as Error).message?.startsWith(REFUSED_UNWRITABLE)) {
-        throw new DataDirUnusableError(
-          `the state directory ${dataDir} cannot be written (the embedded EventBridge's files could not be; see above): free some space there, or name another`,
-          { cause: error },
-        );
-      }
-      throw error;
     } finally {
       eventBridgeClient.destroy();
     }
@@ -479,14 +469,9 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     loading.reject(error);
     if (madeDir) removeIfEmpty(madeDir);
     if (gone) throw new DynamoDbLocalStartError(`${gone}, while sharebus was starting`);
-    // A write DynamoDB Local could not make for a full disk fails whichever registry call made it with InternalFailure,
-    // and its log says why only at times (read by now: it has stopped): the disk itself is asked too.
-    const complaint = dynamoDbStarted?.databaseComplaint();
     if (dataDir !== undefined && !(error instanceof DataDirUnusableError)) {
-      if (complaint !== undefined && /disk is full/i.test(complaint))
-        throw registryUnusable(dataDir, complaint, error);
-      const free = freeBytes(dataDir);
-      if (free !== undefined && free < NEARLY_FULL_BYTES) throw diskNearlyFull(dataDir, free, error);
+      const refused = refusedByDisk(dataDir, error, dynamoDbStarted?.databaseComplaint());
+      if (refused) throw refused;
     }
     throw error;
   }
@@ -639,7 +624,7 @@ function deferred<T>(): {
  * and subscriptions for nothing (disk-full review, 2026-12-06: a start with a few KB free said so).
  */
 export function registryUnusable(dataDir: string, complaint: string, cause: unknown): Error {
-  if (/disk is full/i.test(complaint)) {
+  if (SQLITE_FULL.test(complaint)) {
     return new DataDirUnusableError(
       `the state directory ${dataDir} cannot be written: the disk it is on is full (SQLite: ${complaint}): free some space there, or name another`,
       { cause },
@@ -652,15 +637,36 @@ export function registryUnusable(dataDir: string, complaint: string, cause: unkn
   );
 }
 
+/** SQLite's words for a full disk (SQLITE_FULL), as DynamoDB Local logs them. */
+const SQLITE_FULL = /disk is full/i;
+
 /** Below this much free space on the state directory's disk, a start that fails says so (see diskNearlyFull). */
 const NEARLY_FULL_BYTES = 1024 * 1024;
 
+/**
+ * A start that failed because the state directory's disk refused its writes, said in a line with what to do; or
+ * undefined. Whichever call came next failed: a registry call with DynamoDB Local's InternalFailure (its log, read by
+ * now since it has stopped, says why only at times: the disk itself is asked too), or the embedded EventBridge's
+ * own bus or archive, refused while its files cannot be written (a few KB free took the lock file but not those).
+ */
+function refusedByDisk(dataDir: string, error: unknown, complaint: string | undefined): Error | undefined {
+  if (complaint !== undefined && SQLITE_FULL.test(complaint))
+    return registryUnusable(dataDir, complaint, error);
+  if (error instanceof Error && error.message.startsWith(REFUSED_UNWRITABLE)) {
+    return new DataDirUnusableError(
+      `the state directory ${dataDir} cannot be written (the embedded EventBridge's files could not be; see above): free some space there, or name another`,
+      { cause: error },
+    );
+  }
+  const free = freeBytes(dataDir);
+  return free !== undefined && free < NEARLY_FULL_BYTES ? diskNearlyFull(dataDir, free, error) : undefined;
+}
+
 /** The bytes this user may still write on the disk `dir` is on (its nearest existing parent's), if it can be told. */
 function freeBytes(dir: string): number | undefined {
-  let at = dir;
-  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  const missing = firstMissing(dir);
   try {
-    const { bavail, bsize } = statfsSync(at);
+    const { bavail, bsize } = statfsSync(missing === undefined ? dir : dirname(missing));
     return bavail * bsize;
   } catch {
     return undefined;
