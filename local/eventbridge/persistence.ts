@@ -113,6 +113,8 @@ export class CoalescingWriter {
   readonly #private = new Set<string>();
   #scheduled: Promise<void> | undefined;
   #failures = 0;
+  /** Since when (performance.now()) some path has been unwritten, while one is: said in the log when it ends. */
+  #refusingSince: number | undefined;
   /** Writes asked for so far (each replace or append), numbered in order. */
   #asked = 0;
   /** Per path, the number of the last write asked for it, and the number up to which its file holds them all. */
@@ -239,7 +241,7 @@ export class CoalescingWriter {
    * not one a change.
    */
   async retryUnwritten(): Promise<string[]> {
-    const now = Date.now();
+    const now = performance.now();
     const due: string[] = [];
     for (const [path, { content, failedAt }] of this.#unwritten) {
       if (this.#closed || now - failedAt < RETRY_FIRST_MS) continue;
@@ -271,7 +273,15 @@ export class CoalescingWriter {
   }
 
   #caughtUpIfSo(): void {
-    if (this.#unwritten.size === 0) this.#answerCatchingUp(true);
+    if (this.#unwritten.size > 0) return;
+    if (this.#refusingSince !== undefined) {
+      const seconds = ((performance.now() - this.#refusingSince) / 1_000).toFixed(1);
+      console.error(
+        `[eventbridge] the data directory takes writes again: no file is left unwritten, after ${seconds} s of refusing changes; they are made again`,
+      );
+      this.#refusingSince = undefined;
+    }
+    this.#answerCatchingUp(true);
   }
 
   /** Answers every caller of caughtUp() waiting so far. */
@@ -617,13 +627,27 @@ export class CoalescingWriter {
     }, backoff);
     timer.unref();
     this.#retrying.set(path, timer);
-    this.#unwritten.set(path, { content, failedAt: Date.now() });
+    if (this.#unwritten.size === 0 && this.#refusingSince === undefined) {
+      this.#refusingSince = performance.now();
+      console.error(
+        '[eventbridge] changes are refused, not made, until the data directory takes writes again (each change tries the files that failed again, at most once a second each)',
+      );
+    }
+    this.#unwritten.set(path, { content, failedAt: performance.now() });
   }
 
   #failed(path: string, error: unknown): void {
-    // The in-memory state stays right; only the copy on disk is behind, so say so and carry on.
+    // The in-memory state stays right; only the copy on disk is behind, so say so and carry on. Once: while the disk
+    // stays full, a file is tried again each second, and its every failure used to print a stack (some 47 lines a
+    // second while publishing to a full disk: disk-full review, 2026-12-06). #caughtUpIfSo says when it has landed.
     this.#failures++;
-    console.error(`[eventbridge] could not write ${path}:`, error);
+    if (this.#unwritten.has(path)) return;
+    const { code, message } = (error ?? {}) as NodeJS.ErrnoException;
+    // What the disk answered (ENOSPC, EROFS, EACCES…) is all that helps; a stack is kept for anything else, a bug.
+    console.error(
+      `[eventbridge] could not write ${path}:`,
+      typeof code === 'string' && typeof message === 'string' ? message : error,
+    );
   }
 }
 

@@ -288,6 +288,43 @@ describe('CoalescingWriter', () => {
     expect(await readFile(path, 'utf8')).toBe('a\nb\n');
   });
 
+  // Disk-full review, 2026-12-06: a file tried again each second printed its stack at every failure (47 lines a
+  // second while publishing to a full disk), and nothing said when writes worked again.
+  it('says once that a file cannot be written, without a stack, and once when the disk takes writes again', async () => {
+    // Prepare: the file's place holds a directory (as a full disk, no rewrite lands)
+    fakeRetryTimers();
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const path = join(dir, 'retries.jsonl');
+    await mkdir(path);
+    const writer = new CoalescingWriter();
+    writer.append(path, 'a', () => 'a\n');
+    await writer.flush();
+    // Act: tried again three times while full, then freed
+    for (let i = 0; i < 3; i++) {
+      jest.advanceTimersByTime(1_000);
+      await writer.retryUnwritten();
+    }
+    const whileFull = logged.mock.calls.map((args) => args.map(String).join(' '));
+    await rm(path, { recursive: true });
+    jest.advanceTimersByTime(1_000);
+    await writer.retryUnwritten();
+    writer.close();
+    // Assess
+    expect(writer.failures).toBe(4);
+    expect(whileFull).toEqual([
+      expect.stringMatching(
+        /^\[eventbridge\] could not write .*retries\.jsonl: EISDIR: illegal operation on a directory/,
+      ),
+      expect.stringContaining('changes are refused, not made, until the data directory takes writes again'),
+    ]);
+    expect(whileFull.join('\n')).not.toContain('    at ');
+    expect(logged.mock.calls.slice(2)).toEqual([
+      [
+        '[eventbridge] the data directory takes writes again: no file is left unwritten, after 4.0 s of refusing changes; they are made again',
+      ],
+    ]);
+  });
+
   it('does not try again, nor count as unwritten, a rewrite that failed after its directory was removed', async () => {
     // Prepare: a rewrite that fails (its place holds a directory), large enough to be on its way when the removal comes
     jest.spyOn(console, 'error').mockImplementation(() => undefined);
