@@ -75,6 +75,14 @@ const CANNOT_WRITE: Readonly<Record<string, string>> = {
   EDQUOT: ": this user's disk quota there is used up (EDQUOT): free some space there, or name another",
 };
 
+/** `error`, a write refused in `dir`, said as what stands in the way when it is one of CANNOT_WRITE's, else as it is. */
+function cannotWrite(dir: string, error: unknown): unknown {
+  const why = CANNOT_WRITE[(error as NodeJS.ErrnoException).code ?? ''];
+  return why === undefined
+    ? error
+    : new DataDirUnusableError(`the state directory ${dir} cannot be written${why}`, { cause: error });
+}
+
 /** Lock files this process holds: one naming our pid that is not among them was left by an earlier process. */
 const held = new Set<string>();
 
@@ -136,9 +144,7 @@ export function lockDataDir(dir: string, what: string): () => void {
     try {
       rmSync(aside, { force: true });
     } catch {}
-    const why = CANNOT_WRITE[(error as NodeJS.ErrnoException).code ?? ''];
-    if (why === undefined) throw error;
-    throw new DataDirUnusableError(`the state directory ${dir} cannot be written${why}`, { cause: error });
+    throw cannotWrite(dir, error);
   }
   try {
     for (let attempt = 0; ; attempt++) {
@@ -146,7 +152,8 @@ export function lockDataDir(dir: string, what: string): () => void {
         linkSync(aside, path);
         break;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        // A link needs room in the directory too: a disk that filled after the write aside refuses it.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotWrite(dir, error);
       }
       const holder = holderOf(path);
       if (holder !== undefined && holder.host !== hostname()) {

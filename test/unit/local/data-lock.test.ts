@@ -168,36 +168,44 @@ describe('lockDataDir', () => {
     );
   });
 
+  const FULL = 'the disk it is on is full (ENOSPC): free some space there, or name another';
   it.each([
-    ['ENOSPC', 'the disk it is on is full (ENOSPC): free some space there, or name another'],
-    ['EROFS', 'it is on a read-only file system (EROFS): mount it read-write, or name another'],
-  ])('says so when the lock cannot be written for %s, and leaves nothing beside it', (code, why) => {
-    // Prepare: a process whose writes of a lock file fail as a full disk (or a read-only mount) fails them, the
-    // file made empty first as a full disk leaves it (disk-full review, 2026-12-06: a full disk stopped the start
-    // with the system call's stack, and each try left an empty .lock.<pid>.<uuid> behind)
-    const script = `import fs from 'node:fs';
+    ['ENOSPC', 'write', FULL],
+    ['EROFS', 'write', 'it is on a read-only file system (EROFS): mount it read-write, or name another'],
+    ['ENOSPC', 'link', FULL],
+  ])(
+    'says so when the lock cannot be written for %s (its %s), and leaves nothing beside it',
+    (code, call, why) => {
+      // Prepare: a process whose writes of a lock file fail as a full disk (or a read-only mount) fails them, the
+      // file made empty first as a full disk leaves it (disk-full review, 2026-12-06: a full disk stopped the start
+      // with the system call's stack, and each try left an empty .lock.<pid>.<uuid> behind); or whose link of the
+      // whole file into place fails, as a directory with no room left for a name does
+      const script = `import fs from 'node:fs';
        import { syncBuiltinESMExports } from 'node:module';
+       const refused = () => Object.assign(new Error(process.argv[2] + ': refused'), { code: process.argv[2] });
        const real = fs.writeFileSync;
        fs.writeFileSync = (file, ...rest) => {
-         if (!String(file).includes('/.lock.')) return real(file, ...rest);
+         if (!String(file).includes('/.lock.') || process.argv[3] !== 'write') return real(file, ...rest);
          if (process.argv[2] === 'ENOSPC') real(file, '');
-         throw Object.assign(new Error(process.argv[2] + ': refused, write'), { code: process.argv[2] });
+         throw refused();
        };
+       if (process.argv[3] === 'link') fs.linkSync = () => { throw refused(); };
        syncBuiltinESMExports();
        const { lockDataDir } = await import('./local/data-lock.ts');
        try { lockDataDir(process.argv[1], 'sharebus')(); console.log('taken'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
-    // Act
-    const said = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script, dir, code],
-      {
-        encoding: 'utf8',
-      },
-    ).stdout.trim();
-    // Assess
-    expect(said).toBe(`DataDirUnusableError: the state directory ${dir} cannot be written: ${why}`);
-    expect(readdirSync(dir)).toEqual([]);
-  });
+      // Act
+      const said = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script, dir, code, call],
+        {
+          encoding: 'utf8',
+        },
+      ).stdout.trim();
+      // Assess
+      expect(said).toBe(`DataDirUnusableError: the state directory ${dir} cannot be written: ${why}`);
+      expect(readdirSync(dir)).toEqual([]);
+    },
+  );
 
   it('refuses a directory holding files this user cannot write, naming the first, and leaves no lock', () => {
     // Prepare: a state directory the user owns, whose database an earlier `sudo npm start` left root's (as root
