@@ -519,13 +519,18 @@ async function start(
     let answer: LocalAnswer;
     let json: string;
     try {
-      // A redrive, like EventBridge's changes, is refused unmade while the disk refuses writes.
-      const unwritten = method !== 'GET' && writer.unwritten ? await writer.retryUnwritten() : [];
+      const request = localRequest(method, url, text);
+      // A redrive, like EventBridge's changes, is refused unmade while the disk refuses writes: once it is known to
+      // be one, so that a wrong route, method or body is still told as such.
+      const unwritten =
+        typeof request === 'function' && writer.unwritten ? await writer.retryUnwritten() : [];
       const asked = writer.asked;
       answer =
-        unwritten.length > 0
-          ? problem(503, 'data_dir_unwritable', notWritable(unwritten).message)
-          : localAnswer(method, url, text);
+        typeof request !== 'function'
+          ? request
+          : unwritten.length > 0
+            ? problem(503, 'data_dir_unwritable', notWritable(unwritten).message)
+            : request();
       // A redrive is answered once its new deliveries are on disk, as EventBridge's own changes are: a process
       // killed after a 200 would otherwise leave the dead letters where they were (review, 2026-12-05).
       if (writer.asked !== asked) {
@@ -553,7 +558,12 @@ async function start(
     res.end(json);
   }
 
-  function localAnswer(method: string, url: URL, text: string | undefined): LocalAnswer {
+  /** The answer to a local request, or, for a valid change (a redrive), what makes it and answers. */
+  function localRequest(
+    method: string,
+    url: URL,
+    text: string | undefined,
+  ): LocalAnswer | (() => LocalAnswer) {
     const path = url.pathname.slice(LOCAL_PREFIX.length).replace(/\/$/, '');
     // Own names only: `constructor` or `__proto__` is no endpoint.
     const endpoint = Object.hasOwn(LOCAL_ENDPOINTS, path) ? LOCAL_ENDPOINTS[path] : undefined;
@@ -599,7 +609,7 @@ async function start(
     if (path === 'dead-letters/redrive') {
       const asked = redriveIds(text);
       if ('problem' in asked) return asked.problem;
-      return { status: 200, body: deadLetters.redrive(asked.ids) };
+      return () => ({ status: 200, body: deadLetters.redrive(asked.ids) });
     }
     const arn = url.searchParams.get('arn');
     if (arn === null) return { status: 200, body: { queues: localQueues.list() } };

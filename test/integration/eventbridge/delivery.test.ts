@@ -853,6 +853,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     };
     let answer: Awaited<ReturnType<typeof redrive>>;
     let again: Awaited<ReturnType<typeof redrive>>;
+    let told: number[];
     let listed: number;
     let kept: number;
     let keptOnceWritten: number;
@@ -870,6 +871,12 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       listed = first.eventBridge.deadLetters.list().length;
       kept = first.eventBridge.queues.peek(DROPPED_DELIVERIES).length;
       again = await redrive();
+      const local = `${first.eventBridge.endpoint}/_local`;
+      told = [
+        (await fetch(`${local}/nowhere`, { method: 'POST' })).status,
+        (await fetch(`${local}/queues`, { method: 'POST' })).status,
+        (await fetch(`${local}/dead-letters/redrive`, { method: 'POST', body: '{' })).status,
+      ];
       await rm(journal, { recursive: true });
       // The writer tries the journal again after 1 s.
       await sleep(1_500);
@@ -880,8 +887,9 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       await first.close();
     }
     // Assess: the dead letter is not taken from its queue by a redrive the disk did not keep, and not listed to be
-    // redriven again meanwhile; a second redrive is refused unmade (disk-full review, 2026-12-06); once the journal
-    // is written, the dead letter leaves its queue, its delivery made once.
+    // redriven again meanwhile; a second redrive is refused unmade (disk-full review, 2026-12-06), while a wrong
+    // route, method or body is still told as such (it used to be answered 503 too); once the journal is written, the
+    // dead letter leaves its queue, its delivery made once.
     expect(answer.status).toBe(500);
     expect(answer.body).toMatchObject({
       code: 'not_written',
@@ -895,6 +903,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
         detail: `This request was refused, not made: the data directory cannot be written (${journal} could not be; see the server's log), and changes are refused until the disk takes writes again. An earlier try answered "The change was made but could not be written" was made.`,
       }),
     });
+    expect(told).toEqual([404, 405, 400]);
     expect([keptOnceWritten, invoked]).toEqual([0, 2]);
   });
 
