@@ -856,16 +856,12 @@ export class ArchiveStore implements ManagedRuleOwner {
    * the newline it lacks), so that the next event is not appended to the broken line. Events in the one file of
    * versions before segments (`archives/NAME.jsonl`) move into segments, once.
    */
-  #loadEvents(name: string, incarnation: string): SegmentedArchiveEvents {
+  #loadEvents(name: string, incarnation: string, creationTime: number): SegmentedArchiveEvents {
     const dir = this.#eventsDir(incarnation);
     const legacy = join(this.#dir ?? '', 'archives', `${name}.jsonl`);
     const hasLegacy = isFile(legacy);
-    if (hasLegacy && existsSync(dir)) {
-      // The archive has segments already: the old file is one a move left behind when a stop came right after its
-      // segments were in place, or one an older version's DeleteArchive left (this archive is a later one of the
-      // name). Either way its events are not this archive's to take again.
-      rmSync(legacy);
-    } else if (hasLegacy) {
+    if (hasLegacy && existsSync(dir)) return this.#segmentsAndLegacy(name, dir, legacy, creationTime);
+    if (hasLegacy) {
       // Moved before anything else runs, written directly and whole into a directory of their own, which takes the
       // segments' place in one rename; the old file is removed only then. A move the disk refuses stops the start
       // with the old file intact; a crash before the rename leaves the old file to move again.
@@ -892,10 +888,50 @@ export class ArchiveStore implements ManagedRuleOwner {
         console.warn(`[eventbridge] archive ${name}: skipped ${old.skipped} unreadable line(s) in ${legacy}`);
       }
     }
+    return this.#segments(name, dir);
+  }
+
+  #segments(name: string, dir: string): SegmentedArchiveEvents {
     const events = new SegmentedArchiveEvents(this.writer, dir);
     if (events.skipped > 0) {
       console.warn(`[eventbridge] archive ${name}: skipped ${events.skipped} unreadable line(s) in ${dir}`);
     }
+    return events;
+  }
+
+  /**
+   * An archive with segments and a file of versions before segments too. The file is one a move left behind when a
+   * stop came right after the segments were in place (its events are in them), or one an older version's
+   * DeleteArchive left (its events are an earlier archive's of the name, ingested before this one was made), or
+   * one an older version wrote to when it was started on this directory (bisecting, say): it cannot see segments,
+   * and archives there what it ingests. Those last events, ingested after the segments' last and after the archive
+   * was made, are added to the segments, and the file is removed once they are on disk. Before (upgrade review,
+   * 2026-12-06), the file was removed at once and with no word: the events the older version archived were lost.
+   */
+  #segmentsAndLegacy(
+    name: string,
+    dir: string,
+    legacy: string,
+    creationTime: number,
+  ): SegmentedArchiveEvents {
+    const events = this.#segments(name, dir);
+    const old = readArchivedEvents(legacy);
+    const after = Math.max(events.lastIngestedAt, creationTime - 1);
+    const later = old.events.filter((event) => event.ingestedAt > after);
+    if (later.length === 0) {
+      rmSync(legacy);
+      return events;
+    }
+    const asked = this.writer.asked;
+    for (const event of later) events.add(event);
+    this.writer.follow(
+      this.writer.written(asked).then((behind) => {
+        if (behind.length === 0) this.writer.remove(legacy);
+      }),
+    );
+    console.warn(
+      `[eventbridge] archive ${name}: ${later.length} event(s) that an older version archived in ${legacy}, after this version's last, added to its segments`,
+    );
     return events;
   }
 
@@ -956,7 +992,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         ...(s.kmsKeyIdentifier !== undefined ? { kmsKeyIdentifier: s.kmsKeyIdentifier } : {}),
         retentionDays: s.retentionDays,
         creationTime: s.creationTime,
-        events: this.#loadEvents(s.name, incarnation),
+        events: this.#loadEvents(s.name, incarnation, s.creationTime),
         nextPruneAt: 0,
         state: s.state ?? 'ENABLED',
         ...(s.stateReason !== undefined ? { stateReason: s.stateReason } : {}),
