@@ -161,6 +161,14 @@ function binderClasses(
   }
 }
 
+/**
+ * The binder built from this checkout's source for the `java` on PATH (see binderClasses), for tests: jarDir's
+ * `binder/` also holds the builds of other checkouts sharing it, such as older ones run to bisect.
+ */
+export function binderFor(jarDir: string): { dir: string } | { why: string } {
+  return binderClasses(jarDir, javaBinary());
+}
+
 /** The line the binder prints once its server listens (see LoopbackDynamoDbLocal.java), before `host:port`. */
 const READY = 'sharebus: DynamoDB Local listening on ';
 

@@ -6,7 +6,6 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -16,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { startDynamoDbLocal, untilUp, utf8Locale } from '../../local/dynamodb/launcher.js';
+import { binderFor, startDynamoDbLocal, untilUp, utf8Locale } from '../../local/dynamodb/launcher.js';
 import { freePort } from '../../local/net.js';
 import { processTree } from '../../local/processes.js';
 
@@ -468,11 +467,11 @@ describe('DynamoDB Local launcher', () => {
   });
 
   it('ends its Java at once, saying why, when the port it was started on is taken, so another port can be tried', async () => {
-    // Prepare: the binder the launcher compiled (the tests above started it), and a port another server holds
-    const db = await startDynamoDbLocal({ jarDir });
-    await db.stop();
-    const builds = readdirSync(join(jarDir, 'binder')).map((name) => join(jarDir, 'binder', name));
-    const binder = builds.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0] as string;
+    // Prepare: the binder the launcher builds from this checkout (not the newest in binder/: a checkout of an older
+    // commit sharing jarDir, as a bisect's, builds its own, without this fix), and a port another server holds
+    const built = binderFor(jarDir);
+    if (!('dir' in built)) throw new Error(built.why);
+    const binder = built.dir;
     const holder = createServer();
     await new Promise<void>((resolveListen) => holder.listen(0, '127.0.0.1', resolveListen));
     const port = (holder.address() as AddressInfo).port;
