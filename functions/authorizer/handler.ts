@@ -19,5 +19,7 @@ export const handler = middy<APIGatewayRequestAuthorizerEventV2, SimpleAuthorize
   .use(lambdaContextLogs())
   .handler(async (event) => ({
     isAuthorized: true,
-    context: await authorize({ registry, now: Date.now }, cache, event.headers?.authorization),
+    // The key cache's clock (for its TTL alone): monotonic, so a wall clock set back an hour does not keep a key
+    // rotated or removed meanwhile working for that hour (clock review, 2026-12-06).
+    context: await authorize({ registry, now: () => performance.now() }, cache, event.headers?.authorization),
   }));

@@ -165,7 +165,9 @@ export class EventBridgeBus extends Bus {
     // The calls go out side by side: a batch of 100 waits for one round trip to EventBridge rather than ten.
     // EventBridge keeps no order between events anyway; the answer lists them in the request's order.
     const deadlineMs = this.#options.deadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS;
-    const deadline = Date.now() + deadlineMs;
+    // On the monotonic clock: a wall clock set forward (NTP) mid-publish aborted the next attempt at once, one set
+    // back gave an attempt an hour (clock review, 2026-12-06).
+    const deadline = performance.now() + deadlineMs;
     const results = await Promise.all(
       chunkEntries(entries).map((chunk) => this.#putWithRetries(chunk, deadline, deadlineMs)),
     );
@@ -188,7 +190,7 @@ export class EventBridgeBus extends Bus {
     for (let attempt = 1; pending.length > 0; attempt++) {
       const retry: BusEntry[] = [];
       let lastFailures: PublishFailure[] = [];
-      const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+      const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now())));
       try {
         const output = await (this.#options.publishClient ?? this.#options.client).send(
           new PutEventsCommand({ Entries: pending.map((entry) => this.#toRequestEntry(entry)) }),
@@ -240,7 +242,7 @@ export class EventBridgeBus extends Bus {
       }
       if (retry.length === 0) break;
       const backoff = base * 2 ** (attempt - 1) * (0.5 + Math.random());
-      if (attempt >= attempts || Date.now() + backoff >= deadline) {
+      if (attempt >= attempts || performance.now() + backoff >= deadline) {
         failed.push(...lastFailures);
         break;
       }

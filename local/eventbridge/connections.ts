@@ -215,7 +215,7 @@ export class ConnectionStore {
   readonly #connections = new Map<string, Connection>();
   readonly #destinations = new Map<string, ApiDestination>();
   readonly #tokens = new Map<string, Token>();
-  /** Per API destination ARN: when its next call may start, to keep to InvocationRateLimitPerSecond. */
+  /** Per API destination ARN: when its next call may start (performance.now()), to keep to InvocationRateLimitPerSecond. */
   readonly #nextSlot = new Map<string, number>();
   /** OAuth token exchanges under way (CreateConnection, UpdateConnection): idle() waits for them. */
   readonly #authorizing = new Set<Promise<void>>();
@@ -884,10 +884,14 @@ export class ConnectionStore {
    * window").
    */
   async #waitForSlot(d: ApiDestination, deadline: number): Promise<void> {
-    const now = Date.now();
+    // Turns are counted on the monotonic clock: on the wall clock, one set back an hour (NTP, a VM resumed) put every
+    // destination called in the hour before an hour from its next turn, and a call waited that long in a timer the
+    // clock's being put right did not shorten (clock review, 2026-12-06). The deadline is the event's, on the wall
+    // clock: compared as the time left to it.
+    const now = performance.now();
     const interval = (1000 / d.invocationRateLimitPerSecond) * this.options.delayScale;
     const slot = Math.max(now, this.#nextSlot.get(d.arn) ?? 0);
-    if (slot > deadline) {
+    if (slot - now > deadline - Date.now()) {
       throw new DeliveryFailureError(
         'THROTTLING',
         `API destination ${d.name} is at its InvocationRateLimitPerSecond (${d.invocationRateLimitPerSecond}).`,

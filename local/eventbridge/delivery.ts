@@ -101,6 +101,8 @@ interface Job {
   readonly redriveOf?: string;
   /** Epoch ms its next attempt is due, while it waits for one. */
   dueAt?: number | undefined;
+  /** How long that wait was when it began (ms): a start never waits longer, whatever the wall clock did. */
+  waitMs?: number | undefined;
   /** The timer of that wait. */
   timer?: NodeJS.Timeout | undefined;
   /** Why its last attempt failed. */
@@ -223,7 +225,14 @@ export class Dispatcher {
       job.failure = new DeliveryFailureError(saved.failure.code, saved.failure.message, true);
     this.#pending++;
     this.#live.add(job);
-    const due = Math.max(saved.dueAt, Date.now());
+    const now = Date.now();
+    // Never later than the wait this run would give it: an attempt not yet made (or one a stop cut short) now, a
+    // retry within the wait it was given. dueAt is on the wall clock, which may have been set back since the stop
+    // (NTP, a VM resumed): taken as it was, a retry due in a second waited an hour for a clock set back an hour, and
+    // a setTimeout does not come back to look when the clock is put right (clock review, 2026-12-06). A line
+    // written before waitMs was kept is taken as it was.
+    const longest = saved.failure ? (saved.waitMs ?? Number.POSITIVE_INFINITY) : 0;
+    const due = Math.min(Math.max(saved.dueAt, now), now + longest);
     // No attempt past the event's age, whether a retry or one a stop cut short or kept from starting: AWS makes none
     // then. Before (2026-12-05) only a retry was checked, so a server down past the age limit still delivered.
     if (due - event.ingestedAt > this.#maxAgeMs(target)) {
@@ -233,7 +242,9 @@ export class Dispatcher {
     // The attempt due is a retry if the last run's failed; a delivery queued or running at the stop starts again.
     // It waits as it did before the stop: a stop during this wait must save the same due time and count.
     job.dueAt = due;
-    this.#wait(job, due - Date.now(), job.failure !== undefined);
+    // The wait as first given, not what is left of it: a stop during this wait saves the same line again.
+    if (saved.failure && saved.waitMs !== undefined) job.waitMs = saved.waitMs;
+    this.#wait(job, due - now, job.failure !== undefined);
   }
 
   /**
@@ -344,6 +355,9 @@ export class Dispatcher {
   #saved(job: Job): SavedDelivery {
     job.id ??= randomUUID();
     const { event, rule, target, failure } = job;
+    // The wait a retry was given (none known for one resumed from a line without it); a retry a stop cut short is due
+    // at once. Only with a failure: an attempt not yet made is due at once anyway.
+    const waitMs = failure === undefined ? undefined : job.dueAt === undefined ? 0 : job.waitMs;
     let savedEvent = this.#savedEvents.get(event);
     if (!savedEvent) {
       savedEvent = {
@@ -366,6 +380,7 @@ export class Dispatcher {
       // A retry cut short by a stop is made again at the next start, counted once: saved as not yet made.
       retries: job.dueAt === undefined && job.failure ? job.retries - 1 : job.retries,
       dueAt: job.dueAt ?? Date.now(),
+      ...(waitMs !== undefined ? { waitMs } : {}),
       ...(failure ? { failure: { code: failure.code, message: failure.message } } : {}),
       ...(job.targetRemoved ? { targetRemoved: true } : {}),
     };
@@ -482,6 +497,7 @@ export class Dispatcher {
     }
     job.failure = failure;
     job.dueAt = Date.now() + delay;
+    job.waitMs = delay;
     this.options.journal?.wait(this.#saved(job));
     this.#wait(job, delay, true);
   }
@@ -491,6 +507,7 @@ export class Dispatcher {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       job.dueAt = undefined;
+      job.waitMs = undefined;
       job.timer = undefined;
       // A retry goes to the target as it is now: one removed since (its subscription ended, say) gets no more
       // attempts, as after a restart; one put again under its id is called as it now reads.

@@ -198,7 +198,16 @@ export class AsyncInvocations {
         this.#end(invocation);
         continue;
       }
-      const due = Math.max(invocation.dueAt, Date.now());
+      const now = Date.now();
+      // Never later than the wait this run would give it: a first attempt (or one a stop cut short) now, a retry
+      // within its backoff. dueAt is on the wall clock, which may have been set back since the stop (NTP, a VM
+      // resumed): taken as it was, a retry due in a minute waited an hour for a clock set back an hour, and a
+      // setTimeout does not come back to look when the clock is put right (clock review, 2026-12-06).
+      const longest =
+        invocation.failure === undefined
+          ? 0
+          : (RETRY_DELAYS_MS[invocation.retries] ?? RETRY_DELAYS_MS[1]) * this.options.delayScale;
+      const due = Math.min(Math.max(invocation.dueAt, now), now + longest);
       // An attempt that would now come past the event's age is not made, as Lambda makes none then: a retry, or one
       // a stop cut short or kept from starting (before 2026-12-05 only a retry was checked).
       if (due - invocation.acceptedAt > this.#maxAgeMs(invocation)) {
@@ -210,7 +219,7 @@ export class AsyncInvocations {
         );
         continue;
       }
-      this.#wait(invocation, due - Date.now());
+      this.#wait(invocation, due - now);
     }
   }
 

@@ -42,6 +42,11 @@ interface RetryState {
   readonly retries: number;
   /** Epoch ms the next attempt is due. */
   readonly dueAt: number;
+  /**
+   * How long the wait for it was when it began: a start waits no longer, should the wall clock (dueAt's) have been
+   * set back since. None in lines written before 2026-12-06.
+   */
+  readonly waitMs?: number;
   /** Why the last attempt failed, if one did: what the dead letter says should the event go there. */
   readonly failure?: { readonly code: string; readonly message: string };
   /**
@@ -185,7 +190,7 @@ export class RetryJournal {
    */
   wait(delivery: SavedDelivery): void {
     let before = this.#waits.get(delivery.id);
-    const { id, retries, dueAt, failure, targetRemoved } = delivery;
+    const { id, retries, dueAt, waitMs, failure, targetRemoved } = delivery;
     if (before && !sameDestination(before, delivery)) {
       this.#forget(id);
       this.#liveChars -= LINE_OVERHEAD;
@@ -198,6 +203,7 @@ export class RetryJournal {
           id,
           retries,
           dueAt,
+          ...(waitMs !== undefined ? { waitMs } : {}),
           ...(failure ? { failure } : {}),
           ...(targetRemoved ? { targetRemoved } : {}),
         },
@@ -226,6 +232,7 @@ export class RetryJournal {
       ...(delivery.redriveOf !== undefined ? { redriveOf: delivery.redriveOf } : {}),
       retries,
       dueAt,
+      ...(waitMs !== undefined ? { waitMs } : {}),
       ...(failure ? { failure } : {}),
       ...(targetRemoved ? { targetRemoved } : {}),
     };
@@ -338,12 +345,16 @@ function sameDestination(a: Destination, b: Destination): boolean {
   );
 }
 
-function withRetry(wait: WaitRecord, { retries, dueAt, failure, targetRemoved }: RetryState): WaitRecord {
-  const { failure: _before, ...rest } = wait;
+function withRetry(
+  wait: WaitRecord,
+  { retries, dueAt, waitMs, failure, targetRemoved }: RetryState,
+): WaitRecord {
+  const { failure: _before, waitMs: _waitBefore, ...rest } = wait;
   return {
     ...rest,
     retries,
     dueAt,
+    ...(waitMs !== undefined ? { waitMs } : {}),
     ...(failure ? { failure } : {}),
     // Once removed, always: a later line of an earlier version does not say it.
     ...(targetRemoved || wait.targetRemoved ? { targetRemoved: true as const } : {}),
@@ -356,6 +367,7 @@ function isRetryState(value: unknown): value is RetryState {
     typeof value.id === 'string' &&
     Number.isFinite(value.retries) &&
     Number.isFinite(value.dueAt) &&
+    (value.waitMs === undefined || (Number.isFinite(value.waitMs) && (value.waitMs as number) >= 0)) &&
     (value.failure === undefined ||
       (isObject(value.failure) &&
         typeof value.failure.code === 'string' &&

@@ -345,6 +345,14 @@ const MAX_CLOCK_MS = 8.64e15;
 /** setTimeout's largest delay; longer waits are taken in hops. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * On the wall clock (no `now` given), how often a cron schedule's wait looks at it again. A timer counts elapsed
+ * time, not the clock's: with one timer for the whole wait, a clock set back an hour (NTP, a VM resumed) had a daily
+ * cron(0 9 ...) fire at 08:00 by the clock, and one set forward an hour had it fire at 10:00 (clock review,
+ * 2026-12-06). Rates count periods, so they keep one timer.
+ */
+const WALL_RECHECK_MS = 60_000;
+
 export interface SchedulerOptions {
   /** Multiplies rate periods (not cron times, which are wall-clock minutes). */
   readonly delayScale: number;
@@ -367,10 +375,13 @@ interface Entry {
 export class Scheduler {
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
+  /** Whether `now` is the real wall clock (not one a test froze or moves by hand). */
+  readonly #wallClock: boolean;
   #stopped = false;
 
   constructor(private readonly options: SchedulerOptions) {
     this.#now = options.now ?? Date.now;
+    this.#wallClock = options.now === undefined;
   }
 
   /**
@@ -425,12 +436,16 @@ export class Scheduler {
    * still waits one period per fire, not one more each time.
    */
   #wait(key: string, entry: Entry, at: number, reached: number): void {
-    const from = Math.max(reached, this.#now());
+    // A cron on the wall clock waits for the clock to reach its minute, however the clock moved meanwhile.
+    const wall = this.#wallClock && entry.schedule.kind === 'cron';
+    const from = wall ? this.#now() : Math.max(reached, this.#now());
     const delay = Math.max(0, at - from);
-    const hop = Math.min(delay, MAX_TIMER_MS);
+    const hop = Math.min(delay, wall ? WALL_RECHECK_MS : MAX_TIMER_MS);
     entry.timer = setTimeout(() => {
       if (this.#entries.get(key) !== entry) return;
-      if (hop < delay) {
+      // Not yet: a wait longer than one timer's, or a cron whose clock was set back, or not yet reached by a timer
+      // that counts time apart from it.
+      if (wall ? this.#now() < at : hop < delay) {
         this.#wait(key, entry, at, from + hop);
         return;
       }

@@ -92,7 +92,8 @@ export function localTimeoutMs(name: FunctionName): number {
 
 /** A Lambda context good enough for middy and Powertools: name, request id, remaining time. */
 export function lambdaContext(name: FunctionName, timeoutMs = localTimeoutMs(name)): Context {
-  const deadline = Date.now() + timeoutMs;
+  // The monotonic clock, as the timeout's timer counts: not the wall clock, which NTP may set.
+  const deadline = performance.now() + timeoutMs;
   const functionName = localFunctionName(name);
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -103,7 +104,7 @@ export function lambdaContext(name: FunctionName, timeoutMs = localTimeoutMs(nam
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -27,6 +27,7 @@ import {
   UpdateApiDestinationCommand,
   UpdateConnectionCommand,
 } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
 import {
   caught,
   type Harness,
@@ -1697,6 +1698,30 @@ describe('embedded EventBridge: calling API destinations', () => {
       // At once: the turn it would wait for is past the age limit, so no retry can come sooner.
       expect(dead.filter((d) => d.retryAttempts !== 0)).toEqual([]);
     } finally {
+      await slow.close();
+    }
+  });
+
+  // Clock review, 2026-12-06: turns were counted on the wall clock, so one set back an hour (NTP, a VM resumed) made
+  // the next call wait an hour for its turn.
+  it('keeps to InvocationRateLimitPerSecond on its own clock: the wall clock set back an hour holds no call up', async () => {
+    // Prepare: 1 call a second (delayScale 1), one call made
+    receiver = await startReceiver();
+    const slow = await rateLimited(1, receiver);
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      await publishNumbered(slow, 1);
+      await waitFor(() => receiver?.received.length === 1);
+      // Act: the clock goes back an hour, and another event comes
+      clock.mockImplementation(() => realNow() - 3_600_000);
+      const startedAt = performance.now();
+      await publishNumbered(slow, 1);
+      await waitFor(() => receiver?.received.length === 2);
+      // Assess: within its turn a second after the first, not an hour later (waitFor gives up after 10 s)
+      expect(performance.now() - startedAt).toBeLessThan(8_000);
+    } finally {
+      clock.mockRestore();
       await slow.close();
     }
   });

@@ -377,6 +377,33 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       }
     });
 
+    it('takes up a retry at its due time though the wall clock was set back an hour across the restart', async () => {
+      // Prepare: the retry due 1.5 s after the first attempt (delayScale 0.025); then the clock goes back an hour
+      const options = {
+        dataDir,
+        delayScale: 0.025,
+        asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 1, deadLetterArn: FUNCTION_DLQ } },
+      };
+      await failedOnceThenStopped(options, 12);
+      const realNow = Date.now.bind(Date);
+      const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+      try {
+        // Act
+        const startedAt = performance.now();
+        const second = await startHarness(options);
+        try {
+          failFirst(second);
+          await waitFor(() => second.invocations.length === 1, 10_000);
+          // Assess: within its 1.5 s backoff, not an hour later
+          expect(performance.now() - startedAt).toBeLessThan(8_000);
+        } finally {
+          await second.close();
+        }
+      } finally {
+        clock.mockRestore();
+      }
+    });
+
     it("keeps in its log's retry line the error cut to 1 KB, as the dead letter has it", async () => {
       // Prepare: 600 three-byte characters
       const options = { dataDir, delayScale: 0.025, asyncFunctions: { [LAMBDA_ARN]: {} } };

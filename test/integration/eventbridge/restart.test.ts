@@ -731,6 +731,28 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       expect(third.invocations).toEqual([]);
     });
 
+    it('is retried at its due time though the wall clock was set back an hour across the restart', async () => {
+      // Prepare: one retry allowed, due 0.5 to 1 s after the first attempt failed
+      const first = await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 1 } });
+      await stop(first);
+      const realNow = Date.now.bind(Date);
+      const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+      try {
+        // Act
+        const startedAt = performance.now();
+        const second = await start();
+        second.lambda = async () => {
+          throw new Error('still down');
+        };
+        await waitFor(() => second.eventBridge.deadLetters.list().length === 1);
+        // Assess: the retry was made within its backoff, not an hour later
+        expect(performance.now() - startedAt).toBeLessThan(8_000);
+        expect(second.invocations).toHaveLength(1);
+      } finally {
+        clock.mockRestore();
+      }
+    });
+
     it('makes again, counted once, a retry the stop cut short', async () => {
       // Prepare: the first attempt fails, the one retry allowed never answers.
       const first = await startHarness({ dataDir });

@@ -635,6 +635,58 @@ describe('Scheduler', () => {
     expect(fired).toEqual([]);
     expect(scheduler.nextFire('stopped')).toBeUndefined();
   });
+
+  describe('a cron on the wall clock, when the clock is set while it waits (NTP, a VM resumed)', () => {
+    /** The scheduled times fired, each with the clock's reading when it fired. */
+    const daily = (): { fired: string[]; scheduler: Scheduler } => {
+      const fired: string[] = [];
+      // No `now`: the wall clock, here jest's, which setSystemTime moves without running timers.
+      const scheduler = new Scheduler({
+        delayScale: 1,
+        logger: quietLogger,
+        fire: (_key, scheduledAt) =>
+          fired.push(`${new Date(scheduledAt).toISOString()} at ${new Date().toISOString()}`),
+      });
+      scheduler.set('daily', cron('cron(0 9 * * ? *)'));
+      return { fired, scheduler };
+    };
+
+    it('fires no earlier by the clock when it is set back an hour', () => {
+      // Prepare
+      jest.useFakeTimers({ now: at('2024-03-04T08:00:00Z') });
+      const { fired, scheduler } = daily();
+      try {
+        // Act: set back an hour, then the hour the timer was set for passes
+        jest.setSystemTime(at('2024-03-04T07:00:00Z'));
+        jest.advanceTimersByTime(60 * 60_000);
+        const early = [...fired];
+        jest.advanceTimersByTime(60 * 60_000);
+        // Assess: before, it fired at 08:00 by the clock, with an event timed 09:00
+        expect(early).toEqual([]);
+        expect(fired).toEqual(['2024-03-04T09:00:00.000Z at 2024-03-04T09:00:00.000Z']);
+      } finally {
+        scheduler.stop();
+        jest.useRealTimers();
+      }
+    });
+
+    it('fires within a minute when it is set forward past the fire', () => {
+      // Prepare
+      jest.useFakeTimers({ now: at('2024-03-04T08:00:00Z') });
+      const { fired, scheduler } = daily();
+      try {
+        // Act: set forward past 09:00, then a minute passes
+        jest.setSystemTime(at('2024-03-04T09:30:00Z'));
+        jest.advanceTimersByTime(60_000);
+        // Assess: before, it fired at 10:00 by the clock, the hour the timer was set for
+        expect(fired).toEqual(['2024-03-04T09:00:00.000Z at 2024-03-04T09:31:00.000Z']);
+        expect(scheduler.nextFire('daily')).toBe(at('2024-03-05T09:00:00Z'));
+      } finally {
+        scheduler.stop();
+        jest.useRealTimers();
+      }
+    });
+  });
 });
 
 function rate(expression: string) {
