@@ -15,6 +15,7 @@ import {
   PutEventsCommand,
   PutRuleCommand,
 } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
 import { killed, startChild, stopped } from './child-server.js';
 import { caught, rawCall, routeOrders, sleep, startHarness } from './harness.js';
 
@@ -50,6 +51,7 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
   });
 
   afterEach(async () => {
+    jest.restoreAllMocks();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -128,6 +130,7 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
     const first = await startHarness({ dataDir });
     const log = join(dataDir, 'control-plane.jsonl');
     let refused: Awaited<ReturnType<typeof caught>>;
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       await first.eventBridge.idle();
       await rm(log);
@@ -153,6 +156,10 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
       `The change was made but could not be written to ${log} (see the server's log); a restart before the write succeeds loses it.`,
     );
     expect(first.warnings).toEqual([]);
+    expect(logged.mock.calls[0]).toEqual([
+      `[eventbridge] could not write ${log}:`,
+      `EISDIR: illegal operation on a directory, open '${log}'`,
+    ]);
     expect(restored.Name).toBe('late');
   });
 
@@ -173,6 +180,7 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
     let refused: Awaited<ReturnType<typeof caught>>;
     let refusedRule: Awaited<ReturnType<typeof caught>>;
     let invoked: number;
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       await routeOrders(first);
       await first.eventBridge.idle();
@@ -223,6 +231,14 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
     expect(refusedRule.name).toBe('ResourceNotFoundException');
     expect(rules.sort()).toEqual(['after', 'orders']);
     expect(second.invocations).toEqual([]);
+    // The log says it in three lines, none a stack (before, a stack at every failure and every retry's)
+    expect(logged.mock.calls.map((args) => args.map(String).join(' '))).toEqual([
+      `[eventbridge] could not write ${journal}: EISDIR: illegal operation on a directory, open '${journal}'`,
+      '[eventbridge] changes are refused, not made, until the data directory takes writes again (each change tries the files that failed again, at most once a second each)',
+      expect.stringMatching(
+        /^\[eventbridge\] the data directory takes writes again: no file is left unwritten, after \d+\.\d s of refusing changes; they are made again$/,
+      ),
+    ]);
   });
 
   it('saves as CANCELLED a replay running when the server stops', async () => {
