@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
 import {
   type Harness,
   type HarnessOptions,
@@ -24,11 +25,19 @@ const QUEUE = queueArn('orders');
 
 describe('embedded EventBridge: what another file takes over leaves its own only once that write is on disk', () => {
   let dataDir: string;
+  let logged: jest.Spied<typeof console.error>;
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'sharebus-take-over-'));
+    logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   });
   afterEach(async () => {
+    // What the server logs of the writes that fail here: one line each, saying which file, no stack.
+    const said = (arg: unknown): string =>
+      typeof (arg as Error | null)?.stack === 'string' ? ((arg as Error).stack ?? '') : String(arg);
+    const lines = logged.mock.calls.map((args) => args.map(said).join(' '));
+    jest.restoreAllMocks();
     await rm(dataDir, { recursive: true, force: true });
+    for (const line of lines) expect(line).toMatch(/^\[eventbridge\] [^\n]+$/);
   });
 
   const file = (name: string): string => join(dataDir, name);
