@@ -113,6 +113,11 @@ export class CoalescingWriter {
   readonly #private = new Set<string>();
   #scheduled: Promise<void> | undefined;
   #failures = 0;
+  /**
+   * Paths whose failure was logged and none of whose writes has landed since: logged once, also while a failure
+   * does not put the path in #unwritten (a newer rewrite queued meanwhile, a compaction).
+   */
+  readonly #reported = new Set<string>();
   /** Since when (performance.now()) some path has been unwritten, while one is: said in the log when it ends. */
   #refusingSince: number | undefined;
   /** Writes asked for so far (each replace or append), numbered in order. */
@@ -182,8 +187,10 @@ export class CoalescingWriter {
       clearTimeout(timer);
       this.#retrying.delete(p);
     }
+    for (const p of [...this.#reported]) if (under(p)) this.#reported.delete(p);
+    const wasUnwritten = this.#unwritten.size > 0;
     for (const p of [...this.#unwritten.keys()]) if (under(p)) this.#unwritten.delete(p);
-    this.#caughtUpIfSo();
+    if (wasUnwritten) this.#caughtUpIfSo(path);
     this.#removals.add(path);
     this.#ask(path);
     this.#schedule();
@@ -272,12 +279,15 @@ export class CoalescingWriter {
     return new Promise((resolve) => this.#catchingUp.push(resolve));
   }
 
-  #caughtUpIfSo(): void {
+  /** `removed`: the path whose removal left no file unwritten, when it was one (nothing was written then). */
+  #caughtUpIfSo(removed?: string): void {
     if (this.#unwritten.size > 0) return;
     if (this.#refusingSince !== undefined) {
       const seconds = ((performance.now() - this.#refusingSince) / 1_000).toFixed(1);
       console.error(
-        `[eventbridge] the data directory takes writes again: no file is left unwritten, after ${seconds} s of refusing changes; they are made again`,
+        removed === undefined
+          ? `[eventbridge] the data directory takes writes again: no file is left unwritten, after ${seconds} s of refusing changes; they are made again`
+          : `[eventbridge] no file is left unwritten (the last is under ${removed}, removed), after ${seconds} s of refusing changes; they are made again`,
       );
       this.#refusingSince = undefined;
     }
@@ -371,6 +381,7 @@ export class CoalescingWriter {
       // ones still waiting to be appended to the old file are dropped, or they would be there twice.
       this.#appends.delete(path);
       this.#onDisk.set(path, Math.max(this.#asked, this.#onDisk.get(path) ?? 0));
+      this.#reported.delete(path);
       this.#compactAgainIfAsked(path);
     }
   }
@@ -537,6 +548,7 @@ export class CoalescingWriter {
         if (bytes.length <= SYNC_APPEND_BYTES) appendNow(path, bytes);
         else await appendFile(path, bytes, { flag: APPEND_TO_EXISTING });
         this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
+        this.#reported.delete(path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
           // A rewrite asked for meanwhile (or waiting to be tried again) writes the file instead, from its own
@@ -586,6 +598,7 @@ export class CoalescingWriter {
     if (written) {
       this.#backoffs.delete(path);
       this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
+      this.#reported.delete(path);
       if (this.#unwritten.delete(path)) this.#caughtUpIfSo();
     } else {
       // A full disk leaves the temporary file, empty or cut short; it is of no use to anyone.
@@ -641,7 +654,8 @@ export class CoalescingWriter {
     // stays full, a file is tried again each second, and its every failure used to print a stack (some 47 lines a
     // second while publishing to a full disk: disk-full review, 2026-12-06). #caughtUpIfSo says when it has landed.
     this.#failures++;
-    if (this.#unwritten.has(path)) return;
+    if (this.#unwritten.has(path) || this.#reported.has(path)) return;
+    this.#reported.add(path);
     const { code, message } = (error ?? {}) as NodeJS.ErrnoException;
     // What the disk answered (ENOSPC, EROFS, EACCES…) is all that helps; a stack is kept for anything else, a bug.
     console.error(

@@ -732,8 +732,9 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     });
 
     it('is retried at its due time though the wall clock was set back an hour across the restart', async () => {
-      // Prepare: one retry allowed, due 0.5 to 1 s after the first attempt failed
-      const first = await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 1 } });
+      // Prepare: one retry allowed, due 1.5 to 3 s after the first attempt failed (delayScale 3: time enough to stop
+      // before it on a loaded machine)
+      const first = await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 1 } }, 3);
       await stop(first);
       const realNow = Date.now.bind(Date);
       const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);

@@ -325,6 +325,55 @@ describe('CoalescingWriter', () => {
     ]);
   });
 
+  it('says once that a file replaced whole cannot be written, though rewrites of it keep coming and failing', async () => {
+    // Prepare: the file's place holds a directory, and a newer rewrite is asked for after each pass, so that a failed
+    // one is never the file's last (diff review, 2026-12-06: each pass printed "could not write" again)
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const path = join(dir, 'archives.json');
+    await mkdir(path);
+    const writer = new CoalescingWriter();
+    writer.replace(path, () => '{}');
+    // Act
+    for (let i = 0; i < 2_000 && writer.failures < 3; i++) {
+      await new Promise((r) => setImmediate(r));
+      writer.replace(path, () => `{"n":${i}}`);
+    }
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(writer.failures).toBeGreaterThanOrEqual(3);
+    expect(logged.mock.calls.filter(([first]) => String(first).includes('could not write'))).toEqual([
+      [
+        `[eventbridge] could not write ${path}:`,
+        expect.stringMatching(/^EISDIR: illegal operation on a directory, /),
+      ],
+    ]);
+  });
+
+  it('does not say the disk takes writes again when the last file unwritten was removed, not written', async () => {
+    // Prepare: a file that cannot be written, in a directory of its own
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const sub = join(dir, 'archive');
+    const path = join(sub, 'segment.jsonl');
+    await mkdir(path, { recursive: true });
+    const writer = new CoalescingWriter();
+    writer.replace(path, () => 'x\n');
+    await writer.flush();
+    const unwritten = writer.unwritten;
+    // Act
+    writer.remove(sub);
+    writer.close();
+    // Assess
+    expect(unwritten).toBe(true);
+    expect(logged.mock.calls.at(-1)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^\\[eventbridge\\] no file is left unwritten \\(the last is under ${sub}, removed\\), after \\d+\\.\\d s of refusing changes; they are made again$`,
+        ),
+      ),
+    ]);
+  });
+
   it('does not try again, nor count as unwritten, a rewrite that failed after its directory was removed', async () => {
     // Prepare: a rewrite that fails (its place holds a directory), large enough to be on its way when the removal comes
     jest.spyOn(console, 'error').mockImplementation(() => undefined);
