@@ -343,13 +343,6 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
     return this.#sizeBytes;
   }
 
-  /** The latest ingestion time among the events held (-Infinity when there are none). */
-  get lastIngestedAt(): number {
-    let last = Number.NEGATIVE_INFINITY;
-    for (const segment of this.#segments) last = Math.max(last, segment.maxIngestedAt);
-    return last;
-  }
-
   /** Segments held, for tests and benchmarks. */
   get segments(): number {
     return this.#segments.length;

@@ -904,8 +904,8 @@ export class ArchiveStore implements ManagedRuleOwner {
    * stop came right after the segments were in place (its events are in them), or one an older version's
    * DeleteArchive left (its events are an earlier archive's of the name, ingested before this one was made), or
    * one an older version wrote to when it was started on this directory (bisecting, say): it cannot see segments,
-   * and archives there what it ingests. Those last events, ingested after the segments' last and after the archive
-   * was made, are added to the segments, and the file is removed once they are on disk. Before (upgrade review,
+   * and archives there what it ingests. Those last events, ingested since the archive was made and not in the
+   * segments, are added to them, and the file is removed once they are on disk. Before (upgrade review,
    * 2026-12-06), the file was removed at once and with no word: the events the older version archived were lost.
    */
   #segmentsAndLegacy(
@@ -916,8 +916,10 @@ export class ArchiveStore implements ManagedRuleOwner {
   ): SegmentedArchiveEvents {
     const events = this.#segments(name, dir);
     const old = readArchivedEvents(legacy);
-    const after = Math.max(events.lastIngestedAt, creationTime - 1);
-    const later = old.events.filter((event) => event.ingestedAt > after);
+    const later = notIn(
+      events,
+      old.events.filter((event) => event.ingestedAt >= creationTime),
+    );
     if (later.length === 0) {
       rmSync(legacy);
       return events;
@@ -930,7 +932,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       }),
     );
     console.warn(
-      `[eventbridge] archive ${name}: ${later.length} event(s) that an older version archived in ${legacy}, after this version's last, added to its segments`,
+      `[eventbridge] archive ${name}: ${later.length} event(s) that an older version archived in ${legacy}, not in its segments, added to them`,
     );
     return events;
   }
@@ -1037,6 +1039,30 @@ const archiveRuleName = (archive: string): string => `${ARCHIVE_RULE_PREFIX}${ar
 const nonEmpty = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
 
 const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
+
+/**
+ * Those of `candidates` whose text is in none of the events of `events` ingested since the earliest of them (read
+ * from disk: an old file beside segments is met once, after a crash or a downgrade). By text, not by ingestion time:
+ * an older version whose clock was behind archives events that look older than the segments' last.
+ */
+function notIn(events: SegmentedArchiveEvents, candidates: readonly ArchivedEvent[]): ArchivedEvent[] {
+  if (candidates.length === 0 || events.count === 0) return [...candidates];
+  const missing = new Set(candidates.map((event) => event.json));
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const event of candidates) earliest = Math.min(earliest, event.ingestedAt);
+  const selecting = events.select(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, earliest);
+  let selection: ArchiveSelection | undefined;
+  while (!selection) selection = selecting.step(Number.POSITIVE_INFINITY);
+  try {
+    for (let i = 0; i < selection.length && missing.size > 0; i++) {
+      const event = selection.at(i);
+      if (event) missing.delete(event.json);
+    }
+  } finally {
+    selection.close();
+  }
+  return candidates.filter((event) => missing.has(event.json));
+}
 
 /** An incarnation for an archive saved without one, the same at every start: UUID-shaped, from a hash. */
 function derivedIncarnation(name: string, creationTime: number): string {

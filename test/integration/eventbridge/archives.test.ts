@@ -1963,7 +1963,8 @@ describe('embedded EventBridge: archives in dataDir', () => {
   it('adds to the segments, once, the events an older version archived in the old file after them', async () => {
     // Prepare: orders 1 and 2 archived in segments; then an old file beside them holding what it may hold: orders 1
     // and 2 again (a move a stop cut short), an order 0 ingested before the archive was made (an earlier archive's
-    // of the name), and orders 3 and 4, archived later by an older version.
+    // of the name), and orders 3 and 4, archived later by an older version, 3 by a clock that was behind (its
+    // ingestion time that of order 1).
     const first = await startHarness({ dataDir });
     await createOrdersArchive(first);
     await putOrders(first, [1, 2]);
@@ -1996,10 +1997,8 @@ describe('embedded EventBridge: archives in dataDir', () => {
     });
     await writeFile(segment, before);
     const legacy = join(dataDir, 'archives', 'orders-archive.jsonl');
-    await writeFile(
-      legacy,
-      `${[earlier, oldLine(one), oldLine(two), oldLine(three), oldLine(four)].join('\n')}\n`,
-    );
+    const behind = oldLine(three, { ingestedAt: (JSON.parse(one) as { ingestedAt: number }).ingestedAt });
+    await writeFile(legacy, `${[earlier, oldLine(one), oldLine(two), behind, oldLine(four)].join('\n')}\n`);
     const warned = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     // Act: two starts, so that a second addition would show as events counted twice.
     for (const _ of [1, 2]) {
@@ -2022,7 +2021,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
       expect(replayed.map((e) => (e.detail as { orderId: number }).orderId)).toEqual([1, 2, 3, 4]);
       expect(warned.mock.calls).toEqual([
         [
-          `[eventbridge] archive orders-archive: 2 event(s) that an older version archived in ${legacy}, after this version's last, added to its segments`,
+          `[eventbridge] archive orders-archive: 2 event(s) that an older version archived in ${legacy}, not in its segments, added to them`,
         ],
       ]);
     } finally {
