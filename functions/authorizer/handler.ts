@@ -19,7 +19,14 @@ export const handler = middy<APIGatewayRequestAuthorizerEventV2, SimpleAuthorize
   .use(lambdaContextLogs())
   .handler(async (event) => ({
     isAuthorized: true,
-    // The key cache's clock (for its TTL alone): monotonic, so a wall clock set back an hour does not keep a key
-    // rotated or removed meanwhile working for that hour (clock review, 2026-12-06).
-    context: await authorize({ registry, now: () => performance.now() }, cache, event.headers?.authorization),
+    context: await authorize({ registry, now: laterClock }, cache, event.headers?.authorization),
   }));
+
+/**
+ * The key cache's clock (for its TTL alone): the later of the wall clock and the monotonic one, so neither a wall
+ * clock set back an hour (which kept a key removed meanwhile working for that hour: clock review, 2026-12-06) nor a
+ * monotonic clock that stood still while the Lambda environment was frozen keeps an entry past its 30 s.
+ */
+function laterClock(): number {
+  return Math.max(Date.now(), performance.timeOrigin + performance.now());
+}
