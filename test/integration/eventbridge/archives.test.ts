@@ -86,6 +86,35 @@ async function oldLayout(dataDir: string, orders: number[]): Promise<string> {
   return file;
 }
 
+/**
+ * Starts on the dataDir twice (so that events moved or added a second time would show, counted twice), then once more
+ * to replay the orders archive to queue `queue`: its EventCount then, what `archives/` holds, and the orders replayed.
+ */
+async function startedThrice(
+  dataDir: string,
+  queue: string,
+): Promise<{ count: number | undefined; files: string[]; replayed: number[] }> {
+  for (const _ of [1, 2]) {
+    const h = await startHarness({ dataDir });
+    await h.eventBridge.idle();
+    await h.close();
+  }
+  const third = await startHarness({ dataDir });
+  try {
+    await addQueueRule(third, queue);
+    const described = await third.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }));
+    await startOrdersReplay(third, queue);
+    await third.eventBridge.idle();
+    return {
+      count: described.EventCount,
+      files: await readdir(join(dataDir, 'archives')),
+      replayed: bodies(third, queue).map((e) => (e.detail as { orderId: number }).orderId),
+    };
+  } finally {
+    await third.close();
+  }
+}
+
 async function createOrdersArchive(harness: Harness): Promise<void> {
   await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
   await harness.client.send(
@@ -1934,33 +1963,15 @@ describe('embedded EventBridge: archives in dataDir', () => {
   it('moves the events of the one file versions before segments kept into segments, once, and replays them', async () => {
     // Prepare
     await oldLayout(dataDir, [1, 2, 3]);
-    // Act: two starts, so that a second move would show as events counted twice.
-    for (const _ of [1, 2]) {
-      const h = await startHarness({ dataDir });
-      await h.eventBridge.idle();
-      await h.close();
-    }
-    const third = await startHarness({ dataDir });
-    try {
-      await addQueueRule(third, 'after-move');
-      const described = await third.client.send(
-        new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }),
-      );
-      await startOrdersReplay(third, 'after-move');
-      await third.eventBridge.idle();
-      // Assess
-      expect(described.EventCount).toBe(3);
-      expect(await readdir(join(dataDir, 'archives'))).toEqual(['events']);
-      const replayed = bodies(third, 'after-move');
-      expect(replayed.map((e) => (e.detail as { orderId: number }).orderId)).toEqual([1, 2, 3]);
-    } finally {
-      await third.close();
-    }
+    // Act
+    const after = await startedThrice(dataDir, 'after-move');
+    // Assess
+    expect(after).toEqual({ count: 3, files: ['events'], replayed: [1, 2, 3] });
   });
 
   // Upgrade review, 2026-12-06: a version before segments, started on this dataDir (bisecting, say), cannot see the
   // segments and archives what it ingests in the one file; back on this version, that file was removed unread.
-  it('adds to the segments, once, the events an older version archived in the old file after them', async () => {
+  it('adds to the segments, once, the events an older version archived in the old file that they lack', async () => {
     // Prepare: orders 1 and 2 archived in segments; then an old file beside them holding what it may hold: orders 1
     // and 2 again (a move a stop cut short), an order 0 ingested before the archive was made (an earlier archive's
     // of the name), and orders 3 and 4, archived later by an older version, 3 by a clock that was behind (its
@@ -2000,33 +2011,15 @@ describe('embedded EventBridge: archives in dataDir', () => {
     const behind = oldLine(three, { ingestedAt: (JSON.parse(one) as { ingestedAt: number }).ingestedAt });
     await writeFile(legacy, `${[earlier, oldLine(one), oldLine(two), behind, oldLine(four)].join('\n')}\n`);
     const warned = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    // Act: two starts, so that a second addition would show as events counted twice.
-    for (const _ of [1, 2]) {
-      const h = await startHarness({ dataDir });
-      await h.eventBridge.idle();
-      await h.close();
-    }
-    const third = await startHarness({ dataDir });
-    try {
-      await addQueueRule(third, 'after-upgrade');
-      const described = await third.client.send(
-        new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }),
-      );
-      await startOrdersReplay(third, 'after-upgrade');
-      await third.eventBridge.idle();
-      // Assess
-      expect(described.EventCount).toBe(4);
-      expect(await readdir(join(dataDir, 'archives'))).toEqual(['events']);
-      const replayed = bodies(third, 'after-upgrade');
-      expect(replayed.map((e) => (e.detail as { orderId: number }).orderId)).toEqual([1, 2, 3, 4]);
-      expect(warned.mock.calls).toEqual([
-        [
-          `[eventbridge] archive orders-archive: 2 event(s) that an older version archived in ${legacy}, not in its segments, added to them`,
-        ],
-      ]);
-    } finally {
-      await third.close();
-    }
+    // Act
+    const after = await startedThrice(dataDir, 'after-upgrade');
+    // Assess
+    expect(after).toEqual({ count: 4, files: ['events'], replayed: [1, 2, 3, 4] });
+    expect(warned.mock.calls).toEqual([
+      [
+        `[eventbridge] archive orders-archive: 2 event(s) that an older version archived in ${legacy}, not in its segments, added to them`,
+      ],
+    ]);
   });
 
   it('removes the events of an archive deleted, and of one whose removal a stop cut short', async () => {
