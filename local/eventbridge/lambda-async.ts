@@ -203,10 +203,7 @@ export class AsyncInvocations {
       // within its backoff. dueAt is on the wall clock, which may have been set back since the stop (NTP, a VM
       // resumed): taken as it was, a retry due in a minute waited an hour for a clock set back an hour, and a
       // setTimeout does not come back to look when the clock is put right (clock review, 2026-12-06).
-      const longest =
-        invocation.failure === undefined
-          ? 0
-          : (RETRY_DELAYS_MS[invocation.retries] ?? RETRY_DELAYS_MS[1]) * this.options.delayScale;
+      const longest = invocation.failure === undefined ? 0 : this.#retryDelay(invocation);
       const due = Math.min(Math.max(invocation.dueAt, now), now + longest);
       // An attempt that would now come past the event's age is not made, as Lambda makes none then: a retry, or one
       // a stop cut short or kept from starting (before 2026-12-05 only a retry was checked).
@@ -273,7 +270,7 @@ export class AsyncInvocations {
       this.#deadLetter(invocation, failure, 'retries');
       return;
     }
-    const delay = (RETRY_DELAYS_MS[invocation.retries] ?? RETRY_DELAYS_MS[1]) * this.options.delayScale;
+    const delay = this.#retryDelay(invocation);
     if (Date.now() + delay - invocation.acceptedAt > this.#maxAgeMs(invocation)) {
       this.#deadLetter(invocation, failure, 'age');
       return;
@@ -290,6 +287,11 @@ export class AsyncInvocations {
     );
     this.#append({ retry: { requestId, retries, dueAt, failure } });
     this.#wait(next, delay);
+  }
+
+  /** The wait before the retry after `invocation`'s failed attempt (Lambda's backoff, scaled). */
+  #retryDelay(invocation: Invocation): number {
+    return (RETRY_DELAYS_MS[invocation.retries] ?? RETRY_DELAYS_MS[1]) * this.options.delayScale;
   }
 
   /** Runs the invocation's next attempt after `delay` ms: a retry if its last attempt failed. */

@@ -63,6 +63,9 @@ function removeQuietly(path: string): void {
   } catch {}
 }
 
+/** Whether `path` is `dir` or lies under it. */
+const isUnder = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
+
 /** Each compaction's temporary file has a name of its own, so that one given up never removes a later one's. */
 let compactionCount = 0;
 
@@ -178,7 +181,7 @@ export class CoalescingWriter {
    * paths (rewrites tried again included). A path removed is not written again: callers name new files anew.
    */
   remove(path: string): void {
-    const under = (p: string): boolean => p === path || p.startsWith(`${path}/`);
+    const under = (p: string): boolean => isUnder(p, path);
     for (const p of [...this.#compactions.keys()]) if (under(p)) this.#abandonCompaction(p);
     for (const p of [...this.#snapshots.keys()]) if (under(p)) this.#snapshots.delete(p);
     for (const p of [...this.#appends.keys()]) if (under(p)) this.#appends.delete(p);
@@ -611,7 +614,7 @@ export class CoalescingWriter {
 
   /** Whether a removal of `path`, or of a directory holding it, was asked for since this pass began. */
   #removedSince(path: string): boolean {
-    for (const removed of this.#removals) if (path === removed || path.startsWith(`${removed}/`)) return true;
+    for (const removed of this.#removals) if (isUnder(path, removed)) return true;
     return false;
   }
 
