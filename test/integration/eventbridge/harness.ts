@@ -8,6 +8,7 @@ import {
   type PutTargetsCommandOutput,
   type Target,
 } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
 import {
   type EmbeddedEventBridge,
   type EmbeddedEventBridgeOptions,
@@ -146,6 +147,16 @@ export function heldGate(): { gate: Promise<void>; release: () => void } {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sets the wall clock (Date.now) of the code in this process back `ms`, as NTP or a resumed VM may; returns the undo.
+ * Timers and performance.now() run on, as they would.
+ */
+export function wallClockSetBack(ms: number): () => void {
+  const realNow = Date.now.bind(Date);
+  const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - ms);
+  return () => clock.mockRestore();
+}
 
 /** Resolves once `condition()` holds, polling every 10 ms; throws after `timeoutMs`. */
 export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {

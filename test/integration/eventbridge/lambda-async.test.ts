@@ -20,6 +20,7 @@ import {
   startHarness,
   useHarness,
   waitFor,
+  wallClockSetBack,
 } from './harness.js';
 
 const TARGET_DLQ = queueArn('orders-dlq');
@@ -385,8 +386,7 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
         asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 1, deadLetterArn: FUNCTION_DLQ } },
       };
       await failedOnceThenStopped(options, 12);
-      const realNow = Date.now.bind(Date);
-      const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+      const restoreClock = wallClockSetBack(3_600_000);
       try {
         // Act
         const startedAt = performance.now();
@@ -400,7 +400,7 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
           await second.close();
         }
       } finally {
-        clock.mockRestore();
+        restoreClock();
       }
     });
 

@@ -54,6 +54,7 @@ import {
   sleep,
   startHarness,
   waitFor,
+  wallClockSetBack,
 } from './harness.js';
 import { startReceiver } from './receiver.js';
 
@@ -736,8 +737,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       // before it on a loaded machine)
       const first = await failedOnce({ RetryPolicy: { MaximumRetryAttempts: 1 } }, 3);
       await stop(first);
-      const realNow = Date.now.bind(Date);
-      const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+      const restoreClock = wallClockSetBack(3_600_000);
       try {
         // Act
         const startedAt = performance.now();
@@ -750,7 +750,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
         expect(performance.now() - startedAt).toBeLessThan(8_000);
         expect(second.invocations).toHaveLength(1);
       } finally {
-        clock.mockRestore();
+        restoreClock();
       }
     });
 
