@@ -177,7 +177,7 @@ const READY = 'sharebus: DynamoDB Local listening on ';
  * A port chosen free can be taken by another process before Java binds it, and that process's answers would pass
  * for DynamoDB Local's: this runtime would then read and write another server's database (seen: two test runs
  * starting at once shared one, and a restart found another run's admin key). Rejects when `exited()` says the
- * process ended, or at `deadline`.
+ * process ended, or at `deadline` (on `performance.now()`, which a wall clock set back or forward does not move).
  */
 export async function untilUp(
   endpoint: string,
@@ -191,7 +191,7 @@ export async function untilUp(
     // The answer first, then whose it is: a server that took the port between the two would pass otherwise.
     const answering = await answers(endpoint);
     if (answering && ready()) return;
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       throw new DynamoDbLocalStartError(
         answering
           ? `a server answers on ${endpoint}, but DynamoDB Local was not seen listening there in time`
@@ -343,13 +343,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       child.stdin?.end();
       if (child.pid !== undefined) {
         const group = child.pid;
-        const killAt = Date.now() + 10_000;
+        const killAt = performance.now() + 10_000;
         let killed = false;
         while (groupRunning(group)) {
-          if (!killed && Date.now() > killAt) {
+          if (!killed && performance.now() > killAt) {
             signal(-group, 'SIGKILL');
             killed = true;
-          } else if (killed && Date.now() > killAt + 2_000) {
+          } else if (killed && performance.now() > killAt + 2_000) {
             break; // what SIGKILL leaves listed only waits to be reaped: not for us to wait on
           }
           await new Promise((r) => setTimeout(r, 50));
@@ -360,7 +360,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     };
 
     const endpoint = `http://${host}:${port}`;
-    const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+    const deadline = performance.now() + (options.startTimeoutMs ?? 30_000);
     try {
       await untilUp(
         endpoint,

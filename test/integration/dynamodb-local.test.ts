@@ -411,7 +411,7 @@ describe('DynamoDB Local launcher', () => {
         endpoint,
         () => said,
         () => undefined,
-        Date.now() + 5_000,
+        performance.now() + 5_000,
       );
       const outcome = await Promise.race([
         waiting.then(() => 'up'),
@@ -423,13 +423,13 @@ describe('DynamoDB Local launcher', () => {
         endpoint,
         () => false,
         () => 'DynamoDB Local exited (code 1)',
-        Date.now() + 5_000,
+        performance.now() + 5_000,
       );
       const late = untilUp(
         endpoint,
         () => false,
         () => undefined,
-        Date.now() - 1,
+        performance.now() - 1,
       );
       // Assess
       expect(outcome).toBe('still waiting');
@@ -455,7 +455,7 @@ describe('DynamoDB Local launcher', () => {
     };
     try {
       // Act
-      const waiting = untilUp(`http://127.0.0.1:${port}`, whose, () => undefined, Date.now() + 500);
+      const waiting = untilUp(`http://127.0.0.1:${port}`, whose, () => undefined, performance.now() + 500);
       // Assess: before, the check came first, and the taker's answer then passed for DynamoDB Local's
       await expect(waiting).rejects.toThrow(
         `DynamoDB Local did not answer on http://127.0.0.1:${port} in time`,
