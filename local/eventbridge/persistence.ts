@@ -659,13 +659,17 @@ export class CoalescingWriter {
     this.#failures++;
     if (this.#unwritten.has(path) || this.#reported.has(path)) return;
     this.#reported.add(path);
-    const { code, message } = (error ?? {}) as NodeJS.ErrnoException;
-    // What the disk answered (ENOSPC, EROFS, EACCES…) is all that helps; a stack is kept for anything else, a bug.
-    console.error(
-      `[eventbridge] could not write ${path}:`,
-      typeof code === 'string' && typeof message === 'string' ? message : error,
-    );
+    console.error(`[eventbridge] could not write ${path}:`, diskAnswer(error));
   }
+}
+
+/**
+ * What to log of an error from the file system: what the disk answered (ENOSPC, EROFS, EACCES, EISDIR…) is all that
+ * helps, so an errno error is its message alone; anything else, a bug, is kept whole with its stack.
+ */
+function diskAnswer(error: unknown): unknown {
+  const { code, message } = (error ?? {}) as NodeJS.ErrnoException;
+  return typeof code === 'string' && typeof message === 'string' ? message : error;
 }
 
 /**
@@ -761,7 +765,7 @@ function endTornLine(file: string): void {
   } catch (error) {
     // No file yet is the usual case; any other trouble shows again, and is reported, when the log is read or written.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      console.error(`[eventbridge] could not end the last line of ${file}:`, error);
+      console.error(`[eventbridge] could not end the last line of ${file}:`, diskAnswer(error));
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

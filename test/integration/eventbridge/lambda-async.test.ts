@@ -702,15 +702,31 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       await rm(log, { force: true });
       await mkdir(log);
       // Act: the function runs at once; its invocation never reaches the disk
-      await putOrder(first, 21);
-      await waitFor(() => first.invocations.length === 1);
-      await first.close();
+      const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      let lines: unknown[][];
+      try {
+        await putOrder(first, 21);
+        await waitFor(() => first.invocations.length === 1);
+        await first.close();
+      } finally {
+        lines = [...logged.mock.calls];
+        logged.mockRestore();
+      }
       const retries = await readFile(join(dataDir, 'retries.jsonl'), 'utf8');
       await rm(log, { recursive: true });
       const second = await ranToIdle(options);
-      // Assess: not ended, so made again (twice in all: at least once, never lost)
+      // Assess: not ended, so made again (twice in all: at least once, never lost); the server said why
       expect(retries).not.toContain('{"end":');
       expect(second.invocations.map((i) => JSON.parse(i.payload).detail.orderId)).toEqual([21]);
+      expect(lines).toEqual([
+        [`[eventbridge] could not write ${log}:`, `EISDIR: illegal operation on a directory, open '${log}'`],
+        [
+          expect.stringMatching(
+            /^\[eventbridge\] changes are refused, not made, until the data directory takes writes again/,
+          ),
+        ],
+        [`[eventbridge] stopping with changes not written to ${log}: the next start will not have them`],
+      ]);
     });
 
     it('refuses a redrive once the server is stopping, and keeps both kinds of dead letters for the next start', async () => {

@@ -1751,10 +1751,24 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     await rm(index);
     await rm(journal);
     await mkdir(journal);
-    const badJournal = await caught(() => start());
-    // Assess
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    let lines: unknown[][];
+    let badJournal: Awaited<ReturnType<typeof caught>>;
+    try {
+      badJournal = await caught(() => start());
+    } finally {
+      lines = [...logged.mock.calls];
+      logged.mockRestore();
+    }
+    // Assess: what the disk answered, once and with no stack, before the refusal
     expect(badIndex.message).toBe(`[eventbridge] cannot read ${index}: its replays are not a list`);
     expect(badJournal.message).toMatch(`[eventbridge] cannot read ${journal}: EISDIR`);
+    expect(lines).toEqual([
+      [
+        `[eventbridge] could not end the last line of ${journal}:`,
+        'EISDIR: illegal operation on a directory, read',
+      ],
+    ]);
   });
 
   it.each([
