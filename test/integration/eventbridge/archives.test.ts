@@ -1,6 +1,6 @@
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   CancelReplayCommand,
   CreateArchiveCommand,
@@ -1824,6 +1824,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
   });
 
   afterEach(async () => {
+    jest.restoreAllMocks();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -1834,7 +1835,9 @@ describe('embedded EventBridge: archives in dataDir', () => {
     await putOrders(first, [1, 2, 3]);
     await first.eventBridge.idle();
     await first.close();
-    await appendFile(await firstSegment(dataDir), '{"json":"{\\"version\\":');
+    const segment = await firstSegment(dataDir);
+    await appendFile(segment, '{"json":"{\\"version\\":');
+    const warned = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     // Act
     const second = await startHarness({ dataDir });
     let afterTear: number | undefined;
@@ -1854,8 +1857,11 @@ describe('embedded EventBridge: archives in dataDir', () => {
     } finally {
       await third.close();
     }
-    // Assess
+    // Assess: the torn line is skipped, and said so, at the start after the crash
     expect({ afterTear, afterMore }).toEqual({ afterTear: 3, afterMore: 4 });
+    expect(warned.mock.calls).toEqual([
+      [`[eventbridge] archive orders-archive: skipped 1 unreadable line(s) in ${dirname(segment)}`],
+    ]);
   });
 
   it('starts after a crash cut the last newline, and appends the next event on a line of its own', async () => {

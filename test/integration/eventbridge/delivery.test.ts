@@ -12,6 +12,7 @@ import {
   RemoveTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
 import { DROPPED_DELIVERIES, startEventBridge } from '../../../local/eventbridge/index.js';
 import { MAX_REQUEST_BYTES } from '../../../local/eventbridge/server.js';
 import {
@@ -804,6 +805,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
   });
 
   afterEach(async () => {
+    jest.restoreAllMocks();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -858,6 +860,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     let kept: number;
     let keptOnceWritten: number;
     let invoked: number;
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       await routeOrders(first, { RetryPolicy: { MaximumRetryAttempts: 0 } });
       first.lambda = failing;
@@ -905,6 +908,22 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     });
     expect(told).toEqual([404, 405, 400]);
     expect([keptOnceWritten, invoked]).toEqual([0, 2]);
+    expect(logged.mock.calls).toEqual([
+      [
+        `[eventbridge] could not write ${journal}:`,
+        `EISDIR: illegal operation on a directory, open '${journal}'`,
+      ],
+      [
+        expect.stringMatching(
+          /^\[eventbridge\] changes are refused, not made, until the data directory takes writes again/,
+        ),
+      ],
+      [
+        expect.stringMatching(
+          /^\[eventbridge\] the data directory takes writes again: no file is left unwritten, after /,
+        ),
+      ],
+    ]);
   });
 
   it('sends to the DLQ at the next start a delivery whose target was removed while its attempt ran', async () => {

@@ -119,6 +119,7 @@ describe('QueueStore in a dataDir', () => {
       join(dir, 'queues.jsonl'),
       `${JSON.stringify({ receive: OTHER })}\n{"send":{"messageId":"m`,
     );
+    const warned = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const store = new QueueStore(new CoalescingWriter(), dir);
     // Act: a message stored, and the file as a crash right after would leave it (before the compaction lands).
     const since = store.writer.asked;
@@ -127,9 +128,10 @@ describe('QueueStore in a dataDir', () => {
     const crashed = await readFile(join(dir, 'queues.jsonl'), 'utf8');
     await store.writer.flush();
     await writeFile(join(dir, 'queues.jsonl'), crashed);
-    // Assess
-    jest.spyOn(console, 'warn').mockImplementation(() => {});
+    // Assess: the torn line is skipped, and said so, at each start; the message after it is read
     expect(await reopened()).toEqual({ [DLQ]: ['kept'] });
+    const skipped = `[eventbridge] queues: skipped 1 unreadable line(s) in ${join(dir, 'queues.jsonl')}`;
+    expect(warned.mock.calls).toEqual([[skipped], [skipped]]);
   });
 
   it('starts after a crash tore the last line, without it, and goes on from there', async () => {
