@@ -99,12 +99,15 @@ export function entrySize(entry: { source: string; detailType: string; detail: s
   );
 }
 
-/** Entry codes that will not succeed if sent again. */
+/** Entry codes that will not succeed if sent again: the non-retryable ones of PutEventsResultEntry's reference. */
 const PERMANENT_CODES = new Set([
   'MalformedDetail',
   'InvalidArgument',
   'NotAuthorizedForSourceException',
+  'NotAuthorizedForDetailTypeException',
   'AccessDeniedException',
+  'InvalidAccountIdException',
+  'RedactionFailure',
 ]);
 
 /** A call refused as a whole by a client fault (4xx) other than these is refused again if sent again. */

@@ -160,21 +160,28 @@ describe('EventBridgeBus.publish retries', () => {
     expect(result.accepted).toEqual(['e0', 'e1', 'e3']);
   });
 
-  it.each(['MalformedDetail', 'InvalidArgument', 'NotAuthorizedForSourceException', 'AccessDeniedException'])(
-    'does not resend an entry refused with the permanent code %s',
-    async (code) => {
-      // Prepare
-      fake.failEntry = (id) => (id === 'e1' ? { code, message: 'refused' } : undefined);
-      // Act
-      const result = await busWith().publish(entries(3));
-      // Assess
-      expect(fake.calls).toEqual([['e0', 'e1', 'e2']]);
-      expect(result).toEqual({
-        accepted: ['e0', 'e2'],
-        failed: [{ eventId: 'e1', code, message: 'refused', permanent: true }],
-      });
-    },
-  );
+  // PutEventsResultEntry's non-retryable codes; three were retried until review (handlers angle, 2026-12-06), the
+  // caller then told to resend what would be refused again.
+  it.each([
+    'MalformedDetail',
+    'InvalidArgument',
+    'NotAuthorizedForSourceException',
+    'NotAuthorizedForDetailTypeException',
+    'AccessDeniedException',
+    'InvalidAccountIdException',
+    'RedactionFailure',
+  ])('does not resend an entry refused with the permanent code %s', async (code) => {
+    // Prepare
+    fake.failEntry = (id) => (id === 'e1' ? { code, message: 'refused' } : undefined);
+    // Act
+    const result = await busWith().publish(entries(3));
+    // Assess
+    expect(fake.calls).toEqual([['e0', 'e1', 'e2']]);
+    expect(result).toEqual({
+      accepted: ['e0', 'e2'],
+      failed: [{ eventId: 'e1', code, message: 'refused', permanent: true }],
+    });
+  });
 
   it('reports the entries of a call EventBridge never answers as failed by the deadline, rather than hang', async () => {
     // Prepare: before, the call waited until the publish function's timeout cut it off: a bare 500 naming no event.
