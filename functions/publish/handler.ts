@@ -19,9 +19,12 @@ export const handler = middy()
   .use(httpErrors())
   .handler(
     router({
-      'POST /events': async (event) => {
+      'POST /events': async (event, context) => {
         const principal = principalOf(event);
-        const result = await publishEvents(ports, principal, parseJsonBody(event));
+        // The bus gets what is left of this invocation (see PublishPorts.remainingMs).
+        const timed =
+          context === undefined ? ports : { ...ports, remainingMs: () => context.getRemainingTimeInMillis() };
+        const result = await publishEvents(timed, principal, parseJsonBody(event));
         return json(202, result.batch ? { events: result.events } : result.events[0]);
       },
     }),

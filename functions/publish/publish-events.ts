@@ -34,7 +34,18 @@ export interface PublishPorts {
   readonly validator: SchemaValidator;
   readonly now: () => Date;
   readonly newId?: () => string;
+  /** The invocation's remaining time (Lambda's context.getRemainingTimeInMillis); unset, the bus's own deadline. */
+  readonly remainingMs?: () => number;
 }
+
+/**
+ * Kept back from the invocation's remaining time when the bus's deadline is set: the answer's own making and middy's
+ * early timeout (5 ms). Past the function's timeout, middy answers a generic 500 while PutEvents may still be on its
+ * way, and the caller learns nothing of which events were published.
+ */
+export const PUBLISH_ANSWER_MARGIN_MS = 500;
+/** Less time than this left for EventBridge: nothing is sent, and the caller is told to resend (nothing published). */
+export const MIN_PUBLISH_DEADLINE_MS = 250;
 
 /**
  * The largest event sharebus puts on the bus: EventBridge's entry limit until AWS raised it to 1 MB on
@@ -227,7 +238,27 @@ export async function publishEvents(
   if (stopped !== undefined) ordered.unshift(stopped);
   if (ordered.length > 0) throw allFaults(ordered);
 
-  const result = await ports.bus.publish(entries);
+  // The bus has what is left of the invocation, less the answer's margin: before, it had its own 6 s from here
+  // whatever the contract reads had taken, and slow reads with an EventBridge that did not answer ran past the
+  // function's 10 s timeout, answered a bare 500 while PutEvents might still go through (handlers review, 2026-12-06).
+  const left = ports.remainingMs === undefined ? undefined : ports.remainingMs() - PUBLISH_ANSWER_MARGIN_MS;
+  if (left !== undefined && left < MIN_PUBLISH_DEADLINE_MS) {
+    throw new BusUnavailableError(
+      `No time was left to put the ${entries.length} event(s) on the bus; nothing was published: resend them.`,
+      {
+        extensions: {
+          accepted: [],
+          failed: entries.map((entry) => ({
+            eventId: entry.eventId,
+            code: 'NoTimeLeft',
+            message: 'not sent',
+            permanent: false,
+          })),
+        },
+      },
+    );
+  }
+  const result = await ports.bus.publish(entries, left === undefined ? {} : { withinMs: left });
   const refused = result.failed.filter((failure) => failure.permanent);
   if (refused.length > 0) {
     // Resending would be refused again: not a 503 with Retry-After, but the bus's own words for each event.

@@ -66,8 +66,16 @@ export class RulesQuotaError extends Error {
   override name = 'RulesQuotaError';
 }
 
+export interface PublishOptions {
+  /**
+   * The time the caller has left for this publish (ms): its deadline is the shorter of this and the bus's own
+   * (EventBridgeBusOptions.deadlineMs).
+   */
+  readonly withinMs?: number;
+}
+
 export abstract class Bus {
-  abstract publish(entries: readonly BusEntry[]): Promise<PublishResult>;
+  abstract publish(entries: readonly BusEntry[], options?: PublishOptions): Promise<PublishResult>;
   /**
    * Creates or updates the rule and its deliver target. Throws InvalidRulePatternError for a pattern EventBridge
    * refuses, RulesQuotaError when the bus can hold no more rules.
@@ -164,10 +172,15 @@ export class EventBridgeBus extends Bus {
     this.#options = options;
   }
 
-  override async publish(entries: readonly BusEntry[]): Promise<PublishResult> {
+  override async publish(entries: readonly BusEntry[], options: PublishOptions = {}): Promise<PublishResult> {
     // The calls go out side by side: a batch of 100 waits for one round trip to EventBridge rather than ten.
     // EventBridge keeps no order between events anyway; the answer lists them in the request's order.
-    const deadlineMs = this.#options.deadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS;
+    const deadlineMs = Math.floor(
+      Math.min(
+        options.withinMs ?? Number.POSITIVE_INFINITY,
+        this.#options.deadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS,
+      ),
+    );
     // On the monotonic clock: a wall clock set forward (NTP) mid-publish aborted the next attempt at once, one set
     // back gave an attempt an hour (clock review, 2026-12-06).
     const deadline = performance.now() + deadlineMs;

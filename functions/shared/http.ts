@@ -33,7 +33,7 @@ export type AuthorizerContext =
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
-export type RouteHandler = (event: ApiEvent) => Promise<ApiResult>;
+export type RouteHandler = (event: ApiEvent, context?: Context) => Promise<ApiResult>;
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
   return {
@@ -243,15 +243,17 @@ function fieldName(field: string): string {
 }
 
 /** Picks the route handler by API Gateway route key (`POST /contracts`), the same key locally and in AWS. */
-export function router(routes: Record<string, RouteHandler>): (event: ApiEvent) => Promise<ApiResult> {
-  return async (event) => {
+export function router(
+  routes: Record<string, RouteHandler>,
+): (event: ApiEvent, context?: Context) => Promise<ApiResult> {
+  return async (event, context) => {
     const route = routes[event.routeKey];
     if (!route) throw new NotFoundError('route_not_found', `No route ${event.routeKey} in this function.`);
     const declared = ROUTE_OF.get(event.routeKey);
     // Who asks comes first: a request without a key is told so (401), whatever else is wrong with it.
     if (declared?.authorized) principalOf(event);
     refuseUnknownQuery(event, declared?.query ?? []);
-    return route(event);
+    return route(event, context);
   };
 }
 

@@ -1,7 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { registerContract } from '../../../functions/contracts/contracts.js';
-import { MAX_BATCH, MAX_EVENT_BYTES, publishEvents } from '../../../functions/publish/publish-events.js';
+import {
+  MAX_BATCH,
+  MAX_EVENT_BYTES,
+  MIN_PUBLISH_DEADLINE_MS,
+  PUBLISH_ANSWER_MARGIN_MS,
+  publishEvents,
+} from '../../../functions/publish/publish-events.js';
 import { type Bus, EventBridgeBus, entrySize } from '../../../functions/shared/bus.js';
 import { ContractResolver } from '../../../functions/shared/contract-resolver.js';
 import {
@@ -489,6 +502,72 @@ describe('publishEvents', () => {
       },
     });
     expect(problemOf(error)).toMatchObject({ status: 502, title: 'Bad Gateway', accepted: ['evt-2'] });
+  });
+
+  // Handlers review, 2026-12-06: the bus had its own 6 s from the end of the contract reads, whatever they had taken,
+  // so slow reads and an EventBridge that did not answer ran past the function's timeout: a bare 500, with PutEvents
+  // perhaps still going through and no event named.
+  it("gives the bus only what is left of the invocation, less the answer's margin, and names the events it did not hear of", async () => {
+    // Prepare: an EventBridge that takes the connection and never answers, and an invocation with 1.5 s left
+    const silent = createServer(() => {});
+    await new Promise<void>((resolveListen) => silent.listen(0, '127.0.0.1', resolveListen));
+    const client = new EventBridgeClient({
+      endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    const bus = new EventBridgeBus({ client, busName: 'sharebus', backoffBaseMs: 1 });
+    const ports = { ...portsWith(bus), remainingMs: () => PUBLISH_ANSWER_MARGIN_MS + 1_000 };
+    let error: Error;
+    try {
+      // Act
+      error = await caught(() => publishEvents(ports, filing, { type: TYPE, data: { companyId: 'c1' } }));
+    } finally {
+      client.destroy();
+      silent.closeAllConnections();
+      await new Promise<void>((resolveClose) => silent.close(() => resolveClose()));
+    }
+    // Assess: the bus's deadline was the second left, not its own 6 s
+    expect(error).toBeInstanceOf(BusUnavailableError);
+    expect(error).toMatchObject({
+      status: 503,
+      code: 'bus_unavailable',
+      extensions: {
+        accepted: [],
+        failed: [
+          {
+            eventId: 'evt-1',
+            code: 'Timeout',
+            message:
+              'EventBridge did not answer within 1000 ms; the event may or may not have been published',
+          },
+        ],
+      },
+    });
+  });
+
+  it('sends nothing, and answers 503 naming every event, when too little of the invocation is left for the bus', async () => {
+    // Prepare
+    const { ports, onBus } = await setUp();
+    const late = { ...ports, remainingMs: () => PUBLISH_ANSWER_MARGIN_MS + MIN_PUBLISH_DEADLINE_MS - 1 };
+    const events = [1, 2].map((n) => ({ type: TYPE, data: { companyId: `c${n}` } }));
+    // Act
+    const error = await caught(() => publishEvents(late, filing, { events }));
+    // Assess
+    expect(error).toMatchObject({
+      status: 503,
+      code: 'bus_unavailable',
+      message: 'No time was left to put the 2 event(s) on the bus; nothing was published: resend them.',
+      extensions: {
+        accepted: [],
+        failed: [
+          { eventId: 'evt-1', code: 'NoTimeLeft', permanent: false },
+          { eventId: 'evt-2', code: 'NoTimeLeft', permanent: false },
+        ],
+      },
+    });
+    expect(await onBus()).toEqual([]);
   });
 
   it('answers 503 bus_unavailable listing accepted and failed events when the bus reports failures', async () => {
