@@ -10,9 +10,12 @@ import type { Registry } from '../shared/registry/registry.js';
 export interface RetargetPorts {
   readonly registry: Pick<Registry, 'listSubscriptions'>;
   readonly bus: Pick<Bus, 'retargetSubscriptionRule'>;
-  /** Time (ms since the epoch) after which no further rule is started: the caller must still answer in time. */
+  /**
+   * Time, on `now`'s clock, after which no further rule is started: the caller must still answer in time. The
+   * monotonic clock by default, which a wall clock set by NTP meanwhile does not move.
+   */
   readonly deadline: number;
-  /** @default Date.now */
+  /** @default performance.now */
   readonly now?: () => number;
   /** Rules worked on at once: EventBridge's control plane takes a few tens of calls a second. @default 4 */
   readonly concurrency?: number;
@@ -40,7 +43,7 @@ export function retargetComplete(summary: RetargetSummary): boolean {
 }
 
 export async function retargetSubscriptions(ports: RetargetPorts): Promise<RetargetSummary> {
-  const now = ports.now ?? Date.now;
+  const now = ports.now ?? (() => performance.now());
   const subscriptions = await beforeDeadline(ports.registry.listSubscriptions(), ports.deadline, now);
   const outcomes: Record<RetargetOutcome, string[]> = { updated: [], unchanged: [], missing: [] };
   const failed: RetargetFailure[] = [];

@@ -1,7 +1,9 @@
 // The CloudFormation answer of the SubscriptionTargets function: its 4,096-byte limit, and how it is sent to the
 // response URL (a real HTTP server here) when that URL fails; and the retarget use case's time limit.
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { jest } from '@jest/globals';
 import {
   answerBody,
   CustomResourceAnswerError,
@@ -156,6 +158,32 @@ describe('retargetSubscriptions', () => {
     expect(describeRetarget(summary)).toBe(
       '1 of 3 subscription targets put again with the deployed settings, 0 already had them; 2 not reached before the time limit.',
     );
+  });
+
+  it('counts its deadline on the monotonic clock by default, so a wall clock set forward meanwhile stops nothing', async () => {
+    // Prepare: the wall clock jumps an hour ahead once the first rule is started
+    const started: string[] = [];
+    const wallClock = jest.spyOn(Date, 'now');
+    try {
+      // Act
+      const summary = await retargetSubscriptions({
+        registry: { listSubscriptions: async () => subscriptions },
+        bus: {
+          retargetSubscriptionRule: async (rule) => {
+            started.push(rule.subscriptionId);
+            wallClock.mockReturnValue(Date.now() + 3_600_000);
+            return 'updated';
+          },
+        },
+        deadline: performance.now() + 60_000,
+        concurrency: 1,
+      });
+      // Assess
+      expect(started).toEqual(['a', 'b', 'c']);
+      expect(summary).toMatchObject({ subscriptions: 3, updated: 3, notReached: 0 });
+    } finally {
+      wallClock.mockRestore();
+    }
   });
 
   it('works on several rules at once, but never more than asked', async () => {
