@@ -42,3 +42,36 @@ it('logs no event, its key and record included, though POWERTOOLS_LOGGER_LOG_EVE
   expect(lines.map((line) => (JSON.parse(line) as { message: string }).message)).toEqual(['handled']);
   expect(lines.join('\n')).not.toMatch(/KEY-MARKER|RECORD-MARKER/);
 });
+
+// Handlers review, 2026-12-06: the HTTP API's access log names a request by API Gateway's id alone, and no function
+// line carried it, so an access-log 500 could not be tied to its "request failed" line.
+it("puts API Gateway's request id on each line as api_request_id, and none on the next invocation's without one", async () => {
+  // Prepare
+  const handler = middy(async () => {
+    logger.info('handled');
+    return 'ok';
+  }).use(lambdaContextLogs());
+  const context = { functionName: 'sharebus-publish', awsRequestId: 'r-1' } as unknown as Context;
+  const written: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  // Act: an API request, then an event from EventBridge (the deliver function's)
+  try {
+    await handler({ requestContext: { requestId: 'KfZ3Ej0BoAMEVbA=' } }, context);
+    await handler({ subscriptionId: 'sub-1', event: {} }, context);
+  } finally {
+    write.mockRestore();
+  }
+  // Assess
+  const lines = written
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { message: string; api_request_id?: string });
+  expect(lines.map(({ message, api_request_id }) => ({ message, api_request_id }))).toEqual([
+    { message: 'handled', api_request_id: 'KfZ3Ej0BoAMEVbA=' },
+    { message: 'handled', api_request_id: undefined },
+  ]);
+});
