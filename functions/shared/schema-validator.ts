@@ -148,6 +148,7 @@ export class SchemaValidator {
     code: { regExp: this.#patterns },
     logger: this.#logger,
   };
+  readonly #freshOptions = { ...this.#options, validateSchema: false };
   readonly #draft2020 = configure(new Ajv2020(this.#options));
   readonly #draft07 = configure(new Ajv(this.#options));
   readonly #cache = new Map<string, ValidateFunction>();
@@ -159,9 +160,12 @@ export class SchemaValidator {
   #engineFor(schema: Record<string, unknown>, fresh: boolean): AnyAjv {
     const declared = schema.$schema;
     const uri = typeof declared === 'string' ? declared.replace(/#$/, '') : undefined;
+    // A fresh engine skips the meta-schema check: #compile makes it with the shared engine, whose compiled
+    // meta-schema is kept. A fresh one compiled the meta-schema again at every check: a median 18.6 ms of a simple
+    // schema's, 2.7 ms without (handlers review, 2026-12-06).
     if (declared === undefined || uri === DRAFT_2020_12)
-      return fresh ? configure(new Ajv2020(this.#options)) : this.#draft2020;
-    if (uri === DRAFT_07) return fresh ? configure(new Ajv(this.#options)) : this.#draft07;
+      return fresh ? configure(new Ajv2020(this.#freshOptions)) : this.#draft2020;
+    if (uri === DRAFT_07) return fresh ? configure(new Ajv(this.#freshOptions)) : this.#draft07;
     throw new InvalidSchemaError(
       `The schema's $schema ${JSON.stringify(declared)} is not supported: use "${DRAFT_2020_12}" or "${DRAFT_07}#".`,
       [{ field: '/schema/$schema', message: 'unsupported JSON Schema dialect' }],
@@ -230,11 +234,12 @@ export class SchemaValidator {
       ]);
     }
     const record = schema as Record<string, unknown>;
-    const ajv = this.#engineFor(record, fresh);
-    if (!ajv.validateSchema(record)) {
+    const judge = this.#engineFor(record, false);
+    const ajv = fresh ? this.#engineFor(record, true) : judge;
+    if (!judge.validateSchema(record)) {
       // The meta-schema's anyOf branches repeat the same complaint; name each fault once.
       const seen = new Set<string>();
-      const fields = (ajv.errors ?? [])
+      const fields = (judge.errors ?? [])
         .map((e) => ({ field: `/schema${e.instancePath}`, message: e.message ?? 'is invalid' }))
         .filter((f) => !seen.has(`${f.field} ${f.message}`) && Boolean(seen.add(`${f.field} ${f.message}`)));
       const first = fields[0] ?? { field: '/schema', message: 'is invalid' };
