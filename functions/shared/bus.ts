@@ -66,6 +66,21 @@ export class RulesQuotaError extends Error {
   override name = 'RulesQuotaError';
 }
 
+/**
+ * EventBridge kept refusing a rule's change for its rate (ThrottlingException) after the client's retries: the change
+ * was not made, and the same call a moment later may pass.
+ */
+export class BusBusyError extends Error {
+  override name = 'BusBusyError';
+}
+
+/** `error`, or a BusBusyError for EventBridge's rate refusal (see BusBusyError). */
+function busyIfThrottled(error: unknown): unknown {
+  return (error as Error | undefined)?.name === 'ThrottlingException'
+    ? new BusBusyError('EventBridge kept throttling the rule change after retries', { cause: error })
+    : error;
+}
+
 export interface PublishOptions {
   /**
    * The time the caller has left for this publish (ms): its deadline is the shorter of this and the bus's own
@@ -310,7 +325,7 @@ export class EventBridgeBus extends Bus {
           { cause: error },
         );
       }
-      throw error;
+      throw busyIfThrottled(error);
     }
     await this.#putTarget(rule.ruleName, target);
   }
@@ -359,9 +374,11 @@ export class EventBridgeBus extends Bus {
 
   async #putTarget(ruleName: string, target: Target): Promise<void> {
     const { client, busName } = this.#options;
-    const output = await client.send(
-      new PutTargetsCommand({ EventBusName: busName, Rule: ruleName, Targets: [target] }),
-    );
+    const output = await client
+      .send(new PutTargetsCommand({ EventBusName: busName, Rule: ruleName, Targets: [target] }))
+      .catch((error: unknown) => {
+        throw busyIfThrottled(error);
+      });
     if (output.FailedEntryCount) {
       const entry = output.FailedEntries?.[0];
       throw new Error(`PutTargets failed for rule ${ruleName}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
@@ -388,7 +405,7 @@ export class EventBridgeBus extends Bus {
         const targetBack =
           (error as Error).name === 'ValidationException' && (error as Error).message.includes('has targets');
         if (targetBack && attempt < 3) continue;
-        throw error;
+        throw busyIfThrottled(error);
       }
     }
   }

@@ -153,6 +153,15 @@ export class RulesQuotaProblem extends SharebusError {
   }
 }
 
+/** EventBridge kept throttling a subscription's rule change after retries; the change was not made. */
+export class BusBusyProblem extends SharebusError {
+  override name = 'BusBusyProblem';
+  override readonly expose = true;
+  constructor(message: string, options?: SharebusErrorOptions) {
+    super(503, 'bus_busy', message, options);
+  }
+}
+
 /** The registry stayed busy with concurrent changes to the same records, after retries; nothing was written. */
 export class RegistryBusyProblem extends SharebusError {
   override name = 'RegistryBusyProblem';

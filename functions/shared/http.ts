@@ -285,11 +285,11 @@ function refuseUnknownQuery(event: ApiEvent, takes: readonly string[]): void {
  * an operator can help with (a client that obeyed Retry-After there resent every second for nothing: review,
  * 2026-12-05).
  */
-const RETRY_AFTER_ONE_SECOND: ReadonlySet<string> = new Set(['registry_busy', 'bus_unavailable']);
+const RETRY_AFTER_ONE_SECOND: ReadonlySet<string> = new Set(['registry_busy', 'bus_unavailable', 'bus_busy']);
 
 /**
- * The headers an answer with this code carries besides its body. registry_busy and bus_unavailable say what to
- * resend; Retry-After says when. A 401 must name the scheme to authenticate with (RFC 9110 §11.6.1), and a key
+ * The headers an answer with this code carries besides its body. registry_busy, bus_unavailable and bus_busy say what
+ * to resend; Retry-After says when. A 401 must name the scheme to authenticate with (RFC 9110 §11.6.1), and a key
  * that was sent but is not known is an invalid token (RFC 6750 §3.1); a request that sent none gets no error code.
  */
 function extraHeaders(code: string): Record<string, string> {
@@ -313,8 +313,11 @@ export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context>
           : request.error;
       const problem = problemOf(error);
       // Contention is expected under load and the caller is told to retry: a warning, not an error that pages.
-      if (problem.code === 'registry_busy')
-        logger.warn('registry busy', { error, routeKey: request.event.routeKey });
+      if (problem.code === 'registry_busy' || problem.code === 'bus_busy')
+        logger.warn(problem.code === 'bus_busy' ? 'bus busy' : 'registry busy', {
+          error,
+          routeKey: request.event.routeKey,
+        });
       else if (problem.status >= 500)
         logger.error('request failed', { error, routeKey: request.event.routeKey });
       const response = problemResponse(problem);

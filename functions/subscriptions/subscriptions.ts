@@ -9,11 +9,12 @@ import { SUBSCRIPTION_RULE_PREFIX } from '../routes.js';
 import { requireSystem } from '../shared/access.js';
 import { eachAtMost } from '../shared/at-most.js';
 import { auditEntry } from '../shared/audit.js';
-import { type Bus, InvalidRulePatternError, RulesQuotaError } from '../shared/bus.js';
+import { type Bus, BusBusyError, InvalidRulePatternError, RulesQuotaError } from '../shared/bus.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
 import {
   BadRequestError,
+  BusBusyProblem,
   ConflictError,
   ForbiddenError,
   NotFoundError,
@@ -331,7 +332,7 @@ async function putRuleOf(
           ruleName: subscription.ruleName,
         });
       });
-      throw error;
+      throw busBusyProblem(error, 'made');
     }
   }
 }
@@ -463,10 +464,25 @@ export async function deleteSubscription(
       `There is no subscription ${JSON.stringify(id)} of the caller's department.`,
     );
   }
-  await ports.bus.deleteSubscriptionRule(subscription.ruleName);
+  await ports.bus.deleteSubscriptionRule(subscription.ruleName).catch((error: unknown) => {
+    throw busBusyProblem(error, 'deleted');
+  });
   await ports.registry.deleteSubscription(
     subscription,
     auditEntry(principal, 'subscription.deleted', `subscription:${id}`, ports.now()),
+  );
+}
+
+/**
+ * `error`, or, for EventBridge's rate refusal (BusBusyError), the 503 that tells the caller to send the request again
+ * in a moment: before, it was a 500 internal_error, which says nothing of the kind (handlers review, 2026-12-06).
+ * The subscription's rule is changed before its record, so the record is as it was.
+ */
+function busBusyProblem(error: unknown, change: 'made' | 'deleted'): unknown {
+  if (!(error instanceof BusBusyError)) return error;
+  return new BusBusyProblem(
+    `EventBridge kept throttling changes to the subscription's rule after retries, so the subscription was not ${change}: send the request again in a moment.`,
+    { cause: error },
   );
 }
 
