@@ -90,10 +90,19 @@ describe('lockDataDir', () => {
   });
 
   it('takes over a lock whose holder has ended but was never reaped, as under a first process that reaps nothing', async () => {
-    // Prepare: a zombie, the child of a shell that became a sleep and so never waits for it
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    // Prepare: a zombie, the child of a shell that became a sleep and so never waits for it. The child ends only
+    // once its parent is that sleep: dash reaps a background child that ends while it is still a shell (before
+    // `exec`), which a loaded machine makes likely, and the pid would then be gone rather than a zombie.
+    const parent = spawn(
+      'sh',
+      [
+        '-c',
+        'sh -c "$1" & echo $!; exec sleep 30',
+        'sh',
+        'until [ "$(cat /proc/$PPID/comm)" = sleep ]; do sleep 0.01; done',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     const zombie = Number(
       await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(`${d}`))),
     );
