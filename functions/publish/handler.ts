@@ -22,8 +22,10 @@ export const handler = middy()
       'POST /events': async (event, context) => {
         const principal = principalOf(event);
         // The bus gets what is left of this invocation (see PublishPorts.remainingMs).
+        // middy hands a handler called without a context an empty object, not undefined.
+        const remaining = context?.getRemainingTimeInMillis;
         const timed =
-          context === undefined ? ports : { ...ports, remainingMs: () => context.getRemainingTimeInMillis() };
+          typeof remaining === 'function' ? { ...ports, remainingMs: () => remaining.call(context) } : ports;
         const result = await publishEvents(timed, principal, parseJsonBody(event));
         return json(202, result.batch ? { events: result.events } : result.events[0]);
       },

@@ -241,7 +241,11 @@ export async function publishEvents(
   // The bus has what is left of the invocation, less the answer's margin: before, it had its own 6 s from here
   // whatever the contract reads had taken, and slow reads with an EventBridge that did not answer ran past the
   // function's 10 s timeout, answered a bare 500 while PutEvents might still go through (handlers review, 2026-12-06).
-  const left = ports.remainingMs === undefined ? undefined : ports.remainingMs() - PUBLISH_ANSWER_MARGIN_MS;
+  // A remaining time that is not a number (a context without one) leaves the bus its own deadline: NaN passed on
+  // made AbortSignal.timeout throw a RangeError, a 500.
+  const remaining = ports.remainingMs?.();
+  const left =
+    remaining === undefined || !Number.isFinite(remaining) ? undefined : remaining - PUBLISH_ANSWER_MARGIN_MS;
   if (left !== undefined && left < MIN_PUBLISH_DEADLINE_MS) {
     throw new BusUnavailableError(
       `No time was left to put the ${entries.length} event(s) on the bus; nothing was published: resend them.`,

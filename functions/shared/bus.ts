@@ -190,10 +190,12 @@ export class EventBridgeBus extends Bus {
   override async publish(entries: readonly BusEntry[], options: PublishOptions = {}): Promise<PublishResult> {
     // The calls go out side by side: a batch of 100 waits for one round trip to EventBridge rather than ten.
     // EventBridge keeps no order between events anyway; the answer lists them in the request's order.
-    const deadlineMs = Math.floor(
-      Math.min(
-        options.withinMs ?? Number.POSITIVE_INFINITY,
-        this.#options.deadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS,
+    // NaN is no limit (not a RangeError from AbortSignal.timeout), and less than nothing is nothing.
+    const within = Number.isNaN(options.withinMs) ? undefined : options.withinMs;
+    const deadlineMs = Math.max(
+      0,
+      Math.floor(
+        Math.min(within ?? Number.POSITIVE_INFINITY, this.#options.deadlineMs ?? DEFAULT_PUBLISH_DEADLINE_MS),
       ),
     );
     // On the monotonic clock: a wall clock set forward (NTP) mid-publish aborted the next attempt at once, one set

@@ -201,6 +201,25 @@ describe('EventBridgeBus.publish retries', () => {
     });
   });
 
+  it.each([
+    [Number.NaN, 300],
+    [100, 100],
+    [-50, 0],
+  ])(
+    "takes the shorter of the caller's time (%s ms) and its own deadline, never less than nothing",
+    async (withinMs, waited) => {
+      // Prepare: before (diff review, 2026-12-06), NaN made AbortSignal.timeout throw a RangeError, a 500
+      fake.beforeAnswer = () => new Promise<void>(() => {});
+      const bus = new EventBridgeBus({ client, busName: 'sharebus', backoffBaseMs: 1, deadlineMs: 300 });
+      // Act
+      const result = await bus.publish(entries(1), { withinMs });
+      // Assess
+      expect(result.failed.map((failure) => failure.message)).toEqual([
+        `EventBridge did not answer within ${waited} ms; the event may or may not have been published`,
+      ]);
+    },
+  );
+
   it('reports throttled calls as throttled, not as unanswered, when the SDK would retry within one call', async () => {
     // Prepare: a client that retries as the SDK does by default; before, its waits (500 ms and more after a
     // throttle) ran inside one call, the deadline cut them off, and the entries read "may or may not have been
