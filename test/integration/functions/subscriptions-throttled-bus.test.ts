@@ -18,6 +18,8 @@ let handlers: LocalHandlers;
 let server: Server;
 /** Whether EventBridge answers every call with ThrottlingException; otherwise it takes each. */
 let throttling = false;
+/** An operation EventBridge throttles while it takes the others. */
+let throttledOnly: string | undefined;
 /** The operations EventBridge was called for (`PutRule`, ...), in order. */
 const calls: string[] = [];
 
@@ -43,7 +45,7 @@ beforeAll(async () => {
     request.on('end', () => {
       const operation = String(request.headers['x-amz-target']).replace('AWSEvents.', '');
       calls.push(operation);
-      const taken = !throttling && operation in TAKEN;
+      const taken = !throttling && operation !== throttledOnly && operation in TAKEN;
       response.writeHead(taken ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
       response.end(
         JSON.stringify(
@@ -76,6 +78,7 @@ afterAll(async () => {
 beforeEach(() => {
   calls.length = 0;
   throttling = false;
+  throttledOnly = undefined;
 });
 
 /** Calls the subscriptions function as API Gateway would, with the authorizer's principal. */
@@ -137,10 +140,27 @@ it('answers a removal EventBridge keeps throttling 503 bus_busy, keeps the subsc
     body: {
       code: 'bus_busy',
       detail:
-        "EventBridge kept throttling changes to the subscription's rule after retries, so the subscription was not deleted: send the request again in a moment.",
+        "EventBridge kept throttling changes to the subscription's rule after retries, so the subscription was not deleted (its deliveries may have stopped): send the request again in a moment.",
     },
   });
   expect(kept).toEqual([id]);
   expect(again.status).toBe(204);
   expect(await test.registry.listSubscriptions('welfare')).toEqual([]);
+});
+
+it('says a removal throttled at DeleteRule, after RemoveTargets went through, may have stopped its deliveries', async () => {
+  // Prepare
+  const made = await call('POST /subscriptions', {
+    body: JSON.stringify({ type: TYPE, endpoint: { url: 'https://receiver.example.org/partial' } }),
+  });
+  const id = made.body?.id as string;
+  calls.length = 0;
+  throttledOnly = 'DeleteRule';
+  // Act
+  const refused = await call('DELETE /subscriptions/{id}', { pathParameters: { id } });
+  // Assess: the target is gone, the record kept
+  expect(refused).toMatchObject({ status: 503, body: { code: 'bus_busy' } });
+  expect(refused.body?.detail).toContain('its deliveries may have stopped');
+  expect(calls[0]).toBe('RemoveTargets');
+  expect((await test.registry.listSubscriptions('welfare')).map((s) => s.id)).toContain(id);
 });
