@@ -247,15 +247,20 @@ export async function publishEvents(
   const left =
     remaining === undefined || !Number.isFinite(remaining) ? undefined : remaining - PUBLISH_ANSWER_MARGIN_MS;
   if (left !== undefined && left < MIN_PUBLISH_DEADLINE_MS) {
+    const events = entries.length === 1 ? 'the event' : `the ${entries.length} events`;
+    logger.warn('too little of the invocation was left to publish', {
+      remainingMs: remaining,
+      entries: entries.length,
+    });
     throw new BusUnavailableError(
-      `No time was left to put the ${entries.length} event(s) on the bus; nothing was published: resend them.`,
+      `Too little time was left to put ${events} on the bus, so nothing was sent: resend ${entries.length === 1 ? 'it' : 'them'}.`,
       {
         extensions: {
           accepted: [],
           failed: entries.map((entry) => ({
             eventId: entry.eventId,
             code: 'NoTimeLeft',
-            message: 'not sent',
+            message: 'Not sent to EventBridge: too little of the request’s time was left after its checks',
             permanent: false,
           })),
         },

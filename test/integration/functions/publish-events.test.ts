@@ -558,7 +558,7 @@ describe('publishEvents', () => {
     expect(error).toMatchObject({
       status: 503,
       code: 'bus_unavailable',
-      message: 'No time was left to put the 2 event(s) on the bus; nothing was published: resend them.',
+      message: 'Too little time was left to put the 2 events on the bus, so nothing was sent: resend them.',
       extensions: {
         accepted: [],
         failed: [
