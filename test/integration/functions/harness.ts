@@ -19,6 +19,39 @@ export { closeClients, freshRegistry, type TestRegistry } from '../registry/harn
 
 export const admin: Principal = { kind: 'admin' };
 
+/** Where a function's clients go, and what they name: see functionEnvironment. */
+export interface FunctionEnvironment {
+  readonly tableName: string;
+  /** DynamoDB's endpoint: @default DynamoDB Local's, the test run's */
+  readonly dynamoDb?: string;
+  readonly eventBridge: string;
+  /** @default 'sharebus' */
+  readonly busName?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** The deliver function a subscription's rule targets (the subscriptions and retarget functions). */
+  readonly deliverFunctionArn?: string;
+}
+
+/**
+ * The function's environment as the stack gives it, pointed at local services. Their clients are made at import,
+ * so a test file sets it before it imports a handler, and the file keeps it (each test file has its own process.env).
+ */
+export function functionEnvironment(environment: FunctionEnvironment): void {
+  Object.assign(process.env, {
+    SHAREBUS_TABLE_NAME: environment.tableName,
+    SHAREBUS_BUS_NAME: environment.busName ?? 'sharebus',
+    ...(environment.deliverFunctionArn === undefined
+      ? {}
+      : { SHAREBUS_DELIVER_FUNCTION_ARN: environment.deliverFunctionArn }),
+    AWS_REGION: environment.region ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: environment.dynamoDb ?? process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: environment.eventBridge,
+  });
+}
+
 /** A clock that answers the given instant, so stored timestamps can be asserted exactly. */
 export function clockAt(iso: string): () => Date {
   return () => new Date(iso);

@@ -10,7 +10,14 @@ import {
 } from '../../../functions/publish/publish-events.js';
 import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
-import { clockAt, closeClients, freshRegistry, onboard, systemPrincipal } from './harness.js';
+import {
+  clockAt,
+  closeClients,
+  freshRegistry,
+  functionEnvironment,
+  onboard,
+  systemPrincipal,
+} from './harness.js';
 
 const TYPE = 'tax.company.registered';
 /** The invocation's timeout here: shorter than the bus's own 6 s deadline, which it must cut. */
@@ -29,14 +36,9 @@ beforeAll(async () => {
   );
   silent = createServer(() => {});
   await new Promise<void>((resolveListen) => silent.listen(0, '127.0.0.1', resolveListen));
-  Object.assign(process.env, {
-    SHAREBUS_TABLE_NAME: test.tableName,
-    SHAREBUS_BUS_NAME: 'sharebus',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+  functionEnvironment({
+    tableName: test.tableName,
+    eventBridge: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
   });
   const publish = await import('../../../functions/publish/handler.js');
   handlers = { publish: publish.handler } as unknown as LocalHandlers;

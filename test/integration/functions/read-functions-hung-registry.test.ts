@@ -7,7 +7,14 @@ import { buildEnvelope } from '../../../contracts/envelope.js';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../../functions/routes.js';
 import { REGISTRY_SILENCE_TIMEOUT_MS } from '../../../functions/shared/clients.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
-import { closeClients, freshRegistry, onboard, systemPrincipal, type TestRegistry } from './harness.js';
+import {
+  closeClients,
+  freshRegistry,
+  functionEnvironment,
+  onboard,
+  systemPrincipal,
+  type TestRegistry,
+} from './harness.js';
 import { StallingProxy } from './stalling-proxy.js';
 
 let test: TestRegistry;
@@ -23,15 +30,11 @@ beforeAll(async () => {
   systemKey = (await onboard(test.registry, 'tax', ['filing'])).apiKeys.filing as string;
   const endpoint = process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT as string;
   proxy = await new StallingProxy(new URL(endpoint)).listen();
-  Object.assign(process.env, {
-    SHAREBUS_TABLE_NAME: test.tableName,
-    SHAREBUS_BUS_NAME: 'sharebus',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: proxy.url,
+  functionEnvironment({
+    tableName: test.tableName,
+    dynamoDb: proxy.url,
     // Never reached: no event gets as far as the bus.
-    AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:9',
+    eventBridge: 'http://127.0.0.1:9',
   });
   // One at a time: jest's ESM loader fails imports made side by side of modules a test file imports already ("request
   // for 'node:stream' is not in cache", seen in a full run).

@@ -4,6 +4,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
+import { functionEnvironment } from './harness.js';
 
 /** Connections the silent registry took, each left unanswered. */
 const connections: Socket[] = [];
@@ -32,15 +33,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => cloudFormation.listen(0, '127.0.0.1', resolve));
   responseUrl = `http://127.0.0.1:${(cloudFormation.address() as AddressInfo).port}/cfn-response`;
-  Object.assign(process.env, {
-    SHAREBUS_TABLE_NAME: 'sharebus-registry',
-    SHAREBUS_BUS_NAME: 'sharebus',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+  functionEnvironment({
+    tableName: 'sharebus-registry',
+    dynamoDb: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
     // Never reached: nothing is listed, so no rule is read.
-    AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:9',
+    eventBridge: 'http://127.0.0.1:9',
   });
   const { handler, ANSWER_MARGIN_MS } = await import('../../../functions/retarget/handler.js');
   handlers = { retarget: handler } as unknown as LocalHandlers;

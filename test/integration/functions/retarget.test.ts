@@ -14,6 +14,7 @@ import { EventBridgeBus } from '../../../functions/shared/bus.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { type Harness, LAMBDA_ARN, queueArn, startHarness } from '../eventbridge/harness.js';
 import { audit, closeClients, freshRegistry, subscription, type TestRegistry } from '../registry/harness.js';
+import { functionEnvironment } from './harness.js';
 
 interface Received {
   readonly method: string | undefined;
@@ -57,15 +58,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   responseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cfn-response?X-Amz-Signature=abc`;
-  // The function's environment, as the stack gives it, pointed at the local services; its clients are made at import.
-  Object.assign(process.env, {
-    SHAREBUS_TABLE_NAME: test.tableName,
-    SHAREBUS_BUS_NAME: BUS,
-    AWS_REGION: harness.eventBridge.region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: harness.eventBridge.endpoint,
+  functionEnvironment({
+    tableName: test.tableName,
+    busName: BUS,
+    region: harness.eventBridge.region,
+    eventBridge: harness.eventBridge.endpoint,
   });
   const { handler } = await import('../../../functions/retarget/handler.js');
   handlers = { retarget: handler } as unknown as LocalHandlers;

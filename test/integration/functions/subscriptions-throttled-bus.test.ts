@@ -8,7 +8,14 @@ import type { Principal } from '../../../functions/shared/registry/registry.js';
 import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { LAMBDA_ARN } from '../eventbridge/harness.js';
-import { clockAt, closeClients, freshRegistry, onboard, type TestRegistry } from './harness.js';
+import {
+  clockAt,
+  closeClients,
+  freshRegistry,
+  functionEnvironment,
+  onboard,
+  type TestRegistry,
+} from './harness.js';
 
 const TYPE = 'tax.company.audited';
 
@@ -55,15 +62,10 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
-  Object.assign(process.env, {
-    SHAREBUS_TABLE_NAME: test.tableName,
-    SHAREBUS_BUS_NAME: 'sharebus',
-    SHAREBUS_DELIVER_FUNCTION_ARN: LAMBDA_ARN,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  functionEnvironment({
+    tableName: test.tableName,
+    eventBridge: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    deliverFunctionArn: LAMBDA_ARN,
   });
   const subscriptions = await import('../../../functions/subscriptions/handler.js');
   handlers = { subscriptions: subscriptions.handler } as unknown as LocalHandlers;

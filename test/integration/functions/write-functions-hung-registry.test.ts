@@ -13,7 +13,15 @@ import type { Principal } from '../../../functions/shared/registry/registry.js';
 import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { type Harness, LAMBDA_ARN, startHarness } from '../eventbridge/harness.js';
-import { admin, clockAt, closeClients, freshRegistry, onboard, type TestRegistry } from './harness.js';
+import {
+  admin,
+  clockAt,
+  closeClients,
+  freshRegistry,
+  functionEnvironment,
+  onboard,
+  type TestRegistry,
+} from './harness.js';
 import { StallingProxy } from './stalling-proxy.js';
 
 let test: TestRegistry;
@@ -48,15 +56,12 @@ beforeAll(async () => {
   harness = await startHarness();
   await harness.client.send(new CreateEventBusCommand({ Name: BUS }));
   proxy = await new StallingProxy(new URL(process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT as string)).listen();
-  Object.assign(process.env, {
-    SHAREBUS_TABLE_NAME: test.tableName,
-    SHAREBUS_BUS_NAME: BUS,
-    SHAREBUS_DELIVER_FUNCTION_ARN: LAMBDA_ARN,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: proxy.url,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: harness.eventBridge.endpoint,
+  functionEnvironment({
+    tableName: test.tableName,
+    busName: BUS,
+    dynamoDb: proxy.url,
+    eventBridge: harness.eventBridge.endpoint,
+    deliverFunctionArn: LAMBDA_ARN,
   });
   // One at a time: jest's ESM loader fails imports made side by side of modules a test file imports already.
   const departments = await import('../../../functions/departments/handler.js');
