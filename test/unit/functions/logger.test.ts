@@ -14,31 +14,40 @@ afterAll(() => {
   else process.env.POWERTOOLS_LOGGER_LOG_EVENT = SAVED;
 });
 
-it('logs no event, its key and record included, though POWERTOOLS_LOGGER_LOG_EVENT asks for it', async () => {
-  // Prepare
-  const handler = middy(async () => {
-    logger.info('handled');
-    return 'ok';
-  }).use(lambdaContextLogs());
-  const event = {
-    headers: { authorization: 'Bearer sbk_KEY-MARKER' },
-    body: '{"data":{"name":"RECORD-MARKER"}}',
-  };
-  const context = { functionName: 'sharebus-publish', awsRequestId: 'r-1' } as unknown as Context;
+/** A handler that logs one line, behind the middleware every function uses. */
+const handler = middy(async () => {
+  logger.info('handled');
+  return 'ok';
+}).use(lambdaContextLogs());
+const context = { functionName: 'sharebus-publish', awsRequestId: 'r-1' } as unknown as Context;
+
+/** The JSON lines written to stdout while `act` runs, kept from the test output. */
+async function linesWritten(act: () => Promise<void>): Promise<string[]> {
   const written: string[] = [];
   const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
     return true;
   });
-  // Act
   try {
-    await handler(event, context);
+    await act();
   } finally {
     write.mockRestore();
   }
+  return written.join('').split('\n').filter(Boolean);
+}
+
+it('logs no event, its key and record included, though POWERTOOLS_LOGGER_LOG_EVENT asks for it', async () => {
+  // Prepare
+  const event = {
+    headers: { authorization: 'Bearer sbk_KEY-MARKER' },
+    body: '{"data":{"name":"RECORD-MARKER"}}',
+  };
+  // Act
+  const lines = await linesWritten(async () => {
+    await handler(event, context);
+  });
   // Assess: the variable took effect, and the handler's own line was written, but nothing of the event
   expect(logger.shouldLogEvent()).toBe(true);
-  const lines = written.join('').split('\n').filter(Boolean);
   expect(lines.map((line) => (JSON.parse(line) as { message: string }).message)).toEqual(['handled']);
   expect(lines.join('\n')).not.toMatch(/KEY-MARKER|RECORD-MARKER/);
 });
@@ -46,31 +55,14 @@ it('logs no event, its key and record included, though POWERTOOLS_LOGGER_LOG_EVE
 // Handlers review, 2026-12-06: the HTTP API's access log names a request by API Gateway's id alone, and no function
 // line carried it, so an access-log 500 could not be tied to its "request failed" line.
 it("puts API Gateway's request id on each line as api_request_id, and none on the next invocation's without one", async () => {
-  // Prepare
-  const handler = middy(async () => {
-    logger.info('handled');
-    return 'ok';
-  }).use(lambdaContextLogs());
-  const context = { functionName: 'sharebus-publish', awsRequestId: 'r-1' } as unknown as Context;
-  const written: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
   // Act: an API request, then an event from EventBridge (the deliver function's)
-  try {
+  const lines = await linesWritten(async () => {
     await handler({ requestContext: { requestId: 'KfZ3Ej0BoAMEVbA=' } }, context);
     await handler({ subscriptionId: 'sub-1', event: {} }, context);
-  } finally {
-    write.mockRestore();
-  }
+  });
   // Assess
-  const lines = written
-    .join('')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { message: string; api_request_id?: string });
-  expect(lines.map(({ message, api_request_id }) => ({ message, api_request_id }))).toEqual([
+  const parsed = lines.map((line) => JSON.parse(line) as { message: string; api_request_id?: string });
+  expect(parsed.map(({ message, api_request_id }) => ({ message, api_request_id }))).toEqual([
     { message: 'handled', api_request_id: 'KfZ3Ej0BoAMEVbA=' },
     { message: 'handled', api_request_id: undefined },
   ]);
