@@ -260,7 +260,7 @@ export async function publishEvents(
           failed: entries.map((entry) => ({
             eventId: entry.eventId,
             code: 'NoTimeLeft',
-            message: 'Not sent to EventBridge: too little of the request’s time was left after its checks',
+            message: "Not sent to EventBridge: too little of the request's time was left after its checks",
             permanent: false,
           })),
         },

@@ -478,7 +478,7 @@ export async function deleteSubscription(
  * in a moment: before, it was a 500 internal_error, which says nothing of the kind (handlers review, 2026-12-06).
  * The subscription's rule is changed before its record, so the record is as it was; a deletion throttled at
  * DeleteRule, after RemoveTargets went through, has left its rule without a target, so nothing is delivered to it
- * until the deletion is sent again.
+ * until the deletion is sent again, or a retarget (deploy) or local start puts the target back.
  */
 function busBusyProblem(error: unknown, change: 'made' | 'deleted'): unknown {
   if (!(error instanceof BusBusyError)) return error;
