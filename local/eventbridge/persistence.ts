@@ -282,6 +282,20 @@ export class CoalescingWriter {
     return new Promise((resolve) => this.#catchingUp.push(resolve));
   }
 
+  /**
+   * Calls `then(true)` once `landing` answers that the writes it waits for landed; should they not have (a full disk),
+   * once the writer has caught up (see caughtUp: the files hold the live state since), or `then(false)` if it closes
+   * first. The first wait is followed (see follow); the catching up is not, so that a stop does not wait for the disk.
+   */
+  onceWritten(landing: Promise<boolean>, then: (written: boolean) => void): void {
+    this.follow(
+      landing.then((landed) => {
+        if (landed) then(true);
+        else void this.caughtUp().then(then);
+      }),
+    );
+  }
+
   /** `removed`: the path whose removal left no file unwritten, when it was one (nothing was written then). */
   #caughtUpIfSo(removed?: string): void {
     if (this.#unwritten.size > 0) return;

@@ -260,16 +260,9 @@ export class RetryJournal {
    * was made again at the next start, however long after.
    */
   endOnceLanded(id: string, landing: Promise<boolean>): void {
-    this.#writer.follow(
-      landing.then((landed) => {
-        if (landed) this.end(id);
-        // Not followed: a stop must not wait for the disk.
-        else
-          void this.#writer.caughtUp().then((caughtUp) => {
-            if (caughtUp) this.end(id);
-          });
-      }),
-    );
+    this.#writer.onceWritten(landing, (written) => {
+      if (written) this.end(id);
+    });
   }
 
   /** Drops a waiting delivery, and its event once no other names it. */

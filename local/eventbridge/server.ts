@@ -416,14 +416,11 @@ async function start(
         for (const id of leaving) redriving.delete(id);
         if (written) finishRedrives(leaving);
       };
-      writer.follow(
-        writer.written(since).then((behind) => {
-          if (behind.length === 0) finish(true);
-          // A write that failed leaves them in their queue until the writer has caught up (not followed: a stop must
-          // not wait for the disk), or the server stops first: the journals name them still, so the next start takes
-          // them then. Meanwhile they are not redriven again.
-          else void writer.caughtUp().then(finish);
-        }),
+      // A write that failed leaves them in their queue until the writer has caught up, or the server stops first: the
+      // journals name them still, so the next start takes them then. Meanwhile they are not redriven again.
+      writer.onceWritten(
+        writer.written(since).then((behind) => behind.length === 0),
+        finish,
       );
       return { redriven, failed };
     },
