@@ -5,6 +5,7 @@
 // attributes, or kept among dropped deliveries.
 import { randomUUID } from 'node:crypto';
 import { isApiDestinationArn, isLambdaArn, isSqsArn, parseBusArn } from './arns.js';
+import { resumedDue } from './persistence.js';
 import type { MessageAttribute, QueueStore, TargetOrigin } from './queue-store.js';
 import { DROPPED_DELIVERIES } from './queue-store.js';
 import type { RetryJournal, SavedDelivery, SavedEvent } from './retry-journal.js';
@@ -226,13 +227,10 @@ export class Dispatcher {
     this.#pending++;
     this.#live.add(job);
     const now = Date.now();
-    // Never later than the wait this run would give it: an attempt not yet made (or one a stop cut short) now, a
-    // retry within the wait it was given. dueAt is on the wall clock, which may have been set back since the stop
-    // (NTP, a VM resumed): taken as it was, a retry due in a second waited an hour for a clock set back an hour, and
-    // a setTimeout does not come back to look when the clock is put right (clock review, 2026-12-06). A line
-    // written before waitMs was kept is taken as it was.
+    // Never later than the wait this run would give it (see resumedDue): an attempt not yet made (or one a stop cut
+    // short) now, a retry within the wait it was given. A line written before waitMs was kept is taken as it was.
     const longest = saved.failure ? (saved.waitMs ?? Number.POSITIVE_INFINITY) : 0;
-    const due = Math.min(Math.max(saved.dueAt, now), now + longest);
+    const due = resumedDue(saved.dueAt, longest, now);
     // No attempt past the event's age, whether a retry or one a stop cut short or kept from starting: AWS makes none
     // then. Before (2026-12-05) only a retry was checked, so a server down past the age limit still delivered.
     if (due - event.ingestedAt > this.#maxAgeMs(target)) {

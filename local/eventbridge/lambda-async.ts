@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { InvokeLambda, Logger } from './delivery.js';
-import { type CoalescingWriter, CompactedLog, readJsonLines } from './persistence.js';
+import { type CoalescingWriter, CompactedLog, readJsonLines, resumedDue } from './persistence.js';
 import {
   DROPPED_DELIVERIES,
   type FunctionOrigin,
@@ -199,12 +199,10 @@ export class AsyncInvocations {
         continue;
       }
       const now = Date.now();
-      // Never later than the wait this run would give it: a first attempt (or one a stop cut short) now, a retry
-      // within its backoff. dueAt is on the wall clock, which may have been set back since the stop (NTP, a VM
-      // resumed): taken as it was, a retry due in a minute waited an hour for a clock set back an hour, and a
-      // setTimeout does not come back to look when the clock is put right (clock review, 2026-12-06).
+      // Never later than the wait this run would give it (see resumedDue): a first attempt (or one a stop cut short)
+      // now, a retry within its backoff.
       const longest = invocation.failure === undefined ? 0 : this.#retryDelay(invocation);
-      const due = Math.min(Math.max(invocation.dueAt, now), now + longest);
+      const due = resumedDue(invocation.dueAt, longest, now);
       // An attempt that would now come past the event's age is not made, as Lambda makes none then: a retry, or one
       // a stop cut short or kept from starting (before 2026-12-05 only a retry was checked).
       if (due - invocation.acceptedAt > this.#maxAgeMs(invocation)) {

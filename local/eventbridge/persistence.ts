@@ -63,6 +63,16 @@ function removeQuietly(path: string): void {
   } catch {}
 }
 
+/**
+ * When a wait saved before a stop ends, resumed at `now`: at its due time (`dueAt`, on the wall clock), but not before
+ * now, and never later than `longestMs` from now (the wait it was given). The wall clock may have been set back since
+ * the stop (NTP, a VM resumed): taken as it was, a retry due in a minute waited an hour for a clock set back an hour,
+ * and a setTimeout does not come back to look when the clock is put right (clock review, 2026-12-06).
+ */
+export function resumedDue(dueAt: number, longestMs: number, now: number): number {
+  return Math.min(Math.max(dueAt, now), now + longestMs);
+}
+
 /** Whether `path` is `dir` or lies under it. */
 const isUnder = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
 
