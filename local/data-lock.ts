@@ -62,6 +62,15 @@ function makeDir(dir: string): void {
 
 const LOCK_FILE = '.lock';
 
+/** What follows "cannot be written" when the state directory's disk is full, as `evidence` shows: what to do. */
+export const diskIsFull = (evidence: string): string =>
+  `: the disk it is on is full (${evidence}): free some space there, or name another`;
+
+/** The state directory `dir` cannot be written, for the reason `why` (what follows "cannot be written"). */
+export function cannotBeWritten(dir: string, why: string, cause: unknown): DataDirUnusableError {
+  return new DataDirUnusableError(`the state directory ${dir} cannot be written${why}`, { cause });
+}
+
 /** What follows "cannot be written" (how, and what to do), by the code of a write refused in the state directory. */
 const CANNOT_WRITE: Readonly<Record<string, string>> = {
   ...Object.fromEntries(
@@ -71,16 +80,14 @@ const CANNOT_WRITE: Readonly<Record<string, string>> = {
     ]),
   ),
   EROFS: ': it is on a read-only file system (EROFS): mount it read-write, or name another',
-  ENOSPC: ': the disk it is on is full (ENOSPC): free some space there, or name another',
+  ENOSPC: diskIsFull('ENOSPC'),
   EDQUOT: ": this user's disk quota there is used up (EDQUOT): free some space there, or name another",
 };
 
 /** `error`, a write refused in `dir`, said as what stands in the way when it is one of CANNOT_WRITE's, else as it is. */
 function cannotWrite(dir: string, error: unknown): unknown {
   const why = CANNOT_WRITE[(error as NodeJS.ErrnoException).code ?? ''];
-  return why === undefined
-    ? error
-    : new DataDirUnusableError(`the state directory ${dir} cannot be written${why}`, { cause: error });
+  return why === undefined ? error : cannotBeWritten(dir, why, error);
 }
 
 /** Lock files this process holds: one naming our pid that is not among them was left by an earlier process. */

@@ -34,7 +34,7 @@ import { RegistryConflictError } from '../functions/shared/registry/registry.js'
 import { ensureTable } from '../functions/shared/registry/table.js';
 import { SchemaValidator } from '../functions/shared/schema-validator.js';
 import { reconcileRules } from '../functions/subscriptions/subscriptions.js';
-import { DataDirUnusableError, lockDataDir, openToOthers } from './data-lock.js';
+import { cannotBeWritten, DataDirUnusableError, diskIsFull, lockDataDir, openToOthers } from './data-lock.js';
 import { type DemoKeys, seedDemo } from './demo.js';
 import { type DynamoDbLocal, DynamoDbLocalStartError, startDynamoDbLocal } from './dynamodb/launcher.js';
 import { DeliveryFailureError } from './eventbridge/delivery.js';
@@ -624,12 +624,7 @@ function deferred<T>(): {
  * and subscriptions for nothing (disk-full review, 2026-12-06: a start with a few KB free said so).
  */
 export function registryUnusable(dataDir: string, complaint: string, cause: unknown): Error {
-  if (SQLITE_FULL.test(complaint)) {
-    return new DataDirUnusableError(
-      `the state directory ${dataDir} cannot be written: the disk it is on is full (SQLite: ${complaint}): free some space there, or name another`,
-      { cause },
-    );
-  }
+  if (SQLITE_FULL.test(complaint)) return cannotBeWritten(dataDir, diskIsFull(`SQLite: ${complaint}`), cause);
   return new DynamoDbLocalStartError(
     `DynamoDB Local cannot read the registry's database in ${join(dataDir, 'dynamodb')} (SQLite: ${complaint}). ` +
       'Move that directory aside to start with an empty registry, or put back a copy that reads.',
@@ -653,9 +648,10 @@ function refusedByDisk(dataDir: string, error: unknown, complaint: string | unde
   if (complaint !== undefined && SQLITE_FULL.test(complaint))
     return registryUnusable(dataDir, complaint, error);
   if (error instanceof Error && error.message.startsWith(REFUSED_UNWRITABLE)) {
-    return new DataDirUnusableError(
-      `the state directory ${dataDir} cannot be written (the embedded EventBridge's files could not be; see above): free some space there, or name another`,
-      { cause: error },
+    return cannotBeWritten(
+      dataDir,
+      " (the embedded EventBridge's files could not be; see above): free some space there, or name another",
+      error,
     );
   }
   const free = freeBytes(dataDir);
@@ -680,8 +676,6 @@ function freeBytes(dir: string): number | undefined {
  */
 export function diskNearlyFull(dataDir: string, free: number, cause: unknown): DataDirUnusableError {
   const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-  return new DataDirUnusableError(
-    `the state directory ${dataDir} cannot be written: the disk it is on is full (${Math.floor(free / 1024).toLocaleString('en-US')} KB free): free some space there, or name another (the start failed with ${what})`,
-    { cause },
-  );
+  const kb = Math.floor(free / 1024).toLocaleString('en-US');
+  return cannotBeWritten(dataDir, `${diskIsFull(`${kb} KB free`)} (the start failed with ${what})`, cause);
 }
