@@ -241,11 +241,10 @@ export async function publishEvents(
   // The bus has what is left of the invocation, less the answer's margin: before, it had its own 6 s from here
   // whatever the contract reads had taken, and slow reads with an EventBridge that did not answer ran past the
   // function's 10 s timeout, answered a bare 500 while PutEvents might still go through (handlers review, 2026-12-06).
-  // A remaining time that is not a number (a context without one) leaves the bus its own deadline: NaN passed on
-  // made AbortSignal.timeout throw a RangeError, a 500.
+  // A remaining time that is not a number is no limit: NaN is not below the least, and the bus takes a NaN limit as
+  // none (Bus.publish's withinMs).
   const remaining = ports.remainingMs?.();
-  const left =
-    remaining === undefined || !Number.isFinite(remaining) ? undefined : remaining - PUBLISH_ANSWER_MARGIN_MS;
+  const left = remaining === undefined ? undefined : remaining - PUBLISH_ANSWER_MARGIN_MS;
   if (left !== undefined && left < MIN_PUBLISH_DEADLINE_MS) {
     const events = entries.length === 1 ? 'the event' : `the ${entries.length} events`;
     logger.warn('too little of the invocation was left to publish', {
