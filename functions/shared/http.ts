@@ -300,6 +300,12 @@ function extraHeaders(code: string): Record<string, string> {
   return {};
 }
 
+/** The codes of contention expected under load, and the words each is logged with (as a warning). */
+const BUSY: ReadonlyMap<string, string> = new Map([
+  ['registry_busy', 'registry busy'],
+  ['bus_busy', 'bus busy'],
+]);
+
 /**
  * Turns thrown errors into problem+json answers; server errors are logged with their cause and shown generically.
  * A registry that stayed busy is a 503 the caller can act on, so it is shown, with a Retry-After.
@@ -313,11 +319,8 @@ export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context>
           : request.error;
       const problem = problemOf(error);
       // Contention is expected under load and the caller is told to retry: a warning, not an error that pages.
-      if (problem.code === 'registry_busy' || problem.code === 'bus_busy')
-        logger.warn(problem.code === 'bus_busy' ? 'bus busy' : 'registry busy', {
-          error,
-          routeKey: request.event.routeKey,
-        });
+      const busy = BUSY.get(problem.code);
+      if (busy !== undefined) logger.warn(busy, { error, routeKey: request.event.routeKey });
       else if (problem.status >= 500)
         logger.error('request failed', { error, routeKey: request.event.routeKey });
       const response = problemResponse(problem);
