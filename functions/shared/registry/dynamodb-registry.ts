@@ -409,13 +409,15 @@ export class DynamoDbRegistry extends Registry {
 
   /** A type's lowest or highest version by semver, read consistently. */
   async #edgeVersion(type: string, edge: 'first' | 'latest'): Promise<ContractVersion | undefined> {
-    const result = await this.#client.send(
-      new QueryCommand({
-        TableName: this.#tableName,
-        ...versionsOf(type),
-        ScanIndexForward: edge === 'first',
-        Limit: 1,
-      }),
+    const result = await throttledAsBusy(
+      this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          ...versionsOf(type),
+          ScanIndexForward: edge === 'first',
+          Limit: 1,
+        }),
+      ),
     );
     const item = result.Items?.[0];
     return item && toContract(item);
@@ -692,11 +694,13 @@ export class DynamoDbRegistry extends Registry {
             .digest('hex')
             .slice(0, 36);
     try {
-      await this.#client.send(
-        new TransactWriteCommand({
-          TransactItems: all,
-          ...(token === undefined ? {} : { ClientRequestToken: token }),
-        }),
+      await throttledAsBusy(
+        this.#client.send(
+          new TransactWriteCommand({
+            TransactItems: all,
+            ...(token === undefined ? {} : { ClientRequestToken: token }),
+          }),
+        ),
       );
       return undefined;
     } catch (error) {
@@ -751,15 +755,17 @@ export class DynamoDbRegistry extends Registry {
    */
   async #rememberAuditDay(day: string): Promise<void> {
     if (this.#knownAuditDays.has(day)) return;
-    await this.#client.send(
-      new PutCommand({ TableName: this.#tableName, Item: { ...keys.auditDay(day), entity: 'auditDay' } }),
+    await throttledAsBusy(
+      this.#client.send(
+        new PutCommand({ TableName: this.#tableName, Item: { ...keys.auditDay(day), entity: 'auditDay' } }),
+      ),
     );
     this.#knownAuditDays.add(day);
   }
 
   async #get(key: { pk: string; sk: string }): Promise<Item | undefined> {
-    const result = await this.#client.send(
-      new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }),
+    const result = await throttledAsBusy(
+      this.#client.send(new GetCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true })),
     );
     return result.Item;
   }
@@ -799,13 +805,15 @@ export class DynamoDbRegistry extends Registry {
         this.#pageSize ?? Number.POSITIVE_INFINITY,
         remaining?.() ?? Number.POSITIVE_INFINITY,
       );
-      const result = await this.#client.send(
-        new QueryCommand({
-          ...input,
-          TableName: this.#tableName,
-          ...(Number.isFinite(limit) ? { Limit: limit } : {}),
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
+      const result = await throttledAsBusy(
+        this.#client.send(
+          new QueryCommand({
+            ...input,
+            TableName: this.#tableName,
+            ...(Number.isFinite(limit) ? { Limit: limit } : {}),
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        ),
       );
       yield result.Items ?? [];
       startKey = result.LastEvaluatedKey;
@@ -820,6 +828,31 @@ function isTransient(error: TransactionCanceledException): boolean {
     codes.some((code) => TRANSIENT_CANCELLATIONS.has(code)) &&
     codes.every((code) => code === 'None' || TRANSIENT_CANCELLATIONS.has(code))
   );
+}
+
+/**
+ * DynamoDB's refusals of a request for its rate, which the client retries with backoff: the table's or the account's
+ * throughput (an on-demand table meeting a burst past twice its previous peak, or a hot partition). One that
+ * outlasted the retries used to reach the caller as a 500 internal_error and be logged as an error that pages
+ * (review, 2026-12-06); TransactionInProgressException is not one, since the transaction may still commit.
+ */
+const THROTTLES: ReadonlySet<string> = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/** `sending`, with a throttle that outlasted the client's retries answered as RegistryBusyError: retry in a moment. */
+async function throttledAsBusy<T>(sending: Promise<T>): Promise<T> {
+  try {
+    return await sending;
+  } catch (error) {
+    if (!(error instanceof Error) || !THROTTLES.has(error.name)) throw error;
+    throw new RegistryBusyError(
+      `The registry's table was throttled (${error.name}) and stayed so through the client's retries: send the request again in a moment.`,
+      { cause: error },
+    );
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -127,8 +127,9 @@ export class RegistryNotFoundError extends Error {
 }
 
 /**
- * The store kept cancelling the change because other transactions were touching the same items at the same
- * moment (or throttled it), after the adapter's own retries. Nothing was written; the caller may retry.
+ * The store stayed busy; the caller may retry in a moment. Either it kept cancelling the change because other
+ * transactions were touching the same items at the same moment (or throttled it), after the adapter's own retries, and
+ * nothing was written; or it kept refusing a request for its rate through the client's retries.
  */
 export class RegistryBusyError extends Error {
   override name = 'RegistryBusyError';

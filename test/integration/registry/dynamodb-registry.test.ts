@@ -948,3 +948,49 @@ describe('DynamoDbRegistry transient cancellations', () => {
     expect(await registry.listContractVersions(type)).toEqual([]);
   });
 });
+
+describe('DynamoDbRegistry throttled requests', () => {
+  /**
+   * A registry whose every request DynamoDB refuses with `name` once the client's retries are spent: the refusal is
+   * thrown where the SDK hands its final error over, before its retries.
+   */
+  async function refusingRegistry(name: string) {
+    const test = await freshRegistry();
+    test.documentClient.middlewareStack.add(
+      () => async () => {
+        throw Object.assign(new Error(`refused: ${name}`), { name, $fault: 'client', $metadata: {} });
+      },
+      { step: 'initialize', name: 'refuseEveryRequest' },
+    );
+    return test.registry;
+  }
+
+  it.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'])(
+    'answers a read and a write refused with %s as RegistryBusyError, which the API answers 503 registry_busy',
+    async (name) => {
+      // Prepare
+      const registry = await refusingRegistry(name);
+      // Act
+      const read = await registry.getDepartment('tax').catch((e: unknown) => e);
+      const written = await registry.createDepartment(department('tax'), audit()).catch((e: unknown) => e);
+      // Assess
+      for (const error of [read, written]) {
+        expect(error).toBeInstanceOf(RegistryBusyError);
+        expect((error as Error).message).toBe(
+          `The registry's table was throttled (${name}) and stayed so through the client's retries: send the request again in a moment.`,
+        );
+        expect((error as Error).cause).toMatchObject({ name });
+      }
+    },
+  );
+
+  it('passes any other refusal on as it is: retrying cannot cure it', async () => {
+    // Prepare
+    const registry = await refusingRegistry('ValidationException');
+    // Act
+    const error = await registry.getDepartment('tax').catch((e: unknown) => e);
+    // Assess
+    expect(error).not.toBeInstanceOf(RegistryBusyError);
+    expect(error).toMatchObject({ name: 'ValidationException' });
+  });
+});
