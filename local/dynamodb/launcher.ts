@@ -234,7 +234,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   }
   const binder = binderClasses(jarDir, java);
   const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
-  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
+  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true, mode: 0o700 });
 
   /** Starts Java on `port` and waits until it is up (see untilUp). */
   const launch = async (port: number): Promise<DynamoDbLocal> => {

@@ -556,14 +556,14 @@ export function writeSegments(
   events: readonly ArchivedEvent[],
   limits: SegmentLimits = { maxBytes: SEGMENT_MAX_BYTES, spanMs: SEGMENT_SPAN_MS },
 ): void {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   let number = 0;
   let open = emptySegment(0, '');
   let lines: string[] = [];
   const flush = (): void => {
     if (lines.length === 0) return;
     const file = join(dir, segmentFileName(++number));
-    writeFileSync(`${file}.tmp`, linesText(lines));
+    writeFileSync(`${file}.tmp`, linesText(lines), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
   };
   for (const event of events) {

@@ -919,16 +919,12 @@ export class ConnectionStore {
   #save(): void {
     const dir = this.options.dataDir;
     if (dir === undefined || this.#stopped) return;
-    this.options.writer.replace(
-      join(dir, FILE),
-      () =>
-        JSON.stringify(
-          { connections: [...this.#connections.values()], apiDestinations: [...this.#destinations.values()] },
-          null,
-          1,
-        ),
-      // It holds the connections' passwords, keys and client secrets.
-      { secret: true },
+    this.options.writer.replace(join(dir, FILE), () =>
+      JSON.stringify(
+        { connections: [...this.#connections.values()], apiDestinations: [...this.#destinations.values()] },
+        null,
+        1,
+      ),
     );
   }
 

@@ -122,8 +122,6 @@ export class CoalescingWriter {
   #catchingUp: Array<(caughtUp: boolean) => void> = [];
   /** The wait before a path's next retry, until one of its rewrites lands. */
   readonly #backoffs = new Map<string, number>();
-  /** Paths whose files hold secrets: written readable by their owner only. */
-  readonly #private = new Set<string>();
   #scheduled: Promise<void> | undefined;
   #failures = 0;
   /**
@@ -152,8 +150,7 @@ export class CoalescingWriter {
    * again later (after 1 s, doubling up to a minute) until one lands: the appends it replaced are in it, so
    * dropping it would leave the file behind for good.
    */
-  replace(path: string, content: () => FileText, options: { readonly secret?: boolean } = {}): void {
-    if (options.secret) this.#private.add(path);
+  replace(path: string, content: () => FileText): void {
     this.#abandonCompaction(path);
     // The snapshot is taken at write time, so it already holds whatever was to be appended.
     this.#appends.delete(path);
@@ -365,8 +362,10 @@ export class CoalescingWriter {
       }
     }
     try {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(tmp, unlessAbandoned(text), { mode: this.#private.has(path) ? 0o600 : 0o666 });
+      // Every file is its owner's alone, as the state directory is meant to be: events (waiting, dead-lettered,
+      // archived) are departments' records, often personal data, and a given directory others may enter only warns.
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await writeFile(tmp, unlessAbandoned(text), { mode: 0o600 });
       // Catches up with the lines appended meanwhile, so that few are left for the pass to write at once.
       for (;;) {
         if (compaction.abandoned) throw new Error('abandoned');
@@ -616,10 +615,8 @@ export class CoalescingWriter {
   async #rewrite(path: string, content: () => FileText, text: FileText, upTo: number): Promise<void> {
     const tmp = `${path}.${process.pid}.tmp`;
     const written = await this.#guard(path, async () => {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(tmp, typeof text === 'string' ? text : joined(text), {
-        mode: this.#private.has(path) ? 0o600 : 0o666,
-      });
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await writeFile(tmp, typeof text === 'string' ? text : joined(text), { mode: 0o600 });
       await rename(tmp, path);
     });
     if (written) {
@@ -805,8 +802,8 @@ function endTornLine(file: string): void {
  */
 export function startFile(file: string): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    closeSync(openSync(file, 'a'));
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
   } catch {
     // Reported by the write that meets it.
   }

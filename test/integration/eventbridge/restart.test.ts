@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -1735,6 +1735,47 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     await start();
     // Assess
     expect((await stat(join(dataDir, 'connections.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  // Data-protection review, 2026-12-06: the files holding events (queues, retries, archive segments) were made 0644
+  // in folders 0755, so a state directory given open to others (which start only warns about) let every local user
+  // read departments' records.
+  it("makes every file its owner's alone, and every folder, though the dataDir given is open to others", async () => {
+    // Prepare: events waiting, dead-lettered and archived; a connection
+    await chmod(dataDir, 0o755);
+    const first = await start();
+    await placedRule(first, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    first.lambda = async () => {
+      throw new Error('down');
+    };
+    await first.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+    await first.client.send(new CreateConnectionCommand(ORDERS_API));
+    await putOrder(first.client, 1);
+    // Act: and a start on them, which rewrites some
+    const second = await restart(first);
+    await putOrder(second.client, 2);
+    await second.eventBridge.idle();
+    await stop(second);
+    // Assess
+    const modes: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        modes.push(`${path.slice(dataDir.length + 1)} ${((await stat(path)).mode & 0o777).toString(8)}`);
+        if (entry.isDirectory()) await walk(path);
+      }
+    };
+    await walk(dataDir);
+    expect(modes.filter((line) => !/ (600|700)$/.test(line))).toEqual([]);
+    // Events of each kind were written, so each kind of file was looked at
+    expect(modes.map((line) => line.split(' ')[0])).toEqual(
+      expect.arrayContaining(['queues.jsonl', 'retries.jsonl', 'connections.json', 'archives']),
+    );
+    expect(modes.some((line) => line.startsWith('archives/'))).toBe(true);
+    // The given folder itself is left as it is: start warns about it
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o755);
   });
 
   it('refuses to start on an archive index or a journal it cannot read, naming the file', async () => {
