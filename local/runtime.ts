@@ -146,7 +146,8 @@ function portFrom(option: number | undefined, variable: string, fallback: number
   const value = process.env[variable];
   if (value === undefined || value === '') return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  // Digits only: Number() would take ' 4510', '0x11A6' and '4.51e3' too.
+  if (!/^\d+$/.test(value) || port > 65_535) {
     throw new SettingError(`${variable}=${JSON.stringify(value)} is not a TCP port (0-65535)`);
   }
   return port;
@@ -206,9 +207,14 @@ function checkGivenAdminKey(key: string, from: string): string {
 export async function startSharebus(options: SharebusOptions = {}): Promise<RunningSharebus> {
   const host = options.host ?? '127.0.0.1';
   // Absolute, since DynamoDB Local runs in its own folder and would read a relative path from there.
-  const dataDir = options.inMemory
-    ? undefined
-    : resolve(options.dataDir ?? (process.env.SHAREBUS_DATA_DIR || '.sharebus'));
+  const givenDir = process.env.SHAREBUS_DATA_DIR;
+  if (!options.inMemory && options.dataDir === undefined && givenDir && givenDir.trim() !== givenDir) {
+    // ' ' or '.sharebus ' made a new directory of that name, with new keys, without a word.
+    throw new SettingError(
+      `SHAREBUS_DATA_DIR=${JSON.stringify(givenDir)} begins or ends with a space: give the directory without it`,
+    );
+  }
+  const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? (givenDir || '.sharebus'));
   checkFunctionSettings();
   const rulesQuota = maxRulesOption(options.maxRulesPerBus);
   const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
@@ -543,6 +549,12 @@ function checkFunctionSettings(): void {
   // Names the start itself creates: one AWS refuses would stop it with the SDK's stack, after DynamoDB Local started.
   nameSetting(ENV.tableName, 'a DynamoDB table name', { min: 3, max: 255 });
   nameSetting(ENV.busName, 'an event bus name', { min: 1, max: 256 });
+  // As the stack refuses it (infra/constructs/sharebus-event-bus.ts): 'default' is the account's own bus.
+  if (process.env[ENV.busName] === 'default') {
+    throw new SettingError(
+      `${ENV.busName} must name a custom event bus, not the account's default one; got default`,
+    );
+  }
 }
 
 /** A name of AWS's usual letters (NAME_PATTERN: DynamoDB's tables and EventBridge's buses take the same), if set. */
@@ -580,7 +592,7 @@ function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number }
   const raw = option ?? process.env.SHAREBUS_EVENTBRIDGE_MAX_RULES;
   if (raw === undefined || raw === '') return {};
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
+  if (!Number.isSafeInteger(value) || value < 1 || (typeof raw === 'string' && !/^\d+$/.test(raw))) {
     throw new SettingError(
       `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${String(raw)}`,
     );

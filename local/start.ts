@@ -6,9 +6,11 @@ import {
   DELIVERY_RETRY_BOUNDS,
   WEBHOOK_TIMEOUT_BOUNDS_MS,
 } from '../functions/routes.js';
+import { ENV } from '../functions/shared/config.js';
 import { DataDirInUseError, DataDirUnusableError } from './data-lock.js';
 import { DEFAULT_JAVA_OPTS, DynamoDbLocalStartError, JavaNotFoundError } from './dynamodb/launcher.js';
 import { DEFAULT_MAX_RULES_PER_BUS } from './eventbridge/control-plane.js';
+import { MAX_DELAY_SCALE } from './eventbridge/index.js';
 import {
   DEFAULT_PORTS,
   MIN_GIVEN_ADMIN_KEY_LENGTH,
@@ -23,6 +25,35 @@ const options = {
   'no-demo': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
+
+/**
+ * Every SHAREBUS_* variable anything in this repository reads: another is most likely a misspelt one
+ * (SHAREBUS_API_THROTLE), which would otherwise be ignored without a word.
+ */
+const KNOWN_VARIABLES = new Set([
+  ...Object.values(ENV),
+  'SHAREBUS_PORT',
+  'SHAREBUS_EVENTBRIDGE_PORT',
+  'SHAREBUS_DYNAMODB_PORT',
+  'SHAREBUS_ADMIN_KEY',
+  'SHAREBUS_DATA_DIR',
+  'SHAREBUS_EVENTBRIDGE_DELAY_SCALE',
+  'SHAREBUS_EVENTBRIDGE_MAX_RULES',
+  'SHAREBUS_API_THROTTLE',
+  'SHAREBUS_DYNAMODB_LOCAL_DIR',
+  'SHAREBUS_DYNAMODB_JAVA_OPTS',
+  'SHAREBUS_CONFORMANCE_DIR',
+]);
+const unknownVariables = Object.keys(process.env).filter(
+  // SHAREBUS_TEST_*: the test suite's own (test/global-setup.mjs).
+  (name) => name.startsWith('SHAREBUS_') && !name.startsWith('SHAREBUS_TEST_') && !KNOWN_VARIABLES.has(name),
+);
+if (unknownVariables.length > 0) {
+  console.error(
+    `sharebus: warning: ${unknownVariables.join(', ')} ${unknownVariables.length === 1 ? 'is' : 'are'} not a setting of sharebus, so ignored (npm start -- --help lists them)`,
+  );
+}
+
 let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
 try {
   parsed = parseArgs({ options });
@@ -58,7 +89,7 @@ Environment (README, "Quick start", says more):
   SHAREBUS_ADMIN_KEY                 the platform admin key, ${MIN_GIVEN_ADMIN_KEY_LENGTH} characters or more (generated, kept and
                                      printed when unset)
   SHAREBUS_DATA_DIR                  where state persists (.sharebus)
-  SHAREBUS_EVENTBRIDGE_DELAY_SCALE   multiplies every delay of the bus, Lambda's retries included (1)
+  SHAREBUS_EVENTBRIDGE_DELAY_SCALE   multiplies every delay of the bus, Lambda's retries included, above 0 to ${MAX_DELAY_SCALE} (1)
   SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, ${DEFAULT_MAX_RULES_PER_BUS})
   SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (${throttle}, or off)
   SHAREBUS_BUS_NAME                  the bus (sharebus)
@@ -78,9 +109,11 @@ try {
   const started = Date.now();
   const scaleText = process.env.SHAREBUS_EVENTBRIDGE_DELAY_SCALE || '1';
   const delayScale = Number(scaleText);
-  if (!Number.isFinite(delayScale) || delayScale <= 0) {
+  // A plain decimal (not 0x10 or 1e12), and no more than MAX_DELAY_SCALE, past which a retry's scaled wait could be
+  // longer than setTimeout can wait, and Node would fire it after 1 ms.
+  if (!/^\d+(\.\d+)?$/.test(scaleText) || !(delayScale > 0) || delayScale > MAX_DELAY_SCALE) {
     throw new SettingError(
-      `SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 (0.001 makes retries a thousand times faster); got ${scaleText}`,
+      `SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most ${MAX_DELAY_SCALE} (0.001 makes retries a thousand times faster); got ${scaleText}`,
     );
   }
   const bus = await startSharebus({

@@ -105,7 +105,8 @@ export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {})
 // Run as a script (npm's postinstall), not imported: Node names the main module by its real path, so the argument
 // is too (a checkout reached through a symlink did nothing otherwise).
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  const dir = process.env.SHAREBUS_DYNAMODB_LOCAL_DIR ?? join(root, '.dynamodb-local');
+  // Empty is unset, as for npm start: '' would unpack the jar into the current directory.
+  const dir = process.env.SHAREBUS_DYNAMODB_LOCAL_DIR || join(root, '.dynamodb-local');
   try {
     fetchJar(dir);
   } catch (err) {

@@ -216,11 +216,15 @@ async function answers(endpoint: string): Promise<boolean> {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   // Absolute, as Java runs in it with a class path made from it.
   const jarDir = resolve(
-    options.jarDir ?? process.env.SHAREBUS_DYNAMODB_LOCAL_DIR ?? join(root, '.dynamodb-local'),
+    options.jarDir ?? (process.env.SHAREBUS_DYNAMODB_LOCAL_DIR || join(root, '.dynamodb-local')),
   );
   if (!existsSync(join(jarDir, 'DynamoDBLocal.jar'))) {
+    const named =
+      options.jarDir === undefined && process.env.SHAREBUS_DYNAMODB_LOCAL_DIR
+        ? ' (SHAREBUS_DYNAMODB_LOCAL_DIR)'
+        : '';
     throw new DynamoDbLocalStartError(
-      `DynamoDB Local is not in ${jarDir}: run \`npm install\` (or \`node local/dynamodb/fetch-jar.mjs\`) first.`,
+      `DynamoDB Local is not in ${jarDir}${named}: run \`npm install\` (or \`node local/dynamodb/fetch-jar.mjs\`) first, with the same SHAREBUS_DYNAMODB_LOCAL_DIR.`,
     );
   }
   const java = javaBinary();

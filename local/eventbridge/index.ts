@@ -11,6 +11,7 @@ export {
   type EmbeddedEventBridgeOptions,
   type FunctionDeadLetter,
   type LocalQueues,
+  MAX_DELAY_SCALE,
   type RedriveResult,
   startEventBridge,
   type TargetDeadLetter,

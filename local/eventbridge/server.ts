@@ -24,6 +24,14 @@ import { RetryJournal } from './retry-journal.js';
 import { Scheduler } from './schedule.js';
 import { unitsPrefix } from './text.js';
 
+/**
+ * The largest delayScale. The longest wait the bus keeps on one timer is a delivery's retry, which comes within its
+ * event's age (24 hours at most) or not at all: scaled by 20, 20 days, within setTimeout's 2^31 - 1 ms (24.8 days).
+ * Past that Node fires the timer after 1 ms, so a scale of 1e5 made every retry at once where it was to slow them
+ * (configuration review, 2026-12-06). Rate schedules take longer waits in hops, and are not bound by it.
+ */
+export const MAX_DELAY_SCALE = 20;
+
 export interface EmbeddedEventBridgeOptions {
   /** @default 0 (a free port) */
   readonly port?: number;
@@ -192,7 +200,11 @@ async function start(
   const accountId = options.accountId ?? '000000000000';
   const delayScale = options.delayScale ?? 1;
   const logger = options.logger ?? console;
-  if (!(delayScale > 0)) throw new RangeError(`delayScale must be a positive number, got ${delayScale}`);
+  if (!(delayScale > 0 && delayScale <= MAX_DELAY_SCALE)) {
+    throw new RangeError(
+      `delayScale must be a number above 0 and at most ${MAX_DELAY_SCALE}, got ${delayScale}`,
+    );
+  }
   const scope = { region, accountId };
   const queues = new QueueStore(writer, options.dataDir);
   const journal = options.dataDir !== undefined ? new RetryJournal(writer, options.dataDir) : undefined;

@@ -55,6 +55,20 @@ describe('npm start refuses what it is given, in one line', () => {
       'sharebus: SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got many\n',
     ],
     [
+      'a rules quota in other than digits, which Number() took',
+      [],
+      { SHAREBUS_EVENTBRIDGE_MAX_RULES: '1e3' },
+      1,
+      'sharebus: SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got 1e3\n',
+    ],
+    [
+      'a misspelt setting, warned about, here beside a refused one',
+      [],
+      { SHAREBUS_API_THROTLE: 'off', SHAREBUS_PORT: 'abc' },
+      1,
+      'sharebus: warning: SHAREBUS_API_THROTLE is not a setting of sharebus, so ignored (npm start -- --help lists them)\nsharebus: SHAREBUS_PORT="abc" is not a TCP port (0-65535)\n',
+    ],
+    [
       'a throttle that is not one',
       [],
       { SHAREBUS_API_THROTTLE: 'fast' },
@@ -66,7 +80,28 @@ describe('npm start refuses what it is given, in one line', () => {
       [],
       { SHAREBUS_EVENTBRIDGE_DELAY_SCALE: 'fast' },
       1,
-      'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 (0.001 makes retries a thousand times faster); got fast\n',
+      'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most 20 (0.001 makes retries a thousand times faster); got fast\n',
+    ],
+    [
+      "a delay scale so large that every wait is past setTimeout's, which Node then fires at once",
+      [],
+      { SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '1e5' },
+      1,
+      'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most 20 (0.001 makes retries a thousand times faster); got 1e5\n',
+    ],
+    [
+      'a port with a space, which Number() took',
+      [],
+      { SHAREBUS_PORT: ' 4510' },
+      1,
+      'sharebus: SHAREBUS_PORT=" 4510" is not a TCP port (0-65535)\n',
+    ],
+    [
+      "the account's default bus, which the stack refuses",
+      [],
+      { SHAREBUS_BUS_NAME: 'default' },
+      1,
+      "sharebus: SHAREBUS_BUS_NAME must name a custom event bus, not the account's default one; got default\n",
     ],
     [
       'a delay scale of 0, under which every retry would come at once',
@@ -78,7 +113,7 @@ describe('npm start refuses what it is given, in one line', () => {
         SHAREBUS_DYNAMODB_PORT: '0',
       },
       1,
-      'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 (0.001 makes retries a thousand times faster); got 0\n',
+      'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most 20 (0.001 makes retries a thousand times faster); got 0\n',
     ],
     [
       'an endpoint policy that is not one',
@@ -139,7 +174,7 @@ describe('npm start refuses what it is given, in one line', () => {
         SHAREBUS_DYNAMODB_PORT: '0',
       },
       1,
-      'sharebus: DynamoDB Local is not in /nonexistent/dynamodb-local: run `npm install` (or `node local/dynamodb/fetch-jar.mjs`) first.\n',
+      'sharebus: DynamoDB Local is not in /nonexistent/dynamodb-local (SHAREBUS_DYNAMODB_LOCAL_DIR): run `npm install` (or `node local/dynamodb/fetch-jar.mjs`) first, with the same SHAREBUS_DYNAMODB_LOCAL_DIR.\n',
     ],
   ])('%s', (_, args, env, status, message) => {
     // Act
@@ -162,6 +197,28 @@ describe('npm start refuses what it is given, in one line', () => {
       // Assess
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`${variable} ${said}`);
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm start with a state directory named with a space at either end', () => {
+  // Configuration review, 2026-12-06: ' ' or '.sharebus ' made a new directory of that name, with new keys, without a
+  // word.
+  it('refuses it, and makes nothing', () => {
+    // Prepare
+    const parent = mkdtempSync(join(tmpdir(), 'sharebus-refusal-'));
+    const given = `${join(parent, 'state')} `;
+    try {
+      // Act
+      const run = start([], { SHAREBUS_DATA_DIR: given });
+      // Assess
+      expect(run).toEqual({
+        status: 1,
+        stderr: `sharebus: SHAREBUS_DATA_DIR=${JSON.stringify(given)} begins or ends with a space: give the directory without it\n`,
+      });
       expect(readdirSync(parent)).toEqual([]);
     } finally {
       rmSync(parent, { recursive: true, force: true });

@@ -1780,8 +1780,8 @@ describe('embedded EventBridge: cancelling replays', () => {
 });
 
 describe('embedded EventBridge: replays at once', () => {
-  // Replays stay STARTING for 100 s: all ten are still going when the eleventh comes.
-  const harness = useHarness({ delayScale: 100 });
+  // Replays stay STARTING for 20 s: all ten are still going when the eleventh comes.
+  const harness = useHarness({ delayScale: 20 });
 
   beforeEach(async () => {
     await createOrdersArchive(harness);

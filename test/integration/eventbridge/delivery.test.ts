@@ -784,14 +784,16 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
 });
 
 describe('embedded EventBridge: delayScale', () => {
-  it.each([0, -1, Number.NaN])(
+  // Past 20, a retry's scaled wait could pass setTimeout's 2^31 - 1 ms, which Node fires after 1 ms: at 1e5 a target
+  // that kept failing was called three times in 2 ms (configuration review, 2026-12-06).
+  it.each([0, -1, Number.NaN, 20.5, 1e5])(
     'refuses to start with a delayScale of %s, under which retries and schedules would not wait',
     async (delayScale) => {
       // Act
       const start = startEventBridge({ invokeLambda: async () => {}, delayScale });
       // Assess
       await expect(start).rejects.toThrow(
-        new RangeError(`delayScale must be a positive number, got ${delayScale}`),
+        new RangeError(`delayScale must be a number above 0 and at most 20, got ${delayScale}`),
       );
     },
   );
