@@ -168,6 +168,22 @@ export class SharebusStack extends Stack {
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
       throw new SharebusStackError(`deliverConcurrency ${concurrency} must be a whole number of 1 or more`);
     }
+    // API Gateway's own bounds, checked at synth like the others rather than met at deploy: a rate of requests a
+    // second and a burst of whole requests, neither negative (0 lets nothing through, which is allowed).
+    const throttle = props.apiThrottle;
+    if (
+      throttle !== undefined &&
+      !(
+        (throttle.rateLimit === undefined ||
+          (Number.isFinite(throttle.rateLimit) && throttle.rateLimit >= 0)) &&
+        (throttle.burstLimit === undefined ||
+          (Number.isInteger(throttle.burstLimit) && throttle.burstLimit >= 0))
+      )
+    ) {
+      throw new SharebusStackError(
+        `apiThrottle ${JSON.stringify(throttle)} must have a rateLimit of 0 or more and a whole burstLimit of 0 or more`,
+      );
+    }
     const projectRoot = props.projectRoot ?? DEFAULT_PROJECT_ROOT;
 
     const events = new SharebusEventBus(this, 'EventBus', {

@@ -910,6 +910,20 @@ describe('SharebusStack', () => {
       expect(deliver.Environment.Variables[ENV.deliveryTimeoutMs]).toBe('1500');
     });
 
+    // Configuration review, 2026-12-06: the one prop left unchecked; a negative rate synthesized, to fail at deploy.
+    it.each([
+      [{ rateLimit: -1, burstLimit: 20 }, '{"rateLimit":-1,"burstLimit":20}'],
+      [{ rateLimit: 10, burstLimit: 2.5 }, '{"rateLimit":10,"burstLimit":2.5}'],
+      [{ rateLimit: Number.NaN }, '{"rateLimit":null}'],
+    ])('rejects an API throttle API Gateway would refuse (%j), naming it', (apiThrottle, shown) => {
+      // WHEN / THEN
+      expect(() => synthesizeStack({ stackProps: { apiThrottle } })).toThrow(
+        new SharebusStackError(
+          `apiThrottle ${shown} must have a rateLimit of 0 or more and a whole burstLimit of 0 or more`,
+        ),
+      );
+    });
+
     it('rejects a webhook timeout under one second, naming it', () => {
       // WHEN / THEN
       expect(() => synthesizeStack({ stackProps: { webhookTimeout: Duration.millis(500) } })).toThrow(
