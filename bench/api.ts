@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSharebus } from '../local/runtime.js';
+import { wholeFlag } from './lib/flags.js';
 import { percentile } from './lib/percentile.js';
 
 const { values } = parseArgs({
@@ -28,8 +29,8 @@ if (values.help) {
   );
   process.exit(0);
 }
-const EVENTS = Number(values.events);
-const FAN_OUT = Number(values['fan-out']);
+const EVENTS = wholeFlag('--events', values.events);
+const FAN_OUT = wholeFlag('--fan-out', values['fan-out']);
 const WARMUP = 50;
 /** The fan-out's publishes sent at once, each a batch of 10. */
 const FAN_OUT_PUBLISHES = 8;

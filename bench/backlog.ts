@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEventBridge } from '../local/eventbridge/index.js';
+import { wholeFlag } from './lib/flags.js';
 import { percentile } from './lib/percentile.js';
 
 const { values } = parseArgs({
@@ -29,8 +30,8 @@ if (values.help) {
   );
   process.exit(0);
 }
-const EVENTS = Number(values.events);
-const LAMBDA_MS = Number(values['lambda-ms']);
+const EVENTS = wholeFlag('--events', values.events);
+const LAMBDA_MS = wholeFlag('--lambda-ms', values['lambda-ms']);
 const PROBE_EVERY_MS = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
