@@ -24,6 +24,7 @@ import {
   type SharebusError,
 } from '../../../functions/shared/errors.js';
 import { problemOf } from '../../../functions/shared/problem.js';
+import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
 import { SchemaValidator, ValidationTimeoutError } from '../../../functions/shared/schema-validator.js';
 import { type Harness, queueArn, startHarness } from '../eventbridge/harness.js';
@@ -379,6 +380,40 @@ describe('publishEvents', () => {
       '/events/3/type',
       '/events/4/data/companyId',
     ]);
+    expect(await onBus()).toEqual([]);
+  });
+
+  // Review, 2026-12-06: a batch's types were read one after another, a registry round trip each.
+  it("reads a batch's distinct types at once, and still names each event refused for its own field", async () => {
+    // Prepare: a registry that counts the reads under way together
+    let reading = 0;
+    let most = 0;
+    const registry = new (class extends DynamoDbRegistry {
+      override async latestContractVersion(type: string) {
+        reading += 1;
+        most = Math.max(most, reading);
+        try {
+          return await super.latestContractVersion(type);
+        } finally {
+          reading -= 1;
+        }
+      }
+    })({ client: test.documentClient, tableName: test.tableName });
+    const { ports, onBus } = await setUp();
+    const events = [
+      { type: TYPE, data: { companyId: 'c0' } },
+      { type: 'tax.company.dissolved', data: {} },
+      { type: 'tax.company.merged', data: {} },
+      { type: 'tax.company.dissolved', data: {} },
+    ];
+    // Act
+    const error = (await caught(() =>
+      publishEvents({ ...ports, contracts: new ContractResolver(registry) }, filing, { events }),
+    )) as SharebusError;
+    // Assess: three types read together; the type asked twice is read again for its second event's refusal
+    expect(most).toBe(3);
+    expect(error).toMatchObject({ status: 422, code: 'unknown_contract' });
+    expect(error.fields.map((f) => f.field)).toEqual(['/events/1/type', '/events/2/type', '/events/3/type']);
     expect(await onBus()).toEqual([]);
   });
 
