@@ -186,8 +186,7 @@ it('answers a registration whose transaction is throttled 503 registry_busy, and
   // Prepare: the reads pass, the transaction is throttled as a whole (not cancelled item by item)
   throttled = new Set(['TransactWriteItems']);
   const before = await tableSnapshot(test);
-  // Act
-  const answer = await call('contracts', 'POST /contracts', {
+  const registration = {
     body: JSON.stringify({
       type: TYPE,
       version: '1.1.0',
@@ -195,21 +194,15 @@ it('answers a registration whose transaction is throttled 503 registry_busy, and
       sharing: 'open',
       schema: { type: 'object' },
     }),
-  });
+  };
+  // Act
+  const answer = await call('contracts', 'POST /contracts', registration);
   // Assess
   expect(answer).toMatchObject(BUSY);
   expect(refused).toContain('TransactWriteItems');
   expect(await tableSnapshot(test)).toEqual(before);
   // And once the throttling stops, the same request goes through
   throttled = new Set();
-  const again = await call('contracts', 'POST /contracts', {
-    body: JSON.stringify({
-      type: TYPE,
-      version: '1.1.0',
-      description: TYPE,
-      sharing: 'open',
-      schema: { type: 'object' },
-    }),
-  });
+  const again = await call('contracts', 'POST /contracts', registration);
   expect(again.status).toBe(201);
 });
