@@ -356,6 +356,38 @@ export class SharebusStack extends Stack {
       }),
     );
 
+    // A throttled deliver invocation is not an error: Lambda keeps it in its asynchronous queue and tries again for up
+    // to 6 hours before it reaches the dead-letter queue, and no other alarm sees it meanwhile (deliverConcurrency
+    // reached, or the account's concurrency spent). Its two retries after a failing webhook age an event about
+    // 3 minutes (plus the attempts' own time), so 10 minutes means a backlog, not a webhook down.
+    this.#alarms.push(
+      new Alarm(this, 'DeliverBacklogAlarm', {
+        alarmDescription:
+          'Deliveries waited over 10 minutes in Lambda\'s queue (deliver throttled, or its concurrency spent): see docs/deploy.md, "When an alarm fires"',
+        metric: deliver.metric('AsyncEventAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: 10 * 60 * 1000,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    // DynamoDB throttling outlasting the retries answers 503 registry_busy (logged as a warning, "registry busy") and
+    // fails the authorizer (500): the 5xx alarm says that something failed, this one says what. Not ThrottledRequests,
+    // which DynamoDB reports only with an Operation dimension, so an alarm naming the table alone never fires; the
+    // query takes the table's series and its index's (both name the table).
+    for (const kind of ['Read', 'Write'] as const) {
+      this.#alarmOnAny(
+        `Registry${kind}ThrottlesAlarm`,
+        `The registry table throttled ${kind.toLowerCase()}s: callers may get 503 registry_busy, authorized routes 500`,
+        new MathExpression({
+          expression: `SELECT SUM(${kind}ThrottleEvents) FROM "AWS/DynamoDB" WHERE TableName = '${table.tableName}'`,
+          label: `${kind} throttle events of the registry`,
+          period: Duration.minutes(1),
+        }),
+      );
+    }
+
     // Every subscription rule targets the deliver function. Granting the rule ARN pattern once here means
     // the subscriptions function never changes the deliver function's policy at runtime.
     deliver.addPermission('InvokeFromSubscriptionRules', {
@@ -478,6 +510,11 @@ export class SharebusStack extends Stack {
     new CfnOutput(this, 'DeliveryDlqUrl', {
       description: 'Dead-letter queue of failed deliveries',
       value: this.deliveryDlq.queueUrl,
+    });
+    // What a redrive of the dead letters invokes (docs/deploy.md, "Redriving dead letters").
+    new CfnOutput(this, 'DeliverFunctionName', {
+      description: 'The deliver function, to invoke again for a dead letter',
+      value: deliver.functionName,
     });
   }
 

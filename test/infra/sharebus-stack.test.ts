@@ -444,9 +444,11 @@ describe('SharebusStack', () => {
 
     it('has each of its alarms go off in the first minute that counts one, and stay quiet in a minute without data', () => {
       // GIVEN
-      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      // THEN
-      expect(alarms).toHaveLength(6);
+      const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm'))
+        .filter(([id]) => !id.startsWith('DeliverBacklogAlarm'))
+        .map(([, alarm]) => alarm);
+      // THEN: every alarm but the deliver backlog's, which measures an age
+      expect(alarms).toHaveLength(8);
       for (const alarm of alarms) {
         expect(alarm.Properties).toMatchObject({
           Threshold: 1,
@@ -492,6 +494,44 @@ describe('SharebusStack', () => {
       });
     });
 
+    it("alarms when deliveries wait in Lambda's queue past their retries, as throttled invocations do for hours", () => {
+      // THEN
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'AsyncEventAge',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('deliver') } }],
+        Statistic: 'Maximum',
+        Period: 60,
+        Threshold: 600000,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('alarms when the registry throttles reads or writes, on the table and its index', () => {
+      // THEN: a query, as ThrottledRequests comes only with an Operation dimension
+      for (const kind of ['Read', 'Write']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Metrics: [
+            Match.objectLike({
+              Expression: {
+                'Fn::Join': [
+                  '',
+                  [
+                    `SELECT SUM(${kind}ThrottleEvents) FROM "AWS/DynamoDB" WHERE TableName = '`,
+                    { Ref: tableId() },
+                    "'",
+                  ],
+                ],
+              },
+              Period: 60,
+            }),
+          ],
+          Threshold: 1,
+        });
+      }
+    });
+
     it('alarms when the authorizer is throttled, which Lambda does not count as an error', () => {
       // THEN
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -503,10 +543,10 @@ describe('SharebusStack', () => {
       });
     });
 
-    it('gives its six alarms no action by default', () => {
+    it('gives its nine alarms no action by default', () => {
       // THEN
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(6);
+      expect(alarms).toHaveLength(9);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toBeUndefined();
     });
 
@@ -518,7 +558,7 @@ describe('SharebusStack', () => {
       // WHEN
       const alarms = Object.values(Template.fromStack(notifying).findResources('AWS::CloudWatch::Alarm'));
       // THEN
-      expect(alarms).toHaveLength(6);
+      expect(alarms).toHaveLength(9);
       for (const alarm of alarms) {
         // A reference to the other stack's topic, however this CDK version writes it
         expect(alarm.Properties.AlarmActions).toHaveLength(1);
@@ -1011,5 +1051,6 @@ describe('SharebusStack', () => {
     const [archiveId] = Object.keys(template.findResources('AWS::Events::Archive'));
     template.hasOutput('ArchiveArn', { Value: { 'Fn::GetAtt': [archiveId, 'Arn'] } });
     template.hasOutput('DeliveryDlqUrl', { Value: { Ref: queueId() } });
+    template.hasOutput('DeliverFunctionName', { Value: { Ref: functionId('deliver') } });
   });
 });
