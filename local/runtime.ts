@@ -329,6 +329,15 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     // Node 20 is what these machines run; the SDK's notice about its 2027 plans is not for our users.
     setDefault('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
 
+    if (dataDir) {
+      // Its files are 0600 since 2026-12-06, and its folder 0700; one an earlier version made is 0755, with files of
+      // 0644 until each is next rewritten: closed here at once, as mkdir leaves a folder there as it is.
+      try {
+        chmodSync(join(dataDir, 'eventbridge'), 0o700);
+      } catch {
+        // Not there yet (made 0700), or not ours to change: the warning about the state directory stands.
+      }
+    }
     const eventBridge = await startEventBridge({
       host,
       port: ports.eventBridge,

@@ -325,6 +325,7 @@ describe('startSharebus with a state directory, started twice in a process of it
     subscription: string;
     rules: string[];
     keyFile: string;
+    modes: Record<string, string>;
   };
   let dataDir: string;
 
@@ -333,9 +334,13 @@ describe('startSharebus with a state directory, started twice in a process of it
     mkdirSync(join(dataDir, 'state'), { mode: 0o700 });
     // Kept as an editor saves it, with a newline at its end
     writeFileSync(join(dataDir, 'state', 'admin-key'), 'kept-admin-key\n', { mode: 0o600 });
+    // The registry's and the bus's folders as a version before 2026-12-06 left them, the bus's with a file in it
+    mkdirSync(join(dataDir, 'state', 'dynamodb'), { mode: 0o755 });
+    mkdirSync(join(dataDir, 'state', 'eventbridge'), { mode: 0o755 });
+    writeFileSync(join(dataDir, 'state', 'eventbridge', 'queues.jsonl'), '', { mode: 0o644 });
     // A shared config that tells the SDK to ignore endpoint URLs set in the environment, as the local runtime sets them
     writeFileSync(join(dataDir, 'aws-config'), '[default]\nignore_configured_endpoint_urls = true\n');
-    const script = `import { existsSync, readFileSync, rmSync } from 'node:fs';
+    const script = `import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
       import { join } from 'node:path';
       import { startSharebus } from './local/runtime.ts';
       const dataDir = process.argv[1];
@@ -357,6 +362,7 @@ describe('startSharebus with a state directory, started twice in a process of it
       const first = await startSharebus(options);
       report.keptKey = first.adminKey;
       report.department = (await call(first, '/departments', first.adminKey, { id: 'audit', name: 'Audit' })).status;
+      report.modes = Object.fromEntries(['dynamodb', 'eventbridge'].map((dir) => [dir, (statSync(join(dataDir, dir)).mode & 0o777).toString(8)]));
       report.archives = (await bus(first, 'ListArchives', {})).Archives.map((a) => a.ArchiveName);
       const subscribed = await call(first, '/subscriptions', first.demoKeys['market-regulation/business-registration'], {
         type: 'market-regulation.business-license.issued',
@@ -427,6 +433,12 @@ describe('startSharebus with a state directory, started twice in a process of it
 
   it('puts back at start the rules of the subscriptions the registry holds', () => {
     expect(report.rules).toContain(`sharebus-sub-${report.subscription}`);
+  });
+
+  // Diff review, 2026-12-06: DynamoDB Local writes its database 0644 whatever sharebus asks, and mkdir leaves a folder
+  // that is there as it is, so an earlier version's 0755 folders kept the registry and older bus files open to all.
+  it("closes the registry's and the bus's folders to others, as an earlier version left them open", () => {
+    expect(report.modes).toEqual({ dynamodb: '700', eventbridge: '700' });
   });
 
   it('keeps the admin key it read, not one it was given', () => {
