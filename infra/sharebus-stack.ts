@@ -358,14 +358,17 @@ export class SharebusStack extends Stack {
 
     // A throttled deliver invocation is not an error: Lambda keeps it in its asynchronous queue and tries again for up
     // to 6 hours before it reaches the dead-letter queue, and no other alarm sees it meanwhile (deliverConcurrency
-    // reached, or the account's concurrency spent). Its two retries after a failing webhook age an event about
-    // 3 minutes (plus the attempts' own time), so 10 minutes means a backlog, not a webhook down.
+    // reached, or the account's concurrency spent). A webhook that is merely down ages an event by its two retries'
+    // waits (about 3 minutes) and two attempts, each up to the function's timeout when the webhook hangs: the
+    // threshold is past that, 10 minutes at least, so it means a backlog, not a webhook down (diff review, 2026-12-06:
+    // a flat 10 minutes fired for a hanging webhook once its timeout was 3.5 minutes or more).
+    const deliverTimeoutMs = (deliver.timeout ?? Duration.seconds(3)).toMilliseconds();
+    const backlogMs = Math.max(10 * 60_000, 2 * deliverTimeoutMs + 4 * 60_000);
     this.#alarms.push(
       new Alarm(this, 'DeliverBacklogAlarm', {
-        alarmDescription:
-          'Deliveries waited over 10 minutes in Lambda\'s queue (deliver throttled, or its concurrency spent): see docs/deploy.md, "When an alarm fires"',
+        alarmDescription: `Deliveries waited over ${backlogMs / 60_000} minutes in Lambda's queue (deliver throttled, or its concurrency spent): see docs/deploy.md, "When an alarm fires"`,
         metric: deliver.metric('AsyncEventAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
-        threshold: 10 * 60 * 1000,
+        threshold: backlogMs,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,

@@ -964,6 +964,16 @@ describe('SharebusStack', () => {
       );
     });
 
+    it("sets the delivery backlog alarm past what a hanging webhook's two retries take, at the longest webhook timeout", () => {
+      // WHEN
+      const { template: slow } = synthesizeStack({ stackProps: { webhookTimeout: Duration.seconds(880) } });
+      // THEN: the deliver function's 900 s twice, and 4 minutes: 34 minutes, where a flat 10 fired for a webhook down
+      slow.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'AsyncEventAge',
+        Threshold: 34 * 60 * 1000,
+      });
+    });
+
     it('rejects a webhook timeout under one second, naming it', () => {
       // WHEN / THEN
       expect(() => synthesizeStack({ stackProps: { webhookTimeout: Duration.millis(500) } })).toThrow(
