@@ -109,9 +109,13 @@ try {
   const started = Date.now();
   const scaleText = process.env.SHAREBUS_EVENTBRIDGE_DELAY_SCALE || '1';
   const delayScale = Number(scaleText);
-  // A plain decimal (not 0x10 or 1e12), and no more than MAX_DELAY_SCALE, past which a retry's scaled wait could be
-  // longer than setTimeout can wait, and Node would fire it after 1 ms.
-  if (!/^\d+(\.\d+)?$/.test(scaleText) || !(delayScale > 0) || delayScale > MAX_DELAY_SCALE) {
+  // A decimal number (0.001, .5, 1e-3; not 0x10, which Number() takes as 16), and no more than MAX_DELAY_SCALE, past
+  // which a retry's scaled wait could be longer than setTimeout can wait, and Node would fire it after 1 ms.
+  if (
+    !/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(scaleText) ||
+    !(delayScale > 0) ||
+    delayScale > MAX_DELAY_SCALE
+  ) {
     throw new SettingError(
       `SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most ${MAX_DELAY_SCALE} (0.001 makes retries a thousand times faster); got ${scaleText}`,
     );

@@ -90,6 +90,13 @@ describe('npm start refuses what it is given, in one line', () => {
       'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most 20 (0.001 makes retries a thousand times faster); got 1e5\n',
     ],
     [
+      'a delay scale in hexadecimal, which Number() took',
+      [],
+      { SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '0x10' },
+      1,
+      'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most 20 (0.001 makes retries a thousand times faster); got 0x10\n',
+    ],
+    [
       'a port with a space, which Number() took',
       [],
       { SHAREBUS_PORT: ' 4510' },
