@@ -299,6 +299,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
         `ports ${named} on ${host} are in use (another sharebus?): stop what holds them, or set those variables to other ports (0 picks a free one).`,
       );
     }
+    if (dataDir) for (const folder of ['dynamodb', 'eventbridge']) closeToOthers(join(dataDir, folder));
     const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
       host,
       port: ports.dynamoDb,
@@ -329,15 +330,6 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     // Node 20 is what these machines run; the SDK's notice about its 2027 plans is not for our users.
     setDefault('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
 
-    if (dataDir) {
-      // Its files are 0600 since 2026-12-06, and its folder 0700; one an earlier version made is 0755, with files of
-      // 0644 until each is next rewritten: closed here at once, as mkdir leaves a folder there as it is.
-      try {
-        chmodSync(join(dataDir, 'eventbridge'), 0o700);
-      } catch {
-        // Not there yet (made 0700), or not ours to change: the warning about the state directory stands.
-      }
-    }
     const eventBridge = await startEventBridge({
       host,
       port: ports.eventBridge,
@@ -699,4 +691,17 @@ export function diskNearlyFull(dataDir: string, free: number, cause: unknown): D
   const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
   const kb = Math.floor(free / 1024).toLocaleString('en-US');
   return cannotBeWritten(dataDir, `${diskIsFull(`${kb} KB free`)} (the start failed with ${what})`, cause);
+}
+
+/**
+ * Makes the registry's or the bus's folder its owner's alone. Their files are 0600 since 2026-12-06 (DynamoDB Local's
+ * database aside: Java writes it 0644 whatever is asked), and their folders made 0700; one an earlier version made is
+ * 0755, its files 0644 until each is next rewritten, and mkdir leaves it as it is: closed here at once.
+ */
+function closeToOthers(folder: string): void {
+  try {
+    chmodSync(folder, 0o700);
+  } catch {
+    // Not there yet (it will be made 0700), or not ours to change: the warning about the state directory stands.
+  }
 }

@@ -3,16 +3,7 @@
 // and answers, and stops it again.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,16 +238,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   }
   const binder = binderClasses(jarDir, java);
   const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
-  if (options.dbPath) {
-    mkdirSync(options.dbPath, { recursive: true, mode: 0o700 });
-    // DynamoDB Local writes its database 0644 (Java's umask): only the folder keeps it private, and one made by a
-    // version before 2026-12-06 is 0755, which mkdir leaves as it is.
-    try {
-      chmodSync(options.dbPath, 0o700);
-    } catch {
-      // Not ours to change: the start's warning about the state directory stands.
-    }
-  }
+  // DynamoDB Local writes its database 0644 (Java's umask): only the folder keeps it private (and the runtime closes
+  // one an earlier version made 0755, which mkdir leaves as it is).
+  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true, mode: 0o700 });
 
   /** Starts Java on `port` and waits until it is up (see untilUp). */
   const launch = async (port: number): Promise<DynamoDbLocal> => {
