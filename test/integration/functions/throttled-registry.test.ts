@@ -4,11 +4,11 @@
 // at import, here pointed at a proxy in front of DynamoDB Local that throttles when told to.
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { jest } from '@jest/globals';
 import { registerContract } from '../../../functions/contracts/contracts.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
 import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
+import { linesWritten } from '../../lines-written.js';
 import {
   clockAt,
   closeClients,
@@ -109,16 +109,8 @@ beforeEach(() => {
  * and message of each line the function logged, kept from the test output.
  */
 async function call(name: 'contracts' | 'publish', routeKey: string, extra: Record<string, unknown> = {}) {
-  const written: string[] = [];
-  // Warnings and errors go to stderr, the rest to stdout.
-  const writes = [process.stdout, process.stderr].map((stream) =>
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }),
-  );
-  let answer: { statusCode: number; headers?: Record<string, string>; body?: string };
-  try {
+  let answer = { statusCode: 0 } as { statusCode: number; headers?: Record<string, string>; body?: string };
+  const lines = await linesWritten(async () => {
     answer = (await invoke(handlers, name, {
       routeKey,
       headers: { 'content-type': 'application/json' },
@@ -126,21 +118,15 @@ async function call(name: 'contracts' | 'publish', routeKey: string, extra: Reco
       requestContext: { authorizer: { lambda: filing } },
       ...extra,
     })) as typeof answer;
-  } finally {
-    for (const write of writes) write.mockRestore();
-  }
+  });
   return {
     status: answer.statusCode,
     retryAfter: answer.headers?.['retry-after'],
     body: answer.body ? (JSON.parse(answer.body) as Record<string, unknown>) : undefined,
-    logged: written
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const { level, message } = JSON.parse(line) as { level: string; message: string };
-        return `${level} ${message}`;
-      }),
+    logged: lines.map((line) => {
+      const { level, message } = JSON.parse(line) as { level: string; message: string };
+      return `${level} ${message}`;
+    }),
   };
 }
 

@@ -1,8 +1,8 @@
 // The functions never log an invocation's event, even with POWERTOOLS_LOGGER_LOG_EVENT=true: the event holds the
 // caller's API key (the Authorization header) and a department's record (the body, or the delivered CloudEvent).
-import { jest } from '@jest/globals';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { linesWritten } from '../../lines-written.js';
 
 const SAVED = process.env.POWERTOOLS_LOGGER_LOG_EVENT;
 // Read when the logger is made, at import: set first.
@@ -20,21 +20,6 @@ const handler = middy(async () => {
   return 'ok';
 }).use(lambdaContextLogs());
 const context = { functionName: 'sharebus-publish', awsRequestId: 'r-1' } as unknown as Context;
-
-/** The JSON lines written to stdout while `act` runs, kept from the test output. */
-async function linesWritten(act: () => Promise<void>): Promise<string[]> {
-  const written: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-  try {
-    await act();
-  } finally {
-    write.mockRestore();
-  }
-  return written.join('').split('\n').filter(Boolean);
-}
 
 it('logs no event, its key and record included, though POWERTOOLS_LOGGER_LOG_EVENT asks for it', async () => {
   // Prepare

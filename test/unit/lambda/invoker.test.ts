@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { FUNCTION_TIMEOUT_SECONDS, FUNCTIONS, type FunctionName } from '../../../functions/routes.js';
@@ -12,6 +11,7 @@ import {
   type LocalHandlers,
   MAX_PAYLOAD_BYTES,
 } from '../../../local/lambda/invoker.js';
+import { linesWritten } from '../../lines-written.js';
 
 /** Every function runs the same stand-in handler. */
 const handlersOf = (handler: LocalHandler): LocalHandlers =>
@@ -288,19 +288,7 @@ describe('local Lambda invoker: concurrency', () => {
 describe('local Lambda invoker: each invocation logs as itself', () => {
   /** The JSON lines Powertools writes while `act` runs. */
   async function logLines(act: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
-    const lines: string[] = [];
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    try {
-      await act();
-    } finally {
-      write.mockRestore();
-    }
-    return lines
-      .join('')
-      .split('\n')
+    return (await linesWritten(act))
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
