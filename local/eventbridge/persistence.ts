@@ -104,8 +104,17 @@ interface Waiter {
   readonly settle: (behind: string[]) => void;
 }
 
+/**
+ * How long a log keeps lines past its state (an event delivered, an invocation finished, a message deleted) before it
+ * is rewritten without them, unless the writer is told otherwise.
+ */
+export const DEFAULT_LINGER_MS = 10 * 60_000;
+
 export class CoalescingWriter {
   #closed = false;
+  readonly #lingerMs: number;
+  /** Compactions waiting for their log's lines past its state to have lingered #lingerMs, by path. */
+  readonly #lingering = new Map<string, NodeJS.Timeout>();
   readonly #snapshots = new Map<string, () => FileText>();
   readonly #appends = new Map<string, { readonly lines: string[]; rebuild: () => FileText }>();
   /** Files and directories to remove, after the pass's rewrites and appends. */
@@ -230,6 +239,25 @@ export class CoalescingWriter {
   /** Resolves true once the writes asked for `file` since `since` (a reading of `asked`) are on disk, false if they failed. */
   landed(since: number, file: string): Promise<boolean> {
     return this.written(since).then((behind) => !behind.includes(file));
+  }
+
+  /** @param lingerMs how long CompactedLog.append leaves lines past a log's state before it rewrites the log. */
+  constructor({ lingerMs = DEFAULT_LINGER_MS }: { readonly lingerMs?: number } = {}) {
+    this.#lingerMs = lingerMs;
+  }
+
+  /**
+   * Calls `compact` once the writer's linger has passed, unless one is already waiting for `path`; never after close.
+   * The timer does not hold the process up.
+   */
+  compactLater(path: string, compact: () => void): void {
+    if (this.#closed || this.#lingering.has(path)) return;
+    const timer = setTimeout(() => {
+      this.#lingering.delete(path);
+      compact();
+    }, this.#lingerMs);
+    timer.unref();
+    this.#lingering.set(path, timer);
   }
 
   /** Whether close() was called: nothing asked for since will be written. */
@@ -446,6 +474,8 @@ export class CoalescingWriter {
     for (const path of [...this.#compactions.keys()]) this.#abandonCompaction(path);
     for (const timer of this.#retrying.values()) clearTimeout(timer);
     this.#retrying.clear();
+    for (const timer of this.#lingering.values()) clearTimeout(timer);
+    this.#lingering.clear();
     this.#answerCatchingUp(false);
   }
 
@@ -708,7 +738,10 @@ export interface LogSlack {
  * A file of JSON lines kept as a log (the queues', the control plane's, the retries'): each change is appended as a
  * line, and the whole is rewritten in the background as the lines that rebuild the state (compacted) once it holds
  * more than twice as many plus a slack (1,000 unless the log says otherwise), so a change costs O(1) on average
- * however large the state. `state()` gives those lines; the `size` given with each change is about their number,
+ * however large the state; and also once a line past the state has lingered the writer's linger (10 minutes by
+ * default), so that what has ended (an event delivered) does not stay on disk for as long as a quiet server takes to
+ * append the slack: months of a small site's deliveries, where the archive keeps events only for its retention.
+ * `state()` gives those lines; the `size` given with each change is about their number,
  * counted cheaply by the owner. With `frozen`, the owner never changes a value `state()` gave (it replaces it
  * instead), so a compaction takes the values as they are and makes their text a chunk at a time while it writes;
  * else it makes the whole text at once.
@@ -718,6 +751,9 @@ export class CompactedLog {
   #lines = 0;
   /** Characters appended since the last rewrite (or, right after it, what the caller said its lines take). */
   #chars = 0;
+  /** The state's lines and characters as the owner last gave them, for a compaction made later (compactLater). */
+  #size = 0;
+  #liveChars: number | undefined;
   readonly #text = (): FileText => jsonLinesPieces(this.state());
 
   constructor(
@@ -743,7 +779,14 @@ export class CompactedLog {
     const slack = this.options.slack ?? LOG_SLACK;
     const tooLong = this.#lines > 2 * size + slack.lines;
     const tooBig = liveChars !== undefined && this.#chars > 2 * liveChars + slack.chars;
+    this.#size = size;
+    this.#liveChars = liveChars;
     if (tooLong || tooBig) this.compact(size, liveChars);
+    else if (this.#lines > size) {
+      this.writer.compactLater(this.file, () => {
+        if (this.#lines > this.#size) this.compact(this.#size, this.#liveChars);
+      });
+    }
   }
 
   /**

@@ -17,7 +17,7 @@ import {
 } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
 import { AsyncInvocations, type AsyncInvokeConfig } from './lambda-async.js';
-import { CoalescingWriter } from './persistence.js';
+import { CoalescingWriter, DEFAULT_LINGER_MS } from './persistence.js';
 import { isFunctionOrigin, type QueueMessage, QueueStore, type TargetOrigin } from './queue-store.js';
 import { type JsonObject, page, parseBody } from './request.js';
 import { RetryJournal } from './retry-journal.js';
@@ -77,6 +77,13 @@ export interface EmbeddedEventBridgeOptions {
    * Lambda invocations not finished persist here across restarts; else in memory.
    */
   readonly dataDir?: string;
+  /**
+   * How long, in ms, the dataDir's logs keep a line past their state (an event delivered, a Lambda invocation
+   * finished, a queue message deleted) before they are rewritten without it, so that a quiet server does not keep
+   * delivered events on disk for months: the archive keeps them as long as its retention says. At most
+   * 2^31 - 1 (a timer's longest). @default 600_000 (10 minutes)
+   */
+  readonly journalLingerMs?: number;
   /** How long an API destination (or an OAuth token endpoint) has to answer, in ms, as in AWS. @default 5_000 */
   readonly apiDestinationTimeoutMs?: number;
   /** Where warnings (failed deliveries, dropped events, schedules that fail to fire) go. @default console */
@@ -165,10 +172,14 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const LOCAL_PREFIX = '/_local/';
 
 export async function startEventBridge(options: EmbeddedEventBridgeOptions): Promise<EmbeddedEventBridge> {
+  const lingerMs = options.journalLingerMs ?? DEFAULT_LINGER_MS;
+  if (!(Number.isSafeInteger(lingerMs) && lingerMs >= 0 && lingerMs <= 2 ** 31 - 1)) {
+    throw new RangeError(`journalLingerMs must be a whole number from 0 to 2147483647, got ${lingerMs}`);
+  }
   // Before anything is read: a second server on the same files would rewrite them from its own view.
   const unlock =
     options.dataDir === undefined ? () => {} : lockDataDir(options.dataDir, 'embedded EventBridge');
-  const writer = new CoalescingWriter();
+  const writer = new CoalescingWriter({ lingerMs });
   try {
     const server = await start(options, writer);
     return {

@@ -1778,6 +1778,90 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     expect((await stat(dataDir)).mode & 0o777).toBe(0o755);
   });
 
+  // Data-protection follow-up, 2026-12-06: a log was compacted only by its line count, so a quiet server kept each
+  // delivered event in retries.jsonl (and lambda-invocations.jsonl) until 100,000 (1,000) lines had come: months of
+  // a small site's deliveries, past the archive's retention.
+  it('keeps a delivered event in no file but the archive once the linger has passed, and one still waiting in its journal', async () => {
+    // Prepare: events to a function invoked asynchronously (as npm start's deliver) and to a queue, archived; and
+    // events to a function that keeps failing, so they wait for a retry.
+    const deliver = 'arn:aws:lambda:us-east-1:111111111111:function:deliver';
+    const copies = queueArn('orders-copy');
+    const harness = await startHarness({ dataDir, journalLingerMs: 300, asyncFunctions: { [deliver]: {} } });
+    open.push(harness);
+    harness.lambda = async ({ functionArn }) => {
+      if (functionArn === LAMBDA_ARN) throw new Error('down');
+    };
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN }),
+    );
+    await ruleFor(harness, 'placed', 'orders', 'sharebus.orders', [
+      { Id: 'deliver', Arn: deliver },
+      { Id: 'copy', Arn: copies },
+    ]);
+    await ruleFor(harness, 'held', 'orders', 'sharebus.held', [{ Id: 'fn', Arn: LAMBDA_ARN }]);
+    const filesHolding = async (text: string): Promise<string[]> => {
+      const found: string[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        for (const entry of await readdir(dir, { withFileTypes: true })) {
+          const path = join(dir, entry.name);
+          if (entry.isDirectory()) await walk(path);
+          else if ((await readFile(path, 'utf8')).includes(text)) found.push(path.slice(dataDir.length + 1));
+        }
+      };
+      await walk(dataDir);
+      return found.sort();
+    };
+    // Act: one event delivered to both targets, the queue's message then taken; one left waiting.
+    const entry = (source: string, name: string) => ({
+      EventBusName: 'orders',
+      Source: source,
+      DetailType: 'Filing',
+      Detail: JSON.stringify({ name }),
+    });
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [entry('sharebus.orders', 'Jane Roe'), entry('sharebus.held', 'John Doe')],
+      }),
+    );
+    await waitFor(
+      () =>
+        harness.invocations.some((call) => call.functionArn === deliver) &&
+        harness.eventBridge.queues.peek(copies).length === 1,
+    );
+    expect(harness.eventBridge.queues.receive(copies)).toHaveLength(1);
+    const delivered = await filesHolding('Jane Roe');
+    let after = delivered;
+    for (
+      let waited = 0;
+      waited < 5_000 && after.some((path) => !path.startsWith('archives/'));
+      waited += 100
+    ) {
+      await sleep(100);
+      after = await filesHolding('Jane Roe');
+    }
+    // Assess: written to the journals as it was delivered, and by the linger only in the archive
+    expect(delivered).toEqual(
+      expect.arrayContaining(['lambda-invocations.jsonl', 'queues.jsonl', 'retries.jsonl']),
+    );
+    expect(after).toEqual([expect.stringMatching(/^archives\//)]);
+    expect(await filesHolding('John Doe')).toEqual(
+      ['retries.jsonl', expect.stringMatching(/^archives\//)].sort(),
+    );
+  });
+
+  it('refuses a linger that is not a whole number of ms a timer can wait', async () => {
+    for (const journalLingerMs of [-1, 1.5, 2 ** 31, Number.NaN]) {
+      await expect(
+        startEventBridge({ dataDir, journalLingerMs, invokeLambda: async () => {} }),
+      ).rejects.toThrow(
+        `journalLingerMs must be a whole number from 0 to 2147483647, got ${journalLingerMs}`,
+      );
+    }
+    // And nothing was made in the dataDir, nor locked there
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+
   it('refuses to start on an archive index or a journal it cannot read, naming the file', async () => {
     // Prepare
     const first = await start();

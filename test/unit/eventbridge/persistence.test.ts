@@ -954,3 +954,95 @@ describe('CoalescingWriter: compacting a log in the background', () => {
     },
   );
 });
+
+// Data-protection follow-up, 2026-12-06: a log was compacted only by its line count, so a quiet server kept each
+// delivered event in retries.jsonl until 100,000 lines had come (months of a small site's deliveries), long past the
+// archive's retention.
+describe('CompactedLog: lines past its state do not stay longer than the linger', () => {
+  let dir: string;
+  let log: string;
+  /** The log's state, one line a value: what a compaction writes. */
+  let state: string[];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sharebus-linger-'));
+    log = join(dir, 'log.jsonl');
+    state = [];
+    // Only setTimeout is faked: the writer's passes run on setImmediate.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+  });
+
+  afterEach(async () => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A log whose first value is added, then whose second is added and the first ended: three lines, one of state. */
+  async function logWithAnEnd(writer: CoalescingWriter): Promise<CompactedLog> {
+    const compacted = new CompactedLog(writer, log, () => state);
+    compacted.compact(0);
+    state.push('first');
+    compacted.append('add first', state.length);
+    state.push('second');
+    compacted.append('add second', state.length);
+    state.shift();
+    compacted.append('end first', state.length);
+    await writer.flush();
+    return compacted;
+  }
+
+  const lines = async (): Promise<string[]> => (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+
+  it('rewrites the log as its state ten minutes (by default) after a line past it was appended, not before', async () => {
+    // Prepare
+    const writer = new CoalescingWriter();
+    await logWithAnEnd(writer);
+    // Act
+    jest.advanceTimersByTime(10 * 60_000 - 1);
+    await writer.flush();
+    const before = await lines();
+    jest.advanceTimersByTime(1);
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(before).toEqual(['"add first"', '"add second"', '"end first"']);
+    expect(await lines()).toEqual(['"second"']);
+  });
+
+  it("takes the writer's linger, and leaves alone a log that holds nothing past its state", async () => {
+    // Prepare: one log with an end, another of live lines only.
+    const writer = new CoalescingWriter({ lingerMs: 1_000 });
+    const other = join(dir, 'other.jsonl');
+    const otherState: string[] = [];
+    const live = new CompactedLog(writer, other, () => otherState);
+    live.compact(0);
+    otherState.push('only');
+    live.append('only', 1);
+    await logWithAnEnd(writer);
+    const compactions = jest.spyOn(writer, 'compact');
+    // Act
+    jest.advanceTimersByTime(1_000);
+    await writer.flush();
+    writer.close();
+    // Assess
+    expect(compactions.mock.calls.map(([path]) => path)).toEqual([log]);
+    expect(await lines()).toEqual(['"second"']);
+    expect(await readFile(other, 'utf8')).toBe('"only"\n');
+  });
+
+  it('compacts nothing once the writer is closed, and holds no timer for it', async () => {
+    // Prepare
+    const writer = new CoalescingWriter({ lingerMs: 1_000 });
+    await logWithAnEnd(writer);
+    const compactions = jest.spyOn(writer, 'compact');
+    // Act
+    writer.close();
+    const timersAfterClose = jest.getTimerCount();
+    jest.advanceTimersByTime(1_000);
+    // Assess
+    expect(timersAfterClose).toBe(0);
+    expect(compactions).not.toHaveBeenCalled();
+    expect(await lines()).toEqual(['"add first"', '"add second"', '"end first"']);
+  });
+});
