@@ -116,6 +116,17 @@ export const CloudEventSchema = z
   .strictObject({ ...CloudEventShape, data: z.unknown() })
   .superRefine(typeMatchesDataschema);
 
+/**
+ * The envelope as the deliver function reads it off the bus: what CloudEventSchema checks is checked alike, and an
+ * attribute it does not know (an extension a later version adds) is kept and passed on to the subscriber, not
+ * refused. Refused, every such event met by an older deliver function (during a deploy, or an archive replayed after
+ * a rollback) failed its three attempts and went to the dead-letter queue (design review, 2026-12-06). CloudEvents
+ * lets an event carry extension attributes its consumers do not know.
+ */
+export const DeliveredCloudEventSchema = z
+  .looseObject({ ...CloudEventShape, data: z.unknown() })
+  .superRefine(typeMatchesDataschema);
+
 /** The envelope with `data` checked by a contract's schema. */
 export function cloudEventSchemaFor<TData extends z.ZodType>(data: TData) {
   return z.strictObject({ ...CloudEventShape, data }).superRefine(typeMatchesDataschema);

@@ -1,13 +1,16 @@
 // Use case: hand one matched event to the subscriber's endpoint. A failed POST throws, so the invocation's
 // retries and dead-letter queue take over; an event for a subscription that no longer exists is dropped.
 import { z } from 'zod';
-import { CloudEventSchema, majorPrefix } from '../../contracts/envelope.js';
+import { DeliveredCloudEventSchema, majorPrefix } from '../../contracts/envelope.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import { internalHostReason } from '../shared/internal-address.js';
 import type { Registry } from '../shared/registry/registry.js';
 import { postWebhook, RefusedAddressError, type Resolve } from './webhook-post.js';
 
-export const DeliveryInputSchema = z.object({ subscriptionId: z.string().min(1), event: CloudEventSchema });
+export const DeliveryInputSchema = z.object({
+  subscriptionId: z.string().min(1),
+  event: DeliveredCloudEventSchema,
+});
 export type DeliveryInput = z.infer<typeof DeliveryInputSchema>;
 
 export class DeliveryFailedError extends Error {

@@ -432,6 +432,28 @@ describe('deliverEvent', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  // Design review, 2026-12-06: refused, each event with an attribute a later version adds went to the dead-letter
+  // queue when an older deliver function met it (during a deploy, or an archive replayed after a rollback).
+  it('passes on an attribute it does not know (an extension a later version adds), checking the others as ever', async () => {
+    // Prepare
+    const ports = await subscribed('sub-extension', `${receiver.baseUrl}/hook`);
+    const extended = {
+      ...event,
+      causationid: 'evt-0',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    };
+    // Act
+    const outcome = await deliverEvent(ports, { subscriptionId: 'sub-extension', event: extended });
+    const refused = await caught(() =>
+      deliverEvent(ports, { subscriptionId: 'sub-extension', event: { ...extended, time: 'yesterday' } }),
+    );
+    // Assess
+    expect(outcome).toEqual({ delivered: true, status: 204 });
+    expect(receiver.received.map((r) => JSON.parse(r.body) as unknown)).toEqual([extended]);
+    expect(refused.name).toBe('ZodError');
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('refuses input that does not carry a CloudEvent, without any POST', async () => {
     // Prepare
     const ports = await subscribed('sub-bad-input', `${receiver.baseUrl}/hook`);
