@@ -434,17 +434,18 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
   }
 
   prune(oldest: number): void {
-    let dropped = 0;
-    while (dropped < this.#segments.length && (this.#segments[dropped] as Segment).maxIngestedAt < oldest) {
-      const segment = this.#segments[dropped] as Segment;
+    // Every segment whose events have all expired, not only the leading run: one ingested while the clock was ahead
+    // (set right since) must not hold every later segment past the retention.
+    const kept = this.#segments.filter((segment) => {
+      if (segment.maxIngestedAt >= oldest) return true;
       segment.closed = true;
       this.#count -= segment.count;
       this.#sizeBytes -= segment.sizeBytes;
       this.writer.remove(segment.file);
-      dropped++;
-    }
-    if (dropped === 0) return;
-    this.#segments.splice(0, dropped);
+      return false;
+    });
+    if (kept.length === this.#segments.length) return;
+    this.#segments.splice(0, this.#segments.length, ...kept);
     this.#saveIndex();
   }
 
@@ -536,14 +537,19 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
 
 /** Whether `event`, as `line`, should start a new segment rather than join `open`. */
 function full(
-  open: Pick<Segment, 'count' | 'fileBytes' | 'minIngestedAt'>,
+  open: Pick<Segment, 'count' | 'fileBytes' | 'minIngestedAt' | 'maxIngestedAt'>,
   event: ArchivedEvent,
   line: string,
   limits: SegmentLimits,
 ): boolean {
   if (open.count === 0) return false;
   const bytes = open.fileBytes + Buffer.byteLength(line) + 1;
-  return bytes > limits.maxBytes || event.ingestedAt - open.minIngestedAt >= limits.spanMs;
+  // Also when the clock stepped back past the span: the event would join a segment that expires much later.
+  return (
+    bytes > limits.maxBytes ||
+    event.ingestedAt - open.minIngestedAt >= limits.spanMs ||
+    open.maxIngestedAt - event.ingestedAt >= limits.spanMs
+  );
 }
 
 /**

@@ -236,12 +236,19 @@ export class ArchiveStore implements ManagedRuleOwner {
     }
   }
 
-  #prune(archive: Archive): void {
+  /** Applies every archive's retention now: the server's sweep, so that an idle bus keeps no expired event. */
+  prune(): void {
+    for (const archive of this.#archives.values()) this.#prune(archive, { force: true });
+  }
+
+  #prune(archive: Archive, { force = false } = {}): void {
     if (archive.retentionDays <= 0) return;
-    const now = Date.now();
-    if (now < archive.nextPruneAt) return;
-    archive.nextPruneAt = now + PRUNE_EVERY_MS;
-    archive.events.prune(now - archive.retentionDays * DAY_MS);
+    const time = Date.now();
+    // A next prune more than the minute ahead was set while the clock was ahead (and it was set right since): taken
+    // as it stood, nothing expired until the clock got there again, a year on, say.
+    if (!force && time < archive.nextPruneAt && archive.nextPruneAt - time <= PRUNE_EVERY_MS) return;
+    archive.nextPruneAt = time + PRUNE_EVERY_MS;
+    archive.events.prune(time - archive.retentionDays * DAY_MS);
   }
 
   // ---- archives ----
@@ -455,6 +462,7 @@ export class ArchiveStore implements ManagedRuleOwner {
     if (retentionDays !== undefined) {
       archive.retentionDays = Math.min(retentionDays, MAX_RETENTION_DAYS);
       archive.nextPruneAt = 0; // a shorter retention takes effect now, not within the minute
+      this.#prune(archive);
     }
     archive.managedRule = 'whole';
     archive.state = 'ENABLED';

@@ -3,7 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CoalescingWriter, CompactedLog, readJsonLines, removeStaleTemporaries } from './persistence.js';
+import {
+  type CoalescingWriter,
+  CompactedLog,
+  readJsonLines,
+  removeStaleTemporaries,
+  startFile,
+} from './persistence.js';
 
 export interface MessageAttribute {
   readonly DataType: 'String' | 'Number';
@@ -116,22 +122,45 @@ export class QueueStore {
     const legacy = join(dataDir, 'queues.json');
     // What a crash while an earlier version rewrote queues.json left beside it.
     removeStaleTemporaries(legacy);
+    let migrated = false;
     if (existsSync(this.#log.file)) this.#replay(this.#log.file);
     else if (existsSync(legacy)) {
+      migrated = true;
       // Written whole by versions before the log; read once, then the log takes over.
       const saved = JSON.parse(readFileSync(legacy, 'utf8')) as { queues?: Record<string, QueueMessage[]> };
       for (const messages of Object.values(saved.queues ?? {})) for (const m of messages) this.#add(m);
     }
     this.#prune();
-    this.#log.compact(this.#count(), this.#liveChars);
+    if (!migrated) {
+      this.#log.compact(this.#count(), this.#liveChars);
+      return;
+    }
+    // Moved from queues.json: the messages left are appended to the log (a write the writer can tell is on disk, as
+    // a background compaction is not), and the old file goes once they are. Read once and kept, it held every message
+    // of the versions before the log (which removed none) on disk for good, and came back should the log go.
+    startFile(this.#log.file);
+    const since = writer.asked;
+    for (const m of [...this.#sends()]) this.#write(m);
+    const log = this.#log.file;
+    writer.follow(
+      writer.landed(since, log).then((landed) => {
+        if (landed) writer.remove(legacy);
+      }),
+    );
   }
 
-  /** Removes the messages past the retention, at most once a minute. */
-  #prune(): void {
-    const now = Date.now();
-    if (now < this.#nextPruneAt) return;
-    this.#nextPruneAt = now + PRUNE_EVERY_MS;
-    const oldest = new Date(now - this.retentionMs).toISOString();
+  /** Removes the messages past the retention now: the server's sweep, so that an idle store keeps none. */
+  prune(): void {
+    this.#prune({ force: true });
+  }
+
+  /** Removes the messages past the retention, at most once a minute unless forced. */
+  #prune({ force = false } = {}): void {
+    const time = Date.now();
+    // Not held up by a next prune set while the clock was ahead (see ArchiveStore's #prune).
+    if (!force && time < this.#nextPruneAt && this.#nextPruneAt - time <= PRUNE_EVERY_MS) return;
+    this.#nextPruneAt = time + PRUNE_EVERY_MS;
+    const oldest = new Date(time - this.retentionMs).toISOString();
     const expired = new Set<string>();
     const counts: Array<readonly [string, number]> = [];
     for (const [arn, messages] of this.#queues) {

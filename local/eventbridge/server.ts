@@ -54,8 +54,8 @@ export interface EmbeddedEventBridgeOptions {
    */
   readonly asyncFunctions?: Readonly<Record<string, AsyncInvokeConfig>>;
   /**
-   * Multiplies every retry/backoff delay, the event age limit and rate(...) schedule periods; tests use
-   * e.g. 0.001. @default 1
+   * Multiplies every retry/backoff delay, the event age limit, rate(...) schedule periods and how often retention is
+   * applied while the server is idle (each minute); tests use e.g. 0.001. @default 1
    */
   readonly delayScale?: number;
   /** The clock schedules run on (epoch ms); cron(...) fires at its whole UTC minutes. @default Date.now */
@@ -170,6 +170,11 @@ type Operation = (body: JsonObject) => JsonObject | Promise<JsonObject>;
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const LOCAL_PREFIX = '/_local/';
+/**
+ * How often archives' and queues' retention is applied while nothing else asks (each also prunes at most once a minute
+ * when used), before delayScale.
+ */
+const RETENTION_SWEEP_MS = 60_000;
 
 export async function startEventBridge(options: EmbeddedEventBridgeOptions): Promise<EmbeddedEventBridge> {
   const lingerMs = options.journalLingerMs ?? DEFAULT_LINGER_MS;
@@ -636,9 +641,18 @@ async function start(
     return { status: 200, body: { messages: localQueues.peek(arn) } };
   }
 
+  // Retention runs on a clock of its own, not only when a request or a delivery comes: an idle server kept expired
+  // archived events and dead letters on disk for as long as it stayed idle.
+  const retention = setInterval(() => {
+    queues.prune();
+    archives.prune();
+  }, RETENTION_SWEEP_MS * delayScale);
+  retention.unref();
+
   /** Stops every part that runs on its own, and the HTTP server if it listens; the disk writes are the caller's. */
   async function halt(): Promise<void> {
     stopping = true;
+    clearInterval(retention);
     scheduler.stop();
     archives.stop();
     // The dispatcher first: the calls connections.stop() ends then fail without a retry or a dead letter.

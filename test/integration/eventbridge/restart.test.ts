@@ -39,6 +39,7 @@ import {
   type Target,
   UntagResourceCommand,
   UpdateApiDestinationCommand,
+  UpdateArchiveCommand,
   UpdateConnectionCommand,
   UpdateEventBusCommand,
 } from '@aws-sdk/client-eventbridge';
@@ -53,6 +54,7 @@ import {
   queueArn,
   sleep,
   startHarness,
+  targetLetters,
   waitFor,
   wallClockSetBack,
 } from './harness.js';
@@ -169,6 +171,39 @@ async function readState(client: EventBridgeClient) {
     state[name] = { bus: described, rules: targets, tags: await tagsOf(bus.Arn) };
   }
   return state;
+}
+
+/** The files under `dataDir` (relative paths, sorted) whose text holds `text`. */
+async function filesHolding(dataDir: string, text: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if ((await readFile(path, 'utf8')).includes(text)) found.push(path.slice(dataDir.length + 1));
+    }
+  };
+  await walk(dataDir);
+  return found.sort();
+}
+
+/** Fakes the wall clock alone (Date), at `now`: timers run as ever, as a server left idle for days sees them. */
+function wallClockAt(now: number): void {
+  jest.useFakeTimers({
+    now,
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
 }
 
 async function logLines(dataDir: string): Promise<Array<{ op: string; body: Record<string, unknown> }>> {
@@ -1800,18 +1835,6 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       { Id: 'copy', Arn: copies },
     ]);
     await ruleFor(harness, 'held', 'orders', 'sharebus.held', [{ Id: 'fn', Arn: LAMBDA_ARN }]);
-    const filesHolding = async (text: string): Promise<string[]> => {
-      const found: string[] = [];
-      const walk = async (dir: string): Promise<void> => {
-        for (const entry of await readdir(dir, { withFileTypes: true })) {
-          const path = join(dir, entry.name);
-          if (entry.isDirectory()) await walk(path);
-          else if ((await readFile(path, 'utf8')).includes(text)) found.push(path.slice(dataDir.length + 1));
-        }
-      };
-      await walk(dataDir);
-      return found.sort();
-    };
     // Act: one event delivered to both targets, the queue's message then taken; one left waiting.
     const entry = (source: string, name: string) => ({
       EventBusName: 'orders',
@@ -1830,7 +1853,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
         harness.eventBridge.queues.peek(copies).length === 1,
     );
     expect(harness.eventBridge.queues.receive(copies)).toHaveLength(1);
-    const delivered = await filesHolding('Jane Roe');
+    const delivered = await filesHolding(dataDir, 'Jane Roe');
     let after = delivered;
     for (
       let waited = 0;
@@ -1838,16 +1861,116 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       waited += 100
     ) {
       await sleep(100);
-      after = await filesHolding('Jane Roe');
+      after = await filesHolding(dataDir, 'Jane Roe');
     }
     // Assess: written to the journals as it was delivered, and by the linger only in the archive
     expect(delivered).toEqual(
       expect.arrayContaining(['lambda-invocations.jsonl', 'queues.jsonl', 'retries.jsonl']),
     );
     expect(after).toEqual([expect.stringMatching(/^archives\//)]);
-    expect(await filesHolding('John Doe')).toEqual(
+    expect(await filesHolding(dataDir, 'John Doe')).toEqual(
       ['retries.jsonl', expect.stringMatching(/^archives\//)].sort(),
     );
+  });
+
+  // Retention review, 2026-12-06: retention ran only when a request or a delivery came, so an idle server kept
+  // expired archived events and dead letters on disk for as long as it stayed idle.
+  it('drops expired archived events and dead letters on an idle server, with no request made', async () => {
+    // Prepare: an event archived a day and dead-lettered (SQS's 14 days).
+    const harness = await startHarness({ dataDir, journalLingerMs: 100 });
+    open.push(harness);
+    harness.lambda = async () => {
+      throw new Error('down');
+    };
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN, RetentionDays: 1 }),
+    );
+    await ruleFor(harness, 'placed', 'orders', 'sharebus.orders', [
+      { Id: 'fn', Arn: LAMBDA_ARN, DeadLetterConfig: { Arn: DLQ }, RetryPolicy: { MaximumRetryAttempts: 0 } },
+    ]);
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'orders',
+            Source: 'sharebus.orders',
+            DetailType: 'Filing',
+            Detail: '{"name":"Jane Roe"}',
+          },
+        ],
+      }),
+    );
+    await waitFor(() => targetLetters(harness.eventBridge).length === 1);
+    const before = await filesHolding(dataDir, 'Jane Roe');
+    // Act: 15 days pass, and nobody calls.
+    wallClockAt(Date.now() + 15 * 86_400_000);
+    let after = before;
+    for (let waited = 0; waited < 5_000 && after.length > 0; waited += 50) {
+      await sleep(50);
+      after = await filesHolding(dataDir, 'Jane Roe');
+    }
+    jest.useRealTimers();
+    // Assess
+    expect(before).toEqual(expect.arrayContaining(['queues.jsonl', expect.stringMatching(/^archives\//)]));
+    expect(after).toEqual([]);
+  });
+
+  it('drops from disk at once the archived events an UpdateArchive to a shorter retention expires', async () => {
+    // Prepare: an event archived 1.5 days ago under 2 days' retention; no idle sweep within the test (delayScale 1).
+    const start = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => start);
+    const harness = await startHarness({ dataDir, delayScale: 1 });
+    open.push(harness);
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN, RetentionDays: 2 }),
+    );
+    await harness.client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'orders',
+            Source: 'sharebus.orders',
+            DetailType: 'Filing',
+            Detail: '{"name":"Jane Roe"}',
+          },
+        ],
+      }),
+    );
+    await harness.eventBridge.idle();
+    clock.mockImplementation(() => start + 1.5 * 86_400_000);
+    // Act
+    await harness.client.send(new UpdateArchiveCommand({ ArchiveName: 'orders-archive', RetentionDays: 1 }));
+    await harness.eventBridge.idle();
+    // Assess
+    expect(await filesHolding(dataDir, 'Jane Roe')).toEqual([]);
+  });
+
+  // Retention review, 2026-12-06: a prune while the clock was a year ahead set the next one a year out.
+  it('is not held up in pruning an archive by a prune made while the clock was ahead, once it is set right', async () => {
+    // Prepare: a look at the archive while the clock is a year ahead, then an event once it is set right.
+    const start = Date.now();
+    let offset = 0;
+    jest.spyOn(Date, 'now').mockImplementation(() => start + offset);
+    const harness = await startHarness({ dataDir, delayScale: 1 });
+    open.push(harness);
+    const count = async () =>
+      (await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }))).EventCount;
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'orders-archive', EventSourceArn: BUS_ARN, RetentionDays: 1 }),
+    );
+    offset = 365 * 86_400_000;
+    await count();
+    offset = 60_000;
+    await putOrder(harness.client, 1);
+    await harness.eventBridge.idle();
+    // Act: two days on
+    offset = 2 * 86_400_000;
+    const later = await count();
+    // Assess
+    expect(later).toBe(0);
   });
 
   it('refuses a linger that is not a whole number of ms a timer can wait', async () => {

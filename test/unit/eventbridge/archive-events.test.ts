@@ -172,6 +172,33 @@ describe('SegmentedArchiveEvents', () => {
     expect((await reopened()).count).toBe(3);
   });
 
+  // Retention review, 2026-12-06: only the leading run of expired segments was dropped, so one ingested while the
+  // clock was ahead kept every segment after it past the retention.
+  it('drops every expired segment, though one ingested while the clock was ahead comes before it', async () => {
+    // Prepare: a segment at hour 0, one at hour 100 (the clock ahead), then the clock set right: one at hour 2.
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (const [i, hour] of [0, 100, 2].entries()) events.add(event(i, hour * HOUR));
+    const before = events.segments;
+    // Act: events ingested before hour 50 expire.
+    events.prune(T0 + 50 * HOUR);
+    await writer.flush();
+    // Assess: three segments (the clock's step back starts one), and only hour 100's left.
+    expect(before).toBe(3);
+    expect([events.count, events.segments]).toEqual([1, 1]);
+    expect(ids(chosen(events.select(-Infinity, Infinity, T0 + 50 * HOUR)))).toEqual(['e1']);
+    expect((await readdir(dir)).sort()).toEqual(['00000002.jsonl', 'segments.json']);
+    expect((await reopened()).count).toBe(1);
+  });
+
+  it('starts a segment when the clock steps back by its span, not only forward', async () => {
+    // Prepare
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    // Act: ingested at 3:00, then at 2:30 (half a span back: same segment), then at 1:59 (past a span back).
+    for (const [i, minutes] of [180, 150, 119].entries()) events.add(event(i, minutes * 60_000));
+    // Assess
+    expect(events.segments).toBe(2);
+  });
+
   it('takes the bytes of the segments retention drops out of sizeBytes, as it takes their events out of count', async () => {
     // Prepare: segments of one hour, at hours 0, 1 and 2.
     const events = new SegmentedArchiveEvents(writer, dir, limits);

@@ -169,7 +169,9 @@ describe('QueueStore in a dataDir', () => {
       }),
     );
 
-  it('reads the queues.json of earlier versions when there is no log yet', async () => {
+  // Retention review, 2026-12-06: the old file stayed, holding every message of the versions that removed none, and
+  // came back should the log go.
+  it('reads the queues.json of earlier versions when there is no log yet, then removes it once the log holds its messages', async () => {
     // Prepare
     await writeEarlierQueues();
     // Act
@@ -177,6 +179,69 @@ describe('QueueStore in a dataDir', () => {
     // Assess
     expect(held).toEqual({ [DLQ]: ['from before'] });
     expect(await readFile(join(dir, 'queues.jsonl'), 'utf8')).toContain('"old-1"');
+    expect(await readdir(dir)).toEqual(['queues.jsonl']);
+  });
+
+  it('removes the queues.json of earlier versions though every message it held had expired', async () => {
+    // Prepare: its one message is 15 days old.
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    await writeEarlierQueues();
+    jest.useFakeTimers({
+      now: Date.now() + 15 * 86_400_000,
+      doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'],
+    });
+    // Act
+    const held = await reopened();
+    jest.useRealTimers();
+    // Assess
+    expect(held).toEqual({});
+    expect(await readdir(dir)).toEqual(['queues.jsonl']);
+  });
+
+  // Retention review, 2026-12-06: a prune while the clock was a year ahead set the next one a year out, so nothing
+  // expired in the meantime once the clock was set right.
+  it('is not held up by a prune made while the clock was ahead, once it is set right', async () => {
+    // Prepare: a use while the clock is a year ahead, then a message sent once it is set right.
+    jest.useFakeTimers({
+      now: Date.UTC(2026, 11, 1),
+      doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'],
+    });
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    jest.setSystemTime(Date.UTC(2027, 11, 1));
+    store.peek(DLQ);
+    jest.setSystemTime(Date.UTC(2026, 11, 1, 0, 1));
+    store.send(DLQ, 'a');
+    // Act: 15 days on, a use.
+    jest.setSystemTime(Date.UTC(2026, 11, 16, 0, 2));
+    store.send(DLQ, 'b');
+    await store.writer.flush();
+    jest.useRealTimers();
+    // Assess
+    expect(store.peek(DLQ).map((m) => m.body)).toEqual(['b']);
+  });
+
+  it('removes expired messages when told to (the server sweeps idle stores), not only at a use a minute after the last', async () => {
+    // Prepare: a message, and a use a second before it expires, which prunes.
+    jest.useFakeTimers({
+      now: Date.UTC(2026, 11, 1),
+      doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'],
+    });
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const store = new QueueStore(new CoalescingWriter(), dir);
+    store.send(DLQ, 'a');
+    jest.setSystemTime(Date.UTC(2026, 11, 14, 23, 59, 59));
+    store.peek(DLQ);
+    // Act: expired now, but a use within the minute does not prune again; the sweep does.
+    jest.setSystemTime(Date.UTC(2026, 11, 15, 0, 0, 10));
+    const beforeSweep = store.peek(DLQ).map((m) => m.body);
+    store.prune();
+    await store.writer.flush();
+    jest.useRealTimers();
+    // Assess
+    expect(beforeSweep).toEqual(['a']);
+    expect(store.peek(DLQ)).toEqual([]);
+    expect(await reopened()).toEqual({});
   });
 
   it('reads its log, not the queues.json an earlier version left beside it, at every start after the first', async () => {
