@@ -790,6 +790,18 @@ export class CompactedLog {
   }
 
   /**
+   * Rewrites the log as its state through the writer's replace (a temporary file renamed into place), which
+   * written() tracks, unlike a background compaction. For a state read from elsewhere (a file of an earlier
+   * version): until the rename lands there is no log, so a crash before it leaves that file to be read again.
+   */
+  rewrite(size: number, liveChars = 0): void {
+    this.#started = true;
+    this.#lines = size;
+    this.#chars = liveChars;
+    this.writer.replace(this.file, this.#text);
+  }
+
+  /**
    * Rewrites the log, in the background, as the lines that rebuild the state as it is now. Its owner calls it once it
    * has read the log (or what came before it), at start: if the state is empty, the file is made then, empty, if it
    * is not there (see startFile). Not otherwise: a state read from elsewhere (a file of an earlier version) would be

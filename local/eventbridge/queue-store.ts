@@ -3,13 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type CoalescingWriter,
-  CompactedLog,
-  readJsonLines,
-  removeStaleTemporaries,
-  startFile,
-} from './persistence.js';
+import { type CoalescingWriter, CompactedLog, readJsonLines, removeStaleTemporaries } from './persistence.js';
 
 export interface MessageAttribute {
   readonly DataType: 'String' | 'Number';
@@ -135,18 +129,15 @@ export class QueueStore {
       this.#log.compact(this.#count(), this.#liveChars);
       return;
     }
-    // Moved from queues.json: the messages left are appended to the log (a write the writer can tell is on disk, as
-    // a background compaction is not), and the old file goes once they are. Read once and kept, it held every message
-    // of the versions before the log (which removed none) on disk for good, and came back should the log go.
-    startFile(this.#log.file);
+    // Moved from queues.json: the log is written whole, atomically, and the old file goes once it is on disk. Not an
+    // empty file and appends: a crash before they landed left an empty log, which the next start read instead of
+    // queues.json, losing its messages. Read once and kept, it held every message of the versions before the log
+    // (which removed none) on disk for good, and came back should the log go.
     const since = writer.asked;
-    for (const m of [...this.#sends()]) this.#write(m);
-    const log = this.#log.file;
-    writer.follow(
-      writer.landed(since, log).then((landed) => {
-        if (landed) writer.remove(legacy);
-      }),
-    );
+    this.#log.rewrite(this.#count(), this.#liveChars);
+    writer.onceWritten(writer.landed(since, this.#log.file), (written) => {
+      if (written) writer.remove(legacy);
+    });
   }
 
   /** Removes the messages past the retention now: the server's sweep, so that an idle store keeps none. */

@@ -182,6 +182,20 @@ describe('QueueStore in a dataDir', () => {
     expect(await readdir(dir)).toEqual(['queues.jsonl']);
   });
 
+  // Diff review, 2026-12-06: the move made an empty queues.jsonl at once and appended the messages after; a crash
+  // before those appends landed left the empty log, which the next start read instead of queues.json.
+  it('reads the queues.json of earlier versions again after a crash before the log held its messages', async () => {
+    // Prepare
+    await writeEarlierQueues();
+    // Act: a start killed before its writer's first pass (which a faked setImmediate never runs), then another
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    new QueueStore(new CoalescingWriter(), dir);
+    jest.useRealTimers();
+    const held = await reopened();
+    // Assess
+    expect(held).toEqual({ [DLQ]: ['from before'] });
+  });
+
   it('removes the queues.json of earlier versions though every message it held had expired', async () => {
     // Prepare: its one message is 15 days old.
     jest.spyOn(console, 'warn').mockImplementation(() => undefined);
