@@ -117,15 +117,35 @@ export const CloudEventSchema = z
   .superRefine(typeMatchesDataschema);
 
 /**
+ * CloudEvents 1.0's naming convention: an attribute's name is lower-case ASCII letters and digits. One that is not
+ * cannot be sharebus's, and a strict CloudEvents reader at the webhook would refuse the event.
+ */
+const EXTENSION_NAME = /^[a-z0-9]+$/;
+
+function extensionNames(event: Record<string, unknown>, ctx: z.RefinementCtx<Record<string, unknown>>): void {
+  for (const key of Object.keys(event)) {
+    if (key === 'data' || Object.hasOwn(CloudEventShape, key) || EXTENSION_NAME.test(key)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [key],
+      message: `${JSON.stringify(key)} is not a CloudEvents attribute name (lower-case letters and digits only)`,
+    });
+  }
+}
+
+/**
  * The envelope as the deliver function reads it off the bus: what CloudEventSchema checks is checked alike, and an
  * attribute it does not know (an extension a later version adds) is kept and passed on to the subscriber, not
  * refused. Refused, every such event met by an older deliver function (during a deploy, or an archive replayed after
  * a rollback) failed its three attempts and went to the dead-letter queue (design review, 2026-12-06). CloudEvents
- * lets an event carry extension attributes its consumers do not know.
+ * lets an event carry extension attributes its consumers do not know; one must be named and typed as CloudEvents
+ * says (a string, number or boolean).
  */
 export const DeliveredCloudEventSchema = z
-  .looseObject({ ...CloudEventShape, data: z.unknown() })
-  .superRefine(typeMatchesDataschema);
+  .object({ ...CloudEventShape, data: z.unknown() })
+  .catchall(z.union([z.string(), z.number(), z.boolean()]))
+  .superRefine(typeMatchesDataschema)
+  .superRefine(extensionNames);
 
 /** The envelope with `data` checked by a contract's schema. */
 export function cloudEventSchemaFor<TData extends z.ZodType>(data: TData) {
