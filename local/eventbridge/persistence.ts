@@ -110,6 +110,14 @@ interface Waiter {
  */
 export const DEFAULT_LINGER_MS = 10 * 60_000;
 
+/**
+ * A large log waits longer than the linger: its rewrites for lingering lines write at most this many characters for
+ * each millisecond waited (100 KB a second), so that a few messages expiring from a dead-letter queue of gigabytes
+ * (a webhook dead for days) do not have it rewritten every ten minutes (diff review, 2026-12-06: 3 GB each time). A
+ * 100 MB log waits about 17 minutes, a 3 GB one some 8 hours.
+ */
+const LINGER_CHARS_PER_MS = 100;
+
 export class CoalescingWriter {
   #closed = false;
   readonly #lingerMs: number;
@@ -247,15 +255,17 @@ export class CoalescingWriter {
   }
 
   /**
-   * Calls `compact` once the writer's linger has passed, unless one is already waiting for `path`; never after close.
-   * The timer does not hold the process up.
+   * Calls `compact` once the writer's linger has passed (longer for a log whose state takes `liveChars`: see
+   * LINGER_CHARS_PER_MS), unless one is already waiting for `path`; never after close. The timer does not hold the
+   * process up.
    */
-  compactLater(path: string, compact: () => void): void {
+  compactLater(path: string, compact: () => void, liveChars = 0): void {
     if (this.#closed || this.#lingering.has(path)) return;
+    const wait = Math.min(Math.max(this.#lingerMs, Math.ceil(liveChars / LINGER_CHARS_PER_MS)), 2 ** 31 - 1);
     const timer = setTimeout(() => {
       this.#lingering.delete(path);
       compact();
-    }, this.#lingerMs);
+    }, wait);
     timer.unref();
     this.#lingering.set(path, timer);
   }
@@ -783,9 +793,13 @@ export class CompactedLog {
     this.#liveChars = liveChars;
     if (tooLong || tooBig) this.compact(size, liveChars);
     else if (this.#lines > size) {
-      this.writer.compactLater(this.file, () => {
-        if (this.#lines > this.#size) this.compact(this.#size, this.#liveChars);
-      });
+      this.writer.compactLater(
+        this.file,
+        () => {
+          if (this.#lines > this.#size) this.compact(this.#size, this.#liveChars);
+        },
+        liveChars,
+      );
     }
   }
 

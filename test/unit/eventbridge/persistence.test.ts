@@ -1031,6 +1031,30 @@ describe('CompactedLog: lines past its state do not stay longer than the linger'
     expect(await readFile(other, 'utf8')).toBe('"only"\n');
   });
 
+  // Diff review, 2026-12-06: a few messages expiring from a dead-letter queue of gigabytes had it rewritten whole
+  // every ten minutes.
+  it('waits longer for a large log: 100 KB of its state for each second, past the linger', async () => {
+    // Prepare: a state of about 2 MB, so 20 s rather than the writer's 1 s.
+    const writer = new CoalescingWriter({ lingerMs: 1_000 });
+    const compacted = new CompactedLog(writer, log, () => state);
+    compacted.compact(0);
+    state.push('first', 'second');
+    compacted.append('add first', 1, 1_000);
+    compacted.append('add second', 2, 2_001_000);
+    state.shift();
+    compacted.append('end first', 1, 2_000_000);
+    await writer.flush();
+    const compactions = jest.spyOn(writer, 'compact');
+    // Act
+    jest.advanceTimersByTime(19_999);
+    const before = compactions.mock.calls.length;
+    jest.advanceTimersByTime(1);
+    await writer.flush();
+    writer.close();
+    // Assess: the wait is set by the state when the first line past it came.
+    expect([before, compactions.mock.calls.length]).toEqual([0, 1]);
+  });
+
   it('compacts nothing once the writer is closed, and holds no timer for it', async () => {
     // Prepare
     const writer = new CoalescingWriter({ lingerMs: 1_000 });
