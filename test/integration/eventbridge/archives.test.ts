@@ -1168,7 +1168,9 @@ describe('embedded EventBridge: replays', () => {
   });
 
   it("replays no event past the archive's RetentionDays, though nothing since has dropped it", async () => {
-    // Prepare: the server's clock, moved by hand; no put or read of the archive after the first event expires.
+    // Prepare: the server's clock, moved by hand; no put or read of the archive after the first event expires. Both
+    // events in one segment (an hour's), which retention does not drop while the second is kept, so it is the
+    // replay that leaves the first out (the idle sweep would drop a segment of the first alone before).
     const start = Date.now();
     let offset = 0;
     const now = jest.spyOn(Date, 'now').mockImplementation(() => start + offset);
@@ -1178,11 +1180,11 @@ describe('embedded EventBridge: replays', () => {
       );
       await addQueueRule(harness, 'live');
       await putOrders(harness, [1]);
-      offset = 0.5 * 86_400_000;
+      offset = 50 * 60_000;
       await putOrders(harness, [2]);
       await harness.eventBridge.idle();
       bodies(harness, 'live');
-      offset = 1.2 * 86_400_000;
+      offset = 86_400_000 + 20 * 60_000;
       // Act
       await harness.client.send(
         new StartReplayCommand({
