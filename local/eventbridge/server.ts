@@ -79,9 +79,9 @@ export interface EmbeddedEventBridgeOptions {
   readonly dataDir?: string;
   /**
    * How long, in ms, the dataDir's logs keep a line past their state (an event delivered, a Lambda invocation
-   * finished, a queue message deleted) before they are rewritten without it, so that a quiet server does not keep
-   * delivered events on disk for months: the archive keeps them as long as its retention says. At most
-   * 2^31 - 1 (a timer's longest). @default 600_000 (10 minutes)
+   * finished, a queue message deleted) before they are rewritten without it (longer for a large log: 100 KB of it a
+   * second), so that a quiet server does not keep delivered events on disk for months: the archive keeps them as long
+   * as its retention says. At most 2^31 - 1 (a timer's longest). @default 600_000 (10 minutes)
    */
   readonly journalLingerMs?: number;
   /** How long an API destination (or an OAuth token endpoint) has to answer, in ms, as in AWS. @default 5_000 */
