@@ -104,6 +104,9 @@ interface Waiter {
   readonly settle: (behind: string[]) => void;
 }
 
+/** setTimeout's largest delay (2^31 - 1 ms, about 24.8 days): Node fires a longer one after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * How long a log keeps lines past its state (an event delivered, an invocation finished, a message deleted) before it
  * is rewritten without them, unless the writer is told otherwise.
@@ -261,7 +264,7 @@ export class CoalescingWriter {
    */
   compactLater(path: string, compact: () => void, liveChars = 0): void {
     if (this.#closed || this.#lingering.has(path)) return;
-    const wait = Math.min(Math.max(this.#lingerMs, Math.ceil(liveChars / LINGER_CHARS_PER_MS)), 2 ** 31 - 1);
+    const wait = Math.min(Math.max(this.#lingerMs, Math.ceil(liveChars / LINGER_CHARS_PER_MS)), MAX_TIMER_MS);
     const timer = setTimeout(() => {
       this.#lingering.delete(path);
       compact();

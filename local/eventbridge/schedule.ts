@@ -1,6 +1,7 @@
 // Scheduled rules: parses EventBridge's rate(...) and cron(...) expressions as AWS accepts them (recorded),
 // computes when a cron expression next matches (UTC, minute precision), and keeps one unref'd timer per rule.
 import type { Logger } from './delivery.js';
+import { MAX_TIMER_MS } from './persistence.js';
 
 export interface RateSchedule {
   readonly kind: 'rate';
@@ -341,9 +342,6 @@ export function matchingDays(spec: DaySpec, year: number, month: number): number
 
 /** The latest instant a Date can hold (epoch ms). */
 const MAX_CLOCK_MS = 8.64e15;
-
-/** setTimeout's largest delay; longer waits are taken in hops. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * On the wall clock (no `now` given), how often a cron schedule's wait looks at it again. A timer counts elapsed

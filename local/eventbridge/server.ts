@@ -17,7 +17,7 @@ import {
 } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
 import { AsyncInvocations, type AsyncInvokeConfig } from './lambda-async.js';
-import { CoalescingWriter, DEFAULT_LINGER_MS } from './persistence.js';
+import { CoalescingWriter, DEFAULT_LINGER_MS, MAX_TIMER_MS } from './persistence.js';
 import { isFunctionOrigin, type QueueMessage, QueueStore, type TargetOrigin } from './queue-store.js';
 import { type JsonObject, page, parseBody } from './request.js';
 import { RetryJournal } from './retry-journal.js';
@@ -178,8 +178,8 @@ const RETENTION_SWEEP_MS = 60_000;
 
 export async function startEventBridge(options: EmbeddedEventBridgeOptions): Promise<EmbeddedEventBridge> {
   const lingerMs = options.journalLingerMs ?? DEFAULT_LINGER_MS;
-  if (!(Number.isSafeInteger(lingerMs) && lingerMs >= 0 && lingerMs <= 2 ** 31 - 1)) {
-    throw new RangeError(`journalLingerMs must be a whole number from 0 to 2147483647, got ${lingerMs}`);
+  if (!(Number.isSafeInteger(lingerMs) && lingerMs >= 0 && lingerMs <= MAX_TIMER_MS)) {
+    throw new RangeError(`journalLingerMs must be a whole number from 0 to ${MAX_TIMER_MS}, got ${lingerMs}`);
   }
   // Before anything is read: a second server on the same files would rewrite them from its own view.
   const unlock =
