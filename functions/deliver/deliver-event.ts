@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DeliveredCloudEventSchema, majorPrefix } from '../../contracts/envelope.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import { internalHostReason } from '../shared/internal-address.js';
-import type { Registry } from '../shared/registry/registry.js';
+import { type Registry, SUBSCRIPTION_ACTIVE } from '../shared/registry/registry.js';
 import { postWebhook, RefusedAddressError, type Resolve } from './webhook-post.js';
 
 export const DeliveryInputSchema = z.object({
@@ -72,6 +72,14 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
       eventId: event.id,
       dataschema: event.dataschema,
     };
+  }
+  // A status a later version wrote (awaiting approval, say), met after a rollback: this version cannot tell whether
+  // the subscriber may have the event yet, so it delivers nothing, and the failure keeps the event in the
+  // dead-letter queue for a redrive once that version is back, rather than dropping it.
+  if (subscription.status !== SUBSCRIPTION_ACTIVE) {
+    throw new DeliveryFailedError(
+      `subscription ${subscriptionId} has status ${JSON.stringify(subscription.status)}, which this version does not deliver to (only ${JSON.stringify(SUBSCRIPTION_ACTIVE)})`,
+    );
   }
   // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query
   // often carry its secret (`/hook?token=...`, `/services/T000/B000/XXXX`).

@@ -37,6 +37,7 @@ import {
   type Principal,
   type Registry,
   RegistryDuplicateError,
+  SUBSCRIPTION_ACTIVE,
   type Subscription,
   type SubscriptionKey,
 } from '../shared/registry/registry.js';
@@ -203,7 +204,7 @@ export async function createSubscription(
     departmentId: caller.departmentId,
     systemId: caller.systemId,
     ruleName: ruleNameFor(id),
-    status: 'active',
+    status: SUBSCRIPTION_ACTIVE,
     createdAt: now.toISOString(),
   };
   // Before the rule: the same subscription again would deliver each event twice (and use up the rules quota).
@@ -492,12 +493,17 @@ function busBusyProblem(error: unknown, change: 'made' | 'deleted'): unknown {
 const RECONCILE_CONCURRENCY = 16;
 
 /**
- * Makes the bus's sharebus rules match the registry: every subscription has its rule (re-created as stored),
- * and rules with our prefix but no subscription are removed. The local runtime runs it at every start: its
+ * Makes the bus's sharebus rules match the registry: every active subscription has its rule (re-created as
+ * stored), and rules with our prefix but no active subscription are removed. The local runtime runs it at every start: its
  * EventBridge keeps its rules on disk, but a stop between a rule's change and the registry's leaves them apart.
  */
 export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' | 'bus' | 'contracts'>) {
-  const subscriptions = await ports.registry.listSubscriptions();
+  // Only active subscriptions have a rule: one with a status a later version wrote (awaiting approval, say) must
+  // not be given one by this version after a rollback, and the rule it may have is removed below, so that nothing
+  // is routed to it that this version cannot tell it may have.
+  const subscriptions = (await ports.registry.listSubscriptions()).filter(
+    (subscription) => subscription.status === SUBSCRIPTION_ACTIVE,
+  );
   const wanted = new Set(subscriptions.map((subscription) => subscription.ruleName));
   // RECONCILE_CONCURRENCY rules at once, so that the writes the embedded EventBridge answers each call after are
   // shared: one after another, 300 subscriptions held the start 34 to 35 s while the 48,000 deliveries the last run

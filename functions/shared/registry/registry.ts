@@ -64,6 +64,9 @@ export interface SubscriptionKey {
   readonly id: string;
 }
 
+/** The status under which a subscription has its rule and is delivered to. */
+export const SUBSCRIPTION_ACTIVE = 'active';
+
 export interface Subscription {
   readonly id: string;
   readonly type: string;
@@ -77,7 +80,12 @@ export interface Subscription {
   readonly departmentId: string;
   readonly systemId: string;
   readonly ruleName: string;
-  readonly status: 'active';
+  /**
+   * `active` is the only status this version writes. A later one may write others (a subscription awaiting its
+   * approval, say), and this version must still read them after a rollback: it lists them as they are, but neither
+   * routes events to them nor delivers to them (SUBSCRIPTION_ACTIVE).
+   */
+  readonly status: string;
   readonly createdAt: string;
 }
 

@@ -389,6 +389,31 @@ describe('deliverEvent', () => {
     expect(receiver.received).toEqual([]);
   });
 
+  // Design-fit review, 2026-12-06: a status a later version writes (awaiting approval, say) made the registry throw on
+  // every read of the subscription; now it is read, and this version, which cannot tell what it allows, delivers
+  // nothing and fails, so that the event waits in the dead-letter queue for a redrive.
+  it('delivers nothing to a subscription whose status it does not know, and fails so that the event is kept', async () => {
+    // Prepare: a subscription stored as a later version would store one awaiting approval
+    await test.registry.createSubscription(
+      subscription('sub-pending', 'housing', {
+        type: event.type,
+        endpoint: { url: `${receiver.baseUrl}/hook` },
+        status: 'pending',
+      }),
+      audit(),
+    );
+    // Act
+    const error = await caught(() =>
+      deliverEvent({ registry: test.registry, timeoutMs: 2_000 }, { subscriptionId: 'sub-pending', event }),
+    );
+    // Assess
+    expect(error).toBeInstanceOf(DeliveryFailedError);
+    expect(error.message).toBe(
+      'subscription sub-pending has status "pending", which this version does not deliver to (only "active")',
+    );
+    expect(receiver.received).toEqual([]);
+  });
+
   it.each([
     [
       'another major version than subscribed',

@@ -1027,6 +1027,51 @@ describe('reconcileRules', () => {
     expect(started).toBe(whenThrown.started);
   });
 
+  // Design-fit review, 2026-12-06: a status a later version wrote (awaiting approval, say) made the registry throw,
+  // so after a rollback the local start failed; read now, such a subscription must not be given a rule either.
+  it('gives a rule only to active subscriptions, and removes the rule of one whose status it does not know', async () => {
+    // Prepare: two subscriptions with their rules, then one set to a status a later version would write
+    const own = await freshRegistry();
+    const owner = (await onboard(own.registry, 'tax', ['filing'])).principals.filing!;
+    await registerContract({ registry: own.registry, validator, now: clockAt(NOW) }, owner, {
+      type: TYPE,
+      version: '1.0.0',
+      description: TYPE,
+      sharing: 'open',
+      schema,
+    });
+    const { ports, ruleNames } = await setUp({ registry: own.registry });
+    const active = await createSubscription(ports, owner, {
+      type: TYPE,
+      endpoint: { url: `${HOOK}/active` },
+    });
+    const pending = await createSubscription(ports, owner, {
+      type: TYPE,
+      endpoint: { url: `${HOOK}/pending` },
+    });
+    await own.documentClient.send(
+      new UpdateCommand({
+        TableName: own.tableName,
+        Key: { pk: `SUB#${pending.id}`, sk: 'SUB' },
+        UpdateExpression: 'SET #status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pending': 'pending' },
+      }),
+    );
+    // Act
+    const result = await reconcileRules(ports);
+    // Assess: the pending one is listed with its status, and has no rule
+    expect(result).toEqual({ rules: 1, removed: [pending.ruleName] });
+    expect(await ruleNames()).toEqual([active.ruleName]);
+    const listed = await listSubscriptions(ports, owner, undefined);
+    expect(listed.subscriptions.map((s) => [s.id, s.status]).sort()).toEqual(
+      [
+        [active.id, 'active'],
+        [pending.id, 'pending'],
+      ].sort(),
+    );
+  });
+
   it('re-creates missing rules, removes orphaned sharebus rules and leaves other rules alone', async () => {
     // Prepare
     const own = await freshRegistry();

@@ -496,6 +496,26 @@ describe('DynamoDbRegistry subscriptions', () => {
     expect(await registry.listAudit()).toEqual([entry]);
   });
 
+  // Design-fit review, 2026-12-06: any status but `active` threw on read, so a subscription a later version stores
+  // (awaiting approval, say) broke, after a rollback, every listing of its department and the local start.
+  it('reads a subscription whose status a later version wrote, by id and in the lists, with that status', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    await registry.createSubscription(subscription('s1', 'health'), audit());
+    await registry.createSubscription(subscription('s2', 'health', { status: 'pending' }), audit());
+    // Act
+    const byId = await registry.getSubscription('s2');
+    const all = await registry.listSubscriptions();
+    const page = await registry.listSubscriptions('health', { after: undefined, limit: 10 });
+    // Assess
+    expect(byId).toEqual(subscription('s2', 'health', { status: 'pending' }));
+    expect(all.map((s) => [s.id, s.status])).toEqual([
+      ['s1', 'active'],
+      ['s2', 'pending'],
+    ]);
+    expect(page.map((s) => s.status)).toEqual(['active', 'pending']);
+  });
+
   it('leaves filter out of a subscription stored without one', async () => {
     const { registry } = await freshRegistry();
     await registry.createSubscription(subscription('s1', 'health'), audit());
