@@ -26,6 +26,9 @@ export interface ApiThrottle {
 /** The API's throttle unless configured otherwise. */
 export const DEFAULT_API_THROTTLE: ApiThrottle = { rateLimit: 100, burstLimit: 200 };
 
+/** How long the bus's archive keeps events unless configured otherwise: the stack's default, and the local one's. */
+export const DEFAULT_ARCHIVE_RETENTION_DAYS = 30;
+
 /** Timeout of one webhook POST by the deliver function, unless configured otherwise. */
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
 /**
@@ -66,6 +69,18 @@ export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<FunctionName, number>> = 
   deliver: DEFAULT_WEBHOOK_TIMEOUT_SECONDS + DELIVER_TIMEOUT_MARGIN_SECONDS,
   // Two EventBridge calls a subscription, a few at a time, throttled by the control plane: thousands fit.
   retarget: 600,
+};
+
+/** Each function's Lambda memory, in MB: CDK deploys it, and the local invoker reports it (context.memoryLimitInMB). */
+export const FUNCTION_MEMORY_MB: Readonly<Record<FunctionName, number>> = {
+  authorizer: 512,
+  health: 256,
+  departments: 512,
+  contracts: 512,
+  publish: 512,
+  subscriptions: 512,
+  deliver: 512,
+  retarget: 256,
 };
 
 /**

@@ -32,6 +32,7 @@ import {
   DELIVER_RETRY_ATTEMPTS,
   DELIVER_TIMEOUT_MARGIN_SECONDS,
   DELIVERY_RETRY_BOUNDS,
+  FUNCTION_MEMORY_MB,
   FUNCTION_TIMEOUT_SECONDS,
   FUNCTIONS,
   type FunctionName,
@@ -221,7 +222,6 @@ export class SharebusStack extends Stack {
       },
       health: {
         description: 'Answers the liveness probe',
-        memorySize: 256,
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.health),
       },
       departments: {
@@ -264,7 +264,6 @@ export class SharebusStack extends Stack {
       },
       retarget: {
         description: 'Puts every subscription target again with the deployed delivery settings, at a deploy',
-        memorySize: 256,
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.retarget),
         // CloudFormation invokes it asynchronously and waits RETARGET_WAIT_SECONDS from then. A run may start no
         // later than it could still answer within that wait, and is never tried again (a retry would come after
@@ -289,6 +288,7 @@ export class SharebusStack extends Stack {
         projectRoot,
         description,
         environment: { ...commonEnvironment, ...environment },
+        memorySize: FUNCTION_MEMORY_MB[name],
         ...sizing,
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
         ...(deadLetters ? { deadLetterQueue: this.deliveryDlq } : {}),

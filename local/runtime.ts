@@ -22,6 +22,7 @@ import {
 import {
   type ApiThrottle,
   DEFAULT_API_THROTTLE,
+  DEFAULT_ARCHIVE_RETENTION_DAYS,
   DELIVER_RETRY_ATTEMPTS,
   DELIVERY_RETRY_BOUNDS,
   WEBHOOK_TIMEOUT_BOUNDS_MS,
@@ -376,7 +377,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       const bus = await eventBridgeClient
         .send(new CreateEventBusCommand({ Name: busName }))
         .then((created) => created.EventBusArn, exists);
-      // As the CDK stack does (SharebusEventBus): every event of the bus archived 30 days, for replays.
+      // As the CDK stack does (SharebusEventBus) by default: every event of the bus archived 30 days, for replays.
+      // Named after the bus here; the stack's archive has a name CloudFormation makes (its ArchiveArn output).
       await eventBridgeClient
         .send(
           new CreateArchiveCommand({
@@ -385,7 +387,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
             EventSourceArn: bus ?? `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${busName}`,
             Description: `Every event on the ${busName} bus, for replay`,
             EventPattern: JSON.stringify({ account: [ACCOUNT] }),
-            RetentionDays: 30,
+            RetentionDays: DEFAULT_ARCHIVE_RETENTION_DAYS,
           }),
         )
         .catch(exists);

@@ -3,6 +3,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type Archive, type CfnArchive, EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
+import { DEFAULT_ARCHIVE_RETENTION_DAYS } from '../../functions/routes.js';
 
 export interface SharebusEventBusProps {
   /**
@@ -13,7 +14,7 @@ export interface SharebusEventBusProps {
   readonly busName?: string;
   /**
    * How long the archive keeps events. Whole days, at least one.
-   * @default Duration.days(30)
+   * @default Duration.days(DEFAULT_ARCHIVE_RETENTION_DAYS), 30
    */
   readonly archiveRetention?: Duration;
 }
@@ -38,7 +39,7 @@ export class SharebusEventBus extends Construct {
         `busName '${this.busName}' is not a valid custom bus name: 1-256 of A-Z a-z 0-9 . _ -, and not 'default'`,
       );
     }
-    const retention = props.archiveRetention ?? Duration.days(30);
+    const retention = props.archiveRetention ?? Duration.days(DEFAULT_ARCHIVE_RETENTION_DAYS);
     const retentionDays = retention.toDays({ integral: false });
     if (!Number.isInteger(retentionDays) || retentionDays < 1) {
       throw new EventBusPropsError(

@@ -5,7 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { FUNCTIONS, type FunctionName, functionTimeoutMs } from '../../functions/routes.js';
+import {
+  FUNCTION_MEMORY_MB,
+  FUNCTIONS,
+  type FunctionName,
+  functionTimeoutMs,
+} from '../../functions/routes.js';
 import { ENV } from '../../functions/shared/config.js';
 import { invocationContext, localInvokeStore } from './invoke-store.js';
 
@@ -100,7 +105,7 @@ export function lambdaContext(name: FunctionName, timeoutMs = localTimeoutMs(nam
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: localFunctionArn(name, process.env.AWS_REGION ?? 'us-east-1', '000000000000'),
-    memoryLimitInMB: '256',
+    memoryLimitInMB: String(FUNCTION_MEMORY_MB[name]),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',

@@ -8,6 +8,7 @@ import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import {
+  FUNCTION_MEMORY_MB,
   FUNCTIONS,
   type FunctionName,
   functionTimeoutMs,
@@ -273,12 +274,13 @@ describe('SharebusStack', () => {
       expect(resource(functionId(name)).Properties.Timeout).toBe(functionTimeoutMs(name) / 1000);
     });
 
-    it('gives the health probe and retarget 256 MB and every other function 512 MB', () => {
+    it('gives the health probe and retarget 256 MB and every other function 512 MB, as the local invoker says', () => {
       // GIVEN
       const small: readonly FunctionName[] = ['health', 'retarget'];
       // THEN
       for (const name of FUNCTION_NAMES) {
         expect(resource(functionId(name)).Properties.MemorySize).toBe(small.includes(name) ? 256 : 512);
+        expect(resource(functionId(name)).Properties.MemorySize).toBe(FUNCTION_MEMORY_MB[name]);
       }
     });
 

@@ -1,6 +1,11 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { FUNCTION_TIMEOUT_SECONDS, FUNCTIONS, type FunctionName } from '../../../functions/routes.js';
+import {
+  FUNCTION_MEMORY_MB,
+  FUNCTION_TIMEOUT_SECONDS,
+  FUNCTIONS,
+  type FunctionName,
+} from '../../../functions/routes.js';
 import { ENV } from '../../../functions/shared/config.js';
 import { lambdaContextLogs, logger } from '../../../functions/shared/logger.js';
 import {
@@ -117,6 +122,19 @@ describe('local Lambda invoker: timeouts', () => {
     // Assess
     expect(remaining).toBeLessThanOrEqual(25_000);
     expect(remaining).toBeGreaterThan(24_000);
+  });
+
+  // Parity review, 2026-12-06: every function was told 256 MB, where CDK gives most 512 (Powertools logs it as
+  // function_memory_size, so local logs said otherwise than AWS's).
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])('tells %s the memory CDK gives it', async (name) => {
+    // Act
+    const memory = await invoke(
+      handlersOf(async (_event, context: Context) => context.memoryLimitInMB),
+      name,
+      {},
+    );
+    // Assess
+    expect(memory).toBe(String(FUNCTION_MEMORY_MB[name]));
   });
 
   it('counts remaining time from an overridden timeout too', async () => {
