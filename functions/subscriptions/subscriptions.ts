@@ -136,7 +136,12 @@ export function ruleNameFor(subscriptionId: string): string {
   return `${SUBSCRIPTION_RULE_PREFIX}${subscriptionId}`;
 }
 
-/** The rule's event pattern: the owner's source, the contract type, its major version, and the content filter over `data`. */
+/**
+ * The rule's event pattern: the owner's source, the contract type, its major version, and the content filter over
+ * `data`. Change it only with a migration of the rules made before: a local start puts every active subscription's
+ * rule again with it (reconcileRules), but a deploy puts targets alone (retarget), so in AWS existing rules keep
+ * the pattern they were made with (parity review, 2026-12-06).
+ */
 export function eventPatternFor(
   contract: Pick<ContractVersion, 'type' | 'ownerDepartment' | 'major'>,
   filter?: Record<string, unknown>,

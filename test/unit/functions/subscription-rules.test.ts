@@ -9,6 +9,8 @@ import {
 const TYPE = 'tax.company.registered';
 
 describe('eventPatternFor', () => {
+  // These pin the pattern every subscription's rule in AWS was made with: a deploy does not put rules again, so a
+  // change here needs a migration of the existing rules, not only new expectations (docs/deploy.md).
   it('matches the owner’s source, the type as detail-type and the major version’s dataschema prefix', () => {
     // Act
     const pattern = JSON.parse(eventPatternFor({ type: TYPE, ownerDepartment: 'tax', major: 1 }));
