@@ -323,15 +323,21 @@ describe('deliverEvent', () => {
     await new Promise<void>((resolve) => switching.listen(0, '127.0.0.1', () => resolve()));
     const url = `http://127.0.0.1:${(switching.address() as AddressInfo).port}/hook`;
     const ports = await subscribed('sub-switching', url, 1_000);
+    // The race's deadline is cleared when the delivery wins: left running, it held the event loop 5 s past the
+    // run and jest reported that it did not exit (seen running this file alone).
+    let deadline: NodeJS.Timeout | undefined;
     try {
       // Act
       const settled = await Promise.race([
         caught(() => deliverEvent(ports, { subscriptionId: 'sub-switching', event })),
-        new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 5_000)),
+        new Promise<'pending'>((resolve) => {
+          deadline = setTimeout(() => resolve('pending'), 5_000);
+        }),
       ]);
       // Assess
       expect(settled).toMatchObject({ name: 'DeliveryFailedError', status: 101 });
     } finally {
+      clearTimeout(deadline);
       await new Promise<void>((resolve) => switching.close(() => resolve()));
     }
   });
