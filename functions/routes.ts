@@ -140,12 +140,17 @@ export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | und
   retarget: { actions: ['dynamodb:Query'], index: true, indexOnly: true },
 };
 
-/** A function's timeout in milliseconds, the deliver function's for the webhook timeout it runs with. */
+/**
+ * A function's timeout in milliseconds, the deliver function's for the webhook timeout it runs with: whole seconds,
+ * as Lambda takes them (a webhook timeout of 1.5 s gives 22 s, which the local invoker enforced as 21.5; parity
+ * review, 2026-12-06).
+ */
 export function functionTimeoutMs(
   name: FunctionName,
   webhookTimeoutMs = DEFAULT_WEBHOOK_TIMEOUT_SECONDS * 1000,
 ): number {
-  if (name === 'deliver') return webhookTimeoutMs + DELIVER_TIMEOUT_MARGIN_SECONDS * 1000;
+  if (name === 'deliver')
+    return Math.ceil((webhookTimeoutMs + DELIVER_TIMEOUT_MARGIN_SECONDS * 1000) / 1000) * 1000;
   return FUNCTION_TIMEOUT_SECONDS[name] * 1000;
 }
 

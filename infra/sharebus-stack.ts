@@ -251,11 +251,9 @@ export class SharebusStack extends Stack {
       deliver: {
         description: 'POSTs an event to a subscriber webhook',
         environment: { [ENV.deliveryTimeoutMs]: String(webhookTimeout.toMilliseconds()) },
-        // Whole seconds, as Lambda takes them: a webhook timeout of 1.5 s made 21.5 s, which CDK refused to
+        // Whole seconds (functionTimeoutMs rounds up): a webhook timeout of 1.5 s made 21.5 s, which CDK refused to
         // synthesize (AWS review, 2026-12-05).
-        timeout: Duration.seconds(
-          Math.ceil(functionTimeoutMs('deliver', webhookTimeout.toMilliseconds()) / 1000),
-        ),
+        timeout: Duration.millis(functionTimeoutMs('deliver', webhookTimeout.toMilliseconds())),
         deadLetters: true,
         retryAttempts: DELIVER_RETRY_ATTEMPTS,
         ...(props.deliverConcurrency === undefined

@@ -137,6 +137,18 @@ describe('local Lambda invoker: timeouts', () => {
     expect(memory).toBe(String(FUNCTION_MEMORY_MB[name]));
   });
 
+  // Parity review, 2026-12-06: Lambda takes whole seconds, and CDK rounds the deliver function's up; the invoker
+  // enforced 21.5 s for a webhook timeout of 1.5 s where Lambda gives 22.
+  it("rounds the deliver function's timeout up to whole seconds, as deployed", async () => {
+    // Prepare
+    process.env[ENV.deliveryTimeoutMs] = '1500';
+    // Act
+    const remaining = await invoke(handlersOf(remainingTime), 'deliver', {});
+    // Assess
+    expect(remaining).toBeLessThanOrEqual(22_000);
+    expect(remaining).toBeGreaterThan(21_500);
+  });
+
   it('counts remaining time from an overridden timeout too', async () => {
     // Act
     const remaining = await invoke(handlersOf(remainingTime), 'publish', {}, { timeoutMs: 500 });
