@@ -243,6 +243,34 @@ describe('DynamoDbRegistry systems and API keys', () => {
     }
   });
 
+  // Design-fit review, 2026-12-06: every kind but `admin` was taken for a system of the department the item names,
+  // so a key of a kind a later version adds (a console user, an approver) had a system's rights after a rollback.
+  it('refuses a key of a kind it does not know, rather than taking it for a system', async () => {
+    // Prepare: an API key item as a later version might write one
+    const { registry, documentClient, tableName } = await freshRegistry();
+    await registry.createDepartment(department('tax'), audit());
+    await registry.createSystem(system('tax', 'filing'), keyHash('system-key'), audit());
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          pk: `APIKEY#${keyHash('approver-key')}`,
+          sk: 'APIKEY',
+          entity: 'apiKey',
+          kind: 'approver',
+          departmentId: 'tax',
+          systemId: 'filing',
+        },
+      }),
+    );
+    // Act
+    const approver = await registry.findPrincipalByKeyHash(keyHash('approver-key'));
+    const filing = await registry.findPrincipalByKeyHash(keyHash('system-key'));
+    // Assess
+    expect(approver).toBeUndefined();
+    expect(filing).toEqual({ kind: 'system', departmentId: 'tax', systemId: 'filing' });
+  });
+
   it('answers undefined for an unknown key hash', async () => {
     const { registry } = await freshRegistry();
     expect(await registry.findPrincipalByKeyHash(keyHash('nobody'))).toBeUndefined();
