@@ -110,10 +110,21 @@ export function lambdaContext(name: FunctionName, timeoutMs = localTimeoutMs(nam
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
+    done: () => retiredContextMethod('done'),
+    fail: () => retiredContextMethod('fail'),
+    succeed: () => retiredContextMethod('succeed'),
   };
+}
+
+/**
+ * The context's callback-era methods, which did nothing here, so a handler answering through one had its result
+ * dropped without a word: Node.js 24's Lambda runtime, the one deployed, takes async handlers alone (parity review,
+ * 2026-12-06).
+ */
+function retiredContextMethod(name: 'done' | 'fail' | 'succeed'): never {
+  throw new TypeError(
+    `context.${name}() is not for the deployed runtime (Node.js 24 Lambda takes async handlers alone): return the result or throw instead`,
+  );
 }
 
 export interface InvokeOptions {

@@ -158,6 +158,27 @@ describe('local Lambda invoker: timeouts', () => {
   });
 });
 
+describe('local Lambda invoker: the context', () => {
+  // Parity review, 2026-12-06: they did nothing, so a handler answering through one had its result dropped without a
+  // word, while the deployed runtime (Node.js 24) takes async handlers alone.
+  it.each(['done', 'fail', 'succeed'] as const)(
+    'fails a handler calling context.%s(), saying what to do instead',
+    async (method) => {
+      // Prepare
+      const calling: LocalHandler = async (_event, context: Context) => {
+        (context[method] as () => void)();
+        return 'returned';
+      };
+      // Act
+      const error = await rejection(invoke(handlersOf(calling), 'health', {}, { timeoutMs: 2_000 }));
+      // Assess
+      expect((error as Error).message).toBe(
+        `context.${method}() is not for the deployed runtime (Node.js 24 Lambda takes async handlers alone): return the result or throw instead`,
+      );
+    },
+  );
+});
+
 describe('local Lambda invoker: payloads cross as JSON, as in Lambda', () => {
   it('hands the handler a copy of the event as JSON would carry it, and the caller a copy of the result', async () => {
     // Prepare
