@@ -984,10 +984,8 @@ describe('listSubscriptions and deleteSubscription', () => {
 });
 
 describe('reconcileRules', () => {
-  // Diff review, 2026-12-05: with rules put 16 at once, a failure was thrown at once, and the others went on putting
-  // rules after the runtime's start had given up and stopped the bus.
-  it('throws the first failure only once the puts under way have ended, and starts none after it', async () => {
-    // Prepare: 40 subscriptions in a registry of their own; the bus fails the 4th put and counts those running.
+  /** A registry of the test's own, so that reconcile sees its subscriptions alone: tax's filing, with TYPE open. */
+  async function registryOfItsOwn() {
     const own = await freshRegistry();
     const owner = (await onboard(own.registry, 'tax', ['filing'])).principals.filing!;
     await registerContract({ registry: own.registry, validator, now: clockAt(NOW) }, owner, {
@@ -997,6 +995,14 @@ describe('reconcileRules', () => {
       sharing: 'open',
       schema,
     });
+    return { own, owner };
+  }
+
+  // Diff review, 2026-12-05: with rules put 16 at once, a failure was thrown at once, and the others went on putting
+  // rules after the runtime's start had given up and stopped the bus.
+  it('throws the first failure only once the puts under way have ended, and starts none after it', async () => {
+    // Prepare: 40 subscriptions in a registry of their own; the bus fails the 4th put and counts those running.
+    const { own, owner } = await registryOfItsOwn();
     const { busName, ports: plain } = await setUp({ registry: own.registry });
     for (let i = 0; i < 40; i++) {
       await createSubscription(plain, owner, { type: TYPE, endpoint: { url: `${HOOK}/${i}` } });
@@ -1031,15 +1037,7 @@ describe('reconcileRules', () => {
   // so after a rollback the local start failed; read now, such a subscription must not be given a rule either.
   it('gives a rule only to active subscriptions, and removes the rule of one whose status it does not know', async () => {
     // Prepare: two subscriptions with their rules, then one set to a status a later version would write
-    const own = await freshRegistry();
-    const owner = (await onboard(own.registry, 'tax', ['filing'])).principals.filing!;
-    await registerContract({ registry: own.registry, validator, now: clockAt(NOW) }, owner, {
-      type: TYPE,
-      version: '1.0.0',
-      description: TYPE,
-      sharing: 'open',
-      schema,
-    });
+    const { own, owner } = await registryOfItsOwn();
     const { ports, ruleNames } = await setUp({ registry: own.registry });
     const active = await createSubscription(ports, owner, {
       type: TYPE,
@@ -1074,16 +1072,7 @@ describe('reconcileRules', () => {
 
   it('re-creates missing rules, removes orphaned sharebus rules and leaves other rules alone', async () => {
     // Prepare
-    const own = await freshRegistry();
-    await onboard(own.registry, 'tax', ['filing']);
-    const ownFiling: Principal = { kind: 'system', departmentId: 'tax', systemId: 'filing' };
-    await registerContract({ registry: own.registry, validator, now: clockAt(NOW) }, ownFiling, {
-      type: TYPE,
-      version: '1.0.0',
-      description: TYPE,
-      sharing: 'open',
-      schema,
-    });
+    const { own, owner: ownFiling } = await registryOfItsOwn();
     const { busName, ports, ruleNames } = await setUp({ registry: own.registry });
     const kept = await createSubscription(ports, ownFiling, { type: TYPE, endpoint: { url: HOOK } });
     const lost = await createSubscription(ports, ownFiling, {
