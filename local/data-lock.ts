@@ -105,18 +105,21 @@ interface Holder {
  * The holder a lock file names, or undefined when it names none (not a lock we wrote). A lock from before hosts
  * were written names none: it is taken as this host's.
  */
-function holderOf(path: string): Holder | undefined {
+function holderOf(path: string): Holder | undefined | 'unreadable' {
   try {
-    const [pid = '', what = '', host = '', identity = ''] = readFileSync(path, 'utf8').split('\n');
+    const text = readFileSync(path, 'utf8');
+    const [pid = '', what = '', host = '', identity = ''] = text.split('\n');
     const parsed = Number(pid);
-    return Number.isSafeInteger(parsed) && parsed > 0
-      ? {
-          pid: parsed,
-          what: what || 'a process',
-          host: host || hostname(),
-          ...(identity ? { identity } : {}),
-        }
-      : undefined;
+    if (Number.isSafeInteger(parsed) && parsed > 0)
+      return {
+        pid: parsed,
+        what: what || 'a process',
+        host: host || hostname(),
+        ...(identity ? { identity } : {}),
+      };
+    // Text this version cannot read may be a later version's lock, whose process may be running: taken over, two
+    // servers would rewrite the same files (rollback review, 2026-12-06). Empty, it holds nothing.
+    return text.trim() === '' ? undefined : 'unreadable';
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -163,6 +166,11 @@ export function lockDataDir(dir: string, what: string): () => void {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotWrite(dir, error);
       }
       const holder = holderOf(path);
+      if (holder === 'unreadable') {
+        throw new DataDirInUseError(
+          `${dir} has a lock this version cannot read (another version's?): stop any sharebus using ${dir} first, then delete ${path}.`,
+        );
+      }
       if (holder !== undefined && holder.host !== hostname()) {
         throw new DataDirInUseError(
           `${dir} is in use by ${holder.what} (process ${holder.pid} on host ${holder.host}), which cannot be looked for from here: stop it first, or if it is no longer running, delete ${path}.`,

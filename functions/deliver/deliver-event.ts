@@ -4,10 +4,14 @@ import { z } from 'zod';
 import { DeliveredCloudEventSchema, majorPrefix } from '../../contracts/envelope.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import { internalHostReason } from '../shared/internal-address.js';
-import { type Registry, SUBSCRIPTION_ACTIVE } from '../shared/registry/registry.js';
+import { isDeliverable, type Registry, SUBSCRIPTION_ACTIVE } from '../shared/registry/registry.js';
 import { postWebhook, RefusedAddressError, type Resolve } from './webhook-post.js';
 
-export const DeliveryInputSchema = z.object({
+// Strict: a member a later version adds to the target's input (a projection, say) would be stripped and the event
+// delivered whole; refused, the invocation fails and the event waits in the dead-letter queue. Rules' targets are
+// put again in today's form at a deploy (retarget) and a local start (reconcile), so only input already in flight,
+// or dead-lettered by the later version and redriven, meets this.
+export const DeliveryInputSchema = z.strictObject({
   subscriptionId: z.string().min(1),
   event: DeliveredCloudEventSchema,
 });
@@ -79,6 +83,13 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
   if (subscription.status !== SUBSCRIPTION_ACTIVE) {
     throw new DeliveryFailedError(
       `subscription ${subscriptionId} has status ${JSON.stringify(subscription.status)}, which this version does not deliver to (only ${JSON.stringify(SUBSCRIPTION_ACTIVE)})`,
+    );
+  }
+  // The same for what a later version says a reader must know (a projection, a signature): delivered without it,
+  // the subscriber would get what it should not.
+  if (!isDeliverable(subscription)) {
+    throw new DeliveryFailedError(
+      `subscription ${subscriptionId} requires ${JSON.stringify(subscription.requires)}, which this version does not support`,
     );
   }
   // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query

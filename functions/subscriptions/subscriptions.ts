@@ -34,6 +34,7 @@ import {
 } from '../shared/page-token.js';
 import {
   type ContractVersion,
+  isDeliverable,
   type Principal,
   type Registry,
   RegistryDuplicateError,
@@ -506,9 +507,7 @@ export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' |
   // Only active subscriptions have a rule: one with a status a later version wrote (awaiting approval, say) must
   // not be given one by this version after a rollback, and the rule it may have is removed below, so that nothing
   // is routed to it that this version cannot tell it may have.
-  const subscriptions = (await ports.registry.listSubscriptions()).filter(
-    (subscription) => subscription.status === SUBSCRIPTION_ACTIVE,
-  );
+  const subscriptions = (await ports.registry.listSubscriptions()).filter(isDeliverable);
   const wanted = new Set(subscriptions.map((subscription) => subscription.ruleName));
   // RECONCILE_CONCURRENCY rules at once, so that the writes the embedded EventBridge answers each call after are
   // shared: one after another, 300 subscriptions held the start 34 to 35 s while the 48,000 deliveries the last run

@@ -407,6 +407,15 @@ async function start(
             });
           continue;
         }
+        // An origin of neither shape (a kind a later version adds): it was taken for a target's, named "target
+        // undefined of rule undefined" (rollback review, 2026-12-06). Kept in its queue, as any letter not redriven.
+        if (![origin.busName, origin.ruleName, origin.targetId].every((part) => typeof part === 'string')) {
+          failed.push({
+            id: message.messageId,
+            reason: 'its origin is of a kind this version does not know (a later version wrote it?)',
+          });
+          continue;
+        }
         const found = control.findTarget(origin.busName, origin.ruleName, origin.targetId);
         if (!found) {
           failed.push({

@@ -12,6 +12,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { VERSION_PART_MAX_DIGITS } from '../../../contracts/naming.js';
+import { logger } from '../logger.js';
 import {
   type AuditEntry,
   type ContractHead,
@@ -28,7 +29,7 @@ import {
   RegistryOwnershipError,
   RegistrySharingError,
   RegistryVersionConflictError,
-  type Sharing,
+  type StoredSharing,
   type Subscription,
   type SubscriptionKey,
   type SystemRecord,
@@ -167,11 +168,14 @@ export class DynamoDbRegistry extends Registry {
   }
 
   override async listDepartments(): Promise<Department[]> {
-    const items = await this.#queryAll({
-      IndexName: GSI1.indexName,
-      KeyConditionExpression: 'gsi1pk = :collection',
-      ExpressionAttributeValues: { ':collection': COLLECTION.departments },
-    });
+    const items = await this.#queryAll(
+      {
+        IndexName: GSI1.indexName,
+        KeyConditionExpression: 'gsi1pk = :collection',
+        ExpressionAttributeValues: { ':collection': COLLECTION.departments },
+      },
+      readable('department', toDepartment),
+    );
     return items.map(toDepartment);
   }
 
@@ -227,10 +231,13 @@ export class DynamoDbRegistry extends Registry {
 
   override async listSystems(departmentId: string): Promise<SystemRecord[]> {
     if (!isKeyPart(departmentId)) return [];
-    const items = await this.#queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.department(departmentId).pk, ':prefix': 'SYSTEM#' },
-    });
+    const items = await this.#queryAll(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.department(departmentId).pk, ':prefix': 'SYSTEM#' },
+      },
+      readable('system', toSystem),
+    );
     return items.map(toSystem);
   }
 
@@ -479,8 +486,11 @@ export class DynamoDbRegistry extends Registry {
         CONTRACT_HEAD_ATTRIBUTES.map((name, i) => [`#h${i}`, name]),
       ),
     };
+    const keep = readable('contract', toContractHead);
     const items =
-      page === undefined ? await this.#queryAll(heads) : await this.#queryUpTo(heads, page.limit, undefined);
+      page === undefined
+        ? await this.#queryAll(heads, keep)
+        : await this.#queryUpTo(heads, page.limit, undefined, keep);
     return items.map(toContractHead);
   }
 
@@ -564,7 +574,8 @@ export class DynamoDbRegistry extends Registry {
         ...(departmentId === undefined ? {} : { ':prefix': `${departmentId}#` }),
       },
     };
-    if (page === undefined) return (await this.#queryAll(input)).map(toSubscription);
+    const keep = readable('subscription', toSubscription);
+    if (page === undefined) return (await this.#queryAll(input, keep)).map(toSubscription);
     const after = page.after;
     // A key DynamoDB would refuse (too long, or outside the department's part of the index) has nothing after it
     // that this listing holds.
@@ -584,7 +595,7 @@ export class DynamoDbRegistry extends Registry {
             gsi1pk: COLLECTION.subscriptions,
             gsi1sk: `${after.departmentId}#${after.id}`,
           };
-    return (await this.#queryUpTo(input, page.limit, startKey)).map(toSubscription);
+    return (await this.#queryUpTo(input, page.limit, startKey, keep)).map(toSubscription);
   }
 
   override async deleteSubscription(subscription: Subscription, audit: AuditEntry): Promise<boolean> {
@@ -776,23 +787,34 @@ export class DynamoDbRegistry extends Registry {
     return result.Item;
   }
 
-  /** At most `limit` items of a Query, after the key `from` if given: one page of a listing. */
+  /**
+   * At most `limit` items of a Query that `keep` keeps, after the key `from` if given: one page of a listing. Items it
+   * leaves out do not count, so a page is short only at the end of the listing (the use cases take a short page for
+   * the end).
+   */
   async #queryUpTo(
     input: Omit<QueryCommandInput, 'TableName'>,
     limit: number,
     from: Record<string, unknown> | undefined,
+    keep: (item: Item) => boolean = () => true,
   ): Promise<Item[]> {
     const items: Item[] = [];
     for await (const got of this.#pages(input, () => limit - items.length, from)) {
-      items.push(...got);
-      if (items.length >= limit) break;
+      for (const item of got) {
+        if (!keep(item)) continue;
+        items.push(item);
+        if (items.length >= limit) return items;
+      }
     }
     return items;
   }
 
-  async #queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+  async #queryAll(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    keep: (item: Item) => boolean = () => true,
+  ): Promise<Item[]> {
     const items: Item[] = [];
-    for await (const page of this.#pages(input)) items.push(...page);
+    for await (const page of this.#pages(input)) for (const item of page) if (keep(item)) items.push(item);
     return items;
   }
 
@@ -951,13 +973,12 @@ function toSystem(item: Item): SystemRecord {
   };
 }
 
-const SHARING: readonly Sharing[] = ['open', 'conditional', 'restricted'];
-
 /** The attributes toContractHead reads, for listings to read no more. */
 const CONTRACT_HEAD_ATTRIBUTES = [
-  // the keys too, for RegistryItemError to name a bad item
+  // the keys too, for RegistryItemError to name a bad item, and the entity, to leave out another kind's
   'pk',
   'sk',
+  'entity',
   'type',
   'version',
   'major',
@@ -969,15 +990,15 @@ const CONTRACT_HEAD_ATTRIBUTES = [
 ] as const;
 
 function toContractHead(item: Item): ContractHead {
-  const sharing = str(item, 'sharing');
-  if (!SHARING.includes(sharing as Sharing))
-    throw new RegistryItemError(`item ${describe(item)} has sharing ${sharing}`);
+  // Any level is read as stored: a later version's threw here, and took the whole catalogue, the type's publishes
+  // and (with a subscription to it) the local start down after a rollback. Decisions ask for `open` alone.
+  const sharing: StoredSharing = str(item, 'sharing');
   return {
     type: str(item, 'type'),
     version: str(item, 'version'),
     major: num(item, 'major'),
     description: str(item, 'description'),
-    sharing: sharing as Sharing,
+    sharing,
     ownerDepartment: str(item, 'ownerDepartment'),
     createdBy: str(item, 'createdBy'),
     createdAt: str(item, 'createdAt'),
@@ -1009,6 +1030,38 @@ function toSubscription(item: Item): Subscription {
     ruleName: str(item, 'ruleName'),
     status,
     createdAt: str(item, 'createdAt'),
+    ...requirements(item),
+  };
+}
+
+/**
+ * The item's `requires` (a list or a string set of names): what a later version says a reader must know to route or
+ * deliver to it. Anything else there (a map, say) is read as one requirement this version cannot meet.
+ */
+function requirements(item: Item): { requires?: string[] } {
+  const value = item.requires;
+  if (value === undefined) return {};
+  const names = value instanceof Set ? [...value] : Array.isArray(value) ? value : [value];
+  return { requires: names.map((name) => (typeof name === 'string' ? name : JSON.stringify(name))) };
+}
+
+/**
+ * Whether a listing keeps `item`: an item of another entity in the same collection (a kind a later version adds) is
+ * not this listing's, and one this version cannot read (a field a later version stopped writing) is left out with a
+ * warning, rather than failing the whole listing (and, for subscriptions, the local start's reconcile). A subscription
+ * left out gets no rule; delivering to it still fails (getSubscription throws), so its events wait in the DLQ.
+ */
+function readable(entity: string, read: (item: Item) => unknown): (item: Item) => boolean {
+  return (item) => {
+    if (item.entity !== entity) return false;
+    try {
+      read(item);
+      return true;
+    } catch (error) {
+      if (!(error instanceof RegistryItemError)) throw error;
+      logger.warn('left out of a listing an item this version cannot read', { error: error.message });
+      return false;
+    }
   };
 }
 

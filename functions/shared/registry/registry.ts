@@ -4,6 +4,13 @@ import { isDeepStrictEqual } from 'node:util';
 
 export type Sharing = 'open' | 'conditional' | 'restricted';
 
+/**
+ * A contract version's sharing as stored: one of Sharing whenever this version writes it, but a level a later version
+ * adds is read as it is (after a rollback it broke the whole catalogue). Every decision asks for `open` alone, so an
+ * unknown level is treated as the strictest.
+ */
+export type StoredSharing = Sharing | (string & {});
+
 /** Who is calling, as resolved from an API key. */
 export type Principal =
   | { readonly kind: 'admin' }
@@ -30,7 +37,7 @@ export interface ContractVersion {
   readonly version: string;
   readonly major: number;
   readonly description: string;
-  readonly sharing: Sharing;
+  readonly sharing: StoredSharing;
   /** JSON Schema (draft 2020-12 or 07) of the event's `data`. */
   readonly schema: Record<string, unknown>;
   readonly ownerDepartment: string;
@@ -87,6 +94,17 @@ export interface Subscription {
    */
   readonly status: string;
   readonly createdAt: string;
+  /**
+   * What a later version says a reader must know to route or deliver to this subscription (the item's `requires`:
+   * field-level projection, webhook signing...). This version knows none, so a subscription with any is neither
+   * routed nor delivered to (isDeliverable): ignored, a projection would be delivered whole after a rollback.
+   */
+  readonly requires?: readonly string[];
+}
+
+/** Whether this version may route events to `subscription` and deliver them: active, and requiring nothing it lacks. */
+export function isDeliverable(subscription: Subscription): boolean {
+  return subscription.status === SUBSCRIPTION_ACTIVE && (subscription.requires ?? []).length === 0;
 }
 
 /** An audit record, written in the same transaction as the change it records. */
