@@ -102,8 +102,9 @@ interface Holder {
 }
 
 /**
- * The holder a lock file names, or undefined when it names none (not a lock we wrote). A lock from before hosts
- * were written names none: it is taken as this host's.
+ * The holder a lock file names, undefined when there is none (an empty file), or `unreadable` for text that is not a
+ * lock this version writes (another version's, perhaps). A lock from before hosts were written names no host: it is
+ * taken as this host's.
  */
 function holderOf(path: string): Holder | undefined | 'unreadable' {
   try {
@@ -182,7 +183,7 @@ export function lockDataDir(dir: string, what: string): () => void {
           `${dir} is in use by ${holder.what} (process ${holder.pid}): stop it first, or give this ${what} another state directory${ours ? '' : `; if no such process runs, delete ${path}`}.`,
         );
       }
-      // Left by a process that is gone (or not a lock at all): moved aside, then ours linked in its place. Two
+      // Left by a process that is gone (or empty): moved aside, then ours linked in its place. Two
       // processes taking over the same stale lock at once is the one race left; a second attempt settles most.
       if (attempt > 1) throw new DataDirInUseError(`${dir}: could not take over the stale lock ${path}.`);
       try {

@@ -47,15 +47,19 @@ afterAll(async () => {
 
 describe('subscription items a later version writes', () => {
   it('delivers nothing to a subscription requiring what it lacks (a projection), and gives it no rule', async () => {
-    // Prepare
-    await test.registry.createSubscription(
+    // Prepare: the contract too, in a registry of its own, so that reconcile could put the rule (it threw before, and
+    // the catch made the rule's absence prove nothing)
+    const own = await freshRegistry();
+    await own.registry.createDepartment(department('tax'), audit());
+    await own.registry.putContractVersion(contract(event.type, '1.0.0'), audit());
+    await own.registry.createSubscription(
       subscription('sub-proj', 'housing', { type: event.type, endpoint: { url: `${baseUrl}/hook` } }),
       audit(),
     );
     // As the projection version might store it: only companyId may leave the bus for this subscriber.
-    await test.documentClient.send(
+    await own.documentClient.send(
       new UpdateCommand({
-        TableName: test.tableName,
+        TableName: own.tableName,
         Key: { pk: 'SUB#sub-proj', sk: 'SUB' },
         UpdateExpression: 'SET projectionJson = :p, #requires = :r',
         ExpressionAttributeNames: { '#requires': 'requires' },
@@ -67,14 +71,14 @@ describe('subscription items a later version writes', () => {
     );
     // Act
     const error = await caught(() =>
-      deliverEvent({ registry: test.registry, timeoutMs: 2_000 }, { subscriptionId: 'sub-proj', event }),
+      deliverEvent({ registry: own.registry, timeoutMs: 2_000 }, { subscriptionId: 'sub-proj', event }),
     );
     const bus = new RecordingBus();
     await reconcileRules({
-      registry: test.registry,
+      registry: own.registry,
       bus,
-      contracts: new ContractResolver(test.registry),
-    }).catch(() => undefined);
+      contracts: new ContractResolver(own.registry),
+    });
     // Assess
     expect(error).toBeInstanceOf(DeliveryFailedError);
     expect(error.message).toBe(
