@@ -168,7 +168,7 @@ export class DynamoDbRegistry extends Registry {
   }
 
   override async listDepartments(): Promise<Department[]> {
-    const items = await this.#queryAll(
+    return this.#queryAll(
       {
         IndexName: GSI1.indexName,
         KeyConditionExpression: 'gsi1pk = :collection',
@@ -176,7 +176,6 @@ export class DynamoDbRegistry extends Registry {
       },
       readable('department', toDepartment),
     );
-    return items.map(toDepartment);
   }
 
   override async createSystem(system: SystemRecord, apiKeyHash: string, audit: AuditEntry): Promise<void> {
@@ -231,14 +230,13 @@ export class DynamoDbRegistry extends Registry {
 
   override async listSystems(departmentId: string): Promise<SystemRecord[]> {
     if (!isKeyPart(departmentId)) return [];
-    const items = await this.#queryAll(
+    return this.#queryAll(
       {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': keys.department(departmentId).pk, ':prefix': 'SYSTEM#' },
       },
       readable('system', toSystem),
     );
-    return items.map(toSystem);
   }
 
   /**
@@ -451,12 +449,12 @@ export class DynamoDbRegistry extends Registry {
     page?: { readonly after: string | undefined; readonly limit: number },
   ): Promise<ContractVersion[]> {
     if (!isKeyPart(type)) return [];
-    if (page === undefined) return (await this.#queryAll(versionsOf(type))).map(toContract);
+    if (page === undefined) return this.#queryAll(versionsOf(type), toContract);
     const startKey =
       page.after === undefined
         ? undefined
         : keys.contract(type, sortableVersion(page.after, 'after').sortable);
-    return (await this.#queryUpTo(versionsOf(type), page.limit, startKey)).map(toContract);
+    return this.#queryUpTo(versionsOf(type), page.limit, startKey, toContract);
   }
 
   override async listContracts(page?: {
@@ -486,12 +484,10 @@ export class DynamoDbRegistry extends Registry {
         CONTRACT_HEAD_ATTRIBUTES.map((name, i) => [`#h${i}`, name]),
       ),
     };
-    const keep = readable('contract', toContractHead);
-    const items =
-      page === undefined
-        ? await this.#queryAll(heads, keep)
-        : await this.#queryUpTo(heads, page.limit, undefined, keep);
-    return items.map(toContractHead);
+    const read = readable('contract', toContractHead);
+    return page === undefined
+      ? this.#queryAll(heads, read)
+      : this.#queryUpTo(heads, page.limit, undefined, read);
   }
 
   override async createSubscription(subscription: Subscription, audit: AuditEntry): Promise<void> {
@@ -574,8 +570,8 @@ export class DynamoDbRegistry extends Registry {
         ...(departmentId === undefined ? {} : { ':prefix': `${departmentId}#` }),
       },
     };
-    const keep = readable('subscription', toSubscription);
-    if (page === undefined) return (await this.#queryAll(input, keep)).map(toSubscription);
+    const read = readable('subscription', toSubscription);
+    if (page === undefined) return this.#queryAll(input, read);
     const after = page.after;
     // A key DynamoDB would refuse (too long, or outside the department's part of the index) has nothing after it
     // that this listing holds.
@@ -595,7 +591,7 @@ export class DynamoDbRegistry extends Registry {
             gsi1pk: COLLECTION.subscriptions,
             gsi1sk: `${after.departmentId}#${after.id}`,
           };
-    return (await this.#queryUpTo(input, page.limit, startKey, keep)).map(toSubscription);
+    return this.#queryUpTo(input, page.limit, startKey, read);
   }
 
   override async deleteSubscription(subscription: Subscription, audit: AuditEntry): Promise<boolean> {
@@ -788,36 +784,43 @@ export class DynamoDbRegistry extends Registry {
   }
 
   /**
-   * At most `limit` items of a Query that `keep` keeps, after the key `from` if given: one page of a listing. Items it
-   * leaves out do not count, so a page is short only at the end of the listing (the use cases take a short page for
-   * the end).
+   * At most `limit` records that `read` makes of a Query's items, after the key `from` if given: one page of a
+   * listing. Items it leaves out do not count, so a page is short only at the end of the listing (the use cases take
+   * a short page for the end).
    */
-  async #queryUpTo(
+  async #queryUpTo<T>(
     input: Omit<QueryCommandInput, 'TableName'>,
     limit: number,
     from: Record<string, unknown> | undefined,
-    keep: Keep = () => true,
-  ): Promise<Item[]> {
-    const items: Item[] = [];
+    read: Reader<T>,
+  ): Promise<T[]> {
+    const records: T[] = [];
     // Each Query asks for a whole page, not only the items still missing: with items left out, a Limit of what is
     // missing read the rest one item a Query (200 items of another entity after 99 subscriptions: 200 Queries).
     // What a page reads past the limit is dropped; the next page starts after the last item kept.
     pages: for await (const got of this.#pages(input, () => limit, from)) {
       for (const item of got) {
-        if (!keep(item)) continue;
-        items.push(item);
-        if (items.length >= limit) break pages;
+        const record = read(item);
+        if (record === undefined) continue;
+        records.push(record);
+        if (records.length >= limit) break pages;
       }
     }
-    keep.report?.();
-    return items;
+    read.report?.();
+    return records;
   }
 
-  async #queryAll(input: Omit<QueryCommandInput, 'TableName'>, keep: Keep = () => true): Promise<Item[]> {
-    const items: Item[] = [];
-    for await (const page of this.#pages(input)) for (const item of page) if (keep(item)) items.push(item);
-    keep.report?.();
-    return items;
+  /** Every record that `read` makes of a Query's items. */
+  async #queryAll<T>(input: Omit<QueryCommandInput, 'TableName'>, read: Reader<T>): Promise<T[]> {
+    const records: T[] = [];
+    for await (const page of this.#pages(input)) {
+      for (const item of page) {
+        const record = read(item);
+        if (record !== undefined) records.push(record);
+      }
+    }
+    read.report?.();
+    return records;
   }
 
   /**
@@ -1055,24 +1058,24 @@ function requirements(item: Item): { requires?: string[] } {
 }
 
 /**
- * Whether a listing keeps `item`: an item of another entity in the same collection (a kind a later version adds) is
- * not this listing's, and one this version cannot read (a field a later version stopped writing) is left out with a
- * warning, rather than failing the whole listing (and, for subscriptions, the local start's reconcile). A subscription
- * left out gets no rule; delivering to it still fails (getSubscription throws), so its events wait in the DLQ.
+ * `read` for a listing, which leaves out (undefined) an item of another entity in the same collection (a kind a later
+ * version adds), as not this listing's, and one this version cannot read (a field a later version stopped writing),
+ * with a warning, rather than failing the whole listing (and, for subscriptions, the local start's reconcile). A
+ * subscription left out gets no rule; delivering to it still fails (getSubscription throws), so its events wait in
+ * the DLQ.
  */
-function readable(entity: string, read: (item: Item) => unknown): Keep {
+function readable<T>(entity: string, read: (item: Item) => T): Reader<T> {
   let unreadable = 0;
   let first = '';
-  const keep = (item: Item): boolean => {
-    if (item.entity !== entity) return false;
+  const leniently = (item: Item): T | undefined => {
+    if (item.entity !== entity) return undefined;
     try {
-      read(item);
-      return true;
+      return read(item);
     } catch (error) {
       if (!(error instanceof RegistryItemError)) throw error;
       unreadable++;
       first ||= error.message;
-      return false;
+      return undefined;
     }
   };
   // One line a listing, not one an item: a client polling a listing would otherwise log as many lines as items.
@@ -1081,11 +1084,14 @@ function readable(entity: string, read: (item: Item) => unknown): Keep {
       logger.warn('left out of a listing items this version cannot read', { count: unreadable, first });
     }
   };
-  return Object.assign(keep, { report });
+  return Object.assign(leniently, { report });
 }
 
-/** Which items a Query's listing keeps; `report` is called once it is done. */
-type Keep = ((item: Item) => boolean) & { readonly report?: () => void };
+/**
+ * What a listing makes of each item a Query reads, undefined for one it leaves out; `report`, if any, is called once
+ * the listing is done.
+ */
+type Reader<T> = ((item: Item) => T | undefined) & { readonly report?: () => void };
 
 function toPrincipal(value: unknown): Principal {
   if (typeof value !== 'object' || value === null)
