@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DeliveredCloudEventSchema, majorPrefix } from '../../contracts/envelope.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import { internalHostReason } from '../shared/internal-address.js';
-import { isDeliverable, type Registry, SUBSCRIPTION_ACTIVE } from '../shared/registry/registry.js';
+import { type Registry, whyUndeliverable } from '../shared/registry/registry.js';
 import { postWebhook, RefusedAddressError, type Resolve } from './webhook-post.js';
 
 // Strict: a member a later version adds to the target's input (a projection, say) would be stripped and the event
@@ -77,20 +77,13 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
       dataschema: event.dataschema,
     };
   }
-  // A status a later version wrote (awaiting approval, say), met after a rollback: this version cannot tell whether
-  // the subscriber may have the event yet, so it delivers nothing, and the failure keeps the event in the
-  // dead-letter queue for a redrive once that version is back, rather than dropping it.
-  if (subscription.status !== SUBSCRIPTION_ACTIVE) {
-    throw new DeliveryFailedError(
-      `subscription ${subscriptionId} has status ${JSON.stringify(subscription.status)}, which this version does not deliver to (only ${JSON.stringify(SUBSCRIPTION_ACTIVE)})`,
-    );
-  }
-  // The same for what a later version says a reader must know (a projection, a signature): delivered without it,
-  // the subscriber would get what it should not.
-  if (!isDeliverable(subscription)) {
-    throw new DeliveryFailedError(
-      `subscription ${subscriptionId} requires ${JSON.stringify(subscription.requires)}, which this version does not support`,
-    );
+  // A status a later version wrote (awaiting approval, say), or what it says a reader must know (a projection, a
+  // signature), met after a rollback: this version cannot tell what the subscriber may have, so it delivers nothing,
+  // and the failure keeps the event in the dead-letter queue for a redrive once that version is back, rather than
+  // dropping it.
+  const undeliverable = whyUndeliverable(subscription);
+  if (undeliverable !== undefined) {
+    throw new DeliveryFailedError(`subscription ${subscriptionId} ${undeliverable}`);
   }
   // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query
   // often carry its secret (`/hook?token=...`, `/services/T000/B000/XXXX`).

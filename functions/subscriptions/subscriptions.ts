@@ -499,14 +499,15 @@ function busBusyProblem(error: unknown, change: 'made' | 'deleted'): unknown {
 const RECONCILE_CONCURRENCY = 16;
 
 /**
- * Makes the bus's sharebus rules match the registry: every active subscription has its rule (re-created as
- * stored), and rules with our prefix but no active subscription are removed. The local runtime runs it at every start: its
- * EventBridge keeps its rules on disk, but a stop between a rule's change and the registry's leaves them apart.
+ * Makes the bus's sharebus rules match the registry: every subscription this version may deliver to (isDeliverable)
+ * has its rule (re-created as stored), and rules with our prefix but no such subscription are removed. The local
+ * runtime runs it at every start: its EventBridge keeps its rules on disk, but a stop between a rule's change and the
+ * registry's leaves them apart.
  */
 export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' | 'bus' | 'contracts'>) {
-  // Only active subscriptions have a rule: one with a status a later version wrote (awaiting approval, say) must
-  // not be given one by this version after a rollback, and the rule it may have is removed below, so that nothing
-  // is routed to it that this version cannot tell it may have.
+  // Only subscriptions this version may deliver to have a rule: one with a status a later version wrote (awaiting
+  // approval, say), or requiring what this version lacks, must not be given one after a rollback, and the rule it may
+  // have is removed below, so that nothing is routed to it that this version cannot tell it may have.
   const subscriptions = (await ports.registry.listSubscriptions()).filter(isDeliverable);
   const wanted = new Set(subscriptions.map((subscription) => subscription.ruleName));
   // RECONCILE_CONCURRENCY rules at once, so that the writes the embedded EventBridge answers each call after are

@@ -97,15 +97,28 @@ export interface Subscription {
   /**
    * What a later version says a reader must know to route or deliver to this subscription (the item's `requires`:
    * field-level projection, webhook signing...). This version knows none, so a subscription with any is neither
-   * routed nor delivered to (isDeliverable): ignored, a projection would be delivered whole after a rollback.
+   * routed nor delivered to (whyUndeliverable): ignored, a projection would be delivered whole after a rollback.
    */
   readonly requires?: readonly string[];
 }
 
-/** Whether this version may route events to `subscription` and deliver them: active, and requiring nothing it lacks. */
-export function isDeliverable(subscription: Subscription): boolean {
-  return subscription.status === SUBSCRIPTION_ACTIVE && (subscription.requires ?? []).length === 0;
+/**
+ * Why this version may not route events to `subscription` nor deliver them, or undefined when it may: active, and
+ * requiring nothing it lacks. Said to follow the subscription's id.
+ */
+export function whyUndeliverable(subscription: Subscription): string | undefined {
+  if (subscription.status !== SUBSCRIPTION_ACTIVE) {
+    return `has status ${JSON.stringify(subscription.status)}, which this version does not deliver to (only ${JSON.stringify(SUBSCRIPTION_ACTIVE)})`;
+  }
+  if (subscription.requires !== undefined && subscription.requires.length > 0) {
+    return `requires ${JSON.stringify(subscription.requires)}, which this version does not support`;
+  }
+  return undefined;
 }
+
+/** Whether this version may route events to `subscription` and deliver them (see whyUndeliverable). */
+export const isDeliverable = (subscription: Subscription): boolean =>
+  whyUndeliverable(subscription) === undefined;
 
 /** An audit record, written in the same transaction as the change it records. */
 export interface AuditEntry {
