@@ -37,6 +37,12 @@ export interface FunctionOrigin {
 export const isFunctionOrigin = (origin: DeadLetterOrigin): origin is FunctionOrigin =>
   typeof (origin as Partial<FunctionOrigin>).functionArn === 'string';
 
+/** Whether `origin` names the target it came from: not so for a kind of origin a later version adds. */
+export const isTargetOrigin = (origin: DeadLetterOrigin): origin is TargetOrigin => {
+  const { busName, ruleName, targetId } = origin as Partial<TargetOrigin>;
+  return typeof busName === 'string' && typeof ruleName === 'string' && typeof targetId === 'string';
+};
+
 export interface QueueMessage {
   readonly messageId: string;
   readonly queueArn: string;

@@ -18,7 +18,13 @@ import {
 import { EventBridgeApiError } from './errors.js';
 import { AsyncInvocations, type AsyncInvokeConfig } from './lambda-async.js';
 import { CoalescingWriter, DEFAULT_LINGER_MS, MAX_TIMER_MS } from './persistence.js';
-import { isFunctionOrigin, type QueueMessage, QueueStore, type TargetOrigin } from './queue-store.js';
+import {
+  isFunctionOrigin,
+  isTargetOrigin,
+  type QueueMessage,
+  QueueStore,
+  type TargetOrigin,
+} from './queue-store.js';
 import { type JsonObject, page, parseBody } from './request.js';
 import { RetryJournal } from './retry-journal.js';
 import { Scheduler } from './schedule.js';
@@ -409,7 +415,7 @@ async function start(
         }
         // An origin of neither shape (a kind a later version adds): it was taken for a target's, named "target
         // undefined of rule undefined" (rollback review, 2026-12-06). Kept in its queue, as any letter not redriven.
-        if (![origin.busName, origin.ruleName, origin.targetId].every((part) => typeof part === 'string')) {
+        if (!isTargetOrigin(origin)) {
           failed.push({
             id: message.messageId,
             reason: 'its origin is of a kind this version does not know (a later version wrote it?)',
