@@ -37,7 +37,12 @@ import { SchemaValidator } from '../functions/shared/schema-validator.js';
 import { reconcileRules } from '../functions/subscriptions/subscriptions.js';
 import { cannotBeWritten, DataDirUnusableError, diskIsFull, lockDataDir, openToOthers } from './data-lock.js';
 import { type DemoKeys, seedDemo } from './demo.js';
-import { type DynamoDbLocal, DynamoDbLocalStartError, startDynamoDbLocal } from './dynamodb/launcher.js';
+import {
+  type DynamoDbLocal,
+  DynamoDbLocalPortTakenError,
+  DynamoDbLocalStartError,
+  startDynamoDbLocal,
+} from './dynamodb/launcher.js';
 import { DeliveryFailureError } from './eventbridge/delivery.js';
 import { NAME_PATTERN } from './eventbridge/request.js';
 import { type EmbeddedEventBridge, REFUSED_UNWRITABLE, startEventBridge } from './eventbridge/server.js';
@@ -482,8 +487,35 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       const refused = refusedByDisk(dataDir, error, dynamoDbStarted?.databaseComplaint());
       if (refused) throw refused;
     }
-    throw error;
+    throw takenMeanwhile(error, host, ports.dynamoDb, variables) ?? error;
   }
+}
+
+/**
+ * A PortInUseError naming the variable to change, when `error` is a server's failure to listen on a port it was
+ * given: seen free before anything started, a port can still be taken in the seconds before its server listens
+ * (by another sharebus starting at the same moment, say). Before, the start printed Node's EADDRINUSE stack, or
+ * DynamoDB Local's whole log and Java's.
+ */
+function takenMeanwhile(
+  error: unknown,
+  host: string,
+  dynamoDbPort: number,
+  variables: ReadonlyArray<readonly [number, string]>,
+): PortInUseError | undefined {
+  const listen = error as (NodeJS.ErrnoException & { port?: number }) | undefined;
+  const port =
+    error instanceof DynamoDbLocalPortTakenError
+      ? dynamoDbPort
+      : listen?.code === 'EADDRINUSE'
+        ? listen.port
+        : undefined;
+  const variable = variables.find(([given]) => given !== 0 && given === port)?.[1];
+  if (variable === undefined) return undefined;
+  return new PortInUseError(
+    `port ${port} on ${host} was taken while sharebus was starting (another sharebus starting at the same time?): stop what holds it, or set ${variable} to another port (0 picks a free one).`,
+    { cause: error },
+  );
 }
 
 /** The outermost of `dir` and its parents that does not exist yet, or undefined when `dir` exists. */

@@ -27,6 +27,11 @@ export class DynamoDbLocalStartError extends Error {
   override name = 'DynamoDbLocalStartError';
 }
 
+/** The port DynamoDB Local was to listen on is held by another process (taken after it was seen free, say). */
+export class DynamoDbLocalPortTakenError extends DynamoDbLocalStartError {
+  override name = 'DynamoDbLocalPortTakenError';
+}
+
 export interface DynamoDbLocalOptions {
   /** 0 or omitted: a free port (DynamoDB Local itself refuses `-port 0`). */
   readonly port?: number;
@@ -232,7 +237,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // Any HTTP answer on the port counts as DynamoDB Local up (below): a port another server holds would pass for
   // it, and this runtime would then read and write that server's database.
   if (options.port && !(await portIsFree(host, options.port))) {
-    throw new DynamoDbLocalStartError(
+    throw new DynamoDbLocalPortTakenError(
       `port ${options.port} on ${host} is in use: DynamoDB Local cannot listen there.`,
     );
   }
@@ -385,6 +390,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       // Its own words when it ended or could not listen; else (the deadline) what it printed, said before end()
       const said = exited !== undefined || /Failed to bind/.test(output);
       await end();
+      // Java's words of a port already bound (its own jar's "Failed to bind", or the binder's BindException)
+      if (/BindException|Address already in use/.test(output)) {
+        throw new DynamoDbLocalPortTakenError((error as Error).message, { cause: error });
+      }
       if (said) throw error;
       throw new DynamoDbLocalStartError(`${(error as Error).message}: ${output}`);
     }
@@ -414,8 +423,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     try {
       return await launch(options.port || (await freePort(host)));
     } catch (error) {
-      const taken = /BindException|Address already in use/.test((error as Error).message);
-      if (options.port || !taken || attempt === 3) throw error;
+      if (options.port || !(error instanceof DynamoDbLocalPortTakenError) || attempt === 3) throw error;
     }
   }
 }
