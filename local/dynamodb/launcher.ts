@@ -178,6 +178,12 @@ export function binderFor(jarDir: string): { dir: string } | { why: string } {
 const READY = 'sharebus: DynamoDB Local listening on ';
 
 /**
+ * Java's words for a port already bound: "Failed to bind" comes first, from its own jar's main and from the binder's
+ * stack alike; the BindException that says why follows it, and may not have been read yet when the first is seen.
+ */
+const BIND_FAILED = /Failed to bind|BindException|Address already in use/;
+
+/**
  * Waits until DynamoDB Local is up: `ready()` (its own word, when it can give one) and an answer on `endpoint`.
  * A port chosen free can be taken by another process before Java binds it, and that process's answers would pass
  * for DynamoDB Local's: this runtime would then read and write another server's database (seen: two test runs
@@ -314,6 +320,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    const closed = new Promise<void>((resolveClosed) => child.once('close', () => resolveClosed()));
     let exited: number | null | undefined;
     let exitSignal: string | null = null;
     const exit = new Promise<void>((resolveExit) => {
@@ -380,18 +387,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
           if (exited !== undefined)
             return `DynamoDB Local exited (code ${exited}) on port ${port}: ${output}`;
           // Its own jar's Java runs on when it cannot listen (Jetty's threads keep it): no need to wait it out.
-          if (/Failed to bind/.test(output))
-            return `DynamoDB Local could not listen on port ${port}: ${output}`;
+          if (BIND_FAILED.test(output)) return `DynamoDB Local could not listen on port ${port}: ${output}`;
           return undefined;
         },
         deadline,
       );
     } catch (error) {
       // Its own words when it ended or could not listen; else (the deadline) what it printed, said before end()
-      const said = exited !== undefined || /Failed to bind/.test(output);
+      const said = exited !== undefined || BIND_FAILED.test(output);
       await end();
-      // Java's words of a port already bound (its own jar's "Failed to bind", or the binder's BindException)
-      if (/BindException|Address already in use/.test(output)) {
+      // What Java printed just before it ended can be read after its exit is seen: its pipes closing says all was.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000).unref())]);
+      if (BIND_FAILED.test(output)) {
         throw new DynamoDbLocalPortTakenError((error as Error).message, { cause: error });
       }
       if (said) throw error;

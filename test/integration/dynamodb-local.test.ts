@@ -74,6 +74,7 @@ interface JavaOptions {
   readonly compiler: boolean;
   readonly takeFirstPort?: boolean;
   readonly exec?: boolean;
+  readonly failFirstBind?: boolean;
 }
 
 /**
@@ -86,6 +87,8 @@ interface JavaOptions {
  *   400 takes that port just before (its port and process id are written to `scratch`/taken; started from a
  *   subshell that ends at once, so that it is no descendant of the script).
  * - With `exec: false`, the script runs Java as its child rather than becoming it.
+ * - With `failFirstBind`, the first time it is asked to start a server on a port, it prints only the first line of
+ *   Java's stack for a port it failed to bind (the port is written to `scratch`/failed), and hangs as Java does.
  */
 async function withJava(
   options: JavaOptions,
@@ -110,6 +113,7 @@ function javaHome(scratch: string, options: JavaOptions): string {
     encoding: 'utf8',
   }).stdout.trim();
   const taken = join(scratch, 'taken');
+  const failed = join(scratch, 'failed');
   const taker =
     "require('http').createServer((q, r) => r.writeHead(400).end('{}')).listen(Number(process.argv[1]), '127.0.0.1');" +
     ' setTimeout(() => process.exit(0), 60000);';
@@ -120,6 +124,9 @@ function javaHome(scratch: string, options: JavaOptions): string {
       : `case "$*" in *jdk.compiler/*) printf 'Error occurred during initialization of boot layer\\njava.lang.module.FindException: Module jdk.compiler not found\\n'; exit 1;; esac`,
     options.takeFirstPort
       ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${taken}' ]; then echo "$a" > '${taken}'; ( '${process.execPath}' -e "${taker}" "$a" & echo $! >> '${taken}' ); sleep 0.5; fi; prev=$a; done`
+      : '',
+    options.failFirstBind
+      ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${failed}' ]; then echo "$a" > '${failed}'; echo "Exception in thread "main" java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:$a" >&2; exec sleep 60; fi; prev=$a; done`
       : '',
     `${options.exec === false ? '' : 'exec '}'${java}' "$@"`,
   ];
@@ -318,6 +325,23 @@ describe('DynamoDB Local launcher', () => {
         expect(dynamodb.whyUnbound).toMatch(/no Java compiler/);
         expect(dynamodb.port).not.toBe(taken);
         expect(tables.TableNames).toEqual([]);
+      } finally {
+        await dynamodb.stop();
+      }
+    });
+  });
+
+  it('tries another port when Java has said it failed to bind the one it picked, before saying why', async () => {
+    // Prepare: a `java` whose first server prints only the first line of Java's stack for a port taken, as a busy
+    // machine lets the launcher read it before the BindException line that follows (seen in a run, 2026-12-06)
+    await withJava({ compiler: true, failFirstBind: true }, async (jars, scratch) => {
+      // Act: before, the launcher tried another port only on the BindException's words, and gave up
+      const dynamodb = await startDynamoDbLocal({ jarDir: jars });
+      try {
+        // Assess
+        const failed = Number(readFileSync(join(scratch, 'failed'), 'utf8'));
+        expect(dynamodb.port).not.toBe(failed);
+        await expect(fetch(dynamodb.endpoint)).resolves.toHaveProperty('status', 400);
       } finally {
         await dynamodb.stop();
       }
