@@ -1633,11 +1633,23 @@ describe('embedded EventBridge: replays', () => {
       Destination: { Arn: BUS_ARN },
     };
     await harness.client.send(new StartReplayCommand(request));
+    await harness.eventBridge.idle();
+    const { $metadata: _before, ...before } = await harness.client.send(
+      new DescribeReplayCommand({ ReplayName: 'once' }),
+    );
     // Act
-    const error = await caught(() => harness.client.send(new StartReplayCommand(request)));
-    // Assess
+    const error = await caught(() =>
+      harness.client.send(
+        new StartReplayCommand({ ...request, EventStartTime: new Date(Date.now() - 30_000) }),
+      ),
+    );
+    // Assess: refused, and the first replay is still there as it was
     expect(error.name).toBe('ResourceAlreadyExistsException');
     expect(error.message).toBe('Replay once already exists.');
+    const { $metadata: _after, ...after } = await harness.client.send(
+      new DescribeReplayCommand({ ReplayName: 'once' }),
+    );
+    expect(after).toEqual(before);
   });
 
   it('answers ResourceNotFoundException for a replay that does not exist', async () => {

@@ -6,6 +6,7 @@ import {
   DescribeEventBusCommand,
   ListEventBusesCommand,
   ListRuleNamesByTargetCommand,
+  ListRulesCommand,
   ListTargetsByRuleCommand,
   PutEventsCommand,
   PutPermissionCommand,
@@ -82,11 +83,24 @@ describe('embedded EventBridge: event buses', () => {
     expect(second.NextToken).toBeUndefined();
   });
 
-  it('refuses a bus whose name is taken, as ResourceAlreadyExistsException', async () => {
-    // Prepare
-    await harness.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+  it('refuses a bus whose name is taken, as ResourceAlreadyExistsException, changing nothing', async () => {
+    // Prepare: a bus with a description and a rule, which a refused second create must leave as they are
+    await harness.client.send(new CreateEventBusCommand({ Name: 'orders', Description: 'Orders' }));
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'kept', EventBusName: 'orders', EventPattern: '{"source":["s"]}' }),
+    );
+    const state = async () => {
+      const { $metadata: _m, ...bus } = await harness.client.send(
+        new DescribeEventBusCommand({ Name: 'orders' }),
+      );
+      const rules = await harness.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
+      return { bus, rules: rules.Rules?.map((r) => r.Name) };
+    };
+    const before = await state();
     // Act
-    const error = await caught(() => harness.client.send(new CreateEventBusCommand({ Name: 'orders' })));
+    const error = await caught(() =>
+      harness.client.send(new CreateEventBusCommand({ Name: 'orders', Description: 'Again' })),
+    );
     const defaultError = await caught(() =>
       harness.client.send(new CreateEventBusCommand({ Name: 'default' })),
     );
@@ -94,6 +108,7 @@ describe('embedded EventBridge: event buses', () => {
     expect(error.name).toBe('ResourceAlreadyExistsException');
     expect(error.message).toBe('Event bus orders already exists.');
     expect(defaultError.name).toBe('ResourceAlreadyExistsException');
+    expect(await state()).toEqual(before);
   });
 
   it('answers ResourceNotFoundException for a bus that does not exist', async () => {

@@ -448,7 +448,7 @@ describe('embedded EventBridge: PutEvents', () => {
     await harness.eventBridge.idle();
     // Assess
     expect(put.FailedEntryCount).toBe(0);
-    expect(put.Entries?.[0]?.EventId).toBeDefined();
+    expect(put.Entries?.[0]?.EventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(harness.invocations).toHaveLength(0);
     expect(harness.warnings.join('\n')).toMatch(/event bus ghost, which does not exist/);
   });

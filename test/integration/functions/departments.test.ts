@@ -269,13 +269,16 @@ describe('createSystem', () => {
     expect(await tableSnapshot(test)).toEqual(before);
   });
 
-  it('answers 400 naming the path parameter when the department id in the path is malformed', async () => {
+  it('answers 400 naming the path parameter when the department id in the path is malformed, writing nothing', async () => {
+    // Prepare
+    const before = await tableSnapshot(test);
     // Act
     const error = await caught(() =>
       createSystem({ registry: test.registry, now }, admin, 'Bad#Id', { id: 'portal', name: 'Portal' }),
     );
     // Assess
     expect(error).toMatchObject({ status: 400, code: 'invalid_request', fields: [{ field: 'path:id' }] });
+    expect(await tableSnapshot(test)).toEqual(before);
   });
 
   it('answers 409 system_exists for a system id taken in the department, keeping the first key', async () => {

@@ -811,15 +811,20 @@ describe('createSubscription', () => {
     });
   });
 
-  it('refuses the admin key, which has no endpoint of its own', async () => {
+  it('refuses the admin key, which has no endpoint of its own, writing nothing', async () => {
     // Prepare
-    const { ports } = await setUp();
+    const { ports, ruleNames } = await setUp();
+    const before = await tableSnapshot(test);
     // Act
     const error = await caught(() =>
       createSubscription(ports, admin, { type: TYPE, endpoint: { url: HOOK } }),
     );
     // Assess
     expect(error).toMatchObject({ status: 403, code: 'forbidden' });
+    expect({ table: await tableSnapshot(test), rules: await ruleNames() }).toEqual({
+      table: before,
+      rules: [],
+    });
   });
 });
 
