@@ -365,6 +365,18 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     try {
       await ensureTable(ddb, tableName);
     } catch (error) {
+      // SQLite's native library does not load on this system (Alpine's musl, say): every request fails with an HTML
+      // 500, which the SDK reported as "Unexpected token '<'" with its stack.
+      const native = dynamodb.nativeLibraryFailure();
+      if (native !== undefined) {
+        throw new DynamoDbLocalStartError(
+          `DynamoDB Local cannot load SQLite's native library (${native}). It unpacks it into Java's temporary ` +
+            'directory, under TMPDIR: set TMPDIR to a directory that is writable and not mounted noexec. Its jar has ' +
+            'builds for glibc Linux, macOS and Windows only: on Alpine or another musl Linux, run sharebus on a glibc ' +
+            'distribution or container.',
+          { cause: error },
+        );
+      }
       // A database file SQLite cannot read (truncated, not SQLite's, not ours to read): DynamoDB Local answers only
       // InternalFailure, and logs why. Said in a line, with what to do, rather than the SDK's stack.
       const complaint = dynamodb.databaseComplaint();

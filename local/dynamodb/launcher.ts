@@ -67,12 +67,22 @@ export interface DynamoDbLocal {
    * that is not SQLite's), or undefined. DynamoDB Local answers such a request only with InternalFailure.
    */
   databaseComplaint(): string | undefined;
+  /**
+   * Why DynamoDB Local could not load SQLite's native library, which it unpacks into Java's temporary directory and
+   * loads at its first request (undefined when it loaded, or none has been made); then every request fails with an
+   * HTML 500. Its jar has builds for glibc Linux (x86_64, aarch64, x86), macOS (x86_64, arm64) and Windows only, so
+   * it cannot load on a musl Linux (Alpine), nor from a temporary directory mounted noexec.
+   */
+  nativeLibraryFailure(): string | undefined;
   stop(): Promise<void>;
 }
 
 const INSTALL_HINT =
   'DynamoDB Local needs Java 17 or newer. Install it (Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`; ' +
-  'macOS: `brew install openjdk@17`; others: https://adoptium.net), or point JAVA_HOME at one.';
+  // Homebrew's openjdk@17 is keg-only: macOS's /usr/bin/java, a stub that says "Unable to locate a Java Runtime",
+  // does not find it, so a hint of `brew install` alone failed again the same way.
+  'macOS: `brew install openjdk@17`, then `export JAVA_HOME="$(brew --prefix openjdk@17)"`; others: https://adoptium.net), ' +
+  'or point JAVA_HOME at one.';
 
 /**
  * The Java to run DynamoDB Local with, its major version, and the environment to run it in: one under which that
@@ -87,7 +97,13 @@ function javaBinary(): { path: string; major: number; env: NodeJS.ProcessEnv } {
     env: given,
   });
   if (probe.error || probe.status !== 0) {
-    throw new JavaNotFoundError(`\`${candidate}\` could not be run. ${INSTALL_HINT}`);
+    // Its own first words, as macOS's stub's "Unable to locate a Java Runtime": what is there, and why it is not one.
+    const said = probe.error
+      ? probe.error.message
+      : `${probe.stderr ?? ''}${probe.stdout ?? ''}`.trim().split('\n')[0];
+    throw new JavaNotFoundError(
+      `\`${candidate}\` could not be run${said ? ` (${said.trim()})` : ''}. ${INSTALL_HINT}`,
+    );
   }
   // `1.8.0_402` is Java 8; from 9 on the version starts with the major.
   const [, first, second] = /version "(\d+)(?:\.(\d+))?/.exec(probe.stderr) ?? [];
@@ -306,6 +322,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     const readyLine = 'dir' in binder ? `${READY}${host}:${port}` : undefined;
     let said = false;
     let complaint: string | undefined;
+    let nativeFailed = false;
+    let nativeWhy: string | undefined;
     const ready = () =>
       readyLine !== undefined
         ? said
@@ -316,6 +334,16 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       if (readyLine !== undefined && text.includes(readyLine)) said = true;
       // sqlite4java's words end in SQLite's own, in brackets: "SQLiteException: [26] DB[1] prepare() …; [file is not a database]"
       for (const [, words] of text.matchAll(/SQLiteException: .*\[([^\]\n]+)\]\s*$/gm)) complaint = words;
+      // Its verdict ("NativeSQLiteLibraryNotFoundException: No native library found for os.name=Linux, …") comes
+      // after the loader's reasons, the first of which says why: the library could not be unpacked into Java's
+      // temporary directory (NoSuchFileException, AccessDeniedException), or not loaded from there
+      // (UnsatisfiedLinkError: "failed to map segment from shared object" under noexec, "Error loading shared
+      // library" on musl).
+      nativeWhy ??=
+        /^\S*(?:UnsatisfiedLinkError|FileSystemException|NoSuchFileException|AccessDeniedException): .+$/m
+          .exec(text)?.[0]
+          .trim();
+      if (text.includes('NativeSQLiteLibraryNotFoundException')) nativeFailed = true;
       output = text.slice(-4_000);
     };
     child.stdout?.on('data', keep);
@@ -422,6 +450,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         return `DynamoDB Local exited ${how}${last ? `, having printed: ${last}` : ''}`;
       }),
       databaseComplaint: () => complaint,
+      nativeLibraryFailure: () => (nativeFailed ? (nativeWhy ?? 'no reason given') : undefined),
       stop: end,
     };
   };

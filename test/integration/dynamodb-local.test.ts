@@ -18,6 +18,7 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/
 import { binderFor, startDynamoDbLocal, untilUp, utf8Locale } from '../../local/dynamodb/launcher.js';
 import { freePort } from '../../local/net.js';
 import { processTree } from '../../local/processes.js';
+import { itWithProc } from '../linux.js';
 
 const jarDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.dynamodb-local');
 
@@ -226,7 +227,7 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
-  it('leaves nothing in the temporary directory when all of DynamoDB Local is killed', async () => {
+  itWithProc('leaves nothing in the temporary directory when all of DynamoDB Local is killed', async () => {
     // Prepare: DynamoDB Local unpacks sqlite4java's native library into Java's temporary directory the first time
     // it opens its database, and deletes it only when it shuts down
     const dynamodb = await startDynamoDbLocal();
@@ -266,7 +267,7 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
-  it('listens on 127.0.0.1 alone, not on every interface as its own jar does', async () => {
+  itWithProc('listens on 127.0.0.1 alone, not on every interface as its own jar does', async () => {
     const dynamodb = await startDynamoDbLocal();
     try {
       expect(dynamodb.boundTo).toBe('127.0.0.1');
@@ -276,23 +277,26 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
-  it("builds its binder with the compiler in java's own image when there is no javac beside java", async () => {
-    // Prepare: a Java runtime as Debian's JRE package installs it, with jdk.compiler but no javac
-    await withJava({ compiler: true }, async (jars) => {
-      // Act
-      const dynamodb = await startDynamoDbLocal({ jarDir: jars });
-      try {
-        // Assess
-        expect(dynamodb.whyUnbound).toBeUndefined();
-        expect(dynamodb.boundTo).toBe('127.0.0.1');
-        expect(listeningOn(dynamodb.port)).toEqual(['127.0.0.1']);
-      } finally {
-        await dynamodb.stop();
-      }
-    });
-  });
+  itWithProc(
+    "builds its binder with the compiler in java's own image when there is no javac beside java",
+    async () => {
+      // Prepare: a Java runtime as Debian's JRE package installs it, with jdk.compiler but no javac
+      await withJava({ compiler: true }, async (jars) => {
+        // Act
+        const dynamodb = await startDynamoDbLocal({ jarDir: jars });
+        try {
+          // Assess
+          expect(dynamodb.whyUnbound).toBeUndefined();
+          expect(dynamodb.boundTo).toBe('127.0.0.1');
+          expect(listeningOn(dynamodb.port)).toEqual(['127.0.0.1']);
+        } finally {
+          await dynamodb.stop();
+        }
+      });
+    },
+  );
 
-  it('falls back to every interface, and says why, when the Java found has no compiler', async () => {
+  itWithProc('falls back to every interface, and says why, when the Java found has no compiler', async () => {
     await withJava({ compiler: false }, async (jars) => {
       // Act
       const dynamodb = await startDynamoDbLocal({ jarDir: jars });
@@ -307,29 +311,32 @@ describe('DynamoDB Local launcher', () => {
     });
   });
 
-  it("without the binder, does not take the answers of a server that took the port it picked for DynamoDB Local's", async () => {
-    // Prepare: a Java with no compiler, and a server that takes the first port DynamoDB Local is started on
-    // just before Java binds it, answering as DynamoDB Local does to the launcher's probe
-    await withJava({ compiler: false, takeFirstPort: true }, async (jars, scratch) => {
-      // Act
-      const dynamodb = await startDynamoDbLocal({ jarDir: jars });
-      try {
-        const client = new DynamoDBClient({
-          endpoint: dynamodb.endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        });
-        const tables = await client.send(new ListTablesCommand({})).finally(() => client.destroy());
-        // Assess: before, the launcher took the taker's answer for DynamoDB Local's and handed out its endpoint
-        const taken = Number(readFileSync(join(scratch, 'taken'), 'utf8').split('\n')[0]);
-        expect(dynamodb.whyUnbound).toMatch(/no Java compiler/);
-        expect(dynamodb.port).not.toBe(taken);
-        expect(tables.TableNames).toEqual([]);
-      } finally {
-        await dynamodb.stop();
-      }
-    });
-  });
+  itWithProc(
+    "without the binder, does not take the answers of a server that took the port it picked for DynamoDB Local's",
+    async () => {
+      // Prepare: a Java with no compiler, and a server that takes the first port DynamoDB Local is started on
+      // just before Java binds it, answering as DynamoDB Local does to the launcher's probe
+      await withJava({ compiler: false, takeFirstPort: true }, async (jars, scratch) => {
+        // Act
+        const dynamodb = await startDynamoDbLocal({ jarDir: jars });
+        try {
+          const client = new DynamoDBClient({
+            endpoint: dynamodb.endpoint,
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          });
+          const tables = await client.send(new ListTablesCommand({})).finally(() => client.destroy());
+          // Assess: before, the launcher took the taker's answer for DynamoDB Local's and handed out its endpoint
+          const taken = Number(readFileSync(join(scratch, 'taken'), 'utf8').split('\n')[0]);
+          expect(dynamodb.whyUnbound).toMatch(/no Java compiler/);
+          expect(dynamodb.port).not.toBe(taken);
+          expect(tables.TableNames).toEqual([]);
+        } finally {
+          await dynamodb.stop();
+        }
+      });
+    },
+  );
 
   it('tries another port when Java has said it failed to bind the one it picked, before saying why', async () => {
     // Prepare: a `java` whose first server prints only the first line of Java's stack for a port taken, as a busy
@@ -364,21 +371,24 @@ describe('DynamoDB Local launcher', () => {
     });
   });
 
-  it('without the binder, gives up at once on a port it was told to use when Java cannot listen there', async () => {
-    // Prepare: the port is free when the launcher looks, and taken before Java binds it
-    await withJava({ compiler: false, takeFirstPort: true }, async (jars) => {
-      const port = await freePort();
-      const before = javaDescendants();
-      // Act
-      const started = startDynamoDbLocal({ jarDir: jars, port });
-      // Assess: before, the taker's answer passed for DynamoDB Local's; its own jar's Java, which runs on when it
-      // cannot listen, must not be waited for either, nor left running
-      await expect(started).rejects.toThrow(`DynamoDB Local could not listen on port ${port}`);
-      expect(javaDescendants()).toEqual(before);
-    });
-  });
+  itWithProc(
+    'without the binder, gives up at once on a port it was told to use when Java cannot listen there',
+    async () => {
+      // Prepare: the port is free when the launcher looks, and taken before Java binds it
+      await withJava({ compiler: false, takeFirstPort: true }, async (jars) => {
+        const port = await freePort();
+        const before = javaDescendants();
+        // Act
+        const started = startDynamoDbLocal({ jarDir: jars, port });
+        // Assess: before, the taker's answer passed for DynamoDB Local's; its own jar's Java, which runs on when it
+        // cannot listen, must not be waited for either, nor left running
+        await expect(started).rejects.toThrow(`DynamoDB Local could not listen on port ${port}`);
+        expect(javaDescendants()).toEqual(before);
+      });
+    },
+  );
 
-  it('stops DynamoDB Local when the process that started it is killed', async () => {
+  itWithProc('stops DynamoDB Local when the process that started it is killed', async () => {
     // Prepare: a separate node process starts DynamoDB Local and prints its endpoint.
     const script = `import { startDynamoDbLocal } from './local/dynamodb/launcher.ts';
       const d = await startDynamoDbLocal(); console.log(d.endpoint, d.pid); setInterval(() => {}, 1000);`;
@@ -614,6 +624,27 @@ describe('DynamoDB Local launcher', () => {
     try {
       // Act / Assess
       await expect(startDynamoDbLocal()).rejects.toThrow(/could not be run\. DynamoDB Local needs Java 17/);
+    } finally {
+      if (saved === undefined) delete process.env.JAVA_HOME;
+      else process.env.JAVA_HOME = saved;
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it("says what macOS's java stub says when no Java is installed, and how to install one there", async () => {
+    // Prepare: /usr/bin/java on a Mac without a JDK prints this and ends with 1
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-java-stub-'));
+    mkdirSync(join(scratch, 'bin'));
+    const stub =
+      "#!/bin/sh\necho 'The operation couldn’t be completed. Unable to locate a Java Runtime.' >&2\nexit 1\n";
+    writeFileSync(join(scratch, 'bin', 'java'), stub, { mode: 0o755 });
+    const saved = process.env.JAVA_HOME;
+    process.env.JAVA_HOME = scratch;
+    try {
+      // Act / Assess
+      await expect(startDynamoDbLocal()).rejects.toThrow(
+        /could not be run \(The operation couldn’t be completed\. Unable to locate a Java Runtime\.\)\..*brew install openjdk@17`, then `export JAVA_HOME=/,
+      );
     } finally {
       if (saved === undefined) delete process.env.JAVA_HOME;
       else process.env.JAVA_HOME = saved;

@@ -15,8 +15,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirInUseError } from '../../local/data-lock.js';
+import { DynamoDbLocalStartError } from '../../local/dynamodb/launcher.js';
 import { freePort, portIsFree } from '../../local/net.js';
 import { PortInUseError, SettingError, startSharebus } from '../../local/runtime.js';
+import { itWithProc } from '../linux.js';
 
 describe('startSharebus refuses before starting anything', () => {
   it('a port below 1024 without the privilege to listen there, saying so rather than that it is in use', async () => {
@@ -358,6 +360,36 @@ describe('startSharebus, a port taken after it was seen free', () => {
       }
     },
   );
+});
+
+describe('startSharebus where DynamoDB Local cannot load SQLite', () => {
+  // Portability review, 2026-12-06: DynamoDB Local unpacks SQLite's native library into Java's temporary directory
+  // and loads it at its first request; on Alpine (musl), or with TMPDIR mounted noexec, it cannot, and answers every
+  // request with an HTML 500, which the start reported as the SDK's "Unexpected token '<'" and its stack.
+  itWithProc('says why and what to do, in one error, leaving nothing listening', async () => {
+    // Prepare: a temporary directory no file can be made in (/proc/sys), as Java's, for DynamoDB Local to unpack into
+    const saved = process.env.SHAREBUS_DYNAMODB_JAVA_OPTS;
+    process.env.SHAREBUS_DYNAMODB_JAVA_OPTS =
+      '-Djava.io.tmpdir=/proc/sys -XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+    const ports = {
+      apiPort: await freePort(),
+      eventBridgePort: await freePort(),
+      dynamoDbPort: await freePort(),
+    };
+    try {
+      // Act
+      const started = startSharebus({ inMemory: true, ...ports });
+      // Assess
+      await expect(started).rejects.toThrow(DynamoDbLocalStartError);
+      await expect(started).rejects.toThrow(
+        /^DynamoDB Local cannot load SQLite's native library \(java\.nio\.file\.NoSuchFileException: \/proc\/sys\/sqlite-\S+\.so\)\. It unpacks it into Java's temporary directory, under TMPDIR: set TMPDIR to a directory that is writable and not mounted noexec\./,
+      );
+      for (const port of Object.values(ports)) expect(await portIsFree('127.0.0.1', port)).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.SHAREBUS_DYNAMODB_JAVA_OPTS;
+      else process.env.SHAREBUS_DYNAMODB_JAVA_OPTS = saved;
+    }
+  });
 });
 
 describe('startSharebus, a second time in one process', () => {
