@@ -146,6 +146,9 @@ export function lockDataDir(dir: string, what: string): () => void {
   // One spelling per directory, so that `held` knows it whichever way a caller names it: through a symlink too
   // (review, 2026-12-04: a second start in this process through one took the lock it already held).
   const path = join(realpathSync(resolve(dir)), LOCK_FILE);
+  // Named to the user as they named the directory: macOS's temporary directory, under /var, is really under
+  // /private/var, and a message naming one path for the directory and another for its lock read as two places.
+  const shown = join(dir, LOCK_FILE);
   const mine = `${process.pid}\n${what}\n${hostname()}\n${processIdentity(process.pid) ?? ''}\n`;
   const aside = join(dir, `${LOCK_FILE}.${process.pid}.${randomUUID()}`);
   try {
@@ -169,23 +172,23 @@ export function lockDataDir(dir: string, what: string): () => void {
       const holder = holderOf(path);
       if (holder === 'unreadable') {
         throw new DataDirInUseError(
-          `${dir} has a lock this version cannot read (another version's?): stop any sharebus using ${dir} first, then delete ${path}.`,
+          `${dir} has a lock this version cannot read (another version's?): stop any sharebus using ${dir} first, then delete ${shown}.`,
         );
       }
       if (holder !== undefined && holder.host !== hostname()) {
         throw new DataDirInUseError(
-          `${dir} is in use by ${holder.what} (process ${holder.pid} on host ${holder.host}), which cannot be looked for from here: stop it first, or if it is no longer running, delete ${path}.`,
+          `${dir} is in use by ${holder.what} (process ${holder.pid} on host ${holder.host}), which cannot be looked for from here: stop it first, or if it is no longer running, delete ${shown}.`,
         );
       }
       const ours = holder?.pid === process.pid;
       if (holder !== undefined && (ours ? held.has(path) : holds(holder))) {
         throw new DataDirInUseError(
-          `${dir} is in use by ${holder.what} (process ${holder.pid}): stop it first, or give this ${what} another state directory${ours ? '' : `; if no such process runs, delete ${path}`}.`,
+          `${dir} is in use by ${holder.what} (process ${holder.pid}): stop it first, or give this ${what} another state directory${ours ? '' : `; if no such process runs, delete ${shown}`}.`,
         );
       }
       // Left by a process that is gone (or empty): moved aside, then ours linked in its place. Two
       // processes taking over the same stale lock at once is the one race left; a second attempt settles most.
-      if (attempt > 1) throw new DataDirInUseError(`${dir}: could not take over the stale lock ${path}.`);
+      if (attempt > 1) throw new DataDirInUseError(`${dir}: could not take over the stale lock ${shown}.`);
       try {
         renameSync(path, `${aside}.stale`);
         rmSync(`${aside}.stale`, { force: true });

@@ -21,6 +21,7 @@ import {
   lockDataDir,
   openToOthers,
 } from '../../../local/data-lock.js';
+import { hasProc, itWithProc } from '../../linux.js';
 
 /**
  * What taking `dir`'s lock says: 'taken' (released again), or the refusal's name and message. As root it runs as
@@ -46,8 +47,12 @@ function lockAs(dir: string): string {
   ).stdout.trim();
 }
 
-/** The boot and start time (field 22 of /proc/PID/stat, clock ticks since boot) of process `pid`, as a lock writes them. */
+/**
+ * The boot and start time (field 22 of /proc/PID/stat, clock ticks since boot) of process `pid`, as a lock writes them;
+ * none without /proc (macOS), as there.
+ */
 function identityOf(pid: number): string {
+  if (!hasProc) return '';
   const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return `${boot}/${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
@@ -89,39 +94,42 @@ describe('lockDataDir', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('takes over a lock whose holder has ended but was never reaped, as under a first process that reaps nothing', async () => {
-    // Prepare: a zombie, the child of a shell that became a sleep and so never waits for it. The child ends only
-    // once its parent is that sleep: dash reaps a background child that ends while it is still a shell (before
-    // `exec`), which a loaded machine makes likely, and the pid would then be gone rather than a zombie.
-    const parent = spawn(
-      'sh',
-      [
-        '-c',
-        'sh -c "$1" & echo $!; exec sleep 30',
+  itWithProc(
+    'takes over a lock whose holder has ended but was never reaped, as under a first process that reaps nothing',
+    async () => {
+      // Prepare: a zombie, the child of a shell that became a sleep and so never waits for it. The child ends only
+      // once its parent is that sleep: dash reaps a background child that ends while it is still a shell (before
+      // `exec`), which a loaded machine makes likely, and the pid would then be gone rather than a zombie.
+      const parent = spawn(
         'sh',
-        'until [ "$(cat /proc/$PPID/comm)" = sleep ]; do sleep 0.01; done',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    const zombie = Number(
-      await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(`${d}`))),
-    );
-    const state = () => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.[0];
-    while (state() !== 'Z') await new Promise((r) => setTimeout(r, 10));
-    writeFileSync(join(dir, '.lock'), `${zombie}\nsharebus\n${hostname()}\n`);
-    try {
-      // Act
-      const release = lockDataDir(dir, 'sharebus');
-      const content = readFileSync(join(dir, '.lock'), 'utf8');
-      release();
-      // Assess
-      expect(content).toBe(`${process.pid}\nsharebus\n${hostname()}\n${identityOf(process.pid)}\n`);
-    } finally {
-      parent.kill();
-    }
-  });
+        [
+          '-c',
+          'sh -c "$1" & echo $!; exec sleep 30',
+          'sh',
+          'until [ "$(cat /proc/$PPID/comm)" = sleep ]; do sleep 0.01; done',
+        ],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      const zombie = Number(
+        await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(`${d}`))),
+      );
+      const state = () => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.[0];
+      while (state() !== 'Z') await new Promise((r) => setTimeout(r, 10));
+      writeFileSync(join(dir, '.lock'), `${zombie}\nsharebus\n${hostname()}\n`);
+      try {
+        // Act
+        const release = lockDataDir(dir, 'sharebus');
+        const content = readFileSync(join(dir, '.lock'), 'utf8');
+        release();
+        // Assess
+        expect(content).toBe(`${process.pid}\nsharebus\n${hostname()}\n${identityOf(process.pid)}\n`);
+      } finally {
+        parent.kill();
+      }
+    },
+  );
 
-  it.each([
+  (hasProc ? it : it.skip).each([
     ['before the machine last started', (identity: string) => identity.replace(/^[^/]+/, 'another-boot')],
     ['before its pid named the process now running', (identity: string) => identity.replace(/\d+$/, '1')],
   ])('takes over a lock written by a process that ran %s', (_when, written) => {
@@ -161,6 +169,20 @@ describe('lockDataDir', () => {
     // Assess
     expect((refused as Error).message).toBe(
       `${dir} is in use by sharebus (process ${process.ppid}): stop it first, or give this sharebus another state directory; if no such process runs, delete ${join(dir, '.lock')}.`,
+    );
+  });
+
+  it('names the lock file to delete under the directory as given, through a symlink too', () => {
+    // Prepare: the directory reached through a symlink, as macOS's temporary directory (/var is /private/var)
+    const link = join(mkdtempSync(join(tmpdir(), 'sharebus-lock-link-')), 'state');
+    symlinkSync(dir, link);
+    writeFileSync(join(dir, '.lock'), `${process.ppid}\nsharebus\n${hostname()}\n`);
+    // Act
+    const refused = refusal(() => lockDataDir(link, 'sharebus'));
+    rmSync(dirname(link), { recursive: true, force: true });
+    // Assess: before, the lock was named by its real path, which read as another place than the directory named
+    expect((refused as Error).message).toBe(
+      `${link} is in use by sharebus (process ${process.ppid}): stop it first, or give this sharebus another state directory; if no such process runs, delete ${join(link, '.lock')}.`,
     );
   });
 
