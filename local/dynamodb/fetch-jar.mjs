@@ -81,10 +81,15 @@ export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {})
   mkdirSync(dirname(dir), { recursive: true });
   const work = mkdtempSync(join(dirname(dir), '.sharebus-ddb-'));
   try {
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const out = execFileSync(npm, ['pack', PACKAGE, '--silent', '--pack-destination', work], {
+    // The npm running this install, by its own script: `npm` on PATH may be another (WSL's PATH holds Windows' npm
+    // too), and npm.cmd cannot be spawned without a shell since Node 20.12.2 (CVE-2024-27980: EINVAL).
+    const npmCli = process.env.npm_execpath;
+    const [command, ...prefix] =
+      npmCli && /npm-cli\.c?js$/.test(npmCli) ? [process.execPath, npmCli] : ['npm'];
+    const out = execFileSync(command, [...prefix, 'pack', PACKAGE, '--silent', '--pack-destination', work], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
+      shell: command === 'npm' && process.platform === 'win32',
     });
     const tarball = join(work, out.trim().split('\n').pop());
     const got = integrityOf(tarball);

@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { itWithProc } from '../../linux.js';
 
 const SCRIPT = join(process.cwd(), 'local', 'dynamodb', 'fetch-jar.mjs');
 
@@ -87,18 +88,40 @@ describe('fetch-jar.mjs', () => {
     expect(readFileSync(join(dir, '.package'), 'utf8').split('\n').length).toBeGreaterThan(100);
   }, 120_000);
 
-  it('unpacks beside the jar directory, so a temporary directory on another filesystem does not matter', () => {
-    // /dev/shm is a tmpfs: a rename from it into the jar directory would fail with EXDEV
-    const other = mkdtempSync('/dev/shm/sharebus-fetch-jar-');
-    try {
-      const fresh = join(root, 'fresh');
-      const run = fetchInto(fresh, { TMPDIR: other });
-      expect(run).toMatchObject({ status: 0, stderr: '' });
-      expect(existsSync(join(fresh, 'DynamoDBLocal.jar'))).toBe(true);
-      expect(readdirSync(root).sort()).toEqual(['fresh', 'jar']);
-    } finally {
-      rmSync(other, { recursive: true, force: true });
-    }
+  itWithProc(
+    'unpacks beside the jar directory, so a temporary directory on another filesystem does not matter',
+    () => {
+      // /dev/shm is a tmpfs: a rename from it into the jar directory would fail with EXDEV
+      const other = mkdtempSync('/dev/shm/sharebus-fetch-jar-');
+      try {
+        const fresh = join(root, 'fresh');
+        const run = fetchInto(fresh, { TMPDIR: other });
+        expect(run).toMatchObject({ status: 0, stderr: '' });
+        expect(existsSync(join(fresh, 'DynamoDBLocal.jar'))).toBe(true);
+        expect(readdirSync(root).sort()).toEqual(['fresh', 'jar']);
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
+
+  it('packs with the npm that runs the install, not whichever `npm` PATH finds', () => {
+    // Prepare: no npm on PATH (under WSL, PATH may find Windows' npm first), and npm_execpath naming the npm that
+    // runs the install, as npm sets it for its scripts
+    const found = (command: string) =>
+      spawnSync('sh', ['-c', `readlink -f "$(command -v ${command})"`], { encoding: 'utf8' }).stdout.trim();
+    const bin = join(root, 'bin-without-npm');
+    mkdirSync(bin);
+    for (const tool of ['tar', 'gzip']) symlinkSync(found(tool), join(bin, tool));
+    const fresh = join(root, 'by-npm-execpath');
+    // Act
+    const run = fetchInto(fresh, { PATH: bin, npm_execpath: found('npm') });
+    // Assess: before, `npm` was looked for on PATH, and not found
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(existsSync(join(fresh, 'DynamoDBLocal.jar'))).toBe(true);
+    rmSync(fresh, { recursive: true, force: true });
+    rmSync(bin, { recursive: true, force: true });
   }, 120_000);
 
   it('runs as a script when the checkout is reached through a symlink', () => {
