@@ -530,7 +530,8 @@ describe('SegmentedArchiveEvents', () => {
     const again = await reopened();
     // Nothing of the writer's own on its way while the descriptors are counted
     await writer.flush();
-    const open = () => readdirSync('/proc/self/fd').length;
+    // /dev/fd: this process's descriptors on Linux (a link to /proc/self/fd) and on macOS alike
+    const open = () => readdirSync('/dev/fd').length;
     // Act
     const before = open();
     const selection = chosen(again.select(-Infinity, Infinity, -Infinity));

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { treeListensOnPort } from '../../../local/net.js';
+import { itWithProc } from '../../linux.js';
 
 describe('treeListensOnPort', () => {
   const server = createServer();
@@ -20,22 +21,25 @@ describe('treeListensOnPort', () => {
     await once(server, 'close');
   });
 
-  it('tells the process that listens on a port from one that runs without listening there', async () => {
-    // Prepare
-    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
-    try {
-      // Act
-      const ours = treeListensOnPort(process.pid, port);
-      const theirs = treeListensOnPort(other.pid as number, port);
-      // Assess
-      expect(ours).toBe(true);
-      expect(theirs).toBe(false);
-    } finally {
-      other.kill('SIGKILL');
-    }
-  });
+  itWithProc(
+    'tells the process that listens on a port from one that runs without listening there',
+    async () => {
+      // Prepare
+      const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+      try {
+        // Act
+        const ours = treeListensOnPort(process.pid, port);
+        const theirs = treeListensOnPort(other.pid as number, port);
+        // Assess
+        expect(ours).toBe(true);
+        expect(theirs).toBe(false);
+      } finally {
+        other.kill('SIGKILL');
+      }
+    },
+  );
 
-  it('says a process that has ended holds no port, rather than that it cannot tell', async () => {
+  itWithProc('says a process that has ended holds no port, rather than that it cannot tell', async () => {
     // Prepare: a process that ended (and was reaped)
     const ended = spawn('true', { stdio: 'ignore' });
     await once(ended, 'exit');

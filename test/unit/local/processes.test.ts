@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, groupRunning, processIdentity, processTree } from '../../../local/processes.js';
+import { itWithProc } from '../../linux.js';
 
 /** The state letter /proc gives the process (Linux). */
 function state(pid: number): string {
@@ -11,7 +12,7 @@ function state(pid: number): string {
 }
 
 describe('processes', () => {
-  it('counts a process group whose only member is a zombie no parent reaps as ended', async () => {
+  itWithProc('counts a process group whose only member is a zombie no parent reaps as ended', async () => {
     // Prepare: a shell that starts a process in a group of its own, which ends at once, and then becomes a sleep
     // that never reaps it (as a container's first process may not)
     const parent = spawn('sh', ['-c', 'setsid sh -c "exit 0" & echo $!; exec sleep 30'], {
@@ -64,7 +65,7 @@ describe('processes', () => {
     expect(said).toBe('true');
   });
 
-  it('lists a process and its descendants, and nothing else', async () => {
+  itWithProc('lists a process and its descendants, and nothing else', async () => {
     // Prepare: sh and the two sleeps it starts in the background
     const tree = spawn('sh', ['-c', 'sleep 30 & sleep 30 & echo ready; wait'], {
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -81,36 +82,43 @@ describe('processes', () => {
       for (const pid of processTree(tree.pid as number).reverse()) process.kill(pid, 'SIGKILL');
     }
   });
-  it('reads the start time of a process whose name holds spaces and parentheses, and none for one that ended', async () => {
-    // Prepare: sleep run under a name that, read up to its first ')', would shift every field after it; then a
-    // plain sleep, started later.
-    const dir = mkdtempSync(join(tmpdir(), 'sharebus-comm-'));
-    const odd = join(dir, 's) 1 2 3 (x');
-    symlinkSync(spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim(), odd);
-    const oddChild = spawn(odd, ['30'], { stdio: 'ignore' });
-    const later: ReturnType<typeof spawn>[] = [];
-    try {
-      const pid = oddChild.pid as number;
-      for (let i = 0; i < 500 && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes('(s) 1 2 3 (x)'); i++) {
-        await new Promise((r) => setTimeout(r, 10));
+  itWithProc(
+    'reads the start time of a process whose name holds spaces and parentheses, and none for one that ended',
+    async () => {
+      // Prepare: sleep run under a name that, read up to its first ')', would shift every field after it; then a
+      // plain sleep, started later.
+      const dir = mkdtempSync(join(tmpdir(), 'sharebus-comm-'));
+      const odd = join(dir, 's) 1 2 3 (x');
+      symlinkSync(spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim(), odd);
+      const oddChild = spawn(odd, ['30'], { stdio: 'ignore' });
+      const later: ReturnType<typeof spawn>[] = [];
+      try {
+        const pid = oddChild.pid as number;
+        for (
+          let i = 0;
+          i < 500 && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes('(s) 1 2 3 (x)');
+          i++
+        ) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        later.push(spawn('sleep', ['30'], { stdio: 'ignore' }));
+        const plain = later[0]?.pid as number;
+        const started = (of: number) => Number(processIdentity(of)?.split('/')[1]);
+        // Act
+        const identity = processIdentity(pid);
+        // Assess: this boot's, and a start time between this process's and the later one's
+        expect(identity?.split('/')[0]).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+        expect(started(pid)).toBeGreaterThanOrEqual(started(process.pid));
+        expect(started(pid)).toBeLessThanOrEqual(started(plain));
+        oddChild.kill('SIGKILL');
+        await new Promise((r) => oddChild.once('exit', r));
+        await new Promise((r) => setImmediate(r));
+        expect(processIdentity(pid)).toBeUndefined();
+      } finally {
+        oddChild.kill('SIGKILL');
+        for (const child of later) child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
       }
-      later.push(spawn('sleep', ['30'], { stdio: 'ignore' }));
-      const plain = later[0]?.pid as number;
-      const started = (of: number) => Number(processIdentity(of)?.split('/')[1]);
-      // Act
-      const identity = processIdentity(pid);
-      // Assess: this boot's, and a start time between this process's and the later one's
-      expect(identity?.split('/')[0]).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
-      expect(started(pid)).toBeGreaterThanOrEqual(started(process.pid));
-      expect(started(pid)).toBeLessThanOrEqual(started(plain));
-      oddChild.kill('SIGKILL');
-      await new Promise((r) => oddChild.once('exit', r));
-      await new Promise((r) => setImmediate(r));
-      expect(processIdentity(pid)).toBeUndefined();
-    } finally {
-      oddChild.kill('SIGKILL');
-      for (const child of later) child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
