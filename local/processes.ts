@@ -14,12 +14,15 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Whether this system has Linux's /proc, which tells more of a process than a signal can (macOS has none). */
+export const hasProc = existsSync('/proc/self/stat');
+
 /**
  * Whether a process has yet to end. Where /proc tells, a zombie does not count: it has ended, and waits to be reaped by
  * a parent that may never do so (a container's first process often does not).
  */
 export function running(pid: number): boolean {
-  if (!existsSync('/proc/self/stat')) return alive(pid);
+  if (!hasProc) return alive(pid);
   const stat = processStat(pid);
   return stat !== undefined && !hasEnded(stat);
 }
@@ -111,6 +114,6 @@ export function processTree(pid: number): number[] {
  * Elsewhere, whether the kernel still lists any member.
  */
 export function groupRunning(group: number): boolean {
-  if (!existsSync('/proc/self/stat')) return alive(-group);
+  if (!hasProc) return alive(-group);
   return processTable().some((p) => p.group === group && !hasEnded(p));
 }

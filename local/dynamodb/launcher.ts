@@ -98,9 +98,12 @@ function javaBinary(): { path: string; major: number; env: NodeJS.ProcessEnv } {
   });
   if (probe.error || probe.status !== 0) {
     // Its own first words, as macOS's stub's "Unable to locate a Java Runtime": what is there, and why it is not one.
+    // (Java's first line is "Picked up …" when JAVA_TOOL_OPTIONS or _JAVA_OPTIONS is set: not why it failed.)
     const said = probe.error
       ? probe.error.message
-      : `${probe.stderr ?? ''}${probe.stdout ?? ''}`.trim().split('\n')[0];
+      : `${probe.stderr ?? ''}${probe.stdout ?? ''}`
+          .split('\n')
+          .find((line) => line.trim() !== '' && !line.startsWith('Picked up '));
     throw new JavaNotFoundError(
       `\`${candidate}\` could not be run${said ? ` (${said.trim()})` : ''}. ${INSTALL_HINT}`,
     );
@@ -427,7 +430,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       // What Java printed just before it ended can be read after its exit is seen: its pipes closing says all was.
       await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000).unref())]);
       if (BIND_FAILED.test(output)) {
-        throw new DynamoDbLocalPortTakenError((error as Error).message, { cause: error });
+        throw new DynamoDbLocalPortTakenError(`DynamoDB Local could not listen on port ${port}: ${output}`, {
+          cause: error,
+        });
       }
       if (said) throw error;
       throw new DynamoDbLocalStartError(`${(error as Error).message}: ${output}`);

@@ -75,7 +75,7 @@ interface JavaOptions {
   readonly compiler: boolean;
   readonly takeFirstPort?: boolean;
   readonly exec?: boolean;
-  readonly failFirstBind?: boolean;
+  readonly failFirstBind?: 'hanging' | 'after exiting';
 }
 
 /**
@@ -89,7 +89,9 @@ interface JavaOptions {
  *   subshell that ends at once, so that it is no descendant of the script).
  * - With `exec: false`, the script runs Java as its child rather than becoming it.
  * - With `failFirstBind`, the first time it is asked to start a server on a port, it prints only the first line of
- *   Java's stack for a port it failed to bind (the port is written to `scratch`/failed), and hangs as Java does.
+ *   Java's stack for a port it failed to bind (the port is written to `scratch`/failed), and then hangs as Java
+ *   does; or, 'after exiting', it exits with 1 first and the line is printed 0.3 s later, by a process of another
+ *   session that holds its stderr, as words still on their way when Java's exit is seen.
  */
 async function withJava(
   options: JavaOptions,
@@ -127,7 +129,11 @@ function javaHome(scratch: string, options: JavaOptions): string {
       ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${taken}' ]; then echo "$a" > '${taken}'; ( '${process.execPath}' -e "${taker}" "$a" & echo $! >> '${taken}' ); sleep 0.5; fi; prev=$a; done`
       : '',
     options.failFirstBind
-      ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${failed}' ]; then echo "$a" > '${failed}'; echo "Exception in thread "main" java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:$a" >&2; exec sleep 60; fi; prev=$a; done`
+      ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${failed}' ]; then echo "$a" > '${failed}'; ${
+          options.failFirstBind === 'hanging'
+            ? 'echo "Exception in thread main java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:$a" >&2; exec sleep 60'
+            : 'setsid sh -c "sleep 0.3; echo \\"java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:$a\\" >&2" & exit 1'
+        }; fi; prev=$a; done`
       : '',
     `${options.exec === false ? '' : 'exec '}'${java}' "$@"`,
   ];
@@ -338,22 +344,28 @@ describe('DynamoDB Local launcher', () => {
     },
   );
 
-  it('tries another port when Java has said it failed to bind the one it picked, before saying why', async () => {
-    // Prepare: a `java` whose first server prints only the first line of Java's stack for a port taken, as a busy
-    // machine lets the launcher read it before the BindException line that follows (seen in a run, 2026-12-06)
-    await withJava({ compiler: true, failFirstBind: true }, async (jars, scratch) => {
-      // Act: before, the launcher tried another port only on the BindException's words, and gave up
-      const dynamodb = await startDynamoDbLocal({ jarDir: jars });
-      try {
-        // Assess
-        const failed = Number(readFileSync(join(scratch, 'failed'), 'utf8'));
-        expect(dynamodb.port).not.toBe(failed);
-        await expect(fetch(dynamodb.endpoint)).resolves.toHaveProperty('status', 400);
-      } finally {
-        await dynamodb.stop();
-      }
-    });
-  });
+  it.each([
+    ['before saying why', 'hanging'],
+    ['in words read only after its exit', 'after exiting'],
+  ] as const)(
+    'tries another port when Java has said it failed to bind the one it picked, %s',
+    async (_, how) => {
+      // Prepare: a `java` whose first server prints only the first line of Java's stack for a port taken, as a busy
+      // machine lets the launcher read it before the BindException line that follows (seen in a run, 2026-12-06)
+      await withJava({ compiler: true, failFirstBind: how }, async (jars, scratch) => {
+        // Act: before, the launcher tried another port only on the BindException's words, and gave up
+        const dynamodb = await startDynamoDbLocal({ jarDir: jars });
+        try {
+          // Assess
+          const failed = Number(readFileSync(join(scratch, 'failed'), 'utf8'));
+          expect(dynamodb.port).not.toBe(failed);
+          await expect(fetch(dynamodb.endpoint)).resolves.toHaveProperty('status', 400);
+        } finally {
+          await dynamodb.stop();
+        }
+      });
+    },
+  );
 
   it('without the binder, sees Java listen when `java` is a script that runs it as a child', async () => {
     await withJava({ compiler: false, exec: false }, async (jars) => {
@@ -632,11 +644,13 @@ describe('DynamoDB Local launcher', () => {
   });
 
   it("says what macOS's java stub says when no Java is installed, and how to install one there", async () => {
-    // Prepare: /usr/bin/java on a Mac without a JDK prints this and ends with 1
+    // Prepare: /usr/bin/java on a Mac without a JDK prints this and ends with 1; before it, the line any Java prints
+    // when JAVA_TOOL_OPTIONS is set, which says nothing of why it failed
     const scratch = mkdtempSync(join(tmpdir(), 'sharebus-java-stub-'));
     mkdirSync(join(scratch, 'bin'));
     const stub =
-      "#!/bin/sh\necho 'The operation couldn’t be completed. Unable to locate a Java Runtime.' >&2\nexit 1\n";
+      "#!/bin/sh\necho 'Picked up JAVA_TOOL_OPTIONS: -Dfile.encoding=UTF-8' >&2\n" +
+      "echo 'The operation couldn’t be completed. Unable to locate a Java Runtime.' >&2\nexit 1\n";
     writeFileSync(join(scratch, 'bin', 'java'), stub, { mode: 0o755 });
     const saved = process.env.JAVA_HOME;
     process.env.JAVA_HOME = scratch;

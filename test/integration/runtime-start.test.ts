@@ -382,7 +382,7 @@ describe('startSharebus where DynamoDB Local cannot load SQLite', () => {
       // Assess
       await expect(started).rejects.toThrow(DynamoDbLocalStartError);
       await expect(started).rejects.toThrow(
-        /^DynamoDB Local cannot load SQLite's native library \(java\.nio\.file\.NoSuchFileException: \/proc\/sys\/sqlite-\S+\.so\)\. It unpacks it into Java's temporary directory, under TMPDIR: set TMPDIR to a directory that is writable and not mounted noexec\./,
+        /^DynamoDB Local cannot load SQLite's native library \(java\.nio\.file\.NoSuchFileException: \/proc\/sys\/sqlite-\S+\.so\)\. It unpacks it into Java's temporary directory \(under TMPDIR, unless SHAREBUS_DYNAMODB_JAVA_OPTS sets java\.io\.tmpdir\): make that a directory that is writable and not mounted noexec\./,
       );
       for (const port of Object.values(ports)) expect(await portIsFree('127.0.0.1', port)).toBe(true);
     } finally {
