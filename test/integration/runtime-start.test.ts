@@ -301,18 +301,21 @@ describe('startSharebus, a port taken after it was seen free', () => {
   ] as const)(
     'refuses in one line, naming %s as %s, and leaves nothing listening',
     async (option, variable) => {
-      // Prepare: a `java` that marks when DynamoDB Local is launched and waits a second before running it, in which
-      // the test takes the port; the ports are free when the start looks at them. The start runs in a process of its
-      // own (jest's module sandbox cannot load the handlers), which reports what it threw and which ports still listen.
+      // Prepare: a `java` that marks when DynamoDB Local is launched and runs it only once the test has taken the port
+      // (a file says so; waited for at most a minute); the ports are free when the start looks at them. A fixed wait
+      // here (it was a second) failed the test whenever a busy machine held the test back longer: the start then
+      // listened first. The start runs in a process of its own (jest's module sandbox cannot load the handlers),
+      // which reports what it threw and which ports still listen.
       const scratch = mkdtempSync(join(tmpdir(), 'sharebus-port-race-'));
       const marker = join(scratch, 'launched');
+      const taken = join(scratch, 'taken');
       const java = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], {
         encoding: 'utf8',
       }).stdout.trim();
       mkdirSync(join(scratch, 'bin'));
       writeFileSync(
         join(scratch, 'bin', 'java'),
-        `#!/bin/sh\ncase " $* " in *" -port "*) : > '${marker}'; sleep 1;; esac\nexec '${java}' "$@"\n`,
+        `#!/bin/sh\ncase " $* " in *" -port "*) : > '${marker}'; i=0; while [ ! -e '${taken}' ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done;; esac\nexec '${java}' "$@"\n`,
         { mode: 0o755 },
       );
       const ports = {
@@ -348,7 +351,10 @@ describe('startSharebus, a port taken after it was seen free', () => {
         });
         // (a start that ended before it launched DynamoDB Local is reported below, not waited for)
         while (!existsSync(marker) && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
-        await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+        await new Promise<void>((resolve, reject) =>
+          holder.once('error', reject).listen(port, '127.0.0.1', resolve),
+        );
+        writeFileSync(taken, '');
         // Assess: the one line, and of the three ports only the one the test holds still listening
         expect((await said).split('\n')).toEqual([
           `PortInUseError: port ${port} on 127.0.0.1 was taken while sharebus was starting (another sharebus starting at the same time?): stop what holds it, or set ${variable} to another port (0 picks a free one).`,

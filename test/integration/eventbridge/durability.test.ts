@@ -4,6 +4,7 @@
 // synchronously), which shows the order of the two without timing either; a file replaced by a directory makes
 // the write fail.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { jest } from '@jest/globals';
 import { killed, startChild, stopped } from './child-server.js';
-import { caught, rawCall, routeOrders, sleep, startHarness } from './harness.js';
+import { caught, rawCall, routeOrders, sleep, startHarness, waitFor } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
 
@@ -102,8 +103,10 @@ describe('embedded EventBridge: a change is on disk when it is answered (dataDir
       await rawCall(endpoint, 'PutTargets', JSON.stringify({ Rule: 'all', Targets: targets }));
       const first = { Entries: [{ Source: 's', DetailType: 'first', Detail: '{}' }] };
       await rawCall(endpoint, 'PutEvents', JSON.stringify(first));
-      // Its delivery made, and the journal's note of it written.
-      await sleep(200);
+      // Its delivery made, and the journal's note of it written: waited for, as the server is a process of its own,
+      // which a busy machine can hold back longer than any sleep (a note written after the FIFO was made went into
+      // it, so the test read the note instead of the change, and the change's write then waited for a reader).
+      await waitFor(() => readFileSync(join(dataDir, 'retries.jsonl'), 'utf8').includes('{"end":'));
       const file = await fileIn(dataDir);
       await fifo(join(dataDir, file));
       const order: string[] = [];
