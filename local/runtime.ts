@@ -372,9 +372,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
         throw new DynamoDbLocalStartError(
           `DynamoDB Local cannot load SQLite's native library (${native}). It unpacks it into Java's temporary ` +
             'directory (under TMPDIR, unless SHAREBUS_DYNAMODB_JAVA_OPTS sets java.io.tmpdir): make that a directory ' +
-            'that is writable and not mounted noexec. Its jar has ' +
-            'builds for glibc Linux, macOS and Windows only: on Alpine or another musl Linux, run sharebus on a glibc ' +
-            'distribution or container.',
+            'that is writable and not mounted noexec. Its jar has builds for glibc Linux, macOS and Windows only: on ' +
+            'Alpine or another musl Linux, run sharebus on a glibc distribution or container.',
           { cause: error },
         );
       }
