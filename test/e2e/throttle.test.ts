@@ -6,7 +6,7 @@ describe('the local API throttle', () => {
   let bus: LocalSharebus;
 
   beforeAll(async () => {
-    bus = await startLocalSharebus({ SHAREBUS_API_THROTTLE: '5/10' }, ['--in-memory', '--no-demo']);
+    bus = await startLocalSharebus({ SHAREBUS_API_THROTTLE: '2/10' }, ['--in-memory', '--no-demo']);
   }, 120_000);
 
   afterAll(async () => {
@@ -18,13 +18,14 @@ describe('the local API throttle', () => {
     const answers = await Promise.all(Array.from({ length: 30 }, () => call(bus.apiUrl, 'GET', '/health')));
     const unmatched = await call(bus.apiUrl, 'GET', '/nothing');
     // Each route has a bucket of its own, as API Gateway applies a stage's default route limits: 10 at once to
-    // another route all pass (a shared bucket, refilled by 5 a second, would have passed a few)
+    // another route all pass (a shared bucket, refilled by 2 a second, would have passed a few)
     const otherRoute = await Promise.all(
       Array.from({ length: 10 }, () => call(bus.apiUrl, 'GET', '/contracts')),
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const later = await call(bus.apiUrl, 'GET', '/health');
-    // Assess: the bucket refills at 5 a second while the 30 are answered, so a few more than 10 may pass
+    // Assess: the bucket refills at 2 a second while the 30 are answered, so a few more than 10 may pass (10 or more
+    // are refused unless answering the 30 takes 5 s; the slow rate leaves that margin to a busy machine)
     const throttled = answers.filter((a) => a.status === 429);
     expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(10);
     expect(throttled.length).toBeGreaterThanOrEqual(10);
