@@ -53,6 +53,16 @@ if (unknownVariables.length > 0) {
     `sharebus: warning: ${unknownVariables.join(', ')} ${unknownVariables.length === 1 ? 'is' : 'are'} not a setting of sharebus, so ignored (npm start -- --help lists them)`,
   );
 }
+// The deployed stack gives the functions these; locally the runtime does, naming its own deliver function and
+// dead-letter queue, so a value from the shell would be ignored without a word.
+const setByStart = [ENV.deliverFunctionArn, ENV.deliveryDlqArn].filter(
+  (name) => process.env[name] !== undefined,
+);
+if (setByStart.length > 0) {
+  console.error(
+    `sharebus: warning: ${setByStart.join(', ')} ${setByStart.length === 1 ? 'is' : 'are'} set by npm start itself (the local deliver function and its dead-letter queue), so ignored`,
+  );
+}
 
 let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
 try {
