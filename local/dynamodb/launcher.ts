@@ -243,6 +243,21 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
+/**
+ * The jar and libraries fetch-jar.mjs recorded in `.package` (`<sha256>  <path>` after the package's name) that are
+ * gone: Java would otherwise fail on the first class it cannot find, with a stack. Only whether each is there, not
+ * its hash (npm install checks those): this runs at every start. The licences and notes beside them are not
+ * needed to run. None for a directory it did not fill (no `.package`).
+ */
+function missingFiles(jarDir: string): string[] {
+  const marker = join(jarDir, '.package');
+  if (!existsSync(marker)) return [];
+  const [, ...recorded] = readFileSync(marker, 'utf8').split('\n');
+  return recorded
+    .map((line) => line.slice(66))
+    .filter((path) => /^DynamoDBLocal(\.jar$|_lib\/)/.test(path) && !existsSync(join(jarDir, path)));
+}
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   // Absolute, as Java runs in it with a class path made from it.
   const jarDir = resolve(
@@ -255,6 +270,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         : '';
     throw new DynamoDbLocalStartError(
       `DynamoDB Local is not in ${jarDir}${named}: run \`npm install\` (or \`node local/dynamodb/fetch-jar.mjs\`) first, with the same SHAREBUS_DYNAMODB_LOCAL_DIR.`,
+    );
+  }
+  const missing = missingFiles(jarDir);
+  if (missing.length > 0) {
+    throw new DynamoDbLocalStartError(
+      `DynamoDB Local in ${jarDir} is missing ${missing.length === 1 ? 'a file' : `${missing.length} files`} it was installed with (${missing[0]}${missing.length > 1 ? ', …' : ''}): run \`npm install\` to fetch it again.`,
     );
   }
   const java = javaBinary();

