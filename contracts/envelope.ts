@@ -211,18 +211,3 @@ export function departmentOfBusSource(source: string): string | undefined {
   const id = source.slice(BUS_SOURCE_PREFIX.length);
   return DepartmentIdSchema.safeParse(id).success ? id : undefined;
 }
-
-/** The PutEvents entry fields for an envelope: source from the owner, detail-type = contract type. */
-export interface BusEntry {
-  readonly Source: string;
-  readonly DetailType: string;
-  readonly Detail: string;
-}
-
-export function toBusEntry(envelope: CloudEvent): BusEntry {
-  return {
-    Source: busSource(envelope.source),
-    DetailType: envelope.type,
-    Detail: JSON.stringify(envelope),
-  };
-}

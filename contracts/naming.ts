@@ -29,7 +29,6 @@ export type DepartmentId = z.infer<typeof DepartmentIdSchema>;
 
 /** A system's id, unique within its department, e.g. `one-window-portal`. */
 export const SystemIdSchema = idSchema('system id');
-export type SystemId = z.infer<typeof SystemIdSchema>;
 
 // 128 is EventBridge's limit on a PutEvents entry's DetailType, and the contract type is sent as the
 // detail-type; at least two segments so a type always names a domain and a fact (`tax.registration...`),

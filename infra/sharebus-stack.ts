@@ -89,11 +89,6 @@ export interface SharebusStackProps extends StackProps {
    * them in the console. @default - no action
    */
   readonly alarmTopic?: ITopic;
-  /**
-   * Directory holding package.json, package-lock.json and functions/.
-   * @default - the parent directory of infra/
-   */
-  readonly projectRoot?: string;
 }
 
 export class SharebusStackError extends Error {
@@ -185,7 +180,7 @@ export class SharebusStack extends Stack {
         `apiThrottle ${JSON.stringify(throttle)} must have a rateLimit of 0 or more and a whole burstLimit of 0 or more`,
       );
     }
-    const projectRoot = props.projectRoot ?? DEFAULT_PROJECT_ROOT;
+    const projectRoot = DEFAULT_PROJECT_ROOT;
 
     const events = new SharebusEventBus(this, 'EventBus', {
       ...(props.busName === undefined ? {} : { busName: props.busName }),

@@ -174,10 +174,9 @@ function requestTime(at: Date): string {
   return `${two(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())} +0000`;
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, {
     'content-type': 'application/json',
-    ...headers,
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);

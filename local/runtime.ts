@@ -61,8 +61,6 @@ export interface SharebusOptions {
   readonly eventBridgePort?: number;
   /** @default 4512, or SHAREBUS_DYNAMODB_PORT */
   readonly dynamoDbPort?: number;
-  /** @default '127.0.0.1' */
-  readonly host?: string;
   /** Keep nothing: DynamoDB Local in memory, no files written. @default false */
   readonly inMemory?: boolean;
   /** Where state persists between starts. @default SHAREBUS_DATA_DIR, else `.sharebus` in the working directory */
@@ -211,7 +209,7 @@ function checkGivenAdminKey(key: string, from: string): string {
 }
 
 export async function startSharebus(options: SharebusOptions = {}): Promise<RunningSharebus> {
-  const host = options.host ?? '127.0.0.1';
+  const host = '127.0.0.1';
   // Absolute, since DynamoDB Local runs in its own folder and would read a relative path from there.
   const givenDir = process.env.SHAREBUS_DATA_DIR;
   if (!options.inMemory && options.dataDir === undefined && givenDir && givenDir.trim() !== givenDir) {

@@ -15,7 +15,6 @@ export const DeliveryInputSchema = z.strictObject({
   subscriptionId: z.string().min(1),
   event: DeliveredCloudEventSchema,
 });
-export type DeliveryInput = z.infer<typeof DeliveryInputSchema>;
 
 export class DeliveryFailedError extends Error {
   override name = 'DeliveryFailedError';

@@ -35,10 +35,10 @@ export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerCont
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 export type RouteHandler = (event: ApiEvent, context?: Context) => Promise<ApiResult>;
 
-export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+export function json(statusCode: number, body: unknown): ApiResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   };
 }
@@ -138,7 +138,7 @@ function utf8Text(bytes: Buffer): string {
  * whichever schema found it missing (zod's own words for it, "expected string, received undefined", read as a
  * type error).
  */
-export function zodProblems(error: z.ZodError, prefix = '', input?: unknown): FieldProblem[] {
+export function zodProblems(error: z.ZodError, input?: unknown): FieldProblem[] {
   // zod judges a list's or string's length even on a value of the wrong kind ("must be a list" and "must hold at
   // most 100 events" for one string): the kind is what is wrong.
   const wrongKind = new Set(
@@ -149,7 +149,7 @@ export function zodProblems(error: z.ZodError, prefix = '', input?: unknown): Fi
       !((issue.code === 'too_small' || issue.code === 'too_big') && wrongKind.has(jsonPointer(issue.path))),
   );
   return judged.flatMap((issue) => {
-    const base = prefix + jsonPointer(issue.path);
+    const base = jsonPointer(issue.path);
     // One issue lists every unknown key; each is a field at fault of its own.
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: base + jsonPointer([key]), message: 'is not a known field' }));
@@ -225,7 +225,7 @@ const requestMessages: z.core.$ZodErrorMap = (issue) => {
 export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body, { error: requestMessages });
   if (result.success) return result.data;
-  throw invalidRequest(zodProblems(result.error, '', body));
+  throw invalidRequest(zodProblems(result.error, body));
 }
 
 /** A 400 `invalid_request` naming every field at fault (at least one), its detail the first. */

@@ -52,7 +52,6 @@ export interface SubscriptionPorts {
   readonly contracts: ContractResolver;
   readonly now: () => Date;
   readonly endpointPolicy: EndpointPolicy;
-  readonly newId?: () => string;
 }
 
 const FilterSchema = jsonObject('must be an EventBridge content filter: a JSON object').refine(
@@ -198,7 +197,7 @@ export async function createSubscription(
       { fields: [{ field: unknownField.pointer, message: `no version ${named.major}.x allows this field` }] },
     );
   }
-  const id = (ports.newId ?? randomUUID)();
+  const id = randomUUID();
   const now = ports.now();
   const subscription: Subscription = {
     id,

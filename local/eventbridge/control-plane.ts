@@ -594,9 +594,9 @@ export class ControlPlane {
     };
   }
 
-  #readRuleRef(body: JsonObject, key = 'Name'): { bus: Bus; name: string } {
+  #readRuleRef(body: JsonObject): { bus: Bus; name: string } {
     const req = new RequestReader(body);
-    const name = req.string(key, {
+    const name = req.string('Name', {
       required: true,
       min: 1,
       max: 64,

@@ -95,7 +95,7 @@ function isLogLine(line: unknown): line is LogLine {
  * ever removed: a soak review's dead webhook at 100,000 events a day grew the log by 220 MB a day, and past about
  * 512 MiB its rewrite failed.
  */
-export const QUEUE_RETENTION_MS = 14 * 86_400_000;
+const QUEUE_RETENTION_MS = 14 * 86_400_000;
 const PRUNE_EVERY_MS = 60_000;
 
 /** About the characters of a message's `send` line: its body, and a bound on the rest. */
@@ -112,7 +112,6 @@ export class QueueStore {
   constructor(
     readonly writer: CoalescingWriter,
     dataDir: string | undefined,
-    private readonly retentionMs = QUEUE_RETENTION_MS,
   ) {
     if (dataDir === undefined) return;
     // Frozen: messages are never changed, only added and taken.
@@ -157,7 +156,7 @@ export class QueueStore {
     // Not held up by a next prune set while the clock was ahead (see ArchiveStore's #prune).
     if (!force && time < this.#nextPruneAt && this.#nextPruneAt - time <= PRUNE_EVERY_MS) return;
     this.#nextPruneAt = time + PRUNE_EVERY_MS;
-    const oldest = new Date(time - this.retentionMs).toISOString();
+    const oldest = new Date(time - QUEUE_RETENTION_MS).toISOString();
     const expired = new Set<string>();
     const counts: Array<readonly [string, number]> = [];
     for (const [arn, messages] of this.#queues) {
@@ -173,7 +172,7 @@ export class QueueStore {
     if (expired.size === 0) return;
     const taken = this.#remove(expired);
     this.#write({ take: taken.map((m) => m.messageId) });
-    const days = this.retentionMs / 86_400_000;
+    const days = QUEUE_RETENTION_MS / 86_400_000;
     for (const [arn, n] of counts) {
       console.warn(
         `[eventbridge] queue ${arn}: removed ${n} message(s) older than ${days} days, as SQS does`,

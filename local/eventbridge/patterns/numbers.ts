@@ -13,10 +13,5 @@ export function comparableKey(value: number): number | undefined {
   return Math.trunc(1e6 * (NUMBER_LIMIT + value));
 }
 
-/** The comparable key of a JSON number's text (Java's Double.parseDouble and Number() agree on JSON numbers). */
-export function comparableKeyOfText(text: string): number | undefined {
-  return comparableKey(Number(text));
-}
-
 export const MIN_KEY = comparableKey(-NUMBER_LIMIT) as number;
 export const MAX_KEY = comparableKey(NUMBER_LIMIT) as number;

@@ -14,7 +14,6 @@ import {
   majorPrefix,
   parseDataschema,
   parseEnvelope,
-  toBusEntry,
 } from '../../../contracts/index.js';
 import { strictAjv } from './ajv.js';
 
@@ -225,22 +224,6 @@ describe('ENVELOPE_JSON_SCHEMA', () => {
 });
 
 describe('bus mapping', () => {
-  it('publishes under sharebus.<department> with the contract type as detail-type and the envelope as detail', () => {
-    // Prepare
-    const envelope = buildEnvelope(input);
-
-    // Act
-    const entry = toBusEntry(envelope);
-
-    // Assess
-    expect(entry).toEqual({
-      Source: 'sharebus.tax',
-      DetailType: 'tax.registration.completed',
-      Detail: JSON.stringify(envelope),
-    });
-    expect(JSON.parse(entry.Detail)).toEqual(envelope);
-  });
-
   it('maps a department to its bus source and back', () => {
     expect(BUS_SOURCE_PREFIX).toBe('sharebus.');
     expect(busSource('housing-fund')).toBe('sharebus.housing-fund');
