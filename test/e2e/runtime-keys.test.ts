@@ -171,6 +171,36 @@ describe('npm start with a state directory, across starts', () => {
     }
   }, 180_000);
 
+  // Coverage review, 2026-12-06: the refusal of a given admin key that is a system's key (runtime.ts) was never run:
+  // the registry refuses it, but the start must say so in a line, and the system's key must stay a system's.
+  it("refuses a SHAREBUS_ADMIN_KEY that is a system's API key, and the key stays that system's alone", async () => {
+    // Prepare: a start with the demo keeps its systems' keys
+    const first = await startLocalSharebus(env(), []);
+    await first.stop();
+    const keys = JSON.parse(readFileSync(join(dataDir, 'demo-keys.json'), 'utf8')) as Record<string, string>;
+    const systemKey = Object.values(keys)[0] as string;
+    // Act
+    const second = await startLocalSharebus({ ...env(), SHAREBUS_ADMIN_KEY: systemKey }, []).then(
+      async (started) => {
+        await started.stop();
+        return 'started';
+      },
+      (error: Error) => error.message,
+    );
+    const third = await startLocalSharebus(env(), []);
+    try {
+      const asAdmin = await call(third.apiUrl, 'POST', '/departments', systemKey, {
+        id: 'rogue',
+        name: 'Rogue',
+      });
+      // Assess
+      expect(second).toContain("the admin key given is a system's API key: choose another one.");
+      expect(asAdmin.status).toBe(403);
+    } finally {
+      await third.stop();
+    }
+  }, 180_000);
+
   it('names at start the demo systems whose key an interrupted start did not keep', async () => {
     // Prepare: a first start keeps every demo key; one is then missing, as when a start was stopped right after
     // creating that system

@@ -1274,6 +1274,38 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
     ]);
   });
 
+  // Coverage review, 2026-12-06: no test had a logged change refused on replay (a log edited, or written by another
+  // version): the start must go on, say so once, replay the changes after it, and drop the line at the compaction.
+  it('starts when a logged change is refused on replay, warning once, keeping the changes after it and dropping the refused one', async () => {
+    // Prepare: a rule logged on a bus no line made, then a rule on one that exists
+    const first = await start();
+    await first.client.send(new CreateEventBusCommand({ Name: 'orders' }));
+    await first.eventBridge.idle();
+    await stop(first);
+    const at = Date.now();
+    await appendFile(
+      join(dataDir, 'control-plane.jsonl'),
+      `${JSON.stringify({ at, op: 'PutRule', body: { Name: 'orphan', EventBusName: 'gone', EventPattern: '{"source":["a"]}' } })}\n` +
+        `${JSON.stringify({ at, op: 'PutRule', body: { Name: 'after', EventBusName: 'orders', EventPattern: '{"source":["b"]}' } })}\n`,
+    );
+    // Act
+    const second = await start();
+    await second.eventBridge.idle();
+    const rules = await second.client.send(new ListRulesCommand({ EventBusName: 'orders' }));
+    // Assess
+    expect(rules.Rules?.map((r) => r.Name)).toEqual(['after']);
+    const refusals = second.warnings.filter((w) => w.includes('refused on replay'));
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toMatch(
+      /1 logged change\(s\) in .*control-plane\.jsonl were refused on replay; first: PutRule: .*gone/,
+    );
+    expect((await logLines(dataDir)).map((l) => [l.op, l.body.Name])).toEqual([
+      ['CreateEventBus', 'default'],
+      ['CreateEventBus', 'orders'],
+      ['PutRule', 'after'],
+    ]);
+  });
+
   it('replays a RemoveAllPermissions an earlier version logged for a bus without a policy, refusing nothing', async () => {
     // Prepare: before RemoveAllPermissions was refused on a bus without a policy, such a request was logged.
     const first = await start();

@@ -166,3 +166,29 @@ it('says a removal throttled at DeleteRule, after RemoveTargets went through, ma
   expect(calls[0]).toBe('RemoveTargets');
   expect((await test.registry.listSubscriptions('welfare')).map((s) => s.id)).toContain(id);
 });
+
+// Coverage review, 2026-12-06: PutRule taken and PutTargets throttled past the client's retries was never run (bus.ts
+// #putTarget's catch): the rule made must be removed again, and the caller told to resend (503), not answered 500.
+it('answers a subscription whose PutTargets EventBridge keeps throttling 503 bus_busy, and removes the rule it made', async () => {
+  // Prepare
+  throttledOnly = 'PutTargets';
+  // Act
+  const answer = await call('POST /subscriptions', {
+    body: JSON.stringify({ type: TYPE, endpoint: { url: 'https://receiver.example.org/untargeted' } }),
+  });
+  // Assess: the rule made, its target refused, then the rule taken away again
+  expect(answer).toMatchObject({
+    status: 503,
+    retryAfter: '1',
+    body: {
+      code: 'bus_busy',
+      detail:
+        "EventBridge kept throttling changes to the subscription's rule after retries, so the subscription was not made: send the request again in a moment.",
+    },
+  });
+  expect(calls[0]).toBe('PutRule');
+  expect(calls).toContain('PutTargets');
+  expect(calls.slice(-2)).toEqual(['RemoveTargets', 'DeleteRule']);
+  const stored = await test.registry.listSubscriptions('welfare');
+  expect(stored.filter((s) => s.endpoint.url.endsWith('/untargeted'))).toEqual([]);
+});
