@@ -203,10 +203,17 @@ try {
 } catch (error) {
   // Errors that say what to do get their message alone; anything else, its stack too.
   if (error instanceof DataDirInUseError) {
-    console.error(
-      `sharebus: ${error.message} (SHAREBUS_DATA_DIR names another, --in-memory uses none; a second sharebus also needs ` +
-        'other ports: SHAREBUS_PORT, SHAREBUS_EVENTBRIDGE_PORT, SHAREBUS_DYNAMODB_PORT, 0 picking free ones)',
+    // The ports a second sharebus would next find taken: those left at their defaults.
+    const defaultPorts = ['SHAREBUS_PORT', 'SHAREBUS_EVENTBRIDGE_PORT', 'SHAREBUS_DYNAMODB_PORT'].filter(
+      (name) => !process.env[name],
     );
+    const ports =
+      defaultPorts.length === 0
+        ? ''
+        : `; a second sharebus also needs other ports: ${defaultPorts.join(', ')}, 0 picking free ones`;
+    // The message's last full stop after the parenthesis, which would otherwise follow a path (the lock's).
+    const refusal = error.message.replace(/\.$/, '');
+    console.error(`sharebus: ${refusal} (SHAREBUS_DATA_DIR names another, --in-memory uses none${ports}).`);
   } else if (
     error instanceof DataDirUnusableError ||
     error instanceof DynamoDbLocalStartError ||

@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { lockDataDir } from '../../local/data-lock.js';
 import { root } from './harness.js';
 
 function start(args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } {
@@ -236,6 +237,39 @@ describe('npm start with a state directory named with a space at either end', ()
       expect(readdirSync(parent)).toEqual([]);
     } finally {
       rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm start on a state directory another process holds', () => {
+  // Session 50: the refusal said a second sharebus also needs other ports even when every port had been given.
+  it.each([
+    [
+      'names the port variables left at their defaults, which a second sharebus would find taken next',
+      { SHAREBUS_PORT: '0' },
+      '; a second sharebus also needs other ports: SHAREBUS_EVENTBRIDGE_PORT, SHAREBUS_DYNAMODB_PORT, 0 picking free ones',
+    ],
+    [
+      'says nothing of ports when all three were given',
+      { SHAREBUS_PORT: '0', SHAREBUS_EVENTBRIDGE_PORT: '0', SHAREBUS_DYNAMODB_PORT: '0' },
+      '',
+    ],
+  ])('refuses in one line, and %s', (_, ports, clause) => {
+    // Prepare: the directory locked by this test's process, as a running sharebus holds it
+    const dir = mkdtempSync(join(tmpdir(), 'sharebus-held-'));
+    const unlock = lockDataDir(dir, 'another sharebus');
+    try {
+      // Act
+      const defaults = { SHAREBUS_PORT: '', SHAREBUS_EVENTBRIDGE_PORT: '', SHAREBUS_DYNAMODB_PORT: '' };
+      const run = start([], { SHAREBUS_DATA_DIR: dir, ...defaults, ...ports });
+      // Assess
+      expect(run).toEqual({
+        status: 1,
+        stderr: `sharebus: ${dir} is in use by another sharebus (process ${process.pid}): stop it first, or give this sharebus another state directory; if no such process runs, delete ${join(dir, '.lock')} (SHAREBUS_DATA_DIR names another, --in-memory uses none${clause}).\n`,
+      });
+    } finally {
+      unlock();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
