@@ -224,6 +224,35 @@ describe('npm start with a state directory, across starts', () => {
     }
   }, 180_000);
 
+  // Coverage review, 2026-12-06: a demo-keys.json that is not JSON (a stop mid-edit, a hand edit) was never read by a
+  // test; it is read only once the servers run, and the start must still end in one line, keeping the file.
+  it('refuses a kept demo-keys.json that is not JSON in one line, leaving the file as it was', () => {
+    // Prepare: the demo keys' file cut short
+    const keyFile = join(dataDir, 'demo-keys.json');
+    const cut = '{\n  "tax/filing": "sbk_';
+    writeFileSync(keyFile, cut);
+    // Act
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'local/start.ts')], {
+      cwd: root,
+      env: {
+        ...process.env,
+        ...env(),
+        SHAREBUS_PORT: '0',
+        SHAREBUS_EVENTBRIDGE_PORT: '0',
+        SHAREBUS_DYNAMODB_PORT: '0',
+      },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    // Assess: one line, no stack, naming the file and what to do
+    const lines = run.stderr.trim().split('\n');
+    expect(run.status).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`sharebus: ${keyFile} is not JSON (`);
+    expect(lines[0]).toMatch(/\): repair or delete it\.$/);
+    expect(readFileSync(keyFile, 'utf8')).toBe(cut);
+  }, 120_000);
+
   it.each([
     ['an empty kept key', '', 'admin-key holds an admin key no request can send (it is empty)'],
     [

@@ -2370,6 +2370,71 @@ describe('embedded EventBridge: event bus targets', () => {
     expect(h.eventBridge.deadLetters.list().map((d) => d.errorCode)).toEqual(['INVALID_PARAMETER']);
   });
 
+  // Coverage review, 2026-12-06: no test gave a bus target an input that is not an event.
+  it.each([
+    ['JSON that is not an event', { Input: '{"orderId":"1"}' }],
+    [
+      'text that is not JSON',
+      { InputTransformer: { InputPathsMap: { order: '$.detail.orderId' }, InputTemplate: 'order <order>' } },
+    ],
+  ])(
+    'dead-letters as INVALID_PARAMETER, without a retry, a bus target whose input is %s',
+    async (_, input: Partial<Target>) => {
+      // Prepare: default -> audit, whose rule would queue anything that came
+      const { CreateEventBusCommand } = await import('@aws-sdk/client-eventbridge');
+      await h.client.send(new CreateEventBusCommand({ Name: 'audit' }));
+      const auditArn = 'arn:aws:events:us-east-1:111111111111:event-bus/audit';
+      const dlq = queueArn('audit-dlq');
+      await h.client.send(new PutRuleCommand({ Name: 'to-audit', EventPattern: '{"source":["orders"]}' }));
+      await h.client.send(
+        new PutTargetsCommand({
+          Rule: 'to-audit',
+          Targets: [
+            {
+              Id: 'bus',
+              Arn: auditArn,
+              RetryPolicy: { MaximumRetryAttempts: 3 },
+              DeadLetterConfig: { Arn: dlq },
+              ...input,
+            },
+          ],
+        }),
+      );
+      await h.client.send(
+        new PutRuleCommand({
+          Name: 'all',
+          EventBusName: 'audit',
+          EventPattern: '{"source":[{"prefix":""}]}',
+        }),
+      );
+      await h.client.send(
+        new PutTargetsCommand({
+          Rule: 'all',
+          EventBusName: 'audit',
+          Targets: [{ Id: 'q', Arn: queueArn('came') }],
+        }),
+      );
+      // Act
+      const eventId = await publish(h, { orderId: '1' });
+      // Assess
+      const [message, ...rest] = h.eventBridge.queues.peek(dlq);
+      expect(rest).toEqual([]);
+      expect(JSON.parse(message?.body ?? '{}')).toMatchObject({ id: eventId });
+      expect(message?.attributes).toMatchObject({
+        TARGET_ARN: { DataType: 'String', StringValue: auditArn },
+        ERROR_CODE: { DataType: 'String', StringValue: 'INVALID_PARAMETER' },
+        ERROR_MESSAGE: {
+          DataType: 'String',
+          StringValue:
+            'The input for event bus audit is not an event with a source, a detail-type and a detail object.',
+        },
+        RETRY_ATTEMPTS: { DataType: 'Number', StringValue: '0' },
+      });
+      expect(message?.attributes).not.toHaveProperty('EXHAUSTED_RETRY_CONDITION');
+      expect(h.eventBridge.queues.peek(queueArn('came'))).toEqual([]);
+    },
+  );
+
   it('does not put an event back on the bus its rule is on', async () => {
     // Prepare
     const own = 'arn:aws:events:us-east-1:111111111111:event-bus/default';

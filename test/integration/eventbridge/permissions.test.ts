@@ -225,6 +225,32 @@ describe("embedded EventBridge: a bus's resource policy", () => {
     expect(await policyOf(harness)).toMatchObject({ Statement: [{ Resource: '*' }] });
   });
 
+  // Coverage review, 2026-12-06: a Resource naming this bus's name in another account or region was never sent.
+  it.each([
+    ['another region', 'arn:aws:events:eu-west-1:111111111111:event-bus/orders'],
+    ['another account', 'arn:aws:events:us-east-1:222222222222:event-bus/orders'],
+  ])('refuses a policy whose Resource is this bus in %s, changing nothing', async (_, resource) => {
+    // Prepare
+    await grant(harness, 'kept');
+    const before = await policyOf(harness);
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 's', Effect: 'Allow', Principal: '*', Action: 'events:PutEvents', Resource: resource },
+      ],
+    });
+    // Act
+    const refused = await caught(() =>
+      harness.client.send(new PutPermissionCommand({ EventBusName: 'orders', Policy: policy })),
+    );
+    // Assess
+    expect([refused.name, refused.message]).toEqual([
+      'ValidationException',
+      `The Resource ${resource} is not this event bus, ${BUS_ARN}.`,
+    ]);
+    expect(await policyOf(harness)).toEqual(before);
+  });
+
   it('refuses a condition of a type or key AWS does not support', async () => {
     // Act
     const put = (Type: string, Key: string) =>

@@ -76,6 +76,33 @@ describe('worstApplications', () => {
     expect(worstApplications({ $defs, $ref: '#/$defs/d0' }, MILLION, 128).applications).toBe(2);
   });
 
+  // Coverage review, 2026-12-06: no test made more than 20,000 sets, so the merge that bounds them never ran.
+  it('merges the sets of a level once more than 20,000 are met, into one applying what any of them applies', () => {
+    // Prepare: six if/then/else, each way a set of its own (64), under each of 320 properties (20,480 sets); each
+    // property's items get a schema of their own
+    const $defs = Object.fromEntries(
+      Array.from({ length: 6 }, (_, c) => [
+        `c${c}`,
+        JSON.parse(
+          `{"if": {"required": ["k${c}"]}, "then": {"properties": {"t": {}}}, "else": {"properties": {"e": {}}}}`,
+        ),
+      ]),
+    );
+    const properties = Object.fromEntries(
+      Array.from({ length: 320 }, (_, j) => [
+        `p${j}`,
+        {
+          allOf: Object.keys($defs).map((name) => ({ $ref: `#/$defs/${name}` })),
+          items: { minimum: j },
+        },
+      ]),
+    );
+    // Act
+    const cost = worstApplications({ $defs, properties }, MILLION, 128);
+    // Assess: one set for the next level, so an item counts the 320 items' schemas, as if one value met them all
+    expect(cost).toEqual({ applications: 320, at: ['p0', '*'], repeated: true });
+  });
+
   it('counts nothing for a schema that is not an object', () => {
     expect(worstApplications(true, MILLION, 10)).toEqual({ applications: 0, at: [], repeated: false });
   });

@@ -621,6 +621,25 @@ describe('SchemaValidator: what a schema may cost', () => {
     expect(shared.validate(TYPE, '13.0.0', schemas[0], { x: 'not an integer' })).toHaveLength(101);
   });
 
+  // Coverage review, 2026-12-06: no schema had run the count out of its steps through check().
+  it('refuses as too intricate a schema the count cannot follow within its steps, though each value gets few', () => {
+    // Prepare: 1,000 definitions, all applied to the data, each naming a property of its own that refers back to
+    // the root: 2,001 subschemas to each value, but each of the 1,000 properties gathers from all 2,001
+    const $defs = Object.fromEntries(
+      Array.from({ length: 1_000 }, (_, i) => [`d${i}`, { properties: { [`a${i}`]: { $ref: '#' } } }]),
+    );
+    const schema = { $defs, allOf: Object.keys($defs).map((name) => ({ $ref: `#/$defs/${name}` })) };
+    // Act
+    const refusal = thrown(() => shared.check(schema, UNHURRIED_MS));
+    // Assess
+    expect(refusal.message).toBe(
+      "The schema's references are too intricate to tell what checking data against it would cost: use fewer definitions referring to each other.",
+    );
+    expect(refusal.fields).toEqual([
+      { field: '/schema', message: 'its references are too intricate to check' },
+    ]);
+  });
+
   it('refuses a schema applying more than 10,000 subschemas to each item of an array, which data multiplies', () => {
     // Prepare: 17 levels of definitions each referring twice to the next (some 400,000) for every item: 30,000 items
     // (60 KB) took 49 s to check. The same under a named property, held once, is still taken.
