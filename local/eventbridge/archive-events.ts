@@ -35,6 +35,11 @@ export interface ArchiveSelection {
   at(index: number): ArchivedEvent | undefined;
   /** Lets go of the files it reads. */
   close(): void;
+  /**
+   * Lines of its segments' files that are not events, met while choosing: changed on disk behind the index's back
+   * (a segment the index vouches for is not read at start, where such lines are skipped and said so). Left out.
+   */
+  readonly unreadable: number;
   /** How its events were read so far from files: segments read whole, and events read alone (for tests). */
   readonly fileReads?: { readonly whole: number; readonly alone: number };
 }
@@ -152,7 +157,12 @@ export class MemoryArchiveEvents implements ArchiveEvents {
         } while (next < total && performance.now() < deadline);
         if (next < total) return undefined;
         const order = byTime(inWindow.map((e) => e.time));
-        return { length: order.length, at: (i) => inWindow[order[i] as number], close: () => {} };
+        return {
+          length: order.length,
+          at: (i) => inWindow[order[i] as number],
+          close: () => {},
+          unreadable: 0,
+        };
       },
     };
   }
@@ -170,6 +180,7 @@ function selection(
   files: readonly string[],
   offsets: readonly number[],
   lengths: readonly number[],
+  unreadable: number,
 ): ArchiveSelection {
   const order = byTime(times);
   // Reading: a segment many selected events come from is read whole once and kept while the replay reads on in it
@@ -209,6 +220,7 @@ function selection(
   return {
     length: order.length,
     fileReads,
+    unreadable,
     at(i) {
       const n = order[i] as number;
       const text = texts[n];
@@ -457,6 +469,7 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
     const files: string[] = [];
     const offsets: number[] = [];
     const lengths: number[] = [];
+    let unreadable = 0;
     const take = (times: LineTimes | undefined): boolean =>
       times !== undefined && times.time >= start && times.time < end && times.ingestedAt >= oldest;
     // The segments and their counts as they are now: the last one may take more events meanwhile.
@@ -491,6 +504,7 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
         // The times lead each line (lineOf): read from its first bytes, the rest parsed when it is replayed.
         const head = bytes.toString('latin1', at, Math.min(stop, at + 96));
         const lineTimes = LINE_HEAD.test(head) ? timesOf(head) : timesOf(bytes.toString('utf8', at, stop));
+        if (lineTimes === undefined) unreadable++;
         if (take(lineTimes)) {
           times.push((lineTimes as LineTimes).time);
           texts.push(undefined);
@@ -510,7 +524,9 @@ export class SegmentedArchiveEvents implements ArchiveEvents {
           next++;
           if (performance.now() >= deadline) break;
         }
-        return next < segments.length ? undefined : selection(times, texts, files, offsets, lengths);
+        return next < segments.length
+          ? undefined
+          : selection(times, texts, files, offsets, lengths, unreadable);
       },
     };
   }

@@ -682,6 +682,11 @@ export class ArchiveStore implements ManagedRuleOwner {
           later();
           return;
         }
+        if (selected.unreadable > 0) {
+          console.warn(
+            `[eventbridge] replay ${replay.name}: left out ${selected.unreadable} unreadable line(s) of archive ${archive.name}'s files (changed on disk since they were written)`,
+          );
+        }
       }
       replay.state = 'RUNNING';
       for (const stop = Math.min(selected.length, index + REPLAY_BATCH); index < stop; index++) {

@@ -494,6 +494,46 @@ describe('SegmentedArchiveEvents', () => {
     expect([again.count, again.sizeBytes]).toEqual([events.count, events.sizeBytes]);
   });
 
+  // Coverage review, 2026-12-06: an index that is not JSON, and a line of a vouched-for segment that is not as
+  // lineOf writes it, were never read by a test.
+  it('reads every segment at a start whose index is not JSON, and writes the index again', async () => {
+    // Prepare: three segments, then an index cut short
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 30; i++) events.add(event(i, 10_000 + i));
+    await writer.flush();
+    const indexFile = join(dir, 'segments.json');
+    await writeFile(indexFile, '{"segments":[{"number":1,');
+    // Act
+    const again = await reopened();
+    await writer.flush();
+    // Assess
+    expect([again.segments, again.count, again.sizeBytes]).toEqual([3, 20, events.sizeBytes]);
+    expect(ids(chosen(again.select(-Infinity, Infinity, -Infinity)))).toHaveLength(20);
+    expect(JSON.parse(await readFile(indexFile, 'utf8'))).toMatchObject({ segments: expect.any(Array) });
+  });
+
+  it('replays a line of a segment the index vouches for that is not as lineOf writes it, leaving out one not JSON', async () => {
+    // Prepare: two segments; then, behind the index's back and keeping the first file's size, one line of it gets
+    // its fields in another order (a hand edit) and another is overwritten
+    const events = new SegmentedArchiveEvents(writer, dir, limits);
+    for (let i = 10; i < 24; i++) events.add(event(i, 10_000 + i));
+    await writer.flush();
+    const first = join(dir, '00000001.jsonl');
+    const lines = (await readFile(first, 'utf8')).split('\n').filter(Boolean);
+    const { time, ingestedAt, json } = JSON.parse(lines[1] as string) as ArchivedEvent;
+    lines[1] = JSON.stringify({ json, ingestedAt, time });
+    lines[2] = '#'.repeat((lines[2] as string).length);
+    await writeFile(first, `${lines.join('\n')}\n`);
+    const again = await reopened();
+    // Act
+    const selection = chosen(again.select(-Infinity, Infinity, -Infinity));
+    // Assess: the segment was not read at start (the index vouched for it), so a replay reads its lines as they are,
+    // and counts the one it leaves out (for the replay's warning)
+    expect(again.count).toBe(14);
+    expect(ids(selection)).toEqual(['e10', 'e11', ...Array.from({ length: 11 }, (_, k) => `e${13 + k}`)]);
+    expect(selection.unreadable).toBe(1);
+  });
+
   it('holds in memory only the open segment at a start that read every segment (no index)', async () => {
     // Prepare: three segments, and no index
     const events = new SegmentedArchiveEvents(writer, dir, limits);
