@@ -174,6 +174,11 @@ export async function publishEvents(
   // entries.
   const pointerOf = (index: number) => (batch ? `/events/${index}` : '');
   const faults = new Map<number, SharebusError>();
+  // Each entry's place in the request: a failure names it, so that a client that gave no ids (each event then has
+  // one it never saw) can tell which of its events to resend (API review, session 50).
+  const indexOfEvent = new Map<string, number>();
+  const located = <T extends { readonly eventId: string }>(failures: readonly T[]) =>
+    batch ? failures.map((failure) => ({ ...failure, index: indexOfEvent.get(failure.eventId) })) : failures;
   const exposed = (error: unknown): SharebusError => {
     if (!(error instanceof SharebusError) || !error.expose) throw error;
     return error;
@@ -237,6 +242,7 @@ export async function publishEvents(
       }
       const made = entryOf(input, contracts.get(index) as ContractVersion, pointerOf(index));
       entries.push(made.entry);
+      indexOfEvent.set(made.entry.eventId, index);
       published.push(made.published);
     } catch (error) {
       faults.set(index, exposed(error));
@@ -265,12 +271,14 @@ export async function publishEvents(
       {
         extensions: {
           accepted: [],
-          failed: entries.map((entry) => ({
-            eventId: entry.eventId,
-            code: 'NoTimeLeft',
-            message: "Not sent to EventBridge: too little of the request's time was left after its checks",
-            permanent: false,
-          })),
+          failed: located(
+            entries.map((entry) => ({
+              eventId: entry.eventId,
+              code: 'NoTimeLeft',
+              message: "Not sent to EventBridge: too little of the request's time was left after its checks",
+              permanent: false,
+            })),
+          ),
         },
       },
     );
@@ -282,13 +290,13 @@ export async function publishEvents(
     const first = refused[0]!;
     throw new BusRejectedError(
       `The bus refused ${refused.length} of ${entries.length} events (${first.code}: ${first.message}); resending them will not help. ${result.accepted.length} were published${result.failed.length > refused.length ? `, ${result.failed.length - refused.length} may be resent` : ''}.`,
-      { extensions: { accepted: result.accepted, failed: result.failed } },
+      { extensions: { accepted: result.accepted, failed: located(result.failed) } },
     );
   }
   if (result.failed.length > 0) {
     throw new BusUnavailableError(
       `The bus did not accept ${result.failed.length} of ${entries.length} events after retries; resend the failed ones.`,
-      { extensions: { accepted: result.accepted, failed: result.failed } },
+      { extensions: { accepted: result.accepted, failed: located(result.failed) } },
     );
   }
   return { batch, events: published };
