@@ -38,7 +38,9 @@ export type RouteHandler = (event: ApiEvent, context?: Context) => Promise<ApiRe
 export function json(statusCode: number, body: unknown): ApiResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json' },
+    // Answers carry API keys (a new system's), webhook URLs with their secrets, schemas: no cache keeps them
+    // (OWASP REST Security Cheat Sheet; RFC 6749 §5.1 asks the same of token answers).
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
     body: JSON.stringify(body),
   };
 }

@@ -67,6 +67,20 @@ describe('sharebus on one machine', () => {
     await bus?.stop();
   });
 
+  // API review, session 50: no answer said Cache-Control, so a browser or a shared cache on the way could keep a new
+  // system's API key, or the webhook URLs (secrets in their query, as the README allows) GET /subscriptions lists.
+  it('answers with Cache-Control: no-store, a new API key and a listing alike', async () => {
+    // Act
+    const created = await call(bus.apiUrl, 'POST', '/departments/statistics/systems', bus.adminKey, {
+      id: 'cache-check',
+      name: 'Cache check',
+    });
+    const listed = await call(bus.apiUrl, 'GET', '/subscriptions', subscriberKey);
+    // Assess
+    expect([created.status, created.cacheControl]).toEqual([201, 'no-store']);
+    expect([listed.status, listed.cacheControl]).toEqual([200, 'no-store']);
+  });
+
   async function receiver(): Promise<Receiver> {
     const created = await startReceiver();
     receivers.push(created);

@@ -124,6 +124,8 @@ export interface ApiAnswer {
   readonly contentType: string;
   /** The WWW-Authenticate header, or null. */
   readonly challenge: string | null;
+  /** The Cache-Control header, or null. */
+  readonly cacheControl: string | null;
   readonly body: Record<string, unknown>;
 }
 
@@ -151,6 +153,7 @@ export async function call(
     status: response.status,
     contentType: response.headers.get('content-type') ?? '',
     challenge: response.headers.get('www-authenticate'),
+    cacheControl: response.headers.get('cache-control'),
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
 }

@@ -357,7 +357,7 @@ describe('router and httpErrors', () => {
     // Assess
     expect(result).toEqual({
       statusCode: 201,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
       body: '{"got":{"a":1}}',
     });
   });
