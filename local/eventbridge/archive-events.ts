@@ -36,8 +36,9 @@ export interface ArchiveSelection {
   /** Lets go of the files it reads. */
   close(): void;
   /**
-   * Lines of its segments' files that are not events, met while choosing: changed on disk behind the index's back
-   * (a segment the index vouches for is not read at start, where such lines are skipped and said so). Left out.
+   * Lines of its segments' files that are not events, met while choosing or read since: changed on disk behind the
+   * index's back (a segment the index vouches for is not read at start, where such lines are skipped and said so).
+   * Left out.
    */
   readonly unreadable: number;
   /** How its events were read so far from files: segments read whole, and events read alone (for tests). */
@@ -217,33 +218,42 @@ function selection(
     }
     return descriptors.get(file);
   };
+  // Lines read that are not events: whole past the times that chose them (their start intact), changed on disk since.
+  let unreadableRead = 0;
+  const parsed = (text: string): ArchivedEvent | undefined => {
+    let event: ArchivedEvent | undefined;
+    try {
+      event = archivedEvent(JSON.parse(text));
+    } catch {
+      event = undefined;
+    }
+    if (event === undefined) unreadableRead++;
+    return event;
+  };
   return {
     length: order.length,
     fileReads,
-    unreadable,
+    get unreadable() {
+      return unreadable + unreadableRead;
+    },
     at(i) {
       const n = order[i] as number;
       const text = texts[n];
       if (text !== undefined) return archivedEvent(JSON.parse(text));
       const start = offsets[n] as number;
       const bytes = whole(files[n] as string);
-      if (bytes !== undefined) {
-        try {
-          return archivedEvent(JSON.parse(bytes.toString('utf8', start, start + (lengths[n] as number))));
-        } catch {
-          return undefined;
-        }
-      }
+      if (bytes !== undefined) return parsed(bytes.toString('utf8', start, start + (lengths[n] as number)));
+      // A file that can no longer be read was dropped by retention since: not a damaged line.
       const fd = descriptor(files[n] as string);
       if (fd === undefined) return undefined;
       const buffer = Buffer.alloc(lengths[n] as number);
       try {
         readSync(fd, buffer, 0, buffer.length, offsets[n] as number);
-        fileReads.alone++;
-        return archivedEvent(JSON.parse(buffer.toString('utf8')));
       } catch {
         return undefined;
       }
+      fileReads.alone++;
+      return parsed(buffer.toString('utf8'));
     },
     close() {
       for (const fd of descriptors.values()) if (fd !== undefined) closeSync(fd);

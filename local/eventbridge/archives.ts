@@ -682,11 +682,6 @@ export class ArchiveStore implements ManagedRuleOwner {
           later();
           return;
         }
-        if (selected.unreadable > 0) {
-          console.warn(
-            `[eventbridge] replay ${replay.name}: left out ${selected.unreadable} unreadable line(s) of archive ${archive.name}'s files (changed on disk since they were written)`,
-          );
-        }
       }
       replay.state = 'RUNNING';
       for (const stop = Math.min(selected.length, index + REPLAY_BATCH); index < stop; index++) {
@@ -702,6 +697,12 @@ export class ArchiveStore implements ManagedRuleOwner {
       }
       if (index < selected.length) later();
       else {
+        // Said once the replay has read every event: a line may be found damaged only as it is put back.
+        if (selected.unreadable > 0) {
+          console.warn(
+            `[eventbridge] replay ${replay.name}: left out ${selected.unreadable} unreadable line(s) of archive ${archive.name}'s files (changed on disk since they were written)`,
+          );
+        }
         selected.close();
         this.#finish(replay, 'COMPLETED');
       }

@@ -1882,7 +1882,8 @@ describe('embedded EventBridge: archives in dataDir', () => {
   // Session 50 (coverage review): a line of a segment the index vouches for, damaged on disk after it was written,
   // was left out of a replay without a word (such a segment is not read at start, where damage is said).
   it('says when a replay leaves out a line of a closed segment that was damaged on disk, and replays the rest', async () => {
-    // Prepare: over 8 MB of events, so the first segment is closed, then one of its lines overwritten in place
+    // Prepare: over 8 MB of events, so the first segment is closed, then one of its lines overwritten in place, and
+    // another past its times (found only as the replay reads it)
     const first = await startHarness({ dataDir });
     await createOrdersArchive(first);
     for (let orderId = 0; orderId < 45; orderId++) {
@@ -1904,6 +1905,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
     const segment = await firstSegment(dataDir);
     const lines = (await readFile(segment, 'utf8')).split('\n');
     lines[2] = '#'.repeat((lines[2] as string).length);
+    lines[3] = `${(lines[3] as string).slice(0, 200)}${'#'.repeat((lines[3] as string).length - 200)}`;
     await writeFile(segment, lines.join('\n'));
     expect(existsSync(join(dirname(segment), '00000002.jsonl'))).toBe(true);
     const warned = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -1917,7 +1919,7 @@ describe('embedded EventBridge: archives in dataDir', () => {
       expect(replay.State).toBe('COMPLETED');
       expect(warned.mock.calls).toEqual([
         [
-          "[eventbridge] replay after-damage: left out 1 unreadable line(s) of archive orders-archive's files (changed on disk since they were written)",
+          "[eventbridge] replay after-damage: left out 2 unreadable line(s) of archive orders-archive's files (changed on disk since they were written)",
         ],
       ]);
     } finally {
