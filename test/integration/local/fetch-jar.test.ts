@@ -156,7 +156,7 @@ describe('fetch-jar.mjs', () => {
         '--input-type=module',
         '-e',
         `import { fetchJar } from ${JSON.stringify(SCRIPT)};
-         try { fetchJar(${JSON.stringify(dir)}, { integrity: 'sha512-pinned' }); } catch (e) { console.log(e.message); }`,
+         try { await fetchJar(${JSON.stringify(dir)}, { integrity: 'sha512-pinned' }); } catch (e) { console.log(e.message); }`,
       ],
       { encoding: 'utf8' },
     );
@@ -224,27 +224,56 @@ describe('fetch-jar.mjs', () => {
     rmSync(fresh, { recursive: true, force: true });
   }, 120_000);
 
-  it('removes its work directory when interrupted (Ctrl-C reaching npm pack too), and ends as interrupted', async () => {
-    // Prepare: a fetch in a process group of its own, as a terminal's Ctrl-C reaches npm's whole group
-    const parent = join(root, 'interrupted');
-    mkdirSync(parent);
-    const fetch = spawn(process.execPath, [SCRIPT], {
-      env: { ...process.env, SHAREBUS_DYNAMODB_LOCAL_DIR: join(parent, 'jar') },
-      detached: true,
-      stdio: 'ignore',
-    });
-    const ended = new Promise<number | null>((resolve) => fetch.on('exit', (code) => resolve(code)));
-    try {
-      // Act: SIGINT to the group once the work directory is there (npm pack takes a second or more)
-      const working = () => readdirSync(parent).some((name) => name.startsWith('.sharebus-ddb-'));
-      while (!working()) await new Promise((resolve) => setTimeout(resolve, 10));
-      process.kill(-(fetch.pid as number), 'SIGINT');
-      // Assess: before, the work directory (the tarball, up to 54 MB) stayed, and nothing later removed it
-      expect(await ended).toBe(130);
-      expect(readdirSync(parent)).toEqual([]);
-    } finally {
-      if (fetch.exitCode === null) process.kill(-(fetch.pid as number), 'SIGKILL');
-    }
+  it.each([
+    ['Ctrl-C, to the process group as a terminal sends it', 'SIGINT', true, 130],
+    ['SIGTERM to the script alone (kill, timeout), which npm pack does not get', 'SIGTERM', false, 143],
+  ])(
+    'removes its work directory when interrupted by %s, and ends as interrupted',
+    async (_, signal, group, code) => {
+      // Prepare: a fetch in a process group of its own
+      const parent = join(root, `interrupted-${signal}`);
+      mkdirSync(parent);
+      const fetch = spawn(process.execPath, [SCRIPT], {
+        env: { ...process.env, SHAREBUS_DYNAMODB_LOCAL_DIR: join(parent, 'jar') },
+        detached: true,
+        stdio: 'ignore',
+      });
+      const ended = new Promise<number | null>((resolve) =>
+        fetch.on('exit', (exitCode) => resolve(exitCode)),
+      );
+      try {
+        // Act: the signal once the work directory is there (npm pack takes a second or more; the diff review found
+        // a signal before npm pack had started, or one only the script got, let the fetch run to its end)
+        const working = () => readdirSync(parent).some((name) => name.startsWith('.sharebus-ddb-'));
+        while (!working() && fetch.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 1));
+        process.kill(group ? -(fetch.pid as number) : (fetch.pid as number), signal);
+        // Assess: before, the work directory (the tarball, up to 54 MB) stayed, and nothing later removed it
+        expect(await ended).toBe(code);
+        expect(readdirSync(parent)).toEqual([]);
+      } finally {
+        try {
+          process.kill(-(fetch.pid as number), 'SIGKILL');
+        } catch {
+          // the group has ended
+        }
+      }
+    },
+    120_000,
+  );
+
+  it('takes a symlink to an empty directory for the empty directory it names', () => {
+    // Prepare
+    const empty = join(root, 'empty-target');
+    mkdirSync(empty);
+    const link = join(root, 'linked');
+    symlinkSync(empty, link);
+    // Act: before, lstat saw a link, not a directory, and the install was refused as someone else's files
+    const run = fetchInto(link);
+    // Assess
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(existsSync(join(link, 'DynamoDBLocal.jar'))).toBe(true);
+    rmSync(link, { recursive: true, force: true });
+    rmSync(empty, { recursive: true, force: true });
   }, 120_000);
 
   it('removes the work directories a killed fetch left, once an hour old, and not a newer one', () => {
