@@ -55,9 +55,8 @@ if (unknownVariables.length > 0) {
 }
 // The deployed stack gives the functions these; locally the runtime does, naming its own deliver function and
 // dead-letter queue, so a value from the shell would be ignored without a word.
-const setByStart = [ENV.deliverFunctionArn, ENV.deliveryDlqArn].filter(
-  (name) => process.env[name] !== undefined,
-);
+// Empty is unset, as for every other setting.
+const setByStart = [ENV.deliverFunctionArn, ENV.deliveryDlqArn].filter((name) => process.env[name]);
 if (setByStart.length > 0) {
   console.error(
     `sharebus: warning: ${setByStart.join(', ')} ${setByStart.length === 1 ? 'is' : 'are'} set by npm start itself (the local deliver function and its dead-letter queue), so ignored`,
@@ -203,10 +202,16 @@ try {
 } catch (error) {
   // Errors that say what to do get their message alone; anything else, its stack too.
   if (error instanceof DataDirInUseError) {
-    // The ports a second sharebus would next find taken: those left at their defaults.
-    const defaultPorts = ['SHAREBUS_PORT', 'SHAREBUS_EVENTBRIDGE_PORT', 'SHAREBUS_DYNAMODB_PORT'].filter(
-      (name) => !process.env[name],
-    );
+    // The ports a second sharebus would next find taken: those left at their defaults, or set to them.
+    const defaultPorts = (
+      [
+        ['SHAREBUS_PORT', DEFAULT_PORTS.api],
+        ['SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge],
+        ['SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb],
+      ] as const
+    )
+      .filter(([name, port]) => !process.env[name] || process.env[name] === String(port))
+      .map(([name]) => name);
     const ports =
       defaultPorts.length === 0
         ? ''

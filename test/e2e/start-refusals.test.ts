@@ -72,7 +72,11 @@ describe('npm start refuses what it is given, in one line', () => {
     [
       "a function's setting that npm start sets itself, warned about, here beside a refused one",
       [],
-      { SHAREBUS_DELIVERY_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:mine', SHAREBUS_PORT: 'abc' },
+      {
+        SHAREBUS_DELIVERY_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:mine',
+        SHAREBUS_DELIVER_FUNCTION_ARN: '',
+        SHAREBUS_PORT: 'abc',
+      },
       1,
       'sharebus: warning: SHAREBUS_DELIVERY_DLQ_ARN is set by npm start itself (the local deliver function and its dead-letter queue), so ignored\nsharebus: SHAREBUS_PORT="abc" is not a TCP port (0-65535)\n',
     ],
@@ -245,8 +249,8 @@ describe('npm start on a state directory another process holds', () => {
   // Session 50: the refusal said a second sharebus also needs other ports even when every port had been given.
   it.each([
     [
-      'names the port variables left at their defaults, which a second sharebus would find taken next',
-      { SHAREBUS_PORT: '0' },
+      'names the port variables left at their defaults, or set to them, which a second sharebus would find taken next',
+      { SHAREBUS_PORT: '0', SHAREBUS_EVENTBRIDGE_PORT: '4511' },
       '; a second sharebus also needs other ports: SHAREBUS_EVENTBRIDGE_PORT, SHAREBUS_DYNAMODB_PORT, 0 picking free ones',
     ],
     [
