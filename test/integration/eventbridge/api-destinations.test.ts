@@ -12,6 +12,7 @@ import {
   CreateConnectionCommand,
   type CreateConnectionCommandInput,
   type CreateConnectionOAuthRequestParameters,
+  CreateEventBusCommand,
   DeauthorizeConnectionCommand,
   DeleteApiDestinationCommand,
   DeleteConnectionCommand,
@@ -2317,7 +2318,6 @@ describe('embedded EventBridge: event bus targets', () => {
 
   it('forwards an event to another bus of the account, keeping its id, and no further to a third', async () => {
     // Prepare: default -> audit (a bus target), audit -> a queue and -> archive-bus (a third hop).
-    const { CreateEventBusCommand } = await import('@aws-sdk/client-eventbridge');
     await h.client.send(new CreateEventBusCommand({ Name: 'audit' }));
     await h.client.send(new CreateEventBusCommand({ Name: 'archive-bus' }));
     const busArn = (name: string) => `arn:aws:events:us-east-1:111111111111:event-bus/${name}`;
@@ -2381,7 +2381,6 @@ describe('embedded EventBridge: event bus targets', () => {
     'dead-letters as INVALID_PARAMETER, without a retry, a bus target whose input is %s',
     async (_, input: Partial<Target>) => {
       // Prepare: default -> audit, whose rule would queue anything that came
-      const { CreateEventBusCommand } = await import('@aws-sdk/client-eventbridge');
       await h.client.send(new CreateEventBusCommand({ Name: 'audit' }));
       const auditArn = 'arn:aws:events:us-east-1:111111111111:event-bus/audit';
       const dlq = queueArn('audit-dlq');

@@ -18,6 +18,16 @@ import {
 } from './harness.js';
 
 const TYPE = 'tax.company.audited';
+/** The answer to a new subscription whose rule change EventBridge kept throttling. */
+const BUS_BUSY = {
+  status: 503,
+  retryAfter: '1',
+  body: {
+    code: 'bus_busy',
+    detail:
+      "EventBridge kept throttling changes to the subscription's rule after retries, so the subscription was not made: send the request again in a moment.",
+  },
+};
 
 let test: TestRegistry;
 let benefits: Principal;
@@ -109,15 +119,7 @@ it('answers a subscription EventBridge keeps throttling 503 bus_busy with Retry-
     body: JSON.stringify({ type: TYPE, endpoint: { url: 'https://receiver.example.org/hook' } }),
   });
   // Assess: PutRule tried as the client's retries allow, then its rule's removal, throttled too
-  expect(answer).toMatchObject({
-    status: 503,
-    retryAfter: '1',
-    body: {
-      code: 'bus_busy',
-      detail:
-        "EventBridge kept throttling changes to the subscription's rule after retries, so the subscription was not made: send the request again in a moment.",
-    },
-  });
+  expect(answer).toMatchObject(BUS_BUSY);
   expect(new Set(calls)).toEqual(new Set(['PutRule', 'RemoveTargets']));
   expect(await test.registry.listSubscriptions('welfare')).toEqual([]);
 });
@@ -177,15 +179,7 @@ it('answers a subscription whose PutTargets EventBridge keeps throttling 503 bus
     body: JSON.stringify({ type: TYPE, endpoint: { url: 'https://receiver.example.org/untargeted' } }),
   });
   // Assess: the rule made, its target refused, then the rule taken away again
-  expect(answer).toMatchObject({
-    status: 503,
-    retryAfter: '1',
-    body: {
-      code: 'bus_busy',
-      detail:
-        "EventBridge kept throttling changes to the subscription's rule after retries, so the subscription was not made: send the request again in a moment.",
-    },
-  });
+  expect(answer).toMatchObject(BUS_BUSY);
   expect(calls[0]).toBe('PutRule');
   expect(calls).toContain('PutTargets');
   expect(calls.slice(-2)).toEqual(['RemoveTargets', 'DeleteRule']);
