@@ -92,22 +92,25 @@ function run(command, args, options, signal) {
  * Fetches the package into dir unless what is there is intact. `integrity` is for tests, to see a tarball
  * that is not the pinned one refused; `signal` stops it between steps and kills the step running (Ctrl-C, SIGTERM).
  */
-export async function fetchJar(dir, { log = console.log, integrity = INTEGRITY, signal } = {}) {
+export async function fetchJar(given, { log = console.log, integrity = INTEGRITY, signal } = {}) {
+  // Through a symlink, into the directory it names (on another disk, say): replacing the link itself would put the
+  // jar beside it instead. Named as given in what it says.
+  const dir = existsSync(given) ? realpathSync(given) : given;
   const state = stateOf(dir);
   if (state === 'intact') return;
   if (state === 'foreign') {
     // A DynamoDB Local of the user's own (AWS's download) is theirs to run: npm start tries it as it is.
     if (existsSync(join(dir, 'DynamoDBLocal.jar'))) {
       log(
-        `sharebus: ${dir} holds a DynamoDB Local that no install of ours put there: left as it is, not fetched`,
+        `sharebus: ${given} holds a DynamoDB Local that no install of ours put there: left as it is, not fetched`,
       );
       return;
     }
     throw new Error(
-      `${dir} holds files that no install of ours put there (no ${MARKER}): not replacing them. Name an empty or new directory in SHAREBUS_DYNAMODB_LOCAL_DIR, or remove that one.`,
+      `${given} holds files that no install of ours put there (no ${MARKER}): not replacing them. Name an empty or new directory in SHAREBUS_DYNAMODB_LOCAL_DIR, or remove that one.`,
     );
   }
-  if (state === 'damaged') log(`sharebus: DynamoDB Local in ${dir} is not as installed: fetching it again`);
+  if (state === 'damaged') log(`sharebus: DynamoDB Local in ${given} is not as installed: fetching it again`);
   // Unpacked beside its destination, not in the temporary directory: a rename cannot cross filesystems, and
   // /tmp is often a tmpfs of its own (Debian 13, Fedora, Arch).
   mkdirSync(dirname(dir), { recursive: true });
@@ -146,7 +149,7 @@ export async function fetchJar(dir, { log = console.log, integrity = INTEGRITY, 
     writeFileSync(join(fetched, MARKER), `${PACKAGE}\n${manifestOf(fetched)}`);
     rmSync(dir, { recursive: true, force: true });
     renameSync(fetched, dir);
-    log(`sharebus: DynamoDB Local from ${PACKAGE} is in ${dir}`);
+    log(`sharebus: DynamoDB Local from ${PACKAGE} is in ${given}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -261,17 +262,19 @@ describe('fetch-jar.mjs', () => {
     120_000,
   );
 
-  it('takes a symlink to an empty directory for the empty directory it names', () => {
+  it('fills the empty directory a symlink names, keeping the link', () => {
     // Prepare
     const empty = join(root, 'empty-target');
     mkdirSync(empty);
     const link = join(root, 'linked');
     symlinkSync(empty, link);
-    // Act: before, lstat saw a link, not a directory, and the install was refused as someone else's files
+    // Act: before, lstat saw a link, not a directory, and the install was refused as someone else's files (and before
+    // this session, the link was replaced by a directory, the jar beside it rather than where it pointed)
     const run = fetchInto(link);
     // Assess
     expect(run).toMatchObject({ status: 0, stderr: '' });
-    expect(existsSync(join(link, 'DynamoDBLocal.jar'))).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(existsSync(join(empty, 'DynamoDBLocal.jar'))).toBe(true);
     rmSync(link, { recursive: true, force: true });
     rmSync(empty, { recursive: true, force: true });
   }, 120_000);
