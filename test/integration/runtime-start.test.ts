@@ -398,6 +398,38 @@ describe('startSharebus where DynamoDB Local cannot load SQLite', () => {
   });
 });
 
+describe("startSharebus and the functions' log level", () => {
+  // Terminal review, session 50: the runtime set POWERTOOLS_LOG_LEVEL=WARN after its imports had made the functions'
+  // logger, which stayed at INFO.
+  it.each([
+    ['WARN unless given', undefined, 'WARN'],
+    ['the level given', 'INFO', 'INFO'],
+  ])('sets it to %s', async (_, given, level) => {
+    // Prepare: a process of its own (jest's module sandbox cannot load the handlers)
+    const script = `import { startSharebus } from './local/runtime.ts';
+      import { logger } from './functions/shared/logger.ts';
+      const runtime = await startSharebus({ inMemory: true, seedDemo: false, apiPort: 0, eventBridgePort: 0, dynamoDbPort: 0 });
+      console.log(logger.getLevelName());
+      await runtime.stop();
+      process.exit(0);`;
+    const env: Record<string, string | undefined> = { ...process.env, POWERTOOLS_LOG_LEVEL: given };
+    if (given === undefined) delete env.POWERTOOLS_LOG_LEVEL;
+    // Act
+    const said = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+      child.on('error', reject);
+      child.on('exit', () => resolve(out.trim()));
+    });
+    // Assess
+    expect(said).toBe(level);
+  });
+});
+
 describe('startSharebus, a second time in one process', () => {
   // Review, 2026-12-05: the second runtime got the first one's handler modules, whose clients called the first
   // runtime's ports, closed by then: every call through a handler answered 500 (ECONNREFUSED in the log).
