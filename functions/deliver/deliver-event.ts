@@ -86,8 +86,10 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
   }
   // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query
   // often carry its secret (`/hook?token=...`, `/services/T000/B000/XXXX`).
+  // The event's id too: a line per failed attempt, for a burst, differs in nothing else, and the dead letter to
+  // redrive (GET /_local/dead-letters locally) is found by it. A publisher's id is printable ASCII without spaces.
   const endpoint = new URL(subscription.endpoint.url);
-  const target = `POST ${endpoint.origin}/… (subscription ${subscriptionId})`;
+  const target = `POST ${endpoint.origin}/… (subscription ${subscriptionId}, event ${event.id})`;
   let status: number;
   try {
     status = await postWebhook(endpoint, {

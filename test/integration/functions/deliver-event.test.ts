@@ -143,9 +143,11 @@ describe('deliverEvent', () => {
       deliverEvent(unreachable, { subscriptionId: 'sub-secret-down', event }),
     );
     // Assess
-    expect(answered.message).toBe(`POST ${receiver.baseUrl}/… (subscription sub-secret) answered 500`);
+    expect(answered.message).toBe(
+      `POST ${receiver.baseUrl}/… (subscription sub-secret, event evt-1) answered 500`,
+    );
     expect(failed.message).toMatch(
-      new RegExp(`^POST ${closed.baseUrl}/… \\(subscription sub-secret-down\\) failed: `),
+      new RegExp(`^POST ${closed.baseUrl}/… \\(subscription sub-secret-down, event evt-1\\) failed: `),
     );
     for (const error of [answered, failed])
       expect(error.message).not.toMatch(/s3cr3t|HF-WEBHOOK-SECRET|hooks/);
@@ -164,8 +166,8 @@ describe('deliverEvent', () => {
     ];
     // Assess
     expect(errors.map((e) => e.message)).toEqual([
-      `POST https://localhost:${port}/… (subscription sub-internal-name) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
-      `POST https://127.0.0.1:${port}/… (subscription sub-internal-ip) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
+      `POST https://localhost:${port}/… (subscription sub-internal-name, event evt-1) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
+      `POST https://127.0.0.1:${port}/… (subscription sub-internal-ip, event evt-1) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
     ]);
     expect(receiver.received).toEqual([]);
   });
@@ -228,7 +230,7 @@ describe('deliverEvent', () => {
     );
     // Assess
     expect(internal.message).toBe(
-      `POST http://internal.test:${port}/… (subscription sub-internal-now) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
+      `POST http://internal.test:${port}/… (subscription sub-internal-now, event evt-1) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
     );
     expect(lookups).toEqual(['internal.test']);
     expect(receiver.received).toEqual([]);
