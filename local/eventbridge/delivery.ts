@@ -320,7 +320,9 @@ export class Dispatcher {
     if (this.#live.size > 0) {
       logger.warn(
         `[eventbridge] stopped with ${this.#live.size} ${this.#live.size === 1 ? 'delivery' : 'deliveries'} not finished` +
-          (journal ? '; they resume at the next start' : ' (lost: the server keeps no dataDir)'),
+          (journal
+            ? '; they resume at the next start'
+            : ' (lost: nothing is kept without a data directory, as with --in-memory)'),
       );
     }
     this.#live.clear();

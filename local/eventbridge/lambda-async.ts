@@ -238,7 +238,9 @@ export class AsyncInvocations {
     if (left > 0) {
       this.options.logger.warn(
         `[eventbridge] stopped with ${left} Lambda ${left === 1 ? 'invocation' : 'invocations'} not finished` +
-          (this.#log ? '; they resume at the next start' : ' (lost: the server keeps no dataDir)'),
+          (this.#log
+            ? '; they resume at the next start'
+            : ' (lost: nothing is kept without a data directory, as with --in-memory)'),
       );
     }
     this.#notifyIdle(true);

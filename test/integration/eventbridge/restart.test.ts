@@ -772,6 +772,23 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       return first;
     };
 
+    it('is said lost, in words a user of npm start --in-memory knows, by a server with no data directory', async () => {
+      // Prepare
+      const memory = await startHarness({ delayScale: 1 });
+      await placedRule(memory, {});
+      memory.lambda = async () => {
+        throw new Error('down');
+      };
+      await putOrder(memory.client, 7);
+      await waitFor(() => memory.invocations.length === 1);
+      // Act
+      await memory.close();
+      // Assess: before (session 50's terminal review), "(lost: the server keeps no dataDir)", an option's name
+      expect(memory.warnings).toContainEqual(
+        '[eventbridge] stopped with 1 delivery not finished (lost: nothing is kept without a data directory, as with --in-memory)',
+      );
+    });
+
     it('is delivered after the restart, the same event, and leaves no dead letter', async () => {
       // Prepare
       const first = await failedOnce();
