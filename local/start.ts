@@ -134,12 +134,14 @@ try {
     seedDemo: !values['no-demo'],
     delayScale,
   });
+  // Dead letters an earlier run left (a data directory keeps them 14 days) waited unseen (terminal review).
+  const deadLetters = bus.eventBridge.deadLetters.list().length;
   const lines = [
     '',
     `  HTTP API            ${bus.apiUrl}`,
     `  EventBridge         ${bus.eventBridgeEndpoint}   (aws --endpoint-url ${bus.eventBridgeEndpoint} events list-rules --event-bus-name ${bus.busName})`,
     `  DynamoDB Local      ${bus.dynamoDbEndpoint}   (table: ${bus.tableName})`,
-    `  Dead letters        ${bus.eventBridgeEndpoint}/_local/dead-letters`,
+    `  Dead letters        ${bus.eventBridgeEndpoint}/_local/dead-letters${deadLetters > 0 ? `   (${deadLetters} waiting: POST …/redrive sends them again)` : ''}`,
     `  State               ${values['in-memory'] ? 'in memory (nothing kept)' : process.env.SHAREBUS_DATA_DIR || '.sharebus/'}`,
     `  AWS CLI             export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${bus.eventBridge.region}`,
     '',

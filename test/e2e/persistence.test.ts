@@ -4,7 +4,15 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { call, ruleNames, sleep, startLocalSharebus, startReceiver } from './harness.js';
+import {
+  call,
+  deadLettersOf,
+  eventBridgeCall,
+  ruleNames,
+  sleep,
+  startLocalSharebus,
+  startReceiver,
+} from './harness.js';
 
 const COPY_QUEUE = 'arn:aws:sqs:us-east-1:000000000000:license-copies';
 
@@ -98,6 +106,45 @@ describe('a restarted sharebus', () => {
     } finally {
       await second.stop();
       await hook.close();
+    }
+  }, 180_000);
+
+  // Terminal review, session 50: dead letters an earlier run left waited unseen; the banner gave only the listing's URL.
+  it('says at start how many dead letters an earlier run left', async () => {
+    // Prepare: a first run dead-letters an event at once (a rule of the user's own to a function it does not have)
+    const lettersDir = mkdtempSync(join(tmpdir(), 'sharebus-letters-'));
+    const env = { SHAREBUS_DATA_DIR: lettersDir };
+    const first = await startLocalSharebus(env, ['--no-demo']);
+    let second: Awaited<ReturnType<typeof startLocalSharebus>> | undefined;
+    try {
+      const functionArn = 'arn:aws:lambda:us-east-1:000000000000:function:not-deployed';
+      await eventBridgeCall(first.eventBridgeUrl, 'PutRule', {
+        Name: 'to-nowhere',
+        EventBusName: 'sharebus',
+        EventPattern: '{"source":["e2e.nowhere"]}',
+      });
+      await eventBridgeCall(first.eventBridgeUrl, 'PutTargets', {
+        Rule: 'to-nowhere',
+        EventBusName: 'sharebus',
+        Targets: [{ Id: 'fn', Arn: functionArn }],
+      });
+      await eventBridgeCall(first.eventBridgeUrl, 'PutEvents', {
+        Entries: [{ EventBusName: 'sharebus', Source: 'e2e.nowhere', DetailType: 'Nothing', Detail: '{}' }],
+      });
+      expect(await deadLettersOf(first.eventBridgeUrl, 'to-nowhere')).toHaveLength(1);
+      const firstBanner = first.output();
+      await first.stop();
+      // Act
+      second = await startLocalSharebus(env, ['--no-demo']);
+      // Assess
+      expect(firstBanner).toMatch(/ {2}Dead letters {8}http:\/\/127\.0\.0\.1:\d+\/_local\/dead-letters\n/);
+      expect(second.output()).toMatch(
+        / {2}Dead letters {8}http:\/\/127\.0\.0\.1:\d+\/_local\/dead-letters {3}\(1 waiting: POST …\/redrive sends them again\)\n/,
+      );
+    } finally {
+      await second?.stop();
+      await first.stop();
+      rmSync(lettersDir, { recursive: true, force: true });
     }
   }, 180_000);
 
