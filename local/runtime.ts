@@ -1,6 +1,7 @@
 // The whole bus on one machine: DynamoDB Local, the embedded EventBridge, the Lambda handlers of functions/
 // (unchanged, in this process) and the HTTP front door. The handlers are configured exactly as in Lambda,
 // through environment variables, so one process hosts one runtime.
+import './log-level.js';
 import {
   chmodSync,
   existsSync,
@@ -31,7 +32,6 @@ import { generateApiKey, hashApiKey } from '../functions/shared/api-keys.js';
 import { createBus, createRegistry } from '../functions/shared/clients.js';
 import { ENV } from '../functions/shared/config.js';
 import { ContractResolver } from '../functions/shared/contract-resolver.js';
-import { logger } from '../functions/shared/logger.js';
 import { RegistryConflictError } from '../functions/shared/registry/registry.js';
 import { ensureTable } from '../functions/shared/registry/table.js';
 import { SchemaValidator } from '../functions/shared/schema-validator.js';
@@ -331,12 +331,6 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     process.env[ENV.deliverFunctionArn] = deliverArn;
     process.env[ENV.deliveryDlqArn] = deliveryDlqArn;
     setDefault(ENV.endpointPolicy, 'allow-http');
-    // The functions' logger was made when this module's imports loaded it, before this default: it is told too
-    // (before, it stayed at INFO, and a deleted subscription's retries printed a line each; terminal review).
-    if (!process.env.POWERTOOLS_LOG_LEVEL) {
-      process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
-      logger.setLogLevel('WARN');
-    }
     // Node 20 is what these machines run; the SDK's notice about its 2027 plans is not for our users.
     setDefault('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
 

@@ -1,4 +1,5 @@
 // `npm start`: the whole bus on this machine until Ctrl-C. `npm start -- --in-memory` keeps nothing.
+import './log-level.js';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_API_THROTTLE,
