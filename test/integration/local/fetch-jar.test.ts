@@ -279,6 +279,21 @@ describe('fetch-jar.mjs', () => {
     rmSync(empty, { recursive: true, force: true });
   }, 120_000);
 
+  it('makes the directory a symlink names when it does not exist yet, keeping the link', () => {
+    // Prepare: a link to a directory not made yet (a disk prepared for it, say)
+    const target = join(root, 'made-later', 'ddb');
+    const link = join(root, 'linked-ahead');
+    symlinkSync(target, link);
+    // Act: before, the link itself was replaced by a directory
+    const run = fetchInto(link);
+    // Assess
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(existsSync(join(target, 'DynamoDBLocal.jar'))).toBe(true);
+    rmSync(link, { force: true });
+    rmSync(join(root, 'made-later'), { recursive: true, force: true });
+  }, 120_000);
+
   it('removes the work directories a killed fetch left, once an hour old, and not a newer one', () => {
     // Prepare: what a fetch killed mid-way (SIGKILL) leaves beside the jar directory
     const stale = join(root, '.sharebus-ddb-stale');
