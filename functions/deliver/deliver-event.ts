@@ -87,9 +87,12 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
   // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query
   // often carry its secret (`/hook?token=...`, `/services/T000/B000/XXXX`).
   // The event's id too: a line per failed attempt, for a burst, differs in nothing else, and the dead letter to
-  // redrive (GET /_local/dead-letters locally) is found by it. A publisher's id is printable ASCII without spaces.
+  // redrive (GET /_local/dead-letters locally) is found by it. A publisher's id is printable ASCII without spaces;
+  // one put on the bus by other means is quoted as JSON, at most 128 characters of it, so that a line break in it
+  // cannot start a line of its own in a log.
   const endpoint = new URL(subscription.endpoint.url);
-  const target = `POST ${endpoint.origin}/… (subscription ${subscriptionId}, event ${event.id})`;
+  const eventId = /^[\x21-\x7e]{1,128}$/.test(event.id) ? event.id : JSON.stringify(event.id.slice(0, 128));
+  const target = `POST ${endpoint.origin}/… (subscription ${subscriptionId}, event ${eventId})`;
   let status: number;
   try {
     status = await postWebhook(endpoint, {

@@ -153,6 +153,21 @@ describe('deliverEvent', () => {
       expect(error.message).not.toMatch(/s3cr3t|HF-WEBHOOK-SECRET|hooks/);
   });
 
+  // Late diff review, session 50: the event's id, in the message since this session, is printable ASCII when
+  // published through the API, but one put on the bus by other means may hold anything.
+  it('quotes as JSON an event id that is not printable ASCII, so a line break in it starts no line of its own', async () => {
+    // Prepare
+    const ports = await subscribed('sub-odd-id', `${receiver.baseUrl}/hook`);
+    receiver.reply = (res) => res.writeHead(500).end();
+    const odd = { ...event, id: 'evt-1\n[eventbridge] forged line' };
+    // Act
+    const answered = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-odd-id', event: odd }));
+    // Assess
+    expect(answered.message).toBe(
+      `POST ${receiver.baseUrl}/… (subscription sub-odd-id, event "evt-1\\n[eventbridge] forged line") answered 500`,
+    );
+  });
+
   it('deployed, refuses an endpoint whose host resolves to an internal address, before any connection', async () => {
     // Prepare: subscriptions made before the subscribe-time check, named by host and by address
     const port = new URL(receiver.baseUrl).port;
