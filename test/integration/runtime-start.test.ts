@@ -1,6 +1,6 @@
 // What `npm start` refuses before it starts anything: a port another process holds, and a state directory
 // another sharebus uses. Both used to surface late (after DynamoDB Local's seconds of start-up) or not at all.
-import { spawn, spawnSync } from 'node:child_process';
+import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -20,6 +20,23 @@ import { freePort, portIsFree } from '../../local/net.js';
 import { PortInUseError, SettingError, startSharebus } from '../../local/runtime.js';
 import { itWithProc } from '../linux.js';
 
+/**
+ * Runs `script` as an ES module in a process of its own (jest's module sandbox cannot load the handlers), with `args`
+ * after it: what it printed, trimmed, once it has ended. Its stderr is shown unless `options.stdio` says otherwise.
+ */
+function runScript(script: string, args: string[] = [], options: SpawnOptions = {}): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      ...options,
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk));
+    child.on('error', reject);
+    child.on('exit', () => resolve(out.trim()));
+  });
+}
+
 describe('startSharebus refuses before starting anything', () => {
   it('a port below 1024 without the privilege to listen there, saying so rather than that it is in use', async () => {
     // Prepare: a process that may not listen below 1024 (as root, one run as nobody)
@@ -29,17 +46,7 @@ describe('startSharebus refuses before starting anything', () => {
       process.exit(0);`;
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     // Act
-    const said = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        ...asNobody,
-        env: { ...process.env, HOME: tmpdir() },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-      child.on('error', reject);
-      child.on('exit', () => resolve(out.trim()));
-    });
+    const said = await runScript(script, [], { ...asNobody, env: { ...process.env, HOME: tmpdir() } });
     // Assess
     expect(said).toBe(
       'PortInUseError: port 80 on 127.0.0.1 needs privileges this process lacks (ports below 1024 need root or CAP_NET_BIND_SERVICE): set SHAREBUS_PORT to another port (0 picks a free one).',
@@ -424,16 +431,7 @@ describe("startSharebus and the functions' log level", () => {
       if (!(name in given)) delete env[name];
     }
     // Act
-    const said = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        env,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-      child.on('error', reject);
-      child.on('exit', () => resolve(out.trim()));
-    });
+    const said = await runScript(script, [], { env });
     // Assess
     expect(said).toBe([level, level, level].join(','));
   });
@@ -458,15 +456,7 @@ describe('startSharebus, a second time in one process', () => {
       }
       process.exit(0);`;
     // Act
-    const said = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-      child.on('error', reject);
-      child.on('exit', () => resolve(out.trim()));
-    });
+    const said = await runScript(script, [], { stdio: ['ignore', 'pipe', 'ignore'] });
     // Assess: made by each (each in memory, with a registry of its own: not a 409 the second time).
     expect(said.split('\n')).toEqual(['1: 201', '2: 201']);
   });
@@ -539,28 +529,17 @@ describe('startSharebus with a state directory, started twice in a process of it
       report.keyFile = readFileSync(join(dataDir, 'admin-key'), 'utf8');
       console.log(JSON.stringify(report));
       process.exit(0);`;
-    const said = await new Promise<string>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', '--input-type=module', '-e', script, join(dataDir, 'state')],
-        {
-          env: {
-            ...process.env,
-            SHAREBUS_ADMIN_KEY: '',
-            SHAREBUS_BUS_NAME: busName,
-            // A shell signed in to AWS: neither is the local runtime's to use
-            AWS_PROFILE: 'sharebus-test-no-such-profile',
-            AWS_SESSION_TOKEN: 'a-session-token-of-real-aws',
-            AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
-            AWS_CONFIG_FILE: join(dataDir, 'aws-config'),
-          },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-      child.on('error', reject);
-      child.on('exit', () => resolve(out.trim()));
+    const said = await runScript(script, [join(dataDir, 'state')], {
+      env: {
+        ...process.env,
+        SHAREBUS_ADMIN_KEY: '',
+        SHAREBUS_BUS_NAME: busName,
+        // A shell signed in to AWS: neither is the local runtime's to use
+        AWS_PROFILE: 'sharebus-test-no-such-profile',
+        AWS_SESSION_TOKEN: 'a-session-token-of-real-aws',
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+        AWS_CONFIG_FILE: join(dataDir, 'aws-config'),
+      },
     });
     report = JSON.parse(said.split('\n').at(-1) ?? '{}') as typeof report;
   }, 120_000);
