@@ -53,24 +53,33 @@ export function manifestOf(dir) {
 }
 
 /**
+ * What the marker in dir records: the package's name and each file unpacked, by SHA-256; undefined without a marker.
+ * The launcher reads it too, to find a file gone before Java does.
+ */
+export function recordOf(dir) {
+  const marker = join(dir, MARKER);
+  if (!existsSync(marker)) return undefined;
+  const [name, ...lines] = readFileSync(marker, 'utf8').split('\n');
+  return { name, files: lines.map((line) => ({ hash: line.slice(0, 64), path: line.slice(66) })) };
+}
+
+/**
  * 'intact', 'absent' (never fetched, or another package's), 'damaged' (a file recorded at install is missing
  * or differs), or 'foreign' (something that is not a fetch of ours: no marker, and not an empty directory).
  * Files added since are not the package's (the launcher builds its binder in binder/) and are let be.
  */
 export function stateOf(dir) {
-  const marker = join(dir, MARKER);
-  if (!existsSync(marker)) {
+  const record = recordOf(dir);
+  if (record === undefined) {
     // Every fetch has written the marker: a directory without one (DynamoDB Local from AWS's own download, with
     // a database beside it, say) or a file is someone else's, and is not ours to replace.
     if (!existsSync(dir)) return 'absent';
     // stat, not lstat: a symlink to an empty directory is as empty as the directory.
     return statSync(dir).isDirectory() && readdirSync(dir).length === 0 ? 'absent' : 'foreign';
   }
-  const [name, ...recorded] = readFileSync(marker, 'utf8').split('\n');
   // A marker with no record is an install from before records were kept: fetched again, as if absent.
-  if (name !== PACKAGE || recorded.length === 0) return 'absent';
-  const intact = recorded.every((line) => {
-    const [hash, path] = [line.slice(0, 64), line.slice(66)];
+  if (record.name !== PACKAGE || record.files.length === 0) return 'absent';
+  const intact = record.files.every(({ hash, path }) => {
     const file = join(dir, path);
     return existsSync(file) && sha256Of(file) === hash;
   });
@@ -185,9 +194,20 @@ function sweepStaleWork(parent) {
   }
 }
 
-// Run as a script (npm's postinstall), not imported: Node names the main module by its real path, so the argument
-// is too (a checkout reached through a symlink did nothing otherwise).
-if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+/**
+ * Whether this file runs as a script (npm's postinstall), not imported (by the launcher, say): Node names the main
+ * module by its real path, so the argument is too (a checkout reached through a symlink did nothing otherwise). An
+ * argument that names no file (`node -e SCRIPT ARG`) is not this one.
+ */
+function runAsScript() {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (process.argv[1] && runAsScript()) {
   // Empty is unset, as for npm start: '' would unpack the jar into the current directory.
   const dir = process.env.SHAREBUS_DYNAMODB_LOCAL_DIR || join(root, '.dynamodb-local');
   // Ctrl-C (npm's whole process group), or a SIGTERM or SIGHUP to this script alone: the step running is killed and

@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, portIsFree, treeListensOnPort } from '../net.js';
 import { groupRunning, signal } from '../processes.js';
+import { recordOf } from './fetch-jar.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -244,17 +245,13 @@ async function answers(endpoint: string): Promise<boolean> {
 }
 
 /**
- * The jar and libraries fetch-jar.mjs recorded in `.package` (`<sha256>  <path>` after the package's name) that are
- * gone: Java would otherwise fail on the first class it cannot find, with a stack. Only whether each is there, not
- * its hash (npm install checks those): this runs at every start. The licences and notes beside them are not
- * needed to run. None for a directory it did not fill (no `.package`).
+ * The jar and libraries fetch-jar.mjs recorded at install that are gone: Java would otherwise fail on the first class
+ * it cannot find, with a stack. Only whether each is there, not its hash (npm install checks those): this runs at
+ * every start. The licences and notes beside them are not needed to run. None for a directory it did not fill.
  */
 function missingFiles(jarDir: string): string[] {
-  const marker = join(jarDir, '.package');
-  if (!existsSync(marker)) return [];
-  const [, ...recorded] = readFileSync(marker, 'utf8').split('\n');
-  return recorded
-    .map((line) => line.slice(66))
+  return (recordOf(jarDir)?.files ?? [])
+    .map(({ path }) => path)
     .filter((path) => /^DynamoDBLocal(\.jar$|_lib\/)/.test(path) && !existsSync(join(jarDir, path)));
 }
 
