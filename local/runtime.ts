@@ -52,6 +52,12 @@ import { invoke, loadHandlers, localFunctionArn } from './lambda/invoker.js';
 import { portState } from './net.js';
 
 export const DEFAULT_PORTS = { api: 4510, eventBridge: 4511, dynamoDb: 4512 } as const;
+/** The variable that sets each port. */
+export const PORT_VARIABLES = {
+  api: 'SHAREBUS_PORT',
+  eventBridge: 'SHAREBUS_EVENTBRIDGE_PORT',
+  dynamoDb: 'SHAREBUS_DYNAMODB_PORT',
+} as const;
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 
@@ -239,15 +245,13 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       ? undefined
       : checkAdminKey(keptKey, keyFile as string, 'repair it, or delete the file for a new key');
   const ports = {
-    dynamoDb: portFrom(options.dynamoDbPort, 'SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb),
-    eventBridge: portFrom(options.eventBridgePort, 'SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge),
-    api: portFrom(options.apiPort, 'SHAREBUS_PORT', DEFAULT_PORTS.api),
+    dynamoDb: portFrom(options.dynamoDbPort, PORT_VARIABLES.dynamoDb, DEFAULT_PORTS.dynamoDb),
+    eventBridge: portFrom(options.eventBridgePort, PORT_VARIABLES.eventBridge, DEFAULT_PORTS.eventBridge),
+    api: portFrom(options.apiPort, PORT_VARIABLES.api, DEFAULT_PORTS.api),
   };
-  const variables = [
-    [ports.dynamoDb, 'SHAREBUS_DYNAMODB_PORT'],
-    [ports.eventBridge, 'SHAREBUS_EVENTBRIDGE_PORT'],
-    [ports.api, 'SHAREBUS_PORT'],
-  ] as const;
+  const variables = (['dynamoDb', 'eventBridge', 'api'] as const).map(
+    (part) => [ports[part], PORT_VARIABLES[part]] as const,
+  );
   for (const [i, [port, variable]] of variables.entries()) {
     const twin = variables.slice(i + 1).find(([other]) => other === port && port !== 0);
     if (twin !== undefined) {

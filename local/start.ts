@@ -15,6 +15,7 @@ import { MAX_DELAY_SCALE } from './eventbridge/index.js';
 import {
   DEFAULT_PORTS,
   MIN_GIVEN_ADMIN_KEY_LENGTH,
+  PORT_VARIABLES,
   PortInUseError,
   rulesRemovedLines,
   SettingError,
@@ -206,14 +207,9 @@ try {
   // Errors that say what to do get their message alone; anything else, its stack too.
   if (error instanceof DataDirInUseError) {
     // The ports a second sharebus would next find taken: those left at their defaults, or set to them.
-    const defaultPorts = (
-      [
-        ['SHAREBUS_PORT', DEFAULT_PORTS.api],
-        ['SHAREBUS_EVENTBRIDGE_PORT', DEFAULT_PORTS.eventBridge],
-        ['SHAREBUS_DYNAMODB_PORT', DEFAULT_PORTS.dynamoDb],
-      ] as const
-    )
-      .filter(([name, port]) => !process.env[name] || process.env[name] === String(port))
+    const defaultPorts = (['api', 'eventBridge', 'dynamoDb'] as const)
+      .map((part) => [PORT_VARIABLES[part], String(DEFAULT_PORTS[part])] as const)
+      .filter(([name, port]) => !process.env[name] || process.env[name] === port)
       .map(([name]) => name);
     const ports =
       defaultPorts.length === 0
