@@ -262,37 +262,32 @@ describe('fetch-jar.mjs', () => {
     120_000,
   );
 
-  it('fills the empty directory a symlink names, keeping the link', () => {
-    // Prepare
-    const empty = join(root, 'empty-target');
-    mkdirSync(empty);
-    const link = join(root, 'linked');
-    symlinkSync(empty, link);
-    // Act: before, lstat saw a link, not a directory, and the install was refused as someone else's files (and before
-    // this session, the link was replaced by a directory, the jar beside it rather than where it pointed)
-    const run = fetchInto(link);
-    // Assess
-    expect(run).toMatchObject({ status: 0, stderr: '' });
-    expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(existsSync(join(empty, 'DynamoDBLocal.jar'))).toBe(true);
-    rmSync(link, { recursive: true, force: true });
-    rmSync(empty, { recursive: true, force: true });
-  }, 120_000);
-
-  it('makes the directory a symlink names when it does not exist yet, keeping the link', () => {
-    // Prepare: a link to a directory not made yet (a disk prepared for it, say)
-    const target = join(root, 'made-later', 'ddb');
-    const link = join(root, 'linked-ahead');
-    symlinkSync(target, link);
-    // Act: before, the link itself was replaced by a directory
-    const run = fetchInto(link);
-    // Assess
-    expect(run).toMatchObject({ status: 0, stderr: '' });
-    expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(existsSync(join(target, 'DynamoDBLocal.jar'))).toBe(true);
-    rmSync(link, { force: true });
-    rmSync(join(root, 'made-later'), { recursive: true, force: true });
-  }, 120_000);
+  it.each([
+    ['an empty directory', true],
+    ['a directory not made yet (a disk prepared for it, say), which it makes', false],
+  ])(
+    'fills, through a symlink, the directory it names, keeping the link: %s',
+    (_, made) => {
+      // Prepare
+      const parent = mkdtempSync(join(root, 'linked-'));
+      const target = join(parent, 'target', 'ddb');
+      if (made) mkdirSync(target, { recursive: true });
+      const link = join(parent, 'link');
+      symlinkSync(target, link);
+      try {
+        // Act: before, lstat saw a link to an empty directory as someone else's files, and the install was refused;
+        // a link to nothing, and before this session any link, was replaced by a directory, the jar beside it
+        const run = fetchInto(link);
+        // Assess
+        expect(run).toMatchObject({ status: 0, stderr: '' });
+        expect(lstatSync(link).isSymbolicLink()).toBe(true);
+        expect(existsSync(join(target, 'DynamoDBLocal.jar'))).toBe(true);
+      } finally {
+        rmSync(parent, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
   it('removes the work directories a killed fetch left, once an hour old, and not a newer one', () => {
     // Prepare: what a fetch killed mid-way (SIGKILL) leaves beside the jar directory
