@@ -262,6 +262,7 @@ describe('npm start on a state directory another process holds', () => {
     // Prepare: the directory locked by this test's process, as a running sharebus holds it
     const dir = mkdtempSync(join(tmpdir(), 'sharebus-held-'));
     const unlock = lockDataDir(dir, 'another sharebus');
+    const before = readdirSync(dir).sort();
     try {
       // Act
       const defaults = { SHAREBUS_PORT: '', SHAREBUS_EVENTBRIDGE_PORT: '', SHAREBUS_DYNAMODB_PORT: '' };
@@ -271,6 +272,7 @@ describe('npm start on a state directory another process holds', () => {
         status: 1,
         stderr: `sharebus: ${dir} is in use by another sharebus (process ${process.pid}): stop it first, or give this sharebus another state directory; if no such process runs, delete ${join(dir, '.lock')} (SHAREBUS_DATA_DIR names another, --in-memory uses none${clause}).\n`,
       });
+      expect(readdirSync(dir).sort()).toEqual(before);
     } finally {
       unlock();
       rmSync(dir, { recursive: true, force: true });
