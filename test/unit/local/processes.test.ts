@@ -13,11 +13,17 @@ function state(pid: number): string {
 
 describe('processes', () => {
   itWithProc('counts a process group whose only member is a zombie no parent reaps as ended', async () => {
-    // Prepare: a shell that starts a process in a group of its own, which ends at once, and then becomes a sleep
-    // that never reaps it (as a container's first process may not)
-    const parent = spawn('sh', ['-c', 'setsid sh -c "exit 0" & echo $!; exec sleep 30'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    // Prepare: a shell that starts a process in a group of its own, and then becomes a sleep that never reaps it (as a
+    // container's first process may not). The process ends once its parent is that sleep: ending at once, it was now
+    // and then reaped by the shell before its exec, and the test found no /proc entry (a CI dry run, session 50).
+    const parent = spawn(
+      'sh',
+      [
+        '-c',
+        `setsid sh -c 'until grep -qx sleep /proc/$PPID/comm; do sleep 0.01; done' & echo $!; exec sleep 30`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     try {
       const zombie = await new Promise<number>((resolve) => {
         parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
