@@ -209,6 +209,48 @@ class SchemaDocument {
     return this.#anchors.get(`${document}#${name}`);
   }
 
+  /**
+   * A reference (`$ref`, or `$dynamicRef` naming no dynamic anchor) whose JSON Pointer, into this document, steps
+   * through a name the value there does not hold but has all the same: a member every object, list or string has
+   * (`constructor`, `__proto__`, `toString`, `length`), or a character of a string. Ajv's resolver reads each step
+   * as `value[name]`, so `#/$defs/constructor` found the function Object, and applied nothing.
+   */
+  inheritedReference(): { readonly keyword: '$ref' | '$dynamicRef'; readonly ref: string } | undefined {
+    for (const node of this.#bases.keys()) {
+      for (const keyword of ['$ref', '$dynamicRef'] as const) {
+        const ref = node[keyword];
+        if (typeof ref !== 'string') continue;
+        const url = resolveUri(ref, this.#bases.get(node) ?? DEFAULT_BASE);
+        const fragment = url?.hash.slice(1) ?? '';
+        let value: unknown = url === undefined ? undefined : this.#resources.get(withoutFragment(url));
+        if (value === undefined || !fragment.startsWith('/')) continue;
+        for (const raw of fragment.slice(1).split('/')) {
+          let segment: string;
+          try {
+            segment = unescapePointerSegment(decodeURIComponent(raw));
+          } catch {
+            break; // Malformed: the compiler refuses it, naming the fault.
+          }
+          const held = Array.isArray(value)
+            ? /^(0|[1-9]\d*)$/.test(segment) && Number(segment) < value.length
+            : typeof value === 'object' && value !== null && Object.hasOwn(value, segment);
+          if (!held) {
+            // Nothing there at all: Ajv refuses the reference itself.
+            if (
+              value !== null &&
+              value !== undefined &&
+              (value as Record<string, unknown>)[segment] !== undefined
+            )
+              return { keyword, ref };
+            break;
+          }
+          value = (value as Record<string, unknown>)[segment];
+        }
+      }
+    }
+    return undefined;
+  }
+
   /** Whether `node` applies anything to a value's members. */
   reachesMembers(node: Schema): boolean {
     const edges = this.edges(node);
@@ -338,6 +380,13 @@ type Member =
   | { readonly kind: 'property-name' }
   | { readonly kind: 'item'; readonly index: number }
   | { readonly kind: 'other-item' };
+
+/** A reference of `schema` that Ajv would follow through a name the schema does not hold (see inheritedReference). */
+export function inheritedReference(
+  schema: unknown,
+): { readonly keyword: '$ref' | '$dynamicRef'; readonly ref: string } | undefined {
+  return isSchema(schema) ? new SchemaDocument(schema).inheritedReference() : undefined;
+}
 
 /**
  * The most subschemas `schema` applies to one value of any data nested up to `maxDepth` levels, stopping at the

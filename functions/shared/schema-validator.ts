@@ -13,7 +13,7 @@ import { MAX_BODY_DEPTH } from './json-text.js';
 import { InvalidPatternError, linearPattern, UnsupportedPatternError } from './linear-pattern.js';
 import { logger } from './logger.js';
 import { shortenedWhole } from './problem.js';
-import { worstApplications } from './schema-cost.js';
+import { inheritedReference, worstApplications } from './schema-cost.js';
 
 /**
  * Whether two JSON values are equal, member by member, for `const`, `enum` and `uniqueItems`. Ajv's own (the
@@ -185,6 +185,7 @@ export class SchemaValidator {
     // again, outside validation's own limit.
     const run = () => {
       refuseExpansion(schema);
+      refuseInheritedNames(schema);
       this.#registering = true;
       let validate: ValidateFunction;
       try {
@@ -488,6 +489,65 @@ function refuseExpansion(schema: unknown): void {
       },
     ],
   );
+}
+
+/** Whether every object has `name` without holding it (`constructor`, `toString`, `__proto__`). */
+const inherited = (name: string): boolean => name in Object.prototype;
+
+/**
+ * Refuses the names Ajv reads from plain objects of its own, so that a name every object has is found where the
+ * schema holds none, or skipped where it holds one: a property `__proto__` under `properties` (or draft-07's
+ * `dependencies`) is never checked, and `additionalProperties: false` refuses it; a `$dynamicRef` or
+ * `$dynamicAnchor` named `constructor` made every publish whose data reached it throw, a 500; a `$ref` through
+ * `#/$defs/constructor` applied nothing (keys review, 2026-12-06).
+ */
+function refuseInheritedNames(schema: unknown): void {
+  let problem: FieldProblem | undefined;
+  const at = schemaPointer(schema, '/schema', (node, here) => {
+    for (const keyword of ['properties', 'dependencies']) {
+      const named = node[keyword];
+      if (typeof named === 'object' && named !== null && Object.hasOwn(named, '__proto__')) {
+        problem = {
+          field: `${here}/${keyword}/__proto__`,
+          message:
+            keyword === 'properties'
+              ? 'cannot be checked under this name: give it under patternProperties as "^__proto__$"'
+              : 'cannot be checked under this name: use "if": {"required": ["__proto__"]} and "then"',
+        };
+        return problem.field;
+      }
+    }
+    for (const keyword of ['$dynamicAnchor', '$dynamicRef']) {
+      const name = node[keyword];
+      if (typeof name !== 'string') continue;
+      const anchor = keyword === '$dynamicRef' ? (/^#([^/]*)$/.exec(name)?.[1] ?? '') : name;
+      if (inherited(anchor)) {
+        problem = {
+          field: `${here}/${keyword}`,
+          message: `cannot be named ${JSON.stringify(anchor)}, a name every object has: rename the dynamic anchor`,
+        };
+        return problem.field;
+      }
+    }
+    return undefined;
+  });
+  if (at !== undefined && problem !== undefined) {
+    throw new InvalidSchemaError(`The schema cannot be used: ${problem.field} ${problem.message}.`, [
+      problem,
+    ]);
+  }
+  const reference = inheritedReference(schema);
+  if (reference !== undefined) {
+    const field =
+      schemaPointer(schema, '/schema', (node, here) =>
+        node[reference.keyword] === reference.ref ? `${here}/${reference.keyword}` : undefined,
+      ) ?? '/schema';
+    const message = 'does not resolve: nothing in the schema is there';
+    throw new InvalidSchemaError(
+      `The schema cannot be compiled: its reference ${JSON.stringify(reference.ref)} at ${field} ${message}.`,
+      [{ field, message }],
+    );
+  }
 }
 
 /** A JSON Pointer from its URI-fragment form (percent-encoded), or as given when it is not well encoded. */

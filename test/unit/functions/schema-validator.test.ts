@@ -272,6 +272,67 @@ describe('SchemaValidator.validate', () => {
     expect(given).toEqual([]);
   });
 
+  // Keys review, 2026-12-06: Ajv reads these names from plain objects of its own, and skips `__proto__` in
+  // `properties`: each schema below was registered, and then checked nothing, refused its own property, or made
+  // every publish reaching the name answer 500 (a TypeError).
+  it.each([
+    [
+      'a property named __proto__, which Ajv never checks',
+      '{"type":"object","properties":{"__proto__":{"type":"string"}},"additionalProperties":false}',
+      '/schema/properties/__proto__',
+    ],
+    [
+      "draft-07's dependencies of __proto__, which Ajv skips",
+      '{"$schema":"http://json-schema.org/draft-07/schema#","dependencies":{"__proto__":["b"]}}',
+      '/schema/dependencies/__proto__',
+    ],
+    [
+      'a $ref through a name every object has',
+      '{"$defs":{"n":{"type":"number"}},"properties":{"a":{"$ref":"#/$defs/constructor"}}}',
+      '/schema/properties/a/$ref',
+    ],
+    [
+      'a $ref through the length of a list',
+      '{"prefixItems":[{"type":"string"}],"properties":{"a":{"$ref":"#/prefixItems/length"}}}',
+      '/schema/properties/a/$ref',
+    ],
+    [
+      'a $dynamicAnchor named constructor',
+      '{"$dynamicAnchor":"constructor","properties":{"x":{"$dynamicRef":"#constructor"}}}',
+      '/schema/$dynamicAnchor',
+    ],
+    [
+      'a $dynamicRef named valueOf',
+      '{"type":"object","properties":{"x":{"$dynamicRef":"#valueOf"}}}',
+      '/schema/properties/x/$dynamicRef',
+    ],
+  ])('refuses %s, naming where', (_case, text, field) => {
+    // Prepare: JSON.parse makes `__proto__` an own key, as a request body does
+    const schema: unknown = JSON.parse(text);
+    // Act
+    const refused = thrown(() => shared.check(schema, UNHURRIED_MS));
+    // Assess
+    expect(refused.fields).toEqual([{ field, message: expect.any(String) }]);
+  });
+
+  it('checks a property named __proto__ given under patternProperties, as the refusal suggests', () => {
+    // Prepare
+    const proto = JSON.parse(
+      '{"type":"object","patternProperties":{"^__proto__$":{"type":"string"}},"required":["__proto__"],"additionalProperties":false}',
+    );
+    // Act
+    const results = ['{"__proto__":"x"}', '{"__proto__":1}', '{}'].map((text) =>
+      shared.validate(TYPE, '40.0.0', proto, JSON.parse(text)),
+    );
+    // Assess
+    expect(() => shared.check(proto, UNHURRIED_MS)).not.toThrow();
+    expect(results).toEqual([
+      [],
+      [{ field: '/data/__proto__', message: 'must be string' }],
+      [{ field: '/data/__proto__', message: 'is required' }],
+    ]);
+  });
+
   it('validates a recursive schema, whose reference to its root has no $id to resolve against', () => {
     // Prepare
     const tree = {
