@@ -324,7 +324,10 @@ function withBodyParameters(payload: string, parameters: HttpParameterList): str
     return payload;
   }
   if (!isObject(body)) return payload;
-  for (const { Key, Value } of parameters) body[Key] = Value;
+  // Defined, not assigned: assigning a key `__proto__` (any text is a key in AWS's model) set the body's prototype
+  // to nothing, and the parameter was silently left out (keys review, 2026-12-06).
+  for (const { Key, Value } of parameters)
+    Object.defineProperty(body, Key, { value: Value, enumerable: true, writable: true, configurable: true });
   return JSON.stringify(body);
 }
 

@@ -1187,6 +1187,24 @@ describe('embedded EventBridge: calling API destinations', () => {
     ]);
   });
 
+  it("adds a body parameter named __proto__ as any other key, over the input's own", async () => {
+    // Prepare
+    receiver = await startReceiver();
+    const connectionArn = await basicConnection(h, 'orders-api', {
+      BodyParameters: [
+        { Key: '__proto__', Value: 'from-connection' },
+        { Key: 'constructor', Value: 'c' },
+      ],
+    });
+    await routeTo(h, await destination('/events', connectionArn), { Input: '{"orderId":"1"}' });
+    // Act
+    await publish(h, { orderId: '1' });
+    // Assess
+    expect(receiver.received.map((r) => r.body)).toEqual([
+      '{"orderId":"1","__proto__":"from-connection","constructor":"c"}',
+    ]);
+  });
+
   it.each(['GET', 'HEAD'] as const)('sends a %s call without a body', async (method) => {
     // Prepare
     receiver = await startReceiver();
