@@ -39,24 +39,22 @@ export function startsWithIgnoreCase(alts: readonly CaseAlternatives[], s: strin
 }
 
 export function endsWithIgnoreCase(alts: readonly CaseAlternatives[], s: string): boolean {
-  // The match ends at s's end and spans between the shortest and the longest of its alternatives' lengths, so it
-  // starts within that many units of the end: try those starts only, not every position of a long value.
-  let shortest = 0;
-  let longest = 0;
-  for (const a of alts) {
-    let min = Number.POSITIVE_INFINITY;
-    let max = 0;
-    for (const x of a) {
-      min = Math.min(min, x.length);
-      max = Math.max(max, x.length);
+  // Matched from the end backwards, keeping every place the units read so far can start at. No unit's two forms
+  // end alike (one is never a suffix of the other), so that is one place at most, and the work is the pattern's
+  // length. Trying each start the match could have, as before, walked the pattern from up to twice its length of
+  // places: 1.8 s for one pattern of 2,000 'ﬃ' (upper case FFI) against 40 values of 6,000 characters.
+  let starts = [s.length];
+  for (let k = alts.length - 1; k >= 0 && starts.length > 0; k--) {
+    const next: number[] = [];
+    for (const end of starts) {
+      for (const alt of alts[k] as CaseAlternatives) {
+        const at = end - alt.length;
+        if (at >= 0 && s.startsWith(alt, at) && !next.includes(at)) next.push(at);
+      }
     }
-    shortest += min;
-    longest += max;
+    starts = next;
   }
-  for (let start = s.length - shortest; start >= Math.max(0, s.length - longest); start--) {
-    if (walk(alts, 0, s, start, true)) return true;
-  }
-  return false;
+  return starts.length > 0;
 }
 
 /**
