@@ -1,0 +1,138 @@
+// Hostile-input benchmark: what the embedded EventBridge's matcher spends on patterns and events that are within
+// AWS's quotas (a pattern of 2,048 characters, an event of 256 KB) but built to be costly. One process serves every
+// request locally, so one such event or PutRule holds up all the others for as long as it takes. Each case is run
+// three times (after one run to warm up) and its median printed, as a table and as JSON
+// (bench/results/hostile.json), with the cost before the adversarial-input review of 2026-12-06 for comparison.
+// No targets: a case well under 100 ms is cheap enough; the figures are for spotting a case that grows again.
+// Usage: npm run bench:hostile
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compilePattern, RuleMatcher } from '../local/eventbridge/patterns/index.js';
+
+interface Case {
+  readonly name: string;
+  readonly what: string;
+  /** The cost measured just before the review's fixes, on the machine of the first results, for comparison. */
+  readonly before: string;
+  /** Sets the case up; the function returned is the work measured. Throws if the answer is wrong. */
+  readonly prepare: () => () => void;
+}
+
+const cjk = (n: number, from = 0x4e00): string =>
+  Array.from({ length: n }, (_, i) => String.fromCharCode(from + i)).join('');
+
+function bus(patterns: readonly unknown[]): RuleMatcher<number> {
+  const matcher = new RuleMatcher<number>();
+  for (const [i, p] of patterns.entries()) matcher.add(i, compilePattern(JSON.stringify(p)));
+  return matcher;
+}
+
+function expectMatched(got: readonly number[], want: readonly number[], name: string): void {
+  if (JSON.stringify(got) !== JSON.stringify(want))
+    throw new Error(`${name}: matched ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: 'same element, 20 arrays',
+    what: 'a condition on each of 20 arrays of 4 objects and one no element meets (1.4 KB event)',
+    before: 'about 70 hours (4^20 tries: 244 ms at 10 arrays, 4 times that for each more)',
+    prepare: () => {
+      const pattern: Record<string, unknown> = { zz: { v: [{ exists: false }] } };
+      const detail: Record<string, unknown> = { zz: [{ v: 1 }] };
+      for (let i = 0; i < 20; i++) {
+        const name = `a${String(i).padStart(2, '0')}`;
+        pattern[name] = { v: [1] };
+        detail[name] = [{ v: 1 }, { v: 1 }, { v: 1 }, { v: 1 }];
+      }
+      const matcher = bus([{ detail: pattern }]);
+      const text = JSON.stringify({ detail });
+      return () => expectMatched(matcher.matchJson(text), [], 'same element, 20 arrays');
+    },
+  },
+  {
+    name: 'same element, one wide array',
+    what: '30 rules of two conditions no one of 18,000 objects meets together (246 KB event)',
+    before: '16,500 ms',
+    prepare: () => {
+      const items = Array.from({ length: 18_000 }, (_, i) => ({ a: i % 2, b: (i + 1) % 2 }));
+      const matcher = bus(
+        Array.from({ length: 30 }, (_, r) => ({
+          detail: { items: { a: [1], b: [1] }, r: [{ 'anything-but': `x${r}` }] },
+        })),
+      );
+      const text = JSON.stringify({ detail: { items, r: 'y' } });
+      return () => expectMatched(matcher.matchJson(text), [], 'same element, one wide array');
+    },
+  },
+  {
+    name: 'wildcard of 2,000 characters',
+    what: 'compiling *<2,000 distinct CJK characters>* (PutRule, TestEventPattern)',
+    before: '2,630 ms',
+    prepare: () => {
+      const text = JSON.stringify({ detail: { a: [{ wildcard: `*${cjk(2000)}*` }] } });
+      return () => {
+        compilePattern(text);
+      };
+    },
+  },
+  {
+    name: 'suffix ignoring case',
+    what: 'a suffix of 2,000 "ﬃ" ignoring case against 40 values of 6,000 characters',
+    before: '2,330 ms',
+    prepare: () => {
+      const matcher = bus([{ detail: { x: [{ suffix: { 'equals-ignore-case': 'ﬃ'.repeat(2000) } }] } }]);
+      const text = JSON.stringify({ detail: { x: Array(40).fill(`a${'FFI'.repeat(1999)}FF`) } });
+      return () => expectMatched(matcher.matchJson(text), [], 'suffix ignoring case');
+    },
+  },
+  {
+    name: 'long anything-but lists',
+    what: '300 rules each excluding its own 301 strings, against 40,000 listed values (about 200 KB)',
+    before: '20,030 ms',
+    prepare: () => {
+      const listed = Array.from({ length: 300 }, (_, i) => `b${cjk(1, 0x4e00 + i)}`);
+      const matcher = bus(
+        Array.from({ length: 300 }, (_, r) => ({
+          source: ['s'],
+          detail: { x: [{ 'anything-but': [`own${r}`, ...listed] }], [`y${r}`]: [{ exists: false }] },
+        })),
+      );
+      const text = JSON.stringify({ source: 's', detail: { x: Array(40_000).fill(listed.at(-1)) } });
+      return () => expectMatched(matcher.matchJson(text), [], 'long anything-but lists');
+    },
+  },
+];
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+const rows = CASES.map((c) => {
+  const run = c.prepare();
+  run();
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    run();
+    times.push(performance.now() - start);
+  }
+  return { name: c.name, what: c.what, ms: Math.round(median(times) * 10) / 10, before: c.before };
+});
+
+const width = Math.max(...rows.map((r) => r.name.length));
+console.log(`${'case'.padEnd(width)} | median ms | before the 2026-12-06 fixes`);
+console.log(`${'-'.repeat(width)}-+-----------+----------------------------`);
+for (const r of rows) console.log(`${r.name.padEnd(width)} | ${r.ms.toFixed(1).padStart(9)} | ${r.before}`);
+for (const r of rows) console.log(`  ${r.name}: ${r.what}`);
+
+const out = resolve(dirname(fileURLToPath(import.meta.url)), 'results', 'hostile.json');
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(
+  out,
+  `${JSON.stringify({ machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version }, cases: rows }, null, 2)}\n`,
+);
+console.log(`\nwrote ${join('bench', 'results', 'hostile.json')}`);
