@@ -63,8 +63,14 @@ function readAll(root: unknown, segments: readonly PathSegment[]): unknown[] {
     const next: unknown[] = [];
     for (const node of reached) {
       if (segment === WILDCARD) {
-        if (Array.isArray(node)) next.push(...node);
-        else if (typeof node === 'object' && node !== null) next.push(...Object.values(node));
+        // One at a time: spread into push's arguments, an array of 130,000 values (a 256 KB event holds more)
+        // overflowed the stack, and the delivery failed and was retried (adversarial-input review, 2026-12-06).
+        const members = Array.isArray(node)
+          ? node
+          : typeof node === 'object' && node !== null
+            ? Object.values(node)
+            : [];
+        for (const member of members) next.push(member);
       } else if (typeof segment === 'number') {
         if (Array.isArray(node) && segment < node.length) next.push(node[segment]);
       } else if (

@@ -51,6 +51,19 @@ describe('JSONPath subset', () => {
     expect(literal).toEqual({ found: true, value: 5 });
   });
 
+  it('reads a wildcard over a list of 200,000 values and an object of as many members', () => {
+    // Prepare: a 256 KB event holds a list of 130,000 numbers; spread into one call's arguments, they overflowed
+    // the stack.
+    const list = Array.from({ length: 200_000 }, (_, i) => i % 10);
+    const members = Object.fromEntries(list.map((n, i) => [`k${i}`, n]));
+    // Act
+    const fromList = readJsonPath({ detail: { list } }, parseJsonPath('$.detail.list[*]'));
+    const fromObject = readJsonPath({ detail: { members } }, parseJsonPath('$.detail.members.*'));
+    // Assess
+    expect(fromList).toEqual({ found: true, value: list });
+    expect(fromObject).toEqual({ found: true, value: list });
+  });
+
   it('refuses paths outside the subset', () => {
     // Act / Assess
     expect(() => parseJsonPath('detail')).toThrow('JSONPath must start with $');
