@@ -36,6 +36,28 @@ export type RenderResult =
 
 export type TargetInputRenderer = (ctx: RenderContext) => RenderResult;
 
+/**
+ * The most UTF-8 bytes an InputTemplate may render, the largest payload any target here takes (an SQS message,
+ * a Lambda function's asynchronous invocation: 1 MiB). A template naming `$.detail` 2,000 times rendered 510 MB
+ * for each event of 250 KB, and eight such events ended the process out of memory (adversarial-input review,
+ * 2026-12-06). Rendering stops once past it, and the event is dead-lettered as INVALID_PARAMETER, as a target
+ * refusing a payload too large is.
+ */
+export const MAX_RENDERED_BYTES = 1024 * 1024;
+
+function renderedTooLarge(id: string): RenderResult {
+  return {
+    ok: false,
+    errorCode: 'INVALID_PARAMETER',
+    errorMessage: `InputTemplate of target ${id} rendered more than ${MAX_RENDERED_BYTES} bytes, more than a target takes.`,
+  };
+}
+
+/** Whether `text` is past MAX_RENDERED_BYTES in UTF-8 (never fewer bytes than UTF-16 units). */
+function pastRenderLimit(text: string): boolean {
+  return text.length > MAX_RENDERED_BYTES || Buffer.byteLength(text) > MAX_RENDERED_BYTES;
+}
+
 const PREDEFINED = new Set([
   'aws.events.rule-arn',
   'aws.events.rule-name',
@@ -249,6 +271,7 @@ function compileTransformer(
         const lookup = lookups.get(part.name);
         const result = lookup ? lookup(ctx) : { found: false, value: undefined };
         out += part.inString ? renderInString(result) : renderAsJson(result);
+        if (out.length > MAX_RENDERED_BYTES) return renderedTooLarge(id);
       }
       // Judged, and shown in a refusal, as the target would get it: `{<id>: 1}` is not JSON for any id.
       if (ctx.restoreExact) out = ctx.restoreExact(out);
@@ -263,23 +286,31 @@ function compileTransformer(
           };
         }
         // AWS's guide: "The JSON that is passed to the target is minified".
-        return { ok: true, payload: minified(out) };
+        const payload = minified(out);
+        return pastRenderLimit(payload) ? renderedTooLarge(id) : { ok: true, payload };
       }
-      return { ok: true, payload: out };
+      return pastRenderLimit(out) ? renderedTooLarge(id) : { ok: true, payload: out };
     };
   }
   // A string template: every value goes in as text, objects and lists without quotes (AWS renders
   // {"a":"b"} as {a:b}); inside a quoted JSON string the text is escaped so the result stays a string.
   const insideJsonString = trimmed.startsWith('"');
   return (ctx) => {
+    let units = template.length;
     const out = template.replace(PLACEHOLDER, (_whole, name: string) => {
+      // Past the limit already, the rest is not rendered: the answer is the refusal.
+      if (units > MAX_RENDERED_BYTES) return '';
       const lookup = lookups.get(name);
       const result = lookup ? lookup(ctx) : { found: false, value: undefined };
       if (!result.found) return '';
       const text = inText(typeof result.value === 'string' ? result.value : unquoted(result.value));
-      return insideJsonString ? JSON.stringify(text).slice(1, -1) : text;
+      const value = insideJsonString ? JSON.stringify(text).slice(1, -1) : text;
+      units += value.length;
+      return value;
     });
-    return { ok: true, payload: out };
+    return units > MAX_RENDERED_BYTES || pastRenderLimit(out)
+      ? renderedTooLarge(id)
+      : { ok: true, payload: out };
   };
 }
 

@@ -449,3 +449,58 @@ describe('rendering boundaries, continued', () => {
     });
   });
 });
+
+describe('rendered size', () => {
+  // A template may name a large value many times: what it renders is capped at the most a target takes (1 MiB).
+  const withDetail = (detail: unknown): RenderContext => {
+    const big = { ...event, detail };
+    return { ...ctx, event: big, eventJson: JSON.stringify(big) };
+  };
+  const transform = (template: string, at: RenderContext) =>
+    compileTargetInput({
+      Id: 't',
+      InputTransformer: { InputPathsMap: { v: '$.detail.v', d: '$.detail' }, InputTemplate: template },
+    })(at);
+  const refusal = {
+    ok: false,
+    errorCode: 'INVALID_PARAMETER',
+    errorMessage: 'InputTemplate of target t rendered more than 1048576 bytes, more than a target takes.',
+  };
+
+  it('renders a JSON template up to 1 MiB, and refuses one past it, counting bytes, not characters', () => {
+    // Prepare: 'é' is one UTF-16 unit and two UTF-8 bytes.
+    const ascii = withDetail({ v: 'a'.repeat(349_000) });
+    const accented = withDetail({ v: 'é'.repeat(349_000) });
+    // Act
+    const three = transform('{"a":"<v>","b":"<v>","c":"<v>"}', ascii);
+    const four = transform('{"a":"<v>","b":"<v>","c":"<v>","d":"<v>"}', ascii);
+    const twoAccented = transform('{"a":"<v>","b":"<v>"}', accented);
+    // Assess
+    expect(three.ok && Buffer.byteLength(three.payload)).toBe(3 * 349_000 + 22);
+    expect({ four, twoAccented }).toEqual({ four: refusal, twoAccented: refusal });
+  });
+
+  it('refuses a text template past 1 MiB, in bytes too', () => {
+    // Prepare
+    const ascii = withDetail({ v: 'a'.repeat(349_000) });
+    const accented = withDetail({ v: 'é'.repeat(349_000) });
+    // Act
+    const three = transform('<v> <v> <v>', ascii);
+    const four = transform('<v> <v> <v> <v>', ascii);
+    const twoAccented = transform('<v> <v>', accented);
+    // Assess
+    expect(three.ok && three.payload.length).toBe(3 * 349_000 + 2);
+    expect({ four, twoAccented }).toEqual({ four: refusal, twoAccented: refusal });
+  });
+
+  it('stops rendering a template naming a 250 KB detail 2,000 times, which would be 500 MB', () => {
+    // Prepare
+    const at = withDetail({ v: 'x', pad: 'p'.repeat(250_000) });
+    const json = `{${Array.from({ length: 2000 }, (_, i) => `"k${i}":<d>`).join(',')}}`;
+    const text = Array.from({ length: 2000 }, () => '<d>').join(' ');
+    // Act
+    const results = [transform(json, at), transform(text, at)];
+    // Assess
+    expect(results).toEqual([refusal, refusal]);
+  });
+});
