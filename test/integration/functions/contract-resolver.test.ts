@@ -9,6 +9,7 @@ import {
   closeClients,
   freshRegistry,
   onboard,
+  schemasRead,
   type TestRegistry,
 } from './harness.js';
 
@@ -107,17 +108,28 @@ describe('ContractResolver', () => {
     });
   });
 
-  it('answers 422 unknown_contract_version listing the versions that exist', async () => {
-    // Prepare
+  it('answers 422 unknown_contract_version naming the latest version, reading no other', async () => {
+    // Prepare: schemas of 200 KB, more than DynamoDB's 1 MB page together, registered out of semver order. Naming
+    // every version read each whole, schemas and all (adversarial-input review, 2026-12-06).
+    const type = 'tax.resolve.many';
+    const schema = { type: 'object', description: 'x'.repeat(200_000) };
+    const ports = { registry: test.registry, validator, now: clockAt('2025-01-01T00:00:00Z') };
+    for (const version of ['1.10.0', '1.0.0', '2.0.0', '1.2.0', '1.9.0', '2.1.0']) {
+      await registerContract(ports, owner, { type, version, description: type, sharing: 'open', schema });
+    }
     const resolver = new ContractResolver(test.registry);
+    let error: Error | undefined;
     // Act
-    const error = await caught(() => resolver.resolve('tax.resolve.named', '9.9.9'));
+    const schemas = await schemasRead(test, async () => {
+      error = await caught(() => resolver.resolve(type, '1.3.0', '/events/2'));
+    });
     // Assess
     expect(error).toMatchObject({
       status: 422,
       code: 'unknown_contract_version',
-      fields: [{ field: '/version' }],
+      message: `${type} has no version 1.3.0; its latest is 2.1.0 (GET /contracts/${type} lists every version).`,
+      fields: [{ field: '/events/2/version', message: 'is not a registered version of this type' }],
     });
-    expect(error.message).toContain('1.0.0, 1.1.0');
+    expect(schemas).toEqual([`${type}@2.1.0`]);
   });
 });

@@ -1,6 +1,7 @@
 // Shared set-up for the use-case tests: the real registry on a DynamoDB Local table of the test file,
 // departments and systems onboarded through the use cases themselves, a table snapshot that proves a refused
 // request wrote nothing, and an in-memory stand-in for the bus port (the EventBridge adapter has its own tests).
+import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDepartment, createSystem } from '../../../functions/departments/departments.js';
 import {
@@ -103,6 +104,33 @@ export async function onboard(
     apiKeys[systemId] = created.apiKey;
   }
   return { principals, apiKeys };
+}
+
+/**
+ * The contract versions (`<type>@<version>`) whose schemas the registry's reads brought back while `act` ran, in the
+ * order read: what DynamoDB answered the test's registry, whichever of its methods asked. DynamoDB reads an item
+ * whole, so a schema read is capacity spent: a type may have hundreds of versions of up to 256 KB each.
+ */
+export async function schemasRead(test: TestRegistry, act: () => Promise<unknown>): Promise<string[]> {
+  const read: string[] = [];
+  const name = `schemasRead-${randomUUID()}`;
+  test.documentClient.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const output = result.output as { Item?: Record<string, unknown>; Items?: Record<string, unknown>[] };
+      for (const item of [...(output.Items ?? []), ...(output.Item === undefined ? [] : [output.Item])]) {
+        if ('schemaJson' in item) read.push(`${String(item.type)}@${String(item.version)}`);
+      }
+      return result;
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    await act();
+  } finally {
+    test.documentClient.middlewareStack.remove(name);
+  }
+  return read;
 }
 
 /** The registry with a count of the reads that caches are meant to spare. */
