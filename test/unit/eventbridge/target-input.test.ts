@@ -467,31 +467,30 @@ describe('rendered size', () => {
     errorMessage: 'InputTemplate of target t rendered more than 1048576 bytes, more than a target takes.',
   };
 
-  it('renders a JSON template up to 1 MiB, and refuses one past it, counting bytes, not characters', () => {
-    // Prepare: 'é' is one UTF-16 unit and two UTF-8 bytes.
-    const ascii = withDetail({ v: 'a'.repeat(349_000) });
-    const accented = withDetail({ v: 'é'.repeat(349_000) });
-    // Act
-    const three = transform('{"a":"<v>","b":"<v>","c":"<v>"}', ascii);
-    const four = transform('{"a":"<v>","b":"<v>","c":"<v>","d":"<v>"}', ascii);
-    const twoAccented = transform('{"a":"<v>","b":"<v>"}', accented);
-    // Assess
-    expect(three.ok && Buffer.byteLength(three.payload)).toBe(3 * 349_000 + 22);
-    expect({ four, twoAccented }).toEqual({ four: refusal, twoAccented: refusal });
-  });
-
-  it('refuses a text template past 1 MiB, in bytes too', () => {
-    // Prepare
-    const ascii = withDetail({ v: 'a'.repeat(349_000) });
-    const accented = withDetail({ v: 'é'.repeat(349_000) });
-    // Act
-    const three = transform('<v> <v> <v>', ascii);
-    const four = transform('<v> <v> <v> <v>', ascii);
-    const twoAccented = transform('<v> <v>', accented);
-    // Assess
-    expect(three.ok && three.payload.length).toBe(3 * 349_000 + 2);
-    expect({ four, twoAccented }).toEqual({ four: refusal, twoAccented: refusal });
-  });
+  it.each([
+    [
+      'JSON',
+      '{"a":"<v>","b":"<v>","c":"<v>"}',
+      '{"a":"<v>","b":"<v>","c":"<v>","d":"<v>"}',
+      '{"a":"<v>","b":"<v>"}',
+      22,
+    ],
+    ['text', '<v> <v> <v>', '<v> <v> <v> <v>', '<v> <v>', 2],
+  ])(
+    'renders a %s template up to 1 MiB, and refuses one past it, counting bytes, not characters',
+    (_kind, three, four, two, around) => {
+      // Prepare: 'é' is one UTF-16 unit and two UTF-8 bytes.
+      const ascii = withDetail({ v: 'a'.repeat(349_000) });
+      const accented = withDetail({ v: 'é'.repeat(349_000) });
+      // Act
+      const threeAscii = transform(three, ascii);
+      const fourAscii = transform(four, ascii);
+      const twoAccented = transform(two, accented);
+      // Assess
+      expect(threeAscii.ok && Buffer.byteLength(threeAscii.payload)).toBe(3 * 349_000 + around);
+      expect({ fourAscii, twoAccented }).toEqual({ fourAscii: refusal, twoAccented: refusal });
+    },
+  );
 
   it('stops rendering a template naming a 250 KB detail 2,000 times, which would be 500 MB', () => {
     // Prepare
