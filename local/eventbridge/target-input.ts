@@ -26,8 +26,12 @@ export interface RenderContext {
   readonly ruleName: string;
   /** ISO time EventBridge took the event in. */
   readonly ingestionTime: string;
-  /** Puts back the exact integers `event` holds as markers (see withExactIntegers), where it does. */
-  readonly restoreExact?: (text: string) => string;
+  /**
+   * Puts back the exact integers `event` holds as markers (see withExactIntegers), where it does; undefined, without
+   * building it, when the text would then be longer than MAX_RENDERED_BYTES units (a marker of a few units may stand
+   * for an integer of 250,000 digits).
+   */
+  readonly restoreExact?: (text: string) => string | undefined;
 }
 
 export type RenderResult =
@@ -140,18 +144,24 @@ export function compileTargetInput(target: TargetInputConfig, replaying = false)
   }
   if (target.InputPath !== undefined) {
     const segments = compilePath(target.InputPath, id, replaying);
-    return withExactIntegers((ctx) => {
-      if (segments.length === 0) return { ok: true, payload: ctx.eventJson };
-      const { found, value } = readJsonPath(ctx.event, segments);
-      // A path that selects nothing delivers JSON null rather than an empty (non-JSON) body.
-      return { ok: true, payload: found ? JSON.stringify(value) : 'null' };
-    });
+    return withExactIntegers(
+      id,
+      (ctx) => {
+        if (segments.length === 0) return { ok: true, payload: ctx.eventJson };
+        const { found, value } = readJsonPath(ctx.event, segments);
+        // A path that selects nothing delivers JSON null rather than an empty (non-JSON) body.
+        return { ok: true, payload: found ? JSON.stringify(value) : 'null' };
+      },
+      'path',
+    );
   }
   if (target.InputTransformer !== undefined) {
     const render = compileTransformer(target.InputTransformer, id, replaying);
     // A template holding the marker characters itself would have them taken for markers: such a rare template
     // renders as JavaScript reads the event.
-    return /[\uE000-\uE002]/.test(target.InputTransformer.InputTemplate) ? render : withExactIntegers(render);
+    return /[\uE000-\uE002]/.test(target.InputTransformer.InputTemplate)
+      ? render
+      : withExactIntegers(id, render, 'template');
   }
   return (ctx) => ({ ok: true, payload: ctx.eventJson });
 }
@@ -172,16 +182,35 @@ const inText = (text: string): string => text.replaceAll(MARK_OPEN, MARK_IN_TEXT
  * event is read again only when its text holds such a number: each is replaced by a marker string, and the
  * markers in the rendered payload by the number's own text.
  */
-function withExactIntegers(render: TargetInputRenderer): TargetInputRenderer {
+function withExactIntegers(
+  id: string,
+  render: TargetInputRenderer,
+  capped: 'template' | 'path',
+): TargetInputRenderer {
   return (ctx) => {
     if (!/\d{16}/.test(ctx.eventJson)) return render(ctx);
     const exact: string[] = [];
     const marked = markLargeIntegers(ctx.eventJson, exact);
     if (exact.length === 0 || marked === undefined) return render(ctx);
-    const restoreExact = (text: string): string =>
-      text.replace(MARKED, (_m, json?: string, inText?: string) => exact[Number(json ?? inText)] ?? '');
+    // A template's output is capped with the integers restored: a marker of a few units stood for an integer of
+    // 250,000 digits, so a text template naming it 2,000 times passed the cap and rendered 500 MB (diff review,
+    // 2026-12-06). What a path selects is part of the event, delivered whatever its size, as the whole event is.
+    const restoreExact = (text: string): string | undefined => {
+      let units = text.length;
+      for (const m of text.matchAll(MARKED)) {
+        units += (exact[Number(m[1] ?? m[2])] ?? '').length - m[0].length;
+        if (capped === 'template' && units > MAX_RENDERED_BYTES) return undefined;
+      }
+      return text.replace(
+        MARKED,
+        (_m, json?: string, inText?: string) => exact[Number(json ?? inText)] ?? '',
+      );
+    };
     const result = render({ ...ctx, event: JSON.parse(marked) as Record<string, unknown>, restoreExact });
-    return result.ok ? { ok: true, payload: restoreExact(result.payload) } : result;
+    if (!result.ok) return result;
+    const payload = restoreExact(result.payload);
+    if (capped === 'path') return { ok: true, payload: payload ?? result.payload };
+    return payload === undefined || pastRenderLimit(payload) ? renderedTooLarge(id) : { ok: true, payload };
   };
 }
 
@@ -263,18 +292,30 @@ function compileTransformer(
     const parts = splitTemplate(template);
     return (ctx) => {
       let out = '';
+      // The event as it came holds the spaces it was sent with, which a JSON template's output loses: minified
+      // once, so that the limit below is not reached by spaces (diff review, 2026-12-06).
+      let eventMinified: string | undefined;
       for (const part of parts) {
         if (typeof part === 'string') {
           out += part;
           continue;
         }
         const lookup = lookups.get(part.name);
-        const result = lookup ? lookup(ctx) : { found: false, value: undefined };
+        let result = lookup ? lookup(ctx) : { found: false, value: undefined };
+        if (jsonTemplate && result.json !== undefined) {
+          eventMinified ??= minified(result.json);
+          result = { ...result, json: eventMinified };
+        }
         out += part.inString ? renderInString(result) : renderAsJson(result);
-        if (out.length > MAX_RENDERED_BYTES) return renderedTooLarge(id);
+        // The template's own spaces go too, when minified below: at most its length.
+        if (out.length > MAX_RENDERED_BYTES + template.length) return renderedTooLarge(id);
       }
       // Judged, and shown in a refusal, as the target would get it: `{<id>: 1}` is not JSON for any id.
-      if (ctx.restoreExact) out = ctx.restoreExact(out);
+      if (ctx.restoreExact) {
+        const restored = ctx.restoreExact(out);
+        if (restored === undefined) return renderedTooLarge(id);
+        out = restored;
+      }
       if (jsonTemplate) {
         try {
           JSON.parse(out);

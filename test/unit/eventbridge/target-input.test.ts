@@ -492,6 +492,59 @@ describe('rendered size', () => {
     },
   );
 
+  it('counts an integer past 2^53 at its own length, in a text and a JSON template', () => {
+    // Prepare: such integers are rendered from markers of a few characters, and put back after; counted as
+    // markers, a text template naming one of 250,000 digits 2,000 times rendered 500 MB (diff review, 2026-12-06).
+    const digits = `9${'1'.repeat(249_999)}`;
+    const eventJson = `{"version":"0","id":"e1","detail-type":"D","source":"s","account":"111111111111","time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":{"n":${digits}}}`;
+    const at: RenderContext = { ...ctx, event: JSON.parse(eventJson), eventJson };
+    const named = (n: number, text: (i: number) => string) => Array.from({ length: n }, (_, i) => text(i));
+    const template = (placeholders: string[]) =>
+      compileTargetInput({
+        Id: 't',
+        InputTransformer: { InputPathsMap: { n: '$.detail.n' }, InputTemplate: placeholders.join(' ') },
+      })(at);
+    // Act
+    const fourInText = template(named(4, () => '<n>'));
+    const manyInText = template(named(2000, () => '<n>'));
+    const manyInJson = template([`{${named(2000, (i) => `"k${i}":<n>`).join(',')}}`]);
+    const fourInJson = template([`{${named(4, (i) => `"k${i}":<n>`).join(',')}}`]);
+    // Assess
+    expect(fourInText).toEqual({ ok: true, payload: named(4, () => digits).join(' ') });
+    expect(fourInJson.ok && fourInJson.payload.length).toBe(4 * 250_000 + 25);
+    expect({ manyInText, manyInJson }).toEqual({ manyInText: refusal, manyInJson: refusal });
+  });
+
+  it('delivers what InputPath selects whatever its size, integers past 2^53 put back', () => {
+    // Prepare: part of the event, which is delivered whole whatever its size (a bus may take entries of 1 MB).
+    const pad = 'p'.repeat(1_100_000);
+    const eventJson = `{"version":"0","id":"e1","detail-type":"D","source":"s","account":"111111111111","time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":{"n":12345678901234567890,"pad":"${pad}"}}`;
+    const at: RenderContext = { ...ctx, event: JSON.parse(eventJson), eventJson };
+    // Act
+    const selected = compileTargetInput({ Id: 't', InputPath: '$.detail' })(at);
+    // Assess
+    expect(selected).toEqual({ ok: true, payload: `{"n":12345678901234567890,"pad":"${pad}"}` });
+  });
+
+  it('counts the whole event in a JSON template without the spaces it was sent with', () => {
+    // Prepare: a detail of 300 KB of spaces, the event named 5 times: 1.5 MB as sent, 1 KB minified.
+    const eventJson = `{"version":"0","id":"e1","detail-type":"D","source":"s","account":"111111111111","time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":{"a":${' '.repeat(300_000)}1}}`;
+    const at: RenderContext = { ...ctx, event: JSON.parse(eventJson), eventJson };
+    const minifiedEvent = eventJson.replace(/ +/g, '');
+    // Act
+    const rendered = compileTargetInput({
+      Id: 't',
+      InputTransformer: {
+        InputTemplate: `{${[1, 2, 3, 4, 5].map((i) => `"e${i}": <aws.events.event.json>`).join(', ')}}`,
+      },
+    })(at);
+    // Assess
+    expect(rendered).toEqual({
+      ok: true,
+      payload: `{${[1, 2, 3, 4, 5].map((i) => `"e${i}":${minifiedEvent}`).join(',')}}`,
+    });
+  });
+
   it('stops rendering a template naming a 250 KB detail 2,000 times, which would be 500 MB', () => {
     // Prepare
     const at = withDetail({ v: 'x', pad: 'p'.repeat(250_000) });
