@@ -32,6 +32,7 @@ import {
   type Dispatcher,
   epochSeconds,
   type HttpParameters,
+  idText,
   isoSeconds,
   type Logger,
   type RetryPolicy,
@@ -1051,7 +1052,17 @@ export class ControlPlane {
     if (!bus) return 0;
     let deliveries = 0;
     // The JSON text keeps numbers as sent, which AWS compares by text beyond double precision.
-    for (const ruleName of bus.matcher.matchParsed(busEvent.event, busEvent.json)) {
+    const matched = bus.matcher.matchParsed(busEvent.event, busEvent.json);
+    const unsettled = bus.matcher.unsettled;
+    if (unsettled.length > 0) {
+      // Rare, and a difference from AWS: said, as for any event not delivered.
+      this.options.logger.warn(
+        `[eventbridge] event ${idText(busEvent.event.id)} on event bus ${bus.name}: taken as not matching ` +
+          `${unsettled.length === 1 ? 'rule' : 'rules'} ${unsettled.join(', ')}, whose conditions on arrays of ` +
+          'objects were too costly to decide (more than 20 million values tried)',
+      );
+    }
+    for (const ruleName of matched) {
       const rule = bus.rules.get(ruleName);
       if (!rule || rule.state === 'DISABLED') continue;
       if ((onlyRules && !onlyRules.has(rule.arn)) || rule.arn === exceptRule) continue;

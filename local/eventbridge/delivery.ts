@@ -640,7 +640,8 @@ export class Dispatcher {
  * An event's id as a log line names it. It is a string, except for an event a bus target forwarded with an Input
  * that set `id` to something else, which String() may even throw on (`{"toString":1}`).
  */
-const idText = (id: unknown): string => (typeof id === 'string' ? id : (JSON.stringify(id) ?? String(id)));
+export const idText = (id: unknown): string =>
+  typeof id === 'string' ? id : (JSON.stringify(id) ?? String(id));
 
 /** Epoch ms as the AWS JSON protocol sends a timestamp: epoch seconds, with the milliseconds as a fraction. */
 export const epochSeconds = (epochMs: number): number => epochMs / 1000;

@@ -331,6 +331,18 @@ interface EdgeGroup<K> {
 /** Values the plain same-element search may look at for one branch before the indexed search takes over. */
 const QUICK_STEPS = 4_096;
 
+/**
+ * Steps (values tried) the indexed same-element search may take for one event, about 2 to 3 s here. Past them,
+ * each branch's search stops after QUICK_STEPS steps of its own, and a branch it has not decided by then is taken
+ * as not matching (see RuleMatcher.unsettled); most are decided in a few steps. Remembering failed
+ * sub-searches keeps it polynomial in the values of each array, but not in the number of arrays at one path: dotted
+ * keys (`a.b` beside `a` holding `b`) put one array there per way of writing the path, the elements chosen in each
+ * are part of what it remembers, and conditions over them can state any boolean satisfiability problem. 8 such
+ * arrays of 4 objects took 13 s, 16 took hours (diff review, 2026-12-06); now they stop after 1.5 to 3 s. The costliest
+ * ordinary case found, 300 rules of two conditions on one array of 18,000 objects, takes 11 million steps, 1 s.
+ */
+const SEARCH_STEPS = 20_000_000;
+
 /** The values at one path that sit in the elements of one array, by element (see arrayConsistent). */
 interface ElementValues {
   readonly inside: Map<number, number[]>;
@@ -345,6 +357,12 @@ interface Search {
   readonly conds: readonly Cond[];
   /** The sub-searches that failed, by condition and the elements chosen that later conditions can see. */
   readonly failed: Set<string>;
+  /** By condition index, the arrays the values of that condition and later ones sit in (see laterArrays). */
+  readonly later: Array<ReadonlySet<number> | undefined>;
+  /** The matcher's searchSteps when this search began. */
+  readonly start: number;
+  /** Set once the search was stopped, past the event's budget of steps and its own allowance (SEARCH_STEPS). */
+  stopped: boolean;
 }
 
 /** Shared by nodes without terminals or edges of a kind, so that most nodes (leaves) stay small. */
@@ -575,19 +593,36 @@ export class RuleMatcher<K> {
   private readonly freeRuleIndexes: number[] = [];
   private readonly reach = new Reach<K>();
   private hasMembership = false;
-  /** Steps the plain same-element search has taken for the branch being checked (see arrayConsistent). */
+  /** Steps the plain same-element search has taken for this event (see arrayConsistent). */
   private quickSteps = 0;
   /** Steps the plain same-element search may take before the indexed search decides. */
   private readonly quickBudget: number;
+  /** Steps the indexed same-element search has taken for this event, and may take (see SEARCH_STEPS). */
+  private searchSteps = 0;
+  private readonly searchBudget: number;
+  /** The rules (indexes) of the event last matched whose same-element search was stopped (see SEARCH_STEPS). */
+  private readonly stopped: number[] = [];
   private uncomparableNumber = false;
   private nextArrayId = 0;
 
   /**
-   * `quickSearchSteps`: how many values the plain same-element search may look at for one branch before the
-   * indexed search takes over (QUICK_STEPS). Tests give 0, so that every such search is the indexed one.
+   * `quickSearchSteps`: how many values the plain same-element search may look at in one event before the
+   * indexed search takes over (QUICK_STEPS); tests give 0, so that every such search is the indexed one.
+   * `searchSteps`: the indexed search's budget for one event (SEARCH_STEPS); tests give less.
    */
-  constructor(options: { readonly quickSearchSteps?: number } = {}) {
+  constructor(options: { readonly quickSearchSteps?: number; readonly searchSteps?: number } = {}) {
     this.quickBudget = options.quickSearchSteps ?? QUICK_STEPS;
+    this.searchBudget = options.searchSteps ?? SEARCH_STEPS;
+  }
+
+  /**
+   * The rules of the event last matched that were taken as not matching because their same-element search was
+   * stopped, past its budget of steps (SEARCH_STEPS): not what AWS would answer, so the caller says so.
+   */
+  get unsettled(): K[] {
+    // A rule another branch of which matched is settled.
+    const rules = this.stopped.filter((rule) => this.ruleEpoch[rule] !== this.epoch);
+    return rules.map((rule) => this.ruleKeys[rule] as K);
   }
 
   get size(): number {
@@ -696,6 +731,10 @@ export class RuleMatcher<K> {
     this.hasMembership = false;
     this.uncomparableNumber = false;
     this.nextArrayId = 0;
+    // One budget for the event, not one per branch: 3,000 rules each just under it cost 3,000 × 4,096 steps.
+    this.quickSteps = 0;
+    this.searchSteps = 0;
+    this.stopped.length = 0;
   }
 
   private finish(): K[] {
@@ -963,16 +1002,26 @@ export class RuleMatcher<K> {
   /** The branch holds with values drawn from consistent array elements (AWS's array-consistent matching). */
   private arrayConsistent(entry: BranchEntry<K>): boolean {
     // A search that failed from one choice of the elements that later conditions' values sit in fails from any other
-    // choice that agrees on those: remembering such failures keeps the search polynomial. Without it, k conditions on
-    // k sibling arrays of m objects, and one that fails last, tried m^k combinations (an event of 20 arrays of 4,
-    // 600 bytes, held the process for hours). And each condition's values are found by the element chosen, not
-    // scanned: scanning made two conditions on one array of n objects cost n² (0.65 s for 18,000 objects, 246 KB).
-    // Most events have few values in arrays: the plain search decides them within a few steps, and allocates
-    // nothing; past QUICK_STEPS it gives up, and the indexed search decides.
-    this.quickSteps = 0;
+    // choice that agrees on those: remembering such failures keeps the search polynomial in the values of each
+    // array (not in the number of arrays at one path: see SEARCH_STEPS). Without it, k conditions on k sibling
+    // arrays of m objects, and one that fails last, tried m^k combinations (an event of 20 arrays of 4, 830 bytes,
+    // held the process for hours). And each condition's values are found by the element chosen, not scanned:
+    // scanning made two conditions on one array of n objects cost n² (0.55 s for 18,000 objects, 246 KB).
+    // Most events have few values in arrays: the plain search decides them within a few steps, with no memo to
+    // build; past QUICK_STEPS in an event it gives up, and the indexed search decides.
     const quick = this.quickFrom(entry.byPath, 0, undefined);
     if (quick !== undefined) return quick;
-    return this.consistentFrom({ conds: entry.byPath, failed: new Set() }, 0, undefined);
+    const search: Search = {
+      conds: entry.byPath,
+      failed: new Set(),
+      later: [],
+      start: this.searchSteps,
+      stopped: false,
+    };
+    const holds = this.consistentFrom(search, 0, undefined);
+    if (!holds && search.stopped && !this.stopped.includes(entry.rule.index))
+      this.stopped.push(entry.rule.index);
+    return holds;
   }
 
   /** The plain search: every value of each condition in turn. Undefined once it has taken its budget of steps. */
@@ -1059,22 +1108,51 @@ export class RuleMatcher<K> {
     return [...inside, ...best.outside];
   }
 
+  /** The arrays that the values of conditions i.. sit in (computed once per search and condition). */
+  private laterArrays(search: Search, i: number): ReadonlySet<number> {
+    let set = search.later[i];
+    if (set === undefined) {
+      const cond = search.conds[i];
+      set =
+        cond === undefined
+          ? new Set()
+          : new Set([...this.laterArrays(search, i + 1), ...this.elementsOf(cond.slot).keys()]);
+      search.later[i] = set;
+    }
+    return set;
+  }
+
+  /** Whether the chain has an element of an array in `seen` that `membership` has not chosen yet. */
+  private addsSeen(membership: Membership, chain: Chain | undefined, seen: ReadonlySet<number>): boolean {
+    for (let link = chain; link !== undefined; link = link.up) {
+      if (!seen.has(link.array)) continue;
+      let chosen = false;
+      if (membership !== undefined)
+        for (let p = 0; p < membership.length && !chosen; p += 2) chosen = membership[p] === link.array;
+      if (!chosen) return true;
+    }
+    return false;
+  }
+
   /** Conditions conds[i..] hold with values agreeing with `membership`, choosing values in path order. */
   private consistentFrom(search: Search, i: number, membership: Membership): boolean {
     const cond = search.conds[i];
     if (cond === undefined) return true;
+    // Past the event's budget, a search past its own first QUICK_STEPS stops: every sub-search answers no at once.
+    // The allowance lets branches a few steps decide, most of them, be decided still.
+    if (search.stopped) return false;
+    if (this.searchSteps > this.searchBudget && this.searchSteps - search.start > QUICK_STEPS) {
+      search.stopped = true;
+      return false;
+    }
     let key = `${i}`;
     if (membership !== undefined) {
       // Only the elements chosen of arrays that this or a later condition's values sit in.
-      const conds = search.conds;
-      const seen = (array: number): boolean => {
-        for (let l = i; l < conds.length; l++)
-          if (this.elementsOf((conds[l] as Cond).slot).has(array)) return true;
-        return false;
-      };
+      const seen = this.laterArrays(search, i);
       const pairs: number[][] = [];
       for (let p = 0; p < membership.length; p += 2)
-        if (seen(membership[p] as number)) pairs.push([membership[p] as number, membership[p + 1] as number]);
+        if (seen.has(membership[p] as number))
+          pairs.push([membership[p] as number, membership[p + 1] as number]);
       pairs.sort((a, b) => (a[0] as number) - (b[0] as number));
       for (const [array, index] of pairs) key += `,${array}:${index}`;
     }
@@ -1082,21 +1160,32 @@ export class RuleMatcher<K> {
     const slot = cond.slot;
     const listed = this.candidates(search, i, membership);
     const n = listed !== undefined ? listed.length : slot.epoch === this.epoch ? slot.count : 0;
+    this.searchSteps += n + 1;
+    let unchanged = false;
     if (cond.absent) {
       let present = false;
       for (let c = 0; c < n && !present; c++) {
         const j = listed !== undefined ? (listed[c] as number) : c;
         present = mergeChain(membership, slot.chains[j]) !== null;
       }
-      if (!present && this.consistentFrom(search, i + 1, membership)) return true;
+      if (!present) {
+        if (this.consistentFrom(search, i + 1, membership)) return true;
+        unchanged = true;
+      }
     }
     for (let c = 0; c < n; c++) {
       const j = listed !== undefined ? (listed[c] as number) : c;
       const merged = mergeChain(membership, slot.chains[j]);
       if (merged === null) continue;
-      if (anyMatcher(cond.matchers, slot.values[j] as Leaf) && this.consistentFrom(search, i + 1, merged)) {
-        return true;
-      }
+      // Every value that adds no element of an array later conditions' values sit in (one outside all arrays of
+      // objects, in elements already chosen, or in arrays no later condition sees) leads to the same sub-search as
+      // the membership itself: it is tried once, not once per value.
+      const same =
+        merged === membership || !this.addsSeen(membership, slot.chains[j], this.laterArrays(search, i + 1));
+      if (same && unchanged) continue;
+      if (!anyMatcher(cond.matchers, slot.values[j] as Leaf)) continue;
+      if (same) unchanged = true;
+      if (this.consistentFrom(search, i + 1, merged)) return true;
     }
     search.failed.add(key);
     return false;

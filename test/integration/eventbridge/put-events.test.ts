@@ -6,6 +6,7 @@ import {
   PutRuleCommand,
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
+import { costlyCondition, costlyDetail } from '../../costly-arrays.js';
 import { caught, LAMBDA_ARN, queueArn, startHarness, useHarness } from './harness.js';
 
 const entry = (detail: unknown = { orderId: 1 }): PutEventsRequestEntry => ({
@@ -451,6 +452,31 @@ describe('embedded EventBridge: PutEvents', () => {
     expect(put.Entries?.[0]?.EventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(harness.invocations).toHaveLength(0);
     expect(harness.warnings.join('\n')).toMatch(/event bus ghost, which does not exist/);
+  });
+
+  it('warns of a rule taken as not matching when its conditions on arrays were too costly to decide', async () => {
+    // Prepare: deciding it exactly could take hours (see costly-arrays.ts)
+    const detail = costlyDetail();
+    const condition = costlyCondition();
+    await harness.client.send(
+      new PutRuleCommand({
+        Name: 'costly',
+        EventPattern: JSON.stringify({ source: ['sharebus.orders'], detail: condition }),
+      }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'costly', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN, Input: '"costly"' }] }),
+    );
+    // Act
+    const put = await harness.client.send(new PutEventsCommand({ Entries: [entry(detail)] }));
+    await harness.eventBridge.idle();
+    // Assess: the other rule's delivery only, and a word on the costly one
+    expect(put.FailedEntryCount).toBe(0);
+    expect(harness.invocations.map((i) => JSON.parse(i.payload).source)).toEqual(['sharebus.orders']);
+    expect(harness.warnings).toEqual([
+      `[eventbridge] event ${put.Entries?.[0]?.EventId} on event bus default: taken as not matching rule costly, ` +
+        'whose conditions on arrays of objects were too costly to decide (more than 20 million values tried)',
+    ]);
   });
 
   it("routes nothing put on another account's or region's bus ARN, though this server has a bus of that name", async () => {

@@ -8,6 +8,7 @@ import {
   RuleMatcher,
 } from '../../../local/eventbridge/patterns/index.js';
 import { referenceMatches } from '../../../local/eventbridge/patterns/reference.js';
+import { costlyCondition, costlyDetail } from '../../costly-arrays.js';
 
 const KINDS = [
   (n: number) => ({ status: [`s${n % 5}`] }),
@@ -395,7 +396,7 @@ describe('RuleMatcher programs and arena', () => {
 
   it('decides conditions on 20 arrays of objects without trying each combination of their elements', () => {
     // Prepare: a condition on each of 20 arrays of 4 objects, and one on a 21st that no element meets. Trying every
-    // choice of elements, as the matcher once did, is 4^20 tries (hours); the event is 1.4 KB, the pattern 270 bytes.
+    // choice of elements, as the matcher once did, is 4^20 tries (hours); an event of 830 bytes, a pattern of 362.
     const pattern: Record<string, unknown> = { zz: { v: [{ exists: false }] } };
     const detail: Record<string, unknown> = { zz: [{ v: 1 }] };
     const met: Record<string, unknown> = {};
@@ -412,6 +413,29 @@ describe('RuleMatcher programs and arena', () => {
     const matched = bus.match({ detail: { ...met, zz: [{ w: 1 }] } });
     // Assess
     expect({ refused, matched }).toEqual({ refused: [], matched: ['r'] });
+  });
+
+  it('takes a branch past its search budget as not matching, and names its rule unless another branch matched', () => {
+    // Prepare: a search that no budget of 200 steps decides (see costly-arrays.ts), and one that a few steps do.
+    const detail = costlyDetail();
+    const costly = compilePattern(JSON.stringify({ detail: costlyCondition() }));
+    const bus = new RuleMatcher<string>({ searchSteps: 200 });
+    bus.add('costly', costly);
+    bus.add(
+      'costly-or-plain',
+      compilePattern(JSON.stringify({ $or: [{ detail: costlyCondition() }, { plain: [1] }] })),
+    );
+    bus.add('cheap', compilePattern('{"detail":{"a":{"b":{"c":{"d":{"e":{"x0":[1],"x1":[1]}}}}}}}'));
+    // Act
+    const first = { matched: bus.match({ detail }), unsettled: bus.unsettled };
+    const withPlain = { matched: bus.match({ detail, plain: 1 }), unsettled: bus.unsettled };
+    const small = { matched: bus.match({ detail: { a: [{ v: 1 }] } }), unsettled: bus.unsettled };
+    // Assess
+    expect({ first, withPlain, small }).toEqual({
+      first: { matched: ['cheap'], unsettled: ['costly', 'costly-or-plain'] },
+      withPlain: { matched: ['costly-or-plain', 'cheap'], unsettled: ['costly'] },
+      small: { matched: [], unsettled: [] },
+    });
   });
 
   it('decides two conditions on one array of 18,000 objects by element, not by every pair', () => {
