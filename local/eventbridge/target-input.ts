@@ -31,7 +31,7 @@ export interface RenderContext {
    * building it, when the text would then be longer than MAX_RENDERED_BYTES units (a marker of a few units may stand
    * for an integer of 250,000 digits).
    */
-  readonly restoreExact?: (text: string) => string | undefined;
+  readonly restoreExact?: (text: string, limit?: number) => string | undefined;
 }
 
 export type RenderResult =
@@ -195,11 +195,11 @@ function withExactIntegers(
     // A template's output is capped with the integers restored: a marker of a few units stood for an integer of
     // 250,000 digits, so a text template naming it 2,000 times passed the cap and rendered 500 MB (diff review,
     // 2026-12-06). What a path selects is part of the event, delivered whatever its size, as the whole event is.
-    const restoreExact = (text: string): string | undefined => {
+    const restoreExact = (text: string, limit = MAX_RENDERED_BYTES): string | undefined => {
       let units = text.length;
       for (const m of text.matchAll(MARKED)) {
         units += (exact[Number(m[1] ?? m[2])] ?? '').length - m[0].length;
-        if (capped === 'template' && units > MAX_RENDERED_BYTES) return undefined;
+        if (capped === 'template' && units > limit) return undefined;
       }
       return text.replace(
         MARKED,
@@ -312,7 +312,8 @@ function compileTransformer(
       }
       // Judged, and shown in a refusal, as the target would get it: `{<id>: 1}` is not JSON for any id.
       if (ctx.restoreExact) {
-        const restored = ctx.restoreExact(out);
+        // Before minifying: the template's own spaces, which go then, are not counted against the limit.
+        const restored = ctx.restoreExact(out, MAX_RENDERED_BYTES + template.length);
         if (restored === undefined) return renderedTooLarge(id);
         out = restored;
       }

@@ -545,6 +545,23 @@ describe('rendered size', () => {
     });
   });
 
+  it("does not count a JSON template's own spaces, with or without an integer past 2^53 in the event", () => {
+    // Prepare: 4 strings of 262,125 characters and 6,000 spaces of the template's: past 1 MiB only with the spaces.
+    const template = `{"a": <e>, "b": <e>, "c": <e>, "d": <e>, "n": <n>${' '.repeat(6000)}}`;
+    const render = compileTargetInput({
+      Id: 't',
+      InputTransformer: { InputPathsMap: { e: '$.detail.s', n: '$.detail.n' }, InputTemplate: template },
+    });
+    const sizes = ['12345678901234', '12345678901234567890'].map((n) => {
+      const eventJson = `{"id":"1","detail":{"s":"${'x'.repeat(262_125)}","n":${n}}}`;
+      // Act
+      const rendered = render({ ...ctx, event: JSON.parse(eventJson), eventJson });
+      return rendered.ok ? rendered.payload.length : rendered.errorMessage;
+    });
+    // Assess: each under 1 MiB, once minified
+    expect(sizes).toEqual([4 * 262_127 + 40, 4 * 262_127 + 46]);
+  });
+
   it('stops rendering a template naming a 250 KB detail 2,000 times, which would be 500 MB', () => {
     // Prepare
     const at = withDetail({ v: 'x', pad: 'p'.repeat(250_000) });
