@@ -28,7 +28,7 @@ import {
   ruleArn,
 } from './arns.js';
 import { type BusEvent, type ControlPlane, compileRulePattern } from './control-plane.js';
-import { epochSeconds } from './delivery.js';
+import { epochSeconds, idText } from './delivery.js';
 import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
 import {
   ARCHIVE_RULE_MANAGED_BY,
@@ -36,7 +36,7 @@ import {
   type ManagedRule,
   type ManagedRuleOwner,
 } from './managed-rules.js';
-import { type CompiledPattern, matchesPatternParsed } from './patterns/index.js';
+import { type CompiledPattern, matchesPatternParsed, stoppedLastMatch } from './patterns/index.js';
 import { type JsonNode, readJsonPrefix, type Span } from './patterns/json-text.js';
 import {
   type CoalescingWriter,
@@ -224,7 +224,15 @@ export class ArchiveStore implements ManagedRuleOwner {
   #archive(busName: string, event: BusEvent): void {
     for (const archive of this.#archives.values()) {
       if (archive.busName !== busName || archive.state !== 'ENABLED') continue;
-      if (archive.compiled && !matchesPatternParsed(archive.compiled, event.event, event.json)) continue;
+      if (archive.compiled && !matchesPatternParsed(archive.compiled, event.event, event.json)) {
+        if (stoppedLastMatch(archive.compiled)) {
+          console.warn(
+            `[eventbridge] event ${idText(event.event.id)} not archived in archive ${archive.name}: its pattern's ` +
+              'conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried)',
+          );
+        }
+        continue;
+      }
       this.#prune(archive);
       const stored: ArchivedEvent = {
         json: event.json,

@@ -48,3 +48,11 @@ export function matchesPatternJson(pattern: CompiledPattern, eventJson: string):
 export function matchesPatternParsed(pattern: CompiledPattern, parsed: unknown, eventJson: string): boolean {
   return matcherFor(pattern).matchParsed(parsed, eventJson).length > 0;
 }
+
+/**
+ * Whether the last match of `pattern` (by the functions above) answered no because its same-element check was
+ * stopped as too costly (see RuleMatcher.unsettled): not what AWS would answer, so the caller says so.
+ */
+export function stoppedLastMatch(pattern: CompiledPattern): boolean {
+  return matcherFor(pattern).unsettled.length > 0;
+}

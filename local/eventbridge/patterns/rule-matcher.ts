@@ -332,16 +332,22 @@ interface EdgeGroup<K> {
 const QUICK_STEPS = 4_096;
 
 /**
- * Steps (values tried) the indexed same-element search may take for one event, about 2 to 3 s here. Past them,
- * each branch's search stops after QUICK_STEPS steps of its own, and a branch it has not decided by then is taken
- * as not matching (see RuleMatcher.unsettled); most are decided in a few steps. Remembering failed
+ * Steps (values tried) the indexed same-element search may take for one event, 1 to 8 s here by the shape, and
+ * SEARCH_MS the time, whichever runs out first. Past them, each branch's search stops after QUICK_STEPS steps of its
+ * own, and a branch it has not decided by then is taken as not matching (see RuleMatcher.unsettled); most are
+ * decided in a few steps. Steps alone bound the time only loosely (a step costs more as more elements are
+ * chosen), so the clock bounds it too; past SEARCH_MS a costly event may be answered differently from run to run,
+ * as a faster or slower machine would. Remembering failed
  * sub-searches keeps it polynomial in the values of each array, but not in the number of arrays at one path: dotted
  * keys (`a.b` beside `a` holding `b`) put one array there per way of writing the path, the elements chosen in each
  * are part of what it remembers, and conditions over them can state any boolean satisfiability problem. 8 such
- * arrays of 4 objects took 13 s, 16 took hours (diff review, 2026-12-06); now they stop after 1.5 to 3 s. The costliest
+ * arrays of 4 objects took 13 s, 16 took hours (diff review, 2026-12-06); now they stop within about 2 s. The costliest
  * ordinary case found, 300 rules of two conditions on one array of 18,000 objects, takes 11 million steps, 1 s.
  */
 const SEARCH_STEPS = 20_000_000;
+const SEARCH_MS = 2_000;
+/** Steps between two readings of the clock for SEARCH_MS. */
+const CLOCK_EVERY = 65_536;
 
 /** The values at one path that sit in the elements of one array, by element (see arrayConsistent). */
 interface ElementValues {
@@ -361,7 +367,7 @@ interface Search {
   readonly later: Array<ReadonlySet<number> | undefined>;
   /** The matcher's searchSteps when this search began. */
   readonly start: number;
-  /** Set once the search was stopped, past the event's budget of steps and its own allowance (SEARCH_STEPS). */
+  /** Set once the search was stopped, past the event's budget and its own allowance (SEARCH_STEPS, SEARCH_MS). */
   stopped: boolean;
 }
 
@@ -600,6 +606,11 @@ export class RuleMatcher<K> {
   /** Steps the indexed same-element search has taken for this event, and may take (see SEARCH_STEPS). */
   private searchSteps = 0;
   private readonly searchBudget: number;
+  /** When this event's first indexed search began (performance.now(); -1: none yet), and the next clock reading. */
+  private searchStarted = -1;
+  private nextClockReading = 0;
+  /** Set once this event's indexed searches have taken SEARCH_MS. */
+  private outOfTime = false;
   /** The rules (indexes) of the event last matched whose same-element search was stopped (see SEARCH_STEPS). */
   private readonly stopped: number[] = [];
   private uncomparableNumber = false;
@@ -734,6 +745,9 @@ export class RuleMatcher<K> {
     // One budget for the event, not one per branch: 3,000 rules each just under it cost 3,000 × 4,096 steps.
     this.quickSteps = 0;
     this.searchSteps = 0;
+    this.searchStarted = -1;
+    this.nextClockReading = CLOCK_EVERY;
+    this.outOfTime = false;
     this.stopped.length = 0;
   }
 
@@ -1011,6 +1025,7 @@ export class RuleMatcher<K> {
     // build; past QUICK_STEPS in an event it gives up, and the indexed search decides.
     const quick = this.quickFrom(entry.byPath, 0, undefined);
     if (quick !== undefined) return quick;
+    if (this.searchStarted < 0) this.searchStarted = performance.now();
     const search: Search = {
       conds: entry.byPath,
       failed: new Set(),
@@ -1138,10 +1153,14 @@ export class RuleMatcher<K> {
   private consistentFrom(search: Search, i: number, membership: Membership): boolean {
     const cond = search.conds[i];
     if (cond === undefined) return true;
-    // Past the event's budget, a search past its own first QUICK_STEPS stops: every sub-search answers no at once.
+    // Past the event's budget of steps or time, a search past its own first QUICK_STEPS stops: every sub-search
+    // answers no at once.
     // The allowance lets branches a few steps decide, most of them, be decided still.
     if (search.stopped) return false;
-    if (this.searchSteps > this.searchBudget && this.searchSteps - search.start > QUICK_STEPS) {
+    if (
+      (this.outOfTime || this.searchSteps > this.searchBudget) &&
+      this.searchSteps - search.start > QUICK_STEPS
+    ) {
       search.stopped = true;
       return false;
     }
@@ -1161,6 +1180,10 @@ export class RuleMatcher<K> {
     const listed = this.candidates(search, i, membership);
     const n = listed !== undefined ? listed.length : slot.epoch === this.epoch ? slot.count : 0;
     this.searchSteps += n + 1;
+    if (this.searchSteps >= this.nextClockReading) {
+      this.nextClockReading = this.searchSteps + CLOCK_EVERY;
+      this.outOfTime = performance.now() - this.searchStarted > SEARCH_MS;
+    }
     let unchanged = false;
     if (cond.absent) {
       let present = false;

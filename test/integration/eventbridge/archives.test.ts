@@ -33,6 +33,7 @@ import {
   UpdateArchiveCommand,
 } from '@aws-sdk/client-eventbridge';
 import { jest } from '@jest/globals';
+import { costlyCondition, costlyDetail } from '../../costly-arrays.js';
 import { caught, type Harness, queueArn, startHarness, useHarness } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
@@ -255,6 +256,46 @@ describe('embedded EventBridge: archives', () => {
     });
     expect(listed.Archives?.map((a) => a.ArchiveName)).toEqual(['orders-archive']);
     expect(afterDelete.Archives).toEqual([]);
+  });
+
+  it('leaves out an event whose match with its pattern is too costly to decide, and says so', async () => {
+    // Prepare: see costly-arrays.ts
+    await harness.client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'orders-archive',
+        EventSourceArn: BUS_ARN,
+        EventPattern: JSON.stringify({ detail: costlyCondition() }),
+      }),
+    );
+    const warned = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      // Act
+      const put = await harness.client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'sharebus.orders',
+              DetailType: 'OrderPlaced',
+              Detail: JSON.stringify(costlyDetail()),
+              EventBusName: 'orders',
+            },
+          ],
+        }),
+      );
+      // Assess
+      const described = await harness.client.send(
+        new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }),
+      );
+      expect(described.EventCount).toBe(0);
+      expect(warned.mock.calls).toEqual([
+        [
+          `[eventbridge] event ${put.Entries?.[0]?.EventId} not archived in archive orders-archive: its pattern's ` +
+            'conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried)',
+        ],
+      ]);
+    } finally {
+      warned.mockRestore();
+    }
   });
 
   it('archives the events put on its bus that match its pattern', async () => {

@@ -11,6 +11,7 @@ import {
   PutTargetsCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
+import { costlyCondition, costlyDetail } from '../../costly-arrays.js';
 import { caught, LAMBDA_ARN, rawCall, useHarness, useSharedHarness } from './harness.js';
 
 const PATTERN = JSON.stringify({ source: ['sharebus.test'] });
@@ -468,6 +469,24 @@ describe('embedded EventBridge: TestEventPattern', () => {
     // Assess
     expect(match.Result).toBe(true);
     expect(noMatch.Result).toBe(false);
+  });
+
+  it('answers false, and says why, when the conditions on arrays are too costly to decide', async () => {
+    // Prepare: see costly-arrays.ts; AWS would decide, after a while of its own
+    harness.warnings.length = 0;
+    // Act
+    const answer = await harness.client.send(
+      new TestEventPatternCommand({
+        Event: JSON.stringify({ ...event, detail: costlyDetail() }),
+        EventPattern: JSON.stringify({ detail: costlyCondition() }),
+      }),
+    );
+    // Assess
+    expect(answer.Result).toBe(false);
+    expect(harness.warnings).toEqual([
+      '[eventbridge] TestEventPattern answered false: the conditions on arrays of objects were too costly to ' +
+        'decide (past 2 s, or 20 million values tried)',
+    ]);
   });
 
   it.each(['id', 'account', 'source', 'time', 'region', 'detail-type'])(
