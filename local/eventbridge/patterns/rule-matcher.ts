@@ -328,7 +328,7 @@ interface EdgeGroup<K> {
   at: number;
 }
 
-/** Values the plain same-element search may look at for one branch before the indexed search takes over. */
+/** Values the plain same-element search may look at in one event before the indexed search takes over. */
 const QUICK_STEPS = 4_096;
 
 /**
@@ -628,7 +628,7 @@ export class RuleMatcher<K> {
 
   /**
    * The rules of the event last matched that were taken as not matching because their same-element search was
-   * stopped, past its budget of steps (SEARCH_STEPS): not what AWS would answer, so the caller says so.
+   * stopped, past its budget of steps or time (SEARCH_STEPS): not what AWS would answer, so the caller says so.
    */
   get unsettled(): K[] {
     // A rule another branch of which matched is settled.
@@ -1154,8 +1154,7 @@ export class RuleMatcher<K> {
     const cond = search.conds[i];
     if (cond === undefined) return true;
     // Past the event's budget of steps or time, a search past its own first QUICK_STEPS stops: every sub-search
-    // answers no at once.
-    // The allowance lets branches a few steps decide, most of them, be decided still.
+    // answers no at once. Those QUICK_STEPS still decide the many branches that a few steps decide.
     if (search.stopped) return false;
     if (
       (this.outOfTime || this.searchSteps > this.searchBudget) &&
