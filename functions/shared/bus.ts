@@ -61,6 +61,17 @@ export class InvalidRulePatternError extends Error {
   override name = 'InvalidRulePatternError';
 }
 
+/** The longest EventPattern PutRule's model takes, whatever the quota (2,048 by default, raised up to this). */
+export const EVENT_PATTERN_MODEL_MAX = 4_096;
+
+/** The refusal of a rule pattern `length` characters long, past what EventBridge takes. */
+export function overlongPattern(length: number, options?: ErrorOptions): InvalidRulePatternError {
+  return new InvalidRulePatternError(
+    `the rule's event pattern, filter included, is ${length} characters; EventBridge takes at most 2,048 by default, 4,096 with a raised quota.`,
+    options,
+  );
+}
+
 /** The bus holds as many rules as its quota ("Rules per event bus", 300 by default) allows. */
 export class RulesQuotaError extends Error {
   override name = 'RulesQuotaError';
@@ -322,10 +333,7 @@ export class EventBridgeBus extends Bus {
         (error as Error).name === 'ValidationException' &&
         (error as Error).message.includes("at 'eventPattern'")
       ) {
-        throw new InvalidRulePatternError(
-          `the rule's event pattern, filter included, is ${rule.eventPattern.length} characters; EventBridge takes at most 2,048 by default, 4,096 with a raised quota.`,
-          { cause: error },
-        );
+        throw overlongPattern(rule.eventPattern.length, { cause: error });
       }
       throw busyIfThrottled(error);
     }

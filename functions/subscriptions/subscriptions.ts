@@ -9,7 +9,14 @@ import { SUBSCRIPTION_RULE_PREFIX } from '../routes.js';
 import { requireSystem } from '../shared/access.js';
 import { eachAtMost } from '../shared/at-most.js';
 import { auditEntry } from '../shared/audit.js';
-import { type Bus, BusBusyError, InvalidRulePatternError, RulesQuotaError } from '../shared/bus.js';
+import {
+  type Bus,
+  BusBusyError,
+  EVENT_PATTERN_MODEL_MAX,
+  InvalidRulePatternError,
+  overlongPattern,
+  RulesQuotaError,
+} from '../shared/bus.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import type { ContractResolver } from '../shared/contract-resolver.js';
 import {
@@ -172,6 +179,7 @@ export async function createSubscription(
   const input = parseRequest(CreateSubscriptionSchema, body);
   checkEndpoint(input.endpoint.url, ports.endpointPolicy);
   const named = await ports.contracts.resolve(input.type, input.version);
+  refuseOverlongPattern(named, input.filter);
   const major = (await ports.registry.listContractVersions(named.type)).filter(
     (v) => v.major === named.major,
   );
@@ -260,6 +268,26 @@ export async function createSubscription(
     throw error;
   }
   return subscription;
+}
+
+/**
+ * A filter whose rule pattern no quota lets EventBridge take, refused as EventBridge would refuse it, before the
+ * work that grows with it: a body of up to 6 MB of filter was read against every version of the major
+ * (fieldNoSchemaAllows), then canonicalized and sent, before EventBridge refused it; 400,000 fields against 200
+ * versions held the local runtime 15 s (adversarial-input review, 2026-12-06).
+ */
+function refuseOverlongPattern(
+  contract: Pick<ContractVersion, 'type' | 'ownerDepartment' | 'major'>,
+  filter: Record<string, unknown> | undefined,
+): void {
+  if (filter === undefined) return;
+  const length = eventPatternFor(contract, filter).length;
+  if (length <= EVENT_PATTERN_MODEL_MAX) return;
+  const refusal = overlongPattern(length);
+  const message = filterShare(refusal.message, contract, filter);
+  throw new BadRequestError('invalid_filter', `EventBridge refuses the filter: ${message}`, {
+    fields: [{ field: filterFault(refusal.message, contract, filter), message }],
+  });
 }
 
 /**

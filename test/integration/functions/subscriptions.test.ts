@@ -30,6 +30,7 @@ import {
   createSubscription,
   deleteSubscription,
   type EndpointPolicy,
+  eventPatternFor,
   listSubscriptions,
   reconcileRules,
   type SubscriptionPorts,
@@ -38,6 +39,7 @@ import {
 import { type Harness, LAMBDA_ARN, startHarness } from '../eventbridge/harness.js';
 import {
   admin,
+  CountingRegistry,
   caught,
   clockAt,
   closeClients,
@@ -743,6 +745,26 @@ describe('createSubscription', () => {
     });
     expect(over).toMatchObject({ status: 400, code: 'invalid_filter' });
     expect(JSON.stringify(fits.filter).length).toBe(room);
+  });
+
+  it('refuses a filter past what any quota lets EventBridge take before reading the versions to check it against', async () => {
+    // Prepare: 20,000 fields (250 KB) were read against every version of the major before EventBridge refused
+    // them; a body of 400,000 held the local runtime 15 s (adversarial-input review, 2026-12-06).
+    const registry = CountingRegistry.on(test);
+    const { ports, ruleNames } = await setUp({ registry });
+    const filter = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, [1]]));
+    const contract = { type: TYPE, ownerDepartment: 'tax', major: 1 };
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, version: '1.0.0', endpoint: { url: HOOK }, filter }),
+    );
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'invalid_filter', fields: [{ field: '/filter' }] });
+    expect(error.message).toBe(
+      `EventBridge refuses the filter: the rule's event pattern, filter included, is ${eventPatternFor(contract, filter).length} characters; EventBridge takes at most 2,048 by default, 4,096 with a raised quota.`,
+    );
+    expect(registry.reads.listContractVersions).toBe(0);
+    expect(await ruleNames()).toEqual([]);
   });
 
   it('refuses a filter on a field no version of the major allows with 400 invalid_filter naming it, leaving nothing', async () => {
