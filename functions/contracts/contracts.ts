@@ -73,12 +73,18 @@ export async function registerContract(
     }
     throw error;
   }
-  const versions = await ports.registry.listContractVersions(input.type);
+  const major = majorOf(input.version);
+  // The major's versions alone: a type may have hundreds of versions of up to 256 KB each, and DynamoDB reads each
+  // whole; every registration read them all before (adversarial-input review, 2026-12-06).
+  const versions = await ports.registry.listMajorVersions(input.type, major);
   // A new type named after another department (`tax.return.filed` registered by market regulation) would pass for
   // that department's data, and would keep the department out of its own name for good. A type that exists keeps
   // its owner whatever departments are made later (its versions answer not_owner to anyone else).
   const named = input.type.split('.')[0]!;
-  const namesOther = versions.length === 0 && named !== caller.departmentId;
+  const namesOther =
+    named !== caller.departmentId &&
+    versions.length === 0 &&
+    (await ports.registry.latestContractVersion(input.type)) === undefined;
   if (namesOther && (await ports.registry.getDepartment(named)) !== undefined) {
     throw namesOtherDepartment(input.type, named);
   }
@@ -86,7 +92,7 @@ export async function registerContract(
   const contract: ContractVersion = {
     type: input.type,
     version: input.version,
-    major: majorOf(input.version),
+    major,
     description: input.description,
     sharing: input.sharing,
     schema: input.schema,
@@ -98,9 +104,7 @@ export async function registerContract(
   // sharing otherwise than the others of its major would reach subscribers its class should not.
   // The registry claims the major's sharing with the write (two versions registered at once); this read covers
   // majors registered before that claim existed.
-  const sibling = versions.find(
-    (v) => v.major === contract.major && v.version !== contract.version && v.sharing !== contract.sharing,
-  );
+  const sibling = versions.find((v) => v.version !== contract.version && v.sharing !== contract.sharing);
   if (sibling) throw sharingNeedsNewMajor(contract, `${input.type} ${sibling.version} is`, sibling.sharing);
   try {
     const outcome = await ports.registry.putContractVersion(

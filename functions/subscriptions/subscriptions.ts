@@ -180,9 +180,8 @@ export async function createSubscription(
   checkEndpoint(input.endpoint.url, ports.endpointPolicy);
   const named = await ports.contracts.resolve(input.type, input.version);
   refuseOverlongPattern(named, input.filter);
-  const major = (await ports.registry.listContractVersions(named.type)).filter(
-    (v) => v.major === named.major,
-  );
+  // The major's versions alone (a type may have hundreds, each read whole): every subscription read them all before.
+  const major = await ports.registry.listMajorVersions(named.type, named.major);
   // The subscription receives every version of the major: the strictest sharing among them decides.
   const contract = major.find((v) => v.sharing !== 'open') ?? named;
   if (contract.sharing !== 'open') {

@@ -97,12 +97,16 @@ const keys = {
 };
 
 /**
- * A Query's key condition for the versions of a contract type, in semver order, read consistently: a publish
- * naming no version right after a new one was registered must get the new one.
+ * A Query's key condition for the versions of a contract type, or of one major of it (their sort keys share the
+ * padded major and its dot), in semver order, read consistently: a publish naming no version right after a new one
+ * was registered must get the new one.
  */
-const versionsOf = (type: string) => ({
+const versionsOf = (type: string, major?: number) => ({
   KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-  ExpressionAttributeValues: { ':pk': `CONTRACT#${type}`, ':prefix': 'VERSION#' },
+  ExpressionAttributeValues: {
+    ':pk': `CONTRACT#${type}`,
+    ':prefix': `VERSION#${major === undefined ? '' : `${String(major).padStart(VERSION_PART_WIDTH, '0')}.`}`,
+  },
   ConsistentRead: true,
 });
 
@@ -438,6 +442,11 @@ export class DynamoDbRegistry extends Registry {
     if (!isKeyPart(type) || !SEMVER.test(version)) return undefined;
     const item = await this.#get(keys.contract(type, sortableVersion(version, 'version').sortable));
     return item && toContract(item);
+  }
+
+  override async listMajorVersions(type: string, major: number): Promise<ContractVersion[]> {
+    const held = Number.isSafeInteger(major) && major >= 0 && String(major).length <= VERSION_PART_WIDTH;
+    return isKeyPart(type) && held ? this.#queryAll(versionsOf(type, major), toContract) : [];
   }
 
   override async latestContractVersion(type: string): Promise<ContractVersion | undefined> {

@@ -266,6 +266,11 @@ export abstract class Registry {
     type: string,
     page?: { readonly after: string | undefined; readonly limit: number },
   ): Promise<ContractVersion[]>;
+  /**
+   * The versions of one major of a type, oldest first by semver, read consistently: what registering a version and
+   * subscribing check against (its sharing, its schemas), without reading the type's other majors.
+   */
+  abstract listMajorVersions(type: string, major: number): Promise<ContractVersion[]>;
   /** The type's highest version by semver, read consistently (a version registered just before is seen). */
   abstract latestContractVersion(type: string): Promise<ContractVersion | undefined>;
   /**

@@ -16,6 +16,7 @@ import {
   closeClients,
   freshRegistry,
   onboard,
+  schemasRead,
   type TestRegistry,
   tableSnapshot,
 } from './harness.js';
@@ -49,6 +50,27 @@ beforeAll(async () => {
 afterAll(() => closeClients());
 
 describe('registerContract', () => {
+  it("reads the versions of the new version's major alone, and one or two more items", async () => {
+    // Prepare: each registration read every version of the type whole before, schemas and all (adversarial-input
+    // review, 2026-12-06)
+    const type = 'tax.filing.majors';
+    for (const version of ['1.0.0', '1.1.0', '2.0.0', '3.0.0'])
+      await registerContract(ports(), owner, body(type, version));
+    // Act
+    const intoTwo = await schemasRead(test, () => registerContract(ports(), owner, body(type, '2.1.0')));
+    const newMajor = await schemasRead(test, () => registerContract(ports(), owner, body(type, '4.0.0')));
+    const another = await schemasRead(test, () =>
+      caught(() => registerContract(ports(), stranger, body(type, '5.0.0'))),
+    );
+    // Assess: each reads the type's first version too, which names its owner; another department's new major reads
+    // the latest version, to know the type exists (and is not one named after the department)
+    expect({ intoTwo, newMajor, another }).toEqual({
+      intoTwo: [`${type}@2.0.0`, `${type}@1.0.0`],
+      newMajor: [`${type}@1.0.0`],
+      another: [`${type}@4.0.0`, `${type}@1.0.0`],
+    });
+  });
+
   it('creates a version owned by the caller’s department', async () => {
     // Act
     const result = await registerContract(ports(), owner, body('tax.filing.created', '1.0.0'));

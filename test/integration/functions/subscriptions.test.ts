@@ -45,6 +45,7 @@ import {
   closeClients,
   freshRegistry,
   onboard,
+  schemasRead,
   type TestRegistry,
   tableSnapshot,
 } from './harness.js';
@@ -745,6 +746,23 @@ describe('createSubscription', () => {
     });
     expect(over).toMatchObject({ status: 400, code: 'invalid_filter' });
     expect(JSON.stringify(fits.filter).length).toBe(room);
+  });
+
+  it("reads the versions of the subscription's major alone", async () => {
+    // Prepare: every subscription read every version of the type whole before, schemas and all (adversarial-input
+    // review, 2026-12-06); TYPE has versions 1.0.0, 1.2.0 and 10.0.0
+    const { ports } = await setUp();
+    // Act
+    const read = await schemasRead(test, () =>
+      createSubscription(ports, grants, {
+        type: TYPE,
+        version: '1.0.0',
+        endpoint: { url: `${HOOK}?majors` },
+        filter: { companyId: ['c-1'] },
+      }),
+    );
+    // Assess: the version named, then its major's
+    expect(read).toEqual([`${TYPE}@1.0.0`, `${TYPE}@1.0.0`, `${TYPE}@1.2.0`]);
   });
 
   it('refuses a filter past what any quota lets EventBridge take before reading the versions to check it against', async () => {

@@ -434,6 +434,25 @@ describe('DynamoDbRegistry contracts', () => {
     ]);
   });
 
+  it('lists the versions of one major, in semver order, not those of a major its digits begin', async () => {
+    // Prepare
+    const { registry } = await freshRegistry();
+    const versions = ['1.10.0', '0.1.0', '1.9.0', '10.0.0', '1.9.10', '11.0.0', '2.0.0', '10.2.0'];
+    for (const version of versions) await registry.putContractVersion(contract(type, version), audit());
+    await registry.putContractVersion(contract(`${type}.detail`, '1.0.0'), audit());
+    // Act
+    const majors = await Promise.all([1, 10, 0, 3].map((m) => registry.listMajorVersions(type, m)));
+    const refused = await Promise.all([-1, 1.5, 1e12].map((m) => registry.listMajorVersions(type, m)));
+    // Assess
+    expect(majors.map((list) => list.map((c) => c.version))).toEqual([
+      ['1.9.0', '1.9.10', '1.10.0'],
+      ['10.0.0', '10.2.0'],
+      ['0.1.0'],
+      [],
+    ]);
+    expect(refused).toEqual([[], [], []]);
+  });
+
   it('lists every contract by type, then semver, reading no schema', async () => {
     // Prepare
     const { registry, documentClient } = await freshRegistry();

@@ -47,6 +47,7 @@ const RUNS: ReadonlyArray<readonly [string, (registry: DynamoDbRegistry) => Prom
   ['getContractVersion', (r) => r.getContractVersion('tax.filing.done', '1.0.0')],
   ['latestContractVersion', (r) => r.latestContractVersion('tax.filing.done')],
   ['listContractVersions', (r) => r.listContractVersions('tax.filing.done')],
+  ['listMajorVersions', (r) => r.listMajorVersions('tax.filing.done', 1)],
   ['listContracts', (r) => r.listContracts()],
   ['createSubscription', (r) => r.createSubscription(sub, audit())],
   ['findSameSubscription', (r) => r.findSameSubscription(sub)],
