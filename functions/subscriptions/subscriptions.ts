@@ -283,7 +283,10 @@ function refuseOverlongPattern(
   const length = eventPatternFor(contract, filter).length;
   if (length <= EVENT_PATTERN_MODEL_MAX) return;
   const refusal = overlongPattern(length);
-  const message = filterShare(refusal.message, contract, filter);
+  // The room the filter has, as the local runtime's refusal of a pattern past 2,048 says it (README: "saying how
+  // much room there is"); the pattern less its filter's compact JSON is sharebus's own conditions.
+  const own = length - JSON.stringify(filter).length;
+  const message = `${refusal.message} sharebus's own conditions for ${contract.type} take ${own}, so the filter (written as compact JSON) may take ${2_048 - own} by default, ${EVENT_PATTERN_MODEL_MAX - own} with a raised quota, and it takes ${length - own}.`;
   throw new BadRequestError('invalid_filter', `EventBridge refuses the filter: ${message}`, {
     fields: [{ field: filterFault(refusal.message, contract, filter), message }],
   });

@@ -139,6 +139,7 @@ export class CountingRegistry extends DynamoDbRegistry {
     getContractVersion: 0,
     latestContractVersion: 0,
     listContractVersions: 0,
+    listMajorVersions: 0,
     findPrincipalByKeyHash: 0,
   };
 
@@ -162,6 +163,11 @@ export class CountingRegistry extends DynamoDbRegistry {
   ) {
     this.reads.listContractVersions += 1;
     return super.listContractVersions(type, page);
+  }
+
+  override async listMajorVersions(type: string, major: number) {
+    this.reads.listMajorVersions += 1;
+    return super.listMajorVersions(type, major);
   }
 
   override async findPrincipalByKeyHash(apiKeyHash: string) {
