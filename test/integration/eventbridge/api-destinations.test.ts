@@ -32,6 +32,7 @@ import {
   caught,
   type Harness,
   heldGate,
+  putQueueRule,
   queueArn,
   rawCall,
   sleep,
@@ -127,6 +128,14 @@ async function routeTo(h: Harness, destinationArn: string, target: Partial<Targe
     }),
   );
   expect(put.FailedEntryCount).toBe(0);
+}
+
+/** The default bus's `to-audit` rule for orders, whose one target, `bus`, is the bus `busArn`, with `target`'s members. */
+async function routeToBus(h: Harness, busArn: string, target: Partial<Target> = {}): Promise<void> {
+  await h.client.send(new PutRuleCommand({ Name: 'to-audit', EventPattern: '{"source":["orders"]}' }));
+  await h.client.send(
+    new PutTargetsCommand({ Rule: 'to-audit', Targets: [{ Id: 'bus', Arn: busArn, ...target }] }),
+  );
 }
 
 /** Puts `count` orders in one PutEvents, `{"n":1}` to `{"n":count}`. */
@@ -2339,10 +2348,7 @@ describe('embedded EventBridge: event bus targets', () => {
     await h.client.send(new CreateEventBusCommand({ Name: 'audit' }));
     await h.client.send(new CreateEventBusCommand({ Name: 'archive-bus' }));
     const busArn = (name: string) => `arn:aws:events:us-east-1:111111111111:event-bus/${name}`;
-    await h.client.send(new PutRuleCommand({ Name: 'to-audit', EventPattern: '{"source":["orders"]}' }));
-    await h.client.send(
-      new PutTargetsCommand({ Rule: 'to-audit', Targets: [{ Id: 'bus', Arn: busArn('audit') }] }),
-    );
+    await routeToBus(h, busArn('audit'));
     await h.client.send(
       new PutRuleCommand({ Name: 'kept', EventBusName: 'audit', EventPattern: '{"source":["orders"]}' }),
     );
@@ -2367,20 +2373,12 @@ describe('embedded EventBridge: event bus targets', () => {
       "can't route events received from a sender event bus to a third event bus",
     );
     // A redrive does not get it past the rule either.
-    await h.client.send(
-      new PutRuleCommand({
-        Name: 'third',
-        EventBusName: 'archive-bus',
-        EventPattern: '{"source":["orders"]}',
-      }),
-    );
-    await h.client.send(
-      new PutTargetsCommand({
-        Rule: 'third',
-        EventBusName: 'archive-bus',
-        Targets: [{ Id: 'q', Arn: queueArn('third') }],
-      }),
-    );
+    await putQueueRule(h, {
+      bus: 'archive-bus',
+      name: 'third',
+      pattern: '{"source":["orders"]}',
+      queue: 'third',
+    });
     const redrive = h.eventBridge.deadLetters.redrive();
     await h.eventBridge.idle();
     expect(redrive.redriven).toEqual([dead?.id]);
@@ -2402,35 +2400,17 @@ describe('embedded EventBridge: event bus targets', () => {
       await h.client.send(new CreateEventBusCommand({ Name: 'audit' }));
       const auditArn = 'arn:aws:events:us-east-1:111111111111:event-bus/audit';
       const dlq = queueArn('audit-dlq');
-      await h.client.send(new PutRuleCommand({ Name: 'to-audit', EventPattern: '{"source":["orders"]}' }));
-      await h.client.send(
-        new PutTargetsCommand({
-          Rule: 'to-audit',
-          Targets: [
-            {
-              Id: 'bus',
-              Arn: auditArn,
-              RetryPolicy: { MaximumRetryAttempts: 3 },
-              DeadLetterConfig: { Arn: dlq },
-              ...input,
-            },
-          ],
-        }),
-      );
-      await h.client.send(
-        new PutRuleCommand({
-          Name: 'all',
-          EventBusName: 'audit',
-          EventPattern: '{"source":[{"prefix":""}]}',
-        }),
-      );
-      await h.client.send(
-        new PutTargetsCommand({
-          Rule: 'all',
-          EventBusName: 'audit',
-          Targets: [{ Id: 'q', Arn: queueArn('came') }],
-        }),
-      );
+      await routeToBus(h, auditArn, {
+        RetryPolicy: { MaximumRetryAttempts: 3 },
+        DeadLetterConfig: { Arn: dlq },
+        ...input,
+      });
+      await putQueueRule(h, {
+        bus: 'audit',
+        name: 'all',
+        pattern: '{"source":[{"prefix":""}]}',
+        queue: 'came',
+      });
       // Act
       const eventId = await publish(h, { orderId: '1' });
       // Assess
@@ -2481,32 +2461,13 @@ describe('embedded EventBridge: event bus targets', () => {
     await h.client.send(new CreateEventBusCommand({ Name: 'audit' }));
     const auditArn = 'arn:aws:events:us-east-1:111111111111:event-bus/audit';
     await h.client.send(new CreateArchiveCommand({ ArchiveName: 'audit-all', EventSourceArn: auditArn }));
-    await h.client.send(new PutRuleCommand({ Name: 'to-audit', EventPattern: '{"source":["orders"]}' }));
-    await h.client.send(
-      new PutTargetsCommand({
-        Rule: 'to-audit',
-        Targets: [
-          {
-            Id: 'bus',
-            Arn: auditArn,
-            InputTransformer: {
-              InputPathsMap: { order: '$.detail.orderId' },
-              InputTemplate: '{"source":"audit","detail-type":"Order Seen","detail":{"order":<order>}}',
-            },
-          },
-        ],
-      }),
-    );
-    await h.client.send(
-      new PutRuleCommand({ Name: 'seen', EventBusName: 'audit', EventPattern: '{"source":["audit"]}' }),
-    );
-    await h.client.send(
-      new PutTargetsCommand({
-        Rule: 'seen',
-        EventBusName: 'audit',
-        Targets: [{ Id: 'q', Arn: queueArn('seen') }],
-      }),
-    );
+    await routeToBus(h, auditArn, {
+      InputTransformer: {
+        InputPathsMap: { order: '$.detail.orderId' },
+        InputTemplate: '{"source":"audit","detail-type":"Order Seen","detail":{"order":<order>}}',
+      },
+    });
+    await putQueueRule(h, { bus: 'audit', name: 'seen', pattern: '{"source":["audit"]}', queue: 'seen' });
     const eventId = await publish(h, { orderId: 'o-1' });
     // Act: replay the audit archive.
     const now = new Date();

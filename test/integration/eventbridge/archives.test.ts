@@ -34,7 +34,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { jest } from '@jest/globals';
 import { costlyCondition, costlyDetail } from '../../costly-arrays.js';
-import { caught, type Harness, queueArn, startHarness, useHarness } from './harness.js';
+import { caught, type Harness, putQueueRule, queueArn, startHarness, useHarness } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
 const ARCHIVE_ARN = 'arn:aws:events:us-east-1:111111111111:archive/orders-archive';
@@ -137,22 +137,14 @@ function startOrdersReplay(harness: Harness, name: string) {
   );
 }
 
-async function addQueueRule(harness: Harness, name: string): Promise<string> {
-  const rule = await harness.client.send(
-    new PutRuleCommand({
-      Name: name,
-      EventBusName: 'orders',
-      EventPattern: '{"source":["sharebus.orders"]}',
-    }),
-  );
-  await harness.client.send(
-    new PutTargetsCommand({
-      Rule: name,
-      EventBusName: 'orders',
-      Targets: [{ Id: 'q', Arn: queueArn(name) }],
-    }),
-  );
-  return rule.RuleArn ?? '';
+/** A rule on orders for its orders, queuing them in a queue of its name; resolves with the rule's ARN. */
+function addQueueRule(harness: Harness, name: string): Promise<string> {
+  return putQueueRule(harness, {
+    bus: 'orders',
+    name,
+    pattern: '{"source":["sharebus.orders"]}',
+    queue: name,
+  });
 }
 
 /**

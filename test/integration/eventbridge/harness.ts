@@ -182,6 +182,24 @@ export async function rawCall(
 }
 
 /** The `orders` rule on the default bus (source `sharebus.orders`), sending to its target `fn` (see putOrdersTarget). */
+/** A rule on `bus` matching `pattern` whose one target, `q`, is the queue `queue`; resolves with the rule's ARN. */
+export async function putQueueRule(
+  harness: Harness,
+  rule: { readonly bus: string; readonly name: string; readonly pattern: string; readonly queue: string },
+): Promise<string> {
+  const put = await harness.client.send(
+    new PutRuleCommand({ Name: rule.name, EventBusName: rule.bus, EventPattern: rule.pattern }),
+  );
+  await harness.client.send(
+    new PutTargetsCommand({
+      Rule: rule.name,
+      EventBusName: rule.bus,
+      Targets: [{ Id: 'q', Arn: queueArn(rule.queue) }],
+    }),
+  );
+  return put.RuleArn ?? '';
+}
+
 export async function routeOrders(harness: Harness, target: Partial<Target> = {}): Promise<void> {
   await harness.client.send(
     new PutRuleCommand({ Name: 'orders', EventPattern: '{"source":["sharebus.orders"]}' }),
