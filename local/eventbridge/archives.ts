@@ -36,7 +36,12 @@ import {
   type ManagedRule,
   type ManagedRuleOwner,
 } from './managed-rules.js';
-import { type CompiledPattern, matchesPatternParsed, stoppedLastMatch } from './patterns/index.js';
+import {
+  type CompiledPattern,
+  matchesPatternParsed,
+  SEARCH_BUDGET_TEXT,
+  stoppedLastMatch,
+} from './patterns/index.js';
 import { type JsonNode, readJsonPrefix, type Span } from './patterns/json-text.js';
 import {
   type CoalescingWriter,
@@ -228,7 +233,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         if (stoppedLastMatch(archive.compiled)) {
           console.warn(
             `[eventbridge] event ${idText(event.event.id)} not archived in archive ${archive.name}: its pattern's ` +
-              'conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried)',
+              `conditions on arrays of objects were too costly to decide (${SEARCH_BUDGET_TEXT})`,
           );
         }
         continue;

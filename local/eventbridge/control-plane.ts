@@ -53,6 +53,7 @@ import {
   MAX_PATTERN_LENGTH,
   matchesPatternJson,
   RuleMatcher,
+  SEARCH_BUDGET_TEXT,
   stoppedLastMatch,
 } from './patterns/index.js';
 import { type CoalescingWriter, CompactedLog, reasonOf } from './persistence.js';
@@ -1052,30 +1053,28 @@ export class ControlPlane {
     const bus = this.#buses.get(busName);
     if (!bus) return 0;
     let deliveries = 0;
+    // A rule that delivers what it matches here: not a disabled one, nor one a replay's FilterArns or a schedule
+    // leaves out.
+    const delivering = (name: string): Rule | undefined => {
+      const rule = bus.rules.get(name);
+      if (!rule || rule.state === 'DISABLED') return undefined;
+      return (onlyRules && !onlyRules.has(rule.arn)) || rule.arn === exceptRule ? undefined : rule;
+    };
     // The JSON text keeps numbers as sent, which AWS compares by text beyond double precision.
     const matched = bus.matcher.matchParsed(busEvent.event, busEvent.json);
-    // Only rules that would have delivered it: not a disabled one, nor one a replay's FilterArns or a schedule leaves out.
-    const unsettled = bus.matcher.unsettled.filter((name) => {
-      const rule = bus.rules.get(name);
-      return (
-        rule !== undefined &&
-        rule.state !== 'DISABLED' &&
-        (!onlyRules || onlyRules.has(rule.arn)) &&
-        rule.arn !== exceptRule
-      );
-    });
+    // Only the rules that would have delivered it are named.
+    const unsettled = bus.matcher.unsettled.filter((name) => delivering(name) !== undefined);
     if (unsettled.length > 0) {
       // Rare, and a difference from AWS: said, as for any event not delivered.
       this.options.logger.warn(
         `[eventbridge] event ${idText(busEvent.event.id)} on event bus ${bus.name}: taken as not matching ` +
           `${unsettled.length === 1 ? 'rule' : 'rules'} ${unsettled.join(', ')}, whose conditions on arrays of ` +
-          'objects were too costly to decide (past 2 s, or 20 million values tried, in this event)',
+          `objects were too costly to decide (${SEARCH_BUDGET_TEXT}, in this event)`,
       );
     }
     for (const ruleName of matched) {
-      const rule = bus.rules.get(ruleName);
-      if (!rule || rule.state === 'DISABLED') continue;
-      if ((onlyRules && !onlyRules.has(rule.arn)) || rule.arn === exceptRule) continue;
+      const rule = delivering(ruleName);
+      if (!rule) continue;
       const ruleRef = ruleRefOf(rule);
       for (const target of rule.targets.values()) {
         this.options.dispatcher.deliver(busEvent, ruleRef, target);
@@ -1146,7 +1145,7 @@ export class ControlPlane {
       // AWS would decide; answering no without a word would pass for its answer.
       this.options.logger.warn(
         '[eventbridge] TestEventPattern answered false: the conditions on arrays of objects were too costly to ' +
-          'decide (past 2 s, or 20 million values tried)',
+          `decide (${SEARCH_BUDGET_TEXT})`,
       );
     }
     return { Result: result };

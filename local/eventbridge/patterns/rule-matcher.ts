@@ -346,6 +346,8 @@ const QUICK_STEPS = 4_096;
  */
 const SEARCH_STEPS = 20_000_000;
 const SEARCH_MS = 2_000;
+/** The budget as the warnings of a search stopped by it say it. */
+export const SEARCH_BUDGET_TEXT = `past ${SEARCH_MS / 1000} s, or ${SEARCH_STEPS / 1_000_000} million values tried`;
 /** Steps between two readings of the clock for SEARCH_MS. */
 const CLOCK_EVERY = 65_536;
 
