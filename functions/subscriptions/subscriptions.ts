@@ -284,8 +284,8 @@ function refuseOverlongPattern(
   if (length <= EVENT_PATTERN_MODEL_MAX) return;
   const refusal = overlongPattern(length);
   // The room the filter has, as the local runtime's refusal of a pattern past 2,048 says it (README: "saying how
-  // much room there is"); the pattern less its filter's compact JSON is sharebus's own conditions.
-  const own = length - JSON.stringify(filter).length;
+  // much room there is").
+  const own = ownConditionsLength(contract);
   const message = `${refusal.message} sharebus's own conditions for ${contract.type} take ${own}, so the filter (written as compact JSON) may take ${2_048 - own} by default, ${EVENT_PATTERN_MODEL_MAX - own} with a raised quota, and it takes ${length - own}.`;
   throw new BadRequestError('invalid_filter', `EventBridge refuses the filter: ${message}`, {
     fields: [{ field: filterFault(refusal.message, contract, filter), message }],
@@ -305,10 +305,14 @@ function filterShare(
   // EventBridge ends its reason with where its parser stood in the rule's whole pattern (`\n at [Source: ...]`),
   // which sharebus wrote around the filter: the place means nothing to the caller, the reason does.
   if (tooLong === null) return message.split('\n at [Source: (String)')[0] as string;
-  // With an empty filter (`,"data":{}`), less its two braces: what the pattern takes besides the filter.
-  const own = eventPatternFor(contract, {}).length - 2;
+  const own = ownConditionsLength(contract);
   const limit = Number(tooLong[2]);
   return `the rule's pattern would be ${tooLong[1]} characters and EventBridge takes at most ${limit}; sharebus's own conditions for ${contract.type} take ${own}, so the filter (written as compact JSON) may take ${limit - own}, and it takes ${JSON.stringify(filter).length}.`;
+}
+
+/** What a rule's pattern takes besides its filter: with an empty one (`,"data":{}`), less its two braces. */
+function ownConditionsLength(contract: Pick<ContractVersion, 'type' | 'ownerDepartment' | 'major'>): number {
+  return eventPatternFor(contract, {}).length - 2;
 }
 
 /**
