@@ -17,6 +17,35 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * `count` distinct free TCP ports on `host`. Each is held until all are found: asked for one after another, a port
+ * just let go may be handed out again, and two servers were then given the same one (a CI dry run, 2026-12-06).
+ */
+export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(0, host, () => {
+              const address = server.address();
+              resolve(typeof address === 'object' && address ? address.port : 0);
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+      ),
+    );
+  }
+}
+
 /** Whether `port` on `host` can be listened on now (false when another process holds it). */
 export async function portIsFree(host: string, port: number): Promise<boolean> {
   return (await portState(host, port)) === 'free';

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, portIsFree } from '../../local/net.js';
+import { freePorts, portIsFree } from '../../local/net.js';
 import { processTree } from '../../local/processes.js';
 import { itWithProc } from '../linux.js';
 import { type LocalSharebus, root, startLocalSharebus } from './harness.js';
@@ -65,7 +65,7 @@ describe('npm start when DynamoDB Local ends', () => {
     async () => {
       // Prepare: the embedded EventBridge starts once DynamoDB Local answers; the start then creates the table, the
       // bus, the admin key and the demo catalogue, each a call to DynamoDB Local.
-      const ports = [await freePort(), await freePort(), await freePort()] as const;
+      const ports = (await freePorts(3)) as [number, number, number];
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', join(root, 'local/start.ts'), '--in-memory'],

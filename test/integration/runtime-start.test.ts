@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirInUseError } from '../../local/data-lock.js';
 import { DynamoDbLocalStartError } from '../../local/dynamodb/launcher.js';
-import { freePort, portIsFree } from '../../local/net.js';
+import { freePort, freePorts, portIsFree } from '../../local/net.js';
 import { PortInUseError, SettingError, startSharebus } from '../../local/runtime.js';
 import { itWithProc } from '../linux.js';
 
@@ -63,12 +63,8 @@ describe('startSharebus refuses before starting anything', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as AddressInfo).port;
     // The other two ports: free ones, named, so that the test can tell nothing was left listening on them.
-    const ports = {
-      apiPort: await freePort(),
-      eventBridgePort: await freePort(),
-      dynamoDbPort: await freePort(),
-      [option]: port,
-    };
+    const [apiPort, eventBridgePort, dynamoDbPort] = (await freePorts(3)) as [number, number, number];
+    const ports = { apiPort, eventBridgePort, dynamoDbPort, [option]: port };
     // A state directory: DynamoDB Local, had it started, would have made its folder there (a refusal after it
     // started, stopping it on the way out, would free the ports all the same).
     const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-taken-port-'));
@@ -325,11 +321,8 @@ describe('startSharebus, a port taken after it was seen free', () => {
         `#!/bin/sh\ncase " $* " in *" -port "*) : > '${marker}'; i=0; while [ ! -e '${taken}' ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done;; esac\nexec '${java}' "$@"\n`,
         { mode: 0o755 },
       );
-      const ports = {
-        apiPort: await freePort(),
-        eventBridgePort: await freePort(),
-        dynamoDbPort: await freePort(),
-      };
+      const [apiPort, eventBridgePort, dynamoDbPort] = (await freePorts(3)) as [number, number, number];
+      const ports = { apiPort, eventBridgePort, dynamoDbPort };
       const port = ports[option];
       const script = `import { portIsFree } from './local/net.ts';
       import { startSharebus } from './local/runtime.ts';
@@ -384,11 +377,8 @@ describe('startSharebus where DynamoDB Local cannot load SQLite', () => {
     const saved = process.env.SHAREBUS_DYNAMODB_JAVA_OPTS;
     process.env.SHAREBUS_DYNAMODB_JAVA_OPTS =
       '-Djava.io.tmpdir=/proc/sys -XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
-    const ports = {
-      apiPort: await freePort(),
-      eventBridgePort: await freePort(),
-      dynamoDbPort: await freePort(),
-    };
+    const [apiPort, eventBridgePort, dynamoDbPort] = (await freePorts(3)) as [number, number, number];
+    const ports = { apiPort, eventBridgePort, dynamoDbPort };
     try {
       // Act
       const started = startSharebus({ inMemory: true, ...ports });

@@ -1,9 +1,9 @@
 // Whether a process (or one of its descendants) listens on a port, as /proc tells it: how the DynamoDB Local launcher
-// tells its own Java from another server that took the port.
+// tells its own Java from another server that took the port. And freePorts, which the tests' servers start on.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { treeListensOnPort } from '../../../local/net.js';
+import { freePorts, portIsFree, treeListensOnPort } from '../../../local/net.js';
 import { itWithProc } from '../../linux.js';
 
 describe('treeListensOnPort', () => {
@@ -47,5 +47,16 @@ describe('treeListensOnPort', () => {
     const said = treeListensOnPort(ended.pid as number, port);
     // Assess: undefined would have the launcher take whatever answers on the port for DynamoDB Local
     expect(said).toBe(false);
+  });
+});
+
+describe('freePorts', () => {
+  it('gives as many ports as asked, each a different one, and holds none of them after', async () => {
+    // Act
+    const ports = await freePorts(20);
+    // Assess
+    expect(new Set(ports).size).toBe(20);
+    const free = await Promise.all(ports.map((port) => portIsFree('127.0.0.1', port)));
+    expect(free).toEqual(ports.map(() => true));
   });
 });
