@@ -432,6 +432,22 @@ describe('registerContract', () => {
       bad: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
       field: '/schema/$schema',
     },
+    // Names every JavaScript object has, which the validator reads from plain objects of its own (session 51).
+    {
+      name: 'a property named __proto__ under properties',
+      bad: JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}}}'),
+      field: '/schema/properties/__proto__',
+    },
+    {
+      name: 'a $dynamicAnchor named constructor',
+      bad: { $dynamicAnchor: 'constructor', type: 'object' },
+      field: '/schema/$dynamicAnchor',
+    },
+    {
+      name: 'a $ref through a name its $defs does not hold',
+      bad: { $defs: { n: { type: 'number' } }, properties: { a: { $ref: '#/$defs/constructor' } } },
+      field: '/schema/properties/a/$ref',
+    },
   ])('refuses $name with 400 invalid_schema naming $field', async ({ bad, field }) => {
     // Prepare
     const before = await tableSnapshot(test);

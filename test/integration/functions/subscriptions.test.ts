@@ -772,6 +772,7 @@ describe('createSubscription', () => {
     const { ports, ruleNames } = await setUp({ registry });
     const filter = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, [1]]));
     const contract = { type: TYPE, ownerDepartment: 'tax', major: 1 };
+    const before = await tableSnapshot(test);
     // Act
     const error = await caught(() =>
       createSubscription(ports, grants, { type: TYPE, version: '1.0.0', endpoint: { url: HOOK }, filter }),
@@ -785,6 +786,7 @@ describe('createSubscription', () => {
     );
     expect(registry.reads).toMatchObject({ listContractVersions: 0, listMajorVersions: 0 });
     expect(await ruleNames()).toEqual([]);
+    expect(await tableSnapshot(test)).toEqual(before);
   });
 
   it('refuses a filter on a field no version of the major allows with 400 invalid_filter naming it, leaving nothing', async () => {
