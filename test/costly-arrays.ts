@@ -39,3 +39,17 @@ export function costlyCondition(): Record<string, unknown> {
   for (const key of [...SEGMENTS].reverse()) condition = { [key]: condition };
   return condition;
 }
+
+/**
+ * An event's detail that the same-element check decides in some 20,000 steps, within any budget of its own but more
+ * than a search is allowed once a shared budget is spent (see sharingSearchBudget): 10,001 objects of `items`, of
+ * which only the last holds both values that slowConditions() asks for (150 KB).
+ */
+export function slowDetail(): Record<string, unknown> {
+  return { items: [...Array.from({ length: 10_000 }, () => ({ a: 1, b: 0 })), { a: 1, b: 1 }] };
+}
+
+/** Two conditions on one element of `items`: `a` and `b` both 1. */
+export function slowCondition(): Record<string, unknown> {
+  return { items: { a: [1], b: [1] } };
+}

@@ -40,6 +40,7 @@ import {
   type CompiledPattern,
   matchesPatternParsed,
   SEARCH_BUDGET_TEXT,
+  sharingSearchBudget,
   stoppedLastMatch,
 } from './patterns/index.js';
 import { type JsonNode, readJsonPrefix, type Span } from './patterns/json-text.js';
@@ -233,7 +234,8 @@ export class ArchiveStore implements ManagedRuleOwner {
         if (stoppedLastMatch(archive.compiled)) {
           console.warn(
             `[eventbridge] event ${idText(event.event.id)} not archived in archive ${archive.name}: its pattern's ` +
-              `conditions on arrays of objects were too costly to decide (${SEARCH_BUDGET_TEXT})`,
+              `conditions on arrays of objects were too costly to decide (${SEARCH_BUDGET_TEXT}, in this event and ` +
+              'any put with it)',
           );
         }
         continue;
@@ -697,17 +699,27 @@ export class ArchiveStore implements ManagedRuleOwner {
         }
       }
       replay.state = 'RUNNING';
-      for (const stop = Math.min(selected.length, index + REPLAY_BATCH); index < stop; index++) {
-        // One that can no longer be read (retention dropped its segment since, or the archive was deleted) is passed.
-        const archived = selected.at(index);
-        if (!archived) continue;
-        const event = withReplayName(JSON.parse(archived.json) as Record<string, unknown>, replay.name);
-        const json = withReplayNameJson(archived.json, replay.name);
-        const forwardedFrom = archived.forwardedFrom;
-        const busEvent = { event, json, ingestedAt: Date.now(), ...(forwardedFrom ? { forwardedFrom } : {}) };
-        this.control.route(busName, busEvent, onlyRules);
-        replay.eventLastReplayedTime = archived.time;
-      }
+      // One budget for the costly same-element checks of the step's events, as for one PutEvents.
+      const batch = selected;
+      sharingSearchBudget(() => {
+        for (const stop = Math.min(batch.length, index + REPLAY_BATCH); index < stop; index++) {
+          // One that can no longer be read (retention dropped its segment since, or the archive was deleted) is
+          // passed.
+          const archived = batch.at(index);
+          if (!archived) continue;
+          const event = withReplayName(JSON.parse(archived.json) as Record<string, unknown>, replay.name);
+          const json = withReplayNameJson(archived.json, replay.name);
+          const forwardedFrom = archived.forwardedFrom;
+          const busEvent = {
+            event,
+            json,
+            ingestedAt: Date.now(),
+            ...(forwardedFrom ? { forwardedFrom } : {}),
+          };
+          this.control.route(busName, busEvent, onlyRules);
+          replay.eventLastReplayedTime = archived.time;
+        }
+      });
       if (index < selected.length) later();
       else {
         // Said once the replay has read every event: a line may be found damaged only as it is put back.

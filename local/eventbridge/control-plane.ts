@@ -54,6 +54,7 @@ import {
   matchesPatternJson,
   RuleMatcher,
   SEARCH_BUDGET_TEXT,
+  sharingSearchBudget,
   stoppedLastMatch,
 } from './patterns/index.js';
 import { type CoalescingWriter, CompactedLog, reasonOf } from './persistence.js';
@@ -977,11 +978,14 @@ export class ControlPlane {
     const results: JsonObject[] = [];
     let failedCount = 0;
     const now = Date.now();
-    for (const entry of entries) {
-      const outcome = this.#putEntry(isObject(entry) ? entry : {}, now);
-      if ('ErrorCode' in outcome) failedCount++;
-      results.push(outcome);
-    }
+    // One budget for the costly same-element checks of every entry, on the rules and the archives' patterns.
+    sharingSearchBudget(() => {
+      for (const entry of entries) {
+        const outcome = this.#putEntry(isObject(entry) ? entry : {}, now);
+        if ('ErrorCode' in outcome) failedCount++;
+        results.push(outcome);
+      }
+    });
     return { FailedEntryCount: failedCount, Entries: results };
   }
 
@@ -1069,7 +1073,7 @@ export class ControlPlane {
       this.options.logger.warn(
         `[eventbridge] event ${idText(busEvent.event.id)} on event bus ${bus.name}: taken as not matching ` +
           `${unsettled.length === 1 ? 'rule' : 'rules'} ${unsettled.join(', ')}, whose conditions on arrays of ` +
-          `objects were too costly to decide (${SEARCH_BUDGET_TEXT}, in this event)`,
+          `objects were too costly to decide (${SEARCH_BUDGET_TEXT}, in this event and any put or replayed with it)`,
       );
     }
     for (const ruleName of matched) {

@@ -11,7 +11,7 @@ import { RuleMatcher } from './rule-matcher.js';
 
 export { CompiledPattern } from './compiled-pattern.js';
 export { InvalidEventPatternError } from './errors.js';
-export { RuleMatcher, SEARCH_BUDGET_TEXT } from './rule-matcher.js';
+export { RuleMatcher, SEARCH_BUDGET_TEXT, sharingSearchBudget } from './rule-matcher.js';
 
 /** Largest pattern AWS accepts, in characters. Enforced by the API layer, not here. */
 export const MAX_PATTERN_LENGTH = 2048;

@@ -332,17 +332,17 @@ interface EdgeGroup<K> {
 const QUICK_STEPS = 4_096;
 
 /**
- * Steps (values tried) the indexed same-element search may take for one event, 1 to 8 s here by the shape, and
- * SEARCH_MS the time, whichever runs out first. Past them, each branch's search stops after QUICK_STEPS steps of its
- * own, and a branch it has not decided by then is taken as not matching (see RuleMatcher.unsettled); most are
- * decided in a few steps. Steps alone bound the time only loosely (a step costs more as more elements are
- * chosen), so the clock bounds it too; past SEARCH_MS a costly event may be answered differently from run to run,
- * as a faster or slower machine would. Remembering failed
- * sub-searches keeps it polynomial in the values of each array, but not in the number of arrays at one path: dotted
- * keys (`a.b` beside `a` holding `b`) put one array there per way of writing the path, the elements chosen in each
- * are part of what it remembers, and conditions over them can state any boolean satisfiability problem. 8 such
- * arrays of 4 objects took 13 s, 16 took hours (diff review, 2026-12-06); now they stop within about 2 s. The costliest
- * ordinary case found, 300 rules of two conditions on one array of 18,000 objects, takes 11 million steps, 1 s.
+ * Steps (values tried) the indexed same-element search may take for one event (or for the events of one
+ * sharingSearchBudget), 1 to 8 s here by the shape, and SEARCH_MS the time, whichever runs out first. Past them, each
+ * branch's search stops after QUICK_STEPS steps of its own, and a branch it has not decided by then is taken as not
+ * matching (see RuleMatcher.unsettled); most are decided in a few steps. Steps alone bound the time only loosely (a
+ * step costs more as more elements are chosen), so the clock bounds it too; past SEARCH_MS a costly event may be
+ * answered differently from run to run, as a faster or slower machine would. Remembering failed sub-searches keeps it
+ * polynomial in the values of each array, but not in the number of arrays at one path: dotted keys (`a.b` beside `a`
+ * holding `b`) put one array there per way of writing the path, the elements chosen in each are part of what it
+ * remembers, and conditions over them can state any boolean satisfiability problem. 8 such arrays of 4 objects took
+ * 13 s, 16 took hours (diff review, 2026-12-06); now they stop within about 2 s. The costliest ordinary case found, 300
+ * rules of two conditions on one array of 18,000 objects, takes 11 million steps, 1 s.
  */
 const SEARCH_STEPS = 20_000_000;
 const SEARCH_MS = 2_000;
@@ -350,6 +350,40 @@ const SEARCH_MS = 2_000;
 export const SEARCH_BUDGET_TEXT = `past ${SEARCH_MS / 1000} s, or ${SEARCH_STEPS / 1_000_000} million values tried`;
 /** Steps between two readings of the clock for SEARCH_MS. */
 const CLOCK_EVERY = 65_536;
+
+/**
+ * What the indexed same-element searches have spent of SEARCH_STEPS and SEARCH_MS: one event's, or those of every
+ * event any matcher matches within one sharingSearchBudget (the entries of one PutEvents, on their bus's rules and
+ * its archives' patterns, or one step of a replay).
+ */
+class SearchBudget {
+  /** Steps taken. */
+  steps = 0;
+  /** When the first indexed search began (performance.now(); -1: none yet), and the next clock reading. */
+  started = -1;
+  nextClockReading = CLOCK_EVERY;
+  /** Set once the searches have taken SEARCH_MS. */
+  outOfTime = false;
+}
+
+/** The budget every matcher draws on while sharingSearchBudget runs. */
+let sharedBudget: SearchBudget | undefined;
+
+/**
+ * Runs `work` with one same-element search budget (SEARCH_STEPS, SEARCH_MS) for every event matched in it, by any
+ * matcher, rather than one per event and matcher: otherwise a PutEvents of 10 costly entries, each matched by its
+ * bus's rules and by several archives' patterns, could hold the process for 2 s each time, and a replay's step of
+ * 100 events for 2 s each. Nested calls share the outermost budget.
+ */
+export function sharingSearchBudget<T>(work: () => T): T {
+  if (sharedBudget !== undefined) return work();
+  sharedBudget = new SearchBudget();
+  try {
+    return work();
+  } finally {
+    sharedBudget = undefined;
+  }
+}
 
 /** The values at one path that sit in the elements of one array, by element (see arrayConsistent). */
 interface ElementValues {
@@ -367,7 +401,7 @@ interface Search {
   readonly failed: Set<string>;
   /** By condition index, the arrays the values of that condition and later ones sit in (see laterArrays). */
   readonly later: Array<ReadonlySet<number> | undefined>;
-  /** The matcher's searchSteps when this search began. */
+  /** The budget's steps when this search began. */
   readonly start: number;
   /** Set once the search was stopped, past the event's budget and its own allowance (SEARCH_STEPS, SEARCH_MS). */
   stopped: boolean;
@@ -605,14 +639,10 @@ export class RuleMatcher<K> {
   private quickSteps = 0;
   /** Steps the plain same-element search may take before the indexed search decides. */
   private readonly quickBudget: number;
-  /** Steps the indexed same-element search has taken for this event, and may take (see SEARCH_STEPS). */
-  private searchSteps = 0;
+  /** What the indexed same-element searches of this event have spent (see SearchBudget), and its steps' limit. */
+  private spent = new SearchBudget();
+  private readonly ownBudget = this.spent;
   private readonly searchBudget: number;
-  /** When this event's first indexed search began (performance.now(); -1: none yet), and the next clock reading. */
-  private searchStarted = -1;
-  private nextClockReading = 0;
-  /** Set once this event's indexed searches have taken SEARCH_MS. */
-  private outOfTime = false;
   /** The rules (indexes) of the event last matched whose same-element search was stopped (see SEARCH_STEPS). */
   private readonly stopped: number[] = [];
   private uncomparableNumber = false;
@@ -621,7 +651,8 @@ export class RuleMatcher<K> {
   /**
    * `quickSearchSteps`: how many values the plain same-element search may look at in one event before the
    * indexed search takes over (QUICK_STEPS); tests give 0, so that every such search is the indexed one.
-   * `searchSteps`: the indexed search's budget for one event (SEARCH_STEPS); tests give less.
+   * `searchSteps`: the indexed search's budget of steps for one event, or for those sharing one budget
+   * (SEARCH_STEPS); tests give less.
    */
   constructor(options: { readonly quickSearchSteps?: number; readonly searchSteps?: number } = {}) {
     this.quickBudget = options.quickSearchSteps ?? QUICK_STEPS;
@@ -746,10 +777,14 @@ export class RuleMatcher<K> {
     this.nextArrayId = 0;
     // One budget for the event, not one per branch: 3,000 rules each just under it cost 3,000 × 4,096 steps.
     this.quickSteps = 0;
-    this.searchSteps = 0;
-    this.searchStarted = -1;
-    this.nextClockReading = CLOCK_EVERY;
-    this.outOfTime = false;
+    if (sharedBudget !== undefined) this.spent = sharedBudget;
+    else {
+      this.spent = this.ownBudget;
+      this.spent.steps = 0;
+      this.spent.started = -1;
+      this.spent.nextClockReading = CLOCK_EVERY;
+      this.spent.outOfTime = false;
+    }
     this.stopped.length = 0;
   }
 
@@ -1027,12 +1062,12 @@ export class RuleMatcher<K> {
     // build; past QUICK_STEPS in an event it gives up, and the indexed search decides.
     const quick = this.quickFrom(entry.byPath, 0, undefined);
     if (quick !== undefined) return quick;
-    if (this.searchStarted < 0) this.searchStarted = performance.now();
+    if (this.spent.started < 0) this.spent.started = performance.now();
     const search: Search = {
       conds: entry.byPath,
       failed: new Set(),
       later: [],
-      start: this.searchSteps,
+      start: this.spent.steps,
       stopped: false,
     };
     const holds = this.consistentFrom(search, 0, undefined);
@@ -1159,8 +1194,8 @@ export class RuleMatcher<K> {
     // answers no at once. Those QUICK_STEPS still decide the many branches that a few steps decide.
     if (search.stopped) return false;
     if (
-      (this.outOfTime || this.searchSteps > this.searchBudget) &&
-      this.searchSteps - search.start > QUICK_STEPS
+      (this.spent.outOfTime || this.spent.steps > this.searchBudget) &&
+      this.spent.steps - search.start > QUICK_STEPS
     ) {
       search.stopped = true;
       return false;
@@ -1180,10 +1215,11 @@ export class RuleMatcher<K> {
     const slot = cond.slot;
     const listed = this.candidates(search, i, membership);
     const n = listed !== undefined ? listed.length : slot.epoch === this.epoch ? slot.count : 0;
-    this.searchSteps += n + 1;
-    if (this.searchSteps >= this.nextClockReading) {
-      this.nextClockReading = this.searchSteps + CLOCK_EVERY;
-      this.outOfTime = performance.now() - this.searchStarted > SEARCH_MS;
+    const spent = this.spent;
+    spent.steps += n + 1;
+    if (spent.steps >= spent.nextClockReading) {
+      spent.nextClockReading = spent.steps + CLOCK_EVERY;
+      spent.outOfTime = performance.now() - spent.started > SEARCH_MS;
     }
     let unchanged = false;
     if (cond.absent) {

@@ -33,7 +33,7 @@ import {
   UpdateArchiveCommand,
 } from '@aws-sdk/client-eventbridge';
 import { jest } from '@jest/globals';
-import { costlyCondition, costlyDetail } from '../../costly-arrays.js';
+import { costlyCondition, costlyDetail, slowCondition, slowDetail } from '../../costly-arrays.js';
 import { caught, type Harness, putQueueRule, queueArn, startHarness, useHarness } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/orders';
@@ -282,7 +282,8 @@ describe('embedded EventBridge: archives', () => {
       expect(warned.mock.calls).toEqual([
         [
           `[eventbridge] event ${put.Entries?.[0]?.EventId} not archived in archive orders-archive: its pattern's ` +
-            'conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried)',
+            'conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried, in this ' +
+            'event and any put with it)',
         ],
       ]);
     } finally {
@@ -1235,6 +1236,54 @@ describe('embedded EventBridge: replays', () => {
     } finally {
       now.mockRestore();
     }
+  });
+
+  it('gives the events of one step of a replay one budget for costly conditions on arrays, not one each', async () => {
+    // Prepare: an event that spends the whole budget and one that needs more of it than a search is left once it is
+    // spent, though it is decided at once alone (see costly-arrays.ts), put apart, then replayed in one step.
+    const rules = { costly: costlyCondition(), slow: slowCondition() };
+    for (const [name, detail] of Object.entries(rules)) {
+      const pattern = JSON.stringify({ source: ['sharebus.orders'], detail });
+      await putQueueRule(harness, { bus: 'orders', name, pattern, queue: name });
+    }
+    const ids: string[] = [];
+    for (const detail of [costlyDetail(), slowDetail()]) {
+      const put = await harness.client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'sharebus.orders',
+              DetailType: 'OrderPlaced',
+              Detail: JSON.stringify(detail),
+              EventBusName: 'orders',
+            },
+          ],
+        }),
+      );
+      ids.push(put.Entries?.[0]?.EventId ?? '');
+    }
+    await harness.eventBridge.idle();
+    const put = { costly: bodies(harness, 'costly').length, slow: bodies(harness, 'slow').length };
+    harness.warnings.splice(0);
+    // Act
+    await startOrdersReplay(harness, 'both');
+    await harness.eventBridge.idle();
+    // Assess: put apart, the second was delivered; replayed together, neither is, and both are said.
+    const why =
+      'whose conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried, in ' +
+      'this event and any put or replayed with it)';
+    expect({
+      put,
+      replayed: { costly: bodies(harness, 'costly').length, slow: bodies(harness, 'slow').length },
+      warned: harness.warnings,
+    }).toEqual({
+      put: { costly: 0, slow: 1 },
+      replayed: { costly: 0, slow: 0 },
+      warned: [
+        `[eventbridge] event ${ids[0]} on event bus orders: taken as not matching rule costly, ${why}`,
+        `[eventbridge] event ${ids[1]} on event bus orders: taken as not matching rule slow, ${why}`,
+      ],
+    });
   });
 
   it('replays the archived events of a window to the bus rules, marked with replay-name', async () => {

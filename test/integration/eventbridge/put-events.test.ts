@@ -6,8 +6,8 @@ import {
   PutRuleCommand,
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { costlyCondition, costlyDetail } from '../../costly-arrays.js';
-import { caught, LAMBDA_ARN, queueArn, startHarness, useHarness } from './harness.js';
+import { costlyCondition, costlyDetail, slowCondition, slowDetail } from '../../costly-arrays.js';
+import { caught, LAMBDA_ARN, putQueueRule, queueArn, startHarness, useHarness } from './harness.js';
 
 const entry = (detail: unknown = { orderId: 1 }): PutEventsRequestEntry => ({
   Source: 'sharebus.orders',
@@ -483,8 +483,48 @@ describe('embedded EventBridge: PutEvents', () => {
     expect(harness.invocations.map((i) => JSON.parse(i.payload).source)).toEqual(['sharebus.orders']);
     expect(harness.warnings).toEqual([
       `[eventbridge] event ${put.Entries?.[0]?.EventId} on event bus default: taken as not matching rule costly, ` +
-        'whose conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried, in this event)',
+        'whose conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried, in this event ' +
+        'and any put or replayed with it)',
     ]);
+  });
+
+  it('gives the entries of one PutEvents one budget for costly conditions on arrays, not one each', async () => {
+    // Prepare: an entry that spends the whole budget (see costly-arrays.ts), and one that needs more of it than a
+    // search is left once it is spent, though it is decided at once alone.
+    const rules = { costly: costlyCondition(), slow: slowCondition() };
+    for (const [name, detail] of Object.entries(rules)) {
+      const pattern = JSON.stringify({ source: ['sharebus.orders'], detail });
+      await putQueueRule(harness, { bus: 'default', name, pattern, queue: name });
+    }
+    const queued = () => ({
+      costly: harness.eventBridge.queues.receive(queueArn('costly')).length,
+      slow: harness.eventBridge.queues.receive(queueArn('slow')).length,
+    });
+    // Act
+    const both = await harness.client.send(
+      new PutEventsCommand({ Entries: [entry(costlyDetail()), entry(slowDetail())] }),
+    );
+    await harness.eventBridge.idle();
+    const together = queued();
+    const warnedTogether = harness.warnings.splice(0);
+    await harness.client.send(new PutEventsCommand({ Entries: [entry(slowDetail())] }));
+    await harness.eventBridge.idle();
+    const alone = queued();
+    // Assess: together, neither is delivered, and both are said; alone, the second is delivered.
+    expect(both.FailedEntryCount).toBe(0);
+    const [costlyId, slowId] = (both.Entries ?? []).map((e) => e.EventId);
+    const why =
+      'whose conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried, in ' +
+      'this event and any put or replayed with it)';
+    expect({ together, warnedTogether, alone, warnedAlone: harness.warnings }).toEqual({
+      together: { costly: 0, slow: 0 },
+      warnedTogether: [
+        `[eventbridge] event ${costlyId} on event bus default: taken as not matching rule costly, ${why}`,
+        `[eventbridge] event ${slowId} on event bus default: taken as not matching rule slow, ${why}`,
+      ],
+      alone: { costly: 0, slow: 1 },
+      warnedAlone: [],
+    });
   });
 
   it("routes nothing put on another account's or region's bus ARN, though this server has a bus of that name", async () => {

@@ -6,9 +6,10 @@ import {
   type CompiledPattern,
   compilePattern,
   RuleMatcher,
+  sharingSearchBudget,
 } from '../../../local/eventbridge/patterns/index.js';
 import { referenceMatches } from '../../../local/eventbridge/patterns/reference.js';
-import { costlyCondition, costlyDetail } from '../../costly-arrays.js';
+import { costlyCondition, costlyDetail, slowCondition, slowDetail } from '../../costly-arrays.js';
 
 const KINDS = [
   (n: number) => ({ status: [`s${n % 5}`] }),
@@ -435,6 +436,37 @@ describe('RuleMatcher programs and arena', () => {
       first: { matched: ['cheap'], unsettled: ['costly', 'costly-or-plain'] },
       withPlain: { matched: ['costly-or-plain', 'cheap'], unsettled: ['costly'] },
       small: { matched: [], unsettled: [] },
+    });
+  });
+
+  it('shares one search budget among the events and matchers of one sharingSearchBudget, and only there', () => {
+    // Prepare: a search no budget of 50,000 steps decides, and one that takes some 20,000 steps to find its match,
+    // more than a search past the budget may take on its own (see costly-arrays.ts).
+    const options = { quickSearchSteps: 0, searchSteps: 50_000 };
+    const costlyBus = new RuleMatcher<string>(options);
+    costlyBus.add('costly', compilePattern(JSON.stringify({ detail: costlyCondition() })));
+    const bus = new RuleMatcher<string>(options);
+    bus.add('both', compilePattern(JSON.stringify({ detail: slowCondition() })));
+    const event = { detail: slowDetail() };
+    const decide = (matcher: RuleMatcher<string>, detail: unknown) => ({
+      matched: matcher.match({ detail }),
+      unsettled: matcher.unsettled,
+    });
+    // Act
+    const alone = decide(bus, event.detail);
+    const shared = sharingSearchBudget(() => ({
+      costly: decide(costlyBus, costlyDetail()),
+      after: decide(bus, event.detail),
+      nested: sharingSearchBudget(() => decide(bus, event.detail)),
+    }));
+    const afterwards = [decide(costlyBus, costlyDetail()), decide(bus, event.detail)];
+    // Assess
+    const stopped = { matched: [], unsettled: ['both'] };
+    const found = { matched: ['both'], unsettled: [] };
+    expect({ alone, shared, afterwards }).toEqual({
+      alone: found,
+      shared: { costly: { matched: [], unsettled: ['costly'] }, after: stopped, nested: stopped },
+      afterwards: [{ matched: [], unsettled: ['costly'] }, found],
     });
   });
 
