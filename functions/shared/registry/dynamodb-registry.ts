@@ -1123,15 +1123,74 @@ function toAudit(item: Item): AuditEntry {
 
 /**
  * What makes two subscriptions the same for their receiver: the department, the type and major, the endpoint (as
- * a URL) and the filter (keys, values and `$or` branches in any order). Hashed, to fit a key whatever the
- * filter's size.
+ * a URL) and the filter (keys, values and `$or` branches in any order, a dotted key as the objects it stands for).
+ * Hashed, to fit a key whatever the filter's size.
  */
 function subscriptionIdentity(subscription: Subscription): string {
   const { departmentId, type, major, endpoint, filter } = subscription;
   const fields = JSON.stringify([departmentId, type, major, sameEndpoint(endpoint.url)]);
+  const pattern = isPlainRecord(filter) ? (undotted(filter) ?? filter) : (filter ?? null);
   return createHash('sha256')
-    .update(`${fields.slice(0, -1)},${canonicalText(filter ?? null)}]`)
+    .update(`${fields.slice(0, -1)},${canonicalText(pattern)}]`)
     .digest('hex');
+}
+
+const isPlainRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A filter with each dotted key (`"a.b": [...]`) written as the objects it stands for (`"a": {"b": [...]}`), merged
+ * with the fields beside it, in `$or` branches too: EventBridge reads a field by its path, the names joined with
+ * dots, so the two match the same events. Filters without dotted keys come out as they went in, so their identity
+ * is the one stored before dotted keys were read so (2026-12-06). Undefined when two keys name one path (`"a.b"`
+ * beside `"a": {"b": ...}`, or `"a"` holding conditions beside `"a.b"`), or a dotted key names `$or`: such a filter is
+ * taken as written, since two subscriptions are the same only where that is sure.
+ */
+function undotted(pattern: Record<string, unknown>): Record<string, unknown> | undefined {
+  // Without a prototype, so that a field called __proto__ is a field like any other.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [key, value] of Object.entries(pattern)) {
+    if (key === '$or') {
+      if (!Array.isArray(value)) return undefined;
+      const branches: unknown[] = [];
+      for (const branch of value) {
+        const plain = isPlainRecord(branch) ? undotted(branch) : undefined;
+        if (plain === undefined) return undefined;
+        branches.push(plain);
+      }
+      out.$or = branches;
+      continue;
+    }
+    const names = key.split('.');
+    if (names.includes('$or')) return undefined;
+    let inner = value;
+    if (isPlainRecord(value)) {
+      const plain = undotted(value);
+      if (plain === undefined) return undefined;
+      inner = plain;
+    }
+    // The objects the names before the last stand for, merged with those made already.
+    let at = out;
+    for (const name of names.slice(0, -1)) {
+      if (!Object.hasOwn(at, name)) at[name] = Object.create(null);
+      const next = at[name];
+      if (!isPlainRecord(next)) return undefined;
+      at = next;
+    }
+    if (!mergeField(at, names.at(-1) as string, inner)) return undefined;
+  }
+  return out;
+}
+
+/** Puts `value` at `name` of `into`, merging two objects of fields; false when two keys would name one path. */
+function mergeField(into: Record<string, unknown>, name: string, value: unknown): boolean {
+  if (!Object.hasOwn(into, name)) {
+    into[name] = value;
+    return true;
+  }
+  const there = into[name];
+  if (name === '$or' || !isPlainRecord(there) || !isPlainRecord(value)) return false;
+  return Object.entries(value).every(([inner, field]) => mergeField(there, inner, field));
 }
 
 /**

@@ -699,6 +699,70 @@ describe('DynamoDbRegistry subscriptions', () => {
     expect(sameNamed).toBe('s3');
   });
 
+  it('takes a dotted key as the objects it stands for when telling the same subscription', async () => {
+    // Prepare: EventBridge reads `"a.b": [...]` as `"a": {"b": [...]}`, so the two filters match the same events.
+    const { registry } = await freshRegistry();
+    const endpoint = { url: 'https://receiver.example.org/hook' };
+    const nested = { a: { b: ['x'], c: ['y'] }, d: ['z'] };
+    await registry.createSubscription(subscription('s1', 'health', { endpoint, filter: nested }), audit());
+    const dotted = { 'p.q.r': [1], $or: [{ 'm.n': [2] }, { o: [3] }] };
+    await registry.createSubscription(subscription('s2', 'health', { endpoint, filter: dotted }), audit());
+    const proto = JSON.parse('{"__proto__.b": ["x"]}') as Record<string, unknown>;
+    await registry.createSubscription(subscription('s3', 'health', { endpoint, filter: proto }), audit());
+    // Two keys naming one path: what EventBridge makes of it is not recorded, so it is the same only as written.
+    const twice = { 'a.b': ['x'], a: { b: ['y'] } };
+    await registry.createSubscription(subscription('s4', 'health', { endpoint, filter: twice }), audit());
+    const same = (filter: unknown) =>
+      registry.findSameSubscription(
+        subscription('s9', 'health', { endpoint, filter: filter as Record<string, unknown> }),
+      );
+    // Act
+    const found = {
+      nestedAsDotted: await same({ 'a.b': ['x'], 'a.c': ['y'], d: ['z'] }),
+      nestedHalfDotted: await same({ a: { c: ['y'] }, d: ['z'], 'a.b': ['x'] }),
+      dottedAsNested: await same({ $or: [{ o: [3] }, { m: { n: [2] } }], p: { q: { r: [1] } } }),
+      dottedPartly: await same({ 'p.q': { r: [1] }, $or: [{ 'm.n': [2] }, { o: [3] }] }),
+      protoAsNested: await same(JSON.parse('{"__proto__": {"b": ["x"]}}')),
+      protoElsewhere: await same({ b: ['x'] }),
+      otherPath: await same({ 'a.b.c': ['x'], 'a.c': ['y'], d: ['z'] }),
+      twiceAsWritten: await same({ a: { b: ['y'] }, 'a.b': ['x'] }),
+      twiceMerged: await same({ a: { b: ['x', 'y'] } }),
+    };
+    // Assess
+    expect(found).toEqual({
+      nestedAsDotted: 's1',
+      nestedHalfDotted: 's1',
+      dottedAsNested: 's2',
+      dottedPartly: 's2',
+      protoAsNested: 's3',
+      protoElsewhere: undefined,
+      otherPath: undefined,
+      twiceAsWritten: 's4',
+      twiceMerged: undefined,
+    });
+  });
+
+  it('keeps the identity stored before dotted keys were read, for a filter without them', async () => {
+    // Prepare: the claim's key as the code before 2026-12-06 wrote it; a subscription claimed under another could be
+    // made twice, and deleting it would leave its claim behind.
+    const { registry, documentClient, tableName } = await freshRegistry();
+    const filter = { a: { b: ['x'] }, $or: [{ c: [1] }, { d: { e: [2] } }] };
+    const endpoint = { url: 'https://receiver.example.org/hook' };
+    // Act
+    await registry.createSubscription(subscription('s1', 'health', { endpoint, filter }), audit());
+    const claims = await documentClient.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'entity = :e',
+        ExpressionAttributeValues: { ':e': 'subscriptionIdentity' },
+      }),
+    );
+    // Assess
+    expect(claims.Items?.map((item) => item.pk)).toEqual([
+      'SUBSAME#f130035fb6b00b97741a625fbb13ba4339065374b6d08113390a386a4f10f5ed',
+    ]);
+  });
+
   it('deletes a subscription whose claim another subscription holds, leaving that claim', async () => {
     // Prepare: s1's claim lost, then taken by s2 (as a store that had lost it could be left)
     const { registry, documentClient, tableName } = await freshRegistry();
