@@ -213,17 +213,35 @@ export async function publishEvents(
     // the time, though those before it took their share; those after it were not checked.
     problems = error.done;
     const at = checked[error.index] as (typeof checked)[number];
-    logger.warn('validation stopped at its time limit', {
-      type: at.type,
-      version: at.version,
-      ms: error.timeoutMs,
-    });
-    const unchecked = checked.length - error.index - 1;
-    stopped = new UnprocessableError(
-      'validation_timeout',
-      `Checking the request's data took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version})${unchecked === 1 ? '; 1 event after it was not checked' : unchecked > 1 ? `; ${unchecked} events after it were not checked` : ''}. Nothing was published. The contract's schema costs too much for this data: send less of it at once, or ask the contract's owner for a simpler schema.`,
-      { fields: [{ field: at.prefix, message: `could not be checked within ${error.timeoutMs} ms` }] },
+    logger.warn(
+      error.compiling
+        ? 'compiling schemas stopped at its time limit'
+        : 'validation stopped at its time limit',
+      { type: at.type, version: at.version, ms: error.timeoutMs },
     );
+    const unchecked = checked.length - error.index - 1;
+    const after =
+      unchecked === 1
+        ? '; 1 event after it was not checked'
+        : unchecked > 1
+          ? `; ${unchecked} events after it were not checked`
+          : '';
+    stopped = error.compiling
+      ? // The versions compiled before the limit stay compiled: the same request sent again gets further.
+        new UnprocessableError(
+          'validation_timeout',
+          `Compiling the schemas of the contract versions the request names took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version}), so no event was checked. Nothing was published. The versions compiled before it are kept: send the request again, or fewer contract versions at once.`,
+          {
+            fields: [
+              { field: at.prefix, message: `its schema could not be compiled within ${error.timeoutMs} ms` },
+            ],
+          },
+        )
+      : new UnprocessableError(
+          'validation_timeout',
+          `Checking the request's data took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version})${after}. Nothing was published. The contract's schema costs too much for this data: send less of it at once, or ask the contract's owner for a simpler schema.`,
+          { fields: [{ field: at.prefix, message: `could not be checked within ${error.timeoutMs} ms` }] },
+        );
   }
   const entries: BusEntry[] = [];
   const published: PublishedEvent[] = [];

@@ -196,12 +196,34 @@ export interface PatternTester {
   toString(): string;
 }
 
+/** A pattern run by RE2, which can let go of what matching built (see releaseMemory). */
+export interface LinearPattern extends PatternTester {
+  /**
+   * Lets go of the tables matching built, when they hold more than DFA_KEPT_BYTES. RE2 builds its automaton lazily
+   * as it matches, up to 8 MB a pattern, and keeps it with the pattern: in a cached validator, for as long as the
+   * contract version stays cached. 120 strings of 2,000 characters against 120 patterns like `\S{1000}\s` left 200
+   * MB held at each publish, 2.2 GB after 12, on one version (adversarial review, 2026-12-06). Small tables, the
+   * usual ones, are kept, so that the next publish does not build them again.
+   */
+  releaseMemory(): void;
+  /** What the automaton matching built holds, as RE2 counts it (bytes). */
+  heldBytes(): number;
+}
+
+/** The most an RE2 automaton may hold past one check and be kept (see LinearPattern.releaseMemory). */
+export const DFA_KEPT_BYTES = 16 * 1024;
+
+/** The parts of re2js's RE2 (its exact version is pinned) that releaseMemory reads and clears. */
+interface Re2Internals {
+  lazyDFA: { readonly maxMem: number; readonly memBudget: number } | null;
+}
+
 /**
  * The pattern compiled for RE2. Throws InvalidPatternError when it is not an ECMAScript regular expression (JSON
  * Schema's dialect: what RE2 alone reads, such as `(?i)` or `\pL`, is not), and UnsupportedPatternError when RE2
  * cannot run it.
  */
-export function linearPattern(pattern: string): PatternTester {
+export function linearPattern(pattern: string): LinearPattern {
   // Modifier groups such as (?i:…) or (?s:…) are newer ECMAScript than Node 20 reads (Node 24 does), and the
   // translation of `.` and `^` would ignore them: refused the same everywhere.
   if (/\(\?[a-zA-Z-]+:/.test(pattern.replace(/\\./g, ''))) {
@@ -225,5 +247,17 @@ export function linearPattern(pattern: string): PatternTester {
       (error as Error).message.replace(/^error parsing regexp: /, ''),
     );
   }
-  return { test: (text) => compiled.test(text), toString: () => `re2:${pattern}` };
+  const re2 = compiled.re2Input as unknown as Re2Internals;
+  const held = () => (re2.lazyDFA === null ? 0 : re2.lazyDFA.maxMem - re2.lazyDFA.memBudget);
+  return {
+    test: (text) => compiled.test(text),
+    toString: () => `re2:${pattern}`,
+    releaseMemory: () => {
+      if (held() <= DFA_KEPT_BYTES) return;
+      re2.lazyDFA = null;
+      // The machines kept for matching without the automaton, as large as the pattern's program each.
+      compiled.reset();
+    },
+    heldBytes: held,
+  };
 }

@@ -10,7 +10,12 @@ import addFormats from 'ajv-formats';
 import { type FieldProblem, fitting } from './errors.js';
 import { escapePointerSegment, jsonPointer } from './json-pointer.js';
 import { MAX_BODY_DEPTH } from './json-text.js';
-import { InvalidPatternError, linearPattern, UnsupportedPatternError } from './linear-pattern.js';
+import {
+  InvalidPatternError,
+  type LinearPattern,
+  linearPattern,
+  UnsupportedPatternError,
+} from './linear-pattern.js';
 import { logger } from './logger.js';
 import { shortenedWhole } from './problem.js';
 import { inheritedReference, worstApplications } from './schema-cost.js';
@@ -107,6 +112,19 @@ const LOOP_MESSAGE =
 
 export class SchemaValidator {
   /**
+   * `maxCachedValidators`, `maxCachedCompileMs`: how many compiled versions to keep, and how much time compiling them
+   * may have taken (MAX_CACHED_VALIDATORS, MAX_CACHED_COMPILE_MS); tests give less.
+   */
+  constructor(options: { readonly maxCachedValidators?: number; readonly maxCachedCompileMs?: number } = {}) {
+    this.#bounds = {
+      validators: options.maxCachedValidators ?? MAX_CACHED_VALIDATORS,
+      compileMs: options.maxCachedCompileMs ?? MAX_CACHED_COMPILE_MS,
+    };
+  }
+
+  readonly #bounds: { readonly validators: number; readonly compileMs: number };
+
+  /**
    * While a schema is checked for registration, a `format` Ajv does not know is refused (it would be ignored, so
    * data the author meant to constrain would pass), and so is a pattern RE2 cannot run. Schemas already
    * registered keep compiling: the format ignored, the pattern on JavaScript's engine.
@@ -126,7 +144,9 @@ export class SchemaValidator {
   readonly #patterns: RegExpEngine = Object.assign(
     (pattern: string, flags: string) => {
       try {
-        return linearPattern(pattern);
+        const compiled = linearPattern(pattern);
+        this.#compiledPatterns?.push(compiled);
+        return compiled;
       } catch (error) {
         if (this.#registering || !(error instanceof UnsupportedPatternError)) throw error;
         logger.warn("a registered schema has a pattern RE2 cannot run; it runs on JavaScript's engine", {
@@ -151,7 +171,19 @@ export class SchemaValidator {
   readonly #freshOptions = { ...this.#options, validateSchema: false };
   readonly #draft2020 = configure(new Ajv2020(this.#options));
   readonly #draft07 = configure(new Ajv(this.#options));
-  readonly #cache = new Map<string, ValidateFunction>();
+  /**
+   * Compiled validators by `type@version`, least recently used first (see #trim), each by an engine of its own, so
+   * that one let go of takes all it holds with it. Kept by the shared engine, for good, every version a publish named
+   * stayed compiled: a schema of 1,000 patterns like `\S{1000}`, 49 KB and checked in a second, holds 81 MB compiled,
+   * and one batch naming 60 such versions ran the runtime out of memory (adversarial review, 2026-12-06).
+   */
+  readonly #cache = new Map<string, CachedValidator>();
+  /** What compiling the cached validators took, in ms: the measure at hand of what they hold. */
+  #cachedCost = 0;
+  /** The patterns the version being compiled uses, kept with it (see LinearPattern.releaseMemory). */
+  #compiledPatterns: LinearPattern[] | undefined;
+  /** Whether the shared engines have compiled their meta-schemas (see #warmJudges). */
+  #warm = false;
 
   /**
    * The engine for a schema's dialect: the shared one, or (`fresh`, for a schema only checked) one of its own, let
@@ -179,6 +211,7 @@ export class SchemaValidator {
    * of 250 KB, until it ran out of memory.
    */
   check(schema: unknown, timeoutMs = CHECK_TIMEOUT_MS): void {
+    this.#warmJudges();
     // All of it within a time limit, as validateEach: 200 distinct patterns like \S{1000} took RE2 5.4 s to
     // compile, and a schema applying a 1,000-name `required` 2^17 times made the probes build 131 million errors
     // until the runtime ran out of memory (schema review, 2026-12-05). Every publish of such a schema would pay it
@@ -309,14 +342,46 @@ export class SchemaValidator {
     }
   }
 
-  /** The cached validator of an immutable contract version. */
+  /**
+   * The shared engines' meta-schemas compiled, outside any time limit. A check stopped at its limit while Ajv
+   * compiled one (V8 runs no `finally` then) left it in Ajv's list of schemas being compiled, and the engine then
+   * threw "ajv implementation error" at every schema of that dialect: a 500 at each registration until a restart
+   * (adversarial review, 2026-12-06).
+   */
+  #warmJudges(): void {
+    if (this.#warm) return;
+    this.#draft2020.validateSchema({});
+    this.#draft07.validateSchema({});
+    this.#warm = true;
+  }
+
+  /**
+   * The cached validator of an immutable contract version, compiled if it is not cached (by an engine of its own,
+   * checked against its dialect's meta-schema by the shared one). Call #trim when done with it.
+   */
   validatorFor(type: string, version: string, schema: unknown): ValidateFunction {
     const key = `${type}@${version}`;
-    let validate = this.#cache.get(key);
-    if (!validate) {
-      validate = this.#compile(schema);
-      this.#cache.set(key, validate);
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) {
+      // The most recently used last.
+      this.#cache.delete(key);
+      this.#cache.set(key, cached);
+      return cached.validate;
     }
+    this.#warmJudges();
+    const patterns: LinearPattern[] = [];
+    this.#compiledPatterns = patterns;
+    const started = performance.now();
+    let validate: ValidateFunction;
+    try {
+      validate = this.#compile(schema, true);
+    } finally {
+      this.#compiledPatterns = undefined;
+    }
+    // Never nothing, so that a bound of 0 ms lets go of every validator.
+    const cost = Math.max(performance.now() - started, 0.001);
+    this.#cache.set(key, { validate, patterns, cost });
+    this.#cachedCost += cost;
     return validate;
   }
 
@@ -325,9 +390,37 @@ export class SchemaValidator {
     return this.#cache.size;
   }
 
+  /** What the cached versions' patterns hold of what matching built (bytes; see LinearPattern.releaseMemory). */
+  get heldPatternBytes(): number {
+    let bytes = 0;
+    for (const { patterns } of this.#cache.values())
+      for (const pattern of patterns) bytes += pattern.heldBytes();
+    return bytes;
+  }
+
+  /**
+   * Lets go of the least recently used validators past MAX_CACHED_VALIDATORS or MAX_CACHED_COMPILE_MS, and of what the
+   * patterns of `used` built while matching. The most recently used is kept whatever it took, so that a contract
+   * version that takes a second to compile is not compiled again at every publish of it.
+   */
+  #trim(used: Iterable<string>): void {
+    for (const key of used)
+      for (const pattern of this.#cache.get(key)?.patterns ?? []) pattern.releaseMemory();
+    for (const [key, entry] of this.#cache) {
+      if (this.#cache.size <= 1) break;
+      if (this.#cache.size <= this.#bounds.validators && this.#cachedCost <= this.#bounds.compileMs) break;
+      this.#cache.delete(key);
+      this.#cachedCost -= entry.cost;
+    }
+  }
+
   /** Validates data; returns the problems, each naming the field (JSON Pointer under `prefix`) and why. */
   validate(type: string, version: string, schema: unknown, data: unknown, prefix = '/data'): FieldProblem[] {
-    return problemsOf(this.validatorFor(type, version, schema), data, prefix);
+    try {
+      return problemsOf(this.validatorFor(type, version, schema), data, prefix);
+    } finally {
+      this.#trim([`${type}@${version}`]);
+    }
   }
 
   /**
@@ -335,17 +428,49 @@ export class SchemaValidator {
    * interrupts it, as `vm` does a script) and ValidationTimeoutError names the check it was on. A schema's work can
    * grow with the data in ways registration cannot foresee (a `required` list of thousands against as many items,
    * with every fault listed), and one validation would otherwise hold the function, or the whole local runtime, for
-   * minutes. The schemas are compiled before the clock starts.
+   * minutes. The versions not cached are compiled first, within COMPILE_TIMEOUT_MS of their own: with no limit, a
+   * batch naming 20 versions of a schema that passes its check in a second (1,000 patterns like `\S{1000}`) held the
+   * runtime for 19 s (adversarial review, 2026-12-06). Those compiled before that limit stay cached, so a batch
+   * stopped there gets further when sent again.
    */
-  validateEach(checks: readonly ValueCheck[], timeoutMs = VALIDATION_TIMEOUT_MS): FieldProblem[][] {
-    const validators = checks.map((check) => this.validatorFor(check.type, check.version, check.schema));
+  validateEach(
+    checks: readonly ValueCheck[],
+    timeoutMs = VALIDATION_TIMEOUT_MS,
+    compileTimeoutMs = COMPILE_TIMEOUT_MS,
+  ): FieldProblem[][] {
+    const keys = checks.map((check) => `${check.type}@${check.version}`);
+    const validators: ValidateFunction[] = [];
     const results: FieldProblem[][] = [];
+    const compile = () => {
+      for (const check of checks) validators.push(this.validatorFor(check.type, check.version, check.schema));
+    };
     const run = () => {
       for (const [index, check] of checks.entries()) {
         results.push(problemsOf(validators[index] as ValidateFunction, check.data, check.prefix ?? '/data'));
       }
     };
-    this.#runWithin(run, timeoutMs, (cause) => new ValidationTimeoutError(results, timeoutMs, { cause }));
+    try {
+      // Outside the sandbox when every version is cached: a run with a time limit starts a watchdog thread.
+      if (keys.every((key) => this.#cache.has(key))) compile();
+      else {
+        this.#warmJudges();
+        this.#runWithin(
+          compile,
+          compileTimeoutMs,
+          (cause) =>
+            new ValidationTimeoutError([], compileTimeoutMs, {
+              cause,
+              index: validators.length,
+              compiling: true,
+            }),
+        );
+      }
+      this.#runWithin(run, timeoutMs, (cause) => new ValidationTimeoutError(results, timeoutMs, { cause }));
+    } finally {
+      // A run stopped at its limit runs no `finally` of its own.
+      this.#compiledPatterns = undefined;
+      this.#trim(new Set(keys));
+    }
     return results;
   }
 
@@ -382,6 +507,29 @@ export interface ValueCheck {
 export const VALIDATION_TIMEOUT_MS = 2_000;
 
 /**
+ * How long validateEach may spend compiling the versions it names that are not cached: twice what a registration's
+ * check may take (CHECK_TIMEOUT_MS), since a function's first compile runs on code not yet optimised. With
+ * VALIDATION_TIMEOUT_MS, 6 s of the publish function's 10.
+ */
+export const COMPILE_TIMEOUT_MS = 4_000;
+
+/**
+ * The most validators kept compiled, and the most time compiling them may have taken (ms, each version's own): what
+ * a version holds compiled grows with what it takes to compile, some 90 MB a second for a schema of patterns like
+ * `\S{1000}` (81 MB for one of 1,000 such, 0.9 s), a few ms and 30 KB for an ordinary one. The publish function has
+ * 512 MB.
+ */
+export const MAX_CACHED_VALIDATORS = 500;
+export const MAX_CACHED_COMPILE_MS = 1_000;
+
+/** A compiled contract version, with the patterns it runs and what compiling it took (ms). */
+interface CachedValidator {
+  readonly validate: ValidateFunction;
+  readonly patterns: readonly LinearPattern[];
+  readonly cost: number;
+}
+
+/**
  * How long checking a schema for registration may take (its cost counted, compiled, probed): a publish compiles it
  * once per function instance before validation's own clock starts, within the same 10 s.
  */
@@ -389,17 +537,26 @@ export const CHECK_TIMEOUT_MS = 2_000;
 
 const RUN = new Script('run()');
 
-/** Validation stopped at its time limit, on the check at `index`; `done` holds the problems of those before it. */
+/**
+ * Validation stopped at its time limit, on the check at `index`; `done` holds the problems of those before it.
+ * `compiling`: stopped while compiling the check's contract version (nothing was checked then).
+ */
 export class ValidationTimeoutError extends Error {
   override name = 'ValidationTimeoutError';
   readonly index: number;
+  readonly compiling: boolean;
   constructor(
     readonly done: readonly FieldProblem[][],
     readonly timeoutMs: number,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; index?: number; compiling?: boolean } = {},
   ) {
-    super(`validation stopped after ${timeoutMs} ms, on check ${done.length}`, options);
-    this.index = done.length;
+    const index = options.index ?? done.length;
+    super(
+      `validation stopped after ${timeoutMs} ms, ${options.compiling ? 'compiling' : 'on'} check ${index}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.index = index;
+    this.compiling = options.compiling ?? false;
   }
 }
 

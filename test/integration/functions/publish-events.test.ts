@@ -482,6 +482,32 @@ describe('publishEvents', () => {
     expect(await onBus()).toEqual([]);
   });
 
+  it('says a request was stopped while its schemas were compiled, and that sending it again gets further', async () => {
+    // Prepare: a validator stopped by its compile time limit on the second event's version
+    class StoppedValidator extends SchemaValidator {
+      override validateEach(): FieldProblem[][] {
+        throw new ValidationTimeoutError([], 4_000, { index: 1, compiling: true });
+      }
+    }
+    const { ports, onBus } = await setUp();
+    const events = [0, 1, 2].map((n) => ({ type: TYPE, data: { companyId: `c${n}` } }));
+    // Act
+    const error = await caught(() =>
+      publishEvents({ ...ports, validator: new StoppedValidator() }, filing, { events }),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'validation_timeout',
+      fields: [{ field: '/events/1/data', message: 'its schema could not be compiled within 4000 ms' }],
+    });
+    expect((error as SharebusError).fields).toHaveLength(1);
+    expect(error.message).toMatch(
+      /^Compiling the schemas of the contract versions the request names took over 4000 ms and was stopped at \/events\/1\/data \(tax\.company\.registered 1\.\d+\.\d+\), so no event was checked\. Nothing was published\. The versions compiled before it are kept: send the request again, or fewer contract versions at once\.$/,
+    );
+    expect(await onBus()).toEqual([]);
+  });
+
   it('accepts an event of exactly 256 KB on the bus and refuses one byte more', async () => {
     // Prepare
     const measure = await setUp();

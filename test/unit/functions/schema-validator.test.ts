@@ -1,4 +1,5 @@
 import { BadRequestError } from '../../../functions/shared/errors.js';
+import { DFA_KEPT_BYTES } from '../../../functions/shared/linear-pattern.js';
 import { problemOf } from '../../../functions/shared/problem.js';
 import {
   InvalidSchemaError,
@@ -403,6 +404,143 @@ describe('SchemaValidator.validateEach', () => {
     expect(stopped).toBeInstanceOf(ValidationTimeoutError);
     expect(stopped).toMatchObject({ index: 1, timeoutMs: 200 });
     expect(shared.validateEach([checks[0]!], 200)).toEqual([[]]);
+  });
+});
+
+describe('SchemaValidator: what it compiles and keeps', () => {
+  /** A schema of `n` properties, each a pattern of `\S{width}` and its own tail, slow to compile for its size. */
+  const patterned = (n: number, width: number, tag: string) => ({
+    type: 'object',
+    properties: Object.fromEntries(
+      Array.from({ length: n }, (_, i) => [`p${i}`, { type: 'string', pattern: `\\S{${width}}${tag}_${i}` }]),
+    ),
+  });
+
+  it('keeps at most the validators it is allowed, letting go of the least recently used first', () => {
+    // Prepare
+    const validator = new SchemaValidator({ maxCachedValidators: 3 });
+    const validate = (version: string) =>
+      validator.validateEach([{ type: TYPE, version, schema, data: { companyId: 'c' } }]);
+    // Act: 1, 2 and 3 compiled; 1 used again; 4 compiled, so 2 is the one let go of
+    for (const version of ['1.0.1', '1.0.2', '1.0.3']) validate(version);
+    const first = validator.validatorFor(TYPE, '1.0.1', schema);
+    const third = validator.validatorFor(TYPE, '1.0.3', schema);
+    validate('1.0.1');
+    validate('1.0.4');
+    // Assess
+    expect(validator.cachedCount).toBe(3);
+    expect(validator.validatorFor(TYPE, '1.0.1', schema)).toBe(first);
+    expect(validator.validatorFor(TYPE, '1.0.3', schema)).toBe(third);
+    expect(validator.cachedCount).toBe(3);
+    validator.validatorFor(TYPE, '1.0.2', schema);
+    expect(validator.cachedCount).toBe(4);
+  });
+
+  it('lets go of validators past the compile time it may keep once the request is checked, but the last used', () => {
+    // Prepare: no time kept at all
+    const validator = new SchemaValidator({ maxCachedCompileMs: 0 });
+    // Act
+    const problems = validator.validateEach([
+      { type: TYPE, version: '1.0.0', schema, data: { companyId: 'c' } },
+      { type: TYPE, version: '1.0.1', schema, data: { companyId: 7 } },
+    ]);
+    const last = validator.validatorFor(TYPE, '1.0.1', schema);
+    const kept = validator.cachedCount;
+    // Assess: both checked with their validators, then only the last kept
+    expect(problems).toEqual([[], [{ field: '/data/companyId', message: 'must be string' }]]);
+    expect(kept).toBe(1);
+    expect(
+      validator.validateEach([{ type: TYPE, version: '1.0.1', schema, data: { companyId: 'c' } }]),
+    ).toEqual([[]]);
+    expect(validator.validatorFor(TYPE, '1.0.1', schema)).toBe(last);
+  });
+
+  it('compiles the versions a request names within a time limit of their own, keeping those compiled', () => {
+    // Prepare: 12 versions of about 60 ms each to compile, against a limit of 200 ms, all kept once compiled
+    const validator = new SchemaValidator({ maxCachedCompileMs: UNHURRIED_MS });
+    const checks = Array.from({ length: 12 }, (_, v) => ({
+      type: 'tax.patterned.thing',
+      version: `1.0.${v}`,
+      schema: patterned(100, 500, `v${v}`),
+      data: { p0: 'x' },
+    }));
+    const attempt = (): unknown => {
+      try {
+        return validator.validateEach(checks, UNHURRIED_MS, 200);
+      } catch (error) {
+        return error;
+      }
+    };
+    // Act: sent again until it is checked
+    const first = attempt();
+    const compiledFirst = validator.cachedCount;
+    let last = first;
+    for (let tries = 1; tries < 30 && last instanceof ValidationTimeoutError; tries++) last = attempt();
+    // Assess: stopped while compiling, with what it compiled kept; checked in the end, each event's fault named
+    expect(first).toBeInstanceOf(ValidationTimeoutError);
+    expect(first).toMatchObject({ compiling: true, done: [], timeoutMs: 200, index: compiledFirst });
+    expect(compiledFirst).toBeGreaterThan(0);
+    expect(compiledFirst).toBeLessThan(12);
+    expect(last).toEqual(
+      Array.from({ length: 12 }, () => [
+        { field: '/data/p0', message: expect.stringMatching(/^must match pattern/) },
+      ]),
+    );
+  });
+
+  it.each([
+    ['draft 2020-12', {}],
+    ['draft-07', { $schema: 'http://json-schema.org/draft-07/schema#' }],
+  ])(
+    'checks %s schemas after a check stopped at its limit while the meta-schema was being compiled',
+    (_, dialect) => {
+      // Prepare: limits of 1 to 40 ms, some of which land while the engine compiles its meta-schema the first time
+      const broken: number[] = [];
+      for (let ms = 1; ms <= 40; ms++) {
+        const validator = new SchemaValidator();
+        try {
+          validator.check({ ...dialect, type: 'object' }, ms);
+        } catch {
+          // stopped at its limit, or not: either way the next check must work
+        }
+        // Act
+        try {
+          validator.check({ ...dialect, type: 'string' }, UNHURRIED_MS);
+        } catch {
+          broken.push(ms);
+        }
+      }
+      // Assess
+      expect(broken).toEqual([]);
+    },
+  );
+
+  it('lets go of what its patterns built while matching once a request is checked, keeping small tables', () => {
+    // Prepare: RE2 builds tables as it matches; 2,000 characters against `\S{1000}\s` take over a megabyte
+    const validator = new SchemaValidator();
+    const wide = { type: 'object', properties: { a: { type: 'string', pattern: '\\S{1000}\\s' } } };
+    const small = { type: 'object', properties: { a: { type: 'string', pattern: '\\d{3}-\\d{4}' } } };
+    const long = { a: `${'a'.repeat(2_000)}b` };
+    // Act: the validator itself (not validateEach) leaves what it built in place
+    validator.validatorFor('tax.wide.thing', '1.0.0', wide)(long);
+    const built = validator.heldPatternBytes;
+    validator.validateEach([{ type: 'tax.wide.thing', version: '1.0.0', schema: wide, data: long }]);
+    const afterRequest = validator.heldPatternBytes;
+    validator.validateEach([
+      { type: 'tax.small.thing', version: '1.0.0', schema: small, data: { a: 'call 555-1234 now' } },
+    ]);
+    const smallKept = validator.heldPatternBytes;
+    // Assess: matching is still right once let go of
+    expect(built).toBeGreaterThan(DFA_KEPT_BYTES);
+    expect(afterRequest).toBe(0);
+    expect(smallKept).toBeGreaterThan(0);
+    expect(smallKept).toBeLessThanOrEqual(DFA_KEPT_BYTES);
+    expect(
+      validator.validateEach([
+        { type: 'tax.wide.thing', version: '1.0.0', schema: wide, data: long },
+        { type: 'tax.wide.thing', version: '1.0.0', schema: wide, data: { a: `${'a'.repeat(1_000)} ` } },
+      ]),
+    ).toEqual([[{ field: '/data/a', message: 'must match pattern "\\S{1000}\\s"' }], []]);
   });
 });
 
