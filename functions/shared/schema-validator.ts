@@ -8,6 +8,13 @@ import ajvEqualExports from 'ajv/dist/runtime/equal.js';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import { type FieldProblem, fitting } from './errors.js';
+import {
+  isFaultBudgetSpent,
+  MAX_KEPT_FAULT_PATH_CHARS,
+  MAX_KEPT_FAULTS,
+  resetFaultBudget,
+  withFaultBudget,
+} from './fault-budget.js';
 import { escapePointerSegment, jsonPointer } from './json-pointer.js';
 import { MAX_BODY_DEPTH } from './json-text.js';
 import {
@@ -168,7 +175,14 @@ export class SchemaValidator {
     code: { regExp: this.#patterns },
     logger: this.#logger,
   };
-  readonly #freshOptions = { ...this.#options, validateSchema: false };
+  /** Data's validators: each fault they keep is counted against a budget (see fault-budget.ts). */
+  readonly #freshOptions = {
+    ...this.#options,
+    validateSchema: false,
+    code: { regExp: this.#patterns, process: withFaultBudget },
+  };
+  /** A validator that stops at the first fault, with no budget: what answers past the budget. */
+  readonly #firstFaultOptions = { ...this.#options, validateSchema: false, allErrors: false };
   readonly #draft2020 = configure(new Ajv2020(this.#options));
   readonly #draft07 = configure(new Ajv(this.#options));
   /**
@@ -186,18 +200,19 @@ export class SchemaValidator {
   #warm = false;
 
   /**
-   * The engine for a schema's dialect: the shared one, or (`fresh`, for a schema only checked) one of its own, let
-   * go of with it. Ajv keeps every schema it compiles, and what its generated code refers to, for good.
+   * The engine for a schema's dialect: the shared one, which judges schemas against their meta-schema, or (given
+   * `fresh` options) one of its own, for one schema, let go of with it. Ajv keeps every schema it compiles, and what
+   * its generated code refers to, for good.
    */
-  #engineFor(schema: Record<string, unknown>, fresh: boolean): AnyAjv {
+  #engineFor(schema: Record<string, unknown>, fresh?: FreshOptions): AnyAjv {
     const declared = schema.$schema;
     const uri = typeof declared === 'string' ? declared.replace(/#$/, '') : undefined;
     // A fresh engine skips the meta-schema check: #compile makes it with the shared engine, whose compiled
     // meta-schema is kept. A fresh one compiled the meta-schema again at every check: a median 18.6 ms of a simple
     // schema's, 2.7 ms without (handlers review, 2026-12-06).
     if (declared === undefined || uri === DRAFT_2020_12)
-      return fresh ? configure(new Ajv2020(this.#freshOptions)) : this.#draft2020;
-    if (uri === DRAFT_07) return fresh ? configure(new Ajv(this.#freshOptions)) : this.#draft07;
+      return fresh ? configure(new Ajv2020(fresh)) : this.#draft2020;
+    if (uri === DRAFT_07) return fresh ? configure(new Ajv(fresh)) : this.#draft07;
     throw new InvalidSchemaError(
       `The schema's $schema ${JSON.stringify(declared)} is not supported: use "${DRAFT_2020_12}" or "${DRAFT_07}#".`,
       [{ field: '/schema/$schema', message: 'unsupported JSON Schema dialect' }],
@@ -222,7 +237,7 @@ export class SchemaValidator {
       this.#registering = true;
       let validate: ValidateFunction;
       try {
-        validate = this.#compile(schema, true);
+        validate = this.#compile(schema);
       } finally {
         this.#registering = false;
       }
@@ -250,8 +265,12 @@ export class SchemaValidator {
     // `allOf` refers back) never finish validating anything: a value of each JSON type finds most of them.
     for (const probe of [null, true, 0, '', [], {}]) {
       try {
+        resetFaultBudget();
         validate(probe);
       } catch (error) {
+        // Past the budget of faults (a `required` list of thousands, applied many times): a probe's faults, not the
+        // schema's. The count of subschemas (refuseExpansion) has found loops by then.
+        if (isFaultBudgetSpent(error)) continue;
         if (!(error instanceof RangeError)) throw error;
         throw new InvalidSchemaError(LOOP_MESSAGE, [{ field: '/schema', message: 'its references loop' }], {
           cause: error,
@@ -260,16 +279,16 @@ export class SchemaValidator {
     }
   }
 
-  /** The schema compiled, by the shared engine of its dialect or (`fresh`) by one of its own. */
-  #compile(schema: unknown, fresh = false): ValidateFunction {
+  /** The schema compiled by an engine of its own, with `options` (a data validator's, by default). */
+  #compile(schema: unknown, options: FreshOptions = this.#freshOptions): ValidateFunction {
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
       throw new InvalidSchemaError('The schema must be a JSON Schema object.', [
         { field: '/schema', message: 'must be an object' },
       ]);
     }
     const record = schema as Record<string, unknown>;
-    const judge = this.#engineFor(record, false);
-    const ajv = fresh ? this.#engineFor(record, true) : judge;
+    const judge = this.#engineFor(record);
+    const ajv = this.#engineFor(record, options);
     if (!judge.validateSchema(record)) {
       // The meta-schema's anyOf branches repeat the same complaint; name each fault once.
       const seen = new Set<string>();
@@ -374,7 +393,7 @@ export class SchemaValidator {
     const started = performance.now();
     let validate: ValidateFunction;
     try {
-      validate = this.#compile(schema, true);
+      validate = this.#compile(schema);
     } finally {
       this.#compiledPatterns = undefined;
     }
@@ -382,6 +401,15 @@ export class SchemaValidator {
     const cost = Math.max(performance.now() - started, 0.001);
     this.#cache.set(key, { validate, patterns, cost });
     this.#cachedCost += cost;
+    return validate;
+  }
+
+  /** The version's validator that stops at its first fault (see fault-budget.ts), kept with it once compiled. */
+  #firstFaultFor(type: string, version: string, schema: unknown): ValidateFunction {
+    const cached = this.#cache.get(`${type}@${version}`);
+    if (cached?.firstFault !== undefined) return cached.firstFault;
+    const validate = this.#compile(schema, this.#firstFaultOptions);
+    if (cached !== undefined) cached.firstFault = validate;
     return validate;
   }
 
@@ -417,7 +445,8 @@ export class SchemaValidator {
   /** Validates data; returns the problems, each naming the field (JSON Pointer under `prefix`) and why. */
   validate(type: string, version: string, schema: unknown, data: unknown, prefix = '/data'): FieldProblem[] {
     try {
-      return problemsOf(this.validatorFor(type, version, schema), data, prefix);
+      const validate = this.validatorFor(type, version, schema);
+      return problemsOf(validate, data, prefix, () => this.#firstFaultFor(type, version, schema));
     } finally {
       this.#trim([`${type}@${version}`]);
     }
@@ -446,7 +475,10 @@ export class SchemaValidator {
     };
     const run = () => {
       for (const [index, check] of checks.entries()) {
-        results.push(problemsOf(validators[index] as ValidateFunction, check.data, check.prefix ?? '/data'));
+        const firstFault = () => this.#firstFaultFor(check.type, check.version, check.schema);
+        results.push(
+          problemsOf(validators[index] as ValidateFunction, check.data, check.prefix ?? '/data', firstFault),
+        );
       }
     };
     try {
@@ -494,6 +526,9 @@ export class SchemaValidator {
   readonly #sandbox = createContext({ run: undefined as (() => void) | undefined });
 }
 
+/** The options of an engine compiling one schema (SchemaValidator's #freshOptions, #firstFaultOptions). */
+type FreshOptions = ConstructorParameters<typeof Ajv>[0];
+
 /** What validateEach checks: a value against a contract version's schema; `prefix` names the value's place. */
 export interface ValueCheck {
   readonly type: string;
@@ -527,6 +562,8 @@ interface CachedValidator {
   readonly validate: ValidateFunction;
   readonly patterns: readonly LinearPattern[];
   readonly cost: number;
+  /** The version's validator that stops at the first fault, once one validation spent its budget of faults. */
+  firstFault?: ValidateFunction;
 }
 
 /**
@@ -561,10 +598,17 @@ export class ValidationTimeoutError extends Error {
 }
 
 /** The problems `validate` finds in `data`, each naming its field under `prefix`. */
-function problemsOf(validate: ValidateFunction, data: unknown, prefix: string): FieldProblem[] {
+function problemsOf(
+  validate: ValidateFunction,
+  data: unknown,
+  prefix: string,
+  firstFault: () => ValidateFunction,
+): FieldProblem[] {
   try {
+    resetFaultBudget();
     if (validate(data)) return [];
   } catch (error) {
+    if (isFaultBudgetSpent(error)) return firstProblemOf(firstFault(), data, prefix);
     // A loop the probes at registration did not find (one behind a condition on the data).
     if (!(error instanceof RangeError)) throw error;
     return [{ field: prefix, message: `cannot be checked: ${LOOP_MESSAGE}` }];
@@ -590,6 +634,27 @@ function problemsOf(validate: ValidateFunction, data: unknown, prefix: string): 
       unlisted: rest,
     });
   return problems;
+}
+
+/**
+ * The problems of data whose validation spent its budget of faults (see fault-budget.ts): valid data (faults an
+ * `anyOf` branch made and dropped count too) has none; else its first fault, and word of more.
+ */
+function firstProblemOf(validate: ValidateFunction, data: unknown, prefix: string): FieldProblem[] {
+  if (validate(data)) return [];
+  const [error] = validate.errors ?? [];
+  const first = error === undefined ? [] : [describe(error, prefix)];
+  return [
+    ...first.map(({ field, message }) => ({
+      field: shortenedWhole(field),
+      message: shortenedWhole(message),
+    })),
+    {
+      field: prefix,
+      message: `and more: checking was stopped past ${MAX_KEPT_FAULTS.toLocaleString('en-US')} faults (or their paths' ${(MAX_KEPT_FAULT_PATH_CHARS / 1_000_000).toLocaleString('en-US')} million characters), so the first alone is named`,
+      unlisted: MAX_KEPT_FAULTS,
+    },
+  ];
 }
 
 /** The most problems one event's validation names, and the most characters their fields and messages take. */

@@ -382,15 +382,16 @@ describe('SchemaValidator.validateEach', () => {
   });
 
   it('stops validation past its time limit, naming the check it was on, and validates again after', () => {
-    // Prepare: every item misses 2,000 required names, each a fault: 20,000 items ran a process out of memory
-    const costly = { type: 'array', items: { required: Array.from({ length: 2_000 }, (_, i) => `f${i}`) } };
+    // Prepare: 20,000 distinct objects, each compared with every other for uniqueItems (before the budget of
+    // faults, 20,000 items each missing 2,000 required names, which ran a process out of memory)
+    const costly = { type: 'array', uniqueItems: true };
     const checks = [
       { type: TYPE, version: '1.0.0', schema, data: { companyId: 'c1' } },
       {
         type: 'tax.costly.items',
         version: '1.0.0',
         schema: costly,
-        data: Array.from({ length: 20_000 }, () => ({})),
+        data: Array.from({ length: 20_000 }, (_, i) => ({ i })),
       },
     ];
     // Act
@@ -816,8 +817,14 @@ describe('SchemaValidator: what a schema may cost', () => {
     // Assess
     for (const refusal of refusals) expect(refusal.fields).toEqual([expansion]);
     // Before, each registered, and data failing it took 0.5 to 0.8 s (13 s with 24 levels): one fault in the data is
-    // found once per subschema reaching it, past the 100 named.
-    expect(shared.validate(TYPE, '13.0.0', schemas[0], { x: 'not an integer' })).toHaveLength(101);
+    // found once per subschema reaching it, past the budget of faults kept.
+    expect(shared.validate(TYPE, '13.0.0', schemas[0], { x: 'not an integer' })).toEqual([
+      { field: '/data/x', message: 'must be integer' },
+      expect.objectContaining({
+        field: '/data',
+        message: expect.stringMatching(/^and more: checking was stopped/),
+      }),
+    ]);
   });
 
   // Coverage review, 2026-12-06: no schema had run the count out of its steps through check().
@@ -958,10 +965,8 @@ describe('SchemaValidator: what a schema may cost', () => {
     ).not.toThrow();
   });
 
-  it('refuses a schema whose check takes past its time limit, however its time goes, and checks the next', () => {
-    // Prepare (schema review, 2026-12-05): patterns RE2 takes seconds to compile (200 of them took 5.4 s), and
-    // references applying a 100-name `required` 2^17 times, within the subschema limit, whose probe on {} built
-    // 13 million errors in 11.6 s (with 1,000 names the runtime ran out of memory)
+  it('refuses a schema whose check takes past its time limit, and checks the next', () => {
+    // Prepare (schema review, 2026-12-05): patterns RE2 takes seconds to compile (200 of them took 5.4 s)
     const patterns = {
       type: 'object',
       properties: Object.fromEntries(
@@ -971,21 +976,32 @@ describe('SchemaValidator: what a schema may cost', () => {
         ]),
       ),
     };
+    // Act / Assess
+    expect(thrown(() => new SchemaValidator().check(patterns, 500))).toMatchObject({
+      message: expect.stringMatching(
+        /^Checking the schema took more than 500 ms \(compiling it, and trying it/,
+      ),
+      fields: [{ field: '/schema', message: 'takes too long to check' }],
+    });
+    expect(() => shared.check(schema, UNHURRIED_MS)).not.toThrow();
+  });
+
+  it('takes a schema whose probes would build millions of faults, now that a validation keeps 10,000', () => {
+    // Prepare (schema review, 2026-12-05): references applying a 100-name `required` 2^17 times, within the
+    // subschema limit, whose probe on {} built 13 million faults in 11.6 s (with 1,000 names the runtime ran out of
+    // memory); refused by the check's time limit until the budget of faults
     const $defs: Record<string, unknown> = {};
     for (let i = 0; i < 17; i++)
       $defs[`d${i}`] = { allOf: [{ $ref: `#/$defs/d${i + 1}` }, { $ref: `#/$defs/d${i + 1}` }] };
     $defs.d17 = { required: Array.from({ length: 100 }, (_, i) => `n${i}`) };
     const required = { $defs, $ref: '#/$defs/d0' };
-    // Act / Assess
-    for (const schema of [patterns, required]) {
-      expect(thrown(() => new SchemaValidator().check(schema, 500))).toMatchObject({
-        message: expect.stringMatching(
-          /^Checking the schema took more than 500 ms \(compiling it, and trying it/,
-        ),
-        fields: [{ field: '/schema', message: 'takes too long to check' }],
-      });
-    }
-    expect(() => shared.check(schema, UNHURRIED_MS)).not.toThrow();
+    // Act
+    const checked = new SchemaValidator().check(required, UNHURRIED_MS);
+    const problems = shared.validate('tax.required.often', '1.0.0', required, {});
+    // Assess
+    expect(checked).toBeUndefined();
+    expect(problems[0]).toEqual({ field: '/data/n0', message: 'is required' });
+    expect(problems).toHaveLength(2);
   });
 
   it('names the first 100 problems of an event and counts the rest, so its answer stays small', () => {
@@ -1003,6 +1019,85 @@ describe('SchemaValidator: what a schema may cost', () => {
       field: '/data',
       message: 'and 4900 more not listed (as the validator counts)',
       unlisted: 4900,
+    });
+  });
+
+  describe('past its budget of faults', () => {
+    const more =
+      "and more: checking was stopped past 10,000 faults (or their paths' 32 million characters), so the first alone " +
+      'is named';
+
+    it('names the first fault of data whose faults would be kept by the million', () => {
+      // Prepare: 100 subschemas failing on each of 20,000 items (130,000 made 13 million faults, 1.75 GB, before)
+      const many = {
+        type: 'array',
+        items: { allOf: Array.from({ length: 100 }, () => ({ type: 'string' })) },
+      };
+      // Act
+      const problems = shared.validate('tax.many.faults', '1.0.0', many, Array(20_000).fill(0));
+      // Assess
+      expect(problems).toEqual([
+        { field: '/data/0', message: 'must be string' },
+        { field: '/data', message: more, unlisted: 10_000 },
+      ]);
+    });
+
+    it('names the first fault when each fault would copy a long key into its path', () => {
+      // Prepare: a key of 100,000 characters holding a `~`, escaped into each fault's path (2.9 GB before)
+      const key = `${'a'.repeat(99_999)}~`;
+      const data = { [key]: Array(70_000).fill(0) };
+      const schema = { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } };
+      // Act
+      const problems = shared.validate('tax.long.escaped', '1.0.0', schema, data);
+      // Assess
+      expect(problems).toEqual([
+        {
+          field: expect.stringMatching(/^\/data\/a+\.\.\. \(\d+ more characters\)$/),
+          message: 'must be string',
+        },
+        { field: '/data', message: more, unlisted: 10_000 },
+      ]);
+    });
+
+    it('answers no problems for valid data whose anyOf branches made and dropped the faults', () => {
+      // Prepare: each of 20,000 numbers fails the first branch and passes the second
+      const either = { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'number' }] } };
+      // Act
+      const valid = shared.validate('tax.either.thing', '1.0.0', either, Array(20_000).fill(0));
+      const invalid = shared.validate('tax.either.thing', '1.0.0', either, [...Array(20_000).fill(0), null]);
+      // Assess
+      expect(valid).toEqual([]);
+      expect(invalid).toEqual([
+        { field: '/data/20000', message: 'must be string' },
+        { field: '/data', message: more, unlisted: 10_000 },
+      ]);
+    });
+
+    it('registers a schema whose probes fault past the budget, and checks data against it', () => {
+      // Prepare: the empty object probe misses 20,000 required names
+      const names = Array.from({ length: 20_000 }, (_, i) => `f${i}`);
+      const required = { type: 'object', required: names };
+      // Act
+      const checked = new SchemaValidator().check(required, UNHURRIED_MS);
+      const problems = shared.validate('tax.required.names', '1.0.0', required, {});
+      // Assess
+      expect(checked).toBeUndefined();
+      expect(problems).toEqual([
+        { field: '/data/f0', message: 'is required' },
+        { field: '/data', message: more, unlisted: 10_000 },
+      ]);
+    });
+
+    it("leaves the schema's own texts alone where they read like the code that keeps a fault", () => {
+      // Prepare
+      const text = 'if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;"';
+      const schema = { type: 'object', properties: { [text]: { const: text } }, required: [text] };
+      // Act
+      const problems = shared.validate('tax.code.texts', '1.0.0', schema, { [text]: `${text} ` });
+      const none = shared.validate('tax.code.texts', '1.0.0', schema, { [text]: text });
+      // Assess
+      expect(problems).toEqual([{ field: `/data/${text}`, message: `must be ${JSON.stringify(text)}` }]);
+      expect(none).toEqual([]);
     });
   });
 
