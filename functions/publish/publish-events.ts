@@ -227,10 +227,9 @@ export async function publishEvents(
           ? `; ${unchecked} events after it were not checked`
           : '';
     stopped = error.compiling
-      ? // The versions compiled before the limit stay compiled: the same request sent again gets further.
-        new UnprocessableError(
+      ? new UnprocessableError(
           'validation_timeout',
-          `Compiling the schemas of the contract versions the request names took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version}), so no event was checked. Nothing was published. The versions compiled before it are kept: send the request again, or fewer contract versions at once.`,
+          `Compiling the schemas of the contract versions the request names took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version}), so no event was checked. Nothing was published. Send fewer contract versions at once: each costs time to compile the first time a function meets it.`,
           {
             fields: [
               { field: at.prefix, message: `its schema could not be compiled within ${error.timeoutMs} ms` },

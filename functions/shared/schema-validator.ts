@@ -14,6 +14,7 @@ import {
   MAX_KEPT_FAULTS,
   resetFaultBudget,
   withFaultBudget,
+  withHeldFaultBudget,
 } from './fault-budget.js';
 import { escapePointerSegment, jsonPointer } from './json-pointer.js';
 import { MAX_BODY_DEPTH } from './json-text.js';
@@ -181,8 +182,15 @@ export class SchemaValidator {
     validateSchema: false,
     code: { regExp: this.#patterns, process: withFaultBudget },
   };
-  /** A validator that stops at the first fault, with no budget: what answers past the budget. */
-  readonly #firstFaultOptions = { ...this.#options, validateSchema: false, allErrors: false };
+  /**
+   * A validator that stops at the first fault: what answers past the budget. Budgeted too: `contains` keeps a fault
+   * for each item that fails it even so (130,000 items against 100 failing anyOf branches kept 13 million).
+   */
+  readonly #firstFaultOptions = {
+    ...this.#freshOptions,
+    allErrors: false,
+    code: { regExp: this.#patterns, process: withHeldFaultBudget },
+  };
   readonly #draft2020 = configure(new Ajv2020(this.#options));
   readonly #draft07 = configure(new Ajv(this.#options));
   /**
@@ -234,6 +242,7 @@ export class SchemaValidator {
     const run = () => {
       refuseExpansion(schema);
       refuseInheritedNames(schema);
+      refuseAsync(schema);
       this.#registering = true;
       let validate: ValidateFunction;
       try {
@@ -408,8 +417,23 @@ export class SchemaValidator {
   #firstFaultFor(type: string, version: string, schema: unknown): ValidateFunction {
     const cached = this.#cache.get(`${type}@${version}`);
     if (cached?.firstFault !== undefined) return cached.firstFault;
-    const validate = this.#compile(schema, this.#firstFaultOptions);
-    if (cached !== undefined) cached.firstFault = validate;
+    // Its patterns are let go of with the version's own (see #trim), and its compiling counted with theirs.
+    const patterns: LinearPattern[] = [];
+    this.#compiledPatterns = patterns;
+    const started = performance.now();
+    let validate: ValidateFunction;
+    try {
+      validate = this.#compile(schema, this.#firstFaultOptions);
+    } finally {
+      this.#compiledPatterns = undefined;
+    }
+    if (cached !== undefined) {
+      cached.firstFault = validate;
+      cached.patterns.push(...patterns);
+      const cost = performance.now() - started;
+      cached.cost += cost;
+      this.#cachedCost += cost;
+    }
     return validate;
   }
 
@@ -459,8 +483,8 @@ export class SchemaValidator {
    * with every fault listed), and one validation would otherwise hold the function, or the whole local runtime, for
    * minutes. The versions not cached are compiled first, within COMPILE_TIMEOUT_MS of their own: with no limit, a
    * batch naming 20 versions of a schema that passes its check in a second (1,000 patterns like `\S{1000}`) held the
-   * runtime for 19 s (adversarial review, 2026-12-06). Those compiled before that limit stay cached, so a batch
-   * stopped there gets further when sent again.
+   * runtime for 19 s (adversarial review, 2026-12-06). Those compiled before that limit stay cached within the cache's
+   * bounds (see #trim), which hold about 1 s of compiling: a batch needing more is to be sent as smaller ones.
    */
   validateEach(
     checks: readonly ValueCheck[],
@@ -542,11 +566,13 @@ export interface ValueCheck {
 export const VALIDATION_TIMEOUT_MS = 2_000;
 
 /**
- * How long validateEach may spend compiling the versions it names that are not cached: twice what a registration's
- * check may take (CHECK_TIMEOUT_MS), since a function's first compile runs on code not yet optimised. With
- * VALIDATION_TIMEOUT_MS, 6 s of the publish function's 10.
+ * How long validateEach may spend compiling the versions it names that are not cached: half as much again as a
+ * registration's check may take (CHECK_TIMEOUT_MS), since a function's first compile runs on code not yet optimised.
+ * With VALIDATION_TIMEOUT_MS, 5 s of the publish function's 10. What it compiles stays held while the request runs:
+ * 3 s of the costliest schemas found (patterns like `\S{1000}`, some 90 MB a second of compiling) hold 270 MB of the
+ * function's 512.
  */
-export const COMPILE_TIMEOUT_MS = 4_000;
+export const COMPILE_TIMEOUT_MS = 3_000;
 
 /**
  * The most validators kept compiled, and the most time compiling them may have taken (ms, each version's own): what
@@ -560,8 +586,8 @@ export const MAX_CACHED_COMPILE_MS = 1_000;
 /** A compiled contract version, with the patterns it runs and what compiling it took (ms). */
 interface CachedValidator {
   readonly validate: ValidateFunction;
-  readonly patterns: readonly LinearPattern[];
-  readonly cost: number;
+  readonly patterns: LinearPattern[];
+  cost: number;
   /** The version's validator that stops at the first fault, once one validation spent its budget of faults. */
   firstFault?: ValidateFunction;
 }
@@ -606,7 +632,15 @@ function problemsOf(
 ): FieldProblem[] {
   try {
     resetFaultBudget();
-    if (validate(data)) return [];
+    const valid: unknown = validate(data);
+    if (valid instanceof Promise) {
+      // A schema registered before `$async` was refused: its answer is no answer.
+      valid.catch(() => undefined);
+      return [
+        { field: prefix, message: 'cannot be checked: its schema asks for asynchronous validation ($async)' },
+      ];
+    }
+    if (valid) return [];
   } catch (error) {
     if (isFaultBudgetSpent(error)) return firstProblemOf(firstFault(), data, prefix);
     // A loop the probes at registration did not find (one behind a condition on the data).
@@ -641,8 +675,21 @@ function problemsOf(
  * `anyOf` branch made and dropped count too) has none; else its first fault, and word of more.
  */
 function firstProblemOf(validate: ValidateFunction, data: unknown, prefix: string): FieldProblem[] {
-  if (validate(data)) return [];
-  const [error] = validate.errors ?? [];
+  let error: ErrorObject | undefined;
+  try {
+    resetFaultBudget();
+    if (validate(data)) return [];
+    [error] = validate.errors ?? [];
+  } catch (thrown) {
+    // Past the budget again (`contains` keeps a fault per failing item): no first fault to name.
+    if (!isFaultBudgetSpent(thrown)) throw thrown;
+    return [
+      {
+        field: prefix,
+        message: `cannot be checked: it makes more faults than checking keeps (${MAX_KEPT_FAULTS.toLocaleString('en-US')}, or ${(MAX_KEPT_FAULT_PATH_CHARS / 1_000_000).toLocaleString('en-US')} million characters of their paths), even stopping at the first (a \`contains\` failing on thousands of items)`,
+      },
+    ];
+  }
   const first = error === undefined ? [] : [describe(error, prefix)];
   return [
     ...first.map(({ field, message }) => ({
@@ -723,6 +770,21 @@ const inherited = (name: string): boolean => name in Object.prototype;
  * `$dynamicAnchor` named `constructor` made every publish whose data reached it throw, a 500; a `$ref` through
  * `#/$defs/constructor` applied nothing (keys review, 2026-12-06).
  */
+/**
+ * Refuses `$async`, anywhere a subschema may be: Ajv then answers a promise, which counted as valid whatever the data,
+ * and whose rejection at a registration's probe, handled by nothing, ended the process (diff review, 2026-12-06).
+ */
+function refuseAsync(schema: unknown): void {
+  const at = schemaPointer(schema, '/schema', (node, here) =>
+    node.$async !== undefined && node.$async !== false ? `${here}/$async` : undefined,
+  );
+  if (at === undefined) return;
+  throw new InvalidSchemaError(
+    `The schema asks for asynchronous validation at ${at}, which contracts do not support: leave $async out.`,
+    [{ field: at, message: 'asynchronous validation is not supported' }],
+  );
+}
+
 function refuseInheritedNames(schema: unknown): void {
   let problem: FieldProblem | undefined;
   const at = schemaPointer(schema, '/schema', (node, here) => {
