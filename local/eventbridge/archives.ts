@@ -40,7 +40,6 @@ import {
   type CompiledPattern,
   matchesPatternParsed,
   SEARCH_BUDGET_TEXT,
-  sharingSearchBudget,
   stoppedLastMatch,
 } from './patterns/index.js';
 import { type JsonNode, readJsonPrefix, type Span } from './patterns/json-text.js';
@@ -165,8 +164,14 @@ const ARCHIVE_STATES = [
  * replay here had finished before the next request, so CancelReplay could never reach one.
  */
 const REPLAY_START_MS = 1_000;
-/** Events replayed per macrotask, so a large replay does not starve the HTTP server. */
+/**
+ * Events replayed per macrotask, and the time after which a macrotask replays no more, so a large replay does not
+ * starve the HTTP server. Each event is matched with a budget of its own, as when it was put alone, so that a replay
+ * delivers what the put did; events whose same-element checks take seconds each (see RuleMatcher) are then replayed
+ * one a macrotask, where 100 of them held the server for minutes.
+ */
 const REPLAY_BATCH = 100;
+const REPLAY_SLICE_MS = 50;
 /** How long a replay chooses its events before it lets the server answer what waits (see ArchiveSelecting). */
 const SELECT_SLICE_MS = 10;
 
@@ -699,27 +704,22 @@ export class ArchiveStore implements ManagedRuleOwner {
         }
       }
       replay.state = 'RUNNING';
-      // One budget for the costly same-element checks of the step's events, as for one PutEvents.
-      const batch = selected;
-      sharingSearchBudget(() => {
-        for (const stop = Math.min(batch.length, index + REPLAY_BATCH); index < stop; index++) {
-          // One that can no longer be read (retention dropped its segment since, or the archive was deleted) is
-          // passed.
-          const archived = batch.at(index);
-          if (!archived) continue;
-          const event = withReplayName(JSON.parse(archived.json) as Record<string, unknown>, replay.name);
-          const json = withReplayNameJson(archived.json, replay.name);
-          const forwardedFrom = archived.forwardedFrom;
-          const busEvent = {
-            event,
-            json,
-            ingestedAt: Date.now(),
-            ...(forwardedFrom ? { forwardedFrom } : {}),
-          };
-          this.control.route(busName, busEvent, onlyRules);
-          replay.eventLastReplayedTime = archived.time;
-        }
-      });
+      const sliceEnds = performance.now() + REPLAY_SLICE_MS;
+      for (
+        const stop = Math.min(selected.length, index + REPLAY_BATCH);
+        index < stop && performance.now() < sliceEnds;
+        index++
+      ) {
+        // One that can no longer be read (retention dropped its segment since, or the archive was deleted) is passed.
+        const archived = selected.at(index);
+        if (!archived) continue;
+        const event = withReplayName(JSON.parse(archived.json) as Record<string, unknown>, replay.name);
+        const json = withReplayNameJson(archived.json, replay.name);
+        const forwardedFrom = archived.forwardedFrom;
+        const busEvent = { event, json, ingestedAt: Date.now(), ...(forwardedFrom ? { forwardedFrom } : {}) };
+        this.control.route(busName, busEvent, onlyRules);
+        replay.eventLastReplayedTime = archived.time;
+      }
       if (index < selected.length) later();
       else {
         // Said once the replay has read every event: a line may be found damaged only as it is put back.

@@ -1073,7 +1073,7 @@ export class ControlPlane {
       this.options.logger.warn(
         `[eventbridge] event ${idText(busEvent.event.id)} on event bus ${bus.name}: taken as not matching ` +
           `${unsettled.length === 1 ? 'rule' : 'rules'} ${unsettled.join(', ')}, whose conditions on arrays of ` +
-          `objects were too costly to decide (${SEARCH_BUDGET_TEXT}, in this event and any put or replayed with it)`,
+          `objects were too costly to decide (${SEARCH_BUDGET_TEXT}, in this event and any put with it)`,
       );
     }
     for (const ruleName of matched) {

@@ -354,7 +354,7 @@ const CLOCK_EVERY = 65_536;
 /**
  * What the indexed same-element searches have spent of SEARCH_STEPS and SEARCH_MS: one event's, or those of every
  * event any matcher matches within one sharingSearchBudget (the entries of one PutEvents, on their bus's rules and
- * its archives' patterns, or one step of a replay).
+ * its archives' patterns).
  */
 class SearchBudget {
   /** Steps taken. */
@@ -372,8 +372,8 @@ let sharedBudget: SearchBudget | undefined;
 /**
  * Runs `work` with one same-element search budget (SEARCH_STEPS, SEARCH_MS) for every event matched in it, by any
  * matcher, rather than one per event and matcher: otherwise a PutEvents of 10 costly entries, each matched by its
- * bus's rules and by several archives' patterns, could hold the process for 2 s each time, and a replay's step of
- * 100 events for 2 s each. Nested calls share the outermost budget.
+ * bus's rules and by several archives' patterns, could hold the process for 2 s each time. Nested calls share the
+ * outermost budget. (A replay gives each event its own, as its put did, and yields between costly ones.)
  */
 export function sharingSearchBudget<T>(work: () => T): T {
   if (sharedBudget !== undefined) return work();

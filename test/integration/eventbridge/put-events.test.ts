@@ -484,7 +484,7 @@ describe('embedded EventBridge: PutEvents', () => {
     expect(harness.warnings).toEqual([
       `[eventbridge] event ${put.Entries?.[0]?.EventId} on event bus default: taken as not matching rule costly, ` +
         'whose conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried, in this event ' +
-        'and any put or replayed with it)',
+        'and any put with it)',
     ]);
   });
 
@@ -515,7 +515,7 @@ describe('embedded EventBridge: PutEvents', () => {
     const [costlyId, slowId] = (both.Entries ?? []).map((e) => e.EventId);
     const why =
       'whose conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried, in ' +
-      'this event and any put or replayed with it)';
+      'this event and any put with it)';
     expect({ together, warnedTogether, alone, warnedAlone: harness.warnings }).toEqual({
       together: { costly: 0, slow: 0 },
       warnedTogether: [
