@@ -71,13 +71,17 @@ export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<FunctionName, number>> = 
   retarget: 600,
 };
 
-/** Each function's Lambda memory, in MB: CDK deploys it, and the local invoker reports it (context.memoryLimitInMB). */
+/**
+ * Each function's Lambda memory, in MB: CDK deploys it, and the local invoker reports it (context.memoryLimitInMB).
+ * Publish has twice the others': compiling the contract versions a request names may hold 270 MB for 3 s (see
+ * COMPILE_TIMEOUT_MS), beside a body of up to 6 MB and the versions kept compiled; and Lambda's CPU grows with it.
+ */
 export const FUNCTION_MEMORY_MB: Readonly<Record<FunctionName, number>> = {
   authorizer: 512,
   health: 256,
   departments: 512,
   contracts: 512,
-  publish: 512,
+  publish: 1_024,
   subscriptions: 512,
   deliver: 512,
   retarget: 256,

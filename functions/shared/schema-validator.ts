@@ -569,16 +569,16 @@ export const VALIDATION_TIMEOUT_MS = 2_000;
  * How long validateEach may spend compiling the versions it names that are not cached: half as much again as a
  * registration's check may take (CHECK_TIMEOUT_MS), since a function's first compile runs on code not yet optimised.
  * With VALIDATION_TIMEOUT_MS, 5 s of the publish function's 10. What it compiles stays held while the request runs:
- * 3 s of the costliest schemas found (patterns like `\S{1000}`, some 90 MB a second of compiling) hold 270 MB of the
- * function's 512.
+ * 3 s of the costliest schemas found (patterns like `\S{1000}`, some 90 MB a second of compiling) hold 270 MB; a batch
+ * of 20 such versions peaked at 516 to 569 MB resident here, hence the publish function's 1,024 MB
+ * (FUNCTION_MEMORY_MB).
  */
 export const COMPILE_TIMEOUT_MS = 3_000;
 
 /**
  * The most validators kept compiled, and the most time compiling them may have taken (ms, each version's own): what
  * a version holds compiled grows with what it takes to compile, some 90 MB a second for a schema of patterns like
- * `\S{1000}` (81 MB for one of 1,000 such, 0.9 s), a few ms and 30 KB for an ordinary one. The publish function has
- * 512 MB.
+ * `\S{1000}` (81 MB for one of 1,000 such, 0.9 s), a few ms and 30 KB for an ordinary one.
  */
 export const MAX_CACHED_VALIDATORS = 500;
 export const MAX_CACHED_COMPILE_MS = 1_000;

@@ -274,12 +274,13 @@ describe('SharebusStack', () => {
       expect(resource(functionId(name)).Properties.Timeout).toBe(functionTimeoutMs(name) / 1000);
     });
 
-    it('gives the health probe and retarget 256 MB and every other function 512 MB, as the local invoker says', () => {
+    it('gives the health probe and retarget 256 MB, publish 1,024 MB and every other function 512 MB, as the local invoker says', () => {
       // GIVEN
       const small: readonly FunctionName[] = ['health', 'retarget'];
       // THEN
       for (const name of FUNCTION_NAMES) {
-        expect(resource(functionId(name)).Properties.MemorySize).toBe(small.includes(name) ? 256 : 512);
+        const expected = small.includes(name) ? 256 : name === 'publish' ? 1_024 : 512;
+        expect(resource(functionId(name)).Properties.MemorySize).toBe(expected);
         expect(resource(functionId(name)).Properties.MemorySize).toBe(FUNCTION_MEMORY_MB[name]);
       }
     });
