@@ -9,6 +9,11 @@
 /** The most faults one validation makes before it is stopped, and the most characters their paths may take. */
 export const MAX_KEPT_FAULTS = 10_000;
 export const MAX_KEPT_FAULT_PATH_CHARS = 32_000_000;
+/**
+ * The bound on held faults times the latest one's path (see withHeldFaultBudget): a tenth of the above, since
+ * checked at each fault with the count then held it bounds their sum by about ln(10,000) times as much.
+ */
+export const MAX_HELD_FAULT_PATH_CHARS = MAX_KEPT_FAULT_PATH_CHARS / 10;
 
 /** What the generated code counts in, on the global object (validation runs one at a time, synchronously). */
 const COUNT = '__sharebusFaults';
@@ -54,8 +59,11 @@ export function withFaultBudget(code: string): string {
  * The same for a validator that stops at its first fault (allErrors false), which answers past the budget: the
  * faults counted are those it holds at once (its `errors`), not those an `anyOf` branch made and dropped, which
  * valid data can make by the thousand; `contains` still holds a failing item's faults until an item passes (100
- * failing branches on each of 130,000 items held 13 million, 1.2 GB in 2 s). Their paths' characters are counted as
- * made, so that a long key copied into each is bounded too.
+ * failing branches on each of 130,000 items held 13 million, 1.2 GB in 2 s). Their paths' characters are bounded by
+ * what is held too, estimated as the faults held times the path of the one just kept, past MAX_HELD_FAULT_PATH_CHARS:
+ * counted as made, a `~` key of 100,000 characters over 5,000 array items, each passing an `anyOf` at its second
+ * branch, made valid data "cannot be checked"; and a fault a called validator returns alone (`validateN.errors =
+ * [...]`, not kept by addError) was not counted, so `contains` through a `$ref` held 9,000 such paths, 1 GB.
  */
 export function withHeldFaultBudget(code: string): string {
   return budgeted(code, true);
@@ -67,6 +75,9 @@ const TAKE_FAULTS = 'errors = vErrors.length;';
 function budgeted(code: string, held: boolean): string {
   const spent = `{throw {${SPENT}:true};}`;
   const count = held ? `errors>${MAX_KEPT_FAULTS}` : `++globalThis.${COUNT}>${MAX_KEPT_FAULTS}`;
+  // Held: the faults held times the length of the path of the one just added (a prefix of most others' paths).
+  const heldChars = (fault: string) =>
+    `errors*((${fault}||{}).instancePath||"").length>${MAX_HELD_FAULT_PATH_CHARS}`;
   let out = '';
   let copied = 0;
   for (let i = 0; i < code.length; i++) {
@@ -83,14 +94,15 @@ function budgeted(code: string, held: boolean): string {
         throw new Error(`Ajv's generated code keeps a fault in a way not known here, at ${i}`);
       const end = i + kept[0].length;
       const fault = kept[1] as string;
-      out +=
-        `${code.slice(copied, end)}if(${count}||(globalThis.${CHARS}+=` +
-        `(${fault}.instancePath||"").length)>${MAX_KEPT_FAULT_PATH_CHARS})${spent}`;
+      const chars = held
+        ? heldChars(fault)
+        : `(globalThis.${CHARS}+=(${fault}.instancePath||"").length)>${MAX_KEPT_FAULT_PATH_CHARS}`;
+      out += `${code.slice(copied, end)}if(${count}||${chars})${spent}`;
       copied = end;
       i = end - 1;
     } else if (held && c === 0x65 /* e */ && code.startsWith(TAKE_FAULTS, i)) {
       const end = i + TAKE_FAULTS.length;
-      out += `${code.slice(copied, end)}if(${count})${spent}`;
+      out += `${code.slice(copied, end)}if(${count}||${heldChars('vErrors[errors-1]')})${spent}`;
       copied = end;
       i = end - 1;
     } else if (c === 0x65 /* e */ && code.startsWith(COUNT_FAULT, i)) {

@@ -431,8 +431,10 @@ export class SchemaValidator {
       cached.firstFault = validate;
       cached.patterns.push(...patterns);
       const cost = performance.now() - started;
-      cached.cost += cost;
+      // The total first: a run stopped between the two leaves it too high, not an eviction subtracting more than
+      // was added (review52b).
       this.#cachedCost += cost;
+      cached.cost += cost;
     }
     return validate;
   }
@@ -775,9 +777,8 @@ const inherited = (name: string): boolean => name in Object.prototype;
  * and whose rejection at a registration's probe, handled by nothing, ended the process (diff review, 2026-12-06).
  */
 function refuseAsync(schema: unknown): void {
-  const at = schemaPointer(schema, '/schema', (node, here) =>
-    node.$async !== undefined && node.$async !== false ? `${here}/$async` : undefined,
-  );
+  // Ajv reads it as a truth value: `false`, `0` or `null` leave validation synchronous.
+  const at = schemaPointer(schema, '/schema', (node, here) => (node.$async ? `${here}/$async` : undefined));
   if (at === undefined) return;
   throw new InvalidSchemaError(
     `The schema asks for asynchronous validation at ${at}, which contracts do not support: leave $async out.`,

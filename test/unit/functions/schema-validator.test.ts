@@ -563,7 +563,11 @@ describe('SchemaValidator and $async', () => {
     expect(nested.fields).toEqual([
       { field: '/schema/properties/a/$defs/b/$async', message: 'asynchronous validation is not supported' },
     ]);
-    expect(() => new SchemaValidator().check({ $async: false, type: 'string' }, UNHURRIED_MS)).not.toThrow();
+    for (const $async of [false, 0, null])
+      expect(() => new SchemaValidator().check({ $async, type: 'string' }, UNHURRIED_MS)).not.toThrow();
+    expect(thrown(() => new SchemaValidator().check({ $async: 'yes' }, UNHURRIED_MS)).fields).toEqual([
+      { field: '/schema/$async', message: 'asynchronous validation is not supported' },
+    ]);
   });
 
   it('answers data of a version registered with $async before as not checked, not as valid', () => {
@@ -1135,6 +1139,38 @@ describe('SchemaValidator: what a schema may cost', () => {
       const data = { [`${'a'.repeat(99_999)}~`]: Array(5_000).fill(0) };
       // Act
       const problems = shared.validate('tax.contains.key', '1.0.0', schema, data);
+      // Assess
+      expect(problems).toEqual([
+        {
+          field: '/data',
+          message: expect.stringMatching(/^cannot be checked: it makes more faults than checking keeps/),
+        },
+      ]);
+    });
+
+    it('answers valid data whose dropped anyOf faults each copy a long key as valid (review52b)', () => {
+      // Prepare: each of 5,000 items fails anyOf's first branch under a `~` key of 100,000 characters, and passes the
+      // second: past the budget with every fault counted (500 million characters of paths made), none held at once
+      const schema = {
+        type: 'object',
+        additionalProperties: { type: 'array', items: { anyOf: [{ const: 1 }, { const: 0 }] } },
+      };
+      const data = { [`${'a'.repeat(99_999)}~`]: Array(5_000).fill(0) };
+      // Act / Assess
+      expect(shared.validate('tax.anyof.key', '1.0.0', schema, data)).toEqual([]);
+    });
+
+    it('stops the validator answering past the budget when a called validator returns the faults (review52b)', () => {
+      // Prepare: `contains` through a `$ref` Ajv does not inline, whose fault is returned alone, not kept by addError:
+      // 9,000 items under a long `~` key held 900 million characters of paths (1 GB)
+      const schema = {
+        $defs: { x: { const: 'x', properties: { q: { $ref: '#/$defs/x' } } } },
+        type: 'object',
+        additionalProperties: { type: 'array', contains: { $ref: '#/$defs/x' } },
+      };
+      const data = { [`${'a'.repeat(99_999)}~`]: Array(9_000).fill(0) };
+      // Act
+      const problems = shared.validate('tax.contains.ref', '1.0.0', schema, data);
       // Assess
       expect(problems).toEqual([
         {
