@@ -1069,11 +1069,14 @@ export class ControlPlane {
     // Only the rules that would have delivered it are named.
     const unsettled = bus.matcher.unsettled.filter((name) => delivering(name) !== undefined);
     if (unsettled.length > 0) {
-      // Rare, and a difference from AWS: said, as for any event not delivered.
+      // Rare, and a difference from AWS: said, as for any event not delivered. A replayed event has a budget of its
+      // own; a put one shares its request's.
+      const within =
+        'replay-name' in busEvent.event ? 'in this replayed event' : 'in this event and any put with it';
       this.options.logger.warn(
         `[eventbridge] event ${idText(busEvent.event.id)} on event bus ${bus.name}: taken as not matching ` +
           `${unsettled.length === 1 ? 'rule' : 'rules'} ${unsettled.join(', ')}, whose conditions on arrays of ` +
-          `objects were too costly to decide (${SEARCH_BUDGET_TEXT}, in this event and any put with it)`,
+          `objects were too costly to decide (${SEARCH_BUDGET_TEXT}, ${within})`,
       );
     }
     for (const ruleName of matched) {

@@ -1283,7 +1283,7 @@ describe('embedded EventBridge: replays', () => {
     // replayed in one macrotask, 4 s); the second event decided with a budget of its own, and each costly one said
     const why =
       'whose conditions on arrays of objects were too costly to decide (past 2 s, or 20 million values tried, in ' +
-      'this event and any put with it)';
+      'this replayed event)';
     expect({
       betweenCostly: seen.has(1),
       replayed: { costly: bodies(harness, 'costly').length, slow: bodies(harness, 'slow').length },
