@@ -596,7 +596,7 @@ interface CachedValidator {
 
 /**
  * How long checking a schema for registration may take (its cost counted, compiled, probed): a publish compiles it
- * once per function instance before validation's own clock starts, within the same 10 s.
+ * again, once per function instance while it stays cached, within COMPILE_TIMEOUT_MS.
  */
 export const CHECK_TIMEOUT_MS = 2_000;
 
