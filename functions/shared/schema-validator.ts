@@ -397,20 +397,24 @@ export class SchemaValidator {
       return cached.validate;
     }
     this.#warmJudges();
+    const compiled = this.#compileKept(schema);
+    this.#cache.set(key, compiled);
+    this.#cachedCost += compiled.cost;
+    return compiled.validate;
+  }
+
+  /** `schema` compiled with `options` (see #compile), with the patterns it runs and what compiling it took (ms). */
+  #compileKept(schema: unknown, options?: FreshOptions): CachedValidator {
     const patterns: LinearPattern[] = [];
     this.#compiledPatterns = patterns;
     const started = performance.now();
-    let validate: ValidateFunction;
     try {
-      validate = this.#compile(schema);
+      const validate = this.#compile(schema, options);
+      // Never nothing, so that a bound of 0 ms lets go of every validator.
+      return { validate, patterns, cost: Math.max(performance.now() - started, 0.001) };
     } finally {
       this.#compiledPatterns = undefined;
     }
-    // Never nothing, so that a bound of 0 ms lets go of every validator.
-    const cost = Math.max(performance.now() - started, 0.001);
-    this.#cache.set(key, { validate, patterns, cost });
-    this.#cachedCost += cost;
-    return validate;
   }
 
   /** The version's validator that stops at its first fault (see fault-budget.ts), kept with it once compiled. */
@@ -418,19 +422,10 @@ export class SchemaValidator {
     const cached = this.#cache.get(`${type}@${version}`);
     if (cached?.firstFault !== undefined) return cached.firstFault;
     // Its patterns are let go of with the version's own (see #trim), and its compiling counted with theirs.
-    const patterns: LinearPattern[] = [];
-    this.#compiledPatterns = patterns;
-    const started = performance.now();
-    let validate: ValidateFunction;
-    try {
-      validate = this.#compile(schema, this.#firstFaultOptions);
-    } finally {
-      this.#compiledPatterns = undefined;
-    }
+    const { validate, patterns, cost } = this.#compileKept(schema, this.#firstFaultOptions);
     if (cached !== undefined) {
       cached.firstFault = validate;
       cached.patterns.push(...patterns);
-      const cost = performance.now() - started;
       // The total first: a run stopped between the two leaves it too high, not an eviction subtracting more than
       // was added (review52b).
       this.#cachedCost += cost;
