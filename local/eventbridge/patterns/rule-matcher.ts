@@ -358,12 +358,25 @@ const CLOCK_EVERY = 65_536;
  */
 class SearchBudget {
   /** Steps taken. */
-  steps = 0;
+  steps!: number;
   /** When the first indexed search began (performance.now(); -1: none yet), and the next clock reading. */
-  started = -1;
-  nextClockReading = CLOCK_EVERY;
+  started!: number;
+  nextClockReading!: number;
   /** Set once the searches have taken SEARCH_MS. */
-  outOfTime = false;
+  outOfTime!: boolean;
+
+  constructor() {
+    this.reset();
+  }
+
+  /** Nothing spent: a fresh budget for the next event. */
+  reset(): this {
+    this.steps = 0;
+    this.started = -1;
+    this.nextClockReading = CLOCK_EVERY;
+    this.outOfTime = false;
+    return this;
+  }
 }
 
 /** The budget every matcher draws on while sharingSearchBudget runs. */
@@ -777,14 +790,7 @@ export class RuleMatcher<K> {
     this.nextArrayId = 0;
     // One budget for the event, not one per branch: 3,000 rules each just under it cost 3,000 × 4,096 steps.
     this.quickSteps = 0;
-    if (sharedBudget !== undefined) this.spent = sharedBudget;
-    else {
-      this.spent = this.ownBudget;
-      this.spent.steps = 0;
-      this.spent.started = -1;
-      this.spent.nextClockReading = CLOCK_EVERY;
-      this.spent.outOfTime = false;
-    }
+    this.spent = sharedBudget ?? this.ownBudget.reset();
     this.stopped.length = 0;
   }
 
