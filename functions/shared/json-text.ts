@@ -6,6 +6,13 @@
 // and names where it is, as a JSON Pointer.
 import { escapePointerSegment } from './json-pointer.js';
 
+/**
+ * Whether `value`, as JSON.parse gives it, is a JSON object: not null, not an array. Here, free of zod, so that the
+ * registry (which every function loads, the authorizer included) can use it.
+ */
+export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** Deepest nesting of objects and arrays a request body may have (a contract's schema takes two per level). */
 export const MAX_BODY_DEPTH = 128;
 

@@ -28,6 +28,7 @@
 // Those are bounded by validation's own time limit (SchemaValidator.validateEach), which this count cannot replace.
 
 import { unescapePointerSegment } from './json-pointer.js';
+import { isJsonObject } from './json-text.js';
 import { linearPattern } from './linear-pattern.js';
 
 type Schema = Record<string, unknown>;
@@ -115,8 +116,7 @@ const ONE_MORE = ['items', 'additionalItems', 'contains', 'unevaluatedItems'] as
 const LISTS = [...SAME_LIST, 'prefixItems', 'items'] as const;
 const MAPS = [...SAME_MAP, 'properties', 'patternProperties', '$defs', 'definitions'] as const;
 
-const isSchema = (value: unknown): value is Schema =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isSchema: (value: unknown) => value is Schema = isJsonObject;
 
 /** `uri` resolved against `base`, or undefined when it is not a URI reference that resolves. */
 function resolveUri(uri: string, base: string): URL | undefined {

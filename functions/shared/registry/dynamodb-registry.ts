@@ -12,6 +12,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { VERSION_PART_MAX_DIGITS } from '../../../contracts/naming.js';
+import { isJsonObject } from '../json-text.js';
 import { logger } from '../logger.js';
 import {
   type AuditEntry,
@@ -1129,14 +1130,11 @@ function toAudit(item: Item): AuditEntry {
 function subscriptionIdentity(subscription: Subscription): string {
   const { departmentId, type, major, endpoint, filter } = subscription;
   const fields = JSON.stringify([departmentId, type, major, sameEndpoint(endpoint.url)]);
-  const pattern = isPlainRecord(filter) ? (undotted(filter) ?? filter) : (filter ?? null);
+  const pattern = isJsonObject(filter) ? (undotted(filter) ?? filter) : (filter ?? null);
   return createHash('sha256')
     .update(`${fields.slice(0, -1)},${canonicalText(pattern)}]`)
     .digest('hex');
 }
-
-const isPlainRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A filter with each dotted key (`"a.b": [...]`) written as the objects it stands for (`"a": {"b": [...]}`), merged
@@ -1154,7 +1152,7 @@ function undotted(pattern: Record<string, unknown>): Record<string, unknown> | u
       if (!Array.isArray(value)) return undefined;
       const branches: unknown[] = [];
       for (const branch of value) {
-        const plain = isPlainRecord(branch) ? undotted(branch) : undefined;
+        const plain = isJsonObject(branch) ? undotted(branch) : undefined;
         if (plain === undefined) return undefined;
         branches.push(plain);
       }
@@ -1164,7 +1162,7 @@ function undotted(pattern: Record<string, unknown>): Record<string, unknown> | u
     const names = key.split('.');
     if (names.includes('$or')) return undefined;
     let inner = value;
-    if (isPlainRecord(value)) {
+    if (isJsonObject(value)) {
       const plain = undotted(value);
       if (plain === undefined) return undefined;
       inner = plain;
@@ -1174,7 +1172,7 @@ function undotted(pattern: Record<string, unknown>): Record<string, unknown> | u
     for (const name of names.slice(0, -1)) {
       if (!Object.hasOwn(at, name)) at[name] = Object.create(null);
       const next = at[name];
-      if (!isPlainRecord(next)) return undefined;
+      if (!isJsonObject(next)) return undefined;
       at = next;
     }
     if (!mergeField(at, names.at(-1) as string, inner)) return undefined;
@@ -1189,7 +1187,7 @@ function mergeField(into: Record<string, unknown>, name: string, value: unknown)
     return true;
   }
   const there = into[name];
-  if (name === '$or' || !isPlainRecord(there) || !isPlainRecord(value)) return false;
+  if (name === '$or' || !isJsonObject(there) || !isJsonObject(value)) return false;
   return Object.entries(value).every(([inner, field]) => mergeField(there, inner, field));
 }
 
