@@ -132,6 +132,15 @@ afterAll(async () => {
   closeClients();
 });
 
+/** A validator whose every validateEach is stopped with `error`, as its time limit stops it. */
+function stoppedValidator(error: ValidationTimeoutError): SchemaValidator {
+  return new (class extends SchemaValidator {
+    override validateEach(): FieldProblem[][] {
+      throw error;
+    }
+  })();
+}
+
 describe('publishEvents', () => {
   it('puts one CloudEvent on the bus under the department’s source with the contract type as detail-type', async () => {
     // Prepare
@@ -457,20 +466,14 @@ describe('publishEvents', () => {
 
   it('names only the event validation stopped at, not one after it that was never checked, sending nothing', async () => {
     // Prepare: a validator stopped by its time limit on the first event; the second is over 256 KB
-    class StoppedValidator extends SchemaValidator {
-      override validateEach(): FieldProblem[][] {
-        throw new ValidationTimeoutError([], 2_000);
-      }
-    }
+    const stopped = stoppedValidator(new ValidationTimeoutError([], 2_000));
     const { ports, onBus } = await setUp();
     const events = [
       { type: TYPE, data: { companyId: 'costly' } },
       { type: TYPE, data: { companyId: 'x'.repeat(256 * 1024) } },
     ];
     // Act
-    const error = await caught(() =>
-      publishEvents({ ...ports, validator: new StoppedValidator() }, filing, { events }),
-    );
+    const error = await caught(() => publishEvents({ ...ports, validator: stopped }, filing, { events }));
     // Assess
     expect(error).toMatchObject({
       status: 422,
@@ -484,17 +487,11 @@ describe('publishEvents', () => {
 
   it('says a request was stopped while its schemas were compiled, and to send fewer versions at once', async () => {
     // Prepare: a validator stopped by its compile time limit on the second event's version
-    class StoppedValidator extends SchemaValidator {
-      override validateEach(): FieldProblem[][] {
-        throw new ValidationTimeoutError([], 3_000, { index: 1, compiling: true });
-      }
-    }
+    const stopped = stoppedValidator(new ValidationTimeoutError([], 3_000, { index: 1, compiling: true }));
     const { ports, onBus } = await setUp();
     const events = [0, 1, 2].map((n) => ({ type: TYPE, data: { companyId: `c${n}` } }));
     // Act
-    const error = await caught(() =>
-      publishEvents({ ...ports, validator: new StoppedValidator() }, filing, { events }),
-    );
+    const error = await caught(() => publishEvents({ ...ports, validator: stopped }, filing, { events }));
     // Assess
     expect(error).toMatchObject({
       status: 422,
