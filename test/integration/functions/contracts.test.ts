@@ -448,6 +448,12 @@ describe('registerContract', () => {
       bad: { $defs: { n: { type: 'number' } }, properties: { a: { $ref: '#/$defs/constructor' } } },
       field: '/schema/properties/a/$ref',
     },
+    // Registered before, its probes' rejected promises ended the process and every event passed (session 52).
+    {
+      name: 'a schema asking for asynchronous validation',
+      bad: { type: 'object', properties: { a: { $async: true, type: 'string' } } },
+      field: '/schema/properties/a/$async',
+    },
   ])('refuses $name with 400 invalid_schema naming $field', async ({ bad, field }) => {
     // Prepare
     const before = await tableSnapshot(test);
