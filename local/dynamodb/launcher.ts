@@ -446,10 +446,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       const said = exited !== undefined || BIND_FAILED.test(output);
       await end();
       // What Java printed just before it ended can be read after its exit is seen: its pipes closing says all was.
-      // Up to 3 s: in a full `npm test` on 2 cores, the test's words sent 0.3 s after the exit were not read within
-      // the 1 s this waited before, and a port that could not be bound was taken for a failed start (2026-12-06;
-      // not reproduced with the CPUs kept busy, so the cause is a guess). A pipe nothing else holds closes at once.
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 3_000).unref())]);
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000).unref())]);
       if (BIND_FAILED.test(output)) {
         throw new DynamoDbLocalPortTakenError(`DynamoDB Local could not listen on port ${port}: ${output}`, {
           cause: error,

@@ -97,7 +97,9 @@ interface JavaOptions {
  * - With `failFirstBind`, the first time it is asked to start a server on a port, it prints only the first line of
  *   Java's stack for a port it failed to bind (the port is written to `scratch`/failed), and then hangs as Java
  *   does; or, 'after exiting', it exits with 1 first and the line is printed 0.3 s later, by a process of another
- *   session that holds its stderr, as words still on their way when Java's exit is seen.
+ *   session that holds its stderr, as words still on their way when Java's exit is seen. It exits only once that
+ *   process is in its own session: before, the launcher's end of the watchdog's process group could come first and
+ *   end it with the group, and no words came (2 full runs of 6 failed so, 2026-12-06).
  */
 async function withJava(
   options: JavaOptions,
@@ -138,7 +140,7 @@ function javaHome(scratch: string, options: JavaOptions): string {
       ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${failed}' ]; then echo "$a" > '${failed}'; ${
           options.failFirstBind === 'hanging'
             ? 'echo "Exception in thread main java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:$a" >&2; exec sleep 60'
-            : 'setsid sh -c "sleep 0.3; echo \\"java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:$a\\" >&2" & exit 1'
+            : `setsid sh -c "touch '${failed}.away'; sleep 0.3; echo \\"java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:$a\\" >&2" & until [ -e '${failed}.away' ]; do sleep 0.01; done; exit 1`
         }; fi; prev=$a; done`
       : '',
     `${options.exec === false ? '' : 'exec '}'${java}' "$@"`,
