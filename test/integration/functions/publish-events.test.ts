@@ -464,24 +464,53 @@ describe('publishEvents', () => {
     expect(await onBus()).toEqual([]);
   });
 
-  it('names only the event validation stopped at, not one after it that was never checked, sending nothing', async () => {
-    // Prepare: a validator stopped by its time limit on the first event; the second is over 256 KB
+  it('names the event validation stopped at, not one after it that was never checked, sending nothing', async () => {
+    // Prepare: a validator stopped by its time limit on the first event; the second's data is invalid but never
+    // checked; the third is over 256 KB, which is checked before any data
     const stopped = stoppedValidator(new ValidationTimeoutError([], 2_000));
     const { ports, onBus } = await setUp();
     const events = [
       { type: TYPE, data: { companyId: 'costly' } },
+      { type: TYPE, data: { companyId: 42 } },
       { type: TYPE, data: { companyId: 'x'.repeat(256 * 1024) } },
     ];
     // Act
     const error = await caught(() => publishEvents({ ...ports, validator: stopped }, filing, { events }));
     // Assess
-    expect(error).toMatchObject({
-      status: 422,
-      code: 'validation_timeout',
-      fields: [{ field: '/events/0/data', message: 'could not be checked within 2000 ms' }],
-    });
-    expect((error as SharebusError).fields).toHaveLength(1);
+    expect(error).toMatchObject({ status: 422, code: 'validation_timeout' });
+    expect((error as SharebusError).fields).toEqual([
+      { field: '/events/0/data', message: 'could not be checked within 2000 ms' },
+      {
+        field: '/events/2/data',
+        message: expect.stringMatching(/^makes the event \d+ bytes \(limit 262144\)$/),
+      },
+    ]);
     expect(error.message).toContain('; 1 event after it was not checked.');
+    expect(await onBus()).toEqual([]);
+  });
+
+  it('refuses an event over 256 KB before checking its data, which the validator never sees', async () => {
+    // Prepare: the second event is too large and its data invalid too (a property the schema does not allow)
+    const seen: string[] = [];
+    const watched = new (class extends SchemaValidator {
+      override validateEach(checks: Parameters<SchemaValidator['validateEach']>[0]): FieldProblem[][] {
+        seen.push(...checks.map((check) => String(check.prefix)));
+        return super.validateEach(checks);
+      }
+    })();
+    const { ports, onBus } = await setUp();
+    const events = [
+      { type: TYPE, data: { companyId: 'small' } },
+      { type: TYPE, data: { companyId: 'big', padding: 'x'.repeat(256 * 1024) } },
+    ];
+    // Act
+    const error = await caught(() => publishEvents({ ...ports, validator: watched }, filing, { events }));
+    // Assess: too large, not invalid_data, and only the first event's data was validated
+    expect(error).toMatchObject({ status: 413, code: 'event_too_large' });
+    expect((error as SharebusError).fields).toEqual([
+      { field: '/events/1/data', message: expect.stringMatching(/^makes the event \d+ bytes/) },
+    ]);
+    expect(seen).toEqual(['/events/0/data']);
     expect(await onBus()).toEqual([]);
   });
 
