@@ -2,6 +2,7 @@
 // rejects a bad id, type or version with the same message.
 import * as z from 'zod';
 import { InvalidNameError, InvalidVersionError } from './errors.js';
+import { VERSION_PART_MAX_DIGITS } from './limits.js';
 
 const ID_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
 
@@ -77,9 +78,6 @@ function semverFault(value: unknown): string {
   if (leading !== undefined) return `version ${shown} has part "${leading}" with a leading zero`;
   return `version ${shown} has a part longer than ${VERSION_PART_MAX_DIGITS} digits`;
 }
-
-/** The registry sorts versions by their parts padded to this many digits. */
-export const VERSION_PART_MAX_DIGITS = 10;
 
 /** A semantic version `MAJOR.MINOR.PATCH`: non-negative integers without leading zeros, no pre-release. */
 export const SemverSchema = z

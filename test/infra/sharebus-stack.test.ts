@@ -1023,6 +1023,24 @@ describe('SharebusStack', () => {
       },
     );
 
+    it.each(['authorizer', 'health'] as const)(
+      'bundles no zod into %s, which checks no body (the authorizer runs before every request)',
+      (name) => {
+        // GIVEN
+        const map: { sources: string[] } = JSON.parse(
+          readFileSync(join(bundleOf(name), 'index.mjs.map'), 'utf8'),
+        );
+        // THEN: the registry's code is there, zod is not
+        const sources = map.sources.map((source) => source.replaceAll('\\', '/'));
+        if (name === 'authorizer') {
+          expect(
+            sources.some((source) => source.endsWith('functions/shared/registry/dynamodb-registry.ts')),
+          ).toBe(true);
+        }
+        expect(sources.filter((source) => source.includes('node_modules/zod/'))).toEqual([]);
+      },
+    );
+
     it('loads every bundle in Node.js as Lambda would, each exporting `handler`', () => {
       // GIVEN
       const entries = FUNCTION_NAMES.map((name) => [name, join(bundleOf(name), 'index.mjs')]);

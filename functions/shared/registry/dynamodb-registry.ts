@@ -11,7 +11,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { VERSION_PART_MAX_DIGITS } from '../../../contracts/naming.js';
+import { VERSION_PART_MAX_DIGITS } from '../../../contracts/limits.js';
 import { isJsonObject } from '../json-text.js';
 import { logger } from '../logger.js';
 import {
