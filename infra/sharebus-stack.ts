@@ -89,6 +89,16 @@ export interface SharebusStackProps extends StackProps {
    * them in the console. @default - no action
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * Lambda's active X-Ray tracing on every function. What it records is Lambda's own segments (initialization,
+   * invocation, overhead), one trace per invocation: HTTP APIs are not traced, the functions' AWS SDK calls are not
+   * instrumented, and nothing links a publish to its deliveries. At a low rate Lambda records nearly every invocation
+   * (it samples one a second and 5% of the rest), some $5 per million past X-Ray's free 100,000 a month: by the cost
+   * review of 2026-12-06, close to half the bill at a million events a month with three subscribers each, for what
+   * each invocation's REPORT log line already says. Off, no function's role holds anything on "*".
+   * @default false
+   */
+  readonly tracing?: boolean;
 }
 
 export class SharebusStackError extends Error {
@@ -284,6 +294,7 @@ export class SharebusStack extends Stack {
         memorySize: FUNCTION_MEMORY_MB[name],
         ...sizing,
         ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+        ...(props.tracing === undefined ? {} : { tracing: props.tracing }),
         ...(deadLetters ? { deadLetterQueue: this.deliveryDlq } : {}),
       });
       // Each function gets the DynamoDB actions its registry calls send, on the table and, if it queries it, the

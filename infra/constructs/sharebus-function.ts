@@ -1,5 +1,5 @@
 // One sharebus Lambda function: a handler file bundled locally by esbuild into an ES module, on the newest
-// Node.js runtime, with its own log group, X-Ray tracing and a role that holds no managed policy.
+// Node.js runtime, with its own log group, X-Ray tracing only when asked for, and a role that holds no managed policy.
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -41,6 +41,8 @@ export interface SharebusFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** @default `sharebus <id>` */
   readonly description?: string;
+  /** Lambda's active X-Ray tracing (see SharebusStackProps.tracing). @default false */
+  readonly tracing?: boolean;
 }
 
 export class SharebusFunction extends Construct {
@@ -75,7 +77,7 @@ export class SharebusFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      tracing: Tracing.ACTIVE,
+      tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       // Stack traces in the logs point into the TypeScript sources, through the bundled source map.
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
@@ -100,11 +102,13 @@ export class SharebusFunction extends Construct {
         logLevel: LogLevel.WARNING,
       },
     });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only for xray:PutTraceSegments and xray:PutTelemetryRecords, added by Tracing.ACTIVE: these X-Ray ' +
-        'actions support no resource-level permissions, so IAM accepts only "*" for them.',
-    });
+    if (props.tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only for xray:PutTraceSegments and xray:PutTelemetryRecords, added by Tracing.ACTIVE: these X-Ray ' +
+          'actions support no resource-level permissions, so IAM accepts only "*" for them.',
+      });
+    }
   }
 }

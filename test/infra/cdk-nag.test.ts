@@ -56,7 +56,6 @@ describe('cdk-nag AWS Solutions checks', () => {
     // THEN
     expect(new Set(acknowledged.map((ack) => ack.id))).toEqual(
       new Set([
-        'AwsSolutions-IAM5[Resource::*]',
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/sharebus/${SUBSCRIPTION_RULE_PREFIX}*]`,
         'AwsSolutions-APIG4',
       ]),
@@ -79,6 +78,32 @@ describe('cdk-nag AWS Solutions checks', () => {
         .sort(),
     ).toEqual(['Sharebus/Retarget/Role', 'Sharebus/Subscriptions/Role']);
   });
+
+  it('find nothing unacknowledged with tracing on, whose X-Ray grant on "*" is acknowledged on each function role', () => {
+    // GIVEN
+    const traced = buildApp({ stackProps: { tracing: true } });
+    // WHEN
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(traced.app);
+    // THEN
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+    expect(
+      acknowledgementsIn(traced.app)
+        .filter((ack) => ack.id === 'AwsSolutions-IAM5[Resource::*]')
+        .map((ack) => ack.path)
+        .sort(),
+    ).toEqual(
+      [
+        'Authorizer',
+        'Contracts',
+        'Deliver',
+        'Departments',
+        'Health',
+        'Publish',
+        'Retarget',
+        'Subscriptions',
+      ].map((name) => `Sharebus/${name}/Role`),
+    );
+  }, 120_000);
 
   // Last, as it adds a broken resource to the app the other tests read.
   it('run when the app synthesizes, as `cdk synth` does: the clean app passes, a broken rule fails it', () => {
