@@ -1,5 +1,5 @@
 // Use cases: registering immutable contract versions and reading the catalogue.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ContractTypeSchema, majorOf, SemverSchema, SharingSchema } from '../../contracts/naming.js';
 import { requireSystem } from '../shared/access.js';
 import { auditEntry } from '../shared/audit.js';

@@ -1,6 +1,6 @@
 // Use case: hand one matched event to the subscriber's endpoint. A failed POST throws, so the invocation's
 // retries and dead-letter queue take over; an event for a subscription that no longer exists is dropped.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeliveredCloudEventSchema, majorPrefix } from '../../contracts/envelope.js';
 import type { EndpointPolicy } from '../shared/config.js';
 import { internalHostReason } from '../shared/internal-address.js';

@@ -1,5 +1,5 @@
 // Use cases: onboarding departments and their systems (the API key holders).
-import { z } from 'zod';
+import * as z from 'zod';
 import { DepartmentIdSchema, SystemIdSchema } from '../../contracts/naming.js';
 import { isSystem, requireAdmin } from '../shared/access.js';
 import { generateApiKey, hashApiKey } from '../shared/api-keys.js';

@@ -2,7 +2,7 @@
 // size, schema) before anything reaches the bus, so a rejected request puts nothing on it; accepted
 // events are answered only once EventBridge has taken them.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   buildEnvelope,
   busSource,

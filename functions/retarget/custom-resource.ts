@@ -1,6 +1,6 @@
 // The CloudFormation side of a Lambda-backed custom resource: the request CloudFormation sends, and the answer it
 // waits for at the request's ResponseURL (a presigned S3 URL), since it never reads the function's own result.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The fields of CloudFormation's request this function reads. */
 export const CustomResourceRequest = z.object({

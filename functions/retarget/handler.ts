@@ -5,7 +5,7 @@
 // Not behind the API; the local runtime needs no such step, since every start puts all rules and targets again.
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DELIVERY_RETRY_BOUNDS } from '../routes.js';
 import { EventBridgeBus } from '../shared/bus.js';
 import { createRegistry, createRetargetClient } from '../shared/clients.js';

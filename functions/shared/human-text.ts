@@ -1,5 +1,5 @@
 // The zod schema of text people read in listings: department and system names, contract descriptions.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Control characters (C0, DEL, C1) and the line and paragraph separators: none belongs in a one-line name. */
 const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;

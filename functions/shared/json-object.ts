@@ -1,5 +1,5 @@
 // The zod schema of a free-form JSON object taken as parsed: a contract's schema, a subscription's filter.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isJsonObject } from './json-text.js';
 
 /**

@@ -2,7 +2,7 @@
 // reconciling the bus's rules with the registry. Each active subscription is exactly one EventBridge rule
 // whose target is the deliver function.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { busSource, majorPrefix } from '../../contracts/envelope.js';
 import { ContractTypeSchema, DepartmentIdSchema, SemverSchema } from '../../contracts/naming.js';
 import { SUBSCRIPTION_RULE_PREFIX } from '../routes.js';
