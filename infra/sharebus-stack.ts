@@ -90,13 +90,16 @@ export interface SharebusStackProps extends StackProps {
    */
   readonly alarmTopic?: ITopic;
   /**
-   * Lambda's active X-Ray tracing on every function. What it records is Lambda's own segments (initialization,
-   * invocation, overhead), one trace per invocation: HTTP APIs are not traced, the functions' AWS SDK calls are not
-   * instrumented, and nothing links a publish to its deliveries. At a low rate Lambda records nearly every invocation
-   * (it samples one a second and 5% of the rest), some $5 per million past X-Ray's free 100,000 a month: by the cost
-   * review of 2026-12-06, close to half the bill at a million events a month with three subscribers each, for what
-   * each invocation's REPORT log line already says. Off, no function's role holds anything on "*".
-   * @default false
+   * Lambda's active X-Ray tracing on every function. Lambda records its own segments (initialization, invocation,
+   * overhead); the AWS SDK sends the invocation's trace header with each call, and EventBridge hands a PutEvents'
+   * header on to the rule targets, so a publish's trace continues into its deliveries: how long a record took to reach
+   * each subscriber (by EventBridge's guide and the SDK's code; not seen on a deployment from here). The authorizer's
+   * invocation is a trace of its own (HTTP APIs pass no trace header), and the SDK calls are not recorded as
+   * subsegments. X-Ray bills $5 a million traces recorded past its free 100,000 a month, and at a low rate Lambda
+   * records nearly every request (one a second and 5% of the rest): about two traces a publish, some $10 a million
+   * events, close to half of a small deployment's bill (cost review, 2026-12-06). Off, no function's role holds
+   * anything on "*".
+   * @default true
    */
   readonly tracing?: boolean;
 }

@@ -1,5 +1,5 @@
 // One sharebus Lambda function: a handler file bundled locally by esbuild into an ES module, on the newest
-// Node.js runtime, with its own log group, X-Ray tracing only when asked for, and a role that holds no managed policy.
+// Node.js runtime, with its own log group, X-Ray tracing unless turned off, and a role that holds no managed policy.
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -41,7 +41,7 @@ export interface SharebusFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** @default `sharebus <id>` */
   readonly description?: string;
-  /** Lambda's active X-Ray tracing (see SharebusStackProps.tracing). @default false */
+  /** Lambda's active X-Ray tracing (see SharebusStackProps.tracing). @default true */
   readonly tracing?: boolean;
 }
 
@@ -77,7 +77,7 @@ export class SharebusFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      tracing: (props.tracing ?? true) ? Tracing.ACTIVE : Tracing.DISABLED,
       // Stack traces in the logs point into the TypeScript sources, through the bundled source map.
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
@@ -102,7 +102,7 @@ export class SharebusFunction extends Construct {
         logLevel: LogLevel.WARNING,
       },
     });
-    if (props.tracing) {
+    if (props.tracing ?? true) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
