@@ -229,7 +229,7 @@ const VALIDATION_CASES: readonly Case[] = [
   },
   {
     name: 'an event too large',
-    what: 'one event of 3.9 MB (200,000 items under uniqueItems) published: refused as over 256 KB',
+    what: 'one event of 3.7 MB (200,000 items under uniqueItems) published: refused as over 256 KB',
     before: '2,000 ms, validated first and answered validation_timeout, not event_too_large',
     prepare: () => {
       const schema = {

@@ -241,7 +241,7 @@ export async function publishEvents(
     stopped = error.compiling
       ? new UnprocessableError(
           'validation_timeout',
-          `Compiling the schemas of the contract versions the request names took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version}), so no event was checked. Nothing was published. Send fewer contract versions at once: each costs time to compile the first time a function meets it.`,
+          `Compiling the schemas of the contract versions the request names took over ${error.timeoutMs} ms and was stopped at ${at.prefix} (${at.type} ${at.version}), so no event's data was checked. Nothing was published. Send fewer contract versions at once: each costs time to compile the first time a function meets it.`,
           {
             fields: [
               { field: at.prefix, message: `its schema could not be compiled within ${error.timeoutMs} ms` },
@@ -276,7 +276,8 @@ export async function publishEvents(
     indexOfEvent.set(entry.eventId, index);
     published.push(event);
   }
-  // A request stopped at the validation limit is answered as such first, then the faults found before it.
+  // A request stopped at the validation limit is answered as such first, then the faults found before it and every
+  // event's contract or size fault (those are checked before any data).
   const ordered = [...faults].sort(([a], [b]) => a - b).map(([, fault]) => fault);
   if (stopped !== undefined) ordered.unshift(stopped);
   if (ordered.length > 0) throw allFaults(ordered);

@@ -529,7 +529,7 @@ describe('publishEvents', () => {
     });
     expect((error as SharebusError).fields).toHaveLength(1);
     expect(error.message).toMatch(
-      /^Compiling the schemas of the contract versions the request names took over 3000 ms and was stopped at \/events\/1\/data \(tax\.company\.registered 1\.\d+\.\d+\), so no event was checked\. Nothing was published\. Send fewer contract versions at once: each costs time to compile the first time a function meets it\.$/,
+      /^Compiling the schemas of the contract versions the request names took over 3000 ms and was stopped at \/events\/1\/data \(tax\.company\.registered 1\.\d+\.\d+\), so no event's data was checked\. Nothing was published\. Send fewer contract versions at once: each costs time to compile the first time a function meets it\.$/,
     );
     expect(await onBus()).toEqual([]);
   });
