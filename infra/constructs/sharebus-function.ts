@@ -1,6 +1,6 @@
 // One sharebus Lambda function: a handler file bundled locally by esbuild into an ES module, on the newest
 // Node.js runtime, with its own log group, X-Ray tracing unless turned off, and a role that holds no managed policy.
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -54,6 +54,9 @@ export class SharebusFunction extends Construct {
     super(scope, id);
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      // Kept when the stack is deleted, but not when the deploy that created it is rolled back (RetainExceptOnCreate):
+      // a failed first deploy must not leave empty log groups behind.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // Our own role instead of the default one: the default attaches the managed
     // AWSLambdaBasicExecutionRole, which lets the function write to every log group in the account.

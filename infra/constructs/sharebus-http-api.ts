@@ -1,6 +1,6 @@
 // The HTTP API in front of the functions, built from the route list in functions/routes.ts. The API-key
 // authorizer labels each request and never denies: handlers answer 401 themselves, as problem+json.
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnAuthorizer,
@@ -50,6 +50,8 @@ export class SharebusHttpApi extends Construct {
     });
     this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? RetentionDays.THREE_MONTHS,
+      // As the function log groups: kept on delete, not left behind by a failed first deploy.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
