@@ -111,7 +111,12 @@ export class SharebusStackError extends Error {
 interface FunctionWiring
   extends Pick<
     SharebusFunctionProps,
-    'memorySize' | 'timeout' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'
+    | 'memorySize'
+    | 'timeout'
+    | 'retryAttempts'
+    | 'maxEventAge'
+    | 'reservedConcurrentExecutions'
+    | 'keepLogsOfFailedCreate'
   > {
   readonly description: string;
   readonly environment?: Readonly<Record<string, string>>;
@@ -277,6 +282,8 @@ export class SharebusStack extends Stack {
         // those of a rollback that followed.
         retryAttempts: 0,
         maxEventAge: Duration.seconds(RETARGET_WAIT_SECONDS - FUNCTION_TIMEOUT_SECONDS.retarget),
+        // It runs during the deploy itself: if it fails the first one, its log says why, so a rollback keeps it.
+        keepLogsOfFailedCreate: true,
       },
     };
     const commonEnvironment = {

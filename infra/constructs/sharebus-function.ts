@@ -41,6 +41,11 @@ export interface SharebusFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** @default `sharebus <id>` */
   readonly description?: string;
+  /**
+   * Whether the log group stays when the deploy that created it is rolled back. It always stays when the stack is
+   * deleted. @default false: a failed first deploy leaves no empty log groups behind
+   */
+  readonly keepLogsOfFailedCreate?: boolean;
   /** Lambda's active X-Ray tracing (see SharebusStackProps.tracing). @default true */
   readonly tracing?: boolean;
 }
@@ -55,8 +60,10 @@ export class SharebusFunction extends Construct {
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
       // Kept when the stack is deleted, but not when the deploy that created it is rolled back (RetainExceptOnCreate):
-      // a failed first deploy must not leave empty log groups behind.
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      // a failed first deploy must not leave empty log groups behind (deploy-time review, 2026-12-06).
+      removalPolicy: props.keepLogsOfFailedCreate
+        ? RemovalPolicy.RETAIN
+        : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // Our own role instead of the default one: the default attaches the managed
     // AWSLambdaBasicExecutionRole, which lets the function write to every log group in the account.
