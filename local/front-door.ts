@@ -11,7 +11,10 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
 } from 'aws-lambda';
 import { type ApiThrottle, DEFAULT_API_THROTTLE, ROUTES, type Route } from '../functions/routes.js';
+import { ForbiddenError } from '../functions/shared/errors.js';
+import { PROBLEM_CONTENT_TYPE, problemOf } from '../functions/shared/problem.js';
 import { invoke, type LocalHandlers } from './lambda/invoker.js';
+import { isLoopbackHost, notLoopbackMessage } from './loopback-host.js';
 
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -201,6 +204,23 @@ async function handle(
   // Every answer of an HTTP API names its request, the gateway's own refusals too.
   const requestId = randomUUID();
   res.setHeader('apigw-requestid', requestId);
+  const host = req.headers.host;
+  if (!isLoopbackHost(host)) {
+    const refusal = problemOf(
+      new ForbiddenError('host_not_allowed', notLoopbackMessage(host ?? '', 'The local sharebus API'), {
+        fields: [{ field: 'Host', message: 'is not a loopback name or address' }],
+      }),
+    );
+    const body = JSON.stringify(refusal);
+    // Unread, the body cannot leave the connection fit for another request.
+    res.writeHead(403, {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    res.end(body);
+    return;
+  }
   let matched: ReturnType<typeof matchRoute>;
   try {
     matched = matchRoute(method, url.pathname);

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lockDataDir } from '../data-lock.js';
+import { isLoopbackHost, notLoopbackMessage } from '../loopback-host.js';
 import { ArchiveStore } from './archives.js';
 import { busArn } from './arns.js';
 import { ConnectionStore } from './connections.js';
@@ -481,6 +482,11 @@ async function start(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    const host = req.headers.host;
+    if (!isLoopbackHost(host)) {
+      refuseHost(req, res, requestId, host ?? '');
+      return;
+    }
     try {
       const text = await readBody(req);
       // Only the local endpoints need the URL parsed; EventBridge's operations all POST to / (hot path).
@@ -766,6 +772,30 @@ interface LocalAnswer {
 }
 
 /** An RFC 9457 problem, shaped as sharebus's API shapes them (functions/shared/problem.ts). */
+/**
+ * A request to a name that is not loopback, unread (see loopback-host.ts): the local endpoints answer problem+json as
+ * ever, EventBridge's operations AccessDeniedException in EventBridge's own shape. The connection is closed, since
+ * the body was not read.
+ */
+function refuseHost(req: IncomingMessage, res: ServerResponse, requestId: string, host: string): void {
+  const message = notLoopbackMessage(host, 'The embedded EventBridge');
+  const local = req.url?.startsWith(LOCAL_PREFIX) === true;
+  const body = JSON.stringify(
+    local
+      ? problem(403, 'host_not_allowed', message, [
+          { field: 'Host', message: 'is not a loopback name or address' },
+        ]).body
+      : { __type: 'AccessDeniedException', message },
+  );
+  res.writeHead(403, {
+    'content-type': local ? 'application/problem+json' : CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': requestId,
+    connection: 'close',
+  });
+  res.end(body);
+}
+
 function problem(
   status: number,
   code: string,
@@ -774,6 +804,7 @@ function problem(
 ): LocalAnswer {
   const titles: Record<number, string> = {
     400: 'Bad Request',
+    403: 'Forbidden',
     404: 'Not Found',
     405: 'Method Not Allowed',
     413: 'Content Too Large',

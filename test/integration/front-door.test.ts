@@ -350,3 +350,77 @@ describe('local front door: the stage’s throttle', () => {
     }
   });
 });
+
+describe('local front door: the Host header', () => {
+  let door: FrontDoor;
+  const called: string[] = [];
+
+  beforeAll(async () => {
+    const recording = Object.fromEntries(
+      Object.entries(handlers).map(([name, handler]) => [
+        name,
+        async (...args: Parameters<LocalHandler>) => {
+          called.push(name);
+          return (handler as LocalHandler)(...args);
+        },
+      ]),
+    ) as unknown as LocalHandlers;
+    door = await startFrontDoor({ handlers: recording });
+  });
+
+  afterAll(async () => {
+    await door.stop();
+  });
+
+  /** POSTs a department on a raw socket under `host`, and reads the answer's status, content type and body. */
+  function postUnder(host: string): Promise<{ status: number; type: string | undefined; body: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(door.port, '127.0.0.1');
+      const body = '{"id":"tax","name":"Tax"}';
+      socket.end(
+        `POST /departments HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
+          `Authorization: Bearer k\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({
+          status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]),
+          type: /\r\ncontent-type: ([^\r]*)/i.exec(text)?.[1],
+          body: text.slice(text.indexOf('\r\n\r\n') + 4),
+        });
+      });
+    });
+  }
+
+  it.each(['evil.example:4510', '127.0.0.1.evil.example'])(
+    'refuses Host %s (a page rebound to 127.0.0.1) with 403 host_not_allowed, calling no function',
+    async (host) => {
+      // Prepare
+      called.length = 0;
+      // Act
+      const answer = await postUnder(host);
+      // Assess
+      expect([answer.status, answer.type]).toEqual([403, 'application/problem+json']);
+      expect(JSON.parse(answer.body)).toMatchObject({
+        status: 403,
+        code: 'host_not_allowed',
+        detail: expect.stringContaining(`not to Host ${JSON.stringify(host)}`),
+        errors: [{ field: 'Host', message: 'is not a loopback name or address' }],
+      });
+      expect(called).toEqual([]);
+    },
+  );
+
+  it.each(['localhost', '[::1]', '127.0.0.1'])('answers under Host %s', async (name) => {
+    // Prepare
+    called.length = 0;
+    // Act
+    const answer = await postUnder(`${name}:${door.port}`);
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(called).toEqual(['authorizer', 'departments']);
+  });
+});

@@ -498,7 +498,7 @@ describe('embedded EventBridge: protocol', () => {
     await new Promise((resolve) => socket.once('connect', resolve));
     // Act: a body promised at 100 bytes, 10 sent, then the connection is gone (an SDK timeout, a killed process).
     socket.write(
-      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n' +
+      'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n' +
         'X-Amz-Target: AWSEvents.ListRules\r\nContent-Length: 100\r\n\r\n{"Limit":1',
     );
     await sleep(50);

@@ -1,0 +1,102 @@
+// The embedded EventBridge answers requests to loopback names only: a web page rebound to 127.0.0.1 (DNS rebinding)
+// sends its own name in Host, and must change nothing and read nothing.
+import { request } from 'node:http';
+import { ListRulesCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { useSharedHarness } from './harness.js';
+
+/** One request to the harness's port, under `host`; its status, content type and parsed body. */
+function send(
+  port: number,
+  host: string,
+  options: { method: string; path: string; target?: string; body?: string },
+): Promise<{ status: number; type: string | undefined; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method,
+        path: options.path,
+        headers: {
+          host,
+          'content-type': 'application/x-amz-json-1.1',
+          ...(options.target ? { 'x-amz-target': options.target } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: res.headers['content-type'],
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body ?? '');
+  });
+}
+
+describe('embedded EventBridge: the Host header', () => {
+  const harness = useSharedHarness();
+
+  it('refuses an operation under another Host with 403 AccessDeniedException, making nothing', async () => {
+    // Act
+    const answer = await send(harness.eventBridge.port, 'evil.example:4511', {
+      method: 'POST',
+      path: '/',
+      target: 'AWSEvents.PutRule',
+      body: JSON.stringify({ Name: 'exfiltrate', EventPattern: '{"source":[{"prefix":""}]}' }),
+    });
+    const rules = await harness.client.send(new ListRulesCommand({}));
+    // Assess
+    expect(answer.status).toBe(403);
+    expect(answer.body).toEqual({
+      __type: 'AccessDeniedException',
+      message:
+        'The embedded EventBridge answers requests to a loopback name or address only (127.0.0.1, localhost or [::1]), not to Host "evil.example:4511": a web page could send such requests through DNS rebinding.',
+    });
+    expect(rules.Rules ?? []).toEqual([]);
+  });
+
+  it('refuses a local endpoint under another Host with problem+json host_not_allowed, listing nothing', async () => {
+    // Act
+    const answer = await send(harness.eventBridge.port, 'evil.example', {
+      method: 'GET',
+      path: '/_local/dead-letters',
+    });
+    // Assess
+    expect([answer.status, answer.type]).toEqual([403, 'application/problem+json']);
+    expect(answer.body).toMatchObject({
+      status: 403,
+      code: 'host_not_allowed',
+      errors: [{ field: 'Host', message: 'is not a loopback name or address' }],
+    });
+    expect(answer.body).not.toHaveProperty('deadLetters');
+  });
+
+  it.each(['localhost', '[::1]'])('answers under Host %s, as under 127.0.0.1', async (name) => {
+    // Act
+    const answer = await send(harness.eventBridge.port, `${name}:${harness.eventBridge.port}`, {
+      method: 'POST',
+      path: '/',
+      target: 'AWSEvents.PutRule',
+      body: JSON.stringify({ Name: `by-${name.replace(/\W/g, '')}`, EventPattern: '{"source":["a"]}' }),
+    });
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.body).toHaveProperty('RuleArn');
+  });
+
+  it('still answers the SDK, which sends 127.0.0.1 and the port', async () => {
+    // Act
+    const made = await harness.client.send(
+      new PutRuleCommand({ Name: 'by-sdk', EventPattern: '{"source":["a"]}' }),
+    );
+    // Assess
+    expect(made.RuleArn).toMatch(/:rule\/by-sdk$/);
+  });
+});
