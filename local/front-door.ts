@@ -14,7 +14,7 @@ import { type ApiThrottle, DEFAULT_API_THROTTLE, ROUTES, type Route } from '../f
 import { ForbiddenError } from '../functions/shared/errors.js';
 import { PROBLEM_CONTENT_TYPE, problemOf } from '../functions/shared/problem.js';
 import { invoke, type LocalHandlers } from './lambda/invoker.js';
-import { isLoopbackHost, notLoopbackMessage } from './loopback-host.js';
+import { webPageRefusal } from './loopback-host.js';
 
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -204,12 +204,10 @@ async function handle(
   // Every answer of an HTTP API names its request, the gateway's own refusals too.
   const requestId = randomUUID();
   res.setHeader('apigw-requestid', requestId);
-  const host = req.headers.host;
-  if (!isLoopbackHost(host)) {
+  const refused = webPageRefusal(req.headers, 'The local sharebus API');
+  if (refused !== undefined) {
     const refusal = problemOf(
-      new ForbiddenError('host_not_allowed', notLoopbackMessage(host ?? '', 'The local sharebus API'), {
-        fields: [{ field: 'Host', message: 'is not a loopback name or address' }],
-      }),
+      new ForbiddenError('host_not_allowed', refused.message, { fields: [refused.field] }),
     );
     const body = JSON.stringify(refusal);
     // Unread, the body cannot leave the connection fit for another request.

@@ -3,7 +3,8 @@
 // name, made to resolve to 127.0.0.1 once the page has loaded, lets its script send any request to a local port as
 // its own origin, headers and all, and read the answer (a PutTargets sending every event to its server, say). Each
 // such request carries the page's name in Host, which a loopback name or address never is. The same check as
-// webpack-dev-server's and Vite's allowed hosts (browser review, session 53).
+// webpack-dev-server's and Vite's allowed hosts (browser review, session 53). A page on any site can also send
+// 127.0.0.1 a "simple" request under a loopback Host, unreadable but made: its Origin says whose it is.
 
 import { isIPv4 } from 'node:net';
 
@@ -38,10 +39,69 @@ export function isLoopbackHost(host: string | undefined): boolean {
 }
 
 /** Why a request was refused, for the answer: names the Host it carried and the names that are answered. */
-export function notLoopbackMessage(host: string, server: string): string {
+function notLoopbackMessage(host: string, server: string): string {
   return (
-    `${server} answers requests to a loopback name or address only (127.0.0.1, localhost or [::1]), not to Host ` +
+    `${server} answers requests to a loopback name or address only (127.0.0.1 or localhost), not to Host ` +
     `${JSON.stringify(host.length > 256 ? `${host.slice(0, 256)}…` : host)}: a web page could send such requests ` +
     'through DNS rebinding.'
   );
+}
+
+/**
+ * Whether `origin` (a request's Origin header) is absent or a loopback origin. A page on any site can send this
+ * machine's 127.0.0.1 a "simple" request (a POST without custom headers, `mode: 'no-cors'`) with a loopback Host;
+ * it cannot read the answer, but the request is made (a redrive of every dead letter, say). Browsers send Origin on
+ * every such POST; the SDK, the CLI and curl send none.
+ */
+export function isLoopbackOrigin(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // `null` (a sandboxed or file: page) among them
+  }
+  // A browser sends an origin serialized: scheme, host and port, nothing else.
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.origin === origin &&
+    isLoopbackHost(url.host)
+  );
+}
+
+/** Why a request from a web page's origin was refused. */
+function notLoopbackOriginMessage(origin: string, server: string): string {
+  return (
+    `${server} answers no request a web page sends, and this one came from Origin ` +
+    `${JSON.stringify(origin.length > 256 ? `${origin.slice(0, 256)}…` : origin)}.`
+  );
+}
+
+/** Why a request is refused as a web page's, and the header at fault; undefined for one to answer. */
+export interface WebPageRefusal {
+  readonly message: string;
+  readonly field: { readonly field: 'Host' | 'Origin'; readonly message: string };
+}
+
+/**
+ * The refusal for a request a web page could have sent (see above): its Host not loopback, or its Origin a page's
+ * elsewhere. `server` names the server in the message.
+ */
+export function webPageRefusal(
+  headers: { readonly host?: string | undefined; readonly origin?: string | undefined },
+  server: string,
+): WebPageRefusal | undefined {
+  if (!isLoopbackHost(headers.host)) {
+    return {
+      message: notLoopbackMessage(headers.host ?? '', server),
+      field: { field: 'Host', message: 'is not a loopback name or address' },
+    };
+  }
+  if (!isLoopbackOrigin(headers.origin)) {
+    return {
+      message: notLoopbackOriginMessage(headers.origin ?? '', server),
+      field: { field: 'Origin', message: 'is not a loopback origin' },
+    };
+  }
+  return undefined;
 }

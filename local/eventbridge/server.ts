@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lockDataDir } from '../data-lock.js';
-import { isLoopbackHost, notLoopbackMessage } from '../loopback-host.js';
+import { type WebPageRefusal, webPageRefusal } from '../loopback-host.js';
 import { ArchiveStore } from './archives.js';
 import { busArn } from './arns.js';
 import { ConnectionStore } from './connections.js';
@@ -482,9 +482,9 @@ async function start(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
-    const host = req.headers.host;
-    if (!isLoopbackHost(host)) {
-      refuseHost(req, res, requestId, host ?? '');
+    const refusal = webPageRefusal(req.headers, 'The embedded EventBridge');
+    if (refusal !== undefined) {
+      refuseWebPage(req, res, requestId, refusal);
       return;
     }
     try {
@@ -771,20 +771,21 @@ interface LocalAnswer {
   allow?: string;
 }
 
-/** An RFC 9457 problem, shaped as sharebus's API shapes them (functions/shared/problem.ts). */
 /**
- * A request to a name that is not loopback, unread (see loopback-host.ts): the local endpoints answer problem+json as
- * ever, EventBridge's operations AccessDeniedException in EventBridge's own shape. The connection is closed, since
- * the body was not read.
+ * A request a web page could have sent (see loopback-host.ts), unread: the local endpoints answer problem+json as ever,
+ * EventBridge's operations AccessDeniedException in EventBridge's own shape. The connection is closed, since the body
+ * was not read.
  */
-function refuseHost(req: IncomingMessage, res: ServerResponse, requestId: string, host: string): void {
-  const message = notLoopbackMessage(host, 'The embedded EventBridge');
+function refuseWebPage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  { message, field }: WebPageRefusal,
+): void {
   const local = req.url?.startsWith(LOCAL_PREFIX) === true;
   const body = JSON.stringify(
     local
-      ? problem(403, 'host_not_allowed', message, [
-          { field: 'Host', message: 'is not a loopback name or address' },
-        ]).body
+      ? problem(403, 'host_not_allowed', message, [field]).body
       : { __type: 'AccessDeniedException', message },
   );
   res.writeHead(403, {
@@ -796,6 +797,7 @@ function refuseHost(req: IncomingMessage, res: ServerResponse, requestId: string
   res.end(body);
 }
 
+/** An RFC 9457 problem, shaped as sharebus's API shapes them (functions/shared/problem.ts). */
 function problem(
   status: number,
   code: string,

@@ -373,12 +373,16 @@ describe('local front door: the Host header', () => {
   });
 
   /** POSTs a department on a raw socket under `host`, and reads the answer's status, content type and body. */
-  function postUnder(host: string): Promise<{ status: number; type: string | undefined; body: string }> {
+  function postUnder(
+    host: string,
+    origin?: string,
+  ): Promise<{ status: number; type: string | undefined; body: string }> {
     return new Promise((resolve, reject) => {
       const socket = connect(door.port, '127.0.0.1');
       const body = '{"id":"tax","name":"Tax"}';
       socket.end(
         `POST /departments HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
+          (origin === undefined ? '' : `Origin: ${origin}\r\n`) +
           `Authorization: Bearer k\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
       );
       const chunks: Buffer[] = [];
@@ -413,6 +417,34 @@ describe('local front door: the Host header', () => {
       expect(called).toEqual([]);
     },
   );
+
+  it.each(['https://evil.example', 'null'])(
+    'refuses a request from Origin %s (a page sending 127.0.0.1 itself) with 403 host_not_allowed, calling no function',
+    async (origin) => {
+      // Prepare
+      called.length = 0;
+      // Act
+      const answer = await postUnder(`127.0.0.1:${door.port}`, origin);
+      // Assess
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.body)).toMatchObject({
+        code: 'host_not_allowed',
+        detail: `The local sharebus API answers no request a web page sends, and this one came from Origin ${JSON.stringify(origin)}.`,
+        errors: [{ field: 'Origin', message: 'is not a loopback origin' }],
+      });
+      expect(called).toEqual([]);
+    },
+  );
+
+  it('answers a request from a page of its own machine (a loopback Origin)', async () => {
+    // Prepare
+    called.length = 0;
+    // Act
+    const answer = await postUnder(`127.0.0.1:${door.port}`, 'http://localhost:3000');
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(called).toEqual(['authorizer', 'departments']);
+  });
 
   it.each(['localhost', '[::1]', '127.0.0.1'])('answers under Host %s', async (name) => {
     // Prepare

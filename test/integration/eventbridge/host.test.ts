@@ -8,7 +8,7 @@ import { useSharedHarness } from './harness.js';
 function send(
   port: number,
   host: string,
-  options: { method: string; path: string; target?: string; body?: string },
+  options: { method: string; path: string; target?: string; body?: string; origin?: string },
 ): Promise<{ status: number; type: string | undefined; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -21,6 +21,7 @@ function send(
           host,
           'content-type': 'application/x-amz-json-1.1',
           ...(options.target ? { 'x-amz-target': options.target } : {}),
+          ...(options.origin ? { origin: options.origin } : {}),
         },
       },
       (res) => {
@@ -57,9 +58,27 @@ describe('embedded EventBridge: the Host header', () => {
     expect(answer.body).toEqual({
       __type: 'AccessDeniedException',
       message:
-        'The embedded EventBridge answers requests to a loopback name or address only (127.0.0.1, localhost or [::1]), not to Host "evil.example:4511": a web page could send such requests through DNS rebinding.',
+        'The embedded EventBridge answers requests to a loopback name or address only (127.0.0.1 or localhost), not to Host "evil.example:4511": a web page could send such requests through DNS rebinding.',
     });
     expect(rules.Rules ?? []).toEqual([]);
+  });
+
+  it('refuses a redrive a web page sends 127.0.0.1 itself (a no-cors POST, its Origin named)', async () => {
+    // Act
+    const answer = await send(harness.eventBridge.port, `127.0.0.1:${harness.eventBridge.port}`, {
+      method: 'POST',
+      path: '/_local/dead-letters/redrive',
+      origin: 'https://evil.example',
+    });
+    // Assess
+    expect([answer.status, answer.type]).toEqual([403, 'application/problem+json']);
+    expect(answer.body).toMatchObject({
+      code: 'host_not_allowed',
+      detail:
+        'The embedded EventBridge answers no request a web page sends, and this one came from Origin "https://evil.example".',
+      errors: [{ field: 'Origin', message: 'is not a loopback origin' }],
+    });
+    expect(answer.body).not.toHaveProperty('redriven');
   });
 
   it('refuses a local endpoint under another Host with problem+json host_not_allowed, listing nothing', async () => {

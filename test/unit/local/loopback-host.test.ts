@@ -1,4 +1,4 @@
-import { isLoopbackHost, notLoopbackMessage } from '../../../local/loopback-host.js';
+import { isLoopbackHost, isLoopbackOrigin, webPageRefusal } from '../../../local/loopback-host.js';
 
 describe('isLoopbackHost', () => {
   it.each([
@@ -42,10 +42,54 @@ describe('isLoopbackHost', () => {
 
   it('names the refused Host in the message, cut past 256 characters', () => {
     // Act
-    const message = notLoopbackMessage(`${'a'.repeat(300)}.example`, 'The embedded EventBridge');
+    const refusal = webPageRefusal({ host: `${'a'.repeat(300)}.example` }, 'The embedded EventBridge');
     // Assess
-    expect(message).toBe(
-      `The embedded EventBridge answers requests to a loopback name or address only (127.0.0.1, localhost or [::1]), not to Host "${'a'.repeat(256)}…": a web page could send such requests through DNS rebinding.`,
-    );
+    expect(refusal).toEqual({
+      message: `The embedded EventBridge answers requests to a loopback name or address only (127.0.0.1 or localhost), not to Host "${'a'.repeat(256)}…": a web page could send such requests through DNS rebinding.`,
+      field: { field: 'Host', message: 'is not a loopback name or address' },
+    });
+  });
+});
+
+describe('isLoopbackOrigin', () => {
+  it.each([undefined, 'http://127.0.0.1:4511', 'http://localhost:3000', 'https://console.localhost'])(
+    'answers Origin %s',
+    (origin) => {
+      // Act / Assess
+      expect(isLoopbackOrigin(origin)).toBe(true);
+    },
+  );
+
+  it.each([
+    'https://evil.example',
+    'null',
+    'file://',
+    'chrome-extension://abc',
+    'http://evil.example@127.0.0.1',
+  ])('refuses Origin %s', (origin) => {
+    // Act / Assess
+    expect(isLoopbackOrigin(origin)).toBe(false);
+  });
+});
+
+describe('webPageRefusal', () => {
+  it('answers a request of this machine: loopback Host, no Origin or a loopback one', () => {
+    // Act / Assess
+    expect([
+      webPageRefusal({ host: '127.0.0.1:4511' }, 'S'),
+      webPageRefusal({ host: 'localhost:4510', origin: 'http://localhost:3000' }, 'S'),
+    ]).toEqual([undefined, undefined]);
+  });
+
+  it('names the Origin of a page elsewhere that sent 127.0.0.1 itself, and the Host first when both are at fault', () => {
+    // Act
+    const fromPage = webPageRefusal({ host: '127.0.0.1:4511', origin: 'https://evil.example' }, 'S');
+    const both = webPageRefusal({ host: 'evil.example:4511', origin: 'https://evil.example:4511' }, 'S');
+    // Assess
+    expect(fromPage).toEqual({
+      message: 'S answers no request a web page sends, and this one came from Origin "https://evil.example".',
+      field: { field: 'Origin', message: 'is not a loopback origin' },
+    });
+    expect(both?.field.field).toBe('Host');
   });
 });
