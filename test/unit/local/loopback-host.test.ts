@@ -52,13 +52,16 @@ describe('isLoopbackHost', () => {
 });
 
 describe('isLoopbackOrigin', () => {
-  it.each([undefined, 'http://127.0.0.1:4511', 'http://localhost:3000', 'https://console.localhost'])(
-    'answers Origin %s',
-    (origin) => {
-      // Act / Assess
-      expect(isLoopbackOrigin(origin)).toBe(true);
-    },
-  );
+  it.each([
+    undefined,
+    'http://127.0.0.1:4511',
+    'http://localhost:3000',
+    'https://console.localhost',
+    'http://[::1]:8080',
+  ])('answers Origin %s', (origin) => {
+    // Act / Assess
+    expect(isLoopbackOrigin(origin)).toBe(true);
+  });
 
   it.each([
     'https://evil.example',
@@ -66,6 +69,12 @@ describe('isLoopbackOrigin', () => {
     'file://',
     'chrome-extension://abc',
     'http://evil.example@127.0.0.1',
+    // Not as a browser serializes an origin (a path, capitals, a default port, a list): no page sends them
+    'http://localhost:3000/',
+    'HTTP://LOCALHOST:3000',
+    'http://localhost:80',
+    'http://127.0.0.1:4510, https://evil.example',
+    '',
   ])('refuses Origin %s', (origin) => {
     // Act / Assess
     expect(isLoopbackOrigin(origin)).toBe(false);
