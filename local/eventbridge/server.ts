@@ -42,7 +42,10 @@ export const MAX_DELAY_SCALE = 20;
 export interface EmbeddedEventBridgeOptions {
   /** @default 0 (a free port) */
   readonly port?: number;
-  /** @default '127.0.0.1' */
+  /**
+   * The address listened on. Only requests naming loopback in Host are answered (see loopback-host.ts), so another
+   * address would be reached but refused. @default '127.0.0.1'
+   */
   readonly host?: string;
   /** @default 'us-east-1' */
   readonly region?: string;
