@@ -3,7 +3,7 @@
 // name, made to resolve to 127.0.0.1 once the page has loaded, lets its script send any request to a local port as
 // its own origin, headers and all, and read the answer (a PutTargets sending every event to its server, say). Each
 // such request carries the page's name in Host, which a loopback name or address never is. The same check as
-// webpack-dev-server's and Vite's allowed hosts (browser review, session 53). A page on any site can also send
+// webpack-dev-server's and Vite's allowed hosts (browser review, 2026-12-06). A page on any site can also send
 // 127.0.0.1 a "simple" request under a loopback Host, unreadable but made: its Origin says whose it is.
 
 import { isIPv4 } from 'node:net';
@@ -38,12 +38,15 @@ export function isLoopbackHost(host: string | undefined): boolean {
   return loopback;
 }
 
+/** A header's value for a message: quoted, and cut past 256 characters. */
+const quoted = (value: string): string =>
+  JSON.stringify(value.length > 256 ? `${value.slice(0, 256)}…` : value);
+
 /** Why a request was refused, for the answer: names the Host it carried and the names that are answered. */
 function notLoopbackMessage(host: string, server: string): string {
   return (
     `${server} answers requests to a loopback name or address only (127.0.0.1 or localhost), not to Host ` +
-    `${JSON.stringify(host.length > 256 ? `${host.slice(0, 256)}…` : host)}: a web page could send such requests ` +
-    'through DNS rebinding.'
+    `${quoted(host)}: a web page could send such requests through DNS rebinding.`
   );
 }
 
@@ -72,8 +75,8 @@ export function isLoopbackOrigin(origin: string | undefined): boolean {
 /** Why a request from a web page's origin was refused. */
 function notLoopbackOriginMessage(origin: string, server: string): string {
   return (
-    `${server} answers no request a web page sends, and this one came from Origin ` +
-    `${JSON.stringify(origin.length > 256 ? `${origin.slice(0, 256)}…` : origin)}.`
+    `${server} answers no request from a web page served elsewhere than this machine, and this one came from ` +
+    `Origin ${quoted(origin)}.`
   );
 }
 

@@ -172,7 +172,7 @@ export async function publishEvents(
   // Every event is checked, so that a batch's answer names every field at fault, not the first event's only: first
   // each one's contract, then the size of its entry, then the data of those that fit (all within one time limit).
   // Size comes before the data: an event of up to 6 MB (Lambda's payload limit) took its share of the 2 s limit to be
-  // validated before it was refused as too large (session 53).
+  // validated before it was refused as too large (2026-12-06).
   const pointerOf = (index: number) => (batch ? `/events/${index}` : '');
   const faults = new Map<number, SharebusError>();
   // Each entry's place in the request: a failure names it, so that a client that gave no ids (each event then has

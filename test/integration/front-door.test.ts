@@ -429,7 +429,7 @@ describe('local front door: the Host header', () => {
       expect(answer.status).toBe(403);
       expect(JSON.parse(answer.body)).toMatchObject({
         code: 'host_not_allowed',
-        detail: `The local sharebus API answers no request a web page sends, and this one came from Origin ${JSON.stringify(origin)}.`,
+        detail: `The local sharebus API answers no request from a web page served elsewhere than this machine, and this one came from Origin ${JSON.stringify(origin)}.`,
         errors: [{ field: 'Origin', message: 'is not a loopback origin' }],
       });
       expect(called).toEqual([]);

@@ -75,7 +75,7 @@ describe('embedded EventBridge: the Host header', () => {
     expect(answer.body).toMatchObject({
       code: 'host_not_allowed',
       detail:
-        'The embedded EventBridge answers no request a web page sends, and this one came from Origin "https://evil.example".',
+        'The embedded EventBridge answers no request from a web page served elsewhere than this machine, and this one came from Origin "https://evil.example".',
       errors: [{ field: 'Origin', message: 'is not a loopback origin' }],
     });
     expect(answer.body).not.toHaveProperty('redriven');

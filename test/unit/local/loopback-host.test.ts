@@ -96,7 +96,8 @@ describe('webPageRefusal', () => {
     const both = webPageRefusal({ host: 'evil.example:4511', origin: 'https://evil.example:4511' }, 'S');
     // Assess
     expect(fromPage).toEqual({
-      message: 'S answers no request a web page sends, and this one came from Origin "https://evil.example".',
+      message:
+        'S answers no request from a web page served elsewhere than this machine, and this one came from Origin "https://evil.example".',
       field: { field: 'Origin', message: 'is not a loopback origin' },
     });
     expect(both?.field.field).toBe('Host');
