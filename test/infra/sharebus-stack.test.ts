@@ -77,6 +77,12 @@ const resource = (id: string) => template.toJSON().Resources[id];
 const bundleOf = (name: FunctionName): string =>
   join(outdir, resource(functionId(name)).Metadata['aws:asset:path']);
 
+/** The source files a function's bundle was built from, as its source map lists them ('/'-separated). */
+const bundledSources = (name: FunctionName): string[] =>
+  (
+    JSON.parse(readFileSync(join(bundleOf(name), 'index.mjs.map'), 'utf8')) as { sources: string[] }
+  ).sources.map((source) => source.replaceAll('\\', '/'));
+
 /** Every statement of the identity policies attached to a function's role. */
 function statementsOf(name: FunctionName): StatementJson[] {
   const role = stack.functions[name].role;
@@ -1035,16 +1041,14 @@ describe('SharebusStack', () => {
       'bundles into %s the AWS SDK the tests run, not the copy the Lambda runtime has',
       (name) => {
         // GIVEN
-        const map: { sources: string[] } = JSON.parse(
-          readFileSync(join(bundleOf(name), 'index.mjs.map'), 'utf8'),
-        );
+        const sources = bundledSources(name);
         // THEN
-        expect(
-          map.sources.filter((source) => source.includes('node_modules/@aws-sdk/')).length,
-        ).toBeGreaterThan(0);
-        expect(
-          map.sources.some((source) => source.endsWith(FUNCTIONS[name].replace(/^functions\//, ''))),
-        ).toBe(true);
+        expect(sources.filter((source) => source.includes('node_modules/@aws-sdk/')).length).toBeGreaterThan(
+          0,
+        );
+        expect(sources.some((source) => source.endsWith(FUNCTIONS[name].replace(/^functions\//, '')))).toBe(
+          true,
+        );
       },
     );
 
@@ -1052,11 +1056,8 @@ describe('SharebusStack', () => {
       'bundles no zod into %s, which checks no body (the authorizer runs before every request)',
       (name) => {
         // GIVEN
-        const map: { sources: string[] } = JSON.parse(
-          readFileSync(join(bundleOf(name), 'index.mjs.map'), 'utf8'),
-        );
+        const sources = bundledSources(name);
         // THEN: the registry's code is there, zod is not
-        const sources = map.sources.map((source) => source.replaceAll('\\', '/'));
         if (name === 'authorizer') {
           expect(
             sources.some((source) => source.endsWith('functions/shared/registry/dynamodb-registry.ts')),
@@ -1068,13 +1069,10 @@ describe('SharebusStack', () => {
 
     it.each(FUNCTION_NAMES)('bundles into %s no zod locale but English, the one its messages use', (name) => {
       // GIVEN: `import { z } from 'zod'` keeps every locale (64 files, 370 KB) where `import * as z` keeps one
-      const map: { sources: string[] } = JSON.parse(
-        readFileSync(join(bundleOf(name), 'index.mjs.map'), 'utf8'),
+      const locales = bundledSources(name).filter((source) =>
+        source.includes('node_modules/zod/v4/locales/'),
       );
       // THEN
-      const locales = map.sources.filter((source) =>
-        source.replaceAll('\\', '/').includes('node_modules/zod/v4/locales/'),
-      );
       expect(locales.map((source) => source.replace(/^.*\//, ''))).toEqual(
         locales.length === 0 ? [] : ['en.js'],
       );
