@@ -30,6 +30,8 @@ export interface FrontDoorOptions {
   readonly host?: string;
   /** The stage's throttle of each route, as deployed: past it API Gateway answers 429. `false` takes everything. @default DEFAULT_API_THROTTLE */
   readonly throttle?: ApiThrottle | false;
+  /** Host names answered besides loopback, in Host and Origin (see parseAllowedHosts). @default none */
+  readonly allowedHosts?: ReadonlySet<string>;
 }
 
 /**
@@ -191,6 +193,7 @@ function send(res: ServerResponse, status: number, body: string): void {
 async function handle(
   handlers: LocalHandlers,
   throttle: RouteThrottles | undefined,
+  allowedHosts: ReadonlySet<string> | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -207,7 +210,7 @@ async function handle(
   // Every answer of an HTTP API names its request, the gateway's own refusals too.
   const requestId = randomUUID();
   res.setHeader('apigw-requestid', requestId);
-  const refused = webPageRefusal(req.headers, 'The local sharebus API');
+  const refused = webPageRefusal(req.headers, 'The local sharebus API', allowedHosts);
   if (refused !== undefined) {
     const refusal = problemOf(
       new ForbiddenError('host_not_allowed', refused.message, { fields: [refused.field] }),
@@ -338,7 +341,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const limits = options.throttle ?? DEFAULT_API_THROTTLE;
   const throttle = limits === false ? undefined : new RouteThrottles(limits);
   const server: Server = createServer((req, res) => {
-    handle(options.handlers, throttle, req, res).catch((error: unknown) => {
+    handle(options.handlers, throttle, options.allowedHosts, req, res).catch((error: unknown) => {
       // What API Gateway answers when the integration itself fails.
       console.error('front door: handler failed', error);
       if (!res.headersSent) send(res, 500, JSON.stringify({ message: 'Internal Server Error' }));

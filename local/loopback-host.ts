@@ -20,14 +20,8 @@ const MAX_REMEMBERED = 64;
 export function isLoopbackHost(host: string | undefined): boolean {
   if (host === undefined || host === '') return true;
   if (accepted.has(host)) return true;
-  // Only a host and a port: `a@127.0.0.1` or `127.0.0.1/x` are no Host header a client sends.
-  if (!/^[^@/?#\\]*$/.test(host)) return false;
-  let hostname: string;
-  try {
-    hostname = new URL(`http://${host}/`).hostname;
-  } catch {
-    return false;
-  }
+  const hostname = hostnameOf(host);
+  if (hostname === undefined) return false;
   const loopback =
     hostname === 'localhost' ||
     hostname.endsWith('.localhost') ||
@@ -93,18 +87,76 @@ export interface WebPageRefusal {
 export function webPageRefusal(
   headers: { readonly host?: string | undefined; readonly origin?: string | undefined },
   server: string,
+  allowed: ReadonlySet<string> = NONE,
 ): WebPageRefusal | undefined {
-  if (!isLoopbackHost(headers.host)) {
+  if (!isLoopbackHost(headers.host) && !isAllowed(headers.host, allowed)) {
     return {
       message: notLoopbackMessage(headers.host ?? '', server),
       field: { field: 'Host', message: 'is not a loopback name or address' },
     };
   }
-  if (!isLoopbackOrigin(headers.origin)) {
+  if (!isLoopbackOrigin(headers.origin) && !isAllowedOrigin(headers.origin, allowed)) {
     return {
       message: notLoopbackOriginMessage(headers.origin ?? '', server),
       field: { field: 'Origin', message: 'is not a loopback origin' },
     };
   }
   return undefined;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** The host name of a Host header (lower case, without its port), or undefined when it is none. */
+function hostnameOf(host: string): string | undefined {
+  // Only a host and a port: `a@127.0.0.1` or `127.0.0.1/x` are no Host header a client sends.
+  if (!/^[^@/?#\\]*$/.test(host)) return undefined;
+  try {
+    return new URL(`http://${host}/`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `host` names one of the `allowed` host names (SHAREBUS_ALLOWED_HOSTS), whatever its port. */
+function isAllowed(host: string | undefined, allowed: ReadonlySet<string>): boolean {
+  if (allowed.size === 0 || host === undefined) return false;
+  const hostname = hostnameOf(host);
+  return hostname !== undefined && allowed.has(hostname);
+}
+
+/** Whether `origin` is a page served from one of the `allowed` host names, over http or https. */
+function isAllowedOrigin(origin: string | undefined, allowed: ReadonlySet<string>): boolean {
+  if (allowed.size === 0 || origin === undefined) return false;
+  try {
+    const url = new URL(origin);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.origin === origin &&
+      allowed.has(url.hostname)
+    );
+  } catch {
+    return false;
+  }
+}
+
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * The host names SHAREBUS_ALLOWED_HOSTS gives (comma-separated; empty: none), answered besides loopback: the names a
+ * reverse proxy in front of `npm start` passes on in Host (Caddy and Traefik pass the client's), and the pages served
+ * from them. Throws, naming `variable`, on anything that is not a plain host name: a port, a scheme, a wildcard.
+ */
+export function parseAllowedHosts(raw: string | undefined, variable: string): ReadonlySet<string> {
+  const names = (raw ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  const bad = names.find((name) => !HOST_NAME.test(name));
+  if (bad !== undefined) {
+    throw new Error(
+      `${variable} must be host names separated by commas, without a scheme, port or wildcard (as bus.example.gov); got ${JSON.stringify(bad)}`,
+    );
+  }
+  return new Set(names);
 }

@@ -49,6 +49,7 @@ import { NAME_PATTERN } from './eventbridge/request.js';
 import { type EmbeddedEventBridge, REFUSED_UNWRITABLE, startEventBridge } from './eventbridge/server.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { invoke, loadHandlers, localFunctionArn } from './lambda/invoker.js';
+import { parseAllowedHosts } from './loopback-host.js';
 import { portState } from './net.js';
 
 export const DEFAULT_PORTS = { api: 4510, eventBridge: 4511, dynamoDb: 4512 } as const;
@@ -88,6 +89,11 @@ export interface SharebusOptions {
    * @default SHAREBUS_API_THROTTLE (`<rate>/<burst>` or `off`), else DEFAULT_API_THROTTLE, as deployed
    */
   readonly apiThrottle?: ApiThrottle | false;
+  /**
+   * Host names the HTTP API and the embedded EventBridge answer besides loopback, in Host and Origin: a reverse
+   * proxy's public name, say (see local/loopback-host.ts). @default SHAREBUS_ALLOWED_HOSTS (comma-separated), else none
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** Names at most this many deleted rules in the start's output; the rest are counted. */
@@ -229,6 +235,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   checkFunctionSettings();
   const rulesQuota = maxRulesOption(options.maxRulesPerBus);
   const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
+  const allowedHosts = allowedHostsSetting(options.allowedHosts);
   // The admin key, given or kept beside the state, is checked before anything starts.
   const keyFile = dataDir ? join(dataDir, 'admin-key') : undefined;
   const givenKey = options.adminKey ?? (process.env.SHAREBUS_ADMIN_KEY || undefined);
@@ -344,6 +351,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       region: REGION,
       accountId: ACCOUNT,
       delayScale: options.delayScale ?? 1,
+      allowedHosts,
       ...rulesQuota,
       ...(dataDir ? { dataDir: join(dataDir, 'eventbridge') } : {}),
       // As the stack deploys the deliver function: invoked asynchronously, so a webhook that fails is retried by
@@ -465,6 +473,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       host,
       port: ports.api,
       throttle: apiThrottle,
+      allowedHosts,
     });
     stops.push(() => frontDoor.stop());
 
@@ -647,6 +656,17 @@ function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number }
     );
   }
   return { maxRulesPerBus: value };
+}
+
+/** The allowedHosts option, or SHAREBUS_ALLOWED_HOSTS: checked before anything starts. */
+function allowedHostsSetting(given: readonly string[] | undefined): ReadonlySet<string> {
+  try {
+    return given === undefined
+      ? parseAllowedHosts(process.env.SHAREBUS_ALLOWED_HOSTS, 'SHAREBUS_ALLOWED_HOSTS')
+      : parseAllowedHosts(given.join(','), 'the allowedHosts option');
+  } catch (error) {
+    throw new SettingError((error as Error).message);
+  }
 }
 
 function apiThrottleFromEnv(): ApiThrottle | false {

@@ -42,6 +42,7 @@ const KNOWN_VARIABLES = new Set([
   'SHAREBUS_EVENTBRIDGE_DELAY_SCALE',
   'SHAREBUS_EVENTBRIDGE_MAX_RULES',
   'SHAREBUS_API_THROTTLE',
+  'SHAREBUS_ALLOWED_HOSTS',
   'SHAREBUS_DYNAMODB_LOCAL_DIR',
   'SHAREBUS_DYNAMODB_JAVA_OPTS',
   'SHAREBUS_CONFORMANCE_DIR',
@@ -103,6 +104,8 @@ Environment (README, "Quick start", says more):
   SHAREBUS_EVENTBRIDGE_DELAY_SCALE   multiplies every delay of the bus, Lambda's retries included, above 0 to ${MAX_DELAY_SCALE} (1)
   SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, ${DEFAULT_MAX_RULES_PER_BUS})
   SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (${throttle}, or off)
+  SHAREBUS_ALLOWED_HOSTS             host names answered besides 127.0.0.1 and localhost, comma-separated: a
+                                     reverse proxy's (none)
   SHAREBUS_BUS_NAME                  the bus (sharebus)
   SHAREBUS_TABLE_NAME                the registry's table (sharebus)
   SHAREBUS_ENDPOINT_POLICY           webhook addresses allowed: allow-http or https-only (allow-http)

@@ -47,6 +47,8 @@ export interface EmbeddedEventBridgeOptions {
    * address would be reached but refused. @default '127.0.0.1'
    */
   readonly host?: string;
+  /** Host names answered besides loopback, in Host and Origin (see parseAllowedHosts in loopback-host.ts). @default none */
+  readonly allowedHosts?: ReadonlySet<string>;
   /** @default 'us-east-1' */
   readonly region?: string;
   /** @default '000000000000' */
@@ -485,7 +487,7 @@ async function start(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
-    const refusal = webPageRefusal(req.headers, 'The embedded EventBridge');
+    const refusal = webPageRefusal(req.headers, 'The embedded EventBridge', options.allowedHosts);
     if (refusal !== undefined) {
       refuseWebPage(req, res, requestId, refusal);
       return;

@@ -23,7 +23,13 @@ function send(
 ): Promise<{ status: number; event: APIGatewayProxyEventV2 | undefined }> {
   return new Promise((resolve, reject) => {
     const socket = connect(door.port, '127.0.0.1');
-    const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+    // 127.0.0.1 unless the headers name another Host: Node answers the first of two.
+    const hostGiven = headers.some(([name]) => name.toLowerCase() === 'host');
+    const lines = [
+      `${method} ${path} HTTP/1.1`,
+      ...(hostGiven ? [] : ['Host: 127.0.0.1']),
+      'Connection: close',
+    ];
     for (const [name, value] of headers) lines.push(`${name}: ${value}`);
     if (body !== '') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
     socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
@@ -454,5 +460,29 @@ describe('local front door: the Host header', () => {
     // Assess
     expect(answer.status).toBe(200);
     expect(called).toEqual(['authorizer', 'departments']);
+  });
+});
+
+describe('local front door: SHAREBUS_ALLOWED_HOSTS', () => {
+  let door: FrontDoor;
+
+  beforeAll(async () => {
+    door = await startFrontDoor({ handlers, allowedHosts: new Set(['bus.example.gov']) });
+  });
+
+  afterAll(async () => {
+    await door.stop();
+  });
+
+  it('answers the allowed name in Host and a page served from it, as behind a reverse proxy passing Host on', async () => {
+    // Act
+    const proxied = await send(door, 'GET', '/contracts', [['Host', 'bus.example.gov']]);
+    const fromPage = await send(door, 'GET', '/contracts', [
+      ['Host', 'bus.example.gov'],
+      ['Origin', 'https://bus.example.gov'],
+    ]);
+    // Assess
+    expect([proxied.status, fromPage.status]).toEqual([200, 200]);
+    expect(proxied.event?.requestContext.domainName).toBe('bus.example.gov');
   });
 });

@@ -226,6 +226,24 @@ describe('startSharebus refuses before starting anything', () => {
     }
   });
 
+  it('an allowed host with a port, which a Host header would never match', async () => {
+    // Prepare
+    const saved = process.env.SHAREBUS_ALLOWED_HOSTS;
+    process.env.SHAREBUS_ALLOWED_HOSTS = 'bus.example.gov, bus.example.gov:443';
+    try {
+      // Act
+      const started = startSharebus({ inMemory: true, apiPort: 0, eventBridgePort: 0, dynamoDbPort: 0 });
+      // Assess
+      await expect(started).rejects.toThrow(SettingError);
+      await expect(started).rejects.toThrow(
+        'SHAREBUS_ALLOWED_HOSTS must be host names separated by commas, without a scheme, port or wildcard (as bus.example.gov); got "bus.example.gov:443"',
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SHAREBUS_ALLOWED_HOSTS;
+      else process.env.SHAREBUS_ALLOWED_HOSTS = saved;
+    }
+  });
+
   it.each([
     ['SHAREBUS_EVENTBRIDGE_PORT and SHAREBUS_PORT', ['eventBridgePort', 'apiPort']],
     ['SHAREBUS_DYNAMODB_PORT and SHAREBUS_EVENTBRIDGE_PORT', ['dynamoDbPort', 'eventBridgePort']],

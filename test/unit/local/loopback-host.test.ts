@@ -1,4 +1,9 @@
-import { isLoopbackHost, isLoopbackOrigin, webPageRefusal } from '../../../local/loopback-host.js';
+import {
+  isLoopbackHost,
+  isLoopbackOrigin,
+  parseAllowedHosts,
+  webPageRefusal,
+} from '../../../local/loopback-host.js';
 
 describe('isLoopbackHost', () => {
   it.each([
@@ -101,5 +106,45 @@ describe('webPageRefusal', () => {
       field: { field: 'Origin', message: 'is not a loopback origin' },
     });
     expect(both?.field.field).toBe('Host');
+  });
+});
+
+describe('SHAREBUS_ALLOWED_HOSTS', () => {
+  it('reads host names separated by commas, trimmed and in lower case; none when unset or empty', () => {
+    // Act / Assess
+    expect([...parseAllowedHosts(' bus.example.gov , Intra.Example ', 'V')]).toEqual([
+      'bus.example.gov',
+      'intra.example',
+    ]);
+    expect([...parseAllowedHosts(undefined, 'V'), ...parseAllowedHosts('', 'V')]).toEqual([]);
+  });
+
+  it.each([
+    'https://bus.example.gov',
+    'bus.example.gov:443',
+    '*.example.gov',
+    'bus_example',
+    'bus..example',
+    '-bus.example',
+  ])('refuses %s, naming the variable', (value) => {
+    // Act / Assess
+    expect(() => parseAllowedHosts(value, 'SHAREBUS_ALLOWED_HOSTS')).toThrow(
+      `SHAREBUS_ALLOWED_HOSTS must be host names separated by commas, without a scheme, port or wildcard (as bus.example.gov); got ${JSON.stringify(value.toLowerCase())}`,
+    );
+  });
+
+  it("answers an allowed name in Host, on any port, and pages served from it; another site's still refused", () => {
+    // Prepare
+    const allowed = parseAllowedHosts('bus.example.gov', 'V');
+    // Act / Assess
+    expect(webPageRefusal({ host: 'bus.example.gov' }, 'S', allowed)).toBeUndefined();
+    expect(
+      webPageRefusal({ host: 'BUS.example.gov:8443', origin: 'https://bus.example.gov' }, 'S', allowed),
+    ).toBeUndefined();
+    expect(webPageRefusal({ host: 'evil.example' }, 'S', allowed)?.field.field).toBe('Host');
+    expect(webPageRefusal({ host: 'bus.example.gov.evil.example' }, 'S', allowed)?.field.field).toBe('Host');
+    expect(
+      webPageRefusal({ host: 'bus.example.gov', origin: 'https://evil.example' }, 'S', allowed)?.field.field,
+    ).toBe('Origin');
   });
 });
