@@ -39,7 +39,8 @@ const quoted = (value: string): string =>
 /** Why a request was refused, for the answer: names the Host it carried and the names that are answered. */
 function notLoopbackMessage(host: string, server: string): string {
   return (
-    `${server} answers requests to a loopback name or address only (127.0.0.1 or localhost), not to Host ` +
+    `${server} answers requests to a loopback name or address only (127.0.0.1 or localhost) or to a name ` +
+    `given in SHAREBUS_ALLOWED_HOSTS, not to Host ` +
     `${quoted(host)}: a web page could send such requests through DNS rebinding.`
   );
 }
@@ -152,7 +153,9 @@ export function parseAllowedHosts(raw: string | undefined, variable: string): Re
     .split(',')
     .map((name) => name.trim().toLowerCase())
     .filter((name) => name !== '');
-  const bad = names.find((name) => !HOST_NAME.test(name));
+  // As a Host header's name is compared, after the URL parser's normalization: `10.0.5`, `010.0.0.5` or `123` (IPv4
+  // in other forms, which no parsed Host ever equals) and `999.1.1.1` (no address) would be kept and never match.
+  const bad = names.find((name) => !HOST_NAME.test(name) || hostnameOf(name) !== name);
   if (bad !== undefined) {
     throw new Error(
       `${variable} must be host names separated by commas, without a scheme, port or wildcard (as bus.example.gov); got ${JSON.stringify(bad)}`,

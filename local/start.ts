@@ -105,7 +105,7 @@ Environment (README, "Quick start", says more):
   SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, ${DEFAULT_MAX_RULES_PER_BUS})
   SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (${throttle}, or off)
   SHAREBUS_ALLOWED_HOSTS             host names answered besides 127.0.0.1 and localhost, comma-separated: a
-                                     reverse proxy's (none)
+                                     reverse proxy's public name (none)
   SHAREBUS_BUS_NAME                  the bus (sharebus)
   SHAREBUS_TABLE_NAME                the registry's table (sharebus)
   SHAREBUS_ENDPOINT_POLICY           webhook addresses allowed: allow-http or https-only (allow-http)

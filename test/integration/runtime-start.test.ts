@@ -445,6 +445,35 @@ describe("startSharebus and the functions' log level", () => {
   });
 });
 
+describe('startSharebus and allowedHosts', () => {
+  it('gives both the HTTP API and the embedded EventBridge the names, and SHAREBUS_ALLOWED_HOSTS yields to the option', async () => {
+    // Prepare: a process of its own (jest's module sandbox cannot load the handlers); fetch cannot send a Host
+    const script = `import { request } from 'node:http';
+      import { startSharebus } from './local/runtime.ts';
+      const status = (url, host) => new Promise((resolve, reject) => {
+        const req = request(url, { headers: { host } }, (res) => { res.resume(); resolve(res.statusCode); });
+        req.on('error', reject);
+        req.end();
+      });
+      const runtime = await startSharebus({ inMemory: true, seedDemo: false, apiPort: 0, eventBridgePort: 0,
+        dynamoDbPort: 0, allowedHosts: ['bus.example.gov'] });
+      const said = [];
+      for (const host of ['bus.example.gov', 'env.example.gov']) {
+        said.push(await status(runtime.apiUrl + '/health', host));
+        said.push(await status(runtime.eventBridgeEndpoint + '/_local/dead-letters', host));
+      }
+      console.log(said.join(','));
+      await runtime.stop();
+      process.exit(0);`;
+    // Act
+    const said = await runScript(script, [], {
+      env: { ...process.env, SHAREBUS_ALLOWED_HOSTS: 'env.example.gov' },
+    });
+    // Assess
+    expect(said).toBe('200,200,403,403');
+  });
+});
+
 describe('startSharebus, a second time in one process', () => {
   // Review, 2026-12-05: the second runtime got the first one's handler modules, whose clients called the first
   // runtime's ports, closed by then: every call through a handler answered 500 (ECONNREFUSED in the log).

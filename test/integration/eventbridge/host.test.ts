@@ -58,7 +58,7 @@ describe('embedded EventBridge: the Host header', () => {
     expect(answer.body).toEqual({
       __type: 'AccessDeniedException',
       message:
-        'The embedded EventBridge answers requests to a loopback name or address only (127.0.0.1 or localhost), not to Host "evil.example:4511": a web page could send such requests through DNS rebinding.',
+        'The embedded EventBridge answers requests to a loopback name or address only (127.0.0.1 or localhost) or to a name given in SHAREBUS_ALLOWED_HOSTS, not to Host "evil.example:4511": a web page could send such requests through DNS rebinding.',
     });
     expect(rules.Rules ?? []).toEqual([]);
   });
@@ -117,5 +117,30 @@ describe('embedded EventBridge: the Host header', () => {
     );
     // Assess
     expect(made.RuleArn).toMatch(/:rule\/by-sdk$/);
+  });
+});
+
+describe('embedded EventBridge: SHAREBUS_ALLOWED_HOSTS', () => {
+  const harness = useSharedHarness({ allowedHosts: new Set(['bus.example.gov']) });
+
+  it('answers the allowed name in Host and a page served from it; another name still refused', async () => {
+    // Act
+    const proxied = await send(harness.eventBridge.port, 'bus.example.gov', {
+      method: 'POST',
+      path: '/',
+      target: 'AWSEvents.ListRules',
+      body: '{}',
+    });
+    const fromPage = await send(harness.eventBridge.port, 'bus.example.gov', {
+      method: 'GET',
+      path: '/_local/dead-letters',
+      origin: 'https://bus.example.gov',
+    });
+    const other = await send(harness.eventBridge.port, 'evil.example', {
+      method: 'GET',
+      path: '/_local/dead-letters',
+    });
+    // Assess
+    expect([proxied.status, fromPage.status, other.status]).toEqual([200, 200, 403]);
   });
 });

@@ -50,7 +50,7 @@ describe('isLoopbackHost', () => {
     const refusal = webPageRefusal({ host: `${'a'.repeat(300)}.example` }, 'The embedded EventBridge');
     // Assess
     expect(refusal).toEqual({
-      message: `The embedded EventBridge answers requests to a loopback name or address only (127.0.0.1 or localhost), not to Host "${'a'.repeat(256)}…": a web page could send such requests through DNS rebinding.`,
+      message: `The embedded EventBridge answers requests to a loopback name or address only (127.0.0.1 or localhost) or to a name given in SHAREBUS_ALLOWED_HOSTS, not to Host "${'a'.repeat(256)}…": a web page could send such requests through DNS rebinding.`,
       field: { field: 'Host', message: 'is not a loopback name or address' },
     });
   });
@@ -126,6 +126,10 @@ describe('SHAREBUS_ALLOWED_HOSTS', () => {
     'bus_example',
     'bus..example',
     '-bus.example',
+    '10.0.5',
+    '010.0.0.5',
+    '999.1.1.1',
+    '123',
   ])('refuses %s, naming the variable', (value) => {
     // Act / Assess
     expect(() => parseAllowedHosts(value, 'SHAREBUS_ALLOWED_HOSTS')).toThrow(
@@ -142,6 +146,10 @@ describe('SHAREBUS_ALLOWED_HOSTS', () => {
       webPageRefusal({ host: 'BUS.example.gov:8443', origin: 'https://bus.example.gov' }, 'S', allowed),
     ).toBeUndefined();
     expect(webPageRefusal({ host: 'evil.example' }, 'S', allowed)?.field.field).toBe('Host');
+    expect(webPageRefusal({ host: '10.0.0.5' }, 'S', parseAllowedHosts('10.0.0.5', 'V'))).toBeUndefined();
+    expect(
+      webPageRefusal({ host: 'bus.example.gov', origin: 'ws://bus.example.gov' }, 'S', allowed)?.field.field,
+    ).toBe('Origin');
     expect(webPageRefusal({ host: 'bus.example.gov.evil.example' }, 'S', allowed)?.field.field).toBe('Host');
     expect(
       webPageRefusal({ host: 'bus.example.gov', origin: 'https://evil.example' }, 'S', allowed)?.field.field,
