@@ -208,39 +208,32 @@ describe('startSharebus refuses before starting anything', () => {
     },
   );
 
-  it('a throttle with a burst of 0, which would refuse every request', async () => {
+  it.each([
+    [
+      'a throttle with a burst of 0, which would refuse every request',
+      'SHAREBUS_API_THROTTLE',
+      '5/0',
+      'SHAREBUS_API_THROTTLE must be <requests per second>/<burst>, as 100/200, or off; got 5/0',
+    ],
+    [
+      'an allowed host with a port, which a Host header would never match',
+      'SHAREBUS_ALLOWED_HOSTS',
+      'bus.example.gov, bus.example.gov:443',
+      'SHAREBUS_ALLOWED_HOSTS must be host names separated by commas, without a scheme, port or wildcard (as bus.example.gov); got "bus.example.gov:443"',
+    ],
+  ])('%s', async (_, variable, value, message) => {
     // Prepare
-    const saved = process.env.SHAREBUS_API_THROTTLE;
-    process.env.SHAREBUS_API_THROTTLE = '5/0';
+    const saved = process.env[variable];
+    process.env[variable] = value;
     try {
       // Act
       const started = startSharebus({ inMemory: true, apiPort: 0, eventBridgePort: 0, dynamoDbPort: 0 });
       // Assess
       await expect(started).rejects.toThrow(SettingError);
-      await expect(started).rejects.toThrow(
-        'SHAREBUS_API_THROTTLE must be <requests per second>/<burst>, as 100/200, or off; got 5/0',
-      );
+      await expect(started).rejects.toThrow(message);
     } finally {
-      if (saved === undefined) delete process.env.SHAREBUS_API_THROTTLE;
-      else process.env.SHAREBUS_API_THROTTLE = saved;
-    }
-  });
-
-  it('an allowed host with a port, which a Host header would never match', async () => {
-    // Prepare
-    const saved = process.env.SHAREBUS_ALLOWED_HOSTS;
-    process.env.SHAREBUS_ALLOWED_HOSTS = 'bus.example.gov, bus.example.gov:443';
-    try {
-      // Act
-      const started = startSharebus({ inMemory: true, apiPort: 0, eventBridgePort: 0, dynamoDbPort: 0 });
-      // Assess
-      await expect(started).rejects.toThrow(SettingError);
-      await expect(started).rejects.toThrow(
-        'SHAREBUS_ALLOWED_HOSTS must be host names separated by commas, without a scheme, port or wildcard (as bus.example.gov); got "bus.example.gov:443"',
-      );
-    } finally {
-      if (saved === undefined) delete process.env.SHAREBUS_ALLOWED_HOSTS;
-      else process.env.SHAREBUS_ALLOWED_HOSTS = saved;
+      if (saved === undefined) delete process.env[variable];
+      else process.env[variable] = saved;
     }
   });
 
