@@ -24,8 +24,8 @@ export interface FrontDoorOptions {
   /** @default 0 (a free port) */
   readonly port?: number;
   /**
-   * The address listened on. Only requests naming loopback in Host are answered (see loopback-host.ts), so another
-   * address would be reached but refused. @default '127.0.0.1'
+   * The address listened on. Only requests naming loopback, or one of allowedHosts, in Host are answered (see
+   * loopback-host.ts), so another address would be reached but refused. @default '127.0.0.1'
    */
   readonly host?: string;
   /** The stage's throttle of each route, as deployed: past it API Gateway answers 429. `false` takes everything. @default DEFAULT_API_THROTTLE */

@@ -43,8 +43,8 @@ export interface EmbeddedEventBridgeOptions {
   /** @default 0 (a free port) */
   readonly port?: number;
   /**
-   * The address listened on. Only requests naming loopback in Host are answered (see loopback-host.ts), so another
-   * address would be reached but refused. @default '127.0.0.1'
+   * The address listened on. Only requests naming loopback, or one of allowedHosts, in Host are answered (see
+   * loopback-host.ts), so another address would be reached but refused. @default '127.0.0.1'
    */
   readonly host?: string;
   /** Host names answered besides loopback, in Host and Origin (see parseAllowedHosts in loopback-host.ts). @default none */
