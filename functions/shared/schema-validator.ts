@@ -17,7 +17,7 @@ import {
   withHeldFaultBudget,
 } from './fault-budget.js';
 import { escapePointerSegment, jsonPointer } from './json-pointer.js';
-import { MAX_BODY_DEPTH } from './json-text.js';
+import { isJsonObject, MAX_BODY_DEPTH } from './json-text.js';
 import {
   InvalidPatternError,
   type LinearPattern,
@@ -290,12 +290,12 @@ export class SchemaValidator {
 
   /** The schema compiled by an engine of its own, with `options` (a data validator's, by default). */
   #compile(schema: unknown, options: FreshOptions = this.#freshOptions): ValidateFunction {
-    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    if (!isJsonObject(schema)) {
       throw new InvalidSchemaError('The schema must be a JSON Schema object.', [
         { field: '/schema', message: 'must be an object' },
       ]);
     }
-    const record = schema as Record<string, unknown>;
+    const record = schema;
     const judge = this.#engineFor(record);
     const ajv = this.#engineFor(record, options);
     if (!judge.validateSchema(record)) {
@@ -761,13 +761,6 @@ function refuseExpansion(schema: unknown): void {
 const inherited = (name: string): boolean => name in Object.prototype;
 
 /**
- * Refuses the names Ajv reads from plain objects of its own, so that a name every object has is found where the
- * schema holds none, or skipped where it holds one: a property `__proto__` under `properties` (or draft-07's
- * `dependencies`) is never checked, and `additionalProperties: false` refuses it; a `$dynamicRef` or
- * `$dynamicAnchor` named `constructor` made every publish whose data reached it throw, a 500; a `$ref` through
- * `#/$defs/constructor` applied nothing (keys review, 2026-12-06).
- */
-/**
  * Refuses `$async`, anywhere a subschema may be: Ajv then answers a promise, which counted as valid whatever the data,
  * and whose rejection at a registration's probe, handled by nothing, ended the process (diff review, 2026-12-06).
  */
@@ -781,6 +774,13 @@ function refuseAsync(schema: unknown): void {
   );
 }
 
+/**
+ * Refuses the names Ajv reads from plain objects of its own, so that a name every object has is found where the
+ * schema holds none, or skipped where it holds one: a property `__proto__` under `properties` (or draft-07's
+ * `dependencies`) is never checked, and `additionalProperties: false` refuses it; a `$dynamicRef` or
+ * `$dynamicAnchor` named `constructor` made every publish whose data reached it throw, a 500; a `$ref` through
+ * `#/$defs/constructor` applied nothing (keys review, 2026-12-06).
+ */
 function refuseInheritedNames(schema: unknown): void {
   let problem: FieldProblem | undefined;
   const at = schemaPointer(schema, '/schema', (node, here) => {
@@ -913,14 +913,14 @@ function schemaPointer(
   at: string,
   found: (schema: Readonly<Record<string, unknown>>, at: string) => string | undefined,
 ): string | undefined {
-  if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
-  const schema = node as Record<string, unknown>;
+  if (!isJsonObject(node)) return undefined;
+  const schema = node;
   const here = found(schema, at);
   if (here !== undefined) return here;
   for (const [key, value] of Object.entries(schema)) {
     const path = `${at}/${escapePointerSegment(key)}`;
     let inner: string | undefined;
-    if (NAMED_SCHEMAS.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    if (NAMED_SCHEMAS.has(key) && isJsonObject(value)) {
       for (const [name, named] of Object.entries(value)) {
         inner ??= schemaPointer(named, `${path}/${escapePointerSegment(name)}`, found);
       }

@@ -6,6 +6,7 @@
 // allowing the field, and so do `{"exists": false}` conditions (met where the field cannot be, at any depth below
 // it), dotted keys (a path EventBridge reads its own way) and `$or` branches while another branch may match.
 import { escapePointerSegment } from '../shared/json-pointer.js';
+import { isJsonObject } from '../shared/json-text.js';
 
 /** Keywords beside `properties` under which a schema may accept properties it does not list. */
 const OPEN_KEYWORDS = [
@@ -25,8 +26,7 @@ const OPEN_KEYWORDS = [
 
 type Schema = Record<string, unknown>;
 
-const asSchema = (value: unknown): Schema | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Schema) : undefined;
+const asSchema = (value: unknown): Schema | undefined => (isJsonObject(value) ? value : undefined);
 
 /**
  * The schema a field is held to under `schema`: undefined when the schema says plainly that no such field is
