@@ -5,6 +5,9 @@
 // such request carries the page's name in Host, which a loopback name or address never is. The same check as
 // webpack-dev-server's and Vite's allowed hosts (browser review, 2026-12-06). A page on any site can also send
 // 127.0.0.1 a "simple" request under a loopback Host, unreadable but made: its Origin says whose it is.
+// DynamoDB Local gets the same check in Java (dynamodb/LoopbackDynamoDbLocal.java's WebPageGuard, 2026-12-07):
+// a change to what is answered here belongs there too (test/integration/dynamodb-web-pages.test.ts holds both to
+// one table of Host forms).
 
 import { isIPv4 } from 'node:net';
 

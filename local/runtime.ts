@@ -319,6 +319,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
       host,
       port: ports.dynamoDb,
+      allowedHosts,
       ...(dataDir ? { dbPath: join(dataDir, 'dynamodb') } : {}),
     });
     stops.push(() => dynamodb.stop());

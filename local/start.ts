@@ -170,9 +170,9 @@ try {
   if (bus.dynamoDbUnbound !== undefined) {
     lines.push(
       '',
-      `  Warning: DynamoDB Local listens on every interface (${bus.dynamoDbUnbound}). A Java 17 with its compiler`,
-      '  lets it listen on 127.0.0.1 alone (Debian: apt-get install openjdk-17-jre-headless, or any JDK 17);',
-      '  until then keep its port closed to other hosts.',
+      `  Warning: DynamoDB Local listens on every interface (${bus.dynamoDbUnbound}), and answers web pages`,
+      '  (DNS rebinding). A Java 17 with its compiler lets it listen on 127.0.0.1 alone and refuse them (Debian:',
+      '  apt-get install openjdk-17-jre-headless, or any JDK 17); until then keep its port closed to other hosts.',
     );
   }
   if (bus.stateOpenToOthers !== undefined) {

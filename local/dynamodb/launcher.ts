@@ -38,6 +38,11 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /**
+   * Host names answered besides loopback (SHAREBUS_ALLOWED_HOSTS, checked by parseAllowedHosts): a request under any
+   * other Host, or from a web page served elsewhere, is refused (see LoopbackDynamoDbLocal.java's WebPageGuard).
+   */
+  readonly allowedHosts?: ReadonlySet<string>;
   /** Directory for the database file; omitted means in memory (nothing kept). */
   readonly dbPath?: string;
   /** @default `.dynamodb-local/` in the repository, or SHAREBUS_DYNAMODB_LOCAL_DIR */
@@ -178,8 +183,14 @@ function binderClasses(
         ? { why: `\`${java.path}\` has no Java compiler (module jdk.compiler)` }
         : { why: `\`${java.path} -m ${JAVAC}\` failed: ${said}` };
     }
-    mkdirSync(dir, { recursive: true });
-    renameSync(join(scratch, `${BINDER}.class`), built);
+    // All of its classes at once (the guard is a class of its own): a directory another process renamed into place
+    // first is as good.
+    mkdirSync(dirname(dir), { recursive: true });
+    try {
+      renameSync(scratch, dir);
+    } catch (error) {
+      if (!existsSync(built)) throw error;
+    }
     return { dir };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -304,7 +315,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       '-Djava.library.path=DynamoDBLocal_lib',
       // DynamoDB Local's own main listens on every interface; the binder runs it on `host` alone.
       ...('dir' in binder
-        ? [`-Dsharebus.host=${host}`, '-cp', `${JAR_CLASSPATH}:${relative(jarDir, binder.dir)}`, BINDER]
+        ? [
+            `-Dsharebus.host=${host}`,
+            `-Dsharebus.allowedHosts=${[...(options.allowedHosts ?? [])].join(',')}`,
+            '-cp',
+            `${JAR_CLASSPATH}:${relative(jarDir, binder.dir)}`,
+            BINDER,
+          ]
         : ['-jar', 'DynamoDBLocal.jar']),
       '-port',
       String(port),

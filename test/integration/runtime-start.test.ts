@@ -439,21 +439,25 @@ describe("startSharebus and the functions' log level", () => {
 });
 
 describe('startSharebus and allowedHosts', () => {
-  it('gives both the HTTP API and the embedded EventBridge the names, and SHAREBUS_ALLOWED_HOSTS yields to the option', async () => {
+  it('gives the HTTP API, the embedded EventBridge and DynamoDB Local the names, and SHAREBUS_ALLOWED_HOSTS yields to the option', async () => {
     // Prepare: a process of its own (jest's module sandbox cannot load the handlers); fetch cannot send a Host
     const script = `import { request } from 'node:http';
       import { startSharebus } from './local/runtime.ts';
-      const status = (url, host) => new Promise((resolve, reject) => {
-        const req = request(url, { headers: { host } }, (res) => { res.resume(); resolve(res.statusCode); });
+      const status = (url, host, method = 'GET', headers = {}) => new Promise((resolve, reject) => {
+        const req = request(url, { method, headers: { ...headers, host } }, (res) => { res.resume(); resolve(res.statusCode); });
         req.on('error', reject);
-        req.end();
+        req.end(method === 'POST' ? '{}' : undefined);
       });
+      // DynamoDB Local takes any signature, but wants one
+      const listTables = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables',
+        authorization: 'AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' };
       const runtime = await startSharebus({ inMemory: true, seedDemo: false, apiPort: 0, eventBridgePort: 0,
         dynamoDbPort: 0, allowedHosts: ['bus.example.gov'] });
       const said = [];
       for (const host of ['bus.example.gov', 'env.example.gov']) {
         said.push(await status(runtime.apiUrl + '/health', host));
         said.push(await status(runtime.eventBridgeEndpoint + '/_local/dead-letters', host));
+        said.push(await status(runtime.dynamoDbEndpoint, host, 'POST', listTables));
       }
       console.log(said.join(','));
       await runtime.stop();
@@ -463,7 +467,7 @@ describe('startSharebus and allowedHosts', () => {
       env: { ...process.env, SHAREBUS_ALLOWED_HOSTS: 'env.example.gov' },
     });
     // Assess
-    expect(said).toBe('200,200,403,403');
+    expect(said).toBe('200,200,200,403,403,403');
   });
 });
 
