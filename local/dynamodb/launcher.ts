@@ -3,7 +3,16 @@
 // and answers, and stops it again.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +195,9 @@ function binderClasses(
     // All of its classes at once (the guard is a class of its own): a directory another process renamed into place
     // first is as good.
     mkdirSync(dirname(dir), { recursive: true });
+    // mkdtemp made it 0700: renamed as it is, only this user could load the classes, and another sharing the jar
+    // directory would fall back to the unbound, unguarded jar (or fail on the rename). As mkdirSync made it before.
+    chmodSync(scratch, 0o755);
     try {
       renameSync(scratch, dir);
     } catch (error) {

@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -517,6 +518,25 @@ describe('DynamoDB Local launcher', () => {
       expect(checks).toBe(0);
     } finally {
       if (taker.listening) await new Promise<void>((resolveClose) => taker.close(() => resolveClose()));
+    }
+  });
+
+  it('builds its binder readable by every user who shares the jar directory', () => {
+    // Prepare: a jar directory with no binder built yet
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-binder-'));
+    try {
+      // Act
+      const built = binderFor(jarCopy(scratch));
+      // Assess: before, the folder kept mkdtemp's 0700, and another user fell back to the unguarded jar (review,
+      // 2026-12-07)
+      if (!('dir' in built)) throw new Error(built.why);
+      expect(statSync(built.dir).mode & 0o777).toBe(0o755);
+      const classes = readdirSync(built.dir);
+      expect(classes).toEqual(expect.arrayContaining(['LoopbackDynamoDbLocal.class']));
+      expect(classes.length).toBeGreaterThan(1);
+      for (const file of classes) expect(statSync(join(built.dir, file)).mode & 0o004).toBe(0o004);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 
