@@ -74,15 +74,18 @@ export async function registerContract(
     throw error;
   }
   const major = majorOf(input.version);
-  // The major's versions alone: a type may have hundreds of versions of up to 256 KB each, and DynamoDB reads each
-  // whole; every registration read them all before (adversarial-input review, 2026-12-06).
-  const versions = await ports.registry.listMajorVersions(input.type, major);
+  // The major's claimed sharing, one item: the write below holds the version to it. Only a major with no claim (none
+  // yet, or registered before claims) is read, its versions alone: a major of 300 versions of 200 KB was read whole
+  // by every registration, 60 MB, past the function's 10 s (scale review, 2026-12-07).
+  const claimed = await ports.registry.majorSharing(input.type, major);
+  const versions = claimed === undefined ? await ports.registry.listMajorVersions(input.type, major) : [];
   // A new type named after another department (`tax.return.filed` registered by market regulation) would pass for
   // that department's data, and would keep the department out of its own name for good. A type that exists keeps
   // its owner whatever departments are made later (its versions answer not_owner to anyone else).
   const named = input.type.split('.')[0]!;
   const namesOther =
     named !== caller.departmentId &&
+    claimed === undefined &&
     versions.length === 0 &&
     (await ports.registry.latestContractVersion(input.type)) === undefined;
   if (namesOther && (await ports.registry.getDepartment(named)) !== undefined) {

@@ -450,6 +450,13 @@ export class DynamoDbRegistry extends Registry {
     return isKeyPart(type) && held ? this.#queryAll(versionsOf(type, major), toContract) : [];
   }
 
+  override async majorSharing(type: string, major: number): Promise<StoredSharing | undefined> {
+    const held = Number.isSafeInteger(major) && major >= 0 && String(major).length <= VERSION_PART_WIDTH;
+    if (!isKeyPart(type) || !held) return undefined;
+    const claim = (await this.#get(keys.contractOwner(type)))?.[majorSharingAttribute(major)];
+    return typeof claim === 'string' ? claim : undefined;
+  }
+
   override async latestContractVersion(type: string): Promise<ContractVersion | undefined> {
     return isKeyPart(type) ? this.#edgeVersion(type, 'latest') : undefined;
   }

@@ -271,6 +271,12 @@ export abstract class Registry {
    * subscribing check against (its sharing, its schemas), without reading the type's other majors.
    */
   abstract listMajorVersions(type: string, major: number): Promise<ContractVersion[]>;
+  /**
+   * How every version of one major of a type is shared, as the registry claimed it with each version written since
+   * claims exist (one item): undefined when the major has no claim (no version, or only versions from before claims,
+   * which listMajorVersions then tells).
+   */
+  abstract majorSharing(type: string, major: number): Promise<StoredSharing | undefined>;
   /** The type's highest version by semver, read consistently (a version registered just before is seen). */
   abstract latestContractVersion(type: string): Promise<ContractVersion | undefined>;
   /**

@@ -765,6 +765,22 @@ describe('createSubscription', () => {
     expect(read).toEqual([`${TYPE}@1.0.0`, `${TYPE}@1.0.0`, `${TYPE}@1.2.0`]);
   });
 
+  it('reads no version of the major beside the one named when there is no filter to judge, its claim saying how it is shared', async () => {
+    // Prepare: read whole for every subscription, 300 versions of 200 KB took it past the function's 10 s (scale
+    // review, 2026-12-07)
+    const { ports } = await setUp();
+    // Act
+    const read = await schemasRead(test, () =>
+      createSubscription(ports, grants, {
+        type: TYPE,
+        version: '1.0.0',
+        endpoint: { url: `${HOOK}?unfiltered` },
+      }),
+    );
+    // Assess: the version named alone
+    expect(read).toEqual([`${TYPE}@1.0.0`]);
+  });
+
   it('refuses a filter past what any quota lets EventBridge take before reading the versions to check it against', async () => {
     // Prepare: 20,000 fields (250 KB) were read against every version of the major before EventBridge refused
     // them; a body of 400,000 held the local runtime 15 s (adversarial-input review, 2026-12-06).

@@ -48,6 +48,7 @@ const RUNS: ReadonlyArray<readonly [string, (registry: DynamoDbRegistry) => Prom
   ['latestContractVersion', (r) => r.latestContractVersion('tax.filing.done')],
   ['listContractVersions', (r) => r.listContractVersions('tax.filing.done')],
   ['listMajorVersions', (r) => r.listMajorVersions('tax.filing.done', 1)],
+  ['majorSharing', (r) => r.majorSharing('tax.filing.done', 1)],
   ['listContracts', (r) => r.listContracts()],
   ['createSubscription', (r) => r.createSubscription(sub, audit())],
   ['findSameSubscription', (r) => r.findSameSubscription(sub)],
