@@ -92,9 +92,13 @@ export const FUNCTION_MEMORY_MB: Readonly<Record<FunctionName, number>> = {
  * (a transaction's items count as their own actions, as IAM checks them), and whether it queries the GSI. Exactly
  * these: `test/integration/registry/registry-access.test.ts` runs those calls against DynamoDB Local and compares.
  */
+/** The registry table's indexes by name (functions/shared/registry/table.ts): GSI1 and CATALOGUE_INDEX. */
+export type RegistryIndex = 'gsi1' | 'catalogue';
+
 export interface RegistryAccess {
   readonly actions: readonly RegistryAction[];
-  readonly index: boolean;
+  /** The indexes its calls query: granted on each by its ARN, and on no other. */
+  readonly indexes: readonly RegistryIndex[];
   /**
    * The partition keys its calls may name, as IAM StringLike patterns (dynamodb:LeadingKeys); unset, any. Set for
    * the functions that only read, one kind of item each: the deliver function, which calls outside webhooks, must
@@ -104,7 +108,7 @@ export interface RegistryAccess {
    */
   readonly leadingKeys?: readonly string[];
   /**
-   * Its calls read the GSI alone: granted on the index and not on the table, so that it cannot query the table's
+   * Its calls read its indexes alone: granted on them and not on the table, so that it cannot query the table's
    * own items (the admin key's hash, key hashes, the audit) with the same action.
    */
   readonly indexOnly?: true;
@@ -119,11 +123,11 @@ export type RegistryAction =
   | 'dynamodb:ConditionCheckItem';
 
 export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | undefined>> = {
-  authorizer: { actions: ['dynamodb:GetItem'], index: false, leadingKeys: ['APIKEY#*'] },
+  authorizer: { actions: ['dynamodb:GetItem'], indexes: [], leadingKeys: ['APIKEY#*'] },
   health: undefined,
   departments: {
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
-    index: false,
+    indexes: [],
   },
   contracts: {
     actions: [
@@ -133,15 +137,15 @@ export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | und
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
     ],
-    index: true,
+    indexes: ['catalogue'],
   },
-  publish: { actions: ['dynamodb:GetItem', 'dynamodb:Query'], index: false, leadingKeys: ['CONTRACT#*'] },
+  publish: { actions: ['dynamodb:GetItem', 'dynamodb:Query'], indexes: [], leadingKeys: ['CONTRACT#*'] },
   subscriptions: {
     actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-    index: true,
+    indexes: ['gsi1'],
   },
-  deliver: { actions: ['dynamodb:GetItem'], index: false, leadingKeys: ['SUB#*'] },
-  retarget: { actions: ['dynamodb:Query'], index: true, indexOnly: true },
+  deliver: { actions: ['dynamodb:GetItem'], indexes: [], leadingKeys: ['SUB#*'] },
+  retarget: { actions: ['dynamodb:Query'], indexes: ['gsi1'], indexOnly: true },
 };
 
 /**

@@ -44,7 +44,6 @@ import {
   WEBHOOK_TIMEOUT_BOUNDS_MS,
 } from '../functions/routes.js';
 import { ENV } from '../functions/shared/config.js';
-import { GSI1 } from '../functions/shared/registry/table.js';
 import { DeliveryDeadLetterQueue } from './constructs/delivery-dead-letter-queue.js';
 import { RegistryTable } from './constructs/registry-table.js';
 import { SharebusEventBus } from './constructs/sharebus-event-bus.js';
@@ -319,7 +318,7 @@ export class SharebusStack extends Stack {
             actions: [...access.actions],
             resources: [
               ...(access.indexOnly ? [] : [table.tableArn]),
-              ...(access.index ? [`${table.tableArn}/index/${GSI1.indexName}`] : []),
+              ...access.indexes.map((index) => `${table.tableArn}/index/${index}`),
             ],
             ...(access.leadingKeys
               ? {

@@ -1,10 +1,16 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { AttributeType, ProjectionType } from 'aws-cdk-lib/aws-dynamodb';
-import { createTableInput, GSI1, PARTITION_KEY, SORT_KEY } from '../../functions/shared/registry/table.js';
+import {
+  CATALOGUE_INDEX,
+  createTableInput,
+  GSI1,
+  PARTITION_KEY,
+  SORT_KEY,
+} from '../../functions/shared/registry/table.js';
 import { TableDesignError, tableDesignFrom } from '../../infra/constructs/registry-table.js';
 
 describe('tableDesignFrom', () => {
-  it('reads the keys and the GSI of the registry from its CreateTable input', () => {
+  it('reads the keys and the indexes of the registry from its CreateTable input', () => {
     // WHEN
     const design = tableDesignFrom(createTableInput('registry'));
     // THEN
@@ -17,6 +23,13 @@ describe('tableDesignFrom', () => {
           partitionKey: { name: GSI1.partitionKey, type: AttributeType.STRING },
           sortKey: { name: GSI1.sortKey, type: AttributeType.STRING },
           projectionType: ProjectionType.ALL,
+        },
+        {
+          indexName: CATALOGUE_INDEX.indexName,
+          partitionKey: { name: GSI1.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: GSI1.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...CATALOGUE_INDEX.nonKeyAttributes],
         },
       ],
     });

@@ -18,7 +18,7 @@ import {
   SUBSCRIPTION_TARGET_SHAPE,
 } from '../../functions/routes.js';
 import { ENV } from '../../functions/shared/config.js';
-import { GSI1, PARTITION_KEY, SORT_KEY } from '../../functions/shared/registry/table.js';
+import { CATALOGUE_INDEX, GSI1, PARTITION_KEY, SORT_KEY } from '../../functions/shared/registry/table.js';
 import { EventBusPropsError } from '../../infra/constructs/sharebus-event-bus.js';
 import { SHAREBUS_RUNTIME } from '../../infra/constructs/sharebus-function.js';
 import { SharebusStack, SharebusStackError } from '../../infra/sharebus-stack.js';
@@ -172,7 +172,7 @@ describe('SharebusStack', () => {
   });
 
   describe('registry table', () => {
-    it('builds the keys and the GSI from functions/shared/registry/table.ts', () => {
+    it('builds the keys and the indexes from functions/shared/registry/table.ts', () => {
       // THEN
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [
@@ -188,8 +188,21 @@ describe('SharebusStack', () => {
             ],
             Projection: { ProjectionType: 'ALL' },
           },
+          {
+            IndexName: CATALOGUE_INDEX.indexName,
+            KeySchema: [
+              { AttributeName: GSI1.partitionKey, KeyType: 'HASH' },
+              { AttributeName: GSI1.sortKey, KeyType: 'RANGE' },
+            ],
+            // The catalogue's index holds no schema (scale review, 2026-12-07)
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: [...CATALOGUE_INDEX.nonKeyAttributes],
+            },
+          },
         ],
       });
+      expect(CATALOGUE_INDEX.nonKeyAttributes).not.toContain('schemaJson');
     });
 
     it('is on demand, recoverable to a point in time, encrypted with a KMS key and protected from deletion', () => {
@@ -676,14 +689,22 @@ describe('SharebusStack', () => {
         const access = REGISTRY_ACCESS[name];
         const onRegistry = statementsOf(name).filter(onTable);
         const tableArn = { 'Fn::GetAtt': [tableId(), 'Arn'] };
-        const indexArn = { 'Fn::Join': ['', [tableArn, `/index/${GSI1.indexName}`]] };
+        const indexArns = access?.indexes.map((index) => ({
+          'Fn::Join': ['', [tableArn, `/index/${index}`]],
+        }));
         // THEN
         if (!access) {
           expect(onRegistry).toEqual([]);
           return;
         }
         expect(onRegistry.flatMap(actionsOf).sort()).toEqual([...access.actions].sort());
-        const resources = access.indexOnly ? indexArn : access.index ? [tableArn, indexArn] : tableArn;
+        const resources = access.indexOnly
+          ? indexArns?.length === 1
+            ? indexArns[0]
+            : indexArns
+          : indexArns?.length
+            ? [tableArn, ...indexArns]
+            : tableArn;
         expect(onRegistry.map((s) => s.Resource)).toEqual([resources]);
       },
     );

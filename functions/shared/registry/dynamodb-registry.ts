@@ -35,7 +35,7 @@ import {
   type SubscriptionKey,
   type SystemRecord,
 } from './registry.js';
-import { GSI1 } from './table.js';
+import { CATALOGUE_INDEX, GSI1 } from './table.js';
 
 /** A value cannot be stored under the table's key scheme (e.g. an id with `#`, a version that is not semver). */
 export class RegistryKeyError extends Error {
@@ -481,7 +481,8 @@ export class DynamoDbRegistry extends Registry {
     const after = page?.after;
     if (after !== undefined && !isKeyPart(after.type)) return [];
     const heads = {
-      IndexName: GSI1.indexName,
+      // Not GSI1, which holds each version whole, schema and all (see CATALOGUE_INDEX)
+      IndexName: CATALOGUE_INDEX.indexName,
       // `$` sorts after the `#` that ends a type in gsi1sk and before every character a longer type goes on with.
       KeyConditionExpression: `gsi1pk = :collection${after === undefined ? '' : ' AND gsi1sk > :after'}`,
       ExpressionAttributeValues: {
@@ -1003,20 +1004,11 @@ function toSystem(item: Item): SystemRecord {
 }
 
 /** The attributes toContractHead reads, for listings to read no more. */
-const CONTRACT_HEAD_ATTRIBUTES = [
-  // the keys too, for RegistryItemError to name a bad item, and the entity, to leave out another kind's
-  'pk',
-  'sk',
-  'entity',
-  'type',
-  'version',
-  'major',
-  'description',
-  'sharing',
-  'ownerDepartment',
-  'createdBy',
-  'createdAt',
-] as const;
+/**
+ * What the catalogue reads of a version: what its index holds (the keys too, for RegistryItemError to name a bad
+ * item, and the entity, to leave out another kind's).
+ */
+const CONTRACT_HEAD_ATTRIBUTES = ['pk', 'sk', ...CATALOGUE_INDEX.nonKeyAttributes] as const;
 
 function toContractHead(item: Item): ContractHead {
   // Any level is read as stored: a later version's threw here, and took the whole catalogue, the type's publishes

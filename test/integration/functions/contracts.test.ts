@@ -519,6 +519,48 @@ describe('registerContract', () => {
 });
 
 describe('listContracts and getContract', () => {
+  it('reads the catalogue from an index without schemas: DynamoDB bills what the index holds', async () => {
+    // Prepare: versions whose schemas pass 1 MB in all. Read through the collections index, which holds each version
+    // whole, a Query read 1 MB a call: a type of 100 versions of 200 KB took the first page 2 s, one of 500 past the
+    // function's 10 s (scale review, 2026-12-07). DynamoDB Local still reads the whole items to cut a Query at 1 MB,
+    // but bills as DynamoDB does, by what the index holds.
+    for (const version of ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0']) {
+      await registerContract(
+        ports(),
+        owner,
+        body('tax.catalogue.large', version, {
+          schema: { type: 'object', description: 'y'.repeat(200_000) },
+        }),
+      );
+    }
+    const queries: { index: unknown; units: number }[] = [];
+    const name = `catalogueQueries-${process.pid}`;
+    test.documentClient.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { IndexName?: unknown; ReturnConsumedCapacity?: string };
+        input.ReturnConsumedCapacity = 'TOTAL';
+        const result = await next(args);
+        const output = result.output as { ConsumedCapacity?: { CapacityUnits?: number } };
+        queries.push({ index: input.IndexName, units: output.ConsumedCapacity?.CapacityUnits ?? Number.NaN });
+        return result;
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      // Act
+      const listed = await listContracts(ports(), undefined, { pageBytes: 10_000_000, perRead: 100 });
+      // Assess
+      expect(listed.contracts.find((c) => c.type === 'tax.catalogue.large')?.latestVersion).toBe('1.5.0');
+    } finally {
+      test.documentClient.middlewareStack.remove(name);
+    }
+    expect(queries.length).toBeGreaterThan(0);
+    expect(queries.map((query) => query.index)).toEqual(queries.map(() => 'catalogue'));
+    // Through the collections index, the six versions alone were 150 read units (half a unit per 4 KB)
+    const units = queries.reduce((sum, query) => sum + query.units, 0);
+    expect(units).toBeLessThan(10);
+  });
+
   it('lists one entry per type with versions in semver order and the latest version’s description', async () => {
     // Prepare
     // Sharing may change only with the major version.

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../../../functions/shared/registry/table.js';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CATALOGUE_INDEX, createTableInput, ensureTable } from '../../../functions/shared/registry/table.js';
 import { dynamoDbClient } from './harness.js';
 
 describe('registry table', () => {
@@ -29,7 +35,55 @@ describe('registry table', () => {
         ],
         Projection: { ProjectionType: 'ALL' },
       }),
+      expect.objectContaining({
+        IndexName: 'catalogue',
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...CATALOGUE_INDEX.nonKeyAttributes] },
+        IndexStatus: 'ACTIVE',
+      }),
     ]);
+  });
+
+  it('adds the catalogue index to a table an earlier version made without it, its items indexed', async () => {
+    // Prepare: the table as sharebus made it before 2026-12-07, with a contract version in it
+    const tableName = `registry-${randomUUID()}`;
+    const input = createTableInput(tableName);
+    await client.send(
+      new CreateTableCommand({
+        ...input,
+        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((index) => index.IndexName === 'gsi1'),
+      }),
+    );
+    const version = {
+      pk: { S: 'CONTRACT#tax.filing.kept' },
+      sk: { S: 'VERSION#000001.000000.000000' },
+      gsi1pk: { S: 'CONTRACTS' },
+      gsi1sk: { S: 'tax.filing.kept#000001.000000.000000' },
+      entity: { S: 'contract' },
+      schemaJson: { S: '{"type":"object"}' },
+    };
+    await client.send(new PutItemCommand({ TableName: tableName, Item: version }));
+    // Act: twice at once, as two starts would
+    await Promise.all([ensureTable(client, tableName), ensureTable(client, tableName)]);
+    // Assess
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.IndexStatus])).toEqual([
+      ['gsi1', 'ACTIVE'],
+      ['catalogue', 'ACTIVE'],
+    ]);
+    const found = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'catalogue',
+        KeyConditionExpression: 'gsi1pk = :c',
+        ExpressionAttributeValues: { ':c': { S: 'CONTRACTS' } },
+      }),
+    );
+    const { schemaJson: _, ...head } = version;
+    expect(found.Items).toEqual([head]);
   });
 
   it('leaves an existing table and its items alone when asked again, also concurrently', async () => {
