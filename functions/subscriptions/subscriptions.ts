@@ -552,6 +552,17 @@ export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' |
   // have is removed below, so that nothing is routed to it that this version cannot tell it may have.
   const subscriptions = (await ports.registry.listSubscriptions()).filter(isDeliverable);
   const wanted = new Set(subscriptions.map((subscription) => subscription.ruleName));
+  // Rules no subscription has are removed before any is put: each holds a place under the bus's rules quota, and a
+  // stop between a rule's change and the registry's (a creation's PutRule, a deletion's DeleteRule), or a rule made
+  // by hand, can leave the bus full with such rules while a subscription lacks its own. Put first, that one's rule
+  // was refused with RulesQuotaError, at every start (race review, 2026-12-07).
+  const removed: string[] = [];
+  for (const name of await ports.bus.listRuleNames(SUBSCRIPTION_RULE_PREFIX)) {
+    if (!wanted.has(name)) {
+      await ports.bus.deleteSubscriptionRule(name);
+      removed.push(name);
+    }
+  }
   // RECONCILE_CONCURRENCY rules at once, so that the writes the embedded EventBridge answers each call after are
   // shared: one after another, 300 subscriptions held the start 34 to 35 s while the 48,000 deliveries the last run
   // left resumed (10 s at 16 at once; scale review, 2026-12-05). With nothing resumed it makes no difference: 2,000
@@ -561,13 +572,6 @@ export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' |
     const contract = await ports.contracts.resolve(subscription.type, subscription.version);
     await ports.bus.putSubscriptionRule(ruleFor(subscription, contract));
   });
-  const removed: string[] = [];
-  for (const name of await ports.bus.listRuleNames(SUBSCRIPTION_RULE_PREFIX)) {
-    if (!wanted.has(name)) {
-      await ports.bus.deleteSubscriptionRule(name);
-      removed.push(name);
-    }
-  }
   return { rules: wanted.size, removed };
 }
 

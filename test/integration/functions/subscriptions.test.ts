@@ -1135,6 +1135,47 @@ describe('reconcileRules', () => {
     );
   });
 
+  it('removes orphaned rules before it puts any, so that a bus at its rules quota gets back the rule it lacks', async () => {
+    // Prepare: a bus whose quota is 3, two subscriptions, then what a stop between a rule's change and the
+    // registry's leaves: one subscription's rule gone (its deletion stopped), two rules no subscription has (their
+    // creations stopped). Putting first, the missing rule was refused with RulesQuotaError at every start (race
+    // review, 2026-12-07).
+    const { own, owner } = await registryOfItsOwn();
+    const small = await startHarness({ maxRulesPerBus: 3 });
+    try {
+      const busName = `bus-${randomUUID()}`;
+      await small.client.send(new CreateEventBusCommand({ Name: busName }));
+      const bus = new EventBridgeBus({ client: small.client, busName, deliverFunctionArn: LAMBDA_ARN });
+      const ports: SubscriptionPorts = {
+        registry: own.registry,
+        bus,
+        contracts: new ContractResolver(own.registry),
+        now: clockAt(NOW),
+        endpointPolicy: 'https-only',
+      };
+      const lost = await createSubscription(ports, owner, { type: TYPE, endpoint: { url: `${HOOK}/lost` } });
+      const kept = await createSubscription(ports, owner, { type: TYPE, endpoint: { url: `${HOOK}/kept` } });
+      await small.client.send(
+        new RemoveTargetsCommand({ EventBusName: busName, Rule: lost.ruleName, Ids: ['deliver'] }),
+      );
+      await small.client.send(new DeleteRuleCommand({ EventBusName: busName, Name: lost.ruleName }));
+      const orphans = ['sharebus-sub-orphan-1', 'sharebus-sub-orphan-2'];
+      for (const name of orphans) {
+        await small.client.send(
+          new PutRuleCommand({ EventBusName: busName, Name: name, EventPattern: '{"source":["elsewhere"]}' }),
+        );
+      }
+      // Act
+      const result = await reconcileRules(ports);
+      // Assess
+      expect(result).toEqual({ rules: 2, removed: orphans });
+      const rules = await small.client.send(new ListRulesCommand({ EventBusName: busName }));
+      expect((rules.Rules ?? []).map((r) => r.Name).sort()).toEqual([kept.ruleName, lost.ruleName].sort());
+    } finally {
+      await small.close();
+    }
+  });
+
   it('re-creates missing rules, removes orphaned sharebus rules and leaves other rules alone', async () => {
     // Prepare
     const { own, owner: ownFiling } = await registryOfItsOwn();
