@@ -512,52 +512,61 @@ export class DynamoDbRegistry extends Registry {
     const id = keyPart(subscription.id, 'subscription.id');
     const departmentId = keyPart(subscription.departmentId, 'subscription.departmentId');
     const identity = subscriptionIdentity(subscription);
-    const failed = await this.#transact(
-      [
-        {
-          Put: {
-            TableName: this.#tableName,
-            Item: {
-              ...keys.subscription(id),
-              gsi1pk: COLLECTION.subscriptions,
-              gsi1sk: `${departmentId}#${id}`,
-              entity: 'subscription',
-              id,
-              type: subscription.type,
-              major: subscription.major,
-              version: subscription.version,
-              // Event patterns use keys such as `$or` and may be empty objects: kept as JSON like schemas.
-              ...(subscription.filter === undefined
-                ? {}
-                : { filterJson: JSON.stringify(subscription.filter) }),
-              endpoint: { url: subscription.endpoint.url },
-              departmentId,
-              systemId: subscription.systemId,
-              ruleName: subscription.ruleName,
-              status: subscription.status,
-              createdAt: subscription.createdAt,
+    // Again when the subscription that held the identity was deleted between the write and the read of its claim:
+    // the claim is free then, and a 409 could name no subscription (race review, 2026-12-07).
+    for (let attempt = 1; ; attempt += 1) {
+      const failed = await this.#transact(
+        [
+          {
+            Put: {
+              TableName: this.#tableName,
+              Item: {
+                ...keys.subscription(id),
+                gsi1pk: COLLECTION.subscriptions,
+                gsi1sk: `${departmentId}#${id}`,
+                entity: 'subscription',
+                id,
+                type: subscription.type,
+                major: subscription.major,
+                version: subscription.version,
+                // Event patterns use keys such as `$or` and may be empty objects: kept as JSON like schemas.
+                ...(subscription.filter === undefined
+                  ? {}
+                  : { filterJson: JSON.stringify(subscription.filter) }),
+                endpoint: { url: subscription.endpoint.url },
+                departmentId,
+                systemId: subscription.systemId,
+                ruleName: subscription.ruleName,
+                status: subscription.status,
+                createdAt: subscription.createdAt,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            ConditionExpression: 'attribute_not_exists(pk)',
           },
-        },
-        {
-          Put: {
-            TableName: this.#tableName,
-            Item: {
-              ...keys.subscriptionIdentity(identity),
-              entity: 'subscriptionIdentity',
-              subscriptionId: id,
+          {
+            Put: {
+              TableName: this.#tableName,
+              Item: {
+                ...keys.subscriptionIdentity(identity),
+                entity: 'subscriptionIdentity',
+                subscriptionId: id,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            ConditionExpression: 'attribute_not_exists(pk)',
           },
-        },
-      ],
-      audit,
-    );
-    if (failed === 0) throw new RegistryConflictError(`subscription ${id} exists`, `subscription:${id}`);
-    if (failed === 1) {
+        ],
+        audit,
+      );
+      if (failed === 0) throw new RegistryConflictError(`subscription ${id} exists`, `subscription:${id}`);
+      if (failed !== 1) return;
       const existing = await this.#get(keys.subscriptionIdentity(identity));
-      throw new RegistryDuplicateError(existing ? str(existing, 'subscriptionId') : 'unknown');
+      if (existing !== undefined) throw new RegistryDuplicateError(str(existing, 'subscriptionId'));
+      if (attempt === 3) {
+        throw new RegistryConflictError(
+          `subscription ${id}'s identity changed concurrently`,
+          `subscription:${id}`,
+        );
+      }
     }
   }
 

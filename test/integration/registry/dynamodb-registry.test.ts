@@ -662,6 +662,37 @@ describe('DynamoDbRegistry subscriptions', () => {
     expect((await registry.listAudit()).length).toBe(entries + 3);
   });
 
+  it('makes the subscription when the one it was refused for is deleted before its claim is read', async () => {
+    // Prepare: s1 holds the identity; s2's write is refused for it, and s1 is deleted before the claim is read. A
+    // 409 named the subscription "unknown" before (race review, 2026-12-07)
+    const { registry, documentClient } = await freshRegistry();
+    const same = { endpoint: { url: 'https://example.org/one' } };
+    const first = subscription('s1', 'health', same);
+    await registry.createSubscription(first, audit());
+    let interleaved = false;
+    documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (context.commandName === 'TransactWriteItemsCommand' && !interleaved) {
+            interleaved = true;
+            await registry.deleteSubscription(first, audit());
+          }
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'deleteTheHolder' },
+    );
+    // Act
+    await registry.createSubscription(subscription('s2', 'health', same), audit());
+    // Assess
+    expect(interleaved).toBe(true);
+    expect(await registry.getSubscription('s1')).toBeUndefined();
+    expect(await registry.getSubscription('s2')).toEqual(subscription('s2', 'health', same));
+    expect(await registry.findSameSubscription(subscription('s9', 'health', same))).toBe('s2');
+  });
+
   it('takes endpoints as URLs and filter values and branches in any order when telling the same subscription', async () => {
     // Prepare
     const { registry } = await freshRegistry();
