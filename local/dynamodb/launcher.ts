@@ -3,16 +3,7 @@
 // and answers, and stops it again.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,7 +174,11 @@ function binderClasses(
   }
   try {
     // No --release: the Java that compiles it runs it (and --release needs the jdk.zipfs module besides).
-    const args = ['-m', JAVAC, '-d', scratch, '-cp', JAR_CLASSPATH, BINDER_SOURCE];
+    // Into a folder of its own, made as the user's umask has it (mkdtemp makes `scratch` 0700): renamed into place, it
+    // is readable by whoever shares the jar directory, as the user's other files are.
+    const classes = join(scratch, 'classes');
+    mkdirSync(classes);
+    const args = ['-m', JAVAC, '-d', classes, '-cp', JAR_CLASSPATH, BINDER_SOURCE];
     const run = spawnSync(java.path, args, { cwd: jarDir, encoding: 'utf8', env: java.env });
     if (run.error || run.status !== 0) {
       // A Java without the module says so on stdout, not stderr.
@@ -195,11 +190,8 @@ function binderClasses(
     // All of its classes at once (the guard is a class of its own): a directory another process renamed into place
     // first is as good.
     mkdirSync(dirname(dir), { recursive: true });
-    // mkdtemp made it 0700: renamed as it is, only this user could load the classes, and another sharing the jar
-    // directory would fall back to the unbound, unguarded jar (or fail on the rename). As mkdirSync made it before.
-    chmodSync(scratch, 0o755);
     try {
-      renameSync(scratch, dir);
+      renameSync(classes, dir);
     } catch (error) {
       if (!existsSync(built)) throw error;
     }

