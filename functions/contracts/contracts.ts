@@ -107,7 +107,12 @@ export async function registerContract(
   // sharing otherwise than the others of its major would reach subscribers its class should not.
   // The registry claims the major's sharing with the write (two versions registered at once); this read covers
   // majors registered before that claim existed.
-  const sibling = versions.find((v) => v.version !== contract.version && v.sharing !== contract.sharing);
+  // The version itself registered already: the registry answers unchanged or contract_version_conflict, as it does
+  // in a claimed major (a major's claim and its versions must give one answer to one request).
+  const again = versions.some((v) => v.version === contract.version);
+  const sibling = again
+    ? undefined
+    : versions.find((v) => v.version !== contract.version && v.sharing !== contract.sharing);
   if (sibling) throw sharingNeedsNewMajor(contract, `${input.type} ${sibling.version} is`, sibling.sharing);
   try {
     const outcome = await ports.registry.putContractVersion(

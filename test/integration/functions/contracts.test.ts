@@ -201,25 +201,37 @@ describe('registerContract', () => {
     },
   );
 
-  it('names the sharing that differs when a version of a major of several is registered again shared otherwise', async () => {
-    // Prepare: before, the major's versions were read first, and the other one answered sharing_needs_new_major;
-    // now the major's claim is read instead (scale review, 2026-12-07), and the version itself is what differs
-    const type = 'tax.filing.again-shared';
-    await registerContract(ports(), owner, body(type, '1.0.0'));
-    await registerContract(ports(), owner, body(type, '1.1.0'));
-    const before = await tableSnapshot(test);
-    // Act
-    const error = await caught(() =>
-      registerContract(ports(), owner, body(type, '1.0.0', { sharing: 'restricted' })),
-    );
-    // Assess
-    expect(error).toMatchObject({
-      status: 409,
-      code: 'contract_version_conflict',
-      fields: [{ field: '/version' }, { field: '/sharing' }],
-    });
-    expect(await tableSnapshot(test)).toEqual(before);
-  });
+  it.each([
+    ['claims its sharing', true],
+    ['was registered before the registry claimed sharing', false],
+  ])(
+    'names the sharing that differs when a version of a major of several that %s is registered again shared otherwise',
+    async (_, claimed) => {
+      // Prepare: before, the major's versions were read first, and the other one answered sharing_needs_new_major;
+      // now a claimed major's claim is read instead (scale review, 2026-12-07), and the version itself is what
+      // differs. An unclaimed major answers the same (diff review): one request, one answer.
+      const type = `tax.filing.again-shared-${claimed}`;
+      await registerContract(ports(), owner, body(type, '1.0.0'));
+      await registerContract(ports(), owner, body(type, '1.1.0'));
+      if (!claimed) {
+        await test.documentClient.send(
+          new DeleteCommand({ TableName: test.tableName, Key: { pk: `CONTRACT#${type}`, sk: 'OWNER' } }),
+        );
+      }
+      const before = await tableSnapshot(test);
+      // Act
+      const error = await caught(() =>
+        registerContract(ports(), owner, body(type, '1.0.0', { sharing: 'restricted' })),
+      );
+      // Assess
+      expect(error).toMatchObject({
+        status: 409,
+        code: 'contract_version_conflict',
+        fields: [{ field: '/version' }, { field: '/sharing' }],
+      });
+      expect(await tableSnapshot(test)).toEqual(before);
+    },
+  );
 
   it('answers 409 sharing_needs_new_major for a version shared otherwise than its major, and writes nothing', async () => {
     // Prepare: subscribers to major 1 were judged on its open sharing.
