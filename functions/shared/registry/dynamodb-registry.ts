@@ -556,6 +556,7 @@ export class DynamoDbRegistry extends Registry {
           },
         ],
         audit,
+        attempt,
       );
       if (failed === 0) throw new RegistryConflictError(`subscription ${id} exists`, `subscription:${id}`);
       if (failed !== 1) return;
@@ -695,12 +696,13 @@ export class DynamoDbRegistry extends Registry {
    * Runs one transaction: the given items, then the audit entry when there is one. Answers the index of the
    * item whose condition failed, or undefined when everything was written.
    */
-  async #transact(items: TransactItem[], audit?: AuditEntry): Promise<number | undefined> {
+  /** `round`: a caller's own retry of a cancelled change, so that no attempt reuses a cancelled one's token. */
+  async #transact(items: TransactItem[], audit?: AuditEntry, round = 1): Promise<number | undefined> {
     const all = [...items];
     if (audit !== undefined) all.push(await this.#auditPut(audit));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#transactOnce(all, audit, attempt);
+        return await this.#transactOnce(all, audit, attempt, round);
       } catch (error) {
         if (!isTransactionCanceled(error) || !isTransient(error)) throw error;
         if (attempt === TRANSACT_ATTEMPTS) {
@@ -723,6 +725,7 @@ export class DynamoDbRegistry extends Registry {
     all: TransactItem[],
     audit: AuditEntry | undefined,
     attempt: number,
+    round = 1,
   ): Promise<number | undefined> {
     // An SDK retry of a transaction that did commit must not come back as a false conflict. Each of our own
     // attempts follows a cancellation, which committed nothing, and gets a token of its own.
@@ -730,7 +733,7 @@ export class DynamoDbRegistry extends Registry {
       audit === undefined
         ? undefined
         : createHash('sha256')
-            .update(attempt === 1 ? audit.id : `${audit.id}#${attempt}`)
+            .update(attempt === 1 && round === 1 ? audit.id : `${audit.id}#${round}#${attempt}`)
             .digest('hex')
             .slice(0, 36);
     try {

@@ -670,8 +670,13 @@ describe('DynamoDbRegistry subscriptions', () => {
     const first = subscription('s1', 'health', same);
     await registry.createSubscription(first, audit());
     let interleaved = false;
+    const tokens: unknown[] = [];
     documentClient.middlewareStack.add(
       (next, context) => async (args) => {
+        const input = args.input as { ClientRequestToken?: unknown; TransactItems?: unknown };
+        const ofS2 = JSON.stringify(input.TransactItems ?? []).includes('SUB#s2');
+        if (context.commandName === 'TransactWriteItemsCommand' && ofS2)
+          tokens.push(input.ClientRequestToken);
         try {
           return await next(args);
         } catch (error) {
@@ -686,8 +691,10 @@ describe('DynamoDbRegistry subscriptions', () => {
     );
     // Act
     await registry.createSubscription(subscription('s2', 'health', same), audit());
-    // Assess
+    // Assess: written again under a token of its own (one a cancelled write used might be answered as that one was)
     expect(interleaved).toBe(true);
+    expect(tokens).toHaveLength(2);
+    expect(new Set(tokens).size).toBe(2);
     expect(await registry.getSubscription('s1')).toBeUndefined();
     expect(await registry.getSubscription('s2')).toEqual(subscription('s2', 'health', same));
     expect(await registry.findSameSubscription(subscription('s9', 'health', same))).toBe('s2');
