@@ -137,7 +137,8 @@ export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | und
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
     ],
-    indexes: ['catalogue'],
+    // GSI1 for the catalogue's reads while DynamoDB fills its index after the deploy that adds it (listContracts)
+    indexes: ['gsi1', 'catalogue'],
   },
   publish: { actions: ['dynamodb:GetItem', 'dynamodb:Query'], indexes: [], leadingKeys: ['CONTRACT#*'] },
   subscriptions: {

@@ -497,6 +497,41 @@ describe('DynamoDbRegistry contracts', () => {
     ]);
   });
 
+  it('lists through the collections index while DynamoDB refuses the catalogue index it is still filling', async () => {
+    // Prepare: the deploy that adds the index goes on while DynamoDB fills it (registry diff review, 2026-12-07)
+    const { registry, documentClient } = await freshRegistry();
+    for (const [t, v] of [
+      ['tax.registration', '1.0.0'],
+      ['health.visit', '2.0.0'],
+    ] as const) {
+      await registry.putContractVersion(contract(t, v), audit());
+    }
+    const expected = await registry.listContracts();
+    const refusal = (message: string) => Object.assign(new Error(message), { name: 'ValidationException' });
+    let refusing: Error | undefined;
+    const indexes: unknown[] = [];
+    documentClient.middlewareStack.add(
+      (next) => async (args) => {
+        const index = (args.input as { IndexName?: unknown }).IndexName;
+        indexes.push(index);
+        if (refusing !== undefined && index === 'catalogue') throw refusing;
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseCatalogue' },
+    );
+    // Act
+    refusing = refusal('Cannot read from backfilling global secondary index: catalogue');
+    const whole = await registry.listContracts();
+    const page = await registry.listContracts({ after: undefined, limit: 1 });
+    refusing = refusal('1 validation error detected: Value at limit failed to satisfy constraint');
+    const other = registry.listContracts();
+    // Assess: the same answer through gsi1; any other refusal passed on
+    expect(whole).toEqual(expected);
+    expect(page).toEqual(expected.slice(0, 1));
+    await expect(other).rejects.toThrow('1 validation error detected');
+    expect(indexes.slice(0, 4)).toEqual(['catalogue', 'gsi1', 'catalogue', 'gsi1']);
+  });
+
   it('finds no contract after a type DynamoDB could not take as a key, rather than an error', async () => {
     // Prepare
     const { registry } = await freshRegistry();
