@@ -189,10 +189,12 @@ export async function createSubscription(
     input.filter !== undefined || claimed === undefined
       ? await ports.registry.listMajorVersions(named.type, named.major)
       : [];
+  // The strictest of the claim, the versions read and the one named: a version the claim understates (written by code
+  // from before claims, after a rollback that far) is still caught where it is read (registry diff review).
   const contract =
-    claimed === undefined
-      ? (major.find((v) => v.sharing !== 'open') ?? named)
-      : { ...named, sharing: claimed };
+    (claimed !== undefined && claimed !== 'open' ? { ...named, sharing: claimed } : undefined) ??
+    major.find((v) => v.sharing !== 'open') ??
+    named;
   if (contract.sharing !== 'open') {
     throw new ForbiddenError(
       'approval_required',

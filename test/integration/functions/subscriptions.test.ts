@@ -781,6 +781,50 @@ describe('createSubscription', () => {
     expect(read).toEqual([`${TYPE}@1.0.0`]);
   });
 
+  it("refuses a version its major's claim understates, where it reads the versions to judge a filter", async () => {
+    // Prepare: a major claimed open holding a restricted version, as code from before claims could leave it after a
+    // rollback that far (registry diff review, 2026-12-07): the claim removed, 1.1.0 registered restricted, the
+    // claim set back to open
+    const type = 'tax.filing.understated';
+    const register = (version: string, sharing: string) =>
+      registerContract({ registry: test.registry, validator, now: clockAt(NOW) }, filing, {
+        type,
+        version,
+        description: type,
+        sharing,
+        schema,
+      });
+    const claim = (expression: string) =>
+      test.documentClient.send(
+        new UpdateCommand({
+          TableName: test.tableName,
+          Key: { pk: `CONTRACT#${type}`, sk: 'OWNER' },
+          UpdateExpression: expression,
+          ...(expression.startsWith('SET') ? { ExpressionAttributeValues: { ':open': 'open' } } : {}),
+        }),
+      );
+    await register('1.0.0', 'open');
+    await claim('REMOVE major1Sharing');
+    const restricted = { ...(await test.registry.getContractVersion(type, '1.0.0'))! };
+    await test.registry.putContractVersion(
+      { ...restricted, version: '1.1.0', sharing: 'restricted' },
+      auditEntry(filing, 'contract.registered', `contract:${type}@1.1.0`, new Date(NOW)),
+    );
+    await claim('SET major1Sharing = :open');
+    const { ports } = await setUp();
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, {
+        type,
+        version: '1.0.0',
+        filter: { companyId: ['42'] },
+        endpoint: { url: `${HOOK}?understated` },
+      }),
+    );
+    // Assess
+    expect(error).toMatchObject({ status: 403, code: 'approval_required' });
+  });
+
   it('refuses a filter past what any quota lets EventBridge take before reading the versions to check it against', async () => {
     // Prepare: 20,000 fields (250 KB) were read against every version of the major before EventBridge refused
     // them; a body of 400,000 held the local runtime 15 s (adversarial-input review, 2026-12-06).
