@@ -1,4 +1,4 @@
-// The registry table's design as data: key names, the one GSI and the CreateTable input, shared by the CDK
+// The registry table's design as data: key names, the two GSIs and the CreateTable input, shared by the CDK
 // stack and the local runtime so both build the same table. docs/registry.md explains the design.
 import {
   CreateTableCommand,
