@@ -172,7 +172,8 @@ try {
       '',
       `  Warning: DynamoDB Local listens on every interface (${bus.dynamoDbUnbound}), and answers web pages`,
       '  (DNS rebinding). A Java 17 with its compiler lets it listen on 127.0.0.1 alone and refuse them (Debian:',
-      '  apt-get install openjdk-17-jre-headless, or any JDK 17); until then keep its port closed to other hosts.',
+      '  apt-get install openjdk-17-jre-headless, or any JDK 17); until then keep its port closed to other hosts,',
+      '  and browse no untrusted site on this machine while sharebus runs.',
     );
   }
   if (bus.stateOpenToOthers !== undefined) {
