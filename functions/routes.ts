@@ -87,14 +87,14 @@ export const FUNCTION_MEMORY_MB: Readonly<Record<FunctionName, number>> = {
   retarget: 256,
 };
 
-/**
- * What each function may do with the registry table, as CDK grants it: the DynamoDB actions its registry calls send
- * (a transaction's items count as their own actions, as IAM checks them), and whether it queries the GSI. Exactly
- * these: `test/integration/registry/registry-access.test.ts` runs those calls against DynamoDB Local and compares.
- */
 /** The registry table's indexes by name (functions/shared/registry/table.ts): GSI1 and CATALOGUE_INDEX. */
 export type RegistryIndex = 'gsi1' | 'catalogue';
 
+/**
+ * What each function may do with the registry table, as CDK grants it: the DynamoDB actions its registry calls send
+ * (a transaction's items count as their own actions, as IAM checks them), and the indexes it queries. Exactly
+ * these: `test/integration/registry/registry-access.test.ts` runs those calls against DynamoDB Local and compares.
+ */
 export interface RegistryAccess {
   readonly actions: readonly RegistryAction[];
   /** The indexes its calls query: granted on each by its ARN, and on no other. */

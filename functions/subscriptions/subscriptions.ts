@@ -551,7 +551,7 @@ const RECONCILE_CONCURRENCY = 16;
 export async function reconcileRules(ports: Pick<SubscriptionPorts, 'registry' | 'bus' | 'contracts'>) {
   // Only subscriptions this version may deliver to have a rule: one with a status a later version wrote (awaiting
   // approval, say), or requiring what this version lacks, must not be given one after a rollback, and the rule it may
-  // have is removed below, so that nothing is routed to it that this version cannot tell it may have.
+  // have is removed first, so that nothing is routed to it that this version cannot tell it may have.
   const subscriptions = (await ports.registry.listSubscriptions()).filter(isDeliverable);
   const wanted = new Set(subscriptions.map((subscription) => subscription.ruleName));
   // Rules no subscription has are removed before any is put: each holds a place under the bus's rules quota, and a

@@ -705,9 +705,9 @@ export class DynamoDbRegistry extends Registry {
 
   /**
    * Runs one transaction: the given items, then the audit entry when there is one. Answers the index of the
-   * item whose condition failed, or undefined when everything was written.
+   * item whose condition failed, or undefined when everything was written. `round` counts a caller's own retries of
+   * a cancelled change, so that no attempt reuses a cancelled one's token.
    */
-  /** `round`: a caller's own retry of a cancelled change, so that no attempt reuses a cancelled one's token. */
   async #transact(items: TransactItem[], audit?: AuditEntry, round = 1): Promise<number | undefined> {
     const all = [...items];
     if (audit !== undefined) all.push(await this.#auditPut(audit));
@@ -1026,10 +1026,9 @@ function toSystem(item: Item): SystemRecord {
   };
 }
 
-/** The attributes toContractHead reads, for listings to read no more. */
 /**
- * What the catalogue reads of a version: what its index holds (the keys too, for RegistryItemError to name a bad
- * item, and the entity, to leave out another kind's).
+ * The attributes toContractHead reads, for listings to read no more: what the catalogue's index holds (the keys too,
+ * for RegistryItemError to name a bad item, and the entity, to leave out another kind's).
  */
 const CONTRACT_HEAD_ATTRIBUTES = ['pk', 'sk', ...CATALOGUE_INDEX.nonKeyAttributes] as const;
 
