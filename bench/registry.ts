@@ -31,6 +31,13 @@ if (values.help) {
 }
 const VERSIONS = wholeFlag('--versions', values.versions);
 const SCHEMA_KB = wholeFlag('--schema-kb', values['schema-kb']);
+if (SCHEMA_KB > 255) {
+  // Each schema is a little over this, and the API refuses one over 256 KB
+  console.error(
+    `--schema-kb must be at most 255, as a schema may be at most 256 KB; got ${SCHEMA_KB} (--help)`,
+  );
+  process.exit(1);
+}
 const CHECKPOINTS = [
   ...new Set([1, 10, 25, 50, 100, 200, 300, VERSIONS].filter((n) => n >= 1 && n <= VERSIONS)),
 ].sort((a, b) => a - b);

@@ -10,6 +10,7 @@ describe('benchmark --help', () => {
     ['router', '--help', '--export DIR'],
     ['api', '-h', '--events N'],
     ['backlog', '--help', '--lambda-ms MS'],
+    ['registry', '--help', '--schema-kb N'],
   ])('bench:%s prints its usage for %s and exits 0 without measuring', (bench, flag, option) => {
     // Act
     const result = spawnSync(
