@@ -521,22 +521,24 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
-  it('builds its binder readable by every user who shares the jar directory', () => {
-    // Prepare: a jar directory with no binder built yet
+  it('builds its binder as the umask has it, not 0700: readable by the others who share the jar directory', () => {
+    // Prepare: a jar directory with no binder built yet, and a umask that lets the group write (as 002 does), which
+    // neither mkdtemp's 0700 nor a chmod to 755 gives
     const scratch = mkdtempSync(join(tmpdir(), 'sharebus-binder-'));
+    const saved = process.umask(0o002);
     try {
       // Act
       const built = binderFor(jarCopy(scratch));
       // Assess: before, the folder kept mkdtemp's 0700, and another user fell back to the unguarded jar (review,
       // 2026-12-07)
       if (!('dir' in built)) throw new Error(built.why);
-      const umask = process.umask();
-      expect(statSync(built.dir).mode & 0o777).toBe(0o777 & ~umask);
+      expect(statSync(built.dir).mode & 0o777).toBe(0o775);
       const classes = readdirSync(built.dir);
       expect(classes).toEqual(expect.arrayContaining(['LoopbackDynamoDbLocal.class']));
       expect(classes.length).toBeGreaterThan(1);
-      for (const file of classes) expect(statSync(join(built.dir, file)).mode & 0o777).toBe(0o666 & ~umask);
+      for (const file of classes) expect(statSync(join(built.dir, file)).mode & 0o777).toBe(0o664);
     } finally {
+      process.umask(saved);
       rmSync(scratch, { recursive: true, force: true });
     }
   });

@@ -512,7 +512,13 @@ export class DynamoDbRegistry extends Registry {
       // The deploy that adds the index goes on while DynamoDB fills it, and a Query of it is refused until then
       // ("Cannot read from backfilling global secondary index"): GSI1 answers the same, its schemas billed (registry
       // diff review, 2026-12-07).
-      if (!isNamed(error, 'ValidationException') || !/backfilling|index/i.test((error as Error).message)) {
+      // Those two refusals alone: /index/ also matched "Global secondary index catalogue does not project [x]" and
+      // "Select type ALL_ATTRIBUTES is not supported for global secondary index", faults to surface, not to bill around.
+      const message = (error as Error).message;
+      if (
+        !isNamed(error, 'ValidationException') ||
+        !/backfilling global secondary index|does not have the specified index/i.test(message)
+      ) {
         throw error;
       }
       return through(GSI1.indexName);

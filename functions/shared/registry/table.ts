@@ -29,7 +29,7 @@ export const GSI1 = {
  * schema. GET /contracts reads every version of each type on a page; through the collections index, which holds each
  * item whole (schemas of up to 256 KB), DynamoDB billed every schema and stopped each Query at 1 MB of them: six
  * versions of 200 KB were 150 read units, here under 1 (scale review, 2026-12-07). DynamoDB Local still reads whole
- * items for either index, so locally a type of 100 versions of 200 KB still takes the first page 2 s. Keys of its own
+ * items for either index, so locally a type of 100 versions of 200 KB still takes the first page 1 to 2 s. Keys of its own
  * would have needed every contract item written again; these are on every item already, and DynamoDB fills a new
  * index itself. The projection cannot change once the index exists: a head that gains an attribute needs another.
  */
