@@ -8,6 +8,7 @@ import {
   type GlobalSecondaryIndexDescription,
   ResourceInUseException,
   ResourceNotFoundException,
+  type TableDescription,
   UpdateTableCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -92,14 +93,13 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
  * and by several processes at once (a concurrent create is taken as success).
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  let present: readonly GlobalSecondaryIndexDescription[] | undefined;
+  let table: TableDescription | undefined;
   try {
-    const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    present = described.Table?.GlobalSecondaryIndexes ?? [];
+    table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table ?? {};
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  if (present === undefined) {
+  if (table === undefined) {
     try {
       await client.send(new CreateTableCommand(createTableInput(tableName)));
     } catch (createError) {
@@ -110,7 +110,16 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       { TableName: tableName },
     );
   } else {
-    await addIndexes(client, tableName, missingIndexes(present, tableName));
+    const missing = missingIndexes(table.GlobalSecondaryIndexes, tableName);
+    // Every start but the first: one DescribeTable, as before the catalogue index, not a second to wait on
+    if (
+      missing.length === 0 &&
+      table.TableStatus === 'ACTIVE' &&
+      indexesActive(table.GlobalSecondaryIndexes)
+    ) {
+      return;
+    }
+    await addIndexes(client, tableName, missing);
   }
   await untilIndexesActive(client, tableName);
 }

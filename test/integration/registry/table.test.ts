@@ -105,6 +105,29 @@ describe('registry table', () => {
     expect(after?.CreationDateTime).toEqual(created?.CreationDateTime);
   });
 
+  it('asks DynamoDB once about a table that is ready, as every start but the first does', async () => {
+    // Prepare
+    const tableName = `registry-${randomUUID()}`;
+    await ensureTable(client, tableName);
+    const asked: string[] = [];
+    const counting = dynamoDbClient();
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        asked.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRequests' },
+    );
+    try {
+      // Act
+      await ensureTable(counting, tableName);
+      // Assess
+      expect(asked).toEqual(['DescribeTableCommand']);
+    } finally {
+      counting.destroy();
+    }
+  });
+
   it('creates the table once when several callers race to create it, and both find it ready', async () => {
     // Prepare
     const tableName = `registry-${randomUUID()}`;
