@@ -110,9 +110,7 @@ export async function registerContract(
   // The version itself registered already: the registry answers unchanged or contract_version_conflict, as it does
   // in a claimed major (a major's claim and its versions must give one answer to one request).
   const again = versions.some((v) => v.version === contract.version);
-  const sibling = again
-    ? undefined
-    : versions.find((v) => v.version !== contract.version && v.sharing !== contract.sharing);
+  const sibling = again ? undefined : versions.find((v) => v.sharing !== contract.sharing);
   if (sibling) throw sharingNeedsNewMajor(contract, `${input.type} ${sibling.version} is`, sibling.sharing);
   try {
     const outcome = await ports.registry.putContractVersion(
