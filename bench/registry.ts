@@ -62,14 +62,14 @@ const runtime = await startSharebus({
   dynamoDbPort: 0,
 });
 
-/** Sends as `key`; throws unless the answer is `expected`, and answers how long it took. */
-async function timed(
+/** Sends as `key`; throws unless the answer is `expected`, and answers how long it took and its JSON body. */
+async function send(
   method: string,
   path: string,
   key: string,
   body?: unknown,
   expected = 200,
-): Promise<number> {
+): Promise<{ ms: number; json: Record<string, unknown> }> {
   const started = performance.now();
   const res = await fetch(`${runtime.apiUrl}${path}`, {
     method,
@@ -80,18 +80,12 @@ async function timed(
   const ms = performance.now() - started;
   if (res.status !== expected)
     throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
-  return ms;
+  return { ms, json: JSON.parse(text) as Record<string, unknown> };
 }
-
-const made = async (path: string, key: string, body: unknown): Promise<Record<string, unknown>> => {
-  const res = await fetch(`${runtime.apiUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 201) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as Record<string, unknown>;
-};
+const timed = async (method: string, path: string, key: string, body?: unknown, expected = 200) =>
+  (await send(method, path, key, body, expected)).ms;
+const made = async (path: string, key: string, body: unknown) =>
+  (await send('POST', path, key, body, 201)).json;
 
 const schema = (n: number) => ({
   type: 'object',
