@@ -196,6 +196,10 @@ function binderClasses(
       if (!existsSync(built)) throw error;
     }
     return { dir };
+  } catch (error) {
+    // Putting it in place failed (`binder` is not a folder, or its folder refuses this user): DynamoDB Local then
+    // runs from its own jar, said so as when the binder cannot be compiled, rather than `npm start` stopping.
+    return { why: `the binder cannot be built in ${jarDir}: ${(error as Error).message}` };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

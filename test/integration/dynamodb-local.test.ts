@@ -543,6 +543,24 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
+  it('says why it runs DynamoDB Local unbound when the compiled binder cannot be put in place, rather than failing', () => {
+    // Prepare: a jar directory where `binder` is a file, so no folder can be made under it
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-binder-'));
+    try {
+      const jars = jarCopy(scratch);
+      writeFileSync(join(jars, 'binder'), 'not a folder');
+      // Act
+      const built = binderFor(jars);
+      // Assess: before, the error was thrown and `npm start` stopped; the compiling folder is gone either way
+      expect(built).toEqual({
+        why: expect.stringMatching(/^the binder cannot be built in .*jars: E(EXIST|NOTDIR)/),
+      });
+      expect(readdirSync(jars).sort()).toEqual(['DynamoDBLocal.jar', 'DynamoDBLocal_lib', 'binder']);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('ends its Java at once, saying why, when the port it was started on is taken, so another port can be tried', async () => {
     // Prepare: the binder the launcher builds from this checkout (not the newest in binder/: a checkout of an older
     // commit sharing jarDir, as a bisect's, builds its own, without this fix), and a port another server holds
