@@ -1,6 +1,7 @@
-// README's walkthrough, run as a reader would paste it: its shell blocks, taken from README.md itself, against
-// `npm start`'s program, with only the placeholders (keys, ports) filled in. So the README cannot drift from what
-// sharebus does: a renamed field, route or label fails here, not in a reader's terminal.
+// README's walkthrough (and docs/eventbridge.md's AWS CLI walk), run as a reader would paste it: the shell blocks,
+// taken from the documents themselves, against `npm start`'s program, with only the placeholders (keys, ports)
+// filled in. So the docs cannot drift from what sharebus does: a renamed field, route or label fails here, not in a
+// reader's terminal.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,22 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalSharebus, root, startLocalSharebus } from './harness.js';
 
-const README = readFileSync(join(root, 'README.md'), 'utf8');
-
-/** The fenced blocks of README.md, in order: their language tag and text. */
-function blocks(): Array<{ lang: string; text: string }> {
-  return [...README.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({
-    lang: m[1] ?? '',
-    text: m[2] ?? '',
-  }));
-}
-
-/** The one block holding `marker`; fails the test if there is none or several. */
-function blockWith(marker: string): string {
-  const found = blocks().filter((b) => b.text.includes(marker));
+/** The one fenced block of `doc` (README.md by default) holding `marker`; fails the test if there is none or several. */
+function blockWith(marker: string, doc = 'README.md'): string {
+  const text = readFileSync(join(root, doc), 'utf8');
+  const found = [...text.matchAll(/^```\w*\n([\s\S]*?)^```$/gm)].filter((m) => m[1]?.includes(marker));
   if (found.length !== 1)
-    throw new Error(`README.md has ${found.length} blocks holding ${JSON.stringify(marker)}`);
-  return found[0]!.text;
+    throw new Error(`${doc} has ${found.length} blocks holding ${JSON.stringify(marker)}`);
+  return found[0]![1]!;
 }
 
 /** `text` with each `from` replaced by its `to`, failing when a `from` is not in it (the README changed under us). */
@@ -84,9 +76,18 @@ describe("README's walkthrough, pasted as written", () => {
 
   beforeAll(async () => {
     bus = await startLocalSharebus();
-    // An empty AWS config, so that a developer's own profile cannot change what the CLI does.
     home = mkdtempSync(join(tmpdir(), 'sharebus-readme-'));
   }, 120_000);
+
+  /** The scripts' environment: the PATH, and an empty AWS config, so a developer's own profile changes nothing. */
+  const awsEnv = (): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+    AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
 
   afterAll(async () => {
     if (receiver?.pid) process.kill(-receiver.pid, 'SIGTERM');
@@ -150,14 +151,7 @@ describe("README's walkthrough, pasted as written", () => {
     printed = ''; // the probe's empty body
 
     // Act
-    const run = await bash(script, {
-      PATH: process.env.PATH,
-      HOME: home,
-      AWS_CONFIG_FILE: join(home, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-      AWS_PAGER: '',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
+    const run = await bash(script, awsEnv());
     const delivered = Date.now() + 15_000;
     while (!printed.includes('specversion') && Date.now() < delivered)
       await new Promise((r) => setTimeout(r, 50));
@@ -190,6 +184,38 @@ describe("README's walkthrough, pasted as written", () => {
     expect(event.data).toMatchObject({
       applicationId: 'EST-20250303-0001',
       registeredCapital: { currency: 'CNY' },
+    });
+  }, 90_000);
+
+  it("runs docs/eventbridge.md's AWS CLI walk, and its event is among the dropped deliveries as it says", async () => {
+    // Prepare: the block, on the started bus's endpoint
+    const script = fill(blockWith('EB="aws --endpoint-url', 'docs/eventbridge.md'), [
+      ['http://127.0.0.1:4511', bus.eventBridgeUrl],
+    ]);
+    // Act
+    const run = await bash(script, awsEnv());
+    // Assess: every command answered, the last listing the rule made; the event reached no function and was kept, as
+    // the doc says
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const listed = documents(run.stdout).at(-1) as { Rules: Array<{ Name: string; EventBusName: string }> };
+    expect(listed.Rules).toEqual([expect.objectContaining({ Name: 'order-placed', EventBusName: 'orders' })]);
+    const dropped = (await (await fetch(`${bus.eventBridgeUrl}/_local/dead-letters`)).json()) as {
+      deadLetters: Array<Record<string, unknown>>;
+    };
+    expect(dropped.deadLetters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          errorCode: 'NO_RESOURCE',
+          targetArn: 'arn:aws:lambda:us-east-1:000000000000:function:on-order',
+        }),
+      ]),
+    );
+    // The body is the event, not the target's input, as docs/eventbridge.md says of every dead letter
+    const body = JSON.parse(String(dropped.deadLetters.find((letter) => letter.targetId === 'fn')?.body));
+    expect(body).toMatchObject({
+      source: 'sharebus.orders',
+      'detail-type': 'OrderPlaced',
+      detail: { id: 1 },
     });
   }, 90_000);
 });
