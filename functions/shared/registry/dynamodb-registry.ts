@@ -445,9 +445,23 @@ export class DynamoDbRegistry extends Registry {
     return item && toContract(item);
   }
 
-  override async listMajorVersions(type: string, major: number): Promise<ContractVersion[]> {
+  override async listMajorVersions(
+    type: string,
+    major: number,
+    enough?: (read: readonly ContractVersion[]) => boolean,
+  ): Promise<ContractVersion[]> {
     const held = Number.isSafeInteger(major) && major >= 0 && String(major).length <= VERSION_PART_WIDTH;
-    return isKeyPart(type) && held ? this.#queryAll(versionsOf(type, major), toContract) : [];
+    if (!isKeyPart(type) || !held) return [];
+    if (enough === undefined) return this.#queryAll(versionsOf(type, major), toContract);
+    const read: ContractVersion[] = [];
+    for await (const page of this.#pages({ ...versionsOf(type, major), ScanIndexForward: false })) {
+      for (const item of page) {
+        const version = toContract(item);
+        if (version !== undefined) read.push(version);
+      }
+      if (enough(read)) break;
+    }
+    return read.reverse();
   }
 
   override async majorSharing(type: string, major: number): Promise<StoredSharing | undefined> {

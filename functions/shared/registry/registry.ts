@@ -268,9 +268,15 @@ export abstract class Registry {
   ): Promise<ContractVersion[]>;
   /**
    * The versions of one major of a type, oldest first by semver, read consistently: what registering a version and
-   * subscribing check against (its sharing, its schemas), without reading the type's other majors.
+   * subscribing check against (its sharing, its schemas), without reading the type's other majors. With `enough`,
+   * they are read newest first, a page at a time, and reading stops at the first page after which `enough` holds
+   * of all those read so far: the versions returned are then the newest ones only.
    */
-  abstract listMajorVersions(type: string, major: number): Promise<ContractVersion[]>;
+  abstract listMajorVersions(
+    type: string,
+    major: number,
+    enough?: (read: readonly ContractVersion[]) => boolean,
+  ): Promise<ContractVersion[]>;
   /**
    * How every version of one major of a type is shared, as the registry claimed it with each version written since
    * claims exist (one item): undefined when the major has no claim (no version, or only versions from before claims,

@@ -13,7 +13,7 @@ import {
   type SubscriptionRule,
 } from '../../../functions/shared/bus.js';
 import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
-import type { Principal } from '../../../functions/shared/registry/registry.js';
+import type { ContractVersion, Principal } from '../../../functions/shared/registry/registry.js';
 import type { TestRegistry } from '../registry/harness.js';
 
 export { closeClients, freshRegistry, type TestRegistry } from '../registry/harness.js';
@@ -165,9 +165,13 @@ export class CountingRegistry extends DynamoDbRegistry {
     return super.listContractVersions(type, page);
   }
 
-  override async listMajorVersions(type: string, major: number) {
+  override async listMajorVersions(
+    type: string,
+    major: number,
+    enough?: (read: readonly ContractVersion[]) => boolean,
+  ) {
     this.reads.listMajorVersions += 1;
-    return super.listMajorVersions(type, major);
+    return super.listMajorVersions(type, major, enough);
   }
 
   override async findPrincipalByKeyHash(apiKeyHash: string) {
