@@ -99,6 +99,14 @@ export function parseJsonBody(event: ApiEvent): unknown {
     throw new BadRequestError('malformed_json', 'The request body is empty; a JSON document is expected.');
   }
   const text = event.isBase64Encoded ? utf8Text(Buffer.from(event.body, 'base64')) : event.body;
+  // Windows editors (Notepad before 2019, PowerShell 5's Out-File and Set-Content) save UTF-8 with a byte order mark,
+  // which JSON text must not start with (RFC 8259, 8.1); JSON.parse's own words name an invisible character.
+  if (text.charCodeAt(0) === 0xfeff) {
+    throw new BadRequestError(
+      'malformed_json',
+      'The request body starts with a byte order mark (U+FEFF), which JSON text must not; send the file as UTF-8 without a BOM.',
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -297,6 +297,33 @@ describe('parseJsonBody', () => {
     expect(error).toMatchObject({ status: 415, code: 'unsupported_media_type' });
     expect(error.message).toMatch(/in charset "ISO-8859-1"; JSON must be UTF-8: send it encoded as UTF-8/);
   });
+
+  // i18n review, 2026-12-07: Windows tools save UTF-8 with a byte order mark, and JSON.parse's words showed it as an
+  // invisible "Unexpected token".
+  it.each([
+    ['as text', apiEvent({ body: '\ufeff{"a":1}' })],
+    [
+      'base64-encoded',
+      apiEvent({ body: Buffer.from('\ufeff{"a":1}').toString('base64'), isBase64Encoded: true }),
+    ],
+  ])('names a byte order mark at the start of a body sent %s', (_, event) => {
+    // Act
+    const error = thrown(() => parseJsonBody(event));
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'malformed_json' });
+    expect(error.message).toMatch(/starts with a byte order mark \(U\+FEFF\).*without a BOM/);
+  });
+
+  it('answers 400 invalid_request naming where a lone surrogate is, and the field', () => {
+    // Act
+    const error = thrown(() => parseJsonBody(apiEvent({ body: '{"data":{"name":"\\ud842 Yoshida"}}' })));
+    // Assess
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      fields: [{ field: '/data/name', message: expect.stringContaining('lone surrogate') }],
+    });
+  });
 });
 
 describe('principalOf', () => {

@@ -1,5 +1,5 @@
-// What JSON.parse accepts but a request body must not carry: repeated keys, numbers a double changes, and nesting
-// past MAX_BODY_DEPTH; each named by a JSON Pointer to where it is.
+// What JSON.parse accepts but a request body must not carry: repeated keys, numbers a double changes, nesting past
+// MAX_BODY_DEPTH and lone surrogates; each named by a JSON Pointer to where it is.
 import { findJsonFault, MAX_BODY_DEPTH } from '../../../functions/shared/json-text.js';
 
 describe('findJsonFault', () => {
@@ -50,5 +50,32 @@ describe('findJsonFault', () => {
     const fault = findJsonFault(text);
     expect(fault).toMatchObject({ kind, field });
     expect(fault?.message).toMatch(message);
+  });
+
+  // i18n review, 2026-12-07: a surrogate not in a pair passed in data, keys, schemas and filters; EventBridge reads it
+  // as '?' and DynamoDB cannot keep it, so a record changed on its way without a word.
+  it.each([
+    ['{"data":{"v":"\\ud83d"}}', '/data/v', /^the text is not well-formed Unicode/],
+    ['{"data":{"v":"a\\uDC00b"}}', '/data/v', /^the text/],
+    ['{"data":{"v":"\ud800 raw"}}', '/data/v', /^the text/],
+    ['{"data":{"k\\ud800":1}}', '/data/k\ud800', /^this key is not well-formed Unicode/],
+    ['{"filter":{"v":[{"prefix":"\\ud83d"}]}}', '/filter/v/0/prefix', /lone surrogate/],
+    ['{"a":["x","\\udbff\\udbff"]}', '/a/1', /lone surrogate/],
+    ['"\\ud800"', '', /lone surrogate/],
+  ])('finds in %s a lone surrogate at %s', (text, field, message) => {
+    JSON.parse(text);
+    const fault = findJsonFault(text);
+    expect(fault).toMatchObject({ kind: 'invalid_request', field });
+    expect(fault?.message).toMatch(message);
+  });
+
+  it.each([
+    ['paired, raw and escaped', '{"v":"😀 \\ud83d\\ude00 𠮷田"}'],
+    ['a key of a pair', '{"\\ud83d\\ude00":"东城区"}'],
+    ['an escaped backslash before "ud800"', '{"v":"\\\\ud800","w":"\\\\ud83d"}'],
+    ['escapes near the surrogates', '{"v":"\\u00d8\\u0d80\\ue000"}'],
+  ])('finds nothing in text whose surrogates are %s', (_, text) => {
+    JSON.parse(text);
+    expect(findJsonFault(text)).toBeUndefined();
   });
 });
