@@ -200,3 +200,54 @@ export function conditionPlace(filter: unknown, path: readonly PropertyKey[]): P
   }
   return path.slice(0, at);
 }
+
+/** A character outside the Basic Multilingual Plane (a surrogate pair), or a lone surrogate. */
+const OUTSIDE_BMP = /[\uD800-\uDFFF]/;
+
+/**
+ * The JSON Pointer (under `/filter`) of the first `equals-ignore-case` text (plain, under `prefix`, `suffix` or
+ * `anything-but`, at any depth or `$or` branch) holding a character outside the Basic Multilingual Plane: a CJK
+ * Extension B character of a name (𠮷), an emoji. EventBridge's matcher (event-ruler) case-folds such patterns one
+ * UTF-16 unit at a time and encodes each half of the pair to UTF-8 as '?', so `{"equals-ignore-case": "𠮷田"}` never
+ * matches "𠮷田" and matches "??田"; under `anything-but` it lets "𠮷田" through. Undefined when there is none.
+ */
+export function ignoreCaseOutsideBmp(filter: unknown, pointer = '/filter'): string | undefined {
+  const inCondition = (value: unknown, at: string): string | undefined => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    for (const [key, member] of Object.entries(value)) {
+      const here = `${at}/${escapePointerSegment(key)}`;
+      if (key === 'equals-ignore-case') {
+        if (typeof member === 'string' && OUTSIDE_BMP.test(member)) return here;
+        if (Array.isArray(member)) {
+          const index = member.findIndex((text) => typeof text === 'string' && OUTSIDE_BMP.test(text));
+          if (index >= 0) return `${here}/${index}`;
+        }
+        continue;
+      }
+      const found = inCondition(member, here);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  const fields = asSchema(filter);
+  if (fields === undefined) return undefined;
+  for (const [key, value] of Object.entries(fields)) {
+    const here = `${pointer}/${escapePointerSegment(key)}`;
+    let found: string | undefined;
+    if (key === '$or' && Array.isArray(value)) {
+      for (const [index, branch] of value.entries()) {
+        found = ignoreCaseOutsideBmp(branch, `${here}/${index}`);
+        if (found !== undefined) break;
+      }
+    } else if (Array.isArray(value)) {
+      for (const [index, condition] of value.entries()) {
+        found = inCondition(condition, `${here}/${index}`);
+        if (found !== undefined) break;
+      }
+    } else {
+      found = ignoreCaseOutsideBmp(value, here);
+    }
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

@@ -49,7 +49,13 @@ import {
   type Subscription,
   type SubscriptionKey,
 } from '../shared/registry/registry.js';
-import { conditionPlace, fieldNoSchemaAllows, patternPlace, usesWildcard } from './filter-fields.js';
+import {
+  conditionPlace,
+  fieldNoSchemaAllows,
+  ignoreCaseOutsideBmp,
+  patternPlace,
+  usesWildcard,
+} from './filter-fields.js';
 
 export type { EndpointPolicy };
 
@@ -178,6 +184,20 @@ export async function createSubscription(
   const caller = requireSystem(principal, 'subscribe');
   const input = parseRequest(CreateSubscriptionSchema, body);
   checkEndpoint(input.endpoint.url, ports.endpointPolicy);
+  // EventBridge folds case one UTF-16 unit at a time and reads each half of a surrogate pair as '?': such a
+  // condition would never match the text it names (and, under anything-but, never keep it out).
+  const caseFolded = input.filter && ignoreCaseOutsideBmp(input.filter);
+  if (caseFolded) {
+    throw new BadRequestError(
+      'invalid_filter',
+      'EventBridge cannot compare characters outside the Basic Multilingual Plane (CJK Extension B characters such as 𠮷, emoji) ignoring case: it reads each as "??", so this condition would never match the text it names. Use an exact value, prefix or suffix for such text.',
+      {
+        fields: [
+          { field: caseFolded, message: 'holds a character EventBridge cannot compare ignoring case' },
+        ],
+      },
+    );
+  }
   const named = await ports.contracts.resolve(input.type, input.version);
   refuseOverlongPattern(named, input.filter);
   // The subscription receives every version of the major: the strictest sharing among them decides, which the

@@ -184,6 +184,31 @@ describe('refused requests', () => {
       field: '/data/areaM2',
       publishes: true,
     },
+    // i18n review, 2026-12-07: a lone surrogate reached the bus, where EventBridge reads it as '?', and a byte order
+    // mark was refused in JSON.parse's words, naming an invisible character.
+    {
+      name: 'a lone surrogate in the data',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => `{"type":"${TYPE}","data":{"parcelId":"P-\\ud842","areaM2":1}}`,
+      status: 400,
+      code: 'invalid_request',
+      field: '/data/parcelId',
+      detail: /lone surrogate/,
+      publishes: true,
+    },
+    {
+      name: 'a body starting with a byte order mark',
+      method: 'POST',
+      path: '/events',
+      key: () => landKey,
+      body: () => `\ufeff{"type":"${TYPE}","data":{"parcelId":"P-1","areaM2":1}}`,
+      status: 400,
+      code: 'malformed_json',
+      detail: /byte order mark \(U\+FEFF\)/,
+      publishes: true,
+    },
     // Walkthrough review, 2026-12-05: these details started ": ", and a list of events did not say what a batch is.
     {
       name: 'a list of events, not a batch',
@@ -700,6 +725,20 @@ describe('refused requests', () => {
       code: 'invalid_request',
       field: '/endpoint',
       detail: /^\/endpoint: must be an object, got a string$/,
+    },
+    {
+      name: 'a filter ignoring case of a character outside the BMP, which EventBridge reads as "??"',
+      method: 'POST',
+      path: '/subscriptions',
+      key: () => otherKey,
+      body: () => ({
+        type: TYPE,
+        filter: { parcelId: [{ 'equals-ignore-case': 'P-𠮷' }] },
+        endpoint: { url: 'http://127.0.0.1:1/x' },
+      }),
+      status: 400,
+      code: 'invalid_filter',
+      field: '/filter/parcelId/0/equals-ignore-case',
     },
     {
       name: 'an endpoint that is not a URL',

@@ -1,6 +1,7 @@
 import {
   conditionPlace,
   fieldNoSchemaAllows,
+  ignoreCaseOutsideBmp,
   patternPlace,
   usesWildcard,
 } from '../../../functions/subscriptions/filter-fields.js';
@@ -139,5 +140,33 @@ describe('conditionPlace', () => {
     ],
   ])('cuts the place in %j from %j to %j', (filter, path, expected) => {
     expect(conditionPlace(filter, path)).toEqual(expected);
+  });
+});
+
+// i18n review, 2026-12-07: EventBridge folds case one UTF-16 unit at a time and reads each half of a pair as '?', so
+// such a condition never matched the name it holds (and under anything-but never kept it out).
+describe('ignoreCaseOutsideBmp', () => {
+  it.each([
+    [{ name: [{ 'equals-ignore-case': '𠮷田' }] }, '/filter/name/0/equals-ignore-case'],
+    [{ name: [{ prefix: { 'equals-ignore-case': '😀' } }] }, '/filter/name/0/prefix/equals-ignore-case'],
+    [{ a: { b: [{ suffix: { 'equals-ignore-case': 'x😀' } }] } }, '/filter/a/b/0/suffix/equals-ignore-case'],
+    [
+      { name: [{ 'anything-but': { 'equals-ignore-case': ['ok', '𠮷'] } }] },
+      '/filter/name/0/anything-but/equals-ignore-case/1',
+    ],
+    [
+      { $or: [{ a: ['x'] }, { 'a/b': [{ 'equals-ignore-case': '𠮷' }] }] },
+      '/filter/$or/1/a~1b/0/equals-ignore-case',
+    ],
+  ])('names %j at %s', (filter, pointer) => {
+    expect(ignoreCaseOutsideBmp(filter)).toBe(pointer);
+  });
+
+  it.each([
+    [{ name: [{ 'equals-ignore-case': '东城区 İstanbul ß' }] }],
+    [{ name: [{ prefix: '𠮷' }, { wildcard: '*😀*' }, '𠮷田'] }],
+    [{ name: { 'equals-ignore-case': ['𠮷'] } }],
+  ])('takes %j', (filter) => {
+    expect(ignoreCaseOutsideBmp(filter)).toBeUndefined();
   });
 });
