@@ -10,7 +10,7 @@ import type { MessageAttribute, QueueStore, TargetOrigin } from './queue-store.j
 import { DROPPED_DELIVERIES } from './queue-store.js';
 import type { RetryJournal, SavedDelivery, SavedEvent } from './retry-journal.js';
 import type { RenderContext, TargetInputRenderer } from './target-input.js';
-import { ERROR_MESSAGE_BYTES, utf8Prefix } from './text.js';
+import { ERROR_MESSAGE_BYTES, logLine, utf8Prefix } from './text.js';
 
 export interface RetryPolicy {
   readonly maximumRetryAttempts: number;
@@ -604,7 +604,7 @@ export class Dispatcher {
     this.options.logger.warn(
       `[eventbridge] event ${idText(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}` +
         (exhausted ? `; retries ended by ${exhausted} after ${job.retries}` : '') +
-        `): ${failure.code}: ${failure.message}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
+        `): ${failure.code}: ${logLine(failure.message)}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
     );
     this.#finished(job, landing);
   }

@@ -15,7 +15,7 @@ import {
 } from './queue-store.js';
 import { RedriveMarks, type RedrivenLine } from './redrive-marks.js';
 import { isObject } from './request.js';
-import { ERROR_MESSAGE_BYTES, utf8Prefix } from './text.js';
+import { ERROR_MESSAGE_BYTES, logLine, utf8Prefix } from './text.js';
 
 /** A function's settings for asynchronous invocation: its event invoke config and its DeadLetterConfig. */
 export interface AsyncInvokeConfig {
@@ -282,7 +282,7 @@ export class AsyncInvocations {
     // (2026-12-06) a webhook's first two failures printed nothing, and the first line came minutes later, with the
     // dead letter (newcomer review).
     this.options.logger.warn(
-      `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${failure}; ` +
+      `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${logLine(failure)}; ` +
         `retry ${retries + 1} of ${config.maximumRetryAttempts} in ${seconds(delay)}`,
     );
     this.#append({ retry: { requestId, retries, dueAt, failure } });
@@ -353,7 +353,7 @@ export class AsyncInvocations {
           ', would pass before the next';
     this.options.logger.warn(
       `[eventbridge] asynchronous invocation ${requestId} of ${functionArn} failed after ${retries} ` +
-        `${retries === 1 ? 'retry' : 'retries'} (${why}): ${message}; kept in ` +
+        `${retries === 1 ? 'retry' : 'retries'} (${why}): ${logLine(message)}; kept in ` +
         (deadLetterArn ? `DLQ ${deadLetterArn}` : 'the dropped-deliveries store'),
     );
     // Ended once the dead letter is on disk (see CoalescingWriter.follow); until then it counts as pending.

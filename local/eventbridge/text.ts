@@ -20,3 +20,16 @@ export function unitsPrefix(text: string, units: number): string {
  * to 1 KB, and the embedded EventBridge cuts its own ERROR_MESSAGE alike (AWS does not document that one's length).
  */
 export const ERROR_MESSAGE_BYTES = 1024;
+
+/**
+ * `text` for one line of the server's log: control characters (a line break, ESC starting a terminal's escape
+ * sequence, NUL), line and paragraph separators and format characters (bidirectional overrides) written as `\uXXXX`,
+ * so that a remote endpoint's answer quoted in a failure cannot start a line of its own, recolour the terminal or
+ * reorder what follows it. Other text, Chinese or emoji, is left as it is.
+ */
+export function logLine(text: string): string {
+  return text.replace(
+    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
+    (ch) => `\\u${(ch.codePointAt(0) as number).toString(16).padStart(4, '0')}`,
+  );
+}

@@ -1,7 +1,7 @@
 // The embedded EventBridge's cuts of text (a connection's StateReason, a dead letter's error, an endpoint's answer in
 // a message): never longer than asked, never half of a character, and the text itself when it already fits.
 import fc from 'fast-check';
-import { unitsPrefix, utf8Prefix } from '../../../local/eventbridge/text.js';
+import { logLine, unitsPrefix, utf8Prefix } from '../../../local/eventbridge/text.js';
 
 const HIGH_SURROGATE_LAST = /[\uD800-\uDBFF]$/;
 
@@ -57,5 +57,16 @@ describe('utf8Prefix', () => {
         }
       }),
     );
+  });
+});
+
+// i18n review, 2026-12-07: an API destination's answer went into the log as sent, so it could recolour the terminal
+// and write a line that looked like the server's own.
+describe('logLine', () => {
+  it('escapes what would break or recolour a log line, and leaves other text, Chinese and emoji, as it is', () => {
+    expect(logLine('\x1b[31mRED\nFAKE [eventbridge]\r\u202e\u0000\u2028 东城😀 tab\there')).toBe(
+      '\\u001b[31mRED\\u000aFAKE [eventbridge]\\u000d\\u202e\\u0000\\u2028 东城😀 tab\\u0009here',
+    );
+    expect(logLine('plain text, 中文')).toBe('plain text, 中文');
   });
 });
