@@ -170,6 +170,29 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     expect(line).toContain(`: ERROR_FROM_TARGET: ${kept}; kept in DLQ`);
   });
 
+  // i18n review, 2026-12-07: the failure went into the log as sent, so an endpoint's answer could recolour the
+  // operator's terminal or start a line that looked like the server's own.
+  it('escapes control and format characters of the failure in its log line, and keeps them in ERROR_MESSAGE', async () => {
+    // Prepare
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 }, DeadLetterConfig: { Arn: DLQ } });
+    const thrown = '\x1b[31mred\n[eventbridge] forged\u202e 东城😀';
+    harness.lambda = async () => {
+      throw new Error(thrown);
+    };
+    // Act
+    await putOrder(harness);
+    await harness.eventBridge.idle();
+    // Assess
+    const [line, ...others] = harness.warnings.filter((warning) => warning.includes('not delivered to'));
+    expect(others).toEqual([]);
+    expect(line).toContain(
+      ': ERROR_FROM_TARGET: Error: \\u001b[31mred\\u000a[eventbridge] forged\\u202e 东城😀; kept',
+    );
+    expect(line).not.toMatch(/[\x1b\n\u202e]/);
+    const [message] = harness.eventBridge.queues.peek(DLQ);
+    expect(message?.attributes.ERROR_MESSAGE?.StringValue).toBe(`Error: ${thrown}`);
+  });
+
   describe('a retry waiting (about a second) when its rule or target changes', () => {
     let slow: Harness;
     /** A server whose retries wait a real second, with one order put and its first attempt failed. */
