@@ -34,6 +34,14 @@ const STRINGS = [
   '\u212a',
   'ﬀ',
   '𝒜',
+  // Chinese and emoji as records hold them (i18n review, 2026-12-07): prefixes of one another, a pair split by a
+  // prefix or suffix, and a surrogate out of its pair (the two matchers must agree, whatever AWS does with it).
+  '东城区',
+  '东城',
+  '𠮷田',
+  '😀',
+  'a😀',
+  '\ud83d',
 ];
 // Number spellings: same values written differently, and values beyond AWS's ±5e9 where spelling matters.
 const NUMBERS = [
@@ -72,6 +80,8 @@ const WILDCARDS = [
   '*"',
   '*\\**',
   'a*b*c',
+  '东*区',
+  '*😀',
 ];
 // IPv6 ranges that share their top 52 bits (the index's key) and differ below, and addresses among them.
 const CIDRS = [
