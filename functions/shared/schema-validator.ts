@@ -16,6 +16,7 @@ import {
   withFaultBudget,
   withHeldFaultBudget,
 } from './fault-budget.js';
+import { addInternationalFormats } from './idn-formats.js';
 import { escapePointerSegment, jsonPointer } from './json-pointer.js';
 import { isJsonObject, MAX_BODY_DEPTH } from './json-text.js';
 import {
@@ -74,6 +75,7 @@ type AnyAjv = Ajv | Ajv2020;
 
 function configure<T extends AnyAjv>(ajv: T): T {
   addFormats.default(ajv);
+  addInternationalFormats(ajv);
   // Ajv's own multipleOf divides in binary floating point, so 0.07 was not a multiple of 0.01, nor 19.99, nor 0.3 of
   // 0.1 (schema review, 2026-12-05): money amounts refused. The numbers are compared as the decimals they are
   // written as, exactly; the error reads as Ajv's.
