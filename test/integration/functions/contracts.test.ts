@@ -94,6 +94,25 @@ describe('registerContract', () => {
     expect(await test.registry.getContractVersion('tax.filing.created', '1.0.0')).toEqual(result.contract);
   });
 
+  // Mutation review, 2026-12-07: the registration's audit entry was never read back, so its actor, action and target
+  // (the version included) could be anything without a test failing.
+  it('audits the registration as the calling system’s act, naming the type and version', async () => {
+    // Act
+    await registerContract(ports(), owner, body('tax.filing.audited', '1.2.3'));
+    // Assess
+    const entries = (await test.registry.listAudit()).filter((e) =>
+      e.target.startsWith('contract:tax.filing.audited'),
+    );
+    expect(entries).toEqual([
+      expect.objectContaining({
+        action: 'contract.registered',
+        actor: owner,
+        target: 'contract:tax.filing.audited@1.2.3',
+        at: '2025-03-01T09:00:00.000Z',
+      }),
+    ]);
+  });
+
   it('keeps a schema keyword named __proto__ (an annotation, as any unknown keyword) as sent', async () => {
     // Prepare: JSON.parse makes `__proto__` an own key, as a request body does
     const annotated = JSON.parse('{"type":"object","__proto__":{"note":"kept"}}') as Record<string, unknown>;

@@ -111,6 +111,8 @@ describe('deliverEvent', () => {
     const [request] = receiver.received;
     expect(request?.path).toBe('/hook');
     expect(request?.headers['content-type']).toMatch(/^application\/cloudevents\+json\b/);
+    // README promises it: receivers may tell sharebus's POSTs by it until webhooks are signed.
+    expect(request?.headers['user-agent']).toBe('sharebus-deliver/1');
     expect(JSON.parse(request!.body)).toEqual(event);
   });
 

@@ -204,6 +204,31 @@ describe('publishEvents', () => {
     ]);
   });
 
+  // Mutation review, 2026-12-07: keying the request's contract reads by type alone (not type and version) passed
+  // every test, and each event of a batch then went out under the first event's version, checked against its schema.
+  it('publishes each event of a batch under the version it names, though they share one type', async () => {
+    // Prepare
+    const { ports, onBus } = await setUp();
+    // Act
+    const result = await publishEvents(ports, filing, {
+      events: [
+        { type: TYPE, version: '1.0.0', data: { companyId: 'a' } },
+        { type: TYPE, version: '1.9.0', data: { companyId: 'b' } },
+        { type: TYPE, data: { companyId: 'c' } },
+        { type: TYPE, version: '1.0.0', data: { companyId: 'd' } },
+      ],
+    });
+    // Assess
+    expect(result.events.map((e) => e.version)).toEqual(['1.0.0', '1.9.0', '1.10.0', '1.0.0']);
+    const schemaOf = Object.fromEntries((await onBus()).map((e) => [e.detail.id, e.detail.dataschema]));
+    expect(schemaOf).toEqual({
+      'evt-1': `urn:sharebus:contract:${TYPE}:1.0.0`,
+      'evt-2': `urn:sharebus:contract:${TYPE}:1.9.0`,
+      'evt-3': `urn:sharebus:contract:${TYPE}:1.10.0`,
+      'evt-4': `urn:sharebus:contract:${TYPE}:1.0.0`,
+    });
+  });
+
   // Review, 2026-12-04: an event resent after a lost answer went out under a new id, and subscribers could not
   // tell it from a new record.
   it("carries the publisher's own id, given for some events of a batch, and assigns the others", async () => {

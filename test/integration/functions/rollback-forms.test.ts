@@ -159,7 +159,18 @@ describe('subscription items a later version writes', () => {
           gsi1pk: 'SUBS',
           gsi1sk: 'health#a0',
           entity: 'subscriptionRequest',
+          // Every member a subscription has, as a request for one may well carry: only its entity tells it apart
+          // (mutation review, 2026-12-07: without them, dropping the entity check passed every test).
           id: 'a0',
+          type: 'tax.registration.completed',
+          major: 1,
+          version: '1.0.0',
+          endpoint: { url: 'https://example.org/hooks/a0' },
+          departmentId: 'health',
+          systemId: 'clinic',
+          ruleName: 'sharebus-sub-a0',
+          status: 'active',
+          createdAt: '2025-01-04T00:00:00.000Z',
         },
       }),
     );

@@ -75,4 +75,31 @@ describe('subscriptionView', () => {
       createdAt: '2025-01-01T00:00:00.000Z',
     });
   });
+
+  // Mutation review, 2026-12-07: dropping the filter from the view passed every test; a subscriber then could not
+  // see, in GET /subscriptions or the 201 answer, which events a subscription of theirs receives.
+  it('shows the content filter of a filtered subscription as stored', () => {
+    // Prepare
+    const filter = {
+      municipality: ['Tartu'],
+      $or: [{ employees: [{ numeric: ['>=', 10] }] }, { large: [true] }],
+    };
+    const subscription: Subscription = {
+      id: 's2',
+      type: TYPE,
+      major: 1,
+      version: '1.2.0',
+      filter,
+      endpoint: { url: 'https://example.org/hook' },
+      departmentId: 'housing',
+      systemId: 'grants',
+      ruleName: 'sharebus-sub-s2',
+      status: 'active',
+      createdAt: '2025-01-01T00:00:00.000Z',
+    };
+    // Act
+    const view = subscriptionView(subscription);
+    // Assess
+    expect(view.filter).toEqual(filter);
+  });
 });
