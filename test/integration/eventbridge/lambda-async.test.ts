@@ -353,6 +353,44 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       }
     });
 
+    // Mutation review, 2026-12-07: dropping the check that the server still invokes the letter's function passed
+    // every test; the letter then left its DLQ for a function nothing runs.
+    it('keeps a dead letter of a function the next start no longer invokes asynchronously, saying so at redrive', async () => {
+      // Prepare: a function's dead letter in a DLQ, then a start that names no function
+      const options = {
+        dataDir,
+        asyncFunctions: { [LAMBDA_ARN]: { maximumRetryAttempts: 0, deadLetterArn: FUNCTION_DLQ } },
+      };
+      const first = await startHarness(options);
+      await routeOrders(first, STRICT_TARGET);
+      failFirst(first);
+      await putOrder(first, 12);
+      await first.eventBridge.idle();
+      const [letter] = functionLetters(first);
+      await first.close();
+      const second = await startHarness({ dataDir });
+      try {
+        // Act
+        const result = second.eventBridge.deadLetters.redrive([letter!.id]);
+        await second.eventBridge.idle();
+        // Assess: refused, with the reason; the letter is where it was, and nothing was invoked
+        expect(result).toEqual({
+          redriven: [],
+          failed: [
+            {
+              id: letter?.id,
+              reason: `function ${LAMBDA_ARN} is not one this server invokes asynchronously`,
+            },
+          ],
+        });
+        expect(second.eventBridge.deadLetters.list()).toEqual([expect.objectContaining({ id: letter?.id })]);
+        expect(second.eventBridge.queues.peek(FUNCTION_DLQ)).toHaveLength(1);
+        expect(second.invocations).toEqual([]);
+      } finally {
+        await second.close();
+      }
+    });
+
     it('takes up at the next start an invocation left waiting for its retry, counting the retries made', async () => {
       // Prepare: one retry allowed, 1.5 s after the first attempt (delayScale 0.025); the first run fails and stops
       const options = {
