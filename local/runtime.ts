@@ -335,6 +335,11 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     // The endpoints below are the local servers whatever the shell or the shared config says: `true` here or
     // `ignore_configured_endpoint_urls` in ~/.aws/config sent the handlers' calls to AWS itself (before 2026-12-05).
     process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = 'false';
+    // Nor may the shell or the shared config ask for FIPS or dual-stack endpoints (`AWS_USE_FIPS_ENDPOINT=true`, or
+    // `use_fips_endpoint = true` in ~/.aws/config, as a government account's profile may): with the local endpoints
+    // below, every call failed "Invalid Configuration: FIPS and custom endpoint are not supported", and the start too.
+    process.env.AWS_USE_FIPS_ENDPOINT = 'false';
+    process.env.AWS_USE_DUALSTACK_ENDPOINT = 'false';
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodb.endpoint;
     setDefault(ENV.tableName, 'sharebus');
     setDefault(ENV.busName, 'sharebus');

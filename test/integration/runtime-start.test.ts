@@ -521,8 +521,12 @@ describe('startSharebus with a state directory, started twice in a process of it
     mkdirSync(join(dataDir, 'state', 'dynamodb'), { mode: 0o755 });
     mkdirSync(join(dataDir, 'state', 'eventbridge'), { mode: 0o755 });
     writeFileSync(join(dataDir, 'state', 'eventbridge', 'queues.jsonl'), '', { mode: 0o644 });
-    // A shared config that tells the SDK to ignore endpoint URLs set in the environment, as the local runtime sets them
-    writeFileSync(join(dataDir, 'aws-config'), '[default]\nignore_configured_endpoint_urls = true\n');
+    // A shared config that tells the SDK to ignore endpoint URLs set in the environment, as the local runtime sets them,
+    // and to use FIPS endpoints, as a government account's profile may
+    writeFileSync(
+      join(dataDir, 'aws-config'),
+      '[default]\nignore_configured_endpoint_urls = true\nuse_fips_endpoint = true\n',
+    );
     const script = `import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
       import { join } from 'node:path';
       import { startSharebus } from './local/runtime.ts';
@@ -572,6 +576,7 @@ describe('startSharebus with a state directory, started twice in a process of it
         AWS_PROFILE: 'sharebus-test-no-such-profile',
         AWS_SESSION_TOKEN: 'a-session-token-of-real-aws',
         AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+        AWS_USE_DUALSTACK_ENDPOINT: 'true',
         AWS_CONFIG_FILE: join(dataDir, 'aws-config'),
       },
     });
@@ -590,7 +595,9 @@ describe('startSharebus with a state directory, started twice in a process of it
   it('ignores the AWS profile, session token and endpoint settings of the shell it was started from', () => {
     // Assess: the start, and the calls through the handlers, used the local runtime's own credentials and endpoints:
     // before (2026-12-05), AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or ignore_configured_endpoint_urls in the shared
-    // config sent them to AWS itself (ENOTFOUND dynamodb.us-east-1.amazonaws.com here; with a network, to AWS)
+    // config sent them to AWS itself (ENOTFOUND dynamodb.us-east-1.amazonaws.com here; with a network, to AWS); and
+    // before (2026-12-07), FIPS or dual-stack endpoints asked for stopped the start ("Invalid Configuration: FIPS and
+    // custom endpoint are not supported")
     expect(report.department).toBe(201);
     expect(report.subscription).toEqual(expect.any(String));
   });
