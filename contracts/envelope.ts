@@ -139,11 +139,12 @@ function extensionNames(event: Record<string, unknown>, ctx: z.RefinementCtx<Rec
  * refused. Refused, every such event met by an older deliver function (during a deploy, or an archive replayed after
  * a rollback) failed its three attempts and went to the dead-letter queue (design review, 2026-12-06). CloudEvents
  * lets an event carry extension attributes its consumers do not know; one must be named and typed as CloudEvents
- * says (a string, number or boolean).
+ * says (a String, an Integer or a Boolean: CloudEvents has no other number than a 32-bit signed integer, and a strict
+ * reader refuses the whole event for one, as the CloudEvents SDK for JavaScript does `1.5`).
  */
 export const DeliveredCloudEventSchema = z
   .object({ ...CloudEventShape, data: z.unknown() })
-  .catchall(z.union([z.string(), z.number(), z.boolean()]))
+  .catchall(z.union([z.string(), z.int32(), z.boolean()]))
   .superRefine(typeMatchesDataschema)
   .superRefine(extensionNames);
 
