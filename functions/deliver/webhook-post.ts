@@ -23,7 +23,7 @@ export class RefusedAddressError extends Error {
 export interface PostOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
-  /** From the start of the request to the response's status line. */
+  /** From the start of the request to the response's status line, and the event written to the end. */
   readonly timeoutMs: number;
   /** When given, no connection is made to an address it refuses, whether named in the URL or resolved. */
   readonly refuseAddress?: (address: string) => boolean;
@@ -34,11 +34,15 @@ export interface PostOptions {
 /** The most bytes of response headers read (Node's default, 16 KB, would fail a webhook's 2xx past it). */
 export const MAX_RESPONSE_HEADER_BYTES = 1024 * 1024;
 
+/** How long a connection is left open for the webhook to read the event to its end, once it has answered. */
+export const LINGER_MS = 1_000;
+
 /**
  * POSTs `body` to `url` over a connection of its own and resolves with the response's status, without following
- * redirects. The response body is not read: the connection is closed once the status is in. Rejects with
- * RefusedAddressError before connecting to a refused address, with the socket's error when the endpoint cannot
- * be reached, or with a timeout error.
+ * redirects. The response body is not read: the connection is closed once the status is in (for a 2xx, once the
+ * body is written too).
+ * Rejects with RefusedAddressError before connecting to a refused address, with the socket's error when the endpoint
+ * cannot be reached, or with a timeout error.
  */
 export function postWebhook(url: URL, options: PostOptions): Promise<number> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -49,7 +53,15 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
   }
   const request: RequestOptions = {
     method: 'POST',
-    headers: { ...options.headers, 'content-length': Buffer.byteLength(options.body) },
+    // Not `Connection: close`, which Node says by itself for a connection of its own: a Node server (Express and
+    // Fastify too) told it closes the connection as soon as it has answered, and a webhook that answers before it has
+    // read the event (acknowledges, then reads the body) lost what it had not read yet, the delivery counted all the
+    // same. The connection is not reused all the same: it is closed from here once the answer is in.
+    headers: {
+      ...options.headers,
+      connection: 'keep-alive',
+      'content-length': Buffer.byteLength(options.body),
+    },
     // A connection of its own: one kept alive from an earlier request would be reused without the lookup below.
     agent: false,
     // The status line decides, whatever the headers after it (up to 1 MB): with Node's 16 KB, a webhook answering
@@ -64,6 +76,8 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
     // silent, so the promise would never settle; in Lambda the event loop would drain and the invocation end as
     // a success, the event lost.
     let settled = false;
+    /** The answer's status, once its head is in. */
+    let answered: number | undefined;
     const settle = (status: number | undefined, error?: Error) => {
       if (settled) return;
       settled = true;
@@ -72,15 +86,41 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
       else reject(error);
     };
     const timer = setTimeout(() => {
-      const error = new Error(`no answer within ${options.timeoutMs} ms`);
+      const error = new Error(
+        answered === undefined
+          ? `no answer within ${options.timeoutMs} ms`
+          : `answered ${answered} before taking the whole event, and had not taken it within ${options.timeoutMs} ms`,
+      );
       settle(undefined, error);
       req.destroy(error);
     }, options.timeoutMs);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     req = send(url, request, (res) => {
-      // The status is the answer; a body, however long it streams, is not read.
-      res.destroy();
-      settle(res.statusCode ?? 0);
+      // The status is the answer; a body, however long it streams, is not read. Any answer but a 2xx is the answer at
+      // once: the rest of the event need not be sent (RFC 9112, 9.5), so the connection is closed.
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status > 299) {
+        res.destroy();
+        settle(status);
+        return;
+      }
+      // But a webhook may accept before it has read the event (one that acknowledges at once, then reads what it is
+      // streamed): a socket destroyed on the status, its answer unread, was reset, and dropped what the webhook had
+      // not yet read, the delivery counted all the same (interop review, 2026-12-07: 195 KB of a 240 KB event
+      // arrived). So the answer is drained, a 2xx stands once the whole event is written (or once the webhook closed
+      // the connection, not reading it), and the connection is then closed from our side only, for the webhook to read
+      // to the end; it is destroyed after LINGER_MS, whether the webhook has closed its side by then or not (an
+      // answer whose body never ends).
+      answered = status;
+      res.resume();
+      const done = () => {
+        settle(status);
+        const socket = res.socket;
+        socket?.end();
+        setTimeout(() => socket?.destroy(), LINGER_MS).unref();
+      };
+      if (req.writableFinished) done();
+      else req.once('finish', done);
     });
     // 101 Switching Protocols with Upgrade headers: a status like any other (not 2xx, so a failure), the socket
     // it hands over closed.
@@ -88,8 +128,9 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
       socket.destroy();
       settle(res.statusCode ?? 0);
     });
-    req.on('error', (error) => settle(undefined, error));
-    req.on('close', () => settle(undefined, new Error('the connection closed before an answer')));
+    // After a 2xx, a webhook that closed the connection without reading the event: the status stands.
+    req.on('error', (error) => settle(answered, error));
+    req.on('close', () => settle(answered, new Error('the connection closed before an answer')));
     req.end(options.body);
   });
 }

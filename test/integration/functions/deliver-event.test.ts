@@ -313,6 +313,82 @@ describe('deliverEvent', () => {
     }
   });
 
+  // Found by the interoperability review (2026-12-07): a webhook that acknowledged at once and then read the event (a
+  // Node server, Express's too) was sent `Connection: close`, closed the connection once it had answered, and lost the
+  // part of a 240 KB event it had not read yet (195 KB arrived), while the delivery counted.
+  it('sends the whole event to a webhook that answers 2xx before it has read it', async () => {
+    // Prepare: an endpoint answering 202 as soon as the request's head is in, then reading the body
+    const sizes: Array<{ got: number; complete: boolean }> = [];
+    const early = createServer((req, res) => {
+      res.writeHead(202).end();
+      let got = 0;
+      req.on('data', (chunk: Buffer) => {
+        got += chunk.length;
+      });
+      req.socket.once('close', () => sizes.push({ got, complete: req.complete }));
+    });
+    await new Promise<void>((resolve) => early.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(early.address() as AddressInfo).port}/hook`;
+    const body = JSON.stringify({ s: 'x'.repeat(240_000) });
+    try {
+      // Act
+      const status = await postWebhook(new URL(url), { headers: {}, body, timeoutMs: 2_000 });
+      for (let i = 0; i < 200 && sizes.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      // Assess
+      expect(status).toBe(202);
+      expect(sizes).toEqual([{ got: Buffer.byteLength(body), complete: true }]);
+    } finally {
+      early.closeAllConnections();
+      await new Promise<void>((resolve) => early.close(() => resolve()));
+    }
+  });
+
+  it('takes the status of a webhook that answers 2xx and closes the connection without reading the event', async () => {
+    // Prepare: an endpoint answering 200 and closing, unread, a request too large for the socket's buffers
+    const rude = createServer((req, res) => {
+      res.writeHead(200, { connection: 'close' }).end();
+      req.socket.destroySoon();
+    });
+    await new Promise<void>((resolve) => rude.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(rude.address() as AddressInfo).port}/hook`;
+    try {
+      // Act
+      const status = await postWebhook(new URL(url), {
+        headers: {},
+        body: JSON.stringify({ s: 'x'.repeat(8_000_000) }),
+        timeoutMs: 2_000,
+      });
+      // Assess
+      expect(status).toBe(200);
+    } finally {
+      rude.closeAllConnections();
+      await new Promise<void>((resolve) => rude.close(() => resolve()));
+    }
+  });
+
+  it('takes an answer other than 2xx at once, without waiting to send the rest of the event to a webhook not reading it', async () => {
+    // Prepare: an endpoint answering 413 at once, reading nothing and keeping the connection open
+    const refusing = createServer((_req, res) => {
+      res.writeHead(413).end();
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/hook`;
+    try {
+      // Act: 8 MB, past what the sockets' buffers hold, so the writing cannot finish
+      const status = await postWebhook(new URL(url), {
+        headers: {},
+        body: JSON.stringify({ s: 'x'.repeat(8_000_000) }),
+        timeoutMs: 5_000,
+      });
+      // Assess: the status, not a timeout
+      expect(status).toBe(413);
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
+  });
+
   it('deployed, reuses no connection an earlier delivery left open: each POST passes the address check', async () => {
     // Prepare: a local delivery to this machine, then the same endpoint under the deployed policy
     const url = `http://localhost:${new URL(receiver.baseUrl).port}/hook`;
@@ -499,6 +575,8 @@ describe('deliverEvent', () => {
       { ...extended, Data: 'x' },
       { ...extended, 'trace-id': 'x' },
       { ...extended, causationid: { id: 'evt-0' } },
+      { ...extended, causationid: 1.5 },
+      { ...extended, causationid: 2 ** 31 },
     ].map(async (event) => {
       const error = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-extension', event }));
       return {
@@ -513,6 +591,8 @@ describe('deliverEvent', () => {
       { name: 'ZodError', paths: [['event', 'time']] },
       { name: 'ZodError', paths: [['event', 'Data']] },
       { name: 'ZodError', paths: [['event', 'trace-id']] },
+      { name: 'ZodError', paths: [['event', 'causationid']] },
+      { name: 'ZodError', paths: [['event', 'causationid']] },
       { name: 'ZodError', paths: [['event', 'causationid']] },
     ]);
     expect(receiver.received.map((r) => JSON.parse(r.body) as unknown)).toEqual([extended]);
