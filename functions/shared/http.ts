@@ -95,6 +95,15 @@ export function parseJsonBody(event: ApiEvent): unknown {
   const mediaType = event.headers?.['content-type']?.trim();
   const mediaFault = mediaType ? jsonMediaTypeFault(mediaType) : undefined;
   if (mediaFault) throw new UnsupportedMediaTypeError('unsupported_media_type', mediaFault);
+  // Nothing on the way decodes a compressed body (API Gateway's HTTP APIs do not): a gzip body was refused as "not
+  // UTF-8", and one said to be `br` but sent plain was read (interop review, 2026-12-07). RFC 9110, 8.4: 415.
+  const coding = event.headers?.['content-encoding']?.trim().toLowerCase();
+  if (coding && coding !== 'identity') {
+    throw new UnsupportedMediaTypeError(
+      'unsupported_media_type',
+      `The request body is sent with Content-Encoding ${JSON.stringify(coding)}, which sharebus does not decode; send it uncompressed, without that header.`,
+    );
+  }
   if (event.body === undefined || event.body === '') {
     throw new BadRequestError('malformed_json', 'The request body is empty; a JSON document is expected.');
   }

@@ -1,5 +1,6 @@
 // Every client error of the HTTP API, over real HTTP against the local runtime: the status, the stable code,
 // the field named, a problem+json body — and that the refused request stored nothing and published nothing.
+import { gzipSync } from 'node:zlib';
 import {
   call,
   type LocalSharebus,
@@ -835,6 +836,28 @@ describe('refused requests', () => {
     expect(await tableSnapshot(bus.dynamoDbUrl)).toEqual(before);
     expect(await ruleNames(bus.eventBridgeUrl)).toEqual(rulesBefore);
     if (c.publishes) await expectNothingPublished();
+  });
+
+  // Interop review, 2026-12-07: a gzip body was answered 400 "not UTF-8 text", which says nothing of the compression.
+  it('answers 415 naming the coding to a gzip-compressed publish, and publishes nothing', async () => {
+    // Act
+    const response = await fetch(`${bus.apiUrl}/events`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${landKey}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      body: gzipSync(JSON.stringify({ type: TYPE, data: { parcelId: 'P-77', areaM2: 1 } })),
+    });
+    // Assess
+    expect(response.status).toBe(415);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({
+      code: 'unsupported_media_type',
+      detail: expect.stringContaining('Content-Encoding "gzip"'),
+    });
+    await expectNothingPublished();
   });
 
   it('answers an unknown route as API Gateway does', async () => {

@@ -314,6 +314,32 @@ describe('parseJsonBody', () => {
     expect(error.message).toMatch(/starts with a byte order mark \(U\+FEFF\).*without a BOM/);
   });
 
+  // Interop review, 2026-12-07: a gzip body was refused as "not UTF-8", and one said to be `br` but sent plain was read.
+  it.each([
+    ['gzip', Buffer.from([0x1f, 0x8b, 0x08, 0x00]).toString('base64'), true],
+    ['br', '{"a":1}', false],
+    [' GZIP ', '{"a":1}', false],
+  ])('answers 415 to a body sent with Content-Encoding %j, naming it', (coding, body, isBase64Encoded) => {
+    // Prepare
+    const event = apiEvent({ body, isBase64Encoded, contentType: 'application/json' });
+    event.headers['content-encoding'] = coding;
+    // Act
+    const error = thrown(() => parseJsonBody(event));
+    // Assess
+    expect(error).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    expect(error.message).toContain(`Content-Encoding ${JSON.stringify(coding.trim().toLowerCase())}`);
+  });
+
+  it('reads a body whose Content-Encoding is identity', () => {
+    // Prepare
+    const event = apiEvent({ body: '{"a":1}' });
+    event.headers['content-encoding'] = 'identity';
+    // Act
+    const value = parseJsonBody(event);
+    // Assess
+    expect(value).toEqual({ a: 1 });
+  });
+
   it('answers 400 invalid_request naming where a lone surrogate is, and the field', () => {
     // Act
     const error = thrown(() => parseJsonBody(apiEvent({ body: '{"data":{"name":"\\ud842 Yoshida"}}' })));
