@@ -342,6 +342,12 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const throttle = limits === false ? undefined : new RouteThrottles(limits);
   const server: Server = createServer((req, res) => {
     handle(options.handlers, throttle, options.allowedHosts, req, res).catch((error: unknown) => {
+      // A client gone before its body was in (Node's "aborted"): nobody to answer, and no fault of ours to report. Its
+      // whole stack was printed as a failed handler (interop review, 2026-12-07).
+      if (req.destroyed && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        res.destroy();
+        return;
+      }
       // What API Gateway answers when the integration itself fails.
       console.error('front door: handler failed', error);
       if (!res.headersSent) send(res, 500, JSON.stringify({ message: 'Internal Server Error' }));
