@@ -34,13 +34,10 @@ export interface PostOptions {
 /** The most bytes of response headers read (Node's default, 16 KB, would fail a webhook's 2xx past it). */
 export const MAX_RESPONSE_HEADER_BYTES = 1024 * 1024;
 
-/** How long a connection is left open for the webhook to read the event to its end, once it has answered. */
-export const LINGER_MS = 1_000;
-
 /**
  * POSTs `body` to `url` over a connection of its own and resolves with the response's status, without following
  * redirects. The response body is not read: the connection is closed once the status is in (for a 2xx, once the
- * body is written too).
+ * event is written and the answer has ended, or at the timeout).
  * Rejects with RefusedAddressError before connecting to a refused address, with the socket's error when the endpoint
  * cannot be reached, or with a timeout error.
  */
@@ -86,6 +83,8 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
       else reject(error);
     };
     const timer = setTimeout(() => {
+      // Accepted, the event written, an answer still streaming: the status stands.
+      if (answered !== undefined && req.writableFinished) settle(answered);
       const error = new Error(
         answered === undefined
           ? `no answer within ${options.timeoutMs} ms`
@@ -107,20 +106,20 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
       // But a webhook may accept before it has read the event (one that acknowledges at once, then reads what it is
       // streamed): a socket destroyed on the status, its answer unread, was reset, and dropped what the webhook had
       // not yet read, the delivery counted all the same (interop review, 2026-12-07: 195 KB of a 240 KB event
-      // arrived). So the answer is drained, a 2xx stands once the whole event is written (or once the webhook closed
-      // the connection, not reading it), and the connection is then closed from our side only, for the webhook to read
-      // to the end; it is destroyed after LINGER_MS, whether the webhook has closed its side by then or not (an
-      // answer whose body never ends).
+      // arrived). Nor may our side of the connection be ended while the answer is still open: a Node server (Express,
+      // Fastify) aborts the request it is still reading when the client ends its side (review, 2026-12-07: a webhook
+      // sending its 200 head at once and reading the event at 20 ms a chunk got 195 KB of 240 KB). So a 2xx stands
+      // once the whole event is written and the answer has ended (or the webhook closed the connection, not reading
+      // it); the agent then closes the connection. An answer whose body does not end within the timeout is taken as
+      // its status, the connection closed.
       answered = status;
       res.resume();
       const done = () => {
-        settle(status);
-        const socket = res.socket;
-        socket?.end();
-        setTimeout(() => socket?.destroy(), LINGER_MS).unref();
+        if (req.writableFinished && res.complete) settle(status);
       };
-      if (req.writableFinished) done();
-      else req.once('finish', done);
+      req.once('finish', done);
+      res.once('end', done);
+      done();
     });
     // 101 Switching Protocols with Upgrade headers: a status like any other (not 2xx, so a failure), the socket
     // it hands over closed.

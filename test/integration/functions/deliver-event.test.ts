@@ -344,6 +344,44 @@ describe('deliverEvent', () => {
     }
   });
 
+  it('sends the whole event to a webhook that sends its 2xx head at once and ends its answer once it has read it', async () => {
+    // Prepare: an endpoint sending 200's head at once, then reading the body slowly (20 ms a chunk), then ending
+    const sizes: Array<{ got: number; complete: boolean }> = [];
+    const streaming = createServer((req, res) => {
+      res.writeHead(200);
+      res.flushHeaders();
+      void (async () => {
+        let got = 0;
+        try {
+          for await (const chunk of req) {
+            got += (chunk as Buffer).length;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        } catch {
+          // aborted: told by `complete`
+        }
+        sizes.push({ got, complete: req.complete });
+        res.end('thanks');
+      })();
+    });
+    streaming.on('clientError', () => {});
+    await new Promise<void>((resolve) => streaming.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(streaming.address() as AddressInfo).port}/hook`;
+    const body = JSON.stringify({ s: 'x'.repeat(240_000) });
+    try {
+      // Act
+      const status = await postWebhook(new URL(url), { headers: {}, body, timeoutMs: 5_000 });
+      for (let i = 0; i < 300 && sizes.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      // Assess
+      expect(status).toBe(200);
+      expect(sizes).toEqual([{ got: Buffer.byteLength(body), complete: true }]);
+    } finally {
+      streaming.closeAllConnections();
+      await new Promise<void>((resolve) => streaming.close(() => resolve()));
+    }
+  });
+
   it('takes the status of a webhook that answers 2xx and closes the connection without reading the event', async () => {
     // Prepare: an endpoint answering 200 and closing, unread, a request too large for the socket's buffers
     const rude = createServer((req, res) => {
