@@ -68,5 +68,9 @@ describe('logLine', () => {
       '\\u001b[31mRED\\u000aFAKE [eventbridge]\\u000d\\u202e\\u0000\\u2028 东城😀 tab\\u0009here',
     );
     expect(logLine('plain text, 中文')).toBe('plain text, 中文');
+    // Joiners and tags make emoji sequences: a family, a flag (diff review, 2026-12-07)
+    const sequences = '👨\u200d👩\u200d👧 🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}';
+    expect(logLine(sequences)).toBe(sequences);
+    expect(logLine('a\u2066b\u2069\u200f')).toBe('a\\u2066b\\u2069\\u200f');
   });
 });
