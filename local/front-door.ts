@@ -10,7 +10,13 @@ import type {
   APIGatewayProxyStructuredResultV2,
   APIGatewayRequestAuthorizerEventV2,
 } from 'aws-lambda';
-import { type ApiThrottle, DEFAULT_API_THROTTLE, ROUTES, type Route } from '../functions/routes.js';
+import {
+  type ApiThrottle,
+  DEFAULT_API_THROTTLE,
+  FUNCTION_TIMEOUT_SECONDS,
+  ROUTES,
+  type Route,
+} from '../functions/routes.js';
 import { ForbiddenError } from '../functions/shared/errors.js';
 import { PROBLEM_CONTENT_TYPE, problemOf } from '../functions/shared/problem.js';
 import { invoke, type LocalHandlers } from './lambda/invoker.js';
@@ -81,8 +87,22 @@ class Throttle {
 export interface FrontDoor {
   readonly url: string;
   readonly port: number;
-  stop(): Promise<void>;
+  /**
+   * Takes no more requests and ends once those under way are answered, or after `graceMs` (then their connections
+   * are cut). @default STOP_GRACE_MS
+   */
+  stop(graceMs?: number): Promise<void>;
 }
+
+/**
+ * How long a stop waits for the requests under way: the longest timeout of a function behind a route (and its
+ * authorizer's), so that a request is answered unless its function would have timed out.
+ */
+export const STOP_GRACE_MS =
+  1000 *
+  Math.max(
+    ...ROUTES.map((route) => FUNCTION_TIMEOUT_SECONDS[route.function] + FUNCTION_TIMEOUT_SECONDS.authorizer),
+  );
 
 interface CompiledRoute {
   readonly route: Route;
@@ -340,7 +360,15 @@ async function handle(
 export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
   const limits = options.throttle ?? DEFAULT_API_THROTTLE;
   const throttle = limits === false ? undefined : new RouteThrottles(limits);
+  // Requests under way, and what a stop waiting for them to be answered is told when none is left.
+  let underWay = 0;
+  let drained: (() => void) | undefined;
   const server: Server = createServer((req, res) => {
+    underWay += 1;
+    res.once('close', () => {
+      underWay -= 1;
+      if (underWay === 0) drained?.();
+    });
     handle(options.handlers, throttle, options.allowedHosts, req, res).catch((error: unknown) => {
       // A client gone before its body was in (Node's "aborted"): nobody to answer, and no fault of ours to report. Its
       // whole stack was printed as a failed handler (interop review, 2026-12-07).
@@ -364,10 +392,22 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   return {
     url: `http://${host}:${port}`,
     port,
-    stop: () =>
+    // A stop (Ctrl-C) cut the requests under way: a publish whose events went out was answered ECONNRESET, and its
+    // client, not knowing, could send them again as new events; and EventBridge, stopped next, failed its PutEvents
+    // (soak review, 2026-12-07). Now no connection is taken, idle ones close, and those under way are answered first.
+    stop: (graceMs = STOP_GRACE_MS) =>
       new Promise<void>((resolveClose) => {
         server.close(() => resolveClose());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        if (underWay === 0) {
+          server.closeAllConnections();
+          return;
+        }
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        drained = () => {
+          clearTimeout(cut);
+          server.closeAllConnections();
+        };
       }),
   };
 }

@@ -77,6 +77,61 @@ describe('local front door: a client gone mid-request', () => {
   });
 });
 
+describe('local front door: stopping', () => {
+  /** A door whose functions answer after `delayMs`. */
+  const slowDoor = (delayMs: number) =>
+    startFrontDoor({
+      handlers: {
+        ...handlers,
+        ...Object.fromEntries(
+          Object.keys(FUNCTIONS).map((name) => [
+            name,
+            async () => {
+              await new Promise((resolve) => setTimeout(resolve, delayMs));
+              return { statusCode: 202, body: '{"done":true}' };
+            },
+          ]),
+        ),
+      } as unknown as LocalHandlers,
+    });
+
+  // Soak review, 2026-12-07: Ctrl-C cut a publish under way, whose events had gone out, with ECONNRESET.
+  it('answers the requests under way before it ends, and takes no new connection', async () => {
+    // Prepare
+    const door = await slowDoor(400);
+    const underWay = fetch(`${door.url}/health`).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Act
+    const stopped = door.stop();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const refused = await fetch(`${door.url}/health`).then(
+      () => 'answered',
+      (error: Error) => (error.cause as NodeJS.ErrnoException | undefined)?.code,
+    );
+    // Assess
+    expect(await underWay).toEqual({ status: 202, body: '{"done":true}' });
+    await stopped;
+    expect(refused).toBe('ECONNREFUSED');
+  });
+
+  it('cuts a request still under way once its grace is over', async () => {
+    // Prepare
+    const door = await slowDoor(5_000);
+    const underWay = fetch(`${door.url}/health`).then(
+      (r) => r.status,
+      () => 'cut',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Act
+    await door.stop(200);
+    // Assess: cut, not answered: the stop did not wait for the function's 5 s
+    expect(await underWay).toBe('cut');
+  });
+});
+
 describe('local front door: the payload-2.0 event', () => {
   let door: FrontDoor;
 
