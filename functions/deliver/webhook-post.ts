@@ -23,7 +23,10 @@ export class RefusedAddressError extends Error {
 export interface PostOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
-  /** From the start of the request to the response's status line, and the event written to the end. */
+  /**
+   * From the start of the request to the response's status line (for a 2xx, to the event written and the answer
+   * ended; an answer still streaming then counts as its status).
+   */
   readonly timeoutMs: number;
   /** When given, no connection is made to an address it refuses, whether named in the URL or resolved. */
   readonly refuseAddress?: (address: string) => boolean;
@@ -53,7 +56,7 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
     // Not `Connection: close`, which Node says by itself for a connection of its own: a Node server (Express and
     // Fastify too) told it closes the connection as soon as it has answered, and a webhook that answers before it has
     // read the event (acknowledges, then reads the body) lost what it had not read yet, the delivery counted all the
-    // same. The connection is not reused all the same: it is closed from here once the answer is in.
+    // same. The connection is not reused all the same: the one-off agent closes it once the answer has ended.
     headers: {
       ...options.headers,
       connection: 'keep-alive',
