@@ -78,6 +78,10 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Parts padded to this width (the most SemverSchema accepts, as SEMVER here) sort as numbers. */
 const VERSION_PART_WIDTH = VERSION_PART_MAX_DIGITS;
 
+/** Whether `major` can be a version's first part under the key scheme (a key part of at most VERSION_PART_WIDTH). */
+const isKeyMajor = (major: number): boolean =>
+  Number.isSafeInteger(major) && major >= 0 && String(major).length <= VERSION_PART_WIDTH;
+
 // Key builders: the one place that knows the key scheme.
 const keys = {
   department: (id: string) => ({ pk: `DEPT#${id}`, sk: 'DEPT' }),
@@ -450,8 +454,7 @@ export class DynamoDbRegistry extends Registry {
     major: number,
     enough?: (read: readonly ContractVersion[]) => boolean,
   ): Promise<ContractVersion[]> {
-    const held = Number.isSafeInteger(major) && major >= 0 && String(major).length <= VERSION_PART_WIDTH;
-    if (!isKeyPart(type) || !held) return [];
+    if (!isKeyPart(type) || !isKeyMajor(major)) return [];
     if (enough === undefined) return this.#queryAll(versionsOf(type, major), toContract);
     const read: ContractVersion[] = [];
     for await (const page of this.#pages({ ...versionsOf(type, major), ScanIndexForward: false })) {
@@ -465,8 +468,7 @@ export class DynamoDbRegistry extends Registry {
   }
 
   override async majorSharing(type: string, major: number): Promise<StoredSharing | undefined> {
-    const held = Number.isSafeInteger(major) && major >= 0 && String(major).length <= VERSION_PART_WIDTH;
-    if (!isKeyPart(type) || !held) return undefined;
+    if (!isKeyPart(type) || !isKeyMajor(major)) return undefined;
     const claim = (await this.#get(keys.contractOwner(type)))?.[majorSharingAttribute(major)];
     return typeof claim === 'string' ? claim : undefined;
   }
