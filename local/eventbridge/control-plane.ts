@@ -1,6 +1,6 @@
 // The EventBridge resources (buses, rules, targets) and the operations on them, including PutEvents and
 // TestEventPattern, with AWS's request validation, error codes and messages.
-import { randomUUID } from 'node:crypto';
+
 import { join } from 'node:path';
 import {
   type AccountScope,
@@ -38,6 +38,7 @@ import {
   type RetryPolicy,
 } from './delivery.js';
 import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
+import { newId } from './ids.js';
 import {
   archiveTargetArn,
   type ManagedRule,
@@ -573,7 +574,7 @@ export class ControlPlane {
   #serviceEvent(detailType: string, time: number, resources: string[], detail: JsonObject): BusEvent {
     const event = {
       version: '0',
-      id: randomUUID(),
+      id: newId(),
       'detail-type': detailType,
       source: 'aws.events',
       account: this.scope.accountId,
@@ -1020,7 +1021,7 @@ export class ControlPlane {
       ? entry.Resources.filter((r) => typeof r === 'string')
       : [];
     const time = entryTime(entry.Time) ?? now;
-    const id = randomUUID();
+    const id = newId();
     const event = {
       version: '0',
       id,

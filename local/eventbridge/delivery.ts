@@ -3,8 +3,9 @@
 // and awaited), SQS into the local queue store, another bus of this account, an API destination over HTTP; failures
 // retried per RetryPolicy with exponential backoff and jitter, then sent to the DLQ with AWS's message
 // attributes, or kept among dropped deliveries.
-import { randomUUID } from 'node:crypto';
+
 import { isApiDestinationArn, isLambdaArn, isSqsArn, parseBusArn } from './arns.js';
+import { newId } from './ids.js';
 import { resumedDue } from './persistence.js';
 import type { MessageAttribute, QueueStore, TargetOrigin } from './queue-store.js';
 import { DROPPED_DELIVERIES } from './queue-store.js';
@@ -353,7 +354,7 @@ export class Dispatcher {
 
   /** A delivery as the journal keeps it (given an id the first time), its event one object for all its deliveries. */
   #saved(job: Job): SavedDelivery {
-    job.id ??= randomUUID();
+    job.id ??= newId();
     const { event, rule, target, failure } = job;
     // The wait a retry was given (none known for one resumed from a line without it); a retry a stop cut short is due
     // at once. Only with a failure: an attempt not yet made is due at once anyway.

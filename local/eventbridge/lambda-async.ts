@@ -3,9 +3,9 @@
 // twice, one and then two minutes later, for up to six hours), then sent to the function's dead-letter queue
 // with Lambda's message attributes. EventBridge's RetryPolicy and DeadLetterConfig never see it. Kept in dataDir
 // (`lambda-invocations.jsonl`, a CompactedLog) so that a stop or a crash loses no invocation Lambda accepted.
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { InvokeLambda, Logger } from './delivery.js';
+import { newId } from './ids.js';
 import { type CoalescingWriter, CompactedLog, readJsonLines, resumedDue } from './persistence.js';
 import {
   DROPPED_DELIVERIES,
@@ -165,7 +165,7 @@ export class AsyncInvocations {
     const { deliveryId, redriveOf } = made;
     const now = Date.now();
     const invocation: Invocation = {
-      requestId: randomUUID(),
+      requestId: newId(),
       functionArn,
       payload,
       acceptedAt: now,

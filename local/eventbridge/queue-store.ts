@@ -1,8 +1,8 @@
 // Local stand-in for the SQS queues that rules target or use as dead-letter queues, plus the store of
 // dropped deliveries (failed events of targets without a DLQ), so no failed event disappears silently.
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { newId } from './ids.js';
 import { type CoalescingWriter, CompactedLog, readJsonLines, removeStaleTemporaries } from './persistence.js';
 
 export interface MessageAttribute {
@@ -243,7 +243,7 @@ export class QueueStore {
   ): QueueMessage {
     this.#prune();
     const message: QueueMessage = {
-      messageId: randomUUID(),
+      messageId: newId(),
       queueArn,
       body,
       attributes,
