@@ -85,6 +85,12 @@ export interface SharebusOptions {
    */
   readonly maxRulesPerBus?: number;
   /**
+   * The most the embedded EventBridge's local queues (the delivery dead letters among them) hold in memory, in MiB:
+   * past it their oldest messages are removed, with a warning. @default SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB, else
+   * defaultQueueBytes() (1 GiB, or a quarter of the heap Node may take if less)
+   */
+  readonly maxQueueMegabytes?: number;
+  /**
    * The HTTP API's throttle, as API Gateway's stage applies it (429 past it); `false` takes every request.
    * @default SHAREBUS_API_THROTTLE (`<rate>/<burst>` or `off`), else DEFAULT_API_THROTTLE, as deployed
    */
@@ -234,6 +240,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? (givenDir || '.sharebus'));
   checkFunctionSettings();
   const rulesQuota = maxRulesOption(options.maxRulesPerBus);
+  const queueLimit = maxQueueOption(options.maxQueueMegabytes);
   const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
   const allowedHosts = allowedHostsSetting(options.allowedHosts);
   // The admin key, given or kept beside the state, is checked before anything starts.
@@ -359,6 +366,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       delayScale: options.delayScale ?? 1,
       allowedHosts,
       ...rulesQuota,
+      ...queueLimit,
       ...(dataDir ? { dataDir: join(dataDir, 'eventbridge') } : {}),
       // As the stack deploys the deliver function: invoked asynchronously, so a webhook that fails is retried by
       // Lambda's rules (DELIVER_RETRY_ATTEMPTS) and then goes to the delivery DLQ as Lambda sends it there.
@@ -662,6 +670,32 @@ function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number }
     );
   }
   return { maxRulesPerBus: value };
+}
+
+/** Bounds of SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB: 1 MiB to 1 TiB (a heap that large is the user's to give Node). */
+const QUEUE_MAX_MB_BOUNDS = { min: 1, max: 1_048_576 } as const;
+
+/** The local queues' limit asked for, by option or SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB; none means the default. */
+function maxQueueOption(option: number | undefined): {
+  maxQueueBytes?: number;
+  maxQueueBytesSetting?: string;
+} {
+  const variable = 'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB';
+  const raw = option ?? process.env[variable];
+  if (raw === undefined || raw === '') return {};
+  const value = Number(raw);
+  const { min, max } = QUEUE_MAX_MB_BOUNDS;
+  if (
+    !Number.isSafeInteger(value) ||
+    value < min ||
+    value > max ||
+    (typeof raw === 'string' && !/^\d+$/.test(raw))
+  ) {
+    throw new SettingError(
+      `${variable} must be a whole number of MiB from ${min} to ${max}; got ${String(raw)}`,
+    );
+  }
+  return { maxQueueBytes: value * 2 ** 20, maxQueueBytesSetting: variable };
 }
 
 /** The allowedHosts option, or SHAREBUS_ALLOWED_HOSTS: checked before anything starts. */

@@ -11,7 +11,7 @@ import { ENV } from '../functions/shared/config.js';
 import { DataDirInUseError, DataDirUnusableError } from './data-lock.js';
 import { DEFAULT_JAVA_OPTS, DynamoDbLocalStartError, JavaNotFoundError } from './dynamodb/launcher.js';
 import { DEFAULT_MAX_RULES_PER_BUS } from './eventbridge/control-plane.js';
-import { MAX_DELAY_SCALE } from './eventbridge/index.js';
+import { defaultQueueBytes, MAX_DELAY_SCALE } from './eventbridge/index.js';
 import {
   DEFAULT_PORTS,
   MIN_GIVEN_ADMIN_KEY_LENGTH,
@@ -41,6 +41,7 @@ const KNOWN_VARIABLES = new Set([
   'SHAREBUS_DATA_DIR',
   'SHAREBUS_EVENTBRIDGE_DELAY_SCALE',
   'SHAREBUS_EVENTBRIDGE_MAX_RULES',
+  'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB',
   'SHAREBUS_API_THROTTLE',
   'SHAREBUS_ALLOWED_HOSTS',
   'SHAREBUS_DYNAMODB_LOCAL_DIR',
@@ -103,6 +104,8 @@ Environment (README, "Quick start", says more):
   SHAREBUS_DATA_DIR                  where state persists (.sharebus)
   SHAREBUS_EVENTBRIDGE_DELAY_SCALE   multiplies every delay of the bus, Lambda's retries included, above 0 to ${MAX_DELAY_SCALE} (1)
   SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, ${DEFAULT_MAX_RULES_PER_BUS})
+  SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB  MiB of memory the bus's queues, dead letters included, may hold; past it the
+                                     oldest go (${Math.round(defaultQueueBytes() / 2 ** 20)} here)
   SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (${throttle}, or off)
   SHAREBUS_ALLOWED_HOSTS             host names answered besides 127.0.0.1 and localhost, comma-separated: a
                                      reverse proxy's public name (none)

@@ -3,7 +3,12 @@
 export { DeliveryFailureError } from './delivery.js';
 export { EventBridgeApiError } from './errors.js';
 export type { AsyncInvokeConfig } from './lambda-async.js';
-export { DROPPED_DELIVERIES, type MessageAttribute, type QueueMessage } from './queue-store.js';
+export {
+  DROPPED_DELIVERIES,
+  defaultQueueBytes,
+  type MessageAttribute,
+  type QueueMessage,
+} from './queue-store.js';
 export {
   type DeadLetter,
   type DeadLetters,

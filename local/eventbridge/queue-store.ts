@@ -2,6 +2,7 @@
 // dropped deliveries (failed events of targets without a DLQ), so no failed event disappears silently.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { newId } from './ids.js';
 import { type CoalescingWriter, CompactedLog, readJsonLines, removeStaleTemporaries } from './persistence.js';
 
@@ -54,6 +55,14 @@ export interface QueueMessage {
   readonly deadLetter?: DeadLetterOrigin;
 }
 
+/** `bytes` for a log line: `1024 MiB`, or in KiB or bytes below 1 MiB (a limit a test sets). */
+const mebibytes = (bytes: number): string =>
+  bytes >= 2 ** 20
+    ? `${Math.round(bytes / 2 ** 20)} MiB`
+    : bytes >= 1024
+      ? `${Math.round(bytes / 1024)} KiB`
+      : `${bytes} bytes`;
+
 /** Pseudo-queue holding failed events of targets that have no DeadLetterConfig. */
 export const DROPPED_DELIVERIES = 'local:dropped-deliveries';
 
@@ -101,18 +110,119 @@ const PRUNE_EVERY_MS = 60_000;
 /** About the characters of a message's `send` line: its body, and a bound on the rest. */
 const sendChars = (message: QueueMessage): number => message.body.length + 1024;
 
+/**
+ * About the bytes of memory a message takes: its body's and attributes' text as UTF-8 (a Chinese character counts 3,
+ * and takes 2 in memory), and 700 for the rest. Measured 2026-12-07 (`test/unit/eventbridge/ids.test.ts`'s way): a
+ * dead letter of a 1 KB event, with Lambda's attributes, held 1,828 bytes.
+ */
+function heldBytes(message: QueueMessage): number {
+  let bytes = Buffer.byteLength(message.body) + 700;
+  for (const name in message.attributes) {
+    bytes += name.length + Buffer.byteLength((message.attributes[name] as MessageAttribute).StringValue);
+  }
+  return bytes;
+}
+
+/** A queue's messages in the order sent. Taking the first costs O(1): a long array's shift() moves every element. */
+class Held {
+  #messages: QueueMessage[] = [];
+  /** Where the messages still held begin in #messages. */
+  #head = 0;
+
+  get length(): number {
+    return this.#messages.length - this.#head;
+  }
+
+  push(message: QueueMessage): void {
+    this.#messages.push(message);
+  }
+
+  first(): QueueMessage | undefined {
+    return this.#messages[this.#head];
+  }
+
+  shift(): QueueMessage | undefined {
+    const message = this.#messages[this.#head];
+    if (message === undefined) return undefined;
+    this.#head++;
+    // The taken let go of at once when few, else a copy once half are taken: O(1) a message in all.
+    if (this.#head === this.#messages.length) this.#reset([]);
+    else if (this.#head > 1024 && this.#head * 2 > this.#messages.length) {
+      this.#reset(this.#messages.slice(this.#head));
+    }
+    return message;
+  }
+
+  /** Keeps only the messages `keep` says to. */
+  filter(keep: (message: QueueMessage) => boolean): void {
+    this.#reset(this.toArray().filter(keep));
+  }
+
+  toArray(): QueueMessage[] {
+    return this.#messages.slice(this.#head);
+  }
+
+  *[Symbol.iterator](): Generator<QueueMessage> {
+    for (let i = this.#head; i < this.#messages.length; i++) yield this.#messages[i] as QueueMessage;
+  }
+
+  #reset(messages: QueueMessage[]): void {
+    this.#messages = messages;
+    this.#head = 0;
+  }
+}
+
+/** How much the local queues may hold, and how warnings name that setting. */
+export interface QueueLimit {
+  /** Bytes of memory, as heldBytes() counts them. */
+  readonly bytes: number;
+  /** The setting that gives it, as the user gave it: `maxQueueBytes`, or an environment variable. */
+  readonly setting: string;
+}
+
+/**
+ * The most the local queues hold by default: 1 GiB, or a quarter of the heap Node may take if less (about 1 GiB on
+ * a machine of 16 GB or more). Every message is held in memory for its 14 days, and a webhook down under load had
+ * the process run out of memory in about two days (soak run, 2026-12-07).
+ */
+export function defaultQueueBytes(): number {
+  return Math.min(2 ** 30, Math.floor(getHeapStatistics().heap_size_limit / 4));
+}
+
+/** Share of the limit past which a warning says the oldest messages will soon be removed, and below which it re-arms. */
+const NEAR_LIMIT = 0.8;
+const WELL_BELOW_LIMIT = 0.5;
+/** Messages removed for the limit are counted, and logged at most once a minute (the first at once). */
+const EVICTION_LOG_EVERY_MS = 60_000;
+
 export class QueueStore {
-  readonly #queues = new Map<string, QueueMessage[]>();
+  readonly #queues = new Map<string, Held>();
   /** About the characters the messages held take as `send` lines: the log is rewritten past twice that. */
   #liveChars = 0;
+  /** About the memory the messages held take (heldBytes), held within #limit. */
+  #heldBytes = 0;
+  readonly #limit: QueueLimit;
+  /** Messages removed for the limit and not logged yet, by queue. */
+  readonly #unlogged = new Map<string, number>();
+  #evictionLoggedAt = Number.NEGATIVE_INFINITY;
+  /** Whether the warning that the limit is near was given since the queues were last well below it. */
+  #warnedNearLimit = false;
   readonly #log: CompactedLog | undefined;
 
   #nextPruneAt = 0;
 
+  readonly #logger: { warn(message: string): void };
+
   constructor(
     readonly writer: CoalescingWriter,
     dataDir: string | undefined,
+    {
+      limit = { bytes: defaultQueueBytes(), setting: 'maxQueueBytes' },
+      logger = console,
+    }: { readonly limit?: QueueLimit; readonly logger?: { warn(message: string): void } } = {},
   ) {
+    this.#limit = limit;
+    this.#logger = logger;
     if (dataDir === undefined) return;
     // Frozen: messages are never changed, only added and taken.
     this.#log = new CompactedLog(writer, join(dataDir, 'queues.jsonl'), () => this.#sends(), {
@@ -130,6 +240,8 @@ export class QueueStore {
       for (const messages of Object.values(saved.queues ?? {})) for (const m of messages) this.#add(m);
     }
     this.#prune();
+    // A limit lowered since the last run, or messages that came in through queues.json.
+    this.#keepWithinLimit();
     if (!migrated) {
       this.#log.compact(this.#count(), this.#liveChars);
       return;
@@ -156,28 +268,82 @@ export class QueueStore {
     // Not held up by a next prune set while the clock was ahead (see ArchiveStore's #prune).
     if (!force && time < this.#nextPruneAt && this.#nextPruneAt - time <= PRUNE_EVERY_MS) return;
     this.#nextPruneAt = time + PRUNE_EVERY_MS;
+    this.#logEvictions();
     const oldest = new Date(time - QUEUE_RETENTION_MS).toISOString();
-    const expired = new Set<string>();
+    const expired: string[] = [];
     const counts: Array<readonly [string, number]> = [];
-    for (const [arn, messages] of this.#queues) {
+    for (const [arn, held] of this.#queues) {
       // Kept in the order sent, so the expired lead: should the clock have stepped back, one inside the retention
       // is never removed, and a later expired one goes once it leads.
-      let n = 0;
-      while (n < messages.length && (messages[n] as QueueMessage).sentAt < oldest) {
-        expired.add((messages[n] as QueueMessage).messageId);
-        n++;
+      const before = expired.length;
+      for (let first = held.first(); first !== undefined && first.sentAt < oldest; first = held.first()) {
+        held.shift();
+        this.#forget(first);
+        expired.push(first.messageId);
       }
-      if (n > 0) counts.push([arn, n]);
+      if (expired.length > before) counts.push([arn, expired.length - before]);
+      if (held.length === 0) this.#queues.delete(arn);
     }
-    if (expired.size === 0) return;
-    const taken = this.#remove(expired);
-    this.#write({ take: taken.map((m) => m.messageId) });
+    if (expired.length === 0) return;
+    this.#write({ take: expired });
     const days = QUEUE_RETENTION_MS / 86_400_000;
     for (const [arn, n] of counts) {
-      console.warn(
+      this.#logger.warn(
         `[eventbridge] queue ${arn}: removed ${n} message(s) older than ${days} days, as SQS does`,
       );
     }
+  }
+
+  /**
+   * Removes the oldest messages, of any queue, while the queues hold more than their limit, all but `kept` (the
+   * message just sent: the newest is always kept), and counts them for #logEvictions(). Warns once as the queues near
+   * the limit, again after they were well below it.
+   */
+  #keepWithinLimit(kept?: QueueMessage): void {
+    const { bytes: limit } = this.#limit;
+    if (this.#heldBytes < limit * WELL_BELOW_LIMIT) this.#warnedNearLimit = false;
+    else if (!this.#warnedNearLimit && this.#heldBytes >= limit * NEAR_LIMIT) {
+      this.#warnedNearLimit = true;
+      this.#logger.warn(
+        `[eventbridge] local queues hold ${mebibytes(this.#heldBytes)} of their ${mebibytes(limit)} limit ` +
+          `(${this.#limit.setting}): past it their oldest messages are removed; redrive the dead letters ` +
+          '(POST /_local/dead-letters/redrive) or receive the messages before',
+      );
+    }
+    if (this.#heldBytes <= limit) return;
+    const removed: string[] = [];
+    while (this.#heldBytes > limit) {
+      // The queue whose first message is the oldest: each queue is in the order sent.
+      let from: [string, Held] | undefined;
+      for (const entry of this.#queues) {
+        const first = entry[1].first() as QueueMessage;
+        if (first === kept) continue;
+        if (from === undefined || first.sentAt < (from[1].first() as QueueMessage).sentAt) from = entry;
+      }
+      if (from === undefined) break;
+      const [arn, held] = from;
+      const message = held.shift() as QueueMessage;
+      this.#forget(message);
+      if (held.length === 0) this.#queues.delete(arn);
+      removed.push(message.messageId);
+      this.#unlogged.set(arn, (this.#unlogged.get(arn) ?? 0) + 1);
+    }
+    if (removed.length === 0) return;
+    this.#write({ take: removed });
+    if (Date.now() - this.#evictionLoggedAt >= EVICTION_LOG_EVERY_MS) this.#logEvictions();
+  }
+
+  /** Logs the messages removed for the limit since the last such line, a line a queue. */
+  #logEvictions(): void {
+    if (this.#unlogged.size === 0) return;
+    for (const [arn, n] of this.#unlogged) {
+      this.#logger.warn(
+        `[eventbridge] queue ${arn}: removed ${n} message(s), the oldest of the local queues, to keep them within ` +
+          `${mebibytes(this.#limit.bytes)} (${this.#limit.setting})`,
+      );
+    }
+    this.#unlogged.clear();
+    this.#evictionLoggedAt = Date.now();
   }
 
   /** Applies the log's lines in order; a line a crash cut short (the last) is left out. */
@@ -193,29 +359,39 @@ export class QueueStore {
       else for (const [id, m] of byId) if (m.queueArn === line.receive) byId.delete(id);
     }
     for (const message of byId.values()) this.#add(message);
-    if (skipped > 0) console.warn(`[eventbridge] queues: skipped ${skipped} unreadable line(s) in ${file}`);
+    if (skipped > 0)
+      this.#logger.warn(`[eventbridge] queues: skipped ${skipped} unreadable line(s) in ${file}`);
   }
 
   #add(message: QueueMessage): void {
     this.#liveChars += sendChars(message);
+    this.#heldBytes += heldBytes(message);
     const queue = this.#queues.get(message.queueArn);
     if (queue) queue.push(message);
-    else this.#queues.set(message.queueArn, [message]);
+    else {
+      const held = new Held();
+      held.push(message);
+      this.#queues.set(message.queueArn, held);
+    }
+  }
+
+  /** Takes a message left out of its queue out of the counts too. */
+  #forget(message: QueueMessage): void {
+    this.#liveChars -= sendChars(message);
+    this.#heldBytes -= heldBytes(message);
   }
 
   #remove(messageIds: ReadonlySet<string>): QueueMessage[] {
     const taken: QueueMessage[] = [];
-    for (const [arn, messages] of this.#queues) {
-      const kept = messages.filter((m) => {
+    for (const [arn, held] of this.#queues) {
+      const before = held.length;
+      held.filter((m) => {
         if (!messageIds.has(m.messageId)) return true;
         taken.push(m);
-        this.#liveChars -= sendChars(m);
+        this.#forget(m);
         return false;
       });
-      if (kept.length !== messages.length) {
-        if (kept.length === 0) this.#queues.delete(arn);
-        else this.#queues.set(arn, kept);
-      }
+      if (held.length !== before && held.length === 0) this.#queues.delete(arn);
     }
     return taken;
   }
@@ -226,13 +402,13 @@ export class QueueStore {
 
   #count(): number {
     let n = 0;
-    for (const messages of this.#queues.values()) n += messages.length;
+    for (const held of this.#queues.values()) n += held.length;
     return n;
   }
 
   /** The log as it is rewritten: a `send` line per message left. */
   *#sends(): Generator<LogLine> {
-    for (const messages of this.#queues.values()) for (const m of messages) yield { send: m };
+    for (const held of this.#queues.values()) for (const m of held) yield { send: m };
   }
 
   send(
@@ -252,6 +428,7 @@ export class QueueStore {
     };
     this.#add(message);
     this.#write({ send: message });
+    this.#keepWithinLimit(message);
     return message;
   }
 
@@ -275,16 +452,16 @@ export class QueueStore {
   /** Messages in the queue, oldest first, left in place. */
   peek(queueArn: string): QueueMessage[] {
     this.#prune();
-    return [...(this.#queues.get(queueArn) ?? [])];
+    return this.#queues.get(queueArn)?.toArray() ?? [];
   }
 
   /** Takes every message out of the queue, oldest first. */
   receive(queueArn: string): QueueMessage[] {
     this.#prune();
-    const messages = this.#queues.get(queueArn) ?? [];
+    const messages = this.#queues.get(queueArn)?.toArray() ?? [];
     if (messages.length > 0) {
       this.#queues.delete(queueArn);
-      for (const m of messages) this.#liveChars -= sendChars(m);
+      for (const m of messages) this.#forget(m);
       this.#write({ receive: queueArn });
     }
     return messages;
@@ -299,7 +476,7 @@ export class QueueStore {
   deadLetters(): QueueMessage[] {
     this.#prune();
     const all: QueueMessage[] = [];
-    for (const messages of this.#queues.values()) for (const m of messages) if (m.deadLetter) all.push(m);
+    for (const held of this.#queues.values()) for (const m of held) if (m.deadLetter) all.push(m);
     // By code unit: the times share one ISO format, and localeCompare took seconds over 260,000 of them.
     return all.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
   }
@@ -314,8 +491,8 @@ export class QueueStore {
     this.#prune();
     const made = new Set<string>();
     // Every message, unsorted: deadLetters() would copy and sort them all for a set.
-    for (const messages of this.#queues.values()) {
-      for (const { deadLetter: origin } of messages) {
+    for (const held of this.#queues.values()) {
+      for (const { deadLetter: origin } of held) {
         if (!origin) continue;
         if (isFunctionOrigin(origin)) made.add(origin.requestId);
         else if (origin.deliveryId !== undefined) made.add(origin.deliveryId);

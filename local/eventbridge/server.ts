@@ -20,6 +20,7 @@ import { EventBridgeApiError } from './errors.js';
 import { AsyncInvocations, type AsyncInvokeConfig } from './lambda-async.js';
 import { CoalescingWriter, DEFAULT_LINGER_MS, MAX_TIMER_MS } from './persistence.js';
 import {
+  defaultQueueBytes,
   isFunctionOrigin,
   isTargetOrigin,
   type QueueMessage,
@@ -98,6 +99,15 @@ export interface EmbeddedEventBridgeOptions {
   readonly journalLingerMs?: number;
   /** How long an API destination (or an OAuth token endpoint) has to answer, in ms, as in AWS. @default 5_000 */
   readonly apiDestinationTimeoutMs?: number;
+  /**
+   * The most the local queues (DLQs, dropped deliveries, queues rules target) hold, in bytes of memory as counted
+   * for each message (its body's and attributes' UTF-8 and 700 for the rest): past it their oldest messages are
+   * removed, with a warning; a warning at 80% says so first. Every message is held in memory for its 14 days.
+   * @default defaultQueueBytes(): 1 GiB, or a quarter of the heap Node may take if less
+   */
+  readonly maxQueueBytes?: number;
+  /** How those warnings name the limit's setting. @default 'maxQueueBytes' */
+  readonly maxQueueBytesSetting?: string;
   /** Where warnings (failed deliveries, dropped events, schedules that fail to fire) go. @default console */
   readonly logger?: Logger;
 }
@@ -193,6 +203,10 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   if (!(Number.isSafeInteger(lingerMs) && lingerMs >= 0 && lingerMs <= MAX_TIMER_MS)) {
     throw new RangeError(`journalLingerMs must be a whole number from 0 to ${MAX_TIMER_MS}, got ${lingerMs}`);
   }
+  const { maxQueueBytes } = options;
+  if (maxQueueBytes !== undefined && !(Number.isSafeInteger(maxQueueBytes) && maxQueueBytes > 0)) {
+    throw new RangeError(`maxQueueBytes must be a whole number of bytes above 0, got ${maxQueueBytes}`);
+  }
   // Before anything is read: a second server on the same files would rewrite them from its own view.
   const unlock =
     options.dataDir === undefined ? () => {} : lockDataDir(options.dataDir, 'embedded EventBridge');
@@ -234,7 +248,11 @@ async function start(
     );
   }
   const scope = { region, accountId };
-  const queues = new QueueStore(writer, options.dataDir);
+  const queueLimit = {
+    bytes: options.maxQueueBytes ?? defaultQueueBytes(),
+    setting: options.maxQueueBytesSetting ?? 'maxQueueBytes',
+  };
+  const queues = new QueueStore(writer, options.dataDir, { limit: queueLimit, logger });
   const journal = options.dataDir !== undefined ? new RetryJournal(writer, options.dataDir) : undefined;
   const connections = new ConnectionStore({
     scope,

@@ -63,6 +63,20 @@ describe('npm start refuses what it is given, in one line', () => {
       'sharebus: SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got 1e3\n',
     ],
     [
+      'a queues limit of no MiB',
+      [],
+      { SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB: '0' },
+      1,
+      'sharebus: SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB must be a whole number of MiB from 1 to 1048576; got 0\n',
+    ],
+    [
+      'a queues limit in other than digits, which Number() took',
+      [],
+      { SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB: '1e3' },
+      1,
+      'sharebus: SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB must be a whole number of MiB from 1 to 1048576; got 1e3\n',
+    ],
+    [
       'a misspelt setting, warned about, here beside a refused one',
       [],
       { SHAREBUS_API_THROTLE: 'off', SHAREBUS_PORT: 'abc' },

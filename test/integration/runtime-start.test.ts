@@ -170,6 +170,25 @@ describe('startSharebus refuses before starting anything', () => {
     );
   });
 
+  it.each([0, 1.5, 1_048_577])(
+    'a queues limit of %p MiB, naming SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB',
+    async (limit) => {
+      // Act
+      const started = startSharebus({
+        inMemory: true,
+        apiPort: 0,
+        eventBridgePort: 0,
+        dynamoDbPort: 0,
+        maxQueueMegabytes: limit,
+      });
+      // Assess
+      await expect(started).rejects.toThrow(SettingError);
+      await expect(started).rejects.toThrow(
+        `SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB must be a whole number of MiB from 1 to 1048576; got ${limit}`,
+      );
+    },
+  );
+
   it.each([
     ['the lowest', '0', '60', '1000', 'abc', 'b'],
     ['the highest', '185', '86400', '880000', 't'.repeat(255), 'b'.repeat(256)],

@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -844,6 +844,41 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       await second.close();
     }
   }
+
+  it('holds its queues within maxQueueBytes, removing the oldest messages and saying so, across a restart', async () => {
+    // Prepare: a rule sending each order to a queue, and a limit that holds a few of them.
+    const QUEUE = queueArn('orders-queue');
+    const first = await startHarness({ dataDir, maxQueueBytes: 4_000 });
+    await routeOrders(first, { Arn: QUEUE });
+    // Act: ten orders, one after the other.
+    for (let orderId = 1; orderId <= 10; orderId++) {
+      await putOrder(first, orderId);
+      await first.eventBridge.idle();
+    }
+    const orders = (harness: Harness) =>
+      harness.eventBridge.queues
+        .peek(QUEUE)
+        .map((m) => (JSON.parse(m.body) as { detail: { orderId: number } }).detail.orderId);
+    const held = orders(first);
+    await first.close();
+    // Assess: the newest, in order; the removals said, naming the option.
+    expect(held.length).toBeGreaterThan(1);
+    expect(held).toEqual(Array.from({ length: held.length }, (_, i) => 11 - held.length + i));
+    expect(first.warnings).toContain(
+      `[eventbridge] queue ${QUEUE}: removed 1 message(s), the oldest of the local queues, to keep them within 4 KiB (maxQueueBytes)`,
+    );
+    // And a start with the default limit finds them all there.
+    await atNextStart((second) => expect(orders(second)).toEqual(held));
+  });
+
+  it('refuses a maxQueueBytes that is not a whole number of bytes above 0, making nothing', async () => {
+    for (const maxQueueBytes of [0, -1, 1.5, Number.NaN]) {
+      await expect(
+        startEventBridge({ dataDir, maxQueueBytes, invokeLambda: async () => {} }),
+      ).rejects.toThrow(`maxQueueBytes must be a whole number of bytes above 0, got ${maxQueueBytes}`);
+    }
+    expect(await readdir(dataDir)).toEqual([]);
+  });
 
   it('keeps dead letters and queue messages across a restart', async () => {
     // Prepare

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoalescingWriter } from '../../../local/eventbridge/persistence.js';
-import { QueueStore } from '../../../local/eventbridge/queue-store.js';
+import { type QueueLimit, QueueStore } from '../../../local/eventbridge/queue-store.js';
 
 const DLQ = 'arn:aws:sqs:us-east-1:111111111111:dlq';
 const OTHER = 'arn:aws:sqs:us-east-1:111111111111:other';
@@ -302,5 +302,175 @@ describe('QueueStore in a dataDir', () => {
     store.writer.close();
     // Assess
     expect({ taken, landed }).toEqual({ taken: 1, landed: false });
+  });
+});
+
+describe("QueueStore's limit on what the queues hold", () => {
+  /** heldBytes() of a message of a 4-character body and no attributes: its body and 700 for the rest. */
+  const EACH = 704;
+  /** A limit that holds ten such messages. */
+  const TEN = { bytes: 10 * EACH, setting: 'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB' };
+  let dir: string;
+  let warnings: string[];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sharebus-queues-'));
+    warnings = [];
+    jest.spyOn(console, 'warn').mockImplementation((message: string) => warnings.push(message));
+    // A second between sends, so that which is oldest is never a tie.
+    jest.useFakeTimers({
+      now: Date.UTC(2026, 11, 1),
+      doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'],
+    });
+  });
+
+  afterEach(async () => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const body = (i: number) => String(i).padStart(4, '0');
+  function sendEach(store: QueueStore, sends: ReadonlyArray<readonly [string, number]>): void {
+    for (const [arn, i] of sends) {
+      store.send(arn, body(i));
+      jest.advanceTimersByTime(1_000);
+    }
+  }
+  const held = (store: QueueStore) =>
+    Object.fromEntries(store.queueArns().map((arn) => [arn, store.peek(arn).map((m) => m.body)]));
+  /** What a store started on `dir` with this limit holds, once what its start wrote is on disk. */
+  async function reopened(limit: QueueLimit): Promise<Record<string, string[]>> {
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit });
+    await store.writer.flush();
+    return held(store);
+  }
+
+  it('removes the oldest messages of any queue past the limit, says how many of which queue, and keeps that across a restart', async () => {
+    // Prepare
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    // Act: 12 messages, the two queues in turn.
+    sendEach(
+      store,
+      Array.from({ length: 12 }, (_, i) => [i % 2 === 0 ? DLQ : OTHER, i] as const),
+    );
+    await store.writer.flush();
+    // Assess: the first two, one of each queue, are gone.
+    const expected = {
+      [DLQ]: ['0002', '0004', '0006', '0008', '0010'],
+      [OTHER]: ['0003', '0005', '0007', '0009', '0011'],
+    };
+    expect(held(store)).toEqual(expected);
+    expect(warnings).toEqual([
+      '[eventbridge] local queues hold 6 KiB of their 7 KiB limit (SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB): past it their ' +
+        'oldest messages are removed; redrive the dead letters (POST /_local/dead-letters/redrive) or receive the messages before',
+      `[eventbridge] queue ${DLQ}: removed 1 message(s), the oldest of the local queues, to keep them within 7 KiB (SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB)`,
+    ]);
+    expect(await reopened(TEN)).toEqual(expected);
+  });
+
+  it('logs what it removes at most once a minute, counting what it removed meanwhile', async () => {
+    // Prepare: the limit reached, and a first removal logged.
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    sendEach(
+      store,
+      Array.from({ length: 11 }, (_, i) => [DLQ, i] as const),
+    );
+    const removals = () => warnings.filter((w) => w.includes(': removed '));
+    expect(removals()).toEqual([expect.stringContaining(`queue ${DLQ}: removed 1 message(s)`)]);
+    // Act: 30 more within the minute, then the server's sweep a minute after the first line.
+    sendEach(
+      store,
+      Array.from({ length: 30 }, (_, i) => [i % 3 === 0 ? OTHER : DLQ, 100 + i] as const),
+    );
+    const withinTheMinute = removals().length;
+    jest.advanceTimersByTime(30_000);
+    store.prune();
+    // Assess: 30 removed since the first line, in the order sent: DLQ's 10 held, then the first 20 of the 30 (7 OTHER's).
+    expect(withinTheMinute).toBe(1);
+    expect(removals().slice(1).sort()).toEqual([
+      expect.stringContaining(`queue ${DLQ}: removed 23 message(s)`),
+      expect.stringContaining(`queue ${OTHER}: removed 7 message(s)`),
+    ]);
+    expect(store.peek(DLQ).length + store.peek(OTHER).length).toBe(10);
+  });
+
+  it('removes at start what a lower limit than the last run had does not hold, oldest first, and says so', async () => {
+    // Prepare: ten messages under the limit of ten.
+    const first = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    sendEach(
+      first,
+      Array.from({ length: 10 }, (_, i) => [DLQ, i] as const),
+    );
+    await first.writer.flush();
+    // Act: a start with a limit of four, then another with ten again.
+    const lowered = new QueueStore(new CoalescingWriter(), dir, {
+      limit: { bytes: 4 * EACH, setting: 'maxQueueBytes' },
+    });
+    await lowered.writer.flush();
+    // Assess
+    expect(held(lowered)).toEqual({ [DLQ]: ['0006', '0007', '0008', '0009'] });
+    expect(warnings).toContain(
+      `[eventbridge] queue ${DLQ}: removed 6 message(s), the oldest of the local queues, to keep them within 3 KiB (maxQueueBytes)`,
+    );
+    expect(await reopened(TEN)).toEqual({
+      [DLQ]: ['0006', '0007', '0008', '0009'],
+    });
+  });
+
+  it('keeps the newest message though it alone is over the limit', () => {
+    // Prepare
+    const store = new QueueStore(new CoalescingWriter(), undefined, {
+      limit: { bytes: 100, setting: 'maxQueueBytes' },
+    });
+    // Act
+    sendEach(store, [
+      [DLQ, 1],
+      [OTHER, 2],
+      [DLQ, 3],
+    ]);
+    // Assess
+    expect(held(store)).toEqual({ [DLQ]: ['0003'] });
+  });
+
+  it('keeps the order of a long queue it takes thousands from the front of, in memory and on disk', async () => {
+    // Prepare
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    // Act: 3,000 messages, past the point where the taken are let go of (1,024 taken, and half).
+    sendEach(
+      store,
+      Array.from({ length: 3_000 }, (_, i) => [DLQ, i] as const),
+    );
+    await store.writer.flush();
+    // Assess
+    const newest = Array.from({ length: 10 }, (_, i) => body(2_990 + i));
+    expect(held(store)).toEqual({ [DLQ]: newest });
+    expect(store.deadLetters()).toEqual([]);
+    expect(await reopened(TEN)).toEqual({ [DLQ]: newest });
+  });
+
+  it('warns once as the limit nears, and again only after the queues were well below it', () => {
+    // Prepare
+    const store = new QueueStore(new CoalescingWriter(), undefined, { limit: TEN });
+    const nearing = () =>
+      warnings.filter((w) => w.includes('past it their oldest messages are removed')).length;
+    // Act: 8 (80%), then 9; all received; 4 (40%) then 8 again.
+    sendEach(
+      store,
+      Array.from({ length: 9 }, (_, i) => [DLQ, i] as const),
+    );
+    const once = nearing();
+    store.receive(DLQ);
+    sendEach(
+      store,
+      Array.from({ length: 4 }, (_, i) => [DLQ, i] as const),
+    );
+    const belowHalf = nearing();
+    sendEach(
+      store,
+      Array.from({ length: 4 }, (_, i) => [DLQ, 10 + i] as const),
+    );
+    // Assess
+    expect([once, belowHalf, nearing()]).toEqual([1, 1, 2]);
   });
 });

@@ -1,0 +1,77 @@
+// SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB as `npm start` reads it: the delivery dead letters of a webhook that keeps failing
+// are held within it, the oldest removed past it, and the terminal says so, naming the variable. Before (soak run,
+// 2026-12-07) every dead letter was held in memory for 14 days: a webhook down under load ran the process out of
+// memory in about two days.
+import {
+  call,
+  type LocalSharebus,
+  type Receiver,
+  sleep,
+  startLocalSharebus,
+  startReceiver,
+} from './harness.js';
+
+const TYPE = 'establishment.application.submitted';
+const BATCHES = 30;
+const EACH = 10;
+
+/** An application of about 2.5 KB, numbered `n`. */
+const application = (n: number) => ({
+  type: TYPE,
+  data: {
+    applicationId: `EST-20261207-${String(n).padStart(4, '0')}`,
+    companyName: 'Hangzhou Lakeside Bamboo Technology Co., Ltd.',
+    unifiedSocialCreditCode: '91330106MA2H7KQ3L4',
+    registeredAddress: 'No. 18 Qingshan Lane, Hangzhou',
+    legalRepresentative: { name: 'Lin Xiaoyu' },
+    businessScope: 'Software development; '.repeat(90),
+    registeredCapital: { amount: 1_000_000, currency: 'CNY' },
+    submittedAt: '2026-12-07T09:12:00+08:00',
+  },
+});
+
+describe('the local queues limit under npm start', () => {
+  let bus: LocalSharebus;
+  let failing: Receiver;
+
+  beforeAll(async () => {
+    bus = await startLocalSharebus({ SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB: '1' });
+    failing = await startReceiver();
+    failing.status = 500;
+  }, 120_000);
+
+  afterAll(async () => {
+    await failing?.close();
+    await bus?.stop();
+  });
+
+  it('holds the dead letters of a failing webhook within it, removing the oldest and saying so', async () => {
+    // Prepare
+    const portal = bus.demoKeys['government-services/one-window-portal'] as string;
+    const registry = bus.demoKeys['market-regulation/business-registration'] as string;
+    const subscribed = await call(bus.apiUrl, 'POST', '/subscriptions', registry, {
+      type: TYPE,
+      endpoint: { url: failing.url },
+    });
+    expect(subscribed.status).toBe(201);
+    // Act: 300 events of about 2.5 KB, each dead-lettered (about 4 KB with its payload) after Lambda's two retries.
+    for (let batch = 0; batch < BATCHES; batch++) {
+      const events = Array.from({ length: EACH }, (_, i) => application(batch * EACH + i));
+      expect((await call(bus.apiUrl, 'POST', '/events', portal, { events })).status).toBe(202);
+    }
+    const removal =
+      /queue (\S+): removed \d+ message\(s\), the oldest of the local queues, to keep them within 1 MiB \(SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB\)/;
+    for (let waited = 0; !removal.test(bus.output()) && waited < 60_000; waited += 100) await sleep(100);
+    // Assess: the warnings, naming the variable; fewer dead letters held than events failed.
+    expect(bus.output()).toMatch(removal);
+    expect(removal.exec(bus.output())?.[1]).toBe('arn:aws:sqs:us-east-1:000000000000:sharebus-delivery-dlq');
+    expect(bus.output()).toContain(
+      'of their 1 MiB limit (SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB): past it their oldest messages are removed',
+    );
+    const listed = (await (await fetch(`${bus.eventBridgeUrl}/_local/dead-letters?limit=10000`)).json()) as {
+      deadLetters: unknown[];
+    };
+    expect(listed.deadLetters.length).toBeGreaterThan(0);
+    expect(listed.deadLetters.length).toBeLessThan(BATCHES * EACH);
+  }, 120_000);
+});
