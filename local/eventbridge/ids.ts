@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 /**
  * A random UUID, as `crypto.randomUUID()`, held as one flat string. Node builds its UUID by joining 20 pieces, and
  * V8 keeps such a join as a tree of them until the text is first read: 491 bytes of heap for 36 characters, against
- * 67 once flat (test/unit/eventbridge/ids.test.ts measures both). A dead letter holds two (its message id
+ * 67 once flat (test/unit/eventbridge/held-memory.test.ts measures both). A dead letter holds two (its message id
  * and its request id) for its 14 days, so the tree took about 850 of the 2,250 bytes a dead letter of a 1 KB event
  * held (measured 2026-12-07). Reading a character flattens it in place; it also takes less time than leaving it.
  */

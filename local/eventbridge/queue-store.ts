@@ -112,7 +112,7 @@ const sendChars = (message: QueueMessage): number => message.body.length + 1024;
 
 /**
  * About the bytes of memory a message takes: its body's and attributes' text as UTF-8 (a Chinese character counts 3,
- * and takes 2 in memory), and 700 for the rest. Measured 2026-12-07 (`test/unit/eventbridge/ids.test.ts`'s way): a
+ * and takes 2 in memory), and 700 for the rest. Measured 2026-12-07 (`test/unit/eventbridge/held-memory.test.ts`'s way): a
  * dead letter of a 1 KB event, with Lambda's attributes, held 1,828 bytes.
  */
 function heldBytes(message: QueueMessage): number {

@@ -217,7 +217,7 @@ function packTerminal(rest: readonly Cond[], slots: readonly Slot[], rule: numbe
     }
     code.push(op | (cond.slot.index << OP_BITS), x, y);
   }
-  return { code: Int32Array.from(code), bounds: Float64Array.from(bounds), texts };
+  return { code: Int32Array.from(code), bounds: Float64Array.from(bounds), texts: texts.slice() };
 }
 
 /** Programs end to end, their references into bounds and texts shifted to match; `starts` receives where each begins. */
@@ -296,7 +296,8 @@ interface RuleEntry<K> {
   readonly key: K;
   /** The rule's place in the matcher's per-rule arrays (ruleEpoch, ruleSerial, ruleKeys). */
   readonly index: number;
-  readonly branches: BranchEntry<K>[];
+  /** Trimmed to its length once the rule is added (see add). */
+  branches: BranchEntry<K>[];
 }
 
 interface BranchEntry<K> {
@@ -725,6 +726,8 @@ export class RuleMatcher<K> {
       this.changed(node);
       rule.branches.push(entry);
     }
+    // Kept as long as the rule: a copy of its own length, where the list grown by push holds room for 17 (152 bytes).
+    rule.branches = rule.branches.slice();
     this.rules.set(key, rule);
   }
 
