@@ -85,3 +85,53 @@ describe('compileTargetInput', () => {
     expect(perTarget).toBeLessThan(1_500);
   });
 });
+
+describe('Dispatcher', () => {
+  it("holds a delivery waiting for its retry in under 1,500 bytes of heap: its failure's code and message, not the error with its stack (2,313 before)", () => {
+    // Prepare: 2,000 deliveries whose target throws an error (holding 20 KB of its own), each waiting for a retry.
+    const script = `
+      import { Dispatcher } from ${module('delivery.ts')};
+      import { CoalescingWriter } from ${module('persistence.ts')};
+      import { QueueStore } from ${module('queue-store.ts')};
+      import { compileTargetInput } from ${module('target-input.ts')};
+      const N = 2000;
+      const queues = new QueueStore(new CoalescingWriter(), undefined);
+      let thrown = 0;
+      const invokeLambda = async () => {
+        throw Object.assign(new Error('webhook answered 503'), { answer: String(thrown++).padEnd(20000, '.') });
+      };
+      const logger = { warn() {}, error() {} };
+      const dispatcher = new Dispatcher({ invokeLambda, forwardToBus() {}, callApiDestination: async () => {},
+        busArnPrefix: 'arn:aws:events:us-east-1:000000000000:event-bus/', queues, delayScale: 20, logger });
+      const rule = { busName: 'sharebus', name: 'sub-1', arn: 'arn:aws:events:us-east-1:000000000000:rule/sharebus/sub-1', instance: {} };
+      const target = { id: 't1', arn: 'arn:aws:lambda:us-east-1:000000000000:function:deliver', render: compileTargetInput({ Id: 't1' }),
+        retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 } };
+      const events = Array.from({ length: N }, (_, i) => {
+        const event = { version: '0', id: String(i), source: 's', detail: { i } };
+        return { event, json: JSON.stringify(event), ingestedAt: Date.now() };
+      });
+      const tick = () => new Promise((r) => setImmediate(r));
+      globalThis.gc();
+      const before = process.memoryUsage().heapUsed;
+      for (const event of events) dispatcher.deliver(event, rule, target);
+      dispatcher.flush();
+      for (let k = 0; k < 10; k++) await tick();
+      globalThis.gc();
+      const after = process.memoryUsage().heapUsed;
+      console.log(JSON.stringify({ perValue: (after - before) / N, waiting: dispatcher.pending, thrown }));
+      dispatcher.stop();
+    `;
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', script],
+      { cwd: root, encoding: 'utf8' },
+    );
+    // Assess
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    const measured = JSON.parse(result.stdout) as { perValue: number; waiting: number; thrown: number };
+    if (process.env.SHOW_HEAP) console.log(result.stdout);
+    expect([measured.waiting, measured.thrown]).toEqual([2000, 2000]);
+    expect(measured.perValue).toBeLessThan(1_500);
+  });
+});
