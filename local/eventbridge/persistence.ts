@@ -492,6 +492,11 @@ export class CoalescingWriter {
     this.#answerCatchingUp(false);
   }
 
+  /** How many paths it keeps track of (written, or waiting to be): those removed are forgotten. For tests. */
+  get tracked(): number {
+    return this.#lastAsked.size;
+  }
+
   /** How many writes have been asked for so far: a caller reads it before a change, to name its writes to written(). */
   get asked(): number {
     return this.#asked;
@@ -526,7 +531,8 @@ export class CoalescingWriter {
     const behind: string[] = [];
     let pending = false;
     for (const [path, asked] of waiter.needs) {
-      if ((this.#onDisk.get(path) ?? 0) >= asked) continue;
+      // A path no longer asked for was removed, and its removal landed (see #writeAll).
+      if (!this.#lastAsked.has(path) || (this.#onDisk.get(path) ?? 0) >= asked) continue;
       if (this.#retrying.has(path) || this.#closed || giveUp) behind.push(path);
       else pending = true;
     }
@@ -646,8 +652,18 @@ export class CoalescingWriter {
     }
     for (const path of removals) {
       // A removal that fails leaves files nobody reads (their owner is gone); it is reported, not tried again.
-      if (await this.#guard(path, () => rm(path, { recursive: true, force: true })))
-        this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
+      if (!(await this.#guard(path, () => rm(path, { recursive: true, force: true })))) continue;
+      // Gone, with what was under it, and never written again (see remove): forgotten, but for a path asked for since
+      // this pass began. Kept, each path ever removed (an archive's segment, one an hour at least; a deleted archive's
+      // every segment) stayed for good, and every written(), at each change the server answers, went over them all:
+      // about 240 bytes each, and 172.7 µs a call after 4,000 segments, 2.4 before (memory review, 2026-12-07).
+      for (const [asked, at] of this.#lastAsked) {
+        if (!isUnder(asked, path)) continue;
+        if (at <= upTo) {
+          this.#lastAsked.delete(asked);
+          this.#onDisk.delete(asked);
+        } else if (asked === path) this.#onDisk.set(path, Math.max(upTo, this.#onDisk.get(path) ?? 0));
+      }
     }
   }
 

@@ -511,6 +511,32 @@ describe('CoalescingWriter', () => {
     expect(await readFile(path, 'utf8')).toBe('a\nb\n');
   });
 
+  // Memory review, 2026-12-07: every path ever written stayed tracked, a removed archive segment (one an hour) too,
+  // and written(), at each change the server answers, went over them all (172.7 µs a call after 4,000 segments).
+  it('forgets the paths it removed, and those under a directory it removed, once the removal landed', async () => {
+    // Prepare: 100 files, and two in a directory.
+    const writer = new CoalescingWriter();
+    const files = Array.from({ length: 100 }, (_, i) => join(dir, `segment-${i}.jsonl`));
+    for (const file of files) writer.append(file, '{}', () => '{}\n');
+    writer.append(join(dir, 'archive', 'a.jsonl'), '{}', () => '{}\n');
+    writer.append(join(dir, 'archive', 'b.jsonl'), '{}', () => '{}\n');
+    writer.append(join(dir, 'kept.jsonl'), '{}', () => '{}\n');
+    await writer.flush();
+    const before = writer.tracked;
+    // Act
+    for (const file of files) writer.remove(file);
+    writer.remove(join(dir, 'archive'));
+    await writer.flush();
+    // Assess: the kept file alone, written and waited for as before.
+    expect([before, writer.tracked]).toEqual([103, 1]);
+    expect(await readdir(dir)).toEqual(['kept.jsonl']);
+    const since = writer.asked;
+    writer.append(join(dir, 'kept.jsonl'), '{"b":1}', () => '{}\n{"b":1}\n');
+    expect(await writer.written(since)).toEqual([]);
+    expect(await readFile(join(dir, 'kept.jsonl'), 'utf8')).toBe('{}\n{"b":1}\n');
+    writer.close();
+  });
+
   it('writes whole again every file of a directory deleted under it, so no line before the deletion is lost', async () => {
     // Prepare: one line in each of two files of one directory, then the directory deleted from under the writer.
     const paths = ['a', 'b'].map((name) => join(dir, 'archives', `${name}.jsonl`));
