@@ -103,15 +103,35 @@ function javaBinary(): { path: string; major: number; env: NodeJS.ProcessEnv } {
     env: given,
   });
   if (probe.error || probe.status !== 0) {
+    // A JAVA_HOME left behind (the JDK it named removed or upgraded): the fault is the variable, not a missing Java.
+    if (home && (probe.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+      throw new JavaNotFoundError(
+        `JAVA_HOME is ${home}, which holds no bin/java: point it at a Java 17 or newer, or unset it to run the \`java\` on PATH.`,
+      );
+    }
     // Its own first words, as macOS's stub's "Unable to locate a Java Runtime": what is there, and why it is not one.
-    // (Java's first line is "Picked up …" when JAVA_TOOL_OPTIONS or _JAVA_OPTIONS is set: not why it failed.)
+    // (Java's first line is "Picked up …" when JAVA_TOOL_OPTIONS or _JAVA_OPTIONS is set, "NOTE: Picked up …" for
+    // JDK_JAVA_OPTIONS: not why it failed; and "Error occurred during initialization of VM" says why on the next.)
     const said = probe.error
       ? probe.error.message
       : `${probe.stderr ?? ''}${probe.stdout ?? ''}`
           .split('\n')
-          .find((line) => line.trim() !== '' && !line.startsWith('Picked up '));
+          .map((line) => line.trim())
+          .filter((line) => line !== '' && !/^(NOTE: )?Picked up /.test(line))
+          .slice(0, 2)
+          .join(' ');
+    // A Java that runs without them, refusing the options the shell gives every Java, is there all the same.
+    const set = probe.error ? [] : JAVA_OPTION_VARIABLES.filter((name) => process.env[name]);
+    const unset = { ...given };
+    for (const name of set) delete unset[name];
+    const blamed =
+      set.length > 0 && spawnSync(candidate, ['-version'], { env: unset }).status === 0 ? set : [];
     throw new JavaNotFoundError(
-      `\`${candidate}\` could not be run${said ? ` (${said.trim()})` : ''}. ${INSTALL_HINT}`,
+      `\`${candidate}\` could not be run${said ? ` (${said})` : ''}. ${
+        blamed.length > 0
+          ? `It runs without the options of ${blamed.join(' and ')}, which every Java takes: correct or unset ${blamed.length === 1 ? 'it' : 'them'}.`
+          : INSTALL_HINT
+      }`,
     );
   }
   // `1.8.0_402` is Java 8; from 9 on the version starts with the major.
@@ -124,6 +144,21 @@ function javaBinary(): { path: string; major: number; env: NodeJS.ProcessEnv } {
   const jnu = /^\s*sun\.jnu\.encoding = (.*)$/m.exec(probe.stderr)?.[1]?.trim();
   const env = jnu === undefined || /^utf-?8$/i.test(jnu) ? given : { ...process.env, LC_ALL: 'C.UTF-8' };
   return { path: candidate, major: Number.isNaN(major) ? 17 : major, env };
+}
+
+/** The variables whose options every `java` takes besides its command line's (JDK_JAVA_OPTIONS: the launcher's). */
+const JAVA_OPTION_VARIABLES = ['JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'] as const;
+
+/**
+ * DEFAULT_JAVA_OPTS as given to a Java run in `env`: without its collector when the options every Java there takes
+ * choose one (JAVA_TOOL_OPTIONS=-XX:+UseG1GC), as the two together stop Java at once ("Multiple garbage collectors
+ * selected").
+ */
+export function defaultJavaOpts(env: NodeJS.ProcessEnv): string[] {
+  const collector = /^-XX:\+Use\w+GC$/;
+  const inherited = JAVA_OPTION_VARIABLES.flatMap((name) => (env[name] ?? '').split(/\s+/));
+  const chosen = inherited.some((flag) => collector.test(flag));
+  return DEFAULT_JAVA_OPTS.split(/\s+/).filter((flag) => flag !== '' && !(chosen && collector.test(flag)));
 }
 
 /** The environment with a UTF-8 locale: as given when its locale is UTF-8, else with LC_ALL=C.UTF-8. */
@@ -314,11 +349,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     // DynamoDB Local unpacks sqlite4java's native library (900 KB) into Java's temporary directory the first time it
     // opens its database, and deletes it only when it shuts down: a Java killed (SIGKILL, as the crash tests do, or
     // a machine going down) left one in /tmp each time. Each launch gets a directory of its own, removed when it ends.
-    const javaTmp = mkdtempSync(join(tmpdir(), 'sharebus-dynamodb-'));
+    // Absolute: Java runs in the jar directory, and would read a relative TMPDIR (TMPDIR=tmp) against it.
+    const javaTmp = mkdtempSync(join(resolve(tmpdir()), 'sharebus-dynamodb-'));
     const javaArgs = [
       // First, so that one given in SHAREBUS_DYNAMODB_JAVA_OPTS wins (the last of a property's flags does)
       `-Djava.io.tmpdir=${javaTmp}`,
-      ...(process.env.SHAREBUS_DYNAMODB_JAVA_OPTS ?? DEFAULT_JAVA_OPTS).split(/\s+/).filter(Boolean),
+      ...(process.env.SHAREBUS_DYNAMODB_JAVA_OPTS !== undefined
+        ? process.env.SHAREBUS_DYNAMODB_JAVA_OPTS.split(/\s+/).filter(Boolean)
+        : defaultJavaOpts(process.env)),
       // Relative to the jar directory, where Java runs, as the class path is (JAR_CLASSPATH)
       '-Djava.library.path=DynamoDBLocal_lib',
       // DynamoDB Local's own main listens on every interface; the binder runs it on `host` alone.

@@ -18,7 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   binderFor,
+  DEFAULT_JAVA_OPTS,
   DynamoDbLocalStartError,
+  defaultJavaOpts,
   startDynamoDbLocal,
   untilUp,
   utf8Locale,
@@ -584,8 +586,10 @@ describe('DynamoDB Local launcher', () => {
           '-inMemory',
           '-disableTelemetry',
         ],
-        // In the jar's directory, as the launcher runs it: DynamoDB Local writes a metadata file where it runs.
-        { cwd: jarDir, encoding: 'utf8', timeout: 20_000 },
+        // In the jar's directory, as the launcher runs it: DynamoDB Local writes a metadata file where it runs. In a
+        // UTF-8 locale, as the launcher runs it: under LC_ALL=C a checkout whose path holds other than ASCII gave
+        // "Could not find or load main class LoopbackDynamoDbLocal".
+        { cwd: jarDir, encoding: 'utf8', timeout: 20_000, env: utf8Locale(process.env) },
       );
       // Assess: before, Jetty's threads kept it running, and the launcher waited out its deadline
       expect(run.signal).toBeNull();
@@ -741,15 +745,115 @@ describe('DynamoDB Local launcher', () => {
 
   it('says which Java to install when java cannot be run', async () => {
     const saved = process.env.JAVA_HOME;
-    process.env.JAVA_HOME = '/nonexistent-java-home';
+    delete process.env.JAVA_HOME;
+    const savedPath = process.env.PATH;
+    process.env.PATH = '/nonexistent-bin';
     try {
       await expect(startDynamoDbLocal()).rejects.toThrow(
         /needs Java 17 or newer.*apt-get install openjdk-17/,
       );
     } finally {
+      process.env.PATH = savedPath;
+      if (saved !== undefined) process.env.JAVA_HOME = saved;
+    }
+  });
+
+  it('names a JAVA_HOME that holds no Java as the fault, not a Java to install', async () => {
+    const saved = process.env.JAVA_HOME;
+    process.env.JAVA_HOME = '/nonexistent-java-home';
+    try {
+      await expect(startDynamoDbLocal()).rejects.toThrow(
+        /^JAVA_HOME is \/nonexistent-java-home, which holds no bin\/java: .*or unset it to run the `java` on PATH\.$/,
+      );
+    } finally {
       if (saved === undefined) delete process.env.JAVA_HOME;
       else process.env.JAVA_HOME = saved;
     }
+  });
+
+  it("names JDK_JAVA_OPTIONS, and Java's words, when Java runs only without them", async () => {
+    // Prepare: Java says "NOTE: Picked up JDK_JAVA_OPTIONS: …" first, then why it stops
+    const saved = process.env.JDK_JAVA_OPTIONS;
+    process.env.JDK_JAVA_OPTIONS = '-XX:+NoSuchFlag';
+    try {
+      // Act / Assess
+      await expect(startDynamoDbLocal()).rejects.toThrow(
+        /could not be run \(Unrecognized VM option 'NoSuchFlag'.*\)\. It runs without the options of JDK_JAVA_OPTIONS/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.JDK_JAVA_OPTIONS;
+      else process.env.JDK_JAVA_OPTIONS = saved;
+    }
+  });
+
+  it('starts when JAVA_TOOL_OPTIONS chooses a garbage collector, which its own would conflict with', async () => {
+    const saved = process.env.JAVA_TOOL_OPTIONS;
+    process.env.JAVA_TOOL_OPTIONS = '-XX:+UseG1GC';
+    try {
+      const dynamodb = await startDynamoDbLocal();
+      await dynamodb.stop();
+    } finally {
+      if (saved === undefined) delete process.env.JAVA_TOOL_OPTIONS;
+      else process.env.JAVA_TOOL_OPTIONS = saved;
+    }
+  });
+
+  it('takes a TMPDIR relative to the current directory, though Java runs in the jar directory', async () => {
+    // Prepare: a relative TMPDIR (TMPDIR=tmp), which Java read against the jar directory: SQLite's library could
+    // not be unpacked there, and the first request failed
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-relative-tmp-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = relative(process.cwd(), scratch);
+    try {
+      const dynamodb = await startDynamoDbLocal();
+      try {
+        // Act: the database opened, so SQLite's library loaded
+        const client = new DynamoDBClient({
+          endpoint: dynamodb.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        });
+        const listed = await client.send(new ListTablesCommand({}));
+        client.destroy();
+        // Assess
+        expect(listed.TableNames).toEqual(expect.any(Array));
+        expect(dynamodb.nativeLibraryFailure()).toBeUndefined();
+      } finally {
+        await dynamodb.stop();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('defaultJavaOpts', () => {
+  it.each([
+    ['nothing set', {}, DEFAULT_JAVA_OPTS.split(' ')],
+    [
+      'JAVA_TOOL_OPTIONS without a collector',
+      { JAVA_TOOL_OPTIONS: '-Dfile.encoding=UTF-8' },
+      DEFAULT_JAVA_OPTS.split(' '),
+    ],
+    [
+      'JAVA_TOOL_OPTIONS=-XX:+UseG1GC',
+      { JAVA_TOOL_OPTIONS: '-XX:+UseG1GC' },
+      ['-XX:TieredStopAtLevel=1', '-Xshare:auto'],
+    ],
+    [
+      '_JAVA_OPTIONS choosing ZGC',
+      { _JAVA_OPTIONS: '-Xmx1g  -XX:+UseZGC' },
+      ['-XX:TieredStopAtLevel=1', '-Xshare:auto'],
+    ],
+    [
+      'JDK_JAVA_OPTIONS=-XX:+UseParallelGC',
+      { JDK_JAVA_OPTIONS: '-XX:+UseParallelGC' },
+      ['-XX:TieredStopAtLevel=1', '-Xshare:auto'],
+    ],
+  ])('leaves the collector to the options every Java takes: %s', (_, env, expected) => {
+    expect(defaultJavaOpts(env)).toEqual(expected);
   });
 });
 
