@@ -682,7 +682,8 @@ function maxQueueOption(option: number | undefined): {
 } {
   const variable = 'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB';
   const raw = option ?? process.env[variable];
-  if (raw === undefined || raw === '') return {};
+  // The default limit's warnings name the variable too: `maxQueueBytes` is no setting of npm start.
+  if (raw === undefined || raw === '') return { maxQueueBytesSetting: variable };
   const value = Number(raw);
   const { min, max } = QUEUE_MAX_MB_BOUNDS;
   if (

@@ -118,7 +118,10 @@ const sendChars = (message: QueueMessage): number => message.body.length + 1024;
 function heldBytes(message: QueueMessage): number {
   let bytes = Buffer.byteLength(message.body) + 700;
   for (const name in message.attributes) {
-    bytes += name.length + Buffer.byteLength((message.attributes[name] as MessageAttribute).StringValue);
+    // A hand-edited or damaged log may hold an attribute of another shape: counted by its name alone, not thrown on
+    // (a throw here stopped the start, where the store before 2026-12-07 read such a line).
+    const value = (message.attributes[name] as Partial<MessageAttribute> | null)?.StringValue;
+    bytes += name.length + (typeof value === 'string' ? Buffer.byteLength(value) : 0);
   }
   return bytes;
 }
@@ -268,7 +271,8 @@ export class QueueStore {
     // Not held up by a next prune set while the clock was ahead (see ArchiveStore's #prune).
     if (!force && time < this.#nextPruneAt && this.#nextPruneAt - time <= PRUNE_EVERY_MS) return;
     this.#nextPruneAt = time + PRUNE_EVERY_MS;
-    this.#logEvictions();
+    // Not sooner than a minute after the last such line: the sweep's minute is not the removals'.
+    if (time - this.#evictionLoggedAt >= EVICTION_LOG_EVERY_MS) this.#logEvictions();
     const oldest = new Date(time - QUEUE_RETENTION_MS).toISOString();
     const expired: string[] = [];
     const counts: Array<readonly [string, number]> = [];

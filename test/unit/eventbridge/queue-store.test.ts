@@ -418,6 +418,41 @@ describe("QueueStore's limit on what the queues hold", () => {
     });
   });
 
+  it('starts on a log whose message has an attribute of another shape, as before the limit', async () => {
+    // Prepare: a hand-edited line the store before 2026-12-07 read; heldBytes() threw on it, stopping the start.
+    const message = { messageId: 'm1', queueArn: DLQ, body: 'x', sentAt: new Date().toISOString() };
+    const lines = [{}, null, { DataType: 'Number', StringValue: 5 }].map((attribute, i) =>
+      JSON.stringify({ send: { ...message, messageId: `m${i}`, attributes: { A: attribute } } }),
+    );
+    await writeFile(join(dir, 'queues.jsonl'), `${lines.join('\n')}\n`);
+    // Act
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    await store.writer.flush();
+    // Assess
+    expect(store.peek(DLQ).map((m) => m.messageId)).toEqual(['m0', 'm1', 'm2']);
+  });
+
+  it('logs removals no sooner than a minute after the last such line, the sweep included', () => {
+    // Prepare: a first removal logged
+    const store = new QueueStore(new CoalescingWriter(), undefined, { limit: TEN });
+    sendEach(
+      store,
+      Array.from({ length: 13 }, (_, i) => [DLQ, i] as const),
+    );
+    const removals = () => warnings.filter((w) => w.includes(': removed '));
+    // Act: the server's sweep, two seconds after the first line
+    store.prune();
+    const afterSweep = removals().length;
+    jest.advanceTimersByTime(60_000);
+    store.prune();
+    // Assess: the two removed meanwhile, said once the minute is up
+    expect(afterSweep).toBe(1);
+    expect(removals()).toEqual([
+      expect.stringContaining(`queue ${DLQ}: removed 1 message(s)`),
+      expect.stringContaining(`queue ${DLQ}: removed 2 message(s)`),
+    ]);
+  });
+
   it('keeps the newest message though it alone is over the limit', () => {
     // Prepare
     const store = new QueueStore(new CoalescingWriter(), undefined, {

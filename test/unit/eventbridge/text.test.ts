@@ -1,5 +1,6 @@
 // The embedded EventBridge's cuts of text (a connection's StateReason, a dead letter's error, an endpoint's answer in
 // a message): never longer than asked, never half of a character, and the text itself when it already fits.
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { logLine, unitsPrefix, utf8Prefix } from '../../../local/eventbridge/text.js';
 
@@ -57,6 +58,34 @@ describe('utf8Prefix', () => {
         }
       }),
     );
+  });
+});
+
+// Diff review, 2026-12-07: a cut kept the whole text it was cut from (V8 keeps a slice as a view of it), so a dead
+// letter's ERROR_MESSAGE cut to 1 KB held an error of 100 KB for 14 days, where the queues' limit counted 1 KB.
+describe('a cut of a long text', () => {
+  it('holds its own characters, not the whole text it was cut from', () => {
+    // Act: cuts of 2,000 texts of 100 KB, each cut text let go of
+    const script = `
+      import { utf8Prefix } from ${JSON.stringify(new URL('../../../local/eventbridge/text.ts', import.meta.url).href)};
+      globalThis.gc();
+      const before = process.memoryUsage().heapUsed;
+      const kept = [];
+      for (let i = 0; i < 2000; i++) kept.push(utf8Prefix('Error: ' + i + ' ' + 'x'.repeat(100000), 1024));
+      globalThis.gc();
+      console.log((process.memoryUsage().heapUsed - before) / kept.length);
+    `;
+    const result = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', script],
+      {
+        cwd: new URL('../../..', import.meta.url),
+        encoding: 'utf8',
+      },
+    );
+    // Assess: about 1 KB each, not 100
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    expect(Number(result.stdout)).toBeLessThan(5_000);
   });
 });
 
