@@ -48,9 +48,10 @@ import { DeliveryFailureError } from './eventbridge/delivery.js';
 import { NAME_PATTERN } from './eventbridge/request.js';
 import { type EmbeddedEventBridge, REFUSED_UNWRITABLE, startEventBridge } from './eventbridge/server.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
-import { invoke, loadHandlers, localFunctionArn } from './lambda/invoker.js';
+import { invoke, LOCAL_CONCURRENCY, loadHandlers, localFunctionArn } from './lambda/invoker.js';
 import { parseAllowedHosts } from './loopback-host.js';
 import { portState } from './net.js';
+import { deliveryConcurrency, openFileLimit } from './open-files.js';
 
 export const DEFAULT_PORTS = { api: 4510, eventBridge: 4511, dynamoDb: 4512 } as const;
 /** The variable that sets each port. */
@@ -133,6 +134,11 @@ export interface RunningSharebus {
    * earlier version, or given); undefined when they may not, or nothing is kept.
    */
   readonly stateOpenToOthers: { readonly dir: string; readonly mode: string } | undefined;
+  /**
+   * The open-file limit and the deliveries it leaves room for at once, when that is fewer than LOCAL_CONCURRENCY
+   * (see deliveryConcurrency); undefined when it is not.
+   */
+  readonly deliveriesLimited: { readonly openFiles: number; readonly deliveries: number } | undefined;
   /** Demo contracts not registered, each with why (a type someone else registered first, say). */
   readonly demoSkipped: readonly string[];
   /** Demo systems that exist but whose key this data directory does not hold (see seedDemo). */
@@ -240,6 +246,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? (givenDir || '.sharebus'));
   checkFunctionSettings();
   const rulesQuota = maxRulesOption(options.maxRulesPerBus);
+  const openFiles = openFileLimit();
+  const deliveries = deliveryConcurrency(openFiles);
   const queueLimit = maxQueueOption(options.maxQueueMegabytes);
   const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
   const allowedHosts = allowedHostsSetting(options.allowedHosts);
@@ -378,7 +386,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
         if (functionArn !== deliverArn) {
           throw new DeliveryFailureError('NO_RESOURCE', `Function not found: ${functionArn}`, false);
         }
-        await invoke(await loading.promise, 'deliver', JSON.parse(payload));
+        await invoke(await loading.promise, 'deliver', JSON.parse(payload), { concurrency: deliveries });
       },
     });
     stops.push(() => eventBridge.stop());
@@ -499,6 +507,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       tableName,
       dynamoDbUnbound: dynamodb.whyUnbound,
       stateOpenToOthers,
+      deliveriesLimited:
+        openFiles !== undefined && deliveries < LOCAL_CONCURRENCY ? { openFiles, deliveries } : undefined,
       demoSkipped,
       demoLost,
       rulesRemoved: reconciled.removed,

@@ -12,6 +12,7 @@ import { DataDirInUseError, DataDirUnusableError } from './data-lock.js';
 import { DEFAULT_JAVA_OPTS, DynamoDbLocalStartError, JavaNotFoundError } from './dynamodb/launcher.js';
 import { DEFAULT_MAX_RULES_PER_BUS } from './eventbridge/control-plane.js';
 import { defaultQueueBytes, MAX_DELAY_SCALE } from './eventbridge/index.js';
+import { LOCAL_CONCURRENCY } from './lambda/invoker.js';
 import {
   DEFAULT_PORTS,
   MIN_GIVEN_ADMIN_KEY_LENGTH,
@@ -177,6 +178,15 @@ try {
       '  (DNS rebinding). A Java 17 with its compiler lets it listen on 127.0.0.1 alone and refuse them (Debian:',
       '  apt-get install openjdk-17-jre-headless, or any JDK 17); until then keep its port closed to other hosts,',
       '  and browse no untrusted site on this machine while sharebus runs.',
+    );
+  }
+  if (bus.deliveriesLimited !== undefined) {
+    const { openFiles, deliveries } = bus.deliveriesLimited;
+    lines.push(
+      '',
+      `  Warning: this process may hold ${openFiles} open files (ulimit -n), so webhooks get at most ${deliveries}`,
+      `  deliveries at once, not ${LOCAL_CONCURRENCY}: slow webhooks then hold up the others sooner. For the full`,
+      '  count, raise it in the shell that runs npm start (ulimit -n 65536).',
     );
   }
   if (bus.stateOpenToOthers !== undefined) {

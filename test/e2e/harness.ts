@@ -36,12 +36,17 @@ afterAll(async () => {
 export async function startLocalSharebus(
   env: Record<string, string> = {},
   args: string[] = ['--in-memory'],
+  /** An open-file limit (`ulimit -n`, soft and hard) to run it under: set by bash, which then becomes node (exec). */
+  openFiles?: number,
 ): Promise<LocalSharebus> {
   const adminKey = `test-admin-${randomBytes(16).toString('hex')}`;
   // tsx as a loader rather than its CLI, so the signal reaches our process itself, as Ctrl-C would.
+  const command = [process.execPath, '--import', 'tsx', join(root, 'local/start.ts'), ...args];
   const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'local/start.ts'), ...args],
+    openFiles === undefined ? process.execPath : 'bash',
+    openFiles === undefined
+      ? command.slice(1)
+      : ['-c', `ulimit -n ${openFiles} && exec "$@"`, 'bash', ...command],
     {
       cwd: root,
       env: {

@@ -1,0 +1,39 @@
+// How many files the process may hold open, and so how many webhook deliveries the local runtime runs at once.
+import { readFileSync } from 'node:fs';
+import { LOCAL_CONCURRENCY } from './lambda/invoker.js';
+
+/**
+ * Descriptors kept for everything but the deliveries' sockets: the HTTP API's and the embedded EventBridge's clients,
+ * the AWS SDK clients' pools (50 sockets each), the journals, DynamoDB Local's pipes, and the pair a publish's
+ * schema check takes for its time limit. Measured 2026-12-07 under 20 clients publishing batches at once: about 250.
+ */
+export const RESERVED_OPEN_FILES = 400;
+/** The fewest deliveries at once, however low the limit: below it a slow webhook holds up every other. */
+export const MIN_DELIVERIES = 16;
+
+/**
+ * The process's limit on open files (`ulimit -n`) as Linux reports it, which Node raised to the hard limit at its
+ * start; undefined where /proc is not (macOS) or says no number ("unlimited").
+ */
+export function openFileLimit(limits = '/proc/self/limits'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(limits, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const soft = /^Max open files\s+(\d+)\s/m.exec(text)?.[1];
+  return soft === undefined ? undefined : Number(soft);
+}
+
+/**
+ * How many deliver invocations run at once: LOCAL_CONCURRENCY (AWS's default account concurrency), or fewer when the
+ * open-file limit leaves less room. Each delivery holds a socket to its webhook while it runs; with 1,000 of them
+ * under a hard limit of 1,024 (`ulimit -n 1024`) the process ran out of descriptors, and Node aborted at the next
+ * publish's schema check ("Failed to initialize uv loop": its time limit needs descriptors of its own), taking the
+ * whole runtime down (environment review, 2026-12-07: 20 clients, a webhook answering in 5 s).
+ */
+export function deliveryConcurrency(limit: number | undefined): number {
+  if (limit === undefined) return LOCAL_CONCURRENCY;
+  return Math.max(MIN_DELIVERIES, Math.min(LOCAL_CONCURRENCY, limit - RESERVED_OPEN_FILES));
+}

@@ -1,0 +1,89 @@
+// npm start under a low open-file limit (`ulimit -n 1024`, soft and hard, as a container or a shell may set it).
+// Environment review, 2026-12-07: with 1,000 deliveries at once, each holding a socket to a webhook answering in 5 s,
+// the process ran out of descriptors under 20 clients publishing batches, and Node aborted ("Failed to initialize uv
+// loop", at a publish's schema check), taking the whole runtime down. It now runs fewer deliveries at once, and says so.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { call, type LocalSharebus, startLocalSharebus } from './harness.js';
+
+const TYPE = 'establishment.application.submitted';
+const CLIENTS = 20;
+/** Batches of 10 in all: 1,200 events, more than 1,000 deliveries at once. */
+const BATCHES = 120;
+
+const application = (n: number) => ({
+  type: TYPE,
+  data: {
+    applicationId: `EST-20261207-${String(n % 10_000).padStart(4, '0')}`,
+    companyName: 'Hangzhou Lakeside Bamboo Technology Co., Ltd.',
+    unifiedSocialCreditCode: '91330106MA2H7KQ3L4',
+    registeredAddress: 'No. 18 Qingshan Lane, Hangzhou',
+    legalRepresentative: { name: 'Lin Xiaoyu' },
+    businessScope: 'Software development',
+    registeredCapital: { amount: 1_000_000, currency: 'CNY' },
+    submittedAt: '2026-12-07T09:12:00+08:00',
+  },
+});
+
+describe('npm start under ulimit -n 1024', () => {
+  let bus: LocalSharebus;
+  let slow: Server;
+  let received = 0;
+
+  beforeAll(async () => {
+    bus = await startLocalSharebus({}, ['--in-memory'], 1024);
+    // A webhook that takes every event and answers 3 s later: each delivery holds its socket that long.
+    slow = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received++;
+        setTimeout(() => res.end(), 3_000);
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  }, 120_000);
+
+  afterAll(async () => {
+    slow?.closeAllConnections();
+    slow?.close();
+    await bus?.stop();
+  });
+
+  it('says at start how many deliveries it runs at once under the limit', () => {
+    expect(bus.output()).toContain(
+      '  Warning: this process may hold 1024 open files (ulimit -n), so webhooks get at most 624\n' +
+        '  deliveries at once, not 1000',
+    );
+  });
+
+  it('stays up and delivers every event while a slow webhook holds a socket per delivery', async () => {
+    // Prepare
+    const portal = bus.demoKeys['government-services/one-window-portal'] as string;
+    const registry = bus.demoKeys['market-regulation/business-registration'] as string;
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`;
+    expect(
+      (await call(bus.apiUrl, 'POST', '/subscriptions', registry, { type: TYPE, endpoint: { url } })).status,
+    ).toBe(201);
+    // Act: 20 clients sending the batches
+    let next = 0;
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (next < BATCHES) {
+          const batch = next++;
+          const events = Array.from({ length: 10 }, (_, i) => application(batch * 10 + i));
+          statuses.push((await call(bus.apiUrl, 'POST', '/events', portal, { events })).status);
+        }
+      }),
+    );
+    for (let waited = 0; received < BATCHES * 10 && waited < 60_000; waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Assess: every publish taken, every event delivered once at least, and the process still there
+    expect(statuses.filter((status) => status !== 202)).toEqual([]);
+    expect(received).toBeGreaterThanOrEqual(BATCHES * 10);
+    expect(process.kill(bus.pid, 0)).toBe(true);
+    expect(bus.output()).not.toContain('Failed to initialize uv loop');
+  }, 120_000);
+});
