@@ -226,6 +226,24 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
   return receiver;
 }
 
+/** The demo contract of applications, published by the portal (`government-services/one-window-portal`). */
+export const APPLICATION_TYPE = 'establishment.application.submitted';
+
+/** An application to publish, numbered `n` (its id's last four digits), with the business scope given. */
+export const application = (n: number, businessScope = 'Software development') => ({
+  type: APPLICATION_TYPE,
+  data: {
+    applicationId: `EST-20261207-${String(n % 10_000).padStart(4, '0')}`,
+    companyName: 'Hangzhou Lakeside Bamboo Technology Co., Ltd.',
+    unifiedSocialCreditCode: '91330106MA2H7KQ3L4',
+    registeredAddress: 'No. 18 Qingshan Lane, Hangzhou',
+    legalRepresentative: { name: 'Lin Xiaoyu' },
+    businessScope,
+    registeredCapital: { amount: 1_000_000, currency: 'CNY' },
+    submittedAt: '2026-12-07T09:12:00+08:00',
+  },
+});
+
 /** Every item of the registry table, sorted: two snapshots are equal when nothing was written. */
 export async function tableSnapshot(dynamoDbUrl: string, tableName = 'sharebus'): Promise<string[]> {
   const client = new DynamoDBClient({

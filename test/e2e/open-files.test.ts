@@ -5,26 +5,12 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { call, type LocalSharebus, startLocalSharebus } from './harness.js';
+import { APPLICATION_TYPE, application, call, type LocalSharebus, startLocalSharebus } from './harness.js';
 
-const TYPE = 'establishment.application.submitted';
+const TYPE = APPLICATION_TYPE;
 const CLIENTS = 20;
 /** Batches of 10 in all: 1,200 events, more than 1,000 deliveries at once. */
 const BATCHES = 120;
-
-const application = (n: number) => ({
-  type: TYPE,
-  data: {
-    applicationId: `EST-20261207-${String(n % 10_000).padStart(4, '0')}`,
-    companyName: 'Hangzhou Lakeside Bamboo Technology Co., Ltd.',
-    unifiedSocialCreditCode: '91330106MA2H7KQ3L4',
-    registeredAddress: 'No. 18 Qingshan Lane, Hangzhou',
-    legalRepresentative: { name: 'Lin Xiaoyu' },
-    businessScope: 'Software development',
-    registeredCapital: { amount: 1_000_000, currency: 'CNY' },
-    submittedAt: '2026-12-07T09:12:00+08:00',
-  },
-});
 
 describe('npm start under ulimit -n 1024', () => {
   let bus: LocalSharebus;

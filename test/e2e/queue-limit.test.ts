@@ -3,6 +3,8 @@
 // 2026-12-07) every dead letter was held in memory for 14 days: a webhook down under load ran the process out of
 // memory in about two days.
 import {
+  APPLICATION_TYPE,
+  application,
   call,
   type LocalSharebus,
   type Receiver,
@@ -11,24 +13,11 @@ import {
   startReceiver,
 } from './harness.js';
 
-const TYPE = 'establishment.application.submitted';
+const TYPE = APPLICATION_TYPE;
+/** A business scope that makes an application about 2.5 KB. */
+const LONG_SCOPE = 'Software development; '.repeat(90);
 const BATCHES = 30;
 const EACH = 10;
-
-/** An application of about 2.5 KB, numbered `n`. */
-const application = (n: number) => ({
-  type: TYPE,
-  data: {
-    applicationId: `EST-20261207-${String(n).padStart(4, '0')}`,
-    companyName: 'Hangzhou Lakeside Bamboo Technology Co., Ltd.',
-    unifiedSocialCreditCode: '91330106MA2H7KQ3L4',
-    registeredAddress: 'No. 18 Qingshan Lane, Hangzhou',
-    legalRepresentative: { name: 'Lin Xiaoyu' },
-    businessScope: 'Software development; '.repeat(90),
-    registeredCapital: { amount: 1_000_000, currency: 'CNY' },
-    submittedAt: '2026-12-07T09:12:00+08:00',
-  },
-});
 
 describe('the local queues limit under npm start', () => {
   let bus: LocalSharebus;
@@ -56,7 +45,7 @@ describe('the local queues limit under npm start', () => {
     expect(subscribed.status).toBe(201);
     // Act: 300 events of about 2.5 KB, each dead-lettered (about 4 KB with its payload) after Lambda's two retries.
     for (let batch = 0; batch < BATCHES; batch++) {
-      const events = Array.from({ length: EACH }, (_, i) => application(batch * EACH + i));
+      const events = Array.from({ length: EACH }, (_, i) => application(batch * EACH + i, LONG_SCOPE));
       expect((await call(bus.apiUrl, 'POST', '/events', portal, { events })).status).toBe(202);
     }
     const removal =

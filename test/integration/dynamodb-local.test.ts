@@ -104,6 +104,26 @@ interface JavaOptions {
  *   process is in its own session: before, the launcher's end of the watchdog's process group could come first and
  *   end it with the group, and no words came (2 full runs of 6 failed so, 2026-12-06).
  */
+/** Runs `act` with these variables set (undefined: unset), then puts them back as they were. */
+async function withEnv(
+  variables: Record<string, string | undefined>,
+  act: () => Promise<void>,
+): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  const set = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  set(variables);
+  try {
+    await act();
+  } finally {
+    set(saved);
+  }
+}
+
 async function withJava(
   options: JavaOptions,
   body: (jars: string, scratch: string) => Promise<void>,
@@ -744,86 +764,61 @@ describe('DynamoDB Local launcher', () => {
   });
 
   it('says which Java to install when java cannot be run', async () => {
-    const saved = process.env.JAVA_HOME;
-    delete process.env.JAVA_HOME;
-    const savedPath = process.env.PATH;
-    process.env.PATH = '/nonexistent-bin';
-    try {
+    await withEnv({ JAVA_HOME: undefined, PATH: '/nonexistent-bin' }, async () => {
       await expect(startDynamoDbLocal()).rejects.toThrow(
         /needs Java 17 or newer.*apt-get install openjdk-17/,
       );
-    } finally {
-      process.env.PATH = savedPath;
-      if (saved !== undefined) process.env.JAVA_HOME = saved;
-    }
+    });
   });
 
   it('names a JAVA_HOME that holds no Java as the fault, not a Java to install', async () => {
-    const saved = process.env.JAVA_HOME;
-    process.env.JAVA_HOME = '/nonexistent-java-home';
-    try {
+    await withEnv({ JAVA_HOME: '/nonexistent-java-home' }, async () => {
       await expect(startDynamoDbLocal()).rejects.toThrow(
         /^JAVA_HOME is \/nonexistent-java-home, which holds no bin\/java: .*or unset it to run the `java` on PATH\.$/,
       );
-    } finally {
-      if (saved === undefined) delete process.env.JAVA_HOME;
-      else process.env.JAVA_HOME = saved;
-    }
+    });
   });
 
   it("names JDK_JAVA_OPTIONS, and Java's words, when Java runs only without them", async () => {
-    // Prepare: Java says "NOTE: Picked up JDK_JAVA_OPTIONS: …" first, then why it stops
-    const saved = process.env.JDK_JAVA_OPTIONS;
-    process.env.JDK_JAVA_OPTIONS = '-XX:+NoSuchFlag';
-    try {
-      // Act / Assess
+    // Java says "NOTE: Picked up JDK_JAVA_OPTIONS: …" first, then why it stops
+    await withEnv({ JDK_JAVA_OPTIONS: '-XX:+NoSuchFlag' }, async () => {
       await expect(startDynamoDbLocal()).rejects.toThrow(
         /could not be run \(Unrecognized VM option 'NoSuchFlag'.*\)\. It runs without the options of JDK_JAVA_OPTIONS/,
       );
-    } finally {
-      if (saved === undefined) delete process.env.JDK_JAVA_OPTIONS;
-      else process.env.JDK_JAVA_OPTIONS = saved;
-    }
+    });
   });
 
   it('starts when JAVA_TOOL_OPTIONS chooses a garbage collector, which its own would conflict with', async () => {
-    const saved = process.env.JAVA_TOOL_OPTIONS;
-    process.env.JAVA_TOOL_OPTIONS = '-XX:+UseG1GC';
-    try {
+    await withEnv({ JAVA_TOOL_OPTIONS: '-XX:+UseG1GC' }, async () => {
       const dynamodb = await startDynamoDbLocal();
       await dynamodb.stop();
-    } finally {
-      if (saved === undefined) delete process.env.JAVA_TOOL_OPTIONS;
-      else process.env.JAVA_TOOL_OPTIONS = saved;
-    }
+    });
   });
 
   it('takes a TMPDIR relative to the current directory, though Java runs in the jar directory', async () => {
     // Prepare: a relative TMPDIR (TMPDIR=tmp), which Java read against the jar directory: SQLite's library could
     // not be unpacked there, and the first request failed
     const scratch = mkdtempSync(join(tmpdir(), 'sharebus-relative-tmp-'));
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = relative(process.cwd(), scratch);
     try {
-      const dynamodb = await startDynamoDbLocal();
-      try {
-        // Act: the database opened, so SQLite's library loaded
-        const client = new DynamoDBClient({
-          endpoint: dynamodb.endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-        });
-        const listed = await client.send(new ListTablesCommand({}));
-        client.destroy();
-        // Assess
-        expect(listed.TableNames).toEqual(expect.any(Array));
-        expect(dynamodb.nativeLibraryFailure()).toBeUndefined();
-      } finally {
-        await dynamodb.stop();
-      }
+      await withEnv({ TMPDIR: relative(process.cwd(), scratch) }, async () => {
+        const dynamodb = await startDynamoDbLocal();
+        try {
+          // Act: the database opened, so SQLite's library loaded
+          const client = new DynamoDBClient({
+            endpoint: dynamodb.endpoint,
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+          });
+          const listed = await client.send(new ListTablesCommand({}));
+          client.destroy();
+          // Assess
+          expect(listed.TableNames).toEqual(expect.any(Array));
+          expect(dynamodb.nativeLibraryFailure()).toBeUndefined();
+        } finally {
+          await dynamodb.stop();
+        }
+      });
     } finally {
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
       rmSync(scratch, { recursive: true, force: true });
     }
   });
