@@ -154,40 +154,34 @@ describe('startSharebus refuses before starting anything', () => {
     }
   });
 
-  it.each([0, 1.5, -3])('a rules quota of %p, naming SHAREBUS_EVENTBRIDGE_MAX_RULES', async (quota) => {
+  it.each([
+    ...[0, 1.5, -3].map(
+      (quota) =>
+        [
+          { maxRulesPerBus: quota },
+          `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${quota}`,
+        ] as const,
+    ),
+    ...[0, 1.5, 1_048_577].map(
+      (limit) =>
+        [
+          { maxQueueMegabytes: limit },
+          `SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB must be a whole number of MiB from 1 to 1048576; got ${limit}`,
+        ] as const,
+    ),
+  ])('the option %p, naming its variable', async (option, message) => {
     // Act
     const started = startSharebus({
       inMemory: true,
       apiPort: 0,
       eventBridgePort: 0,
       dynamoDbPort: 0,
-      maxRulesPerBus: quota,
+      ...option,
     });
     // Assess: a SettingError, which npm start prints as its message alone.
     await expect(started).rejects.toThrow(SettingError);
-    await expect(started).rejects.toThrow(
-      `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${quota}`,
-    );
+    await expect(started).rejects.toThrow(message);
   });
-
-  it.each([0, 1.5, 1_048_577])(
-    'a queues limit of %p MiB, naming SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB',
-    async (limit) => {
-      // Act
-      const started = startSharebus({
-        inMemory: true,
-        apiPort: 0,
-        eventBridgePort: 0,
-        dynamoDbPort: 0,
-        maxQueueMegabytes: limit,
-      });
-      // Assess
-      await expect(started).rejects.toThrow(SettingError);
-      await expect(started).rejects.toThrow(
-        `SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB must be a whole number of MiB from 1 to 1048576; got ${limit}`,
-      );
-    },
-  );
 
   it.each([
     ['the lowest', '0', '60', '1000', 'abc', 'b'],
