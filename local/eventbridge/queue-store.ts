@@ -471,6 +471,11 @@ export class QueueStore {
     return messages;
   }
 
+  /** What the queues hold, in bytes as counted against the limit, and the limit. */
+  usage(): { readonly heldBytes: number; readonly maxBytes: number } {
+    return { heldBytes: this.#heldBytes, maxBytes: this.#limit.bytes };
+  }
+
   queueArns(): string[] {
     this.#prune();
     return [...this.#queues.keys()].filter((arn) => (this.#queues.get(arn)?.length ?? 0) > 0);

@@ -174,6 +174,8 @@ export interface LocalQueues {
   receive(queueArn: string): QueueMessage[];
   /** ARNs of the queues holding messages. */
   list(): string[];
+  /** The memory the queues hold, as counted against maxQueueBytes, and that limit (bytes). */
+  usage(): { readonly heldBytes: number; readonly maxBytes: number };
 }
 
 export interface EmbeddedEventBridge {
@@ -497,6 +499,7 @@ async function start(
     peek: (arn) => queues.peek(arn),
     receive: (arn) => queues.receive(arn),
     list: () => queues.queueArns(),
+    usage: () => queues.usage(),
   };
 
   const server = createServer((req, res) => {
@@ -681,7 +684,7 @@ async function start(
       return () => ({ status: 200, body: deadLetters.redrive(asked.ids) });
     }
     const arn = url.searchParams.get('arn');
-    if (arn === null) return { status: 200, body: { queues: localQueues.list() } };
+    if (arn === null) return { status: 200, body: { queues: localQueues.list(), ...localQueues.usage() } };
     return { status: 200, body: { messages: localQueues.peek(arn) } };
   }
 

@@ -860,6 +860,9 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
         .peek(QUEUE)
         .map((m) => (JSON.parse(m.body) as { detail: { orderId: number } }).detail.orderId);
     const held = orders(first);
+    const listed = (await (await fetch(`${first.eventBridge.endpoint}/_local/queues`)).json()) as {
+      heldBytes: number;
+    };
     await first.close();
     // Assess: the newest, in order; the removals said, naming the option.
     expect(held.length).toBeGreaterThan(1);
@@ -867,6 +870,9 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     expect(first.warnings).toContain(
       `[eventbridge] queue ${QUEUE}: removed 1 message(s), the oldest of the local queues, to keep them within 4 KiB (maxQueueBytes)`,
     );
+    expect(listed).toEqual({ queues: [QUEUE], heldBytes: expect.any(Number), maxBytes: 4_000 });
+    expect(listed.heldBytes).toBeGreaterThan(3_000);
+    expect(listed.heldBytes).toBeLessThanOrEqual(4_000);
     // And a start with the default limit finds them all there.
     await atNextStart((second) => expect(orders(second)).toEqual(held));
   });
