@@ -4,8 +4,9 @@ import { LOCAL_CONCURRENCY } from './lambda/invoker.js';
 
 /**
  * Descriptors kept for everything but the deliveries' sockets: the HTTP API's and the embedded EventBridge's clients,
- * the AWS SDK clients' pools (50 sockets each), the journals, DynamoDB Local's pipes, and the pair a publish's
- * schema check takes for its time limit. Measured 2026-12-07 under 20 clients publishing batches at once: about 250.
+ * the AWS SDK clients' pools (50 sockets each), the journals, DynamoDB Local's pipes, and what a publish's schema check
+ * takes for its time limit. Not counted one by one: at a limit of 1,024, 624 deliveries at once carried 2,000 events
+ * from 50 clients publishing at once to a webhook answering in 5 s, every one delivered (2026-12-07).
  */
 export const RESERVED_OPEN_FILES = 400;
 /** The fewest deliveries at once, however low the limit: below it a slow webhook holds up every other. */
