@@ -938,12 +938,29 @@ const THROTTLES: ReadonlySet<string> = new Set([
   'RequestLimitExceeded',
 ]);
 
-/** `sending`, with a throttle that outlasted the client's retries answered as RegistryBusyError: retry in a moment. */
+/**
+ * The SDK's error when every attempt was cut for silence (REGISTRY_SILENCE_TIMEOUT_MS) or past its request timeout: the
+ * table answered too slowly, not wrongly. It reached the caller as a 500 internal_error (exhaustion review, 2026-12-07:
+ * locally, DynamoDB Local starved of CPU took over a second to answer, and 5 of 14 publishes and a contract
+ * registration were answered 500 while a resend a moment later went through).
+ */
+const NO_ANSWER = 'TimeoutError';
+
+/**
+ * `sending`, with a throttle, or a table that did not answer in time, that outlasted the client's retries answered as
+ * RegistryBusyError: retry in a moment.
+ */
 async function throttledAsBusy<T>(sending: Promise<T>): Promise<T> {
   try {
     return await sending;
   } catch (error) {
-    if (!(error instanceof Error) || !THROTTLES.has(error.name)) throw error;
+    if (!(error instanceof Error)) throw error;
+    if (error.name === NO_ANSWER)
+      throw new RegistryBusyError(
+        "The registry's table did not answer in time through the client's retries: send the request again in a moment (a change may have been made).",
+        { cause: error },
+      );
+    if (!THROTTLES.has(error.name)) throw error;
     throw new RegistryBusyError(
       `The registry's table was throttled (${error.name}) and stayed so through the client's retries: send the request again in a moment.`,
       { cause: error },

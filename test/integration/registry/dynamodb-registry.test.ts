@@ -1261,6 +1261,22 @@ describe('DynamoDbRegistry throttled requests', () => {
     },
   );
 
+  it('answers a read and a write the table did not answer in time (TimeoutError) as RegistryBusyError', async () => {
+    // Prepare: every attempt cut for silence, as the SDK reports it once its retries are spent.
+    const registry = await refusingRegistry('TimeoutError');
+    // Act
+    const read = await registry.getDepartment('tax').catch((e: unknown) => e);
+    const written = await registry.createDepartment(department('tax'), audit()).catch((e: unknown) => e);
+    // Assess
+    for (const error of [read, written]) {
+      expect(error).toBeInstanceOf(RegistryBusyError);
+      expect((error as Error).message).toBe(
+        "The registry's table did not answer in time through the client's retries: send the request again in a moment (a change may have been made).",
+      );
+      expect((error as Error).cause).toMatchObject({ name: 'TimeoutError' });
+    }
+  });
+
   it('passes any other refusal on as it is: retrying cannot cure it', async () => {
     // Prepare
     const registry = await refusingRegistry('ValidationException');
