@@ -654,32 +654,45 @@ function nameSetting(
   }
 }
 
+/**
+ * A whole-number setting as given by `option`, else by `variable` in the environment: undefined when neither gives it
+ * (empty is unset), else its text and its value, NaN unless a whole number (a text in digits only: Number() also takes
+ * `1e3`, `0x10` and ` 5`).
+ */
+function wholeNumberGiven(
+  option: number | undefined,
+  variable: string,
+): { readonly text: string; readonly value: number } | undefined {
+  const raw = option ?? process.env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  const whole = Number.isSafeInteger(value) && (typeof raw === 'number' || /^\d+$/.test(raw));
+  return { text: String(raw), value: whole ? value : Number.NaN };
+}
+
 function wholeNumberSetting(
   variable: string,
   unit: string,
   bounds: { readonly min: number; readonly max: number },
 ): void {
-  const raw = process.env[variable];
-  if (!raw) return;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < bounds.min || value > bounds.max) {
+  const given = wholeNumberGiven(undefined, variable);
+  if (given && !(given.value >= bounds.min && given.value <= bounds.max)) {
     throw new SettingError(
-      `${variable} must be a whole number of ${unit} from ${bounds.min} to ${bounds.max}; got ${raw}`,
+      `${variable} must be a whole number of ${unit} from ${bounds.min} to ${bounds.max}; got ${given.text}`,
     );
   }
 }
 
 /** The rules quota asked for, by option or SHAREBUS_EVENTBRIDGE_MAX_RULES; none means the embedded default. */
 function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number } {
-  const raw = option ?? process.env.SHAREBUS_EVENTBRIDGE_MAX_RULES;
-  if (raw === undefined || raw === '') return {};
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1 || (typeof raw === 'string' && !/^\d+$/.test(raw))) {
+  const given = wholeNumberGiven(option, 'SHAREBUS_EVENTBRIDGE_MAX_RULES');
+  if (given === undefined) return {};
+  if (!(given.value >= 1)) {
     throw new SettingError(
-      `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${String(raw)}`,
+      `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${given.text}`,
     );
   }
-  return { maxRulesPerBus: value };
+  return { maxRulesPerBus: given.value };
 }
 
 /** Bounds of SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB: 1 MiB to 1 TiB (a heap that large is the user's to give Node). */
@@ -691,22 +704,16 @@ function maxQueueOption(option: number | undefined): {
   maxQueueBytesSetting?: string;
 } {
   const variable = 'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB';
-  const raw = option ?? process.env[variable];
+  const given = wholeNumberGiven(option, variable);
   // The default limit's warnings name the variable too: `maxQueueBytes` is no setting of npm start.
-  if (raw === undefined || raw === '') return { maxQueueBytesSetting: variable };
-  const value = Number(raw);
+  if (given === undefined) return { maxQueueBytesSetting: variable };
   const { min, max } = QUEUE_MAX_MB_BOUNDS;
-  if (
-    !Number.isSafeInteger(value) ||
-    value < min ||
-    value > max ||
-    (typeof raw === 'string' && !/^\d+$/.test(raw))
-  ) {
+  if (!(given.value >= min && given.value <= max)) {
     throw new SettingError(
-      `${variable} must be a whole number of MiB from ${min} to ${max}; got ${String(raw)}`,
+      `${variable} must be a whole number of MiB from ${min} to ${max}; got ${given.text}`,
     );
   }
-  return { maxQueueBytes: value * 2 ** 20, maxQueueBytesSetting: variable };
+  return { maxQueueBytes: given.value * 2 ** 20, maxQueueBytesSetting: variable };
 }
 
 /** The allowedHosts option, or SHAREBUS_ALLOWED_HOSTS: checked before anything starts. */
