@@ -1,6 +1,5 @@
 // The EventBridge resources (buses, rules, targets) and the operations on them, including PutEvents and
 // TestEventPattern, with AWS's request validation, error codes and messages.
-
 import { join } from 'node:path';
 import {
   type AccountScope,

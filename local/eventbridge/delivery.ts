@@ -3,7 +3,6 @@
 // and awaited), SQS into the local queue store, another bus of this account, an API destination over HTTP; failures
 // retried per RetryPolicy with exponential backoff and jitter, then sent to the DLQ with AWS's message
 // attributes, or kept among dropped deliveries.
-
 import { isApiDestinationArn, isLambdaArn, isSqsArn, parseBusArn } from './arns.js';
 import { newId } from './ids.js';
 import { resumedDue } from './persistence.js';
