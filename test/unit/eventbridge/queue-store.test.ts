@@ -331,6 +331,9 @@ describe("QueueStore's limit on what the queues hold", () => {
   });
 
   const body = (i: number) => String(i).padStart(4, '0');
+  /** `count` sends to DLQ, numbered from `from`. */
+  const toDlq = (count: number, from = 0) =>
+    Array.from({ length: count }, (_, i) => [DLQ, from + i] as const);
   function sendEach(store: QueueStore, sends: ReadonlyArray<readonly [string, number]>): void {
     for (const [arn, i] of sends) {
       store.send(arn, body(i));
@@ -372,10 +375,7 @@ describe("QueueStore's limit on what the queues hold", () => {
   it('logs what it removes at most once a minute, counting what it removed meanwhile', async () => {
     // Prepare: the limit reached, and a first removal logged.
     const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
-    sendEach(
-      store,
-      Array.from({ length: 11 }, (_, i) => [DLQ, i] as const),
-    );
+    sendEach(store, toDlq(11));
     const removals = () => warnings.filter((w) => w.includes(': removed '));
     expect(removals()).toEqual([expect.stringContaining(`queue ${DLQ}: removed 1 message(s)`)]);
     // Act: 30 more within the minute, then the server's sweep a minute after the first line.
@@ -398,10 +398,7 @@ describe("QueueStore's limit on what the queues hold", () => {
   it('removes at start what a lower limit than the last run had does not hold, oldest first, and says so', async () => {
     // Prepare: ten messages under the limit of ten.
     const first = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
-    sendEach(
-      first,
-      Array.from({ length: 10 }, (_, i) => [DLQ, i] as const),
-    );
+    sendEach(first, toDlq(10));
     await first.writer.flush();
     // Act: a start with a limit of four, then another with ten again.
     const lowered = new QueueStore(new CoalescingWriter(), dir, {
@@ -435,10 +432,7 @@ describe("QueueStore's limit on what the queues hold", () => {
   it('logs removals no sooner than a minute after the last such line, the sweep included', () => {
     // Prepare: a first removal logged
     const store = new QueueStore(new CoalescingWriter(), undefined, { limit: TEN });
-    sendEach(
-      store,
-      Array.from({ length: 13 }, (_, i) => [DLQ, i] as const),
-    );
+    sendEach(store, toDlq(13));
     const removals = () => warnings.filter((w) => w.includes(': removed '));
     // Act: the server's sweep, two seconds after the first line
     store.prune();
@@ -472,10 +466,7 @@ describe("QueueStore's limit on what the queues hold", () => {
     // Prepare
     const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
     // Act: 3,000 messages, past the point where the taken are let go of (1,024 taken, and half).
-    sendEach(
-      store,
-      Array.from({ length: 3_000 }, (_, i) => [DLQ, i] as const),
-    );
+    sendEach(store, toDlq(3_000));
     await store.writer.flush();
     // Assess
     const newest = Array.from({ length: 10 }, (_, i) => body(2_990 + i));
@@ -490,21 +481,12 @@ describe("QueueStore's limit on what the queues hold", () => {
     const nearing = () =>
       warnings.filter((w) => w.includes('past it their oldest messages are removed')).length;
     // Act: 8 (80%), then 9; all received; 4 (40%) then 8 again.
-    sendEach(
-      store,
-      Array.from({ length: 9 }, (_, i) => [DLQ, i] as const),
-    );
+    sendEach(store, toDlq(9));
     const once = nearing();
     store.receive(DLQ);
-    sendEach(
-      store,
-      Array.from({ length: 4 }, (_, i) => [DLQ, i] as const),
-    );
+    sendEach(store, toDlq(4));
     const belowHalf = nearing();
-    sendEach(
-      store,
-      Array.from({ length: 4 }, (_, i) => [DLQ, 10 + i] as const),
-    );
+    sendEach(store, toDlq(4, 10));
     // Assess
     expect([once, belowHalf, nearing()]).toEqual([1, 1, 2]);
   });
