@@ -218,6 +218,7 @@ describe('npm start refuses what it is given, in one line', () => {
 
   it.each([
     ['SHAREBUS_DELIVERY_MAX_RETRIES', 'three', 'must be a whole number'],
+    ['SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB', '0', 'must be a whole number of MiB'],
     ['SHAREBUS_TABLE_NAME', 'x', 'must be a DynamoDB table name'],
     ['SHAREBUS_BUS_NAME', 'shared/bus', 'must be an event bus name'],
   ])('refuses %s=%s before it makes or locks the state directory', (variable, value, said) => {
