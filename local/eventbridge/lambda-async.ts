@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { InvokeLambda, Logger } from './delivery.js';
 import { newId } from './ids.js';
-import { type CoalescingWriter, CompactedLog, readJsonLines, resumedDue } from './persistence.js';
+import { type CoalescingWriter, CompactedLog, eachJsonLine, resumedDue } from './persistence.js';
 import {
   DROPPED_DELIVERIES,
   type FunctionOrigin,
@@ -111,10 +111,12 @@ export class AsyncInvocations {
       () => this.#lines(),
       { frozen: true },
     );
-    const { values, skipped } = readJsonLines(this.#log.file);
-    let unusable = skipped;
     const saved = new Map<string, Invocation>();
-    for (const line of values) if (!replay(saved, this.#deliveries, this.redrives, line)) unusable++;
+    let unusable = 0;
+    const { skipped } = eachJsonLine(this.#log.file, (line) => {
+      if (!replay(saved, this.#deliveries, this.redrives, line)) unusable++;
+    });
+    unusable += skipped;
     if (unusable > 0)
       console.warn(
         `[eventbridge] lambda invocations: skipped ${unusable} unreadable line(s) in ${this.#log.file}`,

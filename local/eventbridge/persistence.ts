@@ -975,27 +975,43 @@ export function jsonLinesPieces(values: Iterable<unknown>): string[] {
 const READ_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /**
- * The values of a file of JSON lines (none when there is no file), read line by line, a chunk of its bytes at a
- * time: a file past the longest string JavaScript holds (about 512 MiB), or past the 2 GiB readFileSync takes,
- * still loads, as long as each line fits. A line that does not parse (a crash cut it short) is counted and left
- * out; `unterminated` says the last line lacks its newline, which the next append would join. A file that cannot
- * be read stops the start with an error that names it, rather than the state starting empty and the file being
- * rewritten without it.
+ * The values of a file of JSON lines (none when there is no file), read line by line: see eachJsonLine.
  */
 export function readJsonLines(
   file: string,
   chunkBytes = READ_CHUNK_BYTES,
 ): { values: unknown[]; skipped: number; unterminated: boolean } {
-  if (!existsSync(file)) return { values: [], skipped: 0, unterminated: false };
   const values: unknown[] = [];
+  const read = eachJsonLine(file, (value) => values.push(value), chunkBytes);
+  return { values, ...read };
+}
+
+/**
+ * Hands each value of a file of JSON lines to `take` in order (none when there is no file), read line by line, a
+ * chunk of its bytes at a time: a file past the longest string JavaScript holds (about 512 MiB), or past the 2 GiB
+ * readFileSync takes, still loads, as long as each line fits, and a log replayed into a state holds that state, not
+ * every line (a 329 MB Lambda invocations log, mostly ended invocations, did not load in a 512 MB heap, 2026-12-07).
+ * A line that does not parse (a crash cut it short) is counted and left out; `unterminated` says the last line lacks
+ * its newline, which the next append would join. A file that cannot be read stops the start with an error that
+ * names it, rather than the state starting empty and the file being rewritten without it.
+ */
+export function eachJsonLine(
+  file: string,
+  take: (value: unknown) => void,
+  chunkBytes = READ_CHUNK_BYTES,
+): { skipped: number; unterminated: boolean } {
+  if (!existsSync(file)) return { skipped: 0, unterminated: false };
   let skipped = 0;
-  const take = (line: string): void => {
-    if (line.trim() === '') return;
+  const line = (text: string): void => {
+    if (text.trim() === '') return;
+    let value: unknown;
     try {
-      values.push(JSON.parse(line));
+      value = JSON.parse(text);
     } catch {
       skipped++;
+      return;
     }
+    take(value);
   };
   let fd: number | undefined;
   let unterminated = false;
@@ -1011,19 +1027,19 @@ export function readJsonLines(
         carried.length > 0 ? Buffer.concat([carried, chunk.subarray(0, read)]) : chunk.subarray(0, read);
       let start = 0;
       for (let newline = bytes.indexOf(10); newline >= 0; newline = bytes.indexOf(10, start)) {
-        take(bytes.toString('utf8', start, newline));
+        line(bytes.toString('utf8', start, newline));
         start = newline + 1;
       }
       carried = Buffer.from(bytes.subarray(start));
     }
     unterminated = carried.length > 0;
-    if (unterminated) take(carried.toString('utf8'));
+    if (unterminated) line(carried.toString('utf8'));
   } catch (error) {
     throw cannotRead(file, error);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  return { values, skipped, unterminated };
+  return { skipped, unterminated };
 }
 
 /** An error's message, also for errors from another realm (where `instanceof Error` is false). */

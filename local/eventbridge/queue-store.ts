@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { newId } from './ids.js';
-import { type CoalescingWriter, CompactedLog, readJsonLines, removeStaleTemporaries } from './persistence.js';
+import { type CoalescingWriter, CompactedLog, eachJsonLine, removeStaleTemporaries } from './persistence.js';
 
 export interface MessageAttribute {
   readonly DataType: 'String' | 'Number';
@@ -354,14 +354,14 @@ export class QueueStore {
   #replay(file: string): void {
     // By id while replaying, so a take costs O(1), not a pass over every message.
     const byId = new Map<string, QueueMessage>();
-    const read = readJsonLines(file);
-    let skipped = read.skipped;
-    for (const line of read.values) {
-      if (!isLogLine(line)) skipped++;
+    let unusable = 0;
+    const { skipped: unparsed } = eachJsonLine(file, (line) => {
+      if (!isLogLine(line)) unusable++;
       else if ('send' in line) byId.set(line.send.messageId, line.send);
       else if ('take' in line) for (const id of line.take) byId.delete(id);
       else for (const [id, m] of byId) if (m.queueArn === line.receive) byId.delete(id);
-    }
+    });
+    const skipped = unusable + unparsed;
     for (const message of byId.values()) this.#add(message);
     if (skipped > 0)
       this.#logger.warn(`[eventbridge] queues: skipped ${skipped} unreadable line(s) in ${file}`);

@@ -3,7 +3,7 @@
 // far more often than that.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { type CoalescingWriter, CompactedLog, readJsonLines } from './persistence.js';
+import { type CoalescingWriter, CompactedLog, eachJsonLine } from './persistence.js';
 import { RedriveMarks, type RedrivenLine } from './redrive-marks.js';
 import { isObject } from './request.js';
 
@@ -114,9 +114,11 @@ export class RetryJournal {
       frozen: true,
       slack: RETRIES_SLACK,
     });
-    const { values, skipped } = readJsonLines(this.#log.file);
-    let unusable = skipped;
-    for (const line of values) if (!this.#replay(line)) unusable++;
+    let unusable = 0;
+    const { skipped } = eachJsonLine(this.#log.file, (line) => {
+      if (!this.#replay(line)) unusable++;
+    });
+    unusable += skipped;
     if (unusable > 0)
       console.warn(`[eventbridge] retries: skipped ${unusable} unreadable line(s) in ${this.#log.file}`);
     // An event line no delivery named (a crash between the two lines, or a log edited by hand) is left out.

@@ -135,3 +135,57 @@ describe('Dispatcher', () => {
     expect(measured.perValue).toBeLessThan(1_500);
   });
 });
+
+describe('a restart', () => {
+  it('reads a Lambda invocations log of 100 MB, every invocation in it ended but one, within a 64 MB heap: line by line into the state, not every line at once', () => {
+    // Prepare: 50,000 invocations of a 2 KB payload, each ended (as a log not compacted yet holds them), and one not.
+    const script = `
+      import { mkdtempSync, openSync, writeSync, closeSync, rmSync, statSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      import { AsyncInvocations } from ${module('lambda-async.ts')};
+      import { CoalescingWriter } from ${module('persistence.ts')};
+      import { QueueStore } from ${module('queue-store.ts')};
+      const dir = mkdtempSync(join(tmpdir(), 'sharebus-restart-heap-'));
+      const arn = 'arn:aws:lambda:us-east-1:000000000000:function:consumer';
+      const file = join(dir, 'lambda-invocations.jsonl');
+      const fd = openSync(file, 'w');
+      const blob = 'x'.repeat(2000);
+      const line = (i) => JSON.stringify({ invoke: { requestId: 'r' + i, functionArn: arn, payload: JSON.stringify({ i, blob }), acceptedAt: Date.now(), retries: 0, dueAt: Date.now() } }) + '\\n';
+      for (let i = 0; i < 50000; i += 100) {
+        let text = '';
+        for (let k = i; k < i + 100; k++) text += line(k) + JSON.stringify({ end: 'r' + k }) + '\\n';
+        writeSync(fd, text);
+      }
+      writeSync(fd, line('left'));
+      closeSync(fd);
+      const bytes = statSync(file).size;
+      const writer = new CoalescingWriter();
+      const lambda = new AsyncInvocations({
+        run: () => new Promise(() => {}),
+        functions: { [arn]: {} },
+        queues: new QueueStore(writer, undefined),
+        delayScale: 1,
+        logger: { warn() {}, error() {} },
+        writer,
+        dataDir: dir,
+      });
+      console.log(JSON.stringify({ bytes, resuming: lambda.resuming, pending: lambda.pending }));
+      lambda.stop();
+      await writer.flush();
+      writer.close();
+      rmSync(dir, { recursive: true, force: true });
+    `;
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      ['--max-old-space-size=64', '--import', 'tsx', '--input-type=module', '--eval', script],
+      { cwd: root, encoding: 'utf8' },
+    );
+    // Assess
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    const read = JSON.parse(result.stdout) as { bytes: number; resuming: boolean; pending: number };
+    expect(read.bytes).toBeGreaterThan(100_000_000);
+    expect([read.resuming, read.pending]).toEqual([true, 1]);
+  });
+});
