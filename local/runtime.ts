@@ -48,7 +48,7 @@ import { DeliveryFailureError } from './eventbridge/delivery.js';
 import { NAME_PATTERN } from './eventbridge/request.js';
 import { type EmbeddedEventBridge, REFUSED_UNWRITABLE, startEventBridge } from './eventbridge/server.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
-import { invoke, LOCAL_CONCURRENCY, loadHandlers, localFunctionArn } from './lambda/invoker.js';
+import { invokeJson, LOCAL_CONCURRENCY, loadHandlers, localFunctionArn } from './lambda/invoker.js';
 import { parseAllowedHosts } from './loopback-host.js';
 import { portState } from './net.js';
 import { deliveryConcurrency, openFileLimit } from './open-files.js';
@@ -386,7 +386,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
         if (functionArn !== deliverArn) {
           throw new DeliveryFailureError('NO_RESOURCE', `Function not found: ${functionArn}`, false);
         }
-        await invoke(await loading.promise, 'deliver', JSON.parse(payload), { concurrency: deliveries });
+        await invokeJson(await loading.promise, 'deliver', payload, { concurrency: deliveries });
       },
     });
     stops.push(() => eventBridge.stop());

@@ -10,6 +10,7 @@ import { ENV } from '../../../functions/shared/config.js';
 import { lambdaContextLogs, logger } from '../../../functions/shared/logger.js';
 import {
   invoke,
+  invokeJson,
   LambdaPayloadTooLargeError,
   LambdaTimeoutError,
   type LocalHandler,
@@ -215,6 +216,29 @@ describe('local Lambda invoker: payloads cross as JSON, as in Lambda', () => {
         `^sharebus-contracts: the ${which} payload is \\d+ bytes, over Lambda's limit of 6291456 bytes$`,
       ),
     );
+  });
+
+  it('takes the event as the JSON text an asynchronous invocation carries: parsed once its turn comes, refused past 6 MB before it waits', async () => {
+    // Prepare: one turn, held by the first invocation.
+    let release = () => {};
+    const seen: unknown[] = [];
+    const handlers = handlersOf(async (received) => {
+      seen.push(received);
+      if (seen.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    });
+    const first = invokeJson(handlers, 'deliver', '{"n":1}', { concurrency: 1 });
+    // Act: a second waits for the turn; a third, past 6 MB, is refused at once, though the turn is taken.
+    const second = invokeJson(handlers, 'deliver', '{"n":2,"s":"\\u00e9"}', { concurrency: 1 });
+    const tooLarge = await rejection(
+      invokeJson(handlers, 'deliver', JSON.stringify({ body: 'x'.repeat(MAX_PAYLOAD_BYTES) }), {
+        concurrency: 1,
+      }),
+    );
+    release();
+    await Promise.all([first, second]);
+    // Assess
+    expect(tooLarge).toBeInstanceOf(LambdaPayloadTooLargeError);
+    expect(seen).toEqual([{ n: 1 }, { n: 2, s: 'é' }]);
   });
 
   it('refuses a result JSON cannot carry, as Lambda fails to serialize it', async () => {
