@@ -92,6 +92,12 @@ export interface SharebusOptions {
    */
   readonly maxQueueMegabytes?: number;
   /**
+   * The most the deliver function's queue (invocations waiting, running or waiting for a retry) holds in memory, in
+   * MiB: at it the bus refuses events bound for it (ThrottlingException), so publish answers 503, until deliveries
+   * catch up. @default SHAREBUS_LAMBDA_QUEUE_MAX_MB, else defaultQueueBytes()
+   */
+  readonly maxLambdaQueueMegabytes?: number;
+  /**
    * The HTTP API's throttle, as API Gateway's stage applies it (429 past it); `false` takes every request.
    * @default SHAREBUS_API_THROTTLE (`<rate>/<burst>` or `off`), else DEFAULT_API_THROTTLE, as deployed
    */
@@ -249,6 +255,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   const openFiles = openFileLimit();
   const deliveries = deliveryConcurrency(openFiles);
   const queueLimit = maxQueueOption(options.maxQueueMegabytes);
+  const lambdaQueueLimit = maxLambdaQueueOption(options.maxLambdaQueueMegabytes);
   const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
   const allowedHosts = allowedHostsSetting(options.allowedHosts);
   // The admin key, given or kept beside the state, is checked before anything starts.
@@ -375,11 +382,16 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       allowedHosts,
       ...rulesQuota,
       ...queueLimit,
+      ...lambdaQueueLimit,
       ...(dataDir ? { dataDir: join(dataDir, 'eventbridge') } : {}),
       // As the stack deploys the deliver function: invoked asynchronously, so a webhook that fails is retried by
       // Lambda's rules (DELIVER_RETRY_ATTEMPTS) and then goes to the delivery DLQ as Lambda sends it there.
       asyncFunctions: {
-        [deliverArn]: { maximumRetryAttempts: DELIVER_RETRY_ATTEMPTS, deadLetterArn: deliveryDlqArn },
+        [deliverArn]: {
+          maximumRetryAttempts: DELIVER_RETRY_ATTEMPTS,
+          deadLetterArn: deliveryDlqArn,
+          concurrency: deliveries,
+        },
       },
       invokeLambda: async (functionArn, payload) => {
         // A function that does not exist is not retried: its events go straight to the DLQ, as in AWS.
@@ -695,25 +707,48 @@ function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number }
   return { maxRulesPerBus: given.value };
 }
 
-/** Bounds of SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB: 1 MiB to 1 TiB (a heap that large is the user's to give Node). */
-const QUEUE_MAX_MB_BOUNDS = { min: 1, max: 1_048_576 } as const;
+/** Bounds of the MiB limits below: 1 MiB to 1 TiB (a heap that large is the user's to give Node). */
+const MEMORY_MB_BOUNDS = { min: 1, max: 1_048_576 } as const;
 
-/** The local queues' limit asked for, by option or SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB; none means the default. */
-function maxQueueOption(option: number | undefined): {
-  maxQueueBytes?: number;
-  maxQueueBytesSetting?: string;
-} {
-  const variable = 'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB';
+/**
+ * A memory limit asked for in MiB, by option or `variable`: its bytes (none means the default), and its setting's
+ * name for the warnings, the variable's also for the default, since the embedded bus's option is no setting of npm
+ * start.
+ */
+function megabytesOption(
+  option: number | undefined,
+  variable: string,
+): { readonly bytes?: number; readonly setting: string } {
   const given = wholeNumberGiven(option, variable);
-  // The default limit's warnings name the variable too: `maxQueueBytes` is no setting of npm start.
-  if (given === undefined) return { maxQueueBytesSetting: variable };
-  const { min, max } = QUEUE_MAX_MB_BOUNDS;
+  if (given === undefined) return { setting: variable };
+  const { min, max } = MEMORY_MB_BOUNDS;
   if (!(given.value >= min && given.value <= max)) {
     throw new SettingError(
       `${variable} must be a whole number of MiB from ${min} to ${max}; got ${given.text}`,
     );
   }
-  return { maxQueueBytes: given.value * 2 ** 20, maxQueueBytesSetting: variable };
+  return { bytes: given.value * 2 ** 20, setting: variable };
+}
+
+/** The local queues' limit, by option or SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB. */
+function maxQueueOption(option: number | undefined): {
+  maxQueueBytes?: number;
+  maxQueueBytesSetting: string;
+} {
+  const { bytes, setting } = megabytesOption(option, 'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB');
+  return { ...(bytes !== undefined ? { maxQueueBytes: bytes } : {}), maxQueueBytesSetting: setting };
+}
+
+/** The deliver function's queue limit, by option or SHAREBUS_LAMBDA_QUEUE_MAX_MB. */
+function maxLambdaQueueOption(option: number | undefined): {
+  maxLambdaQueueBytes?: number;
+  maxLambdaQueueBytesSetting: string;
+} {
+  const { bytes, setting } = megabytesOption(option, 'SHAREBUS_LAMBDA_QUEUE_MAX_MB');
+  return {
+    ...(bytes !== undefined ? { maxLambdaQueueBytes: bytes } : {}),
+    maxLambdaQueueBytesSetting: setting,
+  };
 }
 
 /** The allowedHosts option, or SHAREBUS_ALLOWED_HOSTS: checked before anything starts. */

@@ -43,6 +43,7 @@ const KNOWN_VARIABLES = new Set([
   'SHAREBUS_EVENTBRIDGE_DELAY_SCALE',
   'SHAREBUS_EVENTBRIDGE_MAX_RULES',
   'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB',
+  'SHAREBUS_LAMBDA_QUEUE_MAX_MB',
   'SHAREBUS_API_THROTTLE',
   'SHAREBUS_ALLOWED_HOSTS',
   'SHAREBUS_DYNAMODB_LOCAL_DIR',
@@ -107,6 +108,8 @@ Environment (README, "Quick start", says more):
   SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, ${DEFAULT_MAX_RULES_PER_BUS})
   SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB  MiB of memory the bus's queues, dead letters included, may hold; past it the
                                      oldest go (${Math.round(defaultQueueBytes() / 2 ** 20)} here)
+  SHAREBUS_LAMBDA_QUEUE_MAX_MB       MiB of memory the deliver function's queue may hold; at it publishing answers
+                                     503 until deliveries catch up (${Math.round(defaultQueueBytes() / 2 ** 20)} here)
   SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (${throttle}, or off)
   SHAREBUS_ALLOWED_HOSTS             host names answered besides 127.0.0.1 and localhost, comma-separated: a
                                      reverse proxy's public name (none)

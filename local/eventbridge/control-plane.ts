@@ -38,6 +38,7 @@ import {
 } from './delivery.js';
 import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
 import { newId } from './ids.js';
+import type { AsyncInvocations } from './lambda-async.js';
 import {
   archiveTargetArn,
   type ManagedRule,
@@ -203,6 +204,8 @@ export interface ControlPlaneOptions {
   readonly logger: Logger;
   /** Runs the schedules of enabled rules with a ScheduleExpression. */
   readonly scheduler: Scheduler;
+  /** The functions invoked asynchronously: while their queues are full, PutEvents refuses the events bound for them. */
+  readonly lambdaQueues?: Pick<AsyncInvocations, 'full' | 'handles' | 'refuse'>;
   /** Where changes to buses, rules and targets are logged, to be restored at the next start. */
   readonly persistence?: { readonly writer: CoalescingWriter; readonly dataDir: string };
 }
@@ -1044,9 +1047,27 @@ export class ControlPlane {
       return { EventId: id };
     }
     const busEvent: BusEvent = { event, json: eventJson(event, detail), ingestedAt: now };
+    const refusal = this.#lambdaQueueRefusal(bus, busEvent);
+    if (refusal !== undefined) return { ErrorCode: 'ThrottlingException', ErrorMessage: refusal };
     for (const sink of this.#sinks) sink(bus.name, busEvent);
     this.route(bus.name, busEvent);
     return { EventId: id };
+  }
+
+  /**
+   * While the Lambda functions' queues are full, why an event that would invoke one of them is not put (neither
+   * archived nor delivered anywhere, as an entry AWS throttles): see AsyncInvocations.full. Matched here only then.
+   */
+  #lambdaQueueRefusal(bus: Bus, busEvent: BusEvent): string | undefined {
+    const queues = this.options.lambdaQueues;
+    if (!queues?.full) return undefined;
+    for (const ruleName of bus.matcher.matchParsed(busEvent.event, busEvent.json)) {
+      const rule = bus.rules.get(ruleName);
+      if (!rule || rule.state === 'DISABLED') continue;
+      for (const target of rule.targets.values())
+        if (queues.handles(target.arn)) return queues.refuse(target.arn);
+    }
+    return undefined;
   }
 
   /**

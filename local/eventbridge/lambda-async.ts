@@ -5,10 +5,12 @@
 // (`lambda-invocations.jsonl`, a CompactedLog) so that a stop or a crash loses no invocation Lambda accepted.
 import { join } from 'node:path';
 import type { InvokeLambda, Logger } from './delivery.js';
+import { Fifo } from './fifo.js';
 import { newId } from './ids.js';
 import { type CoalescingWriter, CompactedLog, eachJsonLine, resumedDue } from './persistence.js';
 import {
   DROPPED_DELIVERIES,
+  defaultQueueBytes,
   type FunctionOrigin,
   type MessageAttribute,
   type QueueStore,
@@ -28,9 +30,45 @@ export interface AsyncInvokeConfig {
    * an invocation whose retries run out goes among dropped deliveries (Lambda would discard it).
    */
   readonly deadLetterArn?: string;
+  /**
+   * Invocations run at once, Lambda's reserved concurrency: the others wait in the function's queue, first come first
+   * served, as its invocations past its concurrency wait in Lambda's. @default LAMBDA_CONCURRENCY
+   */
+  readonly concurrency?: number;
 }
 
-export const ASYNC_INVOKE_DEFAULTS = { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 } as const;
+/** An account's default concurrency, which a function with none reserved shares. */
+export const LAMBDA_CONCURRENCY = 1_000;
+
+export const ASYNC_INVOKE_DEFAULTS = {
+  maximumRetryAttempts: 2,
+  maximumEventAgeInSeconds: 21_600,
+  concurrency: LAMBDA_CONCURRENCY,
+} as const;
+
+/** How much the functions' queues may hold, and how refusals and warnings name that setting. */
+export interface LambdaQueueLimit {
+  /** Bytes of memory, as heldBytes() counts them. */
+  readonly bytes: number;
+  /** The setting that gives it, as the user gave it: `maxLambdaQueueBytes`, or an environment variable. */
+  readonly setting: string;
+}
+
+/**
+ * About the memory an invocation held in the queue takes beside its payload's UTF-8 bytes: the invocation, its ids,
+ * its map entry and retry timer (measured with node --expose-gc, 2026-12-07: see held-memory.test.ts).
+ */
+export const INVOCATION_OVERHEAD_BYTES = 700;
+
+/** What an invocation is counted as against LambdaQueueLimit. */
+export function heldBytes(payload: string): number {
+  return Buffer.byteLength(payload) + INVOCATION_OVERHEAD_BYTES;
+}
+
+/** Refusals are counted, and logged at most once a minute (the first at once). */
+const REFUSAL_LOG_EVERY_MS = 60_000;
+/** Share of the limit the queues must be down to before events are taken again, once refused. */
+const RESUME_BELOW = 0.9;
 
 /**
  * Lambda's waits before its first and second retry of a function error (its guide: "a one-minute wait between the
@@ -77,6 +115,7 @@ export class AsyncInvocations {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #idleWaiters: Array<() => void> = [];
   readonly #log: CompactedLog | undefined;
+  readonly #limit: LambdaQueueLimit;
   /** Invocations the last run left unfinished, until resume() takes them up. */
   #saved: Invocation[] = [];
   /** The deliveries whose invocations the log read at start holds, finished or not: see tookOver(). */
@@ -84,6 +123,14 @@ export class AsyncInvocations {
   /** Dead-lettered invocations whose DLQ write failed: kept (the next start runs them again), not pending. */
   readonly #parked = new Set<string>();
   #liveChars = 0;
+  /** About the memory the invocations not finished take (heldBytes), against the limit. */
+  #heldBytes = 0;
+  /** Invocations running, by function. */
+  readonly #running = new Map<string, number>();
+  /** Invocations due and waiting for one of their function's turns, in arrival order, by function. */
+  readonly #ready = new Map<string, Fifo<Invocation>>();
+  /** Entries refused since the last warning said so; undefined while none is being refused. */
+  #refusing: { count: number; loggedAt: number; since: number } | undefined;
   #stopped = false;
   /** The dead letters redriven here whose leaving their queue may not be on disk yet. */
   readonly redrives = new RedriveMarks();
@@ -100,9 +147,15 @@ export class AsyncInvocations {
       readonly writer: CoalescingWriter;
       /** Where invocations not finished are kept across a stop or a crash; else they are lost. */
       readonly dataDir?: string | undefined;
+      /**
+       * How much the functions' queues may hold before refuse() is the answer.
+       * @default defaultQueueBytes(), named `maxLambdaQueueBytes`
+       */
+      readonly limit?: LambdaQueueLimit;
     },
   ) {
     this.#functions = new Map(Object.entries(options.functions).map(([arn, c]) => [arn, checked(arn, c)]));
+    this.#limit = options.limit ?? { bytes: defaultQueueBytes(), setting: 'maxLambdaQueueBytes' };
     if (options.dataDir === undefined) return;
     // Frozen: an invocation is replaced at each retry, never changed.
     this.#log = new CompactedLog(
@@ -145,6 +198,97 @@ export class AsyncInvocations {
     return this.#functions.has(functionArn);
   }
 
+  /**
+   * Whether the functions' queues hold their limit: EventBridge then refuses events bound for them (refuse()), so that
+   * a function slower than its events arrive (a webhook that never answers, for the deliver function) cannot hold
+   * the process's memory until it runs out. AWS's Lambda has no such limit; its queue is not in anyone's heap.
+   */
+  get full(): boolean {
+    // Once refusing, until they are down to RESUME_BELOW of it: taking events again at the first invocation that
+    // ends would refuse again at the next, and say each.
+    const bytes = this.#refusing ? this.#limit.bytes * RESUME_BELOW : this.#limit.bytes;
+    return this.#heldBytes >= bytes;
+  }
+
+  /** The bytes the queues may take before they are full (as heldBytes() counts them); 0 when they are. */
+  get room(): number {
+    return this.full ? 0 : this.#limit.bytes - this.#heldBytes;
+  }
+
+  /** Why nothing more is taken for `functionArn` now: its queue is full, the limit named, with what to do. */
+  fullReason(functionArn: string): string {
+    return `Lambda function ${functionArn} is behind: its queue is full (${this.#state()}); try again once its invocations catch up`;
+  }
+
+  /** How much the queues hold against their limit, for messages. */
+  #state(): string {
+    const { bytes, setting } = this.#limit;
+    const count = this.#live.size;
+    return `${count} ${count === 1 ? 'invocation holds' : 'invocations hold'} ${mebibytes(this.#heldBytes)} of their ${mebibytes(bytes)} limit, ${setting}`;
+  }
+
+  /**
+   * EventBridge's answer to an event bound for `functionArn` while the queues are full (the ErrorMessage of its
+   * ThrottlingException), counted for the warning that says so: at once, then at most once a minute.
+   */
+  refuse(functionArn: string): string {
+    const now = Date.now();
+    if (!this.#refusing) this.#refusing = { count: 0, loggedAt: Number.NEGATIVE_INFINITY, since: 0 };
+    const refusing = this.#refusing;
+    refusing.count++;
+    refusing.since++;
+    if (now - refusing.loggedAt >= REFUSAL_LOG_EVERY_MS) {
+      const waiting = this.#ready.get(functionArn)?.length ?? 0;
+      this.options.logger.warn(
+        `[eventbridge] refused ${refusing.since} ${refusing.since === 1 ? 'event' : 'events'} bound for Lambda function ${functionArn} ` +
+          `(ThrottlingException): the functions' queues are full (${this.#state()}); ${waiting} of its invocations wait for ` +
+          `one of its ${this.#config(functionArn).concurrency} turns. Its invocations end more slowly than events come ` +
+          '(for the deliver function: a webhook slow to answer, or not answering); events are taken again once they catch up',
+      );
+      refusing.loggedAt = now;
+      refusing.since = 0;
+    }
+    return this.fullReason(functionArn);
+  }
+
+  /** Says that events are taken again, and how many were refused. */
+  #accepting(): void {
+    const count = this.#refusing?.count ?? 0;
+    this.#refusing = undefined;
+    this.options.logger.warn(
+      `[eventbridge] the Lambda functions' queues are below ${RESUME_BELOW * 100}% of their limit again (${this.#limit.setting}): events ` +
+        `bound for them are taken again, after ${count} ${count === 1 ? 'was' : 'were'} refused`,
+    );
+  }
+
+  /** What the functions' queues hold, for GET /_local/invocations. */
+  status(): {
+    heldBytes: number;
+    maxBytes: number;
+    functions: { functionArn: string; running: number; waiting: number; retrying: number }[];
+  } {
+    const byFunction = new Map<string, { running: number; waiting: number; retrying: number }>();
+    const of = (arn: string) => {
+      let entry = byFunction.get(arn);
+      if (!entry) {
+        entry = { running: 0, waiting: 0, retrying: 0 };
+        byFunction.set(arn, entry);
+      }
+      return entry;
+    };
+    for (const [arn, running] of this.#running) if (running > 0) of(arn).running = running;
+    for (const [arn, ready] of this.#ready) of(arn).waiting = ready.length;
+    for (const requestId of this.#timers.keys()) {
+      const invocation = this.#live.get(requestId);
+      if (invocation) of(invocation.functionArn).retrying++;
+    }
+    return {
+      heldBytes: this.#heldBytes,
+      maxBytes: this.#limit.bytes,
+      functions: [...byFunction].map(([functionArn, counts]) => ({ functionArn, ...counts })),
+    };
+  }
+
   /** Invocations queued, running or waiting for a retry. */
   get pending(): number {
     // After stop() none is: the log holds those not finished, for the next start.
@@ -182,7 +326,7 @@ export class AsyncInvocations {
     this.#append({ invoke: invocation });
     // Not from within this call: the caller first notes that the invocation is queued (a stop the function's
     // first steps brought about would otherwise find the delivery still to be made, and make it again).
-    queueMicrotask(() => void this.#attempt(invocation));
+    queueMicrotask(() => this.#start(invocation));
     return {
       durable: this.#log ? this.options.writer.landed(since, this.#log.file) : Promise.resolve(true),
     };
@@ -236,6 +380,7 @@ export class AsyncInvocations {
     this.#stopped = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.#ready.clear();
     const left = this.#live.size;
     if (left > 0) {
       this.options.logger.warn(
@@ -250,6 +395,37 @@ export class AsyncInvocations {
 
   #config(functionArn: string): Required<Omit<AsyncInvokeConfig, 'deadLetterArn'>> & AsyncInvokeConfig {
     return { ...ASYNC_INVOKE_DEFAULTS, ...this.#functions.get(functionArn) };
+  }
+
+  /**
+   * Makes the invocation's attempt now if its function has a turn free, else once one is: before (2026-12-07) every
+   * attempt due started, and those past the function's concurrency waited inside the host's run(), each holding its
+   * promises and parsed payload, about 2.2 KB beside the payload.
+   */
+  #start(invocation: Invocation): void {
+    if (this.#stopped) return;
+    const { functionArn } = invocation;
+    const running = this.#running.get(functionArn) ?? 0;
+    if (running >= this.#config(functionArn).concurrency) {
+      let ready = this.#ready.get(functionArn);
+      if (!ready) {
+        ready = new Fifo();
+        this.#ready.set(functionArn, ready);
+      }
+      ready.push(invocation);
+      return;
+    }
+    this.#running.set(functionArn, running + 1);
+    void this.#attempt(invocation).finally(() => this.#turnEnded(functionArn));
+  }
+
+  /** Gives the function's turn to the invocation that has waited longest, if one is. */
+  #turnEnded(functionArn: string): void {
+    this.#running.set(functionArn, (this.#running.get(functionArn) ?? 1) - 1);
+    const ready = this.#ready.get(functionArn);
+    const next = ready?.shift();
+    if (ready && ready.length === 0) this.#ready.delete(functionArn);
+    if (next) this.#start(next);
   }
 
   async #attempt(invocation: Invocation): Promise<void> {
@@ -303,7 +479,7 @@ export class AsyncInvocations {
       if (this.#stopped) return;
       const { failure } = invocation;
       if (failure === undefined) {
-        void this.#attempt(invocation);
+        this.#start(invocation);
         return;
       }
       // A retry its function's config (changed since it was scheduled, across a restart) no longer allows.
@@ -313,7 +489,7 @@ export class AsyncInvocations {
       }
       // #live keeps the invocation as scheduled (retries made, not counting this one): should a stop or a crash cut
       // this retry short, the next start makes it again, counted once, whatever a compaction wrote meanwhile.
-      void this.#attempt({ ...invocation, retries: invocation.retries + 1 });
+      this.#start({ ...invocation, retries: invocation.retries + 1 });
     }, delay);
     this.#timers.set(invocation.requestId, timer);
   }
@@ -373,12 +549,15 @@ export class AsyncInvocations {
   #add(invocation: Invocation): void {
     this.#live.set(invocation.requestId, invocation);
     this.#liveChars += invocation.payload.length + LINE_OVERHEAD;
+    this.#heldBytes += heldBytes(invocation.payload);
   }
 
   #end(invocation: Invocation): void {
     if (!this.#live.delete(invocation.requestId)) return;
     this.#parked.delete(invocation.requestId);
     this.#liveChars -= invocation.payload.length + LINE_OVERHEAD;
+    this.#heldBytes -= heldBytes(invocation.payload);
+    if (this.#refusing && !this.full) this.#accepting();
     this.#append({ end: invocation.requestId });
     if (this.pending === 0) this.#notifyIdle(false);
   }
@@ -407,7 +586,9 @@ export class AsyncInvocations {
 
 /** A function's config, refused when out of Lambda's ranges (a mistake in the host's setup, not a request). */
 function checked(functionArn: string, config: AsyncInvokeConfig): AsyncInvokeConfig {
-  const { maximumRetryAttempts: retries, maximumEventAgeInSeconds: age } = config;
+  const { maximumRetryAttempts: retries, maximumEventAgeInSeconds: age, concurrency } = config;
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1))
+    throw new RangeError(`${functionArn}: concurrency must be a whole number from 1, got ${concurrency}`);
   if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0 && retries <= 2))
     throw new RangeError(
       `${functionArn}: maximumRetryAttempts must be a whole number from 0 to 2, got ${retries}`,
@@ -498,6 +679,11 @@ function isInvocation(value: unknown): value is Invocation {
     (value.deliveryId === undefined || typeof value.deliveryId === 'string') &&
     (value.redriveOf === undefined || typeof value.redriveOf === 'string')
   );
+}
+
+/** Bytes for a log line or a message: `12.3 MiB`. */
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;
 }
 
 /** A delay for a log line: `60 s`, or `0.06 s` at delay scale 0.001. */

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
+import { Fifo } from './fifo.js';
 import { newId } from './ids.js';
 import { type CoalescingWriter, CompactedLog, eachJsonLine, removeStaleTemporaries } from './persistence.js';
 
@@ -126,55 +127,6 @@ function heldBytes(message: QueueMessage): number {
   return bytes;
 }
 
-/** A queue's messages in the order sent. Taking the first costs O(1): a long array's shift() moves every element. */
-class Held {
-  #messages: QueueMessage[] = [];
-  /** Where the messages still held begin in #messages. */
-  #head = 0;
-
-  get length(): number {
-    return this.#messages.length - this.#head;
-  }
-
-  push(message: QueueMessage): void {
-    this.#messages.push(message);
-  }
-
-  first(): QueueMessage | undefined {
-    return this.#messages[this.#head];
-  }
-
-  shift(): QueueMessage | undefined {
-    const message = this.#messages[this.#head];
-    if (message === undefined) return undefined;
-    this.#head++;
-    // The taken let go of at once when few, else a copy once half are taken: O(1) a message in all.
-    if (this.#head === this.#messages.length) this.#reset([]);
-    else if (this.#head > 1024 && this.#head * 2 > this.#messages.length) {
-      this.#reset(this.#messages.slice(this.#head));
-    }
-    return message;
-  }
-
-  /** Keeps only the messages `keep` says to. */
-  filter(keep: (message: QueueMessage) => boolean): void {
-    this.#reset(this.toArray().filter(keep));
-  }
-
-  toArray(): QueueMessage[] {
-    return this.#messages.slice(this.#head);
-  }
-
-  *[Symbol.iterator](): Generator<QueueMessage> {
-    for (let i = this.#head; i < this.#messages.length; i++) yield this.#messages[i] as QueueMessage;
-  }
-
-  #reset(messages: QueueMessage[]): void {
-    this.#messages = messages;
-    this.#head = 0;
-  }
-}
-
 /** How much the local queues may hold, and how warnings name that setting. */
 export interface QueueLimit {
   /** Bytes of memory, as heldBytes() counts them. */
@@ -199,7 +151,7 @@ const WELL_BELOW_LIMIT = 0.5;
 const EVICTION_LOG_EVERY_MS = 60_000;
 
 export class QueueStore {
-  readonly #queues = new Map<string, Held>();
+  readonly #queues = new Map<string, Fifo<QueueMessage>>();
   /** About the characters the messages held take as `send` lines: the log is rewritten past twice that. */
   #liveChars = 0;
   /** About the memory the messages held take (heldBytes), held within #limit. */
@@ -318,7 +270,7 @@ export class QueueStore {
     const removed: string[] = [];
     while (this.#heldBytes > limit) {
       // The queue whose first message is the oldest: each queue is in the order sent.
-      let from: [string, Held] | undefined;
+      let from: [string, Fifo<QueueMessage>] | undefined;
       for (const entry of this.#queues) {
         const first = entry[1].first() as QueueMessage;
         if (first === kept) continue;
@@ -373,7 +325,7 @@ export class QueueStore {
     const queue = this.#queues.get(message.queueArn);
     if (queue) queue.push(message);
     else {
-      const held = new Held();
+      const held = new Fifo<QueueMessage>();
       held.push(message);
       this.#queues.set(message.queueArn, held);
     }

@@ -17,7 +17,7 @@ import {
   type Logger,
 } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
-import { AsyncInvocations, type AsyncInvokeConfig } from './lambda-async.js';
+import { AsyncInvocations, type AsyncInvokeConfig, heldBytes as lambdaHeldBytes } from './lambda-async.js';
 import { CoalescingWriter, DEFAULT_LINGER_MS, MAX_TIMER_MS } from './persistence.js';
 import {
   defaultQueueBytes,
@@ -108,6 +108,15 @@ export interface EmbeddedEventBridgeOptions {
   readonly maxQueueBytes?: number;
   /** How those warnings name the limit's setting. @default 'maxQueueBytes' */
   readonly maxQueueBytesSetting?: string;
+  /**
+   * The most the queues of the `asyncFunctions` (invocations queued, running or waiting for a retry) hold, in bytes of
+   * memory as counted for each (its payload's UTF-8 and 700 for the rest): at it, PutEvents fails the entries that
+   * would invoke one of them with ThrottlingException, and a warning says so, until they catch up. AWS's Lambda has no
+   * such limit; here every invocation waiting is in the heap. @default defaultQueueBytes()
+   */
+  readonly maxLambdaQueueBytes?: number;
+  /** How those refusals and warnings name the limit's setting. @default 'maxLambdaQueueBytes' */
+  readonly maxLambdaQueueBytesSetting?: string;
   /** Where warnings (failed deliveries, dropped events, schedules that fail to fire) go. @default console */
   readonly logger?: Logger;
 }
@@ -205,9 +214,11 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   if (!(Number.isSafeInteger(lingerMs) && lingerMs >= 0 && lingerMs <= MAX_TIMER_MS)) {
     throw new RangeError(`journalLingerMs must be a whole number from 0 to ${MAX_TIMER_MS}, got ${lingerMs}`);
   }
-  const { maxQueueBytes } = options;
-  if (maxQueueBytes !== undefined && !(Number.isSafeInteger(maxQueueBytes) && maxQueueBytes > 0)) {
-    throw new RangeError(`maxQueueBytes must be a whole number of bytes above 0, got ${maxQueueBytes}`);
+  for (const name of ['maxQueueBytes', 'maxLambdaQueueBytes'] as const) {
+    const bytes = options[name];
+    if (bytes !== undefined && !(Number.isSafeInteger(bytes) && bytes > 0)) {
+      throw new RangeError(`${name} must be a whole number of bytes above 0, got ${bytes}`);
+    }
   }
   // Before anything is read: a second server on the same files would rewrite them from its own view.
   const unlock =
@@ -274,6 +285,10 @@ async function start(
     logger,
     writer,
     dataDir: options.dataDir,
+    limit: {
+      bytes: options.maxLambdaQueueBytes ?? defaultQueueBytes(),
+      setting: options.maxLambdaQueueBytesSetting ?? 'maxLambdaQueueBytes',
+    },
   });
   /**
    * Takes redriven dead letters out of their queues, and once that is on disk forgets them in the journals that keep
@@ -340,6 +355,7 @@ async function start(
     maxWildcardRulesPerBus: options.maxWildcardRulesPerBus ?? MAX_WILDCARD_RULES_PER_BUS,
     logger,
     scheduler,
+    lambdaQueues: lambda,
     ...(options.dataDir !== undefined ? { persistence: { writer, dataDir: options.dataDir } } : {}),
   });
   const archives = new ArchiveStore(control, writer, options.dataDir, delayScale);
@@ -427,12 +443,26 @@ async function start(
         origin: TargetOrigin;
       }> = [];
       const invoking: Array<{ message: QueueMessage; functionArn: string }> = [];
+      // Those bound for a function invoked asynchronously are taken while its queue has room (see
+      // AsyncInvocations.full): a redrive of every dead letter of a webhook still not answering would fill it past.
+      let room = lambda.room;
+      const roomFor = (message: QueueMessage, functionArn: string): boolean => {
+        const bytes = lambdaHeldBytes(message.body);
+        if (bytes > room) {
+          failed.push({ id: message.messageId, reason: lambda.fullReason(functionArn) });
+          return false;
+        }
+        room -= bytes;
+        return true;
+      };
       for (const message of all) {
         if (!wanted.has(message.messageId) || !message.deadLetter) continue;
         const origin = message.deadLetter;
         if (isFunctionOrigin(origin)) {
-          if (lambda.handles(origin.functionArn)) invoking.push({ message, functionArn: origin.functionArn });
-          else
+          if (lambda.handles(origin.functionArn)) {
+            if (roomFor(message, origin.functionArn))
+              invoking.push({ message, functionArn: origin.functionArn });
+          } else
             failed.push({
               id: message.messageId,
               reason: `function ${origin.functionArn} is not one this server invokes asynchronously`,
@@ -456,6 +486,8 @@ async function start(
           });
           continue;
         }
+        const { arn } = found.target;
+        if (lambda.handles(arn) && !roomFor(message, arn)) continue;
         going.push({ message, found, origin });
       }
       // Back to their targets (in the retry journal first), then out of their queues in one pass (one per message
@@ -683,6 +715,7 @@ async function start(
       if ('problem' in asked) return asked.problem;
       return () => ({ status: 200, body: deadLetters.redrive(asked.ids) });
     }
+    if (path === 'invocations') return { status: 200, body: lambda.status() };
     const arn = url.searchParams.get('arn');
     if (arn === null) return { status: 200, body: { queues: localQueues.list(), ...localQueues.usage() } };
     return { status: 200, body: { messages: localQueues.peek(arn) } };
@@ -788,6 +821,7 @@ const LOCAL_ENDPOINTS: Readonly<Record<string, { method: string; query: readonly
   'dead-letters': { method: 'GET', query: ['limit', 'nextToken'] },
   'dead-letters/redrive': { method: 'POST', query: [] },
   queues: { method: 'GET', query: ['arn'] },
+  invocations: { method: 'GET', query: [] },
 };
 
 /** What a local endpoint answers: its status, its body (a problem's has a `code`), and `Allow` for a 405. */

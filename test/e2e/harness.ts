@@ -131,6 +131,8 @@ export interface ApiAnswer {
   readonly challenge: string | null;
   /** The Cache-Control header, or null. */
   readonly cacheControl: string | null;
+  /** The Retry-After header, or null. */
+  readonly retryAfter: string | null;
   readonly body: Record<string, unknown>;
 }
 
@@ -159,6 +161,7 @@ export async function call(
     contentType: response.headers.get('content-type') ?? '',
     challenge: response.headers.get('www-authenticate'),
     cacheControl: response.headers.get('cache-control'),
+    retryAfter: response.headers.get('retry-after'),
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
 }
@@ -174,6 +177,8 @@ export interface Receiver {
   readonly received: ReceivedRequest[];
   /** Status the receiver answers with. */
   status: number;
+  /** While true, requests are taken and not answered (a webhook that hangs); answered once it is set back to false. */
+  hold: boolean;
   /** Resolves once `count` requests have arrived; rejects after `timeoutMs`. */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
@@ -182,10 +187,23 @@ export interface Receiver {
 export async function startReceiver(path = '/hook'): Promise<Receiver> {
   const received: ReceivedRequest[] = [];
   const waiters: Array<() => void> = [];
+  /** The answers held back while `hold` is set. */
+  let held: Array<() => void> | undefined;
   const receiver: Receiver = {
     url: '',
     received,
     status: 204,
+    get hold() {
+      return held !== undefined;
+    },
+    set hold(value: boolean) {
+      if (value) held ??= [];
+      else {
+        const answers = held ?? [];
+        held = undefined;
+        for (const answer of answers) answer();
+      }
+    },
     waitFor(count, timeoutMs = 15_000) {
       return new Promise((resolveWait, reject) => {
         const timer = setTimeout(
@@ -218,7 +236,9 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
         received.push({ headers: req.headers, body, json: JSON.parse(body) as Record<string, unknown> });
         for (const waiter of waiters) waiter();
       }
-      res.writeHead(receiver.status).end();
+      const answer = () => res.writeHead(receiver.status).end();
+      if (held) held.push(answer);
+      else answer();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -169,6 +169,13 @@ describe('startSharebus refuses before starting anything', () => {
           `SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB must be a whole number of MiB from 1 to 1048576; got ${limit}`,
         ] as const,
     ),
+    ...[0, 2.5].map(
+      (limit) =>
+        [
+          { maxLambdaQueueMegabytes: limit },
+          `SHAREBUS_LAMBDA_QUEUE_MAX_MB must be a whole number of MiB from 1 to 1048576; got ${limit}`,
+        ] as const,
+    ),
   ])('the option %p, naming its variable', async (option, message) => {
     // Act
     const started = startSharebus({

@@ -136,6 +136,68 @@ describe('Dispatcher', () => {
   });
 });
 
+describe('AsyncInvocations', () => {
+  it("holds an invocation waiting for its function's turn within what it counts against the queue limit, its payload and 700 bytes", () => {
+    // Prepare: 20,000 invocations of a 1 KB payload for a function with one turn, which never ends.
+    const script = `
+      import { AsyncInvocations, heldBytes } from ${module('lambda-async.ts')};
+      import { CoalescingWriter } from ${module('persistence.ts')};
+      import { QueueStore } from ${module('queue-store.ts')};
+      const N = 20000;
+      const arn = 'arn:aws:lambda:us-east-1:000000000000:function:consumer';
+      const writer = new CoalescingWriter();
+      let runs = 0;
+      const lambda = new AsyncInvocations({
+        run: () => { runs++; return new Promise(() => {}); },
+        functions: { [arn]: { concurrency: 1 } },
+        queues: new QueueStore(writer, undefined),
+        delayScale: 1,
+        logger: { warn() {}, error() {} },
+        writer,
+      });
+      // Flat (a string read whole from a buffer), so that no tree of pieces is let go of when the queue counts it.
+      const payloads = Array.from({ length: N }, (_, i) => Buffer.from(JSON.stringify({ n: i, blob: 'x'.repeat(1000) })).toString());
+      const tick = () => new Promise((r) => setImmediate(r));
+      globalThis.gc();
+      const before = process.memoryUsage().heapUsed;
+      for (const payload of payloads) lambda.accept(arn, payload);
+      for (let k = 0; k < 10; k++) await tick();
+      globalThis.gc();
+      const after = process.memoryUsage().heapUsed;
+      const counted = payloads.reduce((sum, p) => sum + heldBytes(p), 0) - payloads.reduce((sum, p) => sum + p.length, 0);
+      console.log(JSON.stringify({ perValue: (after - before) / N, countedBeyondPayload: counted / N, pending: lambda.pending, runs, status: lambda.status() }));
+      lambda.stop();
+    `;
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', script],
+      { cwd: root, encoding: 'utf8' },
+    );
+    // Assess: the payloads were made before, so the heap grew by what the queue holds beside them.
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    const measured = JSON.parse(result.stdout) as {
+      perValue: number;
+      countedBeyondPayload: number;
+      pending: number;
+      runs: number;
+      status: { functions: unknown[] };
+    };
+    if (process.env.SHOW_HEAP) console.log(result.stdout);
+    expect([measured.pending, measured.runs]).toEqual([20000, 1]);
+    expect(measured.status.functions).toEqual([
+      {
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:consumer',
+        running: 1,
+        waiting: 19999,
+        retrying: 0,
+      },
+    ]);
+    expect(measured.countedBeyondPayload).toBe(700);
+    expect(measured.perValue).toBeLessThan(700);
+  });
+});
+
 describe('a restart', () => {
   it('reads a Lambda invocations log of 100 MB, every invocation in it ended but one, within a 64 MB heap: line by line into the state, not every line at once', () => {
     // Prepare: 50,000 invocations of a 2 KB payload, each ended (as a log not compacted yet holds them), and one not.

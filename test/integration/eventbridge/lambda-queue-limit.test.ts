@@ -1,0 +1,196 @@
+// The queue of a function invoked asynchronously holds at most maxLambdaQueueBytes: at it, PutEvents fails the entries
+// bound for it with ThrottlingException (a code AWS's SDKs retry), and only those, until its invocations catch up.
+// Before (2026-12-07) it had no bound: a webhook that never answered, under load, held every event waiting for the
+// deliver function in the heap, and a 256 MB heap ran out after 1,040 events of 20 KB.
+import { PutEventsCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { heldBytes } from '../../../local/eventbridge/lambda-async.js';
+import {
+  type Harness,
+  heldGate,
+  LAMBDA_ARN,
+  putQueueRule,
+  queueArn,
+  routeOrders,
+  startHarness,
+  waitFor,
+} from './harness.js';
+
+const FUNCTION_DLQ = queueArn('consumer-dlq');
+/** Room for about four order invocations (each a payload of some 250 bytes and 700 for the rest). */
+const LIMIT = 4_000;
+const ORDERS_QUEUE = queueArn('orders-copy');
+const OTHER_QUEUE = queueArn('others');
+
+const order = (orderId: number) => ({
+  Source: 'sharebus.orders',
+  DetailType: 'OrderPlaced',
+  Detail: JSON.stringify({ orderId }),
+});
+/** As the messages give a size: `0.00362 MiB`. */
+const mebibytes = (bytes: number) => `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;
+const other = (n: number) => ({
+  Source: 'sharebus.other',
+  DetailType: 'Other',
+  Detail: JSON.stringify({ n }),
+});
+
+interface Invocations {
+  heldBytes: number;
+  maxBytes: number;
+  functions: { functionArn: string; running: number; waiting: number; retrying: number }[];
+}
+
+async function invocations(harness: Harness): Promise<Invocations> {
+  return (await (await fetch(`${harness.eventBridge.endpoint}/_local/invocations`)).json()) as Invocations;
+}
+
+/** Puts orders one at a time, until one is refused; resolves with the ids of those taken and the refused entry. */
+async function fill(harness: Harness): Promise<{ taken: number[]; refused: Record<string, unknown> }> {
+  const taken: number[] = [];
+  for (let orderId = 1; orderId <= 20; orderId++) {
+    const put = await harness.client.send(new PutEventsCommand({ Entries: [order(orderId)] }));
+    const [entry] = put.Entries ?? [];
+    if (put.FailedEntryCount === 1) return { taken, refused: { ...entry } };
+    expect(entry?.EventId).toBeDefined();
+    taken.push(orderId);
+  }
+  throw new Error('20 orders were taken: the queue never filled');
+}
+
+describe("embedded EventBridge: a Lambda function's queue limit", () => {
+  let harness: Harness;
+  let release: () => void;
+
+  beforeEach(async () => {
+    harness = await startHarness({
+      asyncFunctions: {
+        [LAMBDA_ARN]: { concurrency: 1, deadLetterArn: FUNCTION_DLQ, maximumRetryAttempts: 0 },
+      },
+      maxLambdaQueueBytes: LIMIT,
+    });
+    // The function never ends its invocations until released.
+    const held = heldGate();
+    release = held.release;
+    harness.lambda = () => held.gate;
+    await routeOrders(harness);
+    // The orders rule also copies to a queue; other events go to a queue of their own.
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'copy', Arn: ORDERS_QUEUE }] }),
+    );
+    await putQueueRule(harness, {
+      bus: 'default',
+      name: 'others',
+      pattern: '{"source":["sharebus.other"]}',
+      queue: 'others',
+    });
+  });
+
+  afterEach(async () => {
+    release();
+    await harness.close();
+  });
+
+  it('fails the entries bound for a full queue with ThrottlingException, delivering them nowhere, and takes the others', async () => {
+    // Act
+    const { taken, refused } = await fill(harness);
+    const mixed = await harness.client.send(new PutEventsCommand({ Entries: [order(99), other(1)] }));
+    // Assess: as many taken as the limit holds, each counted as its payload and 700.
+    const payload = harness.invocations[0]?.payload ?? '';
+    expect(taken).toHaveLength(Math.ceil(LIMIT / heldBytes(payload)));
+    const held = taken.length * heldBytes(payload);
+    expect(refused).toEqual({
+      ErrorCode: 'ThrottlingException',
+      ErrorMessage: `Lambda function ${LAMBDA_ARN} is behind: its queue is full (${taken.length} invocations hold ${mebibytes(held)} of their 0.00381 MiB limit, maxLambdaQueueBytes); try again once its invocations catch up`,
+    });
+    expect(mixed.FailedEntryCount).toBe(1);
+    expect(mixed.Entries?.[0]?.ErrorCode).toBe('ThrottlingException');
+    expect(mixed.Entries?.[1]?.EventId).toBeDefined();
+    await waitFor(() => harness.eventBridge.queues.peek(OTHER_QUEUE).length === 1);
+    // A refused order reached neither of its rule's targets: the queue copy has the taken ones alone.
+    await waitFor(() => harness.eventBridge.queues.peek(ORDERS_QUEUE).length >= taken.length);
+    const copied = harness.eventBridge.queues
+      .peek(ORDERS_QUEUE)
+      .map((m) => (JSON.parse(m.body) as { detail: { orderId: number } }).detail.orderId);
+    expect(copied.sort((a, b) => a - b)).toEqual(taken);
+    expect(await invocations(harness)).toEqual({
+      heldBytes: taken.length * heldBytes(payload),
+      maxBytes: LIMIT,
+      functions: [{ functionArn: LAMBDA_ARN, running: 1, waiting: taken.length - 1, retrying: 0 }],
+    });
+    // One warning for both refusals, naming the function, the limit's setting and the likely cause.
+    const refusals = harness.warnings.filter((w) => w.includes('refused'));
+    expect(refusals).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^\\[eventbridge\\] refused 1 event bound for Lambda function ${LAMBDA_ARN} \\(ThrottlingException\\): the functions' queues are full \\(${taken.length} invocations hold .* MiB of their 0.00381 MiB limit, maxLambdaQueueBytes\\); ${taken.length - 1} of its invocations wait for one of its 1 turns\\. .*a webhook slow to answer`,
+        ),
+      ),
+    ]);
+  });
+
+  it('takes events again once its invocations are down to 90% of the limit, in the order they came, and says so', async () => {
+    // Prepare
+    const { taken } = await fill(harness);
+    // Act
+    release();
+    await waitFor(() => harness.warnings.some((w) => w.includes('are taken again, after')));
+    const put = await harness.client.send(new PutEventsCommand({ Entries: [order(100)] }));
+    // Assess
+    expect(put.FailedEntryCount).toBe(0);
+    expect(harness.warnings).toContain(
+      "[eventbridge] the Lambda functions' queues are below 90% of their limit again (maxLambdaQueueBytes): events bound for them are taken again, after 1 was refused",
+    );
+    await waitFor(() => harness.invocations.length === taken.length + 1);
+    const invoked = harness.invocations.map(
+      (i) => (JSON.parse(i.payload) as { detail: { orderId: number } }).detail.orderId,
+    );
+    expect(invoked).toEqual([...taken, 100]);
+  });
+
+  it('keeps refusing until the queue is down to 90% of the limit: one invocation ending is not enough', async () => {
+    // Prepare: the function ends one invocation, then holds the rest again.
+    const first = heldGate();
+    const rest = heldGate();
+    let calls = 0;
+    harness.lambda = () => (++calls === 1 ? first.gate : rest.gate);
+    const { taken } = await fill(harness);
+    // Act
+    first.release();
+    await waitFor(() => calls === 2);
+    const put = await harness.client.send(new PutEventsCommand({ Entries: [order(100)] }));
+    // Assess: what is left is below the limit, but not below 90% of it.
+    const held = (taken.length - 1) * heldBytes(harness.invocations[0]?.payload ?? '');
+    expect([held < LIMIT, held >= LIMIT * 0.9]).toEqual([true, true]);
+    expect(put.Entries?.[0]?.ErrorCode).toBe('ThrottlingException');
+    expect(harness.warnings.filter((w) => w.includes('are taken again, after'))).toEqual([]);
+    rest.release();
+  });
+
+  it('redrives dead letters into the queue while it has room, and leaves the rest in their queue, saying why', async () => {
+    // Prepare: five invocations fail (no retry), so five dead letters; then the function holds what comes.
+    harness.lambda = async () => {
+      throw new Error('webhook answered 503');
+    };
+    await harness.client.send(new PutEventsCommand({ Entries: [1, 2, 3, 4, 5].map(order) }));
+    await waitFor(() => harness.eventBridge.queues.peek(FUNCTION_DLQ).length === 5);
+    const held = heldGate();
+    release = held.release;
+    harness.lambda = () => held.gate;
+    // Act
+    const { redriven, failed } = harness.eventBridge.deadLetters.redrive();
+    // Assess
+    const payload = harness.eventBridge.queues.peek(FUNCTION_DLQ)[0]?.body ?? '';
+    const room = Math.floor(LIMIT / heldBytes(payload));
+    expect(redriven).toHaveLength(room);
+    expect(failed).toEqual(
+      Array.from({ length: 5 - room }, () => ({
+        id: expect.any(String),
+        reason: expect.stringMatching(
+          new RegExp(
+            `^Lambda function ${LAMBDA_ARN} is behind: its queue is full \\(.*maxLambdaQueueBytes\\); try again once its invocations catch up$`,
+          ),
+        ),
+      })),
+    );
+  });
+});
