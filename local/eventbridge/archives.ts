@@ -28,7 +28,7 @@ import {
   ruleArn,
 } from './arns.js';
 import { type BusEvent, type ControlPlane, compileRulePattern } from './control-plane.js';
-import { epochSeconds, idText } from './delivery.js';
+import { epochSeconds, idText, type Logger } from './delivery.js';
 import { alreadyExists, EventBridgeApiError, limitExceeded, notFound, validationError } from './errors.js';
 import {
   ARCHIVE_RULE_MANAGED_BY,
@@ -197,6 +197,8 @@ export class ArchiveStore implements ManagedRuleOwner {
     dataDir: string | undefined,
     /** Scales REPLAY_START_MS, as it scales every other wait. */
     private readonly delayScale = 1,
+    /** Where warnings go (the server's logger). */
+    private readonly logger: Logger = console,
   ) {
     this.#dir = dataDir;
     if (dataDir !== undefined) {
@@ -237,7 +239,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       if (archive.busName !== busName || archive.state !== 'ENABLED') continue;
       if (archive.compiled && !matchesPatternParsed(archive.compiled, event.event, event.json)) {
         if (stoppedLastMatch(archive.compiled)) {
-          console.warn(
+          this.logger.warn(
             `[eventbridge] event ${idText(event.event.id)} not archived in archive ${archive.name}: its pattern's ` +
               `conditions on arrays of objects were too costly to decide (${SEARCH_BUDGET_TEXT}, in this event and ` +
               'any put with it)',
@@ -724,7 +726,7 @@ export class ArchiveStore implements ManagedRuleOwner {
       else {
         // Said once the replay has read every event: a line may be found damaged only as it is put back.
         if (selected.unreadable > 0) {
-          console.warn(
+          this.logger.warn(
             `[eventbridge] replay ${replay.name}: left out ${selected.unreadable} unreadable line(s) of archive ${archive.name}'s files (changed on disk since they were written)`,
           );
         }
@@ -924,7 +926,9 @@ export class ArchiveStore implements ManagedRuleOwner {
         );
       }
       if (old.skipped > 0) {
-        console.warn(`[eventbridge] archive ${name}: skipped ${old.skipped} unreadable line(s) in ${legacy}`);
+        this.logger.warn(
+          `[eventbridge] archive ${name}: skipped ${old.skipped} unreadable line(s) in ${legacy}`,
+        );
       }
     }
     return this.#segments(name, dir);
@@ -933,7 +937,9 @@ export class ArchiveStore implements ManagedRuleOwner {
   #segments(name: string, dir: string): SegmentedArchiveEvents {
     const events = new SegmentedArchiveEvents(this.writer, dir);
     if (events.skipped > 0) {
-      console.warn(`[eventbridge] archive ${name}: skipped ${events.skipped} unreadable line(s) in ${dir}`);
+      this.logger.warn(
+        `[eventbridge] archive ${name}: skipped ${events.skipped} unreadable line(s) in ${dir}`,
+      );
     }
     return events;
   }
@@ -970,7 +976,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         if (behind.length === 0) this.writer.remove(legacy);
       }),
     );
-    console.warn(
+    this.logger.warn(
       `[eventbridge] archive ${name}: ${later.length} event(s) that an older version archived in ${legacy}, not in its segments, added to them`,
     );
     return events;

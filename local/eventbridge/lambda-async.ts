@@ -171,7 +171,7 @@ export class AsyncInvocations {
     });
     unusable += skipped;
     if (unusable > 0)
-      console.warn(
+      options.logger.warn(
         `[eventbridge] lambda invocations: skipped ${unusable} unreadable line(s) in ${this.#log.file}`,
       );
     for (const invocation of saved.values()) this.#add(invocation);

@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { Logger } from './delivery.js';
 
 /** Appends without creating: a file that is not there fails with ENOENT rather than start without its past. */
 const APPEND_TO_EXISTING = constants.O_WRONLY | constants.O_APPEND;
@@ -124,6 +125,7 @@ const LINGER_CHARS_PER_MS = 100;
 export class CoalescingWriter {
   #closed = false;
   readonly #lingerMs: number;
+  readonly #logger: Logger;
   /** Compactions waiting for their log's lines past its state to have lingered #lingerMs, by path. */
   readonly #lingering = new Map<string, NodeJS.Timeout>();
   readonly #snapshots = new Map<string, () => FileText>();
@@ -240,7 +242,9 @@ export class CoalescingWriter {
    */
   follow(followUp: Promise<void>): void {
     const followed: Promise<void> = followUp
-      .catch((error: unknown) => console.error('[eventbridge] a write that follows another failed:', error))
+      .catch((error: unknown) =>
+        this.#logger.error('[eventbridge] a write that follows another failed:', error),
+      )
       .then(() => {
         this.#followUps.delete(followed);
       });
@@ -252,9 +256,21 @@ export class CoalescingWriter {
     return this.written(since).then((behind) => !behind.includes(file));
   }
 
-  /** @param lingerMs how long CompactedLog.append leaves lines past a log's state before it rewrites the log. */
-  constructor({ lingerMs = DEFAULT_LINGER_MS }: { readonly lingerMs?: number } = {}) {
+  /**
+   * @param lingerMs how long CompactedLog.append leaves lines past a log's state before it rewrites the log.
+   * @param logger where failed writes are said (the server's logger). @default console
+   */
+  constructor({
+    lingerMs = DEFAULT_LINGER_MS,
+    logger = console,
+  }: { readonly lingerMs?: number; readonly logger?: Logger } = {}) {
     this.#lingerMs = lingerMs;
+    this.#logger = logger;
+  }
+
+  /** Where failed writes are said; the logs written through this writer say theirs there too. */
+  get logger(): Logger {
+    return this.#logger;
   }
 
   /**
@@ -349,7 +365,7 @@ export class CoalescingWriter {
     if (this.#unwritten.size > 0) return;
     if (this.#refusingSince !== undefined) {
       const seconds = ((performance.now() - this.#refusingSince) / 1_000).toFixed(1);
-      console.error(
+      this.#logger.error(
         removed === undefined
           ? `[eventbridge] the data directory takes writes again: no file is left unwritten, after ${seconds} s of refusing changes; they are made again`
           : `[eventbridge] no file is left unwritten (the last is under ${removed}, removed), after ${seconds} s of refusing changes; they are made again`,
@@ -479,7 +495,7 @@ export class CoalescingWriter {
    */
   close(): void {
     if (this.#retrying.size > 0) {
-      console.error(
+      this.#logger.error(
         `[eventbridge] stopping with changes not written to ${this.behind.join(', ')}: the next start will not have them`,
       );
     }
@@ -725,7 +741,7 @@ export class CoalescingWriter {
     this.#retrying.set(path, timer);
     if (this.#unwritten.size === 0 && this.#refusingSince === undefined) {
       this.#refusingSince = performance.now();
-      console.error(
+      this.#logger.error(
         '[eventbridge] changes are refused, not made, until the data directory takes writes again (each change tries the files that failed again, at most once a second each)',
       );
     }
@@ -739,7 +755,7 @@ export class CoalescingWriter {
     this.#failures++;
     if (this.#unwritten.has(path) || this.#reported.has(path)) return;
     this.#reported.add(path);
-    console.error(`[eventbridge] could not write ${path}:`, diskAnswer(error));
+    this.#logger.error(`[eventbridge] could not write ${path}:`, diskAnswer(error));
   }
 }
 
@@ -792,7 +808,7 @@ export class CompactedLog {
     private readonly options: { readonly frozen?: boolean; readonly slack?: LogSlack } = {},
   ) {
     removeStaleTemporaries(file);
-    endTornLine(file);
+    endTornLine(file, writer.logger);
   }
 
   /**
@@ -863,7 +879,7 @@ export class CompactedLog {
  * the torn line, an answered change would be lost with it (review, 2026-12-04). The torn line is then a line of its
  * own that reading skips (and counts), and the compaction drops.
  */
-function endTornLine(file: string): void {
+function endTornLine(file: string, logger: Logger): void {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'r');
@@ -874,7 +890,7 @@ function endTornLine(file: string): void {
   } catch (error) {
     // No file yet is the usual case; any other trouble shows again, and is reported, when the log is read or written.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      console.error(`[eventbridge] could not end the last line of ${file}:`, diskAnswer(error));
+      logger.error(`[eventbridge] could not end the last line of ${file}:`, diskAnswer(error));
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

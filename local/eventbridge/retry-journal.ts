@@ -3,6 +3,7 @@
 // far more often than that.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { Logger } from './delivery.js';
 import { type CoalescingWriter, CompactedLog, eachJsonLine } from './persistence.js';
 import { RedriveMarks, type RedrivenLine } from './redrive-marks.js';
 import { isObject } from './request.js';
@@ -107,7 +108,12 @@ export class RetryJournal {
   /** The dead letters redriven here whose leaving their queue may not be on disk yet. */
   readonly redrives = new RedriveMarks();
 
-  constructor(writer: CoalescingWriter, dataDir: string) {
+  constructor(
+    writer: CoalescingWriter,
+    dataDir: string,
+    /** Where warnings go (the server's logger). */
+    logger: Logger = console,
+  ) {
     this.#writer = writer;
     // Frozen: a retry replaces its delivery's record rather than change it, and events never change.
     this.#log = new CompactedLog(writer, join(dataDir, 'retries.jsonl'), () => this.#lines(), {
@@ -120,7 +126,7 @@ export class RetryJournal {
     });
     unusable += skipped;
     if (unusable > 0)
-      console.warn(`[eventbridge] retries: skipped ${unusable} unreadable line(s) in ${this.#log.file}`);
+      logger.warn(`[eventbridge] retries: skipped ${unusable} unreadable line(s) in ${this.#log.file}`);
     // An event line no delivery named (a crash between the two lines, or a log edited by hand) is left out.
     for (const [key, event] of this.#events) if (event.deliveries === 0) this.#events.delete(key);
     this.#liveChars = this.#waits.size * LINE_OVERHEAD;

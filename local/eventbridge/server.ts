@@ -223,7 +223,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   // Before anything is read: a second server on the same files would rewrite them from its own view.
   const unlock =
     options.dataDir === undefined ? () => {} : lockDataDir(options.dataDir, 'embedded EventBridge');
-  const writer = new CoalescingWriter({ lingerMs });
+  const writer = new CoalescingWriter({ lingerMs, logger: options.logger ?? console });
   try {
     const server = await start(options, writer);
     return {
@@ -266,7 +266,8 @@ async function start(
     setting: options.maxQueueBytesSetting ?? 'maxQueueBytes',
   };
   const queues = new QueueStore(writer, options.dataDir, { limit: queueLimit, logger });
-  const journal = options.dataDir !== undefined ? new RetryJournal(writer, options.dataDir) : undefined;
+  const journal =
+    options.dataDir !== undefined ? new RetryJournal(writer, options.dataDir, logger) : undefined;
   const connections = new ConnectionStore({
     scope,
     writer,
@@ -358,7 +359,7 @@ async function start(
     lambdaQueues: lambda,
     ...(options.dataDir !== undefined ? { persistence: { writer, dataDir: options.dataDir } } : {}),
   });
-  const archives = new ArchiveStore(control, writer, options.dataDir, delayScale);
+  const archives = new ArchiveStore(control, writer, options.dataDir, delayScale, logger);
   control.restore();
 
   const operations: Record<string, Operation> = {

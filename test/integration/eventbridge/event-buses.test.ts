@@ -506,7 +506,7 @@ describe('embedded EventBridge: protocol', () => {
     await sleep(50);
     const after = await harness.client.send(new ListEventBusesCommand({}));
     // Assess
-    expect(harness.warnings.filter((w) => w.includes('internal error'))).toEqual([]);
+    expect(harness.errors.filter((e) => e.includes('internal error'))).toEqual([]);
     expect(after.EventBuses?.map((b) => b.Name)).toEqual(['default']);
   });
 

@@ -25,7 +25,10 @@ export interface Harness {
   readonly eventBridge: EmbeddedEventBridge;
   readonly client: EventBridgeClient;
   readonly invocations: Invocation[];
+  /** What the server's logger was told as warnings. */
   readonly warnings: string[];
+  /** What it was told as errors (a disk refusing writes, say), each its message and arguments joined by spaces. */
+  readonly errors: string[];
   /** What the in-process Lambda does on each call (default: succeed). */
   lambda: (invocation: Invocation) => Promise<void>;
   close(): Promise<void>;
@@ -47,14 +50,14 @@ export type HarnessOptions = Partial<Omit<EmbeddedEventBridgeOptions, 'invokeLam
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const invocations: Invocation[] = [];
   const warnings: string[] = [];
+  const errors: string[] = [];
   const harness: { lambda: Harness['lambda'] } = { lambda: async () => {} };
   const eventBridge = await startEventBridge({
     accountId: '111111111111',
     delayScale: 0.001,
     logger: {
       warn: (message: string) => warnings.push(message),
-      error: (message: string, ...rest: unknown[]) =>
-        warnings.push(`${message} ${rest.map(String).join(' ')}`),
+      error: (message: string, ...rest: unknown[]) => errors.push([message, ...rest].map(String).join(' ')),
     },
     ...options,
     invokeLambda: async (functionArn, payload) => {
@@ -74,6 +77,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     client,
     invocations,
     warnings,
+    errors,
     async close() {
       client.destroy();
       await eventBridge.stop();
