@@ -172,6 +172,8 @@ const REPLAY_START_MS = 1_000;
  */
 const REPLAY_BATCH = 100;
 const REPLAY_SLICE_MS = 50;
+/** How often a replay held back (see holdReplays) looks again. */
+const REPLAY_HOLD_POLL_MS = 100;
 /** How long a replay chooses its events before it lets the server answer what waits (see ArchiveSelecting). */
 const SELECT_SLICE_MS = 10;
 
@@ -199,6 +201,11 @@ export class ArchiveStore implements ManagedRuleOwner {
     private readonly delayScale = 1,
     /** Where warnings go (the server's logger). */
     private readonly logger: Logger = console,
+    /**
+     * Why replays should wait before they route more events (the Lambda functions' queues are full: see
+     * AsyncInvocations.full), or undefined when they need not.
+     */
+    private readonly holdReplays: () => string | undefined = () => undefined,
   ) {
     this.#dir = dataDir;
     if (dataDir !== undefined) {
@@ -662,6 +669,8 @@ export class ArchiveStore implements ManagedRuleOwner {
     let selecting: ArchiveSelecting | undefined;
     let selected: ArchiveSelection | undefined;
     let index = 0;
+    /** Whether the replay waits for holdReplays(), and has said so. */
+    let waiting = false;
     /** Runs the next step after `delayMs`, or after the server's other work. */
     const later = (delayMs?: number): void => {
       const go = (): void => {
@@ -706,6 +715,20 @@ export class ArchiveStore implements ManagedRuleOwner {
         }
       }
       replay.state = 'RUNNING';
+      // A replay of a month's archive to a webhook that never answers would fill the deliver function's queue past
+      // its limit, as PutEvents cannot (review, 2026-12-07): it waits instead, RUNNING, said once a wait.
+      const held = this.holdReplays();
+      if (held !== undefined) {
+        if (!waiting) {
+          waiting = true;
+          this.logger.warn(
+            `[eventbridge] replay ${replay.name} waits after ${index} of ${selected.length} events: ${held}`,
+          );
+        }
+        later(REPLAY_HOLD_POLL_MS);
+        return;
+      }
+      waiting = false;
       const sliceEnds = performance.now() + REPLAY_SLICE_MS;
       for (
         const stop = Math.min(selected.length, index + REPLAY_BATCH);

@@ -240,9 +240,9 @@ export class AsyncInvocations {
     if (now - refusing.loggedAt >= REFUSAL_LOG_EVERY_MS) {
       const waiting = this.#ready.get(functionArn)?.length ?? 0;
       this.options.logger.warn(
-        `[eventbridge] refused ${refusing.since} ${refusing.since === 1 ? 'event' : 'events'} bound for Lambda function ${functionArn} ` +
+        `[eventbridge] refused ${refusing.since} PutEvents ${refusing.since === 1 ? 'entry' : 'entries'} bound for Lambda function ${functionArn} ` +
           `(ThrottlingException): the functions' queues are full (${this.#state()}); ${waiting} of its invocations wait for ` +
-          `one of its ${this.#config(functionArn).concurrency} turns. Its invocations end more slowly than events come ` +
+          `${turns(this.#config(functionArn).concurrency)}. Its invocations end more slowly than events come ` +
           '(for the deliver function: a webhook slow to answer, or not answering); events are taken again once they catch up',
       );
       refusing.loggedAt = now;
@@ -257,7 +257,7 @@ export class AsyncInvocations {
     this.#refusing = undefined;
     this.options.logger.warn(
       `[eventbridge] the Lambda functions' queues are below ${RESUME_BELOW * 100}% of their limit again (${this.#limit.setting}): events ` +
-        `bound for them are taken again, after ${count} ${count === 1 ? 'was' : 'were'} refused`,
+        `bound for them are taken again, after ${count} PutEvents ${count === 1 ? 'entry was' : 'entries were'} refused (an entry sent again counts again)`,
     );
   }
 
@@ -277,10 +277,13 @@ export class AsyncInvocations {
       return entry;
     };
     for (const [arn, running] of this.#running) if (running > 0) of(arn).running = running;
-    for (const [arn, ready] of this.#ready) of(arn).waiting = ready.length;
+    for (const [arn, ready] of this.#ready) of(arn).waiting += ready.length;
+    // A timer waits for a retry, or for the first attempt of one the last run left (see resume()).
     for (const requestId of this.#timers.keys()) {
       const invocation = this.#live.get(requestId);
-      if (invocation) of(invocation.functionArn).retrying++;
+      if (invocation === undefined) continue;
+      if (invocation.failure === undefined) of(invocation.functionArn).waiting++;
+      else of(invocation.functionArn).retrying++;
     }
     return {
       heldBytes: this.#heldBytes,
@@ -423,7 +426,17 @@ export class AsyncInvocations {
   #turnEnded(functionArn: string): void {
     this.#running.set(functionArn, (this.#running.get(functionArn) ?? 1) - 1);
     const ready = this.#ready.get(functionArn);
-    const next = ready?.shift();
+    let next = ready?.shift();
+    // One that waited past its age is not run, as Lambda discards an event older than MaximumEventAgeInSeconds.
+    while (next && Date.now() - next.acceptedAt > this.#maxAgeMs(next)) {
+      const scheduled = this.#live.get(next.requestId) ?? next;
+      this.#deadLetter(
+        scheduled,
+        scheduled.failure ?? "It waited for its function's turn past its maximumEventAgeInSeconds.",
+        'age',
+      );
+      next = ready?.shift();
+    }
     if (ready && ready.length === 0) this.#ready.delete(functionArn);
     if (next) this.#start(next);
   }
@@ -540,6 +553,10 @@ export class AsyncInvocations {
         if (landed) this.#end(invocation);
         else {
           this.#parked.add(invocation.requestId);
+          // Out of the function's queue (its dead letter is in the queues', counted there): no longer in its way,
+          // else a DLQ write that failed once held the queue full until the next start.
+          this.#heldBytes -= heldBytes(invocation.payload);
+          if (this.#refusing && !this.full) this.#accepting();
           if (this.pending === 0) this.#notifyIdle(false);
         }
       }),
@@ -554,9 +571,9 @@ export class AsyncInvocations {
 
   #end(invocation: Invocation): void {
     if (!this.#live.delete(invocation.requestId)) return;
-    this.#parked.delete(invocation.requestId);
+    const parked = this.#parked.delete(invocation.requestId);
     this.#liveChars -= invocation.payload.length + LINE_OVERHEAD;
-    this.#heldBytes -= heldBytes(invocation.payload);
+    if (!parked) this.#heldBytes -= heldBytes(invocation.payload);
     if (this.#refusing && !this.full) this.#accepting();
     this.#append({ end: invocation.requestId });
     if (this.pending === 0) this.#notifyIdle(false);
@@ -679,6 +696,11 @@ function isInvocation(value: unknown): value is Invocation {
     (value.deliveryId === undefined || typeof value.deliveryId === 'string') &&
     (value.redriveOf === undefined || typeof value.redriveOf === 'string')
   );
+}
+
+/** A function's turns for a log line: `its one turn`, `one of its 1,000 turns`. */
+function turns(concurrency: number): string {
+  return concurrency === 1 ? 'its one turn' : `one of its ${concurrency.toLocaleString('en-US')} turns`;
 }
 
 /** Bytes for a log line or a message: `12.3 MiB`. */

@@ -1018,6 +1018,8 @@ export function eachJsonLine(
 ): { skipped: number; unterminated: boolean } {
   if (!existsSync(file)) return { skipped: 0, unterminated: false };
   let skipped = 0;
+  /** Set while `take` runs: what it throws is the caller's, not the file's. */
+  let taking = false;
   const line = (text: string): void => {
     if (text.trim() === '') return;
     let value: unknown;
@@ -1027,7 +1029,9 @@ export function eachJsonLine(
       skipped++;
       return;
     }
+    taking = true;
     take(value);
+    taking = false;
   };
   let fd: number | undefined;
   let unterminated = false;
@@ -1051,6 +1055,7 @@ export function eachJsonLine(
     unterminated = carried.length > 0;
     if (unterminated) line(carried.toString('utf8'));
   } catch (error) {
+    if (taking) throw error;
     throw cannotRead(file, error);
   } finally {
     if (fd !== undefined) closeSync(fd);

@@ -359,7 +359,11 @@ async function start(
     lambdaQueues: lambda,
     ...(options.dataDir !== undefined ? { persistence: { writer, dataDir: options.dataDir } } : {}),
   });
-  const archives = new ArchiveStore(control, writer, options.dataDir, delayScale, logger);
+  const archives = new ArchiveStore(control, writer, options.dataDir, delayScale, logger, () =>
+    lambda.full
+      ? "the Lambda functions' queues are full; it goes on once they are below 90% of their limit"
+      : undefined,
+  );
   control.restore();
 
   const operations: Record<string, Operation> = {

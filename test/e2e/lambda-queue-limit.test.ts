@@ -65,7 +65,7 @@ describe("the deliver function's queue limit under npm start", () => {
     expect(accepted).toBeGreaterThan(200);
     expect(accepted).toBeLessThan(400);
     expect(bus.output()).toMatch(
-      /\[eventbridge\] refused \d+ events? bound for Lambda function arn:aws:lambda:us-east-1:000000000000:function:sharebus-deliver \(ThrottlingException\)/,
+      /\[eventbridge\] refused \d+ PutEvents entr(y|ies) bound for Lambda function arn:aws:lambda:us-east-1:000000000000:function:sharebus-deliver \(ThrottlingException\)/,
     );
     const queue = (await (await fetch(`${bus.eventBridgeUrl}/_local/invocations`)).json()) as {
       maxBytes: number;
@@ -76,7 +76,7 @@ describe("the deliver function's queue limit under npm start", () => {
 
     // Act: the webhook answers what it holds, and what comes after.
     hanging.hold = false;
-    const taken = /are taken again, after \d+ (was|were) refused/;
+    const taken = /are taken again, after \d+ PutEvents entr(y was|ies were) refused/;
     for (let waited = 0; !taken.test(bus.output()) && waited < 30_000; waited += 100) await sleep(100);
     const again = await call(bus.apiUrl, 'POST', '/events', portal, { events: [application(9999)] });
     // Assess

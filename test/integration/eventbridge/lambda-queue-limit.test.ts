@@ -1,8 +1,14 @@
 // The queue of a function invoked asynchronously holds at most maxLambdaQueueBytes: at it, PutEvents fails the entries
-// bound for it with ThrottlingException (a code AWS's SDKs retry), and only those, until its invocations catch up.
+// bound for it with ThrottlingException (a code PutEventsResultEntry calls retryable: the caller sends the entry again), and only those, until its invocations catch up.
 // Before (2026-12-07) it had no bound: a webhook that never answered, under load, held every event waiting for the
 // deliver function in the heap, and a 256 MB heap ran out after 1,040 events of 20 KB.
-import { PutEventsCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  CreateArchiveCommand,
+  DescribeReplayCommand,
+  PutEventsCommand,
+  PutTargetsCommand,
+  StartReplayCommand,
+} from '@aws-sdk/client-eventbridge';
 import { heldBytes } from '../../../local/eventbridge/lambda-async.js';
 import {
   type Harness,
@@ -11,11 +17,13 @@ import {
   putQueueRule,
   queueArn,
   routeOrders,
+  sleep,
   startHarness,
   waitFor,
 } from './harness.js';
 
 const FUNCTION_DLQ = queueArn('consumer-dlq');
+const DEFAULT_BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
 /** Room for about four order invocations (each a payload of some 250 bytes and 700 for the rest). */
 const LIMIT = 4_000;
 const ORDERS_QUEUE = queueArn('orders-copy');
@@ -122,7 +130,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     expect(refusals).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^\\[eventbridge\\] refused 1 event bound for Lambda function ${LAMBDA_ARN} \\(ThrottlingException\\): the functions' queues are full \\(${taken.length} invocations hold .* MiB of their 0.00381 MiB limit, maxLambdaQueueBytes\\); ${taken.length - 1} of its invocations wait for one of its 1 turns\\. .*a webhook slow to answer`,
+          `^\\[eventbridge\\] refused 1 PutEvents entry bound for Lambda function ${LAMBDA_ARN} \\(ThrottlingException\\): the functions' queues are full \\(${taken.length} invocations hold .* MiB of their 0.00381 MiB limit, maxLambdaQueueBytes\\); ${taken.length - 1} of its invocations wait for its one turn\\. .*a webhook slow to answer`,
         ),
       ),
     ]);
@@ -138,7 +146,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     // Assess
     expect(put.FailedEntryCount).toBe(0);
     expect(harness.warnings).toContain(
-      "[eventbridge] the Lambda functions' queues are below 90% of their limit again (maxLambdaQueueBytes): events bound for them are taken again, after 1 was refused",
+      "[eventbridge] the Lambda functions' queues are below 90% of their limit again (maxLambdaQueueBytes): events bound for them are taken again, after 1 PutEvents entry was refused (an entry sent again counts again)",
     );
     await waitFor(() => harness.invocations.length === taken.length + 1);
     const invoked = harness.invocations.map(
@@ -164,6 +172,45 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     expect(put.Entries?.[0]?.ErrorCode).toBe('ThrottlingException');
     expect(harness.warnings.filter((w) => w.includes('are taken again, after'))).toEqual([]);
     rest.release();
+  });
+
+  it('holds a replay back while the queue is full, RUNNING and said once, and finishes it once the queue has room', async () => {
+    // Prepare: an archive of the default bus; two orders go through while the function answers, then it holds.
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: DEFAULT_BUS_ARN }),
+    );
+    const answered = harness.lambda;
+    harness.lambda = async () => {};
+    await harness.client.send(new PutEventsCommand({ Entries: [order(1), order(2)] }));
+    await waitFor(() => harness.invocations.length === 2);
+    harness.lambda = answered;
+    const { taken } = await fill(harness);
+    const invokedBefore = harness.invocations.length;
+    // Act
+    await harness.client.send(
+      new StartReplayCommand({
+        ReplayName: 'again',
+        EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
+        EventStartTime: new Date(Date.now() - 60_000),
+        EventEndTime: new Date(Date.now() + 60_000),
+        Destination: { Arn: DEFAULT_BUS_ARN },
+      }),
+    );
+    await waitFor(() => harness.warnings.some((w) => w.startsWith('[eventbridge] replay again waits')));
+    await sleep(300);
+    const held = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'again' }));
+    const invokedWhileHeld = harness.invocations.length;
+    release();
+    await waitFor(() => harness.invocations.length === invokedBefore + taken.length - 1 + 2 + taken.length);
+    await harness.eventBridge.idle();
+    const done = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'again' }));
+    // Assess: the replay sent nothing while held; then every archived order (the two, and those taken) once more.
+    expect(held.State).toBe('RUNNING');
+    expect(invokedWhileHeld).toBe(invokedBefore);
+    expect(harness.warnings.filter((w) => w.startsWith('[eventbridge] replay again waits'))).toEqual([
+      `[eventbridge] replay again waits after 0 of ${2 + taken.length} events: the Lambda functions' queues are full; it goes on once they are below 90% of their limit`,
+    ]);
+    expect(done.State).toBe('COMPLETED');
   });
 
   it('redrives dead letters into the queue while it has room, and leaves the rest in their queue, saying why', async () => {
