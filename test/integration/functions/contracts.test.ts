@@ -128,7 +128,7 @@ describe('registerContract', () => {
     expect(JSON.stringify(stored?.schema)).toBe('{"type":"object","__proto__":{"note":"kept"}}');
   });
 
-  it('takes a description on several lines, with tabs, and refuses one with other control characters', async () => {
+  it('takes a description on several lines, with tabs, and refuses one with other control characters or bidirectional isolates', async () => {
     // Prepare
     const before = await tableSnapshot(test);
     // Act
@@ -137,6 +137,13 @@ describe('registerContract', () => {
         ports(),
         owner,
         body('tax.filing.described', '1.0.0', { description: 'Filed.\u0007' }),
+      ),
+    );
+    const reordered = await caught(() =>
+      registerContract(
+        ports(),
+        owner,
+        body('tax.filing.described', '1.0.0', { description: 'Filed by \u2067the taxpayer\u2069.' }),
       ),
     );
     const unchanged = await tableSnapshot(test);
@@ -151,6 +158,12 @@ describe('registerContract', () => {
       code: 'invalid_request',
       fields: [
         { field: '/description', message: 'must not hold control characters but tabs and line breaks' },
+      ],
+    });
+    expect(reordered).toMatchObject({
+      status: 400,
+      fields: [
+        { field: '/description', message: expect.stringMatching(/^must not hold bidirectional embedding/) },
       ],
     });
     expect(unchanged).toEqual(before);

@@ -90,6 +90,12 @@ describe('createDepartment', () => {
       name: 'Tax \ud800 Bureau',
       message: 'must be well-formed Unicode: it holds a lone surrogate',
     },
+    ...['\u202e', '\u202a', '\u2067', '\u2069'].map((control) => ({
+      label: `with the bidirectional control U+${control.codePointAt(0)?.toString(16).toUpperCase()}`,
+      name: `Tax ${control}uaerub`,
+      message:
+        'must not hold bidirectional embedding, override or isolate characters (U+202A to U+202E, U+2066 to U+2069), which reorder what is shown; the direction marks U+200E and U+200F are fine',
+    })),
   ])('refuses a name $label naming /name ($message), and writes nothing', async ({ name, message }) => {
     // Prepare
     const before = await tableSnapshot(test);
@@ -110,10 +116,10 @@ describe('createDepartment', () => {
     // Act
     const created = await createDepartment({ registry: test.registry, now }, admin, {
       id: 'dept-script',
-      name: ' 税务局 · Ülkə 🏛️ ',
+      name: ' 税务局 · Ülkə 🏛️ \u200fمصلحة الضرائب\u200e ',
     });
-    // Assess
-    expect(created).toMatchObject({ id: 'dept-script', name: '税务局 · Ülkə 🏛️' });
+    // Assess: the direction marks kept.
+    expect(created).toMatchObject({ id: 'dept-script', name: '税务局 · Ülkə 🏛️ \u200fمصلحة الضرائب\u200e' });
   });
 
   it('answers 409 department_exists for an id already taken, keeping the first department', async () => {
