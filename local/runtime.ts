@@ -88,7 +88,7 @@ export interface SharebusOptions {
   /**
    * The most the embedded EventBridge's local queues (the delivery dead letters among them) hold in memory, in MiB:
    * past it their oldest messages are removed, with a warning. @default SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB, else
-   * defaultQueueBytes() (1 GiB, or a quarter of the heap Node may take if less)
+   * defaultQueueBytes() (an eighth of the heap Node may take, at most 1 GiB)
    */
   readonly maxQueueMegabytes?: number;
   /**

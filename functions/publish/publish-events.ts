@@ -325,7 +325,10 @@ export async function publishEvents(
   if (result.failed.length > 0) {
     throw new BusUnavailableError(
       `The bus did not accept ${result.failed.length} of ${entries.length} events after retries; resend the failed ones.`,
-      { extensions: { accepted: result.accepted, failed: located(result.failed) } },
+      {
+        extensions: { accepted: result.accepted, failed: located(result.failed) },
+        throttled: result.failed.every((failure) => failure.code === 'ThrottlingException'),
+      },
     );
   }
   return { batch, events: published };

@@ -115,8 +115,14 @@ export class UnprocessableError extends SharebusError {
 export class BusUnavailableError extends SharebusError {
   override name = 'BusUnavailableError';
   override readonly expose = true;
-  constructor(message: string, options?: SharebusErrorOptions) {
+  /**
+   * Whether the bus only throttled the events (every failure a ThrottlingException): contention expected under load,
+   * logged as a warning, not as an error that pages. @default false
+   */
+  readonly throttled: boolean;
+  constructor(message: string, options?: SharebusErrorOptions & { readonly throttled?: boolean }) {
     super(503, 'bus_unavailable', message, options);
+    this.throttled = options?.throttled ?? false;
   }
 }
 

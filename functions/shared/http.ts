@@ -10,6 +10,7 @@ import type * as z from 'zod';
 import { ROUTES, type Route } from '../routes.js';
 import {
   BadRequestError,
+  BusUnavailableError,
   type FieldProblem,
   NotFoundError,
   RegistryBusyProblem,
@@ -340,7 +341,16 @@ export function httpErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Context>
       // Contention is expected under load and the caller is told to retry: a warning, not an error that pages.
       const busy = BUSY.get(problem.code);
       if (busy !== undefined) logger.warn(busy, { error, routeKey: request.event.routeKey });
-      else if (problem.status >= 500)
+      else if (error instanceof BusUnavailableError && error.throttled) {
+        // Each event's id and the bus's reason, not the stack: a bus refusing under load answered hundreds of
+        // requests a minute, each logged as an error of 5 KB (exhaustion review, 2026-12-07).
+        const failed = error.extensions.failed as readonly { readonly message?: string }[] | undefined;
+        logger.warn('bus throttled', {
+          routeKey: request.event.routeKey,
+          events: failed?.length,
+          reason: failed?.[0]?.message,
+        });
+      } else if (problem.status >= 500)
         logger.error('request failed', { error, routeKey: request.event.routeKey });
       const response = problemResponse(problem);
       request.response = { ...response, headers: { ...response.headers, ...extraHeaders(problem.code) } };

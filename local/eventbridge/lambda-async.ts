@@ -132,6 +132,8 @@ export class AsyncInvocations {
   /** Entries refused since the last warning said so; undefined while none is being refused. */
   #refusing: { count: number; loggedAt: number; since: number } | undefined;
   #stopped = false;
+  /** Says failed attempts and dead letters, at most FAILURE_LINES_PER_MINUTE a minute a function. */
+  readonly #failureLines: LineBudget;
   /** The dead letters redriven here whose leaving their queue may not be on disk yet. */
   readonly redrives = new RedriveMarks();
 
@@ -156,6 +158,7 @@ export class AsyncInvocations {
   ) {
     this.#functions = new Map(Object.entries(options.functions).map(([arn, c]) => [arn, checked(arn, c)]));
     this.#limit = options.limit ?? { bytes: defaultQueueBytes(), setting: 'maxLambdaQueueBytes' };
+    this.#failureLines = new LineBudget(options.logger);
     if (options.dataDir === undefined) return;
     // Frozen: an invocation is replaced at each retry, never changed.
     this.#log = new CompactedLog(
@@ -217,7 +220,10 @@ export class AsyncInvocations {
 
   /** Why nothing more is taken for `functionArn` now: its queue is full, the limit named, with what to do. */
   fullReason(functionArn: string): string {
-    return `Lambda function ${functionArn} is behind: its queue is full (${this.#state()}); try again once its invocations catch up`;
+    // Said also between 90% and the limit, where a queue that was full is still taken as full: "full" alone read as
+    // wrong there (exhaustion review, 2026-12-07).
+    const again = mebibytes(this.#limit.bytes * RESUME_BELOW);
+    return `Lambda function ${functionArn} is behind: its queue is full (${this.#state()}; it takes events again below ${again}); try again once its invocations catch up`;
   }
 
   /** How much the queues hold against their limit, for messages. */
@@ -384,6 +390,7 @@ export class AsyncInvocations {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     this.#ready.clear();
+    this.#failureLines.flush();
     const left = this.#live.size;
     if (left > 0) {
       this.options.logger.warn(
@@ -472,7 +479,8 @@ export class AsyncInvocations {
     // Each failed attempt, as the function's log shows it in AWS (Lambda's runtime writes the error there): before
     // (2026-12-06) a webhook's first two failures printed nothing, and the first line came minutes later, with the
     // dead letter (newcomer review).
-    this.options.logger.warn(
+    this.#failureLines.say(
+      invocation.functionArn,
       `[eventbridge] asynchronous invocation ${requestId} of ${invocation.functionArn} failed: ${logLine(failure)}; ` +
         `retry ${retries + 1} of ${config.maximumRetryAttempts} in ${seconds(delay)}`,
     );
@@ -542,7 +550,8 @@ export class AsyncInvocations {
             ? ''
             : ` (${Number((config.maximumEventAgeInSeconds * scale).toPrecision(3))} s at delay scale ${scale})`) +
           ', would pass before the next';
-    this.options.logger.warn(
+    this.#failureLines.say(
+      functionArn,
       `[eventbridge] asynchronous invocation ${requestId} of ${functionArn} failed after ${retries} ` +
         `${retries === 1 ? 'retry' : 'retries'} (${why}): ${logLine(message)}; kept in ` +
         (deadLetterArn ? `DLQ ${deadLetterArn}` : 'the dropped-deliveries store'),
@@ -598,6 +607,49 @@ export class AsyncInvocations {
   #notifyIdle(stopping: boolean): void {
     if (!stopping && this.pending > 0) return;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** Failure lines said a minute for each function; the others are counted, and the count said at the minute's end. */
+export const FAILURE_LINES_PER_MINUTE = 20;
+const FAILURE_WINDOW_MS = 60_000;
+
+/**
+ * Says at most FAILURE_LINES_PER_MINUTE lines a minute for each key (a function), and at the minute's end how many it
+ * did not: a webhook that never answered made 10,110 lines in 75 s, one per failed attempt (exhaustion review,
+ * 2026-12-07). The minute is the wall clock's, whatever the delay scale.
+ */
+class LineBudget {
+  readonly #said = new Map<string, number>();
+  readonly #unsaid = new Map<string, number>();
+  #window: NodeJS.Timeout | undefined;
+
+  constructor(private readonly logger: Logger) {}
+
+  say(key: string, line: string): void {
+    if (this.#window === undefined) {
+      this.#window = setTimeout(() => this.flush(), FAILURE_WINDOW_MS);
+      this.#window.unref();
+    }
+    const said = this.#said.get(key) ?? 0;
+    if (said < FAILURE_LINES_PER_MINUTE) {
+      this.#said.set(key, said + 1);
+      this.logger.warn(line);
+    } else this.#unsaid.set(key, (this.#unsaid.get(key) ?? 0) + 1);
+  }
+
+  /** Says what was not said, and starts a new minute at the next line. */
+  flush(): void {
+    clearTimeout(this.#window);
+    this.#window = undefined;
+    for (const [key, count] of this.#unsaid)
+      this.logger.warn(
+        `[eventbridge] ${count} more failed ${count === 1 ? 'attempt' : 'attempts'} or dead ${count === 1 ? 'letter' : 'letters'} ` +
+          `of asynchronous invocations of ${key} in the last minute, not each said (the first ${FAILURE_LINES_PER_MINUTE} a minute are): ` +
+          'GET /_local/invocations counts the invocations waiting, /_local/dead-letters lists the dead letters',
+      );
+    this.#said.clear();
+    this.#unsaid.clear();
   }
 }
 

@@ -136,12 +136,15 @@ export interface QueueLimit {
 }
 
 /**
- * The most the local queues hold by default: 1 GiB, or a quarter of the heap Node may take if less (about 1 GiB on
- * a machine of 16 GB or more). Every message is held in memory for its 14 days, and a webhook down under load had
- * the process run out of memory in about two days (soak run, 2026-12-07).
+ * The most the local queues hold by default, and so do the Lambda functions' queues (maxLambdaQueueBytes): an eighth
+ * of the heap Node may take, at most 1 GiB (518 MiB on a machine of 16 GB or more, where that heap is 4,144 MiB).
+ * Every message is held in memory for its 14 days, and a webhook down under load had the process run out of memory
+ * in about two days (soak run, 2026-12-07). A quarter each (until 2026-12-07) was too much for both together: what
+ * they count is about 70% of what they hold in the heap under load, with its garbage, and at a 256 MB heap a webhook
+ * that never answered filled both past the heap (exhaustion review, 2026-12-07).
  */
 export function defaultQueueBytes(): number {
-  return Math.min(2 ** 30, Math.floor(getHeapStatistics().heap_size_limit / 4));
+  return Math.min(2 ** 30, Math.floor(getHeapStatistics().heap_size_limit / 8));
 }
 
 /** Share of the limit past which a warning says the oldest messages will soon be removed, and below which it re-arms. */

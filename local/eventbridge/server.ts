@@ -103,7 +103,7 @@ export interface EmbeddedEventBridgeOptions {
    * The most the local queues (DLQs, dropped deliveries, queues rules target) hold, in bytes of memory as counted
    * for each message (its body's and attributes' UTF-8 and 700 for the rest): past it their oldest messages are
    * removed, with a warning; a warning at 80% says so first. Every message is held in memory for its 14 days.
-   * @default defaultQueueBytes(): 1 GiB, or a quarter of the heap Node may take if less
+   * @default defaultQueueBytes(): an eighth of the heap Node may take, at most 1 GiB
    */
   readonly maxQueueBytes?: number;
   /** How those warnings name the limit's setting. @default 'maxQueueBytes' */

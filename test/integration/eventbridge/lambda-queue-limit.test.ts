@@ -108,7 +108,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     const held = taken.length * heldBytes(payload);
     expect(refused).toEqual({
       ErrorCode: 'ThrottlingException',
-      ErrorMessage: `Lambda function ${LAMBDA_ARN} is behind: its queue is full (${taken.length} invocations hold ${mebibytes(held)} of their 0.00381 MiB limit, maxLambdaQueueBytes); try again once its invocations catch up`,
+      ErrorMessage: `Lambda function ${LAMBDA_ARN} is behind: its queue is full (${taken.length} invocations hold ${mebibytes(held)} of their 0.00381 MiB limit, maxLambdaQueueBytes; it takes events again below 0.00343 MiB); try again once its invocations catch up`,
     });
     expect(mixed.FailedEntryCount).toBe(1);
     expect(mixed.Entries?.[0]?.ErrorCode).toBe('ThrottlingException');
@@ -234,7 +234,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
         id: expect.any(String),
         reason: expect.stringMatching(
           new RegExp(
-            `^Lambda function ${LAMBDA_ARN} is behind: its queue is full \\(.*maxLambdaQueueBytes\\); try again once its invocations catch up$`,
+            `^Lambda function ${LAMBDA_ARN} is behind: its queue is full \\(.*maxLambdaQueueBytes; it takes events again below 0.00343 MiB\\); try again once its invocations catch up$`,
           ),
         ),
       })),

@@ -251,3 +251,36 @@ describe('a restart', () => {
     expect([read.resuming, read.pending]).toEqual([true, 1]);
   });
 });
+
+describe('the default limits', () => {
+  it.each([256, 1024])(
+    'leave three quarters of a %i MB heap to the rest: the local queues and the Lambda queues an eighth each',
+    (megabytes) => {
+      // Act: the limits a server takes by default, in a process with that heap.
+      const script = `
+        import { getHeapStatistics } from 'node:v8';
+        import { startEventBridge } from ${module('index.ts')};
+        const bus = await startEventBridge({ invokeLambda: async () => {} });
+        const queues = await (await fetch(bus.endpoint + '/_local/queues')).json();
+        const invocations = await (await fetch(bus.endpoint + '/_local/invocations')).json();
+        console.log(JSON.stringify({ heap: getHeapStatistics().heap_size_limit, queues: queues.maxBytes, lambda: invocations.maxBytes }));
+        await bus.stop();
+      `;
+      const result = spawnSync(
+        process.execPath,
+        [`--max-old-space-size=${megabytes}`, '--import', 'tsx', '--input-type=module', '--eval', script],
+        { cwd: root, encoding: 'utf8' },
+      );
+      // Assess: at a 256 MB heap a quarter each, full together, ran the process out of memory (2026-12-07).
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      const { heap, queues, lambda } = JSON.parse(result.stdout) as {
+        heap: number;
+        queues: number;
+        lambda: number;
+      };
+      expect(queues).toBe(lambda);
+      expect(queues + lambda).toBeLessThanOrEqual(heap / 4);
+      expect(queues + lambda).toBeGreaterThan(heap / 5);
+    },
+  );
+});

@@ -123,4 +123,30 @@ describe('AsyncInvocations: a function’s queue', () => {
     expect([lambda.full, lambda.room, lambda.status().heldBytes]).toEqual([false, limit.bytes, 0]);
     expect(lambda.pending).toBe(0);
   });
+
+  it('says at most 20 failures a minute for a function, and how many more it did not say', async () => {
+    // Prepare: 30 invocations that fail with no retry, each a dead letter.
+    lambda = new AsyncInvocations({
+      run: async () => {
+        throw new Error('webhook answered 503');
+      },
+      functions: { [FUNCTION]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } },
+      queues,
+      delayScale: 0.001,
+      logger,
+      writer,
+    });
+    // Act
+    for (let n = 0; n < 30; n++) lambda.accept(FUNCTION, `{"n":${n}}`);
+    await lambda.idle();
+    const beforeStop = [...warnings];
+    lambda.stop();
+    // Assess: every dead letter kept; 20 said, then the count of the rest once the minute ends (here, at the stop).
+    expect(queues.peek(DLQ)).toHaveLength(30);
+    expect(beforeStop).toHaveLength(20);
+    expect(beforeStop.every((line) => line.includes('failed after 0 retries'))).toBe(true);
+    expect(warnings.slice(20)).toEqual([
+      `[eventbridge] 10 more failed attempts or dead letters of asynchronous invocations of ${FUNCTION} in the last minute, not each said (the first 20 a minute are): GET /_local/invocations counts the invocations waiting, /_local/dead-letters lists the dead letters`,
+    ]);
+  });
 });
