@@ -246,6 +246,20 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
   return receiver;
 }
 
+/**
+ * Subscribes the demo business-registration system to the demo applications at `url`; resolves with the key of the
+ * portal, which publishes them.
+ */
+export async function subscribeDemo(bus: LocalSharebus, url: string): Promise<{ portal: string }> {
+  const registry = bus.demoKeys['market-regulation/business-registration'] as string;
+  const subscribed = await call(bus.apiUrl, 'POST', '/subscriptions', registry, {
+    type: APPLICATION_TYPE,
+    endpoint: { url },
+  });
+  expect(subscribed.status).toBe(201);
+  return { portal: bus.demoKeys['government-services/one-window-portal'] as string };
+}
+
 /** The demo contract of applications, published by the portal (`government-services/one-window-portal`). */
 export const APPLICATION_TYPE = 'establishment.application.submitted';
 

@@ -3,7 +3,6 @@
 // answers again publishing is taken again. Before (2026-12-07) the queue had no bound: under load the process ran out
 // of memory (at a 256 MB heap, after 1,040 events of 20 KB).
 import {
-  APPLICATION_TYPE,
   application,
   call,
   type LocalSharebus,
@@ -11,6 +10,7 @@ import {
   sleep,
   startLocalSharebus,
   startReceiver,
+  subscribeDemo,
 } from './harness.js';
 
 /** A business scope that makes an application about 2.5 KB, so that some 300 deliveries fill 1 MiB. */
@@ -34,13 +34,7 @@ describe("the deliver function's queue limit under npm start", () => {
 
   it('answers 503 once a webhook that never answers has filled it, says so, and takes events again once it answers', async () => {
     // Prepare
-    const portal = bus.demoKeys['government-services/one-window-portal'] as string;
-    const registry = bus.demoKeys['market-regulation/business-registration'] as string;
-    const subscribed = await call(bus.apiUrl, 'POST', '/subscriptions', registry, {
-      type: APPLICATION_TYPE,
-      endpoint: { url: hanging.url },
-    });
-    expect(subscribed.status).toBe(201);
+    const { portal } = await subscribeDemo(bus, hanging.url);
     // Act: batches of ten until one is refused (1 MiB holds about 300 such deliveries).
     let accepted = 0;
     let refused: Awaited<ReturnType<typeof call>> | undefined;

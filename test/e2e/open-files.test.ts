@@ -5,9 +5,8 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { APPLICATION_TYPE, application, call, type LocalSharebus, startLocalSharebus } from './harness.js';
+import { application, call, type LocalSharebus, startLocalSharebus, subscribeDemo } from './harness.js';
 
-const TYPE = APPLICATION_TYPE;
 const CLIENTS = 20;
 /** Batches of 10 in all: 1,200 events, more than 1,000 deliveries at once. */
 const BATCHES = 120;
@@ -45,12 +44,10 @@ describe('npm start under ulimit -n 1024', () => {
 
   it('stays up and delivers every event while a slow webhook holds a socket per delivery', async () => {
     // Prepare
-    const portal = bus.demoKeys['government-services/one-window-portal'] as string;
-    const registry = bus.demoKeys['market-regulation/business-registration'] as string;
-    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`;
-    expect(
-      (await call(bus.apiUrl, 'POST', '/subscriptions', registry, { type: TYPE, endpoint: { url } })).status,
-    ).toBe(201);
+    const { portal } = await subscribeDemo(
+      bus,
+      `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`,
+    );
     // Act: 20 clients sending the batches
     let next = 0;
     const statuses: number[] = [];

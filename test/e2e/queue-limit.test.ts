@@ -3,7 +3,6 @@
 // 2026-12-07) every dead letter was held in memory for 14 days: a webhook down under load ran the process out of
 // memory in about two days.
 import {
-  APPLICATION_TYPE,
   application,
   call,
   type LocalSharebus,
@@ -11,9 +10,9 @@ import {
   sleep,
   startLocalSharebus,
   startReceiver,
+  subscribeDemo,
 } from './harness.js';
 
-const TYPE = APPLICATION_TYPE;
 /** A business scope that makes an application about 2.5 KB. */
 const LONG_SCOPE = 'Software development; '.repeat(90);
 const BATCHES = 30;
@@ -36,13 +35,7 @@ describe('the local queues limit under npm start', () => {
 
   it('holds the dead letters of a failing webhook within it, removing the oldest and saying so', async () => {
     // Prepare
-    const portal = bus.demoKeys['government-services/one-window-portal'] as string;
-    const registry = bus.demoKeys['market-regulation/business-registration'] as string;
-    const subscribed = await call(bus.apiUrl, 'POST', '/subscriptions', registry, {
-      type: TYPE,
-      endpoint: { url: failing.url },
-    });
-    expect(subscribed.status).toBe(201);
+    const { portal } = await subscribeDemo(bus, failing.url);
     // Act: 300 events of about 2.5 KB, each dead-lettered (about 4 KB with its payload) after Lambda's two retries.
     for (let batch = 0; batch < BATCHES; batch++) {
       const events = Array.from({ length: EACH }, (_, i) => application(batch * EACH + i, LONG_SCOPE));

@@ -9,6 +9,24 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const module = (file: string) => JSON.stringify(pathToFileURL(join(root, 'local', 'eventbridge', file)).href);
 
+/**
+ * Runs `script` (an ES module) in a child process with the Node.js `flags`, which must exit 0 with nothing on stderr;
+ * answers the JSON it printed (shown with SHOW_HEAP set).
+ */
+function printedBy<T>(script: string, flags: readonly string[]): T {
+  const result = spawnSync(
+    process.execPath,
+    [...flags, '--import', 'tsx', '--input-type=module', '--eval', script],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  expect([result.status, result.stderr]).toEqual([0, '']);
+  if (process.env.SHOW_HEAP) console.log(result.stdout);
+  return JSON.parse(result.stdout) as T;
+}
+
 /** Heap bytes each of 20,000 values `make` returns holds, measured after a full gc before and after. */
 function heapPerValue(make: string): number {
   const script = `
@@ -27,14 +45,7 @@ function heapPerValue(make: string): number {
     const after = process.memoryUsage().heapUsed;
     console.log(JSON.stringify({ perValue: (after - before) / kept.length, held: store.queueArns().length }));
   `;
-  const result = spawnSync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', script],
-    { cwd: root, encoding: 'utf8' },
-  );
-  expect([result.status, result.stderr]).toEqual([0, '']);
-  if (process.env.SHOW_HEAP) console.log(make, result.stdout);
-  return (JSON.parse(result.stdout) as { perValue: number }).perValue;
+  return printedBy<{ perValue: number }>(script, ['--expose-gc']).perValue;
 }
 
 describe('newId', () => {
@@ -53,11 +64,7 @@ describe('newId', () => {
       const ids = Array.from({ length: 1000 }, () => newId());
       console.log(JSON.stringify({ unique: new Set(ids).size, all: ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)) }));
     `;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    expect(JSON.parse(result.stdout)).toEqual({ unique: 1000, all: true });
+    expect(printedBy(script, [])).toEqual({ unique: 1000, all: true });
   });
 });
 
@@ -122,15 +129,10 @@ describe('Dispatcher', () => {
       dispatcher.stop();
     `;
     // Act
-    const result = spawnSync(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', script],
-      { cwd: root, encoding: 'utf8' },
-    );
+    const measured = printedBy<{ perValue: number; waiting: number; thrown: number }>(script, [
+      '--expose-gc',
+    ]);
     // Assess
-    expect([result.status, result.stderr]).toEqual([0, '']);
-    const measured = JSON.parse(result.stdout) as { perValue: number; waiting: number; thrown: number };
-    if (process.env.SHOW_HEAP) console.log(result.stdout);
     expect([measured.waiting, measured.thrown]).toEqual([2000, 2000]);
     expect(measured.perValue).toBeLessThan(1_500);
   });
@@ -169,21 +171,14 @@ describe('AsyncInvocations', () => {
       lambda.stop();
     `;
     // Act
-    const result = spawnSync(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', script],
-      { cwd: root, encoding: 'utf8' },
-    );
-    // Assess: the payloads were made before, so the heap grew by what the queue holds beside them.
-    expect([result.status, result.stderr]).toEqual([0, '']);
-    const measured = JSON.parse(result.stdout) as {
+    const measured = printedBy<{
       perValue: number;
       countedBeyondPayload: number;
       pending: number;
       runs: number;
       status: { functions: unknown[] };
-    };
-    if (process.env.SHOW_HEAP) console.log(result.stdout);
+    }>(script, ['--expose-gc']);
+    // Assess: the payloads were made before, so the heap grew by what the queue holds beside them.
     expect([measured.pending, measured.runs]).toEqual([20000, 1]);
     expect(measured.status.functions).toEqual([
       {
@@ -239,14 +234,10 @@ describe('a restart', () => {
       rmSync(dir, { recursive: true, force: true });
     `;
     // Act
-    const result = spawnSync(
-      process.execPath,
-      ['--max-old-space-size=64', '--import', 'tsx', '--input-type=module', '--eval', script],
-      { cwd: root, encoding: 'utf8' },
-    );
+    const read = printedBy<{ bytes: number; resuming: boolean; pending: number }>(script, [
+      '--max-old-space-size=64',
+    ]);
     // Assess
-    expect([result.status, result.stderr]).toEqual([0, '']);
-    const read = JSON.parse(result.stdout) as { bytes: number; resuming: boolean; pending: number };
     expect(read.bytes).toBeGreaterThan(100_000_000);
     expect([read.resuming, read.pending]).toEqual([true, 1]);
   });
@@ -266,18 +257,10 @@ describe('the default limits', () => {
         console.log(JSON.stringify({ heap: getHeapStatistics().heap_size_limit, queues: queues.maxBytes, lambda: invocations.maxBytes }));
         await bus.stop();
       `;
-      const result = spawnSync(
-        process.execPath,
-        [`--max-old-space-size=${megabytes}`, '--import', 'tsx', '--input-type=module', '--eval', script],
-        { cwd: root, encoding: 'utf8' },
-      );
+      const { heap, queues, lambda } = printedBy<{ heap: number; queues: number; lambda: number }>(script, [
+        `--max-old-space-size=${megabytes}`,
+      ]);
       // Assess: at a 256 MB heap a quarter each, full together, ran the process out of memory (2026-12-07).
-      expect([result.status, result.stderr]).toEqual([0, '']);
-      const { heap, queues, lambda } = JSON.parse(result.stdout) as {
-        heap: number;
-        queues: number;
-        lambda: number;
-      };
       expect(queues).toBe(lambda);
       expect(queues + lambda).toBeLessThanOrEqual(heap / 4);
       expect(queues + lambda).toBeGreaterThan(heap / 5);

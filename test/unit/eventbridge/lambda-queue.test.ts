@@ -28,6 +28,22 @@ describe('AsyncInvocations: a function’s queue', () => {
     warnings.length = 0;
   });
 
+  /** A function whose every attempt fails, with no retry and a DLQ, on this test's store and writer. */
+  const failingFunction = (
+    more: Partial<ConstructorParameters<typeof AsyncInvocations>[0]> = {},
+  ): AsyncInvocations =>
+    new AsyncInvocations({
+      run: async () => {
+        throw new Error('webhook answered 503');
+      },
+      functions: { [FUNCTION]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } },
+      queues,
+      delayScale: 0.001,
+      logger,
+      writer,
+      ...more,
+    });
+
   afterEach(async () => {
     lambda?.stop();
     await writer.flush();
@@ -98,18 +114,7 @@ describe('AsyncInvocations: a function’s queue', () => {
   it('stops counting an invocation against the limit once it is dead-lettered, even when its dead letter could not be written', async () => {
     // Prepare: room for two invocations; the queues' log made a directory, so no dead letter is written.
     const limit = { bytes: 2 * heldBytes('{"n":1}'), setting: 'SHAREBUS_LAMBDA_QUEUE_MAX_MB' };
-    lambda = new AsyncInvocations({
-      run: async () => {
-        throw new Error('webhook answered 503');
-      },
-      functions: { [FUNCTION]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } },
-      queues,
-      delayScale: 0.001,
-      logger,
-      writer,
-      dataDir: dir,
-      limit,
-    });
+    lambda = failingFunction({ dataDir: dir, limit });
     await writer.flush();
     await rm(join(dir, 'queues.jsonl'), { force: true });
     await mkdir(join(dir, 'queues.jsonl'));
@@ -126,16 +131,7 @@ describe('AsyncInvocations: a function’s queue', () => {
 
   it('says at most 20 failures a minute for a function, and how many more it did not say', async () => {
     // Prepare: 30 invocations that fail with no retry, each a dead letter.
-    lambda = new AsyncInvocations({
-      run: async () => {
-        throw new Error('webhook answered 503');
-      },
-      functions: { [FUNCTION]: { maximumRetryAttempts: 0, deadLetterArn: DLQ } },
-      queues,
-      delayScale: 0.001,
-      logger,
-      writer,
-    });
+    lambda = failingFunction();
     // Act
     for (let n = 0; n < 30; n++) lambda.accept(FUNCTION, `{"n":${n}}`);
     await lambda.idle();
