@@ -153,6 +153,12 @@ const TRANSIENT_CALL_ERRORS = new Set([
   'ExpiredTokenException',
 ]);
 
+/** The refusals of a call as a whole for its rate. */
+const THROTTLED_CALL_ERRORS: ReadonlySet<string> = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+]);
+
 function isPermanentCallError(error: unknown): boolean {
   const { name, $fault } = error as { name?: string; $fault?: string };
   return $fault === 'client' && !TRANSIENT_CALL_ERRORS.has(name ?? '');
@@ -271,7 +277,11 @@ export class EventBridgeBus extends Bus {
         // function's role and the account, which the API's callers need not see.
         const code = (error as Error).name;
         const permanent = isPermanentCallError(error);
-        logger.error('PutEvents failed as a whole', { code, permanent, entries: pending.length, error });
+        // A throttle is contention, retried and told to the caller as such: a warning without the stack, not an
+        // error at every attempt (review, 2026-12-07).
+        if (THROTTLED_CALL_ERRORS.has(code))
+          logger.warn('PutEvents throttled as a whole', { code, entries: pending.length });
+        else logger.error('PutEvents failed as a whole', { code, permanent, entries: pending.length, error });
         const failures = pending.map((entry) => ({
           eventId: entry.eventId,
           code,

@@ -125,6 +125,11 @@ export class AsyncInvocations {
   #liveChars = 0;
   /** About the memory the invocations not finished take (heldBytes), against the limit. */
   #heldBytes = 0;
+  /**
+   * Whether the queues are full: from when they hold their limit until they are down to RESUME_BELOW of it. Taking
+   * events again at the first invocation that ends would refuse (or hold a replay) again at the next, and say each.
+   */
+  #full = false;
   /** Invocations running, by function. */
   readonly #running = new Map<string, number>();
   /** Invocations due and waiting for one of their function's turns, in arrival order, by function. */
@@ -207,10 +212,7 @@ export class AsyncInvocations {
    * the process's memory until it runs out. AWS's Lambda has no such limit; its queue is not in anyone's heap.
    */
   get full(): boolean {
-    // Once refusing, until they are down to RESUME_BELOW of it: taking events again at the first invocation that
-    // ends would refuse again at the next, and say each.
-    const bytes = this.#refusing ? this.#limit.bytes * RESUME_BELOW : this.#limit.bytes;
-    return this.#heldBytes >= bytes;
+    return this.#full;
   }
 
   /** The bytes the queues may take before they are full (as heldBytes() counts them); 0 when they are. */
@@ -229,7 +231,7 @@ export class AsyncInvocations {
   /** How much the queues hold against their limit, for messages. */
   #state(): string {
     const { bytes, setting } = this.#limit;
-    const count = this.#live.size;
+    const count = this.#live.size - this.#parked.size;
     return `${count} ${count === 1 ? 'invocation holds' : 'invocations hold'} ${mebibytes(this.#heldBytes)} of their ${mebibytes(bytes)} limit, ${setting}`;
   }
 
@@ -564,8 +566,7 @@ export class AsyncInvocations {
           this.#parked.add(invocation.requestId);
           // Out of the function's queue (its dead letter is in the queues', counted there): no longer in its way,
           // else a DLQ write that failed once held the queue full until the next start.
-          this.#heldBytes -= heldBytes(invocation.payload);
-          if (this.#refusing && !this.full) this.#accepting();
+          this.#let(invocation);
           if (this.pending === 0) this.#notifyIdle(false);
         }
       }),
@@ -576,14 +577,22 @@ export class AsyncInvocations {
     this.#live.set(invocation.requestId, invocation);
     this.#liveChars += invocation.payload.length + LINE_OVERHEAD;
     this.#heldBytes += heldBytes(invocation.payload);
+    if (this.#heldBytes >= this.#limit.bytes) this.#full = true;
+  }
+
+  /** Stops counting `invocation` against the limit; the queues are no longer full once down to RESUME_BELOW of it. */
+  #let(invocation: Invocation): void {
+    this.#heldBytes -= heldBytes(invocation.payload);
+    if (!this.#full || this.#heldBytes >= this.#limit.bytes * RESUME_BELOW) return;
+    this.#full = false;
+    if (this.#refusing) this.#accepting();
   }
 
   #end(invocation: Invocation): void {
     if (!this.#live.delete(invocation.requestId)) return;
     const parked = this.#parked.delete(invocation.requestId);
     this.#liveChars -= invocation.payload.length + LINE_OVERHEAD;
-    if (!parked) this.#heldBytes -= heldBytes(invocation.payload);
-    if (this.#refusing && !this.full) this.#accepting();
+    if (!parked) this.#let(invocation);
     this.#append({ end: invocation.requestId });
     if (this.pending === 0) this.#notifyIdle(false);
   }

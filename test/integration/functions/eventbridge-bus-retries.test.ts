@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type BusEntry, EventBridgeBus } from '../../../functions/shared/bus.js';
 import { createBus } from '../../../functions/shared/clients.js';
+import { linesWritten } from '../../lines-written.js';
 
 interface EntryFault {
   readonly code: string;
@@ -341,15 +342,27 @@ describe('EventBridgeBus.publish retries', () => {
     ]);
   });
 
-  it('re-sends a call that was throttled, a client fault that passes', async () => {
+  it('re-sends a call that was throttled, a client fault that passes, logging it as a warning without its stack', async () => {
     // Prepare
     fake.failCall = (call) =>
       call === 1 && { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' };
+    let result: Awaited<ReturnType<EventBridgeBus['publish']>> | undefined;
     // Act
-    const result = await busWith(5).publish(entries(2));
-    // Assess
+    const lines = await linesWritten(async () => {
+      result = await busWith(5).publish(entries(2));
+    });
+    // Assess: contention, not an error that pages (each attempt was an error with its stack before 2026-12-07).
     expect(fake.calls).toHaveLength(2);
     expect(result).toEqual({ accepted: ['e0', 'e1'], failed: [] });
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'PutEvents throttled as a whole',
+        code: 'ThrottlingException',
+        entries: 2,
+      }),
+    ]);
+    expect(lines.join('\n')).not.toContain('stack');
   });
 
   it('treats an entry the answer leaves out as failed and re-sends it', async () => {

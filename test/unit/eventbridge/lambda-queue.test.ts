@@ -145,4 +145,38 @@ describe('AsyncInvocations: a function’s queue', () => {
       `[eventbridge] 10 more failed attempts or dead letters of asynchronous invocations of ${FUNCTION} in the last minute, not each said (the first 20 a minute are): GET /_local/invocations counts the invocations waiting, /_local/dead-letters lists the dead letters`,
     ]);
   });
+
+  it('is full from its limit until it is below 90% of it, though no PutEvents entry was refused (a replay waits on that)', async () => {
+    // Prepare: room for ten invocations, each held until released, one at a time.
+    const releases: Array<() => void> = [];
+    lambda = new AsyncInvocations({
+      run: () => new Promise<void>((resolve) => releases.push(resolve)),
+      functions: { [FUNCTION]: { concurrency: 1 } },
+      queues,
+      delayScale: 0.001,
+      logger,
+      writer,
+      limit: { bytes: 10 * heldBytes('x'), setting: 'maxLambdaQueueBytes' },
+    });
+    const endOne = async () => {
+      await waitForRelease(releases);
+      releases.shift()?.();
+      await sleep(5);
+    };
+    // Act
+    for (let n = 0; n < 10; n++) lambda.accept(FUNCTION, 'x');
+    const atLimit = lambda.full;
+    await endOne();
+    const at90 = [lambda.full, lambda.room];
+    await endOne();
+    const below = [lambda.full, lambda.room];
+    // Assess
+    expect([atLimit, at90, below]).toEqual([true, [true, 0], [false, 2 * heldBytes('x')]]);
+    for (const release of releases.splice(0)) release();
+  });
 });
+
+/** Resolves once an invocation is running (has a release waiting). */
+async function waitForRelease(releases: readonly unknown[]): Promise<void> {
+  while (releases.length === 0) await sleep(1);
+}

@@ -396,6 +396,18 @@ describe('router and httpErrors', () => {
         'POST /subscriptions': async () => {
           throw new RulesQuotaProblem(new Error('LimitExceededException'));
         },
+        'PUT /events': async () => {
+          throw new BusUnavailableError('2 of 2 events were not accepted', {
+            extensions: {
+              accepted: [],
+              failed: [
+                { eventId: 'evt-1', code: 'ThrottlingException', message: 'Lambda function f is behind' },
+                { eventId: 'evt-2', code: 'ThrottlingException', message: 'Lambda function f is behind' },
+              ],
+            },
+            throttled: true,
+          });
+        },
         'PUT /busy': async () => {
           throw new RegistryBusyError(
             'the registry cancelled the change 4 times; nothing was written, retry',
@@ -477,7 +489,24 @@ describe('router and httpErrors', () => {
       accepted: ['evt-1'],
       failed: [{ eventId: 'evt-2' }],
     });
+    expect(logged).toHaveBeenCalledWith('request failed', expect.anything());
     logged.mockRestore();
+  });
+
+  it('logs a bus_unavailable whose every failure was throttled as a warning, with the count and the reason alone', async () => {
+    // Prepare
+    const warned = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    // Act
+    const result = await handler(apiEvent({ routeKey: 'PUT /events', auth: SYSTEM }), context);
+    // Assess: contention, as registry_busy is, not an error with its stack.
+    expect(result.statusCode).toBe(503);
+    expect(warned.mock.calls).toEqual([
+      ['bus throttled', { routeKey: 'PUT /events', events: 2, reason: 'Lambda function f is behind' }],
+    ]);
+    expect(errors).not.toHaveBeenCalled();
+    warned.mockRestore();
+    errors.mockRestore();
   });
 
   it('gives no Retry-After to rules_quota_reached, a 503 only an operator can help with', async () => {
