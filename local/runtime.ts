@@ -13,6 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateArchiveCommand,
@@ -51,7 +52,7 @@ import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { invokeJson, LOCAL_CONCURRENCY, loadHandlers, localFunctionArn } from './lambda/invoker.js';
 import { parseAllowedHosts } from './loopback-host.js';
 import { portState } from './net.js';
-import { deliveryConcurrency, openFileLimit } from './open-files.js';
+import { deliveriesInHeap, deliveryConcurrency, openFileLimit } from './open-files.js';
 
 export const DEFAULT_PORTS = { api: 4510, eventBridge: 4511, dynamoDb: 4512 } as const;
 /** The variable that sets each port. */
@@ -144,7 +145,13 @@ export interface RunningSharebus {
    * The open-file limit and the deliveries it leaves room for at once, when that is fewer than LOCAL_CONCURRENCY
    * (see deliveryConcurrency); undefined when it is not.
    */
-  readonly deliveriesLimited: { readonly openFiles: number; readonly deliveries: number } | undefined;
+  readonly deliveriesLimited:
+    | {
+        readonly deliveries: number;
+        /** What limits them: the open-file limit, or the heap Node may take (MiB). */
+        readonly by: { readonly openFiles: number } | { readonly heapMiB: number };
+      }
+    | undefined;
   /** Demo contracts not registered, each with why (a type someone else registered first, say). */
   readonly demoSkipped: readonly string[];
   /** Demo systems that exist but whose key this data directory does not hold (see seedDemo). */
@@ -519,8 +526,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       tableName,
       dynamoDbUnbound: dynamodb.whyUnbound,
       stateOpenToOthers,
-      deliveriesLimited:
-        openFiles !== undefined && deliveries < LOCAL_CONCURRENCY ? { openFiles, deliveries } : undefined,
+      deliveriesLimited: deliveriesLimited(openFiles, deliveries),
       demoSkipped,
       demoLost,
       rulesRemoved: reconciled.removed,
@@ -693,6 +699,21 @@ function wholeNumberSetting(
       `${variable} must be a whole number of ${unit} from ${bounds.min} to ${bounds.max}; got ${given.text}`,
     );
   }
+}
+
+/** What keeps the deliveries run at once below LOCAL_CONCURRENCY, if anything does (see deliveryConcurrency). */
+function deliveriesLimited(
+  openFiles: number | undefined,
+  deliveries: number,
+): RunningSharebus['deliveriesLimited'] {
+  if (deliveries >= LOCAL_CONCURRENCY) return undefined;
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  if (
+    deliveries === deliveryConcurrency(undefined, heapLimit) &&
+    deliveriesInHeap(heapLimit) < LOCAL_CONCURRENCY
+  )
+    return { deliveries, by: { heapMiB: Math.round(heapLimit / 2 ** 20) } };
+  return openFiles === undefined ? undefined : { deliveries, by: { openFiles } };
 }
 
 /** The rules quota asked for, by option or SHAREBUS_EVENTBRIDGE_MAX_RULES; none means the embedded default. */

@@ -184,12 +184,16 @@ try {
     );
   }
   if (bus.deliveriesLimited !== undefined) {
-    const { openFiles, deliveries } = bus.deliveriesLimited;
+    const { by, deliveries } = bus.deliveriesLimited;
     lines.push(
       '',
-      `  Warning: this process may hold ${openFiles} open files (ulimit -n), so webhooks get at most ${deliveries}`,
+      'openFiles' in by
+        ? `  Warning: this process may hold ${by.openFiles} open files (ulimit -n), so webhooks get at most ${deliveries}`
+        : `  Warning: Node may take ${by.heapMiB} MiB of heap here (--max-old-space-size), so webhooks get at most ${deliveries}`,
       `  deliveries at once, not ${LOCAL_CONCURRENCY}: slow webhooks then hold up the others sooner. For the full`,
-      '  count, raise it in the shell that runs npm start (ulimit -n 65536).',
+      'openFiles' in by
+        ? '  count, raise it in the shell that runs npm start (ulimit -n 65536).'
+        : '  count, give Node more (NODE_OPTIONS=--max-old-space-size=4096).',
     );
   }
   if (bus.stateOpenToOthers !== undefined) {
