@@ -189,11 +189,17 @@ try {
       '',
       'openFiles' in by
         ? `  Warning: this process may hold ${by.openFiles} open files (ulimit -n), so webhooks get at most ${deliveries}`
-        : `  Warning: Node may take ${by.heapMiB} MiB of heap here (--max-old-space-size), so webhooks get at most ${deliveries}`,
-      `  deliveries at once, not ${LOCAL_CONCURRENCY}: slow webhooks then hold up the others sooner. For the full`,
-      'openFiles' in by
-        ? '  count, raise it in the shell that runs npm start (ulimit -n 65536).'
-        : '  count, give Node more (NODE_OPTIONS=--max-old-space-size=4096).',
+        : `  Warning: Node's heap here is ${by.heapMiB} MiB at most (V8's limit, which --max-old-space-size and the`,
+      ...('openFiles' in by
+        ? [
+            `  deliveries at once, not ${LOCAL_CONCURRENCY}: slow webhooks then hold up the others sooner. For the full`,
+            '  count, raise it in the shell that runs npm start (ulimit -n 65536).',
+          ]
+        : [
+            `  machine's memory set), so webhooks get at most ${deliveries} deliveries at once, not ${LOCAL_CONCURRENCY}: slow`,
+            '  webhooks then hold up the others sooner. For the full count, give Node more',
+            '  (NODE_OPTIONS=--max-old-space-size=4096).',
+          ]),
     );
   }
   if (bus.stateOpenToOthers !== undefined) {

@@ -246,12 +246,13 @@ export class AsyncInvocations {
     refusing.count++;
     refusing.since++;
     if (now - refusing.loggedAt >= REFUSAL_LOG_EVERY_MS) {
-      const waiting = this.#ready.get(functionArn)?.length ?? 0;
+      const counts = this.status().functions.find((f) => f.functionArn === functionArn);
       this.options.logger.warn(
         `[eventbridge] refused ${refusing.since} PutEvents ${refusing.since === 1 ? 'entry' : 'entries'} bound for Lambda function ${functionArn} ` +
-          `(ThrottlingException): the functions' queues are full (${this.#state()}); ${waiting} of its invocations wait for ` +
-          `${turns(this.#config(functionArn).concurrency)}. Its invocations end more slowly than events come ` +
-          '(for the deliver function: a webhook slow to answer, or not answering); events are taken again once they catch up',
+          `(ThrottlingException): the functions' queues are full (${this.#state()}); of its invocations ` +
+          `${counts?.running ?? 0} run (${turns(this.#config(functionArn).concurrency)}), ${counts?.waiting ?? 0} wait for a turn ` +
+          `and ${counts?.retrying ?? 0} wait for a retry. They end more slowly than events come (for the deliver function: ` +
+          'a webhook slow to answer, failing, or not answering); events are taken again once they catch up',
       );
       refusing.loggedAt = now;
       refusing.since = 0;
@@ -759,9 +760,9 @@ function isInvocation(value: unknown): value is Invocation {
   );
 }
 
-/** A function's turns for a log line: `its one turn`, `one of its 1,000 turns`. */
+/** A function's turns for a log line: `its one turn`, `of its 1,000 turns`. */
 function turns(concurrency: number): string {
-  return concurrency === 1 ? 'its one turn' : `one of its ${concurrency.toLocaleString('en-US')} turns`;
+  return concurrency === 1 ? 'its one turn' : `of its ${concurrency.toLocaleString('en-US')} turns`;
 }
 
 /** Bytes for a log line or a message: `12.3 MiB`. */

@@ -162,6 +162,8 @@ export class QueueStore {
   readonly #limit: QueueLimit;
   /** Messages removed for the limit and not logged yet, by queue. */
   readonly #unlogged = new Map<string, number>();
+  /** Says the count of #unlogged at the end of the minute since the last such line, if no send says it first. */
+  #evictionTimer: NodeJS.Timeout | undefined;
   #evictionLoggedAt = Number.NEGATIVE_INFINITY;
   /** Whether the warning that the limit is near was given since the queues were last well below it. */
   #warnedNearLimit = false;
@@ -289,11 +291,25 @@ export class QueueStore {
     }
     if (removed.length === 0) return;
     this.#write({ take: removed });
-    if (Date.now() - this.#evictionLoggedAt >= EVICTION_LOG_EVERY_MS) this.#logEvictions();
+    const since = Date.now() - this.#evictionLoggedAt;
+    if (since >= EVICTION_LOG_EVERY_MS) this.#logEvictions();
+    else if (this.#evictionTimer === undefined) {
+      // Said at the minute's end even if nothing is sent after: a count held for the next send was never said when
+      // none came (exhaustion review, 2026-12-07: 284 removed, "removed 1 message(s)" said).
+      this.#evictionTimer = setTimeout(() => this.#logEvictions(), EVICTION_LOG_EVERY_MS - since);
+      this.#evictionTimer.unref();
+    }
+  }
+
+  /** Says what the limit removed and no line has said yet; for a stop. */
+  flushWarnings(): void {
+    this.#logEvictions();
   }
 
   /** Logs the messages removed for the limit since the last such line, a line a queue. */
   #logEvictions(): void {
+    clearTimeout(this.#evictionTimer);
+    this.#evictionTimer = undefined;
     if (this.#unlogged.size === 0) return;
     for (const [arn, n] of this.#unlogged) {
       this.#logger.warn(

@@ -744,6 +744,7 @@ async function start(
     dispatcher.stop();
     lambda.stop();
     connections.stop();
+    queues.flushWarnings();
     if (!server.listening) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

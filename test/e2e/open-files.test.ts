@@ -18,7 +18,7 @@ describe('npm start in a 256 MB heap', () => {
     try {
       // Assess: the heap V8 reports for it (304 MiB), and its eighth at 200 KB a delivery.
       expect(small.output()).toMatch(
-        /\n {2}Warning: Node may take \d+ MiB of heap here \(--max-old-space-size\), so webhooks get at most 1\d\d\n {2}deliveries at once, not 1000: slow webhooks then hold up the others sooner\. For the full\n {2}count, give Node more \(NODE_OPTIONS=--max-old-space-size=4096\)\./,
+        /\n {2}Warning: Node's heap here is \d+ MiB at most \(V8's limit, which --max-old-space-size and the\n {2}machine's memory set\), so webhooks get at most 1\d\d deliveries at once, not 1000: slow\n {2}webhooks then hold up the others sooner\. For the full count, give Node more\n {2}\(NODE_OPTIONS=--max-old-space-size=4096\)\./,
       );
     } finally {
       await small.stop();

@@ -130,7 +130,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     expect(refusals).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^\\[eventbridge\\] refused 1 PutEvents entry bound for Lambda function ${LAMBDA_ARN} \\(ThrottlingException\\): the functions' queues are full \\(${taken.length} invocations hold .* MiB of their 0.00381 MiB limit, maxLambdaQueueBytes\\); ${taken.length - 1} of its invocations wait for its one turn\\. .*a webhook slow to answer`,
+          `^\\[eventbridge\\] refused 1 PutEvents entry bound for Lambda function ${LAMBDA_ARN} \\(ThrottlingException\\): the functions' queues are full \\(${taken.length} invocations hold .* MiB of their 0.00381 MiB limit, maxLambdaQueueBytes\\); of its invocations 1 run \\(its one turn\\), ${taken.length - 1} wait for a turn and 0 wait for a retry\\. .*a webhook slow to answer`,
         ),
       ),
     ]);

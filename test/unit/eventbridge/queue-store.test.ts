@@ -395,6 +395,24 @@ describe("QueueStore's limit on what the queues hold", () => {
     expect(store.peek(DLQ).length + store.peek(OTHER).length).toBe(10);
   });
 
+  it('says what it removed within the minute at its end though nothing is sent after, and at once when told to (a stop)', async () => {
+    // Prepare: the limit reached, a first removal logged, then 5 more removed within the minute.
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    sendEach(store, toDlq(11));
+    sendEach(store, toDlq(5, 100));
+    const removals = () => warnings.filter((w) => w.includes(': removed '));
+    const withinTheMinute = removals().length;
+    // Act: nothing more is sent; the minute since the first line ends.
+    jest.advanceTimersByTime(60_000);
+    const atTheMinute = removals().slice(1);
+    sendEach(store, toDlq(2, 200));
+    store.flushWarnings();
+    // Assess: before (2026-12-07) the count waited for a send a minute later, and went unsaid when none came.
+    expect(withinTheMinute).toBe(1);
+    expect(atTheMinute).toEqual([expect.stringContaining(`queue ${DLQ}: removed 5 message(s)`)]);
+    expect(removals().slice(2)).toEqual([expect.stringContaining(`queue ${DLQ}: removed 2 message(s)`)]);
+  });
+
   it('removes at start what a lower limit than the last run had does not hold, oldest first, and says so', async () => {
     // Prepare: ten messages under the limit of ten.
     const first = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
