@@ -52,7 +52,7 @@ import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { invokeJson, LOCAL_CONCURRENCY, loadHandlers, localFunctionArn } from './lambda/invoker.js';
 import { parseAllowedHosts } from './loopback-host.js';
 import { portState } from './net.js';
-import { deliveriesInHeap, deliveryConcurrency, openFileLimit } from './open-files.js';
+import { deliveryConcurrency, openFileLimit } from './open-files.js';
 
 export const DEFAULT_PORTS = { api: 4510, eventBridge: 4511, dynamoDb: 4512 } as const;
 /** The variable that sets each port. */
@@ -142,14 +142,14 @@ export interface RunningSharebus {
    */
   readonly stateOpenToOthers: { readonly dir: string; readonly mode: string } | undefined;
   /**
-   * The open-file limit and the deliveries it leaves room for at once, when that is fewer than LOCAL_CONCURRENCY
-   * (see deliveryConcurrency); undefined when it is not.
+   * What keeps the deliveries run at once below LOCAL_CONCURRENCY (see deliveryConcurrency): the open-file limit, the
+   * heap Node may take (MiB), or both, each with the deliveries it alone leaves room for; undefined when neither does.
    */
   readonly deliveriesLimited:
     | {
         readonly deliveries: number;
-        /** What limits them: the open-file limit, or the heap Node may take (MiB). */
-        readonly by: { readonly openFiles: number } | { readonly heapMiB: number };
+        readonly openFiles?: { readonly limit: number; readonly allows: number };
+        readonly heap?: { readonly mebibytes: number; readonly allows: number };
       }
     | undefined;
   /** Demo contracts not registered, each with why (a type someone else registered first, say). */
@@ -708,12 +708,17 @@ function deliveriesLimited(
 ): RunningSharebus['deliveriesLimited'] {
   if (deliveries >= LOCAL_CONCURRENCY) return undefined;
   const heapLimit = getHeapStatistics().heap_size_limit;
-  if (
-    deliveries === deliveryConcurrency(undefined, heapLimit) &&
-    deliveriesInHeap(heapLimit) < LOCAL_CONCURRENCY
-  )
-    return { deliveries, by: { heapMiB: Math.round(heapLimit / 2 ** 20) } };
-  return openFiles === undefined ? undefined : { deliveries, by: { openFiles } };
+  const byHeap = deliveryConcurrency(undefined, heapLimit);
+  const byFiles = deliveryConcurrency(openFiles, Number.POSITIVE_INFINITY);
+  return {
+    deliveries,
+    ...(openFiles !== undefined && byFiles < LOCAL_CONCURRENCY
+      ? { openFiles: { limit: openFiles, allows: byFiles } }
+      : {}),
+    ...(byHeap < LOCAL_CONCURRENCY
+      ? { heap: { mebibytes: Math.round(heapLimit / 2 ** 20), allows: byHeap } }
+      : {}),
+  };
 }
 
 /** The rules quota asked for, by option or SHAREBUS_EVENTBRIDGE_MAX_RULES; none means the embedded default. */

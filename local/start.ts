@@ -184,23 +184,24 @@ try {
     );
   }
   if (bus.deliveriesLimited !== undefined) {
-    const { by, deliveries } = bus.deliveriesLimited;
-    lines.push(
-      '',
-      'openFiles' in by
-        ? `  Warning: this process may hold ${by.openFiles} open files (ulimit -n), so webhooks get at most ${deliveries}`
-        : `  Warning: Node's heap here is ${by.heapMiB} MiB at most (V8's limit, which --max-old-space-size and the`,
-      ...('openFiles' in by
-        ? [
-            `  deliveries at once, not ${LOCAL_CONCURRENCY}: slow webhooks then hold up the others sooner. For the full`,
-            '  count, raise it in the shell that runs npm start (ulimit -n 65536).',
-          ]
-        : [
-            `  machine's memory set), so webhooks get at most ${deliveries} deliveries at once, not ${LOCAL_CONCURRENCY}: slow`,
-            '  webhooks then hold up the others sooner. For the full count, give Node more',
-            '  (NODE_OPTIONS=--max-old-space-size=4096).',
-          ]),
-    );
+    // Each bound with the count it alone allows: with both, raising one alone does not give the full count.
+    const { openFiles, heap } = bus.deliveriesLimited;
+    const more = openFiles && heap ? 'For more deliveries' : 'For the full count';
+    if (openFiles)
+      lines.push(
+        '',
+        `  Warning: this process may hold ${openFiles.limit} open files (ulimit -n), so webhooks get at most ${openFiles.allows}`,
+        `  deliveries at once, not ${LOCAL_CONCURRENCY}: slow webhooks then hold up the others sooner.`,
+        `  ${more}, raise it in the shell that runs npm start (ulimit -n 65536).`,
+      );
+    if (heap)
+      lines.push(
+        '',
+        `  Warning: Node's heap here is ${heap.mebibytes} MiB at most (V8's limit, which --max-old-space-size and the`,
+        `  machine's memory set), so webhooks get at most ${heap.allows} deliveries at once, not ${LOCAL_CONCURRENCY}: slow`,
+        `  webhooks then hold up the others sooner. ${more}, give Node more heap if the machine has the`,
+        `  memory (NODE_OPTIONS=--max-old-space-size=1536 is enough for ${LOCAL_CONCURRENCY}).`,
+      );
   }
   if (bus.stateOpenToOthers !== undefined) {
     const { dir, mode } = bus.stateOpenToOthers;

@@ -296,7 +296,9 @@ export class QueueStore {
     else if (this.#evictionTimer === undefined) {
       // Said at the minute's end even if nothing is sent after: a count held for the next send was never said when
       // none came (exhaustion review, 2026-12-07: 284 removed, "removed 1 message(s)" said).
-      this.#evictionTimer = setTimeout(() => this.#logEvictions(), EVICTION_LOG_EVERY_MS - since);
+      // Within a minute whatever the clock did (set back, `since` is negative).
+      const wait = Math.min(EVICTION_LOG_EVERY_MS, Math.max(0, EVICTION_LOG_EVERY_MS - since));
+      this.#evictionTimer = setTimeout(() => this.#logEvictions(), wait);
       this.#evictionTimer.unref();
     }
   }

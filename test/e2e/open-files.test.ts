@@ -18,10 +18,33 @@ describe('npm start in a 256 MB heap', () => {
     try {
       // Assess: the heap V8 reports for it (304 MiB), and its eighth at 200 KB a delivery.
       expect(small.output()).toMatch(
-        /\n {2}Warning: Node's heap here is \d+ MiB at most \(V8's limit, which --max-old-space-size and the\n {2}machine's memory set\), so webhooks get at most 1\d\d deliveries at once, not 1000: slow\n {2}webhooks then hold up the others sooner\. For the full count, give Node more\n {2}\(NODE_OPTIONS=--max-old-space-size=4096\)\./,
+        /\n {2}Warning: Node's heap here is \d+ MiB at most \(V8's limit, which --max-old-space-size and the\n {2}machine's memory set\), so webhooks get at most 1\d\d deliveries at once, not 1000: slow\n {2}webhooks then hold up the others sooner\. For the full count, give Node more heap if the machine has the\n {2}memory \(NODE_OPTIONS=--max-old-space-size=1536 is enough for 1000\)\./,
       );
+      expect(small.output()).not.toContain('open files');
     } finally {
       await small.stop();
+    }
+  }, 120_000);
+
+  it('names both bounds under ulimit -n 1024 too, each with what it alone allows', async () => {
+    // Act
+    const both = await startLocalSharebus(
+      { NODE_OPTIONS: '--max-old-space-size=256' },
+      ['--in-memory'],
+      1024,
+    );
+    try {
+      // Assess: raising either alone is not the full count, so neither says it is.
+      expect(both.output()).toContain(
+        '  Warning: this process may hold 1024 open files (ulimit -n), so webhooks get at most 624\n' +
+          '  deliveries at once, not 1000: slow webhooks then hold up the others sooner.\n' +
+          '  For more deliveries, raise it in the shell that runs npm start (ulimit -n 65536).',
+      );
+      expect(both.output()).toMatch(
+        /so webhooks get at most 1\d\d deliveries at once, not 1000: slow\n {2}webhooks then hold up the others sooner\. For more deliveries, give Node more heap/,
+      );
+    } finally {
+      await both.stop();
     }
   }, 120_000);
 });
