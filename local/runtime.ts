@@ -405,7 +405,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
         if (functionArn !== deliverArn) {
           throw new DeliveryFailureError('NO_RESOURCE', `Function not found: ${functionArn}`, false);
         }
-        await invokeJson(await loading.promise, 'deliver', payload, { concurrency: deliveries });
+        // Its turns are the embedded Lambda's (asyncFunctions' concurrency above): none is waited for here.
+        await invokeJson(await loading.promise, 'deliver', payload);
       },
     });
     stops.push(() => eventBridge.stop());

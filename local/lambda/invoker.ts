@@ -12,6 +12,7 @@ import {
   functionTimeoutMs,
 } from '../../functions/routes.js';
 import { ENV } from '../../functions/shared/config.js';
+import { Fifo } from '../eventbridge/fifo.js';
 import { invocationContext, localInvokeStore } from './invoke-store.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -157,9 +158,8 @@ export const LOCAL_CONCURRENCY = 1_000;
 /** A function's turns to run: `limit` at once, the rest waiting in arrival order. */
 class Turns {
   #running = 0;
-  /** Those waiting, from `#head` on (a queue without the cost of Array.shift on a long backlog). */
-  #waiting: Array<() => void> = [];
-  #head = 0;
+  /** Those waiting, in arrival order. */
+  readonly #waiting = new Fifo<() => void>();
 
   constructor(readonly limit: number) {}
 
@@ -174,17 +174,9 @@ class Turns {
 
   /** Hands the caller's turn to the next waiting, if any. */
   give(): void {
-    const next = this.#waiting[this.#head];
-    if (next === undefined) {
-      this.#running--;
-      return;
-    }
-    this.#waiting[this.#head++] = undefined as unknown as () => void;
-    if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
-      this.#waiting = this.#waiting.slice(this.#head);
-      this.#head = 0;
-    }
-    next();
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#running--;
+    else next();
   }
 }
 
