@@ -877,12 +877,13 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     await atNextStart((second) => expect(orders(second)).toEqual(held));
   });
 
-  it('refuses a maxQueueBytes that is not a whole number of bytes above 0, making nothing', async () => {
-    for (const maxQueueBytes of [0, -1, 1.5, Number.NaN]) {
-      await expect(
-        startEventBridge({ dataDir, maxQueueBytes, invokeLambda: async () => {} }),
-      ).rejects.toThrow(`maxQueueBytes must be a whole number of bytes above 0, got ${maxQueueBytes}`);
-    }
+  it('refuses a maxQueueBytes or maxLambdaQueueBytes that is not a whole number of bytes above 0, making nothing', async () => {
+    for (const name of ['maxQueueBytes', 'maxLambdaQueueBytes'] as const)
+      for (const bytes of [0, -1, 1.5, Number.NaN]) {
+        await expect(
+          startEventBridge({ dataDir, [name]: bytes, invokeLambda: async () => {} }),
+        ).rejects.toThrow(`${name} must be a whole number of bytes above 0, got ${bytes}`);
+      }
     expect(await readdir(dataDir)).toEqual([]);
   });
 

@@ -285,6 +285,8 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       /maximumEventAgeInSeconds must be a whole number from 60 to 21,600, got 59/,
     ],
     [{ maximumEventAgeInSeconds: 21_601 }, /from 60 to 21,600, got 21601/],
+    [{ concurrency: 0 }, /concurrency must be a whole number from 1, got 0/],
+    [{ concurrency: 2.5 }, /concurrency must be a whole number from 1, got 2.5/],
   ])('refuses to start with a config out of Lambda ranges: %j', async (config, message) => {
     const error = await caught(() =>
       startEventBridge({ invokeLambda: async () => {}, asyncFunctions: { [LAMBDA_ARN]: config } }),
