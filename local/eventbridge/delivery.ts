@@ -68,7 +68,15 @@ export type AcceptLambda = (
   payload: string,
   /** The delivery's id in the retry journal, when it has one. */
   deliveryId: string | undefined,
+  /** The rule and target whose delivery it is: a rule target's share of the function's queue is counted by it. */
+  source: InvocationSource,
 ) => { readonly durable: Promise<boolean> } | undefined;
+
+/** The rule target an asynchronous invocation came from. */
+export interface InvocationSource {
+  readonly ruleArn: string;
+  readonly targetId: string;
+}
 
 /** Puts a bus target's input, made from `event`, on that bus (of this account and region) as forwarded by `from`. */
 export type ForwardToBus = (busName: string, payload: string, event: DeliveredEvent, from: string) => void;
@@ -446,7 +454,10 @@ export class Dispatcher {
     const { arn } = job.target;
     const kind = this.#kind(arn);
     if (kind === 'lambda') {
-      const accepted = this.options.acceptLambda?.(arn, payload, job.id);
+      const accepted = this.options.acceptLambda?.(arn, payload, job.id, {
+        ruleArn: job.rule.arn,
+        targetId: job.target.id,
+      });
       if (accepted) job.landing = accepted.durable;
       else await this.options.invokeLambda(arn, payload);
     } else if (kind === 'sqs') {

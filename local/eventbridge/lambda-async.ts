@@ -4,7 +4,7 @@
 // with Lambda's message attributes. EventBridge's RetryPolicy and DeadLetterConfig never see it. Kept in dataDir
 // (`lambda-invocations.jsonl`, a CompactedLog) so that a stop or a crash loses no invocation Lambda accepted.
 import { join } from 'node:path';
-import type { InvokeLambda, Logger } from './delivery.js';
+import type { InvocationSource, InvokeLambda, Logger } from './delivery.js';
 import { Fifo } from './fifo.js';
 import { newId } from './ids.js';
 import { type CoalescingWriter, CompactedLog, eachJsonLine, resumedDue } from './persistence.js';
@@ -69,6 +69,12 @@ export function heldBytes(payload: string): number {
 const REFUSAL_LOG_EVERY_MS = 60_000;
 /** Share of the limit the queues must be down to before events are taken again, once refused. */
 const RESUME_BELOW = 0.9;
+/**
+ * Share of the limit from which the queues are shared out among the rule targets whose invocations they hold: a rule
+ * target that holds its part of it (SHARE_FROM of the limit over the number of them) has its new invocations
+ * dead-lettered at once, not queued. Below it no invocation is.
+ */
+export const SHARE_FROM = 0.5;
 
 /**
  * Lambda's waits before its first and second retry of a function error (its guide: "a one-minute wait between the
@@ -93,6 +99,8 @@ interface Invocation {
   readonly deliveryId?: string;
   /** The dead letter it is a redrive of (`redrive-marks.ts`). */
   readonly redriveOf?: string;
+  /** The rule target whose event it is (a redrive's, the dead letter's); none from a version before 2026-12-07. */
+  readonly source?: InvocationSource;
 }
 
 /**
@@ -130,6 +138,10 @@ export class AsyncInvocations {
    * events again at the first invocation that ends would refuse (or hold a replay) again at the next, and say each.
    */
   #full = false;
+  /** heldBytes by rule target (sourceKey()), for their shares of the queues: see SHARE_FROM. */
+  readonly #bySource = new Map<string, number>();
+  /** Invocations dead-lettered at once because their rule target held its share, by function, since the start. */
+  readonly #shed = new Map<string, number>();
   /** Invocations running, by function. */
   readonly #running = new Map<string, number>();
   /** Invocations due and waiting for one of their function's turns, in arrival order, by function. */
@@ -159,6 +171,11 @@ export class AsyncInvocations {
        * @default defaultQueueBytes(), named `maxLambdaQueueBytes`
        */
       readonly limit?: LambdaQueueLimit;
+      /**
+       * Whether the queues are shared out among rule targets past SHARE_FROM of the limit, and how messages name
+       * that setting; false: not. @default shared, named `lambdaQueueShares`
+       */
+      readonly shares?: { readonly setting: string } | false;
     },
   ) {
     this.#functions = new Map(Object.entries(options.functions).map(([arn, c]) => [arn, checked(arn, c)]));
@@ -274,18 +291,24 @@ export class AsyncInvocations {
   status(): {
     heldBytes: number;
     maxBytes: number;
-    functions: { functionArn: string; running: number; waiting: number; retrying: number }[];
+    functions: { functionArn: string; running: number; waiting: number; retrying: number; shed: number }[];
+    /** What each rule target's invocations hold, most first: the one filling the queues heads the list. */
+    ruleTargets: { ruleArn?: string; targetId?: string; heldBytes: number }[];
   } {
-    const byFunction = new Map<string, { running: number; waiting: number; retrying: number }>();
+    const byFunction = new Map<
+      string,
+      { running: number; waiting: number; retrying: number; shed: number }
+    >();
     const of = (arn: string) => {
       let entry = byFunction.get(arn);
       if (!entry) {
-        entry = { running: 0, waiting: 0, retrying: 0 };
+        entry = { running: 0, waiting: 0, retrying: 0, shed: 0 };
         byFunction.set(arn, entry);
       }
       return entry;
     };
     for (const [arn, running] of this.#running) if (running > 0) of(arn).running = running;
+    for (const [arn, shed] of this.#shed) of(arn).shed = shed;
     for (const [arn, ready] of this.#ready) of(arn).waiting += ready.length;
     // A timer waits for a retry, or for the first attempt of one the last run left (see resume()).
     for (const requestId of this.#timers.keys()) {
@@ -298,6 +321,15 @@ export class AsyncInvocations {
       heldBytes: this.#heldBytes,
       maxBytes: this.#limit.bytes,
       functions: [...byFunction].map(([functionArn, counts]) => ({ functionArn, ...counts })),
+      ruleTargets: [...this.#bySource]
+        .sort(([, a], [, b]) => b - a)
+        .map(([key, held]) => {
+          const space = key.indexOf(' ');
+          // No key: invocations of no known rule target (redriven dead letters an earlier version wrote).
+          return space < 0
+            ? { heldBytes: held }
+            : { ruleArn: key.slice(0, space), targetId: key.slice(space + 1), heldBytes: held };
+        }),
     };
   }
 
@@ -318,9 +350,13 @@ export class AsyncInvocations {
   accept(
     functionArn: string,
     payload: string,
-    made: { readonly deliveryId?: string | undefined; readonly redriveOf?: string } = {},
+    made: {
+      readonly deliveryId?: string | undefined;
+      readonly redriveOf?: string;
+      readonly source?: InvocationSource | undefined;
+    } = {},
   ): { readonly durable: Promise<boolean> } {
-    const { deliveryId, redriveOf } = made;
+    const { deliveryId, redriveOf, source } = made;
     const now = Date.now();
     const invocation: Invocation = {
       requestId: newId(),
@@ -331,14 +367,20 @@ export class AsyncInvocations {
       dueAt: now,
       ...(deliveryId !== undefined ? { deliveryId } : {}),
       ...(redriveOf !== undefined ? { redriveOf } : {}),
+      ...(source !== undefined ? { source } : {}),
     };
     if (redriveOf !== undefined) this.redrives.add(redriveOf);
     const since = this.options.writer.asked;
+    // Decided before it counts: its rule target's part is what it held without it.
+    const overShare = this.#overShare(invocation);
     this.#add(invocation);
     this.#append({ invoke: invocation });
     // Not from within this call: the caller first notes that the invocation is queued (a stop the function's
     // first steps brought about would otherwise find the delivery still to be made, and make it again).
-    queueMicrotask(() => this.#start(invocation));
+    queueMicrotask(() => {
+      if (overShare === undefined) this.#start(invocation);
+      else if (!this.#stopped) this.#shedding(invocation, overShare);
+    });
     return {
       durable: this.#log ? this.options.writer.landed(since, this.#log.file) : Promise.resolve(true),
     };
@@ -518,25 +560,123 @@ export class AsyncInvocations {
     this.#timers.set(invocation.requestId, timer);
   }
 
+  /**
+   * Why `invocation` is not to be queued, if its rule target holds its share of the queues (SHARE_FROM): a target
+   * slower than its events come (the deliver function's invocations for a webhook that takes events and never
+   * answers) would otherwise fill them alone, and PutEvents would then refuse every event bound for the function,
+   * other rules' too (exhaustion review, 2026-12-07: 2,339 batches of a subscriber that answered refused in 480 s).
+   */
+  #overShare(invocation: Invocation): string | undefined {
+    const { source } = invocation;
+    const held = this.#bySource.get(sourceKey(source)) ?? 0;
+    const over = this.#shareTaken(this.#heldBytes, held, this.#bySource.size, source);
+    return (
+      over &&
+      `${over}: dead-lettered at once, not queued, so that a target slower than its events come does not keep ` +
+        `other targets' events out (${this.#sharesSetting}). Redrive it once the target keeps up.`
+    );
+  }
+
+  /**
+   * How the queues stand, if a rule target holding `held` of them (`total`, among `sources` rule targets holding
+   * invocations) holds its part of them; undefined when it does not, or when they are not shared out. `verb`: `held`,
+   * or `would hold` for what a redrive would make of them.
+   */
+  #shareTaken(
+    total: number,
+    held: number,
+    sources: number,
+    source: InvocationSource | undefined,
+    verb = 'held',
+  ): string | undefined {
+    if (this.options.shares === false) return undefined;
+    const contended = this.#limit.bytes * SHARE_FROM;
+    if (total < contended) return undefined;
+    const among = Math.max(1, sources);
+    if (held < contended / among) return undefined;
+    const from = source
+      ? `rule ${source.ruleArn}'s target ${source.targetId}`
+      : 'invocations of no known rule (redriven dead letters of an earlier version)';
+    return (
+      `Lambda's queues ${verb} ${mebibytes(total)} of their ${mebibytes(this.#limit.bytes)} limit ` +
+      `(${this.#limit.setting}), and ${from} ${verb} ${mebibytes(held)} of that, at least its part ` +
+      `(${SHARE_FROM * 100}% of the limit shared among the ${among} ${among === 1 ? 'rule target' : 'rule targets'} ` +
+      'holding invocations)'
+    );
+  }
+
+  /** How messages name the setting that shares the queues out. */
+  get #sharesSetting(): string {
+    const { shares } = this.options;
+    return shares ? shares.setting : 'lambdaQueueShares';
+  }
+
+  /**
+   * For invocations about to be accepted one after another (a redrive's): why the next would not be taken, if it
+   * would not (the queues full, no room left for it, or its rule target holding its part of them), counting those
+   * before it that would. A redriven dead letter dead-lettered again at once would come back under a new id.
+   */
+  admission(): (
+    functionArn: string,
+    payload: string,
+    source: InvocationSource | undefined,
+  ) => string | undefined {
+    let total = this.#heldBytes;
+    const added = new Map<string, number>();
+    return (functionArn, payload, source) => {
+      if (this.#full) return this.fullReason(functionArn);
+      const bytes = heldBytes(payload);
+      if (total + bytes > this.#limit.bytes)
+        return (
+          `Lambda function ${functionArn}'s queue has no room for it: with the invocations redriven before it, it ` +
+          `would pass its limit (${this.#state()}); redrive it once they catch up`
+        );
+      const key = sourceKey(source);
+      const held = (this.#bySource.get(key) ?? 0) + (added.get(key) ?? 0);
+      const newSources = [...added.keys()].filter((k) => !this.#bySource.has(k)).length;
+      const over = this.#shareTaken(total, held, this.#bySource.size + newSources, source, 'would hold');
+      if (over)
+        return `${over}: not redriven, as it would be dead-lettered again at once (${this.#sharesSetting}); redrive it once the target keeps up`;
+      total += bytes;
+      added.set(key, (added.get(key) ?? 0) + bytes);
+      return undefined;
+    };
+  }
+
+  /** Dead-letters an invocation its rule target's share left no room for (#overShare), counted for status(). */
+  #shedding(invocation: Invocation, why: string): void {
+    this.#shed.set(invocation.functionArn, (this.#shed.get(invocation.functionArn) ?? 0) + 1);
+    this.#deadLetter(invocation, why, 'shed');
+  }
+
   /** The invocation's MaximumEventAgeInSeconds in ms, scaled. */
   #maxAgeMs(invocation: Invocation): number {
     return this.#config(invocation.functionArn).maximumEventAgeInSeconds * 1000 * this.options.delayScale;
   }
 
-  /** `spent`: what ended the retries, the function's maximumRetryAttempts or its maximumEventAgeInSeconds. */
-  #deadLetter(invocation: Invocation, failure: string, spent: 'retries' | 'age'): void {
-    const { functionArn, requestId, retries, payload } = invocation;
+  /**
+   * `spent`: what ended the retries, the function's maximumRetryAttempts or its maximumEventAgeInSeconds; or `shed`,
+   * an invocation not run because its rule target held its share of the queues.
+   */
+  #deadLetter(invocation: Invocation, failure: string, spent: 'retries' | 'age' | 'shed'): void {
+    const { functionArn, requestId, retries, payload, source } = invocation;
     const config = this.#config(functionArn);
     const deadLetterArn = config.deadLetterArn;
     // Cut already, but not in a journal an older version wrote.
-    const message = utf8Prefix(failure, ERROR_MESSAGE_BYTES);
+    const message = utf8Prefix(spent === 'shed' ? `Not run: ${failure}` : failure, ERROR_MESSAGE_BYTES);
     const attributes: Record<string, MessageAttribute> = {
       RequestID: { DataType: 'String', StringValue: requestId },
-      // The HTTP status of an invocation that ran and failed: Lambda answers 200 with X-Amz-Function-Error.
-      ErrorCode: { DataType: 'Number', StringValue: '200' },
+      // The HTTP status of an invocation that ran and failed: Lambda answers 200 with X-Amz-Function-Error. One not
+      // run for want of room: 429, Lambda's status for an invocation it has no room for (TooManyRequestsException).
+      ErrorCode: { DataType: 'Number', StringValue: spent === 'shed' ? '429' : '200' },
       ErrorMessage: { DataType: 'String', StringValue: message },
     };
-    const origin: FunctionOrigin = { functionArn, requestId, retryAttempts: retries };
+    const origin: FunctionOrigin = {
+      functionArn,
+      requestId,
+      retryAttempts: retries,
+      ...(source !== undefined ? { source } : {}),
+    };
     const landing = this.options.queues.sendDurably(
       deadLetterArn ?? DROPPED_DELIVERIES,
       payload,
@@ -553,10 +693,13 @@ export class AsyncInvocations {
             ? ''
             : ` (${Number((config.maximumEventAgeInSeconds * scale).toPrecision(3))} s at delay scale ${scale})`) +
           ', would pass before the next';
+    const what =
+      spent === 'shed'
+        ? 'was not run'
+        : `failed after ${retries} ${retries === 1 ? 'retry' : 'retries'} (${why})`;
     this.#failureLines.say(
       functionArn,
-      `[eventbridge] asynchronous invocation ${requestId} of ${functionArn} failed after ${retries} ` +
-        `${retries === 1 ? 'retry' : 'retries'} (${why}): ${logLine(message)}; kept in ` +
+      `[eventbridge] asynchronous invocation ${requestId} of ${functionArn} ${what}: ${logLine(spent === 'shed' ? failure : message)}; kept in ` +
         (deadLetterArn ? `DLQ ${deadLetterArn}` : 'the dropped-deliveries store'),
     );
     // Ended once the dead letter is on disk (see CoalescingWriter.follow); until then it counts as pending.
@@ -577,13 +720,21 @@ export class AsyncInvocations {
   #add(invocation: Invocation): void {
     this.#live.set(invocation.requestId, invocation);
     this.#liveChars += invocation.payload.length + LINE_OVERHEAD;
-    this.#heldBytes += heldBytes(invocation.payload);
+    const bytes = heldBytes(invocation.payload);
+    this.#heldBytes += bytes;
+    const key = sourceKey(invocation.source);
+    this.#bySource.set(key, (this.#bySource.get(key) ?? 0) + bytes);
     if (this.#heldBytes >= this.#limit.bytes) this.#full = true;
   }
 
   /** Stops counting `invocation` against the limit; the queues are no longer full once down to RESUME_BELOW of it. */
   #let(invocation: Invocation): void {
-    this.#heldBytes -= heldBytes(invocation.payload);
+    const bytes = heldBytes(invocation.payload);
+    this.#heldBytes -= bytes;
+    const key = sourceKey(invocation.source);
+    const left = (this.#bySource.get(key) ?? 0) - bytes;
+    if (left > 0) this.#bySource.set(key, left);
+    else this.#bySource.delete(key);
     if (!this.#full || this.#heldBytes >= this.#limit.bytes * RESUME_BELOW) return;
     this.#full = false;
     if (this.#refusing) this.#accepting();
@@ -692,8 +843,18 @@ function replay(
   if (!isObject(line)) return false;
   if (line.invoke !== undefined) {
     if (!isInvocation(line.invoke)) return false;
-    const { requestId, functionArn, payload, acceptedAt, retries, dueAt, failure, deliveryId, redriveOf } =
-      line.invoke;
+    const {
+      requestId,
+      functionArn,
+      payload,
+      acceptedAt,
+      retries,
+      dueAt,
+      failure,
+      deliveryId,
+      redriveOf,
+      source,
+    } = line.invoke;
     saved.set(requestId, {
       requestId,
       functionArn,
@@ -704,6 +865,7 @@ function replay(
       ...(failure !== undefined ? { failure } : {}),
       ...(deliveryId !== undefined ? { deliveryId } : {}),
       ...(redriveOf !== undefined ? { redriveOf } : {}),
+      ...(source !== undefined ? { source } : {}),
     });
     if (deliveryId !== undefined) deliveries.add(deliveryId);
     // Ended or not: its end may be on disk, and its dead letter's leaving not.
@@ -756,8 +918,20 @@ function isInvocation(value: unknown): value is Invocation {
     Number.isFinite(value.dueAt) &&
     (value.failure === undefined || typeof value.failure === 'string') &&
     (value.deliveryId === undefined || typeof value.deliveryId === 'string') &&
-    (value.redriveOf === undefined || typeof value.redriveOf === 'string')
+    (value.redriveOf === undefined || typeof value.redriveOf === 'string') &&
+    (value.source === undefined || isSource(value.source))
   );
+}
+
+/** Whether a value read from disk is an InvocationSource. */
+export function isSource(value: unknown): value is InvocationSource {
+  return isObject(value) && typeof value.ruleArn === 'string' && typeof value.targetId === 'string';
+}
+
+/** The key of a rule target among the queues' shares; one for every invocation of no known rule. */
+function sourceKey(source: InvocationSource | undefined): string {
+  // A space is in neither a rule ARN nor a target id.
+  return source ? `${source.ruleArn} ${source.targetId}` : '';
 }
 
 /** A function's turns for a log line: `its one turn`, `of its 1,000 turns`. */

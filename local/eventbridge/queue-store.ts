@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
+import type { InvocationSource } from './delivery.js';
 import { Fifo } from './fifo.js';
 import { newId } from './ids.js';
 import { type CoalescingWriter, CompactedLog, eachJsonLine, removeStaleTemporaries } from './persistence.js';
@@ -34,6 +35,8 @@ export interface FunctionOrigin {
   readonly requestId: string;
   /** Retries made before it was dead-lettered (not one of Lambda's message attributes). */
   readonly retryAttempts: number;
+  /** The rule target whose event the invocation was, if known: redriven, it counts against that target's share. */
+  readonly source?: InvocationSource;
 }
 
 export const isFunctionOrigin = (origin: DeadLetterOrigin): origin is FunctionOrigin =>

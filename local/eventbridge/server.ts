@@ -13,11 +13,12 @@ import {
   type DeliveryRule,
   type DeliveryTarget,
   Dispatcher,
+  type InvocationSource,
   type InvokeLambda,
   type Logger,
 } from './delivery.js';
 import { EventBridgeApiError } from './errors.js';
-import { AsyncInvocations, type AsyncInvokeConfig, heldBytes as lambdaHeldBytes } from './lambda-async.js';
+import { AsyncInvocations, type AsyncInvokeConfig, isSource } from './lambda-async.js';
 import { CoalescingWriter, DEFAULT_LINGER_MS, MAX_TIMER_MS } from './persistence.js';
 import {
   defaultQueueBytes,
@@ -117,6 +118,15 @@ export interface EmbeddedEventBridgeOptions {
   readonly maxLambdaQueueBytes?: number;
   /** How those refusals and warnings name the limit's setting. @default 'maxLambdaQueueBytes' */
   readonly maxLambdaQueueBytesSetting?: string;
+  /**
+   * Whether the queues are shared out among the rule targets whose invocations they hold once they are half full: a
+   * rule target holding its part has its new invocations dead-lettered at once (ErrorCode 429), so that one slow
+   * target does not fill them and have every entry bound for the function refused. `false`: the queues fill up to
+   * maxLambdaQueueBytes whoever holds them (the behaviour before 2026-12-07). @default true
+   */
+  readonly lambdaQueueShares?: boolean;
+  /** How the messages of a shared queue name that setting. @default 'lambdaQueueShares' */
+  readonly lambdaQueueSharesSetting?: string;
   /** Where warnings (failed deliveries, dropped events, schedules that fail to fire) go. @default console */
   readonly logger?: Logger;
 }
@@ -158,6 +168,9 @@ export interface FunctionDeadLetter extends DeadLetterBase {
   readonly kind: 'function';
   readonly functionArn: string;
   readonly requestId: string;
+  /** The rule and target whose event the invocation was (none in one dead-lettered before 2026-12-07). */
+  readonly ruleArn?: string;
+  readonly targetId?: string;
 }
 
 export interface RedriveResult {
@@ -290,6 +303,10 @@ async function start(
       bytes: options.maxLambdaQueueBytes ?? defaultQueueBytes(),
       setting: options.maxLambdaQueueBytesSetting ?? 'maxLambdaQueueBytes',
     },
+    shares:
+      options.lambdaQueueShares === false
+        ? false
+        : { setting: options.lambdaQueueSharesSetting ?? 'lambdaQueueShares' },
   });
   /**
    * Takes redriven dead letters out of their queues, and once that is on disk forgets them in the journals that keep
@@ -323,8 +340,8 @@ async function start(
   }
   const dispatcher = new Dispatcher({
     invokeLambda: options.invokeLambda,
-    acceptLambda: (arn, payload, deliveryId) =>
-      lambda.handles(arn) ? lambda.accept(arn, payload, { deliveryId }) : undefined,
+    acceptLambda: (arn, payload, deliveryId, source) =>
+      lambda.handles(arn) ? lambda.accept(arn, payload, { deliveryId, source }) : undefined,
     // Deliveries start after the request that queued them, so `control` exists by then.
     forwardToBus: (busName, payload, event, from) => control.forwardEvent(busName, payload, event, from),
     callApiDestination: (arn, payload, event, http, deadline) =>
@@ -447,26 +464,25 @@ async function start(
         found: NonNullable<ReturnType<typeof control.findTarget>>;
         origin: TargetOrigin;
       }> = [];
-      const invoking: Array<{ message: QueueMessage; functionArn: string }> = [];
-      // Those bound for a function invoked asynchronously are taken while its queue has room (see
-      // AsyncInvocations.full): a redrive of every dead letter of a webhook still not answering would fill it past.
-      let room = lambda.room;
-      const roomFor = (message: QueueMessage, functionArn: string): boolean => {
-        const bytes = lambdaHeldBytes(message.body);
-        if (bytes > room) {
-          failed.push({ id: message.messageId, reason: lambda.fullReason(functionArn) });
-          return false;
-        }
-        room -= bytes;
-        return true;
+      const invoking: Array<{ message: QueueMessage; functionArn: string; source?: InvocationSource }> = [];
+      // Those bound for a function invoked asynchronously are taken while its queue has room, and their rule target
+      // is within its part of it (see AsyncInvocations.admission): a redrive of every dead letter of a webhook still
+      // not answering would fill it past, or be dead-lettered again at once.
+      const admit = lambda.admission();
+      const roomFor = (message: QueueMessage, functionArn: string, source: InvocationSource | undefined) => {
+        const reason = admit(functionArn, message.body, source);
+        if (reason !== undefined) failed.push({ id: message.messageId, reason });
+        return reason === undefined;
       };
       for (const message of all) {
         if (!wanted.has(message.messageId) || !message.deadLetter) continue;
         const origin = message.deadLetter;
         if (isFunctionOrigin(origin)) {
           if (lambda.handles(origin.functionArn)) {
-            if (roomFor(message, origin.functionArn))
-              invoking.push({ message, functionArn: origin.functionArn });
+            // Against its rule target's share of the queue again (see AsyncInvocations.accept).
+            const source = isSource(origin.source) ? origin.source : undefined;
+            if (roomFor(message, origin.functionArn, source))
+              invoking.push({ message, functionArn: origin.functionArn, ...(source ? { source } : {}) });
           } else
             failed.push({
               id: message.messageId,
@@ -492,7 +508,8 @@ async function start(
           continue;
         }
         const { arn } = found.target;
-        if (lambda.handles(arn) && !roomFor(message, arn)) continue;
+        const source = { ruleArn: found.rule.arn, targetId: found.target.id };
+        if (lambda.handles(arn) && !roomFor(message, arn, source)) continue;
         going.push({ message, found, origin });
       }
       // Back to their targets (in the retry journal first), then out of their queues in one pass (one per message
@@ -511,8 +528,8 @@ async function start(
         redriven.push(message.messageId);
       }
       // Invoked again as a new asynchronous invocation, with a fresh retry budget.
-      for (const { message, functionArn } of invoking) {
-        lambda.accept(functionArn, message.body, { redriveOf: message.messageId });
+      for (const { message, functionArn, source } of invoking) {
+        lambda.accept(functionArn, message.body, { redriveOf: message.messageId, source });
         redriven.push(message.messageId);
       }
       const leaving = new Set([...going, ...invoking].map(({ message }) => message.messageId));
@@ -1019,6 +1036,9 @@ function toDeadLetter(message: QueueMessage): DeadLetter {
       body: message.body,
       functionArn: origin.functionArn,
       requestId: origin.requestId,
+      ...(isSource(origin.source)
+        ? { ruleArn: origin.source.ruleArn, targetId: origin.source.targetId }
+        : {}),
       errorCode: attr('ErrorCode') ?? '',
       errorMessage: attr('ErrorMessage') ?? '',
       retryAttempts: origin.retryAttempts,

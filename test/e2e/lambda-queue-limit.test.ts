@@ -21,7 +21,11 @@ describe("the deliver function's queue limit under npm start", () => {
   let hanging: Receiver;
 
   beforeAll(async () => {
-    bus = await startLocalSharebus({ SHAREBUS_LAMBDA_QUEUE_MAX_MB: '1' });
+    // Not shared out among subscriptions, so that the one webhook fills it (the next suite shares it).
+    bus = await startLocalSharebus({
+      SHAREBUS_LAMBDA_QUEUE_MAX_MB: '1',
+      SHAREBUS_LAMBDA_QUEUE_SHARES: 'off',
+    });
     hanging = await startReceiver();
     hanging.hold = true;
   }, 120_000);

@@ -113,6 +113,9 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
           body: message?.body,
           functionArn: LAMBDA_ARN,
           requestId: message?.attributes.RequestID?.StringValue,
+          // The rule target the invocation came from: redriven, it counts against that target's share again.
+          ruleArn: 'arn:aws:events:us-east-1:111111111111:rule/orders',
+          targetId: 'fn',
           errorCode: '200',
           errorMessage: 'webhook answered 503',
           retryAttempts: 2,

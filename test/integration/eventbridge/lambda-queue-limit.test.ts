@@ -75,6 +75,8 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
         [LAMBDA_ARN]: { concurrency: 1, deadLetterArn: FUNCTION_DLQ, maximumRetryAttempts: 0 },
       },
       maxLambdaQueueBytes: LIMIT,
+      // The queue filled by one rule target: shared out, it would dead-letter past half (see lambda-queue-shares).
+      lambdaQueueShares: false,
     });
     // The function never ends its invocations until released.
     const held = heldGate();
@@ -123,7 +125,14 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     expect(await invocations(harness)).toEqual({
       heldBytes: taken.length * heldBytes(payload),
       maxBytes: LIMIT,
-      functions: [{ functionArn: LAMBDA_ARN, running: 1, waiting: taken.length - 1, retrying: 0 }],
+      functions: [{ functionArn: LAMBDA_ARN, running: 1, waiting: taken.length - 1, retrying: 0, shed: 0 }],
+      ruleTargets: [
+        {
+          ruleArn: 'arn:aws:events:us-east-1:111111111111:rule/orders',
+          targetId: 'fn',
+          heldBytes: taken.length * heldBytes(payload),
+        },
+      ],
     });
     // One warning for both refusals, naming the function, the limit's setting and the likely cause.
     const refusals = harness.warnings.filter((w) => w.includes('refused'));
@@ -234,7 +243,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
         id: expect.any(String),
         reason: expect.stringMatching(
           new RegExp(
-            `^Lambda function ${LAMBDA_ARN} is behind: its queue is full \\(.*maxLambdaQueueBytes; it takes events again below 0.00343 MiB\\); try again once its invocations catch up$`,
+            `^Lambda function ${LAMBDA_ARN}'s queue has no room for it: with the invocations redriven before it, it would pass its limit \\(0 invocations hold 0 MiB of their 0.00381 MiB limit, maxLambdaQueueBytes\\); redrive it once they catch up$`,
           ),
         ),
       })),

@@ -162,7 +162,9 @@ describe('AsyncInvocations', () => {
       const tick = () => new Promise((r) => setImmediate(r));
       globalThis.gc();
       const before = process.memoryUsage().heapUsed;
-      for (const payload of payloads) lambda.accept(arn, payload);
+      // Each with its rule target, as a delivery gives it (an object of its own).
+      const ruleArn = 'arn:aws:events:us-east-1:000000000000:rule/sharebus/subscription';
+      for (const payload of payloads) lambda.accept(arn, payload, { source: { ruleArn, targetId: 'deliver' } });
       for (let k = 0; k < 10; k++) await tick();
       globalThis.gc();
       const after = process.memoryUsage().heapUsed;
@@ -186,6 +188,7 @@ describe('AsyncInvocations', () => {
         running: 1,
         waiting: 19999,
         retrying: 0,
+        shed: 0,
       },
     ]);
     expect(measured.countedBeyondPayload).toBe(700);
