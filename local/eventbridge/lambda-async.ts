@@ -569,7 +569,7 @@ export class AsyncInvocations {
   #overShare(invocation: Invocation): string | undefined {
     const { source } = invocation;
     const held = this.#bySource.get(sourceKey(source)) ?? 0;
-    const over = this.#shareTaken(this.#heldBytes, held, this.#bySource.size, source);
+    const over = this.#shareTaken(this.#heldBytes, held, () => this.#bySource.values(), source);
     return (
       over &&
       `${over}: dead-lettered at once, not queued, so that a target slower than its events come does not keep ` +
@@ -578,30 +578,38 @@ export class AsyncInvocations {
   }
 
   /**
-   * How the queues stand, if a rule target holding `held` of them (`total`, among `sources` rule targets holding
-   * invocations) holds its part of them; undefined when it does not, or when they are not shared out. `verb`: `held`,
-   * or `would hold` for what a redrive would make of them.
+   * How the queues stand, if a rule target holding `held` of them (`total`; `holdings`, what each rule target holding
+   * invocations holds, it among them) holds at least its share of SHARE_FROM of the limit; undefined when it does not,
+   * or when they are not shared out. The share is max-min fair: rule targets holding less than a share keep what they
+   * hold, and the rest of the half is shared equally among the others, so that many subscriptions each with a few
+   * deliveries running (each below an equal part of the half) lose none to one that never answers. `verb`: `held`, or
+   * `would hold` for what a redrive would make of them.
    */
   #shareTaken(
     total: number,
     held: number,
-    sources: number,
+    holdings: () => Iterable<number>,
     source: InvocationSource | undefined,
     verb = 'held',
   ): string | undefined {
     if (this.options.shares === false) return undefined;
     const contended = this.#limit.bytes * SHARE_FROM;
     if (total < contended) return undefined;
-    const among = Math.max(1, sources);
-    if (held < contended / among) return undefined;
+    // At least the share exactly when the holdings, each cut at `held`, make the half: O(rule targets holding
+    // invocations), and only while the queues hold half their limit.
+    let cut = 0;
+    for (const holding of holdings()) cut += Math.min(holding, held);
+    if (cut < contended) return undefined;
+    const sorted = [...holdings()].sort((a, b) => a - b);
     const from = source
       ? `rule ${source.ruleArn}'s target ${source.targetId}`
       : 'invocations of no known rule (redriven dead letters of an earlier version)';
     return (
       `Lambda's queues ${verb} ${mebibytes(total)} of their ${mebibytes(this.#limit.bytes)} limit ` +
-      `(${this.#limit.setting}), and ${from} ${verb} ${mebibytes(held)} of that, at least its part ` +
-      `(${SHARE_FROM * 100}% of the limit shared among the ${among} ${among === 1 ? 'rule target' : 'rule targets'} ` +
-      'holding invocations)'
+      `(${this.#limit.setting}), and ${from} ${verb} ${mebibytes(held)} of that, at least its share ` +
+      `(${mebibytes(fairShare(sorted, contended))}: ${SHARE_FROM * 100}% of the limit shared out among the ` +
+      `${sorted.length} ${sorted.length === 1 ? 'rule target' : 'rule targets'} holding invocations, those holding less ` +
+      'than a share leaving the rest to the others)'
     );
   }
 
@@ -633,8 +641,11 @@ export class AsyncInvocations {
         );
       const key = sourceKey(source);
       const held = (this.#bySource.get(key) ?? 0) + (added.get(key) ?? 0);
-      const newSources = [...added.keys()].filter((k) => !this.#bySource.has(k)).length;
-      const over = this.#shareTaken(total, held, this.#bySource.size + newSources, source, 'would hold');
+      const holdings = function* (this: AsyncInvocations): Generator<number> {
+        for (const [k, bytes] of this.#bySource) yield bytes + (added.get(k) ?? 0);
+        for (const [k, bytes] of added) if (!this.#bySource.has(k)) yield bytes;
+      }.bind(this);
+      const over = this.#shareTaken(total, held, holdings, source, 'would hold');
       if (over)
         return `${over}: not redriven, as it would be dead-lettered again at once (${this.#sharesSetting}); redrive it once the target keeps up`;
       total += bytes;
@@ -921,6 +932,21 @@ function isInvocation(value: unknown): value is Invocation {
     (value.redriveOf === undefined || typeof value.redriveOf === 'string') &&
     (value.source === undefined || isSource(value.source))
   );
+}
+
+/**
+ * The max-min fair share of `amount` among holdings (sorted, least first): the level at which the holdings, each cut
+ * at it, make `amount`. Those below it keep what they hold; the rest of `amount` is shared equally by the others.
+ */
+export function fairShare(sorted: readonly number[], amount: number): number {
+  let left = amount;
+  for (let i = 0; i < sorted.length; i++) {
+    const holding = sorted[i] as number;
+    const others = sorted.length - i;
+    if (holding * others >= left) return left / others;
+    left -= holding;
+  }
+  return Number.POSITIVE_INFINITY;
 }
 
 /** Whether a value read from disk is an InvocationSource. */

@@ -106,7 +106,7 @@ describe("embedded EventBridge: a Lambda function's queue shared out among rule 
         errorCode: '429',
         errorMessage: expect.stringMatching(
           new RegExp(
-            `^Not run: Lambda's queues held .* and rule ${ORDERS_RULE}'s target fn held .* at least its part`,
+            `^Not run: Lambda's queues held .* and rule ${ORDERS_RULE}'s target fn held .* at least its share`,
           ),
         ),
         ruleArn: ORDERS_RULE,
@@ -144,7 +144,7 @@ describe("embedded EventBridge: a Lambda function's queue shared out among rule 
     expect(first.failed.map((f) => f.id)).toEqual(ids.slice(first.redriven.length));
     expect(first.failed[0]?.reason).toMatch(
       new RegExp(
-        `^Lambda's queues would hold .* and rule ${ORDERS_RULE}'s target fn would hold .* at least its part .*: not redriven, as it would be dead-lettered again at once \\(lambdaQueueShares\\); redrive it once the target keeps up$`,
+        `^Lambda's queues would hold .* and rule ${ORDERS_RULE}'s target fn would hold .* at least its share .*: not redriven, as it would be dead-lettered again at once \\(lambdaQueueShares\\); redrive it once the target keeps up$`,
       ),
     );
     // Act: the rest, a redrive at a time once the last one's are delivered, as a user would.

@@ -31,7 +31,7 @@ describe('AsyncInvocations: the queues shared out among rule targets', () => {
   let writer: CoalescingWriter;
   let queues: QueueStore;
   let lambda: AsyncInvocations | undefined;
-  /** Payloads run; those of `x` never end, the others at once. */
+  /** Payloads run; those of `x…` never end, the others at once. */
   let ran: string[];
   const warnings: string[] = [];
   const logger = { warn: (message: string) => warnings.push(message), error: () => {} };
@@ -40,7 +40,7 @@ describe('AsyncInvocations: the queues shared out among rule targets', () => {
     new AsyncInvocations({
       run: (_, payload) => {
         ran.push(payload);
-        return payload === 'x' ? new Promise<void>(() => {}) : Promise.resolve();
+        return payload.startsWith('x') ? new Promise<void>(() => {}) : Promise.resolve();
       },
       functions: { [FUNCTION]: { deadLetterArn: DLQ } },
       queues,
@@ -93,8 +93,9 @@ describe('AsyncInvocations: the queues shared out among rule targets', () => {
     const held = 10 * ONE;
     const why =
       `Not run: Lambda's queues held ${mebibytes(held)} of their ${mebibytes(LIMIT)} limit (maxLambdaQueueBytes), and ` +
-      `rule ${SLOW.ruleArn}'s target deliver held ${mebibytes(held)} of that, at least its part ` +
-      `(${SHARE_FROM * 100}% of the limit shared among the 1 rule target holding invocations): dead-lettered at once, ` +
+      `rule ${SLOW.ruleArn}'s target deliver held ${mebibytes(held)} of that, at least its share ` +
+      `(${mebibytes(held)}: ${SHARE_FROM * 100}% of the limit shared out among the 1 rule target holding invocations, ` +
+      'those holding less than a share leaving the rest to the others): dead-lettered at once, ' +
       "not queued, so that a target slower than its events come does not keep other targets' events out " +
       '(lambdaQueueShares). Redrive it once the target keeps up.';
     expect(letters[0]?.body).toBe('x');
@@ -125,7 +126,7 @@ describe('AsyncInvocations: the queues shared out among rule targets', () => {
     );
   });
 
-  it('shares the half out among the rule targets holding invocations: each of two gets a quarter, a third an equal part', async () => {
+  it('shares the half out among the rule targets holding invocations: two of equal holdings a quarter each, a third holding nothing taken', async () => {
     // Prepare: six from one target, then from a second until it is at its part (a quarter of the limit: five).
     lambda = start();
     await accept(6, 'x', SLOW);
@@ -135,7 +136,8 @@ describe('AsyncInvocations: the queues shared out among rule targets', () => {
     await accept(1, 'x', OTHER);
     await accept(1, 'x', THIRD);
     const letters = await deadLetters(3);
-    // Assess: the second target's sixth dead-lettered (it held its quarter, five), the first's seventh (it held six),
+    // Assess: the second target's sixth dead-lettered (it held its share, five: the half over two), the first's
+    // seventh (it held six),
     // the second's next; the third target's first queued (it held nothing).
     const source = (message: (typeof letters)[number]) =>
       (message.deadLetter as { source?: InvocationSource } | undefined)?.source?.ruleArn;
@@ -146,8 +148,35 @@ describe('AsyncInvocations: the queues shared out among rule targets', () => {
       { ...THIRD, heldBytes: ONE },
     ]);
     expect(letters[0]?.attributes.ErrorMessage?.StringValue).toContain(
-      `rule ${OTHER.ruleArn}'s target deliver held ${mebibytes(5 * ONE)} of that, at least its part (${SHARE_FROM * 100}% of the limit shared among the 2 rule targets holding invocations)`,
+      `rule ${OTHER.ruleArn}'s target deliver held ${mebibytes(5 * ONE)} of that, at least its share (${mebibytes(5 * ONE)}: ${SHARE_FROM * 100}% of the limit shared out among the 2 rule targets holding invocations,`,
     );
+  });
+
+  it('shares the half max-min fairly: a rule target holding more than an equal part is taken while the others holding less leave it room', async () => {
+    // Prepare: room for 40,000 bytes, shared out from 20,000; one target holding past the half, ten holding one each.
+    lambda = start({ limit: { bytes: 40_000, setting: 'maxLambdaQueueBytes' } });
+    await accept(30, 'x', SLOW);
+    const smalls = Array.from({ length: 10 }, (_, n) => ({
+      ruleArn: rule(`small-${n}`),
+      targetId: 'deliver',
+    }));
+    for (const small of smalls) await accept(1, 'x', small);
+    const shedBefore = queues.peek(DLQ).length;
+    // Act: a target of larger invocations (5,700 bytes each, more than an equal part of the half, 20,000 / 12), one
+    // of the small ones again, and the first again.
+    const large = { ruleArn: rule('large'), targetId: 'deliver' };
+    await accept(3, `x${'y'.repeat(4_999)}`, large);
+    await accept(1, 'x', smalls[0] as InvocationSource);
+    await accept(1, 'x', SLOW);
+    await deadLetters(shedBefore + 2);
+    // Assess: the large target takes two (its share: what the half leaves past the small ones, over the two others),
+    // the small one its second; the first target is past its share.
+    const held = (ruleArn: string) =>
+      lambda?.status().ruleTargets.find((t) => t.ruleArn === ruleArn)?.heldBytes;
+    expect(held(large.ruleArn)).toBe(2 * heldBytes(`x${'y'.repeat(4_999)}`));
+    expect(held(smalls[0]?.ruleArn ?? '')).toBe(2 * ONE);
+    expect(queues.peek(DLQ).length - shedBefore).toBe(2);
+    expect(held(SLOW.ruleArn)).toBe(29 * ONE);
   });
 
   it('fills the queues to their limit, whoever holds them, when not shared out (lambdaQueueShares false)', async () => {
