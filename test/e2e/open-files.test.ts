@@ -86,7 +86,9 @@ describe('npm start under ulimit -n 1024', () => {
       bus,
       `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`,
     );
-    // Act: 20 clients sending the batches
+    // Act: 20 clients sending the batches, each sending a batch again after a 503's Retry-After, as a client should:
+    // on a machine this busy (two cores shared with other test runs), a publish may pass its 6 s bus deadline and
+    // answer 503, which says nothing about the open files (a CI dry run saw four, 2026-12-07).
     let next = 0;
     const statuses: number[] = [];
     await Promise.all(
@@ -94,14 +96,20 @@ describe('npm start under ulimit -n 1024', () => {
         while (next < BATCHES) {
           const batch = next++;
           const events = Array.from({ length: 10 }, (_, i) => application(batch * 10 + i));
-          statuses.push((await call(bus.apiUrl, 'POST', '/events', portal, { events })).status);
+          let answer = await call(bus.apiUrl, 'POST', '/events', portal, { events });
+          for (let again = 0; answer.status === 503 && answer.retryAfter !== null && again < 5; again++) {
+            await new Promise((resolve) => setTimeout(resolve, Number(answer.retryAfter) * 1000));
+            answer = await call(bus.apiUrl, 'POST', '/events', portal, { events });
+          }
+          statuses.push(answer.status);
         }
       }),
     );
     for (let waited = 0; received < BATCHES * 10 && waited < 60_000; waited += 200) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    // Assess: every publish taken, every event delivered once at least, and the process still there
+    // Assess: every publish taken (at the first try or after a 503's Retry-After), every event delivered once at
+    // least, and the process still there
     expect(statuses.filter((status) => status !== 202)).toEqual([]);
     expect(received).toBeGreaterThanOrEqual(BATCHES * 10);
     expect(process.kill(bus.pid, 0)).toBe(true);
