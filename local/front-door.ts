@@ -19,6 +19,7 @@ import {
 } from '../functions/routes.js';
 import { ForbiddenError } from '../functions/shared/errors.js';
 import { PROBLEM_CONTENT_TYPE, problemOf } from '../functions/shared/problem.js';
+import { defaultQueueBytes } from './eventbridge/queue-store.js';
 import { invoke, type LocalHandlers } from './lambda/invoker.js';
 import { webPageRefusal } from './loopback-host.js';
 
@@ -38,6 +39,72 @@ export interface FrontDoorOptions {
   readonly throttle?: ApiThrottle | false;
   /** Host names answered besides loopback, in Host and Origin (see parseAllowedHosts). @default none */
   readonly allowedHosts?: ReadonlySet<string>;
+  /**
+   * Bytes of request bodies held at once, across requests (see BodyBudget): a body that would take more is read to
+   * its end and dropped, and its request answered 503. API Gateway has no such bound; here the bodies are in this
+   * process's memory. @default defaultBodyBytesAtOnce()
+   */
+  readonly maxBodyBytesAtOnce?: number;
+}
+
+/**
+ * Half what the local queues may hold (an eighth of Node's heap limit, at most 1 GiB), and room for two bodies of
+ * API Gateway's largest at least: 259 MiB with Node's default heap here, 20 MiB at --max-old-space-size=256. A body
+ * held is also a string and its parsed JSON in the handler, several times its bytes.
+ */
+export function defaultBodyBytesAtOnce(): number {
+  return Math.max(2 * MAX_BODY_BYTES, Math.floor(defaultQueueBytes() / 2));
+}
+
+/** Refusals for want of room are said at once, then at most once a minute. */
+const BODY_REFUSAL_LOG_EVERY_MS = 60_000;
+
+/**
+ * The bytes of request bodies held at once. Bodies were read whole whatever came at once (exhaustion review,
+ * 2026-12-07): requests take a throttle token before their body is read and are authorized after, so a burst of 200
+ * bodies of 10 MB, with no API key, was 2 GB held in a process that may have 256 MB of heap.
+ */
+class BodyBudget {
+  #held = 0;
+  #refused = 0;
+  #loggedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(readonly max: number) {}
+
+  get held(): number {
+    return this.#held;
+  }
+
+  /** Takes `bytes` if they fit under the bound. */
+  take(bytes: number): boolean {
+    if (this.#held + bytes > this.max) return false;
+    this.#held += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.#held -= bytes;
+  }
+
+  /** Counts a request refused, and says so: at once, then at most once a minute with the count since. */
+  refused(routeKey: string): void {
+    this.#refused++;
+    const now = Date.now();
+    if (now - this.#loggedAt < BODY_REFUSAL_LOG_EVERY_MS) return;
+    console.warn(
+      `front door: answered ${this.#refused} ${this.#refused === 1 ? 'request' : 'requests'} 503 (the last ${routeKey}): ` +
+        `the request bodies being read held ${mebibytes(this.#held)} of the ${mebibytes(this.max)} they may hold at once ` +
+        "(by default a sixteenth of Node's heap limit, from 20 to 512 MiB: give Node more heap for more, with " +
+        'NODE_OPTIONS=--max-old-space-size)',
+    );
+    this.#loggedAt = now;
+    this.#refused = 0;
+  }
+}
+
+/** Bytes for a log line: `12.3 MiB`. */
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;
 }
 
 /**
@@ -87,6 +154,8 @@ class Throttle {
 export interface FrontDoor {
   readonly url: string;
   readonly port: number;
+  /** Bytes of request bodies held now (see FrontDoorOptions.maxBodyBytesAtOnce). */
+  readonly bodyBytesHeld: number;
   /**
    * Takes no more requests and ends once those under way are answered, or after `graceMs` (then their connections
    * are cut). @default STOP_GRACE_MS
@@ -167,19 +236,44 @@ function queryOf(search: string): Record<string, string> {
 }
 
 /**
- * The request's body, or 'too-large' past MAX_BODY_BYTES: then read to its end and dropped, so that the connection
- * can serve the next request. Leaving it unread stalled that request for 6 s and then reset the connection; closing
- * it instead reset clients still writing, whose node:http then reported EPIPE rather than the 413 (reviews,
- * 2026-12-05).
+ * The request's body and the bytes of `budget` it holds (to give back once the request is answered); 'too-large' past
+ * MAX_BODY_BYTES, or 'busy' when `budget` has no room for it: then read to its end and dropped, so that the
+ * connection can serve the next request. Leaving it unread stalled that request for 6 s and then reset the
+ * connection; closing it instead reset clients still writing, whose node:http then reported EPIPE rather than the 413
+ * (reviews, 2026-12-05).
  */
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
+async function readBody(
+  req: IncomingMessage,
+  budget: BodyBudget,
+): Promise<{ body: Buffer; held: number } | 'too-large' | 'busy'> {
+  let chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+  let held = 0;
+  let busy = false;
+  try {
+    for await (const chunk of req) {
+      const bytes = (chunk as Buffer).length;
+      size += bytes;
+      if (busy || size > MAX_BODY_BYTES) continue;
+      if (budget.take(bytes)) {
+        held += bytes;
+        chunks.push(chunk as Buffer);
+        continue;
+      }
+      busy = true;
+      chunks = [];
+      budget.give(held);
+      held = 0;
+    }
+  } catch (error) {
+    budget.give(held);
+    throw error;
   }
-  return size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(chunks);
+  if (size > MAX_BODY_BYTES) {
+    budget.give(held);
+    return 'too-large';
+  }
+  return busy ? 'busy' : { body: Buffer.concat(chunks), held };
 }
 
 /**
@@ -214,6 +308,7 @@ async function handle(
   handlers: LocalHandlers,
   throttle: RouteThrottles | undefined,
   allowedHosts: ReadonlySet<string> | undefined,
+  budget: BodyBudget,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -261,11 +356,20 @@ async function handle(
     send(res, 429, JSON.stringify({ message: 'Too Many Requests' }));
     return;
   }
-  const raw = await readBody(req);
-  if (raw === 'too-large') {
+  const read = await readBody(req, budget);
+  if (read === 'too-large') {
     send(res, 413, JSON.stringify({ message: 'Request Entity Too Large' }));
     return;
   }
+  if (read === 'busy') {
+    budget.refused(matched.route.routeKey);
+    res.setHeader('retry-after', '1');
+    send(res, 503, JSON.stringify({ message: 'Service Unavailable' }));
+    return;
+  }
+  // Held until the request is answered: the handler holds the body (as text, and parsed) until then.
+  res.once('close', () => budget.give(read.held));
+  const raw = read.body;
   const headers = headersOf(req);
   // Bytes that are not UTF-8 go as base64 whatever their media type, so that the handler sees them as sent and can
   // refuse them; as text they would reach it with U+FFFD in their place, a silent change to the data.
@@ -360,6 +464,11 @@ async function handle(
 export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
   const limits = options.throttle ?? DEFAULT_API_THROTTLE;
   const throttle = limits === false ? undefined : new RouteThrottles(limits);
+  const maxBodies = options.maxBodyBytesAtOnce ?? defaultBodyBytesAtOnce();
+  if (!(Number.isSafeInteger(maxBodies) && maxBodies > 0)) {
+    throw new RangeError(`maxBodyBytesAtOnce must be a whole number of bytes above 0, got ${maxBodies}`);
+  }
+  const budget = new BodyBudget(maxBodies);
   // Requests under way, and what a stop waiting for them to be answered is told when none is left.
   let underWay = 0;
   let drained: (() => void) | undefined;
@@ -369,7 +478,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       underWay -= 1;
       if (underWay === 0) drained?.();
     });
-    handle(options.handlers, throttle, options.allowedHosts, req, res).catch((error: unknown) => {
+    handle(options.handlers, throttle, options.allowedHosts, budget, req, res).catch((error: unknown) => {
       // A client gone before its body was in (Node's "aborted"): nobody to answer, and no fault of ours to report. Its
       // whole stack was printed as a failed handler (interop review, 2026-12-07).
       if (req.destroyed && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
@@ -392,6 +501,9 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   return {
     url: `http://${host}:${port}`,
     port,
+    get bodyBytesHeld() {
+      return budget.held;
+    },
     // A stop (Ctrl-C) cut the requests under way: a publish whose events went out was answered ECONNRESET, and its
     // client, not knowing, could send them again as new events; and EventBridge, stopped next, failed its PutEvents
     // (soak review, 2026-12-07). Now no connection is taken, idle ones close, and those under way are answered first.

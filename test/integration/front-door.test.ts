@@ -570,3 +570,60 @@ describe('local front door: SHAREBUS_ALLOWED_HOSTS', () => {
     expect(proxied.event?.requestContext.domainName).toBe('bus.example.gov');
   });
 });
+
+describe('local front door: request bodies held at once', () => {
+  // Exhaustion review, 2026-12-07: bodies were read whole whatever came at once, before any API key was looked at.
+  it('answers 503 with Retry-After to a body past what bodies may hold at once, and takes bodies again once room is made', async () => {
+    // Prepare: room for 1 MB of bodies; a request that has sent 700 KB of its 800 KB and waits.
+    const door = await startFrontDoor({ handlers, maxBodyBytesAtOnce: 1_000_000 });
+    const warnings = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const first = connect(door.port, '127.0.0.1');
+      const firstAnswer: Buffer[] = [];
+      first.on('data', (chunk: Buffer) => firstAnswer.push(chunk));
+      const firstClosed = new Promise((resolve) => first.once('close', resolve));
+      first.write(
+        'POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 800000\r\n\r\n',
+      );
+      first.write(Buffer.alloc(700_000, 'a'));
+      for (let waited = 0; door.bodyBytesHeld < 700_000 && waited < 5_000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const heldByFirst = door.bodyBytesHeld;
+      // Act: a second body of 500 KB while the first is held, then the first's last 100 KB, then a third of 500 KB.
+      const second = await sendRaw(door, 500_000);
+      first.end(Buffer.alloc(100_000, 'a'));
+      await firstClosed;
+      const third = await sendRaw(door, 500_000);
+      // Assess: the second refused, read to its end (its answer came on the same request); the first and third taken.
+      expect(heldByFirst).toBe(700_000);
+      expect(second).toMatch(
+        /^HTTP\/1\.1 503 [\s\S]*\r\nretry-after: 1\r\n[\s\S]*\{"message":"Service Unavailable"\}$/,
+      );
+      expect(Buffer.concat(firstAnswer).toString('utf8')).toMatch(/^HTTP\/1\.1 200 /);
+      expect(third).toMatch(/^HTTP\/1\.1 200 /);
+      expect(door.bodyBytesHeld).toBe(0);
+      expect(warnings.mock.calls.map(([line]) => line)).toEqual([
+        "front door: answered 1 request 503 (the last POST /events): the request bodies being read held 0.668 MiB of the 0.954 MiB they may hold at once (by default a sixteenth of Node's heap limit, from 20 to 512 MiB: give Node more heap for more, with NODE_OPTIONS=--max-old-space-size)",
+      ]);
+    } finally {
+      warnings.mockRestore();
+      await door.stop();
+    }
+  });
+});
+
+/** POSTs a body of `bytes` to /events on a raw socket and resolves with the whole answer as text. */
+function sendRaw(door: FrontDoor, bytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(door.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.write(
+      `POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: ${bytes}\r\n\r\n`,
+    );
+    socket.end(Buffer.alloc(bytes, 'b'));
+  });
+}
