@@ -99,13 +99,6 @@ export interface SharebusOptions {
    */
   readonly maxLambdaQueueMegabytes?: number;
   /**
-   * Whether, once the deliver function's queue is half full, a subscription holding its part of it has its new
-   * deliveries dead-lettered at once (to the delivery DLQ, for redrive) rather than queued, so that publishing and the
-   * other subscriptions go on; `false` lets one slow webhook fill the queue, and publishing then answers 503 until it
-   * catches up. @default SHAREBUS_LAMBDA_QUEUE_SHARES (`on` or `off`), else true
-   */
-  readonly lambdaQueueShares?: boolean;
-  /**
    * The HTTP API's throttle, as API Gateway's stage applies it (429 past it); `false` takes every request.
    * @default SHAREBUS_API_THROTTLE (`<rate>/<burst>` or `off`), else DEFAULT_API_THROTTLE, as deployed
    */
@@ -270,7 +263,6 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
   const deliveries = deliveryConcurrency(openFiles);
   const queueLimit = maxQueueOption(options.maxQueueMegabytes);
   const lambdaQueueLimit = maxLambdaQueueOption(options.maxLambdaQueueMegabytes);
-  const lambdaQueueShares = lambdaQueueSharesOption(options.lambdaQueueShares);
   const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
   const allowedHosts = allowedHostsSetting(options.allowedHosts);
   // The admin key, given or kept beside the state, is checked before anything starts.
@@ -398,7 +390,6 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       ...rulesQuota,
       ...queueLimit,
       ...lambdaQueueLimit,
-      ...lambdaQueueShares,
       ...(dataDir ? { dataDir: join(dataDir, 'eventbridge') } : {}),
       // As the stack deploys the deliver function: invoked asynchronously, so a webhook that fails is retried by
       // Lambda's rules (DELIVER_RETRY_ATTEMPTS) and then goes to the delivery DLQ as Lambda sends it there.
@@ -785,20 +776,6 @@ function maxLambdaQueueOption(option: number | undefined): {
     ...(bytes !== undefined ? { maxLambdaQueueBytes: bytes } : {}),
     maxLambdaQueueBytesSetting: setting,
   };
-}
-
-/** Whether the deliver function's queue is shared out among subscriptions, by option or SHAREBUS_LAMBDA_QUEUE_SHARES. */
-function lambdaQueueSharesOption(option: boolean | undefined): {
-  lambdaQueueShares: boolean;
-  lambdaQueueSharesSetting: string;
-} {
-  if (option !== undefined)
-    return { lambdaQueueShares: option, lambdaQueueSharesSetting: 'lambdaQueueShares' };
-  const raw = process.env.SHAREBUS_LAMBDA_QUEUE_SHARES;
-  if (raw !== undefined && raw !== '' && raw !== 'on' && raw !== 'off') {
-    throw new SettingError(`SHAREBUS_LAMBDA_QUEUE_SHARES must be on or off; got ${raw}`);
-  }
-  return { lambdaQueueShares: raw !== 'off', lambdaQueueSharesSetting: 'SHAREBUS_LAMBDA_QUEUE_SHARES' };
 }
 
 /** The allowedHosts option, or SHAREBUS_ALLOWED_HOSTS: checked before anything starts. */

@@ -44,7 +44,6 @@ const KNOWN_VARIABLES = new Set([
   'SHAREBUS_EVENTBRIDGE_MAX_RULES',
   'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB',
   'SHAREBUS_LAMBDA_QUEUE_MAX_MB',
-  'SHAREBUS_LAMBDA_QUEUE_SHARES',
   'SHAREBUS_API_THROTTLE',
   'SHAREBUS_ALLOWED_HOSTS',
   'SHAREBUS_DYNAMODB_LOCAL_DIR',
@@ -111,9 +110,6 @@ Environment (README, "Quick start", says more):
                                      oldest go (${Math.round(defaultQueueBytes() / 2 ** 20)} here)
   SHAREBUS_LAMBDA_QUEUE_MAX_MB       MiB of memory the deliver function's queue may hold; at it publishing answers
                                      503 until deliveries catch up (${Math.round(defaultQueueBytes() / 2 ** 20)} here)
-  SHAREBUS_LAMBDA_QUEUE_SHARES       on: once that queue is half full, a subscription holding its part of it has its
-                                     new deliveries dead-lettered at once, so one slow webhook does not stop
-                                     publishing; off: the queue fills, and publishing answers 503 (on)
   SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (${throttle}, or off)
   SHAREBUS_ALLOWED_HOSTS             host names answered besides 127.0.0.1 and localhost, comma-separated: a
                                      reverse proxy's public name (none)

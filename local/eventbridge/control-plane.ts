@@ -205,7 +205,7 @@ export interface ControlPlaneOptions {
   /** Runs the schedules of enabled rules with a ScheduleExpression. */
   readonly scheduler: Scheduler;
   /** The functions invoked asynchronously: while their queues are full, PutEvents refuses the events bound for them. */
-  readonly lambdaQueues?: Pick<AsyncInvocations, 'full' | 'handles' | 'refuse'>;
+  readonly lambdaQueues?: Pick<AsyncInvocations, 'full' | 'handles' | 'refusal'>;
   /** Where changes to buses, rules and targets are logged, to be restored at the next start. */
   readonly persistence?: { readonly writer: CoalescingWriter; readonly dataDir: string };
 }
@@ -1064,8 +1064,11 @@ export class ControlPlane {
     for (const ruleName of bus.matcher.matchParsed(busEvent.event, busEvent.json)) {
       const rule = bus.rules.get(ruleName);
       if (!rule || rule.state === 'DISABLED') continue;
-      for (const target of rule.targets.values())
-        if (queues.handles(target.arn)) return queues.refuse(target.arn);
+      for (const target of rule.targets.values()) {
+        if (!queues.handles(target.arn)) continue;
+        const refused = queues.refusal(target.arn, { ruleArn: rule.arn, targetId: target.id });
+        if (refused !== undefined) return refused;
+      }
     }
     return undefined;
   }

@@ -70,11 +70,10 @@ const REFUSAL_LOG_EVERY_MS = 60_000;
 /** Share of the limit the queues must be down to before events are taken again, once refused. */
 const RESUME_BELOW = 0.9;
 /**
- * Share of the limit from which the queues are shared out among the rule targets whose invocations they hold: a rule
- * target that holds its part of it (SHARE_FROM of the limit over the number of them) has its new invocations
- * dead-lettered at once, not queued. Below it no invocation is.
+ * What the queues may hold, as a share of the limit, while they take the events of rule targets that hold less than
+ * their share of them (see refusal()): past it every event bound for them is refused.
  */
-export const SHARE_FROM = 0.5;
+export const CEILING = 1.1;
 
 /**
  * Lambda's waits before its first and second retry of a function error (its guide: "a one-minute wait between the
@@ -138,14 +137,16 @@ export class AsyncInvocations {
    * events again at the first invocation that ends would refuse (or hold a replay) again at the next, and say each.
    */
   #full = false;
-  /** heldBytes by rule target (sourceKey()), for their shares of the queues: see SHARE_FROM. */
+  /** heldBytes by rule target (sourceKey()), for their shares of the queues: see refusal(). */
   readonly #bySource = new Map<string, number>();
-  /** Invocations dead-lettered at once because their rule target held its share, by function, since the start. */
-  readonly #shed = new Map<string, number>();
   /** Invocations running, by function. */
   readonly #running = new Map<string, number>();
-  /** Invocations due and waiting for one of their function's turns, in arrival order, by function. */
-  readonly #ready = new Map<string, Fifo<Invocation>>();
+  /**
+   * Invocations due and waiting for one of their function's turns, by function: in arrival order within a rule target,
+   * the rule targets taking turns (review, 2026-12-07: in one line, the invocations of a target that answered waited
+   * behind every one of a target that did not, each holding a turn for its timeout).
+   */
+  readonly #ready = new Map<string, TakingTurns>();
   /** Entries refused since the last warning said so; undefined while none is being refused. */
   #refusing: { count: number; loggedAt: number; since: number } | undefined;
   #stopped = false;
@@ -171,11 +172,6 @@ export class AsyncInvocations {
        * @default defaultQueueBytes(), named `maxLambdaQueueBytes`
        */
       readonly limit?: LambdaQueueLimit;
-      /**
-       * Whether the queues are shared out among rule targets past SHARE_FROM of the limit, and how messages name
-       * that setting; false: not. @default shared, named `lambdaQueueShares`
-       */
-      readonly shares?: { readonly setting: string } | false;
     },
   ) {
     this.#functions = new Map(Object.entries(options.functions).map(([arn, c]) => [arn, checked(arn, c)]));
@@ -237,12 +233,21 @@ export class AsyncInvocations {
     return this.full ? 0 : this.#limit.bytes - this.#heldBytes;
   }
 
-  /** Why nothing more is taken for `functionArn` now: its queue is full, the limit named, with what to do. */
-  fullReason(functionArn: string): string {
+  /**
+   * Why nothing more is taken for `functionArn` now: its queue is full, the limit named, with what to do; `holder`,
+   * the rule target whose events are refused for holding its share of it, if that is why.
+   */
+  fullReason(
+    functionArn: string,
+    holder?: { readonly source: InvocationSource; readonly held: number },
+  ): string {
     // Said also between 90% and the limit, where a queue that was full is still taken as full: "full" alone read as
     // wrong there (exhaustion review, 2026-12-07).
     const again = mebibytes(this.#limit.bytes * RESUME_BELOW);
-    return `Lambda function ${functionArn} is behind: its queue is full (${this.#state()}; it takes events again below ${again}); try again once its invocations catch up`;
+    const whose = holder
+      ? `; rule ${holder.source.ruleArn}'s target ${holder.source.targetId} holds ${mebibytes(holder.held)} of it, at least its share`
+      : '';
+    return `Lambda function ${functionArn} is behind: its queue is full (${this.#state()}; it takes events again below ${again})${whose}; try again once its invocations catch up`;
   }
 
   /** How much the queues hold against their limit, for messages. */
@@ -253,28 +258,57 @@ export class AsyncInvocations {
   }
 
   /**
-   * EventBridge's answer to an event bound for `functionArn` while the queues are full (the ErrorMessage of its
-   * ThrottlingException), counted for the warning that says so: at once, then at most once a minute.
+   * Why an event that `source` (a rule's target) would send to `functionArn` is refused now, if it is: the
+   * ErrorMessage of EventBridge's ThrottlingException, counted for the warning that says so (at once, then at most
+   * once a minute). Only while the queues are full: then a rule target holding at least its share of what they may
+   * hold once taking events again (RESUME_BELOW of the limit) has its events refused, and the others' are taken, up
+   * to CEILING of the limit. The share is max-min fair: rule targets holding less than a share keep what they hold,
+   * the rest is split equally among the others. So one subscription whose webhook never answers, its invocations
+   * filling the queue, has its events refused, while those of subscriptions whose invocations end are taken: before
+   * (2026-12-07) every event bound for the deliver function was refused, for minutes at a time (a 256 MB heap over
+   * 480 s: 2,339 batches, an answering subscriber's among them). Dead-lettering the holder's invocations at once
+   * instead was tried and measured: publishing then went as fast as it could, the dead letters filled the local
+   * queues, which removed the oldest, and the process ran out of memory within 20 s.
    */
-  refuse(functionArn: string): string {
+  refusal(functionArn: string, source: InvocationSource): string | undefined {
+    if (!this.#full) return undefined;
+    const held = this.#bySource.get(sourceKey(source)) ?? 0;
+    // At least its share exactly when the holdings, each cut at `held`, make what is shared: O(rule targets holding
+    // invocations), only while the queues are full.
+    let cut = 0;
+    for (const holding of this.#bySource.values()) cut += Math.min(holding, held);
+    const holder = cut >= this.#limit.bytes * RESUME_BELOW ? { source, held } : undefined;
+    if (!holder && this.#heldBytes < Math.floor(this.#limit.bytes * CEILING)) return undefined;
+    this.#countRefusal(functionArn, holder);
+    return this.fullReason(functionArn, holder);
+  }
+
+  /**
+   * Counts an entry refused, and says so: at once, then at most once a minute with the count since. `holder`: the
+   * rule target refused for holding its share, if that is why (else the queues are past CEILING).
+   */
+  #countRefusal(functionArn: string, holder: { source: InvocationSource; held: number } | undefined): void {
     const now = Date.now();
     if (!this.#refusing) this.#refusing = { count: 0, loggedAt: Number.NEGATIVE_INFINITY, since: 0 };
     const refusing = this.#refusing;
     refusing.count++;
     refusing.since++;
-    if (now - refusing.loggedAt >= REFUSAL_LOG_EVERY_MS) {
-      const counts = this.status().functions.find((f) => f.functionArn === functionArn);
-      this.options.logger.warn(
-        `[eventbridge] refused ${refusing.since} PutEvents ${refusing.since === 1 ? 'entry' : 'entries'} bound for Lambda function ${functionArn} ` +
-          `(ThrottlingException): the functions' queues are full (${this.#state()}); of its invocations ` +
-          `${counts?.running ?? 0} run (${turns(this.#config(functionArn).concurrency)}), ${counts?.waiting ?? 0} wait for a turn ` +
-          `and ${counts?.retrying ?? 0} wait for a retry. They end more slowly than events come (for the deliver function: ` +
-          'a webhook slow to answer, failing, or not answering); events are taken again once they catch up',
-      );
-      refusing.loggedAt = now;
-      refusing.since = 0;
-    }
-    return this.fullReason(functionArn);
+    if (now - refusing.loggedAt < REFUSAL_LOG_EVERY_MS) return;
+    const counts = this.status().functions.find((f) => f.functionArn === functionArn);
+    this.options.logger.warn(
+      `[eventbridge] refused ${refusing.since} PutEvents ${refusing.since === 1 ? 'entry' : 'entries'} bound for Lambda function ${functionArn} ` +
+        `(ThrottlingException): the functions' queues are full (${this.#state()}); of its invocations ` +
+        `${counts?.running ?? 0} run (${turns(this.#config(functionArn).concurrency)}), ${counts?.waiting ?? 0} wait for a turn ` +
+        `and ${counts?.retrying ?? 0} wait for a retry. ` +
+        (holder
+          ? `The entries refused are those of rule targets holding at least their share of the queues (the last: rule ${holder.source.ruleArn}'s ` +
+            `target ${holder.source.targetId}, holding ${mebibytes(holder.held)}); the others' are taken. `
+          : `They hold ${Math.round(CEILING * 100)}% of the limit: every entry bound for them is refused. `) +
+        'Invocations end more slowly than events come (for the deliver function: a webhook slow to answer, failing, or ' +
+        'not answering); events are taken again once they catch up',
+    );
+    refusing.loggedAt = now;
+    refusing.since = 0;
   }
 
   /** Says that events are taken again, and how many were refused. */
@@ -291,24 +325,20 @@ export class AsyncInvocations {
   status(): {
     heldBytes: number;
     maxBytes: number;
-    functions: { functionArn: string; running: number; waiting: number; retrying: number; shed: number }[];
+    functions: { functionArn: string; running: number; waiting: number; retrying: number }[];
     /** What each rule target's invocations hold, most first: the one filling the queues heads the list. */
     ruleTargets: { ruleArn?: string; targetId?: string; heldBytes: number }[];
   } {
-    const byFunction = new Map<
-      string,
-      { running: number; waiting: number; retrying: number; shed: number }
-    >();
+    const byFunction = new Map<string, { running: number; waiting: number; retrying: number }>();
     const of = (arn: string) => {
       let entry = byFunction.get(arn);
       if (!entry) {
-        entry = { running: 0, waiting: 0, retrying: 0, shed: 0 };
+        entry = { running: 0, waiting: 0, retrying: 0 };
         byFunction.set(arn, entry);
       }
       return entry;
     };
     for (const [arn, running] of this.#running) if (running > 0) of(arn).running = running;
-    for (const [arn, shed] of this.#shed) of(arn).shed = shed;
     for (const [arn, ready] of this.#ready) of(arn).waiting += ready.length;
     // A timer waits for a retry, or for the first attempt of one the last run left (see resume()).
     for (const requestId of this.#timers.keys()) {
@@ -371,16 +401,11 @@ export class AsyncInvocations {
     };
     if (redriveOf !== undefined) this.redrives.add(redriveOf);
     const since = this.options.writer.asked;
-    // Decided before it counts: its rule target's part is what it held without it.
-    const overShare = this.#overShare(invocation);
     this.#add(invocation);
     this.#append({ invoke: invocation });
     // Not from within this call: the caller first notes that the invocation is queued (a stop the function's
     // first steps brought about would otherwise find the delivery still to be made, and make it again).
-    queueMicrotask(() => {
-      if (overShare === undefined) this.#start(invocation);
-      else if (!this.#stopped) this.#shedding(invocation, overShare);
-    });
+    queueMicrotask(() => this.#start(invocation));
     return {
       durable: this.#log ? this.options.writer.landed(since, this.#log.file) : Promise.resolve(true),
     };
@@ -464,7 +489,7 @@ export class AsyncInvocations {
     if (running >= this.#config(functionArn).concurrency) {
       let ready = this.#ready.get(functionArn);
       if (!ready) {
-        ready = new Fifo();
+        ready = new TakingTurns();
         this.#ready.set(functionArn, ready);
       }
       ready.push(invocation);
@@ -561,77 +586,12 @@ export class AsyncInvocations {
   }
 
   /**
-   * Why `invocation` is not to be queued, if its rule target holds its share of the queues (SHARE_FROM): a target
-   * slower than its events come (the deliver function's invocations for a webhook that takes events and never
-   * answers) would otherwise fill them alone, and PutEvents would then refuse every event bound for the function,
-   * other rules' too (exhaustion review, 2026-12-07: 2,339 batches of a subscriber that answered refused in 480 s).
-   */
-  #overShare(invocation: Invocation): string | undefined {
-    const { source } = invocation;
-    const held = this.#bySource.get(sourceKey(source)) ?? 0;
-    const over = this.#shareTaken(this.#heldBytes, held, () => this.#bySource.values(), source);
-    return (
-      over &&
-      `${over}: dead-lettered at once, not queued, so that a target slower than its events come does not keep ` +
-        `other targets' events out (${this.#sharesSetting}). Redrive it once the target keeps up.`
-    );
-  }
-
-  /**
-   * How the queues stand, if a rule target holding `held` of them (`total`; `holdings`, what each rule target holding
-   * invocations holds, it among them) holds at least its share of SHARE_FROM of the limit; undefined when it does not,
-   * or when they are not shared out. The share is max-min fair: rule targets holding less than a share keep what they
-   * hold, and the rest of the half is shared equally among the others, so that many subscriptions each with a few
-   * deliveries running (each below an equal part of the half) lose none to one that never answers. `verb`: `held`, or
-   * `would hold` for what a redrive would make of them.
-   */
-  #shareTaken(
-    total: number,
-    held: number,
-    holdings: () => Iterable<number>,
-    source: InvocationSource | undefined,
-    verb = 'held',
-  ): string | undefined {
-    if (this.options.shares === false) return undefined;
-    const contended = this.#limit.bytes * SHARE_FROM;
-    if (total < contended) return undefined;
-    // At least the share exactly when the holdings, each cut at `held`, make the half: O(rule targets holding
-    // invocations), and only while the queues hold half their limit.
-    let cut = 0;
-    for (const holding of holdings()) cut += Math.min(holding, held);
-    if (cut < contended) return undefined;
-    const sorted = [...holdings()].sort((a, b) => a - b);
-    const from = source
-      ? `rule ${source.ruleArn}'s target ${source.targetId}`
-      : 'invocations of no known rule (redriven dead letters of an earlier version)';
-    return (
-      `Lambda's queues ${verb} ${mebibytes(total)} of their ${mebibytes(this.#limit.bytes)} limit ` +
-      `(${this.#limit.setting}), and ${from} ${verb} ${mebibytes(held)} of that, at least its share ` +
-      `(${mebibytes(fairShare(sorted, contended))}: ${SHARE_FROM * 100}% of the limit shared out among the ` +
-      `${sorted.length} ${sorted.length === 1 ? 'rule target' : 'rule targets'} holding invocations, those holding less ` +
-      'than a share leaving the rest to the others)'
-    );
-  }
-
-  /** How messages name the setting that shares the queues out. */
-  get #sharesSetting(): string {
-    const { shares } = this.options;
-    return shares ? shares.setting : 'lambdaQueueShares';
-  }
-
-  /**
    * For invocations about to be accepted one after another (a redrive's): why the next would not be taken, if it
-   * would not (the queues full, no room left for it, or its rule target holding its part of them), counting those
-   * before it that would. A redriven dead letter dead-lettered again at once would come back under a new id.
+   * would not (the queues full, or no room left for it), counting those before it that would.
    */
-  admission(): (
-    functionArn: string,
-    payload: string,
-    source: InvocationSource | undefined,
-  ) => string | undefined {
+  admission(): (functionArn: string, payload: string) => string | undefined {
     let total = this.#heldBytes;
-    const added = new Map<string, number>();
-    return (functionArn, payload, source) => {
+    return (functionArn, payload) => {
       if (this.#full) return this.fullReason(functionArn);
       const bytes = heldBytes(payload);
       if (total + bytes > this.#limit.bytes)
@@ -639,25 +599,9 @@ export class AsyncInvocations {
           `Lambda function ${functionArn}'s queue has no room for it: with the invocations redriven before it, it ` +
           `would pass its limit (${this.#state()}); redrive it once they catch up`
         );
-      const key = sourceKey(source);
-      const held = (this.#bySource.get(key) ?? 0) + (added.get(key) ?? 0);
-      const holdings = function* (this: AsyncInvocations): Generator<number> {
-        for (const [k, bytes] of this.#bySource) yield bytes + (added.get(k) ?? 0);
-        for (const [k, bytes] of added) if (!this.#bySource.has(k)) yield bytes;
-      }.bind(this);
-      const over = this.#shareTaken(total, held, holdings, source, 'would hold');
-      if (over)
-        return `${over}: not redriven, as it would be dead-lettered again at once (${this.#sharesSetting}); redrive it once the target keeps up`;
       total += bytes;
-      added.set(key, (added.get(key) ?? 0) + bytes);
       return undefined;
     };
-  }
-
-  /** Dead-letters an invocation its rule target's share left no room for (#overShare), counted for status(). */
-  #shedding(invocation: Invocation, why: string): void {
-    this.#shed.set(invocation.functionArn, (this.#shed.get(invocation.functionArn) ?? 0) + 1);
-    this.#deadLetter(invocation, why, 'shed');
   }
 
   /** The invocation's MaximumEventAgeInSeconds in ms, scaled. */
@@ -665,21 +609,17 @@ export class AsyncInvocations {
     return this.#config(invocation.functionArn).maximumEventAgeInSeconds * 1000 * this.options.delayScale;
   }
 
-  /**
-   * `spent`: what ended the retries, the function's maximumRetryAttempts or its maximumEventAgeInSeconds; or `shed`,
-   * an invocation not run because its rule target held its share of the queues.
-   */
-  #deadLetter(invocation: Invocation, failure: string, spent: 'retries' | 'age' | 'shed'): void {
+  /** `spent`: what ended the retries, the function's maximumRetryAttempts or its maximumEventAgeInSeconds. */
+  #deadLetter(invocation: Invocation, failure: string, spent: 'retries' | 'age'): void {
     const { functionArn, requestId, retries, payload, source } = invocation;
     const config = this.#config(functionArn);
     const deadLetterArn = config.deadLetterArn;
     // Cut already, but not in a journal an older version wrote.
-    const message = utf8Prefix(spent === 'shed' ? `Not run: ${failure}` : failure, ERROR_MESSAGE_BYTES);
+    const message = utf8Prefix(failure, ERROR_MESSAGE_BYTES);
     const attributes: Record<string, MessageAttribute> = {
       RequestID: { DataType: 'String', StringValue: requestId },
-      // The HTTP status of an invocation that ran and failed: Lambda answers 200 with X-Amz-Function-Error. One not
-      // run for want of room: 429, Lambda's status for an invocation it has no room for (TooManyRequestsException).
-      ErrorCode: { DataType: 'Number', StringValue: spent === 'shed' ? '429' : '200' },
+      // The HTTP status of an invocation that ran and failed: Lambda answers 200 with X-Amz-Function-Error.
+      ErrorCode: { DataType: 'Number', StringValue: '200' },
       ErrorMessage: { DataType: 'String', StringValue: message },
     };
     const origin: FunctionOrigin = {
@@ -704,13 +644,10 @@ export class AsyncInvocations {
             ? ''
             : ` (${Number((config.maximumEventAgeInSeconds * scale).toPrecision(3))} s at delay scale ${scale})`) +
           ', would pass before the next';
-    const what =
-      spent === 'shed'
-        ? 'was not run'
-        : `failed after ${retries} ${retries === 1 ? 'retry' : 'retries'} (${why})`;
     this.#failureLines.say(
       functionArn,
-      `[eventbridge] asynchronous invocation ${requestId} of ${functionArn} ${what}: ${logLine(spent === 'shed' ? failure : message)}; kept in ` +
+      `[eventbridge] asynchronous invocation ${requestId} of ${functionArn} failed after ${retries} ` +
+        `${retries === 1 ? 'retry' : 'retries'} (${why}): ${logLine(message)}; kept in ` +
         (deadLetterArn ? `DLQ ${deadLetterArn}` : 'the dropped-deliveries store'),
     );
     // Ended once the dead letter is on disk (see CoalescingWriter.follow); until then it counts as pending.
@@ -876,7 +813,8 @@ function replay(
       ...(failure !== undefined ? { failure } : {}),
       ...(deliveryId !== undefined ? { deliveryId } : {}),
       ...(redriveOf !== undefined ? { redriveOf } : {}),
-      ...(source !== undefined ? { source } : {}),
+      // One a later version wrote in another shape is left out: the invocation counts as of no known rule target.
+      ...(isSource(source) ? { source } : {}),
     });
     if (deliveryId !== undefined) deliveries.add(deliveryId);
     // Ended or not: its end may be on disk, and its dead letter's leaving not.
@@ -929,24 +867,42 @@ function isInvocation(value: unknown): value is Invocation {
     Number.isFinite(value.dueAt) &&
     (value.failure === undefined || typeof value.failure === 'string') &&
     (value.deliveryId === undefined || typeof value.deliveryId === 'string') &&
-    (value.redriveOf === undefined || typeof value.redriveOf === 'string') &&
-    (value.source === undefined || isSource(value.source))
+    (value.redriveOf === undefined || typeof value.redriveOf === 'string')
   );
 }
 
-/**
- * The max-min fair share of `amount` among holdings (sorted, least first): the level at which the holdings, each cut
- * at it, make `amount`. Those below it keep what they hold; the rest of `amount` is shared equally by the others.
- */
-export function fairShare(sorted: readonly number[], amount: number): number {
-  let left = amount;
-  for (let i = 0; i < sorted.length; i++) {
-    const holding = sorted[i] as number;
-    const others = sorted.length - i;
-    if (holding * others >= left) return left / others;
-    left -= holding;
+/** Invocations waiting for a turn: each rule target's in arrival order, the rule targets in turn. */
+class TakingTurns {
+  /** By sourceKey(); the next to take a turn first (a Map keeps the order its keys are set in). */
+  readonly #bySource = new Map<string, Fifo<Invocation>>();
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
   }
-  return Number.POSITIVE_INFINITY;
+
+  push(invocation: Invocation): void {
+    const key = sourceKey(invocation.source);
+    let waiting = this.#bySource.get(key);
+    if (!waiting) {
+      waiting = new Fifo();
+      this.#bySource.set(key, waiting);
+    }
+    waiting.push(invocation);
+    this.#length++;
+  }
+
+  shift(): Invocation | undefined {
+    const first = this.#bySource.entries().next();
+    if (first.done) return undefined;
+    const [key, waiting] = first.value;
+    const invocation = waiting.shift();
+    // To the back of the line, if it has more.
+    this.#bySource.delete(key);
+    if (waiting.length > 0) this.#bySource.set(key, waiting);
+    this.#length--;
+    return invocation;
+  }
 }
 
 /** Whether a value read from disk is an InvocationSource. */

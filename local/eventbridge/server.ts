@@ -118,15 +118,6 @@ export interface EmbeddedEventBridgeOptions {
   readonly maxLambdaQueueBytes?: number;
   /** How those refusals and warnings name the limit's setting. @default 'maxLambdaQueueBytes' */
   readonly maxLambdaQueueBytesSetting?: string;
-  /**
-   * Whether the queues are shared out among the rule targets whose invocations they hold once they are half full: a
-   * rule target holding its part has its new invocations dead-lettered at once (ErrorCode 429), so that one slow
-   * target does not fill them and have every entry bound for the function refused. `false`: the queues fill up to
-   * maxLambdaQueueBytes whoever holds them (the behaviour before 2026-12-07). @default true
-   */
-  readonly lambdaQueueShares?: boolean;
-  /** How the messages of a shared queue name that setting. @default 'lambdaQueueShares' */
-  readonly lambdaQueueSharesSetting?: string;
   /** Where warnings (failed deliveries, dropped events, schedules that fail to fire) go. @default console */
   readonly logger?: Logger;
 }
@@ -303,10 +294,6 @@ async function start(
       bytes: options.maxLambdaQueueBytes ?? defaultQueueBytes(),
       setting: options.maxLambdaQueueBytesSetting ?? 'maxLambdaQueueBytes',
     },
-    shares:
-      options.lambdaQueueShares === false
-        ? false
-        : { setting: options.lambdaQueueSharesSetting ?? 'lambdaQueueShares' },
   });
   /**
    * Takes redriven dead letters out of their queues, and once that is on disk forgets them in the journals that keep
@@ -465,12 +452,11 @@ async function start(
         origin: TargetOrigin;
       }> = [];
       const invoking: Array<{ message: QueueMessage; functionArn: string; source?: InvocationSource }> = [];
-      // Those bound for a function invoked asynchronously are taken while its queue has room, and their rule target
-      // is within its part of it (see AsyncInvocations.admission): a redrive of every dead letter of a webhook still
-      // not answering would fill it past, or be dead-lettered again at once.
+      // Those bound for a function invoked asynchronously are taken while its queue has room (see
+      // AsyncInvocations.admission): a redrive of every dead letter of a webhook still not answering would fill it past.
       const admit = lambda.admission();
-      const roomFor = (message: QueueMessage, functionArn: string, source: InvocationSource | undefined) => {
-        const reason = admit(functionArn, message.body, source);
+      const roomFor = (message: QueueMessage, functionArn: string) => {
+        const reason = admit(functionArn, message.body);
         if (reason !== undefined) failed.push({ id: message.messageId, reason });
         return reason === undefined;
       };
@@ -479,9 +465,9 @@ async function start(
         const origin = message.deadLetter;
         if (isFunctionOrigin(origin)) {
           if (lambda.handles(origin.functionArn)) {
-            // Against its rule target's share of the queue again (see AsyncInvocations.accept).
+            // Counted against its rule target again (see AsyncInvocations.refusal).
             const source = isSource(origin.source) ? origin.source : undefined;
-            if (roomFor(message, origin.functionArn, source))
+            if (roomFor(message, origin.functionArn))
               invoking.push({ message, functionArn: origin.functionArn, ...(source ? { source } : {}) });
           } else
             failed.push({
@@ -508,8 +494,7 @@ async function start(
           continue;
         }
         const { arn } = found.target;
-        const source = { ruleArn: found.rule.arn, targetId: found.target.id };
-        if (lambda.handles(arn) && !roomFor(message, arn, source)) continue;
+        if (lambda.handles(arn) && !roomFor(message, arn)) continue;
         going.push({ message, found, origin });
       }
       // Back to their targets (in the retry journal first), then out of their queues in one pass (one per message

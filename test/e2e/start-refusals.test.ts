@@ -84,13 +84,6 @@ describe('npm start refuses what it is given, in one line', () => {
       'sharebus: SHAREBUS_LAMBDA_QUEUE_MAX_MB must be a whole number of MiB from 1 to 1048576; got 1048577\n',
     ],
     [
-      "a deliver function's queue shared out neither on nor off",
-      [],
-      { SHAREBUS_LAMBDA_QUEUE_SHARES: 'true' },
-      1,
-      'sharebus: SHAREBUS_LAMBDA_QUEUE_SHARES must be on or off; got true\n',
-    ],
-    [
       'a misspelt setting, warned about, here beside a refused one',
       [],
       { SHAREBUS_API_THROTLE: 'off', SHAREBUS_PORT: 'abc' },
@@ -234,7 +227,6 @@ describe('npm start refuses what it is given, in one line', () => {
     ['SHAREBUS_DELIVERY_MAX_RETRIES', 'three', 'must be a whole number'],
     ['SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB', '0', 'must be a whole number of MiB'],
     ['SHAREBUS_LAMBDA_QUEUE_MAX_MB', '-1', 'must be a whole number of MiB'],
-    ['SHAREBUS_LAMBDA_QUEUE_SHARES', 'no', 'must be on or off'],
     ['SHAREBUS_TABLE_NAME', 'x', 'must be a DynamoDB table name'],
     ['SHAREBUS_BUS_NAME', 'shared/bus', 'must be an event bus name'],
   ])('refuses %s=%s before it makes or locks the state directory', (variable, value, said) => {

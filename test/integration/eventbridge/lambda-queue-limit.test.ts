@@ -75,8 +75,6 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
         [LAMBDA_ARN]: { concurrency: 1, deadLetterArn: FUNCTION_DLQ, maximumRetryAttempts: 0 },
       },
       maxLambdaQueueBytes: LIMIT,
-      // The queue filled by one rule target: shared out, it would dead-letter past half (see lambda-queue-shares).
-      lambdaQueueShares: false,
     });
     // The function never ends its invocations until released.
     const held = heldGate();
@@ -110,7 +108,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     const held = taken.length * heldBytes(payload);
     expect(refused).toEqual({
       ErrorCode: 'ThrottlingException',
-      ErrorMessage: `Lambda function ${LAMBDA_ARN} is behind: its queue is full (${taken.length} invocations hold ${mebibytes(held)} of their 0.00381 MiB limit, maxLambdaQueueBytes; it takes events again below 0.00343 MiB); try again once its invocations catch up`,
+      ErrorMessage: `Lambda function ${LAMBDA_ARN} is behind: its queue is full (${taken.length} invocations hold ${mebibytes(held)} of their 0.00381 MiB limit, maxLambdaQueueBytes; it takes events again below 0.00343 MiB); rule arn:aws:events:us-east-1:111111111111:rule/orders's target fn holds ${mebibytes(held)} of it, at least its share; try again once its invocations catch up`,
     });
     expect(mixed.FailedEntryCount).toBe(1);
     expect(mixed.Entries?.[0]?.ErrorCode).toBe('ThrottlingException');
@@ -125,7 +123,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     expect(await invocations(harness)).toEqual({
       heldBytes: taken.length * heldBytes(payload),
       maxBytes: LIMIT,
-      functions: [{ functionArn: LAMBDA_ARN, running: 1, waiting: taken.length - 1, retrying: 0, shed: 0 }],
+      functions: [{ functionArn: LAMBDA_ARN, running: 1, waiting: taken.length - 1, retrying: 0 }],
       ruleTargets: [
         {
           ruleArn: 'arn:aws:events:us-east-1:111111111111:rule/orders',

@@ -188,7 +188,6 @@ describe('AsyncInvocations', () => {
         running: 1,
         waiting: 19999,
         retrying: 0,
-        shed: 0,
       },
     ]);
     expect(measured.countedBeyondPayload).toBe(700);

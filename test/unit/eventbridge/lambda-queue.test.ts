@@ -157,8 +157,6 @@ describe('AsyncInvocations: a function’s queue', () => {
       logger,
       writer,
       limit: { bytes: 10 * heldBytes('x'), setting: 'maxLambdaQueueBytes' },
-      // Filled by invocations of no known rule target: shared out, those past half would be dead-lettered.
-      shares: false,
     });
     const endOne = async () => {
       await waitForRelease(releases);
