@@ -254,7 +254,17 @@ async function readBody(
     for await (const chunk of req) {
       const bytes = (chunk as Buffer).length;
       size += bytes;
-      if (busy || size > MAX_BODY_BYTES) continue;
+      if (busy) continue;
+      if (size > MAX_BODY_BYTES) {
+        // Too large: nothing of it is kept while the rest is drained (a slow client would hold its 10 MB of the
+        // budget, and of memory, for as long as it took to send the rest).
+        if (held > 0) {
+          chunks = [];
+          budget.give(held);
+          held = 0;
+        }
+        continue;
+      }
       if (budget.take(bytes)) {
         held += bytes;
         chunks.push(chunk as Buffer);

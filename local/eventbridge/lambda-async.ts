@@ -141,6 +141,8 @@ export class AsyncInvocations {
   readonly #bySource = new Map<string, number>();
   /** Invocations running, by function. */
   readonly #running = new Map<string, number>();
+  /** Invocations running, by function and rule target (runningKey()): the waiting line of the fewest takes a freed turn. */
+  readonly #runningBySource = new Map<string, number>();
   /**
    * Invocations due and waiting for one of their function's turns, by function: in arrival order within a rule target,
    * the rule targets taking turns (review, 2026-12-07: in one line, the invocations of a target that answered waited
@@ -270,7 +272,7 @@ export class AsyncInvocations {
    * instead was tried and measured: publishing then went as fast as it could, the dead letters filled the local
    * queues, which removed the oldest, and the process ran out of memory within 20 s.
    */
-  refusal(functionArn: string, source: InvocationSource): string | undefined {
+  refusal(functionArn: string, source: InvocationSource, coming = 0): string | undefined {
     if (!this.#full) return undefined;
     const held = this.#bySource.get(sourceKey(source)) ?? 0;
     // At least its share exactly when the holdings, each cut at `held`, make what is shared: O(rule targets holding
@@ -278,7 +280,8 @@ export class AsyncInvocations {
     let cut = 0;
     for (const holding of this.#bySource.values()) cut += Math.min(holding, held);
     const holder = cut >= this.#limit.bytes * RESUME_BELOW ? { source, held } : undefined;
-    if (!holder && this.#heldBytes < Math.floor(this.#limit.bytes * CEILING)) return undefined;
+    // `coming`: what the entries taken before it in the same request, and this one, will add once it is answered.
+    if (!holder && this.#heldBytes + coming < Math.floor(this.#limit.bytes * CEILING)) return undefined;
     this.#countRefusal(functionArn, holder);
     return this.fullReason(functionArn, holder);
   }
@@ -496,14 +499,25 @@ export class AsyncInvocations {
       return;
     }
     this.#running.set(functionArn, running + 1);
-    void this.#attempt(invocation).finally(() => this.#turnEnded(functionArn));
+    const key = runningKey(functionArn, invocation.source);
+    this.#runningBySource.set(key, (this.#runningBySource.get(key) ?? 0) + 1);
+    void this.#attempt(invocation).finally(() => this.#turnEnded(functionArn, key));
   }
 
-  /** Gives the function's turn to the invocation that has waited longest, if one is. */
-  #turnEnded(functionArn: string): void {
+  /**
+   * Gives the function's turn to a waiting invocation, if one is: the first in line of the rule target running the
+   * fewest (review2, 2026-12-07: taken in turn, a target whose invocations each held a turn for the webhook's timeout
+   * got every other freed turn and so soon held them all; an answering target then ran one invocation per turn the
+   * hanging one freed, concurrency / timeout a second, and was refused once its backlog reached its share).
+   */
+  #turnEnded(functionArn: string, key: string): void {
     this.#running.set(functionArn, (this.#running.get(functionArn) ?? 1) - 1);
+    const left = (this.#runningBySource.get(key) ?? 1) - 1;
+    if (left > 0) this.#runningBySource.set(key, left);
+    else this.#runningBySource.delete(key);
     const ready = this.#ready.get(functionArn);
-    let next = ready?.shift();
+    const runningOf = (source: string) => this.#runningBySource.get(`${functionArn}\n${source}`) ?? 0;
+    let next = ready?.shift(runningOf);
     // One that waited past its age is not run, as Lambda discards an event older than MaximumEventAgeInSeconds.
     while (next && Date.now() - next.acceptedAt > this.#maxAgeMs(next)) {
       const scheduled = this.#live.get(next.requestId) ?? next;
@@ -512,7 +526,7 @@ export class AsyncInvocations {
         scheduled.failure ?? "It waited for its function's turn past its maximumEventAgeInSeconds.",
         'age',
       );
-      next = ready?.shift();
+      next = ready?.shift(runningOf);
     }
     if (ready && ready.length === 0) this.#ready.delete(functionArn);
     if (next) this.#start(next);
@@ -892,10 +906,23 @@ class TakingTurns {
     this.#length++;
   }
 
-  shift(): Invocation | undefined {
-    const first = this.#bySource.entries().next();
-    if (first.done) return undefined;
-    const [key, waiting] = first.value;
+  /**
+   * The first invocation of the line whose rule target runs the fewest (`running`, by sourceKey()), the first such in
+   * turn; that line then goes to the back. O(rule targets waiting).
+   */
+  shift(running: (key: string) => number = () => 0): Invocation | undefined {
+    let chosen: [string, Fifo<Invocation>] | undefined;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const entry of this.#bySource) {
+      const count = running(entry[0]);
+      if (count < fewest) {
+        chosen = entry;
+        fewest = count;
+        if (count === 0) break;
+      }
+    }
+    if (!chosen) return undefined;
+    const [key, waiting] = chosen;
     const invocation = waiting.shift();
     // To the back of the line, if it has more.
     this.#bySource.delete(key);
@@ -914,6 +941,11 @@ export function isSource(value: unknown): value is InvocationSource {
 function sourceKey(source: InvocationSource | undefined): string {
   // A space is in neither a rule ARN nor a target id.
   return source ? `${source.ruleArn} ${source.targetId}` : '';
+}
+
+/** The key of a function's invocations of a rule target among those running. */
+function runningKey(functionArn: string, source: InvocationSource | undefined): string {
+  return `${functionArn}\n${sourceKey(source)}`;
 }
 
 /** A function's turns for a log line: `its one turn`, `of its 1,000 turns`. */

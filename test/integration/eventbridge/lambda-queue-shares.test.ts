@@ -3,6 +3,7 @@
 // rule's target bound for the same function keeps being taken and invoked. Before (2026-12-07) every entry bound for
 // the function was refused once the queue was full.
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CEILING } from '../../../local/eventbridge/lambda-async.js';
 import {
   type Harness,
   heldGate,
@@ -17,8 +18,8 @@ import {
 const FUNCTION_DLQ = queueArn('consumer-dlq');
 const ORDERS_RULE = 'arn:aws:events:us-east-1:111111111111:rule/orders';
 const OTHERS_RULE = 'arn:aws:events:us-east-1:111111111111:rule/others';
-/** Room for about eight invocations of an order (each a payload of some 250 bytes and 700 for the rest). */
-const LIMIT = 8_000;
+/** Room for about sixty invocations of an order (each a payload of some 250 bytes and 700 for the rest). */
+const LIMIT = 60_000;
 
 const order = (orderId: number) => ({
   Source: 'sharebus.orders',
@@ -63,7 +64,7 @@ describe("embedded EventBridge: a Lambda function's queue shared among rule targ
     // Act: orders, one PutEvents each, until one is refused; then twenty other events, and a batch of both.
     let refused: Record<string, unknown> | undefined;
     let orders = 0;
-    while (refused === undefined && orders < 30) {
+    while (refused === undefined && orders < 100) {
       const put = await harness.client.send(new PutEventsCommand({ Entries: [order(++orders)] }));
       if (put.FailedEntryCount === 1) refused = { ...put.Entries?.[0] };
     }
@@ -110,5 +111,38 @@ describe("embedded EventBridge: a Lambda function's queue shared among rule targ
     const again = await harness.client.send(new PutEventsCommand({ Entries: [order(100)] }));
     // Assess: orders taken again.
     expect(again.FailedEntryCount).toBe(0);
+  });
+
+  it('counts the invocations of the entries a PutEvents took before the next, so that one request does not pass the ceiling', async () => {
+    // Prepare: nothing ends; the others rule invokes the function five times an event (fn and four more); the orders
+    // fill the queue.
+    const held = heldGate();
+    release = held.release;
+    harness.lambda = () => held.gate;
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'others',
+        Targets: [2, 3, 4, 5].map((n) => ({ Id: `fn${n}`, Arn: LAMBDA_ARN })),
+      }),
+    );
+    for (let orderId = 1; orderId <= 100; orderId++) {
+      const put = await harness.client.send(new PutEventsCommand({ Entries: [order(orderId)] }));
+      if (put.FailedEntryCount === 1) break;
+    }
+    // Act: ten other events in one request, fifty invocations, none of whose rule targets holds anything.
+    const batch = await harness.client.send(
+      new PutEventsCommand({ Entries: Array.from({ length: 10 }, (_, n) => other(n)) }),
+    );
+    await waitFor(
+      () =>
+        harness.invocations.filter((i) => !isOrder(i)).length === 5 * (10 - (batch.FailedEntryCount ?? 0)),
+    );
+    // Assess: some taken, the rest refused at the ceiling; the queue within it.
+    const status = (await (await fetch(`${harness.eventBridge.endpoint}/_local/invocations`)).json()) as {
+      heldBytes: number;
+    };
+    expect(batch.FailedEntryCount).toBeGreaterThan(0);
+    expect(batch.FailedEntryCount).toBeLessThan(10);
+    expect(status.heldBytes).toBeLessThanOrEqual(Math.floor(LIMIT * CEILING));
   });
 });

@@ -171,6 +171,33 @@ describe('AsyncInvocations: the queues shared among rule targets', () => {
     expect(ran).toEqual(['a', 'a', 'b1', 'a', 'b2', 'a']);
   });
 
+  it('gives a freed turn to the rule target running the fewest, so that one whose invocations hold their turns does not keep them all', async () => {
+    // Prepare: two turns, both taken by the first target (h1, h2), two more of it waiting; then two of another.
+    const running = new Map<string, () => void>();
+    lambda = start({
+      run: (_, payload) => {
+        ran.push(payload);
+        return new Promise<void>((resolve) => running.set(payload, resolve));
+      },
+      functions: { [FUNCTION]: { deadLetterArn: DLQ, concurrency: 2 } },
+    });
+    for (const payload of ['h1', 'h2', 'h3', 'h4']) lambda.accept(FUNCTION, payload, { source: SLOW });
+    for (const payload of ['g1', 'g2']) lambda.accept(FUNCTION, payload, { source: OTHER });
+    await sleep(1);
+    const end = async (payload: string) => {
+      running.get(payload)?.();
+      await sleep(2);
+    };
+    // Act: h1 ends, then each of the second target's as soon as it runs.
+    await end('h1');
+    await end('g1');
+    await end('g2');
+    // Assess: the freed turns went to the second target (running none) until it had none waiting; only then h3.
+    // Taken in turn, h1's turn went to h3 (the first target's line was first), and g2 waited for it.
+    expect(ran).toEqual(['h1', 'h2', 'g1', 'g2', 'h3']);
+    for (const resolve of running.values()) resolve();
+  });
+
   it('keeps an invocation whose rule target a later version wrote in another shape, as of no known rule target', async () => {
     // Prepare: a log line of an invocation with a source that is not a rule ARN and target id.
     const dataDir = join(dir, 'data');
