@@ -198,6 +198,20 @@ describe('AsyncInvocations: the queues shared among rule targets', () => {
     for (const resolve of running.values()) resolve();
   });
 
+  it("keeps a tenth of a function's turns from any one rule target, so that another's invocation runs at once", async () => {
+    // Prepare: ten turns; a target whose invocations never end.
+    lambda = start({ functions: { [FUNCTION]: { deadLetterArn: DLQ, concurrency: 10 } } });
+    await accept(12, 'x', SLOW);
+    const first = lambda.status().functions[0];
+    // Act: another target's invocation.
+    lambda.accept(FUNCTION, 'g', { source: OTHER });
+    await sleep(1);
+    // Assess: the first ran nine (three wait, a turn free); the other's ran at once, in the tenth.
+    expect(first).toMatchObject({ running: 9, waiting: 3 });
+    expect(ran.at(-1)).toBe('g');
+    expect(lambda.status().functions[0]).toMatchObject({ running: 10, waiting: 3 });
+  });
+
   it('keeps an invocation whose rule target a later version wrote in another shape, as of no known rule target', async () => {
     // Prepare: a log line of an invocation with a source that is not a rule ARN and target id.
     const dataDir = join(dir, 'data');
