@@ -306,10 +306,21 @@ export class Dispatcher {
   flush(): void {
     this.#cancelFlushLater();
     if (this.#fresh.length === 0) return;
+    this.#flushes++;
     const jobs = this.#fresh;
     this.#fresh = [];
     for (const job of jobs) void this.#attempt(job);
   }
+
+  /**
+   * The flush() calls that started deliveries: every delivery queued before one has had its first attempt begun, and
+   * so a Lambda target's invocation is in its queue (acceptLambda is called before #attempt's first await).
+   */
+  get flushes(): number {
+    return this.#flushes;
+  }
+
+  #flushes = 0;
 
   #cancelFlushLater(): void {
     if (this.#flushLater !== undefined) clearImmediate(this.#flushLater);

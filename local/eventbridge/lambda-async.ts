@@ -31,8 +31,10 @@ export interface AsyncInvokeConfig {
    */
   readonly deadLetterArn?: string;
   /**
-   * Invocations run at once, Lambda's reserved concurrency: the others wait in the function's queue, first come first
-   * served, as its invocations past its concurrency wait in Lambda's. @default LAMBDA_CONCURRENCY
+   * Invocations run at once, Lambda's reserved concurrency: the others wait in the function's queue, as its
+   * invocations past its concurrency wait in Lambda's (first come first served within a rule target; a freed turn to
+   * the target running the fewest; no target holding more than all but a tenth of them: see targetTurns()).
+   * @default LAMBDA_CONCURRENCY
    */
   readonly concurrency?: number;
 }
