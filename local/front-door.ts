@@ -49,8 +49,8 @@ export interface FrontDoorOptions {
 
 /**
  * Half what the local queues may hold (an eighth of Node's heap limit, at most 1 GiB), and room for two bodies of
- * API Gateway's largest at least: 259 MiB with Node's default heap here, 20 MiB at --max-old-space-size=256. A body
- * held is also a string and its parsed JSON in the handler, several times its bytes.
+ * API Gateway's largest at least: 259 MiB with Node's default heap on a machine of 16 GB or more, 20 MiB at
+ * --max-old-space-size=256. A body held is also a string and its parsed JSON in the handler, several times its bytes.
  */
 export function defaultBodyBytesAtOnce(): number {
   return Math.max(2 * MAX_BODY_BYTES, Math.floor(defaultQueueBytes() / 2));

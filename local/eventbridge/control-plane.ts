@@ -1070,12 +1070,11 @@ export class ControlPlane {
           bound.push({ arn: target.arn, source: { ruleArn: rule.arn, targetId: target.id } });
     }
     if (bound.length === 0) return undefined;
-    // About what its invocations will hold (an input transformer may make the payload larger or smaller), counted
-    // with those of the request's entries taken before it: review2, 2026-12-07: one PutEvents of 10 entries for five
-    // rule targets took the queues from 104% to 676% of their limit, each entry tested against the same holding.
-    // Not this request's alone: its invocations reach the queues at the dispatcher's next flush() (once it is
-    // answered, or after the event loop's turn), and the requests read in that turn are decided before it (review3,
-    // 2026-12-07: 20 PutEvents at once, with a dataDir, took the queues from 101% to 253% of their limit).
+    // About what its invocations will hold (an input transformer may make the payload larger or smaller), counted with
+    // those of every entry taken since the dispatcher's last flush(): invocations reach the queues only then (once a
+    // request is answered, or after the event loop's turn). Tested against what the queues held alone, one PutEvents
+    // of 10 entries for five rule targets took them from 104% to 676% of their limit (review2, 2026-12-07); with the
+    // request's own entries alone, 20 PutEvents read at once, with a dataDir, from 101% to 253% (review3).
     const flushes = this.options.dispatcher.flushes;
     if (flushes !== this.#lambdaComing.flushes) this.#lambdaComing = { bytes: 0, flushes };
     const coming = this.#lambdaComing.bytes + bound.length * invocationBytes(busEvent.json);
