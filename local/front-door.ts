@@ -20,6 +20,7 @@ import {
 import { ForbiddenError } from '../functions/shared/errors.js';
 import { PROBLEM_CONTENT_TYPE, problemOf } from '../functions/shared/problem.js';
 import { defaultQueueBytes } from './eventbridge/queue-store.js';
+import { mebibytes } from './eventbridge/text.js';
 import { invoke, type LocalHandlers } from './lambda/invoker.js';
 import { webPageRefusal } from './loopback-host.js';
 
@@ -100,11 +101,6 @@ class BodyBudget {
     this.#loggedAt = now;
     this.#refused = 0;
   }
-}
-
-/** Bytes for a log line: `12.3 MiB`. */
-function mebibytes(bytes: number): string {
-  return `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 } from './queue-store.js';
 import { RedriveMarks, type RedrivenLine } from './redrive-marks.js';
 import { isObject } from './request.js';
-import { ERROR_MESSAGE_BYTES, logLine, utf8Prefix } from './text.js';
+import { ERROR_MESSAGE_BYTES, logLine, mebibytes, utf8Prefix } from './text.js';
 
 /** A function's settings for asynchronous invocation: its event invoke config and its DeadLetterConfig. */
 export interface AsyncInvokeConfig {
@@ -282,7 +282,8 @@ export class AsyncInvocations {
     let cut = 0;
     for (const holding of this.#bySource.values()) cut += Math.min(holding, held);
     const holder = cut >= this.#limit.bytes * RESUME_BELOW ? { source, held } : undefined;
-    // `coming`: what the entries taken before it in the same request, and this one, will add once it is answered.
+    // `coming`: what this entry's invocations, and those of the entries taken before it whose deliveries have not
+    // started yet, will add (see ControlPlane's #lambdaQueueRefusal).
     if (!holder && this.#heldBytes + coming < Math.floor(this.#limit.bytes * CEILING)) return undefined;
     this.#countRefusal(functionArn, holder);
     return this.fullReason(functionArn, holder);
@@ -492,7 +493,7 @@ export class AsyncInvocations {
     const { functionArn } = invocation;
     const running = this.#running.get(functionArn) ?? 0;
     const { concurrency } = this.#config(functionArn);
-    const key = runningKey(functionArn, invocation.source);
+    const key = runningKey(functionArn, sourceKey(invocation.source));
     if (running >= concurrency || (this.#runningBySource.get(key) ?? 0) >= targetTurns(concurrency)) {
       let ready = this.#ready.get(functionArn);
       if (!ready) {
@@ -519,7 +520,7 @@ export class AsyncInvocations {
     if (left > 0) this.#runningBySource.set(key, left);
     else this.#runningBySource.delete(key);
     const ready = this.#ready.get(functionArn);
-    const runningOf = (source: string) => this.#runningBySource.get(`${functionArn}\n${source}`) ?? 0;
+    const runningOf = (source: string) => this.#runningBySource.get(runningKey(functionArn, source)) ?? 0;
     const cap = targetTurns(this.#config(functionArn).concurrency);
     let next = ready?.shift(runningOf, cap);
     // One that waited past its age is not run, as Lambda discards an event older than MaximumEventAgeInSeconds.
@@ -958,19 +959,14 @@ function sourceKey(source: InvocationSource | undefined): string {
   return source ? `${source.ruleArn} ${source.targetId}` : '';
 }
 
-/** The key of a function's invocations of a rule target among those running. */
-function runningKey(functionArn: string, source: InvocationSource | undefined): string {
-  return `${functionArn}\n${sourceKey(source)}`;
+/** The key of a function's invocations of a rule target (its sourceKey()) among those running. */
+function runningKey(functionArn: string, source: string): string {
+  return `${functionArn}\n${source}`;
 }
 
 /** A function's turns for a log line: `its one turn`, `of its 1,000 turns`. */
 function turns(concurrency: number): string {
   return concurrency === 1 ? 'its one turn' : `of its ${concurrency.toLocaleString('en-US')} turns`;
-}
-
-/** Bytes for a log line or a message: `12.3 MiB`. */
-function mebibytes(bytes: number): string {
-  return `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;
 }
 
 /** A delay for a log line: `60 s`, or `0.06 s` at delay scale 0.001. */

@@ -1,4 +1,4 @@
-// Cuts of text that never leave half a character, shared by the embedded EventBridge's modules.
+// Cuts of text that never leave half a character, and sizes for messages, shared by the embedded EventBridge's modules.
 
 /** `text` cut to at most `bytes` bytes of UTF-8, on a character's boundary (never half of a surrogate pair). */
 export function utf8Prefix(text: string, bytes: number): string {
@@ -37,4 +37,9 @@ export function logLine(text: string): string {
     /[\p{Cc}\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/gu,
     (ch) => `\\u${(ch.codePointAt(0) as number).toString(16).padStart(4, '0')}`,
   );
+}
+
+/** Bytes for a log line or a message: `12.3 MiB`. */
+export function mebibytes(bytes: number): string {
+  return `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;
 }

@@ -218,14 +218,22 @@ export function putOrdersTarget(harness: Harness, target: Partial<Target>): Prom
   );
 }
 
+/** The PutEvents entry of an `OrderPlaced` event from `sharebus.orders`, which routeOrders' rule matches. */
+export const orderEntry = (orderId: number) => ({
+  Source: 'sharebus.orders',
+  DetailType: 'OrderPlaced',
+  Detail: JSON.stringify({ orderId }),
+});
+
+/** The PutEvents entry of an event from `sharebus.other`, which routeOrders' rule does not match. */
+export const otherEntry = (n: number) => ({
+  Source: 'sharebus.other',
+  DetailType: 'Other',
+  Detail: JSON.stringify({ n }),
+});
+
 /** An `OrderPlaced` event from `sharebus.orders`, which routeOrders' rule matches; resolves with its EventId. */
 export async function putOrder(harness: Harness, orderId = 1): Promise<string> {
-  const put = await harness.client.send(
-    new PutEventsCommand({
-      Entries: [
-        { Source: 'sharebus.orders', DetailType: 'OrderPlaced', Detail: JSON.stringify({ orderId }) },
-      ],
-    }),
-  );
+  const put = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(orderId)] }));
   return put.Entries?.[0]?.EventId ?? '';
 }

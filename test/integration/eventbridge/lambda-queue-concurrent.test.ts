@@ -14,6 +14,8 @@ import {
   type Harness,
   heldGate,
   LAMBDA_ARN,
+  orderEntry,
+  otherEntry,
   queueArn,
   routeOrders,
   startHarness,
@@ -21,16 +23,6 @@ import {
 } from './harness.js';
 
 const LIMIT = 60_000;
-const order = (orderId: number) => ({
-  Source: 'sharebus.orders',
-  DetailType: 'OrderPlaced',
-  Detail: JSON.stringify({ orderId }),
-});
-const other = (n: number) => ({
-  Source: 'sharebus.other',
-  DetailType: 'Other',
-  Detail: JSON.stringify({ n }),
-});
 
 /** Sends an operation on a connection of `agent`, unsigned (the embedded EventBridge does not check signatures). */
 function send(
@@ -102,7 +94,7 @@ describe("embedded EventBridge: the Lambda queues' ceiling across PutEvents read
       }),
     );
     for (let orderId = 1; orderId <= 100; orderId++) {
-      const put = await harness.client.send(new PutEventsCommand({ Entries: [order(orderId)] }));
+      const put = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(orderId)] }));
       if (put.FailedEntryCount === 1) break;
     }
     // Twenty connections open, so that the requests below are read together.
@@ -116,7 +108,7 @@ describe("embedded EventBridge: the Lambda queues' ceiling across PutEvents read
           agent,
           endpoint,
           'PutEvents',
-          JSON.stringify({ Entries: Array.from({ length: 10 }, (_, n) => other(r * 10 + n)) }),
+          JSON.stringify({ Entries: Array.from({ length: 10 }, (_, n) => otherEntry(r * 10 + n)) }),
         ),
       ),
     );

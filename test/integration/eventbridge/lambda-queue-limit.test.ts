@@ -14,6 +14,8 @@ import {
   type Harness,
   heldGate,
   LAMBDA_ARN,
+  orderEntry,
+  otherEntry,
   putQueueRule,
   queueArn,
   routeOrders,
@@ -29,18 +31,8 @@ const LIMIT = 4_000;
 const ORDERS_QUEUE = queueArn('orders-copy');
 const OTHER_QUEUE = queueArn('others');
 
-const order = (orderId: number) => ({
-  Source: 'sharebus.orders',
-  DetailType: 'OrderPlaced',
-  Detail: JSON.stringify({ orderId }),
-});
 /** As the messages give a size: `0.00362 MiB`. */
 const mebibytes = (bytes: number) => `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;
-const other = (n: number) => ({
-  Source: 'sharebus.other',
-  DetailType: 'Other',
-  Detail: JSON.stringify({ n }),
-});
 
 interface Invocations {
   heldBytes: number;
@@ -56,7 +48,7 @@ async function invocations(harness: Harness): Promise<Invocations> {
 async function fill(harness: Harness): Promise<{ taken: number[]; refused: Record<string, unknown> }> {
   const taken: number[] = [];
   for (let orderId = 1; orderId <= 20; orderId++) {
-    const put = await harness.client.send(new PutEventsCommand({ Entries: [order(orderId)] }));
+    const put = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(orderId)] }));
     const [entry] = put.Entries ?? [];
     if (put.FailedEntryCount === 1) return { taken, refused: { ...entry } };
     expect(entry?.EventId).toBeDefined();
@@ -101,7 +93,9 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
   it('fails the entries bound for a full queue with ThrottlingException, delivering them nowhere, and takes the others', async () => {
     // Act
     const { taken, refused } = await fill(harness);
-    const mixed = await harness.client.send(new PutEventsCommand({ Entries: [order(99), other(1)] }));
+    const mixed = await harness.client.send(
+      new PutEventsCommand({ Entries: [orderEntry(99), otherEntry(1)] }),
+    );
     // Assess: as many taken as the limit holds, each counted as its payload and 700.
     const payload = harness.invocations[0]?.payload ?? '';
     expect(taken).toHaveLength(Math.ceil(LIMIT / heldBytes(payload)));
@@ -149,7 +143,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     // Act
     release();
     await waitFor(() => harness.warnings.some((w) => w.includes('are taken again, after')));
-    const put = await harness.client.send(new PutEventsCommand({ Entries: [order(100)] }));
+    const put = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(100)] }));
     // Assess
     expect(put.FailedEntryCount).toBe(0);
     expect(harness.warnings).toContain(
@@ -172,7 +166,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     // Act
     first.release();
     await waitFor(() => calls === 2);
-    const put = await harness.client.send(new PutEventsCommand({ Entries: [order(100)] }));
+    const put = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(100)] }));
     // Assess: what is left is below the limit, but not below 90% of it.
     const held = (taken.length - 1) * heldBytes(harness.invocations[0]?.payload ?? '');
     expect([held < LIMIT, held >= LIMIT * 0.9]).toEqual([true, true]);
@@ -188,7 +182,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     );
     const answered = harness.lambda;
     harness.lambda = async () => {};
-    await harness.client.send(new PutEventsCommand({ Entries: [order(1), order(2)] }));
+    await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(1), orderEntry(2)] }));
     await waitFor(() => harness.invocations.length === 2);
     harness.lambda = answered;
     const { taken } = await fill(harness);
@@ -225,7 +219,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     harness.lambda = async () => {
       throw new Error('webhook answered 503');
     };
-    await harness.client.send(new PutEventsCommand({ Entries: [1, 2, 3, 4, 5].map(order) }));
+    await harness.client.send(new PutEventsCommand({ Entries: [1, 2, 3, 4, 5].map(orderEntry) }));
     await waitFor(() => harness.eventBridge.queues.peek(FUNCTION_DLQ).length === 5);
     const held = heldGate();
     release = held.release;

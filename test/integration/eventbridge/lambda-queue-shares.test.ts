@@ -9,6 +9,8 @@ import {
   heldGate,
   type Invocation,
   LAMBDA_ARN,
+  orderEntry,
+  otherEntry,
   queueArn,
   routeOrders,
   startHarness,
@@ -21,16 +23,6 @@ const OTHERS_RULE = 'arn:aws:events:us-east-1:111111111111:rule/others';
 /** Room for about sixty invocations of an order (each a payload of some 250 bytes and 700 for the rest). */
 const LIMIT = 60_000;
 
-const order = (orderId: number) => ({
-  Source: 'sharebus.orders',
-  DetailType: 'OrderPlaced',
-  Detail: JSON.stringify({ orderId }),
-});
-const other = (n: number) => ({
-  Source: 'sharebus.other',
-  DetailType: 'Other',
-  Detail: JSON.stringify({ n }),
-});
 const isOrder = (invocation: Invocation) => invocation.payload.includes('"sharebus.orders"');
 
 describe("embedded EventBridge: a Lambda function's queue shared among rule targets", () => {
@@ -65,15 +57,17 @@ describe("embedded EventBridge: a Lambda function's queue shared among rule targ
     let refused: Record<string, unknown> | undefined;
     let orders = 0;
     while (refused === undefined && orders < 100) {
-      const put = await harness.client.send(new PutEventsCommand({ Entries: [order(++orders)] }));
+      const put = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(++orders)] }));
       if (put.FailedEntryCount === 1) refused = { ...put.Entries?.[0] };
     }
     const otherFailures: unknown[] = [];
     for (let n = 1; n <= 20; n++) {
-      const put = await harness.client.send(new PutEventsCommand({ Entries: [other(n)] }));
+      const put = await harness.client.send(new PutEventsCommand({ Entries: [otherEntry(n)] }));
       if (put.FailedEntryCount !== 0) otherFailures.push(put.Entries?.[0]);
     }
-    const mixed = await harness.client.send(new PutEventsCommand({ Entries: [order(99), other(99)] }));
+    const mixed = await harness.client.send(
+      new PutEventsCommand({ Entries: [orderEntry(99), otherEntry(99)] }),
+    );
     await waitFor(() => harness.invocations.filter((i) => !isOrder(i)).length === 21);
     // Assess: the orders refused once the queue was full, naming the rule target that holds it; every other event
     // taken and invoked, none dead-lettered.
@@ -108,7 +102,7 @@ describe("embedded EventBridge: a Lambda function's queue shared among rule targ
     // Act: the orders' invocations end.
     release();
     await harness.eventBridge.idle();
-    const again = await harness.client.send(new PutEventsCommand({ Entries: [order(100)] }));
+    const again = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(100)] }));
     // Assess: orders taken again.
     expect(again.FailedEntryCount).toBe(0);
   });
@@ -126,12 +120,12 @@ describe("embedded EventBridge: a Lambda function's queue shared among rule targ
       }),
     );
     for (let orderId = 1; orderId <= 100; orderId++) {
-      const put = await harness.client.send(new PutEventsCommand({ Entries: [order(orderId)] }));
+      const put = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(orderId)] }));
       if (put.FailedEntryCount === 1) break;
     }
     // Act: ten other events in one request, fifty invocations, none of whose rule targets holds anything.
     const batch = await harness.client.send(
-      new PutEventsCommand({ Entries: Array.from({ length: 10 }, (_, n) => other(n)) }),
+      new PutEventsCommand({ Entries: Array.from({ length: 10 }, (_, n) => otherEntry(n)) }),
     );
     await waitFor(
       () =>
