@@ -1,6 +1,6 @@
 // The local front door builds API Gateway's payload-2.0 event from real HTTP requests; these are the places
 // where it used to build a different one than AWS does.
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { FUNCTIONS } from '../../functions/routes.js';
@@ -610,6 +610,28 @@ describe('local front door: request bodies held at once', () => {
       warnings.mockRestore();
       await door.stop();
     }
+  });
+});
+
+describe('local front door: a bound on bodies at once that is not one', () => {
+  it.each([0, -1, 1.5, Number.NaN])('refuses maxBodyBytesAtOnce %p, and listens on nothing', async (bad) => {
+    // Prepare: a port free now.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    // Act
+    const started = startFrontDoor({ handlers, port, maxBodyBytesAtOnce: bad });
+    // Assess: refused, naming the option; the port still free.
+    await expect(started).rejects.toThrow(
+      new RangeError(`maxBodyBytesAtOnce must be a whole number of bytes above 0, got ${bad}`),
+    );
+    const again = createServer();
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject);
+      again.listen(port, '127.0.0.1', resolve);
+    });
+    await new Promise((resolve) => again.close(resolve));
   });
 });
 
