@@ -88,7 +88,7 @@ export interface SharebusOptions {
   readonly maxRulesPerBus?: number;
   /**
    * The most the embedded EventBridge's local queues (the delivery dead letters among them) hold in memory, in MiB:
-   * past it their oldest messages are removed, with a warning. @default SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB, else
+   * past it their oldest messages move to disk (are removed with --in-memory), with a warning. @default SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB, else
    * defaultQueueBytes() (an eighth of the heap Node may take, at most 1 GiB)
    */
   readonly maxQueueMegabytes?: number;

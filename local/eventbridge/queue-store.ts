@@ -1,12 +1,27 @@
 // Local stand-in for the SQS queues that rules target or use as dead-letter queues, plus the store of
 // dropped deliveries (failed events of targets without a DLQ), so no failed event disappears silently.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { InvocationSource } from './delivery.js';
 import { Fifo } from './fifo.js';
 import { newId } from './ids.js';
-import { type CoalescingWriter, CompactedLog, eachJsonLine, removeStaleTemporaries } from './persistence.js';
+import {
+  type CoalescingWriter,
+  CompactedLog,
+  eachJsonLine,
+  reasonOf,
+  removeStaleTemporaries,
+} from './persistence.js';
 
 export interface MessageAttribute {
   readonly DataType: 'String' | 'Number';
@@ -150,8 +165,66 @@ export function defaultQueueBytes(): number {
   return Math.min(2 ** 30, Math.floor(getHeapStatistics().heap_size_limit / 8));
 }
 
-/** Share of the limit past which a warning says the oldest messages will soon be removed, and below which it re-arms. */
+/** Share of the limit past which a warning says the oldest messages will soon be moved out, and below which it re-arms. */
 const NEAR_LIMIT = 0.8;
+
+/**
+ * Where, in dataDir, the messages moved out of memory for the limit are kept: a file of `send` lines (the log's) for
+ * each UTC day they were moved out on (`2026-12-07.jsonl`), and the files a restore left (`2026-12-07.<id>.jsonl`).
+ * Before 2026-12-08 they were removed, dead letters included, with a warning.
+ */
+export const OVERFLOW_DIR = 'queues-overflow';
+/** A file of OVERFLOW_DIR: its day, and whether a restore sealed it (see restore()). */
+const OVERFLOW_FILE = /^(\d{4}-\d{2}-\d{2})(\.[\w-]+)?\.jsonl$/;
+/** A restore puts messages back while the queues would stay below this share of the limit, short of the warning. */
+const RESTORE_UP_TO = 0.75;
+
+/**
+ * The lines of an overflow file a restore had no room for, written to a file of their own as they come, a megabyte
+ * at a time: a day's file may be larger than memory.
+ */
+class Remainder {
+  #lines: string[] = [];
+  #chars = 0;
+  constructor(readonly file: string) {}
+
+  add(line: LogLine): void {
+    const text = JSON.stringify(line);
+    this.#lines.push(text);
+    this.#chars += text.length;
+    if (this.#chars >= 2 ** 20) this.end();
+  }
+
+  /** Writes what add() holds. */
+  end(): void {
+    if (this.#lines.length === 0) return;
+    appendFileSync(this.file, `${this.#lines.join('\n')}\n`, { mode: 0o600 });
+    this.#lines = [];
+    this.#chars = 0;
+  }
+}
+
+/** What restore() did. */
+export interface Restored {
+  /** Messages put back in their queues. */
+  readonly restored: number;
+  /** Messages past the queues' 14 days, dropped rather than put back. */
+  readonly expired: number;
+  /** Messages already in their queues (a crash between the two writes of a move left them in both), dropped. */
+  readonly duplicates: number;
+  /** What is left on disk for lack of room: restore again once the queues hold less. */
+  readonly left: OverflowUsage;
+  /** Resolves true once the queues' log holds what was put back and the files it came from are gone. */
+  readonly durable: Promise<boolean>;
+  /** Why the restore stopped short of what there was room for: the disk refused a file's rename or its remainder. */
+  readonly stoppedBy?: string;
+}
+
+/** The messages kept on disk in OVERFLOW_DIR: its files, and their bytes. */
+export interface OverflowUsage {
+  readonly files: number;
+  readonly bytes: number;
+}
 const WELL_BELOW_LIMIT = 0.5;
 /** Messages removed for the limit are counted, and logged at most once a minute (the first at once). */
 const EVICTION_LOG_EVERY_MS = 60_000;
@@ -163,8 +236,14 @@ export class QueueStore {
   /** About the memory the messages held take (heldBytes), held within #limit. */
   #heldBytes = 0;
   readonly #limit: QueueLimit;
-  /** Messages removed for the limit and not logged yet, by queue. */
-  readonly #unlogged = new Map<string, number>();
+  /** Messages moved out for the limit (or removed, when they could not be kept on disk) and not logged yet, by queue. */
+  readonly #unlogged = new Map<string, { moved: number; removed: number }>();
+  /** Why the last messages that could not be kept on disk could not, until said. */
+  #unkeptReason: string | undefined;
+  /** OVERFLOW_DIR in dataDir; without a dataDir, messages past the limit are removed. */
+  readonly #overflowDir: string | undefined;
+  /** Files of OVERFLOW_DIR a restore read, until the log holds what it put back and they are removed. */
+  readonly #sealed = new Set<string>();
   /** Says the count of #unlogged at the end of the minute since the last such line, if no send says it first. */
   #evictionTimer: NodeJS.Timeout | undefined;
   #evictionLoggedAt = Number.NEGATIVE_INFINITY;
@@ -187,6 +266,7 @@ export class QueueStore {
     this.#limit = limit;
     this.#logger = logger;
     if (dataDir === undefined) return;
+    this.#overflowDir = join(dataDir, OVERFLOW_DIR);
     // Frozen: messages are never changed, only added and taken.
     this.#log = new CompactedLog(writer, join(dataDir, 'queues.jsonl'), () => this.#sends(), {
       frozen: true,
@@ -248,6 +328,7 @@ export class QueueStore {
       if (expired.length > before) counts.push([arn, expired.length - before]);
       if (held.length === 0) this.#queues.delete(arn);
     }
+    this.#pruneOverflow(time);
     if (expired.length === 0) return;
     this.#write({ take: expired });
     const days = QUEUE_RETENTION_MS / 86_400_000;
@@ -259,9 +340,10 @@ export class QueueStore {
   }
 
   /**
-   * Removes the oldest messages, of any queue, while the queues hold more than their limit, all but `kept` (the
-   * message just sent: the newest is always kept), and counts them for #logEvictions(). Warns once as the queues near
-   * the limit, again after they were well below it.
+   * Moves the oldest messages, of any queue, out of memory while the queues hold more than their limit, all but `kept`
+   * (the message just sent: the newest is always kept), to OVERFLOW_DIR (removes them without a dataDir, or when the
+   * disk refuses them), and counts them for #logEvictions(). Warns once as the queues near the limit, again after they
+   * were well below it.
    */
   #keepWithinLimit(kept?: QueueMessage): void {
     const { bytes: limit } = this.#limit;
@@ -270,12 +352,12 @@ export class QueueStore {
       this.#warnedNearLimit = true;
       this.#logger.warn(
         `[eventbridge] local queues hold ${mebibytes(this.#heldBytes)} of their ${mebibytes(limit)} limit ` +
-          `(${this.#limit.setting}): past it their oldest messages are removed; redrive the dead letters ` +
-          '(POST /_local/dead-letters/redrive) or receive the messages before',
+          `(${this.#limit.setting}): past it their oldest messages ${this.#overflowDir === undefined ? 'are removed' : `move to ${this.#overflowDir}`}; ` +
+          'redrive the dead letters (POST /_local/dead-letters/redrive) or receive the messages before',
       );
     }
     if (this.#heldBytes <= limit) return;
-    const removed: string[] = [];
+    const removed: QueueMessage[] = [];
     while (this.#heldBytes > limit) {
       // The queue whose first message is the oldest: each queue is in the order sent.
       let from: [string, Fifo<QueueMessage>] | undefined;
@@ -289,11 +371,18 @@ export class QueueStore {
       const message = held.shift() as QueueMessage;
       this.#forget(message);
       if (held.length === 0) this.#queues.delete(arn);
-      removed.push(message.messageId);
-      this.#unlogged.set(arn, (this.#unlogged.get(arn) ?? 0) + 1);
+      removed.push(message);
     }
     if (removed.length === 0) return;
-    this.#write({ take: removed });
+    // On disk before the log says they left: a crash between the two leaves a message in both, which a restore drops.
+    const onDisk = this.#keepOnDisk(removed);
+    for (const { queueArn } of removed) {
+      const counts = this.#unlogged.get(queueArn) ?? { moved: 0, removed: 0 };
+      if (onDisk) counts.moved++;
+      else counts.removed++;
+      this.#unlogged.set(queueArn, counts);
+    }
+    this.#write({ take: removed.map((m) => m.messageId) });
     const since = Date.now() - this.#evictionLoggedAt;
     if (since >= EVICTION_LOG_EVERY_MS) this.#logEvictions();
     else if (this.#evictionTimer === undefined) {
@@ -311,18 +400,207 @@ export class QueueStore {
     this.#logEvictions();
   }
 
-  /** Logs the messages removed for the limit since the last such line, a line a queue. */
+  /** Removes the files of OVERFLOW_DIR whose day ended 14 days before `time` or more: every message in them is older. */
+  #pruneOverflow(time: number): void {
+    const dir = this.#overflowDir;
+    if (dir === undefined) return;
+    for (const { name, day } of this.#overflowFiles()) {
+      if (this.#sealed.has(name) || Date.parse(day) + 86_400_000 > time - QUEUE_RETENTION_MS) continue;
+      try {
+        rmSync(join(dir, name), { force: true });
+        this.#logger.warn(
+          `[eventbridge] queues: removed ${join(dir, name)}, whose messages were all older than ${QUEUE_RETENTION_MS / 86_400_000} days, as SQS does`,
+        );
+      } catch {
+        // A read-only disk: tried again at the next prune.
+      }
+    }
+  }
+
+  /** The files of OVERFLOW_DIR, by name (so by day), with their day. */
+  #overflowFiles(): Array<{ readonly name: string; readonly day: string }> {
+    const dir = this.#overflowDir;
+    if (dir === undefined || !existsSync(dir)) return [];
+    const files: Array<{ readonly name: string; readonly day: string }> = [];
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      // Not a directory (something else took its name), or unreadable: nothing kept there to list or restore.
+      return [];
+    }
+    for (const name of names) {
+      const day = OVERFLOW_FILE.exec(name)?.[1];
+      if (day !== undefined) files.push({ name, day });
+    }
+    return files;
+  }
+
+  /** What OVERFLOW_DIR holds: the messages moved out for the limit and not restored yet. */
+  overflow(): OverflowUsage {
+    const dir = this.#overflowDir;
+    let files = 0;
+    let bytes = 0;
+    if (dir === undefined) return { files, bytes };
+    for (const { name } of this.#overflowFiles()) {
+      if (this.#sealed.has(name)) continue;
+      try {
+        bytes += statSync(join(dir, name)).size;
+        files++;
+      } catch {
+        // Removed meanwhile.
+      }
+    }
+    return { files, bytes };
+  }
+
+  /**
+   * Puts the messages moved to OVERFLOW_DIR back in their queues, oldest file first, while the queues stay below
+   * RESTORE_UP_TO of their limit (short of the warning, so that the next sends do not move them out again), each in
+   * its place in its queue by when it was sent. Messages past the queues' 14 days are dropped, and so are those their
+   * queues hold already (a crash between a move's two writes). Each file read is renamed first, so that messages moved
+   * out meanwhile go to a file of their own; what did not fit is written to a new file at once, and the files read are
+   * removed once the queues' log, rewritten, holds what was put back. A crash before that leaves them, and a later
+   * restore drops what its queues then hold; a message received in between would come back (at least once, as SQS).
+   */
+  restore(): Restored {
+    const dir = this.#overflowDir;
+    const log = this.#log;
+    if (dir === undefined || log === undefined) {
+      return {
+        restored: 0,
+        expired: 0,
+        duplicates: 0,
+        left: this.overflow(),
+        durable: Promise.resolve(true),
+      };
+    }
+    this.#prune();
+    const oldest = new Date(Date.now() - QUEUE_RETENTION_MS).toISOString();
+    const room = this.#limit.bytes * RESTORE_UP_TO;
+    const held = new Set<string>();
+    for (const queue of this.#queues.values()) for (const m of queue) held.add(m.messageId);
+    const back = new Map<string, QueueMessage[]>();
+    let adding = 0;
+    let restored = 0;
+    let expired = 0;
+    let duplicates = 0;
+    let full = false;
+    let stoppedBy: string | undefined;
+    /** Files read whole: removed once the log holds what they gave. */
+    const read: string[] = [];
+    for (const { name, day } of this.#overflowFiles()) {
+      if (full) break;
+      if (this.#sealed.has(name)) continue;
+      const sealed = join(dir, `${day}.${newId()}.jsonl`);
+      try {
+        renameSync(join(dir, name), sealed);
+        this.#sealed.add(basename(sealed));
+        const rest = new Remainder(join(dir, `${day}.${newId()}.jsonl`));
+        eachJsonLine(sealed, (line) => {
+          // Not a line this store wrote: left out, as the log's are.
+          if (!isLogLine(line) || !('send' in line)) return;
+          const m = line.send;
+          if (held.has(m.messageId)) duplicates++;
+          else if (m.sentAt < oldest) expired++;
+          else if (full || this.#heldBytes + adding + heldBytes(m) > room) {
+            full = true;
+            rest.add(line);
+          } else {
+            held.add(m.messageId);
+            adding += heldBytes(m);
+            restored++;
+            const queue = back.get(m.queueArn);
+            if (queue) queue.push(m);
+            else back.set(m.queueArn, [m]);
+          }
+        });
+        rest.end();
+        read.push(sealed);
+      } catch (error) {
+        // The disk refused the rename or the remainder: the file is kept whole, and what it gave so far, put back,
+        // is dropped as a duplicate by the next restore.
+        this.#sealed.delete(basename(sealed));
+        stoppedBy = reasonOf(error);
+        break;
+      }
+    }
+    for (const [arn, messages] of back) {
+      const merged = [...(this.#queues.get(arn) ?? []), ...messages];
+      // By code unit, as deadLetters() sorts: the times share one ISO format. Stable, so a tie keeps the queue's order.
+      merged.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
+      const fifo = new Fifo<QueueMessage>();
+      for (const m of merged) fifo.push(m);
+      this.#queues.set(arn, fifo);
+      for (const m of messages) {
+        this.#liveChars += sendChars(m);
+        this.#heldBytes += heldBytes(m);
+      }
+    }
+    const since = this.writer.asked;
+    // Rewritten rather than appended to, so that the log keeps each queue in the order sent.
+    if (restored > 0) log.rewrite(this.#count(), this.#liveChars);
+    const durable = new Promise<boolean>((resolve) => {
+      this.writer.onceWritten(this.writer.landed(since, log.file), (written) => {
+        for (const file of read) {
+          if (written) rmSync(file, { force: true });
+          this.#sealed.delete(basename(file));
+        }
+        resolve(written);
+      });
+    });
+    return {
+      restored,
+      expired,
+      duplicates,
+      left: this.overflow(),
+      durable,
+      ...(stoppedBy === undefined ? {} : { stoppedBy }),
+    };
+  }
+
+  /**
+   * Appends `messages` to today's file in OVERFLOW_DIR, now: whether they are on disk there. Synchronous, so that they
+   * are before the log's `take` line is even asked for; a few lines take microseconds, and only past the limit.
+   */
+  #keepOnDisk(messages: readonly QueueMessage[]): boolean {
+    if (this.#overflowDir === undefined) return false;
+    const file = join(this.#overflowDir, `${new Date().toISOString().slice(0, 10)}.jsonl`);
+    // A blank line first ends a line a crash cut short, which the next line would otherwise be joined to.
+    const text = `\n${messages.map((m) => JSON.stringify({ send: m } satisfies LogLine)).join('\n')}\n`;
+    try {
+      mkdirSync(this.#overflowDir, { recursive: true, mode: 0o700 });
+      appendFileSync(file, text, { mode: 0o600 });
+      return true;
+    } catch (error) {
+      this.#unkeptReason = reasonOf(error);
+      return false;
+    }
+  }
+
+  /** Logs the messages moved out (or removed) for the limit since the last such line, a line a queue. */
   #logEvictions(): void {
     clearTimeout(this.#evictionTimer);
     this.#evictionTimer = undefined;
     if (this.#unlogged.size === 0) return;
-    for (const [arn, n] of this.#unlogged) {
-      this.#logger.warn(
-        `[eventbridge] queue ${arn}: removed ${n} message(s), the oldest of the local queues, to keep them within ` +
-          `${mebibytes(this.#limit.bytes)} (${this.#limit.setting})`,
-      );
+    const within = `to keep them within ${mebibytes(this.#limit.bytes)} (${this.#limit.setting})`;
+    for (const [arn, { moved, removed }] of this.#unlogged) {
+      if (moved > 0) {
+        this.#logger.warn(
+          `[eventbridge] queue ${arn}: moved ${moved} message(s), the oldest of the local queues, to ` +
+            `${this.#overflowDir} ${within}; POST /_local/queues/restore puts them back once there is room`,
+        );
+      }
+      if (removed > 0) {
+        const why =
+          this.#unkeptReason === undefined ? '' : ` (they could not be kept on disk: ${this.#unkeptReason})`;
+        this.#logger.warn(
+          `[eventbridge] queue ${arn}: removed ${removed} message(s), the oldest of the local queues, ${within}${why}`,
+        );
+      }
     }
     this.#unlogged.clear();
+    this.#unkeptReason = undefined;
     this.#evictionLoggedAt = Date.now();
   }
 

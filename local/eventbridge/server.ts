@@ -24,8 +24,10 @@ import {
   defaultQueueBytes,
   isFunctionOrigin,
   isTargetOrigin,
+  type OverflowUsage,
   type QueueMessage,
   QueueStore,
+  type Restored,
   type TargetOrigin,
 } from './queue-store.js';
 import { type JsonObject, page, parseBody } from './request.js';
@@ -189,6 +191,10 @@ export interface LocalQueues {
   list(): string[];
   /** The memory the queues hold, as counted against maxQueueBytes, and that limit (bytes). */
   usage(): { readonly heldBytes: number; readonly maxBytes: number };
+  /** The messages moved out of memory past maxQueueBytes, kept on disk (with a dataDir) until restored. */
+  overflow(): OverflowUsage;
+  /** Puts the messages kept on disk back in their queues, as far as there is room (QueueStore.restore). */
+  restore(): Restored;
 }
 
 export interface EmbeddedEventBridge {
@@ -539,6 +545,8 @@ async function start(
     receive: (arn) => queues.receive(arn),
     list: () => queues.queueArns(),
     usage: () => queues.usage(),
+    overflow: () => queues.overflow(),
+    restore: () => queues.restore(),
   };
 
   const server = createServer((req, res) => {
@@ -722,9 +730,19 @@ async function start(
       if ('problem' in asked) return asked.problem;
       return () => ({ status: 200, body: deadLetters.redrive(asked.ids) });
     }
+    if (path === 'queues/restore') {
+      if (text.trim() !== '')
+        return invalid([{ field: '', message: 'must be empty: a restore takes no body' }]);
+      return () => restoreAnswer(localQueues.restore());
+    }
     if (path === 'invocations') return { status: 200, body: lambda.status() };
     const arn = url.searchParams.get('arn');
-    if (arn === null) return { status: 200, body: { queues: localQueues.list(), ...localQueues.usage() } };
+    if (arn === null) {
+      return {
+        status: 200,
+        body: { queues: localQueues.list(), ...localQueues.usage(), overflow: localQueues.overflow() },
+      };
+    }
     return { status: 200, body: { messages: localQueues.peek(arn) } };
   }
 
@@ -829,6 +847,7 @@ const LOCAL_ENDPOINTS: Readonly<Record<string, { method: string; query: readonly
   'dead-letters': { method: 'GET', query: ['limit', 'nextToken'] },
   'dead-letters/redrive': { method: 'POST', query: [] },
   queues: { method: 'GET', query: ['arn'] },
+  'queues/restore': { method: 'POST', query: [] },
   invocations: { method: 'GET', query: [] },
 };
 
@@ -962,6 +981,24 @@ function redriveIds(text: string): { ids: string[] | undefined } | { problem: Lo
   );
   if (notText.length > 0) return { problem: invalid(notText) };
   return { ids: ids as string[] };
+}
+
+/** What `POST /_local/queues/restore` answers: what it put back and left, or, when the disk stopped it, a 500 saying so. */
+function restoreAnswer(restored: Restored): LocalAnswer {
+  const { durable: _, stoppedBy, ...done } = restored;
+  if (stoppedBy === undefined) return { status: 200, body: done };
+  const { restored: n, left } = done;
+  return {
+    status: 500,
+    body: {
+      ...problem(
+        500,
+        'restore_stopped',
+        `Put ${n} message(s) back, then stopped: ${stoppedBy}. ${left.files} file(s) of ${left.bytes} bytes are left on disk; restore again once the disk takes writes.`,
+      ).body,
+      ...done,
+    },
+  };
 }
 
 /** A member's JSON Pointer (RFC 6901): `~` and `/` in its name escaped. */

@@ -845,7 +845,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     }
   }
 
-  it('holds its queues within maxQueueBytes, removing the oldest messages and saying so, across a restart', async () => {
+  it('holds its queues within maxQueueBytes, moving the oldest messages to disk and saying so, and puts them back', async () => {
     // Prepare: a rule sending each order to a queue, and a limit that holds a few of them.
     const QUEUE = queueArn('orders-queue');
     const first = await startHarness({ dataDir, maxQueueBytes: 4_000 });
@@ -860,21 +860,99 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
         .peek(QUEUE)
         .map((m) => (JSON.parse(m.body) as { detail: { orderId: number } }).detail.orderId);
     const held = orders(first);
-    const listed = (await (await fetch(`${first.eventBridge.endpoint}/_local/queues`)).json()) as {
-      heldBytes: number;
+    const local = async (harness: Harness, path: string, init?: RequestInit) => {
+      const response = await fetch(`${harness.eventBridge.endpoint}/_local/${path}`, init);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
+    const listed = (await local(first, 'queues')).body;
     await first.close();
-    // Assess: the newest, in order; the removals said, naming the option.
+    // Assess: the newest, in order; the moves said, naming the option and the directory; what is on disk listed.
+    const overflow = join(dataDir, 'queues-overflow');
     expect(held.length).toBeGreaterThan(1);
     expect(held).toEqual(Array.from({ length: held.length }, (_, i) => 11 - held.length + i));
     expect(first.warnings).toContain(
-      `[eventbridge] queue ${QUEUE}: removed 1 message(s), the oldest of the local queues, to keep them within 4 KiB (maxQueueBytes)`,
+      `[eventbridge] queue ${QUEUE}: moved 1 message(s), the oldest of the local queues, to ${overflow} to keep them ` +
+        'within 4 KiB (maxQueueBytes); POST /_local/queues/restore puts them back once there is room',
     );
-    expect(listed).toEqual({ queues: [QUEUE], heldBytes: expect.any(Number), maxBytes: 4_000 });
+    expect(listed).toEqual({
+      queues: [QUEUE],
+      heldBytes: expect.any(Number),
+      maxBytes: 4_000,
+      overflow: { files: 1, bytes: expect.any(Number) },
+    });
     expect(listed.heldBytes).toBeGreaterThan(3_000);
     expect(listed.heldBytes).toBeLessThanOrEqual(4_000);
-    // And a start with the default limit finds them all there.
-    await atNextStart((second) => expect(orders(second)).toEqual(held));
+    // And a start with the default limit finds them all there, then, asked, puts back every one moved out, in order.
+    const second = await startHarness({ dataDir });
+    try {
+      await second.eventBridge.idle();
+      const atStart = orders(second);
+      const refused = await Promise.all([
+        local(second, 'queues/restore', { method: 'POST', body: '{"queueArn":"x"}' }),
+        local(second, 'queues/restore'),
+      ]);
+      const restored = await local(second, 'queues/restore', { method: 'POST' });
+      const again = await local(second, 'queues/restore', { method: 'POST' });
+      expect(atStart).toEqual(held);
+      expect(refused.map(({ status, body }) => [status, body.code, body.detail])).toEqual([
+        [400, 'invalid_request', 'The request body: must be empty: a restore takes no body'],
+        [405, 'method_not_allowed', '/_local/queues/restore takes POST only, not GET.'],
+      ]);
+      expect(restored).toEqual({
+        status: 200,
+        body: { restored: 10 - held.length, expired: 0, duplicates: 0, left: { files: 0, bytes: 0 } },
+      });
+      expect(orders(second)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(again.body).toEqual({ restored: 0, expired: 0, duplicates: 0, left: { files: 0, bytes: 0 } });
+      expect(await readdir(overflow)).toEqual([]);
+    } finally {
+      await second.close();
+    }
+    // The log holds them, in order, at the next start.
+    await atNextStart((third) => expect(orders(third)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+  });
+
+  it('answers a restore the disk stops 500 restore_stopped, keeping what it put back and leaving the rest', async () => {
+    // Prepare: a day's file of one message, then a directory where the next day's file would be.
+    const overflow = join(dataDir, 'queues-overflow');
+    const QUEUE = queueArn('orders-queue');
+    await mkdir(join(overflow, '2026-12-02.jsonl'), { recursive: true });
+    const message = {
+      messageId: 'm1',
+      queueArn: QUEUE,
+      body: 'kept',
+      attributes: {},
+      sentAt: new Date().toISOString(),
+    };
+    await writeFile(join(overflow, '2026-12-01.jsonl'), `${JSON.stringify({ send: message })}\n`);
+    const harness = await startHarness({ dataDir });
+    try {
+      // Act
+      const response = await fetch(`${harness.eventBridge.endpoint}/_local/queues/restore`, {
+        method: 'POST',
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      await harness.eventBridge.idle();
+      // Assess
+      expect(response.status).toBe(500);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(body).toMatchObject({
+        code: 'restore_stopped',
+        restored: 1,
+        // The directory, counted as what it stands for here: a file that could not be read.
+        left: { files: 1, bytes: expect.any(Number) },
+        detail: expect.stringMatching(
+          /^Put 1 message\(s\) back, then stopped: .*EISDIR.*restore again once the disk takes writes\.$/,
+        ),
+      });
+      expect(harness.eventBridge.queues.peek(QUEUE).map((m) => m.body)).toEqual(['kept']);
+      // The directory, renamed, is left where it was found; the file read is gone.
+      expect((await readdir(overflow)).map((name) => name.replace(/[0-9a-f-]{36}/, 'ID'))).toEqual([
+        '2026-12-02.ID.jsonl',
+      ]);
+    } finally {
+      await harness.close();
+    }
   });
 
   it('refuses a maxQueueBytes or maxLambdaQueueBytes that is not a whole number of bytes above 0, making nothing', async () => {

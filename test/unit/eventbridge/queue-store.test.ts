@@ -342,6 +342,20 @@ describe("QueueStore's limit on what the queues hold", () => {
   }
   const held = (store: QueueStore) =>
     Object.fromEntries(store.queueArns().map((arn) => [arn, store.peek(arn).map((m) => m.body)]));
+  /** The overflow directory's files, each as the queue and body of its messages, in file order. */
+  async function overflowed(): Promise<Record<string, Array<[string, string]>>> {
+    const overflow = join(dir, 'queues-overflow');
+    const files = (await readdir(overflow)).sort();
+    const read = async (name: string) =>
+      (await readFile(join(overflow, name), 'utf8'))
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => {
+          const { send } = JSON.parse(line) as { send: { queueArn: string; body: string } };
+          return [send.queueArn, send.body] as [string, string];
+        });
+    return Object.fromEntries(await Promise.all(files.map(async (name) => [name, await read(name)])));
+  }
   /** What a store started on `dir` with this limit holds, once what its start wrote is on disk. */
   async function reopened(limit: QueueLimit): Promise<Record<string, string[]>> {
     const store = new QueueStore(new CoalescingWriter(), dir, { limit });
@@ -349,7 +363,7 @@ describe("QueueStore's limit on what the queues hold", () => {
     return held(store);
   }
 
-  it('removes the oldest messages of any queue past the limit, says how many of which queue, and keeps that across a restart', async () => {
+  it('moves the oldest messages of any queue past the limit to disk, says how many of which queue, and keeps that across a restart', async () => {
     // Prepare
     const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
     // Act: 12 messages, the two queues in turn.
@@ -358,26 +372,35 @@ describe("QueueStore's limit on what the queues hold", () => {
       Array.from({ length: 12 }, (_, i) => [i % 2 === 0 ? DLQ : OTHER, i] as const),
     );
     await store.writer.flush();
-    // Assess: the first two, one of each queue, are gone.
+    // Assess: the first two, one of each queue, are out of memory, in the day's file of the overflow directory.
     const expected = {
       [DLQ]: ['0002', '0004', '0006', '0008', '0010'],
       [OTHER]: ['0003', '0005', '0007', '0009', '0011'],
     };
     expect(held(store)).toEqual(expected);
+    const overflow = join(dir, 'queues-overflow');
     expect(warnings).toEqual([
       '[eventbridge] local queues hold 6 KiB of their 7 KiB limit (SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB): past it their ' +
-        'oldest messages are removed; redrive the dead letters (POST /_local/dead-letters/redrive) or receive the messages before',
-      `[eventbridge] queue ${DLQ}: removed 1 message(s), the oldest of the local queues, to keep them within 7 KiB (SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB)`,
+        `oldest messages move to ${overflow}; redrive the dead letters (POST /_local/dead-letters/redrive) or receive the messages before`,
+      `[eventbridge] queue ${DLQ}: moved 1 message(s), the oldest of the local queues, to ${overflow} to keep them ` +
+        'within 7 KiB (SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB); POST /_local/queues/restore puts them back once there is room',
     ]);
+    expect(await overflowed()).toEqual({
+      '2026-12-01.jsonl': [
+        [DLQ, '0000'],
+        [OTHER, '0001'],
+      ],
+    });
+    expect(store.overflow()).toEqual({ files: 1, bytes: expect.any(Number) });
     expect(await reopened(TEN)).toEqual(expected);
   });
 
-  it('logs what it removes at most once a minute, counting what it removed meanwhile', async () => {
+  it('logs what it moves out at most once a minute, counting what it moved meanwhile', async () => {
     // Prepare: the limit reached, and a first removal logged.
     const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
     sendEach(store, toDlq(11));
-    const removals = () => warnings.filter((w) => w.includes(': removed '));
-    expect(removals()).toEqual([expect.stringContaining(`queue ${DLQ}: removed 1 message(s)`)]);
+    const removals = () => warnings.filter((w) => w.includes(': moved '));
+    expect(removals()).toEqual([expect.stringContaining(`queue ${DLQ}: moved 1 message(s)`)]);
     // Act: 30 more within the minute, then the server's sweep a minute after the first line.
     sendEach(
       store,
@@ -389,8 +412,8 @@ describe("QueueStore's limit on what the queues hold", () => {
     // Assess: 30 removed since the first line, in the order sent: DLQ's 10 held, then the first 20 of the 30 (7 OTHER's).
     expect(withinTheMinute).toBe(1);
     expect(removals().slice(1).sort()).toEqual([
-      expect.stringContaining(`queue ${DLQ}: removed 23 message(s)`),
-      expect.stringContaining(`queue ${OTHER}: removed 7 message(s)`),
+      expect.stringContaining(`queue ${DLQ}: moved 23 message(s)`),
+      expect.stringContaining(`queue ${OTHER}: moved 7 message(s)`),
     ]);
     expect(store.peek(DLQ).length + store.peek(OTHER).length).toBe(10);
   });
@@ -400,7 +423,7 @@ describe("QueueStore's limit on what the queues hold", () => {
     const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
     sendEach(store, toDlq(11));
     sendEach(store, toDlq(5, 100));
-    const removals = () => warnings.filter((w) => w.includes(': removed '));
+    const removals = () => warnings.filter((w) => w.includes(': moved '));
     const withinTheMinute = removals().length;
     // Act: nothing more is sent; the minute since the first line ends.
     jest.advanceTimersByTime(60_000);
@@ -409,11 +432,11 @@ describe("QueueStore's limit on what the queues hold", () => {
     store.flushWarnings();
     // Assess: before (2026-12-07) the count waited for a send a minute later, and went unsaid when none came.
     expect(withinTheMinute).toBe(1);
-    expect(atTheMinute).toEqual([expect.stringContaining(`queue ${DLQ}: removed 5 message(s)`)]);
-    expect(removals().slice(2)).toEqual([expect.stringContaining(`queue ${DLQ}: removed 2 message(s)`)]);
+    expect(atTheMinute).toEqual([expect.stringContaining(`queue ${DLQ}: moved 5 message(s)`)]);
+    expect(removals().slice(2)).toEqual([expect.stringContaining(`queue ${DLQ}: moved 2 message(s)`)]);
   });
 
-  it('removes at start what a lower limit than the last run had does not hold, oldest first, and says so', async () => {
+  it('moves out at start what a lower limit than the last run had does not hold, oldest first, and says so', async () => {
     // Prepare: ten messages under the limit of ten.
     const first = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
     sendEach(first, toDlq(10));
@@ -426,8 +449,17 @@ describe("QueueStore's limit on what the queues hold", () => {
     // Assess
     expect(held(lowered)).toEqual({ [DLQ]: ['0006', '0007', '0008', '0009'] });
     expect(warnings).toContain(
-      `[eventbridge] queue ${DLQ}: removed 6 message(s), the oldest of the local queues, to keep them within 3 KiB (maxQueueBytes)`,
+      `[eventbridge] queue ${DLQ}: moved 6 message(s), the oldest of the local queues, to ${join(dir, 'queues-overflow')} ` +
+        'to keep them within 3 KiB (maxQueueBytes); POST /_local/queues/restore puts them back once there is room',
     );
+    expect((await overflowed())['2026-12-01.jsonl']?.map(([, b]) => b)).toEqual([
+      '0000',
+      '0001',
+      '0002',
+      '0003',
+      '0004',
+      '0005',
+    ]);
     expect(await reopened(TEN)).toEqual({
       [DLQ]: ['0006', '0007', '0008', '0009'],
     });
@@ -491,6 +523,184 @@ describe("QueueStore's limit on what the queues hold", () => {
     expect(held(store)).toEqual({ [DLQ]: newest });
     expect(store.deadLetters()).toEqual([]);
     expect(await reopened(TEN)).toEqual({ [DLQ]: newest });
+  });
+
+  it('puts back what it moved out, each in its place, up to three quarters of the limit, and the rest once there is room', async () => {
+    // Prepare: 14 sends to two queues in turn under a limit of ten: the first four moved out; DLQ then received.
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    sendEach(
+      store,
+      Array.from({ length: 14 }, (_, i) => [i % 2 === 0 ? DLQ : OTHER, i] as const),
+    );
+    store.receive(DLQ);
+    // Act: a restore with OTHER's five held; once it is on disk, both queues received and a second restore.
+    const first = store.restore();
+    const afterFirst = held(store);
+    const firstWritten = await first.durable;
+    const filesBetween = await overflowed();
+    const restarted = await reopened(TEN);
+    store.receive(DLQ);
+    store.receive(OTHER);
+    const second = store.restore();
+    const secondWritten = await second.durable;
+    // Assess: room for two below 7.5 of ten: the two oldest, each back in its place by when it was sent.
+    expect({ ...first, durable: undefined }).toEqual({
+      restored: 2,
+      expired: 0,
+      duplicates: 0,
+      left: { files: 1, bytes: expect.any(Number) },
+      durable: undefined,
+    });
+    expect(firstWritten).toBe(true);
+    expect(afterFirst).toEqual({
+      [DLQ]: ['0000'],
+      [OTHER]: ['0001', '0005', '0007', '0009', '0011', '0013'],
+    });
+    expect(restarted).toEqual(afterFirst);
+    // The file read is gone; what did not fit is in one of its own.
+    expect(Object.values(filesBetween)).toEqual([
+      [
+        [DLQ, '0002'],
+        [OTHER, '0003'],
+      ],
+    ]);
+    expect(Object.keys(filesBetween)[0]).toMatch(/^2026-12-01\.[0-9a-f-]{36}\.jsonl$/);
+    expect({ ...second, durable: undefined }).toEqual({
+      restored: 2,
+      expired: 0,
+      duplicates: 0,
+      left: { files: 0, bytes: 0 },
+      durable: undefined,
+    });
+    expect(secondWritten).toBe(true);
+    expect(held(store)).toEqual({ [DLQ]: ['0002'], [OTHER]: ['0003'] });
+    expect(await overflowed()).toEqual({});
+  });
+
+  it('keeps in a file of their own the messages moved out while a restore is on its way', async () => {
+    // Prepare: 12 sends, the first two moved out; all received.
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    sendEach(store, toDlq(12));
+    store.receive(DLQ);
+    // Act: a restore (both back), then 9 more sends before its writes land: the oldest, back, move out again.
+    const restore = store.restore();
+    sendEach(store, toDlq(9, 100));
+    const written = await restore.durable;
+    await store.writer.flush();
+    // Assess
+    expect(restore.restored).toBe(2);
+    expect(written).toBe(true);
+    expect(held(store)).toEqual({ [DLQ]: ['0001', ...Array.from({ length: 9 }, (_, i) => body(100 + i))] });
+    // In today's file, made anew after the restore renamed the one it read, and left once that one is removed.
+    expect(await overflowed()).toEqual({ '2026-12-01.jsonl': [[DLQ, '0000']] });
+  });
+
+  it('drops, rather than put back, the messages past the retention and those their queue holds already', async () => {
+    // Prepare: a day's file as a crash left it: a message also in the log (moved out, the take not written), one
+    // sent 20 days ago, a line of another kind, one the store can use, and a last line cut short.
+    const send = (messageId: string, body: string, sentAt: string) =>
+      JSON.stringify({ send: { messageId, queueArn: DLQ, body, attributes: {}, sentAt } });
+    const now = new Date().toISOString();
+    await writeFile(join(dir, 'queues.jsonl'), `${send('kept', 'in-the-log', now)}\n`);
+    await mkdir(join(dir, 'queues-overflow'));
+    const file = join(dir, 'queues-overflow', '2026-11-30.jsonl');
+    await writeFile(
+      file,
+      [
+        send('kept', 'in-the-log', now),
+        send('old', 'twenty-days', '2026-11-11T00:00:00.000Z'),
+        '{"take":["x"]}',
+        send('back', 'put-back', '2026-11-29T00:00:00.000Z'),
+        '{"send":{"messageId":"torn","que',
+      ].join('\n'),
+    );
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    // Act: one more moved out to that file after the torn line (as if it were that day still), then a restore.
+    const restored = store.restore();
+    await restored.durable;
+    // Assess
+    expect({ ...restored, durable: undefined }).toEqual({
+      restored: 1,
+      expired: 1,
+      duplicates: 1,
+      left: { files: 0, bytes: 0 },
+      durable: undefined,
+    });
+    expect(store.peek(DLQ).map((m) => m.body)).toEqual(['put-back', 'in-the-log']);
+  });
+
+  it('starts a new line after one a crash cut short, so the message it moves out next is read whole', async () => {
+    // Prepare: today's file ending in a line cut short.
+    await mkdir(join(dir, 'queues-overflow'));
+    await writeFile(join(dir, 'queues-overflow', '2026-12-01.jsonl'), '{"send":{"messageId":"torn","que');
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    // Act: eleven sends (one moved out), all received, and a restore.
+    sendEach(store, toDlq(11));
+    store.receive(DLQ);
+    const restored = store.restore();
+    await restored.durable;
+    // Assess
+    expect(restored.restored).toBe(1);
+    expect(held(store)).toEqual({ [DLQ]: ['0000'] });
+  });
+
+  it('removes the files whose messages are all past the retention, and says so', async () => {
+    // Prepare: files of 15 and 14 days ago (the first ended 14 days ago), and today's.
+    const overflow = join(dir, 'queues-overflow');
+    await mkdir(overflow);
+    for (const day of ['2026-11-16', '2026-11-17.5f0e', '2026-12-01'])
+      await writeFile(join(overflow, `${day}.jsonl`), '');
+    // Act: a start, then the sweep a day later.
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    const atStart = (await readdir(overflow)).sort();
+    jest.advanceTimersByTime(86_400_000);
+    store.prune();
+    // Assess
+    expect(atStart).toEqual(['2026-11-17.5f0e.jsonl', '2026-12-01.jsonl']);
+    expect(await readdir(overflow)).toEqual(['2026-12-01.jsonl']);
+    expect(warnings).toEqual([
+      `[eventbridge] queues: removed ${join(overflow, '2026-11-16.jsonl')}, whose messages were all older than 14 days, as SQS does`,
+      `[eventbridge] queues: removed ${join(overflow, '2026-11-17.5f0e.jsonl')}, whose messages were all older than 14 days, as SQS does`,
+    ]);
+  });
+
+  it('removes what it cannot keep on disk, saying why, and restores nothing from there', async () => {
+    // Prepare: a file where the overflow directory would go.
+    await writeFile(join(dir, 'queues-overflow'), 'not a directory');
+    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+    // Act
+    sendEach(store, toDlq(11));
+    store.receive(DLQ);
+    const restored = store.restore();
+    // Assess
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^\\[eventbridge\\] queue ${DLQ}: removed 1 message\\(s\\), the oldest of the local queues, to keep them within 7 KiB \\(SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB\\) \\(they could not be kept on disk: .*(EEXIST|ENOTDIR).*\\)$`,
+        ),
+      ),
+    );
+    expect({ ...restored, durable: undefined }).toMatchObject({ restored: 0, left: { files: 0, bytes: 0 } });
+    expect(store.overflow()).toEqual({ files: 0, bytes: 0 });
+  });
+
+  it('restores nothing without a dataDir, where what passes the limit is removed', async () => {
+    // Prepare
+    const store = new QueueStore(new CoalescingWriter(), undefined, { limit: TEN });
+    sendEach(store, toDlq(11));
+    store.receive(DLQ);
+    // Act
+    const restored = store.restore();
+    // Assess
+    expect({ ...restored, durable: undefined }).toEqual({
+      restored: 0,
+      expired: 0,
+      duplicates: 0,
+      left: { files: 0, bytes: 0 },
+      durable: undefined,
+    });
+    expect(await restored.durable).toBe(true);
+    expect(warnings).toContainEqual(expect.stringContaining(`queue ${DLQ}: removed 1 message(s)`));
   });
 
   it('warns once as the limit nears, and again only after the queues were well below it', () => {
