@@ -202,10 +202,14 @@ export class ArchiveStore implements ManagedRuleOwner {
     /** Where warnings go (the server's logger). */
     private readonly logger: Logger = console,
     /**
-     * Why replays should wait before they route more events (the Lambda functions' queues are full: see
-     * AsyncInvocations.full), or undefined when they need not.
+     * Why a replay should wait before it routes this event (a Lambda function's queue is full and the event would be
+     * refused were it put: see ControlPlane.replayHold), or undefined when it need not.
      */
-    private readonly holdReplays: () => string | undefined = () => undefined,
+    private readonly holdReplays: (
+      busName: string,
+      busEvent: BusEvent,
+      onlyRules: ReadonlySet<string> | undefined,
+    ) => string | undefined = () => undefined,
   ) {
     this.#dir = dataDir;
     if (dataDir !== undefined) {
@@ -715,20 +719,6 @@ export class ArchiveStore implements ManagedRuleOwner {
         }
       }
       replay.state = 'RUNNING';
-      // A replay of a month's archive to a webhook that never answers would fill the deliver function's queue past
-      // its limit, as PutEvents cannot (review, 2026-12-07): it waits instead, RUNNING, said once a wait.
-      const held = this.holdReplays();
-      if (held !== undefined) {
-        if (!waiting) {
-          waiting = true;
-          this.logger.warn(
-            `[eventbridge] replay ${replay.name} waits after ${index} of ${selected.length} events: ${held}`,
-          );
-        }
-        later(REPLAY_HOLD_POLL_MS);
-        return;
-      }
-      waiting = false;
       const sliceEnds = performance.now() + REPLAY_SLICE_MS;
       for (
         const stop = Math.min(selected.length, index + REPLAY_BATCH);
@@ -742,6 +732,22 @@ export class ArchiveStore implements ManagedRuleOwner {
         const json = withReplayNameJson(archived.json, replay.name);
         const forwardedFrom = archived.forwardedFrom;
         const busEvent = { event, json, ingestedAt: Date.now(), ...(forwardedFrom ? { forwardedFrom } : {}) };
+        // A replay of a month's archive to a webhook that never answers would fill the deliver function's queue past
+        // its limit, as PutEvents cannot (review, 2026-12-07): it waits instead, RUNNING, said once a wait, where a
+        // put of the event would be refused. Before 2026-12-08 it waited while the queue was full whatever its
+        // events' rules held.
+        const held = this.holdReplays(busName, busEvent, onlyRules);
+        if (held !== undefined) {
+          if (!waiting) {
+            waiting = true;
+            this.logger.warn(
+              `[eventbridge] replay ${replay.name} waits after ${index} of ${selected.length} events: ${held}`,
+            );
+          }
+          later(REPLAY_HOLD_POLL_MS);
+          return;
+        }
+        waiting = false;
         this.control.route(busName, busEvent, onlyRules);
         replay.eventLastReplayedTime = archived.time;
       }

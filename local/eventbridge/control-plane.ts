@@ -1047,7 +1047,7 @@ export class ControlPlane {
       return { EventId: id };
     }
     const busEvent: BusEvent = { event, json: eventJson(event, detail), ingestedAt: now };
-    const refusal = this.#lambdaQueueRefusal(bus, busEvent);
+    const refusal = this.#lambdaQueueRefusal(bus, busEvent, undefined, 'put');
     if (refusal !== undefined) return { ErrorCode: 'ThrottlingException', ErrorMessage: refusal };
     for (const sink of this.#sinks) sink(bus.name, busEvent);
     this.route(bus.name, busEvent);
@@ -1058,13 +1058,18 @@ export class ControlPlane {
    * While the Lambda functions' queues are full, why an event that would invoke one of them is not put (neither
    * archived nor delivered anywhere, as an entry AWS throttles): see AsyncInvocations.full. Matched here only then.
    */
-  #lambdaQueueRefusal(bus: Bus, busEvent: BusEvent): string | undefined {
+  #lambdaQueueRefusal(
+    bus: Bus,
+    busEvent: BusEvent,
+    onlyRules: ReadonlySet<string> | undefined,
+    asking: 'put' | 'replay',
+  ): string | undefined {
     const queues = this.options.lambdaQueues;
     if (!queues?.full) return undefined;
     const bound: Array<{ arn: string; source: { ruleArn: string; targetId: string } }> = [];
     for (const ruleName of bus.matcher.matchParsed(busEvent.event, busEvent.json)) {
       const rule = bus.rules.get(ruleName);
-      if (!rule || rule.state === 'DISABLED') continue;
+      if (!rule || rule.state === 'DISABLED' || (onlyRules && !onlyRules.has(rule.arn))) continue;
       for (const target of rule.targets.values())
         if (queues.handles(target.arn))
           bound.push({ arn: target.arn, source: { ruleArn: rule.arn, targetId: target.id } });
@@ -1079,11 +1084,25 @@ export class ControlPlane {
     if (flushes !== this.#lambdaComing.flushes) this.#lambdaComing = { bytes: 0, flushes };
     const coming = this.#lambdaComing.bytes + bound.length * invocationBytes(busEvent.json);
     for (const { arn, source } of bound) {
-      const refused = queues.refusal(arn, source, coming);
+      const refused = queues.refusal(arn, source, coming, asking);
       if (refused !== undefined) return refused;
     }
     this.#lambdaComing.bytes = coming;
     return undefined;
+  }
+
+  /**
+   * Why a replay should hold `busEvent` back now, routed next to `busName`'s rules (those of `onlyRules`, if given):
+   * why PutEvents would refuse it (see #lambdaQueueRefusal), not counted as a refused entry. A replay whose events go
+   * to rule targets holding less than their share goes on while a queue is full, as their PutEvents entries do.
+   */
+  replayHold(
+    busName: string,
+    busEvent: BusEvent,
+    onlyRules: ReadonlySet<string> | undefined,
+  ): string | undefined {
+    const bus = this.#buses.get(busName);
+    return bus === undefined ? undefined : this.#lambdaQueueRefusal(bus, busEvent, onlyRules, 'replay');
   }
 
   /**

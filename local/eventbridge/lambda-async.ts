@@ -244,6 +244,7 @@ export class AsyncInvocations {
   fullReason(
     functionArn: string,
     holder?: { readonly source: InvocationSource; readonly held: number },
+    then = 'try again once its invocations catch up',
   ): string {
     // Said also between 90% and the limit, where a queue that was full is still taken as full: "full" alone read as
     // wrong there (exhaustion review, 2026-12-07).
@@ -251,7 +252,7 @@ export class AsyncInvocations {
     const whose = holder
       ? `; rule ${holder.source.ruleArn}'s target ${holder.source.targetId} holds ${mebibytes(holder.held)} of it, at least its share`
       : '';
-    return `Lambda function ${functionArn} is behind: its queue is full (${this.#state()}; it takes events again below ${again})${whose}; try again once its invocations catch up`;
+    return `Lambda function ${functionArn} is behind: its queue is full (${this.#state()}; it takes events again below ${again})${whose}; ${then}`;
   }
 
   /** How much the queues hold against their limit, for messages. */
@@ -274,7 +275,13 @@ export class AsyncInvocations {
    * instead was tried and measured: publishing then went as fast as it could, the dead letters filled the local
    * queues, which removed the oldest, and the process ran out of memory within 20 s.
    */
-  refusal(functionArn: string, source: InvocationSource, coming = 0): string | undefined {
+  refusal(
+    functionArn: string,
+    source: InvocationSource,
+    coming = 0,
+    /** A PutEvents entry's refusal, counted for the warning, or why a replay waits (see ControlPlane.replayHold). */
+    asking: 'put' | 'replay' = 'put',
+  ): string | undefined {
     if (!this.#full) return undefined;
     const held = this.#bySource.get(sourceKey(source)) ?? 0;
     // At least its share exactly when the holdings, each cut at `held`, make what is shared: O(rule targets holding
@@ -285,6 +292,9 @@ export class AsyncInvocations {
     // `coming`: what this entry's invocations, and those of the entries taken before it whose deliveries have not
     // started yet, will add (see ControlPlane's #lambdaQueueRefusal).
     if (!holder && this.#heldBytes + coming < Math.floor(this.#limit.bytes * CEILING)) return undefined;
+    if (asking === 'replay')
+      return this.fullReason(functionArn, holder, 'the replay goes on once they catch up');
+    // The warning counts PutEvents entries, not a replay's waits.
     this.#countRefusal(functionArn, holder);
     return this.fullReason(functionArn, holder);
   }

@@ -369,10 +369,13 @@ async function start(
     lambdaQueues: lambda,
     ...(options.dataDir !== undefined ? { persistence: { writer, dataDir: options.dataDir } } : {}),
   });
-  const archives = new ArchiveStore(control, writer, options.dataDir, delayScale, logger, () =>
-    lambda.full
-      ? "the Lambda functions' queues are full; it goes on once they are below 90% of their limit"
-      : undefined,
+  const archives = new ArchiveStore(
+    control,
+    writer,
+    options.dataDir,
+    delayScale,
+    logger,
+    (busName, event, only) => control.replayHold(busName, event, only),
   );
   control.restore();
 

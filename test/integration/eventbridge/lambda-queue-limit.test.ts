@@ -6,6 +6,7 @@ import {
   CreateArchiveCommand,
   DescribeReplayCommand,
   PutEventsCommand,
+  PutRuleCommand,
   PutTargetsCommand,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
@@ -200,7 +201,8 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     await waitFor(() => harness.warnings.some((w) => w.startsWith('[eventbridge] replay again waits')));
     await sleep(300);
     const held = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'again' }));
-    const queuedWhileHeld = (await invocations(harness)).functions[0]?.waiting;
+    const whileHeld = await invocations(harness);
+    const queuedWhileHeld = whileHeld.functions[0]?.waiting;
     release();
     await waitFor(() => harness.invocations.length === invokedBefore + taken.length - 1 + 2 + taken.length);
     await harness.eventBridge.idle();
@@ -209,7 +211,9 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     expect(held.State).toBe('RUNNING');
     expect(queuedWhileHeld).toBe(taken.length - 1);
     expect(harness.warnings.filter((w) => w.startsWith('[eventbridge] replay again waits'))).toEqual([
-      `[eventbridge] replay again waits after 0 of ${2 + taken.length} events: the Lambda functions' queues are full; it goes on once they are below 90% of their limit`,
+      `[eventbridge] replay again waits after 0 of ${2 + taken.length} events: Lambda function ${LAMBDA_ARN} is behind: its queue is full ` +
+        `(${taken.length} invocations hold ${mebibytes(whileHeld.heldBytes)} of their ${mebibytes(LIMIT)} limit, maxLambdaQueueBytes; it takes events again below ${mebibytes(LIMIT * 0.9)}); ` +
+        `rule arn:aws:events:us-east-1:111111111111:rule/orders's target fn holds ${mebibytes(whileHeld.heldBytes)} of it, at least its share; the replay goes on once they catch up`,
     ]);
     expect(done.State).toBe('COMPLETED');
   });
@@ -239,6 +243,78 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
           ),
         ),
       })),
+    );
+  });
+});
+
+describe("embedded EventBridge: a replay under a Lambda function's queue limit", () => {
+  let harness: Harness;
+  let release: () => void = () => {};
+
+  afterEach(async () => {
+    release();
+    await harness.close();
+  });
+
+  it('goes on while the queue is full, for events whose rule target holds less than its share, as their puts would', async () => {
+    // Prepare: room for some 50 orders, and a rule sending other events to the same function; an archive of both.
+    harness = await startHarness({
+      asyncFunctions: { [LAMBDA_ARN]: { concurrency: 1, maximumRetryAttempts: 0 } },
+      maxLambdaQueueBytes: 50_000,
+    });
+    await routeOrders(harness);
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'others', EventPattern: '{"source":["sharebus.other"]}' }),
+    );
+    const others = await harness.client.send(
+      new PutTargetsCommand({ Rule: 'others', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
+    );
+    expect(others.FailedEntryCount).toBe(0);
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: DEFAULT_BUS_ARN }),
+    );
+    harness.lambda = async () => {};
+    await harness.client.send(new PutEventsCommand({ Entries: [otherEntry(1), otherEntry(2)] }));
+    await waitFor(() => harness.invocations.length === 2);
+    const held = heldGate();
+    release = held.release;
+    harness.lambda = () => held.gate;
+    // The orders fill the queue, one at a time, until one is refused.
+    let refused: string | undefined;
+    for (let orderId = 1; refused === undefined && orderId <= 100; orderId++) {
+      const put = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(orderId)] }));
+      refused = put.Entries?.[0]?.ErrorCode;
+    }
+    const waitingBefore = (await invocations(harness)).functions[0]?.waiting ?? 0;
+    // Act: the two other events replayed to their rule alone.
+    await harness.client.send(
+      new StartReplayCommand({
+        ReplayName: 'others-again',
+        EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
+        EventStartTime: new Date(Date.now() - 60_000),
+        EventEndTime: new Date(Date.now() + 60_000),
+        Destination: {
+          Arn: DEFAULT_BUS_ARN,
+          FilterArns: ['arn:aws:events:us-east-1:111111111111:rule/others'],
+        },
+      }),
+    );
+    let state: string | undefined;
+    for (let waited = 0; state !== 'COMPLETED' && waited < 10_000; waited += 50) {
+      await sleep(50);
+      state = (await harness.client.send(new DescribeReplayCommand({ ReplayName: 'others-again' }))).State;
+    }
+    const waitingAfter = (await invocations(harness)).functions[0]?.waiting ?? 0;
+    const orderPut = await harness.client.send(new PutEventsCommand({ Entries: [orderEntry(999)] }));
+    // Assess: the queue full of orders all along; the replay never waited, and its two events wait for a turn.
+    expect(refused).toBe('ThrottlingException');
+    expect(state).toBe('COMPLETED');
+    expect(orderPut.Entries?.[0]?.ErrorCode).toBe('ThrottlingException');
+    expect(harness.warnings.filter((w) => w.includes('replay others-again waits'))).toEqual([]);
+    expect(waitingAfter - waitingBefore).toBe(2);
+    release();
+    await waitFor(
+      () => harness.invocations.filter((i) => i.payload.includes('"sharebus.other"')).length === 4,
     );
   });
 });
