@@ -1,27 +1,13 @@
 // Local stand-in for the SQS queues that rules target or use as dead-letter queues, plus the store of
 // dropped deliveries (failed events of targets without a DLQ), so no failed event disappears silently.
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { InvocationSource } from './delivery.js';
 import { Fifo } from './fifo.js';
 import { newId } from './ids.js';
-import {
-  type CoalescingWriter,
-  CompactedLog,
-  eachJsonLine,
-  reasonOf,
-  removeStaleTemporaries,
-} from './persistence.js';
+import { type CoalescingWriter, CompactedLog, eachJsonLine, removeStaleTemporaries } from './persistence.js';
+import { OVERFLOW_DIR, type OverflowUsage, QueueOverflow } from './queue-overflow.js';
 
 export interface MessageAttribute {
   readonly DataType: 'String' | 'Number';
@@ -168,41 +154,8 @@ export function defaultQueueBytes(): number {
 /** Share of the limit past which a warning says the oldest messages will soon be moved out, and below which it re-arms. */
 const NEAR_LIMIT = 0.8;
 
-/**
- * Where, in dataDir, the messages moved out of memory for the limit are kept: a file of `send` lines (the log's) for
- * each UTC day they were moved out on (`2026-12-07.jsonl`), and the files a restore left (`2026-12-07.<id>.jsonl`).
- * Before 2026-12-08 they were removed, dead letters included, with a warning.
- */
-export const OVERFLOW_DIR = 'queues-overflow';
-/** A file of OVERFLOW_DIR: its day, and whether a restore sealed it (see restore()). */
-const OVERFLOW_FILE = /^(\d{4}-\d{2}-\d{2})(\.[\w-]+)?\.jsonl$/;
 /** A restore puts messages back while the queues would stay below this share of the limit, short of the warning. */
 const RESTORE_UP_TO = 0.75;
-
-/**
- * The lines of an overflow file a restore had no room for, written to a file of their own as they come, a megabyte
- * at a time: a day's file may be larger than memory.
- */
-class Remainder {
-  #lines: string[] = [];
-  #chars = 0;
-  constructor(readonly file: string) {}
-
-  add(line: LogLine): void {
-    const text = JSON.stringify(line);
-    this.#lines.push(text);
-    this.#chars += text.length;
-    if (this.#chars >= 2 ** 20) this.end();
-  }
-
-  /** Writes what add() holds. */
-  end(): void {
-    if (this.#lines.length === 0) return;
-    appendFileSync(this.file, `${this.#lines.join('\n')}\n`, { mode: 0o600 });
-    this.#lines = [];
-    this.#chars = 0;
-  }
-}
 
 /** What restore() did. */
 export interface Restored {
@@ -212,19 +165,14 @@ export interface Restored {
   readonly expired: number;
   /** Messages already in their queues (a crash between the two writes of a move left them in both), dropped. */
   readonly duplicates: number;
-  /** What is left on disk for lack of room: restore again once the queues hold less. */
+  /** What is left on disk, unread for lack of room: restore again once the queues hold less. */
   readonly left: OverflowUsage;
-  /** Resolves true once the queues' log holds what was put back and the files it came from are gone. */
+  /** Files that could not be read (`<file>: <reason>`), passed: the next restore tries them again. */
+  readonly unreadable: readonly string[];
+  /** Resolves true once the queues' log holds what was put back, and where the restore read to is kept. */
   readonly durable: Promise<boolean>;
-  /** Why the restore stopped short of what there was room for: the disk refused a file's rename or its remainder. */
-  readonly stoppedBy?: string;
 }
 
-/** The messages kept on disk in OVERFLOW_DIR: its files, and their bytes. */
-export interface OverflowUsage {
-  readonly files: number;
-  readonly bytes: number;
-}
 const WELL_BELOW_LIMIT = 0.5;
 /** Messages removed for the limit are counted, and logged at most once a minute (the first at once). */
 const EVICTION_LOG_EVERY_MS = 60_000;
@@ -240,10 +188,8 @@ export class QueueStore {
   readonly #unlogged = new Map<string, { moved: number; removed: number }>();
   /** Why the last messages that could not be kept on disk could not, until said. */
   #unkeptReason: string | undefined;
-  /** OVERFLOW_DIR in dataDir; without a dataDir, messages past the limit are removed. */
-  readonly #overflowDir: string | undefined;
-  /** Files of OVERFLOW_DIR a restore read, until the log holds what it put back and they are removed. */
-  readonly #sealed = new Set<string>();
+  /** Where messages past the limit are kept on disk (OVERFLOW_DIR in dataDir); without a dataDir they are removed. */
+  readonly #overflow: QueueOverflow | undefined;
   /** Says the count of #unlogged at the end of the minute since the last such line, if no send says it first. */
   #evictionTimer: NodeJS.Timeout | undefined;
   #evictionLoggedAt = Number.NEGATIVE_INFINITY;
@@ -266,7 +212,7 @@ export class QueueStore {
     this.#limit = limit;
     this.#logger = logger;
     if (dataDir === undefined) return;
-    this.#overflowDir = join(dataDir, OVERFLOW_DIR);
+    this.#overflow = new QueueOverflow(join(dataDir, OVERFLOW_DIR), writer, logger);
     // Frozen: messages are never changed, only added and taken.
     this.#log = new CompactedLog(writer, join(dataDir, 'queues.jsonl'), () => this.#sends(), {
       frozen: true,
@@ -328,7 +274,7 @@ export class QueueStore {
       if (expired.length > before) counts.push([arn, expired.length - before]);
       if (held.length === 0) this.#queues.delete(arn);
     }
-    this.#pruneOverflow(time);
+    this.#overflow?.prune(time, QUEUE_RETENTION_MS);
     if (expired.length === 0) return;
     this.#write({ take: expired });
     const days = QUEUE_RETENTION_MS / 86_400_000;
@@ -352,7 +298,7 @@ export class QueueStore {
       this.#warnedNearLimit = true;
       this.#logger.warn(
         `[eventbridge] local queues hold ${mebibytes(this.#heldBytes)} of their ${mebibytes(limit)} limit ` +
-          `(${this.#limit.setting}): past it their oldest messages ${this.#overflowDir === undefined ? 'are removed' : `move to ${this.#overflowDir}`}; ` +
+          `(${this.#limit.setting}): past it their oldest messages ${this.#overflow === undefined ? 'are removed' : `move to ${this.#overflow.dir}`}; ` +
           'redrive the dead letters (POST /_local/dead-letters/redrive) or receive the messages before',
       );
     }
@@ -400,84 +346,37 @@ export class QueueStore {
     this.#logEvictions();
   }
 
-  /** Removes the files of OVERFLOW_DIR whose day ended 14 days before `time` or more: every message in them is older. */
-  #pruneOverflow(time: number): void {
-    const dir = this.#overflowDir;
-    if (dir === undefined) return;
-    for (const { name, day } of this.#overflowFiles()) {
-      if (this.#sealed.has(name) || Date.parse(day) + 86_400_000 > time - QUEUE_RETENTION_MS) continue;
-      try {
-        rmSync(join(dir, name), { force: true });
-        this.#logger.warn(
-          `[eventbridge] queues: removed ${join(dir, name)}, whose messages were all older than ${QUEUE_RETENTION_MS / 86_400_000} days, as SQS does`,
-        );
-      } catch {
-        // A read-only disk: tried again at the next prune.
-      }
-    }
-  }
-
-  /** The files of OVERFLOW_DIR, by name (so by day), with their day. */
-  #overflowFiles(): Array<{ readonly name: string; readonly day: string }> {
-    const dir = this.#overflowDir;
-    if (dir === undefined || !existsSync(dir)) return [];
-    const files: Array<{ readonly name: string; readonly day: string }> = [];
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch {
-      // Not a directory (something else took its name), or unreadable: nothing kept there to list or restore.
-      return [];
-    }
-    for (const name of names) {
-      const day = OVERFLOW_FILE.exec(name)?.[1];
-      if (day !== undefined) files.push({ name, day });
-    }
-    return files;
-  }
-
-  /** What OVERFLOW_DIR holds: the messages moved out for the limit and not restored yet. */
+  /** What the overflow directory holds that no restore has read yet (nothing without a dataDir). */
   overflow(): OverflowUsage {
-    const dir = this.#overflowDir;
-    let files = 0;
-    let bytes = 0;
-    if (dir === undefined) return { files, bytes };
-    for (const { name } of this.#overflowFiles()) {
-      if (this.#sealed.has(name)) continue;
-      try {
-        bytes += statSync(join(dir, name)).size;
-        files++;
-      } catch {
-        // Removed meanwhile.
-      }
-    }
-    return { files, bytes };
+    return this.#overflow?.usage() ?? { files: 0, bytes: 0 };
   }
 
   /**
-   * Puts the messages moved to OVERFLOW_DIR back in their queues, oldest file first, while the queues stay below
-   * RESTORE_UP_TO of their limit (short of the warning, so that the next sends do not move them out again), each in
-   * its place in its queue by when it was sent. Messages past the queues' 14 days are dropped, and so are those their
-   * queues hold already (a crash between a move's two writes). Each file read is renamed first, so that messages moved
-   * out meanwhile go to a file of their own; what did not fit is written to a new file at once, and the files read are
-   * removed once the queues' log, rewritten, holds what was put back. A crash before that leaves them, and a later
-   * restore drops what its queues then hold; a message received in between would come back (at least once, as SQS).
+   * Puts the messages moved to OVERFLOW_DIR back in their queues, in the order they moved out (a file a day, each
+   * read on from where the last restore stopped), while the queues stay below RESTORE_UP_TO of their limit (short of
+   * the warning, so that the next sends do not move them out again), each in its place in its queue by when it was
+   * sent. Messages past the queues' 14 days are dropped, and so are those their queues hold already (a crash between a
+   * move's two writes). Nothing is read when there is no room. Where it read to is kept once the queues' log,
+   * rewritten, holds what it put back: a crash before reads it again, and what the queues hold is dropped then; a
+   * message received in between would come back (at least once, as SQS delivers). Files of past days read to their
+   * end go at the next prune.
    */
   restore(): Restored {
-    const dir = this.#overflowDir;
+    const overflow = this.#overflow;
     const log = this.#log;
-    if (dir === undefined || log === undefined) {
-      return {
-        restored: 0,
-        expired: 0,
-        duplicates: 0,
-        left: this.overflow(),
-        durable: Promise.resolve(true),
-      };
-    }
+    const none = (left: OverflowUsage): Restored => ({
+      restored: 0,
+      expired: 0,
+      duplicates: 0,
+      left,
+      unreadable: [],
+      durable: Promise.resolve(true),
+    });
+    if (overflow === undefined || log === undefined) return none({ files: 0, bytes: 0 });
     this.#prune();
-    const oldest = new Date(Date.now() - QUEUE_RETENTION_MS).toISOString();
     const room = this.#limit.bytes * RESTORE_UP_TO;
+    if (this.#heldBytes >= room) return none(overflow.usage());
+    const oldest = new Date(Date.now() - QUEUE_RETENTION_MS).toISOString();
     const held = new Set<string>();
     for (const queue of this.#queues.values()) for (const m of queue) held.add(m.messageId);
     const back = new Map<string, QueueMessage[]>();
@@ -485,46 +384,25 @@ export class QueueStore {
     let restored = 0;
     let expired = 0;
     let duplicates = 0;
-    let full = false;
-    let stoppedBy: string | undefined;
-    /** Files read whole: removed once the log holds what they gave. */
-    const read: string[] = [];
-    for (const { name, day } of this.#overflowFiles()) {
-      if (full) break;
-      if (this.#sealed.has(name)) continue;
-      const sealed = join(dir, `${day}.${newId()}.jsonl`);
-      try {
-        renameSync(join(dir, name), sealed);
-        this.#sealed.add(basename(sealed));
-        const rest = new Remainder(join(dir, `${day}.${newId()}.jsonl`));
-        eachJsonLine(sealed, (line) => {
-          // Not a line this store wrote: left out, as the log's are.
-          if (!isLogLine(line) || !('send' in line)) return;
-          const m = line.send;
-          if (held.has(m.messageId)) duplicates++;
-          else if (m.sentAt < oldest) expired++;
-          else if (full || this.#heldBytes + adding + heldBytes(m) > room) {
-            full = true;
-            rest.add(line);
-          } else {
-            held.add(m.messageId);
-            adding += heldBytes(m);
-            restored++;
-            const queue = back.get(m.queueArn);
-            if (queue) queue.push(m);
-            else back.set(m.queueArn, [m]);
-          }
-        });
-        rest.end();
-        read.push(sealed);
-      } catch (error) {
-        // The disk refused the rename or the remainder: the file is kept whole, and what it gave so far, put back,
-        // is dropped as a duplicate by the next restore.
-        this.#sealed.delete(basename(sealed));
-        stoppedBy = reasonOf(error);
-        break;
+    const unreadable = overflow.read((line) => {
+      // Not a line this store wrote: passed, as the log's are.
+      if (!isLogLine(line) || !('send' in line)) return true;
+      const m = line.send;
+      if (held.has(m.messageId)) duplicates++;
+      else if (m.sentAt < oldest) expired++;
+      else {
+        const bytes = heldBytes(m);
+        // One larger than the room alone comes back once the queues are empty, as a send keeps the newest.
+        if (this.#heldBytes + adding + bytes > room && this.#heldBytes + adding > 0) return false;
+        held.add(m.messageId);
+        adding += bytes;
+        restored++;
+        const queue = back.get(m.queueArn);
+        if (queue) queue.push(m);
+        else back.set(m.queueArn, [m]);
       }
-    }
+      return true;
+    });
     for (const [arn, messages] of back) {
       const merged = [...(this.#queues.get(arn) ?? []), ...messages];
       // By code unit, as deadLetters() sorts: the times share one ISO format. Stable, so a tie keeps the queue's order.
@@ -537,45 +415,27 @@ export class QueueStore {
         this.#heldBytes += heldBytes(m);
       }
     }
+    const reached = overflow.reached();
     const since = this.writer.asked;
     // Rewritten rather than appended to, so that the log keeps each queue in the order sent.
     if (restored > 0) log.rewrite(this.#count(), this.#liveChars);
     const durable = new Promise<boolean>((resolve) => {
       this.writer.onceWritten(this.writer.landed(since, log.file), (written) => {
-        for (const file of read) {
-          if (written) rmSync(file, { force: true });
-          this.#sealed.delete(basename(file));
-        }
+        if (written) overflow.landed(reached);
         resolve(written);
       });
     });
-    return {
-      restored,
-      expired,
-      duplicates,
-      left: this.overflow(),
-      durable,
-      ...(stoppedBy === undefined ? {} : { stoppedBy }),
-    };
+    return { restored, expired, duplicates, left: overflow.usage(), unreadable, durable };
   }
 
   /**
-   * Appends `messages` to today's file in OVERFLOW_DIR, now: whether they are on disk there. Synchronous, so that they
-   * are before the log's `take` line is even asked for; a few lines take microseconds, and only past the limit.
+   * Moves `messages` to today's file in OVERFLOW_DIR, now: whether they are on disk there (see QueueOverflow.keep).
    */
   #keepOnDisk(messages: readonly QueueMessage[]): boolean {
-    if (this.#overflowDir === undefined) return false;
-    const file = join(this.#overflowDir, `${new Date().toISOString().slice(0, 10)}.jsonl`);
-    // A blank line first ends a line a crash cut short, which the next line would otherwise be joined to.
-    const text = `\n${messages.map((m) => JSON.stringify({ send: m } satisfies LogLine)).join('\n')}\n`;
-    try {
-      mkdirSync(this.#overflowDir, { recursive: true, mode: 0o700 });
-      appendFileSync(file, text, { mode: 0o600 });
-      return true;
-    } catch (error) {
-      this.#unkeptReason = reasonOf(error);
-      return false;
-    }
+    if (this.#overflow === undefined) return false;
+    const unkept = this.#overflow.keep(messages.map((m) => JSON.stringify({ send: m } satisfies LogLine)));
+    if (unkept !== undefined) this.#unkeptReason = unkept;
+    return unkept === undefined;
   }
 
   /** Logs the messages moved out (or removed) for the limit since the last such line, a line a queue. */
@@ -588,7 +448,7 @@ export class QueueStore {
       if (moved > 0) {
         this.#logger.warn(
           `[eventbridge] queue ${arn}: moved ${moved} message(s), the oldest of the local queues, to ` +
-            `${this.#overflowDir} ${within}; POST /_local/queues/restore puts them back once there is room`,
+            `${this.#overflow?.dir} ${within}; POST /_local/queues/restore puts them back once there is room`,
         );
       }
       if (removed > 0) {

@@ -20,11 +20,11 @@ import {
 import { EventBridgeApiError } from './errors.js';
 import { AsyncInvocations, type AsyncInvokeConfig, isSource } from './lambda-async.js';
 import { CoalescingWriter, DEFAULT_LINGER_MS, MAX_TIMER_MS } from './persistence.js';
+import type { OverflowUsage } from './queue-overflow.js';
 import {
   defaultQueueBytes,
   isFunctionOrigin,
   isTargetOrigin,
-  type OverflowUsage,
   type QueueMessage,
   QueueStore,
   type Restored,
@@ -986,20 +986,24 @@ function redriveIds(text: string): { ids: string[] | undefined } | { problem: Lo
   return { ids: ids as string[] };
 }
 
-/** What `POST /_local/queues/restore` answers: what it put back and left, or, when the disk stopped it, a 500 saying so. */
+/**
+ * What `POST /_local/queues/restore` answers: what it put back, dropped and left, or, when files could not be read, a
+ * 500 naming the first, with the same counts (what was read from the others stays put back).
+ */
 function restoreAnswer(restored: Restored): LocalAnswer {
-  const { durable: _, stoppedBy, ...done } = restored;
-  if (stoppedBy === undefined) return { status: 200, body: done };
-  const { restored: n, left } = done;
+  const { durable: _, unreadable, ...done } = restored;
+  if (unreadable.length === 0) return { status: 200, body: done };
+  const more = unreadable.length > 1 ? ` and ${unreadable.length - 1} more file(s)` : '';
   return {
     status: 500,
     body: {
       ...problem(
         500,
-        'restore_stopped',
-        `Put ${n} message(s) back, then stopped: ${stoppedBy}. ${left.files} file(s) of ${left.bytes} bytes are left on disk; restore again once the disk takes writes.`,
+        'overflow_unreadable',
+        `Put ${done.restored} message(s) back, but could not read ${unreadable[0]}${more}; they are left where they are, and the next restore tries them again.`,
       ).body,
       ...done,
+      unreadable,
     },
   };
 }

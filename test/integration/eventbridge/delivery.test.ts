@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -904,7 +905,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       });
       expect(orders(second)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(again.body).toEqual({ restored: 0, expired: 0, duplicates: 0, left: { files: 0, bytes: 0 } });
-      expect(await readdir(overflow)).toEqual([]);
+      expect((await local(second, 'queues')).body.overflow).toEqual({ files: 0, bytes: 0 });
     } finally {
       await second.close();
     }
@@ -912,11 +913,16 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     await atNextStart((third) => expect(orders(third)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
   });
 
-  it('answers a restore the disk stops 500 restore_stopped, keeping what it put back and leaving the rest', async () => {
-    // Prepare: a day's file of one message, then a directory where the next day's file would be.
+  it('answers a restore that could not read a file 500 overflow_unreadable, naming it, and puts back what the others hold', async () => {
+    // Prepare: a file sysfs will not open for reading (write-only, EACCES even for root) as one day's, and another
+    // day's file of one message.
+    const unreadable = ['/sys/bus/pci/rescan', '/sys/bus/pci/drivers_probe'].find((path) => existsSync(path));
+    if (unreadable === undefined)
+      throw new Error('no write-only sysfs attribute on this machine to stand for it');
     const overflow = join(dataDir, 'queues-overflow');
     const QUEUE = queueArn('orders-queue');
-    await mkdir(join(overflow, '2026-12-02.jsonl'), { recursive: true });
+    await mkdir(overflow, { recursive: true });
+    await symlink(unreadable, join(overflow, '2026-12-01.jsonl'));
     const message = {
       messageId: 'm1',
       queueArn: QUEUE,
@@ -924,7 +930,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       attributes: {},
       sentAt: new Date().toISOString(),
     };
-    await writeFile(join(overflow, '2026-12-01.jsonl'), `${JSON.stringify({ send: message })}\n`);
+    await writeFile(join(overflow, '2026-12-02.jsonl'), `${JSON.stringify({ send: message })}\n`);
     const harness = await startHarness({ dataDir });
     try {
       // Act
@@ -932,24 +938,27 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
         method: 'POST',
       });
       const body = (await response.json()) as Record<string, unknown>;
-      await harness.eventBridge.idle();
       // Assess
+      const file = join(overflow, '2026-12-01.jsonl');
       expect(response.status).toBe(500);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
-      expect(body).toMatchObject({
-        code: 'restore_stopped',
-        restored: 1,
-        // The directory, counted as what it stands for here: a file that could not be read.
-        left: { files: 1, bytes: expect.any(Number) },
+      expect(body).toEqual({
+        type: 'urn:sharebus:problem:overflow_unreadable',
+        title: 'Internal Server Error',
+        status: 500,
+        code: 'overflow_unreadable',
         detail: expect.stringMatching(
-          /^Put 1 message\(s\) back, then stopped: .*EISDIR.*restore again once the disk takes writes\.$/,
+          new RegExp(
+            `^Put 1 message\\(s\\) back, but could not read ${file}: .*EACCES.*; they are left where they are, and the next restore tries them again\\.$`,
+          ),
         ),
+        restored: 1,
+        expired: 0,
+        duplicates: 0,
+        left: { files: 1, bytes: 4096 },
+        unreadable: [expect.stringMatching(new RegExp(`^${file}: .*EACCES`))],
       });
       expect(harness.eventBridge.queues.peek(QUEUE).map((m) => m.body)).toEqual(['kept']);
-      // The directory, renamed, is left where it was found; the file read is gone.
-      expect((await readdir(overflow)).map((name) => name.replace(/[0-9a-f-]{36}/, 'ID'))).toEqual([
-        '2026-12-02.ID.jsonl',
-      ]);
     } finally {
       await harness.close();
     }

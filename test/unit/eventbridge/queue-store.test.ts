@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoalescingWriter } from '../../../local/eventbridge/persistence.js';
-import { type QueueLimit, QueueStore, type Restored } from '../../../local/eventbridge/queue-store.js';
+import { type QueueLimit, QueueStore } from '../../../local/eventbridge/queue-store.js';
 
 const DLQ = 'arn:aws:sqs:us-east-1:111111111111:dlq';
 const OTHER = 'arn:aws:sqs:us-east-1:111111111111:other';
@@ -342,8 +342,6 @@ describe("QueueStore's limit on what the queues hold", () => {
   }
   const held = (store: QueueStore) =>
     Object.fromEntries(store.queueArns().map((arn) => [arn, store.peek(arn).map((m) => m.body)]));
-  /** What a restore answers, but the promise of its writes. */
-  const counted = ({ durable: _, ...counts }: Restored) => counts;
   /** The overflow directory's files, each as the queue and body of its messages, in file order. */
   async function overflowed(): Promise<Record<string, Array<[string, string]>>> {
     const overflow = join(dir, 'queues-overflow');
@@ -525,180 +523,6 @@ describe("QueueStore's limit on what the queues hold", () => {
     expect(held(store)).toEqual({ [DLQ]: newest });
     expect(store.deadLetters()).toEqual([]);
     expect(await reopened(TEN)).toEqual({ [DLQ]: newest });
-  });
-
-  it('puts back what it moved out, each in its place, up to three quarters of the limit, and the rest once there is room', async () => {
-    // Prepare: 14 sends to two queues in turn under a limit of ten: the first four moved out; DLQ then received.
-    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
-    sendEach(
-      store,
-      Array.from({ length: 14 }, (_, i) => [i % 2 === 0 ? DLQ : OTHER, i] as const),
-    );
-    store.receive(DLQ);
-    // Act: a restore with OTHER's five held; once it is on disk, both queues received and a second restore.
-    const first = store.restore();
-    const afterFirst = held(store);
-    const firstWritten = await first.durable;
-    const filesBetween = await overflowed();
-    const restarted = await reopened(TEN);
-    store.receive(DLQ);
-    store.receive(OTHER);
-    const second = store.restore();
-    const secondWritten = await second.durable;
-    // Assess: room for two below 7.5 of ten: the two oldest, each back in its place by when it was sent.
-    expect(counted(first)).toEqual({
-      restored: 2,
-      expired: 0,
-      duplicates: 0,
-      left: { files: 1, bytes: expect.any(Number) },
-    });
-    expect(firstWritten).toBe(true);
-    expect(afterFirst).toEqual({
-      [DLQ]: ['0000'],
-      [OTHER]: ['0001', '0005', '0007', '0009', '0011', '0013'],
-    });
-    expect(restarted).toEqual(afterFirst);
-    // The file read is gone; what did not fit is in one of its own.
-    expect(Object.values(filesBetween)).toEqual([
-      [
-        [DLQ, '0002'],
-        [OTHER, '0003'],
-      ],
-    ]);
-    expect(Object.keys(filesBetween)[0]).toMatch(/^2026-12-01\.[0-9a-f-]{36}\.jsonl$/);
-    expect(counted(second)).toEqual({
-      restored: 2,
-      expired: 0,
-      duplicates: 0,
-      left: { files: 0, bytes: 0 },
-    });
-    expect(secondWritten).toBe(true);
-    expect(held(store)).toEqual({ [DLQ]: ['0002'], [OTHER]: ['0003'] });
-    expect(await overflowed()).toEqual({});
-  });
-
-  it('keeps in a file of their own the messages moved out while a restore is on its way', async () => {
-    // Prepare: 12 sends, the first two moved out; all received.
-    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
-    sendEach(store, toDlq(12));
-    store.receive(DLQ);
-    // Act: a restore (both back), then 9 more sends before its writes land: the oldest, back, move out again.
-    const restore = store.restore();
-    sendEach(store, toDlq(9, 100));
-    const written = await restore.durable;
-    await store.writer.flush();
-    // Assess
-    expect(restore.restored).toBe(2);
-    expect(written).toBe(true);
-    expect(held(store)).toEqual({ [DLQ]: ['0001', ...Array.from({ length: 9 }, (_, i) => body(100 + i))] });
-    // In today's file, made anew after the restore renamed the one it read, and left once that one is removed.
-    expect(await overflowed()).toEqual({ '2026-12-01.jsonl': [[DLQ, '0000']] });
-  });
-
-  it('drops, rather than put back, the messages past the retention and those their queue holds already', async () => {
-    // Prepare: a day's file as a crash left it: a message also in the log (moved out, the take not written), one
-    // sent 20 days ago, a line of another kind, one the store can use, and a last line cut short.
-    const send = (messageId: string, body: string, sentAt: string) =>
-      JSON.stringify({ send: { messageId, queueArn: DLQ, body, attributes: {}, sentAt } });
-    const now = new Date().toISOString();
-    await writeFile(join(dir, 'queues.jsonl'), `${send('kept', 'in-the-log', now)}\n`);
-    await mkdir(join(dir, 'queues-overflow'));
-    const file = join(dir, 'queues-overflow', '2026-11-30.jsonl');
-    await writeFile(
-      file,
-      [
-        send('kept', 'in-the-log', now),
-        send('old', 'twenty-days', '2026-11-11T00:00:00.000Z'),
-        '{"take":["x"]}',
-        send('back', 'put-back', '2026-11-29T00:00:00.000Z'),
-        '{"send":{"messageId":"torn","que',
-      ].join('\n'),
-    );
-    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
-    // Act
-    const restored = store.restore();
-    await restored.durable;
-    // Assess
-    expect(counted(restored)).toEqual({
-      restored: 1,
-      expired: 1,
-      duplicates: 1,
-      left: { files: 0, bytes: 0 },
-    });
-    expect(store.peek(DLQ).map((m) => m.body)).toEqual(['put-back', 'in-the-log']);
-  });
-
-  it('starts a new line after one a crash cut short, so the message it moves out next is read whole', async () => {
-    // Prepare: today's file ending in a line cut short.
-    await mkdir(join(dir, 'queues-overflow'));
-    await writeFile(join(dir, 'queues-overflow', '2026-12-01.jsonl'), '{"send":{"messageId":"torn","que');
-    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
-    // Act: eleven sends (one moved out), all received, and a restore.
-    sendEach(store, toDlq(11));
-    store.receive(DLQ);
-    const restored = store.restore();
-    await restored.durable;
-    // Assess
-    expect(restored.restored).toBe(1);
-    expect(held(store)).toEqual({ [DLQ]: ['0000'] });
-  });
-
-  it('removes the files whose messages are all past the retention, and says so', async () => {
-    // Prepare: files of 15 and 14 days ago (the first ended 14 days ago), and today's.
-    const overflow = join(dir, 'queues-overflow');
-    await mkdir(overflow);
-    for (const day of ['2026-11-16', '2026-11-17.5f0e', '2026-12-01'])
-      await writeFile(join(overflow, `${day}.jsonl`), '');
-    // Act: a start, then the sweep a day later.
-    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
-    const atStart = (await readdir(overflow)).sort();
-    jest.advanceTimersByTime(86_400_000);
-    store.prune();
-    // Assess
-    expect(atStart).toEqual(['2026-11-17.5f0e.jsonl', '2026-12-01.jsonl']);
-    expect(await readdir(overflow)).toEqual(['2026-12-01.jsonl']);
-    expect(warnings).toEqual([
-      `[eventbridge] queues: removed ${join(overflow, '2026-11-16.jsonl')}, whose messages were all older than 14 days, as SQS does`,
-      `[eventbridge] queues: removed ${join(overflow, '2026-11-17.5f0e.jsonl')}, whose messages were all older than 14 days, as SQS does`,
-    ]);
-  });
-
-  it('removes what it cannot keep on disk, saying why, and restores nothing from there', async () => {
-    // Prepare: a file where the overflow directory would go.
-    await writeFile(join(dir, 'queues-overflow'), 'not a directory');
-    const store = new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
-    // Act
-    sendEach(store, toDlq(11));
-    store.receive(DLQ);
-    const restored = store.restore();
-    // Assess
-    expect(warnings).toContainEqual(
-      expect.stringMatching(
-        new RegExp(
-          `^\\[eventbridge\\] queue ${DLQ}: removed 1 message\\(s\\), the oldest of the local queues, to keep them within 7 KiB \\(SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB\\) \\(they could not be kept on disk: .*(EEXIST|ENOTDIR).*\\)$`,
-        ),
-      ),
-    );
-    expect(counted(restored)).toMatchObject({ restored: 0, left: { files: 0, bytes: 0 } });
-    expect(store.overflow()).toEqual({ files: 0, bytes: 0 });
-  });
-
-  it('restores nothing without a dataDir, where what passes the limit is removed', async () => {
-    // Prepare
-    const store = new QueueStore(new CoalescingWriter(), undefined, { limit: TEN });
-    sendEach(store, toDlq(11));
-    store.receive(DLQ);
-    // Act
-    const restored = store.restore();
-    // Assess
-    expect(counted(restored)).toEqual({
-      restored: 0,
-      expired: 0,
-      duplicates: 0,
-      left: { files: 0, bytes: 0 },
-    });
-    expect(await restored.durable).toBe(true);
-    expect(warnings).toContainEqual(expect.stringContaining(`queue ${DLQ}: removed 1 message(s)`));
   });
 
   it('warns once as the limit nears, and again only after the queues were well below it', () => {
