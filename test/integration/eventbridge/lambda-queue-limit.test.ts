@@ -45,6 +45,19 @@ async function invocations(harness: Harness): Promise<Invocations> {
   return (await (await fetch(`${harness.eventBridge.endpoint}/_local/invocations`)).json()) as Invocations;
 }
 
+/** Starts a replay of the last minute of archive `all` to the default bus (to the rules of `filterArns` alone, if given). */
+async function replayAll(harness: Harness, name: string, filterArns?: string[]): Promise<void> {
+  await harness.client.send(
+    new StartReplayCommand({
+      ReplayName: name,
+      EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
+      EventStartTime: new Date(Date.now() - 60_000),
+      EventEndTime: new Date(Date.now() + 60_000),
+      Destination: { Arn: DEFAULT_BUS_ARN, ...(filterArns ? { FilterArns: filterArns } : {}) },
+    }),
+  );
+}
+
 /** Puts orders one at a time, until one is refused; resolves with the ids of those taken and the refused entry. */
 async function fill(harness: Harness): Promise<{ taken: number[]; refused: Record<string, unknown> }> {
   const taken: number[] = [];
@@ -189,15 +202,7 @@ describe("embedded EventBridge: a Lambda function's queue limit", () => {
     const { taken } = await fill(harness);
     const invokedBefore = harness.invocations.length;
     // Act
-    await harness.client.send(
-      new StartReplayCommand({
-        ReplayName: 'again',
-        EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
-        EventStartTime: new Date(Date.now() - 60_000),
-        EventEndTime: new Date(Date.now() + 60_000),
-        Destination: { Arn: DEFAULT_BUS_ARN },
-      }),
-    );
+    await replayAll(harness, 'again');
     await waitFor(() => harness.warnings.some((w) => w.startsWith('[eventbridge] replay again waits')));
     await sleep(300);
     const held = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'again' }));
@@ -287,18 +292,7 @@ describe("embedded EventBridge: a replay under a Lambda function's queue limit",
     }
     const waitingBefore = (await invocations(harness)).functions[0]?.waiting ?? 0;
     // Act: the two other events replayed to their rule alone.
-    await harness.client.send(
-      new StartReplayCommand({
-        ReplayName: 'others-again',
-        EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
-        EventStartTime: new Date(Date.now() - 60_000),
-        EventEndTime: new Date(Date.now() + 60_000),
-        Destination: {
-          Arn: DEFAULT_BUS_ARN,
-          FilterArns: ['arn:aws:events:us-east-1:111111111111:rule/others'],
-        },
-      }),
-    );
+    await replayAll(harness, 'others-again', ['arn:aws:events:us-east-1:111111111111:rule/others']);
     let state: string | undefined;
     for (let waited = 0; state !== 'COMPLETED' && waited < 10_000; waited += 50) {
       await sleep(50);
