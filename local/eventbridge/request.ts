@@ -413,6 +413,11 @@ export interface PageScope<T> {
   readonly ordered?: boolean;
   /** The error for a token that is not one (malformed) or that was made with other filters; by default ValidationException. */
   readonly invalid?: (reason: 'malformed' | 'other-filter') => EventBridgeApiError;
+  /**
+   * Ordered items only: a page also ends before the item that would take its items' `weight` (bytes, say) past
+   * `most`, though it always holds one.
+   */
+  readonly budget?: { readonly weight: (item: T) => number; readonly most: number };
 }
 
 interface PageToken {
@@ -456,9 +461,20 @@ export function page<T>(
     return { items: slice, nextToken: encode({ after, filter, seen: [...seen, ...slice.map(key)] }) };
   }
   const { items, more } = firstInNameOrder(unsorted, key, size, token?.after);
-  const last = items[items.length - 1];
-  if (!more || last === undefined) return { items, nextToken: undefined };
-  return { items, nextToken: encode({ after: key(last), filter }) };
+  const within = scope.budget ? withinBudget(items, scope.budget) : items;
+  const last = within[within.length - 1];
+  if ((!more && within.length === items.length) || last === undefined) return { items, nextToken: undefined };
+  return { items: within, nextToken: encode({ after: key(last), filter }) };
+}
+
+/** The first of `items` whose weights together stay within `most`, and at least one. */
+function withinBudget<T>(items: T[], { weight, most }: NonNullable<PageScope<T>['budget']>): T[] {
+  let total = 0;
+  for (let i = 0; i < items.length; i++) {
+    total += weight(items[i] as T);
+    if (total > most && i > 0) return items.slice(0, i);
+  }
+  return items;
 }
 
 /**

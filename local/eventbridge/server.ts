@@ -844,6 +844,12 @@ async function start(
 /** Dead letters a page of `GET /_local/dead-letters` holds unless its `limit` says otherwise, and at most. */
 const DEAD_LETTER_PAGE = 1_000;
 const DEAD_LETTER_PAGE_MOST = 10_000;
+/**
+ * The most of their bodies' text a page of dead letters holds (it always holds one): 10,000 dead letters of 256 KB
+ * would be an answer of 2.5 GB. A page of 1,844 dead letters of 20 KB (38 MiB) took 135 MB of heap to answer, at a
+ * 256 MB heap (exhaustion run, 2026-12-07).
+ */
+const DEAD_LETTER_PAGE_CHARS = 8 * 2 ** 20;
 
 /** The local endpoints under /_local/: the method each takes, and its query parameters. */
 const LOCAL_ENDPOINTS: Readonly<Record<string, { method: string; query: readonly string[] }>> = {
@@ -1031,6 +1037,7 @@ function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): Local
     const { items, nextToken } = page(messages, query.get('nextToken') ?? undefined, limit, {
       key: (m) => `${m.sentAt}\u0000${m.messageId}`,
       filter: 'GET /_local/dead-letters',
+      budget: { weight: (m) => m.body.length, most: DEAD_LETTER_PAGE_CHARS },
     });
     return {
       status: 200,

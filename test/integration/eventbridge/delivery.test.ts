@@ -19,6 +19,7 @@ import { MAX_REQUEST_BYTES } from '../../../local/eventbridge/server.js';
 import {
   type Harness,
   LAMBDA_ARN,
+  orderEntry,
   putOrder,
   putOrdersTarget,
   queueArn,
@@ -556,6 +557,39 @@ describe('embedded EventBridge: delivery, retries and dead letters', () => {
     expect(first).toEqual({ redriven: [id], failed: [] });
     expect(second).toEqual({ redriven: [], failed: [{ id, reason: 'being redriven already' }] });
     expect(harness.invocations).toHaveLength(2);
+  });
+
+  it('ends a page of dead letters before their bodies pass 8 MiB, though its limit is not reached, and lists each once', async () => {
+    // Prepare: 60 dead letters of about 200 KB (12 MB).
+    await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+    harness.lambda = failing;
+    const note = 'x'.repeat(200_000);
+    // One a request: a request is 256 KB at most.
+    for (let n = 0; n < 60; n++) {
+      const entry = { ...orderEntry(n), Detail: JSON.stringify({ orderId: n, note }) };
+      await harness.client.send(new PutEventsCommand({ Entries: [entry] }));
+    }
+    await harness.eventBridge.idle();
+    // Act: pages of up to 10,000, following the tokens.
+    const pages: Array<Array<{ id: string; body: string }>> = [];
+    let token: string | undefined;
+    do {
+      const query = `?limit=10000${token ? `&nextToken=${token}` : ''}`;
+      const answer = (await (
+        await fetch(`${harness.eventBridge.endpoint}/_local/dead-letters${query}`)
+      ).json()) as {
+        deadLetters: Array<{ id: string; body: string }>;
+        nextToken?: string;
+      };
+      pages.push(answer.deadLetters);
+      token = answer.nextToken;
+    } while (token !== undefined && pages.length < 60);
+    // Assess: 41 bodies of some 200,190 characters fit 8 MiB.
+    const sizes = pages.map((p) => p.reduce((sum, d) => sum + d.body.length, 0));
+    expect(pages.map((p) => p.length)).toEqual([41, 19]);
+    expect(sizes[0]).toBeLessThanOrEqual(8 * 2 ** 20);
+    expect(sizes[0]! + (pages[1]?.[0]?.body.length ?? 0)).toBeGreaterThan(8 * 2 ** 20);
+    expect(new Set(pages.flat().map((d) => d.id)).size).toBe(60);
   });
 
   it('pages the dead letters over HTTP, oldest first, a redrive of those read not shifting the next page', async () => {

@@ -20,8 +20,12 @@ function sortedPages(items: readonly Item[], limit: number): Item[][] {
   }
 }
 
-function pagesOf(items: readonly Item[], limit: number): Item[][] {
-  const scope = { filter: 'ListRules', key: (item: Item) => item.name };
+function pagesOf(items: readonly Item[], limit: number, most?: number): Item[][] {
+  const scope = {
+    filter: 'ListRules',
+    key: (item: Item) => item.name,
+    ...(most === undefined ? {} : { budget: { weight: (item: Item) => item.at, most } }),
+  };
   const pages: Item[][] = [];
   let token: string | undefined;
   do {
@@ -62,5 +66,41 @@ describe('paging of list operations', () => {
       ['c', 'd'],
     ]);
     expect(none).toEqual([[]]);
+  });
+
+  it('ends a page before the item that would take its weight past the budget, holding one at least, and loses none', () => {
+    // Prepare: unique names, each weighing 0 to 9.
+    const items = fc
+      .uniqueArray(fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 4 }), { maxLength: 40 })
+      .chain((names) =>
+        fc.tuple(
+          fc.constant(names),
+          fc.array(fc.integer({ min: 0, max: 9 }), { minLength: names.length, maxLength: names.length }),
+        ),
+      )
+      .map(([names, weights]) => names.map((name, i) => ({ name, at: weights[i] as number })));
+    // Act / Assess
+    fc.assert(
+      fc.property(
+        items,
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 20 }),
+        (list, limit, most) => {
+          const pages = pagesOf(list, limit, most);
+          const weight = (p: readonly Item[]) => p.reduce((sum, item) => sum + item.at, 0);
+          expect(pages.flat()).toEqual(sortedPages(list, list.length || 1).flat());
+          for (const p of pages) {
+            expect(p.length).toBeLessThanOrEqual(limit);
+            if (p.length > 1) expect(weight(p)).toBeLessThanOrEqual(most);
+          }
+          // Full: a page ends early only for the next item's weight.
+          for (const [i, p] of pages.slice(0, -1).entries()) {
+            const next = pages[i + 1]?.[0];
+            if (p.length < limit && next) expect(weight(p) + next.at).toBeGreaterThan(most);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
