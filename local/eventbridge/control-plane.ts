@@ -1070,9 +1070,14 @@ export class ControlPlane {
     for (const ruleName of bus.matcher.matchParsed(busEvent.event, busEvent.json)) {
       const rule = bus.rules.get(ruleName);
       if (!rule || rule.state === 'DISABLED' || (onlyRules && !onlyRules.has(rule.arn))) continue;
-      for (const target of rule.targets.values())
+      for (const target of rule.targets.values()) {
         if (queues.handles(target.arn))
           bound.push({ arn: target.arn, source: { ruleArn: rule.arn, targetId: target.id } });
+        // An event forwarded to another bus is not refused there (forwardEvent): a replay waits for it while the
+        // queues are full, as every replay did before 2026-12-08, or it fills them without bound.
+        else if (asking === 'replay' && target.arn.includes(':event-bus/'))
+          return `rule ${rule.arn}'s target ${target.id} forwards it to event bus ${target.arn}, whose rules may invoke Lambda functions, and their queues are full; the replay goes on once they are below 90% of their limit`;
+      }
     }
     if (bound.length === 0) return undefined;
     // About what its invocations will hold (an input transformer may make the payload larger or smaller), counted with

@@ -143,16 +143,24 @@ export class QueueOverflow {
    */
   read(take: (line: unknown) => boolean): string[] {
     const unreadable: string[] = [];
-    for (const { name, size } of this.files()) {
+    const today = dayOf(Date.now());
+    for (const { name, day, size } of this.files()) {
       const from = this.#read.get(name) ?? 0;
       if (from >= size) continue;
       const file = join(this.dir, name);
       let stopped = false;
       try {
-        const reached = readLines(file, from, (line) => {
-          stopped = !take(line);
-          return !stopped;
-        });
+        // Only today's file is appended to: a past day's last line without its newline (an append the disk cut short)
+        // is never completed, and is read as the rest (else the file stayed unread, and kept, for 14 days).
+        const reached = readLines(
+          file,
+          from,
+          (line) => {
+            stopped = !take(line);
+            return !stopped;
+          },
+          day < today,
+        );
         this.#read.set(name, reached);
       } catch (error) {
         unreadable.push(`${file}: ${reasonOf(error)}`);
@@ -221,9 +229,9 @@ export class QueueOverflow {
 /**
  * Reads the lines of `file` from byte `from`, handing each that parses as JSON to `take` (a blank line or one that
  * does not parse is passed), until `take` answers false; answers where the lines taken or passed end. A last line
- * without its newline is not read.
+ * without its newline is not read, unless `toEnd` (a file no longer appended to): then it is read as a line.
  */
-function readLines(file: string, from: number, take: (value: unknown) => boolean): number {
+function readLines(file: string, from: number, take: (value: unknown) => boolean, toEnd = false): number {
   const fd = openSync(file, 'r');
   try {
     const chunk = Buffer.alloc(READ_CHUNK_BYTES);
@@ -232,7 +240,17 @@ function readLines(file: string, from: number, take: (value: unknown) => boolean
     let carried: Buffer = Buffer.alloc(0);
     for (let position = from; ; ) {
       const read = readSync(fd, chunk, 0, chunk.length, position);
-      if (read === 0) return reached;
+      if (read === 0) {
+        if (!toEnd || carried.length === 0) return reached;
+        let value: unknown;
+        try {
+          value = JSON.parse(carried.toString('utf8'));
+        } catch {
+          // Cut short: passed.
+          return position;
+        }
+        return take(value) ? position : reached;
+      }
       const base = position - carried.length;
       position += read;
       const bytes =

@@ -199,6 +199,12 @@ export class QueueStore {
 
   #nextPruneAt = 0;
 
+  /**
+   * The last restore's durable: a restore's read.json positions include every earlier restore's, so they are kept only
+   * once the earlier restores' log writes have landed too (a restore that puts nothing back asks for no log write).
+   */
+  #lastRestore: Promise<boolean> = Promise.resolve(true);
+
   readonly #logger: { warn(message: string): void };
 
   constructor(
@@ -419,12 +425,15 @@ export class QueueStore {
     const since = this.writer.asked;
     // Rewritten rather than appended to, so that the log keeps each queue in the order sent.
     if (restored > 0) log.rewrite(this.#count(), this.#liveChars);
+    const earlier = this.#lastRestore;
+    const landing = earlier.then((landed) => (landed ? this.writer.landed(since, log.file) : false));
     const durable = new Promise<boolean>((resolve) => {
-      this.writer.onceWritten(this.writer.landed(since, log.file), (written) => {
+      this.writer.onceWritten(landing, (written) => {
         if (written) overflow.landed(reached);
         resolve(written);
       });
     });
+    this.#lastRestore = durable;
     return { restored, expired, duplicates, left: overflow.usage(), unreadable, durable };
   }
 

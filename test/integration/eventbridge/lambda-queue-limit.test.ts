@@ -4,6 +4,7 @@
 // deliver function in the heap, and a 256 MB heap ran out after 1,040 events of 20 KB.
 import {
   CreateArchiveCommand,
+  CreateEventBusCommand,
   DescribeReplayCommand,
   PutEventsCommand,
   PutRuleCommand,
@@ -310,5 +311,61 @@ describe("embedded EventBridge: a replay under a Lambda function's queue limit",
     await waitFor(
       () => harness.invocations.filter((i) => i.payload.includes('"sharebus.other"')).length === 4,
     );
+  });
+  it('waits, while the queue is full, for an event a rule forwards to another bus, whose rules are not checked', async () => {
+    // Prepare: other events go to bus `second`, whose rule sends them to the function; 30 of them archived and
+    // delivered; then orders fill the queue.
+    harness = await startHarness({
+      asyncFunctions: { [LAMBDA_ARN]: { concurrency: 1, maximumRetryAttempts: 0 } },
+      maxLambdaQueueBytes: LIMIT,
+    });
+    await routeOrders(harness);
+    await harness.client.send(new CreateEventBusCommand({ Name: 'second' }));
+    const others = '{"source":["sharebus.other"]}';
+    await harness.client.send(
+      new PutRuleCommand({ Name: 'others-fn', EventBusName: 'second', EventPattern: others }),
+    );
+    await harness.client.send(
+      new PutTargetsCommand({
+        Rule: 'others-fn',
+        EventBusName: 'second',
+        Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }],
+      }),
+    );
+    const forwarding = await harness.client.send(
+      new PutRuleCommand({ Name: 'to-second', EventPattern: others }),
+    );
+    const bus = 'arn:aws:events:us-east-1:111111111111:event-bus/second';
+    const role = 'arn:aws:iam::111111111111:role/forward';
+    await harness.client.send(
+      new PutTargetsCommand({ Rule: 'to-second', Targets: [{ Id: 'bus', Arn: bus, RoleArn: role }] }),
+    );
+    await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: DEFAULT_BUS_ARN }),
+    );
+    harness.lambda = async () => {};
+    for (let n = 0; n < 30; n++)
+      await harness.client.send(new PutEventsCommand({ Entries: [otherEntry(n)] }));
+    await waitFor(() => harness.invocations.length === 30);
+    await harness.eventBridge.idle();
+    const held = heldGate();
+    release = held.release;
+    harness.lambda = () => held.gate;
+    const { taken } = await fill(harness);
+    const before = (await invocations(harness)).heldBytes;
+    // Act: the 30 replayed through the forwarding rule.
+    await replayAll(harness, 'forwarded-again', [forwarding.RuleArn as string]);
+    await waitFor(() => harness.warnings.some((w) => w.includes('replay forwarded-again waits')));
+    const whileFull = (await invocations(harness)).heldBytes;
+    const state = (await harness.client.send(new DescribeReplayCommand({ ReplayName: 'forwarded-again' })))
+      .State;
+    // Assess: before (review, 2026-12-08) the replay went on, taking the queue from 1.16 to 8.2 times its limit.
+    expect(taken.length).toBeGreaterThan(0);
+    expect(before).toBeGreaterThanOrEqual(LIMIT);
+    expect(whileFull).toBe(before);
+    expect(state).toBe('RUNNING');
+    expect(harness.warnings.filter((w) => w.includes('replay forwarded-again waits'))).toEqual([
+      `[eventbridge] replay forwarded-again waits after 0 of ${30 + taken.length} events: rule ${forwarding.RuleArn}'s target bus forwards it to event bus ${bus}, whose rules may invoke Lambda functions, and their queues are full; the replay goes on once they are below 90% of their limit`,
+    ]);
   });
 });

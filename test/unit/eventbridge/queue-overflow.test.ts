@@ -59,6 +59,7 @@ describe('QueueStore: messages moved to disk past the limit, and restored', () =
   const held = (store: QueueStore) =>
     Object.fromEntries(store.queueArns().map((arn) => [arn, store.peek(arn).map((m) => m.body)]));
   const open = () => new QueueStore(new CoalescingWriter(), dir, { limit: TEN });
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   /** What a restore answers, but the promise of its writes. */
   const counted = ({ durable: _, ...counts }: Restored) => counts;
   /** A restore, once its writes are on disk. */
@@ -176,6 +177,60 @@ describe('QueueStore: messages moved to disk past the limit, and restored', () =
     expect(again).toMatchObject({ restored: 0, duplicates: 2 });
   });
 
+  it("keeps where restores read to only once every earlier restore's log write landed too (two restores at once)", async () => {
+    // Prepare: 12 sends, the first two moved out; all received. The disk then refuses the log's rewrite but takes
+    // read.json's few bytes: the rewrite's temporary file's name is taken.
+    const writer = new CoalescingWriter();
+    const store = new QueueStore(writer, dir, { limit: TEN });
+    sendEach(store, sends(12));
+    store.receive(DLQ);
+    await writer.flush();
+    const temporary = join(dir, `queues.jsonl.${process.pid}.tmp`);
+    await mkdir(temporary);
+    // Act: two restores at once; the second finds nothing left to read. Then a kill before the log's retry lands.
+    const first = store.restore();
+    const second = store.restore();
+    for (let turns = 0; turns < 200 && !existsSync(join(overflow, 'read.json')); turns++) await turn();
+    writer.close();
+    await Promise.all([first.durable, second.durable]);
+    await rm(temporary, { recursive: true });
+    const restarted = open();
+    const again = restarted.restore();
+    // Assess: before (review, 2026-12-08) the second's positions, the first's among them, were kept at once, and the
+    // two messages were lost: read.json said they were read, the log never held them.
+    expect(first.restored).toBe(2);
+    expect(existsSync(join(overflow, 'read.json'))).toBe(false);
+    expect(again.restored).toBe(2);
+    expect(held(restarted)).toEqual({ [DLQ]: ['0000', '0001'] });
+  });
+
+  it("passes a past day's last line a failed append cut short, so the file counts as read and goes", async () => {
+    // Prepare: a day's file of two messages and a cut-short third (a disk that filled part-way through an append).
+    await mkdir(overflow);
+    const send = (i: number) =>
+      JSON.stringify({
+        send: {
+          messageId: `m${i}`,
+          queueArn: DLQ,
+          body: body(i),
+          attributes: {},
+          sentAt: new Date().toISOString(),
+        },
+      });
+    await writeFile(join(overflow, '2026-12-01.jsonl'), `\n${send(0)}\n${send(1)}\n${send(2).slice(0, 30)}`);
+    const store = open();
+    // Act: a restore; a restore the next day, and that day's sweep.
+    const first = await restore(store);
+    jest.advanceTimersByTime(86_400_000);
+    const next = await restore(store);
+    store.prune();
+    // Assess: before (review, 2026-12-08) only today's file's cut-short line was ended (by the next move), so a past
+    // day's was never read: one file left for 14 days, and "until nothing is left" never came.
+    expect(first).toMatchObject({ restored: 2, left: { files: 1, bytes: 30 } });
+    expect(next).toMatchObject({ restored: 0, left: { files: 0, bytes: 0 } });
+    expect(existsSync(join(overflow, '2026-12-01.jsonl'))).toBe(false);
+  });
+
   it('reads nothing when the queues have no room, however much is on disk', async () => {
     // Prepare: 14 sends, four moved out; the queues then at 80% of the limit.
     const store = open();
@@ -218,12 +273,12 @@ describe('QueueStore: messages moved to disk past the limit, and restored', () =
     const store = open();
     // Act
     const restored = await restore(store);
-    // Assess: the line cut short is not read (a move ends it, and it is passed then).
+    // Assess: the line cut short is passed: a past day's file is never appended to, so nothing will end it.
     expect(restored).toEqual({
       restored: 1,
       expired: 1,
       duplicates: 1,
-      left: { files: 1, bytes: '{"send":{"messageId":"torn","que'.length },
+      left: { files: 0, bytes: 0 },
       unreadable: [],
       written: true,
     });
