@@ -107,7 +107,7 @@ Environment (README, "Quick start", says more):
   SHAREBUS_EVENTBRIDGE_DELAY_SCALE   multiplies every delay of the bus, Lambda's retries included, above 0 to ${MAX_DELAY_SCALE} (1)
   SHAREBUS_EVENTBRIDGE_MAX_RULES     rules, so subscriptions, the bus may hold (AWS's default quota, ${DEFAULT_MAX_RULES_PER_BUS})
   SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB  MiB of memory the bus's queues, dead letters included, may hold; past it the
-                                     oldest go (${Math.round(defaultQueueBytes() / 2 ** 20)} here)
+                                     oldest move to disk (${Math.round(defaultQueueBytes() / 2 ** 20)} here)
   SHAREBUS_LAMBDA_QUEUE_MAX_MB       MiB of memory the deliver function's queue may hold; at it publishing answers
                                      503 until deliveries catch up (${Math.round(defaultQueueBytes() / 2 ** 20)} here)
   SHAREBUS_API_THROTTLE              requests a second/burst each route of the HTTP API takes (${throttle}, or off)

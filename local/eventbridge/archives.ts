@@ -734,7 +734,7 @@ export class ArchiveStore implements ManagedRuleOwner {
         const busEvent = { event, json, ingestedAt: Date.now(), ...(forwardedFrom ? { forwardedFrom } : {}) };
         // A replay of a month's archive to a webhook that never answers would fill the deliver function's queue past
         // its limit, as PutEvents cannot (review, 2026-12-07): it waits instead, RUNNING, said once a wait, where a
-        // put of the event would be refused. Before 2026-12-08 it waited while the queue was full whatever its
+        // put of the event would be refused. Until 2026-12-07 it waited while the queue was full whatever its
         // events' rules held.
         const held = this.holdReplays(busName, busEvent, onlyRules);
         if (held !== undefined) {

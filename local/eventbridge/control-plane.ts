@@ -1074,7 +1074,7 @@ export class ControlPlane {
         if (queues.handles(target.arn))
           bound.push({ arn: target.arn, source: { ruleArn: rule.arn, targetId: target.id } });
         // An event forwarded to another bus is not refused there (forwardEvent): a replay waits for it while the
-        // queues are full, as every replay did before 2026-12-08, or it fills them without bound.
+        // queues are full, as every replay did until 2026-12-07, or it fills them without bound.
         else if (asking === 'replay' && target.arn.includes(':event-bus/'))
           return `rule ${rule.arn}'s target ${target.id} forwards it to event bus ${target.arn}, whose rules may invoke Lambda functions, and their queues are full; the replay goes on once they are below 90% of their limit`;
       }

@@ -16,9 +16,9 @@ import {
 import { join } from 'node:path';
 import { type CoalescingWriter, reasonOf } from './persistence.js';
 
-/** The directory, in the queues' dataDir. Before 2026-12-08 the messages past the limit were removed. */
+/** The directory, in the queues' dataDir. Until 2026-12-07 the messages past the limit were removed. */
 export const OVERFLOW_DIR = 'queues-overflow';
-/** A day's file: `2026-12-08.jsonl`. */
+/** A day's file: `2026-12-07.jsonl`. */
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
 /** How far restores have read each file, as far as the queues' log holds what they gave: `{ "<file>": <bytes> }`. */
 const READ_FILE = 'read.json';
@@ -61,7 +61,7 @@ export class QueueOverflow {
     } catch {
       saved = undefined;
     }
-    const sizes = new Map(this.files().map(({ name, size }) => [name, size]));
+    const sizes = new Map(this.#files().map(({ name, size }) => [name, size]));
     const positions =
       typeof saved === 'object' && saved !== null && !Array.isArray(saved)
         ? Object.entries(saved)
@@ -100,7 +100,7 @@ export class QueueOverflow {
   }
 
   /** The day's files (regular files named for a day of the calendar), by day, with their sizes. */
-  files(): Array<{ readonly name: string; readonly day: string; readonly size: number }> {
+  #files(): Array<{ readonly name: string; readonly day: string; readonly size: number }> {
     let entries: string[];
     try {
       entries = readdirSync(this.dir).sort();
@@ -126,7 +126,7 @@ export class QueueOverflow {
   usage(): OverflowUsage {
     let files = 0;
     let bytes = 0;
-    for (const { name, size } of this.files()) {
+    for (const { name, size } of this.#files()) {
       const unread = size - (this.#read.get(name) ?? 0);
       if (unread <= 0) continue;
       files++;
@@ -144,7 +144,7 @@ export class QueueOverflow {
   read(take: (line: unknown) => boolean): string[] {
     const unreadable: string[] = [];
     const today = dayOf(Date.now());
-    for (const { name, day, size } of this.files()) {
+    for (const { name, day, size } of this.#files()) {
       const from = this.#read.get(name) ?? 0;
       if (from >= size) continue;
       const file = join(this.dir, name);
@@ -196,7 +196,7 @@ export class QueueOverflow {
   prune(time: number, retentionMs: number): void {
     const today = dayOf(time);
     let forgot = false;
-    for (const { name, day, size } of this.files()) {
+    for (const { name, day, size } of this.#files()) {
       const expired = dayStart(day) + DAY_MS <= time - retentionMs;
       const restored = day < today && (this.#landed.get(name) ?? 0) >= size;
       if (!expired && !restored) continue;

@@ -174,7 +174,7 @@ export interface Restored {
 }
 
 const WELL_BELOW_LIMIT = 0.5;
-/** Messages removed for the limit are counted, and logged at most once a minute (the first at once). */
+/** Messages moved out (or removed) for the limit are counted, and logged at most once a minute (the first at once). */
 const EVICTION_LOG_EVERY_MS = 60_000;
 
 export class QueueStore {
@@ -190,6 +190,8 @@ export class QueueStore {
   #unkeptReason: string | undefined;
   /** Where messages past the limit are kept on disk (OVERFLOW_DIR in dataDir); without a dataDir they are removed. */
   readonly #overflow: QueueOverflow | undefined;
+  /** Messages about to be taken (dead letters being redriven): never moved out meanwhile, see pin(). */
+  readonly #pinned = new Set<string>();
   /** Says the count of #unlogged at the end of the minute since the last such line, if no send says it first. */
   #evictionTimer: NodeJS.Timeout | undefined;
   #evictionLoggedAt = Number.NEGATIVE_INFINITY;
@@ -315,7 +317,8 @@ export class QueueStore {
       let from: [string, Fifo<QueueMessage>] | undefined;
       for (const entry of this.#queues) {
         const first = entry[1].first() as QueueMessage;
-        if (first === kept) continue;
+        // A queue led by a pinned message waits for its take: the queues may pass the limit until then.
+        if (first === kept || this.#pinned.has(first.messageId)) continue;
         if (from === undefined || first.sentAt < (from[1].first() as QueueMessage).sentAt) from = entry;
       }
       if (from === undefined) break;
@@ -631,6 +634,19 @@ export class QueueStore {
       }
     }
     return made;
+  }
+
+  /**
+   * Keeps these messages in memory, not moved out for the limit, until unpin(): dead letters being redriven, which
+   * stay in their queues until the redrive is on disk. Moved out meanwhile, their take found nothing, and a restore put
+   * them back to be redriven again (review, 2026-12-07).
+   */
+  pin(messageIds: Iterable<string>): void {
+    for (const id of messageIds) this.#pinned.add(id);
+  }
+
+  unpin(messageIds: Iterable<string>): void {
+    for (const id of messageIds) this.#pinned.delete(id);
   }
 
   /** Removes and returns the messages with these ids (any queue). */

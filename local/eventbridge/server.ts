@@ -529,9 +529,11 @@ async function start(
       const leaving = new Set([...going, ...invoking].map(({ message }) => message.messageId));
       if (leaving.size === 0) return { redriven, failed };
       for (const id of leaving) redriving.add(id);
+      queues.pin(leaving);
       const finish = (written: boolean): void => {
         for (const id of leaving) redriving.delete(id);
         if (written) finishRedrives(leaving);
+        queues.unpin(leaving);
       };
       // A write that failed leaves them in their queue until the writer has caught up, or the server stops first: the
       // journals name them still, so the next start takes them then. Meanwhile they are not redriven again.

@@ -1,7 +1,7 @@
 // SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB as `npm start` reads it: the delivery dead letters of a webhook that keeps failing
 // are held within it, the oldest moved to disk past it, and the terminal says so, naming the variable. Before (soak
 // run, 2026-12-07) every dead letter was held in memory for 14 days: a webhook down under load ran the process out of
-// memory in about two days; from then until 2026-12-08 the oldest were removed past the limit.
+// memory in about two days; the limit as first made removed the oldest past it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

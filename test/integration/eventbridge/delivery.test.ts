@@ -925,6 +925,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       const refused = await Promise.all([
         local(second, 'queues/restore', { method: 'POST', body: '{"queueArn":"x"}' }),
         local(second, 'queues/restore'),
+        local(second, 'queues/restore?arn=x', { method: 'POST' }),
       ]);
       const restored = await local(second, 'queues/restore', { method: 'POST' });
       const again = await local(second, 'queues/restore', { method: 'POST' });
@@ -932,6 +933,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       expect(refused.map(({ status, body }) => [status, body.code, body.detail])).toEqual([
         [400, 'invalid_request', 'The request body: must be empty: a restore takes no body'],
         [405, 'method_not_allowed', '/_local/queues/restore takes POST only, not GET.'],
+        [400, 'invalid_request', '/_local/queues/restore has no query parameter "arn": it takes none.'],
       ]);
       expect(restored).toEqual({
         status: 200,
@@ -947,6 +949,49 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
     await atNextStart((third) => expect(orders(third)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
   });
 
+  it('keeps a dead letter being redriven in memory past the limit, so that a restore never puts it back to redrive again', async () => {
+    // Prepare: two dead letters, then six deliveries the function holds; the limit holds about four dead letters.
+    const harness = await startHarness({ dataDir, maxQueueBytes: 4_000 });
+    try {
+      await routeOrders(harness, { RetryPolicy: { MaximumRetryAttempts: 0 } });
+      harness.lambda = failing;
+      for (const n of [1, 2]) await putOrder(harness, n);
+      await harness.eventBridge.idle();
+      const first = harness.eventBridge.deadLetters.list().map((d) => d.id);
+      const rejects: Array<() => void> = [];
+      harness.lambda = () => new Promise<void>((_, reject) => rejects.push(() => reject(new Error('down'))));
+      for (let n = 3; n <= 8; n++) await putOrder(harness, n);
+      await waitFor(() => rejects.length === 6);
+      // The disk refuses the retry journal's writes: the redrive's dead letters stay in their queue meanwhile.
+      await rm(join(dataDir, 'retries.jsonl'), { force: true });
+      await mkdir(join(dataDir, 'retries.jsonl'));
+      // Act: the two redriven (the function holds them too); the eight fail, dead-lettered past the limit.
+      harness.eventBridge.deadLetters.redrive(first);
+      await waitFor(() => rejects.length === 8);
+      for (const reject of rejects.splice(0)) reject();
+      await waitFor(() => harness.eventBridge.deadLetters.list().length === 8);
+      // The disk takes writes again: the redrive lands, its two dead letters are taken.
+      await rm(join(dataDir, 'retries.jsonl'), { recursive: true });
+      harness.lambda = async () => {};
+      const { queues } = harness.eventBridge;
+      await waitFor(
+        () => !queues.list().some((arn) => queues.peek(arn).some((m) => first.includes(m.messageId))),
+      );
+      await harness.eventBridge.idle();
+      // Everything held redriven, then a restore.
+      harness.eventBridge.deadLetters.redrive();
+      await harness.eventBridge.idle();
+      const restored = harness.eventBridge.queues.restore();
+      await restored.durable;
+      // Assess: before (review, 2026-12-07) the two moved out while their redrive landed, and came back here.
+      const back = harness.eventBridge.deadLetters.list().filter((d) => first.includes(d.id));
+      expect(back).toEqual([]);
+      expect(restored.duplicates + restored.restored).toBe(0);
+    } finally {
+      await harness.close();
+    }
+  });
+
   it('answers a restore that could not read a file 500 overflow_unreadable, naming it, and puts back what the others hold', async () => {
     // Prepare: a file sysfs will not open for reading (write-only, EACCES even for root) as one day's, and another
     // day's file of one message.
@@ -955,8 +1000,10 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       throw new Error('no write-only sysfs attribute on this machine to stand for it');
     const overflow = join(dataDir, 'queues-overflow');
     const QUEUE = queueArn('orders-queue');
+    // Named from today, not fixed days: from the 15th day after a fixed day, the start's sweep removed both files.
+    const dayOf = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
     await mkdir(overflow, { recursive: true });
-    await symlink(unreadable, join(overflow, '2026-12-01.jsonl'));
+    await symlink(unreadable, join(overflow, `${dayOf(1)}.jsonl`));
     const message = {
       messageId: 'm1',
       queueArn: QUEUE,
@@ -964,7 +1011,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       attributes: {},
       sentAt: new Date().toISOString(),
     };
-    await writeFile(join(overflow, '2026-12-02.jsonl'), `${JSON.stringify({ send: message })}\n`);
+    await writeFile(join(overflow, `${dayOf(0)}.jsonl`), `${JSON.stringify({ send: message })}\n`);
     const harness = await startHarness({ dataDir });
     try {
       // Act
@@ -973,7 +1020,7 @@ describe('embedded EventBridge: dead letters in dataDir', () => {
       });
       const body = (await response.json()) as Record<string, unknown>;
       // Assess
-      const file = join(overflow, '2026-12-01.jsonl');
+      const file = join(overflow, `${dayOf(1)}.jsonl`);
       expect(response.status).toBe(500);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
       expect(body).toEqual({

@@ -359,7 +359,7 @@ describe("embedded EventBridge: a replay under a Lambda function's queue limit",
     const whileFull = (await invocations(harness)).heldBytes;
     const state = (await harness.client.send(new DescribeReplayCommand({ ReplayName: 'forwarded-again' })))
       .State;
-    // Assess: before (review, 2026-12-08) the replay went on, taking the queue from 1.16 to 8.2 times its limit.
+    // Assess: before (review, 2026-12-07) the replay went on, taking the queue from 1.16 to 8.2 times its limit.
     expect(taken.length).toBeGreaterThan(0);
     expect(before).toBeGreaterThanOrEqual(LIMIT);
     expect(whileFull).toBe(before);
