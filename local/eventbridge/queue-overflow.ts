@@ -138,7 +138,8 @@ export class QueueOverflow {
   /**
    * Reads the lines no restore has read yet, file by file by day, each in the order it moved out, handing each that
    * parses to `take`, which answers false to stop before it (the queues have no room for it). A last line without
-   * its newline (a crash cut it short, or a move is writing it) is left for later. Answers the files that could not be
+   * its newline in today's file (a crash cut it short) is left for the next move's blank line to end; in a past day's,
+   * which nothing appends to, it is read as what it is. Answers the files that could not be
    * read (each `<file>: <reason>`), which are passed: the next restore tries them again.
    */
   read(take: (line: unknown) => boolean): string[] {
