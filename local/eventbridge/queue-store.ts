@@ -215,7 +215,16 @@ export class QueueStore {
     {
       limit = { bytes: defaultQueueBytes(), setting: 'maxQueueBytes' },
       logger = console,
-    }: { readonly limit?: QueueLimit; readonly logger?: { warn(message: string): void } } = {},
+      limitAtStart = true,
+    }: {
+      readonly limit?: QueueLimit;
+      readonly logger?: { warn(message: string): void };
+      /**
+       * Whether the start moves out at once what a limit lower than the last run's does not hold; false for an owner
+       * that first takes out the dead letters a redrive cut short left, then calls keepWithinLimit() (see there).
+       */
+      readonly limitAtStart?: boolean;
+    } = {},
   ) {
     this.#limit = limit;
     this.#logger = logger;
@@ -238,7 +247,7 @@ export class QueueStore {
     }
     this.#prune();
     // A limit lowered since the last run, or messages that came in through queues.json.
-    this.#keepWithinLimit();
+    if (limitAtStart) this.#keepWithinLimit();
     if (!migrated) {
       this.#log.compact(this.#count(), this.#liveChars);
       return;
@@ -348,6 +357,15 @@ export class QueueStore {
       this.#evictionTimer = setTimeout(() => this.#logEvictions(), wait);
       this.#evictionTimer.unref();
     }
+  }
+
+  /**
+   * Moves out what the limit does not hold, now: for a start made with `limitAtStart` false, once the dead letters a
+   * redrive cut short left are taken and the dead letters' deliveries are known (deadLettered()). Moved out first,
+   * a redriven dead letter's take found nothing and a restore put it back to be redriven again (review, 2026-12-07).
+   */
+  keepWithinLimit(): void {
+    this.#keepWithinLimit();
   }
 
   /** Says what the limit removed and no line has said yet; for a stop. */

@@ -275,7 +275,8 @@ async function start(
     bytes: options.maxQueueBytes ?? defaultQueueBytes(),
     setting: options.maxQueueBytesSetting ?? 'maxQueueBytes',
   };
-  const queues = new QueueStore(writer, options.dataDir, { limit: queueLimit, logger });
+  // Its limit applied once the cut-short redrives below have taken their dead letters.
+  const queues = new QueueStore(writer, options.dataDir, { limit: queueLimit, logger, limitAtStart: false });
   const journal =
     options.dataDir !== undefined ? new RetryJournal(writer, options.dataDir, logger) : undefined;
   const connections = new ConnectionStore({
@@ -331,6 +332,7 @@ async function start(
           `the last run stopped after redriving ${one ? 'it' : 'them'}, before ${one ? 'it' : 'they'} left`,
       );
   }
+  queues.keepWithinLimit();
   const dispatcher = new Dispatcher({
     invokeLambda: options.invokeLambda,
     acceptLambda: (arn, payload, deliveryId, source) =>

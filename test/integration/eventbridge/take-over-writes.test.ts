@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 // A delivery, an invocation or a dead letter that another file takes over (a DLQ message, an SQS message, Lambda's
 // queued invocation, a redriven delivery) leaves its own file only once that other write is on disk: the writer may
 // write the two files of one pass in either order, and a crash between them lost both (review, 2026-12-04). A file
@@ -236,6 +237,35 @@ describe('embedded EventBridge: what another file takes over leaves its own only
       expect(second.warnings).toContain(
         '[eventbridge] took 1 dead letter out of its queue: the last run stopped after redriving it, before it left',
       );
+    },
+  );
+
+  it.each([
+    ['a function', 'function'],
+    ['a target', 'target'],
+  ])(
+    'takes the dead letter of %s out at the next start before a limit lowered meanwhile moves anything out',
+    async (_, kind) => {
+      // Prepare: as above, a redrive on disk whose dead letter's leaving is not; the next start's limit holds none.
+      const options = optionsFor(kind);
+      const first = await deadLettered(options, 8);
+      const queued = await readFile(file('queues.jsonl'), 'utf8');
+      await unwritable('queues.jsonl');
+      first.lambda = async () => {};
+      const result = first.eventBridge.deadLetters.redrive();
+      await first.eventBridge.idle();
+      await first.close();
+      await rm(file('queues.jsonl'), { recursive: true });
+      await writeFile(file('queues.jsonl'), queued);
+      // Act
+      const { second } = await settledRestart({ ...options, maxQueueBytes: 100 });
+      // Assess: before (review, 2026-12-07) the start moved it to disk first, its take found nothing, and a restore
+      // would have put it back to be redriven again.
+      expect(result.redriven).toHaveLength(1);
+      expect(second.warnings).toContain(
+        '[eventbridge] took 1 dead letter out of its queue: the last run stopped after redriving it, before it left',
+      );
+      expect(existsSync(file('queues-overflow'))).toBe(false);
     },
   );
 
