@@ -731,7 +731,9 @@ async function start(
     if (repeated.length > 0) {
       return queryProblem(repeated.map((name) => ({ field: name, message: 'is given more than once' })));
     }
-    if (path === 'dead-letters') return deadLetterPage(listedDeadLetters(), url.searchParams);
+    if (path === 'dead-letters') {
+      return deadLetterPage(listedDeadLetters(), url.searchParams, localQueues.overflow());
+    }
     if (path === 'dead-letters/redrive') {
       const asked = redriveIds(text);
       if ('problem' in asked) return asked.problem;
@@ -1029,7 +1031,12 @@ function pointer(key: string): string {
  * the next page. Only the page is turned into DeadLetter answers. Before (2026-12-03) the answer held every dead
  * letter: 431 MB in 9.2 s with 260,000 of them (soak review).
  */
-function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): LocalAnswer {
+function deadLetterPage(
+  messages: QueueMessage[],
+  query: URLSearchParams,
+  /** What the queues moved to disk past their limit: said on each page while any is there, as it is not listed. */
+  onDisk: OverflowUsage,
+): LocalAnswer {
   const limitText = query.get('limit') ?? String(DEAD_LETTER_PAGE);
   const limit = Number(limitText);
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > DEAD_LETTER_PAGE_MOST) {
@@ -1045,7 +1052,11 @@ function deadLetterPage(messages: QueueMessage[], query: URLSearchParams): Local
     });
     return {
       status: 200,
-      body: { deadLetters: items.map(toDeadLetter), ...(nextToken ? { nextToken } : {}) },
+      body: {
+        deadLetters: items.map(toDeadLetter),
+        ...(nextToken ? { nextToken } : {}),
+        ...(onDisk.files > 0 ? { onDisk } : {}),
+      },
     };
   } catch (error) {
     if (!(error instanceof EventBridgeApiError)) throw error;

@@ -68,7 +68,8 @@ describe('the local queues limit under npm start', () => {
       if (heldBytes === 0 && functions.length === 0) break;
       await sleep(100);
     }
-    const listed = (await local('dead-letters?limit=10000')).deadLetters as unknown[];
+    const page = await local('dead-letters?limit=10000');
+    const listed = page.deadLetters as unknown[];
     const queues = (await local('queues')) as { overflow: { files: number; bytes: number } };
     // Then the webhook answers again: what is held redriven, what is on disk put back and redriven, until none is left.
     failing.status = 204;
@@ -94,6 +95,8 @@ describe('the local queues limit under npm start', () => {
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.length).toBeLessThan(BATCHES * EACH);
     expect(queues.overflow.files).toBe(1);
+    // The page says what is on disk, as it lists only what is held.
+    expect(page.onDisk).toEqual(queues.overflow);
     expect(moved.exec(bus.output())?.[2]).toBe(join(dataDir, 'eventbridge', 'queues-overflow'));
     expect(rounds).toBeGreaterThan(0);
     const delivered = failing.received.slice(failed).map((r) => /EST-20261207-\d{4}/.exec(r.body)?.[0]);
