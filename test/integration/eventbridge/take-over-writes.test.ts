@@ -75,6 +75,22 @@ describe('embedded EventBridge: what another file takes over leaves its own only
     await first.eventBridge.idle();
     return first;
   };
+  /**
+   * Dead-letters order `orderId`, then, its queue's file refusing writes, redrives and delivers it, and stops: the
+   * queue's file then holds the dead letter still, as a crash between the two writes leaves it.
+   */
+  const redrivenNotLeft = async (options: HarnessOptions, orderId: number) => {
+    const first = await deadLettered(options, orderId);
+    const queued = await readFile(file('queues.jsonl'), 'utf8');
+    await unwritable('queues.jsonl');
+    first.lambda = async () => {};
+    const result = first.eventBridge.deadLetters.redrive();
+    await first.eventBridge.idle();
+    await first.close();
+    await rm(file('queues.jsonl'), { recursive: true });
+    await writeFile(file('queues.jsonl'), queued);
+    return { first, result };
+  };
   /** Starts again on the dataDir with a failing function, lets it settle and stops it: its calls and dead letters. */
   const settledRestart = async (options: HarnessOptions) => {
     const second = await startHarness({ dataDir, ...options });
@@ -215,19 +231,9 @@ describe('embedded EventBridge: what another file takes over leaves its own only
   ])(
     'takes the dead letter of %s out of its queue at the next start when its redrive is on disk and its leaving is not',
     async (_, kind) => {
-      // Prepare: one dead letter, kept; then its queue's file refuses writes
+      // Prepare / Act
       const options = optionsFor(kind);
-      const first = await deadLettered(options, 6);
-      const queued = await readFile(file('queues.jsonl'), 'utf8');
-      await unwritable('queues.jsonl');
-      first.lambda = async () => {};
-      // Act: redriven and delivered; the queue's file then holds the dead letter still, as a crash between the two
-      // writes leaves it
-      const result = first.eventBridge.deadLetters.redrive();
-      await first.eventBridge.idle();
-      await first.close();
-      await rm(file('queues.jsonl'), { recursive: true });
-      await writeFile(file('queues.jsonl'), queued);
+      const { first, result } = await redrivenNotLeft(options, 6);
       const { second, left } = await settledRestart(options);
       // Assess: delivered once by the redrive, not left to be redriven again
       expect(result.redriven).toHaveLength(1);
@@ -246,18 +252,10 @@ describe('embedded EventBridge: what another file takes over leaves its own only
   ])(
     'takes the dead letter of %s out at the next start before a limit lowered meanwhile moves anything out',
     async (_, kind) => {
-      // Prepare: as above, a redrive on disk whose dead letter's leaving is not; the next start's limit holds none.
+      // Prepare: a redrive on disk whose dead letter's leaving is not.
       const options = optionsFor(kind);
-      const first = await deadLettered(options, 8);
-      const queued = await readFile(file('queues.jsonl'), 'utf8');
-      await unwritable('queues.jsonl');
-      first.lambda = async () => {};
-      const result = first.eventBridge.deadLetters.redrive();
-      await first.eventBridge.idle();
-      await first.close();
-      await rm(file('queues.jsonl'), { recursive: true });
-      await writeFile(file('queues.jsonl'), queued);
-      // Act
+      const { result } = await redrivenNotLeft(options, 8);
+      // Act: a start whose limit holds none.
       const { second } = await settledRestart({ ...options, maxQueueBytes: 100 });
       // Assess: before (review, 2026-12-07) the start moved it to disk first, its take found nothing, and a restore
       // would have put it back to be redriven again.
