@@ -998,8 +998,14 @@ export function readJsonLines(
   chunkBytes = READ_CHUNK_BYTES,
 ): { values: unknown[]; skipped: number; unterminated: boolean } {
   const values: unknown[] = [];
-  const read = eachJsonLine(file, (value) => values.push(value), chunkBytes);
-  return { values, ...read };
+  const { skipped, unterminated } = eachJsonLine(
+    file,
+    (value) => {
+      values.push(value);
+    },
+    chunkBytes,
+  );
+  return { values, skipped, unterminated };
 }
 
 /**
@@ -1008,59 +1014,79 @@ export function readJsonLines(
  * readFileSync takes, still loads, as long as each line fits, and a log replayed into a state holds that state, not
  * every line (a 329 MB Lambda invocations log, mostly ended invocations, did not load in a 512 MB heap, 2026-12-07).
  * A line that does not parse (a crash cut it short) is counted and left out; `unterminated` says the last line lacks
- * its newline, which the next append would join. A file that cannot be read stops the start with an error that
+ * its newline, which the next append would join. `take` answering false stops the read before that line; `reached`
+ * says where the lines read end, for a later read to go on `from` there. A file that cannot be read stops the start with an error that
  * names it, rather than the state starting empty and the file being rewritten without it.
  */
 export function eachJsonLine(
   file: string,
-  take: (value: unknown) => void,
+  take: (value: unknown) => boolean | void,
   chunkBytes = READ_CHUNK_BYTES,
-): { skipped: number; unterminated: boolean } {
-  if (!existsSync(file)) return { skipped: 0, unterminated: false };
+  {
+    from = 0,
+    unterminated: last = 'read',
+  }: {
+    /** The byte to start at: where an earlier read's `reached` said it stopped. */
+    readonly from?: number;
+    /** Whether a last line without its newline is read, or left for an append to end first. */
+    readonly unterminated?: 'read' | 'leave';
+  } = {},
+): { skipped: number; unterminated: boolean; reached: number } {
+  if (!existsSync(file)) return { skipped: 0, unterminated: false, reached: from };
   let skipped = 0;
   /** Set while `take` runs: what it throws is the caller's, not the file's. */
   let taking = false;
-  const line = (text: string): void => {
-    if (text.trim() === '') return;
+  /** Takes a line; false once `take` answers false, which stops the read before that line. */
+  const line = (text: string): boolean => {
+    if (text.trim() === '') return true;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
       skipped++;
-      return;
+      return true;
     }
     taking = true;
-    take(value);
+    const going = take(value) !== false;
     taking = false;
+    return going;
   };
   let fd: number | undefined;
   let unterminated = false;
+  /** Where the lines taken or passed end: the byte a later read goes on from. */
+  let reached = from;
   try {
     fd = openSync(file, 'r');
     const chunk = Buffer.alloc(chunkBytes);
     // The start of a line the last chunk ended inside of.
     let carried: Buffer = Buffer.alloc(0);
-    for (;;) {
-      const read = readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) break;
+    for (let position = from; ; ) {
+      const read = readSync(fd, chunk, 0, chunk.length, position);
+      if (read === 0) {
+        unterminated = carried.length > 0;
+        if (unterminated && last === 'read' && line(carried.toString('utf8'))) reached = position;
+        break;
+      }
+      // Where in the file `bytes` begins.
+      const base = position - carried.length;
+      position += read;
       const bytes =
         carried.length > 0 ? Buffer.concat([carried, chunk.subarray(0, read)]) : chunk.subarray(0, read);
       let start = 0;
       for (let newline = bytes.indexOf(10); newline >= 0; newline = bytes.indexOf(10, start)) {
-        line(bytes.toString('utf8', start, newline));
+        if (!line(bytes.toString('utf8', start, newline))) return { skipped, unterminated, reached };
         start = newline + 1;
+        reached = base + start;
       }
       carried = Buffer.from(bytes.subarray(start));
     }
-    unterminated = carried.length > 0;
-    if (unterminated) line(carried.toString('utf8'));
   } catch (error) {
     if (taking) throw error;
     throw cannotRead(file, error);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  return { skipped, unterminated };
+  return { skipped, unterminated, reached };
 }
 
 /** An error's message, also for errors from another realm (where `instanceof Error` is false). */

@@ -1,20 +1,9 @@
 // The local queues' messages moved out of memory past their limit (queue-store.ts), kept on disk until a restore puts
 // them back or they pass the queues' 14 days: a file of `send` lines (the queues' log's) for each UTC day they moved
 // out on, only ever appended to, and how far restores have read each (`read.json`), so that the next goes on from there.
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CoalescingWriter, reasonOf } from './persistence.js';
+import { type CoalescingWriter, eachJsonLine, reasonOf } from './persistence.js';
 
 /** The directory, in the queues' dataDir. Until 2026-12-07 the messages past the limit were removed. */
 export const OVERFLOW_DIR = 'queues-overflow';
@@ -23,6 +12,7 @@ const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
 /** How far restores have read each file, as far as the queues' log holds what they gave: `{ "<file>": <bytes> }`. */
 const READ_FILE = 'read.json';
 const DAY_MS = 86_400_000;
+/** A restore reads what fits in the queues, a few megabytes: not the 16 MiB chunks a start reads its logs in. */
 const READ_CHUNK_BYTES = 1 << 20;
 
 /** What the files hold that no restore has read yet: the files, and their bytes. */
@@ -153,18 +143,19 @@ export class QueueOverflow {
       try {
         // Only today's file is appended to: a past day's last line without its newline (an append the disk cut short)
         // is never completed, and is read as the rest (else the file stayed unread, and kept, for 14 days).
-        const reached = readLines(
+        const { reached } = eachJsonLine(
           file,
-          from,
           (line) => {
             stopped = !take(line);
             return !stopped;
           },
-          day < today,
+          READ_CHUNK_BYTES,
+          { from, unterminated: day < today ? 'read' : 'leave' },
         );
         this.#read.set(name, reached);
       } catch (error) {
-        unreadable.push(`${file}: ${reasonOf(error)}`);
+        // eachJsonLine's error names the file; the entry names it once, with the disk's reason.
+        unreadable.push(`${file}: ${reasonOf((error as Error).cause ?? error)}`);
       }
       if (stopped) break;
     }
@@ -224,58 +215,5 @@ export class QueueOverflow {
       join(this.dir, READ_FILE),
       () => `${JSON.stringify(Object.fromEntries(this.#landed))}\n`,
     );
-  }
-}
-
-/**
- * Reads the lines of `file` from byte `from`, handing each that parses as JSON to `take` (a blank line or one that
- * does not parse is passed), until `take` answers false; answers where the lines taken or passed end. A last line
- * without its newline is not read, unless `toEnd` (a file no longer appended to): then it is read as a line.
- */
-function readLines(file: string, from: number, take: (value: unknown) => boolean, toEnd = false): number {
-  const fd = openSync(file, 'r');
-  try {
-    const chunk = Buffer.alloc(READ_CHUNK_BYTES);
-    let reached = from;
-    /** The start of a line the last chunk ended inside of, and where in the file it begins. */
-    let carried: Buffer = Buffer.alloc(0);
-    for (let position = from; ; ) {
-      const read = readSync(fd, chunk, 0, chunk.length, position);
-      if (read === 0) {
-        if (!toEnd || carried.length === 0) return reached;
-        let value: unknown;
-        try {
-          value = JSON.parse(carried.toString('utf8'));
-        } catch {
-          // Cut short: passed.
-          return position;
-        }
-        return take(value) ? position : reached;
-      }
-      const base = position - carried.length;
-      position += read;
-      const bytes =
-        carried.length > 0 ? Buffer.concat([carried, chunk.subarray(0, read)]) : chunk.subarray(0, read);
-      let start = 0;
-      for (let newline = bytes.indexOf(10); newline >= 0; newline = bytes.indexOf(10, start)) {
-        const text = bytes.toString('utf8', start, newline);
-        let value: unknown;
-        let parsed = false;
-        if (text.trim() !== '') {
-          try {
-            value = JSON.parse(text);
-            parsed = true;
-          } catch {
-            // A line a crash cut short, ended by the next move's blank line: passed.
-          }
-        }
-        if (parsed && !take(value)) return reached;
-        start = newline + 1;
-        reached = base + start;
-      }
-      carried = Buffer.from(bytes.subarray(start));
-    }
-  } finally {
-    closeSync(fd);
   }
 }

@@ -3,7 +3,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { CoalescingWriter, CompactedLog, readJsonLines } from '../../../local/eventbridge/persistence.js';
+import {
+  CoalescingWriter,
+  CompactedLog,
+  eachJsonLine,
+  readJsonLines,
+} from '../../../local/eventbridge/persistence.js';
 
 /** Fakes the writer's retry timers (1 s after a failure), leaving setImmediate, which schedules writes, real. */
 function fakeRetryTimers(): void {
@@ -594,6 +599,48 @@ describe('readJsonLines', () => {
     // Act / Assess
     expect(readJsonLines(file, 2)).toEqual({ values: [{ a: 1 }], skipped: 0, unterminated: false });
   });
+
+  it.each([1, 3, 7, 64 * 1024])(
+    'stops where its taker says, and goes on from where it stopped, each line once, in chunks of %i bytes',
+    async (chunk) => {
+      // Prepare: the same lines, and a taker that stops before every second value, so each read takes one or two.
+      const file = join(dir, 'log.jsonl');
+      await writeFile(file, '{"a":1}\n\n{"b":"ü€😀"}\n{"c":[1,2,3]}\nnot json\n{"d":4}\n{"e":');
+      // Act: reads from where the last one reached, the cut-short last line left, until one takes nothing.
+      const taken: unknown[] = [];
+      const reads: number[] = [];
+      for (let from = 0, again = true; again && reads.length < 20; ) {
+        let count = 0;
+        const read = eachJsonLine(
+          file,
+          (value) => {
+            if (count === 1) return false;
+            count++;
+            taken.push(value);
+          },
+          chunk,
+          { from, unterminated: 'leave' },
+        );
+        reads.push(read.reached);
+        again = read.reached > from;
+        from = read.reached;
+      }
+      const whole = eachJsonLine(file, () => {}, chunk, { from: reads[reads.length - 1] as number });
+      // Assess: positions at the ends of lines; the line cut short read only when asked, and then to the end.
+      const text = await readFile(file, 'utf8');
+      const ends = (...lines: string[]) =>
+        Buffer.byteLength(text.slice(0, text.indexOf(lines.join('\n')) + lines.join('\n').length + 1));
+      expect(taken).toEqual([{ a: 1 }, { b: 'ü€😀' }, { c: [1, 2, 3] }, { d: 4 }]);
+      expect(reads).toEqual([
+        ends('{"a":1}', ''),
+        ends('{"b":"ü€😀"}'),
+        ends('{"c":[1,2,3]}', 'not json'),
+        ends('{"d":4}'),
+        ends('{"d":4}'),
+      ]);
+      expect(whole).toEqual({ skipped: 1, unterminated: true, reached: Buffer.byteLength(text) });
+    },
+  );
 });
 
 describe('CoalescingWriter: a text in pieces', () => {
