@@ -44,6 +44,7 @@ import {
   isDeliverable,
   type Principal,
   type Registry,
+  RegistryBusyError,
   RegistryDuplicateError,
   SUBSCRIPTION_ACTIVE,
   type Subscription,
@@ -282,8 +283,12 @@ export async function createSubscription(
     // subscription keeps its rule, and the request succeeded. Unsure, the rule stays: a rule without its subscription
     // delivers nothing, a subscription without its rule would silently receive nothing. Unsure is: the read failed
     // too, or the SDK gave up on a write that may still commit after the read (TransactionInProgressException, or
-    // every attempt cut for silence), when not found proves nothing.
-    const outcomeUnknown = ['TransactionInProgressException', 'TimeoutError'].includes((error as Error).name);
+    // every attempt cut for silence, which the registry answers as a RegistryBusyError that may have changed it: a
+    // check of the SDK's TimeoutError alone never matched that, and the rule was removed; review, 2026-12-07), when
+    // not found proves nothing.
+    const outcomeUnknown =
+      (error as Error).name === 'TransactionInProgressException' ||
+      (error instanceof RegistryBusyError && error.mayHaveChanged);
     const stored = refused
       ? false
       : await ports.registry.getSubscription(id).then(

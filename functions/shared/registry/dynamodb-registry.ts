@@ -958,7 +958,7 @@ async function throttledAsBusy<T>(sending: Promise<T>): Promise<T> {
     if (error.name === NO_ANSWER)
       throw new RegistryBusyError(
         "The registry's table did not answer in time through the client's retries: send the request again in a moment (a change may have been made).",
-        { cause: error },
+        { cause: error, mayHaveChanged: true },
       );
     if (!THROTTLES.has(error.name)) throw error;
     throw new RegistryBusyError(

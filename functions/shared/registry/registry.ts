@@ -172,6 +172,15 @@ export class RegistryNotFoundError extends Error {
  */
 export class RegistryBusyError extends Error {
   override name = 'RegistryBusyError';
+  /**
+   * Whether the change may have been made all the same: the table did not answer in time, so a write may still
+   * commit after the caller gives up (see dynamodb-registry.ts's throttledAsBusy). False: nothing was written.
+   */
+  readonly mayHaveChanged: boolean;
+  constructor(message: string, options?: { cause?: unknown; mayHaveChanged?: boolean }) {
+    super(message, options);
+    this.mayHaveChanged = options?.mayHaveChanged ?? false;
+  }
 }
 
 /** A version shared otherwise than the versions of its major already registered (claimed in the owner item). */

@@ -16,7 +16,7 @@ import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-re
 import type { ContractVersion, Principal } from '../../../functions/shared/registry/registry.js';
 import type { TestRegistry } from '../registry/harness.js';
 
-export { closeClients, freshRegistry, type TestRegistry } from '../registry/harness.js';
+export { closeClients, dynamoDbClient, freshRegistry, type TestRegistry } from '../registry/harness.js';
 
 export const admin: Principal = { kind: 'admin' };
 

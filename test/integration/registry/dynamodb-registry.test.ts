@@ -1257,6 +1257,8 @@ describe('DynamoDbRegistry throttled requests', () => {
           `The registry's table was throttled (${name}) and stayed so through the client's retries: send the request again in a moment.`,
         );
         expect((error as Error).cause).toMatchObject({ name });
+        // Refused, so nothing was written.
+        expect((error as RegistryBusyError).mayHaveChanged).toBe(false);
       }
     },
   );
@@ -1274,6 +1276,8 @@ describe('DynamoDbRegistry throttled requests', () => {
         "The registry's table did not answer in time through the client's retries: send the request again in a moment (a change may have been made).",
       );
       expect((error as Error).cause).toMatchObject({ name: 'TimeoutError' });
+      // A write may still commit after the client gave up on it: the caller must not take it as not made.
+      expect((error as RegistryBusyError).mayHaveChanged).toBe(true);
     }
   });
 
