@@ -104,8 +104,9 @@ export interface EmbeddedEventBridgeOptions {
   readonly apiDestinationTimeoutMs?: number;
   /**
    * The most the local queues (DLQs, dropped deliveries, queues rules target) hold, in bytes of memory as counted
-   * for each message (its body's and attributes' UTF-8 and 700 for the rest): past it their oldest messages are
-   * removed, with a warning; a warning at 80% says so first. Every message is held in memory for its 14 days.
+   * for each message (its body's and attributes' UTF-8 and 700 for the rest): past it their oldest messages move to
+   * disk (`queue-overflow.ts`; removed, with the reason, without a dataDir or when the disk refuses them), with a
+   * warning; a warning at 80% says so first. A message stays for its 14 days, in memory or on disk.
    * @default defaultQueueBytes(): an eighth of the heap Node may take, at most 1 GiB
    */
   readonly maxQueueBytes?: number;
