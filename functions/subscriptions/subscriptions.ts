@@ -285,10 +285,9 @@ export async function createSubscription(
     // too, or the SDK gave up on a write that may still commit after the read (TransactionInProgressException, or
     // every attempt cut for silence, which the registry answers as a RegistryBusyError that may have changed it: a
     // check of the SDK's TimeoutError alone never matched that, and the rule was removed; review, 2026-12-07), when
-    // not found proves nothing.
-    const outcomeUnknown =
-      (error as Error).name === 'TransactionInProgressException' ||
-      (error instanceof RegistryBusyError && error.mayHaveChanged);
+    // not found proves nothing. A read, or the audit-day write before the transaction, cut for silence has not
+    // changed it (errpaths review, 2026-12-07: the rule was kept although no transaction had been sent).
+    const outcomeUnknown = error instanceof RegistryBusyError && error.mayHaveChanged;
     const stored = refused
       ? false
       : await ports.registry.getSubscription(id).then(

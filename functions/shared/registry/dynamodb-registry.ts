@@ -770,6 +770,7 @@ export class DynamoDbRegistry extends Registry {
             .digest('hex')
             .slice(0, 36);
     try {
+      // The change itself: a transaction the client gave up on may still commit (see throttledAsBusy).
       await throttledAsBusy(
         this.#client.send(
           new TransactWriteCommand({
@@ -777,6 +778,7 @@ export class DynamoDbRegistry extends Registry {
             ...(token === undefined ? {} : { ClientRequestToken: token }),
           }),
         ),
+        { change: true },
       );
       return undefined;
     } catch (error) {
@@ -930,7 +932,8 @@ function isTransient(error: TransactionCanceledException): boolean {
  * DynamoDB's refusals of a request for its rate, which the client retries with backoff: the table's or the account's
  * throughput (an on-demand table meeting a burst past twice its previous peak, or a hot partition). One that
  * outlasted the retries used to reach the caller as a 500 internal_error and be logged as an error that pages
- * (review, 2026-12-06); TransactionInProgressException is not one, since the transaction may still commit.
+ * (review, 2026-12-06); TransactionInProgressException is not one, since the transaction may still commit (see
+ * STILL_RUNNING).
  */
 const THROTTLES: ReadonlySet<string> = new Set([
   'ProvisionedThroughputExceededException',
@@ -947,17 +950,32 @@ const THROTTLES: ReadonlySet<string> = new Set([
 const NO_ANSWER = 'TimeoutError';
 
 /**
- * `sending`, with a throttle, or a table that did not answer in time, that outlasted the client's retries answered as
- * RegistryBusyError: retry in a moment.
+ * DynamoDB's answer to a transaction sent again (the SDK's retry, same ClientRequestToken) while the first is still
+ * running, which the SDK retries as throttling: one that outlasted those retries reached the caller as a 500
+ * internal_error, and may still commit (errpaths review, 2026-12-07).
  */
-async function throttledAsBusy<T>(sending: Promise<T>): Promise<T> {
+const STILL_RUNNING = 'TransactionInProgressException';
+
+/**
+ * `sending`, with a throttle, or a table that did not answer in time, that outlasted the client's retries answered as
+ * RegistryBusyError: retry in a moment. `change`: the request is the change itself (a transaction), which may still
+ * commit after the client gave up on it; a read, or the audit-day index written before the change, changes nothing
+ * the caller made, and says so (mayHaveChanged false: errpaths review, 2026-12-07, a subscription whose audit-day
+ * write was cut for silence kept a rule though no transaction had been sent).
+ */
+async function throttledAsBusy<T>(sending: Promise<T>, { change = false } = {}): Promise<T> {
   try {
     return await sending;
   } catch (error) {
     if (!(error instanceof Error)) throw error;
     if (error.name === NO_ANSWER)
       throw new RegistryBusyError(
-        "The registry's table did not answer in time through the client's retries: send the request again in a moment (a change may have been made).",
+        `The registry's table did not answer in time through the client's retries: send the request again in a moment${change ? ' (a change may have been made)' : ''}.`,
+        { cause: error, mayHaveChanged: change },
+      );
+    if (error.name === STILL_RUNNING)
+      throw new RegistryBusyError(
+        "The registry's table was still making the change through the client's retries: send the request again in a moment (a change may have been made).",
         { cause: error, mayHaveChanged: true },
       );
     if (!THROTTLES.has(error.name)) throw error;

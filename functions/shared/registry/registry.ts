@@ -173,8 +173,9 @@ export class RegistryNotFoundError extends Error {
 export class RegistryBusyError extends Error {
   override name = 'RegistryBusyError';
   /**
-   * Whether the change may have been made all the same: the table did not answer in time, so a write may still
-   * commit after the caller gives up (see dynamodb-registry.ts's throttledAsBusy). False: nothing was written.
+   * Whether the change may have been made all the same: the table did not answer the change's own write in time, or
+   * was still running it, so it may still commit after the caller gives up (see dynamodb-registry.ts's
+   * throttledAsBusy). False: the change was not made (a read, or a write before the change, is what failed).
    */
   readonly mayHaveChanged: boolean;
   constructor(message: string, options?: { cause?: unknown; mayHaveChanged?: boolean }) {

@@ -482,7 +482,7 @@ describe('createSubscription', () => {
   // comes from the table's client, under the registry's own handling of it: a TimeoutError reaches the use case as a
   // RegistryBusyError (docs review, 2026-12-07: the use case looked for the SDK's name alone, and removed the rule).
   it.each([
-    ['TransactionInProgressException', 'TransactionInProgressException'],
+    ['TransactionInProgressException', 'RegistryBusyError'],
     ['TimeoutError', 'RegistryBusyError'],
   ])(
     'keeps the rule and passes the failure on when the write ends in %s and the read after it finds nothing',
@@ -511,6 +511,39 @@ describe('createSubscription', () => {
       expect(stored.filter((s) => s.endpoint.url === HOOK)).toEqual([]);
     },
   );
+
+  // Errpaths review, 2026-12-07: the registry said every TimeoutError may have changed something, the audit-day
+  // write's too, which it makes before the transaction: nothing was stored, and the rule was kept all the same (in AWS
+  // for good, under the bus's rules quota).
+  it('takes its rule away again when the write before the transaction was not answered in time, nothing stored', async () => {
+    // Prepare: a client of its own whose PutItem attempts (the audit-day index, written before the transaction by a
+    // registry that does not know the day yet) are all cut for silence, inside the client's retries
+    const client = dynamoDbClient();
+    const documentClient = DynamoDBDocumentClient.from(client);
+    let transactions = 0;
+    documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'TransactWriteItemsCommand') transactions += 1;
+        if (context.commandName !== 'PutItemCommand') return next(args);
+        throw Object.assign(new Error('@smithy/node-http-handler - the request socket timed out'), {
+          name: 'TimeoutError',
+        });
+      },
+      { step: 'deserialize', name: 'silentAuditDay', priority: 'high' },
+    );
+    const registry = new DynamoDbRegistry({ client: documentClient, tableName: test.tableName });
+    const { ports, ruleNames } = await setUp({ registry });
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, benefits, { type: TYPE, endpoint: { url: HOOK } }),
+    ).finally(() => client.destroy());
+    // Assess
+    expect(transactions).toBe(0);
+    expect(error).toMatchObject({ name: 'RegistryBusyError', mayHaveChanged: false });
+    expect(await ruleNames()).toEqual([]);
+    const stored = await test.registry.listSubscriptions('welfare');
+    expect(stored.filter((s) => s.endpoint.url === HOOK)).toEqual([]);
+  });
 
   it('answers 503 rules_quota_reached when the bus holds as many rules as its quota allows, leaving nothing', async () => {
     // Prepare: a bus filled to AWS's default quota of 300 rules

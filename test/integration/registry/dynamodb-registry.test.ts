@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, TransactionInProgressException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -1263,23 +1263,100 @@ describe('DynamoDbRegistry throttled requests', () => {
     },
   );
 
-  it('answers a read and a write the table did not answer in time (TimeoutError) as RegistryBusyError', async () => {
-    // Prepare: every attempt cut for silence, as the SDK reports it once its retries are spent.
-    const registry = await refusingRegistry('TimeoutError');
+  /**
+   * A registry whose requests of the given operations (`TransactWriteItems`, `GetItem`, ...) fail at every attempt with
+   * what `failure` makes, inside the client's retries (each attempt fails as the request handler or the deserializer
+   * would fail it), so that the SDK's retries and the registry's handling of what they give up with are both on the
+   * path. `attempts` counts them.
+   */
+  async function failingRegistry(operations: readonly string[], failure: () => Error) {
+    const test = await freshRegistry();
+    const attempts: string[] = [];
+    test.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = String(context.commandName).replace(/Command$/, '');
+        if (!operations.includes(operation)) return next(args);
+        attempts.push(operation);
+        throw failure();
+      },
+      { step: 'deserialize', name: 'failEveryAttempt', priority: 'high' },
+    );
+    return { registry: test.registry, attempts };
+  }
+
+  /** The error @smithy/node-http-handler rejects an attempt with when its socket has been silent too long. */
+  const silence = () =>
+    Object.assign(
+      new Error('@smithy/node-http-handler - the request socket timed out after 1000 ms of inactivity'),
+      {
+        name: 'TimeoutError',
+      },
+    );
+
+  // Errpaths review, 2026-12-07: every TimeoutError was said to have maybe changed something, a read's too, and the
+  // audit-day write's before any transaction was sent, so creating a subscription kept a rule nothing stored.
+  it('answers a read the table did not answer in time (TimeoutError) as RegistryBusyError that changed nothing', async () => {
+    // Prepare: every attempt of a GetItem cut for silence
+    const { registry, attempts } = await failingRegistry(['GetItem'], silence);
     // Act
-    const read = await registry.getDepartment('tax').catch((e: unknown) => e);
-    const written = await registry.createDepartment(department('tax'), audit()).catch((e: unknown) => e);
+    const error = await registry.getDepartment('tax').catch((e: unknown) => e);
     // Assess
-    for (const error of [read, written]) {
+    expect(attempts).toEqual(['GetItem', 'GetItem', 'GetItem', 'GetItem']);
+    expect(error).toBeInstanceOf(RegistryBusyError);
+    expect((error as Error).message).toBe(
+      "The registry's table did not answer in time through the client's retries: send the request again in a moment.",
+    );
+    expect((error as Error).cause).toMatchObject({ name: 'TimeoutError' });
+    expect((error as RegistryBusyError).mayHaveChanged).toBe(false);
+  });
+
+  it('answers a change whose audit-day write was not answered in time as RegistryBusyError that changed nothing', async () => {
+    // Prepare: the audit-day index's PutItem, written before the transaction, cut for silence
+    const { registry, attempts } = await failingRegistry(['PutItem', 'TransactWriteItems'], silence);
+    // Act
+    const error = await registry.createDepartment(department('tax'), audit()).catch((e: unknown) => e);
+    // Assess: no transaction was sent
+    expect(attempts).toEqual(['PutItem', 'PutItem', 'PutItem', 'PutItem']);
+    expect(error).toBeInstanceOf(RegistryBusyError);
+    expect((error as RegistryBusyError).mayHaveChanged).toBe(false);
+  });
+
+  it.each([
+    ['cut for silence at every attempt', silence, 'TimeoutError', 'did not answer in time'],
+    [
+      'still running at every attempt',
+      () =>
+        new TransactionInProgressException({
+          message: 'Transaction is in progress',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      'TransactionInProgressException',
+      'was still making the change',
+    ],
+  ])(
+    'answers a transaction %s as RegistryBusyError that may have changed it, which the API answers 503 registry_busy',
+    async (_, failure, name, words) => {
+      // Prepare: the audit day known, so that the transaction is what fails
+      const { registry, attempts } = await failingRegistry(['TransactWriteItems'], failure);
+      await registry.createDepartment(department('housing'), audit()).catch(() => undefined);
+      attempts.length = 0;
+      // Act
+      const error = await registry.createDepartment(department('tax'), audit()).catch((e: unknown) => e);
+      // Assess: a write may still commit after the client gave up on it: the caller must not take it as not made
+      expect(attempts).toEqual([
+        'TransactWriteItems',
+        'TransactWriteItems',
+        'TransactWriteItems',
+        'TransactWriteItems',
+      ]);
       expect(error).toBeInstanceOf(RegistryBusyError);
       expect((error as Error).message).toBe(
-        "The registry's table did not answer in time through the client's retries: send the request again in a moment (a change may have been made).",
+        `The registry's table ${words} through the client's retries: send the request again in a moment (a change may have been made).`,
       );
-      expect((error as Error).cause).toMatchObject({ name: 'TimeoutError' });
-      // A write may still commit after the client gave up on it: the caller must not take it as not made.
+      expect((error as Error).cause).toMatchObject({ name });
       expect((error as RegistryBusyError).mayHaveChanged).toBe(true);
-    }
-  });
+    },
+  );
 
   it('passes any other refusal on as it is: retrying cannot cure it', async () => {
     // Prepare
