@@ -94,8 +94,9 @@ interface JavaOptions {
  * - Without `compiler`, that `java` answers a run of jdk.compiler as a Java runtime built without that module does
  *   (what a jlink'd runtime of java.se printed when tried by hand).
  * - With `takeFirstPort`, the first time it is asked to start a server on a port, a server that answers any request
- *   400 takes that port just before (its port and process id are written to `scratch`/taken; started from a
- *   subshell that ends at once, so that it is no descendant of the script).
+ *   400 takes that port just before, the script going on once it listens (its port and process id are written to
+ *   `scratch`/taken; started from a subshell that ends at once, so that it is no descendant of the script). Before,
+ *   the script slept 0.5 s instead: longer than the taker needs on an idle machine, and maybe not enough on a busy one.
  * - With `exec: false`, the script runs Java as its child rather than becoming it.
  * - With `failFirstBind`, the first time it is asked to start a server on a port, it prints only the first line of
  *   Java's stack for a port it failed to bind (the port is written to `scratch`/failed), and then hangs as Java
@@ -149,7 +150,8 @@ function javaHome(scratch: string, options: JavaOptions): string {
   const taken = join(scratch, 'taken');
   const failed = join(scratch, 'failed');
   const taker =
-    "require('http').createServer((q, r) => r.writeHead(400).end('{}')).listen(Number(process.argv[1]), '127.0.0.1');" +
+    "require('http').createServer((q, r) => r.writeHead(400).end('{}')).listen(Number(process.argv[1]), '127.0.0.1'," +
+    " () => require('fs').writeFileSync(process.argv[2], ''));" +
     ' setTimeout(() => process.exit(0), 60000);';
   const script = [
     '#!/bin/sh',
@@ -157,7 +159,7 @@ function javaHome(scratch: string, options: JavaOptions): string {
       ? ''
       : `case "$*" in *jdk.compiler/*) printf 'Error occurred during initialization of boot layer\\njava.lang.module.FindException: Module jdk.compiler not found\\n'; exit 1;; esac`,
     options.takeFirstPort
-      ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${taken}' ]; then echo "$a" > '${taken}'; ( '${process.execPath}' -e "${taker}" "$a" & echo $! >> '${taken}' ); sleep 0.5; fi; prev=$a; done`
+      ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${taken}' ]; then echo "$a" > '${taken}'; ( '${process.execPath}' -e "${taker}" "$a" '${taken}.up' & echo $! >> '${taken}' ); i=0; until [ -e '${taken}.up' ] || [ $i -ge 3000 ]; do sleep 0.01; i=$((i + 1)); done; fi; prev=$a; done`
       : '',
     options.failFirstBind
       ? `prev=; for a in "$@"; do if [ "$prev" = -port ] && [ ! -e '${failed}' ]; then echo "$a" > '${failed}'; ${
