@@ -65,7 +65,10 @@ export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<FunctionName, number>> = 
   departments: 10,
   contracts: 10,
   publish: 10,
-  subscriptions: 10,
+  // PutRule and PutTargets, and when one fails RemoveTargets and DeleteRule to take the rule away again: four calls of
+  // the rules client, each up to 3 attempts cut after 2 s of silence (RULES_SILENCE_TIMEOUT_MS), 24.6 s at most. At
+  // 10 s, a silent EventBridge had Lambda cut the cleanup short (a bare 500, the rule left). Under API Gateway's 30 s.
+  subscriptions: 25,
   deliver: DEFAULT_WEBHOOK_TIMEOUT_SECONDS + DELIVER_TIMEOUT_MARGIN_SECONDS,
   // Two EventBridge calls a subscription, a few at a time, throttled by the control plane: thousands fit.
   retarget: 600,

@@ -101,10 +101,11 @@ function asRulesClientRetries(errorInfo: RetryErrorInfo): RetryErrorInfo {
 
 /**
  * In the rules client, an attempt whose connection has been silent this long is cut and tried again, rather than
- * waited on until the subscriptions function times out (10 s). Every call it makes (PutRule, PutTargets,
+ * waited on until the subscriptions function times out (25 s). Every call it makes (PutRule, PutTargets,
  * RemoveTargets, DeleteRule, ListRules) is safe to repeat, so a cut that was too eager costs a call made twice. Twice
- * the registry's second, as the control plane does more per call than DynamoDB; three attempts of it fit in the
- * function's timeout. Like the registry's, a socket timeout: the wait for a connection does not count.
+ * the registry's second, as the control plane does more per call than DynamoDB; the three attempts of each of the
+ * four calls a subscription's rule may take (made, then taken away again) fit in the function's timeout. Like the
+ * registry's, a socket timeout: the wait for a connection does not count.
  */
 export const RULES_SILENCE_TIMEOUT_MS = 2_000;
 

@@ -17,6 +17,7 @@ import {
   SUBSCRIPTION_RULE_PREFIX,
   SUBSCRIPTION_TARGET_SHAPE,
 } from '../../functions/routes.js';
+import { RULES_SILENCE_TIMEOUT_MS } from '../../functions/shared/clients.js';
 import { ENV } from '../../functions/shared/config.js';
 import { CATALOGUE_INDEX, GSI1, PARTITION_KEY, SORT_KEY } from '../../functions/shared/registry/table.js';
 import { EventBusPropsError } from '../../infra/constructs/sharebus-event-bus.js';
@@ -321,6 +322,15 @@ describe('SharebusStack', () => {
         expect(resource(functionId(name)).Properties.MemorySize).toBe(expected);
         expect(resource(functionId(name)).Properties.MemorySize).toBe(FUNCTION_MEMORY_MB[name]);
       }
+    });
+
+    it('gives subscriptions time for a rule made and taken away again while EventBridge stays silent', () => {
+      // GIVEN: POST /subscriptions sends PutRule and PutTargets, and when one fails, RemoveTargets and DeleteRule to
+      // take the rule away again (putRuleOf); each call through the rules client's 3 attempts, every one cut after
+      // RULES_SILENCE_TIMEOUT_MS, and the standard backoff between them (at most 50 + 100 ms)
+      const oneCallMs = 3 * RULES_SILENCE_TIMEOUT_MS + 150;
+      // THEN: else Lambda cuts the cleanup short: a bare 500 instead of the problem, and the rule left behind
+      expect(resource(functionId('subscriptions')).Properties.Timeout * 1000).toBeGreaterThan(4 * oneCallMs);
     });
 
     it('gives the deliver function more time than one webhook POST may take', () => {
