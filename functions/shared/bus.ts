@@ -78,18 +78,37 @@ export class RulesQuotaError extends Error {
 }
 
 /**
- * EventBridge kept refusing a rule's change for its rate (ThrottlingException) after the client's retries: the change
- * was not made, and the same call a moment later may pass.
+ * EventBridge kept refusing a rule's change for its rate (ThrottlingException) after the client's retries, or did not
+ * answer any of the client's attempts in time (`silent`): the same call a moment later may pass. Throttled, the change
+ * was not made; silent, it may have been.
  */
 export class BusBusyError extends Error {
   override name = 'BusBusyError';
+  constructor(
+    message: string,
+    readonly silent: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
-/** `error`, or a BusBusyError for EventBridge's rate refusal (see BusBusyError). */
+/**
+ * `error`, or a BusBusyError for EventBridge's rate refusal, or for no answer through the client's retries (the SDK's
+ * TimeoutError: each attempt cut after RULES_SILENCE_TIMEOUT_MS), which reached the caller as a 500 internal_error
+ * (errpaths review, 2026-12-07), though a moment later the same request may pass.
+ */
 function busyIfThrottled(error: unknown): unknown {
-  return (error as Error | undefined)?.name === 'ThrottlingException'
-    ? new BusBusyError('EventBridge kept throttling the rule change after retries', { cause: error })
-    : error;
+  const name = (error as Error | undefined)?.name;
+  if (name === 'ThrottlingException')
+    return new BusBusyError('EventBridge kept throttling the rule change after retries', false, {
+      cause: error,
+    });
+  if (name === 'TimeoutError')
+    return new BusBusyError('EventBridge did not answer the rule change in time through retries', true, {
+      cause: error,
+    });
+  return error;
 }
 
 export interface PublishOptions {

@@ -564,16 +564,20 @@ export async function deleteSubscription(
 }
 
 /**
- * `error`, or, for EventBridge's rate refusal (BusBusyError), the 503 that tells the caller to send the request again
- * in a moment: before, it was a 500 internal_error, which says nothing of the kind (handlers review, 2026-12-06).
+ * `error`, or, for EventBridge's rate refusal or its silence (BusBusyError), the 503 that tells the caller to send the
+ * request again in a moment: before, it was a 500 internal_error, which says nothing of the kind (handlers review,
+ * 2026-12-06; silence: errpaths review, 2026-12-07).
  * The subscription's rule is changed before its record, so the record is as it was; a deletion throttled at
  * DeleteRule, after RemoveTargets went through, has left its rule without a target, so nothing is delivered to it
  * until the deletion is sent again, or a retarget (deploy) or local start puts the target back.
  */
 function busBusyProblem(error: unknown, change: 'made' | 'deleted'): unknown {
   if (!(error instanceof BusBusyError)) return error;
+  const why = error.silent
+    ? "EventBridge did not answer changes to the subscription's rule in time through retries"
+    : "EventBridge kept throttling changes to the subscription's rule after retries";
   return new BusBusyProblem(
-    `EventBridge kept throttling changes to the subscription's rule after retries, so the subscription was not ${change}${change === 'deleted' ? ' (its deliveries may have stopped)' : ''}: send the request again in a moment.`,
+    `${why}, so the subscription was not ${change}${change === 'deleted' ? ' (its deliveries may have stopped)' : ''}: send the request again in a moment.`,
     { cause: error },
   );
 }

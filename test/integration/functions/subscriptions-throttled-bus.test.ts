@@ -37,6 +37,8 @@ let server: Server;
 let throttling = false;
 /** An operation EventBridge throttles while it takes the others. */
 let throttledOnly: string | undefined;
+/** An operation EventBridge never answers (the connection held open) while it takes the others. */
+let silentOnly: string | undefined;
 /** The operations EventBridge was called for (`PutRule`, ...), in order. */
 const calls: string[] = [];
 
@@ -62,6 +64,7 @@ beforeAll(async () => {
     request.on('end', () => {
       const operation = String(request.headers['x-amz-target']).replace('AWSEvents.', '');
       calls.push(operation);
+      if (operation === silentOnly) return;
       const taken = !throttling && operation !== throttledOnly && operation in TAKEN;
       response.writeHead(taken ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
       response.end(
@@ -91,6 +94,7 @@ beforeEach(() => {
   calls.length = 0;
   throttling = false;
   throttledOnly = undefined;
+  silentOnly = undefined;
 });
 
 /** Calls the subscriptions function as API Gateway would, with the authorizer's principal. */
@@ -185,4 +189,28 @@ it('answers a subscription whose PutTargets EventBridge keeps throttling 503 bus
   expect(calls.slice(-2)).toEqual(['RemoveTargets', 'DeleteRule']);
   const stored = await test.registry.listSubscriptions('welfare');
   expect(stored.filter((s) => s.endpoint.url.endsWith('/untargeted'))).toEqual([]);
+});
+
+// Errpaths review, 2026-12-07: a PutRule EventBridge never answered, every attempt cut for silence, reached the caller
+// as a 500 internal_error, though the same request a moment later may pass.
+it('answers a subscription whose PutRule EventBridge never answers 503 bus_busy, and takes the rule away again', async () => {
+  // Prepare: each of the client's three attempts held open until it cuts it (RULES_SILENCE_TIMEOUT_MS)
+  silentOnly = 'PutRule';
+  // Act
+  const answer = await call('POST /subscriptions', {
+    body: JSON.stringify({ type: TYPE, endpoint: { url: 'https://receiver.example.org/unanswered' } }),
+  });
+  // Assess: PutRule may have made the rule, so it is taken away again
+  expect(answer).toMatchObject({
+    status: 503,
+    retryAfter: '1',
+    body: {
+      code: 'bus_busy',
+      detail:
+        "EventBridge did not answer changes to the subscription's rule in time through retries, so the subscription was not made: send the request again in a moment.",
+    },
+  });
+  expect(calls).toEqual(['PutRule', 'PutRule', 'PutRule', 'RemoveTargets', 'DeleteRule']);
+  const stored = await test.registry.listSubscriptions('welfare');
+  expect(stored.filter((s) => s.endpoint.url.endsWith('/unanswered'))).toEqual([]);
 });
