@@ -27,6 +27,19 @@ import { webPageRefusal } from './loopback-host.js';
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/**
+ * API Gateway's quota for HTTP APIs on the "total combined size of request line and header values" (HTTP API quotas,
+ * not adjustable). Node takes 16 KiB of headers, so a request between the two was answered here and refused in AWS.
+ */
+export const MAX_REQUEST_LINE_AND_HEADER_VALUES_BYTES = 10_240;
+
+/** The bytes of the request line and header values, as API Gateway's quota counts them. */
+function requestLineAndHeaderValuesBytes(req: IncomingMessage): number {
+  let bytes = Buffer.byteLength(`${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`);
+  for (let i = 1; i < req.rawHeaders.length; i += 2) bytes += Buffer.byteLength(req.rawHeaders[i]!);
+  return bytes;
+}
+
 export interface FrontDoorOptions {
   readonly handlers: LocalHandlers;
   /** @default 0 (a free port) */
@@ -346,6 +359,12 @@ async function handle(
     res.end(body);
     return;
   }
+  // Refused before routing, as API Gateway refuses it on arrival. Its status and body are not recorded against AWS
+  // (a user reported the words "HTTP header is larger than 10240 bytes."); 431 is HTTP's (RFC 6585, 5).
+  if (requestLineAndHeaderValuesBytes(req) > MAX_REQUEST_LINE_AND_HEADER_VALUES_BYTES) {
+    send(res, 431, JSON.stringify({ message: 'Request Header Fields Too Large' }));
+    return;
+  }
   let matched: ReturnType<typeof matchRoute>;
   try {
     matched = matchRoute(method, url.pathname);
@@ -431,14 +450,26 @@ async function handle(
       stageVariables: {},
     };
     const decision = (await invoke(handlers, 'authorizer', authorizerEvent)) as {
-      isAuthorized?: boolean;
+      isAuthorized?: unknown;
       context?: unknown;
-    };
-    if (!decision?.isAuthorized) {
+    } | null;
+    // A result that is not a simple response fails the authorizer: API Gateway answers 500 (its access log's
+    // authorizer error: "The response from the Lambda Authorizer function doesn't match the format that API Gateway
+    // expects"), not 403. Here a missing or non-boolean isAuthorized was read as a denial.
+    const context = decision?.context;
+    if (
+      typeof decision?.isAuthorized !== 'boolean' ||
+      (context !== undefined && (typeof context !== 'object' || context === null || Array.isArray(context)))
+    ) {
+      throw new TypeError(
+        `the authorizer's result is not a simple response ({"isAuthorized": boolean, "context"?: object}): ${JSON.stringify(decision)?.slice(0, 200)}`,
+      );
+    }
+    if (!decision.isAuthorized) {
       send(res, 403, JSON.stringify({ message: 'Forbidden' }));
       return;
     }
-    event.requestContext.authorizer = { lambda: decision.context ?? {} };
+    event.requestContext.authorizer = { lambda: context ?? {} };
   }
 
   const result = (await invoke(handlers, matched.route.function, event)) as

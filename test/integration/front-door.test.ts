@@ -271,6 +271,17 @@ describe('local front door: the payload-2.0 event', () => {
     expect(refused).toEqual({ status: 400, event: undefined });
   });
 
+  it('refuses a request line and header values past API Gateway’s 10,240 bytes, which Node alone would take', async () => {
+    // Prepare: `GET /contracts HTTP/1.1` (23 bytes) and the values of Host (9) and Connection (5) besides X-Big
+    const fits = 10_240 - 23 - 9 - 5;
+    // Act
+    const atQuota = await send(door, 'GET', '/contracts', [['X-Big', 'a'.repeat(fits)]]);
+    const past = await send(door, 'GET', '/contracts', [['X-Big', 'a'.repeat(fits + 1)]]);
+    // Assess
+    expect(atQuota.status).toBe(200);
+    expect(past).toEqual({ status: 431, event: undefined });
+  });
+
   it('leaves a fragment out of the path and query, and reads an absolute-form target by its path', async () => {
     // Act
     const fragment = await send(door, 'GET', '/contracts/a.b#frag');
@@ -304,6 +315,7 @@ describe('local front door: the authorizer, and the answer it makes of the funct
     authorizer: (async (event) => {
       invoked.push('authorizer');
       authorizerEvent = event as typeof authorizerEvent;
+      if (authorizerEvent?.headers?.['x-malformed']) return { context: { kind: 'admin' } };
       return authorizerEvent?.headers?.['x-deny']
         ? { isAuthorized: false }
         : { isAuthorized: true, context: { kind: 'system', departmentId: 'tax', systemId: 'filing' } };
@@ -332,6 +344,21 @@ describe('local front door: the authorizer, and the answer it makes of the funct
     expect(denied.status).toBe(403);
     expect(await denied.json()).toEqual({ message: 'Forbidden' });
     expect(invoked).toEqual(['authorizer']);
+  });
+
+  it('answers 500, as API Gateway does, when the authorizer’s result is not a simple response, and never calls the function', async () => {
+    // Prepare: the failure is logged
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    // Act
+    const malformed = await fetch(`${door.url}/events`, {
+      method: 'POST',
+      headers: { 'x-malformed': 'yes' },
+    });
+    // Assess
+    expect(malformed.status).toBe(500);
+    expect(await malformed.json()).toEqual({ message: 'Internal Server Error' });
+    expect(invoked).toEqual(['authorizer']);
+    logged.mockRestore();
   });
 
   it('hands the authorizer the request’s headers and the function its context, and runs no authorizer for /health', async () => {
