@@ -626,7 +626,8 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
   });
 
   it('runs nothing it restored when its port is taken: no schedule fires, no retry is made', async () => {
-    // Prepare: a schedule firing every 60 ms, and a port some other server holds.
+    // Prepare: a schedule firing every 60 ms, a delivery whose attempt the stop cut short (to be made again at once),
+    // and a port some other server holds.
     const first = await start();
     await first.client.send(
       new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 minute)', State: 'DISABLED' }),
@@ -635,7 +636,12 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       new PutTargetsCommand({ Rule: 'tick', Targets: [{ Id: 'fn', Arn: LAMBDA_ARN }] }),
     );
     await first.client.send(new PutRuleCommand({ Name: 'tick', ScheduleExpression: 'rate(1 minute)' }));
+    await placedRule(first);
+    first.lambda = () => new Promise(() => {});
+    await putOrder(first.client, 7);
+    await waitFor(() => first.invocations.length === 1);
     await stop(first);
+    const waiting = await readFile(join(dataDir, 'retries.jsonl'), 'utf8');
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const calls: string[] = [];
@@ -653,6 +659,7 @@ describe('embedded EventBridge: buses, rules, targets and replays in dataDir', (
       // Assess
       await expect(started).rejects.toThrow('EADDRINUSE');
       await sleep(300);
+      expect(waiting).toContain('{"wait":{');
       expect(calls).toEqual([]);
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));

@@ -348,6 +348,8 @@ describe('embedded EventBridge: scheduled rules', () => {
       harness.invocations.map(() => 'Scheduled Event'),
     );
     expect(harness.warnings).toEqual([]);
+    // A fire tried for a time that never comes fails ("Invalid time value") and is logged as an error, not invoked
+    expect(harness.errors).toEqual([]);
   });
 
   it('stores an accepted schedule as given and warns about nothing', async () => {

@@ -454,23 +454,36 @@ describe('Scheduler', () => {
   });
 
   it('arms nothing for a schedule that can never fire, and keeps working for the others', () => {
-    // Prepare
+    // Prepare: timers faked, so that those armed can be counted and run
+    jest.useFakeTimers();
+    const fired: string[] = [];
     const scheduler = new Scheduler({
       delayScale: 1,
       now: () => at('2024-03-04T10:00:00Z'),
       logger: quietLogger,
-      fire: () => {},
+      fire: (key) => fired.push(key),
     });
-    // Act
-    scheduler.set('february-31', cron('cron(0 0 31 FEB ? *)'));
-    scheduler.set('past-year', cron('cron(0 0 1 1 ? 1969)'));
-    scheduler.set('past-the-clock', rate('rate(2147483647 days)'));
-    scheduler.set('daily', cron('cron(0 12 * * ? *)'));
-    const next = ['february-31', 'past-year', 'past-the-clock', 'daily'].map((key) =>
-      iso(scheduler.nextFire(key)),
-    );
-    scheduler.stop();
-    // Assess
+    let armedForNever: number;
+    let next: Array<string | undefined>;
+    let armed: number;
+    try {
+      // Act
+      scheduler.set('february-31', cron('cron(0 0 31 FEB ? *)'));
+      scheduler.set('past-year', cron('cron(0 0 1 1 ? 1969)'));
+      scheduler.set('past-the-clock', rate('rate(2147483647 days)'));
+      armedForNever = jest.getTimerCount();
+      scheduler.set('daily', cron('cron(0 12 * * ? *)'));
+      next = ['february-31', 'past-year', 'past-the-clock', 'daily'].map((key) =>
+        iso(scheduler.nextFire(key)),
+      );
+      jest.advanceTimersByTime(1_000);
+      armed = jest.getTimerCount();
+    } finally {
+      scheduler.stop();
+      jest.useRealTimers();
+    }
+    // Assess: no timer for a schedule with no next fire (one of NaN ms would try to fire it every millisecond)
+    expect({ armedForNever, armed, fired }).toEqual({ armedForNever: 0, armed: 1, fired: [] });
     expect(next).toEqual([undefined, undefined, undefined, '2024-03-04T12:00:00.000Z']);
   });
 
