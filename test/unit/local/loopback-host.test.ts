@@ -155,4 +155,18 @@ describe('SHAREBUS_ALLOWED_HOSTS', () => {
       webPageRefusal({ host: 'bus.example.gov', origin: 'https://evil.example' }, 'S', allowed)?.field.field,
     ).toBe('Origin');
   });
+
+  // Test audit, 2026-12-07: with allowed hosts, an Origin that is no URL was never tried; answering it would let a
+  // sandboxed frame or a file:// page (`Origin: null`) send requests through the reverse proxy's name.
+  it.each(['null', 'bus.example.gov', 'https://', '://bus.example.gov'])(
+    'refuses Origin %s, which is no page origin, when allowed hosts are set',
+    (origin) => {
+      // Prepare
+      const allowed = parseAllowedHosts('bus.example.gov', 'V');
+      // Act
+      const refusal = webPageRefusal({ host: 'bus.example.gov', origin }, 'S', allowed);
+      // Assess
+      expect(refusal?.field).toEqual({ field: 'Origin', message: 'is not a loopback origin' });
+    },
+  );
 });
