@@ -159,7 +159,10 @@ export class RulesQuotaProblem extends SharebusError {
   }
 }
 
-/** EventBridge kept throttling a subscription's rule change after retries; the change was not made. */
+/**
+ * EventBridge kept throttling a subscription's rule change after retries, or never answered it (BusBusyError's
+ * `silent`); the subscription's record was not changed.
+ */
 export class BusBusyProblem extends SharebusError {
   override name = 'BusBusyProblem';
   override readonly expose = true;
@@ -168,7 +171,10 @@ export class BusBusyProblem extends SharebusError {
   }
 }
 
-/** The registry stayed busy with concurrent changes to the same records, after retries; nothing was written. */
+/**
+ * The registry stayed busy (concurrent changes to the same records, throttling, no answer) through retries; nothing
+ * was written unless the message says a change may have been made (RegistryBusyError's `mayHaveChanged`).
+ */
 export class RegistryBusyProblem extends SharebusError {
   override name = 'RegistryBusyProblem';
   override readonly expose = true;

@@ -771,15 +771,27 @@ export class DynamoDbRegistry extends Registry {
             .slice(0, 36);
     try {
       // The change itself: a transaction the client gave up on may still commit (see throttledAsBusy).
-      await throttledAsBusy(
-        this.#client.send(
-          new TransactWriteCommand({
-            TransactItems: all,
-            ...(token === undefined ? {} : { ClientRequestToken: token }),
-          }),
-        ),
-        { change: true },
+      const command = new TransactWriteCommand({
+        TransactItems: all,
+        ...(token === undefined ? {} : { ClientRequestToken: token }),
+      });
+      // The SDK hands over only its last attempt's error: a first attempt cut for silence, then retries throttled,
+      // reads as throttled alone, though that first attempt may still commit. Each attempt's error is seen here.
+      const unsure = { seen: false };
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          try {
+            return await next(args);
+          } catch (error) {
+            if (isNamed(error, NO_ANSWER) || isNamed(error, STILL_RUNNING)) unsure.seen = true;
+            throw error;
+          }
+        },
+        // Inside the retries (finalizeRequest, high), so each attempt passes here; no name: lib-dynamodb's command
+        // shares its stack with the client command it wraps, and a named middleware there is added twice.
+        { step: 'finalizeRequest', priority: 'low' },
       );
+      await throttledAsBusy(this.#client.send(command), { change: true, unsure });
       return undefined;
     } catch (error) {
       // The token is derived from the audit id, so DynamoDB itself says the id was used for another change.
@@ -963,7 +975,10 @@ const STILL_RUNNING = 'TransactionInProgressException';
  * the caller made, and says so (mayHaveChanged false: errpaths review, 2026-12-07, a subscription whose audit-day
  * write was cut for silence kept a rule though no transaction had been sent).
  */
-async function throttledAsBusy<T>(sending: Promise<T>, { change = false } = {}): Promise<T> {
+async function throttledAsBusy<T>(
+  sending: Promise<T>,
+  { change = false, unsure = { seen: false } } = {},
+): Promise<T> {
   try {
     return await sending;
   } catch (error) {
@@ -980,8 +995,8 @@ async function throttledAsBusy<T>(sending: Promise<T>, { change = false } = {}):
       );
     if (!THROTTLES.has(error.name)) throw error;
     throw new RegistryBusyError(
-      `The registry's table was throttled (${error.name}) and stayed so through the client's retries: send the request again in a moment.`,
-      { cause: error },
+      `The registry's table was throttled (${error.name}) and stayed so through the client's retries: send the request again in a moment${change && unsure.seen ? ' (a change may have been made)' : ''}.`,
+      { cause: error, mayHaveChanged: change && unsure.seen },
     );
   }
 }

@@ -1358,6 +1358,25 @@ describe('DynamoDbRegistry throttled requests', () => {
     },
   );
 
+  it('answers a transaction cut for silence once, then throttled through the retries, as maybe changed', async () => {
+    // Prepare: the audit day known; the SDK hands over only its last attempt's error, the throttle
+    let failures = 0;
+    const { registry, attempts } = await failingRegistry(['TransactWriteItems'], () =>
+      failures++ === 0
+        ? silence()
+        : Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' }),
+    );
+    await registry.createDepartment(department('housing'), audit()).catch(() => undefined);
+    attempts.length = 0;
+    failures = 0;
+    // Act
+    const error = await registry.createDepartment(department('tax'), audit()).catch((e: unknown) => e);
+    // Assess: the first attempt, unanswered, may still commit
+    expect(attempts).toHaveLength(4);
+    expect((error as Error).cause).toMatchObject({ name: 'ThrottlingException' });
+    expect((error as RegistryBusyError).mayHaveChanged).toBe(true);
+  });
+
   it('passes any other refusal on as it is: retrying cannot cure it', async () => {
     // Prepare
     const registry = await refusingRegistry('ValidationException');
