@@ -122,14 +122,30 @@ export const CloudEventSchema = z
  */
 const EXTENSION_NAME = /^[a-z0-9]+$/;
 
+/**
+ * Attributes of CloudEvents 0.3 that 1.0 dropped, which readers still take as those on a 1.0 event: the CloudEvents
+ * SDK for JavaScript (`cloudevents` 10.0.0, `HTTP.toEvent`) throws on `schemaurl` ("cannot set schemaurl on version
+ * 1.0 event") and decodes `data` as base64 under `datacontentencoding: "base64"` (an object's: a TypeError). None can
+ * be sharebus's.
+ */
+const CLOUDEVENTS_0_3_NAMES = new Set(['schemaurl', 'datacontentencoding']);
+
 function extensionNames(event: Record<string, unknown>, ctx: z.RefinementCtx<Record<string, unknown>>): void {
   for (const key of Object.keys(event)) {
-    if (key === 'data' || Object.hasOwn(CloudEventShape, key) || EXTENSION_NAME.test(key)) continue;
-    ctx.addIssue({
-      code: 'custom',
-      path: [key],
-      message: `${JSON.stringify(key)} is not a CloudEvents attribute name (lower-case letters and digits only)`,
-    });
+    if (key === 'data' || Object.hasOwn(CloudEventShape, key)) continue;
+    if (CLOUDEVENTS_0_3_NAMES.has(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `${JSON.stringify(key)} is an attribute of CloudEvents 0.3, which CloudEvents readers take as such`,
+      });
+    } else if (!EXTENSION_NAME.test(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `${JSON.stringify(key)} is not a CloudEvents attribute name (lower-case letters and digits only)`,
+      });
+    }
   }
 }
 
@@ -139,12 +155,13 @@ function extensionNames(event: Record<string, unknown>, ctx: z.RefinementCtx<Rec
  * refused. Refused, every such event met by an older deliver function (during a deploy, or an archive replayed after
  * a rollback) failed its three attempts and went to the dead-letter queue (design review, 2026-12-06). CloudEvents
  * lets an event carry extension attributes its consumers do not know; one must be named and typed as CloudEvents
- * says (a String, an Integer or a Boolean: CloudEvents has no other number than a 32-bit signed integer, and a strict
- * reader refuses the whole event for one, as the CloudEvents SDK for JavaScript does `1.5`).
+ * says (a String, without control characters, noncharacters or unpaired surrogates; an Integer or a Boolean: CloudEvents
+ * has no other number than a 32-bit signed integer, and a strict reader refuses the whole event for one, as the
+ * CloudEvents SDK for JavaScript's `new CloudEvent()` does `1.5`; its `HTTP.toEvent` checks no value).
  */
 export const DeliveredCloudEventSchema = z
   .object({ ...CloudEventShape, data: z.unknown() })
-  .catchall(z.union([z.string(), z.int32(), z.boolean()]))
+  .catchall(z.union([z.string().regex(CLOUDEVENTS_STRING, CLOUDEVENTS_STRING_FAULT), z.int32(), z.boolean()]))
   .superRefine(typeMatchesDataschema)
   .superRefine(extensionNames);
 

@@ -622,6 +622,37 @@ describe('deliverEvent', () => {
     expect(receiver.received.map((r) => JSON.parse(r.body) as unknown)).toEqual([extended]);
   });
 
+  // Interop review, 2026-12-07: both were POSTed, and cloudevents 10.0.0's HTTP.toEvent threw on the two names
+  // ("cannot set schemaurl on version 1.0 event"; a TypeError decoding an object `data` as base64), while the String
+  // holding a line break is no CloudEvents String at all.
+  it('refuses an extension no CloudEvents reader takes as one: a String with a control character, a name of 0.3', async () => {
+    // Prepare
+    const ports = await subscribed('sub-extension-strict', `${receiver.baseUrl}/hook`);
+    // Act
+    const refusals = [
+      { ...event, note: 'line1\nline2' },
+      { ...event, note: 'x\u0000y' },
+      { ...event, schemaurl: 'https://example.com/schema' },
+      { ...event, datacontentencoding: 'base64' },
+    ].map(async (extended) => {
+      const error = await caught(() =>
+        deliverEvent(ports, { subscriptionId: 'sub-extension-strict', event: extended }),
+      );
+      return {
+        name: error.name,
+        paths: (error as unknown as { issues: Array<{ path: unknown[] }> }).issues.map((i) => i.path),
+      };
+    });
+    // Assess: each refused naming the attribute, and nothing POSTed.
+    expect(await Promise.all(refusals)).toEqual([
+      { name: 'ZodError', paths: [['event', 'note']] },
+      { name: 'ZodError', paths: [['event', 'note']] },
+      { name: 'ZodError', paths: [['event', 'schemaurl']] },
+      { name: 'ZodError', paths: [['event', 'datacontentencoding']] },
+    ]);
+    expect(receiver.received).toEqual([]);
+  });
+
   it('refuses input that does not carry a CloudEvent, without any POST', async () => {
     // Prepare
     const ports = await subscribed('sub-bad-input', `${receiver.baseUrl}/hook`);
