@@ -71,6 +71,26 @@ export function fieldNoSchemaAllows(
   );
 }
 
+/**
+ * Where the filter fails the one version that could match it, when no one of `schemas` allows every field it needs
+ * together (a field of one version beside a field of another), and undefined when one does: each event is of one
+ * version, validated against it alone, so such a filter never matches though each of its fields passes
+ * fieldNoSchemaAllows. The place named is the last schema's (the newest version's, as the versions are listed).
+ */
+export function fieldsNoOneSchemaAllows(
+  filter: Record<string, unknown>,
+  schemas: readonly unknown[],
+): { pointer: string; path: string } | undefined {
+  let last: { pointer: string; path: string } | undefined;
+  for (const schema of schemas) {
+    const one = asSchema(schema);
+    if (one === undefined) continue;
+    last = walk(filter, [one], '/filter', '');
+    if (last === undefined) return undefined;
+  }
+  return last;
+}
+
 function walk(
   filter: Record<string, unknown>,
   schemas: readonly (Schema | true)[],

@@ -53,6 +53,7 @@ import {
 import {
   conditionPlace,
   fieldNoSchemaAllows,
+  fieldsNoOneSchemaAllows,
   ignoreCaseOutsideBmp,
   patternPlace,
   usesWildcard,
@@ -218,7 +219,7 @@ export async function createSubscription(
           claimed === undefined || filter === undefined
             ? undefined
             : (read) =>
-                fieldNoSchemaAllows(
+                fieldsNoOneSchemaAllows(
                   filter,
                   read.map((v) => v.schema),
                 ) === undefined,
@@ -249,6 +250,29 @@ export async function createSubscription(
       'invalid_filter',
       `The filter names data.${unknownField.path}, which no version ${named.major}.x of ${named.type} allows: it would never match.`,
       { fields: [{ field: unknownField.pointer, message: `no version ${named.major}.x allows this field` }] },
+    );
+  }
+  // Each field allowed by some version, but no one version allowing them all together (review "versions",
+  // 2026-12-07): every event is of one version, validated against it alone, so the rule would never match.
+  const apart =
+    filter &&
+    fieldsNoOneSchemaAllows(
+      filter,
+      major.map((v) => v.schema),
+    );
+  if (apart) {
+    const newest = major[major.length - 1]!;
+    throw new BadRequestError(
+      'invalid_filter',
+      `The filter needs fields that no one version ${named.major}.x of ${named.type} allows together (${newest.version}, the newest, has no data.${apart.path}): each event is of one version, so it would never match.`,
+      {
+        fields: [
+          {
+            field: apart.pointer,
+            message: `no version ${named.major}.x allows this field with the filter's others`,
+          },
+        ],
+      },
     );
   }
   const id = randomUUID();

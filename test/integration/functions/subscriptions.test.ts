@@ -974,6 +974,49 @@ describe('createSubscription', () => {
     expect(await ruleNames()).toEqual([later.ruleName]);
   });
 
+  it('refuses a filter needing fields of two versions together, which no event of one version can match', async () => {
+    // Prepare: 1.0.0 has `region`, 1.1.0 has `sector` instead; each event is validated against one version alone
+    const type = 'tax.company.reshaped';
+    const register = (version: string, field: string) =>
+      registerContract({ registry: test.registry, validator, now: clockAt(NOW) }, filing, {
+        type,
+        version,
+        description: type,
+        sharing: 'open',
+        schema: { type: 'object', properties: { [field]: { type: 'string' } }, additionalProperties: false },
+      });
+    await register('1.0.0', 'region');
+    await register('1.1.0', 'sector');
+    const { bus, ports, ruleNames } = await setUp();
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, {
+        type,
+        endpoint: { url: HOOK },
+        filter: { region: ['east'], sector: ['mining'] },
+      }),
+    );
+    const afterRefusal = { table: await tableSnapshot(test), rules: await ruleNames() };
+    // Assess: refused, naming the field the newest version lacks; and no event of the major could have matched
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_filter',
+      fields: [
+        { field: '/filter/region', message: "no version 1.x allows this field with the filter's others" },
+      ],
+    });
+    expect(error.message).toBe(
+      'The filter needs fields that no one version 1.x of tax.company.reshaped allows together (1.1.0, the newest, has no data.region): each event is of one version, so it would never match.',
+    );
+    expect(afterRefusal).toEqual({ table: before, rules: [] });
+    const publish = { bus, contracts: ports.contracts, validator, now: clockAt(NOW) };
+    const both = await caught(() =>
+      publishEvents(publish, filing, { type, version: '1.1.0', data: { region: 'east', sector: 'mining' } }),
+    );
+    expect(both).toMatchObject({ status: 422, code: 'invalid_data' });
+  });
+
   it('refuses a filter on a __proto__ field as on any field no version allows, not dropping it', async () => {
     // Prepare: JSON.parse makes `__proto__` an own key, as a request body does
     const { ports, ruleNames } = await setUp();

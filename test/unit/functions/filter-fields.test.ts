@@ -1,6 +1,7 @@
 import {
   conditionPlace,
   fieldNoSchemaAllows,
+  fieldsNoOneSchemaAllows,
   ignoreCaseOutsideBmp,
   patternPlace,
   usesWildcard,
@@ -73,6 +74,36 @@ describe('fieldNoSchemaAllows', () => {
     ],
   ])('accepts %s', (_, filter, schemas) => {
     expect(fieldNoSchemaAllows(filter, schemas)).toBeUndefined();
+  });
+});
+
+describe('fieldsNoOneSchemaAllows', () => {
+  // 1.0.0 has `a`, 1.1.0 has `b` instead: each event is of one version.
+  const first = { type: 'object', properties: { a: {}, n: closed }, additionalProperties: false };
+  const second = {
+    type: 'object',
+    properties: { b: {}, n: { ...closed, properties: { zip: {} } } },
+    additionalProperties: false,
+  };
+
+  it.each([
+    ['fields of two versions needed together', { a: ['x'], b: ['y'] }, { pointer: '/filter/a', path: 'a' }],
+    [
+      'nested fields of two versions needed together',
+      { n: { companyName: ['x'], zip: ['y'] } },
+      { pointer: '/filter/n/companyName', path: 'n.companyName' },
+    ],
+  ])('names where the newest version fails %s', (_, filter, found) => {
+    expect(fieldNoSchemaAllows(filter, [first, second])).toBeUndefined();
+    expect(fieldsNoOneSchemaAllows(filter, [first, second])).toEqual(found);
+  });
+
+  it.each([
+    ['fields of one version', { a: ['x'], n: { companyName: ['y'] } }],
+    ['an $or whose branches each one version allows', { $or: [{ a: ['x'] }, { b: ['y'] }] }],
+    ['a field of one version and one that must not exist', { a: ['x'], b: [{ exists: false }] }],
+  ])('accepts %s', (_, filter) => {
+    expect(fieldsNoOneSchemaAllows(filter, [first, second])).toBeUndefined();
   });
 });
 
