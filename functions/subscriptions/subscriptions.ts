@@ -239,12 +239,8 @@ export async function createSubscription(
       { fields: [{ field: '/type', message: `sharing is ${contract.sharing}` }] },
     );
   }
-  const unknownField =
-    filter &&
-    fieldNoSchemaAllows(
-      filter,
-      major.map((v) => v.schema),
-    );
+  const schemas = major.map((v) => v.schema);
+  const unknownField = filter && fieldNoSchemaAllows(filter, schemas);
   if (unknownField) {
     throw new BadRequestError(
       'invalid_filter',
@@ -254,12 +250,7 @@ export async function createSubscription(
   }
   // Each field allowed by some version, but no one version allowing them all together (review "versions",
   // 2026-12-07): every event is of one version, validated against it alone, so the rule would never match.
-  const apart =
-    filter &&
-    fieldsNoOneSchemaAllows(
-      filter,
-      major.map((v) => v.schema),
-    );
+  const apart = filter && fieldsNoOneSchemaAllows(filter, schemas);
   if (apart) {
     const newest = major[major.length - 1]!;
     throw new BadRequestError(
