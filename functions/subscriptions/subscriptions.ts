@@ -584,7 +584,7 @@ export async function deleteSubscription(
  * 2026-12-06; silence: errpaths review, 2026-12-07).
  * The subscription's rule is changed before its record, so the record is as it was; a deletion throttled at
  * DeleteRule, after RemoveTargets went through, has left its rule without a target, so nothing is delivered to it
- * until the deletion is sent again, or a retarget (deploy) or local start puts the target back.
+ * until the deletion is sent again, or a local start puts the target back (a deploy's retarget leaves it without one).
  */
 function busBusyProblem(error: unknown, change: 'made' | 'deleted'): unknown {
   if (!(error instanceof BusBusyError)) return error;

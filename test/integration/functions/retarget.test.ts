@@ -8,6 +8,7 @@ import {
   CreateEventBusCommand,
   ListTargetsByRuleCommand,
   PutRuleCommand,
+  RemoveTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { EventBridgeBus } from '../../../functions/shared/bus.js';
@@ -311,6 +312,20 @@ describe('the SubscriptionTargets custom resource', () => {
     // Assess
     await expect(invoked).rejects.toThrow(/^not a CloudFormation custom resource request: .*ResponseURL/s);
     expect(received).toEqual([]);
+  });
+
+  it('leaves a rule whose target is gone without one: a deploy does not resume a half-deleted subscription', async () => {
+    // Prepare: a deletion throttled at DeleteRule after RemoveTargets went through (architecture.md, "Subscriptions")
+    await subscribed('delta');
+    await harness.client.send(
+      new RemoveTargetsCommand({ EventBusName: BUS, Rule: 'sharebus-sub-delta', Ids: ['deliver'] }),
+    );
+    // Act
+    await invoke(handlers, 'retarget', request('Update', { ...NEW_PROPERTIES, MaxRetries: '5' }));
+    // Assess
+    expect(received[0]?.body).toMatchObject({ Status: 'SUCCESS', Data: { Missing: 2 } });
+    expect(received[0]?.body.Reason).toContain('2 had no rule or target (left as they were): delta, gamma');
+    expect(await targetOf('delta')).toBeUndefined();
   });
 
   it('answers FAILED, saying so, when the registry cannot be read', async () => {
