@@ -777,13 +777,13 @@ export class DynamoDbRegistry extends Registry {
       });
       // The SDK hands over only its last attempt's error: a first attempt cut for silence, then retries throttled,
       // reads as throttled alone, though that first attempt may still commit. Each attempt's error is seen here.
-      const unsure = { seen: false };
+      const change = { unsure: false };
       command.middlewareStack.add(
         (next) => async (args) => {
           try {
             return await next(args);
           } catch (error) {
-            if (isNamed(error, NO_ANSWER) || isNamed(error, STILL_RUNNING)) unsure.seen = true;
+            if (isNamed(error, NO_ANSWER) || isNamed(error, STILL_RUNNING)) change.unsure = true;
             throw error;
           }
         },
@@ -791,7 +791,7 @@ export class DynamoDbRegistry extends Registry {
         // shares its stack with the client command it wraps, and a named middleware there is added twice.
         { step: 'finalizeRequest', priority: 'low' },
       );
-      await throttledAsBusy(this.#client.send(command), { change: true, unsure });
+      await throttledAsBusy(this.#client.send(command), change);
       return undefined;
     } catch (error) {
       // The token is derived from the audit id, so DynamoDB itself says the id was used for another change.
@@ -970,15 +970,13 @@ const STILL_RUNNING = 'TransactionInProgressException';
 
 /**
  * `sending`, with a throttle, or a table that did not answer in time, that outlasted the client's retries answered as
- * RegistryBusyError: retry in a moment. `change`: the request is the change itself (a transaction), which may still
- * commit after the client gave up on it; a read, or the audit-day index written before the change, changes nothing
- * the caller made, and says so (mayHaveChanged false: errpaths review, 2026-12-07, a subscription whose audit-day
- * write was cut for silence kept a rule though no transaction had been sent).
+ * RegistryBusyError: retry in a moment. `change`, given when the request is the change itself (a transaction), which
+ * may still commit after the client gave up on it, with whether an attempt of it went unanswered or was still running;
+ * a read, or the audit-day index written before the change, changes nothing the caller made, and says so
+ * (mayHaveChanged false: errpaths review, 2026-12-07, a subscription whose audit-day write was cut for silence kept a
+ * rule though no transaction had been sent).
  */
-async function throttledAsBusy<T>(
-  sending: Promise<T>,
-  { change = false, unsure = { seen: false } } = {},
-): Promise<T> {
+async function throttledAsBusy<T>(sending: Promise<T>, change?: { readonly unsure: boolean }): Promise<T> {
   try {
     return await sending;
   } catch (error) {
@@ -986,7 +984,7 @@ async function throttledAsBusy<T>(
     if (error.name === NO_ANSWER)
       throw new RegistryBusyError(
         `The registry's table did not answer in time through the client's retries: send the request again in a moment${change ? ' (a change may have been made)' : ''}.`,
-        { cause: error, mayHaveChanged: change },
+        { cause: error, mayHaveChanged: change !== undefined },
       );
     if (error.name === STILL_RUNNING)
       throw new RegistryBusyError(
@@ -994,9 +992,10 @@ async function throttledAsBusy<T>(
         { cause: error, mayHaveChanged: true },
       );
     if (!THROTTLES.has(error.name)) throw error;
+    const mayHaveChanged = change?.unsure === true;
     throw new RegistryBusyError(
-      `The registry's table was throttled (${error.name}) and stayed so through the client's retries: send the request again in a moment${change && unsure.seen ? ' (a change may have been made)' : ''}.`,
-      { cause: error, mayHaveChanged: change && unsure.seen },
+      `The registry's table was throttled (${error.name}) and stayed so through the client's retries: send the request again in a moment${mayHaveChanged ? ' (a change may have been made)' : ''}.`,
+      { cause: error, mayHaveChanged },
     );
   }
 }
