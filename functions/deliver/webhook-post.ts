@@ -2,15 +2,12 @@
 // judged on the very lookup the socket connects with. Checking with a lookup of our own and then letting fetch
 // resolve again left a window: a name answering a public address to the check and an internal one to the connect
 // (DNS rebinding) reached the platform's own network.
-import { promises as dns, type LookupAddress } from 'node:dns';
 import { type ClientRequest, request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { type Resolve, systemResolve } from './webhook-resolve.js';
 
-/** All addresses of a name, as `dns.lookup` with `all: true` gives them. */
-export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
-
-export const systemResolve: Resolve = (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
+export type { Resolve } from './webhook-resolve.js';
 
 /** The endpoint's host is, or resolves to, an address the caller refuses; nothing was sent. */
 export class RefusedAddressError extends Error {
@@ -67,7 +64,9 @@ export function postWebhook(url: URL, options: PostOptions): Promise<number> {
     // The status line decides, whatever the headers after it (up to 1 MB): with Node's 16 KB, a webhook answering
     // 200 with 20 KB of headers failed with "Header overflow" and was sent the event again.
     maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
-    ...(refuse !== undefined ? { lookup: guardedLookup(options.resolve ?? systemResolve, refuse) } : {}),
+    // A lookup of our own whether addresses are refused or not: Node's is dns.lookup, on libuv's thread pool, where
+    // one subscriber's silent DNS held up every other's name (see webhook-resolve.ts).
+    lookup: guardedLookup(options.resolve ?? systemResolve, refuse ?? (() => false)),
   };
   return new Promise<number>((resolve, reject) => {
     let req: ClientRequest;
