@@ -202,6 +202,16 @@ export interface ContractSummary {
   readonly description: string;
   readonly latestVersion: string;
   readonly versions: readonly string[];
+  /**
+   * Each major's sharing and latest version, lowest major first. A subscription receives one major, judged by that
+   * major's sharing: `sharing` above is the latest version's alone, so a type whose major 1 is open and major 2
+   * restricted read as restricted, while major 1 was being delivered to every department subscribed to it.
+   */
+  readonly majors: readonly {
+    readonly major: number;
+    readonly sharing: string;
+    readonly latestVersion: string;
+  }[];
 }
 
 /** Bytes of type summaries in one answer of GET /contracts. */
@@ -218,7 +228,16 @@ function summaryOf(versions: readonly ContractHead[]): ContractSummary {
     description: latest.description,
     latestVersion: latest.version,
     versions: versions.map((v) => v.version),
+    majors: majorsOf(versions),
   };
+}
+
+/** Each major of a type's versions (in semver order), with the sharing and version of its latest. */
+function majorsOf(versions: readonly ContractHead[]): ContractSummary['majors'] {
+  const byMajor = new Map<number, { major: number; sharing: string; latestVersion: string }>();
+  for (const v of versions)
+    byMajor.set(v.major, { major: v.major, sharing: v.sharing, latestVersion: v.version });
+  return [...byMajor.values()];
 }
 
 /**

@@ -630,6 +630,7 @@ describe('listContracts and getContract', () => {
         description: 'tax.order.another 1.0.0',
         latestVersion: '1.0.0',
         versions: ['1.0.0'],
+        majors: [{ major: 1, sharing: 'open', latestVersion: '1.0.0' }],
       },
       {
         type: 'tax.order.listed',
@@ -638,7 +639,25 @@ describe('listContracts and getContract', () => {
         description: 'described at 2.0.0',
         latestVersion: '2.0.0',
         versions: ['1.2.0', '1.9.3', '1.10.0', '2.0.0'],
+        majors: [
+          { major: 1, sharing: 'open', latestVersion: '1.10.0' },
+          { major: 2, sharing: 'conditional', latestVersion: '2.0.0' },
+        ],
       },
+    ]);
+  });
+
+  it('says which majors of a type are open: the latest version’s sharing alone hid an open major', async () => {
+    // Prepare: major 1 open (any department may subscribe to it and receives its events), major 2 restricted.
+    await registerContract(ports(), owner, body('tax.split.majors', '1.0.0', { sharing: 'open' }));
+    await registerContract(ports(), owner, body('tax.split.majors', '2.0.0', { sharing: 'restricted' }));
+    // Act
+    const listed = (await listContracts(ports())).contracts.find((c) => c.type === 'tax.split.majors');
+    // Assess
+    expect(listed?.sharing).toBe('restricted');
+    expect(listed?.majors).toEqual([
+      { major: 1, sharing: 'open', latestVersion: '1.0.0' },
+      { major: 2, sharing: 'restricted', latestVersion: '2.0.0' },
     ]);
   });
 
@@ -660,7 +679,7 @@ describe('listContracts and getContract', () => {
       }
       expected.push({ type, versions });
     }
-    const limits = { pageBytes: 1_000, perRead: 3 };
+    const limits = { pageBytes: 1_100, perRead: 3 };
     // Act
     const pages = [await listContracts(registryPorts, undefined, limits)];
     for (let token = pages[0]!.nextToken; token !== undefined; token = pages.at(-1)!.nextToken) {
