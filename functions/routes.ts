@@ -207,10 +207,3 @@ export const ROUTES: readonly Route[] = [
 
 /** Rules that sharebus manages on the bus are named with this prefix; nothing else is touched. */
 export const SUBSCRIPTION_RULE_PREFIX = 'sharebus-sub-';
-
-/**
- * Names the way a subscription's target is written (EventBridgeBus's deliverTarget). Change it with that code: the
- * stack hands it to its SubscriptionTargets resource, so that the deploy of the change puts every existing target
- * again.
- */
-export const SUBSCRIPTION_TARGET_SHAPE = '1';

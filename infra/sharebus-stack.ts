@@ -40,9 +40,9 @@ import {
   REGISTRY_ACCESS,
   ROUTES,
   SUBSCRIPTION_RULE_PREFIX,
-  SUBSCRIPTION_TARGET_SHAPE,
   WEBHOOK_TIMEOUT_BOUNDS_MS,
 } from '../functions/routes.js';
+import { subscriptionTargetShape } from '../functions/shared/bus.js';
 import { ENV } from '../functions/shared/config.js';
 import { DeliveryDeadLetterQueue } from './constructs/delivery-dead-letter-queue.js';
 import { RegistryTable } from './constructs/registry-table.js';
@@ -462,8 +462,8 @@ export class SharebusStack extends Stack {
         ...(props.deliveryMaxEventAge === undefined
           ? {}
           : { MaxEventAgeSeconds: props.deliveryMaxEventAge.toSeconds() }),
-        // Changed whenever sharebus writes subscription targets differently, so that a deploy of it rewrites them.
-        TargetShape: SUBSCRIPTION_TARGET_SHAPE,
+        // Changes whenever sharebus writes subscription targets differently, so that a deploy of it rewrites them.
+        TargetShape: subscriptionTargetShape(),
       },
     });
     // After the subscriptions function has its new settings; and after retarget's permissions and its async settings

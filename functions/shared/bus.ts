@@ -2,6 +2,7 @@
 // subscription. Publishing never drops an entry silently: failed entries are retried, and whatever
 // still fails is reported back by event id.
 
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
   DeleteRuleCommand,
@@ -390,25 +391,19 @@ export class EventBridgeBus extends Bus {
     }
   }
 
-  /** The one target of a subscription's rule, as this version of sharebus writes it (SUBSCRIPTION_TARGET_SHAPE). */
+  /** The one target of a subscription's rule, with this bus's delivery settings. */
   #deliverTarget(subscriptionId: string): Target {
-    const { deliverFunctionArn, deadLetterArn } = this.#options;
+    const { deliverFunctionArn, deadLetterArn, maxRetries, maxEventAgeSeconds } = this.#options;
     if (!deliverFunctionArn) throw new ConfigurationError('the deliver function ARN is not configured');
-    return {
-      Id: DELIVER_TARGET_ID,
-      Arn: deliverFunctionArn,
-      // The deliver function needs to know which subscription matched; the envelope travels as is.
-      InputTransformer: {
-        InputPathsMap: { detail: '$.detail' },
-        InputTemplate: `{"subscriptionId": ${JSON.stringify(subscriptionId)}, "event": <detail>}`,
+    return deliverTarget(
+      {
+        deliverFunctionArn,
+        ...(deadLetterArn ? { deadLetterArn } : {}),
+        ...(maxRetries === undefined ? {} : { maxRetries }),
+        ...(maxEventAgeSeconds === undefined ? {} : { maxEventAgeSeconds }),
       },
-      RetryPolicy: {
-        MaximumRetryAttempts: this.#options.maxRetries ?? DELIVERY_RETRY_BOUNDS.maxRetries.max,
-        MaximumEventAgeInSeconds:
-          this.#options.maxEventAgeSeconds ?? DELIVERY_RETRY_BOUNDS.maxEventAgeSeconds.max,
-      },
-      ...(deadLetterArn ? { DeadLetterConfig: { Arn: deadLetterArn } } : {}),
-    };
+      subscriptionId,
+    );
   }
 
   async #putTarget(ruleName: string, target: Target): Promise<void> {
@@ -465,6 +460,53 @@ export class EventBridgeBus extends Bus {
     } while (nextToken);
     return names;
   }
+}
+
+export interface DeliverTargetSettings {
+  readonly deliverFunctionArn: string;
+  readonly deadLetterArn?: string;
+  readonly maxRetries?: number;
+  readonly maxEventAgeSeconds?: number;
+}
+
+/** The one target of a subscription's rule, as this version of sharebus writes it (see subscriptionTargetShape). */
+export function deliverTarget(settings: DeliverTargetSettings, subscriptionId: string): Target {
+  return {
+    Id: DELIVER_TARGET_ID,
+    Arn: settings.deliverFunctionArn,
+    // The deliver function needs to know which subscription matched; the envelope travels as is.
+    InputTransformer: {
+      InputPathsMap: { detail: '$.detail' },
+      InputTemplate: `{"subscriptionId": ${JSON.stringify(subscriptionId)}, "event": <detail>}`,
+    },
+    RetryPolicy: {
+      MaximumRetryAttempts: settings.maxRetries ?? DELIVERY_RETRY_BOUNDS.maxRetries.max,
+      MaximumEventAgeInSeconds: settings.maxEventAgeSeconds ?? DELIVERY_RETRY_BOUNDS.maxEventAgeSeconds.max,
+    },
+    ...(settings.deadLetterArn ? { DeadLetterConfig: { Arn: settings.deadLetterArn } } : {}),
+  };
+}
+
+/**
+ * A digest of how deliverTarget writes a target, the settings aside (placeholders, with every optional setting and
+ * with none, so that the defaults count too). The stack hands it to its SubscriptionTargets resource: a release that
+ * writes targets differently changes the resource's properties, so that its deploy puts every existing target again.
+ * Derived, not a constant to bump by hand, which a change to deliverTarget could forget.
+ */
+export function subscriptionTargetShape(): string {
+  const placeholders = [
+    deliverTarget({ deliverFunctionArn: 'arn:shape:deliver' }, 'shape'),
+    deliverTarget(
+      {
+        deliverFunctionArn: 'arn:shape:deliver',
+        deadLetterArn: 'arn:shape:dlq',
+        maxRetries: 1,
+        maxEventAgeSeconds: 61,
+      },
+      'shape',
+    ),
+  ];
+  return createHash('sha256').update(JSON.stringify(placeholders)).digest('hex').slice(0, 16);
 }
 
 /** A value as JSON would carry it: the SDK leaves absent members out, a literal may hold them as undefined. */

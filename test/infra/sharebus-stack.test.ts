@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type EventBridgeClient, PutTargetsCommand, type Target } from '@aws-sdk/client-eventbridge';
 import type { CfnResource } from 'aws-cdk-lib';
 import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -15,8 +17,8 @@ import {
   REGISTRY_ACCESS,
   ROUTES,
   SUBSCRIPTION_RULE_PREFIX,
-  SUBSCRIPTION_TARGET_SHAPE,
 } from '../../functions/routes.js';
+import { EventBridgeBus, subscriptionTargetShape } from '../../functions/shared/bus.js';
 import { RULES_SILENCE_TIMEOUT_MS } from '../../functions/shared/clients.js';
 import { ENV } from '../../functions/shared/config.js';
 import { CATALOGUE_INDEX, GSI1, PARTITION_KEY, SORT_KEY } from '../../functions/shared/registry/table.js';
@@ -856,8 +858,36 @@ describe('SharebusStack', () => {
         BusName: 'sharebus',
         DeliverFunctionArn: { 'Fn::GetAtt': [functionId('deliver'), 'Arn'] },
         DeadLetterArn: { 'Fn::GetAtt': [queueId(), 'Arn'] },
-        TargetShape: SUBSCRIPTION_TARGET_SHAPE,
+        TargetShape: subscriptionTargetShape(),
       });
+    });
+
+    it('names the shape of the targets the code writes, so that a release writing them differently retargets', async () => {
+      // GIVEN: the targets EventBridgeBus really puts, with the digest's placeholder settings, all and none
+      const sent: Target[] = [];
+      const client = {
+        send: async (command: unknown) => {
+          if (command instanceof PutTargetsCommand) sent.push(...(command.input.Targets ?? []));
+          return {};
+        },
+      } as unknown as EventBridgeClient;
+      const rule = { ruleName: 'r', subscriptionId: 'shape', description: 'd', eventPattern: '{}' };
+      await new EventBridgeBus({
+        client,
+        busName: 'b',
+        deliverFunctionArn: 'arn:shape:deliver',
+      }).putSubscriptionRule(rule);
+      await new EventBridgeBus({
+        client,
+        busName: 'b',
+        deliverFunctionArn: 'arn:shape:deliver',
+        deadLetterArn: 'arn:shape:dlq',
+        maxRetries: 1,
+        maxEventAgeSeconds: 61,
+      }).putSubscriptionRule(rule);
+      // THEN
+      const digest = createHash('sha256').update(JSON.stringify(sent)).digest('hex').slice(0, 16);
+      expect(targetsResource().Properties.TargetShape).toBe(digest);
     });
 
     it('runs after the subscriptions function has its new settings and retarget its permissions and settings', () => {
