@@ -26,22 +26,35 @@ export interface CustomResourceAnswer {
 /** CloudFormation's limit on the whole answer. */
 export const MAX_ANSWER_BYTES = 4096;
 
-/** The answer's body: the request's identifiers copied as they came, and the reason shortened to fit 4,096 bytes. */
+/**
+ * What XML 1.0 cannot carry, or should not (controls but tab, line feed and carriage return; U+FFFE, U+FFFF; a half
+ * of a surrogate pair alone). CloudFormation answers DescribeStackEvents in XML: a reason holding one (an error
+ * message quoting what it met, an ANSI colour) made every later DescribeStackEvents of the stack fail with "The
+ * response contains control characters or otherwise invalid characters", the console's events and `cdk deploy`'s
+ * progress too, until enough events had passed (aws-cloudformation/cloudformation-coverage-roadmap#1601).
+ */
+const NOT_IN_XML = /(?![\t\n\r])\p{Cc}|\p{Cs}|[\ufffe\uffff]/gu;
+
+/**
+ * The answer's body: the request's identifiers copied as they came, and the reason with what XML cannot carry
+ * replaced by U+FFFD, shortened to fit 4,096 bytes.
+ */
 export function answerBody(request: CustomResourceRequest, answer: CustomResourceAnswer): string {
-  const body = (reason: string | undefined) =>
+  const reason = answer.Reason?.replace(NOT_IN_XML, '\ufffd');
+  const body = (said: string | undefined) =>
     JSON.stringify({
       Status: answer.Status,
-      ...(reason === undefined ? {} : { Reason: reason }),
+      ...(said === undefined ? {} : { Reason: said }),
       PhysicalResourceId: answer.PhysicalResourceId,
       StackId: request.StackId,
       RequestId: request.RequestId,
       LogicalResourceId: request.LogicalResourceId,
       ...(answer.Data === undefined ? {} : { Data: answer.Data }),
     });
-  const whole = body(answer.Reason);
-  if (answer.Reason === undefined || Buffer.byteLength(whole) <= MAX_ANSWER_BYTES) return whole;
+  const whole = body(reason);
+  if (reason === undefined || Buffer.byteLength(whole) <= MAX_ANSWER_BYTES) return whole;
   // The most whole code points of the reason (no half of a surrogate pair left to be escaped) that fit, then a mark.
-  const points = [...answer.Reason];
+  const points = [...reason];
   const cut = (keep: number) => body(`${points.slice(0, keep).join('')}…`);
   let [fits, over] = [0, points.length];
   while (over - fits > 1) {

@@ -48,7 +48,7 @@ describe('answerBody', () => {
   it.each([
     ['ASCII', 'x'.repeat(10_000)],
     ['characters of 4 bytes, never split in half', '𐐀'.repeat(3_000)],
-    ['characters JSON escapes to 6 bytes', '\u0001'.repeat(2_000)],
+    ['characters JSON escapes to 2 bytes', '\t"'.repeat(2_000)],
   ])('shortens a long reason of %s to fit exactly, marking the cut', (_, reason) => {
     // Act
     const text = answerBody(request(), { Status: 'FAILED', Reason: reason, PhysicalResourceId: 'p' });
@@ -59,6 +59,29 @@ describe('answerBody', () => {
     expect(shortened.endsWith('…')).toBe(true);
     expect(reason.startsWith(shortened.slice(0, -1))).toBe(true);
     expect(shortened).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+  });
+
+  it('replaces what XML cannot carry, which broke DescribeStackEvents, and keeps tabs, line breaks and pairs', () => {
+    // Prepare: an ANSI colour, NUL, a form feed, U+FFFF, and halves of surrogate pairs alone
+    const reason = '\u001b[31mfailed\u001b[0m\u0000\f\uffff \ud800x \udc00 𐐀\tline\r\nnext';
+    // Act
+    const body = JSON.parse(
+      answerBody(request(), { Status: 'FAILED', Reason: reason, PhysicalResourceId: 'p' }),
+    );
+    // Assess
+    expect(body.Reason).toBe('\ufffd[31mfailed\ufffd[0m\ufffd\ufffd\ufffd \ufffdx \ufffd 𐐀\tline\r\nnext');
+  });
+
+  it('shortens a long reason after replacing, so the replacements count as what is sent', () => {
+    // Act: each NUL, 6 bytes as JSON, becomes U+FFFD, 3 bytes
+    const text = answerBody(request(), {
+      Status: 'FAILED',
+      Reason: '\u0000'.repeat(1_200),
+      PhysicalResourceId: 'p',
+    });
+    // Assess
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_ANSWER_BYTES);
+    expect(JSON.parse(text).Reason).toBe('\ufffd'.repeat(1_200));
   });
 });
 
