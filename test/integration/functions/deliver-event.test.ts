@@ -266,11 +266,11 @@ describe('deliverEvent', () => {
     expect(receiver.received.map((r) => r.path)).toEqual(['/hook']);
   });
 
-  it('takes a 2xx whatever the size of its headers (Node reads 16 KB unless told more)', async () => {
-    // Prepare: 200 with one 20 KB header; before, "Header overflow", the event sent again and dead-lettered
+  it('takes a 2xx with headers past the 16 KB Node reads unless told more', async () => {
+    // Prepare: 200 with one 60 KB header; before, "Header overflow", the event sent again and dead-lettered
     const large = createServer((req, res) => {
       req.resume();
-      res.writeHead(200, { 'x-trace': 'x'.repeat(20_000) }).end();
+      res.writeHead(200, { 'x-trace': 'x'.repeat(60_000) }).end();
     });
     await new Promise<void>((resolve) => large.listen(0, '127.0.0.1', () => resolve()));
     const url = `http://127.0.0.1:${(large.address() as AddressInfo).port}/hook`;
@@ -282,6 +282,36 @@ describe('deliverEvent', () => {
       expect(outcome).toEqual({ delivered: true, status: 200 });
     } finally {
       await new Promise<void>((resolve) => large.close(() => resolve()));
+    }
+  });
+
+  it('fails an answer with more than 64 KiB of headers, saying so, having read no more of them', async () => {
+    // Prepare: 200, then headers that never end (each of the 1,000 deliveries under way locally held up to 1 MB)
+    let sent = 0;
+    const endless = createTcpServer((socket) => {
+      socket.on('data', () => {});
+      socket.on('error', () => {});
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const timer = setInterval(() => {
+        if (socket.destroyed) return clearInterval(timer);
+        const line = `x-pad-${sent}: ${'y'.repeat(1_000)}\r\n`;
+        sent += line.length;
+        socket.write(line);
+      }, 1);
+      socket.once('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}/hook`;
+    const ports = await subscribed('sub-endless-headers', url, 10_000);
+    try {
+      // Act
+      const error = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-endless-headers', event }));
+      // Assess
+      expect(error).toBeInstanceOf(DeliveryFailedError);
+      expect((error as Error).message).toMatch(/failed: answered with more than 64 KiB of headers$/);
+      expect(sent).toBeLessThan(256 * 1024);
+    } finally {
+      await new Promise<void>((resolve) => endless.close(() => resolve()));
     }
   });
 
