@@ -420,11 +420,13 @@ async function putRuleOf(
         });
       }
       if (error instanceof RulesQuotaError) {
-        if (attempt > 1) throw new RulesQuotaProblem(error, usesWildcard(subscription.filter));
         // The same subscription, asked for at the same moment, may have taken the last rule since the check before:
-        // then this request is a repeat of it, not one the quota refuses.
+        // then this request is a repeat of it, not one the quota refuses. Looked for at the second refusal too: the
+        // twin may have been refused at first as well and taken the place freed while this one waited (race review,
+        // session 61: two copies each of two subscriptions at two free places answered one copy 503).
         const madeSince = await sameSubscriptionStoredSoon(ports.registry, subscription);
         if (madeSince !== undefined) throw sameSubscription(madeSince);
+        if (attempt > 1) throw new RulesQuotaProblem(error, usesWildcard(subscription.filter));
         // Or another subscription's repeats held places for a moment: each makes its rule before it learns it is a
         // repeat, then removes it. After that wait, once more (race review, 2026-12-05: a subscription was refused
         // for a quota the bus had room under, while a twice-sent other one was being made).
