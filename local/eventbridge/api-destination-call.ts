@@ -221,6 +221,7 @@ export async function callEndpoint(call: Call, signal: AbortSignal, timeoutMs: n
     status,
     // "If Retry-After value is negative, EventBridge stops retrying delivery for that event."
     failure: new DeliveryFailureError('ERROR_FROM_TARGET', message, retryable && retryAfter !== -1, {
+      logged: `${call.method} ${url.origin}/… answered HTTP ${status}`,
       ...(retryAfter !== undefined && retryAfter >= 0 ? { retryAfterMs: retryAfter } : {}),
     }),
   };

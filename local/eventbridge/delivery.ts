@@ -131,7 +131,15 @@ interface Job {
 }
 
 /** Why an attempt failed, as a dead letter and the journal say it. */
-type Failure = Pick<DeliveryFailureError, 'code' | 'message'>;
+type Failure = { readonly code: string; readonly message: string; readonly logged?: string };
+
+/** A failure as the journal keeps it: `logged` only when it has one. */
+const failureOf = ({
+  code,
+  message,
+  logged,
+}: Pick<DeliveryFailureError, 'code' | 'message' | 'logged'>): Failure =>
+  logged === undefined ? { code, message } : { code, message, logged };
 
 /** What a dead letter needs of a delivery; a saved one whose target is gone has no more than this. */
 type Undelivered = Pick<Job, 'event' | 'rule' | 'retries' | 'id'> & {
@@ -156,14 +164,21 @@ export class DeliveryFailureError extends Error {
   override name = 'DeliveryFailureError';
   /** The least wait before a retry the target asked for (HTTP Retry-After), in ms before delayScale. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * What a log line may say of it, when the message holds more than the terminal should (an API destination's path,
+   * which may carry a secret or, through PathParameterValues, a value of the event, and its answer, which often echoes
+   * the request): the dead letter keeps the message whole.
+   */
+  readonly logged: string | undefined;
   constructor(
     readonly code: string,
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; logged?: string },
   ) {
     super(utf8Prefix(message, ERROR_MESSAGE_BYTES), options);
     this.retryAfterMs = options?.retryAfterMs;
+    this.logged = options?.logged;
   }
 }
 
@@ -240,10 +255,11 @@ export class Dispatcher {
     const job: Job = { event, rule, target, retries: saved.retries, id: saved.id };
     // Cut as a DeliveryFailureError cuts it: a line an older version wrote may hold more.
     if (saved.failure)
-      job.failure = {
+      job.failure = failureOf({
         code: saved.failure.code,
         message: utf8Prefix(saved.failure.message, ERROR_MESSAGE_BYTES),
-      };
+        logged: saved.failure.logged,
+      });
     this.#pending++;
     this.#live.add(job);
     const now = Date.now();
@@ -530,7 +546,7 @@ export class Dispatcher {
       this.#deadLetter(job, failure, 'MaximumEventAgeInSeconds');
       return;
     }
-    job.failure = { code: failure.code, message: failure.message };
+    job.failure = failureOf(failure);
     job.dueAt = Date.now() + delay;
     job.waitMs = delay;
     this.options.journal?.wait(this.#saved(job));
@@ -615,7 +631,11 @@ export class Dispatcher {
     return target.retryPolicy.maximumEventAgeInSeconds * 1000 * this.options.delayScale;
   }
 
-  #deadLetter(job: Undelivered, failure: Failure, exhausted: string | undefined): void {
+  #deadLetter(
+    job: Undelivered,
+    failure: Failure | DeliveryFailureError,
+    exhausted: string | undefined,
+  ): void {
     const { rule, target } = job;
     const attributes: Record<string, MessageAttribute> = {
       RULE_ARN: { DataType: 'String', StringValue: rule.arn },
@@ -639,7 +659,7 @@ export class Dispatcher {
     this.options.logger.warn(
       `[eventbridge] event ${idText(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}` +
         (exhausted ? `; retries ended by ${exhausted} after ${job.retries}` : '') +
-        `): ${failure.code}: ${logLine(failure.message)}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
+        `): ${failure.code}: ${logLine(failure.logged ?? failure.message)}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
     );
     this.#finished(job, landing);
   }

@@ -49,7 +49,7 @@ interface RetryState {
    */
   readonly waitMs?: number;
   /** Why the last attempt failed, if one did: what the dead letter says should the event go there. */
-  readonly failure?: { readonly code: string; readonly message: string };
+  readonly failure?: { readonly code: string; readonly message: string; readonly logged?: string };
   /**
    * Its target was removed from the rule while an attempt ran: it gets no more attempts, and the next start sends it
    * to the DLQ the target had, however the rule and target read by then.
@@ -372,7 +372,8 @@ function isRetryState(value: unknown): value is RetryState {
     (value.failure === undefined ||
       (isObject(value.failure) &&
         typeof value.failure.code === 'string' &&
-        typeof value.failure.message === 'string')) &&
+        typeof value.failure.message === 'string' &&
+        (value.failure.logged === undefined || typeof value.failure.logged === 'string'))) &&
     (value.targetRemoved === undefined || value.targetRemoved === true)
   );
 }
