@@ -242,6 +242,7 @@ export class SchemaValidator {
     // until the runtime ran out of memory (schema review, 2026-12-05). Every publish of such a schema would pay it
     // again, outside validation's own limit.
     const run = () => {
+      refuseStaticDynamicRefs(schema);
       refuseExpansion(schema);
       refuseInheritedNames(schema);
       refuseAsync(schema);
@@ -774,6 +775,32 @@ function refuseAsync(schema: unknown): void {
     `The schema asks for asynchronous validation at ${at}, which contracts do not support: leave $async out.`,
     [{ field: at, message: 'asynchronous validation is not supported' }],
   );
+}
+
+/**
+ * Refuses a `$dynamicRef` that names no `$dynamicAnchor` of the schema. JSON Schema 2020-12 (core, 8.2.3.2) makes such
+ * a reference "identical to $ref": to a plain `$anchor`, a JSON Pointer, or nothing at all (unresolvable). Ajv
+ * applies the schema it is compiling instead (the root, for one under a property), so data was checked against a
+ * schema its author never referred to: `{"$dynamicRef": "#x"}` with `#x` a string answered `{"a": "text"}` 422 "must be
+ * object" (fuzz review, 2026-12-07). Only the dynamic form Ajv implements is taken; `$ref` says the rest.
+ */
+function refuseStaticDynamicRefs(schema: unknown): void {
+  if (!isJsonObject(schema) || schema.$schema === DRAFT_07 || schema.$schema === `${DRAFT_07}#`) return;
+  const anchors = new Set<string>();
+  schemaPointer(schema, '', (node) => {
+    if (typeof node.$dynamicAnchor === 'string') anchors.add(node.$dynamicAnchor);
+    return undefined;
+  });
+  const at = schemaPointer(schema, '/schema', (node, here) => {
+    const ref = node.$dynamicRef;
+    if (typeof ref !== 'string') return undefined;
+    const name = /^[^#]*#([^/]*)$/.exec(ref)?.[1];
+    return name !== undefined && name !== '' && anchors.has(name) ? undefined : `${here}/$dynamicRef`;
+  });
+  if (at === undefined) return;
+  const message =
+    'names no $dynamicAnchor of the schema, so it is a static reference, which the validator resolves elsewhere: write it as $ref';
+  throw new InvalidSchemaError(`The schema cannot be used: ${at} ${message}.`, [{ field: at, message }]);
 }
 
 /**
