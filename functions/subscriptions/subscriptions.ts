@@ -99,6 +99,22 @@ function checkEndpoint(url: string, policy: EndpointPolicy): void {
       },
     );
   }
+  // Two more a URL parser rewrites, so that the URL called is not the one shown: a backslash, read as a slash in an
+  // http(s) URL (`/hook\\secret` called as `/hook/secret`), and a scheme without its slashes (`http:host/path`).
+  if (url.includes('\\')) {
+    throw new BadRequestError(
+      'invalid_endpoint',
+      `The endpoint ${JSON.stringify(url)} holds a backslash, which is called as a slash; write / or percent-encode it (%5C).`,
+      { fields: [{ field: '/endpoint/url', message: 'must not hold a backslash' }] },
+    );
+  }
+  if (/^https?:(?!\/\/)/i.test(url)) {
+    throw new BadRequestError(
+      'invalid_endpoint',
+      `The endpoint ${JSON.stringify(url)} has no // after its scheme; write it as https://host/path.`,
+      { fields: [{ field: '/endpoint/url', message: 'must start with https:// (or http://)' }] },
+    );
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -251,6 +251,10 @@ describe('createSubscription', () => {
     { policy: 'https-only' as const, url: 'https://receiver.example.org/ho\tok', why: 'a tab' },
     { policy: 'https-only' as const, url: 'https://receiver.example.org/a b', why: 'a space in its path' },
     { policy: 'https-only' as const, url: 'https://receiver.example.org/a\ud800b', why: 'a lone surrogate' },
+    // Called as /hook/secret before
+    { policy: 'https-only' as const, url: 'https://receiver.example.org/hook\\secret', why: 'a backslash' },
+    { policy: 'allow-http' as const, url: 'http:127.0.0.1:4721/hook', why: 'a scheme without //' },
+    { policy: 'https-only' as const, url: 'https:/receiver.example.org/hook', why: 'a scheme with one /' },
   ])('refuses an endpoint with $why under $policy with 400 invalid_endpoint, leaving nothing', async (c) => {
     // Prepare
     const { ports, ruleNames } = await setUp({ policy: c.policy });
