@@ -132,9 +132,11 @@ describe('sharebus on one machine', () => {
     }
   }
 
-  it('answers /health without a key', async () => {
+  it('answers /health without a key, whatever its query (a probe may add a cache-buster)', async () => {
     const health = await call(bus.apiUrl, 'GET', '/health');
+    const busted = await call(bus.apiUrl, 'GET', '/health?_=1733580000');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(busted).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
   it('seeds the demo catalogue and prints a key for each demo system', async () => {
