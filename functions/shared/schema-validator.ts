@@ -362,13 +362,22 @@ export class SchemaValidator {
           { cause: error },
         );
       }
-      const message = (error as Error).message;
+      // Anything else the compiler refuses ("enum must have non-empty array", an `$anchor` defined twice). Ajv names
+      // neither the place nor the schema but by our id, which is never shown: the keyword it starts with is named
+      // where the schema holds it only once, and our id is taken out.
+      const message = (error as Error).message.replaceAll(ROOT_ID, '');
+      const keyword = /^(\$?[A-Za-z]+) /.exec(message)?.[1];
+      const places: string[] = [];
+      if (keyword !== undefined) {
+        schemaPointer(record, '/schema', (node, here) => {
+          if (Object.hasOwn(node, keyword)) places.push(`${here}/${escapePointerSegment(keyword)}`);
+          return undefined;
+        });
+      }
       throw new InvalidSchemaError(
         `The schema cannot be compiled: ${message}`,
-        [{ field: '/schema', message }],
-        {
-          cause: error,
-        },
+        [{ field: places.length === 1 ? places[0]! : '/schema', message }],
+        { cause: error },
       );
     }
   }

@@ -1043,6 +1043,29 @@ describe('SchemaValidator: what a schema may cost', () => {
     expect(refusal.message).toContain('The schema cannot be compiled');
   });
 
+  it.each([
+    {
+      what: 'an empty enum',
+      schema: { type: 'object', properties: { a: { enum: [] } } },
+      field: '/schema/properties/a/enum',
+    },
+    {
+      what: 'an anchor defined twice',
+      schema: { $defs: { a: { $anchor: 'x' }, b: { $anchor: 'x', type: 'string' } } },
+      field: '/schema',
+    },
+  ])(
+    'names the keyword of $what where it can, and never the id schemas are compiled under',
+    ({ schema, field }) => {
+      // Act
+      const refusal = thrown(() => shared.check(schema, UNHURRIED_MS));
+      // Assess: before, /schema for both, and the second said "urn:sharebus:contract-schema#x"
+      expect(refusal.message).toMatch(/^The schema cannot be compiled: /);
+      expect(refusal.message).not.toContain('urn:sharebus');
+      expect(refusal.fields).toEqual([{ field, message: expect.not.stringContaining('urn:sharebus') }]);
+    },
+  );
+
   it('refuses a chain of definitions longer than the stack, rather than failing with a stack overflow', () => {
     // Prepare: 100,000 definitions, each referring to the next once (the API takes 256 KB of schema; here the
     // validator alone is asked).
