@@ -130,6 +130,18 @@ interface Job {
   landing?: Promise<boolean>;
 }
 
+/**
+ * The wait before retry number `retries + 1`, unscaled: exponential from BASE_DELAY_MS up to MAX_DELAY_MS, with equal
+ * jitter (at least half the backoff, so retries spread out but never bunch up at zero; `random` in [0, 1) picks the
+ * rest). A target's Retry-After counts when it is the longer wait ("the more conservative value", API destinations'
+ * guide).
+ */
+export function retryWaitMs(retries: number, retryAfterMs: number | undefined, random: number): number {
+  const exponential = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** retries);
+  const backoff = exponential / 2 + random * (exponential / 2);
+  return Math.max(backoff, retryAfterMs ?? 0);
+}
+
 /** Why an attempt failed, as a dead letter and the journal say it. */
 type Failure = { readonly code: string; readonly message: string; readonly logged?: string };
 
@@ -537,11 +549,7 @@ export class Dispatcher {
       this.#targetGone(job);
       return;
     }
-    const exponential = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** job.retries);
-    // Equal jitter: at least half the backoff, so retries spread out but never bunch up at zero. A target's
-    // Retry-After counts when it is the longer wait ("the more conservative value", API destinations' guide).
-    const backoff = exponential / 2 + Math.random() * (exponential / 2);
-    const delay = Math.max(backoff, failure.retryAfterMs ?? 0) * this.options.delayScale;
+    const delay = retryWaitMs(job.retries, failure.retryAfterMs, Math.random()) * this.options.delayScale;
     if (Date.now() + delay - job.event.ingestedAt > this.#maxAgeMs(job.target)) {
       this.#deadLetter(job, failure, 'MaximumEventAgeInSeconds');
       return;
