@@ -54,6 +54,37 @@ describe('ContractResolver', () => {
     expect(registry.reads).toMatchObject({ getContractVersion: 1, listContractVersions: 0 });
   });
 
+  it('keeps at most the versions it is given room for, letting go of the least recently used first', async () => {
+    // Prepare: room for two; 1.0.0 read, 1.1.0 read, 1.0.0 used again, so 1.1.0 is the least recently used
+    for (const version of ['1.0.0', '1.1.0', '1.2.0']) await register('tax.resolve.lru', version);
+    const registry = CountingRegistry.on(test);
+    const resolver = new ContractResolver(registry, 2);
+    await resolver.resolve('tax.resolve.lru', '1.0.0');
+    await resolver.resolve('tax.resolve.lru', '1.1.0');
+    await resolver.resolve('tax.resolve.lru', '1.0.0');
+    // Act: a third version lets go of 1.1.0, which is read again; the other two are not
+    await resolver.resolve('tax.resolve.lru', '1.2.0');
+    await resolver.resolve('tax.resolve.lru', '1.0.0');
+    await resolver.resolve('tax.resolve.lru', '1.1.0');
+    // Assess: before, every version ever asked for was kept (soak review: 1,000 schemas of 100 KB held 62 MB)
+    expect(registry.reads).toMatchObject({ getContractVersion: 4 });
+  });
+
+  it('counts the latest version it keeps against the same room', async () => {
+    // Prepare
+    await register('tax.resolve.room', '1.0.0');
+    await register('tax.resolve.room', '1.1.0');
+    const registry = CountingRegistry.on(test);
+    const resolver = new ContractResolver(registry, 1);
+    await resolver.resolve('tax.resolve.room', '1.0.0');
+    // Act: the latest (1.1.0) kept, 1.0.0 let go of
+    await resolver.resolve('tax.resolve.room', undefined);
+    await resolver.resolve('tax.resolve.room', '1.1.0');
+    await resolver.resolve('tax.resolve.room', '1.0.0');
+    // Assess
+    expect(registry.reads).toMatchObject({ getContractVersion: 2, latestContractVersion: 1 });
+  });
+
   it('looks the latest version up every time, so a version registered since is found', async () => {
     // Prepare
     await register('tax.resolve.latest', '1.0.0');
