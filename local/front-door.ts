@@ -103,7 +103,8 @@ class BodyBudget {
   /** Counts a request refused, and says so: at once, then at most once a minute with the count since. */
   refused(routeKey: string): void {
     this.#refused++;
-    const now = Date.now();
+    // The minute on the monotonic clock: on the wall clock, one set back an hour silenced the count for the hour.
+    const now = performance.now();
     if (now - this.#loggedAt < BODY_REFUSAL_LOG_EVERY_MS) return;
     console.warn(
       `front door: answered ${this.#refused} ${this.#refused === 1 ? 'request' : 'requests'} 503 (the last ${routeKey}): ` +

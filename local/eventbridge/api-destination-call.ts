@@ -340,8 +340,44 @@ function retryAfterMs(header: string | null): number | undefined {
     const secondsValue = Number(trimmed);
     return secondsValue < 0 ? -1 : secondsValue * 1000;
   }
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  const date = httpDate(trimmed);
+  return date === undefined ? undefined : Math.max(0, date - Date.now());
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH = `(${MONTHS.join('|')})`;
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+const IMF_FIXDATE = new RegExp(`^[A-Z][a-z]{2}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(`^[A-Z][a-z]{5,8}, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`);
+const ASCTIME_DATE = new RegExp(`^[A-Z][a-z]{2} ${MONTH} ([ \\d]\\d) ${TIME} (\\d{4})$`);
+
+/**
+ * An HTTP-date (RFC 9110 5.6.7) in epoch ms: IMF-fixdate, RFC 850 or asctime, each UTC. Date.parse read asctime,
+ * which has no zone, in this machine's time zone: 3 hours late in Sao Paulo, at once in Shanghai (clock review).
+ */
+function httpDate(text: string): number | undefined {
+  const imf = IMF_FIXDATE.exec(text);
+  const rfc850 = imf ? null : RFC850_DATE.exec(text);
+  const asctime = imf || rfc850 ? null : ASCTIME_DATE.exec(text);
+  let parts: [day: string, month: string, year: number, h: string, m: string, s: string] | undefined;
+  if (imf) parts = [imf[1]!, imf[2]!, Number(imf[3]), imf[4]!, imf[5]!, imf[6]!];
+  else if (rfc850) {
+    // A two-digit year more than 50 years ahead is of the century before (RFC 9110).
+    let year = 2000 + Number(rfc850[3]);
+    if (year > new Date().getUTCFullYear() + 50) year -= 100;
+    parts = [rfc850[1]!, rfc850[2]!, year, rfc850[4]!, rfc850[5]!, rfc850[6]!];
+  } else if (asctime) {
+    parts = [asctime[2]!.trim(), asctime[1]!, Number(asctime[6]), asctime[3]!, asctime[4]!, asctime[5]!];
+  }
+  if (parts === undefined) return undefined;
+  const [day, month, year, hours, minutes, seconds] = parts;
+  const at = new Date(0);
+  at.setUTCFullYear(year, MONTHS.indexOf(month), Number(day));
+  at.setUTCHours(Number(hours), Number(minutes), Number(seconds));
+  // Not a day of that month, or an hour past 23: not a date (Date would roll it over).
+  return at.getUTCDate() === Number(day) && Number(hours) < 24 && Number(minutes) < 60 && Number(seconds) < 60
+    ? at.getTime()
+    : undefined;
 }
 
 export interface TokenRequest {

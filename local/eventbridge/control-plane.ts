@@ -71,6 +71,7 @@ import {
   page,
   printed,
   RequestReader,
+  rfc3339Time,
 } from './request.js';
 import { parseScheduleExpression, type Schedule, type Scheduler } from './schedule.js';
 import { addTags, readTags, refuseReservedKeys, type Tags, tagList } from './tags.js';
@@ -1186,7 +1187,9 @@ export class ControlPlane {
     const { detail: _detail, ...envelope } = from.event;
     const complete = Object.keys(envelope).every((key) => key in input);
     const event = complete ? input : { ...envelope, ...input };
-    if (Number.isNaN(Date.parse(String(event.time))))
+    // An RFC 3339 time with its zone, as PutEvents takes: Date.parse also took "2030-01-01T10:00:00" (and "5"), read
+    // in this machine's time zone, so the archive kept the event at a time a replay found or not by TZ.
+    if (typeof event.time !== 'string' || rfc3339Time(event.time) === undefined)
       throw refuse(`has a time that is not one: ${String(event.time)}`);
     // The text as rendered keeps numbers beyond double precision; it is rebuilt only when fields were added.
     const json = complete ? payload : JSON.stringify(event);

@@ -304,7 +304,8 @@ export class AsyncInvocations {
    * rule target refused for holding its share, if that is why (else the queues are past CEILING).
    */
   #countRefusal(functionArn: string, holder: { source: InvocationSource; held: number } | undefined): void {
-    const now = Date.now();
+    // The minute on the monotonic clock: on the wall clock, one set back an hour silenced the count for the hour.
+    const now = performance.now();
     if (!this.#refusing) this.#refusing = { count: 0, loggedAt: Number.NEGATIVE_INFINITY, since: 0 };
     const refusing = this.#refusing;
     refusing.count++;

@@ -100,13 +100,16 @@ const RFC3339_DATE_TIME =
  * `2024-02-30` or `24:00` is refused rather than rolled over into the next day by Date (diff review, 2026-12-05).
  * A leap second (`:60`), which Date cannot hold, is refused too.
  */
-function rfc3339Time(text: string): Date | undefined {
+export function rfc3339Time(text: string): Date | undefined {
   const parts = RFC3339_DATE_TIME.exec(text);
   if (!parts) return undefined;
   const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = parts
     .slice(1)
     .map((part) => (part === undefined ? undefined : Number(part)));
-  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  // setUTCFullYear, not Date.UTC, which reads years 0 to 99 as 1900 to 1999 (0000-02-29 was refused).
+  const last = new Date(0);
+  last.setUTCFullYear(year!, month!, 0);
+  const daysInMonth = last.getUTCDate();
   const within =
     month! >= 1 &&
     month! <= 12 &&
