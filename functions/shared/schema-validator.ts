@@ -795,16 +795,29 @@ function refuseAsync(schema: unknown): void {
  */
 function refuseStaticDynamicRefs(schema: unknown): void {
   if (!isJsonObject(schema) || schema.$schema === DRAFT_07 || schema.$schema === `${DRAFT_07}#`) return;
-  const anchors = new Set<string>();
-  schemaPointer(schema, '', (node) => {
-    if (typeof node.$dynamicAnchor === 'string') anchors.add(node.$dynamicAnchor);
+  // Each schema resource (the root, and each subschema with an `$id`) with the dynamic anchors it holds: "#x" is
+  // first resolved in the reference's own resource, and is dynamic only if x is a `$dynamicAnchor` there (a plain
+  // `$anchor` x there, with a `$dynamicAnchor` x in another resource, was still resolved to the other).
+  const resources: { at: string; anchors: Set<string> }[] = [];
+  const resourceOf = (here: string) =>
+    resources
+      .filter((r) => here === r.at || here.startsWith(`${r.at}/`))
+      .reduce((inner, r) => (r.at.length > inner.at.length ? r : inner));
+  schemaPointer(schema, '/schema', (node, here) => {
+    if (here === '/schema' || typeof node.$id === 'string') resources.push({ at: here, anchors: new Set() });
+    if (typeof node.$dynamicAnchor === 'string') resourceOf(here).anchors.add(node.$dynamicAnchor);
     return undefined;
   });
+  const everywhere = new Set(resources.flatMap((r) => [...r.anchors]));
   const at = schemaPointer(schema, '/schema', (node, here) => {
     const ref = node.$dynamicRef;
     if (typeof ref !== 'string') return undefined;
-    const name = /^[^#]*#([^/]*)$/.exec(ref)?.[1];
-    return name !== undefined && name !== '' && anchors.has(name) ? undefined : `${here}/$dynamicRef`;
+    const parts = /^([^#]*)#([^/]*)$/.exec(ref);
+    const name = parts?.[2];
+    if (name === undefined || name === '') return `${here}/$dynamicRef`;
+    // A reference with a URI before "#" names another resource (Ajv refuses those itself); "#x" names its own.
+    const anchors = parts?.[1] === '' ? resourceOf(here).anchors : everywhere;
+    return anchors.has(name) ? undefined : `${here}/$dynamicRef`;
   });
   if (at === undefined) return;
   const message =

@@ -101,11 +101,12 @@ function checkEndpoint(url: string, policy: EndpointPolicy): void {
   }
   // Two more a URL parser rewrites, so that the URL called is not the one shown: a backslash, read as a slash in an
   // http(s) URL (`/hook\\secret` called as `/hook/secret`), and a scheme without its slashes (`http:host/path`).
-  if (url.includes('\\')) {
+  // Only before the query: there a backslash is a slash; in the query or fragment it is sent as written.
+  if (/^[^?#]*\\/.test(url)) {
     throw new BadRequestError(
       'invalid_endpoint',
-      `The endpoint ${JSON.stringify(url)} holds a backslash, which is called as a slash; write / or percent-encode it (%5C).`,
-      { fields: [{ field: '/endpoint/url', message: 'must not hold a backslash' }] },
+      `The endpoint ${JSON.stringify(url)} holds a backslash before its query, which is called as a slash; write / or percent-encode it (%5C).`,
+      { fields: [{ field: '/endpoint/url', message: 'must not hold a backslash before its query' }] },
     );
   }
   if (/^https?:(?!\/\/)/i.test(url)) {

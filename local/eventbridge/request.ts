@@ -93,7 +93,7 @@ function memberConstraints(rule: StringRule): string {
 
 /** RFC 3339's date-time: a full date, a time with optional fraction, and `Z` or an offset. */
 const RFC3339_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 /**
  * The time an RFC 3339 date-time names, if it is one: its fields within RFC 3339's bounds (5.7), so that
@@ -103,10 +103,12 @@ const RFC3339_DATE_TIME =
 export function rfc3339Time(text: string): Date | undefined {
   const parts = RFC3339_DATE_TIME.exec(text);
   if (!parts) return undefined;
-  const [year, month, day, hour, minute, second, offsetHours = 0, offsetMinutes = 0] = parts
-    .slice(1)
-    .map((part) => (part === undefined ? undefined : Number(part)));
-  // setUTCFullYear, not Date.UTC, which reads years 0 to 99 as 1900 to 1999 (0000-02-29 was refused).
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as number[];
+  const fraction = parts[7];
+  const sign = parts[8] === '-' ? -1 : 1;
+  const [offsetHours, offsetMinutes] = [Number(parts[9] ?? 0), Number(parts[10] ?? 0)];
+  // setUTCFullYear, not Date.UTC, which reads years 0 to 99 as 1900 to 1999 (0000-02-29 was refused); nor
+  // new Date(text), whose legacy parser (a space for T) read 0005-02-28 as 2028-05-02 and 0099 as 1999.
   const last = new Date(0);
   last.setUTCFullYear(year!, month!, 0);
   const daysInMonth = last.getUTCDate();
@@ -120,7 +122,11 @@ export function rfc3339Time(text: string): Date | undefined {
     second! <= 59 &&
     offsetHours <= 23 &&
     offsetMinutes <= 59;
-  return within ? new Date(text) : undefined;
+  if (!within) return undefined;
+  const at = new Date(0);
+  at.setUTCFullYear(year!, month! - 1, day!);
+  at.setUTCHours(hour!, minute!, second!, Number((fraction ?? '').slice(0, 3).padEnd(3, '0')));
+  return new Date(at.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
 }
 
 export class RequestReader {

@@ -49,22 +49,45 @@ describe('registerContract, a $dynamicRef the validator would resolve to the wro
       type: 'tax.filing.nowhere',
       schema: { type: 'object', properties: { a: { $dynamicRef: '#nope' } } },
     },
-  ])('refuses one $name with 400 invalid_schema naming it, and writes nothing', async ({ type, schema }) => {
-    // Prepare
-    const before = await tableSnapshot(test);
-    // Act
-    const error = await caught(() =>
-      registerContract(ports(), owner, {
-        type,
-        version: '1.0.0',
-        description: 'd',
-        sharing: 'open',
-        schema,
-      }),
-    );
-    // Assess: before the fix each was registered (201), and its data then checked against the root schema
-    expect(error).toMatchObject({ status: 400, code: 'invalid_schema' });
-    expect((error as SharebusError).fields.map((f) => f.field)).toContain('/schema/properties/a/$dynamicRef');
-    expect(await tableSnapshot(test)).toEqual(before);
-  });
+    {
+      name: 'to a plain $anchor of its own resource, another resource having a $dynamicAnchor of that name',
+      type: 'tax.filing.resource',
+      schema: {
+        $id: 'https://schemas.example/a',
+        $dynamicAnchor: 'x',
+        type: 'object',
+        properties: { a: { $dynamicRef: '#x' } },
+        $defs: {
+          b: {
+            $id: 'https://schemas.example/b',
+            $dynamicRef: '#x',
+            $defs: { s: { $anchor: 'x', type: 'string' } },
+          },
+        },
+      },
+      field: '/schema/$defs/b/$dynamicRef',
+    },
+  ])(
+    'refuses one $name with 400 invalid_schema naming it, and writes nothing',
+    async ({ type, schema, ...c }) => {
+      // Prepare
+      const before = await tableSnapshot(test);
+      // Act
+      const error = await caught(() =>
+        registerContract(ports(), owner, {
+          type,
+          version: '1.0.0',
+          description: 'd',
+          sharing: 'open',
+          schema,
+        }),
+      );
+      // Assess: before the fix each was registered (201), and its data then checked against the root schema
+      expect(error).toMatchObject({ status: 400, code: 'invalid_schema' });
+      expect((error as SharebusError).fields.map((f) => f.field)).toContain(
+        'field' in c ? c.field : '/schema/properties/a/$dynamicRef',
+      );
+      expect(await tableSnapshot(test)).toEqual(before);
+    },
+  );
 });

@@ -295,6 +295,17 @@ describe('createSubscription', () => {
     expect(await ruleNames()).toEqual([made.ruleName]);
   });
 
+  it('accepts a backslash in the query, which a URL parser sends as written', async () => {
+    // Prepare
+    const { ports } = await setUp({ policy: 'allow-http' });
+    const url = 'http://127.0.0.1:9/hook?sig=a\\b';
+    // Act: refused 400 invalid_endpoint ("called as a slash") by the check of 37bc7fe
+    const subscription = await createSubscription(ports, grants, { type: TYPE, endpoint: { url } });
+    // Assess
+    expect(new URL(url).search).toBe('?sig=a\\b');
+    expect(subscription.endpoint.url).toBe(url);
+  });
+
   it('accepts a plain http endpoint when the policy allows it', async () => {
     // Prepare
     const { ports } = await setUp({ policy: 'allow-http' });
