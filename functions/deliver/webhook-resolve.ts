@@ -18,21 +18,25 @@ export interface WebhookResolveOptions {
   readonly hostsFile?: string;
   /** DNS servers as `dns.Resolver#setServers` takes them. @default the system's (its resolv.conf) */
   readonly servers?: readonly string[];
-  /** Each try of each query. @default 2000 */
+  /** The first try of each query; c-ares doubles it for the next (2 s and 4 s: 6 s for a silent name). @default 2000 */
   readonly timeoutMs?: number;
   /** @default 2 */
   readonly tries?: number;
   /**
-   * Asked for a name DNS says does not exist, or for a `localhost` name: the system's lookup knows what c-ares does
-   * not (search domains for a one-label name, mDNS and other sources the system is set up with). An answer of DNS
-   * came quickly, so asking the system again is not waiting on a silent server.
+   * Asked for a name DNS answered without an address (no such name, SERVFAIL, REFUSED), or for a `localhost` name:
+   * the system's lookup knows what c-ares does not (search domains for a one-label name, mDNS and other sources the
+   * system is set up with). DNS answered quickly, so asking the system again is not waiting on a silent server.
    * @default dns.lookup
    */
   readonly fallback?: Resolve;
 }
 
-/** DNS answered, with no address: the name or that family of it does not exist. */
-const NO_SUCH_NAME = new Set(['ENOTFOUND', 'ENODATA']);
+/**
+ * No answer within the tries: the one case not passed on to the system's lookup, which would wait on the same silent
+ * server on the thread pool. Any answer (no such name, no address of a family, SERVFAIL or REFUSED from a
+ * split-horizon resolver for a name the system finds by other means) came quickly, so the system is asked.
+ */
+const UNANSWERED = new Set(['ETIMEOUT', 'ECANCELLED', 'EDESTRUCTION']);
 
 const systemLookup: Resolve = (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
 
@@ -55,7 +59,7 @@ export function webhookResolve(options: WebhookResolveOptions = {}): Resolve {
     const errors = [v4, v6].flatMap((r) =>
       r.status === 'rejected' ? [r.reason as NodeJS.ErrnoException] : [],
     );
-    const unanswered = errors.find((error) => !NO_SUCH_NAME.has(error.code ?? ''));
+    const unanswered = errors.find((error) => UNANSWERED.has(error.code ?? ''));
     if (unanswered !== undefined) throw unanswered;
     return fallback(hostname);
   };

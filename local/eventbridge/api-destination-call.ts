@@ -340,8 +340,11 @@ function retryAfterMs(header: string | null): number | undefined {
     const secondsValue = Number(trimmed);
     return secondsValue < 0 ? -1 : secondsValue * 1000;
   }
-  const date = httpDate(trimmed);
-  return date === undefined ? undefined : Math.max(0, date - Date.now());
+  // Past the three forms, a date naming its zone (`Mon, 7 Dec 2026 10:00:00 +0000`, ISO with `Z`) is still read, as
+  // before: only a date without one depends on this machine's zone.
+  const date =
+    httpDate(trimmed) ?? (/(?:GMT|UTC|Z|[+-]\d{2}:?\d{2})$/i.test(trimmed) ? Date.parse(trimmed) : undefined);
+  return date === undefined || Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -12,7 +12,10 @@ import { postWebhook } from '../../../functions/deliver/webhook-post.js';
 import { webhookResolve } from '../../../functions/deliver/webhook-resolve.js';
 
 /** What the test's DNS server says of a name: its addresses, that it does not exist, or nothing at all. */
-type Zone = Record<string, { A?: number[][]; AAAA?: number[][] } | 'NXDOMAIN'>;
+type Zone = Record<string, { A?: number[][]; AAAA?: number[][] } | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED'>;
+
+/** The RCODE of an answer without records (RFC 1035, 4.1.1). */
+const RCODE = { NXDOMAIN: 3, SERVFAIL: 2, REFUSED: 5 } as const;
 
 interface DnsServer {
   readonly server: string;
@@ -37,10 +40,10 @@ async function dnsServer(zone: Zone): Promise<DnsServer> {
     const entry = zone[name];
     if (entry === undefined) return;
     const question = query.subarray(12, at + 5);
-    const answers = entry === 'NXDOMAIN' ? [] : (entry[type] ?? []);
+    const answers = typeof entry === 'string' ? [] : (entry[type] ?? []);
     const header = Buffer.alloc(12);
     header.writeUInt16BE(query.readUInt16BE(0), 0);
-    header.writeUInt16BE(entry === 'NXDOMAIN' ? 0x8183 : 0x8180, 2);
+    header.writeUInt16BE(0x8180 | (typeof entry === 'string' ? RCODE[entry] : 0), 2);
     header.writeUInt16BE(1, 4);
     header.writeUInt16BE(answers.length, 6);
     const records = answers.map((bytes) => {
@@ -94,6 +97,8 @@ beforeAll(async () => {
     },
     'v4only.sharebus.test': { A: [[198, 51, 100, 8]] },
     'absent.sharebus.test': 'NXDOMAIN',
+    'failing.sharebus.test': 'SERVFAIL',
+    'refused.sharebus.test': 'REFUSED',
   });
 });
 
@@ -152,6 +157,18 @@ describe('webhookResolve', () => {
     expect(local).toEqual([{ address: '192.0.2.99', family: 4 }]);
     expect(fallbackAsked).toEqual(['absent.sharebus.test', 'api.localhost']);
     expect(dns.asked.sort()).toEqual(['A absent.sharebus.test', 'AAAA absent.sharebus.test']);
+  });
+
+  it("leaves a name DNS answers SERVFAIL or REFUSED for (a split-horizon resolver's) to the system's lookup", async () => {
+    // Act
+    const failing = await resolve()('failing.sharebus.test');
+    const refused = await resolve()('refused.sharebus.test');
+    // Assess: before, ESERVFAIL and EREFUSED were thrown, though the system's lookup may know the name
+    expect([failing, refused]).toEqual([
+      [{ address: '192.0.2.99', family: 4 }],
+      [{ address: '192.0.2.99', family: 4 }],
+    ]);
+    expect(fallbackAsked).toEqual(['failing.sharebus.test', 'refused.sharebus.test']);
   });
 
   it('fails a name whose DNS never answers with ETIMEOUT, not asking the system, whose lookup would hold a thread', async () => {
