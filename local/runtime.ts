@@ -465,7 +465,6 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
     }
 
     const handlers = await loadHandlers();
-    loading.resolve(handlers);
     const registry = createRegistry();
     const validator = new SchemaValidator();
     const now = () => new Date();
@@ -509,6 +508,11 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       bus: createBus(),
       contracts: new ContractResolver(registry),
     });
+    // Only now may the deliveries the last run left resume: 1,000 at once of them, each a registry read and a webhook
+    // POST, left the start's own calls to the bus (PutRule, PutTargets) silent past the rules client's 2 s cut, three
+    // times over, and the start failed with BusBusyError, at one restart in two after a kill -9 under load (crash
+    // review, 2026-12-07). Until then they wait for their turn, as they do while the handlers load.
+    loading.resolve(handlers);
 
     const frontDoor: FrontDoor = await startFrontDoor({
       handlers,
