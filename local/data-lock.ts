@@ -54,7 +54,25 @@ function makeDir(dir: string): void {
       const what = blocker === full ? 'it is a file' : `${blocker} is a file`;
       throw new DataDirUnusableError(`the state directory ${dir} cannot be used: ${what}`, { cause: error });
     }
-    throw new DataDirUnusableError(`the state directory ${dir} cannot be made: ${(error as Error).message}`, {
+    // Node's recursive mkdir says ENOENT for a parent it could not make (EROFS, seen on a read-only mount): the first
+    // missing directory, made alone, says why; a refusal CANNOT_WRITE knows is said with what to do.
+    let cause = error;
+    if (code === 'ENOENT') {
+      let first = resolve(dir);
+      while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
+      try {
+        mkdirSync(first, { mode: 0o700 });
+      } catch (inner) {
+        cause = inner;
+      }
+      if (cause === error) {
+        makeDir(dir);
+        return;
+      }
+    }
+    const known = cannotWrite(dir, cause);
+    if (known instanceof DataDirUnusableError) throw known;
+    throw new DataDirUnusableError(`the state directory ${dir} cannot be made: ${(cause as Error).message}`, {
       cause: error,
     });
   }

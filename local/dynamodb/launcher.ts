@@ -350,7 +350,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     // opens its database, and deletes it only when it shuts down: a Java killed (SIGKILL, as the crash tests do, or
     // a machine going down) left one in /tmp each time. Each launch gets a directory of its own, removed when it ends.
     // Absolute: Java runs in the jar directory, and would read a relative TMPDIR (TMPDIR=tmp) against it.
-    const javaTmp = mkdtempSync(join(resolve(tmpdir()), 'sharebus-dynamodb-'));
+    // TMPDIR as this module's process.env says it, which is os.tmpdir()'s first source: a test's sandboxed env (jest
+    // gives each test file a copy) is not what os.tmpdir() reads, so a TMPDIR set there was never used.
+    const base = process.env.TMPDIR || tmpdir();
+    let javaTmp: string;
+    try {
+      javaTmp = mkdtempSync(join(resolve(base), 'sharebus-dynamodb-'));
+    } catch (error) {
+      throw new DynamoDbLocalStartError(
+        `Java's temporary directory cannot be made in ${base} (${(error as Error).message}): set TMPDIR to a writable directory.`,
+        { cause: error },
+      );
+    }
     const javaArgs = [
       // First, so that one given in SHAREBUS_DYNAMODB_JAVA_OPTS wins (the last of a property's flags does)
       `-Djava.io.tmpdir=${javaTmp}`,

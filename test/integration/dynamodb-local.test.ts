@@ -797,6 +797,28 @@ describe('DynamoDB Local launcher', () => {
     });
   });
 
+  it('refuses a TMPDIR it cannot make a directory in, saying to set another, not with a stack', async () => {
+    // Prepare: a file where TMPDIR names a directory (a read-only one answers the same way, EROFS for ENOTDIR)
+    const scratch = mkdtempSync(join(tmpdir(), 'sharebus-file-tmp-'));
+    const file = join(scratch, 'not-a-directory');
+    writeFileSync(file, '');
+    try {
+      await withEnv({ TMPDIR: file }, async () => {
+        // Act
+        const refused = startDynamoDbLocal();
+        // Assess: before, the bare ENOTDIR error, printed by npm start with its stack as "could not start"
+        await expect(refused).rejects.toBeInstanceOf(DynamoDbLocalStartError);
+        await expect(refused).rejects.toThrow(
+          new RegExp(
+            `^Java's temporary directory cannot be made in ${file} \\(.*ENOTDIR.*\\): set TMPDIR to a writable directory\\.$`,
+          ),
+        );
+      });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('takes a TMPDIR relative to the current directory, though Java runs in the jar directory', async () => {
     // Prepare: a relative TMPDIR (TMPDIR=tmp), which Java read against the jar directory: SQLite's library could
     // not be unpacked there, and the first request failed
