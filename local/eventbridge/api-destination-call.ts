@@ -10,7 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import { gunzipSync, inflateSync, constants as zlibConstants } from 'node:zlib';
 import { DeliveryFailureError, type HttpParameters } from './delivery.js';
 import { InvalidJsonPathError, parseJsonPath, readJsonPath } from './json-path.js';
-import { isObject } from './request.js';
+import { isObject, utcTime } from './request.js';
 import { unitsPrefix } from './text.js';
 
 /** A connection's header, query string or body parameters. */
@@ -374,13 +374,15 @@ function httpDate(text: string): number | undefined {
   }
   if (parts === undefined) return undefined;
   const [day, month, year, hours, minutes, seconds] = parts;
-  const at = new Date(0);
-  at.setUTCFullYear(year, MONTHS.indexOf(month), Number(day));
-  at.setUTCHours(Number(hours), Number(minutes), Number(seconds));
   // Not a day of that month, or an hour past 23: not a date (Date would roll it over).
-  return at.getUTCDate() === Number(day) && Number(hours) < 24 && Number(minutes) < 60 && Number(seconds) < 60
-    ? at.getTime()
-    : undefined;
+  return utcTime(
+    year,
+    MONTHS.indexOf(month) + 1,
+    Number(day),
+    Number(hours),
+    Number(minutes),
+    Number(seconds),
+  );
 }
 
 export interface TokenRequest {

@@ -95,38 +95,47 @@ function memberConstraints(rule: StringRule): string {
 const RFC3339_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
+/** Midnight UTC of a date (month 1 to 12); unlike Date.UTC, years 0 to 99 are not read as 1900 to 1999. */
+export function utcDay(year: number, month: number, day: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime();
+}
+
+/**
+ * The instant a UTC date and time of day name (month 1 to 12), or undefined when a field is past its bounds (a
+ * 30 February, 24:00, a leap second `:60`, which Date cannot hold), where Date would roll it over into the next.
+ */
+export function utcTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  ms = 0,
+): number | undefined {
+  const daysInMonth = new Date(utcDay(year, month + 1, 0)).getUTCDate();
+  const within =
+    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
+  return within ? utcDay(year, month, day) + ((hour * 60 + minute) * 60 + second) * 1000 + ms : undefined;
+}
+
 /**
  * The time an RFC 3339 date-time names, if it is one: its fields within RFC 3339's bounds (5.7), so that
  * `2024-02-30` or `24:00` is refused rather than rolled over into the next day by Date (diff review, 2026-12-05).
- * A leap second (`:60`), which Date cannot hold, is refused too.
+ * Built from its fields, not new Date(text), whose legacy parser (a space for T) read 0005-02-28 as 2028-05-02.
  */
 export function rfc3339Time(text: string): Date | undefined {
   const parts = RFC3339_DATE_TIME.exec(text);
   if (!parts) return undefined;
   const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as number[];
-  const fraction = parts[7];
+  const ms = Number((parts[7] ?? '').slice(0, 3).padEnd(3, '0'));
   const sign = parts[8] === '-' ? -1 : 1;
   const [offsetHours, offsetMinutes] = [Number(parts[9] ?? 0), Number(parts[10] ?? 0)];
-  // setUTCFullYear, not Date.UTC, which reads years 0 to 99 as 1900 to 1999 (0000-02-29 was refused); nor
-  // new Date(text), whose legacy parser (a space for T) read 0005-02-28 as 2028-05-02 and 0099 as 1999.
-  const last = new Date(0);
-  last.setUTCFullYear(year!, month!, 0);
-  const daysInMonth = last.getUTCDate();
-  const within =
-    month! >= 1 &&
-    month! <= 12 &&
-    day! >= 1 &&
-    day! <= daysInMonth &&
-    hour! <= 23 &&
-    minute! <= 59 &&
-    second! <= 59 &&
-    offsetHours <= 23 &&
-    offsetMinutes <= 59;
-  if (!within) return undefined;
-  const at = new Date(0);
-  at.setUTCFullYear(year!, month! - 1, day!);
-  at.setUTCHours(hour!, minute!, second!, Number((fraction ?? '').slice(0, 3).padEnd(3, '0')));
-  return new Date(at.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const at = utcTime(year!, month!, day!, hour!, minute!, second!, ms);
+  return at === undefined ? undefined : new Date(at - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
 }
 
 export class RequestReader {

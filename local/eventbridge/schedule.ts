@@ -2,6 +2,7 @@
 // computes when a cron expression next matches (UTC, minute precision), and keeps one unref'd timer per rule.
 import type { Logger } from './delivery.js';
 import { MAX_TIMER_MS } from './persistence.js';
+import { utcDay } from './request.js';
 
 export interface RateSchedule {
   readonly kind: 'rate';
@@ -278,7 +279,7 @@ function firstInYear(cron: CronSchedule, year: number, start: Date | undefined):
         const inStartHour = onStartDay && hour === startHour;
         for (const minute of cron.minutes) {
           if (inStartHour && minute < startMinute) continue;
-          return utc(year, month, day) + hour * 3_600_000 + minute * MINUTE_MS;
+          return utcDay(year, month, day) + hour * 3_600_000 + minute * MINUTE_MS;
         }
       }
     }
@@ -286,17 +287,10 @@ function firstInYear(cron: CronSchedule, year: number, start: Date | undefined):
   return undefined;
 }
 
-/** Midnight UTC of a date; unlike Date.UTC, years 0-99 are not read as 1900-1999. */
-function utc(year: number, month: number, day: number): number {
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  return date.getTime();
-}
-
 /** Days of `month` (1-12) of `year` that match, ascending. */
 export function matchingDays(spec: DaySpec, year: number, month: number): number[] {
-  const length = new Date(utc(year, month + 1, 0)).getUTCDate();
-  const firstWeekDay = new Date(utc(year, month, 1)).getUTCDay();
+  const length = new Date(utcDay(year, month + 1, 0)).getUTCDate();
+  const firstWeekDay = new Date(utcDay(year, month, 1)).getUTCDay();
   // Day of the week as cron numbers it: 1 = Sunday ... 7 = Saturday.
   const weekDayOf = (day: number): number => ((firstWeekDay + day - 1) % 7) + 1;
   const isWeekday = (day: number): boolean => weekDayOf(day) >= 2 && weekDayOf(day) <= 6;
