@@ -507,21 +507,19 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     throw new RangeError(`maxBodyBytesAtOnce must be a whole number of bytes above 0, got ${maxBodies}`);
   }
   const budget = new BodyBudget(maxBodies);
-  // Requests under way, and what a stop waiting for them to be answered is told when none is left.
-  let underWay = 0;
+  // The answers of the requests under way, and what a stop waiting for them is told when none is left.
+  const underWay = new Set<ServerResponse>();
   let drained: (() => void) | undefined;
   // Once a stop begins: server.close() takes no new connection, but a keep-alive connection goes on carrying
   // requests, so clients that keep one busy (a publisher with several requests under way) were still served until the
   // grace ran out, 30 s of 500s after DynamoDB Local died (crash review, 2026-12-07). Now each answer closes its
   // connection, and a request that comes after the stop began is refused unmade.
   let stopping = false;
-  const answering = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
-    underWay += 1;
+    underWay.add(res);
     res.once('close', () => {
-      underWay -= 1;
-      answering.delete(res);
-      if (underWay === 0) drained?.();
+      underWay.delete(res);
+      if (underWay.size === 0) drained?.();
     });
     if (stopping) {
       res.setHeader('connection', 'close');
@@ -529,7 +527,6 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       send(res, 503, JSON.stringify({ message: 'Service Unavailable' }));
       return;
     }
-    answering.add(res);
     handle(options.handlers, throttle, options.allowedHosts, budget, req, res).catch((error: unknown) => {
       // A client gone before its body was in (Node's "aborted"): nobody to answer, and no fault of ours to report. Its
       // whole stack was printed as a failed handler (interop review, 2026-12-07).
@@ -562,10 +559,10 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     stop: (graceMs = STOP_GRACE_MS) =>
       new Promise<void>((resolveClose) => {
         stopping = true;
-        for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
+        for (const res of underWay) if (!res.headersSent) res.setHeader('connection', 'close');
         server.close(() => resolveClose());
         server.closeIdleConnections();
-        if (underWay === 0) {
+        if (underWay.size === 0) {
           server.closeAllConnections();
           return;
         }
