@@ -40,6 +40,11 @@ function requestLineAndHeaderValuesBytes(req: IncomingMessage): number {
   return bytes;
 }
 
+/** Whether the client waits for `100 Continue` before it sends its body: Node's own reading (`continueExpression`). */
+function continueExpected(req: IncomingMessage): boolean {
+  return req.httpVersion === '1.1' && /(?:^|\W)100-continue(?:$|\W)/i.test(req.headers.expect ?? '');
+}
+
 export interface FrontDoorOptions {
   readonly handlers: LocalHandlers;
   /** @default 0 (a free port) */
@@ -382,6 +387,9 @@ async function handle(
     send(res, 429, JSON.stringify({ message: 'Too Many Requests' }));
     return;
   }
+  // `Expect: 100-continue` is answered only now: a request refused above gets its final status without sending its
+  // body (and Node closes that connection), where Node alone sent `100 Continue` first and then refused it.
+  if (continueExpected(req)) res.writeContinue();
   const read = await readBody(req, budget);
   if (read === 'too-large') {
     send(res, 413, JSON.stringify({ message: 'Request Entity Too Large' }));
@@ -491,7 +499,15 @@ async function handle(
       headersOut['content-type'] = 'text/plain; charset=utf-8';
     }
     if (structured.cookies?.length) headersOut['set-cookie'] = structured.cookies;
-    res.writeHead(structured.statusCode ?? 200, { ...headersOut, 'content-length': payload.length });
+    const status = structured.statusCode ?? 200;
+    // A 204 or 304 has no body, and HTTP forbids it a Content-Length (RFC 9110, 8.6); `content-length: 0` went out
+    // with every 204 (review, 2026-12-06).
+    if (status === 204 || status === 304) {
+      res.writeHead(status, headersOut);
+      res.end();
+      return;
+    }
+    res.writeHead(status, { ...headersOut, 'content-length': payload.length });
     res.end(payload);
     return;
   }
@@ -515,7 +531,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   // grace ran out, 30 s of 500s after DynamoDB Local died (crash review, 2026-12-07). Now each answer closes its
   // connection, and a request that comes after the stop began is refused unmade.
   let stopping = false;
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     underWay.add(res);
     res.once('close', () => {
       underWay.delete(res);
@@ -539,7 +555,10 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       if (!res.headersSent) send(res, 500, JSON.stringify({ message: 'Internal Server Error' }));
       else res.destroy();
     });
-  });
+  };
+  const server: Server = createServer(listener);
+  // With a listener of its own, Node leaves `100 Continue` to handle() (see continueExpected).
+  server.on('checkContinue', listener);
   server.keepAliveTimeout = 5_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolveListen, reject) => {

@@ -323,6 +323,36 @@ describe('local front door: the payload-2.0 event', () => {
     expect(past).toEqual({ status: 431, event: undefined });
   });
 
+  it('answers Expect: 100-continue only for a request it takes, refusing the others before their body', async () => {
+    // Prepare: headers sent alone, the body only once `100 Continue` comes, as curl sends a body past 1 KB
+    const ask = (path: string, extra: string) =>
+      new Promise<string>((resolve, reject) => {
+        const body = '{"events":[]}';
+        const socket = connect(door.port, '127.0.0.1', () => {
+          socket.write(
+            `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n${extra}` +
+              `Expect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`,
+          );
+        });
+        let text = '';
+        socket.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+          if (text.startsWith('HTTP/1.1 100 Continue\r\n\r\n') && !socket.writableEnded) socket.end(body);
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(text));
+      });
+    // Act
+    const taken = await ask('/events', '');
+    const tooLarge = await ask('/events', `X-Big: ${'a'.repeat(10_240)}\r\n`);
+    const unrouted = await ask('/nowhere', '');
+    // Assess
+    expect(taken).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    expect(JSON.parse(taken.slice(taken.lastIndexOf('\r\n\r\n') + 4)).body).toBe('{"events":[]}');
+    expect(tooLarge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(unrouted).toMatch(/^HTTP\/1\.1 404 /);
+  });
+
   it('leaves a fragment out of the path and query, and reads an absolute-form target by its path', async () => {
     // Act
     const fragment = await send(door, 'GET', '/contracts/a.b#frag');
@@ -439,6 +469,32 @@ describe('local front door: the authorizer, and the answer it makes of the funct
     expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2']);
     expect(await response.text()).toBe('<ok/>');
   });
+
+  it.each([204, 304])(
+    'answers a structured %p without Content-Length or body, as HTTP asks',
+    async (statusCode) => {
+      // Prepare: a body the function should not have given is not sent either
+      answer = { statusCode, headers: { 'X-Extra': 'yes' }, body: 'stray' };
+      // Act: on a raw socket, where nothing hides a header or a body
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = connect(door.port, '127.0.0.1', () => {
+          socket.end('GET /contracts HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+        });
+        let read = '';
+        socket.on('data', (chunk: Buffer) => {
+          read += chunk.toString('utf8');
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(read));
+      });
+      // Assess
+      const [head, body] = text.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${statusCode} `));
+      expect(head).toMatch(/\r\nX-Extra: yes(\r\n|$)/i);
+      expect(head).not.toMatch(/content-length/i);
+      expect(body).toBe('');
+    },
+  );
 
   it.each([
     ['a string', 'Hello from Lambda!', 'Hello from Lambda!'],
