@@ -396,7 +396,8 @@ export interface TokenRequest {
 /**
  * The client-credentials grant of RFC 6749 (4.4): the client's id and secret as HTTP Basic credentials, the
  * connection's OAuth body parameters with `grant_type` form-encoded, its header and query parameters added.
- * AWS does not document its request; this is the form the RFC asks every server to take.
+ * AWS does not document its request; this is the form the RFC asks every server to take. `expiresAt` is on the
+ * monotonic clock (performance.now()).
  */
 export async function requestToken(
   request: TokenRequest,
@@ -420,7 +421,8 @@ export async function requestToken(
   const withBody = request.method !== 'GET';
   if (!withBody) for (const [key, value] of form) query.set(key, value);
   appendQuery(url, query);
-  const requestedAt = Date.now();
+  // On the monotonic clock, as the token is kept (see ConnectionStore's Token): not the wall clock, which NTP may set.
+  const requestedAt = performance.now();
   const problem = requestProblem(headers);
   if (problem !== undefined) throw new Error(`The token request cannot be made: ${problem.message}`);
   const response = await send(

@@ -188,6 +188,10 @@ interface ApiDestination {
 /** An OAuth connection's access token, kept in memory only: a restart fetches a new one. */
 interface Token {
   readonly header: string;
+  /**
+   * When it expires, on the monotonic clock (performance.now()): on the wall clock, one set back an hour kept an
+   * expired token in use (clock review, 2026-12-07).
+   */
   readonly expiresAt: number;
 }
 
@@ -788,7 +792,7 @@ export class ConnectionStore {
     // The header got before the turn, unless the credentials were changed or the token ran out during the wait.
     const token = this.#tokens.get(connection.arn);
     const authorization =
-      auth === credentials && (token === undefined || token.expiresAt > Date.now())
+      auth === credentials && (token === undefined || token.expiresAt > performance.now())
         ? header
         : await this.#authorizationHeader(connection);
     const result = await this.#withSignal((signal) =>
@@ -835,7 +839,8 @@ export class ConnectionStore {
     }
     if (c.authorizationType === 'API_KEY') return [key?.ApiKeyName ?? '', key?.ApiKeyValue ?? ''];
     const cached = this.#tokens.get(c.arn);
-    if (cached && cached.expiresAt - Date.now() > TOKEN_REFRESH_MS) return ['authorization', cached.header];
+    if (cached && cached.expiresAt - performance.now() > TOKEN_REFRESH_MS)
+      return ['authorization', cached.header];
     try {
       return ['authorization', (await this.#token(c)).header];
     } catch (error) {

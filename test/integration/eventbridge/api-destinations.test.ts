@@ -1,6 +1,7 @@
 // Connections and API destinations on the embedded EventBridge, through the real AWS SDK: their operations and
 // refusals, and events delivered over real HTTP to a receiver in the test, with AWS's authorization, parameters,
 // retry rules and dead letters.
+
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
@@ -28,6 +29,7 @@ import {
   UpdateApiDestinationCommand,
   UpdateConnectionCommand,
 } from '@aws-sdk/client-eventbridge';
+import { jest } from '@jest/globals';
 import {
   caught,
   type Harness,
@@ -1858,6 +1860,42 @@ describe('embedded EventBridge: OAuth connections', () => {
       audience: 'orders',
     });
     expect(receiver.received.map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
+  });
+
+  // Clock review, 2026-12-07: a token's expiry was kept on the wall clock, so after the clock was set back an expired
+  // token was still sent (and its 401 made the call fail once before the token was renewed).
+  it('counts a token’s life on its own clock: 61 s on, with the wall clock set back an hour, it is renewed', async () => {
+    // Prepare: a token for 90 s, refreshed once fewer than 60 s are left
+    tokens = await startReceiver([
+      { status: 200, body: JSON.stringify({ access_token: 'first', expires_in: 90 }) },
+      { status: 200, body: JSON.stringify({ access_token: 'second', expires_in: 90 }) },
+    ]);
+    receiver = await startReceiver();
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: await oauthConnection('oauth'),
+        InvocationEndpoint: `${receiver.url}/events`,
+        HttpMethod: 'POST',
+      }),
+    );
+    await routeTo(h, ApiDestinationArn ?? '');
+    await publish(h, { orderId: '1' });
+    await h.eventBridge.idle();
+    const restoreClock = wallClockSetBack(3_600_000);
+    const realMonotonic = performance.now.bind(performance);
+    const monotonic = jest.spyOn(performance, 'now').mockImplementation(() => realMonotonic() + 61_000);
+    try {
+      // Act: 61 s later by the monotonic clock, while the wall clock reads an hour earlier
+      await publish(h, { orderId: '2' });
+      await h.eventBridge.idle();
+    } finally {
+      monotonic.mockRestore();
+      restoreClock();
+    }
+    // Assess: the second call asked for a new token, as 29 s were left of the first
+    expect(tokens.received).toHaveLength(2);
+    expect(receiver.received.map((r) => r.headers.authorization)).toEqual(['Bearer first', 'Bearer second']);
   });
 
   it("sends one value per header to the token endpoint: the connection's replace ours, but not the form's type", async () => {
