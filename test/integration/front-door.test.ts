@@ -737,6 +737,37 @@ describe('local front door: request bodies held at once', () => {
   });
 });
 
+describe('local front door: the 503 warning after the wall clock is set back', () => {
+  // Clock review, 2026-12-07: the minute between warnings was measured on the wall clock, so one set back an hour
+  // silenced the count for the hour, however much real time passed.
+  it('is said again once more than a minute of real time has passed', async () => {
+    // Prepare: room for 1,000 bytes of bodies, so that every body of 2,000 is refused
+    const door = await startFrontDoor({ handlers, maxBodyBytesAtOnce: 1_000 });
+    const warnings = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    const realWall = Date.now.bind(Date);
+    const realMonotonic = performance.now.bind(performance);
+    try {
+      await sendRaw(door, 2_000);
+      await sendRaw(door, 2_000);
+      const saidWithinTheMinute = warnings.mock.calls.length;
+      // Act: 61 s of real time pass, during which the wall clock is set back an hour
+      jest.spyOn(Date, 'now').mockImplementation(() => realWall() - 3_600_000 + 61_000);
+      jest.spyOn(performance, 'now').mockImplementation(() => realMonotonic() + 61_000);
+      const refused = await sendRaw(door, 2_000);
+      // Assess: said at once, then again with the two refused since
+      expect(refused).toMatch(/^HTTP\/1\.1 503 /);
+      expect(saidWithinTheMinute).toBe(1);
+      expect(warnings.mock.calls.map(([line]) => String(line).slice(0, 43))).toEqual([
+        'front door: answered 1 request 503 (the las',
+        'front door: answered 2 requests 503 (the la',
+      ]);
+    } finally {
+      jest.restoreAllMocks();
+      await door.stop();
+    }
+  });
+});
+
 describe('local front door: a bound on bodies at once that is not one', () => {
   it.each([0, -1, 1.5, Number.NaN])('refuses maxBodyBytesAtOnce %p, and listens on nothing', async (bad) => {
     // Prepare: a port free now.
