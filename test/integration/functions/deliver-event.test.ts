@@ -116,7 +116,7 @@ describe('deliverEvent', () => {
     expect(JSON.parse(request!.body)).toEqual(event);
   });
 
-  it.each([400, 404, 500, 503])(
+  it.each([300, 400, 404, 500, 503])(
     'throws DeliveryFailedError carrying the status when the endpoint answers %i',
     async (status) => {
       // Prepare
@@ -186,6 +186,22 @@ describe('deliverEvent', () => {
       `POST https://localhost:${port}/… (subscription sub-internal-name, event evt-1) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
       `POST https://127.0.0.1:${port}/… (subscription sub-internal-ip, event evt-1) refused: its host resolves to 127.0.0.1, an internal address; a webhook must be on the internet`,
     ]);
+    expect(receiver.received).toEqual([]);
+  });
+
+  it('deployed, refuses an endpoint naming an internal IPv6 address in brackets, before any connection', async () => {
+    // Prepare: a subscription made before the subscribe-time check, naming IPv6 loopback as written in a URL
+    const port = new URL(receiver.baseUrl).port;
+    const ports = {
+      ...(await subscribed('sub-internal-ipv6', `https://[::1]:${port}/hook`)),
+      endpointPolicy: 'https-only' as const,
+    };
+    // Act
+    const error = await caught(() => deliverEvent(ports, { subscriptionId: 'sub-internal-ipv6', event }));
+    // Assess
+    expect(error.message).toBe(
+      `POST https://[::1]:${port}/… (subscription sub-internal-ipv6, event evt-1) refused: its host resolves to ::1, an internal address; a webhook must be on the internet`,
+    );
     expect(receiver.received).toEqual([]);
   });
 

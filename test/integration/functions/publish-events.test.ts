@@ -586,6 +586,59 @@ describe('publishEvents', () => {
     expect(await onBus()).toEqual([]);
   });
 
+  it('refuses an empty batch with 400 naming /events, sending nothing', async () => {
+    // Prepare
+    const { ports, onBus } = await setUp();
+    // Act
+    const error = await caught(() => publishEvents(ports, filing, { events: [] }));
+    // Assess
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      fields: [{ field: '/events', message: 'must hold at least one event' }],
+    });
+    expect(await onBus()).toEqual([]);
+  });
+
+  it('refuses a batch whose one repeat is its second event under the first one’s id, sending nothing', async () => {
+    // Prepare
+    const { ports, onBus } = await setUp();
+    const events = ['c1', 'c2'].map((companyId) => ({ type: TYPE, id: 'same', data: { companyId } }));
+    // Act
+    const error = await caught(() => publishEvents(ports, filing, { events }));
+    // Assess
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      fields: [{ field: '/events/1/id', message: 'repeats /events/0/id' }],
+    });
+    expect(await onBus()).toEqual([]);
+  });
+
+  it('takes a subject of 1,024 characters and refuses one of 1,025 with 400 naming /subject', async () => {
+    // Prepare
+    const { ports, onBus } = await setUp();
+    const event = (subject: string) => ({ type: TYPE, subject, data: { companyId: 'c' } });
+    // Act
+    const taken = await publishEvents(ports, filing, event('s'.repeat(1_024)));
+    const error = await caught(() => publishEvents(ports, filing, event('s'.repeat(1_025))));
+    // Assess
+    expect(taken.events).toHaveLength(1);
+    expect(error).toMatchObject({ status: 400, code: 'invalid_request', fields: [{ field: '/subject' }] });
+    expect((await onBus()).map((e) => (e.detail.subject as string).length)).toEqual([1_024]);
+  });
+
+  it('publishes when exactly the least deadline is left for the bus once the margin is kept back', async () => {
+    // Prepare
+    const { ports, onBus } = await setUp();
+    const timed = { ...ports, remainingMs: () => PUBLISH_ANSWER_MARGIN_MS + MIN_PUBLISH_DEADLINE_MS };
+    // Act
+    const result = await publishEvents(timed, filing, { type: TYPE, data: { companyId: 'c1' } });
+    // Assess
+    expect(result.events).toEqual([{ id: 'evt-1', type: TYPE, version: '1.10.0' }]);
+    expect(await onBus()).toHaveLength(1);
+  });
+
   it('answers 502 bus_rejected, not a 503 to retry, when the bus refused an event for good', async () => {
     // Prepare
     const { bus, ports } = setUpFailing();

@@ -88,6 +88,33 @@ describe('subscription items a later version writes', () => {
     expect(bus.rules.has('sub-sub-proj')).toBe(false);
   });
 
+  it('delivers nothing to a subscription whose requirement is stored as a map, reading it as one it cannot meet', async () => {
+    // Prepare: `requires` written as a map by a later version (a requirement with its settings)
+    await test.registry.createSubscription(
+      subscription('sub-map', 'housing', { type: event.type, endpoint: { url: `${baseUrl}/map` } }),
+      audit(),
+    );
+    await test.documentClient.send(
+      new UpdateCommand({
+        TableName: test.tableName,
+        Key: { pk: 'SUB#sub-map', sk: 'SUB' },
+        UpdateExpression: 'SET #requires = :r',
+        ExpressionAttributeNames: { '#requires': 'requires' },
+        ExpressionAttributeValues: { ':r': { signing: 'hmac-sha256' } },
+      }),
+    );
+    // Act
+    const error = await caught(() =>
+      deliverEvent({ registry: test.registry, timeoutMs: 2_000 }, { subscriptionId: 'sub-map', event }),
+    );
+    // Assess
+    expect(error).toBeInstanceOf(DeliveryFailedError);
+    expect(error.message).toBe(
+      'subscription sub-map requires ["{\\"signing\\":\\"hmac-sha256\\"}"], which this version does not support',
+    );
+    expect(received).toEqual([]);
+  });
+
   it('refuses a deliver input with a member it does not know (a projection), rather than strip it', async () => {
     // Prepare
     await test.registry.createSubscription(

@@ -255,6 +255,11 @@ describe('createSubscription', () => {
     { policy: 'https-only' as const, url: 'https://receiver.example.org/hook\\secret', why: 'a backslash' },
     { policy: 'allow-http' as const, url: 'http:127.0.0.1:4721/hook', why: 'a scheme without //' },
     { policy: 'https-only' as const, url: 'https:/receiver.example.org/hook', why: 'a scheme with one /' },
+    {
+      policy: 'https-only' as const,
+      url: 'HTTPS:receiver.example.org/hook',
+      why: 'an upper-case scheme without //',
+    },
   ])('refuses an endpoint with $why under $policy with 400 invalid_endpoint, leaving nothing', async (c) => {
     // Prepare
     const { ports, ruleNames } = await setUp({ policy: c.policy });
@@ -585,6 +590,30 @@ describe('createSubscription', () => {
     expect(afterRefusal).toEqual({ table: before, rules: [] });
     expect(made.status).toBe('active');
     expect((await sharebusRules()).map((r) => r.Name)).toEqual([made.ruleName]);
+  });
+
+  it('asks EventBridge for the rule twice, not more, before it answers 503 rules_quota_reached', async () => {
+    // Prepare: a bus filled to AWS's default quota of 300 rules, its rule puts counted
+    const { busName, ports } = await setUp();
+    for (let n = 0; n < 300; n++) {
+      await harness.client.send(
+        new PutRuleCommand({ EventBusName: busName, Name: `other-${n}`, EventPattern: '{"source":["x"]}' }),
+      );
+    }
+    let puts = 0;
+    const bus = new (class extends EventBridgeBus {
+      override async putSubscriptionRule(rule: SubscriptionRule): Promise<void> {
+        puts++;
+        return super.putSubscriptionRule(rule);
+      }
+    })({ client: harness.client, busName, deliverFunctionArn: LAMBDA_ARN, backoffBaseMs: 1 });
+    // Act
+    const error = await caught(() =>
+      createSubscription({ ...ports, bus }, grants, { type: TYPE, endpoint: { url: HOOK } }),
+    );
+    // Assess
+    expect(error).toMatchObject({ status: 503, code: 'rules_quota_reached' });
+    expect(puts).toBe(2);
   });
 
   it('makes a subscription refused for a place another request held for a moment (a repeat making its rule)', async () => {
@@ -930,6 +959,69 @@ describe('createSubscription', () => {
     );
     // Assess
     expect(error).toMatchObject({ status: 403, code: 'approval_required' });
+  });
+
+  it('refuses an open version whose major, without a claim, also holds a conditional version', async () => {
+    // Prepare: as code from before claims could leave a major: open 1.0.0, conditional 1.1.0, no claim of the major
+    const type = 'tax.filing.reviewed';
+    await registerContract({ registry: test.registry, validator, now: clockAt(NOW) }, filing, {
+      type,
+      version: '1.0.0',
+      description: type,
+      sharing: 'open',
+      schema,
+    });
+    await test.documentClient.send(
+      new UpdateCommand({
+        TableName: test.tableName,
+        Key: { pk: `CONTRACT#${type}`, sk: 'OWNER' },
+        UpdateExpression: 'REMOVE major1Sharing',
+      }),
+    );
+    const open = { ...(await test.registry.getContractVersion(type, '1.0.0'))! };
+    await test.registry.putContractVersion(
+      { ...open, version: '1.1.0', sharing: 'conditional' },
+      auditEntry(filing, 'contract.registered', `contract:${type}@1.1.0`, new Date(NOW)),
+    );
+    await test.documentClient.send(
+      new UpdateCommand({
+        TableName: test.tableName,
+        Key: { pk: `CONTRACT#${type}`, sk: 'OWNER' },
+        UpdateExpression: 'REMOVE major1Sharing',
+      }),
+    );
+    const { ports, ruleNames } = await setUp();
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type, version: '1.0.0', endpoint: { url: HOOK } }),
+    );
+    // Assess: the conditional version decides, though the one named is open
+    expect(error).toMatchObject({
+      status: 403,
+      code: 'approval_required',
+      fields: [{ field: '/type', message: 'sharing is conditional' }],
+    });
+    expect(await tableSnapshot(test)).toEqual(before);
+    expect(await ruleNames()).toEqual([]);
+  });
+
+  it('refuses an empty filter with 400 invalid_request naming /filter, leaving nothing', async () => {
+    // Prepare
+    const { ports, ruleNames } = await setUp();
+    const before = await tableSnapshot(test);
+    // Act
+    const error = await caught(() =>
+      createSubscription(ports, grants, { type: TYPE, filter: {}, endpoint: { url: HOOK } }),
+    );
+    // Assess
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      fields: [{ field: '/filter', message: 'must not be empty; leave it out to receive every event' }],
+    });
+    expect(await tableSnapshot(test)).toEqual(before);
+    expect(await ruleNames()).toEqual([]);
   });
 
   it('refuses a filter past what any quota lets EventBridge take before reading the versions to check it against', async () => {

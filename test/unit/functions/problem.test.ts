@@ -1,11 +1,20 @@
 import {
   BadRequestError,
   BusUnavailableError,
+  ConflictError,
+  ForbiddenError,
   NotFoundError,
+  PayloadTooLargeError,
   SharebusError,
   UnprocessableError,
+  UnsupportedMediaTypeError,
 } from '../../../functions/shared/errors.js';
-import { PROBLEM_CONTENT_TYPE, problemOf, problemResponse } from '../../../functions/shared/problem.js';
+import {
+  MAX_ANSWER_PROBLEM_CHARS,
+  PROBLEM_CONTENT_TYPE,
+  problemOf,
+  problemResponse,
+} from '../../../functions/shared/problem.js';
 
 const GENERIC_500 = {
   type: 'urn:sharebus:problem:internal_error',
@@ -108,6 +117,37 @@ describe('problemOf', () => {
       field: '/events/0/data',
       message: 'and 50 more not listed (as the validator counts)',
     });
+  });
+
+  it('lists faults taking exactly 512 KB of fields and messages whole, and counts one character more as left out', () => {
+    // Prepare: 128 faults of 2,048 + 2,048 characters, 512 KB in all, then a 129th of 3
+    const fault = { field: `/${'a'.repeat(2_047)}`, message: 'm'.repeat(2_048) };
+    const exactly = Array.from({ length: 128 }, () => fault);
+    expect(exactly.length * (fault.field.length + fault.message.length)).toBe(MAX_ANSWER_PROBLEM_CHARS);
+    // Act
+    const whole = problemOf(new UnprocessableError('invalid_data', 'x', { fields: exactly })).errors ?? [];
+    const over =
+      problemOf(
+        new UnprocessableError('invalid_data', 'x', { fields: [...exactly, { field: '/b', message: 'c' }] }),
+      ).errors ?? [];
+    // Assess
+    expect(whole).toEqual(exactly);
+    expect(over).toEqual([...exactly, { field: '', message: 'and 1 more not listed' }]);
+  });
+
+  it.each([
+    ['BadRequestError', 'Bad Request', new BadRequestError('c', 'm')],
+    ['ForbiddenError', 'Forbidden', new ForbiddenError('c', 'm')],
+    ['NotFoundError', 'Not Found', new NotFoundError('c', 'm')],
+    ['ConflictError', 'Conflict', new ConflictError('c', 'm')],
+    ['PayloadTooLargeError', 'Content Too Large', new PayloadTooLargeError('c', 'm')],
+    ['UnsupportedMediaTypeError', 'Unsupported Media Type', new UnsupportedMediaTypeError('c', 'm')],
+    ['UnprocessableError', 'Unprocessable Content', new UnprocessableError('c', 'm')],
+  ])('titles a %s with its status’s name in RFC 9110, %s', (_, title, error) => {
+    // Act
+    const problem = problemOf(error);
+    // Assess
+    expect(problem.title).toBe(title);
   });
 
   it('never cuts a surrogate pair in half', () => {
