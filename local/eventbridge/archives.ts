@@ -668,6 +668,8 @@ export class ArchiveStore implements ManagedRuleOwner {
 
   #run(replay: Replay, archive: Archive, busName: string, onlyRules: ReadonlySet<string> | undefined): void {
     this.#running++;
+    /** What the writer had been asked for before the replay: it is COMPLETED once what it asked since is written. */
+    const since = this.writer.asked;
     // Chosen when the replay leaves its wait, so events archived meanwhile are in it as their time says; chosen a
     // slice at a time, the replay STARTING until all is chosen, so the server answers meanwhile.
     let selecting: ArchiveSelecting | undefined;
@@ -760,7 +762,23 @@ export class ArchiveStore implements ManagedRuleOwner {
           );
         }
         selected.close();
-        this.#finish(replay, 'COMPLETED');
+        // COMPLETED once the deliveries it made are on disk (in retries.jsonl, written as each event is routed), as
+        // PutEvents answers: before (upgrade review, session 62) it read COMPLETED at once, and a kill in the moment
+        // before the writer's next pass lost the deliveries of its last events (100 of 300, twice), the restart
+        // reading FAILED. A write that failed holds it RUNNING until the writer has caught up. A stop meanwhile ends it
+        // COMPLETED, before the writer's last flush.
+        let completed = false;
+        const complete = (): void => {
+          if (completed) return;
+          completed = true;
+          this.#nextSteps.delete(replay);
+          this.#finish(replay, 'COMPLETED');
+        };
+        this.#nextSteps.set(replay, { cancel: () => {}, step: complete });
+        void this.writer
+          .written(since)
+          .then((behind) => (behind.length === 0 ? true : this.writer.caughtUp()))
+          .then(complete);
       }
     };
     later(REPLAY_START_MS * this.delayScale);

@@ -1,0 +1,64 @@
+// Upgrade review, session 62: a replay read COMPLETED while the deliveries of its last events were not yet in
+// retries.jsonl; a kill then lost them (100 of 300 in two kill -9 runs), and the restart read FAILED.
+import { mkdirSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateArchiveCommand,
+  DescribeReplayCommand,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  StartReplayCommand,
+} from '@aws-sdk/client-eventbridge';
+import { sleep, startHarness, waitFor } from './harness.js';
+
+const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
+const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:111111111111:function:replayed';
+
+describe('a replay', () => {
+  it('reads COMPLETED only once the deliveries it made are on disk', async () => {
+    // Prepare: an archive of three events, each delivered to a function; then the journal made a directory, so that
+    // its writes fail until it is a file again.
+    const dataDir = await mkdtemp(join(tmpdir(), 'replay-durable-'));
+    const harness = await startHarness({ dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } });
+    const journal = join(dataDir, 'retries.jsonl');
+    try {
+      const { client } = harness;
+      await client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
+      await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["s"]}' }));
+      await client.send(new PutTargetsCommand({ Rule: 'r', Targets: [{ Id: 'f', Arn: LAMBDA_ARN }] }));
+      const Entries = [1, 2, 3].map((n) => ({ Source: 's', DetailType: 'd', Detail: `{"n":${n}}` }));
+      await client.send(new PutEventsCommand({ Entries }));
+      await harness.eventBridge.idle();
+      rmSync(journal);
+      mkdirSync(journal);
+      // Act
+      await client.send(
+        new StartReplayCommand({
+          ReplayName: 'again',
+          EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
+          EventStartTime: new Date(Date.now() - 60_000),
+          EventEndTime: new Date(Date.now() + 1_000),
+          Destination: { Arn: BUS_ARN },
+        }),
+      );
+      const state = async () => (await client.send(new DescribeReplayCommand({ ReplayName: 'again' }))).State;
+      // Every replayed event invoked its function: the replay has routed all it will
+      await waitFor(() => harness.invocations.length === 6);
+      const whileUnwritten = await state();
+      rmSync(journal, { recursive: true });
+      let afterwards: string | undefined;
+      for (let i = 0; i < 500 && afterwards !== 'COMPLETED'; i++) {
+        await sleep(20);
+        afterwards = await state();
+      }
+      // Assess: before, COMPLETED while none of the replay's deliveries could be written
+      expect([whileUnwritten, afterwards]).toEqual(['RUNNING', 'COMPLETED']);
+    } finally {
+      await harness.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
