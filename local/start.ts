@@ -148,12 +148,20 @@ try {
   });
   // Dead letters an earlier run left (a data directory keeps them 14 days) waited unseen (terminal review).
   const deadLetters = bus.eventBridge.deadLetters.list().length;
+  // And those the queue limit moved to disk, which the list leaves out: after a restart they waited unseen, the
+  // banner silent when every dead letter was there (upgrade review, session 62).
+  const onDisk = bus.eventBridge.queues.overflow();
   const lines = [
     '',
     `  HTTP API            ${bus.apiUrl}`,
     `  EventBridge         ${bus.eventBridgeEndpoint}   (aws --endpoint-url ${bus.eventBridgeEndpoint} events list-rules --event-bus-name ${bus.busName})`,
     `  DynamoDB Local      ${bus.dynamoDbEndpoint}   (table: ${bus.tableName})`,
     `  Dead letters        ${bus.eventBridgeEndpoint}/_local/dead-letters${deadLetters > 0 ? `   (${deadLetters} waiting: POST …/redrive sends them again)` : ''}`,
+    ...(onDisk.bytes > 0
+      ? [
+          `  Queues on disk      ${onDisk.files} file${onDisk.files === 1 ? '' : 's'}, ${Math.ceil(onDisk.bytes / 1024)} KiB moved out past the queue limit, not listed: POST …/_local/queues/restore puts them back`,
+        ]
+      : []),
     `  State               ${values['in-memory'] ? 'in memory (nothing kept)' : process.env.SHAREBUS_DATA_DIR || '.sharebus/'}`,
     `  AWS CLI             export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${bus.eventBridge.region}`,
     '',

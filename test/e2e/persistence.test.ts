@@ -1,6 +1,6 @@
 // State under the data directory survives a restart: the registry, the admin key, the demo keys, the
 // subscriptions, and whatever was made on the embedded EventBridge with its own API.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
@@ -8,6 +8,7 @@ import {
   call,
   deadLettersOf,
   eventBridgeCall,
+  root,
   ruleNames,
   sleep,
   startLocalSharebus,
@@ -145,6 +146,32 @@ describe('a restarted sharebus', () => {
       await second?.stop();
       await first.stop();
       rmSync(lettersDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  // Upgrade review, session 62: dead letters the queue limit had moved to disk waited unseen after a restart (the
+  // banner counted those in memory alone, and said nothing when all were on disk).
+  it('says at start that messages an earlier run moved to disk wait there', async () => {
+    // Prepare: a dead letter moved to queues-overflow (today's file: older than 14 days it would be removed)
+    const overflowDir = mkdtempSync(join(tmpdir(), 'sharebus-overflow-'));
+    const now = new Date();
+    const line = JSON.parse(
+      readFileSync(join(root, 'test/fixtures/upgrade/overflow-dead-letter.jsonl'), 'utf8'),
+    ) as { send: { sentAt: string } };
+    line.send.sentAt = now.toISOString();
+    const dir = join(overflowDir, 'eventbridge', 'queues-overflow');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${now.toISOString().slice(0, 10)}.jsonl`), `\n${JSON.stringify(line)}\n`);
+    // Act
+    const bus = await startLocalSharebus({ SHAREBUS_DATA_DIR: overflowDir }, ['--no-demo']);
+    try {
+      // Assess
+      expect(bus.output()).toMatch(
+        / {2}Dead letters {8}http:\/\/127\.0\.0\.1:\d+\/_local\/dead-letters\n {2}Queues on disk {6}1 file, \d+ KiB moved out past the queue limit, not listed: POST …\/_local\/queues\/restore puts them back\n/,
+      );
+    } finally {
+      await bus.stop();
+      rmSync(overflowDir, { recursive: true, force: true });
     }
   }, 180_000);
 
