@@ -67,12 +67,15 @@ export interface FrontDoorOptions {
 }
 
 /**
- * Half what the local queues may hold (an eighth of Node's heap limit, at most 1 GiB), and room for two bodies of
- * API Gateway's largest at least: 259 MiB with Node's default heap on a machine of 16 GB or more, 20 MiB at
- * --max-old-space-size=256. A body held is also a string and its parsed JSON in the handler, several times its bytes.
+ * A quarter of what the local queues may hold: a thirty-second of Node's heap limit, at most 256 MiB (129 MiB with
+ * Node's default heap on a machine of 16 GB or more, 9.5 MiB at --max-old-space-size=256). A body held is also a
+ * string, its parsed JSON, the event's envelope, the PutEvents request and the embedded EventBridge's copies of it:
+ * some ten times its bytes in the heap. Memory review, 2026-12-07: a floor of two of API Gateway's largest bodies
+ * (20 MiB) let 60 publishers of 250 KB events at once run a process of --max-old-space-size=96 or 128 out of heap.
+ * A body is read whatever its size when no other is held (BodyBudget.take), so the largest is still taken alone.
  */
 export function defaultBodyBytesAtOnce(): number {
-  return Math.max(2 * MAX_BODY_BYTES, Math.floor(defaultQueueBytes() / 2));
+  return Math.floor(defaultQueueBytes() / 4);
 }
 
 /** Refusals for want of room are said at once, then at most once a minute. */
@@ -94,9 +97,12 @@ class BodyBudget {
     return this.#held;
   }
 
-  /** Takes `bytes` if they fit under the bound. */
-  take(bytes: number): boolean {
-    if (this.#held + bytes > this.max) return false;
+  /**
+   * Takes `bytes` for a body that holds `heldByIt` already, if they fit under the bound, or if no other body holds any:
+   * a body alone is read whatever the bound, so that one of API Gateway's largest is never refused for want of room.
+   */
+  take(bytes: number, heldByIt = 0): boolean {
+    if (this.#held + bytes > this.max && this.#held > heldByIt) return false;
     this.#held += bytes;
     return true;
   }
@@ -114,7 +120,7 @@ class BodyBudget {
     console.warn(
       `front door: answered ${this.#refused} ${this.#refused === 1 ? 'request' : 'requests'} 503 (the last ${routeKey}): ` +
         `the request bodies being read held ${mebibytes(this.#held)} of the ${mebibytes(this.max)} they may hold at once ` +
-        "(by default a sixteenth of Node's heap limit, from 20 to 512 MiB: give Node more heap for more, with " +
+        "(by default a thirty-second of Node's heap limit, at most 256 MiB: give Node more heap for more, with " +
         'NODE_OPTIONS=--max-old-space-size)',
     );
     this.#loggedAt = now;
@@ -280,7 +286,7 @@ async function readBody(
         }
         continue;
       }
-      if (budget.take(bytes)) {
+      if (budget.take(bytes, held)) {
         held += bytes;
         chunks.push(chunk as Buffer);
         continue;

@@ -365,6 +365,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     const javaArgs = [
       // First, so that one given in SHAREBUS_DYNAMODB_JAVA_OPTS wins (the last of a property's flags does)
       `-Djava.io.tmpdir=${javaTmp}`,
+      // Out of heap, DynamoDB Local stayed up and answered nothing, so every call with a key was 500 while /health
+      // said all was well, and the start never heard (memory review, 2026-12-07, at -Xmx24m under 20 clients
+      // registering 200 KB schemas). Ended instead, it is lost as when killed: sharebus stops, saying so.
+      // Before the options given too, which may turn it off (-XX:-ExitOnOutOfMemoryError).
+      '-XX:+ExitOnOutOfMemoryError',
       ...(process.env.SHAREBUS_DYNAMODB_JAVA_OPTS !== undefined
         ? process.env.SHAREBUS_DYNAMODB_JAVA_OPTS.split(/\s+/).filter(Boolean)
         : defaultJavaOpts(process.env)),
