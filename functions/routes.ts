@@ -103,11 +103,13 @@ export interface RegistryAccess {
   /** The indexes its calls query: granted on each by its ARN, and on no other. */
   readonly indexes: readonly RegistryIndex[];
   /**
-   * The partition keys its calls may name, as IAM StringLike patterns (dynamodb:LeadingKeys); unset, any. Set for
-   * the functions that only read, one kind of item each: the deliver function, which calls outside webhooks, must
-   * not be able to read the admin key's hash, other key hashes or the audit (AWS review, 2026-12-05). Not for those
-   * that write: the audit's day index is written once per process and day, so the test that records the keys
-   * (sharing one registry across calls) cannot see every key they name.
+   * The partition keys its calls may name on the table itself, as IAM StringLike patterns (dynamodb:LeadingKeys);
+   * unset, any. The deliver function, which calls outside webhooks, must not be able to read the admin key's hash,
+   * other key hashes or the audit (AWS review, 2026-12-05); nor may a function that writes put the admin key's item
+   * or, but for departments, an API key's: either would mint a key (AWS review, 2026-12-07). The writers name the
+   * audit's day index (AUDITDAYS) outright: it is written once per process and day, so the test that records the
+   * keys (sharing one registry across calls) cannot see it for every function. Queries of an index are granted
+   * apart, without it: there the leading key is the index's own partition key.
    */
   readonly leadingKeys?: readonly string[];
   /**
@@ -125,12 +127,16 @@ export type RegistryAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:ConditionCheckItem';
 
+/** The audit's partitions: a day's entries, and the index of the days. Every function that writes one writes both. */
+const AUDIT_KEYS = ['AUDIT#*', 'AUDITDAYS'] as const;
+
 export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | undefined>> = {
   authorizer: { actions: ['dynamodb:GetItem'], indexes: [], leadingKeys: ['APIKEY#*'] },
   health: undefined,
   departments: {
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
     indexes: [],
+    leadingKeys: ['DEPT#*', 'APIKEY#*', ...AUDIT_KEYS],
   },
   contracts: {
     actions: [
@@ -142,11 +148,13 @@ export const REGISTRY_ACCESS: Readonly<Record<FunctionName, RegistryAccess | und
     ],
     // GSI1 for the catalogue's reads while DynamoDB fills its index after the deploy that adds it (listContracts)
     indexes: ['gsi1', 'catalogue'],
+    leadingKeys: ['CONTRACT#*', 'DEPT#*', ...AUDIT_KEYS],
   },
   publish: { actions: ['dynamodb:GetItem', 'dynamodb:Query'], indexes: [], leadingKeys: ['CONTRACT#*'] },
   subscriptions: {
     actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
     indexes: ['gsi1'],
+    leadingKeys: ['SUB#*', 'SUBSAME#*', 'CONTRACT#*', ...AUDIT_KEYS],
   },
   deliver: { actions: ['dynamodb:GetItem'], indexes: [], leadingKeys: ['SUB#*'] },
   retarget: { actions: ['dynamodb:Query'], indexes: ['gsi1'], indexOnly: true },
