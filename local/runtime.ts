@@ -400,13 +400,20 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
           concurrency: deliveries,
         },
       },
-      invokeLambda: async (functionArn, payload) => {
+      invokeLambda: async (functionArn, payload, requestId) => {
         // A function that does not exist is not retried: its events go straight to the DLQ, as in AWS.
         if (functionArn !== deliverArn) {
           throw new DeliveryFailureError('NO_RESOURCE', `Function not found: ${functionArn}`, false);
         }
         // Its turns are the embedded Lambda's (asyncFunctions' concurrency above): none is waited for here.
-        await invokeJson(await loading.promise, 'deliver', payload);
+        // Under the invocation's request id, as Lambda runs each attempt: the function's lines then name the id of
+        // the terminal's "asynchronous invocation" lines and of the dead letter.
+        await invokeJson(
+          await loading.promise,
+          'deliver',
+          payload,
+          requestId === undefined ? {} : { requestId },
+        );
       },
     });
     stops.push(() => eventBridge.stop());

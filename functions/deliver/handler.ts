@@ -2,11 +2,12 @@
 // invocation fails: Lambda's asynchronous retries (two) and the function's dead-letter queue apply, in AWS and
 // locally alike, where the embedded EventBridge plays that part of Lambda (README, "The envelope").
 import middy from '@middy/core';
+import type * as z from 'zod';
 import { DEFAULT_WEBHOOK_TIMEOUT_SECONDS } from '../routes.js';
 import { createSilenceCutRegistry } from '../shared/clients.js';
 import { ENV, endpointPolicyFromEnv, optionalEnv } from '../shared/config.js';
 import { lambdaContextLogs, logger } from '../shared/logger.js';
-import { deliverEvent } from './deliver-event.js';
+import { DeliveryFailedError, type DeliveryInputSchema, deliverEvent } from './deliver-event.js';
 
 const ports = {
   registry: createSilenceCutRegistry(),
@@ -17,9 +18,29 @@ const ports = {
 export const handler = middy<unknown, void>()
   .use(lambdaContextLogs())
   .handler(async (input) => {
-    const outcome = await deliverEvent(ports, input);
+    let outcome: Awaited<ReturnType<typeof deliverEvent>>;
+    try {
+      outcome = await deliverEvent(ports, input);
+    } catch (error) {
+      // A line of its own, keyed by the ids, for each failed attempt: in AWS the failure was otherwise only in the
+      // runtime's "Invoke Error" record, the ids inside its text (observability review, session 62). INFO: the
+      // runtime's record is the ERROR, the dead letter's alarm the call to act; locally, where the level is WARN, the
+      // embedded EventBridge's line says it already, within its budget. Its message names the endpoint by origin.
+      if (error instanceof DeliveryFailedError) {
+        logger.info('delivery attempt failed', {
+          ...idsOf(input),
+          status: error.status,
+          reason: error.message,
+        });
+      }
+      throw error;
+    }
     // Ids only: the event's data is a department's record, often personal data, and logs are kept for months.
-    if (outcome.delivered) return;
+    if (outcome.delivered) {
+      // Which subscriptions an event reached, for the publisher's event id (observability review, session 62).
+      logger.info('delivered', { ...idsOf(input), status: outcome.status });
+      return;
+    }
     if (outcome.reason === 'subscription_gone') {
       logger.info('dropped an event for a deleted subscription', {
         subscriptionId: outcome.subscriptionId,
@@ -34,3 +55,9 @@ export const handler = middy<unknown, void>()
       dataschema: outcome.dataschema,
     });
   });
+
+/** The ids of an input deliverEvent has read (DeliveryInputSchema), for a log line. */
+function idsOf(input: unknown): { subscriptionId: string; eventId: string } {
+  const { subscriptionId, event } = input as z.infer<typeof DeliveryInputSchema>;
+  return { subscriptionId, eventId: event.id };
+}

@@ -56,7 +56,11 @@ export interface DeliveredEvent {
   readonly forwardedFrom?: string;
 }
 
-export type InvokeLambda = (functionArn: string, payload: string) => Promise<void>;
+/**
+ * Runs a function on `payload`. `requestId`: an asynchronous invocation's, the same for each of its attempts, as Lambda
+ * gives the handler's context (and so its log lines) the id its dead letter's RequestID names.
+ */
+export type InvokeLambda = (functionArn: string, payload: string, requestId?: string) => Promise<void>;
 
 /**
  * Queues an asynchronous invocation of a function invoked that way (as AWS invokes every Lambda target), or answers

@@ -552,7 +552,7 @@ export class AsyncInvocations {
     let failure: string;
     if (this.#stopped) return;
     try {
-      await this.options.run(invocation.functionArn, invocation.payload);
+      await this.options.run(invocation.functionArn, invocation.payload, invocation.requestId);
       // Also after a stop, while the log can still be written: the next start need not run it again.
       this.#end(invocation);
       return;

@@ -101,7 +101,11 @@ export function localTimeoutMs(name: FunctionName): number {
 }
 
 /** A Lambda context good enough for middy and Powertools: name, request id, remaining time. */
-export function lambdaContext(name: FunctionName, timeoutMs = localTimeoutMs(name)): Context {
+export function lambdaContext(
+  name: FunctionName,
+  timeoutMs = localTimeoutMs(name),
+  requestId: string = randomUUID(),
+): Context {
   // The monotonic clock, as the timeout's timer counts: not the wall clock, which NTP may set.
   const deadline = performance.now() + timeoutMs;
   const functionName = localFunctionName(name);
@@ -111,7 +115,7 @@ export function lambdaContext(name: FunctionName, timeoutMs = localTimeoutMs(nam
     functionVersion: '$LATEST',
     invokedFunctionArn: localFunctionArn(name, process.env.AWS_REGION ?? 'us-east-1', '000000000000'),
     memoryLimitInMB: String(FUNCTION_MEMORY_MB[name]),
-    awsRequestId: randomUUID(),
+    awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
@@ -137,6 +141,11 @@ export interface InvokeOptions {
   readonly timeoutMs?: number;
   /** Replaces LOCAL_CONCURRENCY for this function and these handlers; read at their first invocation. */
   readonly concurrency?: number;
+  /**
+   * The context's request id: an asynchronous invocation's, which Lambda gives each of its attempts, so that their log
+   * lines name the id its dead letter's RequestID does. @default a new one
+   */
+  readonly requestId?: string;
 }
 
 /**
@@ -248,7 +257,7 @@ async function run(
   options: InvokeOptions,
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? localTimeoutMs(name);
-  const context = lambdaContext(name, timeoutMs);
+  const context = lambdaContext(name, timeoutMs, options.requestId);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new LambdaTimeoutError(context.functionName, timeoutMs)), timeoutMs);

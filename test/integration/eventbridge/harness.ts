@@ -19,6 +19,8 @@ import {
 export interface Invocation {
   readonly functionArn: string;
   readonly payload: string;
+  /** The request id the function's context gets (an asynchronous invocation's, kept across its retries). */
+  readonly requestId?: string | undefined;
 }
 
 export interface Harness {
@@ -60,8 +62,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       error: (message: string, ...rest: unknown[]) => errors.push([message, ...rest].map(String).join(' ')),
     },
     ...options,
-    invokeLambda: async (functionArn, payload) => {
-      const invocation = { functionArn, payload };
+    invokeLambda: async (functionArn, payload, requestId) => {
+      const invocation = { functionArn, payload, requestId };
       invocations.push(invocation);
       await harness.lambda(invocation);
     },

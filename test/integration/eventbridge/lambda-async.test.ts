@@ -131,6 +131,27 @@ describe('embedded EventBridge: Lambda targets invoked asynchronously, as AWS in
       ]);
     });
 
+    // Observability review, session 62: each attempt's handler got a request id of its own, so the function's log
+    // lines (function_request_id) matched neither the terminal's "asynchronous invocation <id>" lines nor the dead
+    // letter's RequestID, which in AWS are the one id Lambda gives every attempt of the invocation.
+    it("hands every attempt the invocation's request id, the one its log lines and its dead letter's RequestID name", async () => {
+      // Prepare
+      await routeOrders(harness, STRICT_TARGET);
+      failFirst(harness);
+      // Act
+      await putOrder(harness, 9);
+      await harness.eventBridge.idle();
+      // Assess
+      const [message] = harness.eventBridge.queues.peek(FUNCTION_DLQ);
+      const requestId = message?.attributes.RequestID?.StringValue;
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(harness.invocations.map((invocation) => invocation.requestId)).toEqual([
+        requestId,
+        requestId,
+        requestId,
+      ]);
+    });
+
     it('hands every retry the same payload and stops once the function succeeds', async () => {
       // Prepare
       await routeOrders(harness, STRICT_TARGET);
