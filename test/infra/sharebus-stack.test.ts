@@ -25,6 +25,7 @@ import { CATALOGUE_INDEX, GSI1, PARTITION_KEY, SORT_KEY } from '../../functions/
 import { EventBusPropsError } from '../../infra/constructs/sharebus-event-bus.js';
 import { SHAREBUS_RUNTIME } from '../../infra/constructs/sharebus-function.js';
 import { SharebusStack, SharebusStackError } from '../../infra/sharebus-stack.js';
+import { stringLike } from '../iam.js';
 import { appProps, logicalIdOf, removeAssemblies, synthesizeStack } from './synthesize.js';
 
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -1209,4 +1210,54 @@ describe('SharebusStack', () => {
     template.hasOutput('DeliveryDlqUrl', { Value: { Ref: queueId() } });
     template.hasOutput('DeliverFunctionName', { Value: { Ref: functionId('deliver') } });
   });
+});
+
+describe('SharebusStack: registry items by partition key', () => {
+  // The admin key's item (ADMINKEY) is written by the admin-key CLI alone, and an API key's item (APIKEY#...) by the
+  // departments function alone (createSystem): a function on the internet that could put either could mint a key
+  // with the admin's powers (AWS review, 2026-12-07: contracts and subscriptions could).
+  const ADMIN_KEY_ITEM = 'ADMINKEY';
+  const AN_API_KEY_ITEM = `APIKEY#${'0'.repeat(64)}`;
+  /** The statements that grant something on the table's own items (its ARN itself, not only an index's). */
+  const onTableItems = (name: FunctionName) =>
+    statementsOf(name)
+      .filter(onTable)
+      .filter((statement) =>
+        [statement.Resource].flat().some((resource) => !JSON.stringify(resource).includes('/index/')),
+      );
+  /** The LeadingKeys patterns of a statement; undefined when it names no partition keys (any item). */
+  const leadingKeysOf = (statement: StatementJson): string[] | undefined => {
+    const condition = statement.Condition as Record<string, Record<string, unknown>> | undefined;
+    const keys = condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+    return keys === undefined ? undefined : [keys as string | string[]].flat();
+  };
+
+  it.each(FUNCTION_NAMES)('holds every grant of %s on the table itself to named partition keys', (name) => {
+    // THEN
+    for (const statement of onTableItems(name)) {
+      expect({ name, leadingKeys: leadingKeysOf(statement) }).toEqual({
+        name,
+        leadingKeys: expect.any(Array),
+      });
+    }
+  });
+
+  it.each(FUNCTION_NAMES)('lets %s name no admin key item, which only the admin-key CLI writes', (name) => {
+    // THEN
+    for (const statement of onTableItems(name)) {
+      const patterns = leadingKeysOf(statement) ?? ['*'];
+      expect(patterns.filter((pattern) => stringLike(pattern, ADMIN_KEY_ITEM))).toEqual([]);
+    }
+  });
+
+  it.each(['contracts', 'subscriptions', 'deliver', 'publish'] as const)(
+    'lets %s name no API key item, which departments alone writes and the authorizer alone reads',
+    (name) => {
+      // THEN
+      for (const statement of onTableItems(name)) {
+        const patterns = leadingKeysOf(statement) ?? ['*'];
+        expect(patterns.filter((pattern) => stringLike(pattern, AN_API_KEY_ITEM))).toEqual([]);
+      }
+    },
+  );
 });

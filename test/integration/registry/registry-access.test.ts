@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FUNCTIONS, type FunctionName, REGISTRY_ACCESS } from '../../../functions/routes.js';
 import type { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
+import { stringLike } from '../../iam.js';
 import {
   audit,
   closeClients,
@@ -119,15 +120,6 @@ function leadingKeysOf(commandName: string, input: Record<string, unknown>): str
     return items.flatMap((item) => Object.values(item).flatMap((op) => pkOf(op.Key ?? op.Item)));
   }
   return [];
-}
-
-/** Whether `key` matches an IAM StringLike pattern (`*` any characters, `?` one). */
-function stringLike(pattern: string, key: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's').test(key);
 }
 
 describe('registry access: what each function is granted is what its calls send', () => {
