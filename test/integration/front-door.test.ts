@@ -702,29 +702,17 @@ describe('local front door: request bodies held at once', () => {
     const door = await startFrontDoor({ handlers, maxBodyBytesAtOnce: 1_000_000 });
     const warnings = jest.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const first = connect(door.port, '127.0.0.1');
-      const firstAnswer: Buffer[] = [];
-      first.on('data', (chunk: Buffer) => firstAnswer.push(chunk));
-      const firstClosed = new Promise((resolve) => first.once('close', resolve));
-      first.write(
-        'POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 800000\r\n\r\n',
-      );
-      first.write(Buffer.alloc(700_000, 'a'));
-      for (let waited = 0; door.bodyBytesHeld < 700_000 && waited < 5_000; waited += 10) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      const heldByFirst = door.bodyBytesHeld;
+      const first = await partBody(door, 800_000, 700_000);
       // Act: a second body of 500 KB while the first is held, then the first's last 100 KB, then a third of 500 KB.
       const second = await sendRaw(door, 500_000);
-      first.end(Buffer.alloc(100_000, 'a'));
-      await firstClosed;
+      const firstAnswer = await first.finish();
       const third = await sendRaw(door, 500_000);
       // Assess: the second refused, read to its end (its answer came on the same request); the first and third taken.
-      expect(heldByFirst).toBe(700_000);
+      expect(first.held).toBe(700_000);
       expect(second).toMatch(
         /^HTTP\/1\.1 503 [\s\S]*\r\nretry-after: 1\r\n[\s\S]*\{"message":"Service Unavailable"\}$/,
       );
-      expect(Buffer.concat(firstAnswer).toString('utf8')).toMatch(/^HTTP\/1\.1 200 /);
+      expect(firstAnswer).toMatch(/^HTTP\/1\.1 200 /);
       expect(third).toMatch(/^HTTP\/1\.1 200 /);
       expect(door.bodyBytesHeld).toBe(0);
       expect(warnings.mock.calls.map(([line]) => line)).toEqual([
@@ -747,13 +735,8 @@ describe('local front door: the 503 warning after the wall clock is set back', (
     const warnings = jest.spyOn(console, 'warn').mockImplementation(() => {});
     const realWall = Date.now.bind(Date);
     const realMonotonic = performance.now.bind(performance);
-    const holder = connect(door.port, '127.0.0.1');
+    const holder = await partBody(door, 1_000, 500);
     try {
-      holder.write('POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n');
-      holder.write(Buffer.alloc(500, 'a'));
-      for (let waited = 0; door.bodyBytesHeld < 500 && waited < 5_000; waited += 10) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
       await sendRaw(door, 2_000);
       await sendRaw(door, 2_000);
       const saidWithinTheMinute = warnings.mock.calls.length;
@@ -784,26 +767,14 @@ describe('local front door: a body larger than the bound, alone', () => {
     const door = await startFrontDoor({ handlers, maxBodyBytesAtOnce: 1_000_000 });
     const warnings = jest.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const first = connect(door.port, '127.0.0.1');
-      const firstAnswer: Buffer[] = [];
-      first.on('data', (chunk: Buffer) => firstAnswer.push(chunk));
-      const firstClosed = new Promise((resolve) => first.once('close', resolve));
-      first.write(
-        'POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 1500000\r\n\r\n',
-      );
-      first.write(Buffer.alloc(1_200_000, 'a'));
-      for (let waited = 0; door.bodyBytesHeld < 1_200_000 && waited < 5_000; waited += 10) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      const heldByFirst = door.bodyBytesHeld;
+      const first = await partBody(door, 1_500_000, 1_200_000);
       // Act: a second body of 100 KB while the first is held, then the first's last 300 KB.
       const second = await sendRaw(door, 100_000);
-      first.end(Buffer.alloc(300_000, 'a'));
-      await firstClosed;
+      const firstAnswer = await first.finish();
       // Assess: the first taken whole, past the bound; the second refused.
-      expect(heldByFirst).toBe(1_200_000);
+      expect(first.held).toBe(1_200_000);
       expect(second).toMatch(/^HTTP\/1\.1 503 /);
-      expect(Buffer.concat(firstAnswer).toString('utf8')).toMatch(/^HTTP\/1\.1 200 /);
+      expect(firstAnswer).toMatch(/^HTTP\/1\.1 200 /);
       expect(door.bodyBytesHeld).toBe(0);
     } finally {
       warnings.mockRestore();
@@ -835,6 +806,37 @@ describe('local front door: a bound on bodies at once that is not one', () => {
 });
 
 /** POSTs a body of `bytes` to /events on a raw socket and resolves with the whole answer as text. */
+/**
+ * A POST /events announcing `total` bytes that has sent `sent` of them and waits, resolved once the door holds them:
+ * `finish` sends the rest and answers what came back, `destroy` drops the connection.
+ */
+async function partBody(
+  door: FrontDoor,
+  total: number,
+  sent: number,
+): Promise<{ held: number; finish(): Promise<string>; destroy(): void }> {
+  const socket = connect(door.port, '127.0.0.1');
+  const answer: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => answer.push(chunk));
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.write(
+    `POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: ${total}\r\n\r\n`,
+  );
+  socket.write(Buffer.alloc(sent, 'a'));
+  for (let waited = 0; door.bodyBytesHeld < sent && waited < 5_000; waited += 10) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return {
+    held: door.bodyBytesHeld,
+    async finish() {
+      socket.end(Buffer.alloc(total - sent, 'a'));
+      await closed;
+      return Buffer.concat(answer).toString('utf8');
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
 function sendRaw(door: FrontDoor, bytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(door.port, '127.0.0.1');
