@@ -342,13 +342,6 @@ export class SharebusStack extends Stack {
               ...(access.indexOnly ? [] : [table.tableArn]),
               ...access.indexes.map((index) => `${table.tableArn}/index/${index}`),
             ],
-            ...(access.leadingKeys
-              ? {
-                  conditions: {
-                    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...access.leadingKeys] },
-                  },
-                }
-              : {}),
           }),
         );
       }

@@ -99,7 +99,7 @@ class BodyBudget {
 
   /**
    * Takes `bytes` for a body that holds `heldByIt` already, if they fit under the bound, or if no other body holds any:
-   * a body alone is read whatever the bound, so that one of API Gateway's largest is never refused for want of room.
+   * a body alone is read whatever the bound, so that one of API Gateway's largest is taken when nothing else is read.
    */
   take(bytes: number, heldByIt = 0): boolean {
     if (this.#held + bytes > this.max && this.#held > heldByIt) return false;

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { createBus, createSilenceCutRegistry } from '../shared/clients.js';
 import { ContractResolver } from '../shared/contract-resolver.js';
 import { httpErrors, json, parseJsonBody, principalOf, router } from '../shared/http.js';
-import { lambdaContextLogs, logger } from '../shared/logger.js';
+import { lambdaContextLogs } from '../shared/logger.js';
 import { SchemaValidator } from '../shared/schema-validator.js';
 import { publishEvents } from './publish-events.js';
 
@@ -27,10 +27,6 @@ export const handler = middy()
         const timed =
           typeof remaining === 'function' ? { ...ports, remainingMs: () => remaining.call(context) } : ports;
         const result = await publishEvents(timed, principal, parseJsonBody(event));
-        // The ids alone (the data is a department's record): the event id a publisher got back leads here, and through
-        // api_request_id to the access log's line; the deliver function's lines name it too (observability review,
-        // session 62). At most 100 ids of 128 characters: 13 KB, within CloudWatch's 256 KB event.
-        logger.info('published', { eventIds: result.events.map(({ id }) => id) });
         return json(202, result.batch ? { events: result.events } : result.events[0]);
       },
     }),

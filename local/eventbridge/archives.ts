@@ -766,13 +766,17 @@ export class ArchiveStore implements ManagedRuleOwner {
         // PutEvents answers: before (upgrade review, session 62) it read COMPLETED at once, and a kill in the moment
         // before the writer's next pass lost the deliveries of its last events (100 of 300, twice), the restart
         // reading FAILED. A write that failed holds it RUNNING until the writer has caught up. A stop meanwhile ends it
-        // COMPLETED, before the writer's last flush.
+        // COMPLETED, before the writer's last flush, unless a write has failed and not landed since: that flush would
+        // not write it either, and the next start would read COMPLETED for deliveries it does not have (diff review,
+        // session 62); it ends CANCELLED then, as a stop before its last event does.
         let completed = false;
         const complete = (): void => {
           if (completed) return;
           completed = true;
           this.#nextSteps.delete(replay);
-          this.#finish(replay, 'COMPLETED');
+          if (this.#stopped && this.writer.unwritten) {
+            this.#finish(replay, 'CANCELLED', 'The embedded EventBridge stopped.');
+          } else this.#finish(replay, 'COMPLETED');
         };
         this.#nextSteps.set(replay, { cancel: () => {}, step: complete });
         void this.writer

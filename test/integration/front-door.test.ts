@@ -805,7 +805,6 @@ describe('local front door: a bound on bodies at once that is not one', () => {
   });
 });
 
-/** POSTs a body of `bytes` to /events on a raw socket and resolves with the whole answer as text. */
 /**
  * A POST /events announcing `total` bytes that has sent `sent` of them and waits, resolved once the door holds them:
  * `finish` sends the rest and answers what came back, `destroy` drops the connection.
@@ -837,6 +836,7 @@ async function partBody(
   };
 }
 
+/** POSTs a body of `bytes` to /events on a raw socket and resolves with the whole answer as text. */
 function sendRaw(door: FrontDoor, bytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(door.port, '127.0.0.1');

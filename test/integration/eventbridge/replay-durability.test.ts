@@ -61,4 +61,45 @@ describe('a replay', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 30_000);
+
+  // Diff review, session 62: a stop while the replay waited for its deliveries to be written ended it COMPLETED
+  // whatever the writer managed, so with the journal unwritable the next start read COMPLETED for deliveries it did
+  // not have.
+  it('is not COMPLETED after a stop that came while its deliveries could not be written', async () => {
+    // Prepare: as above, the replay routed all its events while the journal cannot be written
+    const dataDir = await mkdtemp(join(tmpdir(), 'replay-stopped-'));
+    let harness = await startHarness({ dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } });
+    const journal = join(dataDir, 'retries.jsonl');
+    try {
+      const { client } = harness;
+      await client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
+      await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["s"]}' }));
+      await client.send(new PutTargetsCommand({ Rule: 'r', Targets: [{ Id: 'f', Arn: LAMBDA_ARN }] }));
+      const Entries = [1, 2, 3].map((n) => ({ Source: 's', DetailType: 'd', Detail: `{"n":${n}}` }));
+      await client.send(new PutEventsCommand({ Entries }));
+      await harness.eventBridge.idle();
+      rmSync(journal);
+      mkdirSync(journal);
+      await client.send(
+        new StartReplayCommand({
+          ReplayName: 'again',
+          EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
+          EventStartTime: new Date(Date.now() - 60_000),
+          EventEndTime: new Date(Date.now() + 1_000),
+          Destination: { Arn: BUS_ARN },
+        }),
+      );
+      await waitFor(() => harness.invocations.length === 6);
+      // Act: stopped while the replay waits, then started again once the journal can be written
+      await harness.close();
+      rmSync(journal, { recursive: true });
+      harness = await startHarness({ dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } });
+      const { State } = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'again' }));
+      // Assess
+      expect(State).not.toBe('COMPLETED');
+    } finally {
+      await harness.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

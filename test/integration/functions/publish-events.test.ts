@@ -27,6 +27,7 @@ import { problemOf } from '../../../functions/shared/problem.js';
 import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
 import { SchemaValidator, ValidationTimeoutError } from '../../../functions/shared/schema-validator.js';
+import { linesWritten } from '../../lines-written.js';
 import { type Harness, queueArn, startHarness } from '../eventbridge/harness.js';
 import {
   admin,
@@ -764,5 +765,24 @@ describe('publishEvents', () => {
       accepted: ['evt-1', 'evt-3'],
       failed: [{ eventId: 'evt-2', code: 'InternalFailure', index: 1 }],
     });
+  });
+
+  // Diff review, session 62: `published` was logged only for a request wholly accepted, so the ids a 503 or 502 named
+  // as accepted (on the bus, delivered) led to no line of the publish function.
+  it('logs as published the ids the bus accepted of a batch it partly failed', async () => {
+    // Prepare
+    const { bus, ports } = setUpFailing();
+    bus.failWith = (entry) =>
+      entry.eventId === 'evt-2'
+        ? { eventId: 'evt-2', code: 'InternalFailure', message: 'try later', permanent: false }
+        : undefined;
+    const events = [1, 2, 3].map((n) => ({ type: TYPE, data: { companyId: `c${n}` } }));
+    // Act
+    const lines = await linesWritten(() => caught(() => publishEvents(ports, filing, { events })));
+    // Assess
+    const published = lines
+      .map((line) => JSON.parse(line) as { message?: string; eventIds?: string[] })
+      .filter(({ message }) => message === 'published');
+    expect(published.map(({ eventIds }) => eventIds)).toEqual([['evt-1', 'evt-3']]);
   });
 });
