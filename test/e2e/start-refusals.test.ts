@@ -123,6 +123,13 @@ describe('npm start refuses what it is given, in one line', () => {
       'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most 20 (0.001 makes retries a thousand times faster); got 1e5\n',
     ],
     [
+      'a delay scale just past the largest, 20',
+      [],
+      { SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '20.5' },
+      1,
+      'sharebus: SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most 20 (0.001 makes retries a thousand times faster); got 20.5\n',
+    ],
+    [
       'a delay scale in hexadecimal, which Number() took',
       [],
       { SHAREBUS_EVENTBRIDGE_DELAY_SCALE: '0x10' },

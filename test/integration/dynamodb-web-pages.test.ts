@@ -88,6 +88,7 @@ describe('DynamoDB Local, as sharebus runs it, and web pages', () => {
     '127.0.0.1.evil.example:4512',
     'localhost.evil.example:4512',
     'localhostx:4512',
+    'notlocalhost:4512',
     'localhost.',
     '0.0.0.0:4512',
     '10.0.0.1:4512',

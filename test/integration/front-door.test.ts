@@ -158,6 +158,53 @@ describe('local front door: stopping', () => {
     expect(calls - callsAtStop).toBeLessThanOrEqual(16);
   });
 
+  it('tells a client whose request is under way when the stop begins that its connection closes with the answer', async () => {
+    // Prepare: a request on a kept-alive connection, to a function that takes 400 ms
+    const door = await slowDoor(400);
+    const socket = connect(door.port, '127.0.0.1');
+    const answers: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => answers.push(chunk));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Act
+    await door.stop();
+    await closed;
+    // Assess: answered, and told not to send another request on that connection
+    const [head] = Buffer.concat(answers).toString('utf8').split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 202 /);
+    expect(head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+  });
+
+  it('makes no request that comes pipelined behind one under way after the stop began', async () => {
+    // Prepare: a function that takes 400 ms, and a connection carrying a first request to it
+    let calls = 0;
+    const door = await startFrontDoor({
+      handlers: {
+        ...handlers,
+        health: async () => {
+          calls += 1;
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          return { statusCode: 200, body: '{"status":"ok"}' };
+        },
+      } as unknown as LocalHandlers,
+    });
+    const socket = connect(door.port, '127.0.0.1');
+    const answers: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => answers.push(chunk));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    while (calls < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Act: the stop begins, then a second request comes on the same connection
+    const stopped = door.stop();
+    socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await closed;
+    await stopped;
+    // Assess: the first answered, the second never made
+    expect(Buffer.concat(answers).toString('utf8')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(calls).toBe(1);
+  });
+
   it('cuts a request still under way once its grace is over', async () => {
     // Prepare
     const door = await slowDoor(5_000);
@@ -214,6 +261,41 @@ describe('local front door: the payload-2.0 event', () => {
     // Assess
     expect(event?.isBase64Encoded).toBe(encoded);
     expect(event?.body).toBe(encoded ? Buffer.from('{"a":1}').toString('base64') : '{"a":1}');
+  });
+
+  it('passes a type that only starts as application/json does base64-encoded, as every type but the four', async () => {
+    // Act
+    const { event } = await send(
+      door,
+      'POST',
+      '/events',
+      [['Content-Type', 'application/json-seq']],
+      '{"a":1}',
+    );
+    // Assess
+    expect(event?.isBase64Encoded).toBe(true);
+    expect(event?.body).toBe(Buffer.from('{"a":1}').toString('base64'));
+  });
+
+  it('passes a body that is not UTF-8 base64-encoded whatever its type, so the handler sees its bytes as sent', async () => {
+    // Prepare: Latin-1 bytes (é as 0xE9) sent as JSON, which as text would reach the handler with U+FFFD instead
+    const bytes = Buffer.from('{"name":"caf\xe9"}', 'latin1');
+    // Act
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(door.port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.write(
+        `POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${bytes.length}\r\n\r\n`,
+      );
+      socket.end(bytes);
+    });
+    const event = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as APIGatewayProxyEventV2;
+    // Assess
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body ?? '', 'base64')).toEqual(bytes);
   });
 
   it('answers a body over 10 MB 413 and serves the next request on the same connection', async () => {
@@ -387,6 +469,7 @@ describe('local front door: the authorizer, and the answer it makes of the funct
       invoked.push('authorizer');
       authorizerEvent = event as typeof authorizerEvent;
       if (authorizerEvent?.headers?.['x-malformed']) return { context: { kind: 'admin' } };
+      if (authorizerEvent?.headers?.['x-array-context']) return { isAuthorized: true, context: ['admin'] };
       return authorizerEvent?.headers?.['x-deny']
         ? { isAuthorized: false }
         : { isAuthorized: true, context: { kind: 'system', departmentId: 'tax', systemId: 'filing' } };
@@ -432,6 +515,24 @@ describe('local front door: the authorizer, and the answer it makes of the funct
     logged.mockRestore();
   });
 
+  it('answers 500 when the authorizer allows with a context that is an array, not an object, and never calls the function', async () => {
+    // Prepare: the failure is logged
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      // Act
+      const response = await fetch(`${door.url}/events`, {
+        method: 'POST',
+        headers: { 'x-array-context': 'yes' },
+      });
+      // Assess
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ message: 'Internal Server Error' });
+      expect(invoked).toEqual(['authorizer']);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
   it('hands the authorizer the request’s headers and the function its context, and runs no authorizer for /health', async () => {
     // Act
     const authorized = await fetch(`${door.url}/contracts`, { headers: { authorization: 'Bearer k' } });
@@ -468,6 +569,18 @@ describe('local front door: the authorizer, and the answer it makes of the funct
     expect(response.headers.get('x-extra')).toBe('yes');
     expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2']);
     expect(await response.text()).toBe('<ok/>');
+  });
+
+  it('types no body when the structured result has none', async () => {
+    // Prepare
+    answer = { statusCode: 201 };
+    // Act
+    const response = await fetch(`${door.url}/contracts`);
+    // Assess
+    expect(response.status).toBe(201);
+    expect(response.headers.get('content-type')).toBeNull();
+    expect(response.headers.get('content-length')).toBe('0');
+    expect(await response.text()).toBe('');
   });
 
   it.each([204, 304])(
@@ -880,6 +993,43 @@ describe('local front door: a body past 10 MB while it is drained', () => {
       // Assess: nothing held once past the limit, and the request answered 413.
       expect(whileDrained).toBe(0);
       expect(Buffer.concat(answer).toString('utf8')).toMatch(/^HTTP\/1\.1 413 /);
+    } finally {
+      await door.stop();
+    }
+  });
+});
+
+describe('local front door: its limits at their edge', () => {
+  it('takes a body of exactly 10 MiB past API Gateway’s limit, leaving it to Lambda’s 6 MB to refuse (500, not 413)', async () => {
+    // Prepare
+    const door = await startFrontDoor({ handlers });
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      // Act
+      const answer = await sendRaw(door, 10 * 1024 * 1024);
+      // Assess: refused by the invocation, whose event is past 6 MB, not by the front door
+      expect(answer).toMatch(/^HTTP\/1\.1 500 /);
+      expect(String(errors.mock.calls[0]?.[1])).toMatch(
+        /the request payload is \d+ bytes, over Lambda's limit/,
+      );
+    } finally {
+      errors.mockRestore();
+      await door.stop();
+    }
+  });
+
+  it('takes a body that fills exactly what bodies may hold at once, beside another held', async () => {
+    // Prepare: room for 1,000 bytes of bodies, 400 of them held by a body still coming
+    const door = await startFrontDoor({ handlers, maxBodyBytesAtOnce: 1_000 });
+    try {
+      const holder = await partBody(door, 500, 400);
+      // Act: a second body of the 600 bytes left
+      const answer = await sendRaw(door, 600);
+      const holderAnswer = await holder.finish();
+      // Assess
+      expect(holder.held).toBe(400);
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(holderAnswer).toMatch(/^HTTP\/1\.1 200 /);
     } finally {
       await door.stop();
     }

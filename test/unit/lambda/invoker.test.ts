@@ -5,6 +5,7 @@ import {
   FUNCTION_TIMEOUT_SECONDS,
   FUNCTIONS,
   type FunctionName,
+  functionTimeoutMs,
 } from '../../../functions/routes.js';
 import { ENV } from '../../../functions/shared/config.js';
 import { lambdaContextLogs, logger } from '../../../functions/shared/logger.js';
@@ -125,6 +126,17 @@ describe('local Lambda invoker: timeouts', () => {
     expect(remaining).toBeGreaterThan(24_000);
   });
 
+  it('gives the deliver function the default webhook timeout’s when the variable is empty, as unset', async () => {
+    // Prepare
+    process.env[ENV.deliveryTimeoutMs] = '';
+    const timeoutMs = functionTimeoutMs('deliver');
+    // Act
+    const remaining = await invoke(handlersOf(remainingTime), 'deliver', {});
+    // Assess
+    expect(remaining).toBeLessThanOrEqual(timeoutMs);
+    expect(remaining).toBeGreaterThan(timeoutMs - 1000);
+  });
+
   // Parity review, 2026-12-06: every function was told 256 MB, where CDK gives most 512 (Powertools logs it as
   // function_memory_size, so local logs said otherwise than AWS's).
   it.each(Object.keys(FUNCTIONS) as FunctionName[])('tells %s the memory CDK gives it', async (name) => {
@@ -156,6 +168,25 @@ describe('local Lambda invoker: timeouts', () => {
     // Assess
     expect(remaining).toBeLessThanOrEqual(500);
     expect(remaining).toBeGreaterThan(0);
+  });
+});
+
+describe('local Lambda invoker: remaining time past the timeout', () => {
+  // In process a handler runs on after its invocation timed out; what it reads of its time must not go below 0.
+  it('says no time remains, never less, to a handler still running after its timeout', async () => {
+    // Prepare: a handler that reads its remaining time 100 ms after a timeout of 20 ms
+    let read: number | undefined;
+    const late: LocalHandler = async (_event, context: Context) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      read = context.getRemainingTimeInMillis();
+      return read;
+    };
+    // Act
+    const error = await rejection(invoke(handlersOf(late), 'publish', {}, { timeoutMs: 20 }));
+    while (read === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Assess
+    expect(error).toBeInstanceOf(LambdaTimeoutError);
+    expect(read).toBe(0);
   });
 });
 
@@ -216,6 +247,21 @@ describe('local Lambda invoker: payloads cross as JSON, as in Lambda', () => {
         `^sharebus-contracts: the ${which} payload is \\d+ bytes, over Lambda's limit of 6291456 bytes$`,
       ),
     );
+  });
+
+  it('takes a request and a response of exactly 6 MB, Lambda’s limit', async () => {
+    // Prepare: `{"body":"…"}` and `"…"`, each 6,291,456 bytes as JSON
+    const request = JSON.stringify({ body: 'x'.repeat(MAX_PAYLOAD_BYTES - 11) });
+    const response = 'y'.repeat(MAX_PAYLOAD_BYTES - 2);
+    // Act
+    const result = await invokeJson(
+      handlersOf(async () => response),
+      'contracts',
+      request,
+    );
+    // Assess
+    expect(Buffer.byteLength(request)).toBe(MAX_PAYLOAD_BYTES);
+    expect(result).toBe(response);
   });
 
   it('takes the event as the JSON text an asynchronous invocation carries: parsed once its turn comes, refused past 6 MB before it waits', async () => {

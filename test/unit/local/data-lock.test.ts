@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -170,6 +171,21 @@ describe('lockDataDir', () => {
     expect((refused as Error).message).toBe(
       `${dir} is in use by sharebus (process ${process.ppid}): stop it first, or give this sharebus another state directory; if no such process runs, delete ${join(dir, '.lock')}.`,
     );
+  });
+
+  it('refuses a lock written on another host, whose process cannot be looked for, and leaves it', () => {
+    // Prepare: a lock from a container sharing the directory as a volume; its pid (past any pid_max) runs nowhere here
+    const lock = join(dir, '.lock');
+    const content = '999999999\nsharebus\nanother-host\n';
+    writeFileSync(lock, content);
+    // Act
+    const refused = refusal(() => lockDataDir(dir, 'sharebus'));
+    // Assess
+    expect(refused).toBeInstanceOf(DataDirInUseError);
+    expect((refused as Error).message).toBe(
+      `${dir} is in use by sharebus (process 999999999 on host another-host), which cannot be looked for from here: stop it first, or if it is no longer running, delete ${join(dir, '.lock')}.`,
+    );
+    expect(readFileSync(lock, 'utf8')).toBe(content);
   });
 
   it('names the lock file to delete under the directory as given, through a symlink too', () => {
@@ -356,6 +372,26 @@ describe('lockDataDir', () => {
     const open = openToOthers(dir);
     // Assess
     expect(open).toBe(said);
+  });
+
+  it('makes a state directory, and the parents it needs, open to its owner alone', () => {
+    // Prepare
+    const made = join(dir, 'parent', 'state');
+    // Act
+    lockDataDir(made, 'sharebus')();
+    // Assess: whatever the umask lets through, not 0755
+    expect([openToOthers(join(dir, 'parent')), openToOthers(made)]).toEqual([undefined, undefined]);
+  });
+
+  it('writes its lock readable by its owner alone, in a directory open to others too', () => {
+    // Prepare: a directory an earlier version made 0755
+    chmodSync(dir, 0o755);
+    // Act
+    const release = lockDataDir(dir, 'sharebus');
+    const mode = statSync(join(dir, '.lock')).mode & 0o777;
+    release();
+    // Assess
+    expect(mode.toString(8)).toBe('600');
   });
 
   it('knows the directory through a symlink to it', () => {

@@ -32,6 +32,7 @@ describe('isLoopbackHost', () => {
     '127.0.0.1.evil.example:4511',
     'localhost.evil.example:4510',
     'localhostx:4510',
+    'notlocalhost:4510',
     '0.0.0.0:4511',
     '10.0.0.1:4511',
     '[::2]:4511',
@@ -80,6 +81,8 @@ describe('isLoopbackOrigin', () => {
     'http://localhost:80',
     'http://127.0.0.1:4510, https://evil.example',
     '',
+    // Not a web page's scheme
+    'ws://127.0.0.1:4511',
   ])('refuses Origin %s', (origin) => {
     // Act / Assess
     expect(isLoopbackOrigin(origin)).toBe(false);
@@ -158,7 +161,7 @@ describe('SHAREBUS_ALLOWED_HOSTS', () => {
 
   // Test audit, 2026-12-07: with allowed hosts, an Origin that is no URL was never tried; answering it would let a
   // sandboxed frame or a file:// page (`Origin: null`) send requests through the reverse proxy's name.
-  it.each(['null', 'bus.example.gov', 'https://', '://bus.example.gov'])(
+  it.each(['null', 'bus.example.gov', 'https://', '://bus.example.gov', 'https://bus.example.gov/'])(
     'refuses Origin %s, which is no page origin, when allowed hosts are set',
     (origin) => {
       // Prepare
