@@ -12,47 +12,57 @@ import {
   PutTargetsCommand,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
-import { sleep, startHarness, waitFor } from './harness.js';
+import { type Harness, sleep, startHarness, waitFor } from './harness.js';
 
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
 const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:111111111111:function:replayed';
 
+/**
+ * Archives three events, each delivered to a function, then makes the journal a directory, so that its writes fail
+ * until it is a file again, and replays them; resolves once the replay has routed every event (each invoked its
+ * function again). Answers the journal's path.
+ */
+async function replayWhileJournalUnwritable(harness: Harness, dataDir: string): Promise<string> {
+  const { client } = harness;
+  const journal = join(dataDir, 'retries.jsonl');
+  await client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
+  await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["s"]}' }));
+  await client.send(new PutTargetsCommand({ Rule: 'r', Targets: [{ Id: 'f', Arn: LAMBDA_ARN }] }));
+  const Entries = [1, 2, 3].map((n) => ({ Source: 's', DetailType: 'd', Detail: `{"n":${n}}` }));
+  await client.send(new PutEventsCommand({ Entries }));
+  await harness.eventBridge.idle();
+  rmSync(journal);
+  mkdirSync(journal);
+  await client.send(
+    new StartReplayCommand({
+      ReplayName: 'again',
+      EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
+      EventStartTime: new Date(Date.now() - 60_000),
+      EventEndTime: new Date(Date.now() + 1_000),
+      Destination: { Arn: BUS_ARN },
+    }),
+  );
+  await waitFor(() => harness.invocations.length === 6);
+  return journal;
+}
+
+const stateOf = async (harness: Harness) =>
+  (await harness.client.send(new DescribeReplayCommand({ ReplayName: 'again' }))).State;
+
 describe('a replay', () => {
   it('reads COMPLETED only once the deliveries it made are on disk', async () => {
-    // Prepare: an archive of three events, each delivered to a function; then the journal made a directory, so that
-    // its writes fail until it is a file again.
+    // Prepare: the replay has routed its events while the journal cannot be written
     const dataDir = await mkdtemp(join(tmpdir(), 'replay-durable-'));
     const harness = await startHarness({ dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } });
-    const journal = join(dataDir, 'retries.jsonl');
     try {
-      const { client } = harness;
-      await client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
-      await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["s"]}' }));
-      await client.send(new PutTargetsCommand({ Rule: 'r', Targets: [{ Id: 'f', Arn: LAMBDA_ARN }] }));
-      const Entries = [1, 2, 3].map((n) => ({ Source: 's', DetailType: 'd', Detail: `{"n":${n}}` }));
-      await client.send(new PutEventsCommand({ Entries }));
-      await harness.eventBridge.idle();
-      rmSync(journal);
-      mkdirSync(journal);
+      const journal = await replayWhileJournalUnwritable(harness, dataDir);
       // Act
-      await client.send(
-        new StartReplayCommand({
-          ReplayName: 'again',
-          EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
-          EventStartTime: new Date(Date.now() - 60_000),
-          EventEndTime: new Date(Date.now() + 1_000),
-          Destination: { Arn: BUS_ARN },
-        }),
-      );
-      const state = async () => (await client.send(new DescribeReplayCommand({ ReplayName: 'again' }))).State;
-      // Every replayed event invoked its function: the replay has routed all it will
-      await waitFor(() => harness.invocations.length === 6);
-      const whileUnwritten = await state();
+      const whileUnwritten = await stateOf(harness);
       rmSync(journal, { recursive: true });
       let afterwards: string | undefined;
       for (let i = 0; i < 500 && afterwards !== 'COMPLETED'; i++) {
         await sleep(20);
-        afterwards = await state();
+        afterwards = await stateOf(harness);
       }
       // Assess: before, COMPLETED while none of the replay's deliveries could be written
       expect([whileUnwritten, afterwards]).toEqual(['RUNNING', 'COMPLETED']);
@@ -66,37 +76,17 @@ describe('a replay', () => {
   // whatever the writer managed, so with the journal unwritable the next start read COMPLETED for deliveries it did
   // not have.
   it('is not COMPLETED after a stop that came while its deliveries could not be written', async () => {
-    // Prepare: as above, the replay routed all its events while the journal cannot be written
+    // Prepare: as above
     const dataDir = await mkdtemp(join(tmpdir(), 'replay-stopped-'));
     let harness = await startHarness({ dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } });
-    const journal = join(dataDir, 'retries.jsonl');
     try {
-      const { client } = harness;
-      await client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
-      await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["s"]}' }));
-      await client.send(new PutTargetsCommand({ Rule: 'r', Targets: [{ Id: 'f', Arn: LAMBDA_ARN }] }));
-      const Entries = [1, 2, 3].map((n) => ({ Source: 's', DetailType: 'd', Detail: `{"n":${n}}` }));
-      await client.send(new PutEventsCommand({ Entries }));
-      await harness.eventBridge.idle();
-      rmSync(journal);
-      mkdirSync(journal);
-      await client.send(
-        new StartReplayCommand({
-          ReplayName: 'again',
-          EventSourceArn: 'arn:aws:events:us-east-1:111111111111:archive/all',
-          EventStartTime: new Date(Date.now() - 60_000),
-          EventEndTime: new Date(Date.now() + 1_000),
-          Destination: { Arn: BUS_ARN },
-        }),
-      );
-      await waitFor(() => harness.invocations.length === 6);
+      const journal = await replayWhileJournalUnwritable(harness, dataDir);
       // Act: stopped while the replay waits, then started again once the journal can be written
       await harness.close();
       rmSync(journal, { recursive: true });
       harness = await startHarness({ dataDir, asyncFunctions: { [LAMBDA_ARN]: {} } });
-      const { State } = await harness.client.send(new DescribeReplayCommand({ ReplayName: 'again' }));
       // Assess
-      expect(State).not.toBe('COMPLETED');
+      expect(await stateOf(harness)).not.toBe('COMPLETED');
     } finally {
       await harness.close();
       await rm(dataDir, { recursive: true, force: true });
