@@ -1812,6 +1812,19 @@ describe('embedded EventBridge: OAuth connections', () => {
     return h.client.send(new DescribeConnectionCommand({ Name: name }));
   }
 
+  /** An API destination `orders` calling `to`, on a new OAuth connection `oauth`, that the harness's events go to. */
+  async function routedThroughOAuth(to: Receiver): Promise<void> {
+    const { ApiDestinationArn } = await h.client.send(
+      new CreateApiDestinationCommand({
+        Name: 'orders',
+        ConnectionArn: await oauthConnection('oauth'),
+        InvocationEndpoint: `${to.url}/events`,
+        HttpMethod: 'POST',
+      }),
+    );
+    await routeTo(h, ApiDestinationArn ?? '');
+  }
+
   async function oauthConnection(name: string, on: Harness = h): Promise<string> {
     const out = await on.client.send(
       new CreateConnectionCommand(
@@ -1871,15 +1884,7 @@ describe('embedded EventBridge: OAuth connections', () => {
       { status: 200, body: JSON.stringify({ access_token: 'second', expires_in: 90 }) },
     ]);
     receiver = await startReceiver();
-    const { ApiDestinationArn } = await h.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn: await oauthConnection('oauth'),
-        InvocationEndpoint: `${receiver.url}/events`,
-        HttpMethod: 'POST',
-      }),
-    );
-    await routeTo(h, ApiDestinationArn ?? '');
+    await routedThroughOAuth(receiver);
     await publish(h, { orderId: '1' });
     await h.eventBridge.idle();
     const restoreClock = wallClockSetBack(3_600_000);
@@ -1945,15 +1950,7 @@ describe('embedded EventBridge: OAuth connections', () => {
     const endpoint = await startReceiver([soon, { ...soon, after: held }, soon]);
     tokens = endpoint;
     receiver = await startReceiver();
-    const { ApiDestinationArn } = await h.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn: await oauthConnection('oauth'),
-        InvocationEndpoint: `${receiver.url}/events`,
-        HttpMethod: 'POST',
-      }),
-    );
-    await routeTo(h, ApiDestinationArn ?? '');
+    await routedThroughOAuth(receiver);
     // Act: five events at once.
     await publishNumbered(h, 5);
     await waitFor(() => endpoint.received.length === 2);
@@ -2152,15 +2149,7 @@ describe('embedded EventBridge: OAuth connections', () => {
     const due = { status: 200, body: JSON.stringify({ access_token: 'due', expires_in: '30' }) };
     tokens = await startReceiver([due, due, due]);
     receiver = await startReceiver();
-    const { ApiDestinationArn } = await h.client.send(
-      new CreateApiDestinationCommand({
-        Name: 'orders',
-        ConnectionArn: await oauthConnection('oauth'),
-        InvocationEndpoint: `${receiver.url}/events`,
-        HttpMethod: 'POST',
-      }),
-    );
-    await routeTo(h, ApiDestinationArn ?? '');
+    await routedThroughOAuth(receiver);
     // Act
     await publish(h, { orderId: '1' });
     await publish(h, { orderId: '2' });

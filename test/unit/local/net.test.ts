@@ -1,12 +1,11 @@
 // Whether a process (or one of its descendants) listens on a port, as /proc tells it: how the DynamoDB Local launcher
 // tells its own Java from another server that took the port. And freePorts, which the tests' servers start on.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { freePorts, portIsFree, portState, treeListensOnPort } from '../../../local/net.js';
-import { hasProc, itWithProc } from '../../linux.js';
+import { hasProc, itWithProc, printedAsNobody } from '../../linux.js';
 
 describe('treeListensOnPort', () => {
   const server = createServer();
@@ -98,17 +97,9 @@ describe('portState', () => {
       const asNobody = process.getuid?.() === 0;
       // Act
       const said = asNobody
-        ? spawnSync(
-            process.execPath,
-            [
-              '--import',
-              'tsx',
-              '--input-type=module',
-              '-e',
-              `import { portIsFree, portState } from './local/net.ts'; console.log(await portState('127.0.0.1', 1), await portIsFree('127.0.0.1', 1));`,
-            ],
-            { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } },
-          ).stdout.trim()
+        ? printedAsNobody(
+            `import { portIsFree, portState } from './local/net.ts'; console.log(await portState('127.0.0.1', 1), await portIsFree('127.0.0.1', 1));`,
+          )
         : `${await portState('127.0.0.1', 1)} ${await portIsFree('127.0.0.1', 1)}`;
       // Assess: and not free, which would have the launcher start Java on it
       expect(said).toBe('denied false');

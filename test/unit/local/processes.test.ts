@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, groupRunning, processIdentity, processTree } from '../../../local/processes.js';
-import { itWithProc } from '../../linux.js';
+import { itWithProc, printedAsNobody } from '../../linux.js';
 
 /** The state letter /proc gives the process (Linux). */
 function state(pid: number): string {
@@ -55,17 +55,7 @@ describe('processes', () => {
     const asNobody = process.getuid?.() === 0;
     // Act
     const said = asNobody
-      ? spawnSync(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            '--input-type=module',
-            '-e',
-            `import { alive } from './local/processes.ts'; console.log(alive(1));`,
-          ],
-          { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } },
-        ).stdout.trim()
+      ? printedAsNobody(`import { alive } from './local/processes.ts'; console.log(alive(1));`)
       : String(alive(1));
     // Assess
     expect(said).toBe('true');
