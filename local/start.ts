@@ -12,6 +12,7 @@ import { DataDirInUseError, DataDirUnusableError } from './data-lock.js';
 import { DEFAULT_JAVA_OPTS, DynamoDbLocalStartError, JavaNotFoundError } from './dynamodb/launcher.js';
 import { DEFAULT_MAX_RULES_PER_BUS } from './eventbridge/control-plane.js';
 import { defaultQueueBytes, MAX_DELAY_SCALE } from './eventbridge/index.js';
+import { byteSize } from './eventbridge/queue-store.js';
 import { LOCAL_CONCURRENCY } from './lambda/invoker.js';
 import {
   DEFAULT_PORTS,
@@ -159,7 +160,7 @@ try {
     `  Dead letters        ${bus.eventBridgeEndpoint}/_local/dead-letters${deadLetters > 0 ? `   (${deadLetters} waiting: POST …/redrive sends them again)` : ''}`,
     ...(onDisk.bytes > 0
       ? [
-          `  Queues on disk      ${onDisk.files} file${onDisk.files === 1 ? '' : 's'}, ${Math.ceil(onDisk.bytes / 1024)} KiB moved out past the queue limit, not listed: POST …/_local/queues/restore puts them back`,
+          `  Queues on disk      ${onDisk.files} file${onDisk.files === 1 ? '' : 's'}, ${byteSize(onDisk.bytes)} moved out past the queue limit, not listed: POST …/_local/queues/restore puts them back`,
         ]
       : []),
     `  State               ${values['in-memory'] ? 'in memory (nothing kept)' : process.env.SHAREBUS_DATA_DIR || '.sharebus/'}`,

@@ -61,7 +61,7 @@ export interface QueueMessage {
 }
 
 /** `bytes` for a log line: `1024 MiB`, or in KiB or bytes below 1 MiB (a limit a test sets). */
-const mebibytes = (bytes: number): string =>
+export const byteSize = (bytes: number): string =>
   bytes >= 2 ** 20
     ? `${Math.round(bytes / 2 ** 20)} MiB`
     : bytes >= 1024
@@ -321,7 +321,7 @@ export class QueueStore {
     else if (!this.#warnedNearLimit && this.#heldBytes >= limit * NEAR_LIMIT) {
       this.#warnedNearLimit = true;
       this.#logger.warn(
-        `[eventbridge] local queues hold ${mebibytes(this.#heldBytes)} of their ${mebibytes(limit)} limit ` +
+        `[eventbridge] local queues hold ${byteSize(this.#heldBytes)} of their ${byteSize(limit)} limit ` +
           `(${this.#limit.setting}): past it their oldest messages ${this.#overflow === undefined ? 'are removed' : `move to ${this.#overflow.dir}`}; ` +
           'redrive the dead letters (POST /_local/dead-letters/redrive) or receive the messages before',
       );
@@ -480,7 +480,7 @@ export class QueueStore {
     clearTimeout(this.#evictionTimer);
     this.#evictionTimer = undefined;
     if (this.#unlogged.size === 0) return;
-    const within = `to keep them within ${mebibytes(this.#limit.bytes)} (${this.#limit.setting})`;
+    const within = `to keep them within ${byteSize(this.#limit.bytes)} (${this.#limit.setting})`;
     for (const [arn, { moved, removed }] of this.#unlogged) {
       if (moved > 0) {
         this.#logger.warn(
