@@ -98,26 +98,33 @@ export type RegistryIndex = 'gsi1' | 'catalogue';
  * (a transaction's items count as their own actions, as IAM checks them), and the indexes it queries. Exactly
  * these: `test/integration/registry/registry-access.test.ts` runs those calls against DynamoDB Local and compares.
  */
-export interface RegistryAccess {
+export type RegistryAccess = {
   readonly actions: readonly RegistryAction[];
   /** The indexes its calls query: granted on each by its ARN, and on no other. */
   readonly indexes: readonly RegistryIndex[];
-  /**
-   * The partition keys its calls may name on the table itself, as IAM StringLike patterns (dynamodb:LeadingKeys);
-   * unset, any. The deliver function, which calls outside webhooks, must not be able to read the admin key's hash,
-   * other key hashes or the audit (AWS review, 2026-12-05); nor may a function that writes put the admin key's item
-   * or, but for departments, an API key's: either would mint a key (AWS review, 2026-12-07). The writers name the
-   * audit's day index (AUDITDAYS) outright: it is written once per process and day, so the test that records the
-   * keys (sharing one registry across calls) cannot see it for every function. Queries of an index are granted
-   * apart, without it: there the leading key is the index's own partition key.
-   */
-  readonly leadingKeys?: readonly string[];
-  /**
-   * Its calls read its indexes alone: granted on them and not on the table, so that it cannot query the table's
-   * own items (the admin key's hash, key hashes, the audit) with the same action.
-   */
-  readonly indexOnly?: true;
-}
+} & (
+  | {
+      /**
+       * The partition keys its calls may name on the table itself, as IAM StringLike patterns
+       * (dynamodb:LeadingKeys). The deliver function, which calls outside webhooks, must not be able to read the admin
+       * key's hash, other key hashes or the audit (AWS review, 2026-12-05); nor may a function that writes put the
+       * admin key's item or, but for departments, an API key's: either would mint a key (AWS review, 2026-12-07). The
+       * writers name the audit's day index (AUDITDAYS) outright: it is written once per process and day, so the test
+       * that records the keys (sharing one registry across calls) cannot see it for every function. Queries of an
+       * index are granted apart, without it: there the leading key is the index's own partition key.
+       */
+      readonly leadingKeys: readonly string[];
+      readonly indexOnly?: undefined;
+    }
+  | {
+      /**
+       * Its calls read its indexes alone: granted on them and not on the table, so that it cannot query the table's
+       * own items (the admin key's hash, key hashes, the audit) with the same action.
+       */
+      readonly indexOnly: true;
+      readonly leadingKeys?: undefined;
+    }
+);
 
 export type RegistryAction =
   | 'dynamodb:GetItem'

@@ -311,9 +311,9 @@ export class SharebusStack extends Stack {
       // webhook URL in one call), the batch and stream actions and every index, and the GSI holds every
       // subscription under one key, so a function that needs no query of it must not page through it.
       const access = REGISTRY_ACCESS[name];
-      if (access?.leadingKeys && !access.indexOnly) {
-        // The table's own items by their partition keys; an index's queries apart, since there the leading key is
-        // the index's partition key (a collection's name), not the item's.
+      // The table's own items by their partition keys; an index's queries apart, since there the leading key is the
+      // index's partition key (a collection's name), not the item's.
+      if (access?.leadingKeys !== undefined) {
         fn.function.addToRolePolicy(
           new PolicyStatement({
             sid: 'RegistryItems',
@@ -324,24 +324,14 @@ export class SharebusStack extends Stack {
             },
           }),
         );
-        if (access.indexes.length > 0) {
-          fn.function.addToRolePolicy(
-            new PolicyStatement({
-              sid: 'RegistryIndexes',
-              actions: ['dynamodb:Query'],
-              resources: access.indexes.map((index) => `${table.tableArn}/index/${index}`),
-            }),
-          );
-        }
-      } else if (access) {
+      }
+      if (access !== undefined && access.indexes.length > 0) {
         fn.function.addToRolePolicy(
           new PolicyStatement({
-            sid: 'RegistryItems',
-            actions: [...access.actions],
-            resources: [
-              ...(access.indexOnly ? [] : [table.tableArn]),
-              ...access.indexes.map((index) => `${table.tableArn}/index/${index}`),
-            ],
+            sid: 'RegistryIndexes',
+            // Of its actions, those an index takes
+            actions: access.actions.filter((action) => action === 'dynamodb:Query'),
+            resources: access.indexes.map((index) => `${table.tableArn}/index/${index}`),
           }),
         );
       }
