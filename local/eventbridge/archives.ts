@@ -768,13 +768,15 @@ export class ArchiveStore implements ManagedRuleOwner {
         // reading FAILED. A write that failed holds it RUNNING until the writer has caught up. A stop meanwhile ends it
         // COMPLETED, before the writer's last flush, unless a write has failed and not landed since: that flush would
         // not write it either, and the next start would read COMPLETED for deliveries it does not have (diff review,
-        // session 62); it ends CANCELLED then, as a stop before its last event does.
+        // session 62); it ends CANCELLED then, as a stop before its last event does. A CancelReplay meanwhile ends it
+        // CANCELLED, with no reason, as AWS's CANCELLING does; before (session 63) it read COMPLETED.
         let completed = false;
         const complete = (): void => {
           if (completed) return;
           completed = true;
           this.#nextSteps.delete(replay);
-          if (this.#stopped && this.writer.unwritten) {
+          if (replay.state === 'CANCELLING') this.#finish(replay, 'CANCELLED');
+          else if (this.#stopped && this.writer.unwritten) {
             this.#finish(replay, 'CANCELLED', 'The embedded EventBridge stopped.');
           } else this.#finish(replay, 'COMPLETED');
         };
