@@ -16,14 +16,25 @@ export const DeliveryInputSchema = z.strictObject({
   event: DeliveredCloudEventSchema,
 });
 
+/** Which delivery an attempt was: the subscription and the event's id. */
+export interface DeliveryIds {
+  readonly subscriptionId: string;
+  readonly eventId: string;
+}
+
+/** A failed attempt of a delivery the input names: the invocation fails, so Lambda retries it and dead-letters it. */
 export class DeliveryFailedError extends Error {
   override name = 'DeliveryFailedError';
+  readonly ids: DeliveryIds;
+  /** The webhook's answer, when it answered. */
+  readonly status: number | undefined;
   constructor(
     message: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
+    options: { readonly ids: DeliveryIds; readonly status?: number; readonly cause?: unknown },
   ) {
-    super(message, options);
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.ids = options.ids;
+    this.status = options.status;
   }
 }
 
@@ -39,42 +50,42 @@ export interface DeliverPorts {
   readonly resolve?: Resolve;
 }
 
-export type DeliveryOutcome =
-  | { readonly delivered: true; readonly status: number }
-  | {
-      readonly delivered: false;
-      readonly reason: 'subscription_gone';
-      readonly subscriptionId: string;
-      readonly eventId: string;
-    }
-  | {
-      readonly delivered: false;
-      /** The event is not of the contract (type and major version) the subscription was granted. */
-      readonly reason: 'not_subscribed_contract';
-      readonly subscriptionId: string;
-      readonly eventId: string;
-      readonly dataschema: string;
-    };
+export type DeliveryOutcome = DeliveryIds &
+  (
+    | { readonly delivered: true; readonly status: number }
+    | { readonly delivered: false; readonly reason: 'subscription_gone' }
+    | {
+        readonly delivered: false;
+        /** The event is not of the contract (type and major version) the subscription was granted. */
+        readonly reason: 'not_subscribed_contract';
+        readonly dataschema: string;
+      }
+  );
 
 const isInternal = (address: string): boolean => internalHostReason(address) !== undefined;
 
 export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise<DeliveryOutcome> {
   const { subscriptionId, event } = DeliveryInputSchema.parse(input);
-  const subscription = await ports.registry.getSubscription(subscriptionId);
+  const ids = { subscriptionId, eventId: event.id };
+  let subscription: Awaited<ReturnType<Registry['getSubscription']>>;
+  try {
+    subscription = await ports.registry.getSubscription(subscriptionId);
+  } catch (error) {
+    // A fault or a timeout of the registry fails the attempt like a webhook's: retried, then dead-lettered, and named
+    // by its delivery. Before (session 63) it left no line of the function's own, only the runtime's record.
+    throw new DeliveryFailedError(
+      `subscription ${subscriptionId}: the registry could not be read (${(error as Error).name}: ${(error as Error).message})`,
+      { ids, cause: error },
+    );
+  }
   if (!subscription) {
-    return { delivered: false, reason: 'subscription_gone', subscriptionId, eventId: event.id };
+    return { ...ids, delivered: false, reason: 'subscription_gone' };
   }
   // The subscription's rule matches only its contract's major, but whoever can put rules or start replays on the bus
   // could send this function any event under any subscription id: a subscriber then got a contract it was never
   // granted, restricted ones included (authorization review, 2026-12-05). The dataschema names type and version.
   if (!event.dataschema.startsWith(majorPrefix(subscription.type, subscription.major))) {
-    return {
-      delivered: false,
-      reason: 'not_subscribed_contract',
-      subscriptionId,
-      eventId: event.id,
-      dataschema: event.dataschema,
-    };
+    return { ...ids, delivered: false, reason: 'not_subscribed_contract', dataschema: event.dataschema };
   }
   // A status a later version wrote (awaiting approval, say), or what it says a reader must know (a projection, a
   // signature), met after a rollback: this version cannot tell what the subscriber may have, so it delivers nothing,
@@ -82,7 +93,7 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
   // dropping it.
   const undeliverable = whyUndeliverable(subscription);
   if (undeliverable !== undefined) {
-    throw new DeliveryFailedError(`subscription ${subscriptionId} ${undeliverable}`);
+    throw new DeliveryFailedError(`subscription ${subscriptionId} ${undeliverable}`, { ids });
   }
   // Named by origin only in errors, which reach logs and the dead-letter queue: a webhook's path and query
   // often carry its secret (`/hook?token=...`, `/services/T000/B000/XXXX`).
@@ -109,14 +120,13 @@ export async function deliverEvent(ports: DeliverPorts, input: unknown): Promise
     if (error instanceof RefusedAddressError) {
       throw new DeliveryFailedError(
         `${target} refused: its host resolves to ${error.address}, an internal address; a webhook must be on the internet`,
+        { ids },
       );
     }
-    throw new DeliveryFailedError(`${target} failed: ${(error as Error).message}`, undefined, {
-      cause: error,
-    });
+    throw new DeliveryFailedError(`${target} failed: ${(error as Error).message}`, { ids, cause: error });
   }
   if (status < 200 || status >= 300) {
-    throw new DeliveryFailedError(`${target} answered ${status}`, status);
+    throw new DeliveryFailedError(`${target} answered ${status}`, { ids, status });
   }
-  return { delivered: true, status };
+  return { ...ids, delivered: true, status };
 }

@@ -2,12 +2,11 @@
 // invocation fails: Lambda's asynchronous retries (two) and the function's dead-letter queue apply, in AWS and
 // locally alike, where the embedded EventBridge plays that part of Lambda (README, "The envelope").
 import middy from '@middy/core';
-import type * as z from 'zod';
 import { DEFAULT_WEBHOOK_TIMEOUT_SECONDS } from '../routes.js';
 import { createSilenceCutRegistry } from '../shared/clients.js';
 import { ENV, endpointPolicyFromEnv, optionalEnv } from '../shared/config.js';
 import { lambdaContextLogs, logger } from '../shared/logger.js';
-import { DeliveryFailedError, type DeliveryInputSchema, deliverEvent } from './deliver-event.js';
+import { DeliveryFailedError, deliverEvent } from './deliver-event.js';
 
 const ports = {
   registry: createSilenceCutRegistry(),
@@ -27,37 +26,24 @@ export const handler = middy<unknown, void>()
       // runtime's record is the ERROR, the dead letter's alarm the call to act; locally, where the level is WARN, the
       // embedded EventBridge's line says it already, within its budget. Its message names the endpoint by origin.
       if (error instanceof DeliveryFailedError) {
-        logger.info('delivery attempt failed', {
-          ...idsOf(input),
-          status: error.status,
-          reason: error.message,
-        });
+        logger.info('delivery attempt failed', { ...error.ids, status: error.status, reason: error.message });
       }
       throw error;
     }
     // Ids only: the event's data is a department's record, often personal data, and logs are kept for months.
+    const ids = { subscriptionId: outcome.subscriptionId, eventId: outcome.eventId };
     if (outcome.delivered) {
       // Which subscriptions an event reached, for the publisher's event id (observability review, session 62).
-      logger.info('delivered', { ...idsOf(input), status: outcome.status });
+      logger.info('delivered', { ...ids, status: outcome.status });
       return;
     }
     if (outcome.reason === 'subscription_gone') {
-      logger.info('dropped an event for a deleted subscription', {
-        subscriptionId: outcome.subscriptionId,
-        eventId: outcome.eventId,
-      });
+      logger.info('dropped an event for a deleted subscription', ids);
       return;
     }
     // Not retried, nor dead-lettered: it must never reach this endpoint. An error, as something routed it wrongly.
     logger.error('refused to deliver an event of a contract the subscription was not granted', {
-      subscriptionId: outcome.subscriptionId,
-      eventId: outcome.eventId,
+      ...ids,
       dataschema: outcome.dataschema,
     });
   });
-
-/** The ids of an input deliverEvent has read (DeliveryInputSchema), for a log line. */
-function idsOf(input: unknown): { subscriptionId: string; eventId: string } {
-  const { subscriptionId, event } = input as z.infer<typeof DeliveryInputSchema>;
-  return { subscriptionId, eventId: event.id };
-}

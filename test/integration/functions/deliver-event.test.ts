@@ -106,7 +106,7 @@ describe('deliverEvent', () => {
     // Act
     const outcome = await deliverEvent(ports, { subscriptionId: 'sub-ok', event });
     // Assess
-    expect(outcome).toEqual({ delivered: true, status: 202 });
+    expect(outcome).toEqual({ subscriptionId: 'sub-ok', eventId: event.id, delivered: true, status: 202 });
     expect(receiver.received).toHaveLength(1);
     const [request] = receiver.received;
     expect(request?.path).toBe('/hook');
@@ -278,7 +278,12 @@ describe('deliverEvent', () => {
     // Act
     const outcome = await deliverEvent(ports, { subscriptionId: 'sub-local-name', event });
     // Assess
-    expect(outcome).toEqual({ delivered: true, status: 204 });
+    expect(outcome).toEqual({
+      subscriptionId: 'sub-local-name',
+      eventId: event.id,
+      delivered: true,
+      status: 204,
+    });
     expect(receiver.received.map((r) => r.path)).toEqual(['/hook']);
   });
 
@@ -295,7 +300,12 @@ describe('deliverEvent', () => {
       // Act
       const outcome = await deliverEvent(ports, { subscriptionId: 'sub-large-headers', event });
       // Assess
-      expect(outcome).toEqual({ delivered: true, status: 200 });
+      expect(outcome).toEqual({
+        subscriptionId: 'sub-large-headers',
+        eventId: event.id,
+        delivered: true,
+        status: 200,
+      });
     } finally {
       await new Promise<void>((resolve) => large.close(() => resolve()));
     }
@@ -351,7 +361,12 @@ describe('deliverEvent', () => {
       const outcome = await deliverEvent(ports, { subscriptionId: 'sub-streaming', event });
       for (let i = 0; i < 200 && !closed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       // Assess
-      expect(outcome).toEqual({ delivered: true, status: 200 });
+      expect(outcome).toEqual({
+        subscriptionId: 'sub-streaming',
+        eventId: event.id,
+        delivered: true,
+        status: 200,
+      });
       expect(closed).toBe(true);
     } finally {
       streaming.closeAllConnections();
@@ -624,7 +639,7 @@ describe('deliverEvent', () => {
       event: { ...event, dataschema },
     });
     // Assess
-    expect(outcome).toEqual({ delivered: true, status: 204 });
+    expect(outcome).toEqual({ subscriptionId: 'sub-minor', eventId: event.id, delivered: true, status: 204 });
     expect(receiver.received).toHaveLength(1);
   });
 
@@ -656,7 +671,12 @@ describe('deliverEvent', () => {
     });
     // Assess: one delivered as it came; none of the others, each refused naming the attribute (a misnamed one, or
     // one whose value CloudEvents has no type for).
-    expect(outcome).toEqual({ delivered: true, status: 204 });
+    expect(outcome).toEqual({
+      subscriptionId: 'sub-extension',
+      eventId: extended.id,
+      delivered: true,
+      status: 204,
+    });
     expect(await Promise.all(refusals)).toEqual([
       { name: 'ZodError', paths: [['event', 'time']] },
       { name: 'ZodError', paths: [['event', 'Data']] },

@@ -8,12 +8,20 @@
 // no query of the deliver function's log group found which subscriptions it went to, nor each attempt's outcome.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { buildEnvelope } from '../../../contracts/envelope.js';
 import { ENV } from '../../../functions/shared/config.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { linesWritten } from '../../lines-written.js';
 import { audit, subscription } from '../registry/harness.js';
-import { caught, closeClients, freshRegistry, functionEnvironment, type TestRegistry } from './harness.js';
+import {
+  caught,
+  closeClients,
+  dynamoDbClient,
+  freshRegistry,
+  functionEnvironment,
+  type TestRegistry,
+} from './harness.js';
 
 let test: TestRegistry;
 let handlers: LocalHandlers;
@@ -136,5 +144,43 @@ it("names on its lines the request id it is invoked under, as Lambda's context g
   // Assess
   expect(lines.map((line) => (JSON.parse(line) as Line).function_request_id)).toEqual([
     '3f1f8d5e-1111-4c2b-9a55-000000000001',
+  ]);
+});
+
+// Left undone in session 62: an attempt the registry failed (a fault, a timeout, an item it cannot read) logged no line
+// of the function's own, so a query by event id found nothing of it; only the runtime's "Invoke Error" record had it.
+it('logs an attempt the registry failed, with its ids, and still fails the invocation', async () => {
+  // Prepare: a subscription item with no endpoint, which the registry refuses to read
+  await dynamoDbClient().send(
+    new PutItemCommand({
+      TableName: test.tableName,
+      Item: { pk: { S: 'SUB#sub-logged-broken' }, sk: { S: 'SUB' }, id: { S: 'sub-logged-broken' } },
+    }),
+  );
+  // Act
+  let failure: unknown;
+  const lines = await linesWritten(async () => {
+    failure = await caught(() =>
+      invoke(handlers, 'deliver', { subscriptionId: 'sub-logged-broken', event }, { timeoutMs: 5_000 }),
+    );
+  });
+  // Assess
+  const reason =
+    'subscription sub-logged-broken: the registry could not be read (RegistryItemError: item SUB#sub-logged-broken / SUB has no endpoint)';
+  expect((failure as Error).message).toBe(reason);
+  expect(
+    lines.map((line) => {
+      const { level, message, subscriptionId, eventId, status, reason } = JSON.parse(line) as Line;
+      return { level, message, subscriptionId, eventId, status, reason };
+    }),
+  ).toEqual([
+    {
+      level: 'INFO',
+      message: 'delivery attempt failed',
+      subscriptionId: 'sub-logged-broken',
+      eventId: 'evt-logged',
+      status: undefined,
+      reason,
+    },
   ]);
 });
