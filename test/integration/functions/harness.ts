@@ -3,6 +3,7 @@
 // request wrote nothing, and an in-memory stand-in for the bus port (the EventBridge adapter has its own tests).
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { registerContract } from '../../../functions/contracts/contracts.js';
 import { createDepartment, createSystem } from '../../../functions/departments/departments.js';
 import {
   Bus,
@@ -14,6 +15,7 @@ import {
 } from '../../../functions/shared/bus.js';
 import { DynamoDbRegistry } from '../../../functions/shared/registry/dynamodb-registry.js';
 import type { ContractVersion, Principal } from '../../../functions/shared/registry/registry.js';
+import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import type { TestRegistry } from '../registry/harness.js';
 
 export { closeClients, dynamoDbClient, freshRegistry, type TestRegistry } from '../registry/harness.js';
@@ -104,6 +106,19 @@ export async function onboard(
     apiKeys[systemId] = created.apiKey;
   }
   return { principals, apiKeys };
+}
+
+/** Registers version 1.0.0 of an open contract of `type` for its owner's department, its schema any object. */
+export async function registerOpenContract(
+  registry: DynamoDbRegistry,
+  owner: Principal,
+  type: string,
+): Promise<void> {
+  await registerContract(
+    { registry, validator: new SchemaValidator(), now: clockAt('2025-01-01T00:00:00.000Z') },
+    owner,
+    { type, version: '1.0.0', description: type, sharing: 'open', schema: { type: 'object' } },
+  );
 }
 
 /**

@@ -4,17 +4,15 @@
 // Observability review, session 62: a publish the bus accepted logged nothing, so the event id a publisher got back
 // (202) led to no line of the publish function, nor through its api_request_id to the API's access-log line.
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { registerContract } from '../../../functions/contracts/contracts.js';
-import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import { type EmbeddedEventBridge, startEventBridge } from '../../../local/eventbridge/index.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { linesWritten } from '../../lines-written.js';
 import {
-  clockAt,
   closeClients,
   freshRegistry,
   functionEnvironment,
   onboard,
+  registerOpenContract,
   systemPrincipal,
 } from './harness.js';
 
@@ -26,11 +24,7 @@ let handlers: LocalHandlers;
 beforeAll(async () => {
   const test = await freshRegistry();
   const { principals } = await onboard(test.registry, 'tax', ['filing']);
-  await registerContract(
-    { registry: test.registry, validator: new SchemaValidator(), now: clockAt('2025-01-01T00:00:00.000Z') },
-    principals.filing!,
-    { type: TYPE, version: '1.0.0', description: TYPE, sharing: 'open', schema: { type: 'object' } },
-  );
+  await registerOpenContract(test.registry, principals.filing!, TYPE);
   eventBridge = await startEventBridge({ port: 0, invokeLambda: async () => {} });
   const client = new EventBridgeClient({
     endpoint: eventBridge.endpoint,

@@ -3,19 +3,17 @@
 // pointed at an EventBridge that never answers.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registerContract } from '../../../functions/contracts/contracts.js';
 import {
   MIN_PUBLISH_DEADLINE_MS,
   PUBLISH_ANSWER_MARGIN_MS,
 } from '../../../functions/publish/publish-events.js';
-import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import {
-  clockAt,
   closeClients,
   freshRegistry,
   functionEnvironment,
   onboard,
+  registerOpenContract,
   systemPrincipal,
 } from './harness.js';
 
@@ -29,11 +27,7 @@ let handlers: LocalHandlers;
 beforeAll(async () => {
   const test = await freshRegistry();
   const { principals } = await onboard(test.registry, 'tax', ['filing']);
-  await registerContract(
-    { registry: test.registry, validator: new SchemaValidator(), now: clockAt('2025-01-01T00:00:00.000Z') },
-    principals.filing!,
-    { type: TYPE, version: '1.0.0', description: TYPE, sharing: 'open', schema: { type: 'object' } },
-  );
+  await registerOpenContract(test.registry, principals.filing!, TYPE);
   silent = createServer(() => {});
   await new Promise<void>((resolveListen) => silent.listen(0, '127.0.0.1', resolveListen));
   functionEnvironment({

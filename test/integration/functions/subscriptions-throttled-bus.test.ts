@@ -3,17 +3,15 @@
 // own file: the function's clients are made at import, here pointed at an EventBridge that throttles when told to.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registerContract } from '../../../functions/contracts/contracts.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
-import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { LAMBDA_ARN } from '../eventbridge/harness.js';
 import {
-  clockAt,
   closeClients,
   freshRegistry,
   functionEnvironment,
   onboard,
+  registerOpenContract,
   type TestRegistry,
 } from './harness.js';
 
@@ -54,11 +52,7 @@ beforeAll(async () => {
   test = await freshRegistry();
   const { principals } = await onboard(test.registry, 'tax', ['filing']);
   benefits = (await onboard(test.registry, 'welfare', ['benefits'])).principals.benefits as Principal;
-  await registerContract(
-    { registry: test.registry, validator: new SchemaValidator(), now: clockAt('2025-01-01T00:00:00.000Z') },
-    principals.filing as Principal,
-    { type: TYPE, version: '1.0.0', description: TYPE, sharing: 'open', schema: { type: 'object' } },
-  );
+  await registerOpenContract(test.registry, principals.filing as Principal, TYPE);
   server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {

@@ -4,17 +4,15 @@
 // at import, here pointed at a proxy in front of DynamoDB Local that throttles when told to.
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registerContract } from '../../../functions/contracts/contracts.js';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
-import { SchemaValidator } from '../../../functions/shared/schema-validator.js';
 import { invoke, type LocalHandlers } from '../../../local/lambda/invoker.js';
 import { linesWritten } from '../../lines-written.js';
 import {
-  clockAt,
   closeClients,
   freshRegistry,
   functionEnvironment,
   onboard,
+  registerOpenContract,
   type TestRegistry,
   tableSnapshot,
 } from './harness.js';
@@ -35,11 +33,7 @@ let busCalls = 0;
 beforeAll(async () => {
   test = await freshRegistry();
   filing = (await onboard(test.registry, 'tax', ['filing'])).principals.filing as Principal;
-  await registerContract(
-    { registry: test.registry, validator: new SchemaValidator(), now: clockAt('2025-01-01T00:00:00.000Z') },
-    filing,
-    { type: TYPE, version: '1.0.0', description: TYPE, sharing: 'open', schema: { type: 'object' } },
-  );
+  await registerOpenContract(test.registry, filing, TYPE);
   const upstream = new URL(process.env.SHAREBUS_TEST_DYNAMODB_ENDPOINT as string);
   proxy = createServer((incoming, answer) => {
     const operation = String(incoming.headers['x-amz-target']).replace('DynamoDB_20120810.', '');
