@@ -86,16 +86,23 @@ export function stateOf(dir) {
   return intact ? 'intact' : 'damaged';
 }
 
-/** Runs a command to its end; `signal` aborting kills it (and rejects), so an interrupted fetch stops at once. */
+/**
+ * Runs a command to its end; `signal` aborting kills it (and rejects), so an interrupted fetch stops at once. A
+ * piped stderr is kept (its last 4,000 characters) and said in the error when the command fails.
+ */
 function run(command, args, options, signal) {
   return new Promise((resolveRun, reject) => {
     const child = spawn(command, args, { ...options, signal });
+    let said = '';
+    child.stderr?.on('data', (chunk) => {
+      said = (said + chunk).slice(-4_000);
+    });
     child.on('error', reject);
-    child.on('close', (code, killed) =>
-      code === 0
-        ? resolveRun()
-        : reject(new Error(`${command} ${args.join(' ')} ended with ${killed ?? `code ${code}`}`)),
-    );
+    child.on('close', (code, killed) => {
+      if (code === 0) return resolveRun();
+      const why = said.trim() === '' ? '' : `:\n${said.trim()}`;
+      reject(new Error(`${command} ${args.join(' ')} ended with ${killed ?? `code ${code}`}${why}`));
+    });
   });
 }
 
@@ -136,10 +143,12 @@ export async function fetchJar(given, { log = console.log, integrity = INTEGRITY
     const [command, ...prefix] =
       npmCli && /npm-cli\.c?js$/.test(npmCli) ? [process.execPath, npmCli] : ['npm'];
     signal?.throwIfAborted();
+    // Errors only, kept for the message: --silent hid why npm failed (a registry not reached, offline, a cache it
+    // cannot write: a read-only HOME or a ~/.npm made by sudo), leaving "ended with code 1" alone (env review).
     await run(
       command,
-      [...prefix, 'pack', PACKAGE, '--silent', '--pack-destination', work],
-      { stdio: ['ignore', 'ignore', 'inherit'], shell: command === 'npm' && process.platform === 'win32' },
+      [...prefix, 'pack', PACKAGE, '--loglevel=error', '--pack-destination', work],
+      { stdio: ['ignore', 'ignore', 'pipe'], shell: command === 'npm' && process.platform === 'win32' },
       signal,
     );
     // Found in work rather than read from npm's output, which npm_config_json (`npm install --json`) turns into JSON

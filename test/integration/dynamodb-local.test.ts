@@ -616,7 +616,10 @@ describe('DynamoDB Local launcher', () => {
       // Assess: before, Jetty's threads kept it running, and the launcher waited out its deadline
       expect(run.signal).toBeNull();
       expect(run.status).toBe(1);
-      expect(run.stderr).toContain('Address already in use');
+      // Java's class and Jetty's words, which no locale translates: the reason after them is the C library's, in the
+      // machine's language ("地址已在使用" under zh_CN.UTF-8, "Adres zaten kullanımda" under tr_TR.UTF-8).
+      expect(run.stderr).toContain(`Failed to bind to /127.0.0.1:${port}`);
+      expect(run.stderr).toContain('java.net.BindException: ');
       expect(run.stdout).not.toContain('sharebus: DynamoDB Local listening on');
     } finally {
       await new Promise<void>((resolveClose) => holder.close(() => resolveClose()));

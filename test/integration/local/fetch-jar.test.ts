@@ -126,6 +126,26 @@ describe('fetch-jar.mjs', () => {
     rmSync(bin, { recursive: true, force: true });
   }, 120_000);
 
+  it("says why npm could not pack the package (offline, with nothing in npm's cache), not only its exit code", () => {
+    // Prepare: an empty cache and no network, as on an intranet; a read-only HOME or a ~/.npm made by sudo fails
+    // the same way, npm saying why only on its stderr
+    const cache = join(root, 'empty-cache');
+    mkdirSync(cache);
+    const fresh = join(root, 'offline');
+    try {
+      // Act
+      const run = fetchInto(fresh, { npm_config_cache: cache, npm_config_offline: 'true' });
+      // Assess: before, npm ran --silent, and the line said "ended with code 1" alone
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(
+        /^sharebus: could not fetch DynamoDB Local .* ended with code 1:\nnpm error code ENOTCACHED\n/,
+      );
+      expect(existsSync(fresh)).toBe(false);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('runs as a script when the checkout is reached through a symlink', () => {
     // Prepare: Node names the main module by its real path, the argument did not
     const link = join(root, 'checkout');
