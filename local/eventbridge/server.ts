@@ -33,6 +33,7 @@ import {
 import { type JsonObject, page, parseBody } from './request.js';
 import { RetryJournal } from './retry-journal.js';
 import { Scheduler } from './schedule.js';
+import { claimStateFormat } from './state-format.js';
 import { unitsPrefix } from './text.js';
 
 /**
@@ -266,6 +267,8 @@ async function start(
   const accountId = options.accountId ?? '000000000000';
   const delayScale = options.delayScale ?? 1;
   const logger = options.logger ?? console;
+  // Before any file of the dataDir is read: one of a later format would be misread.
+  if (options.dataDir !== undefined) claimStateFormat(options.dataDir);
   if (!(delayScale > 0 && delayScale <= MAX_DELAY_SCALE)) {
     throw new RangeError(
       `delayScale must be a number above 0 and at most ${MAX_DELAY_SCALE}, got ${delayScale}`,
