@@ -22,6 +22,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -60,6 +61,11 @@ export interface SharebusStackProps extends StackProps {
   readonly busName?: string;
   /** @default Duration.days(30) */
   readonly archiveRetention?: Duration;
+  /**
+   * A customer managed key for the archive (every event, so every department's records, for `archiveRetention`):
+   * its use is then in CloudTrail, and disabling it makes the archive unreadable. @default - an AWS owned key
+   */
+  readonly archiveKey?: IKey;
   /** Retention of every function's log group and of the API access log. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
   /** Requests a second and in a burst, for each route on its own. @default { rateLimit: 100, burstLimit: 200 } */
@@ -202,6 +208,7 @@ export class SharebusStack extends Stack {
     const events = new SharebusEventBus(this, 'EventBus', {
       ...(props.busName === undefined ? {} : { busName: props.busName }),
       ...(props.archiveRetention === undefined ? {} : { archiveRetention: props.archiveRetention }),
+      ...(props.archiveKey === undefined ? {} : { archiveKey: props.archiveKey }),
     });
     this.bus = events.bus;
     this.busName = events.busName;

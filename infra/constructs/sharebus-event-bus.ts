@@ -2,6 +2,8 @@
 // can be replayed to a subscriber that missed them.
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type Archive, type CfnArchive, EventBus } from 'aws-cdk-lib/aws-events';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DEFAULT_ARCHIVE_RETENTION_DAYS } from '../../functions/routes.js';
 
@@ -17,6 +19,12 @@ export interface SharebusEventBusProps {
    * @default Duration.days(DEFAULT_ARCHIVE_RETENTION_DAYS), 30
    */
   readonly archiveRetention?: Duration;
+  /**
+   * A customer managed key for the archive, which holds every event (a department's record, often personal data)
+   * for its retention. Its key policy is given EventBridge's use of it for this bus alone (for a key made in this
+   * app; an imported key's policy must say so itself). @default - an AWS owned key
+   */
+  readonly archiveKey?: IKey;
 }
 
 export class EventBusPropsError extends Error {
@@ -55,9 +63,45 @@ export class SharebusEventBus extends Construct {
       eventPattern: { account: [Stack.of(this).account] },
       retention,
     });
-    // aws-cdk-lib writes `KmsKeyIdentifier: ""` for an archive without a key, which some regions refuse at deploy
-    // with GeneralServiceException (aws/aws-cdk#37847, fix open as #37865): without the property the archive uses
-    // an AWS owned key, as meant (AWS review, 2026-12-05).
-    (this.archive.node.defaultChild as CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
+    const cfnArchive = this.archive.node.defaultChild as CfnArchive;
+    const key = props.archiveKey;
+    if (key === undefined) {
+      // aws-cdk-lib writes `KmsKeyIdentifier: ""` for an archive without a key, which some regions refuse at deploy
+      // with GeneralServiceException (aws/aws-cdk#37847, fix open as #37865): without the property the archive uses
+      // an AWS owned key (AWS review, 2026-12-05).
+      cfnArchive.addPropertyDeletionOverride('KmsKeyIdentifier');
+      return;
+    }
+    // Not aws-cdk-lib's `kmsKey`: EventBus.archive() drops it (writing ""), and the Archive construct's key policy names
+    // the bus by its resource's ARN, so a key kept in a stack of its own (as a key outliving this stack would be) and
+    // this stack would each refer to the other, a cycle the CDK refuses. The bus's ARN is written from its name instead:
+    // EventBridge encrypts the archive's events under it as encryption context (EventBridge user guide, "Encrypting
+    // EventBridge archives").
+    cfnArchive.kmsKeyIdentifier = key.keyArn;
+    const busArn = Stack.of(this).formatArn({
+      service: 'events',
+      resource: 'event-bus',
+      resourceName: this.busName,
+    });
+    const events = new ServicePrincipal('events.amazonaws.com');
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'SharebusArchiveEncryption',
+        effect: Effect.ALLOW,
+        principals: [events],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncrypt*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:EncryptionContext:aws:events:event-bus:arn': busArn } },
+      }),
+    );
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'SharebusArchiveDescribeKey',
+        effect: Effect.ALLOW,
+        principals: [events],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+      }),
+    );
   }
 }
