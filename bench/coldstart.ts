@@ -88,13 +88,18 @@ try {
     const { Metadata, Properties } =
       resources[stack.resolve((fn.node.defaultChild as CfnResource).logicalId)]!;
     const bundle = join(outdir, Metadata['aws:asset:path'] ?? '', 'index.mjs');
-    // A variable the template gives by reference (a table's name, a queue's ARN) gets a stand-in of its kind.
+    // A variable the template gives by reference gets a stand-in: an ARN for one named so (a queue's, a function's),
+    // a name for the others (the table's). No function resolves them at init.
     const variables = Object.fromEntries(
       Object.entries(Properties.Environment?.Variables ?? {}).map(([key, value]) => [
         key,
         typeof value === 'string'
           ? value
-          : `arn:aws:lambda:eu-west-1:111111111111:function:${key.toLowerCase()}`,
+          : key.endsWith('_FUNCTION_ARN')
+            ? `arn:aws:lambda:eu-west-1:111111111111:function:${key.toLowerCase()}`
+            : key.endsWith('_ARN')
+              ? `arn:aws:sqs:eu-west-1:111111111111:${key.toLowerCase()}`
+              : `sharebus-${key.toLowerCase()}`,
       ]),
     );
     const deployed: Record<string, string> = {

@@ -11,11 +11,18 @@ export interface SharebusApp {
   readonly stack: SharebusStack;
 }
 
-export function createSharebusApp(appProps: AppProps = {}, stackProps: SharebusStackProps = {}): SharebusApp {
+/**
+ * `stackProps` may be a function of the app: a construct a prop names (an `archiveKey` in a stack of its own, say) must
+ * be made in this app, which the CDK requires of whatever the stack refers to, and only this function makes the app.
+ */
+export function createSharebusApp(
+  appProps: AppProps = {},
+  stackProps: SharebusStackProps | ((app: App) => SharebusStackProps) = {},
+): SharebusApp {
   const app = new App(appProps);
   const stack = new SharebusStack(app, STACK_ID, {
     description: 'sharebus: a serverless integration bus on which government departments share data',
-    ...stackProps,
+    ...(typeof stackProps === 'function' ? stackProps(app) : stackProps),
   });
   // cdk-nag 3 runs as a policy-validation plugin, not an aspect: findings fail `cdk synth` unless
   // acknowledged with Validations.of(scope).acknowledge({ id, reason }) next to the resource they concern.

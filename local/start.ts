@@ -13,6 +13,7 @@ import { DEFAULT_JAVA_OPTS, DynamoDbLocalStartError, JavaNotFoundError } from '.
 import { DEFAULT_MAX_RULES_PER_BUS } from './eventbridge/control-plane.js';
 import { defaultQueueBytes, MAX_DELAY_SCALE } from './eventbridge/index.js';
 import { byteSize } from './eventbridge/queue-store.js';
+import { StateFormatError } from './eventbridge/state-format.js';
 import { LOCAL_CONCURRENCY } from './lambda/invoker.js';
 import {
   DEFAULT_PORTS,
@@ -258,6 +259,11 @@ try {
     // The message's last full stop after the parenthesis, which would otherwise follow a path (the lock's).
     const refusal = error.message.replace(/\.$/, '');
     console.error(`sharebus: ${refusal} (SHAREBUS_DATA_DIR names another, --in-memory uses none${ports}).`);
+  } else if (error instanceof StateFormatError) {
+    // It names <state>/eventbridge, which npm start has no setting for: the state directory is what to change.
+    console.error(
+      `sharebus: ${error.message.replace(/\.$/, '')} (SHAREBUS_DATA_DIR names another state directory, --in-memory uses none).`,
+    );
   } else if (
     error instanceof DataDirUnusableError ||
     error instanceof DynamoDbLocalStartError ||

@@ -1,6 +1,6 @@
 // The custom EventBridge bus every department publishes to, with an archive of everything on it so events
 // can be replayed to a subscriber that missed them.
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { type Archive, type CfnArchive, EventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -52,6 +52,21 @@ export class SharebusEventBus extends Construct {
     if (!Number.isInteger(retentionDays) || retentionDays < 1) {
       throw new EventBusPropsError(
         `archiveRetention ${retention.toHumanString()} must be a whole number of days, at least one`,
+      );
+    }
+
+    // A KMS key serves its own region alone: another region's synthesized (the CDK passes the key's ARN across regions
+    // with Fn::GetStackOutput) and failed only at deploy, in CloudFormation, after the stack's other resources.
+    const keyRegion = props.archiveKey?.env.region;
+    const region = Stack.of(this).region;
+    if (
+      keyRegion !== undefined &&
+      !Token.isUnresolved(keyRegion) &&
+      !Token.isUnresolved(region) &&
+      keyRegion !== region
+    ) {
+      throw new EventBusPropsError(
+        `archiveKey is a key of ${keyRegion}, and the archive is in ${region}: EventBridge encrypts an archive with a key of its own region only`,
       );
     }
 

@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataDirUnusableError } from '../data-lock.js';
+import { removeStaleTemporaries } from './persistence.js';
 
 /**
  * The format this version writes and reads. Raised by a change that an earlier version would misread (a line it
@@ -13,6 +14,14 @@ import { DataDirUnusableError } from '../data-lock.js';
 export const STATE_FORMAT = 1;
 
 const FILE = 'format.json';
+
+/**
+ * The dataDir's format file names a later format than this version reads, or is not one sharebus wrote. Its own class
+ * so that `npm start`, whose setting names the parent state directory and not this one, can say to change that.
+ */
+export class StateFormatError extends DataDirUnusableError {
+  override name = 'StateFormatError';
+}
 
 /**
  * Refuses a dataDir written in a later format, or one whose format file is not one sharebus wrote; otherwise writes
@@ -32,17 +41,20 @@ export function claimStateFormat(dataDir: string): void {
   if (text !== undefined && text.trim() !== '') {
     const format = formatIn(text);
     if (format === undefined) {
-      throw new DataDirUnusableError(
+      throw new StateFormatError(
         `${file} is not a format file sharebus wrote (it holds ${JSON.stringify(text.slice(0, 80))}): the files beside it cannot be known to be ones this version reads. Restore it ({"format":${STATE_FORMAT}} if they were written by this version), or start on another directory.`,
       );
     }
     if (format > STATE_FORMAT) {
-      throw new DataDirUnusableError(
+      throw new StateFormatError(
         `the state in ${dataDir} was written by a later sharebus (state format ${format}; this version reads up to ${STATE_FORMAT}), and this one would misread it, dropping deliveries it cannot read: start the later version on it, or give this one another directory.`,
       );
     }
-    if (format === STATE_FORMAT) return;
   }
+  // What a crash between the write and the rename below left: its pid's name is never used again, so no later start
+  // would overwrite it, and no other owner of the dataDir's files removes it (persistence.ts, removeStaleTemporaries).
+  removeStaleTemporaries(file);
+  if (text !== undefined && formatIn(text) === STATE_FORMAT) return;
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify({ format: STATE_FORMAT })}\n`, { mode: 0o600 });
   renameSync(temporary, file);

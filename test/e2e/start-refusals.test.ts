@@ -356,6 +356,31 @@ describe('a start that fails once the bus has resumed the last run’s deliverie
   });
 });
 
+describe('npm start on a state directory of a later sharebus', () => {
+  it('names the state directory setting, not only the eventbridge directory it cannot give', () => {
+    // Prepare: the bus's part of the state written in a later format
+    const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-later-'));
+    mkdirSync(join(dataDir, 'eventbridge'));
+    writeFileSync(join(dataDir, 'eventbridge', 'format.json'), '{"format":2}\n');
+    try {
+      // Act
+      const run = start(['--no-demo'], {
+        SHAREBUS_DATA_DIR: dataDir,
+        SHAREBUS_PORT: '0',
+        SHAREBUS_EVENTBRIDGE_PORT: '0',
+        SHAREBUS_DYNAMODB_PORT: '0',
+      });
+      // Assess: before, it ended "give this one another directory", and npm start has no setting for that one
+      expect(run).toEqual({
+        status: 1,
+        stderr: `sharebus: the state in ${join(dataDir, 'eventbridge')} was written by a later sharebus (state format 2; this version reads up to 1), and this one would misread it, dropping deliveries it cannot read: start the later version on it, or give this one another directory (SHAREBUS_DATA_DIR names another state directory, --in-memory uses none).\n`,
+      });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('npm run admin-key refuses what it is given, in one line', () => {
   /** Runs the CLI as npm run admin-key does, without AWS settings but those given. */
   function adminKey(args: string[], env: Record<string, string>): { status: number | null; stderr: string } {

@@ -4,6 +4,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { createSharebusApp } from '../../infra/sharebus-app.js';
 import { SharebusStack } from '../../infra/sharebus-stack.js';
 import { appProps, removeAssemblies } from './synthesize.js';
 
@@ -66,5 +67,44 @@ describe('SharebusStack archiveKey', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Archive', {
       KmsKeyIdentifier: Match.absent(),
     });
+  });
+
+  it('takes a key made in a stack of its own through createSharebusApp, the app cdk-nag checks', () => {
+    // Prepare: the key made in the app the function makes (one made in another app cannot be referred to)
+    let key: Key | undefined;
+    const given = (app: App) => {
+      key = new Key(new Stack(app, 'Keys'), 'ArchiveKey', { enableKeyRotation: true });
+      return { archiveKey: key };
+    };
+
+    // Act
+    const { app, stack } = createSharebusApp(appProps(), given);
+
+    // Assess: it synthesizes, cdk-nag's findings included, and the archive names the key
+    expect(() => app.synth()).not.toThrow();
+    expect(key).toBeDefined();
+    const archive = Object.values(Template.fromStack(stack).findResources('AWS::Events::Archive'));
+    expect(JSON.stringify(archive[0]?.Properties.KmsKeyIdentifier ?? null)).toMatch(/ArchiveKey.*Arn/);
+  });
+
+  it("refuses a key of another region than the stack's, naming both", () => {
+    // Prepare
+    const app = new App(appProps());
+    const key = new Key(
+      new Stack(app, 'Keys', { env: { account: '111111111111', region: 'us-east-1' } }),
+      'K',
+    );
+
+    // Act
+    const act = () =>
+      new SharebusStack(app, 'Sharebus', {
+        env: { account: '111111111111', region: 'eu-west-1' },
+        archiveKey: key,
+      });
+
+    // Assess: before, it synthesized, and CloudFormation failed at deploy
+    expect(act).toThrow(
+      'archiveKey is a key of us-east-1, and the archive is in eu-west-1: EventBridge encrypts an archive with a key of its own region only',
+    );
   });
 });

@@ -103,4 +103,16 @@ describe("a dataDir's state format", () => {
       expect(readFileSync(formatFile(), 'utf8')).toBe(text);
     },
   );
+
+  it('removes what a start killed between writing it and renaming it left beside it', async () => {
+    // Prepare: a temporary of a process gone, its pid never used again, so no later start writes over it
+    await writeState();
+    await rm(formatFile());
+    const left = `${formatFile()}.4194303.tmp`;
+    writeFileSync(left, `{"format":${STATE_FORMAT}}\n`);
+    // Act
+    await writeState();
+    // Assess: before, it stayed for good, as the writer's own temporaries did before 2026-12-04
+    expect(readdirSync(dataDir).filter((name) => name.startsWith('format.json'))).toEqual(['format.json']);
+  });
 });

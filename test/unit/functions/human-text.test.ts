@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { humanText } from '../../../functions/shared/human-text.js';
 
 /** The message humanText(max) gives a text one character too long. */
@@ -21,5 +22,18 @@ describe('humanText', () => {
     // Assess
     expect(message).toBe(`must be at most ${written} characters`);
     expect(written).toBe(max.toLocaleString('en-US'));
+  });
+
+  it('writes its bound without toLocaleString, which loads ICU at module load', () => {
+    // Prepare: the messages above read the same either way, so only this catches the call coming back
+    const localeCalls = jest.spyOn(Number.prototype, 'toLocaleString');
+    try {
+      // Act
+      humanText(2_000);
+      // Assess
+      expect(localeCalls).not.toHaveBeenCalled();
+    } finally {
+      localeCalls.mockRestore();
+    }
   });
 });
