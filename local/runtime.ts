@@ -48,6 +48,7 @@ import {
 import { DeliveryFailureError } from './eventbridge/delivery.js';
 import { NAME_PATTERN } from './eventbridge/request.js';
 import { type EmbeddedEventBridge, REFUSED_UNWRITABLE, startEventBridge } from './eventbridge/server.js';
+import { refuseUnreadableFormat } from './eventbridge/state-format.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { invokeJson, LOCAL_CONCURRENCY, loadHandlers, localFunctionArn } from './lambda/invoker.js';
 import { parseAllowedHosts } from './loopback-host.js';
@@ -345,6 +346,8 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       );
     }
     if (dataDir) for (const folder of ['dynamodb', 'eventbridge']) closeToOthers(join(dataDir, folder));
+    // Before DynamoDB Local opens the registry: state a later version wrote is refused before anything touches it.
+    if (dataDir) refuseUnreadableFormat(join(dataDir, 'eventbridge'));
     const dynamodb: DynamoDbLocal = await startDynamoDbLocal({
       host,
       port: ports.dynamoDb,

@@ -31,6 +31,22 @@ export class StateFormatError extends DataDirUnusableError {
  */
 export function claimStateFormat(dataDir: string): void {
   const file = join(dataDir, FILE);
+  const text = refuseUnreadableFormat(dataDir);
+  // What a crash between the write and the rename below left: its pid's name is never used again, so no later start
+  // would overwrite it, and no other owner of the dataDir's files removes it (persistence.ts, removeStaleTemporaries).
+  removeStaleTemporaries(file);
+  if (text !== undefined && formatIn(text) === STATE_FORMAT) return;
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify({ format: STATE_FORMAT })}\n`, { mode: 0o600 });
+  renameSync(temporary, file);
+}
+
+/**
+ * Throws what claimStateFormat would refuse the dataDir for, writing nothing: `npm start` asks before it starts
+ * DynamoDB Local on the same state, which a later version's registry is too. Answers the format file's text, if any.
+ */
+export function refuseUnreadableFormat(dataDir: string): string | undefined {
+  const file = join(dataDir, FILE);
   let text: string | undefined;
   try {
     text = readFileSync(file, 'utf8');
@@ -51,13 +67,7 @@ export function claimStateFormat(dataDir: string): void {
       );
     }
   }
-  // What a crash between the write and the rename below left: its pid's name is never used again, so no later start
-  // would overwrite it, and no other owner of the dataDir's files removes it (persistence.ts, removeStaleTemporaries).
-  removeStaleTemporaries(file);
-  if (text !== undefined && formatIn(text) === STATE_FORMAT) return;
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ format: STATE_FORMAT })}\n`, { mode: 0o600 });
-  renameSync(temporary, file);
+  return text;
 }
 
 /** The format a format file's text names: a whole number of 1 or more, or undefined. */

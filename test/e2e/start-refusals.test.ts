@@ -357,7 +357,7 @@ describe('a start that fails once the bus has resumed the last run’s deliverie
 });
 
 describe('npm start on a state directory of a later sharebus', () => {
-  it('names the state directory setting, not only the eventbridge directory it cannot give', () => {
+  it('is refused before DynamoDB Local opens the registry, naming the state directory setting', () => {
     // Prepare: the bus's part of the state written in a later format
     const dataDir = mkdtempSync(join(tmpdir(), 'sharebus-later-'));
     mkdirSync(join(dataDir, 'eventbridge'));
@@ -369,8 +369,11 @@ describe('npm start on a state directory of a later sharebus', () => {
         SHAREBUS_PORT: '0',
         SHAREBUS_EVENTBRIDGE_PORT: '0',
         SHAREBUS_DYNAMODB_PORT: '0',
+        // No DynamoDB Local there: a start that got as far as launching it would fail on that instead
+        SHAREBUS_DYNAMODB_LOCAL_DIR: join(dataDir, 'no-dynamodb-local'),
       });
-      // Assess: before, it ended "give this one another directory", and npm start has no setting for that one
+      // Assess: before, it ended "give this one another directory", and npm start has no setting for that one; and
+      // DynamoDB Local was started first, on the registry the later version wrote too
       expect(run).toEqual({
         status: 1,
         stderr: `sharebus: the state in ${join(dataDir, 'eventbridge')} was written by a later sharebus (state format 2; this version reads up to 1), and this one would misread it, dropping deliveries it cannot read: start the later version on it, or give this one another directory (SHAREBUS_DATA_DIR names another state directory, --in-memory uses none).\n`,
