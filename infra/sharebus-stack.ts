@@ -47,6 +47,7 @@ import { subscriptionTargetShape } from '../functions/shared/bus.js';
 import { ENV } from '../functions/shared/config.js';
 import { DeliveryDeadLetterQueue } from './constructs/delivery-dead-letter-queue.js';
 import { RegistryTable } from './constructs/registry-table.js';
+import { SavedQueries } from './constructs/saved-queries.js';
 import { SharebusEventBus } from './constructs/sharebus-event-bus.js';
 import { SharebusFunction, type SharebusFunctionProps } from './constructs/sharebus-function.js';
 import { SharebusHttpApi } from './constructs/sharebus-http-api.js';
@@ -355,6 +356,10 @@ export class SharebusStack extends Stack {
       retarget: made.retarget.function,
     };
     const { publish, subscriptions, deliver, retarget } = this.functions;
+    new SavedQueries(this, 'SavedQueries', {
+      functionLogGroups: Object.values(made).map((fn) => fn.logGroup),
+      deliverLogGroup: made.deliver.logGroup,
+    });
 
     this.bus.grantPutEventsTo(publish);
 
