@@ -1,7 +1,7 @@
 // How many files the process may hold open and how much heap it may take, and so how many webhook deliveries the
 // local runtime runs at once.
 import { readFileSync } from 'node:fs';
-import { getHeapStatistics } from 'node:v8';
+import { heapLimit as defaultHeapLimit } from './heap.js';
 import { LOCAL_CONCURRENCY } from './lambda/invoker.js';
 
 /**
@@ -36,10 +36,7 @@ export function openFileLimit(limits = '/proc/self/limits'): number | undefined 
  * publish's schema check ("Failed to initialize uv loop": its time limit needs descriptors of its own), taking the
  * whole runtime down (environment review, 2026-12-07: 20 clients, a webhook answering in 5 s).
  */
-export function deliveryConcurrency(
-  limit: number | undefined,
-  heapLimit = getHeapStatistics().heap_size_limit,
-): number {
+export function deliveryConcurrency(limit: number | undefined, heapLimit = defaultHeapLimit()): number {
   const byFiles = limit === undefined ? LOCAL_CONCURRENCY : limit - RESERVED_OPEN_FILES;
   return Math.max(MIN_DELIVERIES, Math.min(LOCAL_CONCURRENCY, byFiles, deliveriesInHeap(heapLimit)));
 }
@@ -52,7 +49,7 @@ export function deliveryConcurrency(
 export const HEAP_PER_DELIVERY_BYTES = 200 * 1024;
 
 /**
- * The deliveries an eighth of the heap (`heapLimit`, V8's heap_size_limit) holds running: at a 256 MB heap, 1,000
+ * The deliveries an eighth of the heap (`heapLimit`, see heap.ts) holds running: at a 256 MB heap, 1,000
  * of them beside the two queues at their limits ran the process out of memory (exhaustion review, 2026-12-07). Node's
  * default heap on a machine of 16 GB or more (4,144 MiB) leaves room for the full 1,000.
  */

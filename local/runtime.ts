@@ -13,7 +13,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateArchiveCommand,
@@ -50,6 +49,7 @@ import { NAME_PATTERN } from './eventbridge/request.js';
 import { type EmbeddedEventBridge, REFUSED_UNWRITABLE, startEventBridge } from './eventbridge/server.js';
 import { refuseUnreadableFormat } from './eventbridge/state-format.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
+import { heapLimit } from './heap.js';
 import { invokeJson, LOCAL_CONCURRENCY, loadHandlers, localFunctionArn } from './lambda/invoker.js';
 import { parseAllowedHosts } from './loopback-host.js';
 import { portState } from './net.js';
@@ -722,8 +722,8 @@ function deliveriesLimited(
   deliveries: number,
 ): RunningSharebus['deliveriesLimited'] {
   if (deliveries >= LOCAL_CONCURRENCY) return undefined;
-  const heapLimit = getHeapStatistics().heap_size_limit;
-  const byHeap = deliveryConcurrency(undefined, heapLimit);
+  const heap = heapLimit();
+  const byHeap = deliveryConcurrency(undefined, heap);
   const byFiles = deliveryConcurrency(openFiles, Number.POSITIVE_INFINITY);
   return {
     deliveries,
@@ -731,7 +731,7 @@ function deliveriesLimited(
       ? { openFiles: { limit: openFiles, allows: byFiles } }
       : {}),
     ...(byHeap < LOCAL_CONCURRENCY
-      ? { heap: { mebibytes: Math.round(heapLimit / 2 ** 20), allows: byHeap } }
+      ? { heap: { mebibytes: Math.round(heap / 2 ** 20), allows: byHeap } }
       : {}),
   };
 }

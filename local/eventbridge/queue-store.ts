@@ -2,7 +2,7 @@
 // dropped deliveries (failed events of targets without a DLQ), so no failed event disappears silently.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
+import { heapLimit } from '../heap.js';
 import type { InvocationSource } from './delivery.js';
 import { Fifo } from './fifo.js';
 import { newId } from './ids.js';
@@ -148,7 +148,7 @@ export interface QueueLimit {
  * that never answered filled both past the heap (exhaustion review, 2026-12-07).
  */
 export function defaultQueueBytes(): number {
-  return Math.min(2 ** 30, Math.floor(getHeapStatistics().heap_size_limit / 8));
+  return Math.min(2 ** 30, Math.floor(heapLimit() / 8));
 }
 
 /** Share of the limit past which a warning says the oldest messages will soon be moved out, and below which it re-arms. */

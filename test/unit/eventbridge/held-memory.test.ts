@@ -249,14 +249,15 @@ describe('the default limits', () => {
   it.each([256, 1024])(
     'leave three quarters of a %i MB heap to the rest: the local queues and the Lambda queues an eighth each',
     (megabytes) => {
-      // Act: the limits a server takes by default, in a process with that heap.
+      // Act: the limits a server takes by default, in a process with that heap (heapLimit: V8's heap_size_limit with
+      // no more young generation than Node 20's, see local/heap.ts).
       const script = `
-        import { getHeapStatistics } from 'node:v8';
+        import { heapLimit } from ${module('../heap.ts')};
         import { startEventBridge } from ${module('index.ts')};
         const bus = await startEventBridge({ invokeLambda: async () => {} });
         const queues = await (await fetch(bus.endpoint + '/_local/queues')).json();
         const invocations = await (await fetch(bus.endpoint + '/_local/invocations')).json();
-        console.log(JSON.stringify({ heap: getHeapStatistics().heap_size_limit, queues: queues.maxBytes, lambda: invocations.maxBytes }));
+        console.log(JSON.stringify({ heap: heapLimit(), queues: queues.maxBytes, lambda: invocations.maxBytes }));
         await bus.stop();
       `;
       const { heap, queues, lambda } = printedBy<{ heap: number; queues: number; lambda: number }>(script, [
