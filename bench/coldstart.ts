@@ -4,7 +4,8 @@
 // times the import: the init a cold start pays. Each bundle is also timed with NODE_OPTIONS=--enable-source-maps,
 // which the functions no longer set (cold-start review, session 63): the column says what it would cost. Samples
 // of the two kinds alternate, so a busy moment touches both. Prints a table and writes bench/results/coldstart.json.
-// This machine's Node.js, not Lambda's (24): the figures compare builds and settings, not absolute cold starts.
+// On this machine's Node.js unless --node names another (Lambda's, as npm run test:lambda-node fetches it): the
+// figures compare builds and settings on one machine, not Lambda's cold starts, which add the runtime's own.
 // Usage: npm run bench:coldstart [-- --samples N]
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,15 +19,25 @@ import { removeAssemblies, synthesizeStack } from '../test/infra/synthesize.js';
 import { wholeFlag } from './lib/flags.js';
 
 const { values } = parseArgs({
-  options: { help: { type: 'boolean', short: 'h' }, samples: { type: 'string', default: '15' } },
+  options: {
+    help: { type: 'boolean', short: 'h' },
+    samples: { type: 'string', default: '15' },
+    node: { type: 'string', default: process.execPath },
+  },
 });
 if (values.help) {
   console.log(
-    'usage: npm run bench:coldstart [-- [--samples N]]\n  --samples N  cold starts of each bundle in each setting (default 15)',
+    "usage: npm run bench:coldstart [-- [--samples N] [--node PATH]]\n  --samples N  cold starts of each bundle in each setting (default 15)\n  --node PATH  the Node.js to start them with (default this one; .node-lambda/<version>/bin/node is Lambda's, see npm run test:lambda-node)",
   );
   process.exit(0);
 }
 const SAMPLES = wholeFlag('--samples', values.samples);
+const NODE = values.node;
+const nodeVersion = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+if (!nodeVersion) {
+  console.error(`--node must name a Node.js executable; ${NODE} printed no version (--help)`);
+  process.exit(2);
+}
 const here = resolve(dirname(fileURLToPath(import.meta.url)));
 
 /** What Lambda's Node.js runtime sets in every function's environment, with fake credentials and names. */
@@ -64,7 +75,7 @@ const median = (samples: readonly number[]): number => {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 function coldStart(bundle: string, environment: Record<string, string>): Sample {
-  const child = spawnSync(process.execPath, [join(here, 'lib', 'init-once.mjs'), bundle], {
+  const child = spawnSync(NODE, [join(here, 'lib', 'init-once.mjs'), bundle], {
     env: environment,
     encoding: 'utf8',
   });
@@ -133,15 +144,15 @@ try {
 
 const heads = ['function', 'bundle bytes', 'gzip bytes', 'init ms', 'init CPU ms', 'init ms, source maps on'];
 console.log(
-  `sharebus cold-start benchmark: median of ${SAMPLES} fresh processes per bundle and setting, Node.js ${process.version}`,
+  `sharebus cold-start benchmark: median of ${SAMPLES} fresh processes per bundle and setting, Node.js ${nodeVersion}`,
 );
 console.log(`| ${heads.join(' | ')} |`);
 console.log(`| ${heads.map(() => '---').join(' | ')} |`);
 for (const row of rows) console.log(`| ${Object.values(row).join(' | ')} |`);
 const result = {
-  node: process.version,
+  node: nodeVersion,
   samples: SAMPLES,
-  note: "init: the time of the bundle's import in a fresh process, with the function's environment; Lambda runs Node.js 24, this machine the version above",
+  note: "init: the time of the bundle's import in a fresh process, with the function's environment, on the Node.js above (Lambda runs 24) on this machine",
   rows,
 };
 console.log(JSON.stringify(result));

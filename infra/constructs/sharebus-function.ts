@@ -88,10 +88,11 @@ export class SharebusFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
       tracing: (props.tracing ?? true) ? Tracing.ACTIVE : Tracing.DISABLED,
-      // No --enable-source-maps: with it Node reads and parses the bundle's map at every cold start (10-20 ms of init)
-      // and decodes all of it at the first stack any error shows (60-145 ms, +20-40 MB RSS per instance) (cold-start
-      // review, session 63). Stack traces name functions and classes anyway (keepNames); index.mjs.map, in the asset
-      // and cdk.out, maps a logged line:column back to the TypeScript offline.
+      // No --enable-source-maps: with it Node decodes the whole map at the first stack any error shows, in each
+      // instance: on Node 24 (Lambda's) 40 to 50 ms and some 45 MB more RSS (publish, 79 to 125 MiB), at the first
+      // failed webhook of a deliver function that has 256 MB; on Node 20 it also cost each cold start 10 to 20 ms
+      // (cold-start review, session 63; npm run bench:coldstart). Stack traces name functions and classes anyway
+      // (keepNames); index.mjs.map, in the asset and cdk.out, maps a logged line:column back to the TypeScript offline.
       environment: { ...props.environment },
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
