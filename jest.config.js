@@ -15,6 +15,9 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Lambda's Node.js (npm run test:lambda-node): each version's package.json named alike, a haste collision warned at
+  // every run once two are there, and thousands of files crawled for nothing.
+  modulePathIgnorePatterns: ['<rootDir>/.node-lambda/'],
   globalSetup: '<rootDir>/test/global-setup.mjs',
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
   reporters: ['default', '<rootDir>/test/summary-reporter.mjs'],

@@ -1,4 +1,5 @@
 // The heap the local runtime's memory bounds are shares of: the deliveries run at once, the queues, the request bodies.
+import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 
 const MIB = 2 ** 20;
@@ -27,20 +28,54 @@ export function heapLimit(
 }
 
 /**
- * The `--max-old-space-size=` in effect, in MiB: the last one on the command line, else the last in NODE_OPTIONS (V8
- * takes NODE_OPTIONS' first, so the command line's wins). V8 accepts it with `=` only, dashes or underscores.
+ * The old space in effect, in MiB, if one was given. `--max-old-space-size=` (V8 takes it with `=` only, dashes or
+ * underscores): the last one, NODE_OPTIONS' before the command line's (V8 reads NODE_OPTIONS first, so the command
+ * line's wins). Node 24's `--max-old-space-size-percentage` (`=` or a space) wins over any size, wherever each is: that
+ * share of the machine's memory (`memory`). NODE_OPTIONS is split as Node splits it, double quotes grouping
+ * (`--max-old-space-size="96"` gives V8 96).
  */
 export function maxOldSpaceSizeGiven(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions = process.env.NODE_OPTIONS ?? '',
+  memory = availableMemory(),
 ): number | undefined {
-  const last = (args: readonly string[]) => {
-    let found: number | undefined;
-    for (const arg of args) {
-      const value = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(arg)?.[1];
-      if (value !== undefined) found = Number(value);
+  const args = [...nodeOptionsArgs(nodeOptions), ...execArgv];
+  let size: number | undefined;
+  let percentage: number | undefined;
+  for (const [i, arg] of args.entries()) {
+    const sized = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(arg)?.[1];
+    if (sized !== undefined) size = Number(sized);
+    const share = /^--max[-_]old[-_]space[-_]size[-_]percentage(?:=(.*))?$/.exec(arg);
+    if (share) {
+      const value = Number(share[1] ?? args[i + 1]);
+      if (value > 0 && value <= 100) percentage = value;
     }
-    return found;
-  };
-  return last(execArgv) ?? last(nodeOptions.split(/\s+/));
+  }
+  return percentage === undefined ? size : Math.floor((memory * percentage) / 100 / MIB);
+}
+
+/** The memory Node takes a percentage of: the process's constrained memory (cgroup) if any, else the machine's. */
+function availableMemory(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return constrained > 0 && constrained < totalmem() ? constrained : totalmem();
+}
+
+/** NODE_OPTIONS split as Node splits it: at white space outside double quotes, a backslash escaping within them. */
+function nodeOptionsArgs(text: string): string[] {
+  const args: string[] = [];
+  let current: string | undefined;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quoted && c === '\\' && i + 1 < text.length) current = (current ?? '') + text[++i];
+    else if (c === '"') {
+      quoted = !quoted;
+      current ??= '';
+    } else if (!quoted && /\s/.test(c)) {
+      if (current !== undefined) args.push(current);
+      current = undefined;
+    } else current = (current ?? '') + c;
+  }
+  if (current !== undefined) args.push(current);
+  return args;
 }

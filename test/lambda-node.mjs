@@ -5,9 +5,10 @@
 // pass `npm test` and fail deployed (in session 63, Node 24 left ids unflattened and sized its heap otherwise).
 // Usage: npm run test:lambda-node [-- <jest arguments>]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestVersion } from './lambda-node-version.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const construct = readFileSync(join(root, 'infra', 'constructs', 'sharebus-function.ts'), 'utf8');
@@ -30,11 +31,15 @@ const run = (args, options = {}) =>
   execFileSync(npm[0], [...npm.slice(1), ...args], { encoding: 'utf8', ...options });
 const pkg = `node-linux-${arch}`;
 const versions = JSON.parse(run(['view', `${pkg}@${major}`, 'version', '--json']));
-const version = [versions].flat().at(-1);
+const version = newestVersion(versions);
 const node = join(root, '.node-lambda', version, 'bin', 'node');
 if (!existsSync(node)) {
   console.log(`test:lambda-node: fetching ${pkg}@${version} from the npm registry`);
   mkdirSync(join(root, '.node-lambda'), { recursive: true });
+  // What a fetch stopped by Ctrl-C left (the process ends before its finally): a partial package, never used.
+  for (const name of readdirSync(join(root, '.node-lambda'))) {
+    if (name.startsWith('fetch-')) rmSync(join(root, '.node-lambda', name), { recursive: true, force: true });
+  }
   const work = mkdtempSync(join(root, '.node-lambda', 'fetch-'));
   try {
     run(['pack', `${pkg}@${version}`, '--loglevel=error', '--pack-destination', work]);
