@@ -1,6 +1,6 @@
 // npm run test:lambda-node's choice of the Node.js to fetch, among the versions `npm view` lists.
 // @ts-expect-error: a plain ESM script of its own, without types
-import { newestVersion } from '../../lambda-node-version.mjs';
+import { newestVersion } from '../../other-node.mjs';
 
 describe('newestVersion', () => {
   it.each([
