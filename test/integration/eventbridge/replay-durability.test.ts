@@ -20,20 +20,29 @@ import { type Harness, sleep, startHarness, waitFor } from './harness.js';
 const BUS_ARN = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
 const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:111111111111:function:replayed';
 
+/** Archives `count` events in archive `all`, each delivered to a function, and waits until they are. */
+async function archiveEvents(harness: Harness, count: number): Promise<void> {
+  const { client } = harness;
+  await client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
+  await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["s"]}' }));
+  await client.send(new PutTargetsCommand({ Rule: 'r', Targets: [{ Id: 'f', Arn: LAMBDA_ARN }] }));
+  const Entries = Array.from({ length: count }, (_, n) => ({
+    Source: 's',
+    DetailType: 'd',
+    Detail: `{"n":${n}}`,
+  }));
+  await client.send(new PutEventsCommand({ Entries }));
+  await harness.eventBridge.idle();
+}
+
 /**
  * Archives three events, each delivered to a function, then makes the journal a directory, so that its writes fail
  * until it is a file again, and replays them; resolves once the replay has routed every event (each invoked its
  * function again). Answers the journal's path.
  */
 async function replayWhileJournalUnwritable(harness: Harness, dataDir: string): Promise<string> {
-  const { client } = harness;
   const journal = join(dataDir, 'retries.jsonl');
-  await client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
-  await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["s"]}' }));
-  await client.send(new PutTargetsCommand({ Rule: 'r', Targets: [{ Id: 'f', Arn: LAMBDA_ARN }] }));
-  const Entries = [1, 2, 3].map((n) => ({ Source: 's', DetailType: 'd', Detail: `{"n":${n}}` }));
-  await client.send(new PutEventsCommand({ Entries }));
-  await harness.eventBridge.idle();
+  await archiveEvents(harness, 3);
   rmSync(journal);
   mkdirSync(journal);
   await startReplay(harness);
@@ -57,6 +66,16 @@ async function startReplay(harness: Harness): Promise<void> {
 const stateOf = async (harness: Harness) =>
   (await harness.client.send(new DescribeReplayCommand({ ReplayName: 'again' }))).State;
 
+/** The replay's state once `done` holds of it, or the last one read after some 10 s of asking every 20 ms. */
+async function stateOnce(harness: Harness, done: (state: string | undefined) => boolean) {
+  let state = await stateOf(harness);
+  for (let i = 0; i < 500 && !done(state); i++) {
+    await sleep(20);
+    state = await stateOf(harness);
+  }
+  return state;
+}
+
 describe('a replay', () => {
   it('reads COMPLETED only once the deliveries it made are on disk', async () => {
     // Prepare: the replay has routed its events while the journal cannot be written
@@ -67,11 +86,7 @@ describe('a replay', () => {
       // Act
       const whileUnwritten = await stateOf(harness);
       rmSync(journal, { recursive: true });
-      let afterwards: string | undefined;
-      for (let i = 0; i < 500 && afterwards !== 'COMPLETED'; i++) {
-        await sleep(20);
-        afterwards = await stateOf(harness);
-      }
+      const afterwards = await stateOnce(harness, (state) => state === 'COMPLETED');
       // Assess: before, COMPLETED while none of the replay's deliveries could be written
       expect([whileUnwritten, afterwards]).toEqual(['RUNNING', 'COMPLETED']);
     } finally {
@@ -116,11 +131,7 @@ describe('a replay', () => {
     });
     try {
       const { client } = harness;
-      await client.send(new CreateArchiveCommand({ ArchiveName: 'all', EventSourceArn: BUS_ARN }));
-      await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["s"]}' }));
-      await client.send(new PutTargetsCommand({ Rule: 'r', Targets: [{ Id: 'f', Arn: LAMBDA_ARN }] }));
-      await client.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{}' }] }));
-      await harness.eventBridge.idle();
+      await archiveEvents(harness, 1);
       await startReplay(harness);
       const written = CoalescingWriter.prototype.written;
       const held = jest.spyOn(CoalescingWriter.prototype, 'written').mockImplementation(function (
@@ -136,18 +147,10 @@ describe('a replay', () => {
       const waiting = await stateOf(harness);
       // Act: cancelled while the replay waits (the answer too waits for the writer), then the writer let go
       const cancelling = client.send(new CancelReplayCommand({ ReplayName: 'again' }));
-      let seen: string | undefined;
-      for (let i = 0; i < 500 && seen !== 'CANCELLING'; i++) {
-        await sleep(10);
-        seen = await stateOf(harness);
-      }
+      const seen = await stateOnce(harness, (state) => state === 'CANCELLING');
       release();
       const cancelled = await cancelling;
-      let afterwards: string | undefined = seen;
-      for (let i = 0; i < 500 && afterwards === 'CANCELLING'; i++) {
-        await sleep(20);
-        afterwards = await stateOf(harness);
-      }
+      const afterwards = await stateOnce(harness, (state) => state !== 'CANCELLING');
       const described = await client.send(new DescribeReplayCommand({ ReplayName: 'again' }));
       // Assess: before, COMPLETED; a user's cancel gives no reason
       expect([waiting, seen, cancelled.State, afterwards, described.StateReason]).toEqual([
