@@ -17,6 +17,7 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from './errors.js';
+import { groupDigits } from './group-digits.js';
 import { jsonPointer } from './json-pointer.js';
 import { findJsonFault } from './json-text.js';
 import { logger } from './logger.js';
@@ -226,7 +227,7 @@ const requestMessages: z.core.$ZodErrorMap = (issue) => {
     const unit = UNIT_WORDS[issue.origin];
     if (unit !== undefined) {
       if (issue.code === 'too_small' && bound === 1) return 'must not be empty';
-      return `must have ${issue.code === 'too_small' ? 'at least' : 'at most'} ${bound.toLocaleString('en-US')} ${unit}`;
+      return `must have ${issue.code === 'too_small' ? 'at least' : 'at most'} ${groupDigits(bound)} ${unit}`;
     }
     if (issue.origin === 'number' || issue.origin === 'int') {
       const [inclusive, strict] =

@@ -1,5 +1,6 @@
 // The zod schema of text people read in listings: department and system names, contract descriptions.
 import * as z from 'zod';
+import { groupDigits } from './group-digits.js';
 
 /** Control characters (C0, DEL, C1) and the line and paragraph separators: none belongs in a one-line name. */
 const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;
@@ -46,13 +47,4 @@ export function humanText(max: number, options: { readonly lines?: boolean } = {
       (text) => text.length === 0 || VISIBLE.test(text.replace(BLANK_LOOKING, '')),
       'must hold a visible character',
     );
-}
-
-/**
- * A whole number with its thousands grouped by commas, as `toLocaleString('en-US')` writes it. Not that call itself:
- * humanText runs when a module is loaded, and the first toLocaleString of a process loads ICU's number formatting,
- * some 18 ms of every cold start of the departments and contracts functions (cold-start review, session 63).
- */
-function groupDigits(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

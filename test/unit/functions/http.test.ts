@@ -197,6 +197,21 @@ describe('parseRequest', () => {
     expect(error.fields).toEqual([{ field: `/${Object.keys(change)[0]}`, message }]);
   });
 
+  it('writes a length bound of thousands with commas, without toLocaleString (ICU loaded at a first refusal)', () => {
+    // Prepare
+    const Long = z.strictObject({ text: z.string().max(2_048) });
+    const localeCalls = jest.spyOn(Number.prototype, 'toLocaleString');
+    try {
+      // Act
+      const error = thrown(() => parseRequest(Long, { text: 'x'.repeat(2_049) }));
+      // Assess
+      expect(error.fields).toEqual([{ field: '/text', message: 'must have at most 2,048 characters' }]);
+      expect(localeCalls).not.toHaveBeenCalled();
+    } finally {
+      localeCalls.mockRestore();
+    }
+  });
+
   it('names the body itself "" (RFC 6901\'s whole document) when it is not an object at all', () => {
     // Act
     const error = thrown(() => parseRequest(Schema, [1, 2]));
