@@ -17,6 +17,7 @@ import type { CfnResource } from 'aws-cdk-lib';
 import { Stage } from 'aws-cdk-lib';
 import { removeAssemblies, synthesizeStack } from '../test/infra/synthesize.js';
 import { wholeFlag } from './lib/flags.js';
+import { median } from './lib/percentile.js';
 
 const { values } = parseArgs({
   options: {
@@ -65,13 +66,6 @@ interface Sample {
   readonly initCpuMs: number;
 }
 
-const median = (samples: readonly number[]): number => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 function coldStart(bundle: string, environment: Record<string, string>): Sample {

@@ -1,6 +1,7 @@
 // A ratio target judged from each side's best trial can be met or missed by one lucky trial. The benchmark also
 // pairs the two sides round by round (each round measures every bus once, minutes apart at most) and reports the
 // spread of those per-round ratios, so a reader can tell a target met with room from one that straddles its line.
+import { median } from './percentile.js';
 
 export interface RatioSpread {
   readonly min: number;
@@ -16,15 +17,10 @@ export function ratioSpread(numerator: readonly number[], denominator: readonly 
     );
   }
   const ratios = numerator.map((n, i) => n / (denominator[i] as number)).sort((a, b) => a - b);
-  const mid = ratios.length >> 1;
-  const median =
-    ratios.length % 2 === 1
-      ? (ratios[mid] as number)
-      : ((ratios[mid - 1] as number) + (ratios[mid] as number)) / 2;
   const round3 = (x: number): number => Number(x.toFixed(3));
   return {
     min: round3(ratios[0] as number),
-    median: round3(median),
+    median: round3(median(ratios)),
     max: round3(ratios[ratios.length - 1] as number),
   };
 }
