@@ -15,7 +15,7 @@ if (major === undefined) {
   );
   process.exit(2);
 }
-jestOn('test:lambda-node', fetchNode('test:lambda-node', major), `Lambda's nodejs${major}.x`, [
+jestOn('test:lambda-node', await fetchNode('test:lambda-node', major), `Lambda's nodejs${major}.x`, [
   'test/unit/functions',
   'test/integration/functions',
   'test/infra/sharebus-stack.test.ts',

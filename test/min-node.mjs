@@ -14,7 +14,7 @@ if (match === null) {
   process.exit(2);
 }
 const version = `${match[1]}.${match[2] ?? 0}.${match[3] ?? 0}`;
-jestOn('test:min-node', fetchNode('test:min-node', version), `the oldest engines allows: ${engines}`, [
+jestOn('test:min-node', await fetchNode('test:min-node', version), `the oldest engines allows: ${engines}`, [
   'test/unit',
   'test/integration/functions',
   'test/e2e/bus.test.ts',

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmCommand, packInto } from '../local/dynamodb/fetch-jar.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,16 +34,17 @@ function binaryPackage(script) {
   return `node-linux-${arch}`;
 }
 
-const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
-const runNpm = (args) => execFileSync(npm[0], [...npm.slice(1), ...args], { encoding: 'utf8' });
-
 /**
  * The path of the node binary of the newest version in `range` (a version, or a major), fetched into .node-lambda/
  * if it is not there yet.
  */
-export function fetchNode(script, range) {
+export async function fetchNode(script, range) {
   const pkg = binaryPackage(script);
-  const version = newestVersion(JSON.parse(runNpm(['view', `${pkg}@${range}`, 'version', '--json'])));
+  const [npm, ...prefix] = npmCommand();
+  const printed = execFileSync(npm, [...prefix, 'view', `${pkg}@${range}`, 'version', '--json'], {
+    encoding: 'utf8',
+  });
+  const version = newestVersion(JSON.parse(printed));
   const node = join(root, '.node-lambda', version, 'bin', 'node');
   if (existsSync(node)) return node;
   console.log(`${script}: fetching ${pkg}@${version} from the npm registry`);
@@ -53,8 +55,7 @@ export function fetchNode(script, range) {
   }
   const work = mkdtempSync(join(root, '.node-lambda', 'fetch-'));
   try {
-    runNpm(['pack', `${pkg}@${version}`, '--loglevel=error', '--pack-destination', work]);
-    execFileSync('tar', ['-xzf', join(work, `${pkg}-${version}.tgz`), '-C', work]);
+    execFileSync('tar', ['-xzf', await packInto(`${pkg}@${version}`, work), '-C', work]);
     renameSync(join(work, 'package'), join(root, '.node-lambda', version));
   } finally {
     rmSync(work, { recursive: true, force: true });

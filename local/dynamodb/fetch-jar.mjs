@@ -137,24 +137,8 @@ export async function fetchJar(given, { log = console.log, integrity = INTEGRITY
   sweepStaleWork(dirname(dir));
   const work = mkdtempSync(join(dirname(dir), '.sharebus-ddb-'));
   try {
-    // The npm running this install, by its own script: `npm` on PATH may be another (WSL's PATH holds Windows' npm
-    // too), and npm.cmd cannot be spawned without a shell since Node 20.12.2 (CVE-2024-27980: EINVAL).
-    const npmCli = process.env.npm_execpath;
-    const [command, ...prefix] =
-      npmCli && /npm-cli\.c?js$/.test(npmCli) ? [process.execPath, npmCli] : ['npm'];
     signal?.throwIfAborted();
-    // Errors only, kept for the message: --silent hid why npm failed (a registry not reached, offline, a cache it
-    // cannot write: a read-only HOME or a ~/.npm made by sudo), leaving "ended with code 1" alone (env review).
-    await run(
-      command,
-      [...prefix, 'pack', PACKAGE, '--loglevel=error', '--pack-destination', work],
-      { stdio: ['ignore', 'ignore', 'pipe'], shell: command === 'npm' && process.platform === 'win32' },
-      signal,
-    );
-    // Found in work rather than read from npm's output, which npm_config_json (`npm install --json`) turns into JSON
-    const packed = readdirSync(work).filter((name) => name.endsWith('.tgz'));
-    if (packed.length !== 1) throw new Error(`npm pack left ${packed.length} tarballs in ${work}, not one`);
-    const tarball = join(work, packed[0]);
+    const tarball = await packInto(PACKAGE, work, signal);
     const got = integrityOf(tarball);
     if (got !== integrity) {
       throw new Error(`the tarball's integrity is ${got}, not the pinned ${integrity}`);
@@ -175,6 +159,36 @@ export async function fetchJar(given, { log = console.log, integrity = INTEGRITY
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The npm to run, as a command and its first arguments: the npm running this install, by its own script, since `npm`
+ * on PATH may be another (WSL's PATH holds Windows' npm too); else `npm`.
+ */
+export function npmCommand() {
+  const npmCli = process.env.npm_execpath;
+  return npmCli && /npm-cli\.c?js$/.test(npmCli) ? [process.execPath, npmCli] : ['npm'];
+}
+
+/**
+ * Runs `npm pack <spec>` into the directory `work` and answers the tarball's path; when npm fails, its own reason is
+ * in the error. Also test/other-node.mjs's, to fetch a Node.js binary.
+ */
+export async function packInto(spec, work, signal) {
+  const [command, ...prefix] = npmCommand();
+  // Errors only, kept for the message: --silent hid why npm failed (a registry not reached, offline, a cache it
+  // cannot write: a read-only HOME or a ~/.npm made by sudo), leaving "ended with code 1" alone (env review). npm.cmd
+  // cannot be spawned without a shell since Node 20.12.2 (CVE-2024-27980: EINVAL).
+  await run(
+    command,
+    [...prefix, 'pack', spec, '--loglevel=error', '--pack-destination', work],
+    { stdio: ['ignore', 'ignore', 'pipe'], shell: command === 'npm' && process.platform === 'win32' },
+    signal,
+  );
+  // Found in work rather than read from npm's output, which npm_config_json (`npm install --json`) turns into JSON
+  const packed = readdirSync(work).filter((name) => name.endsWith('.tgz'));
+  if (packed.length !== 1) throw new Error(`npm pack left ${packed.length} tarballs in ${work}, not one`);
+  return join(work, packed[0]);
 }
 
 /** Where a symlink that names nothing yet points; undefined for anything else. */
