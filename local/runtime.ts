@@ -2,16 +2,7 @@
 // (unchanged, in this process) and the HTTP front door. The handlers are configured exactly as in Lambda,
 // through environment variables, so one process hosts one runtime.
 import './log-level.js';
-import {
-  chmodSync,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  statfsSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmdirSync, statfsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -45,6 +36,7 @@ import {
   startDynamoDbLocal,
 } from './dynamodb/launcher.js';
 import { DeliveryFailureError } from './eventbridge/delivery.js';
+import { writeWholeNow } from './eventbridge/persistence.js';
 import { NAME_PATTERN } from './eventbridge/request.js';
 import { type EmbeddedEventBridge, REFUSED_UNWRITABLE, startEventBridge } from './eventbridge/server.js';
 import { refuseUnreadableFormat } from './eventbridge/state-format.js';
@@ -207,14 +199,6 @@ function readJson<T>(file: string): T | undefined {
   } catch (error) {
     throw new SettingError(`${file} is not JSON (${(error as Error).message}): repair or delete it.`);
   }
-}
-
-/** Writes a file only its owner may read, whole or not at all (a stop mid-write left an empty admin key). */
-function writeSecret(file: string, content: string): void {
-  const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, content, { mode: 0o600 });
-  chmodSync(partial, 0o600);
-  renameSync(partial, file);
 }
 
 /** An admin key a request can send as `Authorization: Bearer <key>`: printable ASCII, no spaces. */
@@ -494,7 +478,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       if (!(error instanceof RegistryConflictError) || error.entity !== 'apiKey') throw error;
       throw new SettingError("the admin key given is a system's API key: choose another one.");
     }
-    if (keyFile && given === undefined) writeSecret(keyFile, adminKey);
+    if (keyFile && given === undefined) writeWholeNow(keyFile, adminKey);
 
     let demoKeys: DemoKeys = {};
     let demoSkipped: string[] = [];
@@ -503,7 +487,7 @@ export async function startSharebus(options: SharebusOptions = {}): Promise<Runn
       const demoKeyFile = dataDir ? join(dataDir, 'demo-keys.json') : undefined;
       const known = (demoKeyFile && readJson<DemoKeys>(demoKeyFile)) || {};
       const keep = (keys: DemoKeys) => {
-        if (demoKeyFile) writeSecret(demoKeyFile, `${JSON.stringify(keys, null, 2)}\n`);
+        if (demoKeyFile) writeWholeNow(demoKeyFile, `${JSON.stringify(keys, null, 2)}\n`);
       };
       const seeded = await seedDemo({ registry, validator, now }, known, keep);
       demoKeys = seeded.keys;

@@ -1,6 +1,7 @@
 // Coalescing file writer for the optional dataDir: many changes in one tick become one write, so keeping
 // queues and archives on disk costs little at event rates, and flush() lets stop()/idle() wait for the disk.
 import {
+  chmodSync,
   closeSync,
   constants,
   type Dirent,
@@ -13,6 +14,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -911,6 +913,18 @@ export function startFile(file: string): void {
   } catch {
     // Reported by the write that meets it.
   }
+}
+
+/**
+ * Writes a small file now, only its owner may read it, whole or not at all: aside as `<file>.<pid>.tmp` (which
+ * removeStaleTemporaries removes when a crash leaves it), then renamed into place. For files written once at start,
+ * outside the writer (the dataDir's format, the local admin key): a stop mid-write left an empty admin key.
+ */
+export function writeWholeNow(file: string, content: string): void {
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, content, { mode: 0o600 });
+  chmodSync(partial, 0o600);
+  renameSync(partial, file);
 }
 
 /** What the writer names a file it writes before putting it in place: `<file>.<pid>.tmp`, `<file>.<pid>.<n>.compacting`. */

@@ -2,10 +2,10 @@
 // format refuses it at start instead of misreading it. An earlier version skipped what it could not read: given a
 // later version's retries.jsonl it dropped the deliveries waiting there (docs/eventbridge.md, "What a restart keeps").
 // Versions before this file (2026-12-07) do not look for it; every version from it on does.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataDirUnusableError } from '../data-lock.js';
-import { removeStaleTemporaries } from './persistence.js';
+import { removeStaleTemporaries, writeWholeNow } from './persistence.js';
 
 /**
  * The format this version writes and reads. Raised by a change that an earlier version would misread (a line it
@@ -36,9 +36,7 @@ export function claimStateFormat(dataDir: string): void {
   // would overwrite it, and no other owner of the dataDir's files removes it (persistence.ts, removeStaleTemporaries).
   removeStaleTemporaries(file);
   if (text !== undefined && formatIn(text) === STATE_FORMAT) return;
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ format: STATE_FORMAT })}\n`, { mode: 0o600 });
-  renameSync(temporary, file);
+  writeWholeNow(file, `${JSON.stringify({ format: STATE_FORMAT })}\n`);
 }
 
 /**
