@@ -17,10 +17,15 @@ export interface SavedQueriesProps {
  * functions' JSON lines carry (functions/shared/logger.ts, functions/deliver/handler.ts).
  */
 export const SAVED_QUERIES = {
-  /** What the warnings and errors are, over every function: the 5xx alarm's first question. */
+  /**
+   * What the warnings and errors are, over every function: the 5xx alarm's first question. An error a handler throws
+   * out is written by the Lambda runtime, whose JSON record holds the error as an object in `message`
+   * (`{ errorType, errorMessage, stackTrace }`, aws-lambda-nodejs-runtime-interface-client's formatJsonMessage):
+   * such records have no `message` text to group by, so their `message.errorType` names them.
+   */
   warningsAndErrors: new QueryString({
     filterStatements: ['level in ["WARN", "ERROR"]'],
-    statsStatements: ['count(*) as lines by message, error.code, routeKey'],
+    statsStatements: ['count(*) as lines by message, message.errorType, error.code, routeKey'],
     sort: 'lines desc',
   }),
   /** Which subscriptions' webhooks fail, and how: the dead-letter alarm's first question. */
