@@ -184,7 +184,11 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(path = '/hook'): Promise<Receiver> {
+export async function startReceiver(
+  path = '/hook',
+  /** Called as each request to `path` has arrived, before it is answered (or held): what it sees is what was then. */
+  onArrival?: (request: ReceivedRequest) => void,
+): Promise<Receiver> {
   const received: ReceivedRequest[] = [];
   const waiters: Array<() => void> = [];
   /** The answers held back while `hold` is set. */
@@ -233,7 +237,9 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
     req.on('end', () => {
       if (req.url === path) {
         const body = Buffer.concat(chunks).toString('utf8');
-        received.push({ headers: req.headers, body, json: JSON.parse(body) as Record<string, unknown> });
+        const request = { headers: req.headers, body, json: JSON.parse(body) as Record<string, unknown> };
+        onArrival?.(request);
+        received.push(request);
         for (const waiter of waiters) waiter();
       }
       const answer = () => res.writeHead(receiver.status).end();
