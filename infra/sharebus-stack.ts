@@ -20,7 +20,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { EventBus } from 'aws-cdk-lib/aws-events';
+import type { CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -64,9 +64,17 @@ export interface SharebusStackProps extends StackProps {
   readonly archiveRetention?: Duration;
   /**
    * A customer managed key for the archive (every event, so every department's records, for `archiveRetention`):
-   * its use is then in CloudTrail, and disabling it makes the archive unreadable. @default - an AWS owned key
+   * its use is then in CloudTrail, and disabling it makes the archive unreadable.
+   * @default - `busKey` if given, else an AWS owned key
    */
   readonly archiveKey?: IKey;
+  /**
+   * A customer managed key for the bus itself: the events on it, the subscription rules' patterns and their targets'
+   * input transformers. The subscriptions and retarget roles are given kms:Decrypt under this bus's encryption
+   * context (EventBridge asks it of PutRule, PutTargets and ListTargetsByRule callers), and the bus dead-letters the
+   * events it cannot encrypt or decrypt into the delivery dead-letter queue. @default - an AWS owned key
+   */
+  readonly busKey?: IKey;
   /** Retention of every function's log group and of the API access log. @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
   /** Requests a second and in a burst, for each route on its own. @default { rateLimit: 100, burstLimit: 200 } */
@@ -210,6 +218,7 @@ export class SharebusStack extends Stack {
       ...(props.busName === undefined ? {} : { busName: props.busName }),
       ...(props.archiveRetention === undefined ? {} : { archiveRetention: props.archiveRetention }),
       ...(props.archiveKey === undefined ? {} : { archiveKey: props.archiveKey }),
+      ...(props.busKey === undefined ? {} : { busKey: props.busKey }),
     });
     this.bus = events.bus;
     this.busName = events.busName;
@@ -229,8 +238,18 @@ export class SharebusStack extends Stack {
 
     const deadLetters = new DeliveryDeadLetterQueue(this, 'DeliveryDeadLetters', {
       ruleArnPattern: this.subscriptionRuleArnPattern,
+      ...(events.busKey === undefined ? {} : { busArn: events.busArn }),
     });
     this.deliveryDlq = deadLetters.queue;
+    // A bus on a customer managed key sends the events it cannot encrypt or decrypt for good (the key disabled, or its
+    // policy changed) to its own dead-letter queue, else they are lost (EventBridge user guide, "Using dead-letter
+    // queues to capture encrypted event errors"): the delivery one, whose alarm then fires.
+    if (events.busKey !== undefined) {
+      const cfnBus = this.bus.node.defaultChild as CfnEventBus;
+      cfnBus.deadLetterConfig = { arn: this.deliveryDlq.queueArn };
+      // The queue admits the bus before the bus names it.
+      if (deadLetters.policy !== undefined) cfnBus.node.addDependency(deadLetters.policy);
+    }
     this.#alarms.push(deadLetters.alarm);
 
     // What each function needs beyond the common defaults. Keyed by FunctionName, so a function added to
@@ -467,6 +486,23 @@ export class SharebusStack extends Stack {
       }),
     );
     retarget.addToRolePolicy(targetAtDeliverOnly());
+    // On a bus with a customer managed key EventBridge needs its caller's kms:Decrypt for PutRule, PutTargets and
+    // ListTargetsByRule (EventBridge user guide, "AWS KMS key permissions for event bus actions"), under the bus's
+    // encryption context, which EventBridge uses in all its KMS operations for the bus. Not publish: PutEvents is not
+    // among those actions, EventBridge encrypts events with its own grant in the key policy. Not deliver: EventBridge
+    // hands a Lambda target the event decrypted.
+    if (events.busKey !== undefined) {
+      for (const fn of [subscriptions, retarget]) {
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            sid: 'DecryptBusRules',
+            actions: ['kms:Decrypt'],
+            resources: [events.busKey.keyArn],
+            conditions: { StringEquals: { 'kms:EncryptionContext:aws:events:event-bus:arn': events.busArn } },
+          }),
+        );
+      }
+    }
     const targets = new CustomResource(this, 'SubscriptionTargets', {
       serviceToken: retarget.functionArn,
       resourceType: 'Custom::SharebusSubscriptionTargets',

@@ -4,7 +4,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 
 export interface DeliveryDeadLetterQueueProps {
   /**
@@ -12,12 +12,19 @@ export interface DeliveryDeadLetterQueueProps {
    * `arn:aws:events:eu-west-1:111122223333:rule/sharebus/sharebus-sub-*`.
    */
   readonly ruleArnPattern: string;
+  /**
+   * ARN of the event bus whose own dead letters (events it could not encrypt or decrypt with its customer managed
+   * key) come here. @default - none
+   */
+  readonly busArn?: string;
 }
 
 export class DeliveryDeadLetterQueue extends Construct {
   readonly queue: Queue;
   /** In ALARM while any failed delivery waits in the queue. */
   readonly alarm: Alarm;
+  /** The queue's policy, which whatever names the queue as its dead-letter queue should follow. */
+  readonly policy: IDependable | undefined;
 
   constructor(scope: Construct, id: string, props: DeliveryDeadLetterQueueProps) {
     super(scope, id);
@@ -32,7 +39,7 @@ export class DeliveryDeadLetterQueue extends Construct {
     // Written by hand rather than with grantSendMessages: that grant also hands out GetQueueAttributes and
     // GetQueueUrl, and EventBridge needs only SendMessage. The source ARN condition keeps any other rule
     // (ours or another account's) from writing here.
-    this.queue.addToResourcePolicy(
+    this.policy = this.queue.addToResourcePolicy(
       new PolicyStatement({
         sid: 'SubscriptionRulesDeadLetter',
         principals: [new ServicePrincipal('events.amazonaws.com')],
@@ -43,7 +50,22 @@ export class DeliveryDeadLetterQueue extends Construct {
           StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
         },
       }),
-    );
+    ).policyDependable;
+
+    if (props.busArn !== undefined) {
+      this.queue.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'BusDeadLetter',
+          principals: [new ServicePrincipal('events.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [this.queue.queueArn],
+          conditions: {
+            ArnEquals: { 'aws:SourceArn': props.busArn },
+            StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          },
+        }),
+      );
+    }
 
     this.alarm = new Alarm(this, 'MessagesVisibleAlarm', {
       alarmDescription: 'Failed sharebus deliveries are waiting in the dead-letter queue',
