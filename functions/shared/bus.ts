@@ -17,6 +17,7 @@ import {
   ResourceNotFoundException,
   type Target,
 } from '@aws-sdk/client-eventbridge';
+import { isServerError, isTransientError } from '@smithy/core/retry';
 import { DELIVERY_RETRY_BOUNDS } from '../routes.js';
 import { ConfigurationError } from './config.js';
 import { logger } from './logger.js';
@@ -85,12 +86,18 @@ export class RulesQuotaError extends Error {
  */
 export class BusBusyError extends Error {
   override name = 'BusBusyError';
+  /**
+   * The error code when EventBridge answered a fault the SDK retries as transient (InternalException, another 5xx, a
+   * connection refused or reset) and it outlasted the client's retries; the change may have been made.
+   */
+  readonly failedWith: string | undefined;
   constructor(
     message: string,
     readonly silent: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; failedWith?: string },
   ) {
     super(message, options);
+    this.failedWith = options?.failedWith;
   }
 }
 
@@ -109,6 +116,18 @@ function busyIfThrottled(error: unknown): unknown {
     return new BusBusyError('EventBridge did not answer the rule change in time through retries', true, {
       cause: error,
     });
+  // What the SDK retries as transient, outlasting its retries: AWS's InternalException ("Retry the request"), the
+  // embedded EventBridge's refusal while its disk refuses writes, a connection refused or reset. It reached the caller
+  // as a 500 internal_error, while the publish function answers the same error 503 with Retry-After (sdkretry review,
+  // session 64). A 500's change may have been made (the embedded EventBridge's "made but not written").
+  const sdkError = error as Parameters<typeof isTransientError>[0];
+  if (error instanceof Error && (isTransientError(sdkError) || isServerError(sdkError)))
+    return new BusBusyError(
+      // Its words kept: the retarget function's answer to CloudFormation names them.
+      `EventBridge failed the rule change through retries (${error.name}: ${error.message})`,
+      true,
+      { cause: error, failedWith: error.name },
+    );
   return error;
 }
 

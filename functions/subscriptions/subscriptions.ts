@@ -607,9 +607,12 @@ export async function deleteSubscription(
  */
 function busBusyProblem(error: unknown, change: 'made' | 'deleted'): unknown {
   if (!(error instanceof BusBusyError)) return error;
-  const why = error.silent
-    ? "EventBridge did not answer changes to the subscription's rule in time through retries"
-    : "EventBridge kept throttling changes to the subscription's rule after retries";
+  const why =
+    error.failedWith !== undefined
+      ? `EventBridge kept failing changes to the subscription's rule (${error.failedWith}) through retries`
+      : error.silent
+        ? "EventBridge did not answer changes to the subscription's rule in time through retries"
+        : "EventBridge kept throttling changes to the subscription's rule after retries";
   return new BusBusyProblem(
     `${why}, so the subscription was not ${change}${change === 'deleted' ? ' (its deliveries may have stopped)' : ''}: send the request again in a moment.`,
     { cause: error },

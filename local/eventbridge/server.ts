@@ -684,6 +684,8 @@ async function start(
       ...(allow ? { allow } : {}),
       // The rest of a body too large was not read: the connection cannot carry another request.
       ...(status === 413 ? { connection: 'close' } : {}),
+      // A change refused while the disk refuses writes, whose files are tried again at most once a second.
+      ...(status === 503 ? { 'retry-after': '1' } : {}),
     });
     res.end(json);
   }
@@ -917,6 +919,7 @@ function problem(
     405: 'Method Not Allowed',
     413: 'Content Too Large',
     500: 'Internal Server Error',
+    503: 'Service Unavailable',
   };
   return {
     status,

@@ -1,6 +1,7 @@
-// The subscriptions function when EventBridge keeps throttling rule changes past the client's retries: the caller is
-// told to send the request again in a moment (503 bus_busy with Retry-After), and the subscription is as it was. Its
-// own file: the function's clients are made at import, here pointed at an EventBridge that throttles when told to.
+// The subscriptions function when EventBridge keeps throttling rule changes past the client's retries, or failing them
+// with InternalException: the caller is told to send the request again in a moment (503 bus_busy with Retry-After),
+// and the subscription is as it was. Its own file: the function's clients are made at import, here pointed at an
+// EventBridge that throttles or fails when told to (faults the embedded one answers only in some states).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Principal } from '../../../functions/shared/registry/registry.js';
@@ -37,6 +38,11 @@ let throttling = false;
 let throttledOnly: string | undefined;
 /** An operation EventBridge never answers (the connection held open) while it takes the others. */
 let silentOnly: string | undefined;
+/**
+ * Whether EventBridge answers every call with InternalException (HTTP 500): AWS's internal fault ("Retry the request"),
+ * and the embedded EventBridge's answer while its disk refuses writes.
+ */
+let failing = false;
 /** The operations EventBridge was called for (`PutRule`, ...), in order. */
 const calls: string[] = [];
 
@@ -59,11 +65,15 @@ beforeAll(async () => {
       const operation = String(request.headers['x-amz-target']).replace('AWSEvents.', '');
       calls.push(operation);
       if (operation === silentOnly) return;
-      const taken = !throttling && operation !== throttledOnly && operation in TAKEN;
-      response.writeHead(taken ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+      const taken = !throttling && !failing && operation !== throttledOnly && operation in TAKEN;
+      response.writeHead(taken ? 200 : failing ? 500 : 400, { 'content-type': 'application/x-amz-json-1.1' });
       response.end(
         JSON.stringify(
-          taken ? TAKEN[operation] : { __type: 'ThrottlingException', message: 'Rate exceeded' },
+          taken
+            ? TAKEN[operation]
+            : failing
+              ? { __type: 'InternalException', message: 'This request was refused, not made' }
+              : { __type: 'ThrottlingException', message: 'Rate exceeded' },
         ),
       );
     });
@@ -89,6 +99,7 @@ beforeEach(() => {
   throttling = false;
   throttledOnly = undefined;
   silentOnly = undefined;
+  failing = false;
 });
 
 /** Calls the subscriptions function as API Gateway would, with the authorizer's principal. */
@@ -207,4 +218,51 @@ it('answers a subscription whose PutRule EventBridge never answers 503 bus_busy,
   expect(calls).toEqual(['PutRule', 'PutRule', 'PutRule', 'RemoveTargets', 'DeleteRule']);
   const stored = await test.registry.listSubscriptions('welfare');
   expect(stored.filter((s) => s.endpoint.url.endsWith('/unanswered'))).toEqual([]);
+});
+
+// sdkretry review, session 64: an InternalException that outlasted the client's retries (the SDK retries a 500 as
+// transient) reached the caller as a 500 internal_error, while the publish function answers the same error 503
+// bus_unavailable with Retry-After.
+it('answers a subscription whose PutRule EventBridge keeps failing with InternalException 503 bus_busy, and stores nothing', async () => {
+  // Prepare
+  failing = true;
+  // Act
+  const answer = await call('POST /subscriptions', {
+    body: JSON.stringify({ type: TYPE, endpoint: { url: 'https://receiver.example.org/failed' } }),
+  });
+  // Assess: PutRule tried as the client's retries allow, then the removal of what it may have made
+  expect(answer).toMatchObject({
+    status: 503,
+    retryAfter: '1',
+    body: {
+      code: 'bus_busy',
+      detail:
+        "EventBridge kept failing changes to the subscription's rule (InternalException) through retries, so the subscription was not made: send the request again in a moment.",
+    },
+  });
+  expect(calls.slice(0, 3)).toEqual(['PutRule', 'PutRule', 'PutRule']);
+  const stored = await test.registry.listSubscriptions('welfare');
+  expect(stored.filter((s) => s.endpoint.url.endsWith('/failed'))).toEqual([]);
+});
+
+it('answers a removal EventBridge keeps failing with InternalException 503 bus_busy, and keeps the subscription', async () => {
+  // Prepare
+  const made = await call('POST /subscriptions', {
+    body: JSON.stringify({ type: TYPE, endpoint: { url: 'https://receiver.example.org/unremoved' } }),
+  });
+  const id = made.body?.id as string;
+  failing = true;
+  // Act
+  const refused = await call('DELETE /subscriptions/{id}', { pathParameters: { id } });
+  const kept = (await test.registry.listSubscriptions('welfare')).map((s) => s.id);
+  failing = false;
+  const again = await call('DELETE /subscriptions/{id}', { pathParameters: { id } });
+  // Assess
+  expect(made.status).toBe(201);
+  expect(refused).toMatchObject({ status: 503, retryAfter: '1', body: { code: 'bus_busy' } });
+  expect(refused.body?.detail).toContain('(InternalException)');
+  expect(refused.body?.detail).toContain('its deliveries may have stopped');
+  expect(kept).toContain(id);
+  expect(again.status).toBe(204);
+  expect((await test.registry.listSubscriptions('welfare')).map((s) => s.id)).not.toContain(id);
 });
