@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -287,15 +288,21 @@ export async function untilUp(
   }
 }
 
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    // Any HTTP answer (DynamoDB Local says 400 to a bare GET) means the server is up.
-    const res = await fetch(endpoint, { signal: AbortSignal.timeout(1_000) });
-    await res.body?.cancel();
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * Whether any HTTP server answers on `endpoint` (DynamoDB Local says 400 to a bare GET). Over node:http with a
+ * connection of its own, not fetch: with NODE_USE_ENV_PROXY=1 (Node 22.21+, 24.5+) fetch sends it to HTTP_PROXY
+ * unless NO_PROXY names 127.0.0.1, and a start on a machine with a proxy set waited out the deadline and said DynamoDB
+ * Local "did not answer" (network edges review, session 64). The SDK's and the deliveries' own agents are not proxied.
+ */
+function answers(endpoint: string): Promise<boolean> {
+  return new Promise((resolveAnswer) => {
+    const req = httpGet(endpoint, { agent: false, timeout: 1_000 }, (res) => {
+      res.resume();
+      resolveAnswer(true);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolveAnswer(false));
+  });
 }
 
 /**

@@ -60,6 +60,11 @@ describe('embedded EventBridge: the AWS CLI', () => {
       AWS_EC2_METADATA_DISABLED: 'true',
     };
     for (const name of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN']) delete env[name];
+    // Nor a proxy of the developer's (HTTP_PROXY, http_proxy): the CLI sends even 127.0.0.1 through it unless NO_PROXY
+    // names it, and failed every call here with "Failed to connect to proxy URL" (network edges review, session 64).
+    const noProxy = [env.no_proxy ?? env.NO_PROXY, '127.0.0.1', 'localhost'].filter(Boolean).join(',');
+    env.no_proxy = noProxy;
+    env.NO_PROXY = noProxy;
     const base = ['--endpoint-url', harness.eventBridge.endpoint, '--region', harness.eventBridge.region];
     return new Promise((resolve, reject) => {
       execFile('aws', [...base, '--output', 'json', 'events', ...args], { env }, (error, stdout, stderr) => {
@@ -75,6 +80,28 @@ describe('embedded EventBridge: the AWS CLI', () => {
       throw new Error(`aws events ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
     return result.stdout.trim() === '' ? {} : (JSON.parse(result.stdout) as Record<string, unknown>);
   }
+
+  it("reaches the bus whatever proxy the developer's environment names", async () => {
+    // Prepare: a proxy that takes connections and closes them unanswered, named as a developer's shell names one
+    // (curl reads only the lower-case name, the CLI both). Without NO_PROXY covering 127.0.0.1 the CLI sends there.
+    const proxy = createServer((_req, res) => res.socket?.destroy());
+    await new Promise<void>((resolveListen) => proxy.listen(0, '127.0.0.1', resolveListen));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const saved = { ...process.env };
+    for (const name of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'])
+      process.env[name] = proxyUrl;
+    for (const name of ['no_proxy', 'NO_PROXY']) delete process.env[name];
+    try {
+      // Act
+      const buses = await ok('list-event-buses');
+      // Assess
+      expect(buses).toEqual(expect.objectContaining({ EventBuses: expect.any(Array) }));
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+      await new Promise<void>((resolveClose) => proxy.close(() => resolveClose()));
+    }
+  });
 
   it('creates a bus and a rule, tests a pattern, and delivers put-events to the rule target', async () => {
     // Prepare
