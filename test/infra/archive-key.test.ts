@@ -3,7 +3,7 @@
 // archive unreadable (data-flow review, session 63).
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Alias, Key } from 'aws-cdk-lib/aws-kms';
 import { createSharebusApp } from '../../infra/sharebus-app.js';
 import { SharebusStack } from '../../infra/sharebus-stack.js';
 import { appProps, removeAssemblies } from './synthesize.js';
@@ -87,7 +87,11 @@ describe('SharebusStack archiveKey', () => {
     expect(JSON.stringify(archive[0]?.Properties.KmsKeyIdentifier ?? null)).toMatch(/ArchiveKey.*Arn/);
   });
 
-  it("refuses a key of another region than the stack's, naming both", () => {
+  // Each key, the archive's and the bus's (bus-key.test.ts), checked alike.
+  it.each([
+    ['archiveKey', 'the archive', 'an archive'],
+    ['busKey', 'the bus', 'a bus'],
+  ] as const)("refuses a %s of another region than the stack's, naming both", (prop, where, what) => {
     // Prepare
     const app = new App(appProps());
     const key = new Key(
@@ -99,12 +103,29 @@ describe('SharebusStack archiveKey', () => {
     const act = () =>
       new SharebusStack(app, 'Sharebus', {
         env: { account: '111111111111', region: 'eu-west-1' },
-        archiveKey: key,
+        [prop]: key,
       });
 
     // Assess: before, it synthesized, and CloudFormation failed at deploy
     expect(act).toThrow(
-      'archiveKey is a key of us-east-1, and the archive is in eu-west-1: EventBridge encrypts an archive with a key of its own region only',
+      `${prop} is a key of us-east-1, and ${where} is in eu-west-1: EventBridge encrypts ${what} with a key of its own region only`,
     );
   });
+
+  it.each(['archiveKey', 'busKey'] as const)(
+    'refuses an AWS managed key as %s, whose policy cannot let EventBridge use it',
+    (prop) => {
+      // Prepare
+      const app = new App(appProps());
+      const managed = Alias.fromAliasName(new Stack(app, 'Keys'), 'Managed', 'alias/aws/events');
+
+      // Act
+      const act = () => new SharebusStack(app, 'Sharebus', { [prop]: managed });
+
+      // Assess
+      expect(act).toThrow(
+        `${prop} alias/aws/events is an AWS managed key, whose key policy cannot let EventBridge use it: give a customer managed key`,
+      );
+    },
+  );
 });
