@@ -731,6 +731,23 @@ export class ControlPlane {
       ? undefined
       : readers.find((t) => t.roleArn !== undefined && /^arn:[^:]+:automation:/.test(t.arn));
     if (roled) throw validationError(`RoleArn is not supported for target ${roled.arn}.`);
+    // PutTargets reference: "Input, InputPath, and InputTransformer are not available with PutTarget if the target is
+    // an event bus of a different Amazon Web Services account." AWS's words for the refusal are not recorded. Not on
+    // replay, for the reason above, and as a journal from before this check (2026-12-08) may hold such a target.
+    const foreignInput = replaying
+      ? undefined
+      : readers.find(
+          (t) =>
+            (t.input.Input !== undefined ||
+              t.input.InputPath !== undefined ||
+              t.input.InputTransformer !== undefined) &&
+            this.#otherAccountBus(t.arn),
+        );
+    if (foreignInput) {
+      throw validationError(
+        `Input, InputPath, and InputTransformer are not available for target ${foreignInput.id}: ${foreignInput.arn} is an event bus of another account.`,
+      );
+    }
     // A FIFO queue takes a message only with its group (recorded: hashicorp/terraform#20263).
     const groupless = readers.find(
       (t) => isSqsArn(t.arn) && t.arn.endsWith('.fifo') && t.messageGroupId === undefined,
@@ -778,6 +795,12 @@ export class ControlPlane {
     if (failed.length < compiled.length)
       this.#changed('PutTargets', { Rule: ruleName, EventBusName: busName, Targets: modelled });
     return { FailedEntryCount: failed.length, FailedEntries: failed };
+  }
+
+  /** Whether an ARN names an event bus of another account (of any region). */
+  #otherAccountBus(arn: string): boolean {
+    const parts = /^arn:[^:]+:events:[^:]*:([^:]*):event-bus\/.+$/.exec(arn);
+    return parts !== null && parts[1] !== this.scope.accountId;
   }
 
   /**

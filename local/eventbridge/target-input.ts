@@ -424,12 +424,32 @@ function unquoted(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * The order AWS writes `<aws.events.event>`'s members in, recorded (input-transformer.json,
+ * predefined_variables): not the event's own. Members it does not list (`replay-name`) follow in the event's order;
+ * where AWS puts those is not recorded.
+ */
+const EVENT_MEMBER_ORDER = [
+  'id',
+  'account',
+  'detail-type',
+  'time',
+  'source',
+  'region',
+  'resources',
+  'version',
+];
+
 /** `<aws.events.event>`: the event without `detail`, with `detailType` for `detail-type`. */
 function eventWithoutDetail(event: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event)) {
+  const keys = [
+    ...EVENT_MEMBER_ORDER.filter((key) => Object.hasOwn(event, key)),
+    ...Object.keys(event).filter((key) => !EVENT_MEMBER_ORDER.includes(key)),
+  ];
+  for (const key of keys) {
     if (key === 'detail') continue;
-    out[key === 'detail-type' ? 'detailType' : key] = value;
+    out[key === 'detail-type' ? 'detailType' : key] = event[key];
   }
   return out;
 }
