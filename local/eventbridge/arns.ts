@@ -74,5 +74,16 @@ export const isLambdaArn = (arn: string): boolean => /^arn:[^:]+:lambda:[^:]*:[^
 
 export const isSqsArn = (arn: string): boolean => /^arn:[^:]+:sqs:[^:]*:[^:]*:[^:]+$/.test(arn);
 
+/** The Region segment of an ARN (`arn:PARTITION:SERVICE:REGION:...`); '' for one without. */
+export const arnRegion = (arn: string): string => arn.split(':')[3] ?? '';
+
+/**
+ * Whether EventBridge can write a rule target's dead letters to this queue: AWS's guide ("Event retry policy and
+ * using dead-letter queues", considerations) says "The Amazon SQS queue you use must be in the same Region in which
+ * you create the rule". Another account's queue is allowed (its policy permitting).
+ */
+export const dlqInRegion = (deadLetterArn: string, region: string): boolean =>
+  arnRegion(deadLetterArn) === region;
+
 export const isApiDestinationArn = (arn: string): boolean =>
   /^arn:[^:]+:events:[^:]*:[^:]*:api-destination\/[^/]+\/[^/]+$/.test(arn);

@@ -6,6 +6,7 @@ import {
   busArn,
   busNameOf,
   DEFAULT_BUS,
+  dlqInRegion,
   isForeignBusArn,
   isSqsArn,
   parseBusArn,
@@ -788,6 +789,14 @@ export class ControlPlane {
         this.options.logger.warn(
           `[eventbridge] target ${t.id} of rule ${rule.name}: ${t.arn} cannot be delivered to locally; ` +
             'its events will be recorded as failed deliveries',
+        );
+      }
+      // What AWS's PutTargets answers is not recorded; its guide says the DLQ "must be in the same Region in which
+      // you create the rule", and the dispatcher keeps such a target's dead letters among dropped deliveries.
+      if (!replaying && t.deadLetterArn !== undefined && !dlqInRegion(t.deadLetterArn, this.scope.region)) {
+        this.options.logger.warn(
+          `[eventbridge] target ${t.id} of rule ${rule.name}: its DeadLetterConfig ${t.deadLetterArn} is not in the ` +
+            `rule's Region (${this.scope.region}), as AWS requires; its dead letters will be kept among dropped deliveries`,
         );
       }
     }

@@ -3,7 +3,7 @@
 // and awaited), SQS into the local queue store, another bus of this account, an API destination over HTTP; failures
 // retried per RetryPolicy with exponential backoff and jitter, then sent to the DLQ with AWS's message
 // attributes, or kept among dropped deliveries.
-import { isApiDestinationArn, isLambdaArn, isSqsArn, parseBusArn } from './arns.js';
+import { arnRegion, dlqInRegion, isApiDestinationArn, isLambdaArn, isSqsArn, parseBusArn } from './arns.js';
 import { newId } from './ids.js';
 import { resumedDue } from './persistence.js';
 import type { MessageAttribute, QueueStore, TargetOrigin } from './queue-store.js';
@@ -666,12 +666,24 @@ export class Dispatcher {
       ...(job.event.forwardedFrom !== undefined ? { forwardedFrom: job.event.forwardedFrom } : {}),
       ...(job.id !== undefined ? { deliveryId: job.id } : {}),
     };
-    const queue = target.deadLetterArn ?? DROPPED_DELIVERIES;
+    const dlq = target.deadLetterArn;
+    // A DLQ outside the rule's Region is one AWS cannot write ("The Amazon SQS queue you use must be in the same Region
+    // in which you create the rule"): there the event is lost (InvocationsFailedToBeSentToDLQ), here it is kept among
+    // dropped deliveries, as an event without a DLQ is. Before (2026-12-08) it landed in that queue, so a DLQ set up
+    // in the wrong Region seemed to work locally.
+    const region = arnRegion(this.options.busArnPrefix);
+    const writable = dlq !== undefined && dlqInRegion(dlq, region);
+    const queue = writable ? dlq : DROPPED_DELIVERIES;
     const landing = this.options.queues.sendDurably(queue, job.event.json, attributes, origin);
+    const keptIn = writable
+      ? `DLQ ${queue}`
+      : dlq !== undefined
+        ? `the dropped-deliveries store: its DLQ ${dlq} is not in the rule's Region (${region}), as AWS requires, so AWS could not send it there`
+        : 'the dropped-deliveries store';
     this.options.logger.warn(
       `[eventbridge] event ${idText(job.event.event.id)} not delivered to ${target.arn} (rule ${rule.arn}` +
         (exhausted ? `; retries ended by ${exhausted} after ${job.retries}` : '') +
-        `): ${failure.code}: ${logLine(failure.logged ?? failure.message)}; kept in ${target.deadLetterArn ? `DLQ ${queue}` : 'the dropped-deliveries store'}`,
+        `): ${failure.code}: ${logLine(failure.logged ?? failure.message)}; kept in ${keptIn}`,
     );
     this.#finished(job, landing);
   }
