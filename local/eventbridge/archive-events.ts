@@ -113,15 +113,25 @@ function byTime(times: readonly number[]): number[] {
 const SCAN_SLICE = 4_096;
 
 export class MemoryArchiveEvents implements ArchiveEvents {
-  #events: ArchivedEvent[] = [];
+  /**
+   * The events in the order archived, from #first: those before it were dropped for the memory limit (dropOldest),
+   * their places emptied so that the heap lets go of them at once, and the array is cut once they are half of it.
+   */
+  #events: Array<ArchivedEvent | undefined> = [];
+  #first = 0;
   #sizeBytes = 0;
 
   get count(): number {
-    return this.#events.length;
+    return this.#events.length - this.#first;
   }
 
   get sizeBytes(): number {
     return this.#sizeBytes;
+  }
+
+  /** When the oldest event kept was ingested, or undefined if none is kept. */
+  get oldestIngestedAt(): number | undefined {
+    return this.#events[this.#first]?.ingestedAt;
   }
 
   add(event: ArchivedEvent): void {
@@ -129,31 +139,50 @@ export class MemoryArchiveEvents implements ArchiveEvents {
     this.#sizeBytes += bytesOf(event);
   }
 
+  /** Drops the oldest event kept (ArchiveStore's memory limit), and gives its bytes: 0 if none is kept. */
+  dropOldest(): number {
+    const event = this.#events[this.#first];
+    if (event === undefined) return 0;
+    const bytes = bytesOf(event);
+    this.#sizeBytes -= bytes;
+    this.#events[this.#first++] = undefined;
+    if (this.#first >= 1_024 && this.#first * 2 >= this.#events.length) {
+      this.#events = this.#events.slice(this.#first);
+      this.#first = 0;
+    }
+    return bytes;
+  }
+
   prune(oldest: number): void {
     // Archived in the order they came, so the expired events lead. Only that leading run goes: should the clock
     // have stepped back, an event inside the window is never dropped, and a later expired one goes once it leads.
     const events = this.#events;
-    let expired = 0;
+    let expired = this.#first;
     while (expired < events.length && (events[expired] as ArchivedEvent).ingestedAt < oldest) {
       this.#sizeBytes -= bytesOf(events[expired] as ArchivedEvent);
       expired++;
     }
-    if (expired > 0) this.#events = events.slice(expired);
+    if (expired > this.#first) {
+      this.#events = events.slice(expired);
+      this.#first = 0;
+    }
   }
 
   select(start: number, end: number, oldest: number): ArchiveSelecting {
-    // prune replaces the array and add appends to it: the events archived so far stay where they are.
+    // prune replaces the array and add appends to it: the events archived so far stay where they are, but for those
+    // dropOldest empties, which no replay includes.
     const events = this.#events;
     const total = events.length;
     const inWindow: ArchivedEvent[] = [];
-    let next = 0;
+    let next = this.#first;
     return {
       step(budgetMs) {
         const deadline = performance.now() + budgetMs;
         do {
           for (const stop = Math.min(total, next + SCAN_SLICE); next < stop; next++) {
-            const e = events[next] as ArchivedEvent;
-            if (e.time >= start && e.time < end && e.ingestedAt >= oldest) inWindow.push(e);
+            const e = events[next];
+            if (e !== undefined && e.time >= start && e.time < end && e.ingestedAt >= oldest)
+              inWindow.push(e);
           }
         } while (next < total && performance.now() < deadline);
         if (next < total) return undefined;
@@ -170,6 +199,7 @@ export class MemoryArchiveEvents implements ArchiveEvents {
 
   drop(): void {
     this.#events = [];
+    this.#first = 0;
     this.#sizeBytes = 0;
   }
 }

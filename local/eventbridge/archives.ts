@@ -59,6 +59,7 @@ import {
   page,
   RequestReader,
 } from './request.js';
+import { mebibytes } from './text.js';
 
 type ArchiveState = 'ENABLED' | 'DISABLED';
 /** What is left of the archive's managed rule after RemoveTargets or DeleteRule with `Force: true`. */
@@ -176,6 +177,8 @@ const REPLAY_SLICE_MS = 50;
 const REPLAY_HOLD_POLL_MS = 100;
 /** How long a replay chooses its events before it lets the server answer what waits (see ArchiveSelecting). */
 const SELECT_SLICE_MS = 10;
+/** Events dropped for the memory limit are said at once, then at most once a minute with the count since. */
+const MEMORY_DROP_LOG_EVERY_MS = 60_000;
 
 export class ArchiveStore implements ManagedRuleOwner {
   readonly #archives = new Map<string, Archive>();
@@ -210,6 +213,14 @@ export class ArchiveStore implements ManagedRuleOwner {
       busEvent: BusEvent,
       onlyRules: ReadonlySet<string> | undefined,
     ) => string | undefined = () => undefined,
+    /**
+     * Without a dataDir, the most the archives hold in memory, in bytes of their events' JSON (about what each holds
+     * in the heap: 0.24 MiB each for 250 KB events, measured 2026-12-08): past it their oldest events are dropped, with a
+     * warning. Without it an in-memory archive kept every event put for its 30 days, and at --max-old-space-size=96
+     * some 250 events of 250 KB ran `npm start --in-memory` out of heap whatever the other bounds (memory review,
+     * 2026-12-08). On disk (a dataDir) there is no such limit. @default unlimited
+     */
+    private readonly maxMemoryBytes = Number.POSITIVE_INFINITY,
   ) {
     this.#dir = dataDir;
     if (dataDir !== undefined) {
@@ -267,6 +278,42 @@ export class ArchiveStore implements ManagedRuleOwner {
       };
       archive.events.add(stored);
     }
+    if (this.#dir === undefined) this.#keepWithinMemory();
+  }
+
+  #memoryDropped = 0;
+  #memoryDropLoggedAt = Number.NEGATIVE_INFINITY;
+
+  /** In memory, drops the oldest events of all archives while they hold more than maxMemoryBytes, and says so. */
+  #keepWithinMemory(): void {
+    let held = 0;
+    for (const archive of this.#archives.values()) held += archive.events.sizeBytes;
+    if (held <= this.maxMemoryBytes) return;
+    const inMemory = [...this.#archives.values()].flatMap(({ events }) =>
+      events instanceof MemoryArchiveEvents ? [events] : [],
+    );
+    while (held > this.maxMemoryBytes) {
+      let oldest: MemoryArchiveEvents | undefined;
+      for (const events of inMemory) {
+        const at = events.oldestIngestedAt;
+        if (at !== undefined && (oldest === undefined || at < (oldest.oldestIngestedAt as number)))
+          oldest = events;
+      }
+      if (oldest === undefined) break;
+      held -= oldest.dropOldest();
+      this.#memoryDropped++;
+    }
+    // The minute on the monotonic clock, as the front door's refusals.
+    const now = performance.now();
+    if (now - this.#memoryDropLoggedAt < MEMORY_DROP_LOG_EVERY_MS) return;
+    this.logger.warn(
+      `[eventbridge] archives: dropped the ${this.#memoryDropped} oldest ${this.#memoryDropped === 1 ? 'event' : 'events'} ` +
+        `to hold at most ${mebibytes(this.maxMemoryBytes)} of events in memory (with no state directory the ` +
+        "archives are in the heap: by default an eighth of Node's heap limit): a replay cannot send them again. " +
+        'Without --in-memory the archive is kept on disk for its whole retention',
+    );
+    this.#memoryDropLoggedAt = now;
+    this.#memoryDropped = 0;
   }
 
   /** Applies every archive's retention now: the server's sweep, so that an idle bus keeps no expired event. */

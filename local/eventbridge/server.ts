@@ -122,6 +122,12 @@ export interface EmbeddedEventBridgeOptions {
   readonly maxLambdaQueueBytes?: number;
   /** How those refusals and warnings name the limit's setting. @default 'maxLambdaQueueBytes' */
   readonly maxLambdaQueueBytesSetting?: string;
+  /**
+   * Without a dataDir, the most the archives hold in memory, in bytes of their events' JSON: past it their oldest
+   * events are dropped, with a warning (see ArchiveStore). With a dataDir they are on disk, and this is not used.
+   * @default defaultQueueBytes(): an eighth of the heap Node may take, at most 1 GiB
+   */
+  readonly maxArchiveMemoryBytes?: number;
   /** Where warnings (failed deliveries, dropped events, schedules that fail to fire) go. @default console */
   readonly logger?: Logger;
 }
@@ -226,7 +232,7 @@ export async function startEventBridge(options: EmbeddedEventBridgeOptions): Pro
   if (!(Number.isSafeInteger(lingerMs) && lingerMs >= 0 && lingerMs <= MAX_TIMER_MS)) {
     throw new RangeError(`journalLingerMs must be a whole number from 0 to ${MAX_TIMER_MS}, got ${lingerMs}`);
   }
-  for (const name of ['maxQueueBytes', 'maxLambdaQueueBytes'] as const) {
+  for (const name of ['maxQueueBytes', 'maxLambdaQueueBytes', 'maxArchiveMemoryBytes'] as const) {
     const bytes = options[name];
     if (bytes !== undefined && !(Number.isSafeInteger(bytes) && bytes > 0)) {
       throw new RangeError(`${name} must be a whole number of bytes above 0, got ${bytes}`);
@@ -382,6 +388,7 @@ async function start(
     delayScale,
     logger,
     (busName, event, only) => control.replayHold(busName, event, only),
+    options.maxArchiveMemoryBytes ?? defaultQueueBytes(),
   );
   control.restore();
 

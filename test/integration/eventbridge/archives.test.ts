@@ -2349,3 +2349,33 @@ describe('embedded EventBridge: archives in dataDir', () => {
     expect(count).toBe(2);
   });
 });
+
+describe('embedded EventBridge: archives in memory', () => {
+  // No dataDir: the archives' events are in the heap. A putOrders event is some 300 bytes of JSON.
+  const harness = useHarness({ maxArchiveMemoryBytes: 1_024 });
+
+  it('drops the oldest events past maxArchiveMemoryBytes, says so at once, and replays those it kept', async () => {
+    // Prepare
+    await createOrdersArchive(harness);
+    // Act: eight orders put one by one, then the archive replayed to a queue.
+    for (const orderId of [1, 2, 3, 4, 5, 6, 7, 8]) await putOrders(harness, [orderId]);
+    const described = await harness.client.send(
+      new DescribeArchiveCommand({ ArchiveName: 'orders-archive' }),
+    );
+    await addQueueRule(harness, 'replayed');
+    await startOrdersReplay(harness, 'replayed');
+    await harness.eventBridge.idle();
+    // Assess: the newest that fit kept, and replayed; one warning for the first drop, the others within its minute.
+    const kept = described.EventCount ?? 0;
+    expect(kept).toBeGreaterThanOrEqual(2);
+    expect(kept).toBeLessThan(8);
+    expect(described.SizeBytes).toBeLessThanOrEqual(1_024);
+    const replayed = bodies(harness, 'replayed').map((e) => (e.detail as { orderId: number }).orderId);
+    expect(replayed).toEqual([1, 2, 3, 4, 5, 6, 7, 8].slice(8 - kept));
+    expect(harness.warnings).toEqual([
+      expect.stringMatching(
+        /^\[eventbridge\] archives: dropped the 1 oldest event to hold at most 0\.000977 MiB of events in memory/,
+      ),
+    ]);
+  });
+});

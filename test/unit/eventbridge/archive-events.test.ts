@@ -649,6 +649,47 @@ describe('MemoryArchiveEvents', () => {
     expect(events.count).toBe(3);
     expect(ids(chosen(events.select(-Infinity, Infinity, T0 + 15)))).toEqual(['e4', 'e2']);
   });
+
+  it('drops its oldest events one at a time for the memory limit, a replay begun before passing over them', () => {
+    // Prepare
+    const events = new MemoryArchiveEvents();
+    const added = [0, 10, 20].map((at, i) => event(i, at));
+    for (const e of added) events.add(e);
+    const selecting = events.select(-Infinity, Infinity, -Infinity);
+    // Act
+    const bytes = events.dropOldest();
+    // Assess
+    expect(bytes).toBe(Buffer.byteLength(added[0]!.json));
+    expect([events.count, events.sizeBytes, events.oldestIngestedAt]).toEqual([
+      2,
+      Buffer.byteLength(added[1]!.json) + Buffer.byteLength(added[2]!.json),
+      T0 + 10,
+    ]);
+    expect(ids(chosen(selecting))).toEqual(['e1', 'e2']);
+    expect(ids(chosen(events.select(-Infinity, Infinity, -Infinity)))).toEqual(['e1', 'e2']);
+  });
+
+  it('keeps the rest in order however many it drops, and pruning and dropping mix', () => {
+    // Prepare
+    const events = new MemoryArchiveEvents();
+    for (let i = 0; i < 5_000; i++) events.add(event(i, i));
+    // Act: past the 1,024 after which the array is cut, then retention, then all but one.
+    for (let i = 0; i < 3_000; i++) events.dropOldest();
+    events.prune(T0 + 4_000);
+    const afterPrune = [events.count, events.oldestIngestedAt];
+    while (events.count > 1) events.dropOldest();
+    // Assess
+    expect(afterPrune).toEqual([1_000, T0 + 4_000]);
+    expect(ids(chosen(events.select(-Infinity, Infinity, -Infinity)))).toEqual(['e4999']);
+    expect(events.sizeBytes).toBe(Buffer.byteLength(event(4_999, 4_999).json));
+    expect([events.dropOldest(), events.dropOldest(), events.count, events.sizeBytes]).toEqual([
+      Buffer.byteLength(event(4_999, 4_999).json),
+      0,
+      0,
+      0,
+    ]);
+    expect(events.oldestIngestedAt).toBeUndefined();
+  });
 });
 
 describe('readArchivedEvents', () => {
