@@ -3,7 +3,7 @@
 // through environment variables, so one process hosts one runtime.
 import './log-level.js';
 import { chmodSync, existsSync, readdirSync, readFileSync, rmdirSync, statfsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateArchiveCommand,
@@ -13,11 +13,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import {
   type ApiThrottle,
-  DEFAULT_API_THROTTLE,
   DEFAULT_ARCHIVE_RETENTION_DAYS,
   DELIVER_RETRY_ATTEMPTS,
-  DELIVERY_RETRY_BOUNDS,
-  WEBHOOK_TIMEOUT_BOUNDS_MS,
 } from '../functions/routes.js';
 import { generateApiKey, hashApiKey } from '../functions/shared/api-keys.js';
 import { createBus, createRegistry } from '../functions/shared/clients.js';
@@ -37,23 +34,18 @@ import {
 } from './dynamodb/launcher.js';
 import { DeliveryFailureError } from './eventbridge/delivery.js';
 import { writeWholeNow } from './eventbridge/persistence.js';
-import { NAME_PATTERN } from './eventbridge/request.js';
 import { type EmbeddedEventBridge, REFUSED_UNWRITABLE, startEventBridge } from './eventbridge/server.js';
 import { refuseUnreadableFormat } from './eventbridge/state-format.js';
 import { type FrontDoor, startFrontDoor } from './front-door.js';
 import { heapLimit } from './heap.js';
 import { invokeJson, LOCAL_CONCURRENCY, loadHandlers, localFunctionArn } from './lambda/invoker.js';
-import { parseAllowedHosts } from './loopback-host.js';
 import { portState } from './net.js';
 import { deliveryConcurrency, openFileLimit } from './open-files.js';
+import { checkAdminKey, readSettings, SettingError } from './settings.js';
 
-export const DEFAULT_PORTS = { api: 4510, eventBridge: 4511, dynamoDb: 4512 } as const;
-/** The variable that sets each port. */
-export const PORT_VARIABLES = {
-  api: 'SHAREBUS_PORT',
-  eventBridge: 'SHAREBUS_EVENTBRIDGE_PORT',
-  dynamoDb: 'SHAREBUS_DYNAMODB_PORT',
-} as const;
+// What callers of the runtime took from here before settings.ts held it.
+export { DEFAULT_PORTS, MIN_GIVEN_ADMIN_KEY_LENGTH, PORT_VARIABLES, SettingError } from './settings.js';
+
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 
@@ -166,26 +158,9 @@ export interface RunningSharebus {
   stop(): Promise<void>;
 }
 
-/** A setting (an environment variable or an option) that cannot be used: its message says which and why. */
-export class SettingError extends Error {
-  override name = 'SettingError';
-}
-
 /** A port sharebus was told to use is held by another process. */
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
-}
-
-function portFrom(option: number | undefined, variable: string, fallback: number): number {
-  if (option !== undefined) return option;
-  const value = process.env[variable];
-  if (value === undefined || value === '') return fallback;
-  const port = Number(value);
-  // Digits only: Number() would take ' 4510', '0x11A6' and '4.51e3' too.
-  if (!/^\d+$/.test(value) || port > 65_535) {
-    throw new SettingError(`${variable}=${JSON.stringify(value)} is not a TCP port (0-65535)`);
-  }
-  return port;
 }
 
 function setDefault(name: string, value: string): void {
@@ -201,86 +176,29 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** An admin key a request can send as `Authorization: Bearer <key>`: printable ASCII, no spaces. */
-const SENDABLE_KEY = /^[\x21-\x7e]+$/;
-
-/**
- * The fewest characters a given admin key may have: the key opens every department's data, and one like `admin` is
- * guessed (newcomer walkthrough, 2026-12-06: `SHAREBUS_ADMIN_KEY=short` was taken). Generated keys have 47.
- */
-export const MIN_GIVEN_ADMIN_KEY_LENGTH = 16;
-
-/** `key`, or a SettingError naming where it came from (`from`) and what to do (`fix`). */
-function checkAdminKey(key: string, from: string, fix: string): string {
-  if (!SENDABLE_KEY.test(key)) {
-    const why = key === '' ? 'it is empty' : 'a key is printable ASCII without spaces';
-    throw new SettingError(`${from} holds an admin key no request can send (${why}): ${fix}.`);
-  }
-  return key;
-}
-
-/** A given key: also long enough not to be guessed. */
-function checkGivenAdminKey(key: string, from: string): string {
-  checkAdminKey(key, from, 'set another');
-  if (key.length < MIN_GIVEN_ADMIN_KEY_LENGTH) {
-    throw new SettingError(
-      `${from} holds an admin key of ${key.length} characters, which could be guessed: give one of at least ` +
-        `${MIN_GIVEN_ADMIN_KEY_LENGTH}, or none for a generated one.`,
-    );
-  }
-  return key;
-}
-
 export async function startSharebus(options: SharebusOptions = {}): Promise<RunningSharebus> {
   const host = '127.0.0.1';
-  // Absolute, since DynamoDB Local runs in its own folder and would read a relative path from there.
-  const givenDir = process.env.SHAREBUS_DATA_DIR;
-  if (!options.inMemory && options.dataDir === undefined && givenDir && givenDir.trim() !== givenDir) {
-    // ' ' or '.sharebus ' made a new directory of that name, with new keys, without a word.
-    throw new SettingError(
-      `SHAREBUS_DATA_DIR=${JSON.stringify(givenDir)} begins or ends with a space: give the directory without it`,
-    );
-  }
-  const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? (givenDir || '.sharebus'));
-  checkFunctionSettings();
-  const rulesQuota = maxRulesOption(options.maxRulesPerBus);
+  // Every setting read and checked before anything starts (npm start also reads them before it loads the runtime).
+  const {
+    dataDir,
+    rulesQuota,
+    queueLimit,
+    lambdaQueueLimit,
+    apiThrottle,
+    allowedHosts,
+    given,
+    ports,
+    variables,
+  } = readSettings(options);
   const openFiles = openFileLimit();
   const deliveries = deliveryConcurrency(openFiles);
-  const queueLimit = maxQueueOption(options.maxQueueMegabytes);
-  const lambdaQueueLimit = maxLambdaQueueOption(options.maxLambdaQueueMegabytes);
-  const apiThrottle = options.apiThrottle ?? apiThrottleFromEnv();
-  const allowedHosts = allowedHostsSetting(options.allowedHosts);
-  // The admin key, given or kept beside the state, is checked before anything starts.
+  // The admin key kept beside the state, checked before anything starts too.
   const keyFile = dataDir ? join(dataDir, 'admin-key') : undefined;
-  const givenKey = options.adminKey ?? (process.env.SHAREBUS_ADMIN_KEY || undefined);
-  const given =
-    givenKey === undefined
-      ? undefined
-      : checkGivenAdminKey(
-          givenKey,
-          options.adminKey !== undefined ? 'the adminKey option' : 'SHAREBUS_ADMIN_KEY',
-        );
   const keptKey = keyFile && existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined;
   const kept =
     keptKey === undefined || given !== undefined
       ? undefined
       : checkAdminKey(keptKey, keyFile as string, 'repair it, or delete the file for a new key');
-  const ports = {
-    dynamoDb: portFrom(options.dynamoDbPort, PORT_VARIABLES.dynamoDb, DEFAULT_PORTS.dynamoDb),
-    eventBridge: portFrom(options.eventBridgePort, PORT_VARIABLES.eventBridge, DEFAULT_PORTS.eventBridge),
-    api: portFrom(options.apiPort, PORT_VARIABLES.api, DEFAULT_PORTS.api),
-  };
-  const variables = (['dynamoDb', 'eventBridge', 'api'] as const).map(
-    (part) => [ports[part], PORT_VARIABLES[part]] as const,
-  );
-  for (const [i, [port, variable]] of variables.entries()) {
-    const twin = variables.slice(i + 1).find(([other]) => other === port && port !== 0);
-    if (twin !== undefined) {
-      throw new SettingError(
-        `${variable} and ${twin[1]} are both ${port}: each server needs a port of its own (0 picks a free one).`,
-      );
-    }
-  }
   // Before anything starts: another sharebus on this state would lose writes to ours (and DynamoDB Local would
   // open its database files twice); a taken port would be found only after DynamoDB Local's seconds of start-up.
   const stops: Array<() => Promise<void>> = [];
@@ -631,75 +549,6 @@ function connectionFailure(error: unknown): boolean {
   return false;
 }
 
-/**
- * The variables the functions read that `npm start` honours (the stack sets them in AWS, within the bounds it checks):
- * a wrong one is refused here, rather than met later as a 500 at every subscription or a policy silently other than
- * the one meant.
- */
-function checkFunctionSettings(): void {
-  const policy = process.env[ENV.endpointPolicy];
-  if (policy && policy !== 'allow-http' && policy !== 'https-only') {
-    throw new SettingError(`${ENV.endpointPolicy} must be allow-http or https-only; got ${policy}`);
-  }
-  const { maxRetries, maxEventAgeSeconds } = DELIVERY_RETRY_BOUNDS;
-  wholeNumberSetting(ENV.deliveryMaxRetries, 'retries', maxRetries);
-  wholeNumberSetting(ENV.deliveryMaxEventAgeSeconds, 'seconds', maxEventAgeSeconds);
-  wholeNumberSetting(ENV.deliveryTimeoutMs, 'milliseconds', WEBHOOK_TIMEOUT_BOUNDS_MS);
-  // Names the start itself creates: one AWS refuses would stop it with the SDK's stack, after DynamoDB Local started.
-  nameSetting(ENV.tableName, 'a DynamoDB table name', { min: 3, max: 255 });
-  nameSetting(ENV.busName, 'an event bus name', { min: 1, max: 256 });
-  // As the stack refuses it (infra/constructs/sharebus-event-bus.ts): 'default' is the account's own bus.
-  if (process.env[ENV.busName] === 'default') {
-    throw new SettingError(
-      `${ENV.busName} must name a custom event bus, not the account's default one; got default`,
-    );
-  }
-}
-
-/** A name of AWS's usual letters (NAME_PATTERN: DynamoDB's tables and EventBridge's buses take the same), if set. */
-function nameSetting(
-  variable: string,
-  what: string,
-  length: { readonly min: number; readonly max: number },
-): void {
-  const raw = process.env[variable];
-  if (!raw) return;
-  if (raw.length < length.min || raw.length > length.max || !NAME_PATTERN.test(raw)) {
-    throw new SettingError(
-      `${variable} must be ${what}, ${length.min} to ${length.max} of a-z, A-Z, 0-9, '_', '-' and '.'; got ${raw}`,
-    );
-  }
-}
-
-/**
- * A whole-number setting as given by `option`, else by `variable` in the environment: undefined when neither gives it
- * (empty is unset), else its text and its value, NaN unless a whole number (a text in digits only: Number() also takes
- * `1e3`, `0x10` and ` 5`).
- */
-function wholeNumberGiven(
-  option: number | undefined,
-  variable: string,
-): { readonly text: string; readonly value: number } | undefined {
-  const raw = option ?? process.env[variable];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  const whole = Number.isSafeInteger(value) && (typeof raw === 'number' || /^\d+$/.test(raw));
-  return { text: String(raw), value: whole ? value : Number.NaN };
-}
-
-function wholeNumberSetting(
-  variable: string,
-  unit: string,
-  bounds: { readonly min: number; readonly max: number },
-): void {
-  const given = wholeNumberGiven(undefined, variable);
-  if (given && !(given.value >= bounds.min && given.value <= bounds.max)) {
-    throw new SettingError(
-      `${variable} must be a whole number of ${unit} from ${bounds.min} to ${bounds.max}; got ${given.text}`,
-    );
-  }
-}
-
 /** What keeps the deliveries run at once below LOCAL_CONCURRENCY, if anything does (see deliveryConcurrency). */
 function deliveriesLimited(
   openFiles: number | undefined,
@@ -718,86 +567,6 @@ function deliveriesLimited(
       ? { heap: { mebibytes: Math.round(heap / 2 ** 20), allows: byHeap } }
       : {}),
   };
-}
-
-/** The rules quota asked for, by option or SHAREBUS_EVENTBRIDGE_MAX_RULES; none means the embedded default. */
-function maxRulesOption(option: number | undefined): { maxRulesPerBus?: number } {
-  const given = wholeNumberGiven(option, 'SHAREBUS_EVENTBRIDGE_MAX_RULES');
-  if (given === undefined) return {};
-  if (!(given.value >= 1)) {
-    throw new SettingError(
-      `SHAREBUS_EVENTBRIDGE_MAX_RULES must be a whole number of rules, 1 or more; got ${given.text}`,
-    );
-  }
-  return { maxRulesPerBus: given.value };
-}
-
-/** Bounds of the MiB limits below: 1 MiB to 1 TiB (a heap that large is the user's to give Node). */
-const MEMORY_MB_BOUNDS = { min: 1, max: 1_048_576 } as const;
-
-/**
- * A memory limit asked for in MiB, by option or `variable`: its bytes (none means the default), and its setting's
- * name for the warnings, the variable's also for the default, since the embedded bus's option is no setting of npm
- * start.
- */
-function megabytesOption(
-  option: number | undefined,
-  variable: string,
-): { readonly bytes?: number; readonly setting: string } {
-  const given = wholeNumberGiven(option, variable);
-  if (given === undefined) return { setting: variable };
-  const { min, max } = MEMORY_MB_BOUNDS;
-  if (!(given.value >= min && given.value <= max)) {
-    throw new SettingError(
-      `${variable} must be a whole number of MiB from ${min} to ${max}; got ${given.text}`,
-    );
-  }
-  return { bytes: given.value * 2 ** 20, setting: variable };
-}
-
-/** The local queues' limit, by option or SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB. */
-function maxQueueOption(option: number | undefined): {
-  maxQueueBytes?: number;
-  maxQueueBytesSetting: string;
-} {
-  const { bytes, setting } = megabytesOption(option, 'SHAREBUS_EVENTBRIDGE_QUEUE_MAX_MB');
-  return { ...(bytes !== undefined ? { maxQueueBytes: bytes } : {}), maxQueueBytesSetting: setting };
-}
-
-/** The deliver function's queue limit, by option or SHAREBUS_LAMBDA_QUEUE_MAX_MB. */
-function maxLambdaQueueOption(option: number | undefined): {
-  maxLambdaQueueBytes?: number;
-  maxLambdaQueueBytesSetting: string;
-} {
-  const { bytes, setting } = megabytesOption(option, 'SHAREBUS_LAMBDA_QUEUE_MAX_MB');
-  return {
-    ...(bytes !== undefined ? { maxLambdaQueueBytes: bytes } : {}),
-    maxLambdaQueueBytesSetting: setting,
-  };
-}
-
-/** The allowedHosts option, or SHAREBUS_ALLOWED_HOSTS: checked before anything starts. */
-function allowedHostsSetting(given: readonly string[] | undefined): ReadonlySet<string> {
-  try {
-    return given === undefined
-      ? parseAllowedHosts(process.env.SHAREBUS_ALLOWED_HOSTS, 'SHAREBUS_ALLOWED_HOSTS')
-      : parseAllowedHosts(given.join(','), 'the allowedHosts option');
-  } catch (error) {
-    throw new SettingError((error as Error).message);
-  }
-}
-
-function apiThrottleFromEnv(): ApiThrottle | false {
-  const raw = process.env.SHAREBUS_API_THROTTLE;
-  if (raw === undefined || raw === '') return DEFAULT_API_THROTTLE;
-  if (raw === 'off') return false;
-  const [rate, burst] = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(raw)?.slice(1).map(Number) ?? [];
-  if (rate === undefined || burst === undefined || rate <= 0 || burst < 1) {
-    throw new SettingError(
-      `SHAREBUS_API_THROTTLE must be <requests per second>/<burst>, as 100/200, or off; got ${raw}`,
-    );
-  }
-  return { rateLimit: rate, burstLimit: burst };
 }
 
 /** A promise with its resolve and reject (Promise.withResolvers, which Node 20 lacks). */

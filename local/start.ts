@@ -8,22 +8,14 @@ import {
   WEBHOOK_TIMEOUT_BOUNDS_MS,
 } from '../functions/routes.js';
 import { ENV } from '../functions/shared/config.js';
-import { DataDirInUseError, DataDirUnusableError } from './data-lock.js';
-import { DEFAULT_JAVA_OPTS, DynamoDbLocalStartError, JavaNotFoundError } from './dynamodb/launcher.js';
-import { DEFAULT_MAX_RULES_PER_BUS } from './eventbridge/control-plane.js';
-import { defaultQueueBytes, MAX_DELAY_SCALE } from './eventbridge/index.js';
-import { byteSize } from './eventbridge/queue-store.js';
-import { StateFormatError } from './eventbridge/state-format.js';
-import { LOCAL_CONCURRENCY } from './lambda/invoker.js';
+import { MAX_DELAY_SCALE } from './eventbridge/server.js';
 import {
   DEFAULT_PORTS,
   MIN_GIVEN_ADMIN_KEY_LENGTH,
   PORT_VARIABLES,
-  PortInUseError,
-  rulesRemovedLines,
+  readSettings,
   SettingError,
-  startSharebus,
-} from './runtime.js';
+} from './settings.js';
 
 const options = {
   'in-memory': { type: 'boolean', default: false },
@@ -94,6 +86,11 @@ const values = {
 
 if (values.help) {
   // The figures from what enforces them, so that the help cannot drift from the code.
+  const [{ DEFAULT_JAVA_OPTS }, { DEFAULT_MAX_RULES_PER_BUS }, { defaultQueueBytes }] = await Promise.all([
+    import('./dynamodb/launcher.js'),
+    import('./eventbridge/control-plane.js'),
+    import('./eventbridge/queue-store.js'),
+  ]);
   const { maxRetries, maxEventAgeSeconds } = DELIVERY_RETRY_BOUNDS;
   const throttle = `${DEFAULT_API_THROTTLE.rateLimit}/${DEFAULT_API_THROTTLE.burstLimit}`;
   console.log(`Usage: npm start -- [--in-memory] [--no-demo]
@@ -128,21 +125,26 @@ Environment (README, "Quick start", says more):
   process.exit(0);
 }
 
+// Every setting is checked before the runtime loads (a second or more: the handlers, the AWS SDK): a wrong one is
+// refused at once. startSharebus checks them again, as it does for any caller.
+let delayScale: number;
 try {
-  const started = Date.now();
-  const scaleText = process.env.SHAREBUS_EVENTBRIDGE_DELAY_SCALE || '1';
-  const delayScale = Number(scaleText);
-  // A decimal number (0.001, .5, 1e-3; not 0x10, which Number() takes as 16), and no more than MAX_DELAY_SCALE, past
-  // which a retry's scaled wait could be longer than setTimeout can wait, and Node would fire it after 1 ms.
-  if (
-    !/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(scaleText) ||
-    !(delayScale > 0) ||
-    delayScale > MAX_DELAY_SCALE
-  ) {
-    throw new SettingError(
-      `SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most ${MAX_DELAY_SCALE} (0.001 makes retries a thousand times faster); got ${scaleText}`,
-    );
-  }
+  delayScale = delayScaleSetting();
+  readSettings({ inMemory: values['in-memory'] });
+} catch (error) {
+  if (!(error instanceof SettingError)) throw error;
+  console.error(`sharebus: ${error.message}`);
+  process.exit(1);
+}
+const { DataDirInUseError, DataDirUnusableError } = await import('./data-lock.js');
+const { DynamoDbLocalStartError, JavaNotFoundError } = await import('./dynamodb/launcher.js');
+const { LOCAL_CONCURRENCY } = await import('./lambda/invoker.js');
+const { byteSize } = await import('./eventbridge/queue-store.js');
+const { StateFormatError } = await import('./eventbridge/state-format.js');
+const { PortInUseError, rulesRemovedLines, startSharebus } = await import('./runtime.js');
+
+const started = Date.now();
+try {
   const bus = await startSharebus({
     inMemory: values['in-memory'],
     seedDemo: !values['no-demo'],
@@ -276,4 +278,22 @@ try {
     console.error('sharebus: could not start:', error);
   }
   process.exit(1);
+}
+
+/** SHAREBUS_EVENTBRIDGE_DELAY_SCALE, checked: 1 when unset. */
+function delayScaleSetting(): number {
+  const scaleText = process.env.SHAREBUS_EVENTBRIDGE_DELAY_SCALE || '1';
+  const delayScale = Number(scaleText);
+  // A decimal number (0.001, .5, 1e-3; not 0x10, which Number() takes as 16), and no more than MAX_DELAY_SCALE, past
+  // which a retry's scaled wait could be longer than setTimeout can wait, and Node would fire it after 1 ms.
+  if (
+    !/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(scaleText) ||
+    !(delayScale > 0) ||
+    delayScale > MAX_DELAY_SCALE
+  ) {
+    throw new SettingError(
+      `SHAREBUS_EVENTBRIDGE_DELAY_SCALE must be a number above 0 and at most ${MAX_DELAY_SCALE} (0.001 makes retries a thousand times faster); got ${scaleText}`,
+    );
+  }
+  return delayScale;
 }
