@@ -1623,10 +1623,9 @@ export function entrySize(entry: JsonObject): number {
 
 function entryTime(value: unknown): number | undefined {
   if (typeof value === 'number') return value * 1000;
-  if (typeof value === 'string') {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms;
-  }
+  // Read as the request check read it (RequestReader.timestamp): Date.parse's legacy reading of a date-time with a
+  // space put 0005-02-28 in 2028.
+  if (typeof value === 'string') return rfc3339Time(value)?.getTime();
   return undefined;
 }
 
@@ -1646,7 +1645,7 @@ function describeEntries(entries: unknown[]): string {
       return (
         `PutEventsRequestEntry(time=${printed(x.Time)}, source=${printed(x.Source)}, resources=${resources}, ` +
         `detailType=${printed(x.DetailType)}, detail=${printed(x.Detail)}, eventBusName=${printed(x.EventBusName)}, ` +
-        'traceHeader=null, kmsKeyIdentifier=null, internalMetadata=null)'
+        `traceHeader=${printed(x.TraceHeader)}, kmsKeyIdentifier=null, internalMetadata=null)`
       );
     })
     .join(', ')}]`;

@@ -121,6 +121,10 @@ export function utcTime(
   return within ? utcDay(year, month, day) + ((hour * 60 + minute) * 60 + second) * 1000 + ms : undefined;
 }
 
+/** The first instant RFC 3339 can write (0000-01-01T00:00:00Z) and the one after its last (10000-01-01). */
+const RFC3339_FIRST_MS = utcDay(0, 1, 1);
+const RFC3339_AFTER_LAST_MS = utcDay(10000, 1, 1);
+
 /**
  * The time an RFC 3339 date-time names, if it is one: its fields within RFC 3339's bounds (5.7), so that
  * `2024-02-30` or `24:00` is refused rather than rolled over into the next day by Date (diff review, 2026-12-05).
@@ -252,7 +256,10 @@ export class RequestReader {
         : typeof value === 'string'
           ? rfc3339Time(value)
           : undefined;
-    if (!date || Number.isNaN(date.getTime())) throw serializationError(`Expected a timestamp for ${key}.`);
+    // Epoch seconds are held to RFC 3339's years (0000 to 9999), as a date-time string is: an event of year 10000
+    // was taken with a time of "+010000-01-01T00:00:00Z", which a bus target then refused as no time.
+    if (!date || !(date.getTime() >= RFC3339_FIRST_MS && date.getTime() < RFC3339_AFTER_LAST_MS))
+      throw serializationError(`Expected a timestamp for ${key}.`);
     return date;
   }
 
