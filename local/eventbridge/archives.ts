@@ -536,9 +536,11 @@ export class ArchiveStore implements ManagedRuleOwner {
     }
     if (description === '') delete archive.description;
     else if (description !== undefined) archive.description = description;
-    // An empty identifier goes back to AWS's own key, as leaving it out at CreateArchive does.
-    if (kmsKey === '') delete archive.kmsKeyIdentifier;
-    else if (kmsKey !== undefined) archive.kmsKeyIdentifier = kmsKey;
+    // UpdateArchive's reference: "If you do not specify a customer managed key identifier, EventBridge uses an
+    // Amazon Web Services owned key to encrypt the archive" (read as UpdateEventBus's same sentence is): an update
+    // without one, or with an empty one, goes back to AWS's own key. Before (session 64) one left out was kept.
+    if (kmsKey === undefined || kmsKey === '') delete archive.kmsKeyIdentifier;
+    else archive.kmsKeyIdentifier = kmsKey;
     if (retentionDays !== undefined) {
       archive.retentionDays = Math.min(retentionDays, MAX_RETENTION_DAYS);
       archive.nextPruneAt = 0; // a shorter retention takes effect now, not within the minute
@@ -551,7 +553,8 @@ export class ArchiveStore implements ManagedRuleOwner {
     return {
       ArchiveArn: archive.arn,
       State: archive.state,
-      CreationTime: epochSeconds(archive.creationTime),
+      // UpdateArchive's reference: "The time at which the archive was updated" (DescribeArchive keeps the creation's).
+      CreationTime: epochSeconds(Date.now()),
     };
   }
 

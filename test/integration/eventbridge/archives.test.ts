@@ -421,7 +421,26 @@ describe('embedded EventBridge: archives', () => {
     expect(listed.Archives?.[0]?.RetentionDays).toBe(2_147_483_647);
   });
 
-  it('shows the KmsKeyIdentifier it was given, which UpdateArchive changes, keeps or clears with ""', async () => {
+  // UpdateArchive's reference: "CreationTime: The time at which the archive was updated" (archive review, session 64:
+  // it answered the creation's time).
+  it("answers UpdateArchive's CreationTime with the update's time, DescribeArchive's with the creation's", async () => {
+    // Prepare
+    const created = await harness.client.send(
+      new CreateArchiveCommand({ ArchiveName: 'dated', EventSourceArn: BUS_ARN }),
+    );
+    const createdMs = created.CreationTime?.getTime() ?? Number.NaN;
+    while (Date.now() <= createdMs) await new Promise((resolveWait) => setTimeout(resolveWait, 5));
+    // Act
+    const updated = await harness.client.send(
+      new UpdateArchiveCommand({ ArchiveName: 'dated', Description: 'updated' }),
+    );
+    const described = await harness.client.send(new DescribeArchiveCommand({ ArchiveName: 'dated' }));
+    // Assess
+    expect(updated.CreationTime?.getTime()).toBeGreaterThan(createdMs);
+    expect(described.CreationTime).toEqual(created.CreationTime);
+  });
+
+  it('shows the KmsKeyIdentifier it was given, which UpdateArchive changes, or clears when left out or ""', async () => {
     // Prepare
     const key = 'arn:aws:kms:us-east-1:111111111111:key/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
     await harness.client.send(
@@ -437,18 +456,29 @@ describe('embedded EventBridge: archives', () => {
     await harness.client.send(new UpdateArchiveCommand({ ArchiveName: 'keyed', KmsKeyIdentifier: key }));
     const changed = await describe();
     await harness.client.send(
-      new UpdateArchiveCommand({ ArchiveName: 'keyed', Description: 'key untouched' }),
+      new UpdateArchiveCommand({
+        ArchiveName: 'keyed',
+        Description: 'key given again',
+        KmsKeyIdentifier: key,
+      }),
     );
     const kept = await describe();
     await harness.client.send(new UpdateArchiveCommand({ ArchiveName: 'keyed', KmsKeyIdentifier: '' }));
     const cleared = await describe();
+    await harness.client.send(new UpdateArchiveCommand({ ArchiveName: 'keyed', KmsKeyIdentifier: key }));
+    await harness.client.send(
+      new UpdateArchiveCommand({ ArchiveName: 'keyed', Description: 'key left out' }),
+    );
+    const leftOut = await describe();
     const listed = await harness.client.send(new ListArchivesCommand({ NamePrefix: 'keyed' }));
     // Assess
     expect(created.KmsKeyIdentifier).toBe('alias/first');
     expect(changed.KmsKeyIdentifier).toBe(key);
-    expect(kept).toMatchObject({ KmsKeyIdentifier: key, Description: 'key untouched' });
+    expect(kept).toMatchObject({ KmsKeyIdentifier: key, Description: 'key given again' });
     expect(cleared.KmsKeyIdentifier).toBeUndefined();
-    expect(cleared.Description).toBe('key untouched');
+    expect(cleared.Description).toBe('key given again');
+    expect(leftOut.KmsKeyIdentifier).toBeUndefined();
+    expect(leftOut.Description).toBe('key left out');
     // ListArchives' entries have no such field in AWS's model.
     expect(listed.Archives?.[0]).not.toHaveProperty('KmsKeyIdentifier');
   });
