@@ -15,8 +15,17 @@ import { dirname, join } from 'node:path';
 import { lockDataDir } from '../../local/data-lock.js';
 import { root } from './harness.js';
 
+/** `npm start`'s node arguments, as package.json's script gives them after its `exec node`. */
+const START_ARGS = (() => {
+  const script = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts.start;
+  if (!script.startsWith('exec node ')) throw new Error(`npm start is not 'exec node ...': ${script}`);
+  return script.slice('exec node '.length).split(' ');
+})();
+
 function start(args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'local/start.ts'), ...args], {
+  const run = spawnSync(process.execPath, [...START_ARGS, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -247,6 +256,28 @@ describe('npm start refuses what it is given, in one line', () => {
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`${variable} ${said}`);
       expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm start with a temporary directory it cannot write in', () => {
+  // Paths review, session 61 (left then): TMPDIR read-only or a file ended in tsx's stack trace, tsx's compile cache
+  // being kept there, before any sharebus code ran.
+  it('says so in one line, with what to do', () => {
+    // Prepare: TMPDIR a file, which no directory can be made in, even by root
+    const parent = mkdtempSync(join(tmpdir(), 'sharebus-refusal-'));
+    const notADirectory = join(parent, 'file');
+    writeFileSync(notADirectory, '');
+    try {
+      // Act
+      const run = start(['--help'], { TMPDIR: notADirectory });
+      // Assess
+      expect(run).toEqual({
+        status: 1,
+        stderr: `sharebus: the temporary directory ${notADirectory} cannot be written in (ENOTDIR): set TMPDIR to a writable directory.\n`,
+      });
     } finally {
       rmSync(parent, { recursive: true, force: true });
     }
