@@ -131,6 +131,39 @@ const ROLELESS_TARGET_SERVICES = new Set([
   // RoleArn on them (hashicorp/terraform#16929).
   'automation',
 ]);
+/**
+ * The services whose resources a rule may target: the user guide's "Event bus targets" list (API destinations, buses
+ * and EventBridge's built-in targets are `events`; EC2's Stop/Reboot/Terminate actions `automation`). AWS refuses a
+ * target of any other service as a whole request, before asking for a role: "s3 is not a supported service for a
+ * target." (a bucket, CloudFormation's status reason recorded in localstack tests/aws/services/events/
+ * resource_providers/test_events.py) and "iam is not a supported service for a target." (a role without RoleArn,
+ * HTTP 400, aws-cloudformation/cfn-lint#4505).
+ */
+const TARGET_SERVICES = new Set([
+  'events',
+  'automation',
+  'execute-api',
+  'appsync',
+  'batch',
+  'logs',
+  'codebuild',
+  'codepipeline',
+  'imagebuilder',
+  'ecs',
+  'firehose',
+  'glue',
+  'ssm-incidents',
+  'inspector',
+  'kinesis',
+  'lambda',
+  'redshift',
+  'redshift-serverless',
+  'sagemaker',
+  'sns',
+  'sqs',
+  'states',
+  'ssm',
+]);
 /** PutEvents' documented limit on an entry's DetailType. */
 const MAX_DETAIL_TYPE_LENGTH = 128;
 const RULE_NAME_FIELD = {
@@ -720,6 +753,15 @@ export class ControlPlane {
       if (parseBusArn(t.arn) === undefined || !this.#needsRole(t.arn)) return t;
       return { ...t, roleArn: kept, raw: { ...t.raw, RoleArn: kept } };
     });
+    // Not on replay: a journal from before this check (2026-12-08) may hold such a target. A malformed ARN is left to
+    // targetProblem (FailedEntries).
+    const unsupported = replaying
+      ? undefined
+      : readers
+          .map((t) => /^arn:[^:]+:([^:]+):[^:]*:[^:]*:.+$/.exec(t.arn)?.[1])
+          .find((service) => service !== undefined && !TARGET_SERVICES.has(service));
+    if (unsupported !== undefined)
+      throw validationError(`${unsupported} is not a supported service for a target.`);
     // Not on replay: the request passed once, and the same dataDir may start under another account or region,
     // which would make a target on the old account's bus look like another account's.
     const roleless = replaying
