@@ -3,8 +3,13 @@
 import { EventBridgeApiError, validationError } from './errors.js';
 import { isObject, type JsonObject, type RequestReader } from './request.js';
 
-/** "The permission policy on the event bus cannot exceed 10 KB in size" (PutPermission's reference). */
-export const MAX_POLICY_BYTES = 10_240;
+/**
+ * "The permission policy on the event bus cannot exceed 10 KB in size" (PutPermission's reference), counted in
+ * characters: "Event bus policy size ... 10,240 ... Maximum policy size, in characters" (AWS's quotas page). UTF-16
+ * units, as Java's String.length() counts them; before (2026-12-08) UTF-8 bytes were counted, which refused a
+ * policy with non-ASCII text well short of the quota.
+ */
+export const MAX_POLICY_CHARACTERS = 10_240;
 
 export interface PolicyDocument extends JsonObject {
   readonly Version?: string;
@@ -135,7 +140,7 @@ function refuseOtherBuses(policy: PolicyDocument, busArn: string): void {
   }
 }
 
-/** The bus's policy once the request is applied, or PolicyLengthExceededException past 10 KB. */
+/** The bus's policy once the request is applied, or PolicyLengthExceededException past 10,240 characters. */
 export function applyPermission(
   current: PolicyDocument | undefined,
   request: PermissionRequest,
@@ -152,10 +157,10 @@ export function applyPermission(
     const others = (current?.Statement ?? []).filter((s) => s.Sid !== statement.Sid);
     next = { Version: current?.Version ?? '2012-10-17', ...current, Statement: [...others, statement] };
   }
-  if (Buffer.byteLength(JSON.stringify(next)) > MAX_POLICY_BYTES) {
+  if (JSON.stringify(next).length > MAX_POLICY_CHARACTERS) {
     throw new EventBridgeApiError(
       'PolicyLengthExceededException',
-      `The event bus policy would be longer than ${MAX_POLICY_BYTES} bytes.`,
+      `The event bus policy would be longer than ${MAX_POLICY_CHARACTERS} characters.`,
     );
   }
   return next;
