@@ -85,6 +85,12 @@ export const MAX_WILDCARD_RULES_PER_BUS = 30;
 
 /** AWS's default quota of rules per event bus in most regions (100 in af-south-1 and eu-south-1). */
 export const DEFAULT_MAX_RULES_PER_BUS = 300;
+/** The regions whose default quota of rules per event bus is 100 (AWS's quotas page, "Rules"). */
+const SMALL_RULES_QUOTA_REGIONS: ReadonlySet<string> = new Set(['af-south-1', 'eu-south-1']);
+
+/** AWS's default quota of rules per event bus in `region`: 100 in af-south-1 and eu-south-1, else 300. */
+export const defaultMaxRulesPerBus = (region: string): number =>
+  SMALL_RULES_QUOTA_REGIONS.has(region) ? 100 : DEFAULT_MAX_RULES_PER_BUS;
 /**
  * AWS's default quota "Event buses", the most an account has in a region (adjustable there on request). The default
  * bus, which every account has without making it, is not counted: AWS's quotas page does not say whether it is.

@@ -8,7 +8,7 @@ import { type WebPageRefusal, webPageRefusal } from '../loopback-host.js';
 import { ArchiveStore } from './archives.js';
 import { busArn } from './arns.js';
 import { ConnectionStore } from './connections.js';
-import { ControlPlane, DEFAULT_MAX_RULES_PER_BUS, MAX_WILDCARD_RULES_PER_BUS } from './control-plane.js';
+import { ControlPlane, defaultMaxRulesPerBus, MAX_WILDCARD_RULES_PER_BUS } from './control-plane.js';
 import {
   type DeliveryRule,
   type DeliveryTarget,
@@ -81,7 +81,8 @@ export interface EmbeddedEventBridgeOptions {
   readonly maxEntrySizeBytes?: number;
   /**
    * Rules a bus may hold (archives' managed rules aside): AWS's quota "Rules per event bus", adjustable there
-   * on request. PutRule of one more answers LimitExceededException. @default DEFAULT_MAX_RULES_PER_BUS (300)
+   * on request. PutRule of one more answers LimitExceededException. @default AWS's default for `region`: 100 in
+   * af-south-1 and eu-south-1, 300 elsewhere
    */
   readonly maxRulesPerBus?: number;
   /**
@@ -374,7 +375,7 @@ async function start(
     scope,
     dispatcher,
     maxEntrySizeBytes: options.maxEntrySizeBytes ?? 262_144,
-    maxRulesPerBus: options.maxRulesPerBus ?? DEFAULT_MAX_RULES_PER_BUS,
+    maxRulesPerBus: options.maxRulesPerBus ?? defaultMaxRulesPerBus(scope.region),
     maxWildcardRulesPerBus: options.maxWildcardRulesPerBus ?? MAX_WILDCARD_RULES_PER_BUS,
     logger,
     scheduler,
