@@ -125,7 +125,7 @@ Environment (README, "Quick start", says more):
   process.exit(0);
 }
 
-// Every setting is checked before the runtime loads (a second or more: the handlers, the AWS SDK): a wrong one is
+// Every setting is checked before the runtime loads (half a second or more: the handlers, the AWS SDK): a wrong one is
 // refused at once. startSharebus checks them again, as it does for any caller.
 let delayScale: number;
 try {
