@@ -74,6 +74,16 @@ export const isLambdaArn = (arn: string): boolean => /^arn:[^:]+:lambda:[^:]*:[^
 
 export const isSqsArn = (arn: string): boolean => /^arn:[^:]+:sqs:[^:]*:[^:]*:[^:]+$/.test(arn);
 
+/** An ARN's service, region, account and resource (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`), if it is one. */
+export function arnParts(
+  arn: string,
+): { service: string; region: string; account: string; resource: string } | undefined {
+  const parts = /^arn:[^:]+:([^:]+):([^:]*):([^:]*):(.+)$/.exec(arn);
+  if (!parts) return undefined;
+  const [, service = '', region = '', account = '', resource = ''] = parts;
+  return { service, region, account, resource };
+}
+
 /** The Region segment of an ARN (`arn:PARTITION:SERVICE:REGION:...`); '' for one without. */
 export const arnRegion = (arn: string): string => arn.split(':')[3] ?? '';
 

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import {
   type AccountScope,
+  arnParts,
   busArn,
   busNameOf,
   DEFAULT_BUS,
@@ -764,7 +765,7 @@ export class ControlPlane {
     const unsupported = replaying
       ? undefined
       : readers
-          .map((t) => /^arn:[^:]+:([^:]+):[^:]*:[^:]*:.+$/.exec(t.arn)?.[1])
+          .map((t) => arnParts(t.arn)?.service)
           .find((service) => service !== undefined && !TARGET_SERVICES.has(service));
     if (unsupported !== undefined)
       throw validationError(`${unsupported} is not a supported service for a target.`);
@@ -856,8 +857,12 @@ export class ControlPlane {
 
   /** Whether an ARN names an event bus of another account (of any region). */
   #otherAccountBus(arn: string): boolean {
-    const parts = /^arn:[^:]+:events:[^:]*:([^:]*):event-bus\/.+$/.exec(arn);
-    return parts !== null && parts[1] !== this.scope.accountId;
+    const parts = arnParts(arn);
+    return (
+      parts?.service === 'events' &&
+      /^event-bus\/./.test(parts.resource) &&
+      parts.account !== this.scope.accountId
+    );
   }
 
   /**
@@ -868,13 +873,13 @@ export class ControlPlane {
    * targets (target/create-snapshot, ...). A malformed ARN is left to targetProblem.
    */
   #needsRole(arn: string): boolean {
-    const parts = /^arn:[^:]+:([^:]+):([^:]*):([^:]*):(.+)$/.exec(arn);
+    const parts = arnParts(arn);
     if (!parts) return false;
-    const [, service, region, account, resource = ''] = parts;
+    const { service, region, account, resource } = parts;
     if (service === 'events' && resource.startsWith('event-bus/')) {
       return account !== this.scope.accountId || region !== this.scope.region;
     }
-    return !ROLELESS_TARGET_SERVICES.has(service ?? '');
+    return !ROLELESS_TARGET_SERVICES.has(service);
   }
 
   removeTargets(body: JsonObject): JsonObject {
