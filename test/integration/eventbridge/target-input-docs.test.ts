@@ -1,6 +1,11 @@
 // Target input behaviours AWS documents or recorded outside what the 32 input-transformer conformance cases compare
 // (input-transformer review, session 64).
-import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  ListTargetsByRuleCommand,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { caught, queueArn, useHarness } from './harness.js';
 
 describe('embedded EventBridge: target input beyond the recorded cases', () => {
@@ -39,6 +44,8 @@ describe('embedded EventBridge: target input beyond the recorded cases', () => {
     // Assess
     expect(error.name).toBe('ValidationException');
     expect(error.message).toContain('t1');
+    const listed = await harness.client.send(new ListTargetsByRuleCommand({ Rule: 'r1' }));
+    expect(listed.Targets).toEqual([]);
   });
 
   it("takes an input on a bus of this account, and another account's bus without one", async () => {
